@@ -1,0 +1,346 @@
+/*
+ * event.h - the one event vocabulary of arenascope, and the sink it flows through.
+ *
+ * Every change of state that the UI can show is an event.  The allocator (arenas, pools,
+ * blocks), the object runtime (objects, reference counts, weak references, finalizers), the
+ * cycle collector and the workloads (step markers, names, call stacks) all emit through one
+ * `struct event_sink`.  The trace writer encodes what it receives, the model folds it into
+ * state, `dump` prints it and the UI narrates it.  All of them are generated from, or checked
+ * against, the table below.
+ *
+ * The table
+ * ---------
+ * EVENT_KINDS(X) calls X(KIND, name, flags, tail, FIELDS) once per kind, in id order.
+ *
+ *   KIND    the enumerator suffix: EV_KIND.
+ *   name    the lowercase name used by dump, JSON and the trace schema; also the union member.
+ *   flags   EVF_OPTIONAL when a reader that does not know the kind may skip it (narration,
+ *           extra detail); 0 when skipping it would leave the model wrong.
+ *   tail    index of the first field that is usually zero (a stack id, an owner); the encoder
+ *           may leave those trailing fields out when all of them are zero.  Equal to the field
+ *           count when no field is elidable.
+ *   FIELDS  EV_FIELD(type, name) EV_FIELD(type, name)..., in order, where type is one of
+ *             u  unsigned integer
+ *             i  signed integer
+ *             a  address (in the observed heap or of an object)
+ *             p  address that may be 0 (nullable)
+ *             s  text (at most one per kind, always last; carried in event.str, not the struct)
+ *
+ * EV_FIELD means whatever the code expanding the table defines it to mean just before (a struct
+ * member, a name string, a type letter); it is undefined between expansions.
+ *
+ * Adding a kind is one line here plus its handling: the compiler's -Wswitch-enum points at
+ * every switch that must learn it.  Ids are positions in this table but never appear in a
+ * trace without the schema that names them (tracer/FORMAT.md), so inserting a kind in the
+ * middle does not break old files.  Renaming a kind or a field does: don't.
+ *
+ * The sink contract
+ * -----------------
+ * - A sink is a function and a context pointer.  A producer with no sink (emit == NULL) pays
+ *   one predictable branch per would-be event and builds nothing.
+ * - The event pointer is valid only during the call; the sink copies what it keeps (str too).
+ * - A sink never allocates from the heap it observes, and never calls back into it.  It may use
+ *   libc's malloc, which is not the observed heap.
+ * - Producers emit from one thread.  A sink needs no locking of its own for one producer.
+ * - Producers never unwind the stack while holding the allocator's lock: the stack id carried by
+ *   an allocation is interned before the allocator is entered (see stack ids below).
+ *
+ * Order is the order of effects
+ * -----------------------------
+ * - An allocation's block_alloc follows the pool events that made room for it:
+ *     arena_new? arena_move? (pool_carve | pool_uncache) pool_init? block_alloc pool_full?
+ *   and a pool that becomes full by that allocation emits pool_full after the block_alloc.
+ * - A free's block_free precedes the transitions it causes:
+ *     block_free (pool_unfull | pool_empty)? arena_move? arena_free?
+ * - realloc emits its effects first and then one `realloc` summary:
+ *     in place:            realloc(old == new, outcome IN_PLACE); the block's requested size
+ *                          changes to `size`.
+ *     moved (any layer):   the alloc events of the new block, then the free events of the old
+ *                          block, then realloc(outcome MOVED | TO_RAW | SHRUNK).
+ *     raw block:           raw_realloc (the C library resized it, possibly moving it), then
+ *                          realloc(outcome RAW).  A raw block is never adopted by the pools.
+ * - calloc emits the allocation's events, then a `calloc` summary.
+ * - An object's obj_new follows the block_alloc of its memory (unless it came from a free list,
+ *   then no block event at all); its obj_free precedes the block_free of its memory.
+ * - A decref that reaches zero is followed by the deallocation it causes: finalizer, the decrefs
+ *   of the referents (recursively, depth first), gc_untrack, obj_free, block_free.
+ *
+ * Stack ids
+ * ---------
+ * 0 means "no stack recorded".  A non-zero id is defined by a `stack_def` event that precedes
+ * its first use; each distinct stack is defined once per trace.
+ */
+#ifndef ALLOCATOR_EVENT_H
+#define ALLOCATOR_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define EVF_OPTIONAL 1u /* readers that do not know the kind may skip it */
+
+/* clang-format off */
+#define EVENT_KINDS(X)                                                                          \
+    /* --- arenas ------------------------------------------------------------------------ */  \
+    /* an arena was obtained: its serial number (counts every arena obtained), its slot in   */  \
+    /* the arenas vector, base address, pools it can hold (63 or 64 when misaligned), and    */  \
+    /* the sliver: bytes skipped before the first pool boundary.                             */  \
+    X(ARENA_NEW,     arena_new,     0, 5, EV_FIELD(u, serial) EV_FIELD(u, slot) EV_FIELD(a, base) EV_FIELD(u, npools) EV_FIELD(u, sliver))  \
+    /* the arena in `slot` was returned to the system                                        */  \
+    X(ARENA_FREE,    arena_free,    0, 2, EV_FIELD(u, slot) EV_FIELD(a, base))                                   \
+    /* the arena moved in usable_arenas: now right after slot `after - 1`, at the head when  */  \
+    /* after == 0, or off the list (completely allocated, or about to be freed) when -1      */  \
+    X(ARENA_MOVE,    arena_move,    0, 2, EV_FIELD(u, slot) EV_FIELD(i, after))                                  \
+    /* the arenas vector grew to `slots` entries (16, 32, 64, ...)                           */  \
+    X(ARENA_VECTOR,  arena_vector,  0, 1, EV_FIELD(u, slots))                                           \
+    /* --- pools -------------------------------------------------------------------------- */ \
+    /* a never-used pool was carved at the arena's high-water mark; it becomes the only      */  \
+    /* member of its class's ring once pool_init or the allocation names the class           */  \
+    X(POOL_CARVE,    pool_carve,    0, 2, EV_FIELD(a, pool) EV_FIELD(u, slot))                                   \
+    /* an empty pool was popped from its arena's cache of empty pools                        */  \
+    X(POOL_UNCACHE,  pool_uncache,  0, 1, EV_FIELD(a, pool))                                            \
+    /* the pool's header was (re)initialised for size class `szidx`: two blocks threaded,    */  \
+    /* the rest virgin.  A cached pool of the same class is reused without this event.       */  \
+    X(POOL_INIT,     pool_init,     0, 2, EV_FIELD(a, pool) EV_FIELD(u, szidx))                                  \
+    /* used -> full: the last block was taken; the pool left its class's ring                */  \
+    X(POOL_FULL,     pool_full,     0, 1, EV_FIELD(a, pool))                                            \
+    /* full -> used: a block was freed; the pool was linked at the front of its class's ring */  \
+    X(POOL_UNFULL,   pool_unfull,   0, 1, EV_FIELD(a, pool))                                            \
+    /* used -> empty: the last block was freed; the pool left its ring and was pushed on the */  \
+    /* front of its arena's cache of empty pools                                             */  \
+    X(POOL_EMPTY,    pool_empty,    0, 1, EV_FIELD(a, pool))                                            \
+    /* --- blocks and the raw layer ------------------------------------------------------- */ \
+    /* a pool block was handed out for a request of `size` bytes                             */  \
+    X(BLOCK_ALLOC,   block_alloc,   0, 2, EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, stack))                         \
+    /* a pool block was given back: it is now the head of its pool's free list               */  \
+    X(BLOCK_FREE,    block_free,    0, 1, EV_FIELD(a, addr))                                            \
+    /* a request went to the C library: `why` is an ev_raw_why                               */  \
+    X(RAW_ALLOC,     raw_alloc,     0, 3, EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, why) EV_FIELD(u, stack))                 \
+    X(RAW_FREE,      raw_free,      0, 1, EV_FIELD(a, addr))                                            \
+    /* the C library resized a raw block (it may have moved)                                 */  \
+    X(RAW_REALLOC,   raw_realloc,   0, 3, EV_FIELD(a, old) EV_FIELD(a, addr) EV_FIELD(u, size))                           \
+    /* summary of a realloc after its effects; `outcome` is an ev_realloc_outcome            */  \
+    X(REALLOC,       realloc,       0, 4, EV_FIELD(a, old) EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, outcome))               \
+    /* summary of a calloc after its effects                                                 */  \
+    X(CALLOC,        calloc,        EVF_OPTIONAL, 3, EV_FIELD(a, addr) EV_FIELD(u, nmemb) EV_FIELD(u, size))              \
+    /* --- objects ------------------------------------------------------------------------ */ \
+    /* a type: id (> 0), instance size, item size, ev_type_flags, name                       */  \
+    X(TYPE_NEW,      type_new,      0, 4, EV_FIELD(u, type) EV_FIELD(u, basicsize) EV_FIELD(u, itemsize) EV_FIELD(u, flags) EV_FIELD(s, name)) \
+    /* an object came to life with refcount 1 at `obj` (the PyObject address; a GC object's  */  \
+    /* block starts at obj - gc header).  `size` is the bytes it occupies in its block or    */  \
+    /* raw allocation; `flags` is ev_obj_flags (from a free list, static/immortal).          */  \
+    X(OBJ_NEW,       obj_new,       0, 3, EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, flags) EV_FIELD(u, stack))       \
+    /* an object was destroyed; `flags` EV_OBJ_FREELIST when its memory went to a free list  */  \
+    X(OBJ_FREE,      obj_free,      0, 1, EV_FIELD(a, obj) EV_FIELD(u, flags))                                   \
+    /* the object's item storage (list items, dict keys) now lives at `addr`, `size` bytes; */  \
+    /* addr == 0 when it has none                                                            */  \
+    X(OBJ_STORAGE,   obj_storage,   0, 3, EV_FIELD(a, obj) EV_FIELD(p, addr) EV_FIELD(u, size))                           \
+    /* a reference to `obj` was taken or dropped: `refcnt` is the new count, `reason` an     */  \
+    /* ev_ref_reason, `owner` the object holding the reference (0 for names, the stack, C)   */  \
+    X(INCREF,        incref,        0, 3, EV_FIELD(a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
+    X(DECREF,        decref,        0, 3, EV_FIELD(a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
+    /* a value was shown to the user, e.g. the int a demo's print() would print              */  \
+    X(OBJ_VALUE,     obj_value,     EVF_OPTIONAL, 2, EV_FIELD(a, obj) EV_FIELD(s, repr))                         \
+    /* --- names and frames (what the workload's code would be doing) --------------------- */ \
+    X(FRAME_PUSH,    frame_push,    0, 1, EV_FIELD(u, frame) EV_FIELD(s, function))                              \
+    X(FRAME_POP,     frame_pop,     0, 1, EV_FIELD(u, frame))                                           \
+    /* `name` in `frame` now refers to `obj` (replacing what it referred to)                 */  \
+    X(NAME_BIND,     name_bind,     0, 2, EV_FIELD(u, frame) EV_FIELD(a, obj) EV_FIELD(s, name))                          \
+    X(NAME_UNBIND,   name_unbind,   0, 1, EV_FIELD(u, frame) EV_FIELD(s, name))                                  \
+    /* --- weak references and finalizers ------------------------------------------------- */ \
+    /* weakref object `ref` now refers weakly to `obj`, with an optional callback object     */  \
+    X(WEAKREF_NEW,   weakref_new,   0, 2, EV_FIELD(a, ref) EV_FIELD(a, obj) EV_FIELD(p, callback))                        \
+    /* the weakref no longer refers to anything; `why` is an ev_weakref_why                  */  \
+    X(WEAKREF_CLEAR, weakref_clear, 0, 2, EV_FIELD(a, ref) EV_FIELD(u, why))                                     \
+    X(WEAKREF_CALL,  weakref_call,  0, 1, EV_FIELD(a, ref))                                             \
+    /* a finalizer ran on `obj`: `kind` is ev_finalizer_kind                                 */  \
+    X(FINALIZE,      finalize,      0, 2, EV_FIELD(a, obj) EV_FIELD(u, kind))                                    \
+    /* --- the cycle collector ------------------------------------------------------------ */ \
+    X(GC_TRACK,      gc_track,      0, 2, EV_FIELD(a, obj) EV_FIELD(u, gen))                                     \
+    X(GC_UNTRACK,    gc_untrack,    0, 1, EV_FIELD(a, obj))                                             \
+    /* generation `gen`'s count is now `count`                                               */  \
+    X(GC_COUNT,      gc_count,      0, 2, EV_FIELD(u, gen) EV_FIELD(u, count))                                   \
+    X(GC_THRESHOLD,  gc_threshold,  0, 2, EV_FIELD(u, gen) EV_FIELD(u, threshold))                               \
+    X(GC_ENABLE,     gc_enable,     0, 1, EV_FIELD(u, enabled))                                         \
+    /* a collection of generation `gen` began; `reason` is ev_gc_reason                      */  \
+    X(GC_START,      gc_start,      0, 2, EV_FIELD(u, gen) EV_FIELD(u, reason))                                  \
+    /* the collection entered phase `phase` (ev_gc_phase); `n` objects are concerned         */  \
+    X(GC_PHASE,      gc_phase,      0, 2, EV_FIELD(u, phase) EV_FIELD(u, n))                                     \
+    /* the collector's working reference count for obj (update_refs, subtract_refs)          */  \
+    X(GC_REFS,       gc_refs,       EVF_OPTIONAL, 2, EV_FIELD(a, obj) EV_FIELD(i, refs))                         \
+    /* obj was marked (ev_gc_mark); `via` is the object that made it reachable, if any       */  \
+    X(GC_MARK,       gc_mark,       0, 2, EV_FIELD(a, obj) EV_FIELD(u, mark) EV_FIELD(p, via))                            \
+    /* all objects of generation `from` were appended to generation `to`                     */  \
+    X(GC_MERGE,      gc_merge,      0, 2, EV_FIELD(u, from) EV_FIELD(u, to))                                     \
+    /* one object moved to the tail of generation `to`                                       */  \
+    X(GC_MOVE,       gc_move,       0, 2, EV_FIELD(a, obj) EV_FIELD(u, to))                                      \
+    /* obj was appended to gc.garbage (which holds a reference to it)                        */  \
+    X(GC_GARBAGE,    gc_garbage,    0, 1, EV_FIELD(a, obj))                                             \
+    /* the collection ended: what gc.collect() would return is collected + uncollectable     */  \
+    X(GC_END,        gc_end,        0, 4, EV_FIELD(u, gen) EV_FIELD(u, collected) EV_FIELD(u, uncollectable) EV_FIELD(u, nanos))   \
+    /* --- workload ----------------------------------------------------------------------- */ \
+    /* a step marker: what the next steps show, in one sentence                              */  \
+    X(STEP,          step,          0, 1, EV_FIELD(u, number) EV_FIELD(s, label))                                \
+    /* a call stack, defined once before the first event that carries its id; frames are     */  \
+    /* "function+0xoffset" lines, innermost first                                            */  \
+    X(STACK_DEF,     stack_def,     0, 2, EV_FIELD(u, id) EV_FIELD(u, depth) EV_FIELD(s, frames))                         \
+    /* text the workload printed (what the Python snippet would print)                       */  \
+    X(PRINT,         print,         EVF_OPTIONAL, 1, EV_FIELD(u, stream) EV_FIELD(s, text))
+/* clang-format on */
+
+/* Why a request went to the raw layer. */
+#define EV_RAW_WHY(X)                                                                            \
+    X(RAW_LARGE, "larger than the small-request threshold")                                      \
+    X(RAW_ZERO, "zero bytes")                                                                    \
+    X(RAW_NO_ARENA, "no arena could be obtained")                                                \
+    X(RAW_REALLOC_MIGRATE, "realloc grew past the threshold")
+
+/* What a realloc did. */
+#define EV_REALLOC_OUTCOMES(X)                                                                   \
+    X(REALLOC_IN_PLACE, "kept in place")                                                         \
+    X(REALLOC_MOVED, "moved to a block of another size class")                                   \
+    X(REALLOC_SHRUNK, "copied to a smaller block")                                               \
+    X(REALLOC_TO_RAW, "moved to the raw layer")                                                  \
+    X(REALLOC_RAW, "a raw block resized by the C library")                                       \
+    X(REALLOC_NEW, "realloc of NULL: a plain allocation")
+
+/* Why a reference was taken or dropped. */
+#define EV_REF_REASONS(X)                                                                        \
+    X(REF_OTHER, "")                                                                             \
+    X(REF_NAME, "name bound")                                                                    \
+    X(REF_CONTAINER, "container item")                                                           \
+    X(REF_ATTR, "attribute")                                                                     \
+    X(REF_ARG, "argument passing")                                                               \
+    X(REF_SCOPE_EXIT, "scope exit")                                                              \
+    X(REF_TEMP, "temporary")                                                                     \
+    X(REF_RETURN, "return value")                                                                \
+    X(REF_CALL, "getrefcount's argument")                                                        \
+    X(REF_GC, "cycle collector")                                                                 \
+    X(REF_DEALLOC, "owner deallocated")                                                          \
+    X(REF_TYPE, "instance's type")                                                               \
+    X(REF_FREELIST, "free list")                                                                 \
+    X(REF_GARBAGE, "gc.garbage")
+
+#define EV_WEAKREF_WHY(X)                                                                        \
+    X(WEAKREF_REFERENT_DIED, "its referent was deallocated")                                     \
+    X(WEAKREF_GC, "the collector found its referent unreachable")                                \
+    X(WEAKREF_SELF_DIED, "the weakref itself died")
+
+#define EV_FINALIZER_KINDS(X)                                                                    \
+    X(FINALIZER_PEP442, "__del__ (PEP 442 tp_finalize)")                                         \
+    X(FINALIZER_LEGACY, "__del__ (legacy tp_del)")
+
+#define EV_GC_REASONS(X)                                                                         \
+    X(GC_REASON_AUTO, "threshold exceeded")                                                      \
+    X(GC_REASON_MANUAL, "gc.collect()")                                                          \
+    X(GC_REASON_SHUTDOWN, "shutdown")
+
+/* The phases of one collection, in the order they run (reference section 7.6). */
+#define EV_GC_PHASES(X)                                                                          \
+    X(GC_PHASE_MERGE, "merge younger generations")                                               \
+    X(GC_PHASE_UPDATE_REFS, "copy reference counts")                                             \
+    X(GC_PHASE_SUBTRACT_REFS, "subtract internal references")                                    \
+    X(GC_PHASE_MOVE_UNREACHABLE, "move the unreachable")                                         \
+    X(GC_PHASE_UNTRACK_TUPLES, "untrack tuples of atoms")                                        \
+    X(GC_PHASE_PROMOTE, "promote survivors")                                                     \
+    X(GC_PHASE_LEGACY_FINALIZERS, "set apart legacy finalizers")                                 \
+    X(GC_PHASE_WEAKREFS, "clear weak references")                                                \
+    X(GC_PHASE_FINALIZE, "run finalizers")                                                       \
+    X(GC_PHASE_RESURRECT, "check for resurrection")                                              \
+    X(GC_PHASE_DELETE, "break cycles")                                                           \
+    X(GC_PHASE_UNCOLLECTABLE, "keep the uncollectable")                                          \
+    X(GC_PHASE_CLEAR_FREELISTS, "clear free lists")
+
+/* Marks the collector puts on objects (GC_MARK), with the reason in words. */
+#define EV_GC_MARKS(X)                                                                           \
+    X(GC_MARK_TENTATIVE, "no references from outside: tentatively unreachable")                  \
+    X(GC_MARK_REACHABLE, "referenced from outside the generation")                               \
+    X(GC_MARK_RESCUED, "reachable from a reachable object: moved back")                          \
+    X(GC_MARK_UNREACHABLE, "unreachable")                                                        \
+    X(GC_MARK_LEGACY, "reachable from a legacy finalizer: uncollectable")                        \
+    X(GC_MARK_RESURRECTED, "resurrected by a finalizer")                                         \
+    X(GC_MARK_UNTRACKED, "untracked: holds no containers")
+
+#define EV_TYPE_FLAGS(X)                                                                         \
+    X(TYPE_GC, 1u, "tracked by the cycle collector")                                             \
+    X(TYPE_FINALIZER, 2u, "has __del__")                                                         \
+    X(TYPE_WEAKREFABLE, 4u, "supports weak references")                                          \
+    X(TYPE_VAR, 8u, "variable size")
+
+#define EV_OBJ_FLAGS(X)                                                                          \
+    X(OBJ_FREELIST, 1u, "memory from/to a free list")                                            \
+    X(OBJ_STATIC, 2u, "statically allocated (small int cache, interned)")
+
+#define EV__ENUM(name, text) EV_##name,
+enum ev_raw_why { EV_RAW_WHY(EV__ENUM) EV_RAW_WHY_COUNT };
+enum ev_realloc_outcome { EV_REALLOC_OUTCOMES(EV__ENUM) EV_REALLOC_OUTCOME_COUNT };
+enum ev_ref_reason { EV_REF_REASONS(EV__ENUM) EV_REF_REASON_COUNT };
+enum ev_weakref_why { EV_WEAKREF_WHY(EV__ENUM) EV_WEAKREF_WHY_COUNT };
+enum ev_finalizer_kind { EV_FINALIZER_KINDS(EV__ENUM) EV_FINALIZER_KIND_COUNT };
+enum ev_gc_reason { EV_GC_REASONS(EV__ENUM) EV_GC_REASON_COUNT };
+enum ev_gc_phase { EV_GC_PHASES(EV__ENUM) EV_GC_PHASE_COUNT };
+enum ev_gc_mark { EV_GC_MARKS(EV__ENUM) EV_GC_MARK_COUNT };
+#undef EV__ENUM
+
+#define EV__FLAG(name, value, text) EV_##name = value,
+enum ev_type_flags { EV_TYPE_FLAGS(EV__FLAG) };
+enum ev_obj_flags { EV_OBJ_FLAGS(EV__FLAG) };
+#undef EV__FLAG
+
+
+enum event_kind {
+#define X(K, n, fl, tail, fields) EV_##K,
+    EVENT_KINDS(X)
+#undef X
+        EV_KIND_COUNT
+};
+
+/* Field storage by type: every field but text is one 64-bit word. */
+#define EVENT__DECL_u(n) uint64_t n;
+#define EVENT__DECL_i(n) int64_t n;
+#define EVENT__DECL_a(n) uint64_t n;
+#define EVENT__DECL_p(n) uint64_t n;
+#define EVENT__DECL_s(n)
+#define EV_FIELD(t, n) EVENT__DECL_##t(n)
+#define X(K, n, fl, tail, fields)                                                                \
+    struct event_##n {                                                                              \
+        fields                                                                                   \
+    };
+EVENT_KINDS(X)
+#undef X
+#undef EV_FIELD
+
+#define EVENT_MAX_FIELDS 6 /* words in the largest kind; checked below */
+
+struct event {
+    enum event_kind kind;
+    uint64_t seq;     /* position in the stream, from 0; set by readers, 0 from producers */
+    const char *str;  /* the kind's text field, or NULL; not NUL-terminated */
+    uint32_t str_len; /* bytes in str */
+    union {
+        uint64_t f[EVENT_MAX_FIELDS]; /* the word fields in table order */
+#define X(K, n, fl, tail, fields) struct event_##n n;
+        EVENT_KINDS(X)
+#undef X
+    } u;
+};
+
+#define X(K, n, fl, tail, fields)                                                                \
+    _Static_assert(sizeof(struct event_##n) <= sizeof(uint64_t) * EVENT_MAX_FIELDS,                 \
+                   "event " #n " has more than EVENT_MAX_FIELDS word fields");
+EVENT_KINDS(X)
+#undef X
+_Static_assert(EV_KIND_COUNT <= 127, "kind ids must fit in 7 bits (tracer/FORMAT.md)");
+
+/* Where events go.  emit == NULL means nobody listens. */
+struct event_sink {
+    void (*emit)(void *ctx, const struct event *ev);
+    void *ctx;
+};
+
+static inline bool event_sink_is_on(const struct event_sink *sink)
+{
+    return sink->emit != NULL;
+}
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * heap.h - the instrumented obmalloc: raw layer, arenas, pools, blocks.
+ *
+ * A `struct heap` is one instance of CPython's small-object allocator (Objects/obmalloc.c) with
+ * the geometry of a profile, taking its arenas from an arena source and reporting every change of
+ * state to an event sink (allocator/event.h).  Placement decisions are CPython's: the same pool
+ * chosen, the same block handed out, the same reuse order (../shared/reference/cpython-memory.md,
+ * sections 1 to 4).
+ *
+ * Return convention: functions that can fail return 0 or a negative HEAP_E* code, explained by
+ * heap_strerror(); allocation functions return NULL on failure like malloc; predicates return bool;
+ * misuse (freeing a foreign pointer, a NULL heap) is an assertion, not a code.
+ *
+ * Names: heap_new()/heap_delete() create and destroy a heap; heap_malloc(), heap_calloc(),
+ * heap_realloc() and heap_free() are PyObject_Malloc, _Calloc, _Realloc and _Free.
+ *
+ * Threads: a heap is used by one thread at a time.
+ */
+#ifndef ALLOCATOR_HEAP_H
+#define ALLOCATOR_HEAP_H
+
+#include <allocator/event.h>
+#include <allocator/stats.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+    HEAP_EINVAL = -1, /* a profile or argument out of range */
+    HEAP_ENOMEM = -2, /* the heap's own bookkeeping could not be allocated */
+};
+const char *heap_strerror(int err);
+
+/* The geometry and policy of one CPython layout (reference section 1.1). */
+struct heap_profile {
+    char name[32];              /* "cpython-3.10", "cpython-3.9", "cpython-3.8", "classic", "custom" */
+    uint32_t alignment;         /* bytes; power of two, 8..64 */
+    uint32_t threshold;         /* largest small request, bytes; multiple of alignment */
+    uint32_t pool_size;         /* bytes; power of two, >= 1 KiB */
+    uint32_t arena_size;        /* bytes; power of two, holds at least 2 pools */
+    bool keep_last_free_arena;  /* 3.9+: a wholly free arena that is the tail of usable_arenas stays */
+};
+
+/* The built-in profiles, in the order `--help` lists them; the first is the default. */
+size_t heap_profile_count(void);
+const struct heap_profile *heap_profile_at(size_t i);
+
+/*
+ * Parses a profile name ("cpython-3.10", ...) or "custom:align=8,threshold=256,pool=4K,
+ * arena=256K,keep-last=no".  On error returns HEAP_EINVAL and writes a one-line reason to err.
+ */
+int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, size_t errlen);
+
+/* Size classes of a profile (reference section 1.2 and 1.3). */
+uint32_t heap_profile_nclasses(const struct heap_profile *p);
+uint32_t heap_profile_class_size(const struct heap_profile *p, uint32_t szidx);
+uint32_t heap_profile_pool_overhead(const struct heap_profile *p); /* header rounded to alignment */
+uint32_t heap_profile_blocks_per_pool(const struct heap_profile *p, uint32_t szidx);
+
+/*
+ * Where arenas come from: CPython's PyObjectArenaAllocator.  alloc returns NULL on failure.
+ */
+struct heap_arena_source {
+    void *(*alloc)(void *ctx, size_t size);
+    void (*free)(void *ctx, void *addr, size_t size);
+    void *ctx;
+};
+
+/* mmap as CPython does it: page-aligned, so an arena has 63 or 64 pools as it falls. */
+struct heap_arena_source heap_arena_source_mmap(void);
+
+/* Arenas aligned to their own size: always every pool, deterministic; for tests and teaching. */
+struct heap_arena_source heap_arena_source_aligned(void);
+
+/*
+ * Fault injection: wraps `inner` and fails its Nth request (1-based) and, when `sticky`, every
+ * request after it.  The returned source points into *state, which the caller keeps alive.
+ */
+struct heap_failing_source {
+    struct heap_arena_source inner;
+    uint64_t fail_at;  /* 1-based request number to fail; 0 never */
+    bool sticky;
+    uint64_t requests; /* requests seen so far */
+    uint64_t failed;   /* requests failed so far */
+};
+struct heap_arena_source heap_arena_source_failing(struct heap_failing_source *state);
+
+struct heap;
+
+int heap_new(struct heap **out, const struct heap_profile *profile,
+             const struct heap_arena_source *source, const struct event_sink *sink);
+/* Releases every arena and raw block still held, then the heap. */
+void heap_delete(struct heap *h);
+
+const struct heap_profile *heap_profile(const struct heap *h);
+void heap_set_sink(struct heap *h, const struct event_sink *sink);
+
+/*
+ * The stack id to attach to the next allocations' events (0: none).  The caller interns the stack
+ * before calling in, so that the allocator never unwinds while it holds its state.
+ */
+void heap_set_stack(struct heap *h, uint32_t stack_id);
+
+void *heap_malloc(struct heap *h, size_t n);
+void *heap_calloc(struct heap *h, size_t nmemb, size_t size);
+void *heap_realloc(struct heap *h, void *p, size_t n);
+void heap_free(struct heap *h, void *p);
+
+/* True when p is a block of one of this heap's pools (address_in_range). */
+bool heap_owns(const struct heap *h, const void *p);
+
+/* Usable size of a pool block, or 0 when p is not a pool block. */
+size_t heap_block_size(const struct heap *h, const void *p);
+
+/*
+ * Walks every arena, pool, ring and free list and recounts them against the invariants of
+ * reference section 8.4.  Returns true when all hold; otherwise writes the first violation to err.
+ */
+bool heap_is_valid(const struct heap *h, char *err, size_t errlen);
+
+/* The figures of sys._debugmallocstats(), from the allocator's own structures. */
+void heap_get_stats(const struct heap *h, struct heap_stats *out);
+
+#endif

@@ -1,0 +1,206 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *cli_program = "arenascope";
+
+static int find_long(const struct cli_cmd *cmd, const char *name, size_t len)
+{
+    for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
+        if (strlen(cmd->opts[i].name) == len && memcmp(cmd->opts[i].name, name, len) == 0)
+            return i;
+    return -1;
+}
+
+static int find_short(const struct cli_cmd *cmd, char letter)
+{
+    for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
+        if (cmd->opts[i].letter == letter)
+            return i;
+    return -1;
+}
+
+static int usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s %s: ", cli_program, cmd->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, " (see '%s %s --help')\n", cli_program, cmd->name);
+    return CLI_EXIT_USAGE;
+}
+
+void cli_print_help(const struct cli_cmd *cmd)
+{
+    printf("usage: %s %s%s%s%s\n", cli_program, cmd->name, cmd->opts && cmd->opts[0].name ? " [OPTIONS]" : "",
+           cmd->args && cmd->args[0] ? " " : "", cmd->args ? cmd->args : "");
+    printf("\n%s\n", cmd->summary);
+    if (cmd->description)
+        printf("\n%s", cmd->description);
+    printf("\noptions:\n");
+    for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
+        const struct cli_opt *o = &cmd->opts[i];
+        char left[64];
+        int n = 0;
+        if (o->letter)
+            n = snprintf(left, sizeof left, "-%c, ", o->letter);
+        else
+            n = snprintf(left, sizeof left, "    ");
+        snprintf(left + n, sizeof left - (size_t)n, "--%s%s%s", o->name, o->metavar ? " " : "",
+                 o->metavar ? o->metavar : "");
+        printf("  %-24s %s\n", left, o->help);
+    }
+    printf("  %-24s %s\n", "-h, --help", "show this help and exit");
+}
+
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli *out, bool *done)
+{
+    memset(out, 0, sizeof *out);
+    out->cmd = cmd;
+    *done = false;
+    out->args = calloc((size_t)argc + 1, sizeof *out->args);
+    if (!out->args) {
+        fprintf(stderr, "%s: out of memory\n", cli_program);
+        *done = true;
+        return 1;
+    }
+    bool only_args = false;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (only_args || a[0] != '-' || a[1] == '\0') {
+            out->args[out->nargs++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) {
+            only_args = true;
+            continue;
+        }
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            cli_print_help(cmd);
+            *done = true;
+            return 0;
+        }
+        int idx;
+        const char *value = NULL;
+        if (a[1] == '-') {
+            const char *name = a + 2;
+            const char *eq = strchr(name, '=');
+            size_t len = eq ? (size_t)(eq - name) : strlen(name);
+            idx = find_long(cmd, name, len);
+            if (idx < 0) {
+                *done = true;
+                return usage_error(cmd, "unknown option --%.*s", (int)len, name);
+            }
+            if (eq) {
+                if (!cmd->opts[idx].metavar) {
+                    *done = true;
+                    return usage_error(cmd, "--%s takes no value", cmd->opts[idx].name);
+                }
+                value = eq + 1;
+            }
+        } else {
+            if (a[2] != '\0' && find_short(cmd, a[1]) >= 0 && cmd->opts[find_short(cmd, a[1])].metavar) {
+                idx = find_short(cmd, a[1]);
+                value = a + 2;
+            } else if (a[2] != '\0') {
+                *done = true;
+                return usage_error(cmd, "unknown option %s", a);
+            } else {
+                idx = find_short(cmd, a[1]);
+            }
+            if (idx < 0) {
+                *done = true;
+                return usage_error(cmd, "unknown option -%c", a[1]);
+            }
+        }
+        const struct cli_opt *o = &cmd->opts[idx];
+        if (o->metavar && !value) {
+            if (i + 1 >= argc) {
+                *done = true;
+                return usage_error(cmd, "--%s needs a value (%s)", o->name, o->metavar);
+            }
+            value = argv[++i];
+        }
+        out->values[idx] = o->metavar ? value : "";
+    }
+    if (out->nargs < cmd->min_args) {
+        *done = true;
+        return usage_error(cmd, "missing %s", cmd->args && cmd->args[0] ? cmd->args : "argument");
+    }
+    if (cmd->max_args >= 0 && out->nargs > cmd->max_args) {
+        *done = true;
+        return usage_error(cmd, "unexpected argument '%s'", out->args[cmd->max_args]);
+    }
+    return 0;
+}
+
+const char *cli_value(const struct cli *c, const char *name)
+{
+    int idx = find_long(c->cmd, name, strlen(name));
+    return idx < 0 ? NULL : c->values[idx];
+}
+
+bool cli_flag(const struct cli *c, const char *name)
+{
+    return cli_value(c, name) != NULL;
+}
+
+bool cli_parse_uint(const char *s, bool sizes, uint64_t *out)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || end == s)
+        return false;
+    uint64_t mul = 1;
+    if (sizes && *end) {
+        switch (*end) {
+        case 'k': case 'K': mul = 1ull << 10; break;
+        case 'm': case 'M': mul = 1ull << 20; break;
+        case 'g': case 'G': mul = 1ull << 30; break;
+        default: return false;
+        }
+        end++;
+        if (*end == 'i' || *end == 'B')
+            end += (*end == 'i' && end[1] == 'B') ? 2 : 1;
+    }
+    if (*end)
+        return false;
+    if (v > UINT64_MAX / mul)
+        return false;
+    *out = (uint64_t)v * mul;
+    return true;
+}
+
+int cli_uint(const struct cli *c, const char *name, uint64_t def, bool sizes, uint64_t *out)
+{
+    const char *v = cli_value(c, name);
+    if (!v) {
+        *out = def;
+        return 0;
+    }
+    if (!cli_parse_uint(v, sizes, out))
+        return usage_error(c->cmd, "--%s: not a%s number: '%s'", name, sizes ? " size or" : "n unsigned", v);
+    return 0;
+}
+
+int cli_error(const struct cli *c, int status, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "%s %s: ", cli_program, c->cmd->name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    return status;
+}

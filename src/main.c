@@ -1,0 +1,81 @@
+/*
+ * main.c - arenascope's entry point: finds the subcommand and hands it its arguments.
+ */
+#include "cli.h"
+#include "commands.h"
+#include "version.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct cli_cmd *const commands[] = {
+#define X(name) &cmd_##name,
+    COMMANDS(X)
+#undef X
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void print_help(FILE *out)
+{
+    fprintf(out,
+            "usage: %s COMMAND [OPTIONS] [ARGS]\n"
+            "\n"
+            "arenascope shows how CPython's memory manager works while it works: arenas, pools,\n"
+            "blocks, size classes, objects and their reference counts, and the cycle collector,\n"
+            "live or replayed from a trace file, step by step, forward and backward.\n"
+            "\n"
+            "commands:\n",
+            cli_program);
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(out,
+            "\n"
+            "  %s COMMAND --help   shows a command's options\n"
+            "  %s --version        prints the version\n"
+            "\n"
+            "Start with '%s demo': a menu of guided demos you step through with the Space key.\n",
+            cli_program, cli_program, cli_program);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return CLI_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        if (argc > 2) {
+            for (size_t i = 0; i < NCOMMANDS; i++)
+                if (strcmp(commands[i]->name, argv[2]) == 0) {
+                    cli_print_help(commands[i]);
+                    return 0;
+                }
+            fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", cli_program, argv[2], cli_program);
+            return CLI_EXIT_USAGE;
+        }
+        print_help(stdout);
+        return 0;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("%s %s\n", cli_program, ARENASCOPE_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        if (strcmp(commands[i]->name, name) != 0)
+            continue;
+        struct cli c;
+        bool done;
+        int status = cli_parse(commands[i], argc - 1, argv + 1, &c, &done);
+        if (!done)
+            status = commands[i]->run(&c);
+        free(c.args);
+        return status;
+    }
+    if (name[0] == '-')
+        fprintf(stderr, "%s: unknown option '%s' (see '%s --help')\n", cli_program, name, cli_program);
+    else
+        fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", cli_program, name, cli_program);
+    return CLI_EXIT_USAGE;
+}
