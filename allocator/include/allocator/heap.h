@@ -97,10 +97,16 @@ const struct heap_profile *heap_profile(const struct heap *h);
 void heap_set_sink(struct heap *h, const struct event_sink *sink);
 
 /*
- * The stack id to attach to the next allocations' events (0: none).  The caller interns the stack
- * before calling in, so that the allocator never unwinds while it holds its state.
+ * Call stacks.  When a hook is set, heap_malloc, heap_calloc and heap_realloc call it on entry,
+ * before they touch any of the heap's state, and attach the id it returns to the events of that
+ * allocation (0: no stack).  The hook unwinds and interns (src/ wires libunwind capture to the
+ * tracer's stack table); the allocator itself never unwinds while its structures are in flux.
  */
-void heap_set_stack(struct heap *h, uint32_t stack_id);
+struct heap_stack_hook {
+    uint64_t (*capture)(void *ctx);
+    void *ctx;
+};
+void heap_set_stack_hook(struct heap *h, const struct heap_stack_hook *hook);
 
 void *heap_malloc(struct heap *h, size_t n);
 void *heap_calloc(struct heap *h, size_t nmemb, size_t size);
