@@ -226,9 +226,9 @@ const char *scratch_dir(void)
 
 const char *scratch_path(const char *name)
 {
-    static char bufs[8][512];
+    static char bufs[64][512];
     static unsigned next;
-    char *b = bufs[next++ % 8];
+    char *b = bufs[next++ % 64];
     snprintf(b, 512, "%s/%s", scratch_dir(), name);
     return b;
 }
