@@ -63,6 +63,8 @@ static void print_header(const struct trace_header *h)
            h->alignment, h->threshold, bytes_text(h->pool_size, a, sizeof a),
            bytes_text(h->arena_size, b, sizeof b), h->pool_overhead, h->pointer_size,
            h->keep_last_free_arena ? ", keeps the last free arena" : "");
+    if (h->arena_map_bits)
+        printf("             arena map (radix tree) over %u address bits\n", h->arena_map_bits);
     printf("collector    %s", h->gc_profile[0] ? h->gc_profile : "(unnamed)");
     if (h->ngenerations) {
         printf(": %u generations (", h->ngenerations);

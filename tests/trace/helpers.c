@@ -191,6 +191,7 @@ void test_header(struct trace_header *h)
     h->pool_overhead = 48;
     h->pointer_size = 8;
     h->keep_last_free_arena = true;
+    h->arena_map_bits = 48;
     snprintf(h->gc_profile, sizeof h->gc_profile, "cpython-3.8");
     h->ngenerations = 3;
     static const uint32_t thr[] = {700, 10, 10};

@@ -103,6 +103,7 @@ Test(cli, info_describes_a_complete_trace)
         "allocator    cpython-3.10, arenas from aligned\n",
         "alignment 16, threshold 512, pool 16 KiB, arena 1 MiB, pool header 48, pointers 8 bytes, keeps the last free arena\n",
         "collector    cpython-3.8: 3 generations (gen0 700, gen1 10, gen2 10)\n",
+        "arena map (radix tree) over 48 address bits\n",
         "state        complete\n",
         "events       3,000 in 3 chunks\n",
         "by kind\n",
