@@ -56,6 +56,9 @@ struct plan_kind {
     int8_t dest[FMT_MAX_FIELDS]; /* word index in struct event, DEST_TEXT or DEST_DROP */
 };
 
+/* File kind i is *native* when it is this program's kind i with the same definition (name,
+ * flags, tail, fields and types): its events are decoded by code generated from the table. */
+
 struct trace_reader {
     char *path;          /* for messages */
     int fd;              /* where bytes are read from: the file or the spool */
@@ -77,6 +80,7 @@ struct trace_reader {
     struct trace_header hdr;
     struct fmt_schema schema;
     struct plan_kind plan[FMT_MAX_KINDS];
+    bool native[FMT_MAX_KINDS];
     struct fmt_index ix;
 
     /* the chunk in memory */
@@ -86,6 +90,7 @@ struct trace_reader {
     const uint8_t *events;   /* its first event */
     const uint8_t *p, *end;  /* decoding position and end of the events */
     uint64_t pos_seq;        /* number of the event at p (or of the next one to be read) */
+    uint64_t chunk_end_seq;  /* number of the event after the loaded chunk's last */
     uint64_t hist[FMT_HISTORY];
     uint64_t hist_n;
     uint64_t prev;
@@ -208,9 +213,27 @@ static bool source_is_final(const struct trace_reader *r)
 
 /* ---- the header and the plans ------------------------------------------------------------------- */
 
+static bool kind_is_native(const struct fmt_kind *fk, size_t id)
+{
+    if (id >= EV_KIND_COUNT)
+        return false;
+    enum event_kind k = (enum event_kind)id;
+    size_t nw = event_kind_field_count(k);
+    const char *text = event_kind_text_name(k);
+    if (strcmp(fk->name, event_kind_name(k)) != 0 || fk->flags != event_kind_flags(k) ||
+        fk->tail != event_kind_tail(k) || fk->nfields != nw + (text != NULL))
+        return false;
+    for (size_t i = 0; i < nw; i++)
+        if (strcmp(fk->field_names[i], event_kind_field_name(k, i)) != 0 ||
+            fk->types[i] != event_kind_field_type(k, i))
+            return false;
+    return !text || (fk->types[nw] == 's' && strcmp(fk->field_names[nw], text) == 0);
+}
+
 static void plan_build(struct trace_reader *r)
 {
     for (size_t k = 0; k < r->schema.nkinds; k++) {
+        r->native[k] = kind_is_native(&r->schema.kinds[k], k);
         const struct fmt_kind *fk = &r->schema.kinds[k];
         struct plan_kind *pk = &r->plan[k];
         pk->own = event_kind_from_name(fk->name);
@@ -819,6 +842,7 @@ static int load_chunk(struct trace_reader *r, size_t i)
     r->p = p;
     r->end = end;
     r->pos_seq = c->first_seq;
+    r->chunk_end_seq = c->first_seq + c->count;
     history_reset(r);
     return 0;
 }
@@ -841,136 +865,253 @@ static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt
                        (unsigned long long)off, (unsigned long long)r->pos_seq, why);
 }
 
-/* A varint of up to 10 bytes with no end check (the buffer is padded); false when too long. */
-static inline bool get_varint_padded(const uint8_t **pp, uint64_t *out)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* A varint of up to 10 bytes with no end check (the buffer is padded): the byte after it, or
+ * NULL when it is too long or too large. */
+static ALWAYS_INLINE const uint8_t *get_varint_padded(const uint8_t *p, uint64_t *out)
 {
-    const uint8_t *p = *pp;
     uint64_t v = 0;
     for (unsigned shift = 0; shift < 70; shift += 7) {
         uint64_t b = *p++;
         if (shift == 63 && (b & 0x7f) > 1)
-            return false;
+            return NULL;
         v |= (b & 0x7f) << shift;
         if (!(b & 0x80)) {
             *out = v;
-            *pp = p;
-            return true;
+            return p;
         }
     }
-    return false;
+    return NULL;
 }
 
 /* An address code (up to 66 bits) as hi = code >> 2, low = code & 3. */
-static inline bool get_code_padded(const uint8_t **pp, uint64_t *hi, unsigned *low)
+static ALWAYS_INLINE const uint8_t *get_code_padded(const uint8_t *p, uint64_t *hi, unsigned *low)
 {
-    const uint8_t *p = *pp;
     uint64_t b = *p++;
     *low = (unsigned)(b & 3);
     uint64_t v = (b & 0x7f) >> 2;
     unsigned shift = 5;
     while (b & 0x80) {
         if (shift > 61)
-            return false; /* more than 10 bytes */
+            return NULL; /* more than 10 bytes */
         b = *p++;
         if (shift == 61 && (b & 0x7f) > 7)
-            return false; /* beyond 66 bits */
+            return NULL; /* beyond 66 bits */
         v |= (b & 0x7f) << shift;
         shift += 7;
     }
     *hi = v;
-    *pp = p;
-    return true;
+    return p;
+}
+
+/* The decoding state of one event, in locals (registers) while it is decoded. */
+struct cursor {
+    const uint8_t *p;
+    uint64_t hist_n; /* addresses in the chunk's history */
+    uint64_t prev;   /* the last of them */
+    uint64_t *hist;  /* the ring of the last FMT_HISTORY */
+};
+
+enum addr_status { ADDR_OK, ADDR_BAD_CODE, ADDR_OUT_OF_RANGE, ADDR_NULL };
+
+static const char *const addr_errors[] = {
+    [ADDR_BAD_CODE] = "bad address code",
+    [ADDR_OUT_OF_RANGE] = "address repeat out of range",
+    [ADDR_NULL] = "null in an address field",
+};
+
+/* An address code (FORMAT.md 6.3) into *out, updating the history.  A null (only when nullable)
+ * is 0 and stays out of the history. */
+static ALWAYS_INLINE enum addr_status get_addr(struct cursor *c, uint64_t *out, bool nullable)
+{
+    uint64_t hi, v;
+    unsigned low;
+    if (*c->p < 0x80) {
+        hi = *c->p >> 2;
+        low = *c->p & 3u;
+        c->p++;
+    } else if (!(c->p = get_code_padded(c->p, &hi, &low))) {
+        return ADDR_BAD_CODE;
+    }
+    if (!(low & 1u)) {
+        uint64_t d = hi < FMT_HISTORY ? (hi << 1 | low >> 1) : FMT_HISTORY;
+        if (d >= c->hist_n || d >= FMT_HISTORY)
+            return ADDR_OUT_OF_RANGE;
+        v = c->hist[(c->hist_n - 1 - d) & HIST_MASK];
+    } else if (low == 1) {
+        v = c->prev + ((uint64_t)codec_unzigzag(hi) << 4);
+    } else if (hi != 0) {
+        v = c->prev + (uint64_t)codec_unzigzag(hi);
+    } else if (nullable) {
+        *out = 0;
+        return ADDR_OK;
+    } else {
+        return ADDR_NULL;
+    }
+    c->hist[c->hist_n & HIST_MASK] = v;
+    c->hist_n++;
+    c->prev = v;
+    *out = v;
+    return ADDR_OK;
+}
+
+/* The fields of a kind the file does not define as this program does, by its plan. */
+static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind *pk, unsigned n,
+                                 const uint8_t *start, struct cursor *c, struct event *ev)
+{
+    const uint8_t *end = r->end;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t v;
+        switch (pk->op[i]) {
+        case OP_U:
+        case OP_I:
+            if (!(c->p = get_varint_padded(c->p, &v)))
+                return event_fail(r, start, "bad varint");
+            if (pk->op[i] == OP_I)
+                v = (uint64_t)codec_unzigzag(v);
+            break;
+        case OP_A:
+        case OP_P: {
+            enum addr_status st = get_addr(c, &v, pk->op[i] == OP_P);
+            if (st != ADDR_OK)
+                return event_fail(r, start, "%s", addr_errors[st]);
+            break;
+        }
+        default: { /* OP_S */
+            uint64_t len;
+            if (!codec_get_varint(&c->p, end, &len) || len > (uint64_t)(end - c->p) ||
+                len > FMT_MAX_TEXT)
+                return event_fail(r, start, "bad text");
+            if (pk->dest[i] == DEST_TEXT) {
+                ev->str = (const char *)c->p;
+                ev->str_len = (uint32_t)len;
+            }
+            c->p += len;
+            continue;
+        }
+        }
+        if (c->p > end)
+            return event_fail(r, start, "runs past the end of its chunk");
+        if (pk->dest[i] >= 0)
+            ev->u.f[pk->dest[i]] = v;
+    }
+    return 0;
 }
 
 /*
  * Decodes the event at r->p into ev.  Returns 1, or < 0 on damage.  *fk is the file kind; ev->kind
  * is meaningful only when the plan maps it (plan[*fk].own >= 0).
+ *
+ * A native kind is decoded by code generated from the table, with the field types known at
+ * compile time: one indirect jump per event instead of one per field.  Varints are read without
+ * an end check since the chunk buffer is padded; `p > end` after each field catches an event that
+ * runs past its chunk.
  */
 static int decode_event(struct trace_reader *r, struct event *ev, unsigned *fk)
 {
-    const uint8_t *start = r->p, *p = start, *end = r->end;
-    if (p >= end)
+    const uint8_t *start = r->p, *end = r->end;
+    struct cursor c = {.p = start, .hist_n = r->hist_n, .prev = r->prev, .hist = r->hist};
+    if (c.p >= end)
         return event_fail(r, start, "the chunk ends before its last event");
-    unsigned b = *p++;
+    unsigned b = *c.p++;
     unsigned id = b & 0x7fu;
     if (id >= r->schema.nkinds)
         return event_fail(r, start, "kind id not in the schema");
-    const struct plan_kind *pk = &r->plan[id];
-    if (pk->own < 0 && !pk->optional)
-        return event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
-                          r->schema.kinds[id].name);
-    unsigned n = (b & 0x80u) ? pk->tail : pk->nfields;
     memset(ev->u.f, 0, sizeof ev->u.f);
     ev->str = NULL;
     ev->str_len = 0;
-    for (unsigned i = 0; i < n; i++) {
-        uint64_t v;
-        switch (pk->op[i]) {
-        case OP_U:
-            if (*p < 0x80)
-                v = *p++;
-            else if (!get_varint_padded(&p, &v))
-                return event_fail(r, start, "bad varint");
-            break;
-        case OP_I:
-            if (!get_varint_padded(&p, &v))
-                return event_fail(r, start, "bad varint");
-            v = (uint64_t)codec_unzigzag(v);
-            break;
-        case OP_A:
-        case OP_P: {
-            uint64_t hi;
-            unsigned low;
-            if (*p < 0x80) {
-                hi = *p >> 2;
-                low = *p & 3u;
-                p++;
-            } else if (!get_code_padded(&p, &hi, &low)) {
-                return event_fail(r, start, "bad address code");
-            }
-            if (!(low & 1u)) {
-                uint64_t d = hi < FMT_HISTORY ? (hi << 1 | low >> 1) : FMT_HISTORY;
-                if (d >= r->hist_n || d >= FMT_HISTORY)
-                    return event_fail(r, start, "address repeat out of range");
-                v = r->hist[(r->hist_n - 1 - d) & HIST_MASK];
-            } else if (low == 1) {
-                v = r->prev + ((uint64_t)codec_unzigzag(hi) << 4);
-            } else if (hi != 0) {
-                v = r->prev + (uint64_t)codec_unzigzag(hi);
-            } else if (pk->op[i] == OP_P) {
-                v = 0; /* null: not in the history */
-                break;
-            } else {
-                return event_fail(r, start, "null in an address field");
-            }
-            r->hist[r->hist_n & HIST_MASK] = v;
-            r->hist_n++;
-            r->prev = v;
-            break;
-        }
-        default: { /* OP_S */
-            uint64_t len;
-            if (!codec_get_varint(&p, end, &len) || len > (uint64_t)(end - p) || len > FMT_MAX_TEXT)
-                return event_fail(r, start, "bad text");
-            if (pk->dest[i] == DEST_TEXT) {
-                ev->str = (const char *)p;
-                ev->str_len = (uint32_t)len;
-            }
-            p += len;
-            continue;
-        }
-        }
-        if (p > end)
-            return event_fail(r, start, "runs past the end of its chunk");
-        if (pk->dest[i] >= 0)
-            ev->u.f[pk->dest[i]] = v;
+    if (r->native[id]) {
+        enum addr_status st = ADDR_OK;
+        uint64_t len;
+        switch ((enum event_kind)id) {
+#define DEC_u(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        if (*c.p < 0x80)                                                                         \
+            e->n = *c.p++;                                                                       \
+        else if (!(c.p = get_varint_padded(c.p, &e->n)))                                         \
+            goto bad_varint;                                                                     \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
     }
-    r->p = p;
+#define DEC_i(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        uint64_t z_;                                                                             \
+        if (!(c.p = get_varint_padded(c.p, &z_)))                                                \
+            goto bad_varint;                                                                     \
+        e->n = codec_unzigzag(z_);                                                               \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
+    }
+#define DEC_a(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        if ((st = get_addr(&c, &e->n, false)) != ADDR_OK)                                        \
+            goto bad_addr;                                                                       \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
+    }
+#define DEC_p(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        if ((st = get_addr(&c, &e->n, true)) != ADDR_OK)                                         \
+            goto bad_addr;                                                                       \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
+    }
+#define DEC_s(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        if (!codec_get_varint(&c.p, end, &len) || len > (uint64_t)(end - c.p) ||                 \
+            len > FMT_MAX_TEXT)                                                                  \
+            goto bad_text;                                                                       \
+        ev->str = (const char *)c.p;                                                             \
+        ev->str_len = (uint32_t)len;                                                             \
+        c.p += len;                                                                              \
+    }
+#define EV_FIELD(t, n) DEC_##t(n)
+#define X(K, n, fl, tl, fields)                                                                  \
+    case EV_##K: {                                                                               \
+        struct event_##n *e = &ev->u.n;                                                          \
+        const unsigned lim = (b & 0x80u) ? tl : FMT_MAX_FIELDS;                                  \
+        unsigned fi = 0;                                                                         \
+        (void)e;                                                                                 \
+        fields (void)fi;                                                                         \
+        break;                                                                                   \
+    }
+            EVENT_KINDS(X)
+#undef X
+#undef EV_FIELD
+        case EV_KIND_COUNT:
+            break;
+        }
+        ev->kind = (enum event_kind)id;
+        goto decoded;
+    bad_varint:
+        return event_fail(r, start, "bad varint");
+    bad_addr:
+        return event_fail(r, start, "%s", addr_errors[st]);
+    bad_text:
+        return event_fail(r, start, "bad text");
+    overrun:
+        return event_fail(r, start, "runs past the end of its chunk");
+    } else {
+        const struct plan_kind *pk = &r->plan[id];
+        if (pk->own < 0 && !pk->optional)
+            return event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
+                              r->schema.kinds[id].name);
+        struct cursor g = c; /* c itself never escapes, so that it can live in registers */
+        int rc = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev);
+        if (rc)
+            return rc;
+        c = g;
+        ev->kind = (enum event_kind)(pk->own >= 0 ? pk->own : 0);
+    }
+decoded:
+    r->p = c.p;
+    r->hist_n = c.hist_n;
+    r->prev = c.prev;
     *fk = id;
-    ev->kind = (enum event_kind)(pk->own >= 0 ? pk->own : 0);
     ev->seq = r->pos_seq++;
-    if (r->pos_seq == r->ix.chunks[r->cur].first_seq + r->ix.chunks[r->cur].count && p != end)
-        return event_fail(r, p, "bytes after the chunk's last event");
+    if (r->pos_seq == r->chunk_end_seq && c.p != end)
+        return event_fail(r, c.p, "bytes after the chunk's last event");
     return 1;
 }
 
