@@ -1000,31 +1000,48 @@ static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind 
 }
 
 /*
- * Decodes the event at r->p into ev.  Returns 1, or < 0 on damage.  *fk is the file kind; ev->kind
- * is meaningful only when the plan maps it (plan[*fk].own >= 0).
+ * Decodes the loaded chunk's events from r->pos_seq on, until event `stop` (at most the chunk's
+ * end) or until n events of kinds this program knows are stored in evs.  Events of optional kinds
+ * it does not know are decoded and not stored.  With keep false every event goes to evs[0] (to
+ * skip events when seeking).  counts, when not NULL, counts every event by file kind.  Returns
+ * how many were stored, or < 0 on damage (the chunk is then unloaded).
  *
  * A native kind is decoded by code generated from the table, with the field types known at
- * compile time: one indirect jump per event instead of one per field.  Varints are read without
- * an end check since the chunk buffer is padded; `p > end` after each field catches an event that
+ * compile time: one indirect jump per event instead of one per field.  The decoding state lives
+ * in locals across the run and goes back to the reader at its end.  Varints are read without an
+ * end check since the chunk buffer is padded; `p > end` after each field catches an event that
  * runs past its chunk.
  */
-static int decode_event(struct trace_reader *r, struct event *ev, unsigned *fk)
+static ssize_t decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
+                          bool keep, uint64_t *counts)
 {
-    const uint8_t *start = r->p, *end = r->end;
-    struct cursor c = {.p = start, .hist_n = r->hist_n, .prev = r->prev, .hist = r->hist};
-    if (c.p >= end)
-        return event_fail(r, start, "the chunk ends before its last event");
-    unsigned b = *c.p++;
-    unsigned id = b & 0x7fu;
-    if (id >= r->schema.nkinds)
-        return event_fail(r, start, "kind id not in the schema");
-    memset(ev->u.f, 0, sizeof ev->u.f);
-    ev->str = NULL;
-    ev->str_len = 0;
-    if (r->native[id]) {
-        enum addr_status st = ADDR_OK;
-        uint64_t len;
-        switch ((enum event_kind)id) {
+    const uint8_t *start, *end = r->end;
+    struct cursor c = {.p = r->p, .hist_n = r->hist_n, .prev = r->prev, .hist = r->hist};
+    uint64_t seq = r->pos_seq;
+    size_t out = 0;
+    enum addr_status st = ADDR_OK;
+    const char *why;
+
+    while (out < n && seq < stop) {
+        struct event *ev = &evs[out];
+        start = c.p;
+        if (c.p >= end) {
+            why = "the chunk ends before its last event";
+            goto fail;
+        }
+        unsigned b = *c.p++;
+        unsigned id = b & 0x7fu;
+        if (id >= r->schema.nkinds) {
+            why = "kind id not in the schema";
+            goto fail;
+        }
+        memset(ev->u.f, 0, sizeof ev->u.f);
+        ev->str = NULL;
+        ev->str_len = 0;
+        bool known = true;
+        if (r->native[id]) {
+            uint64_t len;
+            switch ((enum event_kind)id) {
 #define DEC_u(n)                                                                                 \
     if (fi++ < lim) {                                                                            \
         if (*c.p < 0x80)                                                                         \
@@ -1076,43 +1093,60 @@ static int decode_event(struct trace_reader *r, struct event *ev, unsigned *fk)
         fields (void)fi;                                                                         \
         break;                                                                                   \
     }
-            EVENT_KINDS(X)
+                EVENT_KINDS(X)
 #undef X
 #undef EV_FIELD
-        case EV_KIND_COUNT:
-            break;
+            case EV_KIND_COUNT:
+                break;
+            }
+            ev->kind = (enum event_kind)id;
+        } else {
+            const struct plan_kind *pk = &r->plan[id];
+            if (pk->own < 0 && !pk->optional) {
+                r->pos_seq = seq;
+                return event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
+                                  r->schema.kinds[id].name);
+            }
+            struct cursor g = c; /* c itself never escapes, so that it can live in registers */
+            r->pos_seq = seq;
+            int rc = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev);
+            if (rc)
+                return rc;
+            c = g;
+            known = pk->own >= 0;
+            ev->kind = (enum event_kind)(known ? pk->own : 0);
         }
-        ev->kind = (enum event_kind)id;
-        goto decoded;
-    bad_varint:
-        return event_fail(r, start, "bad varint");
-    bad_addr:
-        return event_fail(r, start, "%s", addr_errors[st]);
-    bad_text:
-        return event_fail(r, start, "bad text");
-    overrun:
-        return event_fail(r, start, "runs past the end of its chunk");
-    } else {
-        const struct plan_kind *pk = &r->plan[id];
-        if (pk->own < 0 && !pk->optional)
-            return event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
-                              r->schema.kinds[id].name);
-        struct cursor g = c; /* c itself never escapes, so that it can live in registers */
-        int rc = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev);
-        if (rc)
-            return rc;
-        c = g;
-        ev->kind = (enum event_kind)(pk->own >= 0 ? pk->own : 0);
+        ev->seq = seq++;
+        if (counts)
+            counts[id]++;
+        if (keep && known)
+            out++;
+        if (seq == r->chunk_end_seq && c.p != end) {
+            start = c.p;
+            why = "bytes after the chunk's last event";
+            goto fail;
+        }
     }
-decoded:
     r->p = c.p;
     r->hist_n = c.hist_n;
     r->prev = c.prev;
-    *fk = id;
-    ev->seq = r->pos_seq++;
-    if (r->pos_seq == r->chunk_end_seq && c.p != end)
-        return event_fail(r, c.p, "bytes after the chunk's last event");
-    return 1;
+    r->pos_seq = seq;
+    return (ssize_t)out;
+
+bad_varint:
+    why = "bad varint";
+    goto fail;
+bad_addr:
+    why = addr_errors[st];
+    goto fail;
+bad_text:
+    why = "bad text";
+    goto fail;
+overrun:
+    why = "runs past the end of its chunk";
+fail:
+    r->pos_seq = seq;
+    return event_fail(r, start, "%s", why);
 }
 
 /* Finds the chunk holding seq (seq < nevents). */
@@ -1148,13 +1182,8 @@ static int ensure_chunk(struct trace_reader *r)
     if (rc)
         return rc;
     struct event scratch;
-    unsigned fk;
-    while (r->pos_seq < want) {
-        rc = decode_event(r, &scratch, &fk);
-        if (rc < 0)
-            return rc;
-    }
-    return 1;
+    ssize_t k = decode_run(r, &scratch, 1, want, false, NULL);
+    return k < 0 ? (int)k : 1;
 }
 
 int trace_reader_next(struct trace_reader *r, struct event *ev)
@@ -1163,12 +1192,9 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
         int rc = ensure_chunk(r);
         if (rc <= 0)
             return rc;
-        unsigned fk;
-        rc = decode_event(r, ev, &fk);
-        if (rc < 0)
-            return rc;
-        if (r->plan[fk].own >= 0)
-            return 1; /* else an optional kind this program does not know: skipped */
+        ssize_t k = decode_run(r, ev, 1, r->chunk_end_seq, true, NULL);
+        if (k != 0)
+            return (int)k; /* 0: only events of optional kinds this program does not know */
     }
 }
 
@@ -1180,15 +1206,11 @@ ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
     int rc = ensure_chunk(r);
     if (rc <= 0)
         return rc;
-    const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
-    uint64_t stop = c->first_seq + c->count;
-    while (got < n && r->pos_seq < stop) {
-        unsigned fk;
-        rc = decode_event(r, &evs[got], &fk);
-        if (rc < 0)
-            return rc;
-        if (r->plan[fk].own >= 0)
-            got++;
+    while (got < n && r->pos_seq < r->chunk_end_seq) {
+        ssize_t k = decode_run(r, evs + got, n - got, r->chunk_end_seq, true, NULL);
+        if (k < 0)
+            return k;
+        got += (size_t)k;
     }
     return (ssize_t)got;
 }
@@ -1207,13 +1229,8 @@ int trace_reader_seek(struct trace_reader *r, uint64_t seq)
                 history_reset(r);
             }
             struct event scratch;
-            unsigned fk;
-            while (r->pos_seq < seq) {
-                int rc = decode_event(r, &scratch, &fk);
-                if (rc < 0)
-                    return rc;
-            }
-            return 0;
+            ssize_t k = decode_run(r, &scratch, 1, seq, false, NULL);
+            return k < 0 ? (int)k : 0;
         }
     }
     r->cur = NO_CHUNK;
@@ -1240,15 +1257,11 @@ int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
     struct event ev;
     for (;;) {
         int rc = ensure_chunk(r);
-        if (rc < 0)
+        if (rc <= 0)
             return rc;
-        if (rc == 0)
-            return 0;
-        unsigned fk;
-        rc = decode_event(r, &ev, &fk);
-        if (rc < 0)
-            return rc;
-        counts[fk]++;
+        ssize_t k = decode_run(r, &ev, 1, r->chunk_end_seq, false, counts);
+        if (k < 0)
+            return (int)k;
     }
 }
 
@@ -1333,14 +1346,8 @@ int trace_reader_verify(struct trace_reader *r)
     struct event ev;
     for (size_t i = 0; i < r->ix.nchunks && !rc; i++) {
         rc = load_chunk(r, i);
-        for (uint32_t k = 0; k < r->ix.chunks[i].count && !rc; k++) {
-            unsigned fk;
-            rc = decode_event(r, &ev, &fk);
-            if (rc == 1) {
-                counts[fk]++;
-                rc = 0;
-            }
-        }
+        if (!rc && decode_run(r, &ev, 1, r->chunk_end_seq, false, counts) < 0)
+            rc = TRACE_EFORMAT;
     }
     for (size_t k = 0; k < nk && !rc; k++)
         if (counts[k] != r->ix.kind_events[k])
