@@ -41,6 +41,7 @@
 #define SPOOL_READ (64u << 10)  /* bytes read from a pipe at a time */
 #define HIST_MASK (FMT_HISTORY - 1)
 #define NO_CHUNK SIZE_MAX
+#define READ_AHEAD 64           /* events trace_reader_next() decodes at a time */
 
 enum { OP_U, OP_I, OP_A, OP_P, OP_S };
 #define DEST_DROP (-1)
@@ -94,6 +95,11 @@ struct trace_reader {
     uint64_t hist[FMT_HISTORY];
     uint64_t hist_n;
     uint64_t prev;
+
+    /* events decoded ahead by trace_reader_next(), handed out one by one */
+    struct event rb[READ_AHEAD];
+    size_t rb_pos, rb_n;
+    int rb_err; /* damage met after them, reported once they are handed out */
 };
 
 static int reader_fail(struct trace_reader *r, int err, const char *fmt, ...)
@@ -1004,7 +1010,8 @@ static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind 
  * end) or until n events of kinds this program knows are stored in evs.  Events of optional kinds
  * it does not know are decoded and not stored.  With keep false every event goes to evs[0] (to
  * skip events when seeking).  counts, when not NULL, counts every event by file kind.  Returns
- * how many were stored, or < 0 on damage (the chunk is then unloaded).
+ * how many were stored; on damage *err is set (else 0), the events before the damaged one are
+ * stored and counted, and the chunk is unloaded.
  *
  * A native kind is decoded by code generated from the table, with the field types known at
  * compile time: one indirect jump per event instead of one per field.  The decoding state lives
@@ -1012,8 +1019,8 @@ static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind 
  * end check since the chunk buffer is padded; `p > end` after each field catches an event that
  * runs past its chunk.
  */
-static ssize_t decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
-                          bool keep, uint64_t *counts)
+static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
+                         bool keep, uint64_t *counts, int *err)
 {
     const uint8_t *start, *end = r->end;
     struct cursor c = {.p = r->p, .hist_n = r->hist_n, .prev = r->prev, .hist = r->hist};
@@ -1021,6 +1028,7 @@ static ssize_t decode_run(struct trace_reader *r, struct event *evs, size_t n, u
     size_t out = 0;
     enum addr_status st = ADDR_OK;
     const char *why;
+    *err = 0;
 
     while (out < n && seq < stop) {
         struct event *ev = &evs[out];
@@ -1104,14 +1112,14 @@ static ssize_t decode_run(struct trace_reader *r, struct event *evs, size_t n, u
             const struct plan_kind *pk = &r->plan[id];
             if (pk->own < 0 && !pk->optional) {
                 r->pos_seq = seq;
-                return event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
+                *err = event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
                                   r->schema.kinds[id].name);
+                return out;
             }
             struct cursor g = c; /* c itself never escapes, so that it can live in registers */
             r->pos_seq = seq;
-            int rc = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev);
-            if (rc)
-                return rc;
+            if ((*err = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev)))
+                return out;
             c = g;
             known = pk->own >= 0;
             ev->kind = (enum event_kind)(known ? pk->own : 0);
@@ -1131,7 +1139,7 @@ static ssize_t decode_run(struct trace_reader *r, struct event *evs, size_t n, u
     r->hist_n = c.hist_n;
     r->prev = c.prev;
     r->pos_seq = seq;
-    return (ssize_t)out;
+    return out;
 
 bad_varint:
     why = "bad varint";
@@ -1146,7 +1154,8 @@ overrun:
     why = "runs past the end of its chunk";
 fail:
     r->pos_seq = seq;
-    return event_fail(r, start, "%s", why);
+    *err = event_fail(r, start, "%s", why);
+    return out;
 }
 
 /* Finds the chunk holding seq (seq < nevents). */
@@ -1182,37 +1191,77 @@ static int ensure_chunk(struct trace_reader *r)
     if (rc)
         return rc;
     struct event scratch;
-    ssize_t k = decode_run(r, &scratch, 1, want, false, NULL);
-    return k < 0 ? (int)k : 1;
+    int err;
+    decode_run(r, &scratch, 1, want, false, NULL, &err);
+    return err ? err : 1;
+}
+
+static void buffer_drop(struct trace_reader *r)
+{
+    r->rb_pos = r->rb_n = 0;
+    r->rb_err = 0;
 }
 
 int trace_reader_next(struct trace_reader *r, struct event *ev)
 {
+    if (r->rb_pos < r->rb_n) {
+        *ev = r->rb[r->rb_pos++];
+        return 1;
+    }
+    if (r->rb_err) { /* the damage met after the events just handed out */
+        int err = r->rb_err;
+        r->rb_err = 0;
+        return err;
+    }
     for (;;) {
         int rc = ensure_chunk(r);
         if (rc <= 0)
             return rc;
-        ssize_t k = decode_run(r, ev, 1, r->chunk_end_seq, true, NULL);
-        if (k != 0)
-            return (int)k; /* 0: only events of optional kinds this program does not know */
+        int err;
+        size_t k = decode_run(r, r->rb, READ_AHEAD, r->chunk_end_seq, true, NULL, &err);
+        r->rb_n = k;
+        r->rb_pos = 0;
+        r->rb_err = err;
+        if (k) {
+            *ev = r->rb[r->rb_pos++];
+            return 1;
+        }
+        if (err) {
+            r->rb_err = 0;
+            return err;
+        }
+        /* only events of optional kinds this program does not know, to the chunk's end */
     }
 }
 
 ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
 {
-    size_t got = 0;
     if (n == 0)
         return 0;
-    int rc = ensure_chunk(r);
-    if (rc <= 0)
-        return rc;
-    while (got < n && r->pos_seq < r->chunk_end_seq) {
-        ssize_t k = decode_run(r, evs + got, n - got, r->chunk_end_seq, true, NULL);
-        if (k < 0)
-            return k;
-        got += (size_t)k;
+    if (r->rb_pos < r->rb_n) { /* what next() read ahead comes first */
+        size_t k = r->rb_n - r->rb_pos < n ? r->rb_n - r->rb_pos : n;
+        memcpy(evs, r->rb + r->rb_pos, k * sizeof *evs);
+        r->rb_pos += k;
+        return (ssize_t)k;
     }
-    return (ssize_t)got;
+    if (r->rb_err) {
+        int err = r->rb_err;
+        r->rb_err = 0;
+        return err;
+    }
+    for (;;) {
+        int rc = ensure_chunk(r);
+        if (rc <= 0)
+            return rc;
+        int err;
+        size_t k = decode_run(r, evs, n, r->chunk_end_seq, true, NULL, &err);
+        if (k) {
+            r->rb_err = err; /* reported by the next call */
+            return (ssize_t)k;
+        }
+        if (err)
+            return err;
+    }
 }
 
 int trace_reader_seek(struct trace_reader *r, uint64_t seq)
@@ -1220,6 +1269,15 @@ int trace_reader_seek(struct trace_reader *r, uint64_t seq)
     if (seq > r->ix.nevents)
         return reader_fail(r, TRACE_ERANGE, "no event %llu (the trace has %llu)",
                            (unsigned long long)seq, (unsigned long long)r->ix.nevents);
+    if (r->rb_n && !r->rb_err && seq >= r->rb[0].seq && seq <= r->rb[r->rb_n - 1].seq) {
+        /* within what was read ahead: a step back costs nothing */
+        size_t i = 0;
+        while (r->rb[i].seq < seq)
+            i++;
+        r->rb_pos = i;
+        return 0;
+    }
+    buffer_drop(r);
     if (r->cur != NO_CHUNK) {
         const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
         if (seq >= c->first_seq && seq < c->first_seq + c->count) {
@@ -1229,8 +1287,9 @@ int trace_reader_seek(struct trace_reader *r, uint64_t seq)
                 history_reset(r);
             }
             struct event scratch;
-            ssize_t k = decode_run(r, &scratch, 1, seq, false, NULL);
-            return k < 0 ? (int)k : 0;
+            int err;
+            decode_run(r, &scratch, 1, seq, false, NULL, &err);
+            return err;
         }
     }
     r->cur = NO_CHUNK;
@@ -1241,7 +1300,7 @@ int trace_reader_seek(struct trace_reader *r, uint64_t seq)
 
 uint64_t trace_reader_tell(const struct trace_reader *r)
 {
-    return r->pos_seq;
+    return r->rb_pos < r->rb_n ? r->rb[r->rb_pos].seq : r->pos_seq;
 }
 
 int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
@@ -1252,6 +1311,7 @@ int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
         return 0;
     }
     memset(counts, 0, nk * sizeof *counts);
+    buffer_drop(r);
     r->cur = NO_CHUNK;
     r->pos_seq = 0;
     struct event ev;
@@ -1259,9 +1319,9 @@ int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
         int rc = ensure_chunk(r);
         if (rc <= 0)
             return rc;
-        ssize_t k = decode_run(r, &ev, 1, r->chunk_end_seq, false, counts);
-        if (k < 0)
-            return (int)k;
+        decode_run(r, &ev, 1, r->chunk_end_seq, false, counts, &rc);
+        if (rc)
+            return rc;
     }
 }
 
@@ -1344,10 +1404,11 @@ int trace_reader_verify(struct trace_reader *r)
     if (!counts)
         return reader_fail(r, TRACE_ENOMEM, "out of memory");
     struct event ev;
+    buffer_drop(r);
     for (size_t i = 0; i < r->ix.nchunks && !rc; i++) {
         rc = load_chunk(r, i);
-        if (!rc && decode_run(r, &ev, 1, r->chunk_end_seq, false, counts) < 0)
-            rc = TRACE_EFORMAT;
+        if (!rc)
+            decode_run(r, &ev, 1, r->chunk_end_seq, false, counts, &rc);
     }
     for (size_t k = 0; k < nk && !rc; k++)
         if (counts[k] != r->ix.kind_events[k])
