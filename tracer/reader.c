@@ -39,6 +39,7 @@
 #define PAD 16                  /* zero bytes after a loaded chunk's events */
 #define WAIT_HEADER_MS 5000     /* following: how long open waits for the header to arrive */
 #define SPOOL_READ (64u << 10)  /* bytes read from a pipe at a time */
+#define SPOOL_PULL_MAX (4u << 20) /* bytes taken from a pipe by one pull, so that a pull ends */
 #define HIST_MASK (FMT_HISTORY - 1)
 #define NO_CHUNK SIZE_MAX
 #define READ_AHEAD 64           /* events trace_reader_next() decodes at a time */
@@ -155,12 +156,13 @@ static int spool_open(void)
     return fd;
 }
 
-/* Moves what the pipe has into the spool.  Waits up to timeout_ms for the first bytes (0: not at
- * all, -1: until the pipe delivers or closes).  Returns 0 or an error. */
+/* Moves what the pipe has, up to SPOOL_PULL_MAX bytes, into the spool.  Waits up to timeout_ms for
+ * the first bytes (0: not at all, -1: until the pipe delivers or closes).  Returns 0 or an
+ * error. */
 static int spool_pull(struct trace_reader *r, int timeout_ms)
 {
     uint8_t buf[SPOOL_READ];
-    for (;;) {
+    for (uint64_t pulled = 0; pulled < SPOOL_PULL_MAX;) {
         if (r->src_eof)
             return 0;
         struct pollfd pfd = {.fd = r->src_fd, .events = POLLIN};
@@ -195,8 +197,10 @@ static int spool_pull(struct trace_reader *r, int timeout_ms)
             done += (size_t)w;
         }
         r->size += (uint64_t)n;
+        pulled += (uint64_t)n;
         timeout_ms = 0; /* take what is there, without waiting again */
     }
+    return 0;
 }
 
 /* Learns how many bytes exist now.  timeout_ms as for spool_pull. */
@@ -552,11 +556,16 @@ static int reader_start(struct trace_reader *r)
 {
     int rc;
     if (r->src_fd >= 0 && !r->follow) {
-        /* A pipe read once: take all of it, then read it as a file. */
+        /* A pipe read once: take all of it, then read it as a file.  Stop at once when it does
+         * not start like a trace (/dev/zero would never end). */
         do {
             rc = spool_pull(r, -1);
             if (rc)
                 return rc;
+            uint8_t m[FMT_MAGIC_LEN];
+            size_t have = r->size < sizeof m ? (size_t)r->size : sizeof m;
+            if (have && (read_at(r, m, have, 0) < 0 || memcmp(m, FMT_MAGIC, have) != 0))
+                break;
         } while (!r->src_eof);
     }
     if (r->follow) {

@@ -71,7 +71,9 @@ struct trace_writer;
  * failure *out is NULL and err holds the one-line message. */
 int trace_writer_open(struct trace_writer **out, const char *path, const struct trace_header *hdr,
                       char *err, size_t errlen);
-/* Writes to an open descriptor (a pipe to a live viewer); the writer does not close it. */
+/* Writes to an open descriptor (a pipe to a live viewer); the writer does not close it.  A pipe
+ * whose reader has gone raises SIGPIPE, unless the process ignores it: then the writer's error
+ * becomes "write: Broken pipe". */
 int trace_writer_open_fd(struct trace_writer **out, int fd, const char *name,
                          const struct trace_header *hdr, char *err, size_t errlen);
 
