@@ -76,6 +76,7 @@ struct trace_reader {
     uint64_t head_end;   /* offset after the HEAD record */
     uint64_t scan_pos;   /* next record to scan */
     uint64_t truncated_at;
+    uint64_t last_index_at; /* scanning: the offset of the record just scanned when an index */
     char damage[512];    /* why the file is not whole; empty when it is */
     char msg[512];       /* the last error */
 
@@ -530,8 +531,13 @@ static int scan(struct trace_reader *r)
             if (!fmt_index_add_blob(&r->ix, &b))
                 return reader_fail(r, TRACE_ENOMEM, "out of memory");
         } else if (memcmp(h, FMT_TAG_TAIL, 4) == 0) {
-            if (pos + total == r->size && r->follow)
-                r->stopped = true; /* the writer finished */
+            if (pos + total == r->size && r->follow) {
+                /* The writer finished: the stream is whole when this trailer points at the index
+                 * just before it (its CRC, like every record's, was checked). */
+                r->stopped = true;
+                r->complete = len == 8 && r->last_index_at && !r->damage[0] &&
+                              codec_get_u64le(h + FMT_REC_HEAD) == r->last_index_at;
+            }
         } else if (memcmp(h, FMT_TAG_HEAD, 4) == 0) {
             set_damage(r, "a second header at byte %llu", (unsigned long long)pos);
             r->stopped = true;
@@ -542,6 +548,7 @@ static int scan(struct trace_reader *r)
             r->stopped = true;
             break;
         }
+        r->last_index_at = memcmp(h, FMT_TAG_INDX, 4) == 0 ? pos : 0;
         r->scan_pos = pos + total;
     }
     fmt_index_sort_blobs(&r->ix);
@@ -1419,7 +1426,7 @@ int trace_reader_verify(struct trace_reader *r)
         if (!rc)
             decode_run(r, &ev, 1, r->chunk_end_seq, false, counts, &rc);
     }
-    for (size_t k = 0; k < nk && !rc; k++)
+    for (size_t k = 0; k < nk && !rc && r->ix.kind_events; k++) /* none when followed */
         if (counts[k] != r->ix.kind_events[k])
             rc = reader_fail(r, TRACE_EFORMAT, "the index counts %llu '%s' events, the chunks hold %llu",
                              (unsigned long long)r->ix.kind_events[k], r->schema.kinds[k].name,
