@@ -171,21 +171,94 @@ out_close:
  * so that every invariant holds), and at the end. */
 #define CHECK_EVERY (1u << 16)
 
+struct checker {
+    struct trace_reader *r;
+    struct model *m, *ck;  /* the fold, and a checkpoint loaded for comparison */
+    struct summary sum;
+    size_t nck, next;      /* checkpoints in the index, the next to compare */
+    char *err;
+    size_t errlen;
+    uint64_t *bad_seq;
+};
+
+/* Compares the checkpoints stored for position pos with the fold. */
+static int compare_checkpoints(struct checker *c, uint64_t pos)
+{
+    while (c->next < c->nck && trace_reader_checkpoint_seq(c->r, c->next) <= pos) {
+        uint64_t seq = trace_reader_checkpoint_seq(c->r, c->next);
+        size_t i = c->next++;
+        if (seq < pos)
+            continue; /* a repeated key: the reader keeps the later one */
+        void *buf;
+        size_t len;
+        char why[200];
+        *c->bad_seq = pos;
+        if (trace_reader_checkpoint_load(c->r, i, &buf, &len) < 0) {
+            snprintf(c->err, c->errlen, "%s", trace_reader_error(c->r));
+            return MODEL_ETRACE;
+        }
+        int rc = model_load(c->ck, buf, len);
+        free(buf);
+        if (rc < 0) {
+            snprintf(c->err, c->errlen, "%s: the checkpoint at event %" PRIu64 " is damaged: %s",
+                     trace_reader_path(c->r), seq, model_strerror(rc));
+            return MODEL_EINCONSISTENT;
+        }
+        if (!model_equals(c->m, c->ck, why, sizeof why)) {
+            snprintf(c->err, c->errlen,
+                     "%s: the checkpoint at event %" PRIu64 " does not match the events: %s",
+                     trace_reader_path(c->r), seq, why);
+            return MODEL_EINCONSISTENT;
+        }
+    }
+    return 0;
+}
+
+/* Compares the stored timeline summary, if any, with the one the fold built. */
+static int compare_summary(struct checker *c)
+{
+    size_t first;
+    if (trace_reader_blob_range(c->r, TRACE_BLOB_MARKS, &first) != 1)
+        return 0;
+    void *stored, *built;
+    size_t slen, blen;
+    if (trace_reader_blob_load(c->r, first, &stored, &slen) < 0) {
+        snprintf(c->err, c->errlen, "%s", trace_reader_error(c->r));
+        return MODEL_ETRACE;
+    }
+    int rc = summary_save(&c->sum, &built, &blen);
+    if (rc == 0) {
+        if (slen != blen || memcmp(stored, built, slen) != 0) {
+            snprintf(c->err, c->errlen, "%s: the timeline summary does not match the events",
+                     trace_reader_path(c->r));
+            rc = MODEL_EINCONSISTENT;
+        }
+        free(built);
+    }
+    free(stored);
+    return rc;
+}
+
 int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size_t errlen)
 {
-    struct model *m;
+    struct checker c = {.r = r, .err = err, .errlen = errlen, .bad_seq = bad_seq};
+    struct event *batch = NULL;
     *bad_seq = 0;
-    int rc = model_new(&m, trace_reader_header(r));
+    summary_init(&c.sum);
+    int rc = model_new(&c.m, trace_reader_header(r));
+    if (rc == 0)
+        rc = model_new(&c.ck, trace_reader_header(r));
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", trace_reader_path(r), model_strerror(rc));
-        return rc;
+        goto out_free;
     }
-    struct event *batch = malloc(MODEL_FOLD_BATCH * sizeof *batch);
+    batch = malloc(MODEL_FOLD_BATCH * sizeof *batch);
     if (!batch) {
-        model_free(m);
         snprintf(err, errlen, "out of memory");
-        return MODEL_ENOMEM;
+        rc = MODEL_ENOMEM;
+        goto out_free;
     }
+    c.nck = trace_reader_checkpoint_count(r);
     char why[256];
     uint64_t pos = 0, last_walk = 0;
     if (trace_reader_seek(r, 0) < 0) {
@@ -205,7 +278,7 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
         for (ssize_t i = 0; i < n; i++) {
             if (batch[i].kind == EV_BLOCK_FREE && pos - last_walk >= CHECK_EVERY) {
                 last_walk = pos;
-                if (!model_is_valid(m, why, sizeof why)) {
+                if (!model_is_valid(c.m, why, sizeof why)) {
                     *bad_seq = pos;
                     snprintf(err, errlen, "%s: event %" PRIu64 ": the heap before it is broken: %s",
                              trace_reader_path(r), pos, why);
@@ -213,25 +286,48 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
                     goto out_free;
                 }
             }
-            rc = model_fold(m, &batch[i]);
+            if ((rc = compare_checkpoints(&c, pos)) < 0)
+                goto out_free;
+            rc = model_fold(c.m, &batch[i]);
             if (rc < 0) {
                 *bad_seq = pos;
-                snprintf(err, errlen, "%s: %s", trace_reader_path(r), model_error(m));
+                snprintf(err, errlen, "%s: %s", trace_reader_path(r), model_error(c.m));
+                goto out_free;
+            }
+            if (!summary_note(&c.sum, &batch[i], pos, c.m)) {
+                snprintf(err, errlen, "out of memory");
+                rc = MODEL_ENOMEM;
                 goto out_free;
             }
             pos++;
         }
     }
+    if ((rc = compare_checkpoints(&c, pos)) < 0)
+        goto out_free;
+    if (c.next < c.nck) {
+        *bad_seq = pos;
+        snprintf(err, errlen, "%s: a checkpoint lies past the last event (%" PRIu64 ")",
+                 trace_reader_path(r), pos);
+        rc = MODEL_EINCONSISTENT;
+        goto out_free;
+    }
     /* A whole recording ends between two operations; a cut one may end inside one. */
     bool whole = trace_reader_is_complete(r) && !trace_reader_damage(r);
-    if (!model_check(m, whole, why, sizeof why)) {
+    if (!model_check(c.m, whole, why, sizeof why)) {
         *bad_seq = pos;
         snprintf(err, errlen, "%s: at the end (event %" PRIu64 "): %s", trace_reader_path(r), pos,
                  why);
         rc = MODEL_EINCONSISTENT;
+        goto out_free;
     }
+    *bad_seq = pos;
+    rc = compare_summary(&c);
+    if (rc == 0)
+        *bad_seq = 0;
 out_free:
     free(batch);
-    model_free(m);
+    model_free(c.m);
+    model_free(c.ck);
+    summary_release(&c.sum);
     return rc;
 }
