@@ -87,7 +87,9 @@ static void save_pool(const struct model *m, const struct mpool *p, struct wbuf 
             continue;
         wbuf_u(b, i - last);
         last = i;
-        wbuf_u(b, (uint64_t)(w & BLK_REQ_MASK) << 2 | (w & BLK_STACK ? 1 : 0) | (w & BLK_OBJ ? 2 : 0));
+        /* the requested size as what it falls short of the block: one byte for most */
+        wbuf_u(b, (uint64_t)(size - (w & BLK_REQ_MASK)) << 2 | (w & BLK_STACK ? 1 : 0) |
+                      (w & BLK_OBJ ? 2 : 0));
         if (w & BLK_STACK) {
             const uint64_t *v = map_get(&m->block_stacks, p->addr + m->geo.pool_overhead +
                                                               (uint64_t)i * size);
@@ -401,9 +403,10 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
     for (uint64_t k = 0; k < count; k++) {
         idx += rbuf_u(r);
         uint64_t w = rbuf_u(r);
-        uint64_t req = w >> 2;
-        if (r->bad || idx >= below || p->blk[idx] || req == 0 || req > size || w >> 32)
+        uint64_t shortfall = w >> 2;
+        if (r->bad || idx >= below || p->blk[idx] || shortfall >= size)
             return false;
+        uint64_t req = size - shortfall;
         uint32_t word = BLK_ALLOC | (uint32_t)req;
         if (w & 1) {
             uint64_t st = rbuf_u(r);
@@ -420,7 +423,24 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
     for (uint32_t h = p->freehead; h; h = p->blk[h - 1]) /* drop the marks */
         p->blk[h - 1] &= ~BLK_STACK;
     p->count = (uint32_t)count;
-    return true;
+    /* what each state requires (model_valid.c checks the same on a folded model) */
+    bool virgin_left = p->nextoffset <= m->geo.pool_size - size;
+    uint32_t pending = m->expect.pool == p->addr ? m->expect.kind : EV_KIND_COUNT;
+    switch ((enum model_pool_state)p->state) {
+    case MODEL_POOL_USED:
+        if (pending == EV_POOL_FULL) /* took its last block, pool_full next */
+            return count == cap && !p->freehead && !virgin_left;
+        return count < cap && p->freehead;
+    case MODEL_POOL_FULL:
+        if (pending == EV_POOL_UNFULL) /* got a block back, pool_unfull next */
+            return count == cap - 1 && p->freehead;
+        return count == cap && !p->freehead && !virgin_left;
+    case MODEL_POOL_EMPTY:
+    case MODEL_POOL_CARVED: return count == 0;
+    case MODEL_POOL_UNTOUCHED:
+    case MODEL_POOL_STATE_COUNT: break;
+    }
+    return false;
 }
 
 static bool load_arenas(struct model *m, struct rbuf *r)
@@ -858,7 +878,8 @@ int model_load(struct model *m, const void *buf, size_t len)
     if (!load_objects(m, &r) || !load_rest(m, &r) || rbuf_u(&r) != CK_MAGIC || r.bad ||
         r.p != r.end)
         goto out_bad;
-    if (!model_check(m, false, NULL, 0))
+    /* The heap's structures were checked while they were rebuilt; the objects' remain. */
+    if (!model_check_objects(m, NULL, 0))
         goto out_bad;
     return 0;
 
