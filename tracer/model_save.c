@@ -15,13 +15,14 @@
  *     rebuilt so far, and the result against model_check() (the invariants that hold at any
  *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
  *
- * Layout (version 1), in order: magic "ASMC", version, geometry (must match the model's), the
+ * Layout (version 2), in order: magic "ASMC", version, geometry (must match the model's), the
  * position and the pending transition; arenas (each live slot with its carved pools: state,
- * class, nextoffset, the free list in LIFO order, the allocated blocks with requested size and
- * stack; its cache in LIFO order); usable_arenas in order; each class's ring from the front;
- * released arenas; counters; radix-tree nodes; raw blocks; strings; types; stacks; objects;
- * edges; generations (each as its list of objects in order); the collector; marks; frames and
- * names; the step marker; the prints; and the magic again.
+ * class, nextoffset, the free list in LIFO order, then for each other block below nextoffset,
+ * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
+ * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
+ * blocks; strings; types; stacks; objects; edges; generations (each as its list of objects in
+ * order); the collector; marks; frames and names; the step marker; the prints; and the magic
+ * again.
  */
 #include "model_impl.h"
 
@@ -30,7 +31,7 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-#define CK_VERSION 1
+#define CK_VERSION 2
 
 /* ---- writing ------------------------------------------------------------------------------------ */
 
@@ -79,15 +80,12 @@ static void save_pool(const struct model *m, const struct mpool *p, struct wbuf 
     wbuf_u(b, p->nfree);
     for (uint32_t h = p->freehead; h; h = p->blk[h - 1])
         wbuf_u(b, h - 1);
-    wbuf_u(b, p->count);
-    uint32_t last = 0;
+    /* Every block below nextoffset that is not on the free list is allocated: only its
+     * requested size (as what it falls short of the block, one byte for most) and flags. */
     for (uint32_t i = 0; i < cap; i++) {
         uint32_t w = p->blk[i];
         if (!(w & BLK_ALLOC))
             continue;
-        wbuf_u(b, i - last);
-        last = i;
-        /* the requested size as what it falls short of the block: one byte for most */
         wbuf_u(b, (uint64_t)(size - (w & BLK_REQ_MASK)) << 2 | (w & BLK_STACK ? 1 : 0) |
                       (w & BLK_OBJ ? 2 : 0));
         if (w & BLK_STACK) {
@@ -384,6 +382,8 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
     /* The free list, in LIFO order.  While loading, a listed block carries BLK_STACK as a
      * "seen" mark (free words use only the low bits), so that repeats are caught. */
     uint32_t prev = NONE;
+    if (nfree > below)
+        return false;
     for (uint64_t k = 0; k < nfree; k++) {
         uint64_t i = rbuf_u(r);
         if (r->bad || i >= below || p->blk[i])
@@ -396,22 +396,20 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
         prev = (uint32_t)i;
     }
     p->nfree = (uint32_t)nfree;
-    uint64_t count = rbuf_u(r);
-    if (r->bad || count + nfree != below)
-        return false;
-    uint64_t idx = 0;
-    for (uint64_t k = 0; k < count; k++) {
-        idx += rbuf_u(r);
+    uint64_t count = below - nfree;
+    for (uint32_t idx = 0; idx < below; idx++) {
+        if (p->blk[idx])
+            continue; /* on the free list */
         uint64_t w = rbuf_u(r);
         uint64_t shortfall = w >> 2;
-        if (r->bad || idx >= below || p->blk[idx] || shortfall >= size)
+        if (r->bad || shortfall >= size)
             return false;
         uint64_t req = size - shortfall;
         uint32_t word = BLK_ALLOC | (uint32_t)req;
         if (w & 1) {
             uint64_t st = rbuf_u(r);
             if (r->bad || st == 0 || st > UINT32_MAX ||
-                !map_put(&m->block_stacks, p->addr + over + idx * size, st))
+                !map_put(&m->block_stacks, p->addr + over + (uint64_t)idx * size, st))
                 return false;
             word |= BLK_STACK;
         }
