@@ -440,9 +440,10 @@ static void untrack_dicts(struct runtime *rt, struct gc_head *head)
     }
 }
 
-static bool has_legacy_finalizer(const struct rt_object *o)
+static bool has_legacy_finalizer(const struct runtime *rt, const struct rt_object *o)
 {
-    return o->type->kind == RT_KIND_INSTANCE && o->type->del && o->type->legacy_del;
+    return o->type->kind == RT_KIND_INSTANCE && o->type->del && o->type->legacy_del &&
+           !rt->final_collection;
 }
 
 static void move_legacy_finalizers(struct runtime *rt, struct gc_head *unreachable,
@@ -452,7 +453,7 @@ static void move_legacy_finalizers(struct runtime *rt, struct gc_head *unreachab
         g->next &= ~GC_NEXT_MASK_UNREACHABLE;
         next = (struct gc_head *)g->next;
         struct rt_object *o = rt_from_gc(g);
-        if (has_legacy_finalizer(o)) {
+        if (has_legacy_finalizer(rt, o)) {
             gc_clear_collecting(g);
             list_move(g, finalizers);
             RT_EMIT(rt, GC_MARK, gc_mark, .obj = rt_addr(o), .mark = EV_GC_MARK_LEGACY);
@@ -615,7 +616,7 @@ static void handle_legacy_finalizers(struct runtime *rt, struct gc_head *finaliz
 {
     for (struct gc_head *g = gc_next(finalizers); g != finalizers; g = gc_next(g)) {
         struct rt_object *o = rt_from_gc(g);
-        if ((rt->gc.debug & GC_DEBUG_SAVEALL) || has_legacy_finalizer(o))
+        if ((rt->gc.debug & GC_DEBUG_SAVEALL) || has_legacy_finalizer(rt, o))
             garbage_append(rt, o);
     }
     move_all_to(rt, finalizers, old_gen, old);

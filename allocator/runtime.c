@@ -354,10 +354,13 @@ void rt_delete(struct runtime *rt)
     free(rt->frames[0].function);
     free(rt->frames[0].names);
     rt->nframes = 0;
-    if (rt->gc.ngen > 0)
-        gc_collect_reason(rt, (int)rt->gc.ngen - 1, EV_GC_REASON_SHUTDOWN);
-    if (rt->gc.garbage) {
+    /* gc.garbage lets go first, so that the final collection can free what it held; legacy
+     * finalizers do not run at shutdown (2.7 leaves them uncalled too) */
+    if (rt->gc.garbage)
         rt_list_clear(rt, rt->gc.garbage);
+    rt->final_collection = true;
+    gc_collect_reason(rt, (int)rt->gc.ngen - 1, EV_GC_REASON_SHUTDOWN);
+    if (rt->gc.garbage) {
         struct rt_object *g = rt->gc.garbage;
         rt->gc.garbage = NULL;
         rt_decref(rt, g, EV_REF_OTHER, NULL);
@@ -727,7 +730,7 @@ static void dealloc_instance(struct runtime *rt, struct rt_object *o)
     }
     if (t->weaklist_offset)
         clear_weakrefs_on_dealloc(rt, o);
-    if (t->del && t->legacy_del) {
+    if (t->del && t->legacy_del && !rt->final_collection) {
         gc_track(rt, o);
         o->refcnt = 1;
         RT_EMIT(rt, INCREF, incref, .obj = rt_addr(o), .refcnt = 1, .reason = EV_REF_TEMP);

@@ -378,12 +378,7 @@ struct rt_object *rt_list_pop(struct runtime *rt, struct rt_object *list, intptr
     memmove(&l->item[i], &l->item[i + 1], (size_t)(l->size - i - 1) * sizeof *l->item);
     if (list_resize(rt, l, l->size - 1) < 0)
         l->size--; /* shrinking failed: keep the larger array */
-    /* the list's reference becomes the caller's */
-    RT_EMIT(rt, DECREF, decref, .obj = rt_addr(v), .refcnt = (uint64_t)v->refcnt,
-            .reason = EV_REF_CONTAINER, .owner = rt_addr(list));
-    RT_EMIT(rt, INCREF, incref, .obj = rt_addr(v), .refcnt = (uint64_t)v->refcnt,
-            .reason = EV_REF_RETURN);
-    return v;
+    return v; /* the list's reference becomes the caller's: no count changes */
 }
 
 void rt_list_clear(struct runtime *rt, struct rt_object *list)

@@ -289,7 +289,8 @@ struct runtime {
 
     uint64_t dict_version;
     uint64_t live, created, destroyed;
-    bool shutting_down;
+    bool shutting_down;    /* rt_delete: free lists take nothing more */
+    bool final_collection; /* rt_delete's collection: legacy __del__ no longer runs */
 };
 
 /* ---- emitting ------------------------------------------------------------------------------ */
