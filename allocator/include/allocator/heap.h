@@ -40,8 +40,9 @@ struct heap_profile {
     uint32_t pool_size;         /* bytes; power of two, >= 1 KiB */
     uint32_t arena_size;        /* bytes; power of two, 4 to 65536 pools, at most 1 GiB */
     bool keep_last_free_arena;  /* 3.9+: a wholly free arena that is the tail of usable_arenas stays */
-    bool arena_map;             /* 3.10+ 64-bit: CPython finds arenas with a radix tree, and its
-                                 * report has an "arena map" section (stats.h radix_tree) */
+    uint32_t arena_map_bits;    /* CPython 3.10+ finds arenas with a radix tree over this many
+                                 * address bits and reports its nodes ("arena map" section of the
+                                 * stats): 64 (3.11+), 48 (3.10); 0: no tree (before 3.10) */
 };
 
 /* The built-in profiles, in the order `--help` lists them; the first is the default. */
@@ -50,7 +51,7 @@ const struct heap_profile *heap_profile_at(size_t i);
 
 /*
  * Parses a profile name ("cpython-3.10", ...) or "custom:align=8,threshold=256,pool=4K,
- * arena=256K,keep-last=no,arena-map=no".  Keys left out of a custom spec take cpython-3.10's
+ * arena=256K,keep-last=no,arena-map=no" (arena-map: no, 48 or 64).  Keys left out of a custom spec take cpython-3.10's
  * values.  Every class must fit at least two blocks in a pool.  On error returns HEAP_EINVAL and
  * writes a one-line reason to err.
  */
