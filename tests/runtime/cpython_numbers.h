@@ -64,6 +64,7 @@
     X(auto_collections_30000, "42") \
     X(auto_gen1_collections_30000, "3") \
     X(auto_collections_30000_t2000, "14") \
+    X(auto_collections_until_full, "133") \
     X(weakref_alive, "1") \
     X(weakref_refcount, "2") \
     X(weakref_same_ref, "1") \

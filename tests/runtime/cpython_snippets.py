@@ -202,6 +202,16 @@ def trigger():
     gc.set_threshold(700, 10, 10)
     del keep
     gc.collect()
+    # the first full collection of a growing structure, and how many came before it
+    seen.clear()
+    gc.callbacks.append(cb)
+    keep = []
+    while 2 not in seen:
+        keep.append([])
+    gc.callbacks.remove(cb)
+    say("auto_collections_until_full", len(seen))
+    del keep
+    gc.collect()
 
 
 def weakrefs():
