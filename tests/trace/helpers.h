@@ -1,0 +1,85 @@
+/* helpers.h - shared by the trace tests: random events, comparisons, scratch files. */
+#ifndef TESTS_TRACE_HELPERS_H
+#define TESTS_TRACE_HELPERS_H
+
+#include <tracer/trace.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* xorshift64*: deterministic per seed. */
+struct rng {
+    uint64_t s;
+};
+void rng_seed(struct rng *g, uint64_t seed);
+uint64_t rng_next(struct rng *g);
+uint64_t rng_below(struct rng *g, uint64_t n);
+
+/* A list of events with their texts copied. */
+struct evlist {
+    struct event *ev;
+    size_t n, cap;
+    char *text;
+    size_t text_len, text_cap;
+};
+void evlist_init(struct evlist *l);
+void evlist_release(struct evlist *l);
+void evlist_push(struct evlist *l, const struct event *ev);
+/* ev with its str pointing into the list's text store (valid until the next push). */
+const struct event *evlist_at(const struct evlist *l, size_t i, struct event *tmp);
+
+/* A random event of any kind, with extremes, repeats and texts; its str points into g's scratch. */
+void random_event(struct rng *g, struct event *ev, char *textbuf, size_t textcap);
+/* Appends n random events. */
+void evlist_random(struct evlist *l, struct rng *g, size_t n);
+
+/* Equal kind, fields and text (seq not compared).  Writes what differs to why. */
+bool event_equal(const struct event *a, const struct event *b, char *why, size_t whylen);
+
+/* A header with every field set. */
+void test_header(struct trace_header *h);
+
+/* A directory for the test's files, removed at exit. */
+const char *scratch_dir(void);
+/* scratch_dir()/name in a static buffer (rotating among 8). */
+const char *scratch_path(const char *name);
+
+/* Writes the events to path; flush_every > 0 ends a chunk after that many events; finish=false
+ * leaves the file as a killed recording.  Asserts success. */
+void write_trace(const char *path, const struct evlist *l, size_t flush_every, bool finish);
+
+/* Reads a whole file into memory (malloc'd). */
+uint8_t *slurp(const char *path, size_t *len);
+void spit(const char *path, const void *data, size_t len);
+
+#endif
+
+/* ---- building files by hand, from FORMAT.md ------------------------------------------------ */
+#include <tracer/codec.h>
+
+/* Appends the 12-byte prefix with the given version. */
+void file_put_prefix(struct codec_buf *f, uint32_t version);
+/* Appends a record: tag, length, payload, CRC32C. */
+void file_put_record(struct codec_buf *f, const char *tag, const void *payload, size_t len);
+
+/* One kind of a hand-made schema: fields as "u:serial a:base s:name". */
+struct kind_spec {
+    const char *name;
+    unsigned flags;
+    unsigned tail;
+    const char *fields;
+};
+/* A HEAD payload: a profile name and the schema. */
+void header_payload(struct codec_buf *b, const struct kind_spec *kinds, size_t n);
+/* An EVTS payload header; events follow. */
+void chunk_payload_start(struct codec_buf *b, uint64_t first_seq, uint64_t count, uint64_t first_ns);
+
+/* The records of a file, from its reader and its bytes. */
+struct layout_rec {
+    uint64_t start, end;
+    char what;  /* 'P' prefix, 'H' header, 'C' chunk, 'B' blob, 'I' index, 'T' trailer */
+    size_t no;  /* chunk or blob number */
+    uint64_t first_seq, count;
+};
+size_t file_layout(const char *path, struct layout_rec *out, size_t max);
