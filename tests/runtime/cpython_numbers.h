@@ -9,6 +9,8 @@
 
 /* clang-format off */
 #define CPYTHON_NUMBERS(X) \
+    X(tour_refcounts, "2,3,4") \
+    X(tour_collect, "1") \
     X(refcount_list, "2") \
     X(refcount_in_function, "3") \
     X(refcount_after_call, "2") \
@@ -43,7 +45,9 @@
     X(sizeof_slots2, "48") \
     X(sizeof_weakref, "80") \
     X(list_growth, "4,8,16,24,32,40,52,64") \
+    X(refcount_self_list, "3") \
     X(collect_self_list, "1") \
+    X(refcount_node_left, "4") \
     X(collect_node_cycle, "2") \
     X(collect_self_instance, "1") \
     X(collect_self_dict, "1") \
