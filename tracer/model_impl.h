@@ -214,6 +214,13 @@ struct mprint {
     size_t len;
 };
 
+/* One line of the object free lists in the stats report. */
+struct mfreelist {
+    bool set;
+    char label[40];
+    uint64_t count, each;
+};
+
 /* What the next event must be (a transition the previous event made certain). */
 struct mexpect {
     uint32_t kind; /* an event_kind, or EV_KIND_COUNT for none */
@@ -294,7 +301,10 @@ struct model {
     bool gc_enabled, collecting, has_phase;
     uint32_t collecting_gen, gc_reason, phase;
     uint64_t phase_n, seq_start, seq_phase;
-    uint64_t collections, collected_total, uncollectable_total, garbage;
+    uint64_t collections, collected_total, uncollectable_total;
+    uint64_t garbage;         /* objects in gc.garbage */
+    uint64_t garbage_list;    /* gc.garbage's address, once known */
+    uint64_t garbage_pending; /* the object last put in gc.garbage, until its incref */
     struct mgen gens[MODEL_MAX_GENERATIONS];
     struct model_collection history[MODEL_HISTORY_KEEP];
     size_t nhistory, history_head;
@@ -308,6 +318,7 @@ struct model {
     size_t step_label_len, step_label_cap;
     struct mprint prints[MODEL_PRINTS_KEEP];
     size_t nprints, prints_head;
+    struct mfreelist freelists[HEAP_STATS_MAX_FREELISTS];
 };
 
 /* ---- checkpoint spacing ------------------------------------------------------------------ */

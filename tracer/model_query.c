@@ -3,6 +3,7 @@
  */
 #include "model_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -479,6 +480,16 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
     }
     out->raw_blocks = m->nraws;
     out->raw_bytes = m->raw_bytes;
+    for (uint32_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++) {
+        const struct mfreelist *f = &m->freelists[i];
+        if (!f->set)
+            continue;
+        struct heap_stats_freelist *o = &out->freelists[i];
+        snprintf(o->label, sizeof o->label, "%s", f->label);
+        o->count = f->count;
+        o->each = f->each;
+        out->nfreelists = i + 1;
+    }
 }
 
 /* ---- types and stacks -------------------------------------------------------------------------- */
