@@ -467,7 +467,7 @@ static NOINLINE void insert_to_freepool(struct heap *h, struct pool_header *pool
         h->unused_arena_objects = ao;
         arena_map_mark(h, ao->address, false);
         void *base = (void *)ao->address;
-        uint32_t slot = slot_of(h, ao); /* the pool header goes away with the arena */
+        uint32_t slot = pool->arenaindex; /* the pool is gone once the arena is */
         h->source.free(h->source.ctx, base, h->arena_size);
         ao->address = 0;
         h->narenas_currently_allocated--;
