@@ -228,7 +228,8 @@ size_t heap_inspect_raw(const struct heap *h, struct heap_raw_info *out, size_t 
         if (!all)
             return h->raw.count;
         size_t n = heap_inspect_raw(h, all, h->raw.count);
-        memcpy(out, all, max * sizeof *all);
+        if (max)
+            memcpy(out, all, max * sizeof *all);
         free(all);
         return n;
     }
@@ -236,7 +237,8 @@ size_t heap_inspect_raw(const struct heap *h, struct heap_raw_info *out, size_t 
     for (size_t i = 0; i < h->raw.cap; i++)
         if (h->raw.slots[i].addr)
             out[n++] = (struct heap_raw_info){h->raw.slots[i].addr, h->raw.slots[i].size};
-    qsort(out, n, sizeof *out, raw_cmp);
+    if (n > 1)
+        qsort(out, n, sizeof *out, raw_cmp);
     return n;
 }
 

@@ -588,7 +588,7 @@ static bool fold_matches(struct fold *f, const struct heap *h, char *err, size_t
         MISMATCH("slots %u/%u, arenas total %lu/%lu", c.slots, f->nslots, (unsigned long)c.arenas_total,
                  (unsigned long)f->total);
     uint32_t buf32[4096];
-    if (heap_inspect_usable(h, buf32, 4096) != f->nusable || memcmp(buf32, f->usable, f->nusable * 4))
+    if (heap_inspect_usable(h, buf32, 4096) != f->nusable || (f->nusable && memcmp(buf32, f->usable, f->nusable * 4)))
         MISMATCH("usable_arenas differ");
     size_t nu = heap_inspect_unused(h, buf32, 4096);
     if (nu != f->nunused)
@@ -627,12 +627,13 @@ static bool fold_matches(struct fold *f, const struct heap *h, char *err, size_t
     }
     for (uint32_t k = 0; k < f->nclasses; k++) {
         size_t n = heap_inspect_ring(h, k, buf64, 65536);
-        if (n != f->nring[k] || memcmp(buf64, f->rings[k], n * 8))
+        if (n != f->nring[k] || (n && memcmp(buf64, f->rings[k], n * 8)))
             MISMATCH("class %u: rings differ (%zu/%zu pools)", k, n, f->nring[k]);
     }
     static struct heap_raw_info raw[65536];
     size_t nr = heap_inspect_raw(h, raw, 65536);
-    qsort(f->raw, f->nraw, sizeof *f->raw, raw_cmp);
+    if (f->nraw > 1)
+        qsort(f->raw, f->nraw, sizeof *f->raw, raw_cmp);
     if (nr != f->nraw)
         MISMATCH("%zu raw blocks, fold has %zu", nr, f->nraw);
     for (size_t i = 0; i < nr; i++)
