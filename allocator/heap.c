@@ -201,10 +201,11 @@ static void *raw_alloc(struct heap *h, size_t nmemb, size_t size, bool zero, enu
 
 static void raw_free(struct heap *h, void *p)
 {
+    uint64_t a = addr(p);
     h->raw_bytes -= raw_table_remove(&h->raw, (uintptr_t)p);
     h->raw_allocated_blocks--;
     free(p);
-    EMIT(h, EV_RAW_FREE, addr(p), 0, 0, 0, 0);
+    EMIT(h, EV_RAW_FREE, a, 0, 0, 0, 0);
 }
 
 /* ---- the arena map (radix tree) ----------------------------------------------------------- */
@@ -462,17 +463,17 @@ static NOINLINE void insert_to_freepool(struct heap *h, struct pool_header *pool
 
     /* Case 1: wholly free.  Returned to the source unless kept as the tail (3.9+). */
     if (nf == ao->ntotalpools && (!h->profile.keep_last_free_arena || ao->nextarena != NULL)) {
+        uint32_t slot = slot_of(h, ao); /* the pool's header goes away with the arena */
+        uintptr_t base = ao->address;
         usable_unlink(h, ao);
         ao->nextarena = h->unused_arena_objects;
         h->unused_arena_objects = ao;
-        arena_map_mark(h, ao->address, false);
-        void *base = (void *)ao->address;
-        uint32_t slot = pool->arenaindex; /* the pool is gone once the arena is */
-        h->source.free(h->source.ctx, base, h->arena_size);
+        arena_map_mark(h, base, false);
+        h->source.free(h->source.ctx, (void *)base, h->arena_size);
         ao->address = 0;
         h->narenas_currently_allocated--;
         EMIT(h, EV_ARENA_MOVE, slot, (uint64_t)-1, 0, 0, 0);
-        EMIT(h, EV_ARENA_FREE, slot, addr(base), 0, 0, 0);
+        EMIT(h, EV_ARENA_FREE, slot, base, 0, 0, 0);
         return;
     }
     /* Case 2: it was wholly allocated and on no list; now it has the fewest free pools. */
@@ -635,15 +636,16 @@ void *heap_realloc(struct heap *h, void *p, size_t n)
     const struct raw_slot *s = raw_table_find(&h->raw, (uintptr_t)p);
     if (!s)
         abort(); /* heap_realloc of a pointer this heap never handed out */
-    uint64_t old = s->size;
+    uint64_t old_size = s->size;
+    uintptr_t old = (uintptr_t)p;
     void *q = realloc(p, n ? n : 1);
     if (!q)
         return NULL;
-    raw_table_remove(&h->raw, (uintptr_t)p);
+    raw_table_remove(&h->raw, old);
     raw_table_put(&h->raw, (uintptr_t)q, n); /* cannot fail: an entry was just freed */
-    h->raw_bytes += n - old;
-    EMIT(h, EV_RAW_REALLOC, addr(p), addr(q), n, 0, 0);
-    EMIT(h, EV_REALLOC, addr(p), addr(q), n, EV_REALLOC_RAW, 0);
+    h->raw_bytes += n - old_size;
+    EMIT(h, EV_RAW_REALLOC, old, addr(q), n, 0, 0);
+    EMIT(h, EV_REALLOC, old, addr(q), n, EV_REALLOC_RAW, 0);
     return q;
 }
 
