@@ -294,7 +294,9 @@ struct model_type {
     uint64_t live;    /* live objects of this type */
 };
 bool model_type(const struct model *m, uint32_t id, struct model_type *out);
-uint32_t model_type_count(const struct model *m); /* ids are 1 .. count (some may be unused) */
+uint32_t model_type_count(const struct model *m); /* types defined so far */
+/* Iteration in the order the types were defined: *cursor starts at 0; false at the end. */
+bool model_type_next(const struct model *m, size_t *cursor, struct model_type *out);
 
 struct model_stack {
     uint32_t id;

@@ -1,0 +1,344 @@
+/*
+ * test_fold.c - the fold on hand-written streams: each transition of reference section 3.7, the
+ * two implicit effects (pool_init's two blocks, the bump of a virgin block), the order of
+ * transitions, and inconsistent events stopping the model with the event number and reason.
+ */
+#include "evbuild.h"
+
+#include <tracer/model.h>
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+static struct model *new_model(struct trace_header h)
+{
+    struct model *m;
+    cr_assert_eq(model_new(&m, &h), 0);
+    return m;
+}
+
+static void fold(struct model *m, struct event ev)
+{
+    int rc = model_fold(m, &ev);
+    cr_assert_eq(rc, 0, "fold of %s failed: %s", event_kind_name(ev.kind), model_error(m));
+}
+
+static void valid(const struct model *m)
+{
+    char err[256];
+    cr_assert(model_is_valid(m, err, sizeof err), "invalid: %s", err);
+}
+
+#define BASE 0x7f0000000000ull /* 1 MiB aligned */
+
+/* The first allocation of a fresh heap: reference section 3.8's micro-example. */
+static void first_alloc(struct model *m)
+{
+    fold(m, EVB(ARENA_VECTOR, NULL, 16));
+    fold(m, EVB(ARENA_NEW, NULL, 0, 0, BASE, 64, 0));
+    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
+    fold(m, EVB(POOL_CARVE, NULL, BASE, 0));
+    fold(m, EVB(POOL_INIT, NULL, BASE, 2));
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 48, 40, 0));
+}
+
+Test(fold, micro_example)
+{
+    struct model *m = new_model(evb_header_310());
+    first_alloc(m);
+    valid(m);
+    struct model_pool p;
+    cr_assert(model_pool_find(m, BASE + 100, &p));
+    cr_assert_eq(p.state, MODEL_POOL_USED);
+    cr_assert_eq(p.szidx, 2);
+    cr_assert_eq(p.count, 1);
+    cr_assert_eq(p.capacity, 340);
+    cr_assert_eq(p.nextoffset, 48 + 96);
+    cr_assert_eq(p.maxnextoffset, 16384 - 48);
+    cr_assert_eq(p.freeblock, BASE + 96);
+    cr_assert_eq(p.nvirgin, (16384 - 144) / 48);
+    struct model_next nx;
+    model_next_block(m, 2, &nx);
+    cr_assert_eq(nx.source, MODEL_NEXT_RING);
+    cr_assert_eq(nx.addr, BASE + 96);
+
+    /* the second allocation empties the free list; the bump threads the next virgin block */
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0));
+    valid(m);
+    cr_assert(model_pool_find(m, BASE, &p));
+    cr_assert_eq(p.freeblock, BASE + 144);
+    cr_assert_eq(p.nextoffset, 192);
+    cr_assert_eq(p.nfree, 1);
+
+    /* a free pushes on the LIFO */
+    fold(m, EVB(BLOCK_FREE, NULL, BASE + 48));
+    valid(m);
+    uint64_t list[4];
+    cr_assert_eq(model_pool_free_list(m, BASE, list, 4), 2);
+    cr_assert_eq(list[0], BASE + 48);
+    cr_assert_eq(list[1], BASE + 144);
+    uint8_t states[340];
+    cr_assert_eq(model_pool_blocks(m, BASE, states, 340), 340);
+    cr_assert_eq(states[0], MODEL_BLOCK_FREE);
+    cr_assert_eq(states[1], MODEL_BLOCK_ALLOCATED);
+    cr_assert_eq(states[2], MODEL_BLOCK_FREE);
+    cr_assert_eq(states[3], MODEL_BLOCK_VIRGIN);
+    struct model_block b;
+    cr_assert(model_block_find(m, BASE + 100, &b));
+    cr_assert_eq(b.addr, BASE + 96);
+    cr_assert_eq(b.requested, 48);
+    cr_assert_eq(b.state, MODEL_BLOCK_ALLOCATED);
+
+    struct heap_stats st;
+    model_get_stats(m, &st);
+    cr_assert_eq(st.classes[2].pools, 1);
+    cr_assert_eq(st.classes[2].in_use, 1);
+    cr_assert_eq(st.classes[2].avail, 339);
+    cr_assert_eq(st.arenas_current, 1);
+    cr_assert_eq(st.unused_pools, 63);
+    cr_assert_eq(st.bytes_allocated + st.bytes_available + st.unused_pools * 16384 +
+                     st.bytes_pool_headers + st.bytes_quantization + st.bytes_alignment,
+                 1 << 20);
+    model_free(m);
+}
+
+Test(fold, free_of_unknown_block_stops_the_model)
+{
+    struct model *m = new_model(evb_header_310());
+    first_alloc(m);
+    struct event bad = EVB(BLOCK_FREE, NULL, BASE + 96);
+    cr_assert_eq(model_fold(m, &bad), MODEL_EINCONSISTENT);
+    cr_assert(model_is_stopped(m));
+    cr_assert_eq(model_error_seq(m), 6);
+    cr_assert(strstr(model_error(m), "event 6: block_free: ") == model_error(m), "%s",
+              model_error(m));
+    cr_assert(strstr(model_error(m), "not an allocated block"), "%s", model_error(m));
+    cr_assert_eq(model_position(m), 6);
+    valid(m); /* the state before the bad event */
+    struct event ok = EVB(BLOCK_ALLOC, NULL, BASE + 96, 40, 0);
+    cr_assert_eq(model_fold(m, &ok), MODEL_ESTOPPED);
+    model_free(m);
+}
+
+/* Fills a tiny pool of class 3 (3 blocks of 64 bytes), then frees it back to empty. */
+Test(fold, pool_transitions)
+{
+    struct model *m = new_model(evb_header_tiny());
+    const uint64_t A = 0x10000; /* 1 KiB aligned */
+    fold(m, EVB(ARENA_VECTOR, NULL, 16));
+    fold(m, EVB(ARENA_NEW, NULL, 0, 3, A, 4, 0));
+    fold(m, EVB(ARENA_MOVE, NULL, 3, 0));
+    fold(m, EVB(POOL_CARVE, NULL, A, 3));
+    fold(m, EVB(POOL_INIT, NULL, A, 3));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 64, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 112, 50, 0));
+    valid(m);
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 176, 64, 0));
+    struct model_pool p;
+    cr_assert(model_pool_find(m, A, &p));
+    cr_assert_eq(p.count, 3);
+    cr_assert_eq(p.freeblock, 0);
+    cr_assert_not(model_is_valid(m, NULL, 0)); /* pool_full is pending */
+    fold(m, EVB(POOL_FULL, NULL, A));
+    valid(m);
+    cr_assert(model_pool_find(m, A, &p));
+    cr_assert_eq(p.state, MODEL_POOL_FULL);
+    cr_assert_eq(model_class_ring(m, 3, NULL, 0), 0);
+
+    /* full -> used: a free puts the pool at the front of its ring */
+    fold(m, EVB(BLOCK_FREE, NULL, A + 112));
+    struct event wrong = EVB(BLOCK_FREE, NULL, A + 48);
+    cr_assert_eq(model_fold(m, &wrong), MODEL_EINCONSISTENT);
+    cr_assert(strstr(model_error(m), "pool_unfull"), "%s", model_error(m));
+    model_free(m);
+
+    m = new_model(evb_header_tiny());
+    fold(m, EVB(ARENA_VECTOR, NULL, 16));
+    fold(m, EVB(ARENA_NEW, NULL, 0, 3, A, 4, 0));
+    fold(m, EVB(ARENA_MOVE, NULL, 3, 0));
+    fold(m, EVB(POOL_CARVE, NULL, A, 3));
+    fold(m, EVB(POOL_INIT, NULL, A, 3));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 64, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 112, 64, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 176, 64, 0));
+    fold(m, EVB(POOL_FULL, NULL, A));
+    fold(m, EVB(BLOCK_FREE, NULL, A + 112));
+    fold(m, EVB(POOL_UNFULL, NULL, A));
+    valid(m);
+    uint64_t ring[2];
+    cr_assert_eq(model_class_ring(m, 3, ring, 2), 1);
+    cr_assert_eq(ring[0], A);
+    fold(m, EVB(BLOCK_FREE, NULL, A + 48));
+    fold(m, EVB(BLOCK_FREE, NULL, A + 176));
+    fold(m, EVB(POOL_EMPTY, NULL, A));
+    /* the arena is wholly free: it is the tail of usable_arenas, so 3.9+ keeps it */
+    valid(m);
+    struct model_arena a;
+    cr_assert(model_arena_at(m, 3, &a));
+    cr_assert(a.is_retained);
+    cr_assert_eq(a.nfreepools, 4);
+    cr_assert_eq(a.nempty, 1);
+    uint64_t fl[4];
+    cr_assert_eq(model_pool_free_list(m, A, fl, 4), 3);
+    cr_assert_eq(fl[0], A + 176);
+    cr_assert_eq(fl[1], A + 48);
+    cr_assert_eq(fl[2], A + 112);
+
+    /* the cached pool is reused for the same class without pool_init */
+    struct model_next nx;
+    model_next_block(m, 3, &nx);
+    cr_assert_eq(nx.source, MODEL_NEXT_CACHED_POOL);
+    cr_assert_eq(nx.addr, A + 176);
+    fold(m, EVB(POOL_UNCACHE, NULL, A));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 176, 64, 0));
+    valid(m);
+    /* and for another class with it: two blocks threaded afresh */
+    fold(m, EVB(BLOCK_FREE, NULL, A + 176));
+    fold(m, EVB(POOL_EMPTY, NULL, A));
+    fold(m, EVB(POOL_UNCACHE, NULL, A));
+    fold(m, EVB(POOL_INIT, NULL, A, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 1, 0));
+    valid(m);
+    cr_assert(model_pool_find(m, A, &p));
+    cr_assert_eq(p.capacity, 13);
+    cr_assert_eq(p.freeblock, A + 64);
+    /* release: free, empty, off the list, returned */
+    fold(m, EVB(BLOCK_FREE, NULL, A + 48));
+    fold(m, EVB(POOL_EMPTY, NULL, A));
+    struct event early = EVB(ARENA_FREE, NULL, 3, A);
+    cr_assert_eq(model_fold(m, &early), MODEL_EINCONSISTENT); /* still on usable_arenas */
+    model_free(m);
+}
+
+Test(fold, arena_release_and_misaligned_arena)
+{
+    struct model *m = new_model(evb_header_tiny());
+    const uint64_t A = 0x10000, B = 0x20010; /* B is not pool-aligned */
+    fold(m, EVB(ARENA_VECTOR, NULL, 16));
+    fold(m, EVB(ARENA_NEW, NULL, 0, 0, A, 4, 0));
+    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
+    fold(m, EVB(POOL_CARVE, NULL, A, 0));
+    fold(m, EVB(POOL_INIT, NULL, A, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 16, 0));
+    fold(m, EVB(BLOCK_FREE, NULL, A + 48));
+    fold(m, EVB(POOL_EMPTY, NULL, A));
+    fold(m, EVB(ARENA_MOVE, NULL, 0, -1));
+    fold(m, EVB(ARENA_FREE, NULL, 0, A));
+    struct event bad_sliver = EVB(ARENA_NEW, NULL, 1, 1, B, 4, 0);
+    cr_assert_eq(model_fold(m, &bad_sliver), MODEL_EINCONSISTENT);
+    model_free(m);
+
+    m = new_model(evb_header_tiny());
+    fold(m, EVB(ARENA_VECTOR, NULL, 16));
+    fold(m, EVB(ARENA_NEW, NULL, 0, 0, A, 4, 0));
+    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
+    fold(m, EVB(POOL_CARVE, NULL, A, 0));
+    fold(m, EVB(POOL_INIT, NULL, A, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 16, 0));
+    fold(m, EVB(BLOCK_FREE, NULL, A + 48));
+    fold(m, EVB(POOL_EMPTY, NULL, A));
+    fold(m, EVB(ARENA_MOVE, NULL, 0, -1));
+    fold(m, EVB(ARENA_FREE, NULL, 0, A));
+    valid(m);
+    struct model_released rel[2];
+    cr_assert_eq(model_released(m, rel, 2), 1);
+    cr_assert_eq(rel[0].base, A);
+    cr_assert_eq(rel[0].seq_freed, 9);
+    fold(m, EVB(ARENA_NEW, NULL, 1, 0, B, 3, 0xf0));
+    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
+    fold(m, EVB(POOL_CARVE, NULL, B + 0xf0, 0));
+    fold(m, EVB(POOL_INIT, NULL, B + 0xf0, 1));
+    fold(m, EVB(BLOCK_ALLOC, NULL, B + 0xf0 + 48, 20, 0));
+    valid(m);
+    struct heap_stats st;
+    model_get_stats(m, &st);
+    cr_assert_eq(st.arenas_allocated_total, 2);
+    cr_assert_eq(st.arenas_current, 1);
+    cr_assert_eq(st.bytes_alignment, 256);
+    cr_assert_eq(st.bytes_allocated + st.bytes_available + st.unused_pools * 256 +
+                     st.bytes_pool_headers + st.bytes_quantization + st.bytes_alignment,
+                 1024);
+    model_free(m);
+}
+
+Test(fold, objects_references_and_generations)
+{
+    struct model *m = new_model(evb_header_310());
+    first_alloc(m); /* a 40-byte block at BASE + 48 */
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 40, 0));
+    fold(m, EVB(TYPE_NEW, "list", 1, 40, 0, 1));
+    const uint64_t x = BASE + 48 + 16, y = BASE + 96 + 16;
+    fold(m, EVB(OBJ_NEW, NULL, x, 1, 40, 0, 0));
+    fold(m, EVB(OBJ_NEW, NULL, y, 1, 40, 0, 0));
+    fold(m, EVB(GC_TRACK, NULL, x, 0));
+    fold(m, EVB(GC_TRACK, NULL, y, 0));
+    fold(m, EVB(INCREF, NULL, y, 2, EV_REF_CONTAINER, x));
+    fold(m, EVB(INCREF, NULL, x, 2, EV_REF_CONTAINER, y));
+    fold(m, EVB(FRAME_PUSH, "<module>", 1));
+    fold(m, EVB(NAME_BIND, "a", 1, x));
+    valid(m);
+    struct model_object o;
+    cr_assert(model_object_find(m, x, &o));
+    cr_assert_str_eq(o.type_name, "list");
+    cr_assert_eq(o.refcnt, 2);
+    cr_assert_eq(o.block, BASE + 48);
+    cr_assert_eq(o.szidx, 2);
+    cr_assert_eq(o.gen, 0);
+    struct model_ref refs[4];
+    cr_assert_eq(model_object_referents(m, x, refs, 4), 1);
+    cr_assert_eq(refs[0].obj, y);
+    cr_assert_eq(model_object_referrers(m, x, refs, 4), 1);
+    cr_assert_eq(refs[0].obj, y);
+    struct model_name nm[2];
+    cr_assert_eq(model_object_names(m, x, nm, 2), 1);
+    cr_assert_eq(nm[0].name_len, 1);
+    cr_assert_eq(nm[0].name[0], 'a');
+    struct model_block b;
+    cr_assert(model_block_find(m, BASE + 50, &b));
+    cr_assert_eq(b.object, x);
+    uint64_t g[3];
+    cr_assert_eq(model_gc_generation(m, 0, g, 3), 2);
+    cr_assert_eq(g[0], x);
+    cr_assert_eq(g[1], y);
+
+    /* a decref that does not follow from the count */
+    struct event bad = EVB(DECREF, NULL, y, 0, 0, 0);
+    cr_assert_eq(model_fold(m, &bad), MODEL_EINCONSISTENT);
+    cr_assert(strstr(model_error(m), "goes from 2 to 0"), "%s", model_error(m));
+    model_free(m);
+}
+
+Test(fold, freeing_a_block_under_a_live_object_is_inconsistent)
+{
+    struct model *m = new_model(evb_header_310());
+    first_alloc(m);
+    fold(m, EVB(TYPE_NEW, "object", 1, 16, 0, 0));
+    fold(m, EVB(OBJ_NEW, NULL, BASE + 48, 1, 16, 0, 0));
+    struct event bad = EVB(BLOCK_FREE, NULL, BASE + 48);
+    cr_assert_eq(model_fold(m, &bad), MODEL_EINCONSISTENT);
+    cr_assert(strstr(model_error(m), "live object"), "%s", model_error(m));
+    model_free(m);
+}
+
+Test(fold, unknown_kind_is_reported)
+{
+    struct model *m = new_model(evb_header_310());
+    struct event ev = EVB(STEP, "x", 1);
+    ev.kind = (enum event_kind)EV_KIND_COUNT;
+    cr_assert_eq(model_fold(m, &ev), MODEL_EINCONSISTENT);
+    cr_assert(strstr(model_error(m), "unknown event kind"));
+    model_free(m);
+}
+
+Test(fold, bad_geometry_is_refused)
+{
+    struct trace_header h = evb_header_310();
+    struct model *m;
+    h.pool_size = 3000;
+    cr_assert_eq(model_new(&m, &h), MODEL_EGEOMETRY);
+    h = evb_header_310();
+    h.threshold = 8192; /* a class of 8 KiB blocks fits only one in a 16 KiB pool... */
+    h.alignment = 32;
+    cr_assert_eq(model_new(&m, &h), MODEL_EGEOMETRY);
+}

@@ -1,0 +1,1962 @@
+/*
+ * model.c - the events of a run folded into the state of its heap.
+ *
+ * What the model is
+ * -----------------
+ * The model is the picture the UI draws, kept up to date one event at a time.  It holds the
+ * same structures as CPython's obmalloc and its object runtime (reference sections 2, 3 and 7),
+ * but it never decides anything: every change comes from an event, and the model only checks
+ * that the change is one the allocator could have made.  So a trace stays readable when the
+ * allocator's policy changes, and a damaged or hand-made trace is caught at its first bad event.
+ *
+ *   arenas    a vector of slots (ARENA_VECTOR grows it); a live slot holds an arena with its
+ *             base, sliver, pools, high-water mark (ncarved), cache of empty pools (LIFO) and its
+ *             links in usable_arenas (a doubly linked list through slots, moved by ARENA_MOVE).
+ *   pools     one record per pool of every live arena, untouched ones included, so that the
+ *             arena map is drawn without lookups.  A carved pool has one 32-bit word per block:
+ *
+ *               bit 31 set    allocated; bits 0..28 the requested size; bit 30: a stack id is
+ *                             kept in block_stacks; bit 29: a live object lives in the block
+ *               bit 31 clear  free: bits 0..30 are the next free block's index + 1 (0 ends the
+ *                             list), or virgin (0, at or above nextoffset)
+ *
+ *             so a pool's free list is walked in LIFO order from `freehead` exactly as CPython
+ *             walks pool->freeblock, and a block's state is one load.
+ *   classes   the usedpools rings: a circular doubly linked list of USED pools per class, the
+ *             front being where the next allocation of that class goes.
+ *   raw       blocks the C library served, by address.
+ *   objects   by address: type, size, memory, refcount and the event that last changed it,
+ *             generation (a doubly linked list per generation, in the collector's order),
+ *             weakrefs, finalized/garbage flags; the references whose owner the events name
+ *             are edges (owner, obj, count) linked into the owner's out-list and the object's
+ *             in-list, so referents and referrers are walks, not searches.
+ *
+ * Finding things fast
+ * -------------------
+ * Block events carry an address only.  Its pool is address & ~(pool_size - 1); its arena is
+ * found through a hash map keyed by address >> arena_bits (an arena that is not aligned to its
+ * size straddles two such keys, and one key can be shared by two arenas, so each entry holds two
+ * slots).  The last pool found is cached: allocator traces touch the same pool many times in a
+ * row.  The block index is (offset - overhead) / size, computed by a multiplication with a
+ * per-class reciprocal.  No event allocates memory except when the heap itself grows (a new
+ * arena, a pool initialised, a new object, edge or raw block when their tables are full).
+ *
+ * The two implicit effects
+ * ------------------------
+ * The events state every transition but two, which follow from CPython's pool layout and are
+ * part of the event contract as the model reads it:
+ *   - pool_init threads the pool's first two blocks on its free list (block 0 at the head) and
+ *     leaves the rest virgin: nextoffset = overhead + 2 * size.
+ *   - when block_alloc takes the last block of the free list and the pool has virgin space, the
+ *     next virgin block is threaded (pymalloc_pool_extend): it becomes the free list and
+ *     nextoffset grows by one block.  Without virgin space the pool is full, and the next event
+ *     must be its pool_full.
+ * The model checks the other direction too: after a block_free the next event must be the
+ * pool_unfull or pool_empty that the free made certain.
+ *
+ * Inconsistent events
+ * -------------------
+ * Each handler validates the event against the state before changing anything; on a
+ * contradiction model_fail() records "event N (kind): reason" and the model stops, keeping the
+ * state before that event.  Invariants that only hold between operations (usable_arenas sorted,
+ * no pool in the ring with zero blocks) are checked by model_is_valid() (model_valid.c).
+ */
+#include "model_impl.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *model_strerror(int err)
+{
+    switch (err) {
+    case 0: return "success";
+    case MODEL_ENOMEM: return "out of memory";
+    case MODEL_EINCONSISTENT: return "inconsistent event";
+    case MODEL_EFORMAT: return "damaged checkpoint";
+    case MODEL_EGEOMETRY: return "unsupported allocator geometry";
+    case MODEL_ETRACE: return "trace read error";
+    case MODEL_ERANGE: return "position past the last event";
+    case MODEL_ESTOPPED: return "the model stopped at an inconsistent event";
+    default: return "unknown error";
+    }
+}
+
+int model_fail(struct model *m, int err, const char *fmt, ...)
+{
+    if (m->stopped)
+        return err;
+    m->stopped = true;
+    m->err_seq = m->pos;
+    char reason[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    snprintf(m->err, sizeof m->err, "event %" PRIu64 ": %s", m->pos, reason);
+    return err;
+}
+
+static int fail_kind(struct model *m, const struct event *ev, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail_kind(struct model *m, const struct event *ev, const char *fmt, ...)
+{
+    char reason[180];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    return model_fail(m, MODEL_EINCONSISTENT, "%s: %s", event_kind_name(ev->kind), reason);
+}
+
+static int oom(struct model *m)
+{
+    return model_fail(m, MODEL_ENOMEM, "out of memory");
+}
+
+static bool is_pow2(uint64_t x)
+{
+    return x && (x & (x - 1)) == 0;
+}
+
+static uint32_t log2u(uint64_t x)
+{
+    uint32_t n = 0;
+    while (x > 1)
+        x >>= 1, n++;
+    return n;
+}
+
+/* CPython 3.10+ on 64-bit keeps the arena map (radix tree) and reports it. */
+static bool profile_has_radix_tree(const char *profile, uint32_t pointer_size)
+{
+    unsigned major = 0, minor = 0;
+    if (pointer_size != 8 || sscanf(profile, "cpython-%u.%u", &major, &minor) != 2)
+        return false;
+    return major > 3 || (major == 3 && minor >= 10);
+}
+
+int model_new(struct model **out, const struct trace_header *hdr)
+{
+    *out = NULL;
+    uint32_t align = hdr->alignment, thr = hdr->threshold;
+    uint32_t psize = hdr->pool_size, asize = hdr->arena_size, over = hdr->pool_overhead;
+    if (!is_pow2(align) || align < 4 || align > 4096 || thr == 0 || thr % align ||
+        thr / align > HEAP_STATS_MAX_CLASSES || !is_pow2(psize) || psize < 256 ||
+        psize > (1u << 24) || !is_pow2(asize) || asize < 2 * (uint64_t)psize ||
+        asize / psize > (1u << 20) || over >= psize || hdr->ngenerations > TRACE_MAX_GENERATIONS ||
+        (hdr->pointer_size != 4 && hdr->pointer_size != 8))
+        return MODEL_EGEOMETRY;
+    uint32_t nclasses = thr / align;
+    for (uint32_t i = 0; i < nclasses; i++)
+        if ((psize - over) / ((i + 1) * align) < 2)
+            return MODEL_EGEOMETRY; /* pool_init threads two blocks */
+
+    struct model *m = calloc(1, sizeof *m);
+    if (!m)
+        return MODEL_ENOMEM;
+    m->geo = (struct model_geometry){
+        .alignment = align,
+        .threshold = thr,
+        .pool_size = psize,
+        .arena_size = asize,
+        .pool_overhead = over,
+        .pointer_size = hdr->pointer_size,
+        .nclasses = nclasses,
+        .max_pools = asize / psize,
+        .keep_last_free_arena = hdr->keep_last_free_arena,
+        .radix_tree = profile_has_radix_tree(hdr->profile, hdr->pointer_size),
+        .ngenerations = hdr->ngenerations,
+    };
+    memcpy(m->profile, hdr->profile, sizeof m->profile);
+    m->profile[sizeof m->profile - 1] = '\0';
+    m->pool_shift = log2u(psize);
+    m->arena_shift = log2u(asize);
+    m->align_shift = log2u(align);
+    m->pool_mask = psize - 1;
+    for (uint32_t i = 0; i < nclasses; i++) {
+        uint32_t size = (i + 1) * align;
+        m->class_size[i] = size;
+        m->class_cap[i] = (psize - over) / size;
+        m->class_magic[i] = ((1ull << 40) + size - 1) / size;
+    }
+    for (uint32_t g = 0; g < hdr->ngenerations; g++)
+        m->gen_threshold0[g] = hdr->thresholds[g];
+    map_init(&m->arena_map);
+    map_init(&m->radix_mid);
+    map_init(&m->radix_bot);
+    map_init(&m->block_stacks);
+    map_init(&m->raw_index);
+    map_init(&m->obj_index);
+    map_init(&m->edge_index);
+    map_init(&m->type_index);
+    map_init(&m->stack_index);
+    strtab_init(&m->strs);
+    model_clear_state(m);
+    *out = m;
+    return 0;
+}
+
+static void free_arena_pools(struct marena *a)
+{
+    if (a->pools)
+        for (uint32_t i = 0; i < a->npools; i++)
+            free(a->pools[i].blk);
+    free(a->pools);
+    a->pools = NULL;
+}
+
+/* Back to the empty heap; the containers keep their storage. */
+void model_clear_state(struct model *m)
+{
+    for (uint32_t s = 0; s < m->nslots; s++)
+        free_arena_pools(&m->arenas[s]);
+    free(m->arenas);
+    m->arenas = NULL;
+    m->nslots = 0;
+    m->narenas = 0;
+    m->usable_head = m->usable_tail = -1;
+    map_clear(&m->arena_map);
+    map_clear(&m->radix_mid);
+    map_clear(&m->radix_bot);
+    m->arenas_total = m->arenas_highwater = m->last_serial = 0;
+    m->any_serial = false;
+    m->nreleased = m->released_head = 0;
+    memset(m->classes, 0, sizeof m->classes);
+    m->last_pool = NULL;
+    map_clear(&m->block_stacks);
+    map_clear(&m->raw_index);
+    m->nraws = 0;
+    m->raw_bytes = 0;
+    m->blocks = m->block_bytes = m->requested_bytes = m->mallocs = m->frees = 0;
+
+    for (size_t i = 0; i < m->nobjs_slots; i++)
+        free(m->objs[i].value);
+    map_clear(&m->obj_index);
+    m->nobjs_slots = m->nobjs = 0;
+    m->obj_free_head = NONE;
+    map_clear(&m->edge_index);
+    m->nedge_slots = m->nedges = 0;
+    m->edge_free_head = NONE;
+    map_clear(&m->type_index);
+    m->ntypes = 0;
+    map_clear(&m->stack_index);
+    m->nstacks = 0;
+    m->nstack_bytes = 0;
+    strtab_clear(&m->strs);
+    for (size_t i = 0; i < m->nframes; i++)
+        free(m->frames[i].names);
+    m->nframes = 0;
+
+    m->gc_enabled = true;
+    m->collecting = m->has_phase = false;
+    m->collecting_gen = m->gc_reason = m->phase = 0;
+    m->phase_n = m->seq_start = m->seq_phase = 0;
+    m->collections = m->collected_total = m->uncollectable_total = m->garbage = 0;
+    for (uint32_t g = 0; g < MODEL_MAX_GENERATIONS; g++)
+        m->gens[g] = (struct mgen){.head = NONE, .tail = NONE, .threshold = m->gen_threshold0[g]};
+    m->nhistory = m->history_head = 0;
+    m->nmarks = 0;
+
+    m->has_step = false;
+    m->step_number = m->step_seq = m->nsteps = 0;
+    m->step_label_len = 0;
+    for (size_t i = 0; i < MODEL_PRINTS_KEEP; i++) {
+        free(m->prints[i].text);
+        m->prints[i] = (struct mprint){0};
+    }
+    m->nprints = m->prints_head = 0;
+
+    m->pos = 0;
+    m->stopped = false;
+    m->err_seq = 0;
+    m->err[0] = '\0';
+    m->expect = (struct mexpect){.kind = EV_KIND_COUNT};
+}
+
+void model_reset(struct model *m)
+{
+    model_clear_state(m);
+}
+
+void model_free(struct model *m)
+{
+    if (!m)
+        return;
+    model_clear_state(m);
+    map_release(&m->arena_map);
+    map_release(&m->radix_mid);
+    map_release(&m->radix_bot);
+    map_release(&m->block_stacks);
+    map_release(&m->raw_index);
+    map_release(&m->obj_index);
+    map_release(&m->edge_index);
+    map_release(&m->type_index);
+    map_release(&m->stack_index);
+    strtab_release(&m->strs);
+    free(m->raws);
+    free(m->objs);
+    free(m->edges);
+    free(m->types);
+    free(m->stacks);
+    free(m->stack_bytes);
+    free(m->frames);
+    free(m->marks);
+    free(m->step_label);
+    free(m);
+}
+
+uint64_t model_position(const struct model *m)
+{
+    return m->pos;
+}
+
+bool model_is_stopped(const struct model *m)
+{
+    return m->stopped;
+}
+
+const char *model_error(const struct model *m)
+{
+    return m->err;
+}
+
+uint64_t model_error_seq(const struct model *m)
+{
+    return m->err_seq;
+}
+
+/* ==== lookups =================================================================================== */
+
+static inline struct mpool *pool_in_slot(const struct model *m, uint32_t slot, uint64_t paddr)
+{
+    if (slot >= m->nslots)
+        return NULL;
+    struct marena *a = &m->arenas[slot];
+    if (!a->live || paddr < a->first_pool)
+        return NULL;
+    uint64_t i = (paddr - a->first_pool) >> m->pool_shift;
+    return i < a->npools ? &a->pools[i] : NULL;
+}
+
+struct mpool *model_pool_lookup(const struct model *m, uint64_t addr)
+{
+    uint64_t paddr = addr & ~m->pool_mask;
+    const uint64_t *v = map_get(&m->arena_map, (addr >> m->arena_shift) + 1);
+    if (!v)
+        return NULL;
+    uint32_t lo = (uint32_t)*v, hi = (uint32_t)(*v >> 32);
+    struct mpool *p = lo ? pool_in_slot(m, lo - 1, paddr) : NULL;
+    if (!p && hi)
+        p = pool_in_slot(m, hi - 1, paddr);
+    return p;
+}
+
+const struct marena *model_arena_lookup(const struct model *m, uint64_t addr)
+{
+    const uint64_t *v = map_get(&m->arena_map, (addr >> m->arena_shift) + 1);
+    if (!v)
+        return NULL;
+    for (int k = 0; k < 2; k++) {
+        uint32_t s = (uint32_t)(*v >> (32 * k));
+        if (!s)
+            continue;
+        const struct marena *a = &m->arenas[s - 1];
+        if (a->live && addr >= a->base && addr - a->base < m->geo.arena_size)
+            return a;
+    }
+    return NULL;
+}
+
+/* The pool holding addr, through the one-entry cache. */
+static inline struct mpool *pool_of(struct model *m, uint64_t addr)
+{
+    struct mpool *p = m->last_pool;
+    if (p && p->addr == (addr & ~m->pool_mask))
+        return p;
+    p = model_pool_lookup(m, addr);
+    if (p)
+        m->last_pool = p;
+    return p;
+}
+
+/* Block index of addr in p (a pool with a class); *exact when addr is the block's start.
+ * NONE when addr is in the header or past the last block. */
+uint32_t model_block_index(const struct model *m, const struct mpool *p, uint64_t addr, bool *exact)
+{
+    *exact = false;
+    if (p->szidx >= m->geo.nclasses)
+        return NONE;
+    uint64_t off = addr - p->addr;
+    if (off < m->geo.pool_overhead)
+        return NONE;
+    off -= m->geo.pool_overhead;
+    uint32_t size = m->class_size[p->szidx];
+    uint32_t idx = (uint32_t)((off * m->class_magic[p->szidx]) >> 40);
+    if (idx >= m->class_cap[p->szidx])
+        return NONE;
+    *exact = (uint64_t)idx * size == off;
+    return idx;
+}
+
+uint32_t model_obj_lookup(const struct model *m, uint64_t addr)
+{
+    const uint64_t *v = map_get(&m->obj_index, addr);
+    return v ? (uint32_t)*v : NONE;
+}
+
+/* ==== arenas ==================================================================================== */
+
+static bool arena_map_add(struct model *m, uint64_t key, uint32_t slot)
+{
+    uint64_t *v = map_get(&m->arena_map, key);
+    uint64_t cur = v ? *v : 0;
+    if ((uint32_t)cur == 0)
+        cur |= slot + 1;
+    else
+        cur |= (uint64_t)(slot + 1) << 32;
+    return map_put(&m->arena_map, key, cur);
+}
+
+static void arena_map_remove(struct model *m, uint64_t key, uint32_t slot)
+{
+    uint64_t *v = map_get(&m->arena_map, key);
+    if (!v)
+        return;
+    uint64_t cur = *v;
+    if ((uint32_t)cur == slot + 1)
+        cur &= ~(uint64_t)UINT32_MAX;
+    if ((uint32_t)(cur >> 32) == slot + 1)
+        cur &= UINT32_MAX;
+    if (cur == 0)
+        map_del(&m->arena_map, key);
+    else
+        *v = cur;
+}
+
+/* The radix tree of 3.10+ marks the ideal arena slots an arena covers; its mid and bottom nodes
+ * are created on first use and never freed (reference section 2.8). */
+bool model_radix_mark(struct model *m, uint64_t base)
+{
+    uint32_t abits = m->arena_shift;
+    uint32_t top = (64 - abits + 2) / 3, mid = top;
+    uint32_t bot = 64 - abits - top - mid;
+    uint64_t keys[2] = {base, base + m->geo.arena_size};
+    int n = (base & (m->geo.arena_size - 1)) ? 2 : 1;
+    for (int i = 0; i < n; i++) {
+        uint64_t k = keys[i] >> abits; /* ideal index: top | mid | bot bits */
+        uint64_t topi = k >> (mid + bot), midi = k >> bot;
+        if (!map_put(&m->radix_mid, topi + 1, 1) || !map_put(&m->radix_bot, midi + 1, 1))
+            return false;
+    }
+    return true;
+}
+
+static int fold_arena_vector(struct model *m, const struct event *ev)
+{
+    uint64_t slots = ev->u.arena_vector.slots;
+    if (slots < m->nslots || slots > (1u << 24))
+        return fail_kind(m, ev, "the arenas vector cannot go from %" PRIu32 " to %" PRIu64 " slots",
+                         m->nslots, slots);
+    struct marena *a = realloc(m->arenas, (size_t)slots * sizeof *a);
+    if (!a && slots)
+        return oom(m);
+    for (uint64_t s = m->nslots; s < slots; s++)
+        a[s] = (struct marena){.usable_prev = -1, .usable_next = -1};
+    m->arenas = a;
+    m->nslots = (uint32_t)slots;
+    m->last_pool = NULL;
+    return 0;
+}
+
+static int fold_arena_new(struct model *m, const struct event *ev)
+{
+    const struct event_arena_new *e = &ev->u.arena_new;
+    if (e->slot >= m->nslots)
+        return fail_kind(m, ev, "slot %" PRIu64 " is past the arenas vector (%" PRIu32 " slots)",
+                         e->slot, m->nslots);
+    struct marena *a = &m->arenas[e->slot];
+    if (a->live)
+        return fail_kind(m, ev, "slot %" PRIu64 " already holds an arena", e->slot);
+    uint64_t asize = m->geo.arena_size, psize = m->geo.pool_size;
+    if (e->base == 0 || e->base > UINT64_MAX - 2 * asize || (e->base & (m->geo.alignment - 1)))
+        return fail_kind(m, ev, "base 0x%" PRIx64 " is not a possible arena address", e->base);
+    uint64_t excess = e->base & m->pool_mask;
+    uint64_t sliver = excess ? psize - excess : 0;
+    uint64_t npools = m->geo.max_pools - (excess ? 1 : 0);
+    if (e->sliver != sliver || e->npools != npools)
+        return fail_kind(m, ev,
+                         "an arena at 0x%" PRIx64 " has %" PRIu64 " pools and a sliver of %" PRIu64
+                         " bytes, not %" PRIu64 " and %" PRIu64,
+                         e->base, npools, sliver, e->npools, e->sliver);
+    if (m->any_serial && e->serial <= m->last_serial)
+        return fail_kind(m, ev, "serial %" PRIu64 " after serial %" PRIu64, e->serial,
+                         m->last_serial);
+    if (model_arena_lookup(m, e->base) || model_arena_lookup(m, e->base + asize - 1))
+        return fail_kind(m, ev, "0x%" PRIx64 " overlaps a live arena", e->base);
+    struct mpool *pools = calloc(npools, sizeof *pools);
+    if (!pools)
+        return oom(m);
+    uint32_t slot = (uint32_t)e->slot;
+    uint64_t first = e->base + sliver;
+    for (uint32_t i = 0; i < npools; i++)
+        pools[i] = (struct mpool){.addr = first + (uint64_t)i * psize,
+                                  .szidx = MODEL_NO_CLASS,
+                                  .slot = slot,
+                                  .index = i,
+                                  .state = MODEL_POOL_UNTOUCHED};
+    uint64_t k0 = (e->base >> m->arena_shift) + 1, k1 = ((e->base + asize - 1) >> m->arena_shift) + 1;
+    if (!arena_map_add(m, k0, slot) || (k1 != k0 && !arena_map_add(m, k1, slot)) ||
+        (m->geo.radix_tree && !model_radix_mark(m, e->base))) {
+        arena_map_remove(m, k0, slot);
+        arena_map_remove(m, k1, slot);
+        free(pools);
+        return oom(m);
+    }
+    *a = (struct marena){
+        .live = true,
+        .serial = e->serial,
+        .base = e->base,
+        .first_pool = first,
+        .npools = (uint32_t)npools,
+        .sliver = (uint32_t)sliver,
+        .nfreepools = (uint32_t)npools,
+        .usable_prev = -1,
+        .usable_next = -1,
+        .pools = pools,
+        .seq_new = m->pos,
+        .seq_changed = m->pos,
+    };
+    m->narenas++;
+    m->arenas_total++;
+    if (m->narenas > m->arenas_highwater)
+        m->arenas_highwater = m->narenas;
+    m->last_serial = e->serial;
+    m->any_serial = true;
+    return 0;
+}
+
+static void usable_unlink(struct model *m, struct marena *a)
+{
+    if (!a->on_usable)
+        return;
+    if (a->usable_prev >= 0)
+        m->arenas[a->usable_prev].usable_next = a->usable_next;
+    else
+        m->usable_head = a->usable_next;
+    if (a->usable_next >= 0)
+        m->arenas[a->usable_next].usable_prev = a->usable_prev;
+    else
+        m->usable_tail = a->usable_prev;
+    a->usable_prev = a->usable_next = -1;
+    a->on_usable = false;
+}
+
+/* Links arena `slot` after arena `after` (-1: at the head). */
+void model_usable_insert_after(struct model *m, int32_t slot, int32_t after)
+{
+    struct marena *a = &m->arenas[slot];
+    a->usable_prev = after;
+    a->usable_next = after >= 0 ? m->arenas[after].usable_next : m->usable_head;
+    if (after >= 0)
+        m->arenas[after].usable_next = slot;
+    else
+        m->usable_head = slot;
+    if (a->usable_next >= 0)
+        m->arenas[a->usable_next].usable_prev = slot;
+    else
+        m->usable_tail = slot;
+    a->on_usable = true;
+}
+
+static int fold_arena_move(struct model *m, const struct event *ev)
+{
+    const struct event_arena_move *e = &ev->u.arena_move;
+    if (e->slot >= m->nslots || !m->arenas[e->slot].live)
+        return fail_kind(m, ev, "no arena in slot %" PRIu64, e->slot);
+    int64_t after = e->after;
+    if (after < -1 || after > (int64_t)m->nslots)
+        return fail_kind(m, ev, "no slot %" PRId64 " to move after", after - 1);
+    if (after > 0) {
+        uint64_t t = (uint64_t)after - 1;
+        if (t == e->slot || !m->arenas[t].live || !m->arenas[t].on_usable)
+            return fail_kind(m, ev, "slot %" PRIu64 " is not on usable_arenas", t);
+    }
+    struct marena *a = &m->arenas[e->slot];
+    usable_unlink(m, a);
+    if (after >= 0)
+        model_usable_insert_after(m, (int32_t)e->slot, (int32_t)after - 1);
+    a->seq_changed = m->pos;
+    return 0;
+}
+
+static int fold_arena_free(struct model *m, const struct event *ev)
+{
+    const struct event_arena_free *e = &ev->u.arena_free;
+    if (e->slot >= m->nslots || !m->arenas[e->slot].live)
+        return fail_kind(m, ev, "no arena in slot %" PRIu64, e->slot);
+    struct marena *a = &m->arenas[e->slot];
+    if (a->base != e->base)
+        return fail_kind(m, ev, "slot %" PRIu64 " holds the arena at 0x%" PRIx64 ", not 0x%" PRIx64,
+                         e->slot, a->base, e->base);
+    if (a->on_usable)
+        return fail_kind(m, ev, "the arena in slot %" PRIu64 " is still on usable_arenas", e->slot);
+    if (a->nfreepools != a->npools)
+        return fail_kind(m, ev, "the arena in slot %" PRIu64 " still has %" PRIu32 " pools in use",
+                         e->slot, a->npools - a->nfreepools);
+    for (struct mpool *p = a->cache; p; p = p->next)
+        if (p->szidx < m->geo.nclasses)
+            m->classes[p->szidx].empty--;
+    uint32_t slot = (uint32_t)e->slot;
+    uint64_t k0 = (a->base >> m->arena_shift) + 1;
+    uint64_t k1 = ((a->base + m->geo.arena_size - 1) >> m->arena_shift) + 1;
+    arena_map_remove(m, k0, slot);
+    if (k1 != k0)
+        arena_map_remove(m, k1, slot);
+    size_t i = (m->released_head + MODEL_RELEASED_KEEP - 1) % MODEL_RELEASED_KEEP;
+    m->released[i] = (struct model_released){
+        .slot = slot,
+        .serial = a->serial,
+        .base = a->base,
+        .npools = a->npools,
+        .sliver = a->sliver,
+        .seq_new = a->seq_new,
+        .seq_freed = m->pos,
+    };
+    m->released_head = i;
+    if (m->nreleased < MODEL_RELEASED_KEEP)
+        m->nreleased++;
+    free_arena_pools(a);
+    *a = (struct marena){.usable_prev = -1, .usable_next = -1};
+    m->narenas--;
+    m->last_pool = NULL;
+    return 0;
+}
+
+/* ==== pools ===================================================================================== */
+
+void model_ring_link_front(struct model *m, struct mpool *p)
+{
+    struct mclass *c = &m->classes[p->szidx];
+    if (!c->ring) {
+        p->next = p->prev = p;
+    } else {
+        p->next = c->ring;
+        p->prev = c->ring->prev;
+        p->prev->next = p;
+        c->ring->prev = p;
+    }
+    c->ring = p;
+    c->ring_len++;
+}
+
+void model_ring_unlink(struct model *m, struct mpool *p)
+{
+    struct mclass *c = &m->classes[p->szidx];
+    if (p->next == p) {
+        c->ring = NULL;
+    } else {
+        p->prev->next = p->next;
+        p->next->prev = p->prev;
+        if (c->ring == p)
+            c->ring = p->next;
+    }
+    p->next = p->prev = NULL;
+    c->ring_len--;
+}
+
+/* Makes room for the block words of p's class and marks every block virgin. */
+bool model_pool_prepare_blocks(struct model *m, struct mpool *p)
+{
+    uint32_t cap = m->class_cap[p->szidx];
+    if (p->blk_cap < cap) {
+        uint32_t *b = realloc(p->blk, (size_t)cap * sizeof *b);
+        if (!b)
+            return false;
+        p->blk = b;
+        p->blk_cap = cap;
+    }
+    memset(p->blk, 0, (size_t)cap * sizeof *p->blk);
+    return true;
+}
+
+static struct mpool *pool_event_target(struct model *m, const struct event *ev, uint64_t addr)
+{
+    if (addr & m->pool_mask) {
+        fail_kind(m, ev, "0x%" PRIx64 " is not a pool address", addr);
+        return NULL;
+    }
+    struct mpool *p = pool_of(m, addr);
+    if (!p)
+        fail_kind(m, ev, "0x%" PRIx64 " is not a pool of a live arena", addr);
+    return p;
+}
+
+/* A pool is taken from the head of usable_arenas; when that took its last free pool the arena
+ * may already have left the list (ARENA_MOVE before or after the pool event). */
+static bool arena_can_give_pool(const struct model *m, uint32_t slot)
+{
+    const struct marena *a = &m->arenas[slot];
+    if (a->nfreepools == 0)
+        return false;
+    if (a->on_usable)
+        return m->usable_head == (int32_t)slot;
+    return a->nfreepools == 1;
+}
+
+static int fold_pool_carve(struct model *m, const struct event *ev)
+{
+    const struct event_pool_carve *e = &ev->u.pool_carve;
+    struct mpool *p = pool_event_target(m, ev, e->pool);
+    if (!p)
+        return MODEL_EINCONSISTENT;
+    struct marena *a = &m->arenas[p->slot];
+    if (p->slot != e->slot)
+        return fail_kind(m, ev, "pool 0x%" PRIx64 " is in slot %" PRIu32 ", not %" PRIu64, e->pool,
+                         p->slot, e->slot);
+    if (p->index != a->ncarved)
+        return fail_kind(m, ev, "pool 0x%" PRIx64 " is not at the arena's high-water mark 0x%" PRIx64,
+                         e->pool, a->first_pool + ((uint64_t)a->ncarved << m->pool_shift));
+    if (a->cache)
+        return fail_kind(m, ev, "the arena has an empty pool to reuse at 0x%" PRIx64,
+                         a->cache->addr);
+    if (!arena_can_give_pool(m, p->slot))
+        return fail_kind(m, ev, "the arena in slot %" PRIu32 " is not the head of usable_arenas",
+                         p->slot);
+    p->state = MODEL_POOL_CARVED;
+    p->szidx = MODEL_NO_CLASS;
+    p->seq_changed = m->pos;
+    a->ncarved++;
+    a->nfreepools--;
+    a->seq_changed = m->pos;
+    return 0;
+}
+
+static int fold_pool_uncache(struct model *m, const struct event *ev)
+{
+    struct mpool *p = pool_event_target(m, ev, ev->u.pool_uncache.pool);
+    if (!p)
+        return MODEL_EINCONSISTENT;
+    struct marena *a = &m->arenas[p->slot];
+    if (p->state != MODEL_POOL_EMPTY || a->cache != p)
+        return fail_kind(m, ev, "pool 0x%" PRIx64 " is not the head of its arena's cache", p->addr);
+    if (!arena_can_give_pool(m, p->slot))
+        return fail_kind(m, ev, "the arena in slot %" PRIu32 " is not the head of usable_arenas",
+                         p->slot);
+    a->cache = p->next;
+    p->next = NULL;
+    a->nempty--;
+    a->nfreepools--;
+    a->seq_changed = m->pos;
+    m->classes[p->szidx].empty--;
+    p->state = MODEL_POOL_CARVED;
+    p->seq_changed = m->pos;
+    return 0;
+}
+
+static void pool_become_used(struct model *m, struct mpool *p)
+{
+    model_ring_link_front(m, p);
+    p->state = MODEL_POOL_USED;
+    m->arenas[p->slot].nused++;
+}
+
+static int fold_pool_init(struct model *m, const struct event *ev)
+{
+    const struct event_pool_init *e = &ev->u.pool_init;
+    struct mpool *p = pool_event_target(m, ev, e->pool);
+    if (!p)
+        return MODEL_EINCONSISTENT;
+    if (p->state != MODEL_POOL_CARVED)
+        return fail_kind(m, ev, "pool 0x%" PRIx64 " is %s, not newly carved or uncached", p->addr,
+                         model_pool_state_name(p->state));
+    if (e->szidx >= m->geo.nclasses)
+        return fail_kind(m, ev, "no size class %" PRIu64, e->szidx);
+    if (m->classes[e->szidx].ring)
+        return fail_kind(m, ev, "class %" PRIu64 " still has a used pool at 0x%" PRIx64, e->szidx,
+                         m->classes[e->szidx].ring->addr);
+    uint32_t old = p->szidx;
+    p->szidx = (uint32_t)e->szidx;
+    if (!model_pool_prepare_blocks(m, p)) {
+        p->szidx = old;
+        return oom(m);
+    }
+    uint32_t size = m->class_size[p->szidx];
+    p->count = 0;
+    p->requested = 0;
+    p->blk[0] = 2; /* block 0 -> block 1 -> end */
+    p->blk[1] = 0;
+    p->freehead = 1;
+    p->nfree = 2;
+    p->nextoffset = m->geo.pool_overhead + 2 * size;
+    pool_become_used(m, p);
+    p->seq_changed = m->pos;
+    m->arenas[p->slot].seq_changed = m->pos;
+    return 0;
+}
+
+static int fold_pool_full(struct model *m, const struct event *ev)
+{
+    struct mpool *p = pool_event_target(m, ev, ev->u.pool_full.pool);
+    if (!p)
+        return MODEL_EINCONSISTENT;
+    if (p->state != MODEL_POOL_USED || p->freehead ||
+        p->nextoffset <= m->geo.pool_size - m->class_size[p->szidx])
+        return fail_kind(m, ev, "pool 0x%" PRIx64 " still has a block available", p->addr);
+    model_ring_unlink(m, p);
+    p->state = MODEL_POOL_FULL;
+    struct marena *a = &m->arenas[p->slot];
+    a->nused--;
+    a->nfull++;
+    a->seq_changed = m->pos;
+    m->classes[p->szidx].full++;
+    p->seq_changed = m->pos;
+    return 0;
+}
+
+static int fold_pool_unfull(struct model *m, const struct event *ev)
+{
+    struct mpool *p = pool_event_target(m, ev, ev->u.pool_unfull.pool);
+    if (!p)
+        return MODEL_EINCONSISTENT;
+    if (p->state != MODEL_POOL_FULL || !p->freehead)
+        return fail_kind(m, ev, "pool 0x%" PRIx64 " is %s, not a full pool with a freed block",
+                         p->addr, model_pool_state_name(p->state));
+    m->classes[p->szidx].full--;
+    struct marena *a = &m->arenas[p->slot];
+    a->nfull--;
+    pool_become_used(m, p);
+    a->seq_changed = m->pos;
+    p->seq_changed = m->pos;
+    return 0;
+}
+
+static int fold_pool_empty(struct model *m, const struct event *ev)
+{
+    struct mpool *p = pool_event_target(m, ev, ev->u.pool_empty.pool);
+    if (!p)
+        return MODEL_EINCONSISTENT;
+    if (p->state != MODEL_POOL_USED || p->count != 0)
+        return fail_kind(m, ev, "pool 0x%" PRIx64 " is %s with %" PRIu32 " blocks allocated",
+                         p->addr, model_pool_state_name(p->state), p->count);
+    model_ring_unlink(m, p);
+    struct marena *a = &m->arenas[p->slot];
+    p->next = a->cache;
+    a->cache = p;
+    p->state = MODEL_POOL_EMPTY;
+    a->nused--;
+    a->nempty++;
+    a->nfreepools++;
+    a->seq_changed = m->pos;
+    m->classes[p->szidx].empty++;
+    p->seq_changed = m->pos;
+    return 0;
+}
+
+/* ==== blocks ===================================================================================== */
+
+static int fold_block_alloc(struct model *m, const struct event *ev)
+{
+    const struct event_block_alloc *e = &ev->u.block_alloc;
+    struct mpool *p = pool_of(m, e->addr);
+    if (!p || p->szidx >= m->geo.nclasses)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not in a pool with a size class", e->addr);
+    /* An uncached pool of the same class is reused without pool_init: the allocation names
+     * its class, and it becomes the only member of the ring. */
+    bool reuse = p->state == MODEL_POOL_CARVED;
+    if (reuse ? m->classes[p->szidx].ring != NULL
+              : p->state != MODEL_POOL_USED || m->classes[p->szidx].ring != p)
+        return fail_kind(m, ev, "pool 0x%" PRIx64 " is not the front of class %" PRIu32 "'s ring",
+                         p->addr, p->szidx);
+    if (e->size == 0 || e->size > m->geo.threshold ||
+        ((e->size - 1) >> m->align_shift) != p->szidx)
+        return fail_kind(m, ev, "a request of %" PRIu64 " bytes is not for class %" PRIu32, e->size,
+                         p->szidx);
+    bool exact;
+    uint32_t idx = model_block_index(m, p, e->addr, &exact);
+    if (idx == NONE || !exact || idx + 1 != p->freehead)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not the head of pool 0x%" PRIx64 "'s free list",
+                         e->addr, p->addr);
+    if (e->stack > UINT32_MAX)
+        return fail_kind(m, ev, "stack id %" PRIu64 " is too large", e->stack);
+    if (e->stack && !map_put(&m->block_stacks, e->addr, e->stack))
+        return oom(m);
+    if (reuse)
+        pool_become_used(m, p);
+    uint32_t size = m->class_size[p->szidx];
+    p->freehead = p->blk[idx];
+    p->blk[idx] = BLK_ALLOC | (e->stack ? BLK_STACK : 0) | (uint32_t)e->size;
+    p->nfree--;
+    p->count++;
+    p->requested += e->size;
+    struct mclass *c = &m->classes[p->szidx];
+    c->in_use++;
+    c->requested += e->size;
+    m->blocks++;
+    m->block_bytes += size;
+    m->requested_bytes += e->size;
+    m->mallocs++;
+    if (!p->freehead) {
+        if (p->nextoffset <= m->geo.pool_size - size) {
+            uint32_t v = (p->nextoffset - m->geo.pool_overhead) / size;
+            p->blk[v] = 0;
+            p->freehead = v + 1;
+            p->nfree = 1;
+            p->nextoffset += size;
+        } else {
+            m->expect = (struct mexpect){.kind = EV_POOL_FULL, .pool = p->addr};
+        }
+    }
+    p->seq_changed = m->pos;
+    m->arenas[p->slot].seq_changed = m->pos;
+    return 0;
+}
+
+static int fold_block_free(struct model *m, const struct event *ev)
+{
+    uint64_t addr = ev->u.block_free.addr;
+    struct mpool *p = pool_of(m, addr);
+    if (!p || (p->state != MODEL_POOL_USED && p->state != MODEL_POOL_FULL))
+        return fail_kind(m, ev, "0x%" PRIx64 " is not in a pool with allocated blocks", addr);
+    bool exact;
+    uint32_t idx = model_block_index(m, p, addr, &exact);
+    if (idx == NONE || !exact || !(p->blk[idx] & BLK_ALLOC))
+        return fail_kind(m, ev, "0x%" PRIx64 " is not an allocated block", addr);
+    uint32_t w = p->blk[idx];
+    if (w & BLK_OBJ)
+        return fail_kind(m, ev, "block 0x%" PRIx64 " still holds a live object", addr);
+    if (w & BLK_STACK)
+        map_del(&m->block_stacks, addr);
+    uint32_t req = w & BLK_REQ_MASK, size = m->class_size[p->szidx];
+    bool was_full = p->state == MODEL_POOL_FULL;
+    p->blk[idx] = p->freehead;
+    p->freehead = idx + 1;
+    p->nfree++;
+    p->count--;
+    p->requested -= req;
+    struct mclass *c = &m->classes[p->szidx];
+    c->in_use--;
+    c->requested -= req;
+    m->blocks--;
+    m->block_bytes -= size;
+    m->requested_bytes -= req;
+    m->frees++;
+    if (was_full)
+        m->expect = (struct mexpect){.kind = EV_POOL_UNFULL, .pool = p->addr};
+    else if (p->count == 0)
+        m->expect = (struct mexpect){.kind = EV_POOL_EMPTY, .pool = p->addr};
+    p->seq_changed = m->pos;
+    m->arenas[p->slot].seq_changed = m->pos;
+    return 0;
+}
+
+/* ==== the raw layer ============================================================================== */
+
+static struct mraw *raw_get(const struct model *m, uint64_t addr)
+{
+    const uint64_t *v = map_get(&m->raw_index, addr);
+    return v ? &m->raws[*v] : NULL;
+}
+
+static bool raw_insert(struct model *m, const struct mraw *r)
+{
+    if (!vec_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws))
+        return false;
+    if (!map_put(&m->raw_index, r->addr, m->nraws))
+        return false;
+    m->raws[m->nraws++] = *r;
+    m->raw_bytes += r->size;
+    return true;
+}
+
+static void raw_remove(struct model *m, uint64_t addr)
+{
+    uint64_t *v = map_get(&m->raw_index, addr);
+    size_t i = (size_t)*v;
+    m->raw_bytes -= m->raws[i].size;
+    map_del(&m->raw_index, addr);
+    if (i != m->nraws - 1) {
+        m->raws[i] = m->raws[m->nraws - 1];
+        *map_get(&m->raw_index, m->raws[i].addr) = i;
+    }
+    m->nraws--;
+}
+
+static int fold_raw_alloc(struct model *m, const struct event *ev)
+{
+    const struct event_raw_alloc *e = &ev->u.raw_alloc;
+    if (e->addr == 0 || raw_get(m, e->addr))
+        return fail_kind(m, ev, "0x%" PRIx64 " is already a raw block", e->addr);
+    if (model_arena_lookup(m, e->addr))
+        return fail_kind(m, ev, "0x%" PRIx64 " lies in an arena", e->addr);
+    if (e->why >= EV_RAW_WHY_COUNT || e->stack > UINT32_MAX)
+        return fail_kind(m, ev, "bad reason %" PRIu64 " or stack %" PRIu64, e->why, e->stack);
+    struct mraw r = {.addr = e->addr, .size = e->size, .seq = m->pos, .why = (uint32_t)e->why,
+                     .stack = (uint32_t)e->stack};
+    if (!raw_insert(m, &r))
+        return oom(m);
+    m->mallocs++;
+    return 0;
+}
+
+static int fold_raw_free(struct model *m, const struct event *ev)
+{
+    struct mraw *r = raw_get(m, ev->u.raw_free.addr);
+    if (!r)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a raw block", ev->u.raw_free.addr);
+    if (r->obj)
+        return fail_kind(m, ev, "raw block 0x%" PRIx64 " still holds a live object", r->addr);
+    raw_remove(m, ev->u.raw_free.addr);
+    m->frees++;
+    return 0;
+}
+
+static int fold_raw_realloc(struct model *m, const struct event *ev)
+{
+    const struct event_raw_realloc *e = &ev->u.raw_realloc;
+    struct mraw *r = raw_get(m, e->old);
+    if (!r)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a raw block", e->old);
+    if (e->addr == 0 || (e->addr != e->old && raw_get(m, e->addr)))
+        return fail_kind(m, ev, "0x%" PRIx64 " is already a raw block", e->addr);
+    if (e->addr != e->old && model_arena_lookup(m, e->addr))
+        return fail_kind(m, ev, "0x%" PRIx64 " lies in an arena", e->addr);
+    if (r->obj)
+        return fail_kind(m, ev, "raw block 0x%" PRIx64 " holds a live object", r->addr);
+    struct mraw n = *r;
+    raw_remove(m, e->old);
+    n.addr = e->addr;
+    n.size = e->size;
+    n.seq = m->pos;
+    if (!raw_insert(m, &n))
+        return oom(m);
+    return 0;
+}
+
+/* True when addr starts a live allocation: an allocated pool block or a raw block. */
+static bool is_live_allocation(const struct model *m, uint64_t addr)
+{
+    if (raw_get(m, addr))
+        return true;
+    const struct mpool *p = model_pool_lookup(m, addr);
+    if (!p || (p->state != MODEL_POOL_USED && p->state != MODEL_POOL_FULL))
+        return false;
+    bool exact;
+    uint32_t idx = model_block_index(m, p, addr, &exact);
+    return idx != NONE && exact && (p->blk[idx] & BLK_ALLOC);
+}
+
+static int fold_realloc(struct model *m, const struct event *ev)
+{
+    const struct event_realloc *e = &ev->u.realloc;
+    if (e->outcome >= EV_REALLOC_OUTCOME_COUNT)
+        return fail_kind(m, ev, "no outcome %" PRIu64, e->outcome);
+    if (e->outcome == EV_REALLOC_IN_PLACE) {
+        if (e->addr != e->old)
+            return fail_kind(m, ev, "in place, yet 0x%" PRIx64 " became 0x%" PRIx64, e->old, e->addr);
+        struct mpool *p = pool_of(m, e->addr);
+        bool exact;
+        uint32_t idx = p && p->szidx < m->geo.nclasses ? model_block_index(m, p, e->addr, &exact)
+                                                       : NONE;
+        if (idx == NONE || !exact || !(p->blk[idx] & BLK_ALLOC))
+            return fail_kind(m, ev, "0x%" PRIx64 " is not an allocated block", e->addr);
+        if (e->size == 0 || e->size > m->class_size[p->szidx])
+            return fail_kind(m, ev, "%" PRIu64 " bytes do not fit in a block of %" PRIu32, e->size,
+                             m->class_size[p->szidx]);
+        uint32_t w = p->blk[idx], req = w & BLK_REQ_MASK;
+        p->blk[idx] = (w & ~BLK_REQ_MASK) | (uint32_t)e->size;
+        p->requested += e->size - req;
+        m->classes[p->szidx].requested += e->size - req;
+        m->requested_bytes += e->size - req;
+        p->seq_changed = m->pos;
+        return 0;
+    }
+    if (!is_live_allocation(m, e->addr))
+        return fail_kind(m, ev, "0x%" PRIx64 " is not allocated", e->addr);
+    return 0;
+}
+
+static int fold_calloc(struct model *m, const struct event *ev)
+{
+    if (!is_live_allocation(m, ev->u.calloc.addr))
+        return fail_kind(m, ev, "0x%" PRIx64 " is not allocated", ev->u.calloc.addr);
+    return 0;
+}
+
+/* ==== types and stacks ============================================================================ */
+
+static int fold_type_new(struct model *m, const struct event *ev)
+{
+    const struct event_type_new *e = &ev->u.type_new;
+    if (e->type == 0 || e->type > UINT32_MAX || map_get(&m->type_index, e->type))
+        return fail_kind(m, ev, "type %" PRIu64 " is already defined or not a type id", e->type);
+    if (!vec_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types))
+        return oom(m);
+    uint32_t name = strtab_intern(&m->strs, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
+    if (name == STR_NONE || !map_put(&m->type_index, e->type, m->ntypes + 1))
+        return oom(m);
+    m->types[m->ntypes++] = (struct mtype){.id = (uint32_t)e->type,
+                                           .name = name,
+                                           .basicsize = e->basicsize,
+                                           .itemsize = e->itemsize,
+                                           .flags = (uint32_t)e->flags};
+    return 0;
+}
+
+static struct mtype *type_get(const struct model *m, uint64_t id)
+{
+    const uint64_t *v = map_get(&m->type_index, id);
+    return v ? &m->types[*v - 1] : NULL;
+}
+
+static int fold_stack_def(struct model *m, const struct event *ev)
+{
+    const struct event_stack_def *e = &ev->u.stack_def;
+    if (e->id == 0 || e->id > UINT32_MAX || map_get(&m->stack_index, e->id))
+        return fail_kind(m, ev, "stack %" PRIu64 " is already defined or not a stack id", e->id);
+    size_t len = ev->str ? ev->str_len : 0;
+    if (!vec_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
+        !vec_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + len + 1, 1) ||
+        !map_put(&m->stack_index, e->id, m->nstacks + 1))
+        return oom(m);
+    if (len)
+        memcpy(m->stack_bytes + m->nstack_bytes, ev->str, len);
+    m->stack_bytes[m->nstack_bytes + len] = '\0';
+    m->stacks[m->nstacks++] = (struct mstack){.id = (uint32_t)e->id,
+                                              .depth = e->depth > UINT32_MAX ? UINT32_MAX
+                                                                             : (uint32_t)e->depth,
+                                              .off = m->nstack_bytes,
+                                              .len = (uint32_t)len};
+    m->nstack_bytes += len + 1;
+    return 0;
+}
+
+/* ==== objects ===================================================================================== */
+
+uint32_t model_obj_alloc(struct model *m, uint64_t addr)
+{
+    uint32_t i;
+    if (m->obj_free_head != NONE) {
+        i = m->obj_free_head;
+        m->obj_free_head = m->objs[i].gen_next;
+    } else {
+        if (m->nobjs_slots >= NONE - 1 ||
+            !vec_reserve((void **)&m->objs, &m->objs_cap, m->nobjs_slots + 1, sizeof *m->objs))
+            return NONE;
+        i = (uint32_t)m->nobjs_slots++;
+    }
+    if (!map_put(&m->obj_index, addr, i)) {
+        m->objs[i].gen_next = m->obj_free_head;
+        m->obj_free_head = i;
+        return NONE;
+    }
+    m->objs[i] = (struct mobj){
+        .addr = addr,
+        .gen_prev = NONE,
+        .gen_next = NONE,
+        .out_head = NONE,
+        .in_head = NONE,
+        .mark_idx = NONE,
+        .gen = -1,
+        .live = true,
+    };
+    m->nobjs++;
+    return i;
+}
+
+/* Finds the allocation holding a new object: its pool block, or a raw block that starts at most
+ * 64 bytes before it (the GC header).  Returns false when obj is in no live allocation. */
+static bool object_memory(struct model *m, uint64_t obj, uint64_t *block, struct mpool **pool,
+                          uint32_t *idx, struct mraw **raw)
+{
+    *pool = NULL;
+    *raw = NULL;
+    struct mpool *p = pool_of(m, obj);
+    if (p) {
+        if (p->state != MODEL_POOL_USED && p->state != MODEL_POOL_FULL)
+            return false;
+        bool exact;
+        uint32_t i = model_block_index(m, p, obj, &exact);
+        if (i == NONE || !(p->blk[i] & BLK_ALLOC))
+            return false;
+        *pool = p;
+        *idx = i;
+        *block = p->addr + m->geo.pool_overhead + (uint64_t)i * m->class_size[p->szidx];
+        return true;
+    }
+    for (uint64_t back = 0; back <= 64 && back <= obj; back += m->geo.alignment) {
+        struct mraw *r = raw_get(m, obj - back);
+        if (r) {
+            if (r->size <= back)
+                return false;
+            *raw = r;
+            *block = r->addr;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int fold_obj_new(struct model *m, const struct event *ev)
+{
+    const struct event_obj_new *e = &ev->u.obj_new;
+    if (e->obj == 0 || model_obj_lookup(m, e->obj) != NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is already a live object", e->obj);
+    struct mtype *t = type_get(m, e->type);
+    if (!t)
+        return fail_kind(m, ev, "type %" PRIu64 " is not defined", e->type);
+    if (e->flags & ~(uint64_t)(EV_OBJ_FREELIST | EV_OBJ_STATIC) || e->stack > UINT32_MAX)
+        return fail_kind(m, ev, "bad flags %#" PRIx64 " or stack %" PRIu64, e->flags, e->stack);
+    uint64_t block = 0;
+    struct mpool *p = NULL;
+    struct mraw *r = NULL;
+    uint32_t bi = 0;
+    if (!(e->flags & EV_OBJ_STATIC)) {
+        if (!object_memory(m, e->obj, &block, &p, &bi, &r))
+            return fail_kind(m, ev, "0x%" PRIx64 " is not in allocated memory", e->obj);
+        if ((p && (p->blk[bi] & BLK_OBJ)) || (r && r->obj))
+            return fail_kind(m, ev, "the memory at 0x%" PRIx64 " already holds a live object",
+                             block);
+    }
+    uint32_t i = model_obj_alloc(m, e->obj);
+    if (i == NONE)
+        return oom(m);
+    struct mobj *o = &m->objs[i];
+    o->type = (uint32_t)e->type;
+    o->size = e->size;
+    o->block = block;
+    o->refcnt = 1;
+    o->seq_refcnt = o->seq_new = m->pos;
+    o->stack = (uint32_t)e->stack;
+    o->flags = (e->flags & EV_OBJ_STATIC ? MODEL_OBJ_STATIC : 0) |
+               (e->flags & EV_OBJ_FREELIST ? MODEL_OBJ_FREELIST : 0);
+    if (p)
+        p->blk[bi] |= BLK_OBJ;
+    if (r)
+        r->obj = true;
+    t->live++;
+    return 0;
+}
+
+static inline uint64_t edge_key(uint64_t owner, uint64_t obj)
+{
+    uint64_t k = map_hash(owner) ^ (obj * 0xC2B2AE3D27D4EB4Full) ^ (obj >> 31);
+    return k ? k : 1;
+}
+
+static uint32_t edge_find(const struct model *m, uint64_t owner, uint64_t obj)
+{
+    const uint64_t *v = map_get(&m->edge_index, edge_key(owner, obj));
+    for (uint32_t i = v ? (uint32_t)*v - 1 : NONE; i != NONE; i = m->edges[i].hash_next)
+        if (m->edges[i].owner == owner && m->edges[i].obj == obj)
+            return i;
+    return NONE;
+}
+
+bool model_edge_add(struct model *m, uint32_t owner_idx, uint32_t obj_idx, uint64_t owner,
+                    uint64_t obj, uint64_t count)
+{
+    uint32_t i;
+    if (m->edge_free_head != NONE) {
+        i = m->edge_free_head;
+        m->edge_free_head = m->edges[i].hash_next;
+    } else {
+        if (m->nedge_slots >= NONE - 1 ||
+            !vec_reserve((void **)&m->edges, &m->edges_cap, m->nedge_slots + 1, sizeof *m->edges))
+            return false;
+        i = (uint32_t)m->nedge_slots++;
+    }
+    uint64_t key = edge_key(owner, obj);
+    uint64_t *v = map_get(&m->edge_index, key);
+    uint32_t next = v ? (uint32_t)*v - 1 : NONE;
+    if (!map_put(&m->edge_index, key, (uint64_t)i + 1)) {
+        m->edges[i].hash_next = m->edge_free_head;
+        m->edge_free_head = i;
+        return false;
+    }
+    struct mobj *ow = &m->objs[owner_idx], *ob = &m->objs[obj_idx];
+    m->edges[i] = (struct medge){
+        .owner = owner,
+        .obj = obj,
+        .count = count,
+        .owner_idx = owner_idx,
+        .obj_idx = obj_idx,
+        .out_next = ow->out_head,
+        .out_prev = NONE,
+        .in_next = ob->in_head,
+        .in_prev = NONE,
+        .hash_next = next,
+        .live = true,
+    };
+    if (ow->out_head != NONE)
+        m->edges[ow->out_head].out_prev = i;
+    ow->out_head = i;
+    if (ob->in_head != NONE)
+        m->edges[ob->in_head].in_prev = i;
+    ob->in_head = i;
+    ob->in_total += count;
+    m->nedges++;
+    return true;
+}
+
+static void edge_remove(struct model *m, uint32_t i)
+{
+    struct medge *e = &m->edges[i];
+    struct mobj *ow = &m->objs[e->owner_idx], *ob = &m->objs[e->obj_idx];
+    if (e->out_prev != NONE)
+        m->edges[e->out_prev].out_next = e->out_next;
+    else
+        ow->out_head = e->out_next;
+    if (e->out_next != NONE)
+        m->edges[e->out_next].out_prev = e->out_prev;
+    if (e->in_prev != NONE)
+        m->edges[e->in_prev].in_next = e->in_next;
+    else
+        ob->in_head = e->in_next;
+    if (e->in_next != NONE)
+        m->edges[e->in_next].in_prev = e->in_prev;
+    ob->in_total -= e->count;
+    uint64_t key = edge_key(e->owner, e->obj);
+    uint64_t *v = map_get(&m->edge_index, key);
+    if ((uint32_t)*v - 1 == i) {
+        if (e->hash_next == NONE)
+            map_del(&m->edge_index, key);
+        else
+            *v = (uint64_t)e->hash_next + 1;
+    } else {
+        uint32_t j = (uint32_t)*v - 1;
+        while (m->edges[j].hash_next != i)
+            j = m->edges[j].hash_next;
+        m->edges[j].hash_next = e->hash_next;
+    }
+    e->live = false;
+    e->hash_next = m->edge_free_head;
+    m->edge_free_head = i;
+    m->nedges--;
+}
+
+static void gen_unlink(struct model *m, uint32_t i)
+{
+    struct mobj *o = &m->objs[i];
+    struct mgen *g = &m->gens[o->gen];
+    if (o->gen_prev != NONE)
+        m->objs[o->gen_prev].gen_next = o->gen_next;
+    else
+        g->head = o->gen_next;
+    if (o->gen_next != NONE)
+        m->objs[o->gen_next].gen_prev = o->gen_prev;
+    else
+        g->tail = o->gen_prev;
+    o->gen_prev = o->gen_next = NONE;
+    o->gen = -1;
+    g->objects--;
+}
+
+void model_gen_append(struct model *m, uint32_t gen, uint32_t i)
+{
+    struct mobj *o = &m->objs[i];
+    struct mgen *g = &m->gens[gen];
+    o->gen = (int8_t)gen;
+    o->gen_next = NONE;
+    o->gen_prev = g->tail;
+    if (g->tail != NONE)
+        m->objs[g->tail].gen_next = i;
+    else
+        g->head = i;
+    g->tail = i;
+    g->objects++;
+}
+
+static int fold_obj_free(struct model *m, const struct event *ev)
+{
+    const struct event_obj_free *e = &ev->u.obj_free;
+    uint32_t i = model_obj_lookup(m, e->obj);
+    if (i == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", e->obj);
+    struct mobj *o = &m->objs[i];
+    if (o->refcnt != 0)
+        return fail_kind(m, ev, "0x%" PRIx64 " still has %" PRIu64 " references", e->obj, o->refcnt);
+    if (o->gen >= 0)
+        return fail_kind(m, ev, "0x%" PRIx64 " is still tracked by the collector", e->obj);
+    if (o->flags & MODEL_OBJ_GARBAGE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is in gc.garbage", e->obj);
+    while (o->out_head != NONE)
+        edge_remove(m, o->out_head);
+    while (o->in_head != NONE) /* none while refcnt >= in_total holds; kept for safety */
+        edge_remove(m, o->in_head);
+    if (o->block) {
+        struct mpool *p = pool_of(m, o->block);
+        if (p) {
+            bool exact;
+            uint32_t bi = model_block_index(m, p, o->block, &exact);
+            if (bi != NONE)
+                p->blk[bi] &= ~BLK_OBJ;
+        } else {
+            struct mraw *r = raw_get(m, o->block);
+            if (r)
+                r->obj = false;
+        }
+    }
+    if (o->weak_target) {
+        uint32_t t = model_obj_lookup(m, o->weak_target);
+        if (t != NONE && m->objs[t].weakrefs && m->objs[t].seq_new <= o->seq_new)
+            m->objs[t].weakrefs--;
+    }
+    if (o->mark_idx != NONE)
+        m->marks[o->mark_idx].freed = true;
+    struct mtype *t = type_get(m, o->type);
+    if (t && t->live)
+        t->live--;
+    free(o->value);
+    o->value = NULL;
+    o->live = false;
+    map_del(&m->obj_index, e->obj);
+    o->gen_next = m->obj_free_head;
+    m->obj_free_head = i;
+    m->nobjs--;
+    return 0;
+}
+
+static int fold_obj_storage(struct model *m, const struct event *ev)
+{
+    const struct event_obj_storage *e = &ev->u.obj_storage;
+    uint32_t i = model_obj_lookup(m, e->obj);
+    if (i == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", e->obj);
+    m->objs[i].storage = e->addr;
+    m->objs[i].storage_size = e->addr ? e->size : 0;
+    return 0;
+}
+
+static int fold_obj_value(struct model *m, const struct event *ev)
+{
+    uint32_t i = model_obj_lookup(m, ev->u.obj_value.obj);
+    if (i == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", ev->u.obj_value.obj);
+    size_t len = ev->str ? ev->str_len : 0;
+    char *s = malloc(len + 1);
+    if (!s)
+        return oom(m);
+    if (len)
+        memcpy(s, ev->str, len);
+    s[len] = '\0';
+    free(m->objs[i].value);
+    m->objs[i].value = s;
+    m->objs[i].value_len = (uint32_t)len;
+    return 0;
+}
+
+static int fold_ref(struct model *m, const struct event *ev, bool inc)
+{
+    struct event_incref e = inc ? ev->u.incref
+                                : (struct event_incref){.obj = ev->u.decref.obj,
+                                                        .refcnt = ev->u.decref.refcnt,
+                                                        .reason = ev->u.decref.reason,
+                                                        .owner = ev->u.decref.owner};
+    uint32_t i = model_obj_lookup(m, e.obj);
+    if (i == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", e.obj);
+    if (e.reason >= EV_REF_REASON_COUNT)
+        return fail_kind(m, ev, "no reason %" PRIu64, e.reason);
+    struct mobj *o = &m->objs[i];
+    if (inc ? e.refcnt != o->refcnt + 1 : (o->refcnt == 0 || e.refcnt != o->refcnt - 1))
+        return fail_kind(m, ev, "the refcount of 0x%" PRIx64 " goes from %" PRIu64 " to %" PRIu64,
+                         e.obj, o->refcnt, e.refcnt);
+    uint32_t oi = NONE, ei = NONE;
+    if (e.owner) {
+        oi = model_obj_lookup(m, e.owner);
+        if (oi == NONE)
+            return fail_kind(m, ev, "the owner 0x%" PRIx64 " is not a live object", e.owner);
+        ei = edge_find(m, e.owner, e.obj);
+        if (!inc && ei == NONE)
+            return fail_kind(m, ev, "0x%" PRIx64 " holds no reference to 0x%" PRIx64, e.owner,
+                             e.obj);
+    }
+    if (!inc && e.refcnt < o->in_total - (e.owner ? 1 : 0))
+        return fail_kind(m, ev,
+                         "0x%" PRIx64 " would have %" PRIu64 " references while objects hold %" PRIu64,
+                         e.obj, e.refcnt, o->in_total - (e.owner ? 1 : 0));
+    if (e.owner) {
+        if (inc && ei == NONE) {
+            if (!model_edge_add(m, oi, i, e.owner, e.obj, 1))
+                return oom(m);
+        } else if (inc) {
+            m->edges[ei].count++;
+            m->objs[i].in_total++;
+        } else if (m->edges[ei].count == 1) {
+            edge_remove(m, ei);
+        } else {
+            m->edges[ei].count--;
+            m->objs[i].in_total--;
+        }
+    }
+    o = &m->objs[i];
+    o->refcnt = e.refcnt;
+    o->seq_refcnt = m->pos;
+    return 0;
+}
+
+/* ==== frames and names ============================================================================ */
+
+static struct mframe *frame_get(struct model *m, uint64_t id)
+{
+    for (size_t i = m->nframes; i-- > 0;)
+        if (m->frames[i].id == id)
+            return &m->frames[i];
+    return NULL;
+}
+
+static int fold_frame_push(struct model *m, const struct event *ev)
+{
+    if (frame_get(m, ev->u.frame_push.frame))
+        return fail_kind(m, ev, "frame %" PRIu64 " is already on the stack", ev->u.frame_push.frame);
+    if (!vec_reserve((void **)&m->frames, &m->frames_cap, m->nframes + 1, sizeof *m->frames))
+        return oom(m);
+    uint32_t fn = strtab_intern(&m->strs, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
+    if (fn == STR_NONE)
+        return oom(m);
+    m->frames[m->nframes++] = (struct mframe){.id = ev->u.frame_push.frame, .function = fn};
+    return 0;
+}
+
+static int fold_frame_pop(struct model *m, const struct event *ev)
+{
+    if (m->nframes == 0 || m->frames[m->nframes - 1].id != ev->u.frame_pop.frame)
+        return fail_kind(m, ev, "frame %" PRIu64 " is not the innermost frame", ev->u.frame_pop.frame);
+    free(m->frames[--m->nframes].names);
+    return 0;
+}
+
+static int fold_name_bind(struct model *m, const struct event *ev)
+{
+    const struct event_name_bind *e = &ev->u.name_bind;
+    struct mframe *f = frame_get(m, e->frame);
+    if (!f)
+        return fail_kind(m, ev, "no frame %" PRIu64, e->frame);
+    if (model_obj_lookup(m, e->obj) == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", e->obj);
+    uint32_t name = strtab_intern(&m->strs, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
+    if (name == STR_NONE)
+        return oom(m);
+    for (size_t i = 0; i < f->nnames; i++)
+        if (f->names[i].name == name) {
+            f->names[i].obj = e->obj;
+            return 0;
+        }
+    if (!vec_reserve((void **)&f->names, &f->cap, f->nnames + 1, sizeof *f->names))
+        return oom(m);
+    f->names[f->nnames++] = (struct mname){.name = name, .obj = e->obj};
+    return 0;
+}
+
+static int fold_name_unbind(struct model *m, const struct event *ev)
+{
+    struct mframe *f = frame_get(m, ev->u.name_unbind.frame);
+    if (!f)
+        return fail_kind(m, ev, "no frame %" PRIu64, ev->u.name_unbind.frame);
+    const char *s = ev->str ? ev->str : "";
+    size_t len = ev->str ? ev->str_len : 0;
+    for (size_t i = 0; i < f->nnames; i++) {
+        size_t l;
+        const char *t = strtab_get(&m->strs, f->names[i].name, &l);
+        if (l == len && memcmp(s, t, len) == 0) {
+            memmove(&f->names[i], &f->names[i + 1], (f->nnames - i - 1) * sizeof *f->names);
+            f->nnames--;
+            return 0;
+        }
+    }
+    return fail_kind(m, ev, "no name '%.*s' in frame %" PRIu64, (int)(len > 40 ? 40 : len), s,
+                     ev->u.name_unbind.frame);
+}
+
+/* ==== weak references and finalizers ================================================================ */
+
+static int fold_weakref_new(struct model *m, const struct event *ev)
+{
+    const struct event_weakref_new *e = &ev->u.weakref_new;
+    uint32_t r = model_obj_lookup(m, e->ref), t = model_obj_lookup(m, e->obj);
+    if (r == NONE || t == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " or 0x%" PRIx64 " is not a live object", e->ref,
+                         e->obj);
+    if (m->objs[r].weak_target)
+        return fail_kind(m, ev, "weakref 0x%" PRIx64 " already refers to 0x%" PRIx64, e->ref,
+                         m->objs[r].weak_target);
+    m->objs[r].weak_target = e->obj;
+    m->objs[t].weakrefs++;
+    return 0;
+}
+
+static int fold_weakref_clear(struct model *m, const struct event *ev)
+{
+    const struct event_weakref_clear *e = &ev->u.weakref_clear;
+    uint32_t r = model_obj_lookup(m, e->ref);
+    if (r == NONE || e->why >= EV_WEAKREF_WHY_COUNT)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live weakref", e->ref);
+    struct mobj *o = &m->objs[r];
+    if (o->weak_target) {
+        uint32_t t = model_obj_lookup(m, o->weak_target);
+        if (t != NONE && m->objs[t].weakrefs && m->objs[t].seq_new <= o->seq_new)
+            m->objs[t].weakrefs--;
+        o->weak_target = 0;
+    }
+    return 0;
+}
+
+static int fold_finalize(struct model *m, const struct event *ev)
+{
+    uint32_t i = model_obj_lookup(m, ev->u.finalize.obj);
+    if (i == NONE || ev->u.finalize.kind >= EV_FINALIZER_KIND_COUNT)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", ev->u.finalize.obj);
+    m->objs[i].flags |= MODEL_OBJ_FINALIZED;
+    return 0;
+}
+
+/* ==== the collector ================================================================================= */
+
+static int fold_gc_track(struct model *m, const struct event *ev)
+{
+    const struct event_gc_track *e = &ev->u.gc_track;
+    uint32_t i = model_obj_lookup(m, e->obj);
+    if (i == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", e->obj);
+    if (m->objs[i].gen >= 0)
+        return fail_kind(m, ev, "0x%" PRIx64 " is already tracked", e->obj);
+    if (e->gen > m->geo.ngenerations)
+        return fail_kind(m, ev, "no generation %" PRIu64, e->gen);
+    model_gen_append(m, (uint32_t)e->gen, i);
+    return 0;
+}
+
+static int fold_gc_untrack(struct model *m, const struct event *ev)
+{
+    uint32_t i = model_obj_lookup(m, ev->u.gc_untrack.obj);
+    if (i == NONE || m->objs[i].gen < 0)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a tracked object", ev->u.gc_untrack.obj);
+    gen_unlink(m, i);
+    return 0;
+}
+
+bool model_mark_entry(struct model *m, uint32_t i, uint64_t seq)
+{
+    struct mobj *o = &m->objs[i];
+    if (o->mark_idx != NONE)
+        return true;
+    if (!vec_reserve((void **)&m->marks, &m->marks_cap, m->nmarks + 1, sizeof *m->marks))
+        return false;
+    m->marks[m->nmarks] = (struct mmark){.obj = o->addr, .seq = seq, .mark = -1};
+    o->mark_idx = (uint32_t)m->nmarks++;
+    return true;
+}
+
+static int fold_gc_count(struct model *m, const struct event *ev)
+{
+    uint32_t ngen = m->geo.ngenerations;
+    if (ev->u.gc_count.gen > ngen)
+        return fail_kind(m, ev, "no generation %" PRIu64, ev->u.gc_count.gen);
+    m->gens[ev->u.gc_count.gen].count = ev->u.gc_count.count;
+    return 0;
+}
+
+static int fold_gc_threshold(struct model *m, const struct event *ev)
+{
+    uint32_t ngen = m->geo.ngenerations;
+    if (ev->u.gc_threshold.gen > ngen)
+        return fail_kind(m, ev, "no generation %" PRIu64, ev->u.gc_threshold.gen);
+    m->gens[ev->u.gc_threshold.gen].threshold = ev->u.gc_threshold.threshold;
+    return 0;
+}
+
+static int fold_gc_enable(struct model *m, const struct event *ev)
+{
+    m->gc_enabled = ev->u.gc_enable.enabled != 0;
+    return 0;
+}
+
+static int fold_gc_start(struct model *m, const struct event *ev)
+{
+    uint32_t ngen = m->geo.ngenerations;
+    if (m->collecting)
+        return fail_kind(m, ev, "a collection of generation %" PRIu32 " is in progress",
+                         m->collecting_gen);
+    if (ev->u.gc_start.gen >= (ngen ? ngen : 1) || ev->u.gc_start.reason >= EV_GC_REASON_COUNT)
+        return fail_kind(m, ev, "no generation %" PRIu64 " or reason %" PRIu64,
+                         ev->u.gc_start.gen, ev->u.gc_start.reason);
+    m->collecting = true;
+    m->collecting_gen = (uint32_t)ev->u.gc_start.gen;
+    m->gc_reason = (uint32_t)ev->u.gc_start.reason;
+    m->has_phase = false;
+    m->seq_start = m->pos;
+    return 0;
+}
+
+static int fold_gc_phase(struct model *m, const struct event *ev)
+{
+    if (!m->collecting || ev->u.gc_phase.phase >= EV_GC_PHASE_COUNT)
+        return fail_kind(m, ev, "no collection in progress or no phase %" PRIu64,
+                         ev->u.gc_phase.phase);
+    m->has_phase = true;
+    m->phase = (uint32_t)ev->u.gc_phase.phase;
+    m->phase_n = ev->u.gc_phase.n;
+    m->seq_phase = m->pos;
+    return 0;
+}
+
+static int fold_gc_refs(struct model *m, const struct event *ev)
+{
+    uint32_t i = model_obj_lookup(m, ev->u.gc_refs.obj);
+    if (i == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", ev->u.gc_refs.obj);
+    if (!model_mark_entry(m, i, m->pos))
+        return oom(m);
+    m->objs[i].gc_refs = ev->u.gc_refs.refs;
+    m->objs[i].has_gc_refs = true;
+    return 0;
+    
+}
+
+static int fold_gc_mark(struct model *m, const struct event *ev)
+{
+    const struct event_gc_mark *e = &ev->u.gc_mark;
+    uint32_t i = model_obj_lookup(m, e->obj);
+    if (!m->collecting || i == NONE || e->mark >= EV_GC_MARK_COUNT)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object in a collection", e->obj);
+    if (!model_mark_entry(m, i, m->pos))
+        return oom(m);
+    struct mmark *k = &m->marks[m->objs[i].mark_idx];
+    k->mark = (int32_t)e->mark;
+    k->via = e->via;
+    k->seq = m->pos;
+    return 0;
+    
+}
+
+static int fold_gc_merge(struct model *m, const struct event *ev)
+{
+    uint32_t ngen = m->geo.ngenerations;
+    uint64_t from = ev->u.gc_merge.from, to = ev->u.gc_merge.to;
+    if (from > ngen || to > ngen || from == to)
+        return fail_kind(m, ev, "cannot merge generation %" PRIu64 " into %" PRIu64, from, to);
+    struct mgen *f = &m->gens[from], *t = &m->gens[to];
+    for (uint32_t i = f->head; i != NONE; i = m->objs[i].gen_next)
+        m->objs[i].gen = (int8_t)to;
+    if (f->head != NONE) {
+        if (t->tail != NONE) {
+            m->objs[t->tail].gen_next = f->head;
+            m->objs[f->head].gen_prev = t->tail;
+        } else {
+            t->head = f->head;
+        }
+        t->tail = f->tail;
+        t->objects += f->objects;
+    }
+    f->head = f->tail = NONE;
+    f->objects = 0;
+    return 0;
+    
+}
+
+static int fold_gc_move(struct model *m, const struct event *ev)
+{
+    uint32_t ngen = m->geo.ngenerations;
+    uint32_t i = model_obj_lookup(m, ev->u.gc_move.obj);
+    if (i == NONE || m->objs[i].gen < 0 || ev->u.gc_move.to > ngen)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a tracked object", ev->u.gc_move.obj);
+    gen_unlink(m, i);
+    model_gen_append(m, (uint32_t)ev->u.gc_move.to, i);
+    return 0;
+    
+}
+
+static int fold_gc_garbage(struct model *m, const struct event *ev)
+{
+    uint32_t i = model_obj_lookup(m, ev->u.gc_garbage.obj);
+    if (i == NONE || (m->objs[i].flags & MODEL_OBJ_GARBAGE))
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object outside gc.garbage",
+                         ev->u.gc_garbage.obj);
+    m->objs[i].flags |= MODEL_OBJ_GARBAGE;
+    m->garbage++;
+    return 0;
+    
+}
+
+static int fold_gc_end(struct model *m, const struct event *ev)
+{
+    const struct event_gc_end *e = &ev->u.gc_end;
+    if (!m->collecting || e->gen != m->collecting_gen)
+        return fail_kind(m, ev, "no collection of generation %" PRIu64 " in progress", e->gen);
+    struct model_collection c = {.gen = m->collecting_gen,
+                                 .reason = m->gc_reason,
+                                 .seq_start = m->seq_start,
+                                 .seq_end = m->pos,
+                                 .collected = e->collected,
+                                 .uncollectable = e->uncollectable,
+                                 .nanos = e->nanos};
+    model_history_push(m, &c);
+    m->collections++;
+    m->gens[m->collecting_gen].collections++;
+    m->collected_total += e->collected;
+    m->uncollectable_total += e->uncollectable;
+    for (size_t k = 0; k < m->nmarks; k++) {
+        if (m->marks[k].freed)
+            continue;
+        uint32_t i = model_obj_lookup(m, m->marks[k].obj);
+        if (i != NONE) {
+            m->objs[i].mark_idx = NONE;
+            m->objs[i].has_gc_refs = false;
+            m->objs[i].gc_refs = 0;
+        }
+    }
+    m->nmarks = 0;
+    m->collecting = m->has_phase = false;
+    return 0;
+    
+}
+
+bool model_history_push(struct model *m, const struct model_collection *c)
+{
+    size_t i = (m->history_head + MODEL_HISTORY_KEEP - 1) % MODEL_HISTORY_KEEP;
+    m->history[i] = *c;
+    m->history_head = i;
+    if (m->nhistory < MODEL_HISTORY_KEEP)
+        m->nhistory++;
+    return true;
+}
+
+/* ==== the workload ================================================================================== */
+
+bool model_set_step_label(struct model *m, const char *s, size_t len)
+{
+    if (!vec_reserve((void **)&m->step_label, &m->step_label_cap, len + 1, 1))
+        return false;
+    if (len)
+        memcpy(m->step_label, s, len);
+    m->step_label[len] = '\0';
+    m->step_label_len = len;
+    return true;
+}
+
+bool model_print_push(struct model *m, uint64_t seq, uint32_t stream, const char *s, size_t len)
+{
+    char *t = malloc(len + 1);
+    if (!t)
+        return false;
+    if (len)
+        memcpy(t, s, len);
+    t[len] = '\0';
+    size_t i = (m->prints_head + MODEL_PRINTS_KEEP - 1) % MODEL_PRINTS_KEEP;
+    free(m->prints[i].text);
+    m->prints[i] = (struct mprint){.seq = seq, .stream = stream, .text = t, .len = len};
+    m->prints_head = i;
+    if (m->nprints < MODEL_PRINTS_KEEP)
+        m->nprints++;
+    return true;
+}
+
+static int fold_step(struct model *m, const struct event *ev)
+{
+    if (!model_set_step_label(m, ev->str ? ev->str : "", ev->str ? ev->str_len : 0))
+        return oom(m);
+    m->has_step = true;
+    m->step_number = ev->u.step.number;
+    m->step_seq = m->pos;
+    m->nsteps++;
+    return 0;
+}
+
+static int fold_print(struct model *m, const struct event *ev)
+{
+    if (!model_print_push(m, m->pos, (uint32_t)ev->u.print.stream, ev->str ? ev->str : "",
+                          ev->str ? ev->str_len : 0))
+        return oom(m);
+    return 0;
+}
+
+/* ==== the fold ====================================================================================== */
+
+static int fold_one(struct model *m, const struct event *ev)
+{
+    switch (ev->kind) {
+    case EV_ARENA_NEW: return fold_arena_new(m, ev);
+    case EV_ARENA_FREE: return fold_arena_free(m, ev);
+    case EV_ARENA_MOVE: return fold_arena_move(m, ev);
+    case EV_ARENA_VECTOR: return fold_arena_vector(m, ev);
+    case EV_POOL_CARVE: return fold_pool_carve(m, ev);
+    case EV_POOL_UNCACHE: return fold_pool_uncache(m, ev);
+    case EV_POOL_INIT: return fold_pool_init(m, ev);
+    case EV_POOL_FULL: return fold_pool_full(m, ev);
+    case EV_POOL_UNFULL: return fold_pool_unfull(m, ev);
+    case EV_POOL_EMPTY: return fold_pool_empty(m, ev);
+    case EV_BLOCK_ALLOC: return fold_block_alloc(m, ev);
+    case EV_BLOCK_FREE: return fold_block_free(m, ev);
+    case EV_RAW_ALLOC: return fold_raw_alloc(m, ev);
+    case EV_RAW_FREE: return fold_raw_free(m, ev);
+    case EV_RAW_REALLOC: return fold_raw_realloc(m, ev);
+    case EV_REALLOC: return fold_realloc(m, ev);
+    case EV_CALLOC: return fold_calloc(m, ev);
+    case EV_TYPE_NEW: return fold_type_new(m, ev);
+    case EV_OBJ_NEW: return fold_obj_new(m, ev);
+    case EV_OBJ_FREE: return fold_obj_free(m, ev);
+    case EV_OBJ_STORAGE: return fold_obj_storage(m, ev);
+    case EV_INCREF: return fold_ref(m, ev, true);
+    case EV_DECREF: return fold_ref(m, ev, false);
+    case EV_OBJ_VALUE: return fold_obj_value(m, ev);
+    case EV_FRAME_PUSH: return fold_frame_push(m, ev);
+    case EV_FRAME_POP: return fold_frame_pop(m, ev);
+    case EV_NAME_BIND: return fold_name_bind(m, ev);
+    case EV_NAME_UNBIND: return fold_name_unbind(m, ev);
+    case EV_WEAKREF_NEW: return fold_weakref_new(m, ev);
+    case EV_WEAKREF_CLEAR: return fold_weakref_clear(m, ev);
+    case EV_WEAKREF_CALL:
+        if (model_obj_lookup(m, ev->u.weakref_call.ref) == NONE)
+            return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", ev->u.weakref_call.ref);
+        return 0;
+    case EV_FINALIZE: return fold_finalize(m, ev);
+    case EV_GC_TRACK: return fold_gc_track(m, ev);
+    case EV_GC_UNTRACK: return fold_gc_untrack(m, ev);
+    case EV_GC_COUNT: return fold_gc_count(m, ev);
+    case EV_GC_THRESHOLD: return fold_gc_threshold(m, ev);
+    case EV_GC_ENABLE: return fold_gc_enable(m, ev);
+    case EV_GC_START: return fold_gc_start(m, ev);
+    case EV_GC_PHASE: return fold_gc_phase(m, ev);
+    case EV_GC_REFS: return fold_gc_refs(m, ev);
+    case EV_GC_MARK: return fold_gc_mark(m, ev);
+    case EV_GC_MERGE: return fold_gc_merge(m, ev);
+    case EV_GC_MOVE: return fold_gc_move(m, ev);
+    case EV_GC_GARBAGE: return fold_gc_garbage(m, ev);
+    case EV_GC_END: return fold_gc_end(m, ev);
+    case EV_STEP: return fold_step(m, ev);
+    case EV_STACK_DEF: return fold_stack_def(m, ev);
+    case EV_PRINT: return fold_print(m, ev);
+    case EV_KIND_COUNT: break;
+    }
+    return model_fail(m, MODEL_EINCONSISTENT, "unknown event kind %d", (int)ev->kind);
+}
+
+static const char *const expect_text[EV_KIND_COUNT] = {
+    [EV_POOL_FULL] = "took its last block",
+    [EV_POOL_UNFULL] = "was full and got a block back",
+    [EV_POOL_EMPTY] = "lost its last allocated block",
+};
+
+int model_fold(struct model *m, const struct event *ev)
+{
+    if (m->stopped)
+        return MODEL_ESTOPPED;
+    struct mexpect want = m->expect;
+    if (want.kind != EV_KIND_COUNT) {
+        /* the pool field is the first word of every pool event */
+        if ((unsigned)ev->kind != want.kind || ev->u.f[0] != want.pool)
+            return model_fail(m, MODEL_EINCONSISTENT, "%s: pool 0x%" PRIx64 " %s, yet no %s follows",
+                              event_kind_name(ev->kind), want.pool, expect_text[want.kind],
+                              event_kind_name((enum event_kind)want.kind));
+        m->expect.kind = EV_KIND_COUNT;
+    }
+    int rc = fold_one(m, ev);
+    if (rc < 0) {
+        m->expect = want;
+        return rc;
+    }
+    m->pos++;
+    return 0;
+}

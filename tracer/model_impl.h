@@ -1,0 +1,306 @@
+/*
+ * model_impl.h - the model's private structures, shared by tracer/model*.c only.
+ *
+ * The design is explained at the top of model.c.
+ */
+#ifndef TRACER_MODEL_IMPL_H
+#define TRACER_MODEL_IMPL_H
+
+#include <tracer/model.h>
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NONE UINT32_MAX /* "no index" in 32-bit links */
+
+/* ---- a hash map from nonzero 64-bit keys to 64-bit values (linear probing) ---------------- */
+
+struct map_entry {
+    uint64_t key; /* 0: empty */
+    uint64_t val;
+};
+struct map {
+    struct map_entry *t;
+    uint32_t shift; /* 64 - log2(capacity) */
+    size_t cap, n;
+};
+void map_init(struct map *mp);
+void map_release(struct map *mp);
+void map_clear(struct map *mp);
+/* The value slot of key, or NULL. */
+uint64_t *map_get(const struct map *mp, uint64_t key);
+/* Inserts or overwrites; false when out of memory. */
+bool map_put(struct map *mp, uint64_t key, uint64_t val);
+bool map_del(struct map *mp, uint64_t key);
+/* Iteration: *cursor starts at 0; NULL at the end. */
+const struct map_entry *map_next(const struct map *mp, size_t *cursor);
+
+static inline uint64_t map_hash(uint64_t key)
+{
+    key ^= key >> 29;
+    return key * 0x9E3779B97F4A7C15ull;
+}
+
+/* ---- growable vectors of plain records ---------------------------------------------------- */
+
+/* Makes room for `want` records of `size` bytes; false when out of memory. */
+bool vec_reserve(void **items, size_t *cap, size_t want, size_t size);
+
+/* ---- interned strings ---------------------------------------------------------------------- */
+
+struct strtab {
+    char *bytes; /* every string back to back */
+    size_t nbytes, bytes_cap;
+    uint64_t *spans; /* per id: offset << 24 | length */
+    size_t n, spans_cap;
+    struct map index; /* hash of the text -> id + 1, with chains through `chain` */
+    uint32_t *chain;  /* per id: next id with the same hash + 1, 0 at the end */
+    size_t chain_cap;
+};
+#define STR_NONE UINT32_MAX
+#define STR_MAX_LEN ((1u << 24) - 1)
+void strtab_init(struct strtab *st);
+void strtab_release(struct strtab *st);
+void strtab_clear(struct strtab *st);
+/* The id of the text (added when new); STR_NONE when out of memory. */
+uint32_t strtab_intern(struct strtab *st, const char *s, size_t len);
+const char *strtab_get(const struct strtab *st, uint32_t id, size_t *len);
+
+/* ---- the heap ------------------------------------------------------------------------------ */
+
+/* A block word: what the model knows of one block of a pool. */
+#define BLK_ALLOC 0x80000000u /* allocated; the low bits are the requested size */
+#define BLK_STACK 0x40000000u /* allocated with a stack id (kept in model.block_stacks) */
+#define BLK_OBJ 0x20000000u   /* a live object lives in the block */
+#define BLK_REQ_MASK 0x1fffffffu
+/* free: the low 31 bits are the next free block's index + 1, 0 at the end of the list.
+ * virgin: 0, and the block lies at or above nextoffset. */
+
+struct mpool {
+    uint64_t addr;
+    uint32_t *blk;       /* capacity words (allocated when the pool is initialised) */
+    uint32_t blk_cap;    /* words allocated in blk */
+    uint32_t szidx;      /* MODEL_NO_CLASS before the first pool_init */
+    uint32_t count;      /* blocks allocated */
+    uint32_t nfree;      /* blocks on the free list */
+    uint32_t freehead;   /* index of the free list's head + 1, 0 when empty */
+    uint32_t nextoffset;
+    uint32_t slot, index;
+    uint8_t state;       /* enum model_pool_state */
+    struct mpool *next, *prev; /* ring (USED) or cache (EMPTY, next only) */
+    uint64_t requested;  /* bytes requested by its allocated blocks */
+    uint64_t seq_changed;
+};
+
+struct marena {
+    bool live;
+    uint64_t serial, base, first_pool;
+    uint32_t npools, sliver, nfreepools, ncarved;
+    uint32_t nused, nfull, nempty;
+    int32_t usable_prev, usable_next; /* slots, -1 none */
+    bool on_usable;
+    struct mpool *cache;              /* empty pools, LIFO */
+    struct mpool *pools;              /* npools records */
+    uint64_t seq_new, seq_changed;
+};
+
+struct mclass {
+    struct mpool *ring; /* the front pool, NULL when the ring is empty */
+    uint32_t ring_len;
+    uint64_t full, empty, in_use, requested;
+};
+
+struct mraw {
+    uint64_t addr, size, seq;
+    uint32_t why, stack;
+    bool obj; /* a live object lives in it */
+};
+
+/* ---- objects --------------------------------------------------------------------------------- */
+
+struct mobj {
+    uint64_t addr, size, block, refcnt, seq_refcnt, seq_new;
+    uint64_t storage, storage_size, weak_target;
+    uint64_t in_total;          /* references counted by in-edges */
+    int64_t gc_refs;
+    uint32_t type, flags, stack, weakrefs;
+    uint32_t gen_prev, gen_next; /* object indices in its generation's list */
+    uint32_t out_head, in_head;  /* edge indices */
+    uint32_t mark_idx;           /* index in model.marks, NONE */
+    int8_t gen;                  /* -1 untracked */
+    bool has_gc_refs;
+    bool live;
+    char *value;                 /* obj_value text (malloc'd), or NULL */
+    uint32_t value_len;
+};
+
+struct medge {
+    uint64_t owner, obj, count;
+    uint32_t owner_idx;          /* object index of the owner */
+    uint32_t obj_idx;
+    uint32_t out_next, out_prev, in_next, in_prev;
+    uint32_t hash_next; /* next edge with the same key in edge_index, NONE */
+    bool live;
+};
+
+struct mtype {
+    uint32_t id, name;
+    uint64_t basicsize, itemsize, live;
+    uint32_t flags;
+};
+
+struct mstack {
+    uint32_t id, depth;
+    uint64_t off; /* in stack_bytes */
+    uint32_t len;
+};
+
+struct mgen {
+    uint32_t head, tail; /* object indices, NONE when empty */
+    uint64_t objects, count, threshold, collections;
+};
+
+struct mmark {
+    uint64_t obj, via, seq;
+    int32_t mark; /* -1: only gc_refs was set */
+    bool freed;
+};
+
+struct mname {
+    uint32_t name; /* string id */
+    uint64_t obj;
+};
+
+struct mframe {
+    uint64_t id;
+    uint32_t function; /* string id */
+    struct mname *names;
+    size_t nnames, cap;
+};
+
+struct mprint {
+    uint64_t seq;
+    uint32_t stream;
+    char *text;
+    size_t len;
+};
+
+/* What the next event must be (a transition the previous event made certain). */
+struct mexpect {
+    uint32_t kind; /* an event_kind, or EV_KIND_COUNT for none */
+    uint64_t pool;
+};
+
+struct model {
+    struct model_geometry geo;
+    char profile[32];
+    uint32_t pool_shift, arena_shift, align_shift;
+    uint64_t pool_mask;                   /* pool_size - 1 */
+    uint32_t class_size[HEAP_STATS_MAX_CLASSES];
+    uint32_t class_cap[HEAP_STATS_MAX_CLASSES];
+    uint64_t class_magic[HEAP_STATS_MAX_CLASSES]; /* ceil(2^40 / size): offset / size by multiply */
+    uint64_t gen_threshold0[MODEL_MAX_GENERATIONS];
+
+    uint64_t pos;
+    bool stopped;
+    uint64_t err_seq;
+    char err[256];
+    struct mexpect expect;
+
+    /* arenas */
+    struct marena *arenas;
+    uint32_t nslots;
+    uint32_t narenas;
+    int32_t usable_head, usable_tail;
+    struct map arena_map; /* (address >> arena_shift) + 1 -> slot + 1 | (slot + 1) << 32 */
+    uint64_t arenas_total, arenas_highwater, last_serial;
+    bool any_serial;
+    struct model_released released[MODEL_RELEASED_KEEP];
+    size_t nreleased, released_head; /* ring: released_head is the most recent */
+    struct map radix_mid, radix_bot; /* radix-tree nodes ever created (never freed) */
+
+    struct mclass classes[HEAP_STATS_MAX_CLASSES];
+    struct mpool *last_pool; /* lookup cache */
+
+    struct map block_stacks; /* block address -> stack id, for blocks with BLK_STACK */
+    struct map raw_index;    /* raw address -> index in raws */
+    struct mraw *raws;
+    size_t nraws, raws_cap;
+    uint64_t raw_bytes;
+
+    uint64_t blocks, block_bytes, requested_bytes, mallocs, frees;
+
+    /* objects */
+    struct map obj_index; /* address -> index in objs */
+    struct mobj *objs;
+    size_t nobjs_slots, objs_cap, nobjs;
+    uint32_t obj_free_head; /* free object slots, linked through gen_next */
+    struct map edge_index; /* edge_key(owner, obj) -> first edge index + 1, chained by hash_next */
+    struct medge *edges;
+    size_t nedge_slots, edges_cap, nedges;
+    uint32_t edge_free_head;
+
+    struct mtype *types;
+    size_t ntypes, types_cap;
+    struct map type_index; /* id -> index + 1 */
+
+    struct mstack *stacks;
+    size_t nstacks, stacks_cap;
+    struct map stack_index; /* id -> index + 1 */
+    char *stack_bytes;
+    size_t nstack_bytes, stack_bytes_cap;
+
+    struct strtab strs;
+
+    struct mframe *frames;
+    size_t nframes, frames_cap;
+
+    /* the collector */
+    bool gc_enabled, collecting, has_phase;
+    uint32_t collecting_gen, gc_reason, phase;
+    uint64_t phase_n, seq_start, seq_phase;
+    uint64_t collections, collected_total, uncollectable_total, garbage;
+    struct mgen gens[MODEL_MAX_GENERATIONS];
+    struct model_collection history[MODEL_HISTORY_KEEP];
+    size_t nhistory, history_head;
+    struct mmark *marks;
+    size_t nmarks, marks_cap;
+
+    /* the workload */
+    bool has_step;
+    uint64_t step_number, step_seq, nsteps;
+    char *step_label;
+    size_t step_label_len, step_label_cap;
+    struct mprint prints[MODEL_PRINTS_KEEP];
+    size_t nprints, prints_head;
+};
+
+/* model_valid.c: model_is_valid(), or only what holds at any position when !quiescent */
+bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen);
+
+/* model.c */
+struct mpool *model_pool_lookup(const struct model *m, uint64_t addr);
+const struct marena *model_arena_lookup(const struct model *m, uint64_t addr);
+uint32_t model_block_index(const struct model *m, const struct mpool *p, uint64_t addr,
+                           bool *exact);
+uint32_t model_obj_lookup(const struct model *m, uint64_t addr); /* index or NONE */
+int model_fail(struct model *m, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+bool model_radix_mark(struct model *m, uint64_t base);
+void model_clear_state(struct model *m);
+/* Internal mutators used by the loader (they keep the derived counts right). */
+bool model_edge_add(struct model *m, uint32_t owner_idx, uint32_t obj_idx, uint64_t owner,
+                    uint64_t obj, uint64_t count);
+uint32_t model_obj_alloc(struct model *m, uint64_t addr);
+void model_gen_append(struct model *m, uint32_t gen, uint32_t idx);
+bool model_mark_entry(struct model *m, uint32_t idx, uint64_t seq);
+bool model_set_step_label(struct model *m, const char *s, size_t len);
+void model_ring_link_front(struct model *m, struct mpool *p);
+void model_ring_unlink(struct model *m, struct mpool *p);
+bool model_pool_prepare_blocks(struct model *m, struct mpool *p);
+void model_usable_insert_after(struct model *m, int32_t slot, int32_t after);
+bool model_history_push(struct model *m, const struct model_collection *c);
+bool model_print_push(struct model *m, uint64_t seq, uint32_t stream, const char *s, size_t len);
+
+#endif

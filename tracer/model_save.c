@@ -1,0 +1,985 @@
+/*
+ * model_save.c - checkpoints: the model's state as a blob, and back.
+ *
+ * A checkpoint is what the seeker loads before folding the few events up to a target, so it is
+ * written for loading speed and for robustness, not for size alone:
+ *
+ *   - canonical: everything is written in an order that depends only on the state (objects,
+ *     raw blocks and edges sorted by address, lists in their list order), so two models in the
+ *     same state give the same bytes.  model_equals() compares two models that way, and the
+ *     seeking test compares a model loaded and folded with one folded from the start.
+ *   - only what cannot be derived: counts kept for speed (blocks per class, pools per state,
+ *     bytes) are recounted while loading; ring and cache links are rebuilt from their order.
+ *   - every number is a LEB128 varint (signed ones zigzagged); text is a length and bytes.
+ *   - never trusted: the loader checks each index, address and length against what it has
+ *     rebuilt so far, and the result against model_check() (the invariants that hold at any
+ *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
+ *
+ * Layout (version 1), in order: magic "ASMC", version, geometry (must match the model's), the
+ * position and the pending transition; arenas (each live slot with its carved pools: state,
+ * class, nextoffset, the free list in LIFO order, the allocated blocks with requested size and
+ * stack; its cache in LIFO order); usable_arenas in order; each class's ring from the front;
+ * released arenas; counters; radix-tree nodes; raw blocks; strings; types; stacks; objects;
+ * edges; generations (each as its list of objects in order); the collector; marks; frames and
+ * names; the step marker; the prints; and the magic again.
+ */
+#include "model_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
+#define CK_VERSION 1
+
+/* ---- writing ------------------------------------------------------------------------------------ */
+
+struct wbuf {
+    uint8_t *p;
+    size_t n, cap;
+    bool oom;
+};
+
+static bool wb_room(struct wbuf *b, size_t more)
+{
+    if (b->oom)
+        return false;
+    if (!vec_reserve((void **)&b->p, &b->cap, b->n + more, 1)) {
+        b->oom = true;
+        return false;
+    }
+    return true;
+}
+
+static void put_u(struct wbuf *b, uint64_t v)
+{
+    if (!wb_room(b, 10))
+        return;
+    while (v >= 0x80) {
+        b->p[b->n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    b->p[b->n++] = (uint8_t)v;
+}
+
+static void put_i(struct wbuf *b, int64_t v)
+{
+    put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+static void put_bytes(struct wbuf *b, const void *s, size_t len)
+{
+    put_u(b, len);
+    if (len && wb_room(b, len)) {
+        memcpy(b->p + b->n, s, len);
+        b->n += len;
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorted keys of a map (minus the +1 the model stores), in a malloc'd array. */
+static uint64_t *sorted_keys(const struct map *mp, size_t *n)
+{
+    uint64_t *k = malloc((mp->n ? mp->n : 1) * sizeof *k);
+    size_t i = 0, cur = 0;
+    const struct map_entry *e;
+    if (!k)
+        return NULL;
+    while ((e = map_next(mp, &cur)))
+        k[i++] = e->key;
+    qsort(k, i, sizeof *k, cmp_u64);
+    *n = i;
+    return k;
+}
+
+struct edge_ref {
+    uint64_t owner, obj;
+    uint32_t idx;
+};
+static int cmp_edge(const void *a, const void *b)
+{
+    const struct edge_ref *x = a, *y = b;
+    if (x->owner != y->owner)
+        return x->owner < y->owner ? -1 : 1;
+    return x->obj < y->obj ? -1 : x->obj > y->obj;
+}
+
+static void save_pool(const struct model *m, const struct mpool *p, struct wbuf *b)
+{
+    put_u(b, p->state);
+    put_u(b, p->szidx == MODEL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
+    put_u(b, p->seq_changed);
+    if (p->szidx >= m->geo.nclasses || !p->blk)
+        return;
+    uint32_t cap = m->class_cap[p->szidx], size = m->class_size[p->szidx];
+    put_u(b, p->nextoffset);
+    put_u(b, p->nfree);
+    for (uint32_t h = p->freehead; h; h = p->blk[h - 1])
+        put_u(b, h - 1);
+    put_u(b, p->count);
+    uint32_t last = 0;
+    for (uint32_t i = 0; i < cap; i++) {
+        uint32_t w = p->blk[i];
+        if (!(w & BLK_ALLOC))
+            continue;
+        put_u(b, i - last);
+        last = i;
+        put_u(b, (uint64_t)(w & BLK_REQ_MASK) << 2 | (w & BLK_STACK ? 1 : 0) | (w & BLK_OBJ ? 2 : 0));
+        if (w & BLK_STACK) {
+            const uint64_t *v = map_get(&m->block_stacks, p->addr + m->geo.pool_overhead +
+                                                              (uint64_t)i * size);
+            put_u(b, v ? *v : 0);
+        }
+    }
+}
+
+int model_save(const struct model *m, void **out, size_t *outlen)
+{
+    *out = NULL;
+    *outlen = 0;
+    struct wbuf b = {0};
+    const struct model_geometry *g = &m->geo;
+    uint64_t *keys = NULL;
+    struct edge_ref *er = NULL;
+    size_t n;
+
+    put_u(&b, CK_MAGIC);
+    put_u(&b, CK_VERSION);
+    put_u(&b, g->alignment);
+    put_u(&b, g->threshold);
+    put_u(&b, g->pool_size);
+    put_u(&b, g->arena_size);
+    put_u(&b, g->pool_overhead);
+    put_u(&b, g->ngenerations);
+    put_u(&b, m->pos);
+    put_u(&b, m->expect.kind);
+    put_u(&b, m->expect.pool);
+
+    /* arenas */
+    put_u(&b, m->nslots);
+    put_u(&b, m->narenas);
+    for (uint32_t s = 0; s < m->nslots; s++) {
+        const struct marena *a = &m->arenas[s];
+        if (!a->live)
+            continue;
+        put_u(&b, s);
+        put_u(&b, a->serial);
+        put_u(&b, a->base);
+        put_u(&b, a->seq_new);
+        put_u(&b, a->seq_changed);
+        put_u(&b, a->ncarved);
+        for (uint32_t i = 0; i < a->ncarved; i++)
+            save_pool(m, &a->pools[i], &b);
+        put_u(&b, a->nempty);
+        for (const struct mpool *p = a->cache; p; p = p->next)
+            put_u(&b, p->index);
+    }
+    n = 0;
+    for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
+        n++;
+    put_u(&b, n);
+    for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
+        put_u(&b, (uint64_t)s);
+    for (uint32_t c = 0; c < g->nclasses; c++) {
+        const struct mclass *k = &m->classes[c];
+        put_u(&b, k->ring_len);
+        const struct mpool *p = k->ring;
+        for (uint32_t i = 0; i < k->ring_len; i++, p = p->next) {
+            put_u(&b, p->slot);
+            put_u(&b, p->index);
+        }
+    }
+    put_u(&b, m->nreleased);
+    for (size_t i = 0; i < m->nreleased; i++) {
+        const struct model_released *r = &m->released[(m->released_head + i) % MODEL_RELEASED_KEEP];
+        put_u(&b, r->slot);
+        put_u(&b, r->serial);
+        put_u(&b, r->base);
+        put_u(&b, r->npools);
+        put_u(&b, r->sliver);
+        put_u(&b, r->seq_new);
+        put_u(&b, r->seq_freed);
+    }
+    put_u(&b, m->arenas_total);
+    put_u(&b, m->arenas_highwater);
+    put_u(&b, m->any_serial);
+    put_u(&b, m->last_serial);
+    put_u(&b, m->mallocs);
+    put_u(&b, m->frees);
+    for (int r = 0; r < 2; r++) {
+        keys = sorted_keys(r ? &m->radix_bot : &m->radix_mid, &n);
+        if (!keys)
+            goto out_oom;
+        put_u(&b, n);
+        for (size_t i = 0; i < n; i++)
+            put_u(&b, keys[i]);
+        free(keys);
+        keys = NULL;
+    }
+
+    /* raw blocks, by address */
+    keys = sorted_keys(&m->raw_index, &n);
+    if (!keys)
+        goto out_oom;
+    put_u(&b, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct mraw *r = &m->raws[*map_get(&m->raw_index, keys[i])];
+        put_u(&b, r->addr);
+        put_u(&b, r->size);
+        put_u(&b, r->seq);
+        put_u(&b, r->why);
+        put_u(&b, r->stack);
+        put_u(&b, r->obj);
+    }
+    free(keys);
+    keys = NULL;
+
+    /* strings, types, stacks: in the order they were defined */
+    put_u(&b, m->strs.n);
+    for (uint32_t i = 0; i < m->strs.n; i++) {
+        size_t len;
+        const char *s = strtab_get(&m->strs, i, &len);
+        put_bytes(&b, s, len);
+    }
+    put_u(&b, m->ntypes);
+    for (size_t i = 0; i < m->ntypes; i++) {
+        const struct mtype *t = &m->types[i];
+        put_u(&b, t->id);
+        put_u(&b, t->name);
+        put_u(&b, t->basicsize);
+        put_u(&b, t->itemsize);
+        put_u(&b, t->flags);
+    }
+    put_u(&b, m->nstacks);
+    for (size_t i = 0; i < m->nstacks; i++) {
+        const struct mstack *s = &m->stacks[i];
+        put_u(&b, s->id);
+        put_u(&b, s->depth);
+        put_bytes(&b, m->stack_bytes + s->off, s->len);
+    }
+
+    /* objects, by address */
+    keys = sorted_keys(&m->obj_index, &n);
+    if (!keys)
+        goto out_oom;
+    put_u(&b, n);
+    for (size_t i = 0; i < n; i++) {
+        const struct mobj *o = &m->objs[*map_get(&m->obj_index, keys[i])];
+        put_u(&b, o->addr);
+        put_u(&b, o->type);
+        put_u(&b, o->size);
+        put_u(&b, o->block);
+        put_u(&b, o->refcnt);
+        put_u(&b, o->seq_refcnt);
+        put_u(&b, o->seq_new);
+        put_u(&b, o->storage);
+        put_u(&b, o->storage_size);
+        put_u(&b, o->weak_target);
+        put_u(&b, o->weakrefs);
+        put_u(&b, o->flags);
+        put_u(&b, o->stack);
+        put_u(&b, o->has_gc_refs);
+        put_i(&b, o->gc_refs);
+        put_u(&b, o->value ? 1 : 0);
+        if (o->value)
+            put_bytes(&b, o->value, o->value_len);
+    }
+    free(keys);
+    keys = NULL;
+
+    /* edges, by (owner, obj) */
+    er = malloc((m->nedges ? m->nedges : 1) * sizeof *er);
+    if (!er)
+        goto out_oom;
+    n = 0;
+    for (size_t i = 0; i < m->nedge_slots; i++)
+        if (m->edges[i].live)
+            er[n++] = (struct edge_ref){m->edges[i].owner, m->edges[i].obj, (uint32_t)i};
+    qsort(er, n, sizeof *er, cmp_edge);
+    put_u(&b, n);
+    for (size_t i = 0; i < n; i++) {
+        put_u(&b, er[i].owner);
+        put_u(&b, er[i].obj);
+        put_u(&b, m->edges[er[i].idx].count);
+    }
+    free(er);
+    er = NULL;
+
+    /* generations, each in list order */
+    for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
+        const struct mgen *gen = &m->gens[gi];
+        put_u(&b, gen->count);
+        put_u(&b, gen->threshold);
+        put_u(&b, gen->collections);
+        put_u(&b, gen->objects);
+        for (uint32_t i = gen->head; i != NONE; i = m->objs[i].gen_next)
+            put_u(&b, m->objs[i].addr);
+    }
+
+    /* the collector */
+    put_u(&b, m->gc_enabled);
+    put_u(&b, m->collecting);
+    put_u(&b, m->collecting_gen);
+    put_u(&b, m->gc_reason);
+    put_u(&b, m->has_phase);
+    put_u(&b, m->phase);
+    put_u(&b, m->phase_n);
+    put_u(&b, m->seq_start);
+    put_u(&b, m->seq_phase);
+    put_u(&b, m->collections);
+    put_u(&b, m->collected_total);
+    put_u(&b, m->uncollectable_total);
+    put_u(&b, m->garbage);
+    put_u(&b, m->nhistory);
+    for (size_t i = 0; i < m->nhistory; i++) {
+        const struct model_collection *c = &m->history[(m->history_head + i) % MODEL_HISTORY_KEEP];
+        put_u(&b, c->gen);
+        put_u(&b, c->reason);
+        put_u(&b, c->seq_start);
+        put_u(&b, c->seq_end);
+        put_u(&b, c->collected);
+        put_u(&b, c->uncollectable);
+        put_u(&b, c->nanos);
+    }
+    put_u(&b, m->nmarks);
+    for (size_t i = 0; i < m->nmarks; i++) {
+        const struct mmark *k = &m->marks[i];
+        put_u(&b, k->obj);
+        put_u(&b, k->via);
+        put_u(&b, k->seq);
+        put_i(&b, k->mark);
+        put_u(&b, k->freed);
+    }
+
+    /* frames and names */
+    put_u(&b, m->nframes);
+    for (size_t i = 0; i < m->nframes; i++) {
+        const struct mframe *f = &m->frames[i];
+        put_u(&b, f->id);
+        put_u(&b, f->function);
+        put_u(&b, f->nnames);
+        for (size_t j = 0; j < f->nnames; j++) {
+            put_u(&b, f->names[j].name);
+            put_u(&b, f->names[j].obj);
+        }
+    }
+
+    /* the workload */
+    put_u(&b, m->has_step);
+    put_u(&b, m->step_number);
+    put_u(&b, m->step_seq);
+    put_u(&b, m->nsteps);
+    put_bytes(&b, m->step_label, m->has_step ? m->step_label_len : 0);
+    put_u(&b, m->nprints);
+    for (size_t i = 0; i < m->nprints; i++) {
+        const struct mprint *p = &m->prints[(m->prints_head + i) % MODEL_PRINTS_KEEP];
+        put_u(&b, p->seq);
+        put_u(&b, p->stream);
+        put_bytes(&b, p->text, p->len);
+    }
+    put_u(&b, CK_MAGIC);
+    if (b.oom)
+        goto out_oom;
+    *out = b.p;
+    *outlen = b.n;
+    return 0;
+
+out_oom:
+    free(keys);
+    free(er);
+    free(b.p);
+    return MODEL_ENOMEM;
+}
+
+/* ---- reading ------------------------------------------------------------------------------------ */
+
+struct rbuf {
+    const uint8_t *p, *end;
+    bool bad;
+};
+
+static uint64_t get_u(struct rbuf *r)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (r->p >= r->end) {
+            r->bad = true;
+            return 0;
+        }
+        uint8_t c = *r->p++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
+/* A count that cannot exceed the bytes left (each item takes at least one byte). */
+static uint64_t get_n(struct rbuf *r)
+{
+    uint64_t n = get_u(r);
+    if (n > (uint64_t)(r->end - r->p)) {
+        r->bad = true;
+        return 0;
+    }
+    return n;
+}
+
+static int64_t get_i(struct rbuf *r)
+{
+    uint64_t v = get_u(r);
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static const char *get_bytes(struct rbuf *r, size_t *len)
+{
+    uint64_t n = get_u(r);
+    if (r->bad || n > (uint64_t)(r->end - r->p)) {
+        r->bad = true;
+        *len = 0;
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p += n;
+    *len = (size_t)n;
+    return s;
+}
+
+static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
+{
+    uint64_t state = get_u(r), cls = get_u(r);
+    p->seq_changed = get_u(r);
+    if (r->bad || state == MODEL_POOL_UNTOUCHED || state >= MODEL_POOL_STATE_COUNT ||
+        cls > m->geo.nclasses)
+        return false;
+    p->state = (uint8_t)state;
+    p->szidx = cls ? (uint32_t)cls - 1 : MODEL_NO_CLASS;
+    if (!cls)
+        return state == MODEL_POOL_CARVED;
+    if (!model_pool_prepare_blocks(m, p))
+        return false;
+    uint32_t cap = m->class_cap[p->szidx], size = m->class_size[p->szidx];
+    uint32_t over = m->geo.pool_overhead;
+    uint64_t next = get_u(r), nfree = get_u(r);
+    if (r->bad || next < over + 2 * (uint64_t)size || next > m->geo.pool_size ||
+        (next - over) % size || nfree > cap)
+        return false;
+    p->nextoffset = (uint32_t)next;
+    uint32_t below = (uint32_t)((next - over) / size);
+    if (below > cap)
+        below = cap;
+    /* The free list, in LIFO order.  While loading, a listed block carries BLK_STACK as a
+     * "seen" mark (free words use only the low bits), so that repeats are caught. */
+    uint32_t prev = NONE;
+    for (uint64_t k = 0; k < nfree; k++) {
+        uint64_t i = get_u(r);
+        if (r->bad || i >= below || p->blk[i])
+            return false;
+        p->blk[i] = BLK_STACK;
+        if (prev == NONE)
+            p->freehead = (uint32_t)i + 1;
+        else
+            p->blk[prev] = BLK_STACK | ((uint32_t)i + 1);
+        prev = (uint32_t)i;
+    }
+    p->nfree = (uint32_t)nfree;
+    uint64_t count = get_u(r);
+    if (r->bad || count + nfree != below)
+        return false;
+    uint64_t idx = 0;
+    for (uint64_t k = 0; k < count; k++) {
+        idx += get_u(r);
+        uint64_t w = get_u(r);
+        uint64_t req = w >> 2;
+        if (r->bad || idx >= below || p->blk[idx] || req == 0 || req > size || w >> 32)
+            return false;
+        uint32_t word = BLK_ALLOC | (uint32_t)req;
+        if (w & 1) {
+            uint64_t st = get_u(r);
+            if (r->bad || st == 0 || st > UINT32_MAX ||
+                !map_put(&m->block_stacks, p->addr + over + idx * size, st))
+                return false;
+            word |= BLK_STACK;
+        }
+        if (w & 2)
+            word |= BLK_OBJ;
+        p->blk[idx] = word;
+        p->requested += req;
+    }
+    for (uint32_t h = p->freehead; h; h = p->blk[h - 1]) /* drop the marks */
+        p->blk[h - 1] &= ~BLK_STACK;
+    p->count = (uint32_t)count;
+    return true;
+}
+
+static bool load_arenas(struct model *m, struct rbuf *r)
+{
+    uint64_t nslots = get_u(r), narenas = get_u(r);
+    if (r->bad || nslots > (1u << 24) || narenas > nslots)
+        return false;
+    if (nslots) {
+        m->arenas = malloc((size_t)nslots * sizeof *m->arenas);
+        if (!m->arenas)
+            return false;
+        for (uint64_t s = 0; s < nslots; s++)
+            m->arenas[s] = (struct marena){.usable_prev = -1, .usable_next = -1};
+    }
+    m->nslots = (uint32_t)nslots;
+    uint64_t psize = m->geo.pool_size, asize = m->geo.arena_size;
+    int64_t last = -1;
+    for (uint64_t k = 0; k < narenas; k++) {
+        uint64_t slot = get_u(r), serial = get_u(r), base = get_u(r);
+        if (r->bad || slot >= nslots || (int64_t)slot <= last || base == 0 ||
+            base > UINT64_MAX - 2 * asize || (base & (m->geo.alignment - 1)) ||
+            model_arena_lookup(m, base) || model_arena_lookup(m, base + asize - 1))
+            return false;
+        last = (int64_t)slot;
+        struct marena *a = &m->arenas[slot];
+        uint64_t excess = base & m->pool_mask;
+        a->sliver = excess ? (uint32_t)(psize - excess) : 0;
+        a->npools = m->geo.max_pools - (excess ? 1 : 0);
+        a->base = base;
+        a->serial = serial;
+        a->first_pool = base + a->sliver;
+        a->seq_new = get_u(r);
+        a->seq_changed = get_u(r);
+        uint64_t ncarved = get_u(r);
+        if (r->bad || ncarved > a->npools)
+            return false;
+        a->pools = calloc(a->npools, sizeof *a->pools);
+        if (!a->pools)
+            return false;
+        a->live = true;
+        a->ncarved = (uint32_t)ncarved;
+        m->narenas++;
+        for (uint32_t i = 0; i < a->npools; i++)
+            a->pools[i] = (struct mpool){.addr = a->first_pool + (uint64_t)i * psize,
+                                         .szidx = MODEL_NO_CLASS,
+                                         .slot = (uint32_t)slot,
+                                         .index = i,
+                                         .state = MODEL_POOL_UNTOUCHED};
+        uint64_t k0 = (base >> m->arena_shift) + 1, k1 = ((base + asize - 1) >> m->arena_shift) + 1;
+        uint64_t *v0 = map_get(&m->arena_map, k0);
+        uint64_t cur0 = v0 ? *v0 : 0;
+        if (!map_put(&m->arena_map, k0, (uint32_t)cur0 ? cur0 | (slot + 1) << 32 : cur0 | (slot + 1)))
+            return false;
+        if (k1 != k0) {
+            uint64_t *v1 = map_get(&m->arena_map, k1);
+            uint64_t cur1 = v1 ? *v1 : 0;
+            if (!map_put(&m->arena_map, k1,
+                         (uint32_t)cur1 ? cur1 | (slot + 1) << 32 : cur1 | (slot + 1)))
+                return false;
+        }
+        for (uint32_t i = 0; i < ncarved; i++) {
+            struct mpool *p = &a->pools[i];
+            if (!load_pool(m, p, r))
+                return false;
+            if (p->state == MODEL_POOL_USED)
+                a->nused++;
+            else if (p->state == MODEL_POOL_FULL)
+                a->nfull++, m->classes[p->szidx].full++;
+            else if (p->state == MODEL_POOL_EMPTY)
+                a->nempty++, m->classes[p->szidx].empty++;
+            if (p->szidx < m->geo.nclasses && p->state != MODEL_POOL_EMPTY) {
+                m->classes[p->szidx].in_use += p->count;
+                m->classes[p->szidx].requested += p->requested;
+            }
+            m->blocks += p->count;
+            m->requested_bytes += p->requested;
+            if (p->szidx < m->geo.nclasses)
+                m->block_bytes += (uint64_t)p->count * m->class_size[p->szidx];
+        }
+        uint64_t nempty = get_u(r);
+        if (r->bad || nempty != a->nempty)
+            return false;
+        struct mpool **tail = &a->cache;
+        for (uint64_t j = 0; j < nempty; j++) {
+            uint64_t i = get_u(r);
+            if (r->bad || i >= ncarved)
+                return false;
+            struct mpool *p = &a->pools[i];
+            if (p->state != MODEL_POOL_EMPTY || p->next || tail == &p->next)
+                return false;
+            *tail = p;
+            tail = &p->next;
+        }
+        for (const struct mpool *p = a->cache; p; p = p->next) /* a repeat would make a cycle */
+            if (++nempty > 2 * (uint64_t)a->nempty)
+                return false;
+        a->nfreepools = a->nempty + (a->npools - a->ncarved);
+    }
+    if (m->narenas != narenas)
+        return false;
+
+    uint64_t nusable = get_u(r);
+    if (r->bad || nusable > m->narenas)
+        return false;
+    for (uint64_t k = 0; k < nusable; k++) {
+        uint64_t s = get_u(r);
+        if (r->bad || s >= nslots || !m->arenas[s].live || m->arenas[s].on_usable)
+            return false;
+        model_usable_insert_after(m, (int32_t)s, m->usable_tail);
+    }
+    uint64_t ring_total = 0, used_total = 0;
+    for (uint32_t c = 0; c < m->geo.nclasses; c++) {
+        uint64_t len = get_u(r);
+        if (r->bad || len > (uint64_t)m->narenas * m->geo.max_pools)
+            return false;
+        for (uint64_t k = 0; k < len; k++) {
+            uint64_t s = get_u(r), i = get_u(r);
+            if (r->bad || s >= nslots || !m->arenas[s].live || i >= m->arenas[s].ncarved)
+                return false;
+            struct mpool *p = &m->arenas[s].pools[i];
+            if (p->state != MODEL_POOL_USED || p->szidx != c || p->next)
+                return false;
+            struct mpool *front = m->classes[c].ring;
+            model_ring_link_front(m, p);
+            if (front)
+                m->classes[c].ring = front; /* p goes to the back */
+        }
+        ring_total += len;
+    }
+    for (uint32_t s = 0; s < m->nslots; s++)
+        used_total += m->arenas[s].live ? m->arenas[s].nused : 0;
+    return ring_total == used_total;
+}
+
+static bool load_objects(struct model *m, struct rbuf *r)
+{
+    uint64_t n = get_n(r), last = 0;
+    for (uint64_t k = 0; k < n; k++) {
+        uint64_t addr = get_u(r), type = get_u(r);
+        if (r->bad || addr <= last)
+            return false;
+        last = addr;
+        const uint64_t *t = map_get(&m->type_index, type);
+        if (!t)
+            return false;
+        uint32_t i = model_obj_alloc(m, addr);
+        if (i == NONE)
+            return false;
+        struct mobj *o = &m->objs[i];
+        o->type = (uint32_t)type;
+        o->size = get_u(r);
+        o->block = get_u(r);
+        o->refcnt = get_u(r);
+        o->seq_refcnt = get_u(r);
+        o->seq_new = get_u(r);
+        o->storage = get_u(r);
+        o->storage_size = get_u(r);
+        o->weak_target = get_u(r);
+        uint64_t weakrefs = get_u(r), flags = get_u(r), stack = get_u(r);
+        o->has_gc_refs = get_u(r) != 0;
+        o->gc_refs = get_i(r);
+        if (r->bad || weakrefs > UINT32_MAX || flags > 15 || stack > UINT32_MAX)
+            return false;
+        o->weakrefs = (uint32_t)weakrefs;
+        o->flags = (uint32_t)flags;
+        o->stack = (uint32_t)stack;
+        if (get_u(r)) {
+            size_t len;
+            const char *s = get_bytes(r, &len);
+            if (r->bad || len > UINT32_MAX || !(o->value = malloc(len + 1)))
+                return false;
+            memcpy(o->value, s, len);
+            o->value[len] = '\0';
+            o->value_len = (uint32_t)len;
+        }
+        m->types[*t - 1].live++;
+    }
+    uint64_t ne = get_n(r);
+    struct edge_ref prev = {0};
+    for (uint64_t k = 0; k < ne; k++) {
+        struct edge_ref e = {get_u(r), get_u(r), 0};
+        uint64_t count = get_u(r);
+        if (r->bad || count == 0 || (k && cmp_edge(&prev, &e) >= 0))
+            return false;
+        prev = e;
+        uint32_t oi = model_obj_lookup(m, e.owner), bi = model_obj_lookup(m, e.obj);
+        if (oi == NONE || bi == NONE || !model_edge_add(m, oi, bi, e.owner, e.obj, count))
+            return false;
+    }
+    for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
+        struct mgen *g = &m->gens[gi];
+        g->count = get_u(r);
+        g->threshold = get_u(r);
+        g->collections = get_u(r);
+        uint64_t len = get_n(r);
+        if (r->bad || (len && gi > m->geo.ngenerations))
+            return false;
+        for (uint64_t k = 0; k < len; k++) {
+            uint32_t i = model_obj_lookup(m, get_u(r));
+            if (r->bad || i == NONE || m->objs[i].gen >= 0)
+                return false;
+            model_gen_append(m, gi, i);
+        }
+    }
+    return true;
+}
+
+static bool load_rest(struct model *m, struct rbuf *r)
+{
+    m->gc_enabled = get_u(r) != 0;
+    m->collecting = get_u(r) != 0;
+    uint64_t cgen = get_u(r), reason = get_u(r);
+    m->has_phase = get_u(r) != 0;
+    uint64_t phase = get_u(r);
+    m->phase_n = get_u(r);
+    m->seq_start = get_u(r);
+    m->seq_phase = get_u(r);
+    m->collections = get_u(r);
+    m->collected_total = get_u(r);
+    m->uncollectable_total = get_u(r);
+    m->garbage = get_u(r);
+    if (r->bad || cgen >= MODEL_MAX_GENERATIONS || reason >= EV_GC_REASON_COUNT ||
+        phase >= EV_GC_PHASE_COUNT)
+        return false;
+    m->collecting_gen = (uint32_t)cgen;
+    m->gc_reason = (uint32_t)reason;
+    m->phase = (uint32_t)phase;
+    uint64_t nh = get_u(r);
+    if (r->bad || nh > MODEL_HISTORY_KEEP)
+        return false;
+    for (uint64_t k = 0; k < nh; k++) {
+        struct model_collection c;
+        uint64_t gen = get_u(r), why = get_u(r);
+        c.seq_start = get_u(r);
+        c.seq_end = get_u(r);
+        c.collected = get_u(r);
+        c.uncollectable = get_u(r);
+        c.nanos = get_u(r);
+        if (r->bad || gen >= MODEL_MAX_GENERATIONS || why >= EV_GC_REASON_COUNT)
+            return false;
+        c.gen = (uint32_t)gen;
+        c.reason = (uint32_t)why;
+        m->history[k] = c;
+    }
+    m->nhistory = (size_t)nh;
+    m->history_head = 0;
+    uint64_t nm = get_n(r);
+    if (r->bad || !vec_reserve((void **)&m->marks, &m->marks_cap, nm, sizeof *m->marks))
+        return false;
+    for (uint64_t k = 0; k < nm; k++) {
+        struct mmark *mk = &m->marks[k];
+        mk->obj = get_u(r);
+        mk->via = get_u(r);
+        mk->seq = get_u(r);
+        int64_t mark = get_i(r);
+        mk->freed = get_u(r) != 0;
+        if (r->bad || mark < -1 || mark >= EV_GC_MARK_COUNT)
+            return false;
+        mk->mark = (int32_t)mark;
+        if (!mk->freed) {
+            uint32_t i = model_obj_lookup(m, mk->obj);
+            if (i == NONE || m->objs[i].mark_idx != NONE)
+                return false;
+            m->objs[i].mark_idx = (uint32_t)k;
+        }
+    }
+    m->nmarks = (size_t)nm;
+
+    uint64_t nf = get_n(r);
+    if (r->bad || !vec_reserve((void **)&m->frames, &m->frames_cap, nf, sizeof *m->frames))
+        return false;
+    for (uint64_t k = 0; k < nf; k++) {
+        struct mframe *f = &m->frames[m->nframes];
+        *f = (struct mframe){.id = get_u(r)};
+        uint64_t fn = get_u(r), nn = get_n(r);
+        if (r->bad || fn >= m->strs.n)
+            return false;
+        for (size_t j = 0; j < m->nframes; j++)
+            if (m->frames[j].id == f->id)
+                return false;
+        f->function = (uint32_t)fn;
+        if (nn && !(f->names = malloc((size_t)nn * sizeof *f->names)))
+            return false;
+        f->cap = f->nnames = (size_t)nn;
+        m->nframes++;
+        for (uint64_t j = 0; j < nn; j++) {
+            uint64_t name = get_u(r);
+            f->names[j] = (struct mname){.name = (uint32_t)name, .obj = get_u(r)};
+            if (r->bad || name >= m->strs.n)
+                return false;
+        }
+    }
+
+    m->has_step = get_u(r) != 0;
+    m->step_number = get_u(r);
+    m->step_seq = get_u(r);
+    m->nsteps = get_u(r);
+    size_t len;
+    const char *s = get_bytes(r, &len);
+    if (r->bad || !model_set_step_label(m, s, len))
+        return false;
+    uint64_t np = get_u(r);
+    if (r->bad || np > MODEL_PRINTS_KEEP)
+        return false;
+    struct {
+        uint64_t seq, stream;
+        const char *s;
+        size_t len;
+    } pr[MODEL_PRINTS_KEEP];
+    for (uint64_t k = 0; k < np; k++) {
+        pr[k].seq = get_u(r);
+        pr[k].stream = get_u(r);
+        pr[k].s = get_bytes(r, &pr[k].len);
+        if (r->bad || pr[k].stream > UINT32_MAX)
+            return false;
+    }
+    for (uint64_t k = np; k-- > 0;) /* oldest first: each push goes to the front */
+        if (!model_print_push(m, pr[k].seq, (uint32_t)pr[k].stream, pr[k].s, pr[k].len))
+            return false;
+    return true;
+}
+
+int model_load(struct model *m, const void *buf, size_t len)
+{
+    struct rbuf r = {.p = buf, .end = (const uint8_t *)buf + len};
+    const struct model_geometry *g = &m->geo;
+    model_clear_state(m);
+    if (get_u(&r) != CK_MAGIC || get_u(&r) != CK_VERSION || get_u(&r) != g->alignment ||
+        get_u(&r) != g->threshold || get_u(&r) != g->pool_size || get_u(&r) != g->arena_size ||
+        get_u(&r) != g->pool_overhead || get_u(&r) != g->ngenerations || r.bad)
+        goto out_bad;
+    m->pos = get_u(&r);
+    uint64_t ek = get_u(&r);
+    m->expect.pool = get_u(&r);
+    if (r.bad || (ek != EV_KIND_COUNT && ek != EV_POOL_FULL && ek != EV_POOL_UNFULL &&
+                  ek != EV_POOL_EMPTY))
+        goto out_bad;
+    m->expect.kind = (uint32_t)ek;
+    if (!load_arenas(m, &r))
+        goto out_bad;
+
+    uint64_t nrel = get_u(&r);
+    if (r.bad || nrel > MODEL_RELEASED_KEEP)
+        goto out_bad;
+    for (uint64_t k = 0; k < nrel; k++) {
+        struct model_released *x = &m->released[k];
+        uint64_t slot = get_u(&r), serial = get_u(&r), base = get_u(&r), np = get_u(&r),
+                 sl = get_u(&r);
+        x->seq_new = get_u(&r);
+        x->seq_freed = get_u(&r);
+        if (r.bad || slot > UINT32_MAX || np > UINT32_MAX || sl > UINT32_MAX)
+            goto out_bad;
+        x->slot = (uint32_t)slot;
+        x->serial = serial;
+        x->base = base;
+        x->npools = (uint32_t)np;
+        x->sliver = (uint32_t)sl;
+    }
+    m->nreleased = (size_t)nrel;
+    m->released_head = 0;
+    m->arenas_total = get_u(&r);
+    m->arenas_highwater = get_u(&r);
+    m->any_serial = get_u(&r) != 0;
+    m->last_serial = get_u(&r);
+    m->mallocs = get_u(&r);
+    m->frees = get_u(&r);
+    for (int k = 0; k < 2; k++) {
+        uint64_t n = get_n(&r);
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t key = get_u(&r);
+            if (r.bad || key == 0 || !map_put(k ? &m->radix_bot : &m->radix_mid, key, 1))
+                goto out_bad;
+        }
+    }
+
+    uint64_t nraw = get_n(&r), last = 0;
+    for (uint64_t k = 0; k < nraw; k++) {
+        struct mraw x = {.addr = get_u(&r), .size = get_u(&r), .seq = get_u(&r)};
+        uint64_t why = get_u(&r), stack = get_u(&r), obj = get_u(&r);
+        if (r.bad || x.addr <= last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
+            model_arena_lookup(m, x.addr))
+            goto out_bad;
+        last = x.addr;
+        x.why = (uint32_t)why;
+        x.stack = (uint32_t)stack;
+        x.obj = obj != 0;
+        if (!vec_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws) ||
+            !map_put(&m->raw_index, x.addr, m->nraws))
+            goto out_bad;
+        m->raws[m->nraws++] = x;
+        m->raw_bytes += x.size;
+    }
+
+    uint64_t nstr = get_n(&r);
+    for (uint64_t k = 0; k < nstr; k++) {
+        size_t l;
+        const char *s = get_bytes(&r, &l);
+        if (r.bad || strtab_intern(&m->strs, s, l) != k)
+            goto out_bad;
+    }
+    uint64_t ntypes = get_n(&r);
+    for (uint64_t k = 0; k < ntypes; k++) {
+        struct mtype t = {0};
+        uint64_t id = get_u(&r), name = get_u(&r);
+        t.basicsize = get_u(&r);
+        t.itemsize = get_u(&r);
+        uint64_t flags = get_u(&r);
+        if (r.bad || id == 0 || id > UINT32_MAX || name >= m->strs.n || flags > UINT32_MAX ||
+            map_get(&m->type_index, id) ||
+            !vec_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types) ||
+            !map_put(&m->type_index, id, m->ntypes + 1))
+            goto out_bad;
+        t.id = (uint32_t)id;
+        t.name = (uint32_t)name;
+        t.flags = (uint32_t)flags;
+        m->types[m->ntypes++] = t;
+    }
+    uint64_t nstacks = get_n(&r);
+    for (uint64_t k = 0; k < nstacks; k++) {
+        uint64_t id = get_u(&r), depth = get_u(&r);
+        size_t l;
+        const char *s = get_bytes(&r, &l);
+        if (r.bad || id == 0 || id > UINT32_MAX || depth > UINT32_MAX || l > UINT32_MAX ||
+            map_get(&m->stack_index, id) ||
+            !vec_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
+            !vec_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + l + 1, 1) ||
+            !map_put(&m->stack_index, id, m->nstacks + 1))
+            goto out_bad;
+        memcpy(m->stack_bytes + m->nstack_bytes, s, l);
+        m->stack_bytes[m->nstack_bytes + l] = '\0';
+        m->stacks[m->nstacks++] = (struct mstack){.id = (uint32_t)id, .depth = (uint32_t)depth,
+                                                  .off = m->nstack_bytes, .len = (uint32_t)l};
+        m->nstack_bytes += l + 1;
+    }
+    if (!load_objects(m, &r) || !load_rest(m, &r) || get_u(&r) != CK_MAGIC || r.bad ||
+        r.p != r.end)
+        goto out_bad;
+    if (!model_check(m, false, NULL, 0))
+        goto out_bad;
+    return 0;
+
+out_bad:
+    model_clear_state(m);
+    return MODEL_EFORMAT;
+}
+
+bool model_equals(const struct model *a, const struct model *b, char *err, size_t errlen)
+{
+    void *x = NULL, *y = NULL;
+    size_t nx = 0, ny = 0;
+    bool same = false;
+    if (model_save(a, &x, &nx) || model_save(b, &y, &ny)) {
+        snprintf(err, errlen, "out of memory");
+        goto out_free;
+    }
+    size_t i = 0;
+    while (i < nx && i < ny && ((uint8_t *)x)[i] == ((uint8_t *)y)[i])
+        i++;
+    same = nx == ny && i == nx;
+    if (!same && err && errlen)
+        snprintf(err, errlen, "states differ at byte %zu of %zu/%zu of their checkpoints", i, nx,
+                 ny);
+out_free:
+    free(x);
+    free(y);
+    return same;
+}

@@ -1,0 +1,316 @@
+/*
+ * model_valid.c - the model's invariant walker: recounts every structure from scratch and
+ * compares it with the counts kept while folding (reference section 8.4).
+ *
+ * Some invariants hold only between two operations of the allocator: usable_arenas is sorted
+ * only once a free has moved its arena; a pool sits in its ring with no block allocated only
+ * between its pool_init and the block_alloc that follows.  model_is_valid() checks all of them
+ * and so must be called between operations (tests do it after each malloc or free; the trace
+ * checker does it just before a block_free, which always starts an operation).
+ */
+#include "model_impl.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+struct walk {
+    char *err;
+    size_t errlen;
+    bool ok;
+    bool quiescent; /* between two operations: every invariant holds */
+};
+
+static bool bad(struct walk *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool bad(struct walk *w, const char *fmt, ...)
+{
+    if (w->ok && w->err && w->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(w->err, w->errlen, fmt, ap);
+        va_end(ap);
+    }
+    w->ok = false;
+    return false;
+}
+
+static bool check_pool(const struct model *m, const struct mpool *p, struct walk *w,
+                       uint64_t *blocks, uint64_t *requested)
+{
+    if (p->state == MODEL_POOL_UNTOUCHED)
+        return p->count == 0 || bad(w, "untouched pool 0x%" PRIx64 " has blocks", p->addr);
+    if (p->szidx >= m->geo.nclasses) {
+        if (p->state != MODEL_POOL_CARVED)
+            return bad(w, "pool 0x%" PRIx64 " is %s with no size class", p->addr,
+                       model_pool_state_name(p->state));
+        if (w->quiescent)
+            return bad(w, "pool 0x%" PRIx64 " was carved but its allocation is missing", p->addr);
+        return p->count == 0 || bad(w, "carved pool 0x%" PRIx64 " has blocks", p->addr);
+    }
+    uint32_t size = m->class_size[p->szidx], cap = m->class_cap[p->szidx];
+    uint32_t over = m->geo.pool_overhead;
+    if (p->nextoffset < over + 2 * size || p->nextoffset > m->geo.pool_size ||
+        (p->nextoffset - over) % size)
+        return bad(w, "pool 0x%" PRIx64 ": nextoffset %" PRIu32 " is not a block boundary", p->addr,
+                   p->nextoffset);
+    uint32_t below = (p->nextoffset - over) / size; /* blocks handed out at least once */
+    if (below > cap)
+        below = cap;
+    uint32_t alloc = 0;
+    uint64_t req = 0;
+    for (uint32_t i = 0; i < cap; i++) {
+        uint32_t wd = p->blk[i];
+        if (wd & BLK_ALLOC) {
+            if (i >= below)
+                return bad(w, "pool 0x%" PRIx64 ": block %" PRIu32 " is allocated above nextoffset",
+                           p->addr, i);
+            alloc++;
+            req += wd & BLK_REQ_MASK;
+            if (!(wd & BLK_STACK) != !map_get(&m->block_stacks, p->addr + over + (uint64_t)i * size))
+                return bad(w, "pool 0x%" PRIx64 ": block %" PRIu32 "'s stack is not recorded",
+                           p->addr, i);
+        } else if (i >= below && wd != 0) {
+            return bad(w, "pool 0x%" PRIx64 ": virgin block %" PRIu32 " has a link", p->addr, i);
+        }
+    }
+    uint32_t listed = 0;
+    for (uint32_t h = p->freehead; h; h = p->blk[h - 1]) {
+        if (h - 1 >= below || (p->blk[h - 1] & BLK_ALLOC) || ++listed > cap)
+            return bad(w, "pool 0x%" PRIx64 ": the free list reaches block %" PRIu32
+                          " which is not free",
+                       p->addr, h - 1);
+    }
+    if (alloc != p->count || listed != p->nfree || alloc + listed != below)
+        return bad(w,
+                   "pool 0x%" PRIx64 ": count %" PRIu32 ", free %" PRIu32 " but %" PRIu32
+                   " allocated and %" PRIu32 " listed below %" PRIu32 " handed-out blocks",
+                   p->addr, p->count, p->nfree, alloc, listed, below);
+    if (req != p->requested)
+        return bad(w, "pool 0x%" PRIx64 ": requested bytes do not add up", p->addr);
+    bool virgin_left = p->nextoffset <= m->geo.pool_size - size;
+    switch ((enum model_pool_state)p->state) {
+    case MODEL_POOL_USED:
+        if ((p->count == 0 && w->quiescent) || p->count >= cap || !p->freehead)
+            return bad(w, "used pool 0x%" PRIx64 " has %" PRIu32 " of %" PRIu32
+                          " blocks and free list %s",
+                       p->addr, p->count, cap, p->freehead ? "set" : "empty");
+        break;
+    case MODEL_POOL_FULL:
+        if (p->count != cap || p->freehead || virgin_left)
+            return bad(w, "full pool 0x%" PRIx64 " has a block available", p->addr);
+        break;
+    case MODEL_POOL_EMPTY:
+        if (p->count != 0)
+            return bad(w, "empty pool 0x%" PRIx64 " has blocks allocated", p->addr);
+        break;
+    case MODEL_POOL_CARVED:
+        if (w->quiescent)
+            return bad(w, "pool 0x%" PRIx64 " was taken from the cache but not used", p->addr);
+        if (p->count != 0)
+            return bad(w, "cached pool 0x%" PRIx64 " has blocks allocated", p->addr);
+        break;
+    case MODEL_POOL_UNTOUCHED:
+    case MODEL_POOL_STATE_COUNT:
+        return bad(w, "pool 0x%" PRIx64 " has a bad state", p->addr);
+    }
+    *blocks += alloc;
+    *requested += req;
+    return true;
+}
+
+static bool check_arenas(const struct model *m, struct walk *w, uint64_t *blocks,
+                         uint64_t *requested, uint64_t *used_by_class, uint64_t *full_by_class,
+                         uint64_t *empty_by_class)
+{
+    uint32_t live = 0;
+    for (uint32_t s = 0; s < m->nslots; s++) {
+        const struct marena *a = &m->arenas[s];
+        if (!a->live) {
+            if (a->on_usable)
+                return bad(w, "empty slot %" PRIu32 " is on usable_arenas", s);
+            continue;
+        }
+        live++;
+        uint32_t nused = 0, nfull = 0, nempty = 0;
+        for (uint32_t i = 0; i < a->npools; i++) {
+            const struct mpool *p = &a->pools[i];
+            if ((i < a->ncarved) == (p->state == MODEL_POOL_UNTOUCHED))
+                return bad(w, "arena %" PRIu32 ": pool %" PRIu32 " is %s against high-water mark %"
+                              PRIu32, s, i, model_pool_state_name(p->state), a->ncarved);
+            if (!check_pool(m, p, w, blocks, requested))
+                return false;
+            if (p->state == MODEL_POOL_USED)
+                nused++, used_by_class[p->szidx]++;
+            else if (p->state == MODEL_POOL_FULL)
+                nfull++, full_by_class[p->szidx]++;
+            else if (p->state == MODEL_POOL_EMPTY)
+                nempty++, empty_by_class[p->szidx]++;
+        }
+        uint32_t cached = 0;
+        for (const struct mpool *p = a->cache; p; p = p->next)
+            if (p->state != MODEL_POOL_EMPTY || p->slot != s || ++cached > a->npools)
+                return bad(w, "arena %" PRIu32 ": its cache holds a pool that is not empty", s);
+        if (nused != a->nused || nfull != a->nfull || nempty != a->nempty || cached != nempty)
+            return bad(w, "arena %" PRIu32 ": pool counts do not add up", s);
+        if (a->nfreepools != nempty + (a->npools - a->ncarved))
+            return bad(w, "arena %" PRIu32 ": nfreepools %" PRIu32 " is not %" PRIu32
+                          " empty + %" PRIu32 " untouched",
+                       s, a->nfreepools, nempty, a->npools - a->ncarved);
+        if (w->quiescent && !a->on_usable && a->nfreepools != 0)
+            return bad(w, "arena %" PRIu32 " has %" PRIu32 " free pools but is not on usable_arenas",
+                       s, a->nfreepools);
+    }
+    if (live != m->narenas)
+        return bad(w, "%" PRIu32 " arenas live, %" PRIu32 " counted", live, m->narenas);
+
+    /* usable_arenas: linked both ways, sorted by nfreepools, wholly free only at the tail */
+    int32_t prev = -1;
+    uint32_t n = 0;
+    for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next) {
+        const struct marena *a = &m->arenas[s];
+        if (!a->live || !a->on_usable || a->usable_prev != prev || ++n > m->nslots)
+            return bad(w, "usable_arenas is broken at slot %" PRId32, s);
+        if (!w->quiescent) {
+            prev = s;
+            continue;
+        }
+        if (a->nfreepools == 0)
+            return bad(w, "arena %" PRId32 " is on usable_arenas with no free pool", s);
+        if (prev >= 0 && m->arenas[prev].nfreepools > a->nfreepools)
+            return bad(w, "usable_arenas is not sorted: slot %" PRId32 " (%" PRIu32
+                          " free) before slot %" PRId32 " (%" PRIu32 ")",
+                       prev, m->arenas[prev].nfreepools, s, a->nfreepools);
+        if (a->nfreepools == a->npools &&
+            (!m->geo.keep_last_free_arena || (a->usable_next >= 0 &&
+                                              m->arenas[a->usable_next].nfreepools != a->nfreepools)))
+            return bad(w, "arena %" PRId32 " is wholly free but kept", s);
+        prev = s;
+    }
+    if (prev != m->usable_tail)
+        return bad(w, "usable_arenas' tail is wrong");
+    for (uint32_t s = 0; s < m->nslots; s++)
+        if (m->arenas[s].on_usable)
+            n--;
+    if (n != 0)
+        return bad(w, "an arena is marked usable but not linked");
+    return true;
+}
+
+static bool check_classes(const struct model *m, struct walk *w, const uint64_t *used,
+                          const uint64_t *full, const uint64_t *empty)
+{
+    for (uint32_t c = 0; c < m->geo.nclasses; c++) {
+        const struct mclass *k = &m->classes[c];
+        uint32_t len = 0;
+        uint64_t blocks = 0, req = 0;
+        if (k->ring) {
+            const struct mpool *p = k->ring;
+            do {
+                if (p->state != MODEL_POOL_USED || p->szidx != c || p->next->prev != p ||
+                    ++len > m->geo.max_pools * m->narenas)
+                    return bad(w, "class %" PRIu32 "'s ring is broken at 0x%" PRIx64, c, p->addr);
+                p = p->next;
+            } while (p != k->ring);
+        }
+        if (len != k->ring_len || len != used[c] || k->full != full[c] || k->empty != empty[c])
+            return bad(w, "class %" PRIu32 ": ring %" PRIu32 "/%" PRIu32 ", full %" PRIu64
+                          "/%" PRIu64 ", empty %" PRIu64 "/%" PRIu64,
+                       c, len, k->ring_len, k->full, full[c], k->empty, empty[c]);
+        for (uint32_t s = 0; s < m->nslots; s++) {
+            const struct marena *a = &m->arenas[s];
+            if (!a->live)
+                continue;
+            for (uint32_t i = 0; i < a->ncarved; i++)
+                if (a->pools[i].szidx == c && a->pools[i].state != MODEL_POOL_EMPTY) {
+                    blocks += a->pools[i].count;
+                    req += a->pools[i].requested;
+                }
+        }
+        if (blocks != k->in_use || req != k->requested)
+            return bad(w, "class %" PRIu32 ": %" PRIu64 " blocks in use, counted %" PRIu64, c,
+                       k->in_use, blocks);
+    }
+    return true;
+}
+
+static bool check_objects(const struct model *m, struct walk *w)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < m->nobjs_slots; i++) {
+        const struct mobj *o = &m->objs[i];
+        if (!o->live)
+            continue;
+        live++;
+        if (model_obj_lookup(m, o->addr) != i)
+            return bad(w, "object 0x%" PRIx64 " is not indexed", o->addr);
+        uint64_t in = 0;
+        uint32_t n = 0;
+        for (uint32_t e = o->in_head; e != NONE; e = m->edges[e].in_next) {
+            const struct medge *d = &m->edges[e];
+            if (!d->live || d->obj_idx != i || d->count == 0 || ++n > m->nedges)
+                return bad(w, "object 0x%" PRIx64 ": its referrer list is broken", o->addr);
+            in += d->count;
+        }
+        if (in != o->in_total || o->refcnt < in)
+            return bad(w, "object 0x%" PRIx64 ": refcount %" PRIu64 " below %" PRIu64
+                          " references held by objects",
+                       o->addr, o->refcnt, in);
+        for (uint32_t e = o->out_head; e != NONE; e = m->edges[e].out_next)
+            if (!m->edges[e].live || m->edges[e].owner_idx != i)
+                return bad(w, "object 0x%" PRIx64 ": its referent list is broken", o->addr);
+        if (o->gen >= (int)MODEL_MAX_GENERATIONS)
+            return bad(w, "object 0x%" PRIx64 " is in no generation", o->addr);
+        if (!(o->flags & MODEL_OBJ_STATIC) && o->block == 0)
+            return bad(w, "object 0x%" PRIx64 " has no memory", o->addr);
+    }
+    if (live != m->nobjs || m->obj_index.n != live)
+        return bad(w, "%zu objects live, %zu counted", live, m->nobjs);
+    for (uint32_t g = 0; g < MODEL_MAX_GENERATIONS; g++) {
+        uint64_t n = 0;
+        uint32_t prev = NONE;
+        for (uint32_t i = m->gens[g].head; i != NONE; i = m->objs[i].gen_next) {
+            const struct mobj *o = &m->objs[i];
+            if (!o->live || o->gen != (int)g || o->gen_prev != prev || ++n > live)
+                return bad(w, "generation %" PRIu32 "'s list is broken", g);
+            prev = i;
+        }
+        if (prev != m->gens[g].tail || n != m->gens[g].objects)
+            return bad(w, "generation %" PRIu32 " holds %" PRIu64 " objects, counted %" PRIu64, g, n,
+                       m->gens[g].objects);
+    }
+    return true;
+}
+
+bool model_is_valid(const struct model *m, char *err, size_t errlen)
+{
+    return model_check(m, true, err, errlen);
+}
+
+bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen)
+{
+    struct walk w = {.err = err, .errlen = errlen, .ok = true, .quiescent = quiescent};
+    if (err && errlen)
+        err[0] = '\0';
+    if (quiescent && m->expect.kind != EV_KIND_COUNT)
+        return bad(&w, "pool 0x%" PRIx64 " awaits its %s", m->expect.pool,
+                   event_kind_name((enum event_kind)m->expect.kind));
+    uint64_t counts[3][HEAP_STATS_MAX_CLASSES];
+    memset(counts, 0, sizeof counts);
+    uint64_t blocks = 0, requested = 0;
+    if (!check_arenas(m, &w, &blocks, &requested, counts[0], counts[1], counts[2]))
+        return false;
+    if (blocks != m->blocks || requested != m->requested_bytes)
+        return bad(&w, "%" PRIu64 " blocks allocated, counted %" PRIu64, m->blocks, blocks);
+    if (!check_classes(m, &w, counts[0], counts[1], counts[2]))
+        return false;
+    uint64_t raw = 0;
+    for (size_t i = 0; i < m->nraws; i++) {
+        const uint64_t *v = map_get(&m->raw_index, m->raws[i].addr);
+        if (!v || *v != i)
+            return bad(&w, "raw block 0x%" PRIx64 " is not indexed", m->raws[i].addr);
+        raw += m->raws[i].size;
+    }
+    if (raw != m->raw_bytes || m->raw_index.n != m->nraws)
+        return bad(&w, "raw bytes do not add up");
+    return check_objects(m, &w);
+}
