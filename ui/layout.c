@@ -94,20 +94,28 @@ void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
     struct ui_rect left = {top.x, top.y, left_w, top.h};
     struct ui_rect right = {top.x + left_w, top.y, W - left_w, top.h};
 
-    static const enum ui_pane left_panes[] = {UI_PANE_ARENAS, UI_PANE_POOL};
-    static const int left_weights[] = {1, 1};
-    stack(left, left_panes, left_weights, 2, out);
+    /* left: the arena map over the pool, or the one of them in focus when short */
+    if (top.h >= 20) {
+        static const enum ui_pane left_panes[] = {UI_PANE_ARENAS, UI_PANE_POOL};
+        static const int left_weights[] = {1, 1};
+        stack(left, left_panes, left_weights, 2, out);
+    } else {
+        out->pane[focus == UI_PANE_POOL ? UI_PANE_POOL : UI_PANE_ARENAS] = left;
+    }
 
-    if (H >= UI_TALL_ROWS) {
+    /* right: classes, objects and the collector as the height allows; the focused one always */
+    bool right_focus = focus == UI_PANE_CLASSES || focus == UI_PANE_OBJECTS || focus == UI_PANE_GC;
+    if (top.h >= 24) {
         static const enum ui_pane right_panes[] = {UI_PANE_CLASSES, UI_PANE_OBJECTS, UI_PANE_GC};
         static const int right_weights[] = {4, 4, 3};
         stack(right, right_panes, right_weights, 3, out);
-    } else {
-        /* two panes on the right: classes, and objects or the collector (whichever is focused) */
+    } else if (top.h >= 12) {
         enum ui_pane second = focus == UI_PANE_GC ? UI_PANE_GC : UI_PANE_OBJECTS;
         enum ui_pane right_panes[] = {UI_PANE_CLASSES, second};
         static const int right_weights[] = {1, 1};
         stack(right, right_panes, right_weights, 2, out);
+    } else {
+        out->pane[right_focus ? focus : UI_PANE_CLASSES] = right;
     }
 }
 

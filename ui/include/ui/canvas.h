@@ -120,7 +120,7 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(POOL_USED3,     0x2593, '*')  /* ▓ used, more than two thirds     */                      \
     X(POOL_FULL,      0x2588, '#')  /* █ full                           */                      \
     X(SLIVER,         0x2573, 'x')  /* ╳ bytes lost to alignment        */                      \
-    X(RELEASED,       0x2591, '~')  /* ░ returned to the system         */                      \
+    X(RELEASED,       0x2500, '-')  /* ─ returned to the system         */                      \
     X(BLOCK_ALLOC,    0x25A0, '#')  /* ■ allocated                      */                      \
     X(BLOCK_FREE,     0x25A1, 'o')  /* □ on the free list               */                      \
     X(BLOCK_VIRGIN,   0x00B7, '.')  /* · virgin, above nextoffset       */                      \

@@ -7,7 +7,8 @@
  *
  *   wide (>= UI_WIDE_COLS)    two columns: arena map over pool detail on the left; size
  *                             classes, objects and GC on the right; the timeline across the
- *                             bottom
+ *                             bottom.  When the height runs short a column shows fewer panes,
+ *                             always including the focused one
  *   narrow                    the timeline at the bottom and one of the other panes above it,
  *                             the focused one (Tab moves between them)
  *   zoomed                    one pane takes the whole body
@@ -25,7 +26,6 @@
 #define UI_MIN_COLS 80
 #define UI_MIN_ROWS 24
 #define UI_WIDE_COLS 120 /* from here on, two columns */
-#define UI_TALL_ROWS 34  /* from here on, the right column stacks three panes */
 
 /* clang-format off */
 /* X(NAME, title, name on the command line) in Tab order. */
