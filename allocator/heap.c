@@ -1,1 +1,779 @@
-#include <allocator/heap.h>
+/*
+ * heap.c - CPython's small-object allocator (Objects/obmalloc.c, 3.9+ logic), instrumented.
+ *
+ * Layers
+ * ------
+ *     heap_malloc / heap_calloc / heap_realloc / heap_free      PyObject_Malloc, ...
+ *        |  0 bytes, more than the threshold, or no arena to be had
+ *        |--------------------------------------------------> the raw layer: libc malloc
+ *        |                                                     (malloc(0) is malloc(1))
+ *        v
+ *     size classes: (n - 1) >> log2(alignment), one ring of used pools per class
+ *        v
+ *     pools (pool_size bytes: a 48-byte header, then blocks of one class)
+ *        v
+ *     arenas (arena_size bytes from the arena source: mmap, aligned, failing)
+ *
+ * Allocation (reference 3.2, 3.3)
+ * -------------------------------
+ * The front pool of the class's ring gives the head of its free list.  When the list runs dry
+ * the pool's virgin space is bumped one block at a time (the block is threaded as a one-element
+ * list); when there is none left the pool is full and leaves the ring.  An empty ring takes a
+ * pool from the head of usable_arenas, the arena with the fewest free pools: its most recently
+ * emptied pool (freepools, LIFO) or else a new pool carved at its high-water mark.  A pool that
+ * last held the same class is reused as it is; otherwise its header is initialised with the
+ * first block handed out and the second threaded.
+ *
+ *   pool states:  (carved) -> used <-> full
+ *                              used  -> empty (freepools) -> used (any class)
+ *
+ * Free (reference 3.5)
+ * --------------------
+ * The block is pushed on its pool's free list.  A full pool goes to the FRONT of its ring, an
+ * emptied pool leaves the ring for the front of its arena's freepools.  Then the arena moves in
+ * usable_arenas, which stays sorted by nfreepools with O(1) upkeep: nfp2lasta[n] points at the
+ * rightmost arena with n free pools, and an arena that gained one is re-inserted right after the
+ * rightmost arena of its old count.  A wholly free arena goes back to the source, except, in
+ * profiles with keep_last_free_arena (3.9+), while it is the tail of usable_arenas.
+ *
+ * Realloc (reference 3.6): in place when the new size is at most the block's and more than 3/4
+ * of it; otherwise a new allocation (which lands in the raw layer past the threshold), a copy
+ * and a free.  A raw block is resized by the C library and never adopted by the pools.
+ *
+ * Ownership (reference 2.8) is decided by CPython 3.10's radix tree over arena-size slots of the
+ * address space, for every profile: it never reads memory the heap does not own.
+ *
+ * Events (allocator/event.h): with no sink and no stack hook, an allocation pays one branch
+ * (h->observed) and a free one (h->sink.emit); the event-building code is compiled out of the
+ * fast paths by instantiating them with a constant `obs`.
+ */
+#include "heap_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#define NOINLINE __attribute__((noinline))
+
+const char *heap_strerror(int err)
+{
+    switch (err) {
+    case 0: return "success";
+    case HEAP_EINVAL: return "invalid profile or argument";
+    case HEAP_ENOMEM: return "out of memory for the heap's own bookkeeping";
+    default: return "unknown heap error";
+    }
+}
+
+/* ---- events ------------------------------------------------------------------------------- */
+
+/* Emits an event whose word fields are a..e in table order. */
+static NOINLINE void emit(const struct heap *h, enum event_kind kind, uint64_t a, uint64_t b, uint64_t c,
+                          uint64_t d, uint64_t e)
+{
+    struct event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.u.f[0] = a;
+    ev.u.f[1] = b;
+    ev.u.f[2] = c;
+    ev.u.f[3] = d;
+    ev.u.f[4] = e;
+    h->sink.emit(h->sink.ctx, &ev);
+}
+
+#define EMIT(h, kind, a, b, c, d, e)                                                             \
+    do {                                                                                         \
+        if (UNLIKELY((h)->sink.emit != NULL))                                                    \
+            emit((h), (kind), (a), (b), (c), (d), (e));                                          \
+    } while (0)
+
+static uint64_t addr(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
+static uint32_t slot_of(const struct heap *h, const struct arena_object *ao)
+{
+    return (uint32_t)(ao - h->arenas);
+}
+
+/* ---- the raw table ------------------------------------------------------------------------ */
+
+static size_t raw_hash(uintptr_t a, size_t cap)
+{
+    return (size_t)(((uint64_t)a >> 4) * 0x9E3779B97F4A7C15ull >> 17) & (cap - 1);
+}
+
+const struct raw_slot *raw_table_find(const struct raw_table *t, uintptr_t a)
+{
+    if (!t->cap)
+        return NULL;
+    for (size_t i = raw_hash(a, t->cap);; i = (i + 1) & (t->cap - 1)) {
+        if (t->slots[i].addr == a)
+            return &t->slots[i];
+        if (t->slots[i].addr == 0)
+            return NULL;
+    }
+}
+
+static void raw_table_put(struct raw_table *t, uintptr_t a, uint64_t size)
+{
+    size_t i = raw_hash(a, t->cap);
+    while (t->slots[i].addr)
+        i = (i + 1) & (t->cap - 1);
+    t->slots[i].addr = a;
+    t->slots[i].size = size;
+    t->count++;
+}
+
+/* Makes room for `extra` more entries; false when memory ran out. */
+static bool raw_table_reserve(struct raw_table *t, size_t extra)
+{
+    if ((t->count + extra) * 2 <= t->cap)
+        return true;
+    size_t cap = t->cap ? t->cap : 64;
+    while ((t->count + extra) * 2 > cap)
+        cap *= 2;
+    struct raw_slot *slots = calloc(cap, sizeof *slots);
+    if (!slots)
+        return false;
+    struct raw_table old = *t;
+    t->slots = slots;
+    t->cap = cap;
+    t->count = 0;
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.slots[i].addr)
+            raw_table_put(t, old.slots[i].addr, old.slots[i].size);
+    free(old.slots);
+    return true;
+}
+
+/* Removes a; returns its size.  a must be present. */
+static uint64_t raw_table_remove(struct raw_table *t, uintptr_t a)
+{
+    const struct raw_slot *found = raw_table_find(t, a);
+    if (!found)
+        abort(); /* heap_free of a pointer this heap never handed out: a programming error */
+    size_t i = (size_t)(found - t->slots);
+    uint64_t size = found->size;
+    /* Backward-shift deletion keeps every probe chain unbroken. */
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & (t->cap - 1);
+        if (t->slots[j].addr == 0)
+            break;
+        size_t home = raw_hash(t->slots[j].addr, t->cap);
+        /* Move j back to i when its home is not in (i, j] cyclically. */
+        bool in_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!in_between) {
+            t->slots[i] = t->slots[j];
+            i = j;
+        }
+    }
+    t->slots[i].addr = 0;
+    t->slots[i].size = 0;
+    t->count--;
+    return size;
+}
+
+/* ---- the raw layer ------------------------------------------------------------------------ */
+
+static void *raw_alloc(struct heap *h, size_t nmemb, size_t size, bool zero, enum ev_raw_why why,
+                       uint64_t stack)
+{
+    if (!raw_table_reserve(&h->raw, 1))
+        return NULL;
+    size_t n = nmemb * size;
+    void *p;
+    if (zero)
+        p = (nmemb && size) ? calloc(nmemb, size) : calloc(1, 1);
+    else
+        p = malloc(n ? n : 1);
+    if (!p)
+        return NULL;
+    raw_table_put(&h->raw, (uintptr_t)p, n);
+    h->raw_allocated_blocks++;
+    h->raw_bytes += n;
+    EMIT(h, EV_RAW_ALLOC, addr(p), n, (uint64_t)why, stack, 0);
+    return p;
+}
+
+static void raw_free(struct heap *h, void *p)
+{
+    h->raw_bytes -= raw_table_remove(&h->raw, (uintptr_t)p);
+    h->raw_allocated_blocks--;
+    free(p);
+    EMIT(h, EV_RAW_FREE, addr(p), 0, 0, 0, 0);
+}
+
+/* ---- the arena map (radix tree) ----------------------------------------------------------- */
+
+/* The bottom node covering p, created when `create`; NULL when missing or out of memory. */
+static struct arena_map_entry *arena_map_get(struct heap *h, uintptr_t p, bool create)
+{
+    if (p & h->map_high_mask)
+        return NULL; /* above the addresses the tree covers */
+    struct arena_map_entry ***slot_mid = &h->map_root[p >> h->map_top_shift];
+    if (!*slot_mid) {
+        if (!create)
+            return NULL;
+        *slot_mid = calloc(h->map_mid_len, sizeof **slot_mid);
+        if (!*slot_mid)
+            return NULL;
+        h->map_mid_count++;
+    }
+    struct arena_map_entry **slot_bot = &(*slot_mid)[(p >> h->map_mid_shift) & h->map_mid_mask];
+    if (!*slot_bot) {
+        if (!create)
+            return NULL;
+        *slot_bot = calloc(h->map_bot_len, sizeof **slot_bot);
+        if (!*slot_bot)
+            return NULL;
+        h->map_bot_count++;
+    }
+    return &(*slot_bot)[(p >> h->arena_bits) & h->map_bot_mask];
+}
+
+/* Marks [base, base + arena_size) as ours (used) or not; false when a node could not be made. */
+static bool arena_map_mark(struct heap *h, uintptr_t base, bool used)
+{
+    struct arena_map_entry *hi = arena_map_get(h, base, used);
+    if (!hi)
+        return false;
+    int32_t tail = (int32_t)(base & h->arena_mask);
+    if (tail == 0) {
+        hi->tail_hi = used ? -1 : 0;
+        return true;
+    }
+    /* An arena off an arena-size boundary straddles two ideal slots. */
+    hi->tail_hi = used ? tail : 0;
+    struct arena_map_entry *lo = arena_map_get(h, base + h->arena_size, used);
+    if (!lo) {
+        hi->tail_hi = 0;
+        return false;
+    }
+    lo->tail_lo = used ? tail : 0;
+    return true;
+}
+
+/* ---- arenas ------------------------------------------------------------------------------- */
+
+/* new_arena() (reference 3.4): a live arena in a slot popped from the unused stack, or NULL. */
+static struct arena_object *new_arena(struct heap *h)
+{
+    if (!h->unused_arena_objects) {
+        /* Grow the vector: 16, 32, 64...  Only here, when no arena is usable, so nothing
+         * points into it but the pools' indices. */
+        uint32_t n = h->maxarenas ? h->maxarenas * 2 : 16;
+        if (n <= h->maxarenas)
+            return NULL;
+        struct arena_object *v = realloc(h->arenas, (size_t)n * sizeof *v);
+        if (!v)
+            return NULL;
+        h->arenas = v;
+        for (uint32_t i = h->maxarenas; i < n; i++) {
+            memset(&v[i], 0, sizeof v[i]);
+            v[i].nextarena = i + 1 < n ? &v[i + 1] : NULL;
+        }
+        h->unused_arena_objects = &v[h->maxarenas];
+        h->maxarenas = n;
+        EMIT(h, EV_ARENA_VECTOR, n, 0, 0, 0, 0);
+    }
+    struct arena_object *ao = h->unused_arena_objects;
+    void *base = h->source.alloc(h->source.ctx, h->arena_size);
+    if (base && !arena_map_mark(h, (uintptr_t)base, true)) {
+        h->source.free(h->source.ctx, base, h->arena_size);
+        base = NULL;
+    }
+    if (!base) {
+        h->arena_failures++;
+        return NULL; /* the slot stays on top of the unused stack */
+    }
+    h->unused_arena_objects = ao->nextarena;
+    ao->address = (uintptr_t)base;
+    ao->serial = h->ntimes_arena_allocated++;
+    if (++h->narenas_currently_allocated > h->narenas_highwater)
+        h->narenas_highwater = h->narenas_currently_allocated;
+    ao->freepools = NULL;
+    ao->nextarena = ao->prevarena = NULL;
+    ao->pool_address = base;
+    ao->nfreepools = h->max_pools;
+    uint32_t excess = (uint32_t)(ao->address & h->pool_mask);
+    uint32_t sliver = 0;
+    if (excess) {
+        ao->nfreepools--;
+        sliver = h->pool_size - excess;
+        ao->pool_address += sliver;
+    }
+    ao->ntotalpools = ao->nfreepools;
+    EMIT(h, EV_ARENA_NEW, ao->serial, slot_of(h, ao), ao->address, ao->ntotalpools, sliver);
+    return ao;
+}
+
+/* Takes ao out of usable_arenas. */
+static void usable_unlink(struct heap *h, struct arena_object *ao)
+{
+    if (ao->prevarena)
+        ao->prevarena->nextarena = ao->nextarena;
+    else
+        h->usable_arenas = ao->nextarena;
+    if (ao->nextarena)
+        ao->nextarena->prevarena = ao->prevarena;
+}
+
+/* ---- pools -------------------------------------------------------------------------------- */
+
+/* allocate_from_new_pool(): the class's ring is empty; NULL when no arena can be had. */
+static NOINLINE void *allocate_from_new_pool(struct heap *h, uint32_t sz, size_t n, uint64_t stack)
+{
+    if (!h->usable_arenas) {
+        struct arena_object *ao = new_arena(h);
+        if (!ao)
+            return NULL;
+        h->usable_arenas = ao;
+        h->nfp2lasta[ao->nfreepools] = ao;
+        EMIT(h, EV_ARENA_MOVE, slot_of(h, ao), 0, 0, 0, 0);
+    }
+    struct arena_object *ua = h->usable_arenas;
+    /* Taking a pool from the head keeps the order; only the fingers change. */
+    if (h->nfp2lasta[ua->nfreepools] == ua)
+        h->nfp2lasta[ua->nfreepools] = NULL;
+    if (ua->nfreepools > 1)
+        h->nfp2lasta[ua->nfreepools - 1] = ua;
+
+    struct pool_header *pool;
+    if (ua->freepools) {
+        pool = ua->freepools;
+        ua->freepools = pool->nextpool;
+        ua->nfreepools--;
+        EMIT(h, EV_POOL_UNCACHE, addr(pool), 0, 0, 0, 0);
+    } else {
+        pool = (struct pool_header *)ua->pool_address;
+        pool->arenaindex = slot_of(h, ua);
+        pool->szidx = DUMMY_SIZE_IDX;
+        ua->pool_address += h->pool_size;
+        ua->nfreepools--;
+        EMIT(h, EV_POOL_CARVE, addr(pool), slot_of(h, ua), 0, 0, 0);
+    }
+    if (ua->nfreepools == 0) {
+        /* Wholly allocated: it leaves the list. */
+        h->usable_arenas = ua->nextarena;
+        if (h->usable_arenas)
+            h->usable_arenas->prevarena = NULL;
+        EMIT(h, EV_ARENA_MOVE, slot_of(h, ua), (uint64_t)-1, 0, 0, 0);
+    }
+
+    struct pool_header *head = &h->used[sz];
+    pool->nextpool = pool->prevpool = head;
+    head->nextpool = head->prevpool = pool;
+    pool->ref.count = 1;
+    uint8_t *bp;
+    if (pool->szidx == sz) {
+        /* Last held this class: header and free list are still good. */
+        bp = pool->freeblock;
+        pool->freeblock = block_next(bp);
+    } else {
+        uint32_t size = heap_class_size(h, sz);
+        pool->szidx = sz;
+        bp = (uint8_t *)pool + h->pool_overhead;
+        pool->nextoffset = h->pool_overhead + 2 * size;
+        pool->maxnextoffset = h->pool_size - size;
+        pool->freeblock = bp + size;
+        block_set_next(pool->freeblock, NULL);
+        EMIT(h, EV_POOL_INIT, addr(pool), sz, 0, 0, 0);
+    }
+    EMIT(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+    return bp;
+}
+
+/* pymalloc_pool_extend(): bp was just taken and the free list ran dry. */
+static NOINLINE void *pool_extend(struct heap *h, struct pool_header *pool, uint8_t *bp, uint32_t sz,
+                                  size_t n, uint64_t stack)
+{
+    if (pool->nextoffset <= pool->maxnextoffset) {
+        pool->freeblock = (uint8_t *)pool + pool->nextoffset;
+        pool->nextoffset += heap_class_size(h, sz);
+        block_set_next(pool->freeblock, NULL);
+        EMIT(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+        return bp;
+    }
+    /* Full: it leaves the ring. */
+    struct pool_header *next = pool->nextpool, *prev = pool->prevpool;
+    next->prevpool = prev;
+    prev->nextpool = next;
+    EMIT(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+    EMIT(h, EV_POOL_FULL, addr(pool), 0, 0, 0, 0);
+    return bp;
+}
+
+/* pymalloc_alloc() for 1 <= n <= threshold; NULL when no arena can be had.  With obs false the
+ * event code is compiled out (the caller checked that nobody listens). */
+static ALWAYS_INLINE void *pool_alloc(struct heap *h, size_t n, bool obs, uint64_t stack)
+{
+    uint32_t sz = (uint32_t)((n - 1) >> h->align_shift);
+    struct pool_header *head = &h->used[sz];
+    struct pool_header *pool = head->nextpool;
+    if (UNLIKELY(pool == head))
+        return allocate_from_new_pool(h, sz, n, stack);
+    pool->ref.count++;
+    uint8_t *bp = pool->freeblock;
+    uint8_t *next = block_next(bp);
+    pool->freeblock = next;
+    if (UNLIKELY(next == NULL))
+        return pool_extend(h, pool, bp, sz, n, stack);
+    if (obs && h->sink.emit)
+        emit(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+    return bp;
+}
+
+/* insert_to_usedpool(): a full pool got a block back; it goes to the front of its ring. */
+static NOINLINE void insert_to_usedpool(struct heap *h, struct pool_header *pool)
+{
+    struct pool_header *head = &h->used[pool->szidx];
+    struct pool_header *next = head->nextpool;
+    pool->nextpool = next;
+    pool->prevpool = head;
+    next->prevpool = pool;
+    head->nextpool = pool;
+    EMIT(h, EV_POOL_UNFULL, addr(pool), 0, 0, 0, 0);
+}
+
+/* insert_to_freepool(): the pool's last block was freed.  Then the arena bookkeeping. */
+static NOINLINE void insert_to_freepool(struct heap *h, struct pool_header *pool)
+{
+    struct pool_header *next = pool->nextpool, *prev = pool->prevpool;
+    next->prevpool = prev;
+    prev->nextpool = next;
+
+    struct arena_object *ao = &h->arenas[pool->arenaindex];
+    pool->nextpool = ao->freepools;
+    ao->freepools = pool;
+    EMIT(h, EV_POOL_EMPTY, addr(pool), 0, 0, 0, 0);
+
+    uint32_t nf = ao->nfreepools;
+    struct arena_object *lastnf = h->nfp2lasta[nf]; /* NULL when nf == 0 */
+    if (lastnf == ao) {
+        /* ao was the rightmost with nf: the finger moves left, if anything is there. */
+        struct arena_object *p = ao->prevarena;
+        h->nfp2lasta[nf] = (p && p->nfreepools == nf) ? p : NULL;
+    }
+    ao->nfreepools = ++nf;
+
+    /* Case 1: wholly free.  Returned to the source unless kept as the tail (3.9+). */
+    if (nf == ao->ntotalpools && (!h->profile.keep_last_free_arena || ao->nextarena != NULL)) {
+        usable_unlink(h, ao);
+        ao->nextarena = h->unused_arena_objects;
+        h->unused_arena_objects = ao;
+        arena_map_mark(h, ao->address, false);
+        void *base = (void *)ao->address;
+        h->source.free(h->source.ctx, base, h->arena_size);
+        ao->address = 0;
+        h->narenas_currently_allocated--;
+        EMIT(h, EV_ARENA_MOVE, pool->arenaindex, (uint64_t)-1, 0, 0, 0);
+        EMIT(h, EV_ARENA_FREE, pool->arenaindex, addr(base), 0, 0, 0);
+        return;
+    }
+    /* Case 2: it was wholly allocated and on no list; now it has the fewest free pools. */
+    if (nf == 1) {
+        ao->nextarena = h->usable_arenas;
+        ao->prevarena = NULL;
+        if (h->usable_arenas)
+            h->usable_arenas->prevarena = ao;
+        h->usable_arenas = ao;
+        if (!h->nfp2lasta[1])
+            h->nfp2lasta[1] = ao;
+        EMIT(h, EV_ARENA_MOVE, pool->arenaindex, 0, 0, 0, 0);
+        return;
+    }
+    if (!h->nfp2lasta[nf])
+        h->nfp2lasta[nf] = ao;
+    /* Case 4: it was the rightmost of its old count, so it is still in order. */
+    if (ao == lastnf)
+        return;
+    /* Case 3: slide it right, to just after the rightmost arena of its old count. */
+    usable_unlink(h, ao);
+    ao->prevarena = lastnf;
+    ao->nextarena = lastnf->nextarena;
+    if (ao->nextarena)
+        ao->nextarena->prevarena = ao;
+    lastnf->nextarena = ao;
+    EMIT(h, EV_ARENA_MOVE, pool->arenaindex, (uint64_t)slot_of(h, lastnf) + 1, 0, 0, 0);
+}
+
+/* pymalloc_free() of a block known to be in one of our arenas. */
+static ALWAYS_INLINE void pool_free(struct heap *h, void *p)
+{
+    struct pool_header *pool = pool_of(h, p);
+    uint8_t *lastfree = pool->freeblock;
+    block_set_next(p, lastfree);
+    pool->freeblock = p;
+    pool->ref.count--;
+    if (UNLIKELY(h->sink.emit != NULL))
+        emit(h, EV_BLOCK_FREE, addr(p), 0, 0, 0, 0);
+    if (UNLIKELY(lastfree == NULL)) {
+        insert_to_usedpool(h, pool);
+        return;
+    }
+    if (LIKELY(pool->ref.count != 0))
+        return;
+    insert_to_freepool(h, pool);
+}
+
+/* ---- the entry points ----------------------------------------------------------------------- */
+
+static enum ev_raw_why raw_why(const struct heap *h, size_t n, bool from_realloc)
+{
+    if (n == 0)
+        return EV_RAW_ZERO;
+    if (n > h->threshold)
+        return from_realloc ? EV_RAW_REALLOC_MIGRATE : EV_RAW_LARGE;
+    return EV_RAW_NO_ARENA;
+}
+
+/* _PyObject_Malloc() with events. */
+static NOINLINE void *alloc_any(struct heap *h, size_t n, uint64_t stack, bool from_realloc)
+{
+    if (n - 1 < h->threshold) {
+        void *p = h->sink.emit ? pool_alloc(h, n, true, stack) : pool_alloc(h, n, false, 0);
+        if (p)
+            return p;
+    }
+    return raw_alloc(h, n, 1, false, raw_why(h, n, from_realloc), stack);
+}
+
+static uint64_t capture_stack(struct heap *h)
+{
+    return h->hook.capture ? h->hook.capture(h->hook.ctx) : 0;
+}
+
+void *heap_malloc(struct heap *h, size_t n)
+{
+    if (UNLIKELY(h->observed)) {
+        if (n > PTRDIFF_MAX)
+            return NULL;
+        return alloc_any(h, n, capture_stack(h), false);
+    }
+    if (LIKELY(n - 1 < h->threshold)) {
+        void *p = pool_alloc(h, n, false, 0);
+        if (LIKELY(p != NULL))
+            return p;
+        return raw_alloc(h, n, 1, false, EV_RAW_NO_ARENA, 0);
+    }
+    if (n > PTRDIFF_MAX)
+        return NULL;
+    return raw_alloc(h, n, 1, false, n ? EV_RAW_LARGE : EV_RAW_ZERO, 0);
+}
+
+void heap_free(struct heap *h, void *p)
+{
+    if (UNLIKELY(p == NULL))
+        return;
+    if (LIKELY(arena_map_owns(h, p)))
+        pool_free(h, p);
+    else
+        raw_free(h, p);
+}
+
+void *heap_calloc(struct heap *h, size_t nmemb, size_t size)
+{
+    uint64_t stack = h->observed ? capture_stack(h) : 0;
+    if (size && nmemb > (size_t)PTRDIFF_MAX / size)
+        return NULL;
+    size_t n = nmemb * size;
+    void *p = NULL;
+    if (n - 1 < h->threshold) {
+        p = h->sink.emit ? pool_alloc(h, n, true, stack) : pool_alloc(h, n, false, 0);
+        if (p)
+            memset(p, 0, n);
+    }
+    if (!p)
+        p = raw_alloc(h, nmemb, size, true, raw_why(h, n, false), stack);
+    if (p)
+        EMIT(h, EV_CALLOC, addr(p), nmemb, size, 0, 0);
+    return p;
+}
+
+void *heap_realloc(struct heap *h, void *p, size_t n)
+{
+    uint64_t stack = h->observed ? capture_stack(h) : 0;
+    if (n > PTRDIFF_MAX)
+        return NULL;
+    if (!p) {
+        void *q = alloc_any(h, n, stack, false);
+        if (q)
+            EMIT(h, EV_REALLOC, 0, addr(q), n, EV_REALLOC_NEW, 0);
+        return q;
+    }
+    if (arena_map_owns(h, p)) {
+        size_t size = heap_class_size(h, pool_of(h, p)->szidx);
+        size_t copy = size;
+        if (n <= size) {
+            if (4 * n > 3 * size) {
+                EMIT(h, EV_REALLOC, addr(p), addr(p), n, EV_REALLOC_IN_PLACE, 0);
+                return p;
+            }
+            copy = n;
+        }
+        void *q = alloc_any(h, n, stack, true);
+        if (!q)
+            return NULL;
+        memcpy(q, p, copy);
+        pool_free(h, p);
+        enum ev_realloc_outcome outcome = !arena_map_owns(h, q) ? EV_REALLOC_TO_RAW
+                                          : n > size            ? EV_REALLOC_MOVED
+                                                                : EV_REALLOC_SHRUNK;
+        EMIT(h, EV_REALLOC, addr(p), addr(q), n, outcome, 0);
+        return q;
+    }
+    /* A raw block stays raw, whatever its new size. */
+    const struct raw_slot *s = raw_table_find(&h->raw, (uintptr_t)p);
+    if (!s)
+        abort(); /* heap_realloc of a pointer this heap never handed out */
+    uint64_t old = s->size;
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        return NULL;
+    raw_table_remove(&h->raw, (uintptr_t)p);
+    raw_table_put(&h->raw, (uintptr_t)q, n); /* cannot fail: an entry was just freed */
+    h->raw_bytes += n - old;
+    EMIT(h, EV_RAW_REALLOC, addr(p), addr(q), n, 0, 0);
+    EMIT(h, EV_REALLOC, addr(p), addr(q), n, EV_REALLOC_RAW, 0);
+    return q;
+}
+
+bool heap_owns(const struct heap *h, const void *p)
+{
+    return p && arena_map_owns(h, p);
+}
+
+size_t heap_block_size(const struct heap *h, const void *p)
+{
+    if (!heap_owns(h, p))
+        return 0;
+    return heap_class_size(h, pool_of(h, p)->szidx);
+}
+
+/* ---- lifecycle ------------------------------------------------------------------------------ */
+
+static uint32_t log2u(uint64_t v)
+{
+    uint32_t n = 0;
+    while (v > 1) {
+        v >>= 1;
+        n++;
+    }
+    return n;
+}
+
+int heap_new(struct heap **out, const struct heap_profile *profile, const struct heap_arena_source *source,
+             const struct event_sink *sink)
+{
+    *out = NULL;
+    if (!profile || heap_profile_check(profile, NULL, 0) < 0)
+        return HEAP_EINVAL;
+    uint32_t nclasses = heap_profile_nclasses(profile);
+    struct heap *h = calloc(1, sizeof *h + nclasses * sizeof h->used[0]);
+    if (!h)
+        return HEAP_ENOMEM;
+    h->profile = *profile;
+    h->source = source ? *source : heap_arena_source_mmap();
+    h->align_shift = log2u(profile->alignment);
+    h->threshold = profile->threshold;
+    h->pool_size = profile->pool_size;
+    h->pool_mask = profile->pool_size - 1;
+    h->arena_size = profile->arena_size;
+    h->arena_bits = log2u(profile->arena_size);
+    h->arena_mask = profile->arena_size - 1;
+    h->pool_overhead = heap_profile_pool_overhead(profile);
+    h->nclasses = nclasses;
+    h->max_pools = profile->arena_size / profile->pool_size;
+
+    /* CPython's geometry of the tree: two interior levels of equal width, the bottom level
+     * taking the rest of the address bits above the arena offset.  Profiles without a tree use
+     * 3.11's for ownership; only the stats report tells the difference. */
+    uint32_t addr_bits = profile->arena_map_bits ? profile->arena_map_bits : 64;
+    h->map_high_mask = addr_bits >= 8 * sizeof(uintptr_t) ? 0 : ~(((uintptr_t)1 << addr_bits) - 1);
+    uint32_t interior = (addr_bits - h->arena_bits + 2) / 3;
+    uint32_t bot_bits = addr_bits - h->arena_bits - 2 * interior;
+    h->map_top_len = 1u << interior;
+    h->map_mid_len = 1u << interior;
+    h->map_bot_len = 1u << bot_bits;
+    h->map_mid_shift = h->arena_bits + bot_bits;
+    h->map_top_shift = h->map_mid_shift + interior;
+    h->map_mid_mask = h->map_mid_len - 1;
+    h->map_bot_mask = h->map_bot_len - 1;
+
+    h->map_root = calloc(h->map_top_len, sizeof *h->map_root);
+    if (!h->map_root)
+        goto out_free_heap;
+    h->nfp2lasta = calloc(h->max_pools + 1, sizeof *h->nfp2lasta);
+    if (!h->nfp2lasta)
+        goto out_free_root;
+    for (uint32_t i = 0; i < nclasses; i++) {
+        h->used[i].nextpool = h->used[i].prevpool = &h->used[i];
+        h->used[i].szidx = i;
+    }
+    heap_set_sink(h, sink);
+    *out = h;
+    return 0;
+
+out_free_root:
+    free(h->map_root);
+out_free_heap:
+    free(h);
+    return HEAP_ENOMEM;
+}
+
+void heap_delete(struct heap *h)
+{
+    if (!h)
+        return;
+    for (uint32_t i = 0; i < h->maxarenas; i++)
+        if (h->arenas[i].address)
+            h->source.free(h->source.ctx, (void *)h->arenas[i].address, h->arena_size);
+    free(h->arenas);
+    for (size_t i = 0; i < h->raw.cap; i++)
+        if (h->raw.slots[i].addr)
+            free((void *)h->raw.slots[i].addr);
+    free(h->raw.slots);
+    for (uint32_t i = 0; i < h->map_top_len; i++) {
+        struct arena_map_entry **mid = h->map_root[i];
+        if (!mid)
+            continue;
+        for (uint32_t j = 0; j < h->map_mid_len; j++)
+            free(mid[j]);
+        free(mid);
+    }
+    free(h->map_root);
+    free(h->nfp2lasta);
+    free(h);
+}
+
+const struct heap_profile *heap_profile(const struct heap *h)
+{
+    return &h->profile;
+}
+
+static void update_observed(struct heap *h)
+{
+    h->observed = h->sink.emit != NULL || h->hook.capture != NULL;
+}
+
+void heap_set_sink(struct heap *h, const struct event_sink *sink)
+{
+    if (sink)
+        h->sink = *sink;
+    else
+        h->sink = (struct event_sink){0};
+    update_observed(h);
+}
+
+void heap_set_stack_hook(struct heap *h, const struct heap_stack_hook *hook)
+{
+    if (hook)
+        h->hook = *hook;
+    else
+        h->hook = (struct heap_stack_hook){0};
+    update_observed(h);
+}

@@ -47,6 +47,9 @@ const char *workload_name(const struct workload *w);
 bool workload_needs_runtime(const struct workload *w);
 /* Runs it.  Returns 0, or -1 with a message in err. */
 int workload_run(struct workload *w, struct workload_env *env, char *err, size_t errlen);
+/* The parsed script of an ops:PATH workload (src/ops.h), or NULL. */
+struct ops_script;
+const struct ops_script *workload_script(const struct workload *w);
 
 /* ---- the built-in demos (src/demos.c) -------------------------------------------------------- */
 
@@ -58,5 +61,9 @@ struct demo {
 size_t demo_count(void);
 const struct demo *demo_at(size_t i);
 const struct demo *demo_find(const char *name);
+
+/* The synthetic load of "churn[:N]" (src/demos.c): N rounds of allocation and release. */
+#define WORKLOAD_CHURN_DEFAULT 100000
+void workload_churn(struct workload_env *env, uint64_t n);
 
 #endif

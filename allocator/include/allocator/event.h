@@ -48,8 +48,12 @@
  * Order is the order of effects
  * -----------------------------
  * - An allocation's block_alloc follows the pool events that made room for it:
- *     arena_new? arena_move? (pool_carve | pool_uncache) pool_init? block_alloc pool_full?
- *   and a pool that becomes full by that allocation emits pool_full after the block_alloc.
+ *     arena_vector? arena_new? arena_move? (pool_carve | pool_uncache) arena_move? pool_init?
+ *     block_alloc pool_full?
+ *   the first arena_move puts a new arena at the head of usable_arenas; the second takes the
+ *   head off it when that pool was its last free one.  A pool that becomes full by that
+ *   allocation emits pool_full after the block_alloc.  When no arena can be had, the request
+ *   goes to the raw layer: arena_vector? raw_alloc(why RAW_NO_ARENA).
  * - A free's block_free precedes the transitions it causes:
  *     block_free (pool_unfull | pool_empty)? arena_move? arena_free?
  * - realloc emits its effects first and then one `realloc` summary:

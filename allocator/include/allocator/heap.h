@@ -38,8 +38,11 @@ struct heap_profile {
     uint32_t alignment;         /* bytes; power of two, 8..64 */
     uint32_t threshold;         /* largest small request, bytes; multiple of alignment */
     uint32_t pool_size;         /* bytes; power of two, >= 1 KiB */
-    uint32_t arena_size;        /* bytes; power of two, holds at least 2 pools */
+    uint32_t arena_size;        /* bytes; power of two, 4 to 65536 pools, at most 1 GiB */
     bool keep_last_free_arena;  /* 3.9+: a wholly free arena that is the tail of usable_arenas stays */
+    uint32_t arena_map_bits;    /* CPython 3.10+ finds arenas with a radix tree over this many
+                                 * address bits and reports its nodes ("arena map" section of the
+                                 * stats): 64 (3.11+), 48 (3.10); 0: no tree (before 3.10) */
 };
 
 /* The built-in profiles, in the order `--help` lists them; the first is the default. */
@@ -48,7 +51,9 @@ const struct heap_profile *heap_profile_at(size_t i);
 
 /*
  * Parses a profile name ("cpython-3.10", ...) or "custom:align=8,threshold=256,pool=4K,
- * arena=256K,keep-last=no".  On error returns HEAP_EINVAL and writes a one-line reason to err.
+ * arena=256K,keep-last=no,arena-map=no" (arena-map: no, 48 or 64).  Keys left out of a custom spec take cpython-3.10's
+ * values.  Every class must fit at least two blocks in a pool.  On error returns HEAP_EINVAL and
+ * writes a one-line reason to err.
  */
 int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, size_t errlen);
 

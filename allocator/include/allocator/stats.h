@@ -34,7 +34,11 @@ struct heap_stats {
     /* geometry */
     uint32_t alignment, threshold, pool_size, arena_size, pool_overhead;
     uint32_t nclasses;
-    bool radix_tree; /* print the arena map section (CPython 3.10+ 64-bit) */
+    bool radix_tree; /* print the arena map section (CPython 3.10+ 64-bit).  CPython counts a
+                      * mid node per distinct top index and a bot node per distinct (top, mid)
+                      * index of every arena base and, for a base not aligned to arena_size,
+                      * of base + arena_size, over arena_map_bits address bits (heap.h), and
+                      * never frees them */
 
     struct heap_stats_class classes[HEAP_STATS_MAX_CLASSES];
 

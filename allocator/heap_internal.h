@@ -1,0 +1,166 @@
+/*
+ * heap_internal.h - the structures behind struct heap, shared by the files of the allocator
+ * (heap.c: the algorithms; heap_inspect.c: introspection, validator, stats).  Not a public
+ * header: nothing outside allocator/ includes it.
+ *
+ * The names and layouts are CPython's (reference section 2): a reader of Objects/obmalloc.c
+ * should recognise every field.
+ */
+#ifndef ALLOCATOR_HEAP_INTERNAL_H
+#define ALLOCATOR_HEAP_INTERNAL_H
+
+#include <allocator/heap.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+/* szidx of a pool that was carved but not yet initialised for a class. */
+#define DUMMY_SIZE_IDX 0xffffu
+
+/*
+ * The header at the start of every pool, 48 bytes on 64-bit (reference 2.1).  The order of the
+ * first four fields is CPython's; the ring heads in struct heap are whole headers, so nothing
+ * depends on it here, but the size does: the pool overhead is this size rounded up to the
+ * alignment, and every block offset follows from it.
+ */
+struct pool_header {
+    union {
+        uint8_t *padding;
+        uint32_t count; /* blocks allocated from this pool */
+    } ref;
+    uint8_t *freeblock;           /* head of the free list; NULL: none (the pool may be full) */
+    struct pool_header *nextpool; /* next in the class's ring, or in the arena's freepools */
+    struct pool_header *prevpool; /* previous in the ring; meaningless when full or empty */
+    uint32_t arenaindex;          /* slot of the owning arena in the arenas vector */
+    uint32_t szidx;               /* size class, kept while empty; DUMMY_SIZE_IDX when new */
+    uint32_t nextoffset;          /* offset of the next virgin block */
+    uint32_t maxnextoffset;       /* pool_size - size: the largest valid nextoffset */
+};
+_Static_assert(sizeof(struct pool_header) == 4 * sizeof(void *) + 4 * sizeof(uint32_t),
+               "struct pool_header must have CPython's size: the pool overhead depends on it");
+
+/* One entry of the arenas vector (reference 2.2), plus the serial number arenascope shows. */
+struct arena_object {
+    uintptr_t address;             /* base from the arena source; 0: no arena in this slot */
+    uint8_t *pool_address;         /* next pool to carve: the high-water mark */
+    uint32_t nfreepools;           /* cached empty pools + never-carved pools */
+    uint32_t ntotalpools;          /* pools it can hold: all, or one fewer when misaligned */
+    struct pool_header *freepools; /* empty pools, most recently emptied first */
+    struct arena_object *nextarena; /* usable_arenas, or unused_arena_objects when address == 0 */
+    struct arena_object *prevarena; /* usable_arenas only */
+    uint64_t serial;               /* 0-based number of the arena allocation */
+};
+
+/* A bottom entry of the arena map (CPython 3.10's radix tree, reference 2.8). */
+struct arena_map_entry {
+    int32_t tail_hi; /* an arena starts in this ideal slot at this offset (-1: at offset 0) */
+    int32_t tail_lo; /* an arena that started in the previous slot ends at this offset */
+};
+
+/* The raw layer's live blocks: open addressing, linear probing, address 0 = empty. */
+struct raw_slot {
+    uintptr_t addr;
+    uint64_t size; /* bytes requested */
+};
+struct raw_table {
+    struct raw_slot *slots;
+    size_t cap;   /* power of two, or 0 */
+    size_t count; /* live entries; count * 2 <= cap */
+};
+
+struct heap {
+    /* --- read by every allocation and free --------------------------------------------- */
+    bool observed;                 /* a sink or a stack hook is set */
+    uint32_t align_shift;          /* log2(alignment) */
+    size_t threshold;              /* largest small request */
+    uintptr_t pool_mask;           /* pool_size - 1 */
+    struct arena_map_entry ***map_root; /* map_top_len pointers to mid nodes */
+    uint32_t map_top_shift, map_mid_shift, arena_bits;
+    uintptr_t map_high_mask;            /* address bits above the tree's: never ours */
+    uintptr_t map_mid_mask, map_bot_mask, arena_mask;
+    struct event_sink sink;
+    struct heap_stack_hook hook;
+
+    /* --- geometry ------------------------------------------------------------------------ */
+    struct heap_profile profile;
+    struct heap_arena_source source;
+    uint32_t pool_size, arena_size, pool_overhead, nclasses;
+    uint32_t max_pools; /* pools in an aligned arena (MAX_POOLS_IN_ARENA) */
+    uint32_t map_top_len, map_mid_len, map_bot_len; /* entries per node of each level */
+
+    /* --- arena management (reference 2.5 to 2.7) ----------------------------------------- */
+    struct arena_object *arenas; /* the vector; never shrinks, indices are stable */
+    uint32_t maxarenas;          /* its length */
+    struct arena_object *unused_arena_objects;
+    struct arena_object *usable_arenas;
+    struct arena_object **nfp2lasta; /* max_pools + 1 fingers */
+    uint64_t narenas_currently_allocated, ntimes_arena_allocated, narenas_highwater;
+    uint64_t arena_failures;
+    uint64_t map_mid_count, map_bot_count;
+
+    /* --- the raw layer ------------------------------------------------------------------- */
+    struct raw_table raw;
+    uint64_t raw_allocated_blocks, raw_bytes;
+
+    /* --- one ring head per size class: a header whose nextpool is the front pool ---------- */
+    struct pool_header used[];
+};
+
+int heap_profile_check(const struct heap_profile *p, char *err, size_t errlen);
+
+static inline uint8_t *block_next(const uint8_t *b)
+{
+    uint8_t *n;
+    memcpy(&n, b, sizeof n);
+    return n;
+}
+
+static inline void block_set_next(uint8_t *b, uint8_t *n)
+{
+    memcpy(b, &n, sizeof n);
+}
+
+static inline uint32_t heap_class_size(const struct heap *h, uint32_t szidx)
+{
+    return (szidx + 1) << h->align_shift;
+}
+
+/* The bottom entry covering p, or NULL when no node exists. */
+static inline struct arena_map_entry *arena_map_lookup(const struct heap *h, uintptr_t p)
+{
+    if (p & h->map_high_mask)
+        return NULL;
+    struct arena_map_entry **mid = h->map_root[p >> h->map_top_shift];
+    if (!mid)
+        return NULL;
+    struct arena_map_entry *bot = mid[(p >> h->map_mid_shift) & h->map_mid_mask];
+    if (!bot)
+        return NULL;
+    return &bot[(p >> h->arena_bits) & h->map_bot_mask];
+}
+
+/* address_in_range: true when p lies in one of the heap's live arenas. */
+static inline bool arena_map_owns(const struct heap *h, const void *ptr)
+{
+    uintptr_t p = (uintptr_t)ptr;
+    const struct arena_map_entry *e = arena_map_lookup(h, p);
+    if (!e)
+        return false;
+    int32_t tail = (int32_t)(p & h->arena_mask);
+    return tail < e->tail_lo || (tail >= e->tail_hi && e->tail_hi != 0);
+}
+
+static inline struct pool_header *pool_of(const struct heap *h, const void *p)
+{
+    return (struct pool_header *)((uintptr_t)p & ~h->pool_mask);
+}
+
+/* The raw table (heap.c). */
+const struct raw_slot *raw_table_find(const struct raw_table *t, uintptr_t addr);
+
+#endif

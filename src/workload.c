@@ -1,0 +1,212 @@
+/*
+ * workload.c - resolving a workload spec and running it: allocation scripts (ops:PATH, see
+ * ops.h), the built-in demos (demo:NAME or a bare demo name, src/demos.c) and churn[:N].
+ *
+ * Everything that can be wrong with a spec is found by workload_prepare(), before a trace file
+ * is created or a child process started: an unknown demo, a bad churn count, a script that does
+ * not parse or does not add up (its errors name the file and the line).
+ */
+#include "workload.h"
+
+#include "ops.h"
+
+#include <allocator/heap.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum workload_kind { WORKLOAD_OPS, WORKLOAD_DEMO, WORKLOAD_CHURN };
+
+struct workload {
+    enum workload_kind kind;
+    char name[300];          /* the spec as given */
+    struct ops_script script; /* WORKLOAD_OPS */
+    const struct demo *demo; /* WORKLOAD_DEMO */
+    uint64_t churn;          /* WORKLOAD_CHURN: rounds */
+};
+
+static void say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void say(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+void workload_step(struct workload_env *env, const char *label)
+{
+    env->steps++;
+    if (env->sink.emit) {
+        struct event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = EV_STEP;
+        ev.u.step.number = env->steps;
+        ev.str = label;
+        ev.str_len = (uint32_t)strlen(label);
+        env->sink.emit(env->sink.ctx, &ev);
+    }
+    if (env->pace)
+        env->pace(env->pace_ctx, env->steps);
+}
+
+void workload_print(struct workload_env *env, const char *fmt, ...)
+{
+    if (!env->sink.emit)
+        return;
+    char text[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    struct event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = EV_PRINT;
+    ev.u.print.stream = 1;
+    ev.str = text;
+    ev.str_len = (uint32_t)((size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
+    env->sink.emit(env->sink.ctx, &ev);
+}
+
+static char *known_demos(char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < demo_count() && used < len; i++)
+        used += (size_t)snprintf(buf + used, len - used, "%s%s", i ? ", " : "", demo_at(i)->name);
+    return buf;
+}
+
+struct workload *workload_prepare(const char *spec, char *err, size_t errlen)
+{
+    struct workload *w = calloc(1, sizeof *w);
+    if (!w) {
+        say(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(w->name, sizeof w->name, "%s", spec);
+    if (strncmp(spec, "ops:", 4) == 0) {
+        w->kind = WORKLOAD_OPS;
+        if (!spec[4]) {
+            say(err, errlen, "ops: needs a file: ops:PATH");
+            goto out_free;
+        }
+        if (ops_script_load(&w->script, spec + 4, err, errlen) < 0)
+            goto out_free;
+        return w;
+    }
+    if (strncmp(spec, "churn", 5) == 0 && (spec[5] == '\0' || spec[5] == ':')) {
+        w->kind = WORKLOAD_CHURN;
+        w->churn = WORKLOAD_CHURN_DEFAULT;
+        if (spec[5] == ':') {
+            char *end;
+            const char *n = spec + 6;
+            unsigned long long v = (*n >= '0' && *n <= '9') ? strtoull(n, &end, 10) : 0;
+            if (!(*n >= '0' && *n <= '9') || *end || v == 0) {
+                say(err, errlen, "churn:N needs a positive number of rounds, not '%s'", n);
+                goto out_free;
+            }
+            w->churn = v;
+        }
+        return w;
+    }
+    const char *name = strncmp(spec, "demo:", 5) == 0 ? spec + 5 : spec;
+    w->kind = WORKLOAD_DEMO;
+    w->demo = demo_find(name);
+    if (!w->demo) {
+        char names[512];
+        known_demos(names, sizeof names);
+        if (names[0])
+            say(err, errlen, "unknown workload '%s' (demos: %s; or ops:PATH, churn[:N])", spec, names);
+        else
+            say(err, errlen, "unknown workload '%s' (expected ops:PATH or churn[:N])", spec);
+        goto out_free;
+    }
+    return w;
+
+out_free:
+    free(w);
+    return NULL;
+}
+
+void workload_free(struct workload *w)
+{
+    if (!w)
+        return;
+    if (w->kind == WORKLOAD_OPS)
+        ops_script_release(&w->script);
+    free(w);
+}
+
+const char *workload_name(const struct workload *w)
+{
+    return w->name;
+}
+
+bool workload_needs_runtime(const struct workload *w)
+{
+    return w->kind != WORKLOAD_OPS;
+}
+
+/* An allocation script runs straight on the heap. */
+static void *t_malloc(void *ctx, size_t n)
+{
+    return heap_malloc(((struct workload_env *)ctx)->heap, n);
+}
+
+static void *t_calloc(void *ctx, size_t nmemb, size_t size)
+{
+    return heap_calloc(((struct workload_env *)ctx)->heap, nmemb, size);
+}
+
+static void *t_realloc(void *ctx, void *p, size_t n)
+{
+    return heap_realloc(((struct workload_env *)ctx)->heap, p, n);
+}
+
+static void t_free(void *ctx, void *p)
+{
+    heap_free(((struct workload_env *)ctx)->heap, p);
+}
+
+static void t_step(void *ctx, const char *label)
+{
+    workload_step(ctx, label);
+}
+
+int workload_run(struct workload *w, struct workload_env *env, char *err, size_t errlen)
+{
+    switch (w->kind) {
+    case WORKLOAD_OPS: {
+        struct ops_target t = {
+            .malloc = t_malloc,
+            .calloc = t_calloc,
+            .realloc = t_realloc,
+            .free = t_free,
+            .step = t_step,
+            .ctx = env,
+        };
+        /* Blocks still live at the end stay live: the trace shows the heap as the script left it. */
+        return ops_script_run(&w->script, &t, false, err, errlen);
+    }
+    case WORKLOAD_DEMO:
+        w->demo->run(env);
+        return 0;
+    case WORKLOAD_CHURN:
+        workload_churn(env, w->churn);
+        return 0;
+    }
+    return 0;
+}
+
+const struct ops_script *workload_script(const struct workload *w)
+{
+    return w->kind == WORKLOAD_OPS ? &w->script : NULL;
+}
