@@ -4,10 +4,19 @@
  */
 #include <tracer/trace.h>
 
+#include <stdio.h>
 #include <string.h>
 
 #define X(K, n, fl, tail, fields) [EV_##K] = #n,
 static const char *const kind_names[EV_KIND_COUNT] = {EVENT_KINDS(X)};
+#undef X
+
+#define X(K, n, fl, tail, fields) [EV_##K] = fl,
+static const unsigned kind_flags[EV_KIND_COUNT] = {EVENT_KINDS(X)};
+#undef X
+
+#define X(K, n, fl, tail, fields) [EV_##K] = tail,
+static const unsigned kind_tails[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 
 #define EVENT__NAME_u(n) #n,
@@ -77,4 +86,66 @@ char event_kind_field_type(enum event_kind k, size_t i)
 const char *event_kind_text_name(enum event_kind k)
 {
     return text_names[k][0] ? text_names[k] : NULL;
+}
+
+unsigned event_kind_flags(enum event_kind k)
+{
+    return kind_flags[k];
+}
+
+size_t event_kind_tail(enum event_kind k)
+{
+    return kind_tails[k];
+}
+
+static bool is_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+bool event_table_is_valid(char *err, size_t errlen)
+{
+    for (int k = 0; k < EV_KIND_COUNT; k++) {
+        enum event_kind ek = (enum event_kind)k;
+        const char *name = kind_names[k];
+        size_t nw = event_kind_field_count(ek);
+        const char *text = event_kind_text_name(ek);
+        if (!is_name(name)) {
+            snprintf(err, errlen, "kind %d: bad name '%s'", k, name);
+            return false;
+        }
+        for (int j = 0; j < k; j++)
+            if (strcmp(kind_names[j], name) == 0) {
+                snprintf(err, errlen, "kind '%s' twice", name);
+                return false;
+            }
+        if (kind_tails[k] > nw + (text != NULL)) {
+            snprintf(err, errlen, "kind '%s': tail %u beyond its fields", name, kind_tails[k]);
+            return false;
+        }
+        if (kind_flags[k] & ~EVF_OPTIONAL) {
+            snprintf(err, errlen, "kind '%s': unknown flags", name);
+            return false;
+        }
+        for (size_t i = 0; i < nw + (text != NULL); i++) {
+            const char *f = i < nw ? field_names[k][i] : text;
+            char t = i < nw ? field_types[k][i] : 's';
+            if (!is_name(f) || !strchr("uiaps", t)) {
+                snprintf(err, errlen, "kind '%s': bad field %zu", name, i);
+                return false;
+            }
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(field_names[k][j], f) == 0) {
+                    snprintf(err, errlen, "kind '%s': field '%s' twice", name, f);
+                    return false;
+                }
+        }
+    }
+    return true;
 }

@@ -1,0 +1,125 @@
+/* The byte-level primitives and the event table's own consistency. */
+#include "helpers.h"
+
+#include <tracer/codec.h>
+
+#include <criterion/criterion.h>
+
+Test(codec, crc32c_known_vectors)
+{
+    cr_assert_eq(codec_crc32c(0, "123456789", 9), 0xE3069283u);
+    cr_assert_eq(codec_crc32c(0, "", 0), 0u);
+    uint8_t zeros[32] = {0}, ones[32];
+    memset(ones, 0xff, sizeof ones);
+    /* RFC 3720 appendix B.4 */
+    cr_assert_eq(codec_crc32c(0, zeros, 32), 0x8A9136AAu);
+    cr_assert_eq(codec_crc32c(0, ones, 32), 0x62A8AB43u);
+    uint8_t inc[32];
+    for (int i = 0; i < 32; i++)
+        inc[i] = (uint8_t)i;
+    cr_assert_eq(codec_crc32c(0, inc, 32), 0x46DD794Eu);
+}
+
+Test(codec, crc32c_continues_across_pieces_and_alignments)
+{
+    uint8_t buf[1000];
+    struct rng g;
+    rng_seed(&g, 7);
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)rng_next(&g);
+    uint32_t whole = codec_crc32c(0, buf, sizeof buf);
+    for (size_t cut = 0; cut <= sizeof buf; cut += 37)
+        cr_assert_eq(codec_crc32c(codec_crc32c(0, buf, cut), buf + cut, sizeof buf - cut), whole);
+    /* the same bytes at every alignment */
+    uint8_t shifted[1016];
+    for (size_t a = 0; a < 8; a++) {
+        memcpy(shifted + a, buf, sizeof buf);
+        cr_assert_eq(codec_crc32c(0, shifted + a, sizeof buf), whole);
+    }
+}
+
+Test(codec, varint_round_trip_and_limits)
+{
+    uint8_t b[CODEC_VARINT_MAX];
+    static const uint64_t vals[] = {0, 1, 127, 128, 16383, 16384, 1ull << 35, (1ull << 63) - 1,
+                                    1ull << 63, UINT64_MAX};
+    static const size_t sizes[] = {1, 1, 1, 2, 2, 3, 6, 9, 10, 10};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+        uint8_t *e = codec_put_varint(b, vals[i]);
+        cr_assert_eq((size_t)(e - b), sizes[i]);
+        cr_assert_eq(codec_varint_size(vals[i]), sizes[i]);
+        const uint8_t *p = b;
+        uint64_t v;
+        cr_assert(codec_get_varint(&p, e, &v));
+        cr_assert_eq(v, vals[i]);
+        cr_assert_eq(p, e);
+        /* one byte short: truncated */
+        p = b;
+        cr_assert_not(codec_get_varint(&p, e - 1, &v));
+        cr_assert_eq(p, b);
+    }
+    /* 2^64 does not fit */
+    uint8_t big[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02};
+    const uint8_t *p = big;
+    uint64_t v;
+    cr_assert_not(codec_get_varint(&p, big + sizeof big, &v));
+    /* eleven bytes are too many even for a small value */
+    uint8_t longer[] = {0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+    p = longer;
+    cr_assert_not(codec_get_varint(&p, longer + sizeof longer, &v));
+    /* a non-minimal encoding of 1 in 10 bytes is accepted */
+    uint8_t padded[] = {0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x00};
+    p = padded;
+    cr_assert(codec_get_varint(&p, padded + sizeof padded, &v));
+    cr_assert_eq(v, 1);
+}
+
+Test(codec, zigzag)
+{
+    cr_assert_eq(codec_zigzag(0), 0);
+    cr_assert_eq(codec_zigzag(-1), 1);
+    cr_assert_eq(codec_zigzag(1), 2);
+    cr_assert_eq(codec_zigzag(-2), 3);
+    cr_assert_eq(codec_zigzag(INT64_MAX), UINT64_MAX - 1);
+    cr_assert_eq(codec_zigzag(INT64_MIN), UINT64_MAX);
+    static const int64_t vals[] = {0, 1, -1, 63, -64, INT64_MAX, INT64_MIN, 123456789, -987654321};
+    for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++)
+        cr_assert_eq(codec_unzigzag(codec_zigzag(vals[i])), vals[i]);
+}
+
+Test(codec, buffer_grows_and_keeps_bytes)
+{
+    struct codec_buf b;
+    codec_buf_init(&b);
+    for (uint64_t i = 0; i < 10000; i++)
+        codec_buf_put_varint(&b, i * 1000);
+    codec_buf_put_text(&b, "tail", 4);
+    cr_assert_not(b.failed);
+    const uint8_t *p = b.data, *end = b.data + b.len;
+    for (uint64_t i = 0; i < 10000; i++) {
+        uint64_t v;
+        cr_assert(codec_get_varint(&p, end, &v));
+        cr_assert_eq(v, i * 1000);
+    }
+    uint64_t n;
+    cr_assert(codec_get_varint(&p, end, &n));
+    cr_assert_eq(n, 4);
+    cr_assert_eq(memcmp(p, "tail", 4), 0);
+    codec_buf_release(&b);
+    cr_assert_null(b.data);
+}
+
+Test(codec, event_table_follows_the_format_rules)
+{
+    char err[256] = "";
+    cr_assert(event_table_is_valid(err, sizeof err), "%s", err);
+    cr_assert_eq(event_kind_from_name("block_alloc"), EV_BLOCK_ALLOC);
+    cr_assert_eq(event_kind_from_name("no_such_kind"), -1);
+    cr_assert_str_eq(event_kind_name(EV_STACK_DEF), "stack_def");
+    cr_assert_eq(event_kind_tail(EV_BLOCK_ALLOC), 2);
+    cr_assert_eq(event_kind_field_count(EV_STACK_DEF), 2);
+    cr_assert_str_eq(event_kind_text_name(EV_STACK_DEF), "frames");
+    cr_assert_null(event_kind_text_name(EV_BLOCK_FREE));
+    cr_assert_eq(event_kind_flags(EV_CALLOC), EVF_OPTIONAL);
+    cr_assert_eq(event_kind_field_type(EV_INCREF, 3), 'p');
+}

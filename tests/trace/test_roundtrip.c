@@ -1,0 +1,255 @@
+/* Events written and read back: equal, in order, by seeking, and in batches. */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+static void expect_equal_stream(struct trace_reader *r, const struct evlist *l, size_t from)
+{
+    struct event got, tmp;
+    char why[256];
+    for (size_t i = from; i < l->n; i++) {
+        int rc = trace_reader_next(r, &got);
+        cr_assert_eq(rc, 1, "event %zu: rc %d: %s", i, rc, trace_reader_error(r));
+        cr_assert_eq(got.seq, i);
+        cr_assert(event_equal(evlist_at(l, i, &tmp), &got, why, sizeof why), "event %zu: %s", i, why);
+    }
+    cr_assert_eq(trace_reader_next(r, &got), 0);
+}
+
+Test(roundtrip, a_million_random_events, .timeout = 120)
+{
+    struct evlist l;
+    struct rng g;
+    evlist_init(&l);
+    rng_seed(&g, 1);
+    evlist_random(&l, &g, 1000000);
+    const char *path = scratch_path("million.trace");
+    write_trace(path, &l, 0, true);
+
+    struct trace_reader *r;
+    char err[256];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert(trace_reader_is_complete(r));
+    cr_assert_null(trace_reader_damage(r));
+    cr_assert_eq(trace_reader_event_count(r), l.n);
+    cr_assert_gt(trace_reader_chunk_count(r), 10);
+
+    struct trace_header want;
+    test_header(&want);
+    const struct trace_header *h = trace_reader_header(r);
+    cr_assert_eq(h->version, 1);
+    cr_assert_str_eq(h->profile, want.profile);
+    cr_assert_str_eq(h->arena_source, want.arena_source);
+    cr_assert_str_eq(h->gc_profile, want.gc_profile);
+    cr_assert_str_eq(h->command, want.command);
+    cr_assert_str_eq(h->writer, want.writer);
+    cr_assert_str_eq(h->generation_names[2], "gen2");
+    cr_assert_eq(h->thresholds[0], 700);
+    cr_assert_eq(h->ngenerations, 3);
+    cr_assert_eq(h->pool_size, 16384);
+    cr_assert_eq(h->arena_size, 1u << 20);
+    cr_assert_eq(h->alignment, 16);
+    cr_assert_eq(h->threshold, 512);
+    cr_assert_eq(h->pool_overhead, 48);
+    cr_assert_eq(h->pointer_size, 8);
+    cr_assert(h->keep_last_free_arena);
+    cr_assert_not(h->legacy_finalizers);
+    cr_assert_eq(h->clock_realtime_ns, want.clock_realtime_ns);
+
+    expect_equal_stream(r, &l, 0);
+
+    /* kind counts from the index equal the events written */
+    size_t nk = trace_reader_kind_count(r);
+    cr_assert_eq(nk, EV_KIND_COUNT);
+    uint64_t *counts = calloc(nk, sizeof *counts), want_counts[EV_KIND_COUNT] = {0};
+    for (size_t i = 0; i < l.n; i++)
+        want_counts[l.ev[i].kind]++;
+    cr_assert_eq(trace_reader_count_kinds(r, counts), 0);
+    for (size_t k = 0; k < nk; k++) {
+        cr_assert_eq(trace_reader_kind_own(r, k), (int)k);
+        cr_assert_eq(counts[k], want_counts[k], "kind %zu", k);
+    }
+    free(counts);
+    trace_reader_free(r);
+    evlist_release(&l);
+}
+
+Test(roundtrip, seeking_equals_sequential_reading, .timeout = 60)
+{
+    struct evlist l;
+    struct rng g;
+    evlist_init(&l);
+    rng_seed(&g, 2);
+    evlist_random(&l, &g, 200000);
+    const char *path = scratch_path("seek.trace");
+    write_trace(path, &l, 0, true);
+    struct trace_reader *r;
+    char err[256], why[256];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    struct event got, tmp;
+    for (int k = 0; k < 2000; k++) {
+        uint64_t seq = rng_below(&g, l.n);
+        cr_assert_eq(trace_reader_seek(r, seq), 0, "%s", trace_reader_error(r));
+        cr_assert_eq(trace_reader_tell(r), seq);
+        size_t run = (size_t)rng_below(&g, 5) + 1;
+        for (size_t j = 0; j < run && seq + j < l.n; j++) {
+            cr_assert_eq(trace_reader_next(r, &got), 1, "%s", trace_reader_error(r));
+            cr_assert_eq(got.seq, seq + j);
+            cr_assert(event_equal(evlist_at(&l, seq + j, &tmp), &got, why, sizeof why),
+                      "event %llu: %s", (unsigned long long)(seq + j), why);
+        }
+    }
+    /* the end, and past it */
+    cr_assert_eq(trace_reader_seek(r, l.n), 0);
+    cr_assert_eq(trace_reader_next(r, &got), 0);
+    cr_assert_eq(trace_reader_seek(r, l.n + 1), TRACE_ERANGE);
+    /* back to the start: the whole stream again */
+    cr_assert_eq(trace_reader_seek(r, 0), 0);
+    expect_equal_stream(r, &l, 0);
+    trace_reader_free(r);
+    evlist_release(&l);
+}
+
+Test(roundtrip, batches_never_cross_chunks)
+{
+    struct evlist l;
+    struct rng g;
+    evlist_init(&l);
+    rng_seed(&g, 3);
+    evlist_random(&l, &g, 50000);
+    const char *path = scratch_path("batch.trace");
+    write_trace(path, &l, 777, true);
+    struct trace_reader *r;
+    char err[256], why[256];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    struct event evs[1000], tmp;
+    size_t i = 0;
+    for (;;) {
+        ssize_t n = trace_reader_read(r, evs, 1 + rng_below(&g, 1000));
+        cr_assert_geq(n, 0, "%s", trace_reader_error(r));
+        if (n == 0)
+            break;
+        /* every event of one batch lies in one chunk */
+        cr_assert_eq(evs[0].seq / 777, evs[n - 1].seq / 777);
+        for (ssize_t j = 0; j < n; j++, i++) {
+            cr_assert_eq(evs[j].seq, i);
+            cr_assert(event_equal(evlist_at(&l, i, &tmp), &evs[j], why, sizeof why), "%zu: %s", i, why);
+        }
+    }
+    cr_assert_eq(i, l.n);
+    cr_assert_eq(trace_reader_chunk_count(r), (l.n + 776) / 777);
+    struct trace_chunk_info c;
+    trace_reader_chunk(r, 3, &c);
+    cr_assert_eq(c.first_seq, 3 * 777);
+    cr_assert_eq(c.count, 777);
+    trace_reader_free(r);
+    evlist_release(&l);
+}
+
+Test(roundtrip, tails_are_elided_and_null_addresses_kept)
+{
+    /* Every kind with all fields zero, then all fields at their extremes. */
+    struct evlist l;
+    evlist_init(&l);
+    for (int k = 0; k < EV_KIND_COUNT; k++) {
+        struct event ev = {.kind = (enum event_kind)k};
+        evlist_push(&l, &ev);
+        size_t nw = event_kind_field_count(ev.kind);
+        for (size_t i = 0; i < nw; i++)
+            ev.u.f[i] = UINT64_MAX - i;
+        if (event_kind_text_name(ev.kind)) {
+            ev.str = "some text";
+            ev.str_len = 9;
+        }
+        evlist_push(&l, &ev);
+        for (size_t i = 0; i < nw; i++)
+            ev.u.f[i] = i & 1 ? 0 : 0x7f0000001000ull + 16 * i;
+        evlist_push(&l, &ev);
+    }
+    const char *path = scratch_path("tails.trace");
+    write_trace(path, &l, 0, true);
+    struct trace_reader *r;
+    char err[256];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    expect_equal_stream(r, &l, 0);
+    trace_reader_free(r);
+    /* An all-zero block_alloc is the kind byte with the tail bit, the address and the size. */
+    size_t len;
+    uint8_t *d = slurp(path, &len);
+    cr_assert_gt(len, 100);
+    free(d);
+    evlist_release(&l);
+}
+
+Test(roundtrip, long_texts_are_cut_at_one_mebibyte)
+{
+    size_t big = (1u << 20) + 100;
+    char *text = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        text[i] = (char)('a' + i % 26);
+    struct evlist l;
+    evlist_init(&l);
+    struct event ev = {.kind = EV_PRINT, .str = text, .str_len = (uint32_t)big};
+    evlist_push(&l, &ev);
+    const char *path = scratch_path("long.trace");
+    write_trace(path, &l, 0, true);
+    struct trace_reader *r;
+    char err[256];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    struct event got;
+    cr_assert_eq(trace_reader_next(r, &got), 1, "%s", trace_reader_error(r));
+    cr_assert_eq(got.str_len, 1u << 20);
+    cr_assert_eq(memcmp(got.str, text, got.str_len), 0);
+    trace_reader_free(r);
+    evlist_release(&l);
+    free(text);
+}
+
+Test(roundtrip, an_empty_trace)
+{
+    struct evlist l;
+    evlist_init(&l);
+    const char *path = scratch_path("empty.trace");
+    write_trace(path, &l, 0, true);
+    struct trace_reader *r;
+    char err[256];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert(trace_reader_is_complete(r));
+    cr_assert_eq(trace_reader_event_count(r), 0);
+    cr_assert_eq(trace_reader_chunk_count(r), 0);
+    struct event got;
+    cr_assert_eq(trace_reader_next(r, &got), 0);
+    cr_assert_eq(trace_reader_seek(r, 0), 0);
+    trace_reader_free(r);
+}
+
+Test(roundtrip, a_killed_recording_opens_by_scanning)
+{
+    struct evlist l;
+    struct rng g;
+    evlist_init(&l);
+    rng_seed(&g, 4);
+    evlist_random(&l, &g, 30000);
+    const char *path = scratch_path("killed.trace");
+    write_trace(path, &l, 1000, false);
+    struct trace_reader *r;
+    char err[256];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_not(trace_reader_is_complete(r));
+    cr_assert_null(trace_reader_damage(r));
+    cr_assert_eq(trace_reader_truncated_at(r), 0);
+    cr_assert_eq(trace_reader_event_count(r), l.n);
+    cr_assert_eq(trace_reader_chunk_count(r), 30);
+    expect_equal_stream(r, &l, 0);
+    /* kind counts by decoding */
+    uint64_t counts[EV_KIND_COUNT], sum = 0;
+    cr_assert_eq(trace_reader_count_kinds(r, counts), 0);
+    for (int k = 0; k < EV_KIND_COUNT; k++)
+        sum += counts[k];
+    cr_assert_eq(sum, l.n);
+    trace_reader_free(r);
+    evlist_release(&l);
+}

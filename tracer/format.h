@@ -1,0 +1,141 @@
+/*
+ * format.h - private to tracer/: the constants of tracer/FORMAT.md and the pieces shared by the
+ * writer, the reader and blob storage (the header and schema codec, the index codec, framing).
+ */
+#ifndef TRACER_FORMAT_H
+#define TRACER_FORMAT_H
+
+#include <tracer/codec.h>
+#include <tracer/trace.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define FMT_VERSION 1u
+#define FMT_MAGIC "\x89" "ASC\r\n\x1a\n"
+#define FMT_MAGIC_LEN 8u
+#define FMT_PREFIX_LEN 12u /* magic and version */
+
+#define FMT_REC_HEAD 8u     /* tag and length before a payload */
+#define FMT_REC_OVERHEAD 12u /* tag, length, CRC */
+#define FMT_TRAILER_LEN 20u /* the whole tAIL record */
+
+#define FMT_TAG_HEAD "HEAD"
+#define FMT_TAG_EVTS "EVTS"
+#define FMT_TAG_BLOB "bLOB"
+#define FMT_TAG_INDX "iNDX"
+#define FMT_TAG_TAIL "tAIL"
+
+/* Largest payloads (FORMAT.md section 3). */
+#define FMT_MAX_HEAD (1u << 20)
+#define FMT_MAX_EVTS (16u << 20)
+#define FMT_MAX_INDX (256u << 20)
+#define FMT_MAX_TEXT (1u << 20)
+
+/* Writers end a chunk when its payload reaches this many bytes (section 6). */
+#define FMT_CHUNK_TARGET (64u << 10)
+
+/* The address history of a chunk (section 6.3): repeats reach this many addresses back. */
+#define FMT_HISTORY 4096u
+_Static_assert((FMT_HISTORY & (FMT_HISTORY - 1)) == 0, "the history is a power-of-two ring");
+
+#define FMT_MAX_KINDS 127u
+#define FMT_MAX_FIELDS 32u /* fields of one kind in a file's schema */
+#define FMT_MAX_NAME 64u
+_Static_assert(EVENT_MAX_FIELDS < FMT_MAX_FIELDS, "the program's kinds fit in a file's schema");
+
+/* Header field ids (section 4). */
+enum fmt_header_id {
+    FMT_H_WRITER = 1,
+    FMT_H_COMMAND = 2,
+    FMT_H_CLOCK = 3,
+    FMT_H_PROFILE = 4,
+    FMT_H_ARENA_SOURCE = 5,
+    FMT_H_ALIGNMENT = 6,
+    FMT_H_THRESHOLD = 7,
+    FMT_H_POOL_SIZE = 8,
+    FMT_H_ARENA_SIZE = 9,
+    FMT_H_POOL_OVERHEAD = 10,
+    FMT_H_POINTER_SIZE = 11,
+    FMT_H_KEEP_LAST = 12,
+    FMT_H_GC_PROFILE = 13,
+    FMT_H_GENERATIONS = 14,
+    FMT_H_LEGACY_FINALIZERS = 15,
+    FMT_H_SCHEMA = 16,
+};
+
+/* One kind of a file's schema (section 5). */
+struct fmt_kind {
+    const char *name;                     /* NUL-terminated, in the schema's string pool */
+    unsigned flags;                       /* EVF_OPTIONAL */
+    unsigned tail;                        /* <= nfields */
+    unsigned nfields;                     /* <= FMT_MAX_FIELDS */
+    const char *field_names[FMT_MAX_FIELDS];
+    char types[FMT_MAX_FIELDS];           /* 'u', 'i', 'a', 'p', 's' ('s' only last) */
+};
+
+struct fmt_schema {
+    size_t nkinds;
+    struct fmt_kind kinds[FMT_MAX_KINDS];
+    char *pool; /* the names, malloc'd */
+};
+
+void fmt_schema_release(struct fmt_schema *s);
+
+/* The HEAD payload for hdr and the program's own event table. */
+void fmt_header_encode(struct codec_buf *b, const struct trace_header *hdr);
+/* Parses a HEAD payload.  On failure returns TRACE_EFORMAT or TRACE_ENOMEM with the reason in
+ * why ("header field 16: ..."). */
+int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *hdr, struct fmt_schema *s,
+                      char *why, size_t whylen);
+
+/* A blob's place in the file. */
+struct fmt_blob {
+    char type[4];
+    uint64_t key;
+    uint64_t offset; /* of its record */
+    uint64_t bytes;  /* the whole record */
+};
+
+/* The index (section 8) in memory. */
+struct fmt_index {
+    struct trace_chunk_info *chunks;
+    size_t nchunks, chunks_cap;
+    uint64_t nevents;       /* sum of the chunks' counts */
+    uint64_t *kind_events;  /* per file kind, or NULL when unknown (a rebuilt index) */
+    size_t nkinds;
+    struct fmt_blob *blobs; /* sorted by (type, key) after fmt_index_sort_blobs */
+    size_t nblobs, blobs_cap;
+};
+
+void fmt_index_init(struct fmt_index *ix);
+void fmt_index_release(struct fmt_index *ix);
+bool fmt_index_push_chunk(struct fmt_index *ix, const struct trace_chunk_info *c);
+bool fmt_index_add_blob(struct fmt_index *ix, const struct fmt_blob *b);
+/* Sorts the blobs by (type, key) and drops duplicates, keeping the one later in the file. */
+void fmt_index_sort_blobs(struct fmt_index *ix);
+void fmt_index_encode(const struct fmt_index *ix, struct codec_buf *b);
+/* Parses an iNDX payload and checks it against the file: records inside [FMT_PREFIX_LEN,
+ * limit), chunks in order and not overlapping.  Returns 0 or TRACE_EFORMAT/TRACE_ENOMEM. */
+int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nkinds,
+                     uint64_t limit, char *why, size_t whylen);
+
+/* Fills in a record's tag, length and CRC around a payload at rec + FMT_REC_HEAD. */
+void fmt_record_seal(uint8_t *rec, const char tag[4], uint32_t len);
+bool fmt_tag_is_valid(const uint8_t tag[4]);
+bool fmt_tag_is_critical(const uint8_t tag[4]);
+/* Largest payload accepted for a tag. */
+uint64_t fmt_tag_limit(const uint8_t tag[4]);
+
+/* What blob storage needs of an open reader (reader.c). */
+struct fmt_index *fmt_reader_index(struct trace_reader *r);
+uint64_t fmt_reader_head_end(const struct trace_reader *r);
+bool fmt_reader_is_pipe(const struct trace_reader *r);
+
+/* I/O that retries short transfers and EINTR.  Return 0, or -1 with errno set (0 at the end of
+ * the file for reads). */
+int fmt_write_all(int fd, const void *buf, size_t n);
+int fmt_pread_all(int fd, void *buf, size_t n, uint64_t off);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * codec.h - the byte-level primitives of the trace format (tracer/FORMAT.md section 1): LEB128
+ * varints, zigzag, little-endian words, CRC32C, and a growable byte buffer.  Public so that
+ * other parts serialising into a trace (the model's checkpoints) use the same encodings.
+ *
+ * Readers of untrusted bytes always pass the end of their buffer: a get function never reads at
+ * or past `end` and returns false on a truncated or over-long varint.
+ */
+#ifndef TRACER_CODEC_H
+#define TRACER_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#define CODEC_VARINT_MAX 10 /* bytes in the longest varint */
+
+static inline uint64_t codec_zigzag(int64_t v)
+{
+    return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline int64_t codec_unzigzag(uint64_t v)
+{
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static inline size_t codec_varint_size(uint64_t v)
+{
+    size_t n = 1;
+    while (v >= 0x80) {
+        v >>= 7;
+        n++;
+    }
+    return n;
+}
+
+/* Writes v at p (room for CODEC_VARINT_MAX bytes) and returns the byte after it. */
+static inline uint8_t *codec_put_varint(uint8_t *p, uint64_t v)
+{
+    while (v >= 0x80) {
+        *p++ = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (uint8_t)v;
+    return p;
+}
+
+/* Reads a varint of value < 2^64 from [*pp, end); advances *pp.  False when it is truncated,
+ * longer than 10 bytes, or too large. */
+static inline bool codec_get_varint(const uint8_t **pp, const uint8_t *end, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        if (p >= end)
+            return false;
+        uint8_t b = *p++;
+        uint64_t bits = b & 0x7fu;
+        if (shift == 63 && bits > 1)
+            return false;
+        v |= bits << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            *pp = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+static inline void codec_put_u32le(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static inline uint32_t codec_get_u32le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline void codec_put_u64le(uint8_t *p, uint64_t v)
+{
+    codec_put_u32le(p, (uint32_t)v);
+    codec_put_u32le(p + 4, (uint32_t)(v >> 32));
+}
+
+static inline uint64_t codec_get_u64le(const uint8_t *p)
+{
+    return (uint64_t)codec_get_u32le(p) | (uint64_t)codec_get_u32le(p + 4) << 32;
+}
+
+/*
+ * CRC32C (Castagnoli), continuing `crc`: start with 0; codec_crc32c(codec_crc32c(0, a), b) is the
+ * CRC of a followed by b.  The CRC of "123456789" is 0xE3069283.
+ */
+uint32_t codec_crc32c(uint32_t crc, const void *buf, size_t len);
+
+/*
+ * A growable byte buffer for building payloads.  An allocation failure is sticky: later puts do
+ * nothing and `failed` stays true, so the caller checks once at the end.  Uses libc malloc.
+ */
+struct codec_buf {
+    uint8_t *data;
+    size_t len; /* bytes written */
+    size_t cap; /* bytes allocated */
+    bool failed;
+};
+
+void codec_buf_init(struct codec_buf *b);
+void codec_buf_release(struct codec_buf *b);
+/* Makes room for n more bytes; false (and failed) when it cannot. */
+bool codec_buf_reserve(struct codec_buf *b, size_t n);
+void codec_buf_put(struct codec_buf *b, const void *bytes, size_t n);
+void codec_buf_put_varint(struct codec_buf *b, uint64_t v);
+void codec_buf_put_text(struct codec_buf *b, const void *bytes, size_t n); /* varint n, bytes */
+
+#endif

@@ -1,0 +1,1200 @@
+/*
+ * reader.c - the trace reader: opening, index rebuilding, following, seeking, decoding.
+ *
+ * Design
+ * ------
+ * Everything the reader reads comes through one descriptor read with pread(2): the trace file
+ * itself, or, for a pipe, a *spool*: an unlinked temporary file that the reader appends what the
+ * pipe delivers to.  So a pipe is read like a file that grows, seeking back works on it, and a
+ * viewer's memory does not grow with the length of a live run.
+ *
+ * The reader knows the file as a list of chunks (the index).  It gets that list from the file's
+ * iNDX record when the trailer and index are sound ("complete"), or by *scanning*: reading the
+ * records after the header one by one, checking each CRC, until the end of the file, a record
+ * that runs past it (truncated) or a damaged one (FORMAT.md section 9).  Following a growing file
+ * or pipe is the same scan, resumed by trace_reader_poll() whenever more bytes arrived.
+ *
+ * Reading an event decodes it from the one chunk held in memory (verified by its CRC when it was
+ * loaded, padded with zero bytes so that a varint never reads outside the buffer).  The decoder
+ * is driven by a *plan* per file kind, built once from the file's schema: for each field its
+ * coding and where it goes in this program's struct event (FORMAT.md section 5's mapping by
+ * name).  Seeking loads the chunk holding the event and decodes forward to it.
+ *
+ * Every length is checked before it is used and every allocation is bounded by bytes that are
+ * actually present in the file: hostile input costs at most one chunk's worth of memory.
+ */
+#include "format.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PAD 16                  /* zero bytes after a loaded chunk's events */
+#define WAIT_HEADER_MS 5000     /* following: how long open waits for the header to arrive */
+#define SPOOL_READ (64u << 10)  /* bytes read from a pipe at a time */
+#define HIST_MASK (FMT_HISTORY - 1)
+#define NO_CHUNK SIZE_MAX
+
+enum { OP_U, OP_I, OP_A, OP_P, OP_S };
+#define DEST_DROP (-1)
+#define DEST_TEXT (-2)
+
+/* How to decode one kind of the file (FORMAT.md 5 and 6). */
+struct plan_kind {
+    int own;              /* this program's kind, or -1 */
+    unsigned nfields;     /* as in the file */
+    unsigned tail;
+    bool optional;
+    uint8_t op[FMT_MAX_FIELDS];
+    int8_t dest[FMT_MAX_FIELDS]; /* word index in struct event, DEST_TEXT or DEST_DROP */
+};
+
+struct trace_reader {
+    char *path;          /* for messages */
+    int fd;              /* where bytes are read from: the file or the spool */
+    bool own_fd;
+    int src_fd;          /* reading a pipe: the pipe; -1 otherwise */
+    bool own_src;        /* close src_fd when freed (a named pipe opened by path) */
+    bool src_eof;        /* the pipe closed */
+    bool follow;
+    bool ended;          /* nothing more will arrive */
+    bool complete;       /* the index came from the file */
+    bool stopped;        /* the scan met the end of the stream or damage: no more records */
+    uint64_t size;       /* bytes of data known */
+    uint64_t head_end;   /* offset after the HEAD record */
+    uint64_t scan_pos;   /* next record to scan */
+    uint64_t truncated_at;
+    char damage[512];    /* why the file is not whole; empty when it is */
+    char msg[512];       /* the last error */
+
+    struct trace_header hdr;
+    struct fmt_schema schema;
+    struct plan_kind plan[FMT_MAX_KINDS];
+    struct fmt_index ix;
+
+    /* the chunk in memory */
+    size_t cur;              /* its index in ix.chunks, or NO_CHUNK */
+    uint8_t *cbuf;           /* the whole record, then PAD zero bytes */
+    size_t ccap;
+    const uint8_t *events;   /* its first event */
+    const uint8_t *p, *end;  /* decoding position and end of the events */
+    uint64_t pos_seq;        /* number of the event at p (or of the next one to be read) */
+    uint64_t hist[FMT_HISTORY];
+    uint64_t hist_n;
+    uint64_t prev;
+};
+
+static int reader_fail(struct trace_reader *r, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int reader_fail(struct trace_reader *r, int err, const char *fmt, ...)
+{
+    int n = snprintf(r->msg, sizeof r->msg, "%s: ", r->path);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->msg + n, sizeof r->msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+static void set_damage(struct trace_reader *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void set_damage(struct trace_reader *r, const char *fmt, ...)
+{
+    if (r->damage[0])
+        return;
+    int n = snprintf(r->damage, sizeof r->damage, "%s: ", r->path);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->damage + n, sizeof r->damage - (size_t)n, fmt, ap);
+    va_end(ap);
+}
+
+static int read_at(struct trace_reader *r, void *buf, size_t n, uint64_t off)
+{
+    if (off > r->size || n > r->size - off)
+        return TRACE_ETRUNCATED;
+    if (fmt_pread_all(r->fd, buf, n, off) < 0)
+        return errno ? TRACE_EIO : TRACE_ETRUNCATED;
+    return 0;
+}
+
+/* ---- the source: a file, or a pipe spooled to a temporary file ------------------------------- */
+
+static int spool_open(void)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char tmpl[4096];
+    snprintf(tmpl, sizeof tmpl, "%s/arenascope-spool-XXXXXX", dir);
+    fd = mkostemp(tmpl, O_CLOEXEC);
+    if (fd >= 0)
+        unlink(tmpl);
+    return fd;
+}
+
+/* Moves what the pipe has into the spool.  Waits up to timeout_ms for the first bytes (0: not at
+ * all, -1: until the pipe delivers or closes).  Returns 0 or an error. */
+static int spool_pull(struct trace_reader *r, int timeout_ms)
+{
+    uint8_t buf[SPOOL_READ];
+    for (;;) {
+        if (r->src_eof)
+            return 0;
+        struct pollfd pfd = {.fd = r->src_fd, .events = POLLIN};
+        int k = poll(&pfd, 1, timeout_ms);
+        if (k < 0) {
+            if (errno == EINTR)
+                continue;
+            return reader_fail(r, TRACE_EIO, "poll: %s", strerror(errno));
+        }
+        if (k == 0)
+            return 0;
+        ssize_t n = read(r->src_fd, buf, sizeof buf);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN)
+                return 0;
+            return reader_fail(r, TRACE_EIO, "read: %s", strerror(errno));
+        }
+        if (n == 0) {
+            r->src_eof = true;
+            return 0;
+        }
+        size_t done = 0;
+        while (done < (size_t)n) {
+            ssize_t w = pwrite(r->fd, buf + done, (size_t)n - done, (off_t)(r->size + done));
+            if (w < 0) {
+                if (errno == EINTR)
+                    continue;
+                return reader_fail(r, TRACE_EIO, "spool: %s", strerror(errno));
+            }
+            done += (size_t)w;
+        }
+        r->size += (uint64_t)n;
+        timeout_ms = 0; /* take what is there, without waiting again */
+    }
+}
+
+/* Learns how many bytes exist now.  timeout_ms as for spool_pull. */
+static int source_update(struct trace_reader *r, int timeout_ms)
+{
+    if (r->src_fd >= 0)
+        return spool_pull(r, timeout_ms);
+    struct stat st;
+    if (fstat(r->fd, &st) < 0)
+        return reader_fail(r, TRACE_EIO, "%s", strerror(errno));
+    if ((uint64_t)st.st_size > r->size)
+        r->size = (uint64_t)st.st_size;
+    return 0;
+}
+
+static bool source_is_final(const struct trace_reader *r)
+{
+    return !r->follow || r->src_eof;
+}
+
+/* ---- the header and the plans ------------------------------------------------------------------- */
+
+static void plan_build(struct trace_reader *r)
+{
+    for (size_t k = 0; k < r->schema.nkinds; k++) {
+        const struct fmt_kind *fk = &r->schema.kinds[k];
+        struct plan_kind *pk = &r->plan[k];
+        pk->own = event_kind_from_name(fk->name);
+        pk->nfields = fk->nfields;
+        pk->tail = fk->tail;
+        pk->optional = (fk->flags & EVF_OPTIONAL) != 0;
+        for (unsigned i = 0; i < fk->nfields; i++) {
+            char t = fk->types[i];
+            pk->op[i] = t == 'u' ? OP_U : t == 'i' ? OP_I : t == 'a' ? OP_A : t == 'p' ? OP_P : OP_S;
+            pk->dest[i] = DEST_DROP;
+            if (pk->own < 0)
+                continue;
+            enum event_kind own = (enum event_kind)pk->own;
+            if (t == 's') {
+                const char *tn = event_kind_text_name(own);
+                if (tn && strcmp(tn, fk->field_names[i]) == 0)
+                    pk->dest[i] = DEST_TEXT;
+                continue;
+            }
+            for (size_t j = 0; j < event_kind_field_count(own); j++)
+                if (strcmp(event_kind_field_name(own, j), fk->field_names[i]) == 0)
+                    pk->dest[i] = (int8_t)j;
+        }
+    }
+}
+
+/* Reads the prefix and the header.  Errors here mean the file cannot be read at all. */
+static int read_header(struct trace_reader *r)
+{
+    uint8_t pre[FMT_PREFIX_LEN + FMT_REC_HEAD];
+    size_t have = r->size < sizeof pre ? (size_t)r->size : sizeof pre;
+    if (have && read_at(r, pre, have, 0) < 0)
+        return reader_fail(r, TRACE_EIO, "%s", strerror(errno));
+    if (r->size == 0)
+        return reader_fail(r, TRACE_EFORMAT, "empty file");
+    size_t m = have < FMT_MAGIC_LEN ? have : FMT_MAGIC_LEN;
+    if (memcmp(pre, FMT_MAGIC, m) != 0)
+        return reader_fail(r, TRACE_EFORMAT, "not an arenascope trace");
+    if (have < FMT_PREFIX_LEN)
+        return reader_fail(r, TRACE_ETRUNCATED, "ends inside its header (%zu bytes)", have);
+    uint32_t version = codec_get_u32le(pre + FMT_MAGIC_LEN);
+    r->hdr.version = version;
+    if (version == 0)
+        return reader_fail(r, TRACE_EFORMAT, "not an arenascope trace (format version 0)");
+    if (version > FMT_VERSION)
+        return reader_fail(r, TRACE_EVERSION,
+                           "written by a newer arenascope (format version %u; this one reads up to %u)",
+                           version, FMT_VERSION);
+    if (have < sizeof pre)
+        return reader_fail(r, TRACE_ETRUNCATED, "ends inside its header (%zu bytes)", have);
+    const uint8_t *rec = pre + FMT_PREFIX_LEN;
+    if (memcmp(rec, FMT_TAG_HEAD, 4) != 0)
+        return reader_fail(r, TRACE_EFORMAT, "no header record at byte %u", FMT_PREFIX_LEN);
+    uint32_t len = codec_get_u32le(rec + 4);
+    if (len > FMT_MAX_HEAD)
+        return reader_fail(r, TRACE_EFORMAT, "header at byte %u: bad length", FMT_PREFIX_LEN);
+    uint64_t total = (uint64_t)len + FMT_REC_OVERHEAD;
+    if (r->size - FMT_PREFIX_LEN < total)
+        return reader_fail(r, TRACE_ETRUNCATED, "ends inside its header (%llu bytes)",
+                           (unsigned long long)r->size);
+    uint8_t *buf = malloc((size_t)total);
+    if (!buf)
+        return reader_fail(r, TRACE_ENOMEM, "out of memory");
+    int rc = read_at(r, buf, (size_t)total, FMT_PREFIX_LEN);
+    if (rc) {
+        free(buf);
+        return reader_fail(r, rc, "reading the header: %s", rc == TRACE_EIO ? strerror(errno) : "short read");
+    }
+    if (codec_crc32c(0, buf, FMT_REC_HEAD + (size_t)len) != codec_get_u32le(buf + FMT_REC_HEAD + len)) {
+        free(buf);
+        return reader_fail(r, TRACE_EFORMAT, "header at byte %u: bad checksum", FMT_PREFIX_LEN);
+    }
+    char why[256];
+    rc = fmt_header_decode(buf + FMT_REC_HEAD, len, &r->hdr, &r->schema, why, sizeof why);
+    free(buf);
+    r->hdr.version = version;
+    if (rc)
+        return reader_fail(r, rc, "header at byte %u: %s", FMT_PREFIX_LEN, why);
+    plan_build(r);
+    r->head_end = FMT_PREFIX_LEN + total;
+    r->scan_pos = r->head_end;
+    return 0;
+}
+
+/* ---- the index, read or rebuilt ------------------------------------------------------------------ */
+
+/* Returns 1 when the file is complete (the index is loaded), 0 when it has no trailer, and sets
+ * the damage message (returning 0) when it has a damaged one. */
+static int read_index(struct trace_reader *r)
+{
+    uint8_t t[FMT_TRAILER_LEN];
+    if (r->size < r->head_end + FMT_TRAILER_LEN)
+        return 0;
+    uint64_t tpos = r->size - FMT_TRAILER_LEN;
+    if (read_at(r, t, sizeof t, tpos) < 0)
+        return 0;
+    if (memcmp(t, FMT_TAG_TAIL, 4) != 0)
+        return 0; /* no trailer: a recording that did not finish */
+    if (codec_get_u32le(t + 4) != 8 ||
+        codec_crc32c(0, t, FMT_REC_HEAD + 8) != codec_get_u32le(t + FMT_REC_HEAD + 8)) {
+        set_damage(r, "bad trailer at byte %llu (index rebuilt by scanning)", (unsigned long long)tpos);
+        return 0;
+    }
+    uint64_t io = codec_get_u64le(t + FMT_REC_HEAD);
+    uint8_t h[FMT_REC_HEAD];
+    if (io < r->head_end || io > tpos || tpos - io < FMT_REC_OVERHEAD || read_at(r, h, sizeof h, io) < 0 ||
+        memcmp(h, FMT_TAG_INDX, 4) != 0 || codec_get_u32le(h + 4) != tpos - io - FMT_REC_OVERHEAD ||
+        codec_get_u32le(h + 4) > FMT_MAX_INDX) {
+        set_damage(r, "bad index at byte %llu (rebuilt by scanning)", (unsigned long long)io);
+        return 0;
+    }
+    size_t len = codec_get_u32le(h + 4);
+    uint8_t *buf = malloc(len + FMT_REC_OVERHEAD);
+    if (!buf) {
+        set_damage(r, "index at byte %llu: out of memory (rebuilt by scanning)", (unsigned long long)io);
+        return 0;
+    }
+    char why[256];
+    int rc = read_at(r, buf, len + FMT_REC_OVERHEAD, io);
+    if (rc == 0 && codec_crc32c(0, buf, FMT_REC_HEAD + len) != codec_get_u32le(buf + FMT_REC_HEAD + len)) {
+        rc = TRACE_EFORMAT;
+        snprintf(why, sizeof why, "bad checksum");
+    } else if (rc == 0) {
+        rc = fmt_index_decode(&r->ix, buf + FMT_REC_HEAD, len, r->schema.nkinds, io, why, sizeof why);
+        if (rc == 0 && r->ix.nchunks && r->ix.chunks[0].offset < r->head_end) {
+            rc = TRACE_EFORMAT;
+            snprintf(why, sizeof why, "chunk 0 overlaps the header");
+        }
+    } else {
+        snprintf(why, sizeof why, "unreadable");
+    }
+    free(buf);
+    if (rc) {
+        fmt_index_release(&r->ix);
+        set_damage(r, "index at byte %llu: %s (rebuilt by scanning)", (unsigned long long)io, why);
+        return 0;
+    }
+    return 1;
+}
+
+static const char *tag_name(const uint8_t tag[4], char out[8])
+{
+    for (int i = 0; i < 4; i++)
+        out[i] = (tag[i] >= 0x20 && tag[i] < 0x7f) ? (char)tag[i] : '?';
+    out[4] = '\0';
+    return out;
+}
+
+/* CRC32C of n bytes at off, read in pieces. */
+static int crc_range(struct trace_reader *r, uint64_t off, uint64_t n, uint32_t *crc)
+{
+    uint8_t buf[64 << 10];
+    uint32_t c = 0;
+    while (n) {
+        size_t k = n < sizeof buf ? (size_t)n : sizeof buf;
+        int rc = read_at(r, buf, k, off);
+        if (rc)
+            return rc;
+        c = codec_crc32c(c, buf, k);
+        off += k;
+        n -= k;
+    }
+    *crc = c;
+    return 0;
+}
+
+/*
+ * Scans whole records from scan_pos (FORMAT.md section 9, step 4).  A record that is not whole
+ * yet is left for later when more may arrive, and is truncation when nothing more will.
+ */
+static int scan(struct trace_reader *r)
+{
+    bool final = source_is_final(r);
+    while (!r->stopped) {
+        uint64_t pos = r->scan_pos;
+        uint64_t left = r->size - pos;
+        size_t chunk_no = r->ix.nchunks;
+        if (left == 0) {
+            if (final)
+                r->stopped = true;
+            break;
+        }
+        uint8_t h[FMT_REC_HEAD + 3 * CODEC_VARINT_MAX];
+        char tn[8];
+        if (left < FMT_REC_HEAD) {
+            if (final) {
+                r->truncated_at = pos;
+                set_damage(r, "ends inside a record at byte %llu", (unsigned long long)pos);
+                r->stopped = true;
+            }
+            break;
+        }
+        size_t hn = left < sizeof h ? (size_t)left : sizeof h;
+        int rc = read_at(r, h, hn, pos);
+        if (rc)
+            return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
+                               rc == TRACE_EIO ? strerror(errno) : "short read");
+        bool is_chunk = memcmp(h, FMT_TAG_EVTS, 4) == 0;
+        if (!fmt_tag_is_valid(h)) {
+            set_damage(r, "no record at byte %llu (damaged)", (unsigned long long)pos);
+            r->stopped = true;
+            break;
+        }
+        uint64_t len = codec_get_u32le(h + 4);
+        if (len > fmt_tag_limit(h)) {
+            if (is_chunk)
+                set_damage(r, "chunk %zu at byte %llu: bad length", chunk_no, (unsigned long long)pos);
+            else
+                set_damage(r, "record '%s' at byte %llu: bad length", tag_name(h, tn),
+                           (unsigned long long)pos);
+            r->stopped = true;
+            break;
+        }
+        uint64_t total = len + FMT_REC_OVERHEAD;
+        if (left < total) {
+            if (final) {
+                r->truncated_at = pos;
+                if (is_chunk)
+                    set_damage(r, "ends inside chunk %zu at byte %llu", chunk_no, (unsigned long long)pos);
+                else
+                    set_damage(r, "ends inside record '%s' at byte %llu", tag_name(h, tn),
+                               (unsigned long long)pos);
+                r->stopped = true;
+            }
+            break;
+        }
+        uint32_t crc;
+        uint8_t stored[4];
+        rc = crc_range(r, pos, FMT_REC_HEAD + len, &crc);
+        if (!rc)
+            rc = read_at(r, stored, 4, pos + FMT_REC_HEAD + len);
+        if (rc)
+            return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
+                               rc == TRACE_EIO ? strerror(errno) : "short read");
+        if (crc != codec_get_u32le(stored)) {
+            if (is_chunk)
+                set_damage(r, "chunk %zu at byte %llu: bad checksum", chunk_no, (unsigned long long)pos);
+            else
+                set_damage(r, "record '%s' at byte %llu: bad checksum", tag_name(h, tn),
+                           (unsigned long long)pos);
+            r->stopped = true;
+            break;
+        }
+        const uint8_t *q = h + FMT_REC_HEAD, *qend = h + (hn < FMT_REC_HEAD + len ? hn : FMT_REC_HEAD + len);
+        if (is_chunk) {
+            uint64_t first_seq, count, first_ns;
+            if (!codec_get_varint(&q, qend, &first_seq) || !codec_get_varint(&q, qend, &count) ||
+                !codec_get_varint(&q, qend, &first_ns) || count == 0 || count > len ||
+                count > UINT32_MAX) {
+                set_damage(r, "chunk %zu at byte %llu: bad chunk header", chunk_no,
+                           (unsigned long long)pos);
+                r->stopped = true;
+                break;
+            }
+            if (first_seq != r->ix.nevents) {
+                set_damage(r, "chunk %zu at byte %llu: starts at event %llu, expected %llu", chunk_no,
+                           (unsigned long long)pos, (unsigned long long)first_seq,
+                           (unsigned long long)r->ix.nevents);
+                r->stopped = true;
+                break;
+            }
+            struct trace_chunk_info c = {.offset = pos, .bytes = total, .first_seq = first_seq,
+                                         .count = (uint32_t)count, .first_ns = first_ns};
+            if (!fmt_index_push_chunk(&r->ix, &c))
+                return reader_fail(r, TRACE_ENOMEM, "out of memory");
+        } else if (memcmp(h, FMT_TAG_BLOB, 4) == 0) {
+            struct fmt_blob b = {.offset = pos, .bytes = total};
+            if (qend - q < 4 || (memcpy(b.type, q, 4), q += 4, !codec_get_varint(&q, qend, &b.key))) {
+                set_damage(r, "blob at byte %llu: bad blob header", (unsigned long long)pos);
+                r->stopped = true;
+                break;
+            }
+            if (!fmt_index_add_blob(&r->ix, &b))
+                return reader_fail(r, TRACE_ENOMEM, "out of memory");
+        } else if (memcmp(h, FMT_TAG_TAIL, 4) == 0) {
+            if (pos + total == r->size && r->follow)
+                r->stopped = true; /* the writer finished */
+        } else if (memcmp(h, FMT_TAG_HEAD, 4) == 0) {
+            set_damage(r, "a second header at byte %llu", (unsigned long long)pos);
+            r->stopped = true;
+            break;
+        } else if (memcmp(h, FMT_TAG_INDX, 4) != 0 && fmt_tag_is_critical(h)) {
+            set_damage(r, "unknown record '%s' at byte %llu (written by a newer arenascope?)",
+                       tag_name(h, tn), (unsigned long long)pos);
+            r->stopped = true;
+            break;
+        }
+        r->scan_pos = pos + total;
+    }
+    fmt_index_sort_blobs(&r->ix);
+    if (r->stopped)
+        r->ended = true;
+    return 0;
+}
+
+/* ---- opening ------------------------------------------------------------------------------------ */
+
+static int reader_start(struct trace_reader *r)
+{
+    int rc;
+    if (r->src_fd >= 0 && !r->follow) {
+        /* A pipe read once: take all of it, then read it as a file. */
+        do {
+            rc = spool_pull(r, -1);
+            if (rc)
+                return rc;
+        } while (!r->src_eof);
+    }
+    if (r->follow) {
+        /* Wait, boundedly, for the prefix and the header to arrive. */
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (;;) {
+            rc = source_update(r, 50);
+            if (rc)
+                return rc;
+            uint8_t h[FMT_PREFIX_LEN + FMT_REC_HEAD];
+            size_t have = r->size < sizeof h ? (size_t)r->size : sizeof h;
+            if (have && read_at(r, h, have, 0) == 0) {
+                size_t m = have < FMT_MAGIC_LEN ? have : FMT_MAGIC_LEN;
+                if (memcmp(h, FMT_MAGIC, m) != 0)
+                    break; /* not a trace: no use waiting */
+                if (have == sizeof h && r->size >= (uint64_t)FMT_PREFIX_LEN + FMT_REC_OVERHEAD +
+                                                        codec_get_u32le(h + FMT_PREFIX_LEN + 4))
+                    break;
+            }
+            if (r->src_eof)
+                break;
+            struct timespec t;
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+            if (ms >= WAIT_HEADER_MS)
+                break;
+            if (r->src_fd < 0) {
+                struct timespec nap = {0, 10 * 1000000};
+                nanosleep(&nap, NULL);
+            }
+        }
+    }
+    rc = read_header(r);
+    if (rc)
+        return rc;
+    if (r->src_fd < 0 || !r->follow) {
+        if (read_index(r)) {
+            r->complete = true;
+            r->stopped = true;
+            r->ended = true;
+            return 0;
+        }
+        fmt_index_release(&r->ix);
+        fmt_index_init(&r->ix);
+    }
+    r->ix.nkinds = r->schema.nkinds;
+    rc = scan(r);
+    if (rc)
+        return rc;
+    if (!r->follow)
+        r->ended = true;
+    return 0;
+}
+
+int trace_reader_open_fd(struct trace_reader **out, int fd, const char *name, unsigned flags,
+                         char *err, size_t errlen)
+{
+    *out = NULL;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        snprintf(err, errlen, "%s: %s", name, strerror(errno));
+        return TRACE_EIO;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: is a directory", name);
+        return TRACE_EIO;
+    }
+    struct trace_reader *r = calloc(1, sizeof *r);
+    char *path = strdup(name);
+    if (!r || !path) {
+        free(r);
+        free(path);
+        snprintf(err, errlen, "%s: out of memory", name);
+        return TRACE_ENOMEM;
+    }
+    r->path = path;
+    r->follow = (flags & TRACE_OPEN_FOLLOW) != 0;
+    r->cur = NO_CHUNK;
+    r->src_fd = -1;
+    fmt_index_init(&r->ix);
+    if (S_ISREG(st.st_mode)) {
+        r->fd = fd;
+        r->size = (uint64_t)st.st_size;
+    } else {
+        r->fd = spool_open();
+        if (r->fd < 0) {
+            snprintf(err, errlen, "%s: cannot create a spool file: %s", name, strerror(errno));
+            trace_reader_free(r);
+            return TRACE_EIO;
+        }
+        r->own_fd = true;
+        r->src_fd = fd;
+    }
+    int rc = reader_start(r);
+    if (rc) {
+        snprintf(err, errlen, "%s", r->msg);
+        trace_reader_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}
+
+int trace_reader_open(struct trace_reader **out, const char *path, unsigned flags, char *err,
+                      size_t errlen)
+{
+    *out = NULL;
+    if (strcmp(path, "-") == 0)
+        return trace_reader_open_fd(out, STDIN_FILENO, "<stdin>", flags, err, errlen);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return TRACE_EIO;
+    }
+    int rc = trace_reader_open_fd(out, fd, path, flags, err, errlen);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    if ((*out)->src_fd == fd)
+        (*out)->own_src = true; /* a named pipe, spooled */
+    else
+        (*out)->own_fd = true;
+    return 0;
+}
+
+void trace_reader_free(struct trace_reader *r)
+{
+    if (!r)
+        return;
+    if (r->own_fd && r->fd >= 0)
+        close(r->fd);
+    if (r->own_src)
+        close(r->src_fd);
+    fmt_index_release(&r->ix);
+    fmt_schema_release(&r->schema);
+    free(r->cbuf);
+    free(r->path);
+    free(r);
+}
+
+/* ---- what the reader knows ------------------------------------------------------------------------ */
+
+const struct trace_header *trace_reader_header(const struct trace_reader *r)
+{
+    return &r->hdr;
+}
+
+const char *trace_reader_error(const struct trace_reader *r)
+{
+    return r->msg;
+}
+
+const char *trace_reader_path(const struct trace_reader *r)
+{
+    return r->path;
+}
+
+uint64_t trace_reader_event_count(const struct trace_reader *r)
+{
+    return r->ix.nevents;
+}
+
+uint64_t trace_reader_file_bytes(const struct trace_reader *r)
+{
+    return r->size;
+}
+
+bool trace_reader_is_complete(const struct trace_reader *r)
+{
+    return r->complete;
+}
+
+uint64_t trace_reader_truncated_at(const struct trace_reader *r)
+{
+    return r->truncated_at;
+}
+
+const char *trace_reader_damage(const struct trace_reader *r)
+{
+    return r->damage[0] ? r->damage : NULL;
+}
+
+size_t trace_reader_chunk_count(const struct trace_reader *r)
+{
+    return r->ix.nchunks;
+}
+
+void trace_reader_chunk(const struct trace_reader *r, size_t i, struct trace_chunk_info *out)
+{
+    *out = r->ix.chunks[i];
+}
+
+bool trace_reader_is_ended(const struct trace_reader *r)
+{
+    return r->ended;
+}
+
+int trace_reader_wait_fd(const struct trace_reader *r)
+{
+    return r->follow && !r->ended ? r->src_fd : -1;
+}
+
+int trace_reader_poll(struct trace_reader *r)
+{
+    if (!r->follow || r->ended)
+        return 0;
+    uint64_t before = r->ix.nevents;
+    int rc = source_update(r, 0);
+    if (rc)
+        return rc;
+    rc = scan(r);
+    if (rc)
+        return rc;
+    uint64_t added = r->ix.nevents - before;
+    return added > INT32_MAX ? INT32_MAX : (int)added;
+}
+
+size_t trace_reader_kind_count(const struct trace_reader *r)
+{
+    return r->schema.nkinds;
+}
+
+const char *trace_reader_kind_name(const struct trace_reader *r, size_t i)
+{
+    return r->schema.kinds[i].name;
+}
+
+bool trace_reader_kind_is_optional(const struct trace_reader *r, size_t i)
+{
+    return r->plan[i].optional;
+}
+
+int trace_reader_kind_own(const struct trace_reader *r, size_t i)
+{
+    return r->plan[i].own;
+}
+
+/* ---- chunks and events ------------------------------------------------------------------------------ */
+
+static void history_reset(struct trace_reader *r)
+{
+    r->hist_n = 0;
+    r->prev = 0;
+}
+
+static int load_chunk(struct trace_reader *r, size_t i)
+{
+    const struct trace_chunk_info *c = &r->ix.chunks[i];
+    size_t need = (size_t)c->bytes + PAD;
+    if (need > r->ccap) {
+        uint8_t *b = realloc(r->cbuf, need);
+        if (!b)
+            return reader_fail(r, TRACE_ENOMEM, "out of memory");
+        r->cbuf = b;
+        r->ccap = need;
+    }
+    r->cur = NO_CHUNK;
+    int rc = read_at(r, r->cbuf, (size_t)c->bytes, c->offset);
+    if (rc == TRACE_ETRUNCATED)
+        return reader_fail(r, rc, "ends inside chunk %zu at byte %llu", i, (unsigned long long)c->offset);
+    if (rc)
+        return reader_fail(r, rc, "chunk %zu at byte %llu: %s", i, (unsigned long long)c->offset,
+                           strerror(errno));
+    const uint8_t *b = r->cbuf;
+    size_t len = (size_t)c->bytes - FMT_REC_OVERHEAD;
+    if (memcmp(b, FMT_TAG_EVTS, 4) != 0 || codec_get_u32le(b + 4) != len)
+        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: not where the index says", i,
+                           (unsigned long long)c->offset);
+    if (codec_crc32c(0, b, FMT_REC_HEAD + len) != codec_get_u32le(b + FMT_REC_HEAD + len))
+        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: bad checksum", i,
+                           (unsigned long long)c->offset);
+    const uint8_t *p = b + FMT_REC_HEAD, *end = p + len;
+    uint64_t first_seq, count, first_ns;
+    if (!codec_get_varint(&p, end, &first_seq) || !codec_get_varint(&p, end, &count) ||
+        !codec_get_varint(&p, end, &first_ns))
+        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: bad chunk header", i,
+                           (unsigned long long)c->offset);
+    if (first_seq != c->first_seq || count != c->count)
+        return reader_fail(r, TRACE_EFORMAT,
+                           "chunk %zu at byte %llu: holds events %llu to %llu, the index says %llu to %llu",
+                           i, (unsigned long long)c->offset, (unsigned long long)first_seq,
+                           (unsigned long long)(first_seq + count - 1), (unsigned long long)c->first_seq,
+                           (unsigned long long)(c->first_seq + c->count - 1));
+    memset(r->cbuf + c->bytes - 4, 0, PAD + 4); /* the CRC is checked: pad from the payload's end */
+    r->cur = i;
+    r->events = p;
+    r->p = p;
+    r->end = end;
+    r->pos_seq = c->first_seq;
+    history_reset(r);
+    return 0;
+}
+
+static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt, ...)
+{
+    const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
+    uint64_t off = c->offset + (uint64_t)(at - r->cbuf);
+    size_t i = r->cur;
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof why, fmt, ap);
+    va_end(ap);
+    r->cur = NO_CHUNK; /* the chunk cannot be read further */
+    return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: event %llu: %s", i,
+                       (unsigned long long)off, (unsigned long long)r->pos_seq, why);
+}
+
+/* A varint of up to 10 bytes with no end check (the buffer is padded); false when too long. */
+static inline bool get_varint_padded(const uint8_t **pp, uint64_t *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 70; shift += 7) {
+        uint64_t b = *p++;
+        if (shift == 63 && (b & 0x7f) > 1)
+            return false;
+        v |= (b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            *pp = p;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* An address code (up to 66 bits) as hi = code >> 2, low = code & 3. */
+static inline bool get_code_padded(const uint8_t **pp, uint64_t *hi, unsigned *low)
+{
+    const uint8_t *p = *pp;
+    uint64_t b = *p++;
+    *low = (unsigned)(b & 3);
+    uint64_t v = (b & 0x7f) >> 2;
+    unsigned shift = 5;
+    while (b & 0x80) {
+        if (shift > 61)
+            return false; /* more than 10 bytes */
+        b = *p++;
+        if (shift == 61 && (b & 0x7f) > 7)
+            return false; /* beyond 66 bits */
+        v |= (b & 0x7f) << shift;
+        shift += 7;
+    }
+    *hi = v;
+    *pp = p;
+    return true;
+}
+
+/*
+ * Decodes the event at r->p into ev.  Returns 1, or < 0 on damage.  *fk is the file kind; ev->kind
+ * is meaningful only when the plan maps it (plan[*fk].own >= 0).
+ */
+static int decode_event(struct trace_reader *r, struct event *ev, unsigned *fk)
+{
+    const uint8_t *start = r->p, *p = start, *end = r->end;
+    if (p >= end)
+        return event_fail(r, start, "the chunk ends before its last event");
+    unsigned b = *p++;
+    unsigned id = b & 0x7fu;
+    if (id >= r->schema.nkinds)
+        return event_fail(r, start, "kind id not in the schema");
+    const struct plan_kind *pk = &r->plan[id];
+    if (pk->own < 0 && !pk->optional)
+        return event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
+                          r->schema.kinds[id].name);
+    unsigned n = (b & 0x80u) ? pk->tail : pk->nfields;
+    memset(ev->u.f, 0, sizeof ev->u.f);
+    ev->str = NULL;
+    ev->str_len = 0;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t v;
+        switch (pk->op[i]) {
+        case OP_U:
+            if (*p < 0x80)
+                v = *p++;
+            else if (!get_varint_padded(&p, &v))
+                return event_fail(r, start, "bad varint");
+            break;
+        case OP_I:
+            if (!get_varint_padded(&p, &v))
+                return event_fail(r, start, "bad varint");
+            v = (uint64_t)codec_unzigzag(v);
+            break;
+        case OP_A:
+        case OP_P: {
+            uint64_t hi;
+            unsigned low;
+            if (*p < 0x80) {
+                hi = *p >> 2;
+                low = *p & 3u;
+                p++;
+            } else if (!get_code_padded(&p, &hi, &low)) {
+                return event_fail(r, start, "bad address code");
+            }
+            if (!(low & 1u)) {
+                uint64_t d = hi < FMT_HISTORY ? (hi << 1 | low >> 1) : FMT_HISTORY;
+                if (d >= r->hist_n || d >= FMT_HISTORY)
+                    return event_fail(r, start, "address repeat out of range");
+                v = r->hist[(r->hist_n - 1 - d) & HIST_MASK];
+            } else if (low == 1) {
+                v = r->prev + ((uint64_t)codec_unzigzag(hi) << 4);
+            } else if (hi != 0) {
+                v = r->prev + (uint64_t)codec_unzigzag(hi);
+            } else if (pk->op[i] == OP_P) {
+                v = 0; /* null: not in the history */
+                break;
+            } else {
+                return event_fail(r, start, "null in an address field");
+            }
+            r->hist[r->hist_n & HIST_MASK] = v;
+            r->hist_n++;
+            r->prev = v;
+            break;
+        }
+        default: { /* OP_S */
+            uint64_t len;
+            if (!codec_get_varint(&p, end, &len) || len > (uint64_t)(end - p) || len > FMT_MAX_TEXT)
+                return event_fail(r, start, "bad text");
+            if (pk->dest[i] == DEST_TEXT) {
+                ev->str = (const char *)p;
+                ev->str_len = (uint32_t)len;
+            }
+            p += len;
+            continue;
+        }
+        }
+        if (p > end)
+            return event_fail(r, start, "runs past the end of its chunk");
+        if (pk->dest[i] >= 0)
+            ev->u.f[pk->dest[i]] = v;
+    }
+    r->p = p;
+    *fk = id;
+    ev->kind = (enum event_kind)(pk->own >= 0 ? pk->own : 0);
+    ev->seq = r->pos_seq++;
+    if (r->pos_seq == r->ix.chunks[r->cur].first_seq + r->ix.chunks[r->cur].count && p != end)
+        return event_fail(r, p, "bytes after the chunk's last event");
+    return 1;
+}
+
+/* Finds the chunk holding seq (seq < nevents). */
+static size_t chunk_of(const struct trace_reader *r, uint64_t seq)
+{
+    size_t lo = 0, hi = r->ix.nchunks;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->ix.chunks[mid].first_seq <= seq)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Makes sure the chunk holding pos_seq is loaded; 0 at the end, 1 when ready, < 0 on error. */
+static int ensure_chunk(struct trace_reader *r)
+{
+    if (r->cur != NO_CHUNK) {
+        const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
+        if (r->pos_seq < c->first_seq + c->count)
+            return 1;
+    }
+    if (r->pos_seq >= r->ix.nevents)
+        return 0;
+    size_t i = r->cur != NO_CHUNK && r->cur + 1 < r->ix.nchunks &&
+                       r->ix.chunks[r->cur + 1].first_seq == r->pos_seq
+                   ? r->cur + 1
+                   : chunk_of(r, r->pos_seq);
+    uint64_t want = r->pos_seq;
+    int rc = load_chunk(r, i);
+    if (rc)
+        return rc;
+    struct event scratch;
+    unsigned fk;
+    while (r->pos_seq < want) {
+        rc = decode_event(r, &scratch, &fk);
+        if (rc < 0)
+            return rc;
+    }
+    return 1;
+}
+
+int trace_reader_next(struct trace_reader *r, struct event *ev)
+{
+    for (;;) {
+        int rc = ensure_chunk(r);
+        if (rc <= 0)
+            return rc;
+        unsigned fk;
+        rc = decode_event(r, ev, &fk);
+        if (rc < 0)
+            return rc;
+        if (r->plan[fk].own >= 0)
+            return 1; /* else an optional kind this program does not know: skipped */
+    }
+}
+
+ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
+{
+    size_t got = 0;
+    if (n == 0)
+        return 0;
+    int rc = ensure_chunk(r);
+    if (rc <= 0)
+        return rc;
+    const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
+    uint64_t stop = c->first_seq + c->count;
+    while (got < n && r->pos_seq < stop) {
+        unsigned fk;
+        rc = decode_event(r, &evs[got], &fk);
+        if (rc < 0)
+            return rc;
+        if (r->plan[fk].own >= 0)
+            got++;
+    }
+    return (ssize_t)got;
+}
+
+int trace_reader_seek(struct trace_reader *r, uint64_t seq)
+{
+    if (seq > r->ix.nevents)
+        return reader_fail(r, TRACE_ERANGE, "no event %llu (the trace has %llu)",
+                           (unsigned long long)seq, (unsigned long long)r->ix.nevents);
+    if (r->cur != NO_CHUNK) {
+        const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
+        if (seq >= c->first_seq && seq < c->first_seq + c->count) {
+            if (seq < r->pos_seq) { /* back within the loaded chunk: decode again from its start */
+                r->p = r->events;
+                r->pos_seq = c->first_seq;
+                history_reset(r);
+            }
+            struct event scratch;
+            unsigned fk;
+            while (r->pos_seq < seq) {
+                int rc = decode_event(r, &scratch, &fk);
+                if (rc < 0)
+                    return rc;
+            }
+            return 0;
+        }
+    }
+    r->cur = NO_CHUNK;
+    r->pos_seq = seq;
+    int rc = ensure_chunk(r);
+    return rc < 0 ? rc : 0;
+}
+
+uint64_t trace_reader_tell(const struct trace_reader *r)
+{
+    return r->pos_seq;
+}
+
+int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
+{
+    size_t nk = r->schema.nkinds;
+    if (r->complete && r->ix.kind_events) {
+        memcpy(counts, r->ix.kind_events, nk * sizeof *counts);
+        return 0;
+    }
+    memset(counts, 0, nk * sizeof *counts);
+    r->cur = NO_CHUNK;
+    r->pos_seq = 0;
+    struct event ev;
+    for (;;) {
+        int rc = ensure_chunk(r);
+        if (rc < 0)
+            return rc;
+        if (rc == 0)
+            return 0;
+        unsigned fk;
+        rc = decode_event(r, &ev, &fk);
+        if (rc < 0)
+            return rc;
+        counts[fk]++;
+    }
+}
+
+/* ---- blobs ------------------------------------------------------------------------------------------ */
+
+size_t trace_reader_blob_count(const struct trace_reader *r)
+{
+    return r->ix.nblobs;
+}
+
+void trace_reader_blob(const struct trace_reader *r, size_t i, struct trace_blob_info *out)
+{
+    const struct fmt_blob *b = &r->ix.blobs[i];
+    memcpy(out->type, b->type, 4);
+    out->type[4] = '\0';
+    out->key = b->key;
+    out->offset = b->offset;
+    out->bytes = b->bytes - FMT_REC_OVERHEAD - 4 - codec_varint_size(b->key);
+}
+
+size_t trace_reader_blob_range(const struct trace_reader *r, const char *type, size_t *first)
+{
+    size_t i = 0, n = 0;
+    while (i < r->ix.nblobs && memcmp(r->ix.blobs[i].type, type, 4) < 0)
+        i++;
+    while (i + n < r->ix.nblobs && memcmp(r->ix.blobs[i + n].type, type, 4) == 0)
+        n++;
+    *first = i;
+    return n;
+}
+
+int trace_reader_blob_load(struct trace_reader *r, size_t i, void **buf, size_t *len)
+{
+    const struct fmt_blob *b = &r->ix.blobs[i];
+    *buf = NULL;
+    *len = 0;
+    uint8_t *rec = malloc((size_t)b->bytes);
+    if (!rec)
+        return reader_fail(r, TRACE_ENOMEM, "out of memory");
+    int rc = read_at(r, rec, (size_t)b->bytes, b->offset);
+    size_t plen = (size_t)b->bytes - FMT_REC_OVERHEAD;
+    const uint8_t *p = rec + FMT_REC_HEAD + 4, *end = rec + FMT_REC_HEAD + plen;
+    uint64_t key;
+    if (rc)
+        rc = reader_fail(r, rc, "blob at byte %llu: unreadable", (unsigned long long)b->offset);
+    else if (memcmp(rec, FMT_TAG_BLOB, 4) != 0 || codec_get_u32le(rec + 4) != plen)
+        rc = reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: not where the index says",
+                         (unsigned long long)b->offset);
+    else if (codec_crc32c(0, rec, FMT_REC_HEAD + plen) != codec_get_u32le(end))
+        rc = reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: bad checksum", (unsigned long long)b->offset);
+    else if (memcmp(rec + FMT_REC_HEAD, b->type, 4) != 0 || !codec_get_varint(&p, end, &key) ||
+             key != b->key)
+        rc = reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: not the one the index says",
+                         (unsigned long long)b->offset);
+    if (rc) {
+        free(rec);
+        return rc;
+    }
+    size_t n = (size_t)(end - p);
+    memmove(rec, p, n);
+    *buf = rec;
+    *len = n;
+    return 0;
+}
+
+size_t trace_reader_checkpoint_count(const struct trace_reader *r)
+{
+    size_t first;
+    return trace_reader_blob_range(r, TRACE_BLOB_CHECKPOINT, &first);
+}
+
+uint64_t trace_reader_checkpoint_seq(const struct trace_reader *r, size_t i)
+{
+    size_t first;
+    trace_reader_blob_range(r, TRACE_BLOB_CHECKPOINT, &first);
+    return r->ix.blobs[first + i].key;
+}
+
+int trace_reader_checkpoint_load(struct trace_reader *r, size_t i, void **buf, size_t *len)
+{
+    size_t first;
+    trace_reader_blob_range(r, TRACE_BLOB_CHECKPOINT, &first);
+    return trace_reader_blob_load(r, first + i, buf, len);
+}
+
+/* ---- for blob storage (format.h) ---------------------------------------------------------------------- */
+
+struct fmt_index *fmt_reader_index(struct trace_reader *r)
+{
+    return &r->ix;
+}
+
+uint64_t fmt_reader_head_end(const struct trace_reader *r)
+{
+    return r->head_end;
+}
+
+bool fmt_reader_is_pipe(const struct trace_reader *r)
+{
+    return r->src_fd >= 0;
+}
