@@ -1,0 +1,127 @@
+/*
+ * gc_profile.c - the collector's built-in profiles and their parser (reference section 7.3).
+ *
+ *   cpython-3.8    three generations, thresholds (700, 10, 10): 3.8 to 3.12.  The default.
+ *   cpython-3.13   three generations, (2000, 10, 10): 3.13.0 and 3.14.5+.
+ *   legacy         (700, 10, 10) with 2.7's finalizer rule: a cycle that holds an object
+ *                  with __del__ is uncollectable and its __del__ owners go to gc.garbage.
+ *
+ * The number of generations and their names are data, so that a profile with 3.14's young
+ * and old spaces can be described later without touching the collector's callers.
+ */
+#include "runtime_private.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct gc_profile profiles[] = {
+    {.name = "cpython-3.8",
+     .ngenerations = 3,
+     .generation_names = {"gen0", "gen1", "gen2"},
+     .thresholds = {700, 10, 10},
+     .legacy_finalizers = false},
+    {.name = "cpython-3.13",
+     .ngenerations = 3,
+     .generation_names = {"gen0", "gen1", "gen2"},
+     .thresholds = {2000, 10, 10},
+     .legacy_finalizers = false},
+    {.name = "legacy",
+     .ngenerations = 3,
+     .generation_names = {"gen0", "gen1", "gen2"},
+     .thresholds = {700, 10, 10},
+     .legacy_finalizers = true},
+};
+
+size_t gc_profile_count(void)
+{
+    return sizeof profiles / sizeof profiles[0];
+}
+
+const struct gc_profile *gc_profile_at(size_t i)
+{
+    return i < gc_profile_count() ? &profiles[i] : NULL;
+}
+
+const struct gc_profile *gc_profile_default(void)
+{
+    return &profiles[0];
+}
+
+static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int say(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return RT_EINVAL;
+}
+
+int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen)
+{
+    if (p->ngenerations < 1 || p->ngenerations > GC_MAX_GENERATIONS)
+        return say(err, errlen, "gc profile '%.32s': %u generations (1 to %d are possible)",
+                   p->name, p->ngenerations, GC_MAX_GENERATIONS);
+    if (memchr(p->name, '\0', sizeof p->name) == NULL || p->name[0] == '\0')
+        return say(err, errlen, "gc profile: the name is empty or not terminated");
+    for (uint32_t i = 0; i < p->ngenerations; i++)
+        if (memchr(p->generation_names[i], '\0', sizeof p->generation_names[i]) == NULL ||
+            p->generation_names[i][0] == '\0')
+            return say(err, errlen, "gc profile '%s': generation %u has no name", p->name, i);
+    return 0;
+}
+
+int gc_profile_parse(const char *spec, struct gc_profile *out, char *err, size_t errlen)
+{
+    const char *colon = strchr(spec, ':');
+    size_t namelen = colon ? (size_t)(colon - spec) : strlen(spec);
+    const struct gc_profile *found = NULL;
+    for (size_t i = 0; i < gc_profile_count(); i++)
+        if (strlen(profiles[i].name) == namelen && strncmp(profiles[i].name, spec, namelen) == 0)
+            found = &profiles[i];
+    if (!found && namelen == strlen("cpython-2.7") && strncmp(spec, "cpython-2.7", namelen) == 0)
+        found = &profiles[2];
+    if (!found) {
+        char known[128] = "";
+        for (size_t i = 0; i < gc_profile_count(); i++) {
+            strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
+            strncat(known, profiles[i].name, sizeof known - strlen(known) - 1);
+        }
+        return say(err, errlen, "unknown gc profile '%.*s' (known: %s)", (int)namelen, spec,
+                   known);
+    }
+    struct gc_profile p = *found;
+    if (colon) {
+        const char *s = colon + 1;
+        uint32_t n = 0;
+        for (;;) {
+            char *end;
+            errno = 0;
+            if (*s < '0' || *s > '9')
+                return say(err, errlen, "gc profile '%s': threshold %u is not a number: '%s'",
+                           spec, n + 1, s);
+            unsigned long v = strtoul(s, &end, 10);
+            if (errno || v > UINT32_MAX)
+                return say(err, errlen, "gc profile '%s': threshold %u is too large", spec, n + 1);
+            if (n == p.ngenerations)
+                return say(err, errlen, "gc profile '%s': more than %u thresholds", spec,
+                           p.ngenerations);
+            p.thresholds[n++] = (uint32_t)v;
+            if (*end == '\0')
+                break;
+            if (*end != ',')
+                return say(err, errlen, "gc profile '%s': expected ',' after threshold %u", spec,
+                           n);
+            s = end + 1;
+        }
+        if (n != p.ngenerations)
+            return say(err, errlen, "gc profile '%s': expected %u thresholds, got %u", spec,
+                       p.ngenerations, n);
+    }
+    *out = p;
+    return 0;
+}

@@ -1,0 +1,112 @@
+/*
+ * gc.h - the cycle collector's surface: Python's gc module as functions of the runtime.
+ *
+ * The collector itself is CPython's classic generational collector (reference section 7,
+ * the 3.9-3.13 form) and is described in allocator/gc.c.  Its profile (gc_profile.h) gives the
+ * number of generations, their names and thresholds, and the finalizer rules; the functions
+ * here are what `import gc` offers, with CPython's return values.
+ *
+ * Every function that takes a generation accepts 0 .. gc_generation_count() - 1 and returns
+ * RT_EINVAL otherwise (Python raises ValueError there).
+ */
+#ifndef ALLOCATOR_GC_H
+#define ALLOCATOR_GC_H
+
+#include <allocator/gc_profile.h>
+#include <allocator/runtime.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- profiles ----------------------------------------------------------------------------- */
+
+/* The built-in profiles: cpython-3.8 (the default; also 3.9-3.12), cpython-3.13, legacy. */
+size_t gc_profile_count(void);
+const struct gc_profile *gc_profile_at(size_t i);
+const struct gc_profile *gc_profile_default(void);
+/*
+ * Parses "NAME" or "NAME:T0,T1,..." (thresholds overriding the profile's, one per generation).
+ * On error returns RT_EINVAL and writes a one-line reason to err.
+ */
+int gc_profile_parse(const char *spec, struct gc_profile *out, char *err, size_t errlen);
+/* Checks a profile value (from a trace header, say): 1..GC_MAX_GENERATIONS generations with
+ * names.  Returns 0 or RT_EINVAL with a reason. */
+int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen);
+
+/* ---- the gc module ------------------------------------------------------------------------- */
+
+/* gc.collect(generation): the number of unreachable objects found (collected plus
+ * uncollectable); 0 without collecting when a collection is already running. */
+int64_t gc_collect(struct runtime *rt, int generation);
+
+size_t gc_generation_count(const struct runtime *rt);
+/* gc.get_count(): fills out[0 .. generations). */
+void gc_get_count(const struct runtime *rt, uint32_t *out);
+void gc_get_threshold(const struct runtime *rt, uint32_t *out);
+/* gc.set_threshold(t0[, t1[, t2]]): n values, 1 .. generations. */
+int gc_set_threshold(struct runtime *rt, size_t n, const uint32_t *thresholds);
+
+void gc_enable(struct runtime *rt);
+void gc_disable(struct runtime *rt);
+bool gc_isenabled(const struct runtime *rt);
+
+void gc_freeze(struct runtime *rt);
+void gc_unfreeze(struct runtime *rt);
+size_t gc_get_freeze_count(const struct runtime *rt);
+
+bool gc_is_tracked(const struct rt_object *o);
+bool gc_is_finalized(const struct rt_object *o);
+
+/* gc.get_objects(generation): a new list; generation -1 for all. */
+struct rt_object *gc_get_objects(struct runtime *rt, int generation);
+/* gc.get_referrers(o) and gc.get_referents(o): new lists. */
+struct rt_object *gc_get_referrers(struct runtime *rt, const struct rt_object *o);
+struct rt_object *gc_get_referents(struct runtime *rt, const struct rt_object *o);
+/* Tracked objects in generation g (the permanent generation when g == generations). */
+size_t gc_generation_size(const struct runtime *rt, size_t g);
+
+/* gc.garbage: borrowed; created on first use. */
+struct rt_object *gc_garbage(struct runtime *rt);
+
+/* gc.callbacks: called as fn(rt, "start" or "stop", info, ctx). */
+struct gc_info {
+    int generation;
+    int64_t collected, uncollectable;
+};
+typedef void (*gc_callback_fn)(struct runtime *rt, const char *phase, const struct gc_info *info,
+                               void *ctx);
+int gc_callback_add(struct runtime *rt, gc_callback_fn fn, void *ctx);
+void gc_callback_remove(struct runtime *rt, gc_callback_fn fn, void *ctx);
+
+/* gc.set_debug(flags): CPython 3.x's values. */
+enum {
+    GC_DEBUG_STATS = 1,
+    GC_DEBUG_COLLECTABLE = 2,
+    GC_DEBUG_UNCOLLECTABLE = 4,
+    GC_DEBUG_SAVEALL = 32,
+    GC_DEBUG_LEAK = GC_DEBUG_COLLECTABLE | GC_DEBUG_UNCOLLECTABLE | GC_DEBUG_SAVEALL,
+};
+void gc_set_debug(struct runtime *rt, unsigned flags);
+unsigned gc_get_debug(const struct runtime *rt);
+/* Where the debug lines go besides the `print` events (stream 2): NULL for nowhere. */
+void gc_set_debug_stream(struct runtime *rt, FILE *out);
+
+/* gc.get_stats() */
+struct gc_gen_stats {
+    uint64_t collections, collected, uncollectable;
+};
+void gc_get_stats(const struct runtime *rt, struct gc_gen_stats *out);
+
+/* The long-lived heuristic's counters (reference section 7.5). */
+void gc_get_long_lived(const struct runtime *rt, uint64_t *pending, uint64_t *total);
+
+/*
+ * The collector's invariants (reference 8.4, 9): every tracked object is in exactly one
+ * generation list and every object in a list is tracked; the lists are well linked; no
+ * COLLECTING or UNREACHABLE flag survives a collection; the counts agree with the objects.
+ */
+bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,261 @@
+/*
+ * runtime.h - a CPython-style object runtime on top of the instrumented heap.
+ *
+ * Objects have CPython 3.11's 64-bit layout and sizes (reference section 6 and 7.1): a header of
+ * reference count and type, a 16-byte GC head before every container, and the two-word managed-
+ * dict pre-header before instances of user classes.  Their memory comes from the heap
+ * (heap_malloc), so the allocator's picture of a workload is the picture CPython would show.
+ * Every change of a reference count, every name bound and every frame is an event
+ * (allocator/event.h), so that the UI can draw names pointing at objects.
+ *
+ * Measured on CPython 3.11.7 (tests/runtime states these figures and checks them):
+ *
+ *   object                        request to the allocator            sys.getsizeof
+ *   int 1000                      28                                  28
+ *   float                         24                                  24
+ *   str "python" (ASCII, len n)   49 + n                              49 + n
+ *   tuple of n                    40 + 8n  (16 GC head + 24 + 8n)     40 + 8n
+ *   list                          56, items 8 * allocated separately  56 + 8 * allocated
+ *   dict                          64, keys table separately           64 + keys table
+ *   instance of `class A: pass`   56  (16 pre-header + 16 GC + 24)    56
+ *   the instance's attribute values  round8(k + 2) + 8k, k slots     (not counted)
+ *   instance with __slots__ of n  16 + 16 + 8n                        same
+ *   weakref.ref / weakref.proxy   80                                  80
+ *   function                      152                                 152
+ *
+ * Reference convention (CPython's): functions returning `struct rt_object *` return a new
+ * reference unless their comment says "borrowed"; arguments are borrowed unless the comment
+ * says "steals".  Allocation failure returns NULL (the heap could not get memory); using an
+ * object of the wrong type is a programming error and asserts.
+ *
+ * Reference counts, events and reasons: rt_incref/rt_decref take an ev_ref_reason and the
+ * owner (the object holding the reference, or NULL for names, the stack and C code); the
+ * runtime's own operations use the matching reasons (REF_CONTAINER from a list append,
+ * REF_ATTR from setattr, REF_DEALLOC when an owner dies, REF_GC inside the collector...).
+ *
+ * Threads: a runtime is used by one thread.
+ */
+#ifndef ALLOCATOR_RUNTIME_H
+#define ALLOCATOR_RUNTIME_H
+
+#include <allocator/event.h>
+#include <allocator/gc_profile.h>
+#include <allocator/stats.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct heap;
+struct runtime;
+struct rt_type;
+
+/* An object: CPython's PyObject header.  Fields are read through the functions below. */
+struct rt_object {
+    intptr_t refcnt;            /* references held; 0 only while being destroyed */
+    const struct rt_type *type; /* never NULL */
+};
+
+enum {
+    RT_EINVAL = -1, /* an argument out of range (a bad generation, an unknown attribute) */
+    RT_ENOMEM = -2, /* the heap could not provide memory */
+    RT_ETYPE = -3,  /* the operation does not apply to this object */
+};
+const char *rt_strerror(int err);
+
+/*
+ * Creates a runtime that allocates from `heap` (which it does not own) and emits to `sink`.
+ * `gc` is the collector's profile (NULL: the default, cpython-3.8).  A module frame
+ * "<module>" is pushed on creation.
+ */
+int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
+           const struct event_sink *sink);
+/*
+ * Ends the program: pops every frame, runs a final collection (reason SHUTDOWN, no
+ * callbacks), empties gc.garbage and the free lists, releases the interned strings, then
+ * frees the runtime.  Objects still alive after that (leaked by a caller) stay in the heap.
+ */
+void rt_delete(struct runtime *rt);
+void rt_set_sink(struct runtime *rt, const struct event_sink *sink);
+struct heap *rt_heap(const struct runtime *rt);
+const struct gc_profile *rt_gc_profile(const struct runtime *rt);
+
+/* Objects on the heap that are alive (free-listed memory not counted), and the interned
+ * strings among them. */
+uint64_t rt_live_objects(const struct runtime *rt);
+uint64_t rt_interned_count(const struct runtime *rt);
+/* Objects created and destroyed so far (heap and free-list ones). */
+uint64_t rt_created_total(const struct runtime *rt);
+uint64_t rt_destroyed_total(const struct runtime *rt);
+
+/* The free lists as sys._debugmallocstats() lists them (stats.h freelists). */
+void rt_get_freelist_stats(const struct runtime *rt, struct heap_stats *out);
+/* Objects waiting on free lists, for tests: kind is "float", "list", "dict", "dictkeys" or
+ * "tuple1".."tuple20". */
+uint32_t rt_freelist_count(const struct runtime *rt, const char *kind);
+
+/* ---- reference counts ------------------------------------------------------------------- */
+
+void rt_incref(struct runtime *rt, struct rt_object *o, enum ev_ref_reason why,
+               const struct rt_object *owner);
+/* Drops a reference; at zero the object is destroyed in CPython's order (finalizer, weak
+ * references, referents in reverse, memory). */
+void rt_decref(struct runtime *rt, struct rt_object *o, enum ev_ref_reason why,
+               const struct rt_object *owner);
+void rt_xdecref(struct runtime *rt, struct rt_object *o, enum ev_ref_reason why,
+                const struct rt_object *owner);
+intptr_t rt_refcnt(const struct rt_object *o);
+/* sys.getrefcount(o): the count plus the reference held by the call's argument (shown as an
+ * incref and a decref with reason REF_CALL). */
+intptr_t rt_getrefcount(struct runtime *rt, struct rt_object *o);
+/* id(o): the address of the PyObject (a GC object's block starts before it). */
+uint64_t rt_id(const struct rt_object *o);
+static inline bool rt_is(const struct rt_object *a, const struct rt_object *b)
+{
+    return a == b;
+}
+
+/* ---- types ------------------------------------------------------------------------------ */
+
+const char *rt_type_name(const struct rt_type *t);
+const struct rt_type *rt_type_of(const struct rt_object *o);
+bool rt_type_is_gc(const struct rt_type *t);
+/* sys.getsizeof(o). */
+size_t rt_sizeof(const struct rt_object *o);
+/* True for the given builtin: "int", "float", "str", "tuple", "list", "dict", "NoneType",
+ * "weakref.ReferenceType", "weakref.ProxyType", "function". */
+bool rt_is_a(const struct rt_object *o, const char *type_name);
+
+typedef void (*rt_finalizer_fn)(struct runtime *rt, struct rt_object *self, void *ctx);
+
+struct rt_class_spec {
+    const char *name;            /* "Node" */
+    const char *const *slots;    /* __slots__ names, NULL-terminated; NULL: a managed __dict__ */
+    bool slots_weakref;          /* with slots: "__weakref__" is one of them */
+    rt_finalizer_fn del;         /* __del__, or NULL */
+    void *del_ctx;
+};
+/* Defines a class (emits type_new).  The class lives as long as the runtime. */
+const struct rt_type *rt_class_new(struct runtime *rt, const struct rt_class_spec *spec);
+
+/* ---- values ------------------------------------------------------------------------------ */
+
+struct rt_object *rt_none(struct runtime *rt); /* new reference to None */
+/* int(v): -5..256 come from the static small-int cache; others are new objects. */
+struct rt_object *rt_int(struct runtime *rt, int64_t v);
+int64_t rt_int_value(const struct rt_object *o);
+struct rt_object *rt_float(struct runtime *rt, double v);
+double rt_float_value(const struct rt_object *o);
+/* A string built at run time: never interned ('' and 1-character strings are not special). */
+struct rt_object *rt_str(struct runtime *rt, const char *s);
+/* A string literal in the program text: interned when it is identifier-like (letters, digits,
+ * underscores), as the compiler does; others are new objects. */
+struct rt_object *rt_str_literal(struct runtime *rt, const char *s);
+/* sys.intern(s): steals s, returns the canonical string. */
+struct rt_object *rt_intern(struct runtime *rt, struct rt_object *s);
+const char *rt_str_value(const struct rt_object *o); /* NUL-terminated, borrowed */
+bool rt_str_is_interned(const struct rt_object *o);
+/* a + b for two strings: a new string. */
+struct rt_object *rt_str_concat(struct runtime *rt, const struct rt_object *a,
+                                const struct rt_object *b);
+
+/* ---- containers ------------------------------------------------------------------------- */
+
+/* tuple(items): increfs each item (REF_CONTAINER). n == 0 gives the empty-tuple singleton. */
+struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const items[]);
+/* [items...]: increfs each item. */
+struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const items[]);
+int rt_list_append(struct runtime *rt, struct rt_object *list, struct rt_object *item);
+/* list[i] = item (i may be negative, from the end). */
+int rt_list_set(struct runtime *rt, struct rt_object *list, intptr_t i, struct rt_object *item);
+/* list.pop(i): a new reference, or NULL when out of range. */
+struct rt_object *rt_list_pop(struct runtime *rt, struct rt_object *list, intptr_t i);
+/* list.clear() */
+void rt_list_clear(struct runtime *rt, struct rt_object *list);
+size_t rt_list_allocated(const struct rt_object *list); /* slots in the item array */
+
+/* len() of a str, tuple, list or dict. */
+size_t rt_len(const struct rt_object *o);
+/* o[i] of a tuple or list: borrowed. */
+struct rt_object *rt_item(const struct rt_object *o, size_t i);
+
+struct rt_object *rt_dict(struct runtime *rt);
+/* d[key] = value.  Keys must be hashable: str, int, float, None, tuples of those, instances. */
+int rt_dict_set(struct runtime *rt, struct rt_object *d, struct rt_object *key,
+                struct rt_object *value);
+/* d[key], borrowed; NULL when missing. */
+struct rt_object *rt_dict_get(struct runtime *rt, const struct rt_object *d,
+                              const struct rt_object *key);
+/* del d[key]: RT_EINVAL when missing. */
+int rt_dict_del(struct runtime *rt, struct rt_object *d, const struct rt_object *key);
+/* The i-th key and value in insertion order (i < len), borrowed. */
+void rt_dict_entry(const struct rt_object *d, size_t i, struct rt_object **key,
+                   struct rt_object **value);
+/* Bytes of the dict's key table (0 for the shared empty table). */
+size_t rt_dict_keys_size(const struct rt_object *d);
+
+/* ---- instances -------------------------------------------------------------------------- */
+
+/* cls(): a new instance, tracked by the collector from birth. */
+struct rt_object *rt_instance(struct runtime *rt, const struct rt_type *cls);
+/* o.name = value (REF_ATTR).  RT_EINVAL for a name outside __slots__ or past 30 attributes. */
+int rt_setattr(struct runtime *rt, struct rt_object *o, const char *name, struct rt_object *value);
+/* o.name, borrowed; NULL when unset.  Through a weakref.proxy, the referent's attribute. */
+struct rt_object *rt_getattr(struct runtime *rt, const struct rt_object *o, const char *name);
+/* del o.name */
+int rt_delattr(struct runtime *rt, struct rt_object *o, const char *name);
+
+/* ---- functions (callables for weakref callbacks and gc callbacks) --------------------------- */
+
+typedef void (*rt_function_fn)(struct runtime *rt, struct rt_object *arg, void *ctx);
+/* A function object (152 bytes, tracked) that calls fn(rt, arg, ctx) when called. */
+struct rt_object *rt_function(struct runtime *rt, const char *name, rt_function_fn fn, void *ctx);
+
+/* ---- weak references -------------------------------------------------------------------- */
+
+/* weakref.ref(obj[, callback]): RT_ETYPE-ish NULL when obj does not support weak references.
+ * Without a callback an existing plain ref is returned again, as CPython does. */
+struct rt_object *rt_weakref(struct runtime *rt, struct rt_object *obj, struct rt_object *callback);
+struct rt_object *rt_proxy(struct runtime *rt, struct rt_object *obj, struct rt_object *callback);
+/* ref(): a new reference to the referent, or to None once it is gone. */
+struct rt_object *rt_weakref_get(struct runtime *rt, const struct rt_object *ref);
+bool rt_weakref_is_alive(const struct rt_object *ref);
+bool rt_supports_weakrefs(const struct rt_object *o);
+/* weakref.getweakrefcount(obj) */
+size_t rt_weakref_count(const struct rt_object *obj);
+
+/* ---- names and frames -------------------------------------------------------------------- */
+
+/* Pushes a frame for `function` and returns its id (the module frame is 1). */
+uint64_t rt_frame_push(struct runtime *rt, const char *function);
+/* Leaves the innermost frame: every name in it is unbound (REF_SCOPE_EXIT).  The module
+ * frame is popped only by rt_delete. */
+void rt_frame_pop(struct runtime *rt);
+uint64_t rt_frame_current(const struct runtime *rt);
+/* name = obj in the current frame: takes a new reference (REF_NAME). */
+int rt_bind(struct runtime *rt, const char *name, struct rt_object *obj);
+/* name = <new object>: steals the reference the caller holds (no incref; CPython's STORE). */
+int rt_bind_new(struct runtime *rt, const char *name, struct rt_object *obj);
+/* name = obj where obj is a call argument: REF_ARG. */
+int rt_bind_arg(struct runtime *rt, const char *name, struct rt_object *obj);
+/* del name: RT_EINVAL when unbound. */
+int rt_unbind(struct runtime *rt, const char *name);
+/* The object `name` refers to in the current frame (then the module frame), borrowed. */
+struct rt_object *rt_lookup(const struct runtime *rt, const char *name);
+
+/* ---- copy -------------------------------------------------------------------------------- */
+
+/* copy.copy(o): immutable objects are returned as they are; lists, dicts and instances get a
+ * new outer object sharing the items. */
+struct rt_object *rt_copy(struct runtime *rt, struct rt_object *o);
+/* copy.deepcopy(o): shared and cyclic structure is preserved through a memo. */
+struct rt_object *rt_deepcopy(struct runtime *rt, struct rt_object *o);
+
+/* ---- printing ----------------------------------------------------------------------------- */
+
+/* repr(o) into buf (truncated with "..."), as Python prints it; returns buf. */
+char *rt_repr(const struct rt_object *o, char *buf, size_t len);
+/* Emits obj_value(o, repr(o)): the value a print() would show. */
+void rt_show(struct runtime *rt, const struct rt_object *o);
+
+#endif

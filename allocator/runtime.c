@@ -1,0 +1,1218 @@
+/*
+ * runtime.c - the object runtime: lifecycle, reference counts, deallocation, names and frames.
+ *
+ * The object model
+ * ----------------
+ * An object is CPython 3.11's PyObject at the same address CPython would give it inside its
+ * allocator block:
+ *
+ *     plain object (int, float, str)      [ refcnt | type | fields ... ]
+ *     container (tuple, list, dict, ...)  [ gc next | gc prev ][ refcnt | type | fields ... ]
+ *     instance with a managed __dict__    [ values | dict ][ gc next | gc prev ][ refcnt | type | weaklist ]
+ *                                         ^ block start (what heap_malloc returned)
+ *
+ * so a GC object's block starts at its GC head (or at the pre-header), not at the object, and
+ * id() is the object's address.  List items, dict key tables and instance attribute arrays are
+ * separate allocations, as in CPython, announced with obj_storage events.
+ *
+ * Static objects (None, the small ints -5..256, the empty tuple) live outside the heap, as in
+ * 3.11 where they are statically allocated; they start with a huge reference count and are
+ * announced (obj_new with EV_OBJ_STATIC) the first time a workload uses them.
+ *
+ * Reference counts and deallocation
+ * ---------------------------------
+ * Every incref and decref is an event carrying the new count, a reason and the owner.  A decref
+ * to zero destroys the object in the order of its CPython tp_dealloc:
+ *
+ *     decref(o) -> 0
+ *       gc_untrack(o)                                  (containers: first, as CPython does)
+ *       [instance] finalizer (PEP 442 or legacy __del__, may resurrect), weakrefs cleared and
+ *                  their callbacks called, slots and attribute values decref'd
+ *       [tuple, list] items decref'd from the last to the first
+ *       [dict] each entry's key then value, in insertion order; the key table freed
+ *       obj_free(o), then the memory: heap_free (block_free) or a free list (no block event)
+ *
+ * Deallocation nested deeper than RT_TRASHCAN_DEPTH is deferred to a queue drained by the
+ * outermost one (CPython's trashcan), so long chains do not exhaust the C stack.
+ *
+ * Names and frames
+ * ----------------
+ * A frame is a list of (name, object) bindings kept in libc memory (CPython's frames and module
+ * dicts are not drawn).  Binding a name emits name_bind and holds a reference; popping a frame
+ * unbinds its names (REF_SCOPE_EXIT).  Frame 1 is the module.
+ */
+#include "runtime_private.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *rt_strerror(int err)
+{
+    switch (err) {
+    case 0:
+        return "success";
+    case RT_EINVAL:
+        return "invalid argument";
+    case RT_ENOMEM:
+        return "out of memory";
+    case RT_ETYPE:
+        return "wrong type";
+    default:
+        return "unknown error";
+    }
+}
+
+/* ---- emitting ------------------------------------------------------------------------------- */
+
+void rt_emit(struct runtime *rt, struct event *ev)
+{
+    rt->sink.emit(rt->sink.ctx, ev);
+}
+
+void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_t f1,
+                  const char *text)
+{
+    if (!rt_on(rt))
+        return;
+    struct event ev = {.kind = kind};
+    ev.u.f[0] = f0;
+    ev.u.f[1] = f1;
+    ev.str = text;
+    ev.str_len = text ? (uint32_t)strlen(text) : 0;
+    rt_emit(rt, &ev);
+}
+
+static void rt_emit_type(struct runtime *rt, const struct rt_type *t)
+{
+    if (!rt_on(rt))
+        return;
+    struct event ev = {.kind = EV_TYPE_NEW};
+    ev.u.type_new = (struct event_type_new){.type = t->id, .basicsize = t->basicsize,
+                                            .itemsize = t->itemsize, .flags = t->flags};
+    ev.str = t->name;
+    ev.str_len = (uint32_t)strlen(t->name);
+    rt_emit(rt, &ev);
+}
+
+/* ---- types ----------------------------------------------------------------------------------- */
+
+static void type_init(struct runtime *rt, struct rt_type *t, const char *name, enum rt_kind kind,
+                      size_t basicsize, size_t itemsize, unsigned flags)
+{
+    memset(t, 0, sizeof *t);
+    t->name = name;
+    t->kind = kind;
+    t->id = rt->next_type_id++;
+    t->basicsize = basicsize;
+    t->itemsize = itemsize;
+    t->flags = flags;
+    t->presize = (flags & EV_TYPE_GC) ? sizeof(struct gc_head) : 0;
+}
+
+static void types_init(struct runtime *rt)
+{
+    rt->next_type_id = 1;
+    type_init(rt, &rt->t_none, "NoneType", RT_KIND_NONE, 16, 0, 0);
+    type_init(rt, &rt->t_int, "int", RT_KIND_INT, 24, 4, EV_TYPE_VAR);
+    type_init(rt, &rt->t_float, "float", RT_KIND_FLOAT, 24, 0, 0);
+    type_init(rt, &rt->t_str, "str", RT_KIND_STR, 48, 1, EV_TYPE_VAR);
+    type_init(rt, &rt->t_tuple, "tuple", RT_KIND_TUPLE, 24, 8, EV_TYPE_GC | EV_TYPE_VAR);
+    type_init(rt, &rt->t_list, "list", RT_KIND_LIST, 40, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_dict, "dict", RT_KIND_DICT, 48, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_function, "function", RT_KIND_FUNCTION, 136, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_weakref, "weakref.ReferenceType", RT_KIND_WEAKREF, 64, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_proxy, "weakref.ProxyType", RT_KIND_PROXY, 64, 0, EV_TYPE_GC);
+}
+
+static void types_announce(struct runtime *rt)
+{
+    const struct rt_type *all[] = {&rt->t_none,  &rt->t_int,      &rt->t_float,   &rt->t_str,
+                                   &rt->t_tuple, &rt->t_list,     &rt->t_dict,    &rt->t_function,
+                                   &rt->t_weakref, &rt->t_proxy};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+        rt_emit_type(rt, all[i]);
+}
+
+const char *rt_type_name(const struct rt_type *t)
+{
+    return t->name;
+}
+
+const struct rt_type *rt_type_of(const struct rt_object *o)
+{
+    return o->type;
+}
+
+bool rt_type_is_gc(const struct rt_type *t)
+{
+    return (t->flags & EV_TYPE_GC) != 0;
+}
+
+bool rt_is_a(const struct rt_object *o, const char *type_name)
+{
+    return o->type->kind != RT_KIND_INSTANCE && strcmp(o->type->name, type_name) == 0;
+}
+
+static char *rt_strdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+const struct rt_type *rt_class_new(struct runtime *rt, const struct rt_class_spec *spec)
+{
+    struct rt_type *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    char *name = rt_strdup(spec->name ? spec->name : "object");
+    if (!name)
+        goto out_free_type;
+    size_t nslots = 0;
+    if (spec->slots)
+        while (spec->slots[nslots])
+            nslots++;
+    unsigned flags = EV_TYPE_GC;
+    size_t basicsize = 16;
+    bool weak;
+    if (spec->slots) {
+        basicsize += 8 * nslots;
+        weak = spec->slots_weakref;
+    } else {
+        weak = true;
+    }
+    if (weak) {
+        flags |= EV_TYPE_WEAKREFABLE;
+        basicsize += 8;
+    }
+    if (spec->del)
+        flags |= EV_TYPE_FINALIZER;
+    type_init(rt, t, name, RT_KIND_INSTANCE, basicsize, 0, flags);
+    t->managed_dict = spec->slots == NULL;
+    if (t->managed_dict)
+        t->presize += RT_MANAGED_PREHEADER;
+    t->weaklist_offset = weak ? basicsize - 8 : 0;
+    t->nslots = (uint32_t)nslots;
+    t->attr_names = calloc(spec->slots ? (nslots ? nslots : 1) : RT_SHARED_KEYS_MAX,
+                           sizeof(char *));
+    if (!t->attr_names)
+        goto out_free_name;
+    for (size_t i = 0; i < nslots; i++) {
+        t->attr_names[i] = rt_strdup(spec->slots[i]);
+        if (!t->attr_names[i])
+            goto out_free_names;
+    }
+    t->nattrs = (uint32_t)nslots;
+    t->shared_usable = RT_SHARED_KEYS_MAX;
+    t->del = spec->del;
+    t->del_ctx = spec->del_ctx;
+    t->legacy_del = spec->del && rt->gc.profile.legacy_finalizers;
+    t->next_class = rt->classes;
+    rt->classes = t;
+    rt_emit_type(rt, t);
+    return t;
+
+out_free_names:
+    for (size_t i = 0; i < nslots; i++)
+        free(t->attr_names[i]);
+    free(t->attr_names);
+out_free_name:
+    free(name);
+out_free_type:
+    free(t);
+    return NULL;
+}
+
+static void classes_free(struct runtime *rt)
+{
+    struct rt_type *t = rt->classes;
+    while (t) {
+        struct rt_type *next = t->next_class;
+        for (uint32_t i = 0; i < t->nattrs; i++)
+            free(t->attr_names[i]);
+        free(t->attr_names);
+        free((char *)(uintptr_t)t->name);
+        free(t);
+        t = next;
+    }
+    rt->classes = NULL;
+}
+
+/* ---- lifecycle -------------------------------------------------------------------------------- */
+
+static int frames_push(struct runtime *rt, const char *function, uint64_t *id);
+
+int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
+           const struct event_sink *sink)
+{
+    *out = NULL;
+    if (!heap)
+        return RT_EINVAL;
+    if (!gc)
+        gc = gc_profile_default();
+    if (gc_profile_check(gc, NULL, 0) < 0)
+        return RT_EINVAL;
+    struct runtime *rt = calloc(1, sizeof *rt);
+    if (!rt)
+        return RT_ENOMEM;
+    rt->heap = heap;
+    if (sink)
+        rt->sink = *sink;
+    types_init(rt);
+    rt->small_ints = calloc(RT_SMALL_NEG + RT_SMALL_POS, sizeof *rt->small_ints);
+    if (!rt->small_ints)
+        goto out_free_rt;
+    for (int i = 0; i < RT_SMALL_NEG + RT_SMALL_POS; i++) {
+        struct rt_small_int *s = &rt->small_ints[i];
+        int64_t v = i - RT_SMALL_NEG;
+        s->ob.refcnt = RT_STATIC_REFCNT;
+        s->ob.type = &rt->t_int;
+        s->size = v < 0 ? -1 : (v == 0 ? 0 : 1);
+        s->digit[0] = (uint32_t)(v < 0 ? -v : v);
+    }
+    rt->none.refcnt = RT_STATIC_REFCNT;
+    rt->none.type = &rt->t_none;
+    rt->empty_tuple.ob.refcnt = RT_STATIC_REFCNT;
+    rt->empty_tuple.ob.type = &rt->t_tuple;
+    gc_state_init(rt, gc);
+    rt->next_frame_id = 1;
+    types_announce(rt);
+    for (size_t g = 0; g < rt->gc.ngen; g++)
+        RT_EMIT(rt, GC_THRESHOLD, gc_threshold, .gen = g, .threshold = rt->gc.gen[g].threshold);
+    uint64_t id;
+    if (frames_push(rt, "<module>", &id) < 0)
+        goto out_free_ints;
+    *out = rt;
+    return 0;
+
+out_free_ints:
+    free(rt->small_ints);
+out_free_rt:
+    free(rt);
+    return RT_ENOMEM;
+}
+
+void rt_set_sink(struct runtime *rt, const struct event_sink *sink)
+{
+    if (sink)
+        rt->sink = *sink;
+    else
+        rt->sink = (struct event_sink){0};
+}
+
+struct heap *rt_heap(const struct runtime *rt)
+{
+    return rt->heap;
+}
+
+const struct gc_profile *rt_gc_profile(const struct runtime *rt)
+{
+    return &rt->gc.profile;
+}
+
+uint64_t rt_live_objects(const struct runtime *rt)
+{
+    return rt->live;
+}
+
+uint64_t rt_interned_count(const struct runtime *rt)
+{
+    return rt->ninterned;
+}
+
+uint64_t rt_created_total(const struct runtime *rt)
+{
+    return rt->created;
+}
+
+uint64_t rt_destroyed_total(const struct runtime *rt)
+{
+    return rt->destroyed;
+}
+
+static void interned_release(struct runtime *rt);
+
+void rt_delete(struct runtime *rt)
+{
+    if (!rt)
+        return;
+    rt->shutting_down = true;
+    while (rt->nframes > 1)
+        rt_frame_pop(rt);
+    /* the module frame: unbind in reverse order of binding, then pop it */
+    while (rt->frames[0].nnames > 0) {
+        struct rt_binding b = rt->frames[0].names[--rt->frames[0].nnames];
+        rt_emit_text(rt, EV_NAME_UNBIND, rt->frames[0].id, 0, b.name);
+        free(b.name);
+        rt_decref(rt, b.obj, EV_REF_SCOPE_EXIT, NULL);
+    }
+    RT_EMIT(rt, FRAME_POP, frame_pop, .frame = rt->frames[0].id);
+    free(rt->frames[0].function);
+    free(rt->frames[0].names);
+    rt->nframes = 0;
+    /* gc.garbage lets go first, so that the final collection can free what it held; legacy
+     * finalizers do not run at shutdown (2.7 leaves them uncalled too) */
+    if (rt->gc.garbage)
+        rt_list_clear(rt, rt->gc.garbage);
+    rt->final_collection = true;
+    gc_collect_reason(rt, (int)rt->gc.ngen - 1, EV_GC_REASON_SHUTDOWN);
+    if (rt->gc.garbage) {
+        struct rt_object *g = rt->gc.garbage;
+        rt->gc.garbage = NULL;
+        rt_decref(rt, g, EV_REF_OTHER, NULL);
+    }
+    interned_release(rt);
+    /* objects freed by the collection above can refill the free lists */
+    rt_clear_freelists(rt);
+    gc_state_release(rt);
+    classes_free(rt);
+    free(rt->frames);
+    free(rt->trash);
+    free(rt->interned);
+    free(rt->small_ints);
+    free(rt);
+}
+
+/* ---- static objects ------------------------------------------------------------------------ */
+
+void rt_announce(struct runtime *rt, struct rt_object *o)
+{
+    bool *flag = NULL;
+    size_t size = 0;
+    if (o == &rt->none) {
+        flag = &rt->none_announced;
+        size = 16;
+    } else if (o == &rt->empty_tuple.ob) {
+        flag = &rt->empty_tuple_announced;
+        size = 40;
+    } else if (o->type == &rt->t_int && o >= &rt->small_ints[0].ob &&
+               o <= &rt->small_ints[RT_SMALL_NEG + RT_SMALL_POS - 1].ob) {
+        struct rt_small_int *s = (struct rt_small_int *)(uintptr_t)o;
+        flag = &s->announced;
+        size = 28;
+    }
+    if (!flag || *flag)
+        return;
+    *flag = true;
+    RT_EMIT(rt, OBJ_NEW, obj_new, .obj = rt_addr(o), .type = o->type->id, .size = size,
+            .flags = EV_OBJ_STATIC);
+    if (rt_on(rt)) {
+        char buf[64];
+        rt_repr(o, buf, sizeof buf);
+        rt_emit_text(rt, EV_OBJ_VALUE, rt_addr(o), 0, buf);
+    }
+}
+
+static bool rt_is_static(const struct runtime *rt, const struct rt_object *o)
+{
+    return o->refcnt >= RT_STATIC_REFCNT / 2 &&
+           (o == &rt->none || o == &rt->empty_tuple.ob ||
+            (o >= &rt->small_ints[0].ob &&
+             o <= &rt->small_ints[RT_SMALL_NEG + RT_SMALL_POS - 1].ob));
+}
+
+struct rt_object *rt_none(struct runtime *rt)
+{
+    rt_announce(rt, &rt->none);
+    rt_incref(rt, &rt->none, EV_REF_TEMP, NULL);
+    return &rt->none;
+}
+
+/* ---- reference counts ----------------------------------------------------------------------- */
+
+void rt_incref(struct runtime *rt, struct rt_object *o, enum ev_ref_reason why,
+               const struct rt_object *owner)
+{
+    o->refcnt++;
+    RT_EMIT(rt, INCREF, incref, .obj = rt_addr(o), .refcnt = (uint64_t)o->refcnt, .reason = why,
+            .owner = rt_addr(owner));
+}
+
+void rt_decref(struct runtime *rt, struct rt_object *o, enum ev_ref_reason why,
+               const struct rt_object *owner)
+{
+    assert(o->refcnt > 0);
+    o->refcnt--;
+    RT_EMIT(rt, DECREF, decref, .obj = rt_addr(o), .refcnt = (uint64_t)o->refcnt, .reason = why,
+            .owner = rt_addr(owner));
+    if (o->refcnt == 0)
+        rt_dealloc(rt, o);
+}
+
+void rt_xdecref(struct runtime *rt, struct rt_object *o, enum ev_ref_reason why,
+                const struct rt_object *owner)
+{
+    if (o)
+        rt_decref(rt, o, why, owner);
+}
+
+intptr_t rt_refcnt(const struct rt_object *o)
+{
+    return o->refcnt;
+}
+
+intptr_t rt_getrefcount(struct runtime *rt, struct rt_object *o)
+{
+    rt_incref(rt, o, EV_REF_CALL, NULL);
+    intptr_t n = o->refcnt;
+    rt_decref(rt, o, EV_REF_CALL, NULL);
+    return n;
+}
+
+uint64_t rt_id(const struct rt_object *o)
+{
+    return rt_addr(o);
+}
+
+/* ---- memory of objects ------------------------------------------------------------------------ */
+
+void rt_object_init(struct runtime *rt, struct rt_object *o, const struct rt_type *t, size_t size,
+                    unsigned obj_flags)
+{
+    o->refcnt = 1;
+    o->type = t;
+    rt->live++;
+    rt->created++;
+    RT_EMIT(rt, OBJ_NEW, obj_new, .obj = rt_addr(o), .type = t->id, .size = size,
+            .flags = obj_flags);
+}
+
+/* gc_alloc + _PyObject_GC_Link: the block, count0 += 1, maybe a collection.  Returns the
+ * object's address (block + presize) with the GC head zeroed (untracked). */
+void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size_t presize)
+{
+    (void)t;
+    char *mem = heap_malloc(rt->heap, size);
+    if (!mem)
+        return NULL;
+    memset(mem, 0, presize);
+    struct rt_object *o = (struct rt_object *)(mem + presize);
+    /* a collection may run now: the object is not tracked and has no type yet */
+    o->refcnt = 0;
+    o->type = t;
+    gc_on_alloc(rt);
+    return o;
+}
+
+/* PyObject_GC_Del: untrack if still tracked, count0 -= 1, free the block. */
+void rt_gc_free(struct runtime *rt, struct rt_object *o)
+{
+    if (gc_obj_is_tracked(o))
+        gc_untrack(rt, o);
+    size_t presize = o->type->presize;
+    RT_EMIT(rt, OBJ_FREE, obj_free, .obj = rt_addr(o), .flags = 0);
+    gc_on_free(rt);
+    heap_free(rt->heap, (char *)o - presize);
+}
+
+static void plain_free(struct runtime *rt, struct rt_object *o)
+{
+    RT_EMIT(rt, OBJ_FREE, obj_free, .obj = rt_addr(o), .flags = 0);
+    heap_free(rt->heap, o);
+}
+
+static void to_freelist(struct runtime *rt, struct rt_object *o)
+{
+    RT_EMIT(rt, OBJ_FREE, obj_free, .obj = rt_addr(o), .flags = EV_OBJ_FREELIST);
+}
+
+/* ---- deallocation ------------------------------------------------------------------------------- */
+
+static void trash_push(struct runtime *rt, struct rt_object *o)
+{
+    if (rt->ntrash == rt->trash_cap) {
+        size_t cap = rt->trash_cap ? rt->trash_cap * 2 : 64;
+        struct rt_object **t = realloc(rt->trash, cap * sizeof *t);
+        if (!t)
+            abort(); /* the C library is out of memory: nothing sensible is left to do */
+        rt->trash = t;
+        rt->trash_cap = cap;
+    }
+    rt->trash[rt->ntrash++] = o;
+}
+
+static void dealloc_tuple(struct runtime *rt, struct rt_object *o)
+{
+    struct rt_tuple *t = (struct rt_tuple *)(uintptr_t)o;
+    intptr_t n = t->size;
+    for (intptr_t i = n - 1; i >= 0; i--) {
+        struct rt_object *item = t->item[i];
+        t->item[i] = NULL;
+        rt_xdecref(rt, item, EV_REF_DEALLOC, o);
+    }
+    if (n >= 1 && n <= RT_TUPLE_FREELISTS &&
+        rt->tuple_numfree[n - 1] < RT_TUPLE_FREELIST_MAX && !rt->shutting_down) {
+        rt->tuple_free[n - 1][rt->tuple_numfree[n - 1]++] = t;
+        to_freelist(rt, o);
+        return;
+    }
+    rt_gc_free(rt, o);
+}
+
+static void list_items_free(struct runtime *rt, struct rt_list *l)
+{
+    if (!l->item)
+        return;
+    RT_EMIT(rt, OBJ_STORAGE, obj_storage, .obj = rt_addr(l), .addr = 0, .size = 0);
+    heap_free(rt->heap, l->item);
+    l->item = NULL;
+    l->allocated = 0;
+}
+
+static void dealloc_list(struct runtime *rt, struct rt_object *o)
+{
+    struct rt_list *l = (struct rt_list *)(uintptr_t)o;
+    if (l->item) {
+        for (intptr_t i = l->size - 1; i >= 0; i--) {
+            struct rt_object *item = l->item[i];
+            l->item[i] = NULL;
+            rt_xdecref(rt, item, EV_REF_DEALLOC, o);
+        }
+        list_items_free(rt, l);
+    }
+    l->size = 0;
+    if (rt->list_numfree < RT_LIST_FREELIST_MAX && !rt->shutting_down) {
+        rt->list_free[rt->list_numfree++] = l;
+        to_freelist(rt, o);
+        return;
+    }
+    rt_gc_free(rt, o);
+}
+
+static void dealloc_dict(struct runtime *rt, struct rt_object *o)
+{
+    struct rt_dict *d = (struct rt_dict *)(uintptr_t)o;
+    rt_dict_dealloc_items(rt, d);
+    if (rt->dict_numfree < RT_DICT_FREELIST_MAX && !rt->shutting_down) {
+        rt->dict_free[rt->dict_numfree++] = d;
+        to_freelist(rt, o);
+        return;
+    }
+    rt_gc_free(rt, o);
+}
+
+/* Unlinks a weak reference from its referent's list; the callback is kept. */
+static void weakref_unlink(struct rt_weakref *wr)
+{
+    struct rt_object *obj = wr->object;
+    if (!obj)
+        return;
+    size_t off = obj->type->weaklist_offset;
+    struct rt_weakref **list = (struct rt_weakref **)((char *)obj + off);
+    if (*list == wr)
+        *list = wr->next;
+    if (wr->prev)
+        wr->prev->next = wr->next;
+    if (wr->next)
+        wr->next->prev = wr->prev;
+    wr->prev = wr->next = NULL;
+    wr->object = NULL;
+}
+
+/* _PyWeakref_ClearRef: the referent becomes None; the callback stays for the caller. */
+void rt_weakref_clear(struct runtime *rt, struct rt_weakref *wr, enum ev_weakref_why why)
+{
+    if (!wr->object)
+        return;
+    weakref_unlink(wr);
+    RT_EMIT(rt, WEAKREF_CLEAR, weakref_clear, .ref = rt_addr(wr), .why = why);
+}
+
+static void dealloc_weakref(struct runtime *rt, struct rt_object *o)
+{
+    struct rt_weakref *wr = (struct rt_weakref *)(uintptr_t)o;
+    rt_weakref_clear(rt, wr, EV_WEAKREF_SELF_DIED);
+    struct rt_object *cb = wr->callback;
+    wr->callback = NULL;
+    rt_xdecref(rt, cb, EV_REF_DEALLOC, o);
+    rt_gc_free(rt, o);
+}
+
+void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object *arg)
+{
+    assert(fn->type->kind == RT_KIND_FUNCTION);
+    struct rt_function *f = (struct rt_function *)(uintptr_t)fn;
+    rt_incref(rt, fn, EV_REF_TEMP, NULL);
+    uint64_t id;
+    if (frames_push(rt, f->name, &id) == 0) {
+        if (arg)
+            rt_bind_arg(rt, "arg", arg);
+        if (f->fn)
+            f->fn(rt, arg, f->ctx);
+        rt_frame_pop(rt);
+    }
+    rt_decref(rt, fn, EV_REF_TEMP, NULL);
+}
+
+/* PyObject_ClearWeakRefs: on deallocation of a weakly referenced object. */
+static void clear_weakrefs_on_dealloc(struct runtime *rt, struct rt_object *o)
+{
+    size_t off = o->type->weaklist_offset;
+    struct rt_weakref **list = (struct rt_weakref **)((char *)o + off);
+    if (!*list)
+        return;
+    /* the callback-less ref and proxy first, without callbacks */
+    for (int k = 0; k < 2; k++)
+        if (*list && (*list)->callback == NULL)
+            rt_weakref_clear(rt, *list, EV_WEAKREF_REFERENT_DIED);
+    size_t n = 0;
+    for (struct rt_weakref *w = *list; w; w = w->next)
+        n++;
+    if (n == 0)
+        return;
+    struct rt_weakref **refs = malloc(n * sizeof *refs);
+    struct rt_object **cbs = malloc(n * sizeof *cbs);
+    if (!refs || !cbs)
+        abort();
+    size_t k = 0;
+    while (*list) {
+        struct rt_weakref *w = *list;
+        struct rt_object *cb = w->callback;
+        w->callback = NULL;
+        bool alive = w->ob.refcnt > 0;
+        if (alive)
+            rt_incref(rt, &w->ob, EV_REF_TEMP, NULL);
+        rt_weakref_clear(rt, w, EV_WEAKREF_REFERENT_DIED);
+        if (alive) {
+            refs[k] = w;
+            cbs[k] = cb;
+            k++;
+        } else {
+            rt_xdecref(rt, cb, EV_REF_DEALLOC, &w->ob);
+        }
+    }
+    for (size_t i = 0; i < k; i++) {
+        if (cbs[i]) {
+            RT_EMIT(rt, WEAKREF_CALL, weakref_call, .ref = rt_addr(refs[i]));
+            rt_function_call(rt, cbs[i], &refs[i]->ob);
+            rt_decref(rt, cbs[i], EV_REF_DEALLOC, &refs[i]->ob);
+        }
+        rt_decref(rt, &refs[i]->ob, EV_REF_TEMP, NULL);
+    }
+    free(refs);
+    free(cbs);
+}
+
+/* Runs o's __del__ with its reference count held at one more than now. */
+void rt_run_finalizer(struct runtime *rt, struct rt_object *o, enum ev_finalizer_kind kind)
+{
+    RT_EMIT(rt, FINALIZE, finalize, .obj = rt_addr(o), .kind = kind);
+    if (o->type->del)
+        o->type->del(rt, o, o->type->del_ctx);
+}
+
+static void instance_free_values(struct runtime *rt, struct rt_object *o);
+
+static void dealloc_instance(struct runtime *rt, struct rt_object *o)
+{
+    const struct rt_type *t = o->type;
+    struct gc_head *g = rt_as_gc(o);
+    bool has_finalizer = t->del != NULL;
+    if (t->del && !t->legacy_del) {
+        /* PyObject_CallFinalizerFromDealloc: at most once per object (FINALIZED) */
+        if (!(g->prev & GC_PREV_MASK_FINALIZED)) {
+            gc_track(rt, o);
+            o->refcnt = 1;
+            RT_EMIT(rt, INCREF, incref, .obj = rt_addr(o), .refcnt = 1, .reason = EV_REF_TEMP);
+            g->prev |= GC_PREV_MASK_FINALIZED;
+            rt_run_finalizer(rt, o, EV_FINALIZER_PEP442);
+            o->refcnt--;
+            RT_EMIT(rt, DECREF, decref, .obj = rt_addr(o), .refcnt = (uint64_t)o->refcnt,
+                    .reason = EV_REF_TEMP);
+            if (o->refcnt > 0)
+                return; /* resurrected: stays tracked */
+            gc_untrack(rt, o);
+        }
+    }
+    if (t->weaklist_offset)
+        clear_weakrefs_on_dealloc(rt, o);
+    if (t->del && t->legacy_del && !rt->final_collection) {
+        gc_track(rt, o);
+        o->refcnt = 1;
+        RT_EMIT(rt, INCREF, incref, .obj = rt_addr(o), .refcnt = 1, .reason = EV_REF_TEMP);
+        rt_run_finalizer(rt, o, EV_FINALIZER_LEGACY);
+        o->refcnt--;
+        RT_EMIT(rt, DECREF, decref, .obj = rt_addr(o), .refcnt = (uint64_t)o->refcnt,
+                .reason = EV_REF_TEMP);
+        if (o->refcnt > 0)
+            return;
+        gc_untrack(rt, o);
+    }
+    if (has_finalizer && t->weaklist_offset) {
+        struct rt_weakref **list = (struct rt_weakref **)((char *)o + t->weaklist_offset);
+        while (*list)
+            rt_weakref_clear(rt, *list, EV_WEAKREF_REFERENT_DIED);
+    }
+    if (t->managed_dict) {
+        instance_free_values(rt, o);
+    } else {
+        size_t n;
+        struct rt_object **slots = rt_instance_slots(o, &n);
+        for (size_t i = 0; i < n; i++) {
+            struct rt_object *v = slots[i];
+            slots[i] = NULL;
+            rt_xdecref(rt, v, EV_REF_DEALLOC, o);
+        }
+    }
+    rt_gc_free(rt, o);
+}
+
+static void dealloc_now(struct runtime *rt, struct rt_object *o)
+{
+    rt->live--;
+    rt->destroyed++;
+    switch (o->type->kind) {
+    case RT_KIND_NONE:
+        assert(!"None is never deallocated");
+        break;
+    case RT_KIND_INT:
+    case RT_KIND_STR:
+        plain_free(rt, o);
+        break;
+    case RT_KIND_FLOAT:
+        if (rt->float_numfree < RT_FLOAT_FREELIST_MAX && !rt->shutting_down) {
+            rt->float_free[rt->float_numfree++] = (struct rt_float *)(uintptr_t)o;
+            to_freelist(rt, o);
+        } else {
+            plain_free(rt, o);
+        }
+        break;
+    case RT_KIND_TUPLE:
+        dealloc_tuple(rt, o);
+        break;
+    case RT_KIND_LIST:
+        dealloc_list(rt, o);
+        break;
+    case RT_KIND_DICT:
+        dealloc_dict(rt, o);
+        break;
+    case RT_KIND_FUNCTION:
+        rt_gc_free(rt, o);
+        break;
+    case RT_KIND_WEAKREF:
+    case RT_KIND_PROXY:
+        dealloc_weakref(rt, o);
+        break;
+    case RT_KIND_INSTANCE:
+        dealloc_instance(rt, o);
+        break;
+    }
+}
+
+void rt_dealloc(struct runtime *rt, struct rt_object *o)
+{
+    assert(!rt_is_static(rt, o));
+    if (o->type->kind == RT_KIND_STR) {
+        struct rt_str *s = (struct rt_str *)(uintptr_t)o;
+        if (s->state & 1) {
+            /* a mortal interned string leaves the interned set as it dies */
+            size_t mask = rt->interned_cap - 1;
+            for (size_t i = (size_t)s->hash & mask;; i = (i + 1) & mask) {
+                if (rt->interned[i] == s) {
+                    /* backward-shift deletion keeps the probe chains whole */
+                    size_t j = i;
+                    for (;;) {
+                        rt->interned[i] = NULL;
+                        for (;;) {
+                            j = (j + 1) & mask;
+                            if (!rt->interned[j])
+                                goto removed;
+                            size_t h = (size_t)rt->interned[j]->hash & mask;
+                            if ((i <= j) ? (i < h && h <= j) : (i < h || h <= j))
+                                continue;
+                            break;
+                        }
+                        rt->interned[i] = rt->interned[j];
+                        i = j;
+                    }
+                }
+            }
+        removed:
+            rt->ninterned--;
+        }
+    }
+    /* containers leave the collector before anything else happens (tp_dealloc's first step) */
+    if (rt_type_is_gc(o->type) && gc_obj_is_tracked(o))
+        gc_untrack(rt, o);
+    if (rt->dealloc_depth >= RT_TRASHCAN_DEPTH) {
+        trash_push(rt, o);
+        return;
+    }
+    rt->dealloc_depth++;
+    dealloc_now(rt, o);
+    rt->dealloc_depth--;
+    if (rt->dealloc_depth == 0) {
+        while (rt->ntrash > 0) {
+            struct rt_object *t = rt->trash[--rt->ntrash];
+            rt->dealloc_depth++;
+            dealloc_now(rt, t);
+            rt->dealloc_depth--;
+        }
+    }
+}
+
+/* ---- traverse and clear (tp_traverse, tp_clear) -------------------------------------------- */
+
+struct rt_object **rt_instance_slots(const struct rt_object *o, size_t *n)
+{
+    const struct rt_type *t = o->type;
+    assert(t->kind == RT_KIND_INSTANCE);
+    if (t->managed_dict) {
+        struct rt_object ***valuesp =
+            (struct rt_object ***)((char *)(uintptr_t)o - sizeof(struct gc_head) -
+                                   RT_MANAGED_PREHEADER);
+        *n = *valuesp ? t->nattrs : 0;
+        return *valuesp;
+    }
+    *n = t->nslots;
+    return (struct rt_object **)((char *)(uintptr_t)o + 16);
+}
+
+void rt_traverse(struct rt_object *o, rt_visit_fn visit, void *arg)
+{
+    switch (o->type->kind) {
+    case RT_KIND_TUPLE: {
+        struct rt_tuple *t = (struct rt_tuple *)(uintptr_t)o;
+        for (intptr_t i = 0; i < t->size; i++)
+            if (t->item[i])
+                visit(t->item[i], arg);
+        break;
+    }
+    case RT_KIND_LIST: {
+        struct rt_list *l = (struct rt_list *)(uintptr_t)o;
+        for (intptr_t i = l->size - 1; i >= 0; i--)
+            if (l->item[i])
+                visit(l->item[i], arg);
+        break;
+    }
+    case RT_KIND_DICT:
+        rt_dict_traverse((struct rt_dict *)(uintptr_t)o, visit, arg);
+        break;
+    case RT_KIND_WEAKREF:
+    case RT_KIND_PROXY: {
+        struct rt_weakref *w = (struct rt_weakref *)(uintptr_t)o;
+        if (w->callback)
+            visit(w->callback, arg);
+        break;
+    }
+    case RT_KIND_INSTANCE: {
+        size_t n;
+        struct rt_object **slots = rt_instance_slots(o, &n);
+        for (size_t i = 0; i < n; i++)
+            if (slots[i])
+                visit(slots[i], arg);
+        break;
+    }
+    case RT_KIND_NONE:
+    case RT_KIND_INT:
+    case RT_KIND_FLOAT:
+    case RT_KIND_STR:
+    case RT_KIND_FUNCTION:
+        break;
+    }
+}
+
+bool rt_type_has_clear(const struct rt_type *t)
+{
+    /* tuples have no tp_clear: they are freed when what they are in is cleared */
+    return t->kind == RT_KIND_LIST || t->kind == RT_KIND_DICT || t->kind == RT_KIND_WEAKREF ||
+           t->kind == RT_KIND_PROXY || t->kind == RT_KIND_INSTANCE;
+}
+
+void rt_clear(struct runtime *rt, struct rt_object *o)
+{
+    switch (o->type->kind) {
+    case RT_KIND_LIST:
+        rt_list_clear(rt, o);
+        break;
+    case RT_KIND_DICT:
+        rt_dict_clear_items(rt, (struct rt_dict *)(uintptr_t)o);
+        break;
+    case RT_KIND_WEAKREF:
+    case RT_KIND_PROXY: {
+        struct rt_weakref *w = (struct rt_weakref *)(uintptr_t)o;
+        rt_weakref_clear(rt, w, EV_WEAKREF_GC);
+        struct rt_object *cb = w->callback;
+        w->callback = NULL;
+        rt_xdecref(rt, cb, EV_REF_GC, o);
+        break;
+    }
+    case RT_KIND_INSTANCE: {
+        /* subtype_clear: the managed dict's values, or the slots */
+        if (o->type->managed_dict) {
+            instance_free_values(rt, o);
+        } else {
+            size_t n;
+            struct rt_object **slots = rt_instance_slots(o, &n);
+            for (size_t i = 0; i < n; i++) {
+                struct rt_object *v = slots[i];
+                slots[i] = NULL;
+                rt_xdecref(rt, v, EV_REF_GC, o);
+            }
+        }
+        break;
+    }
+    case RT_KIND_NONE:
+    case RT_KIND_INT:
+    case RT_KIND_FLOAT:
+    case RT_KIND_STR:
+    case RT_KIND_TUPLE:
+    case RT_KIND_FUNCTION:
+        break;
+    }
+}
+
+/* _PyObject_FreeInstanceAttributes: decref the values, free the values array. */
+static void instance_free_values(struct runtime *rt, struct rt_object *o)
+{
+    struct rt_object ***valuesp = (struct rt_object ***)((char *)o - sizeof(struct gc_head) -
+                                                         RT_MANAGED_PREHEADER);
+    struct rt_object **values = *valuesp;
+    if (!values)
+        return;
+    const struct rt_type *t = o->type;
+    bool in_gc = rt->gc.collecting;
+    for (uint32_t i = 0; i < t->nattrs; i++) {
+        struct rt_object *v = values[i];
+        values[i] = NULL;
+        rt_xdecref(rt, v, in_gc ? EV_REF_GC : EV_REF_DEALLOC, o);
+    }
+    *valuesp = NULL;
+    RT_EMIT(rt, OBJ_STORAGE, obj_storage, .obj = rt_addr(o), .addr = 0, .size = 0);
+    uint8_t prefix = ((uint8_t *)values)[-1];
+    heap_free(rt->heap, (char *)values - prefix);
+}
+
+/* ---- free lists ------------------------------------------------------------------------------- */
+
+void rt_clear_freelists(struct runtime *rt)
+{
+    for (int n = 0; n < RT_TUPLE_FREELISTS; n++)
+        while (rt->tuple_numfree[n] > 0) {
+            struct rt_tuple *t = rt->tuple_free[n][--rt->tuple_numfree[n]];
+            gc_on_free(rt);
+            heap_free(rt->heap, (char *)t - sizeof(struct gc_head));
+        }
+    while (rt->float_numfree > 0)
+        heap_free(rt->heap, rt->float_free[--rt->float_numfree]);
+    while (rt->list_numfree > 0) {
+        struct rt_list *l = rt->list_free[--rt->list_numfree];
+        gc_on_free(rt);
+        heap_free(rt->heap, (char *)l - sizeof(struct gc_head));
+    }
+    while (rt->dict_numfree > 0) {
+        struct rt_dict *d = rt->dict_free[--rt->dict_numfree];
+        gc_on_free(rt);
+        heap_free(rt->heap, (char *)d - sizeof(struct gc_head));
+    }
+    while (rt->keys_numfree > 0)
+        heap_free(rt->heap, rt->keys_free[--rt->keys_numfree]);
+}
+
+static void freelist_line(struct heap_stats *out, const char *label, uint64_t count, uint64_t each)
+{
+    if (out->nfreelists >= HEAP_STATS_MAX_FREELISTS)
+        return;
+    struct heap_stats_freelist *f = &out->freelists[out->nfreelists++];
+    snprintf(f->label, sizeof f->label, "%s", label);
+    f->count = count;
+    f->each = each;
+}
+
+void rt_get_freelist_stats(const struct runtime *rt, struct heap_stats *out)
+{
+    /* the order of _PyObject_DebugTypeStats: dict, float, list, tuples 1..20 */
+    out->nfreelists = 0;
+    freelist_line(out, "PyDictObjects", rt->dict_numfree, sizeof(struct rt_dict));
+    freelist_line(out, "PyFloatObjects", rt->float_numfree, sizeof(struct rt_float));
+    freelist_line(out, "PyListObjects", rt->list_numfree, sizeof(struct rt_list));
+    for (int n = 1; n <= RT_TUPLE_FREELISTS; n++) {
+        char label[40];
+        snprintf(label, sizeof label, "%d-sized PyTupleObjects", n);
+        freelist_line(out, label, rt->tuple_numfree[n - 1], 24 + 8 * (uint64_t)n);
+    }
+}
+
+uint32_t rt_freelist_count(const struct runtime *rt, const char *kind)
+{
+    if (strcmp(kind, "float") == 0)
+        return rt->float_numfree;
+    if (strcmp(kind, "list") == 0)
+        return rt->list_numfree;
+    if (strcmp(kind, "dict") == 0)
+        return rt->dict_numfree;
+    if (strcmp(kind, "dictkeys") == 0)
+        return rt->keys_numfree;
+    if (strncmp(kind, "tuple", 5) == 0) {
+        int n = atoi(kind + 5);
+        if (n >= 1 && n <= RT_TUPLE_FREELISTS)
+            return rt->tuple_numfree[n - 1];
+    }
+    return 0;
+}
+
+/* ---- interned strings ------------------------------------------------------------------------- */
+
+/* The literals' references (a code object's co_consts): released at shutdown, after which
+ * the interned strings die like any other and leave the interned set (rt_dealloc). */
+static void interned_release(struct runtime *rt)
+{
+    while (rt->nconsts > 0)
+        rt_decref(rt, rt->consts[--rt->nconsts], EV_REF_OTHER, NULL);
+    free(rt->consts);
+    rt->consts = NULL;
+    rt->consts_cap = 0;
+}
+
+/* ---- frames and names --------------------------------------------------------------------------- */
+
+static int frames_push(struct runtime *rt, const char *function, uint64_t *id)
+{
+    if (rt->nframes == rt->frames_cap) {
+        size_t cap = rt->frames_cap ? rt->frames_cap * 2 : 8;
+        struct rt_frame *f = realloc(rt->frames, cap * sizeof *f);
+        if (!f)
+            return RT_ENOMEM;
+        rt->frames = f;
+        rt->frames_cap = cap;
+    }
+    char *name = rt_strdup(function);
+    if (!name)
+        return RT_ENOMEM;
+    struct rt_frame *f = &rt->frames[rt->nframes++];
+    *f = (struct rt_frame){.id = rt->next_frame_id++, .function = name};
+    *id = f->id;
+    rt_emit_text(rt, EV_FRAME_PUSH, f->id, 0, name);
+    return 0;
+}
+
+uint64_t rt_frame_push(struct runtime *rt, const char *function)
+{
+    uint64_t id = 0;
+    if (frames_push(rt, function, &id) < 0)
+        return 0;
+    return id;
+}
+
+void rt_frame_pop(struct runtime *rt)
+{
+    assert(rt->nframes > 1);
+    size_t fi = rt->nframes - 1;
+    /* locals are released in order, as a frame's localsplus is cleared; a finalizer run by a
+     * release may push frames (and move the frame array), so the frame is found by index */
+    for (size_t i = 0; i < rt->frames[fi].nnames; i++) {
+        struct rt_binding *b = &rt->frames[fi].names[i];
+        rt_emit_text(rt, EV_NAME_UNBIND, rt->frames[fi].id, 0, b->name);
+        struct rt_object *o = b->obj;
+        b->obj = NULL;
+        if (o)
+            rt_decref(rt, o, EV_REF_SCOPE_EXIT, NULL);
+    }
+    struct rt_frame *f = &rt->frames[fi];
+    for (size_t i = 0; i < f->nnames; i++)
+        free(f->names[i].name);
+    RT_EMIT(rt, FRAME_POP, frame_pop, .frame = f->id);
+    free(f->function);
+    free(f->names);
+    rt->nframes--;
+}
+
+uint64_t rt_frame_current(const struct runtime *rt)
+{
+    return rt->nframes ? rt->frames[rt->nframes - 1].id : 0;
+}
+
+static struct rt_binding *frame_find(const struct rt_frame *f, const char *name)
+{
+    for (size_t i = 0; i < f->nnames; i++)
+        if (f->names[i].obj && strcmp(f->names[i].name, name) == 0)
+            return &f->names[i];
+    return NULL;
+}
+
+/* Binds name to obj in the current frame; the reference is already held by the caller. */
+static int bind_owned(struct runtime *rt, const char *name, struct rt_object *obj)
+{
+    assert(rt->nframes > 0);
+    struct rt_frame *f = &rt->frames[rt->nframes - 1];
+    struct rt_binding *b = frame_find(f, name);
+    if (b) {
+        struct rt_object *old = b->obj;
+        b->obj = obj;
+        rt_emit_text(rt, EV_NAME_BIND, f->id, rt_addr(obj), name);
+        rt_decref(rt, old, EV_REF_NAME, NULL);
+        return 0;
+    }
+    if (f->nnames == f->cap) {
+        size_t cap = f->cap ? f->cap * 2 : 8;
+        struct rt_binding *n = realloc(f->names, cap * sizeof *n);
+        if (!n)
+            return RT_ENOMEM;
+        f->names = n;
+        f->cap = cap;
+    }
+    char *copy = rt_strdup(name);
+    if (!copy)
+        return RT_ENOMEM;
+    f->names[f->nnames++] = (struct rt_binding){.name = copy, .obj = obj};
+    rt_emit_text(rt, EV_NAME_BIND, f->id, rt_addr(obj), name);
+    return 0;
+}
+
+int rt_bind(struct runtime *rt, const char *name, struct rt_object *obj)
+{
+    rt_incref(rt, obj, EV_REF_NAME, NULL);
+    int err = bind_owned(rt, name, obj);
+    if (err < 0)
+        rt_decref(rt, obj, EV_REF_NAME, NULL);
+    return err;
+}
+
+int rt_bind_arg(struct runtime *rt, const char *name, struct rt_object *obj)
+{
+    rt_incref(rt, obj, EV_REF_ARG, NULL);
+    int err = bind_owned(rt, name, obj);
+    if (err < 0)
+        rt_decref(rt, obj, EV_REF_ARG, NULL);
+    return err;
+}
+
+int rt_bind_new(struct runtime *rt, const char *name, struct rt_object *obj)
+{
+    int err = bind_owned(rt, name, obj);
+    if (err < 0)
+        rt_decref(rt, obj, EV_REF_TEMP, NULL);
+    return err;
+}
+
+int rt_unbind(struct runtime *rt, const char *name)
+{
+    assert(rt->nframes > 0);
+    struct rt_frame *f = &rt->frames[rt->nframes - 1];
+    for (size_t i = 0; i < f->nnames; i++) {
+        if (f->names[i].obj && strcmp(f->names[i].name, name) == 0) {
+            struct rt_binding b = f->names[i];
+            memmove(&f->names[i], &f->names[i + 1], (f->nnames - i - 1) * sizeof *f->names);
+            f->nnames--;
+            rt_emit_text(rt, EV_NAME_UNBIND, f->id, 0, name);
+            free(b.name);
+            rt_decref(rt, b.obj, EV_REF_NAME, NULL);
+            return 0;
+        }
+    }
+    return RT_EINVAL;
+}
+
+struct rt_object *rt_lookup(const struct runtime *rt, const char *name)
+{
+    if (rt->nframes == 0)
+        return NULL;
+    struct rt_binding *b = frame_find(&rt->frames[rt->nframes - 1], name);
+    if (!b && rt->nframes > 1)
+        b = frame_find(&rt->frames[0], name);
+    return b ? b->obj : NULL;
+}

@@ -1,0 +1,884 @@
+/*
+ * runtime_objects.c - the builtin types: int, float, str, tuple, list, instances of user
+ * classes, functions, weak references; sizes, and repr.
+ *
+ * Each constructor follows its CPython 3.11 counterpart in what it allocates and in what order:
+ * a free list first when the type has one (float 100, tuple sizes 1..20 x 2000, list 80; dicts
+ * are in runtime_dict.c), else the allocator; then the object's item storage; then, for
+ * containers, tracking by the collector once the object is complete.  A list's item array grows
+ * by list_resize's over-allocation ((n + n/8 + 6) & ~3: 0, 4, 8, 16, 24, 32, 40, 52, ...).
+ */
+#include "runtime_private.h"
+
+#include <assert.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- int ---------------------------------------------------------------------------------- */
+
+struct rt_object *rt_int(struct runtime *rt, int64_t v)
+{
+    if (v >= -RT_SMALL_NEG && v < RT_SMALL_POS) {
+        struct rt_object *o = &rt->small_ints[v + RT_SMALL_NEG].ob;
+        rt_announce(rt, o);
+        rt_incref(rt, o, EV_REF_TEMP, NULL);
+        return o;
+    }
+    uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    intptr_t nd = 0;
+    for (uint64_t m = mag; m; m >>= RT_INT_SHIFT)
+        nd++;
+    size_t size = offsetof(struct rt_int, digit) + 4 * (size_t)nd;
+    struct rt_int *o = heap_malloc(rt->heap, size);
+    if (!o)
+        return NULL;
+    o->size = v < 0 ? -nd : nd;
+    for (intptr_t i = 0; i < nd; i++) {
+        o->digit[i] = (uint32_t)(mag & RT_INT_MASK);
+        mag >>= RT_INT_SHIFT;
+    }
+    rt_object_init(rt, &o->ob, &rt->t_int, size, 0);
+    return &o->ob;
+}
+
+int64_t rt_int_value(const struct rt_object *o)
+{
+    assert(o->type->kind == RT_KIND_INT);
+    const struct rt_int *i = (const struct rt_int *)o;
+    if (i->size == 0)
+        return 0;
+    const uint32_t *digit = i->digit;
+    intptr_t nd = i->size < 0 ? -i->size : i->size;
+    /* the small ints keep their one digit right after the header, like the others */
+    uint64_t mag = 0;
+    for (intptr_t k = nd - 1; k >= 0; k--)
+        mag = (mag << RT_INT_SHIFT) | digit[k];
+    return i->size < 0 ? -(int64_t)mag : (int64_t)mag;
+}
+
+/* ---- float --------------------------------------------------------------------------------- */
+
+struct rt_object *rt_float(struct runtime *rt, double v)
+{
+    struct rt_float *f;
+    unsigned flags = 0;
+    if (rt->float_numfree > 0) {
+        f = rt->float_free[--rt->float_numfree];
+        flags = EV_OBJ_FREELIST;
+    } else {
+        f = heap_malloc(rt->heap, sizeof *f);
+        if (!f)
+            return NULL;
+    }
+    f->value = v;
+    rt_object_init(rt, &f->ob, &rt->t_float, sizeof *f, flags);
+    return &f->ob;
+}
+
+double rt_float_value(const struct rt_object *o)
+{
+    assert(o->type->kind == RT_KIND_FLOAT);
+    return ((const struct rt_float *)o)->value;
+}
+
+/* ---- str ------------------------------------------------------------------------------------ */
+
+static intptr_t str_hash(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    intptr_t r = (intptr_t)(h >> 1);
+    return r == -1 ? -2 : r;
+}
+
+static struct rt_str *str_new(struct runtime *rt, const char *s, size_t n)
+{
+    size_t size = sizeof(struct rt_str) + n + 1;
+    struct rt_str *o = heap_malloc(rt->heap, size);
+    if (!o)
+        return NULL;
+    o->length = (intptr_t)n;
+    o->hash = str_hash(s, n);
+    o->state = 2; /* compact ASCII */
+    o->pad = 0;
+    o->wstr = NULL;
+    memcpy(o->data, s, n);
+    o->data[n] = '\0';
+    rt_object_init(rt, &o->ob, &rt->t_str, size, 0);
+    return o;
+}
+
+struct rt_object *rt_str(struct runtime *rt, const char *s)
+{
+    struct rt_str *o = str_new(rt, s, strlen(s));
+    return o ? &o->ob : NULL;
+}
+
+const char *rt_str_value(const struct rt_object *o)
+{
+    assert(o->type->kind == RT_KIND_STR);
+    return ((const struct rt_str *)o)->data;
+}
+
+bool rt_str_is_interned(const struct rt_object *o)
+{
+    return o->type->kind == RT_KIND_STR && (((const struct rt_str *)o)->state & 1);
+}
+
+struct rt_object *rt_str_concat(struct runtime *rt, const struct rt_object *a,
+                                const struct rt_object *b)
+{
+    const struct rt_str *x = (const struct rt_str *)a, *y = (const struct rt_str *)b;
+    assert(a->type->kind == RT_KIND_STR && b->type->kind == RT_KIND_STR);
+    size_t n = (size_t)x->length + (size_t)y->length;
+    char *buf = malloc(n + 1);
+    if (!buf)
+        return NULL;
+    memcpy(buf, x->data, (size_t)x->length);
+    memcpy(buf + x->length, y->data, (size_t)y->length);
+    struct rt_str *o = str_new(rt, buf, n);
+    free(buf);
+    return o ? &o->ob : NULL;
+}
+
+static struct rt_str **interned_slot(struct runtime *rt, const char *s, size_t n, intptr_t hash)
+{
+    size_t mask = rt->interned_cap - 1;
+    for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
+        struct rt_str *e = rt->interned[i];
+        if (!e || (e->hash == hash && (size_t)e->length == n && memcmp(e->data, s, n) == 0))
+            return &rt->interned[i];
+    }
+}
+
+static int interned_grow(struct runtime *rt)
+{
+    size_t cap = rt->interned_cap ? rt->interned_cap * 2 : 64;
+    struct rt_str **old = rt->interned;
+    size_t oldcap = rt->interned_cap;
+    rt->interned = calloc(cap, sizeof *rt->interned);
+    if (!rt->interned) {
+        rt->interned = old;
+        return RT_ENOMEM;
+    }
+    rt->interned_cap = cap;
+    for (size_t i = 0; i < oldcap; i++)
+        if (old[i])
+            *interned_slot(rt, old[i]->data, (size_t)old[i]->length, old[i]->hash) = old[i];
+    free(old);
+    return 0;
+}
+
+struct rt_object *rt_intern(struct runtime *rt, struct rt_object *so)
+{
+    assert(so->type->kind == RT_KIND_STR);
+    struct rt_str *s = (struct rt_str *)so;
+    if (s->state & 1)
+        return so;
+    if ((rt->ninterned + 1) * 2 > rt->interned_cap && interned_grow(rt) < 0)
+        return so;
+    struct rt_str **slot = interned_slot(rt, s->data, (size_t)s->length, s->hash);
+    if (*slot) {
+        struct rt_object *canon = &(*slot)->ob;
+        rt_incref(rt, canon, EV_REF_TEMP, NULL);
+        rt_decref(rt, so, EV_REF_TEMP, NULL);
+        return canon;
+    }
+    /* 3.11: the interned set's own references are not counted (mortal interned strings) */
+    *slot = s;
+    s->state |= 1;
+    rt->ninterned++;
+    return so;
+}
+
+static bool identifier_like(const char *s)
+{
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              *s == '_'))
+            return false;
+    return true;
+}
+
+static int consts_add(struct runtime *rt, struct rt_object *o)
+{
+    if (rt->nconsts == rt->consts_cap) {
+        size_t cap = rt->consts_cap ? rt->consts_cap * 2 : 16;
+        struct rt_object **c = realloc(rt->consts, cap * sizeof *c);
+        if (!c)
+            return RT_ENOMEM;
+        rt->consts = c;
+        rt->consts_cap = cap;
+    }
+    rt->consts[rt->nconsts++] = o;
+    return 0;
+}
+
+struct rt_object *rt_str_literal(struct runtime *rt, const char *s)
+{
+    if (!identifier_like(s))
+        return rt_str(rt, s);
+    size_t n = strlen(s);
+    if (rt->interned_cap) {
+        struct rt_str **slot = interned_slot(rt, s, n, str_hash(s, n));
+        if (*slot) {
+            rt_incref(rt, &(*slot)->ob, EV_REF_TEMP, NULL);
+            return &(*slot)->ob;
+        }
+    }
+    /* a new constant: the code object keeps one reference, the caller gets another */
+    struct rt_object *o = rt_str(rt, s);
+    if (!o)
+        return NULL;
+    o = rt_intern(rt, o);
+    if (consts_add(rt, o) < 0)
+        return o;
+    rt_incref(rt, o, EV_REF_TEMP, NULL);
+    return o;
+}
+
+/* ---- tuple ------------------------------------------------------------------------------------ */
+
+struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const items[])
+{
+    if (n == 0) {
+        rt_announce(rt, &rt->empty_tuple.ob);
+        rt_incref(rt, &rt->empty_tuple.ob, EV_REF_TEMP, NULL);
+        return &rt->empty_tuple.ob;
+    }
+    size_t size = sizeof(struct gc_head) + sizeof(struct rt_tuple) + 8 * n;
+    struct rt_tuple *t;
+    unsigned flags = 0;
+    if (n <= RT_TUPLE_FREELISTS && rt->tuple_numfree[n - 1] > 0) {
+        t = rt->tuple_free[n - 1][--rt->tuple_numfree[n - 1]];
+        flags = EV_OBJ_FREELIST;
+    } else {
+        t = rt_gc_alloc(rt, &rt->t_tuple, size, sizeof(struct gc_head));
+        if (!t)
+            return NULL;
+    }
+    t->size = (intptr_t)n;
+    for (size_t i = 0; i < n; i++)
+        t->item[i] = NULL;
+    rt_object_init(rt, &t->ob, &rt->t_tuple, size, flags);
+    for (size_t i = 0; i < n; i++) {
+        t->item[i] = items[i];
+        rt_incref(rt, items[i], EV_REF_CONTAINER, &t->ob);
+    }
+    gc_track(rt, &t->ob);
+    return &t->ob;
+}
+
+/* ---- list ------------------------------------------------------------------------------------- */
+
+static void list_storage_event(struct runtime *rt, struct rt_list *l)
+{
+    RT_EMIT(rt, OBJ_STORAGE, obj_storage, .obj = rt_addr(l), .addr = rt_addr(l->item),
+            .size = l->item ? (uint64_t)l->allocated * 8 : 0);
+}
+
+struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const items[])
+{
+    struct rt_list *l;
+    unsigned flags = 0;
+    size_t size = sizeof(struct gc_head) + sizeof(struct rt_list);
+    if (rt->list_numfree > 0) {
+        l = rt->list_free[--rt->list_numfree];
+        flags = EV_OBJ_FREELIST;
+    } else {
+        l = rt_gc_alloc(rt, &rt->t_list, size, sizeof(struct gc_head));
+        if (!l)
+            return NULL;
+    }
+    l->size = 0;
+    l->item = NULL;
+    l->allocated = 0;
+    rt_object_init(rt, &l->ob, &rt->t_list, size, flags);
+    if (n > 0) {
+        l->item = heap_calloc(rt->heap, n, sizeof(struct rt_object *));
+        if (!l->item) {
+            rt_decref(rt, &l->ob, EV_REF_TEMP, NULL);
+            return NULL;
+        }
+        l->allocated = (intptr_t)n;
+        list_storage_event(rt, l);
+        for (size_t i = 0; i < n; i++) {
+            l->item[i] = items[i];
+            rt_incref(rt, items[i], EV_REF_CONTAINER, &l->ob);
+        }
+        l->size = (intptr_t)n;
+    }
+    gc_track(rt, &l->ob);
+    return &l->ob;
+}
+
+/* list_resize of CPython 3.11 */
+static int list_resize(struct runtime *rt, struct rt_list *l, intptr_t newsize)
+{
+    intptr_t allocated = l->allocated;
+    if (allocated >= newsize && newsize >= (allocated >> 1)) {
+        l->size = newsize;
+        return 0;
+    }
+    size_t new_allocated = ((size_t)newsize + ((size_t)newsize >> 3) + 6) & ~(size_t)3;
+    if (newsize - l->size > (intptr_t)(new_allocated - (size_t)newsize))
+        new_allocated = ((size_t)newsize + 3) & ~(size_t)3;
+    if (newsize == 0)
+        new_allocated = 0;
+    struct rt_object **items = heap_realloc(rt->heap, l->item, new_allocated * sizeof *items);
+    if (!items)
+        return RT_ENOMEM;
+    l->item = items;
+    l->size = newsize;
+    l->allocated = (intptr_t)new_allocated;
+    list_storage_event(rt, l);
+    return 0;
+}
+
+int rt_list_append(struct runtime *rt, struct rt_object *list, struct rt_object *item)
+{
+    assert(list->type->kind == RT_KIND_LIST);
+    struct rt_list *l = (struct rt_list *)list;
+    intptr_t n = l->size;
+    int err = list_resize(rt, l, n + 1);
+    if (err < 0)
+        return err;
+    l->item[n] = item;
+    rt_incref(rt, item, EV_REF_CONTAINER, list);
+    return 0;
+}
+
+int rt_list_set(struct runtime *rt, struct rt_object *list, intptr_t i, struct rt_object *item)
+{
+    assert(list->type->kind == RT_KIND_LIST);
+    struct rt_list *l = (struct rt_list *)list;
+    if (i < 0)
+        i += l->size;
+    if (i < 0 || i >= l->size)
+        return RT_EINVAL;
+    struct rt_object *old = l->item[i];
+    rt_incref(rt, item, EV_REF_CONTAINER, list);
+    l->item[i] = item;
+    rt_decref(rt, old, EV_REF_CONTAINER, list);
+    return 0;
+}
+
+struct rt_object *rt_list_pop(struct runtime *rt, struct rt_object *list, intptr_t i)
+{
+    assert(list->type->kind == RT_KIND_LIST);
+    struct rt_list *l = (struct rt_list *)list;
+    if (i < 0)
+        i += l->size;
+    if (i < 0 || i >= l->size)
+        return NULL;
+    struct rt_object *v = l->item[i];
+    memmove(&l->item[i], &l->item[i + 1], (size_t)(l->size - i - 1) * sizeof *l->item);
+    if (list_resize(rt, l, l->size - 1) < 0)
+        l->size--; /* shrinking failed: keep the larger array */
+    return v; /* the list's reference becomes the caller's: no count changes */
+}
+
+void rt_list_clear(struct runtime *rt, struct rt_object *list)
+{
+    assert(list->type->kind == RT_KIND_LIST);
+    struct rt_list *l = (struct rt_list *)list;
+    struct rt_object **items = l->item;
+    if (!items)
+        return;
+    intptr_t n = l->size;
+    l->size = 0;
+    l->item = NULL;
+    l->allocated = 0;
+    RT_EMIT(rt, OBJ_STORAGE, obj_storage, .obj = rt_addr(l), .addr = 0, .size = 0);
+    enum ev_ref_reason why = rt->gc.collecting ? EV_REF_GC : EV_REF_CONTAINER;
+    while (--n >= 0)
+        rt_xdecref(rt, items[n], why, list);
+    heap_free(rt->heap, items);
+}
+
+size_t rt_list_allocated(const struct rt_object *list)
+{
+    assert(list->type->kind == RT_KIND_LIST);
+    return (size_t)((const struct rt_list *)list)->allocated;
+}
+
+size_t rt_len(const struct rt_object *o)
+{
+    switch (o->type->kind) {
+    case RT_KIND_STR:
+        return (size_t)((const struct rt_str *)o)->length;
+    case RT_KIND_TUPLE:
+        return (size_t)((const struct rt_tuple *)o)->size;
+    case RT_KIND_LIST:
+        return (size_t)((const struct rt_list *)o)->size;
+    case RT_KIND_DICT:
+        return (size_t)((const struct rt_dict *)o)->used;
+    case RT_KIND_NONE:
+    case RT_KIND_INT:
+    case RT_KIND_FLOAT:
+    case RT_KIND_FUNCTION:
+    case RT_KIND_WEAKREF:
+    case RT_KIND_PROXY:
+    case RT_KIND_INSTANCE:
+        break;
+    }
+    return 0;
+}
+
+struct rt_object *rt_item(const struct rt_object *o, size_t i)
+{
+    if (o->type->kind == RT_KIND_TUPLE) {
+        const struct rt_tuple *t = (const struct rt_tuple *)o;
+        return i < (size_t)t->size ? t->item[i] : NULL;
+    }
+    if (o->type->kind == RT_KIND_LIST) {
+        const struct rt_list *l = (const struct rt_list *)o;
+        return i < (size_t)l->size ? l->item[i] : NULL;
+    }
+    return NULL;
+}
+
+/* ---- instances -------------------------------------------------------------------------------- */
+
+static struct rt_object ***values_ptr(const struct rt_object *o)
+{
+    return (struct rt_object ***)((char *)(uintptr_t)o - sizeof(struct gc_head) -
+                                  RT_MANAGED_PREHEADER);
+}
+
+struct rt_object *rt_instance(struct runtime *rt, const struct rt_type *cls)
+{
+    assert(cls->kind == RT_KIND_INSTANCE);
+    struct rt_type *t = (struct rt_type *)(uintptr_t)cls;
+    size_t size = t->presize + t->basicsize;
+    struct rt_object *o = rt_gc_alloc(rt, t, size, t->presize);
+    if (!o)
+        return NULL;
+    memset(o, 0, t->basicsize);
+    rt_object_init(rt, o, t, size, 0);
+    if (t->managed_dict) {
+        /* init_inline_values: the class's shared keys shrink by one before each new object */
+        if (t->shared_usable > 1)
+            t->shared_usable--;
+        size_t n = t->nattrs + t->shared_usable;
+        size_t prefix = (n + 2 + 7) & ~(size_t)7;
+        size_t bytes = prefix + n * sizeof(struct rt_object *);
+        uint8_t *mem = heap_malloc(rt->heap, bytes);
+        if (!mem) {
+            rt_decref(rt, o, EV_REF_TEMP, NULL);
+            return NULL;
+        }
+        mem[prefix - 1] = (uint8_t)prefix;
+        mem[prefix - 2] = 0;
+        struct rt_object **values = (struct rt_object **)(mem + prefix);
+        for (size_t i = 0; i < n; i++)
+            values[i] = NULL;
+        *values_ptr(o) = values;
+        RT_EMIT(rt, OBJ_STORAGE, obj_storage, .obj = rt_addr(o), .addr = rt_addr(mem),
+                .size = bytes);
+    }
+    gc_track(rt, o);
+    return o;
+}
+
+static int attr_index(struct rt_type *t, const char *name, bool insert)
+{
+    for (uint32_t i = 0; i < t->nattrs; i++)
+        if (strcmp(t->attr_names[i], name) == 0)
+            return (int)i;
+    if (!insert || !t->managed_dict || t->shared_usable == 0 || t->nattrs >= RT_SHARED_KEYS_MAX)
+        return RT_EINVAL;
+    size_t n = strlen(name) + 1;
+    char *copy = malloc(n);
+    if (!copy)
+        return RT_ENOMEM;
+    memcpy(copy, name, n);
+    t->attr_names[t->nattrs] = copy;
+    t->shared_usable--;
+    return (int)t->nattrs++;
+}
+
+static struct rt_object **attr_slot(const struct rt_object *o, int i)
+{
+    if (o->type->managed_dict) {
+        struct rt_object **values = *values_ptr(o);
+        return values ? &values[i] : NULL;
+    }
+    return (struct rt_object **)((char *)(uintptr_t)o + 16) + i;
+}
+
+int rt_setattr(struct runtime *rt, struct rt_object *o, const char *name, struct rt_object *value)
+{
+    if (o->type->kind != RT_KIND_INSTANCE)
+        return RT_ETYPE;
+    int i = attr_index((struct rt_type *)(uintptr_t)o->type, name, true);
+    if (i < 0)
+        return i;
+    struct rt_object **slot = attr_slot(o, i);
+    if (!slot)
+        return RT_EINVAL;
+    struct rt_object *old = *slot;
+    rt_incref(rt, value, EV_REF_ATTR, o);
+    *slot = value;
+    rt_xdecref(rt, old, EV_REF_ATTR, o);
+    return 0;
+}
+
+struct rt_object *rt_getattr(struct runtime *rt, const struct rt_object *o, const char *name)
+{
+    (void)rt;
+    if (o->type->kind == RT_KIND_PROXY) {
+        const struct rt_weakref *w = (const struct rt_weakref *)o;
+        if (!w->object)
+            return NULL; /* ReferenceError: weakly-referenced object no longer exists */
+        o = w->object;
+    }
+    if (o->type->kind != RT_KIND_INSTANCE)
+        return NULL;
+    int i = attr_index((struct rt_type *)(uintptr_t)o->type, name, false);
+    if (i < 0)
+        return NULL;
+    struct rt_object **slot = attr_slot(o, i);
+    return slot ? *slot : NULL;
+}
+
+int rt_delattr(struct runtime *rt, struct rt_object *o, const char *name)
+{
+    if (o->type->kind != RT_KIND_INSTANCE)
+        return RT_ETYPE;
+    int i = attr_index((struct rt_type *)(uintptr_t)o->type, name, false);
+    if (i < 0)
+        return RT_EINVAL;
+    struct rt_object **slot = attr_slot(o, i);
+    if (!slot || !*slot)
+        return RT_EINVAL;
+    struct rt_object *old = *slot;
+    *slot = NULL;
+    rt_decref(rt, old, EV_REF_ATTR, o);
+    return 0;
+}
+
+/* ---- functions -------------------------------------------------------------------------------- */
+
+struct rt_object *rt_function(struct runtime *rt, const char *name, rt_function_fn fn, void *ctx)
+{
+    size_t size = sizeof(struct gc_head) + sizeof(struct rt_function);
+    struct rt_function *f = rt_gc_alloc(rt, &rt->t_function, size, sizeof(struct gc_head));
+    if (!f)
+        return NULL;
+    memset((char *)f + sizeof f->ob, 0, sizeof *f - sizeof f->ob);
+    f->fn = fn;
+    f->ctx = ctx;
+    snprintf(f->name, sizeof f->name, "%s", name);
+    rt_object_init(rt, &f->ob, &rt->t_function, size, 0);
+    gc_track(rt, &f->ob);
+    return &f->ob;
+}
+
+/* ---- weak references ---------------------------------------------------------------------------- */
+
+bool rt_supports_weakrefs(const struct rt_object *o)
+{
+    return o->type->weaklist_offset != 0;
+}
+
+static struct rt_weakref **weaklist(const struct rt_object *o)
+{
+    return (struct rt_weakref **)((char *)(uintptr_t)o + o->type->weaklist_offset);
+}
+
+size_t rt_weakref_count(const struct rt_object *obj)
+{
+    if (!rt_supports_weakrefs(obj))
+        return 0;
+    size_t n = 0;
+    for (struct rt_weakref *w = *weaklist(obj); w; w = w->next)
+        n++;
+    return n;
+}
+
+static void insert_head(struct rt_weakref *w, struct rt_weakref **list)
+{
+    w->prev = NULL;
+    w->next = *list;
+    if (*list)
+        (*list)->prev = w;
+    *list = w;
+}
+
+static void insert_after(struct rt_weakref *w, struct rt_weakref *prev)
+{
+    w->prev = prev;
+    w->next = prev->next;
+    if (prev->next)
+        prev->next->prev = w;
+    prev->next = w;
+}
+
+static struct rt_object *weakref_make(struct runtime *rt, struct rt_object *obj,
+                                      struct rt_object *callback, bool proxy)
+{
+    if (!rt_supports_weakrefs(obj))
+        return NULL;
+    if (callback && callback->type->kind == RT_KIND_NONE)
+        callback = NULL;
+    struct rt_weakref **list = weaklist(obj);
+    /* get_basic_refs: the callback-less ref heads the list, the callback-less proxy follows */
+    struct rt_weakref *ref = NULL, *prx = NULL, *head = *list;
+    if (head && !head->callback) {
+        if (head->ob.type->kind == RT_KIND_WEAKREF) {
+            ref = head;
+            head = head->next;
+        }
+        if (head && !head->callback && head->ob.type->kind == RT_KIND_PROXY)
+            prx = head;
+    }
+    struct rt_weakref *reuse = proxy ? prx : ref;
+    if (!callback && reuse) {
+        rt_incref(rt, &reuse->ob, EV_REF_TEMP, NULL);
+        return &reuse->ob;
+    }
+    const struct rt_type *t = proxy ? &rt->t_proxy : &rt->t_weakref;
+    size_t size = sizeof(struct gc_head) + sizeof(struct rt_weakref);
+    struct rt_weakref *w = rt_gc_alloc(rt, t, size, sizeof(struct gc_head));
+    if (!w)
+        return NULL;
+    memset((char *)w + sizeof w->ob, 0, sizeof *w - sizeof w->ob);
+    rt_object_init(rt, &w->ob, t, size, 0);
+    /* the allocation may have run a collection: look at the list again */
+    ref = prx = NULL;
+    head = *list;
+    if (head && !head->callback) {
+        if (head->ob.type->kind == RT_KIND_WEAKREF) {
+            ref = head;
+            head = head->next;
+        }
+        if (head && !head->callback && head->ob.type->kind == RT_KIND_PROXY)
+            prx = head;
+    }
+    w->object = obj;
+    w->hash = -1;
+    if (callback) {
+        w->callback = callback;
+        rt_incref(rt, callback, EV_REF_CONTAINER, &w->ob);
+    }
+    RT_EMIT(rt, WEAKREF_NEW, weakref_new, .ref = rt_addr(w), .obj = rt_addr(obj),
+            .callback = rt_addr(callback));
+    struct rt_weakref *prev;
+    if (!proxy)
+        prev = callback ? (prx ? prx : ref) : NULL;
+    else
+        prev = callback ? (prx ? prx : ref) : ref;
+    if (prev)
+        insert_after(w, prev);
+    else
+        insert_head(w, list);
+    gc_track(rt, &w->ob);
+    return &w->ob;
+}
+
+struct rt_object *rt_weakref(struct runtime *rt, struct rt_object *obj, struct rt_object *callback)
+{
+    return weakref_make(rt, obj, callback, false);
+}
+
+struct rt_object *rt_proxy(struct runtime *rt, struct rt_object *obj, struct rt_object *callback)
+{
+    return weakref_make(rt, obj, callback, true);
+}
+
+struct rt_object *rt_weakref_get(struct runtime *rt, const struct rt_object *ref)
+{
+    assert(ref->type->kind == RT_KIND_WEAKREF || ref->type->kind == RT_KIND_PROXY);
+    const struct rt_weakref *w = (const struct rt_weakref *)ref;
+    if (!w->object)
+        return rt_none(rt);
+    rt_incref(rt, w->object, EV_REF_RETURN, NULL);
+    return w->object;
+}
+
+bool rt_weakref_is_alive(const struct rt_object *ref)
+{
+    return ((const struct rt_weakref *)ref)->object != NULL;
+}
+
+/* ---- sizes -------------------------------------------------------------------------------------- */
+
+size_t rt_sizeof(const struct rt_object *o)
+{
+    const struct rt_type *t = o->type;
+    switch (t->kind) {
+    case RT_KIND_INT: {
+        intptr_t n = ((const struct rt_int *)o)->size;
+        return 24 + 4 * (size_t)(n < 0 ? -n : n);
+    }
+    case RT_KIND_STR:
+        return sizeof(struct rt_str) + (size_t)((const struct rt_str *)o)->length + 1;
+    case RT_KIND_TUPLE:
+        return sizeof(struct gc_head) + 24 + 8 * rt_len(o);
+    case RT_KIND_LIST:
+        return sizeof(struct gc_head) + 40 + 8 * rt_list_allocated(o);
+    case RT_KIND_DICT:
+        return sizeof(struct gc_head) + 48 + rt_dict_keys_size(o);
+    case RT_KIND_NONE:
+    case RT_KIND_FLOAT:
+    case RT_KIND_FUNCTION:
+    case RT_KIND_WEAKREF:
+    case RT_KIND_PROXY:
+    case RT_KIND_INSTANCE:
+        break;
+    }
+    return t->presize + t->basicsize;
+}
+
+/* ---- repr ---------------------------------------------------------------------------------------- */
+
+struct repr_buf {
+    char *p;
+    size_t left;
+    bool truncated;
+    const struct rt_object *stack[16]; /* containers being printed: [...] for recursion */
+    int depth;
+};
+
+static void put(struct repr_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= b->left) {
+        n = b->left ? b->left - 1 : 0;
+        b->truncated = true;
+    }
+    memcpy(b->p, s, n);
+    b->p += n;
+    b->left -= n;
+    if (b->left)
+        *b->p = '\0';
+}
+
+static void float_repr(double v, char *out, size_t len)
+{
+    if (isnan(v)) {
+        snprintf(out, len, "nan");
+        return;
+    }
+    if (isinf(v)) {
+        snprintf(out, len, v < 0 ? "-inf" : "inf");
+        return;
+    }
+    for (int p = 1; p <= 17; p++) {
+        snprintf(out, len, "%.*g", p, v);
+        if (strtod(out, NULL) == v)
+            break;
+    }
+    if (!strpbrk(out, ".en"))
+        strncat(out, ".0", len - strlen(out) - 1);
+}
+
+static void repr_into(const struct rt_object *o, struct repr_buf *b)
+{
+    char tmp[96];
+    for (int i = 0; i < b->depth; i++)
+        if (b->stack[i] == o) {
+            put(b, o->type->kind == RT_KIND_LIST ? "[...]" : "{...}");
+            return;
+        }
+    switch (o->type->kind) {
+    case RT_KIND_NONE:
+        put(b, "None");
+        return;
+    case RT_KIND_INT:
+        snprintf(tmp, sizeof tmp, "%" PRId64, rt_int_value(o));
+        put(b, tmp);
+        return;
+    case RT_KIND_FLOAT:
+        float_repr(rt_float_value(o), tmp, sizeof tmp);
+        put(b, tmp);
+        return;
+    case RT_KIND_STR:
+        put(b, "'");
+        put(b, rt_str_value(o));
+        put(b, "'");
+        return;
+    case RT_KIND_FUNCTION:
+        snprintf(tmp, sizeof tmp, "<function %s at 0x%" PRIx64 ">",
+                 ((const struct rt_function *)o)->name, rt_addr(o));
+        put(b, tmp);
+        return;
+    case RT_KIND_WEAKREF:
+    case RT_KIND_PROXY: {
+        const struct rt_weakref *w = (const struct rt_weakref *)o;
+        const char *what = o->type->kind == RT_KIND_WEAKREF ? "weakref" : "weakproxy";
+        if (w->object)
+            snprintf(tmp, sizeof tmp, "<%s at 0x%" PRIx64 "; to '%s' at 0x%" PRIx64 ">", what,
+                     rt_addr(o), w->object->type->name, rt_addr(w->object));
+        else
+            snprintf(tmp, sizeof tmp, "<%s at 0x%" PRIx64 "; dead>", what, rt_addr(o));
+        put(b, tmp);
+        return;
+    }
+    case RT_KIND_INSTANCE:
+        snprintf(tmp, sizeof tmp, "<__main__.%s object at 0x%" PRIx64 ">", o->type->name,
+                 rt_addr(o));
+        put(b, tmp);
+        return;
+    case RT_KIND_TUPLE:
+    case RT_KIND_LIST:
+    case RT_KIND_DICT:
+        break;
+    }
+    if (b->depth == (int)(sizeof b->stack / sizeof b->stack[0])) {
+        put(b, "...");
+        return;
+    }
+    b->stack[b->depth++] = o;
+    if (o->type->kind == RT_KIND_DICT) {
+        put(b, "{");
+        for (size_t i = 0; i < rt_len(o) && !b->truncated; i++) {
+            struct rt_object *k, *v;
+            rt_dict_entry(o, i, &k, &v);
+            if (i)
+                put(b, ", ");
+            repr_into(k, b);
+            put(b, ": ");
+            repr_into(v, b);
+        }
+        put(b, "}");
+    } else {
+        bool tuple = o->type->kind == RT_KIND_TUPLE;
+        put(b, tuple ? "(" : "[");
+        size_t n = rt_len(o);
+        for (size_t i = 0; i < n && !b->truncated; i++) {
+            if (i)
+                put(b, ", ");
+            repr_into(rt_item(o, i), b);
+        }
+        if (tuple && n == 1)
+            put(b, ",");
+        put(b, tuple ? ")" : "]");
+    }
+    b->depth--;
+}
+
+char *rt_repr(const struct rt_object *o, char *buf, size_t len)
+{
+    if (len == 0)
+        return buf;
+    struct repr_buf b = {.p = buf, .left = len};
+    buf[0] = '\0';
+    repr_into(o, &b);
+    if (b.truncated && len > 4)
+        memcpy(buf + len - 4, "...", 4);
+    return buf;
+}
+
+void rt_show(struct runtime *rt, const struct rt_object *o)
+{
+    if (!rt_on(rt))
+        return;
+    char buf[256];
+    rt_repr(o, buf, sizeof buf);
+    rt_emit_text(rt, EV_OBJ_VALUE, rt_addr(o), 0, buf);
+}

@@ -1,0 +1,365 @@
+/*
+ * runtime_private.h - what the runtime's files share: object layouts, types, the runtime and
+ * collector state.  Private to allocator/runtime*.c and allocator/gc*.c.
+ */
+#ifndef ALLOCATOR_RUNTIME_PRIVATE_H
+#define ALLOCATOR_RUNTIME_PRIVATE_H
+
+#include <allocator/gc.h>
+#include <allocator/heap.h>
+#include <allocator/runtime.h>
+
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- the GC head (CPython 3.8+'s PyGC_Head, reference 7.1) ----------------------------------
+ * _gc_next == 0: untracked.  next bit 0: NEXT_MASK_UNREACHABLE (only during a collection).
+ * prev bit 0: FINALIZED (persists), bit 1: COLLECTING; during a collection prev >> 2 holds
+ * gc_refs and the list is singly linked until move_unreachable restores the prev pointers. */
+struct gc_head {
+    uintptr_t next;
+    uintptr_t prev;
+};
+_Static_assert(sizeof(struct gc_head) == 16, "PyGC_Head is two words on 64-bit");
+
+#define GC_NEXT_MASK_UNREACHABLE ((uintptr_t)1)
+#define GC_PREV_MASK_FINALIZED ((uintptr_t)1)
+#define GC_PREV_MASK_COLLECTING ((uintptr_t)2)
+#define GC_PREV_SHIFT 2
+#define GC_PREV_MASK_FLAGS ((uintptr_t)3)
+
+#define RT_MANAGED_PREHEADER 16 /* 3.11 managed dict: values pointer, dict pointer */
+
+static inline struct gc_head *rt_as_gc(const struct rt_object *o)
+{
+    return (struct gc_head *)((char *)(uintptr_t)o - sizeof(struct gc_head));
+}
+static inline struct rt_object *rt_from_gc(const struct gc_head *g)
+{
+    return (struct rt_object *)((char *)(uintptr_t)g + sizeof(struct gc_head));
+}
+
+/* ---- types -------------------------------------------------------------------------------- */
+
+enum rt_kind {
+    RT_KIND_NONE,
+    RT_KIND_INT,
+    RT_KIND_FLOAT,
+    RT_KIND_STR,
+    RT_KIND_TUPLE,
+    RT_KIND_LIST,
+    RT_KIND_DICT,
+    RT_KIND_FUNCTION,
+    RT_KIND_WEAKREF,
+    RT_KIND_PROXY,
+    RT_KIND_INSTANCE,
+};
+
+typedef void (*rt_visit_fn)(struct rt_object *referent, void *arg);
+
+struct rt_type {
+    const char *name;
+    enum rt_kind kind;
+    uint32_t id;        /* the type_new id, > 0 */
+    size_t basicsize;   /* tp_basicsize */
+    size_t itemsize;    /* tp_itemsize */
+    size_t presize;     /* bytes before the object in its block: GC head, pre-header */
+    unsigned flags;     /* ev_type_flags */
+    bool managed_dict;  /* instances keep attributes in a values array (3.11) */
+    size_t weaklist_offset; /* offset of the weak reference list pointer, 0: none */
+    /* instances */
+    uint32_t nslots;              /* __slots__ (fixed layout), 0 with a managed dict */
+    char **attr_names;            /* slot names, or the shared keys of a managed dict */
+    uint32_t nattrs;              /* names known in attr_names */
+    uint32_t shared_usable;       /* dk_usable of the class's shared keys (3.11) */
+    rt_finalizer_fn del;
+    void *del_ctx;
+    bool legacy_del; /* __del__ is a tp_del (legacy profile), not a tp_finalize */
+    struct rt_type *next_class;
+};
+
+/* ---- object layouts (CPython 3.11, 64-bit) ------------------------------------------------ */
+
+struct rt_int {
+    struct rt_object ob;
+    intptr_t size; /* number of 30-bit digits, negative for negative values */
+    uint32_t digit[];
+};
+#define RT_INT_SHIFT 30
+#define RT_INT_MASK ((1u << RT_INT_SHIFT) - 1)
+
+struct rt_float {
+    struct rt_object ob;
+    double value;
+};
+
+struct rt_str {
+    struct rt_object ob;
+    intptr_t length;
+    intptr_t hash;
+    uint32_t state; /* bit 0: interned, bit 1: ascii compact */
+    uint32_t pad;
+    void *wstr;
+    char data[]; /* length + 1 bytes */
+};
+_Static_assert(sizeof(struct rt_str) == 48, "3.11 PyASCIIObject is 48 bytes");
+
+struct rt_tuple {
+    struct rt_object ob;
+    intptr_t size;
+    struct rt_object *item[];
+};
+
+struct rt_list {
+    struct rt_object ob;
+    intptr_t size;
+    struct rt_object **item;
+    intptr_t allocated;
+};
+_Static_assert(sizeof(struct rt_list) == 40, "PyListObject is 40 bytes");
+
+/* The dict's key table, laid out as 3.11's PyDictKeysObject: header, indices, entries. */
+struct rt_dict_keys {
+    intptr_t refcnt;
+    uint8_t log2_size;
+    uint8_t log2_index_bytes;
+    uint8_t kind; /* 0 general (hash, key, value), 1 unicode (key, value) */
+    uint8_t pad;
+    uint32_t version;
+    intptr_t usable;
+    intptr_t nentries;
+    char indices[]; /* (1 << log2_index_bytes) bytes, then entries */
+};
+_Static_assert(sizeof(struct rt_dict_keys) == 32, "PyDictKeysObject header is 32 bytes");
+
+struct rt_dict {
+    struct rt_object ob;
+    intptr_t used;
+    uint64_t version;
+    struct rt_dict_keys *keys; /* NULL: the shared empty table */
+    void *values;              /* unused: split tables are not modelled */
+};
+_Static_assert(sizeof(struct rt_dict) == 48, "PyDictObject is 48 bytes");
+
+struct rt_weakref {
+    struct rt_object ob;
+    struct rt_object *object;   /* the referent, or NULL once cleared (Python shows None) */
+    struct rt_object *callback; /* strong reference, or NULL */
+    intptr_t hash;
+    struct rt_weakref *prev, *next; /* the referent's list of weak references */
+    void *vectorcall;
+};
+_Static_assert(sizeof(struct rt_weakref) == 64, "PyWeakReference is 64 bytes");
+
+struct rt_function {
+    struct rt_object ob;
+    rt_function_fn fn;
+    void *ctx;
+    char name[32];
+    char pad[136 - 16 - 8 - 8 - 32];
+};
+_Static_assert(sizeof(struct rt_function) == 136, "PyFunctionObject is 136 bytes");
+
+/* An instance with a managed dict: pre-header [values, dict] then the GC head, then this. */
+struct rt_instance {
+    struct rt_object ob;
+    struct rt_weakref *weaklist;
+};
+/* The values array of a managed dict (3.11 PyDictValues with its prefix before it). */
+
+/* ---- names and frames ---------------------------------------------------------------------- */
+
+struct rt_binding {
+    char *name;
+    struct rt_object *obj;
+};
+
+struct rt_frame {
+    uint64_t id;
+    char *function;
+    struct rt_binding *names;
+    size_t nnames, cap;
+};
+
+/* ---- the collector ------------------------------------------------------------------------- */
+
+struct gc_generation {
+    struct gc_head head; /* sentinel of a circular list */
+    uint32_t threshold;
+    uint32_t count;
+};
+
+struct gc_callback {
+    gc_callback_fn fn;
+    void *ctx;
+};
+
+struct gc_state {
+    struct gc_profile profile;
+    size_t ngen;
+    struct gc_generation gen[GC_MAX_GENERATIONS];
+    struct gc_generation permanent;
+    bool enabled;
+    bool collecting;
+    uint64_t long_lived_total, long_lived_pending;
+    unsigned debug;
+    FILE *debug_out;
+    struct rt_object *garbage; /* gc.garbage, a list, or NULL before first use */
+    struct gc_callback *callbacks;
+    size_t ncallbacks;
+    struct gc_gen_stats stats[GC_MAX_GENERATIONS];
+    uint64_t ntracked; /* objects linked in a generation list, checked by gc_is_valid */
+};
+
+/* ---- the runtime --------------------------------------------------------------------------- */
+
+#define RT_TUPLE_FREELISTS 20
+#define RT_TUPLE_FREELIST_MAX 2000
+#define RT_FLOAT_FREELIST_MAX 100
+#define RT_LIST_FREELIST_MAX 80
+#define RT_DICT_FREELIST_MAX 80
+#define RT_KEYS_FREELIST_MAX 80
+#define RT_SMALL_NEG 5
+#define RT_SMALL_POS 257
+#define RT_STATIC_REFCNT 999999999 /* 3.11's _PyObject_IMMORTAL_INIT */
+#define RT_SHARED_KEYS_MAX 30      /* 3.11 SHARED_KEYS_MAX_SIZE */
+#define RT_TRASHCAN_DEPTH 50       /* 3.11 _PyTrash_UNWIND_LEVEL */
+
+/* A small int: the layout of struct rt_int with its one digit (static, outside the heap). */
+struct rt_small_int {
+    struct rt_object ob;
+    intptr_t size;
+    uint32_t digit[1];
+    bool announced;
+};
+
+/* The empty tuple: the layout of struct rt_tuple with no items, after a GC head that is never
+ * linked (3.11's static tuple_empty). */
+struct rt_empty_tuple {
+    struct gc_head gc;
+    struct rt_object ob;
+    intptr_t size;
+};
+
+struct runtime {
+    struct heap *heap;
+    struct event_sink sink;
+    struct gc_state gc;
+
+    /* builtin types */
+    struct rt_type t_none, t_int, t_float, t_str, t_tuple, t_list, t_dict, t_function,
+        t_weakref, t_proxy;
+    uint32_t next_type_id;
+    struct rt_type *classes;
+
+    /* static objects */
+    struct rt_object none;
+    bool none_announced;
+    struct rt_small_int *small_ints; /* RT_SMALL_NEG + RT_SMALL_POS, libc memory */
+    struct rt_empty_tuple empty_tuple;
+    bool empty_tuple_announced;
+
+    /* interned strings: an open-addressing set (libc memory); holds one reference each */
+    struct rt_str **interned;
+    size_t ninterned, interned_cap;
+    struct rt_object **consts; /* literals, each holding one reference (co_consts) */
+    size_t nconsts, consts_cap;
+
+    /* free lists */
+    struct rt_float *float_free[RT_FLOAT_FREELIST_MAX];
+    uint32_t float_numfree;
+    struct rt_tuple *tuple_free[RT_TUPLE_FREELISTS][RT_TUPLE_FREELIST_MAX];
+    uint32_t tuple_numfree[RT_TUPLE_FREELISTS];
+    struct rt_list *list_free[RT_LIST_FREELIST_MAX];
+    uint32_t list_numfree;
+    struct rt_dict *dict_free[RT_DICT_FREELIST_MAX];
+    uint32_t dict_numfree;
+    struct rt_dict_keys *keys_free[RT_KEYS_FREELIST_MAX];
+    uint32_t keys_numfree;
+
+    /* frames: frames[0] is the module */
+    struct rt_frame *frames;
+    size_t nframes, frames_cap;
+    uint64_t next_frame_id;
+
+    /* the trashcan: deallocations deferred past RT_TRASHCAN_DEPTH */
+    unsigned dealloc_depth;
+    struct rt_object **trash;
+    size_t ntrash, trash_cap;
+
+    uint64_t dict_version;
+    uint64_t live, created, destroyed;
+    bool shutting_down;    /* rt_delete: free lists take nothing more */
+    bool final_collection; /* rt_delete's collection: legacy __del__ no longer runs */
+};
+
+/* ---- emitting ------------------------------------------------------------------------------ */
+
+static inline bool rt_on(const struct runtime *rt)
+{
+    return rt->sink.emit != NULL;
+}
+void rt_emit(struct runtime *rt, struct event *ev);
+void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_t f1,
+                  const char *text);
+
+#define RT_EMIT(rt, KIND, member, ...)                                                          \
+    do {                                                                                        \
+        if (rt_on(rt)) {                                                                        \
+            struct event ev_ = {.kind = EV_##KIND};                                             \
+            ev_.u.member = (struct event_##member){__VA_ARGS__};                                \
+            rt_emit((rt), &ev_);                                                                \
+        }                                                                                       \
+    } while (0)
+
+static inline uint64_t rt_addr(const void *p)
+{
+    return (uint64_t)(uintptr_t)p;
+}
+
+/* ---- shared internals ----------------------------------------------------------------------- */
+
+/* runtime.c */
+void rt_announce(struct runtime *rt, struct rt_object *o); /* static objects: first use */
+void rt_dealloc(struct runtime *rt, struct rt_object *o);
+void rt_traverse(struct rt_object *o, rt_visit_fn visit, void *arg);
+void rt_clear(struct runtime *rt, struct rt_object *o); /* tp_clear */
+bool rt_type_has_clear(const struct rt_type *t);
+void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size_t presize);
+void rt_gc_free(struct runtime *rt, struct rt_object *o);
+void rt_object_init(struct runtime *rt, struct rt_object *o, const struct rt_type *t,
+                    size_t size, unsigned obj_flags);
+void rt_clear_freelists(struct runtime *rt);
+void rt_weakrefs_clear_for_gc(struct runtime *rt, struct rt_object *o,
+                              struct rt_weakref ***callbacks, size_t *ncb, size_t *cbcap);
+void rt_weakref_clear(struct runtime *rt, struct rt_weakref *wr, enum ev_weakref_why why);
+void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object *arg);
+struct rt_object **rt_instance_slots(const struct rt_object *o, size_t *n);
+void rt_run_finalizer(struct runtime *rt, struct rt_object *o, enum ev_finalizer_kind kind);
+
+/* runtime_dict.c */
+int rt_dict_insert(struct runtime *rt, struct rt_dict *d, struct rt_object *key,
+                   struct rt_object *value);
+void rt_dict_traverse(struct rt_dict *d, rt_visit_fn visit, void *arg);
+void rt_dict_dealloc_items(struct runtime *rt, struct rt_dict *d);
+void rt_dict_clear_items(struct runtime *rt, struct rt_dict *d);
+void rt_dict_keys_free(struct runtime *rt, struct rt_dict_keys *k, const struct rt_object *owner);
+bool rt_dict_may_untrack(const struct rt_dict *d);
+struct rt_object *rt_dict_copy(struct runtime *rt, struct rt_object *dict);
+size_t rt_dict_keys_bytes(const struct rt_dict_keys *k);
+int64_t rt_hash(const struct rt_object *o);
+bool rt_eq(const struct rt_object *a, const struct rt_object *b);
+
+/* gc.c */
+void gc_state_init(struct runtime *rt, const struct gc_profile *p);
+void gc_state_release(struct runtime *rt);
+void gc_track(struct runtime *rt, struct rt_object *o);
+void gc_untrack(struct runtime *rt, struct rt_object *o);
+bool gc_obj_is_tracked(const struct rt_object *o);
+void gc_on_alloc(struct runtime *rt);  /* count0 += 1 and maybe collect */
+void gc_on_free(struct runtime *rt);   /* count0 -= 1 */
+bool gc_may_be_tracked(const struct rt_object *o);
+int64_t gc_collect_reason(struct runtime *rt, int generation, enum ev_gc_reason reason);
+void gc_debug_printf(struct runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
