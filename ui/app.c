@@ -1546,6 +1546,22 @@ int ui_app_run(struct ui_app *app, struct ui_term *term)
     return 0;
 }
 
+int ui_app_render(struct ui_app *app, uint64_t pos, const char *view, struct canvas *c)
+{
+    enum ui_pane pane = UI_PANE_NONE;
+    bool help = strcmp(view, "help") == 0;
+    if (!help && strcmp(view, "all") != 0) {
+        pane = ui_pane_from_name(view);
+        if (pane == UI_PANE_NONE)
+            return -1;
+    }
+    int rc = ui_app_seek(app, pos);
+    ui_app_show_pane(app, pane, pane != UI_PANE_NONE);
+    app->mode = help ? UI_MODE_HELP : UI_MODE_NORMAL;
+    ui_app_paint(app, c);
+    return rc < 0 ? rc : 0;
+}
+
 /* ---- painting entry ----------------------------------------------------------------------- */
 
 void ui_app_paint(struct ui_app *app, struct canvas *c)

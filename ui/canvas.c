@@ -345,6 +345,6 @@ void canvas_hbar(struct canvas *c, int x, int y, int w, double fraction, enum ui
         else if (left > 0)
             canvas_glyph(c, x + i, y, part[left], s);
         else
-            canvas_glyph(c, x + i, y, UI_G_BAR_EMPTY, UI_S_DIM);
+            canvas_glyph(c, x + i, y, UI_G_BAR_EMPTY, UI_S_TRACK);
     }
 }

@@ -184,8 +184,8 @@ char *canvas_to_svg(const struct canvas *c, bool mono)
     double width = c->cols * SVG_CELL_W + 2 * SVG_PAD;
     int height = c->rows * SVG_CELL_H + 2 * SVG_PAD;
     sbuf_printf(&b,
-                "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%d\" "
-                "viewBox=\"0 0 %.1f %d\">\n",
+                "<svg xmlns=\"http://www.w3.org/2000/svg\" xml:space=\"preserve\" width=\"%.0f\" "
+                "height=\"%d\" viewBox=\"0 0 %.1f %d\">\n",
                 width, height, width, height);
     sbuf_printf(&b,
                 "<style>text{font-family:'DejaVu Sans Mono','Menlo','Consolas',monospace;"

@@ -188,9 +188,9 @@ static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
     if (have_next && right_w > 12) {
         int nx = r.x + r.w - right_w;
         canvas_put(c, nx - 1, r.y, ' ', UI_S_STEP);
-        int n = canvas_text(c, nx, r.y, -1, UI_S_HEADER, " ] next: ");
-        canvas_fill(c, (struct ui_rect){nx + n, r.y, right_w - n, 1}, UI_G_SPACE, UI_S_HEADER);
-        canvas_text_fit(c, nx + n, r.y, right_w - n - 1, UI_S_HEADER, next);
+        canvas_fill(c, (struct ui_rect){nx, r.y, right_w, 1}, UI_G_SPACE, UI_S_STEP_NEXT);
+        int n = canvas_text(c, nx, r.y, -1, UI_S_STEP_NEXT, " ] next: ");
+        canvas_text_fit(c, nx + n, r.y, right_w - n - 1, UI_S_STEP_NEXT, next);
     }
 }
 
@@ -236,10 +236,12 @@ static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
             klen++;
         }
         kbuf[klen] = '\0';
-        int need = klen + (int)strlen(d->footer) + 2;
+        int need = klen + (int)strlen(d->footer) + 4;
         if (x + need > r.x + r.w)
             break;
+        canvas_put(c, x++, r.y, ' ', UI_S_FOOTER_KEY);
         x += canvas_text(c, x, r.y, -1, UI_S_FOOTER_KEY, kbuf);
+        canvas_put(c, x++, r.y, ' ', UI_S_FOOTER_KEY);
         x += canvas_text(c, x, r.y, -1, UI_S_FOOTER, d->footer);
         x += canvas_text(c, x, r.y, -1, UI_S_FOOTER, " ");
     }

@@ -224,15 +224,59 @@ static void paint_selected_line(struct ui_app *app, struct canvas *c, int x, int
         canvas_text(c, x, y, w, UI_S_DIM, "no pool selected");
         return;
     }
-    char ab[24];
     int n = canvas_printf(c, x, y, w, UI_S_VALUE, "pool %" PRIu32 " of arena %" PRIu32, p.index, p.slot);
-    n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, " at %s: ", fmt_addr(ab, p.addr, 0, c->ascii));
+    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, ": ");
     n += canvas_text(c, x + n, y, w - n, UI_S_VALUE, model_pool_state_name(p.state));
     if (p.szidx != MODEL_NO_CLASS)
-        n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, ", class %" PRIu32 " (%" PRIu32 " B blocks), %" PRIu32
-                           "/%" PRIu32 " in use", p.szidx, p.size, p.count, p.capacity);
+        n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, ", class %" PRIu32 " (%" PRIu32 " B), %" PRIu32 "/%" PRIu32
+                           " blocks", p.szidx, p.size, p.count, p.capacity);
     if (!app->arena.follow)
         canvas_text(c, x + n, y, w - n, UI_S_DIM, "  (Esc: follow events)");
+}
+
+/* Two lines on the selected arena, when the list leaves room for them. */
+static void paint_arena_detail(struct ui_app *app, struct canvas *c, int x, int y, int w)
+{
+    const struct model *m = app_model(app);
+    struct model_arena a;
+    if (!model_arena_at(m, app->arena.slot, &a))
+        return;
+    char ab[24];
+    int n = canvas_printf(c, x, y, w, UI_S_VALUE, "arena %" PRIu32, a.slot);
+    n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, " (number %" PRIu64 ") at %s: ", a.serial,
+                       fmt_addr(ab, a.base, 0, c->ascii));
+    n += canvas_printf(c, x + n, y, w - n, UI_S_NORMAL, "%" PRIu32 " used, %" PRIu32 " full, %" PRIu32 " empty, %" PRIu32
+                       " untouched", a.nused, a.nfull, a.nempty, a.npools - a.ncarved);
+    y++;
+    const char *where;
+    char buf[160];
+    switch (a.list) {
+    case MODEL_ARENA_USABLE:
+        if (a.is_retained)
+            where = "wholly free, but kept: the last free arena is retained (3.9+)";
+        else if (a.usable_pos == 0)
+            where = "the head of usable_arenas: new pools come from here";
+        else {
+            snprintf(buf, sizeof buf, "position %" PRIu32 " in usable_arenas (sorted by free pools, fewest first)",
+                     a.usable_pos);
+            where = buf;
+        }
+        break;
+    case MODEL_ARENA_FULL:
+        where = "every pool in use: on no list until one is freed";
+        break;
+    case MODEL_ARENA_DETACHED:
+    default:
+        where = "off usable_arenas: about to be returned to the system";
+        break;
+    }
+    n = canvas_printf(c, x, y, w, UI_S_NORMAL, "%" PRIu32 " free pools; ", a.nfreepools);
+    canvas_text_fit(c, x + n, y, w - n, UI_S_DIM, where);
+    if (a.sliver) {
+        y++;
+        canvas_printf(c, x, y, w, UI_S_SLIVER, "its base is not pool-aligned: %" PRIu32 " bytes lost before the first pool, "
+                      "so it holds %" PRIu32 " pools", a.sliver, a.npools);
+    }
 }
 
 void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
@@ -291,6 +335,9 @@ void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool fo
         else
             paint_live_row(app, c, x, ry, &mg, rows[i].slot, w, maxy);
     }
+    int used_rows = ((int)nrows - app->arena.scroll) * mg.rows_per;
+    if (used_rows + 3 <= list_h)
+        paint_arena_detail(app, c, x, list_y + used_rows + 1, w);
     if (app->arena.scroll > 0)
         canvas_glyph(c, r.x + r.w - 1, list_y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
     if (app->arena.scroll + visible < (int)nrows)
@@ -317,10 +364,10 @@ void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool fo
         canvas_glyph(c, lx, ly, legend[i].g, legend[i].s);
         lx += 1;
         if (legend[i].t[0]) {
-            lx += 1 + canvas_text(c, lx + 1, ly, -1, UI_S_DIM, legend[i].t);
+            lx += 1 + canvas_text(c, lx + 1, ly, x + w - lx - 1, UI_S_DIM, legend[i].t);
             lx += 1;
         }
     }
     if (lx + 18 <= x + w && (mg.cw == 2 || mg.classes))
-        canvas_text(c, lx, ly, -1, UI_S_DIM, "0-9a-v: size class");
+        canvas_text(c, lx, ly, x + w - lx, UI_S_DIM, "0-9a-v: size class");
 }

@@ -74,9 +74,11 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
     model_gc(m, &g);
     int ymax = r.y + r.h - 1;
     static const enum ui_style gen_style[] = {UI_S_GEN0, UI_S_GEN1, UI_S_GEN2};
-    int bar_w = w - 40;
-    if (bar_w > 24)
-        bar_w = 24;
+    /* name, bar, count/threshold, objects, runs: the bar takes what the numbers leave */
+    bool show_runs = w >= 56;
+    int bar_w = w - 7 - 12 - 9 - (show_runs ? 9 : 0);
+    if (bar_w > 30)
+        bar_w = 30;
     for (uint32_t i = 0; i <= g.ngenerations && i < MODEL_MAX_GENERATIONS && y < ymax; i++, y++) {
         char name[16];
         gen_name(app, i, g.ngenerations, name, sizeof name);
@@ -90,11 +92,11 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
             }
             k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%5" PRIu64 "/%-5" PRIu64, gen->count, gen->threshold);
         } else {
-            k += canvas_text(c, x + k, y, w - k, UI_S_DIM, bar_w >= 4 ? "(frozen objects: never collected)" : "frozen");
-            k = k < bar_w + 18 ? bar_w + 18 : k;
+            k += canvas_text(c, x + k, y, bar_w + 12, UI_S_DIM, "frozen: never collected");
+            k = k < 7 + bar_w + 12 ? 7 + (bar_w >= 4 ? bar_w + 1 : 0) + 11 : k;
         }
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %4" PRIu64 " obj", gen->objects);
-        if (i < g.ngenerations)
+        if (i < g.ngenerations && show_runs)
             canvas_printf(c, x + k, y, w - k, UI_S_DIM, "  %" PRIu64 " runs", gen->collections);
     }
     if (y >= ymax)

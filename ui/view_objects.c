@@ -169,7 +169,7 @@ void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
     col += addr_w + 1;
     canvas_text(c, x + col, y, type_w, UI_S_LABEL, "type");
     col += type_w + 1;
-    canvas_text(c, x + col, y, -1, UI_S_LABEL, " size cls refs gen names");
+    canvas_text(c, x + col, y, w - col, UI_S_LABEL, " size cls refs gen names");
     y++;
     if (n == 0)
         canvas_text(c, x + 1, y + 1, w - 2, UI_S_DIM, "no live object");

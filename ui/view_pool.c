@@ -236,6 +236,6 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
         if (lx + 3 + ui_text_width(legend[i].t) > x + w)
             break;
         canvas_glyph(c, lx, y, legend[i].g, legend[i].s);
-        lx += 2 + canvas_text(c, lx + 2, y, -1, UI_S_DIM, legend[i].t) + 2;
+        lx += 2 + canvas_text(c, lx + 2, y, x + w - lx - 2, UI_S_DIM, legend[i].t) + 2;
     }
 }

@@ -55,6 +55,7 @@ enum {
     X(HEADER,         0xffffff,   0x005f87,   0,                      UI_A_REVERSE)              \
     X(HEADER_VALUE,   0xffffff,   0x005f87,   UI_A_BOLD,              UI_A_REVERSE | UI_A_BOLD)  \
     X(STEP,           0x1c1c1c,   0xffd75f,   UI_A_BOLD,              UI_A_REVERSE | UI_A_BOLD)  \
+    X(STEP_NEXT,      0x1c1c1c,   0xd7d7af,   0,                      UI_A_REVERSE)              \
     X(STATUS_LIVE,    0x1c1c1c,   0x87d75f,   UI_A_BOLD,              UI_A_REVERSE | UI_A_BOLD)  \
     X(STATUS_WARN,    0xffffff,   0xaf0000,   UI_A_BOLD,              UI_A_REVERSE | UI_A_BOLD)  \
     X(FOOTER,         0xd0d0d0,   0x303030,   0,                      0)                         \
@@ -76,6 +77,7 @@ enum {
     X(BLOCK_VIRGIN,   0x626262,   UI_DEFAULT, 0,                      UI_A_DIM)                  \
     X(BLOCK_NEXT,     0x1c1c1c,   0x5fd7ff,   UI_A_BOLD,              UI_A_REVERSE | UI_A_BOLD)  \
     X(BAR,            0x5f87d7,   UI_DEFAULT, 0,                      0)                         \
+    X(TRACK,          0x585858,   UI_DEFAULT, 0,                      UI_A_DIM)                  \
     X(BAR_WARN,       0xff8700,   UI_DEFAULT, 0,                      UI_A_BOLD)                 \
     X(GEN0,           0x87d7ff,   UI_DEFAULT, 0,                      0)                         \
     X(GEN1,           0xafafff,   UI_DEFAULT, 0,                      0)                         \
@@ -152,7 +154,7 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(BAR_5,          0x258B, '#')                                                               \
     X(BAR_6,          0x258A, '#')                                                               \
     X(BAR_7,          0x2589, '#')                                                               \
-    X(BAR_EMPTY,      0x2500, '.')                                                               \
+    X(BAR_EMPTY,      0x2591, '.')  /* ░ the empty part of a bar */                              \
     X(SPARK_1,        0x2581, '_')  /* ▁ sparkline levels 1..8 */                               \
     X(SPARK_2,        0x2582, '_')                                                               \
     X(SPARK_3,        0x2583, '-')                                                               \

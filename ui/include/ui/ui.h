@@ -79,6 +79,15 @@ void ui_app_paint(struct ui_app *app, struct canvas *c);
 void ui_app_show_pane(struct ui_app *app, enum ui_pane pane, bool zoom);
 int ui_app_seek(struct ui_app *app, uint64_t pos);
 uint64_t ui_app_position(const struct ui_app *app);
+/*
+ * The screen `replay` shows at position pos with `view` in front: "all" (every pane in its
+ * place), a pane's name ("arenas", ... as ui_pane_from_name knows them) zoomed to the body, or
+ * "help".  Paints into c.  Returns 0; -1 for an unknown view; a position the model could not
+ * reach returns the seek's error, the screen then shows what could be shown and
+ * ui_app_message() says why.  Screenshots and golden tests are made with it.
+ */
+int ui_app_render(struct ui_app *app, uint64_t pos, const char *view, struct canvas *c);
+
 /* The status line's message, "" when none (tests read it). */
 const char *ui_app_message(const struct ui_app *app);
 
