@@ -467,11 +467,12 @@ static NOINLINE void insert_to_freepool(struct heap *h, struct pool_header *pool
         h->unused_arena_objects = ao;
         arena_map_mark(h, ao->address, false);
         void *base = (void *)ao->address;
+        uint32_t slot = slot_of(h, ao); /* the pool header goes away with the arena */
         h->source.free(h->source.ctx, base, h->arena_size);
         ao->address = 0;
         h->narenas_currently_allocated--;
-        EMIT(h, EV_ARENA_MOVE, pool->arenaindex, (uint64_t)-1, 0, 0, 0);
-        EMIT(h, EV_ARENA_FREE, pool->arenaindex, addr(base), 0, 0, 0);
+        EMIT(h, EV_ARENA_MOVE, slot, (uint64_t)-1, 0, 0, 0);
+        EMIT(h, EV_ARENA_FREE, slot, addr(base), 0, 0, 0);
         return;
     }
     /* Case 2: it was wholly allocated and on no list; now it has the fewest free pools. */

@@ -210,7 +210,7 @@ const struct rt_type *rt_class_new(struct runtime *rt, const struct rt_class_spe
     t->shared_usable = RT_SHARED_KEYS_MAX;
     t->del = spec->del;
     t->del_ctx = spec->del_ctx;
-    t->legacy_del = spec->del && rt->gc.profile.legacy_finalizers;
+    t->legacy_del = spec->del && (spec->legacy_del || rt->gc.profile.legacy_finalizers);
     t->next_class = rt->classes;
     rt->classes = t;
     rt_emit_type(rt, t);

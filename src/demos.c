@@ -1,28 +1,35 @@
 /*
- * demos.c - the built-in demos and the churn workload.  This placeholder holds no demo yet, so
- * that the program links while the object runtime is being written.
+ * demos.c - the registry of built-in demos and the churn workload.
+ *
+ * A demo is a short script of Python-like steps run on the object runtime: each step marker's
+ * label says in one sentence what the next events show, so that a class can step through it.
+ * The demos live in src/demo_*.c; DEMO_LIST (demos.h) is their one list, in menu order, with
+ * `tour` first because it is the default.
  */
-#include "workload.h"
+#include "demos.h"
+
+#include <string.h>
+
+static const struct demo demos[] = {
+#define X(id, name, summary) {name, summary, demo_run_##id},
+    DEMO_LIST(X)
+#undef X
+};
 
 size_t demo_count(void)
 {
-    return 0;
+    return sizeof demos / sizeof demos[0];
 }
 
 const struct demo *demo_at(size_t i)
 {
-    (void)i;
-    return NULL;
+    return i < demo_count() ? &demos[i] : NULL;
 }
 
 const struct demo *demo_find(const char *name)
 {
-    (void)name;
+    for (size_t i = 0; i < demo_count(); i++)
+        if (strcmp(demos[i].name, name) == 0)
+            return &demos[i];
     return NULL;
-}
-
-void workload_churn(struct workload_env *env, uint64_t n)
-{
-    (void)env;
-    (void)n;
 }

@@ -128,15 +128,6 @@ static uint32_t log2u(uint64_t x)
     return n;
 }
 
-/* CPython 3.10+ on 64-bit keeps the arena map (radix tree) and reports it. */
-static bool profile_has_radix_tree(const char *profile, uint32_t pointer_size)
-{
-    unsigned major = 0, minor = 0;
-    if (pointer_size != 8 || sscanf(profile, "cpython-%u.%u", &major, &minor) != 2)
-        return false;
-    return major > 3 || (major == 3 && minor >= 10);
-}
-
 int model_new(struct model **out, const struct trace_header *hdr)
 {
     *out = NULL;
@@ -146,7 +137,9 @@ int model_new(struct model **out, const struct trace_header *hdr)
         thr / align > HEAP_STATS_MAX_CLASSES || !is_pow2(psize) || psize < 256 ||
         psize > (1u << 24) || !is_pow2(asize) || asize < 2 * (uint64_t)psize ||
         asize / psize > (1u << 20) || over >= psize || hdr->ngenerations > TRACE_MAX_GENERATIONS ||
-        (hdr->pointer_size != 4 && hdr->pointer_size != 8))
+        (hdr->pointer_size != 4 && hdr->pointer_size != 8) ||
+        (hdr->arena_map_bits && (hdr->arena_map_bits > 64 ||
+                                 hdr->arena_map_bits < log2u(asize) + 3)))
         return MODEL_EGEOMETRY;
     uint32_t nclasses = thr / align;
     for (uint32_t i = 0; i < nclasses; i++)
@@ -166,7 +159,7 @@ int model_new(struct model **out, const struct trace_header *hdr)
         .nclasses = nclasses,
         .max_pools = asize / psize,
         .keep_last_free_arena = hdr->keep_last_free_arena,
-        .radix_tree = profile_has_radix_tree(hdr->profile, hdr->pointer_size),
+        .radix_tree = hdr->arena_map_bits != 0,
         .ngenerations = hdr->ngenerations,
     };
     memcpy(m->profile, hdr->profile, sizeof m->profile);
@@ -175,6 +168,7 @@ int model_new(struct model **out, const struct trace_header *hdr)
     m->arena_shift = log2u(asize);
     m->align_shift = log2u(align);
     m->pool_mask = psize - 1;
+    m->map_bits = hdr->arena_map_bits;
     for (uint32_t i = 0; i < nclasses; i++) {
         uint32_t size = (i + 1) * align;
         m->class_size[i] = size;
@@ -435,19 +429,21 @@ static void arena_map_remove(struct model *m, uint64_t key, uint32_t slot)
         *v = cur;
 }
 
-/* The radix tree of 3.10+ marks the ideal arena slots an arena covers; its mid and bottom nodes
- * are created on first use and never freed (reference section 2.8). */
+/* The radix tree of 3.10+ marks the ideal arena slots an arena covers (its base's and, for a base
+ * off an arena-size boundary, base + arena_size's); its mid and bottom nodes are created on first
+ * use and never freed (reference section 2.8).  Addresses above the tree's width are not marked. */
 bool model_radix_mark(struct model *m, uint64_t base)
 {
-    uint32_t abits = m->arena_shift;
-    uint32_t top = (64 - abits + 2) / 3, mid = top;
-    uint32_t bot = 64 - abits - top - mid;
+    uint32_t bits = m->map_bits, abits = m->arena_shift;
+    uint32_t interior = (bits - abits + 2) / 3, bot = bits - abits - 2 * interior;
     uint64_t keys[2] = {base, base + m->geo.arena_size};
     int n = (base & (m->geo.arena_size - 1)) ? 2 : 1;
     for (int i = 0; i < n; i++) {
-        uint64_t k = keys[i] >> abits; /* ideal index: top | mid | bot bits */
-        uint64_t topi = k >> (mid + bot), midi = k >> bot;
-        if (!map_put(&m->radix_mid, topi + 1, 1) || !map_put(&m->radix_bot, midi + 1, 1))
+        if (bits < 64 && keys[i] >> bits)
+            continue;
+        uint64_t midkey = keys[i] >> (abits + bot + interior);
+        uint64_t botkey = keys[i] >> (abits + bot);
+        if (!map_put(&m->radix_mid, midkey + 1, 1) || !map_put(&m->radix_bot, botkey + 1, 1))
             return false;
     }
     return true;

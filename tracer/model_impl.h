@@ -197,6 +197,7 @@ struct model {
     struct model_geometry geo;
     char profile[32];
     uint32_t pool_shift, arena_shift, align_shift;
+    uint32_t map_bits; /* address bits of the radix tree, 0 without one */
     uint64_t pool_mask;                   /* pool_size - 1 */
     uint32_t class_size[HEAP_STATS_MAX_CLASSES];
     uint32_t class_cap[HEAP_STATS_MAX_CLASSES];

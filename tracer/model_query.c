@@ -93,6 +93,19 @@ size_t model_usable_arenas(const struct model *m, uint32_t *slots, size_t max)
     return n;
 }
 
+size_t model_arena_cache(const struct model *m, uint32_t slot, uint64_t *pools, size_t max)
+{
+    if (slot >= m->nslots || !m->arenas[slot].live)
+        return 0;
+    size_t n = 0;
+    for (const struct mpool *p = m->arenas[slot].cache; p; p = p->next) {
+        if (n < max)
+            pools[n] = p->addr;
+        n++;
+    }
+    return n;
+}
+
 size_t model_released(const struct model *m, struct model_released *out, size_t max)
 {
     size_t n = m->nreleased < max ? m->nreleased : max;
@@ -457,11 +470,11 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
     out->bytes_alignment = misaligned * g->pool_size;
     if (g->radix_tree) {
         uint32_t abits = m->arena_shift;
-        uint32_t top = (64 - abits + 2) / 3, mid = top, bot = 64 - abits - top - mid;
+        uint32_t interior = (m->map_bits - abits + 2) / 3, bot = m->map_bits - abits - 2 * interior;
         out->map_mid_nodes = m->radix_mid.n;
         out->map_bot_nodes = m->radix_bot.n;
-        out->map_root_bytes = ((uint64_t)1 << top) * g->pointer_size;
-        out->map_mid_bytes = out->map_mid_nodes * ((uint64_t)1 << mid) * g->pointer_size;
+        out->map_root_bytes = ((uint64_t)1 << interior) * g->pointer_size;
+        out->map_mid_bytes = out->map_mid_nodes * ((uint64_t)1 << interior) * g->pointer_size;
         out->map_bot_bytes = out->map_bot_nodes * ((uint64_t)1 << bot) * 8;
     }
     out->raw_blocks = m->nraws;

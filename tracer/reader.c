@@ -398,7 +398,10 @@ static int scan(struct trace_reader *r)
         if (left < FMT_REC_HEAD) {
             if (final) {
                 r->truncated_at = pos;
-                set_damage(r, "ends inside a record at byte %llu", (unsigned long long)pos);
+                if (left >= 4 && read_at(r, h, 4, pos) == 0 && memcmp(h, FMT_TAG_EVTS, 4) == 0)
+                    set_damage(r, "ends inside chunk %zu at byte %llu", chunk_no, (unsigned long long)pos);
+                else
+                    set_damage(r, "ends inside a record at byte %llu", (unsigned long long)pos);
                 r->stopped = true;
             }
             break;

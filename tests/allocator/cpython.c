@@ -61,9 +61,15 @@ static void *map_aligned(uintptr_t hint, size_t size)
     return (void *)base;
 }
 
+/* Since 3.11 the interpreter also takes its frames' data-stack chunks from the arena allocator
+ * (_PyObject_VirtualAlloc); only requests of arena_size bytes are arenas. */
 static void *cpy_arena_alloc(void *ctx, size_t size)
 {
     struct cpython *py = ctx;
+    if (size != py->arena_size) {
+        void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        return p == MAP_FAILED ? NULL : p;
+    }
     if (py->nlive == CPY_MAX_ARENAS)
         return NULL;
     void *p = map_aligned(py->region, size);

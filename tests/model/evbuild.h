@@ -25,6 +25,7 @@ static inline struct trace_header evb_header_310(void)
     h.pool_overhead = 48;
     h.pointer_size = 8;
     h.keep_last_free_arena = true;
+    h.arena_map_bits = 64;
     strcpy(h.gc_profile, "cpython-3.8");
     h.ngenerations = 3;
     h.thresholds[0] = 700;

@@ -276,3 +276,100 @@ void spit(const char *path, const void *data, size_t len)
     cr_assert_eq(fwrite(data, 1, len, f), len);
     cr_assert_eq(fclose(f), 0);
 }
+
+void file_put_prefix(struct codec_buf *f, uint32_t version)
+{
+    uint8_t p[12];
+    memcpy(p, "\x89" "ASC\r\n\x1a\n", 8);
+    codec_put_u32le(p + 8, version);
+    codec_buf_put(f, p, sizeof p);
+}
+
+void file_put_record(struct codec_buf *f, const char *tag, const void *payload, size_t len)
+{
+    size_t start = f->len;
+    uint8_t h[8];
+    memcpy(h, tag, 4);
+    codec_put_u32le(h + 4, (uint32_t)len);
+    codec_buf_put(f, h, 8);
+    codec_buf_put(f, payload, len);
+    uint8_t c[4];
+    codec_put_u32le(c, codec_crc32c(0, f->data + start, 8 + len));
+    codec_buf_put(f, c, 4);
+    cr_assert_not(f->failed);
+}
+
+void header_payload(struct codec_buf *b, const struct kind_spec *kinds, size_t n)
+{
+    codec_buf_put_varint(b, 4);
+    codec_buf_put_text(b, "handmade", 8);
+    struct codec_buf s;
+    codec_buf_init(&s);
+    codec_buf_put_varint(&s, n);
+    for (size_t k = 0; k < n; k++) {
+        codec_buf_put_text(&s, kinds[k].name, strlen(kinds[k].name));
+        codec_buf_put_varint(&s, kinds[k].flags);
+        codec_buf_put_varint(&s, kinds[k].tail);
+        const char *f = kinds[k].fields;
+        size_t nf = 0;
+        for (const char *c = f; *c; c++)
+            nf += *c == ':';
+        codec_buf_put_varint(&s, nf);
+        while (*f) {
+            char type = f[0];
+            const char *name = f + 2;
+            size_t len = strcspn(name, " ");
+            codec_buf_put_text(&s, name, len);
+            codec_buf_put(&s, &type, 1);
+            f = name + len;
+            while (*f == ' ')
+                f++;
+        }
+    }
+    codec_buf_put_varint(b, 16);
+    codec_buf_put_text(b, s.data, s.len);
+    codec_buf_release(&s);
+}
+
+void chunk_payload_start(struct codec_buf *b, uint64_t first_seq, uint64_t count, uint64_t first_ns)
+{
+    codec_buf_put_varint(b, first_seq);
+    codec_buf_put_varint(b, count);
+    codec_buf_put_varint(b, first_ns);
+}
+
+size_t file_layout(const char *path, struct layout_rec *out, size_t max)
+{
+    size_t len;
+    uint8_t *d = slurp(path, &len);
+    size_t n = 0;
+    out[n++] = (struct layout_rec){0, 12, 'P', 0, 0, 0};
+    uint64_t pos = 12;
+    size_t chunks = 0, blobs = 0;
+    while (pos < len) {
+        cr_assert_leq(pos + 12, len);
+        uint64_t l = codec_get_u32le(d + pos + 4);
+        struct layout_rec rec = {pos, pos + 12 + l, '?', 0, 0, 0};
+        if (memcmp(d + pos, "HEAD", 4) == 0)
+            rec.what = 'H';
+        else if (memcmp(d + pos, "EVTS", 4) == 0) {
+            rec.what = 'C';
+            rec.no = chunks++;
+            const uint8_t *p = d + pos + 8, *e = d + pos + 8 + l;
+            cr_assert(codec_get_varint(&p, e, &rec.first_seq));
+            cr_assert(codec_get_varint(&p, e, &rec.count));
+        } else if (memcmp(d + pos, "bLOB", 4) == 0) {
+            rec.what = 'B';
+            rec.no = blobs++;
+        } else if (memcmp(d + pos, "iNDX", 4) == 0)
+            rec.what = 'I';
+        else if (memcmp(d + pos, "tAIL", 4) == 0)
+            rec.what = 'T';
+        cr_assert_lt(n, max);
+        out[n++] = rec;
+        pos = rec.end;
+    }
+    cr_assert_eq(pos, len);
+    free(d);
+    return n;
+}

@@ -54,3 +54,32 @@ uint8_t *slurp(const char *path, size_t *len);
 void spit(const char *path, const void *data, size_t len);
 
 #endif
+
+/* ---- building files by hand, from FORMAT.md ------------------------------------------------ */
+#include <tracer/codec.h>
+
+/* Appends the 12-byte prefix with the given version. */
+void file_put_prefix(struct codec_buf *f, uint32_t version);
+/* Appends a record: tag, length, payload, CRC32C. */
+void file_put_record(struct codec_buf *f, const char *tag, const void *payload, size_t len);
+
+/* One kind of a hand-made schema: fields as "u:serial a:base s:name". */
+struct kind_spec {
+    const char *name;
+    unsigned flags;
+    unsigned tail;
+    const char *fields;
+};
+/* A HEAD payload: a profile name and the schema. */
+void header_payload(struct codec_buf *b, const struct kind_spec *kinds, size_t n);
+/* An EVTS payload header; events follow. */
+void chunk_payload_start(struct codec_buf *b, uint64_t first_seq, uint64_t count, uint64_t first_ns);
+
+/* The records of a file, from its reader and its bytes. */
+struct layout_rec {
+    uint64_t start, end;
+    char what;  /* 'P' prefix, 'H' header, 'C' chunk, 'B' blob, 'I' index, 'T' trailer */
+    size_t no;  /* chunk or blob number */
+    uint64_t first_seq, count;
+};
+size_t file_layout(const char *path, struct layout_rec *out, size_t max);

@@ -134,6 +134,8 @@ struct rt_class_spec {
     bool slots_weakref;          /* with slots: "__weakref__" is one of them */
     rt_finalizer_fn del;         /* __del__, or NULL */
     void *del_ctx;
+    bool legacy_del;             /* del is a legacy tp_del (a C type's), as every __del__ is
+                                  * under the legacy profile: cycles through it are uncollectable */
 };
 /* Defines a class (emits type_new).  The class lives as long as the runtime. */
 const struct rt_type *rt_class_new(struct runtime *rt, const struct rt_class_spec *spec);

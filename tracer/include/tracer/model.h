@@ -137,6 +137,8 @@ bool model_arena_at(const struct model *m, uint32_t slot, struct model_arena *ou
 bool model_arena_find(const struct model *m, uint64_t addr, struct model_arena *out);
 /* usable_arenas from the head (fewest free pools) to the tail; returns the list's length. */
 size_t model_usable_arenas(const struct model *m, uint32_t *slots, size_t max);
+/* The arena's cache of empty pools (freepools), most recently emptied first. */
+size_t model_arena_cache(const struct model *m, uint32_t slot, uint64_t *pools, size_t max);
 
 /* Arenas returned to the system, most recent first (at most MODEL_RELEASED_KEEP). */
 struct model_released {

@@ -49,6 +49,7 @@ struct trace_header {
     uint32_t pool_overhead;     /* bytes */
     uint32_t pointer_size;      /* bytes */
     bool keep_last_free_arena;
+    uint32_t arena_map_bits;    /* address bits of the 3.10+ arena map (48, 64); 0: none */
 
     /* GC profile */
     char gc_profile[32];                     /* "cpython-3.8", "cpython-3.13", "legacy" */

@@ -1,0 +1,102 @@
+/*
+ * demo_common.c - the helpers every demo uses to mirror a line of Python.
+ */
+#include "demos.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+void demo_set(struct workload_env *env, const char *name, struct rt_object *obj)
+{
+    if (!obj) {
+        workload_print(env, "MemoryError\n");
+        return;
+    }
+    rt_bind_new(env->rt, name, obj);
+}
+
+struct rt_object *demo_get(struct workload_env *env, const char *name)
+{
+    return rt_lookup(env->rt, name);
+}
+
+void demo_del(struct workload_env *env, const char *name)
+{
+    if (rt_unbind(env->rt, name) < 0)
+        workload_print(env, "NameError: name '%s' is not defined\n", name);
+}
+
+long demo_print_refcount(struct workload_env *env, const char *name)
+{
+    struct rt_object *o = rt_lookup(env->rt, name);
+    if (!o) {
+        workload_print(env, "NameError: name '%s' is not defined\n", name);
+        return 0;
+    }
+    long n = (long)rt_getrefcount(env->rt, o);
+    workload_print(env, "sys.getrefcount(%s) -> %ld\n", name, n);
+    return n;
+}
+
+long demo_collect(struct workload_env *env, int generation)
+{
+    long n = (long)gc_collect(env->rt, generation);
+    if (generation == (int)gc_generation_count(env->rt) - 1)
+        workload_print(env, "gc.collect() -> %ld\n", n);
+    else
+        workload_print(env, "gc.collect(%d) -> %ld\n", generation, n);
+    return n;
+}
+
+void demo_counts(struct workload_env *env)
+{
+    uint32_t c[GC_MAX_GENERATIONS];
+    size_t n = gc_generation_count(env->rt);
+    gc_get_count(env->rt, c);
+    char buf[96] = "";
+    size_t pos = 0;
+    for (size_t i = 0; i < n && pos < sizeof buf; i++)
+        pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%s%u", i ? ", " : "", c[i]);
+    workload_print(env, "gc.get_count() -> (%s)\n", buf);
+}
+
+bool demo_is(struct workload_env *env, const char *a, const char *b)
+{
+    bool same = rt_is(rt_lookup(env->rt, a), rt_lookup(env->rt, b));
+    workload_print(env, "%s is %s -> %s\n", a, b, same ? "True" : "False");
+    return same;
+}
+
+const struct rt_type *demo_class(struct workload_env *env, const char *name)
+{
+    struct rt_class_spec spec = {.name = name};
+    return rt_class_new(env->rt, &spec);
+}
+
+void demo_heap_line(struct workload_env *env)
+{
+    static struct heap_stats st; /* large: not on the stack; demos run on one thread */
+    heap_get_stats(env->heap, &st);
+    uint64_t pools = 0, blocks = 0;
+    for (uint32_t i = 0; i < st.nclasses; i++) {
+        pools += st.classes[i].pools;
+        blocks += st.classes[i].in_use;
+    }
+    workload_print(env,
+                   "arenas: %" PRIu64 ", pools in use: %" PRIu64 ", blocks in use: %" PRIu64
+                   ", bytes in blocks: %" PRIu64 "\n",
+                   st.arenas_current, pools, blocks, st.bytes_allocated);
+}
+
+struct rt_object *demo_int_list(struct workload_env *env, int64_t start, size_t n)
+{
+    struct rt_object *l = rt_list(env->rt, 0, NULL);
+    for (size_t i = 0; l && i < n; i++) {
+        struct rt_object *v = rt_int(env->rt, start + (int64_t)i);
+        if (!v)
+            break;
+        rt_list_append(env->rt, l, v);
+        rt_decref(env->rt, v, EV_REF_TEMP, NULL);
+    }
+    return l;
+}

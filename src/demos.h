@@ -1,0 +1,59 @@
+/*
+ * demos.h - what the built-in demos share (src/demos.c, src/demo_*.c): each demo's entry point
+ * and small helpers that do what a line of the mirrored Python snippet does and print what it
+ * would print.
+ */
+#ifndef SRC_DEMOS_H
+#define SRC_DEMOS_H
+
+#include "workload.h"
+
+#include <allocator/gc.h>
+#include <allocator/heap.h>
+#include <allocator/runtime.h>
+
+#define DEMO_LIST(X)                                                                             \
+    X(tour, "tour", "a short walk through the main ideas (the default)")                         \
+    X(layers, "layers", "small requests go to pools, large ones to the C library")               \
+    X(size_classes, "size-classes", "requests are rounded up to 16-byte size classes")           \
+    X(pool_lifecycle, "pool-lifecycle", "a pool goes untouched, used, full, used again, empty")  \
+    X(arena_lifecycle, "arena-lifecycle", "arenas are obtained, returned, and the last kept")    \
+    X(fragmentation, "fragmentation", "a few survivors pin every arena")                         \
+    X(refcount, "refcount", "names, arguments, containers, del and scope exit")                  \
+    X(identity, "identity", "small ints and interned strings are shared; others are not")        \
+    X(cycles, "cycles", "reference cycles that only the collector can free")                     \
+    X(generations, "generations", "promotion, thresholds and the long-lived rule")               \
+    X(weakref, "weakref", "weak references, proxies and callbacks")                              \
+    X(finalizers, "finalizers", "__del__ in a cycle: PEP 442 and the legacy gc.garbage")         \
+    X(copy, "copy", "copy.copy versus copy.deepcopy of [10, 10, [10, 11]]")                      \
+    X(gc_tuning, "gc-tuning", "thresholds versus collections, disable, freeze")
+
+#define X(id, name, summary) void demo_run_##id(struct workload_env *env);
+DEMO_LIST(X)
+#undef X
+
+/* The churn workload (src/demo_churn.c); workload.h declares it too. */
+void workload_churn(struct workload_env *env, uint64_t n);
+
+/* name = <obj>, stealing the new reference obj (NULL: prints MemoryError). */
+void demo_set(struct workload_env *env, const char *name, struct rt_object *obj);
+/* The object `name` refers to (borrowed). */
+struct rt_object *demo_get(struct workload_env *env, const char *name);
+/* del name */
+void demo_del(struct workload_env *env, const char *name);
+/* print(sys.getrefcount(name)); returns the count. */
+long demo_print_refcount(struct workload_env *env, const char *name);
+/* print(gc.collect(generation)); returns it. */
+long demo_collect(struct workload_env *env, int generation);
+/* print(gc.get_count()) */
+void demo_counts(struct workload_env *env);
+/* print(a is b) for two names */
+bool demo_is(struct workload_env *env, const char *a, const char *b);
+/* A class with nothing but a managed __dict__. */
+const struct rt_type *demo_class(struct workload_env *env, const char *name);
+/* print the heap's arena and pool figures in one line */
+void demo_heap_line(struct workload_env *env);
+/* A list of n new ints start, start+1, ... */
+struct rt_object *demo_int_list(struct workload_env *env, int64_t start, size_t n);
+
+#endif

@@ -1,0 +1,570 @@
+/*
+ * Bad input: missing files, directories, empty files, other files, newer versions, a trace cut
+ * at every byte, bytes flipped at random, and records that lie about their lengths.  Each case
+ * asserts the exact outcome FORMAT.md section 9 prescribes.
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int open_bytes(const void *data, size_t len, struct trace_reader **r, char *err, size_t errlen,
+                      int *fd)
+{
+    *fd = memfd_create("cut.trace", MFD_CLOEXEC);
+    cr_assert_geq(*fd, 0);
+    cr_assert_eq(write(*fd, data, len), (ssize_t)len);
+    return trace_reader_open_fd(r, *fd, "cut.trace", 0, err, errlen);
+}
+
+static void expect_open_error(const char *path, int want, const char *msg)
+{
+    struct trace_reader *r = (struct trace_reader *)1;
+    char err[512] = "";
+    int rc = trace_reader_open(&r, path, 0, err, sizeof err);
+    cr_assert_eq(rc, want, "%s: rc %d (%s)", path, rc, err);
+    cr_assert_null(r);
+    cr_assert(strstr(err, path) == err, "the message names the file: %s", err);
+    cr_assert(strstr(err, msg), "'%s' does not say '%s'", err, msg);
+    cr_assert_null(strchr(err, '\n'));
+}
+
+Test(damage, missing_file)
+{
+    expect_open_error(scratch_path("no-such.trace"), TRACE_EIO, "No such file or directory");
+}
+
+Test(damage, directory)
+{
+    expect_open_error(scratch_dir(), TRACE_EIO, "is a directory");
+}
+
+Test(damage, empty_file)
+{
+    const char *p = scratch_path("empty");
+    spit(p, "", 0);
+    expect_open_error(p, TRACE_EFORMAT, "empty file");
+}
+
+Test(damage, other_files)
+{
+    const char *p = scratch_path("text");
+    spit(p, "hello, world\n", 13);
+    expect_open_error(p, TRACE_EFORMAT, "not an arenascope trace");
+    /* a PNG: the same kind of magic, another name */
+    spit(p, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
+    expect_open_error(p, TRACE_EFORMAT, "not an arenascope trace");
+    /* the magic alone */
+    spit(p, "\x89" "ASC\r\n\x1a\n", 8);
+    expect_open_error(p, TRACE_ETRUNCATED, "ends inside its header");
+}
+
+static uint8_t *small_trace(const char *name, size_t *len, struct evlist *l, bool blobs)
+{
+    struct rng g;
+    evlist_init(l);
+    rng_seed(&g, 99);
+    evlist_random(l, &g, 1200);
+    const char *path = scratch_path(name);
+    write_trace(path, l, 300, true);
+    if (blobs) {
+        struct trace_blob b[2] = {{.key = 0, .data = "state zero", .len = 10},
+                                  {.key = 600, .data = "state at six hundred", .len = 20}};
+        char err[256];
+        cr_assert_eq(trace_store_blobs(path, "CKPT", b, 2, err, sizeof err), 0, "%s", err);
+    }
+    return slurp(path, len);
+}
+
+Test(damage, newer_and_zero_versions)
+{
+    struct evlist l;
+    size_t len;
+    uint8_t *d = small_trace("v.trace", &len, &l, false);
+    const char *p = scratch_path("v2.trace");
+    d[8] = 2;
+    spit(p, d, len);
+    expect_open_error(p, TRACE_EVERSION, "written by a newer arenascope (format version 2; this one reads up to 1)");
+    d[8] = 0;
+    spit(p, d, len);
+    expect_open_error(p, TRACE_EFORMAT, "format version 0");
+    free(d);
+    evlist_release(&l);
+}
+
+/* Reads every event and checks it against the list; returns how many were read before the end or
+ * an error (rc_out gets the last return code). */
+static size_t read_all(struct trace_reader *r, const struct evlist *l, int *rc_out)
+{
+    struct event got, tmp;
+    char why[256];
+    size_t i = 0;
+    int rc;
+    while ((rc = trace_reader_next(r, &got)) == 1) {
+        cr_assert_lt(i, l->n);
+        cr_assert_eq(got.seq, i);
+        cr_assert(event_equal(evlist_at(l, i, &tmp), &got, why, sizeof why), "event %zu: %s", i, why);
+        i++;
+    }
+    *rc_out = rc;
+    return i;
+}
+
+Test(damage, cut_at_every_byte, .timeout = 240)
+{
+    struct evlist l;
+    size_t len;
+    uint8_t *d = small_trace("cut.trace", &len, &l, true);
+    struct layout_rec lay[64];
+    size_t nrec = file_layout(scratch_path("cut.trace"), lay, 64);
+    cr_assert_eq(lay[1].what, 'H');
+    cr_assert_eq(lay[nrec - 1].what, 'T');
+    cr_assert_eq(lay[nrec - 2].what, 'I');
+    cr_assert_eq(lay[nrec - 3].what, 'B');
+    uint64_t head_end = lay[1].end;
+
+    for (size_t k = 0; k <= len; k++) {
+        struct trace_reader *r;
+        char err[512];
+        int fd;
+        int rc = open_bytes(d, k, &r, err, sizeof err, &fd);
+        if (k == 0) {
+            cr_assert_eq(rc, TRACE_EFORMAT);
+            cr_assert(strstr(err, "empty file"), "%s", err);
+        } else if (k < head_end) {
+            cr_assert_eq(rc, TRACE_ETRUNCATED, "cut at %zu: %d %s", k, rc, err);
+            cr_assert(strstr(err, "ends inside its header"), "%s", err);
+        } else {
+            cr_assert_eq(rc, 0, "cut at %zu: %s", k, err);
+            uint64_t want_events = 0, want_trunc = 0;
+            size_t want_blobs = 0, inside = 0;
+            for (size_t i = 2; i < nrec; i++) {
+                if (lay[i].end <= k) {
+                    if (lay[i].what == 'C')
+                        want_events += lay[i].count;
+                    want_blobs += lay[i].what == 'B';
+                } else if (lay[i].start < k) {
+                    want_trunc = lay[i].start;
+                    inside = i;
+                }
+            }
+            cr_assert_eq(trace_reader_is_complete(r), k == len, "cut at %zu", k);
+            cr_assert_eq(trace_reader_event_count(r), want_events, "cut at %zu", k);
+            cr_assert_eq(trace_reader_truncated_at(r), want_trunc, "cut at %zu", k);
+            cr_assert_eq(trace_reader_blob_count(r), want_blobs, "cut at %zu", k);
+            const char *dmg = trace_reader_damage(r);
+            if (want_trunc) {
+                cr_assert_not_null(dmg, "cut at %zu", k);
+                char want[128];
+                if (k - lay[inside].start < 4)
+                    snprintf(want, sizeof want, "cut.trace: ends inside a record at byte %llu",
+                             (unsigned long long)lay[inside].start);
+                else if (lay[inside].what == 'C')
+                    snprintf(want, sizeof want, "cut.trace: ends inside chunk %zu at byte %llu",
+                             lay[inside].no, (unsigned long long)lay[inside].start);
+                else
+                    snprintf(want, sizeof want, "at byte %llu", (unsigned long long)lay[inside].start);
+                cr_assert(strstr(dmg, want), "cut at %zu: '%s' lacks '%s'", k, dmg, want);
+            } else {
+                cr_assert_null(dmg, "cut at %zu: %s", k, dmg);
+            }
+            int last;
+            cr_assert_eq(read_all(r, &l, &last), want_events, "cut at %zu", k);
+            cr_assert_eq(last, 0, "cut at %zu: %s", k, trace_reader_error(r));
+            trace_reader_free(r);
+        }
+        close(fd);
+    }
+    free(d);
+    evlist_release(&l);
+}
+
+Test(damage, flipped_bytes, .timeout = 240)
+{
+    struct evlist l;
+    size_t len;
+    uint8_t *d = small_trace("flip.trace", &len, &l, true);
+    struct layout_rec lay[64];
+    size_t nrec = file_layout(scratch_path("flip.trace"), lay, 64);
+    struct rng g;
+    rng_seed(&g, 2024);
+    int outcomes[8] = {0};
+    for (int trial = 0; trial < 3000; trial++) {
+        size_t k = trial < 200 ? (size_t)trial * len / 200 : (size_t)rng_below(&g, len);
+        uint8_t x = (uint8_t)(1 + rng_below(&g, 255));
+        d[k] ^= x;
+        struct layout_rec *rec = NULL;
+        for (size_t i = 0; i < nrec; i++)
+            if (lay[i].start <= k && k < lay[i].end)
+                rec = &lay[i];
+        cr_assert_not_null(rec);
+        struct trace_reader *r;
+        char err[512];
+        int fd, last;
+        int rc = open_bytes(d, len, &r, err, sizeof err, &fd);
+        switch (rec->what) {
+        case 'P':
+            if (k < 8) {
+                cr_assert_eq(rc, TRACE_EFORMAT, "flip at %zu", k);
+                cr_assert(strstr(err, "not an arenascope trace"), "%s", err);
+            } else {
+                uint32_t v = codec_get_u32le(d + 8);
+                cr_assert_eq(rc, v == 0 ? TRACE_EFORMAT : TRACE_EVERSION, "flip at %zu: %s", k, err);
+            }
+            outcomes[0]++;
+            break;
+        case 'H':
+            if (k >= 16 && k < 20)
+                cr_assert(rc == TRACE_EFORMAT || rc == TRACE_ETRUNCATED, "flip at %zu: %d", k, rc);
+            else
+                cr_assert_eq(rc, TRACE_EFORMAT, "flip at %zu: %d %s", k, rc, err);
+            cr_assert(strstr(err, "header"), "%s", err);
+            outcomes[1]++;
+            break;
+        case 'C': {
+            cr_assert_eq(rc, 0, "flip at %zu: %s", k, err);
+            cr_assert(trace_reader_is_complete(r));
+            size_t n = read_all(r, &l, &last);
+            cr_assert_eq(n, rec->first_seq, "flip at %zu in chunk %zu", k, rec->no);
+            cr_assert_eq(last, TRACE_EFORMAT);
+            char want[128];
+            snprintf(want, sizeof want, "cut.trace: chunk %zu at byte %llu: ", rec->no,
+                     (unsigned long long)rec->start);
+            cr_assert(strstr(trace_reader_error(r), want), "flip at %zu: '%s' lacks '%s'", k,
+                      trace_reader_error(r), want);
+            /* the chunks after it are still there */
+            if (rec->first_seq + rec->count < l.n) {
+                cr_assert_eq(trace_reader_seek(r, rec->first_seq + rec->count), 0);
+                struct event ev;
+                cr_assert_eq(trace_reader_next(r, &ev), 1);
+            }
+            outcomes[2]++;
+            break;
+        }
+        case 'B': {
+            cr_assert_eq(rc, 0, "flip at %zu: %s", k, err);
+            cr_assert(trace_reader_is_complete(r));
+            cr_assert_eq(read_all(r, &l, &last), l.n);
+            cr_assert_eq(last, 0);
+            size_t bad = 0;
+            for (size_t i = 0; i < trace_reader_blob_count(r); i++) {
+                struct trace_blob_info bi;
+                trace_reader_blob(r, i, &bi);
+                void *buf;
+                size_t blen;
+                int brc = trace_reader_blob_load(r, i, &buf, &blen);
+                if (bi.offset == rec->start) {
+                    cr_assert_eq(brc, TRACE_EFORMAT, "flip at %zu", k);
+                    bad++;
+                } else {
+                    cr_assert_eq(brc, 0);
+                    free(buf);
+                }
+            }
+            cr_assert_eq(bad, 1);
+            outcomes[3]++;
+            break;
+        }
+        case 'I':
+        case 'T':
+            cr_assert_eq(rc, 0, "flip at %zu: %s", k, err);
+            cr_assert_not(trace_reader_is_complete(r), "flip at %zu", k);
+            cr_assert_eq(read_all(r, &l, &last), l.n, "flip at %zu", k);
+            cr_assert_eq(last, 0);
+            cr_assert_eq(trace_reader_blob_count(r), 2);
+            if (rec->what == 'I')
+                cr_assert_not_null(trace_reader_damage(r), "flip at %zu", k);
+            outcomes[rec->what == 'I' ? 4 : 5]++;
+            break;
+        default:
+            cr_assert_fail("unexpected record");
+        }
+        if (rc == 0)
+            trace_reader_free(r);
+        close(fd);
+        d[k] ^= x;
+    }
+    for (int i = 0; i < 6; i++)
+        cr_assert_gt(outcomes[i], 0, "no flip landed in region %d", i);
+    free(d);
+    evlist_release(&l);
+}
+
+Test(damage, a_bad_chunk_in_a_recording_without_index_stops_the_scan)
+{
+    struct evlist l;
+    struct rng g;
+    evlist_init(&l);
+    rng_seed(&g, 5);
+    evlist_random(&l, &g, 5000);
+    const char *path = scratch_path("killed.trace");
+    write_trace(path, &l, 1000, false);
+    struct layout_rec lay[16];
+    size_t nrec = file_layout(path, lay, 16);
+    cr_assert_eq(nrec, 7);
+    size_t len;
+    uint8_t *d = slurp(path, &len);
+    d[lay[4].start + 20] ^= 0x40; /* chunk 2 */
+    struct trace_reader *r;
+    char err[512];
+    int fd, last;
+    cr_assert_eq(open_bytes(d, len, &r, err, sizeof err, &fd), 0, "%s", err);
+    cr_assert_not(trace_reader_is_complete(r));
+    cr_assert_eq(trace_reader_event_count(r), 2000);
+    char want[128];
+    snprintf(want, sizeof want, "cut.trace: chunk 2 at byte %llu: bad checksum", (unsigned long long)lay[4].start);
+    cr_assert_str_eq(trace_reader_damage(r), want);
+    cr_assert_eq(read_all(r, &l, &last), 2000);
+    cr_assert_eq(last, 0);
+    trace_reader_free(r);
+    close(fd);
+    free(d);
+    evlist_release(&l);
+}
+
+/* A file made of a prefix, a hand-made header and the given records. */
+static struct codec_buf handmade(void)
+{
+    static const struct kind_spec kinds[] = {
+        {"block_alloc", 0, 2, "a:addr u:size u:stack"},
+        {"block_free", 0, 1, "a:addr"},
+        {"print", 1, 1, "u:stream s:text"},
+    };
+    struct codec_buf f, h;
+    codec_buf_init(&f);
+    codec_buf_init(&h);
+    file_put_prefix(&f, 1);
+    header_payload(&h, kinds, 3);
+    file_put_record(&f, "HEAD", h.data, h.len);
+    codec_buf_release(&h);
+    return f;
+}
+
+static void expect_chunk_error(const void *payload, size_t plen, const char *msg)
+{
+    struct codec_buf f = handmade();
+    file_put_record(&f, "EVTS", payload, plen);
+    struct trace_reader *r;
+    char err[512];
+    int fd;
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    struct event ev;
+    int rc;
+    while ((rc = trace_reader_next(r, &ev)) == 1)
+        ;
+    cr_assert_eq(rc, TRACE_EFORMAT, "%s", msg);
+    cr_assert(strstr(trace_reader_error(r), msg), "'%s' lacks '%s'", trace_reader_error(r), msg);
+    cr_assert(strstr(trace_reader_error(r), "chunk 0 at byte "), "%s", trace_reader_error(r));
+    trace_reader_free(r);
+    close(fd);
+    codec_buf_release(&f);
+}
+
+Test(damage, events_that_lie)
+{
+    struct codec_buf p;
+    codec_buf_init(&p);
+    /* two events claimed, one present */
+    chunk_payload_start(&p, 0, 2, 0);
+    codec_buf_put(&p, "\x01\x03", 2); /* block_free(addr: unaligned delta 0 = invalid in 'a') */
+    expect_chunk_error(p.data, p.len, "null in an address field");
+    p.len = 0;
+    chunk_payload_start(&p, 0, 2, 0);
+    codec_buf_put(&p, "\x01\x05", 2); /* block_free(0x10) */
+    expect_chunk_error(p.data, p.len, "the chunk ends before its last event");
+    /* a repeat reaching before the chunk's first address */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x01\x00", 2);
+    expect_chunk_error(p.data, p.len, "address repeat out of range");
+    /* a kind id beyond the schema */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x05\x00", 2);
+    expect_chunk_error(p.data, p.len, "kind id not in the schema");
+    /* a text longer than what is left */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x02\x01\x7f" "abc", 6);
+    expect_chunk_error(p.data, p.len, "bad text");
+    /* a varint that never ends */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x00\x05\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 13);
+    expect_chunk_error(p.data, p.len, "bad varint");
+    /* bytes after the last event */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x01\x05\x01\x05", 4);
+    expect_chunk_error(p.data, p.len, "bytes after the chunk's last event");
+    /* an address code of more than 66 bits */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x01\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 11);
+    expect_chunk_error(p.data, p.len, "bad address code");
+    codec_buf_release(&p);
+}
+
+Test(damage, lengths_that_lie)
+{
+    /* A header claiming 4 GiB: refused without allocating it. */
+    struct codec_buf f;
+    codec_buf_init(&f);
+    file_put_prefix(&f, 1);
+    codec_buf_put(&f, "HEAD\xf0\xff\xff\xff", 8);
+    struct trace_reader *r;
+    char err[512];
+    int fd;
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), TRACE_EFORMAT);
+    cr_assert(strstr(err, "header at byte 12: bad length"), "%s", err);
+    close(fd);
+    codec_buf_release(&f);
+
+    /* A header claiming 1 MiB in a 30-byte file: truncated. */
+    codec_buf_init(&f);
+    file_put_prefix(&f, 1);
+    codec_buf_put(&f, "HEAD\x00\x00\x10\x00" "0123456789", 18);
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), TRACE_ETRUNCATED);
+    close(fd);
+    codec_buf_release(&f);
+
+    /* A chunk claiming 4 GiB: the damage is named, the header still read. */
+    f = handmade();
+    uint64_t at = f.len;
+    codec_buf_put(&f, "EVTS\xff\xff\xff\xff", 8);
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    char want[128];
+    snprintf(want, sizeof want, "cut.trace: chunk 0 at byte %llu: bad length", (unsigned long long)at);
+    cr_assert_str_eq(trace_reader_damage(r), want);
+    cr_assert_eq(trace_reader_event_count(r), 0);
+    trace_reader_free(r);
+    close(fd);
+    codec_buf_release(&f);
+
+    /* A chunk with a sound CRC claiming 2^40 events in 5 bytes. */
+    f = handmade();
+    struct codec_buf p;
+    codec_buf_init(&p);
+    chunk_payload_start(&p, 0, 1ull << 40, 0);
+    codec_buf_put(&p, "\x01\x05", 2);
+    at = f.len;
+    file_put_record(&f, "EVTS", p.data, p.len);
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    snprintf(want, sizeof want, "cut.trace: chunk 0 at byte %llu: bad chunk header", (unsigned long long)at);
+    cr_assert_str_eq(trace_reader_damage(r), want);
+    trace_reader_free(r);
+    close(fd);
+    codec_buf_release(&f);
+
+    /* Chunks out of sequence. */
+    f = handmade();
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x01\x05", 2);
+    file_put_record(&f, "EVTS", p.data, p.len);
+    p.len = 0;
+    chunk_payload_start(&p, 5, 1, 0);
+    codec_buf_put(&p, "\x01\x05", 2);
+    at = f.len;
+    file_put_record(&f, "EVTS", p.data, p.len);
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    snprintf(want, sizeof want, "cut.trace: chunk 1 at byte %llu: starts at event 5, expected 1", (unsigned long long)at);
+    cr_assert_str_eq(trace_reader_damage(r), want);
+    cr_assert_eq(trace_reader_event_count(r), 1);
+    trace_reader_free(r);
+    close(fd);
+
+    /* An unknown critical record, then an unknown ancillary one (skipped). */
+    codec_buf_release(&f);
+    f = handmade();
+    file_put_record(&f, "zZZZ", "whatever", 8);
+    file_put_record(&f, "EVTS", p.data, p.len); /* first_seq 5: wrong, but not reached */
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    cr_assert(strstr(trace_reader_damage(r), "starts at event 5"), "%s", trace_reader_damage(r));
+    trace_reader_free(r);
+    close(fd);
+    codec_buf_release(&f);
+    f = handmade();
+    at = f.len;
+    file_put_record(&f, "NEWR", "whatever", 8);
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    snprintf(want, sizeof want, "cut.trace: unknown record 'NEWR' at byte %llu (written by a newer arenascope?)",
+             (unsigned long long)at);
+    cr_assert_str_eq(trace_reader_damage(r), want);
+    trace_reader_free(r);
+    close(fd);
+    codec_buf_release(&f);
+    codec_buf_release(&p);
+}
+
+Test(damage, an_index_that_lies_is_rebuilt)
+{
+    struct evlist l;
+    size_t len;
+    uint8_t *d = small_trace("lie.trace", &len, &l, false);
+    struct layout_rec lay[16];
+    size_t nrec = file_layout(scratch_path("lie.trace"), lay, 16);
+    cr_assert_eq(lay[nrec - 2].what, 'I');
+    /* Replace the index with one claiming 2^40 chunks, with a sound CRC and trailer. */
+    struct codec_buf f;
+    codec_buf_init(&f);
+    codec_buf_put(&f, d, lay[nrec - 2].start);
+    struct codec_buf p;
+    codec_buf_init(&p);
+    codec_buf_put_varint(&p, 1ull << 40);
+    for (int i = 0; i < 100; i++)
+        codec_buf_put_varint(&p, 1);
+    uint64_t io = f.len;
+    file_put_record(&f, "iNDX", p.data, p.len);
+    uint8_t t[8];
+    codec_put_u64le(t, io);
+    file_put_record(&f, "tAIL", t, 8);
+    struct trace_reader *r;
+    char err[512];
+    int fd, last;
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    cr_assert_not(trace_reader_is_complete(r));
+    char want[128];
+    snprintf(want, sizeof want, "cut.trace: index at byte %llu: index: bad chunk count (rebuilt by scanning)",
+             (unsigned long long)io);
+    cr_assert_str_eq(trace_reader_damage(r), want);
+    cr_assert_eq(read_all(r, &l, &last), l.n);
+    cr_assert_eq(last, 0);
+    trace_reader_free(r);
+    close(fd);
+
+    /* An index whose chunk overlaps the header. */
+    f.len = lay[nrec - 2].start;
+    p.len = 0;
+    codec_buf_put_varint(&p, 1);
+    codec_buf_put_varint(&p, 5);
+    codec_buf_put_varint(&p, 100);
+    codec_buf_put_varint(&p, 1);
+    codec_buf_put_varint(&p, 0);
+    codec_buf_put_varint(&p, 1);
+    codec_buf_put_varint(&p, EV_KIND_COUNT);
+    for (int k = 0; k < EV_KIND_COUNT; k++)
+        codec_buf_put_varint(&p, k == 0);
+    codec_buf_put_varint(&p, 0);
+    io = f.len;
+    file_put_record(&f, "iNDX", p.data, p.len);
+    codec_put_u64le(t, io);
+    file_put_record(&f, "tAIL", t, 8);
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    cr_assert_not(trace_reader_is_complete(r));
+    cr_assert(strstr(trace_reader_damage(r), "index at byte"), "%s", trace_reader_damage(r));
+    cr_assert_eq(trace_reader_event_count(r), l.n);
+    trace_reader_free(r);
+    close(fd);
+    codec_buf_release(&p);
+    codec_buf_release(&f);
+    free(d);
+    evlist_release(&l);
+}
