@@ -307,6 +307,14 @@ int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cf
     app->last_tick_ms = -1;
     app->live_state = UI_LIVE_STARTING;
     app->follow_edge = cfg->live != NULL;
+    if (cfg->live && cfg->live_run) {
+        /* the pace nearest to the one asked for */
+        for (int i = 0; i < NPACES; i++)
+            if (paces[i] == cfg->live_pace || (paces[i] > 0 && cfg->live_pace > 0 && paces[i] <= cfg->live_pace))
+                app->pace = i;
+        app->live_running = true;
+        cfg->live->run(cfg->live->ctx, true, app_pace(app));
+    }
     if (cfg->start > 0) {
         uint64_t count = seeker_event_count(s);
         ui_app_seek(app, cfg->start < count ? cfg->start : count);
@@ -495,7 +503,6 @@ static enum ui_redo act_next_step(struct ui_app *app)
             app->cfg.live->run(app->cfg.live->ctx, false, 0);
         }
         app->cfg.live->step(app->cfg.live->ctx);
-        app_message(app, false, "running the workload to its next step");
         return UI_REDO_REPAINT;
     }
     uint64_t count = app_event_count(app);
@@ -1434,6 +1441,10 @@ static enum ui_redo live_tick(struct ui_app *app)
         snprintf(app->live_msg, sizeof app->live_msg, "%s", msg);
         if (st == UI_LIVE_FINISHED || st == UI_LIVE_DIED)
             app->live_running = false;
+        if (st == UI_LIVE_DIED)
+            app_message(app, true, "%s", msg);
+        else if (st == UI_LIVE_FINISHED)
+            app_message(app, false, "the workload finished: every key works on its whole trace now");
         redo |= UI_REDO_REPAINT;
     }
     if (app->follow_edge) {

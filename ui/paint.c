@@ -98,7 +98,7 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
         case UI_LIVE_RUNNING: snprintf(right, sizeof right, " LIVE running "); rs = UI_S_STATUS_LIVE; break;
         case UI_LIVE_FINISHED: snprintf(right, sizeof right, " workload finished "); break;
         case UI_LIVE_DIED:
-            snprintf(right, sizeof right, " %s ", app->live_msg[0] ? app->live_msg : "the workload died");
+            snprintf(right, sizeof right, " the workload died: its trace stays ");
             rs = UI_S_STATUS_WARN;
             break;
         }
@@ -113,8 +113,11 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
         snprintf(right, sizeof right, " paused ");
     }
     int rw = ui_text_width(right);
-    if (x + rw + 1 < r.x + r.w)
+    int room = r.x + r.w - x - 2;
+    if (rw <= room)
         text_right(c, r.x + r.w, r.y, rs, right);
+    else if (room > 8)
+        canvas_text_fit(c, r.x + r.w - room, r.y, room, rs, right);
 }
 
 /* The label of the first step marker after position pos, if any. */
@@ -174,23 +177,29 @@ static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
         snprintf(head, sizeof head, " Step %" PRIu64 "%s", st.number, "");
     else
         snprintf(head, sizeof head, " Before the first step");
-    if (have && total)
+    bool growing = app->cfg.live && app->live_state != UI_LIVE_FINISHED && app->live_state != UI_LIVE_DIED;
+    if (have && total && !growing)
         snprintf(head + strlen(head), sizeof head - strlen(head), " of %zu", total);
     int x = r.x;
     x += canvas_text(c, x, r.y, -1, UI_S_STEP, head);
     x += canvas_text(c, x, r.y, -1, UI_S_STEP, "  ");
-    int right_w = have_next ? r.w / 3 : 0;
-    if (have) {
-        char label[512];
+    /* the label comes first; what comes next gets the room it leaves, if that is enough */
+    char label[512] = "";
+    if (have)
         snprintf(label, sizeof label, "%.*s", (int)st.label_len, st.label);
-        x += canvas_text_fit(c, x, r.y, r.x + r.w - x - right_w - 1, UI_S_STEP, label);
-    }
-    if (have_next && right_w > 12) {
-        int nx = r.x + r.w - right_w;
-        canvas_put(c, nx - 1, r.y, ' ', UI_S_STEP);
-        canvas_fill(c, (struct ui_rect){nx, r.y, right_w, 1}, UI_G_SPACE, UI_S_STEP_NEXT);
+    int room = r.x + r.w - x - 1;
+    int label_w = ui_text_width(label);
+    int next_w = room - label_w - 2;
+    if (next_w > 12 + ui_text_width(next))
+        next_w = 12 + ui_text_width(next);
+    if (!have_next || next_w < 24)
+        next_w = 0;
+    canvas_text_fit(c, x, r.y, room - next_w, UI_S_STEP, label);
+    if (next_w > 0) {
+        int nx = r.x + r.w - next_w;
+        canvas_fill(c, (struct ui_rect){nx, r.y, next_w, 1}, UI_G_SPACE, UI_S_STEP_NEXT);
         int n = canvas_text(c, nx, r.y, -1, UI_S_STEP_NEXT, " ] next: ");
-        canvas_text_fit(c, nx + n, r.y, right_w - n - 1, UI_S_STEP_NEXT, next);
+        canvas_text_fit(c, nx + n, r.y, next_w - n - 1, UI_S_STEP_NEXT, next);
     }
 }
 

@@ -274,8 +274,8 @@ static void paint_arena_detail(struct ui_app *app, struct canvas *c, int x, int 
     canvas_text_fit(c, x + n, y, w - n, UI_S_DIM, where);
     if (a.sliver) {
         y++;
-        canvas_printf(c, x, y, w, UI_S_SLIVER, "its base is not pool-aligned: %" PRIu32 " bytes lost before the first pool, "
-                      "so it holds %" PRIu32 " pools", a.sliver, a.npools);
+        canvas_printf(c, x, y, w, UI_S_SLIVER, "base not pool-aligned: %" PRIu32 " bytes lost to alignment, %" PRIu32
+                      " pools instead of %" PRIu32, a.sliver, a.npools, a.npools + 1);
     }
 }
 

@@ -92,7 +92,7 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
             }
             k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%5" PRIu64 "/%-5" PRIu64, gen->count, gen->threshold);
         } else {
-            k += canvas_text(c, x + k, y, bar_w + 12, UI_S_DIM, "frozen: never collected");
+            k += canvas_text(c, x + k, y, bar_w + 12, UI_S_DIM, bar_w >= 12 ? "frozen: never collected" : "frozen");
             k = k < 7 + bar_w + 12 ? 7 + (bar_w >= 4 ? bar_w + 1 : 0) + 11 : k;
         }
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %4" PRIu64 " obj", gen->objects);

@@ -201,7 +201,9 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
     n = canvas_printf(c, x, y, w, UI_S_LABEL, "next malloc of class %" PRIu32 ": ", p.szidx);
     switch (next.source) {
     case MODEL_NEXT_RING:
-        if (next.pool == p.addr)
+        if (next.addr == 0)
+            canvas_text(c, x + n, y, w - n, UI_S_DIM, "none free in the ring's front pool until this event settles");
+        else if (next.pool == p.addr)
             canvas_printf(c, x + n, y, w - n, UI_S_BLOCK_FREE, "block #%d here (%s), the head of this free list",
                           next_idx, fmt_addr(bb, next.addr, 0, c->ascii));
         else

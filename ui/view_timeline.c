@@ -69,15 +69,18 @@ static void paint_memory(struct canvas *c, const struct model_summary *sum, uint
     uint64_t *col_max = calloc((size_t)w, sizeof *col_max);
     if (!col_max)
         return;
-    for (size_t i = 0; i < sum->nsamples; i++) {
-        const struct model_tl_sample *s = &sum->samples[i];
-        uint64_t last = s->seq + (s->span ? s->span - 1 : 0);
-        uint64_t denom = total > 1 ? total - 1 : 1;
-        int c0 = (int)(s->seq * (uint64_t)(w - 1) / denom);
-        int c1 = (int)((last < total ? last : total - 1) * (uint64_t)(w - 1) / denom);
-        for (int k = c0; k <= c1 && k < w; k++)
-            if (k >= 0 && s->bytes_max > col_max[k])
-                col_max[k] = s->bytes_max;
+    /* each column covers events [k * total / w, (k + 1) * total / w): the highest sample there,
+     * or the one holding its first event when the column is narrower than a sample */
+    size_t si = 0;
+    for (int k = 0; k < w; k++) {
+        uint64_t lo = (uint64_t)k * total / (uint64_t)w, hi = (uint64_t)(k + 1) * total / (uint64_t)w;
+        if (hi <= lo)
+            hi = lo + 1;
+        while (si + 1 < sum->nsamples && sum->samples[si].seq + sum->samples[si].span <= lo)
+            si++;
+        for (size_t j = si; j < sum->nsamples && sum->samples[j].seq < hi; j++)
+            if (sum->samples[j].bytes_max > col_max[k])
+                col_max[k] = sum->samples[j].bytes_max;
     }
     static const enum ui_glyph levels[8] = {UI_G_SPARK_1, UI_G_SPARK_2, UI_G_SPARK_3, UI_G_SPARK_4,
                                             UI_G_SPARK_5, UI_G_SPARK_6, UI_G_SPARK_7, UI_G_SPARK_8};

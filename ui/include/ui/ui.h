@@ -56,6 +56,8 @@ struct ui_config {
     uint64_t start;             /* the position to open at */
     struct ui_look look;
     const struct ui_live *live; /* NULL when replaying */
+    bool live_run;              /* live: start in run mode, not holding at each step */
+    double live_pace;           /* live run mode: step markers per second, 0 as fast as it goes */
 };
 
 struct ui_app;

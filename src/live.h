@@ -1,0 +1,65 @@
+/*
+ * live.h - a workload running in a child process while the viewer watches it.
+ *
+ * The child records the workload to a trace file; the viewer follows that file with the same
+ * seeker it uses for saved traces (DESIGN.md: live is replay that follows a growing trace), so
+ * live and replay cannot drift apart.  A control channel lets the viewer hold the workload at
+ * each step marker until the user steps it (step mode, the classroom way) or let it run at a
+ * chosen pace (run mode); a status channel tells the viewer where the workload is.
+ *
+ * If the workload dies (a crash, a kill), its trace stays readable up to its last whole chunk,
+ * the viewer says so and keeps showing it, and the file is kept (and named) even when it was a
+ * temporary one.
+ */
+#ifndef SRC_LIVE_H
+#define SRC_LIVE_H
+
+#include <ui/ui.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct live_options {
+    const char *record;       /* keep the trace at this path; NULL: a temporary file */
+    const char *profile;      /* allocator profile spec; NULL: the default */
+    const char *arena_source; /* "mmap" or "aligned"; NULL: mmap, as CPython */
+    const char *gc_profile;   /* collector profile spec; NULL: the default */
+    bool run;                 /* start in run mode rather than holding at the first step */
+    double pace;              /* run mode: step markers per second, 0 as fast as it runs */
+};
+
+struct live;
+struct cli;
+
+/* Reads the options `live` and `demo` share (cmd_live.c).  Returns 0 or a usage status. */
+int live_parse_options(struct cli *c, struct live_options *opt);
+
+/*
+ * Checks the workload spec, then starts the child and waits until its trace has a header.
+ * Returns 0, or -1 with a one-line message in err (a bad spec, a file that cannot be created,
+ * a child that died before writing anything).
+ */
+int live_start(struct live **out, const char *spec, const struct live_options *opt, char *err,
+               size_t errlen);
+const char *live_trace_path(const struct live *l);
+/* The viewer's handle on the workload (valid while l lives). */
+const struct ui_live *live_controls(struct live *l);
+/* True once the workload died (not a normal end). */
+bool live_died(struct live *l);
+/*
+ * Stops the child if it still runs and cleans up.  A temporary trace is deleted unless the
+ * workload died; then, and whenever a trace is kept, kept_path (if not NULL) gets its path.
+ * Returns true when a trace is kept.
+ */
+bool live_free(struct live *l, char *kept_path, size_t len);
+
+/*
+ * The whole `live` session on an open terminal: start the workload, show it, and clean up.
+ * `title` heads the screen.  Returns the exit status (0, or 1 when the workload could not start
+ * or died); messages for the user are printed to stderr after the terminal is closed by the
+ * caller, so they go into `after` (may be empty).
+ */
+int live_session(const char *spec, const struct live_options *opt, const struct ui_look *look,
+                 struct ui_term *term, char *after, size_t afterlen);
+
+#endif
