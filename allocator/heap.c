@@ -543,9 +543,13 @@ static NOINLINE void *alloc_any(struct heap *h, size_t n, uint64_t stack, bool f
     return raw_alloc(h, n, 1, false, raw_why(h, n, from_realloc), stack);
 }
 
-static uint64_t capture_stack(struct heap *h)
+/* Its own frame, never inlined and never a tail call, so that the hook always sits exactly
+ * HEAP_STACK_HOOK_FRAMES frames below the allocation's caller. */
+static NOINLINE uint64_t capture_stack(struct heap *h)
 {
-    return h->hook.capture ? h->hook.capture(h->hook.ctx) : 0;
+    uint64_t id = h->hook.capture ? h->hook.capture(h->hook.ctx) : 0;
+    __asm__ __volatile__("" ::: "memory");
+    return id;
 }
 
 void *heap_malloc(struct heap *h, size_t n)

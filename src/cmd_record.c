@@ -1,21 +1,127 @@
+/*
+ * cmd_record.c - `arenascope record`: run a workload on the instrumented allocator and write
+ * every event to a trace file.
+ */
 #include "cli.h"
 #include "commands.h"
+#include "ops.h"
+#include "recorder.h"
+
+#include <tracer/stats_report.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static const struct cli_opt opts[] = {
+    {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required"},
+    {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
+    {"arena-source", 0, "S", "where arenas come from: mmap (default, as CPython) or aligned"},
+    {"stacks", 0, NULL, "record the call stack of every allocation"},
+    {"stack-depth", 0, "N", "frames kept per call stack (default 24, at most 64)"},
+    {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
     {0},
 };
 
+/* The command line as the user typed it, for the trace header. */
+static void command_line(const struct cli *c, char *buf, size_t len)
+{
+    size_t n = (size_t)snprintf(buf, len, "%s %s", cli_program, c->cmd->name);
+    for (int i = 0; c->cmd->opts[i].name && n < len; i++) {
+        if (!c->values[i])
+            continue;
+        if (c->cmd->opts[i].metavar)
+            n += (size_t)snprintf(buf + n, len - n, " --%s %s", c->cmd->opts[i].name, c->values[i]);
+        else
+            n += (size_t)snprintf(buf + n, len - n, " --%s", c->cmd->opts[i].name);
+    }
+    for (int i = 0; i < c->nargs && n < len; i++)
+        n += (size_t)snprintf(buf + n, len - n, " %s", c->args[i]);
+}
+
 static int run(struct cli *c)
 {
-    return cli_error(c, 1, "not available in this build yet");
+    const char *out = cli_value(c, "output");
+    if (!out)
+        return cli_error(c, CLI_EXIT_USAGE, "missing -o FILE: where to write the trace (see '%s record --help')",
+                         cli_program);
+    uint64_t depth;
+    int status = cli_uint(c, "stack-depth", 0, false, &depth);
+    if (status)
+        return status;
+    char cmdline[512];
+    command_line(c, cmdline, sizeof cmdline);
+    struct recorder_options o = {
+        .profile = cli_value(c, "profile"),
+        .arena_source = cli_value(c, "arena-source"),
+        .stacks = cli_flag(c, "stacks") || cli_value(c, "stack-depth"),
+        .stack_depth = (unsigned)(depth > 1000 ? 1000 : depth),
+        .command = cmdline,
+        .path = out,
+    };
+    char err[512];
+    if (recorder_check_options(&o, err, sizeof err) < 0)
+        return cli_error(c, CLI_EXIT_USAGE, "%s", err);
+
+    const char *spec = c->args[0];
+    struct workload *w = workload_prepare(spec, err, sizeof err);
+    if (!w)
+        return cli_error(c, strncmp(spec, "ops:", 4) == 0 ? 1 : CLI_EXIT_USAGE, "%s", err);
+    struct recorder *r;
+    status = 1;
+    if (recorder_open(&r, &o, workload_needs_runtime(w), err, sizeof err) < 0) {
+        cli_error(c, 1, "%s", err);
+        goto out_workload;
+    }
+    if (recorder_run(r, w, err, sizeof err) < 0) {
+        cli_error(c, 1, "%s", err);
+        goto out_recorder;
+    }
+    if (recorder_finish(r, err, sizeof err) < 0) {
+        cli_error(c, 1, "%s", err);
+        goto out_recorder;
+    }
+    if (cli_flag(c, "stats")) {
+        struct heap_stats *st = malloc(sizeof *st);
+        if (!st) {
+            cli_error(c, 1, "out of memory");
+            goto out_recorder;
+        }
+        heap_get_stats(recorder_heap(r), st);
+        /* The report goes where the trace does not. */
+        FILE *f = strcmp(out, "-") == 0 ? stderr : stdout;
+        stats_report_print(f, st, STATS_REPORT_DEFAULT);
+        free(st);
+    }
+    status = 0;
+out_recorder:
+    recorder_free(r);
+out_workload:
+    workload_free(w);
+    return status;
 }
 
 const struct cli_cmd cmd_record = {
     .name = "record",
-    .args = "",
-    .summary = "(to be written)",
+    .args = "WORKLOAD",
+    .summary = "run a workload on the allocator and record every event to a trace file",
+    .description =
+        "WORKLOAD is one of:\n"
+        "  ops:PATH     an allocation script, one operation per line:\n"
+        "                 alloc H SIZE | calloc H N SIZE | realloc H SIZE | free H | step LABEL\n"
+        "               (H is a handle number; '#' starts a comment).  The script is checked\n"
+        "               whole before anything runs; a bad line is reported with its number.\n"
+        "  demo:NAME    a built-in demo (also just NAME; see 'arenascope demo --list')\n"
+        "  churn[:N]    N rounds of a synthetic object churn (default 100000)\n"
+        "\n"
+        "The trace records every arena, pool and block transition of CPython's allocator for the\n"
+        "chosen profile; replay it with 'arenascope replay FILE', list it with 'arenascope dump'.\n"
+        "\n"
+        "examples:\n"
+        "  arenascope record -o frag.trace ops:frag.ops\n"
+        "  arenascope record --profile cpython-3.8 --arena-source aligned --stats -o t.trace churn:5000\n",
     .opts = opts,
-    .min_args = 0,
-    .max_args = -1,
+    .min_args = 1,
+    .max_args = 1,
     .run = run,
 };

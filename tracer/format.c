@@ -175,6 +175,8 @@ void fmt_header_encode(struct codec_buf *b, const struct trace_header *h)
     put_field_uint(b, FMT_H_POOL_OVERHEAD, h->pool_overhead);
     put_field_uint(b, FMT_H_POINTER_SIZE, h->pointer_size);
     put_field_uint(b, FMT_H_KEEP_LAST, h->keep_last_free_arena);
+    if (h->arena_map_bits)
+        put_field_uint(b, FMT_H_ARENA_MAP_BITS, h->arena_map_bits);
     put_field_text(b, FMT_H_GC_PROFILE, h->gc_profile, sizeof h->gc_profile);
 
     struct codec_buf v;
@@ -371,6 +373,7 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
         case FMT_H_POINTER_SIZE:
         case FMT_H_KEEP_LAST:
         case FMT_H_LEGACY_FINALIZERS:
+        case FMT_H_ARENA_MAP_BITS:
             if (!get_uint_value(v, (size_t)len, &u))
                 return fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
             break;
@@ -387,6 +390,7 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
         case FMT_H_POINTER_SIZE: h->pointer_size = clamp32(u); break;
         case FMT_H_KEEP_LAST: h->keep_last_free_arena = u != 0; break;
         case FMT_H_LEGACY_FINALIZERS: h->legacy_finalizers = u != 0; break;
+        case FMT_H_ARENA_MAP_BITS: h->arena_map_bits = clamp32(u); break;
         default: break;
         }
     }

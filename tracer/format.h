@@ -63,6 +63,7 @@ enum fmt_header_id {
     FMT_H_GENERATIONS = 14,
     FMT_H_LEGACY_FINALIZERS = 15,
     FMT_H_SCHEMA = 16,
+    FMT_H_ARENA_MAP_BITS = 17,
 };
 
 /* One kind of a file's schema (section 5). */

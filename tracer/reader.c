@@ -351,11 +351,19 @@ static int read_index(struct trace_reader *r)
     return 1;
 }
 
-static const char *tag_name(const uint8_t tag[4], char out[8])
+/* How messages name a record: "blob", "index", or "record 'TAG'". */
+static const char *tag_name(const uint8_t tag[4], char out[16])
 {
+    if (memcmp(tag, FMT_TAG_BLOB, 4) == 0)
+        return "blob";
+    if (memcmp(tag, FMT_TAG_INDX, 4) == 0)
+        return "index";
+    if (memcmp(tag, FMT_TAG_TAIL, 4) == 0)
+        return "trailer";
+    memcpy(out, "record '", 8);
     for (int i = 0; i < 4; i++)
-        out[i] = (tag[i] >= 0x20 && tag[i] < 0x7f) ? (char)tag[i] : '?';
-    out[4] = '\0';
+        out[8 + i] = (tag[i] >= 0x20 && tag[i] < 0x7f) ? (char)tag[i] : '?';
+    memcpy(out + 12, "'", 2);
     return out;
 }
 
@@ -394,7 +402,7 @@ static int scan(struct trace_reader *r)
             break;
         }
         uint8_t h[FMT_REC_HEAD + 3 * CODEC_VARINT_MAX];
-        char tn[8];
+        char tn[16];
         if (left < FMT_REC_HEAD) {
             if (final) {
                 r->truncated_at = pos;
@@ -422,7 +430,7 @@ static int scan(struct trace_reader *r)
             if (is_chunk)
                 set_damage(r, "chunk %zu at byte %llu: bad length", chunk_no, (unsigned long long)pos);
             else
-                set_damage(r, "record '%s' at byte %llu: bad length", tag_name(h, tn),
+                set_damage(r, "%s at byte %llu: bad length", tag_name(h, tn),
                            (unsigned long long)pos);
             r->stopped = true;
             break;
@@ -434,7 +442,7 @@ static int scan(struct trace_reader *r)
                 if (is_chunk)
                     set_damage(r, "ends inside chunk %zu at byte %llu", chunk_no, (unsigned long long)pos);
                 else
-                    set_damage(r, "ends inside record '%s' at byte %llu", tag_name(h, tn),
+                    set_damage(r, "ends inside %s at byte %llu", tag_name(h, tn),
                                (unsigned long long)pos);
                 r->stopped = true;
             }
@@ -452,7 +460,7 @@ static int scan(struct trace_reader *r)
             if (is_chunk)
                 set_damage(r, "chunk %zu at byte %llu: bad checksum", chunk_no, (unsigned long long)pos);
             else
-                set_damage(r, "record '%s' at byte %llu: bad checksum", tag_name(h, tn),
+                set_damage(r, "%s at byte %llu: bad checksum", tag_name(h, tn),
                            (unsigned long long)pos);
             r->stopped = true;
             break;
@@ -496,7 +504,7 @@ static int scan(struct trace_reader *r)
             r->stopped = true;
             break;
         } else if (memcmp(h, FMT_TAG_INDX, 4) != 0 && fmt_tag_is_critical(h)) {
-            set_damage(r, "unknown record '%s' at byte %llu (written by a newer arenascope?)",
+            set_damage(r, "unknown %s at byte %llu (written by a newer arenascope?)",
                        tag_name(h, tn), (unsigned long long)pos);
             r->stopped = true;
             break;
@@ -1101,6 +1109,114 @@ int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
             return rc;
         counts[fk]++;
     }
+}
+
+/* ---- verifying ------------------------------------------------------------------------------------- */
+
+static bool same_chunk(const struct trace_chunk_info *a, const struct trace_chunk_info *b)
+{
+    return a->offset == b->offset && a->bytes == b->bytes && a->first_seq == b->first_seq &&
+           a->count == b->count && a->first_ns == b->first_ns;
+}
+
+/* Scans every record again and compares what it finds with the index read from the file. */
+static int verify_layout(struct trace_reader *r)
+{
+    struct fmt_index found;
+    fmt_index_init(&found);
+    found.nkinds = r->schema.nkinds;
+    struct fmt_index saved = r->ix;
+    uint64_t saved_pos = r->scan_pos;
+    r->ix = found;
+    r->scan_pos = r->head_end;
+    r->stopped = false;
+    int rc = scan(r);
+    found = r->ix;
+    r->ix = saved;
+    r->scan_pos = saved_pos;
+    r->stopped = true;
+    if (rc)
+        goto out_release;
+    if (r->damage[0]) {
+        rc = reader_fail(r, r->truncated_at ? TRACE_ETRUNCATED : TRACE_EFORMAT, "%s",
+                         r->damage + strlen(r->path) + 2);
+        goto out_release;
+    }
+    size_t n = found.nchunks < saved.nchunks ? found.nchunks : saved.nchunks;
+    for (size_t i = 0; i < n; i++)
+        if (!same_chunk(&found.chunks[i], &saved.chunks[i])) {
+            rc = reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: the index says otherwise", i,
+                             (unsigned long long)found.chunks[i].offset);
+            goto out_release;
+        }
+    if (found.nchunks != saved.nchunks) {
+        rc = reader_fail(r, TRACE_EFORMAT, "the index lists %zu chunks, the file holds %zu",
+                         saved.nchunks, found.nchunks);
+        goto out_release;
+    }
+    if (found.nblobs != saved.nblobs) {
+        rc = reader_fail(r, TRACE_EFORMAT, "the index lists %zu blobs, the file holds %zu",
+                         saved.nblobs, found.nblobs);
+        goto out_release;
+    }
+    for (size_t i = 0; i < found.nblobs; i++) {
+        const struct fmt_blob *a = &found.blobs[i], *b = &saved.blobs[i];
+        if (memcmp(a->type, b->type, 4) != 0 || a->key != b->key || a->offset != b->offset ||
+            a->bytes != b->bytes) {
+            rc = reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: the index says otherwise",
+                             (unsigned long long)a->offset);
+            goto out_release;
+        }
+    }
+out_release:
+    fmt_index_release(&found);
+    return rc;
+}
+
+int trace_reader_verify(struct trace_reader *r)
+{
+    if (r->damage[0])
+        return reader_fail(r, r->truncated_at ? TRACE_ETRUNCATED : TRACE_EFORMAT, "%s",
+                           r->damage + strlen(r->path) + 2);
+    if (!r->complete)
+        return reader_fail(r, TRACE_EFORMAT,
+                           "no index: the recording did not finish (its %llu events are readable)",
+                           (unsigned long long)r->ix.nevents);
+    int rc = verify_layout(r);
+    if (rc)
+        return rc;
+    size_t nk = r->schema.nkinds;
+    uint64_t *counts = calloc(nk, sizeof *counts);
+    if (!counts)
+        return reader_fail(r, TRACE_ENOMEM, "out of memory");
+    struct event ev;
+    for (size_t i = 0; i < r->ix.nchunks && !rc; i++) {
+        rc = load_chunk(r, i);
+        for (uint32_t k = 0; k < r->ix.chunks[i].count && !rc; k++) {
+            unsigned fk;
+            rc = decode_event(r, &ev, &fk);
+            if (rc == 1) {
+                counts[fk]++;
+                rc = 0;
+            }
+        }
+    }
+    for (size_t k = 0; k < nk && !rc; k++)
+        if (counts[k] != r->ix.kind_events[k])
+            rc = reader_fail(r, TRACE_EFORMAT, "the index counts %llu '%s' events, the chunks hold %llu",
+                             (unsigned long long)r->ix.kind_events[k], r->schema.kinds[k].name,
+                             (unsigned long long)counts[k]);
+    free(counts);
+    for (size_t i = 0; i < r->ix.nblobs && !rc; i++) {
+        void *buf;
+        size_t len;
+        rc = trace_reader_blob_load(r, i, &buf, &len);
+        if (!rc)
+            free(buf);
+    }
+    r->cur = NO_CHUNK;
+    r->pos_seq = r->ix.nevents;
+    return rc;
 }
 
 /* ---- blobs ------------------------------------------------------------------------------------------ */

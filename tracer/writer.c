@@ -126,20 +126,20 @@ static inline uint8_t *put_code(uint8_t *p, uint64_t hi, unsigned low)
     return codec_put_varint(p, hi >> 5);
 }
 
+/* Codes x as a repeat when the history holds it and the repeat is no longer than the delta. */
 static inline uint8_t *put_addr(struct trace_writer *w, uint8_t *p, uint64_t x)
 {
     uint64_t total = w->addr_total;
     size_t h = addr_hash(x);
     uint64_t s = w->table[h];
-    if (s > w->addr_base && total - s < FMT_HISTORY && w->hist[(s - 1) & (FMT_HISTORY - 1)] == x) {
+    int64_t d = (int64_t)(x - w->prev);
+    bool aligned = (d & 15) == 0;
+    uint64_t hi = aligned ? codec_zigzag(d / 16) : codec_zigzag(d);
+    if (s > w->addr_base && total - s < FMT_HISTORY && w->hist[(s - 1) & (FMT_HISTORY - 1)] == x &&
+        codec_varint_size((total - s) << 1) <= (hi < (1ull << 62) ? codec_varint_size(hi << 2) : 10))
         p = codec_put_varint(p, (total - s) << 1); /* a repeat, d = total - 1 - stamp */
-    } else {
-        int64_t d = (int64_t)(x - w->prev);
-        if ((d & 15) == 0)
-            p = put_code(p, codec_zigzag(d / 16), 1);
-        else
-            p = put_code(p, codec_zigzag(d), 3);
-    }
+    else
+        p = put_code(p, hi, aligned ? 1 : 3);
     w->hist[total & (FMT_HISTORY - 1)] = x;
     w->table[h] = total + 1;
     w->addr_total = total + 1;

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Events go to the model and to a second one that is reloaded from the first's checkpoint now
+ * and then: loading and folding on must give what folding all along gave. */
 struct folding {
-    struct model *m;
-    int rc;
+    struct model *m, *copy;
+    int rc, rc_copy;
     uint64_t events;
 };
 
@@ -25,6 +27,8 @@ static void fold_sink(void *ctx, const struct event *ev)
     f->events++;
     if (f->rc == 0)
         f->rc = model_fold(f->m, ev);
+    if (f->rc_copy == 0)
+        f->rc_copy = model_fold(f->copy, ev);
 }
 
 struct rng {
@@ -72,6 +76,18 @@ static void check(struct drive *d, uint64_t op, const char *what)
               (unsigned long)op, what, d->err);
     cr_assert(model_is_valid(d->f.m, d->err, sizeof d->err), "op %lu (%s): model: %s",
               (unsigned long)op, what, d->err);
+    cr_assert_eq(d->f.rc_copy, 0, "op %lu: the reloaded model: %s", (unsigned long)op,
+                 model_error(d->f.copy));
+    if (op % 97 == 0) {
+        cr_assert(model_equals(d->f.m, d->f.copy, d->err, sizeof d->err), "op %lu: %s",
+                  (unsigned long)op, d->err);
+        void *blob;
+        size_t len;
+        cr_assert_eq(model_save(d->f.m, &blob, &len), 0);
+        cr_assert_eq(model_load(d->f.copy, blob, len), 0);
+        free(blob);
+        cr_assert_eq(model_position(d->f.copy), model_position(d->f.m));
+    }
 }
 
 /* Grows the live set to `high` blocks and shrinks it to `low`, `rounds` times, comparing after
@@ -85,6 +101,7 @@ static void run_random(const char *profile, bool mmap_source, uint64_t seed, siz
     struct trace_header hdr = hc_header(&p, mmap_source ? "mmap" : "aligned");
     struct drive d = {0};
     cr_assert_eq(model_new(&d.f.m, &hdr), 0);
+    cr_assert_eq(model_new(&d.f.copy, &hdr), 0);
     struct event_sink sink = {fold_sink, &d.f};
     struct heap_arena_source src = mmap_source ? heap_arena_source_mmap() : heap_arena_source_aligned();
     cr_assert_eq(heap_new(&d.h, &p, &src, &sink), 0);
@@ -133,7 +150,9 @@ static void run_random(const char *profile, bool mmap_source, uint64_t seed, siz
     struct event_sink off = {0};
     heap_set_sink(d.h, &off);
     heap_delete(d.h);
+    cr_assert(model_equals(d.f.m, d.f.copy, d.err, sizeof d.err), "at the end: %s", d.err);
     model_free(d.f.m);
+    model_free(d.f.copy);
     free(d.live);
 }
 

@@ -191,6 +191,7 @@ void test_header(struct trace_header *h)
     h->pool_overhead = 48;
     h->pointer_size = 8;
     h->keep_last_free_arena = true;
+    h->arena_map_bits = 48;
     snprintf(h->gc_profile, sizeof h->gc_profile, "cpython-3.8");
     h->ngenerations = 3;
     static const uint32_t thr[] = {700, 10, 10};
@@ -226,9 +227,9 @@ const char *scratch_dir(void)
 
 const char *scratch_path(const char *name)
 {
-    static char bufs[8][512];
+    static char bufs[64][512];
     static unsigned next;
-    char *b = bufs[next++ % 8];
+    char *b = bufs[next++ % 64];
     snprintf(b, 512, "%s/%s", scratch_dir(), name);
     return b;
 }

@@ -42,7 +42,7 @@ void test_header(struct trace_header *h);
 
 /* A directory for the test's files, removed at exit. */
 const char *scratch_dir(void);
-/* scratch_dir()/name in a static buffer (rotating among 8). */
+/* scratch_dir()/name in a static buffer (rotating among 64). */
 const char *scratch_path(const char *name);
 
 /* Writes the events to path; flush_every > 0 ends a chunk after that many events; finish=false

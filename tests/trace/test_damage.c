@@ -197,7 +197,11 @@ Test(damage, flipped_bytes, .timeout = 240)
     rng_seed(&g, 2024);
     int outcomes[8] = {0};
     for (int trial = 0; trial < 3000; trial++) {
-        size_t k = trial < 200 ? (size_t)trial * len / 200 : (size_t)rng_below(&g, len);
+        /* evenly spread, then every byte of the prefix and of the trailer, then at random */
+        size_t k = trial < 200   ? (size_t)trial * len / 200
+                   : trial < 212 ? (size_t)(trial - 200)
+                   : trial < 232 ? len - 20 + (size_t)(trial - 212)
+                                 : (size_t)rng_below(&g, len);
         uint8_t x = (uint8_t)(1 + rng_below(&g, 255));
         d[k] ^= x;
         struct layout_rec *rec = NULL;

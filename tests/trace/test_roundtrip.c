@@ -56,6 +56,7 @@ Test(roundtrip, a_million_random_events, .timeout = 120)
     cr_assert_eq(h->pool_overhead, 48);
     cr_assert_eq(h->pointer_size, 8);
     cr_assert(h->keep_last_free_arena);
+    cr_assert_eq(h->arena_map_bits, 48);
     cr_assert_not(h->legacy_finalizers);
     cr_assert_eq(h->clock_realtime_ns, want.clock_realtime_ns);
 

@@ -111,6 +111,9 @@ struct heap_stack_hook {
     uint64_t (*capture)(void *ctx);
     void *ctx;
 };
+/* Frames between the hook's own frame and the allocation's caller: the hook is called from a
+ * function of the allocator that is called by heap_malloc/heap_calloc/heap_realloc. */
+#define HEAP_STACK_HOOK_FRAMES 2
 void heap_set_stack_hook(struct heap *h, const struct heap_stack_hook *hook);
 
 void *heap_malloc(struct heap *h, size_t n);

@@ -176,6 +176,15 @@ int trace_reader_kind_own(const struct trace_reader *r, size_t i);
  * is complete, else by decoding every chunk (which also moves the read position to the end). */
 int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts);
 
+/*
+ * Checks that the file is whole and sound (what `arenascope check` reports): complete, with an
+ * index that agrees with a scan of every record, every CRC right, every event decodable (every
+ * kind known or optional), kind counts as the index says, every blob readable.  Returns 0, or
+ * the first problem (TRACE_EFORMAT, TRACE_ETRUNCATED, ...) with its message in
+ * trace_reader_error().  Reads the whole file; moves the read position to the end.
+ */
+int trace_reader_verify(struct trace_reader *r);
+
 /* ---- blobs: typed data stored by other parts in the index (FORMAT.md section 7) ------------ */
 
 #define TRACE_BLOB_CHECKPOINT "CKPT" /* key: seq; data: the model's state after events [0, seq) */
@@ -228,6 +237,16 @@ const char *event_kind_text_name(enum event_kind k);     /* the text field's nam
 /* The first field that may be omitted when it and all after it are zero (the text counts as the
  * last field); equal to the field count, text included, when none may be. */
 size_t event_kind_tail(enum event_kind k);
+/* One event as a line of text, without a newline: "block_alloc addr=0x7f0012340030 size=24
+ * stack=0", addresses in hex, the text field last, quoted with C escapes.  Returns the length it
+ * needed, like snprintf; EVENT_FORMAT_MAX bytes always suffice. */
+size_t event_format_text(const struct event *ev, char *buf, size_t len);
+/* One event as a JSON object: {"seq":12,"kind":"block_alloc","addr":"0x7f0012340030",...};
+ * numbers as numbers, addresses as hex strings, the text as a JSON string (bytes outside
+ * ASCII as \u0080..\u00ff).  A field named "seq" or "kind" is written as "seq_" or "kind_". */
+size_t event_format_json(const struct event *ev, char *buf, size_t len);
+#define EVENT_FORMAT_MAX ((6u << 20) + 4096u) /* a 1 MiB text, every byte escaped */
+
 /* Checks the table against the format's rules (names, counts, tails); false with the first
  * problem in err. */
 bool event_table_is_valid(char *err, size_t errlen);

@@ -1,0 +1,235 @@
+/*
+ * recorder.c - see recorder.h.
+ *
+ * The sink chain while a workload runs: heap and runtime emit to the trace writer directly; the
+ * stack hook interns each allocation's call stack in a table whose stack_def events go to the
+ * same writer before the allocation's own events (the hook runs before the allocator touches its
+ * state, so the order is the order of effects).  Step markers come from the workload through
+ * workload_step(), which the recorder follows with a flush when a live viewer is reading.
+ */
+#include "recorder.h"
+
+#include "version.h"
+
+#include <allocator/stack.h>
+#include <tracer/stacks.h>
+#include <tracer/trace.h>
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct recorder {
+    struct recorder_options opts;
+    struct heap_profile profile;
+    struct heap *heap;
+    struct runtime *rt;
+    struct trace_writer *writer;
+    struct stack_table *stacks;
+    unsigned stack_depth;
+    struct workload_env env;
+    bool finished;
+};
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
+bool recorder_arena_source(const char *name, struct heap_arena_source *out)
+{
+    if (!name || strcmp(name, "mmap") == 0) {
+        *out = heap_arena_source_mmap();
+        return true;
+    }
+    if (strcmp(name, "aligned") == 0) {
+        *out = heap_arena_source_aligned();
+        return true;
+    }
+    return false;
+}
+
+int recorder_check_options(const struct recorder_options *o, char *err, size_t errlen)
+{
+    struct heap_profile p;
+    char why[256];
+    if (heap_profile_parse(o->profile ? o->profile : heap_profile_at(0)->name, &p, why, sizeof why) < 0)
+        return fail(err, errlen, "--profile: %s", why);
+    struct heap_arena_source src;
+    if (!recorder_arena_source(o->arena_source, &src))
+        return fail(err, errlen, "--arena-source: unknown source '%s' (expected mmap or aligned)", o->arena_source);
+    if (o->stack_depth > STACK_MAX_DEPTH)
+        return fail(err, errlen, "--stack-depth: at most %d frames", STACK_MAX_DEPTH);
+    return 0;
+}
+
+/* The heap's stack hook: capture the allocation's caller and intern it. */
+static uint64_t capture(void *ctx)
+{
+    struct recorder *r = ctx;
+    void *frames[STACK_CAPTURE_MAX];
+    size_t n = stack_capture(frames, r->stack_depth, 1 + HEAP_STACK_HOOK_FRAMES);
+    return stack_table_intern(r->stacks, frames, n);
+}
+
+static void pace(void *ctx, uint64_t step)
+{
+    struct recorder *r = ctx;
+    if (r->opts.flush_each_step)
+        trace_writer_flush(r->writer);
+    if (r->opts.pace)
+        r->opts.pace(r->opts.pace_ctx, step);
+}
+
+static void fill_header(const struct recorder *r, struct trace_header *hdr)
+{
+    memset(hdr, 0, sizeof *hdr);
+    snprintf(hdr->writer, sizeof hdr->writer, "arenascope %s", ARENASCOPE_VERSION);
+    snprintf(hdr->profile, sizeof hdr->profile, "%s", r->profile.name);
+    snprintf(hdr->arena_source, sizeof hdr->arena_source, "%s", r->opts.arena_source ? r->opts.arena_source : "mmap");
+    hdr->alignment = r->profile.alignment;
+    hdr->threshold = r->profile.threshold;
+    hdr->pool_size = r->profile.pool_size;
+    hdr->arena_size = r->profile.arena_size;
+    hdr->pool_overhead = heap_profile_pool_overhead(&r->profile);
+    hdr->pointer_size = (uint32_t)sizeof(void *);
+    hdr->keep_last_free_arena = r->profile.keep_last_free_arena;
+    const struct gc_profile *gc = r->opts.gc;
+    if (gc) {
+        snprintf(hdr->gc_profile, sizeof hdr->gc_profile, "%s", gc->name);
+        hdr->ngenerations = gc->ngenerations < TRACE_MAX_GENERATIONS ? gc->ngenerations : TRACE_MAX_GENERATIONS;
+        for (uint32_t i = 0; i < hdr->ngenerations; i++) {
+            snprintf(hdr->generation_names[i], sizeof hdr->generation_names[i], "%s", gc->generation_names[i]);
+            hdr->thresholds[i] = gc->thresholds[i];
+        }
+        hdr->legacy_finalizers = gc->legacy_finalizers;
+    }
+    snprintf(hdr->command, sizeof hdr->command, "%s", r->opts.command ? r->opts.command : "arenascope");
+}
+
+int recorder_open(struct recorder **out, const struct recorder_options *o, bool with_runtime, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (recorder_check_options(o, err, errlen) < 0)
+        return -1;
+    if (with_runtime && (!o->runtime.create || !o->runtime.destroy))
+        return fail(err, errlen, "this workload needs the object runtime, which this build lacks");
+    struct recorder *r = calloc(1, sizeof *r);
+    if (!r)
+        return fail(err, errlen, "out of memory");
+    r->opts = *o;
+    char why[256];
+    heap_profile_parse(o->profile ? o->profile : heap_profile_at(0)->name, &r->profile, why, sizeof why);
+    struct heap_arena_source src;
+    recorder_arena_source(o->arena_source, &src);
+
+    struct trace_header hdr;
+    fill_header(r, &hdr);
+    int rc;
+    if (o->path)
+        rc = trace_writer_open(&r->writer, o->path, &hdr, err, errlen);
+    else
+        rc = trace_writer_open_fd(&r->writer, o->fd, o->fd_name ? o->fd_name : "pipe", &hdr, err, errlen);
+    if (rc < 0)
+        goto out_free;
+    struct event_sink sink = trace_writer_sink(r->writer);
+
+    rc = heap_new(&r->heap, &r->profile, &src, &sink);
+    if (rc < 0) {
+        fail(err, errlen, "heap: %s", heap_strerror(rc));
+        goto out_writer;
+    }
+    if (o->stacks) {
+        r->stack_depth = o->stack_depth ? o->stack_depth : RECORDER_STACK_DEPTH;
+        if (stack_table_new(&r->stacks, r->stack_depth, &sink) < 0) {
+            fail(err, errlen, "out of memory for the stack table");
+            goto out_heap;
+        }
+        struct heap_stack_hook hook = {capture, r};
+        heap_set_stack_hook(r->heap, &hook);
+    }
+    if (with_runtime) {
+        rc = o->runtime.create(&r->rt, r->heap, o->gc, &sink);
+        if (rc < 0) {
+            fail(err, errlen, "the object runtime could not start (error %d)", rc);
+            goto out_stacks;
+        }
+    }
+    r->env.heap = r->heap;
+    r->env.rt = r->rt;
+    r->env.sink = sink;
+    r->env.pace = pace;
+    r->env.pace_ctx = r;
+    *out = r;
+    return 0;
+
+out_stacks:
+    stack_table_free(r->stacks);
+out_heap:
+    heap_delete(r->heap);
+out_writer:
+    trace_writer_free(r->writer);
+out_free:
+    free(r);
+    return -1;
+}
+
+struct heap *recorder_heap(const struct recorder *r)
+{
+    return r->heap;
+}
+
+struct workload_env *recorder_env(struct recorder *r)
+{
+    return &r->env;
+}
+
+int recorder_run(struct recorder *r, struct workload *w, char *err, size_t errlen)
+{
+    if (workload_needs_runtime(w) && !r->rt)
+        return fail(err, errlen, "%s needs the object runtime", workload_name(w));
+    return workload_run(w, &r->env, err, errlen);
+}
+
+int recorder_finish(struct recorder *r, char *err, size_t errlen)
+{
+    /* The runtime's shutdown (a final collection, free lists emptied) is part of the recording. */
+    if (r->rt) {
+        r->opts.runtime.destroy(r->rt);
+        r->rt = NULL;
+        r->env.rt = NULL;
+    }
+    r->finished = true;
+    if (trace_writer_finish(r->writer) < 0)
+        return fail(err, errlen, "%s", trace_writer_error(r->writer));
+    return 0;
+}
+
+uint64_t recorder_event_count(const struct recorder *r)
+{
+    return trace_writer_event_count(r->writer);
+}
+
+void recorder_free(struct recorder *r)
+{
+    if (!r)
+        return;
+    if (r->rt)
+        r->opts.runtime.destroy(r->rt);
+    /* Nothing more goes to the writer: the heap is taken down silently. */
+    heap_set_sink(r->heap, NULL);
+    heap_set_stack_hook(r->heap, NULL);
+    heap_delete(r->heap);
+    stack_table_free(r->stacks);
+    trace_writer_free(r->writer);
+    free(r);
+}

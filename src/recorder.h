@@ -1,0 +1,79 @@
+/*
+ * recorder.h - the recording pipeline shared by `record`, the demos and live mode:
+ *
+ *     profile + arena source -> heap --events--> trace writer (a file, or a pipe to a viewer)
+ *                                 ^                 ^
+ *     workload (+ object runtime) |   stack hook ---+ (stack_def events, ids on allocations)
+ *
+ * recorder_open() checks the options, builds the heap (and the object runtime when the
+ * workload needs one), fills the trace header from the profiles and the command line and opens
+ * the writer; recorder_run() runs a prepared workload; recorder_finish() completes the file.
+ * A live viewer's child process does the same with an fd and flush_each_step, so that the viewer
+ * sees each step as soon as it is made.
+ *
+ * Errors are one line in err ("trace.bin: No such file or directory"); functions return 0 or -1.
+ */
+#ifndef SRC_RECORDER_H
+#define SRC_RECORDER_H
+
+#include "workload.h"
+
+#include <allocator/gc_profile.h>
+#include <allocator/heap.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The object runtime, for workloads that need it (demos, churn): its constructor and destructor
+ * (the runtime's rt_new and rt_delete).  With NULL functions such workloads are refused.
+ */
+struct recorder_runtime {
+    int (*create)(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
+                  const struct event_sink *sink);
+    void (*destroy)(struct runtime *rt);
+};
+
+struct recorder_options {
+    const char *profile;      /* profile spec (heap_profile_parse); NULL: the default */
+    const char *arena_source; /* "mmap" (NULL: the default) or "aligned" */
+    const struct gc_profile *gc; /* the collector's profile, written into the header; may be NULL */
+    struct recorder_runtime runtime;
+    bool stacks;              /* capture the call stack of every allocation */
+    unsigned stack_depth;     /* frames kept per stack; 0: RECORDER_STACK_DEPTH */
+    const char *command;      /* the command line, for the header */
+
+    /* Where the trace goes: path ("-" is standard output), or fd when path is NULL (not closed;
+     * fd_name names it in messages). */
+    const char *path;
+    int fd;
+    const char *fd_name;
+    bool flush_each_step;     /* end a chunk at every step marker (live viewers) */
+    void (*pace)(void *ctx, uint64_t step); /* called after each step marker; may block */
+    void *pace_ctx;
+};
+#define RECORDER_STACK_DEPTH 24
+
+struct recorder;
+
+/* Parses the profile and arena source without side effects; -1 with a message on error. */
+int recorder_check_options(const struct recorder_options *o, char *err, size_t errlen);
+
+/* Builds the heap (and runtime when with_runtime), the stack table, and opens the writer. */
+int recorder_open(struct recorder **out, const struct recorder_options *o, bool with_runtime, char *err,
+                  size_t errlen);
+struct heap *recorder_heap(const struct recorder *r);
+struct workload_env *recorder_env(struct recorder *r);
+/* Runs a prepared workload, which must match with_runtime. */
+int recorder_run(struct recorder *r, struct workload *w, char *err, size_t errlen);
+/* Completes the trace (last chunk, index).  The heap stays readable until recorder_free. */
+int recorder_finish(struct recorder *r, char *err, size_t errlen);
+uint64_t recorder_event_count(const struct recorder *r);
+/* Frees everything (a trace not finished is left as a killed recording leaves it). */
+void recorder_free(struct recorder *r);
+
+/* The arena source named "mmap" or "aligned"; false for another name. */
+bool recorder_arena_source(const char *name, struct heap_arena_source *out);
+
+#endif

@@ -1,0 +1,399 @@
+/*
+ * bench_trace.c - the trace format's figures (issue 2, "Speed"): encoded bytes per event on a
+ * malloc/free-heavy stream, and writer and reader throughput, to and from memory and a file.
+ *
+ * The stream comes from the real allocator (allocator/heap.h, the default profile, arenas from
+ * mmap) driven by a Python-like mix: many small objects (ints, floats, tuples, small dicts and
+ * strings), a few large ones that go to the raw layer, and lifetimes that are mostly very short
+ * (temporaries), sometimes medium (locals, loop state) and seldom long (module data).  The heap's
+ * events are collected once in memory, then encoded and decoded.
+ *
+ * Anchors printed beside the figures: heaptrack's interpreted format (5.5 bytes per event before
+ * zstd, from its authors' measurements), the same events with a plain varint per field, and with
+ * a single delta register for addresses; for speed, writing the events as raw structs.
+ *
+ * Usage: bench_trace [STEPS]  (default 400000 workload steps, about a million events)
+ */
+#include <allocator/heap.h>
+#include <tracer/codec.h>
+#include <tracer/trace.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+struct events {
+    struct event *ev;
+    size_t n, cap;
+};
+
+static void collect(void *ctx, const struct event *ev)
+{
+    struct events *e = ctx;
+    if (e->n == e->cap) {
+        e->cap = e->cap ? e->cap * 2 : 1u << 20;
+        e->ev = realloc(e->ev, e->cap * sizeof *e->ev);
+        if (!e->ev) {
+            fprintf(stderr, "bench_trace: out of memory\n");
+            exit(1);
+        }
+    }
+    e->ev[e->n] = *ev;
+    e->ev[e->n].str = NULL; /* heap events carry no text */
+    e->ev[e->n].str_len = 0;
+    e->n++;
+}
+
+/* ---- the workload ------------------------------------------------------------------------------ */
+
+static uint64_t rng = 0x9E3779B97F4A7C15u;
+
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static size_t python_size(void)
+{
+    unsigned u = (unsigned)(rnd() % 1000);
+    if (u < 350)
+        return 24 + rnd() % 40; /* ints, floats, small tuples */
+    if (u < 700)
+        return 40 + rnd() % 30; /* short strings, bound methods, frames' small parts */
+    if (u < 880)
+        return 64 + rnd() % 64; /* lists, small dicts */
+    if (u < 960)
+        return 128 + rnd() % 128;
+    if (u < 985)
+        return 256 + rnd() % 256;
+    return 513 + rnd() % 4000; /* large: the raw layer */
+}
+
+struct death {
+    uint64_t at;
+    void *p;
+};
+
+struct deaths {
+    struct death *h;
+    size_t n, cap;
+};
+
+static void deaths_push(struct deaths *d, struct death x)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 4096;
+        d->h = realloc(d->h, d->cap * sizeof *d->h);
+    }
+    size_t i = d->n++;
+    while (i && d->h[(i - 1) / 2].at > x.at) {
+        d->h[i] = d->h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    d->h[i] = x;
+}
+
+static struct death deaths_pop(struct deaths *d)
+{
+    struct death top = d->h[0], last = d->h[--d->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= d->n)
+            break;
+        if (c + 1 < d->n && d->h[c + 1].at < d->h[c].at)
+            c++;
+        if (d->h[c].at >= last.at)
+            break;
+        d->h[i] = d->h[c];
+        i = c;
+    }
+    d->h[i] = last;
+    return top;
+}
+
+static void run_workload(struct heap *heap, uint64_t steps)
+{
+    struct deaths d = {0};
+    for (uint64_t t = 1; t <= steps; t++) {
+        while (d.n && d.h[0].at <= t)
+            heap_free(heap, deaths_pop(&d).p);
+        void *p = heap_malloc(heap, python_size());
+        unsigned u = (unsigned)(rnd() % 100);
+        uint64_t life = u < 50   ? 1 + rnd() % 4
+                        : u < 80 ? 10 + rnd() % 100
+                        : u < 95 ? 1000 + rnd() % 10000
+                                 : UINT64_MAX / 2;
+        deaths_push(&d, (struct death){t + life, p});
+    }
+    while (d.n)
+        heap_free(heap, deaths_pop(&d).p);
+    free(d.h);
+}
+
+/* ---- anchors: other encodings of the same events --------------------------------------------- */
+
+/* Every field as a plain varint, after a kind byte. */
+static uint64_t size_plain_varints(const struct events *e)
+{
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        bytes++;
+        size_t nw = event_kind_field_count(e->ev[i].kind);
+        for (size_t f = 0; f < nw; f++)
+            bytes += codec_varint_size(e->ev[i].u.f[f]);
+    }
+    return bytes;
+}
+
+/* The first design: tail elision and one delta register for all addresses, no history. */
+static uint64_t size_one_register(const struct events *e)
+{
+    uint64_t bytes = 0, prev = 0;
+    for (size_t i = 0; i < e->n; i++) {
+        const struct event *ev = &e->ev[i];
+        size_t nw = event_kind_field_count(ev->kind), tail = event_kind_tail(ev->kind);
+        uint64_t tor = 0;
+        for (size_t f = tail; f < nw; f++)
+            tor |= ev->u.f[f];
+        size_t limit = tail < nw && tor == 0 ? tail : nw;
+        bytes++;
+        for (size_t f = 0; f < limit; f++) {
+            char t = event_kind_field_type(ev->kind, f);
+            uint64_t v = ev->u.f[f];
+            if ((t == 'a' || t == 'p') && !(t == 'p' && v == 0)) {
+                int64_t d = (int64_t)(v - prev);
+                uint64_t c = d % 16 == 0 ? codec_zigzag(d / 16) << 1 : codec_zigzag(d) << 1 | 1;
+                bytes += codec_varint_size(c);
+                prev = v;
+            } else {
+                bytes += codec_varint_size(v);
+            }
+        }
+        if (i % 20000 == 0)
+            prev = 0;
+    }
+    return bytes;
+}
+
+/* ---- timing ------------------------------------------------------------------------------------ */
+
+struct stopwatch {
+    struct timespec wall, cpu;
+};
+
+static void sw_start(struct stopwatch *s)
+{
+    clock_gettime(CLOCK_MONOTONIC, &s->wall);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &s->cpu);
+}
+
+static double since(const struct timespec *t0, clockid_t id)
+{
+    struct timespec t;
+    clock_gettime(id, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void sw_print(const struct stopwatch *s, const char *what, uint64_t events)
+{
+    double wall = since(&s->wall, CLOCK_MONOTONIC), cpu = since(&s->cpu, CLOCK_PROCESS_CPUTIME_ID);
+    printf("  %-44s %7.1f M events/s (%.1f by CPU time)\n", what, (double)events / wall / 1e6,
+           (double)events / cpu / 1e6);
+}
+
+static struct trace_header bench_header(void)
+{
+    struct trace_header h;
+    memset(&h, 0, sizeof h);
+    snprintf(h.profile, sizeof h.profile, "%s", heap_profile_at(0)->name);
+    snprintf(h.command, sizeof h.command, "bench_trace");
+    return h;
+}
+
+/* Writes the events `rounds` times to fd; returns the events written. */
+static uint64_t write_events(int fd, const char *name, const struct events *e, int rounds)
+{
+    struct trace_header h = bench_header();
+    struct trace_writer *w;
+    char err[512];
+    if (trace_writer_open_fd(&w, fd, name, &h, err, sizeof err)) {
+        fprintf(stderr, "bench_trace: %s\n", err);
+        exit(1);
+    }
+    for (int r = 0; r < rounds; r++)
+        for (size_t i = 0; i < e->n; i++)
+            trace_writer_emit(w, &e->ev[i]);
+    if (trace_writer_finish(w)) {
+        fprintf(stderr, "bench_trace: %s\n", trace_writer_error(w));
+        exit(1);
+    }
+    uint64_t n = trace_writer_event_count(w);
+    trace_writer_free(w);
+    return n;
+}
+
+static uint64_t read_events(int fd, const char *name, bool batches, uint64_t *checksum)
+{
+    struct trace_reader *r;
+    char err[512];
+    if (trace_reader_open_fd(&r, fd, name, 0, err, sizeof err)) {
+        fprintf(stderr, "bench_trace: %s\n", err);
+        exit(1);
+    }
+    uint64_t n = 0, sum = 0;
+    if (batches) {
+        static struct event evs[4096];
+        ssize_t k;
+        while ((k = trace_reader_read(r, evs, 4096)) > 0) {
+            for (ssize_t i = 0; i < k; i++)
+                sum += evs[i].u.f[0];
+            n += (uint64_t)k;
+        }
+        if (k < 0)
+            n = 0;
+    } else {
+        struct event ev;
+        int k;
+        while ((k = trace_reader_next(r, &ev)) == 1) {
+            sum += ev.u.f[0];
+            n++;
+        }
+        if (k < 0)
+            n = 0;
+    }
+    if (!n)
+        fprintf(stderr, "bench_trace: %s\n", trace_reader_error(r));
+    trace_reader_free(r);
+    *checksum = sum;
+    return n;
+}
+
+static void truncate_fd(int fd)
+{
+    if (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+        perror("bench_trace: truncate");
+        exit(1);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t steps = argc > 1 ? strtoull(argv[1], NULL, 10) : 400000;
+    struct events e = {0};
+    struct event_sink sink = {.emit = collect, .ctx = &e};
+    struct heap *heap;
+    struct heap_arena_source src = heap_arena_source_mmap();
+    if (heap_new(&heap, heap_profile_at(0), &src, &sink)) {
+        fprintf(stderr, "bench_trace: cannot create the heap\n");
+        return 1;
+    }
+    run_workload(heap, steps);
+    heap_delete(heap);
+
+    uint64_t kinds[EV_KIND_COUNT] = {0};
+    for (size_t i = 0; i < e.n; i++)
+        kinds[e.ev[i].kind]++;
+    printf("stream: %llu workload steps on %s: %zu events (", (unsigned long long)steps,
+           heap_profile_at(0)->name, e.n);
+    for (int k = 0, first = 1; k < EV_KIND_COUNT; k++)
+        if (kinds[k] * 1000 >= e.n) {
+            printf("%s%s %.1f%%", first ? "" : ", ", event_kind_name((enum event_kind)k),
+                   100.0 * (double)kinds[k] / (double)e.n);
+            first = 0;
+        }
+    printf(")\n");
+
+    /* size */
+    int mem = memfd_create("bench.trace", MFD_CLOEXEC);
+    if (mem < 0) {
+        perror("bench_trace: memfd_create");
+        return 1;
+    }
+    write_events(mem, "memory", &e, 1);
+    struct trace_reader *r;
+    char err[512];
+    if (trace_reader_open_fd(&r, mem, "memory", 0, err, sizeof err)) {
+        fprintf(stderr, "bench_trace: %s\n", err);
+        return 1;
+    }
+    uint64_t chunk_bytes = 0;
+    for (size_t i = 0; i < trace_reader_chunk_count(r); i++) {
+        struct trace_chunk_info c;
+        trace_reader_chunk(r, i, &c);
+        chunk_bytes += c.bytes;
+    }
+    uint64_t file_bytes = trace_reader_file_bytes(r);
+    trace_reader_free(r);
+    printf("size (target <= 3.0 bytes per event)\n");
+    printf("  %-44s %7.2f bytes/event (whole file %.2f)\n", "arenascope format v1",
+           (double)chunk_bytes / (double)e.n, (double)file_bytes / (double)e.n);
+    printf("  %-44s %7.2f bytes/event\n", "anchor: one delta register, no history",
+           (double)size_one_register(&e) / (double)e.n);
+    printf("  %-44s %7.2f bytes/event\n", "anchor: a plain varint per field",
+           (double)size_plain_varints(&e) / (double)e.n);
+    printf("  %-44s %7.2f bytes/event\n", "anchor: heaptrack (published, before zstd)", 5.5);
+    printf("  %-44s %7zu bytes/event\n", "anchor: struct event as it is in memory", sizeof(struct event));
+
+    /* writer */
+    int rounds = (int)(10000000 / (e.n ? e.n : 1)) + 1;
+    char path[] = "/tmp/bench-trace-XXXXXX";
+    int file = mkstemp(path);
+    if (file < 0) {
+        perror("bench_trace: mkstemp");
+        return 1;
+    }
+    unlink(path);
+    printf("writer (target >= 50 M events/s)\n");
+    struct stopwatch sw;
+    truncate_fd(mem);
+    sw_start(&sw);
+    uint64_t n = write_events(mem, "memory", &e, rounds);
+    sw_print(&sw, "to memory (memfd)", n);
+    sw_start(&sw);
+    n = write_events(file, path, &e, rounds);
+    sw_print(&sw, "to a file in /tmp", n);
+    int raw = memfd_create("raw", MFD_CLOEXEC);
+    sw_start(&sw);
+    for (int k = 0; k < rounds; k++)
+        for (size_t off = 0; off < e.n; off += 65536 / sizeof(struct event)) {
+            size_t cnt = e.n - off < 65536 / sizeof(struct event) ? e.n - off : 65536 / sizeof(struct event);
+            if (write(raw, e.ev + off, cnt * sizeof(struct event)) < 0) {
+                perror("bench_trace: write");
+                return 1;
+            }
+        }
+    sw_print(&sw, "anchor: raw structs to memory, no encoding", (uint64_t)rounds * e.n);
+    close(raw);
+
+    /* reader */
+    printf("reader (target >= 50 M events/s)\n");
+    uint64_t c1, c2, c3, c4;
+    sw_start(&sw);
+    n = read_events(mem, "memory", true, &c1);
+    sw_print(&sw, "from memory, 4096-event batches", n);
+    sw_start(&sw);
+    n = read_events(mem, "memory", false, &c2);
+    sw_print(&sw, "from memory, one event per call", n);
+    sw_start(&sw);
+    n = read_events(file, path, true, &c3);
+    sw_print(&sw, "from a file in /tmp, 4096-event batches", n);
+    sw_start(&sw);
+    n = read_events(file, path, false, &c4);
+    sw_print(&sw, "from a file in /tmp, one event per call", n);
+    if (c1 != c2 || c1 != c3 || c1 != c4) {
+        fprintf(stderr, "bench_trace: the readings disagree\n");
+        return 1;
+    }
+    close(file);
+    close(mem);
+    free(e.ev);
+    return 0;
+}

@@ -1,0 +1,341 @@
+/*
+ * The info, dump and check commands, run as the built program (meson passes its path in
+ * ARENASCOPE): their output, their one-line errors and their exit codes.
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct result {
+    int status;
+    char *out, *err;
+    size_t out_len, err_len;
+};
+
+static void result_release(struct result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+static struct result run(const char *const *argv)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    static char outp[512], errp[512];
+    snprintf(outp, sizeof outp, "%s/stdout", scratch_dir());
+    snprintf(errp, sizeof errp, "%s/stderr", scratch_dir());
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+            _exit(127);
+        const char *args[16] = {"arenascope"};
+        for (int i = 0; argv[i]; i++)
+            args[i + 1] = argv[i];
+        execv(bin, (char *const *)args);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st), "the program died of a signal");
+    struct result r = {.status = WEXITSTATUS(st)};
+    r.out = (char *)slurp(outp, &r.out_len);
+    r.out[r.out_len] = '\0';
+    r.err = (char *)slurp(errp, &r.err_len);
+    r.err[r.err_len] = '\0';
+    return r;
+}
+
+static size_t count_lines(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* A one-line error: "arenascope CMD: PATH: ..." and exit status 1. */
+static void expect_error(const char *cmd, const char *path, const char *msg)
+{
+    struct result r = run((const char *[]){cmd, path, NULL});
+    cr_assert_eq(r.status, 1, "%s %s: status %d", cmd, path, r.status);
+    cr_assert_eq(count_lines(r.err), 1, "%s %s: stderr is one line: %s", cmd, path, r.err);
+    char prefix[512];
+    snprintf(prefix, sizeof prefix, "arenascope %s: %s: ", cmd, path);
+    cr_assert(strncmp(r.err, prefix, strlen(prefix)) == 0, "'%s' does not start with '%s'", r.err, prefix);
+    cr_assert(strstr(r.err, msg), "'%s' lacks '%s'", r.err, msg);
+    result_release(&r);
+}
+
+static struct evlist sample;
+
+static const char *sample_trace(const char *name, bool finish)
+{
+    struct rng g;
+    evlist_init(&sample);
+    rng_seed(&g, 31);
+    evlist_random(&sample, &g, 3000);
+    const char *path = scratch_path(name);
+    write_trace(path, &sample, 1000, finish);
+    return path;
+}
+
+Test(cli, info_describes_a_complete_trace)
+{
+    const char *path = sample_trace("info.trace", true);
+    struct result r = run((const char *[]){"info", path, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(r.err_len, 0, "%s", r.err);
+    static const char *const want[] = {
+        "format       version 1, written by arenascope test\n",
+        "command      arenascope record -o t.trace churn\n",
+        "recorded     2023-11-14 22:13:20 UTC\n",
+        "allocator    cpython-3.10, arenas from aligned\n",
+        "alignment 16, threshold 512, pool 16 KiB, arena 1 MiB, pool header 48, pointers 8 bytes, keeps the last free arena\n",
+        "collector    cpython-3.8: 3 generations (gen0 700, gen1 10, gen2 10)\n",
+        "arena map (radix tree) over 48 address bits\n",
+        "state        complete\n",
+        "events       3,000 in 3 chunks\n",
+        "by kind\n",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert(strstr(r.out, want[i]), "info lacks '%s':\n%s", want[i], r.out);
+    /* every kind written is listed with its count */
+    uint64_t counts[EV_KIND_COUNT] = {0};
+    for (size_t i = 0; i < sample.n; i++)
+        counts[sample.ev[i].kind]++;
+    for (int k = 0; k < EV_KIND_COUNT; k++) {
+        if (!counts[k])
+            continue;
+        char line[128];
+        snprintf(line, sizeof line, "  %-16s %14llu ", event_kind_name((enum event_kind)k),
+                 (unsigned long long)counts[k]);
+        cr_assert(strstr(r.out, line), "info lacks '%s'", line);
+    }
+    result_release(&r);
+}
+
+Test(cli, info_says_when_a_trace_is_not_whole)
+{
+    const char *path = sample_trace("killed.trace", false);
+    struct result r = run((const char *[]){"info", path, NULL});
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "state        recovered: no index"), "%s", r.out);
+    cr_assert(strstr(r.out, "events       3,000 in 3 chunks"), "%s", r.out);
+    cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+    cr_assert(strstr(r.err, "no index: the recording did not finish"), "%s", r.err);
+    result_release(&r);
+
+    struct layout_rec lay[16];
+    file_layout(path, lay, 16);
+    size_t len;
+    uint8_t *d = slurp(path, &len);
+    const char *cut = scratch_path("cut.trace");
+    spit(cut, d, lay[4].start + 10);
+    r = run((const char *[]){"info", cut, NULL});
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.out, "state        truncated"), "%s", r.out);
+    cr_assert(strstr(r.out, "events       2,000 in 2 chunks"), "%s", r.out);
+    char want[256];
+    snprintf(want, sizeof want, "arenascope info: %s: ends inside chunk 2 at byte %llu\n", cut,
+             (unsigned long long)lay[4].start);
+    cr_assert_str_eq(r.err, want);
+    result_release(&r);
+    free(d);
+}
+
+Test(cli, bad_input_is_one_line_and_status_one)
+{
+    const char *missing = scratch_path("missing.trace");
+    const char *empty = scratch_path("empty.trace");
+    const char *text = scratch_path("notes.txt");
+    spit(empty, "", 0);
+    spit(text, "not a trace\n", 12);
+    const char *newer = sample_trace("newer.trace", true);
+    size_t len;
+    uint8_t *d = slurp(newer, &len);
+    d[8] = 7;
+    spit(newer, d, len);
+    free(d);
+    static const char *const cmds[] = {"info", "dump", "check"};
+    for (size_t i = 0; i < 3; i++) {
+        expect_error(cmds[i], missing, "No such file or directory");
+        expect_error(cmds[i], scratch_dir(), "is a directory");
+        expect_error(cmds[i], empty, "empty file");
+        expect_error(cmds[i], text, "not an arenascope trace");
+        expect_error(cmds[i], newer, "written by a newer arenascope (format version 7");
+    }
+}
+
+Test(cli, usage_errors_are_status_two)
+{
+    const char *path = sample_trace("u.trace", true);
+    const char *const *const cases[] = {
+        (const char *[]){"dump", NULL},
+        (const char *[]){"dump", "--bogus", path, NULL},
+        (const char *[]){"dump", "--from", "x", path, NULL},
+        (const char *[]){"dump", "--from", "9", "--to", "3", path, NULL},
+        (const char *[]){"info", path, path, NULL},
+        (const char *[]){"check", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct result r = run(cases[i]);
+        cr_assert_eq(r.status, 2, "case %zu: %d %s", i, r.status, r.err);
+        cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+        result_release(&r);
+    }
+    struct result r = run((const char *[]){"dump", "--help", NULL});
+    cr_assert_eq(r.status, 0);
+    cr_assert(strstr(r.out, "--json"));
+    result_release(&r);
+}
+
+Test(cli, dump_prints_every_event_and_ranges)
+{
+    const char *path = sample_trace("dump.trace", true);
+    struct result all = run((const char *[]){"dump", path, NULL});
+    cr_assert_eq(all.status, 0, "%s", all.err);
+    cr_assert_eq(count_lines(all.out), sample.n);
+    /* each line is "SEQ KIND field=value ..." as event_format_text makes it */
+    char *line = all.out, expect[8192];
+    for (size_t i = 0; i < sample.n; i++) {
+        struct event tmp;
+        const struct event *ev = evlist_at(&sample, i, &tmp);
+        int k = snprintf(expect, sizeof expect, "%zu ", i);
+        event_format_text(ev, expect + k, sizeof expect - (size_t)k);
+        char *nl = strchr(line, '\n');
+        cr_assert_not_null(nl);
+        *nl = '\0';
+        cr_assert_str_eq(line, expect);
+        line = nl + 1;
+    }
+    struct result part = run((const char *[]){"dump", "--from", "1500", "--to", "2100", path, NULL});
+    cr_assert_eq(part.status, 0, "%s", part.err);
+    cr_assert_eq(count_lines(part.out), 601);
+    cr_assert(strncmp(part.out, "1500 ", 5) == 0);
+    result_release(&part);
+    part = run((const char *[]){"dump", "--from", "3000", path, NULL});
+    cr_assert_eq(part.status, 0);
+    cr_assert_eq(part.out_len, 0);
+    result_release(&part);
+    part = run((const char *[]){"dump", "--from", "3001", path, NULL});
+    cr_assert_eq(part.status, 1);
+    cr_assert(strstr(part.err, "no event 3001 (the trace has 3000)"), "%s", part.err);
+    result_release(&part);
+    result_release(&all);
+
+    /* --from seeks: a damaged first chunk does not stop a dump of the last one */
+    struct layout_rec lay[16];
+    file_layout(path, lay, 16);
+    size_t len;
+    uint8_t *d = slurp(path, &len);
+    d[lay[2].start + 30] ^= 1;
+    spit(path, d, len);
+    part = run((const char *[]){"dump", "-f", "2000", path, NULL});
+    cr_assert_eq(part.status, 0, "%s", part.err);
+    cr_assert_eq(count_lines(part.out), 1000);
+    result_release(&part);
+    part = run((const char *[]){"dump", path, NULL});
+    cr_assert_eq(part.status, 1);
+    cr_assert_eq(part.out_len, 0);
+    char want[256];
+    snprintf(want, sizeof want, "arenascope dump: %s: chunk 0 at byte %llu: bad checksum\n", path,
+             (unsigned long long)lay[2].start);
+    cr_assert_str_eq(part.err, want);
+    result_release(&part);
+    free(d);
+}
+
+Test(cli, dump_json_is_json)
+{
+    const char *path = sample_trace("json.trace", true);
+    struct result r = run((const char *[]){"dump", "--json", path, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_eq(count_lines(r.out), sample.n);
+    const char *p = r.out;
+    for (size_t i = 0; i < sample.n; i++) {
+        char want[64];
+        int n = snprintf(want, sizeof want, "{\"seq\":%zu,\"kind\":\"", i);
+        cr_assert(strncmp(p, want, (size_t)n) == 0, "line %zu", i);
+        p = strchr(p, '\n') + 1;
+        cr_assert_eq(p[-2], '}');
+    }
+    /* a JSON parser agrees: every line parses, with the kind and fields of the event */
+    const char *out = scratch_path("stdout");
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys\n"
+             "n = 0\n"
+             "for i, line in enumerate(open(sys.argv[1], encoding=\"utf-8\")):\n"
+             "    o = json.loads(line)\n"
+             "    assert o[\"seq\"] == i and isinstance(o[\"kind\"], str), (i, line)\n"
+             "    n += 1\n"
+             "assert n == %zu' '%s'",
+             sample.n, out);
+    cr_assert_eq(system(cmd), 0, "python3 could not parse the JSON lines");
+    result_release(&r);
+}
+
+Test(cli, check_passes_only_whole_sound_traces)
+{
+    const char *path = sample_trace("check.trace", true);
+    struct trace_blob b = {.key = 10, .data = "ckpt", .len = 4};
+    char err[256];
+    cr_assert_eq(trace_store_checkpoints(path, &b, 1, err, sizeof err), 0, "%s", err);
+    struct result r = run((const char *[]){"check", path, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    char want[512];
+    snprintf(want, sizeof want, "%s: ok (3000 events in 3 chunks, 1 blobs)\n", path);
+    cr_assert_str_eq(r.out, want);
+    result_release(&r);
+    r = run((const char *[]){"check", "-q", path, NULL});
+    cr_assert_eq(r.status, 0);
+    cr_assert_eq(r.out_len, 0);
+    result_release(&r);
+
+    struct layout_rec lay[16];
+    size_t nrec = file_layout(path, lay, 16);
+    size_t len;
+    uint8_t *d = slurp(path, &len);
+    const char *bad = scratch_path("bad.trace");
+    /* a flipped byte in chunk 1 */
+    d[lay[3].start + 100] ^= 0x10;
+    spit(bad, d, len);
+    snprintf(want, sizeof want, "chunk 1 at byte %llu: bad checksum", (unsigned long long)lay[3].start);
+    expect_error("check", bad, want);
+    d[lay[3].start + 100] ^= 0x10;
+    /* a flipped byte in the blob */
+    d[lay[5].start + 14] ^= 0x01;
+    spit(bad, d, len);
+    snprintf(want, sizeof want, "blob at byte %llu: bad checksum", (unsigned long long)lay[5].start);
+    expect_error("check", bad, want);
+    d[lay[5].start + 14] ^= 0x01;
+    /* a flipped byte in the index */
+    d[lay[nrec - 2].start + 9] ^= 0x01;
+    spit(bad, d, len);
+    expect_error("check", bad, "(rebuilt by scanning)");
+    d[lay[nrec - 2].start + 9] ^= 0x01;
+    /* cut inside the last chunk */
+    spit(bad, d, lay[4].start + 7);
+    snprintf(want, sizeof want, "ends inside chunk 2 at byte %llu", (unsigned long long)lay[4].start);
+    expect_error("check", bad, want);
+    /* cut between chunks: no index */
+    spit(bad, d, lay[4].start);
+    expect_error("check", bad, "no index: the recording did not finish (its 2000 events are readable)");
+    /* intact again */
+    spit(bad, d, len);
+    r = run((const char *[]){"check", bad, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    result_release(&r);
+    free(d);
+}
