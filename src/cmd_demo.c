@@ -20,6 +20,7 @@ static const struct cli_opt opts[] = {
     {"profile", 'p', "P", "the allocator profile (default cpython-3.10)"},
     {"arena-source", 0, "S", "where arenas come from: mmap (the default) or aligned"},
     {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
+    {"stacks", 0, NULL, "record the call stack of every allocation (shown with each object)"},
     VIEW_LOOK_OPTS,
     {0},
 };
@@ -74,12 +75,22 @@ static int run(struct cli *c)
         }
         name = demo_at((size_t)pick)->name;
     }
-    char spec[128], after[1024];
+    char spec[128];
     snprintf(spec, sizeof spec, "demo:%s", name);
-    status = live_session(spec, &opt, &look, &term, after, sizeof after);
+    struct live *l;
+    if (live_start(&l, spec, &opt, err, sizeof err) < 0) {
+        ui_term_curses_close(&term);
+        return cli_error(c, live_start_status(spec), "%s", err);
+    }
+    status = live_view(l, spec, &look, &term, err, sizeof err);
     ui_term_curses_close(&term);
-    if (after[0])
-        cli_error(c, status, "%s", after);
+    if (err[0])
+        cli_error(c, status, "%s", err);
+    char msg[1024];
+    if (live_end(l, msg, sizeof msg) && status == 0)
+        status = 1;
+    if (msg[0])
+        cli_error(c, status, "%s", msg);
     return status;
 }
 

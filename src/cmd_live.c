@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static const struct cli_opt opts[] = {
     {"record", 'r', "FILE", "keep the trace in FILE (otherwise a temporary file, deleted at the end)"},
@@ -16,6 +17,7 @@ static const struct cli_opt opts[] = {
     {"profile", 'p', "P", "the allocator profile (default cpython-3.10; see 'record --help')"},
     {"arena-source", 0, "S", "where arenas come from: mmap (as CPython, the default) or aligned"},
     {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
+    {"stacks", 0, NULL, "record the call stack of every allocation (shown with each object)"},
     VIEW_LOOK_OPTS,
     {0},
 };
@@ -27,6 +29,7 @@ int live_parse_options(struct cli *c, struct live_options *opt)
     opt->arena_source = cli_value(c, "arena-source");
     opt->gc_profile = cli_value(c, "gc-profile");
     opt->run = cli_flag(c, "run");
+    opt->stacks = cli_flag(c, "stacks");
     opt->pace = 1;
     const char *pace = cli_value(c, "pace");
     if (pace) {
@@ -38,23 +41,40 @@ int live_parse_options(struct cli *c, struct live_options *opt)
     return 0;
 }
 
+/* Scripts that cannot be read are runtime errors; anything else refused (a bad spec, profile,
+ * option) is a usage error. */
+int live_start_status(const char *spec)
+{
+    return strncmp(spec, "ops:", 4) == 0 ? 1 : CLI_EXIT_USAGE;
+}
+
 static int run(struct cli *c)
 {
     struct live_options opt;
     int status = live_parse_options(c, &opt);
     if (status)
         return status;
+    const char *spec = c->args[0];
+    char err[512];
+    struct live *l;
+    if (live_start(&l, spec, &opt, err, sizeof err) < 0)
+        return cli_error(c, live_start_status(spec), "%s", err);
     struct ui_look look;
     ui_look_from_env(&look, cli_flag(c, "no-color"), cli_flag(c, "ascii"));
-    char err[512];
     struct ui_term term;
-    if (ui_term_curses_open(&term, &look, err, sizeof err) < 0)
+    char msg[1024];
+    if (ui_term_curses_open(&term, &look, err, sizeof err) < 0) {
+        live_end(l, msg, sizeof msg);
         return cli_error(c, 1, "%s", err);
-    char after[1024];
-    status = live_session(c->args[0], &opt, &look, &term, after, sizeof after);
+    }
+    status = live_view(l, spec, &look, &term, err, sizeof err);
     ui_term_curses_close(&term);
-    if (after[0])
-        cli_error(c, status, "%s", after);
+    if (err[0])
+        cli_error(c, status, "%s", err);
+    if (live_end(l, msg, sizeof msg) && status == 0)
+        status = 1;
+    if (msg[0])
+        cli_error(c, status, "%s", msg);
     return status;
 }
 

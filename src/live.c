@@ -19,10 +19,10 @@
  */
 #include "live.h"
 
+#include "recorder.h"
 #include "workload.h"
 
 #include <allocator/gc.h>
-#include <allocator/heap.h>
 #include <allocator/runtime.h>
 #include <tracer/model.h>
 #include <tracer/trace.h>
@@ -55,6 +55,8 @@ struct live {
     int wait_status;
     enum ui_live_state state;
     uint64_t waiting_at; /* the marker it holds at */
+    bool run;            /* started in run mode */
+    double pace;
     char status_buf[128]; /* a partial status line */
     size_t status_len;
     char err_buf[256];    /* a partial stderr line */
@@ -66,7 +68,6 @@ struct live {
 /* ---- the child ------------------------------------------------------------------------------- */
 
 struct child_pacer {
-    struct trace_writer *w;
     int ctl_fd, status_fd;
     bool run;
     double pace;
@@ -98,7 +99,8 @@ static void read_commands(struct child_pacer *p, int timeout_ms)
     if (n <= 0)
         _exit(0); /* the viewer quit */
     buf[n] = '\0';
-    for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n")) {
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == 's') {
             p->credits++;
         } else if (line[0] == 'r') {
@@ -118,10 +120,10 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
+/* Called by the recorder after each step marker, once the marker's chunk is flushed. */
 static void child_pace(void *ctx, uint64_t step)
 {
     struct child_pacer *p = ctx;
-    trace_writer_flush(p->w);
     read_commands(p, 0);
     if (p->run) {
         say_status(p->status_fd, "r %" PRIu64 "\n", step);
@@ -148,88 +150,44 @@ static void child_pace(void *ctx, uint64_t step)
     say_status(p->status_fd, "r %" PRIu64 "\n", step);
 }
 
-static void fill_header(struct trace_header *h, const struct heap_profile *prof, const char *source,
-                        const struct gc_profile *gc, const char *spec)
-{
-    memset(h, 0, sizeof *h);
-    snprintf(h->profile, sizeof h->profile, "%s", prof->name);
-    snprintf(h->arena_source, sizeof h->arena_source, "%s", source);
-    h->alignment = prof->alignment;
-    h->threshold = prof->threshold;
-    h->pool_size = prof->pool_size;
-    h->arena_size = prof->arena_size;
-    h->pool_overhead = heap_profile_pool_overhead(prof);
-    h->pointer_size = (uint32_t)sizeof(void *);
-    h->keep_last_free_arena = prof->keep_last_free_arena;
-    h->arena_map_bits = prof->arena_map_bits;
-    snprintf(h->gc_profile, sizeof h->gc_profile, "%s", gc->name);
-    h->ngenerations = gc->ngenerations;
-    for (uint32_t i = 0; i < gc->ngenerations && i < TRACE_MAX_GENERATIONS; i++) {
-        memcpy(h->generation_names[i], gc->generation_names[i], sizeof h->generation_names[i]);
-        h->generation_names[i][sizeof h->generation_names[i] - 1] = '\0';
-        h->thresholds[i] = gc->thresholds[i];
-    }
-    h->legacy_finalizers = gc->legacy_finalizers;
-    snprintf(h->command, sizeof h->command, "arenascope live %s", spec);
-}
-
 /* The child's whole life: record the workload to path.  Never returns. */
 static void child_main(struct workload *wl, const char *spec, const struct live_options *opt, const char *path,
                        int ctl_fd, int status_fd)
 {
     char err[512];
-    struct heap_profile prof;
-    if (heap_profile_parse(opt->profile ? opt->profile : heap_profile_at(0)->name, &prof, err, sizeof err) < 0) {
-        fprintf(stderr, "%s\n", err);
-        _exit(1);
-    }
     struct gc_profile gc = *gc_profile_default();
     if (opt->gc_profile && gc_profile_parse(opt->gc_profile, &gc, err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         _exit(1);
     }
-    const char *source_name = opt->arena_source ? opt->arena_source : "mmap";
-    struct heap_arena_source source;
-    if (strcmp(source_name, "mmap") == 0)
-        source = heap_arena_source_mmap();
-    else if (strcmp(source_name, "aligned") == 0)
-        source = heap_arena_source_aligned();
-    else {
-        fprintf(stderr, "no arena source '%s' (mmap or aligned)\n", source_name);
-        _exit(1);
-    }
-    struct trace_header hdr;
-    fill_header(&hdr, &prof, source_name, &gc, spec);
-    struct trace_writer *w;
-    if (trace_writer_open(&w, path, &hdr, err, sizeof err) < 0) {
+    char command[512];
+    snprintf(command, sizeof command, "arenascope live %s", spec);
+    struct child_pacer pacer = {ctl_fd, status_fd, opt->run, opt->pace, 0};
+    struct recorder_options ro = {
+        .profile = opt->profile,
+        .arena_source = opt->arena_source,
+        .gc = &gc,
+        .runtime = {rt_new, rt_delete},
+        .stacks = opt->stacks,
+        .command = command,
+        .path = path,
+        .flush_each_step = true,
+        .pace = child_pace,
+        .pace_ctx = &pacer,
+    };
+    struct recorder *r;
+    if (recorder_open(&r, &ro, workload_needs_runtime(wl), err, sizeof err) < 0) {
         fprintf(stderr, "%s\n", err);
         _exit(1);
     }
-    trace_writer_flush(w);
-    struct event_sink sink = trace_writer_sink(w);
-    struct heap *heap;
-    if (heap_new(&heap, &prof, &source, &sink) < 0) {
-        fprintf(stderr, "cannot create the heap\n");
-        _exit(1);
-    }
-    struct runtime *rt = NULL;
-    if (workload_needs_runtime(wl) && rt_new(&rt, heap, &gc, &sink) < 0) {
-        fprintf(stderr, "cannot create the object runtime\n");
-        _exit(1);
-    }
-    struct child_pacer pacer = {w, ctl_fd, status_fd, opt->run, opt->pace, 0};
-    struct workload_env env = {heap, rt, sink, 0, child_pace, &pacer};
-    int rc = workload_run(wl, &env, err, sizeof err);
+    int rc = recorder_run(r, wl, err, sizeof err);
     if (rc < 0)
         fprintf(stderr, "%s\n", err);
-    if (rt)
-        rt_delete(rt);
-    heap_delete(heap);
-    if (trace_writer_finish(w) < 0) {
-        fprintf(stderr, "%s\n", trace_writer_error(w));
+    if (recorder_finish(r, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
         rc = -1;
     }
-    trace_writer_free(w);
+    recorder_free(r);
     say_status(status_fd, "f\n");
     _exit(rc < 0 ? 1 : 0);
 }
@@ -353,6 +311,13 @@ static void set_nonblock(int fd)
 int live_start(struct live **out, const char *spec, const struct live_options *opt, char *err, size_t errlen)
 {
     *out = NULL;
+    /* everything that can be wrong with the request is found before the child starts */
+    struct recorder_options check = {.profile = opt->profile, .arena_source = opt->arena_source};
+    if (recorder_check_options(&check, err, errlen) < 0)
+        return -1;
+    struct gc_profile gc;
+    if (opt->gc_profile && gc_profile_parse(opt->gc_profile, &gc, err, errlen) < 0)
+        return -1;
     struct workload *wl = workload_prepare(spec, err, errlen);
     if (!wl)
         return -1;
@@ -363,6 +328,8 @@ int live_start(struct live **out, const char *spec, const struct live_options *o
     }
     l->ctl_fd = l->status_fd = l->err_fd = -1;
     l->state = UI_LIVE_STARTING;
+    l->run = opt->run;
+    l->pace = opt->pace;
     if (opt->record) {
         snprintf(l->path, sizeof l->path, "%s", opt->record);
         int fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -509,44 +476,40 @@ bool live_free(struct live *l, char *kept_path, size_t len)
     return kept;
 }
 
-int live_session(const char *spec, const struct live_options *opt, const struct ui_look *look, struct ui_term *term,
-                 char *after, size_t afterlen)
+int live_view(struct live *l, const char *title, const struct ui_look *look, struct ui_term *term, char *err,
+              size_t errlen)
 {
-    char err[512];
-    after[0] = '\0';
-    struct live *l;
-    if (live_start(&l, spec, opt, err, sizeof err) < 0) {
-        snprintf(after, afterlen, "%s", err);
-        return 1;
-    }
-    int status = 1;
+    err[0] = '\0';
     struct seeker *s;
-    if (seeker_open(&s, live_trace_path(l), SEEKER_FOLLOW, err, sizeof err) < 0) {
-        snprintf(after, afterlen, "%s", err);
-        goto out_live;
-    }
-    struct ui_config cfg = {.title = spec, .start = 0, .look = *look, .live = live_controls(l), .live_run = opt->run,
-                            .live_pace = opt->pace};
+    if (seeker_open(&s, live_trace_path(l), SEEKER_FOLLOW, err, errlen) < 0)
+        return 1;
+    int status = 1;
+    struct ui_config cfg = {.title = title, .look = *look, .live = live_controls(l), .live_run = l->run,
+                            .live_pace = l->pace};
     struct ui_app *app;
     if (ui_app_new(&app, s, &cfg) < 0) {
-        snprintf(after, afterlen, "out of memory");
+        snprintf(err, errlen, "out of memory");
         goto out_seeker;
     }
     status = ui_app_run(app, term);
     ui_app_free(app);
 out_seeker:
     seeker_free(s);
-out_live:;
-    bool died = live_died(l);
-    char kept[PATH_MAX];
-    char msg[256];
-    ops_state(l, msg, sizeof msg);
+    return status;
+}
+
+int live_end(struct live *l, char *msg, size_t len)
+{
+    msg[0] = '\0';
+    char state[256];
+    bool died = ops_state(l, state, sizeof state) == UI_LIVE_DIED;
     bool temporary = l->temporary;
+    char kept[PATH_MAX];
     if (live_free(l, kept, sizeof kept)) {
         if (died)
-            snprintf(after, afterlen, "%s", msg);
+            snprintf(msg, len, "%s", state);
         else if (temporary)
-            snprintf(after, afterlen, "the trace is kept in %s", kept);
+            snprintf(msg, len, "the trace is kept in %s", kept);
     }
-    return died ? 1 : status;
+    return died ? 1 : 0;
 }

@@ -24,6 +24,7 @@ struct live_options {
     const char *profile;      /* allocator profile spec; NULL: the default */
     const char *arena_source; /* "mmap" or "aligned"; NULL: mmap, as CPython */
     const char *gc_profile;   /* collector profile spec; NULL: the default */
+    bool stacks;              /* record the call stack of every allocation */
     bool run;                 /* start in run mode rather than holding at the first step */
     double pace;              /* run mode: step markers per second, 0 as fast as it runs */
 };
@@ -33,6 +34,8 @@ struct cli;
 
 /* Reads the options `live` and `demo` share (cmd_live.c).  Returns 0 or a usage status. */
 int live_parse_options(struct cli *c, struct live_options *opt);
+/* The exit status for a request live_start() refused (cmd_live.c). */
+int live_start_status(const char *spec);
 
 /*
  * Checks the workload spec, then starts the child and waits until its trace has a header.
@@ -54,12 +57,16 @@ bool live_died(struct live *l);
 bool live_free(struct live *l, char *kept_path, size_t len);
 
 /*
- * The whole `live` session on an open terminal: start the workload, show it, and clean up.
- * `title` heads the screen.  Returns the exit status (0, or 1 when the workload could not start
- * or died); messages for the user are printed to stderr after the terminal is closed by the
- * caller, so they go into `after` (may be empty).
+ * Shows the live workload on an open terminal until the user quits; `title` heads the screen.
+ * Returns what ui_app_run() returns, or 1 with a message in err when the viewer could not start
+ * (err is empty otherwise).
  */
-int live_session(const char *spec, const struct live_options *opt, const struct ui_look *look,
-                 struct ui_term *term, char *after, size_t afterlen);
+int live_view(struct live *l, const char *title, const struct ui_look *look, struct ui_term *term, char *err,
+              size_t errlen);
+/*
+ * Ends the workload (live_free) and says what the user should know, in msg: that it died and
+ * where its trace is kept, or where a temporary trace was kept.  Returns 1 when it died, else 0.
+ */
+int live_end(struct live *l, char *msg, size_t len);
 
 #endif

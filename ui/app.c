@@ -1372,6 +1372,7 @@ enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
     case UI_IN_NONE:
         return UI_REDO_NOTHING;
     case UI_IN_QUIT:
+        app->quit_signal = in->key;
         return UI_REDO_QUIT;
     case UI_IN_RESIZE:
         return UI_REDO_RELAYOUT;
@@ -1554,7 +1555,7 @@ int ui_app_run(struct ui_app *app, struct ui_term *term)
             redo |= ui_app_tick(app, now_ms());
     }
     canvas_release(&c);
-    return 0;
+    return app->quit_signal > 0 ? 128 + app->quit_signal : 0;
 }
 
 int ui_app_render(struct ui_app *app, uint64_t pos, const char *view, struct canvas *c)

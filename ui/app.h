@@ -157,6 +157,7 @@ struct ui_app {
     size_t prompt_len;
     char msg[256];
     bool msg_error;
+    int quit_signal; /* the signal that ended the loop, 0 none */
 };
 
 /* ---- app.c ------------------------------------------------------------------------------- */

@@ -40,7 +40,7 @@ static struct backend {
     bool open;
 } be;
 
-static volatile sig_atomic_t quit_requested;
+static volatile sig_atomic_t quit_requested; /* the quit signal received, 0 none */
 static volatile sig_atomic_t in_crash;
 
 static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
@@ -48,8 +48,7 @@ static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 static void on_quit_signal(int sig)
 {
-    (void)sig;
-    quit_requested = 1;
+    quit_requested = sig;
 }
 
 static void on_crash_signal(int sig)
@@ -228,6 +227,7 @@ static struct ui_input term_read(void *ctx, int timeout_ms)
     struct ui_input in = {UI_IN_NONE, 0, 0, 0};
     if (quit_requested) {
         in.kind = UI_IN_QUIT;
+        in.key = quit_requested;
         return in;
     }
     wtimeout(stdscr, timeout_ms);
@@ -235,6 +235,7 @@ static struct ui_input term_read(void *ctx, int timeout_ms)
     int r = wget_wch(stdscr, &wch);
     if (quit_requested) {
         in.kind = UI_IN_QUIT;
+        in.key = quit_requested;
         return in;
     }
     if (r == ERR)

@@ -36,7 +36,7 @@ enum ui_input_kind {
     UI_IN_MOUSE,  /* x, y: a click of the left button at this cell */
     UI_IN_WHEEL,  /* x, y: a wheel turn; key is +1 (down) or -1 (up) */
     UI_IN_RESIZE, /* the terminal's size changed */
-    UI_IN_QUIT,   /* Ctrl-C, SIGTERM or SIGHUP: leave now */
+    UI_IN_QUIT,   /* Ctrl-C, SIGTERM or SIGHUP: leave now; key is the signal's number */
 };
 
 struct ui_input {

@@ -66,7 +66,8 @@ struct ui_app;
 int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cfg);
 void ui_app_free(struct ui_app *app);
 
-/* Runs the loop until the user quits.  Returns 0, or 1 when the terminal failed. */
+/* Runs the loop until the user quits.  Returns 0; 128 + N when signal N (SIGINT, SIGTERM,
+ * SIGHUP) ended it, as a shell reports it; 1 when the terminal failed. */
 int ui_app_run(struct ui_app *app, struct ui_term *term);
 
 /* One input; returns what must be redone. */
