@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "commands.h"
 
+#include <tracer/model.h>
 #include <tracer/trace.h>
 
 #include <stdio.h>
@@ -34,10 +35,18 @@ static int check_structure(struct trace_reader *r, char *msg, size_t msglen)
     return -1;
 }
 
-/* In order; each pass runs only when the ones before it passed.  The model's semantic checks
- * take the next entry. */
+/* The events folded into the model, each checked against the state it finds; the checkpoints
+ * and timeline stored in the index against that fold. */
+static int check_semantics(struct trace_reader *r, char *msg, size_t msglen)
+{
+    uint64_t bad_seq;
+    return model_check_trace(r, &bad_seq, msg, msglen) == 0 ? 0 : -1;
+}
+
+/* In order; each pass runs only when the ones before it passed. */
 static const struct check_pass passes[] = {
     {"structure", check_structure},
+    {"semantics", check_semantics},
 };
 
 static int run(struct cli *c)
@@ -65,8 +74,11 @@ const struct cli_cmd cmd_check = {
     .summary = "check that a trace is whole and sound (exit status 0 only then)",
     .description =
         "Reads every record of the file: checksums, the index against the records, every event\n"
-        "decoded, every blob.  The first problem is reported in one line naming the file, chunk\n"
-        "and byte offset, with exit status 1.\n",
+        "decoded, every blob.  Then folds the events into the model of the heap, checking each\n"
+        "against the state it finds (no free of an unknown block, counts that never go\n"
+        "negative, pool transitions the allocator can make, refcounts that follow), and the\n"
+        "stored checkpoints and timeline against that fold.  The first problem is reported in\n"
+        "one line naming the file, chunk and byte offset or the event, with exit status 1.\n",
     .opts = opts,
     .min_args = 1,
     .max_args = 1,

@@ -48,6 +48,27 @@ static inline uint64_t map_hash(uint64_t key)
 /* Makes room for `want` records of `size` bytes; false when out of memory. */
 bool vec_reserve(void **items, size_t *cap, size_t want, size_t size);
 
+/* ---- varint buffers: LEB128, signed values zigzagged, text as length + bytes -------------- */
+
+struct wbuf {
+    uint8_t *p; /* malloc'd */
+    size_t n, cap;
+    bool oom;   /* sticky: a write failed */
+};
+void wbuf_u(struct wbuf *b, uint64_t v);
+void wbuf_i(struct wbuf *b, int64_t v);
+void wbuf_bytes(struct wbuf *b, const void *s, size_t len);
+
+struct rbuf {
+    const uint8_t *p, *end;
+    bool bad; /* sticky: a read ran past the end or met a bad varint */
+};
+uint64_t rbuf_u(struct rbuf *r);
+int64_t rbuf_i(struct rbuf *r);
+/* A count that cannot exceed the bytes left (every item takes at least one byte). */
+uint64_t rbuf_n(struct rbuf *r);
+const char *rbuf_bytes(struct rbuf *r, size_t *len);
+
 /* ---- interned strings ---------------------------------------------------------------------- */
 
 struct strtab {
@@ -277,6 +298,29 @@ struct model {
     struct mprint prints[MODEL_PRINTS_KEEP];
     size_t nprints, prints_head;
 };
+
+/* ---- checkpoint spacing ------------------------------------------------------------------ */
+
+/*
+ * A seek folds at most one spacing of events after loading one checkpoint.  At the fold's speed
+ * (tens of millions of events per second, decoding included) 2^18 events take a few
+ * milliseconds, well under the 20 ms a seek may take.  A large state would make the checkpoints
+ * outweigh the events, so the spacing grows with the state: a checkpoint costs at most
+ * MODEL_CHECKPOINT_BYTES_PER_EVENT bytes per event it covers (a trace event takes 2 to 5).
+ */
+#define MODEL_CHECKPOINT_SPACING (1u << 18)
+#define MODEL_CHECKPOINT_BYTES_PER_EVENT 8u
+#define MODEL_FOLD_BATCH 4096 /* events read from the trace at a time */
+_Static_assert(MODEL_CHECKPOINT_SPACING >= 4 * MODEL_FOLD_BATCH, "checkpoints a few batches apart");
+
+/* Events from one checkpoint to the next, given the size of the last one. */
+static inline uint64_t model_checkpoint_spacing(size_t state_bytes)
+{
+    uint64_t spacing = MODEL_CHECKPOINT_SPACING;
+    if (state_bytes / MODEL_CHECKPOINT_BYTES_PER_EVENT > spacing)
+        spacing = state_bytes / MODEL_CHECKPOINT_BYTES_PER_EVENT;
+    return spacing;
+}
 
 /* model_valid.c: model_is_valid(), or only what holds at any position when !quiescent */
 bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen);

@@ -222,3 +222,88 @@ uint32_t strtab_intern(struct strtab *st, const char *s, size_t len)
     st->n++;
     return id;
 }
+
+/* ---- varint buffers (checkpoints and summaries) --------------------------------------------- */
+
+static bool wbuf_room(struct wbuf *b, size_t more)
+{
+    if (b->oom)
+        return false;
+    if (!vec_reserve((void **)&b->p, &b->cap, b->n + more, 1)) {
+        b->oom = true;
+        return false;
+    }
+    return true;
+}
+
+void wbuf_u(struct wbuf *b, uint64_t v)
+{
+    if (!wbuf_room(b, 10))
+        return;
+    while (v >= 0x80) {
+        b->p[b->n++] = (uint8_t)(v | 0x80);
+        v >>= 7;
+    }
+    b->p[b->n++] = (uint8_t)v;
+}
+
+void wbuf_i(struct wbuf *b, int64_t v)
+{
+    wbuf_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
+}
+
+void wbuf_bytes(struct wbuf *b, const void *s, size_t len)
+{
+    wbuf_u(b, len);
+    if (len && wbuf_room(b, len)) {
+        memcpy(b->p + b->n, s, len);
+        b->n += len;
+    }
+}
+
+uint64_t rbuf_u(struct rbuf *r)
+{
+    uint64_t v = 0;
+    for (unsigned shift = 0; shift < 64; shift += 7) {
+        if (r->p >= r->end) {
+            r->bad = true;
+            return 0;
+        }
+        uint8_t c = *r->p++;
+        v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return v;
+    }
+    r->bad = true;
+    return 0;
+}
+
+uint64_t rbuf_n(struct rbuf *r)
+{
+    uint64_t n = rbuf_u(r);
+    if (n > (uint64_t)(r->end - r->p)) {
+        r->bad = true;
+        return 0;
+    }
+    return n;
+}
+
+int64_t rbuf_i(struct rbuf *r)
+{
+    uint64_t v = rbuf_u(r);
+    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+const char *rbuf_bytes(struct rbuf *r, size_t *len)
+{
+    uint64_t n = rbuf_u(r);
+    if (r->bad || n > (uint64_t)(r->end - r->p)) {
+        r->bad = true;
+        *len = 0;
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p += n;
+    *len = (size_t)n;
+    return s;
+}

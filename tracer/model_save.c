@@ -34,48 +34,6 @@
 
 /* ---- writing ------------------------------------------------------------------------------------ */
 
-struct wbuf {
-    uint8_t *p;
-    size_t n, cap;
-    bool oom;
-};
-
-static bool wb_room(struct wbuf *b, size_t more)
-{
-    if (b->oom)
-        return false;
-    if (!vec_reserve((void **)&b->p, &b->cap, b->n + more, 1)) {
-        b->oom = true;
-        return false;
-    }
-    return true;
-}
-
-static void put_u(struct wbuf *b, uint64_t v)
-{
-    if (!wb_room(b, 10))
-        return;
-    while (v >= 0x80) {
-        b->p[b->n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    b->p[b->n++] = (uint8_t)v;
-}
-
-static void put_i(struct wbuf *b, int64_t v)
-{
-    put_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
-static void put_bytes(struct wbuf *b, const void *s, size_t len)
-{
-    put_u(b, len);
-    if (len && wb_room(b, len)) {
-        memcpy(b->p + b->n, s, len);
-        b->n += len;
-    }
-}
-
 static int cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -111,29 +69,29 @@ static int cmp_edge(const void *a, const void *b)
 
 static void save_pool(const struct model *m, const struct mpool *p, struct wbuf *b)
 {
-    put_u(b, p->state);
-    put_u(b, p->szidx == MODEL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
-    put_u(b, p->seq_changed);
+    wbuf_u(b, p->state);
+    wbuf_u(b, p->szidx == MODEL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
+    wbuf_u(b, p->seq_changed);
     if (p->szidx >= m->geo.nclasses || !p->blk)
         return;
     uint32_t cap = m->class_cap[p->szidx], size = m->class_size[p->szidx];
-    put_u(b, p->nextoffset);
-    put_u(b, p->nfree);
+    wbuf_u(b, p->nextoffset);
+    wbuf_u(b, p->nfree);
     for (uint32_t h = p->freehead; h; h = p->blk[h - 1])
-        put_u(b, h - 1);
-    put_u(b, p->count);
+        wbuf_u(b, h - 1);
+    wbuf_u(b, p->count);
     uint32_t last = 0;
     for (uint32_t i = 0; i < cap; i++) {
         uint32_t w = p->blk[i];
         if (!(w & BLK_ALLOC))
             continue;
-        put_u(b, i - last);
+        wbuf_u(b, i - last);
         last = i;
-        put_u(b, (uint64_t)(w & BLK_REQ_MASK) << 2 | (w & BLK_STACK ? 1 : 0) | (w & BLK_OBJ ? 2 : 0));
+        wbuf_u(b, (uint64_t)(w & BLK_REQ_MASK) << 2 | (w & BLK_STACK ? 1 : 0) | (w & BLK_OBJ ? 2 : 0));
         if (w & BLK_STACK) {
             const uint64_t *v = map_get(&m->block_stacks, p->addr + m->geo.pool_overhead +
                                                               (uint64_t)i * size);
-            put_u(b, v ? *v : 0);
+            wbuf_u(b, v ? *v : 0);
         }
     }
 }
@@ -148,76 +106,76 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     struct edge_ref *er = NULL;
     size_t n;
 
-    put_u(&b, CK_MAGIC);
-    put_u(&b, CK_VERSION);
-    put_u(&b, g->alignment);
-    put_u(&b, g->threshold);
-    put_u(&b, g->pool_size);
-    put_u(&b, g->arena_size);
-    put_u(&b, g->pool_overhead);
-    put_u(&b, g->ngenerations);
-    put_u(&b, m->pos);
-    put_u(&b, m->expect.kind);
-    put_u(&b, m->expect.pool);
+    wbuf_u(&b, CK_MAGIC);
+    wbuf_u(&b, CK_VERSION);
+    wbuf_u(&b, g->alignment);
+    wbuf_u(&b, g->threshold);
+    wbuf_u(&b, g->pool_size);
+    wbuf_u(&b, g->arena_size);
+    wbuf_u(&b, g->pool_overhead);
+    wbuf_u(&b, g->ngenerations);
+    wbuf_u(&b, m->pos);
+    wbuf_u(&b, m->expect.kind);
+    wbuf_u(&b, m->expect.pool);
 
     /* arenas */
-    put_u(&b, m->nslots);
-    put_u(&b, m->narenas);
+    wbuf_u(&b, m->nslots);
+    wbuf_u(&b, m->narenas);
     for (uint32_t s = 0; s < m->nslots; s++) {
         const struct marena *a = &m->arenas[s];
         if (!a->live)
             continue;
-        put_u(&b, s);
-        put_u(&b, a->serial);
-        put_u(&b, a->base);
-        put_u(&b, a->seq_new);
-        put_u(&b, a->seq_changed);
-        put_u(&b, a->ncarved);
+        wbuf_u(&b, s);
+        wbuf_u(&b, a->serial);
+        wbuf_u(&b, a->base);
+        wbuf_u(&b, a->seq_new);
+        wbuf_u(&b, a->seq_changed);
+        wbuf_u(&b, a->ncarved);
         for (uint32_t i = 0; i < a->ncarved; i++)
             save_pool(m, &a->pools[i], &b);
-        put_u(&b, a->nempty);
+        wbuf_u(&b, a->nempty);
         for (const struct mpool *p = a->cache; p; p = p->next)
-            put_u(&b, p->index);
+            wbuf_u(&b, p->index);
     }
     n = 0;
     for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
         n++;
-    put_u(&b, n);
+    wbuf_u(&b, n);
     for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
-        put_u(&b, (uint64_t)s);
+        wbuf_u(&b, (uint64_t)s);
     for (uint32_t c = 0; c < g->nclasses; c++) {
         const struct mclass *k = &m->classes[c];
-        put_u(&b, k->ring_len);
+        wbuf_u(&b, k->ring_len);
         const struct mpool *p = k->ring;
         for (uint32_t i = 0; i < k->ring_len; i++, p = p->next) {
-            put_u(&b, p->slot);
-            put_u(&b, p->index);
+            wbuf_u(&b, p->slot);
+            wbuf_u(&b, p->index);
         }
     }
-    put_u(&b, m->nreleased);
+    wbuf_u(&b, m->nreleased);
     for (size_t i = 0; i < m->nreleased; i++) {
         const struct model_released *r = &m->released[(m->released_head + i) % MODEL_RELEASED_KEEP];
-        put_u(&b, r->slot);
-        put_u(&b, r->serial);
-        put_u(&b, r->base);
-        put_u(&b, r->npools);
-        put_u(&b, r->sliver);
-        put_u(&b, r->seq_new);
-        put_u(&b, r->seq_freed);
+        wbuf_u(&b, r->slot);
+        wbuf_u(&b, r->serial);
+        wbuf_u(&b, r->base);
+        wbuf_u(&b, r->npools);
+        wbuf_u(&b, r->sliver);
+        wbuf_u(&b, r->seq_new);
+        wbuf_u(&b, r->seq_freed);
     }
-    put_u(&b, m->arenas_total);
-    put_u(&b, m->arenas_highwater);
-    put_u(&b, m->any_serial);
-    put_u(&b, m->last_serial);
-    put_u(&b, m->mallocs);
-    put_u(&b, m->frees);
+    wbuf_u(&b, m->arenas_total);
+    wbuf_u(&b, m->arenas_highwater);
+    wbuf_u(&b, m->any_serial);
+    wbuf_u(&b, m->last_serial);
+    wbuf_u(&b, m->mallocs);
+    wbuf_u(&b, m->frees);
     for (int r = 0; r < 2; r++) {
         keys = sorted_keys(r ? &m->radix_bot : &m->radix_mid, &n);
         if (!keys)
             goto out_oom;
-        put_u(&b, n);
+        wbuf_u(&b, n);
         for (size_t i = 0; i < n; i++)
-            put_u(&b, keys[i]);
+            wbuf_u(&b, keys[i]);
         free(keys);
         keys = NULL;
     }
@@ -226,68 +184,68 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     keys = sorted_keys(&m->raw_index, &n);
     if (!keys)
         goto out_oom;
-    put_u(&b, n);
+    wbuf_u(&b, n);
     for (size_t i = 0; i < n; i++) {
         const struct mraw *r = &m->raws[*map_get(&m->raw_index, keys[i])];
-        put_u(&b, r->addr);
-        put_u(&b, r->size);
-        put_u(&b, r->seq);
-        put_u(&b, r->why);
-        put_u(&b, r->stack);
-        put_u(&b, r->obj);
+        wbuf_u(&b, r->addr);
+        wbuf_u(&b, r->size);
+        wbuf_u(&b, r->seq);
+        wbuf_u(&b, r->why);
+        wbuf_u(&b, r->stack);
+        wbuf_u(&b, r->obj);
     }
     free(keys);
     keys = NULL;
 
     /* strings, types, stacks: in the order they were defined */
-    put_u(&b, m->strs.n);
+    wbuf_u(&b, m->strs.n);
     for (uint32_t i = 0; i < m->strs.n; i++) {
         size_t len;
         const char *s = strtab_get(&m->strs, i, &len);
-        put_bytes(&b, s, len);
+        wbuf_bytes(&b, s, len);
     }
-    put_u(&b, m->ntypes);
+    wbuf_u(&b, m->ntypes);
     for (size_t i = 0; i < m->ntypes; i++) {
         const struct mtype *t = &m->types[i];
-        put_u(&b, t->id);
-        put_u(&b, t->name);
-        put_u(&b, t->basicsize);
-        put_u(&b, t->itemsize);
-        put_u(&b, t->flags);
+        wbuf_u(&b, t->id);
+        wbuf_u(&b, t->name);
+        wbuf_u(&b, t->basicsize);
+        wbuf_u(&b, t->itemsize);
+        wbuf_u(&b, t->flags);
     }
-    put_u(&b, m->nstacks);
+    wbuf_u(&b, m->nstacks);
     for (size_t i = 0; i < m->nstacks; i++) {
         const struct mstack *s = &m->stacks[i];
-        put_u(&b, s->id);
-        put_u(&b, s->depth);
-        put_bytes(&b, m->stack_bytes + s->off, s->len);
+        wbuf_u(&b, s->id);
+        wbuf_u(&b, s->depth);
+        wbuf_bytes(&b, m->stack_bytes + s->off, s->len);
     }
 
     /* objects, by address */
     keys = sorted_keys(&m->obj_index, &n);
     if (!keys)
         goto out_oom;
-    put_u(&b, n);
+    wbuf_u(&b, n);
     for (size_t i = 0; i < n; i++) {
         const struct mobj *o = &m->objs[*map_get(&m->obj_index, keys[i])];
-        put_u(&b, o->addr);
-        put_u(&b, o->type);
-        put_u(&b, o->size);
-        put_u(&b, o->block);
-        put_u(&b, o->refcnt);
-        put_u(&b, o->seq_refcnt);
-        put_u(&b, o->seq_new);
-        put_u(&b, o->storage);
-        put_u(&b, o->storage_size);
-        put_u(&b, o->weak_target);
-        put_u(&b, o->weakrefs);
-        put_u(&b, o->flags);
-        put_u(&b, o->stack);
-        put_u(&b, o->has_gc_refs);
-        put_i(&b, o->gc_refs);
-        put_u(&b, o->value ? 1 : 0);
+        wbuf_u(&b, o->addr);
+        wbuf_u(&b, o->type);
+        wbuf_u(&b, o->size);
+        wbuf_u(&b, o->block);
+        wbuf_u(&b, o->refcnt);
+        wbuf_u(&b, o->seq_refcnt);
+        wbuf_u(&b, o->seq_new);
+        wbuf_u(&b, o->storage);
+        wbuf_u(&b, o->storage_size);
+        wbuf_u(&b, o->weak_target);
+        wbuf_u(&b, o->weakrefs);
+        wbuf_u(&b, o->flags);
+        wbuf_u(&b, o->stack);
+        wbuf_u(&b, o->has_gc_refs);
+        wbuf_i(&b, o->gc_refs);
+        wbuf_u(&b, o->value ? 1 : 0);
         if (o->value)
-            put_bytes(&b, o->value, o->value_len);
+            wbuf_bytes(&b, o->value, o->value_len);
     }
     free(keys);
     keys = NULL;
@@ -301,11 +259,11 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         if (m->edges[i].live)
             er[n++] = (struct edge_ref){m->edges[i].owner, m->edges[i].obj, (uint32_t)i};
     qsort(er, n, sizeof *er, cmp_edge);
-    put_u(&b, n);
+    wbuf_u(&b, n);
     for (size_t i = 0; i < n; i++) {
-        put_u(&b, er[i].owner);
-        put_u(&b, er[i].obj);
-        put_u(&b, m->edges[er[i].idx].count);
+        wbuf_u(&b, er[i].owner);
+        wbuf_u(&b, er[i].obj);
+        wbuf_u(&b, m->edges[er[i].idx].count);
     }
     free(er);
     er = NULL;
@@ -313,76 +271,76 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* generations, each in list order */
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
         const struct mgen *gen = &m->gens[gi];
-        put_u(&b, gen->count);
-        put_u(&b, gen->threshold);
-        put_u(&b, gen->collections);
-        put_u(&b, gen->objects);
+        wbuf_u(&b, gen->count);
+        wbuf_u(&b, gen->threshold);
+        wbuf_u(&b, gen->collections);
+        wbuf_u(&b, gen->objects);
         for (uint32_t i = gen->head; i != NONE; i = m->objs[i].gen_next)
-            put_u(&b, m->objs[i].addr);
+            wbuf_u(&b, m->objs[i].addr);
     }
 
     /* the collector */
-    put_u(&b, m->gc_enabled);
-    put_u(&b, m->collecting);
-    put_u(&b, m->collecting_gen);
-    put_u(&b, m->gc_reason);
-    put_u(&b, m->has_phase);
-    put_u(&b, m->phase);
-    put_u(&b, m->phase_n);
-    put_u(&b, m->seq_start);
-    put_u(&b, m->seq_phase);
-    put_u(&b, m->collections);
-    put_u(&b, m->collected_total);
-    put_u(&b, m->uncollectable_total);
-    put_u(&b, m->garbage);
-    put_u(&b, m->nhistory);
+    wbuf_u(&b, m->gc_enabled);
+    wbuf_u(&b, m->collecting);
+    wbuf_u(&b, m->collecting_gen);
+    wbuf_u(&b, m->gc_reason);
+    wbuf_u(&b, m->has_phase);
+    wbuf_u(&b, m->phase);
+    wbuf_u(&b, m->phase_n);
+    wbuf_u(&b, m->seq_start);
+    wbuf_u(&b, m->seq_phase);
+    wbuf_u(&b, m->collections);
+    wbuf_u(&b, m->collected_total);
+    wbuf_u(&b, m->uncollectable_total);
+    wbuf_u(&b, m->garbage);
+    wbuf_u(&b, m->nhistory);
     for (size_t i = 0; i < m->nhistory; i++) {
         const struct model_collection *c = &m->history[(m->history_head + i) % MODEL_HISTORY_KEEP];
-        put_u(&b, c->gen);
-        put_u(&b, c->reason);
-        put_u(&b, c->seq_start);
-        put_u(&b, c->seq_end);
-        put_u(&b, c->collected);
-        put_u(&b, c->uncollectable);
-        put_u(&b, c->nanos);
+        wbuf_u(&b, c->gen);
+        wbuf_u(&b, c->reason);
+        wbuf_u(&b, c->seq_start);
+        wbuf_u(&b, c->seq_end);
+        wbuf_u(&b, c->collected);
+        wbuf_u(&b, c->uncollectable);
+        wbuf_u(&b, c->nanos);
     }
-    put_u(&b, m->nmarks);
+    wbuf_u(&b, m->nmarks);
     for (size_t i = 0; i < m->nmarks; i++) {
         const struct mmark *k = &m->marks[i];
-        put_u(&b, k->obj);
-        put_u(&b, k->via);
-        put_u(&b, k->seq);
-        put_i(&b, k->mark);
-        put_u(&b, k->freed);
+        wbuf_u(&b, k->obj);
+        wbuf_u(&b, k->via);
+        wbuf_u(&b, k->seq);
+        wbuf_i(&b, k->mark);
+        wbuf_u(&b, k->freed);
     }
 
     /* frames and names */
-    put_u(&b, m->nframes);
+    wbuf_u(&b, m->nframes);
     for (size_t i = 0; i < m->nframes; i++) {
         const struct mframe *f = &m->frames[i];
-        put_u(&b, f->id);
-        put_u(&b, f->function);
-        put_u(&b, f->nnames);
+        wbuf_u(&b, f->id);
+        wbuf_u(&b, f->function);
+        wbuf_u(&b, f->nnames);
         for (size_t j = 0; j < f->nnames; j++) {
-            put_u(&b, f->names[j].name);
-            put_u(&b, f->names[j].obj);
+            wbuf_u(&b, f->names[j].name);
+            wbuf_u(&b, f->names[j].obj);
         }
     }
 
     /* the workload */
-    put_u(&b, m->has_step);
-    put_u(&b, m->step_number);
-    put_u(&b, m->step_seq);
-    put_u(&b, m->nsteps);
-    put_bytes(&b, m->step_label, m->has_step ? m->step_label_len : 0);
-    put_u(&b, m->nprints);
+    wbuf_u(&b, m->has_step);
+    wbuf_u(&b, m->step_number);
+    wbuf_u(&b, m->step_seq);
+    wbuf_u(&b, m->nsteps);
+    wbuf_bytes(&b, m->step_label, m->has_step ? m->step_label_len : 0);
+    wbuf_u(&b, m->nprints);
     for (size_t i = 0; i < m->nprints; i++) {
         const struct mprint *p = &m->prints[(m->prints_head + i) % MODEL_PRINTS_KEEP];
-        put_u(&b, p->seq);
-        put_u(&b, p->stream);
-        put_bytes(&b, p->text, p->len);
+        wbuf_u(&b, p->seq);
+        wbuf_u(&b, p->stream);
+        wbuf_bytes(&b, p->text, p->len);
     }
-    put_u(&b, CK_MAGIC);
+    wbuf_u(&b, CK_MAGIC);
     if (b.oom)
         goto out_oom;
     *out = b.p;
@@ -398,63 +356,10 @@ out_oom:
 
 /* ---- reading ------------------------------------------------------------------------------------ */
 
-struct rbuf {
-    const uint8_t *p, *end;
-    bool bad;
-};
-
-static uint64_t get_u(struct rbuf *r)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (r->p >= r->end) {
-            r->bad = true;
-            return 0;
-        }
-        uint8_t c = *r->p++;
-        v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80))
-            return v;
-    }
-    r->bad = true;
-    return 0;
-}
-
-/* A count that cannot exceed the bytes left (each item takes at least one byte). */
-static uint64_t get_n(struct rbuf *r)
-{
-    uint64_t n = get_u(r);
-    if (n > (uint64_t)(r->end - r->p)) {
-        r->bad = true;
-        return 0;
-    }
-    return n;
-}
-
-static int64_t get_i(struct rbuf *r)
-{
-    uint64_t v = get_u(r);
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-static const char *get_bytes(struct rbuf *r, size_t *len)
-{
-    uint64_t n = get_u(r);
-    if (r->bad || n > (uint64_t)(r->end - r->p)) {
-        r->bad = true;
-        *len = 0;
-        return "";
-    }
-    const char *s = (const char *)r->p;
-    r->p += n;
-    *len = (size_t)n;
-    return s;
-}
-
 static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
 {
-    uint64_t state = get_u(r), cls = get_u(r);
-    p->seq_changed = get_u(r);
+    uint64_t state = rbuf_u(r), cls = rbuf_u(r);
+    p->seq_changed = rbuf_u(r);
     if (r->bad || state == MODEL_POOL_UNTOUCHED || state >= MODEL_POOL_STATE_COUNT ||
         cls > m->geo.nclasses)
         return false;
@@ -466,7 +371,7 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
         return false;
     uint32_t cap = m->class_cap[p->szidx], size = m->class_size[p->szidx];
     uint32_t over = m->geo.pool_overhead;
-    uint64_t next = get_u(r), nfree = get_u(r);
+    uint64_t next = rbuf_u(r), nfree = rbuf_u(r);
     if (r->bad || next < over + 2 * (uint64_t)size || next > m->geo.pool_size ||
         (next - over) % size || nfree > cap)
         return false;
@@ -478,7 +383,7 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
      * "seen" mark (free words use only the low bits), so that repeats are caught. */
     uint32_t prev = NONE;
     for (uint64_t k = 0; k < nfree; k++) {
-        uint64_t i = get_u(r);
+        uint64_t i = rbuf_u(r);
         if (r->bad || i >= below || p->blk[i])
             return false;
         p->blk[i] = BLK_STACK;
@@ -489,19 +394,19 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
         prev = (uint32_t)i;
     }
     p->nfree = (uint32_t)nfree;
-    uint64_t count = get_u(r);
+    uint64_t count = rbuf_u(r);
     if (r->bad || count + nfree != below)
         return false;
     uint64_t idx = 0;
     for (uint64_t k = 0; k < count; k++) {
-        idx += get_u(r);
-        uint64_t w = get_u(r);
+        idx += rbuf_u(r);
+        uint64_t w = rbuf_u(r);
         uint64_t req = w >> 2;
         if (r->bad || idx >= below || p->blk[idx] || req == 0 || req > size || w >> 32)
             return false;
         uint32_t word = BLK_ALLOC | (uint32_t)req;
         if (w & 1) {
-            uint64_t st = get_u(r);
+            uint64_t st = rbuf_u(r);
             if (r->bad || st == 0 || st > UINT32_MAX ||
                 !map_put(&m->block_stacks, p->addr + over + idx * size, st))
                 return false;
@@ -520,7 +425,7 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
 
 static bool load_arenas(struct model *m, struct rbuf *r)
 {
-    uint64_t nslots = get_u(r), narenas = get_u(r);
+    uint64_t nslots = rbuf_u(r), narenas = rbuf_u(r);
     if (r->bad || nslots > (1u << 24) || narenas > nslots)
         return false;
     if (nslots) {
@@ -534,7 +439,7 @@ static bool load_arenas(struct model *m, struct rbuf *r)
     uint64_t psize = m->geo.pool_size, asize = m->geo.arena_size;
     int64_t last = -1;
     for (uint64_t k = 0; k < narenas; k++) {
-        uint64_t slot = get_u(r), serial = get_u(r), base = get_u(r);
+        uint64_t slot = rbuf_u(r), serial = rbuf_u(r), base = rbuf_u(r);
         if (r->bad || slot >= nslots || (int64_t)slot <= last || base == 0 ||
             base > UINT64_MAX - 2 * asize || (base & (m->geo.alignment - 1)) ||
             model_arena_lookup(m, base) || model_arena_lookup(m, base + asize - 1))
@@ -547,9 +452,9 @@ static bool load_arenas(struct model *m, struct rbuf *r)
         a->base = base;
         a->serial = serial;
         a->first_pool = base + a->sliver;
-        a->seq_new = get_u(r);
-        a->seq_changed = get_u(r);
-        uint64_t ncarved = get_u(r);
+        a->seq_new = rbuf_u(r);
+        a->seq_changed = rbuf_u(r);
+        uint64_t ncarved = rbuf_u(r);
         if (r->bad || ncarved > a->npools)
             return false;
         a->pools = calloc(a->npools, sizeof *a->pools);
@@ -595,12 +500,12 @@ static bool load_arenas(struct model *m, struct rbuf *r)
             if (p->szidx < m->geo.nclasses)
                 m->block_bytes += (uint64_t)p->count * m->class_size[p->szidx];
         }
-        uint64_t nempty = get_u(r);
+        uint64_t nempty = rbuf_u(r);
         if (r->bad || nempty != a->nempty)
             return false;
         struct mpool **tail = &a->cache;
         for (uint64_t j = 0; j < nempty; j++) {
-            uint64_t i = get_u(r);
+            uint64_t i = rbuf_u(r);
             if (r->bad || i >= ncarved)
                 return false;
             struct mpool *p = &a->pools[i];
@@ -617,22 +522,22 @@ static bool load_arenas(struct model *m, struct rbuf *r)
     if (m->narenas != narenas)
         return false;
 
-    uint64_t nusable = get_u(r);
+    uint64_t nusable = rbuf_u(r);
     if (r->bad || nusable > m->narenas)
         return false;
     for (uint64_t k = 0; k < nusable; k++) {
-        uint64_t s = get_u(r);
+        uint64_t s = rbuf_u(r);
         if (r->bad || s >= nslots || !m->arenas[s].live || m->arenas[s].on_usable)
             return false;
         model_usable_insert_after(m, (int32_t)s, m->usable_tail);
     }
     uint64_t ring_total = 0, used_total = 0;
     for (uint32_t c = 0; c < m->geo.nclasses; c++) {
-        uint64_t len = get_u(r);
+        uint64_t len = rbuf_u(r);
         if (r->bad || len > (uint64_t)m->narenas * m->geo.max_pools)
             return false;
         for (uint64_t k = 0; k < len; k++) {
-            uint64_t s = get_u(r), i = get_u(r);
+            uint64_t s = rbuf_u(r), i = rbuf_u(r);
             if (r->bad || s >= nslots || !m->arenas[s].live || i >= m->arenas[s].ncarved)
                 return false;
             struct mpool *p = &m->arenas[s].pools[i];
@@ -652,9 +557,9 @@ static bool load_arenas(struct model *m, struct rbuf *r)
 
 static bool load_objects(struct model *m, struct rbuf *r)
 {
-    uint64_t n = get_n(r), last = 0;
+    uint64_t n = rbuf_n(r), last = 0;
     for (uint64_t k = 0; k < n; k++) {
-        uint64_t addr = get_u(r), type = get_u(r);
+        uint64_t addr = rbuf_u(r), type = rbuf_u(r);
         if (r->bad || addr <= last)
             return false;
         last = addr;
@@ -666,25 +571,25 @@ static bool load_objects(struct model *m, struct rbuf *r)
             return false;
         struct mobj *o = &m->objs[i];
         o->type = (uint32_t)type;
-        o->size = get_u(r);
-        o->block = get_u(r);
-        o->refcnt = get_u(r);
-        o->seq_refcnt = get_u(r);
-        o->seq_new = get_u(r);
-        o->storage = get_u(r);
-        o->storage_size = get_u(r);
-        o->weak_target = get_u(r);
-        uint64_t weakrefs = get_u(r), flags = get_u(r), stack = get_u(r);
-        o->has_gc_refs = get_u(r) != 0;
-        o->gc_refs = get_i(r);
+        o->size = rbuf_u(r);
+        o->block = rbuf_u(r);
+        o->refcnt = rbuf_u(r);
+        o->seq_refcnt = rbuf_u(r);
+        o->seq_new = rbuf_u(r);
+        o->storage = rbuf_u(r);
+        o->storage_size = rbuf_u(r);
+        o->weak_target = rbuf_u(r);
+        uint64_t weakrefs = rbuf_u(r), flags = rbuf_u(r), stack = rbuf_u(r);
+        o->has_gc_refs = rbuf_u(r) != 0;
+        o->gc_refs = rbuf_i(r);
         if (r->bad || weakrefs > UINT32_MAX || flags > 15 || stack > UINT32_MAX)
             return false;
         o->weakrefs = (uint32_t)weakrefs;
         o->flags = (uint32_t)flags;
         o->stack = (uint32_t)stack;
-        if (get_u(r)) {
+        if (rbuf_u(r)) {
             size_t len;
-            const char *s = get_bytes(r, &len);
+            const char *s = rbuf_bytes(r, &len);
             if (r->bad || len > UINT32_MAX || !(o->value = malloc(len + 1)))
                 return false;
             memcpy(o->value, s, len);
@@ -693,11 +598,11 @@ static bool load_objects(struct model *m, struct rbuf *r)
         }
         m->types[*t - 1].live++;
     }
-    uint64_t ne = get_n(r);
+    uint64_t ne = rbuf_n(r);
     struct edge_ref prev = {0};
     for (uint64_t k = 0; k < ne; k++) {
-        struct edge_ref e = {get_u(r), get_u(r), 0};
-        uint64_t count = get_u(r);
+        struct edge_ref e = {rbuf_u(r), rbuf_u(r), 0};
+        uint64_t count = rbuf_u(r);
         if (r->bad || count == 0 || (k && cmp_edge(&prev, &e) >= 0))
             return false;
         prev = e;
@@ -707,14 +612,14 @@ static bool load_objects(struct model *m, struct rbuf *r)
     }
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
         struct mgen *g = &m->gens[gi];
-        g->count = get_u(r);
-        g->threshold = get_u(r);
-        g->collections = get_u(r);
-        uint64_t len = get_n(r);
+        g->count = rbuf_u(r);
+        g->threshold = rbuf_u(r);
+        g->collections = rbuf_u(r);
+        uint64_t len = rbuf_n(r);
         if (r->bad || (len && gi > m->geo.ngenerations))
             return false;
         for (uint64_t k = 0; k < len; k++) {
-            uint32_t i = model_obj_lookup(m, get_u(r));
+            uint32_t i = model_obj_lookup(m, rbuf_u(r));
             if (r->bad || i == NONE || m->objs[i].gen >= 0)
                 return false;
             model_gen_append(m, gi, i);
@@ -725,35 +630,35 @@ static bool load_objects(struct model *m, struct rbuf *r)
 
 static bool load_rest(struct model *m, struct rbuf *r)
 {
-    m->gc_enabled = get_u(r) != 0;
-    m->collecting = get_u(r) != 0;
-    uint64_t cgen = get_u(r), reason = get_u(r);
-    m->has_phase = get_u(r) != 0;
-    uint64_t phase = get_u(r);
-    m->phase_n = get_u(r);
-    m->seq_start = get_u(r);
-    m->seq_phase = get_u(r);
-    m->collections = get_u(r);
-    m->collected_total = get_u(r);
-    m->uncollectable_total = get_u(r);
-    m->garbage = get_u(r);
+    m->gc_enabled = rbuf_u(r) != 0;
+    m->collecting = rbuf_u(r) != 0;
+    uint64_t cgen = rbuf_u(r), reason = rbuf_u(r);
+    m->has_phase = rbuf_u(r) != 0;
+    uint64_t phase = rbuf_u(r);
+    m->phase_n = rbuf_u(r);
+    m->seq_start = rbuf_u(r);
+    m->seq_phase = rbuf_u(r);
+    m->collections = rbuf_u(r);
+    m->collected_total = rbuf_u(r);
+    m->uncollectable_total = rbuf_u(r);
+    m->garbage = rbuf_u(r);
     if (r->bad || cgen >= MODEL_MAX_GENERATIONS || reason >= EV_GC_REASON_COUNT ||
         phase >= EV_GC_PHASE_COUNT)
         return false;
     m->collecting_gen = (uint32_t)cgen;
     m->gc_reason = (uint32_t)reason;
     m->phase = (uint32_t)phase;
-    uint64_t nh = get_u(r);
+    uint64_t nh = rbuf_u(r);
     if (r->bad || nh > MODEL_HISTORY_KEEP)
         return false;
     for (uint64_t k = 0; k < nh; k++) {
         struct model_collection c;
-        uint64_t gen = get_u(r), why = get_u(r);
-        c.seq_start = get_u(r);
-        c.seq_end = get_u(r);
-        c.collected = get_u(r);
-        c.uncollectable = get_u(r);
-        c.nanos = get_u(r);
+        uint64_t gen = rbuf_u(r), why = rbuf_u(r);
+        c.seq_start = rbuf_u(r);
+        c.seq_end = rbuf_u(r);
+        c.collected = rbuf_u(r);
+        c.uncollectable = rbuf_u(r);
+        c.nanos = rbuf_u(r);
         if (r->bad || gen >= MODEL_MAX_GENERATIONS || why >= EV_GC_REASON_COUNT)
             return false;
         c.gen = (uint32_t)gen;
@@ -762,16 +667,16 @@ static bool load_rest(struct model *m, struct rbuf *r)
     }
     m->nhistory = (size_t)nh;
     m->history_head = 0;
-    uint64_t nm = get_n(r);
+    uint64_t nm = rbuf_n(r);
     if (r->bad || !vec_reserve((void **)&m->marks, &m->marks_cap, nm, sizeof *m->marks))
         return false;
     for (uint64_t k = 0; k < nm; k++) {
         struct mmark *mk = &m->marks[k];
-        mk->obj = get_u(r);
-        mk->via = get_u(r);
-        mk->seq = get_u(r);
-        int64_t mark = get_i(r);
-        mk->freed = get_u(r) != 0;
+        mk->obj = rbuf_u(r);
+        mk->via = rbuf_u(r);
+        mk->seq = rbuf_u(r);
+        int64_t mark = rbuf_i(r);
+        mk->freed = rbuf_u(r) != 0;
         if (r->bad || mark < -1 || mark >= EV_GC_MARK_COUNT)
             return false;
         mk->mark = (int32_t)mark;
@@ -784,13 +689,13 @@ static bool load_rest(struct model *m, struct rbuf *r)
     }
     m->nmarks = (size_t)nm;
 
-    uint64_t nf = get_n(r);
+    uint64_t nf = rbuf_n(r);
     if (r->bad || !vec_reserve((void **)&m->frames, &m->frames_cap, nf, sizeof *m->frames))
         return false;
     for (uint64_t k = 0; k < nf; k++) {
         struct mframe *f = &m->frames[m->nframes];
-        *f = (struct mframe){.id = get_u(r)};
-        uint64_t fn = get_u(r), nn = get_n(r);
+        *f = (struct mframe){.id = rbuf_u(r)};
+        uint64_t fn = rbuf_u(r), nn = rbuf_n(r);
         if (r->bad || fn >= m->strs.n)
             return false;
         for (size_t j = 0; j < m->nframes; j++)
@@ -802,22 +707,22 @@ static bool load_rest(struct model *m, struct rbuf *r)
         f->cap = f->nnames = (size_t)nn;
         m->nframes++;
         for (uint64_t j = 0; j < nn; j++) {
-            uint64_t name = get_u(r);
-            f->names[j] = (struct mname){.name = (uint32_t)name, .obj = get_u(r)};
+            uint64_t name = rbuf_u(r);
+            f->names[j] = (struct mname){.name = (uint32_t)name, .obj = rbuf_u(r)};
             if (r->bad || name >= m->strs.n)
                 return false;
         }
     }
 
-    m->has_step = get_u(r) != 0;
-    m->step_number = get_u(r);
-    m->step_seq = get_u(r);
-    m->nsteps = get_u(r);
+    m->has_step = rbuf_u(r) != 0;
+    m->step_number = rbuf_u(r);
+    m->step_seq = rbuf_u(r);
+    m->nsteps = rbuf_u(r);
     size_t len;
-    const char *s = get_bytes(r, &len);
+    const char *s = rbuf_bytes(r, &len);
     if (r->bad || !model_set_step_label(m, s, len))
         return false;
-    uint64_t np = get_u(r);
+    uint64_t np = rbuf_u(r);
     if (r->bad || np > MODEL_PRINTS_KEEP)
         return false;
     struct {
@@ -826,9 +731,9 @@ static bool load_rest(struct model *m, struct rbuf *r)
         size_t len;
     } pr[MODEL_PRINTS_KEEP];
     for (uint64_t k = 0; k < np; k++) {
-        pr[k].seq = get_u(r);
-        pr[k].stream = get_u(r);
-        pr[k].s = get_bytes(r, &pr[k].len);
+        pr[k].seq = rbuf_u(r);
+        pr[k].stream = rbuf_u(r);
+        pr[k].s = rbuf_bytes(r, &pr[k].len);
         if (r->bad || pr[k].stream > UINT32_MAX)
             return false;
     }
@@ -843,13 +748,13 @@ int model_load(struct model *m, const void *buf, size_t len)
     struct rbuf r = {.p = buf, .end = (const uint8_t *)buf + len};
     const struct model_geometry *g = &m->geo;
     model_clear_state(m);
-    if (get_u(&r) != CK_MAGIC || get_u(&r) != CK_VERSION || get_u(&r) != g->alignment ||
-        get_u(&r) != g->threshold || get_u(&r) != g->pool_size || get_u(&r) != g->arena_size ||
-        get_u(&r) != g->pool_overhead || get_u(&r) != g->ngenerations || r.bad)
+    if (rbuf_u(&r) != CK_MAGIC || rbuf_u(&r) != CK_VERSION || rbuf_u(&r) != g->alignment ||
+        rbuf_u(&r) != g->threshold || rbuf_u(&r) != g->pool_size || rbuf_u(&r) != g->arena_size ||
+        rbuf_u(&r) != g->pool_overhead || rbuf_u(&r) != g->ngenerations || r.bad)
         goto out_bad;
-    m->pos = get_u(&r);
-    uint64_t ek = get_u(&r);
-    m->expect.pool = get_u(&r);
+    m->pos = rbuf_u(&r);
+    uint64_t ek = rbuf_u(&r);
+    m->expect.pool = rbuf_u(&r);
     if (r.bad || (ek != EV_KIND_COUNT && ek != EV_POOL_FULL && ek != EV_POOL_UNFULL &&
                   ek != EV_POOL_EMPTY))
         goto out_bad;
@@ -857,15 +762,15 @@ int model_load(struct model *m, const void *buf, size_t len)
     if (!load_arenas(m, &r))
         goto out_bad;
 
-    uint64_t nrel = get_u(&r);
+    uint64_t nrel = rbuf_u(&r);
     if (r.bad || nrel > MODEL_RELEASED_KEEP)
         goto out_bad;
     for (uint64_t k = 0; k < nrel; k++) {
         struct model_released *x = &m->released[k];
-        uint64_t slot = get_u(&r), serial = get_u(&r), base = get_u(&r), np = get_u(&r),
-                 sl = get_u(&r);
-        x->seq_new = get_u(&r);
-        x->seq_freed = get_u(&r);
+        uint64_t slot = rbuf_u(&r), serial = rbuf_u(&r), base = rbuf_u(&r), np = rbuf_u(&r),
+                 sl = rbuf_u(&r);
+        x->seq_new = rbuf_u(&r);
+        x->seq_freed = rbuf_u(&r);
         if (r.bad || slot > UINT32_MAX || np > UINT32_MAX || sl > UINT32_MAX)
             goto out_bad;
         x->slot = (uint32_t)slot;
@@ -876,25 +781,25 @@ int model_load(struct model *m, const void *buf, size_t len)
     }
     m->nreleased = (size_t)nrel;
     m->released_head = 0;
-    m->arenas_total = get_u(&r);
-    m->arenas_highwater = get_u(&r);
-    m->any_serial = get_u(&r) != 0;
-    m->last_serial = get_u(&r);
-    m->mallocs = get_u(&r);
-    m->frees = get_u(&r);
+    m->arenas_total = rbuf_u(&r);
+    m->arenas_highwater = rbuf_u(&r);
+    m->any_serial = rbuf_u(&r) != 0;
+    m->last_serial = rbuf_u(&r);
+    m->mallocs = rbuf_u(&r);
+    m->frees = rbuf_u(&r);
     for (int k = 0; k < 2; k++) {
-        uint64_t n = get_n(&r);
+        uint64_t n = rbuf_n(&r);
         for (uint64_t i = 0; i < n; i++) {
-            uint64_t key = get_u(&r);
+            uint64_t key = rbuf_u(&r);
             if (r.bad || key == 0 || !map_put(k ? &m->radix_bot : &m->radix_mid, key, 1))
                 goto out_bad;
         }
     }
 
-    uint64_t nraw = get_n(&r), last = 0;
+    uint64_t nraw = rbuf_n(&r), last = 0;
     for (uint64_t k = 0; k < nraw; k++) {
-        struct mraw x = {.addr = get_u(&r), .size = get_u(&r), .seq = get_u(&r)};
-        uint64_t why = get_u(&r), stack = get_u(&r), obj = get_u(&r);
+        struct mraw x = {.addr = rbuf_u(&r), .size = rbuf_u(&r), .seq = rbuf_u(&r)};
+        uint64_t why = rbuf_u(&r), stack = rbuf_u(&r), obj = rbuf_u(&r);
         if (r.bad || x.addr <= last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
             model_arena_lookup(m, x.addr))
             goto out_bad;
@@ -909,20 +814,20 @@ int model_load(struct model *m, const void *buf, size_t len)
         m->raw_bytes += x.size;
     }
 
-    uint64_t nstr = get_n(&r);
+    uint64_t nstr = rbuf_n(&r);
     for (uint64_t k = 0; k < nstr; k++) {
         size_t l;
-        const char *s = get_bytes(&r, &l);
+        const char *s = rbuf_bytes(&r, &l);
         if (r.bad || strtab_intern(&m->strs, s, l) != k)
             goto out_bad;
     }
-    uint64_t ntypes = get_n(&r);
+    uint64_t ntypes = rbuf_n(&r);
     for (uint64_t k = 0; k < ntypes; k++) {
         struct mtype t = {0};
-        uint64_t id = get_u(&r), name = get_u(&r);
-        t.basicsize = get_u(&r);
-        t.itemsize = get_u(&r);
-        uint64_t flags = get_u(&r);
+        uint64_t id = rbuf_u(&r), name = rbuf_u(&r);
+        t.basicsize = rbuf_u(&r);
+        t.itemsize = rbuf_u(&r);
+        uint64_t flags = rbuf_u(&r);
         if (r.bad || id == 0 || id > UINT32_MAX || name >= m->strs.n || flags > UINT32_MAX ||
             map_get(&m->type_index, id) ||
             !vec_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types) ||
@@ -933,11 +838,11 @@ int model_load(struct model *m, const void *buf, size_t len)
         t.flags = (uint32_t)flags;
         m->types[m->ntypes++] = t;
     }
-    uint64_t nstacks = get_n(&r);
+    uint64_t nstacks = rbuf_n(&r);
     for (uint64_t k = 0; k < nstacks; k++) {
-        uint64_t id = get_u(&r), depth = get_u(&r);
+        uint64_t id = rbuf_u(&r), depth = rbuf_u(&r);
         size_t l;
-        const char *s = get_bytes(&r, &l);
+        const char *s = rbuf_bytes(&r, &l);
         if (r.bad || id == 0 || id > UINT32_MAX || depth > UINT32_MAX || l > UINT32_MAX ||
             map_get(&m->stack_index, id) ||
             !vec_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
@@ -950,7 +855,7 @@ int model_load(struct model *m, const void *buf, size_t len)
                                                   .off = m->nstack_bytes, .len = (uint32_t)l};
         m->nstack_bytes += l + 1;
     }
-    if (!load_objects(m, &r) || !load_rest(m, &r) || get_u(&r) != CK_MAGIC || r.bad ||
+    if (!load_objects(m, &r) || !load_rest(m, &r) || rbuf_u(&r) != CK_MAGIC || r.bad ||
         r.p != r.end)
         goto out_bad;
     if (!model_check(m, false, NULL, 0))

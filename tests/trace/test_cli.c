@@ -4,6 +4,9 @@
  */
 #include "helpers.h"
 
+#include <allocator/heap.h>
+#include <tracer/model.h>
+
 #include <criterion/criterion.h>
 
 #include <fcntl.h>
@@ -286,12 +289,62 @@ Test(cli, dump_json_is_json)
     result_release(&r);
 }
 
+static void push_event(void *ctx, const struct event *ev)
+{
+    struct evlist *l = ctx;
+    if (l->n < 3000)
+        evlist_push(l, ev);
+}
+
+/* 3000 events a real heap emitted (check also checks that the events make sense), with the
+ * model's checkpoint after the first 10. */
+static const char *consistent_trace(const char *name, struct trace_blob *ckpt)
+{
+    struct trace_header h;
+    test_header(&h);
+    struct heap_profile p;
+    char err[256];
+    cr_assert_eq(heap_profile_parse(h.profile, &p, err, sizeof err), 0, "%s", err);
+    evlist_init(&sample);
+    struct event_sink sink = {push_event, &sample};
+    struct heap_arena_source src = heap_arena_source_aligned();
+    struct heap *heap;
+    cr_assert_eq(heap_new(&heap, &p, &src, &sink), 0);
+    struct rng g;
+    rng_seed(&g, 31);
+    void *live[512] = {0};
+    while (sample.n < 3000) {
+        size_t i = rng_below(&g, 512);
+        if (live[i])
+            heap_free(heap, live[i]);
+        live[i] = heap_malloc(heap, 1 + rng_below(&g, 600));
+    }
+    struct event_sink off = {0};
+    heap_set_sink(heap, &off);
+    heap_delete(heap);
+    struct model *m;
+    cr_assert_eq(model_new(&m, &h), 0);
+    for (size_t i = 0; i < 10; i++) {
+        struct event tmp;
+        cr_assert_eq(model_fold(m, evlist_at(&sample, i, &tmp)), 0);
+    }
+    void *data;
+    *ckpt = (struct trace_blob){.key = 10};
+    cr_assert_eq(model_save(m, &data, &ckpt->len), 0);
+    ckpt->data = data;
+    model_free(m);
+    const char *path = scratch_path(name);
+    write_trace(path, &sample, 1000, true);
+    return path;
+}
+
 Test(cli, check_passes_only_whole_sound_traces)
 {
-    const char *path = sample_trace("check.trace", true);
-    struct trace_blob b = {.key = 10, .data = "ckpt", .len = 4};
+    struct trace_blob b;
+    const char *path = consistent_trace("check.trace", &b);
     char err[256];
     cr_assert_eq(trace_store_checkpoints(path, &b, 1, err, sizeof err), 0, "%s", err);
+    free((void *)b.data);
     struct result r = run((const char *[]){"check", path, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     char want[512];

@@ -462,6 +462,8 @@ bool model_equals(const struct model *a, const struct model *b, char *err, size_
 
 /* ==== the timeline summary (positions of interest and memory over time) ====================== */
 
+#define MODEL_TL_SAMPLES 4096 /* samples of memory in use; neighbours merge as the trace grows */
+
 enum model_mark_kind {
     MODEL_TL_GC,          /* a collection started: arg = generation */
     MODEL_TL_ARENA_NEW,   /* arg = slot */
@@ -485,7 +487,7 @@ struct model_summary {
     size_t nmarks;
     const struct model_tl_mark *marks;    /* ascending seq */
     size_t nsamples;
-    const struct model_tl_sample *samples; /* ascending, contiguous, at most 4096 */
+    const struct model_tl_sample *samples; /* ascending, contiguous, at most MODEL_TL_SAMPLES */
     size_t nsteps;
     const char *const *step_labels;        /* NUL-terminated, one per STEP mark */
     uint64_t max_bytes;
@@ -545,9 +547,11 @@ int seeker_seek(struct seeker *s, uint64_t pos);
 /* seeker_seek(s, position + delta), clamped to [0, event count]. */
 int seeker_step(struct seeker *s, int64_t delta);
 
-/* Reads event seq without moving the model (for the event log).  The text is copied into
- * strbuf (truncated to its size, not NUL-terminated; ev->str points there). */
-int seeker_event(struct seeker *s, uint64_t seq, struct event *ev, char *strbuf, size_t strsize);
+/* Reads up to n events from seq on without moving the model (for the event log): their texts
+ * are copied into strbuf (an event's str points there; texts that do not fit are cut).  Returns
+ * how many were read (fewer at the end), or < 0 on error. */
+int seeker_events(struct seeker *s, uint64_t seq, struct event *evs, size_t n, char *strbuf,
+                  size_t strsize);
 
 /*
  * Searches events for the first one matching `match`, starting at seq `from` and going forward
@@ -570,5 +574,14 @@ const struct model_summary *seeker_summary(const struct seeker *s);
 
 /* Checkpoints the seeker can load (from the index, or its own when the file had none). */
 size_t seeker_checkpoint_count(const struct seeker *s);
+
+/* True when the checkpoints and the summary cover every event known: read from the file's index,
+ * or built by the seeker. */
+bool seeker_is_indexed(const struct seeker *s);
+/* For a file without checkpoints (a killed recording): folds the events not yet covered to build
+ * the checkpoints (kept in an unlinked temporary file, not in memory) and the summary, then goes
+ * back to the current position.  progress may be NULL.  Without this the seeker builds them as
+ * it first folds through the events. */
+int seeker_build_index(struct seeker *s, model_progress_fn progress, void *ctx);
 
 #endif

@@ -1,0 +1,115 @@
+/*
+ * record.c - see record.h.
+ */
+#include "record.h"
+#include "heapcmp.h"
+
+#include <allocator/heap.h>
+#include <tracer/trace.h>
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+uint64_t rng_next(struct rng *r)
+{
+    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+uint64_t rng_below(struct rng *r, uint64_t n)
+{
+    return n ? rng_next(r) % n : 0;
+}
+
+static char scratch[256];
+
+static void scratch_remove(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", scratch);
+}
+
+const char *rec_path(const char *name)
+{
+    static char bufs[8][512];
+    static unsigned next;
+    if (!scratch[0]) {
+        const char *t = getenv("TMPDIR");
+        snprintf(scratch, sizeof scratch, "%s/arenascope-model-XXXXXX", t && *t ? t : "/tmp");
+        cr_assert(mkdtemp(scratch), "mkdtemp");
+        atexit(scratch_remove);
+    }
+    char *b = bufs[next++ % 8];
+    snprintf(b, 512, "%s/%s", scratch, name);
+    return b;
+}
+
+static uint64_t fixed_clock(void *ctx)
+{
+    (void)ctx;
+    return 1000;
+}
+
+uint64_t rec_random(const char *path, const struct rec_options *o)
+{
+    struct heap_profile p;
+    char err[256];
+    cr_assert_eq(heap_profile_parse(o->profile, &p, err, sizeof err), 0, "%s", err);
+    struct trace_header hdr = hc_header(&p, o->mmap_source ? "mmap" : "aligned");
+    struct trace_writer *w;
+    cr_assert_eq(trace_writer_open(&w, path, &hdr, err, sizeof err), 0, "%s", err);
+    trace_writer_set_clock(w, fixed_clock, NULL);
+    struct event_sink sink = trace_writer_sink(w);
+    struct heap_arena_source src = o->mmap_source ? heap_arena_source_mmap() : heap_arena_source_aligned();
+    struct heap *h;
+    cr_assert_eq(heap_new(&h, &p, &src, &sink), 0);
+    struct rng r = {o->seed};
+    size_t cap = o->live + 1, n = 0;
+    void **live = calloc(cap, sizeof *live);
+    bool growing = true;
+    for (uint64_t op = 0; op < o->nops; op++) {
+        if (n >= o->live)
+            growing = false;
+        else if (n <= o->live / 8)
+            growing = true;
+        bool alloc = n == 0 || (n < o->live && rng_below(&r, 100) < (growing ? 70u : 30u));
+        if (alloc) {
+            uint64_t k = rng_below(&r, 100);
+            size_t size = k < 3 ? p.threshold + 1 + rng_below(&r, 2000)
+                                : k < 60 ? 16 + 8 * rng_below(&r, 6) : 1 + rng_below(&r, p.threshold);
+            live[n] = k == 99 && n ? heap_realloc(h, live[n - 1], size) : heap_malloc(h, size);
+            if (k == 99 && n)
+                live[n - 1] = live[n];
+            else
+                n++;
+        } else {
+            size_t i = rng_below(&r, n);
+            heap_free(h, live[i]);
+            live[i] = live[--n];
+        }
+        if (o->flush_every && (op + 1) % o->flush_every == 0)
+            cr_assert_eq(trace_writer_flush(w), 0);
+        if (o->after_op)
+            o->after_op(o->ctx, trace_writer_event_count(w));
+    }
+    struct event_sink off = {0};
+    heap_set_sink(h, &off);
+    while (n)
+        heap_free(h, live[--n]);
+    heap_delete(h);
+    free(live);
+    uint64_t events = trace_writer_event_count(w);
+    if (o->finish)
+        cr_assert_eq(trace_writer_finish(w), 0, "%s", trace_writer_error(w));
+    else
+        cr_assert_eq(trace_writer_flush(w), 0);
+    trace_writer_free(w);
+    return events;
+}

@@ -1,0 +1,327 @@
+/*
+ * test_seek.c - checkpoints and seeking on recorded traces: seeking to random events returns the
+ * state that folding from the start gives; the post-pass stores checkpoints and the timeline
+ * summary; a recording without an index (killed) is served by the seeker's own checkpoints;
+ * a followed trace grows under the seeker; the semantic check finds the first bad event.
+ */
+#include "record.h"
+
+#include <tracer/model.h>
+#include <tracer/trace.h>
+
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Folds a file from the start with a plain reader: the reference states. */
+struct reference {
+    struct trace_reader *r;
+    struct model *m;
+};
+
+static void ref_open(struct reference *ref, const char *path)
+{
+    char err[256];
+    cr_assert_eq(trace_reader_open(&ref->r, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(model_new(&ref->m, trace_reader_header(ref->r)), 0);
+}
+
+static void ref_fold_to(struct reference *ref, uint64_t pos)
+{
+    struct event ev;
+    while (model_position(ref->m) < pos) {
+        cr_assert_eq(trace_reader_next(ref->r, &ev), 1);
+        cr_assert_eq(model_fold(ref->m, &ev), 0, "%s", model_error(ref->m));
+    }
+}
+
+static void ref_close(struct reference *ref)
+{
+    model_free(ref->m);
+    trace_reader_free(ref->r);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Visits npoints random positions in ascending order for the reference, but reaches each one
+ * from a random other position, so that the seeker goes forward, backward and far. */
+static void check_random_seeks(struct seeker *s, const char *path, uint64_t seed, size_t npoints)
+{
+    uint64_t count = seeker_event_count(s);
+    struct rng g = {seed};
+    uint64_t *pts = malloc((npoints + 3) * sizeof *pts);
+    for (size_t i = 0; i < npoints; i++)
+        pts[i] = rng_below(&g, count + 1);
+    pts[npoints] = 0;
+    pts[npoints + 1] = count;
+    pts[npoints + 2] = count > 0 ? count - 1 : 0;
+    qsort(pts, npoints + 3, sizeof *pts, cmp_u64);
+    struct reference ref;
+    ref_open(&ref, path);
+    char err[256];
+    for (size_t i = 0; i < npoints + 3; i++) {
+        cr_assert_eq(seeker_seek(s, rng_below(&g, count + 1)), 0, "%s", seeker_error(s));
+        ref_fold_to(&ref, pts[i]);
+        cr_assert_eq(seeker_seek(s, pts[i]), 0, "%s", seeker_error(s));
+        cr_assert_eq(seeker_position(s), pts[i]);
+        cr_assert(model_equals(seeker_model(s), ref.m, err, sizeof err), "at %lu: %s",
+                  (unsigned long)pts[i], err);
+        if (i % 5 == 0 && pts[i] > 0) { /* one step back, one forward */
+            cr_assert_eq(seeker_step(s, -1), 0, "%s", seeker_error(s));
+            cr_assert_eq(seeker_position(s), pts[i] - 1);
+            cr_assert_eq(seeker_step(s, 1), 0, "%s", seeker_error(s));
+            cr_assert(model_equals(seeker_model(s), ref.m, err, sizeof err), "%s", err);
+        }
+    }
+    ref_close(&ref);
+    free(pts);
+}
+
+#define CHURN "custom:align=16,threshold=128,pool=1K,arena=4K,keep-last=no"
+
+static uint64_t record_with(const char *profile, const char *name, bool finish, uint64_t nops)
+{
+    struct rec_options o = {.profile = profile,
+                            .mmap_source = true,
+                            .seed = 7,
+                            .nops = nops,
+                            .live = 6000,
+                            .finish = finish};
+    return rec_random(rec_path(name), &o);
+}
+
+static uint64_t record(const char *name, bool finish, uint64_t nops)
+{
+    return record_with("cpython-3.8", name, finish, nops);
+}
+
+Test(seek, post_pass_checkpoints_serve_random_seeks, .timeout = 120)
+{
+    const char *path = rec_path("indexed.trace");
+    uint64_t n = record("indexed.trace", true, 700000);
+    cr_assert_gt(n, 3 * (1u << 18), "the workload made %lu events", (unsigned long)n);
+    char err[512];
+    cr_assert_eq(model_build_checkpoints(path, NULL, NULL, err, sizeof err), 0, "%s", err);
+
+    struct seeker *s;
+    cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_event_count(s), n);
+    cr_assert_geq(seeker_checkpoint_count(s), 3);
+    cr_assert(seeker_is_indexed(s));
+    const struct model_summary *sum = seeker_summary(s);
+    cr_assert_eq(sum->events, n);
+    cr_assert_gt(sum->nsamples, 100);
+    cr_assert_gt(sum->nmarks, 2); /* arenas obtained at least */
+    check_random_seeks(s, path, 1, 12);
+
+    /* the summary from the index is the one the seeker builds by folding */
+    seeker_free(s);
+    model_build_checkpoints(path, NULL, NULL, err, sizeof err);
+    cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+    seeker_free(s);
+}
+
+Test(seek, killed_recording_gets_its_own_checkpoints, .timeout = 120)
+{
+    const char *path = rec_path("killed.trace");
+    uint64_t n = record("killed.trace", false, 500000);
+    char err[512];
+    struct seeker *s;
+    cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_event_count(s), n);
+    cr_assert_eq(seeker_checkpoint_count(s), 0);
+    cr_assert_not(seeker_is_indexed(s));
+    cr_assert_eq(seeker_build_index(s, NULL, NULL), 0, "%s", seeker_error(s));
+    cr_assert(seeker_is_indexed(s));
+    cr_assert_geq(seeker_checkpoint_count(s), 2);
+    cr_assert_eq(seeker_position(s), 0);
+    check_random_seeks(s, path, 2, 10);
+
+    /* the same events give the same summary, whether built by the seeker or the post-pass */
+    const struct model_summary *a = seeker_summary(s);
+    struct seeker *t;
+    cr_assert_eq(model_build_checkpoints(path, NULL, NULL, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_open(&t, path, 0, err, sizeof err), 0, "%s", err);
+    const struct model_summary *b = seeker_summary(t);
+    cr_assert_eq(a->events, b->events);
+    cr_assert_eq(a->nmarks, b->nmarks);
+    cr_assert_eq(a->nsamples, b->nsamples);
+    cr_assert_eq(memcmp(a->marks, b->marks, a->nmarks * sizeof *a->marks), 0);
+    for (size_t i = 0; i < a->nsamples; i++) {
+        cr_assert_eq(a->samples[i].seq, b->samples[i].seq);
+        cr_assert_eq(a->samples[i].span, b->samples[i].span, "sample %zu", i);
+        cr_assert_eq(a->samples[i].bytes_max, b->samples[i].bytes_max);
+        cr_assert_eq(a->samples[i].bytes_end, b->samples[i].bytes_end);
+    }
+    seeker_free(t);
+    seeker_free(s);
+}
+
+/* A timeline mark is where its event is. */
+Test(seek, summary_marks_point_at_their_events)
+{
+    const char *path = rec_path("marks.trace");
+    record_with(CHURN, "marks.trace", true, 60000);
+    char err[512];
+    cr_assert_eq(model_build_checkpoints(path, NULL, NULL, err, sizeof err), 0, "%s", err);
+    struct seeker *s;
+    cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+    const struct model_summary *sum = seeker_summary(s);
+    size_t arenas = 0;
+    for (size_t i = 0; i < sum->nmarks; i++) {
+        struct event ev;
+        char buf[64];
+        cr_assert_eq(seeker_events(s, sum->marks[i].seq, &ev, 1, buf, sizeof buf), 1);
+        if (sum->marks[i].kind == MODEL_TL_ARENA_NEW) {
+            cr_assert_eq(ev.kind, EV_ARENA_NEW);
+            arenas++;
+        } else if (sum->marks[i].kind == MODEL_TL_ARENA_FREE) {
+            cr_assert_eq(ev.kind, EV_ARENA_FREE);
+        }
+    }
+    cr_assert_gt(arenas, 0);
+    uint64_t total = 0;
+    for (size_t i = 0; i < sum->nsamples; i++)
+        total += sum->samples[i].span;
+    cr_assert_eq(total, sum->events);
+    seeker_free(s);
+}
+
+static bool is_arena_free(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    return ev->kind == EV_ARENA_FREE;
+}
+
+Test(seek, scan_finds_events_both_ways)
+{
+    const char *path = rec_path("scan.trace");
+    uint64_t n = record_with(CHURN, "scan.trace", true, 80000);
+    char err[512];
+    struct seeker *s;
+    cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+    uint64_t first, last, again;
+    cr_assert_eq(seeker_scan(s, 0, true, is_arena_free, NULL, &first), 1);
+    cr_assert_eq(seeker_scan(s, n, false, is_arena_free, NULL, &last), 1);
+    cr_assert_leq(first, last);
+    cr_assert_eq(seeker_scan(s, last, false, is_arena_free, NULL, &again), 1);
+    cr_assert_lt(again, last);
+    cr_assert_eq(seeker_scan(s, last + 1, true, is_arena_free, NULL, &again), 0);
+    cr_assert_eq(seeker_scan(s, first, false, is_arena_free, NULL, &again), 0);
+    struct event ev;
+    cr_assert_eq(seeker_events(s, first, &ev, 1, NULL, 0), 1);
+    cr_assert_eq(ev.kind, EV_ARENA_FREE);
+    seeker_free(s);
+}
+
+/* ---- following a growing file ---------------------------------------------------------------- */
+
+struct follow_ctx {
+    struct seeker *s;
+    const char *path;
+    uint64_t polls, grown;
+};
+
+static void follow_after_op(void *vctx, uint64_t events)
+{
+    struct follow_ctx *f = vctx;
+    (void)events;
+    if (++f->polls % 5000 != 0)
+        return;
+    if (!f->s) {
+        char err[512];
+        cr_assert_eq(seeker_open(&f->s, f->path, SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
+        return;
+    }
+    int n = seeker_poll(f->s);
+    cr_assert_geq(n, 0, "%s", seeker_error(f->s));
+    if (n > 0)
+        f->grown++;
+    /* stay on the live edge */
+    cr_assert_eq(seeker_seek(f->s, seeker_event_count(f->s)), 0, "%s", seeker_error(f->s));
+    cr_assert(model_is_valid(seeker_model(f->s), NULL, 0) ||
+              seeker_position(f->s) == seeker_event_count(f->s));
+}
+
+Test(seek, follow_a_growing_trace, .timeout = 120)
+{
+    const char *path = rec_path("live.trace");
+    struct follow_ctx f = {.path = path};
+    struct rec_options o = {.profile = "cpython-3.10",
+                            .seed = 9,
+                            .nops = 60000,
+                            .live = 3000,
+                            .finish = true,
+                            .flush_every = 1000,
+                            .after_op = follow_after_op,
+                            .ctx = &f};
+    uint64_t n = rec_random(path, &o);
+    cr_assert_not_null(f.s);
+    cr_assert_gt(f.grown, 3);
+    while (!seeker_is_ended(f.s) || seeker_event_count(f.s) < n)
+        cr_assert_geq(seeker_poll(f.s), 0, "%s", seeker_error(f.s));
+    cr_assert_eq(seeker_event_count(f.s), n);
+    cr_assert_eq(seeker_seek(f.s, n), 0, "%s", seeker_error(f.s));
+    cr_assert(seeker_is_indexed(f.s));
+    cr_assert_eq(seeker_summary(f.s)->events, n);
+    check_random_seeks(f.s, path, 3, 6);
+    seeker_free(f.s);
+}
+
+/* ---- bad input: the first inconsistent event ---------------------------------------------------- */
+
+Test(seek, inconsistent_trace_stops_at_its_first_bad_event)
+{
+    const char *good = rec_path("good.trace"), *bad = rec_path("bad.trace");
+    uint64_t n = record("good.trace", true, 20000);
+    char err[512];
+    /* copy the events, replacing event k with a free of a block that was never allocated */
+    struct trace_reader *r;
+    cr_assert_eq(trace_reader_open(&r, good, 0, err, sizeof err), 0, "%s", err);
+    struct trace_writer *w;
+    cr_assert_eq(trace_writer_open(&w, bad, trace_reader_header(r), err, sizeof err), 0, "%s", err);
+    const uint64_t k = n / 2;
+    struct event ev;
+    while (trace_reader_next(r, &ev) == 1) {
+        if (ev.seq == k) {
+            struct event f;
+            memset(&f, 0, sizeof f);
+            f.kind = EV_BLOCK_FREE;
+            f.u.block_free.addr = 0x10; /* in no arena */
+            trace_writer_emit(w, &f);
+        } else {
+            trace_writer_emit(w, &ev);
+        }
+    }
+    cr_assert_eq(trace_writer_finish(w), 0);
+    trace_writer_free(w);
+
+    uint64_t bad_seq;
+    cr_assert_eq(trace_reader_seek(r, 0), 0);
+    cr_assert_eq(model_check_trace(r, &bad_seq, err, sizeof err), 0, "%s", err);
+    trace_reader_free(r);
+
+    cr_assert_eq(trace_reader_open(&r, bad, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(model_check_trace(r, &bad_seq, err, sizeof err), MODEL_EINCONSISTENT);
+    cr_assert_eq(bad_seq, k, "%s", err);
+    cr_assert(strstr(err, "block_free") && strstr(err, "not in a pool"), "%s", err);
+    trace_reader_free(r);
+
+    /* the post-pass stores what comes before and says why it stopped */
+    cr_assert_eq(model_build_checkpoints(bad, NULL, NULL, err, sizeof err), MODEL_EINCONSISTENT);
+    struct seeker *s;
+    cr_assert_eq(seeker_open(&s, bad, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_seek(s, k), 0, "%s", seeker_error(s));
+    cr_assert_eq(seeker_seek(s, k + 2), MODEL_EINCONSISTENT);
+    cr_assert_eq(seeker_position(s), k);
+    cr_assert(model_is_stopped(seeker_model(s)));
+    cr_assert_eq(model_error_seq(seeker_model(s)), k);
+    cr_assert_eq(seeker_seek(s, n), MODEL_EINCONSISTENT);
+    cr_assert_eq(seeker_seek(s, 10), 0, "%s", seeker_error(s));
+    cr_assert_not(model_is_stopped(seeker_model(s)));
+    seeker_free(s);
+}

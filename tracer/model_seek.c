@@ -1,0 +1,519 @@
+/*
+ * model_seek.c - the seeker: any event of a trace at once, forward or backward.
+ *
+ * A seeker holds a trace reader, one model and a list of checkpoints (the model serialised at
+ * known positions).  Going to position t:
+ *
+ *   - when the model is at or before t and no checkpoint lies between it and t (or t is only a
+ *     few events ahead), it folds forward from where it is;
+ *   - otherwise it loads the last checkpoint at or before t (or resets to the empty heap) and
+ *     folds forward from there.  Stepping back one event is such a seek.
+ *
+ * So a seek costs at most one checkpoint load and one checkpoint spacing of events folded.  The
+ * spacing is chosen by model_checkpoint_spacing() from the size of the state: a few hundred
+ * thousand events (a few milliseconds of folding), more when the state is large, so that the
+ * checkpoints never take more than a few bytes per event of the trace.
+ *
+ * Where checkpoints come from: the trace's index (CKPT blobs written by the post-pass after a
+ * recording); or, for a file without them (a recording that was killed, a live stream), the
+ * seeker makes its own as it first folds through the events, and writes them to an unlinked
+ * temporary file.  Either way they are loaded one at a time, on demand: what the seeker holds
+ * in memory is the model (the live heap) and the list of checkpoint positions.
+ *
+ * The summary for the timeline comes from the MARK blob, or is built the same way, event by
+ * event, as the seeker first folds through them (the "frontier").
+ *
+ * An inconsistent event stops the model at that event; the seeker remembers where, so that
+ * seeking beyond it says why instead of folding again, and seeking before it works as usual.
+ */
+#include "model_impl.h"
+#include "model_summary.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+
+#define SEEK_NEAR 4096 /* fold forward rather than load a checkpoint when this close */
+
+struct ckref {
+    uint64_t seq;
+    int64_t blob;  /* checkpoint index in the reader, or -1 for the spill file */
+    uint64_t off;  /* in the spill file */
+    size_t len;
+};
+
+struct seeker {
+    struct trace_reader *r;
+    struct model *m;
+    unsigned flags;
+    char err[512];
+
+    struct ckref *cks; /* ascending seq */
+    size_t ncks, cks_cap;
+    bool from_index;   /* the checkpoints are the file's */
+    FILE *spill;       /* own checkpoints */
+    uint64_t spill_end;
+    uint64_t next_ck;  /* own checkpoints: where the next one goes */
+
+    struct summary sum;
+    bool summary_from_file;
+    uint64_t sum_frontier; /* events [0, sum_frontier) are summarised */
+    uint64_t ck_frontier;  /* own checkpoints cover events [0, ck_frontier) */
+
+    uint64_t bad_seq;  /* first inconsistent event, UINT64_MAX when none is known */
+    char bad_reason[256];
+
+    struct event batch[MODEL_FOLD_BATCH];
+};
+
+static int seek_fail(struct seeker *s, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int seek_fail(struct seeker *s, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->err, sizeof s->err, fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+static bool add_ckref(struct seeker *s, const struct ckref *c)
+{
+    if (!vec_reserve((void **)&s->cks, &s->cks_cap, s->ncks + 1, sizeof *s->cks))
+        return false;
+    s->cks[s->ncks++] = *c;
+    return true;
+}
+
+/* Reads the file's checkpoints and summary, if it has them. */
+static int read_index(struct seeker *s)
+{
+    size_t n = trace_reader_checkpoint_count(s->r);
+    for (size_t i = 0; i < n; i++) {
+        struct ckref c = {.seq = trace_reader_checkpoint_seq(s->r, i), .blob = (int64_t)i};
+        if (c.seq > trace_reader_event_count(s->r) || (s->ncks && c.seq <= s->cks[s->ncks - 1].seq))
+            continue; /* a checkpoint beyond the events that arrived, or out of order */
+        if (!add_ckref(s, &c))
+            return MODEL_ENOMEM;
+    }
+    s->from_index = s->ncks > 0;
+    size_t first;
+    if (trace_reader_blob_range(s->r, TRACE_BLOB_MARKS, &first) == 1) {
+        void *buf;
+        size_t len;
+        if (trace_reader_blob_load(s->r, first, &buf, &len) == 0) {
+            if (summary_load(&s->sum, buf, len) == 0 &&
+                s->sum.events == trace_reader_event_count(s->r)) {
+                s->summary_from_file = true;
+                s->sum_frontier = s->sum.events;
+            } else {
+                summary_release(&s->sum);
+            }
+            free(buf);
+        }
+    }
+    return 0;
+}
+
+int seeker_open(struct seeker **out, const char *path, unsigned flags, char *err, size_t errlen)
+{
+    *out = NULL;
+    struct seeker *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return MODEL_ENOMEM;
+    }
+    s->flags = flags;
+    s->bad_seq = UINT64_MAX;
+    summary_init(&s->sum);
+    int rc = trace_reader_open(&s->r, path, flags & SEEKER_FOLLOW ? TRACE_OPEN_FOLLOW : 0, err,
+                               errlen);
+    if (rc < 0) {
+        free(s);
+        return MODEL_ETRACE;
+    }
+    rc = model_new(&s->m, trace_reader_header(s->r));
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, model_strerror(rc));
+        goto out_free;
+    }
+    rc = read_index(s);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s: %s", path, model_strerror(rc));
+        goto out_free;
+    }
+    s->next_ck = model_checkpoint_spacing(0);
+    *out = s;
+    return 0;
+
+out_free:
+    seeker_free(s);
+    return rc;
+}
+
+void seeker_free(struct seeker *s)
+{
+    if (!s)
+        return;
+    model_free(s->m);
+    trace_reader_free(s->r);
+    summary_release(&s->sum);
+    if (s->spill)
+        fclose(s->spill);
+    free(s->cks);
+    free(s);
+}
+
+const struct trace_header *seeker_header(const struct seeker *s)
+{
+    return trace_reader_header(s->r);
+}
+
+struct trace_reader *seeker_reader(struct seeker *s)
+{
+    return s->r;
+}
+
+const struct model *seeker_model(const struct seeker *s)
+{
+    return s->m;
+}
+
+const char *seeker_error(const struct seeker *s)
+{
+    return s->err;
+}
+
+uint64_t seeker_event_count(const struct seeker *s)
+{
+    return trace_reader_event_count(s->r);
+}
+
+uint64_t seeker_position(const struct seeker *s)
+{
+    return model_position(s->m);
+}
+
+size_t seeker_checkpoint_count(const struct seeker *s)
+{
+    return s->ncks;
+}
+
+bool seeker_is_following(const struct seeker *s)
+{
+    return (s->flags & SEEKER_FOLLOW) && !trace_reader_is_ended(s->r);
+}
+
+bool seeker_is_ended(const struct seeker *s)
+{
+    return trace_reader_is_ended(s->r);
+}
+
+/* The events not yet covered by the summary or, without the file's, by own checkpoints. */
+static uint64_t frontier(const struct seeker *s)
+{
+    uint64_t f = s->sum_frontier;
+    if (!s->from_index && s->ck_frontier < f)
+        f = s->ck_frontier;
+    return f;
+}
+
+bool seeker_is_indexed(const struct seeker *s)
+{
+    return frontier(s) >= seeker_event_count(s);
+}
+
+const struct model_summary *seeker_summary(const struct seeker *s)
+{
+    return summary_view((struct summary *)&s->sum);
+}
+
+/* ---- checkpoints ------------------------------------------------------------------------------ */
+
+/* Saves the model at its position into the spill file (own checkpoints). */
+static int spill_checkpoint(struct seeker *s)
+{
+    void *buf;
+    size_t len;
+    int rc = model_save(s->m, &buf, &len);
+    if (rc < 0)
+        return rc;
+    if (!s->spill && !(s->spill = tmpfile())) {
+        free(buf);
+        return seek_fail(s, MODEL_ETRACE, "%s: cannot create a temporary file for checkpoints",
+                         trace_reader_path(s->r));
+    }
+    struct ckref c = {.seq = model_position(s->m), .blob = -1, .off = s->spill_end, .len = len};
+    bool ok = fseeko(s->spill, (off_t)s->spill_end, SEEK_SET) == 0 &&
+              fwrite(buf, 1, len, s->spill) == len;
+    free(buf);
+    if (!ok)
+        return seek_fail(s, MODEL_ETRACE, "%s: cannot write a checkpoint to a temporary file",
+                         trace_reader_path(s->r));
+    s->spill_end += len;
+    if (!add_ckref(s, &c))
+        return MODEL_ENOMEM;
+    s->next_ck = c.seq + model_checkpoint_spacing(len);
+    return 0;
+}
+
+static int load_checkpoint(struct seeker *s, const struct ckref *c)
+{
+    void *buf = NULL;
+    size_t len = 0;
+    if (c->blob >= 0) {
+        if (trace_reader_checkpoint_load(s->r, (size_t)c->blob, &buf, &len) < 0)
+            return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+    } else {
+        buf = malloc(c->len ? c->len : 1);
+        if (!buf)
+            return MODEL_ENOMEM;
+        len = c->len;
+        if (fseeko(s->spill, (off_t)c->off, SEEK_SET) != 0 || fread(buf, 1, len, s->spill) != len) {
+            free(buf);
+            return seek_fail(s, MODEL_ETRACE, "%s: cannot read back a checkpoint",
+                             trace_reader_path(s->r));
+        }
+    }
+    int rc = model_load(s->m, buf, len);
+    free(buf);
+    if (rc == 0 && model_position(s->m) != c->seq) {
+        model_reset(s->m);
+        rc = MODEL_EFORMAT;
+    }
+    if (rc < 0)
+        return seek_fail(s, rc, "%s: checkpoint at event %" PRIu64 ": %s", trace_reader_path(s->r),
+                         c->seq, model_strerror(rc));
+    return 0;
+}
+
+/* Index of the last checkpoint at or before pos, or -1. */
+static long checkpoint_before(const struct seeker *s, uint64_t pos)
+{
+    size_t lo = 0, hi = s->ncks;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->cks[mid].seq <= pos)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (long)lo - 1;
+}
+
+/* ---- folding forward -------------------------------------------------------------------------- */
+
+/* Folds from the model's position up to target (or what has arrived).  Notes the events past the
+ * frontier in the summary and makes own checkpoints there.  progress may be NULL. */
+static int advance(struct seeker *s, uint64_t target, model_progress_fn progress, void *ctx)
+{
+    struct model *m = s->m;
+    uint64_t pos = model_position(m);
+    if (pos >= target)
+        return 0;
+    if (trace_reader_tell(s->r) != pos && trace_reader_seek(s->r, pos) < 0)
+        return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+    bool own_ck = !s->from_index;
+    uint64_t start = pos, next_progress = pos + (1u << 20);
+    while (pos < target) {
+        uint64_t want = target - pos < MODEL_FOLD_BATCH ? target - pos : MODEL_FOLD_BATCH;
+        ssize_t n = trace_reader_read(s->r, s->batch, (size_t)want);
+        if (n < 0)
+            return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+        if (n == 0)
+            break;
+        for (ssize_t i = 0; i < n; i++) {
+            const struct event *ev = &s->batch[i];
+            int rc = model_fold(m, ev);
+            if (rc < 0) {
+                if (rc == MODEL_EINCONSISTENT && pos < s->bad_seq) {
+                    s->bad_seq = pos;
+                    snprintf(s->bad_reason, sizeof s->bad_reason, "%s", model_error(m));
+                }
+                return seek_fail(s, rc, "%s: %s", trace_reader_path(s->r), model_error(m));
+            }
+            if (pos == s->sum_frontier) {
+                if (!summary_note(&s->sum, ev, pos, m))
+                    return MODEL_ENOMEM;
+                s->sum_frontier = pos + 1;
+            }
+            if (own_ck && pos == s->ck_frontier) {
+                s->ck_frontier = pos + 1;
+                if (s->ck_frontier >= s->next_ck) {
+                    rc = spill_checkpoint(s);
+                    if (rc < 0)
+                        return rc;
+                }
+            }
+            pos++;
+        }
+        if (progress && pos >= next_progress) {
+            next_progress = pos + (1u << 20);
+            if (!progress(ctx, pos - start, target - start))
+                return seek_fail(s, MODEL_ERANGE, "cancelled");
+        }
+    }
+    return 0;
+}
+
+int seeker_seek(struct seeker *s, uint64_t pos)
+{
+    uint64_t count = seeker_event_count(s);
+    if (pos > count)
+        return seek_fail(s, MODEL_ERANGE, "%s: event %" PRIu64 " is past the last event (%" PRIu64
+                                          " events)",
+                         trace_reader_path(s->r), pos, count);
+    struct model *m = s->m;
+    uint64_t cur = model_position(m);
+    if (model_is_stopped(m) && pos > s->bad_seq && cur == s->bad_seq)
+        return seek_fail(s, MODEL_EINCONSISTENT, "%s", s->bad_reason);
+    long c = checkpoint_before(s, pos);
+    bool forward = !model_is_stopped(m) && cur <= pos &&
+                   (c < 0 || s->cks[c].seq <= cur || pos - cur <= SEEK_NEAR);
+    if (!forward) {
+        int rc = -1;
+        while (c >= 0 && (rc = load_checkpoint(s, &s->cks[c])) < 0) {
+            /* a damaged checkpoint: forget it and use the one before */
+            memmove(&s->cks[c], &s->cks[c + 1], (s->ncks - (size_t)c - 1) * sizeof *s->cks);
+            s->ncks--;
+            c--;
+        }
+        if (rc < 0)
+            model_reset(m);
+    }
+    if (pos > s->bad_seq) {
+        /* fold up to the bad event, which stops the model with its reason */
+        int rc = advance(s, s->bad_seq + 1, NULL, NULL);
+        return rc < 0 ? rc : seek_fail(s, MODEL_EINCONSISTENT, "%s", s->bad_reason);
+    }
+    int rc = advance(s, pos, NULL, NULL);
+    if (rc < 0)
+        return rc;
+    if (model_position(m) != pos)
+        return seek_fail(s, MODEL_ETRACE, "%s: the trace ended at event %" PRIu64,
+                         trace_reader_path(s->r), model_position(m));
+    return 0;
+}
+
+int seeker_step(struct seeker *s, int64_t delta)
+{
+    uint64_t cur = model_position(s->m), count = seeker_event_count(s), to;
+    if (delta < 0)
+        to = (uint64_t)-delta > cur ? 0 : cur - (uint64_t)-delta;
+    else
+        to = (uint64_t)delta > count - cur ? count : cur + (uint64_t)delta;
+    return seeker_seek(s, to);
+}
+
+int seeker_build_index(struct seeker *s, model_progress_fn progress, void *ctx)
+{
+    uint64_t count = seeker_event_count(s), back = model_position(s->m), f = frontier(s);
+    if (f >= count)
+        return 0;
+    if (model_position(s->m) != f || model_is_stopped(s->m)) {
+        long c = checkpoint_before(s, f);
+        int rc = c >= 0 ? load_checkpoint(s, &s->cks[c]) : (model_reset(s->m), 0);
+        if (rc < 0)
+            return rc;
+    }
+    int rc = advance(s, count, progress, ctx);
+    if (rc < 0 && rc != MODEL_EINCONSISTENT)
+        return rc;
+    int rc2 = seeker_seek(s, back < s->bad_seq ? back : s->bad_seq);
+    return rc < 0 ? rc : rc2;
+}
+
+int seeker_poll(struct seeker *s)
+{
+    int n = trace_reader_poll(s->r);
+    if (n < 0)
+        return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+    return n;
+}
+
+/* ---- reading events without folding ------------------------------------------------------------ */
+
+int seeker_events(struct seeker *s, uint64_t seq, struct event *evs, size_t n, char *strbuf,
+                  size_t strsize)
+{
+    if (seq > seeker_event_count(s))
+        return seek_fail(s, MODEL_ERANGE, "event %" PRIu64 " is past the end", seq);
+    if (trace_reader_seek(s->r, seq) < 0)
+        return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+    size_t got = 0, used = 0;
+    while (got < n) {
+        int rc = trace_reader_next(s->r, &evs[got]);
+        if (rc < 0)
+            return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+        if (rc == 0)
+            break;
+        struct event *ev = &evs[got++];
+        if (ev->str) {
+            size_t len = ev->str_len;
+            if (len > strsize - used)
+                len = strsize - used;
+            if (len)
+                memcpy(strbuf + used, ev->str, len);
+            ev->str = strbuf ? strbuf + used : NULL;
+            ev->str_len = (uint32_t)len;
+            used += len;
+        }
+    }
+    return (int)got;
+}
+
+int seeker_scan(struct seeker *s, uint64_t from, bool forward,
+                bool (*match)(void *ctx, const struct event *ev), void *ctx, uint64_t *found)
+{
+    uint64_t count = seeker_event_count(s);
+    if (from > count)
+        from = count;
+    if (forward) {
+        if (trace_reader_seek(s->r, from) < 0)
+            return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+        for (;;) {
+            ssize_t n = trace_reader_read(s->r, s->batch, MODEL_FOLD_BATCH);
+            if (n < 0)
+                return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+            if (n == 0)
+                return 0;
+            for (ssize_t i = 0; i < n; i++)
+                if (match(ctx, &s->batch[i])) {
+                    *found = s->batch[i].seq;
+                    return 1;
+                }
+        }
+    }
+    /* backward: chunk by chunk from the one holding from - 1, the last match in each */
+    size_t nchunks = trace_reader_chunk_count(s->r);
+    for (size_t k = nchunks; k-- > 0;) {
+        struct trace_chunk_info ci;
+        trace_reader_chunk(s->r, k, &ci);
+        if (ci.first_seq >= from)
+            continue;
+        uint64_t end = ci.first_seq + ci.count < from ? ci.first_seq + ci.count : from;
+        if (trace_reader_seek(s->r, ci.first_seq) < 0)
+            return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+        bool hit = false;
+        uint64_t pos = ci.first_seq;
+        while (pos < end) {
+            uint64_t want = end - pos < MODEL_FOLD_BATCH ? end - pos : MODEL_FOLD_BATCH;
+            ssize_t n = trace_reader_read(s->r, s->batch, (size_t)want);
+            if (n < 0)
+                return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+            if (n == 0)
+                break;
+            for (ssize_t i = 0; i < n; i++)
+                if (match(ctx, &s->batch[i])) {
+                    *found = s->batch[i].seq;
+                    hit = true;
+                }
+            pos += (uint64_t)n;
+        }
+        if (hit)
+            return 1;
+    }
+    return 0;
+}

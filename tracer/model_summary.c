@@ -1,0 +1,245 @@
+/*
+ * model_summary.c - the timeline summary: where the collections, arenas obtained and released and
+ * step markers are, and memory in use over time, for the scrub bar.
+ *
+ * It is built while events are folded for the first time (the post-pass after a recording, or
+ * the seeker on a live or recovered file), one note per event, and stored as the trace's MARK
+ * blob.  Memory in use is kept as at most MODEL_TL_SAMPLES samples of equal span: when the
+ * samples run out, neighbours merge pairwise and the span doubles, so the summary of any trace
+ * stays a few hundred kilobytes, and the same events always give the same summary.
+ *
+ * Blob layout (version 1): magic "ASMS", version, events, span, max_bytes, max_arenas; marks as
+ * (seq delta, kind, arg); step labels as text; samples as (bytes_min, bytes_max, bytes_end,
+ * arenas_max, arenas_end, objects_end); the magic again.
+ */
+#include "model_impl.h"
+#include "model_summary.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define SUM_MAGIC 0x534d5341u /* "ASMS" */
+#define SUM_VERSION 1
+#define SUM_FIRST_SPAN 256
+
+void summary_init(struct summary *b)
+{
+    memset(b, 0, sizeof *b);
+    b->span = SUM_FIRST_SPAN;
+}
+
+void summary_release(struct summary *b)
+{
+    for (size_t i = 0; i < b->nlabels; i++)
+        free(b->labels[i]);
+    free(b->labels);
+    free(b->marks);
+    free(b->samples);
+    summary_init(b);
+}
+
+static bool add_mark(struct summary *b, uint64_t seq, uint32_t kind, uint32_t arg)
+{
+    if (!vec_reserve((void **)&b->marks, &b->marks_cap, b->nmarks + 1, sizeof *b->marks))
+        return false;
+    b->marks[b->nmarks++] = (struct model_tl_mark){.seq = seq, .kind = kind, .arg = arg};
+    return true;
+}
+
+static bool add_label(struct summary *b, const char *s, size_t len)
+{
+    char *t = malloc(len + 1);
+    if (!t || !vec_reserve((void **)&b->labels, &b->labels_cap, b->nlabels + 1, sizeof *b->labels)) {
+        free(t);
+        return false;
+    }
+    if (len)
+        memcpy(t, s, len);
+    t[len] = '\0';
+    b->labels[b->nlabels++] = t;
+    return true;
+}
+
+/* Halves the number of samples: each pair becomes one of twice the span. */
+static void merge_samples(struct summary *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < b->nsamples; i += 2) {
+        struct model_tl_sample s = b->samples[i];
+        if (i + 1 < b->nsamples) {
+            const struct model_tl_sample *t = &b->samples[i + 1];
+            s.bytes_min = t->bytes_min < s.bytes_min ? t->bytes_min : s.bytes_min;
+            s.bytes_max = t->bytes_max > s.bytes_max ? t->bytes_max : s.bytes_max;
+            s.bytes_end = t->bytes_end;
+            s.arenas_max = t->arenas_max > s.arenas_max ? t->arenas_max : s.arenas_max;
+            s.arenas_end = t->arenas_end;
+            s.objects_end = t->objects_end;
+            s.span += t->span;
+        }
+        b->samples[n++] = s;
+    }
+    b->nsamples = n;
+    b->span *= 2;
+}
+
+bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const struct model *m)
+{
+    bool ok = true;
+    if (ev->kind == EV_GC_START)
+        ok = add_mark(b, seq, MODEL_TL_GC, (uint32_t)ev->u.gc_start.gen);
+    else if (ev->kind == EV_ARENA_NEW)
+        ok = add_mark(b, seq, MODEL_TL_ARENA_NEW, (uint32_t)ev->u.arena_new.slot);
+    else if (ev->kind == EV_ARENA_FREE)
+        ok = add_mark(b, seq, MODEL_TL_ARENA_FREE, (uint32_t)ev->u.arena_free.slot);
+    else if (ev->kind == EV_STEP)
+        ok = add_mark(b, seq, MODEL_TL_STEP, (uint32_t)b->nlabels) &&
+             add_label(b, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
+    if (!b->samples && !(b->samples = malloc(MODEL_TL_SAMPLES * sizeof *b->samples)))
+        return false;
+    uint64_t bytes = m->block_bytes + m->raw_bytes;
+    uint32_t arenas = m->narenas;
+    while (seq / b->span >= MODEL_TL_SAMPLES)
+        merge_samples(b);
+    size_t i = (size_t)(seq / b->span);
+    if (i >= b->nsamples) {
+        b->samples[i] = (struct model_tl_sample){.seq = (uint64_t)i * b->span,
+                                                 .bytes_min = bytes,
+                                                 .bytes_max = bytes,
+                                                 .arenas_max = arenas};
+        b->nsamples = i + 1;
+    }
+    struct model_tl_sample *s = &b->samples[i];
+    s->span = seq + 1 - s->seq;
+    if (bytes < s->bytes_min)
+        s->bytes_min = bytes;
+    if (bytes > s->bytes_max)
+        s->bytes_max = bytes;
+    s->bytes_end = bytes;
+    if (arenas > s->arenas_max)
+        s->arenas_max = arenas;
+    s->arenas_end = arenas;
+    s->objects_end = m->nobjs;
+    if (bytes > b->max_bytes)
+        b->max_bytes = bytes;
+    if (arenas > b->max_arenas)
+        b->max_arenas = arenas;
+    b->events = seq + 1;
+    return ok;
+}
+
+const struct model_summary *summary_view(struct summary *b)
+{
+    b->view = (struct model_summary){
+        .events = b->events,
+        .nmarks = b->nmarks,
+        .marks = b->marks,
+        .nsamples = b->nsamples,
+        .samples = b->samples,
+        .nsteps = b->nlabels,
+        .step_labels = (const char *const *)b->labels,
+        .max_bytes = b->max_bytes,
+        .max_arenas = b->max_arenas,
+    };
+    return &b->view;
+}
+
+int summary_save(const struct summary *b, void **out, size_t *len)
+{
+    struct wbuf w = {0};
+    wbuf_u(&w, SUM_MAGIC);
+    wbuf_u(&w, SUM_VERSION);
+    wbuf_u(&w, b->events);
+    wbuf_u(&w, b->span);
+    wbuf_u(&w, b->max_bytes);
+    wbuf_u(&w, b->max_arenas);
+    wbuf_u(&w, b->nmarks);
+    uint64_t last = 0;
+    for (size_t i = 0; i < b->nmarks; i++) {
+        wbuf_u(&w, b->marks[i].seq - last);
+        last = b->marks[i].seq;
+        wbuf_u(&w, b->marks[i].kind);
+        wbuf_u(&w, b->marks[i].arg);
+    }
+    wbuf_u(&w, b->nlabels);
+    for (size_t i = 0; i < b->nlabels; i++)
+        wbuf_bytes(&w, b->labels[i], strlen(b->labels[i]));
+    wbuf_u(&w, b->nsamples);
+    for (size_t i = 0; i < b->nsamples; i++) {
+        const struct model_tl_sample *s = &b->samples[i];
+        wbuf_u(&w, s->bytes_min);
+        wbuf_u(&w, s->bytes_max);
+        wbuf_u(&w, s->bytes_end);
+        wbuf_u(&w, s->arenas_max);
+        wbuf_u(&w, s->arenas_end);
+        wbuf_u(&w, s->objects_end);
+    }
+    wbuf_u(&w, SUM_MAGIC);
+    if (w.oom) {
+        free(w.p);
+        return MODEL_ENOMEM;
+    }
+    *out = w.p;
+    *len = w.n;
+    return 0;
+}
+
+int summary_load(struct summary *b, const void *buf, size_t len)
+{
+    struct rbuf r = {.p = buf, .end = (const uint8_t *)buf + len};
+    summary_release(b);
+    if (rbuf_u(&r) != SUM_MAGIC || rbuf_u(&r) != SUM_VERSION)
+        goto out_bad;
+    b->events = rbuf_u(&r);
+    b->span = rbuf_u(&r);
+    b->max_bytes = rbuf_u(&r);
+    uint64_t maxa = rbuf_u(&r), nmarks = rbuf_n(&r);
+    if (r.bad || b->span == 0 || maxa > UINT32_MAX ||
+        !vec_reserve((void **)&b->marks, &b->marks_cap, nmarks, sizeof *b->marks))
+        goto out_bad;
+    b->max_arenas = (uint32_t)maxa;
+    uint64_t seq = 0;
+    for (uint64_t i = 0; i < nmarks; i++) {
+        seq += rbuf_u(&r);
+        uint64_t kind = rbuf_u(&r), arg = rbuf_u(&r);
+        if (r.bad || kind > MODEL_TL_STEP || arg > UINT32_MAX || seq >= b->events)
+            goto out_bad;
+        b->marks[i] = (struct model_tl_mark){.seq = seq, .kind = (uint32_t)kind, .arg = (uint32_t)arg};
+    }
+    b->nmarks = (size_t)nmarks;
+    uint64_t nlabels = rbuf_n(&r);
+    for (uint64_t i = 0; i < nlabels; i++) {
+        size_t l;
+        const char *s = rbuf_bytes(&r, &l);
+        if (r.bad || !add_label(b, s, l))
+            goto out_bad;
+    }
+    for (size_t i = 0; i < b->nmarks; i++)
+        if (b->marks[i].kind == MODEL_TL_STEP && b->marks[i].arg >= b->nlabels)
+            goto out_bad;
+    uint64_t ns = rbuf_u(&r);
+    if (r.bad || ns > MODEL_TL_SAMPLES || (ns && b->span > UINT64_MAX / ns) ||
+        !(b->samples = malloc(MODEL_TL_SAMPLES * sizeof *b->samples)))
+        goto out_bad;
+    for (uint64_t i = 0; i < ns; i++) {
+        struct model_tl_sample *s = &b->samples[i];
+        s->seq = i * b->span;
+        s->span = i + 1 < ns ? b->span : b->events - s->seq;
+        s->bytes_min = rbuf_u(&r);
+        s->bytes_max = rbuf_u(&r);
+        s->bytes_end = rbuf_u(&r);
+        uint64_t am = rbuf_u(&r), ae = rbuf_u(&r);
+        s->objects_end = rbuf_u(&r);
+        if (r.bad || am > UINT32_MAX || ae > UINT32_MAX || s->seq >= b->events ||
+            s->span > b->span)
+            goto out_bad;
+        s->arenas_max = (uint32_t)am;
+        s->arenas_end = (uint32_t)ae;
+    }
+    b->nsamples = (size_t)ns;
+    if (rbuf_u(&r) != SUM_MAGIC || r.bad || r.p != r.end)
+        goto out_bad;
+    return 0;
+out_bad:
+    summary_release(b);
+    return MODEL_EFORMAT;
+}

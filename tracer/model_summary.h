@@ -1,0 +1,37 @@
+/*
+ * model_summary.h - the timeline summary being built or loaded (tracer/model*.c only).
+ */
+#ifndef TRACER_MODEL_SUMMARY_H
+#define TRACER_MODEL_SUMMARY_H
+
+#include <tracer/model.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct summary {
+    struct model_tl_mark *marks;
+    size_t nmarks, marks_cap;
+    char **labels; /* step labels, NUL-terminated */
+    size_t nlabels, labels_cap;
+    struct model_tl_sample *samples; /* MODEL_TL_SAMPLES entries once the first note came */
+    size_t nsamples;
+    uint64_t span;   /* events per sample */
+    uint64_t events; /* events noted */
+    uint64_t max_bytes;
+    uint32_t max_arenas;
+    struct model_summary view;
+};
+
+void summary_init(struct summary *b);
+void summary_release(struct summary *b);
+/* Notes event seq (the next after the last noted), with m the model after folding it.  False
+ * when out of memory. */
+bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const struct model *m);
+const struct model_summary *summary_view(struct summary *b);
+int summary_save(const struct summary *b, void **out, size_t *len);
+/* MODEL_EFORMAT (and an empty summary) when the blob is damaged. */
+int summary_load(struct summary *b, const void *buf, size_t len);
+
+#endif
