@@ -211,14 +211,13 @@ void app_load_current(struct ui_app *app)
     if (app->cur_pos == pos)
         return;
     app->cur_pos = pos;
-    app->have_cur = pos > 0 && seeker_event(app->s, pos - 1, &app->cur, app->cur_str, sizeof app->cur_str) >= 0;
-    app->nahead = 0;
-    uint64_t count = app_event_count(app);
-    for (size_t i = 0; i < UI_LOOKAHEAD && pos + i < count; i++) {
-        if (seeker_event(app->s, pos + i, &app->ahead[i], app->ahead_str[i], UI_STR_MAX) < 0)
-            break;
-        app->nahead++;
-    }
+    uint64_t first = pos > 0 ? pos - 1 : 0;
+    int n = seeker_events(app->s, first, app->window, 1 + UI_LOOKAHEAD, app->window_str, sizeof app->window_str);
+    if (n < 0)
+        n = 0;
+    app->have_cur = pos > 0 && n > 0;
+    app->ahead = app->window + (pos > 0 ? 1 : 0);
+    app->nahead = (size_t)n > (pos > 0 ? 1u : 0u) ? (size_t)n - (pos > 0 ? 1u : 0u) : 0;
 }
 
 void app_follow(struct ui_app *app)
@@ -227,7 +226,7 @@ void app_follow(struct ui_app *app)
     if (!app->have_cur)
         return;
     const struct model *m = app_model(app);
-    uint64_t addr = app_event_addr(&app->cur);
+    uint64_t addr = app_event_addr(&app->window[0]);
     if (addr) {
         struct model_pool p;
         if (model_pool_find(m, addr, &p)) {
@@ -240,12 +239,12 @@ void app_follow(struct ui_app *app)
             }
             if (app->classes.follow && p.szidx != MODEL_NO_CLASS)
                 app->classes.sel = p.szidx;
-        } else if (app->arena.follow && app->cur.kind == EV_ARENA_NEW) {
-            app->arena.slot = (uint32_t)app->cur.u.arena_new.slot;
+        } else if (app->arena.follow && app->window[0].kind == EV_ARENA_NEW) {
+            app->arena.slot = (uint32_t)app->window[0].u.arena_new.slot;
             app->arena.index = 0;
         }
     }
-    uint64_t obj = app_event_object(&app->cur);
+    uint64_t obj = app_event_object(&app->window[0]);
     struct model_object o;
     if (obj && app->objects.follow && model_object_find(m, obj, &o))
         app->objects.sel = obj;
@@ -307,6 +306,10 @@ int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cf
     app->last_tick_ms = -1;
     app->live_state = UI_LIVE_STARTING;
     app->follow_edge = cfg->live != NULL;
+    /* a saved trace without an index (a killed recording): build its checkpoints and timeline
+     * now, so that seeking is bounded and the scrub bar shows the whole run */
+    if (!cfg->live && !seeker_is_indexed(s) && seeker_build_index(s, NULL, NULL) < 0)
+        app_message(app, true, "%s", seeker_error(s));
     if (cfg->live && cfg->live_run) {
         /* the pace nearest to the one asked for */
         for (int i = 0; i < NPACES; i++)
@@ -476,7 +479,7 @@ static uint64_t live_edge(struct ui_app *app)
         return 0;
     struct event ev;
     char buf[8];
-    if (seeker_event(app->s, count - 1, &ev, buf, sizeof buf) >= 0 && ev.kind == EV_STEP)
+    if (seeker_events(app->s, count - 1, &ev, 1, buf, sizeof buf) == 1 && ev.kind == EV_STEP)
         return count - 1;
     return count;
 }

@@ -101,11 +101,10 @@ struct ui_app {
     /* the current event (position - 1) and a few after it, cached by position */
     uint64_t cur_pos;       /* position the cache is for; UINT64_MAX: none */
     bool have_cur;
-    struct event cur;
-    char cur_str[UI_STR_MAX];
+    struct event window[1 + UI_LOOKAHEAD]; /* the current event, then what follows it */
+    char window_str[(1 + UI_LOOKAHEAD) * UI_STR_MAX];
+    const struct event *ahead; /* into window: the events after the current one */
     size_t nahead;
-    struct event ahead[UI_LOOKAHEAD];
-    char ahead_str[UI_LOOKAHEAD][UI_STR_MAX];
 
     /* selections: `follow` means the selection tracks what the current event touched */
     struct {

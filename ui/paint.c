@@ -161,9 +161,9 @@ static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
         canvas_fill(c, r, UI_G_SPACE, UI_S_HEADER);
         char sentence[512];
         if (app->have_cur) {
-            ui_narrate(m, &app->cur, app->ahead, app->nahead, sentence, sizeof sentence);
+            ui_narrate(m, &app->window[0], app->ahead, app->nahead, sentence, sizeof sentence);
             int x = r.x + 1;
-            x += canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, event_kind_name(app->cur.kind));
+            x += canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, event_kind_name(app->window[0].kind));
             x += canvas_text(c, x, r.y, -1, UI_S_HEADER, "  ");
             canvas_text_fit(c, x, r.y, r.x + r.w - x - 1, UI_S_HEADER, sentence);
         } else {

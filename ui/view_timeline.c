@@ -169,16 +169,15 @@ void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool 
         first = 0;
     int nread = log_h + UI_LOOKAHEAD;
     struct event *evs = calloc((size_t)nread, sizeof *evs);
-    char (*strs)[UI_STR_MAX] = calloc((size_t)nread, UI_STR_MAX);
+    char *strs = malloc((size_t)nread * 256);
     if (!evs || !strs) {
         free(evs);
         free(strs);
         return;
     }
-    int got = 0;
-    for (; got < nread && first + got < (int64_t)total; got++)
-        if (seeker_event(app->s, (uint64_t)(first + got), &evs[got], strs[got], UI_STR_MAX) < 0)
-            break;
+    int got = seeker_events(app->s, (uint64_t)first, evs, (size_t)nread, strs, (size_t)nread * 256);
+    if (got < 0)
+        got = 0;
     const struct model *m = app_model(app);
     for (int i = 0; i < log_h && i < got; i++) {
         int64_t seq = first + i;

@@ -85,7 +85,7 @@ static uint64_t first_of(struct viewer *v, enum event_kind kind, uint64_t from)
     for (uint64_t i = from; i < n; i++) {
         struct event ev;
         char buf[256];
-        cr_assert_eq(seeker_event(v->s, i, &ev, buf, sizeof buf), 0);
+        cr_assert_eq(seeker_events(v->s, i, &ev, 1, buf, sizeof buf), 1);
         if (ev.kind == kind)
             return i;
     }
