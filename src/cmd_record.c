@@ -7,6 +7,8 @@
 #include "ops.h"
 #include "recorder.h"
 
+#include <allocator/gc.h>
+#include <allocator/runtime.h>
 #include <tracer/stats_report.h>
 
 #include <stdio.h>
@@ -58,6 +60,8 @@ static int run(struct cli *c)
         .stack_depth = (unsigned)(depth > 1000 ? 1000 : depth),
         .command = cmdline,
         .path = out,
+        .runtime = {rt_new, rt_delete},
+        .gc = gc_profile_default(),
     };
     char err[512];
     if (recorder_check_options(&o, err, sizeof err) < 0)

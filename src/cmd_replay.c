@@ -12,7 +12,7 @@
 #include <stdio.h>
 
 static const struct cli_opt opts[] = {
-    {"at", 'a', "EVENT", "open at this event (the first one is 0; default: before the first)"},
+    {"at", 'a', "EVENT", "open at event N (from 0), step:N (the end of step N), start or end (default: start)"},
     VIEW_LOOK_OPTS,
     {0},
 };
@@ -28,12 +28,10 @@ static int run(struct cli *c)
     uint64_t start = 0;
     const char *at = cli_value(c, "at");
     if (at) {
-        uint64_t ev;
-        if (view_parse_event(c, s, path, at, &ev) != 0) {
+        if (view_parse_position(c, s, path, at, &start) != 0) {
             status = CLI_EXIT_USAGE;
             goto out_seeker;
         }
-        start = ev + 1;
     }
     struct ui_config cfg = {.title = path, .start = start, .live = NULL};
     ui_look_from_env(&cfg.look, cli_flag(c, "no-color"), cli_flag(c, "ascii"));

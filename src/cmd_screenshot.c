@@ -21,7 +21,7 @@
 #include <string.h>
 
 static const struct cli_opt opts[] = {
-    {"at", 'a', "EVENT", "the event to show (default: the last one)"},
+    {"at", 'a', "EVENT", "event N (from 0), step:N (the end of step N), start or end (default: end)"},
     {"view", 'v', "VIEW", "all, arenas, pool, classes, objects, gc, timeline or help (default: all)"},
     {"size", 's', "COLSxROWS", "the screen's size in cells (default: 120x40)"},
     {"output", 'o', "OUT", "where to write: OUT.txt for text, OUT.svg for a picture"},
@@ -71,12 +71,10 @@ static int run(struct cli *c)
     uint64_t pos = seeker_event_count(s);
     const char *at = cli_value(c, "at");
     if (at) {
-        uint64_t ev;
-        if (view_parse_event(c, s, path, at, &ev) != 0) {
+        if (view_parse_position(c, s, path, at, &pos) != 0) {
             status = CLI_EXIT_USAGE;
             goto out_seeker;
         }
-        pos = ev + 1;
     }
     struct ui_config cfg = {.title = path};
     cfg.look.color = !cli_flag(c, "no-color");

@@ -3,17 +3,12 @@
  */
 #include "view_opts.h"
 
-#include <inttypes.h>
+#include <ui/ui.h>
 
-int view_parse_event(struct cli *c, struct seeker *s, const char *path, const char *text, uint64_t *out)
+int view_parse_position(struct cli *c, struct seeker *s, const char *path, const char *text, uint64_t *pos)
 {
-    uint64_t n;
-    if (!cli_parse_uint(text, false, &n))
-        return cli_error(c, CLI_EXIT_USAGE, "--at: not an event number: '%s'", text);
-    uint64_t count = seeker_event_count(s);
-    if (n >= count)
-        return cli_error(c, CLI_EXIT_USAGE, "--at %" PRIu64 ": %s has %" PRIu64 " events (0 to %" PRIu64 ")", n, path,
-                         count, count ? count - 1 : 0);
-    *out = n;
+    char err[256];
+    if (ui_parse_position(s, text, pos, err, sizeof err) < 0)
+        return cli_error(c, CLI_EXIT_USAGE, "--at: %s: %s", path, err);
     return 0;
 }

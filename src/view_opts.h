@@ -21,9 +21,9 @@
     "Tab moves between panes, Enter opens a pool or an object, z zooms, ? shows every key, q quits.\n"
 
 /*
- * Parses an event number of the trace at `path`: 0 <= n < its event count.  Returns 0, or
- * prints a usage error naming the file and returns CLI_EXIT_USAGE.
+ * Parses --at for the trace at `path` (ui_parse_position: N, step:N, start, end) into a
+ * position.  Returns 0, or prints a usage error naming the file and returns CLI_EXIT_USAGE.
  */
-int view_parse_event(struct cli *c, struct seeker *s, const char *path, const char *text, uint64_t *out);
+int view_parse_position(struct cli *c, struct seeker *s, const char *path, const char *text, uint64_t *pos);
 
 #endif

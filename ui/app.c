@@ -1577,6 +1577,59 @@ int ui_app_render(struct ui_app *app, uint64_t pos, const char *view, struct can
     return rc < 0 ? rc : 0;
 }
 
+struct nth_step {
+    uint64_t want, seen;
+};
+
+static bool match_nth_step(void *ctx, const struct event *ev)
+{
+    struct nth_step *n = ctx;
+    return ev->kind == EV_STEP && ++n->seen == n->want;
+}
+
+int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *err, size_t errlen)
+{
+    uint64_t count = seeker_event_count(s);
+    char *end;
+    if (strcmp(text, "start") == 0) {
+        *pos = 0;
+        return 0;
+    }
+    if (strcmp(text, "end") == 0) {
+        *pos = count;
+        return 0;
+    }
+    if (strncmp(text, "step:", 5) == 0) {
+        unsigned long long n = strtoull(text + 5, &end, 10);
+        if (!text[5] || *end || n == 0) {
+            snprintf(err, errlen, "not a step number: '%s' (steps count from 1)", text);
+            return -1;
+        }
+        /* the end of step n is where marker n + 1 is, or the end of the trace */
+        struct nth_step want = {n, 0};
+        uint64_t found;
+        if (seeker_scan(s, 0, true, match_nth_step, &want, &found) <= 0) {
+            snprintf(err, errlen, "no step %llu: the trace has %llu", n, (unsigned long long)want.seen);
+            return -1;
+        }
+        struct nth_step next = {n + 1, 0};
+        *pos = seeker_scan(s, 0, true, match_nth_step, &next, &found) > 0 ? found : count;
+        return 0;
+    }
+    unsigned long long n = strtoull(text, &end, 10);
+    if (!*text || *end || text[0] == '-') {
+        snprintf(err, errlen, "not an event number: '%s'", text);
+        return -1;
+    }
+    if (n >= count) {
+        snprintf(err, errlen, "no event %llu: the trace has %llu (0 to %llu)", n, (unsigned long long)count,
+                 count ? (unsigned long long)count - 1 : 0);
+        return -1;
+    }
+    *pos = n + 1;
+    return 0;
+}
+
 /* ---- painting entry ----------------------------------------------------------------------- */
 
 void ui_app_paint(struct ui_app *app, struct canvas *c)

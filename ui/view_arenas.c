@@ -186,17 +186,13 @@ static void paint_live_row(struct ui_app *app, struct canvas *c, int x0, int y, 
                         slot, (uint64_t)pi, mg->cw);
     }
     /* suffix: free pools, and what is special about this arena */
-    const char *tag = NULL;
-    if (a.is_retained)
-        tag = "kept";
-    else if (a.list == MODEL_ARENA_FULL)
-        tag = "full";
     int sx = x0 + LABEL_W + mg->per_line * mg->cw + 1;
     if (sx + SUFFIX_W - 1 <= x0 + maxw) {
-        if (tag)
-            canvas_text(c, sx, y, SUFFIX_W - 1, a.is_retained ? UI_S_POOL_EMPTY : UI_S_POOL_FULL, tag);
+        if (a.is_retained)
+            canvas_text(c, sx, y, SUFFIX_W - 1, UI_S_POOL_EMPTY, "kept");
         else
-            canvas_printf(c, sx, y, SUFFIX_W - 1, UI_S_DIM, "%2" PRIu32 " free", a.nfreepools);
+            canvas_printf(c, sx, y, SUFFIX_W - 1, a.nfreepools ? UI_S_DIM : UI_S_POOL_FULL, "%2" PRIu32 " free",
+                          a.nfreepools);
     }
 }
 

@@ -1,7 +1,8 @@
 /*
  * test_golden.c - every view as text, compared with the files in tests/ui/golden/.
  *
- * tests/ui/golden/LIST names each screen: a trace of traces/, an event, a view and a size (and
+ * tests/ui/golden/LIST names each screen: a trace of traces/, a position (an event, or step:N for
+ * the end of step N), a view and a size (and
  * "ascii" for the ASCII rendering).  The screens are painted by ui_app_render(), the function
  * `arenascope screenshot` uses, so regenerating them is running that command for each line:
  *
@@ -74,11 +75,10 @@ Test(golden, every_view_matches_its_golden_screen)
     char line[512];
     int screens = 0, bad = 0;
     while (fgets(line, sizeof line, list)) {
-        char name[128], trace[256], view[32], size[32], flag[32] = "";
-        unsigned long long event;
+        char name[128], trace[256], at[32], view[32], size[32], flag[32] = "";
         if (line[0] == '#' || line[0] == '\n')
             continue;
-        int n = sscanf(line, "%127s %255s %llu %31s %31s %31s", name, trace, &event, view, size, flag);
+        int n = sscanf(line, "%127s %255s %31s %31s %31s %31s", name, trace, at, view, size, flag);
         cr_assert_geq(n, 5, "bad line in LIST: %s", line);
         int cols, rows;
         cr_assert_eq(sscanf(size, "%dx%d", &cols, &rows), 2, "bad size in LIST: %s", size);
@@ -96,21 +96,23 @@ Test(golden, every_view_matches_its_golden_screen)
         cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
         struct canvas c;
         cr_assert_eq(canvas_init(&c, cols, rows, ascii), 0);
-        cr_assert_eq(ui_app_render(app, event + 1, view, &c), 0, "%s: %s", name, ui_app_message(app));
+        uint64_t pos;
+        cr_assert_eq(ui_parse_position(s, at, &pos, err, sizeof err), 0, "%s: %s", name, err);
+        cr_assert_eq(ui_app_render(app, pos, view, &c), 0, "%s: %s", name, ui_app_message(app));
         char *got = canvas_to_text(&c);
 
         char gpath[1024];
         snprintf(gpath, sizeof gpath, "%s/tests/ui/golden/%s.txt", src, name);
         char *want = read_file(gpath);
         char wl[512], gl[512];
-        int at;
+        int diff_line;
         if (!want) {
             cr_log_error("%s: missing (regenerate: meson compile -C build update-golden)", gpath);
             bad++;
-        } else if ((at = first_difference(want, got, wl, gl, sizeof wl)) != 0) {
+        } else if ((diff_line = first_difference(want, got, wl, gl, sizeof wl)) != 0) {
             cr_log_error("%s differs at line %d\n  want: %s\n  got:  %s\n(regenerate: meson compile -C build "
                          "update-golden, and review the diff)",
-                         gpath, at, wl, gl);
+                         gpath, diff_line, wl, gl);
             bad++;
         }
         free(want);
