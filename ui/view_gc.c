@@ -59,7 +59,13 @@ static void paint_marks(struct ui_app *app, struct canvas *c, int x, int y, int 
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %s ", fmt_addr(ab, marks[i].obj, 6, c->ascii));
         if (marks[i].freed)
             k += canvas_text(c, x + k, y, w - k, UI_S_DIM, "freed: ");
-        canvas_text_fit(c, x + k, y, w - k, bad ? UI_S_UNREACHABLE : UI_S_REACHABLE, TEXT_OF(mark_text, marks[i].mark));
+        k += canvas_text_fit(c, x + k, y, w - k, bad ? UI_S_UNREACHABLE : UI_S_REACHABLE, TEXT_OF(mark_text, marks[i].mark));
+        if (marks[i].via && k < w - 12) {
+            struct model_object via;
+            bool vk = model_object_find(m, marks[i].via, &via);
+            canvas_printf(c, x + k, y, w - k, UI_S_DIM, " (via %s %s)", vk && via.type_name ? via.type_name : "object",
+                          fmt_addr(ab, marks[i].via, 6, c->ascii));
+        }
     }
 }
 
@@ -110,18 +116,59 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
     y++;
     if (y >= ymax)
         return;
+    /* the generations' lists, oldest member first, when there is room for them */
+    if (ymax - y >= 12) {
+        for (uint32_t i = 0; i <= g.ngenerations && i < MODEL_MAX_GENERATIONS && y < ymax; i++) {
+            if (!g.gen[i].objects)
+                continue;
+            char name[16];
+            gen_name(app, i, g.ngenerations, name, sizeof name);
+            k = canvas_printf(c, x, y, w, i < 3 ? gen_style[i] : UI_S_LABEL, "%-6s", name);
+            uint64_t objs[16];
+            size_t no = model_gc_generation(m, i, objs, 16);
+            for (size_t j = 0; j < no && j < 16 && k < w - 16; j++) {
+                struct model_object o;
+                char ab[24];
+                bool known = model_object_find(m, objs[j], &o);
+                if (j)
+                    k += canvas_text(c, x + k, y, w - k, UI_S_DIM, c->ascii ? " > " : " \xe2\x86\x92 ");
+                k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, "%s %s", known && o.type_name ? o.type_name : "?",
+                                   fmt_addr(ab, objs[j], 4, c->ascii));
+            }
+            if (no > 16 || k >= w - 16)
+                canvas_glyph(c, x + w - 1, y, UI_G_ELLIPSIS, UI_S_DIM);
+            y++;
+        }
+    }
+    if (y >= ymax)
+        return;
     if (g.collecting) {
         char name[16];
         gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
-        k = canvas_printf(c, x, y, w, UI_S_UNREACHABLE, "collecting %s (%s)", name, TEXT_OF(reason_text, g.reason));
+        canvas_printf(c, x, y, w, UI_S_UNREACHABLE, "collecting %s (%s)", name, TEXT_OF(reason_text, g.reason));
         y++;
-        if (y < ymax && g.has_phase) {
+        int left = 0;
+        if (ymax - y >= EV_GC_PHASE_COUNT && w >= 80) {
+            /* every phase in order: done, the current one, still to come */
+            for (int p = 0; p < EV_GC_PHASE_COUNT; p++) {
+                bool cur = g.has_phase && (uint32_t)p == g.phase;
+                bool done = g.has_phase && (uint32_t)p < g.phase;
+                if (cur)
+                    canvas_glyph(c, x, y + p, UI_G_POINTER, UI_S_MARK_STEP);
+                else if (done)
+                    canvas_glyph(c, x, y + p, UI_G_CHECK, UI_S_REACHABLE);
+                canvas_text_fit(c, x + 2, y + p, 30, cur ? UI_S_VALUE : done ? UI_S_NORMAL : UI_S_DIM,
+                                TEXT_OF(phase_text, p));
+            }
+            left = 33;
+        } else if (g.has_phase) {
             k = canvas_text(c, x, y, w, UI_S_LABEL, "phase: ");
-            canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%s (%" PRIu64 " objects)", TEXT_OF(phase_text, g.phase), g.phase_n);
+            canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%s (%" PRIu64 " objects)", TEXT_OF(phase_text, g.phase),
+                          g.phase_n);
             y++;
         }
         if (y < ymax)
-            paint_marks(app, c, x, y, w, ymax - y);
+            paint_marks(app, c, x + left, y, w - left, ymax - y);
         return;
     }
     struct model_collection hist[MODEL_HISTORY_KEEP];

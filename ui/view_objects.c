@@ -159,7 +159,9 @@ void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
     int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
     if (w < 20 || h < 2)
         return;
-    int detail_h = app->objects.open ? (h >= 16 ? 9 : h / 2) : 0;
+    /* zoomed, there is room for the selected object's references without asking */
+    bool open = app->objects.open || app->zoomed == UI_PANE_OBJECTS;
+    int detail_h = open ? (h >= 16 ? 9 : h / 2) : 0;
     int list_h = h - 1 - detail_h;
     int addr_w = w >= 64 ? 15 : 8;
     int addr_digits = w >= 64 ? 0 : 6;
