@@ -220,11 +220,51 @@ void app_load_current(struct ui_app *app)
     app->nahead = (size_t)n > (pos > 0 ? 1u : 0u) ? (size_t)n - (pos > 0 ? 1u : 0u) : 0;
 }
 
+/* Keeps the arena selection on a live arena: the first one when the selected one is gone. */
+static void keep_arena_selection(struct ui_app *app)
+{
+    const struct model *m = app_model(app);
+    struct model_arena a;
+    if (model_arena_at(m, app->arena.slot, &a)) {
+        if (app->arena.index >= a.npools)
+            app->arena.index = 0;
+        return;
+    }
+    uint32_t nslots = model_arena_slots(m);
+    for (uint32_t s = 0; s < nslots; s++)
+        if (model_arena_at(m, s, &a)) {
+            app->arena.slot = s;
+            app->arena.index = 0;
+            return;
+        }
+}
+
+/* Keeps the object selection on a live object: the nearest one above when it died. */
+static void keep_object_selection(struct ui_app *app)
+{
+    struct model_object o;
+    if (app->objects.sel && model_object_find(app_model(app), app->objects.sel, &o))
+        return;
+    const uint64_t *objs;
+    size_t n = app_sorted_objects(app, &objs);
+    if (n == 0) {
+        app->objects.sel = 0;
+        return;
+    }
+    size_t i = 0;
+    while (i + 1 < n && objs[i] < app->objects.sel)
+        i++;
+    app->objects.sel = objs[i];
+}
+
 void app_follow(struct ui_app *app)
 {
     app_load_current(app);
-    if (!app->have_cur)
+    if (!app->have_cur) {
+        keep_arena_selection(app);
+        keep_object_selection(app);
         return;
+    }
     const struct model *m = app_model(app);
     uint64_t addr = app_event_addr(&app->window[0]);
     if (addr) {
@@ -248,6 +288,8 @@ void app_follow(struct ui_app *app)
     struct model_object o;
     if (obj && app->objects.follow && model_object_find(m, obj, &o))
         app->objects.sel = obj;
+    keep_arena_selection(app);
+    keep_object_selection(app);
 }
 
 uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint32_t index)
@@ -747,15 +789,16 @@ static void move_block(struct ui_app *app, int delta)
     app->pool.sel = (int)b;
 }
 
-/* Classes with any pool (used, full or cached empty), as the classes view lists them. */
-static size_t listed_classes(const struct model *m, uint32_t *out, size_t max)
+size_t app_listed_classes(const struct ui_app *app, uint32_t *out, size_t max)
 {
+    const struct model *m = app_model(app);
     struct model_geometry g;
     model_geometry(m, &g);
+    bool all = app->zoomed == UI_PANE_CLASSES;
     size_t n = 0;
     for (uint32_t i = 0; i < g.nclasses; i++) {
         struct model_class c;
-        if (model_class_at(m, i, &c) && (c.pools || c.empty_pools)) {
+        if (all || (model_class_at(m, i, &c) && (c.pools || c.empty_pools))) {
             if (n < max)
                 out[n] = i;
             n++;
@@ -767,7 +810,7 @@ static size_t listed_classes(const struct model *m, uint32_t *out, size_t max)
 static void move_class(struct ui_app *app, int delta)
 {
     uint32_t list[HEAP_STATS_MAX_CLASSES];
-    size_t n = listed_classes(app_model(app), list, HEAP_STATS_MAX_CLASSES);
+    size_t n = app_listed_classes(app, list, HEAP_STATS_MAX_CLASSES);
     app->classes.follow = false;
     if (n == 0)
         return;

@@ -179,6 +179,8 @@ double app_pace(const struct ui_app *app);       /* live: markers per second, 0 
 void app_follow(struct ui_app *app);
 /* The address of block `index` of pool p. */
 uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint32_t index);
+/* The size classes the classes view lists: those with pools, or every one when it is zoomed. */
+size_t app_listed_classes(const struct ui_app *app, uint32_t *out, size_t max);
 /* The live objects by address (cached for the position). */
 size_t app_sorted_objects(struct ui_app *app, const uint64_t **out);
 

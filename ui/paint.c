@@ -205,6 +205,24 @@ static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
 
 /* ---- footer ------------------------------------------------------------------------------------ */
 
+/* The first key an action's help names ("Space", "l"), as the footer shows it. */
+static void footer_key(const struct ui_action_def *d, char kbuf[16])
+{
+    int klen = 0;
+    while (d->keys[klen] && d->keys[klen] != ' ' && klen < 15) {
+        kbuf[klen] = d->keys[klen];
+        klen++;
+    }
+    kbuf[klen] = '\0';
+}
+
+static int footer_item_width(const struct ui_action_def *d)
+{
+    char kbuf[16];
+    footer_key(d, kbuf);
+    return (int)strlen(kbuf) + 2 + (int)strlen(d->footer) + 1;
+}
+
 static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
 {
     canvas_fill(c, r, UI_G_SPACE, UI_S_FOOTER);
@@ -233,26 +251,25 @@ static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
         x += canvas_text_fit(c, x + 1, r.y, r.w - 2, app->msg_error ? UI_S_ERROR : UI_S_FOOTER, app->msg) + 1;
         return;
     }
+    /* every footer key in table order, keeping room for Help and Quit, which are always shown */
+    int reserve = footer_item_width(ui_action_def(UI_ACT_HELP)) + footer_item_width(ui_action_def(UI_ACT_QUIT));
     for (int a = 1; a < UI_ACTION_COUNT; a++) {
         const struct ui_action_def *d = ui_action_def((enum ui_action)a);
         if (!d->footer)
             continue;
-        const char *key = d->keys;
+        bool always = a == UI_ACT_HELP || a == UI_ACT_QUIT;
+        int need = footer_item_width(d);
+        if (x + need + (always ? 0 : reserve) > r.x + r.w)
+            continue;
         char kbuf[16];
-        int klen = 0;
-        while (key[klen] && key[klen] != ' ' && klen < 15) {
-            kbuf[klen] = key[klen];
-            klen++;
-        }
-        kbuf[klen] = '\0';
-        int need = klen + (int)strlen(d->footer) + 4;
-        if (x + need > r.x + r.w)
-            break;
+        footer_key(d, kbuf);
         canvas_put(c, x++, r.y, ' ', UI_S_FOOTER_KEY);
         x += canvas_text(c, x, r.y, -1, UI_S_FOOTER_KEY, kbuf);
         canvas_put(c, x++, r.y, ' ', UI_S_FOOTER_KEY);
         x += canvas_text(c, x, r.y, -1, UI_S_FOOTER, d->footer);
         x += canvas_text(c, x, r.y, -1, UI_S_FOOTER, " ");
+        if (always)
+            reserve -= need;
     }
 }
 
@@ -294,7 +311,7 @@ static void paint_help(struct canvas *c)
     int per_col = two ? (nact + 1) / 2 : nact;
     int w = two ? (c->cols >= 124 ? 120 : c->cols - 2) : 72;
     struct ui_rect r = centered(c, w, per_col + 9);
-    canvas_fill(c, r, UI_G_SPACE, UI_S_NORMAL);
+    canvas_fill(c, (struct ui_rect){r.x - 1, r.y, r.w + 2, r.h}, UI_G_SPACE, UI_S_NORMAL);
     canvas_box(c, r, "Keys: any key closes this help", true);
     int colw = two ? (r.w - 3) / 2 : r.w - 4;
     for (int i = 0; i < nact; i++) {
@@ -333,7 +350,7 @@ static void paint_break_menu(struct ui_app *app, struct canvas *c)
 {
     int h = 12 + app->nbp;
     struct ui_rect r = centered(c, 64, h);
-    canvas_fill(c, r, UI_G_SPACE, UI_S_NORMAL);
+    canvas_fill(c, (struct ui_rect){r.x - 1, r.y, r.w + 2, r.h}, UI_G_SPACE, UI_S_NORMAL);
     canvas_box(c, r, "Breakpoints", true);
     int x = r.x + 2, y = r.y + 1;
     if (app->nbp == 0)

@@ -27,21 +27,25 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
     model_geometry(m, &g);
 
     uint32_t list[HEAP_STATS_MAX_CLASSES];
-    size_t n = 0;
-    for (uint32_t i = 0; i < g.nclasses && i < HEAP_STATS_MAX_CLASSES; i++) {
-        struct model_class k;
-        if (model_class_at(m, i, &k) && (k.pools || k.empty_pools))
-            list[n++] = i;
-    }
+    size_t n = app_listed_classes(app, list, HEAP_STATS_MAX_CLASSES);
+    if (n > HEAP_STATS_MAX_CLASSES)
+        n = HEAP_STATS_MAX_CLASSES;
+    /* the requests a class serves, when there is room: (szidx * alignment, (szidx + 1) * alignment] */
+    int req_w = w >= 80 ? 10 : 0;
+    int num_x = x + req_w;   /* where "pools" starts, after class, size and requests */
     bool wide = w >= 56;
-    int bar_w = wide ? 12 : w - 34;
+    int bar_w = wide ? (w >= 100 ? 20 : 12) : w - 34;
     if (bar_w > 20)
         bar_w = 20;
-    canvas_text(c, x, y, w, UI_S_LABEL, "class  size pools in use  avail");
+    int bar_x = num_x + 33;
+    canvas_text(c, x, y, w, UI_S_LABEL, "class  size");
+    if (req_w)
+        canvas_text(c, x + 12, y, req_w, UI_S_LABEL, "requests");
+    canvas_text(c, num_x + 12, y, w, UI_S_LABEL, "pools in use  avail");
     if (bar_w >= 4)
-        canvas_text(c, x + 33, y, bar_w, UI_S_LABEL, "used");
+        canvas_text(c, bar_x, y, bar_w, UI_S_LABEL, "used");
     if (wide)
-        canvas_text(c, x + 34 + bar_w, y, w - 34 - bar_w, UI_S_LABEL, "ring (arena.pool), front first");
+        canvas_text(c, bar_x + bar_w + 1, y, x + w - bar_x - bar_w - 1, UI_S_LABEL, "ring (arena.pool), front first");
     y++;
     int list_h = h - 3;
     if (n == 0)
@@ -68,16 +72,18 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
         model_class_at(m, ci, &k);
         int ry = y + row;
         enum ui_style st = k.pools ? UI_S_NORMAL : UI_S_DIM;
-        canvas_printf(c, x, ry, w, st, "%5" PRIu32 " %5" PRIu32 " %5" PRIu64 " %6" PRIu64 " %6" PRIu64, ci, k.size,
-                      k.pools, k.in_use, k.avail);
+        canvas_printf(c, x, ry, w, st, "%5" PRIu32 " %5" PRIu32, ci, k.size);
+        if (req_w)
+            canvas_printf(c, x + 12, ry, req_w, UI_S_DIM, "%4" PRIu32 "-%-4" PRIu32, ci * g.alignment + 1, k.size);
+        canvas_printf(c, num_x + 11, ry, w, st, " %5" PRIu64 " %6" PRIu64 " %6" PRIu64, k.pools, k.in_use, k.avail);
         if (bar_w >= 4) {
             double frac = k.in_use + k.avail ? (double)k.in_use / (double)(k.in_use + k.avail) : 0;
-            canvas_hbar(c, x + 33, ry, bar_w, frac, frac > 0.9 ? UI_S_BAR_WARN : UI_S_BAR);
+            canvas_hbar(c, bar_x, ry, bar_w, frac, frac > 0.9 ? UI_S_BAR_WARN : UI_S_BAR);
         }
         if (wide) {
             uint64_t ring[32];
             size_t nr = model_class_ring(m, ci, ring, 32);
-            int rx = x + 34 + bar_w;
+            int rx = bar_x + bar_w + 1;
             for (size_t i = 0; i < nr && i < 32 && rx < x + w - 4; i++) {
                 struct model_pool p;
                 if (model_pool_find(m, ring[i], &p))
@@ -86,11 +92,11 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
             }
             if (nr > 32 || rx >= x + w - 4)
                 canvas_glyph(c, x + w - 1, ry, UI_G_ELLIPSIS, UI_S_DIM);
-            if (nr == 0)
+            if (nr == 0 && (k.pools || k.empty_pools))
                 canvas_text(c, rx, ry, x + w - rx, UI_S_DIM, k.pools ? "(all full)" : "(empty pools only)");
         }
         if (ci == app->classes.sel)
-            canvas_add_attr(c, (struct ui_rect){x, ry, 32, 1}, UI_A_REVERSE);
+            canvas_add_attr(c, (struct ui_rect){x, ry, bar_x - x - 1, 1}, UI_A_REVERSE);
         app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_CLASS, ci, 0, 0);
     }
     if (app->classes.scroll > 0)
