@@ -369,9 +369,9 @@ size_t model_class_ring(const struct model *m, uint32_t szidx, uint64_t *pools, 
     const struct mpool *head = m->classes[szidx].ring, *p = head;
     size_t n = 0;
     do {
-        if (n < max)
-            pools[n] = p->addr;
-        n++;
+        if (n == max)
+            return m->classes[szidx].ring_len; /* the rest need not be walked to be counted */
+        pools[n++] = p->addr;
         p = p->next;
     } while (p != head);
     return n;

@@ -232,7 +232,7 @@ static void keep_arena_selection(struct ui_app *app)
     }
     uint32_t nslots = model_arena_slots(m);
     for (uint32_t s = 0; s < nslots; s++)
-        if (model_arena_at(m, s, &a)) {
+        if (app_arena_is_live(m, s)) {
             app->arena.slot = s;
             app->arena.index = 0;
             return;
@@ -290,6 +290,12 @@ void app_follow(struct ui_app *app)
         app->objects.sel = obj;
     keep_arena_selection(app);
     keep_object_selection(app);
+}
+
+bool app_arena_is_live(const struct model *m, uint32_t slot)
+{
+    struct model_pool_cell cell;
+    return model_arena_cells(m, slot, &cell, 1) == 1;
 }
 
 uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint32_t index)
@@ -711,9 +717,8 @@ static size_t live_slots(const struct model *m, uint32_t *slots, size_t max)
 {
     size_t n = 0;
     uint32_t nslots = model_arena_slots(m);
-    struct model_arena a;
     for (uint32_t s = 0; s < nslots; s++)
-        if (model_arena_at(m, s, &a)) {
+        if (app_arena_is_live(m, s)) {
             if (n < max)
                 slots[n] = s;
             n++;

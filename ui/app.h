@@ -177,6 +177,9 @@ double app_speed(const struct ui_app *app);      /* events per second when playi
 double app_pace(const struct ui_app *app);       /* live: markers per second, 0 unlimited */
 /* Applies the "follow" selections to what the current event touched. */
 void app_follow(struct ui_app *app);
+/* True when an arena holds the slot (cheaper than model_arena_at, which also finds the arena's
+ * place in usable_arenas). */
+bool app_arena_is_live(const struct model *m, uint32_t slot);
 /* The address of block `index` of pool p. */
 uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint32_t index);
 /* The size classes the classes view lists: those with pools, or every one when it is zoomed. */

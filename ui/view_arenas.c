@@ -103,9 +103,8 @@ static size_t collect_rows(struct ui_app *app, struct arena_row **out)
     if (!rows)
         return 0;
     size_t n = 0;
-    struct model_arena a;
     for (uint32_t s = 0; s < nslots; s++)
-        if (model_arena_at(m, s, &a))
+        if (app_arena_is_live(m, s))
             rows[n++] = (struct arena_row){false, s, {0}};
     uint64_t pos = app_position(app);
     for (size_t i = 0; i < nrel; i++)
