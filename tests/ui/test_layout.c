@@ -6,6 +6,8 @@
 #include <ui/layout.h>
 
 #include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static bool overlap(struct ui_rect a, struct ui_rect b)
@@ -146,4 +148,25 @@ Test(keys, key_names)
     cr_assert_str_eq(ui_key_name('x', buf), "x");
     cr_assert_str_eq(ui_key_name(3, buf), "Ctrl-C");
     cr_assert_str_eq(ui_key_name(UI_KEY_PAGE_DOWN, buf), "PgDn");
+}
+
+Test(keys, the_readme_names_every_key)
+{
+    const char *src = getenv("ARENASCOPE_SOURCE");
+    cr_assert_not_null(src);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ui/README-section.md", src);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s is missing", path);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    for (int a = 1; a < UI_ACTION_COUNT; a++) {
+        const struct ui_action_def *d = ui_action_def((enum ui_action)a);
+        char quoted[40];
+        snprintf(quoted, sizeof quoted, "`%s`", d->keys);
+        cr_assert(strstr(text, quoted) != NULL, "ui/README-section.md does not name the keys %s (%s)", quoted,
+                  d->name);
+    }
 }
