@@ -438,6 +438,11 @@ const char *live_trace_path(const struct live *l)
     return l->path;
 }
 
+pid_t live_pid(const struct live *l)
+{
+    return l->pid;
+}
+
 const struct ui_live *live_controls(struct live *l)
 {
     return &l->ops;

@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 struct live_options {
     const char *record;       /* keep the trace at this path; NULL: a temporary file */
@@ -45,6 +46,8 @@ int live_start_status(const char *spec);
 int live_start(struct live **out, const char *spec, const struct live_options *opt, char *err,
                size_t errlen);
 const char *live_trace_path(const struct live *l);
+/* The workload's process. */
+pid_t live_pid(const struct live *l);
 /* The viewer's handle on the workload (valid while l lives). */
 const struct ui_live *live_controls(struct live *l);
 /* True once the workload died (not a normal end). */
