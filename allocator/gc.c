@@ -151,6 +151,16 @@ static size_t list_size(const struct gc_head *l)
     return n;
 }
 
+/* The size of the unreachable list while its links still carry NEXT_MASK_UNREACHABLE. */
+static size_t unreachable_size(const struct gc_head *l)
+{
+    size_t n = 0;
+    for (const struct gc_head *g = gc_next(l); g != l;
+         g = (const struct gc_head *)(g->next & ~GC_NEXT_MASK_UNREACHABLE))
+        n++;
+    return n;
+}
+
 /* ---- tracking and counting ------------------------------------------------------------------- */
 
 bool gc_obj_is_tracked(const struct rt_object *o)
@@ -693,7 +703,7 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
     struct gc_head finalizers;
     list_init(&finalizers);
     RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_LEGACY_FINALIZERS,
-            .n = list_size(&unreachable));
+            .n = unreachable_size(&unreachable));
     move_legacy_finalizers(rt, &unreachable, &finalizers);
     move_legacy_finalizer_reachable(rt, &finalizers);
     if (gc->debug & GC_DEBUG_COLLECTABLE)

@@ -713,7 +713,7 @@ size_t rt_sizeof(const struct rt_object *o)
     switch (t->kind) {
     case RT_KIND_INT: {
         intptr_t n = ((const struct rt_int *)o)->size;
-        return 24 + 4 * (size_t)(n < 0 ? -n : n);
+        return 24 + 4 * (size_t)(n == 0 ? 1 : n < 0 ? -n : n);
     }
     case RT_KIND_STR:
         return sizeof(struct rt_str) + (size_t)((const struct rt_str *)o)->length + 1;

@@ -19,6 +19,7 @@ static const struct cli_opt opts[] = {
     {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required"},
     {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
     {"arena-source", 0, "S", "where arenas come from: mmap (default, as CPython) or aligned"},
+    {"gc-profile", 0, "G", "cycle collector: cpython-3.8 (default), cpython-3.13, legacy; NAME:T0,T1,T2 sets thresholds"},
     {"stacks", 0, NULL, "record the call stack of every allocation"},
     {"stack-depth", 0, "N", "frames kept per call stack (default 24, at most 64)"},
     {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
@@ -53,15 +54,20 @@ static int run(struct cli *c)
         return status;
     char cmdline[512];
     command_line(c, cmdline, sizeof cmdline);
+    struct gc_profile gc = *gc_profile_default();
+    char gcerr[256];
+    if (cli_value(c, "gc-profile") &&
+        gc_profile_parse(cli_value(c, "gc-profile"), &gc, gcerr, sizeof gcerr) < 0)
+        return cli_error(c, CLI_EXIT_USAGE, "%s", gcerr);
     struct recorder_options o = {
+        .gc = &gc,
+        .runtime = {rt_new, rt_delete},
         .profile = cli_value(c, "profile"),
         .arena_source = cli_value(c, "arena-source"),
         .stacks = cli_flag(c, "stacks") || cli_value(c, "stack-depth"),
         .stack_depth = (unsigned)(depth > 1000 ? 1000 : depth),
         .command = cmdline,
         .path = out,
-        .runtime = {rt_new, rt_delete},
-        .gc = gc_profile_default(),
     };
     char err[512];
     if (recorder_check_options(&o, err, sizeof err) < 0)
@@ -123,7 +129,8 @@ const struct cli_cmd cmd_record = {
         "\n"
         "examples:\n"
         "  arenascope record -o frag.trace ops:frag.ops\n"
-        "  arenascope record --profile cpython-3.8 --arena-source aligned --stats -o t.trace churn:5000\n",
+        "  arenascope record --profile cpython-3.8 --arena-source aligned --stats -o t.trace churn:5000\n"
+        "  arenascope record --gc-profile legacy -o fin.trace demo:finalizers\n",
     .opts = opts,
     .min_args = 1,
     .max_args = 1,

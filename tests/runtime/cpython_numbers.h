@@ -9,6 +9,8 @@
 
 /* clang-format off */
 #define CPYTHON_NUMBERS(X) \
+    X(tour_refcounts, "2,3,4") \
+    X(tour_collect, "1") \
     X(refcount_list, "2") \
     X(refcount_in_function, "3") \
     X(refcount_after_call, "2") \
@@ -43,7 +45,9 @@
     X(sizeof_slots2, "48") \
     X(sizeof_weakref, "80") \
     X(list_growth, "4,8,16,24,32,40,52,64") \
+    X(refcount_self_list, "3") \
     X(collect_self_list, "1") \
+    X(refcount_node_left, "4") \
     X(collect_node_cycle, "2") \
     X(collect_self_instance, "1") \
     X(collect_self_dict, "1") \
@@ -64,6 +68,7 @@
     X(auto_collections_30000, "42") \
     X(auto_gen1_collections_30000, "3") \
     X(auto_collections_30000_t2000, "14") \
+    X(auto_collections_until_full, "133") \
     X(weakref_alive, "1") \
     X(weakref_refcount, "2") \
     X(weakref_same_ref, "1") \

@@ -106,10 +106,25 @@ def sizes():
     say("list_growth", tuple(caps))
 
 
+def tour():
+    gc.collect()
+    a = []
+    counts = [sys.getrefcount(a)]
+    b = a
+    counts.append(sys.getrefcount(a))
+    a.append(1000)
+    a.append(a)
+    counts.append(sys.getrefcount(a))
+    say("tour_refcounts", tuple(counts))
+    del a, b
+    say("tour_collect", gc.collect())
+
+
 def cycles():
     gc.collect()
     a = []
     a.append(a)
+    say("refcount_self_list", sys.getrefcount(a))
     del a
     say("collect_self_list", gc.collect())
 
@@ -123,6 +138,7 @@ def cycles():
     mid.right = right
     left.next = right
     right.prev = left
+    say("refcount_node_left", sys.getrefcount(left))
     del mid, left, right
     say("collect_node_cycle", gc.collect())
 
@@ -200,6 +216,16 @@ def trigger():
     gc.callbacks.remove(cb)
     say("auto_collections_30000_t2000", len(seen))
     gc.set_threshold(700, 10, 10)
+    del keep
+    gc.collect()
+    # the first full collection of a growing structure, and how many came before it
+    seen.clear()
+    gc.callbacks.append(cb)
+    keep = []
+    while 2 not in seen:
+        keep.append([])
+    gc.callbacks.remove(cb)
+    say("auto_collections_until_full", len(seen))
     del keep
     gc.collect()
 
@@ -296,7 +322,7 @@ def freeze():
     say("freeze_count_after_unfreeze", gc.get_freeze_count())
 
 
-for f in (getrefcount_exercise, identity, sizes, cycles, generations, trigger, weakrefs,
+for f in (tour, getrefcount_exercise, identity, sizes, cycles, generations, trigger, weakrefs,
           finalizers, copies, freeze):
     f()
 print("\n".join(out))

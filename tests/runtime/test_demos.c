@@ -1,0 +1,329 @@
+/*
+ * test_demos.c - every built-in demo and the churn workload, run with the allocator's and the
+ * collector's validators and the event fold checked at every step; their labels are one
+ * sentence; each records a trace that `arenascope check` accepts.
+ */
+#include "rt_fixture.h"
+
+#include "cli.h"
+#include "commands.h"
+#include "recorder.h"
+#include "workload.h"
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct labels {
+    struct fold *fold;
+    char last[512];
+    uint64_t n;
+    char bad[600];
+};
+
+static struct rt_fixture fx;
+static struct labels labels;
+
+/* The fold, and a check of every step label as it goes by. */
+static void emit(void *ctx, const struct event *ev)
+{
+    struct labels *l = ctx;
+    fold_emit(l->fold, ev);
+    if (ev->kind != EV_STEP)
+        return;
+    l->n++;
+    size_t n = ev->str_len < sizeof l->last - 1 ? ev->str_len : sizeof l->last - 1;
+    memcpy(l->last, ev->str, n);
+    l->last[n] = '\0';
+    /* one sentence: starts with a capital or code, ends with the one final period */
+    const char *end = l->last + n;
+    bool ok = n > 10 && end[-1] == '.' && !strchr(l->last, '\n');
+    for (const char *p = l->last; ok && p < end - 1; p++)
+        if (p[0] == '.' && p[1] == ' ' && isupper((unsigned char)p[2]))
+            ok = false;
+    if (!ok && !l->bad[0])
+        snprintf(l->bad, sizeof l->bad, "not one sentence: \"%s\"", l->last);
+}
+
+static void pace(void *ctx, uint64_t step)
+{
+    (void)ctx;
+    (void)step;
+    fixture_check(&fx);
+}
+
+static void run_workload(const char *gc_profile, void (*run)(struct workload_env *), uint64_t n,
+                         uint64_t max_steps)
+{
+    fixture_open(&fx, gc_profile);
+    memset(&labels, 0, sizeof labels);
+    labels.fold = &fx.fold;
+    struct event_sink sink = {emit, &labels};
+    heap_set_sink(fx.heap, &sink);
+    rt_set_sink(fx.rt, &sink);
+    struct workload_env env = {.heap = fx.heap, .rt = fx.rt, .sink = sink, .pace = pace};
+    if (run)
+        run(&env);
+    else
+        workload_churn(&env, n);
+    cr_assert_str_empty(labels.bad, "%s", labels.bad);
+    cr_assert_eq(env.steps, labels.n);
+    cr_assert_geq(labels.n, 3, "a demo has steps");
+    cr_assert_leq(labels.n, max_steps, "%lu steps", (unsigned long)labels.n);
+    fixture_check(&fx);
+    fixture_close(&fx);
+}
+
+struct demo_param {
+    char name[32];
+    char gc[32];
+};
+
+ParameterizedTestParameters(demos, run_with_validators)
+{
+    static struct demo_param params[32];
+    size_t n = 0;
+    for (size_t i = 0; i < demo_count() && n < 30; i++) {
+        snprintf(params[n].name, sizeof params[n].name, "%s", demo_at(i)->name);
+        snprintf(params[n++].gc, sizeof params[n].gc, "cpython-3.8");
+    }
+    snprintf(params[n].name, sizeof params[n].name, "finalizers");
+    snprintf(params[n++].gc, sizeof params[n].gc, "legacy");
+    snprintf(params[n].name, sizeof params[n].name, "generations");
+    snprintf(params[n++].gc, sizeof params[n].gc, "cpython-3.13");
+    return cr_make_param_array(struct demo_param, params, n);
+}
+
+ParameterizedTest(struct demo_param *p, demos, run_with_validators, .timeout = 60)
+{
+    const struct demo *d = demo_find(p->name);
+    cr_assert_not_null(d, "%s", p->name);
+    cr_assert_gt(strlen(d->summary), 10);
+    run_workload(p->gc, d->run, 0, 40);
+}
+
+Test(demos, registry)
+{
+    cr_assert_str_eq(demo_at(0)->name, "tour", "tour is the default, listed first");
+    const char *required[] = {"layers", "size-classes", "pool-lifecycle", "arena-lifecycle",
+                              "fragmentation", "refcount", "identity", "cycles", "generations",
+                              "weakref", "finalizers", "copy", "gc-tuning", "tour"};
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
+        cr_assert_not_null(demo_find(required[i]), "%s", required[i]);
+    cr_assert_null(demo_find("nope"));
+    cr_assert_null(demo_at(demo_count()));
+}
+
+Test(demos, churn, .timeout = 120)
+{
+    run_workload(NULL, NULL, 20000, 12);
+    cr_assert_gt(fx.fold.gc_start, 0, "the collector ran on its own");
+}
+
+/* ---- recorded traces --------------------------------------------------------------------------- */
+
+static int run_command(const struct cli_cmd *cmd, int argc, char **argv)
+{
+    struct cli c;
+    bool done = false;
+    int status = cli_parse(cmd, argc, argv, &c, &done);
+    if (status || done)
+        return status;
+    return cmd->run(&c);
+}
+
+Test(demos, every_demo_records_a_trace_check_accepts, .timeout = 120)
+{
+    char dir[] = "/tmp/arenascope-demos-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    bool check_available = true;
+    for (size_t i = 0; i < demo_count(); i++) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/%s.trace", dir, demo_at(i)->name);
+        char name[32];
+        snprintf(name, sizeof name, "demo:%s", demo_at(i)->name);
+        char *rec[] = {"record", "--arena-source", "aligned", "-o", path, name, NULL};
+        cr_assert_eq(run_command(&cmd_record, 6, rec), 0, "record %s", name);
+        cr_assert_eq(access(path, R_OK), 0);
+        char *chk[] = {"check", path, NULL};
+        int status = run_command(&cmd_check, 2, chk);
+        if (status == 1 && i == 0) {
+            /* the command may not exist in this build yet: then only recording is tested */
+            check_available = false;
+        }
+        if (check_available)
+            cr_assert_eq(status, 0, "arenascope check %s", path);
+        unlink(path);
+    }
+    rmdir(dir);
+    if (!check_available)
+        cr_skip_test("arenascope check is not available in this build; the traces were recorded");
+}
+
+/* ---- what the demos print is what CPython prints ---------------------------------------------- */
+
+struct printed {
+    char text[64][128];
+    size_t n;
+};
+
+static void capture(void *ctx, const struct event *ev)
+{
+    struct printed *p = ctx;
+    if (ev->kind != EV_PRINT || p->n == 64)
+        return;
+    size_t n = ev->str_len < 127 ? ev->str_len : 127;
+    memcpy(p->text[p->n], ev->str, n);
+    p->text[p->n][n] = '\0';
+    char *nl = strchr(p->text[p->n], '\n');
+    if (nl)
+        *nl = '\0';
+    p->n++;
+}
+
+static void run_printing(const char *demo, struct printed *out)
+{
+    memset(out, 0, sizeof *out);
+    struct heap *h;
+    struct runtime *rt;
+    struct heap_arena_source src = heap_arena_source_aligned();
+    struct event_sink sink = {capture, out};
+    cr_assert_eq(heap_new(&h, heap_profile_at(0), &src, NULL), 0);
+    cr_assert_eq(rt_new(&rt, h, NULL, &sink), 0);
+    struct workload_env env = {.heap = h, .rt = rt, .sink = sink};
+    demo_find(demo)->run(&env);
+    rt_delete(rt);
+    heap_delete(h);
+}
+
+/* A CPython number as Python prints it: 1/0 for booleans become True/False when `boolean`,
+ * "a,b,c" becomes "(a, b, c)". */
+static void as_python(const char *name, bool boolean, char *buf, size_t len)
+{
+    const char *v = cpython_number(name);
+    if (boolean) {
+        snprintf(buf, len, "%s", strcmp(v, "1") == 0 ? "True" : "False");
+    } else if (strchr(v, ',')) {
+        size_t k = 0;
+        k += (size_t)snprintf(buf + k, len - k, "(");
+        for (const char *p = v; *p && k < len; p++)
+            k += (size_t)(*p == ',' ? snprintf(buf + k, len - k, ", ")
+                                    : snprintf(buf + k, len - k, "%c", *p));
+        snprintf(buf + k, len - k, ")");
+    } else {
+        snprintf(buf, len, "%s", v);
+    }
+}
+
+struct expect {
+    const char *prefix; /* the printed line up to the value */
+    const char *number; /* the CPython number it must show */
+    bool boolean;
+    int item;           /* for a tuple number printed as separate lines: which item, else -1 */
+};
+
+/* The lines must appear in this order among what the demo printed. */
+static void expect_prints(const char *demo, const struct expect *e, size_t n)
+{
+    struct printed out;
+    run_printing(demo, &out);
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        char value[64], want[192];
+        as_python(e[i].number, e[i].boolean, value, sizeof value);
+        if (e[i].item == -2) {
+            cr_assert_str_eq(cpython_number(e[i].number), "1");
+            value[0] = '\0';
+        } else if (e[i].item >= 0) {
+            const char *v = cpython_number(e[i].number);
+            for (int k = 0; k < e[i].item && v; k++) {
+                v = strchr(v, ',');
+                v = v ? v + 1 : NULL;
+            }
+            cr_assert_not_null(v);
+            snprintf(value, sizeof value, "%.*s", (int)strcspn(v, ","), v);
+        }
+        snprintf(want, sizeof want, "%s%s", e[i].prefix, value);
+        while (at < out.n && strcmp(out.text[at], want) != 0)
+            at++;
+        cr_assert_lt(at, out.n, "demo %s: \"%s\" (%s) was not printed in order", demo, want,
+                     e[i].number);
+        at++;
+    }
+}
+
+#define RC(name, number) {"sys.getrefcount(" name ") -> ", number, false, -1}
+#define IS(line, number) {line " -> ", number, true, -1}
+#define COLLECT(number) {"gc.collect() -> ", number, false, -1}
+
+Test(demo_prints, tour)
+{
+    const struct expect e[] = {{"sys.getrefcount(a) -> ", "tour_refcounts", false, 0},
+                               {"sys.getrefcount(a) -> ", "tour_refcounts", false, 1},
+                               {"sys.getrefcount(a) -> ", "tour_refcounts", false, 2},
+                               COLLECT("tour_collect")};
+    expect_prints("tour", e, sizeof e / sizeof e[0]);
+}
+
+Test(demo_prints, refcount)
+{
+    const struct expect e[] = {RC("a", "refcount_list"),          RC("x", "refcount_in_function"),
+                               RC("a", "refcount_after_call"),    RC("a", "refcount_second_name"),
+                               RC("a", "refcount_in_list_twice"), RC("a", "refcount_after_del_list"),
+                               RC("a", "refcount_attribute"),     RC("a", "refcount_back")};
+    expect_prints("refcount", e, sizeof e / sizeof e[0]);
+}
+
+Test(demo_prints, identity)
+{
+    const struct expect e[] = {IS("a is b", "is_small_int"),      IS("x is y", "is_1000_runtime"),
+                               IS("x == y", "eq_1000_runtime"),   IS("x is y", "is_256_runtime"),
+                               IS("x is y", "is_257_runtime"),    IS("s1 is s2", "is_interned_literal"),
+                               IS("s3 is s1", "is_joined"),       IS("s4 is s1", "is_intern_joined")};
+    expect_prints("identity", e, sizeof e / sizeof e[0]);
+}
+
+Test(demo_prints, cycles)
+{
+    const struct expect e[] = {RC("a", "refcount_self_list"), COLLECT("collect_self_list"),
+                               RC("left", "refcount_node_left"), COLLECT("collect_node_cycle")};
+    expect_prints("cycles", e, sizeof e / sizeof e[0]);
+}
+
+Test(demo_prints, generations)
+{
+    const struct expect e[] = {{"gc.get_count() -> ", "count_three_lists", false, -1},
+                               {"gc.get_count() -> ", "count_after_collect0", false, -1},
+                               {"gc.get_count() -> ", "count_after_collect1", false, -1}};
+    expect_prints("generations", e, sizeof e / sizeof e[0]);
+}
+
+Test(demo_prints, weakref)
+{
+    const struct expect e[] = {RC("a", "weakref_refcount"), IS("r() is a", "weakref_alive"),
+                               {"r() -> None", "weakref_dead", false, -2},
+                               RC("p", "proxy_refcount_parent"), COLLECT("proxy_collect")};
+    expect_prints("weakref", e, sizeof e / sizeof e[0]);
+}
+
+Test(demo_prints, finalizers)
+{
+    const struct expect e[] = {COLLECT("finalizer_collect"),
+                               {"len(gc.garbage) -> ", "finalizer_garbage", false, -1},
+                               COLLECT("resurrect_collect"),
+                               {"len(saved) -> ", "resurrect_kept", false, -1},
+                               COLLECT("resurrect_collect_again")};
+    expect_prints("finalizers", e, sizeof e / sizeof e[0]);
+}
+
+Test(demo_prints, copy)
+{
+    const struct expect e[] = {IS("b is a", "copy_is_outer"), IS("b[2] is a[2]", "copy_is_inner"),
+                               IS("c[2] is a[2]", "deepcopy_is_inner"),
+                               IS("c[0] is a[0]", "deepcopy_is_int")};
+    expect_prints("copy", e, sizeof e / sizeof e[0]);
+}
