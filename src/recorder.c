@@ -103,6 +103,7 @@ static void fill_header(const struct recorder *r, struct trace_header *hdr)
     hdr->pool_overhead = heap_profile_pool_overhead(&r->profile);
     hdr->pointer_size = (uint32_t)sizeof(void *);
     hdr->keep_last_free_arena = r->profile.keep_last_free_arena;
+    hdr->arena_map_bits = r->profile.arena_map_bits;
     const struct gc_profile *gc = r->opts.gc;
     if (gc) {
         snprintf(hdr->gc_profile, sizeof hdr->gc_profile, "%s", gc->name);

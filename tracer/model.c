@@ -218,7 +218,7 @@ void model_clear_state(struct model *m)
     m->any_serial = false;
     m->nreleased = m->released_head = 0;
     memset(m->classes, 0, sizeof m->classes);
-    m->last_pool = NULL;
+    memset(m->pool_cache, 0, sizeof m->pool_cache);
     map_clear(&m->block_stacks);
     map_clear(&m->raw_index);
     m->nraws = 0;
@@ -363,16 +363,32 @@ const struct marena *model_arena_lookup(const struct model *m, uint64_t addr)
     return NULL;
 }
 
-/* The pool holding addr, through the one-entry cache. */
+/* The pool holding addr, through the cache. */
 static inline struct mpool *pool_of(struct model *m, uint64_t addr)
 {
-    struct mpool *p = m->last_pool;
-    if (p && p->addr == (addr & ~m->pool_mask))
+    uint64_t paddr = addr & ~m->pool_mask;
+    struct mpool **slot = &m->pool_cache[(paddr >> m->pool_shift) & (MODEL_POOL_CACHE - 1)];
+    struct mpool *p = *slot;
+    if (__builtin_expect(p && p->addr == paddr, 1))
         return p;
     p = model_pool_lookup(m, addr);
     if (p)
-        m->last_pool = p;
+        *slot = p;
     return p;
+}
+
+/* model_block_index() for the fold's hot paths. */
+static inline uint32_t block_index(const struct model *m, const struct mpool *p, uint64_t addr,
+                                   bool *exact)
+{
+    uint64_t off = addr - p->addr - m->geo.pool_overhead;
+    uint32_t idx = (uint32_t)((off * m->class_magic[p->szidx]) >> 40);
+    if (addr - p->addr < m->geo.pool_overhead || idx >= m->class_cap[p->szidx]) {
+        *exact = false;
+        return NONE;
+    }
+    *exact = (uint64_t)idx * m->class_size[p->szidx] == off;
+    return idx;
 }
 
 /* Block index of addr in p (a pool with a class); *exact when addr is the block's start.
@@ -462,7 +478,7 @@ static int fold_arena_vector(struct model *m, const struct event *ev)
         a[s] = (struct marena){.usable_prev = -1, .usable_next = -1};
     m->arenas = a;
     m->nslots = (uint32_t)slots;
-    m->last_pool = NULL;
+    memset(m->pool_cache, 0, sizeof m->pool_cache);
     return 0;
 }
 
@@ -626,7 +642,7 @@ static int fold_arena_free(struct model *m, const struct event *ev)
     free_arena_pools(a);
     *a = (struct marena){.usable_prev = -1, .usable_next = -1};
     m->narenas--;
-    m->last_pool = NULL;
+    memset(m->pool_cache, 0, sizeof m->pool_cache);
     return 0;
 }
 
@@ -870,7 +886,7 @@ static int fold_block_alloc(struct model *m, const struct event *ev)
         return fail_kind(m, ev, "a request of %" PRIu64 " bytes is not for class %" PRIu32, e->size,
                          p->szidx);
     bool exact;
-    uint32_t idx = model_block_index(m, p, e->addr, &exact);
+    uint32_t idx = block_index(m, p, e->addr, &exact);
     if (idx == NONE || !exact || idx + 1 != p->freehead)
         return fail_kind(m, ev, "0x%" PRIx64 " is not the head of pool 0x%" PRIx64 "'s free list",
                          e->addr, p->addr);
@@ -916,7 +932,7 @@ static int fold_block_free(struct model *m, const struct event *ev)
     if (!p || (p->state != MODEL_POOL_USED && p->state != MODEL_POOL_FULL))
         return fail_kind(m, ev, "0x%" PRIx64 " is not in a pool with allocated blocks", addr);
     bool exact;
-    uint32_t idx = model_block_index(m, p, addr, &exact);
+    uint32_t idx = block_index(m, p, addr, &exact);
     if (idx == NONE || !exact || !(p->blk[idx] & BLK_ALLOC))
         return fail_kind(m, ev, "0x%" PRIx64 " is not an allocated block", addr);
     uint32_t w = p->blk[idx];

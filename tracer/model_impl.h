@@ -63,7 +63,13 @@ struct rbuf {
     const uint8_t *p, *end;
     bool bad; /* sticky: a read ran past the end or met a bad varint */
 };
-uint64_t rbuf_u(struct rbuf *r);
+uint64_t rbuf_u_slow(struct rbuf *r);
+static inline uint64_t rbuf_u(struct rbuf *r)
+{
+    if (__builtin_expect(r->p < r->end && !(*r->p & 0x80), 1))
+        return *r->p++;
+    return rbuf_u_slow(r);
+}
 int64_t rbuf_i(struct rbuf *r);
 /* A count that cannot exceed the bytes left (every item takes at least one byte). */
 uint64_t rbuf_n(struct rbuf *r);
@@ -214,6 +220,9 @@ struct mexpect {
     uint64_t pool;
 };
 
+#define MODEL_POOL_CACHE 4096 /* entries; a power of two */
+_Static_assert((MODEL_POOL_CACHE & (MODEL_POOL_CACHE - 1)) == 0, "a power of two");
+
 struct model {
     struct model_geometry geo;
     char profile[32];
@@ -244,7 +253,9 @@ struct model {
     struct map radix_mid, radix_bot; /* radix-tree nodes ever created (never freed) */
 
     struct mclass classes[HEAP_STATS_MAX_CLASSES];
-    struct mpool *last_pool; /* lookup cache */
+    /* Pools recently found, by pool address: a direct-mapped cache in front of the arena map.
+     * Emptied whenever an arena goes away or the arenas vector moves. */
+    struct mpool *pool_cache[MODEL_POOL_CACHE];
 
     struct map block_stacks; /* block address -> stack id, for blocks with BLK_STACK */
     struct map raw_index;    /* raw address -> index in raws */
@@ -324,6 +335,8 @@ static inline uint64_t model_checkpoint_spacing(size_t state_bytes)
 
 /* model_valid.c: model_is_valid(), or only what holds at any position when !quiescent */
 bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen);
+/* The objects, their edges and the generations only (what the loader does not check). */
+bool model_check_objects(const struct model *m, char *err, size_t errlen);
 
 /* model.c */
 struct mpool *model_pool_lookup(const struct model *m, uint64_t addr);

@@ -261,7 +261,7 @@ void wbuf_bytes(struct wbuf *b, const void *s, size_t len)
     }
 }
 
-uint64_t rbuf_u(struct rbuf *r)
+uint64_t rbuf_u_slow(struct rbuf *r)
 {
     uint64_t v = 0;
     for (unsigned shift = 0; shift < 64; shift += 7) {

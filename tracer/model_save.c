@@ -15,13 +15,14 @@
  *     rebuilt so far, and the result against model_check() (the invariants that hold at any
  *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
  *
- * Layout (version 1), in order: magic "ASMC", version, geometry (must match the model's), the
+ * Layout (version 2), in order: magic "ASMC", version, geometry (must match the model's), the
  * position and the pending transition; arenas (each live slot with its carved pools: state,
- * class, nextoffset, the free list in LIFO order, the allocated blocks with requested size and
- * stack; its cache in LIFO order); usable_arenas in order; each class's ring from the front;
- * released arenas; counters; radix-tree nodes; raw blocks; strings; types; stacks; objects;
- * edges; generations (each as its list of objects in order); the collector; marks; frames and
- * names; the step marker; the prints; and the magic again.
+ * class, nextoffset, the free list in LIFO order, then for each other block below nextoffset,
+ * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
+ * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
+ * blocks; strings; types; stacks; objects; edges; generations (each as its list of objects in
+ * order); the collector; marks; frames and names; the step marker; the prints; and the magic
+ * again.
  */
 #include "model_impl.h"
 
@@ -30,7 +31,7 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-#define CK_VERSION 1
+#define CK_VERSION 2
 
 /* ---- writing ------------------------------------------------------------------------------------ */
 
@@ -79,15 +80,14 @@ static void save_pool(const struct model *m, const struct mpool *p, struct wbuf 
     wbuf_u(b, p->nfree);
     for (uint32_t h = p->freehead; h; h = p->blk[h - 1])
         wbuf_u(b, h - 1);
-    wbuf_u(b, p->count);
-    uint32_t last = 0;
+    /* Every block below nextoffset that is not on the free list is allocated: only its
+     * requested size (as what it falls short of the block, one byte for most) and flags. */
     for (uint32_t i = 0; i < cap; i++) {
         uint32_t w = p->blk[i];
         if (!(w & BLK_ALLOC))
             continue;
-        wbuf_u(b, i - last);
-        last = i;
-        wbuf_u(b, (uint64_t)(w & BLK_REQ_MASK) << 2 | (w & BLK_STACK ? 1 : 0) | (w & BLK_OBJ ? 2 : 0));
+        wbuf_u(b, (uint64_t)(size - (w & BLK_REQ_MASK)) << 2 | (w & BLK_STACK ? 1 : 0) |
+                      (w & BLK_OBJ ? 2 : 0));
         if (w & BLK_STACK) {
             const uint64_t *v = map_get(&m->block_stacks, p->addr + m->geo.pool_overhead +
                                                               (uint64_t)i * size);
@@ -382,6 +382,8 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
     /* The free list, in LIFO order.  While loading, a listed block carries BLK_STACK as a
      * "seen" mark (free words use only the low bits), so that repeats are caught. */
     uint32_t prev = NONE;
+    if (nfree > below)
+        return false;
     for (uint64_t k = 0; k < nfree; k++) {
         uint64_t i = rbuf_u(r);
         if (r->bad || i >= below || p->blk[i])
@@ -394,21 +396,20 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
         prev = (uint32_t)i;
     }
     p->nfree = (uint32_t)nfree;
-    uint64_t count = rbuf_u(r);
-    if (r->bad || count + nfree != below)
-        return false;
-    uint64_t idx = 0;
-    for (uint64_t k = 0; k < count; k++) {
-        idx += rbuf_u(r);
+    uint64_t count = below - nfree;
+    for (uint32_t idx = 0; idx < below; idx++) {
+        if (p->blk[idx])
+            continue; /* on the free list */
         uint64_t w = rbuf_u(r);
-        uint64_t req = w >> 2;
-        if (r->bad || idx >= below || p->blk[idx] || req == 0 || req > size || w >> 32)
+        uint64_t shortfall = w >> 2;
+        if (r->bad || shortfall >= size)
             return false;
+        uint64_t req = size - shortfall;
         uint32_t word = BLK_ALLOC | (uint32_t)req;
         if (w & 1) {
             uint64_t st = rbuf_u(r);
             if (r->bad || st == 0 || st > UINT32_MAX ||
-                !map_put(&m->block_stacks, p->addr + over + idx * size, st))
+                !map_put(&m->block_stacks, p->addr + over + (uint64_t)idx * size, st))
                 return false;
             word |= BLK_STACK;
         }
@@ -420,7 +421,24 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
     for (uint32_t h = p->freehead; h; h = p->blk[h - 1]) /* drop the marks */
         p->blk[h - 1] &= ~BLK_STACK;
     p->count = (uint32_t)count;
-    return true;
+    /* what each state requires (model_valid.c checks the same on a folded model) */
+    bool virgin_left = p->nextoffset <= m->geo.pool_size - size;
+    uint32_t pending = m->expect.pool == p->addr ? m->expect.kind : EV_KIND_COUNT;
+    switch ((enum model_pool_state)p->state) {
+    case MODEL_POOL_USED:
+        if (pending == EV_POOL_FULL) /* took its last block, pool_full next */
+            return count == cap && !p->freehead && !virgin_left;
+        return count < cap && p->freehead;
+    case MODEL_POOL_FULL:
+        if (pending == EV_POOL_UNFULL) /* got a block back, pool_unfull next */
+            return count == cap - 1 && p->freehead;
+        return count == cap && !p->freehead && !virgin_left;
+    case MODEL_POOL_EMPTY:
+    case MODEL_POOL_CARVED: return count == 0;
+    case MODEL_POOL_UNTOUCHED:
+    case MODEL_POOL_STATE_COUNT: break;
+    }
+    return false;
 }
 
 static bool load_arenas(struct model *m, struct rbuf *r)
@@ -858,7 +876,8 @@ int model_load(struct model *m, const void *buf, size_t len)
     if (!load_objects(m, &r) || !load_rest(m, &r) || rbuf_u(&r) != CK_MAGIC || r.bad ||
         r.p != r.end)
         goto out_bad;
-    if (!model_check(m, false, NULL, 0))
+    /* The heap's structures were checked while they were rebuilt; the objects' remain. */
+    if (!model_check_objects(m, NULL, 0))
         goto out_bad;
     return 0;
 

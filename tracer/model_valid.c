@@ -314,3 +314,9 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
         return bad(&w, "raw bytes do not add up");
     return check_objects(m, &w);
 }
+
+bool model_check_objects(const struct model *m, char *err, size_t errlen)
+{
+    struct walk w = {.err = err, .errlen = errlen, .ok = true};
+    return check_objects(m, &w);
+}

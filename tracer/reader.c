@@ -41,6 +41,7 @@
 #define SPOOL_READ (64u << 10)  /* bytes read from a pipe at a time */
 #define HIST_MASK (FMT_HISTORY - 1)
 #define NO_CHUNK SIZE_MAX
+#define READ_AHEAD 64           /* events trace_reader_next() decodes at a time */
 
 enum { OP_U, OP_I, OP_A, OP_P, OP_S };
 #define DEST_DROP (-1)
@@ -55,6 +56,9 @@ struct plan_kind {
     uint8_t op[FMT_MAX_FIELDS];
     int8_t dest[FMT_MAX_FIELDS]; /* word index in struct event, DEST_TEXT or DEST_DROP */
 };
+
+/* File kind i is *native* when it is this program's kind i with the same definition (name,
+ * flags, tail, fields and types): its events are decoded by code generated from the table. */
 
 struct trace_reader {
     char *path;          /* for messages */
@@ -77,6 +81,7 @@ struct trace_reader {
     struct trace_header hdr;
     struct fmt_schema schema;
     struct plan_kind plan[FMT_MAX_KINDS];
+    bool native[FMT_MAX_KINDS];
     struct fmt_index ix;
 
     /* the chunk in memory */
@@ -86,9 +91,15 @@ struct trace_reader {
     const uint8_t *events;   /* its first event */
     const uint8_t *p, *end;  /* decoding position and end of the events */
     uint64_t pos_seq;        /* number of the event at p (or of the next one to be read) */
+    uint64_t chunk_end_seq;  /* number of the event after the loaded chunk's last */
     uint64_t hist[FMT_HISTORY];
     uint64_t hist_n;
     uint64_t prev;
+
+    /* events decoded ahead by trace_reader_next(), handed out one by one */
+    struct event rb[READ_AHEAD];
+    size_t rb_pos, rb_n;
+    int rb_err; /* damage met after them, reported once they are handed out */
 };
 
 static int reader_fail(struct trace_reader *r, int err, const char *fmt, ...)
@@ -208,9 +219,27 @@ static bool source_is_final(const struct trace_reader *r)
 
 /* ---- the header and the plans ------------------------------------------------------------------- */
 
+static bool kind_is_native(const struct fmt_kind *fk, size_t id)
+{
+    if (id >= EV_KIND_COUNT)
+        return false;
+    enum event_kind k = (enum event_kind)id;
+    size_t nw = event_kind_field_count(k);
+    const char *text = event_kind_text_name(k);
+    if (strcmp(fk->name, event_kind_name(k)) != 0 || fk->flags != event_kind_flags(k) ||
+        fk->tail != event_kind_tail(k) || fk->nfields != nw + (text != NULL))
+        return false;
+    for (size_t i = 0; i < nw; i++)
+        if (strcmp(fk->field_names[i], event_kind_field_name(k, i)) != 0 ||
+            fk->types[i] != event_kind_field_type(k, i))
+            return false;
+    return !text || (fk->types[nw] == 's' && strcmp(fk->field_names[nw], text) == 0);
+}
+
 static void plan_build(struct trace_reader *r)
 {
     for (size_t k = 0; k < r->schema.nkinds; k++) {
+        r->native[k] = kind_is_native(&r->schema.kinds[k], k);
         const struct fmt_kind *fk = &r->schema.kinds[k];
         struct plan_kind *pk = &r->plan[k];
         pk->own = event_kind_from_name(fk->name);
@@ -819,6 +848,7 @@ static int load_chunk(struct trace_reader *r, size_t i)
     r->p = p;
     r->end = end;
     r->pos_seq = c->first_seq;
+    r->chunk_end_seq = c->first_seq + c->count;
     history_reset(r);
     return 0;
 }
@@ -841,137 +871,291 @@ static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt
                        (unsigned long long)off, (unsigned long long)r->pos_seq, why);
 }
 
-/* A varint of up to 10 bytes with no end check (the buffer is padded); false when too long. */
-static inline bool get_varint_padded(const uint8_t **pp, uint64_t *out)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* A varint of up to 10 bytes with no end check (the buffer is padded): the byte after it, or
+ * NULL when it is too long or too large. */
+static ALWAYS_INLINE const uint8_t *get_varint_padded(const uint8_t *p, uint64_t *out)
 {
-    const uint8_t *p = *pp;
     uint64_t v = 0;
     for (unsigned shift = 0; shift < 70; shift += 7) {
         uint64_t b = *p++;
         if (shift == 63 && (b & 0x7f) > 1)
-            return false;
+            return NULL;
         v |= (b & 0x7f) << shift;
         if (!(b & 0x80)) {
             *out = v;
-            *pp = p;
-            return true;
+            return p;
         }
     }
-    return false;
+    return NULL;
 }
 
 /* An address code (up to 66 bits) as hi = code >> 2, low = code & 3. */
-static inline bool get_code_padded(const uint8_t **pp, uint64_t *hi, unsigned *low)
+static ALWAYS_INLINE const uint8_t *get_code_padded(const uint8_t *p, uint64_t *hi, unsigned *low)
 {
-    const uint8_t *p = *pp;
     uint64_t b = *p++;
     *low = (unsigned)(b & 3);
     uint64_t v = (b & 0x7f) >> 2;
     unsigned shift = 5;
     while (b & 0x80) {
         if (shift > 61)
-            return false; /* more than 10 bytes */
+            return NULL; /* more than 10 bytes */
         b = *p++;
         if (shift == 61 && (b & 0x7f) > 7)
-            return false; /* beyond 66 bits */
+            return NULL; /* beyond 66 bits */
         v |= (b & 0x7f) << shift;
         shift += 7;
     }
     *hi = v;
-    *pp = p;
-    return true;
+    return p;
 }
 
-/*
- * Decodes the event at r->p into ev.  Returns 1, or < 0 on damage.  *fk is the file kind; ev->kind
- * is meaningful only when the plan maps it (plan[*fk].own >= 0).
- */
-static int decode_event(struct trace_reader *r, struct event *ev, unsigned *fk)
+/* The decoding state of one event, in locals (registers) while it is decoded. */
+struct cursor {
+    const uint8_t *p;
+    uint64_t hist_n; /* addresses in the chunk's history */
+    uint64_t prev;   /* the last of them */
+    uint64_t *hist;  /* the ring of the last FMT_HISTORY */
+};
+
+enum addr_status { ADDR_OK, ADDR_BAD_CODE, ADDR_OUT_OF_RANGE, ADDR_NULL };
+
+static const char *const addr_errors[] = {
+    [ADDR_BAD_CODE] = "bad address code",
+    [ADDR_OUT_OF_RANGE] = "address repeat out of range",
+    [ADDR_NULL] = "null in an address field",
+};
+
+/* An address code (FORMAT.md 6.3) into *out, updating the history.  A null (only when nullable)
+ * is 0 and stays out of the history. */
+static ALWAYS_INLINE enum addr_status get_addr(struct cursor *c, uint64_t *out, bool nullable)
 {
-    const uint8_t *start = r->p, *p = start, *end = r->end;
-    if (p >= end)
-        return event_fail(r, start, "the chunk ends before its last event");
-    unsigned b = *p++;
-    unsigned id = b & 0x7fu;
-    if (id >= r->schema.nkinds)
-        return event_fail(r, start, "kind id not in the schema");
-    const struct plan_kind *pk = &r->plan[id];
-    if (pk->own < 0 && !pk->optional)
-        return event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
-                          r->schema.kinds[id].name);
-    unsigned n = (b & 0x80u) ? pk->tail : pk->nfields;
-    memset(ev->u.f, 0, sizeof ev->u.f);
-    ev->str = NULL;
-    ev->str_len = 0;
+    uint64_t hi, v;
+    unsigned low;
+    if (*c->p < 0x80) {
+        hi = *c->p >> 2;
+        low = *c->p & 3u;
+        c->p++;
+    } else if (!(c->p = get_code_padded(c->p, &hi, &low))) {
+        return ADDR_BAD_CODE;
+    }
+    if (!(low & 1u)) {
+        uint64_t d = hi < FMT_HISTORY ? (hi << 1 | low >> 1) : FMT_HISTORY;
+        if (d >= c->hist_n || d >= FMT_HISTORY)
+            return ADDR_OUT_OF_RANGE;
+        v = c->hist[(c->hist_n - 1 - d) & HIST_MASK];
+    } else if (low == 1) {
+        v = c->prev + ((uint64_t)codec_unzigzag(hi) << 4);
+    } else if (hi != 0) {
+        v = c->prev + (uint64_t)codec_unzigzag(hi);
+    } else if (nullable) {
+        *out = 0;
+        return ADDR_OK;
+    } else {
+        return ADDR_NULL;
+    }
+    c->hist[c->hist_n & HIST_MASK] = v;
+    c->hist_n++;
+    c->prev = v;
+    *out = v;
+    return ADDR_OK;
+}
+
+/* The fields of a kind the file does not define as this program does, by its plan. */
+static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind *pk, unsigned n,
+                                 const uint8_t *start, struct cursor *c, struct event *ev)
+{
+    const uint8_t *end = r->end;
     for (unsigned i = 0; i < n; i++) {
         uint64_t v;
         switch (pk->op[i]) {
         case OP_U:
-            if (*p < 0x80)
-                v = *p++;
-            else if (!get_varint_padded(&p, &v))
-                return event_fail(r, start, "bad varint");
-            break;
         case OP_I:
-            if (!get_varint_padded(&p, &v))
+            if (!(c->p = get_varint_padded(c->p, &v)))
                 return event_fail(r, start, "bad varint");
-            v = (uint64_t)codec_unzigzag(v);
+            if (pk->op[i] == OP_I)
+                v = (uint64_t)codec_unzigzag(v);
             break;
         case OP_A:
         case OP_P: {
-            uint64_t hi;
-            unsigned low;
-            if (*p < 0x80) {
-                hi = *p >> 2;
-                low = *p & 3u;
-                p++;
-            } else if (!get_code_padded(&p, &hi, &low)) {
-                return event_fail(r, start, "bad address code");
-            }
-            if (!(low & 1u)) {
-                uint64_t d = hi < FMT_HISTORY ? (hi << 1 | low >> 1) : FMT_HISTORY;
-                if (d >= r->hist_n || d >= FMT_HISTORY)
-                    return event_fail(r, start, "address repeat out of range");
-                v = r->hist[(r->hist_n - 1 - d) & HIST_MASK];
-            } else if (low == 1) {
-                v = r->prev + ((uint64_t)codec_unzigzag(hi) << 4);
-            } else if (hi != 0) {
-                v = r->prev + (uint64_t)codec_unzigzag(hi);
-            } else if (pk->op[i] == OP_P) {
-                v = 0; /* null: not in the history */
-                break;
-            } else {
-                return event_fail(r, start, "null in an address field");
-            }
-            r->hist[r->hist_n & HIST_MASK] = v;
-            r->hist_n++;
-            r->prev = v;
+            enum addr_status st = get_addr(c, &v, pk->op[i] == OP_P);
+            if (st != ADDR_OK)
+                return event_fail(r, start, "%s", addr_errors[st]);
             break;
         }
         default: { /* OP_S */
             uint64_t len;
-            if (!codec_get_varint(&p, end, &len) || len > (uint64_t)(end - p) || len > FMT_MAX_TEXT)
+            if (!codec_get_varint(&c->p, end, &len) || len > (uint64_t)(end - c->p) ||
+                len > FMT_MAX_TEXT)
                 return event_fail(r, start, "bad text");
             if (pk->dest[i] == DEST_TEXT) {
-                ev->str = (const char *)p;
+                ev->str = (const char *)c->p;
                 ev->str_len = (uint32_t)len;
             }
-            p += len;
+            c->p += len;
             continue;
         }
         }
-        if (p > end)
+        if (c->p > end)
             return event_fail(r, start, "runs past the end of its chunk");
         if (pk->dest[i] >= 0)
             ev->u.f[pk->dest[i]] = v;
     }
-    r->p = p;
-    *fk = id;
-    ev->kind = (enum event_kind)(pk->own >= 0 ? pk->own : 0);
-    ev->seq = r->pos_seq++;
-    if (r->pos_seq == r->ix.chunks[r->cur].first_seq + r->ix.chunks[r->cur].count && p != end)
-        return event_fail(r, p, "bytes after the chunk's last event");
-    return 1;
+    return 0;
+}
+
+/*
+ * Decodes the loaded chunk's events from r->pos_seq on, until event `stop` (at most the chunk's
+ * end) or until n events of kinds this program knows are stored in evs.  Events of optional kinds
+ * it does not know are decoded and not stored.  With keep false every event goes to evs[0] (to
+ * skip events when seeking).  counts, when not NULL, counts every event by file kind.  Returns
+ * how many were stored; on damage *err is set (else 0), the events before the damaged one are
+ * stored and counted, and the chunk is unloaded.
+ *
+ * A native kind is decoded by code generated from the table, with the field types known at
+ * compile time: one indirect jump per event instead of one per field.  The decoding state lives
+ * in locals across the run and goes back to the reader at its end.  Varints are read without an
+ * end check since the chunk buffer is padded; `p > end` after each field catches an event that
+ * runs past its chunk.
+ */
+static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
+                         bool keep, uint64_t *counts, int *err)
+{
+    const uint8_t *start, *end = r->end;
+    struct cursor c = {.p = r->p, .hist_n = r->hist_n, .prev = r->prev, .hist = r->hist};
+    uint64_t seq = r->pos_seq;
+    size_t out = 0;
+    enum addr_status st = ADDR_OK;
+    const char *why;
+    *err = 0;
+
+    while (out < n && seq < stop) {
+        struct event *ev = &evs[out];
+        start = c.p;
+        if (c.p >= end) {
+            why = "the chunk ends before its last event";
+            goto fail;
+        }
+        unsigned b = *c.p++;
+        unsigned id = b & 0x7fu;
+        if (id >= r->schema.nkinds) {
+            why = "kind id not in the schema";
+            goto fail;
+        }
+        memset(ev->u.f, 0, sizeof ev->u.f);
+        ev->str = NULL;
+        ev->str_len = 0;
+        bool known = true;
+        if (r->native[id]) {
+            uint64_t len;
+            switch ((enum event_kind)id) {
+#define DEC_u(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        if (*c.p < 0x80)                                                                         \
+            e->n = *c.p++;                                                                       \
+        else if (!(c.p = get_varint_padded(c.p, &e->n)))                                         \
+            goto bad_varint;                                                                     \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
+    }
+#define DEC_i(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        uint64_t z_;                                                                             \
+        if (!(c.p = get_varint_padded(c.p, &z_)))                                                \
+            goto bad_varint;                                                                     \
+        e->n = codec_unzigzag(z_);                                                               \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
+    }
+#define DEC_a(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        if ((st = get_addr(&c, &e->n, false)) != ADDR_OK)                                        \
+            goto bad_addr;                                                                       \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
+    }
+#define DEC_p(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        if ((st = get_addr(&c, &e->n, true)) != ADDR_OK)                                         \
+            goto bad_addr;                                                                       \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
+    }
+#define DEC_s(n)                                                                                 \
+    if (fi++ < lim) {                                                                            \
+        if (!codec_get_varint(&c.p, end, &len) || len > (uint64_t)(end - c.p) ||                 \
+            len > FMT_MAX_TEXT)                                                                  \
+            goto bad_text;                                                                       \
+        ev->str = (const char *)c.p;                                                             \
+        ev->str_len = (uint32_t)len;                                                             \
+        c.p += len;                                                                              \
+    }
+#define EV_FIELD(t, n) DEC_##t(n)
+#define X(K, n, fl, tl, fields)                                                                  \
+    case EV_##K: {                                                                               \
+        struct event_##n *e = &ev->u.n;                                                          \
+        const unsigned lim = (b & 0x80u) ? tl : FMT_MAX_FIELDS;                                  \
+        unsigned fi = 0;                                                                         \
+        (void)e;                                                                                 \
+        fields (void)fi;                                                                         \
+        break;                                                                                   \
+    }
+                EVENT_KINDS(X)
+#undef X
+#undef EV_FIELD
+            case EV_KIND_COUNT:
+                break;
+            }
+            ev->kind = (enum event_kind)id;
+        } else {
+            const struct plan_kind *pk = &r->plan[id];
+            if (pk->own < 0 && !pk->optional) {
+                r->pos_seq = seq;
+                *err = event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
+                                  r->schema.kinds[id].name);
+                return out;
+            }
+            struct cursor g = c; /* c itself never escapes, so that it can live in registers */
+            r->pos_seq = seq;
+            if ((*err = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev)))
+                return out;
+            c = g;
+            known = pk->own >= 0;
+            ev->kind = (enum event_kind)(known ? pk->own : 0);
+        }
+        ev->seq = seq++;
+        if (counts)
+            counts[id]++;
+        if (keep && known)
+            out++;
+        if (seq == r->chunk_end_seq && c.p != end) {
+            start = c.p;
+            why = "bytes after the chunk's last event";
+            goto fail;
+        }
+    }
+    r->p = c.p;
+    r->hist_n = c.hist_n;
+    r->prev = c.prev;
+    r->pos_seq = seq;
+    return out;
+
+bad_varint:
+    why = "bad varint";
+    goto fail;
+bad_addr:
+    why = addr_errors[st];
+    goto fail;
+bad_text:
+    why = "bad text";
+    goto fail;
+overrun:
+    why = "runs past the end of its chunk";
+fail:
+    r->pos_seq = seq;
+    *err = event_fail(r, start, "%s", why);
+    return out;
 }
 
 /* Finds the chunk holding seq (seq < nevents). */
@@ -1007,49 +1191,77 @@ static int ensure_chunk(struct trace_reader *r)
     if (rc)
         return rc;
     struct event scratch;
-    unsigned fk;
-    while (r->pos_seq < want) {
-        rc = decode_event(r, &scratch, &fk);
-        if (rc < 0)
-            return rc;
-    }
-    return 1;
+    int err;
+    decode_run(r, &scratch, 1, want, false, NULL, &err);
+    return err ? err : 1;
+}
+
+static void buffer_drop(struct trace_reader *r)
+{
+    r->rb_pos = r->rb_n = 0;
+    r->rb_err = 0;
 }
 
 int trace_reader_next(struct trace_reader *r, struct event *ev)
 {
+    if (r->rb_pos < r->rb_n) {
+        *ev = r->rb[r->rb_pos++];
+        return 1;
+    }
+    if (r->rb_err) { /* the damage met after the events just handed out */
+        int err = r->rb_err;
+        r->rb_err = 0;
+        return err;
+    }
     for (;;) {
         int rc = ensure_chunk(r);
         if (rc <= 0)
             return rc;
-        unsigned fk;
-        rc = decode_event(r, ev, &fk);
-        if (rc < 0)
-            return rc;
-        if (r->plan[fk].own >= 0)
-            return 1; /* else an optional kind this program does not know: skipped */
+        int err;
+        size_t k = decode_run(r, r->rb, READ_AHEAD, r->chunk_end_seq, true, NULL, &err);
+        r->rb_n = k;
+        r->rb_pos = 0;
+        r->rb_err = err;
+        if (k) {
+            *ev = r->rb[r->rb_pos++];
+            return 1;
+        }
+        if (err) {
+            r->rb_err = 0;
+            return err;
+        }
+        /* only events of optional kinds this program does not know, to the chunk's end */
     }
 }
 
 ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
 {
-    size_t got = 0;
     if (n == 0)
         return 0;
-    int rc = ensure_chunk(r);
-    if (rc <= 0)
-        return rc;
-    const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
-    uint64_t stop = c->first_seq + c->count;
-    while (got < n && r->pos_seq < stop) {
-        unsigned fk;
-        rc = decode_event(r, &evs[got], &fk);
-        if (rc < 0)
-            return rc;
-        if (r->plan[fk].own >= 0)
-            got++;
+    if (r->rb_pos < r->rb_n) { /* what next() read ahead comes first */
+        size_t k = r->rb_n - r->rb_pos < n ? r->rb_n - r->rb_pos : n;
+        memcpy(evs, r->rb + r->rb_pos, k * sizeof *evs);
+        r->rb_pos += k;
+        return (ssize_t)k;
     }
-    return (ssize_t)got;
+    if (r->rb_err) {
+        int err = r->rb_err;
+        r->rb_err = 0;
+        return err;
+    }
+    for (;;) {
+        int rc = ensure_chunk(r);
+        if (rc <= 0)
+            return rc;
+        int err;
+        size_t k = decode_run(r, evs, n, r->chunk_end_seq, true, NULL, &err);
+        if (k) {
+            r->rb_err = err; /* reported by the next call */
+            return (ssize_t)k;
+        }
+        if (err)
+            return err;
+    }
 }
 
 int trace_reader_seek(struct trace_reader *r, uint64_t seq)
@@ -1057,6 +1269,15 @@ int trace_reader_seek(struct trace_reader *r, uint64_t seq)
     if (seq > r->ix.nevents)
         return reader_fail(r, TRACE_ERANGE, "no event %llu (the trace has %llu)",
                            (unsigned long long)seq, (unsigned long long)r->ix.nevents);
+    if (r->rb_n && !r->rb_err && seq >= r->rb[0].seq && seq <= r->rb[r->rb_n - 1].seq) {
+        /* within what was read ahead: a step back costs nothing */
+        size_t i = 0;
+        while (r->rb[i].seq < seq)
+            i++;
+        r->rb_pos = i;
+        return 0;
+    }
+    buffer_drop(r);
     if (r->cur != NO_CHUNK) {
         const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
         if (seq >= c->first_seq && seq < c->first_seq + c->count) {
@@ -1066,13 +1287,9 @@ int trace_reader_seek(struct trace_reader *r, uint64_t seq)
                 history_reset(r);
             }
             struct event scratch;
-            unsigned fk;
-            while (r->pos_seq < seq) {
-                int rc = decode_event(r, &scratch, &fk);
-                if (rc < 0)
-                    return rc;
-            }
-            return 0;
+            int err;
+            decode_run(r, &scratch, 1, seq, false, NULL, &err);
+            return err;
         }
     }
     r->cur = NO_CHUNK;
@@ -1083,7 +1300,7 @@ int trace_reader_seek(struct trace_reader *r, uint64_t seq)
 
 uint64_t trace_reader_tell(const struct trace_reader *r)
 {
-    return r->pos_seq;
+    return r->rb_pos < r->rb_n ? r->rb[r->rb_pos].seq : r->pos_seq;
 }
 
 int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
@@ -1094,20 +1311,17 @@ int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
         return 0;
     }
     memset(counts, 0, nk * sizeof *counts);
+    buffer_drop(r);
     r->cur = NO_CHUNK;
     r->pos_seq = 0;
     struct event ev;
     for (;;) {
         int rc = ensure_chunk(r);
-        if (rc < 0)
+        if (rc <= 0)
             return rc;
-        if (rc == 0)
-            return 0;
-        unsigned fk;
-        rc = decode_event(r, &ev, &fk);
-        if (rc < 0)
+        decode_run(r, &ev, 1, r->chunk_end_seq, false, counts, &rc);
+        if (rc)
             return rc;
-        counts[fk]++;
     }
 }
 
@@ -1190,16 +1404,11 @@ int trace_reader_verify(struct trace_reader *r)
     if (!counts)
         return reader_fail(r, TRACE_ENOMEM, "out of memory");
     struct event ev;
+    buffer_drop(r);
     for (size_t i = 0; i < r->ix.nchunks && !rc; i++) {
         rc = load_chunk(r, i);
-        for (uint32_t k = 0; k < r->ix.chunks[i].count && !rc; k++) {
-            unsigned fk;
-            rc = decode_event(r, &ev, &fk);
-            if (rc == 1) {
-                counts[fk]++;
-                rc = 0;
-            }
-        }
+        if (!rc)
+            decode_run(r, &ev, 1, r->chunk_end_seq, false, counts, &rc);
     }
     for (size_t k = 0; k < nk && !rc; k++)
         if (counts[k] != r->ix.kind_events[k])

@@ -19,10 +19,9 @@
  *   is sealed and written with one write(2).  The buffer grows only for an event whose text does
  *   not fit (texts are capped at 1 MiB).
  *
- * - The address history of FORMAT.md section 6.3 is a ring of the last FMT_HISTORY addresses
- *   and a direct-mapped hash table from an address to the stamp (a running count of addresses)
- *   of its latest occurrence.  A stamp is valid when it belongs to the current chunk and is at
- *   most FMT_HISTORY old, and the ring still holds that address at it; a collision only loses a
+ * - The address history of FORMAT.md section 6.3 is kept as a direct-mapped hash table from an
+ *   address to the stamp (a running count of addresses coded) of its latest occurrence.  A hit is a repeat when its
+ *   stamp belongs to the current chunk and is less than FMT_HISTORY old; a collision only loses a
  *   repeat (the address is then coded as a delta), never correctness.  Stamps run across chunks,
  *   so starting a chunk costs nothing.
  *
@@ -42,7 +41,7 @@
 
 #define EV_START (FMT_REC_HEAD + 3 * CODEC_VARINT_MAX) /* events start here in the buffer */
 #define EV_MAX_WORDS_BYTES (1 + CODEC_VARINT_MAX * (EVENT_MAX_FIELDS + 1)) /* kind, fields, text length */
-#define HASH_BITS 13
+#define HASH_BITS 12
 _Static_assert((1u << HASH_BITS) >= FMT_HISTORY, "the hash table covers the history");
 
 struct trace_writer {
@@ -65,8 +64,11 @@ struct trace_writer {
     uint64_t addr_total;  /* addresses coded since the writer opened */
     uint64_t addr_base;   /* addr_total when the chunk began */
     uint64_t prev;        /* the last address coded in this chunk, 0 when none */
-    uint64_t hist[FMT_HISTORY];
-    uint64_t table[1u << HASH_BITS]; /* address hash -> stamp + 1, 0 when empty */
+    /* by the address's hash: an address, and addr_total when it was last coded plus 1 (0: never).
+     * Two arrays, not pairs: stores of pairs get merged into one 16-byte store, which the next
+     * event's 8-byte load of the stamp then waits for. */
+    uint64_t seen_addr[1u << HASH_BITS];
+    uint64_t seen_stamp[1u << HASH_BITS];
 
     struct fmt_index ix;
     uint64_t kind_events[EV_KIND_COUNT];
@@ -118,7 +120,7 @@ static inline size_t addr_hash(uint64_t x)
 }
 
 /* LEB128 of (hi << 2 | low), a value of up to 66 bits. */
-static inline uint8_t *put_code(uint8_t *p, uint64_t hi, unsigned low)
+static inline __attribute__((always_inline)) uint8_t *put_code(uint8_t *p, uint64_t hi, unsigned low)
 {
     if (hi < (1ull << 62))
         return codec_put_varint(p, hi << 2 | low);
@@ -127,21 +129,41 @@ static inline uint8_t *put_code(uint8_t *p, uint64_t hi, unsigned low)
 }
 
 /* Codes x as a repeat when the history holds it and the repeat is no longer than the delta. */
-static inline uint8_t *put_addr(struct trace_writer *w, uint8_t *p, uint64_t x)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* Most fields fit one byte, and most of the rest two. */
+static ALWAYS_INLINE uint8_t *put_varint(uint8_t *p, uint64_t v)
+{
+    if (v < 0x80) {
+        *p = (uint8_t)v;
+        return p + 1;
+    }
+    if (v < 0x4000) {
+        p[0] = (uint8_t)(v | 0x80);
+        p[1] = (uint8_t)(v >> 7);
+        return p + 2;
+    }
+    return codec_put_varint(p, v);
+}
+
+static ALWAYS_INLINE uint8_t *put_addr(struct trace_writer *w, uint8_t *p, uint64_t x)
 {
     uint64_t total = w->addr_total;
     size_t h = addr_hash(x);
-    uint64_t s = w->table[h];
+    uint64_t s = w->seen_stamp[h];
     int64_t d = (int64_t)(x - w->prev);
     bool aligned = (d & 15) == 0;
     uint64_t hi = aligned ? codec_zigzag(d / 16) : codec_zigzag(d);
-    if (s > w->addr_base && total - s < FMT_HISTORY && w->hist[(s - 1) & (FMT_HISTORY - 1)] == x &&
-        codec_varint_size((total - s) << 1) <= (hi < (1ull << 62) ? codec_varint_size(hi << 2) : 10))
-        p = codec_put_varint(p, (total - s) << 1); /* a repeat, d = total - 1 - stamp */
-    else
-        p = put_code(p, hi, aligned ? 1 : 3);
-    w->hist[total & (FMT_HISTORY - 1)] = x;
-    w->table[h] = total + 1;
+    if (hi >= (1ull << 62)) {
+        p = put_code(p, hi, aligned ? 1 : 3); /* a delta of more than 62 bits: never a repeat */
+    } else {
+        /* the repeat (d = total - 1 - stamp) when there is one and its code is not larger */
+        uint64_t delta = hi << 2 | (aligned ? 1u : 3u), repeat = (total - s) << 1;
+        bool hit = (w->seen_addr[h] == x) & (s > w->addr_base) & (total - s < FMT_HISTORY) & (repeat <= delta);
+        p = put_varint(p, hit ? repeat : delta);
+    }
+    w->seen_addr[h] = x;
+    w->seen_stamp[h] = total + 1;
     w->addr_total = total + 1;
     w->prev = x;
     return p;
@@ -154,10 +176,6 @@ static inline uint8_t *put_null(uint8_t *p)
 }
 
 /* Per-kind constants, each from its own expansion of the table. */
-#define X(K, n, fl, tail, fields) [EV_##K] = tail,
-static const uint8_t kind_tail[EV_KIND_COUNT] = {EVENT_KINDS(X)};
-#undef X
-
 #define COUNT_u(n) +1
 #define COUNT_i(n) +1
 #define COUNT_a(n) +1
@@ -248,34 +266,34 @@ void trace_writer_emit(struct trace_writer *w, const struct event *ev)
         w->chunk_ns = now > w->clock_origin ? now - w->clock_origin : 0;
     }
 
-    unsigned tail = kind_tail[k], nwords = kind_words[k];
-    uint64_t tor = 0;
-    for (unsigned i = tail; i < nwords; i++)
-        tor |= ev->u.f[i];
-    if (kind_text[k] && tail <= nwords)
-        tor |= slen;
-    bool elide = tail < nwords + kind_text[k] && tor == 0;
-    unsigned limit = elide ? tail : FMT_MAX_FIELDS;
-
     uint8_t *p = w->buf + w->len;
-    *p++ = (uint8_t)(k | (elide ? 0x80u : 0));
     switch (k) {
-#define ENC_u(n) if (fi++ < limit) p = codec_put_varint(p, e->n);
-#define ENC_i(n) if (fi++ < limit) p = codec_put_varint(p, codec_zigzag(e->n));
+#define ENC_u(n) if (fi++ < limit) p = put_varint(p, e->n);
+#define ENC_i(n) if (fi++ < limit) p = put_varint(p, codec_zigzag(e->n));
 #define ENC_a(n) if (fi++ < limit) p = put_addr(w, p, e->n);
 #define ENC_p(n) if (fi++ < limit) p = e->n ? put_addr(w, p, e->n) : put_null(p);
 #define ENC_s(n)                                                                                 \
     if (fi++ < limit) {                                                                          \
-        p = codec_put_varint(p, slen);                                                           \
+        p = put_varint(p, slen);                                                                 \
         if (slen)                                                                                \
             memcpy(p, ev->str, slen);                                                            \
         p += slen;                                                                               \
     }
 #define EV_FIELD(t, n) ENC_##t(n)
+/* The kind's constants fold: kind_words[EV_K] is a constant read from a constant table. */
 #define X(K, n, fl, tl, fields)                                                                  \
     case EV_##K: {                                                                               \
         const struct event_##n *e = &ev->u.n;                                                    \
+        const unsigned nwords = kind_words[EV_##K], ntext = kind_text[EV_##K];                   \
+        uint64_t tor = 0;                                                                        \
+        for (unsigned i = tl; i < nwords; i++)                                                   \
+            tor |= ev->u.f[i];                                                                   \
+        if (ntext && tl <= nwords)                                                               \
+            tor |= slen;                                                                         \
+        const bool elide = tl < nwords + ntext && tor == 0;                                      \
+        const unsigned limit = elide ? tl : FMT_MAX_FIELDS;                                      \
         unsigned fi = 0;                                                                         \
+        *p++ = (uint8_t)(EV_##K | (elide ? 0x80u : 0));                                          \
         (void)e;                                                                                 \
         fields (void)fi;                                                                         \
         break;                                                                                   \

@@ -29,6 +29,16 @@ static void fold_sink(void *ctx, const struct event *ev)
         f->rc = model_fold(f->m, ev);
     if (f->rc_copy == 0)
         f->rc_copy = model_fold(f->copy, ev);
+    if (f->events % 1013 == 0 && f->rc == 0 && f->rc_copy == 0) {
+        /* a checkpoint in the middle of an operation (a transition may be pending) */
+        void *blob;
+        size_t len;
+        f->rc_copy = model_save(f->m, &blob, &len);
+        if (f->rc_copy == 0) {
+            f->rc_copy = model_load(f->copy, blob, len);
+            free(blob);
+        }
+    }
 }
 
 struct rng {

@@ -107,6 +107,13 @@ Test(seek, post_pass_checkpoints_serve_random_seeks, .timeout = 120)
     char err[512];
     cr_assert_eq(model_build_checkpoints(path, NULL, NULL, err, sizeof err), 0, "%s", err);
 
+    /* every stored checkpoint loads and equals the fold at its position */
+    struct trace_reader *r;
+    uint64_t bad_seq;
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(model_check_trace(r, &bad_seq, err, sizeof err), 0, "%s", err);
+    trace_reader_free(r);
+
     struct seeker *s;
     cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
     cr_assert_eq(seeker_event_count(s), n);

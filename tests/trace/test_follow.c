@@ -264,7 +264,7 @@ Test(follow, a_pipe_read_once_is_read_like_a_file)
     struct rng g;
     evlist_init(&l);
     rng_seed(&g, 16);
-    evlist_random(&l, &g, 3000);
+    evlist_random(&l, &g, 1500);
     const char *full = scratch_path("once.trace");
     write_trace(full, &l, 0, true);
     size_t len;
@@ -279,7 +279,7 @@ Test(follow, a_pipe_read_once_is_read_like_a_file)
     cr_assert_eq(trace_reader_open_fd(&r, fds[0], "stdin", 0, err, sizeof err), 0, "%s", err);
     cr_assert(trace_reader_is_complete(r));
     cr_assert(trace_reader_is_ended(r));
-    expect_events(r, &l, 0, 3000);
+    expect_events(r, &l, 0, 1500);
     trace_reader_free(r);
     close(fds[0]);
     free(d);

@@ -26,18 +26,16 @@ static inline int64_t codec_unzigzag(uint64_t v)
     return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
 }
 
-static inline size_t codec_varint_size(uint64_t v)
+#define CODEC_INLINE inline __attribute__((always_inline))
+
+static CODEC_INLINE size_t codec_varint_size(uint64_t v)
 {
-    size_t n = 1;
-    while (v >= 0x80) {
-        v >>= 7;
-        n++;
-    }
-    return n;
+    /* bits in v (at least 1), 7 per byte */
+    return ((size_t)(63 - __builtin_clzll(v | 1)) * 37 >> 8) + 1;
 }
 
 /* Writes v at p (room for CODEC_VARINT_MAX bytes) and returns the byte after it. */
-static inline uint8_t *codec_put_varint(uint8_t *p, uint64_t v)
+static CODEC_INLINE uint8_t *codec_put_varint(uint8_t *p, uint64_t v)
 {
     while (v >= 0x80) {
         *p++ = (uint8_t)(v | 0x80);

@@ -1,0 +1,297 @@
+/*
+ * bench_model.c - the model's figures (issue 5, "Speed") on a generated trace of 10^8 events:
+ *
+ *   fold         events folded per second, the model alone (events decoded beforehand, in
+ *                batches, outside the timing), and decoding plus folding together;
+ *   open         seeker_open() of the trace with its index: wall time and the child process's
+ *                peak resident memory;
+ *   seek         seeker_seek() to random events: median, 90th percentile and worst;
+ *   step back    seeker_step(-1) from random events: median and worst.
+ *
+ * Anchors printed beside them: the targets of issue 5, and heaptrack_print's 6.5 million events
+ * per second (from the issue).
+ *
+ * The trace is made by the real allocator (the default profile, arenas from mmap) driven by a
+ * fast random workload: a live set that swells to a few hundred thousand blocks and drains again,
+ * Python-like sizes, now and then a large block for the raw layer; every event goes through the
+ * real trace writer, then the post-pass (model_build_checkpoints) stores the checkpoints and the
+ * summary.  It is kept in /tmp (or $TMPDIR) between runs, never in the repository, and remade
+ * when missing.
+ *
+ * Usage: bench_model [EVENTS]  (default 100000000)
+ */
+#include <allocator/heap.h>
+#include <tracer/model.h>
+#include <tracer/trace.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rng = 0x2545F4914F6CDD1Dull;
+
+static uint64_t rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static void die(const char *what, const char *why)
+{
+    fprintf(stderr, "bench_model: %s: %s\n", what, why);
+    exit(1);
+}
+
+/* ---- making the trace -------------------------------------------------------------------------- */
+
+static size_t python_size(void)
+{
+    uint64_t k = rnd() % 1000;
+    if (k < 5)
+        return 513 + rnd() % 8000; /* the raw layer */
+    if (k < 300)
+        return 28 + rnd() % 8;     /* small ints, floats */
+    if (k < 550)
+        return 48 + 8 * (rnd() % 6); /* tuples, small objects */
+    if (k < 700)
+        return 64 + rnd() % 64;    /* short strings */
+    return 1 + rnd() % 512;
+}
+
+static void make_trace(const char *path, uint64_t events)
+{
+    struct heap_profile p;
+    char err[512];
+    if (heap_profile_parse("cpython-3.10", &p, err, sizeof err) < 0)
+        die("profile", err);
+    struct trace_header h;
+    memset(&h, 0, sizeof h);
+    snprintf(h.writer, sizeof h.writer, "bench_model");
+    snprintf(h.profile, sizeof h.profile, "%s", p.name);
+    snprintf(h.arena_source, sizeof h.arena_source, "mmap");
+    h.alignment = p.alignment;
+    h.threshold = p.threshold;
+    h.pool_size = p.pool_size;
+    h.arena_size = p.arena_size;
+    h.pool_overhead = heap_profile_pool_overhead(&p);
+    h.pointer_size = sizeof(void *);
+    h.keep_last_free_arena = p.keep_last_free_arena;
+    h.arena_map_bits = p.arena_map_bits;
+    snprintf(h.command, sizeof h.command, "bench_model %" PRIu64, events);
+    struct trace_writer *w;
+    if (trace_writer_open(&w, path, &h, err, sizeof err) < 0)
+        die(path, err);
+    struct event_sink sink = trace_writer_sink(w);
+    struct heap_arena_source src = heap_arena_source_mmap();
+    struct heap *heap;
+    if (heap_new(&heap, &p, &src, &sink) < 0)
+        die("heap", "cannot create");
+    enum { LIVE_MAX = 400000 };
+    void **live = calloc(LIVE_MAX, sizeof *live);
+    size_t n = 0, target = LIVE_MAX / 2;
+    double t0 = now();
+    while (trace_writer_event_count(w) < events) {
+        if ((rnd() & 0xffff) == 0)
+            target = rnd() % LIVE_MAX; /* swell or drain */
+        bool alloc = n == 0 || (n < LIVE_MAX && (n < target ? rnd() % 100 < 60 : rnd() % 100 < 40));
+        if (alloc) {
+            live[n++] = heap_malloc(heap, python_size());
+        } else {
+            /* mostly young blocks die: pick near the end */
+            size_t i = rnd() % 4 ? n - 1 - rnd() % (n < 64 ? n : 64) : rnd() % n;
+            heap_free(heap, live[i]);
+            live[i] = live[--n];
+        }
+    }
+    heap_set_sink(heap, NULL);
+    heap_delete(heap);
+    free(live);
+    if (trace_writer_finish(w) < 0)
+        die(path, trace_writer_error(w));
+    uint64_t got = trace_writer_event_count(w), bytes = trace_writer_bytes(w);
+    trace_writer_free(w);
+    double t1 = now();
+    printf("trace: %" PRIu64 " events, %.1f MB (%.2f bytes/event), recorded in %.1f s\n", got,
+           (double)bytes / 1e6, (double)bytes / (double)got, t1 - t0);
+    if (model_build_checkpoints(path, NULL, NULL, err, sizeof err) < 0)
+        die("post-pass", err);
+    printf("post-pass (checkpoints and summary): %.1f s\n", now() - t1);
+}
+
+static bool has_index(const char *path, uint64_t events)
+{
+    struct trace_reader *r;
+    char err[512];
+    if (trace_reader_open(&r, path, 0, err, sizeof err) < 0)
+        return false;
+    bool ok = trace_reader_is_complete(r) && trace_reader_event_count(r) >= events &&
+              trace_reader_checkpoint_count(r) > 0;
+    trace_reader_free(r);
+    return ok;
+}
+
+/* ---- figures ----------------------------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void bench_fold(const char *path)
+{
+    struct trace_reader *r;
+    char err[512];
+    if (trace_reader_open(&r, path, 0, err, sizeof err) < 0)
+        die(path, err);
+    struct model *m;
+    if (model_new(&m, trace_reader_header(r)) < 0)
+        die(path, "model");
+    enum { BATCH = 4096 };
+    struct event *batch = malloc(BATCH * sizeof *batch);
+    double fold = 0, t0 = now();
+    uint64_t n = 0;
+    for (;;) {
+        ssize_t k = trace_reader_read(r, batch, BATCH);
+        if (k < 0)
+            die(path, trace_reader_error(r));
+        if (k == 0)
+            break;
+        double a = now();
+        for (ssize_t i = 0; i < k; i++)
+            if (model_fold(m, &batch[i]) < 0)
+                die(path, model_error(m));
+        fold += now() - a;
+        n += (uint64_t)k;
+    }
+    double total = now() - t0;
+    struct model_totals t;
+    model_totals(m, &t);
+    printf("fold:       %6.1f M events/s (model alone)   %6.1f M events/s (decode + fold)   "
+           "[target >= 50; heaptrack_print 6.5]\n",
+           (double)n / fold / 1e6, (double)n / total / 1e6);
+    printf("            %" PRIu64 " events; at the end %" PRIu32 " arenas, %" PRIu64 " blocks live\n", n,
+           model_arena_count(m), t.blocks);
+    free(batch);
+    model_free(m);
+    trace_reader_free(r);
+}
+
+static long peak_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+/* Opens the trace in a child process, so that its peak memory is the open's alone. */
+static void bench_open(const char *path)
+{
+    int fds[2];
+    if (pipe(fds) < 0)
+        die("pipe", "failed");
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        char err[512];
+        double t0 = now();
+        struct seeker *s;
+        if (seeker_open(&s, path, 0, err, sizeof err) < 0)
+            _exit(1);
+        const struct model_summary *sum = seeker_summary(s);
+        double t = now() - t0;
+        double r[3] = {t, (double)peak_rss_kb(), (double)sum->nmarks};
+        if (write(fds[1], r, sizeof r) != (ssize_t)sizeof r)
+            _exit(1);
+        seeker_free(s);
+        _exit(0);
+    }
+    close(fds[1]);
+    double r[3];
+    bool ok = read(fds[0], r, sizeof r) == (ssize_t)sizeof r;
+    close(fds[0]);
+    int st;
+    waitpid(pid, &st, 0);
+    if (!ok)
+        die(path, "the child could not open it");
+    printf("open:       %6.3f s, peak resident %.0f MB (summary: %.0f marks)   [target < 0.5 s, < 200 MB]\n",
+           r[0], r[1] / 1024, r[2]);
+}
+
+static void bench_seek(const char *path)
+{
+    struct seeker *s;
+    char err[512];
+    if (seeker_open(&s, path, 0, err, sizeof err) < 0)
+        die(path, err);
+    uint64_t n = seeker_event_count(s);
+    enum { SEEKS = 200, STEPS = 100 };
+    double t[SEEKS];
+    for (int i = 0; i < SEEKS; i++) {
+        uint64_t to = rnd() % (n + 1);
+        double a = now();
+        if (seeker_seek(s, to) < 0)
+            die(path, seeker_error(s));
+        t[i] = now() - a;
+    }
+    qsort(t, SEEKS, sizeof *t, cmp_double);
+    printf("seek:       median %5.1f ms, p90 %5.1f ms, worst %5.1f ms over %d random events "
+           "(%zu checkpoints)   [target median < 20, worst < 100]\n",
+           t[SEEKS / 2] * 1e3, t[SEEKS * 9 / 10] * 1e3, t[SEEKS - 1] * 1e3, SEEKS,
+           seeker_checkpoint_count(s));
+    for (int i = 0; i < STEPS; i++) {
+        uint64_t to = 1 + rnd() % n;
+        if (seeker_seek(s, to) < 0)
+            die(path, seeker_error(s));
+        double a = now();
+        if (seeker_step(s, -1) < 0)
+            die(path, seeker_error(s));
+        t[i] = now() - a;
+    }
+    qsort(t, STEPS, sizeof *t, cmp_double);
+    printf("step back:  median %5.1f ms, worst %5.1f ms over %d random events   [target < 20]\n",
+           t[STEPS / 2] * 1e3, t[STEPS - 1] * 1e3, STEPS);
+    struct model_totals tot;
+    model_totals(seeker_model(s), &tot);
+    seeker_free(s);
+}
+
+int main(int argc, char **argv)
+{
+    uint64_t events = argc > 1 ? strtoull(argv[1], NULL, 0) : 100000000ull;
+    if (events < 1000)
+        die("usage", "bench_model [EVENTS] (at least 1000)");
+    const char *tmp = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/arenascope-bench-model-%" PRIu64 ".trace",
+             tmp && *tmp ? tmp : "/tmp", events);
+    if (!has_index(path, events))
+        make_trace(path, events);
+    struct stat st;
+    if (stat(path, &st) == 0)
+        printf("file:       %s, %.1f MB\n", path, (double)st.st_size / 1e6);
+    bench_fold(path);
+    bench_open(path);
+    bench_seek(path);
+    return 0;
+}

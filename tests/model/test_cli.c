@@ -1,0 +1,244 @@
+/*
+ * test_cli.c - `arenascope stats` run as the built program (meson passes its path in ARENASCOPE):
+ * the same report as `record --stats` for the same workload, --at against the model folded in
+ * process, --json parsed by Python, and bad input as one line with the right exit status.
+ */
+#include "record.h"
+
+#include <tracer/model.h>
+#include <tracer/stats_report.h>
+#include <tracer/trace.h>
+
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct result {
+    int status;
+    char *out, *err;
+};
+
+static char *slurp_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    cr_assert_not_null(f, "%s", path);
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    int ch;
+    while ((ch = fgetc(f)) != EOF) {
+        if (len + 2 > cap) {
+            cap = cap ? 2 * cap : 4096;
+            buf = realloc(buf, cap);
+        }
+        buf[len++] = (char)ch;
+    }
+    fclose(f);
+    if (!buf)
+        buf = calloc(1, 1);
+    buf[len] = '\0';
+    return buf;
+}
+
+static struct result run(const char *const *argv)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    static char outp[512], errp[512];
+    if (!outp[0]) {
+        snprintf(outp, sizeof outp, "%s", rec_path("cli.out"));
+        snprintf(errp, sizeof errp, "%s", rec_path("cli.err"));
+    }
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
+            _exit(127);
+        const char *args[32] = {"arenascope"};
+        for (int i = 0; argv[i] && i < 30; i++)
+            args[i + 1] = argv[i];
+        execv(bin, (char *const *)args);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st), "the program died");
+    return (struct result){WEXITSTATUS(st), slurp_text(outp), slurp_text(errp)};
+}
+
+static void release(struct result *r)
+{
+    free(r->out);
+    free(r->err);
+}
+
+/* A random allocation script: sizes CPython asks for, now and then large or zero. */
+static const char *write_ops(const char *name, uint64_t seed, int nops)
+{
+    const char *path = rec_path(name);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    struct rng g = {seed};
+    uint32_t live[4096];
+    size_t n = 0;
+    uint32_t next = 0;
+    for (int i = 0; i < nops; i++) {
+        if (n && (rng_below(&g, 100) < 45 || n == 4096)) {
+            size_t j = rng_below(&g, n);
+            fprintf(f, "free %u\n", live[j]);
+            live[j] = live[--n];
+        } else {
+            static const unsigned sizes[] = {16, 24, 32, 48, 64, 100, 200, 300, 512, 513, 4000, 0};
+            unsigned sz = rng_below(&g, 4) ? sizes[rng_below(&g, 12)] : 1 + (unsigned)rng_below(&g, 512);
+            fprintf(f, "alloc %u %u\n", next, sz);
+            live[n++] = next++;
+        }
+        if (i % 5000 == 0)
+            fprintf(f, "step round %d\n", i / 5000);
+    }
+    fclose(f);
+    return path;
+}
+
+Test(stats_cli, same_report_as_record_stats, .timeout = 120)
+{
+    static const char *const profiles[] = {"cpython-3.10", "cpython-3.9", "cpython-3.8", "classic",
+                                           "custom:align=16,threshold=256,pool=4K,arena=64K,keep-last=no,arena-map=48"};
+    for (size_t i = 0; i < sizeof profiles / sizeof *profiles; i++) {
+        char spec[600];
+        snprintf(spec, sizeof spec, "ops:%s", write_ops("w.ops", 100 + i, 30000));
+        const char *trace = rec_path("w.trace");
+        struct result rec = run((const char *[]){"record", "-p", profiles[i], "--stats", "-o", trace,
+                                                 spec, NULL});
+        cr_assert_eq(rec.status, 0, "%s: %s", profiles[i], rec.err);
+        cr_assert(strstr(rec.out, "Small block threshold"), "%s", rec.out);
+        struct result st = run((const char *[]){"stats", trace, NULL});
+        cr_assert_eq(st.status, 0, "%s", st.err);
+        cr_assert_str_eq(st.out, rec.out, "%s: stats FILE and record --stats differ", profiles[i]);
+        release(&rec);
+        release(&st);
+    }
+}
+
+Test(stats_cli, at_an_event_is_the_model_there)
+{
+    char spec[600];
+    snprintf(spec, sizeof spec, "ops:%s", write_ops("at.ops", 7, 8000));
+    const char *trace = rec_path("at.trace");
+    struct result rec = run((const char *[]){"record", "-o", trace, spec, NULL});
+    cr_assert_eq(rec.status, 0, "%s", rec.err);
+    release(&rec);
+    struct seeker *s;
+    char err[512];
+    cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+    uint64_t n = seeker_event_count(s);
+    uint64_t ats[] = {0, n / 3, n / 2 + 1, n - 1};
+    for (size_t i = 0; i < 4; i++) {
+        char at[32];
+        snprintf(at, sizeof at, "%lu", (unsigned long)ats[i]);
+        struct result r = run((const char *[]){"stats", "--at", at, trace, NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        cr_assert_eq(seeker_seek(s, ats[i] + 1), 0, "%s", seeker_error(s));
+        struct heap_stats st;
+        model_get_stats(seeker_model(s), &st);
+        char *want = NULL;
+        size_t len = 0;
+        FILE *mem = open_memstream(&want, &len);
+        stats_report_print(mem, &st, STATS_REPORT_DEFAULT);
+        fclose(mem);
+        cr_assert_str_eq(r.out, want, "--at %s", at);
+        free(want);
+        release(&r);
+    }
+    seeker_free(s);
+
+    /* JSON: one object that Python parses, with the position and the collector's figures */
+    struct result r = run((const char *[]){"stats", "--json", "--at", "10", trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    const char *json = rec_path("stats.json");
+    FILE *f = fopen(json, "w");
+    fputs(r.out, f);
+    fclose(f);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import json,sys\n"
+             "o = json.load(open(sys.argv[1]))\n"
+             "assert o[\"position\"] == 11 and o[\"events\"] > 11, o\n"
+             "assert o[\"heap\"][\"arenas\"][\"current\"] >= 1\n"
+             "g = o[\"gc\"]\n"
+             "assert g[\"generations\"] == [] and g[\"collections\"] == 0\n"
+             "assert g[\"collected\"] == 0 and g[\"uncollectable\"] == 0' '%s'",
+             json);
+    cr_assert_eq(system(cmd), 0, "python3 rejects: %s", r.out);
+    release(&r);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+Test(stats_cli, bad_input_is_one_line)
+{
+    struct result r = run((const char *[]){"stats", rec_path("missing.trace"), NULL});
+    cr_assert_eq(r.status, 1);
+    cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+    cr_assert(strstr(r.err, "arenascope stats: ") == r.err, "%s", r.err);
+    release(&r);
+
+    char spec[600];
+    snprintf(spec, sizeof spec, "ops:%s", write_ops("bad.ops", 3, 500));
+    const char *trace = rec_path("bad.trace");
+    r = run((const char *[]){"record", "-o", trace, spec, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    release(&r);
+    r = run((const char *[]){"stats", "--at", "99999999", trace, NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert(strstr(r.err, "no event 99999999"), "%s", r.err);
+    release(&r);
+    r = run((const char *[]){"stats", "--at", "x", trace, NULL});
+    cr_assert_eq(r.status, 2);
+    release(&r);
+
+    /* an event that contradicts the ones before it: the first bad event, status 1 */
+    const char *lie = rec_path("lie.trace");
+    struct trace_reader *rd;
+    char err[512];
+    cr_assert_eq(trace_reader_open(&rd, trace, 0, err, sizeof err), 0, "%s", err);
+    struct trace_writer *w;
+    cr_assert_eq(trace_writer_open(&w, lie, trace_reader_header(rd), err, sizeof err), 0, "%s", err);
+    struct event ev;
+    while (trace_reader_next(rd, &ev) == 1) {
+        if (ev.seq == 300) { /* a second copy of a block_alloc would allocate a block twice */
+            struct event d;
+            memset(&d, 0, sizeof d);
+            d.kind = EV_DECREF;
+            d.u.decref.obj = 0x1234;
+            trace_writer_emit(w, &d);
+        }
+        trace_writer_emit(w, &ev);
+    }
+    cr_assert_eq(trace_writer_finish(w), 0);
+    trace_writer_free(w);
+    trace_reader_free(rd);
+    r = run((const char *[]){"stats", lie, NULL});
+    cr_assert_eq(r.status, 1);
+    cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+    cr_assert(strstr(r.err, "event 300: decref: 0x1234 is not a live object"), "%s", r.err);
+    release(&r);
+    r = run((const char *[]){"check", lie, NULL});
+    cr_assert_eq(r.status, 1);
+    cr_assert(strstr(r.err, "event 300: decref"), "%s", r.err);
+    release(&r);
+    r = run((const char *[]){"stats", "--at", "299", lie, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    release(&r);
+}
