@@ -64,7 +64,9 @@ static void menu_paint(struct canvas *c, const char *title, const char *intro, c
     int x = 0;
     static const char *const keys[][2] = {{"Enter", "Start"}, {"j k", "Move"}, {"q", "Quit"}};
     for (size_t i = 0; i < 3; i++) {
+        canvas_put(c, x++, c->rows - 1, ' ', UI_S_FOOTER_KEY);
         x += canvas_text(c, x, c->rows - 1, -1, UI_S_FOOTER_KEY, keys[i][0]);
+        canvas_put(c, x++, c->rows - 1, ' ', UI_S_FOOTER_KEY);
         x += canvas_text(c, x, c->rows - 1, -1, UI_S_FOOTER, keys[i][1]);
         x += canvas_text(c, x, c->rows - 1, -1, UI_S_FOOTER, " ");
     }

@@ -120,28 +120,45 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
         canvas_text_fit(c, r.x + r.w - room, r.y, room, rs, right);
 }
 
-/* The label of the first step marker after position pos, if any. */
+static bool match_step(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    return ev->kind == EV_STEP;
+}
+
+/* The label of the first step marker at or after position pos, if any: from the timeline
+ * summary, and for the events it does not cover yet (a live trace), from the events. */
 static bool next_step_label(struct ui_app *app, uint64_t pos, char *buf, size_t len)
 {
     const struct model_summary *sum = seeker_summary(app->s);
-    if (!sum)
-        return false;
-    size_t lo = 0, hi = sum->nmarks;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if (sum->marks[mid].seq < pos)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (size_t i = lo; i < sum->nmarks; i++)
-        if (sum->marks[i].kind == MODEL_TL_STEP) {
-            uint32_t k = sum->marks[i].arg;
-            if (k < sum->nsteps && sum->step_labels[k]) {
-                snprintf(buf, len, "%s", sum->step_labels[k]);
-                return true;
-            }
+    if (sum) {
+        size_t lo = 0, hi = sum->nmarks;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (sum->marks[mid].seq < pos)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
+        for (size_t i = lo; i < sum->nmarks; i++)
+            if (sum->marks[i].kind == MODEL_TL_STEP) {
+                uint32_t k = sum->marks[i].arg;
+                if (k < sum->nsteps && sum->step_labels[k]) {
+                    snprintf(buf, len, "%s", sum->step_labels[k]);
+                    return true;
+                }
+            }
+    }
+    uint64_t from = sum && sum->events > pos ? sum->events : pos, found;
+    if (from >= app_event_count(app))
+        return false;
+    struct event ev;
+    char text[256];
+    if (seeker_scan(app->s, from, true, match_step, NULL, &found) > 0 &&
+        seeker_events(app->s, found, &ev, 1, text, sizeof text) == 1) {
+        snprintf(buf, len, "%.*s", (int)ev.str_len, ev.str ? ev.str : "");
+        return true;
+    }
     return false;
 }
 

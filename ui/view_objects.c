@@ -171,7 +171,13 @@ void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
     col += addr_w + 1;
     canvas_text(c, x + col, y, type_w, UI_S_LABEL, "type");
     col += type_w + 1;
-    canvas_text(c, x + col, y, w - col, UI_S_LABEL, " size cls refs gen names");
+    /* a narrow pane keeps the names (what a class talks about) and drops size and class */
+    bool compact = w < 50;
+    if (compact)
+        type_w = 8;
+    col = addr_w + 1 + type_w + 1;
+    canvas_text(c, x + addr_w + 1, y, type_w, UI_S_LABEL, "type");
+    canvas_text(c, x + col, y, w - col, UI_S_LABEL, compact ? "refs gen names" : " size cls refs gen names");
     y++;
     if (n == 0)
         canvas_text(c, x + 1, y + 1, w - 2, UI_S_DIM, "no live object");
@@ -209,7 +215,8 @@ void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
             snprintf(cls, sizeof cls, "%" PRIu32, o.szidx);
         else
             snprintf(cls, sizeof cls, "%s", o.flags & MODEL_OBJ_STATIC ? "st" : "raw");
-        cx += canvas_printf(c, cx, ry, x + w - cx, UI_S_NORMAL, "%5" PRIu64 " %3s ", o.size, cls);
+        if (!compact)
+            cx += canvas_printf(c, cx, ry, x + w - cx, UI_S_NORMAL, "%5" PRIu64 " %3s ", o.size, cls);
         bool changed = pos > 0 && o.seq_refcnt == pos - 1;
         cx += canvas_printf(c, cx, ry, x + w - cx, changed ? UI_S_CHANGED : UI_S_NORMAL, "%4" PRIu64, o.refcnt);
         cx += canvas_printf(c, cx, ry, x + w - cx, o.gen == 0 ? UI_S_GEN0 : o.gen == 1 ? UI_S_GEN1 : UI_S_GEN2, " %3s ",
