@@ -693,20 +693,26 @@ static enum ui_redo search_go(struct ui_app *app, bool forward)
         app_message(app, false, "nothing to search for yet: press / first");
         return UI_REDO_REPAINT;
     }
-    uint64_t pos = app_position(app), found;
+    uint64_t pos = app_position(app), count = app_event_count(app), found;
     char what[160];
     bool ok = forward ? seeker_scan(app->s, pos, true, match_search, &app->search, &found) > 0
                       : pos >= 2 && seeker_scan(app->s, pos - 2, false, match_search, &app->search, &found) > 0;
+    bool wrapped = false;
+    if (!ok && count > 0) {
+        /* as less and vi do: go on from the other end */
+        ok = forward ? seeker_scan(app->s, 0, true, match_search, &app->search, &found) > 0
+                     : seeker_scan(app->s, count - 1, false, match_search, &app->search, &found) > 0;
+        wrapped = ok;
+    }
     if (!ok) {
-        app_message(app, false, "no %s match for %s", forward ? "later" : "earlier",
-                    search_what(&app->search, what, sizeof what));
+        app_message(app, false, "no match for %s", search_what(&app->search, what, sizeof what));
         return UI_REDO_REPAINT;
     }
     app->follow_edge = false;
     app->playing = false;
     ui_app_seek(app, found + 1);
-    app_message(app, false, "%s: event %" PRIu64 " (n next, N previous)", search_what(&app->search, what, sizeof what),
-                found);
+    app_message(app, false, "%s: event %" PRIu64 "%s (n next, N previous)", search_what(&app->search, what, sizeof what),
+                found, wrapped ? forward ? ", from the start again" : ", from the end again" : "");
     return UI_REDO_REPAINT;
 }
 

@@ -395,7 +395,7 @@ static void paint_break_menu(struct ui_app *app, struct canvas *c)
         {"c", "break on every collection"},
         {"f", "break when the selected pool becomes full"},
         {"F", "break when any pool becomes full"},
-        {"a", "break on events naming the selected object, block or pool"},
+        {"a", "break on the selected object, block or pool"},
         {"k", "break on an event kind (type its name)"},
         {"x", "break on an address (type it)"},
         {"d D", "delete one breakpoint (by number), or all"},
