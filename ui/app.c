@@ -427,7 +427,8 @@ static bool match_kind(void *ctx, const struct event *ev)
     return ev->kind == *(const enum event_kind *)ctx;
 }
 
-/* The event of `kind` first found from `from` (forward or backward); false when none. */
+/* The event of `kind` first found from `from` on (forward), or last found before `from`
+ * (backward: seeker_scan reads the events before `from`); false when none. */
 static bool find_kind(struct ui_app *app, uint64_t from, bool forward, enum event_kind kind, uint64_t *found)
 {
     return seeker_scan(app->s, from, forward, match_kind, &kind, found) > 0;
@@ -570,7 +571,7 @@ static enum ui_redo act_prev_step(struct ui_app *app)
     uint64_t pos = app_position(app), found;
     app->follow_edge = false;
     app->playing = false;
-    if (pos > 0 && find_kind(app, pos - 1, false, EV_STEP, &found)) {
+    if (pos > 0 && find_kind(app, pos, false, EV_STEP, &found)) {
         ui_app_seek(app, found);
         return UI_REDO_REPAINT;
     }
@@ -583,7 +584,7 @@ static enum ui_redo act_gc(struct ui_app *app, bool forward)
     uint64_t pos = app_position(app), found;
     app->follow_edge = false;
     bool ok = forward ? find_kind(app, pos, true, EV_GC_START, &found)
-                      : pos >= 2 && find_kind(app, pos - 2, false, EV_GC_START, &found);
+                      : pos >= 2 && find_kind(app, pos - 1, false, EV_GC_START, &found);
     if (!ok) {
         app_message(app, false, "no %s collection", forward ? "later" : "earlier");
         return UI_REDO_REPAINT;
@@ -696,12 +697,12 @@ static enum ui_redo search_go(struct ui_app *app, bool forward)
     uint64_t pos = app_position(app), count = app_event_count(app), found;
     char what[160];
     bool ok = forward ? seeker_scan(app->s, pos, true, match_search, &app->search, &found) > 0
-                      : pos >= 2 && seeker_scan(app->s, pos - 2, false, match_search, &app->search, &found) > 0;
+                      : pos >= 2 && seeker_scan(app->s, pos - 1, false, match_search, &app->search, &found) > 0;
     bool wrapped = false;
     if (!ok && count > 0) {
         /* as less and vi do: go on from the other end */
         ok = forward ? seeker_scan(app->s, 0, true, match_search, &app->search, &found) > 0
-                     : seeker_scan(app->s, count - 1, false, match_search, &app->search, &found) > 0;
+                     : seeker_scan(app->s, count, false, match_search, &app->search, &found) > 0;
         wrapped = ok;
     }
     if (!ok) {

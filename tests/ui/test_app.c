@@ -148,6 +148,12 @@ Test(app, step_keys_stop_before_each_marker_and_show_its_step)
     key(&v, 'l');
     key(&v, ']');
     cr_assert_eq(ui_app_position(v.app), m3, "from inside a step, ] goes to its end");
+    /* just after a marker, [ goes back to just before it */
+    cr_assert_eq(ui_app_seek(v.app, m2 + 1), 0);
+    key(&v, '[');
+    cr_assert_eq(ui_app_position(v.app), m2, "[ right after marker 2 stops before it");
+    key(&v, '[');
+    cr_assert_eq(ui_app_position(v.app), m1);
     viewer_close(&v);
 }
 
@@ -178,11 +184,18 @@ Test(app, goto_search_and_hits)
         cr_assert_eq(ui_app_position(v.app), second + 1);
     key(&v, 'N');
     cr_assert_eq(ui_app_position(v.app), full + 1);
+    key(&v, 'N');
+    uint64_t last = full;
+    for (uint64_t f = full; f != UINT64_MAX; f = first_of(&v, EV_POOL_FULL, f + 1))
+        last = f;
+    cr_assert_eq(ui_app_position(v.app), last + 1, "N before the first hit wraps to the last");
+    cr_assert(strstr(ui_app_message(v.app), "from the end again") != NULL, "%s", ui_app_message(v.app));
     /* Esc leaves a prompt without moving */
+    uint64_t here = ui_app_position(v.app);
     key(&v, '/');
     type(&v, "block_free");
     key(&v, UI_KEY_ESC);
-    cr_assert_eq(ui_app_position(v.app), full + 1);
+    cr_assert_eq(ui_app_position(v.app), here);
     viewer_close(&v);
 }
 
@@ -391,11 +404,19 @@ Test(app, a_storm_of_random_input_on_every_sample_trace, .timeout = 600)
         }
         /* the viewer never changed the model behind the seeker's back: at the end (a settled
          * position, not inside an allocation) it is sound */
+        canvas_resize(&v.c, 120, 40); /* not "too small", where keys do nothing */
+        ui_app_paint(v.app, &v.c);
         key(&v, UI_KEY_ESC);
         key(&v, UI_KEY_ESC);
         key(&v, 'G');
-        if (!model_is_stopped(seeker_model(v.s))) /* a damaged trace stops the model where it stops */
+        if (model_is_stopped(seeker_model(v.s))) {
+            /* a trace whose events stop making sense: shown up to there, and the screen says why */
+            cr_assert(strstr(ui_app_message(v.app), "stops making sense") != NULL, "%s: %s", e->d_name,
+                      ui_app_message(v.app));
+        } else {
+            cr_assert_eq(ui_app_position(v.app), seeker_event_count(v.s), "%s: G goes to the end", e->d_name);
             check_model(&v);
+        }
         viewer_close(&v);
     }
     closedir(d);
