@@ -53,12 +53,12 @@ static int run(struct cli *c)
     ui_look_from_env(&look, cli_flag(c, "no-color"), cli_flag(c, "ascii"));
     char err[512];
     struct ui_term term;
-    if (ui_term_curses_open(&term, &look, err, sizeof err) < 0)
+    if (ui_term_open(&term, &look, err, sizeof err) < 0)
         return cli_error(c, 1, "%s", err);
     if (!name) {
         struct ui_menu_item *items = calloc(demo_count(), sizeof *items);
         if (!items) {
-            ui_term_curses_close(&term);
+            ui_term_close(&term);
             return cli_error(c, 1, "out of memory");
         }
         for (size_t i = 0; i < demo_count(); i++)
@@ -70,7 +70,7 @@ static int run(struct cli *c)
                                items, demo_count());
         free(items);
         if (pick < 0) {
-            ui_term_curses_close(&term);
+            ui_term_close(&term);
             return 0;
         }
         name = demo_at((size_t)pick)->name;
@@ -79,11 +79,11 @@ static int run(struct cli *c)
     snprintf(spec, sizeof spec, "demo:%s", name);
     struct live *l;
     if (live_start(&l, spec, &opt, err, sizeof err) < 0) {
-        ui_term_curses_close(&term);
+        ui_term_close(&term);
         return cli_error(c, live_start_status(spec), "%s", err);
     }
     status = live_view(l, spec, &look, &term, err, sizeof err);
-    ui_term_curses_close(&term);
+    ui_term_close(&term);
     if (err[0])
         cli_error(c, status, "%s", err);
     char msg[1024];

@@ -63,12 +63,12 @@ static int run(struct cli *c)
     ui_look_from_env(&look, cli_flag(c, "no-color"), cli_flag(c, "ascii"));
     struct ui_term term;
     char msg[1024];
-    if (ui_term_curses_open(&term, &look, err, sizeof err) < 0) {
+    if (ui_term_open(&term, &look, err, sizeof err) < 0) {
         live_end(l, msg, sizeof msg);
         return cli_error(c, 1, "%s", err);
     }
     status = live_view(l, spec, &look, &term, err, sizeof err);
-    ui_term_curses_close(&term);
+    ui_term_close(&term);
     if (err[0])
         cli_error(c, status, "%s", err);
     if (live_end(l, msg, sizeof msg) && status == 0)

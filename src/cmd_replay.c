@@ -41,12 +41,12 @@ static int run(struct cli *c)
         goto out_seeker;
     }
     struct ui_term term;
-    if (ui_term_curses_open(&term, &cfg.look, err, sizeof err) < 0) {
+    if (ui_term_open(&term, &cfg.look, err, sizeof err) < 0) {
         cli_error(c, 1, "%s", err);
         goto out_app;
     }
     status = ui_app_run(app, &term);
-    ui_term_curses_close(&term);
+    ui_term_close(&term);
 out_app:
     ui_app_free(app);
 out_seeker:

@@ -4,6 +4,7 @@
  */
 #include <ui/keys.h>
 #include <ui/layout.h>
+#include <ui/term.h>
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -169,4 +170,30 @@ Test(keys, the_readme_names_every_key)
         cr_assert(strstr(text, quoted) != NULL, "ui/README-section.md does not name the keys %s (%s)", quoted,
                   d->name);
     }
+}
+
+Test(look, no_color_and_dumb_terminals)
+{
+    struct ui_look look;
+    setenv("TERM", "xterm-256color", 1);
+    unsetenv("NO_COLOR");
+    ui_look_from_env(&look, false, false);
+    cr_assert(look.color);
+    cr_assert_not(look.plain);
+    ui_look_from_env(&look, true, false);
+    cr_assert_not(look.color, "--no-color");
+    setenv("NO_COLOR", "1", 1);
+    ui_look_from_env(&look, false, false);
+    cr_assert_not(look.color, "NO_COLOR");
+    setenv("NO_COLOR", "", 1);
+    ui_look_from_env(&look, false, false);
+    cr_assert(look.color, "an empty NO_COLOR does not count (no-color.org)");
+    ui_look_from_env(&look, false, true);
+    cr_assert(look.ascii, "--ascii");
+    setenv("TERM", "dumb", 1);
+    ui_look_from_env(&look, false, false);
+    cr_assert_not(look.color);
+    cr_assert(look.ascii);
+    cr_assert(look.plain, "a dumb terminal gets whole frames");
+    unsetenv("NO_COLOR");
 }

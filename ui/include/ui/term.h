@@ -24,6 +24,7 @@ struct ui_look {
     bool color; /* false: monochrome (NO_COLOR, --no-color, TERM=dumb, or no colours) */
     bool ascii; /* glyphs in ASCII (the locale is not UTF-8, or TERM=dumb/linux) */
     bool mouse; /* report mouse clicks */
+    bool plain; /* the terminal cannot move its cursor (TERM=dumb or unset): print whole frames */
 };
 
 /* The look the environment asks for: NO_COLOR (any value), TERM=dumb and the locale's codeset.
@@ -56,6 +57,15 @@ struct ui_term {
     bool color; /* present() shows colours; views may rely on glyphs only when false */
     bool ascii; /* canvases for this terminal are ASCII */
 };
+
+/* The terminal the look asks for: the plain backend when look->plain, else ncurses.  0 or -1 with
+ * a one-line message in err. */
+int ui_term_open(struct ui_term *out, const struct ui_look *look, char *err, size_t errlen);
+void ui_term_close(struct ui_term *t);
+
+/* Frames printed whole and keys read a line at a time (backend_plain.c); COLUMNS and LINES give
+ * the size (80x24 without them). */
+int ui_term_plain_open(struct ui_term *out);
 
 /*
  * The ncurses backend on the controlling terminal.  Returns 0, or -1 with a one-line message
