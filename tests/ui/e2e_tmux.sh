@@ -64,7 +64,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..22"
+echo "1..27"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -100,6 +100,13 @@ kill -TERM "$(cat "$tmp/pid")"
 check "SIGTERM ends it with status 143" '[ "$(wait_exit)" = 143 ] || { echo "# exit: $(cat $tmp/exit)"; false; }'
 check "the terminal's modes are restored after SIGTERM" 'modes_restored'
 
+# --- a crash of the viewer --------------------------------------------------------------------
+start replay "$trace"
+wait_for "arenascope" >/dev/null
+kill -SEGV "$(cat "$tmp/pid")"
+check "a crash still dies by its signal (status 139)" '[ "$(wait_exit)" = 139 ]'
+check "the terminal's modes are restored after a crash" 'modes_restored'
+
 # --- a storm of random keys -----------------------------------------------------------------
 start replay "$trace"
 wait_for "arenascope" >/dev/null
@@ -129,5 +136,11 @@ check "and the next" 'wait_for "Step 2"'
 keys q
 check "q ends the demo with status 0" '[ "$(wait_exit)" = 0 ]'
 check "the temporary trace is gone" '[ -z "$(ls "$tmp/live")" ]'
+
+# --- a terminal that cannot move its cursor ---------------------------------------------------
+out=$(printf 'l\n]\nq\n' | TERM=dumb COLUMNS=90 LINES=24 "$prog" replay "$trace"; echo "status $?")
+check "TERM=dumb prints whole frames" 'echo "$out" | grep -q "keys, then Enter>"'
+check "in ASCII" '! echo "$out" | grep -q "│"'
+check "and quits on q with status 0" 'echo "$out" | tail -1 | grep -q "status 0"'
 
 [ $fails -eq 0 ]
