@@ -448,12 +448,6 @@ const struct ui_live *live_controls(struct live *l)
     return &l->ops;
 }
 
-bool live_died(struct live *l)
-{
-    char msg[256];
-    return ops_state(l, msg, sizeof msg) == UI_LIVE_DIED;
-}
-
 bool live_free(struct live *l, char *kept_path, size_t len)
 {
     if (!l)

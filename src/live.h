@@ -50,8 +50,6 @@ const char *live_trace_path(const struct live *l);
 pid_t live_pid(const struct live *l);
 /* The viewer's handle on the workload (valid while l lives). */
 const struct ui_live *live_controls(struct live *l);
-/* True once the workload died (not a normal end). */
-bool live_died(struct live *l);
 /*
  * Stops the child if it still runs and cleans up.  A temporary trace is deleted unless the
  * workload died; then, and whenever a trace is kept, kept_path (if not NULL) gets its path.

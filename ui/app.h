@@ -206,8 +206,6 @@ void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
 void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 
-/* Rows of the arena map's list (live arenas, then recently released ones), for scrolling. */
-int view_arenas_row_count(struct ui_app *app);
 /* Blocks per grid row of the pool view at pane width w. */
 int view_pool_per_row(int w);
 

@@ -143,16 +143,6 @@ void canvas_add_attr(struct canvas *c, struct ui_rect r, unsigned attr)
         }
 }
 
-void canvas_restyle(struct canvas *c, struct ui_rect r, enum ui_style s)
-{
-    for (int y = r.y; y < r.y + r.h; y++)
-        for (int x = r.x; x < r.x + r.w; x++) {
-            struct ui_cell *cell = cell_at(c, x, y);
-            if (cell)
-                cell->style = (uint8_t)s;
-        }
-}
-
 void canvas_fill(struct canvas *c, struct ui_rect r, enum ui_glyph g, enum ui_style s)
 {
     uint32_t ch = ui_glyph_char(g, c->ascii);

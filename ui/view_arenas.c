@@ -113,14 +113,6 @@ static size_t collect_rows(struct ui_app *app, struct arena_row **out)
     return n;
 }
 
-int view_arenas_row_count(struct ui_app *app)
-{
-    struct arena_row *rows;
-    size_t n = collect_rows(app, &rows);
-    free(rows);
-    return (int)n;
-}
-
 static void paint_summary(struct ui_app *app, struct canvas *c, int x, int y, int w, size_t nlive, size_t nrel)
 {
     const struct model *m = app_model(app);

@@ -5,6 +5,7 @@
 #include <ui/keys.h>
 #include <ui/layout.h>
 #include <ui/term.h>
+#include <ui/ui.h>
 
 #include <criterion/criterion.h>
 #include <stdio.h>
@@ -196,4 +197,21 @@ Test(look, no_color_and_dumb_terminals)
     cr_assert(look.ascii);
     cr_assert(look.plain, "a dumb terminal gets whole frames");
     unsetenv("NO_COLOR");
+}
+
+Test(menu, lists_every_item_with_its_summary_and_marks_the_selected)
+{
+    struct ui_menu_item items[] = {{"tour", "a short walk"}, {"cycles", "reference cycles"}, {"copy", "copy or deepcopy"}};
+    struct canvas c;
+    cr_assert_eq(canvas_init(&c, 80, 24, true), 0);
+    ui_menu_paint(&c, "demos", "Pick one.", items, 3, 1);
+    char *t = canvas_to_text(&c);
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert(strstr(t, items[i].name) != NULL);
+        cr_assert(strstr(t, items[i].summary) != NULL);
+    }
+    cr_assert(strstr(t, "> cycles") != NULL, "the selected item is pointed at:\n%s", t);
+    cr_assert(strstr(t, "Enter Start") != NULL);
+    free(t);
+    canvas_release(&c);
 }

@@ -234,8 +234,6 @@ void canvas_put(struct canvas *c, int x, int y, uint32_t ch, enum ui_style s);
 void canvas_glyph(struct canvas *c, int x, int y, enum ui_glyph g, enum ui_style s);
 /* Adds attributes to the cells of r (relative), keeping their characters. */
 void canvas_add_attr(struct canvas *c, struct ui_rect r, unsigned attr);
-/* Restyles the cells of r (relative), keeping their characters. */
-void canvas_restyle(struct canvas *c, struct ui_rect r, enum ui_style s);
 void canvas_fill(struct canvas *c, struct ui_rect r, enum ui_glyph g, enum ui_style s);
 
 /* Paints UTF-8 text from (x, y), at most maxw columns (maxw < 0: to the clip's edge).  Returns
