@@ -175,6 +175,21 @@ void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, ui
                  uint64_t b, int w);
 double app_speed(const struct ui_app *app);      /* events per second when playing */
 double app_pace(const struct ui_app *app);       /* live: markers per second, 0 unlimited */
+/* One step up or down the table of speeds (of paces), stopping at its ends. */
+void app_speed_step(struct ui_app *app, int delta);
+void app_pace_step(struct ui_app *app, int delta);
+
+/* Moving (app.c).  Forward moves stop just after an event a breakpoint matches: true then. */
+bool app_advance_to(struct ui_app *app, uint64_t target);
+/* ] and [: to the end of the next (previous) step, see app.c; live: let the workload run. */
+enum ui_redo app_next_step(struct ui_app *app);
+enum ui_redo app_prev_step(struct ui_app *app);
+/* } and {: just after the start of the next (previous) collection. */
+enum ui_redo app_gc_jump(struct ui_app *app, bool forward);
+/* Live: the newest position worth showing; whether the workload may still write. */
+uint64_t app_live_edge(struct ui_app *app);
+bool app_live_active(const struct ui_app *app);
+void app_describe_breakpoint(const struct ui_breakpoint *bp, char *buf, size_t len);
 /* Applies the "follow" selections to what the current event touched. */
 void app_follow(struct ui_app *app);
 /* True when an arena holds the slot (cheaper than model_arena_at, which also finds the arena's
