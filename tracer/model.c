@@ -509,6 +509,9 @@ static int fold_arena_new(struct model *m, const struct event *ev)
                          m->last_serial);
     if (model_arena_lookup(m, e->base) || model_arena_lookup(m, e->base + asize - 1))
         return fail_kind(m, ev, "0x%" PRIx64 " overlaps a live arena", e->base);
+    for (size_t i = 0; i < m->nraws; i++) /* arenas are rare: a walk is fine */
+        if (m->raws[i].addr - e->base < asize)
+            return fail_kind(m, ev, "raw block 0x%" PRIx64 " lies in it", m->raws[i].addr);
     struct mpool *pools = calloc(npools, sizeof *pools);
     if (!pools)
         return oom(m);
