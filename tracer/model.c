@@ -54,6 +54,16 @@
  * The model checks the other direction too: after a block_free the next event must be the
  * pool_unfull or pool_empty that the free made certain.
  *
+ * Objects
+ * -------
+ * An object's count must follow from the event before (incref +1, decref -1), except for static
+ * objects (None, the small ints): they are announced when first used, with whatever count they
+ * had, so their counts are the events'.  References whose owner the events name are edges;
+ * ref_move hands one over without changing the count (list.pop()).  An object's count is never
+ * below the references objects hold to it.  gc.garbage is a list like any other: an object is in
+ * it from its gc_garbage until the list drops its reference (the list's address is learnt from
+ * the incref that follows the first gc_garbage).
+ *
  * Inconsistent events
  * -------------------
  * Each handler validates the event against the state before changing anything; on a
