@@ -578,6 +578,7 @@ static void usable_unlink(struct model *m, struct marena *a)
         m->usable_tail = a->usable_prev;
     a->usable_prev = a->usable_next = -1;
     a->on_usable = false;
+    m->usable_dirty = true;
 }
 
 /* Links arena `slot` after arena `after` (-1: at the head). */
@@ -595,6 +596,7 @@ void model_usable_insert_after(struct model *m, int32_t slot, int32_t after)
     else
         m->usable_tail = slot;
     a->on_usable = true;
+    m->usable_dirty = true;
 }
 
 static int fold_arena_move(struct model *m, const struct event *ev)
