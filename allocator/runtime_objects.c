@@ -378,7 +378,9 @@ struct rt_object *rt_list_pop(struct runtime *rt, struct rt_object *list, intptr
     memmove(&l->item[i], &l->item[i + 1], (size_t)(l->size - i - 1) * sizeof *l->item);
     if (list_resize(rt, l, l->size - 1) < 0)
         l->size--; /* shrinking failed: keep the larger array */
-    return v; /* the list's reference becomes the caller's: no count changes */
+    /* the list's reference becomes the caller's: no count changes */
+    RT_EMIT(rt, REF_MOVE, ref_move, .obj = rt_addr(v), .from = rt_addr(list), .to = 0);
+    return v;
 }
 
 void rt_list_clear(struct runtime *rt, struct rt_object *list)

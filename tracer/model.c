@@ -54,6 +54,16 @@
  * The model checks the other direction too: after a block_free the next event must be the
  * pool_unfull or pool_empty that the free made certain.
  *
+ * Objects
+ * -------
+ * An object's count must follow from the event before (incref +1, decref -1), except for static
+ * objects (None, the small ints): they are announced when first used, with whatever count they
+ * had, so their counts are the events'.  References whose owner the events name are edges;
+ * ref_move hands one over without changing the count (list.pop()).  An object's count is never
+ * below the references objects hold to it.  gc.garbage is a list like any other: an object is in
+ * it from its gc_garbage until the list drops its reference (the list's address is learnt from
+ * the incref that follows the first gc_garbage).
+ *
  * Inconsistent events
  * -------------------
  * Each handler validates the event against the state before changing anything; on a
@@ -248,6 +258,7 @@ void model_clear_state(struct model *m)
     m->collecting_gen = m->gc_reason = m->phase = 0;
     m->phase_n = m->seq_start = m->seq_phase = 0;
     m->collections = m->collected_total = m->uncollectable_total = m->garbage = 0;
+    m->garbage_list = m->garbage_pending = 0;
     for (uint32_t g = 0; g < MODEL_MAX_GENERATIONS; g++)
         m->gens[g] = (struct mgen){.head = NONE, .tail = NONE, .threshold = m->gen_threshold0[g]};
     m->nhistory = m->history_head = 0;
@@ -261,6 +272,7 @@ void model_clear_state(struct model *m)
         m->prints[i] = (struct mprint){0};
     }
     m->nprints = m->prints_head = 0;
+    memset(m->freelists, 0, sizeof m->freelists);
 
     m->pos = 0;
     m->stopped = false;
@@ -507,6 +519,9 @@ static int fold_arena_new(struct model *m, const struct event *ev)
                          m->last_serial);
     if (model_arena_lookup(m, e->base) || model_arena_lookup(m, e->base + asize - 1))
         return fail_kind(m, ev, "0x%" PRIx64 " overlaps a live arena", e->base);
+    for (size_t i = 0; i < m->nraws; i++) /* arenas are rare: a walk is fine */
+        if (m->raws[i].addr - e->base < asize)
+            return fail_kind(m, ev, "raw block 0x%" PRIx64 " lies in it", m->raws[i].addr);
     struct mpool *pools = calloc(npools, sizeof *pools);
     if (!pools)
         return oom(m);
@@ -563,6 +578,7 @@ static void usable_unlink(struct model *m, struct marena *a)
         m->usable_tail = a->usable_prev;
     a->usable_prev = a->usable_next = -1;
     a->on_usable = false;
+    m->usable_dirty = true;
 }
 
 /* Links arena `slot` after arena `after` (-1: at the head). */
@@ -580,6 +596,7 @@ void model_usable_insert_after(struct model *m, int32_t slot, int32_t after)
     else
         m->usable_tail = slot;
     a->on_usable = true;
+    m->usable_dirty = true;
 }
 
 static int fold_arena_move(struct model *m, const struct event *ev)
@@ -1391,8 +1408,6 @@ static int fold_obj_free(struct model *m, const struct event *ev)
         return fail_kind(m, ev, "0x%" PRIx64 " still has %" PRIu64 " references", e->obj, o->refcnt);
     if (o->gen >= 0)
         return fail_kind(m, ev, "0x%" PRIx64 " is still tracked by the collector", e->obj);
-    if (o->flags & MODEL_OBJ_GARBAGE)
-        return fail_kind(m, ev, "0x%" PRIx64 " is in gc.garbage", e->obj);
     while (o->out_head != NONE)
         edge_remove(m, o->out_head);
     while (o->in_head != NONE) /* none while refcnt >= in_total holds; kept for safety */
@@ -1417,6 +1432,10 @@ static int fold_obj_free(struct model *m, const struct event *ev)
     }
     if (o->mark_idx != NONE)
         m->marks[o->mark_idx].freed = true;
+    if ((o->flags & MODEL_OBJ_GARBAGE) && m->garbage)
+        m->garbage--;
+    if (m->garbage_pending == e->obj)
+        m->garbage_pending = 0;
     struct mtype *t = type_get(m, o->type);
     if (t && t->live)
         t->live--;
@@ -1472,7 +1491,12 @@ static int fold_ref(struct model *m, const struct event *ev, bool inc)
     if (e.reason >= EV_REF_REASON_COUNT)
         return fail_kind(m, ev, "no reason %" PRIu64, e.reason);
     struct mobj *o = &m->objs[i];
-    if (inc ? e.refcnt != o->refcnt + 1 : (o->refcnt == 0 || e.refcnt != o->refcnt - 1))
+    /* A static object (None, small ints) is announced when first used, with whatever count it
+     * had then: its counts are the events'. */
+    bool follows = o->flags & MODEL_OBJ_STATIC
+                       ? (inc ? e.refcnt > 0 : true)
+                       : (inc ? e.refcnt == o->refcnt + 1 : o->refcnt > 0 && e.refcnt == o->refcnt - 1);
+    if (!follows)
         return fail_kind(m, ev, "the refcount of 0x%" PRIx64 " goes from %" PRIu64 " to %" PRIu64,
                          e.obj, o->refcnt, e.refcnt);
     uint32_t oi = NONE, ei = NONE;
@@ -1506,6 +1530,50 @@ static int fold_ref(struct model *m, const struct event *ev, bool inc)
     o = &m->objs[i];
     o->refcnt = e.refcnt;
     o->seq_refcnt = m->pos;
+    if (inc && e.owner && e.obj == m->garbage_pending) {
+        if (!m->garbage_list)
+            m->garbage_list = e.owner;
+        m->garbage_pending = 0;
+    } else if (!inc && e.owner && e.owner == m->garbage_list && (o->flags & MODEL_OBJ_GARBAGE) &&
+               edge_find(m, e.owner, e.obj) == NONE) {
+        o->flags &= ~(uint32_t)MODEL_OBJ_GARBAGE; /* taken out of gc.garbage */
+        m->garbage--;
+    }
+    return 0;
+}
+
+static int fold_ref_move(struct model *m, const struct event *ev)
+{
+    const struct event_ref_move *e = &ev->u.ref_move;
+    uint32_t i = model_obj_lookup(m, e->obj);
+    if (i == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", e->obj);
+    uint32_t from = NONE, to = NONE;
+    if (e->from && (from = edge_find(m, e->from, e->obj)) == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " holds no reference to 0x%" PRIx64, e->from, e->obj);
+    uint32_t ti = e->to ? model_obj_lookup(m, e->to) : NONE;
+    if (e->to && ti == NONE)
+        return fail_kind(m, ev, "the new owner 0x%" PRIx64 " is not a live object", e->to);
+    if (e->to && !e->from && m->objs[i].in_total >= m->objs[i].refcnt)
+        return fail_kind(m, ev, "0x%" PRIx64 " has no reference outside objects to give", e->obj);
+    if (e->to) {
+        to = edge_find(m, e->to, e->obj);
+        if (to == NONE && !model_edge_add(m, ti, i, e->to, e->obj, 1))
+            return oom(m);
+        if (to != NONE) {
+            m->edges[to].count++;
+            m->objs[i].in_total++;
+        }
+    }
+    if (from != NONE) {
+        from = edge_find(m, e->from, e->obj); /* adding may have moved the edges */
+        if (m->edges[from].count == 1) {
+            edge_remove(m, from);
+        } else {
+            m->edges[from].count--;
+            m->objs[i].in_total--;
+        }
+    }
     return 0;
 }
 
@@ -1780,16 +1848,19 @@ static int fold_gc_move(struct model *m, const struct event *ev)
     
 }
 
+/* gc.garbage is a list: an object is in it while the list holds a reference to it.  The list's
+ * address is learnt from the incref that follows the first gc_garbage. */
 static int fold_gc_garbage(struct model *m, const struct event *ev)
 {
     uint32_t i = model_obj_lookup(m, ev->u.gc_garbage.obj);
-    if (i == NONE || (m->objs[i].flags & MODEL_OBJ_GARBAGE))
-        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object outside gc.garbage",
-                         ev->u.gc_garbage.obj);
-    m->objs[i].flags |= MODEL_OBJ_GARBAGE;
-    m->garbage++;
+    if (i == NONE)
+        return fail_kind(m, ev, "0x%" PRIx64 " is not a live object", ev->u.gc_garbage.obj);
+    if (!(m->objs[i].flags & MODEL_OBJ_GARBAGE)) {
+        m->objs[i].flags |= MODEL_OBJ_GARBAGE;
+        m->garbage++;
+    }
+    m->garbage_pending = ev->u.gc_garbage.obj;
     return 0;
-    
 }
 
 static int fold_gc_end(struct model *m, const struct event *ev)
@@ -1884,6 +1955,25 @@ static int fold_print(struct model *m, const struct event *ev)
     return 0;
 }
 
+static int fold_freelist(struct model *m, const struct event *ev)
+{
+    const struct event_freelist *e = &ev->u.freelist;
+    if (e->index >= HEAP_STATS_MAX_FREELISTS)
+        return fail_kind(m, ev, "no free list line %" PRIu64 " (at most %d)", e->index,
+                         HEAP_STATS_MAX_FREELISTS);
+    struct mfreelist *f = &m->freelists[e->index];
+    size_t len = ev->str ? ev->str_len : 0;
+    if (len >= sizeof f->label)
+        len = sizeof f->label - 1;
+    if (len)
+        memcpy(f->label, ev->str, len);
+    f->label[len] = '\0';
+    f->count = e->count;
+    f->each = e->each;
+    f->set = true;
+    return 0;
+}
+
 /* ==== the fold ====================================================================================== */
 
 static int fold_one(struct model *m, const struct event *ev)
@@ -1912,6 +2002,7 @@ static int fold_one(struct model *m, const struct event *ev)
     case EV_OBJ_STORAGE: return fold_obj_storage(m, ev);
     case EV_INCREF: return fold_ref(m, ev, true);
     case EV_DECREF: return fold_ref(m, ev, false);
+    case EV_REF_MOVE: return fold_ref_move(m, ev);
     case EV_OBJ_VALUE: return fold_obj_value(m, ev);
     case EV_FRAME_PUSH: return fold_frame_push(m, ev);
     case EV_FRAME_POP: return fold_frame_pop(m, ev);
@@ -1940,6 +2031,7 @@ static int fold_one(struct model *m, const struct event *ev)
     case EV_STEP: return fold_step(m, ev);
     case EV_STACK_DEF: return fold_stack_def(m, ev);
     case EV_PRINT: return fold_print(m, ev);
+    case EV_FREELIST: return fold_freelist(m, ev);
     case EV_KIND_COUNT: break;
     }
     return model_fail(m, MODEL_EINCONSISTENT, "unknown event kind %d", (int)ev->kind);

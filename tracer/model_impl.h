@@ -128,6 +128,7 @@ struct marena {
     uint32_t nused, nfull, nempty;
     int32_t usable_prev, usable_next; /* slots, -1 none */
     bool on_usable;
+    uint32_t usable_pos;              /* position in usable_arenas, valid unless usable_dirty */
     struct mpool *cache;              /* empty pools, LIFO */
     struct mpool *pools;              /* npools records */
     uint64_t seq_new, seq_changed;
@@ -214,6 +215,13 @@ struct mprint {
     size_t len;
 };
 
+/* One line of the object free lists in the stats report. */
+struct mfreelist {
+    bool set;
+    char label[40];
+    uint64_t count, each;
+};
+
 /* What the next event must be (a transition the previous event made certain). */
 struct mexpect {
     uint32_t kind; /* an event_kind, or EV_KIND_COUNT for none */
@@ -245,6 +253,7 @@ struct model {
     uint32_t nslots;
     uint32_t narenas;
     int32_t usable_head, usable_tail;
+    bool usable_dirty; /* the usable_pos fields need recounting (a query does it) */
     struct map arena_map; /* (address >> arena_shift) + 1 -> slot + 1 | (slot + 1) << 32 */
     uint64_t arenas_total, arenas_highwater, last_serial;
     bool any_serial;
@@ -294,7 +303,10 @@ struct model {
     bool gc_enabled, collecting, has_phase;
     uint32_t collecting_gen, gc_reason, phase;
     uint64_t phase_n, seq_start, seq_phase;
-    uint64_t collections, collected_total, uncollectable_total, garbage;
+    uint64_t collections, collected_total, uncollectable_total;
+    uint64_t garbage;         /* objects in gc.garbage */
+    uint64_t garbage_list;    /* gc.garbage's address, once known */
+    uint64_t garbage_pending; /* the object last put in gc.garbage, until its incref */
     struct mgen gens[MODEL_MAX_GENERATIONS];
     struct model_collection history[MODEL_HISTORY_KEEP];
     size_t nhistory, history_head;
@@ -308,6 +320,7 @@ struct model {
     size_t step_label_len, step_label_cap;
     struct mprint prints[MODEL_PRINTS_KEEP];
     size_t nprints, prints_head;
+    struct mfreelist freelists[HEAP_STATS_MAX_FREELISTS];
 };
 
 /* ---- checkpoint spacing ------------------------------------------------------------------ */

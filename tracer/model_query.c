@@ -3,6 +3,7 @@
  */
 #include "model_impl.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,10 +54,16 @@ static void arena_fill(const struct model *m, uint32_t slot, struct model_arena 
     };
     if (a->on_usable) {
         out->list = MODEL_ARENA_USABLE;
-        uint32_t pos = 0;
-        for (int32_t s = a->usable_prev; s >= 0; s = m->arenas[s].usable_prev)
-            pos++;
-        out->usable_pos = pos;
+        if (m->usable_dirty) {
+            /* Positions are recounted once after the list changed, not per query: drawing 1000
+             * arenas stays linear.  The cache is the model's own, hence the cast. */
+            struct model *mm = (struct model *)(uintptr_t)m;
+            uint32_t pos = 0;
+            for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
+                mm->arenas[s].usable_pos = pos++;
+            mm->usable_dirty = false;
+        }
+        out->usable_pos = a->usable_pos;
         out->is_finger = a->usable_next < 0 ||
                          m->arenas[a->usable_next].nfreepools != a->nfreepools;
         out->is_retained = a->nfreepools == a->npools;
@@ -479,6 +486,16 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
     }
     out->raw_blocks = m->nraws;
     out->raw_bytes = m->raw_bytes;
+    for (uint32_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++) {
+        const struct mfreelist *f = &m->freelists[i];
+        if (!f->set)
+            continue;
+        struct heap_stats_freelist *o = &out->freelists[i];
+        snprintf(o->label, sizeof o->label, "%s", f->label);
+        o->count = f->count;
+        o->each = f->each;
+        out->nfreelists = i + 1;
+    }
 }
 
 /* ---- types and stacks -------------------------------------------------------------------------- */

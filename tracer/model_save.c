@@ -21,7 +21,8 @@
  * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
  * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
  * blocks; strings; types; stacks; objects; edges; generations (each as its list of objects in
- * order); the collector; marks; frames and names; the step marker; the prints; and the magic
+ * order); the collector; marks; frames and names; the step marker; the prints; the object free lists;
+ * and the magic
  * again.
  */
 #include "model_impl.h"
@@ -31,7 +32,7 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-#define CK_VERSION 2
+#define CK_VERSION 3
 
 /* ---- writing ------------------------------------------------------------------------------------ */
 
@@ -293,6 +294,8 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     wbuf_u(&b, m->collected_total);
     wbuf_u(&b, m->uncollectable_total);
     wbuf_u(&b, m->garbage);
+    wbuf_u(&b, m->garbage_list);
+    wbuf_u(&b, m->garbage_pending);
     wbuf_u(&b, m->nhistory);
     for (size_t i = 0; i < m->nhistory; i++) {
         const struct model_collection *c = &m->history[(m->history_head + i) % MODEL_HISTORY_KEEP];
@@ -339,6 +342,19 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         wbuf_u(&b, p->seq);
         wbuf_u(&b, p->stream);
         wbuf_bytes(&b, p->text, p->len);
+    }
+    n = 0;
+    for (size_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++)
+        n += m->freelists[i].set;
+    wbuf_u(&b, n);
+    for (size_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++) {
+        const struct mfreelist *f = &m->freelists[i];
+        if (!f->set)
+            continue;
+        wbuf_u(&b, i);
+        wbuf_u(&b, f->count);
+        wbuf_u(&b, f->each);
+        wbuf_bytes(&b, f->label, strlen(f->label));
     }
     wbuf_u(&b, CK_MAGIC);
     if (b.oom)
@@ -660,6 +676,8 @@ static bool load_rest(struct model *m, struct rbuf *r)
     m->collected_total = rbuf_u(r);
     m->uncollectable_total = rbuf_u(r);
     m->garbage = rbuf_u(r);
+    m->garbage_list = rbuf_u(r);
+    m->garbage_pending = rbuf_u(r);
     if (r->bad || cgen >= MODEL_MAX_GENERATIONS || reason >= EV_GC_REASON_COUNT ||
         phase >= EV_GC_PHASE_COUNT)
         return false;
@@ -758,6 +776,23 @@ static bool load_rest(struct model *m, struct rbuf *r)
     for (uint64_t k = np; k-- > 0;) /* oldest first: each push goes to the front */
         if (!model_print_push(m, pr[k].seq, (uint32_t)pr[k].stream, pr[k].s, pr[k].len))
             return false;
+    uint64_t nfl = rbuf_u(r);
+    if (r->bad || nfl > HEAP_STATS_MAX_FREELISTS)
+        return false;
+    for (uint64_t k = 0; k < nfl; k++) {
+        uint64_t i = rbuf_u(r);
+        if (r->bad || i >= HEAP_STATS_MAX_FREELISTS || m->freelists[i].set)
+            return false;
+        struct mfreelist *f = &m->freelists[i];
+        f->count = rbuf_u(r);
+        f->each = rbuf_u(r);
+        const char *label = rbuf_bytes(r, &len);
+        if (r->bad || len >= sizeof f->label)
+            return false;
+        memcpy(f->label, label, len);
+        f->label[len] = '\0';
+        f->set = true;
+    }
     return true;
 }
 

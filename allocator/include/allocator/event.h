@@ -143,6 +143,9 @@
     /* ev_ref_reason, `owner` the object holding the reference (0 for names, the stack, C)   */  \
     X(INCREF,        incref,        0, 3, EV_FIELD(a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
     X(DECREF,        decref,        0, 3, EV_FIELD(a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
+    /* the reference `from` held to obj now belongs to `to` (0: names, the stack, C) and the  */  \
+    /* count is unchanged, e.g. list.pop() handing the list's reference to its caller          */  \
+    X(REF_MOVE,      ref_move,      0, 2, EV_FIELD(a, obj) EV_FIELD(p, from) EV_FIELD(p, to))                    \
     /* a value was shown to the user, e.g. the int a demo's print() would print              */  \
     X(OBJ_VALUE,     obj_value,     EVF_OPTIONAL, 2, EV_FIELD(a, obj) EV_FIELD(s, repr))                         \
     /* --- names and frames (what the workload's code would be doing) --------------------- */ \
@@ -189,7 +192,10 @@
     /* "function+0xoffset" lines, innermost first                                            */  \
     X(STACK_DEF,     stack_def,     0, 2, EV_FIELD(u, id) EV_FIELD(u, depth) EV_FIELD(s, frames))                         \
     /* text the workload printed (what the Python snippet would print)                       */  \
-    X(PRINT,         print,         EVF_OPTIONAL, 1, EV_FIELD(u, stream) EV_FIELD(s, text))
+    X(PRINT,         print,         EVF_OPTIONAL, 1, EV_FIELD(u, stream) EV_FIELD(s, text))          \
+    /* an object free list (sys._debugmallocstats' "N free PyXxxObjects * S bytes each") now */  \
+    /* holds `count` objects of `each` bytes; `index` is its line in the report, from 0      */  \
+    X(FREELIST,      freelist,      EVF_OPTIONAL, 4, EV_FIELD(u, index) EV_FIELD(u, count) EV_FIELD(u, each) EV_FIELD(s, label))
 /* clang-format on */
 
 /* Why a request went to the raw layer. */
