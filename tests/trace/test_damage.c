@@ -61,6 +61,9 @@ Test(damage, other_files)
     /* a PNG: the same kind of magic, another name */
     spit(p, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
     expect_open_error(p, TRACE_EFORMAT, "not an arenascope trace");
+    /* devices: nothing at all, and zeros without end */
+    expect_open_error("/dev/null", TRACE_EFORMAT, "empty file");
+    expect_open_error("/dev/zero", TRACE_EFORMAT, "not an arenascope trace");
     /* the magic alone */
     spit(p, "\x89" "ASC\r\n\x1a\n", 8);
     expect_open_error(p, TRACE_ETRUNCATED, "ends inside its header");
@@ -71,12 +74,12 @@ static uint8_t *small_trace(const char *name, size_t *len, struct evlist *l, boo
     struct rng g;
     evlist_init(l);
     rng_seed(&g, 99);
-    evlist_random(l, &g, 1200);
+    evlist_random(l, &g, 500);
     const char *path = scratch_path(name);
-    write_trace(path, l, 300, true);
+    write_trace(path, l, 125, true);
     if (blobs) {
         struct trace_blob b[2] = {{.key = 0, .data = "state zero", .len = 10},
-                                  {.key = 600, .data = "state at six hundred", .len = 20}};
+                                  {.key = 250, .data = "state at six hundred", .len = 20}};
         char err[256];
         cr_assert_eq(trace_store_blobs(path, "CKPT", b, 2, err, sizeof err), 0, "%s", err);
     }
