@@ -126,6 +126,7 @@ uint64_t app_event_addr(const struct event *ev)
     case EV_OBJ_STORAGE: return ev->u.obj_storage.obj;
     case EV_INCREF: return ev->u.incref.obj;
     case EV_DECREF: return ev->u.decref.obj;
+    case EV_REF_MOVE: return ev->u.ref_move.obj;
     case EV_OBJ_VALUE: return ev->u.obj_value.obj;
     case EV_NAME_BIND: return ev->u.name_bind.obj;
     case EV_WEAKREF_NEW: return ev->u.weakref_new.obj;
@@ -154,6 +155,7 @@ uint64_t app_event_addr(const struct event *ev)
     case EV_STEP:
     case EV_STACK_DEF:
     case EV_PRINT:
+    case EV_FREELIST:
     case EV_KIND_COUNT:
         return 0;
     }
@@ -169,6 +171,7 @@ uint64_t app_event_object(const struct event *ev)
     case EV_OBJ_STORAGE: return ev->u.obj_storage.obj;
     case EV_INCREF: return ev->u.incref.obj;
     case EV_DECREF: return ev->u.decref.obj;
+    case EV_REF_MOVE: return ev->u.ref_move.obj;
     case EV_OBJ_VALUE: return ev->u.obj_value.obj;
     case EV_NAME_BIND: return ev->u.name_bind.obj;
     case EV_WEAKREF_NEW: return ev->u.weakref_new.obj;
@@ -212,6 +215,7 @@ uint64_t app_event_object(const struct event *ev)
     case EV_STEP:
     case EV_STACK_DEF:
     case EV_PRINT:
+    case EV_FREELIST:
     case EV_KIND_COUNT:
         return 0;
     }

@@ -326,6 +326,21 @@ size_t ui_narrate(const struct model *m, const struct event *ev, const struct ev
     case EV_DECREF:
         say_ref(&o, m, ev, false);
         break;
+    case EV_REF_MOVE:
+        say(&o, "the reference to ");
+        say_object(&o, m, ev->u.ref_move.obj);
+        say(&o, " held by ");
+        if (ev->u.ref_move.from)
+            say_object(&o, m, ev->u.ref_move.from);
+        else
+            say(&o, "a name or the stack");
+        say(&o, " now belongs to ");
+        if (ev->u.ref_move.to)
+            say_object(&o, m, ev->u.ref_move.to);
+        else
+            say(&o, "a name or the stack");
+        say(&o, "; the refcount does not change");
+        break;
     case EV_OBJ_VALUE:
         say_object(&o, m, ev->u.obj_value.obj);
         say(&o, " is %.*s", sl, str);
@@ -444,6 +459,10 @@ size_t ui_narrate(const struct model *m, const struct event *ev, const struct ev
         say(&o, "the program prints: %.*s", n, str);
         break;
     }
+    case EV_FREELIST:
+        say(&o, "the free list of %.*s now holds %" PRIu64 " object%s of %" PRIu64 " B", sl, str, ev->u.freelist.count,
+            ev->u.freelist.count == 1 ? "" : "s", ev->u.freelist.each);
+        break;
     case EV_KIND_COUNT:
         say(&o, "an event of an unknown kind");
         break;

@@ -57,6 +57,8 @@ static void paint_marks(struct ui_app *app, struct canvas *c, int x, int y, int 
         int k = 2;
         k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%-8.8s", known && o.type_name ? o.type_name : "object");
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %s ", fmt_addr(ab, marks[i].obj, 6, c->ascii));
+        if (known && o.has_gc_refs && w - k > 40)
+            k += canvas_printf(c, x + k, y, w - k, UI_S_DIM, "gc_refs %-3" PRId64 " ", o.gc_refs);
         if (marks[i].freed)
             k += canvas_text(c, x + k, y, w - k, UI_S_DIM, "freed: ");
         k += canvas_text_fit(c, x + k, y, w - k, bad ? UI_S_UNREACHABLE : UI_S_REACHABLE, TEXT_OF(mark_text, marks[i].mark));
