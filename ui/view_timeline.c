@@ -62,7 +62,9 @@ static void paint_marks(struct canvas *c, const struct model_summary *sum, uint6
     free(best);
 }
 
-static void paint_memory(struct canvas *c, const struct model_summary *sum, uint64_t total, int x, int y, int w)
+/* Memory in use as a chart `rows` high whose bottom row is y: eighths of a cell per level. */
+static void paint_memory(struct canvas *c, const struct model_summary *sum, uint64_t total, int x, int y, int w,
+                         int rows)
 {
     if (!sum || sum->nsamples == 0 || sum->max_bytes == 0 || total == 0 || w <= 0)
         return;
@@ -84,13 +86,18 @@ static void paint_memory(struct canvas *c, const struct model_summary *sum, uint
     }
     static const enum ui_glyph levels[8] = {UI_G_SPARK_1, UI_G_SPARK_2, UI_G_SPARK_3, UI_G_SPARK_4,
                                             UI_G_SPARK_5, UI_G_SPARK_6, UI_G_SPARK_7, UI_G_SPARK_8};
+    uint64_t steps = (uint64_t)rows * 8;
     for (int k = 0; k < w; k++) {
         if (!col_max[k])
             continue;
-        int lv = (int)((col_max[k] * 8 - 1) / sum->max_bytes);
-        if (lv > 7)
-            lv = 7;
-        canvas_glyph(c, x + k, y, levels[lv], UI_S_SPARK);
+        uint64_t lv = (col_max[k] * steps - 1) / sum->max_bytes + 1; /* 1 .. steps eighths */
+        if (lv > steps)
+            lv = steps;
+        for (int r = 0; r < rows && lv > 0; r++) {
+            uint64_t here = lv >= 8 ? 8 : lv;
+            canvas_glyph(c, x + k, y - r, levels[here - 1], UI_S_SPARK);
+            lv -= here;
+        }
     }
     free(col_max);
 }
@@ -146,10 +153,16 @@ void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool 
         canvas_glyph(c, x + k, y + 1, UI_G_TRACK, k < cursor ? UI_S_BAR : UI_S_DIM);
     canvas_glyph(c, x + cursor, y + 1, UI_G_BLOCK_NEXT, UI_S_CURSOR);
     app_add_hit(app, (struct ui_rect){x + c->ox, y + c->oy, w, 2}, UI_HIT_SCRUB, total, 0, 0);
-    paint_memory(c, sum, total, x, y + 2, w);
+    /* zoomed, the memory curve becomes a chart a third of the pane high */
+    int chart = app->zoomed == UI_PANE_TIMELINE ? (h - 3) / 3 : 1;
+    if (chart > 8)
+        chart = 8;
+    if (chart < 1)
+        chart = 1;
+    paint_memory(c, sum, total, x, y + 1 + chart, w, chart);
 
     /* the event log */
-    int log_y = y + 3, log_h = h - 3;
+    int log_y = y + 2 + chart, log_h = h - 2 - chart;
     if (log_h <= 0 || total == 0)
         return;
     if (log_h > LOG_MAX)
