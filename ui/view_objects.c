@@ -129,8 +129,13 @@ static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int
             return;
     }
     k = canvas_text(c, x, y, w, UI_S_LABEL, "allocated at ");
+    /* the object's own stack, or that of the block its memory came from */
+    uint32_t stack = o.stack;
+    struct model_block blk;
+    if (!stack && o.block && model_block_find(m, o.block, &blk))
+        stack = blk.stack;
     struct model_stack st;
-    if (o.stack && model_stack(m, o.stack, &st) && st.len) {
+    if (stack && model_stack(m, stack, &st) && st.len) {
         /* the frames, innermost first, on one line */
         const char *p = st.frames, *end = st.frames + st.len;
         bool first = true;
