@@ -41,6 +41,10 @@ static const double paces[] = {0.2, 0.5, 1, 2, 5, 10, 0};
 
 #define FRAME_MS (1000.0 / 30)
 #define LIVE_POLL_MS 50
+/* Events a tick folds at most while following a live workload: a few tens of milliseconds of
+ * work, so that keys are answered and frames painted while the viewer catches up.  Frames are
+ * dropped when the workload outruns the screen; events never are. */
+#define LIVE_TICK_EVENTS 200000
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
@@ -634,9 +638,14 @@ static enum ui_redo live_tick(struct ui_app *app)
             app_message(app, false, "the workload finished: every key works on its whole trace now");
         redo |= UI_REDO_REPAINT;
     }
+    app->behind = false;
     if (app->follow_edge) {
-        uint64_t edge = app_live_edge(app);
-        if (edge != app_position(app)) {
+        uint64_t edge = app_live_edge(app), pos = app_position(app);
+        if (edge > pos + LIVE_TICK_EVENTS) {
+            edge = pos + LIVE_TICK_EVENTS;
+            app->behind = true;
+        }
+        if (edge != pos) {
             if (app_advance_to(app, edge)) {
                 /* a breakpoint: stop following, and hold the workload at its next step */
                 app->follow_edge = false;
@@ -728,7 +737,7 @@ int ui_app_run(struct ui_app *app, struct ui_term *term)
             }
         }
         if (timeout < 0 && wants_ticks(app))
-            timeout = app->playing ? (int)FRAME_MS : LIVE_POLL_MS;
+            timeout = app->behind ? 0 : app->playing ? (int)FRAME_MS : LIVE_POLL_MS;
         struct ui_input in = term->read(term->ctx, timeout);
         int drained = 0;
         while (in.kind != UI_IN_NONE) {

@@ -143,6 +143,7 @@ struct ui_app {
     double last_tick_ms; /* < 0: not yet */
     double carry;        /* fraction of an event not yet played */
     bool follow_edge;    /* live: stay at the newest event */
+    bool behind;         /* live: the last tick stopped short of the newest event */
     bool live_running;   /* live: the workload runs without holding at markers */
     int pace;            /* live: index into the pace table */
 
