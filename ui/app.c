@@ -365,7 +365,6 @@ int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cf
     app->cfg.title = app->title;
     app->focus = UI_PANE_ARENAS;
     app->zoomed = UI_PANE_NONE;
-    app->color = cfg->look.color;
     app->ascii = cfg->look.ascii;
     app->cur_pos = UINT64_MAX;
     app->arena.follow = app->classes.follow = app->objects.follow = true;
@@ -711,7 +710,6 @@ int ui_app_run(struct ui_app *app, struct ui_term *term)
     if (canvas_init(&c, 80, 24, term->ascii) < 0)
         return 1;
     app->ascii = term->ascii;
-    app->color = term->color;
     enum ui_redo redo = UI_REDO_RELAYOUT;
     double last_paint = -1e9;
     for (;;) {
@@ -826,8 +824,6 @@ int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *e
 
 void ui_app_paint(struct ui_app *app, struct canvas *c)
 {
-    app->cols = c->cols;
-    app->rows = c->rows;
     c->ascii = app->ascii;
     struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed};
     ui_layout_compute(&li, &app->layout);

@@ -90,11 +90,10 @@ struct ui_app {
     enum ui_live_state live_state;
 
     /* screen */
-    int cols, rows;
     struct ui_layout layout;
     enum ui_pane focus, zoomed;
     enum ui_mode mode;
-    bool color, ascii;
+    bool ascii;              /* glyphs in ASCII */
     struct ui_hit hits[UI_MAX_HITS];
     int nhits;
 

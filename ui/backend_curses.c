@@ -366,7 +366,6 @@ int ui_term_curses_open(struct ui_term *out, const struct ui_look *look, char *e
     out->size = term_size;
     out->read = term_read;
     out->present = term_present;
-    out->color = be.color;
     out->ascii = look->ascii;
     return 0;
 }

@@ -85,6 +85,6 @@ int ui_term_plain_open(struct ui_term *out)
     memset(&pl, 0, sizeof pl);
     pl.cols = env_int("COLUMNS", 80, 20, 1000);
     pl.rows = env_int("LINES", 24, 10, 1000);
-    *out = (struct ui_term){&pl, plain_size, plain_read, plain_present, false, true};
+    *out = (struct ui_term){&pl, plain_size, plain_read, plain_present, true};
     return 0;
 }

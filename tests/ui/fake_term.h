@@ -50,7 +50,7 @@ static inline void fake_present(void *ctx, const struct canvas *c)
 
 static inline struct ui_term fake_term_make(struct fake_term *t)
 {
-    struct ui_term term = {t, fake_size, fake_read, fake_present, true, false};
+    struct ui_term term = {t, fake_size, fake_read, fake_present, false};
     return term;
 }
 

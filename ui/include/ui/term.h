@@ -54,7 +54,6 @@ struct ui_term {
     struct ui_input (*read)(void *ctx, int timeout_ms);
     /* Shows the canvas (its size is the terminal's); the screen is updated once. */
     void (*present)(void *ctx, const struct canvas *c);
-    bool color; /* present() shows colours; views may rely on glyphs only when false */
     bool ascii; /* canvases for this terminal are ASCII */
 };
 
