@@ -105,8 +105,8 @@ void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, ui
     app->hits[app->nhits++] = (struct ui_hit){r, kind, a, b, w};
 }
 
-/* The address of what an event is about in the heap (a block, a pool, an arena's base) or of
- * the object it is about; 0 when none. */
+/* The address of what an event is about in the heap (a block, a pool, an arena's base) or, for
+ * the other kinds, of the object it is about; 0 when none. */
 uint64_t app_event_addr(const struct event *ev)
 {
     switch (ev->kind) {
@@ -125,45 +125,45 @@ uint64_t app_event_addr(const struct event *ev)
     case EV_RAW_REALLOC: return ev->u.raw_realloc.addr;
     case EV_REALLOC: return ev->u.realloc.addr;
     case EV_CALLOC: return ev->u.calloc.addr;
-    case EV_OBJ_NEW: return ev->u.obj_new.obj;
-    case EV_OBJ_FREE: return ev->u.obj_free.obj;
-    case EV_OBJ_STORAGE: return ev->u.obj_storage.obj;
-    case EV_INCREF: return ev->u.incref.obj;
-    case EV_DECREF: return ev->u.decref.obj;
-    case EV_REF_MOVE: return ev->u.ref_move.obj;
-    case EV_OBJ_VALUE: return ev->u.obj_value.obj;
-    case EV_NAME_BIND: return ev->u.name_bind.obj;
-    case EV_WEAKREF_NEW: return ev->u.weakref_new.obj;
-    case EV_FINALIZE: return ev->u.finalize.obj;
-    case EV_GC_TRACK: return ev->u.gc_track.obj;
-    case EV_GC_UNTRACK: return ev->u.gc_untrack.obj;
-    case EV_GC_REFS: return ev->u.gc_refs.obj;
-    case EV_GC_MARK: return ev->u.gc_mark.obj;
-    case EV_GC_MOVE: return ev->u.gc_move.obj;
-    case EV_GC_GARBAGE: return ev->u.gc_garbage.obj;
     case EV_ARENA_MOVE:
     case EV_ARENA_VECTOR:
     case EV_TYPE_NEW:
+    case EV_OBJ_NEW:
+    case EV_OBJ_FREE:
+    case EV_OBJ_STORAGE:
+    case EV_INCREF:
+    case EV_DECREF:
+    case EV_REF_MOVE:
+    case EV_OBJ_VALUE:
     case EV_FRAME_PUSH:
     case EV_FRAME_POP:
+    case EV_NAME_BIND:
     case EV_NAME_UNBIND:
+    case EV_WEAKREF_NEW:
     case EV_WEAKREF_CLEAR:
     case EV_WEAKREF_CALL:
+    case EV_FINALIZE:
+    case EV_GC_TRACK:
+    case EV_GC_UNTRACK:
     case EV_GC_COUNT:
     case EV_GC_THRESHOLD:
     case EV_GC_ENABLE:
     case EV_GC_START:
     case EV_GC_PHASE:
+    case EV_GC_REFS:
+    case EV_GC_MARK:
     case EV_GC_MERGE:
+    case EV_GC_MOVE:
+    case EV_GC_GARBAGE:
     case EV_GC_END:
     case EV_STEP:
     case EV_STACK_DEF:
     case EV_PRINT:
     case EV_FREELIST:
     case EV_KIND_COUNT:
-        return 0;
+        break;
     }
-    return 0;
+    return app_event_object(ev);
 }
 
 /* The object an event is about, 0 when none. */

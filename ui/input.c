@@ -134,6 +134,13 @@ static enum ui_redo search_go(struct ui_app *app, bool forward)
 
 /* ---- selections ----------------------------------------------------------------------------- */
 
+/* The index `delta` steps from cur in a list of n (n > 0), kept inside the list. */
+static size_t step_index(size_t cur, int delta, size_t n)
+{
+    long next = (long)cur + delta;
+    return next < 0 ? 0 : next >= (long)n ? n - 1 : (size_t)next;
+}
+
 /* The live arena slots in order; returns their count. */
 static size_t live_slots(const struct model *m, uint32_t *slots, size_t max)
 {
@@ -163,12 +170,7 @@ static void move_arena(struct ui_app *app, int delta)
         for (size_t i = 0; i < n; i++)
             if (slots[i] <= app->arena.slot)
                 cur = i;
-        long next = (long)cur + delta;
-        if (next < 0)
-            next = 0;
-        if (next >= (long)n)
-            next = (long)n - 1;
-        app->arena.slot = slots[next];
+        app->arena.slot = slots[step_index(cur, delta, n)];
         struct model_arena a;
         if (model_arena_at(m, app->arena.slot, &a) && app->arena.index >= a.npools)
             app->arena.index = a.npools - 1;
@@ -245,12 +247,7 @@ static void move_class(struct ui_app *app, int delta)
     for (size_t i = 0; i < n; i++)
         if (list[i] <= app->classes.sel)
             cur = i;
-    long next = (long)cur + delta;
-    if (next < 0)
-        next = 0;
-    if (next >= (long)n)
-        next = (long)n - 1;
-    app->classes.sel = list[next];
+    app->classes.sel = list[step_index(cur, delta, n)];
 }
 
 static void move_object(struct ui_app *app, int delta)
@@ -264,12 +261,7 @@ static void move_object(struct ui_app *app, int delta)
     for (size_t i = 0; i < n; i++)
         if (objs[i] <= app->objects.sel)
             cur = i;
-    long next = (long)cur + delta;
-    if (next < 0)
-        next = 0;
-    if (next >= (long)n)
-        next = (long)n - 1;
-    app->objects.sel = objs[next];
+    app->objects.sel = objs[step_index(cur, delta, n)];
 }
 
 static int pane_page(const struct ui_app *app, enum ui_pane p)
