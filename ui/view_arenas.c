@@ -149,6 +149,8 @@ static void paint_live_row(struct ui_app *app, struct canvas *c, int x0, int y, 
     size_t n = model_arena_cells(m, slot, cells, a.npools < 256 ? a.npools : 256);
     bool selected_arena = slot == app->arena.slot;
     canvas_printf(c, x0, y, LABEL_W, selected_arena ? UI_S_VALUE : UI_S_LABEL, "%4" PRIu32 " ", slot);
+    if (selected_arena)
+        canvas_glyph(c, x0, y, UI_G_POINTER, UI_S_MARK_STEP);
     int ncells = (int)n + (a.sliver ? 1 : 0);
     for (int i = 0; i < ncells; i++) {
         int line = i / mg->per_line, col = i % mg->per_line;
@@ -170,8 +172,23 @@ static void paint_live_row(struct ui_app *app, struct canvas *c, int x0, int y, 
             canvas_put(c, cx + 1, cy, (uint32_t)class_digit(cells[pi].szidx), UI_S_CLASS_DIGIT);
         if (mg->classes && has_class)
             canvas_put(c, cx, cy + 1, (uint32_t)class_digit(cells[pi].szidx), UI_S_CLASS_DIGIT);
-        if (selected_arena && (uint32_t)pi == app->arena.index)
-            canvas_add_attr(c, (struct ui_rect){cx, cy, mg->cw, 1}, UI_A_REVERSE);
+        if (selected_arena && (uint32_t)pi == app->arena.index) {
+            /* the selection is marked beside the cell, not on it: a full pool's block in
+             * reverse video would look empty */
+            if (mg->cw == 2) {
+                if (!has_class)
+                    canvas_glyph(c, cx + 1, cy, UI_G_CARET, UI_S_CURSOR);
+                else
+                    canvas_add_attr(c, (struct ui_rect){cx + 1, cy, 1, 1}, UI_A_REVERSE);
+            } else if (mg->classes) {
+                if (!has_class)
+                    canvas_glyph(c, cx, cy + 1, UI_G_CARET, UI_S_CURSOR);
+                else
+                    canvas_add_attr(c, (struct ui_rect){cx, cy + 1, 1, 1}, UI_A_REVERSE);
+            } else {
+                canvas_add_attr(c, (struct ui_rect){cx, cy, 1, 1}, UI_A_REVERSE);
+            }
+        }
         if (col == 0 || pi == 0)
             app_add_hit(app, (struct ui_rect){cx + c->ox, cy + c->oy, mg->per_line * mg->cw, 1}, UI_HIT_POOL_ROW,
                         slot, (uint64_t)pi, mg->cw);
