@@ -302,11 +302,12 @@ Test(app, a_click_selects_a_pool_and_enter_opens_it)
     uint64_t full = first_of(&v, EV_POOL_FULL, 0);
     cr_assert_eq(ui_app_seek(v.app, full + 1), 0);
     char *t = screen(&v);
-    /* find the arena row: a line with the label "   0 " right after the frame */
+    /* find the arena row: a line with the label "   0 " right after the frame (or "▶  0 " when
+     * it is the selected arena) */
     int y = -1;
     char *line = t;
     for (int row = 0; line && *line; row++) {
-        if (strncmp(line, "\xe2\x94\x82   0 ", 8) == 0) {
+        if (strncmp(line, "\xe2\x94\x82   0 ", 8) == 0 || strncmp(line, "\xe2\x94\x82\xe2\x96\xb6  0 ", 10) == 0) {
             y = row;
             break;
         }
