@@ -98,6 +98,7 @@ int model_fail(struct model *m, int err, const char *fmt, ...)
     if (m->stopped)
         return err;
     m->stopped = true;
+    m->stop_err = err;
     m->err_seq = m->pos;
     char reason[200];
     va_list ap;
@@ -2043,12 +2044,11 @@ static const char *const expect_text[EV_KIND_COUNT] = {
     [EV_POOL_EMPTY] = "lost its last allocated block",
 };
 
-int model_fold(struct model *m, const struct event *ev)
+/* One event, with the pending transition checked: the body of model_fold and model_fold_batch. */
+static inline int fold_checked(struct model *m, const struct event *ev)
 {
-    if (m->stopped)
-        return MODEL_ESTOPPED;
     struct mexpect want = m->expect;
-    if (want.kind != EV_KIND_COUNT) {
+    if (__builtin_expect(want.kind != EV_KIND_COUNT, 0)) {
         /* the pool field is the first word of every pool event */
         if ((unsigned)ev->kind != want.kind || ev->u.f[0] != want.pool)
             return model_fail(m, MODEL_EINCONSISTENT, "%s: pool 0x%" PRIx64 " %s, yet no %s follows",
@@ -2057,10 +2057,27 @@ int model_fold(struct model *m, const struct event *ev)
         m->expect.kind = EV_KIND_COUNT;
     }
     int rc = fold_one(m, ev);
-    if (rc < 0) {
+    if (__builtin_expect(rc < 0, 0)) {
         m->expect = want;
         return rc;
     }
     m->pos++;
     return 0;
+}
+
+int model_fold(struct model *m, const struct event *ev)
+{
+    if (m->stopped)
+        return MODEL_ESTOPPED;
+    return fold_checked(m, ev);
+}
+
+size_t model_fold_batch(struct model *m, const struct event *evs, size_t n)
+{
+    if (m->stopped)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (fold_checked(m, &evs[i]) < 0)
+            return i;
+    return n;
 }

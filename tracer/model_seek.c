@@ -324,9 +324,15 @@ static int advance(struct seeker *s, uint64_t target, model_progress_fn progress
             return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
         if (n == 0)
             break;
-        for (ssize_t i = 0; i < n; i++) {
+        ssize_t i = 0;
+        if (pos + (uint64_t)n <= s->sum_frontier && (!own_ck || pos + (uint64_t)n <= s->ck_frontier)) {
+            /* behind the frontier: nothing to note, the batch folds in one go */
+            i = (ssize_t)model_fold_batch(m, s->batch, (size_t)n);
+            pos += (uint64_t)i;
+        }
+        for (; i < n; i++) {
             const struct event *ev = &s->batch[i];
-            int rc = model_fold(m, ev);
+            int rc = model_is_stopped(m) ? m->stop_err : model_fold(m, ev);
             if (rc < 0) {
                 if (rc == MODEL_EINCONSISTENT && pos < s->bad_seq) {
                     s->bad_seq = pos;
