@@ -334,7 +334,7 @@ uint64_t model_error_seq(const struct model *m)
     return m->err_seq;
 }
 
-/* ==== lookups =================================================================================== */
+/* ==== lookups ================================================================================= */
 
 static inline struct mpool *pool_in_slot(const struct model *m, uint32_t slot, uint64_t paddr)
 {
@@ -429,7 +429,7 @@ uint32_t model_obj_lookup(const struct model *m, uint64_t addr)
     return v ? (uint32_t)*v : NONE;
 }
 
-/* ==== arenas ==================================================================================== */
+/* ==== arenas ================================================================================== */
 
 static bool arena_map_add(struct model *m, uint64_t key, uint32_t slot)
 {
@@ -664,7 +664,7 @@ static int fold_arena_free(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== pools ===================================================================================== */
+/* ==== pools =================================================================================== */
 
 void model_ring_link_front(struct model *m, struct mpool *p)
 {
@@ -884,7 +884,7 @@ static int fold_pool_empty(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== blocks ===================================================================================== */
+/* ==== blocks ================================================================================== */
 
 static int fold_block_alloc(struct model *m, const struct event *ev)
 {
@@ -981,7 +981,7 @@ static int fold_block_free(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== the raw layer ============================================================================== */
+/* ==== the raw layer =========================================================================== */
 
 static struct mraw *raw_get(const struct model *m, uint64_t addr)
 {
@@ -1114,7 +1114,7 @@ static int fold_calloc(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== types and stacks ============================================================================ */
+/* ==== types and stacks ======================================================================== */
 
 static int fold_type_new(struct model *m, const struct event *ev)
 {
@@ -1162,7 +1162,7 @@ static int fold_stack_def(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== objects ===================================================================================== */
+/* ==== objects ================================================================================= */
 
 uint32_t model_obj_alloc(struct model *m, uint64_t addr)
 {
@@ -1578,7 +1578,7 @@ static int fold_ref_move(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== frames and names ============================================================================ */
+/* ==== frames and names ======================================================================== */
 
 static struct mframe *frame_get(struct model *m, uint64_t id)
 {
@@ -1651,7 +1651,7 @@ static int fold_name_unbind(struct model *m, const struct event *ev)
                      ev->u.name_unbind.frame);
 }
 
-/* ==== weak references and finalizers ================================================================ */
+/* ==== weak references and finalizers ========================================================== */
 
 static int fold_weakref_new(struct model *m, const struct event *ev)
 {
@@ -1693,7 +1693,7 @@ static int fold_finalize(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== the collector ================================================================================= */
+/* ==== the collector =========================================================================== */
 
 static int fold_gc_track(struct model *m, const struct event *ev)
 {
@@ -1907,7 +1907,7 @@ bool model_history_push(struct model *m, const struct model_collection *c)
     return true;
 }
 
-/* ==== the workload ================================================================================== */
+/* ==== the workload ============================================================================ */
 
 bool model_set_step_label(struct model *m, const char *s, size_t len)
 {
@@ -1975,7 +1975,7 @@ static int fold_freelist(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== the fold ====================================================================================== */
+/* ==== the fold ================================================================================ */
 
 static int fold_one(struct model *m, const struct event *ev)
 {

@@ -15,15 +15,14 @@
  *     rebuilt so far, and the result against model_check() (the invariants that hold at any
  *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
  *
- * Layout (version 2), in order: magic "ASMC", version, geometry (must match the model's), the
+ * Layout (version 3), in order: magic "ASMC", version, geometry (must match the model's), the
  * position and the pending transition; arenas (each live slot with its carved pools: state,
  * class, nextoffset, the free list in LIFO order, then for each other block below nextoffset,
  * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
  * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
  * blocks; strings; types; stacks; objects; edges; generations (each as its list of objects in
- * order); the collector; marks; frames and names; the step marker; the prints; the object free lists;
- * and the magic
- * again.
+ * order); the collector; marks; frames and names; the step marker; the prints; the object free
+ * lists; and the magic again.
  */
 #include "model_impl.h"
 
@@ -34,7 +33,7 @@
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
 #define CK_VERSION 3
 
-/* ---- writing ------------------------------------------------------------------------------------ */
+/* ---- writing --------------------------------------------------------------------------------- */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -173,7 +172,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     for (int r = 0; r < 2; r++) {
         keys = sorted_keys(r ? &m->radix_bot : &m->radix_mid, &n);
         if (!keys)
-            goto out_oom;
+            goto out_free;
         wbuf_u(&b, n);
         for (size_t i = 0; i < n; i++)
             wbuf_u(&b, keys[i]);
@@ -184,7 +183,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* raw blocks, by address */
     keys = sorted_keys(&m->raw_index, &n);
     if (!keys)
-        goto out_oom;
+        goto out_free;
     wbuf_u(&b, n);
     for (size_t i = 0; i < n; i++) {
         const struct mraw *r = &m->raws[*map_get(&m->raw_index, keys[i])];
@@ -225,7 +224,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* objects, by address */
     keys = sorted_keys(&m->obj_index, &n);
     if (!keys)
-        goto out_oom;
+        goto out_free;
     wbuf_u(&b, n);
     for (size_t i = 0; i < n; i++) {
         const struct mobj *o = &m->objs[*map_get(&m->obj_index, keys[i])];
@@ -254,7 +253,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* edges, by (owner, obj) */
     er = malloc((m->nedges ? m->nedges : 1) * sizeof *er);
     if (!er)
-        goto out_oom;
+        goto out_free;
     n = 0;
     for (size_t i = 0; i < m->nedge_slots; i++)
         if (m->edges[i].live)
@@ -358,19 +357,19 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     }
     wbuf_u(&b, CK_MAGIC);
     if (b.oom)
-        goto out_oom;
+        goto out_free;
     *out = b.p;
     *outlen = b.n;
     return 0;
 
-out_oom:
+out_free:
     free(keys);
     free(er);
     free(b.p);
     return MODEL_ENOMEM;
 }
 
-/* ---- reading ------------------------------------------------------------------------------------ */
+/* ---- reading --------------------------------------------------------------------------------- */
 
 static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
 {
@@ -804,20 +803,20 @@ int model_load(struct model *m, const void *buf, size_t len)
     if (rbuf_u(&r) != CK_MAGIC || rbuf_u(&r) != CK_VERSION || rbuf_u(&r) != g->alignment ||
         rbuf_u(&r) != g->threshold || rbuf_u(&r) != g->pool_size || rbuf_u(&r) != g->arena_size ||
         rbuf_u(&r) != g->pool_overhead || rbuf_u(&r) != g->ngenerations || r.bad)
-        goto out_bad;
+        goto out_reset;
     m->pos = rbuf_u(&r);
     uint64_t ek = rbuf_u(&r);
     m->expect.pool = rbuf_u(&r);
     if (r.bad || (ek != EV_KIND_COUNT && ek != EV_POOL_FULL && ek != EV_POOL_UNFULL &&
                   ek != EV_POOL_EMPTY))
-        goto out_bad;
+        goto out_reset;
     m->expect.kind = (uint32_t)ek;
     if (!load_arenas(m, &r))
-        goto out_bad;
+        goto out_reset;
 
     uint64_t nrel = rbuf_u(&r);
     if (r.bad || nrel > MODEL_RELEASED_KEEP)
-        goto out_bad;
+        goto out_reset;
     for (uint64_t k = 0; k < nrel; k++) {
         struct model_released *x = &m->released[k];
         uint64_t slot = rbuf_u(&r), serial = rbuf_u(&r), base = rbuf_u(&r), np = rbuf_u(&r),
@@ -825,7 +824,7 @@ int model_load(struct model *m, const void *buf, size_t len)
         x->seq_new = rbuf_u(&r);
         x->seq_freed = rbuf_u(&r);
         if (r.bad || slot > UINT32_MAX || np > UINT32_MAX || sl > UINT32_MAX)
-            goto out_bad;
+            goto out_reset;
         x->slot = (uint32_t)slot;
         x->serial = serial;
         x->base = base;
@@ -845,7 +844,7 @@ int model_load(struct model *m, const void *buf, size_t len)
         for (uint64_t i = 0; i < n; i++) {
             uint64_t key = rbuf_u(&r);
             if (r.bad || key == 0 || !map_put(k ? &m->radix_bot : &m->radix_mid, key, 1))
-                goto out_bad;
+                goto out_reset;
         }
     }
 
@@ -855,14 +854,14 @@ int model_load(struct model *m, const void *buf, size_t len)
         uint64_t why = rbuf_u(&r), stack = rbuf_u(&r), obj = rbuf_u(&r);
         if (r.bad || x.addr <= last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
             model_arena_lookup(m, x.addr))
-            goto out_bad;
+            goto out_reset;
         last = x.addr;
         x.why = (uint32_t)why;
         x.stack = (uint32_t)stack;
         x.obj = obj != 0;
         if (!vec_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws) ||
             !map_put(&m->raw_index, x.addr, m->nraws))
-            goto out_bad;
+            goto out_reset;
         m->raws[m->nraws++] = x;
         m->raw_bytes += x.size;
     }
@@ -872,7 +871,7 @@ int model_load(struct model *m, const void *buf, size_t len)
         size_t l;
         const char *s = rbuf_bytes(&r, &l);
         if (r.bad || strtab_intern(&m->strs, s, l) != k)
-            goto out_bad;
+            goto out_reset;
     }
     uint64_t ntypes = rbuf_n(&r);
     for (uint64_t k = 0; k < ntypes; k++) {
@@ -885,7 +884,7 @@ int model_load(struct model *m, const void *buf, size_t len)
             map_get(&m->type_index, id) ||
             !vec_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types) ||
             !map_put(&m->type_index, id, m->ntypes + 1))
-            goto out_bad;
+            goto out_reset;
         t.id = (uint32_t)id;
         t.name = (uint32_t)name;
         t.flags = (uint32_t)flags;
@@ -901,7 +900,7 @@ int model_load(struct model *m, const void *buf, size_t len)
             !vec_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
             !vec_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + l + 1, 1) ||
             !map_put(&m->stack_index, id, m->nstacks + 1))
-            goto out_bad;
+            goto out_reset;
         memcpy(m->stack_bytes + m->nstack_bytes, s, l);
         m->stack_bytes[m->nstack_bytes + l] = '\0';
         m->stacks[m->nstacks++] = (struct mstack){.id = (uint32_t)id, .depth = (uint32_t)depth,
@@ -910,13 +909,13 @@ int model_load(struct model *m, const void *buf, size_t len)
     }
     if (!load_objects(m, &r) || !load_rest(m, &r) || rbuf_u(&r) != CK_MAGIC || r.bad ||
         r.p != r.end)
-        goto out_bad;
+        goto out_reset;
     /* The heap's structures were checked while they were rebuilt; the objects' remain. */
     if (!model_check_objects(m, NULL, 0))
-        goto out_bad;
+        goto out_reset;
     return 0;
 
-out_bad:
+out_reset:
     model_clear_state(m);
     return MODEL_EFORMAT;
 }

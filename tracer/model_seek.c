@@ -230,7 +230,7 @@ const struct model_summary *seeker_summary(const struct seeker *s)
     return summary_view((struct summary *)&s->sum);
 }
 
-/* ---- checkpoints ------------------------------------------------------------------------------ */
+/* ---- checkpoints ----------------------------------------------------------------------------- */
 
 /* Saves the model at its position into the spill file (own checkpoints). */
 static int spill_checkpoint(struct seeker *s)
@@ -303,7 +303,7 @@ static long checkpoint_before(const struct seeker *s, uint64_t pos)
     return (long)lo - 1;
 }
 
-/* ---- folding forward -------------------------------------------------------------------------- */
+/* ---- folding forward ------------------------------------------------------------------------- */
 
 /* Folds from the model's position up to target (or what has arrived).  Notes the events past the
  * frontier in the summary and makes own checkpoints there.  progress may be NULL. */
@@ -439,7 +439,7 @@ int seeker_poll(struct seeker *s)
     return n;
 }
 
-/* ---- reading events without folding ------------------------------------------------------------ */
+/* ---- reading events without folding ---------------------------------------------------------- */
 
 int seeker_events(struct seeker *s, uint64_t seq, struct event *evs, size_t n, char *strbuf,
                   size_t strsize)

@@ -56,7 +56,7 @@ static void die(const char *what, const char *why)
     exit(1);
 }
 
-/* ---- making the trace -------------------------------------------------------------------------- */
+/* ---- making the trace ------------------------------------------------------------------------ */
 
 static size_t python_size(void)
 {
@@ -144,7 +144,7 @@ static bool has_index(const char *path, uint64_t events)
     return ok;
 }
 
-/* ---- figures ----------------------------------------------------------------------------------- */
+/* ---- figures --------------------------------------------------------------------------------- */
 
 static int cmp_double(const void *a, const void *b)
 {

@@ -279,7 +279,7 @@ Test(seek, follow_a_growing_trace, .timeout = 120)
     seeker_free(f.s);
 }
 
-/* ---- bad input: the first inconsistent event ---------------------------------------------------- */
+/* ---- bad input: the first inconsistent event ------------------------------------------------- */
 
 Test(seek, inconsistent_trace_stops_at_its_first_bad_event)
 {

@@ -454,7 +454,7 @@ struct model_print {
 /* The latest lines the workload printed, most recent first (at most MODEL_PRINTS_KEEP). */
 size_t model_prints(const struct model *m, struct model_print *out, size_t max);
 
-/* ==== checkpoints ============================================================================== */
+/* ==== checkpoints ============================================================================= */
 
 /* The whole state as a blob (malloc'd, caller frees).  Canonical: two models in the same state
  * give the same bytes, however they got there. */
@@ -520,7 +520,7 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
  */
 int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size_t errlen);
 
-/* ==== the seeker ================================================================================ */
+/* ==== the seeker ============================================================================== */
 
 struct seeker;
 
