@@ -31,7 +31,7 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-#define CK_VERSION 3
+#define CK_VERSION 4
 
 /* ---- writing --------------------------------------------------------------------------------- */
 
@@ -102,7 +102,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     *outlen = 0;
     struct wbuf b = {0};
     const struct model_geometry *g = &m->geo;
-    uint64_t *keys = NULL;
+    uint64_t *keys = NULL, prev;
     struct edge_ref *er = NULL;
     size_t n;
 
@@ -185,9 +185,11 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     if (!keys)
         goto out_free;
     wbuf_u(&b, n);
+    prev = 0;
     for (size_t i = 0; i < n; i++) {
         const struct mraw *r = &m->raws[*map_get(&m->raw_index, keys[i])];
-        wbuf_u(&b, r->addr);
+        wbuf_u(&b, r->addr - prev); /* ascending: the gap */
+        prev = r->addr;
         wbuf_u(&b, r->size);
         wbuf_u(&b, r->seq);
         wbuf_u(&b, r->why);
@@ -226,18 +228,21 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     if (!keys)
         goto out_free;
     wbuf_u(&b, n);
+    prev = 0;
     for (size_t i = 0; i < n; i++) {
         const struct mobj *o = &m->objs[*map_get(&m->obj_index, keys[i])];
-        wbuf_u(&b, o->addr);
+        /* addresses as gaps and distances: a few bytes instead of eight */
+        wbuf_u(&b, o->addr - prev);
+        prev = o->addr;
         wbuf_u(&b, o->type);
         wbuf_u(&b, o->size);
-        wbuf_u(&b, o->block);
+        wbuf_i(&b, o->block ? (int64_t)(o->addr - o->block) : INT64_MIN);
         wbuf_u(&b, o->refcnt);
-        wbuf_u(&b, o->seq_refcnt);
-        wbuf_u(&b, o->seq_new);
-        wbuf_u(&b, o->storage);
+        wbuf_u(&b, m->pos - o->seq_refcnt);
+        wbuf_u(&b, o->seq_refcnt - o->seq_new);
+        wbuf_i(&b, o->storage ? (int64_t)(o->storage - o->addr) : INT64_MIN);
         wbuf_u(&b, o->storage_size);
-        wbuf_u(&b, o->weak_target);
+        wbuf_i(&b, o->weak_target ? (int64_t)(o->weak_target - o->addr) : INT64_MIN);
         wbuf_u(&b, o->weakrefs);
         wbuf_u(&b, o->flags);
         wbuf_u(&b, o->stack);
@@ -260,9 +265,11 @@ int model_save(const struct model *m, void **out, size_t *outlen)
             er[n++] = (struct edge_ref){m->edges[i].owner, m->edges[i].obj, (uint32_t)i};
     qsort(er, n, sizeof *er, cmp_edge);
     wbuf_u(&b, n);
+    prev = 0;
     for (size_t i = 0; i < n; i++) {
-        wbuf_u(&b, er[i].owner);
-        wbuf_u(&b, er[i].obj);
+        wbuf_u(&b, er[i].owner - prev); /* ascending owners: the gap */
+        prev = er[i].owner;
+        wbuf_i(&b, (int64_t)(er[i].obj - er[i].owner));
         wbuf_u(&b, m->edges[er[i].idx].count);
     }
     free(er);
@@ -592,8 +599,8 @@ static bool load_objects(struct model *m, struct rbuf *r)
 {
     uint64_t n = rbuf_n(r), last = 0;
     for (uint64_t k = 0; k < n; k++) {
-        uint64_t addr = rbuf_u(r), type = rbuf_u(r);
-        if (r->bad || addr <= last)
+        uint64_t gap = rbuf_u(r), addr = last + gap, type = rbuf_u(r);
+        if (r->bad || gap == 0 || addr < last)
             return false;
         last = addr;
         const uint64_t *t = map_get(&m->type_index, type);
@@ -605,13 +612,16 @@ static bool load_objects(struct model *m, struct rbuf *r)
         struct mobj *o = &m->objs[i];
         o->type = (uint32_t)type;
         o->size = rbuf_u(r);
-        o->block = rbuf_u(r);
+        int64_t block = rbuf_i(r);
+        o->block = block == INT64_MIN ? 0 : addr - (uint64_t)block;
         o->refcnt = rbuf_u(r);
-        o->seq_refcnt = rbuf_u(r);
-        o->seq_new = rbuf_u(r);
-        o->storage = rbuf_u(r);
+        o->seq_refcnt = m->pos - rbuf_u(r);
+        o->seq_new = o->seq_refcnt - rbuf_u(r);
+        int64_t storage = rbuf_i(r);
+        o->storage = storage == INT64_MIN ? 0 : addr + (uint64_t)storage;
         o->storage_size = rbuf_u(r);
-        o->weak_target = rbuf_u(r);
+        int64_t weak = rbuf_i(r);
+        o->weak_target = weak == INT64_MIN ? 0 : addr + (uint64_t)weak;
         uint64_t weakrefs = rbuf_u(r), flags = rbuf_u(r), stack = rbuf_u(r);
         o->has_gc_refs = rbuf_u(r) != 0;
         o->gc_refs = rbuf_i(r);
@@ -631,10 +641,11 @@ static bool load_objects(struct model *m, struct rbuf *r)
         }
         m->types[*t - 1].live++;
     }
-    uint64_t ne = rbuf_n(r);
+    uint64_t ne = rbuf_n(r), owner = 0;
     struct edge_ref prev = {0};
     for (uint64_t k = 0; k < ne; k++) {
-        struct edge_ref e = {rbuf_u(r), rbuf_u(r), 0};
+        owner += rbuf_u(r);
+        struct edge_ref e = {owner, owner + (uint64_t)rbuf_i(r), 0};
         uint64_t count = rbuf_u(r);
         if (r->bad || count == 0 || (k && cmp_edge(&prev, &e) >= 0))
             return false;
@@ -850,9 +861,10 @@ int model_load(struct model *m, const void *buf, size_t len)
 
     uint64_t nraw = rbuf_n(&r), last = 0;
     for (uint64_t k = 0; k < nraw; k++) {
-        struct mraw x = {.addr = rbuf_u(&r), .size = rbuf_u(&r), .seq = rbuf_u(&r)};
+        uint64_t gap = rbuf_u(&r);
+        struct mraw x = {.addr = last + gap, .size = rbuf_u(&r), .seq = rbuf_u(&r)};
         uint64_t why = rbuf_u(&r), stack = rbuf_u(&r), obj = rbuf_u(&r);
-        if (r.bad || x.addr <= last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
+        if (r.bad || gap == 0 || x.addr < last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
             model_arena_lookup(m, x.addr))
             goto out_reset;
         last = x.addr;
