@@ -49,7 +49,7 @@
  */
 #include "heap_internal.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -72,13 +72,17 @@ static NOINLINE void emit(const struct heap *h, enum event_kind kind, uint64_t a
                           uint64_t d, uint64_t e)
 {
     struct event ev;
-    memset(&ev, 0, sizeof ev);
     ev.kind = kind;
+    ev.seq = 0;
+    ev.str = NULL;
+    ev.str_len = 0;
     ev.u.f[0] = a;
     ev.u.f[1] = b;
     ev.u.f[2] = c;
     ev.u.f[3] = d;
     ev.u.f[4] = e;
+    ev.u.f[5] = 0;
+    _Static_assert(EVENT_MAX_FIELDS == 6, "emit() fills every word field");
     h->sink.emit(h->sink.ctx, &ev);
 }
 
@@ -149,12 +153,19 @@ static bool raw_table_reserve(struct raw_table *t, size_t extra)
     return true;
 }
 
+/* A pointer this heap never handed out was given back: a programming error, stopped here. */
+static _Noreturn NOINLINE void misuse(const char *what, uintptr_t a)
+{
+    fprintf(stderr, "arenascope heap: %s of %#lx, which this heap did not hand out\n", what, (unsigned long)a);
+    abort();
+}
+
 /* Removes a; returns its size.  a must be present. */
 static uint64_t raw_table_remove(struct raw_table *t, uintptr_t a)
 {
     const struct raw_slot *found = raw_table_find(t, a);
     if (!found)
-        abort(); /* heap_free of a pointer this heap never handed out: a programming error */
+        misuse("free", a);
     size_t i = (size_t)(found - t->slots);
     uint64_t size = found->size;
     /* Backward-shift deletion keeps every probe chain unbroken. */
@@ -201,59 +212,140 @@ static void *raw_alloc(struct heap *h, size_t nmemb, size_t size, bool zero, enu
 
 static void raw_free(struct heap *h, void *p)
 {
+    uint64_t a = addr(p);
     h->raw_bytes -= raw_table_remove(&h->raw, (uintptr_t)p);
     h->raw_allocated_blocks--;
     free(p);
-    EMIT(h, EV_RAW_FREE, addr(p), 0, 0, 0, 0);
+    EMIT(h, EV_RAW_FREE, a, 0, 0, 0, 0);
 }
 
-/* ---- the arena map (radix tree) ----------------------------------------------------------- */
+/* ---- the arena map -------------------------------------------------------------------------- */
 
-/* The bottom node covering p, created when `create`; NULL when missing or out of memory. */
-static struct arena_map_entry *arena_map_get(struct heap *h, uintptr_t p, bool create)
+static size_t map_home(const struct heap *h, uintptr_t key)
 {
-    if (p & h->map_high_mask)
-        return NULL; /* above the addresses the tree covers */
-    struct arena_map_entry ***slot_mid = &h->map_root[p >> h->map_top_shift];
-    if (!*slot_mid) {
-        if (!create)
-            return NULL;
-        *slot_mid = calloc(h->map_mid_len, sizeof **slot_mid);
-        if (!*slot_mid)
-            return NULL;
-        h->map_mid_count++;
-    }
-    struct arena_map_entry **slot_bot = &(*slot_mid)[(p >> h->map_mid_shift) & h->map_mid_mask];
-    if (!*slot_bot) {
-        if (!create)
-            return NULL;
-        *slot_bot = calloc(h->map_bot_len, sizeof **slot_bot);
-        if (!*slot_bot)
-            return NULL;
-        h->map_bot_count++;
-    }
-    return &(*slot_bot)[(p >> h->arena_bits) & h->map_bot_mask];
+    return key & h->map_mask;
 }
 
-/* Marks [base, base + arena_size) as ours (used) or not; false when a node could not be made. */
+static void map_put(struct arena_map_entry *map, size_t mask, const struct arena_map_entry *e)
+{
+    size_t i = e->key & mask;
+    while (map[i].key)
+        i = (i + 1) & mask;
+    map[i] = *e;
+}
+
+/* Room for two more entries (an arena covers at most two slots); false when out of memory. */
+static bool map_reserve(struct heap *h)
+{
+    size_t cap = h->map_mask + 1;
+    if ((h->map_count + 2) * 2 <= cap)
+        return true;
+    struct arena_map_entry *map = calloc(2 * cap, sizeof *map);
+    if (!map)
+        return false;
+    for (size_t i = 0; i < cap; i++)
+        if (h->map[i].key)
+            map_put(map, 2 * cap - 1, &h->map[i]);
+    free(h->map);
+    h->map = map;
+    h->map_mask = 2 * cap - 1;
+    return true;
+}
+
+/* The entry of slot k, created empty when missing (room was reserved). */
+static struct arena_map_entry *map_slot(struct heap *h, uintptr_t k)
+{
+    uintptr_t key = k + 1;
+    size_t i = map_home(h, key);
+    while (h->map[i].key && h->map[i].key != key)
+        i = (i + 1) & h->map_mask;
+    if (!h->map[i].key) {
+        h->map[i] = (struct arena_map_entry){key, 0, 0};
+        h->map_count++;
+    }
+    return &h->map[i];
+}
+
+/* Drops the entry at i when it no longer covers anything (backward-shift deletion). */
+static void map_drop_if_empty(struct heap *h, struct arena_map_entry *e)
+{
+    if (e->tail_hi || e->tail_lo)
+        return;
+    size_t i = (size_t)(e - h->map);
+    for (size_t j = (i + 1) & h->map_mask; h->map[j].key; j = (j + 1) & h->map_mask) {
+        size_t home = map_home(h, h->map[j].key);
+        bool in_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!in_between) {
+            h->map[i] = h->map[j];
+            i = j;
+        }
+    }
+    h->map[i].key = 0;
+    h->map_count--;
+}
+
+/* CPython's radix tree would create a mid node for a new top index and a bottom node for a new
+ * (top, mid) pair of address a; count them. */
+static bool census_add(struct heap *h, uintptr_t a)
+{
+    struct map_census *c = &h->census;
+    if (a & h->map_high_mask)
+        return true; /* above the tree's addresses; CPython asserts this never happens */
+    uint64_t top = (uint64_t)a >> h->map_top_shift;
+    uint64_t pair = top << 32 | (((uint64_t)a >> h->map_mid_shift) & h->map_mid_mask);
+    bool have_mid = false, have_bot = false;
+    for (size_t i = 0; i < c->nmids; i++)
+        have_mid |= c->mids[i] == top;
+    for (size_t i = 0; i < c->nbots; i++)
+        have_bot |= c->bots[i] == pair;
+    if (have_mid && have_bot)
+        return true;
+    if (c->nbots + 1 > c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 8;
+        uint64_t *mids = realloc(c->mids, cap * sizeof *mids);
+        if (!mids)
+            return false;
+        c->mids = mids;
+        uint64_t *bots = realloc(c->bots, cap * sizeof *bots);
+        if (!bots)
+            return false;
+        c->bots = bots;
+        c->cap = cap;
+    }
+    if (!have_mid)
+        c->mids[c->nmids++] = top;
+    if (!have_bot)
+        c->bots[c->nbots++] = pair;
+    return true;
+}
+
+/* Marks [base, base + arena_size) as ours (used) or not; false when memory ran out. */
 static bool arena_map_mark(struct heap *h, uintptr_t base, bool used)
 {
-    struct arena_map_entry *hi = arena_map_get(h, base, used);
-    if (!hi)
+    if (used && (!map_reserve(h) || !census_add(h, base)))
         return false;
     int32_t tail = (int32_t)(base & h->arena_mask);
+    uintptr_t k = base >> h->arena_bits;
+    struct arena_map_entry *hi = map_slot(h, k);
     if (tail == 0) {
         hi->tail_hi = used ? -1 : 0;
+        if (!used)
+            map_drop_if_empty(h, hi);
         return true;
     }
-    /* An arena off an arena-size boundary straddles two ideal slots. */
-    hi->tail_hi = used ? tail : 0;
-    struct arena_map_entry *lo = arena_map_get(h, base + h->arena_size, used);
-    if (!lo) {
+    /* An arena off an arena-size boundary straddles two slots. */
+    if (used && !census_add(h, base + h->arena_size)) {
         hi->tail_hi = 0;
+        map_drop_if_empty(h, hi);
         return false;
     }
+    hi->tail_hi = used ? tail : 0;
+    if (!used)
+        map_drop_if_empty(h, hi); /* before the next lookup: it may move entries */
+    struct arena_map_entry *lo = map_slot(h, k + 1);
     lo->tail_lo = used ? tail : 0;
+    if (!used)
+        map_drop_if_empty(h, lo);
     return true;
 }
 
@@ -387,23 +479,35 @@ static NOINLINE void *allocate_from_new_pool(struct heap *h, uint32_t sz, size_t
     return bp;
 }
 
+/* The events of an allocation that ran the pool's free list dry: the block, then pool_full when
+ * the pool had no virgin block left.  Out of line so that pool_extend stays leaf code. */
+static NOINLINE void *extend_emit(struct heap *h, uint8_t *bp, size_t n, uint64_t stack, struct pool_header *full)
+{
+    emit(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+    if (full)
+        emit(h, EV_POOL_FULL, addr(full), 0, 0, 0, 0);
+    return bp;
+}
+
 /* pymalloc_pool_extend(): bp was just taken and the free list ran dry. */
-static NOINLINE void *pool_extend(struct heap *h, struct pool_header *pool, uint8_t *bp, uint32_t sz,
-                                  size_t n, uint64_t stack)
+static NOINLINE void *pool_extend(struct heap *h, struct pool_header *pool, uint8_t *bp, uint32_t sz, size_t n,
+                                  uint64_t stack)
 {
     if (pool->nextoffset <= pool->maxnextoffset) {
+        /* Thread the next virgin block as a one-element free list. */
         pool->freeblock = (uint8_t *)pool + pool->nextoffset;
         pool->nextoffset += heap_class_size(h, sz);
         block_set_next(pool->freeblock, NULL);
-        EMIT(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+        if (UNLIKELY(h->sink.emit != NULL))
+            return extend_emit(h, bp, n, stack, NULL);
         return bp;
     }
     /* Full: it leaves the ring. */
     struct pool_header *next = pool->nextpool, *prev = pool->prevpool;
     next->prevpool = prev;
     prev->nextpool = next;
-    EMIT(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
-    EMIT(h, EV_POOL_FULL, addr(pool), 0, 0, 0, 0);
+    if (UNLIKELY(h->sink.emit != NULL))
+        return extend_emit(h, bp, n, stack, pool);
     return bp;
 }
 
@@ -428,7 +532,7 @@ static ALWAYS_INLINE void *pool_alloc(struct heap *h, size_t n, bool obs, uint64
 }
 
 /* insert_to_usedpool(): a full pool got a block back; it goes to the front of its ring. */
-static NOINLINE void insert_to_usedpool(struct heap *h, struct pool_header *pool)
+static ALWAYS_INLINE void insert_to_usedpool(struct heap *h, struct pool_header *pool)
 {
     struct pool_header *head = &h->used[pool->szidx];
     struct pool_header *next = head->nextpool;
@@ -436,7 +540,6 @@ static NOINLINE void insert_to_usedpool(struct heap *h, struct pool_header *pool
     pool->prevpool = head;
     next->prevpool = pool;
     head->nextpool = pool;
-    EMIT(h, EV_POOL_UNFULL, addr(pool), 0, 0, 0, 0);
 }
 
 /* insert_to_freepool(): the pool's last block was freed.  Then the arena bookkeeping. */
@@ -462,17 +565,17 @@ static NOINLINE void insert_to_freepool(struct heap *h, struct pool_header *pool
 
     /* Case 1: wholly free.  Returned to the source unless kept as the tail (3.9+). */
     if (nf == ao->ntotalpools && (!h->profile.keep_last_free_arena || ao->nextarena != NULL)) {
+        uint32_t slot = slot_of(h, ao); /* the pool's header goes away with the arena */
+        uintptr_t base = ao->address;
         usable_unlink(h, ao);
         ao->nextarena = h->unused_arena_objects;
         h->unused_arena_objects = ao;
-        arena_map_mark(h, ao->address, false);
-        void *base = (void *)ao->address;
-        uint32_t slot = pool->arenaindex; /* the pool is gone once the arena is */
-        h->source.free(h->source.ctx, base, h->arena_size);
+        arena_map_mark(h, base, false);
+        h->source.free(h->source.ctx, (void *)base, h->arena_size);
         ao->address = 0;
         h->narenas_currently_allocated--;
         EMIT(h, EV_ARENA_MOVE, slot, (uint64_t)-1, 0, 0, 0);
-        EMIT(h, EV_ARENA_FREE, slot, addr(base), 0, 0, 0);
+        EMIT(h, EV_ARENA_FREE, slot, base, 0, 0, 0);
         return;
     }
     /* Case 2: it was wholly allocated and on no list; now it has the fewest free pools. */
@@ -502,23 +605,36 @@ static NOINLINE void insert_to_freepool(struct heap *h, struct pool_header *pool
     EMIT(h, EV_ARENA_MOVE, pool->arenaindex, (uint64_t)slot_of(h, lastnf) + 1, 0, 0, 0);
 }
 
-/* pymalloc_free() of a block known to be in one of our arenas. */
+/* pymalloc_free() with a sink: the event, then the pool's transition if it has one. */
+static NOINLINE void pool_free_emit(struct heap *h, struct pool_header *pool, void *p, const uint8_t *lastfree)
+{
+    emit(h, EV_BLOCK_FREE, addr(p), 0, 0, 0, 0);
+    if (lastfree == NULL) {
+        insert_to_usedpool(h, pool);
+        emit(h, EV_POOL_UNFULL, addr(pool), 0, 0, 0, 0);
+    } else if (pool->ref.count == 0)
+        insert_to_freepool(h, pool);
+}
+
+/* pymalloc_free() of a block known to be in one of our arenas.  Leaf code but for the rare
+ * used -> empty transition and the sink. */
 static ALWAYS_INLINE void pool_free(struct heap *h, void *p)
 {
     struct pool_header *pool = pool_of(h, p);
     uint8_t *lastfree = pool->freeblock;
     block_set_next(p, lastfree);
     pool->freeblock = p;
-    pool->ref.count--;
-    if (UNLIKELY(h->sink.emit != NULL))
-        emit(h, EV_BLOCK_FREE, addr(p), 0, 0, 0, 0);
-    if (UNLIKELY(lastfree == NULL)) {
-        insert_to_usedpool(h, pool);
+    uint32_t count = --pool->ref.count;
+    if (UNLIKELY(h->sink.emit != NULL)) {
+        pool_free_emit(h, pool, p, lastfree);
         return;
     }
-    if (LIKELY(pool->ref.count != 0))
+    if (UNLIKELY(lastfree == NULL)) {
+        insert_to_usedpool(h, pool); /* full -> used */
         return;
-    insert_to_freepool(h, pool);
+    }
+    if (UNLIKELY(count == 0))
+        insert_to_freepool(h, pool); /* used -> empty */
 }
 
 /* ---- the entry points ----------------------------------------------------------------------- */
@@ -543,46 +659,99 @@ static NOINLINE void *alloc_any(struct heap *h, size_t n, uint64_t stack, bool f
     return raw_alloc(h, n, 1, false, raw_why(h, n, from_realloc), stack);
 }
 
-/* Its own frame, never inlined and never a tail call, so that the hook always sits exactly
- * HEAP_STACK_HOOK_FRAMES frames below the allocation's caller. */
+/*
+ * Stack capture.  The hook must sit exactly HEAP_STACK_HOOK_FRAMES frames below the caller of
+ * heap_malloc/heap_calloc/heap_realloc, whatever the optimisation level: every function on the
+ * way is never inlined and never calls the next in tail position (the empty asm after the call
+ * keeps the frame).
+ *
+ *   hook <- capture_stack <- capture_entry <- heap_calloc/heap_realloc <- caller
+ *   hook <- capture_stack <- malloc_observed <- heap_malloc <- caller
+ */
+#define KEEP_FRAME() __asm__ __volatile__("" ::: "memory")
+_Static_assert(HEAP_STACK_HOOK_FRAMES == 3, "the capture path below has three frames");
+
 static NOINLINE uint64_t capture_stack(struct heap *h)
 {
     uint64_t id = h->hook.capture ? h->hook.capture(h->hook.ctx) : 0;
-    __asm__ __volatile__("" ::: "memory");
+    KEEP_FRAME();
     return id;
 }
 
-void *heap_malloc(struct heap *h, size_t n)
+static NOINLINE uint64_t capture_entry(struct heap *h)
 {
-    if (UNLIKELY(h->observed)) {
-        if (n > PTRDIFF_MAX)
-            return NULL;
-        return alloc_any(h, n, capture_stack(h), false);
-    }
-    if (LIKELY(n - 1 < h->threshold)) {
-        void *p = pool_alloc(h, n, false, 0);
-        if (LIKELY(p != NULL))
-            return p;
-        return raw_alloc(h, n, 1, false, EV_RAW_NO_ARENA, 0);
+    uint64_t id = capture_stack(h);
+    KEEP_FRAME();
+    return id;
+}
+
+/* heap_malloc() when someone listens. */
+static NOINLINE void *malloc_observed(struct heap *h, size_t n)
+{
+    uint64_t stack = capture_stack(h);
+    if (n > PTRDIFF_MAX)
+        return NULL;
+    return alloc_any(h, n, stack, false);
+}
+
+/* heap_malloc() of 0 or more than the threshold bytes, or when the class's ring is empty. */
+static NOINLINE void *malloc_slow(struct heap *h, size_t n)
+{
+    if (n - 1 < h->threshold) {
+        void *p = allocate_from_new_pool(h, (uint32_t)((n - 1) >> h->align_shift), n, 0);
+        return p ? p : raw_alloc(h, n, 1, false, EV_RAW_NO_ARENA, 0);
     }
     if (n > PTRDIFF_MAX)
         return NULL;
     return raw_alloc(h, n, 1, false, n ? EV_RAW_LARGE : EV_RAW_ZERO, 0);
 }
 
+/*
+ * The fast paths.  With no sink and no hook, heap_malloc pays one branch for the instruments
+ * (h->observed) and heap_free one (h->sink.emit, folded with the pool's transition test); both
+ * are leaf code: every slow path is a separate function.
+ */
+void *heap_malloc(struct heap *h, size_t n)
+{
+    if (UNLIKELY(h->observed)) {
+        void *p = malloc_observed(h, n);
+        KEEP_FRAME();
+        return p;
+    }
+    if (UNLIKELY(n - 1 >= h->threshold))
+        return malloc_slow(h, n);
+    uint32_t sz = (uint32_t)((n - 1) >> h->align_shift);
+    struct pool_header *head = &h->used[sz];
+    struct pool_header *pool = head->nextpool;
+    if (UNLIKELY(pool == head))
+        return malloc_slow(h, n);
+    pool->ref.count++;
+    uint8_t *bp = pool->freeblock;
+    uint8_t *next = block_next(bp);
+    pool->freeblock = next;
+    if (UNLIKELY(next == NULL))
+        return pool_extend(h, pool, bp, sz, n, 0);
+    return bp;
+}
+
+/* heap_free() of NULL or of a block of the raw layer. */
+static NOINLINE void free_foreign(struct heap *h, void *p)
+{
+    if (p)
+        raw_free(h, p);
+}
+
 void heap_free(struct heap *h, void *p)
 {
-    if (UNLIKELY(p == NULL))
-        return;
     if (LIKELY(arena_map_owns(h, p)))
         pool_free(h, p);
     else
-        raw_free(h, p);
+        free_foreign(h, p);
 }
 
 void *heap_calloc(struct heap *h, size_t nmemb, size_t size)
 {
-    uint64_t stack = h->observed ? capture_stack(h) : 0;
+    uint64_t stack = h->observed ? capture_entry(h) : 0;
     if (size && nmemb > (size_t)PTRDIFF_MAX / size)
         return NULL;
     size_t n = nmemb * size;
@@ -601,7 +770,7 @@ void *heap_calloc(struct heap *h, size_t nmemb, size_t size)
 
 void *heap_realloc(struct heap *h, void *p, size_t n)
 {
-    uint64_t stack = h->observed ? capture_stack(h) : 0;
+    uint64_t stack = h->observed ? capture_entry(h) : 0;
     if (n > PTRDIFF_MAX)
         return NULL;
     if (!p) {
@@ -634,16 +803,17 @@ void *heap_realloc(struct heap *h, void *p, size_t n)
     /* A raw block stays raw, whatever its new size. */
     const struct raw_slot *s = raw_table_find(&h->raw, (uintptr_t)p);
     if (!s)
-        abort(); /* heap_realloc of a pointer this heap never handed out */
-    uint64_t old = s->size;
+        misuse("realloc", (uintptr_t)p);
+    uint64_t old_size = s->size;
+    uintptr_t old = (uintptr_t)p;
     void *q = realloc(p, n ? n : 1);
     if (!q)
         return NULL;
-    raw_table_remove(&h->raw, (uintptr_t)p);
+    raw_table_remove(&h->raw, old);
     raw_table_put(&h->raw, (uintptr_t)q, n); /* cannot fail: an entry was just freed */
-    h->raw_bytes += n - old;
-    EMIT(h, EV_RAW_REALLOC, addr(p), addr(q), n, 0, 0);
-    EMIT(h, EV_REALLOC, addr(p), addr(q), n, EV_REALLOC_RAW, 0);
+    h->raw_bytes += n - old_size;
+    EMIT(h, EV_RAW_REALLOC, old, addr(q), n, 0, 0);
+    EMIT(h, EV_REALLOC, old, addr(q), n, EV_REALLOC_RAW, 0);
     return q;
 }
 
@@ -694,27 +864,26 @@ int heap_new(struct heap **out, const struct heap_profile *profile, const struct
     h->nclasses = nclasses;
     h->max_pools = profile->arena_size / profile->pool_size;
 
-    /* CPython's geometry of the tree: two interior levels of equal width, the bottom level
-     * taking the rest of the address bits above the arena offset.  Profiles without a tree use
-     * 3.11's for ownership; only the stats report tells the difference. */
+    /* CPython's geometry of the tree, for the census: two interior levels of equal width, the
+     * bottom level taking the rest of the address bits above the arena offset. */
     uint32_t addr_bits = profile->arena_map_bits ? profile->arena_map_bits : 64;
-    h->map_high_mask = addr_bits >= 8 * sizeof(uintptr_t) ? 0 : ~(((uintptr_t)1 << addr_bits) - 1);
     uint32_t interior = (addr_bits - h->arena_bits + 2) / 3;
     uint32_t bot_bits = addr_bits - h->arena_bits - 2 * interior;
+    h->map_high_mask = addr_bits >= 64 ? 0 : ~((UINT64_C(1) << addr_bits) - 1);
     h->map_top_len = 1u << interior;
     h->map_mid_len = 1u << interior;
     h->map_bot_len = 1u << bot_bits;
     h->map_mid_shift = h->arena_bits + bot_bits;
     h->map_top_shift = h->map_mid_shift + interior;
     h->map_mid_mask = h->map_mid_len - 1;
-    h->map_bot_mask = h->map_bot_len - 1;
 
-    h->map_root = calloc(h->map_top_len, sizeof *h->map_root);
-    if (!h->map_root)
+    h->map_mask = 63;
+    h->map = calloc(h->map_mask + 1, sizeof *h->map);
+    if (!h->map)
         goto out_free_heap;
     h->nfp2lasta = calloc(h->max_pools + 1, sizeof *h->nfp2lasta);
     if (!h->nfp2lasta)
-        goto out_free_root;
+        goto out_free_map;
     for (uint32_t i = 0; i < nclasses; i++) {
         h->used[i].nextpool = h->used[i].prevpool = &h->used[i];
         h->used[i].szidx = i;
@@ -723,8 +892,8 @@ int heap_new(struct heap **out, const struct heap_profile *profile, const struct
     *out = h;
     return 0;
 
-out_free_root:
-    free(h->map_root);
+out_free_map:
+    free(h->map);
 out_free_heap:
     free(h);
     return HEAP_ENOMEM;
@@ -742,15 +911,9 @@ void heap_delete(struct heap *h)
         if (h->raw.slots[i].addr)
             free((void *)h->raw.slots[i].addr);
     free(h->raw.slots);
-    for (uint32_t i = 0; i < h->map_top_len; i++) {
-        struct arena_map_entry **mid = h->map_root[i];
-        if (!mid)
-            continue;
-        for (uint32_t j = 0; j < h->map_mid_len; j++)
-            free(mid[j]);
-        free(mid);
-    }
-    free(h->map_root);
+    free(h->map);
+    free(h->census.mids);
+    free(h->census.bots);
     free(h->nfp2lasta);
     free(h);
 }

@@ -228,7 +228,8 @@ size_t heap_inspect_raw(const struct heap *h, struct heap_raw_info *out, size_t 
         if (!all)
             return h->raw.count;
         size_t n = heap_inspect_raw(h, all, h->raw.count);
-        memcpy(out, all, max * sizeof *all);
+        if (max)
+            memcpy(out, all, max * sizeof *all);
         free(all);
         return n;
     }
@@ -236,7 +237,8 @@ size_t heap_inspect_raw(const struct heap *h, struct heap_raw_info *out, size_t 
     for (size_t i = 0; i < h->raw.cap; i++)
         if (h->raw.slots[i].addr)
             out[n++] = (struct heap_raw_info){h->raw.slots[i].addr, h->raw.slots[i].size};
-    qsort(out, n, sizeof *out, raw_cmp);
+    if (n > 1)
+        qsort(out, n, sizeof *out, raw_cmp);
     return n;
 }
 
@@ -583,11 +585,12 @@ void heap_get_stats(const struct heap *h, struct heap_stats *out)
     out->arenas_allocated_total = h->ntimes_arena_allocated;
     out->arenas_highwater = h->narenas_highwater;
     if (out->radix_tree) {
-        out->map_mid_nodes = h->map_mid_count;
-        out->map_bot_nodes = h->map_bot_count;
+        /* CPython's nodes: pointer arrays above, pairs of int32 tails at the bottom */
+        out->map_mid_nodes = h->census.nmids;
+        out->map_bot_nodes = h->census.nbots;
         out->map_root_bytes = (uint64_t)h->map_top_len * sizeof(void *);
-        out->map_mid_bytes = h->map_mid_count * h->map_mid_len * sizeof(void *);
-        out->map_bot_bytes = h->map_bot_count * h->map_bot_len * sizeof(struct arena_map_entry);
+        out->map_mid_bytes = h->census.nmids * h->map_mid_len * sizeof(void *);
+        out->map_bot_bytes = h->census.nbots * h->map_bot_len * 2 * sizeof(int32_t);
     }
     out->raw_blocks = h->raw_allocated_blocks;
     out->raw_bytes = h->raw_bytes;

@@ -56,10 +56,26 @@ struct arena_object {
     uint64_t serial;               /* 0-based number of the arena allocation */
 };
 
-/* A bottom entry of the arena map (CPython 3.10's radix tree, reference 2.8). */
+/*
+ * The arena map: which arena-size slots of the address space ("ideal" arena addresses) hold a
+ * live arena, and where in the slot it starts or ends, as the bottom entries of CPython 3.10's
+ * radix tree record it (reference 2.8).  An arena that is not aligned to its size straddles two
+ * slots.  Here the entries live in an open-addressing table indexed by the slot number, which
+ * costs one probe: arenas obtained one after another occupy consecutive slots, which never
+ * collide.
+ */
 struct arena_map_entry {
-    int32_t tail_hi; /* an arena starts in this ideal slot at this offset (-1: at offset 0) */
+    uintptr_t key;   /* slot number (address >> arena_bits) + 1; 0: empty */
+    int32_t tail_hi; /* an arena starts in this slot at this offset (-1: at offset 0) */
     int32_t tail_lo; /* an arena that started in the previous slot ends at this offset */
+};
+
+/* CPython's radix-tree nodes, counted for the stats report: they are created as arenas are
+ * marked and never freed, so the census only grows. */
+struct map_census {
+    uint64_t *mids;  /* top indices that have a mid node */
+    uint64_t *bots;  /* (top << 32 | mid) pairs that have a bottom node */
+    size_t nmids, nbots, cap;
 };
 
 /* The raw layer's live blocks: open addressing, linear probing, address 0 = empty. */
@@ -79,10 +95,10 @@ struct heap {
     uint32_t align_shift;          /* log2(alignment) */
     size_t threshold;              /* largest small request */
     uintptr_t pool_mask;           /* pool_size - 1 */
-    struct arena_map_entry ***map_root; /* map_top_len pointers to mid nodes */
-    uint32_t map_top_shift, map_mid_shift, arena_bits;
-    uintptr_t map_high_mask;            /* address bits above the tree's: never ours */
-    uintptr_t map_mid_mask, map_bot_mask, arena_mask;
+    struct arena_map_entry *map;  /* the arena map: map_mask + 1 entries */
+    size_t map_mask;
+    uint32_t arena_bits;
+    uintptr_t arena_mask;
     struct event_sink sink;
     struct heap_stack_hook hook;
 
@@ -91,7 +107,14 @@ struct heap {
     struct heap_arena_source source;
     uint32_t pool_size, arena_size, pool_overhead, nclasses;
     uint32_t max_pools; /* pools in an aligned arena (MAX_POOLS_IN_ARENA) */
+    size_t map_count;   /* entries in use in the arena map */
+
+    /* CPython's radix tree for the stats (arena_map_bits address bits; 64 when the profile
+     * has none): the shape of its levels, and the census of its nodes */
+    uint32_t map_top_shift, map_mid_shift;
+    uint64_t map_mid_mask, map_high_mask;
     uint32_t map_top_len, map_mid_len, map_bot_len; /* entries per node of each level */
+    struct map_census census;
 
     /* --- arena management (reference 2.5 to 2.7) ----------------------------------------- */
     struct arena_object *arenas; /* the vector; never shrinks, indices are stable */
@@ -101,7 +124,6 @@ struct heap {
     struct arena_object **nfp2lasta; /* max_pools + 1 fingers */
     uint64_t narenas_currently_allocated, ntimes_arena_allocated, narenas_highwater;
     uint64_t arena_failures;
-    uint64_t map_mid_count, map_bot_count;
 
     /* --- the raw layer ------------------------------------------------------------------- */
     struct raw_table raw;
@@ -130,25 +152,24 @@ static inline uint32_t heap_class_size(const struct heap *h, uint32_t szidx)
     return (szidx + 1) << h->align_shift;
 }
 
-/* The bottom entry covering p, or NULL when no node exists. */
-static inline struct arena_map_entry *arena_map_lookup(const struct heap *h, uintptr_t p)
+/* The arena map's entry for slot number k, or NULL. */
+static inline const struct arena_map_entry *arena_map_find(const struct heap *h, uintptr_t k)
 {
-    if (p & h->map_high_mask)
-        return NULL;
-    struct arena_map_entry **mid = h->map_root[p >> h->map_top_shift];
-    if (!mid)
-        return NULL;
-    struct arena_map_entry *bot = mid[(p >> h->map_mid_shift) & h->map_mid_mask];
-    if (!bot)
-        return NULL;
-    return &bot[(p >> h->arena_bits) & h->map_bot_mask];
+    uintptr_t key = k + 1;
+    for (size_t i = key & h->map_mask;; i = (i + 1) & h->map_mask) {
+        const struct arena_map_entry *e = &h->map[i];
+        if (LIKELY(e->key == key))
+            return e;
+        if (e->key == 0)
+            return NULL;
+    }
 }
 
 /* address_in_range: true when p lies in one of the heap's live arenas. */
 static inline bool arena_map_owns(const struct heap *h, const void *ptr)
 {
     uintptr_t p = (uintptr_t)ptr;
-    const struct arena_map_entry *e = arena_map_lookup(h, p);
+    const struct arena_map_entry *e = arena_map_find(h, p >> h->arena_bits);
     if (!e)
         return false;
     int32_t tail = (int32_t)(p & h->arena_mask);

@@ -246,15 +246,15 @@ static void scenario_full_to_used(struct sbuf *b, const struct heap_profile *p)
         uint32_t second = sw_alloc(&w, csize(p, k));
         sw_alloc(&w, csize(p, k));
         sbuf_printf(b, "step a block freed in the full pool: it goes back to the front of the ring\n");
-        sw_free(&w, first + 5);
-        sw_alloc(&w, csize(p, k)); /* reuses first + 5; the pool is full again */
+        sw_free(&w, first + n - 1);
+        sw_alloc(&w, csize(p, k)); /* reuses it; the pool is full again */
         sw_alloc(&w, csize(p, k)); /* from the second pool */
         sbuf_printf(b, "step two full-to-used pools: the most recent is in front\n");
         for (uint32_t i = 0; i < n - 2; i++)
             sw_alloc(&w, csize(p, k)); /* fill the second pool */
-        sw_free(&w, first + 1);
+        sw_free(&w, first);
         sw_free(&w, second);
-        sw_free(&w, first + 2);
+        sw_free(&w, first + 1);
         sw_alloc(&w, csize(p, k));
         sw_alloc(&w, csize(p, k));
         sw_alloc(&w, csize(p, k));
@@ -341,12 +341,18 @@ static void scenario_usable_order(struct sbuf *b, const struct heap_profile *p)
     uint32_t first = fill_arenas(&w, 4);
     /* pool j of arena a holds handles first + a*per + j*per_pool ... */
     static const uint32_t empties[4] = {3, 1, 2, 1};
+    bool *emptied = calloc(4 * (size_t)pools, sizeof *emptied);
+    cr_assert(emptied);
     sbuf_printf(b, "step empty 3, 1, 2 and 1 pools of the four arenas\n");
     for (uint32_t a = 0; a < 4; a++)
-        for (uint32_t j = 0; j < empties[a]; j++)
+        for (uint32_t j = 0; j < empties[a]; j++) {
+            uint32_t pool = j * 7 % pools;
+            emptied[a * pools + pool] = true;
             for (uint32_t i = 0; i < per_pool; i++)
-                sw_free(&w, first + a * per + (j * 7 % pools) * per_pool + i);
+                sw_free(&w, first + a * per + pool * per_pool + i);
+        }
     sbuf_printf(b, "step one more pool emptied in the fourth arena slides it right\n");
+    emptied[3 * pools + pools - 1] = true;
     for (uint32_t i = 0; i < per_pool; i++)
         sw_free(&w, first + 3 * per + (pools - 1) * per_pool + i);
     sbuf_printf(b, "step new pools come from the head: the arena with the fewest free pools\n");
@@ -357,8 +363,9 @@ static void scenario_usable_order(struct sbuf *b, const struct heap_profile *p)
     sbuf_printf(b, "step half-empty pools everywhere: no pool empties, no arena moves\n");
     for (uint32_t a = 0; a < 4; a++)
         for (uint32_t i = 0; i < per; i += 2)
-            if ((i / per_pool) % 5 == 1)
+            if ((i / per_pool) % 5 == 1 && !emptied[a * pools + i / per_pool])
                 sw_free(&w, first + a * per + i);
+    free(emptied);
 }
 
 /* Realloc: in place above 3/4, shrink by copy, growth inside the pools, migration to the raw

@@ -185,6 +185,22 @@ static void differential(const char *label)
         compare_script(&py, h, label, th_scenarios[i].name, &text);
         sbuf_release(&text);
     }
+    /* The hand-written example scripts of tests/allocator/scripts. */
+    const char *dir = getenv("ALLOCATOR_SCRIPTS");
+    static const char *const files[] = {"first-steps.ops", "realloc.ops", "pool-lifecycle.ops", "size-classes.ops"};
+    for (size_t i = 0; dir && i < sizeof files / sizeof files[0]; i++) {
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        FILE *f = fopen(path, "r");
+        cr_assert(f, "%s: cannot open", path);
+        struct sbuf text = {0};
+        char line[512];
+        while (fgets(line, sizeof line, f))
+            sbuf_printf(&text, "%s", line);
+        fclose(f);
+        compare_script(&py, h, label, files[i], &text);
+        sbuf_release(&text);
+    }
     for (uint64_t seed = 1; seed <= RANDOM_SEEDS; seed++) {
         struct sbuf text = {0};
         char name[64];

@@ -71,12 +71,12 @@ static uint8_t *small_trace(const char *name, size_t *len, struct evlist *l, boo
     struct rng g;
     evlist_init(l);
     rng_seed(&g, 99);
-    evlist_random(l, &g, 1200);
+    evlist_random(l, &g, 500);
     const char *path = scratch_path(name);
-    write_trace(path, l, 300, true);
+    write_trace(path, l, 125, true);
     if (blobs) {
         struct trace_blob b[2] = {{.key = 0, .data = "state zero", .len = 10},
-                                  {.key = 600, .data = "state at six hundred", .len = 20}};
+                                  {.key = 250, .data = "state at six hundred", .len = 20}};
         char err[256];
         cr_assert_eq(trace_store_blobs(path, "CKPT", b, 2, err, sizeof err), 0, "%s", err);
     }
@@ -381,7 +381,7 @@ Test(damage, events_that_lie)
     expect_chunk_error(p.data, p.len, "null in an address field");
     p.len = 0;
     chunk_payload_start(&p, 0, 2, 0);
-    codec_buf_put(&p, "\x01\x05", 2); /* block_free(0x10) */
+    codec_buf_put(&p, "\x01\x09", 2); /* block_free(0x10) */
     expect_chunk_error(p.data, p.len, "the chunk ends before its last event");
     /* a repeat reaching before the chunk's first address */
     p.len = 0;
@@ -413,6 +413,46 @@ Test(damage, events_that_lie)
     chunk_payload_start(&p, 0, 1, 0);
     codec_buf_put(&p, "\x01\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 11);
     expect_chunk_error(p.data, p.len, "bad address code");
+    codec_buf_release(&p);
+}
+
+Test(damage, the_events_before_a_damaged_one_are_read)
+{
+    struct codec_buf p;
+    codec_buf_init(&p);
+    chunk_payload_start(&p, 0, 4, 0);
+    codec_buf_put(&p, "\x01\x09\x01\x00\x01\x09", 6); /* three block_free: 0x10, again, 0x20 */
+    codec_buf_put(&p, "\x01\x03", 2);                  /* then a null address: damage */
+    for (int how = 0; how < 2; how++) {
+        struct codec_buf f = handmade();
+        file_put_record(&f, "EVTS", p.data, p.len);
+        struct trace_reader *r;
+        char err[512];
+        int fd;
+        cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+        struct event evs[8];
+        if (how == 0) {
+            for (int i = 0; i < 3; i++) {
+                cr_assert_eq(trace_reader_next(r, &evs[i]), 1, "%s", trace_reader_error(r));
+                cr_assert_eq(evs[i].seq, (uint64_t)i);
+            }
+            cr_assert_eq(trace_reader_next(r, &evs[3]), TRACE_EFORMAT);
+        } else {
+            cr_assert_eq(trace_reader_read(r, evs, 8), 3);
+            cr_assert_eq(trace_reader_read(r, evs + 3, 5), TRACE_EFORMAT);
+        }
+        cr_assert_eq(evs[0].u.block_free.addr, 0x10);
+        cr_assert_eq(evs[1].u.block_free.addr, 0x10);
+        cr_assert_eq(evs[2].u.block_free.addr, 0x20);
+        cr_assert(strstr(trace_reader_error(r), "event 3: null in an address field"), "%s",
+                  trace_reader_error(r));
+        /* asked again, the reader says the same */
+        struct event ev;
+        cr_assert_eq(trace_reader_next(r, &ev), TRACE_EFORMAT);
+        trace_reader_free(r);
+        close(fd);
+        codec_buf_release(&f);
+    }
     codec_buf_release(&p);
 }
 

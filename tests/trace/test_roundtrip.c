@@ -254,3 +254,53 @@ Test(roundtrip, a_killed_recording_opens_by_scanning)
     trace_reader_free(r);
     evlist_release(&l);
 }
+
+Test(roundtrip, stepping_back_and_mixing_next_with_read)
+{
+    struct evlist l;
+    struct rng g;
+    evlist_init(&l);
+    rng_seed(&g, 6);
+    evlist_random(&l, &g, 20000);
+    const char *path = scratch_path("steps.trace");
+    write_trace(path, &l, 0, true);
+    struct trace_reader *r;
+    char err[256], why[256];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    struct event got, tmp, evs[100];
+    /* forward one event, back one, forward two: every step equals the list */
+    for (uint64_t i = 0; i < 5000; i++) {
+        cr_assert_eq(trace_reader_tell(r), i);
+        cr_assert_eq(trace_reader_next(r, &got), 1);
+        cr_assert(event_equal(evlist_at(&l, i, &tmp), &got, why, sizeof why), "%llu: %s", (unsigned long long)i, why);
+        if (i > 0) {
+            cr_assert_eq(trace_reader_seek(r, i - 1), 0);
+            cr_assert_eq(trace_reader_next(r, &got), 1);
+            cr_assert_eq(got.seq, i - 1);
+            cr_assert(event_equal(evlist_at(&l, i - 1, &tmp), &got, why, sizeof why), "%s", why);
+            cr_assert_eq(trace_reader_next(r, &got), 1);
+            cr_assert_eq(got.seq, i);
+        }
+    }
+    /* next() reads ahead; read() then hands out what was read ahead first, in order */
+    size_t at = 5000;
+    while (at < l.n) {
+        if (rng_below(&g, 2)) {
+            cr_assert_eq(trace_reader_next(r, &got), 1);
+            cr_assert_eq(got.seq, at);
+            cr_assert(event_equal(evlist_at(&l, at, &tmp), &got, why, sizeof why), "%s", why);
+            at++;
+        } else {
+            ssize_t n = trace_reader_read(r, evs, 1 + rng_below(&g, 100));
+            cr_assert_gt(n, 0);
+            for (ssize_t j = 0; j < n; j++, at++) {
+                cr_assert_eq(evs[j].seq, at);
+                cr_assert(event_equal(evlist_at(&l, at, &tmp), &evs[j], why, sizeof why), "%s", why);
+            }
+        }
+    }
+    cr_assert_eq(trace_reader_next(r, &got), 0);
+    cr_assert_eq(trace_reader_read(r, evs, 10), 0);
+    trace_reader_free(r);
+    evlist_release(&l);
+}

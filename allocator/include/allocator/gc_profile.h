@@ -2,6 +2,15 @@
  * gc_profile.h - how a CPython version's cycle collector is set up (reference section 7.3):
  * the generations, their thresholds, and whether cycles with __del__ are collectable.
  * A value header, like stats.h: the recorder copies it into trace headers.
+ *
+ * The built-in profiles (allocator/gc_profile.c; parsed by gc_profile_parse in gc.h):
+ *   cpython-3.8    generations gen0, gen1, gen2 with thresholds (700, 10, 10): 3.8 to 3.12,
+ *                  the default
+ *   cpython-3.13   (2000, 10, 10): 3.13.0 and 3.14.5+
+ *   legacy         (700, 10, 10) with 2.7's rule: a cycle holding an object with __del__ is
+ *                  uncollectable and goes to gc.garbage (alias cpython-2.7)
+ * The number of generations and their names are data (1 to GC_MAX_GENERATIONS), so that 3.14's
+ * young/old collector can be described later.
  */
 #ifndef ALLOCATOR_GC_PROFILE_H
 #define ALLOCATOR_GC_PROFILE_H

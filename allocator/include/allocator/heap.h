@@ -111,9 +111,10 @@ struct heap_stack_hook {
     uint64_t (*capture)(void *ctx);
     void *ctx;
 };
-/* Frames between the hook's own frame and the allocation's caller: the hook is called from a
- * function of the allocator that is called by heap_malloc/heap_calloc/heap_realloc. */
-#define HEAP_STACK_HOOK_FRAMES 2
+/* Frames between the hook's own frame and the allocation's caller: the hook is called by a
+ * function of the allocator two calls below heap_malloc/heap_calloc/heap_realloc (at every
+ * optimisation level). */
+#define HEAP_STACK_HOOK_FRAMES 3
 void heap_set_stack_hook(struct heap *h, const struct heap_stack_hook *hook);
 
 void *heap_malloc(struct heap *h, size_t n);
