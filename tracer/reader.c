@@ -39,6 +39,7 @@
 #define PAD 16                  /* zero bytes after a loaded chunk's events */
 #define WAIT_HEADER_MS 5000     /* following: how long open waits for the header to arrive */
 #define SPOOL_READ (64u << 10)  /* bytes read from a pipe at a time */
+#define SPOOL_PULL_MAX (4u << 20) /* bytes taken from a pipe by one pull, so that a pull ends */
 #define HIST_MASK (FMT_HISTORY - 1)
 #define NO_CHUNK SIZE_MAX
 #define READ_AHEAD 64           /* events trace_reader_next() decodes at a time */
@@ -75,6 +76,7 @@ struct trace_reader {
     uint64_t head_end;   /* offset after the HEAD record */
     uint64_t scan_pos;   /* next record to scan */
     uint64_t truncated_at;
+    uint64_t last_index_at; /* scanning: the offset of the record just scanned when an index */
     char damage[512];    /* why the file is not whole; empty when it is */
     char msg[512];       /* the last error */
 
@@ -155,12 +157,13 @@ static int spool_open(void)
     return fd;
 }
 
-/* Moves what the pipe has into the spool.  Waits up to timeout_ms for the first bytes (0: not at
- * all, -1: until the pipe delivers or closes).  Returns 0 or an error. */
+/* Moves what the pipe has, up to SPOOL_PULL_MAX bytes, into the spool.  Waits up to timeout_ms for
+ * the first bytes (0: not at all, -1: until the pipe delivers or closes).  Returns 0 or an
+ * error. */
 static int spool_pull(struct trace_reader *r, int timeout_ms)
 {
     uint8_t buf[SPOOL_READ];
-    for (;;) {
+    for (uint64_t pulled = 0; pulled < SPOOL_PULL_MAX;) {
         if (r->src_eof)
             return 0;
         struct pollfd pfd = {.fd = r->src_fd, .events = POLLIN};
@@ -195,8 +198,10 @@ static int spool_pull(struct trace_reader *r, int timeout_ms)
             done += (size_t)w;
         }
         r->size += (uint64_t)n;
+        pulled += (uint64_t)n;
         timeout_ms = 0; /* take what is there, without waiting again */
     }
+    return 0;
 }
 
 /* Learns how many bytes exist now.  timeout_ms as for spool_pull. */
@@ -526,8 +531,13 @@ static int scan(struct trace_reader *r)
             if (!fmt_index_add_blob(&r->ix, &b))
                 return reader_fail(r, TRACE_ENOMEM, "out of memory");
         } else if (memcmp(h, FMT_TAG_TAIL, 4) == 0) {
-            if (pos + total == r->size && r->follow)
-                r->stopped = true; /* the writer finished */
+            if (pos + total == r->size && r->follow) {
+                /* The writer finished: the stream is whole when this trailer points at the index
+                 * just before it (its CRC, like every record's, was checked). */
+                r->stopped = true;
+                r->complete = len == 8 && r->last_index_at && !r->damage[0] &&
+                              codec_get_u64le(h + FMT_REC_HEAD) == r->last_index_at;
+            }
         } else if (memcmp(h, FMT_TAG_HEAD, 4) == 0) {
             set_damage(r, "a second header at byte %llu", (unsigned long long)pos);
             r->stopped = true;
@@ -538,6 +548,7 @@ static int scan(struct trace_reader *r)
             r->stopped = true;
             break;
         }
+        r->last_index_at = memcmp(h, FMT_TAG_INDX, 4) == 0 ? pos : 0;
         r->scan_pos = pos + total;
     }
     fmt_index_sort_blobs(&r->ix);
@@ -552,11 +563,16 @@ static int reader_start(struct trace_reader *r)
 {
     int rc;
     if (r->src_fd >= 0 && !r->follow) {
-        /* A pipe read once: take all of it, then read it as a file. */
+        /* A pipe read once: take all of it, then read it as a file.  Stop at once when it does
+         * not start like a trace (/dev/zero would never end). */
         do {
             rc = spool_pull(r, -1);
             if (rc)
                 return rc;
+            uint8_t m[FMT_MAGIC_LEN];
+            size_t have = r->size < sizeof m ? (size_t)r->size : sizeof m;
+            if (have && (read_at(r, m, have, 0) < 0 || memcmp(m, FMT_MAGIC, have) != 0))
+                break;
         } while (!r->src_eof);
     }
     if (r->follow) {
@@ -1410,7 +1426,7 @@ int trace_reader_verify(struct trace_reader *r)
         if (!rc)
             decode_run(r, &ev, 1, r->chunk_end_seq, false, counts, &rc);
     }
-    for (size_t k = 0; k < nk && !rc; k++)
+    for (size_t k = 0; k < nk && !rc && r->ix.kind_events; k++) /* none when followed */
         if (counts[k] != r->ix.kind_events[k])
             rc = reader_fail(r, TRACE_EFORMAT, "the index counts %llu '%s' events, the chunks hold %llu",
                              (unsigned long long)r->ix.kind_events[k], r->schema.kinds[k].name,

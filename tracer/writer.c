@@ -48,6 +48,7 @@ struct trace_writer {
     int fd;
     bool own_fd;
     bool finished;
+    bool stopped;     /* err or finished: events are dropped */
     int err;          /* first error, sticky */
     char msg[320];    /* its message */
     char *name;       /* for messages */
@@ -86,6 +87,7 @@ static void set_error(struct trace_writer *w, int err, const char *fmt, ...)
     if (w->err)
         return;
     w->err = err;
+    w->stopped = true;
     int n = snprintf(w->msg, sizeof w->msg, "%s: ", w->name);
     va_list ap;
     va_start(ap, fmt);
@@ -131,7 +133,7 @@ static inline __attribute__((always_inline)) uint8_t *put_code(uint8_t *p, uint6
 /* Codes x as a repeat when the history holds it and the repeat is no longer than the delta. */
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
-/* Most fields fit one byte, and most of the rest two. */
+/* Most fields fit one byte, most of the rest two or three. */
 static ALWAYS_INLINE uint8_t *put_varint(uint8_t *p, uint64_t v)
 {
     if (v < 0x80) {
@@ -142,6 +144,12 @@ static ALWAYS_INLINE uint8_t *put_varint(uint8_t *p, uint64_t v)
         p[0] = (uint8_t)(v | 0x80);
         p[1] = (uint8_t)(v >> 7);
         return p + 2;
+    }
+    if (v < 0x200000) {
+        p[0] = (uint8_t)(v | 0x80);
+        p[1] = (uint8_t)(v >> 7 | 0x80);
+        p[2] = (uint8_t)(v >> 14);
+        return p + 3;
     }
     return codec_put_varint(p, v);
 }
@@ -247,19 +255,22 @@ static void chunk_end(struct trace_writer *w)
 
 void trace_writer_emit(struct trace_writer *w, const struct event *ev)
 {
-    if (w->err)
-        return;
     enum event_kind k = ev->kind;
-    /* Programmer errors, not damage. */
-    if ((unsigned)k >= EV_KIND_COUNT || w->finished) {
-        set_error(w, TRACE_EFORMAT, "event of kind %d emitted %s", (int)k,
-                  w->finished ? "after finish" : "is not in the table");
+    if (__builtin_expect(w->stopped | ((unsigned)k >= EV_KIND_COUNT), 0)) {
+        /* An error met before, or a programmer error (not damage). */
+        if (!w->err)
+            set_error(w, TRACE_EFORMAT, "event of kind %d emitted %s", (int)k,
+                      w->finished ? "after finish" : "is not in the table");
         return;
     }
-    uint32_t slen = ev->str ? ev->str_len : 0;
-    if (slen > FMT_MAX_TEXT)
-        slen = FMT_MAX_TEXT; /* FORMAT.md 6.3: texts are at most 1 MiB */
-    if (!buf_reserve(w, EV_MAX_WORDS_BYTES + slen + 4))
+    uint32_t slen = 0;
+    if (kind_text[k]) {
+        slen = ev->str ? ev->str_len : 0;
+        if (slen > FMT_MAX_TEXT)
+            slen = FMT_MAX_TEXT; /* FORMAT.md 6.3: texts are at most 1 MiB */
+    }
+    if (__builtin_expect(w->cap - w->len < EV_MAX_WORDS_BYTES + 8 + slen, 0) &&
+        !buf_reserve(w, EV_MAX_WORDS_BYTES + 8 + slen))
         return;
     if (w->len == EV_START) {
         uint64_t now = w->now(w->now_ctx);
@@ -429,6 +440,7 @@ int trace_writer_finish(struct trace_writer *w)
         return w->err;
     chunk_end(w);
     w->finished = true;
+    w->stopped = true;
     if (w->err)
         return w->err;
 

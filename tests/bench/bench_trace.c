@@ -427,13 +427,13 @@ int main(int argc, char **argv)
     uint64_t c1, c2, c3, c4;
     sw_start(&sw);
     n = read_events(mem, "memory", true, &c1);
-    sw_print(&sw, "from memory, 4096-event batches", n);
+    sw_print(&sw, "from memory, 256-event batches", n);
     sw_start(&sw);
     n = read_events(mem, "memory", false, &c2);
     sw_print(&sw, "from memory, one event per call", n);
     sw_start(&sw);
     n = read_events(file, path, true, &c3);
-    sw_print(&sw, "from a file in /tmp, 4096-event batches", n);
+    sw_print(&sw, "from a file in /tmp, 256-event batches", n);
     sw_start(&sw);
     n = read_events(file, path, false, &c4);
     sw_print(&sw, "from a file in /tmp, one event per call", n);

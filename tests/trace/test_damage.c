@@ -61,6 +61,9 @@ Test(damage, other_files)
     /* a PNG: the same kind of magic, another name */
     spit(p, "\x89PNG\r\n\x1a\n\0\0\0\rIHDR", 16);
     expect_open_error(p, TRACE_EFORMAT, "not an arenascope trace");
+    /* devices: nothing at all, and zeros without end */
+    expect_open_error("/dev/null", TRACE_EFORMAT, "empty file");
+    expect_open_error("/dev/zero", TRACE_EFORMAT, "not an arenascope trace");
     /* the magic alone */
     spit(p, "\x89" "ASC\r\n\x1a\n", 8);
     expect_open_error(p, TRACE_ETRUNCATED, "ends inside its header");

@@ -82,8 +82,10 @@ Test(follow, a_growing_file)
     }
     cr_assert_eq(trace_writer_finish(w), 0);
     trace_writer_free(w);
+    cr_assert_not(trace_reader_is_complete(r));
     cr_assert_eq(trace_reader_poll(r), 0);
     cr_assert(trace_reader_is_ended(r));
+    cr_assert(trace_reader_is_complete(r));
     cr_assert_null(trace_reader_damage(r));
     cr_assert_eq(trace_reader_event_count(r), l.n);
     trace_reader_free(r);
@@ -204,6 +206,8 @@ Test(follow, a_pipe_from_a_child_process, .timeout = 60)
         }
     }
     cr_assert_eq(got, l.n);
+    cr_assert(trace_reader_is_complete(r));
+    cr_assert_eq(trace_reader_verify(r), 0, "%s", trace_reader_error(r));
     cr_assert_gt(polls, 1, "the events arrived over time");
     cr_assert_null(trace_reader_damage(r));
     /* seek back into the spooled stream */

@@ -71,7 +71,9 @@ struct trace_writer;
  * failure *out is NULL and err holds the one-line message. */
 int trace_writer_open(struct trace_writer **out, const char *path, const struct trace_header *hdr,
                       char *err, size_t errlen);
-/* Writes to an open descriptor (a pipe to a live viewer); the writer does not close it. */
+/* Writes to an open descriptor (a pipe to a live viewer); the writer does not close it.  A pipe
+ * whose reader has gone raises SIGPIPE, unless the process ignores it: then the writer's error
+ * becomes "write: Broken pipe". */
 int trace_writer_open_fd(struct trace_writer **out, int fd, const char *name,
                          const struct trace_header *hdr, char *err, size_t errlen);
 
@@ -125,7 +127,8 @@ const char *trace_reader_path(const struct trace_reader *r);
 uint64_t trace_reader_event_count(const struct trace_reader *r);
 /* Bytes of the file known so far. */
 uint64_t trace_reader_file_bytes(const struct trace_reader *r);
-/* True when the file ended with a sound index; false when it was rebuilt by scanning. */
+/* True when the file ended with a sound index; false when it was rebuilt by scanning.  A
+ * followed stream becomes complete when it ends with the writer's index and trailer. */
 bool trace_reader_is_complete(const struct trace_reader *r);
 /* When the file ends inside a record: that record's byte offset; else 0. */
 uint64_t trace_reader_truncated_at(const struct trace_reader *r);

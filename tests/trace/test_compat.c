@@ -1,0 +1,174 @@
+/*
+ * Old files keep opening (FORMAT.md section 10).  tests/trace/data/ holds a version 1 trace and
+ * its events as `arenascope dump` printed them when the file was made; every later build must
+ * read the same events from it.  Fields the table gained since read as 0, as the mapping rules
+ * say, so the expected lines name only the fields the file has.
+ *
+ * The files were made once by this test with ARENASCOPE_MAKE_COMPAT=DIR in the environment; they
+ * are never to be made again (that would test nothing).
+ */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* COMPAT_DIR is tests/trace/data, from meson. */
+
+static uint64_t fixed_clock(void *ctx)
+{
+    uint64_t *t = ctx;
+    return *t += 1000;
+}
+
+static void make_files(const char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/v1-random.trace", dir);
+    struct evlist l;
+    struct rng g;
+    evlist_init(&l);
+    rng_seed(&g, 77);
+    evlist_random(&l, &g, 800);
+    struct trace_header h;
+    test_header(&h);
+    struct trace_writer *w;
+    char err[256];
+    cr_assert_eq(trace_writer_open(&w, path, &h, err, sizeof err), 0, "%s", err);
+    uint64_t t = 0;
+    trace_writer_set_clock(w, fixed_clock, &t);
+    for (size_t i = 0; i < l.n; i++) {
+        struct event tmp;
+        trace_writer_emit(w, evlist_at(&l, i, &tmp));
+        if (i % 200 == 199)
+            trace_writer_flush(w);
+    }
+    cr_assert_eq(trace_writer_finish(w), 0);
+    trace_writer_free(w);
+    struct trace_blob b = {.key = 500, .data = "state after 500 events", .len = 22};
+    cr_assert_eq(trace_store_checkpoints(path, &b, 1, err, sizeof err), 0, "%s", err);
+    snprintf(path, sizeof path, "%s/v1-random.dump", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    static char line[EVENT_FORMAT_MAX];
+    for (size_t i = 0; i < l.n; i++) {
+        struct event tmp;
+        event_format_text(evlist_at(&l, i, &tmp), line, sizeof line);
+        fprintf(f, "%s\n", line);
+    }
+    fclose(f);
+    evlist_release(&l);
+}
+
+/* Undoes put_quoted's C escapes in place; returns the length. */
+static size_t unquote(char *s)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] != '\\') {
+            s[o++] = s[i];
+            continue;
+        }
+        char c = s[++i];
+        if (c == 'n')
+            s[o++] = '\n';
+        else if (c == 't')
+            s[o++] = '\t';
+        else if (c == 'x') {
+            char hex[3] = {s[i + 1], s[i + 2], 0};
+            s[o++] = (char)strtoul(hex, NULL, 16);
+            i += 2;
+        } else
+            s[o++] = c;
+    }
+    return o;
+}
+
+/* Checks ev against one expected line: "kind name=value ... text=\"...\"". */
+static void expect_line(const struct event *ev, char *line, size_t no)
+{
+    char *sp = strchr(line, ' ');
+    if (sp)
+        *sp = '\0';
+    cr_assert_str_eq(event_kind_name(ev->kind), line, "event %zu", no);
+    char *p = sp ? sp + 1 : NULL;
+    while (p && *p) {
+        char *eq = strchr(p, '=');
+        cr_assert_not_null(eq);
+        *eq = '\0';
+        const char *name = p;
+        char *val = eq + 1;
+        if (*val == '"') {
+            char *endq = val + strlen(val) - 1;
+            cr_assert_eq(*endq, '"', "event %zu", no);
+            *endq = '\0';
+            size_t n = unquote(val + 1);
+            cr_assert_str_eq(event_kind_text_name(ev->kind), name, "event %zu", no);
+            cr_assert_eq(ev->str_len, n, "event %zu", no);
+            cr_assert(n == 0 || memcmp(ev->str, val + 1, n) == 0, "event %zu text", no);
+            break; /* the text is last */
+        }
+        char *next = strchr(val, ' ');
+        if (next)
+            *next++ = '\0';
+        size_t i = 0, nw = event_kind_field_count(ev->kind);
+        while (i < nw && strcmp(event_kind_field_name(ev->kind, i), name) != 0)
+            i++;
+        cr_assert_lt(i, nw, "event %zu: no field '%s'", no, name);
+        uint64_t want = event_kind_field_type(ev->kind, i) == 'i' ? (uint64_t)strtoll(val, NULL, 0)
+                                                                  : strtoull(val, NULL, 0);
+        cr_assert_eq(ev->u.f[i], want, "event %zu field %s", no, name);
+        p = next;
+    }
+}
+
+Test(compat, a_version_1_file_still_reads)
+{
+    const char *make = getenv("ARENASCOPE_MAKE_COMPAT");
+    if (make) {
+        make_files(make);
+        return;
+    }
+    struct trace_reader *r;
+    char err[512];
+    cr_assert_eq(trace_reader_open(&r, COMPAT_DIR "/v1-random.trace", 0, err, sizeof err), 0, "%s", err);
+    cr_assert(trace_reader_is_complete(r));
+    const struct trace_header *h = trace_reader_header(r);
+    cr_assert_eq(h->version, 1);
+    cr_assert_str_eq(h->profile, "cpython-3.10");
+    cr_assert_str_eq(h->command, "arenascope record -o t.trace churn");
+    cr_assert_eq(h->clock_realtime_ns, 1700000000123456789ull);
+    cr_assert_eq(trace_reader_chunk_count(r), 4);
+    struct trace_chunk_info c;
+    trace_reader_chunk(r, 1, &c);
+    cr_assert_eq(c.first_seq, 200);
+    cr_assert_eq(c.first_ns, 2000);
+    cr_assert_eq(trace_reader_checkpoint_count(r), 1);
+    cr_assert_eq(trace_reader_checkpoint_seq(r, 0), 500);
+    void *buf;
+    size_t len;
+    cr_assert_eq(trace_reader_checkpoint_load(r, 0, &buf, &len), 0);
+    cr_assert_eq(len, 22);
+    cr_assert_eq(memcmp(buf, "state after 500 events", 22), 0);
+    free(buf);
+
+    FILE *f = fopen(COMPAT_DIR "/v1-random.dump", "r");
+    cr_assert_not_null(f);
+    static char line[EVENT_FORMAT_MAX];
+    size_t no = 0;
+    struct event ev;
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        cr_assert_eq(trace_reader_next(r, &ev), 1, "event %zu: %s", no, trace_reader_error(r));
+        cr_assert_eq(ev.seq, no);
+        expect_line(&ev, line, no);
+        no++;
+    }
+    fclose(f);
+    cr_assert_eq(no, 800);
+    cr_assert_eq(trace_reader_next(r, &ev), 0);
+    cr_assert_eq(trace_reader_verify(r), 0, "%s", trace_reader_error(r));
+    trace_reader_free(r);
+}
