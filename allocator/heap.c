@@ -49,7 +49,7 @@
  */
 #include "heap_internal.h"
 
-#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -153,12 +153,19 @@ static bool raw_table_reserve(struct raw_table *t, size_t extra)
     return true;
 }
 
+/* A pointer this heap never handed out was given back: a programming error, stopped here. */
+static _Noreturn NOINLINE void misuse(const char *what, uintptr_t a)
+{
+    fprintf(stderr, "arenascope heap: %s of %#lx, which this heap did not hand out\n", what, (unsigned long)a);
+    abort();
+}
+
 /* Removes a; returns its size.  a must be present. */
 static uint64_t raw_table_remove(struct raw_table *t, uintptr_t a)
 {
     const struct raw_slot *found = raw_table_find(t, a);
     if (!found)
-        abort(); /* heap_free of a pointer this heap never handed out: a programming error */
+        misuse("free", a);
     size_t i = (size_t)(found - t->slots);
     uint64_t size = found->size;
     /* Backward-shift deletion keeps every probe chain unbroken. */
@@ -796,7 +803,7 @@ void *heap_realloc(struct heap *h, void *p, size_t n)
     /* A raw block stays raw, whatever its new size. */
     const struct raw_slot *s = raw_table_find(&h->raw, (uintptr_t)p);
     if (!s)
-        abort(); /* heap_realloc of a pointer this heap never handed out */
+        misuse("realloc", (uintptr_t)p);
     uint64_t old_size = s->size;
     uintptr_t old = (uintptr_t)p;
     void *q = realloc(p, n ? n : 1);

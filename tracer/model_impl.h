@@ -244,6 +244,7 @@ struct model {
 
     uint64_t pos;
     bool stopped;
+    int stop_err; /* the MODEL_E* it stopped with */
     uint64_t err_seq;
     char err[256];
     struct mexpect expect;

@@ -22,7 +22,7 @@ uint32_t model_class_capacity(const struct model *m, uint32_t szidx)
     return szidx < m->geo.nclasses ? m->class_cap[szidx] : 0;
 }
 
-/* ---- arenas ------------------------------------------------------------------------------------ */
+/* ---- arenas ---------------------------------------------------------------------------------- */
 
 uint32_t model_arena_slots(const struct model *m)
 {
@@ -121,7 +121,7 @@ size_t model_released(const struct model *m, struct model_released *out, size_t 
     return n;
 }
 
-/* ---- pools --------------------------------------------------------------------------------------- */
+/* ---- pools ----------------------------------------------------------------------------------- */
 
 const char *model_pool_state_name(enum model_pool_state s)
 {
@@ -346,7 +346,7 @@ void model_next_block(const struct model *m, uint32_t szidx, struct model_next *
     }
 }
 
-/* ---- size classes ------------------------------------------------------------------------------ */
+/* ---- size classes ---------------------------------------------------------------------------- */
 
 bool model_class_at(const struct model *m, uint32_t szidx, struct model_class *out)
 {
@@ -384,7 +384,7 @@ size_t model_class_ring(const struct model *m, uint32_t szidx, uint64_t *pools, 
     return n;
 }
 
-/* ---- raw blocks -------------------------------------------------------------------------------- */
+/* ---- raw blocks ------------------------------------------------------------------------------ */
 
 size_t model_raw_count(const struct model *m)
 {
@@ -418,7 +418,7 @@ bool model_raw_next(const struct model *m, size_t *cursor, struct model_raw *out
     return true;
 }
 
-/* ---- totals and stats -------------------------------------------------------------------------- */
+/* ---- totals and stats ------------------------------------------------------------------------ */
 
 void model_totals(const struct model *m, struct model_totals *out)
 {
@@ -498,7 +498,7 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
     }
 }
 
-/* ---- types and stacks -------------------------------------------------------------------------- */
+/* ---- types and stacks ------------------------------------------------------------------------ */
 
 static void type_fill(const struct model *m, const struct mtype *t, struct model_type *out)
 {
@@ -546,7 +546,7 @@ bool model_stack(const struct model *m, uint32_t id, struct model_stack *out)
     return true;
 }
 
-/* ---- objects ----------------------------------------------------------------------------------- */
+/* ---- objects --------------------------------------------------------------------------------- */
 
 static void object_fill(const struct model *m, const struct mobj *o, struct model_object *out)
 {
@@ -664,7 +664,7 @@ size_t model_object_referrers(const struct model *m, uint64_t addr, struct model
     return n;
 }
 
-/* ---- frames and names -------------------------------------------------------------------------- */
+/* ---- frames and names ------------------------------------------------------------------------ */
 
 uint32_t model_frame_count(const struct model *m)
 {
@@ -714,7 +714,7 @@ size_t model_object_names(const struct model *m, uint64_t obj, struct model_name
     return n;
 }
 
-/* ---- the collector ----------------------------------------------------------------------------- */
+/* ---- the collector --------------------------------------------------------------------------- */
 
 void model_gc(const struct model *m, struct model_gc *out)
 {
@@ -780,7 +780,7 @@ size_t model_gc_marks(const struct model *m, struct model_mark *out, size_t max)
     return n;
 }
 
-/* ---- the workload ------------------------------------------------------------------------------ */
+/* ---- the workload ---------------------------------------------------------------------------- */
 
 bool model_step_current(const struct model *m, struct model_step *out)
 {

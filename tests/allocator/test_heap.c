@@ -511,7 +511,8 @@ Test(heap, validator_sees_damage)
     heap_free(h, b); /* b is now the head of the free list; make its link point to itself */
     uint8_t *saved;
     memcpy(&saved, b, sizeof saved);
-    memcpy(b, &b, sizeof b);
+    char *self = b;
+    memcpy(b, &self, sizeof self);
     expect_invalid(h, "twice");
     memcpy(b, &saved, sizeof saved);
 
