@@ -54,6 +54,16 @@
  * The model checks the other direction too: after a block_free the next event must be the
  * pool_unfull or pool_empty that the free made certain.
  *
+ * Objects
+ * -------
+ * An object's count must follow from the event before (incref +1, decref -1), except for static
+ * objects (None, the small ints): they are announced when first used, with whatever count they
+ * had, so their counts are the events'.  References whose owner the events name are edges;
+ * ref_move hands one over without changing the count (list.pop()).  An object's count is never
+ * below the references objects hold to it.  gc.garbage is a list like any other: an object is in
+ * it from its gc_garbage until the list drops its reference (the list's address is learnt from
+ * the incref that follows the first gc_garbage).
+ *
  * Inconsistent events
  * -------------------
  * Each handler validates the event against the state before changing anything; on a
@@ -88,6 +98,7 @@ int model_fail(struct model *m, int err, const char *fmt, ...)
     if (m->stopped)
         return err;
     m->stopped = true;
+    m->stop_err = err;
     m->err_seq = m->pos;
     char reason[200];
     va_list ap;
@@ -323,7 +334,7 @@ uint64_t model_error_seq(const struct model *m)
     return m->err_seq;
 }
 
-/* ==== lookups =================================================================================== */
+/* ==== lookups ================================================================================= */
 
 static inline struct mpool *pool_in_slot(const struct model *m, uint32_t slot, uint64_t paddr)
 {
@@ -418,7 +429,7 @@ uint32_t model_obj_lookup(const struct model *m, uint64_t addr)
     return v ? (uint32_t)*v : NONE;
 }
 
-/* ==== arenas ==================================================================================== */
+/* ==== arenas ================================================================================== */
 
 static bool arena_map_add(struct model *m, uint64_t key, uint32_t slot)
 {
@@ -509,6 +520,9 @@ static int fold_arena_new(struct model *m, const struct event *ev)
                          m->last_serial);
     if (model_arena_lookup(m, e->base) || model_arena_lookup(m, e->base + asize - 1))
         return fail_kind(m, ev, "0x%" PRIx64 " overlaps a live arena", e->base);
+    for (size_t i = 0; i < m->nraws; i++) /* arenas are rare: a walk is fine */
+        if (m->raws[i].addr - e->base < asize)
+            return fail_kind(m, ev, "raw block 0x%" PRIx64 " lies in it", m->raws[i].addr);
     struct mpool *pools = calloc(npools, sizeof *pools);
     if (!pools)
         return oom(m);
@@ -565,6 +579,7 @@ static void usable_unlink(struct model *m, struct marena *a)
         m->usable_tail = a->usable_prev;
     a->usable_prev = a->usable_next = -1;
     a->on_usable = false;
+    m->usable_dirty = true;
 }
 
 /* Links arena `slot` after arena `after` (-1: at the head). */
@@ -582,6 +597,7 @@ void model_usable_insert_after(struct model *m, int32_t slot, int32_t after)
     else
         m->usable_tail = slot;
     a->on_usable = true;
+    m->usable_dirty = true;
 }
 
 static int fold_arena_move(struct model *m, const struct event *ev)
@@ -648,7 +664,7 @@ static int fold_arena_free(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== pools ===================================================================================== */
+/* ==== pools =================================================================================== */
 
 void model_ring_link_front(struct model *m, struct mpool *p)
 {
@@ -868,7 +884,7 @@ static int fold_pool_empty(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== blocks ===================================================================================== */
+/* ==== blocks ================================================================================== */
 
 static int fold_block_alloc(struct model *m, const struct event *ev)
 {
@@ -965,7 +981,7 @@ static int fold_block_free(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== the raw layer ============================================================================== */
+/* ==== the raw layer =========================================================================== */
 
 static struct mraw *raw_get(const struct model *m, uint64_t addr)
 {
@@ -1098,7 +1114,7 @@ static int fold_calloc(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== types and stacks ============================================================================ */
+/* ==== types and stacks ======================================================================== */
 
 static int fold_type_new(struct model *m, const struct event *ev)
 {
@@ -1146,7 +1162,7 @@ static int fold_stack_def(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== objects ===================================================================================== */
+/* ==== objects ================================================================================= */
 
 uint32_t model_obj_alloc(struct model *m, uint64_t addr)
 {
@@ -1562,7 +1578,7 @@ static int fold_ref_move(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== frames and names ============================================================================ */
+/* ==== frames and names ======================================================================== */
 
 static struct mframe *frame_get(struct model *m, uint64_t id)
 {
@@ -1635,7 +1651,7 @@ static int fold_name_unbind(struct model *m, const struct event *ev)
                      ev->u.name_unbind.frame);
 }
 
-/* ==== weak references and finalizers ================================================================ */
+/* ==== weak references and finalizers ========================================================== */
 
 static int fold_weakref_new(struct model *m, const struct event *ev)
 {
@@ -1677,7 +1693,7 @@ static int fold_finalize(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== the collector ================================================================================= */
+/* ==== the collector =========================================================================== */
 
 static int fold_gc_track(struct model *m, const struct event *ev)
 {
@@ -1891,7 +1907,7 @@ bool model_history_push(struct model *m, const struct model_collection *c)
     return true;
 }
 
-/* ==== the workload ================================================================================== */
+/* ==== the workload ============================================================================ */
 
 bool model_set_step_label(struct model *m, const char *s, size_t len)
 {
@@ -1959,7 +1975,7 @@ static int fold_freelist(struct model *m, const struct event *ev)
     return 0;
 }
 
-/* ==== the fold ====================================================================================== */
+/* ==== the fold ================================================================================ */
 
 static int fold_one(struct model *m, const struct event *ev)
 {
@@ -2028,12 +2044,11 @@ static const char *const expect_text[EV_KIND_COUNT] = {
     [EV_POOL_EMPTY] = "lost its last allocated block",
 };
 
-int model_fold(struct model *m, const struct event *ev)
+/* One event, with the pending transition checked: the body of model_fold and model_fold_batch. */
+static inline int fold_checked(struct model *m, const struct event *ev)
 {
-    if (m->stopped)
-        return MODEL_ESTOPPED;
     struct mexpect want = m->expect;
-    if (want.kind != EV_KIND_COUNT) {
+    if (__builtin_expect(want.kind != EV_KIND_COUNT, 0)) {
         /* the pool field is the first word of every pool event */
         if ((unsigned)ev->kind != want.kind || ev->u.f[0] != want.pool)
             return model_fail(m, MODEL_EINCONSISTENT, "%s: pool 0x%" PRIx64 " %s, yet no %s follows",
@@ -2042,10 +2057,27 @@ int model_fold(struct model *m, const struct event *ev)
         m->expect.kind = EV_KIND_COUNT;
     }
     int rc = fold_one(m, ev);
-    if (rc < 0) {
+    if (__builtin_expect(rc < 0, 0)) {
         m->expect = want;
         return rc;
     }
     m->pos++;
     return 0;
+}
+
+int model_fold(struct model *m, const struct event *ev)
+{
+    if (m->stopped)
+        return MODEL_ESTOPPED;
+    return fold_checked(m, ev);
+}
+
+size_t model_fold_batch(struct model *m, const struct event *evs, size_t n)
+{
+    if (m->stopped)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (fold_checked(m, &evs[i]) < 0)
+            return i;
+    return n;
 }

@@ -128,6 +128,7 @@ struct marena {
     uint32_t nused, nfull, nempty;
     int32_t usable_prev, usable_next; /* slots, -1 none */
     bool on_usable;
+    uint32_t usable_pos;              /* position in usable_arenas, valid unless usable_dirty */
     struct mpool *cache;              /* empty pools, LIFO */
     struct mpool *pools;              /* npools records */
     uint64_t seq_new, seq_changed;
@@ -243,6 +244,7 @@ struct model {
 
     uint64_t pos;
     bool stopped;
+    int stop_err; /* the MODEL_E* it stopped with */
     uint64_t err_seq;
     char err[256];
     struct mexpect expect;
@@ -252,6 +254,7 @@ struct model {
     uint32_t nslots;
     uint32_t narenas;
     int32_t usable_head, usable_tail;
+    bool usable_dirty; /* the usable_pos fields need recounting (a query does it) */
     struct map arena_map; /* (address >> arena_shift) + 1 -> slot + 1 | (slot + 1) << 32 */
     uint64_t arenas_total, arenas_highwater, last_serial;
     bool any_serial;

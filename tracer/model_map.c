@@ -4,7 +4,8 @@
  *
  * The map is open addressing with linear probing and backward-shift deletion (no tombstones),
  * kept at most half full, so that a lookup is one or two cache lines.  Key 0 marks an empty
- * entry: callers never use it (addresses are nonzero, indices are stored + 1).
+ * entry: it is never found, and putting it fails (addresses from events are checked, indices are
+ * stored + 1).
  */
 #include "model_impl.h"
 
@@ -38,7 +39,7 @@ static inline size_t map_slot(const struct map *mp, uint64_t key)
 
 uint64_t *map_get(const struct map *mp, uint64_t key)
 {
-    if (mp->n == 0)
+    if (mp->n == 0 || key == 0)
         return NULL;
     size_t mask = mp->cap - 1;
     for (size_t i = map_slot(mp, key);; i = (i + 1) & mask) {
@@ -78,6 +79,8 @@ static bool map_grow(struct map *mp)
 
 bool map_put(struct map *mp, uint64_t key, uint64_t val)
 {
+    if (key == 0)
+        return false; /* 0 marks an empty entry; callers check for it first */
     if ((mp->n + 1) * 2 > mp->cap && !map_grow(mp))
         return false;
     size_t mask = mp->cap - 1;
@@ -94,7 +97,7 @@ bool map_put(struct map *mp, uint64_t key, uint64_t val)
 
 bool map_del(struct map *mp, uint64_t key)
 {
-    if (mp->n == 0)
+    if (mp->n == 0 || key == 0)
         return false;
     size_t mask = mp->cap - 1;
     size_t i = map_slot(mp, key);

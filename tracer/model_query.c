@@ -22,7 +22,7 @@ uint32_t model_class_capacity(const struct model *m, uint32_t szidx)
     return szidx < m->geo.nclasses ? m->class_cap[szidx] : 0;
 }
 
-/* ---- arenas ------------------------------------------------------------------------------------ */
+/* ---- arenas ---------------------------------------------------------------------------------- */
 
 uint32_t model_arena_slots(const struct model *m)
 {
@@ -54,10 +54,16 @@ static void arena_fill(const struct model *m, uint32_t slot, struct model_arena 
     };
     if (a->on_usable) {
         out->list = MODEL_ARENA_USABLE;
-        uint32_t pos = 0;
-        for (int32_t s = a->usable_prev; s >= 0; s = m->arenas[s].usable_prev)
-            pos++;
-        out->usable_pos = pos;
+        if (m->usable_dirty) {
+            /* Positions are recounted once after the list changed, not per query: drawing 1000
+             * arenas stays linear.  The cache is the model's own, hence the cast. */
+            struct model *mm = (struct model *)(uintptr_t)m;
+            uint32_t pos = 0;
+            for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
+                mm->arenas[s].usable_pos = pos++;
+            mm->usable_dirty = false;
+        }
+        out->usable_pos = a->usable_pos;
         out->is_finger = a->usable_next < 0 ||
                          m->arenas[a->usable_next].nfreepools != a->nfreepools;
         out->is_retained = a->nfreepools == a->npools;
@@ -115,7 +121,7 @@ size_t model_released(const struct model *m, struct model_released *out, size_t 
     return n;
 }
 
-/* ---- pools --------------------------------------------------------------------------------------- */
+/* ---- pools ----------------------------------------------------------------------------------- */
 
 const char *model_pool_state_name(enum model_pool_state s)
 {
@@ -340,7 +346,7 @@ void model_next_block(const struct model *m, uint32_t szidx, struct model_next *
     }
 }
 
-/* ---- size classes ------------------------------------------------------------------------------ */
+/* ---- size classes ---------------------------------------------------------------------------- */
 
 bool model_class_at(const struct model *m, uint32_t szidx, struct model_class *out)
 {
@@ -370,15 +376,15 @@ size_t model_class_ring(const struct model *m, uint32_t szidx, uint64_t *pools, 
     const struct mpool *head = m->classes[szidx].ring, *p = head;
     size_t n = 0;
     do {
-        if (n < max)
-            pools[n] = p->addr;
-        n++;
+        if (n == max)
+            return m->classes[szidx].ring_len; /* the rest need not be walked to be counted */
+        pools[n++] = p->addr;
         p = p->next;
     } while (p != head);
     return n;
 }
 
-/* ---- raw blocks -------------------------------------------------------------------------------- */
+/* ---- raw blocks ------------------------------------------------------------------------------ */
 
 size_t model_raw_count(const struct model *m)
 {
@@ -412,7 +418,7 @@ bool model_raw_next(const struct model *m, size_t *cursor, struct model_raw *out
     return true;
 }
 
-/* ---- totals and stats -------------------------------------------------------------------------- */
+/* ---- totals and stats ------------------------------------------------------------------------ */
 
 void model_totals(const struct model *m, struct model_totals *out)
 {
@@ -492,7 +498,7 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
     }
 }
 
-/* ---- types and stacks -------------------------------------------------------------------------- */
+/* ---- types and stacks ------------------------------------------------------------------------ */
 
 static void type_fill(const struct model *m, const struct mtype *t, struct model_type *out)
 {
@@ -540,7 +546,7 @@ bool model_stack(const struct model *m, uint32_t id, struct model_stack *out)
     return true;
 }
 
-/* ---- objects ----------------------------------------------------------------------------------- */
+/* ---- objects --------------------------------------------------------------------------------- */
 
 static void object_fill(const struct model *m, const struct mobj *o, struct model_object *out)
 {
@@ -658,7 +664,7 @@ size_t model_object_referrers(const struct model *m, uint64_t addr, struct model
     return n;
 }
 
-/* ---- frames and names -------------------------------------------------------------------------- */
+/* ---- frames and names ------------------------------------------------------------------------ */
 
 uint32_t model_frame_count(const struct model *m)
 {
@@ -708,7 +714,7 @@ size_t model_object_names(const struct model *m, uint64_t obj, struct model_name
     return n;
 }
 
-/* ---- the collector ----------------------------------------------------------------------------- */
+/* ---- the collector --------------------------------------------------------------------------- */
 
 void model_gc(const struct model *m, struct model_gc *out)
 {
@@ -774,7 +780,7 @@ size_t model_gc_marks(const struct model *m, struct model_mark *out, size_t max)
     return n;
 }
 
-/* ---- the workload ------------------------------------------------------------------------------ */
+/* ---- the workload ---------------------------------------------------------------------------- */
 
 bool model_step_current(const struct model *m, struct model_step *out)
 {

@@ -15,15 +15,14 @@
  *     rebuilt so far, and the result against model_check() (the invariants that hold at any
  *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
  *
- * Layout (version 2), in order: magic "ASMC", version, geometry (must match the model's), the
+ * Layout (version 3), in order: magic "ASMC", version, geometry (must match the model's), the
  * position and the pending transition; arenas (each live slot with its carved pools: state,
  * class, nextoffset, the free list in LIFO order, then for each other block below nextoffset,
  * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
  * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
  * blocks; strings; types; stacks; objects; edges; generations (each as its list of objects in
- * order); the collector; marks; frames and names; the step marker; the prints; the object free lists;
- * and the magic
- * again.
+ * order); the collector; marks; frames and names; the step marker; the prints; the object free
+ * lists; and the magic again.
  */
 #include "model_impl.h"
 
@@ -32,9 +31,9 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-#define CK_VERSION 3
+#define CK_VERSION 4
 
-/* ---- writing ------------------------------------------------------------------------------------ */
+/* ---- writing --------------------------------------------------------------------------------- */
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -103,7 +102,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     *outlen = 0;
     struct wbuf b = {0};
     const struct model_geometry *g = &m->geo;
-    uint64_t *keys = NULL;
+    uint64_t *keys = NULL, prev;
     struct edge_ref *er = NULL;
     size_t n;
 
@@ -173,7 +172,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     for (int r = 0; r < 2; r++) {
         keys = sorted_keys(r ? &m->radix_bot : &m->radix_mid, &n);
         if (!keys)
-            goto out_oom;
+            goto out_free;
         wbuf_u(&b, n);
         for (size_t i = 0; i < n; i++)
             wbuf_u(&b, keys[i]);
@@ -184,11 +183,13 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* raw blocks, by address */
     keys = sorted_keys(&m->raw_index, &n);
     if (!keys)
-        goto out_oom;
+        goto out_free;
     wbuf_u(&b, n);
+    prev = 0;
     for (size_t i = 0; i < n; i++) {
         const struct mraw *r = &m->raws[*map_get(&m->raw_index, keys[i])];
-        wbuf_u(&b, r->addr);
+        wbuf_u(&b, r->addr - prev); /* ascending: the gap */
+        prev = r->addr;
         wbuf_u(&b, r->size);
         wbuf_u(&b, r->seq);
         wbuf_u(&b, r->why);
@@ -225,20 +226,23 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* objects, by address */
     keys = sorted_keys(&m->obj_index, &n);
     if (!keys)
-        goto out_oom;
+        goto out_free;
     wbuf_u(&b, n);
+    prev = 0;
     for (size_t i = 0; i < n; i++) {
         const struct mobj *o = &m->objs[*map_get(&m->obj_index, keys[i])];
-        wbuf_u(&b, o->addr);
+        /* addresses as gaps and distances: a few bytes instead of eight */
+        wbuf_u(&b, o->addr - prev);
+        prev = o->addr;
         wbuf_u(&b, o->type);
         wbuf_u(&b, o->size);
-        wbuf_u(&b, o->block);
+        wbuf_i(&b, o->block ? (int64_t)(o->addr - o->block) : INT64_MIN);
         wbuf_u(&b, o->refcnt);
-        wbuf_u(&b, o->seq_refcnt);
-        wbuf_u(&b, o->seq_new);
-        wbuf_u(&b, o->storage);
+        wbuf_u(&b, m->pos - o->seq_refcnt);
+        wbuf_u(&b, o->seq_refcnt - o->seq_new);
+        wbuf_i(&b, o->storage ? (int64_t)(o->storage - o->addr) : INT64_MIN);
         wbuf_u(&b, o->storage_size);
-        wbuf_u(&b, o->weak_target);
+        wbuf_i(&b, o->weak_target ? (int64_t)(o->weak_target - o->addr) : INT64_MIN);
         wbuf_u(&b, o->weakrefs);
         wbuf_u(&b, o->flags);
         wbuf_u(&b, o->stack);
@@ -254,16 +258,18 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* edges, by (owner, obj) */
     er = malloc((m->nedges ? m->nedges : 1) * sizeof *er);
     if (!er)
-        goto out_oom;
+        goto out_free;
     n = 0;
     for (size_t i = 0; i < m->nedge_slots; i++)
         if (m->edges[i].live)
             er[n++] = (struct edge_ref){m->edges[i].owner, m->edges[i].obj, (uint32_t)i};
     qsort(er, n, sizeof *er, cmp_edge);
     wbuf_u(&b, n);
+    prev = 0;
     for (size_t i = 0; i < n; i++) {
-        wbuf_u(&b, er[i].owner);
-        wbuf_u(&b, er[i].obj);
+        wbuf_u(&b, er[i].owner - prev); /* ascending owners: the gap */
+        prev = er[i].owner;
+        wbuf_i(&b, (int64_t)(er[i].obj - er[i].owner));
         wbuf_u(&b, m->edges[er[i].idx].count);
     }
     free(er);
@@ -358,19 +364,19 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     }
     wbuf_u(&b, CK_MAGIC);
     if (b.oom)
-        goto out_oom;
+        goto out_free;
     *out = b.p;
     *outlen = b.n;
     return 0;
 
-out_oom:
+out_free:
     free(keys);
     free(er);
     free(b.p);
     return MODEL_ENOMEM;
 }
 
-/* ---- reading ------------------------------------------------------------------------------------ */
+/* ---- reading --------------------------------------------------------------------------------- */
 
 static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
 {
@@ -593,8 +599,8 @@ static bool load_objects(struct model *m, struct rbuf *r)
 {
     uint64_t n = rbuf_n(r), last = 0;
     for (uint64_t k = 0; k < n; k++) {
-        uint64_t addr = rbuf_u(r), type = rbuf_u(r);
-        if (r->bad || addr <= last)
+        uint64_t gap = rbuf_u(r), addr = last + gap, type = rbuf_u(r);
+        if (r->bad || gap == 0 || addr < last)
             return false;
         last = addr;
         const uint64_t *t = map_get(&m->type_index, type);
@@ -606,13 +612,16 @@ static bool load_objects(struct model *m, struct rbuf *r)
         struct mobj *o = &m->objs[i];
         o->type = (uint32_t)type;
         o->size = rbuf_u(r);
-        o->block = rbuf_u(r);
+        int64_t block = rbuf_i(r);
+        o->block = block == INT64_MIN ? 0 : addr - (uint64_t)block;
         o->refcnt = rbuf_u(r);
-        o->seq_refcnt = rbuf_u(r);
-        o->seq_new = rbuf_u(r);
-        o->storage = rbuf_u(r);
+        o->seq_refcnt = m->pos - rbuf_u(r);
+        o->seq_new = o->seq_refcnt - rbuf_u(r);
+        int64_t storage = rbuf_i(r);
+        o->storage = storage == INT64_MIN ? 0 : addr + (uint64_t)storage;
         o->storage_size = rbuf_u(r);
-        o->weak_target = rbuf_u(r);
+        int64_t weak = rbuf_i(r);
+        o->weak_target = weak == INT64_MIN ? 0 : addr + (uint64_t)weak;
         uint64_t weakrefs = rbuf_u(r), flags = rbuf_u(r), stack = rbuf_u(r);
         o->has_gc_refs = rbuf_u(r) != 0;
         o->gc_refs = rbuf_i(r);
@@ -632,10 +641,11 @@ static bool load_objects(struct model *m, struct rbuf *r)
         }
         m->types[*t - 1].live++;
     }
-    uint64_t ne = rbuf_n(r);
+    uint64_t ne = rbuf_n(r), owner = 0;
     struct edge_ref prev = {0};
     for (uint64_t k = 0; k < ne; k++) {
-        struct edge_ref e = {rbuf_u(r), rbuf_u(r), 0};
+        owner += rbuf_u(r);
+        struct edge_ref e = {owner, owner + (uint64_t)rbuf_i(r), 0};
         uint64_t count = rbuf_u(r);
         if (r->bad || count == 0 || (k && cmp_edge(&prev, &e) >= 0))
             return false;
@@ -804,20 +814,20 @@ int model_load(struct model *m, const void *buf, size_t len)
     if (rbuf_u(&r) != CK_MAGIC || rbuf_u(&r) != CK_VERSION || rbuf_u(&r) != g->alignment ||
         rbuf_u(&r) != g->threshold || rbuf_u(&r) != g->pool_size || rbuf_u(&r) != g->arena_size ||
         rbuf_u(&r) != g->pool_overhead || rbuf_u(&r) != g->ngenerations || r.bad)
-        goto out_bad;
+        goto out_reset;
     m->pos = rbuf_u(&r);
     uint64_t ek = rbuf_u(&r);
     m->expect.pool = rbuf_u(&r);
     if (r.bad || (ek != EV_KIND_COUNT && ek != EV_POOL_FULL && ek != EV_POOL_UNFULL &&
                   ek != EV_POOL_EMPTY))
-        goto out_bad;
+        goto out_reset;
     m->expect.kind = (uint32_t)ek;
     if (!load_arenas(m, &r))
-        goto out_bad;
+        goto out_reset;
 
     uint64_t nrel = rbuf_u(&r);
     if (r.bad || nrel > MODEL_RELEASED_KEEP)
-        goto out_bad;
+        goto out_reset;
     for (uint64_t k = 0; k < nrel; k++) {
         struct model_released *x = &m->released[k];
         uint64_t slot = rbuf_u(&r), serial = rbuf_u(&r), base = rbuf_u(&r), np = rbuf_u(&r),
@@ -825,7 +835,7 @@ int model_load(struct model *m, const void *buf, size_t len)
         x->seq_new = rbuf_u(&r);
         x->seq_freed = rbuf_u(&r);
         if (r.bad || slot > UINT32_MAX || np > UINT32_MAX || sl > UINT32_MAX)
-            goto out_bad;
+            goto out_reset;
         x->slot = (uint32_t)slot;
         x->serial = serial;
         x->base = base;
@@ -845,24 +855,25 @@ int model_load(struct model *m, const void *buf, size_t len)
         for (uint64_t i = 0; i < n; i++) {
             uint64_t key = rbuf_u(&r);
             if (r.bad || key == 0 || !map_put(k ? &m->radix_bot : &m->radix_mid, key, 1))
-                goto out_bad;
+                goto out_reset;
         }
     }
 
     uint64_t nraw = rbuf_n(&r), last = 0;
     for (uint64_t k = 0; k < nraw; k++) {
-        struct mraw x = {.addr = rbuf_u(&r), .size = rbuf_u(&r), .seq = rbuf_u(&r)};
+        uint64_t gap = rbuf_u(&r);
+        struct mraw x = {.addr = last + gap, .size = rbuf_u(&r), .seq = rbuf_u(&r)};
         uint64_t why = rbuf_u(&r), stack = rbuf_u(&r), obj = rbuf_u(&r);
-        if (r.bad || x.addr <= last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
+        if (r.bad || gap == 0 || x.addr < last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
             model_arena_lookup(m, x.addr))
-            goto out_bad;
+            goto out_reset;
         last = x.addr;
         x.why = (uint32_t)why;
         x.stack = (uint32_t)stack;
         x.obj = obj != 0;
         if (!vec_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws) ||
             !map_put(&m->raw_index, x.addr, m->nraws))
-            goto out_bad;
+            goto out_reset;
         m->raws[m->nraws++] = x;
         m->raw_bytes += x.size;
     }
@@ -872,7 +883,7 @@ int model_load(struct model *m, const void *buf, size_t len)
         size_t l;
         const char *s = rbuf_bytes(&r, &l);
         if (r.bad || strtab_intern(&m->strs, s, l) != k)
-            goto out_bad;
+            goto out_reset;
     }
     uint64_t ntypes = rbuf_n(&r);
     for (uint64_t k = 0; k < ntypes; k++) {
@@ -885,7 +896,7 @@ int model_load(struct model *m, const void *buf, size_t len)
             map_get(&m->type_index, id) ||
             !vec_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types) ||
             !map_put(&m->type_index, id, m->ntypes + 1))
-            goto out_bad;
+            goto out_reset;
         t.id = (uint32_t)id;
         t.name = (uint32_t)name;
         t.flags = (uint32_t)flags;
@@ -901,7 +912,7 @@ int model_load(struct model *m, const void *buf, size_t len)
             !vec_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
             !vec_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + l + 1, 1) ||
             !map_put(&m->stack_index, id, m->nstacks + 1))
-            goto out_bad;
+            goto out_reset;
         memcpy(m->stack_bytes + m->nstack_bytes, s, l);
         m->stack_bytes[m->nstack_bytes + l] = '\0';
         m->stacks[m->nstacks++] = (struct mstack){.id = (uint32_t)id, .depth = (uint32_t)depth,
@@ -910,13 +921,13 @@ int model_load(struct model *m, const void *buf, size_t len)
     }
     if (!load_objects(m, &r) || !load_rest(m, &r) || rbuf_u(&r) != CK_MAGIC || r.bad ||
         r.p != r.end)
-        goto out_bad;
+        goto out_reset;
     /* The heap's structures were checked while they were rebuilt; the objects' remain. */
     if (!model_check_objects(m, NULL, 0))
-        goto out_bad;
+        goto out_reset;
     return 0;
 
-out_bad:
+out_reset:
     model_clear_state(m);
     return MODEL_EFORMAT;
 }

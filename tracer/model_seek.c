@@ -9,6 +9,10 @@
  *   - otherwise it loads the last checkpoint at or before t (or resets to the empty heap) and
  *     folds forward from there.  Stepping back one event is such a seek.
  *
+ * Stepping back event by event would fold most of a spacing each time; on the second step back in
+ * a row the seeker saves a snapshot STEP_BACK_GAP events before the target on its way (one more
+ * state in memory, as a blob), and the next steps back start from it.
+ *
  * So a seek costs at most one checkpoint load and one checkpoint spacing of events folded.  The
  * spacing is chosen by model_checkpoint_spacing() from the size of the state: a few hundred
  * thousand events (a few milliseconds of folding), more when the state is large, so that the
@@ -36,6 +40,10 @@
 #include <sys/types.h>
 
 #define SEEK_NEAR 4096 /* fold forward rather than load a checkpoint when this close */
+/* Stepping back event by event: a snapshot this far before the position, kept in memory, so that
+ * the next steps back fold from it rather than from the checkpoint. */
+#define STEP_BACK_GAP (1u << 14)
+#define STEP_BACK_MAX 64 /* a backward seek of at most this many events is a step */
 
 struct ckref {
     uint64_t seq;
@@ -61,6 +69,11 @@ struct seeker {
     bool summary_from_file;
     uint64_t sum_frontier; /* events [0, sum_frontier) are summarised */
     uint64_t ck_frontier;  /* own checkpoints cover events [0, ck_frontier) */
+
+    void *near;        /* the step-back snapshot (a checkpoint in memory), or NULL */
+    size_t near_len;
+    uint64_t near_seq;
+    bool last_back;    /* the last seek was a step back */
 
     uint64_t bad_seq;  /* first inconsistent event, UINT64_MAX when none is known */
     char bad_reason[256];
@@ -162,6 +175,7 @@ void seeker_free(struct seeker *s)
     summary_release(&s->sum);
     if (s->spill)
         fclose(s->spill);
+    free(s->near);
     free(s->cks);
     free(s);
 }
@@ -230,7 +244,7 @@ const struct model_summary *seeker_summary(const struct seeker *s)
     return summary_view((struct summary *)&s->sum);
 }
 
-/* ---- checkpoints ------------------------------------------------------------------------------ */
+/* ---- checkpoints ----------------------------------------------------------------------------- */
 
 /* Saves the model at its position into the spill file (own checkpoints). */
 static int spill_checkpoint(struct seeker *s)
@@ -303,7 +317,7 @@ static long checkpoint_before(const struct seeker *s, uint64_t pos)
     return (long)lo - 1;
 }
 
-/* ---- folding forward -------------------------------------------------------------------------- */
+/* ---- folding forward ------------------------------------------------------------------------- */
 
 /* Folds from the model's position up to target (or what has arrived).  Notes the events past the
  * frontier in the summary and makes own checkpoints there.  progress may be NULL. */
@@ -324,9 +338,15 @@ static int advance(struct seeker *s, uint64_t target, model_progress_fn progress
             return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
         if (n == 0)
             break;
-        for (ssize_t i = 0; i < n; i++) {
+        ssize_t i = 0;
+        if (pos + (uint64_t)n <= s->sum_frontier && (!own_ck || pos + (uint64_t)n <= s->ck_frontier)) {
+            /* behind the frontier: nothing to note, the batch folds in one go */
+            i = (ssize_t)model_fold_batch(m, s->batch, (size_t)n);
+            pos += (uint64_t)i;
+        }
+        for (; i < n; i++) {
             const struct event *ev = &s->batch[i];
-            int rc = model_fold(m, ev);
+            int rc = model_is_stopped(m) ? m->stop_err : model_fold(m, ev);
             if (rc < 0) {
                 if (rc == MODEL_EINCONSISTENT && pos < s->bad_seq) {
                     s->bad_seq = pos;
@@ -370,8 +390,14 @@ int seeker_seek(struct seeker *s, uint64_t pos)
     if (model_is_stopped(m) && pos > s->bad_seq && cur == s->bad_seq)
         return seek_fail(s, MODEL_EINCONSISTENT, "%s", s->bad_reason);
     long c = checkpoint_before(s, pos);
-    bool forward = !model_is_stopped(m) && cur <= pos &&
-                   (c < 0 || s->cks[c].seq <= cur || pos - cur <= SEEK_NEAR);
+    uint64_t base = c >= 0 ? s->cks[c].seq : 0;
+    bool back = pos < cur, stepping = back && s->last_back && cur - pos <= STEP_BACK_MAX;
+    s->last_back = back && cur - pos <= STEP_BACK_MAX;
+    bool forward = !model_is_stopped(m) && cur <= pos && (base <= cur || pos - cur <= SEEK_NEAR);
+    if (!forward && s->near && s->near_seq <= pos && s->near_seq >= base &&
+        model_load(m, s->near, s->near_len) == 0) {
+        forward = true; /* from the step-back snapshot */
+    }
     if (!forward) {
         int rc = -1;
         while (c >= 0 && (rc = load_checkpoint(s, &s->cks[c])) < 0) {
@@ -387,6 +413,20 @@ int seeker_seek(struct seeker *s, uint64_t pos)
         /* fold up to the bad event, which stops the model with its reason */
         int rc = advance(s, s->bad_seq + 1, NULL, NULL);
         return rc < 0 ? rc : seek_fail(s, MODEL_EINCONSISTENT, "%s", s->bad_reason);
+    }
+    if (stepping && pos - model_position(m) > 2 * STEP_BACK_GAP) {
+        /* the user walks back: keep a snapshot a little before, for the next steps */
+        int rc = advance(s, pos - STEP_BACK_GAP, NULL, NULL);
+        if (rc < 0)
+            return rc;
+        void *buf;
+        size_t len;
+        if (model_save(m, &buf, &len) == 0) {
+            free(s->near);
+            s->near = buf;
+            s->near_len = len;
+            s->near_seq = model_position(m);
+        }
     }
     int rc = advance(s, pos, NULL, NULL);
     if (rc < 0)
@@ -433,7 +473,7 @@ int seeker_poll(struct seeker *s)
     return n;
 }
 
-/* ---- reading events without folding ------------------------------------------------------------ */
+/* ---- reading events without folding ---------------------------------------------------------- */
 
 int seeker_events(struct seeker *s, uint64_t seq, struct event *evs, size_t n, char *strbuf,
                   size_t strsize)

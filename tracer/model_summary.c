@@ -20,7 +20,7 @@
 
 #define SUM_MAGIC 0x534d5341u /* "ASMS" */
 #define SUM_VERSION 1
-#define SUM_FIRST_SPAN 256
+#define SUM_FIRST_SPAN 1 /* one event a sample while the trace is short: small demos get a fine curve */
 
 void summary_init(struct summary *b)
 {
@@ -188,21 +188,21 @@ int summary_load(struct summary *b, const void *buf, size_t len)
     struct rbuf r = {.p = buf, .end = (const uint8_t *)buf + len};
     summary_release(b);
     if (rbuf_u(&r) != SUM_MAGIC || rbuf_u(&r) != SUM_VERSION)
-        goto out_bad;
+        goto out_release;
     b->events = rbuf_u(&r);
     b->span = rbuf_u(&r);
     b->max_bytes = rbuf_u(&r);
     uint64_t maxa = rbuf_u(&r), nmarks = rbuf_n(&r);
     if (r.bad || b->span == 0 || maxa > UINT32_MAX ||
         !vec_reserve((void **)&b->marks, &b->marks_cap, nmarks, sizeof *b->marks))
-        goto out_bad;
+        goto out_release;
     b->max_arenas = (uint32_t)maxa;
     uint64_t seq = 0;
     for (uint64_t i = 0; i < nmarks; i++) {
         seq += rbuf_u(&r);
         uint64_t kind = rbuf_u(&r), arg = rbuf_u(&r);
         if (r.bad || kind > MODEL_TL_STEP || arg > UINT32_MAX || seq >= b->events)
-            goto out_bad;
+            goto out_release;
         b->marks[i] = (struct model_tl_mark){.seq = seq, .kind = (uint32_t)kind, .arg = (uint32_t)arg};
     }
     b->nmarks = (size_t)nmarks;
@@ -211,15 +211,15 @@ int summary_load(struct summary *b, const void *buf, size_t len)
         size_t l;
         const char *s = rbuf_bytes(&r, &l);
         if (r.bad || !add_label(b, s, l))
-            goto out_bad;
+            goto out_release;
     }
     for (size_t i = 0; i < b->nmarks; i++)
         if (b->marks[i].kind == MODEL_TL_STEP && b->marks[i].arg >= b->nlabels)
-            goto out_bad;
+            goto out_release;
     uint64_t ns = rbuf_u(&r);
     if (r.bad || ns > MODEL_TL_SAMPLES || (ns && b->span > UINT64_MAX / ns) ||
         !(b->samples = malloc(MODEL_TL_SAMPLES * sizeof *b->samples)))
-        goto out_bad;
+        goto out_release;
     for (uint64_t i = 0; i < ns; i++) {
         struct model_tl_sample *s = &b->samples[i];
         s->seq = i * b->span;
@@ -231,15 +231,15 @@ int summary_load(struct summary *b, const void *buf, size_t len)
         s->objects_end = rbuf_u(&r);
         if (r.bad || am > UINT32_MAX || ae > UINT32_MAX || s->seq >= b->events ||
             s->span > b->span)
-            goto out_bad;
+            goto out_release;
         s->arenas_max = (uint32_t)am;
         s->arenas_end = (uint32_t)ae;
     }
     b->nsamples = (size_t)ns;
     if (rbuf_u(&r) != SUM_MAGIC || r.bad || r.p != r.end)
-        goto out_bad;
+        goto out_release;
     return 0;
-out_bad:
+out_release:
     summary_release(b);
     return MODEL_EFORMAT;
 }

@@ -1285,8 +1285,10 @@ int trace_reader_seek(struct trace_reader *r, uint64_t seq)
     if (seq > r->ix.nevents)
         return reader_fail(r, TRACE_ERANGE, "no event %llu (the trace has %llu)",
                            (unsigned long long)seq, (unsigned long long)r->ix.nevents);
-    if (r->rb_n && !r->rb_err && seq >= r->rb[0].seq && seq <= r->rb[r->rb_n - 1].seq) {
-        /* within what was read ahead: a step back costs nothing */
+    if (r->rb_n && !r->rb_err && seq >= r->rb[0].seq && seq <= r->rb[r->rb_n - 1].seq &&
+        r->pos_seq == r->rb[r->rb_n - 1].seq + 1) {
+        /* within what was read ahead, the decoder still right after it: a step back costs
+         * nothing (once a batch read went on past the buffer, the slow way is the right one) */
         size_t i = 0;
         while (r->rb[i].seq < seq)
             i++;

@@ -123,6 +123,26 @@ Test(stats_cli, same_report_as_record_stats, .timeout = 120)
         release(&rec);
         release(&st);
     }
+    /* the object runtime's workloads, with each collector profile */
+    static const char *const runs[][2] = {
+        {"demo:fragmentation", "cpython-3.8"}, {"demo:cycles", "cpython-3.13"},
+        {"demo:finalizers", "legacy"},        {"demo:tour", "cpython-3.8"},
+        {"churn:3000", "cpython-3.8"},
+    };
+    for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+        const char *trace = rec_path("rt.trace");
+        struct result rec = run((const char *[]){"record", "--gc-profile", runs[i][1], "--stats", "-o",
+                                                 trace, runs[i][0], NULL});
+        cr_assert_eq(rec.status, 0, "%s: %s", runs[i][0], rec.err);
+        struct result st = run((const char *[]){"stats", trace, NULL});
+        cr_assert_eq(st.status, 0, "%s: %s", runs[i][0], st.err);
+        cr_assert_str_eq(st.out, rec.out, "%s: stats FILE and record --stats differ", runs[i][0]);
+        release(&rec);
+        release(&st);
+        struct result ck = run((const char *[]){"check", "-q", trace, NULL});
+        cr_assert_eq(ck.status, 0, "%s: %s", runs[i][0], ck.err);
+        release(&ck);
+    }
 }
 
 Test(stats_cli, at_an_event_is_the_model_there)

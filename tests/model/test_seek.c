@@ -168,6 +168,31 @@ Test(seek, killed_recording_gets_its_own_checkpoints, .timeout = 120)
     seeker_free(s);
 }
 
+/* Walking back event by event (the step-back snapshot) gives the states a direct seek gives. */
+Test(seek, stepping_back_event_by_event, .timeout = 120)
+{
+    const char *path = rec_path("steps.trace");
+    uint64_t n = record("steps.trace", true, 400000);
+    char err[512];
+    cr_assert_eq(model_build_checkpoints(path, NULL, NULL, err, sizeof err), 0, "%s", err);
+    struct seeker *s, *t;
+    cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_open(&t, path, 0, err, sizeof err), 0, "%s", err);
+    uint64_t from = n - 1000; /* far from any checkpoint's start */
+    cr_assert_eq(seeker_seek(s, from), 0, "%s", seeker_error(s));
+    for (int k = 1; k <= 40000; k++) {
+        cr_assert_eq(seeker_step(s, -1), 0, "%s", seeker_error(s));
+        if (k % 4999 == 0 || k < 4) {
+            cr_assert_eq(seeker_seek(t, from - (uint64_t)k), 0, "%s", seeker_error(t));
+            cr_assert(model_equals(seeker_model(s), seeker_model(t), err, sizeof err), "step %d: %s",
+                      k, err);
+        }
+    }
+    cr_assert_eq(seeker_position(s), from - 40000);
+    seeker_free(t);
+    seeker_free(s);
+}
+
 /* A timeline mark is where its event is. */
 Test(seek, summary_marks_point_at_their_events)
 {
@@ -279,7 +304,7 @@ Test(seek, follow_a_growing_trace, .timeout = 120)
     seeker_free(f.s);
 }
 
-/* ---- bad input: the first inconsistent event ---------------------------------------------------- */
+/* ---- bad input: the first inconsistent event ------------------------------------------------- */
 
 Test(seek, inconsistent_trace_stops_at_its_first_bad_event)
 {

@@ -75,6 +75,10 @@ void model_reset(struct model *m);
  */
 int model_fold(struct model *m, const struct event *ev);
 
+/* Folds evs[0 .. n) in order, as model_fold() one by one but faster; returns how many were
+ * folded: fewer than n when the model stopped (model_error() says why). */
+size_t model_fold_batch(struct model *m, const struct event *evs, size_t n);
+
 uint64_t model_position(const struct model *m); /* events folded */
 /* True once the model stopped; model_error() is then "event N (kind): reason". */
 bool model_is_stopped(const struct model *m);
@@ -450,7 +454,7 @@ struct model_print {
 /* The latest lines the workload printed, most recent first (at most MODEL_PRINTS_KEEP). */
 size_t model_prints(const struct model *m, struct model_print *out, size_t max);
 
-/* ==== checkpoints ============================================================================== */
+/* ==== checkpoints ============================================================================= */
 
 /* The whole state as a blob (malloc'd, caller frees).  Canonical: two models in the same state
  * give the same bytes, however they got there. */
@@ -516,7 +520,7 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
  */
 int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size_t errlen);
 
-/* ==== the seeker ================================================================================ */
+/* ==== the seeker ============================================================================== */
 
 struct seeker;
 

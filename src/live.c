@@ -1,0 +1,514 @@
+/*
+ * live.c - the workload in a child process, its trace, and the channels to it; see live.h.
+ *
+ *      viewer (parent)                                   workload (child)
+ *      ───────────────                                   ────────────────
+ *      seeker follows FILE  ◀──── trace chunks ────────  trace writer on FILE
+ *      ui_live.step/run     ───── control pipe ────────▶ pacer at each step marker
+ *      ui_live.state        ◀──── status pipe ─────────  "w N" waiting at marker N, "r", "f"
+ *                           ◀──── stderr pipe ─────────  why it failed, if it did
+ *
+ * The control protocol is one command per line: "s" lets the workload run to its next step
+ * marker; "r PACE" switches to run mode at PACE markers per second (0: no pause at all); "h"
+ * switches back to step mode (hold at the next marker).  At each marker the child flushes the
+ * writer (so the viewer sees every event up to the marker), reports where it is, and then holds
+ * or paces itself.  If the control pipe closes (the viewer quit), the child exits.
+ *
+ * The child ignores SIGINT: Ctrl-C in the terminal is the viewer's to handle, and the viewer
+ * ends the child with SIGTERM when it quits.
+ */
+#include "live.h"
+
+#include "recorder.h"
+#include "workload.h"
+
+#include <allocator/gc.h>
+#include <allocator/runtime.h>
+#include <tracer/model.h>
+#include <tracer/trace.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LIVE_START_TIMEOUT_MS 10000 /* for the child to write its trace header */
+
+struct live {
+    pid_t pid;
+    int ctl_fd;    /* commands to the child */
+    int status_fd; /* its state lines */
+    int err_fd;    /* its stderr */
+    char path[PATH_MAX];
+    bool temporary;
+    bool reaped;
+    int wait_status;
+    enum ui_live_state state;
+    uint64_t waiting_at; /* the marker it holds at */
+    bool run;            /* started in run mode */
+    double pace;
+    char status_buf[128]; /* a partial status line */
+    size_t status_len;
+    char err_buf[256];    /* a partial stderr line */
+    size_t err_len;
+    char last_err[256];   /* the last whole line the child wrote to stderr */
+    struct ui_live ops;
+};
+
+/* ---- the child ------------------------------------------------------------------------------- */
+
+struct child_pacer {
+    int ctl_fd, status_fd;
+    bool run;
+    double pace;
+    uint64_t credits; /* steps granted but not yet run */
+};
+
+static void say_status(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say_status(int fd, const char *fmt, ...)
+{
+    char buf[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0 && write(fd, buf, (size_t)n) < 0)
+        _exit(1);
+}
+
+/* Reads and applies the commands waiting on the control pipe; waits up to timeout_ms for the
+ * first.  Exits when the viewer is gone. */
+static void read_commands(struct child_pacer *p, int timeout_ms)
+{
+    struct pollfd pfd = {p->ctl_fd, POLLIN, 0};
+    if (poll(&pfd, 1, timeout_ms) <= 0)
+        return;
+    char buf[256];
+    ssize_t n = read(p->ctl_fd, buf, sizeof buf - 1);
+    if (n <= 0)
+        _exit(0); /* the viewer quit */
+    buf[n] = '\0';
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] == 's') {
+            p->credits++;
+        } else if (line[0] == 'r') {
+            p->run = true;
+            p->pace = strtod(line + 1, NULL);
+        } else if (line[0] == 'h') {
+            p->run = false;
+            p->credits = 0;
+        }
+    }
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Called by the recorder after each step marker, once the marker's chunk is flushed. */
+static void child_pace(void *ctx, uint64_t step)
+{
+    struct child_pacer *p = ctx;
+    read_commands(p, 0);
+    if (p->run) {
+        say_status(p->status_fd, "r %" PRIu64 "\n", step);
+        if (p->pace <= 0)
+            return;
+        double until = now_ms() + 1000.0 / p->pace;
+        while (p->run) {
+            double left = until - now_ms();
+            if (left <= 0)
+                return;
+            read_commands(p, (int)left + 1);
+        }
+    }
+    if (p->credits > 0) {
+        p->credits--;
+        say_status(p->status_fd, "r %" PRIu64 "\n", step);
+        return;
+    }
+    say_status(p->status_fd, "w %" PRIu64 "\n", step);
+    while (!p->run && p->credits == 0)
+        read_commands(p, -1);
+    if (p->credits > 0)
+        p->credits--;
+    say_status(p->status_fd, "r %" PRIu64 "\n", step);
+}
+
+/* The child's whole life: record the workload to path.  Never returns. */
+static void child_main(struct workload *wl, const char *spec, const struct live_options *opt, const char *path,
+                       int ctl_fd, int status_fd)
+{
+    char err[512];
+    struct gc_profile gc = *gc_profile_default();
+    if (opt->gc_profile && gc_profile_parse(opt->gc_profile, &gc, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        _exit(1);
+    }
+    char command[512];
+    snprintf(command, sizeof command, "arenascope live %s", spec);
+    struct child_pacer pacer = {ctl_fd, status_fd, opt->run, opt->pace, 0};
+    struct recorder_options ro = {
+        .profile = opt->profile,
+        .arena_source = opt->arena_source,
+        .gc = &gc,
+        .runtime = {rt_new, rt_delete},
+        .stacks = opt->stacks,
+        .command = command,
+        .path = path,
+        .flush_each_step = true,
+        .pace = child_pace,
+        .pace_ctx = &pacer,
+    };
+    struct recorder *r;
+    if (recorder_open(&r, &ro, workload_needs_runtime(wl), err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        _exit(1);
+    }
+    int rc = recorder_run(r, wl, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "%s\n", err);
+    if (recorder_finish(r, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        rc = -1;
+    }
+    recorder_free(r);
+    say_status(status_fd, "f\n");
+    _exit(rc < 0 ? 1 : 0);
+}
+
+/* ---- the parent's side ------------------------------------------------------------------------ */
+
+static void send(struct live *l, const char *cmd)
+{
+    if (l->ctl_fd >= 0 && write(l->ctl_fd, cmd, strlen(cmd)) < 0) {
+        /* the child is gone: state() will say so */
+    }
+}
+
+static void ops_step(void *ctx)
+{
+    send(ctx, "s\n");
+}
+
+static void ops_run(void *ctx, bool run, double pace)
+{
+    char buf[64];
+    if (run)
+        snprintf(buf, sizeof buf, "r %g\n", pace);
+    else
+        snprintf(buf, sizeof buf, "h\n");
+    send(ctx, buf);
+}
+
+/* Drains a non-blocking descriptor into a line buffer; calls fn for each whole line. */
+static void read_lines(int fd, char *buf, size_t *len, size_t cap, void (*fn)(struct live *, const char *),
+                       struct live *l)
+{
+    for (;;) {
+        ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+        if (n <= 0)
+            return;
+        *len += (size_t)n;
+        buf[*len] = '\0';
+        char *nl;
+        while ((nl = strchr(buf, '\n'))) {
+            *nl = '\0';
+            fn(l, buf);
+            size_t rest = *len - (size_t)(nl + 1 - buf);
+            memmove(buf, nl + 1, rest);
+            *len = rest;
+            buf[*len] = '\0';
+        }
+        if (*len >= cap - 1)
+            *len = 0; /* a line longer than the buffer: drop it */
+    }
+}
+
+static void on_status(struct live *l, const char *line)
+{
+    switch (line[0]) {
+    case 'w':
+        l->state = UI_LIVE_WAITING;
+        l->waiting_at = strtoull(line + 1, NULL, 10);
+        break;
+    case 'r':
+        l->state = UI_LIVE_RUNNING;
+        break;
+    case 'f':
+        l->state = UI_LIVE_FINISHED;
+        break;
+    default:
+        break;
+    }
+}
+
+static void on_stderr(struct live *l, const char *line)
+{
+    if (*line)
+        snprintf(l->last_err, sizeof l->last_err, "%s", line);
+}
+
+static void reap(struct live *l)
+{
+    if (l->reaped || l->pid <= 0)
+        return;
+    pid_t r = waitpid(l->pid, &l->wait_status, WNOHANG);
+    if (r != l->pid)
+        return;
+    l->reaped = true;
+    read_lines(l->err_fd, l->err_buf, &l->err_len, sizeof l->err_buf, on_stderr, l);
+    if (WIFEXITED(l->wait_status) && WEXITSTATUS(l->wait_status) == 0)
+        l->state = UI_LIVE_FINISHED;
+    else
+        l->state = UI_LIVE_DIED;
+}
+
+static enum ui_live_state ops_state(void *ctx, char *msg, size_t len)
+{
+    struct live *l = ctx;
+    read_lines(l->status_fd, l->status_buf, &l->status_len, sizeof l->status_buf, on_status, l);
+    read_lines(l->err_fd, l->err_buf, &l->err_len, sizeof l->err_buf, on_stderr, l);
+    reap(l);
+    msg[0] = '\0';
+    if (l->state == UI_LIVE_DIED) {
+        if (WIFSIGNALED(l->wait_status))
+            snprintf(msg, len, "the workload was killed by SIG%s; its trace is kept in %s",
+                     sigabbrev_np(WTERMSIG(l->wait_status)) ? sigabbrev_np(WTERMSIG(l->wait_status)) : "?", l->path);
+        else if (l->last_err[0])
+            snprintf(msg, len, "the workload failed: %s", l->last_err);
+        else
+            snprintf(msg, len, "the workload exited with status %d; its trace is kept in %s",
+                     WEXITSTATUS(l->wait_status), l->path);
+    } else if (l->state == UI_LIVE_WAITING) {
+        snprintf(msg, len, "holding at step %" PRIu64, l->waiting_at);
+    }
+    return l->state;
+}
+
+static void set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+int live_start(struct live **out, const char *spec, const struct live_options *opt, char *err, size_t errlen)
+{
+    *out = NULL;
+    /* everything that can be wrong with the request is found before the child starts */
+    struct recorder_options check = {.profile = opt->profile, .arena_source = opt->arena_source};
+    if (recorder_check_options(&check, err, errlen) < 0)
+        return -1;
+    struct gc_profile gc;
+    if (opt->gc_profile && gc_profile_parse(opt->gc_profile, &gc, err, errlen) < 0)
+        return -1;
+    struct workload *wl = workload_prepare(spec, err, errlen);
+    if (!wl)
+        return -1;
+    struct live *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        goto out_workload;
+    }
+    l->ctl_fd = l->status_fd = l->err_fd = -1;
+    l->state = UI_LIVE_STARTING;
+    l->run = opt->run;
+    l->pace = opt->pace;
+    if (opt->record) {
+        snprintf(l->path, sizeof l->path, "%s", opt->record);
+        int fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) {
+            snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+            goto out_live;
+        }
+        close(fd);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(l->path, sizeof l->path, "%s/arenascope-live-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+        int fd = mkstemp(l->path);
+        if (fd < 0) {
+            snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+            goto out_live;
+        }
+        close(fd);
+        l->temporary = true;
+    }
+    int ctl[2], status[2], errp[2];
+    if (pipe(ctl) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        goto out_file;
+    }
+    if (pipe(status) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        goto out_ctl;
+    }
+    if (pipe(errp) < 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        goto out_status;
+    }
+    fflush(NULL);
+    l->pid = fork();
+    if (l->pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        goto out_err;
+    }
+    if (l->pid == 0) {
+        signal(SIGINT, SIG_IGN);
+        signal(SIGPIPE, SIG_DFL);
+        close(ctl[1]);
+        close(status[0]);
+        close(errp[0]);
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDOUT_FILENO);
+            close(devnull);
+        }
+        dup2(errp[1], STDERR_FILENO);
+        close(errp[1]);
+        child_main(wl, spec, opt, l->path, ctl[0], status[1]);
+    }
+    close(ctl[0]);
+    close(status[1]);
+    close(errp[1]);
+    l->ctl_fd = ctl[1];
+    l->status_fd = status[0];
+    l->err_fd = errp[0];
+    set_nonblock(l->status_fd);
+    set_nonblock(l->err_fd);
+    signal(SIGPIPE, SIG_IGN);
+    l->ops = (struct ui_live){l, ops_step, ops_run, ops_state};
+    workload_free(wl);
+
+    /* wait for the header, so that the viewer can open the file */
+    for (int waited = 0;; waited += 10) {
+        struct stat st;
+        if (stat(l->path, &st) == 0 && st.st_size > 0)
+            break;
+        reap(l);
+        if (l->reaped || waited >= LIVE_START_TIMEOUT_MS) {
+            char msg[256];
+            ops_state(l, msg, sizeof msg);
+            snprintf(err, errlen, "%s", l->last_err[0] ? l->last_err : "the workload did not start");
+            live_free(l, NULL, 0);
+            return -1;
+        }
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    *out = l;
+    return 0;
+
+out_err:
+    close(errp[0]);
+    close(errp[1]);
+out_status:
+    close(status[0]);
+    close(status[1]);
+out_ctl:
+    close(ctl[0]);
+    close(ctl[1]);
+out_file:
+    unlink(l->path);
+out_live:
+    free(l);
+out_workload:
+    workload_free(wl);
+    return -1;
+}
+
+const char *live_trace_path(const struct live *l)
+{
+    return l->path;
+}
+
+pid_t live_pid(const struct live *l)
+{
+    return l->pid;
+}
+
+const struct ui_live *live_controls(struct live *l)
+{
+    return &l->ops;
+}
+
+bool live_free(struct live *l, char *kept_path, size_t len)
+{
+    if (!l)
+        return false;
+    if (l->ctl_fd >= 0)
+        close(l->ctl_fd);
+    l->ctl_fd = -1;
+    reap(l);
+    if (!l->reaped && l->pid > 0) {
+        kill(l->pid, SIGTERM);
+        waitpid(l->pid, &l->wait_status, 0);
+        l->reaped = true;
+    }
+    if (l->status_fd >= 0)
+        close(l->status_fd);
+    if (l->err_fd >= 0)
+        close(l->err_fd);
+    bool died = l->state == UI_LIVE_DIED;
+    bool kept = !l->temporary || died;
+    if (!kept)
+        unlink(l->path);
+    if (kept && kept_path)
+        snprintf(kept_path, len, "%s", l->path);
+    free(l);
+    return kept;
+}
+
+int live_view(struct live *l, const char *title, const struct ui_look *look, struct ui_term *term, char *err,
+              size_t errlen)
+{
+    err[0] = '\0';
+    struct seeker *s;
+    if (seeker_open(&s, live_trace_path(l), SEEKER_FOLLOW, err, errlen) < 0)
+        return 1;
+    int status = 1;
+    struct ui_config cfg = {.title = title, .look = *look, .live = live_controls(l), .live_run = l->run,
+                            .live_pace = l->pace};
+    struct ui_app *app;
+    if (ui_app_new(&app, s, &cfg) < 0) {
+        snprintf(err, errlen, "out of memory");
+        goto out_seeker;
+    }
+    status = ui_app_run(app, term);
+    ui_app_free(app);
+out_seeker:
+    seeker_free(s);
+    return status;
+}
+
+int live_end(struct live *l, char *msg, size_t len)
+{
+    msg[0] = '\0';
+    char state[256];
+    bool died = ops_state(l, state, sizeof state) == UI_LIVE_DIED;
+    bool temporary = l->temporary;
+    char kept[PATH_MAX];
+    if (live_free(l, kept, sizeof kept)) {
+        if (died)
+            snprintf(msg, len, "%s", state);
+        else if (temporary)
+            snprintf(msg, len, "the trace is kept in %s", kept);
+    }
+    return died ? 1 : 0;
+}

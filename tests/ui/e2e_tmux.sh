@@ -1,0 +1,146 @@
+#!/bin/sh
+# The real program in a real terminal: arenascope runs inside a detached tmux session; keys are
+# sent with send-keys and the screen is read back with capture-pane.  It opens a trace, steps
+# with keys, reads the screen, resizes (below the minimum and back), quits, and checks the exit
+# status and that the terminal's modes were restored; then the same after SIGTERM, and a storm
+# of random keys.  Prints TAP.
+#
+# usage: e2e_tmux.sh ARENASCOPE TRACES_DIR
+set -u
+prog=$1
+traces=$2
+trace="$traces/demo-pool-lifecycle.trace"
+base="arenascope-e2e-$$"
+sock="$base-0"
+runs=0
+tmp=$(mktemp -d)
+trap 'for k in $(seq 0 $runs); do tmux -L "$base-$k" kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
+n=0
+fails=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+    n=$((n + 1)); fails=$((fails + 1))
+    echo "not ok $n - $1"
+    echo "# screen:"; screen | sed 's/^/#   /'
+}
+check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+
+screen() { tmux -L "$sock" capture-pane -p -t e2e 2>/dev/null; }
+keys() { tmux -L "$sock" send-keys -t e2e "$@"; }
+
+# Waits up to 5 s for text to appear on the screen (or, with -v, to leave it).
+wait_for() {
+    want=yes
+    if [ "$1" = -v ]; then want=no; shift; fi
+    i=0
+    while [ $i -lt 100 ]; do
+        if screen | grep -qF -- "$1"; then [ $want = yes ] && return 0
+        else [ $want = no ] && return 0; fi
+        sleep 0.05
+        i=$((i + 1))
+    done
+    return 1
+}
+
+# Waits for the program to end; its exit status and the terminal's modes land in files.
+wait_exit() {
+    i=0
+    while [ $i -lt 100 ] && [ ! -s "$tmp/exit" ]; do sleep 0.05; i=$((i + 1)); done
+    cat "$tmp/exit" 2>/dev/null
+}
+
+start() {
+    rm -f "$tmp/exit" "$tmp/stty" "$tmp/pid"
+    tmux -L "$sock" kill-server 2>/dev/null
+    runs=$((runs + 1))
+    sock="$base-$runs"
+    # The shell records the program's pid, its exit status, and the terminal's modes after it.
+    tmux -L "$sock" new-session -d -s e2e -x 120 -y 40 \
+        "TMPDIR=$tmp/live $prog $* & echo \$! > $tmp/pid; wait \$!; s=\$?; stty -a > $tmp/stty; echo \$s > $tmp/exit; sleep 60"
+    i=0
+    while [ $i -lt 100 ] && [ ! -s "$tmp/pid" ]; do sleep 0.05; i=$((i + 1)); done
+}
+
+modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
+
+echo "1..27"
+
+# --- open, step, read -----------------------------------------------------------------------
+start replay "$trace"
+check "replay opens the trace at its start" 'wait_for "start (before event 0)"'
+keys l l l
+check "three steps with l reach event 2" 'wait_for "event 2 of"'
+keys Left
+check "Left steps back" 'wait_for "event 1 of"'
+keys ]
+check "] stops at the end of a step, and the banner says which" 'wait_for "Step" || wait_for "Before the first step"'
+check "the event log narrates the current event" 'screen | grep -q "▶"'
+keys '?'
+check "? shows the help" 'wait_for "any key closes this help"'
+keys x
+check "a key closes the help" 'wait_for -v "any key closes this help"'
+
+# --- resize ---------------------------------------------------------------------------------
+tmux -L "$sock" resize-window -t e2e -x 70 -y 20
+check "below 80 x 24 the screen says it is too small" 'wait_for "terminal too small"'
+check "and what size is needed" 'wait_for "needs 80 x 24"'
+tmux -L "$sock" resize-window -t e2e -x 100 -y 30
+check "back to 100 x 30, the panes return" 'wait_for "Timeline"'
+
+# --- quit -----------------------------------------------------------------------------------
+keys q
+check "q exits with status 0" '[ "$(wait_exit)" = 0 ]'
+check "the terminal's modes are restored after q" 'modes_restored'
+
+# --- SIGTERM ---------------------------------------------------------------------------------
+start replay "$trace"
+wait_for "arenascope" >/dev/null
+kill -TERM "$(cat "$tmp/pid")"
+check "SIGTERM ends it with status 143" '[ "$(wait_exit)" = 143 ] || { echo "# exit: $(cat $tmp/exit)"; false; }'
+check "the terminal's modes are restored after SIGTERM" 'modes_restored'
+
+# --- a crash of the viewer --------------------------------------------------------------------
+start replay "$trace"
+wait_for "arenascope" >/dev/null
+kill -SEGV "$(cat "$tmp/pid")"
+check "a crash still dies by its signal (status 139)" '[ "$(wait_exit)" = 139 ]'
+check "the terminal's modes are restored after a crash" 'modes_restored'
+
+# --- a storm of random keys -----------------------------------------------------------------
+start replay "$trace"
+wait_for "arenascope" >/dev/null
+# 2000 keys from the bound set and beyond, in batches, never q (which would end the storm)
+awk 'BEGIN { srand(42); s = "lhjkHL[]{}gG+-nNbzfFcakxd?/:0123456789 \t";
+             for (i = 0; i < 2000; i++) printf "%s", substr(s, int(rand() * length(s)) + 1, 1) }' > "$tmp/storm"
+i=0
+while [ $i -lt 2000 ]; do
+    keys -l -- "$(cut -c$((i + 1))-$((i + 100)) "$tmp/storm")"
+    keys Escape Escape Right Down Up Left Tab BTab Home End PageUp PageDown Enter
+    i=$((i + 100))
+done
+keys Escape Escape
+check "after 2000 random keys the program still runs" '[ ! -s "$tmp/exit" ] && kill -0 "$(cat "$tmp/pid")"'
+check "and still draws its screen" 'wait_for "arenascope"'
+keys Escape q
+check "and quits with status 0" '[ "$(wait_exit)" = 0 ]'
+
+# --- live: a demo held at each step ---------------------------------------------------------
+mkdir -p "$tmp/live"
+start demo pool-lifecycle
+check "demo starts live, holding before its first step" 'wait_for "LIVE holding"'
+keys ]
+check "] lets the workload run its first step" 'wait_for "Step 1"'
+keys ]
+check "and the next" 'wait_for "Step 2"'
+keys q
+check "q ends the demo with status 0" '[ "$(wait_exit)" = 0 ]'
+check "the temporary trace is gone" '[ -z "$(ls "$tmp/live")" ]'
+
+# --- a terminal that cannot move its cursor ---------------------------------------------------
+out=$(printf 'l\n]\nq\n' | TERM=dumb COLUMNS=90 LINES=24 "$prog" replay "$trace"; echo "status $?")
+check "TERM=dumb prints whole frames" 'echo "$out" | grep -q "keys, then Enter>"'
+check "in ASCII" '! echo "$out" | grep -q "│"'
+check "and quits on q with status 0" 'echo "$out" | tail -1 | grep -q "status 0"'
+
+[ $fails -eq 0 ]

@@ -1,0 +1,425 @@
+/*
+ * test_app.c - the viewer driven with keys, on the sample traces of traces/: stepping by events
+ * and markers, search, go-to, breakpoints, panes, the help and "too small" screens, the loop's
+ * one-repaint-per-frame rule, and a storm of random input that must not break anything.
+ */
+#include "fake_term.h"
+
+#include <tracer/model.h>
+#include <ui/keys.h>
+#include <ui/ui.h>
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *traces_dir(void)
+{
+    const char *d = getenv("ARENASCOPE_TRACES");
+    cr_assert_not_null(d, "ARENASCOPE_TRACES names the traces/ folder");
+    return d;
+}
+
+static void trace_path(const char *name, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", traces_dir(), name);
+}
+
+struct viewer {
+    struct seeker *s;
+    struct ui_app *app;
+    struct canvas c;
+};
+
+static void viewer_open(struct viewer *v, const char *name, int cols, int rows)
+{
+    char path[512], err[512];
+    trace_path(name, path, sizeof path);
+    cr_assert_eq(seeker_open(&v->s, path, 0, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = name};
+    cfg.look.color = true;
+    cr_assert_eq(ui_app_new(&v->app, v->s, &cfg), 0);
+    cr_assert_eq(canvas_init(&v->c, cols, rows, false), 0);
+}
+
+static void viewer_close(struct viewer *v)
+{
+    canvas_release(&v->c);
+    ui_app_free(v->app);
+    seeker_free(v->s);
+}
+
+static void key(struct viewer *v, int k)
+{
+    struct ui_input in = {UI_IN_KEY, k, 0, 0};
+    ui_app_input(v->app, &in);
+}
+
+static void type(struct viewer *v, const char *s)
+{
+    for (; *s; s++)
+        key(v, (unsigned char)*s);
+}
+
+/* Paints and returns the screen as text (caller frees). */
+static char *screen(struct viewer *v)
+{
+    ui_app_paint(v->app, &v->c);
+    return canvas_to_text(&v->c);
+}
+
+static bool screen_has(struct viewer *v, const char *needle)
+{
+    char *t = screen(v);
+    bool found = strstr(t, needle) != NULL;
+    free(t);
+    return found;
+}
+
+/* The first event of `kind` at or after `from`, by reading the trace. */
+static uint64_t first_of(struct viewer *v, enum event_kind kind, uint64_t from)
+{
+    uint64_t n = seeker_event_count(v->s);
+    for (uint64_t i = from; i < n; i++) {
+        struct event ev;
+        char buf[256];
+        cr_assert_eq(seeker_events(v->s, i, &ev, 1, buf, sizeof buf), 1);
+        if (ev.kind == kind)
+            return i;
+    }
+    return UINT64_MAX;
+}
+
+static void check_model(struct viewer *v)
+{
+    char err[256];
+    cr_assert(model_is_valid(seeker_model(v->s), err, sizeof err), "the model at %lu is invalid: %s",
+              (unsigned long)ui_app_position(v->app), err);
+}
+
+#define DEMO "demo-pool-lifecycle.trace"
+
+Test(app, events_step_forward_and_back)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 120, 40);
+    cr_assert_eq(ui_app_position(v.app), 0);
+    key(&v, 'l');
+    key(&v, UI_KEY_RIGHT);
+    cr_assert_eq(ui_app_position(v.app), 2);
+    key(&v, 'h');
+    cr_assert_eq(ui_app_position(v.app), 1);
+    key(&v, 'G');
+    cr_assert_eq(ui_app_position(v.app), seeker_event_count(v.s));
+    key(&v, 'l');
+    cr_assert_eq(ui_app_position(v.app), seeker_event_count(v.s), "no step past the end");
+    cr_assert(strstr(ui_app_message(v.app), "last event") != NULL);
+    key(&v, 'g');
+    cr_assert_eq(ui_app_position(v.app), 0);
+    key(&v, 'h');
+    cr_assert_eq(ui_app_position(v.app), 0, "no step before the start");
+    viewer_close(&v);
+}
+
+Test(app, step_keys_stop_before_each_marker_and_show_its_step)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 220, 50);
+    uint64_t m1 = first_of(&v, EV_STEP, 0);
+    uint64_t m2 = first_of(&v, EV_STEP, m1 + 1);
+    uint64_t m3 = first_of(&v, EV_STEP, m2 + 1);
+    cr_assert_neq(m3, UINT64_MAX, "the demo has at least three steps");
+    key(&v, ']');
+    if (m1 > 0) {
+        cr_assert_eq(ui_app_position(v.app), m1, "first stop: before the first marker");
+        cr_assert(screen_has(&v, "Before the first step"));
+        key(&v, ']');
+    }
+    cr_assert_eq(ui_app_position(v.app), m2, "the end of step 1 is just before marker 2");
+    cr_assert(screen_has(&v, "Step 1 of"));
+    cr_assert(screen_has(&v, "] next:"));
+    key(&v, ']');
+    cr_assert_eq(ui_app_position(v.app), m3);
+    cr_assert(screen_has(&v, "Step 2 of"));
+    key(&v, '[');
+    cr_assert_eq(ui_app_position(v.app), m2);
+    key(&v, 'l');
+    key(&v, ']');
+    cr_assert_eq(ui_app_position(v.app), m3, "from inside a step, ] goes to its end");
+    /* just after a marker, [ goes back to just before it */
+    cr_assert_eq(ui_app_seek(v.app, m2 + 1), 0);
+    key(&v, '[');
+    cr_assert_eq(ui_app_position(v.app), m2, "[ right after marker 2 stops before it");
+    key(&v, '[');
+    cr_assert_eq(ui_app_position(v.app), m1);
+    viewer_close(&v);
+}
+
+Test(app, goto_search_and_hits)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 120, 40);
+    key(&v, ':');
+    type(&v, "10");
+    key(&v, UI_KEY_ENTER);
+    cr_assert_eq(ui_app_position(v.app), 11, "event 10 is current: the state after it");
+    cr_assert(screen_has(&v, "event 10 of"));
+    key(&v, ':');
+    type(&v, "99999999");
+    key(&v, UI_KEY_ENTER);
+    cr_assert_eq(ui_app_position(v.app), 11, "a bad number moves nothing");
+    cr_assert(strstr(ui_app_message(v.app), "no event 99999999") != NULL, "%s", ui_app_message(v.app));
+    key(&v, 'g');
+    key(&v, '/');
+    type(&v, "pool_full");
+    key(&v, UI_KEY_ENTER);
+    uint64_t full = first_of(&v, EV_POOL_FULL, 0);
+    cr_assert_neq(full, UINT64_MAX);
+    cr_assert_eq(ui_app_position(v.app), full + 1, "the hit is the current event");
+    uint64_t second = first_of(&v, EV_POOL_FULL, full + 1);
+    key(&v, 'n');
+    if (second != UINT64_MAX)
+        cr_assert_eq(ui_app_position(v.app), second + 1);
+    key(&v, 'N');
+    cr_assert_eq(ui_app_position(v.app), full + 1);
+    key(&v, 'N');
+    uint64_t last = full;
+    for (uint64_t f = full; f != UINT64_MAX; f = first_of(&v, EV_POOL_FULL, f + 1))
+        last = f;
+    cr_assert_eq(ui_app_position(v.app), last + 1, "N before the first hit wraps to the last");
+    cr_assert(strstr(ui_app_message(v.app), "from the end again") != NULL, "%s", ui_app_message(v.app));
+    /* Esc leaves a prompt without moving */
+    uint64_t here = ui_app_position(v.app);
+    key(&v, '/');
+    type(&v, "block_free");
+    key(&v, UI_KEY_ESC);
+    cr_assert_eq(ui_app_position(v.app), here);
+    viewer_close(&v);
+}
+
+Test(app, a_breakpoint_stops_playing)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 120, 40);
+    key(&v, 'b');
+    key(&v, 'F'); /* any pool becoming full */
+    for (int i = 0; i < 20; i++)
+        key(&v, '+');
+    key(&v, ' ');
+    double t = 0;
+    for (int i = 0; i < 1000 && ui_app_position(v.app) < seeker_event_count(v.s); i++) {
+        ui_app_tick(v.app, t);
+        t += 1000;
+        if (strstr(ui_app_message(v.app), "breakpoint"))
+            break;
+    }
+    uint64_t full = first_of(&v, EV_POOL_FULL, 0);
+    cr_assert_eq(ui_app_position(v.app), full + 1, "stopped just after the first pool_full");
+    cr_assert(strstr(ui_app_message(v.app), "stopped at breakpoint 1") != NULL, "%s", ui_app_message(v.app));
+    /* a kind typed by name, then deleted */
+    key(&v, 'b');
+    key(&v, 'k');
+    type(&v, "no_such_kind");
+    key(&v, UI_KEY_ENTER);
+    cr_assert(strstr(ui_app_message(v.app), "no event kind") != NULL);
+    key(&v, 'b');
+    key(&v, 'd');
+    type(&v, "1");
+    key(&v, UI_KEY_ENTER);
+    cr_assert(strstr(ui_app_message(v.app), "deleted") != NULL);
+    viewer_close(&v);
+}
+
+Test(app, help_lists_every_key_and_any_key_closes_it)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 160, 50);
+    key(&v, '?');
+    char *t = screen(&v);
+    for (int a = 1; a < UI_ACTION_COUNT; a++) {
+        const struct ui_action_def *d = ui_action_def((enum ui_action)a);
+        char start[24];
+        snprintf(start, sizeof start, "%.20s", d->help);
+        cr_assert(strstr(t, start) != NULL, "the help does not mention %s", d->name);
+    }
+    free(t);
+    key(&v, 'x');
+    cr_assert_not(screen_has(&v, "any key closes this help"));
+    viewer_close(&v);
+}
+
+Test(app, footer_names_the_keys_of_the_table)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 120, 40);
+    char *t = screen(&v);
+    const char *footer = strrchr(t, '\n');
+    while (footer > t && footer[-1] != '\n')
+        footer--;
+    cr_assert(strstr(t, "Play") && strstr(t, "Quit") && strstr(t, "Help"));
+    free(t);
+    viewer_close(&v);
+}
+
+Test(app, too_small_screen_says_the_size_needed)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 60, 20);
+    char *t = screen(&v);
+    cr_assert(strstr(t, "terminal too small") != NULL, "%s", t);
+    cr_assert(strstr(t, "this one is 60 x 20") != NULL);
+    cr_assert(strstr(t, "needs 80 x 24") != NULL);
+    free(t);
+    key(&v, 'l'); /* keys do nothing but q there */
+    cr_assert_eq(ui_app_position(v.app), 0);
+    viewer_close(&v);
+}
+
+Test(app, tab_moves_between_panes_and_zoom_fills_the_body)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 100, 30); /* narrow: one pane above the timeline */
+    key(&v, 'G');
+    cr_assert(screen_has(&v, "Arenas"));
+    key(&v, UI_KEY_TAB);
+    cr_assert(screen_has(&v, "Pool"));
+    key(&v, UI_KEY_TAB);
+    cr_assert(screen_has(&v, "Size classes"));
+    key(&v, 'z');
+    cr_assert(screen_has(&v, "Size classes"));
+    cr_assert_not(screen_has(&v, "Timeline"), "zoomed: the timeline is hidden");
+    key(&v, UI_KEY_ESC);
+    cr_assert(screen_has(&v, "Timeline"));
+    viewer_close(&v);
+}
+
+Test(app, a_click_selects_a_pool_and_enter_opens_it)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 140, 44);
+    uint64_t full = first_of(&v, EV_POOL_FULL, 0);
+    cr_assert_eq(ui_app_seek(v.app, full + 1), 0);
+    char *t = screen(&v);
+    /* find the arena row: a line with the label "   0 " right after the frame (or "▶  0 " when
+     * it is the selected arena) */
+    int y = -1;
+    char *line = t;
+    for (int row = 0; line && *line; row++) {
+        if (strncmp(line, "\xe2\x94\x82   0 ", 8) == 0 || strncmp(line, "\xe2\x94\x82\xe2\x96\xb6  0 ", 10) == 0) {
+            y = row;
+            break;
+        }
+        line = strchr(line, '\n');
+        if (line)
+            line++;
+    }
+    free(t);
+    cr_assert_geq(y, 0, "the arena map shows arena 0");
+    struct ui_input click = {UI_IN_MOUSE, 0, 1 + 5 + 1, y}; /* the frame, the label, the second cell */
+    ui_app_input(v.app, &click);
+    key(&v, UI_KEY_ENTER);
+    char *after = screen(&v);
+    bool shows = strstr(after, "Pool 0 of arena 0") || strstr(after, "Pool 1 of arena 0");
+    free(after);
+    cr_assert(shows, "the clicked pool is shown in the pool pane");
+    viewer_close(&v);
+}
+
+Test(app, the_loop_repaints_once_for_a_burst_of_keys)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 120, 40);
+    struct ui_input script[500];
+    for (int i = 0; i < 500; i++)
+        script[i] = (struct ui_input){UI_IN_KEY, i % 2 ? 'l' : 'j', 0, 0};
+    struct fake_term ft = {120, 40, script, 500, 0, 0, NULL};
+    struct ui_term term = fake_term_make(&ft);
+    cr_assert_eq(ui_app_run(v.app, &term), 0);
+    cr_assert_leq(ft.presents, 3, "500 keys at once cost %zu frames", ft.presents);
+    uint64_t want = seeker_event_count(v.s) < 250 ? seeker_event_count(v.s) : 250;
+    cr_assert_eq(ui_app_position(v.app), want, "every key was handled");
+    free(ft.last);
+    viewer_close(&v);
+}
+
+/* Random input: every bound key, other keys, resizes (some too small), clicks and wheel turns. */
+static struct ui_input random_input(unsigned *seed)
+{
+    static int bound[64];
+    static int nbound;
+    if (!nbound)
+        for (int a = 1; a < UI_ACTION_COUNT; a++)
+            for (int i = 0; i < 3; i++)
+                if (ui_action_def((enum ui_action)a)->key[i] && ui_action_def((enum ui_action)a)->key[i] != 'q' &&
+                    ui_action_def((enum ui_action)a)->key[i] != UI_KEY_CTRL_C && nbound < 64)
+                    bound[nbound++] = ui_action_def((enum ui_action)a)->key[i];
+    int r = rand_r(seed) % 100;
+    if (r < 70)
+        return (struct ui_input){UI_IN_KEY, bound[rand_r(seed) % nbound], 0, 0};
+    if (r < 85) {
+        int k = 32 + rand_r(seed) % 95;
+        if (k == 'q')
+            k = 'Q';
+        return (struct ui_input){UI_IN_KEY, k, 0, 0};
+    }
+    if (r < 88)
+        return (struct ui_input){UI_IN_KEY, UI_KEY_SPECIAL + 1 + rand_r(seed) % (UI_KEY_F1 - UI_KEY_SPECIAL), 0, 0};
+    if (r < 90)
+        return (struct ui_input){UI_IN_RESIZE, 0, 40 + rand_r(seed) % 200, 10 + rand_r(seed) % 70};
+    if (r < 97)
+        return (struct ui_input){UI_IN_MOUSE, 0, rand_r(seed) % 240, rand_r(seed) % 80};
+    return (struct ui_input){UI_IN_WHEEL, rand_r(seed) % 2 ? 1 : -1, rand_r(seed) % 240, rand_r(seed) % 80};
+}
+
+Test(app, a_storm_of_random_input_on_every_sample_trace, .timeout = 600)
+{
+    DIR *d = opendir(traces_dir());
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int traces = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 7 || strcmp(e->d_name + len - 6, ".trace") != 0)
+            continue;
+        traces++;
+        unsigned seed = 12345u + (unsigned)traces;
+        struct viewer v;
+        viewer_open(&v, e->d_name, 120, 40);
+        int cols = 120, rows = 40;
+        for (int i = 0; i < 3000; i++) {
+            struct ui_input in = random_input(&seed);
+            if (in.kind == UI_IN_RESIZE) {
+                cols = in.x;
+                rows = in.y;
+                cr_assert_eq(canvas_resize(&v.c, cols, rows), 0);
+            }
+            enum ui_redo redo = ui_app_input(v.app, &in);
+            cr_assert_eq(redo & UI_REDO_QUIT, 0, "%s: input %d quit", e->d_name, i);
+            if (i % 7 == 0)
+                ui_app_tick(v.app, i * 40.0);
+            cr_assert_leq(ui_app_position(v.app), seeker_event_count(v.s), "%s: input %d", e->d_name, i);
+            if (i % 10 == 0)
+                ui_app_paint(v.app, &v.c);
+        }
+        /* the viewer never changed the model behind the seeker's back: at the end (a settled
+         * position, not inside an allocation) it is sound */
+        canvas_resize(&v.c, 120, 40); /* not "too small", where keys do nothing */
+        ui_app_paint(v.app, &v.c);
+        key(&v, UI_KEY_ESC);
+        key(&v, UI_KEY_ESC);
+        key(&v, 'G');
+        if (model_is_stopped(seeker_model(v.s))) {
+            /* a trace whose events stop making sense: shown up to there, and the screen says why */
+            cr_assert(strstr(ui_app_message(v.app), "stops making sense") != NULL, "%s: %s", e->d_name,
+                      ui_app_message(v.app));
+        } else {
+            cr_assert_eq(ui_app_position(v.app), seeker_event_count(v.s), "%s: G goes to the end", e->d_name);
+            check_model(&v);
+        }
+        viewer_close(&v);
+    }
+    closedir(d);
+    cr_assert_geq(traces, 3, "traces/ holds the sample traces");
+}

@@ -1,0 +1,128 @@
+/*
+ * test_golden.c - every view as text, compared with the files in tests/ui/golden/.
+ *
+ * tests/ui/golden/LIST names each screen: a trace of traces/, a position (an event, or step:N for
+ * the end of step N), a view and a size (and
+ * "ascii" for the ASCII rendering).  The screens are painted by ui_app_render(), the function
+ * `arenascope screenshot` uses, so regenerating them is running that command for each line:
+ *
+ *     meson compile -C build update-golden
+ *
+ * (tests/ui/update_golden.sh).  Review the diff before committing it.
+ */
+#include <tracer/model.h>
+#include <ui/ui.h>
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0;
+    char *buf = malloc(cap);
+    size_t n;
+    while (buf && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 >= cap) {
+            cap *= 2;
+            char *p = realloc(buf, cap);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = p;
+        }
+    }
+    fclose(f);
+    if (buf)
+        buf[len] = '\0';
+    return buf;
+}
+
+/* The first line where a and b differ, from 1. */
+static int first_difference(const char *a, const char *b, char *wa, char *wb, size_t len)
+{
+    int line = 1;
+    for (;;) {
+        const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+        size_t la = ea ? (size_t)(ea - a) : strlen(a), lb = eb ? (size_t)(eb - b) : strlen(b);
+        if (la != lb || memcmp(a, b, la) != 0 || !ea != !eb) {
+            snprintf(wa, len, "%.*s", (int)la, a);
+            snprintf(wb, len, "%.*s", (int)lb, b);
+            return line;
+        }
+        if (!ea)
+            return 0;
+        a = ea + 1;
+        b = eb + 1;
+        line++;
+    }
+}
+
+Test(golden, every_view_matches_its_golden_screen)
+{
+    const char *src = getenv("ARENASCOPE_SOURCE");
+    cr_assert_not_null(src, "ARENASCOPE_SOURCE names the source tree");
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/ui/golden/LIST", src);
+    FILE *list = fopen(path, "r");
+    cr_assert_not_null(list, "%s is missing", path);
+    char line[512];
+    int screens = 0, bad = 0;
+    while (fgets(line, sizeof line, list)) {
+        char name[128], trace[256], at[32], view[32], size[32], flag[32] = "";
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        int n = sscanf(line, "%127s %255s %31s %31s %31s %31s", name, trace, at, view, size, flag);
+        cr_assert_geq(n, 5, "bad line in LIST: %s", line);
+        int cols, rows;
+        cr_assert_eq(sscanf(size, "%dx%d", &cols, &rows), 2, "bad size in LIST: %s", size);
+        bool ascii = strcmp(flag, "ascii") == 0;
+
+        char tpath[1024], title[300], err[512];
+        snprintf(tpath, sizeof tpath, "%s/traces/%s", src, trace);
+        snprintf(title, sizeof title, "traces/%s", trace); /* as update_golden.sh names it */
+        struct seeker *s;
+        cr_assert_eq(seeker_open(&s, tpath, 0, err, sizeof err), 0, "%s", err);
+        struct ui_config cfg = {.title = title};
+        cfg.look.color = true;
+        cfg.look.ascii = ascii;
+        struct ui_app *app;
+        cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+        struct canvas c;
+        cr_assert_eq(canvas_init(&c, cols, rows, ascii), 0);
+        uint64_t pos;
+        cr_assert_eq(ui_parse_position(s, at, &pos, err, sizeof err), 0, "%s: %s", name, err);
+        cr_assert_eq(ui_app_render(app, pos, view, &c), 0, "%s: %s", name, ui_app_message(app));
+        char *got = canvas_to_text(&c);
+
+        char gpath[1024];
+        snprintf(gpath, sizeof gpath, "%s/tests/ui/golden/%s.txt", src, name);
+        char *want = read_file(gpath);
+        char wl[512], gl[512];
+        int diff_line;
+        if (!want) {
+            cr_log_error("%s: missing (regenerate: meson compile -C build update-golden)", gpath);
+            bad++;
+        } else if ((diff_line = first_difference(want, got, wl, gl, sizeof wl)) != 0) {
+            cr_log_error("%s differs at line %d\n  want: %s\n  got:  %s\n(regenerate: meson compile -C build "
+                         "update-golden, and review the diff)",
+                         gpath, diff_line, wl, gl);
+            bad++;
+        }
+        free(want);
+        free(got);
+        canvas_release(&c);
+        ui_app_free(app);
+        seeker_free(s);
+        screens++;
+    }
+    fclose(list);
+    cr_assert_eq(bad, 0, "%d of %d golden screens differ", bad, screens);
+    cr_assert_geq(screens, 6, "LIST names a screen for each view");
+}

@@ -1,0 +1,217 @@
+/*
+ * test_layout.c - the arrangement of the screen (a pure function of size, focus and zoom) and
+ * the key table.
+ */
+#include <ui/keys.h>
+#include <ui/layout.h>
+#include <ui/term.h>
+#include <ui/ui.h>
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool overlap(struct ui_rect a, struct ui_rect b)
+{
+    return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+static void check_sane(const struct ui_layout *l, int cols, int rows)
+{
+    for (int p = 0; p < UI_PANE_COUNT; p++) {
+        struct ui_rect r = l->pane[p];
+        if (ui_rect_is_empty(r))
+            continue;
+        cr_assert(r.x >= 0 && r.y >= 2 && r.x + r.w <= cols && r.y + r.h <= rows - 1,
+                  "pane %s at %d,%d %dx%d leaves the body of %dx%d", ui_pane_title((enum ui_pane)p), r.x, r.y, r.w,
+                  r.h, cols, rows);
+        cr_assert_geq(r.w, 20);
+        cr_assert_geq(r.h, 4, "pane %s is %d rows high at %dx%d", ui_pane_title((enum ui_pane)p), r.h, cols, rows);
+        for (int q = p + 1; q < UI_PANE_COUNT; q++)
+            if (!ui_rect_is_empty(l->pane[q]))
+                cr_assert(!overlap(r, l->pane[q]), "panes %d and %d overlap", p, q);
+    }
+}
+
+Test(layout, too_small_says_what_is_needed)
+{
+    struct ui_layout l;
+    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE};
+    ui_layout_compute(&in, &l);
+    cr_assert(l.too_small);
+    cr_assert_eq(l.need_cols, UI_MIN_COLS);
+    cr_assert_eq(l.need_rows, UI_MIN_ROWS);
+    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE};
+    ui_layout_compute(&in, &l);
+    cr_assert(l.too_small);
+    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE};
+    ui_layout_compute(&in, &l);
+    cr_assert_not(l.too_small);
+}
+
+Test(layout, every_size_and_focus_gives_sane_rectangles)
+{
+    for (int cols = UI_MIN_COLS; cols <= 260; cols += 7)
+        for (int rows = UI_MIN_ROWS; rows <= 90; rows += 5)
+            for (int f = 0; f < UI_PANE_COUNT; f++) {
+                struct ui_layout l;
+                struct ui_layout_input in = {cols, rows, (enum ui_pane)f, UI_PANE_NONE};
+                ui_layout_compute(&in, &l);
+                cr_assert_not(l.too_small);
+                check_sane(&l, cols, rows);
+                cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_TIMELINE]), "the timeline is always shown");
+                cr_assert_not(ui_rect_is_empty(l.pane[f]), "the focused pane %d is shown at %dx%d", f, cols, rows);
+                cr_assert_eq(l.footer.y, rows - 1);
+            }
+}
+
+Test(layout, wide_screens_show_every_pane)
+{
+    struct ui_layout l;
+    struct ui_layout_input in = {160, 48, UI_PANE_ARENAS, UI_PANE_NONE};
+    ui_layout_compute(&in, &l);
+    cr_assert(l.wide);
+    for (int p = 0; p < UI_PANE_COUNT; p++)
+        cr_assert_not(ui_rect_is_empty(l.pane[p]), "pane %d hidden at 160x48", p);
+    cr_assert_geq(l.pane[UI_PANE_ARENAS].w, 80, "64 pools and their labels fit in the arena map");
+}
+
+Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
+{
+    struct ui_layout l;
+    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE};
+    ui_layout_compute(&in, &l);
+    cr_assert_not(l.wide);
+    cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_OBJECTS]));
+    cr_assert(ui_rect_is_empty(l.pane[UI_PANE_ARENAS]));
+    cr_assert_eq(l.pane[UI_PANE_OBJECTS].w, 100);
+}
+
+Test(layout, zoom_gives_one_pane_the_body)
+{
+    struct ui_layout l;
+    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC};
+    ui_layout_compute(&in, &l);
+    for (int p = 0; p < UI_PANE_COUNT; p++)
+        if (p != UI_PANE_GC)
+            cr_assert(ui_rect_is_empty(l.pane[p]));
+    cr_assert_eq(l.pane[UI_PANE_GC].w, l.body.w);
+    cr_assert_eq(l.pane[UI_PANE_GC].h, l.body.h);
+    cr_assert_eq(ui_layout_pane_at(&l, 10, 10), UI_PANE_GC);
+    cr_assert_eq(ui_layout_pane_at(&l, 10, 0), UI_PANE_NONE, "the header is no pane");
+}
+
+Test(layout, pane_names_round_trip)
+{
+    for (int p = 0; p < UI_PANE_COUNT; p++)
+        cr_assert_eq(ui_pane_from_name(ui_pane_cli_name((enum ui_pane)p)), p);
+    cr_assert_eq(ui_pane_from_name("nonsense"), UI_PANE_NONE);
+}
+
+Test(keys, every_action_has_a_key_help_and_no_key_is_bound_twice)
+{
+    for (int a = 1; a < UI_ACTION_COUNT; a++) {
+        const struct ui_action_def *d = ui_action_def((enum ui_action)a);
+        cr_assert(d->key[0] != 0, "%s has no key", d->name);
+        cr_assert(d->help && *d->help, "%s has no help", d->name);
+        cr_assert(d->keys && *d->keys, "%s does not say its keys", d->name);
+        for (int i = 0; i < 3; i++)
+            if (d->key[i])
+                cr_assert_eq(ui_action_for_key(d->key[i]), a, "key %d of %s is taken by another action", d->key[i],
+                             d->name);
+    }
+    cr_assert_eq(ui_action_for_key(0), UI_ACT_NONE);
+    cr_assert_eq(ui_action_for_key('Z'), UI_ACT_NONE);
+}
+
+Test(keys, the_issue_s_bindings)
+{
+    struct {
+        int key;
+        enum ui_action a;
+    } want[] = {
+        {' ', UI_ACT_PLAY},   {'l', UI_ACT_NEXT},      {UI_KEY_RIGHT, UI_ACT_NEXT}, {'h', UI_ACT_PREV},
+        {UI_KEY_LEFT, UI_ACT_PREV}, {']', UI_ACT_NEXT_STEP}, {'[', UI_ACT_PREV_STEP}, {'}', UI_ACT_NEXT_GC},
+        {'{', UI_ACT_PREV_GC}, {'g', UI_ACT_FIRST},    {'G', UI_ACT_LAST},      {':', UI_ACT_GOTO},
+        {'+', UI_ACT_FASTER}, {'-', UI_ACT_SLOWER},    {'/', UI_ACT_SEARCH},    {'b', UI_ACT_BREAK},
+        {'n', UI_ACT_NEXT_HIT}, {'N', UI_ACT_PREV_HIT}, {UI_KEY_TAB, UI_ACT_NEXT_PANE}, {UI_KEY_ENTER, UI_ACT_ENTER},
+        {UI_KEY_ESC, UI_ACT_BACK}, {'z', UI_ACT_ZOOM},  {'?', UI_ACT_HELP},      {'q', UI_ACT_QUIT},
+        {'j', UI_ACT_DOWN},   {'k', UI_ACT_UP},        {UI_KEY_UP, UI_ACT_UP},  {UI_KEY_DOWN, UI_ACT_DOWN},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert_eq(ui_action_for_key(want[i].key), want[i].a, "key %d", want[i].key);
+}
+
+Test(keys, key_names)
+{
+    char buf[16];
+    cr_assert_str_eq(ui_key_name(' ', buf), "Space");
+    cr_assert_str_eq(ui_key_name('x', buf), "x");
+    cr_assert_str_eq(ui_key_name(3, buf), "Ctrl-C");
+    cr_assert_str_eq(ui_key_name(UI_KEY_PAGE_DOWN, buf), "PgDn");
+}
+
+Test(keys, the_readme_names_every_key)
+{
+    const char *src = getenv("ARENASCOPE_SOURCE");
+    cr_assert_not_null(src);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ui/README-section.md", src);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s is missing", path);
+    static char text[1 << 16];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    for (int a = 1; a < UI_ACTION_COUNT; a++) {
+        const struct ui_action_def *d = ui_action_def((enum ui_action)a);
+        char quoted[40];
+        snprintf(quoted, sizeof quoted, "`%s`", d->keys);
+        cr_assert(strstr(text, quoted) != NULL, "ui/README-section.md does not name the keys %s (%s)", quoted,
+                  d->name);
+    }
+}
+
+Test(look, no_color_and_dumb_terminals)
+{
+    struct ui_look look;
+    setenv("TERM", "xterm-256color", 1);
+    unsetenv("NO_COLOR");
+    ui_look_from_env(&look, false, false);
+    cr_assert(look.color);
+    cr_assert_not(look.plain);
+    ui_look_from_env(&look, true, false);
+    cr_assert_not(look.color, "--no-color");
+    setenv("NO_COLOR", "1", 1);
+    ui_look_from_env(&look, false, false);
+    cr_assert_not(look.color, "NO_COLOR");
+    setenv("NO_COLOR", "", 1);
+    ui_look_from_env(&look, false, false);
+    cr_assert(look.color, "an empty NO_COLOR does not count (no-color.org)");
+    ui_look_from_env(&look, false, true);
+    cr_assert(look.ascii, "--ascii");
+    setenv("TERM", "dumb", 1);
+    ui_look_from_env(&look, false, false);
+    cr_assert_not(look.color);
+    cr_assert(look.ascii);
+    cr_assert(look.plain, "a dumb terminal gets whole frames");
+    unsetenv("NO_COLOR");
+}
+
+Test(menu, lists_every_item_with_its_summary_and_marks_the_selected)
+{
+    struct ui_menu_item items[] = {{"tour", "a short walk"}, {"cycles", "reference cycles"}, {"copy", "copy or deepcopy"}};
+    struct canvas c;
+    cr_assert_eq(canvas_init(&c, 80, 24, true), 0);
+    ui_menu_paint(&c, "demos", "Pick one.", items, 3, 1);
+    char *t = canvas_to_text(&c);
+    for (size_t i = 0; i < 3; i++) {
+        cr_assert(strstr(t, items[i].name) != NULL);
+        cr_assert(strstr(t, items[i].summary) != NULL);
+    }
+    cr_assert(strstr(t, "> cycles") != NULL, "the selected item is pointed at:\n%s", t);
+    cr_assert(strstr(t, "Enter Start") != NULL);
+    free(t);
+    canvas_release(&c);
+}

@@ -1,0 +1,171 @@
+/*
+ * test_live.c - live mode: a demo in a child process held at each step and stepped with ],
+ * scrubbing back while it waits, following again with G, and a workload that dies: the viewer
+ * says so and the trace is kept.
+ */
+#include "live.h"
+
+#include <tracer/model.h>
+#include <ui/keys.h>
+#include <ui/ui.h>
+
+#include <criterion/criterion.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+struct session {
+    struct live *l;
+    struct seeker *s;
+    struct ui_app *app;
+    struct canvas c;
+    char dir[64];
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void open_session(struct session *ss, const char *spec, bool record)
+{
+    memset(ss, 0, sizeof *ss);
+    snprintf(ss->dir, sizeof ss->dir, "/tmp/arenascope-live-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(ss->dir));
+    setenv("TMPDIR", ss->dir, 1);
+    char path[128];
+    snprintf(path, sizeof path, "%s/kept.trace", ss->dir);
+    struct live_options opt = {.record = record ? path : NULL, .arena_source = "aligned", .pace = 1};
+    char err[512];
+    cr_assert_eq(live_start(&ss->l, spec, &opt, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_open(&ss->s, live_trace_path(ss->l), SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = spec, .live = live_controls(ss->l)};
+    cfg.look.color = true;
+    cr_assert_eq(ui_app_new(&ss->app, ss->s, &cfg), 0);
+    cr_assert_eq(canvas_init(&ss->c, 160, 48, false), 0);
+}
+
+static char *screen(struct session *ss)
+{
+    ui_app_paint(ss->app, &ss->c);
+    return canvas_to_text(&ss->c);
+}
+
+/* Ticks (as the loop does) until the screen shows `text`, for up to 10 s. */
+static bool tick_until(struct session *ss, const char *text)
+{
+    double end = now_ms() + 10000;
+    while (now_ms() < end) {
+        ui_app_tick(ss->app, now_ms());
+        char *t = screen(ss);
+        bool found = strstr(t, text) != NULL;
+        free(t);
+        if (found)
+            return true;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    char *t = screen(ss);
+    cr_log_error("never shown: %s\nscreen:\n%s", text, t);
+    free(t);
+    return false;
+}
+
+static void key(struct session *ss, int k)
+{
+    struct ui_input in = {UI_IN_KEY, k, 0, 0};
+    ui_app_input(ss->app, &in);
+}
+
+static void close_session(struct session *ss)
+{
+    canvas_release(&ss->c);
+    ui_app_free(ss->app);
+    seeker_free(ss->s);
+}
+
+Test(live, a_demo_holds_at_each_step_until_stepped)
+{
+    struct session ss;
+    open_session(&ss, "demo:pool-lifecycle", false);
+    cr_assert(tick_until(&ss, "LIVE holding"), "the workload holds before its first step");
+    uint64_t held = seeker_event_count(ss.s);
+    /* holding means holding: nothing more arrives */
+    for (int i = 0; i < 20; i++) {
+        ui_app_tick(ss.app, now_ms());
+        usleep(10000);
+    }
+    cr_assert_eq(seeker_event_count(ss.s), held, "a held workload writes nothing");
+    key(&ss, ']');
+    cr_assert(tick_until(&ss, "Step 1 "));
+    key(&ss, ']');
+    cr_assert(tick_until(&ss, "Step 2 "));
+    uint64_t edge = ui_app_position(ss.app);
+    /* scrub back into the history while it holds, then follow again */
+    key(&ss, 'h');
+    key(&ss, 'h');
+    cr_assert_eq(ui_app_position(ss.app), edge - 2);
+    cr_assert(tick_until(&ss, "viewing history"));
+    key(&ss, 'G');
+    ui_app_tick(ss.app, now_ms());
+    cr_assert_eq(ui_app_position(ss.app), edge, "G follows the live edge again");
+    /* Space runs it to the end, as fast as it goes */
+    for (int i = 0; i < 10; i++)
+        key(&ss, '+');
+    key(&ss, ' ');
+    cr_assert(tick_until(&ss, "workload finished"));
+    close_session(&ss);
+    char msg[512];
+    cr_assert_eq(live_end(ss.l, msg, sizeof msg), 0);
+    cr_assert(strstr(msg, "kept") == NULL, "a finished temporary trace is not kept: %s", msg);
+    rmdir(ss.dir);
+}
+
+Test(live, a_workload_that_dies_is_reported_and_its_trace_kept)
+{
+    struct session ss;
+    open_session(&ss, "demo:arena-lifecycle", false);
+    cr_assert(tick_until(&ss, "LIVE holding"));
+    key(&ss, ']');
+    cr_assert(tick_until(&ss, "Step 1 "));
+    /* kill the workload the hard way */
+    char msg[512];
+    const struct ui_live *ctl = live_controls(ss.l);
+    cr_assert_eq(ctl->state(ctl->ctx, msg, sizeof msg), UI_LIVE_WAITING);
+    cr_assert_gt(live_pid(ss.l), 0);
+    kill(live_pid(ss.l), SIGKILL);
+    cr_assert(tick_until(&ss, "the workload died"));
+    cr_assert(strstr(ui_app_message(ss.app), "killed by SIGKILL") != NULL, "%s", ui_app_message(ss.app));
+    cr_assert(strstr(ui_app_message(ss.app), live_trace_path(ss.l)) != NULL, "the message names the trace");
+    /* what it recorded can still be stepped through */
+    key(&ss, 'g');
+    key(&ss, ']');
+    cr_assert_gt(ui_app_position(ss.app), 0);
+    char path[256];
+    snprintf(path, sizeof path, "%s", live_trace_path(ss.l));
+    close_session(&ss);
+    cr_assert_eq(live_end(ss.l, msg, sizeof msg), 1, "a death is a failure");
+    struct stat st;
+    cr_assert_eq(stat(path, &st), 0, "the trace of a dead workload is kept");
+    cr_assert_gt(st.st_size, 0);
+    unlink(path);
+    rmdir(ss.dir);
+}
+
+Test(live, a_bad_request_is_refused_before_anything_starts)
+{
+    struct live *l;
+    char err[512];
+    struct live_options opt = {.pace = 1};
+    cr_assert_eq(live_start(&l, "demo:no-such-demo", &opt, err, sizeof err), -1);
+    cr_assert(strstr(err, "no-such-demo") != NULL, "%s", err);
+    opt.profile = "cpython-0.1";
+    cr_assert_eq(live_start(&l, "demo:tour", &opt, err, sizeof err), -1);
+    cr_assert(strstr(err, "profile") != NULL, "%s", err);
+}

@@ -1,0 +1,833 @@
+/*
+ * app.c - the viewer's state: moving through the trace, its clock, and the loop; see ui.h and
+ * app.h.  What keys and clicks do is input.c's.
+ *
+ * Positions and steps
+ * -------------------
+ * The model at position p is the state after events 0 .. p-1; the UI calls event p-1 "the
+ * current event": the one just applied, narrated in the event log and named in the header.
+ *
+ * A step marker announces what the steps after it show.  So that the picture and the banner
+ * agree, the step keys stop *just before* each marker: at that position every effect of the
+ * step being read has happened, the banner shows that step's label (the last marker folded)
+ * and announces the next one.  A live workload holding at marker k is shown the same way: the
+ * edge it is followed at is the position before its trailing marker.
+ *
+ * Everything else that jumps (search hits, breakpoints, collections) stops just *after* the
+ * event it found, so that event is the current one and its sentence is the first thing read.
+ *
+ * Redrawing
+ * ---------
+ * Handlers return what must be redone (enum ui_redo).  The loop drains every pending input
+ * before painting, and paints at most once per frame, so a burst of keys or a flood of live
+ * events costs one frame, never a backlog.
+ */
+#include "app.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const double speeds[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 20000, 100000, 1000000};
+#define NSPEEDS ((int)(sizeof speeds / sizeof speeds[0]))
+#define DEFAULT_SPEED 3
+
+static const double paces[] = {0.2, 0.5, 1, 2, 5, 10, 0};
+#define NPACES ((int)(sizeof paces / sizeof paces[0]))
+#define DEFAULT_PACE 2
+
+#define FRAME_MS (1000.0 / 30)
+#define LIVE_POLL_MS 50
+/* Events a tick folds at most while following a live workload: a few tens of milliseconds of
+ * work, so that keys are answered and frames painted while the viewer catches up.  Frames are
+ * dropped when the workload outruns the screen; events never are. */
+#define LIVE_TICK_EVENTS 200000
+
+/* ---- small helpers -------------------------------------------------------------------------- */
+
+const struct model *app_model(const struct ui_app *app)
+{
+    return seeker_model(app->s);
+}
+
+uint64_t app_position(const struct ui_app *app)
+{
+    return seeker_position(app->s);
+}
+
+uint64_t app_event_count(const struct ui_app *app)
+{
+    return seeker_event_count(app->s);
+}
+
+double app_speed(const struct ui_app *app)
+{
+    return speeds[app->speed];
+}
+
+double app_pace(const struct ui_app *app)
+{
+    return paces[app->pace];
+}
+
+static int clamp_index(int i, int n)
+{
+    return i < 0 ? 0 : i >= n ? n - 1 : i;
+}
+
+void app_speed_step(struct ui_app *app, int delta)
+{
+    app->speed = clamp_index(app->speed + delta, NSPEEDS);
+}
+
+void app_pace_step(struct ui_app *app, int delta)
+{
+    app->pace = clamp_index(app->pace + delta, NPACES);
+}
+
+void app_message(struct ui_app *app, bool error, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(app->msg, sizeof app->msg, fmt, ap);
+    va_end(ap);
+    app->msg_error = error;
+}
+
+void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, uint64_t a,
+                 uint64_t b, int w)
+{
+    if (app->nhits >= UI_MAX_HITS || ui_rect_is_empty(r))
+        return;
+    app->hits[app->nhits++] = (struct ui_hit){r, kind, a, b, w};
+}
+
+/* The address of what an event is about in the heap (a block, a pool, an arena's base) or, for
+ * the other kinds, of the object it is about; 0 when none. */
+uint64_t app_event_addr(const struct event *ev)
+{
+    switch (ev->kind) {
+    case EV_ARENA_NEW: return ev->u.arena_new.base;
+    case EV_ARENA_FREE: return ev->u.arena_free.base;
+    case EV_POOL_CARVE: return ev->u.pool_carve.pool;
+    case EV_POOL_UNCACHE: return ev->u.pool_uncache.pool;
+    case EV_POOL_INIT: return ev->u.pool_init.pool;
+    case EV_POOL_FULL: return ev->u.pool_full.pool;
+    case EV_POOL_UNFULL: return ev->u.pool_unfull.pool;
+    case EV_POOL_EMPTY: return ev->u.pool_empty.pool;
+    case EV_BLOCK_ALLOC: return ev->u.block_alloc.addr;
+    case EV_BLOCK_FREE: return ev->u.block_free.addr;
+    case EV_RAW_ALLOC: return ev->u.raw_alloc.addr;
+    case EV_RAW_FREE: return ev->u.raw_free.addr;
+    case EV_RAW_REALLOC: return ev->u.raw_realloc.addr;
+    case EV_REALLOC: return ev->u.realloc.addr;
+    case EV_CALLOC: return ev->u.calloc.addr;
+    case EV_ARENA_MOVE:
+    case EV_ARENA_VECTOR:
+    case EV_TYPE_NEW:
+    case EV_OBJ_NEW:
+    case EV_OBJ_FREE:
+    case EV_OBJ_STORAGE:
+    case EV_INCREF:
+    case EV_DECREF:
+    case EV_REF_MOVE:
+    case EV_OBJ_VALUE:
+    case EV_FRAME_PUSH:
+    case EV_FRAME_POP:
+    case EV_NAME_BIND:
+    case EV_NAME_UNBIND:
+    case EV_WEAKREF_NEW:
+    case EV_WEAKREF_CLEAR:
+    case EV_WEAKREF_CALL:
+    case EV_FINALIZE:
+    case EV_GC_TRACK:
+    case EV_GC_UNTRACK:
+    case EV_GC_COUNT:
+    case EV_GC_THRESHOLD:
+    case EV_GC_ENABLE:
+    case EV_GC_START:
+    case EV_GC_PHASE:
+    case EV_GC_REFS:
+    case EV_GC_MARK:
+    case EV_GC_MERGE:
+    case EV_GC_MOVE:
+    case EV_GC_GARBAGE:
+    case EV_GC_END:
+    case EV_STEP:
+    case EV_STACK_DEF:
+    case EV_PRINT:
+    case EV_FREELIST:
+    case EV_KIND_COUNT:
+        break;
+    }
+    return app_event_object(ev);
+}
+
+/* The object an event is about, 0 when none. */
+uint64_t app_event_object(const struct event *ev)
+{
+    switch (ev->kind) {
+    case EV_OBJ_NEW: return ev->u.obj_new.obj;
+    case EV_OBJ_FREE: return ev->u.obj_free.obj;
+    case EV_OBJ_STORAGE: return ev->u.obj_storage.obj;
+    case EV_INCREF: return ev->u.incref.obj;
+    case EV_DECREF: return ev->u.decref.obj;
+    case EV_REF_MOVE: return ev->u.ref_move.obj;
+    case EV_OBJ_VALUE: return ev->u.obj_value.obj;
+    case EV_NAME_BIND: return ev->u.name_bind.obj;
+    case EV_WEAKREF_NEW: return ev->u.weakref_new.obj;
+    case EV_FINALIZE: return ev->u.finalize.obj;
+    case EV_GC_TRACK: return ev->u.gc_track.obj;
+    case EV_GC_UNTRACK: return ev->u.gc_untrack.obj;
+    case EV_GC_REFS: return ev->u.gc_refs.obj;
+    case EV_GC_MARK: return ev->u.gc_mark.obj;
+    case EV_GC_MOVE: return ev->u.gc_move.obj;
+    case EV_GC_GARBAGE: return ev->u.gc_garbage.obj;
+    case EV_ARENA_NEW:
+    case EV_ARENA_FREE:
+    case EV_ARENA_MOVE:
+    case EV_ARENA_VECTOR:
+    case EV_POOL_CARVE:
+    case EV_POOL_UNCACHE:
+    case EV_POOL_INIT:
+    case EV_POOL_FULL:
+    case EV_POOL_UNFULL:
+    case EV_POOL_EMPTY:
+    case EV_BLOCK_ALLOC:
+    case EV_BLOCK_FREE:
+    case EV_RAW_ALLOC:
+    case EV_RAW_FREE:
+    case EV_RAW_REALLOC:
+    case EV_REALLOC:
+    case EV_CALLOC:
+    case EV_TYPE_NEW:
+    case EV_FRAME_PUSH:
+    case EV_FRAME_POP:
+    case EV_NAME_UNBIND:
+    case EV_WEAKREF_CLEAR:
+    case EV_WEAKREF_CALL:
+    case EV_GC_COUNT:
+    case EV_GC_THRESHOLD:
+    case EV_GC_ENABLE:
+    case EV_GC_START:
+    case EV_GC_PHASE:
+    case EV_GC_MERGE:
+    case EV_GC_END:
+    case EV_STEP:
+    case EV_STACK_DEF:
+    case EV_PRINT:
+    case EV_FREELIST:
+    case EV_KIND_COUNT:
+        return 0;
+    }
+    return 0;
+}
+
+void app_load_current(struct ui_app *app)
+{
+    uint64_t pos = app_position(app);
+    if (app->cur_pos == pos)
+        return;
+    app->cur_pos = pos;
+    uint64_t first = pos > 0 ? pos - 1 : 0;
+    int n = seeker_events(app->s, first, app->window, 1 + UI_LOOKAHEAD, app->window_str, sizeof app->window_str);
+    if (n < 0)
+        n = 0;
+    app->have_cur = pos > 0 && n > 0;
+    app->ahead = app->window + (pos > 0 ? 1 : 0);
+    app->nahead = (size_t)n > (pos > 0 ? 1u : 0u) ? (size_t)n - (pos > 0 ? 1u : 0u) : 0;
+}
+
+/* Keeps the arena selection on a live arena: the first one when the selected one is gone. */
+static void keep_arena_selection(struct ui_app *app)
+{
+    const struct model *m = app_model(app);
+    struct model_arena a;
+    if (model_arena_at(m, app->arena.slot, &a)) {
+        if (app->arena.index >= a.npools)
+            app->arena.index = 0;
+        return;
+    }
+    uint32_t nslots = model_arena_slots(m);
+    for (uint32_t s = 0; s < nslots; s++)
+        if (app_arena_is_live(m, s)) {
+            app->arena.slot = s;
+            app->arena.index = 0;
+            return;
+        }
+}
+
+/* Keeps the object selection on a live object: the nearest one above when it died. */
+static void keep_object_selection(struct ui_app *app)
+{
+    struct model_object o;
+    if (app->objects.sel && model_object_find(app_model(app), app->objects.sel, &o))
+        return;
+    const uint64_t *objs;
+    size_t n = app_sorted_objects(app, &objs);
+    if (n == 0) {
+        app->objects.sel = 0;
+        return;
+    }
+    size_t i = 0;
+    while (i + 1 < n && objs[i] < app->objects.sel)
+        i++;
+    app->objects.sel = objs[i];
+}
+
+void app_follow(struct ui_app *app)
+{
+    app_load_current(app);
+    if (!app->have_cur) {
+        keep_arena_selection(app);
+        keep_object_selection(app);
+        return;
+    }
+    const struct model *m = app_model(app);
+    uint64_t addr = app_event_addr(&app->window[0]);
+    if (addr) {
+        struct model_pool p;
+        if (model_pool_find(m, addr, &p)) {
+            if (app->arena.follow) {
+                app->arena.slot = p.slot;
+                app->arena.index = p.index;
+                struct model_block b;
+                if (model_block_find(m, addr, &b))
+                    app->pool.sel = (int)b.index;
+            }
+            if (app->classes.follow && p.szidx != MODEL_NO_CLASS)
+                app->classes.sel = p.szidx;
+        } else if (app->arena.follow && app->window[0].kind == EV_ARENA_NEW) {
+            app->arena.slot = (uint32_t)app->window[0].u.arena_new.slot;
+            app->arena.index = 0;
+        }
+    }
+    uint64_t obj = app_event_object(&app->window[0]);
+    struct model_object o;
+    if (obj && app->objects.follow && model_object_find(m, obj, &o))
+        app->objects.sel = obj;
+    keep_arena_selection(app);
+    keep_object_selection(app);
+}
+
+bool app_arena_is_live(const struct model *m, uint32_t slot)
+{
+    struct model_pool_cell cell;
+    return model_arena_cells(m, slot, &cell, 1) == 1;
+}
+
+uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint32_t index)
+{
+    struct model_geometry g;
+    model_geometry(m, &g);
+    return p->addr + g.pool_overhead + (uint64_t)index * p->size;
+}
+
+size_t app_sorted_objects(struct ui_app *app, const uint64_t **out)
+{
+    const struct model *m = app_model(app);
+    uint64_t pos = app_position(app);
+    if (app->objects.sorted_pos != pos || !app->objects.sorted) {
+        size_t n = model_object_count(m);
+        if (n > app->objects.cap) {
+            size_t cap = n + n / 2 + 16;
+            uint64_t *p = realloc(app->objects.sorted, cap * sizeof *p);
+            if (!p) {
+                *out = app->objects.sorted;
+                return 0;
+            }
+            app->objects.sorted = p;
+            app->objects.cap = cap;
+        }
+        app->objects.nsorted = app->objects.cap ? model_objects_sorted(m, app->objects.sorted, app->objects.cap) : 0;
+        if (app->objects.nsorted > app->objects.cap)
+            app->objects.nsorted = app->objects.cap;
+        app->objects.sorted_pos = pos;
+    }
+    *out = app->objects.sorted;
+    return app->objects.nsorted;
+}
+
+/* ---- creation ----------------------------------------------------------------------------- */
+
+int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cfg)
+{
+    struct ui_app *app = calloc(1, sizeof *app);
+    *out = NULL;
+    if (!app)
+        return -1;
+    app->s = s;
+    app->cfg = *cfg;
+    snprintf(app->title, sizeof app->title, "%s", cfg->title ? cfg->title : "");
+    app->cfg.title = app->title;
+    app->focus = UI_PANE_ARENAS;
+    app->zoomed = UI_PANE_NONE;
+    app->ascii = cfg->look.ascii;
+    app->cur_pos = UINT64_MAX;
+    app->arena.follow = app->classes.follow = app->objects.follow = true;
+    app->objects.sorted_pos = UINT64_MAX;
+    app->speed = DEFAULT_SPEED;
+    app->pace = DEFAULT_PACE;
+    app->last_tick_ms = -1;
+    app->live_state = UI_LIVE_STARTING;
+    app->follow_edge = cfg->live != NULL;
+    /* a saved trace without an index (a killed recording): build its checkpoints and timeline
+     * now, so that seeking is bounded and the scrub bar shows the whole run */
+    if (!cfg->live && !seeker_is_indexed(s) && seeker_build_index(s, NULL, NULL) < 0)
+        app_message(app, true, "%s", seeker_error(s));
+    if (cfg->live && cfg->live_run) {
+        /* the pace nearest to the one asked for */
+        for (int i = 0; i < NPACES; i++)
+            if (paces[i] == cfg->live_pace || (paces[i] > 0 && cfg->live_pace > 0 && paces[i] <= cfg->live_pace))
+                app->pace = i;
+        app->live_running = true;
+        cfg->live->run(cfg->live->ctx, true, app_pace(app));
+    }
+    if (cfg->start > 0) {
+        uint64_t count = seeker_event_count(s);
+        ui_app_seek(app, cfg->start < count ? cfg->start : count);
+    }
+    *out = app;
+    return 0;
+}
+
+void ui_app_free(struct ui_app *app)
+{
+    if (!app)
+        return;
+    free(app->objects.sorted);
+    free(app);
+}
+
+uint64_t ui_app_position(const struct ui_app *app)
+{
+    return app_position(app);
+}
+
+const char *ui_app_message(const struct ui_app *app)
+{
+    return app->msg;
+}
+
+void ui_app_show_pane(struct ui_app *app, enum ui_pane pane, bool zoom)
+{
+    if (pane == UI_PANE_NONE) {
+        app->zoomed = UI_PANE_NONE;
+        return;
+    }
+    app->focus = pane;
+    app->zoomed = zoom ? pane : UI_PANE_NONE;
+}
+
+/* ---- moving ------------------------------------------------------------------------------- */
+
+int ui_app_seek(struct ui_app *app, uint64_t pos)
+{
+    uint64_t count = app_event_count(app);
+    if (pos > count)
+        pos = count;
+    int r = seeker_seek(app->s, pos);
+    if (r == MODEL_EINCONSISTENT || r == MODEL_ESTOPPED) {
+        const struct model *m = app_model(app);
+        app_message(app, true, "the trace stops making sense at event %" PRIu64 ": %s; shown up to there",
+                    model_error_seq(m), model_error(m));
+        app->playing = false;
+    } else if (r < 0) {
+        app_message(app, true, "%s", seeker_error(app->s));
+        app->playing = false;
+    }
+    return r;
+}
+
+static bool match_kind(void *ctx, const struct event *ev)
+{
+    return ev->kind == *(const enum event_kind *)ctx;
+}
+
+/* The event of `kind` first found from `from` on (forward), or last found before `from`
+ * (backward: seeker_scan reads the events before `from`); false when none. */
+static bool find_kind(struct ui_app *app, uint64_t from, bool forward, enum event_kind kind, uint64_t *found)
+{
+    return seeker_scan(app->s, from, forward, match_kind, &kind, found) > 0;
+}
+
+static bool breakpoint_matches(const struct ui_breakpoint *bp, const struct event *ev)
+{
+    switch (bp->type) {
+    case UI_BP_KIND:
+        return ev->kind == (enum event_kind)bp->value;
+    case UI_BP_GC:
+        return ev->kind == EV_GC_START;
+    case UI_BP_POOL_FULL:
+        return ev->kind == EV_POOL_FULL && (bp->value == 0 || ev->u.pool_full.pool == bp->value);
+    case UI_BP_ADDR:
+        for (size_t i = 0; i < event_kind_field_count(ev->kind); i++) {
+            char t = event_kind_field_type(ev->kind, i);
+            if ((t == 'a' || t == 'p') && ev->u.f[i] == bp->value)
+                return true;
+        }
+        return false;
+    }
+    return false;
+}
+
+struct bp_scan {
+    const struct ui_app *app;
+    uint64_t limit; /* stop looking at this seq */
+    bool past;      /* the scan went past the limit */
+    int which;      /* the breakpoint that matched */
+};
+
+static bool match_breakpoint(void *ctx, const struct event *ev)
+{
+    struct bp_scan *sc = ctx;
+    if (ev->seq >= sc->limit) {
+        sc->past = true;
+        return true;
+    }
+    for (int i = 0; i < sc->app->nbp; i++)
+        if (breakpoint_matches(&sc->app->bp[i], ev)) {
+            sc->which = i;
+            return true;
+        }
+    return false;
+}
+
+void app_describe_breakpoint(const struct ui_breakpoint *bp, char *buf, size_t len)
+{
+    switch (bp->type) {
+    case UI_BP_KIND:
+        snprintf(buf, len, "on every %s event", event_kind_name((enum event_kind)bp->value));
+        break;
+    case UI_BP_ADDR:
+        snprintf(buf, len, "on events naming 0x%" PRIx64, bp->value);
+        break;
+    case UI_BP_POOL_FULL:
+        if (bp->value)
+            snprintf(buf, len, "on the pool at 0x%" PRIx64 " becoming full", bp->value);
+        else
+            snprintf(buf, len, "on any pool becoming full");
+        break;
+    case UI_BP_GC:
+        snprintf(buf, len, "on every collection");
+        break;
+    }
+}
+
+/*
+ * Moves forward to `target`, stopping just after the first event on the way that a breakpoint
+ * matches.  Returns true when a breakpoint stopped it.
+ */
+bool app_advance_to(struct ui_app *app, uint64_t target)
+{
+    uint64_t pos = app_position(app);
+    if (app->nbp > 0 && target > pos) {
+        struct bp_scan sc = {app, target, false, -1};
+        uint64_t found;
+        if (seeker_scan(app->s, pos, true, match_breakpoint, &sc, &found) > 0 && !sc.past) {
+            ui_app_seek(app, found + 1);
+            char what[96];
+            app_describe_breakpoint(&app->bp[sc.which], what, sizeof what);
+            app_message(app, false, "stopped at breakpoint %d (%s): event %" PRIu64, sc.which + 1, what, found);
+            app->playing = false;
+            return true;
+        }
+    }
+    ui_app_seek(app, target);
+    return false;
+}
+
+/* Live: the newest position worth showing (before a trailing step marker, see the top). */
+uint64_t app_live_edge(struct ui_app *app)
+{
+    uint64_t count = app_event_count(app);
+    if (count == 0)
+        return 0;
+    struct event ev;
+    char buf[8];
+    if (seeker_events(app->s, count - 1, &ev, 1, buf, sizeof buf) == 1 && ev.kind == EV_STEP)
+        return count - 1;
+    return count;
+}
+
+bool app_live_active(const struct ui_app *app)
+{
+    return app->cfg.live && (app->live_state == UI_LIVE_STARTING || app->live_state == UI_LIVE_WAITING ||
+                             app->live_state == UI_LIVE_RUNNING);
+}
+
+enum ui_redo app_next_step(struct ui_app *app)
+{
+    uint64_t pos = app_position(app), found;
+    if (find_kind(app, pos + 1, true, EV_STEP, &found)) {
+        app_advance_to(app, found);
+        app->follow_edge = false;
+        return UI_REDO_REPAINT;
+    }
+    if (app_live_active(app)) {
+        /* nothing known ahead: let the workload run to its next marker, and follow it there */
+        app->follow_edge = true;
+        if (app->live_running) {
+            app->live_running = false;
+            app->cfg.live->run(app->cfg.live->ctx, false, 0);
+        }
+        app->cfg.live->step(app->cfg.live->ctx);
+        return UI_REDO_REPAINT;
+    }
+    uint64_t count = app_event_count(app);
+    if (pos < count) {
+        app_advance_to(app, count);
+        return UI_REDO_REPAINT;
+    }
+    app_message(app, false, "this is the end of the trace");
+    return UI_REDO_REPAINT;
+}
+
+enum ui_redo app_prev_step(struct ui_app *app)
+{
+    uint64_t pos = app_position(app), found;
+    app->follow_edge = false;
+    app->playing = false;
+    if (pos > 0 && find_kind(app, pos, false, EV_STEP, &found)) {
+        ui_app_seek(app, found);
+        return UI_REDO_REPAINT;
+    }
+    ui_app_seek(app, 0);
+    return UI_REDO_REPAINT;
+}
+
+enum ui_redo app_gc_jump(struct ui_app *app, bool forward)
+{
+    uint64_t pos = app_position(app), found;
+    app->follow_edge = false;
+    bool ok = forward ? find_kind(app, pos, true, EV_GC_START, &found)
+                      : pos >= 2 && find_kind(app, pos - 1, false, EV_GC_START, &found);
+    if (!ok) {
+        app_message(app, false, "no %s collection", forward ? "later" : "earlier");
+        return UI_REDO_REPAINT;
+    }
+    if (forward)
+        app_advance_to(app, found + 1);
+    else
+        ui_app_seek(app, found + 1);
+    return UI_REDO_REPAINT;
+}
+
+/* ---- time --------------------------------------------------------------------------------- */
+
+static enum ui_redo live_tick(struct ui_app *app)
+{
+    enum ui_redo redo = UI_REDO_NOTHING;
+    int n = seeker_poll(app->s);
+    if (n > 0)
+        redo |= UI_REDO_REPAINT;
+    char msg[sizeof app->live_msg];
+    enum ui_live_state st = app->cfg.live->state(app->cfg.live->ctx, msg, sizeof msg);
+    if (st != app->live_state || strcmp(msg, app->live_msg) != 0) {
+        app->live_state = st;
+        snprintf(app->live_msg, sizeof app->live_msg, "%s", msg);
+        if (st == UI_LIVE_FINISHED || st == UI_LIVE_DIED)
+            app->live_running = false;
+        if (st == UI_LIVE_DIED)
+            app_message(app, true, "%s", msg);
+        else if (st == UI_LIVE_FINISHED)
+            app_message(app, false, "the workload finished: every key works on its whole trace now");
+        redo |= UI_REDO_REPAINT;
+    }
+    app->behind = false;
+    if (app->follow_edge) {
+        uint64_t edge = app_live_edge(app), pos = app_position(app);
+        if (edge > pos + LIVE_TICK_EVENTS) {
+            edge = pos + LIVE_TICK_EVENTS;
+            app->behind = true;
+        }
+        if (edge != pos) {
+            if (app_advance_to(app, edge)) {
+                /* a breakpoint: stop following, and hold the workload at its next step */
+                app->follow_edge = false;
+                if (app->live_running) {
+                    app->live_running = false;
+                    app->cfg.live->run(app->cfg.live->ctx, false, 0);
+                }
+            }
+            redo |= UI_REDO_REPAINT;
+        }
+    }
+    return redo;
+}
+
+enum ui_redo ui_app_tick(struct ui_app *app, double now_ms)
+{
+    enum ui_redo redo = UI_REDO_NOTHING;
+    if (app->cfg.live)
+        redo |= live_tick(app);
+    if (!app->playing) {
+        app->last_tick_ms = -1;
+        return redo;
+    }
+    if (app->last_tick_ms < 0) {
+        app->last_tick_ms = now_ms;
+        return redo;
+    }
+    double dt = now_ms - app->last_tick_ms;
+    app->last_tick_ms = now_ms;
+    app->carry += dt * app_speed(app) / 1000.0;
+    if (app->carry < 1)
+        return redo;
+    uint64_t k = (uint64_t)app->carry;
+    app->carry -= (double)k;
+    uint64_t pos = app_position(app), count = app_event_count(app);
+    uint64_t target = pos + k < count ? pos + k : count;
+    app_advance_to(app, target);
+    if (app_position(app) >= count) {
+        app->playing = false;
+        if (app_live_active(app))
+            app->follow_edge = true;
+    }
+    return redo | UI_REDO_REPAINT;
+}
+
+/* ---- the loop ----------------------------------------------------------------------------- */
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool wants_ticks(const struct ui_app *app)
+{
+    return app->playing || app_live_active(app);
+}
+
+int ui_app_run(struct ui_app *app, struct ui_term *term)
+{
+    struct canvas c;
+    if (canvas_init(&c, 80, 24, term->ascii) < 0)
+        return 1;
+    app->ascii = term->ascii;
+    enum ui_redo redo = UI_REDO_RELAYOUT;
+    double last_paint = -1e9;
+    for (;;) {
+        if (redo & UI_REDO_QUIT)
+            break;
+        if (redo & UI_REDO_RELAYOUT) {
+            int cols, rows;
+            term->size(term->ctx, &cols, &rows);
+            if (canvas_resize(&c, cols, rows) < 0)
+                break;
+            redo = (redo & ~UI_REDO_RELAYOUT) | UI_REDO_REPAINT;
+        }
+        double now = now_ms();
+        int timeout = -1;
+        if (redo & UI_REDO_REPAINT) {
+            if (now - last_paint >= FRAME_MS) {
+                ui_app_paint(app, &c);
+                term->present(term->ctx, &c);
+                last_paint = now;
+                redo &= ~UI_REDO_REPAINT;
+            } else {
+                timeout = (int)(FRAME_MS - (now - last_paint)) + 1;
+            }
+        }
+        if (timeout < 0 && wants_ticks(app))
+            timeout = app->behind ? 0 : app->playing ? (int)FRAME_MS : LIVE_POLL_MS;
+        struct ui_input in = term->read(term->ctx, timeout);
+        int drained = 0;
+        while (in.kind != UI_IN_NONE) {
+            redo |= ui_app_input(app, &in);
+            if ((redo & UI_REDO_QUIT) || ++drained >= 4096)
+                break;
+            in = term->read(term->ctx, 0);
+        }
+        if (!(redo & UI_REDO_QUIT))
+            redo |= ui_app_tick(app, now_ms());
+    }
+    canvas_release(&c);
+    return app->quit_signal > 0 ? 128 + app->quit_signal : 0;
+}
+
+int ui_app_render(struct ui_app *app, uint64_t pos, const char *view, struct canvas *c)
+{
+    enum ui_pane pane = UI_PANE_NONE;
+    bool help = strcmp(view, "help") == 0;
+    if (!help && strcmp(view, "all") != 0) {
+        pane = ui_pane_from_name(view);
+        if (pane == UI_PANE_NONE)
+            return -1;
+    }
+    int rc = ui_app_seek(app, pos);
+    ui_app_show_pane(app, pane, pane != UI_PANE_NONE);
+    app->mode = help ? UI_MODE_HELP : UI_MODE_NORMAL;
+    ui_app_paint(app, c);
+    return rc < 0 ? rc : 0;
+}
+
+struct nth_step {
+    uint64_t want, seen;
+};
+
+static bool match_nth_step(void *ctx, const struct event *ev)
+{
+    struct nth_step *n = ctx;
+    return ev->kind == EV_STEP && ++n->seen == n->want;
+}
+
+int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *err, size_t errlen)
+{
+    uint64_t count = seeker_event_count(s);
+    char *end;
+    if (strcmp(text, "start") == 0) {
+        *pos = 0;
+        return 0;
+    }
+    if (strcmp(text, "end") == 0) {
+        *pos = count;
+        return 0;
+    }
+    if (strncmp(text, "step:", 5) == 0) {
+        unsigned long long n = strtoull(text + 5, &end, 10);
+        if (!text[5] || *end || n == 0) {
+            snprintf(err, errlen, "not a step number: '%s' (steps count from 1)", text);
+            return -1;
+        }
+        /* the end of step n is where marker n + 1 is, or the end of the trace */
+        struct nth_step want = {n, 0};
+        uint64_t found;
+        if (seeker_scan(s, 0, true, match_nth_step, &want, &found) <= 0) {
+            snprintf(err, errlen, "no step %llu: the trace has %llu", n, (unsigned long long)want.seen);
+            return -1;
+        }
+        struct nth_step next = {n + 1, 0};
+        *pos = seeker_scan(s, 0, true, match_nth_step, &next, &found) > 0 ? found : count;
+        return 0;
+    }
+    unsigned long long n = strtoull(text, &end, 10);
+    if (!*text || *end || text[0] == '-') {
+        snprintf(err, errlen, "not an event number: '%s'", text);
+        return -1;
+    }
+    if (n >= count) {
+        snprintf(err, errlen, "no event %llu: the trace has %llu (0 to %llu)", n, (unsigned long long)count,
+                 count ? (unsigned long long)count - 1 : 0);
+        return -1;
+    }
+    *pos = n + 1;
+    return 0;
+}
+
+/* ---- painting entry ----------------------------------------------------------------------- */
+
+void ui_app_paint(struct ui_app *app, struct canvas *c)
+{
+    c->ascii = app->ascii;
+    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed};
+    ui_layout_compute(&li, &app->layout);
+    app->nhits = 0;
+    app_follow(app);
+    paint_screen(app, c);
+}

@@ -1,0 +1,227 @@
+/*
+ * app.h - the viewer's state, shared by the input handlers (app.c) and the painters (paint.c,
+ * view_*.c).  Private to ui/.
+ *
+ * Everything a view shows comes from the model at the seeker's position; the app keeps only
+ * what the user chose (focus, zoom, selections, scroll offsets, search, breakpoints, speed) and
+ * a few caches keyed by the position (the current event, the sorted object list), so painting
+ * stays a function of (model, choices, size).
+ */
+#ifndef UI_APP_H
+#define UI_APP_H
+
+#include <tracer/model.h>
+#include <ui/canvas.h>
+#include <ui/keys.h>
+#include <ui/layout.h>
+#include <ui/ui.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define UI_MAX_HITS 512
+#define UI_MAX_BREAKPOINTS 16
+#define UI_LOOKAHEAD 3  /* events after one that its sentence may look at */
+#define UI_FADE_EVENTS 400 /* events a released arena stays on the map, fading */
+#define UI_STR_MAX 512  /* bytes of an event's text kept */
+
+/* Regions of the screen that a click selects, recorded while painting. */
+enum ui_hit_kind {
+    UI_HIT_POOL_ROW,  /* a = arena slot, b = first pool index; cell width in w */
+    UI_HIT_BLOCK_ROW, /* a = first block index; cell width in w */
+    UI_HIT_CLASS,     /* a = size class */
+    UI_HIT_OBJECT,    /* a = object address */
+    UI_HIT_EVENT,     /* a = event seq */
+    UI_HIT_SCRUB,     /* the scrub bar: positions 0 .. a over its width */
+};
+
+struct ui_hit {
+    struct ui_rect r; /* absolute */
+    enum ui_hit_kind kind;
+    uint64_t a, b;
+    int w;
+};
+
+enum ui_mode {
+    UI_MODE_NORMAL,
+    UI_MODE_HELP,
+    UI_MODE_SEARCH,     /* typing a search */
+    UI_MODE_GOTO,       /* typing an event number */
+    UI_MODE_BREAK,      /* the breakpoint menu */
+    UI_MODE_BREAK_KIND, /* typing an event kind to break on */
+    UI_MODE_BREAK_ADDR, /* typing an address to break on */
+    UI_MODE_BREAK_DEL,  /* typing the number of a breakpoint to delete */
+};
+
+enum ui_bp_type {
+    UI_BP_KIND,      /* value: enum event_kind */
+    UI_BP_ADDR,      /* value: an address any field of the event names */
+    UI_BP_POOL_FULL, /* value: a pool address, or 0 for any pool */
+    UI_BP_GC,        /* any collection starting */
+};
+
+struct ui_breakpoint {
+    enum ui_bp_type type;
+    uint64_t value;
+};
+
+enum ui_search_type {
+    UI_SEARCH_NONE,
+    UI_SEARCH_ADDR, /* events naming an address (or the block holding it) */
+    UI_SEARCH_KIND, /* events of one kind */
+    UI_SEARCH_TYPE, /* objects of a type created */
+    UI_SEARCH_TEXT, /* step labels and printed text containing the words */
+};
+
+struct ui_search {
+    enum ui_search_type type;
+    char text[128];    /* what the user typed */
+    uint64_t addr, block; /* UI_SEARCH_ADDR: the address and the start of its block, if known */
+    int kind;          /* UI_SEARCH_KIND */
+    uint32_t type_id;  /* UI_SEARCH_TYPE */
+};
+
+struct ui_app {
+    struct seeker *s;
+    struct ui_config cfg;
+    char title[256];
+    char live_msg[128];
+    enum ui_live_state live_state;
+
+    /* screen */
+    struct ui_layout layout;
+    enum ui_pane focus, zoomed;
+    enum ui_mode mode;
+    bool ascii;              /* glyphs in ASCII */
+    struct ui_hit hits[UI_MAX_HITS];
+    int nhits;
+
+    /* the current event (position - 1) and a few after it, cached by position */
+    uint64_t cur_pos;       /* position the cache is for; UINT64_MAX: none */
+    bool have_cur;
+    struct event window[1 + UI_LOOKAHEAD]; /* the current event, then what follows it */
+    char window_str[(1 + UI_LOOKAHEAD) * UI_STR_MAX];
+    const struct event *ahead; /* into window: the events after the current one */
+    size_t nahead;
+
+    /* selections: `follow` means the selection tracks what the current event touched */
+    struct {
+        bool follow;
+        uint32_t slot, index; /* the selected pool */
+        int scroll;           /* first arena row shown */
+    } arena;
+    struct {
+        int sel;    /* selected block index */
+        int scroll; /* first grid row shown */
+    } pool;
+    struct {
+        bool follow;
+        uint32_t sel;
+        int scroll;
+    } classes;
+    struct {
+        bool follow;
+        bool open;    /* the selected object's references are shown */
+        uint64_t sel; /* selected object address, 0 none */
+        int scroll;
+        uint64_t *sorted; /* live objects by address, cached for sorted_pos */
+        size_t nsorted, cap;
+        uint64_t sorted_pos;
+    } objects;
+    struct {
+        int scroll;
+    } gc;
+    struct {
+        int offset; /* selected log row relative to the current event */
+    } log;
+
+    /* moving on its own */
+    bool playing;
+    int speed;           /* index into the speed table */
+    double last_tick_ms; /* < 0: not yet */
+    double carry;        /* fraction of an event not yet played */
+    bool follow_edge;    /* live: stay at the newest event */
+    bool behind;         /* live: the last tick stopped short of the newest event */
+    bool live_running;   /* live: the workload runs without holding at markers */
+    int pace;            /* live: index into the pace table */
+
+    /* search and breakpoints */
+    struct ui_search search;
+    struct ui_breakpoint bp[UI_MAX_BREAKPOINTS];
+    int nbp;
+
+    /* the prompt being typed, and the status message */
+    char prompt[128];
+    size_t prompt_len;
+    char msg[256];
+    bool msg_error;
+    int quit_signal; /* the signal that ended the loop, 0 none */
+};
+
+/* ---- app.c ------------------------------------------------------------------------------- */
+
+const struct model *app_model(const struct ui_app *app);
+uint64_t app_position(const struct ui_app *app);
+uint64_t app_event_count(const struct ui_app *app);
+/* Loads the current event and its lookahead into the cache (once per position). */
+void app_load_current(struct ui_app *app);
+/* The address the current event is about (a block, a pool, an arena, an object), 0 if none. */
+uint64_t app_event_addr(const struct event *ev);
+uint64_t app_event_object(const struct event *ev);
+void app_message(struct ui_app *app, bool error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, uint64_t a,
+                 uint64_t b, int w);
+double app_speed(const struct ui_app *app);      /* events per second when playing */
+double app_pace(const struct ui_app *app);       /* live: markers per second, 0 unlimited */
+/* One step up or down the table of speeds (of paces), stopping at its ends. */
+void app_speed_step(struct ui_app *app, int delta);
+void app_pace_step(struct ui_app *app, int delta);
+
+/* Moving (app.c).  Forward moves stop just after an event a breakpoint matches: true then. */
+bool app_advance_to(struct ui_app *app, uint64_t target);
+/* ] and [: to the end of the next (previous) step, see app.c; live: let the workload run. */
+enum ui_redo app_next_step(struct ui_app *app);
+enum ui_redo app_prev_step(struct ui_app *app);
+/* } and {: just after the start of the next (previous) collection. */
+enum ui_redo app_gc_jump(struct ui_app *app, bool forward);
+/* Live: the newest position worth showing; whether the workload may still write. */
+uint64_t app_live_edge(struct ui_app *app);
+bool app_live_active(const struct ui_app *app);
+void app_describe_breakpoint(const struct ui_breakpoint *bp, char *buf, size_t len);
+/* Applies the "follow" selections to what the current event touched. */
+void app_follow(struct ui_app *app);
+/* True when an arena holds the slot (cheaper than model_arena_at, which also finds the arena's
+ * place in usable_arenas). */
+bool app_arena_is_live(const struct model *m, uint32_t slot);
+/* The address of block `index` of pool p. */
+uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint32_t index);
+/* The size classes the classes view lists: those with pools, or every one when it is zoomed. */
+size_t app_listed_classes(const struct ui_app *app, uint32_t *out, size_t max);
+/* The live objects by address (cached for the position). */
+size_t app_sorted_objects(struct ui_app *app, const uint64_t **out);
+
+/* ---- paint.c: the frame around the panes ------------------------------------------------- */
+
+void paint_screen(struct ui_app *app, struct canvas *c);
+/* "0x7f3a1c2d4090", or its last `digits` hex digits after an ellipsis when digits > 0. */
+const char *fmt_addr(char buf[24], uint64_t addr, int digits, bool ascii);
+/* "1,234,567" */
+const char *fmt_count(char buf[32], uint64_t n);
+/* "12.5 KiB" */
+const char *fmt_bytes(char buf[32], uint64_t n);
+
+/* ---- the panes: each paints inside its frame (relative coordinates, origin at the frame) ---- */
+
+void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+
+/* Blocks per grid row of the pool view at pane width w. */
+int view_pool_per_row(int w);
+
+#endif

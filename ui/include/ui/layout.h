@@ -1,0 +1,76 @@
+/*
+ * layout.h - where each pane goes, as a pure function of the terminal's size and what is open.
+ *
+ * The screen, top to bottom: a header line (what is shown, the event, the state of a live
+ * workload), the step banner (the current step marker's label: what this part of the demo
+ * shows), the panes, and a footer of keys.  The panes share the body as the size allows:
+ *
+ *   wide (>= UI_WIDE_COLS)    two columns: arena map over pool detail on the left; size
+ *                             classes, objects and GC on the right; the timeline across the
+ *                             bottom.  When the height runs short a column shows fewer panes,
+ *                             always including the focused one
+ *   narrow                    the timeline at the bottom and one of the other panes above it,
+ *                             the focused one (Tab moves between them)
+ *   zoomed                    one pane takes the whole body
+ *
+ * Below UI_MIN_COLS x UI_MIN_ROWS nothing fits: `too_small` is set and the screen says what size
+ * is needed.
+ */
+#ifndef UI_LAYOUT_H
+#define UI_LAYOUT_H
+
+#include <ui/canvas.h>
+
+#include <stdbool.h>
+
+#define UI_MIN_COLS 80
+#define UI_MIN_ROWS 24
+#define UI_WIDE_COLS 120 /* from here on, two columns */
+
+/* clang-format off */
+/* X(NAME, title, name on the command line) in Tab order. */
+#define UI_PANES(X)                                                                              \
+    X(ARENAS,   "Arenas",        "arenas")                                                       \
+    X(POOL,     "Pool",          "pool")                                                         \
+    X(CLASSES,  "Size classes",  "classes")                                                      \
+    X(OBJECTS,  "Objects",       "objects")                                                      \
+    X(GC,       "Collector",     "gc")                                                           \
+    X(TIMELINE, "Timeline",      "timeline")
+/* clang-format on */
+
+enum ui_pane {
+#define X(name, title, cli) UI_PANE_##name,
+    UI_PANES(X)
+#undef X
+        UI_PANE_COUNT,
+    UI_PANE_NONE = UI_PANE_COUNT
+};
+
+const char *ui_pane_title(enum ui_pane p);
+const char *ui_pane_cli_name(enum ui_pane p);
+/* The pane named on the command line ("arenas", ...), or UI_PANE_NONE. */
+enum ui_pane ui_pane_from_name(const char *name);
+
+struct ui_layout_input {
+    int cols, rows;      /* terminal size */
+    enum ui_pane focus;  /* the pane keys go to */
+    enum ui_pane zoomed; /* UI_PANE_NONE when none */
+};
+
+struct ui_layout {
+    bool too_small;             /* nothing else is set but the sizes below */
+    int need_cols, need_rows;   /* the minimum size */
+    struct ui_rect header;      /* one row */
+    struct ui_rect step;        /* the step banner, one row */
+    struct ui_rect footer;      /* one row */
+    struct ui_rect body;        /* everything between */
+    struct ui_rect pane[UI_PANE_COUNT]; /* empty when the pane is not shown */
+    bool wide;                  /* the two-column arrangement */
+};
+
+void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out);
+
+/* The shown pane at cell (x, y), or UI_PANE_NONE. */
+enum ui_pane ui_layout_pane_at(const struct ui_layout *l, int x, int y);
+
+#endif

@@ -1,0 +1,886 @@
+/*
+ * input.c - what each key, prompt and click does: the actions of the key table (keys.h), search,
+ * breakpoints, selections in each pane, and the mouse.  Each handler returns what must be redone
+ * (enum ui_redo); moving through the trace is app.c's.
+ */
+#include "app.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- search ------------------------------------------------------------------------------- */
+
+static bool contains_nocase(const char *hay, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    if (m == 0)
+        return false;
+    for (size_t i = 0; i + m <= n; i++) {
+        size_t k = 0;
+        while (k < m && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
+            k++;
+        if (k == m)
+            return true;
+    }
+    return false;
+}
+
+static bool match_search(void *ctx, const struct event *ev)
+{
+    const struct ui_search *q = ctx;
+    switch (q->type) {
+    case UI_SEARCH_NONE:
+        return false;
+    case UI_SEARCH_KIND:
+        return ev->kind == (enum event_kind)q->kind;
+    case UI_SEARCH_TYPE:
+        return ev->kind == EV_OBJ_NEW && ev->u.obj_new.type == q->type_id;
+    case UI_SEARCH_ADDR:
+        for (size_t i = 0; i < event_kind_field_count(ev->kind); i++) {
+            char t = event_kind_field_type(ev->kind, i);
+            if ((t == 'a' || t == 'p') && ev->u.f[i] && (ev->u.f[i] == q->addr || ev->u.f[i] == q->block))
+                return true;
+        }
+        return false;
+    case UI_SEARCH_TEXT:
+        return ev->str && contains_nocase(ev->str, ev->str_len, q->text);
+    }
+    return false;
+}
+
+/* Understands what was typed: an address, an event kind, a type name, or words. */
+static void search_compile(struct ui_app *app, const char *text)
+{
+    struct ui_search *q = &app->search;
+    memset(q, 0, sizeof *q);
+    snprintf(q->text, sizeof q->text, "%s", text);
+    if (!*text)
+        return;
+    const struct model *m = app_model(app);
+    char *end;
+    unsigned long long v = strtoull(text, &end, 16);
+    bool hex = *end == '\0' && (strncmp(text, "0x", 2) == 0 || strlen(text) >= 6);
+    if (hex && v) {
+        q->type = UI_SEARCH_ADDR;
+        q->addr = v;
+        struct model_block b;
+        struct model_object o;
+        if (model_block_find(m, v, &b))
+            q->block = b.addr;
+        if (model_object_find(m, v, &o) && o.block)
+            q->block = o.block;
+        return;
+    }
+    int k = event_kind_from_name(text);
+    if (k >= 0) {
+        q->type = UI_SEARCH_KIND;
+        q->kind = k;
+        return;
+    }
+    for (uint32_t id = 1; id <= model_type_count(m); id++) {
+        struct model_type t;
+        if (model_type(m, id, &t) && t.name && strcmp(t.name, text) == 0) {
+            q->type = UI_SEARCH_TYPE;
+            q->type_id = id;
+            return;
+        }
+    }
+    q->type = UI_SEARCH_TEXT;
+}
+
+static const char *search_what(const struct ui_search *q, char *buf, size_t len)
+{
+    switch (q->type) {
+    case UI_SEARCH_ADDR: snprintf(buf, len, "events naming 0x%" PRIx64, q->addr); break;
+    case UI_SEARCH_KIND: snprintf(buf, len, "%s events", event_kind_name((enum event_kind)q->kind)); break;
+    case UI_SEARCH_TYPE: snprintf(buf, len, "new %s objects", q->text); break;
+    case UI_SEARCH_TEXT: snprintf(buf, len, "'%s' in steps, names and prints", q->text); break;
+    case UI_SEARCH_NONE: snprintf(buf, len, "nothing"); break;
+    }
+    return buf;
+}
+
+static enum ui_redo search_go(struct ui_app *app, bool forward)
+{
+    if (app->search.type == UI_SEARCH_NONE) {
+        app_message(app, false, "nothing to search for yet: press / first");
+        return UI_REDO_REPAINT;
+    }
+    uint64_t pos = app_position(app), count = app_event_count(app), found;
+    char what[160];
+    bool ok = forward ? seeker_scan(app->s, pos, true, match_search, &app->search, &found) > 0
+                      : pos >= 2 && seeker_scan(app->s, pos - 1, false, match_search, &app->search, &found) > 0;
+    bool wrapped = false;
+    if (!ok && count > 0) {
+        /* as less and vi do: go on from the other end */
+        ok = forward ? seeker_scan(app->s, 0, true, match_search, &app->search, &found) > 0
+                     : seeker_scan(app->s, count, false, match_search, &app->search, &found) > 0;
+        wrapped = ok;
+    }
+    if (!ok) {
+        app_message(app, false, "no match for %s", search_what(&app->search, what, sizeof what));
+        return UI_REDO_REPAINT;
+    }
+    app->follow_edge = false;
+    app->playing = false;
+    ui_app_seek(app, found + 1);
+    app_message(app, false, "%s: event %" PRIu64 "%s (n next, N previous)", search_what(&app->search, what, sizeof what),
+                found, wrapped ? forward ? ", from the start again" : ", from the end again" : "");
+    return UI_REDO_REPAINT;
+}
+
+/* ---- selections ----------------------------------------------------------------------------- */
+
+/* The index `delta` steps from cur in a list of n (n > 0), kept inside the list. */
+static size_t step_index(size_t cur, int delta, size_t n)
+{
+    long next = (long)cur + delta;
+    return next < 0 ? 0 : next >= (long)n ? n - 1 : (size_t)next;
+}
+
+/* The live arena slots in order; returns their count. */
+static size_t live_slots(const struct model *m, uint32_t *slots, size_t max)
+{
+    size_t n = 0;
+    uint32_t nslots = model_arena_slots(m);
+    for (uint32_t s = 0; s < nslots; s++)
+        if (app_arena_is_live(m, s)) {
+            if (n < max)
+                slots[n] = s;
+            n++;
+        }
+    return n;
+}
+
+static void move_arena(struct ui_app *app, int delta)
+{
+    const struct model *m = app_model(app);
+    uint32_t nslots = model_arena_slots(m);
+    if (nslots == 0)
+        return;
+    uint32_t *slots = malloc(nslots * sizeof *slots);
+    if (!slots)
+        return;
+    size_t n = live_slots(m, slots, nslots);
+    if (n > 0) {
+        size_t cur = 0;
+        for (size_t i = 0; i < n; i++)
+            if (slots[i] <= app->arena.slot)
+                cur = i;
+        app->arena.slot = slots[step_index(cur, delta, n)];
+        struct model_arena a;
+        if (model_arena_at(m, app->arena.slot, &a) && app->arena.index >= a.npools)
+            app->arena.index = a.npools - 1;
+    }
+    free(slots);
+    app->arena.follow = false;
+}
+
+static void move_pool(struct ui_app *app, int delta)
+{
+    const struct model *m = app_model(app);
+    struct model_arena a;
+    app->arena.follow = false;
+    if (!model_arena_at(m, app->arena.slot, &a)) {
+        move_arena(app, 0);
+        return;
+    }
+    long idx = (long)app->arena.index + delta;
+    if (idx < 0) {
+        uint32_t before = app->arena.slot;
+        move_arena(app, -1);
+        if (app->arena.slot != before && model_arena_at(m, app->arena.slot, &a))
+            idx = (long)a.npools - 1;
+        else
+            idx = 0;
+    } else if (idx >= (long)a.npools) {
+        uint32_t before = app->arena.slot;
+        move_arena(app, 1);
+        idx = app->arena.slot != before ? 0 : (long)a.npools - 1;
+    }
+    app->arena.index = (uint32_t)idx;
+}
+
+static void move_block(struct ui_app *app, int delta)
+{
+    struct model_pool p;
+    app->arena.follow = false;
+    if (!model_pool_at(app_model(app), app->arena.slot, app->arena.index, &p) || p.capacity == 0)
+        return;
+    long b = (long)app->pool.sel + delta;
+    if (b < 0)
+        b = 0;
+    if (b >= (long)p.capacity)
+        b = (long)p.capacity - 1;
+    app->pool.sel = (int)b;
+}
+
+size_t app_listed_classes(const struct ui_app *app, uint32_t *out, size_t max)
+{
+    const struct model *m = app_model(app);
+    struct model_geometry g;
+    model_geometry(m, &g);
+    bool all = app->zoomed == UI_PANE_CLASSES;
+    size_t n = 0;
+    for (uint32_t i = 0; i < g.nclasses; i++) {
+        struct model_class c;
+        if (all || (model_class_at(m, i, &c) && (c.pools || c.empty_pools))) {
+            if (n < max)
+                out[n] = i;
+            n++;
+        }
+    }
+    return n;
+}
+
+static void move_class(struct ui_app *app, int delta)
+{
+    uint32_t list[HEAP_STATS_MAX_CLASSES];
+    size_t n = app_listed_classes(app, list, HEAP_STATS_MAX_CLASSES);
+    app->classes.follow = false;
+    if (n == 0)
+        return;
+    size_t cur = 0;
+    for (size_t i = 0; i < n; i++)
+        if (list[i] <= app->classes.sel)
+            cur = i;
+    app->classes.sel = list[step_index(cur, delta, n)];
+}
+
+static void move_object(struct ui_app *app, int delta)
+{
+    const uint64_t *objs;
+    size_t n = app_sorted_objects(app, &objs);
+    app->objects.follow = false;
+    if (n == 0)
+        return;
+    size_t cur = 0;
+    for (size_t i = 0; i < n; i++)
+        if (objs[i] <= app->objects.sel)
+            cur = i;
+    app->objects.sel = objs[step_index(cur, delta, n)];
+}
+
+static int pane_page(const struct ui_app *app, enum ui_pane p)
+{
+    int h = app->layout.pane[p].h - 4;
+    return h > 1 ? h : 1;
+}
+
+static enum ui_redo move_selection(struct ui_app *app, int dy, int dx)
+{
+    switch (app->focus) {
+    case UI_PANE_ARENAS:
+        if (dy)
+            move_arena(app, dy);
+        if (dx)
+            move_pool(app, dx);
+        break;
+    case UI_PANE_POOL: {
+        int per_row = view_pool_per_row(app->layout.pane[UI_PANE_POOL].w);
+        move_block(app, dy * per_row + dx);
+        break;
+    }
+    case UI_PANE_CLASSES:
+        move_class(app, dy);
+        break;
+    case UI_PANE_OBJECTS:
+        move_object(app, dy);
+        break;
+    case UI_PANE_GC:
+        app->gc.scroll += dy;
+        if (app->gc.scroll < 0)
+            app->gc.scroll = 0;
+        if (app->gc.scroll >= MODEL_HISTORY_KEEP)
+            app->gc.scroll = MODEL_HISTORY_KEEP - 1;
+        break;
+    case UI_PANE_TIMELINE: {
+        app->log.offset += dy;
+        uint64_t pos = app_position(app);
+        if (app->log.offset < -(long)(pos > 0 ? pos - 1 : 0))
+            app->log.offset = -(int)(pos > 0 ? pos - 1 : 0);
+        uint64_t count = app_event_count(app);
+        long ahead = (long)(count - pos);
+        if (app->log.offset > ahead)
+            app->log.offset = (int)ahead;
+        break;
+    }
+    case UI_PANE_COUNT:
+        break;
+    }
+    return UI_REDO_REPAINT;
+}
+
+/* ---- actions -------------------------------------------------------------------------------- */
+
+static enum ui_redo act_play(struct ui_app *app)
+{
+    if (app_live_active(app) && app->follow_edge) {
+        app->live_running = !app->live_running;
+        app->cfg.live->run(app->cfg.live->ctx, app->live_running, app_pace(app));
+        app_message(app, false, app->live_running ? "the workload runs; Space holds it at its next step"
+                                                  : "the workload will hold at its next step");
+        return UI_REDO_REPAINT;
+    }
+    if (!app->playing && app_position(app) >= app_event_count(app)) {
+        app_message(app, false, "at the end: press g to go back to the start");
+        return UI_REDO_REPAINT;
+    }
+    app->playing = !app->playing;
+    app->last_tick_ms = -1;
+    app->carry = 0;
+    return UI_REDO_REPAINT;
+}
+
+static enum ui_redo act_speed(struct ui_app *app, int delta)
+{
+    if (app_live_active(app) && app->follow_edge) {
+        app_pace_step(app, delta);
+        if (app->live_running)
+            app->cfg.live->run(app->cfg.live->ctx, true, app_pace(app));
+        if (app_pace(app) > 0)
+            app_message(app, false, "pace: %g steps a second", app_pace(app));
+        else
+            app_message(app, false, "pace: as fast as it runs");
+        return UI_REDO_REPAINT;
+    }
+    app_speed_step(app, delta);
+    app_message(app, false, "speed: %g events a second", app_speed(app));
+    return UI_REDO_REPAINT;
+}
+
+static enum ui_redo act_enter(struct ui_app *app)
+{
+    const struct model *m = app_model(app);
+    switch (app->focus) {
+    case UI_PANE_ARENAS:
+        app->arena.follow = false;
+        app->focus = UI_PANE_POOL;
+        return UI_REDO_RELAYOUT;
+    case UI_PANE_CLASSES: {
+        uint64_t front;
+        app->classes.follow = false;
+        if (model_class_ring(m, app->classes.sel, &front, 1) == 0) {
+            app_message(app, false, "class %" PRIu32 " has no used pool in its ring", app->classes.sel);
+            return UI_REDO_REPAINT;
+        }
+        struct model_pool p;
+        if (model_pool_find(m, front, &p)) {
+            app->arena.follow = false;
+            app->arena.slot = p.slot;
+            app->arena.index = p.index;
+            app->focus = UI_PANE_POOL;
+        }
+        return UI_REDO_RELAYOUT;
+    }
+    case UI_PANE_POOL: {
+        struct model_pool p;
+        struct model_block b;
+        if (model_pool_at(m, app->arena.slot, app->arena.index, &p) && p.size) {
+            uint64_t addr = app_block_addr(m, &p, (uint32_t)app->pool.sel);
+            if (model_block_find(m, addr, &b) && b.object) {
+                app->objects.sel = b.object;
+                app->objects.follow = false;
+                app->objects.open = true;
+                app->focus = UI_PANE_OBJECTS;
+                return UI_REDO_RELAYOUT;
+            }
+        }
+        app_message(app, false, "no object lives in this block");
+        return UI_REDO_REPAINT;
+    }
+    case UI_PANE_OBJECTS:
+        app->objects.open = !app->objects.open;
+        app->objects.follow = false;
+        return UI_REDO_REPAINT;
+    case UI_PANE_GC: {
+        struct model_collection hist[MODEL_HISTORY_KEEP];
+        size_t n = model_gc_history(m, hist, MODEL_HISTORY_KEEP);
+        if ((size_t)app->gc.scroll < n) {
+            app->follow_edge = false;
+            ui_app_seek(app, hist[app->gc.scroll].seq_start + 1);
+            app->gc.scroll = 0;
+        }
+        return UI_REDO_REPAINT;
+    }
+    case UI_PANE_TIMELINE: {
+        uint64_t pos = app_position(app);
+        long target = (long)pos + app->log.offset;
+        app->log.offset = 0;
+        app->follow_edge = false;
+        ui_app_seek(app, target < 0 ? 0 : (uint64_t)target);
+        return UI_REDO_REPAINT;
+    }
+    case UI_PANE_COUNT:
+        break;
+    }
+    return UI_REDO_NOTHING;
+}
+
+static enum ui_redo act_back(struct ui_app *app)
+{
+    if (app->focus == UI_PANE_OBJECTS && app->objects.open) {
+        app->objects.open = false;
+        return UI_REDO_REPAINT;
+    }
+    if (app->focus == UI_PANE_POOL) {
+        app->focus = UI_PANE_ARENAS;
+        app->arena.follow = true;
+        return UI_REDO_RELAYOUT;
+    }
+    if (app->zoomed != UI_PANE_NONE) {
+        app->zoomed = UI_PANE_NONE;
+        return UI_REDO_RELAYOUT;
+    }
+    app->arena.follow = app->classes.follow = app->objects.follow = true;
+    app->log.offset = 0;
+    app->msg[0] = '\0';
+    return UI_REDO_REPAINT;
+}
+
+static enum ui_redo set_pane(struct ui_app *app, int delta)
+{
+    int p = ((int)app->focus + delta + UI_PANE_COUNT) % UI_PANE_COUNT;
+    app->focus = (enum ui_pane)p;
+    if (app->zoomed != UI_PANE_NONE)
+        app->zoomed = app->focus;
+    return UI_REDO_RELAYOUT;
+}
+
+static void start_prompt(struct ui_app *app, enum ui_mode mode)
+{
+    app->mode = mode;
+    app->prompt[0] = '\0';
+    app->prompt_len = 0;
+}
+
+static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
+{
+    uint64_t pos = app_position(app);
+    switch (a) {
+    case UI_ACT_NONE:
+        return UI_REDO_NOTHING;
+    case UI_ACT_PLAY:
+        return act_play(app);
+    case UI_ACT_NEXT:
+        app->follow_edge = false;
+        app->playing = false;
+        if (pos >= app_event_count(app)) {
+            if (app_live_active(app)) {
+                app->follow_edge = true;
+                app->cfg.live->step(app->cfg.live->ctx);
+            } else {
+                app_message(app, false, "this is the last event");
+            }
+            return UI_REDO_REPAINT;
+        }
+        ui_app_seek(app, pos + 1);
+        return UI_REDO_REPAINT;
+    case UI_ACT_PREV:
+        app->follow_edge = false;
+        app->playing = false;
+        if (pos > 0)
+            ui_app_seek(app, pos - 1);
+        return UI_REDO_REPAINT;
+    case UI_ACT_NEXT_STEP:
+        app->playing = false;
+        return app_next_step(app);
+    case UI_ACT_PREV_STEP:
+        return app_prev_step(app);
+    case UI_ACT_NEXT_GC:
+        app->playing = false;
+        return app_gc_jump(app, true);
+    case UI_ACT_PREV_GC:
+        app->playing = false;
+        return app_gc_jump(app, false);
+    case UI_ACT_FIRST:
+        app->follow_edge = false;
+        app->playing = false;
+        ui_app_seek(app, 0);
+        return UI_REDO_REPAINT;
+    case UI_ACT_LAST:
+        app->playing = false;
+        if (app->cfg.live) {
+            app->follow_edge = true;
+            ui_app_seek(app, app_live_edge(app));
+        } else {
+            ui_app_seek(app, app_event_count(app));
+        }
+        return UI_REDO_REPAINT;
+    case UI_ACT_GOTO:
+        start_prompt(app, UI_MODE_GOTO);
+        return UI_REDO_REPAINT;
+    case UI_ACT_FASTER:
+        return act_speed(app, 1);
+    case UI_ACT_SLOWER:
+        return act_speed(app, -1);
+    case UI_ACT_SEARCH:
+        start_prompt(app, UI_MODE_SEARCH);
+        return UI_REDO_REPAINT;
+    case UI_ACT_NEXT_HIT:
+        return search_go(app, true);
+    case UI_ACT_PREV_HIT:
+        return search_go(app, false);
+    case UI_ACT_BREAK:
+        app->mode = UI_MODE_BREAK;
+        return UI_REDO_REPAINT;
+    case UI_ACT_UP:
+        return move_selection(app, -1, 0);
+    case UI_ACT_DOWN:
+        return move_selection(app, 1, 0);
+    case UI_ACT_SEL_LEFT:
+        return move_selection(app, 0, -1);
+    case UI_ACT_SEL_RIGHT:
+        return move_selection(app, 0, 1);
+    case UI_ACT_PAGE_UP:
+        return move_selection(app, -pane_page(app, app->focus), 0);
+    case UI_ACT_PAGE_DOWN:
+        return move_selection(app, pane_page(app, app->focus), 0);
+    case UI_ACT_NEXT_PANE:
+        return set_pane(app, 1);
+    case UI_ACT_PREV_PANE:
+        return set_pane(app, -1);
+    case UI_ACT_ENTER:
+        return act_enter(app);
+    case UI_ACT_BACK:
+        return act_back(app);
+    case UI_ACT_ZOOM:
+        app->zoomed = app->zoomed == UI_PANE_NONE ? app->focus : UI_PANE_NONE;
+        return UI_REDO_RELAYOUT;
+    case UI_ACT_HELP:
+        app->mode = UI_MODE_HELP;
+        return UI_REDO_REPAINT;
+    case UI_ACT_QUIT:
+        return UI_REDO_QUIT;
+    case UI_ACTION_COUNT:
+        break;
+    }
+    return UI_REDO_NOTHING;
+}
+
+/* ---- prompts and the breakpoint menu -------------------------------------------------------- */
+
+static void add_breakpoint(struct ui_app *app, enum ui_bp_type type, uint64_t value)
+{
+    if (app->nbp >= UI_MAX_BREAKPOINTS) {
+        app_message(app, true, "at most %d breakpoints: delete one first (d)", UI_MAX_BREAKPOINTS);
+        return;
+    }
+    app->bp[app->nbp++] = (struct ui_breakpoint){type, value};
+    char what[96];
+    app_describe_breakpoint(&app->bp[app->nbp - 1], what, sizeof what);
+    app_message(app, false, "breakpoint %d: %s", app->nbp, what);
+}
+
+/* The address the selection is on: the selected object, else the selected block or pool. */
+static uint64_t selected_addr(struct ui_app *app)
+{
+    const struct model *m = app_model(app);
+    struct model_object o;
+    if (app->focus == UI_PANE_OBJECTS && app->objects.sel && model_object_find(m, app->objects.sel, &o))
+        return app->objects.sel;
+    struct model_pool p;
+    if (model_pool_at(m, app->arena.slot, app->arena.index, &p)) {
+        if (app->focus == UI_PANE_POOL && p.size)
+            return app_block_addr(m, &p, (uint32_t)app->pool.sel);
+        return p.addr;
+    }
+    return 0;
+}
+
+static enum ui_redo break_menu_key(struct ui_app *app, int key)
+{
+    const struct model *m = app_model(app);
+    struct model_pool p;
+    switch (key) {
+    case 'c':
+        add_breakpoint(app, UI_BP_GC, 0);
+        break;
+    case 'f':
+        if (model_pool_at(m, app->arena.slot, app->arena.index, &p) && p.state != MODEL_POOL_UNTOUCHED)
+            add_breakpoint(app, UI_BP_POOL_FULL, p.addr);
+        else
+            add_breakpoint(app, UI_BP_POOL_FULL, 0);
+        break;
+    case 'F':
+        add_breakpoint(app, UI_BP_POOL_FULL, 0);
+        break;
+    case 'a': {
+        uint64_t addr = selected_addr(app);
+        if (addr)
+            add_breakpoint(app, UI_BP_ADDR, addr);
+        else
+            app_message(app, true, "nothing is selected: select a pool, a block or an object first");
+        break;
+    }
+    case 'k':
+        start_prompt(app, UI_MODE_BREAK_KIND);
+        return UI_REDO_REPAINT;
+    case 'x':
+        start_prompt(app, UI_MODE_BREAK_ADDR);
+        return UI_REDO_REPAINT;
+    case 'd':
+        start_prompt(app, UI_MODE_BREAK_DEL);
+        return UI_REDO_REPAINT;
+    case 'D':
+        app->nbp = 0;
+        app_message(app, false, "every breakpoint deleted");
+        break;
+    case UI_KEY_ESC:
+    case 'b':
+    case 'q':
+    case UI_KEY_ENTER:
+        break;
+    default:
+        return UI_REDO_NOTHING;
+    }
+    app->mode = UI_MODE_NORMAL;
+    return UI_REDO_REPAINT;
+}
+
+static enum ui_redo prompt_accept(struct ui_app *app)
+{
+    enum ui_mode mode = app->mode;
+    const char *text = app->prompt;
+    app->mode = UI_MODE_NORMAL;
+    switch (mode) {
+    case UI_MODE_SEARCH:
+        search_compile(app, text);
+        if (app->search.type == UI_SEARCH_NONE)
+            return UI_REDO_REPAINT;
+        return search_go(app, true);
+    case UI_MODE_GOTO: {
+        uint64_t n;
+        char *end;
+        n = strtoull(text, &end, 10);
+        if (!*text || *end) {
+            app_message(app, true, "not an event number: '%s'", text);
+            return UI_REDO_REPAINT;
+        }
+        uint64_t count = app_event_count(app);
+        if (n >= count) {
+            app_message(app, true, "no event %" PRIu64 ": the trace has %" PRIu64 " (0 to %" PRIu64 ")", n, count,
+                        count ? count - 1 : 0);
+            return UI_REDO_REPAINT;
+        }
+        app->follow_edge = false;
+        app->playing = false;
+        ui_app_seek(app, n + 1);
+        return UI_REDO_REPAINT;
+    }
+    case UI_MODE_BREAK_KIND: {
+        int k = event_kind_from_name(text);
+        if (k < 0)
+            app_message(app, true, "no event kind '%s' (kinds are named as in dump: block_alloc, pool_full, gc_start...)",
+                        text);
+        else
+            add_breakpoint(app, UI_BP_KIND, (uint64_t)k);
+        return UI_REDO_REPAINT;
+    }
+    case UI_MODE_BREAK_ADDR: {
+        char *end;
+        unsigned long long v = strtoull(text, &end, 16);
+        if (!*text || *end || v == 0)
+            app_message(app, true, "not an address: '%s'", text);
+        else
+            add_breakpoint(app, UI_BP_ADDR, v);
+        return UI_REDO_REPAINT;
+    }
+    case UI_MODE_BREAK_DEL: {
+        char *end;
+        unsigned long n = strtoul(text, &end, 10);
+        if (!*text || *end || n < 1 || n > (unsigned long)app->nbp) {
+            app_message(app, true, "no breakpoint '%s'", text);
+            return UI_REDO_REPAINT;
+        }
+        memmove(&app->bp[n - 1], &app->bp[n], (size_t)(app->nbp - (int)n) * sizeof app->bp[0]);
+        app->nbp--;
+        app_message(app, false, "breakpoint %lu deleted", n);
+        return UI_REDO_REPAINT;
+    }
+    case UI_MODE_NORMAL:
+    case UI_MODE_HELP:
+    case UI_MODE_BREAK:
+        break;
+    }
+    return UI_REDO_REPAINT;
+}
+
+static void prompt_add(struct ui_app *app, int key)
+{
+    char u[4];
+    size_t n;
+    if (key < 0x80) {
+        u[0] = (char)key;
+        n = 1;
+    } else if (key < 0x800) {
+        u[0] = (char)(0xC0 | (key >> 6));
+        u[1] = (char)(0x80 | (key & 0x3F));
+        n = 2;
+    } else if (key < 0x10000) {
+        u[0] = (char)(0xE0 | (key >> 12));
+        u[1] = (char)(0x80 | ((key >> 6) & 0x3F));
+        u[2] = (char)(0x80 | (key & 0x3F));
+        n = 3;
+    } else {
+        return;
+    }
+    if (app->prompt_len + n >= sizeof app->prompt)
+        return;
+    memcpy(app->prompt + app->prompt_len, u, n);
+    app->prompt_len += n;
+    app->prompt[app->prompt_len] = '\0';
+}
+
+static enum ui_redo prompt_key(struct ui_app *app, int key)
+{
+    switch (key) {
+    case UI_KEY_ENTER:
+        return prompt_accept(app);
+    case UI_KEY_ESC:
+    case UI_KEY_CTRL_C:
+        app->mode = app->mode == UI_MODE_SEARCH || app->mode == UI_MODE_GOTO ? UI_MODE_NORMAL : UI_MODE_BREAK;
+        return UI_REDO_REPAINT;
+    case UI_KEY_BACKSPACE:
+        while (app->prompt_len > 0) {
+            unsigned char c = (unsigned char)app->prompt[--app->prompt_len];
+            if ((c & 0xC0) != 0x80)
+                break;
+        }
+        app->prompt[app->prompt_len] = '\0';
+        return UI_REDO_REPAINT;
+    default:
+        if (key >= 32 && key < UI_KEY_SPECIAL && key != 127) {
+            prompt_add(app, key);
+            return UI_REDO_REPAINT;
+        }
+        return UI_REDO_NOTHING;
+    }
+}
+
+/* ---- mouse ---------------------------------------------------------------------------------- */
+
+static enum ui_redo click(struct ui_app *app, int x, int y)
+{
+    enum ui_pane pane = ui_layout_pane_at(&app->layout, x, y);
+    enum ui_redo redo = UI_REDO_NOTHING;
+    if (pane != UI_PANE_NONE && pane != app->focus) {
+        app->focus = pane;
+        redo |= UI_REDO_REPAINT;
+    }
+    const struct model *m = app_model(app);
+    for (int i = app->nhits - 1; i >= 0; i--) {
+        const struct ui_hit *h = &app->hits[i];
+        if (!ui_rect_contains(h->r, x, y))
+            continue;
+        int cell = h->w > 0 ? (x - h->r.x) / h->w : 0;
+        switch (h->kind) {
+        case UI_HIT_POOL_ROW: {
+            struct model_arena a;
+            uint64_t idx = h->b + (uint64_t)cell;
+            if (model_arena_at(m, (uint32_t)h->a, &a) && idx < a.npools) {
+                app->arena.slot = (uint32_t)h->a;
+                app->arena.index = (uint32_t)idx;
+                app->arena.follow = false;
+            }
+            break;
+        }
+        case UI_HIT_BLOCK_ROW:
+            app->pool.sel = (int)(h->a + (uint64_t)cell);
+            app->arena.follow = false;
+            move_block(app, 0);
+            break;
+        case UI_HIT_CLASS:
+            app->classes.sel = (uint32_t)h->a;
+            app->classes.follow = false;
+            break;
+        case UI_HIT_OBJECT:
+            app->objects.sel = h->a;
+            app->objects.follow = false;
+            break;
+        case UI_HIT_EVENT:
+            app->follow_edge = false;
+            app->playing = false;
+            app->log.offset = 0;
+            ui_app_seek(app, h->a + 1);
+            break;
+        case UI_HIT_SCRUB: {
+            uint64_t total = h->a;
+            uint64_t target = h->r.w > 1 ? total * (uint64_t)(x - h->r.x) / (uint64_t)(h->r.w - 1) : 0;
+            app->follow_edge = false;
+            app->playing = false;
+            ui_app_seek(app, target);
+            break;
+        }
+        }
+        return redo | UI_REDO_REPAINT;
+    }
+    return redo;
+}
+
+/* ---- input -------------------------------------------------------------------------------- */
+
+enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
+{
+    switch (in->kind) {
+    case UI_IN_NONE:
+        return UI_REDO_NOTHING;
+    case UI_IN_QUIT:
+        app->quit_signal = in->key;
+        return UI_REDO_QUIT;
+    case UI_IN_RESIZE:
+        return UI_REDO_RELAYOUT;
+    case UI_IN_MOUSE:
+        if (app->mode != UI_MODE_NORMAL) {
+            app->mode = UI_MODE_NORMAL;
+            return UI_REDO_REPAINT;
+        }
+        return click(app, in->x, in->y);
+    case UI_IN_WHEEL:
+        if (app->mode != UI_MODE_NORMAL)
+            return UI_REDO_NOTHING;
+        {
+            enum ui_pane pane = ui_layout_pane_at(&app->layout, in->x, in->y);
+            if (pane != UI_PANE_NONE)
+                app->focus = pane;
+            return move_selection(app, in->key * 3, 0);
+        }
+    case UI_IN_KEY:
+        break;
+    }
+    if (app->layout.too_small) {
+        enum ui_action a = ui_action_for_key(in->key);
+        return a == UI_ACT_QUIT ? UI_REDO_QUIT : UI_REDO_NOTHING;
+    }
+    switch (app->mode) {
+    case UI_MODE_HELP:
+        app->mode = UI_MODE_NORMAL;
+        return UI_REDO_REPAINT;
+    case UI_MODE_BREAK:
+        return break_menu_key(app, in->key);
+    case UI_MODE_SEARCH:
+    case UI_MODE_GOTO:
+    case UI_MODE_BREAK_KIND:
+    case UI_MODE_BREAK_ADDR:
+    case UI_MODE_BREAK_DEL:
+        return prompt_key(app, in->key);
+    case UI_MODE_NORMAL:
+        break;
+    }
+    enum ui_action a = ui_action_for_key(in->key);
+    if (a != UI_ACT_NONE && a != UI_ACT_QUIT)
+        app->msg[0] = '\0';
+    if (a == UI_ACT_NONE) {
+        char name[16];
+        if (in->key >= 32 && in->key < UI_KEY_SPECIAL) {
+            app_message(app, false, "%s does nothing here: press ? for the keys", ui_key_name(in->key, name));
+            return UI_REDO_REPAINT;
+        }
+        return UI_REDO_NOTHING;
+    }
+    return do_action(app, a);
+}
+

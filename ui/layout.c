@@ -1,0 +1,130 @@
+/*
+ * layout.c - the arrangement of the screen; see layout.h.
+ */
+#include <ui/layout.h>
+
+#include <string.h>
+
+static const char *const pane_titles[UI_PANE_COUNT] = {
+#define X(name, title, cli) [UI_PANE_##name] = title,
+    UI_PANES(X)
+#undef X
+};
+
+static const char *const pane_cli[UI_PANE_COUNT] = {
+#define X(name, title, cli) [UI_PANE_##name] = cli,
+    UI_PANES(X)
+#undef X
+};
+
+const char *ui_pane_title(enum ui_pane p)
+{
+    return (unsigned)p < UI_PANE_COUNT ? pane_titles[p] : "";
+}
+
+const char *ui_pane_cli_name(enum ui_pane p)
+{
+    return (unsigned)p < UI_PANE_COUNT ? pane_cli[p] : "all";
+}
+
+enum ui_pane ui_pane_from_name(const char *name)
+{
+    for (int p = 0; p < UI_PANE_COUNT; p++)
+        if (strcmp(pane_cli[p], name) == 0)
+            return (enum ui_pane)p;
+    return UI_PANE_NONE;
+}
+
+static int clamp(int v, int lo, int hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* Splits r into n rows of the given weights (heights at least 3 where possible). */
+static void stack(struct ui_rect r, const enum ui_pane *panes, const int *weights, int n,
+                  struct ui_layout *out)
+{
+    int total = 0;
+    for (int i = 0; i < n; i++)
+        total += weights[i];
+    int y = r.y;
+    for (int i = 0; i < n; i++) {
+        int h = i == n - 1 ? r.y + r.h - y : r.h * weights[i] / total;
+        out->pane[panes[i]] = (struct ui_rect){r.x, y, r.w, h};
+        y += h;
+    }
+}
+
+void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
+{
+    memset(out, 0, sizeof *out);
+    out->need_cols = UI_MIN_COLS;
+    out->need_rows = UI_MIN_ROWS;
+    if (in->cols < UI_MIN_COLS || in->rows < UI_MIN_ROWS) {
+        out->too_small = true;
+        return;
+    }
+    int W = in->cols, H = in->rows;
+    out->header = (struct ui_rect){0, 0, W, 1};
+    out->step = (struct ui_rect){0, 1, W, 1};
+    out->footer = (struct ui_rect){0, H - 1, W, 1};
+    out->body = (struct ui_rect){0, 2, W, H - 3};
+    struct ui_rect body = out->body;
+
+    if (in->zoomed != UI_PANE_NONE) {
+        out->pane[in->zoomed] = body;
+        return;
+    }
+
+    int tl_h = clamp(body.h / 4 + 2, 8, 14);
+    struct ui_rect top = {body.x, body.y, body.w, body.h - tl_h};
+    out->pane[UI_PANE_TIMELINE] = (struct ui_rect){body.x, top.y + top.h, body.w, tl_h};
+
+    enum ui_pane focus = in->focus == UI_PANE_NONE ? UI_PANE_ARENAS : in->focus;
+
+    if (W < UI_WIDE_COLS) {
+        /* one pane above the timeline: the focused one, or the arena map */
+        enum ui_pane shown = focus == UI_PANE_TIMELINE ? UI_PANE_ARENAS : focus;
+        out->pane[shown] = top;
+        return;
+    }
+
+    out->wide = true;
+    int left_w = clamp(W * 58 / 100, 80, W - 40);
+    struct ui_rect left = {top.x, top.y, left_w, top.h};
+    struct ui_rect right = {top.x + left_w, top.y, W - left_w, top.h};
+
+    /* left: the arena map over the pool, or the one of them in focus when short */
+    if (top.h >= 20) {
+        static const enum ui_pane left_panes[] = {UI_PANE_ARENAS, UI_PANE_POOL};
+        static const int left_weights[] = {1, 1};
+        stack(left, left_panes, left_weights, 2, out);
+    } else {
+        out->pane[focus == UI_PANE_POOL ? UI_PANE_POOL : UI_PANE_ARENAS] = left;
+    }
+
+    /* right: classes, objects and the collector as the height allows; the focused one always */
+    bool right_focus = focus == UI_PANE_CLASSES || focus == UI_PANE_OBJECTS || focus == UI_PANE_GC;
+    if (top.h >= 24) {
+        static const enum ui_pane right_panes[] = {UI_PANE_CLASSES, UI_PANE_OBJECTS, UI_PANE_GC};
+        static const int right_weights[] = {4, 4, 3};
+        stack(right, right_panes, right_weights, 3, out);
+    } else if (top.h >= 12) {
+        enum ui_pane second = focus == UI_PANE_GC ? UI_PANE_GC : UI_PANE_OBJECTS;
+        enum ui_pane right_panes[] = {UI_PANE_CLASSES, second};
+        static const int right_weights[] = {1, 1};
+        stack(right, right_panes, right_weights, 2, out);
+    } else {
+        out->pane[right_focus ? focus : UI_PANE_CLASSES] = right;
+    }
+}
+
+enum ui_pane ui_layout_pane_at(const struct ui_layout *l, int x, int y)
+{
+    if (l->too_small)
+        return UI_PANE_NONE;
+    for (int p = 0; p < UI_PANE_COUNT; p++)
+        if (ui_rect_contains(l->pane[p], x, y))
+            return (enum ui_pane)p;
+    return UI_PANE_NONE;
+}

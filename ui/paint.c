@@ -1,0 +1,472 @@
+/*
+ * paint.c - the frame around the panes: header, step banner, footer, help, prompts, the
+ * breakpoint menu and the "terminal too small" screen.
+ *
+ * The header says what is shown and where we are (event n of N, playing or paused, the state
+ * of a live workload).  The step banner is the line a class reads first: the label of the step
+ * whose effects are on screen, and what the next step will show.  The footer is generated from
+ * the key table (keys.h), so it always names the keys that work.
+ */
+#include "app.h"
+
+#include <ui/narrate.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- formatting ------------------------------------------------------------------------------ */
+
+const char *fmt_addr(char buf[24], uint64_t addr, int digits, bool ascii)
+{
+    if (digits <= 0) {
+        snprintf(buf, 24, "0x%" PRIx64, addr);
+        return buf;
+    }
+    char full[20];
+    int n = snprintf(full, sizeof full, "%" PRIx64, addr);
+    if (n <= digits)
+        snprintf(buf, 24, "0x%.17s", full);
+    else
+        snprintf(buf, 24, "%s%.17s", ascii ? "~" : "\xe2\x80\xa6", full + n - digits);
+    return buf;
+}
+
+const char *fmt_count(char buf[32], uint64_t n)
+{
+    char tmp[32];
+    int len = snprintf(tmp, sizeof tmp, "%" PRIu64, n);
+    int out = 0;
+    for (int i = 0; i < len; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[out++] = ',';
+        buf[out++] = tmp[i];
+    }
+    buf[out] = '\0';
+    return buf;
+}
+
+const char *fmt_bytes(char buf[32], uint64_t n)
+{
+    if (n < 1024)
+        snprintf(buf, 32, "%" PRIu64 " B", n);
+    else if (n < 1024 * 1024)
+        snprintf(buf, 32, "%.1f KiB", (double)n / 1024);
+    else if (n < 1024ull * 1024 * 1024)
+        snprintf(buf, 32, "%.1f MiB", (double)n / (1024.0 * 1024));
+    else
+        snprintf(buf, 32, "%.2f GiB", (double)n / (1024.0 * 1024 * 1024));
+    return buf;
+}
+
+/* Text right-aligned so that it ends at column `right` (exclusive); returns its start. */
+static int text_right(struct canvas *c, int right, int y, enum ui_style s, const char *text)
+{
+    int w = ui_text_width(text);
+    canvas_text(c, right - w, y, w, s, text);
+    return right - w;
+}
+
+/* ---- header and step banner ------------------------------------------------------------------- */
+
+static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
+{
+    canvas_fill(c, r, UI_G_SPACE, UI_S_HEADER);
+    int x = r.x + 1;
+    x += canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, "arenascope");
+    x += canvas_text(c, x, r.y, -1, UI_S_HEADER, "  ");
+    x += canvas_text_fit(c, x, r.y, r.w / 3, UI_S_HEADER, app->title);
+
+    uint64_t pos = app_position(app), count = app_event_count(app);
+    char a[32], b[32], buf[160];
+    if (pos == 0)
+        snprintf(buf, sizeof buf, "   start (before event 0) of %s", fmt_count(b, count));
+    else
+        snprintf(buf, sizeof buf, "   event %s of %s", fmt_count(a, pos - 1), fmt_count(b, count));
+    x += canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, buf);
+
+    /* right side: the live state, or playing/paused */
+    char right[192];
+    enum ui_style rs = UI_S_HEADER;
+    if (app->cfg.live) {
+        switch (app->live_state) {
+        case UI_LIVE_STARTING: snprintf(right, sizeof right, " LIVE starting "); rs = UI_S_STATUS_LIVE; break;
+        case UI_LIVE_WAITING:
+            snprintf(right, sizeof right, " LIVE holding at a step: ] runs the next one ");
+            rs = UI_S_STATUS_LIVE;
+            break;
+        case UI_LIVE_RUNNING: snprintf(right, sizeof right, " LIVE running "); rs = UI_S_STATUS_LIVE; break;
+        case UI_LIVE_FINISHED: snprintf(right, sizeof right, " workload finished "); break;
+        case UI_LIVE_DIED:
+            snprintf(right, sizeof right, " the workload died: its trace stays ");
+            rs = UI_S_STATUS_WARN;
+            break;
+        }
+        if (!app->follow_edge && (app->live_state == UI_LIVE_RUNNING || app->live_state == UI_LIVE_WAITING)) {
+            size_t n = strlen(right);
+            snprintf(right + n, sizeof right - n, "(viewing history: G returns) ");
+        }
+    } else if (app->playing) {
+        snprintf(right, sizeof right, " %s playing %g ev/s ", app->ascii ? ">" : "\xe2\x96\xb6", app_speed(app));
+        rs = UI_S_STATUS_LIVE;
+    } else {
+        snprintf(right, sizeof right, " paused ");
+    }
+    int rw = ui_text_width(right);
+    int room = r.x + r.w - x - 2;
+    if (rw <= room)
+        text_right(c, r.x + r.w, r.y, rs, right);
+    else if (room > 8)
+        canvas_text_fit(c, r.x + r.w - room, r.y, room, rs, right);
+}
+
+static bool match_step(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    return ev->kind == EV_STEP;
+}
+
+/* The label of the first step marker at or after position pos, if any: from the timeline
+ * summary, and for the events it does not cover yet (a live trace), from the events. */
+static bool next_step_label(struct ui_app *app, uint64_t pos, char *buf, size_t len)
+{
+    const struct model_summary *sum = seeker_summary(app->s);
+    if (sum) {
+        size_t lo = 0, hi = sum->nmarks;
+        while (lo < hi) {
+            size_t mid = (lo + hi) / 2;
+            if (sum->marks[mid].seq < pos)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (size_t i = lo; i < sum->nmarks; i++)
+            if (sum->marks[i].kind == MODEL_TL_STEP) {
+                uint32_t k = sum->marks[i].arg;
+                if (k < sum->nsteps && sum->step_labels[k]) {
+                    snprintf(buf, len, "%s", sum->step_labels[k]);
+                    return true;
+                }
+            }
+    }
+    uint64_t from = sum && sum->events > pos ? sum->events : pos, found;
+    if (from >= app_event_count(app))
+        return false;
+    struct event ev;
+    char text[256];
+    if (seeker_scan(app->s, from, true, match_step, NULL, &found) > 0 &&
+        seeker_events(app->s, found, &ev, 1, text, sizeof text) == 1) {
+        snprintf(buf, len, "%.*s", (int)ev.str_len, ev.str ? ev.str : "");
+        return true;
+    }
+    return false;
+}
+
+static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
+{
+    const struct model *m = app_model(app);
+    const struct model_summary *sum = seeker_summary(app->s);
+    size_t total = sum ? sum->nsteps : 0;
+    struct model_step st;
+    bool have = model_step_current(m, &st);
+    char next[256];
+    bool have_next = next_step_label(app, app_position(app), next, sizeof next);
+
+    if (!have && !have_next && total == 0) {
+        /* no step markers: the banner narrates the current event instead */
+        app_load_current(app);
+        canvas_fill(c, r, UI_G_SPACE, UI_S_HEADER);
+        char sentence[512];
+        if (app->have_cur) {
+            ui_narrate(m, &app->window[0], app->ahead, app->nahead, sentence, sizeof sentence);
+            int x = r.x + 1;
+            x += canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, event_kind_name(app->window[0].kind));
+            x += canvas_text(c, x, r.y, -1, UI_S_HEADER, "  ");
+            canvas_text_fit(c, x, r.y, r.x + r.w - x - 1, UI_S_HEADER, sentence);
+        } else {
+            canvas_text(c, r.x + 1, r.y, r.w - 2, UI_S_HEADER, "the heap before the first event: press l to step through the events");
+        }
+        return;
+    }
+    canvas_fill(c, r, UI_G_SPACE, UI_S_STEP);
+    char head[64];
+    if (have)
+        snprintf(head, sizeof head, " Step %" PRIu64 "%s", st.number, "");
+    else
+        snprintf(head, sizeof head, " Before the first step");
+    bool growing = app->cfg.live && app->live_state != UI_LIVE_FINISHED && app->live_state != UI_LIVE_DIED;
+    if (have && total && !growing)
+        snprintf(head + strlen(head), sizeof head - strlen(head), " of %zu", total);
+    int x = r.x;
+    x += canvas_text(c, x, r.y, -1, UI_S_STEP, head);
+    x += canvas_text(c, x, r.y, -1, UI_S_STEP, "  ");
+    /* the label comes first; what comes next gets the room it leaves, if that is enough */
+    char label[512] = "";
+    if (have)
+        snprintf(label, sizeof label, "%.*s", (int)st.label_len, st.label);
+    int room = r.x + r.w - x - 1;
+    int label_w = ui_text_width(label);
+    int next_w = room - label_w - 2;
+    if (next_w > 12 + ui_text_width(next))
+        next_w = 12 + ui_text_width(next);
+    if (!have_next || next_w < 24)
+        next_w = 0;
+    canvas_text_fit(c, x, r.y, room - next_w, UI_S_STEP, label);
+    if (next_w > 0) {
+        int nx = r.x + r.w - next_w;
+        canvas_fill(c, (struct ui_rect){nx, r.y, next_w, 1}, UI_G_SPACE, UI_S_STEP_NEXT);
+        int n = canvas_text(c, nx, r.y, -1, UI_S_STEP_NEXT, " ] next: ");
+        canvas_text_fit(c, nx + n, r.y, next_w - n - 1, UI_S_STEP_NEXT, next);
+    }
+}
+
+/* ---- footer ------------------------------------------------------------------------------------ */
+
+/* The first key an action's help names ("Space", "l"), as the footer shows it. */
+static void footer_key(const struct ui_action_def *d, char kbuf[16])
+{
+    int klen = 0;
+    while (d->keys[klen] && d->keys[klen] != ' ' && klen < 15) {
+        kbuf[klen] = d->keys[klen];
+        klen++;
+    }
+    kbuf[klen] = '\0';
+}
+
+static int footer_item_width(const struct ui_action_def *d)
+{
+    char kbuf[16];
+    footer_key(d, kbuf);
+    return (int)strlen(kbuf) + 2 + (int)strlen(d->footer) + 1;
+}
+
+static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
+{
+    canvas_fill(c, r, UI_G_SPACE, UI_S_FOOTER);
+    int x = r.x;
+    const char *prompt = NULL;
+    switch (app->mode) {
+    case UI_MODE_SEARCH: prompt = "Search (address, type, event kind or words): "; break;
+    case UI_MODE_GOTO: prompt = "Go to event: "; break;
+    case UI_MODE_BREAK_KIND: prompt = "Break on event kind: "; break;
+    case UI_MODE_BREAK_ADDR: prompt = "Break on address: "; break;
+    case UI_MODE_BREAK_DEL: prompt = "Delete breakpoint number: "; break;
+    case UI_MODE_NORMAL:
+    case UI_MODE_HELP:
+    case UI_MODE_BREAK:
+        break;
+    }
+    if (prompt) {
+        canvas_fill(c, r, UI_G_SPACE, UI_S_PROMPT);
+        x += canvas_text(c, x, r.y, -1, UI_S_PROMPT, prompt);
+        x += canvas_text(c, x, r.y, r.x + r.w - x - 24, UI_S_PROMPT, app->prompt);
+        canvas_put(c, x, r.y, '_', UI_S_PROMPT);
+        text_right(c, r.x + r.w - 1, r.y, UI_S_PROMPT, "Enter accept  Esc cancel");
+        return;
+    }
+    if (app->msg[0]) {
+        x += canvas_text_fit(c, x + 1, r.y, r.w - 2, app->msg_error ? UI_S_ERROR : UI_S_FOOTER, app->msg) + 1;
+        return;
+    }
+    /* every footer key in table order, keeping room for Help and Quit, which are always shown */
+    int reserve = footer_item_width(ui_action_def(UI_ACT_HELP)) + footer_item_width(ui_action_def(UI_ACT_QUIT));
+    for (int a = 1; a < UI_ACTION_COUNT; a++) {
+        const struct ui_action_def *d = ui_action_def((enum ui_action)a);
+        if (!d->footer)
+            continue;
+        bool always = a == UI_ACT_HELP || a == UI_ACT_QUIT;
+        int need = footer_item_width(d);
+        if (x + need + (always ? 0 : reserve) > r.x + r.w)
+            continue;
+        char kbuf[16];
+        footer_key(d, kbuf);
+        canvas_put(c, x++, r.y, ' ', UI_S_FOOTER_KEY);
+        x += canvas_text(c, x, r.y, -1, UI_S_FOOTER_KEY, kbuf);
+        canvas_put(c, x++, r.y, ' ', UI_S_FOOTER_KEY);
+        x += canvas_text(c, x, r.y, -1, UI_S_FOOTER, d->footer);
+        x += canvas_text(c, x, r.y, -1, UI_S_FOOTER, " ");
+        if (always)
+            reserve -= need;
+    }
+}
+
+/* ---- overlays ------------------------------------------------------------------------------------ */
+
+static struct ui_rect centered(const struct canvas *c, int w, int h)
+{
+    if (w > c->cols - 2)
+        w = c->cols - 2;
+    if (h > c->rows - 2)
+        h = c->rows - 2;
+    return (struct ui_rect){(c->cols - w) / 2, (c->rows - h) / 2, w, h};
+}
+
+struct legend_item {
+    enum ui_glyph g;
+    enum ui_style s;
+    const char *text;
+};
+
+static int paint_legend(struct canvas *c, int x, int y, int maxw, const struct legend_item *items, size_t n)
+{
+    int col = 0;
+    for (size_t i = 0; i < n; i++) {
+        int w = 2 + ui_text_width(items[i].text) + 2;
+        if (col + w > maxw)
+            break;
+        canvas_glyph(c, x + col, y, items[i].g, items[i].s);
+        canvas_text(c, x + col + 2, y, -1, UI_S_NORMAL, items[i].text);
+        col += w;
+    }
+    return col;
+}
+
+static void paint_help(struct canvas *c)
+{
+    int nact = UI_ACTION_COUNT - 1;
+    bool two = c->cols >= 100 || c->rows < nact + 9;
+    int per_col = two ? (nact + 1) / 2 : nact;
+    int w = two ? (c->cols >= 124 ? 120 : c->cols - 2) : 72;
+    struct ui_rect r = centered(c, w, per_col + 9);
+    canvas_fill(c, (struct ui_rect){r.x - 1, r.y, r.w + 2, r.h}, UI_G_SPACE, UI_S_NORMAL);
+    canvas_box(c, r, "Keys: any key closes this help", true);
+    int colw = two ? (r.w - 3) / 2 : r.w - 4;
+    for (int i = 0; i < nact; i++) {
+        const struct ui_action_def *d = ui_action_def((enum ui_action)(i + 1));
+        int col = two ? i / per_col : 0;
+        int row = two ? i % per_col : i;
+        int x = r.x + 2 + col * (colw + 1), y = r.y + 2 + row;
+        if (y >= r.y + r.h - 6)
+            continue;
+        canvas_text(c, x, y, 10, UI_S_VALUE, d->keys);
+        canvas_text_fit(c, x + 10, y, colw - 11, UI_S_NORMAL, d->help);
+    }
+    int y = r.y + r.h - 6;
+    int x = r.x + 2;
+    canvas_text(c, x, y++, -1, UI_S_TITLE, "Pools");
+    static const struct legend_item pools[] = {
+        {UI_G_POOL_UNTOUCHED, UI_S_POOL_UNTOUCHED, "untouched"}, {UI_G_POOL_EMPTY, UI_S_POOL_EMPTY, "empty"},
+        {UI_G_POOL_USED1, UI_S_POOL_USED1, "used <1/3"},         {UI_G_POOL_USED2, UI_S_POOL_USED2, "<2/3"},
+        {UI_G_POOL_USED3, UI_S_POOL_USED3, "more"},              {UI_G_POOL_FULL, UI_S_POOL_FULL, "full"},
+        {UI_G_SLIVER, UI_S_SLIVER, "alignment sliver"},          {UI_G_RELEASED, UI_S_RELEASED, "released"},
+    };
+    paint_legend(c, x, y++, r.w - 4, pools, sizeof pools / sizeof pools[0]);
+    canvas_text(c, x, y++, -1, UI_S_TITLE, "Blocks and the timeline");
+    static const struct legend_item blocks[] = {
+        {UI_G_BLOCK_ALLOC, UI_S_BLOCK_ALLOC, "allocated"},       {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
+        {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},        {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc"},
+        {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},                {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
+        {UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW, "arena new"}, {UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE, "freed"},
+    };
+    paint_legend(c, x, y++, r.w - 4, blocks, sizeof blocks / sizeof blocks[0]);
+    canvas_text_fit(c, x, y, r.w - 4, UI_S_DIM,
+                    "Mouse: a click selects a pool, a block, an object or an event; the scrub bar jumps.");
+}
+
+static void paint_break_menu(struct ui_app *app, struct canvas *c)
+{
+    int h = 12 + app->nbp;
+    struct ui_rect r = centered(c, 64, h);
+    canvas_fill(c, (struct ui_rect){r.x - 1, r.y, r.w + 2, r.h}, UI_G_SPACE, UI_S_NORMAL);
+    canvas_box(c, r, "Breakpoints", true);
+    int x = r.x + 2, y = r.y + 1;
+    if (app->nbp == 0)
+        canvas_text(c, x, y++, r.w - 4, UI_S_DIM, "none yet: playing and ] stop at the first one hit");
+    for (int i = 0; i < app->nbp; i++) {
+        char what[96];
+        const struct ui_breakpoint *bp = &app->bp[i];
+        switch (bp->type) {
+        case UI_BP_KIND: snprintf(what, sizeof what, "every %s event", event_kind_name((enum event_kind)bp->value)); break;
+        case UI_BP_ADDR: snprintf(what, sizeof what, "events naming 0x%" PRIx64, bp->value); break;
+        case UI_BP_POOL_FULL:
+            if (bp->value)
+                snprintf(what, sizeof what, "pool 0x%" PRIx64 " becoming full", bp->value);
+            else
+                snprintf(what, sizeof what, "any pool becoming full");
+            break;
+        case UI_BP_GC: snprintf(what, sizeof what, "every collection"); break;
+        }
+        canvas_printf(c, x, y, 4, UI_S_VALUE, "%d", i + 1);
+        canvas_glyph(c, x + 3, y, UI_G_MARK_BREAK, UI_S_ERROR);
+        canvas_text_fit(c, x + 5, y++, r.w - 9, UI_S_NORMAL, what);
+    }
+    y++;
+    static const char *const opts[][2] = {
+        {"c", "break on every collection"},
+        {"f", "break when the selected pool becomes full"},
+        {"F", "break when any pool becomes full"},
+        {"a", "break on the selected object, block or pool"},
+        {"k", "break on an event kind (type its name)"},
+        {"x", "break on an address (type it)"},
+        {"d D", "delete one breakpoint (by number), or all"},
+        {"Esc", "close"},
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0] && y < r.y + r.h - 1; i++, y++) {
+        canvas_text(c, x, y, 4, UI_S_VALUE, opts[i][0]);
+        canvas_text_fit(c, x + 5, y, r.w - 9, UI_S_NORMAL, opts[i][1]);
+    }
+}
+
+static void paint_too_small(struct ui_app *app, struct canvas *c)
+{
+    char line[128];
+    int y = c->rows / 2 - 2;
+    if (y < 0)
+        y = 0;
+    const char *title = "terminal too small";
+    canvas_text(c, (c->cols - ui_text_width(title)) / 2, y++, -1, UI_S_ERROR, title);
+    snprintf(line, sizeof line, "this one is %d x %d", c->cols, c->rows);
+    canvas_text(c, (c->cols - ui_text_width(line)) / 2 > 0 ? (c->cols - ui_text_width(line)) / 2 : 0, y++, -1,
+                UI_S_NORMAL, line);
+    snprintf(line, sizeof line, "arenascope needs %d x %d", app->layout.need_cols, app->layout.need_rows);
+    canvas_text(c, (c->cols - ui_text_width(line)) / 2 > 0 ? (c->cols - ui_text_width(line)) / 2 : 0, y++, -1,
+                UI_S_VALUE, line);
+    const char *hint = "enlarge the window, or press q to quit";
+    canvas_text(c, (c->cols - ui_text_width(hint)) / 2 > 0 ? (c->cols - ui_text_width(hint)) / 2 : 0, y + 1, -1,
+                UI_S_DIM, hint);
+}
+
+/* ---- the screen --------------------------------------------------------------------------------- */
+
+typedef void (*view_fn)(struct ui_app *, struct canvas *, struct ui_rect, bool);
+
+void paint_screen(struct ui_app *app, struct canvas *c)
+{
+    canvas_clear(c);
+    const struct ui_layout *l = &app->layout;
+    if (l->too_small) {
+        paint_too_small(app, c);
+        return;
+    }
+    paint_header(app, c, l->header);
+    paint_step(app, c, l->step);
+
+    static const view_fn views[UI_PANE_COUNT] = {
+        [UI_PANE_ARENAS] = view_arenas,   [UI_PANE_POOL] = view_pool, [UI_PANE_CLASSES] = view_classes,
+        [UI_PANE_OBJECTS] = view_objects, [UI_PANE_GC] = view_gc,     [UI_PANE_TIMELINE] = view_timeline,
+    };
+    for (int p = 0; p < UI_PANE_COUNT; p++) {
+        struct ui_rect r = l->pane[p];
+        if (ui_rect_is_empty(r))
+            continue;
+        struct canvas_frame f = canvas_enter(c, r);
+        views[p](app, c, (struct ui_rect){0, 0, r.w, r.h}, (int)app->focus == p && app->zoomed == UI_PANE_NONE);
+        canvas_leave(c, f);
+    }
+    if (!l->wide && app->zoomed == UI_PANE_NONE) {
+        /* one pane at a time above the timeline: say which others Tab reaches */
+        for (int p = 0; p < UI_PANE_COUNT; p++) {
+            struct ui_rect r = l->pane[p];
+            if (ui_rect_is_empty(r) || p == UI_PANE_TIMELINE)
+                continue;
+            char tabs[96];
+            snprintf(tabs, sizeof tabs, " Tab: %s ", ui_pane_title((enum ui_pane)((p + 1) % UI_PANE_COUNT)));
+            text_right(c, r.x + r.w - 2, r.y, UI_S_DIM, tabs);
+        }
+    }
+    paint_footer(app, c, l->footer);
+    if (app->mode == UI_MODE_HELP)
+        paint_help(c);
+    else if (app->mode == UI_MODE_BREAK)
+        paint_break_menu(app, c);
+}

@@ -1,0 +1,133 @@
+/*
+ * view_classes.c - size classes: CPython's stats columns, a bar per class, and the rings.
+ *
+ *     class  size  pools  in use  avail  blocks in use        ring, front first
+ *         0    16      1       3   1018  ▏                     5
+ *         3    64      2     300    208  █████▋               9 5
+ *
+ * The columns are those of sys._debugmallocstats() (reference section 4.2): pools counts used
+ * and full pools, avail includes virgin blocks.  Classes with cached empty pools only are
+ * listed too, greyed.  The ring is the class's usedpools list from the front (where the next
+ * allocation goes); the selected class's ring is spelled out under the table.
+ */
+#include "app.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+{
+    canvas_box(c, r, "Size classes", focus);
+    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
+    if (w < 20 || h < 3)
+        return;
+    const struct model *m = app_model(app);
+    struct model_geometry g;
+    model_geometry(m, &g);
+
+    uint32_t list[HEAP_STATS_MAX_CLASSES];
+    size_t n = app_listed_classes(app, list, HEAP_STATS_MAX_CLASSES);
+    if (n > HEAP_STATS_MAX_CLASSES)
+        n = HEAP_STATS_MAX_CLASSES;
+    /* the requests a class serves, when there is room: (szidx * alignment, (szidx + 1) * alignment] */
+    int req_w = w >= 80 ? 10 : 0;
+    int num_x = x + req_w;   /* where "pools" starts, after class, size and requests */
+    bool wide = w >= 56;
+    int bar_w = wide ? (w >= 100 ? 20 : 12) : w - 34;
+    if (bar_w > 20)
+        bar_w = 20;
+    int bar_x = num_x + 33;
+    canvas_text(c, x, y, w, UI_S_LABEL, "class  size");
+    if (req_w)
+        canvas_text(c, x + 12, y, req_w, UI_S_LABEL, "requests");
+    canvas_text(c, num_x + 12, y, w, UI_S_LABEL, "pools in use  avail");
+    if (bar_w >= 4)
+        canvas_text(c, bar_x, y, bar_w, UI_S_LABEL, "used");
+    if (wide)
+        canvas_text(c, bar_x + bar_w + 1, y, x + w - bar_x - bar_w - 1, UI_S_LABEL, "ring (arena.pool), front first");
+    y++;
+    int list_h = h - 3;
+    if (n == 0)
+        canvas_text(c, x + 1, y + 1, w - 2, UI_S_DIM, "no pool in use yet");
+
+    int sel = -1;
+    for (size_t i = 0; i < n; i++)
+        if (list[i] == app->classes.sel)
+            sel = (int)i;
+    if (sel >= 0) {
+        if (sel < app->classes.scroll)
+            app->classes.scroll = sel;
+        if (sel >= app->classes.scroll + list_h)
+            app->classes.scroll = sel - list_h + 1;
+    }
+    if (app->classes.scroll > (int)n - list_h)
+        app->classes.scroll = (int)n - list_h;
+    if (app->classes.scroll < 0)
+        app->classes.scroll = 0;
+
+    for (int row = 0; row < list_h && app->classes.scroll + row < (int)n; row++) {
+        uint32_t ci = list[app->classes.scroll + row];
+        struct model_class k;
+        model_class_at(m, ci, &k);
+        int ry = y + row;
+        enum ui_style st = k.pools ? UI_S_NORMAL : UI_S_DIM;
+        canvas_printf(c, x, ry, w, st, "%5" PRIu32 " %5" PRIu32, ci, k.size);
+        if (req_w)
+            canvas_printf(c, x + 12, ry, req_w, UI_S_DIM, "%4" PRIu32 "-%-4" PRIu32, ci * g.alignment + 1, k.size);
+        canvas_printf(c, num_x + 11, ry, w, st, " %5" PRIu64 " %6" PRIu64 " %6" PRIu64, k.pools, k.in_use, k.avail);
+        if (bar_w >= 4) {
+            double frac = k.in_use + k.avail ? (double)k.in_use / (double)(k.in_use + k.avail) : 0;
+            canvas_hbar(c, bar_x, ry, bar_w, frac, frac > 0.9 ? UI_S_BAR_WARN : UI_S_BAR);
+        }
+        if (wide) {
+            uint64_t ring[32];
+            size_t nr = model_class_ring(m, ci, ring, 32);
+            int rx = bar_x + bar_w + 1;
+            for (size_t i = 0; i < nr && i < 32 && rx < x + w - 4; i++) {
+                struct model_pool p;
+                if (model_pool_find(m, ring[i], &p))
+                    rx += canvas_printf(c, rx, ry, x + w - rx, i == 0 ? UI_S_VALUE : UI_S_NORMAL, "%" PRIu32 ".%" PRIu32 " ",
+                                        p.slot, p.index);
+            }
+            if (nr > 32 || rx >= x + w - 4)
+                canvas_glyph(c, x + w - 1, ry, UI_G_ELLIPSIS, UI_S_DIM);
+            if (nr == 0 && (k.pools || k.empty_pools))
+                canvas_text(c, rx, ry, x + w - rx, UI_S_DIM, k.pools ? "(all full)" : "(empty pools only)");
+        }
+        if (ci == app->classes.sel)
+            canvas_add_attr(c, (struct ui_rect){x, ry, bar_x - x - 1, 1}, UI_A_REVERSE);
+        app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_CLASS, ci, 0, 0);
+    }
+    if (app->classes.scroll > 0)
+        canvas_glyph(c, r.x + r.w - 1, y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
+    if (app->classes.scroll + list_h < (int)n)
+        canvas_glyph(c, r.x + r.w - 1, y + list_h - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
+
+    /* the selected class's ring, spelled out */
+    int ry = r.y + r.h - 3;
+    struct model_class k;
+    if (model_class_at(m, app->classes.sel, &k) && (k.pools || k.empty_pools)) {
+        uint64_t ring[16];
+        size_t nr = model_class_ring(m, app->classes.sel, ring, 16);
+        int nx = canvas_printf(c, x, ry, w, UI_S_VALUE, "class %" PRIu32 " ring: ", app->classes.sel);
+        if (nr == 0)
+            nx += canvas_text(c, x + nx, ry, w - nx, UI_S_DIM, "empty; the next malloc takes a new or cached pool");
+        for (size_t i = 0; i < nr && i < 16 && nx < w - 12; i++) {
+            struct model_pool p;
+            if (!model_pool_find(m, ring[i], &p))
+                continue;
+            if (i)
+                nx += canvas_text(c, x + nx, ry, w - nx, UI_S_DIM, c->ascii ? " > " : " \xe2\x86\x92 ");
+            nx += canvas_printf(c, x + nx, ry, w - nx, UI_S_NORMAL, "pool %" PRIu32 ".%" PRIu32 " (%" PRIu32 "/%" PRIu32 ")",
+                                p.slot, p.index, p.count, p.capacity);
+        }
+    }
+    /* totals */
+    struct model_totals t;
+    model_totals(m, &t);
+    char b1[32], b2[32], b3[32], b4[32];
+    canvas_printf(c, x, r.y + r.h - 2, w, UI_S_DIM, "%s in %s blocks; %s in arenas; raw: %s in %" PRIu64,
+                  fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks), fmt_bytes(b2, t.arena_bytes),
+                  fmt_bytes(b4, t.raw_bytes), t.raw_blocks);
+}

@@ -1,0 +1,200 @@
+/*
+ * view_gc.c - the cycle collector: each generation's count against its threshold, the
+ * collections so far, and during a collection its phase and the objects it has marked.
+ *
+ *     gen 0  ████████▌          512/700   40 objects   3 collections
+ *     ...
+ *     collecting generation 0 (threshold exceeded): subtract internal references
+ *       list ..4010   tentatively unreachable: no references from outside
+ *
+ * The bar of a generation is its count over its threshold: when it fills, the next allocation
+ * of a tracked object starts a collection (reference section 7.4).
+ */
+#include "app.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TEXT_ITEM(name, text) [EV_##name] = text,
+static const char *const reason_text[] = {EV_GC_REASONS(TEXT_ITEM)};
+static const char *const phase_text[] = {EV_GC_PHASES(TEXT_ITEM)};
+static const char *const mark_text[] = {EV_GC_MARKS(TEXT_ITEM)};
+#undef TEXT_ITEM
+
+#define TEXT_OF(table, i) ((uint64_t)(i) < sizeof table / sizeof table[0] ? table[i] : "?")
+
+static void gen_name(struct ui_app *app, uint32_t gen, uint32_t ngen, char *buf, size_t len)
+{
+    const struct trace_header *h = seeker_header(app->s);
+    if (gen == ngen)
+        snprintf(buf, len, "perm");
+    else if (h && gen < TRACE_MAX_GENERATIONS && h->generation_names[gen][0])
+        snprintf(buf, len, "%.6s", h->generation_names[gen]);
+    else
+        snprintf(buf, len, "gen %" PRIu32, gen);
+}
+
+static void paint_marks(struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
+{
+    const struct model *m = app_model(app);
+    struct model_mark marks[64];
+    size_t n = model_gc_marks(m, marks, 64);
+    if (n > 64)
+        n = 64;
+    if (n == 0) {
+        canvas_text(c, x + 2, y, w - 2, UI_S_DIM, "no object marked yet in this collection");
+        return;
+    }
+    /* the most recent marks are the interesting ones: show the tail that fits */
+    size_t first = n > (size_t)h ? n - (size_t)h : 0;
+    for (size_t i = first; i < n; i++, y++) {
+        struct model_object o;
+        char ab[24];
+        bool known = model_object_find(m, marks[i].obj, &o);
+        bool bad = marks[i].mark == EV_GC_MARK_TENTATIVE || marks[i].mark == EV_GC_MARK_UNREACHABLE ||
+                   marks[i].mark == EV_GC_MARK_LEGACY;
+        int k = 2;
+        k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%-8.8s", known && o.type_name ? o.type_name : "object");
+        k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %s ", fmt_addr(ab, marks[i].obj, 6, c->ascii));
+        if (known && o.has_gc_refs && w - k > 40)
+            k += canvas_printf(c, x + k, y, w - k, UI_S_DIM, "gc_refs %-3" PRId64 " ", o.gc_refs);
+        if (marks[i].freed)
+            k += canvas_text(c, x + k, y, w - k, UI_S_DIM, "freed: ");
+        k += canvas_text_fit(c, x + k, y, w - k, bad ? UI_S_UNREACHABLE : UI_S_REACHABLE, TEXT_OF(mark_text, marks[i].mark));
+        if (marks[i].via && k < w - 12) {
+            struct model_object via;
+            bool vk = model_object_find(m, marks[i].via, &via);
+            canvas_printf(c, x + k, y, w - k, UI_S_DIM, " (via %s %s)", vk && via.type_name ? via.type_name : "object",
+                          fmt_addr(ab, marks[i].via, 6, c->ascii));
+        }
+    }
+}
+
+void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+{
+    canvas_box(c, r, "Cycle collector", focus);
+    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
+    if (w < 24 || h < 2)
+        return;
+    const struct model *m = app_model(app);
+    struct model_gc g;
+    model_gc(m, &g);
+    int ymax = r.y + r.h - 1;
+    static const enum ui_style gen_style[] = {UI_S_GEN0, UI_S_GEN1, UI_S_GEN2};
+    /* name, bar, count/threshold, objects, runs: the bar takes what the numbers leave */
+    bool show_runs = w >= 56;
+    int bar_w = w - 7 - 12 - 9 - (show_runs ? 9 : 0);
+    if (bar_w > 30)
+        bar_w = 30;
+    for (uint32_t i = 0; i <= g.ngenerations && i < MODEL_MAX_GENERATIONS && y < ymax; i++, y++) {
+        char name[16];
+        gen_name(app, i, g.ngenerations, name, sizeof name);
+        int k = canvas_printf(c, x, y, 7, i < 3 ? gen_style[i] : UI_S_LABEL, "%-6s", name);
+        const struct model_generation *gen = &g.gen[i];
+        if (i < g.ngenerations) {
+            double frac = gen->threshold ? (double)gen->count / (double)gen->threshold : 0;
+            if (bar_w >= 4) {
+                canvas_hbar(c, x + k, y, bar_w, frac, frac >= 1 ? UI_S_BAR_WARN : i < 3 ? gen_style[i] : UI_S_BAR);
+                k += bar_w + 1;
+            }
+            k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%5" PRIu64 "/%-5" PRIu64, gen->count, gen->threshold);
+        } else {
+            k += canvas_text(c, x + k, y, bar_w + 12, UI_S_DIM, bar_w >= 12 ? "frozen: never collected" : "frozen");
+            k = k < 7 + bar_w + 12 ? 7 + (bar_w >= 4 ? bar_w + 1 : 0) + 11 : k;
+        }
+        k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %4" PRIu64 " obj", gen->objects);
+        if (i < g.ngenerations && show_runs)
+            canvas_printf(c, x + k, y, w - k, UI_S_DIM, "  %" PRIu64 " runs", gen->collections);
+    }
+    if (y >= ymax)
+        return;
+    int k = canvas_printf(c, x, y, w, UI_S_DIM, "%" PRIu64 " collected, %" PRIu64 " uncollectable in all", g.collected_total,
+                          g.uncollectable_total);
+    if (g.garbage)
+        k += canvas_printf(c, x + k, y, w - k, UI_S_ERROR, "; gc.garbage holds %" PRIu64, g.garbage);
+    if (!g.enabled)
+        canvas_text(c, x + k, y, w - k, UI_S_ERROR, "; automatic collection disabled");
+    y++;
+    if (y >= ymax)
+        return;
+    /* the generations' lists, oldest member first, when there is room for them */
+    if (ymax - y >= 12) {
+        for (uint32_t i = 0; i <= g.ngenerations && i < MODEL_MAX_GENERATIONS && y < ymax; i++) {
+            if (!g.gen[i].objects)
+                continue;
+            char name[16];
+            gen_name(app, i, g.ngenerations, name, sizeof name);
+            k = canvas_printf(c, x, y, w, i < 3 ? gen_style[i] : UI_S_LABEL, "%-6s", name);
+            uint64_t objs[16];
+            size_t no = model_gc_generation(m, i, objs, 16);
+            for (size_t j = 0; j < no && j < 16 && k < w - 16; j++) {
+                struct model_object o;
+                char ab[24];
+                bool known = model_object_find(m, objs[j], &o);
+                if (j)
+                    k += canvas_text(c, x + k, y, w - k, UI_S_DIM, c->ascii ? " > " : " \xe2\x86\x92 ");
+                k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, "%s %s", known && o.type_name ? o.type_name : "?",
+                                   fmt_addr(ab, objs[j], 4, c->ascii));
+            }
+            if (no > 16 || k >= w - 16)
+                canvas_glyph(c, x + w - 1, y, UI_G_ELLIPSIS, UI_S_DIM);
+            y++;
+        }
+    }
+    if (y >= ymax)
+        return;
+    if (g.collecting) {
+        char name[16];
+        gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
+        canvas_printf(c, x, y, w, UI_S_UNREACHABLE, "collecting %s (%s)", name, TEXT_OF(reason_text, g.reason));
+        y++;
+        int left = 0;
+        if (ymax - y >= EV_GC_PHASE_COUNT && w >= 80) {
+            /* every phase in order: done, the current one, still to come */
+            for (int p = 0; p < EV_GC_PHASE_COUNT; p++) {
+                bool cur = g.has_phase && (uint32_t)p == g.phase;
+                bool done = g.has_phase && (uint32_t)p < g.phase;
+                if (cur)
+                    canvas_glyph(c, x, y + p, UI_G_POINTER, UI_S_MARK_STEP);
+                else if (done)
+                    canvas_glyph(c, x, y + p, UI_G_CHECK, UI_S_REACHABLE);
+                canvas_text_fit(c, x + 2, y + p, 30, cur ? UI_S_VALUE : done ? UI_S_NORMAL : UI_S_DIM,
+                                TEXT_OF(phase_text, p));
+            }
+            left = 33;
+        } else if (g.has_phase) {
+            k = canvas_text(c, x, y, w, UI_S_LABEL, "phase: ");
+            canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%s (%" PRIu64 " objects)", TEXT_OF(phase_text, g.phase),
+                          g.phase_n);
+            y++;
+        }
+        if (y < ymax)
+            paint_marks(app, c, x + left, y, w - left, ymax - y);
+        return;
+    }
+    struct model_collection hist[MODEL_HISTORY_KEEP];
+    size_t n = model_gc_history(m, hist, MODEL_HISTORY_KEEP);
+    if (n == 0) {
+        canvas_text(c, x, y, w, UI_S_DIM, "no collection yet");
+        return;
+    }
+    canvas_text(c, x, y++, w, UI_S_LABEL, "recent collections (Enter replays one)");
+    if (app->gc.scroll >= (int)n)
+        app->gc.scroll = (int)n - 1;
+    int first = app->gc.scroll - (ymax - y) + 1;
+    if (first < 0)
+        first = 0;
+    for (int i = first; i < (int)n && y < ymax; i++, y++) {
+        char name[16];
+        gen_name(app, hist[i].gen, g.ngenerations, name, sizeof name);
+        k = canvas_printf(c, x, y, w, UI_S_DIM, "event %-7" PRIu64, hist[i].seq_start);
+        k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, " %-6s", name);
+        k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %" PRIu64 " collected", hist[i].collected);
+        if (hist[i].uncollectable)
+            k += canvas_printf(c, x + k, y, w - k, UI_S_ERROR, ", %" PRIu64 " uncollectable", hist[i].uncollectable);
+        canvas_printf(c, x + k, y, w - k, UI_S_DIM, "  %s", TEXT_OF(reason_text, hist[i].reason));
+        if (focus && i == app->gc.scroll)
+            canvas_add_attr(c, (struct ui_rect){x, y, w, 1}, UI_A_REVERSE);
+    }
+}

@@ -1,0 +1,245 @@
+/*
+ * view_objects.c - live objects: type, address, size class, refcount, generation, names.
+ *
+ * One row per live object, by address (the order id() would sort them).  A refcount changed by
+ * the current event is highlighted.  Enter opens the selected object: who refers to it (names
+ * and objects), what it refers to, where it was allocated, and during a collection what the
+ * collector thinks of it.
+ */
+#include "app.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TEXT_ITEM(name, text) [EV_##name] = text,
+static const char *const gc_mark_text[] = {EV_GC_MARKS(TEXT_ITEM)};
+#undef TEXT_ITEM
+
+static int names_of(const struct model *m, uint64_t obj, char *buf, size_t len)
+{
+    struct model_name names[6];
+    size_t n = model_object_names(m, obj, names, 6);
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && i < 6; i++) {
+        int k = snprintf(buf + used, len - used, "%s%.*s", i ? ", " : "", (int)names[i].name_len, names[i].name);
+        if (k < 0 || (size_t)k >= len - used)
+            break;
+        used += (size_t)k;
+    }
+    return (int)n;
+}
+
+static const char *gen_text(const struct model_object *o, char buf[12])
+{
+    if (!o->tracked || o->gen < 0)
+        return "-";
+    snprintf(buf, 12, "%" PRId32, o->gen);
+    return buf;
+}
+
+static void paint_refs(struct canvas *c, const struct model *m, int x, int y, int w, const char *label,
+                       const struct model_ref *refs, size_t n, uint64_t obj, bool referrers)
+{
+    int k = canvas_text(c, x, y, w, UI_S_LABEL, label);
+    if (referrers) {
+        char names[128];
+        if (names_of(m, obj, names, sizeof names) > 0)
+            k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "names %s%s", names, n ? "; " : "");
+    }
+    if (n == 0 && k == ui_text_width(label))
+        canvas_text(c, x + k, y, w - k, UI_S_DIM, "none known");
+    for (size_t i = 0; i < n && k < w - 4; i++) {
+        struct model_object o;
+        char ab[24];
+        bool known = model_object_find(m, refs[i].obj, &o);
+        k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, "%s%s %s", i ? ", " : "",
+                           known && o.type_name ? o.type_name : "object", fmt_addr(ab, refs[i].obj, 6, c->ascii));
+        if (refs[i].count > 1)
+            k += canvas_printf(c, x + k, y, w - k, UI_S_DIM, " x%" PRIu64, refs[i].count);
+    }
+}
+
+static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
+{
+    const struct model *m = app_model(app);
+    struct model_object o;
+    if (!app->objects.sel || !model_object_find(m, app->objects.sel, &o)) {
+        canvas_text(c, x, y, w, UI_S_DIM, "no object selected");
+        return;
+    }
+    char ab[24], bb[24];
+    int ymax = y + h;
+    int k = canvas_printf(c, x, y, w, UI_S_VALUE, "%s at %s", o.type_name ? o.type_name : "object",
+                          fmt_addr(ab, o.addr, 0, c->ascii));
+    k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, ": refcount %" PRIu64, o.refcnt);
+    if (o.tracked)
+        canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, ", generation %" PRId32, o.gen);
+    else
+        canvas_text(c, x + k, y, w - k, UI_S_DIM, ", not tracked by the collector");
+    if (++y >= ymax)
+        return;
+    if (o.flags & MODEL_OBJ_STATIC)
+        k = canvas_text(c, x, y, w, UI_S_NORMAL, "statically allocated (never freed)");
+    else if (o.szidx != MODEL_NO_CLASS)
+        k = canvas_printf(c, x, y, w, UI_S_NORMAL, "%" PRIu64 " B in block %s of class %" PRIu32, o.size,
+                          fmt_addr(bb, o.block, 0, c->ascii), o.szidx);
+    else
+        k = canvas_printf(c, x, y, w, UI_S_NORMAL, "%" PRIu64 " B from the C library's malloc", o.size);
+    if (o.storage)
+        canvas_printf(c, x + k, y, w - k, UI_S_DIM, "; items in %" PRIu64 " B at %s", o.storage_size,
+                      fmt_addr(bb, o.storage, 6, c->ascii));
+    if (++y >= ymax)
+        return;
+    if (o.value) {
+        k = canvas_text(c, x, y, w, UI_S_LABEL, "value ");
+        canvas_textn(c, x + k, y, w - k, UI_S_VALUE, o.value, o.value_len);
+        if (++y >= ymax)
+            return;
+    }
+    if (o.weakref_target || o.weakrefs) {
+        if (o.weakref_target)
+            canvas_printf(c, x, y, w, UI_S_NORMAL, "weak reference to %s", fmt_addr(bb, o.weakref_target, 0, c->ascii));
+        else
+            canvas_printf(c, x, y, w, UI_S_NORMAL, "%" PRIu32 " weak reference%s to it", o.weakrefs,
+                          o.weakrefs == 1 ? "" : "s");
+        if (++y >= ymax)
+            return;
+    }
+    struct model_ref refs[16];
+    size_t n = model_object_referrers(m, o.addr, refs, 16);
+    paint_refs(c, m, x, y, w, "referrers ", refs, n < 16 ? n : 16, o.addr, true);
+    if (++y >= ymax)
+        return;
+    n = model_object_referents(m, o.addr, refs, 16);
+    paint_refs(c, m, x, y, w, "referents ", refs, n < 16 ? n : 16, o.addr, false);
+    if (++y >= ymax)
+        return;
+    if (o.mark >= 0 || o.has_gc_refs) {
+        k = canvas_text(c, x, y, w, UI_S_LABEL, "collector: ");
+        if (o.has_gc_refs)
+            k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "gc_refs %" PRId64 "  ", o.gc_refs);
+        if (o.mark >= 0 && (size_t)o.mark < sizeof gc_mark_text / sizeof gc_mark_text[0])
+            canvas_text(c, x + k, y, w - k,
+                        o.mark == EV_GC_MARK_UNREACHABLE || o.mark == EV_GC_MARK_TENTATIVE ? UI_S_UNREACHABLE
+                                                                                             : UI_S_REACHABLE,
+                        gc_mark_text[o.mark]);
+        if (++y >= ymax)
+            return;
+    }
+    k = canvas_text(c, x, y, w, UI_S_LABEL, "allocated at ");
+    /* the object's own stack, or that of the block its memory came from */
+    uint32_t stack = o.stack;
+    struct model_block blk;
+    if (!stack && o.block && model_block_find(m, o.block, &blk))
+        stack = blk.stack;
+    struct model_stack st;
+    if (stack && model_stack(m, stack, &st) && st.len) {
+        /* the frames, innermost first, on one line */
+        const char *p = st.frames, *end = st.frames + st.len;
+        bool first = true;
+        while (p < end && k < w - 2) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            if (!first)
+                k += canvas_text(c, x + k, y, w - k, UI_S_DIM, c->ascii ? " < " : " \xe2\x86\x90 ");
+            k += canvas_textn(c, x + k, y, w - k, UI_S_NORMAL, p, len);
+            first = false;
+            p += len + 1;
+        }
+    } else {
+        canvas_printf(c, x + k, y, w - k, UI_S_DIM, "event %" PRIu64 " (no call stack recorded)", o.seq_new);
+    }
+}
+
+void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+{
+    const struct model *m = app_model(app);
+    const uint64_t *objs;
+    size_t n = app_sorted_objects(app, &objs);
+    char title[64], cb[32];
+    snprintf(title, sizeof title, "Objects: %s live", fmt_count(cb, n));
+    canvas_box(c, r, title, focus);
+    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
+    if (w < 20 || h < 2)
+        return;
+    /* zoomed, there is room for the selected object's references without asking */
+    bool open = app->objects.open || app->zoomed == UI_PANE_OBJECTS;
+    int detail_h = open ? (h >= 16 ? 9 : h / 2) : 0;
+    int list_h = h - 1 - detail_h;
+    int addr_w = w >= 64 ? 15 : 8;
+    int addr_digits = w >= 64 ? 0 : 6;
+    int type_w = w >= 64 ? 12 : 9;
+    int col = 0;
+    canvas_text(c, x, y, addr_w, UI_S_LABEL, "address");
+    col += addr_w + 1;
+    canvas_text(c, x + col, y, type_w, UI_S_LABEL, "type");
+    col += type_w + 1;
+    /* a narrow pane keeps the names (what a class talks about) and drops size and class */
+    bool compact = w < 50;
+    if (compact)
+        type_w = 8;
+    col = addr_w + 1 + type_w + 1;
+    canvas_text(c, x + addr_w + 1, y, type_w, UI_S_LABEL, "type");
+    canvas_text(c, x + col, y, w - col, UI_S_LABEL, compact ? "refs gen names" : " size cls refs gen names");
+    y++;
+    if (n == 0)
+        canvas_text(c, x + 1, y + 1, w - 2, UI_S_DIM, "no live object");
+
+    int sel = -1;
+    for (size_t i = 0; i < n; i++)
+        if (objs[i] == app->objects.sel) {
+            sel = (int)i;
+            break;
+        }
+    if (sel >= 0) {
+        if (sel < app->objects.scroll)
+            app->objects.scroll = sel;
+        if (sel >= app->objects.scroll + list_h)
+            app->objects.scroll = sel - list_h + 1;
+    }
+    if (app->objects.scroll > (int)n - list_h)
+        app->objects.scroll = (int)n - list_h;
+    if (app->objects.scroll < 0)
+        app->objects.scroll = 0;
+
+    uint64_t pos = app_position(app);
+    for (int row = 0; row < list_h && app->objects.scroll + row < (int)n; row++) {
+        struct model_object o;
+        uint64_t addr = objs[app->objects.scroll + row];
+        int ry = y + row;
+        if (!model_object_find(m, addr, &o))
+            continue;
+        char ab[24], gb[12], names[128], cls[12];
+        canvas_text(c, x, ry, addr_w, UI_S_NORMAL, fmt_addr(ab, addr, addr_digits, c->ascii));
+        int cx = x + addr_w + 1;
+        canvas_text_fit(c, cx, ry, type_w, UI_S_VALUE, o.type_name ? o.type_name : "?");
+        cx += type_w + 1;
+        if (o.szidx != MODEL_NO_CLASS)
+            snprintf(cls, sizeof cls, "%" PRIu32, o.szidx);
+        else
+            snprintf(cls, sizeof cls, "%s", o.flags & MODEL_OBJ_STATIC ? "st" : "raw");
+        if (!compact)
+            cx += canvas_printf(c, cx, ry, x + w - cx, UI_S_NORMAL, "%5" PRIu64 " %3s ", o.size, cls);
+        bool changed = pos > 0 && o.seq_refcnt == pos - 1;
+        cx += canvas_printf(c, cx, ry, x + w - cx, changed ? UI_S_CHANGED : UI_S_NORMAL, "%4" PRIu64, o.refcnt);
+        cx += canvas_printf(c, cx, ry, x + w - cx, o.gen == 0 ? UI_S_GEN0 : o.gen == 1 ? UI_S_GEN1 : UI_S_GEN2, " %3s ",
+                            gen_text(&o, gb));
+        if (names_of(m, addr, names, sizeof names) > 0)
+            canvas_text_fit(c, cx, ry, x + w - cx, UI_S_NORMAL, names);
+        if (addr == app->objects.sel)
+            canvas_add_attr(c, (struct ui_rect){x, ry, w, 1}, UI_A_REVERSE);
+        app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_OBJECT, addr, 0, 0);
+    }
+    if (app->objects.scroll > 0)
+        canvas_glyph(c, r.x + r.w - 1, y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
+    if (app->objects.scroll + list_h < (int)n)
+        canvas_glyph(c, r.x + r.w - 1, y + list_h - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
+    if (detail_h > 0) {
+        int dy = y + list_h;
+        for (int i = 0; i < w; i++)
+            canvas_glyph(c, x + i, dy, UI_G_HLINE, UI_S_FRAME);
+        paint_detail(app, c, x, dy + 1, w, detail_h - 1);
+    }
+}

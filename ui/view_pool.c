@@ -1,0 +1,243 @@
+/*
+ * view_pool.c - one pool up close: its header, its blocks, its free list, and the block the
+ * next allocation of its class will get.
+ *
+ *     pool 5 of arena 0 at 0x7f..4000: used, class 3 (64-byte blocks)
+ *     count 12 of 254   freeblock #9   nextoffset 1024   maxnextoffset 16320   ring 1 of 2
+ *        0 ■■■■□■■■◆■■■□·························
+ *       40 ······································
+ *     free list (LIFO): #9 → #4 → #12 → then virgin blocks from #15
+ *
+ * Block states come from the model: allocated, on the free list, or virgin (at or above
+ * nextoffset).  The block the next malloc of this class will return is drawn with its own glyph
+ * wherever it is (a pool's free-list head, or another pool's when this one is not the ring's
+ * front).  The selected block is shown in reverse video with what it holds.
+ */
+#include "app.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ROW_LABEL_W 6
+
+int view_pool_per_row(int w)
+{
+    int room = w - 2 - ROW_LABEL_W;
+    int n = room > 64 ? 64 : room;
+    if (n >= 16)
+        n -= n % 8;
+    return n > 0 ? n : 1;
+}
+
+static void paint_block_line(struct ui_app *app, struct canvas *c, int x, int y, int w,
+                             const struct model_pool *p)
+{
+    const struct model *m = app_model(app);
+    if (p->capacity == 0 || app->pool.sel < 0)
+        return;
+    if ((uint32_t)app->pool.sel >= p->capacity)
+        app->pool.sel = (int)p->capacity - 1;
+    uint64_t addr = app_block_addr(m, p, (uint32_t)app->pool.sel);
+    struct model_block b;
+    char ab[24];
+    int n = canvas_printf(c, x, y, w, UI_S_VALUE, "block #%d", app->pool.sel);
+    n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, " at %s: ", fmt_addr(ab, addr, 0, c->ascii));
+    if (!model_block_find(m, addr, &b)) {
+        canvas_text(c, x + n, y, w - n, UI_S_DIM, "unknown");
+        return;
+    }
+    switch (b.state) {
+    case MODEL_BLOCK_VIRGIN:
+        canvas_text(c, x + n, y, w - n, UI_S_BLOCK_VIRGIN, "virgin: never handed out");
+        return;
+    case MODEL_BLOCK_FREE:
+        canvas_printf(c, x + n, y, w - n, UI_S_BLOCK_FREE, "free, position %" PRIu32 " on the free list", b.free_pos);
+        return;
+    case MODEL_BLOCK_ALLOCATED:
+        break;
+    }
+    n += canvas_printf(c, x + n, y, w - n, UI_S_BLOCK_ALLOC, "allocated for %" PRIu32 " B", b.requested);
+    struct model_object o;
+    if (b.object && model_object_find(m, b.object, &o))
+        canvas_printf(c, x + n, y, w - n, UI_S_NORMAL, ": a %s at %s (Enter shows it)", o.type_name ? o.type_name : "?",
+                      fmt_addr(ab, o.addr, 0, c->ascii));
+}
+
+void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+{
+    const struct model *m = app_model(app);
+    struct model_pool p;
+    bool have = model_pool_at(m, app->arena.slot, app->arena.index, &p);
+    char title[96];
+    if (have)
+        snprintf(title, sizeof title, "Pool %" PRIu32 " of arena %" PRIu32, p.index, p.slot);
+    else
+        snprintf(title, sizeof title, "Pool");
+    canvas_box(c, r, title, focus);
+    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
+    if (w < 10 || h < 2)
+        return;
+    if (!have) {
+        canvas_text(c, x + 1, y, w - 2, UI_S_DIM, "no pool selected: pick one in the arena map and press Enter");
+        return;
+    }
+    char ab[24], bb[24];
+    int n = canvas_text(c, x, y, w, UI_S_LABEL, fmt_addr(ab, p.addr, 0, c->ascii));
+    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, ": ");
+    n += canvas_text(c, x + n, y, w - n, UI_S_VALUE, model_pool_state_name(p.state));
+    if (p.state == MODEL_POOL_UNTOUCHED) {
+        canvas_text(c, x, y + 1, w, UI_S_DIM, "above the arena's high-water mark: never carved, holds nothing yet");
+        return;
+    }
+    if (p.szidx == MODEL_NO_CLASS) {
+        canvas_text(c, x, y + 1, w, UI_S_DIM, "carved; its size class is set by the allocation under way");
+        return;
+    }
+    n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, ", class %" PRIu32 " (%" PRIu32 "-byte blocks)", p.szidx, p.size);
+    if (p.state == MODEL_POOL_USED)
+        canvas_printf(c, x + n, y, w - n, UI_S_DIM, ", position %" PRIu32 " in the class's ring", p.ring_pos);
+    else if (p.state == MODEL_POOL_EMPTY)
+        canvas_printf(c, x + n, y, w - n, UI_S_DIM, ", position %" PRIu32 " in the arena's cache", p.cache_pos);
+    y++;
+
+    /* the header fields, as obmalloc names them */
+    struct model_geometry g;
+    model_geometry(m, &g);
+    n = canvas_text(c, x, y, w, UI_S_LABEL, "count ");
+    n += canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "%" PRIu32 "/%" PRIu32, p.count, p.capacity);
+    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, "  freeblock ");
+    if (p.freeblock)
+        n += canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "#%" PRIu64,
+                           (p.freeblock - p.addr - g.pool_overhead) / (p.size ? p.size : 1));
+    else
+        n += canvas_text(c, x + n, y, w - n, UI_S_VALUE, "NULL");
+    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, "  nextoffset ");
+    n += canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "%" PRIu32, p.nextoffset);
+    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, "  maxnextoffset ");
+    canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "%" PRIu32, p.maxnextoffset);
+    y++;
+
+    /* the grid */
+    uint8_t *states = malloc(p.capacity ? p.capacity : 1);
+    if (!states)
+        return;
+    size_t nb = model_pool_blocks(m, p.addr, states, p.capacity);
+    struct model_next next;
+    model_next_block(m, p.szidx, &next);
+    int next_idx = -1;
+    if (next.pool == p.addr && next.addr >= p.addr + g.pool_overhead && p.size)
+        next_idx = (int)((next.addr - p.addr - g.pool_overhead) / p.size);
+
+    int per_row = view_pool_per_row(r.w);
+    int grid_rows = (int)((nb + (size_t)per_row - 1) / (size_t)per_row);
+    int room = h - 2 - 4; /* two header lines above; free list, next, selected block, legend below */
+    if (room < 1)
+        room = 1;
+    int sel_row = app->pool.sel / per_row;
+    if (sel_row < app->pool.scroll)
+        app->pool.scroll = sel_row;
+    if (sel_row >= app->pool.scroll + room)
+        app->pool.scroll = sel_row - room + 1;
+    if (app->pool.scroll > grid_rows - room)
+        app->pool.scroll = grid_rows - room;
+    if (app->pool.scroll < 0)
+        app->pool.scroll = 0;
+    int shown = grid_rows - app->pool.scroll < room ? grid_rows - app->pool.scroll : room;
+    for (int row = 0; row < shown; row++) {
+        int first = (app->pool.scroll + row) * per_row;
+        canvas_printf(c, x, y + row, ROW_LABEL_W, UI_S_DIM, "%5d ", first);
+        app_add_hit(app, (struct ui_rect){x + ROW_LABEL_W + c->ox, y + row + c->oy, per_row, 1}, UI_HIT_BLOCK_ROW,
+                    (uint64_t)first, 0, 1);
+        for (int i = 0; i < per_row && (size_t)(first + i) < nb; i++) {
+            int b = first + i;
+            enum ui_glyph gl;
+            enum ui_style st;
+            switch ((enum model_block_state)states[b]) {
+            case MODEL_BLOCK_ALLOCATED: gl = UI_G_BLOCK_ALLOC; st = UI_S_BLOCK_ALLOC; break;
+            case MODEL_BLOCK_FREE: gl = UI_G_BLOCK_FREE; st = UI_S_BLOCK_FREE; break;
+            case MODEL_BLOCK_VIRGIN:
+            default: gl = UI_G_BLOCK_VIRGIN; st = UI_S_BLOCK_VIRGIN; break;
+            }
+            if (b == next_idx) {
+                gl = UI_G_BLOCK_NEXT;
+                st = UI_S_BLOCK_NEXT;
+            }
+            canvas_glyph(c, x + ROW_LABEL_W + i, y + row, gl, st);
+            if (b == app->pool.sel)
+                canvas_add_attr(c, (struct ui_rect){x + ROW_LABEL_W + i, y + row, 1, 1}, UI_A_REVERSE | UI_A_UNDERLINE);
+        }
+    }
+    if (app->pool.scroll > 0)
+        canvas_glyph(c, r.x + r.w - 1, y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
+    if (app->pool.scroll + shown < grid_rows)
+        canvas_glyph(c, r.x + r.w - 1, y + shown - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
+    free(states);
+    y += shown;
+
+    /* the free list in LIFO order */
+    uint64_t list[48];
+    size_t nf = model_pool_free_list(m, p.addr, list, 48);
+    n = canvas_text(c, x, y, w, UI_S_LABEL, "free list, next out first: ");
+    if (nf == 0)
+        n += canvas_text(c, x + n, y, w - n, UI_S_DIM, "empty");
+    for (size_t i = 0; i < nf && i < 48 && n < w - 8; i++) {
+        if (i)
+            n += canvas_text(c, x + n, y, w - n, UI_S_DIM, c->ascii ? ">" : "\xe2\x86\x92");
+        n += canvas_printf(c, x + n, y, w - n, i == 0 ? UI_S_BLOCK_FREE : UI_S_NORMAL, "#%" PRIu64,
+                           (list[i] - p.addr - g.pool_overhead) / p.size);
+    }
+    if (nf > 48 || n >= w - 8) {
+        canvas_glyph(c, x + n, y, UI_G_ELLIPSIS, UI_S_DIM);
+        n++;
+    }
+    if (p.nvirgin && n < w - 20)
+        canvas_printf(c, x + n, y, w - n, UI_S_DIM, "; %" PRIu32 " virgin from #%" PRIu32, p.nvirgin,
+                      (p.nextoffset - g.pool_overhead) / p.size);
+    y++;
+
+    /* the next allocation of this class */
+    n = canvas_printf(c, x, y, w, UI_S_LABEL, "next malloc of class %" PRIu32 ": ", p.szidx);
+    switch (next.source) {
+    case MODEL_NEXT_RING:
+        if (next.addr == 0)
+            canvas_text(c, x + n, y, w - n, UI_S_DIM, "none free in the ring's front pool until this event settles");
+        else if (next.pool == p.addr)
+            canvas_printf(c, x + n, y, w - n, UI_S_BLOCK_FREE, "block #%d here (%s), the head of this free list",
+                          next_idx, fmt_addr(bb, next.addr, 0, c->ascii));
+        else
+            canvas_printf(c, x + n, y, w - n, UI_S_NORMAL, "%s in the pool at the front of the ring",
+                          fmt_addr(bb, next.addr, 0, c->ascii));
+        break;
+    case MODEL_NEXT_CACHED_POOL:
+        canvas_text(c, x + n, y, w - n, UI_S_NORMAL, "a pool from the head arena's cache of empty pools");
+        break;
+    case MODEL_NEXT_NEW_POOL:
+        canvas_text(c, x + n, y, w - n, UI_S_NORMAL, "a pool carved from the head arena's untouched memory");
+        break;
+    case MODEL_NEXT_NEW_ARENA:
+        canvas_text(c, x + n, y, w - n, UI_S_NORMAL, "a new arena: no usable arena has room");
+        break;
+    }
+    y++;
+    paint_block_line(app, c, x, y, w, &p);
+    y++;
+    static const struct {
+        enum ui_glyph g;
+        enum ui_style s;
+        const char *t;
+    } legend[] = {
+        {UI_G_BLOCK_ALLOC, UI_S_BLOCK_ALLOC, "allocated"},
+        {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
+        {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},
+        {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc gets it"},
+    };
+    int lx = x;
+    for (size_t i = 0; i < sizeof legend / sizeof legend[0] && y < r.y + r.h - 1; i++) {
+        if (lx + 3 + ui_text_width(legend[i].t) > x + w)
+            break;
+        canvas_glyph(c, lx, y, legend[i].g, legend[i].s);
+        lx += 2 + canvas_text(c, lx + 2, y, x + w - lx - 2, UI_S_DIM, legend[i].t) + 2;
+    }
+}

@@ -1,0 +1,218 @@
+/*
+ * view_timeline.c - the whole run at a glance, and the events around the current one in words.
+ *
+ *     │      ●         ▴              │          ▾         marks: steps, collections, arenas
+ *     ━━━━━━━━━━━━━━━━━━━◆──────────────────────────────    the scrub bar (click to jump)
+ *     ▁▁▂▂▃▃▄▅▆▆▇▇███▇▇▆▅▅▄▄▃▃▂▂▁▁                          memory in use over time
+ *       1232 block_alloc  alloc 40 B: class 2 (48-byte blocks) hands out ...
+ *     ▶ 1233 block_free   free 0x...: the block goes to the head of pool 7's free list; ...
+ *       1234 pool_unfull  pool 7 of arena 0 has a free block again: ...
+ *
+ * Marks and memory come from the seeker's timeline summary (tracer/model.h), so the bar costs the
+ * same for a thousand events or a billion.  The log shows a few events before the current one,
+ * the current one (marked), and what comes next, dimmed: the student sees what is about to
+ * happen before pressing the key.
+ */
+#include "app.h"
+
+#include <ui/narrate.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LOG_MAX 64 /* rows of the event log at most */
+
+static int mark_rank(uint32_t kind)
+{
+    switch (kind) {
+    case MODEL_TL_STEP: return 4;
+    case MODEL_TL_GC: return 3;
+    case MODEL_TL_ARENA_FREE: return 2;
+    case MODEL_TL_ARENA_NEW: return 1;
+    default: return 0;
+    }
+}
+
+static void paint_marks(struct canvas *c, const struct model_summary *sum, uint64_t total, int x, int y, int w)
+{
+    if (!sum || total == 0 || w <= 0)
+        return;
+    uint8_t *best = calloc((size_t)w, 1);
+    if (!best)
+        return;
+    for (size_t i = 0; i < sum->nmarks; i++) {
+        const struct model_tl_mark *mk = &sum->marks[i];
+        int col = (int)(mk->seq * (uint64_t)(w - 1) / (total > 1 ? total - 1 : 1));
+        if (col < 0 || col >= w)
+            continue;
+        int rank = mark_rank(mk->kind);
+        if (rank <= best[col])
+            continue;
+        best[col] = (uint8_t)rank;
+        switch (mk->kind) {
+        case MODEL_TL_STEP: canvas_glyph(c, x + col, y, UI_G_MARK_STEP, UI_S_MARK_STEP); break;
+        case MODEL_TL_GC: canvas_glyph(c, x + col, y, UI_G_MARK_GC, UI_S_MARK_GC); break;
+        case MODEL_TL_ARENA_FREE: canvas_glyph(c, x + col, y, UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE); break;
+        case MODEL_TL_ARENA_NEW: canvas_glyph(c, x + col, y, UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW); break;
+        default: break;
+        }
+    }
+    free(best);
+}
+
+/* Memory in use as a chart `rows` high whose bottom row is y: eighths of a cell per level. */
+static void paint_memory(struct canvas *c, const struct model_summary *sum, uint64_t total, int x, int y, int w,
+                         int rows)
+{
+    if (!sum || sum->nsamples == 0 || sum->max_bytes == 0 || total == 0 || w <= 0)
+        return;
+    uint64_t *col_max = calloc((size_t)w, sizeof *col_max);
+    if (!col_max)
+        return;
+    /* each column covers events [k * total / w, (k + 1) * total / w): the highest sample there,
+     * or the one holding its first event when the column is narrower than a sample */
+    size_t si = 0;
+    for (int k = 0; k < w; k++) {
+        uint64_t lo = (uint64_t)k * total / (uint64_t)w, hi = (uint64_t)(k + 1) * total / (uint64_t)w;
+        if (hi <= lo)
+            hi = lo + 1;
+        while (si + 1 < sum->nsamples && sum->samples[si].seq + sum->samples[si].span <= lo)
+            si++;
+        for (size_t j = si; j < sum->nsamples && sum->samples[j].seq < hi; j++)
+            if (sum->samples[j].bytes_max > col_max[k])
+                col_max[k] = sum->samples[j].bytes_max;
+    }
+    static const enum ui_glyph levels[8] = {UI_G_SPARK_1, UI_G_SPARK_2, UI_G_SPARK_3, UI_G_SPARK_4,
+                                            UI_G_SPARK_5, UI_G_SPARK_6, UI_G_SPARK_7, UI_G_SPARK_8};
+    uint64_t steps = (uint64_t)rows * 8;
+    for (int k = 0; k < w; k++) {
+        if (!col_max[k])
+            continue;
+        uint64_t lv = (col_max[k] * steps - 1) / sum->max_bytes + 1; /* 1 .. steps eighths */
+        if (lv > steps)
+            lv = steps;
+        for (int r = 0; r < rows && lv > 0; r++) {
+            uint64_t here = lv >= 8 ? 8 : lv;
+            canvas_glyph(c, x + k, y - r, levels[here - 1], UI_S_SPARK);
+            lv -= here;
+        }
+    }
+    free(col_max);
+}
+
+void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+{
+    const struct model_summary *sum = seeker_summary(app->s);
+    uint64_t total = app_event_count(app), pos = app_position(app);
+    char title[128], b1[32], b2[32];
+    if (sum && sum->max_bytes)
+        snprintf(title, sizeof title, "Timeline: %s events, memory in use up to %s", fmt_count(b1, total),
+                 fmt_bytes(b2, sum->max_bytes));
+    else
+        snprintf(title, sizeof title, "Timeline: %s events", fmt_count(b1, total));
+    canvas_box(c, r, title, focus);
+    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
+    if (w < 20 || h < 3)
+        return;
+
+    /* legend in the top border, on the right */
+    {
+        static const struct {
+            enum ui_glyph g;
+            enum ui_style s;
+            const char *t;
+        } legend[] = {
+            {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},
+            {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
+            {UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW, "arena new"},
+            {UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE, "arena freed"},
+        };
+        int need = 1;
+        for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)
+            need += 3 + ui_text_width(legend[i].t);
+        int lx = r.x + r.w - 1 - need;
+        if (lx > r.x + 4 + ui_text_width(title) + 2) {
+            canvas_put(c, lx, r.y, ' ', UI_S_NORMAL);
+            lx++;
+            for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
+                canvas_glyph(c, lx, r.y, legend[i].g, legend[i].s);
+                canvas_put(c, lx + 1, r.y, ' ', UI_S_NORMAL);
+                lx += 2 + canvas_text(c, lx + 2, r.y, -1, UI_S_DIM, legend[i].t);
+                canvas_put(c, lx, r.y, ' ', UI_S_NORMAL);
+                lx++;
+            }
+        }
+    }
+
+    /* marks, the scrub bar, memory */
+    paint_marks(c, sum, total, x, y, w);
+    int cursor = total ? (int)(pos * (uint64_t)(w - 1) / total) : 0;
+    for (int k = 0; k < w; k++)
+        canvas_glyph(c, x + k, y + 1, UI_G_TRACK, k < cursor ? UI_S_BAR : UI_S_DIM);
+    canvas_glyph(c, x + cursor, y + 1, UI_G_BLOCK_NEXT, UI_S_CURSOR);
+    app_add_hit(app, (struct ui_rect){x + c->ox, y + c->oy, w, 2}, UI_HIT_SCRUB, total, 0, 0);
+    /* zoomed, the memory curve becomes a chart a third of the pane high */
+    int chart = app->zoomed == UI_PANE_TIMELINE ? (h - 3) / 3 : 1;
+    if (chart > 8)
+        chart = 8;
+    if (chart < 1)
+        chart = 1;
+    paint_memory(c, sum, total, x, y + 1 + chart, w, chart);
+
+    /* the event log */
+    int log_y = y + 2 + chart, log_h = h - 2 - chart;
+    if (log_h <= 0 || total == 0)
+        return;
+    if (log_h > LOG_MAX)
+        log_h = LOG_MAX;
+    /* the current event (pos - 1) sits a third of the way down */
+    int64_t cur = (int64_t)pos - 1;
+    int before = log_h / 3;
+    int64_t first = cur - before;
+    int64_t sel = cur + app->log.offset;
+    if (sel < first)
+        first = sel;
+    if (sel >= first + log_h)
+        first = sel - log_h + 1;
+    if (first + log_h > (int64_t)total)
+        first = (int64_t)total - log_h;
+    if (first < 0)
+        first = 0;
+    int nread = log_h + UI_LOOKAHEAD;
+    struct event *evs = calloc((size_t)nread, sizeof *evs);
+    char *strs = malloc((size_t)nread * 256);
+    if (!evs || !strs) {
+        free(evs);
+        free(strs);
+        return;
+    }
+    int got = seeker_events(app->s, (uint64_t)first, evs, (size_t)nread, strs, (size_t)nread * 256);
+    if (got < 0)
+        got = 0;
+    const struct model *m = app_model(app);
+    for (int i = 0; i < log_h && i < got; i++) {
+        int64_t seq = first + i;
+        int ry = log_y + i;
+        bool is_cur = seq == cur;
+        bool future = seq > cur;
+        enum ui_style st = is_cur ? UI_S_VALUE : future ? UI_S_DIM : UI_S_NORMAL;
+        if (is_cur)
+            canvas_glyph(c, x, ry, UI_G_POINTER, UI_S_MARK_STEP);
+        int k = 2;
+        k += canvas_printf(c, x + k, ry, w - k, is_cur ? UI_S_VALUE : UI_S_DIM, "%7" PRId64 " ", seq);
+        k += canvas_printf(c, x + k, ry, w - k, future ? UI_S_DIM : UI_S_LABEL, "%-13s", event_kind_name(evs[i].kind));
+        char sentence[512];
+        int nnext = got - i - 1 < UI_LOOKAHEAD ? got - i - 1 : UI_LOOKAHEAD;
+        ui_narrate(m, &evs[i], &evs[i + 1], nnext > 0 ? (size_t)nnext : 0, sentence, sizeof sentence);
+        canvas_text_fit(c, x + k, ry, w - k, is_cur ? UI_S_NARRATION : st, sentence);
+        if (is_cur)
+            canvas_add_attr(c, (struct ui_rect){x + 2, ry, w - 2, 1}, UI_A_BOLD);
+        if (seq == sel && app->log.offset != 0)
+            canvas_add_attr(c, (struct ui_rect){x, ry, w, 1}, UI_A_REVERSE);
+        app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_EVENT, (uint64_t)seq, 0, 0);
+    }
+    free(evs);
+    free(strs);
+}
