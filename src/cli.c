@@ -66,16 +66,14 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli *out,
     memset(out, 0, sizeof *out);
     out->cmd = cmd;
     *done = false;
-    out->args = calloc((size_t)argc + 1, sizeof *out->args);
-    if (!out->args) {
-        fprintf(stderr, "%s: out of memory\n", cli_program);
-        *done = true;
-        return 1;
-    }
     bool only_args = false;
     for (int i = 1; i < argc; i++) {
         char *a = argv[i];
         if (only_args || a[0] != '-' || a[1] == '\0') {
+            if (out->nargs == CLI_MAX_ARGS) {
+                *done = true;
+                return usage_error(cmd, "more than %d arguments", CLI_MAX_ARGS);
+            }
             out->args[out->nargs++] = a;
             continue;
         }

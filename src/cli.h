@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #define CLI_MAX_OPTS 24
+#define CLI_MAX_ARGS 32
 #define CLI_EXIT_USAGE 2
 
 struct cli_opt {
@@ -38,7 +39,7 @@ struct cli {
     const struct cli_cmd *cmd;
     const char *values[CLI_MAX_OPTS]; /* option i's argument (or "" for a present flag) */
     int nargs;
-    char **args; /* positional arguments */
+    char *args[CLI_MAX_ARGS]; /* positional arguments (pointers into argv) */
 };
 
 /* Parses argv[0..argc) (argv[0] is the subcommand's name).  Returns 0, or the exit status to

@@ -6,7 +6,6 @@
 #include "version.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 static const struct cli_cmd *const commands[] = {
@@ -70,7 +69,6 @@ int main(int argc, char **argv)
         int status = cli_parse(commands[i], argc - 1, argv + 1, &c, &done);
         if (!done)
             status = commands[i]->run(&c);
-        free(c.args);
         return status;
     }
     if (name[0] == '-')
