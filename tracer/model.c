@@ -523,7 +523,7 @@ static int fold_arena_new(struct model *m, const struct event *ev)
     for (size_t i = 0; i < m->nraws; i++) /* arenas are rare: a walk is fine */
         if (m->raws[i].addr - e->base < asize)
             return fail_kind(m, ev, "raw block 0x%" PRIx64 " lies in it", m->raws[i].addr);
-    struct mpool *pools = calloc(npools, sizeof *pools);
+    struct mpool *pools = pools_new(npools);
     if (!pools)
         return oom(m);
     uint32_t slot = (uint32_t)e->slot;

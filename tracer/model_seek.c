@@ -42,7 +42,7 @@
 #define SEEK_NEAR 4096 /* fold forward rather than load a checkpoint when this close */
 /* Stepping back event by event: a snapshot this far before the position, kept in memory, so that
  * the next steps back fold from it rather than from the checkpoint. */
-#define STEP_BACK_GAP (1u << 14)
+#define STEP_BACK_GAP (1u << 12)
 #define STEP_BACK_MAX 64 /* a backward seek of at most this many events is a step */
 
 struct ckref {
