@@ -9,6 +9,8 @@
 #include <tracer/model.h>
 
 #include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -105,21 +107,34 @@ const char *strtab_get(const struct strtab *st, uint32_t id, size_t *len);
 /* free: the low 31 bits are the next free block's index + 1, 0 at the end of the list.
  * virgin: 0, and the block lies at or above nextoffset. */
 
+/* The first cache line holds what a block_alloc or block_free touches. */
 struct mpool {
-    uint64_t addr;
+    _Alignas(64) uint64_t addr;
     uint32_t *blk;       /* capacity words (allocated when the pool is initialised) */
-    uint32_t blk_cap;    /* words allocated in blk */
+    uint64_t requested;  /* bytes requested by its allocated blocks */
+    uint64_t seq_changed;
     uint32_t szidx;      /* MODEL_NO_CLASS before the first pool_init */
     uint32_t count;      /* blocks allocated */
     uint32_t nfree;      /* blocks on the free list */
     uint32_t freehead;   /* index of the free list's head + 1, 0 when empty */
     uint32_t nextoffset;
-    uint32_t slot, index;
     uint8_t state;       /* enum model_pool_state */
+    /* --- the rest: transitions, queries */
+    uint32_t blk_cap;    /* words allocated in blk */
+    uint32_t slot, index;
     struct mpool *next, *prev; /* ring (USED) or cache (EMPTY, next only) */
-    uint64_t requested;  /* bytes requested by its allocated blocks */
-    uint64_t seq_changed;
 };
+_Static_assert(offsetof(struct mpool, state) < 64, "a block event touches one cache line");
+
+/* An arena's pool records, zeroed, aligned as struct mpool wants (calloc only gives 16). */
+static inline struct mpool *pools_new(size_t n)
+{
+    size_t bytes = (n ? n : 1) * sizeof(struct mpool);
+    struct mpool *p = aligned_alloc(_Alignof(struct mpool), bytes);
+    if (p)
+        memset(p, 0, bytes);
+    return p;
+}
 
 struct marena {
     bool live;

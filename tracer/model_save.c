@@ -497,7 +497,7 @@ static bool load_arenas(struct model *m, struct rbuf *r)
         uint64_t ncarved = rbuf_u(r);
         if (r->bad || ncarved > a->npools)
             return false;
-        a->pools = calloc(a->npools, sizeof *a->pools);
+        a->pools = pools_new(a->npools);
         if (!a->pools)
             return false;
         a->live = true;

@@ -42,7 +42,7 @@
 #define SEEK_NEAR 4096 /* fold forward rather than load a checkpoint when this close */
 /* Stepping back event by event: a snapshot this far before the position, kept in memory, so that
  * the next steps back fold from it rather than from the checkpoint. */
-#define STEP_BACK_GAP (1u << 14)
+#define STEP_BACK_GAP (1u << 12)
 #define STEP_BACK_MAX 64 /* a backward seek of at most this many events is a step */
 
 struct ckref {
@@ -130,31 +130,34 @@ static int read_index(struct seeker *s)
     return 0;
 }
 
-int seeker_open(struct seeker **out, const char *path, unsigned flags, char *err, size_t errlen)
+/* Opens the reader (from path, or fd when path is NULL), then the model and the index. */
+static int seeker_open_any(struct seeker **out, const char *path, int fd, const char *name,
+                           unsigned flags, char *err, size_t errlen)
 {
     *out = NULL;
     struct seeker *s = calloc(1, sizeof *s);
     if (!s) {
-        snprintf(err, errlen, "%s: out of memory", path);
+        snprintf(err, errlen, "%s: out of memory", path ? path : name);
         return MODEL_ENOMEM;
     }
     s->flags = flags;
     s->bad_seq = UINT64_MAX;
     summary_init(&s->sum);
-    int rc = trace_reader_open(&s->r, path, flags & SEEKER_FOLLOW ? TRACE_OPEN_FOLLOW : 0, err,
-                               errlen);
+    unsigned rflags = flags & SEEKER_FOLLOW ? TRACE_OPEN_FOLLOW : 0;
+    int rc = path ? trace_reader_open(&s->r, path, rflags, err, errlen)
+                  : trace_reader_open_fd(&s->r, fd, name, rflags, err, errlen);
     if (rc < 0) {
         free(s);
         return MODEL_ETRACE;
     }
     rc = model_new(&s->m, trace_reader_header(s->r));
     if (rc < 0) {
-        snprintf(err, errlen, "%s: %s", path, model_strerror(rc));
+        snprintf(err, errlen, "%s: %s", trace_reader_path(s->r), model_strerror(rc));
         goto out_free;
     }
     rc = read_index(s);
     if (rc < 0) {
-        snprintf(err, errlen, "%s: %s", path, model_strerror(rc));
+        snprintf(err, errlen, "%s: %s", trace_reader_path(s->r), model_strerror(rc));
         goto out_free;
     }
     s->next_ck = model_checkpoint_spacing(0);
@@ -164,6 +167,17 @@ int seeker_open(struct seeker **out, const char *path, unsigned flags, char *err
 out_free:
     seeker_free(s);
     return rc;
+}
+
+int seeker_open(struct seeker **out, const char *path, unsigned flags, char *err, size_t errlen)
+{
+    return seeker_open_any(out, path, -1, NULL, flags, err, errlen);
+}
+
+int seeker_open_fd(struct seeker **out, int fd, const char *name, unsigned flags, char *err,
+                   size_t errlen)
+{
+    return seeker_open_any(out, NULL, fd, name, flags, err, errlen);
 }
 
 void seeker_free(struct seeker *s)

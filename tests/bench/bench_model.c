@@ -2,21 +2,24 @@
  * bench_model.c - the model's figures (issue 5, "Speed") on a generated trace of 10^8 events:
  *
  *   fold         events folded per second, the model alone (events decoded beforehand, in
- *                batches, outside the timing), and decoding plus folding together;
+ *                batches, outside the timing), and decoding plus folding together; on two
+ *                streams: Python-like temporaries, and the swelling heap below;
  *   open         seeker_open() of the trace with its index: wall time and the child process's
  *                peak resident memory;
  *   seek         seeker_seek() to random events: median, 90th percentile and worst;
- *   step back    seeker_step(-1) from random events: median and worst.
+ *   step back    seeker_step(-1) from random events (the first step back, from a checkpoint),
+ *                and walking back step by step.
  *
  * Anchors printed beside them: the targets of issue 5, and heaptrack_print's 6.5 million events
  * per second (from the issue).
  *
- * The trace is made by the real allocator (the default profile, arenas from mmap) driven by a
- * fast random workload: a live set that swells to a few hundred thousand blocks and drains again,
- * Python-like sizes, now and then a large block for the raw layer; every event goes through the
- * real trace writer, then the post-pass (model_build_checkpoints) stores the checkpoints and the
- * summary.  It is kept in /tmp (or $TMPDIR) between runs, never in the repository, and remade
- * when missing.
+ * The traces are made by the real allocator (the default profile, arenas from mmap) driven by a
+ * fast random workload, every event going through the real trace writer: the main one has a live
+ * set that swells to a few hundred thousand blocks and drains again, with Python-like sizes and
+ * now and then a large block for the raw layer, and the post-pass (model_build_checkpoints)
+ * stores its checkpoints and summary; the second, a fifth as long, is mostly temporaries over a
+ * slowly changing live set.  They are kept in /tmp (or $TMPDIR) between runs, never in the
+ * repository, and remade when missing (or their checkpoints are of an older layout).
  *
  * Usage: bench_model [EVENTS]  (default 100000000)
  */
@@ -72,7 +75,13 @@ static size_t python_size(void)
     return 1 + rnd() % 512;
 }
 
-static void make_trace(const char *path, uint64_t events)
+/* The two workloads: a live set that swells to a few hundred thousand blocks and drains again
+ * (big states, arena churn: what seeking is measured on), and a Python-like stream where most
+ * blocks are temporaries freed within a few allocations over a slowly changing live set (what
+ * an interpreter's allocator mostly sees). */
+enum workload { SWELL, TEMPORARIES };
+
+static void make_trace(const char *path, uint64_t events, enum workload wl, bool post_pass)
 {
     struct heap_profile p;
     char err[512];
@@ -104,7 +113,26 @@ static void make_trace(const char *path, uint64_t events)
     void **live = calloc(LIVE_MAX, sizeof *live);
     size_t n = 0, target = LIVE_MAX / 2;
     double t0 = now();
+    if (wl == TEMPORARIES)
+        target = 20000;
     while (trace_writer_event_count(w) < events) {
+        if (wl == TEMPORARIES) {
+            /* a temporary or two, then now and then a longer-lived block comes or goes */
+            void *t1 = heap_malloc(heap, python_size());
+            void *t2 = rnd() % 2 ? heap_malloc(heap, python_size()) : NULL;
+            heap_free(heap, t1);
+            heap_free(heap, t2);
+            if (rnd() % 4 == 0) {
+                if (n < target) {
+                    live[n++] = heap_malloc(heap, python_size());
+                } else {
+                    size_t i = rnd() % n;
+                    heap_free(heap, live[i]);
+                    live[i] = live[--n];
+                }
+            }
+            continue;
+        }
         if ((rnd() & 0xffff) == 0)
             target = rnd() % LIVE_MAX; /* swell or drain */
         bool alloc = n == 0 || (n < LIVE_MAX && (n < target ? rnd() % 100 < 60 : rnd() % 100 < 40));
@@ -127,6 +155,8 @@ static void make_trace(const char *path, uint64_t events)
     double t1 = now();
     printf("trace: %" PRIu64 " events, %.1f MB (%.2f bytes/event), recorded in %.1f s\n", got,
            (double)bytes / 1e6, (double)bytes / (double)got, t1 - t0);
+    if (!post_pass)
+        return;
     if (model_build_checkpoints(path, NULL, NULL, err, sizeof err) < 0)
         die("post-pass", err);
     printf("post-pass (checkpoints and summary): %.1f s\n", now() - t1);
@@ -160,7 +190,7 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static void bench_fold(const char *path)
+static void bench_fold(const char *path, const char *what)
 {
     struct trace_reader *r;
     char err[512];
@@ -188,9 +218,9 @@ static void bench_fold(const char *path)
     double total = now() - t0;
     struct model_totals t;
     model_totals(m, &t);
-    printf("fold:       %6.1f M events/s (model alone)   %6.1f M events/s (decode + fold)   "
+    printf("fold %-6s %6.1f M events/s (model alone)   %6.1f M events/s (decode + fold)   "
            "[target >= 50; heaptrack_print 6.5]\n",
-           (double)n / fold / 1e6, (double)n / total / 1e6);
+           what, (double)n / fold / 1e6, (double)n / total / 1e6);
     printf("            %" PRIu64 " events; at the end %" PRIu32 " arenas, %" PRIu64 " blocks live\n", n,
            model_arena_count(m), t.blocks);
     free(batch);
@@ -316,11 +346,22 @@ int main(int argc, char **argv)
             printf("post-pass (checkpoints and summary): %.1f s\n", now() - t0);
         }
         if (!has_index(path, events))
-            make_trace(path, events);
+            make_trace(path, events, SWELL, true);
     }
     if (stat(path, &st) == 0)
         printf("file:       %s, %.1f MB\n", path, (double)st.st_size / 1e6);
-    bench_fold(path);
+    /* the Python-like stream, a fifth as long, only for the fold */
+    char temps[512];
+    snprintf(temps, sizeof temps, "%s/arenascope-bench-model-temps-%" PRIu64 ".trace",
+             tmp && *tmp ? tmp : "/tmp", events / 5);
+    struct trace_reader *r;
+    char err[512];
+    if (trace_reader_open(&r, temps, 0, err, sizeof err) < 0)
+        make_trace(temps, events / 5, TEMPORARIES, false);
+    else
+        trace_reader_free(r);
+    bench_fold(temps, "temps:");
+    bench_fold(path, "swell:");
     bench_open(path);
     bench_seek(path);
     return 0;

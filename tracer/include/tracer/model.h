@@ -530,6 +530,10 @@ enum {
 
 /* Opens a trace.  On failure *out is NULL and err holds the one-line message. */
 int seeker_open(struct seeker **out, const char *path, unsigned flags, char *err, size_t errlen);
+/* The same on an open descriptor (a pipe from a recording child); name is used in messages.
+ * The seeker does not close fd. */
+int seeker_open_fd(struct seeker **out, int fd, const char *name, unsigned flags, char *err,
+                   size_t errlen);
 void seeker_free(struct seeker *s);
 
 const struct trace_header *seeker_header(const struct seeker *s);
