@@ -64,10 +64,14 @@
  *     raw block:           raw_realloc (the C library resized it, possibly moving it), then
  *                          realloc(outcome RAW).  A raw block is never adopted by the pools.
  * - calloc emits the allocation's events, then a `calloc` summary.
- * - An object's obj_new follows the block_alloc of its memory (unless it came from a free list,
- *   then no block event at all); its obj_free precedes the block_free of its memory.
- * - A decref that reaches zero is followed by the deallocation it causes: finalizer, the decrefs
- *   of the referents (recursively, depth first), gc_untrack, obj_free, block_free.
+ * - Creating an object: block_alloc of its memory (none when it comes from a free list), for a
+ *   GC type gc_count(0) and possibly a whole collection (CPython 3.8-3.11 collect inside the
+ *   allocation), then obj_new, obj_storage for item arrays or key tables, then gc_track.
+ * - A decref that reaches zero is followed by the deallocation it causes, in CPython's order:
+ *   gc_untrack first (tp_dealloc untracks before anything else), then the finalizer and the
+ *   clearing of weak references with their callbacks, the decrefs of the referents (reason
+ *   REF_DEALLOC, owner the dying object; recursively, depth first), obj_storage(0), obj_free,
+ *   gc_count, and block_free (none when the memory goes to a free list).
  *
  * Stack ids
  * ---------
