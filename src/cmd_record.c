@@ -9,11 +9,14 @@
 
 #include <allocator/gc.h>
 #include <allocator/runtime.h>
+#include <tracer/model.h>
 #include <tracer/stats_report.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 static const struct cli_opt opts[] = {
     {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required"},
@@ -25,6 +28,41 @@ static const struct cli_opt opts[] = {
     {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
     {0},
 };
+
+/* Progress of the post-pass on a terminal: shown once it has taken half a second. */
+struct progress {
+    const char *path;
+    struct timespec start;
+    bool shown;
+};
+
+static bool show_progress(void *ctx, uint64_t done, uint64_t total)
+{
+    struct progress *p = ctx;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double elapsed = (double)(now.tv_sec - p->start.tv_sec) + (double)(now.tv_nsec - p->start.tv_nsec) / 1e9;
+    if (elapsed >= 0.5 && total > 0) {
+        fprintf(stderr, "\rindexing %s: %3.0f%% of %llu events", p->path, 100.0 * (double)done / (double)total,
+                (unsigned long long)total);
+        p->shown = true;
+    }
+    return true;
+}
+
+/* Adds checkpoints and the timeline summary to the trace's index, so viewers seek at once. */
+static int index_trace(const struct cli *c, const char *path)
+{
+    struct progress p = {.path = path};
+    clock_gettime(CLOCK_MONOTONIC, &p.start);
+    char err[512];
+    int rc = model_build_checkpoints(path, isatty(STDERR_FILENO) ? show_progress : NULL, &p, err, sizeof err);
+    if (p.shown)
+        fprintf(stderr, "\r\033[K");
+    if (rc < 0)
+        return cli_error(c, 1, "%s: indexing the trace: %s", path, err);
+    return 0;
+}
 
 /* The command line as the user typed it, for the trace header. */
 static void command_line(const struct cli *c, char *buf, size_t len)
@@ -103,6 +141,8 @@ static int run(struct cli *c)
         stats_report_print(f, st, STATS_REPORT_DEFAULT);
         free(st);
     }
+    if (strcmp(out, "-") != 0 && index_trace(c, out) != 0)
+        goto out_recorder;
     status = 0;
 out_recorder:
     recorder_free(r);
