@@ -283,6 +283,8 @@ int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
     types_announce(rt);
     for (size_t g = 0; g < rt->gc.ngen; g++)
         RT_EMIT(rt, GC_THRESHOLD, gc_threshold, .gen = g, .threshold = rt->gc.gen[g].threshold);
+    for (unsigned line = 0; line < RT_FL_COUNT; line++)
+        rt_freelist_changed(rt, line);
     uint64_t id;
     if (frames_push(rt, "<module>", &id) < 0)
         goto out_free_ints;
@@ -336,10 +338,11 @@ uint64_t rt_destroyed_total(const struct runtime *rt)
 
 static void interned_release(struct runtime *rt);
 
-void rt_delete(struct runtime *rt)
+void rt_shutdown(struct runtime *rt)
 {
-    if (!rt)
+    if (rt->shut_down)
         return;
+    rt->shut_down = true;
     rt->shutting_down = true;
     while (rt->nframes > 1)
         rt_frame_pop(rt);
@@ -368,6 +371,13 @@ void rt_delete(struct runtime *rt)
     interned_release(rt);
     /* objects freed by the collection above can refill the free lists */
     rt_clear_freelists(rt);
+}
+
+void rt_delete(struct runtime *rt)
+{
+    if (!rt)
+        return;
+    rt_shutdown(rt);
     gc_state_release(rt);
     classes_free(rt);
     free(rt->frames);
@@ -548,6 +558,7 @@ static void dealloc_tuple(struct runtime *rt, struct rt_object *o)
         rt->tuple_numfree[n - 1] < RT_TUPLE_FREELIST_MAX && !rt->shutting_down) {
         rt->tuple_free[n - 1][rt->tuple_numfree[n - 1]++] = t;
         to_freelist(rt, o);
+        rt_freelist_changed(rt, RT_FL_TUPLE1 + (unsigned)n - 1);
         return;
     }
     rt_gc_free(rt, o);
@@ -578,6 +589,7 @@ static void dealloc_list(struct runtime *rt, struct rt_object *o)
     if (rt->list_numfree < RT_LIST_FREELIST_MAX && !rt->shutting_down) {
         rt->list_free[rt->list_numfree++] = l;
         to_freelist(rt, o);
+        rt_freelist_changed(rt, RT_FL_LIST);
         return;
     }
     rt_gc_free(rt, o);
@@ -590,6 +602,7 @@ static void dealloc_dict(struct runtime *rt, struct rt_object *o)
     if (rt->dict_numfree < RT_DICT_FREELIST_MAX && !rt->shutting_down) {
         rt->dict_free[rt->dict_numfree++] = d;
         to_freelist(rt, o);
+        rt_freelist_changed(rt, RT_FL_DICT);
         return;
     }
     rt_gc_free(rt, o);
@@ -777,6 +790,7 @@ static void dealloc_now(struct runtime *rt, struct rt_object *o)
         if (rt->float_numfree < RT_FLOAT_FREELIST_MAX && !rt->shutting_down) {
             rt->float_free[rt->float_numfree++] = (struct rt_float *)(uintptr_t)o;
             to_freelist(rt, o);
+            rt_freelist_changed(rt, RT_FL_FLOAT);
         } else {
             plain_free(rt, o);
         }
@@ -989,8 +1003,16 @@ static void instance_free_values(struct runtime *rt, struct rt_object *o)
 
 /* ---- free lists ------------------------------------------------------------------------------- */
 
+static void freelist_line(const struct runtime *rt, unsigned line, struct heap_stats_freelist *out);
+
 void rt_clear_freelists(struct runtime *rt)
 {
+    bool had[RT_FL_COUNT];
+    for (unsigned line = 0; line < RT_FL_COUNT; line++) {
+        struct heap_stats_freelist f;
+        freelist_line(rt, line, &f);
+        had[line] = f.count > 0;
+    }
     for (int n = 0; n < RT_TUPLE_FREELISTS; n++)
         while (rt->tuple_numfree[n] > 0) {
             struct rt_tuple *t = rt->tuple_free[n][--rt->tuple_numfree[n]];
@@ -1011,30 +1033,58 @@ void rt_clear_freelists(struct runtime *rt)
     }
     while (rt->keys_numfree > 0)
         heap_free(rt->heap, rt->keys_free[--rt->keys_numfree]);
+    for (unsigned line = 0; line < RT_FL_COUNT; line++)
+        if (had[line])
+            rt_freelist_changed(rt, line);
 }
 
-static void freelist_line(struct heap_stats *out, const char *label, uint64_t count, uint64_t each)
+/* Report line `line` (RT_FL_*): its label, the objects on that free list and their size. */
+static void freelist_line(const struct runtime *rt, unsigned line, struct heap_stats_freelist *out)
 {
-    if (out->nfreelists >= HEAP_STATS_MAX_FREELISTS)
+    switch (line) {
+    case RT_FL_DICT:
+        snprintf(out->label, sizeof out->label, "PyDictObjects");
+        out->count = rt->dict_numfree;
+        out->each = sizeof(struct rt_dict);
         return;
-    struct heap_stats_freelist *f = &out->freelists[out->nfreelists++];
-    snprintf(f->label, sizeof f->label, "%s", label);
-    f->count = count;
-    f->each = each;
+    case RT_FL_FLOAT:
+        snprintf(out->label, sizeof out->label, "PyFloatObjects");
+        out->count = rt->float_numfree;
+        out->each = sizeof(struct rt_float);
+        return;
+    case RT_FL_LIST:
+        snprintf(out->label, sizeof out->label, "PyListObjects");
+        out->count = rt->list_numfree;
+        out->each = sizeof(struct rt_list);
+        return;
+    default: {
+        unsigned n = line - RT_FL_TUPLE1 + 1;
+        snprintf(out->label, sizeof out->label, "%u-sized PyTupleObjects", n);
+        out->count = rt->tuple_numfree[n - 1];
+        out->each = 24 + 8 * (uint64_t)n;
+        return;
+    }
+    }
 }
+
+_Static_assert(RT_FL_COUNT <= HEAP_STATS_MAX_FREELISTS, "every free-list line fits the stats");
 
 void rt_get_freelist_stats(const struct runtime *rt, struct heap_stats *out)
 {
-    /* the order of _PyObject_DebugTypeStats: dict, float, list, tuples 1..20 */
-    out->nfreelists = 0;
-    freelist_line(out, "PyDictObjects", rt->dict_numfree, sizeof(struct rt_dict));
-    freelist_line(out, "PyFloatObjects", rt->float_numfree, sizeof(struct rt_float));
-    freelist_line(out, "PyListObjects", rt->list_numfree, sizeof(struct rt_list));
-    for (int n = 1; n <= RT_TUPLE_FREELISTS; n++) {
-        char label[40];
-        snprintf(label, sizeof label, "%d-sized PyTupleObjects", n);
-        freelist_line(out, label, rt->tuple_numfree[n - 1], 24 + 8 * (uint64_t)n);
-    }
+    out->nfreelists = RT_FL_COUNT;
+    for (unsigned line = 0; line < RT_FL_COUNT; line++)
+        freelist_line(rt, line, &out->freelists[line]);
+}
+
+void rt_freelist_changed(struct runtime *rt, unsigned line)
+{
+    if (!rt_on(rt))
+        return;
+    struct heap_stats_freelist f;
+    freelist_line(rt, line, &f);
+    struct event ev = {.kind = EV_FREELIST, .str = f.label, .str_len = (uint32_t)strlen(f.label)};
+    ev.u.freelist = (struct event_freelist){.index = line, .count = f.count, .each = f.each};
+    rt_emit(rt, &ev);
 }
 
 uint32_t rt_freelist_count(const struct runtime *rt, const char *kind)

@@ -438,6 +438,7 @@ struct rt_object *rt_dict(struct runtime *rt)
     if (rt->dict_numfree > 0) {
         d = rt->dict_free[--rt->dict_numfree];
         flags = EV_OBJ_FREELIST;
+        rt_freelist_changed(rt, RT_FL_DICT);
     } else {
         d = rt_gc_alloc(rt, &rt->t_dict, size, sizeof(struct gc_head));
         if (!d)

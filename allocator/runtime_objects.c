@@ -67,6 +67,7 @@ struct rt_object *rt_float(struct runtime *rt, double v)
     if (rt->float_numfree > 0) {
         f = rt->float_free[--rt->float_numfree];
         flags = EV_OBJ_FREELIST;
+        rt_freelist_changed(rt, RT_FL_FLOAT);
     } else {
         f = heap_malloc(rt->heap, sizeof *f);
         if (!f)
@@ -255,6 +256,7 @@ struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const
     if (n <= RT_TUPLE_FREELISTS && rt->tuple_numfree[n - 1] > 0) {
         t = rt->tuple_free[n - 1][--rt->tuple_numfree[n - 1]];
         flags = EV_OBJ_FREELIST;
+        rt_freelist_changed(rt, RT_FL_TUPLE1 + (unsigned)n - 1);
     } else {
         t = rt_gc_alloc(rt, &rt->t_tuple, size, sizeof(struct gc_head));
         if (!t)
@@ -288,6 +290,7 @@ struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const 
     if (rt->list_numfree > 0) {
         l = rt->list_free[--rt->list_numfree];
         flags = EV_OBJ_FREELIST;
+        rt_freelist_changed(rt, RT_FL_LIST);
     } else {
         l = rt_gc_alloc(rt, &rt->t_list, size, sizeof(struct gc_head));
         if (!l)

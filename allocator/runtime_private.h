@@ -289,7 +289,8 @@ struct runtime {
 
     uint64_t dict_version;
     uint64_t live, created, destroyed;
-    bool shutting_down;    /* rt_delete: free lists take nothing more */
+    bool shutting_down;    /* rt_shutdown: free lists take nothing more */
+    bool shut_down;        /* rt_shutdown has run */
     bool final_collection; /* rt_delete's collection: legacy __del__ no longer runs */
 };
 
@@ -302,6 +303,12 @@ static inline bool rt_on(const struct runtime *rt)
 void rt_emit(struct runtime *rt, struct event *ev);
 void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_t f1,
                   const char *text);
+
+/* The free lists' lines in sys._debugmallocstats(), in its order: dict, float, list, then the
+ * tuples of 1 to RT_TUPLE_FREELISTS items.  (3.11 does not report the dict-keys free list.) */
+enum { RT_FL_DICT, RT_FL_FLOAT, RT_FL_LIST, RT_FL_TUPLE1, RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS };
+/* Tells the sink that free-list line `line` changed (a `freelist` event). */
+void rt_freelist_changed(struct runtime *rt, unsigned line);
 
 #define RT_EMIT(rt, KIND, member, ...)                                                          \
     do {                                                                                        \

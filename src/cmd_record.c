@@ -99,7 +99,7 @@ static int run(struct cli *c)
         return cli_error(c, CLI_EXIT_USAGE, "%s", gcerr);
     struct recorder_options o = {
         .gc = &gc,
-        .runtime = {rt_new, rt_delete},
+
         .profile = cli_value(c, "profile"),
         .arena_source = cli_value(c, "arena-source"),
         .stacks = cli_flag(c, "stacks") || cli_value(c, "stack-depth"),
@@ -135,7 +135,7 @@ static int run(struct cli *c)
             cli_error(c, 1, "out of memory");
             goto out_recorder;
         }
-        heap_get_stats(recorder_heap(r), st);
+        recorder_get_stats(r, st);
         /* The report goes where the trace does not. */
         FILE *f = strcmp(out, "-") == 0 ? stderr : stdout;
         stats_report_print(f, st, STATS_REPORT_DEFAULT);

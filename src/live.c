@@ -167,7 +167,7 @@ static void child_main(struct workload *wl, const char *spec, const struct live_
         .profile = opt->profile,
         .arena_source = opt->arena_source,
         .gc = &gc,
-        .runtime = {rt_new, rt_delete},
+
         .stacks = opt->stacks,
         .command = command,
         .path = path,

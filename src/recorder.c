@@ -11,6 +11,7 @@
 
 #include "version.h"
 
+#include <allocator/runtime.h>
 #include <allocator/stack.h>
 #include <tracer/stacks.h>
 #include <tracer/trace.h>
@@ -122,8 +123,6 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
     *out = NULL;
     if (recorder_check_options(o, err, errlen) < 0)
         return -1;
-    if (with_runtime && (!o->runtime.create || !o->runtime.destroy))
-        return fail(err, errlen, "this workload needs the object runtime, which this build lacks");
     struct recorder *r = calloc(1, sizeof *r);
     if (!r)
         return fail(err, errlen, "out of memory");
@@ -159,7 +158,7 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
         heap_set_stack_hook(r->heap, &hook);
     }
     if (with_runtime) {
-        rc = o->runtime.create(&r->rt, r->heap, o->gc, &sink);
+        rc = rt_new(&r->rt, r->heap, o->gc, &sink);
         if (rc < 0) {
             fail(err, errlen, "the object runtime could not start (error %d)", rc);
             goto out_stacks;
@@ -204,15 +203,19 @@ int recorder_run(struct recorder *r, struct workload *w, char *err, size_t errle
 int recorder_finish(struct recorder *r, char *err, size_t errlen)
 {
     /* The runtime's shutdown (a final collection, free lists emptied) is part of the recording. */
-    if (r->rt) {
-        r->opts.runtime.destroy(r->rt);
-        r->rt = NULL;
-        r->env.rt = NULL;
-    }
+    if (r->rt)
+        rt_shutdown(r->rt);
     r->finished = true;
     if (trace_writer_finish(r->writer) < 0)
         return fail(err, errlen, "%s", trace_writer_error(r->writer));
     return 0;
+}
+
+void recorder_get_stats(const struct recorder *r, struct heap_stats *out)
+{
+    heap_get_stats(r->heap, out);
+    if (r->rt)
+        rt_get_freelist_stats(r->rt, out);
 }
 
 uint64_t recorder_event_count(const struct recorder *r)
@@ -224,8 +227,7 @@ void recorder_free(struct recorder *r)
 {
     if (!r)
         return;
-    if (r->rt)
-        r->opts.runtime.destroy(r->rt);
+    rt_delete(r->rt);
     /* Nothing more goes to the writer: the heap is taken down silently. */
     heap_set_sink(r->heap, NULL);
     heap_set_stack_hook(r->heap, NULL);

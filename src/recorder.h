@@ -25,21 +25,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/*
- * The object runtime, for workloads that need it (demos, churn): its constructor and destructor
- * (the runtime's rt_new and rt_delete).  With NULL functions such workloads are refused.
- */
-struct recorder_runtime {
-    int (*create)(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
-                  const struct event_sink *sink);
-    void (*destroy)(struct runtime *rt);
-};
-
 struct recorder_options {
     const char *profile;      /* profile spec (heap_profile_parse); NULL: the default */
     const char *arena_source; /* "mmap" (NULL: the default) or "aligned" */
     const struct gc_profile *gc; /* the collector's profile, written into the header; may be NULL */
-    struct recorder_runtime runtime;
     bool stacks;              /* capture the call stack of every allocation */
     unsigned stack_depth;     /* frames kept per stack; 0: RECORDER_STACK_DEPTH */
     const char *command;      /* the command line, for the header */
@@ -67,8 +56,12 @@ struct heap *recorder_heap(const struct recorder *r);
 struct workload_env *recorder_env(struct recorder *r);
 /* Runs a prepared workload, which must match with_runtime. */
 int recorder_run(struct recorder *r, struct workload *w, char *err, size_t errlen);
-/* Completes the trace (last chunk, index).  The heap stays readable until recorder_free. */
+/* Shuts the runtime down (its final collection and emptied free lists are part of the
+ * recording) and completes the trace (last chunk, index).  The heap and the runtime's figures
+ * stay readable until recorder_free. */
 int recorder_finish(struct recorder *r, char *err, size_t errlen);
+/* The figures of sys._debugmallocstats() from the allocator's (and runtime's) own structures. */
+void recorder_get_stats(const struct recorder *r, struct heap_stats *out);
 uint64_t recorder_event_count(const struct recorder *r);
 /* Frees everything (a trace not finished is left as a killed recording leaves it). */
 void recorder_free(struct recorder *r);

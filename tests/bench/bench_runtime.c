@@ -60,7 +60,7 @@ static void churn_recorded(uint64_t ops)
     char spec[64], err[256];
     snprintf(spec, sizeof spec, "churn:%" PRIu64, ops);
     struct workload *w = workload_prepare(spec, err, sizeof err);
-    struct recorder_options o = {.gc = gc_profile_default(), .runtime = {rt_new, rt_delete},
+    struct recorder_options o = {.gc = gc_profile_default(),
                                  .command = "bench_runtime", .path = path};
     struct recorder *r;
     if (!w || recorder_open(&r, &o, true, err, sizeof err) < 0) {

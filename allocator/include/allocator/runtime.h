@@ -72,9 +72,13 @@ int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
            const struct event_sink *sink);
 /*
  * Ends the program: pops every frame, runs a final collection (reason SHUTDOWN, no
- * callbacks), empties gc.garbage and the free lists, releases the interned strings, then
- * frees the runtime.  Objects still alive after that (leaked by a caller) stay in the heap.
+ * callbacks), empties gc.garbage and the free lists and releases the interned strings.
+ * The runtime can still be asked for its figures afterwards; it creates nothing more.
+ * Calling it again does nothing.
  */
+void rt_shutdown(struct runtime *rt);
+/* Shuts the runtime down if that was not done, then frees it.  Objects still alive after the
+ * shutdown (leaked by a caller) stay in the heap. */
 void rt_delete(struct runtime *rt);
 void rt_set_sink(struct runtime *rt, const struct event_sink *sink);
 struct heap *rt_heap(const struct runtime *rt);
