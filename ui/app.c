@@ -825,7 +825,8 @@ int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *e
 void ui_app_paint(struct ui_app *app, struct canvas *c)
 {
     c->ascii = app->ascii;
-    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed};
+    int step_rows = paint_banner_prepare(app, c->cols, c->rows);
+    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, step_rows};
     ui_layout_compute(&li, &app->layout);
     app->nhits = 0;
     app_follow(app);

@@ -82,6 +82,16 @@ struct ui_search {
     uint32_t type_id;  /* UI_SEARCH_TYPE */
 };
 
+/* The step banner, prepared before the layout so that it gets the rows it needs (paint.c). */
+struct ui_banner {
+    char head[64];        /* " Step 2 of 9  ", or the current event's kind without markers */
+    bool narrating;       /* no step markers: the banner narrates the current event */
+    struct ui_para label; /* the step's label, or the event's sentence */
+    struct ui_para next;  /* "] next: " and the next step's label; empty when not shown */
+    int label_rows;       /* rows the label is painted in, at least 1 */
+    bool next_below;      /* the preview takes its own row under the label */
+};
+
 struct ui_app {
     struct seeker *s;
     struct ui_config cfg;
@@ -91,6 +101,7 @@ struct ui_app {
 
     /* screen */
     struct ui_layout layout;
+    struct ui_banner banner;
     enum ui_pane focus, zoomed;
     enum ui_mode mode;
     bool ascii;              /* glyphs in ASCII */
@@ -205,6 +216,9 @@ size_t app_sorted_objects(struct ui_app *app, const uint64_t **out);
 /* ---- paint.c: the frame around the panes ------------------------------------------------- */
 
 void paint_screen(struct ui_app *app, struct canvas *c);
+/* Prepares the step banner for a screen of cols x rows; returns the rows it asks for (the
+ * layout's ui_layout_max_step_rows at most). */
+int paint_banner_prepare(struct ui_app *app, int cols, int rows);
 /* "0x7f3a1c2d4090", or its last `digits` hex digits after an ellipsis when digits > 0. */
 const char *fmt_addr(char buf[24], uint64_t addr, int digits, bool ascii);
 /* "1,234,567" */

@@ -3,6 +3,7 @@
  */
 #include <ui/canvas.h>
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ void canvas_clear(struct canvas *c)
         c->cells[i] = (struct ui_cell){' ', UI_S_NORMAL, 0};
     c->clip = (struct ui_rect){0, 0, c->cols, c->rows};
     c->ox = c->oy = 0;
+    c->ncut = c->nabbrev = 0;
+    memset(&c->first_cut, 0, sizeof c->first_cut);
 }
 
 static struct ui_rect rect_intersect(struct ui_rect a, struct ui_rect b)
@@ -222,21 +225,50 @@ static uint32_t shown_char(const struct canvas *c, uint32_t cp)
     return cp;
 }
 
-int canvas_textn(struct canvas *c, int x, int y, int maxw, enum ui_style s, const char *text,
-                 size_t len)
+/* Notes text that lost characters other than blanks: the first one is kept for a test's message. */
+static void note_cut(struct canvas *c, int x, int y, const char *text, size_t len)
+{
+    if (c->ncut++ == 0) {
+        c->first_cut.x = x + c->ox;
+        c->first_cut.y = y + c->oy;
+        size_t n = len < sizeof c->first_cut.text - 1 ? len : sizeof c->first_cut.text - 1;
+        memcpy(c->first_cut.text, text, n);
+        c->first_cut.text[n] = '\0';
+    }
+}
+
+/* Paints text; `counted`: characters it loses are noted as a cut. */
+static int text_paint(struct canvas *c, int x, int y, int maxw, enum ui_style s, const char *text, size_t len,
+                      bool counted)
 {
     if (maxw < 0)
         maxw = c->clip.x + c->clip.w - (x + c->ox);
     const unsigned char *p = (const unsigned char *)text;
     int col = 0;
     size_t i = 0;
-    while (i < len && col < maxw && p[i]) {
+    bool lost = false;
+    while (i < len && p[i]) {
         uint32_t cp;
         i += utf8_decode(p + i, len - i, &cp);
-        canvas_put(c, x + col, y, shown_char(c, cp), s);
+        if (col >= maxw) {
+            lost |= cp != ' ';
+            continue;
+        }
+        if (!cell_at(c, x + col, y))
+            lost |= cp != ' ';
+        else
+            canvas_put(c, x + col, y, shown_char(c, cp), s);
         col++;
     }
+    if (lost && counted)
+        note_cut(c, x, y, text, len);
     return col;
+}
+
+int canvas_textn(struct canvas *c, int x, int y, int maxw, enum ui_style s, const char *text,
+                 size_t len)
+{
+    return text_paint(c, x, y, maxw, s, text, len, true);
 }
 
 int canvas_text(struct canvas *c, int x, int y, int maxw, enum ui_style s, const char *text)
@@ -284,9 +316,201 @@ int canvas_text_fit(struct canvas *c, int x, int y, int maxw, enum ui_style s, c
         return 0;
     if (ui_text_width(text) <= maxw)
         return canvas_text(c, x, y, maxw, s, text);
-    int n = canvas_text(c, x, y, maxw - 1, s, text);
+    int n = text_paint(c, x, y, maxw - 1, s, text, strlen(text), false);
     canvas_glyph(c, x + n, y, UI_G_ELLIPSIS, s);
+    c->nabbrev++;
     return n + 1;
+}
+
+int canvas_text_choose(struct canvas *c, int x, int y, int w, enum ui_style s, const char *const *texts,
+                       size_t n)
+{
+    if (n == 0 || w <= 0)
+        return 0;
+    for (size_t i = 0; i + 1 < n; i++)
+        if (ui_text_width(texts[i]) <= w)
+            return canvas_text(c, x, y, w, s, texts[i]);
+    return canvas_text_fit(c, x, y, w, s, texts[n - 1]);
+}
+
+/* ---- paragraphs ------------------------------------------------------------------------------ */
+
+void ui_para_init(struct ui_para *p)
+{
+    p->len = 0;
+    p->text[0] = '\0';
+    p->nspans = 0;
+}
+
+static void para_append(struct ui_para *p, enum ui_style s, bool whole, const char *text, size_t len)
+{
+    size_t room = UI_PARA_BYTES - 1 - p->len;
+    if (len > room) {
+        len = room;
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
+            len--; /* at a character's boundary */
+    }
+    if (len == 0)
+        return;
+    memcpy(p->text + p->len, text, len);
+    p->len += len;
+    p->text[p->len] = '\0';
+    struct ui_para_span *last = p->nspans ? &p->span[p->nspans - 1] : NULL;
+    if (last && (last->style == s && last->whole == whole)) {
+        last->end = (uint16_t)p->len;
+    } else if (p->nspans < UI_PARA_SPANS) {
+        p->span[p->nspans++] = (struct ui_para_span){(uint16_t)p->len, (uint8_t)s, whole};
+    } else {
+        last->end = (uint16_t)p->len;
+    }
+}
+
+void ui_para_add(struct ui_para *p, enum ui_style s, const char *text)
+{
+    para_append(p, s, false, text, strlen(text));
+}
+
+void ui_para_add_whole(struct ui_para *p, enum ui_style s, const char *text)
+{
+    para_append(p, s, true, text, strlen(text));
+}
+
+void ui_para_addf(struct ui_para *p, enum ui_style s, const char *fmt, ...)
+{
+    char buf[UI_PARA_BYTES];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        para_append(p, s, false, buf, strlen(buf));
+}
+
+/* A paragraph as cells: a character, its style, and whether a row may break there. */
+struct para_cells {
+    int n;
+    uint32_t cp[UI_PARA_BYTES];
+    uint8_t style[UI_PARA_BYTES];
+    bool soft[UI_PARA_BYTES]; /* a blank that may end a row */
+};
+
+static void para_cells(const struct ui_para *p, struct para_cells *pc)
+{
+    const unsigned char *t = (const unsigned char *)p->text;
+    size_t i = 0;
+    pc->n = 0;
+    for (int k = 0; k < p->nspans; k++) {
+        const struct ui_para_span *sp = &p->span[k];
+        while (i < sp->end) {
+            uint32_t cp;
+            i += utf8_decode(t + i, sp->end - i, &cp);
+            pc->cp[pc->n] = cp;
+            pc->style[pc->n] = sp->style;
+            pc->soft[pc->n] = cp == ' ' && !sp->whole;
+            pc->n++;
+        }
+    }
+}
+
+/* The next row of pc from cell *i at width w; false at the end.  With `defer`, a first word that
+ * does not fit gives an empty row (the paragraph starts on the next one). */
+static bool para_next_row(const struct para_cells *pc, int *i, int w, bool defer, int *start, int *len)
+{
+    int s = *i;
+    if (s >= pc->n)
+        return false;
+    if (w < 1)
+        w = 1;
+    int j = s, last = -1;
+    while (j < pc->n && j - s < w && pc->cp[j] != '\n') {
+        if (pc->soft[j])
+            last = j;
+        j++;
+    }
+    int end, next;
+    if (j >= pc->n || pc->cp[j] == '\n') {
+        end = j;
+        next = j < pc->n ? j + 1 : j;
+    } else if (pc->soft[j]) {
+        end = next = j;
+    } else if (last > s) {
+        end = next = last;
+    } else if (defer) {
+        *start = s;
+        *len = 0;
+        return true;
+    } else {
+        end = next = j; /* a word longer than the row is broken where the row ends */
+    }
+    while (next < pc->n && pc->soft[next])
+        next++; /* blanks at a break are dropped */
+    while (end > s && pc->cp[end - 1] == ' ')
+        end--;
+    *start = s;
+    *len = end - s;
+    *i = next;
+    return true;
+}
+
+int ui_para_width(const struct ui_para *p)
+{
+    return ui_text_width(p->text);
+}
+
+int ui_para_rows(const struct ui_para *p, int w, int first, int *end)
+{
+    struct para_cells pc;
+    para_cells(p, &pc);
+    int i = 0, rows = 0, start, len, col = first;
+    while (para_next_row(&pc, &i, rows == 0 ? w - first : w, rows == 0 && first > 0, &start, &len)) {
+        col = (rows == 0 ? first : 0) + len;
+        rows++;
+    }
+    if (end)
+        *end = col;
+    return rows;
+}
+
+int canvas_para(struct canvas *c, int x, int y, int w, int first, int maxh, const struct ui_para *p,
+                int *end)
+{
+    struct para_cells pc;
+    para_cells(p, &pc);
+    int i = 0, rows = 0, start, len, col = first;
+    while (maxh < 0 || rows < maxh) {
+        int x0 = rows == 0 ? first : 0, rw = w - x0;
+        int save = i;
+        if (!para_next_row(&pc, &i, rw, rows == 0 && first > 0, &start, &len))
+            break;
+        bool last_row = maxh >= 0 && rows == maxh - 1 && i < pc.n;
+        if (last_row) {
+            /* more text than rows: end after the last whole word that leaves room for "..." */
+            i = save;
+            para_next_row(&pc, &i, rw - 1, false, &start, &len);
+        }
+        bool lost = false;
+        for (int k = 0; k < len; k++) {
+            uint32_t cp = pc.cp[start + k];
+            if (!cell_at(c, x + x0 + k, y + rows))
+                lost |= cp != ' ';
+            else
+                canvas_put(c, x + x0 + k, y + rows, shown_char(c, cp == '\n' ? ' ' : cp), (enum ui_style)pc.style[start + k]);
+        }
+        if (lost)
+            note_cut(c, x + x0, y + rows, p->text, p->len);
+        col = x0 + len;
+        if (last_row) {
+            canvas_glyph(c, x + col, y + rows, UI_G_ELLIPSIS, (enum ui_style)pc.style[start + (len ? len - 1 : 0)]);
+            col++;
+            c->nabbrev++;
+        }
+        rows++;
+        if (last_row)
+            break;
+    }
+    if (end)
+        *end = col;
+    return rows;
 }
 
 void canvas_box(struct canvas *c, struct ui_rect r, const char *title, bool focus)

@@ -55,6 +55,11 @@ static void stack(struct ui_rect r, const enum ui_pane *panes, const int *weight
     }
 }
 
+int ui_layout_max_step_rows(int rows)
+{
+    return clamp(rows - 2 - UI_MIN_BODY_ROWS, 1, UI_MAX_STEP_ROWS);
+}
+
 void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
 {
     memset(out, 0, sizeof *out);
@@ -65,10 +70,11 @@ void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
         return;
     }
     int W = in->cols, H = in->rows;
+    int step_h = clamp(in->step_rows, 1, ui_layout_max_step_rows(H));
     out->header = (struct ui_rect){0, 0, W, 1};
-    out->step = (struct ui_rect){0, 1, W, 1};
+    out->step = (struct ui_rect){0, 1, W, step_h};
     out->footer = (struct ui_rect){0, H - 1, W, 1};
-    out->body = (struct ui_rect){0, 2, W, H - 3};
+    out->body = (struct ui_rect){0, 1 + step_h, W, H - 2 - step_h};
     struct ui_rect body = out->body;
 
     if (in->zoomed != UI_PANE_NONE) {

@@ -162,8 +162,13 @@ static bool next_step_label(struct ui_app *app, uint64_t pos, char *buf, size_t 
     return false;
 }
 
-static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
+/* The banner's preview of the next step shares the label's last row when this much is left. */
+#define PREVIEW_MIN_W 28
+
+int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
 {
+    int max_rows = ui_layout_max_step_rows(screen_rows);
+    struct ui_banner *b = &app->banner;
     const struct model *m = app_model(app);
     const struct model_summary *sum = seeker_summary(app->s);
     size_t total = sum ? sum->nsteps : 0;
@@ -171,53 +176,101 @@ static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
     bool have = model_step_current(m, &st);
     char next[256];
     bool have_next = next_step_label(app, app_position(app), next, sizeof next);
+    ui_para_init(&b->label);
+    ui_para_init(&b->next);
+    b->next_below = false;
+    b->narrating = !have && !have_next && total == 0;
 
-    if (!have && !have_next && total == 0) {
-        /* no step markers: the banner narrates the current event instead */
+    if (b->narrating) {
+        /* no step markers: the banner narrates the current event instead; when the timeline is
+         * on screen its log shows the whole sentence, so here it keeps to one row */
         app_load_current(app);
-        canvas_fill(c, r, UI_G_SPACE, UI_S_HEADER);
-        char sentence[512];
         if (app->have_cur) {
+            char sentence[512];
             ui_narrate(m, &app->window[0], app->ahead, app->nahead, sentence, sizeof sentence);
-            int x = r.x + 1;
-            x += canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, event_kind_name(app->window[0].kind));
-            x += canvas_text(c, x, r.y, -1, UI_S_HEADER, "  ");
-            canvas_text_fit(c, x, r.y, r.x + r.w - x - 1, UI_S_HEADER, sentence);
+            snprintf(b->head, sizeof b->head, " %s  ", event_kind_name(app->window[0].kind));
+            ui_para_add(&b->label, UI_S_HEADER, sentence);
         } else {
-            canvas_text(c, r.x + 1, r.y, r.w - 2, UI_S_HEADER, "the heap before the first event: press l to step through the events");
+            snprintf(b->head, sizeof b->head, " ");
+            ui_para_add(&b->label, UI_S_HEADER, "the heap before the first event: ");
+            ui_para_add_whole(&b->label, UI_S_HEADER, "press l to step through the events");
         }
+        bool timeline_shown = app->zoomed == UI_PANE_NONE || app->zoomed == UI_PANE_TIMELINE;
+        if (timeline_shown && app->have_cur)
+            max_rows = 1;
+    } else {
+        if (have)
+            snprintf(b->head, sizeof b->head, " Step %" PRIu64, st.number);
+        else
+            snprintf(b->head, sizeof b->head, " Before the first step");
+        bool growing = app->cfg.live && app->live_state != UI_LIVE_FINISHED && app->live_state != UI_LIVE_DIED;
+        if (have && total && !growing)
+            snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), " of %zu", total);
+        snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), "  ");
+        if (have)
+            ui_para_addf(&b->label, UI_S_STEP, "%.*s", (int)st.label_len, st.label);
+        if (have_next) {
+            ui_para_add_whole(&b->next, UI_S_STEP_NEXT, "] next: ");
+            ui_para_add(&b->next, UI_S_STEP_NEXT, next);
+        }
+    }
+    /* the label wraps under itself, right of the head.  The preview takes the rest of the
+     * label's last row when it fits there whole; else the row below, on a screen tall enough to
+     * spare it; else the rest of the row, abbreviated, when that is enough to read; else the row
+     * below after all, or nothing when the banner has no row left (] still names the next step) */
+    int lw = cols - ui_text_width(b->head) - 1, end = 0;
+    int rows = ui_para_rows(&b->label, lw, 0, &end);
+    if (rows < 1)
+        rows = 1;
+    if (rows > max_rows)
+        rows = max_rows;
+    b->label_rows = rows;
+    if (b->next.len) {
+        int room = lw - end - 2;
+        bool spare = rows < max_rows;
+        if (room >= ui_para_width(&b->next))
+            b->next_below = false;
+        else if (spare && screen_rows >= UI_MIN_ROWS + 6)
+            b->next_below = true;
+        else if (room >= PREVIEW_MIN_W)
+            b->next_below = false;
+        else if (spare)
+            b->next_below = true;
+        else
+            ui_para_init(&b->next);
+        rows += b->next_below;
+    }
+    return rows;
+}
+
+static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
+{
+    const struct ui_banner *b = &app->banner;
+    enum ui_style bg = b->narrating ? UI_S_HEADER : UI_S_STEP;
+    canvas_fill(c, r, UI_G_SPACE, bg);
+    int x = r.x + canvas_text(c, r.x, r.y, -1, b->narrating ? UI_S_HEADER_VALUE : UI_S_STEP, b->head);
+    int lw = r.x + r.w - 1 - x, end = 0;
+    canvas_para(c, x, r.y, lw, 0, b->label_rows, &b->label, &end);
+    if (!b->next.len)
         return;
+    int ny = r.y + b->label_rows - 1, nx, nw;
+    if (b->next_below) {
+        ny++;
+        nx = x;
+        nw = lw;
+    } else {
+        nw = lw - end - 2;
+        nx = r.x + r.w - 1 - nw;
     }
-    canvas_fill(c, r, UI_G_SPACE, UI_S_STEP);
-    char head[64];
-    if (have)
-        snprintf(head, sizeof head, " Step %" PRIu64 "%s", st.number, "");
-    else
-        snprintf(head, sizeof head, " Before the first step");
-    bool growing = app->cfg.live && app->live_state != UI_LIVE_FINISHED && app->live_state != UI_LIVE_DIED;
-    if (have && total && !growing)
-        snprintf(head + strlen(head), sizeof head - strlen(head), " of %zu", total);
-    int x = r.x;
-    x += canvas_text(c, x, r.y, -1, UI_S_STEP, head);
-    x += canvas_text(c, x, r.y, -1, UI_S_STEP, "  ");
-    /* the label comes first; what comes next gets the room it leaves, if that is enough */
-    char label[512] = "";
-    if (have)
-        snprintf(label, sizeof label, "%.*s", (int)st.label_len, st.label);
-    int room = r.x + r.w - x - 1;
-    int label_w = ui_text_width(label);
-    int next_w = room - label_w - 2;
-    if (next_w > 12 + ui_text_width(next))
-        next_w = 12 + ui_text_width(next);
-    if (!have_next || next_w < 24)
-        next_w = 0;
-    canvas_text_fit(c, x, r.y, room - next_w, UI_S_STEP, label);
-    if (next_w > 0) {
-        int nx = r.x + r.w - next_w;
-        canvas_fill(c, (struct ui_rect){nx, r.y, next_w, 1}, UI_G_SPACE, UI_S_STEP_NEXT);
-        int n = canvas_text(c, nx, r.y, -1, UI_S_STEP_NEXT, " ] next: ");
-        canvas_text_fit(c, nx + n, r.y, next_w - n - 1, UI_S_STEP_NEXT, next);
+    int pw = ui_para_width(&b->next);
+    if (pw < nw) {
+        if (!b->next_below)
+            nx += nw - pw;
+        nw = pw;
     }
+    /* the preview on its own ground, one blank wider on each side */
+    canvas_fill(c, (struct ui_rect){nx - 1, ny, nw + 2, 1}, UI_G_SPACE, UI_S_STEP_NEXT);
+    canvas_para(c, nx, ny, nw, 0, 1, &b->next, NULL);
 }
 
 /* ---- footer ------------------------------------------------------------------------------------ */

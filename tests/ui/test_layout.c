@@ -23,7 +23,7 @@ static void check_sane(const struct ui_layout *l, int cols, int rows)
         struct ui_rect r = l->pane[p];
         if (ui_rect_is_empty(r))
             continue;
-        cr_assert(r.x >= 0 && r.y >= 2 && r.x + r.w <= cols && r.y + r.h <= rows - 1,
+        cr_assert(r.x >= 0 && r.y >= l->step.y + l->step.h && r.x + r.w <= cols && r.y + r.h <= rows - 1,
                   "pane %s at %d,%d %dx%d leaves the body of %dx%d", ui_pane_title((enum ui_pane)p), r.x, r.y, r.w,
                   r.h, cols, rows);
         cr_assert_geq(r.w, 20);
@@ -37,15 +37,15 @@ static void check_sane(const struct ui_layout *l, int cols, int rows)
 Test(layout, too_small_says_what_is_needed)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE};
+    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1};
     ui_layout_compute(&in, &l);
     cr_assert(l.too_small);
     cr_assert_eq(l.need_cols, UI_MIN_COLS);
     cr_assert_eq(l.need_rows, UI_MIN_ROWS);
-    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE};
+    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE, 1};
     ui_layout_compute(&in, &l);
     cr_assert(l.too_small);
-    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE};
+    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE, 1};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.too_small);
 }
@@ -54,22 +54,46 @@ Test(layout, every_size_and_focus_gives_sane_rectangles)
 {
     for (int cols = UI_MIN_COLS; cols <= 260; cols += 7)
         for (int rows = UI_MIN_ROWS; rows <= 90; rows += 5)
-            for (int f = 0; f < UI_PANE_COUNT; f++) {
+            for (int f = 0; f < UI_PANE_COUNT * 4; f++) {
                 struct ui_layout l;
-                struct ui_layout_input in = {cols, rows, (enum ui_pane)f, UI_PANE_NONE};
+                struct ui_layout_input in = {cols, rows, (enum ui_pane)(f % UI_PANE_COUNT), UI_PANE_NONE,
+                                             1 + f / UI_PANE_COUNT * 2};
                 ui_layout_compute(&in, &l);
                 cr_assert_not(l.too_small);
                 check_sane(&l, cols, rows);
                 cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_TIMELINE]), "the timeline is always shown");
-                cr_assert_not(ui_rect_is_empty(l.pane[f]), "the focused pane %d is shown at %dx%d", f, cols, rows);
+                cr_assert_not(ui_rect_is_empty(l.pane[f % UI_PANE_COUNT]), "the focused pane %d is shown at %dx%d",
+                              f, cols, rows);
                 cr_assert_eq(l.footer.y, rows - 1);
             }
+}
+
+Test(layout, the_banner_gets_the_rows_it_asks_for_while_the_body_keeps_its_minimum)
+{
+    for (int rows = UI_MIN_ROWS; rows <= 60; rows++)
+        for (int ask = 0; ask <= 10; ask++) {
+            struct ui_layout l;
+            struct ui_layout_input in = {80, rows, UI_PANE_ARENAS, UI_PANE_NONE, ask};
+            ui_layout_compute(&in, &l);
+            int want = ask < 1 ? 1 : ask;
+            if (want > UI_MAX_STEP_ROWS)
+                want = UI_MAX_STEP_ROWS;
+            if (want > rows - 2 - UI_MIN_BODY_ROWS)
+                want = rows - 2 - UI_MIN_BODY_ROWS;
+            cr_assert_eq(l.step.h, want, "%d rows asked at 80x%d", ask, rows);
+            cr_assert_eq(l.step.h, ui_layout_max_step_rows(rows) < ask ? ui_layout_max_step_rows(rows) : want);
+            cr_assert_eq(l.step.y, 1);
+            cr_assert_eq(l.body.y, 1 + l.step.h, "the body starts under the banner");
+            cr_assert_eq(l.body.y + l.body.h, rows - 1, "and ends above the footer");
+            cr_assert_geq(l.body.h, UI_MIN_BODY_ROWS);
+        }
+    cr_assert_geq(ui_layout_max_step_rows(UI_MIN_ROWS), 3, "the smallest screen gives a label three rows");
 }
 
 Test(layout, wide_screens_show_every_pane)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {160, 48, UI_PANE_ARENAS, UI_PANE_NONE};
+    struct ui_layout_input in = {160, 48, UI_PANE_ARENAS, UI_PANE_NONE, 1};
     ui_layout_compute(&in, &l);
     cr_assert(l.wide);
     for (int p = 0; p < UI_PANE_COUNT; p++)
@@ -80,7 +104,7 @@ Test(layout, wide_screens_show_every_pane)
 Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE};
+    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE, 1};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.wide);
     cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_OBJECTS]));
@@ -91,7 +115,7 @@ Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
 Test(layout, zoom_gives_one_pane_the_body)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC};
+    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC, 1};
     ui_layout_compute(&in, &l);
     for (int p = 0; p < UI_PANE_COUNT; p++)
         if (p != UI_PANE_GC)

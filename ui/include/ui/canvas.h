@@ -208,6 +208,14 @@ struct canvas {
     struct ui_cell *cells;  /* rows * cols, row by row */
     struct ui_rect clip;    /* painting outside it is dropped; absolute coordinates */
     int ox, oy;             /* origin added to every coordinate painted */
+    /* What did not fit, counted since the last canvas_clear (tests read them): `ncut` texts lost
+     * characters other than blanks at their width or at the clip's edge, the first of them at
+     * `first_cut`; `nabbrev` texts were deliberately shortened with an ellipsis. */
+    int ncut, nabbrev;
+    struct {
+        int x, y;      /* absolute */
+        char text[80]; /* its start */
+    } first_cut;
 };
 
 /* 0, or -1 when memory ran out.  Sizes below 1 are taken as 1. */
@@ -250,6 +258,54 @@ int canvas_text_fit(struct canvas *c, int x, int y, int maxw, enum ui_style s, c
 
 /* Columns that UTF-8 text takes on a canvas (one per character). */
 int ui_text_width(const char *text);
+
+/* ---- paragraphs ------------------------------------------------------------------------------
+ *
+ * A sentence is never cut mid-word: it is a paragraph of styled spans, wrapped at its blanks to
+ * the width it is painted at, and it takes the rows it needs (ui_para_rows tells a layout how
+ * many before painting).  Only when it is given fewer rows does it end, after its last whole
+ * word, with an ellipsis: deliberately abbreviated.  A span added whole (a key hint such as
+ * "(Enter shows it)") is never broken across rows; '\n' starts a new row.
+ *
+ * The first row may start further right than the others (`first` columns in, after a lead-in
+ * painted before it, as an event's number in the log); when its first word does not fit there,
+ * the paragraph starts on the next row instead.
+ */
+#define UI_PARA_BYTES 1024 /* text kept; more is dropped at a character's boundary */
+#define UI_PARA_SPANS 32   /* style changes kept; more are drawn in the last style */
+
+struct ui_para {
+    char text[UI_PARA_BYTES];
+    size_t len; /* bytes of text, < UI_PARA_BYTES */
+    struct ui_para_span {
+        uint16_t end;  /* the span is text[previous end .. end) */
+        uint8_t style; /* enum ui_style */
+        bool whole;    /* its blanks do not break a row */
+    } span[UI_PARA_SPANS];
+    int nspans;
+};
+
+void ui_para_init(struct ui_para *p);
+void ui_para_add(struct ui_para *p, enum ui_style s, const char *text);
+void ui_para_addf(struct ui_para *p, enum ui_style s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void ui_para_add_whole(struct ui_para *p, enum ui_style s, const char *text);
+/* Columns the paragraph takes on one row. */
+int ui_para_width(const struct ui_para *p);
+/* Rows it needs at width w, its first row starting `first` columns in; *end (when not NULL)
+ * gets the column just after its last row's text. */
+int ui_para_rows(const struct ui_para *p, int w, int first, int *end);
+/* Paints it wrapped into columns [x, x + w), from row y, in at most maxh rows (maxh < 0: as many
+ * as it needs).  Returns the rows painted; *end (when not NULL) gets the column, relative to x,
+ * just after the last row's text. */
+int canvas_para(struct canvas *c, int x, int y, int w, int first, int maxh, const struct ui_para *p,
+                int *end);
+
+/* The first of n texts (longest first) that fits in w columns, painted; when none does, the last,
+ * abbreviated.  For facts worded by the room they get: "LIVE holding at a step: ] runs the next
+ * one", "LIVE holding: ] next step".  Returns the columns written. */
+int canvas_text_choose(struct canvas *c, int x, int y, int w, enum ui_style s, const char *const *texts,
+                       size_t n);
 
 /* A frame around r (relative) with a title in its top edge; `focus` draws it highlighted. */
 void canvas_box(struct canvas *c, struct ui_rect r, const char *title, bool focus);

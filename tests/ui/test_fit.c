@@ -1,0 +1,86 @@
+/*
+ * test_fit.c - no screen cuts a sentence: every view of every sample trace, at the sizes people
+ * use (80x24 to 200x60), paints no text that loses words at a pane's edge.  Text may be
+ * deliberately abbreviated (an ellipsis after a whole word, a type name in its column), never cut.
+ */
+#include <tracer/model.h>
+#include <ui/ui.h>
+
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const views[] = {"all", "arenas", "pool", "classes", "objects", "gc", "timeline", "help"};
+static const struct {
+    int cols, rows;
+} sizes[] = {{80, 24}, {100, 30}, {120, 40}, {200, 60}};
+
+/* Renders one screen; on a cut, logs it and returns false. */
+static bool screen_is_whole(struct ui_app *app, struct seeker *s, const char *trace, uint64_t pos, const char *view,
+                            int cols, int rows)
+{
+    (void)s;
+    struct canvas c;
+    cr_assert_eq(canvas_init(&c, cols, rows, false), 0);
+    ui_app_render(app, pos, view, &c);
+    bool ok = c.ncut == 0;
+    if (!ok)
+        cr_log_error("%s at %llu, %s %dx%d: %d cut, the first at (%d, %d): \"%s\"", trace, (unsigned long long)pos,
+                     view, cols, rows, c.ncut, c.first_cut.x, c.first_cut.y, c.first_cut.text);
+    canvas_release(&c);
+    return ok;
+}
+
+Test(fit, no_view_cuts_text_at_any_common_size, .timeout = 600)
+{
+    const char *dir = getenv("ARENASCOPE_TRACES");
+    cr_assert_not_null(dir);
+    DIR *d = opendir(dir);
+    cr_assert_not_null(d);
+    struct dirent *e;
+    int screens = 0, bad = 0;
+    while ((e = readdir(d))) {
+        size_t len = strlen(e->d_name);
+        if (len < 7 || strcmp(e->d_name + len - 6, ".trace") != 0)
+            continue;
+        char path[1024], err[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        struct seeker *s;
+        cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+        struct ui_config cfg = {.title = e->d_name};
+        cfg.look.color = true;
+        struct ui_app *app;
+        cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+        /* the end of each step, and the events a third and two thirds of the way through it */
+        uint64_t count = seeker_event_count(s), prev = 0;
+        for (int step = 1;; step++) {
+            char at[32];
+            uint64_t pos;
+            snprintf(at, sizeof at, "step:%d", step);
+            if (ui_parse_position(s, at, &pos, err, sizeof err) < 0)
+                pos = step == 1 ? count : 0;
+            if (pos == 0)
+                break;
+            uint64_t at_pos[3] = {prev + (pos - prev) / 3, prev + 2 * (pos - prev) / 3, pos};
+            for (int k = 0; k < 3; k++)
+                for (size_t v = 0; v < sizeof views / sizeof views[0]; v++)
+                    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+                        /* the zoomed views at two sizes; the whole screen at each */
+                        if (v > 0 && z % 2 == 1)
+                            continue;
+                        bad += !screen_is_whole(app, s, e->d_name, at_pos[k], views[v], sizes[z].cols, sizes[z].rows);
+                        screens++;
+                    }
+            if (pos >= count)
+                break;
+            prev = pos;
+        }
+        ui_app_free(app);
+        seeker_free(s);
+    }
+    closedir(d);
+    cr_assert_gt(screens, 100);
+    cr_assert_eq(bad, 0, "%d of %d screens cut text", bad, screens);
+}
