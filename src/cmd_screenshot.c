@@ -3,14 +3,16 @@
  * the viewer's screen rendered without a terminal, to text or to SVG (by OUT's extension).
  *
  * The screen is exactly what `replay FILE --at EVENT` shows at that size, with VIEW focused and
- * zoomed to the whole body ("all" keeps every pane in its place).  screenshots/ and the golden
- * tests are made this way.
+ * zoomed to the whole body ("all" keeps every pane in its place), after the keys of --keys if
+ * any (a help scrolled down, a pool opened).  screenshots/ and the golden tests are made this
+ * way.
  */
 #include "cli.h"
 #include "commands.h"
 #include "view_opts.h"
 
 #include <tracer/model.h>
+#include <ui/keys.h>
 #include <ui/layout.h>
 #include <ui/ui.h>
 
@@ -24,6 +26,8 @@ static const struct cli_opt opts[] = {
     {"at", 'a', "EVENT", "event N (from 0), step:N (the end of step N), start or end (default: end)"},
     {"view", 'v', "VIEW", "all, arenas, pool, classes, objects, gc, timeline or help (default: all)"},
     {"size", 's', "COLSxROWS", "the screen's size in cells (default: 120x40)"},
+    {"keys", 'k', "KEYS", "keys pressed before the picture is taken: characters, and <Name> as the help names keys "
+                          "(<PgDn>, <Enter>, <Space>)"},
     {"output", 'o', "OUT", "where to write: OUT.txt for text, OUT.svg for a picture"},
     VIEW_LOOK_OPTS,
     {0},
@@ -64,6 +68,11 @@ static int run(struct cli *c)
                          view);
 
     char err[512];
+    int keys[256];
+    int nkeys = 0;
+    const char *keytext = cli_value(c, "keys");
+    if (keytext && (nkeys = ui_keys_parse(keytext, keys, sizeof keys / sizeof keys[0], err, sizeof err)) < 0)
+        return cli_error(c, CLI_EXIT_USAGE, "--keys: %s", err);
     struct seeker *s;
     if (seeker_open(&s, path, 0, err, sizeof err) < 0)
         return cli_error(c, 1, "%s", err);
@@ -90,6 +99,14 @@ static int run(struct cli *c)
         goto out_app;
     }
     int rc = ui_app_render(app, pos, view, &canvas);
+    if (rc == 0 && nkeys > 0) {
+        for (int i = 0; i < nkeys; i++) {
+            struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
+            if (ui_app_input(app, &in) & UI_REDO_QUIT)
+                break;
+        }
+        ui_app_paint(app, &canvas);
+    }
     if (canvas_write_file(&canvas, out, !cfg.look.color) < 0) {
         cli_error(c, 1, "%s: %s", out, strerror(errno));
         goto out_canvas;

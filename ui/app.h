@@ -146,6 +146,10 @@ struct ui_app {
     struct {
         int offset; /* selected log row relative to the current event */
     } log;
+    struct {
+        int scroll;    /* first row of the help shown */
+        int page, max; /* rows shown, and the largest scroll, as last painted */
+    } help;
 
     /* moving on its own */
     bool playing;

@@ -513,6 +513,21 @@ int canvas_para(struct canvas *c, int x, int y, int w, int first, int maxh, cons
     return rows;
 }
 
+void canvas_blit(struct canvas *c, int x, int y, const struct canvas *src, struct ui_rect from)
+{
+    for (int r = 0; r < from.h; r++)
+        for (int k = 0; k < from.w; k++) {
+            const struct ui_cell *in = canvas_cell(src, from.x + k, from.y + r);
+            struct ui_cell *out = in ? cell_at(c, x + k, y + r) : NULL;
+            if (out)
+                *out = *in;
+        }
+    if (src->ncut && c->ncut == 0)
+        c->first_cut = src->first_cut;
+    c->ncut += src->ncut;
+    c->nabbrev += src->nabbrev;
+}
+
 void canvas_box(struct canvas *c, struct ui_rect r, const char *title, bool focus)
 {
     if (r.w < 2 || r.h < 2)

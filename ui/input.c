@@ -552,6 +552,7 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
         return UI_REDO_RELAYOUT;
     case UI_ACT_HELP:
         app->mode = UI_MODE_HELP;
+        app->help.scroll = 0;
         return UI_REDO_REPAINT;
     case UI_ACT_QUIT:
         return UI_REDO_QUIT;
@@ -821,6 +822,35 @@ static enum ui_redo click(struct ui_app *app, int x, int y)
     return redo;
 }
 
+/* ---- the help ----------------------------------------------------------------------------- */
+
+/* The help scrolls with the keys that move and page, when it does not fit; any other key
+ * closes it. */
+static enum ui_redo help_key(struct ui_app *app, int key)
+{
+    enum ui_action a = ui_action_for_key(key);
+    int page = app->help.page > 2 ? app->help.page - 1 : 1, by = 0;
+    if (a == UI_ACT_DOWN)
+        by = 1;
+    else if (a == UI_ACT_UP)
+        by = -1;
+    else if (a == UI_ACT_PAGE_DOWN)
+        by = page;
+    else if (a == UI_ACT_PAGE_UP)
+        by = -page;
+    else if (a == UI_ACT_FIRST)
+        by = -app->help.max;
+    else if (a == UI_ACT_LAST)
+        by = app->help.max;
+    if (by == 0 || app->help.max <= 0) {
+        app->mode = UI_MODE_NORMAL;
+        return UI_REDO_REPAINT;
+    }
+    int to = app->help.scroll + by;
+    app->help.scroll = to < 0 ? 0 : to > app->help.max ? app->help.max : to;
+    return UI_REDO_REPAINT;
+}
+
 /* ---- input -------------------------------------------------------------------------------- */
 
 enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
@@ -840,6 +870,8 @@ enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
         }
         return click(app, in->x, in->y);
     case UI_IN_WHEEL:
+        if (app->mode == UI_MODE_HELP)
+            return help_key(app, in->key > 0 ? UI_KEY_DOWN : UI_KEY_UP);
         if (app->mode != UI_MODE_NORMAL)
             return UI_REDO_NOTHING;
         {
@@ -857,8 +889,7 @@ enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
     }
     switch (app->mode) {
     case UI_MODE_HELP:
-        app->mode = UI_MODE_NORMAL;
-        return UI_REDO_REPAINT;
+        return help_key(app, in->key);
     case UI_MODE_BREAK:
         return break_menu_key(app, in->key);
     case UI_MODE_SEARCH:

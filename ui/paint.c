@@ -69,55 +69,109 @@ static int text_right(struct canvas *c, int right, int y, enum ui_style s, const
 
 /* ---- header and step banner ------------------------------------------------------------------- */
 
+/* The first of n texts that fits in w columns, or -1. */
+static int first_fitting(const char *const *texts, int n, int w)
+{
+    for (int i = 0; i < n; i++)
+        if (ui_text_width(texts[i]) <= w)
+            return i;
+    return -1;
+}
+
+#define HEADER_TITLE_MIN 12 /* columns the title keeps before the status is shortened */
+
+/*
+ * " arenascope  TITLE   event 54 of 125 ......... STATUS".  Each part has wordings from long to
+ * short, and the width picks: the position and the status (with the key that acts on it) are
+ * shortened before they are dropped, and the title gives way first: the whole path, its file
+ * name, the file name abbreviated.
+ */
 static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
 {
     canvas_fill(c, r, UI_G_SPACE, UI_S_HEADER);
     int x = r.x + 1;
     x += canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, "arenascope");
     x += canvas_text(c, x, r.y, -1, UI_S_HEADER, "  ");
-    x += canvas_text_fit(c, x, r.y, r.w / 3, UI_S_HEADER, app->title);
 
     uint64_t pos = app_position(app), count = app_event_count(app);
-    char a[32], b[32], buf[160];
-    if (pos == 0)
-        snprintf(buf, sizeof buf, "   start (before event 0) of %s", fmt_count(b, count));
-    else
-        snprintf(buf, sizeof buf, "   event %s of %s", fmt_count(a, pos - 1), fmt_count(b, count));
-    x += canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, buf);
+    char a[32], b[32], pos_long[96], pos_short[96];
+    if (pos == 0) {
+        snprintf(pos_long, sizeof pos_long, "start (before event 0) of %s", fmt_count(b, count));
+        snprintf(pos_short, sizeof pos_short, "start of %s", fmt_count(b, count));
+    } else {
+        snprintf(pos_long, sizeof pos_long, "event %s of %s", fmt_count(a, pos - 1), fmt_count(b, count));
+        snprintf(pos_short, sizeof pos_short, "%s/%s", fmt_count(a, pos - 1), fmt_count(b, count));
+    }
 
-    /* right side: the live state, or playing/paused */
-    char right[192];
+    /* the status, in wordings from long to short */
+    const char *status[8];
+    int nstatus = 0;
+    char buf[4][96];
     enum ui_style rs = UI_S_HEADER;
     if (app->cfg.live) {
+        static const char *const history[] = {"(viewing history: G returns) ", "(history: G returns) ", "(G: back) "};
+        bool viewing = !app->follow_edge &&
+                       (app->live_state == UI_LIVE_RUNNING || app->live_state == UI_LIVE_WAITING);
+        const char *const *words = NULL;
+        int nwords = 0;
+        static const char *const starting[] = {" LIVE starting "};
+        static const char *const waiting[] = {" LIVE holding at a step: ] runs the next one ", " LIVE holding: ] runs the next step ",
+                                              " LIVE holding: ] next step ", " LIVE: ] steps "};
+        static const char *const running[] = {" LIVE running "};
+        static const char *const finished[] = {" workload finished ", " finished "};
+        static const char *const died[] = {" the workload died: its trace stays ", " workload died ", " died "};
         switch (app->live_state) {
-        case UI_LIVE_STARTING: snprintf(right, sizeof right, " LIVE starting "); rs = UI_S_STATUS_LIVE; break;
-        case UI_LIVE_WAITING:
-            snprintf(right, sizeof right, " LIVE holding at a step: ] runs the next one ");
-            rs = UI_S_STATUS_LIVE;
-            break;
-        case UI_LIVE_RUNNING: snprintf(right, sizeof right, " LIVE running "); rs = UI_S_STATUS_LIVE; break;
-        case UI_LIVE_FINISHED: snprintf(right, sizeof right, " workload finished "); break;
-        case UI_LIVE_DIED:
-            snprintf(right, sizeof right, " the workload died: its trace stays ");
-            rs = UI_S_STATUS_WARN;
-            break;
+        case UI_LIVE_STARTING: words = starting, nwords = 1, rs = UI_S_STATUS_LIVE; break;
+        case UI_LIVE_WAITING: words = waiting, nwords = 4, rs = UI_S_STATUS_LIVE; break;
+        case UI_LIVE_RUNNING: words = running, nwords = 1, rs = UI_S_STATUS_LIVE; break;
+        case UI_LIVE_FINISHED: words = finished, nwords = 2; break;
+        case UI_LIVE_DIED: words = died, nwords = 3, rs = UI_S_STATUS_WARN; break;
         }
-        if (!app->follow_edge && (app->live_state == UI_LIVE_RUNNING || app->live_state == UI_LIVE_WAITING)) {
-            size_t n = strlen(right);
-            snprintf(right + n, sizeof right - n, "(viewing history: G returns) ");
+        /* with history: each wording with the long note, then the shortest with shorter notes */
+        for (int i = 0; i < nwords && nstatus < 4; i++) {
+            if (viewing) {
+                snprintf(buf[nstatus], sizeof buf[0], "%s%s", words[i], history[i == nwords - 1 ? 2 : i ? 1 : 0]);
+                status[nstatus] = buf[nstatus];
+                nstatus++;
+            } else {
+                status[nstatus++] = words[i];
+            }
         }
     } else if (app->playing) {
-        snprintf(right, sizeof right, " %s playing %g ev/s ", app->ascii ? ">" : "\xe2\x96\xb6", app_speed(app));
+        const char *glyph = app->ascii ? ">" : "\xe2\x96\xb6";
+        snprintf(buf[0], sizeof buf[0], " %s playing %g ev/s ", glyph, app_speed(app));
+        snprintf(buf[1], sizeof buf[1], " %s %g ev/s ", glyph, app_speed(app));
+        status[nstatus++] = buf[0];
+        status[nstatus++] = buf[1];
         rs = UI_S_STATUS_LIVE;
     } else {
-        snprintf(right, sizeof right, " paused ");
+        status[nstatus++] = " paused ";
     }
-    int rw = ui_text_width(right);
-    int room = r.x + r.w - x - 2;
-    if (rw <= room)
-        text_right(c, r.x + r.w, r.y, rs, right);
-    else if (room > 8)
-        canvas_text_fit(c, r.x + r.w - room, r.y, room, rs, right);
+
+    int room = r.x + r.w - x - 1; /* the title, the position and the status share it */
+    int pw = ui_text_width(pos_long);
+    int si = first_fitting(status, nstatus, room - 3 - pw - 1 - HEADER_TITLE_MIN);
+    if (si < 0)
+        si = first_fitting(status, nstatus, room - 3 - ui_text_width(pos_short) - 1);
+    if (si < 0)
+        si = nstatus - 1;
+    int sw = ui_text_width(status[si]);
+    const char *position = pw + 3 + 1 + sw <= room ? pos_long : pos_short;
+    pw = ui_text_width(position);
+
+    /* the title gets the rest: whole, its file name, or that abbreviated */
+    int tw = room - 3 - pw - 1 - sw;
+    const char *base = strrchr(app->title, '/');
+    base = base && base[1] ? base + 1 : app->title;
+    if (ui_text_width(app->title) <= tw)
+        x += canvas_text(c, x, r.y, tw, UI_S_HEADER, app->title);
+    else if (ui_text_width(base) <= tw)
+        x += canvas_text(c, x, r.y, tw, UI_S_HEADER, base);
+    else if (tw >= 8)
+        x += canvas_text_fit(c, x, r.y, tw, UI_S_HEADER, base);
+    x += canvas_text(c, x, r.y, -1, UI_S_HEADER, "   ");
+    canvas_text(c, x, r.y, -1, UI_S_HEADER_VALUE, position);
+    text_right(c, r.x + r.w, r.y, rs, status[si]);
 }
 
 static bool match_step(void *ctx, const struct event *ev)
@@ -360,60 +414,127 @@ struct legend_item {
     const char *text;
 };
 
+/* Legend items left to right, a new row when the next does not fit; returns the rows used. */
 static int paint_legend(struct canvas *c, int x, int y, int maxw, const struct legend_item *items, size_t n)
 {
-    int col = 0;
+    int col = 0, row = 0;
     for (size_t i = 0; i < n; i++) {
-        int w = 2 + ui_text_width(items[i].text) + 2;
-        if (col + w > maxw)
-            break;
-        canvas_glyph(c, x + col, y, items[i].g, items[i].s);
-        canvas_text(c, x + col + 2, y, -1, UI_S_NORMAL, items[i].text);
-        col += w;
+        int w = 2 + ui_text_width(items[i].text);
+        if (col > 0 && col + w > maxw) {
+            col = 0;
+            row++;
+        }
+        canvas_glyph(c, x + col, y + row, items[i].g, items[i].s);
+        canvas_text(c, x + col + 2, y + row, -1, UI_S_NORMAL, items[i].text);
+        col += w + 2;
     }
-    return col;
+    return row + 1;
 }
 
-static void paint_help(struct canvas *c)
+/*
+ * The help: every key of the table with what it does, the glyphs, the mouse.  Its content is
+ * painted whole on a canvas of its own, then the rows that fit are copied into the frame, so it
+ * scrolls without cutting anything.  Two columns when every description fits one row of a
+ * column; else one column, each description wrapped beside its keys.
+ */
+#define HELP_KEYS_W 10 /* "L S-Right" and a blank */
+#define HELP_MAX_ROWS 256
+
+static int help_content(struct canvas *c, int w, bool two)
 {
     int nact = UI_ACTION_COUNT - 1;
-    bool two = c->cols >= 100 || c->rows < nact + 9;
     int per_col = two ? (nact + 1) / 2 : nact;
-    int w = two ? (c->cols >= 124 ? 120 : c->cols - 2) : 72;
-    struct ui_rect r = centered(c, w, per_col + 9);
-    canvas_fill(c, (struct ui_rect){r.x - 1, r.y, r.w + 2, r.h}, UI_G_SPACE, UI_S_NORMAL);
-    canvas_box(c, r, "Keys: any key closes this help", true);
-    int colw = two ? (r.w - 3) / 2 : r.w - 4;
+    int colw = two ? (w - 2) / 2 : w;
+    int y = 0, col_y = 0;
     for (int i = 0; i < nact; i++) {
         const struct ui_action_def *d = ui_action_def((enum ui_action)(i + 1));
-        int col = two ? i / per_col : 0;
-        int row = two ? i % per_col : i;
-        int x = r.x + 2 + col * (colw + 1), y = r.y + 2 + row;
-        if (y >= r.y + r.h - 6)
-            continue;
-        canvas_text(c, x, y, 10, UI_S_VALUE, d->keys);
-        canvas_text_fit(c, x + 10, y, colw - 11, UI_S_NORMAL, d->help);
+        if (i == per_col)
+            col_y = y, y = 0; /* the second column starts at the top */
+        int x = two && i >= per_col ? colw + 2 : 0;
+        struct ui_para p;
+        ui_para_init(&p);
+        ui_para_add(&p, UI_S_NORMAL, d->help);
+        canvas_text(c, x, y, HELP_KEYS_W, UI_S_VALUE, d->keys);
+        y += canvas_para(c, x + HELP_KEYS_W, y, colw - HELP_KEYS_W, 0, -1, &p, NULL);
     }
-    int y = r.y + r.h - 6;
-    int x = r.x + 2;
-    canvas_text(c, x, y++, -1, UI_S_TITLE, "Pools");
+    if (col_y > y)
+        y = col_y;
+    y++;
+    canvas_text(c, 0, y++, -1, UI_S_TITLE, "Pools");
     static const struct legend_item pools[] = {
         {UI_G_POOL_UNTOUCHED, UI_S_POOL_UNTOUCHED, "untouched"}, {UI_G_POOL_EMPTY, UI_S_POOL_EMPTY, "empty"},
         {UI_G_POOL_USED1, UI_S_POOL_USED1, "used <1/3"},         {UI_G_POOL_USED2, UI_S_POOL_USED2, "<2/3"},
         {UI_G_POOL_USED3, UI_S_POOL_USED3, "more"},              {UI_G_POOL_FULL, UI_S_POOL_FULL, "full"},
         {UI_G_SLIVER, UI_S_SLIVER, "alignment sliver"},          {UI_G_RELEASED, UI_S_RELEASED, "released"},
     };
-    paint_legend(c, x, y++, r.w - 4, pools, sizeof pools / sizeof pools[0]);
-    canvas_text(c, x, y++, -1, UI_S_TITLE, "Blocks and the timeline");
+    y += paint_legend(c, 0, y, w, pools, sizeof pools / sizeof pools[0]);
+    canvas_text(c, 0, y++, -1, UI_S_TITLE, "Blocks and the timeline");
     static const struct legend_item blocks[] = {
         {UI_G_BLOCK_ALLOC, UI_S_BLOCK_ALLOC, "allocated"},       {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
         {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},        {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc"},
         {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},                {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
         {UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW, "arena new"}, {UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE, "freed"},
     };
-    paint_legend(c, x, y++, r.w - 4, blocks, sizeof blocks / sizeof blocks[0]);
-    canvas_text_fit(c, x, y, r.w - 4, UI_S_DIM,
-                    "Mouse: a click selects a pool, a block, an object or an event; the scrub bar jumps.");
+    y += paint_legend(c, 0, y, w, blocks, sizeof blocks / sizeof blocks[0]);
+    struct ui_para mouse;
+    ui_para_init(&mouse);
+    ui_para_add(&mouse, UI_S_DIM, "Mouse: a click selects a pool, a block, an object or an event; the scrub bar jumps.");
+    y += canvas_para(c, 0, y, w, 0, -1, &mouse, NULL);
+    return y;
+}
+
+static void paint_help(struct ui_app *app, struct canvas *c)
+{
+    /* two columns when every description fits a column's row */
+    int bw = c->cols - 2 < 120 ? c->cols - 2 : 120;
+    int desc_w = (bw - 4 - 2) / 2 - HELP_KEYS_W;
+    bool two = true;
+    for (int a = 1; a < UI_ACTION_COUNT; a++)
+        if (ui_text_width(ui_action_def((enum ui_action)a)->help) > desc_w)
+            two = false;
+    if (!two)
+        bw = c->cols - 2 < 84 ? c->cols - 2 : 84;
+    int iw = bw - 4;
+
+    struct canvas content;
+    if (canvas_init(&content, iw, HELP_MAX_ROWS, c->ascii) < 0)
+        return;
+    int ch = help_content(&content, iw, two);
+    /* a blank row above the content when all of it fits; else it scrolls */
+    int room = c->rows - 2 - 2;
+    bool fits = ch + 1 <= room;
+    int shown = fits ? ch : room;
+    app->help.page = shown;
+    app->help.max = ch - shown;
+    if (app->help.scroll > app->help.max)
+        app->help.scroll = app->help.max;
+    if (app->help.scroll < 0)
+        app->help.scroll = 0;
+
+    struct ui_rect r = centered(c, bw, shown + 2 + fits);
+    canvas_fill(c, (struct ui_rect){r.x - 1, r.y, r.w + 2, r.h}, UI_G_SPACE, UI_S_NORMAL);
+    static const char *const scroll_titles[] = {
+        "Keys: j/k or PgUp/PgDn scroll, any other key closes this help",
+        "Keys: j/k PgUp/PgDn scroll, other keys close",
+        "Keys: j/k scroll, other keys close",
+    };
+    const char *title = "Keys: any key closes this help";
+    if (!fits) {
+        title = scroll_titles[2];
+        for (size_t i = 0; i < sizeof scroll_titles / sizeof scroll_titles[0]; i++)
+            if (ui_text_width(scroll_titles[i]) <= r.w - 5) {
+                title = scroll_titles[i];
+                break;
+            }
+    }
+    canvas_box(c, r, title, true);
+    int top = r.y + 1 + fits;
+    canvas_blit(c, r.x + 2, top, &content, (struct ui_rect){0, app->help.scroll, iw, shown});
+    if (app->help.scroll > 0)
+        canvas_glyph(c, r.x + r.w - 1, top, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
+    if (app->help.scroll < app->help.max)
+        canvas_glyph(c, r.x + r.w - 1, top + shown - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
+    canvas_release(&content);
 }
 
 static void paint_break_menu(struct ui_app *app, struct canvas *c)
@@ -519,7 +640,7 @@ void paint_screen(struct ui_app *app, struct canvas *c)
     }
     paint_footer(app, c, l->footer);
     if (app->mode == UI_MODE_HELP)
-        paint_help(c);
+        paint_help(app, c);
     else if (app->mode == UI_MODE_BREAK)
         paint_break_menu(app, c);
 }

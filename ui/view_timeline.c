@@ -102,6 +102,103 @@ static void paint_memory(struct canvas *c, const struct model_summary *sum, uint
     free(col_max);
 }
 
+/* Where an event's sentence starts on its row: after the pointer, the number and the kind. */
+#define LOG_TEXT_X (2 + 8 + 14)
+/* Below this width the selected sentence's further rows start under the number, not under its
+ * first row. */
+#define LOG_HANG_MIN_W 60
+
+/*
+ * The event log: a row per event, the selected one (the current event, or the one the user
+ * moved to) with its whole sentence wrapped over the rows it needs, the others abbreviated to a
+ * row each (selecting one shows all of it).  Events before the selection take about a third of
+ * the rows left, those after it the rest; after the current one they are dimmed.
+ */
+static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
+{
+    uint64_t total = app_event_count(app), pos = app_position(app);
+    if (h > LOG_MAX)
+        h = LOG_MAX;
+    int64_t cur = (int64_t)pos - 1;
+    int64_t sel = cur + app->log.offset;
+    if (sel < 0)
+        sel = 0;
+    if (sel >= (int64_t)total)
+        sel = (int64_t)total - 1;
+
+    /* read from as far back as the rows could reach */
+    int64_t from = sel - h > 0 ? sel - h : 0;
+    int nread = (int)(sel - from) + h + UI_LOOKAHEAD;
+    struct event *evs = calloc((size_t)nread, sizeof *evs);
+    char *strs = malloc((size_t)nread * 256);
+    if (!evs || !strs)
+        goto out_free;
+    int got = seeker_events(app->s, (uint64_t)from, evs, (size_t)nread, strs, (size_t)nread * 256);
+    if (got <= sel - from)
+        goto out_free;
+    const struct model *m = app_model(app);
+
+    /* the selected event's sentence and the rows it takes */
+    int si = (int)(sel - from);
+    bool hang = w - LOG_TEXT_X >= LOG_HANG_MIN_W;
+    int px = hang ? LOG_TEXT_X : 2, first = LOG_TEXT_X - px;
+    struct ui_para sp;
+    char sentence[512];
+    int nnext = got - si - 1 < UI_LOOKAHEAD ? got - si - 1 : UI_LOOKAHEAD;
+    ui_narrate(m, &evs[si], &evs[si + 1], nnext > 0 ? (size_t)nnext : 0, sentence, sizeof sentence);
+    ui_para_init(&sp);
+    ui_para_add(&sp, sel == cur ? UI_S_NARRATION : sel > cur ? UI_S_DIM : UI_S_NORMAL, sentence);
+    int srows = ui_para_rows(&sp, w - px, first, NULL);
+    if (srows > h)
+        srows = h;
+
+    /* rows before and after it */
+    int rest = h - srows;
+    int64_t before = (rest + 1) / 3, after_have = (int64_t)got - si - 1 - UI_LOOKAHEAD;
+    if ((int64_t)total - 1 - sel < after_have || after_have < 0)
+        after_have = (int64_t)total - 1 - sel;
+    if (rest - before > after_have)
+        before = rest - after_have;
+    if (before > sel - from)
+        before = sel - from;
+
+    int ry = y;
+    for (int i = si - (int)before; i < got && ry < y + h; i++) {
+        int64_t seq = from + i;
+        if (seq >= (int64_t)total)
+            break;
+        bool is_cur = seq == cur, is_sel = seq == sel, future = seq > cur;
+        enum ui_style st = is_cur ? UI_S_VALUE : future ? UI_S_DIM : UI_S_NORMAL;
+        if (is_cur)
+            canvas_glyph(c, x, ry, UI_G_POINTER, UI_S_MARK_STEP);
+        int k = 2;
+        k += canvas_printf(c, x + k, ry, w - k, is_cur ? UI_S_VALUE : UI_S_DIM, "%7" PRId64 " ", seq);
+        canvas_printf(c, x + k, ry, w - k, future ? UI_S_DIM : UI_S_LABEL, "%-13s", event_kind_name(evs[i].kind));
+        int rows = 1;
+        if (is_sel) {
+            rows = canvas_para(c, x + px, ry, w - px, first, y + h - ry, &sp, NULL);
+        } else {
+            struct ui_para p;
+            int nn = got - i - 1 < UI_LOOKAHEAD ? got - i - 1 : UI_LOOKAHEAD;
+            ui_narrate(m, &evs[i], &evs[i + 1], nn > 0 ? (size_t)nn : 0, sentence, sizeof sentence);
+            ui_para_init(&p);
+            ui_para_add(&p, is_cur ? UI_S_NARRATION : st, sentence);
+            canvas_para(c, x + LOG_TEXT_X, ry, w - LOG_TEXT_X, 0, 1, &p, NULL);
+        }
+        if (rows < 1)
+            rows = 1;
+        if (is_cur)
+            canvas_add_attr(c, (struct ui_rect){x + 2, ry, w - 2, rows}, UI_A_BOLD);
+        if (is_sel && app->log.offset != 0)
+            canvas_add_attr(c, (struct ui_rect){x, ry, w, rows}, UI_A_REVERSE);
+        app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, rows}, UI_HIT_EVENT, (uint64_t)seq, 0, 0);
+        ry += rows;
+    }
+out_free:
+    free(evs);
+    free(strs);
+}
+
 void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
 {
     const struct model_summary *sum = seeker_summary(app->s);
@@ -146,73 +243,26 @@ void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool 
         }
     }
 
-    /* marks, the scrub bar, memory */
-    paint_marks(c, sum, total, x, y, w);
+    /* marks above the scrub bar; on a short pane they are drawn on its rail, so that the log
+     * keeps the rows to show its selected event's whole sentence */
+    bool marks_row = h >= 8;
+    int bar_y = marks_row ? y + 1 : y;
     int cursor = total ? (int)(pos * (uint64_t)(w - 1) / total) : 0;
     for (int k = 0; k < w; k++)
-        canvas_glyph(c, x + k, y + 1, UI_G_TRACK, k < cursor ? UI_S_BAR : UI_S_DIM);
-    canvas_glyph(c, x + cursor, y + 1, UI_G_BLOCK_NEXT, UI_S_CURSOR);
-    app_add_hit(app, (struct ui_rect){x + c->ox, y + c->oy, w, 2}, UI_HIT_SCRUB, total, 0, 0);
+        canvas_glyph(c, x + k, bar_y, UI_G_TRACK, k < cursor ? UI_S_BAR : UI_S_DIM);
+    paint_marks(c, sum, total, x, y, w);
+    canvas_glyph(c, x + cursor, bar_y, UI_G_BLOCK_NEXT, UI_S_CURSOR);
+    app_add_hit(app, (struct ui_rect){x + c->ox, y + c->oy, w, bar_y - y + 1}, UI_HIT_SCRUB, total, 0, 0);
     /* zoomed, the memory curve becomes a chart a third of the pane high */
     int chart = app->zoomed == UI_PANE_TIMELINE ? (h - 3) / 3 : 1;
     if (chart > 8)
         chart = 8;
     if (chart < 1)
         chart = 1;
-    paint_memory(c, sum, total, x, y + 1 + chart, w, chart);
+    paint_memory(c, sum, total, x, bar_y + chart, w, chart);
 
-    /* the event log */
-    int log_y = y + 2 + chart, log_h = h - 2 - chart;
+    int log_y = bar_y + 1 + chart, log_h = y + h - log_y;
     if (log_h <= 0 || total == 0)
         return;
-    if (log_h > LOG_MAX)
-        log_h = LOG_MAX;
-    /* the current event (pos - 1) sits a third of the way down */
-    int64_t cur = (int64_t)pos - 1;
-    int before = log_h / 3;
-    int64_t first = cur - before;
-    int64_t sel = cur + app->log.offset;
-    if (sel < first)
-        first = sel;
-    if (sel >= first + log_h)
-        first = sel - log_h + 1;
-    if (first + log_h > (int64_t)total)
-        first = (int64_t)total - log_h;
-    if (first < 0)
-        first = 0;
-    int nread = log_h + UI_LOOKAHEAD;
-    struct event *evs = calloc((size_t)nread, sizeof *evs);
-    char *strs = malloc((size_t)nread * 256);
-    if (!evs || !strs) {
-        free(evs);
-        free(strs);
-        return;
-    }
-    int got = seeker_events(app->s, (uint64_t)first, evs, (size_t)nread, strs, (size_t)nread * 256);
-    if (got < 0)
-        got = 0;
-    const struct model *m = app_model(app);
-    for (int i = 0; i < log_h && i < got; i++) {
-        int64_t seq = first + i;
-        int ry = log_y + i;
-        bool is_cur = seq == cur;
-        bool future = seq > cur;
-        enum ui_style st = is_cur ? UI_S_VALUE : future ? UI_S_DIM : UI_S_NORMAL;
-        if (is_cur)
-            canvas_glyph(c, x, ry, UI_G_POINTER, UI_S_MARK_STEP);
-        int k = 2;
-        k += canvas_printf(c, x + k, ry, w - k, is_cur ? UI_S_VALUE : UI_S_DIM, "%7" PRId64 " ", seq);
-        k += canvas_printf(c, x + k, ry, w - k, future ? UI_S_DIM : UI_S_LABEL, "%-13s", event_kind_name(evs[i].kind));
-        char sentence[512];
-        int nnext = got - i - 1 < UI_LOOKAHEAD ? got - i - 1 : UI_LOOKAHEAD;
-        ui_narrate(m, &evs[i], &evs[i + 1], nnext > 0 ? (size_t)nnext : 0, sentence, sizeof sentence);
-        canvas_text_fit(c, x + k, ry, w - k, is_cur ? UI_S_NARRATION : st, sentence);
-        if (is_cur)
-            canvas_add_attr(c, (struct ui_rect){x + 2, ry, w - 2, 1}, UI_A_BOLD);
-        if (seq == sel && app->log.offset != 0)
-            canvas_add_attr(c, (struct ui_rect){x, ry, w, 1}, UI_A_REVERSE);
-        app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_EVENT, (uint64_t)seq, 0, 0);
-    }
-    free(evs);
-    free(strs);
+    paint_log(app, c, x, log_y, w, log_h);
 }

@@ -2,15 +2,18 @@
  * test_golden.c - every view as text, compared with the files in tests/ui/golden/.
  *
  * tests/ui/golden/LIST names each screen: a trace of traces/, a position (an event, or step:N for
- * the end of step N), a view and a size (and
- * "ascii" for the ASCII rendering).  The screens are painted by ui_app_render(), the function
- * `arenascope screenshot` uses, so regenerating them is running that command for each line:
+ * the end of step N), a view and a size, then flags: "ascii" for the ASCII rendering, and
+ * "keys=KEYS" for keys pressed before the picture (as `screenshot --keys` reads them).  The
+ * screens are painted by ui_app_render(), the function `arenascope screenshot` uses, then the
+ * keys go to ui_app_input() and the screen is painted again, as that command does; so
+ * regenerating them is running that command for each line:
  *
  *     meson compile -C build update-golden
  *
  * (tests/ui/update_golden.sh).  Review the diff before committing it.
  */
 #include <tracer/model.h>
+#include <ui/keys.h>
 #include <ui/ui.h>
 
 #include <criterion/criterion.h>
@@ -75,16 +78,27 @@ Test(golden, every_view_matches_its_golden_screen)
     char line[512];
     int screens = 0, bad = 0;
     while (fgets(line, sizeof line, list)) {
-        char name[128], trace[256], at[32], view[32], size[32], flag[32] = "";
+        char name[128], trace[256], at[32], view[32], size[32];
         if (line[0] == '#' || line[0] == '\n')
             continue;
-        int n = sscanf(line, "%127s %255s %31s %31s %31s %31s", name, trace, at, view, size, flag);
-        cr_assert_geq(n, 5, "bad line in LIST: %s", line);
+        int used = 0;
+        int n = sscanf(line, "%127s %255s %31s %31s %31s%n", name, trace, at, view, size, &used);
+        cr_assert_eq(n, 5, "bad line in LIST: %s", line);
         int cols, rows;
         cr_assert_eq(sscanf(size, "%dx%d", &cols, &rows), 2, "bad size in LIST: %s", size);
-        bool ascii = strcmp(flag, "ascii") == 0;
+        bool ascii = false;
+        int keys[256], nkeys = 0;
+        char flag[256], err[512];
+        for (const char *p = line + used; sscanf(p, "%255s%n", flag, &used) == 1; p += used) {
+            if (strcmp(flag, "ascii") == 0)
+                ascii = true;
+            else if (strncmp(flag, "keys=", 5) == 0)
+                cr_assert_geq(nkeys = ui_keys_parse(flag + 5, keys, 256, err, sizeof err), 0, "%s: %s", name, err);
+            else
+                cr_assert_fail("%s: unknown flag '%s' in LIST", name, flag);
+        }
 
-        char tpath[1024], title[300], err[512];
+        char tpath[1024], title[300];
         snprintf(tpath, sizeof tpath, "%s/traces/%s", src, trace);
         snprintf(title, sizeof title, "traces/%s", trace); /* as update_golden.sh names it */
         struct seeker *s;
@@ -99,6 +113,14 @@ Test(golden, every_view_matches_its_golden_screen)
         uint64_t pos;
         cr_assert_eq(ui_parse_position(s, at, &pos, err, sizeof err), 0, "%s: %s", name, err);
         cr_assert_eq(ui_app_render(app, pos, view, &c), 0, "%s: %s", name, ui_app_message(app));
+        if (nkeys > 0) {
+            for (int i = 0; i < nkeys; i++) {
+                struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
+                if (ui_app_input(app, &in) & UI_REDO_QUIT)
+                    break;
+            }
+            ui_app_paint(app, &c);
+        }
         char *got = canvas_to_text(&c);
 
         char gpath[1024];

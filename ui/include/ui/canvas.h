@@ -307,6 +307,10 @@ int canvas_para(struct canvas *c, int x, int y, int w, int first, int maxh, cons
 int canvas_text_choose(struct canvas *c, int x, int y, int w, enum ui_style s, const char *const *texts,
                        size_t n);
 
+/* Copies the cells of src inside from (src's own coordinates) to (x, y) (relative), clipped as
+ * painting is; what src counted as cut or abbreviated counts on c too. */
+void canvas_blit(struct canvas *c, int x, int y, const struct canvas *src, struct ui_rect from);
+
 /* A frame around r (relative) with a title in its top edge; `focus` draws it highlighted. */
 void canvas_box(struct canvas *c, struct ui_rect r, const char *title, bool focus);
 /* A horizontal bar of w cells filled to `fraction` (0..1) with eighths of a cell. */

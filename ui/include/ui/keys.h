@@ -99,4 +99,9 @@ const struct ui_action_def *ui_action_def(enum ui_action a);
 /* A short name for a key ("Space", "Tab", "x"), for footers and messages. */
 const char *ui_key_name(int key, char buf[16]);
 
+/* Keys as a command line writes them (`screenshot --keys`): each character is its key, and
+ * <NAME> the key ui_key_name calls NAME (<Enter>, <PgDn>, <S-Tab>, <Space>, <Ctrl-C>; <lt> for
+ * '<').  Writes at most max keys; returns how many, or -1 with a one-line reason in err. */
+int ui_keys_parse(const char *text, int *keys, size_t max, char *err, size_t errlen);
+
 #endif
