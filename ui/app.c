@@ -826,7 +826,7 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
 {
     c->ascii = app->ascii;
     int step_rows = paint_banner_prepare(app, c->cols, c->rows);
-    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, step_rows};
+    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, step_rows, paint_footer_rows(app, c->cols)};
     ui_layout_compute(&li, &app->layout);
     app->nhits = 0;
     app_follow(app);

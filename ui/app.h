@@ -223,6 +223,8 @@ void paint_screen(struct ui_app *app, struct canvas *c);
 /* Prepares the step banner for a screen of cols x rows; returns the rows it asks for (the
  * layout's ui_layout_max_step_rows at most). */
 int paint_banner_prepare(struct ui_app *app, int cols, int rows);
+/* The rows the footer asks for on a screen `cols` wide: one, or a long message wrapped. */
+int paint_footer_rows(struct ui_app *app, int cols);
 /* "0x7f3a1c2d4090", or its last `digits` hex digits after an ellipsis when digits > 0. */
 const char *fmt_addr(char buf[24], uint64_t addr, int digits, bool ascii);
 /* "1,234,567" */
@@ -238,6 +240,9 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
 void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+
+/* What the collector's mark says about an object, in fewer words when room is short. */
+const char *view_gc_mark_text(int mark, int room);
 
 /* Blocks per grid row of the pool view at pane width w. */
 int view_pool_per_row(int w);

@@ -71,10 +71,11 @@ void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
     }
     int W = in->cols, H = in->rows;
     int step_h = clamp(in->step_rows, 1, ui_layout_max_step_rows(H));
+    int foot_h = clamp(in->footer_rows, 1, UI_MAX_FOOTER_ROWS);
     out->header = (struct ui_rect){0, 0, W, 1};
     out->step = (struct ui_rect){0, 1, W, step_h};
-    out->footer = (struct ui_rect){0, H - 1, W, 1};
-    out->body = (struct ui_rect){0, 1 + step_h, W, H - 2 - step_h};
+    out->footer = (struct ui_rect){0, H - foot_h, W, foot_h};
+    out->body = (struct ui_rect){0, 1 + step_h, W, H - 1 - foot_h - step_h};
     struct ui_rect body = out->body;
 
     if (in->zoomed != UI_PANE_NONE) {

@@ -263,9 +263,13 @@ int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
         snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), "  ");
         if (have)
             ui_para_addf(&b->label, UI_S_STEP, "%.*s", (int)st.label_len, st.label);
+        /* before the first step, what comes next is all there is to read: it takes the label's
+         * place and wraps as the label does */
+        struct ui_para *preview = have ? &b->next : &b->label;
+        enum ui_style ps = have ? UI_S_STEP_NEXT : UI_S_STEP;
         if (have_next) {
-            ui_para_add_whole(&b->next, UI_S_STEP_NEXT, "] next: ");
-            ui_para_add(&b->next, UI_S_STEP_NEXT, next);
+            ui_para_add_whole(preview, ps, "] next: ");
+            ui_para_add(preview, ps, next);
         }
     }
     /* the label wraps under itself, right of the head.  The preview takes the rest of the
@@ -347,6 +351,21 @@ static int footer_item_width(const struct ui_action_def *d)
     return (int)strlen(kbuf) + 2 + (int)strlen(d->footer) + 1;
 }
 
+static void footer_message(const struct ui_app *app, struct ui_para *out)
+{
+    ui_para_init(out);
+    ui_para_add(out, app->msg_error ? UI_S_ERROR : UI_S_FOOTER, app->msg);
+}
+
+int paint_footer_rows(struct ui_app *app, int cols)
+{
+    if (!app->msg[0] || (app->mode != UI_MODE_NORMAL && app->mode != UI_MODE_HELP && app->mode != UI_MODE_BREAK))
+        return 1;
+    struct ui_para msg;
+    footer_message(app, &msg);
+    return ui_para_rows(&msg, cols - 2, 0, NULL);
+}
+
 static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
 {
     canvas_fill(c, r, UI_G_SPACE, UI_S_FOOTER);
@@ -366,13 +385,28 @@ static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
     if (prompt) {
         canvas_fill(c, r, UI_G_SPACE, UI_S_PROMPT);
         x += canvas_text(c, x, r.y, -1, UI_S_PROMPT, prompt);
-        x += canvas_text(c, x, r.y, r.x + r.w - x - 24, UI_S_PROMPT, app->prompt);
+        /* what is typed, its end in view when it is longer than the field */
+        int field = r.x + r.w - x - 26;
+        const char *typed = app->prompt;
+        int tw = ui_text_width(typed);
+        if (tw > field && field > 1) {
+            while (tw > field - 1) {
+                typed++;
+                while (((unsigned char)*typed & 0xC0) == 0x80)
+                    typed++;
+                tw--;
+            }
+            canvas_glyph(c, x++, r.y, UI_G_ELLIPSIS, UI_S_PROMPT);
+        }
+        x += canvas_text(c, x, r.y, field, UI_S_PROMPT, typed);
         canvas_put(c, x, r.y, '_', UI_S_PROMPT);
         text_right(c, r.x + r.w - 1, r.y, UI_S_PROMPT, "Enter accept  Esc cancel");
         return;
     }
     if (app->msg[0]) {
-        x += canvas_text_fit(c, x + 1, r.y, r.w - 2, app->msg_error ? UI_S_ERROR : UI_S_FOOTER, app->msg) + 1;
+        struct ui_para msg;
+        footer_message(app, &msg);
+        canvas_para(c, x + 1, r.y, r.w - 2, 0, r.h, &msg, NULL);
         return;
     }
     /* every footer key in table order, keeping room for Help and Quit, which are always shown */

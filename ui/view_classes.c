@@ -44,8 +44,10 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
     canvas_text(c, num_x + 12, y, w, UI_S_LABEL, "pools in use  avail");
     if (bar_w >= 4)
         canvas_text(c, bar_x, y, bar_w, UI_S_LABEL, "used");
-    if (wide)
-        canvas_text(c, bar_x + bar_w + 1, y, x + w - bar_x - bar_w - 1, UI_S_LABEL, "ring (arena.pool), front first");
+    if (wide) {
+        static const char *const ring_titles[] = {"ring (arena.pool), front first", "ring, front first", "ring"};
+        canvas_text_choose(c, bar_x + bar_w + 1, y, x + w - bar_x - bar_w - 1, UI_S_LABEL, ring_titles, 3);
+    }
     y++;
     int list_h = h - 3;
     if (n == 0)
@@ -83,17 +85,25 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
         if (wide) {
             uint64_t ring[32];
             size_t nr = model_class_ring(m, ci, ring, 32);
+            /* whole pools, the last column kept for an ellipsis when some do not fit */
             int rx = bar_x + bar_w + 1;
-            for (size_t i = 0; i < nr && i < 32 && rx < x + w - 4; i++) {
+            size_t i;
+            for (i = 0; i < nr && i < 32; i++) {
                 struct model_pool p;
-                if (model_pool_find(m, ring[i], &p))
-                    rx += canvas_printf(c, rx, ry, x + w - rx, i == 0 ? UI_S_VALUE : UI_S_NORMAL, "%" PRIu32 ".%" PRIu32 " ",
-                                        p.slot, p.index);
+                char item[32];
+                if (!model_pool_find(m, ring[i], &p))
+                    continue;
+                int iw = snprintf(item, sizeof item, "%" PRIu32 ".%" PRIu32, p.slot, p.index);
+                if (rx + iw > x + w - 1)
+                    break;
+                rx += canvas_text(c, rx, ry, -1, i == 0 ? UI_S_VALUE : UI_S_NORMAL, item) + 1;
             }
-            if (nr > 32 || rx >= x + w - 4)
+            if (i < nr)
                 canvas_glyph(c, x + w - 1, ry, UI_G_ELLIPSIS, UI_S_DIM);
-            if (nr == 0 && (k.pools || k.empty_pools))
-                canvas_text(c, rx, ry, x + w - rx, UI_S_DIM, k.pools ? "(all full)" : "(empty pools only)");
+            if (nr == 0 && (k.pools || k.empty_pools)) {
+                static const char *const full[] = {"(all full)", "full"}, *const empty[] = {"(empty pools only)", "empty"};
+                canvas_text_choose(c, rx, ry, x + w - rx, UI_S_DIM, k.pools ? full : empty, 2);
+            }
         }
         if (ci == app->classes.sel)
             canvas_add_attr(c, (struct ui_rect){x, ry, bar_x - x - 1, 1}, UI_A_REVERSE);
@@ -111,23 +121,38 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
         uint64_t ring[16];
         size_t nr = model_class_ring(m, app->classes.sel, ring, 16);
         int nx = canvas_printf(c, x, ry, w, UI_S_VALUE, "class %" PRIu32 " ring: ", app->classes.sel);
-        if (nr == 0)
-            nx += canvas_text(c, x + nx, ry, w - nx, UI_S_DIM, "empty; the next malloc takes a new or cached pool");
-        for (size_t i = 0; i < nr && i < 16 && nx < w - 12; i++) {
+        if (nr == 0) {
+            static const char *const empty[] = {"empty; the next malloc takes a new or cached pool",
+                                                "empty: next malloc takes a new or cached pool", "empty"};
+            nx += canvas_text_choose(c, x + nx, ry, w - nx, UI_S_DIM, empty, 3);
+        }
+        /* whole pools, front first, then an ellipsis for those that do not fit */
+        size_t i;
+        for (i = 0; i < nr && i < 16; i++) {
             struct model_pool p;
+            char item[64];
             if (!model_pool_find(m, ring[i], &p))
                 continue;
+            snprintf(item, sizeof item, "pool %" PRIu32 ".%" PRIu32 " (%" PRIu32 "/%" PRIu32 ")", p.slot, p.index, p.count,
+                     p.capacity);
+            if (nx + (i ? 3 : 0) + ui_text_width(item) + (i + 1 < nr ? 2 : 0) > w)
+                break;
             if (i)
                 nx += canvas_text(c, x + nx, ry, w - nx, UI_S_DIM, c->ascii ? " > " : " \xe2\x86\x92 ");
-            nx += canvas_printf(c, x + nx, ry, w - nx, UI_S_NORMAL, "pool %" PRIu32 ".%" PRIu32 " (%" PRIu32 "/%" PRIu32 ")",
-                                p.slot, p.index, p.count, p.capacity);
+            nx += canvas_text(c, x + nx, ry, w - nx, UI_S_NORMAL, item);
         }
+        if (i < nr)
+            canvas_glyph(c, x + nx + 1, ry, UI_G_ELLIPSIS, UI_S_DIM);
     }
     /* totals */
     struct model_totals t;
     model_totals(m, &t);
-    char b1[32], b2[32], b3[32], b4[32];
-    canvas_printf(c, x, r.y + r.h - 2, w, UI_S_DIM, "%s in %s blocks; %s in arenas; raw: %s in %" PRIu64,
-                  fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks), fmt_bytes(b2, t.arena_bytes),
-                  fmt_bytes(b4, t.raw_bytes), t.raw_blocks);
+    /* in clauses of less and less weight: as many as fit whole */
+    char b1[32], b2[32], b3[32], b4[32], b5[32], blocks[80], arenas[128], raw[200];
+    snprintf(blocks, sizeof blocks, "%s in %s blocks", fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks));
+    snprintf(arenas, sizeof arenas, "%s; %s in arenas", blocks, fmt_bytes(b2, t.arena_bytes));
+    snprintf(raw, sizeof raw, "%s; %s in %s raw allocations", arenas, fmt_bytes(b4, t.raw_bytes),
+             fmt_count(b5, t.raw_blocks));
+    const char *const words[] = {raw, arenas, blocks};
+    canvas_text_choose(c, x, r.y + r.h - 2, w, UI_S_DIM, words, 3);
 }

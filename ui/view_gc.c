@@ -22,6 +22,26 @@ static const char *const phase_text[] = {EV_GC_PHASES(TEXT_ITEM)};
 static const char *const mark_text[] = {EV_GC_MARKS(TEXT_ITEM)};
 #undef TEXT_ITEM
 
+/* The marks in fewer words, for narrow panes. */
+static const char *const mark_short[EV_GC_MARK_COUNT] = {
+    [EV_GC_MARK_TENTATIVE] = "tentatively unreachable",
+    [EV_GC_MARK_REACHABLE] = "referenced from outside",
+    [EV_GC_MARK_RESCUED] = "reachable again: moved back",
+    [EV_GC_MARK_UNREACHABLE] = "unreachable",
+    [EV_GC_MARK_LEGACY] = "uncollectable (legacy finalizer)",
+    [EV_GC_MARK_RESURRECTED] = "resurrected",
+    [EV_GC_MARK_UNTRACKED] = "untracked: no containers",
+};
+
+const char *view_gc_mark_text(int mark, int room)
+{
+    if (mark < 0 || (size_t)mark >= sizeof mark_text / sizeof mark_text[0])
+        return "?";
+    if (ui_text_width(mark_text[mark]) <= room || !mark_short[mark])
+        return mark_text[mark];
+    return mark_short[mark];
+}
+
 #define TEXT_OF(table, i) ((uint64_t)(i) < sizeof table / sizeof table[0] ? table[i] : "?")
 
 static void gen_name(struct ui_app *app, uint32_t gen, uint32_t ngen, char *buf, size_t len)
@@ -61,12 +81,17 @@ static void paint_marks(struct ui_app *app, struct canvas *c, int x, int y, int 
             k += canvas_printf(c, x + k, y, w - k, UI_S_DIM, "gc_refs %-3" PRId64 " ", o.gc_refs);
         if (marks[i].freed)
             k += canvas_text(c, x + k, y, w - k, UI_S_DIM, "freed: ");
-        k += canvas_text_fit(c, x + k, y, w - k, bad ? UI_S_UNREACHABLE : UI_S_REACHABLE, TEXT_OF(mark_text, marks[i].mark));
-        if (marks[i].via && k < w - 12) {
+        k += canvas_text_fit(c, x + k, y, w - k, bad ? UI_S_UNREACHABLE : UI_S_REACHABLE,
+                             view_gc_mark_text(marks[i].mark, w - k));
+        if (marks[i].via) {
+            /* through which object it was found reachable, when that fits whole */
             struct model_object via;
+            char note[96];
             bool vk = model_object_find(m, marks[i].via, &via);
-            canvas_printf(c, x + k, y, w - k, UI_S_DIM, " (via %s %s)", vk && via.type_name ? via.type_name : "object",
-                          fmt_addr(ab, marks[i].via, 6, c->ascii));
+            snprintf(note, sizeof note, " (via %s %s)", vk && via.type_name ? via.type_name : "object",
+                     fmt_addr(ab, marks[i].via, 6, c->ascii));
+            if (k + ui_text_width(note) <= w)
+                canvas_text(c, x + k, y, w - k, UI_S_DIM, note);
         }
     }
 }
@@ -109,13 +134,16 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
     }
     if (y >= ymax)
         return;
-    int k = canvas_printf(c, x, y, w, UI_S_DIM, "%" PRIu64 " collected, %" PRIu64 " uncollectable in all", g.collected_total,
-                          g.uncollectable_total);
+    struct ui_para totals;
+    ui_para_init(&totals);
+    ui_para_addf(&totals, UI_S_DIM, "%" PRIu64 " collected, %" PRIu64 " uncollectable in all", g.collected_total,
+                 g.uncollectable_total);
     if (g.garbage)
-        k += canvas_printf(c, x + k, y, w - k, UI_S_ERROR, "; gc.garbage holds %" PRIu64, g.garbage);
+        ui_para_addf(&totals, UI_S_ERROR, "; gc.garbage holds %" PRIu64, g.garbage);
     if (!g.enabled)
-        canvas_text(c, x + k, y, w - k, UI_S_ERROR, "; automatic collection disabled");
-    y++;
+        ui_para_add(&totals, UI_S_ERROR, "; automatic collection disabled");
+    y += canvas_para(c, x, y, w, 0, ymax - y, &totals, NULL);
+    int k;
     if (y >= ymax)
         return;
     /* the generations' lists, oldest member first, when there is room for them */
@@ -126,18 +154,23 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
             char name[16];
             gen_name(app, i, g.ngenerations, name, sizeof name);
             k = canvas_printf(c, x, y, w, i < 3 ? gen_style[i] : UI_S_LABEL, "%-6s", name);
+            /* whole members, oldest first; the last column is kept for an ellipsis */
             uint64_t objs[16];
-            size_t no = model_gc_generation(m, i, objs, 16);
-            for (size_t j = 0; j < no && j < 16 && k < w - 16; j++) {
+            size_t no = model_gc_generation(m, i, objs, 16), j;
+            for (j = 0; j < no && j < 16; j++) {
                 struct model_object o;
-                char ab[24];
+                char ab[24], item[96];
                 bool known = model_object_find(m, objs[j], &o);
+                int iw = snprintf(item, sizeof item, "%s %s", known && o.type_name ? o.type_name : "?",
+                                  fmt_addr(ab, objs[j], 4, c->ascii));
+                iw = ui_text_width(item);
+                if (k + (j ? 3 : 0) + iw > w - 1)
+                    break;
                 if (j)
                     k += canvas_text(c, x + k, y, w - k, UI_S_DIM, c->ascii ? " > " : " \xe2\x86\x92 ");
-                k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, "%s %s", known && o.type_name ? o.type_name : "?",
-                                   fmt_addr(ab, objs[j], 4, c->ascii));
+                k += canvas_text(c, x + k, y, w - k, UI_S_NORMAL, item);
             }
-            if (no > 16 || k >= w - 16)
+            if (j < no)
                 canvas_glyph(c, x + w - 1, y, UI_G_ELLIPSIS, UI_S_DIM);
             y++;
         }
@@ -147,8 +180,12 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
     if (g.collecting) {
         char name[16];
         gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
-        canvas_printf(c, x, y, w, UI_S_UNREACHABLE, "collecting %s (%s)", name, TEXT_OF(reason_text, g.reason));
-        y++;
+        struct ui_para what;
+        ui_para_init(&what);
+        ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s (%s)", name, TEXT_OF(reason_text, g.reason));
+        y += canvas_para(c, x, y, w, 0, ymax - y, &what, NULL);
+        if (y >= ymax)
+            return;
         int left = 0;
         if (ymax - y >= EV_GC_PHASE_COUNT && w >= 80) {
             /* every phase in order: done, the current one, still to come */
@@ -164,10 +201,11 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
             }
             left = 33;
         } else if (g.has_phase) {
-            k = canvas_text(c, x, y, w, UI_S_LABEL, "phase: ");
-            canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%s (%" PRIu64 " objects)", TEXT_OF(phase_text, g.phase),
-                          g.phase_n);
-            y++;
+            struct ui_para phase;
+            ui_para_init(&phase);
+            ui_para_add(&phase, UI_S_LABEL, "phase: ");
+            ui_para_addf(&phase, UI_S_VALUE, "%s (%" PRIu64 " objects)", TEXT_OF(phase_text, g.phase), g.phase_n);
+            y += canvas_para(c, x, y, w, 0, ymax - y, &phase, NULL);
         }
         if (y < ymax)
             paint_marks(app, c, x + left, y, w - left, ymax - y);
@@ -188,12 +226,22 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
     for (int i = first; i < (int)n && y < ymax; i++, y++) {
         char name[16];
         gen_name(app, hist[i].gen, g.ngenerations, name, sizeof name);
-        k = canvas_printf(c, x, y, w, UI_S_DIM, "event %-7" PRIu64, hist[i].seq_start);
+        /* the counts always; "event" and the reason when they fit */
+        char ev[32], counts[96], reason[48];
+        int cw = snprintf(counts, sizeof counts, " %-6s %" PRIu64 " collected", name, hist[i].collected);
+        if (hist[i].uncollectable)
+            cw += snprintf(counts + cw, sizeof counts - (size_t)cw, ", %" PRIu64 " uncollectable", hist[i].uncollectable);
+        int ew = snprintf(ev, sizeof ev, "event %-7" PRIu64, hist[i].seq_start);
+        if (ew + cw > w)
+            ew = snprintf(ev, sizeof ev, "%-7" PRIu64, hist[i].seq_start);
+        int rw = snprintf(reason, sizeof reason, "  %s", TEXT_OF(reason_text, hist[i].reason));
+        k = canvas_text(c, x, y, w, UI_S_DIM, ev);
         k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, " %-6s", name);
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %" PRIu64 " collected", hist[i].collected);
         if (hist[i].uncollectable)
             k += canvas_printf(c, x + k, y, w - k, UI_S_ERROR, ", %" PRIu64 " uncollectable", hist[i].uncollectable);
-        canvas_printf(c, x + k, y, w - k, UI_S_DIM, "  %s", TEXT_OF(reason_text, hist[i].reason));
+        if (k + rw <= w)
+            canvas_text(c, x + k, y, w - k, UI_S_DIM, reason);
         if (focus && i == app->gc.scroll)
             canvas_add_attr(c, (struct ui_rect){x, y, w, 1}, UI_A_REVERSE);
     }

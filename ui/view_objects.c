@@ -12,10 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define TEXT_ITEM(name, text) [EV_##name] = text,
-static const char *const gc_mark_text[] = {EV_GC_MARKS(TEXT_ITEM)};
-#undef TEXT_ITEM
-
 static int names_of(const struct model *m, uint64_t obj, char *buf, size_t len)
 {
     struct model_name names[6];
@@ -39,25 +35,43 @@ static const char *gen_text(const struct model_object *o, char buf[12])
     return buf;
 }
 
+/* "referrers names a, b; list ..0040, dict ..1230 x2": whole entries as fit one row, then how
+ * many more there are. */
 static void paint_refs(struct canvas *c, const struct model *m, int x, int y, int w, const char *label,
-                       const struct model_ref *refs, size_t n, uint64_t obj, bool referrers)
+                       const struct model_ref *refs, size_t n, size_t total, uint64_t obj, bool referrers)
 {
     int k = canvas_text(c, x, y, w, UI_S_LABEL, label);
     if (referrers) {
-        char names[128];
-        if (names_of(m, obj, names, sizeof names) > 0)
-            k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "names %s%s", names, n ? "; " : "");
+        char names[128], text[160];
+        if (names_of(m, obj, names, sizeof names) > 0) {
+            snprintf(text, sizeof text, "names %s%s", names, n ? "; " : "");
+            if (k + ui_text_width(text) <= w)
+                k += canvas_text(c, x + k, y, w - k, UI_S_VALUE, text);
+        }
     }
-    if (n == 0 && k == ui_text_width(label))
+    if (total == 0 && k == ui_text_width(label))
         canvas_text(c, x + k, y, w - k, UI_S_DIM, "none known");
-    for (size_t i = 0; i < n && k < w - 4; i++) {
+    for (size_t i = 0; i < n; i++) {
         struct model_object o;
-        char ab[24];
+        char ab[24], item[96], more[32];
         bool known = model_object_find(m, refs[i].obj, &o);
-        k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, "%s%s %s", i ? ", " : "",
-                           known && o.type_name ? o.type_name : "object", fmt_addr(ab, refs[i].obj, 6, c->ascii));
+        int iw = snprintf(item, sizeof item, "%s%s %s", i ? ", " : "", known && o.type_name ? o.type_name : "object",
+                          fmt_addr(ab, refs[i].obj, 6, c->ascii));
         if (refs[i].count > 1)
-            k += canvas_printf(c, x + k, y, w - k, UI_S_DIM, " x%" PRIu64, refs[i].count);
+            snprintf(item + iw, sizeof item - (size_t)iw, " x%" PRIu64, refs[i].count);
+        /* the entry, and room for "+N more" after it unless it is the last */
+        snprintf(more, sizeof more, " +%zu more", total - i - 1);
+        if (k + ui_text_width(item) + (i + 1 < total ? ui_text_width(more) : 0) > w) {
+            snprintf(more, sizeof more, "%s+%zu more", i ? " " : "", total - i);
+            canvas_text(c, x + k, y, w - k, UI_S_DIM, more);
+            return;
+        }
+        k += canvas_text(c, x + k, y, w - k, UI_S_NORMAL, item);
+    }
+    if (total > n) {
+        char more[32];
+        snprintf(more, sizeof more, " +%zu more", total - n);
+        canvas_text(c, x + k, y, w - k, UI_S_DIM, more);
     }
 }
 
@@ -109,48 +123,53 @@ static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int
     }
     struct model_ref refs[16];
     size_t n = model_object_referrers(m, o.addr, refs, 16);
-    paint_refs(c, m, x, y, w, "referrers ", refs, n < 16 ? n : 16, o.addr, true);
+    paint_refs(c, m, x, y, w, "referrers ", refs, n < 16 ? n : 16, n, o.addr, true);
     if (++y >= ymax)
         return;
     n = model_object_referents(m, o.addr, refs, 16);
-    paint_refs(c, m, x, y, w, "referents ", refs, n < 16 ? n : 16, o.addr, false);
+    paint_refs(c, m, x, y, w, "referents ", refs, n < 16 ? n : 16, n, o.addr, false);
     if (++y >= ymax)
         return;
     if (o.mark >= 0 || o.has_gc_refs) {
         k = canvas_text(c, x, y, w, UI_S_LABEL, "collector: ");
         if (o.has_gc_refs)
             k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "gc_refs %" PRId64 "  ", o.gc_refs);
-        if (o.mark >= 0 && (size_t)o.mark < sizeof gc_mark_text / sizeof gc_mark_text[0])
-            canvas_text(c, x + k, y, w - k,
-                        o.mark == EV_GC_MARK_UNREACHABLE || o.mark == EV_GC_MARK_TENTATIVE ? UI_S_UNREACHABLE
-                                                                                             : UI_S_REACHABLE,
-                        gc_mark_text[o.mark]);
+        if (o.mark >= 0)
+            canvas_text_fit(c, x + k, y, w - k,
+                            o.mark == EV_GC_MARK_UNREACHABLE || o.mark == EV_GC_MARK_TENTATIVE ? UI_S_UNREACHABLE
+                                                                                                 : UI_S_REACHABLE,
+                            view_gc_mark_text(o.mark, w - k));
         if (++y >= ymax)
             return;
     }
-    k = canvas_text(c, x, y, w, UI_S_LABEL, "allocated at ");
-    /* the object's own stack, or that of the block its memory came from */
+    /* where it was allocated: the object's own stack, or that of the block its memory came
+     * from; the frames innermost first, each whole, over the rows left */
     uint32_t stack = o.stack;
     struct model_block blk;
     if (!stack && o.block && model_block_find(m, o.block, &blk))
         stack = blk.stack;
     struct model_stack st;
+    struct ui_para at;
+    ui_para_init(&at);
+    ui_para_add(&at, UI_S_LABEL, "allocated at ");
     if (stack && model_stack(m, stack, &st) && st.len) {
-        /* the frames, innermost first, on one line */
         const char *p = st.frames, *end = st.frames + st.len;
         bool first = true;
-        while (p < end && k < w - 2) {
+        while (p < end) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            char frame[256];
+            snprintf(frame, sizeof frame, "%.*s", (int)len, p);
             if (!first)
-                k += canvas_text(c, x + k, y, w - k, UI_S_DIM, c->ascii ? " < " : " \xe2\x86\x90 ");
-            k += canvas_textn(c, x + k, y, w - k, UI_S_NORMAL, p, len);
+                ui_para_add(&at, UI_S_DIM, c->ascii ? " < " : " \xe2\x86\x90 ");
+            ui_para_add_whole(&at, UI_S_NORMAL, frame);
             first = false;
             p += len + 1;
         }
     } else {
-        canvas_printf(c, x + k, y, w - k, UI_S_DIM, "event %" PRIu64 " (no call stack recorded)", o.seq_new);
+        ui_para_addf(&at, UI_S_DIM, "event %" PRIu64 " (no call stack recorded)", o.seq_new);
     }
+    canvas_para(c, x, y, w, 0, ymax - y, &at, NULL);
 }
 
 void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)

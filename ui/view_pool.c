@@ -31,10 +31,11 @@ int view_pool_per_row(int w)
     return n > 0 ? n : 1;
 }
 
-static void paint_block_line(struct ui_app *app, struct canvas *c, int x, int y, int w,
-                             const struct model_pool *p)
+/* What the selected block holds, as a paragraph. */
+static void block_para(struct ui_app *app, const struct canvas *c, const struct model_pool *p, struct ui_para *out)
 {
     const struct model *m = app_model(app);
+    ui_para_init(out);
     if (p->capacity == 0 || app->pool.sel < 0)
         return;
     if ((uint32_t)app->pool.sel >= p->capacity)
@@ -42,27 +43,57 @@ static void paint_block_line(struct ui_app *app, struct canvas *c, int x, int y,
     uint64_t addr = app_block_addr(m, p, (uint32_t)app->pool.sel);
     struct model_block b;
     char ab[24];
-    int n = canvas_printf(c, x, y, w, UI_S_VALUE, "block #%d", app->pool.sel);
-    n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, " at %s: ", fmt_addr(ab, addr, 0, c->ascii));
+    ui_para_addf(out, UI_S_VALUE, "block #%d", app->pool.sel);
+    ui_para_addf(out, UI_S_LABEL, " at %s: ", fmt_addr(ab, addr, 0, c->ascii));
     if (!model_block_find(m, addr, &b)) {
-        canvas_text(c, x + n, y, w - n, UI_S_DIM, "unknown");
+        ui_para_add(out, UI_S_DIM, "unknown");
         return;
     }
     switch (b.state) {
     case MODEL_BLOCK_VIRGIN:
-        canvas_text(c, x + n, y, w - n, UI_S_BLOCK_VIRGIN, "virgin: never handed out");
+        ui_para_add(out, UI_S_BLOCK_VIRGIN, "virgin: never handed out");
         return;
     case MODEL_BLOCK_FREE:
-        canvas_printf(c, x + n, y, w - n, UI_S_BLOCK_FREE, "free, position %" PRIu32 " on the free list", b.free_pos);
+        ui_para_addf(out, UI_S_BLOCK_FREE, "free, position %" PRIu32 " on the free list", b.free_pos);
         return;
     case MODEL_BLOCK_ALLOCATED:
         break;
     }
-    n += canvas_printf(c, x + n, y, w - n, UI_S_BLOCK_ALLOC, "allocated for %" PRIu32 " B", b.requested);
+    ui_para_addf(out, UI_S_BLOCK_ALLOC, "allocated for %" PRIu32 " B", b.requested);
     struct model_object o;
-    if (b.object && model_object_find(m, b.object, &o))
-        canvas_printf(c, x + n, y, w - n, UI_S_NORMAL, ": a %s at %s (Enter shows it)", o.type_name ? o.type_name : "?",
-                      fmt_addr(ab, o.addr, 0, c->ascii));
+    if (b.object && model_object_find(m, b.object, &o)) {
+        ui_para_addf(out, UI_S_NORMAL, ": a %s at %s ", o.type_name ? o.type_name : "?", fmt_addr(ab, o.addr, 0, c->ascii));
+        ui_para_add_whole(out, UI_S_NORMAL, "(Enter shows it)");
+    }
+}
+
+/* Where the next allocation of the pool's class goes, as a paragraph. */
+static void next_para(const struct canvas *c, const struct model_pool *p, const struct model_next *next, int next_idx,
+                      struct ui_para *out)
+{
+    char bb[24];
+    ui_para_init(out);
+    ui_para_addf(out, UI_S_LABEL, "next malloc of class %" PRIu32 ": ", p->szidx);
+    switch (next->source) {
+    case MODEL_NEXT_RING:
+        if (next->addr == 0)
+            ui_para_add(out, UI_S_DIM, "none free in the ring's front pool until this event settles");
+        else if (next->pool == p->addr)
+            ui_para_addf(out, UI_S_BLOCK_FREE, "block #%d here (%s), the head of this free list", next_idx,
+                         fmt_addr(bb, next->addr, 0, c->ascii));
+        else
+            ui_para_addf(out, UI_S_NORMAL, "%s in the pool at the front of the ring", fmt_addr(bb, next->addr, 0, c->ascii));
+        break;
+    case MODEL_NEXT_CACHED_POOL:
+        ui_para_add(out, UI_S_NORMAL, "a pool from the head arena's cache of empty pools");
+        break;
+    case MODEL_NEXT_NEW_POOL:
+        ui_para_add(out, UI_S_NORMAL, "a pool carved from the head arena's untouched memory");
+        break;
+    case MODEL_NEXT_NEW_ARENA:
+        ui_para_add(out, UI_S_NORMAL, "a new arena: no usable arena has room");
+        break;
+    }
 }
 
 void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
@@ -83,41 +114,46 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
         canvas_text(c, x + 1, y, w - 2, UI_S_DIM, "no pool selected: pick one in the arena map and press Enter");
         return;
     }
-    char ab[24], bb[24];
-    int n = canvas_text(c, x, y, w, UI_S_LABEL, fmt_addr(ab, p.addr, 0, c->ascii));
-    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, ": ");
-    n += canvas_text(c, x + n, y, w - n, UI_S_VALUE, model_pool_state_name(p.state));
-    if (p.state == MODEL_POOL_UNTOUCHED) {
-        canvas_text(c, x, y + 1, w, UI_S_DIM, "above the arena's high-water mark: never carved, holds nothing yet");
+    /* the pool's state and the header fields, as obmalloc names them: wrapped, each field whole */
+    char ab[24];
+    struct ui_para head;
+    ui_para_init(&head);
+    ui_para_add(&head, UI_S_LABEL, fmt_addr(ab, p.addr, 0, c->ascii));
+    ui_para_add(&head, UI_S_LABEL, ": ");
+    ui_para_add(&head, UI_S_VALUE, model_pool_state_name(p.state));
+    if (p.state == MODEL_POOL_UNTOUCHED || p.szidx == MODEL_NO_CLASS) {
+        canvas_para(c, x, y, w, 0, 1, &head, NULL);
+        struct ui_para why;
+        ui_para_init(&why);
+        ui_para_add(&why, UI_S_DIM, p.state == MODEL_POOL_UNTOUCHED
+                                        ? "above the arena's high-water mark: never carved, holds nothing yet"
+                                        : "carved; its size class is set by the allocation under way");
+        canvas_para(c, x, y + 1, w, 0, h - 1, &why, NULL);
         return;
     }
-    if (p.szidx == MODEL_NO_CLASS) {
-        canvas_text(c, x, y + 1, w, UI_S_DIM, "carved; its size class is set by the allocation under way");
-        return;
-    }
-    n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, ", class %" PRIu32 " (%" PRIu32 "-byte blocks)", p.szidx, p.size);
+    ui_para_addf(&head, UI_S_LABEL, ", class %" PRIu32 " (%" PRIu32 "-byte blocks)", p.szidx, p.size);
     if (p.state == MODEL_POOL_USED)
-        canvas_printf(c, x + n, y, w - n, UI_S_DIM, ", position %" PRIu32 " in the class's ring", p.ring_pos);
+        ui_para_addf(&head, UI_S_DIM, ", position %" PRIu32 " in the class's ring", p.ring_pos);
     else if (p.state == MODEL_POOL_EMPTY)
-        canvas_printf(c, x + n, y, w - n, UI_S_DIM, ", position %" PRIu32 " in the arena's cache", p.cache_pos);
-    y++;
+        ui_para_addf(&head, UI_S_DIM, ", position %" PRIu32 " in the arena's cache", p.cache_pos);
 
-    /* the header fields, as obmalloc names them */
     struct model_geometry g;
     model_geometry(m, &g);
-    n = canvas_text(c, x, y, w, UI_S_LABEL, "count ");
-    n += canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "%" PRIu32 "/%" PRIu32, p.count, p.capacity);
-    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, "  freeblock ");
+    struct ui_para fields;
+    ui_para_init(&fields);
+    char v[32];
+    ui_para_add(&fields, UI_S_LABEL, "count ");
+    ui_para_addf(&fields, UI_S_VALUE, "%" PRIu32 "/%" PRIu32, p.count, p.capacity);
+    ui_para_add(&fields, UI_S_LABEL, "  freeblock ");
     if (p.freeblock)
-        n += canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "#%" PRIu64,
-                           (p.freeblock - p.addr - g.pool_overhead) / (p.size ? p.size : 1));
+        snprintf(v, sizeof v, "#%" PRIu64, (p.freeblock - p.addr - g.pool_overhead) / (p.size ? p.size : 1));
     else
-        n += canvas_text(c, x + n, y, w - n, UI_S_VALUE, "NULL");
-    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, "  nextoffset ");
-    n += canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "%" PRIu32, p.nextoffset);
-    n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, "  maxnextoffset ");
-    canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "%" PRIu32, p.maxnextoffset);
-    y++;
+        snprintf(v, sizeof v, "NULL");
+    ui_para_add(&fields, UI_S_VALUE, v);
+    ui_para_add(&fields, UI_S_LABEL, "  nextoffset ");
+    ui_para_addf(&fields, UI_S_VALUE, "%" PRIu32, p.nextoffset);
+    ui_para_add(&fields, UI_S_LABEL, "  maxnextoffset ");
+    ui_para_addf(&fields, UI_S_VALUE, "%" PRIu32, p.maxnextoffset);
 
     /* the grid */
     uint8_t *states = malloc(p.capacity ? p.capacity : 1);
@@ -129,12 +165,21 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
     int next_idx = -1;
     if (next.pool == p.addr && next.addr >= p.addr + g.pool_overhead && p.size)
         next_idx = (int)((next.addr - p.addr - g.pool_overhead) / p.size);
+    struct ui_para next_p, block_p;
+    next_para(c, &p, &next, next_idx, &next_p);
+    block_para(app, c, &p, &block_p);
 
+    /* the sentences above and below the grid take the rows they need; the grid the rest (it
+     * scrolls), and the legend a row when one is left */
+    int head_rows = ui_para_rows(&head, w, 0, NULL), field_rows = ui_para_rows(&fields, w, 0, NULL);
+    int next_rows = ui_para_rows(&next_p, w, 0, NULL), block_rows = ui_para_rows(&block_p, w, 0, NULL);
     int per_row = view_pool_per_row(r.w);
     int grid_rows = (int)((nb + (size_t)per_row - 1) / (size_t)per_row);
-    int room = h - 2 - 4; /* two header lines above; free list, next, selected block, legend below */
+    int room = h - head_rows - field_rows - 1 - next_rows - block_rows - 1;
     if (room < 1)
         room = 1;
+    y += canvas_para(c, x, y, w, 0, head_rows, &head, NULL);
+    y += canvas_para(c, x, y, w, 0, field_rows, &fields, NULL);
     int sel_row = app->pool.sel / per_row;
     if (sel_row < app->pool.scroll)
         app->pool.scroll = sel_row;
@@ -176,53 +221,42 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
     free(states);
     y += shown;
 
-    /* the free list in LIFO order */
+    /* the free list in LIFO order: as many whole entries as fit, then an ellipsis, and where
+     * the virgin blocks start when that fits too */
     uint64_t list[48];
     size_t nf = model_pool_free_list(m, p.addr, list, 48);
-    n = canvas_text(c, x, y, w, UI_S_LABEL, "free list, next out first: ");
+    char virgin[64] = "";
+    if (p.nvirgin)
+        snprintf(virgin, sizeof virgin, "; %" PRIu32 " virgin from #%" PRIu32, p.nvirgin,
+                 (p.nextoffset - g.pool_overhead) / p.size);
+    int vw = ui_text_width(virgin);
+    const char *arrow = c->ascii ? ">" : "\xe2\x86\x92";
+    int n = canvas_text(c, x, y, w, UI_S_LABEL, "free list, next out first: ");
     if (nf == 0)
         n += canvas_text(c, x + n, y, w - n, UI_S_DIM, "empty");
-    for (size_t i = 0; i < nf && i < 48 && n < w - 8; i++) {
-        if (i)
-            n += canvas_text(c, x + n, y, w - n, UI_S_DIM, c->ascii ? ">" : "\xe2\x86\x92");
-        n += canvas_printf(c, x + n, y, w - n, i == 0 ? UI_S_BLOCK_FREE : UI_S_NORMAL, "#%" PRIu64,
-                           (list[i] - p.addr - g.pool_overhead) / p.size);
+    size_t listed = nf < 48 ? nf : 48, fi;
+    for (fi = 0; fi < listed; fi++) {
+        char item[32];
+        snprintf(item, sizeof item, "#%" PRIu64, (list[fi] - p.addr - g.pool_overhead) / p.size);
+        bool last = fi + 1 == nf;
+        if (n + (fi ? 1 : 0) + ui_text_width(item) + (last ? 0 : 1) > w)
+            break; /* an entry and, unless it is the last, room for the ellipsis */
+        if (fi)
+            n += canvas_text(c, x + n, y, w - n, UI_S_DIM, arrow);
+        n += canvas_text(c, x + n, y, w - n, fi == 0 ? UI_S_BLOCK_FREE : UI_S_NORMAL, item);
     }
-    if (nf > 48 || n >= w - 8) {
+    if (fi < nf) {
         canvas_glyph(c, x + n, y, UI_G_ELLIPSIS, UI_S_DIM);
         n++;
     }
-    if (p.nvirgin && n < w - 20)
-        canvas_printf(c, x + n, y, w - n, UI_S_DIM, "; %" PRIu32 " virgin from #%" PRIu32, p.nvirgin,
-                      (p.nextoffset - g.pool_overhead) / p.size);
+    if (vw && n + vw <= w)
+        canvas_text(c, x + n, y, w - n, UI_S_DIM, virgin);
     y++;
 
-    /* the next allocation of this class */
-    n = canvas_printf(c, x, y, w, UI_S_LABEL, "next malloc of class %" PRIu32 ": ", p.szidx);
-    switch (next.source) {
-    case MODEL_NEXT_RING:
-        if (next.addr == 0)
-            canvas_text(c, x + n, y, w - n, UI_S_DIM, "none free in the ring's front pool until this event settles");
-        else if (next.pool == p.addr)
-            canvas_printf(c, x + n, y, w - n, UI_S_BLOCK_FREE, "block #%d here (%s), the head of this free list",
-                          next_idx, fmt_addr(bb, next.addr, 0, c->ascii));
-        else
-            canvas_printf(c, x + n, y, w - n, UI_S_NORMAL, "%s in the pool at the front of the ring",
-                          fmt_addr(bb, next.addr, 0, c->ascii));
-        break;
-    case MODEL_NEXT_CACHED_POOL:
-        canvas_text(c, x + n, y, w - n, UI_S_NORMAL, "a pool from the head arena's cache of empty pools");
-        break;
-    case MODEL_NEXT_NEW_POOL:
-        canvas_text(c, x + n, y, w - n, UI_S_NORMAL, "a pool carved from the head arena's untouched memory");
-        break;
-    case MODEL_NEXT_NEW_ARENA:
-        canvas_text(c, x + n, y, w - n, UI_S_NORMAL, "a new arena: no usable arena has room");
-        break;
-    }
-    y++;
-    paint_block_line(app, c, x, y, w, &p);
-    y++;
+    /* the next allocation of this class, and the selected block */
+    y += canvas_para(c, x, y, w, 0, r.y + r.h - 1 - y, &next_p, NULL);
+    if (block_p.len)
+        y += canvas_para(c, x, y, w, 0, r.y + r.h - 1 - y, &block_p, NULL);
     static const struct {
         enum ui_glyph g;
         enum ui_style s;

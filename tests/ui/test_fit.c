@@ -4,6 +4,7 @@
  * deliberately abbreviated (an ellipsis after a whole word, a type name in its column), never cut.
  */
 #include <tracer/model.h>
+#include <ui/narrate.h>
 #include <ui/ui.h>
 
 #include <criterion/criterion.h>
@@ -83,4 +84,83 @@ Test(fit, no_view_cuts_text_at_any_common_size, .timeout = 600)
     closedir(d);
     cr_assert_gt(screens, 100);
     cr_assert_eq(bad, 0, "%d of %d screens cut text", bad, screens);
+}
+
+/* The screen's text with the frames' vertical lines taken out and every run of blanks (line
+ * ends included) made one blank: a sentence wrapped over rows reads as one. */
+static char *flattened(const struct canvas *c)
+{
+    char *t = canvas_to_text(c);
+    cr_assert_not_null(t);
+    size_t o = 0;
+    bool blank = false;
+    for (size_t i = 0; t[i]; i++) {
+        bool sp = t[i] == ' ' || t[i] == '\n';
+        if (strncmp(t + i, "\xe2\x94\x82", 3) == 0) { /* │ */
+            i += 2;
+            sp = true;
+        }
+        if (sp) {
+            blank = true;
+            continue;
+        }
+        if (blank && o > 0)
+            t[o++] = ' ';
+        blank = false;
+        t[o++] = t[i];
+    }
+    t[o] = '\0';
+    return t;
+}
+
+static void squeeze(char *s)
+{
+    size_t o = 0;
+    for (size_t i = 0; s[i]; i++)
+        if (s[i] != ' ' || (o > 0 && s[o - 1] != ' '))
+            s[o++] = s[i];
+    s[o] = '\0';
+}
+
+/* Stepping event by event, the current event's whole sentence is on the screen. */
+Test(fit, every_event_s_whole_sentence_is_on_screen_when_it_is_current, .timeout = 600)
+{
+    const char *dir = getenv("ARENASCOPE_TRACES");
+    cr_assert_not_null(dir);
+    static const char *const traces[] = {"demo-pool-lifecycle.trace", "demo-cycles.trace", "demo-tour.trace",
+                                         "demo-finalizers.trace", "demo-weakref.trace"};
+    int checked = 0;
+    for (size_t t = 0; t < sizeof traces / sizeof traces[0]; t++) {
+        char path[1024], err[512];
+        snprintf(path, sizeof path, "%s/%s", dir, traces[t]);
+        struct seeker *s;
+        cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+        struct ui_config cfg = {.title = traces[t]};
+        struct ui_app *app;
+        cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+        uint64_t count = seeker_event_count(s);
+        for (size_t z = 0; z < 2; z++) {
+            int cols = z ? 120 : 80, rows = z ? 40 : 24;
+            struct canvas c;
+            cr_assert_eq(canvas_init(&c, cols, rows, false), 0);
+            for (uint64_t pos = 1; pos <= count; pos++) {
+                ui_app_render(app, pos, "all", &c);
+                struct event ev[4];
+                char strs[4 * 256], sentence[512];
+                int got = seeker_events(s, pos - 1, ev, 4, strs, sizeof strs);
+                cr_assert_geq(got, 1);
+                ui_narrate(seeker_model(s), &ev[0], &ev[1], (size_t)got - 1, sentence, sizeof sentence);
+                squeeze(sentence);
+                char *screen = flattened(&c);
+                cr_assert(strstr(screen, sentence) != NULL, "%s at %dx%d, event %llu: the sentence \"%s\" is not whole on\n%s",
+                          traces[t], cols, rows, (unsigned long long)pos - 1, sentence, canvas_to_text(&c));
+                free(screen);
+                checked++;
+            }
+            canvas_release(&c);
+        }
+        ui_app_free(app);
+        seeker_free(s);
+    }
+    cr_assert_gt(checked, 500);
 }

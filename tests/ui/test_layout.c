@@ -23,7 +23,7 @@ static void check_sane(const struct ui_layout *l, int cols, int rows)
         struct ui_rect r = l->pane[p];
         if (ui_rect_is_empty(r))
             continue;
-        cr_assert(r.x >= 0 && r.y >= l->step.y + l->step.h && r.x + r.w <= cols && r.y + r.h <= rows - 1,
+        cr_assert(r.x >= 0 && r.y >= l->step.y + l->step.h && r.x + r.w <= cols && r.y + r.h <= l->footer.y,
                   "pane %s at %d,%d %dx%d leaves the body of %dx%d", ui_pane_title((enum ui_pane)p), r.x, r.y, r.w,
                   r.h, cols, rows);
         cr_assert_geq(r.w, 20);
@@ -37,15 +37,15 @@ static void check_sane(const struct ui_layout *l, int cols, int rows)
 Test(layout, too_small_says_what_is_needed)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1};
+    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1};
     ui_layout_compute(&in, &l);
     cr_assert(l.too_small);
     cr_assert_eq(l.need_cols, UI_MIN_COLS);
     cr_assert_eq(l.need_rows, UI_MIN_ROWS);
-    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE, 1};
+    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1};
     ui_layout_compute(&in, &l);
     cr_assert(l.too_small);
-    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE, 1};
+    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.too_small);
 }
@@ -54,17 +54,20 @@ Test(layout, every_size_and_focus_gives_sane_rectangles)
 {
     for (int cols = UI_MIN_COLS; cols <= 260; cols += 7)
         for (int rows = UI_MIN_ROWS; rows <= 90; rows += 5)
-            for (int f = 0; f < UI_PANE_COUNT * 4; f++) {
+            for (int f = 0; f < UI_PANE_COUNT * 8; f++) {
                 struct ui_layout l;
+                int foot = 1 + f / (UI_PANE_COUNT * 4);
                 struct ui_layout_input in = {cols, rows, (enum ui_pane)(f % UI_PANE_COUNT), UI_PANE_NONE,
-                                             1 + f / UI_PANE_COUNT * 2};
+                                             1 + f / UI_PANE_COUNT % 4 * 2, foot};
                 ui_layout_compute(&in, &l);
                 cr_assert_not(l.too_small);
                 check_sane(&l, cols, rows);
                 cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_TIMELINE]), "the timeline is always shown");
                 cr_assert_not(ui_rect_is_empty(l.pane[f % UI_PANE_COUNT]), "the focused pane %d is shown at %dx%d",
                               f, cols, rows);
-                cr_assert_eq(l.footer.y, rows - 1);
+                cr_assert_eq(l.footer.y, rows - foot, "the footer takes the rows it asks for");
+                cr_assert_eq(l.footer.h, foot);
+                cr_assert_eq(l.body.y + l.body.h, l.footer.y);
             }
 }
 
@@ -73,7 +76,7 @@ Test(layout, the_banner_gets_the_rows_it_asks_for_while_the_body_keeps_its_minim
     for (int rows = UI_MIN_ROWS; rows <= 60; rows++)
         for (int ask = 0; ask <= 10; ask++) {
             struct ui_layout l;
-            struct ui_layout_input in = {80, rows, UI_PANE_ARENAS, UI_PANE_NONE, ask};
+            struct ui_layout_input in = {80, rows, UI_PANE_ARENAS, UI_PANE_NONE, ask, 1};
             ui_layout_compute(&in, &l);
             int want = ask < 1 ? 1 : ask;
             if (want > UI_MAX_STEP_ROWS)
@@ -93,7 +96,7 @@ Test(layout, the_banner_gets_the_rows_it_asks_for_while_the_body_keeps_its_minim
 Test(layout, wide_screens_show_every_pane)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {160, 48, UI_PANE_ARENAS, UI_PANE_NONE, 1};
+    struct ui_layout_input in = {160, 48, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1};
     ui_layout_compute(&in, &l);
     cr_assert(l.wide);
     for (int p = 0; p < UI_PANE_COUNT; p++)
@@ -104,7 +107,7 @@ Test(layout, wide_screens_show_every_pane)
 Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE, 1};
+    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE, 1, 1};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.wide);
     cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_OBJECTS]));
@@ -115,7 +118,7 @@ Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
 Test(layout, zoom_gives_one_pane_the_body)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC, 1};
+    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC, 1, 1};
     ui_layout_compute(&in, &l);
     for (int p = 0; p < UI_PANE_COUNT; p++)
         if (p != UI_PANE_GC)
@@ -174,6 +177,27 @@ Test(keys, key_names)
     cr_assert_str_eq(ui_key_name('x', buf), "x");
     cr_assert_str_eq(ui_key_name(3, buf), "Ctrl-C");
     cr_assert_str_eq(ui_key_name(UI_KEY_PAGE_DOWN, buf), "PgDn");
+}
+
+Test(keys, parsing_keys_as_the_command_line_writes_them)
+{
+    int keys[16];
+    char err[256];
+    cr_assert_eq(ui_keys_parse("jk<PgDn><Enter><Space><lt>\xc3\xa9<S-Tab><Ctrl-C>", keys, 16, err, sizeof err), 9, "%s", err);
+    static const int want[] = {'j', 'k', UI_KEY_PAGE_DOWN, UI_KEY_ENTER, ' ', '<', 0xE9, UI_KEY_BACKTAB, UI_KEY_CTRL_C};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert_eq(keys[i], want[i], "key %zu", i);
+    /* every key the help names by a name parses back to itself */
+    for (int k = UI_KEY_SPECIAL + 1; k <= UI_KEY_F1; k++) {
+        char name[16], text[24];
+        snprintf(text, sizeof text, "<%s>", ui_key_name(k, name));
+        cr_assert_eq(ui_keys_parse(text, keys, 16, err, sizeof err), 1, "%s: %s", text, err);
+        cr_assert_eq(keys[0], k, "%s", text);
+    }
+    cr_assert_eq(ui_keys_parse("a<Nope>", keys, 16, err, sizeof err), -1);
+    cr_assert(strstr(err, "<Nope>") != NULL, "%s", err);
+    cr_assert_eq(ui_keys_parse("abc", keys, 2, err, sizeof err), -1, "more keys than room");
+    cr_assert_eq(ui_keys_parse("", keys, 2, err, sizeof err), 0);
 }
 
 Test(keys, the_readme_names_every_key)

@@ -4,8 +4,8 @@
  * The screen, top to bottom: a header line (what is shown, the event, the state of a live
  * workload), the step banner (the current step marker's label: what this part of the demo
  * shows, wrapped over the rows it asks for, up to UI_MAX_STEP_ROWS while the body keeps
- * UI_MIN_BODY_ROWS), the panes, and a footer of keys.  The panes share the body as the size
- * allows:
+ * UI_MIN_BODY_ROWS), the panes, and a footer of keys (or a message, wrapped when long).  The
+ * panes share the body as the size allows:
  *
  *   wide (>= UI_WIDE_COLS)    two columns: arena map over pool detail on the left; size
  *                             classes, objects and GC on the right; the timeline across the
@@ -30,6 +30,7 @@
 #define UI_WIDE_COLS 120 /* from here on, two columns */
 #define UI_MIN_BODY_ROWS 16 /* the panes keep these rows whatever the banner asks */
 #define UI_MAX_STEP_ROWS 6  /* the step banner's rows at most */
+#define UI_MAX_FOOTER_ROWS 2 /* a message in the footer wraps to this many rows, taken from the body */
 _Static_assert(UI_MIN_ROWS - 2 - UI_MIN_BODY_ROWS >= 3, "the smallest screen leaves the banner three rows");
 
 /* clang-format off */
@@ -61,6 +62,7 @@ struct ui_layout_input {
     enum ui_pane focus;  /* the pane keys go to */
     enum ui_pane zoomed; /* UI_PANE_NONE when none */
     int step_rows;       /* rows the step banner asks for (0 is taken as 1) */
+    int footer_rows;     /* rows the footer asks for, a long message wrapped (0 is taken as 1) */
 };
 
 /* The rows the step banner may take on a screen `rows` high: it asks, the body keeps the rest. */
@@ -71,7 +73,7 @@ struct ui_layout {
     int need_cols, need_rows;   /* the minimum size */
     struct ui_rect header;      /* one row */
     struct ui_rect step;        /* the step banner: the rows it asked for, as the body allows */
-    struct ui_rect footer;      /* one row */
+    struct ui_rect footer;      /* one row, or UI_MAX_FOOTER_ROWS for a long message */
     struct ui_rect body;        /* everything between */
     struct ui_rect pane[UI_PANE_COUNT]; /* empty when the pane is not shown */
     bool wide;                  /* the two-column arrangement */
