@@ -124,16 +124,22 @@ static void paint_summary(struct ui_app *app, struct canvas *c, int x, int y, in
                        fmt_bytes(b, g.arena_size));
     if (nrel)
         n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, ", %zu just released", nrel);
+    /* the order of usable_arenas: whole slot numbers, then an ellipsis for the rest */
     uint32_t order[64];
-    size_t nu = model_usable_arenas(m, order, 64);
+    size_t nu = model_usable_arenas(m, order, 64), i = 0;
     if (nu && w - n > 30) {
         n += canvas_text(c, x + n, y, w - n, UI_S_LABEL, "   usable_arenas: ");
-        for (size_t i = 0; i < nu && i < 64 && w - n > 6; i++) {
+        size_t listed = nu < 64 ? nu : 64;
+        for (i = 0; i < listed; i++) {
+            char item[16];
+            int iw = snprintf(item, sizeof item, "%" PRIu32, order[i]) + (i ? 1 : 0);
+            if (n + iw + (i + 1 < nu ? 1 : 0) > w)
+                break;
             if (i)
                 n += canvas_text(c, x + n, y, w - n, UI_S_DIM, c->ascii ? ">" : "\xe2\x86\x92");
-            n += canvas_printf(c, x + n, y, w - n, UI_S_VALUE, "%" PRIu32, order[i]);
+            n += canvas_text(c, x + n, y, w - n, UI_S_VALUE, item);
         }
-        if (nu > 64)
+        if (i < nu)
             canvas_glyph(c, x + n, y, UI_G_ELLIPSIS, UI_S_DIM);
     }
 }
@@ -234,53 +240,67 @@ static void paint_selected_line(struct ui_app *app, struct canvas *c, int x, int
     if (p.szidx != MODEL_NO_CLASS)
         n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, ", class %" PRIu32 " (%" PRIu32 " B), %" PRIu32 "/%" PRIu32
                            " blocks", p.szidx, p.size, p.count, p.capacity);
-    if (!app->arena.follow)
-        canvas_text(c, x + n, y, w - n, UI_S_DIM, "  (Esc: follow events)");
+    if (!app->arena.follow) {
+        static const char *const hints[] = {"  (Esc: follow events)", "  (Esc: follow)", " Esc"};
+        for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++)
+            if (n + ui_text_width(hints[i]) <= w) {
+                canvas_text(c, x + n, y, w - n, UI_S_DIM, hints[i]);
+                break;
+            }
+    }
 }
 
-/* Two lines on the selected arena, when the list leaves room for them. */
-static void paint_arena_detail(struct ui_app *app, struct canvas *c, int x, int y, int w)
+/* What the selected arena is and where it stands, as paragraphs; returns how many. */
+static int arena_detail(struct ui_app *app, const struct canvas *c, struct ui_para out[3])
 {
     const struct model *m = app_model(app);
     struct model_arena a;
     if (!model_arena_at(m, app->arena.slot, &a))
-        return;
+        return 0;
     char ab[24];
-    int n = canvas_printf(c, x, y, w, UI_S_VALUE, "arena %" PRIu32, a.slot);
-    n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, " (number %" PRIu64 ") at %s: ", a.serial,
-                       fmt_addr(ab, a.base, 0, c->ascii));
-    n += canvas_printf(c, x + n, y, w - n, UI_S_NORMAL, "%" PRIu32 " used, %" PRIu32 " full, %" PRIu32 " empty, %" PRIu32
-                       " untouched", a.nused, a.nfull, a.nempty, a.npools - a.ncarved);
-    y++;
-    const char *where;
-    char buf[160];
+    for (int i = 0; i < 3; i++)
+        ui_para_init(&out[i]);
+    ui_para_addf(&out[0], UI_S_VALUE, "arena %" PRIu32, a.slot);
+    ui_para_addf(&out[0], UI_S_LABEL, " (number %" PRIu64 ") at %s: ", a.serial, fmt_addr(ab, a.base, 0, c->ascii));
+    ui_para_addf(&out[0], UI_S_NORMAL, "%" PRIu32 " used, %" PRIu32 " full, %" PRIu32 " empty, %" PRIu32 " untouched",
+                 a.nused, a.nfull, a.nempty, a.npools - a.ncarved);
+    ui_para_addf(&out[1], UI_S_NORMAL, "%" PRIu32 " free pools; ", a.nfreepools);
     switch (a.list) {
     case MODEL_ARENA_USABLE:
         if (a.is_retained)
-            where = "wholly free, but kept: the last free arena is retained (3.9+)";
+            ui_para_add(&out[1], UI_S_DIM, "wholly free, but kept: the last free arena is retained (3.9+)");
         else if (a.usable_pos == 0)
-            where = "the head of usable_arenas: new pools come from here";
-        else {
-            snprintf(buf, sizeof buf, "position %" PRIu32 " in usable_arenas (sorted by free pools, fewest first)",
-                     a.usable_pos);
-            where = buf;
-        }
+            ui_para_add(&out[1], UI_S_DIM, "the head of usable_arenas: new pools come from here");
+        else
+            ui_para_addf(&out[1], UI_S_DIM,
+                         "position %" PRIu32 " in usable_arenas (sorted by free pools, fewest first)", a.usable_pos);
         break;
     case MODEL_ARENA_FULL:
-        where = "every pool in use: on no list until one is freed";
+        ui_para_add(&out[1], UI_S_DIM, "every pool in use: on no list until one is freed");
         break;
     case MODEL_ARENA_DETACHED:
     default:
-        where = "off usable_arenas: about to be returned to the system";
+        ui_para_add(&out[1], UI_S_DIM, "off usable_arenas: about to be returned to the system");
         break;
     }
-    n = canvas_printf(c, x, y, w, UI_S_NORMAL, "%" PRIu32 " free pools; ", a.nfreepools);
-    canvas_text_fit(c, x + n, y, w - n, UI_S_DIM, where);
-    if (a.sliver) {
-        y++;
-        canvas_printf(c, x, y, w, UI_S_SLIVER, "base not pool-aligned: %" PRIu32 " bytes lost to alignment, %" PRIu32
-                      " pools instead of %" PRIu32, a.sliver, a.npools, a.npools + 1);
-    }
+    if (!a.sliver)
+        return 2;
+    ui_para_addf(&out[2], UI_S_SLIVER, "base not pool-aligned: %" PRIu32 " bytes lost to alignment, %" PRIu32
+                 " pools instead of %" PRIu32, a.sliver, a.npools, a.npools + 1);
+    return 3;
+}
+
+/* The selected arena's details, under the list when it leaves room for all of them. */
+static void paint_arena_detail(struct ui_app *app, struct canvas *c, int x, int y, int w, int room)
+{
+    struct ui_para d[3];
+    int n = arena_detail(app, c, d), need = 0;
+    for (int i = 0; i < n; i++)
+        need += ui_para_rows(&d[i], w, 0, NULL);
+    if (need > room)
+        return;
+    for (int i = 0; i < n; i++)
+        y += canvas_para(c, x, y, w, 0, -1, &d[i], NULL);
 }
 
 void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
@@ -341,7 +361,7 @@ void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool fo
     }
     int used_rows = ((int)nrows - app->arena.scroll) * mg.rows_per;
     if (used_rows + 3 <= list_h)
-        paint_arena_detail(app, c, x, list_y + used_rows + 1, w);
+        paint_arena_detail(app, c, x, list_y + used_rows + 1, w, list_h - used_rows - 1);
     if (app->arena.scroll > 0)
         canvas_glyph(c, r.x + r.w - 1, list_y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
     if (app->arena.scroll + visible < (int)nrows)

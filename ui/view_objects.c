@@ -83,42 +83,47 @@ static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int
         canvas_text(c, x, y, w, UI_S_DIM, "no object selected");
         return;
     }
+    /* what it is, where its memory is, its value, its weak references: each wrapped whole while
+     * rows are left (the value, which is data, abbreviated to a row) */
     char ab[24], bb[24];
     int ymax = y + h;
-    int k = canvas_printf(c, x, y, w, UI_S_VALUE, "%s at %s", o.type_name ? o.type_name : "object",
-                          fmt_addr(ab, o.addr, 0, c->ascii));
-    k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, ": refcount %" PRIu64, o.refcnt);
+    struct ui_para p;
+    ui_para_init(&p);
+    ui_para_addf(&p, UI_S_VALUE, "%s at %s", o.type_name ? o.type_name : "object", fmt_addr(ab, o.addr, 0, c->ascii));
+    ui_para_addf(&p, UI_S_NORMAL, ": refcount %" PRIu64, o.refcnt);
     if (o.tracked)
-        canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, ", generation %" PRId32, o.gen);
+        ui_para_addf(&p, UI_S_NORMAL, ", generation %" PRId32, o.gen);
     else
-        canvas_text(c, x + k, y, w - k, UI_S_DIM, ", not tracked by the collector");
-    if (++y >= ymax)
+        ui_para_add(&p, UI_S_DIM, ", not tracked by the collector");
+    if ((y += canvas_para(c, x, y, w, 0, ymax - y, &p, NULL)) >= ymax)
         return;
+    ui_para_init(&p);
     if (o.flags & MODEL_OBJ_STATIC)
-        k = canvas_text(c, x, y, w, UI_S_NORMAL, "statically allocated (never freed)");
+        ui_para_add(&p, UI_S_NORMAL, "statically allocated (never freed)");
     else if (o.szidx != MODEL_NO_CLASS)
-        k = canvas_printf(c, x, y, w, UI_S_NORMAL, "%" PRIu64 " B in block %s of class %" PRIu32, o.size,
-                          fmt_addr(bb, o.block, 0, c->ascii), o.szidx);
+        ui_para_addf(&p, UI_S_NORMAL, "%" PRIu64 " B in block %s of class %" PRIu32, o.size,
+                     fmt_addr(bb, o.block, 0, c->ascii), o.szidx);
     else
-        k = canvas_printf(c, x, y, w, UI_S_NORMAL, "%" PRIu64 " B from the C library's malloc", o.size);
+        ui_para_addf(&p, UI_S_NORMAL, "%" PRIu64 " B from the C library's malloc", o.size);
     if (o.storage)
-        canvas_printf(c, x + k, y, w - k, UI_S_DIM, "; items in %" PRIu64 " B at %s", o.storage_size,
-                      fmt_addr(bb, o.storage, 6, c->ascii));
-    if (++y >= ymax)
+        ui_para_addf(&p, UI_S_DIM, "; items in %" PRIu64 " B at %s", o.storage_size, fmt_addr(bb, o.storage, 6, c->ascii));
+    if ((y += canvas_para(c, x, y, w, 0, ymax - y, &p, NULL)) >= ymax)
         return;
     if (o.value) {
-        k = canvas_text(c, x, y, w, UI_S_LABEL, "value ");
-        canvas_textn(c, x + k, y, w - k, UI_S_VALUE, o.value, o.value_len);
+        ui_para_init(&p);
+        ui_para_add(&p, UI_S_LABEL, "value ");
+        ui_para_addf(&p, UI_S_VALUE, "%.*s", (int)o.value_len, o.value);
+        canvas_para(c, x, y, w, 0, 1, &p, NULL);
         if (++y >= ymax)
             return;
     }
     if (o.weakref_target || o.weakrefs) {
+        ui_para_init(&p);
         if (o.weakref_target)
-            canvas_printf(c, x, y, w, UI_S_NORMAL, "weak reference to %s", fmt_addr(bb, o.weakref_target, 0, c->ascii));
+            ui_para_addf(&p, UI_S_NORMAL, "weak reference to %s", fmt_addr(bb, o.weakref_target, 0, c->ascii));
         else
-            canvas_printf(c, x, y, w, UI_S_NORMAL, "%" PRIu32 " weak reference%s to it", o.weakrefs,
-                          o.weakrefs == 1 ? "" : "s");
-        if (++y >= ymax)
+            ui_para_addf(&p, UI_S_NORMAL, "%" PRIu32 " weak reference%s to it", o.weakrefs, o.weakrefs == 1 ? "" : "s");
+        if ((y += canvas_para(c, x, y, w, 0, ymax - y, &p, NULL)) >= ymax)
             return;
     }
     struct model_ref refs[16];
@@ -131,7 +136,7 @@ static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int
     if (++y >= ymax)
         return;
     if (o.mark >= 0 || o.has_gc_refs) {
-        k = canvas_text(c, x, y, w, UI_S_LABEL, "collector: ");
+        int k = canvas_text(c, x, y, w, UI_S_LABEL, "collector: ");
         if (o.has_gc_refs)
             k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "gc_refs %" PRId64 "  ", o.gc_refs);
         if (o.mark >= 0)
@@ -153,18 +158,18 @@ static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int
     ui_para_init(&at);
     ui_para_add(&at, UI_S_LABEL, "allocated at ");
     if (stack && model_stack(m, stack, &st) && st.len) {
-        const char *p = st.frames, *end = st.frames + st.len;
+        const char *f = st.frames, *end = st.frames + st.len;
         bool first = true;
-        while (p < end) {
-            const char *nl = memchr(p, '\n', (size_t)(end - p));
-            size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        while (f < end) {
+            const char *nl = memchr(f, '\n', (size_t)(end - f));
+            size_t len = nl ? (size_t)(nl - f) : (size_t)(end - f);
             char frame[256];
-            snprintf(frame, sizeof frame, "%.*s", (int)len, p);
+            snprintf(frame, sizeof frame, "%.*s", (int)len, f);
             if (!first)
                 ui_para_add(&at, UI_S_DIM, c->ascii ? " < " : " \xe2\x86\x90 ");
             ui_para_add_whole(&at, UI_S_NORMAL, frame);
             first = false;
-            p += len + 1;
+            f += len + 1;
         }
     } else {
         ui_para_addf(&at, UI_S_DIM, "event %" PRIu64 " (no call stack recorded)", o.seq_new);

@@ -131,11 +131,19 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
         canvas_para(c, x, y + 1, w, 0, h - 1, &why, NULL);
         return;
     }
+    /* in fewer words when that saves a row */
+    struct ui_para head_short = head;
     ui_para_addf(&head, UI_S_LABEL, ", class %" PRIu32 " (%" PRIu32 "-byte blocks)", p.szidx, p.size);
-    if (p.state == MODEL_POOL_USED)
+    ui_para_addf(&head_short, UI_S_LABEL, ", class %" PRIu32 " (%" PRIu32 " B blocks)", p.szidx, p.size);
+    if (p.state == MODEL_POOL_USED) {
         ui_para_addf(&head, UI_S_DIM, ", position %" PRIu32 " in the class's ring", p.ring_pos);
-    else if (p.state == MODEL_POOL_EMPTY)
+        ui_para_addf(&head_short, UI_S_DIM, ", position %" PRIu32 " in the class's ring", p.ring_pos);
+    } else if (p.state == MODEL_POOL_EMPTY) {
         ui_para_addf(&head, UI_S_DIM, ", position %" PRIu32 " in the arena's cache", p.cache_pos);
+        ui_para_addf(&head_short, UI_S_DIM, ", position %" PRIu32 " in the arena's cache", p.cache_pos);
+    }
+    if (ui_para_rows(&head_short, w, 0, NULL) < ui_para_rows(&head, w, 0, NULL))
+        head = head_short;
 
     struct model_geometry g;
     model_geometry(m, &g);

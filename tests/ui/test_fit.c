@@ -4,6 +4,7 @@
  * deliberately abbreviated (an ellipsis after a whole word, a type name in its column), never cut.
  */
 #include <tracer/model.h>
+#include <ui/keys.h>
 #include <ui/narrate.h>
 #include <ui/ui.h>
 
@@ -13,23 +14,43 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const views[] = {"all", "arenas", "pool", "classes", "objects", "gc", "timeline", "help"};
+/* A view, and keys pressed on it before the picture (as `screenshot --keys` reads them): the
+ * states that add hints and details (a selection moved, an object opened, the log scrolled, a
+ * search's message, the breakpoint menu, the help scrolled). */
+static const struct {
+    const char *view, *keys;
+} shots[] = {
+    {"all", ""},       {"arenas", ""},  {"pool", ""},     {"classes", ""},          {"objects", ""},
+    {"gc", ""},        {"timeline", ""}, {"help", ""},    {"help", "<PgDn>"},       {"all", "kH"},
+    {"all", "<Enter>L"}, {"all", "<Tab><Tab><Tab>j<Enter>"}, {"all", "<Tab><Tab><Tab><Tab><Tab>kkk"},
+    {"all", "/list<Enter>"}, {"all", "b"}, {"gc", "j"}, {"all", ":99999999<Enter>"},
+};
 static const struct {
     int cols, rows;
 } sizes[] = {{80, 24}, {100, 30}, {120, 40}, {200, 60}};
 
 /* Renders one screen; on a cut, logs it and returns false. */
-static bool screen_is_whole(struct ui_app *app, struct seeker *s, const char *trace, uint64_t pos, const char *view,
-                            int cols, int rows)
+static bool screen_is_whole(struct ui_app *app, const char *trace, uint64_t pos, size_t shot, int cols, int rows)
 {
-    (void)s;
     struct canvas c;
     cr_assert_eq(canvas_init(&c, cols, rows, false), 0);
-    ui_app_render(app, pos, view, &c);
+    ui_app_render(app, pos, shots[shot].view, &c);
+    int keys[64];
+    char err[256];
+    int n = ui_keys_parse(shots[shot].keys, keys, 64, err, sizeof err);
+    cr_assert_geq(n, 0, "%s", err);
+    if (n > 0) {
+        for (int i = 0; i < n; i++) {
+            struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
+            ui_app_input(app, &in);
+        }
+        ui_app_paint(app, &c);
+    }
     bool ok = c.ncut == 0;
     if (!ok)
-        cr_log_error("%s at %llu, %s %dx%d: %d cut, the first at (%d, %d): \"%s\"", trace, (unsigned long long)pos,
-                     view, cols, rows, c.ncut, c.first_cut.x, c.first_cut.y, c.first_cut.text);
+        cr_log_error("%s at %llu, %s after '%s' at %dx%d: %d cut, the first at (%d, %d): \"%s\"", trace,
+                     (unsigned long long)pos, shots[shot].view, shots[shot].keys, cols, rows, c.ncut, c.first_cut.x,
+                     c.first_cut.y, c.first_cut.text);
     canvas_release(&c);
     return ok;
 }
@@ -50,13 +71,10 @@ Test(fit, no_view_cuts_text_at_any_common_size, .timeout = 600)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         struct seeker *s;
         cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
-        struct ui_config cfg = {.title = e->d_name};
-        cfg.look.color = true;
-        struct ui_app *app;
-        cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
         /* the end of each step, and the events a third and two thirds of the way through it */
-        uint64_t count = seeker_event_count(s), prev = 0;
-        for (int step = 1;; step++) {
+        uint64_t count = seeker_event_count(s), prev = 0, at_pos[3 * 64];
+        size_t npos = 0;
+        for (int step = 1; npos + 3 <= sizeof at_pos / sizeof at_pos[0]; step++) {
             char at[32];
             uint64_t pos;
             snprintf(at, sizeof at, "step:%d", step);
@@ -64,25 +82,33 @@ Test(fit, no_view_cuts_text_at_any_common_size, .timeout = 600)
                 pos = step == 1 ? count : 0;
             if (pos == 0)
                 break;
-            uint64_t at_pos[3] = {prev + (pos - prev) / 3, prev + 2 * (pos - prev) / 3, pos};
-            for (int k = 0; k < 3; k++)
-                for (size_t v = 0; v < sizeof views / sizeof views[0]; v++)
-                    for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
-                        /* the zoomed views at two sizes; the whole screen at each */
-                        if (v > 0 && z % 2 == 1)
-                            continue;
-                        bad += !screen_is_whole(app, s, e->d_name, at_pos[k], views[v], sizes[z].cols, sizes[z].rows);
-                        screens++;
-                    }
+            at_pos[npos++] = prev + (pos - prev) / 3;
+            at_pos[npos++] = prev + 2 * (pos - prev) / 3;
+            at_pos[npos++] = pos;
             if (pos >= count)
                 break;
             prev = pos;
         }
-        ui_app_free(app);
+        for (size_t v = 0; v < sizeof shots / sizeof shots[0]; v++) {
+            /* a viewer for each shot, as a user who pressed those keys keeps their effects */
+            struct ui_config cfg = {.title = e->d_name};
+            cfg.look.color = true;
+            struct ui_app *app;
+            cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+            for (size_t k = 0; k < npos; k++)
+                for (size_t z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+                    /* a pane zoomed at two sizes; the whole screen at each */
+                    if (strcmp(shots[v].view, "all") != 0 && z % 2 == 1)
+                        continue;
+                    bad += !screen_is_whole(app, e->d_name, at_pos[k], v, sizes[z].cols, sizes[z].rows);
+                    screens++;
+                }
+            ui_app_free(app);
+        }
         seeker_free(s);
     }
     closedir(d);
-    cr_assert_gt(screens, 100);
+    cr_assert_gt(screens, 1000);
     cr_assert_eq(bad, 0, "%d of %d screens cut text", bad, screens);
 }
 
