@@ -78,7 +78,8 @@ static int first_fitting(const char *const *texts, int n, int w)
     return -1;
 }
 
-#define HEADER_TITLE_MIN 12 /* columns the title keeps before the status is shortened */
+#define HEADER_TITLE_MIN 12  /* columns the title keeps before the status is shortened */
+#define HEADER_TITLE_KEEP 24 /* a file name shorter than this is kept whole */
 
 /*
  * " arenascope  TITLE   event 54 of 125 ......... STATUS".  Each part has wordings from long to
@@ -148,9 +149,13 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
         status[nstatus++] = " paused ";
     }
 
+    /* the title's file name is kept whole when short, else HEADER_TITLE_MIN of it */
+    const char *base = strrchr(app->title, '/');
+    base = base && base[1] ? base + 1 : app->title;
+    int keep = ui_text_width(base) < HEADER_TITLE_KEEP ? ui_text_width(base) : HEADER_TITLE_MIN;
     int room = r.x + r.w - x - 1; /* the title, the position and the status share it */
     int pw = ui_text_width(pos_long);
-    int si = first_fitting(status, nstatus, room - 3 - pw - 1 - HEADER_TITLE_MIN);
+    int si = first_fitting(status, nstatus, room - 3 - pw - 1 - keep);
     if (si < 0)
         si = first_fitting(status, nstatus, room - 3 - ui_text_width(pos_short) - 1);
     if (si < 0)
@@ -161,8 +166,6 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
 
     /* the title gets the rest: whole, its file name, or that abbreviated */
     int tw = room - 3 - pw - 1 - sw;
-    const char *base = strrchr(app->title, '/');
-    base = base && base[1] ? base + 1 : app->title;
     if (ui_text_width(app->title) <= tw)
         x += canvas_text(c, x, r.y, tw, UI_S_HEADER, app->title);
     else if (ui_text_width(base) <= tw)

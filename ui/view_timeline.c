@@ -154,9 +154,7 @@ static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w,
 
     /* rows before and after it */
     int rest = h - srows;
-    int64_t before = (rest + 1) / 3, after_have = (int64_t)got - si - 1 - UI_LOOKAHEAD;
-    if ((int64_t)total - 1 - sel < after_have || after_have < 0)
-        after_have = (int64_t)total - 1 - sel;
+    int64_t before = (rest + 1) / 3, after_have = (int64_t)got - si - 1;
     if (rest - before > after_have)
         before = rest - after_have;
     if (before > sel - from)

@@ -64,7 +64,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..27"
+echo "1..30"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -87,6 +87,13 @@ check "below 80 x 24 the screen says it is too small" 'wait_for "terminal too sm
 check "and what size is needed" 'wait_for "needs 80 x 24"'
 tmux -L "$sock" resize-window -t e2e -x 100 -y 30
 check "back to 100 x 30, the panes return" 'wait_for "Timeline"'
+tmux -L "$sock" resize-window -t e2e -x 80 -y 24
+keys '?'
+check "at 80 x 24 the help is one column that scrolls" 'wait_for "j/k or PgUp/PgDn scroll"'
+keys PageDown
+check "PgDn pages it to its end" 'wait_for "bar jumps."'
+keys x
+check "another key closes it" 'wait_for -v "j/k or PgUp/PgDn scroll"'
 
 # --- quit -----------------------------------------------------------------------------------
 keys q

@@ -250,6 +250,100 @@ Test(app, help_lists_every_key_and_any_key_closes_it)
     viewer_close(&v);
 }
 
+/* The screen's text with frames and line ends made blanks and blanks squeezed: a wrapped
+ * sentence reads as one line. */
+static char *flat_screen(struct viewer *v)
+{
+    char *t = screen(v);
+    size_t o = 0;
+    for (size_t i = 0; t[i]; i++) {
+        char ch = t[i];
+        if (strncmp(t + i, "\xe2\x94\x82", 3) == 0) /* the frame's vertical line */
+            ch = ' ', i += 2;
+        if (ch == '\n')
+            ch = ' ';
+        if (ch == ' ' && (o == 0 || t[o - 1] == ' '))
+            continue;
+        t[o++] = ch;
+    }
+    t[o] = '\0';
+    return t;
+}
+
+Test(app, help_scrolls_where_it_does_not_fit_and_other_keys_close_it)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 80, 24);
+    key(&v, '?');
+    char *t = screen(&v);
+    cr_assert(strstr(t, "scroll") != NULL, "the help says how to scroll it:\n%s", t);
+    cr_assert(strstr(t, "play or pause (live: run or hold the workload)") != NULL, "one column, not cut:\n%s", t);
+    free(t);
+    t = flat_screen(&v);
+    cr_assert(strstr(t, "the scrub bar jumps.") == NULL, "the end is below at first");
+    free(t);
+    /* every key's whole description is on one of the pages */
+    bool seen[UI_ACTION_COUNT] = {false};
+    for (int page = 0; page < 8; page++) {
+        char *f = flat_screen(&v);
+        for (int a = 1; a < UI_ACTION_COUNT; a++)
+            if (strstr(f, ui_action_def((enum ui_action)a)->help))
+                seen[a] = true;
+        free(f);
+        key(&v, UI_KEY_PAGE_DOWN);
+        cr_assert(screen_has(&v, "scroll"), "paging keeps the help open");
+    }
+    for (int a = 1; a < UI_ACTION_COUNT; a++)
+        cr_assert(seen[a], "the help never shows all of \"%s\"", ui_action_def((enum ui_action)a)->help);
+    char *f = flat_screen(&v);
+    cr_assert(strstr(f, "the scrub bar jumps.") != NULL, "paged to the end: %s", f);
+    free(f);
+    key(&v, 'k');
+    key(&v, UI_KEY_UP);
+    key(&v, 'j');
+    cr_assert(screen_has(&v, "scroll"), "j and k scroll");
+    key(&v, 'g');
+    cr_assert(screen_has(&v, "play or pause"), "g goes back to the top");
+    key(&v, 'x');
+    cr_assert_not(screen_has(&v, "scroll"), "another key closes it");
+    cr_assert_eq(ui_app_position(v.app), 0, "and does nothing else");
+    /* where it fits, a scrolling key closes it too */
+    viewer_close(&v);
+    viewer_open(&v, DEMO, 160, 50);
+    key(&v, '?');
+    cr_assert(screen_has(&v, "any key closes this help"));
+    key(&v, 'j');
+    cr_assert_not(screen_has(&v, "any key closes this help"));
+    viewer_close(&v);
+}
+
+Test(app, every_step_label_is_whole_on_the_smallest_screen)
+{
+    static const char *const traces[] = {"demo-tour.trace", "demo-refcount.trace", "demo-finalizers.trace",
+                                         "demo-arena-lifecycle.trace"};
+    for (size_t t = 0; t < sizeof traces / sizeof traces[0]; t++) {
+        struct viewer v;
+        viewer_open(&v, traces[t], 80, 24);
+        uint64_t n = seeker_event_count(v.s), steps = 0;
+        key(&v, ']'); /* to just before the first marker; each ] from there shows one more step */
+        for (uint64_t i = first_of(&v, EV_STEP, 0); i < n; i = first_of(&v, EV_STEP, i + 1)) {
+            struct event ev;
+            char label[256];
+            cr_assert_eq(seeker_events(v.s, i, &ev, 1, label, sizeof label), 1);
+            cr_assert_lt(ev.str_len, sizeof label);
+            label[ev.str_len] = '\0';
+            key(&v, ']');
+            char *f = flat_screen(&v);
+            cr_assert(strstr(f, label) != NULL, "%s: step %llu's label is not whole at 80x24:\n%s", traces[t],
+                      (unsigned long long)ev.u.step.number, screen(&v));
+            free(f);
+            steps++;
+        }
+        cr_assert_gt(steps, 3);
+        viewer_close(&v);
+    }
+}
+
 Test(app, footer_names_the_keys_of_the_table)
 {
     struct viewer v;

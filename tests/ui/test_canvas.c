@@ -1,6 +1,7 @@
 /*
  * test_canvas.c - the canvas and its exporters: clipping, origins, UTF-8 and the ASCII
- * fallback, boxes and bars, text and SVG output.
+ * fallback, boxes and bars, paragraphs wrapped at words, text that does not fit, text and SVG
+ * output.
  */
 #include <ui/canvas.h>
 
@@ -139,6 +140,175 @@ Test(canvas, hbar_fills_by_eighths)
     canvas_hbar(&c, 0, 0, 4, 7.0, UI_S_BAR); /* clamped */
     cr_assert_eq(canvas_cell(&c, 3, 0)->ch, 0x2588u);
     canvas_release(&c);
+}
+
+Test(canvas, text_that_loses_words_is_counted_as_cut_and_an_ellipsis_as_abbreviated)
+{
+    struct canvas c;
+    canvas_init(&c, 10, 2, false);
+    canvas_text(&c, 0, 0, 4, UI_S_NORMAL, "ab  ");
+    canvas_text(&c, 6, 0, -1, UI_S_NORMAL, "four    ");
+    cr_assert_eq(c.ncut, 0, "blanks may be dropped");
+    canvas_text(&c, 0, 1, 3, UI_S_NORMAL, "abcdef");
+    cr_assert_eq(c.ncut, 1);
+    cr_assert_eq(c.first_cut.x, 0);
+    cr_assert_eq(c.first_cut.y, 1);
+    cr_assert_str_eq(c.first_cut.text, "abcdef");
+    canvas_text(&c, 8, 1, -1, UI_S_NORMAL, "xyz");
+    cr_assert_eq(c.ncut, 2, "what the clip drops is cut too");
+    canvas_text_fit(&c, 0, 0, 5, UI_S_NORMAL, "abcdefgh");
+    cr_assert_eq(c.ncut, 2, "an ellipsis is deliberate");
+    cr_assert_eq(c.nabbrev, 1);
+    canvas_clear(&c);
+    cr_assert_eq(c.ncut + c.nabbrev, 0);
+    canvas_release(&c);
+}
+
+/* The rows of a canvas as text, one string with '|' between rows. */
+static char *rows_text(const struct canvas *c)
+{
+    char *all = canvas_to_text(c);
+    for (char *p = all; *p; p++)
+        if (*p == '\n' && p[1])
+            *p = '|';
+    all[strlen(all) - 1] = '\0';
+    return all;
+}
+
+static void para_of(struct ui_para *p, const char *text)
+{
+    ui_para_init(p);
+    ui_para_add(p, UI_S_NORMAL, text);
+}
+
+Test(para, wraps_at_blanks_and_breaks_only_a_word_longer_than_the_row)
+{
+    struct canvas c;
+    canvas_init(&c, 10, 4, false);
+    struct ui_para p;
+    para_of(&p, "the pool is full once more");
+    cr_assert_eq(ui_para_rows(&p, 10, 0, NULL), 3);
+    int end;
+    cr_assert_eq(canvas_para(&c, 0, 0, 10, 0, -1, &p, &end), 3);
+    char *t = rows_text(&c);
+    cr_assert_str_eq(t, "the pool|is full|once more|", "%s", t);
+    cr_assert_eq(end, 9);
+    free(t);
+    cr_assert_eq(c.ncut + c.nabbrev, 0);
+
+    canvas_clear(&c);
+    para_of(&p, "0x7f0fd47380b0 ok");
+    cr_assert_eq(canvas_para(&c, 0, 0, 10, 0, -1, &p, NULL), 2);
+    t = rows_text(&c);
+    cr_assert_str_eq(t, "0x7f0fd473|80b0 ok||", "%s", t);
+    free(t);
+
+    canvas_clear(&c);
+    para_of(&p, "one\ntwo three");
+    cr_assert_eq(canvas_para(&c, 0, 0, 10, 0, -1, &p, NULL), 2, "a newline starts a row");
+    t = rows_text(&c);
+    cr_assert_str_eq(t, "one|two three||", "%s", t);
+    free(t);
+    canvas_release(&c);
+}
+
+Test(para, a_span_added_whole_is_never_broken)
+{
+    struct canvas c;
+    canvas_init(&c, 20, 3, false);
+    struct ui_para p;
+    ui_para_init(&p);
+    ui_para_add(&p, UI_S_NORMAL, "a Node at 0x40 ");
+    ui_para_add_whole(&p, UI_S_DIM, "(Enter shows it)");
+    cr_assert_eq(canvas_para(&c, 0, 0, 20, 0, -1, &p, NULL), 2);
+    char *t = rows_text(&c);
+    cr_assert_str_eq(t, "a Node at 0x40|(Enter shows it)|", "%s", t);
+    free(t);
+    cr_assert_eq(canvas_cell(&c, 0, 1)->style, UI_S_DIM, "each span keeps its style");
+    cr_assert_eq(canvas_cell(&c, 0, 0)->style, UI_S_NORMAL);
+    canvas_release(&c);
+}
+
+Test(para, the_first_row_may_start_further_in_and_defers_a_word_that_does_not_fit)
+{
+    struct canvas c;
+    canvas_init(&c, 12, 3, false);
+    struct ui_para p;
+    para_of(&p, "alloc 512 B hands out");
+    cr_assert_eq(canvas_para(&c, 0, 0, 12, 4, -1, &p, NULL), 3);
+    char *t = rows_text(&c);
+    cr_assert_str_eq(t, "    alloc|512 B hands|out", "%s", t);
+    free(t);
+    canvas_clear(&c);
+    para_of(&p, "allocated here");
+    cr_assert_eq(ui_para_rows(&p, 12, 6, NULL), 3, "the first word does not fit after the lead-in");
+    canvas_para(&c, 0, 0, 12, 6, -1, &p, NULL);
+    t = rows_text(&c);
+    cr_assert_str_eq(t, "|allocated|here", "%s", t);
+    free(t);
+    canvas_release(&c);
+}
+
+Test(para, given_fewer_rows_it_ends_after_a_whole_word_with_an_ellipsis)
+{
+    struct canvas c;
+    canvas_init(&c, 12, 2, false);
+    struct ui_para p;
+    para_of(&p, "the block goes to the head of the free list");
+    int end;
+    cr_assert_eq(canvas_para(&c, 0, 0, 12, 0, 2, &p, &end), 2);
+    char *t = rows_text(&c);
+    cr_assert_str_eq(t, "the block|goes to the\xe2\x80\xa6", "%s", t);
+    free(t);
+    cr_assert_eq(end, 12);
+    cr_assert_eq(c.nabbrev, 1);
+    cr_assert_eq(c.ncut, 0);
+    canvas_release(&c);
+}
+
+Test(para, long_text_is_kept_to_the_buffer_at_a_character_boundary)
+{
+    struct ui_para p;
+    ui_para_init(&p);
+    for (int i = 0; i < 2 * UI_PARA_BYTES / 3; i++)
+        ui_para_add(&p, (enum ui_style)(i % 2), "\xc3\xa9");
+    cr_assert_lt(p.len, (size_t)UI_PARA_BYTES);
+    cr_assert_eq(p.len % 2, 0, "no half character");
+    cr_assert_leq(p.nspans, UI_PARA_SPANS);
+    cr_assert_eq(ui_para_width(&p), (int)p.len / 2);
+}
+
+Test(canvas, choose_takes_the_first_wording_that_fits)
+{
+    struct canvas c;
+    canvas_init(&c, 30, 1, false);
+    static const char *const words[] = {"LIVE holding: ] runs the next step", "LIVE: ] next step", "LIVE"};
+    cr_assert_eq(canvas_text_choose(&c, 0, 0, 20, UI_S_NORMAL, words, 3), 17);
+    char *t = row_text(&c, 0);
+    cr_assert_str_eq(t, "LIVE: ] next step");
+    free(t);
+    cr_assert_eq(canvas_text_choose(&c, 0, 0, 3, UI_S_NORMAL, words, 3), 3, "none fits: the last, abbreviated");
+    cr_assert_eq(c.nabbrev, 1);
+    cr_assert_eq(c.ncut, 0);
+    canvas_release(&c);
+}
+
+Test(canvas, blit_copies_cells_and_what_was_cut)
+{
+    struct canvas src, dst;
+    canvas_init(&src, 6, 4, false);
+    canvas_init(&dst, 10, 2, false);
+    canvas_text(&src, 0, 2, -1, UI_S_ERROR, "row 2");
+    canvas_text(&src, 0, 3, 2, UI_S_NORMAL, "cut");
+    canvas_blit(&dst, 3, 0, &src, (struct ui_rect){0, 2, 6, 2});
+    char *t = row_text(&dst, 0);
+    cr_assert_str_eq(t, "   row 2");
+    free(t);
+    cr_assert_eq(canvas_cell(&dst, 3, 0)->style, UI_S_ERROR);
+    cr_assert_eq(dst.ncut, 1);
+    cr_assert_str_eq(dst.first_cut.text, "cut");
+    canvas_release(&src);
+    canvas_release(&dst);
 }
 
 Test(export, text_drops_trailing_blanks_only)

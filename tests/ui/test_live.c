@@ -112,6 +112,16 @@ Test(live, a_demo_holds_at_each_step_until_stepped)
     key(&ss, 'h');
     cr_assert_eq(ui_app_position(ss.app), edge - 2);
     cr_assert(tick_until(&ss, "viewing history"));
+    /* on the smallest screen the header still says what to press, in fewer words, whole */
+    cr_assert_eq(canvas_resize(&ss.c, 80, 24), 0);
+    char *t = screen(&ss);
+    char *eol = strchr(t, '\n');
+    *eol = '\0';
+    cr_assert(strstr(t, "] ") != NULL && strstr(t, "G") != NULL, "the header names ] and G: %s", t);
+    cr_assert(strstr(t, "\xe2\x80\xa6") == NULL, "and cuts nothing: %s", t);
+    cr_assert_eq(ss.c.ncut, 0, "no text cut at 80x24: \"%s\"", ss.c.first_cut.text);
+    free(t);
+    cr_assert_eq(canvas_resize(&ss.c, 160, 48), 0);
     key(&ss, 'G');
     ui_app_tick(ss.app, now_ms());
     cr_assert_eq(ui_app_position(ss.app), edge, "G follows the live edge again");
