@@ -407,8 +407,8 @@ size_t ui_narrate(const struct model *m, const struct event *ev, const struct ev
             TEXT_OF(gc_reason, ev->u.gc_start.reason));
         break;
     case EV_GC_PHASE:
-        say(&o, "collector phase: %s (%" PRIu64 " objects)", TEXT_OF(gc_phase, ev->u.gc_phase.phase),
-            ev->u.gc_phase.n);
+        say(&o, "collector phase: %s (%" PRIu64 " object%s)", TEXT_OF(gc_phase, ev->u.gc_phase.phase),
+            ev->u.gc_phase.n, ev->u.gc_phase.n == 1 ? "" : "s");
         break;
     case EV_GC_REFS:
         say(&o, "the collector's working count of ");

@@ -375,7 +375,10 @@ static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
     int x = r.x;
     const char *prompt = NULL;
     switch (app->mode) {
-    case UI_MODE_SEARCH: prompt = "Search (address, type, event kind or words): "; break;
+    case UI_MODE_SEARCH:
+        /* what may be searched for, when that leaves the field room */
+        prompt = r.w >= 110 ? "Search (address, type, event kind or words): " : "Search: ";
+        break;
     case UI_MODE_GOTO: prompt = "Go to event: "; break;
     case UI_MODE_BREAK_KIND: prompt = "Break on event kind: "; break;
     case UI_MODE_BREAK_ADDR: prompt = "Break on address: "; break;
@@ -389,7 +392,7 @@ static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
         canvas_fill(c, r, UI_G_SPACE, UI_S_PROMPT);
         x += canvas_text(c, x, r.y, -1, UI_S_PROMPT, prompt);
         /* what is typed, its end in view when it is longer than the field */
-        int field = r.x + r.w - x - 26;
+        int field = r.x + r.w - x - 27; /* the cursor, a blank, and the keys on the right */
         const char *typed = app->prompt;
         int tw = ui_text_width(typed);
         if (tw > field && field > 1) {

@@ -204,7 +204,8 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
             struct ui_para phase;
             ui_para_init(&phase);
             ui_para_add(&phase, UI_S_LABEL, "phase: ");
-            ui_para_addf(&phase, UI_S_VALUE, "%s (%" PRIu64 " objects)", TEXT_OF(phase_text, g.phase), g.phase_n);
+            ui_para_addf(&phase, UI_S_VALUE, "%s (%" PRIu64 " object%s)", TEXT_OF(phase_text, g.phase), g.phase_n,
+                         g.phase_n == 1 ? "" : "s");
             y += canvas_para(c, x, y, w, 0, ymax - y, &phase, NULL);
         }
         if (y < ymax)
