@@ -8,35 +8,52 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Paints the menu; *item_y is the row of item *first, the first one shown. */
+/* Where the list goes: its first row, the column the summaries start at and their width. */
+struct menu_geometry {
+    int list_y, list_end; /* rows [list_y, list_end) */
+    int sum_x, sum_w;
+};
+
+static void summary_para(const struct ui_menu_item *item, struct ui_para *p)
+{
+    ui_para_init(p);
+    ui_para_add(p, UI_S_NORMAL, item->summary);
+}
+
+/* Rows item i takes: its summary, wrapped. */
+static int item_rows(const struct ui_menu_item *item, const struct menu_geometry *g)
+{
+    struct ui_para p;
+    summary_para(item, &p);
+    int rows = ui_para_rows(&p, g->sum_w, 0, NULL);
+    return rows < 1 ? 1 : rows;
+}
+
+/* The first item shown so that `sel` is in view. */
+static size_t first_item(const struct ui_menu_item *items, size_t sel, const struct menu_geometry *g)
+{
+    size_t first = sel;
+    int used = item_rows(&items[sel], g);
+    while (first > 0 && used + item_rows(&items[first - 1], g) <= g->list_end - g->list_y)
+        used += item_rows(&items[--first], g);
+    return first;
+}
+
+/* Paints the menu and says where its list went. */
 static void menu_paint(struct canvas *c, const char *title, const char *intro, const struct ui_menu_item *items,
-                       size_t n, size_t sel, int *item_y, size_t *first_shown)
+                       size_t n, size_t sel, struct menu_geometry *g, size_t *first_shown)
 {
     canvas_clear(c);
     struct ui_rect header = {0, 0, c->cols, 1};
     canvas_fill(c, header, UI_G_SPACE, UI_S_HEADER);
     int k = canvas_text(c, 1, 0, -1, UI_S_HEADER_VALUE, "arenascope");
-    canvas_text(c, 1 + k + 2, 0, c->cols - k - 4, UI_S_HEADER, title);
+    canvas_text_fit(c, 1 + k + 2, 0, c->cols - k - 4, UI_S_HEADER, title);
     int y = 2;
     if (intro) {
-        /* the intro, wrapped at word boundaries */
-        const char *p = intro;
-        int w = c->cols - 4;
-        while (*p && y < c->rows - 4) {
-            int len = (int)strlen(p), cut = len;
-            if (len > w) {
-                cut = w;
-                while (cut > 0 && p[cut] != ' ')
-                    cut--;
-                if (cut == 0)
-                    cut = w;
-            }
-            canvas_textn(c, 2, y++, w, UI_S_NORMAL, p, (size_t)cut);
-            p += cut;
-            while (*p == ' ')
-                p++;
-        }
-        y++;
+        struct ui_para p;
+        ui_para_init(&p);
+        ui_para_add(&p, UI_S_NORMAL, intro);
+        y += canvas_para(c, 2, y, c->cols - 4, 0, c->rows - 6 - y > 1 ? c->rows - 6 - y : 1, &p, NULL) + 1;
     }
     int name_w = 0;
     for (size_t i = 0; i < n; i++) {
@@ -44,20 +61,25 @@ static void menu_paint(struct canvas *c, const char *title, const char *intro, c
         if (w > name_w)
             name_w = w;
     }
-    int list_h = c->rows - y - 2;
-    size_t first = 0;
-    if (list_h > 0 && sel >= (size_t)list_h)
-        first = sel - (size_t)list_h + 1;
-    *item_y = y;
+    g->list_y = y;
+    g->list_end = c->rows - 2;
+    g->sum_x = 4 + name_w + 2;
+    g->sum_w = c->cols - g->sum_x - 1;
+    size_t first = n ? first_item(items, sel, g) : 0;
     *first_shown = first;
-    for (size_t i = first; i < n && y < c->rows - 2; i++, y++) {
+    for (size_t i = first; i < n && y < g->list_end; i++) {
         bool is_sel = i == sel;
+        struct ui_para p;
+        summary_para(&items[i], &p);
         if (is_sel)
             canvas_glyph(c, 2, y, UI_G_POINTER, UI_S_MARK_STEP);
         canvas_text(c, 4, y, name_w, UI_S_VALUE, items[i].name);
-        canvas_text_fit(c, 4 + name_w + 3, y, c->cols - name_w - 8, UI_S_NORMAL, items[i].summary);
+        int rows = canvas_para(c, g->sum_x, y, g->sum_w, 0, g->list_end - y, &p, NULL);
+        if (rows < 1)
+            rows = 1;
         if (is_sel)
-            canvas_add_attr(c, (struct ui_rect){4, y, c->cols - 6, 1}, UI_A_REVERSE);
+            canvas_add_attr(c, (struct ui_rect){4, y, c->cols - 5, rows}, UI_A_REVERSE);
+        y += rows;
     }
     struct ui_rect footer = {0, c->rows - 1, c->cols, 1};
     canvas_fill(c, footer, UI_G_SPACE, UI_S_FOOTER);
@@ -72,12 +94,25 @@ static void menu_paint(struct canvas *c, const char *title, const char *intro, c
     }
 }
 
+/* The item painted at row y, or -1. */
+static long item_at(const struct ui_menu_item *items, size_t n, size_t first, const struct menu_geometry *g, int y)
+{
+    int row = g->list_y;
+    for (size_t i = first; i < n && row < g->list_end; i++) {
+        int rows = item_rows(&items[i], g);
+        if (y >= row && y < row + rows && y < g->list_end)
+            return (long)i;
+        row += rows;
+    }
+    return -1;
+}
+
 void ui_menu_paint(struct canvas *c, const char *title, const char *intro, const struct ui_menu_item *items,
                    size_t n, size_t sel)
 {
-    int y;
+    struct menu_geometry g;
     size_t first;
-    menu_paint(c, title, intro, items, n, sel, &y, &first);
+    menu_paint(c, title, intro, items, n, sel, &g, &first);
 }
 
 int ui_menu_run(struct ui_term *term, const char *title, const char *intro, const struct ui_menu_item *items,
@@ -87,7 +122,8 @@ int ui_menu_run(struct ui_term *term, const char *title, const char *intro, cons
     if (n == 0 || canvas_init(&c, 80, 24, term->ascii) < 0)
         return -1;
     size_t sel = 0, first = 0;
-    int result = -1, item_y = 0;
+    int result = -1;
+    struct menu_geometry g = {0, 0, 0, 1};
     bool repaint = true;
     for (;;) {
         if (repaint) {
@@ -95,7 +131,7 @@ int ui_menu_run(struct ui_term *term, const char *title, const char *intro, cons
             term->size(term->ctx, &cols, &rows);
             if (canvas_resize(&c, cols, rows) < 0)
                 break;
-            menu_paint(&c, title, intro, items, n, sel, &item_y, &first);
+            menu_paint(&c, title, intro, items, n, sel, &g, &first);
             term->present(term->ctx, &c);
             repaint = false;
         }
@@ -107,8 +143,8 @@ int ui_menu_run(struct ui_term *term, const char *title, const char *intro, cons
             continue;
         }
         if (in.kind == UI_IN_MOUSE) {
-            long idx = (long)first + (in.y - item_y);
-            if (in.y >= item_y && idx >= 0 && (size_t)idx < n && in.y < c.rows - 2) {
+            long idx = item_at(items, n, first, &g, in.y);
+            if (idx >= 0) {
                 result = (int)idx;
                 break;
             }

@@ -263,3 +263,29 @@ Test(menu, lists_every_item_with_its_summary_and_marks_the_selected)
     free(t);
     canvas_release(&c);
 }
+
+Test(menu, a_long_summary_wraps_and_a_long_list_scrolls_to_the_selected)
+{
+    struct ui_menu_item items[24];
+    char names[24][16];
+    for (int i = 0; i < 24; i++) {
+        snprintf(names[i], sizeof names[i], "demo-%02d", i);
+        items[i] = (struct ui_menu_item){names[i], i == 3 ? "small ints and interned strings are shared; others are "
+                                                            "not, and this summary goes on well past the screen's edge"
+                                                          : "short"};
+    }
+    struct canvas c;
+    cr_assert_eq(canvas_init(&c, 80, 24, false), 0);
+    ui_menu_paint(&c, "demos", "Pick one.", items, 24, 3);
+    cr_assert_eq(c.ncut + c.nabbrev, 0, "nothing cut or shortened: \"%s\"", c.first_cut.text);
+    char *t = canvas_to_text(&c);
+    cr_assert(strstr(t, "others are\n") != NULL || strstr(t, "others are not,") != NULL, "%s", t);
+    cr_assert(strstr(t, "screen's edge") != NULL, "the summary's end is on the next row:\n%s", t);
+    free(t);
+    ui_menu_paint(&c, "demos", "Pick one.", items, 24, 23);
+    t = canvas_to_text(&c);
+    cr_assert(strstr(t, "demo-23") != NULL, "the last item is scrolled into view:\n%s", t);
+    cr_assert(strstr(t, "demo-00") == NULL);
+    free(t);
+    canvas_release(&c);
+}
