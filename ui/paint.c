@@ -83,8 +83,8 @@ static int first_fitting(const char *const *texts, int n, int w)
 
 /*
  * " arenascope  TITLE   event 54 of 125 ......... STATUS".  Each part has wordings from long to
- * short, and the width picks: the position and the status (with the key that acts on it) are
- * shortened before they are dropped, and the title gives way first: the whole path, its file
+ * short, and the width picks: the status (which names the key that acts on it) first, then the
+ * position ("event 54 of 125" or "54/125"), and the title gives way: the whole path, its file
  * name, the file name abbreviated.
  */
 static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
@@ -105,9 +105,9 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
     }
 
     /* the status, in wordings from long to short */
-    const char *status[8];
+    const char *status[16];
     int nstatus = 0;
-    char buf[4][96];
+    char buf[16][96];
     enum ui_style rs = UI_S_HEADER;
     if (app->cfg.live) {
         static const char *const history[] = {"(viewing history: G returns) ", "(history: G returns) ", "(G: back) "};
@@ -128,14 +128,21 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
         case UI_LIVE_FINISHED: words = finished, nwords = 2; break;
         case UI_LIVE_DIED: words = died, nwords = 3, rs = UI_S_STATUS_WARN; break;
         }
-        /* with history: each wording with the long note, then the shortest with shorter notes */
-        for (int i = 0; i < nwords && nstatus < 4; i++) {
-            if (viewing) {
-                snprintf(buf[nstatus], sizeof buf[0], "%s%s", words[i], history[i == nwords - 1 ? 2 : i ? 1 : 0]);
-                status[nstatus] = buf[nstatus];
-                nstatus++;
-            } else {
+        /* viewing history: each wording with each note, the widest first */
+        for (int i = 0; i < nwords; i++) {
+            if (!viewing) {
                 status[nstatus++] = words[i];
+                continue;
+            }
+            for (int j = 0; j < 3 && nstatus < 16; j++) {
+                snprintf(buf[nstatus], sizeof buf[0], "%s%s", words[i], history[j]);
+                status[nstatus] = buf[nstatus];
+                for (int k = nstatus; k > 0 && ui_text_width(status[k]) > ui_text_width(status[k - 1]); k--) {
+                    const char *t = status[k];
+                    status[k] = status[k - 1];
+                    status[k - 1] = t;
+                }
+                nstatus++;
             }
         }
     } else if (app->playing) {
@@ -154,15 +161,16 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
     base = base && base[1] ? base + 1 : app->title;
     int keep = ui_text_width(base) < HEADER_TITLE_KEEP ? ui_text_width(base) : HEADER_TITLE_MIN;
     int room = r.x + r.w - x - 1; /* the title, the position and the status share it */
-    int pw = ui_text_width(pos_long);
-    int si = first_fitting(status, nstatus, room - 3 - pw - 1 - keep);
+    /* the widest status beside the short position and the title kept (else the title gives
+     * way); then the long position if it still fits */
+    int si = first_fitting(status, nstatus, room - 3 - ui_text_width(pos_short) - 1 - keep);
     if (si < 0)
         si = first_fitting(status, nstatus, room - 3 - ui_text_width(pos_short) - 1);
     if (si < 0)
         si = nstatus - 1;
     int sw = ui_text_width(status[si]);
-    const char *position = pw + 3 + 1 + sw <= room ? pos_long : pos_short;
-    pw = ui_text_width(position);
+    const char *position = ui_text_width(pos_long) + 3 + 1 + sw + keep <= room ? pos_long : pos_short;
+    int pw = ui_text_width(position);
 
     /* the title gets the rest: whole, its file name, or that abbreviated */
     int tw = room - 3 - pw - 1 - sw;
