@@ -3,9 +3,12 @@
  * breakpoint menu and the "terminal too small" screen.
  *
  * The header says what is shown and where we are (event n of N, playing or paused, the state
- * of a live workload).  The step banner is the line a class reads first: the label of the step
- * whose effects are on screen, and what the next step will show.  The footer is generated from
- * the key table (keys.h), so it always names the keys that work.
+ * of a live workload), each part worded by the room it gets.  The step banner is what a class
+ * reads first: the label of the step whose effects are on screen, whole, wrapped over the rows
+ * it asks the layout for (paint_banner_prepare runs before the layout), and what the next step
+ * will show.  The footer is generated from the key table (keys.h), so it always names the keys
+ * that work; a message takes its place, wrapped when long.  The help is painted whole on a
+ * canvas of its own and scrolled into its frame.
  */
 #include "app.h"
 

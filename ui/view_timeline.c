@@ -4,14 +4,17 @@
  *     │      ●         ▴              │          ▾         marks: steps, collections, arenas
  *     ━━━━━━━━━━━━━━━━━━━◆──────────────────────────────    the scrub bar (click to jump)
  *     ▁▁▂▂▃▃▄▅▆▆▇▇███▇▇▆▅▅▄▄▃▃▂▂▁▁                          memory in use over time
- *       1232 block_alloc  alloc 40 B: class 2 (48-byte blocks) hands out ...
- *     ▶ 1233 block_free   free 0x...: the block goes to the head of pool 7's free list; ...
- *       1234 pool_unfull  pool 7 of arena 0 has a free block again: ...
+ *       1232 block_alloc   alloc 40 B: class 2 (48-byte blocks) hands out…
+ *     ▶ 1233 block_free    free 0x...: the block goes to the head of pool 7's
+ *                          free list; the pool was full, so it returns to the
+ *                          front of class 3's ring
+ *       1234 pool_unfull   pool 7 of arena 0 has a free block again: …
  *
  * Marks and memory come from the seeker's timeline summary (tracer/model.h), so the bar costs the
  * same for a thousand events or a billion.  The log shows a few events before the current one,
- * the current one (marked), and what comes next, dimmed: the student sees what is about to
- * happen before pressing the key.
+ * the current one (marked) with its whole sentence, and what comes next, dimmed: the student
+ * sees what is about to happen before pressing the key, and reads every sentence in full by
+ * stepping.
  */
 #include "app.h"
 
