@@ -132,7 +132,7 @@ Test(layout, zoom_gives_one_pane_the_body)
 Test(layout, pane_names_round_trip)
 {
     for (int p = 0; p < UI_PANE_COUNT; p++)
-        cr_assert_eq(ui_pane_from_name(ui_pane_cli_name((enum ui_pane)p)), p);
+        cr_assert_eq(ui_pane_from_name(ui_pane_cli_name((enum ui_pane)p)), (enum ui_pane)p);
     cr_assert_eq(ui_pane_from_name("nonsense"), UI_PANE_NONE);
 }
 
@@ -145,7 +145,7 @@ Test(keys, every_action_has_a_key_help_and_no_key_is_bound_twice)
         cr_assert(d->keys && *d->keys, "%s does not say its keys", d->name);
         for (int i = 0; i < 3; i++)
             if (d->key[i])
-                cr_assert_eq(ui_action_for_key(d->key[i]), a, "key %d of %s is taken by another action", d->key[i],
+                cr_assert_eq((int)ui_action_for_key(d->key[i]), a, "key %d of %s is taken by another action", d->key[i],
                              d->name);
     }
     cr_assert_eq(ui_action_for_key(0), UI_ACT_NONE);
