@@ -2074,11 +2074,13 @@ int model_fold(struct model *m, const struct event *ev)
 
 /* The fold waits on memory: a block's word and its pool's record are rarely in cache when a
  * trace frees blocks at random.  A batch knows the events to come, so it asks for them early:
- * the pool record PREFETCH_FAR events ahead, the block word PREFETCH_NEAR ahead. */
+ * the pool record PREFETCH_FAR events ahead, the block word PREFETCH_NEAR ahead.
+ * The helpers are always inlined: a prefetch has no effect the compiler can see, so GCC judges
+ * an out-of-line helper free of side effects and deletes its calls. */
 #define PREFETCH_FAR 16
 #define PREFETCH_NEAR 8
 
-static inline void prefetch_pool(const struct model *m, const struct event *ev)
+static inline __attribute__((always_inline)) void prefetch_pool(const struct model *m, const struct event *ev)
 {
     if (ev->kind != EV_BLOCK_ALLOC && ev->kind != EV_BLOCK_FREE)
         return;
@@ -2088,7 +2090,7 @@ static inline void prefetch_pool(const struct model *m, const struct event *ev)
         __builtin_prefetch(p);
 }
 
-static inline void prefetch_block(const struct model *m, const struct event *ev)
+static inline __attribute__((always_inline)) void prefetch_block(const struct model *m, const struct event *ev)
 {
     if (ev->kind != EV_BLOCK_ALLOC && ev->kind != EV_BLOCK_FREE)
         return;
