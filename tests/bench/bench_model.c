@@ -199,12 +199,11 @@ static void bench_fold(const char *path, const char *what)
     struct model *m;
     if (model_new(&m, trace_reader_header(r)) < 0)
         die(path, "model");
-    enum { BATCH = 4096 };
-    struct event *batch = malloc(BATCH * sizeof *batch);
+    struct event *batch = malloc(MODEL_BATCH * sizeof *batch);
     double fold = 0, t0 = now();
     uint64_t n = 0;
     for (;;) {
-        ssize_t k = trace_reader_read(r, batch, BATCH);
+        ssize_t k = trace_reader_read(r, batch, MODEL_BATCH);
         if (k < 0)
             die(path, trace_reader_error(r));
         if (k == 0)
