@@ -162,9 +162,11 @@ int model_new(struct model **out, const struct trace_header *hdr)
         if ((psize - over) / ((i + 1) * align) < 2)
             return MODEL_EGEOMETRY; /* pool_init threads two blocks */
 
-    struct model *m = calloc(1, sizeof *m);
+    struct model *m = aligned_alloc(_Alignof(struct model), sizeof *m); /* its pool_none */
     if (!m)
         return MODEL_ENOMEM;
+    memset(m, 0, sizeof *m);
+    m->pool_none = (struct mpool){.addr = 1, .szidx = POOL_NO_CLASS};
     m->geo = (struct model_geometry){
         .alignment = align,
         .threshold = thr,
@@ -237,7 +239,8 @@ void model_clear_state(struct model *m)
         struct mclass *c = &m->classes[i];
         *c = (struct mclass){.magic = c->magic, .size = c->size, .cap = c->cap};
     }
-    memset(m->pool_cache, 0, sizeof m->pool_cache);
+    for (size_t i = 0; i < MODEL_POOL_CACHE; i++)
+        m->pool_cache[i] = &m->pool_none;
     map_clear(&m->block_stacks);
     map_clear(&m->raw_index);
     m->nraws = 0;
@@ -384,13 +387,18 @@ const struct marena *model_arena_lookup(const struct model *m, uint64_t addr)
     return NULL;
 }
 
+FOLD_INLINE struct mpool **pool_cache_slot(struct model *m, uint64_t paddr)
+{
+    return &m->pool_cache[(paddr >> m->pool_shift) & (MODEL_POOL_CACHE - 1)];
+}
+
 /* The pool holding addr, through the cache. */
 FOLD_INLINE struct mpool *pool_of(struct model *m, uint64_t addr)
 {
     uint64_t paddr = addr & ~m->pool_mask;
-    struct mpool **slot = &m->pool_cache[(paddr >> m->pool_shift) & (MODEL_POOL_CACHE - 1)];
+    struct mpool **slot = pool_cache_slot(m, paddr);
     struct mpool *p = *slot;
-    if (__builtin_expect(p && p->addr == paddr, 1))
+    if (__builtin_expect(p->addr == paddr, 1))
         return p;
     p = model_pool_lookup(m, addr);
     if (p)
@@ -513,7 +521,6 @@ static int fold_arena_vector(struct model *m, const struct event *ev)
         a[s] = (struct marena){.usable_prev = -1, .usable_next = -1};
     m->arenas = a;
     m->nslots = (uint32_t)slots;
-    memset(m->pool_cache, 0, sizeof m->pool_cache);
     return 0;
 }
 
@@ -678,10 +685,14 @@ static int fold_arena_free(struct model *m, const struct event *ev)
     m->released_head = i;
     if (m->nreleased < MODEL_RELEASED_KEEP)
         m->nreleased++;
+    for (struct mpool *p = a->pools; p < a->pools + a->npools; p++) {
+        struct mpool **c = pool_cache_slot(m, p->addr);
+        if (*c == p)
+            *c = &m->pool_none;
+    }
     free_arena_pools(a);
     *a = (struct marena){.usable_prev = -1, .usable_next = -1};
     m->narenas--;
-    memset(m->pool_cache, 0, sizeof m->pool_cache);
     return 0;
 }
 
@@ -2063,8 +2074,9 @@ int model_fold(struct model *m, const struct event *ev)
 /* The fold waits on memory: a block's word is rarely in cache when a trace frees blocks at
  * random.  A batch knows the events to come, so it asks for the word PREFETCH_AHEAD events
  * early; finding it reads the pool's record, which so comes early too.  Nothing here may fault or
- * be undefined for an event that turns out inconsistent: the pool is one the cache holds, the
- * class index is masked into the table and the word's address is computed as an integer.
+ * be undefined for an event that is not a block event or turns out inconsistent: the pool is one
+ * the cache holds (pool_none at worst), the class index is masked into the table and the word's
+ * address is computed as an integer.
  * Four events ahead is about the latency of the last-level cache at the fold's pace; further
  * ahead measured no better.  The helper is always inlined: a prefetch has no effect the compiler
  * can see, and GCC judges an out-of-line helper free of side effects and deletes its calls. */
@@ -2075,11 +2087,11 @@ _Static_assert(PREFETCH_AHEAD < MODEL_BATCH, "a batch holds the events prefetche
 
 FOLD_INLINE void prefetch_block(const struct model *m, const struct event *ev)
 {
-    if ((unsigned)(ev->kind - EV_BLOCK_ALLOC) > 1) /* block_alloc and block_free are neighbours */
+    if ((unsigned)(ev->kind - EV_BLOCK_ALLOC) > 1)
         return;
     uint64_t addr = ev->u.f[0], paddr = addr & ~m->pool_mask;
     const struct mpool *p = m->pool_cache[(paddr >> m->pool_shift) & (MODEL_POOL_CACHE - 1)];
-    if (!p || p->addr != paddr)
+    if (p->addr != paddr)
         return;
     uint64_t off = addr - paddr - m->geo.pool_overhead;
     uint64_t idx = (off * m->classes[p->szidx & (HEAP_STATS_MAX_CLASSES - 1)].magic) >> 40;

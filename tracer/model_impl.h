@@ -285,8 +285,10 @@ struct model {
 
     struct mclass classes[HEAP_STATS_MAX_CLASSES];
     /* Pools recently found, by pool address: a direct-mapped cache in front of the arena map.
-     * Emptied whenever an arena goes away or the arenas vector moves. */
+     * An empty entry points to pool_none, whose address no pool has, so that a lookup is one
+     * comparison; an arena's entries are emptied when it goes away. */
     struct mpool *pool_cache[MODEL_POOL_CACHE];
+    struct mpool pool_none; /* never written */
 
     struct map block_stacks; /* block address -> stack id, for blocks with BLK_STACK */
     struct map raw_index;    /* raw address -> index in raws */
