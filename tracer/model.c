@@ -36,11 +36,32 @@
  * Block events carry an address only.  Its pool is address & ~(pool_size - 1); its arena is
  * found through a hash map keyed by address >> arena_bits (an arena that is not aligned to its
  * size straddles two such keys, and one key can be shared by two arenas, so each entry holds two
- * slots).  The last pool found is cached: allocator traces touch the same pool many times in a
- * row.  The block index is (offset - overhead) / size, computed by a multiplication with a
- * per-class reciprocal.  No event allocates memory except when the heap itself grows (a new
- * arena, a pool initialised, a new object, edge or raw block when their tables are full).
+ * slots).  In front of that map, a direct-mapped cache of pool records keyed by the pool's
+ * address bits answers nearly every lookup with one load and one comparison.  The block index is
+ * (offset - overhead) / size, computed by a multiplication with a per-class reciprocal.  No event
+ * allocates memory except when the heap itself grows (a new arena, a pool initialised, a new
+ * object, edge or raw block when their tables are full).
  *
+ * The fold's speed
+ * ----------------
+ * Most of a trace is block_alloc and block_free, and pool_full and pool_unfull after them (about
+ * a third of the events when a pool fills and empties by one block at a time).  They decide the
+ * fold's speed, so they are laid out for it:
+ *   - a pool record is one cache line with all a block event or a ring change touches, and a
+ *     class record one line with the block size, its reciprocal, the ring and the counts: a block
+ *     event reads the event, the pool's line, the block's word and the class's line;
+ *   - what the fold would only keep for the views is derived when asked (model_query.c): a
+ *     pool's index and free-list length, its requested bytes (from the block words), an arena's
+ *     last change (its own or its pools'), the heap's blocks and requested bytes (the classes'
+ *     sums).  The fold keeps per event only what a check or the timeline needs;
+ *   - model_fold_batch() folds the four frequent kinds inline, the failure paths out of line
+ *     (cold), every other kind through one call; and it prefetches the block word of the event a
+ *     few places ahead, since random frees find it outside the first two cache levels;
+ *   - callers decode and fold MODEL_BATCH events at a time, so that the decoded events are still
+ *     in the first-level cache when folded.
+ * Block words hold a pool's free list, so a block costs the viewer 4 bytes and a pool 64 bytes
+ * plus its words, whatever the trace's length.
+
  * The two implicit effects
  * ------------------------
  * The events state every transition but two, which follow from CPython's pool layout and are
