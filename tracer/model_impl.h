@@ -256,19 +256,21 @@ struct mexpect {
 _Static_assert((MODEL_POOL_CACHE & (MODEL_POOL_CACHE - 1)) == 0, "a power of two");
 
 struct model {
+    /* what every block event reads or counts, in the first two cache lines */
     struct model_geometry geo;
-    char profile[32];
     uint32_t pool_shift, arena_shift, align_shift;
-    uint32_t map_bits; /* address bits of the radix tree, 0 without one */
-    uint64_t pool_mask;                   /* pool_size - 1 */
-    uint64_t gen_threshold0[MODEL_MAX_GENERATIONS];
-
+    uint64_t pool_mask; /* pool_size - 1 */
     uint64_t pos;
+    struct mexpect expect;
+    uint64_t block_bytes, mallocs, frees; /* blocks and requested bytes: the classes' sums */
     bool stopped;
+
     int stop_err; /* the MODEL_E* it stopped with */
     uint64_t err_seq;
     char err[256];
-    struct mexpect expect;
+    char profile[32];
+    uint32_t map_bits; /* address bits of the radix tree, 0 without one */
+    uint64_t gen_threshold0[MODEL_MAX_GENERATIONS];
 
     /* arenas */
     struct marena *arenas;
@@ -296,7 +298,6 @@ struct model {
     size_t nraws, raws_cap;
     uint64_t raw_bytes;
 
-    uint64_t block_bytes, mallocs, frees; /* blocks and requested bytes: the classes' sums */
 
     /* objects */
     struct map obj_index; /* address -> index in objs */
