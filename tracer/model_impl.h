@@ -107,24 +107,27 @@ const char *strtab_get(const struct strtab *st, uint32_t id, size_t *len);
 /* free: the low 31 bits are the next free block's index + 1, 0 at the end of the list.
  * virgin: 0, and the block lies at or above nextoffset. */
 
-/* The first cache line holds what a block_alloc or block_free touches. */
+/*
+ * One pool: one cache line, all a block event, a pool transition or a ring walk touches.  What
+ * the fold need not keep is derived when asked: the pool's index (its place in its arena's
+ * records), the length of its free list, its requested bytes (the block words hold them).
+ */
+#define POOL_NO_CLASS UINT16_MAX /* szidx of a pool never initialised */
 struct mpool {
     _Alignas(64) uint64_t addr;
-    uint32_t *blk;       /* capacity words (allocated when the pool is initialised) */
-    uint64_t requested;  /* bytes requested by its allocated blocks */
-    uint64_t seq_changed;
-    uint32_t szidx;      /* MODEL_NO_CLASS before the first pool_init */
-    uint32_t count;      /* blocks allocated */
-    uint32_t nfree;      /* blocks on the free list */
-    uint32_t freehead;   /* index of the free list's head + 1, 0 when empty */
-    uint32_t nextoffset;
-    uint8_t state;       /* enum model_pool_state */
-    /* --- the rest: transitions, queries */
-    uint32_t blk_cap;    /* words allocated in blk */
-    uint32_t slot, index;
+    uint32_t *blk;             /* block words (allocated when the pool is initialised) */
     struct mpool *next, *prev; /* ring (USED) or cache (EMPTY, next only) */
+    uint64_t seq_changed;      /* the last event that changed it */
+    uint32_t count;            /* blocks allocated */
+    uint32_t freehead;         /* index of the free list's head + 1, 0 when empty */
+    uint32_t nextoffset;
+    uint32_t blk_cap;          /* words allocated in blk */
+    uint32_t slot;             /* its arena */
+    uint16_t szidx;            /* POOL_NO_CLASS before the first pool_init */
+    uint8_t state;             /* enum model_pool_state */
 };
-_Static_assert(offsetof(struct mpool, state) < 64, "a block event touches one cache line");
+_Static_assert(sizeof(struct mpool) == 64, "a pool record is one cache line");
+_Static_assert(HEAP_STATS_MAX_CLASSES < POOL_NO_CLASS, "class indices fit a pool record");
 
 /* An arena's pool records, zeroed, aligned as struct mpool wants (calloc only gives 16). */
 static inline struct mpool *pools_new(size_t n)
@@ -146,14 +149,20 @@ struct marena {
     uint32_t usable_pos;              /* position in usable_arenas, valid unless usable_dirty */
     struct mpool *cache;              /* empty pools, LIFO */
     struct mpool *pools;              /* npools records */
-    uint64_t seq_new, seq_changed;
+    uint64_t seq_new;
+    uint64_t seq_changed; /* the last event that changed the arena itself (model_arena_changed) */
 };
 
+/* A size class: its geometry and its counts, in the one cache line a block event touches. */
 struct mclass {
-    struct mpool *ring; /* the front pool, NULL when the ring is empty */
+    _Alignas(64) uint64_t magic; /* ceil(2^40 / size): offset / size by a multiplication */
+    uint32_t size, cap;          /* block size, blocks per pool */
+    struct mpool *ring;          /* the front pool, NULL when the ring is empty */
+    uint64_t in_use, requested;  /* blocks allocated and the bytes asked for them */
+    uint64_t full, empty;        /* pools full, and empty pools that last held the class */
     uint32_t ring_len;
-    uint64_t full, empty, in_use, requested;
 };
+_Static_assert(sizeof(struct mclass) == 64, "a class record is one cache line");
 
 struct mraw {
     uint64_t addr, size, seq;
@@ -247,22 +256,21 @@ struct mexpect {
 _Static_assert((MODEL_POOL_CACHE & (MODEL_POOL_CACHE - 1)) == 0, "a power of two");
 
 struct model {
+    /* what every block event reads or counts, in the first two cache lines */
     struct model_geometry geo;
-    char profile[32];
     uint32_t pool_shift, arena_shift, align_shift;
-    uint32_t map_bits; /* address bits of the radix tree, 0 without one */
-    uint64_t pool_mask;                   /* pool_size - 1 */
-    uint32_t class_size[HEAP_STATS_MAX_CLASSES];
-    uint32_t class_cap[HEAP_STATS_MAX_CLASSES];
-    uint64_t class_magic[HEAP_STATS_MAX_CLASSES]; /* ceil(2^40 / size): offset / size by multiply */
-    uint64_t gen_threshold0[MODEL_MAX_GENERATIONS];
-
+    uint64_t pool_mask; /* pool_size - 1 */
     uint64_t pos;
+    struct mexpect expect;
+    uint64_t block_bytes, mallocs, frees; /* blocks and requested bytes: the classes' sums */
     bool stopped;
+
     int stop_err; /* the MODEL_E* it stopped with */
     uint64_t err_seq;
     char err[256];
-    struct mexpect expect;
+    char profile[32];
+    uint32_t map_bits; /* address bits of the radix tree, 0 without one */
+    uint64_t gen_threshold0[MODEL_MAX_GENERATIONS];
 
     /* arenas */
     struct marena *arenas;
@@ -279,8 +287,10 @@ struct model {
 
     struct mclass classes[HEAP_STATS_MAX_CLASSES];
     /* Pools recently found, by pool address: a direct-mapped cache in front of the arena map.
-     * Emptied whenever an arena goes away or the arenas vector moves. */
+     * An empty entry points to pool_none, whose address no pool has, so that a lookup is one
+     * comparison; an arena's entries are emptied when it goes away. */
     struct mpool *pool_cache[MODEL_POOL_CACHE];
+    struct mpool pool_none; /* never written */
 
     struct map block_stacks; /* block address -> stack id, for blocks with BLK_STACK */
     struct map raw_index;    /* raw address -> index in raws */
@@ -288,7 +298,6 @@ struct model {
     size_t nraws, raws_cap;
     uint64_t raw_bytes;
 
-    uint64_t blocks, block_bytes, requested_bytes, mallocs, frees;
 
     /* objects */
     struct map obj_index; /* address -> index in objs */
@@ -339,6 +348,37 @@ struct model {
     struct mfreelist freelists[HEAP_STATS_MAX_FREELISTS];
 };
 
+/* The ring of p's class: p becomes its front, or leaves it. */
+static inline void model_ring_link_front(struct model *m, struct mpool *p)
+{
+    struct mclass *c = &m->classes[p->szidx];
+    if (!c->ring) {
+        p->next = p->prev = p;
+    } else {
+        p->next = c->ring;
+        p->prev = c->ring->prev;
+        p->prev->next = p;
+        c->ring->prev = p;
+    }
+    c->ring = p;
+    c->ring_len++;
+}
+
+static inline void model_ring_unlink(struct model *m, struct mpool *p)
+{
+    struct mclass *c = &m->classes[p->szidx];
+    if (p->next == p) {
+        c->ring = NULL;
+    } else {
+        p->prev->next = p->next;
+        p->next->prev = p->prev;
+        if (c->ring == p)
+            c->ring = p->next;
+    }
+    p->next = p->prev = NULL;
+    c->ring_len--;
+}
+
 /* ---- checkpoint spacing ------------------------------------------------------------------ */
 
 /*
@@ -350,8 +390,7 @@ struct model {
  */
 #define MODEL_CHECKPOINT_SPACING (1u << 18)
 #define MODEL_CHECKPOINT_BYTES_PER_EVENT 8u
-#define MODEL_FOLD_BATCH 4096 /* events read from the trace at a time */
-_Static_assert(MODEL_CHECKPOINT_SPACING >= 4 * MODEL_FOLD_BATCH, "checkpoints a few batches apart");
+_Static_assert(MODEL_CHECKPOINT_SPACING >= 4 * MODEL_BATCH, "checkpoints a few batches apart");
 
 /* Events from one checkpoint to the next, given the size of the last one. */
 static inline uint64_t model_checkpoint_spacing(size_t state_bytes)
@@ -373,7 +412,12 @@ const struct marena *model_arena_lookup(const struct model *m, uint64_t addr);
 uint32_t model_block_index(const struct model *m, const struct mpool *p, uint64_t addr,
                            bool *exact);
 uint32_t model_obj_lookup(const struct model *m, uint64_t addr); /* index or NONE */
-int model_fail(struct model *m, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The last event that changed the arena or one of its pools. */
+uint64_t model_arena_changed(const struct marena *a);
+/* Blocks on p's free list (a walk). */
+uint32_t model_pool_nfree(const struct mpool *p);
+int model_fail(struct model *m, int err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4), cold));
 bool model_radix_mark(struct model *m, uint64_t base);
 void model_clear_state(struct model *m);
 /* Internal mutators used by the loader (they keep the derived counts right). */
@@ -383,8 +427,6 @@ uint32_t model_obj_alloc(struct model *m, uint64_t addr);
 void model_gen_append(struct model *m, uint32_t gen, uint32_t idx);
 bool model_mark_entry(struct model *m, uint32_t idx, uint64_t seq);
 bool model_set_step_label(struct model *m, const char *s, size_t len);
-void model_ring_link_front(struct model *m, struct mpool *p);
-void model_ring_unlink(struct model *m, struct mpool *p);
 bool model_pool_prepare_blocks(struct model *m, struct mpool *p);
 void model_usable_insert_after(struct model *m, int32_t slot, int32_t after);
 bool model_history_push(struct model *m, const struct model_collection *c);

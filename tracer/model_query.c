@@ -14,12 +14,12 @@ void model_geometry(const struct model *m, struct model_geometry *out)
 
 uint32_t model_class_size(const struct model *m, uint32_t szidx)
 {
-    return szidx < m->geo.nclasses ? m->class_size[szidx] : 0;
+    return szidx < m->geo.nclasses ? m->classes[szidx].size : 0;
 }
 
 uint32_t model_class_capacity(const struct model *m, uint32_t szidx)
 {
-    return szidx < m->geo.nclasses ? m->class_cap[szidx] : 0;
+    return szidx < m->geo.nclasses ? m->classes[szidx].cap : 0;
 }
 
 /* ---- arenas ---------------------------------------------------------------------------------- */
@@ -50,7 +50,7 @@ static void arena_fill(const struct model *m, uint32_t slot, struct model_arena 
         .nfull = a->nfull,
         .nempty = a->nempty,
         .seq_new = a->seq_new,
-        .seq_changed = a->seq_changed,
+        .seq_changed = model_arena_changed(a),
     };
     if (a->on_usable) {
         out->list = MODEL_ARENA_USABLE;
@@ -145,7 +145,7 @@ size_t model_arena_cells(const struct model *m, uint32_t slot, struct model_pool
     size_t n = a->npools < max ? a->npools : max;
     for (size_t i = 0; i < n; i++) {
         const struct mpool *p = &a->pools[i];
-        uint32_t cap = p->szidx < m->geo.nclasses ? m->class_cap[p->szidx] : 0;
+        uint32_t cap = p->szidx < m->geo.nclasses ? m->classes[p->szidx].cap : 0;
         cells[i] = (struct model_pool_cell){
             .state = p->state,
             .szidx = p->szidx < 255 ? (uint8_t)p->szidx : 255,
@@ -167,17 +167,17 @@ static uint32_t list_pos(const struct mpool *head, const struct mpool *p)
 static void pool_fill(const struct model *m, const struct mpool *p, struct model_pool *out)
 {
     bool has_class = p->szidx < m->geo.nclasses && p->state != MODEL_POOL_UNTOUCHED;
-    uint32_t size = has_class ? m->class_size[p->szidx] : 0;
+    uint32_t size = has_class ? m->classes[p->szidx].size : 0;
     *out = (struct model_pool){
         .addr = p->addr,
         .slot = p->slot,
-        .index = p->index,
+        .index = (uint32_t)(p - m->arenas[p->slot].pools),
         .state = (enum model_pool_state)p->state,
         .szidx = has_class ? p->szidx : MODEL_NO_CLASS,
         .size = size,
         .count = p->count,
-        .capacity = has_class ? m->class_cap[p->szidx] : 0,
-        .nfree = has_class ? p->nfree : 0,
+        .capacity = has_class ? m->classes[p->szidx].cap : 0,
+        .nfree = has_class ? model_pool_nfree(p) : 0,
         .seq_changed = p->seq_changed,
     };
     if (has_class) {
@@ -231,7 +231,7 @@ static enum model_block_state block_state(const struct model *m, const struct mp
     uint32_t w = p->blk[i];
     if (w & BLK_ALLOC)
         return MODEL_BLOCK_ALLOCATED;
-    uint64_t off = m->geo.pool_overhead + (uint64_t)i * m->class_size[p->szidx];
+    uint64_t off = m->geo.pool_overhead + (uint64_t)i * m->classes[p->szidx].size;
     if (off >= p->nextoffset)
         return MODEL_BLOCK_VIRGIN;
     return MODEL_BLOCK_FREE;
@@ -242,7 +242,7 @@ size_t model_pool_blocks(const struct model *m, uint64_t pool_addr, uint8_t *sta
     const struct mpool *p = carved_pool(m, pool_addr);
     if (!p)
         return 0;
-    uint32_t cap = m->class_cap[p->szidx];
+    uint32_t cap = m->classes[p->szidx].cap;
     for (uint32_t i = 0; i < cap && i < max; i++)
         states[i] = (uint8_t)block_state(m, p, i);
     return cap;
@@ -253,7 +253,7 @@ size_t model_pool_free_list(const struct model *m, uint64_t pool_addr, uint64_t 
     const struct mpool *p = carved_pool(m, pool_addr);
     if (!p)
         return 0;
-    uint32_t size = m->class_size[p->szidx], cap = m->class_cap[p->szidx];
+    uint32_t size = m->classes[p->szidx].size, cap = m->classes[p->szidx].cap;
     size_t n = 0;
     for (uint32_t h = p->freehead; h && n <= cap; h = p->blk[h - 1] & ~BLK_ALLOC) {
         if (n < max)
@@ -284,7 +284,7 @@ bool model_block_find(const struct model *m, uint64_t addr, struct model_block *
     uint32_t i = model_block_index(m, p, addr, &exact);
     if (i == NONE)
         return false;
-    uint32_t size = m->class_size[p->szidx];
+    uint32_t size = m->classes[p->szidx].size;
     *out = (struct model_block){
         .addr = p->addr + m->geo.pool_overhead + (uint64_t)i * size,
         .pool = p->addr,
@@ -315,7 +315,7 @@ void model_next_block(const struct model *m, uint32_t szidx, struct model_next *
     *out = (struct model_next){.source = MODEL_NEXT_NEW_ARENA};
     if (szidx >= m->geo.nclasses)
         return;
-    uint32_t size = m->class_size[szidx];
+    uint32_t size = m->classes[szidx].size;
     const struct mpool *r = m->classes[szidx].ring;
     if (r) {
         out->source = MODEL_NEXT_RING;
@@ -356,14 +356,14 @@ bool model_class_at(const struct model *m, uint32_t szidx, struct model_class *o
     uint64_t pools = c->ring_len + c->full;
     *out = (struct model_class){
         .szidx = szidx,
-        .size = m->class_size[szidx],
-        .capacity = m->class_cap[szidx],
+        .size = m->classes[szidx].size,
+        .capacity = m->classes[szidx].cap,
         .pools = pools,
         .used_pools = c->ring_len,
         .full_pools = c->full,
         .empty_pools = c->empty,
         .in_use = c->in_use,
-        .avail = pools * m->class_cap[szidx] - c->in_use,
+        .avail = pools * m->classes[szidx].cap - c->in_use,
         .requested = c->requested,
     };
     return true;
@@ -422,10 +422,15 @@ bool model_raw_next(const struct model *m, size_t *cursor, struct model_raw *out
 
 void model_totals(const struct model *m, struct model_totals *out)
 {
+    uint64_t blocks = 0, requested = 0;
+    for (uint32_t i = 0; i < m->geo.nclasses; i++) {
+        blocks += m->classes[i].in_use;
+        requested += m->classes[i].requested;
+    }
     *out = (struct model_totals){
-        .blocks = m->blocks,
+        .blocks = blocks,
         .block_bytes = m->block_bytes,
-        .requested_bytes = m->requested_bytes,
+        .requested_bytes = requested,
         .raw_blocks = m->nraws,
         .raw_bytes = m->raw_bytes,
         .arena_bytes = (uint64_t)m->narenas * m->geo.arena_size,
@@ -452,10 +457,10 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
     for (uint32_t i = 0; i < g->nclasses; i++) {
         const struct mclass *c = &m->classes[i];
         struct heap_stats_class *s = &out->classes[i];
-        s->size = m->class_size[i];
+        s->size = m->classes[i].size;
         s->pools = c->ring_len + c->full;
         s->in_use = c->in_use;
-        s->avail = s->pools * m->class_cap[i] - c->in_use;
+        s->avail = s->pools * m->classes[i].cap - c->in_use;
         nonempty_pools += s->pools;
         out->bytes_allocated += s->in_use * s->size;
         out->bytes_available += s->avail * s->size;

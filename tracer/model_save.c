@@ -71,13 +71,13 @@ static int cmp_edge(const void *a, const void *b)
 static void save_pool(const struct model *m, const struct mpool *p, struct wbuf *b)
 {
     wbuf_u(b, p->state);
-    wbuf_u(b, p->szidx == MODEL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
+    wbuf_u(b, p->szidx == POOL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
     wbuf_u(b, p->seq_changed);
     if (p->szidx >= m->geo.nclasses || !p->blk)
         return;
-    uint32_t cap = m->class_cap[p->szidx], size = m->class_size[p->szidx];
+    uint32_t cap = m->classes[p->szidx].cap, size = m->classes[p->szidx].size;
     wbuf_u(b, p->nextoffset);
-    wbuf_u(b, p->nfree);
+    wbuf_u(b, model_pool_nfree(p));
     for (uint32_t h = p->freehead; h; h = p->blk[h - 1])
         wbuf_u(b, h - 1);
     /* Every block below nextoffset that is not on the free list is allocated: only its
@@ -129,13 +129,13 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         wbuf_u(&b, a->serial);
         wbuf_u(&b, a->base);
         wbuf_u(&b, a->seq_new);
-        wbuf_u(&b, a->seq_changed);
+        wbuf_u(&b, model_arena_changed(a));
         wbuf_u(&b, a->ncarved);
         for (uint32_t i = 0; i < a->ncarved; i++)
             save_pool(m, &a->pools[i], &b);
         wbuf_u(&b, a->nempty);
         for (const struct mpool *p = a->cache; p; p = p->next)
-            wbuf_u(&b, p->index);
+            wbuf_u(&b, (uint64_t)(p - a->pools));
     }
     n = 0;
     for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
@@ -149,7 +149,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         const struct mpool *p = k->ring;
         for (uint32_t i = 0; i < k->ring_len; i++, p = p->next) {
             wbuf_u(&b, p->slot);
-            wbuf_u(&b, p->index);
+            wbuf_u(&b, (uint64_t)(p - m->arenas[p->slot].pools));
         }
     }
     wbuf_u(&b, m->nreleased);
@@ -378,7 +378,8 @@ out_free:
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
-static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
+/* Loads a carved pool; *requested gets the bytes its allocated blocks were asked for. */
+static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r, uint64_t *requested)
 {
     uint64_t state = rbuf_u(r), cls = rbuf_u(r);
     p->seq_changed = rbuf_u(r);
@@ -386,12 +387,12 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
         cls > m->geo.nclasses)
         return false;
     p->state = (uint8_t)state;
-    p->szidx = cls ? (uint32_t)cls - 1 : MODEL_NO_CLASS;
+    p->szidx = cls ? (uint16_t)(cls - 1) : POOL_NO_CLASS;
     if (!cls)
         return state == MODEL_POOL_CARVED;
     if (!model_pool_prepare_blocks(m, p))
         return false;
-    uint32_t cap = m->class_cap[p->szidx], size = m->class_size[p->szidx];
+    uint32_t cap = m->classes[p->szidx].cap, size = m->classes[p->szidx].size;
     uint32_t over = m->geo.pool_overhead;
     uint64_t next = rbuf_u(r), nfree = rbuf_u(r);
     if (r->bad || next < over + 2 * (uint64_t)size || next > m->geo.pool_size ||
@@ -417,7 +418,6 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
             p->blk[prev] = BLK_STACK | ((uint32_t)i + 1);
         prev = (uint32_t)i;
     }
-    p->nfree = (uint32_t)nfree;
     uint64_t count = below - nfree;
     for (uint32_t idx = 0; idx < below; idx++) {
         if (p->blk[idx])
@@ -438,7 +438,7 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r)
         if (w & 2)
             word |= BLK_OBJ;
         p->blk[idx] = word;
-        p->requested += req;
+        *requested += req;
     }
     for (uint32_t h = p->freehead; h; h = p->blk[h - 1]) /* drop the marks */
         p->blk[h - 1] &= ~BLK_STACK;
@@ -505,9 +505,8 @@ static bool load_arenas(struct model *m, struct rbuf *r)
         m->narenas++;
         for (uint32_t i = 0; i < a->npools; i++)
             a->pools[i] = (struct mpool){.addr = a->first_pool + (uint64_t)i * psize,
-                                         .szidx = MODEL_NO_CLASS,
+                                         .szidx = POOL_NO_CLASS,
                                          .slot = (uint32_t)slot,
-                                         .index = i,
                                          .state = MODEL_POOL_UNTOUCHED};
         uint64_t k0 = (base >> m->arena_shift) + 1, k1 = ((base + asize - 1) >> m->arena_shift) + 1;
         uint64_t *v0 = map_get(&m->arena_map, k0);
@@ -523,7 +522,8 @@ static bool load_arenas(struct model *m, struct rbuf *r)
         }
         for (uint32_t i = 0; i < ncarved; i++) {
             struct mpool *p = &a->pools[i];
-            if (!load_pool(m, p, r))
+            uint64_t requested = 0;
+            if (!load_pool(m, p, r, &requested))
                 return false;
             if (p->state == MODEL_POOL_USED)
                 a->nused++;
@@ -533,12 +533,10 @@ static bool load_arenas(struct model *m, struct rbuf *r)
                 a->nempty++, m->classes[p->szidx].empty++;
             if (p->szidx < m->geo.nclasses && p->state != MODEL_POOL_EMPTY) {
                 m->classes[p->szidx].in_use += p->count;
-                m->classes[p->szidx].requested += p->requested;
+                m->classes[p->szidx].requested += requested;
             }
-            m->blocks += p->count;
-            m->requested_bytes += p->requested;
             if (p->szidx < m->geo.nclasses)
-                m->block_bytes += (uint64_t)p->count * m->class_size[p->szidx];
+                m->block_bytes += (uint64_t)p->count * m->classes[p->szidx].size;
         }
         uint64_t nempty = rbuf_u(r);
         if (r->bad || nempty != a->nempty)

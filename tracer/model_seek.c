@@ -78,7 +78,7 @@ struct seeker {
     uint64_t bad_seq;  /* first inconsistent event, UINT64_MAX when none is known */
     char bad_reason[256];
 
-    struct event batch[MODEL_FOLD_BATCH];
+    struct event batch[MODEL_BATCH];
 };
 
 static int seek_fail(struct seeker *s, int err, const char *fmt, ...)
@@ -346,7 +346,7 @@ static int advance(struct seeker *s, uint64_t target, model_progress_fn progress
     bool own_ck = !s->from_index;
     uint64_t start = pos, next_progress = pos + (1u << 20);
     while (pos < target) {
-        uint64_t want = target - pos < MODEL_FOLD_BATCH ? target - pos : MODEL_FOLD_BATCH;
+        uint64_t want = target - pos < MODEL_BATCH ? target - pos : MODEL_BATCH;
         ssize_t n = trace_reader_read(s->r, s->batch, (size_t)want);
         if (n < 0)
             return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
@@ -528,7 +528,7 @@ int seeker_scan(struct seeker *s, uint64_t from, bool forward,
         if (trace_reader_seek(s->r, from) < 0)
             return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
         for (;;) {
-            ssize_t n = trace_reader_read(s->r, s->batch, MODEL_FOLD_BATCH);
+            ssize_t n = trace_reader_read(s->r, s->batch, MODEL_BATCH);
             if (n < 0)
                 return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
             if (n == 0)
@@ -553,7 +553,7 @@ int seeker_scan(struct seeker *s, uint64_t from, bool forward,
         bool hit = false;
         uint64_t pos = ci.first_seq;
         while (pos < end) {
-            uint64_t want = end - pos < MODEL_FOLD_BATCH ? end - pos : MODEL_FOLD_BATCH;
+            uint64_t want = end - pos < MODEL_BATCH ? end - pos : MODEL_BATCH;
             ssize_t n = trace_reader_read(s->r, s->batch, (size_t)want);
             if (n < 0)
                 return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));

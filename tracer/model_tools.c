@@ -78,7 +78,7 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
         snprintf(err, errlen, "%s: %s", path, model_strerror(rc));
         goto out_close;
     }
-    batch = malloc(MODEL_FOLD_BATCH * sizeof *batch);
+    batch = malloc(MODEL_BATCH * sizeof *batch);
     spill = tmpfile();
     if (!batch || !spill) {
         snprintf(err, errlen, "%s: out of memory or no temporary file", path);
@@ -89,7 +89,7 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
     uint64_t next_ck = model_checkpoint_spacing(0), next_progress = PROGRESS_EVERY;
     int bad = 0;
     while (!bad) {
-        ssize_t n = trace_reader_read(r, batch, MODEL_FOLD_BATCH);
+        ssize_t n = trace_reader_read(r, batch, MODEL_BATCH);
         if (n < 0) {
             snprintf(err, errlen, "%s", trace_reader_error(r));
             rc = MODEL_ETRACE;
@@ -252,7 +252,7 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
         snprintf(err, errlen, "%s: %s", trace_reader_path(r), model_strerror(rc));
         goto out_free;
     }
-    batch = malloc(MODEL_FOLD_BATCH * sizeof *batch);
+    batch = malloc(MODEL_BATCH * sizeof *batch);
     if (!batch) {
         snprintf(err, errlen, "out of memory");
         rc = MODEL_ENOMEM;
@@ -267,7 +267,7 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
         goto out_free;
     }
     for (;;) {
-        ssize_t n = trace_reader_read(r, batch, MODEL_FOLD_BATCH);
+        ssize_t n = trace_reader_read(r, batch, MODEL_BATCH);
         if (n < 0) {
             snprintf(err, errlen, "%s", trace_reader_error(r));
             rc = MODEL_ETRACE;

@@ -34,8 +34,13 @@ static bool bad(struct walk *w, const char *fmt, ...)
     return false;
 }
 
+/* Per class: blocks allocated and the bytes requested for them, recounted. */
+struct class_sums {
+    uint64_t blocks[HEAP_STATS_MAX_CLASSES], requested[HEAP_STATS_MAX_CLASSES];
+};
+
 static bool check_pool(const struct model *m, const struct mpool *p, struct walk *w,
-                       uint64_t *blocks, uint64_t *requested)
+                       struct class_sums *sums)
 {
     if (p->state == MODEL_POOL_UNTOUCHED)
         return p->count == 0 || bad(w, "untouched pool 0x%" PRIx64 " has blocks", p->addr);
@@ -47,7 +52,7 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
             return bad(w, "pool 0x%" PRIx64 " was carved but its allocation is missing", p->addr);
         return p->count == 0 || bad(w, "carved pool 0x%" PRIx64 " has blocks", p->addr);
     }
-    uint32_t size = m->class_size[p->szidx], cap = m->class_cap[p->szidx];
+    uint32_t size = m->classes[p->szidx].size, cap = m->classes[p->szidx].cap;
     uint32_t over = m->geo.pool_overhead;
     if (p->nextoffset < over + 2 * size || p->nextoffset > m->geo.pool_size ||
         (p->nextoffset - over) % size)
@@ -80,13 +85,11 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
                           " which is not free",
                        p->addr, h - 1);
     }
-    if (alloc != p->count || listed != p->nfree || alloc + listed != below)
+    if (alloc != p->count || alloc + listed != below)
         return bad(w,
-                   "pool 0x%" PRIx64 ": count %" PRIu32 ", free %" PRIu32 " but %" PRIu32
-                   " allocated and %" PRIu32 " listed below %" PRIu32 " handed-out blocks",
-                   p->addr, p->count, p->nfree, alloc, listed, below);
-    if (req != p->requested)
-        return bad(w, "pool 0x%" PRIx64 ": requested bytes do not add up", p->addr);
+                   "pool 0x%" PRIx64 ": count %" PRIu32 " but %" PRIu32 " allocated and %" PRIu32
+                   " listed below %" PRIu32 " handed-out blocks",
+                   p->addr, p->count, alloc, listed, below);
     bool virgin_left = p->nextoffset <= m->geo.pool_size - size;
     switch ((enum model_pool_state)p->state) {
     case MODEL_POOL_USED:
@@ -113,14 +116,13 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
     case MODEL_POOL_STATE_COUNT:
         return bad(w, "pool 0x%" PRIx64 " has a bad state", p->addr);
     }
-    *blocks += alloc;
-    *requested += req;
+    sums->blocks[p->szidx] += alloc;
+    sums->requested[p->szidx] += req;
     return true;
 }
 
-static bool check_arenas(const struct model *m, struct walk *w, uint64_t *blocks,
-                         uint64_t *requested, uint64_t *used_by_class, uint64_t *full_by_class,
-                         uint64_t *empty_by_class)
+static bool check_arenas(const struct model *m, struct walk *w, struct class_sums *sums,
+                         uint64_t *used_by_class, uint64_t *full_by_class, uint64_t *empty_by_class)
 {
     uint32_t live = 0;
     for (uint32_t s = 0; s < m->nslots; s++) {
@@ -137,7 +139,10 @@ static bool check_arenas(const struct model *m, struct walk *w, uint64_t *blocks
             if ((i < a->ncarved) == (p->state == MODEL_POOL_UNTOUCHED))
                 return bad(w, "arena %" PRIu32 ": pool %" PRIu32 " is %s against high-water mark %"
                               PRIu32, s, i, model_pool_state_name(p->state), a->ncarved);
-            if (!check_pool(m, p, w, blocks, requested))
+            if (p->slot != s)
+                return bad(w, "arena %" PRIu32 ": pool %" PRIu32 " names slot %" PRIu32, s, i,
+                           p->slot);
+            if (!check_pool(m, p, w, sums))
                 return false;
             if (p->state == MODEL_POOL_USED)
                 nused++, used_by_class[p->szidx]++;
@@ -196,13 +201,13 @@ static bool check_arenas(const struct model *m, struct walk *w, uint64_t *blocks
     return true;
 }
 
-static bool check_classes(const struct model *m, struct walk *w, const uint64_t *used,
-                          const uint64_t *full, const uint64_t *empty)
+static bool check_classes(const struct model *m, struct walk *w, const struct class_sums *sums,
+                          const uint64_t *used, const uint64_t *full, const uint64_t *empty)
 {
+    uint64_t bytes = 0;
     for (uint32_t c = 0; c < m->geo.nclasses; c++) {
         const struct mclass *k = &m->classes[c];
         uint32_t len = 0;
-        uint64_t blocks = 0, req = 0;
         if (k->ring) {
             const struct mpool *p = k->ring;
             do {
@@ -216,20 +221,14 @@ static bool check_classes(const struct model *m, struct walk *w, const uint64_t 
             return bad(w, "class %" PRIu32 ": ring %" PRIu32 "/%" PRIu32 ", full %" PRIu64
                           "/%" PRIu64 ", empty %" PRIu64 "/%" PRIu64,
                        c, len, k->ring_len, k->full, full[c], k->empty, empty[c]);
-        for (uint32_t s = 0; s < m->nslots; s++) {
-            const struct marena *a = &m->arenas[s];
-            if (!a->live)
-                continue;
-            for (uint32_t i = 0; i < a->ncarved; i++)
-                if (a->pools[i].szidx == c && a->pools[i].state != MODEL_POOL_EMPTY) {
-                    blocks += a->pools[i].count;
-                    req += a->pools[i].requested;
-                }
-        }
-        if (blocks != k->in_use || req != k->requested)
+        if (sums->blocks[c] != k->in_use || sums->requested[c] != k->requested)
             return bad(w, "class %" PRIu32 ": %" PRIu64 " blocks in use, counted %" PRIu64, c,
-                       k->in_use, blocks);
+                       k->in_use, sums->blocks[c]);
+        bytes += sums->blocks[c] * k->size;
     }
+    if (bytes != m->block_bytes)
+        return bad(w, "%" PRIu64 " bytes in blocks allocated, counted %" PRIu64, m->block_bytes,
+                   bytes);
     return true;
 }
 
@@ -296,12 +295,10 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
                    event_kind_name((enum event_kind)m->expect.kind));
     uint64_t counts[3][HEAP_STATS_MAX_CLASSES];
     memset(counts, 0, sizeof counts);
-    uint64_t blocks = 0, requested = 0;
-    if (!check_arenas(m, &w, &blocks, &requested, counts[0], counts[1], counts[2]))
-        return false;
-    if (blocks != m->blocks || requested != m->requested_bytes)
-        return bad(&w, "%" PRIu64 " blocks allocated, counted %" PRIu64, m->blocks, blocks);
-    if (!check_classes(m, &w, counts[0], counts[1], counts[2]))
+    struct class_sums sums;
+    memset(&sums, 0, sizeof sums);
+    if (!check_arenas(m, &w, &sums, counts[0], counts[1], counts[2]) ||
+        !check_classes(m, &w, &sums, counts[0], counts[1], counts[2]))
         return false;
     uint64_t raw = 0;
     for (size_t i = 0; i < m->nraws; i++) {

@@ -121,6 +121,48 @@ Test(fold, free_of_unknown_block_stops_the_model)
     model_free(m);
 }
 
+/* An arena's last change is its own or any of its pools', through a checkpoint too. */
+Test(fold, last_change_of_an_arena_and_its_pools)
+{
+    struct trace_header h = evb_header_310();
+    struct model *m = new_model(h);
+    first_alloc(m); /* events 0 .. 5, the block_alloc last */
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0));        /* 6: the pool */
+    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));                      /* 7: the arena alone */
+    struct model_arena a;
+    struct model_pool p;
+    for (int pass = 0; pass < 2; pass++) {
+        cr_assert(model_arena_at(m, 0, &a));
+        cr_assert_eq(a.seq_new, 1);
+        cr_assert_eq(a.seq_changed, 7);
+        cr_assert(model_pool_at(m, 0, 0, &p));
+        cr_assert_eq(p.seq_changed, 6);
+        cr_assert_eq(p.index, 0);
+        fold(m, EVB(BLOCK_FREE, NULL, BASE + 48));            /* 8: the pool again */
+        cr_assert(model_arena_at(m, 0, &a));
+        cr_assert_eq(a.seq_changed, 8);
+        fold(m, EVB(ARENA_MOVE, NULL, 0, 0));                  /* 9 */
+        fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 48, 40, 0));     /* 10 */
+        cr_assert(model_arena_at(m, 0, &a));
+        cr_assert_eq(a.seq_changed, 10);
+        if (pass == 1)
+            break;
+        /* the same after a checkpoint of the state at 7, folded forward again */
+        model_free(m);
+        m = new_model(h);
+        first_alloc(m);
+        fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0));
+        fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
+        void *blob;
+        size_t len;
+        cr_assert_eq(model_save(m, &blob, &len), 0);
+        model_reset(m);
+        cr_assert_eq(model_load(m, blob, len), 0);
+        free(blob);
+    }
+    model_free(m);
+}
+
 /* Fills a tiny pool of class 3 (3 blocks of 64 bytes), then frees it back to empty. */
 Test(fold, pool_transitions)
 {

@@ -2,7 +2,8 @@
  * test_fuzz.c - bad input never crashes the model: event streams recorded from the real
  * allocator and runtime, then mutated (a field changed, events swapped, dropped, repeated, a kind
  * changed), and streams of random events, are folded until the model stops; whatever it stopped
- * at, its state is whole (it saves, loads back equal, and answers every query).  Checkpoint blobs
+ * at, its state is whole (it saves, loads back equal, and answers every query), and folding the
+ * stream in batches gives the same.  Checkpoint blobs
  * with flipped bytes and cuts are refused or load into a whole state.  Run under ASan and UBSan
  * by CI, this is the fuzzing of the fold.
  */
@@ -218,6 +219,35 @@ static void check_whole(const struct model *m, const struct trace_header *h, str
     free(blob);
 }
 
+/* model_fold_batch() in batches of random sizes folds what model_fold() one by one folds: the
+ * same events, the same stop with the same reason, the same state. */
+static void check_batches(const struct model *one, const struct stream *s, struct model *b,
+                          struct rng *g)
+{
+    model_reset(b);
+    size_t done = 0;
+    while (done < s->n) {
+        size_t k = 1 + rng_below(g, rng_below(g, 2) ? 8 : MODEL_BATCH);
+        if (k > s->n - done)
+            k = s->n - done;
+        size_t got = model_fold_batch(b, &s->ev[done], k);
+        cr_assert_leq(got, k);
+        done += got;
+        if (got < k)
+            break;
+    }
+    cr_assert_eq(done, model_position(b), "batches said %zu events were folded, not %lu", done,
+                 (unsigned long)model_position(b));
+    cr_assert_eq(model_position(b), model_position(one), "batches folded %lu events, one by one %lu",
+                 (unsigned long)model_position(b), (unsigned long)model_position(one));
+    cr_assert_eq(model_is_stopped(b), model_is_stopped(one));
+    cr_assert_str_eq(model_error(b), model_error(one));
+    char err[256];
+    cr_assert(model_equals(b, one, err, sizeof err), "%s", err);
+    if (model_is_stopped(b))
+        cr_assert_eq(model_fold_batch(b, s->ev, s->n), 0);
+}
+
 static void mutate(struct stream *s, struct rng *g, const struct stream *orig)
 {
     size_t n = s->n;
@@ -264,11 +294,13 @@ Test(fuzz, mutated_streams, .timeout = 240)
     record_stream(&orig, 5);
     cr_assert_gt(orig.n, 2000);
     const int rounds = 300 * fuzz_scale();
-    struct model *m;
+    struct model *m, *batched;
     cr_assert_eq(model_new(&m, &h), 0);
+    cr_assert_eq(model_new(&batched, &h), 0);
     for (size_t i = 0; i < orig.n; i++)
         cr_assert_eq(model_fold(m, &orig.ev[i]), 0, "the recorded stream: %s", model_error(m));
     struct rng g = {77};
+    check_batches(m, &orig, batched, &g);
     struct stream s = {.ev = malloc(orig.n * sizeof *orig.ev), .cap = orig.n};
     size_t stopped = 0;
     for (int round = 0; round < rounds; round++) {
@@ -288,6 +320,7 @@ Test(fuzz, mutated_streams, .timeout = 240)
             cr_assert(strncmp(model_error(m), "event ", 6) == 0, "%s", model_error(m));
             cr_assert_eq(model_fold(m, &s.ev[0]), MODEL_ESTOPPED);
         }
+        check_batches(m, &s, batched, &g);
         if (round % 4 == 0)
             check_whole(m, &h, &g);
         else
@@ -295,6 +328,7 @@ Test(fuzz, mutated_streams, .timeout = 240)
     }
     cr_assert_gt(stopped, (size_t)rounds / 2, "the mutations were caught %zu times in %d", stopped,
                  rounds);
+    model_free(batched);
     model_free(m);
     free(s.ev);
     stream_release(&orig);

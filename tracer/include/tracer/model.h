@@ -78,6 +78,9 @@ int model_fold(struct model *m, const struct event *ev);
 /* Folds evs[0 .. n) in order, as model_fold() one by one but faster; returns how many were
  * folded: fewer than n when the model stopped (model_error() says why). */
 size_t model_fold_batch(struct model *m, const struct event *evs, size_t n);
+/* Events to decode and fold at a time: few enough that they are still in the first-level cache
+ * when folded (a decoded event takes 80 bytes), enough that the calls cost nothing. */
+#define MODEL_BATCH 256
 
 uint64_t model_position(const struct model *m); /* events folded */
 /* True once the model stopped; model_error() is then "event N (kind): reason". */
