@@ -192,6 +192,17 @@ int cli_uint(const struct cli *c, const char *name, uint64_t def, bool sizes, ui
     return 0;
 }
 
+int cli_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (err && errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, errlen, fmt, ap);
+        va_end(ap);
+    }
+    return -1;
+}
+
 int cli_error(const struct cli *c, int status, const char *fmt, ...)
 {
     va_list ap;

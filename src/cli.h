@@ -62,6 +62,10 @@ bool cli_parse_uint(const char *s, bool sizes, uint64_t *out);
 
 void cli_print_help(const struct cli_cmd *cmd);
 
+/* Writes a one-line message into err (when err is not NULL) and returns -1: the way src/'s
+ * functions report a failure to their caller, who prints it. */
+int cli_fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 extern const char *cli_program; /* "arenascope" */
 
 #endif

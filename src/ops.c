@@ -7,10 +7,10 @@
  * made it, and checks the stamp when the block is freed or moved: an allocator that hands out
  * overlapping blocks fails the run at the line that shows it.
  */
+#include "cli.h"
 #include "ops.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +18,6 @@
 
 #define STAMP_BYTES 16
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 void ops_script_release(struct ops_script *s)
 {
@@ -69,25 +57,7 @@ static bool parse_number(const char *t, size_t len, bool suffixes, uint64_t *out
         return false;
     memcpy(buf, t, len);
     buf[len] = '\0';
-    char *end;
-    errno = 0;
-    unsigned long long v = strtoull(buf, &end, 0);
-    if (errno || end == buf)
-        return false;
-    uint64_t mul = 1;
-    if (suffixes && *end) {
-        switch (*end) {
-        case 'k': case 'K': mul = 1ull << 10; break;
-        case 'm': case 'M': mul = 1ull << 20; break;
-        case 'g': case 'G': mul = 1ull << 30; break;
-        default: return false;
-        }
-        end++;
-    }
-    if (*end || v > UINT64_MAX / mul)
-        return false;
-    *out = v * mul;
-    return true;
+    return cli_parse_uint(buf, suffixes, out);
 }
 
 struct parser {
@@ -159,7 +129,7 @@ static int parse_line(struct parser *ps, const char *p, const char *end, uint32_
     const char *tok;
     size_t len;
     if (memchr(p, '\0', (size_t)(end - p)))
-        return fail(err, errlen, "a NUL byte: not a text file");
+        return cli_fail(err, errlen, "a NUL byte: not a text file");
     if (!next_token(&p, end, &tok, &len))
         return 0; /* blank or comment */
     int kind = -1;
@@ -167,7 +137,7 @@ static int parse_line(struct parser *ps, const char *p, const char *end, uint32_
         if (strlen(op_names[i]) == len && memcmp(tok, op_names[i], len) == 0)
             kind = i;
     if (kind < 0)
-        return fail(err, errlen, "unknown operation '%.*s' (expected alloc, calloc, realloc, free or step)",
+        return cli_fail(err, errlen, "unknown operation '%.*s' (expected alloc, calloc, realloc, free or step)",
                     (int)(len > 40 ? 40 : len), tok);
     struct ops_op op = {.kind = (enum ops_kind)kind, .line = lineno};
     if (kind == OPS_STEP) {
@@ -177,9 +147,9 @@ static int parse_line(struct parser *ps, const char *p, const char *end, uint32_
         while (e > p && is_space(e[-1]))
             e--;
         if (e == p)
-            return fail(err, errlen, "step needs a label: step LABEL");
+            return cli_fail(err, errlen, "step needs a label: step LABEL");
         if (!push_label(ps, p, (size_t)(e - p), &op.label) || !push_op(ps, &op))
-            return fail(err, errlen, "out of memory");
+            return cli_fail(err, errlen, "out of memory");
         return 0;
     }
     const char *args[3];
@@ -187,40 +157,40 @@ static int parse_line(struct parser *ps, const char *p, const char *end, uint32_
     int nargs = 0;
     while (next_token(&p, end, &tok, &len)) {
         if (nargs == op_nargs[kind])
-            return fail(err, errlen, "too many arguments: %s", op_usage[kind]);
+            return cli_fail(err, errlen, "too many arguments: %s", op_usage[kind]);
         args[nargs] = tok;
         lens[nargs++] = len;
     }
     if (nargs < op_nargs[kind])
-        return fail(err, errlen, "missing argument: %s", op_usage[kind]);
+        return cli_fail(err, errlen, "missing argument: %s", op_usage[kind]);
     uint64_t h;
     if (!parse_number(args[0], lens[0], false, &h) || h > OPS_MAX_HANDLE)
-        return fail(err, errlen, "'%.*s' is not a handle number (0 to %u)", (int)(lens[0] > 40 ? 40 : lens[0]),
+        return cli_fail(err, errlen, "'%.*s' is not a handle number (0 to %u)", (int)(lens[0] > 40 ? 40 : lens[0]),
                     args[0], OPS_MAX_HANDLE);
     op.handle = (uint32_t)h;
     for (int i = 1; i < nargs; i++) {
         uint64_t v;
         if (!parse_number(args[i], lens[i], true, &v))
-            return fail(err, errlen, "'%.*s' is not a size (like 40, 0x28, 4K)", (int)(lens[i] > 40 ? 40 : lens[i]),
+            return cli_fail(err, errlen, "'%.*s' is not a size (like 40, 0x28, 4K)", (int)(lens[i] > 40 ? 40 : lens[i]),
                         args[i]);
         if (v > OPS_MAX_REQUEST)
-            return fail(err, errlen, "%.*s bytes is over the limit of one request (1G)", (int)lens[i], args[i]);
+            return cli_fail(err, errlen, "%.*s bytes is over the limit of one request (1G)", (int)lens[i], args[i]);
         if (i == 1)
             op.n = v;
         else
             op.size = v;
     }
     if (kind == OPS_CALLOC && op.size && op.n > OPS_MAX_REQUEST / op.size)
-        return fail(err, errlen, "calloc of %lu * %lu bytes is over the limit of one request (1G)",
+        return cli_fail(err, errlen, "calloc of %lu * %lu bytes is over the limit of one request (1G)",
                     (unsigned long)op.n, (unsigned long)op.size);
     if (!reserve_handle(ps, op.handle))
-        return fail(err, errlen, "out of memory");
+        return cli_fail(err, errlen, "out of memory");
     uint32_t *since = &ps->live_since[op.handle];
     switch (op.kind) {
     case OPS_ALLOC:
     case OPS_CALLOC:
         if (*since)
-            return fail(err, errlen, "handle %u already holds the block of line %u; free it first", op.handle, *since);
+            return cli_fail(err, errlen, "handle %u already holds the block of line %u; free it first", op.handle, *since);
         *since = lineno;
         break;
     case OPS_REALLOC:
@@ -228,7 +198,7 @@ static int parse_line(struct parser *ps, const char *p, const char *end, uint32_
         break;
     case OPS_FREE:
         if (!*since)
-            return fail(err, errlen, "free of handle %u, which holds no block", op.handle);
+            return cli_fail(err, errlen, "free of handle %u, which holds no block", op.handle);
         *since = 0;
         break;
     case OPS_STEP:
@@ -237,7 +207,7 @@ static int parse_line(struct parser *ps, const char *p, const char *end, uint32_
     if (op.handle + 1 > ps->s->nhandles)
         ps->s->nhandles = op.handle + 1;
     if (!push_op(ps, &op))
-        return fail(err, errlen, "out of memory");
+        return cli_fail(err, errlen, "out of memory");
     return 0;
 }
 
@@ -255,7 +225,7 @@ int ops_script_parse(struct ops_script *s, const char *name, const char *text, s
         lineno++;
         char why[200];
         if (parse_line(&ps, p, eol, lineno, why, sizeof why) < 0) {
-            rc = fail(err, errlen, "%s:%u: %s", name, lineno, why);
+            rc = cli_fail(err, errlen, "%s:%u: %s", name, lineno, why);
             break;
         }
         p = nl ? nl + 1 : end;
@@ -264,7 +234,7 @@ int ops_script_parse(struct ops_script *s, const char *name, const char *text, s
     if (rc < 0)
         ops_script_release(s);
     else if (!s->labels && !(s->labels = calloc(1, 1)))
-        return fail(err, errlen, "%s: out of memory", name);
+        return cli_fail(err, errlen, "%s: out of memory", name);
     return rc;
 }
 
@@ -273,24 +243,24 @@ int ops_script_load(struct ops_script *s, const char *path, char *err, size_t er
     memset(s, 0, sizeof *s);
     FILE *f = fopen(path, "rb");
     if (!f)
-        return fail(err, errlen, "%s: %s", path, strerror(errno));
+        return cli_fail(err, errlen, "%s: %s", path, strerror(errno));
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
         fclose(f);
-        return fail(err, errlen, "%s: is a directory", path);
+        return cli_fail(err, errlen, "%s: is a directory", path);
     }
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     int rc = -1;
     if (!buf) {
-        fail(err, errlen, "%s: out of memory", path);
+        cli_fail(err, errlen, "%s: out of memory", path);
         goto out_close;
     }
     for (;;) {
         if (len == cap) {
             char *b = realloc(buf, cap * 2);
             if (!b) {
-                fail(err, errlen, "%s: out of memory", path);
+                cli_fail(err, errlen, "%s: out of memory", path);
                 goto out_free;
             }
             buf = b;
@@ -302,7 +272,7 @@ int ops_script_load(struct ops_script *s, const char *path, char *err, size_t er
             break;
     }
     if (ferror(f)) {
-        fail(err, errlen, "%s: read error: %s", path, strerror(errno));
+        cli_fail(err, errlen, "%s: read error: %s", path, strerror(errno));
         goto out_free;
     }
     rc = ops_script_parse(s, path, buf, len, err, errlen);
@@ -362,7 +332,7 @@ int ops_script_run(const struct ops_script *s, const struct ops_target *t, bool 
 {
     struct block_rec *blocks = calloc(s->nhandles ? s->nhandles : 1, sizeof *blocks);
     if (!blocks)
-        return fail(err, errlen, "%s: out of memory", s->name);
+        return cli_fail(err, errlen, "%s: out of memory", s->name);
     int rc = 0;
     uint64_t opno = 0;
     for (size_t i = 0; i < s->nops && rc == 0; i++) {
@@ -385,12 +355,12 @@ int ops_script_run(const struct ops_script *s, const struct ops_target *t, bool 
                 b->p = t->calloc(t->ctx, op->n, op->size);
             }
             if (!b->p) {
-                rc = fail(err, errlen, "%s:%u: %s of %lu bytes failed", s->name, op->line, op_names[op->kind],
+                rc = cli_fail(err, errlen, "%s:%u: %s of %lu bytes failed", s->name, op->line, op_names[op->kind],
                           (unsigned long)b->n);
                 break;
             }
             if (op->kind == OPS_CALLOC && !zeroed(b->p, b->n)) {
-                rc = fail(err, errlen, "%s:%u: calloc returned memory that is not zeroed", s->name, op->line);
+                rc = cli_fail(err, errlen, "%s:%u: calloc returned memory that is not zeroed", s->name, op->line);
                 break;
             }
             if (t->placed)
@@ -401,12 +371,12 @@ int ops_script_run(const struct ops_script *s, const struct ops_target *t, bool 
             uint64_t keep = b->p ? (b->n < op->n ? b->n : op->n) : 0;
             void *q = t->realloc(t->ctx, b->p, op->n);
             if (!q) {
-                rc = fail(err, errlen, "%s:%u: realloc to %lu bytes failed", s->name, op->line, (unsigned long)op->n);
+                rc = cli_fail(err, errlen, "%s:%u: realloc to %lu bytes failed", s->name, op->line, (unsigned long)op->n);
                 break;
             }
             b->p = q;
             if (keep && !stamp_ok(b, stamp_len(keep), 0)) {
-                rc = fail(err, errlen, "%s:%u: realloc lost the block's contents", s->name, op->line);
+                rc = cli_fail(err, errlen, "%s:%u: realloc lost the block's contents", s->name, op->line);
                 break;
             }
             b->n = op->n;
@@ -417,7 +387,7 @@ int ops_script_run(const struct ops_script *s, const struct ops_target *t, bool 
         }
         case OPS_FREE:
             if (!stamp_ok(b, stamp_len(b->n), stamp_len(b->n))) {
-                rc = fail(err, errlen, "%s:%u: the block of handle %u was overwritten while it was live (two live "
+                rc = cli_fail(err, errlen, "%s:%u: the block of handle %u was overwritten while it was live (two live "
                           "blocks overlap)", s->name, op->line, op->handle);
                 break;
             }
