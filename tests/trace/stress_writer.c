@@ -131,8 +131,21 @@ static struct trace_writer *open_writer(int fd, enum trace_writer_thread mode)
     return w;
 }
 
-/* Writes the events; every `flush_every` events (0: never) flushes and turns the thread back on. */
-static void write_events(struct trace_writer *w, const struct events *e, size_t flush_every,
+/* Events readable from fd now (the index rebuilt by scanning). */
+static uint64_t readable(int fd)
+{
+    struct trace_reader *r;
+    char err[512];
+    if (trace_reader_open_fd(&r, fd, "stress", 0, err, sizeof err))
+        return 0;
+    uint64_t n = trace_reader_event_count(r);
+    trace_reader_free(r);
+    return n;
+}
+
+/* Writes the events; every `flush_every` events (0: never) flushes, checks that every event so
+ * far is readable, and turns the thread back on. */
+static void write_events(struct trace_writer *w, int fd, const struct events *e, size_t flush_every,
                          enum trace_writer_thread mode)
 {
     for (size_t i = 0; i < e->n; i++) {
@@ -140,6 +153,8 @@ static void write_events(struct trace_writer *w, const struct events *e, size_t 
         trace_writer_emit(w, event_at(e, i, &tmp));
         if (flush_every && i % flush_every == flush_every - 1) {
             CHECK(trace_writer_flush(w) == 0, "flush: %s", trace_writer_error(w));
+            CHECK(readable(fd) == i + 1, "after a flush: %llu events readable of %zu",
+                  (unsigned long long)readable(fd), i + 1);
             trace_writer_set_thread(w, mode);
         }
     }
@@ -188,12 +203,12 @@ static void round_trip(size_t n, size_t flush_every)
     make_events(&e, n, 8u << 20);
     int a = memfd_create("threaded", 0), b = memfd_create("direct", 0);
     struct trace_writer *w = open_writer(a, TRACE_WRITER_THREAD_ALWAYS);
-    write_events(w, &e, flush_every, TRACE_WRITER_THREAD_ALWAYS);
+    write_events(w, a, &e, flush_every, TRACE_WRITER_THREAD_ALWAYS);
     CHECK(trace_writer_event_count(w) == n, "count");
     CHECK(trace_writer_finish(w) == 0, "finish: %s", trace_writer_error(w));
     trace_writer_free(w);
     w = open_writer(b, TRACE_WRITER_THREAD_NEVER);
-    write_events(w, &e, flush_every, TRACE_WRITER_THREAD_NEVER);
+    write_events(w, b, &e, flush_every, TRACE_WRITER_THREAD_NEVER);
     CHECK(trace_writer_finish(w) == 0, "finish: %s", trace_writer_error(w));
     trace_writer_free(w);
     size_t la, lb;
@@ -217,10 +232,10 @@ static void killed(void)
     make_events(&e, 300000, 1u << 20);
     int a = memfd_create("threaded", 0), b = memfd_create("direct", 0);
     struct trace_writer *w = open_writer(a, TRACE_WRITER_THREAD_ALWAYS);
-    write_events(w, &e, 0, TRACE_WRITER_THREAD_ALWAYS);
+    write_events(w, a, &e, 0, TRACE_WRITER_THREAD_ALWAYS);
     trace_writer_free(w);
     w = open_writer(b, TRACE_WRITER_THREAD_NEVER);
-    write_events(w, &e, 0, TRACE_WRITER_THREAD_NEVER);
+    write_events(w, b, &e, 0, TRACE_WRITER_THREAD_NEVER);
     trace_writer_free(w);
     size_t la, lb;
     uint8_t *ba = file_bytes(a, &la), *bb = file_bytes(b, &lb);
@@ -244,11 +259,11 @@ static void write_error(void)
     CHECK(fd >= 0, "mkstemp");
     unlink(path);
     struct trace_writer *w = open_writer(fd, TRACE_WRITER_THREAD_ALWAYS);
-    write_events(w, &e, 0, TRACE_WRITER_THREAD_ALWAYS);
+    write_events(w, fd, &e, 0, TRACE_WRITER_THREAD_ALWAYS);
     int ro = open("/dev/null", O_RDONLY);
     dup2(ro, fd); /* the descriptor now refuses writes */
     close(ro);
-    write_events(w, &e, 0, TRACE_WRITER_THREAD_ALWAYS);
+    write_events(w, fd, &e, 0, TRACE_WRITER_THREAD_ALWAYS);
     CHECK(trace_writer_finish(w) == TRACE_EIO, "finish after a write error");
     const char *msg = trace_writer_error(w);
     CHECK(msg && strstr(msg, "write:"), "message: %s", msg ? msg : "(none)");
