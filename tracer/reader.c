@@ -59,7 +59,9 @@ struct plan_kind {
 };
 
 /* File kind i is *native* when it is this program's kind i with the same definition (name,
- * flags, tail, fields and types): its events are decoded by code generated from the table. */
+ * flags, tail, fields and types): its events are decoded by code generated from the table.  The
+ * others are decoded by their plan; an id at or past the schema's kinds is bad. */
+enum { KIND_PLAN = EV_KIND_COUNT, KIND_BAD };
 
 struct trace_reader {
     char *path;          /* for messages */
@@ -83,7 +85,7 @@ struct trace_reader {
     struct trace_header hdr;
     struct fmt_schema schema;
     struct plan_kind plan[FMT_MAX_KINDS];
-    bool native[FMT_MAX_KINDS];
+    uint8_t kmap[128];  /* by the kind byte's id: the native kind, KIND_PLAN or KIND_BAD */
     struct fmt_index ix;
 
     /* the chunk in memory */
@@ -243,8 +245,9 @@ static bool kind_is_native(const struct fmt_kind *fk, size_t id)
 
 static void plan_build(struct trace_reader *r)
 {
+    memset(r->kmap, KIND_BAD, sizeof r->kmap);
     for (size_t k = 0; k < r->schema.nkinds; k++) {
-        r->native[k] = kind_is_native(&r->schema.kinds[k], k);
+        r->kmap[k] = (uint8_t)(kind_is_native(&r->schema.kinds[k], k) ? k : KIND_PLAN);
         const struct fmt_kind *fk = &r->schema.kinds[k];
         struct plan_kind *pk = &r->plan[k];
         pk->own = event_kind_from_name(fk->name);
@@ -888,6 +891,7 @@ static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt
 }
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 
 /* A varint of up to 10 bytes with no end check (the buffer is padded): the byte after it, or
  * NULL when it is too long or too large. */
@@ -1035,19 +1039,21 @@ static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind 
  * end check since the chunk buffer is padded; `p > end` after each field catches an event that
  * runs past its chunk.
  */
-static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
-                         bool keep, uint64_t *counts, int *err)
+static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
+                                        bool keep, uint64_t *counts, int *err)
 {
-    const uint8_t *start, *end = r->end;
+    /* The state lives in locals: stores through ev could alias the reader's fields. */
+    const uint8_t *start, *const end = r->end;
     struct cursor c = {.p = r->p, .hist_n = r->hist_n, .prev = r->prev, .hist = r->hist};
     uint64_t seq = r->pos_seq;
-    size_t out = 0;
+    struct event *ev = evs;
     enum addr_status st = ADDR_OK;
     const char *why;
     *err = 0;
+    if (keep && stop - seq > n)
+        stop = seq + n; /* n events stored, or fewer when some were of kinds skipped */
 
-    while (out < n && seq < stop) {
-        struct event *ev = &evs[out];
+    while (seq < stop) {
         start = c.p;
         if (c.p >= end) {
             why = "the chunk ends before its last event";
@@ -1055,17 +1061,13 @@ static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, ui
         }
         unsigned b = *c.p++;
         unsigned id = b & 0x7fu;
-        if (id >= r->schema.nkinds) {
-            why = "kind id not in the schema";
-            goto fail;
-        }
         memset(ev->u.f, 0, sizeof ev->u.f);
         ev->str = NULL;
         ev->str_len = 0;
         bool known = true;
-        if (r->native[id]) {
+        {
             uint64_t len;
-            switch ((enum event_kind)id) {
+            switch (r->kmap[id]) {
 #define DEC_u(n)                                                                                 \
     if (fi++ < lim) {                                                                            \
         if (*c.p < 0x80)                                                                         \
@@ -1115,47 +1117,50 @@ static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, ui
         unsigned fi = 0;                                                                         \
         (void)e;                                                                                 \
         fields (void)fi;                                                                         \
+        ev->kind = EV_##K;                                                                       \
         break;                                                                                   \
     }
                 EVENT_KINDS(X)
 #undef X
 #undef EV_FIELD
-            case EV_KIND_COUNT:
+            case KIND_PLAN: {
+                const struct plan_kind *pk = &r->plan[id];
+                if (pk->own < 0 && !pk->optional) {
+                    r->pos_seq = seq;
+                    *err = event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
+                                      r->schema.kinds[id].name);
+                    return (size_t)(ev - evs);
+                }
+                struct cursor g = c; /* c itself never escapes, so that it can live in registers */
+                r->pos_seq = seq;
+                if ((*err = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev)))
+                    return (size_t)(ev - evs);
+                c = g;
+                known = pk->own >= 0;
+                ev->kind = (enum event_kind)(known ? pk->own : 0);
                 break;
             }
-            ev->kind = (enum event_kind)id;
-        } else {
-            const struct plan_kind *pk = &r->plan[id];
-            if (pk->own < 0 && !pk->optional) {
-                r->pos_seq = seq;
-                *err = event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
-                                  r->schema.kinds[id].name);
-                return out;
+            default:
+                why = "kind id not in the schema";
+                goto fail;
             }
-            struct cursor g = c; /* c itself never escapes, so that it can live in registers */
-            r->pos_seq = seq;
-            if ((*err = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev)))
-                return out;
-            c = g;
-            known = pk->own >= 0;
-            ev->kind = (enum event_kind)(known ? pk->own : 0);
         }
         ev->seq = seq++;
         if (counts)
             counts[id]++;
         if (keep && known)
-            out++;
-        if (seq == r->chunk_end_seq && c.p != end) {
-            start = c.p;
-            why = "bytes after the chunk's last event";
-            goto fail;
-        }
+            ev++;
+    }
+    if (seq == r->chunk_end_seq && c.p != end) {
+        start = c.p;
+        why = "bytes after the chunk's last event";
+        goto fail;
     }
     r->p = c.p;
     r->hist_n = c.hist_n;
     r->prev = c.prev;
     r->pos_seq = seq;
-    return out;
+    return (size_t)(ev - evs);
 
 bad_varint:
     why = "bad varint";
@@ -1171,7 +1176,19 @@ overrun:
 fail:
     r->pos_seq = seq;
     *err = event_fail(r, start, "%s", why);
-    return out;
+    return (size_t)(ev - evs);
+}
+
+/* The reading of events in order (next and read): every event stored, nothing counted. */
+static size_t decode_events(struct trace_reader *r, struct event *evs, size_t n, int *err)
+{
+    return decode_body(r, evs, n, r->chunk_end_seq, true, NULL, err);
+}
+
+static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
+                         bool keep, uint64_t *counts, int *err)
+{
+    return decode_body(r, evs, n, stop, keep, counts, err);
 }
 
 /* Finds the chunk holding seq (seq < nevents). */
@@ -1218,12 +1235,9 @@ static void buffer_drop(struct trace_reader *r)
     r->rb_err = 0;
 }
 
-int trace_reader_next(struct trace_reader *r, struct event *ev)
+/* trace_reader_next() when nothing read ahead is left: reads ahead again. */
+static __attribute__((noinline)) int next_refill(struct trace_reader *r, struct event *ev)
 {
-    if (r->rb_pos < r->rb_n) {
-        *ev = r->rb[r->rb_pos++];
-        return 1;
-    }
     if (r->rb_err) { /* the damage met after the events just handed out */
         int err = r->rb_err;
         r->rb_err = 0;
@@ -1234,7 +1248,7 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
         if (rc <= 0)
             return rc;
         int err;
-        size_t k = decode_run(r, r->rb, READ_AHEAD, r->chunk_end_seq, true, NULL, &err);
+        size_t k = decode_events(r, r->rb, READ_AHEAD, &err);
         r->rb_n = k;
         r->rb_pos = 0;
         r->rb_err = err;
@@ -1248,6 +1262,17 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
         }
         /* only events of optional kinds this program does not know, to the chunk's end */
     }
+}
+
+int trace_reader_next(struct trace_reader *r, struct event *ev)
+{
+    size_t i = r->rb_pos;
+    if (LIKELY(i < r->rb_n)) {
+        r->rb_pos = i + 1;
+        *ev = r->rb[i];
+        return 1;
+    }
+    return next_refill(r, ev);
 }
 
 ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
@@ -1270,7 +1295,7 @@ ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
         if (rc <= 0)
             return rc;
         int err;
-        size_t k = decode_run(r, evs, n, r->chunk_end_seq, true, NULL, &err);
+        size_t k = decode_events(r, evs, n, &err);
         if (k) {
             r->rb_err = err; /* reported by the next call */
             return (ssize_t)k;
