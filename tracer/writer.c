@@ -93,7 +93,8 @@ struct batch {
 struct trace_writer {
     /* ---- the producer's: emit, flush, finish ------------------------------------------------ */
     uint64_t *rp;     /* where the next record goes in the batch being filled */
-    uint64_t *rend;   /* its end; == rp when the next record must take the slow path */
+    uintptr_t rlim;   /* the last place a record of REC_WORDS fits, or 0: every event takes the
+                         slow path (no encoder thread, a batch to begin, the writer stopped) */
     struct batch *fill; /* the batch being filled */
     uint64_t seq;     /* events emitted */
     bool stopped;     /* an error, or finished: events are dropped */
@@ -207,6 +208,18 @@ static const uint8_t kind_words[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #define EV_FIELD(t, n) HAS_TEXT_##t(n)
 #define X(K, n, fl, tail, fields) [EV_##K] = 0 fields,
 static const uint8_t kind_text[EV_KIND_COUNT] = {EVENT_KINDS(X)};
+#undef X
+#undef EV_FIELD
+
+/* Words in a record of the kind, or 0 for a kind with text (its records take the slow path). */
+#define TEXT0_u(n)
+#define TEXT0_i(n)
+#define TEXT0_a(n)
+#define TEXT0_p(n)
+#define TEXT0_s(n) *0
+#define EV_FIELD(t, n) TEXT0_##t(n)
+#define X(K, n, fl, tail, fields) [EV_##K] = (1 + kind_words[EV_##K]) fields,
+static const uint8_t kind_rec[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
 
@@ -607,7 +620,8 @@ static void batch_done(struct trace_writer *w)
         if (atomic_load_explicit(&w->failed, memory_order_acquire))
             w->stopped = true;
     }
-    w->rp = w->rend = w->fill->rec;
+    w->rp = w->fill->rec;
+    w->rlim = 0;
 }
 
 /* Makes every event emitted encoded: the encoder thread, if it has work, gets the batch being
@@ -628,7 +642,8 @@ static NOINLINE void producer_fail(struct trace_writer *w, int err, const char *
     encode_all(w);
     set_error(w, err, "%s", what);
     w->stopped = true;
-    w->rp = w->rend = w->fill->rec;
+    w->rp = w->fill->rec;
+    w->rlim = 0;
 }
 
 /* An event emitted when the writer is stopped, or of a kind not in the table. */
@@ -711,7 +726,7 @@ static NOINLINE void record_slow(struct trace_writer *w, const struct event *ev)
             }
             b->rec = rec;
             b->cap = cap;
-            w->rp = w->rend = rec;
+            w->rp = rec;
         }
     }
     if (w->rp == b->rec)
@@ -724,30 +739,36 @@ static NOINLINE void record_slow(struct trace_writer *w, const struct event *ev)
         memcpy(p + 1 + nw, ev->str, slen);
     }
     w->rp = p + 1 + nw + ((size_t)slen + 7) / 8;
-    w->rend = b->rec + b->cap;
+    w->rlim = (uintptr_t)(b->rec + b->cap - REC_WORDS);
     w->seq++;
 }
 
 /*
- * emit.  With an encoder thread: the record is the kind, then all of the event's word fields (a
- * fixed-size copy; only the kind's count of them is kept); everything unusual goes to
- * record_slow.  Without: the event is encoded at once.
+ * emit.  With an encoder thread, the record is the kind, then all of the event's word fields (a
+ * fixed-size copy; only the kind's count of them is kept).  Everything else goes to emit_slow:
+ * no encoder thread (the event is encoded at once), a record with text, a batch to begin or to
+ * hand over, a stopped writer.
  */
+static NOINLINE void emit_slow(struct trace_writer *w, const struct event *ev)
+{
+    if (!w->async)
+        emit_direct(w, ev);
+    else
+        record_slow(w, ev);
+}
+
 static ALWAYS_INLINE void emit_inline(struct trace_writer *w, const struct event *ev)
 {
-    if (!w->async) {
-        emit_direct(w, ev);
-        return;
-    }
     unsigned k = (unsigned)ev->kind;
     uint64_t *p = w->rp;
-    if (UNLIKELY(k >= EV_KIND_COUNT || kind_text[k] || w->rend - p < REC_WORDS)) {
-        record_slow(w, ev);
+    unsigned n;
+    if (UNLIKELY(k >= EV_KIND_COUNT || (n = kind_rec[k]) == 0 || (uintptr_t)p > w->rlim)) {
+        emit_slow(w, ev);
         return;
     }
     p[0] = k;
     memcpy(p + 1, ev->u.f, sizeof ev->u.f);
-    w->rp = p + 1 + kind_words[k];
+    w->rp = p + n;
     w->seq++;
 }
 
@@ -787,7 +808,8 @@ static int writer_start(struct trace_writer *w, const struct trace_header *hdr)
         return w->err;
     }
     w->fill->cap = BATCH_WORDS;
-    w->rp = w->rend = w->fill->rec;
+    w->rp = w->fill->rec;
+    w->rlim = 0;
     w->len = EV_START;
     history_reset(w);
 
@@ -907,7 +929,8 @@ int trace_writer_finish(struct trace_writer *w)
     chunk_end(w);
     w->finished = true;
     w->stopped = true;
-    w->rp = w->rend = w->fill->rec;
+    w->rp = w->fill->rec;
+    w->rlim = 0;
     if (w->err)
         return w->err;
 
