@@ -211,15 +211,25 @@ static void round_trip(size_t n, size_t flush_every)
     write_events(w, b, &e, flush_every, TRACE_WRITER_THREAD_NEVER);
     CHECK(trace_writer_finish(w) == 0, "finish: %s", trace_writer_error(w));
     trace_writer_free(w);
-    size_t la, lb;
-    uint8_t *ba = file_bytes(a, &la), *bb = file_bytes(b, &lb);
+    /* and with the thread starting by itself after the first chunk */
+    int c = memfd_create("auto", 0);
+    w = open_writer(c, TRACE_WRITER_THREAD_AUTO);
+    write_events(w, c, &e, flush_every, TRACE_WRITER_THREAD_AUTO);
+    CHECK(trace_writer_finish(w) == 0, "finish: %s", trace_writer_error(w));
+    trace_writer_free(w);
+    size_t la, lb, lc;
+    uint8_t *ba = file_bytes(a, &la), *bb = file_bytes(b, &lb), *bc = file_bytes(c, &lc);
     CHECK(la == lb && memcmp(ba, bb, la) == 0, "%zu events, flush every %zu: files differ (%zu, %zu bytes)", n,
           flush_every, la, lb);
+    CHECK(lc == lb && memcmp(bc, bb, lc) == 0, "%zu events, flush every %zu: automatic thread: files differ", n,
+          flush_every);
     expect_events(a, &e, n);
     free(ba);
     free(bb);
+    free(bc);
     close(a);
     close(b);
+    close(c);
     free(e.ev);
     free(e.text_at);
     free(e.text);
