@@ -67,30 +67,30 @@ const char *heap_strerror(int err)
 
 /* ---- events ------------------------------------------------------------------------------- */
 
-/* Builds the event whose word fields are a..e in table order and hands it to the sink.  Inlined
- * into the paths that emit on every allocation and free; the others call emit(). */
-static ALWAYS_INLINE void emit_inline(const struct heap *h, enum event_kind kind, uint64_t a, uint64_t b, uint64_t c,
-                                      uint64_t d, uint64_t e)
+/*
+ * The heap's events are built in h->ev, which is all zeros but for the kind and the fields
+ * being sent: the hot paths write a kind and three words and hand it over (often as their last
+ * act, a jump), rather than building 80 bytes on the stack.  The sink contract allows it: the
+ * event is valid only during the call, and a sink never calls back into the heap.
+ */
+static ALWAYS_INLINE void emit_inline(struct heap *h, enum event_kind kind, uint64_t a, uint64_t b, uint64_t c)
 {
-    struct event ev;
-    ev.kind = kind;
-    ev.seq = 0;
-    ev.str = NULL;
-    ev.str_len = 0;
-    ev.u.f[0] = a;
-    ev.u.f[1] = b;
-    ev.u.f[2] = c;
-    ev.u.f[3] = d;
-    ev.u.f[4] = e;
-    ev.u.f[5] = 0;
-    _Static_assert(EVENT_MAX_FIELDS == 6, "emit() fills every word field");
-    h->sink.emit(h->sink.ctx, &ev);
+    h->ev.kind = kind;
+    h->ev.u.f[0] = a;
+    h->ev.u.f[1] = b;
+    h->ev.u.f[2] = c;
+    h->sink.emit(h->sink.ctx, &h->ev);
 }
 
-static NOINLINE void emit(const struct heap *h, enum event_kind kind, uint64_t a, uint64_t b, uint64_t c,
-                          uint64_t d, uint64_t e)
+/* Any of the heap's kinds: up to five words (fields past the third are zeroed again after). */
+static NOINLINE void emit(struct heap *h, enum event_kind kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                          uint64_t e)
 {
-    emit_inline(h, kind, a, b, c, d, e);
+    h->ev.u.f[3] = d;
+    h->ev.u.f[4] = e;
+    emit_inline(h, kind, a, b, c);
+    h->ev.u.f[3] = 0;
+    h->ev.u.f[4] = 0;
 }
 
 #define EMIT(h, kind, a, b, c, d, e)                                                             \
@@ -490,9 +490,9 @@ static NOINLINE void *allocate_from_new_pool(struct heap *h, uint32_t sz, size_t
  * the pool had no virgin block left.  Out of line so that pool_extend stays leaf code. */
 static NOINLINE void *extend_emit(struct heap *h, uint8_t *bp, size_t n, uint64_t stack, struct pool_header *full)
 {
-    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
     if (full)
-        emit_inline(h, EV_POOL_FULL, addr(full), 0, 0, 0, 0);
+        emit_inline(h, EV_POOL_FULL, addr(full), 0, 0);
     return bp;
 }
 
@@ -540,7 +540,7 @@ static ALWAYS_INLINE void *pool_alloc(struct heap *h, size_t n, bool obs, uint64
     if (UNLIKELY(next == NULL))
         return pool_extend(h, pool, bp, sz, n, stack);
     if (obs && h->sink.emit)
-        emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+        emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
     return bp;
 }
 
@@ -622,10 +622,10 @@ static NOINLINE void insert_to_freepool(struct heap *h, struct pool_header *pool
 static NOINLINE void pool_free_emit_transition(struct heap *h, struct pool_header *pool, void *p,
                                                const uint8_t *lastfree)
 {
-    emit_inline(h, EV_BLOCK_FREE, addr(p), 0, 0, 0, 0);
+    emit_inline(h, EV_BLOCK_FREE, addr(p), 0, 0);
     if (lastfree == NULL) {
         insert_to_usedpool(h, pool);
-        emit_inline(h, EV_POOL_UNFULL, addr(pool), 0, 0, 0, 0);
+        emit_inline(h, EV_POOL_UNFULL, addr(pool), 0, 0);
     } else {
         insert_to_freepool(h, pool);
     }
@@ -639,7 +639,7 @@ static NOINLINE void pool_free_emit(struct heap *h, struct pool_header *pool, vo
         pool_free_emit_transition(h, pool, p, lastfree);
         return;
     }
-    emit_inline(h, EV_BLOCK_FREE, addr(p), 0, 0, 0, 0);
+    emit_inline(h, EV_BLOCK_FREE, addr(p), 0, 0);
 }
 
 /* pymalloc_free() of a block known to be in one of our arenas.  Leaf code but for the rare
@@ -739,9 +739,9 @@ static NOINLINE void *malloc_observed(struct heap *h, size_t n)
     struct pool_header *full = NULL;
     if (UNLIKELY(next == NULL))
         full = pool_extend_quiet(h, pool, sz);
-    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
     if (UNLIKELY(full != NULL))
-        emit_inline(h, EV_POOL_FULL, addr(full), 0, 0, 0, 0);
+        emit_inline(h, EV_POOL_FULL, addr(full), 0, 0);
     return bp;
 }
 
