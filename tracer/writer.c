@@ -4,33 +4,35 @@
  * Design
  * ------
  * The writer is on the hot path of every recording: it must cost a few nanoseconds per event
- * and never allocate from the observed heap.  It works in two stages:
+ * and never allocate from the observed heap.
  *
- *     emit ──▶ batch of records ──▶ encoder ──▶ chunk buffer ──▶ write(2)
- *     (the producer's thread)       (the same thread, or the encoder thread)
+ * - Where events are encoded.  By default each event is encoded as it is emitted, in the
+ *   producer's thread.  A long recording that nobody follows (it was not flushed when its first
+ *   chunk was sealed) hands encoding to an *encoder thread* of the writer's own, as tracers keep
+ *   encoding off the hot path:
  *
- * - emit copies the event into a *batch*: one record of fixed layout per event (a word holding
- *   the kind and the text's length, the kind's word fields, the text padded to a word).  That is
- *   a dozen instructions and no branch that depends on the data, so the producer, whose own
- *   caches hold the heap being observed, pays little.
+ *       emit ──▶ batch of records ──▶ encoder thread ──▶ chunk buffer ──▶ write(2)
  *
- * - The encoder turns a whole batch into the format's bytes in one loop whose state (the output
- *   position, the address history's registers, the event count) lives in locals.  Each kind has
- *   its own encoder, generated from EVENT_KINDS: the field types are known at compile time and
- *   the per-field work is a varint store or an address code.  The file's schema is this
- *   program's table, so file kind ids are enum event_kind values.
+ *   emit then only copies the event into a *batch*: one record per event (a word holding the
+ *   kind and the text's length, all of the event's word fields of which the kind's count are
+ *   kept, the text padded to a word): a score of instructions and no branch that depends on the
+ *   data.  Full batches go through a ring of NBATCH to the encoder thread, which encodes,
+ *   checksums and writes them; the handover is a mutex and two condition variables per batch
+ *   (thousands of events).  A flush waits until the encoder thread has written everything and
+ *   brings encoding back to the producer's thread for good, so that trace_writer_flush() keeps
+ *   meaning "every event emitted so far is readable" and a live viewer pays no handover per step.
+ *   The producer's fields and the encoder's are disjoint; the encoder's belong to whichever
+ *   thread encodes and change hands only through the mutex or a join.  The bytes are the same
+ *   either way.
  *
- * - Where the encoder runs.  A small recording, and any writer that has been flushed (a live
- *   viewer follows it and wants each step as soon as it is made), encodes each batch in the
- *   producer's thread when the batch is full.  A long recording that nobody follows hands its
- *   batches to an *encoder thread* once its first chunk is sealed, as tracers keep encoding off
- *   the hot path: the producer fills one batch of a ring while the encoder thread encodes,
- *   checksums and writes the others.  A flush waits until the encoder thread has written
- *   everything and then goes back to encoding in the producer's thread for good, so that
- *   trace_writer_flush() keeps meaning "every event emitted so far is readable".  The
- *   handover is a mutex and two condition variables per batch (thousands of events).  Both
- *   stages own disjoint fields of struct trace_writer; the encoder's belong to whichever thread
- *   encodes, and change hands only through the mutex or a join.
+ * - Encoding.  Each kind has its own encoder, generated from EVENT_KINDS: the field types are
+ *   known at compile time and the per-field work is a varint store or an address code; the
+ *   state (output position, address history registers) lives in locals across a batch.  The
+ *   kinds that are an address and at most one small word, nearly all of a heap's events, share
+ *   one straight path (the lanes), because a jump on the kind in a stream of allocations and
+ *   frees is one the processor cannot predict.  Varints below 2^21 are stored without a branch
+ *   on their length.  The file's schema is this program's table, so file kind ids are enum
+ *   event_kind values.
  *
  * - A chunk is built in one buffer laid out as the record it will become:
  *
@@ -42,13 +44,14 @@
  *   not fit (texts are capped at 1 MiB).
  *
  * - The address history of FORMAT.md section 6.3 is kept as a direct-mapped hash table from an
- *   address to the stamp (a running count of addresses coded) of its latest occurrence.  A hit is
- *   a repeat when its stamp belongs to the current chunk and is less than FMT_HISTORY old; a
- *   collision only loses a repeat (the address is then coded as a delta), never correctness.
- *   Stamps run across chunks, so starting a chunk costs nothing.
+ *   address to the stamp (a running count of addresses coded, 32 bits) of its latest
+ *   occurrence.  Starting a chunk resets the stamps to a value FMT_HISTORY addresses old, so a
+ *   hit is a repeat when it is less than FMT_HISTORY old; a collision only loses a repeat (the
+ *   address is then coded as a delta), never correctness.
  *
- * - Time: the producer reads the clock when a batch receives its first event; a chunk's first_ns
- *   is the time of the batch that holds its first event.
+ * - Time: encoding as events come, the clock is read when a chunk's first event arrives.  With
+ *   the encoder thread the producer reads it when a batch receives its first event, and a
+ *   chunk's first_ns is the time of the batch that holds its first event.
  *
  * - Errors are sticky (redis's rio): the first failure is kept with its message, later events
  *   are dropped, and trace_writer_finish() reports it.  Producers never check per event.  An
