@@ -226,47 +226,6 @@ static const uint8_t kind_rec[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
 
-/*
- * Lanes: the kinds whose events are an address and at most one small unsigned word (a block
- * allocated or freed, a pool's transitions: nearly all of a heap's events) are encoded by one
- * straight path, without the jump on the kind, which the processor cannot predict in a stream of
- * allocations and frees.  What differs between them is in the kind's lane byte, found from the
- * table once, and applied with masks rather than branches:
- *   LANE_ON    the kind has a lane: an address first, then LANE_NW - 1 unsigned words
- *   LANE_V     the second word is coded
- *   LANE_OPT   ... unless it is 0: it is the tail (the kind byte then says so)
- *   LANE_Z     a third word, the tail: the event takes the general path unless it is 0
- */
-enum {
-    LANE_ON = 1,
-    LANE_V = 2,
-    LANE_OPT = 4,
-    LANE_Z = 8,
-    LANE_NW_SHIFT = 4, /* the kind's word count */
-};
-static uint8_t kind_lane[EV_KIND_COUNT];
-static pthread_once_t lanes_once = PTHREAD_ONCE_INIT;
-
-static void lanes_init(void)
-{
-    for (int k = 0; k < EV_KIND_COUNT; k++) {
-        enum event_kind kk = (enum event_kind)k;
-        size_t nw = event_kind_field_count(kk), tail = event_kind_tail(kk);
-        if (event_kind_text_name(kk) || nw == 0 || nw > 3 || event_kind_field_type(kk, 0) != 'a' || tail == 0)
-            continue;
-        if ((nw >= 2 && event_kind_field_type(kk, 1) != 'u') || (nw == 3 && event_kind_field_type(kk, 2) != 'u'))
-            continue;
-        unsigned lane = LANE_ON | (unsigned)nw << LANE_NW_SHIFT;
-        if (nw == 2)
-            lane |= LANE_V | (tail == 1 ? LANE_OPT : 0);
-        else if (nw == 3 && tail == 2)
-            lane |= LANE_V | LANE_Z;
-        else if (nw == 3)
-            continue; /* a tail of two words */
-        kind_lane[k] = (uint8_t)lane;
-    }
-}
-
 static inline size_t addr_hash(uint64_t x)
 {
     return (size_t)(((x >> 4) * 0x9E3779B97F4A7C15u) >> (64 - HASH_BITS));
@@ -416,21 +375,21 @@ static ALWAYS_INLINE const uint64_t *encode_event(struct trace_writer *w, struct
                                                   const uint64_t *f, uint32_t slen, const void *text)
 {
     uint8_t *p;
-    unsigned ln = kind_lane[k];
-    if (LIKELY(ln & LANE_ON)) {
+    unsigned ln = fmt_kind_lane[k];
+    if (LIKELY(ln & FMT_LANE_ON)) {
         /* The second and third words are read whatever the lane (a record always has room for
          * REC_WORDS, an event for EVENT_MAX_FIELDS) and masked off when the kind has none. */
-        uint64_t v = f[1] & -(uint64_t)(ln >> 1 & 1), z = f[2] & -(uint64_t)(ln >> 3 & 1);
+        uint64_t v = f[1] & -(uint64_t)((ln & FMT_LANE_V) != 0), z = f[2] & -(uint64_t)((ln & FMT_LANE_Z) != 0);
         if (LIKELY(v < (1u << 21) && z == 0)) {
-            unsigned none = (ln >> 2 & 1) & (v == 0);         /* an optional tail left out */
-            unsigned elide = (ln >> 3 & 1) | none;            /* the kind byte's tail bit */
-            size_t coded = (ln >> 1 & 1) & ~none;             /* the second word is coded */
+            unsigned none = ((ln & FMT_LANE_OPT) != 0) & (v == 0); /* an optional tail left out */
+            unsigned elide = ((ln & FMT_LANE_Z) != 0) | none;       /* the kind byte's tail bit */
+            size_t coded = ((ln & FMT_LANE_V) != 0) & !none;        /* the second word is coded */
             p = e->p;
             *p = (uint8_t)(k | elide << 7);
             p = put_addr(w, e, p + 1, f[0]);
             uint8_t *q = put_varint(p, v);
             e->p = p + ((size_t)(q - p) & -coded);
-            return f + (ln >> LANE_NW_SHIFT);
+            return f + (ln >> FMT_LANE_NW_SHIFT);
         }
     }
     switch ((enum event_kind)k) {
@@ -873,7 +832,7 @@ static int writer_start(struct trace_writer *w, const struct trace_header *hdr)
     w->rlim = 0;
     w->len = EV_START;
     history_reset(w);
-    pthread_once(&lanes_once, lanes_init);
+    fmt_lanes_init();
 
     struct codec_buf b;
     codec_buf_init(&b);
