@@ -86,6 +86,7 @@ struct trace_reader {
     struct fmt_schema schema;
     struct plan_kind plan[FMT_MAX_KINDS];
     uint8_t kmap[128];  /* by the kind byte's id: the native kind, KIND_PLAN or KIND_BAD */
+    uint8_t lane[128];  /* by the kind byte's id: the native kind's lane (format.h), or 0 */
     struct fmt_index ix;
 
     /* the chunk in memory */
@@ -245,9 +246,12 @@ static bool kind_is_native(const struct fmt_kind *fk, size_t id)
 
 static void plan_build(struct trace_reader *r)
 {
+    fmt_lanes_init();
     memset(r->kmap, KIND_BAD, sizeof r->kmap);
+    memset(r->lane, 0, sizeof r->lane);
     for (size_t k = 0; k < r->schema.nkinds; k++) {
         r->kmap[k] = (uint8_t)(kind_is_native(&r->schema.kinds[k], k) ? k : KIND_PLAN);
+        r->lane[k] = r->kmap[k] == k ? fmt_kind_lane[k] : 0;
         const struct fmt_kind *fk = &r->schema.kinds[k];
         struct plan_kind *pk = &r->plan[k];
         pk->own = event_kind_from_name(fk->name);
@@ -1025,6 +1029,54 @@ static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind 
     return 0;
 }
 
+/* A varint of 1 to 3 bytes at p (the buffer is padded: four bytes may be read), without a
+ * branch on its length: its value, and its length in *len; 0 in *len when it is longer. */
+static ALWAYS_INLINE uint32_t get_short_varint(const uint8_t *p, unsigned *len)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    uint32_t c1 = x >> 7 & 1, c2 = c1 & x >> 15, c3 = c2 & x >> 23;
+    c2 &= 1;
+    *len = (1 + c1 + c2) & ((c3 & 1) - 1);
+    return (x & 0x7f) | (x >> 1 & 0x3f80 & -c1) | (x >> 2 & 0x1fc000 & -c2);
+}
+
+/*
+ * An event of a lane kind (format.h) the common way: an address code and a second word of at
+ * most three bytes each, and no third word.  Fills ev and moves the cursor, or returns false
+ * having changed nothing, for the general path to decode the event (and to report what is wrong
+ * with it).  Both address decodings are computed and one is kept, since which one an event uses
+ * is as unpredictable as its kind.
+ */
+static ALWAYS_INLINE bool decode_lane(struct cursor *c, unsigned b, unsigned ln, const uint8_t *end,
+                                      struct event *ev)
+{
+    unsigned elided = b >> 7;
+    if ((ln & FMT_LANE_Z) && !elided)
+        return false; /* the third word is there */
+    const uint8_t *p = c->p;
+    unsigned la, lv;
+    uint32_t code = get_short_varint(p, &la);
+    unsigned has_v = (ln & FMT_LANE_V) && !((ln & FMT_LANE_OPT) && elided);
+    uint32_t v = get_short_varint(p + la, &lv);
+    uint64_t d = code >> 1, low = code & 3;
+    int64_t dz = codec_unzigzag(code >> 2);
+    uint64_t rep = c->hist[(c->hist_n - 1 - d) & HIST_MASK];
+    uint64_t delta = c->prev + (uint64_t)(low == 1 ? dz * 16 : dz);
+    uint64_t x = (low & 1) ? delta : rep;
+    bool bad = la == 0 || (has_v && lv == 0) || ((low & 1) ? code == 3 : (d >= c->hist_n || d >= FMT_HISTORY));
+    p += la + (has_v ? lv : 0);
+    if (bad || p > end)
+        return false;
+    ev->u.f[0] = x;
+    ev->u.f[1] = has_v ? v : 0;
+    c->hist[c->hist_n & HIST_MASK] = x;
+    c->hist_n++;
+    c->prev = x;
+    c->p = p;
+    return true;
+}
+
 /*
  * Decodes the loaded chunk's events from r->pos_seq on, until event `stop` (at most the chunk's
  * end) or until n events of kinds this program knows are stored in evs.  Events of optional kinds
@@ -1034,7 +1086,10 @@ static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind 
  * stored and counted, and the chunk is unloaded.
  *
  * A native kind is decoded by code generated from the table, with the field types known at
- * compile time: one indirect jump per event instead of one per field.  The decoding state lives
+ * compile time: one indirect jump per event instead of one per field.  A native kind with a lane
+ * (format.h: an address and at most one small word, nearly all of a heap's events) is first
+ * tried by decode_lane, without that jump or any branch on the codes' lengths; whatever it does
+ * not take (longer codes, damage) goes the general way, which says what is wrong.  The decoding state lives
  * in locals across the run and goes back to the reader at its end.  Varints are read without an
  * end check since the chunk buffer is padded; `p > end` after each field catches an event that
  * runs past its chunk.
@@ -1065,7 +1120,10 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
         ev->str = NULL;
         ev->str_len = 0;
         bool known = true;
-        {
+        unsigned ln = r->lane[id];
+        if (LIKELY(ln != 0) && LIKELY(decode_lane(&c, b, ln, end, ev))) {
+            ev->kind = (enum event_kind)id;
+        } else {
             uint64_t len;
             switch (r->kmap[id]) {
 #define DEC_u(n)                                                                                 \
