@@ -576,6 +576,8 @@ out_mutex:
 static void thread_drain(struct trace_writer *w)
 {
     pthread_mutex_lock(&w->mu);
+    if (w->enc_waiting && w->tail != w->head)
+        pthread_cond_signal(&w->more);
     while (w->tail != w->head) {
         w->prod_waiting = true;
         pthread_cond_wait(&w->room, &w->mu);
@@ -628,7 +630,9 @@ static void batch_done(struct trace_writer *w)
     if (b->n) {
         pthread_mutex_lock(&w->mu);
         w->head++;
-        if (w->enc_waiting)
+        /* Wake the encoder thread once half the ring waits for it, not for every batch: when it
+         * keeps up it would sleep and be woken (a system call here) for each. */
+        if (w->enc_waiting && w->head - w->tail >= NBATCH / 2)
             pthread_cond_signal(&w->more);
         while (w->head - w->tail >= NBATCH) {
             w->prod_waiting = true;
