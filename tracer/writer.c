@@ -18,7 +18,8 @@
  *   kept, the text padded to a word): a score of instructions and no branch that depends on the
  *   data.  Full batches go through a ring of NBATCH to the encoder thread, which encodes,
  *   checksums and writes them; the handover is a mutex and two condition variables per batch
- *   (thousands of events).  A flush waits until the encoder thread has written everything and
+ *   (thousands of events), and either side is woken only when half the ring waits for it, so
+ *   that a thread that keeps up does not sleep and wake (two system calls) for every batch.  A flush waits until the encoder thread has written everything and
  *   brings encoding back to the producer's thread for good, so that trace_writer_flush() keeps
  *   meaning "every event emitted so far is readable" and a live viewer pays no handover per step.
  *   The producer's fields and the encoder's are disjoint; the encoder's belong to whichever
