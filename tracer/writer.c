@@ -216,13 +216,13 @@ static const uint8_t kind_text[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef EV_FIELD
 
 /* Words in a record of the kind, or 0 for a kind with text (its records take the slow path). */
-#define TEXT0_u(n)
-#define TEXT0_i(n)
-#define TEXT0_a(n)
-#define TEXT0_p(n)
-#define TEXT0_s(n) *0
-#define EV_FIELD(t, n) TEXT0_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = (1 + kind_words[EV_##K]) fields,
+#define REC_u(n) +1
+#define REC_i(n) +1
+#define REC_a(n) +1
+#define REC_p(n) +1
+#define REC_s(n) ) * 0 + (0 /* a text field, always the last, zeroes the sum */
+#define EV_FIELD(t, n) REC_##t(n)
+#define X(K, n, fl, tail, fields) [EV_##K] = (1 fields),
 static const uint8_t kind_rec[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
