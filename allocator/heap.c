@@ -67,23 +67,30 @@ const char *heap_strerror(int err)
 
 /* ---- events ------------------------------------------------------------------------------- */
 
-/* Emits an event whose word fields are a..e in table order. */
-static NOINLINE void emit(const struct heap *h, enum event_kind kind, uint64_t a, uint64_t b, uint64_t c,
-                          uint64_t d, uint64_t e)
+/*
+ * The heap's events are built in h->ev, which is all zeros but for the kind and the fields
+ * being sent: the hot paths write a kind and three words and hand it over (often as their last
+ * act, a jump), rather than building 80 bytes on the stack.  The sink contract allows it: the
+ * event is valid only during the call, and a sink never calls back into the heap.
+ */
+static ALWAYS_INLINE void emit_inline(struct heap *h, enum event_kind kind, uint64_t a, uint64_t b, uint64_t c)
 {
-    struct event ev;
-    ev.kind = kind;
-    ev.seq = 0;
-    ev.str = NULL;
-    ev.str_len = 0;
-    ev.u.f[0] = a;
-    ev.u.f[1] = b;
-    ev.u.f[2] = c;
-    ev.u.f[3] = d;
-    ev.u.f[4] = e;
-    ev.u.f[5] = 0;
-    _Static_assert(EVENT_MAX_FIELDS == 6, "emit() fills every word field");
-    h->sink.emit(h->sink.ctx, &ev);
+    h->ev.kind = kind;
+    h->ev.u.f[0] = a;
+    h->ev.u.f[1] = b;
+    h->ev.u.f[2] = c;
+    h->sink.emit(h->sink.ctx, &h->ev);
+}
+
+/* Any of the heap's kinds: up to five words (fields past the third are zeroed again after). */
+static NOINLINE void emit(struct heap *h, enum event_kind kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d,
+                          uint64_t e)
+{
+    h->ev.u.f[3] = d;
+    h->ev.u.f[4] = e;
+    emit_inline(h, kind, a, b, c);
+    h->ev.u.f[3] = 0;
+    h->ev.u.f[4] = 0;
 }
 
 #define EMIT(h, kind, a, b, c, d, e)                                                             \
@@ -190,7 +197,7 @@ static uint64_t raw_table_remove(struct raw_table *t, uintptr_t a)
 
 /* ---- the raw layer ------------------------------------------------------------------------ */
 
-static void *raw_alloc(struct heap *h, size_t nmemb, size_t size, bool zero, enum ev_raw_why why,
+static NOINLINE void *raw_alloc(struct heap *h, size_t nmemb, size_t size, bool zero, enum ev_raw_why why,
                        uint64_t stack)
 {
     if (!raw_table_reserve(&h->raw, 1))
@@ -483,31 +490,37 @@ static NOINLINE void *allocate_from_new_pool(struct heap *h, uint32_t sz, size_t
  * the pool had no virgin block left.  Out of line so that pool_extend stays leaf code. */
 static NOINLINE void *extend_emit(struct heap *h, uint8_t *bp, size_t n, uint64_t stack, struct pool_header *full)
 {
-    emit(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
     if (full)
-        emit(h, EV_POOL_FULL, addr(full), 0, 0, 0, 0);
+        emit_inline(h, EV_POOL_FULL, addr(full), 0, 0);
     return bp;
 }
 
-/* pymalloc_pool_extend(): bp was just taken and the free list ran dry. */
-static NOINLINE void *pool_extend(struct heap *h, struct pool_header *pool, uint8_t *bp, uint32_t sz, size_t n,
-                                  uint64_t stack)
+/* The state change of pymalloc_pool_extend(), without events: the pool's free list ran dry.
+ * Returns the pool when it became full (it left its ring), else NULL. */
+static ALWAYS_INLINE struct pool_header *pool_extend_quiet(struct heap *h, struct pool_header *pool, uint32_t sz)
 {
     if (pool->nextoffset <= pool->maxnextoffset) {
         /* Thread the next virgin block as a one-element free list. */
         pool->freeblock = (uint8_t *)pool + pool->nextoffset;
         pool->nextoffset += heap_class_size(h, sz);
         block_set_next(pool->freeblock, NULL);
-        if (UNLIKELY(h->sink.emit != NULL))
-            return extend_emit(h, bp, n, stack, NULL);
-        return bp;
+        return NULL;
     }
     /* Full: it leaves the ring. */
     struct pool_header *next = pool->nextpool, *prev = pool->prevpool;
     next->prevpool = prev;
     prev->nextpool = next;
+    return pool;
+}
+
+/* pymalloc_pool_extend(): bp was just taken and the free list ran dry. */
+static NOINLINE void *pool_extend(struct heap *h, struct pool_header *pool, uint8_t *bp, uint32_t sz, size_t n,
+                                  uint64_t stack)
+{
+    struct pool_header *full = pool_extend_quiet(h, pool, sz);
     if (UNLIKELY(h->sink.emit != NULL))
-        return extend_emit(h, bp, n, stack, pool);
+        return extend_emit(h, bp, n, stack, full);
     return bp;
 }
 
@@ -527,7 +540,7 @@ static ALWAYS_INLINE void *pool_alloc(struct heap *h, size_t n, bool obs, uint64
     if (UNLIKELY(next == NULL))
         return pool_extend(h, pool, bp, sz, n, stack);
     if (obs && h->sink.emit)
-        emit(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
+        emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
     return bp;
 }
 
@@ -605,15 +618,28 @@ static NOINLINE void insert_to_freepool(struct heap *h, struct pool_header *pool
     EMIT(h, EV_ARENA_MOVE, pool->arenaindex, (uint64_t)slot_of(h, lastnf) + 1, 0, 0, 0);
 }
 
-/* pymalloc_free() with a sink: the event, then the pool's transition if it has one. */
-static NOINLINE void pool_free_emit(struct heap *h, struct pool_header *pool, void *p, const uint8_t *lastfree)
+/* pymalloc_free() with a sink when the pool changes state: the event, then the transition. */
+static NOINLINE void pool_free_emit_transition(struct heap *h, struct pool_header *pool, void *p,
+                                               const uint8_t *lastfree)
 {
-    emit(h, EV_BLOCK_FREE, addr(p), 0, 0, 0, 0);
+    emit_inline(h, EV_BLOCK_FREE, addr(p), 0, 0);
     if (lastfree == NULL) {
         insert_to_usedpool(h, pool);
-        emit(h, EV_POOL_UNFULL, addr(pool), 0, 0, 0, 0);
-    } else if (pool->ref.count == 0)
+        emit_inline(h, EV_POOL_UNFULL, addr(pool), 0, 0);
+    } else {
         insert_to_freepool(h, pool);
+    }
+}
+
+/* pymalloc_free() with a sink: the event, then the pool's transition if it has one.  The common
+ * case ends with the sink's call, so that nothing is kept across it. */
+static NOINLINE void pool_free_emit(struct heap *h, struct pool_header *pool, void *p, const uint8_t *lastfree)
+{
+    if (UNLIKELY(lastfree == NULL || pool->ref.count == 0)) {
+        pool_free_emit_transition(h, pool, p, lastfree);
+        return;
+    }
+    emit_inline(h, EV_BLOCK_FREE, addr(p), 0, 0);
 }
 
 /* pymalloc_free() of a block known to be in one of our arenas.  Leaf code but for the rare
@@ -649,14 +675,19 @@ static enum ev_raw_why raw_why(const struct heap *h, size_t n, bool from_realloc
 }
 
 /* _PyObject_Malloc() with events. */
-static NOINLINE void *alloc_any(struct heap *h, size_t n, uint64_t stack, bool from_realloc)
+static ALWAYS_INLINE void *alloc_any_inline(struct heap *h, size_t n, uint64_t stack, bool from_realloc)
 {
-    if (n - 1 < h->threshold) {
+    if (LIKELY(n - 1 < h->threshold)) {
         void *p = h->sink.emit ? pool_alloc(h, n, true, stack) : pool_alloc(h, n, false, 0);
-        if (p)
+        if (LIKELY(p != NULL))
             return p;
     }
     return raw_alloc(h, n, 1, false, raw_why(h, n, from_realloc), stack);
+}
+
+static NOINLINE void *alloc_any(struct heap *h, size_t n, uint64_t stack, bool from_realloc)
+{
+    return alloc_any_inline(h, n, stack, from_realloc);
 }
 
 /*
@@ -685,13 +716,33 @@ static NOINLINE uint64_t capture_entry(struct heap *h)
     return id;
 }
 
-/* heap_malloc() when someone listens. */
+/* heap_malloc() when someone listens: the allocation's fast path and its events in one function
+ * (the stack is captured only when a hook is set, from the same depth as always); everything
+ * else in alloc_any. */
 static NOINLINE void *malloc_observed(struct heap *h, size_t n)
 {
-    uint64_t stack = capture_stack(h);
-    if (n > PTRDIFF_MAX)
-        return NULL;
-    return alloc_any(h, n, stack, false);
+    uint64_t stack = h->hook.capture ? capture_stack(h) : 0;
+    if (UNLIKELY(n - 1 >= h->threshold || h->sink.emit == NULL)) {
+        if (n > PTRDIFF_MAX)
+            return NULL;
+        return alloc_any(h, n, stack, false);
+    }
+    uint32_t sz = (uint32_t)((n - 1) >> h->align_shift);
+    struct pool_header *head = &h->used[sz];
+    struct pool_header *pool = head->nextpool;
+    if (UNLIKELY(pool == head))
+        return alloc_any(h, n, stack, false);
+    pool->ref.count++;
+    uint8_t *bp = pool->freeblock;
+    uint8_t *next = block_next(bp);
+    pool->freeblock = next;
+    struct pool_header *full = NULL;
+    if (UNLIKELY(next == NULL))
+        full = pool_extend_quiet(h, pool, sz);
+    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
+    if (UNLIKELY(full != NULL))
+        emit_inline(h, EV_POOL_FULL, addr(full), 0, 0);
+    return bp;
 }
 
 /* heap_malloc() of 0 or more than the threshold bytes, or when the class's ring is empty. */
@@ -729,8 +780,11 @@ void *heap_malloc(struct heap *h, size_t n)
     uint8_t *bp = pool->freeblock;
     uint8_t *next = block_next(bp);
     pool->freeblock = next;
-    if (UNLIKELY(next == NULL))
-        return pool_extend(h, pool, bp, sz, n, 0);
+    if (UNLIKELY(next == NULL)) {
+        pool_extend_quiet(h, pool, sz); /* nobody listens: no events */
+        return bp;
+    }
+    __builtin_prefetch(next, 1); /* the next allocation of the class reads it, its caller writes */
     return bp;
 }
 

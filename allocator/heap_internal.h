@@ -101,6 +101,7 @@ struct heap {
     uintptr_t arena_mask;
     struct event_sink sink;
     struct heap_stack_hook hook;
+    struct event ev;               /* the event being emitted (heap.c): zeros but what is sent */
 
     /* --- geometry ------------------------------------------------------------------------ */
     struct heap_profile profile;

@@ -141,6 +141,10 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
         rc = trace_writer_open_fd(&r->writer, o->fd, o->fd_name ? o->fd_name : "pipe", &hdr, err, errlen);
     if (rc < 0)
         goto out_free;
+    /* A live viewer wants each step as soon as it is made: the writer encodes as events come.
+     * Otherwise it hands encoding to a thread of its own once the recording proves long. */
+    if (o->flush_each_step)
+        trace_writer_set_thread(r->writer, TRACE_WRITER_THREAD_NEVER);
     struct event_sink sink = trace_writer_sink(r->writer);
 
     rc = heap_new(&r->heap, &r->profile, &src, &sink);

@@ -9,6 +9,7 @@
 #include "format.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,36 @@ static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
     vsnprintf(why, whylen, fmt, ap);
     va_end(ap);
     return err;
+}
+
+/* ---- lanes ------------------------------------------------------------------------------------ */
+
+uint8_t fmt_kind_lane[EV_KIND_COUNT];
+static pthread_once_t lanes_once = PTHREAD_ONCE_INIT;
+
+static void lanes_fill(void)
+{
+    for (int k = 0; k < EV_KIND_COUNT; k++) {
+        enum event_kind kk = (enum event_kind)k;
+        size_t nw = event_kind_field_count(kk), tail = event_kind_tail(kk);
+        if (event_kind_text_name(kk) || nw == 0 || nw > 3 || event_kind_field_type(kk, 0) != 'a' || tail == 0)
+            continue;
+        if ((nw >= 2 && event_kind_field_type(kk, 1) != 'u') || (nw == 3 && event_kind_field_type(kk, 2) != 'u'))
+            continue;
+        unsigned lane = FMT_LANE_ON | (unsigned)nw << FMT_LANE_NW_SHIFT;
+        if (nw == 2)
+            lane |= FMT_LANE_V | (tail == 1 ? FMT_LANE_OPT : 0);
+        else if (nw == 3 && tail == 2)
+            lane |= FMT_LANE_V | FMT_LANE_Z;
+        else if (nw == 3)
+            continue; /* a tail of two words */
+        fmt_kind_lane[k] = (uint8_t)lane;
+    }
+}
+
+void fmt_lanes_init(void)
+{
+    pthread_once(&lanes_once, lanes_fill);
 }
 
 /* ---- records ---------------------------------------------------------------------------------- */

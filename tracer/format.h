@@ -129,6 +129,30 @@ bool fmt_tag_is_critical(const uint8_t tag[4]);
 /* Largest payload accepted for a tag. */
 uint64_t fmt_tag_limit(const uint8_t tag[4]);
 
+/*
+ * Lanes: the kinds whose events are an address and at most one small unsigned word (a block
+ * allocated or freed, a pool's transitions: nearly all of a heap's events).  The writer encodes
+ * them, and the reader decodes them when the file defines them as this program does, by one
+ * straight path, without the jump on the kind, which the processor cannot predict in a stream of
+ * allocations and frees.  What differs between them is in the kind's lane byte, applied with
+ * masks rather than branches:
+ *   FMT_LANE_ON    the kind has a lane: an address first, then up to two unsigned words
+ *   FMT_LANE_V     the second word is coded
+ *   FMT_LANE_OPT   ... unless it is 0: it is the tail (the kind byte then says so)
+ *   FMT_LANE_Z     a third word, the tail: an event that has it takes the general path
+ *   bits 4 and 5   the kind's word count
+ */
+enum {
+    FMT_LANE_ON = 1,
+    FMT_LANE_V = 2,
+    FMT_LANE_OPT = 4,
+    FMT_LANE_Z = 8,
+    FMT_LANE_NW_SHIFT = 4,
+};
+/* By this program's kind; 0 when it has no lane.  Filled by fmt_lanes_init() (idempotent). */
+extern uint8_t fmt_kind_lane[EV_KIND_COUNT];
+void fmt_lanes_init(void);
+
 /* What blob storage needs of an open reader (reader.c). */
 struct fmt_index *fmt_reader_index(struct trace_reader *r);
 uint64_t fmt_reader_head_end(const struct trace_reader *r);

@@ -59,7 +59,9 @@ struct plan_kind {
 };
 
 /* File kind i is *native* when it is this program's kind i with the same definition (name,
- * flags, tail, fields and types): its events are decoded by code generated from the table. */
+ * flags, tail, fields and types): its events are decoded by code generated from the table.  The
+ * others are decoded by their plan; an id at or past the schema's kinds is bad. */
+enum { KIND_PLAN = EV_KIND_COUNT, KIND_BAD };
 
 struct trace_reader {
     char *path;          /* for messages */
@@ -83,7 +85,8 @@ struct trace_reader {
     struct trace_header hdr;
     struct fmt_schema schema;
     struct plan_kind plan[FMT_MAX_KINDS];
-    bool native[FMT_MAX_KINDS];
+    uint8_t kmap[128];  /* by the kind byte's id: the native kind, KIND_PLAN or KIND_BAD */
+    uint8_t lane[128];  /* by the kind byte's id: the native kind's lane (format.h), or 0 */
     struct fmt_index ix;
 
     /* the chunk in memory */
@@ -243,8 +246,12 @@ static bool kind_is_native(const struct fmt_kind *fk, size_t id)
 
 static void plan_build(struct trace_reader *r)
 {
+    fmt_lanes_init();
+    memset(r->kmap, KIND_BAD, sizeof r->kmap);
+    memset(r->lane, 0, sizeof r->lane);
     for (size_t k = 0; k < r->schema.nkinds; k++) {
-        r->native[k] = kind_is_native(&r->schema.kinds[k], k);
+        r->kmap[k] = (uint8_t)(kind_is_native(&r->schema.kinds[k], k) ? k : KIND_PLAN);
+        r->lane[k] = r->kmap[k] == k ? fmt_kind_lane[k] : 0;
         const struct fmt_kind *fk = &r->schema.kinds[k];
         struct plan_kind *pk = &r->plan[k];
         pk->own = event_kind_from_name(fk->name);
@@ -888,6 +895,7 @@ static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt
 }
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 
 /* A varint of up to 10 bytes with no end check (the buffer is padded): the byte after it, or
  * NULL when it is too long or too large. */
@@ -1021,6 +1029,54 @@ static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind 
     return 0;
 }
 
+/* A varint of 1 to 3 bytes at p (the buffer is padded: four bytes may be read), without a
+ * branch on its length: its value, and its length in *len; 0 in *len when it is longer. */
+static ALWAYS_INLINE uint32_t get_short_varint(const uint8_t *p, unsigned *len)
+{
+    uint32_t x;
+    memcpy(&x, p, 4);
+    uint32_t c1 = x >> 7 & 1, c2 = c1 & x >> 15, c3 = c2 & x >> 23;
+    c2 &= 1;
+    *len = (1 + c1 + c2) & ((c3 & 1) - 1);
+    return (x & 0x7f) | (x >> 1 & 0x3f80 & -c1) | (x >> 2 & 0x1fc000 & -c2);
+}
+
+/*
+ * An event of a lane kind (format.h) the common way: an address code and a second word of at
+ * most three bytes each, and no third word.  Fills ev and moves the cursor, or returns false
+ * having changed nothing, for the general path to decode the event (and to report what is wrong
+ * with it).  Both address decodings are computed and one is kept, since which one an event uses
+ * is as unpredictable as its kind.
+ */
+static ALWAYS_INLINE bool decode_lane(struct cursor *c, unsigned b, unsigned ln, const uint8_t *end,
+                                      struct event *ev)
+{
+    unsigned elided = b >> 7;
+    if ((ln & FMT_LANE_Z) && !elided)
+        return false; /* the third word is there */
+    const uint8_t *p = c->p;
+    unsigned la, lv;
+    uint32_t code = get_short_varint(p, &la);
+    unsigned has_v = (ln & FMT_LANE_V) && !((ln & FMT_LANE_OPT) && elided);
+    uint32_t v = get_short_varint(p + la, &lv);
+    uint64_t d = code >> 1, low = code & 3;
+    int64_t dz = codec_unzigzag(code >> 2);
+    uint64_t rep = c->hist[(c->hist_n - 1 - d) & HIST_MASK];
+    uint64_t delta = c->prev + (uint64_t)(low == 1 ? dz * 16 : dz);
+    uint64_t x = (low & 1) ? delta : rep;
+    bool bad = la == 0 || (has_v && lv == 0) || ((low & 1) ? code == 3 : (d >= c->hist_n || d >= FMT_HISTORY));
+    p += la + (has_v ? lv : 0);
+    if (bad || p > end)
+        return false;
+    ev->u.f[0] = x;
+    ev->u.f[1] = has_v ? v : 0;
+    c->hist[c->hist_n & HIST_MASK] = x;
+    c->hist_n++;
+    c->prev = x;
+    c->p = p;
+    return true;
+}
+
 /*
  * Decodes the loaded chunk's events from r->pos_seq on, until event `stop` (at most the chunk's
  * end) or until n events of kinds this program knows are stored in evs.  Events of optional kinds
@@ -1030,24 +1086,29 @@ static int decode_fields_by_plan(struct trace_reader *r, const struct plan_kind 
  * stored and counted, and the chunk is unloaded.
  *
  * A native kind is decoded by code generated from the table, with the field types known at
- * compile time: one indirect jump per event instead of one per field.  The decoding state lives
+ * compile time: one indirect jump per event instead of one per field.  A native kind with a lane
+ * (format.h: an address and at most one small word, nearly all of a heap's events) is first
+ * tried by decode_lane, without that jump or any branch on the codes' lengths; whatever it does
+ * not take (longer codes, damage) goes the general way, which says what is wrong.  The decoding state lives
  * in locals across the run and goes back to the reader at its end.  Varints are read without an
  * end check since the chunk buffer is padded; `p > end` after each field catches an event that
  * runs past its chunk.
  */
-static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
-                         bool keep, uint64_t *counts, int *err)
+static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
+                                        bool keep, uint64_t *counts, int *err)
 {
-    const uint8_t *start, *end = r->end;
+    /* The state lives in locals: stores through ev could alias the reader's fields. */
+    const uint8_t *start, *const end = r->end;
     struct cursor c = {.p = r->p, .hist_n = r->hist_n, .prev = r->prev, .hist = r->hist};
     uint64_t seq = r->pos_seq;
-    size_t out = 0;
+    struct event *ev = evs;
     enum addr_status st = ADDR_OK;
     const char *why;
     *err = 0;
+    if (keep && stop - seq > n)
+        stop = seq + n; /* n events stored, or fewer when some were of kinds skipped */
 
-    while (out < n && seq < stop) {
-        struct event *ev = &evs[out];
+    while (seq < stop) {
         start = c.p;
         if (c.p >= end) {
             why = "the chunk ends before its last event";
@@ -1055,17 +1116,16 @@ static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, ui
         }
         unsigned b = *c.p++;
         unsigned id = b & 0x7fu;
-        if (id >= r->schema.nkinds) {
-            why = "kind id not in the schema";
-            goto fail;
-        }
         memset(ev->u.f, 0, sizeof ev->u.f);
         ev->str = NULL;
         ev->str_len = 0;
         bool known = true;
-        if (r->native[id]) {
+        unsigned ln = r->lane[id];
+        if (LIKELY(ln != 0) && LIKELY(decode_lane(&c, b, ln, end, ev))) {
+            ev->kind = (enum event_kind)id;
+        } else {
             uint64_t len;
-            switch ((enum event_kind)id) {
+            switch (r->kmap[id]) {
 #define DEC_u(n)                                                                                 \
     if (fi++ < lim) {                                                                            \
         if (*c.p < 0x80)                                                                         \
@@ -1115,47 +1175,50 @@ static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, ui
         unsigned fi = 0;                                                                         \
         (void)e;                                                                                 \
         fields (void)fi;                                                                         \
+        ev->kind = EV_##K;                                                                       \
         break;                                                                                   \
     }
                 EVENT_KINDS(X)
 #undef X
 #undef EV_FIELD
-            case EV_KIND_COUNT:
+            case KIND_PLAN: {
+                const struct plan_kind *pk = &r->plan[id];
+                if (pk->own < 0 && !pk->optional) {
+                    r->pos_seq = seq;
+                    *err = event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
+                                      r->schema.kinds[id].name);
+                    return (size_t)(ev - evs);
+                }
+                struct cursor g = c; /* c itself never escapes, so that it can live in registers */
+                r->pos_seq = seq;
+                if ((*err = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev)))
+                    return (size_t)(ev - evs);
+                c = g;
+                known = pk->own >= 0;
+                ev->kind = (enum event_kind)(known ? pk->own : 0);
                 break;
             }
-            ev->kind = (enum event_kind)id;
-        } else {
-            const struct plan_kind *pk = &r->plan[id];
-            if (pk->own < 0 && !pk->optional) {
-                r->pos_seq = seq;
-                *err = event_fail(r, start, "kind '%s' is unknown to this arenascope and not optional",
-                                  r->schema.kinds[id].name);
-                return out;
+            default:
+                why = "kind id not in the schema";
+                goto fail;
             }
-            struct cursor g = c; /* c itself never escapes, so that it can live in registers */
-            r->pos_seq = seq;
-            if ((*err = decode_fields_by_plan(r, pk, (b & 0x80u) ? pk->tail : pk->nfields, start, &g, ev)))
-                return out;
-            c = g;
-            known = pk->own >= 0;
-            ev->kind = (enum event_kind)(known ? pk->own : 0);
         }
         ev->seq = seq++;
         if (counts)
             counts[id]++;
         if (keep && known)
-            out++;
-        if (seq == r->chunk_end_seq && c.p != end) {
-            start = c.p;
-            why = "bytes after the chunk's last event";
-            goto fail;
-        }
+            ev++;
+    }
+    if (seq == r->chunk_end_seq && c.p != end) {
+        start = c.p;
+        why = "bytes after the chunk's last event";
+        goto fail;
     }
     r->p = c.p;
     r->hist_n = c.hist_n;
     r->prev = c.prev;
     r->pos_seq = seq;
-    return out;
+    return (size_t)(ev - evs);
 
 bad_varint:
     why = "bad varint";
@@ -1171,7 +1234,19 @@ overrun:
 fail:
     r->pos_seq = seq;
     *err = event_fail(r, start, "%s", why);
-    return out;
+    return (size_t)(ev - evs);
+}
+
+/* The reading of events in order (next and read): every event stored, nothing counted. */
+static size_t decode_events(struct trace_reader *r, struct event *evs, size_t n, int *err)
+{
+    return decode_body(r, evs, n, r->chunk_end_seq, true, NULL, err);
+}
+
+static size_t decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
+                         bool keep, uint64_t *counts, int *err)
+{
+    return decode_body(r, evs, n, stop, keep, counts, err);
 }
 
 /* Finds the chunk holding seq (seq < nevents). */
@@ -1218,12 +1293,9 @@ static void buffer_drop(struct trace_reader *r)
     r->rb_err = 0;
 }
 
-int trace_reader_next(struct trace_reader *r, struct event *ev)
+/* trace_reader_next() when nothing read ahead is left: reads ahead again. */
+static __attribute__((noinline)) int next_refill(struct trace_reader *r, struct event *ev)
 {
-    if (r->rb_pos < r->rb_n) {
-        *ev = r->rb[r->rb_pos++];
-        return 1;
-    }
     if (r->rb_err) { /* the damage met after the events just handed out */
         int err = r->rb_err;
         r->rb_err = 0;
@@ -1234,7 +1306,7 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
         if (rc <= 0)
             return rc;
         int err;
-        size_t k = decode_run(r, r->rb, READ_AHEAD, r->chunk_end_seq, true, NULL, &err);
+        size_t k = decode_events(r, r->rb, READ_AHEAD, &err);
         r->rb_n = k;
         r->rb_pos = 0;
         r->rb_err = err;
@@ -1248,6 +1320,17 @@ int trace_reader_next(struct trace_reader *r, struct event *ev)
         }
         /* only events of optional kinds this program does not know, to the chunk's end */
     }
+}
+
+int trace_reader_next(struct trace_reader *r, struct event *ev)
+{
+    size_t i = r->rb_pos;
+    if (LIKELY(i < r->rb_n)) {
+        r->rb_pos = i + 1;
+        *ev = r->rb[i];
+        return 1;
+    }
+    return next_refill(r, ev);
 }
 
 ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
@@ -1270,7 +1353,7 @@ ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
         if (rc <= 0)
             return rc;
         int err;
-        size_t k = decode_run(r, evs, n, r->chunk_end_seq, true, NULL, &err);
+        size_t k = decode_events(r, evs, n, &err);
         if (k) {
             r->rb_err = err; /* reported by the next call */
             return (ssize_t)k;

@@ -2,7 +2,10 @@
  * bench_alloc.c - nanoseconds per malloc+free pair, side by side in one run:
  *
  *   heap, no sink                  the instrumented allocator with nobody listening
- *   heap, recording to a file      every event encoded by the trace writer into a file
+ *   heap, recording to a file      every event encoded by the trace writer into a file, as
+ *                                  `arenascope record` does: the writer's encoder thread takes
+ *                                  over after the first chunk (its CPU time is shown too)
+ *   ... encoding in one thread     the same with the writer encoding in the emitting thread
  *   CPython 3.11 pymalloc          PyObject_Malloc/PyObject_Free of Debian's libpython3.11
  *   glibc malloc                   malloc/free
  *
@@ -129,7 +132,15 @@ static double run_heap(const struct event_sink *sink)
 
 static char trace_path[] = "/tmp/bench-alloc-XXXXXX";
 
-static double run_recording(uint64_t *events, uint64_t *bytes)
+static double cpu_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+/* Wall-clock ns per pair; *cpu gets the process's CPU time per pair (all threads). */
+static double run_recording(enum trace_writer_thread mode, uint64_t *events, uint64_t *bytes, double *cpu)
 {
     struct trace_header hdr;
     memset(&hdr, 0, sizeof hdr);
@@ -149,7 +160,9 @@ static double run_recording(uint64_t *events, uint64_t *bytes)
         fprintf(stderr, "bench_alloc: %s\n", err);
         exit(1);
     }
+    trace_writer_set_thread(w, mode);
     struct event_sink sink = trace_writer_sink(w);
+    double c0 = cpu_ns();
     double t0 = now_ns();
     double ns = run_heap(&sink);
     if (trace_writer_finish(w) < 0) {
@@ -157,6 +170,7 @@ static double run_recording(uint64_t *events, uint64_t *bytes)
         exit(1);
     }
     double total = now_ns() - t0; /* including the last chunk and the index */
+    *cpu = (cpu_ns() - c0) / (double)pairs;
     *events = trace_writer_event_count(w);
     *bytes = trace_writer_bytes(w);
     trace_writer_free(w);
@@ -202,11 +216,14 @@ int main(void)
         memcpy(&py_malloc, &m, sizeof m);
         memcpy(&py_free, &f, sizeof f);
     }
-    double heap = 1e30, rec = 1e30, py = 1e30, libc = 1e30;
+    double heap = 1e30, rec = 1e30, rec_cpu = 1e30, rec1 = 1e30, rec1_cpu = 1e30, py = 1e30, libc = 1e30, cpu;
     uint64_t events = 0, bytes = 0;
     for (int r = 0; r < RUNS; r++) {
         heap = best(heap, run_heap(NULL));
-        rec = best(rec, run_recording(&events, &bytes));
+        rec = best(rec, run_recording(TRACE_WRITER_THREAD_AUTO, &events, &bytes, &cpu));
+        rec_cpu = best(rec_cpu, cpu);
+        rec1 = best(rec1, run_recording(TRACE_WRITER_THREAD_NEVER, &events, &bytes, &cpu));
+        rec1_cpu = best(rec1_cpu, cpu);
         if (py_malloc)
             py = best(py, run_cpython());
         libc = best(libc, run_glibc());
@@ -221,6 +238,10 @@ int main(void)
     printf("  %-34s %10.1f %13.2fx   (%.2fx no sink; %.1f events and %.2f bytes per pair)\n",
            "heap, recording to a file", rec, py_malloc ? rec / py : 0.0, rec / heap, (double)events / (double)pairs,
            (double)bytes / (double)pairs);
+    printf("  %-34s %10.1f %13.2fx   (%.2fx no sink; CPU time of both threads)\n", "  the same, CPU time", rec_cpu,
+           py_malloc ? rec_cpu / py : 0.0, rec_cpu / heap);
+    printf("  %-34s %10.1f %13.2fx   (%.2fx no sink; CPU time %.1f)\n", "  encoding in the emitting thread", rec1,
+           py_malloc ? rec1 / py : 0.0, rec1 / heap, rec1_cpu);
     if (py_malloc)
         printf("  %-34s %10.1f %13.2fx\n", "CPython 3.11 pymalloc", py, 1.0);
     else

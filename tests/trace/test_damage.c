@@ -615,3 +615,139 @@ Test(damage, an_index_that_lies_is_rebuilt)
     free(d);
     evlist_release(&l);
 }
+
+/* ---- the program's own decoders against the file's plan ------------------------------------- */
+
+/* Marks every kind of the file's schema optional (or not): the same events, which a reader then
+ * no longer takes for its own kinds and decodes by the plan built from the schema.  The flags
+ * byte keeps its size, so everything after the header stays in place. */
+static void toggle_optional_flags(uint8_t *d, size_t len)
+{
+    const uint8_t *hd = d + 12;
+    uint32_t hlen = codec_get_u32le(hd + 4);
+    const uint8_t *p = hd + 8, *end = p + hlen;
+    bool found = false;
+    while (p < end) {
+        uint64_t id, n;
+        cr_assert(codec_get_varint(&p, end, &id) && codec_get_varint(&p, end, &n));
+        const uint8_t *v = p, *vend = p + n;
+        p += n;
+        if (id != 16)
+            continue;
+        uint64_t nkinds, x;
+        cr_assert(codec_get_varint(&v, vend, &nkinds));
+        for (uint64_t k = 0; k < nkinds; k++) {
+            cr_assert(codec_get_varint(&v, vend, &x)); /* the name */
+            v += x;
+            cr_assert(*v <= 1);
+            d[v - d] ^= 1; /* the flags */
+            v++;
+            uint64_t tail, nfields;
+            cr_assert(codec_get_varint(&v, vend, &tail) && codec_get_varint(&v, vend, &nfields));
+            for (uint64_t f = 0; f < nfields; f++) {
+                cr_assert(codec_get_varint(&v, vend, &x));
+                v += x + 1; /* the name and the type */
+            }
+        }
+        found = true;
+    }
+    cr_assert(found);
+    codec_put_u32le(d + 12 + 8 + hlen, codec_crc32c(0, hd, 8 + hlen));
+    (void)len;
+}
+
+/* Reads every event of both files in step: the same events, the same end. */
+static void expect_same_reading(const uint8_t *a, const uint8_t *b, size_t len, const char *what)
+{
+    struct trace_reader *ra, *rb;
+    char err[512];
+    int fa, fb;
+    cr_assert_eq(open_bytes(a, len, &ra, err, sizeof err, &fa), 0, "%s", err);
+    cr_assert_eq(open_bytes(b, len, &rb, err, sizeof err, &fb), 0, "%s", err);
+    struct event ea, eb;
+    char why[256];
+    for (uint64_t i = 0;; i++) {
+        int ka = trace_reader_next(ra, &ea), kb = trace_reader_next(rb, &eb);
+        cr_assert_eq(ka, kb, "%s: event %llu: %d and %d (%s)", what, (unsigned long long)i, ka, kb,
+                     ka < 0 ? trace_reader_error(ra) : trace_reader_error(rb));
+        if (ka != 1) {
+            if (ka < 0)
+                cr_assert_str_eq(trace_reader_error(ra), trace_reader_error(rb), "%s", what);
+            break;
+        }
+        cr_assert(event_equal(&ea, &eb, why, sizeof why), "%s: event %llu: %s", what, (unsigned long long)i, why);
+        cr_assert_eq(ea.seq, eb.seq);
+    }
+    trace_reader_free(ra);
+    trace_reader_free(rb);
+    close(fa);
+    close(fb);
+}
+
+Test(damage, own_decoders_and_the_plan_agree, .timeout = 120)
+{
+    /* random events of every kind, and runs of a heap's events: addresses repeated and near,
+     * small and large words, optional tails present and not */
+    struct evlist l;
+    struct rng g;
+    evlist_init(&l);
+    rng_seed(&g, 31);
+    for (int run = 0; run < 40; run++) {
+        evlist_random(&l, &g, 50);
+        for (int i = 0; i < 200; i++) {
+            struct event ev = {0};
+            static const enum event_kind kinds[] = {EV_BLOCK_ALLOC, EV_BLOCK_FREE, EV_POOL_INIT, EV_OBJ_FREE,
+                                                    EV_POOL_FULL};
+            ev.kind = kinds[rng_below(&g, 5)];
+            uint64_t r = rng_below(&g, 100);
+            ev.u.f[0] = r < 90 ? 0x7f1200000000ull + rng_below(&g, 64) * 16 : rng_next(&g);
+            if (ev.kind != EV_BLOCK_FREE && ev.kind != EV_POOL_FULL)
+                ev.u.f[1] = r % 3 == 0 ? 0 : r % 3 == 1 ? rng_below(&g, 600) : rng_next(&g) >> rng_below(&g, 64);
+            if (ev.kind == EV_BLOCK_ALLOC && r % 7 == 0)
+                ev.u.f[2] = rng_below(&g, 1000);
+            evlist_push(&l, &ev);
+        }
+    }
+    const char *path = scratch_path("plan.trace");
+    write_trace(path, &l, 0, true);
+    size_t len;
+    uint8_t *a = slurp(path, &len), *b = malloc(len);
+    cr_assert_not_null(b);
+    memcpy(b, a, len);
+    toggle_optional_flags(b, len);
+    expect_same_reading(a, b, len, "whole");
+
+    /* bytes changed inside the chunks, their checksums made right again: both ways of decoding
+     * read the same events and stop at the same damage */
+    struct layout_rec lay[64];
+    size_t nrec = file_layout(path, lay, 64);
+    size_t chunks[64], nch = 0;
+    for (size_t i = 0; i < nrec; i++)
+        if (lay[i].what == 'C')
+            chunks[nch++] = i;
+    cr_assert_gt(nch, 0);
+    uint8_t *ca = malloc(len), *cb = malloc(len);
+    cr_assert(ca && cb);
+    for (int trial = 0; trial < 300; trial++) {
+        memcpy(ca, a, len);
+        memcpy(cb, b, len);
+        const struct layout_rec *c = &lay[chunks[rng_below(&g, nch)]];
+        uint32_t plen = codec_get_u32le(ca + c->start + 4);
+        for (int k = (int)rng_below(&g, 3); k >= 0; k--) {
+            size_t at = c->start + 8 + rng_below(&g, plen);
+            uint8_t x = (uint8_t)rng_next(&g);
+            ca[at] = cb[at] = x;
+        }
+        uint32_t crc = codec_crc32c(0, ca + c->start, 8 + plen);
+        codec_put_u32le(ca + c->start + 8 + plen, crc);
+        codec_put_u32le(cb + c->start + 8 + plen, crc);
+        char what[64];
+        snprintf(what, sizeof what, "trial %d", trial);
+        expect_same_reading(ca, cb, len, what);
+    }
+    free(ca);
+    free(cb);
+    free(a);
+    free(b);
+    evlist_release(&l);
+}

@@ -5,6 +5,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static void expect_equal_stream(struct trace_reader *r, const struct evlist *l, size_t from)
 {
@@ -303,4 +305,66 @@ Test(roundtrip, stepping_back_and_mixing_next_with_read)
     cr_assert_eq(trace_reader_read(r, evs, 10), 0);
     trace_reader_free(r);
     evlist_release(&l);
+}
+
+/* The bytes of a few events, as FORMAT.md section 6 has them: the tail bit set exactly when the
+ * kind's tail is there and all zero, repeats and deltas chosen as section 6.3 says.  Both ways
+ * the writer encodes. */
+static uint64_t zero_clock(void *ctx)
+{
+    (void)ctx;
+    return 0;
+}
+
+Test(roundtrip, the_bytes_of_a_few_events)
+{
+    static const struct {
+        enum event_kind kind;
+        uint64_t f[3];
+    } evs[] = {
+        {EV_BLOCK_ALLOC, {0x1000, 32, 0}}, /* tail (the stack) all zero: left out */
+        {EV_BLOCK_ALLOC, {0x1010, 48, 7}}, /* a stack: coded */
+        {EV_OBJ_FREE, {0x1000, 0, 0}},     /* an optional flags word of 0: left out */
+        {EV_OBJ_FREE, {0x1010, 3, 0}},
+        {EV_POOL_INIT, {0x4000, 0, 0}},    /* no tail: a 0 is coded */
+        {EV_BLOCK_FREE, {0x4000, 0, 0}},
+    };
+    const uint8_t want[] = {
+        0x80 | EV_BLOCK_ALLOC, 0x81, 0x10, 0x20, /* delta 0x1000: zigzag(0x100) << 2 | 1 */
+        EV_BLOCK_ALLOC, 0x09, 0x30, 0x07,        /* delta 0x10 */
+        0x80 | EV_OBJ_FREE, 0x02,                /* 0x1000 again, one address ago: repeat 1 */
+        EV_OBJ_FREE, 0x02, 0x03,                 /* 0x1010: repeat 1 (no longer than delta 0x10) */
+        EV_POOL_INIT, 0xf9, 0x2f, 0x00,          /* delta 0x2ff0 */
+        EV_BLOCK_FREE, 0x00,                     /* the last address: repeat 0 */
+    };
+    for (int mode = 0; mode < 2; mode++) {
+        int fd = memfd_create("bytes.trace", MFD_CLOEXEC);
+        cr_assert_geq(fd, 0);
+        struct trace_header h;
+        test_header(&h);
+        struct trace_writer *w;
+        char err[256];
+        cr_assert_eq(trace_writer_open_fd(&w, fd, "bytes.trace", &h, err, sizeof err), 0, "%s", err);
+        trace_writer_set_clock(w, zero_clock, NULL);
+        trace_writer_set_thread(w, mode ? TRACE_WRITER_THREAD_ALWAYS : TRACE_WRITER_THREAD_NEVER);
+        for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++) {
+            struct event ev = {.kind = evs[i].kind};
+            memcpy(ev.u.f, evs[i].f, sizeof evs[i].f);
+            trace_writer_emit(w, &ev);
+        }
+        cr_assert_eq(trace_writer_flush(w), 0);
+        uint8_t d[4096];
+        ssize_t n = pread(fd, d, sizeof d, 0);
+        cr_assert_gt(n, 12 + 12);
+        size_t at = 12 + 12 + codec_get_u32le(d + 16); /* after the prefix and HEAD */
+        cr_assert_leq(at + 8 + 3 + sizeof want, (size_t)n);
+        cr_assert_eq(memcmp(d + at, "EVTS", 4), 0);
+        cr_assert_eq(codec_get_u32le(d + at + 4), 3 + sizeof want);
+        const uint8_t head[] = {0, sizeof evs / sizeof evs[0], 0}; /* first_seq, count, first_ns */
+        cr_assert_eq(memcmp(d + at + 8, head, 3), 0);
+        for (size_t i = 0; i < sizeof want; i++)
+            cr_assert_eq(d[at + 11 + i], want[i], "mode %d, byte %zu: %#x, not %#x", mode, i, d[at + 11 + i], want[i]);
+        trace_writer_free(w);
+        close(fd);
+    }
 }

@@ -9,7 +9,8 @@
  * of STYLE.md: lowercase, no final period, naming the file and, where it applies, chunk and byte.
  *
  * Memory: the writer and reader use libc's malloc, never the heap being observed.
- * Threads: a writer or reader is used by one thread at a time.
+ * Threads: a writer or reader is used by one thread at a time (a writer may run an encoder
+ * thread of its own: trace_writer_set_thread).
  */
 #ifndef TRACER_TRACE_H
 #define TRACER_TRACE_H
@@ -94,8 +95,28 @@ uint64_t trace_writer_bytes(const struct trace_writer *w); /* written so far, ch
  * the whole chunks written so far and no index. */
 void trace_writer_free(struct trace_writer *w);
 
-/* Replaces the clock (ns, any origin; read once per chunk).  For reproducible files in tests. */
+/* Replaces the clock (ns, any origin; read by the producer's thread when a batch of events
+ * begins, see FORMAT.md section 6).  For reproducible files in tests. */
 void trace_writer_set_clock(struct trace_writer *w, uint64_t (*now_ns)(void *ctx), void *ctx);
+
+/*
+ * Where the writer encodes.  Emitting only copies each event into a batch; full batches are
+ * encoded, checksummed and written either in the emitting thread or by an encoder thread of the
+ * writer's own (pthreads, libc memory only), which keeps that work off a producer's hot path.
+ *   AUTO    (the default) the encoder thread takes over once the first chunk is sealed, if the
+ *           machine has a second processor and the writer was never flushed; a flush (a live
+ *           viewer follows the file) brings encoding back to the emitting thread for good.
+ *   NEVER   always in the emitting thread.
+ *   ALWAYS  in the encoder thread from now on, until a flush.
+ * Either way the bytes written are the same, and trace_writer_flush() returns once every event
+ * emitted before it is written.  Call before emitting, or at least from the emitting thread.
+ */
+enum trace_writer_thread {
+    TRACE_WRITER_THREAD_AUTO,
+    TRACE_WRITER_THREAD_NEVER,
+    TRACE_WRITER_THREAD_ALWAYS,
+};
+void trace_writer_set_thread(struct trace_writer *w, enum trace_writer_thread mode);
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
