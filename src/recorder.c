@@ -7,6 +7,7 @@
  * state, so the order is the order of effects).  Step markers come from the workload through
  * workload_step(), which the recorder follows with a flush when a live viewer is reading.
  */
+#include "cli.h"
 #include "recorder.h"
 
 #include "version.h"
@@ -16,7 +17,6 @@
 #include <tracer/stacks.h>
 #include <tracer/trace.h>
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,19 +32,6 @@ struct recorder {
     struct workload_env env;
     bool finished;
 };
-
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return -1;
-}
 
 bool recorder_arena_source(const char *name, struct heap_arena_source *out)
 {
@@ -64,12 +51,12 @@ int recorder_check_options(const struct recorder_options *o, char *err, size_t e
     struct heap_profile p;
     char why[256];
     if (heap_profile_parse(o->profile ? o->profile : heap_profile_at(0)->name, &p, why, sizeof why) < 0)
-        return fail(err, errlen, "--profile: %s", why);
+        return cli_fail(err, errlen, "--profile: %s", why);
     struct heap_arena_source src;
     if (!recorder_arena_source(o->arena_source, &src))
-        return fail(err, errlen, "--arena-source: unknown source '%s' (expected mmap or aligned)", o->arena_source);
+        return cli_fail(err, errlen, "--arena-source: unknown source '%s' (expected mmap or aligned)", o->arena_source);
     if (o->stack_depth > STACK_MAX_DEPTH)
-        return fail(err, errlen, "--stack-depth: at most %d frames", STACK_MAX_DEPTH);
+        return cli_fail(err, errlen, "--stack-depth: at most %d frames", STACK_MAX_DEPTH);
     return 0;
 }
 
@@ -125,7 +112,7 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
         return -1;
     struct recorder *r = calloc(1, sizeof *r);
     if (!r)
-        return fail(err, errlen, "out of memory");
+        return cli_fail(err, errlen, "out of memory");
     r->opts = *o;
     char why[256];
     heap_profile_parse(o->profile ? o->profile : heap_profile_at(0)->name, &r->profile, why, sizeof why);
@@ -149,13 +136,13 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
 
     rc = heap_new(&r->heap, &r->profile, &src, &sink);
     if (rc < 0) {
-        fail(err, errlen, "heap: %s", heap_strerror(rc));
+        cli_fail(err, errlen, "heap: %s", heap_strerror(rc));
         goto out_writer;
     }
     if (o->stacks) {
         r->stack_depth = o->stack_depth ? o->stack_depth : RECORDER_STACK_DEPTH;
         if (stack_table_new(&r->stacks, r->stack_depth, &sink) < 0) {
-            fail(err, errlen, "out of memory for the stack table");
+            cli_fail(err, errlen, "out of memory for the stack table");
             goto out_heap;
         }
         struct heap_stack_hook hook = {capture, r};
@@ -164,7 +151,7 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
     if (with_runtime) {
         rc = rt_new(&r->rt, r->heap, o->gc, &sink);
         if (rc < 0) {
-            fail(err, errlen, "the object runtime could not start (error %d)", rc);
+            cli_fail(err, errlen, "the object runtime could not start (error %d)", rc);
             goto out_stacks;
         }
     }
@@ -200,7 +187,7 @@ struct workload_env *recorder_env(struct recorder *r)
 int recorder_run(struct recorder *r, struct workload *w, char *err, size_t errlen)
 {
     if (workload_needs_runtime(w) && !r->rt)
-        return fail(err, errlen, "%s needs the object runtime", workload_name(w));
+        return cli_fail(err, errlen, "%s needs the object runtime", workload_name(w));
     return workload_run(w, &r->env, err, errlen);
 }
 
@@ -211,7 +198,7 @@ int recorder_finish(struct recorder *r, char *err, size_t errlen)
         rt_shutdown(r->rt);
     r->finished = true;
     if (trace_writer_finish(r->writer) < 0)
-        return fail(err, errlen, "%s", trace_writer_error(r->writer));
+        return cli_fail(err, errlen, "%s", trace_writer_error(r->writer));
     return 0;
 }
 
