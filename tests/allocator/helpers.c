@@ -588,3 +588,23 @@ void th_run_ex(struct heap *h, const struct ops_script *s, unsigned validate_eve
     cr_assert_eq(rc, 0, "%s", err);
     th_valid(h, s->name);
 }
+
+static void *counting_alloc(void *ctx, size_t size)
+{
+    struct th_counting *c = ctx;
+    void *p = c->inner.alloc(c->inner.ctx, size);
+    c->allocs += p != NULL;
+    return p;
+}
+
+static void counting_free(void *ctx, void *p, size_t size)
+{
+    struct th_counting *c = ctx;
+    c->frees++;
+    c->inner.free(c->inner.ctx, p, size);
+}
+
+struct heap_arena_source th_counting_source(struct th_counting *c)
+{
+    return (struct heap_arena_source){counting_alloc, counting_free, c};
+}

@@ -20,6 +20,13 @@ struct heap_profile th_profile(const char *name);
 /* Fails the test, naming `what`, when the heap is not valid. */
 void th_valid(const struct heap *h, const char *what);
 
+/* An arena source that counts what passes through to `inner`. */
+struct th_counting {
+    struct heap_arena_source inner;
+    uint64_t allocs, frees; /* requests granted, arenas given back */
+};
+struct heap_arena_source th_counting_source(struct th_counting *c);
+
 /* A growing text buffer. */
 struct sbuf {
     char *s;

@@ -12,25 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct counting {
-    struct heap_arena_source inner;
-    uint64_t allocs, frees;
-};
-
-static void *count_alloc(void *ctx, size_t size)
-{
-    struct counting *c = ctx;
-    void *p = c->inner.alloc(c->inner.ctx, size);
-    c->allocs += p != NULL;
-    return p;
-}
-
-static void count_free(void *ctx, void *p, size_t size)
-{
-    struct counting *c = ctx;
-    c->frees++;
-    c->inner.free(c->inner.ctx, p, size);
-}
 
 struct why_counts {
     uint64_t no_arena, raw, arena_new;
@@ -49,8 +30,8 @@ static void count_events(void *ctx, const struct event *ev)
 
 static void run_failing(const char *profile, const struct sbuf *text, uint64_t fail_at, bool sticky)
 {
-    struct counting cnt = {heap_arena_source_mmap(), 0, 0};
-    struct heap_failing_source fs = {{count_alloc, count_free, &cnt}, fail_at, sticky, 0, 0};
+    struct th_counting cnt = {heap_arena_source_mmap(), 0, 0};
+    struct heap_failing_source fs = {th_counting_source(&cnt), fail_at, sticky, 0, 0};
     struct heap_arena_source src = heap_arena_source_failing(&fs);
     struct why_counts w = {0};
     struct event_sink sink = {count_events, &w};

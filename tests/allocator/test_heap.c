@@ -533,30 +533,11 @@ Test(heap, validator_sees_damage)
 
 /* heap_delete gives every arena back to its source, and every raw block to the C library (the
  * sanitizer build checks the latter). */
-struct counting {
-    struct heap_arena_source inner;
-    int allocs, frees;
-};
-
-static void *count_alloc(void *ctx, size_t size)
-{
-    struct counting *c = ctx;
-    void *p = c->inner.alloc(c->inner.ctx, size);
-    c->allocs += p != NULL;
-    return p;
-}
-
-static void count_free(void *ctx, void *p, size_t size)
-{
-    struct counting *c = ctx;
-    c->frees++;
-    c->inner.free(c->inner.ctx, p, size);
-}
 
 Test(heap, delete_releases_everything)
 {
-    struct counting cnt = {heap_arena_source_aligned(), 0, 0};
-    struct heap_arena_source src = {count_alloc, count_free, &cnt};
+    struct th_counting cnt = {heap_arena_source_aligned(), 0, 0};
+    struct heap_arena_source src = th_counting_source(&cnt);
     struct heap_profile p = th_profile("cpython-3.9");
     struct heap *h = NULL;
     cr_assert_eq(heap_new(&h, &p, &src, NULL), 0);
