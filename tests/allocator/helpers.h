@@ -5,6 +5,7 @@
 #ifndef TESTS_ALLOCATOR_HELPERS_H
 #define TESTS_ALLOCATOR_HELPERS_H
 
+#include "rng.h"
 #include <allocator/heap.h>
 #include <allocator/heap_inspect.h>
 
@@ -36,11 +37,6 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 void sbuf_release(struct sbuf *b);
 
 /* splitmix64 */
-struct rng {
-    uint64_t s;
-};
-uint64_t rng_next(struct rng *r);
-uint64_t rng_below(struct rng *r, uint64_t n);
 
 /* Sizes as a running CPython asks for them: object headers, small ints and strings, tuples,
  * lists, dicts; now and then anything up to the threshold, a large request or zero. */

@@ -2,9 +2,11 @@
  * record.c - see record.h.
  */
 #include "record.h"
+#include "scratch.h"
 #include "heapcmp.h"
 
 #include <allocator/heap.h>
+#include <tracer/model.h>
 #include <tracer/trace.h>
 
 #include <criterion/criterion.h>
@@ -13,43 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-uint64_t rng_next(struct rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-uint64_t rng_below(struct rng *r, uint64_t n)
-{
-    return n ? rng_next(r) % n : 0;
-}
-
-static char scratch[256];
-
-static void scratch_remove(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", scratch);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", scratch);
-}
-
-const char *rec_path(const char *name)
-{
-    static char bufs[8][512];
-    static unsigned next;
-    if (!scratch[0]) {
-        const char *t = getenv("TMPDIR");
-        snprintf(scratch, sizeof scratch, "%s/arenascope-model-XXXXXX", t && *t ? t : "/tmp");
-        cr_assert(mkdtemp(scratch), "mkdtemp");
-        atexit(scratch_remove);
-    }
-    char *b = bufs[next++ % 8];
-    snprintf(b, 512, "%s/%s", scratch, name);
-    return b;
-}
 
 static uint64_t fixed_clock(void *ctx)
 {
@@ -112,4 +77,37 @@ uint64_t rec_random(const char *path, const struct rec_options *o)
         cr_assert_eq(trace_writer_flush(w), 0);
     trace_writer_free(w);
     return events;
+}
+
+void folding_sink(void *ctx, const struct event *ev)
+{
+    struct folding *f = ctx;
+    f->recent[f->events % FOLDING_RECENT] = *ev;
+    f->events++;
+    if (f->rc == 0)
+        f->rc = model_fold(f->m, ev);
+    if (f->rc_copy == 0)
+        f->rc_copy = model_fold(f->copy, ev);
+    if (f->checkpoint_every && f->events % f->checkpoint_every == 0 && f->rc == 0 &&
+        f->rc_copy == 0) {
+        void *blob;
+        size_t len;
+        f->rc_copy = model_save(f->m, &blob, &len);
+        if (f->rc_copy == 0) {
+            f->rc_copy = model_load(f->copy, blob, len);
+            free(blob);
+        }
+    }
+}
+
+void folding_show_recent(const struct folding *f)
+{
+    uint64_t from = f->events > FOLDING_RECENT ? f->events - FOLDING_RECENT : 0;
+    for (uint64_t k = from; k < f->events; k++) {
+        const struct event *ev = &f->recent[k % FOLDING_RECENT];
+        fprintf(stderr, "  %lu %s", (unsigned long)k, event_kind_name(ev->kind));
+        for (size_t i = 0; i < event_kind_field_count(ev->kind); i++)
+            fprintf(stderr, " %s=0x%lx", event_kind_field_name(ev->kind, i), (unsigned long)ev->u.f[i]);
+        fputc('\n', stderr);
+    }
 }

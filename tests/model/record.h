@@ -5,20 +5,33 @@
 #ifndef TESTS_MODEL_RECORD_H
 #define TESTS_MODEL_RECORD_H
 
+#include "rng.h"
+#include "scratch.h"
 #include <allocator/event.h>
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-struct rng {
-    uint64_t s;
-};
-uint64_t rng_next(struct rng *r);
-uint64_t rng_below(struct rng *r, uint64_t n);
 
-/* scratch/name, in a buffer that stays valid until 8 more calls. */
-const char *rec_path(const char *name);
+/*
+ * A sink that folds every event into a model and into a second one that is reloaded from the
+ * first's checkpoint every checkpoint_every events (mid-operation too, with a transition
+ * pending): loading and folding on must give what folding all along gave.
+ */
+#define FOLDING_RECENT 40
+struct model;
+struct folding {
+    struct model *m, *copy;
+    int rc, rc_copy;           /* first fold error of each, 0 while none */
+    uint64_t events;
+    uint64_t checkpoint_every; /* 0: never reload */
+    struct event recent[FOLDING_RECENT]; /* the last events (texts dropped), to explain a failure */
+};
+void folding_sink(void *ctx, const struct event *ev);
+/* Prints the events before the model's failure to stderr. */
+void folding_show_recent(const struct folding *f);
+
 
 struct rec_options {
     const char *profile;  /* heap profile name or custom spec */

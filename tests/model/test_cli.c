@@ -49,8 +49,8 @@ static struct result run(const char *const *argv)
     cr_assert_not_null(bin, "ARENASCOPE names the program");
     static char outp[512], errp[512];
     if (!outp[0]) {
-        snprintf(outp, sizeof outp, "%s", rec_path("cli.out"));
-        snprintf(errp, sizeof errp, "%s", rec_path("cli.err"));
+        snprintf(outp, sizeof outp, "%s", scratch_path("cli.out"));
+        snprintf(errp, sizeof errp, "%s", scratch_path("cli.err"));
     }
     pid_t pid = fork();
     cr_assert_geq(pid, 0);
@@ -80,7 +80,7 @@ static void release(struct result *r)
 /* A random allocation script: sizes CPython asks for, now and then large or zero. */
 static const char *write_ops(const char *name, uint64_t seed, int nops)
 {
-    const char *path = rec_path(name);
+    const char *path = scratch_path(name);
     FILE *f = fopen(path, "w");
     cr_assert_not_null(f);
     struct rng g = {seed};
@@ -112,7 +112,7 @@ Test(stats_cli, same_report_as_record_stats, .timeout = 120)
     for (size_t i = 0; i < sizeof profiles / sizeof *profiles; i++) {
         char spec[600];
         snprintf(spec, sizeof spec, "ops:%s", write_ops("w.ops", 100 + i, 30000));
-        const char *trace = rec_path("w.trace");
+        const char *trace = scratch_path("w.trace");
         struct result rec = run((const char *[]){"record", "-p", profiles[i], "--stats", "-o", trace,
                                                  spec, NULL});
         cr_assert_eq(rec.status, 0, "%s: %s", profiles[i], rec.err);
@@ -130,7 +130,7 @@ Test(stats_cli, same_report_as_record_stats, .timeout = 120)
         {"churn:3000", "cpython-3.8"},
     };
     for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
-        const char *trace = rec_path("rt.trace");
+        const char *trace = scratch_path("rt.trace");
         struct result rec = run((const char *[]){"record", "--gc-profile", runs[i][1], "--stats", "-o",
                                                  trace, runs[i][0], NULL});
         cr_assert_eq(rec.status, 0, "%s: %s", runs[i][0], rec.err);
@@ -149,7 +149,7 @@ Test(stats_cli, at_an_event_is_the_model_there)
 {
     char spec[600];
     snprintf(spec, sizeof spec, "ops:%s", write_ops("at.ops", 7, 8000));
-    const char *trace = rec_path("at.trace");
+    const char *trace = scratch_path("at.trace");
     struct result rec = run((const char *[]){"record", "-o", trace, spec, NULL});
     cr_assert_eq(rec.status, 0, "%s", rec.err);
     release(&rec);
@@ -180,7 +180,7 @@ Test(stats_cli, at_an_event_is_the_model_there)
     /* JSON: one object that Python parses, with the position and the collector's figures */
     struct result r = run((const char *[]){"stats", "--json", "--at", "10", trace, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
-    const char *json = rec_path("stats.json");
+    const char *json = scratch_path("stats.json");
     FILE *f = fopen(json, "w");
     fputs(r.out, f);
     fclose(f);
@@ -209,7 +209,7 @@ static int count_lines(const char *s)
 
 Test(stats_cli, bad_input_is_one_line)
 {
-    struct result r = run((const char *[]){"stats", rec_path("missing.trace"), NULL});
+    struct result r = run((const char *[]){"stats", scratch_path("missing.trace"), NULL});
     cr_assert_eq(r.status, 1);
     cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
     cr_assert(strstr(r.err, "arenascope stats: ") == r.err, "%s", r.err);
@@ -217,7 +217,7 @@ Test(stats_cli, bad_input_is_one_line)
 
     char spec[600];
     snprintf(spec, sizeof spec, "ops:%s", write_ops("bad.ops", 3, 500));
-    const char *trace = rec_path("bad.trace");
+    const char *trace = scratch_path("bad.trace");
     r = run((const char *[]){"record", "-o", trace, spec, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     release(&r);
@@ -230,7 +230,7 @@ Test(stats_cli, bad_input_is_one_line)
     release(&r);
 
     /* an event that contradicts the ones before it: the first bad event, status 1 */
-    const char *lie = rec_path("lie.trace");
+    const char *lie = scratch_path("lie.trace");
     struct trace_reader *rd;
     char err[512];
     cr_assert_eq(trace_reader_open(&rd, trace, 0, err, sizeof err), 0, "%s", err);

@@ -21,46 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { RECENT = 40 };
-
-struct folding {
-    struct model *m, *copy;
-    int rc, rc_copy;
-    uint64_t events;
-    struct event recent[RECENT]; /* the last events (texts dropped), to explain a failure */
-};
-
-/* Prints the events before the model's failure to stderr. */
-static void show_recent(const struct folding *f)
-{
-    for (uint64_t k = f->events > RECENT ? f->events - RECENT : 0; k < f->events; k++) {
-        const struct event *ev = &f->recent[k % RECENT];
-        fprintf(stderr, "  %lu %s", (unsigned long)k, event_kind_name(ev->kind));
-        for (size_t i = 0; i < event_kind_field_count(ev->kind); i++)
-            fprintf(stderr, " %s=0x%lx", event_kind_field_name(ev->kind, i), (unsigned long)ev->u.f[i]);
-        fputc('\n', stderr);
-    }
-}
-
-static void fold_sink(void *ctx, const struct event *ev)
-{
-    struct folding *f = ctx;
-    f->recent[f->events % RECENT] = *ev;
-    f->events++;
-    if (f->rc == 0)
-        f->rc = model_fold(f->m, ev);
-    if (f->rc_copy == 0)
-        f->rc_copy = model_fold(f->copy, ev);
-    if (f->events % 997 == 0 && f->rc == 0 && f->rc_copy == 0) {
-        void *blob;
-        size_t len;
-        f->rc_copy = model_save(f->m, &blob, &len);
-        if (f->rc_copy == 0) {
-            f->rc_copy = model_load(f->copy, blob, len);
-            free(blob);
-        }
-    }
-}
 
 enum { NROOTS = 48 };
 
@@ -110,7 +70,7 @@ static void check_world(struct world *w)
 {
     const struct model *m = w->f.m;
     if (w->f.rc)
-        show_recent(&w->f);
+        folding_show_recent(&w->f);
     cr_assert_eq(w->f.rc, 0, "step %lu: %s", (unsigned long)w->step, model_error(m));
     cr_assert_eq(w->f.rc_copy, 0, "step %lu: the reloaded model: %s", (unsigned long)w->step,
                  model_error(w->f.copy));
@@ -189,7 +149,8 @@ static void run_world(const char *gc_name, uint64_t seed, int steps)
         hdr.thresholds[k] = gp.thresholds[k];
     cr_assert_eq(model_new(&w.f.m, &hdr), 0);
     cr_assert_eq(model_new(&w.f.copy, &hdr), 0);
-    struct event_sink sink = {fold_sink, &w.f};
+    w.f.checkpoint_every = 997;
+    struct event_sink sink = {folding_sink, &w.f};
     struct heap_arena_source src = heap_arena_source_aligned();
     cr_assert_eq(heap_new(&w.heap, &p, &src, &sink), 0);
     cr_assert_eq(rt_new(&w.rt, w.heap, &gp, &sink), 0);

@@ -5,6 +5,7 @@
  * list, and its stats report must match heap_get_stats() figure by figure.
  */
 #include "heapcmp.h"
+#include "record.h"
 
 #include <allocator/heap.h>
 #include <tracer/model.h>
@@ -13,50 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Events go to the model and to a second one that is reloaded from the first's checkpoint now
- * and then: loading and folding on must give what folding all along gave. */
-struct folding {
-    struct model *m, *copy;
-    int rc, rc_copy;
-    uint64_t events;
-};
 
-static void fold_sink(void *ctx, const struct event *ev)
-{
-    struct folding *f = ctx;
-    f->events++;
-    if (f->rc == 0)
-        f->rc = model_fold(f->m, ev);
-    if (f->rc_copy == 0)
-        f->rc_copy = model_fold(f->copy, ev);
-    if (f->events % 1013 == 0 && f->rc == 0 && f->rc_copy == 0) {
-        /* a checkpoint in the middle of an operation (a transition may be pending) */
-        void *blob;
-        size_t len;
-        f->rc_copy = model_save(f->m, &blob, &len);
-        if (f->rc_copy == 0) {
-            f->rc_copy = model_load(f->copy, blob, len);
-            free(blob);
-        }
-    }
-}
-
-struct rng {
-    uint64_t s;
-};
-
-static uint64_t rng_next(struct rng *r)
-{
-    uint64_t z = (r->s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rng_below(struct rng *r, uint64_t n)
-{
-    return n ? rng_next(r) % n : 0;
-}
 
 /* Mostly small requests of a few popular sizes, now and then any size, zero or a large one. */
 static size_t random_size(struct rng *r, uint32_t threshold)
@@ -112,7 +70,8 @@ static void run_random(const char *profile, bool mmap_source, uint64_t seed, siz
     struct drive d = {0};
     cr_assert_eq(model_new(&d.f.m, &hdr), 0);
     cr_assert_eq(model_new(&d.f.copy, &hdr), 0);
-    struct event_sink sink = {fold_sink, &d.f};
+    d.f.checkpoint_every = 1013;
+    struct event_sink sink = {folding_sink, &d.f};
     struct heap_arena_source src = mmap_source ? heap_arena_source_mmap() : heap_arena_source_aligned();
     cr_assert_eq(heap_new(&d.h, &p, &src, &sink), 0);
     d.cap = high + 1;

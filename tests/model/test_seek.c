@@ -97,7 +97,7 @@ static uint64_t record_with(const char *profile, const char *name, bool finish, 
                             .nops = nops,
                             .live = 6000,
                             .finish = finish};
-    return rec_random(rec_path(name), &o);
+    return rec_random(scratch_path(name), &o);
 }
 
 static uint64_t record(const char *name, bool finish, uint64_t nops)
@@ -107,7 +107,7 @@ static uint64_t record(const char *name, bool finish, uint64_t nops)
 
 Test(seek, post_pass_checkpoints_serve_random_seeks, .timeout = 120)
 {
-    const char *path = rec_path("indexed.trace");
+    const char *path = scratch_path("indexed.trace");
     uint64_t n = record("indexed.trace", true, 700000);
     cr_assert_gt(n, 3 * (1u << 18), "the workload made %lu events", (unsigned long)n);
     char err[512];
@@ -140,7 +140,7 @@ Test(seek, post_pass_checkpoints_serve_random_seeks, .timeout = 120)
 
 Test(seek, killed_recording_gets_its_own_checkpoints, .timeout = 120)
 {
-    const char *path = rec_path("killed.trace");
+    const char *path = scratch_path("killed.trace");
     uint64_t n = record("killed.trace", false, 500000);
     char err[512];
     struct seeker *s;
@@ -177,7 +177,7 @@ Test(seek, killed_recording_gets_its_own_checkpoints, .timeout = 120)
 /* Walking back event by event (the step-back snapshot) gives the states a direct seek gives. */
 Test(seek, stepping_back_event_by_event, .timeout = 120)
 {
-    const char *path = rec_path("steps.trace");
+    const char *path = scratch_path("steps.trace");
     struct rec_options o = {.profile = "cpython-3.8", .seed = 13, .nops = 400000, .live = 300,
                             .finish = true};
     uint64_t n = rec_random(path, &o); /* a small heap: each step back loads a small state */
@@ -204,7 +204,7 @@ Test(seek, stepping_back_event_by_event, .timeout = 120)
 /* A timeline mark is where its event is. */
 Test(seek, summary_marks_point_at_their_events)
 {
-    const char *path = rec_path("marks.trace");
+    const char *path = scratch_path("marks.trace");
     record_with(CHURN, "marks.trace", true, 60000);
     char err[512];
     cr_assert_eq(model_build_checkpoints(path, NULL, NULL, err, sizeof err), 0, "%s", err);
@@ -239,7 +239,7 @@ static bool is_arena_free(void *ctx, const struct event *ev)
 
 Test(seek, scan_finds_events_both_ways)
 {
-    const char *path = rec_path("scan.trace");
+    const char *path = scratch_path("scan.trace");
     uint64_t n = record_with(CHURN, "scan.trace", true, 80000);
     char err[512];
     struct seeker *s;
@@ -289,7 +289,7 @@ static void follow_after_op(void *vctx, uint64_t events)
 
 Test(seek, follow_a_growing_trace, .timeout = 120)
 {
-    const char *path = rec_path("live.trace");
+    const char *path = scratch_path("live.trace");
     struct follow_ctx f = {.path = path};
     struct rec_options o = {.profile = "cpython-3.10",
                             .seed = 9,
@@ -316,7 +316,7 @@ Test(seek, follow_a_growing_trace, .timeout = 120)
 
 Test(seek, inconsistent_trace_stops_at_its_first_bad_event)
 {
-    const char *good = rec_path("good.trace"), *bad = rec_path("bad.trace");
+    const char *good = scratch_path("good.trace"), *bad = scratch_path("bad.trace");
     uint64_t n = record("good.trace", true, 20000);
     char err[512];
     /* copy the events, replacing event k with a free of a block that was never allocated */
@@ -422,7 +422,7 @@ static void pipe_child(int fd, const char *copy)
 
 Test(seek, follow_a_pipe, .timeout = 120)
 {
-    const char *copy = rec_path("pipe-copy.trace");
+    const char *copy = scratch_path("pipe-copy.trace");
     int fds[2];
     cr_assert_eq(pipe(fds), 0);
     pid_t pid = fork();

@@ -2,6 +2,7 @@
 #ifndef TESTS_TRACE_HELPERS_H
 #define TESTS_TRACE_HELPERS_H
 
+#include "scratch.h"
 #include <tracer/trace.h>
 
 #include <stdbool.h>
@@ -40,10 +41,7 @@ bool event_equal(const struct event *a, const struct event *b, char *why, size_t
 /* A header with every field set. */
 void test_header(struct trace_header *h);
 
-/* A directory for the test's files, removed at exit. */
-const char *scratch_dir(void);
-/* scratch_dir()/name in a static buffer (rotating among 64). */
-const char *scratch_path(const char *name);
+/* scratch_dir() and scratch_path(): tests/support/scratch.h */
 
 /* Writes the events to path; flush_every > 0 ends a chunk after that many events; finish=false
  * leaves the file as a killed recording.  Asserts success. */
