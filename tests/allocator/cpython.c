@@ -49,16 +49,8 @@ static void *map_aligned(uintptr_t hint, size_t size)
         }
         return p;
     }
-    uint8_t *p = mmap(NULL, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (p == MAP_FAILED)
-        return NULL;
-    uintptr_t base = ((uintptr_t)p + size - 1) & ~(uintptr_t)(size - 1);
-    size_t head = base - (uintptr_t)p;
-    if (head)
-        munmap(p, head);
-    if (size - head)
-        munmap((uint8_t *)base + size, size - head);
-    return (void *)base;
+    struct heap_arena_source aligned = heap_arena_source_aligned();
+    return aligned.alloc(aligned.ctx, size);
 }
 
 /* Since 3.11 the interpreter also takes its frames' data-stack chunks from the arena allocator
