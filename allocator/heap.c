@@ -788,11 +788,18 @@ void *heap_malloc(struct heap *h, size_t n)
     return bp;
 }
 
-/* heap_free() of NULL or of a block of the raw layer. */
+/* heap_free() of NULL, of a block of the raw layer, or of a pointer the heap never handed out
+ * (heap_set_foreign_to_libc). */
 static NOINLINE void free_foreign(struct heap *h, void *p)
 {
-    if (p)
-        raw_free(h, p);
+    if (!p)
+        return;
+    if (UNLIKELY(h->foreign_to_libc) && !raw_table_find(&h->raw, (uintptr_t)p)) {
+        h->foreign++;
+        free(p);
+        return;
+    }
+    raw_free(h, p);
 }
 
 void heap_free(struct heap *h, void *p)
@@ -856,6 +863,10 @@ void *heap_realloc(struct heap *h, void *p, size_t n)
     }
     /* A raw block stays raw, whatever its new size. */
     const struct raw_slot *s = raw_table_find(&h->raw, (uintptr_t)p);
+    if (!s && h->foreign_to_libc) {
+        h->foreign++;
+        return realloc(p, n ? n : 1);
+    }
     if (!s)
         misuse("realloc", (uintptr_t)p);
     uint64_t old_size = s->size;
@@ -989,6 +1000,16 @@ void heap_set_sink(struct heap *h, const struct event_sink *sink)
     else
         h->sink = (struct event_sink){0};
     update_observed(h);
+}
+
+void heap_set_foreign_to_libc(struct heap *h, bool on)
+{
+    h->foreign_to_libc = on;
+}
+
+uint64_t heap_foreign_count(const struct heap *h)
+{
+    return h->foreign;
 }
 
 void heap_set_stack_hook(struct heap *h, const struct heap_stack_hook *hook)

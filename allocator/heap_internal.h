@@ -129,6 +129,8 @@ struct heap {
     /* --- the raw layer ------------------------------------------------------------------- */
     struct raw_table raw;
     uint64_t raw_allocated_blocks, raw_bytes;
+    bool foreign_to_libc;          /* pointers never handed out go to libc (heap_set_foreign_to_libc) */
+    uint64_t foreign;              /* such pointers freed or resized so far */
 
     /* --- one ring head per size class: a header whose nextpool is the front pool ---------- */
     struct pool_header used[];

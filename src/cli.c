@@ -65,6 +65,7 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli *out,
 {
     memset(out, 0, sizeof *out);
     out->cmd = cmd;
+    out->program = -1;
     *done = false;
     bool only_args = false;
     for (int i = 1; i < argc; i++) {
@@ -74,11 +75,20 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli *out,
                 *done = true;
                 return usage_error(cmd, "more than %d arguments", CLI_MAX_ARGS);
             }
+            size_t len = strlen(a);
+            if (cmd->takes_program && out->nargs == 0 && !only_args && len > 3 && strcmp(a + len - 3, ".py") == 0) {
+                /* a script: it and whatever follows are the program's */
+                out->program = 0;
+                out->program_is_script = true;
+                only_args = true;
+            }
             out->args[out->nargs++] = a;
             continue;
         }
         if (strcmp(a, "--") == 0) {
             only_args = true;
+            if (cmd->takes_program && out->program < 0)
+                out->program = out->nargs;
             continue;
         }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -129,11 +139,16 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, struct cli *out,
         }
         out->values[idx] = o->metavar ? value : "";
     }
-    if (out->nargs < cmd->min_args) {
+    if (out->nargs < cmd->min_args || (out->program >= 0 && out->program == out->nargs)) {
         *done = true;
-        return usage_error(cmd, "missing %s", cmd->args && cmd->args[0] ? cmd->args : "argument");
+        return usage_error(cmd, "missing %s", out->program >= 0 ? "the program after --"
+                                              : cmd->args && cmd->args[0] ? cmd->args : "argument");
     }
-    if (cmd->max_args >= 0 && out->nargs > cmd->max_args) {
+    if (out->program >= 0 && out->program > 0) {
+        *done = true;
+        return usage_error(cmd, "unexpected argument '%s' before --", out->args[0]);
+    }
+    if (cmd->max_args >= 0 && out->nargs > cmd->max_args && out->program < 0) {
         *done = true;
         return usage_error(cmd, "unexpected argument '%s'", out->args[cmd->max_args]);
     }

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define CLI_MAX_OPTS 24
-#define CLI_MAX_ARGS 32
+#define CLI_MAX_ARGS 512
 #define CLI_EXIT_USAGE 2
 
 struct cli_opt {
@@ -32,6 +32,8 @@ struct cli_cmd {
     const char *description; /* paragraphs after the usage line; may be NULL */
     const struct cli_opt *opts; /* terminated by an entry with name == NULL */
     int min_args, max_args;     /* positional argument counts; max -1 for any */
+    bool takes_program;         /* a Python program may follow: `-- PROGRAM ARGS...` or
+                                 * `SCRIPT.py ARGS...`; its arguments are never options of ours */
     int (*run)(struct cli *c);
 };
 
@@ -40,6 +42,10 @@ struct cli {
     const char *values[CLI_MAX_OPTS]; /* option i's argument (or "" for a present flag) */
     int nargs;
     char *args[CLI_MAX_ARGS]; /* positional arguments (pointers into argv) */
+    /* For a command that takes_program: the index in args of the program's first word (the
+     * interpreter after `--`, or a script named *.py, run by python3), or -1. */
+    int program;
+    bool program_is_script; /* args[program] is a script, not an interpreter */
 };
 
 /* Parses argv[0..argc) (argv[0] is the subcommand's name).  Returns 0, or the exit status to

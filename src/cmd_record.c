@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "ops.h"
+#include "program.h"
 #include "recorder.h"
 
 #include <allocator/gc.h>
@@ -12,9 +13,12 @@
 #include <tracer/model.h>
 #include <tracer/stats_report.h>
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +30,7 @@ static const struct cli_opt opts[] = {
     {"stacks", 0, NULL, "record the call stack of every allocation"},
     {"stack-depth", 0, "N", "frames kept per call stack (default 24, at most 64)"},
     {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
+    PROGRAM_OPTS,
     {0},
 };
 
@@ -80,6 +85,86 @@ static void command_line(const struct cli *c, char *buf, size_t len)
         n += (size_t)snprintf(buf + n, len - n, " %s", c->args[i]);
 }
 
+/* `record -o FILE -- PYTHON ARGS...`: the program writes the trace; then it is indexed.  The
+ * program's exit status is the command's. */
+static int run_program(struct cli *c, const char *out, const char *cmdline)
+{
+    if (strcmp(out, "-") == 0)
+        return cli_error(c, CLI_EXIT_USAGE, "-o -: a Python program's trace goes to a file");
+    if (cli_value(c, "profile") || cli_value(c, "gc-profile"))
+        return cli_error(c, CLI_EXIT_USAGE, "--profile, --gc-profile: a Python program has its version's profiles");
+    const char *source = cli_value(c, "arena-source");
+    if (source && strcmp(source, "mmap") != 0 && strcmp(source, "aligned") != 0)
+        return cli_error(c, CLI_EXIT_USAGE, "--arena-source: unknown source '%s' (expected mmap or aligned)", source);
+    struct program_spec spec;
+    char err[1024];
+    if (program_prepare(&spec, c, err, sizeof err) < 0) {
+        program_spec_release(&spec);
+        return cli_error(c, CLI_EXIT_USAGE, "%s", err);
+    }
+    spec.cfg.mode = CAPTURE_RECORD;
+    snprintf(spec.cfg.trace, sizeof spec.cfg.trace, "%s", out);
+    if (source)
+        snprintf(spec.cfg.arena_source, sizeof spec.cfg.arena_source, "%s", source);
+    snprintf(spec.cfg.command, sizeof spec.cfg.command, "%s", cmdline);
+    /* The file is made here, so that a path that cannot be written is this command's error. */
+    FILE *probe = fopen(out, "wb");
+    if (!probe) {
+        program_spec_release(&spec);
+        return cli_error(c, 1, "%s: %s", out, strerror(errno));
+    }
+    fclose(probe);
+    /* Ctrl-C is the program's: it ends, and its trace is completed and indexed here. */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
+    sigaction(SIGINT, &ign, &old_int);
+    sigaction(SIGQUIT, &ign, &old_quit);
+    int status_read = -1;
+    int status = 1;
+    pid_t pid = program_spawn(&spec, false, -1, -1, -1, &status_read, err, sizeof err);
+    if (pid < 0) {
+        cli_error(c, 1, "%s", err);
+        goto out_signals;
+    }
+    char version[32];
+    bool refused;
+    if (program_await(status_read, pid, spec.argv[0], 0, version, sizeof version, &refused, err, sizeof err) < 0) {
+        close(status_read);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        unlink(out);
+        cli_error(c, refused ? CLI_EXIT_USAGE : 1, "%s", err);
+        status = refused ? CLI_EXIT_USAGE : 1;
+        goto out_signals;
+    }
+    int ws;
+    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+        ;
+    close(status_read);
+    char words[128];
+    status = program_exit_status(ws, words, sizeof words);
+    if (words[0] && WIFSIGNALED(ws))
+        cli_error(c, status, "%s; its trace is kept up to its last whole chunk", words);
+    if (index_trace(c, out) != 0 && status == 0)
+        status = 1;
+    if (cli_flag(c, "stats")) {
+        struct seeker *sk;
+        if (seeker_open(&sk, out, 0, err, sizeof err) == 0) {
+            struct heap_stats *st = malloc(sizeof *st);
+            if (st && seeker_seek(sk, seeker_event_count(sk)) == 0) {
+                model_get_stats(seeker_model(sk), st);
+                stats_report_print(stdout, st, STATS_REPORT_DEFAULT);
+            }
+            free(st);
+            seeker_free(sk);
+        }
+    }
+out_signals:
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGQUIT, &old_quit, NULL);
+    program_spec_release(&spec);
+    return status;
+}
+
 static int run(struct cli *c)
 {
     const char *out = cli_value(c, "output");
@@ -92,6 +177,8 @@ static int run(struct cli *c)
         return status;
     char cmdline[512];
     command_line(c, cmdline, sizeof cmdline);
+    if (c->program >= 0)
+        return run_program(c, out, cmdline);
     struct gc_profile gc = *gc_profile_default();
     char gcerr[256];
     if (cli_value(c, "gc-profile") &&
@@ -153,8 +240,8 @@ out_workload:
 
 const struct cli_cmd cmd_record = {
     .name = "record",
-    .args = "WORKLOAD",
-    .summary = "run a workload on the allocator and record every event to a trace file",
+    .args = "WORKLOAD | SCRIPT.py [ARGS...] | -- PYTHON [ARGS...]",
+    .summary = "run a workload or a Python program on the allocator and record every event to a trace file",
     .description =
         "WORKLOAD is one of:\n"
         "  ops:PATH     an allocation script, one operation per line:\n"
@@ -163,6 +250,11 @@ const struct cli_cmd cmd_record = {
         "               whole before anything runs; a bad line is reported with its number.\n"
         "  demo:NAME    a built-in demo (also just NAME; see 'arenascope demo --list')\n"
         "  churn[:N]    N rounds of a synthetic object churn (default 100000)\n"
+        "  SCRIPT.py    a Python script, run by python3 from PATH, with its arguments\n"
+        "  -- PYTHON    any Python 3.8 to 3.13 command line: python3.12 x.py, -m pytest, a venv's python\n"
+        "\n" PROGRAM_DESCRIPTION
+        "The program's exit status is this command's (128 + N when signal N killed it); its\n"
+        "Python call stacks are recorded with each allocation (--stacks).\n"
         "\n"
         "The trace records every arena, pool and block transition of CPython's allocator for the\n"
         "chosen profile; replay it with 'arenascope replay FILE', list it with 'arenascope dump'.\n"
@@ -170,9 +262,12 @@ const struct cli_cmd cmd_record = {
         "examples:\n"
         "  arenascope record -o frag.trace ops:frag.ops\n"
         "  arenascope record --profile cpython-3.8 --arena-source aligned --stats -o t.trace churn:5000\n"
-        "  arenascope record --gc-profile legacy -o fin.trace demo:finalizers\n",
+        "  arenascope record --gc-profile legacy -o fin.trace demo:finalizers\n"
+        "  arenascope record -o app.trace app.py --input data.json\n"
+        "  arenascope record -o tests.trace -- python3 -m pytest tests/\n",
     .opts = opts,
     .min_args = 1,
     .max_args = 1,
+    .takes_program = true,
     .run = run,
 };

@@ -2,7 +2,9 @@
 # The dependency rules of DESIGN.md and STYLE.md that the compiler cannot see:
 #  - exactly one file includes <curses.h> (or ncurses), and it is under ui/;
 #  - nothing under allocator/ includes a tracer/ or ui/ header;
-#  - tracer/ uses only allocator/'s value headers (event.h, stats.h, gc_profile.h);
+#  - tracer/ uses only allocator/'s value headers (event.h, stats.h, gc_profile.h), but for
+#    tracer/capture/, which runs real programs on the allocator (it may use the allocator, never
+#    the object runtime nor the ui);
 #  - ui/ sees the allocator only through tracer/ (the event and value headers at most);
 #  - no #ifdef/#ifndef/#if defined in .c files (optional features are headers).
 set -u
@@ -23,11 +25,15 @@ for f in $(find allocator -name '*.[ch]'); do
     grep -nE '#[[:space:]]*include[[:space:]]*[<"](tracer|ui)/' "$f" &&
         complain "$f (allocator/) includes a tracer/ or ui/ header"
 done
-for f in $(find tracer -name '*.[ch]'); do
+for f in $(find tracer -name '*.[ch]' -not -path 'tracer/capture/*'); do
     grep -nE '#[[:space:]]*include[[:space:]]*[<"]allocator/' "$f" |
         grep -vE 'allocator/(event|stats|gc_profile)\.h' &&
         complain "$f (tracer/) includes an allocator/ header other than the value headers"
     grep -nE '#[[:space:]]*include[[:space:]]*[<"]ui/' "$f" && complain "$f (tracer/) includes a ui/ header"
+done
+for f in $(find tracer/capture -name '*.[ch]' 2>/dev/null); do
+    grep -nE '#[[:space:]]*include[[:space:]]*[<"]allocator/(runtime|gc)\.h' "$f" &&
+        complain "$f (tracer/capture/) includes the object runtime: a real program has its own"
 done
 for f in $(find ui -name '*.[ch]'); do
     grep -nE '#[[:space:]]*include[[:space:]]*[<"]allocator/' "$f" |

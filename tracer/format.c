@@ -209,6 +209,10 @@ void fmt_header_encode(struct codec_buf *b, const struct trace_header *h)
     if (h->arena_map_bits)
         put_field_uint(b, FMT_H_ARENA_MAP_BITS, h->arena_map_bits);
     put_field_text(b, FMT_H_GC_PROFILE, h->gc_profile, sizeof h->gc_profile);
+    if (h->program[0])
+        put_field_text(b, FMT_H_PROGRAM, h->program, sizeof h->program);
+    if (h->program_version[0])
+        put_field_text(b, FMT_H_PROGRAM_VERSION, h->program_version, sizeof h->program_version);
 
     struct codec_buf v;
     codec_buf_init(&v);
@@ -361,6 +365,10 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
             continue;
         case FMT_H_GC_PROFILE:
             copy_text(h->gc_profile, sizeof h->gc_profile, v, (size_t)len);
+            continue;
+        case FMT_H_PROGRAM: copy_text(h->program, sizeof h->program, v, (size_t)len); continue;
+        case FMT_H_PROGRAM_VERSION:
+            copy_text(h->program_version, sizeof h->program_version, v, (size_t)len);
             continue;
         case FMT_H_GENERATIONS: {
             const uint8_t *q = v, *qend = v + len;

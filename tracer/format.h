@@ -64,6 +64,8 @@ enum fmt_header_id {
     FMT_H_LEGACY_FINALIZERS = 15,
     FMT_H_SCHEMA = 16,
     FMT_H_ARENA_MAP_BITS = 17,
+    FMT_H_PROGRAM = 18,
+    FMT_H_PROGRAM_VERSION = 19,
 };
 
 /* One kind of a file's schema (section 5). */

@@ -1,11 +1,14 @@
 /*
  * stacks.c - the stack table of stacks.h.
  *
- * Stacks are kept as arrays of return addresses in one growing pool; an open-addressing hash
- * table (linear probing, at most half full) maps a stack's hash to its entry.  Symbolising is
- * done once per distinct stack, when its stack_def is emitted: dladdr() names the symbol (or the
- * object) holding the address before the return address, since a call can be the last
- * instruction of its function.
+ * Two sets of byte strings, each an open-addressing hash table (linear probing, at most half
+ * full) over entries whose bytes sit back to back in one growing pool: keys (the words a capture
+ * takes on every allocation) map to stack ids, frame texts map to frame ids, and nodes map to
+ * stack ids.  A node is one frame on top of a parent stack (the parent's id and the frame's id):
+ * the stacks form a tree, so a stack_def carries one frame id and its parent, and a new stack
+ * costs a few bytes however deep it is; each frame's text is written once, in a frame_def.
+ * Symbolising or describing happens once per distinct key.  dladdr() names the symbol (or the object) holding the address before a return
+ * address, since a call can be the last instruction of its function.
  */
 #include <tracer/codec.h>
 #include <tracer/stacks.h>
@@ -16,32 +19,137 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct stack_entry {
+#define KEYS_MAX (1u << 22) /* keys kept before they are all forgotten: memory stays bounded */
+
+struct blob_entry {
     uint64_t hash;
-    size_t start;  /* first frame in the pool */
-    uint32_t depth;
-    uint64_t id;   /* 0: an empty slot */
+    size_t start; /* first byte in the pool */
+    uint32_t len;
+    bool used;
+    uint64_t id;
+};
+
+/* Byte strings -> ids. */
+struct blob_set {
+    struct blob_entry *slots; /* a power of two of them */
+    size_t nslots, count;
+    uint8_t *pool;            /* the strings, back to back */
+    size_t pool_len, pool_cap;
 };
 
 struct stack_table {
     struct event_sink sink;
     size_t max_depth;
-    struct stack_entry *slots; /* a power of two of them */
-    size_t nslots;
-    size_t count;              /* entries in use: the last id given */
-    uintptr_t *pool;           /* frames of every stack, back to back */
-    size_t pool_len, pool_cap;
+    struct blob_set keys;
+    struct blob_set frames;  /* frame text -> frame id */
+    struct blob_set nodes;   /* parent id and frame id (8 bytes each) -> stack id */
+    uint32_t *depths;        /* by stack id: frames in the stack */
+    size_t depths_cap;
+    uint64_t last_id;        /* the last stack id given */
 };
 
-static uint64_t stack_hash(void *const *frames, size_t depth)
+static uint64_t hash_bytes(const void *p, size_t len)
 {
-    uint64_t h = 0x9E3779B97F4A7C15u ^ depth;
-    for (size_t i = 0; i < depth; i++) {
-        h ^= (uint64_t)(uintptr_t)frames[i];
+    const uint8_t *b = p;
+    uint64_t h = 0x9E3779B97F4A7C15u ^ len;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t w;
+        memcpy(&w, b + i, 8);
+        h ^= w;
         h *= 0xBF58476D1CE4E5B9u;
         h ^= h >> 31;
     }
-    return h;
+    uint64_t w = 0;
+    memcpy(&w, b + i, len - i);
+    h ^= w;
+    h *= 0x94D049BB133111EBu;
+    return h ^ (h >> 29);
+}
+
+static bool blob_set_init(struct blob_set *s)
+{
+    memset(s, 0, sizeof *s);
+    s->nslots = 1024;
+    s->slots = calloc(s->nslots, sizeof *s->slots);
+    return s->slots != NULL;
+}
+
+static void blob_set_release(struct blob_set *s)
+{
+    free(s->slots);
+    free(s->pool);
+    memset(s, 0, sizeof *s);
+}
+
+static void blob_set_clear(struct blob_set *s)
+{
+    memset(s->slots, 0, s->nslots * sizeof *s->slots);
+    s->count = 0;
+    s->pool_len = 0;
+}
+
+/* The entry of bytes[0 .. len), or NULL; *slot is where it would go. */
+static struct blob_entry *blob_set_find(struct blob_set *s, uint64_t h, const void *bytes, size_t len,
+                                        size_t *slot)
+{
+    size_t mask = s->nslots - 1, j = (size_t)h & mask;
+    for (; s->slots[j].used; j = (j + 1) & mask) {
+        struct blob_entry *e = &s->slots[j];
+        if (e->hash == h && e->len == len && memcmp(s->pool + e->start, bytes, len) == 0)
+            return e;
+    }
+    *slot = j;
+    return NULL;
+}
+
+static bool blob_set_grow(struct blob_set *s)
+{
+    size_t n = s->nslots * 2;
+    struct blob_entry *slots = calloc(n, sizeof *slots);
+    if (!slots)
+        return false;
+    for (size_t i = 0; i < s->nslots; i++) {
+        const struct blob_entry *e = &s->slots[i];
+        if (!e->used)
+            continue;
+        size_t j = (size_t)e->hash & (n - 1);
+        while (slots[j].used)
+            j = (j + 1) & (n - 1);
+        slots[j] = *e;
+    }
+    free(s->slots);
+    s->slots = slots;
+    s->nslots = n;
+    return true;
+}
+
+/* Adds bytes (not present; *slot from blob_set_find) with id; false when out of memory. */
+static bool blob_set_add(struct blob_set *s, uint64_t h, const void *bytes, size_t len, size_t slot,
+                         uint64_t id)
+{
+    if ((s->count + 1) * 2 > s->nslots) {
+        if (!blob_set_grow(s))
+            return false;
+        size_t mask = s->nslots - 1;
+        for (slot = (size_t)h & mask; s->slots[slot].used; slot = (slot + 1) & mask)
+            ;
+    }
+    if (s->pool_cap - s->pool_len < len) {
+        size_t cap = s->pool_cap ? s->pool_cap * 2 : 65536;
+        while (cap - s->pool_len < len)
+            cap *= 2;
+        uint8_t *p = realloc(s->pool, cap);
+        if (!p)
+            return false;
+        s->pool = p;
+        s->pool_cap = cap;
+    }
+    memcpy(s->pool + s->pool_len, bytes, len);
+    s->slots[slot] = (struct blob_entry){h, s->pool_len, (uint32_t)len, true, id};
+    s->pool_len += len;
+    s->count++;
+    return true;
 }
 
 int stack_table_new(struct stack_table **out, size_t max_depth, const struct event_sink *sink)
@@ -51,10 +159,8 @@ int stack_table_new(struct stack_table **out, size_t max_depth, const struct eve
     if (!t)
         return TRACE_ENOMEM;
     t->max_depth = max_depth < 1 ? 1 : max_depth > STACK_MAX_DEPTH ? STACK_MAX_DEPTH : max_depth;
-    t->nslots = 1024;
-    t->slots = calloc(t->nslots, sizeof *t->slots);
-    if (!t->slots) {
-        free(t);
+    if (!blob_set_init(&t->keys) || !blob_set_init(&t->frames) || !blob_set_init(&t->nodes)) {
+        stack_table_free(t);
         return TRACE_ENOMEM;
     }
     if (sink)
@@ -67,8 +173,10 @@ void stack_table_free(struct stack_table *t)
 {
     if (!t)
         return;
-    free(t->slots);
-    free(t->pool);
+    blob_set_release(&t->keys);
+    blob_set_release(&t->frames);
+    blob_set_release(&t->nodes);
+    free(t->depths);
     free(t);
 }
 
@@ -79,7 +187,17 @@ void stack_table_set_sink(struct stack_table *t, const struct event_sink *sink)
 
 size_t stack_table_count(const struct stack_table *t)
 {
-    return t->count;
+    return t->nodes.count;
+}
+
+size_t stack_table_key_count(const struct stack_table *t)
+{
+    return t->keys.count;
+}
+
+void stack_table_forget_keys(struct stack_table *t)
+{
+    blob_set_clear(&t->keys);
 }
 
 size_t stack_symbolize(const void *addr, char *buf, size_t len)
@@ -100,93 +218,130 @@ size_t stack_symbolize(const void *addr, char *buf, size_t len)
     return (size_t)snprintf(buf, len, "0x%llx", (unsigned long long)a);
 }
 
-static void emit_def(struct stack_table *t, const struct stack_entry *e)
+/* The id of a frame's text, emitting its frame_def on first sight; 0 when out of memory. */
+static uint64_t intern_frame(struct stack_table *t, const char *text, size_t len)
 {
-    if (!event_sink_is_on(&t->sink))
-        return;
-    struct codec_buf text;
-    codec_buf_init(&text);
-    for (uint32_t i = 0; i < e->depth; i++) {
-        char frame[512];
-        size_t n = stack_symbolize((const void *)t->pool[e->start + i], frame, sizeof frame);
-        if (n >= sizeof frame)
-            n = sizeof frame - 1;
-        if (i)
-            codec_buf_put(&text, "\n", 1);
-        codec_buf_put(&text, frame, n);
+    uint64_t h = hash_bytes(text, len);
+    size_t slot;
+    const struct blob_entry *e = blob_set_find(&t->frames, h, text, len, &slot);
+    if (e)
+        return e->id;
+    uint64_t id = t->frames.count + 1;
+    if (!blob_set_add(&t->frames, h, text, len, slot, id))
+        return 0;
+    if (event_sink_is_on(&t->sink)) {
+        struct event ev = {.kind = EV_FRAME_DEF};
+        ev.u.frame_def.id = id;
+        ev.str = text;
+        ev.str_len = (uint32_t)len;
+        t->sink.emit(t->sink.ctx, &ev);
     }
-    struct event ev = {.kind = EV_STACK_DEF};
-    ev.u.stack_def.id = e->id;
-    ev.u.stack_def.depth = e->depth;
-    ev.str = text.failed ? NULL : (const char *)text.data;
-    ev.str_len = text.failed ? 0 : (uint32_t)text.len;
-    t->sink.emit(t->sink.ctx, &ev);
-    codec_buf_release(&text);
+    return id;
 }
 
-static int grow_slots(struct stack_table *t)
+/* The id of one frame on top of stack `parent` (0: none), emitting its stack_def on first sight. */
+static uint64_t intern_node(struct stack_table *t, uint64_t parent, const char *text, size_t len)
 {
-    size_t n = t->nslots * 2;
-    struct stack_entry *s = calloc(n, sizeof *s);
-    if (!s)
-        return TRACE_ENOMEM;
-    for (size_t i = 0; i < t->nslots; i++) {
-        const struct stack_entry *e = &t->slots[i];
-        if (!e->id)
-            continue;
-        size_t j = (size_t)e->hash & (n - 1);
-        while (s[j].id)
-            j = (j + 1) & (n - 1);
-        s[j] = *e;
+    uint64_t frame = intern_frame(t, text, len);
+    if (!frame)
+        return 0;
+    uint64_t key[2] = {parent, frame};
+    uint64_t h = hash_bytes(key, sizeof key);
+    size_t slot;
+    const struct blob_entry *e = blob_set_find(&t->nodes, h, key, sizeof key, &slot);
+    if (e)
+        return e->id;
+    uint64_t id = t->last_id + 1;
+    if (id >= t->depths_cap) {
+        size_t cap = t->depths_cap ? t->depths_cap * 2 : 4096;
+        uint32_t *d = realloc(t->depths, cap * sizeof *d);
+        if (!d)
+            return 0;
+        t->depths = d;
+        t->depths_cap = cap;
     }
-    free(t->slots);
-    t->slots = s;
-    t->nslots = n;
-    return 0;
+    if (!blob_set_add(&t->nodes, h, key, sizeof key, slot, id))
+        return 0;
+    t->last_id = id;
+    uint32_t depth = (parent && parent < t->depths_cap ? t->depths[parent] : 0) + 1;
+    t->depths[id] = depth;
+    if (event_sink_is_on(&t->sink)) {
+        struct event ev = {.kind = EV_STACK_DEF};
+        ev.u.stack_def.id = id;
+        ev.u.stack_def.depth = depth;
+        ev.u.stack_def.parent = parent;
+        ev.u.stack_def.frame = frame;
+        t->sink.emit(t->sink.ctx, &ev);
+    }
+    return id;
+}
+
+uint64_t stack_table_intern_text(struct stack_table *t, const char *text, size_t len)
+{
+    /* from the outermost frame (the last line) in */
+    uint64_t id = 0;
+    size_t end = len;
+    while (end > 0) {
+        size_t start = end;
+        while (start > 0 && text[start - 1] != '\n')
+            start--;
+        id = intern_node(t, id, text + start, end - start);
+        if (!id)
+            return 0;
+        end = start ? start - 1 : 0;
+    }
+    return id;
+}
+
+uint64_t stack_table_intern_key(struct stack_table *t, const uintptr_t *words, size_t n,
+                                stack_describe_fn describe, void *ctx)
+{
+    if (n == 0)
+        return 0;
+    size_t len = n * sizeof *words;
+    uint64_t h = hash_bytes(words, len);
+    size_t slot;
+    const struct blob_entry *e = blob_set_find(&t->keys, h, words, len, &slot);
+    if (e)
+        return e->id;
+    struct codec_buf text;
+    codec_buf_init(&text);
+    uint32_t depth = describe(ctx, words, n, &text);
+    uint64_t id = 0;
+    if (!text.failed && depth)
+        id = stack_table_intern_text(t, (const char *)text.data, text.len);
+    codec_buf_release(&text);
+    if (t->keys.count >= KEYS_MAX) {
+        blob_set_clear(&t->keys);
+        blob_set_find(&t->keys, h, words, len, &slot);
+    }
+    if (!text.failed)
+        blob_set_add(&t->keys, h, words, len, slot, id);
+    return id;
+}
+
+/* C frames: one return address a word. */
+static uint32_t describe_c(void *ctx, const uintptr_t *words, size_t n, struct codec_buf *text)
+{
+    (void)ctx;
+    for (size_t i = 0; i < n; i++) {
+        char frame[512];
+        size_t len = stack_symbolize((const void *)words[i], frame, sizeof frame);
+        if (len >= sizeof frame)
+            len = sizeof frame - 1;
+        if (i)
+            codec_buf_put(text, "\n", 1);
+        codec_buf_put(text, frame, len);
+    }
+    return (uint32_t)n;
 }
 
 uint64_t stack_table_intern(struct stack_table *t, void *const *frames, size_t depth)
 {
-    if (depth == 0)
-        return 0;
     if (depth > t->max_depth)
         depth = t->max_depth;
-    uint64_t h = stack_hash(frames, depth);
-    size_t mask = t->nslots - 1, j = (size_t)h & mask;
-    for (; t->slots[j].id; j = (j + 1) & mask) {
-        const struct stack_entry *e = &t->slots[j];
-        if (e->hash != h || e->depth != depth)
-            continue;
-        size_t i = 0;
-        while (i < depth && t->pool[e->start + i] == (uintptr_t)frames[i])
-            i++;
-        if (i == depth)
-            return e->id;
-    }
-    if ((t->count + 1) * 2 > t->nslots) {
-        if (grow_slots(t))
-            return 0;
-        mask = t->nslots - 1;
-        for (j = (size_t)h & mask; t->slots[j].id; j = (j + 1) & mask)
-            ;
-    }
-    if (t->pool_cap - t->pool_len < depth) {
-        size_t cap = t->pool_cap ? t->pool_cap * 2 : 4096;
-        while (cap - t->pool_len < depth)
-            cap *= 2;
-        uintptr_t *p = realloc(t->pool, cap * sizeof *p);
-        if (!p)
-            return 0;
-        t->pool = p;
-        t->pool_cap = cap;
-    }
-    struct stack_entry *e = &t->slots[j];
-    e->hash = h;
-    e->start = t->pool_len;
-    e->depth = (uint32_t)depth;
-    e->id = ++t->count;
+    uintptr_t words[STACK_MAX_DEPTH];
     for (size_t i = 0; i < depth; i++)
-        t->pool[t->pool_len++] = (uintptr_t)frames[i];
-    emit_def(t, e);
-    return e->id;
+        words[i] = (uintptr_t)frames[i];
+    return stack_table_intern_key(t, words, depth, describe_c, NULL);
 }

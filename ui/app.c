@@ -158,6 +158,7 @@ uint64_t app_event_addr(const struct event *ev)
     case EV_GC_END:
     case EV_STEP:
     case EV_STACK_DEF:
+    case EV_FRAME_DEF:
     case EV_PRINT:
     case EV_FREELIST:
     case EV_KIND_COUNT:
@@ -218,6 +219,7 @@ uint64_t app_event_object(const struct event *ev)
     case EV_GC_END:
     case EV_STEP:
     case EV_STACK_DEF:
+    case EV_FRAME_DEF:
     case EV_PRINT:
     case EV_FREELIST:
     case EV_KIND_COUNT:

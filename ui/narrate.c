@@ -452,6 +452,9 @@ size_t ui_narrate(const struct model *m, const struct event *ev, const struct ev
         say(&o, "call stack %" PRIu64 " is recorded (%" PRIu64 " frames)", ev->u.stack_def.id,
             ev->u.stack_def.depth);
         break;
+    case EV_FRAME_DEF:
+        say(&o, "frame %" PRIu64 " of call stacks is recorded", ev->u.frame_def.id);
+        break;
     case EV_PRINT: {
         int n = sl;
         while (n > 0 && (str[n - 1] == '\n' || str[n - 1] == '\r'))

@@ -144,7 +144,8 @@ Test(codec, event_table_follows_the_format_rules)
     cr_assert_eq(event_kind_from_name("no_such_kind"), -1);
     cr_assert_str_eq(event_kind_name(EV_STACK_DEF), "stack_def");
     cr_assert_eq(event_kind_tail(EV_BLOCK_ALLOC), 2);
-    cr_assert_eq(event_kind_field_count(EV_STACK_DEF), 2);
+    cr_assert_eq(event_kind_field_count(EV_STACK_DEF), 4);
+    cr_assert_str_eq(event_kind_field_name(EV_STACK_DEF, 2), "parent");
     cr_assert_str_eq(event_kind_text_name(EV_STACK_DEF), "frames");
     cr_assert_null(event_kind_text_name(EV_BLOCK_FREE));
     cr_assert_eq(event_kind_flags(EV_CALLOC), EVF_OPTIONAL);

@@ -21,6 +21,57 @@ static void collect(void *ctx, const struct event *ev)
     evlist_push(&c->defs, ev);
 }
 
+/* The text of frame `id` as its frame_def gives it. */
+static const struct event *frame_of(const struct evlist *defs, uint64_t id, struct event *tmp)
+{
+    for (size_t i = 0; i < defs->n; i++) {
+        const struct event *e = evlist_at(defs, i, tmp);
+        if (e->kind == EV_FRAME_DEF && e->u.frame_def.id == id)
+            return e;
+    }
+    cr_assert_fail("frame %lu used before it is defined", (unsigned long)id);
+    return NULL;
+}
+
+static size_t count_kind(const struct evlist *defs, enum event_kind k)
+{
+    size_t n = 0;
+    struct event tmp;
+    for (size_t i = 0; i < defs->n; i++)
+        n += evlist_at(defs, i, &tmp)->kind == k;
+    return n;
+}
+
+/* The whole text of stack `id` as the defs give it: its frames, then its parent's. */
+static void stack_text(const struct evlist *defs, uint64_t id, char *buf, size_t len, uint64_t *depth)
+{
+    buf[0] = '\0';
+    *depth = 0;
+    size_t n = 0;
+    uint64_t want_depth = 0;
+    while (id) {
+        struct event tmp;
+        const struct event *d = NULL;
+        for (size_t i = 0; i < defs->n; i++) {
+            const struct event *e = evlist_at(defs, i, &tmp);
+            if (e->kind == EV_STACK_DEF && e->u.stack_def.id == id) {
+                d = e;
+                break;
+            }
+        }
+        cr_assert_not_null(d, "stack %lu used before it is defined", (unsigned long)id);
+        if (!want_depth)
+            want_depth = d->u.stack_def.depth;
+        struct event ftmp;
+        const struct event *f = frame_of(defs, d->u.stack_def.frame, &ftmp);
+        n += (size_t)snprintf(buf + n, len - n, "%s%.*s", n ? "\n" : "", (int)f->str_len, f->str);
+        cr_assert_lt(d->u.stack_def.parent, id, "a parent is defined before its children");
+        id = d->u.stack_def.parent;
+        (*depth)++;
+    }
+    cr_assert_eq(*depth, want_depth, "the depth counts every frame down the parents");
+}
+
 Test(stacks, each_distinct_stack_is_defined_once)
 {
     struct collected c;
@@ -30,41 +81,79 @@ Test(stacks, each_distinct_stack_is_defined_once)
     cr_assert_eq(stack_table_new(&t, 8, &sink), 0);
     void *a[] = {(void *)0x1000, (void *)0x2000, (void *)0x3000};
     void *b[] = {(void *)0x1000, (void *)0x2000, (void *)0x3001};
-    cr_assert_eq(stack_table_intern(t, a, 3), 1);
-    cr_assert_eq(stack_table_intern(t, b, 3), 2);
-    cr_assert_eq(stack_table_intern(t, a, 3), 1);
-    cr_assert_eq(stack_table_intern(t, a, 2), 3, "a prefix is another stack");
+    uint64_t ia = stack_table_intern(t, a, 3);
+    uint64_t ib = stack_table_intern(t, b, 3);
+    cr_assert(ia && ib && ia != ib);
+    cr_assert_eq(stack_table_intern(t, a, 3), ia);
+    uint64_t ip = stack_table_intern(t, a, 2);
+    cr_assert(ip && ip != ia, "a prefix is another stack");
     cr_assert_eq(stack_table_intern(t, a, 0), 0);
-    cr_assert_eq(stack_table_count(t), 3);
-    cr_assert_eq(c.defs.n, 3);
+    /* a tree: a and b share no outermost frame, so each frame of each is a node; the prefix
+     * a[0..2) has another outermost frame (0x2000 with no parent); each text once */
+    cr_assert_eq(stack_table_count(t), 8);
+    cr_assert_eq(count_kind(&c.defs, EV_STACK_DEF), 8);
+    cr_assert_eq(count_kind(&c.defs, EV_FRAME_DEF), 4, "0x1000, 0x2000, 0x3000, 0x3001");
+    char text[1024];
+    uint64_t depth;
+    stack_text(&c.defs, ia, text, sizeof text, &depth);
+    cr_assert_str_eq(text, "0x1000\n0x2000\n0x3000");
+    cr_assert_eq(depth, 3);
+    stack_text(&c.defs, ib, text, sizeof text, &depth);
+    cr_assert_str_eq(text, "0x1000\n0x2000\n0x3001");
+    stack_text(&c.defs, ip, text, sizeof text, &depth);
+    cr_assert_str_eq(text, "0x1000\n0x2000");
     struct event tmp;
-    const struct event *d = evlist_at(&c.defs, 0, &tmp);
-    cr_assert_eq(d->kind, EV_STACK_DEF);
-    cr_assert_eq(d->u.stack_def.id, 1);
-    cr_assert_eq(d->u.stack_def.depth, 3);
-    cr_assert_eq(d->str_len, strlen("0x1000\n0x2000\n0x3000"));
-    cr_assert_eq(memcmp(d->str, "0x1000\n0x2000\n0x3000", d->str_len), 0);
+    for (size_t i = 0; i < c.defs.n; i++) {
+        const struct event *d = evlist_at(&c.defs, i, &tmp);
+        if (d->kind == EV_FRAME_DEF)
+            cr_assert(memchr(d->str, '\n', d->str_len) == NULL, "one frame a def");
+        else
+            cr_assert_eq(d->kind, EV_STACK_DEF);
+    }
+
+    /* a shared caller is defined once: a second stack on it costs one def */
+    void *c1[] = {(void *)0x4000, (void *)0x2000, (void *)0x3000};
+    size_t before = c.defs.n;
+    uint64_t ic = stack_table_intern(t, c1, 3);
+    cr_assert_eq(c.defs.n, before + 2, "one frame_def (0x4000) and one stack_def");
+    stack_text(&c.defs, ic, text, sizeof text, &depth);
+    cr_assert_str_eq(text, "0x4000\n0x2000\n0x3000");
 
     /* many stacks: the table grows and keeps every id */
     void *f[8];
+    uint64_t *ids = calloc(20000, sizeof *ids);
     for (uintptr_t i = 0; i < 20000; i++) {
         for (int k = 0; k < 8; k++)
             f[k] = (void *)(0x10000 + i * 16 + (uintptr_t)k);
-        cr_assert_eq(stack_table_intern(t, f, 1 + i % 8), 4 + i);
+        ids[i] = stack_table_intern(t, f, 1 + i % 8);
+        cr_assert(ids[i] > ic);
     }
+    size_t defs = c.defs.n;
     for (uintptr_t i = 0; i < 20000; i += 7) {
         for (int k = 0; k < 8; k++)
             f[k] = (void *)(0x10000 + i * 16 + (uintptr_t)k);
-        cr_assert_eq(stack_table_intern(t, f, 1 + i % 8), 4 + i);
+        cr_assert_eq(stack_table_intern(t, f, 1 + i % 8), ids[i]);
     }
-    cr_assert_eq(c.defs.n, 20003);
+    cr_assert_eq(c.defs.n, defs, "stacks seen before are not defined again");
+    /* after the keys are forgotten, the same frames give the same ids, with no new defs */
+    stack_table_forget_keys(t);
+    cr_assert_eq(stack_table_key_count(t), 0);
+    for (uintptr_t i = 0; i < 20000; i += 13) {
+        for (int k = 0; k < 8; k++)
+            f[k] = (void *)(0x10000 + i * 16 + (uintptr_t)k);
+        cr_assert_eq(stack_table_intern(t, f, 1 + i % 8), ids[i]);
+    }
+    cr_assert_eq(c.defs.n, defs);
+    free(ids);
     /* deeper than the table's depth: cut */
     void *deep[20];
     for (int k = 0; k < 20; k++)
         deep[k] = (void *)(uintptr_t)(0x900000 + k);
     uint64_t id = stack_table_intern(t, deep, 20);
     cr_assert_eq(stack_table_intern(t, deep, 8), id);
-    d = evlist_at(&c.defs, c.defs.n - 1, &tmp);
+    const struct event *d = evlist_at(&c.defs, c.defs.n - 1, &tmp);
+    cr_assert_eq(d->kind, EV_STACK_DEF);
+    cr_assert_eq(d->u.stack_def.id, id);
     cr_assert_eq(d->u.stack_def.depth, 8);
     stack_table_free(t);
     evlist_release(&c.defs);
@@ -151,15 +240,22 @@ Test(stacks, stack_defs_go_through_a_trace)
 
     struct trace_reader *r;
     cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(trace_reader_event_count(r), 3);
-    cr_assert_eq(trace_reader_next(r, &ev), 1);
-    cr_assert_eq(ev.kind, EV_STACK_DEF);
-    cr_assert_eq(ev.u.stack_def.id, id);
-    cr_assert_eq(ev.u.stack_def.depth, n);
-    char *text = strndup(ev.str, ev.str_len);
+    /* a frame_def and a stack_def a frame, then the two allocations */
+    cr_assert_eq(trace_reader_event_count(r), 2 * n + 2);
+    struct evlist defs;
+    evlist_init(&defs);
+    for (size_t i = 0; i < 2 * n; i++) {
+        cr_assert_eq(trace_reader_next(r, &ev), 1);
+        cr_assert(ev.kind == EV_STACK_DEF || ev.kind == EV_FRAME_DEF);
+        evlist_push(&defs, &ev);
+    }
+    char text[8192];
+    uint64_t depth;
+    stack_text(&defs, id, text, sizeof text, &depth);
+    cr_assert_eq(depth, n);
     cr_assert(strstr(text, "\nstacks_test_level2+0x"), "%s", text);
     cr_assert(strstr(text, "\nstacks_test_level1+0x"), "%s", text);
-    free(text);
+    evlist_release(&defs);
     cr_assert_eq(trace_reader_next(r, &ev), 1);
     cr_assert_eq(ev.u.block_alloc.stack, id);
     trace_reader_free(r);

@@ -76,7 +76,9 @@
  * Stack ids
  * ---------
  * 0 means "no stack recorded".  A non-zero id is defined by a `stack_def` event that precedes
- * its first use; each distinct stack is defined once per trace.
+ * its first use; each distinct stack is defined once per trace.  Stacks form a tree: a stack is
+ * its own innermost frames on top of its parent stack (the callers), defined before it, so that
+ * a new stack costs one frame however deep it is.
  */
 #ifndef ALLOCATOR_EVENT_H
 #define ALLOCATOR_EVENT_H
@@ -190,17 +192,29 @@
     /* the collection ended: what gc.collect() would return is collected + uncollectable     */  \
     X(GC_END,        gc_end,        0, 4, EV_FIELD(u, gen) EV_FIELD(u, collected) EV_FIELD(u, uncollectable) EV_FIELD(u, nanos))   \
     /* --- workload ----------------------------------------------------------------------- */ \
-    /* a step marker: what the next steps show, in one sentence                              */  \
-    X(STEP,          step,          0, 1, EV_FIELD(u, number) EV_FIELD(s, label))                                \
-    /* a call stack, defined once before the first event that carries its id; frames are     */  \
-    /* "function+0xoffset" lines, innermost first                                            */  \
-    X(STACK_DEF,     stack_def,     0, 2, EV_FIELD(u, id) EV_FIELD(u, depth) EV_FIELD(s, frames))                         \
+    /* a step marker: what the next steps show, in one sentence; `kind` is an ev_step_kind,   */  \
+    /* `stack` the Python stack at a real program's marker (its innermost frame is the line)   */  \
+    X(STEP,          step,          0, 1, EV_FIELD(u, number) EV_FIELD(u, kind) EV_FIELD(u, stack) EV_FIELD(s, label)) \
+    /* a call stack, defined once before the first event that carries its id: its innermost  */  \
+    /* frames, one a line, are frame `frame` (> 0) or else the text `frames`, and the frames  */  \
+    /* of stack `parent` (0: none) follow them; depth counts all                             */  \
+    X(STACK_DEF,     stack_def,     0, 2, EV_FIELD(u, id) EV_FIELD(u, depth) EV_FIELD(u, parent) EV_FIELD(u, frame) EV_FIELD(s, frames)) \
+    /* one frame of call stacks, defined once before the first stack_def that names it:      */  \
+    /* "function+0xoffset" for C, "FUNCTION\tFILE\tLINE" (tab-separated) for Python          */  \
+    X(FRAME_DEF,     frame_def,     0, 1, EV_FIELD(u, id) EV_FIELD(s, text))                                     \
     /* text the workload printed (what the Python snippet would print)                       */  \
     X(PRINT,         print,         EVF_OPTIONAL, 1, EV_FIELD(u, stream) EV_FIELD(s, text))          \
     /* an object free list (sys._debugmallocstats' "N free PyXxxObjects * S bytes each") now */  \
     /* holds `count` objects of `each` bytes; `index` is its line in the report, from 0      */  \
     X(FREELIST,      freelist,      EVF_OPTIONAL, 4, EV_FIELD(u, index) EV_FIELD(u, count) EV_FIELD(u, each) EV_FIELD(s, label))
 /* clang-format on */
+
+/* What a step marker marks. */
+#define EV_STEP_KINDS(X)                                                                         \
+    X(STEP_WORKLOAD, "a step of a demo or an allocation script")                                 \
+    X(STEP_STARTUP, "a real interpreter starts up, before the program's own code")               \
+    X(STEP_PROGRAM, "the program's own code starts")                                             \
+    X(STEP_LINE, "a line of the program's own code is about to run")
 
 /* Why a request went to the raw layer. */
 #define EV_RAW_WHY(X)                                                                            \
@@ -247,7 +261,8 @@
 #define EV_GC_REASONS(X)                                                                         \
     X(GC_REASON_AUTO, "threshold exceeded")                                                      \
     X(GC_REASON_MANUAL, "gc.collect()")                                                          \
-    X(GC_REASON_SHUTDOWN, "shutdown")
+    X(GC_REASON_SHUTDOWN, "shutdown")                                                            \
+    X(GC_REASON_INTERPRETER, "the interpreter's collector ran (automatic or gc.collect())")
 
 /* The phases of one collection, in the order they run (reference section 7.6). */
 #define EV_GC_PHASES(X)                                                                          \
@@ -286,6 +301,7 @@
     X(OBJ_STATIC, 2u, "statically allocated (small int cache, interned)")
 
 #define EV__ENUM(name, text) EV_##name,
+enum ev_step_kind { EV_STEP_KINDS(EV__ENUM) EV_STEP_KIND_COUNT };
 enum ev_raw_why { EV_RAW_WHY(EV__ENUM) EV_RAW_WHY_COUNT };
 enum ev_realloc_outcome { EV_REALLOC_OUTCOMES(EV__ENUM) EV_REALLOC_OUTCOME_COUNT };
 enum ev_ref_reason { EV_REF_REASONS(EV__ENUM) EV_REF_REASON_COUNT };

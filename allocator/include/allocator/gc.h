@@ -20,21 +20,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- profiles ----------------------------------------------------------------------------- */
-
-/* The built-in profiles: cpython-3.8 (the default; also 3.9-3.12), cpython-3.13, legacy. */
-size_t gc_profile_count(void);
-const struct gc_profile *gc_profile_at(size_t i);
-const struct gc_profile *gc_profile_default(void);
-/*
- * Parses "NAME" or "NAME:T0,T1,..." (thresholds overriding the profile's, one per generation).
- * On error returns RT_EINVAL and writes a one-line reason to err.
- */
-int gc_profile_parse(const char *spec, struct gc_profile *out, char *err, size_t errlen);
-/* Checks a profile value (from a trace header, say): 1..GC_MAX_GENERATIONS generations with
- * names.  Returns 0 or RT_EINVAL with a reason. */
-int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen);
-
 /* ---- the gc module ------------------------------------------------------------------------- */
 
 /* gc.collect(generation): the number of unreachable objects found (collected plus

@@ -16,6 +16,7 @@
 #define ALLOCATOR_GC_PROFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define GC_MAX_GENERATIONS 4
@@ -27,5 +28,23 @@ struct gc_profile {
     uint32_t thresholds[GC_MAX_GENERATIONS]; /* threshold of each generation */
     bool legacy_finalizers;                  /* a cycle with __del__ goes to gc.garbage (2.7) */
 };
+
+/* The functions below are the allocator library's (allocator/gc_profile.c); readers of trace
+ * headers use the struct alone. */
+
+/* ---- profiles ----------------------------------------------------------------------------- */
+
+/* The built-in profiles: cpython-3.8 (the default; also 3.9-3.12), cpython-3.13, legacy. */
+size_t gc_profile_count(void);
+const struct gc_profile *gc_profile_at(size_t i);
+const struct gc_profile *gc_profile_default(void);
+/*
+ * Parses "NAME" or "NAME:T0,T1,..." (thresholds overriding the profile's, one per generation).
+ * On error returns -1 (RT_EINVAL) and writes a one-line reason to err.
+ */
+int gc_profile_parse(const char *spec, struct gc_profile *out, char *err, size_t errlen);
+/* Checks a profile value (from a trace header, say): 1..GC_MAX_GENERATIONS generations with
+ * names.  Returns 0 or -1 (RT_EINVAL) with a reason. */
+int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen);
 
 #endif

@@ -9,7 +9,8 @@
  *
  * Return convention: functions that can fail return 0 or a negative HEAP_E* code, explained by
  * heap_strerror(); allocation functions return NULL on failure like malloc; predicates return bool;
- * misuse (freeing a foreign pointer, a NULL heap) is an assertion, not a code.
+ * misuse (freeing a foreign pointer, a NULL heap) is an assertion, not a code, unless the heap
+ * was told to hand foreign pointers to the C library (heap_set_foreign_to_libc).
  *
  * Names: heap_new()/heap_delete() create and destroy a heap; heap_malloc(), heap_calloc(),
  * heap_realloc() and heap_free() are PyObject_Malloc, _Calloc, _Realloc and _Free.
@@ -121,6 +122,16 @@ void *heap_malloc(struct heap *h, size_t n);
 void *heap_calloc(struct heap *h, size_t nmemb, size_t size);
 void *heap_realloc(struct heap *h, void *p, size_t n);
 void heap_free(struct heap *h, void *p);
+
+/*
+ * Pointers this heap never handed out.  By default freeing or resizing one stops the program (a
+ * bug in the caller).  A heap that serves a real interpreter (tracer/capture) takes them as
+ * obmalloc does: whatever address_in_range does not claim belongs to the raw domain, so it goes
+ * to the C library's free() or realloc(), with no event (the heap never saw the block) and
+ * counted by heap_foreign_count().
+ */
+void heap_set_foreign_to_libc(struct heap *h, bool on);
+uint64_t heap_foreign_count(const struct heap *h);
 
 /* True when p is a block of one of this heap's pools (address_in_range). */
 bool heap_owns(const struct heap *h, const void *p);

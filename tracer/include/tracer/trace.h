@@ -60,6 +60,9 @@ struct trace_header {
     bool legacy_finalizers;                  /* cycles with __del__ go to gc.garbage */
 
     char command[512];          /* the command line that produced the trace */
+    char program[256];          /* a real program's interpreter, "/usr/bin/python3.11"; empty for
+                                   arenascope's own workloads */
+    char program_version[32];   /* its version, "3.11.2"; empty for arenascope's own workloads */
     uint64_t clock_realtime_ns; /* wall-clock time of event 0, ns since the Unix epoch; the
                                    writer fills it in when it is 0 */
 };

@@ -1,0 +1,213 @@
+/*
+ * program.c - see program.h.
+ */
+#include "program.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int program_prepare(struct program_spec *spec, const struct cli *c, char *err, size_t errlen)
+{
+    memset(spec, 0, sizeof *spec);
+    int nwords = c->nargs - c->program;
+    spec->argv = calloc((size_t)nwords + 2, sizeof *spec->argv);
+    if (!spec->argv)
+        return cli_fail(err, errlen, "out of memory");
+    if (c->program_is_script)
+        spec->argv[spec->argc++] = "python3";
+    for (int i = c->program; i < c->nargs; i++)
+        spec->argv[spec->argc++] = c->args[i];
+    if (c->program_is_script && access(c->args[c->program], R_OK) < 0)
+        return cli_fail(err, errlen, "%s: %s", c->args[c->program], strerror(errno));
+    if (capture_check_program(spec->argv[0], spec->path, sizeof spec->path, err, errlen) < 0)
+        return -1;
+    if (capture_library_path(spec->library, sizeof spec->library, err, errlen) < 0)
+        return -1;
+
+    struct capture_config *cfg = &spec->cfg;
+    cfg->status_fd = cfg->control_fd = -1;
+    cfg->stacks = CAPTURE_STACKS_PYTHON;
+    cfg->depth = CAPTURE_DEFAULT_DEPTH;
+    const char *stacks = cli_value(c, "stacks");
+    if (stacks) {
+        if (strcmp(stacks, "none") == 0)
+            cfg->stacks = CAPTURE_STACKS_NONE;
+        else if (strcmp(stacks, "python") != 0)
+            return cli_fail(err, errlen, "--stacks: '%s' is not python or none", stacks);
+    }
+    const char *depth = cli_value(c, "stack-depth");
+    if (depth) {
+        uint64_t d;
+        if (!cli_parse_uint(depth, false, &d) || d < 1 || d > 64)
+            return cli_fail(err, errlen, "--stack-depth: not a number of frames from 1 to 64: '%s'", depth);
+        cfg->depth = (unsigned)d;
+    }
+    spec->stdin_path = cli_value(c, "stdin");
+    if (spec->stdin_path && strcmp(spec->stdin_path, "-") != 0 && access(spec->stdin_path, R_OK) < 0)
+        return cli_fail(err, errlen, "--stdin: %s: %s", spec->stdin_path, strerror(errno));
+    capture_user_files(spec->argv, cfg);
+    snprintf(cfg->arena_source, sizeof cfg->arena_source, "mmap");
+    return 0;
+}
+
+void program_spec_release(struct program_spec *spec)
+{
+    free(spec->argv);
+    spec->argv = NULL;
+}
+
+/* The child: descriptors in place, then the exec.  Never returns. */
+static _Noreturn void child(struct program_spec *spec, bool quiet, int stderr_fd, int status_fd, int control_fd)
+{
+    signal(SIGPIPE, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    int in = -1;
+    if (!spec->stdin_path)
+        in = open("/dev/null", O_RDONLY);
+    else if (strcmp(spec->stdin_path, "-") != 0)
+        in = open(spec->stdin_path, O_RDONLY);
+    if (in >= 0 && in != STDIN_FILENO) {
+        dup2(in, STDIN_FILENO);
+        close(in);
+    }
+    if (quiet) {
+        int null = open("/dev/null", O_WRONLY);
+        if (null >= 0) {
+            dup2(null, STDOUT_FILENO);
+            dup2(stderr_fd >= 0 ? stderr_fd : null, STDERR_FILENO);
+            if (null > STDERR_FILENO)
+                close(null);
+        }
+    }
+    if (stderr_fd > STDERR_FILENO)
+        close(stderr_fd);
+    spec->cfg.pid = getpid();
+    spec->cfg.status_fd = status_fd;
+    spec->cfg.control_fd = control_fd;
+    capture_exec(&spec->cfg, spec->library, spec->path, spec->argv);
+    /* the exec failed: say so on the status pipe, which the parent reads */
+    char line[PATH_MAX + 64];
+    int n = snprintf(line, sizeof line, "x %s: %s\n", spec->path, strerror(errno));
+    if (status_fd >= 0 && n > 0 && write(status_fd, line, (size_t)n) < 0)
+        _exit(127);
+    _exit(127);
+}
+
+pid_t program_spawn(struct program_spec *spec, bool quiet, int stderr_fd, int status_fd, int control_fd,
+                    int *status_read, char *err, size_t errlen)
+{
+    int own[2] = {-1, -1};
+    if (status_fd < 0) {
+        if (pipe(own) < 0)
+            return cli_fail(err, errlen, "pipe: %s", strerror(errno));
+        fcntl(own[0], F_SETFD, FD_CLOEXEC);
+        status_fd = own[1];
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        if (own[0] >= 0) {
+            close(own[0]);
+            close(own[1]);
+        }
+        return cli_fail(err, errlen, "fork: %s", strerror(errno));
+    }
+    if (pid == 0)
+        child(spec, quiet, stderr_fd, status_fd, control_fd);
+    if (own[0] >= 0) {
+        close(own[1]);
+        *status_read = own[0];
+    }
+    return pid;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+int program_await(int status_read, pid_t pid, const char *name, int timeout_ms, char *version, size_t vlen,
+                  bool *refused, char *err, size_t errlen)
+{
+    *refused = false;
+    char buf[2048];
+    size_t len = 0;
+    double until = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+    for (;;) {
+        char *nl;
+        while ((nl = memchr(buf, '\n', len))) {
+            *nl = '\0';
+            if (buf[0] == 'p') {
+                snprintf(version, vlen, "%.*s", (int)strcspn(buf + 2, " "), buf + 2);
+                /* keep what followed for the caller? the live protocol starts after "p" */
+                return 0;
+            }
+            if (buf[0] == 'e') {
+                *refused = true;
+                return cli_fail(err, errlen, "%s: %s", name, buf + 2);
+            }
+            if (buf[0] == 'x')
+                return cli_fail(err, errlen, "%s", buf + 2);
+            size_t rest = len - (size_t)(nl + 1 - buf);
+            memmove(buf, nl + 1, rest);
+            len = rest;
+        }
+        int wait = -1;
+        if (until) {
+            double left = until - now_ms();
+            if (left <= 0)
+                return cli_fail(err, errlen, "%s: the interpreter did not start within %d s", name,
+                                timeout_ms / 1000);
+            wait = (int)left + 1;
+        }
+        struct pollfd pfd = {status_read, POLLIN, 0};
+        int r = poll(&pfd, 1, wait);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            continue;
+        ssize_t n = read(status_read, buf + len, sizeof buf - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            /* the pipe closed without a word: the program ran (or died) without Python */
+            int st;
+            if (waitpid(pid, &st, 0) == pid) {
+                char words[128];
+                program_exit_status(st, words, sizeof words);
+                if (words[0])
+                    return cli_fail(err, errlen, "%s: %s before the Python interpreter started", name, words);
+            }
+            *refused = true;
+            return cli_fail(err, errlen,
+                            "%s: not a Python interpreter: it ran without loading Python 3 in its own process", name);
+        }
+        len += (size_t)n;
+        if (len == sizeof buf - 1)
+            len = 0; /* a line longer than the buffer: not ours */
+    }
+}
+
+int program_exit_status(int wait_status, char *words, size_t len)
+{
+    words[0] = '\0';
+    if (WIFSIGNALED(wait_status)) {
+        int sig = WTERMSIG(wait_status);
+        snprintf(words, len, "the program was killed by SIG%s", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+        return 128 + sig;
+    }
+    int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : 1;
+    if (code != 0)
+        snprintf(words, len, "the program exited with status %d", code);
+    return code;
+}

@@ -1,0 +1,81 @@
+/*
+ * program.h - a real Python program run on arenascope's allocator, from the command line's side:
+ * `record`, `live` and `placements` given `-- PYTHON ARGS...` or `SCRIPT.py ARGS...`.
+ *
+ *   program_prepare()   the words to run (python3 from PATH before a script), the interpreter
+ *                       checked (tracer/capture.h), the capture library found, the request
+ *                       filled: all before anything runs, so that a bad request is one line and
+ *                       exit status 2
+ *   program_spawn()     fork; the child's stdin (/dev/null unless --stdin), stdout and stderr
+ *                       (kept, or /dev/null under a viewer), the status pipe; exec
+ *   program_await()     reads the status pipe until the interpreter says it runs ("p") or why
+ *                       it refused ("e"), or the program ended without ever loading Python
+ *
+ * Errors are one line in err; functions return 0 or -1 (program_prepare's caller exits 2: the
+ * request was wrong; a program that fails later is a runtime error, 1).
+ */
+#ifndef SRC_PROGRAM_H
+#define SRC_PROGRAM_H
+
+#include "cli.h"
+
+#include <tracer/capture.h>
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct program_spec {
+    char **argv;                 /* the words to exec, NULL-terminated (malloc'd array) */
+    int argc;
+    char path[PATH_MAX];         /* argv[0] resolved */
+    char library[PATH_MAX];      /* the capture library */
+    const char *stdin_path;      /* NULL: /dev/null; "-": arenascope's own */
+    struct capture_config cfg;   /* the request, but for pid and descriptors */
+};
+
+/* The options every command that runs a program takes (--stacks, --stack-depth, --stdin). */
+#define PROGRAM_OPTS                                                                             \
+    {"stacks", 0, "S", "a Python program's stacks: python (the default) or none"},              \
+    {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},           \
+    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"}
+
+/* What --help says of programs, shared by the commands that run them. */
+#define PROGRAM_DESCRIPTION                                                                      \
+    "A Python program runs in a real interpreter whose object allocator (the OBJ and MEM\n"        \
+    "domains of PEP 445) is arenascope's instrumented obmalloc, with the profile of its version\n" \
+    "(3.8: cpython-3.8, 3.9: cpython-3.9, 3.10 to 3.13: cpython-3.10).  A library preloaded\n"     \
+    "into the interpreter installs it before the first allocation.  Processes the program\n"        \
+    "starts run plain (a Python subprocess is not recorded); a child it forks stops recording\n"   \
+    "and says so; exec is not followed.  Its output is recorded with it.  PYTHONMALLOC and\n"      \
+    "PYTHONDEVMODE are removed from its environment: they would replace the allocator.\n"
+
+/* Fills spec from the command line (c->program >= 0).  mode, trace or log, arena source and
+ * command are the caller's to set in spec->cfg afterwards.  -1 with a message: exit 2. */
+int program_prepare(struct program_spec *spec, const struct cli *c, char *err, size_t errlen);
+void program_spec_release(struct program_spec *spec);
+
+/*
+ * Starts the program.  quiet: its stdout and stderr go to /dev/null (a viewer owns the
+ * terminal; the output is in the trace) but for stderr_fd >= 0, where its stderr goes instead.
+ * status_fd and control_fd are the child's ends of the pipes of src/live.c (-1: a status pipe
+ * of its own is made and its read end returned in *status_read).  Returns the child's pid, or -1
+ * with a message.
+ */
+pid_t program_spawn(struct program_spec *spec, bool quiet, int stderr_fd, int status_fd, int control_fd,
+                    int *status_read, char *err, size_t errlen);
+
+/*
+ * Reads status lines until the interpreter runs: returns 0 with its version in version.  -1 with
+ * the reason when it refused (*refused set: exit 2) or when the program ended or failed before
+ * (the program's name in the message).  Waits at most timeout_ms (0: no limit).
+ */
+int program_await(int status_read, pid_t pid, const char *name, int timeout_ms, char *version, size_t vlen,
+                  bool *refused, char *err, size_t errlen);
+
+/* How a waitpid() status ended the program, as arenascope's exit status (128 + N for signal N)
+ * and, when it did not exit with 0, in words. */
+int program_exit_status(int wait_status, char *words, size_t len);
+
+#endif

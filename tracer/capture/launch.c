@@ -1,0 +1,356 @@
+/*
+ * launch.c - the launcher's half of tracer/capture.h: the request, the program check, the exec.
+ *
+ * The request travels as one environment value: "key=value" fields separated by the ASCII unit
+ * separator (0x1f), which no path or command line of a user contains in practice.
+ */
+#include <tracer/capture.h>
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define SEP "\x1f"
+
+int capture_config_encode(const struct capture_config *c, char *buf, size_t len)
+{
+    static const char *const modes[] = {"record", "placements", "reference"};
+    int n = snprintf(buf, len,
+                     "pid=%ld" SEP "status=%d" SEP "control=%d" SEP "mode=%s" SEP "entry=%d" SEP "stacks=%s" SEP
+                     "depth=%u" SEP "live=%d" SEP "trace=%s" SEP "log=%s" SEP "arena=%s" SEP
+                     "user=%s" SEP "script=%s" SEP "command=%s",
+                     (long)c->pid, c->status_fd, c->control_fd, modes[c->mode], (int)c->entry,
+                     c->stacks == CAPTURE_STACKS_PYTHON ? "python" : "none", c->depth, c->live ? 1 : 0,
+                     c->trace, c->log, c->arena_source, c->user_dir, c->script, c->command);
+    if (n < 0 || (size_t)n >= len)
+        return -1;
+    return 0;
+}
+
+static void copy_field(char *dst, size_t cap, const char *v, size_t n)
+{
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, v, n);
+    dst[n] = '\0';
+}
+
+bool capture_config_decode(const char *text, struct capture_config *out)
+{
+    memset(out, 0, sizeof *out);
+    out->status_fd = out->control_fd = -1;
+    out->depth = CAPTURE_DEFAULT_DEPTH;
+    bool have_pid = false;
+    for (const char *p = text; *p;) {
+        size_t n = strcspn(p, SEP);
+        const char *eq = memchr(p, '=', n);
+        if (!eq)
+            return false;
+        size_t klen = (size_t)(eq - p);
+        const char *v = eq + 1;
+        size_t vlen = n - klen - 1;
+        char num[32];
+        copy_field(num, sizeof num, v, vlen);
+#define KEY(k) (klen == sizeof k - 1 && memcmp(p, k, klen) == 0)
+        if (KEY("pid")) {
+            out->pid = (pid_t)strtol(num, NULL, 10);
+            have_pid = true;
+        } else if (KEY("status")) {
+            out->status_fd = (int)strtol(num, NULL, 10);
+        } else if (KEY("control")) {
+            out->control_fd = (int)strtol(num, NULL, 10);
+        } else if (KEY("mode")) {
+            out->mode = strcmp(num, "placements") == 0 ? CAPTURE_PLACEMENTS
+                        : strcmp(num, "reference") == 0 ? CAPTURE_REFERENCE
+                                                        : CAPTURE_RECORD;
+        } else if (KEY("entry")) {
+            long e = strtol(num, NULL, 10);
+            out->entry = e >= CAPTURE_ENTRY_SCRIPT && e <= CAPTURE_ENTRY_STDIN ? (enum capture_entry)e
+                                                                              : CAPTURE_ENTRY_SCRIPT;
+        } else if (KEY("stacks")) {
+            out->stacks = strcmp(num, "python") == 0 ? CAPTURE_STACKS_PYTHON : CAPTURE_STACKS_NONE;
+        } else if (KEY("depth")) {
+            out->depth = (unsigned)strtoul(num, NULL, 10);
+        } else if (KEY("live")) {
+            out->live = num[0] == '1';
+        } else if (KEY("trace")) {
+            copy_field(out->trace, sizeof out->trace, v, vlen);
+        } else if (KEY("log")) {
+            copy_field(out->log, sizeof out->log, v, vlen);
+        } else if (KEY("arena")) {
+            copy_field(out->arena_source, sizeof out->arena_source, v, vlen);
+        } else if (KEY("user")) {
+            copy_field(out->user_dir, sizeof out->user_dir, v, vlen);
+        } else if (KEY("script")) {
+            copy_field(out->script, sizeof out->script, v, vlen);
+        } else if (KEY("command")) {
+            copy_field(out->command, sizeof out->command, v, vlen);
+        }
+#undef KEY
+        p += n;
+        if (*p)
+            p++;
+    }
+    return have_pid;
+}
+
+/* ---- the program check ------------------------------------------------------------------- */
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* PATH lookup as execvp does it. */
+static bool resolve(const char *program, char *path, size_t len)
+{
+    if (strchr(program, '/')) {
+        snprintf(path, len, "%s", program);
+        return access(path, F_OK) == 0;
+    }
+    const char *env = getenv("PATH");
+    const char *dirs = env && *env ? env : "/usr/local/bin:/usr/bin:/bin";
+    for (const char *d = dirs; *d;) {
+        size_t n = strcspn(d, ":");
+        snprintf(path, len, "%.*s/%s", (int)(n ? n : 1), n ? d : ".", program);
+        struct stat st;
+        if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0)
+            return true;
+        d += n;
+        if (*d)
+            d++;
+    }
+    return false;
+}
+
+/* What an ELF file says about Python: the libpython it needs, the symbols it exports. */
+struct elf_facts {
+    bool is_elf, has_interp, has_setallocator, has_getversion;
+    int needs_major, needs_minor; /* of a libpythonX.Y it needs, 0 none */
+};
+
+static bool read_at(int fd, uint64_t off, void *buf, size_t n)
+{
+    return pread(fd, buf, n, (off_t)off) == (ssize_t)n;
+}
+
+/* Scans the dynamic symbols and DT_NEEDED entries of a 64-bit ELF file.  Reads only what the
+ * section headers point at, each length checked against the file's size. */
+static void elf_scan(int fd, struct elf_facts *f)
+{
+    memset(f, 0, sizeof *f);
+    Elf64_Ehdr eh;
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !read_at(fd, 0, &eh, sizeof eh) || memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+        return;
+    f->is_elf = true;
+    if (eh.e_ident[EI_CLASS] != ELFCLASS64) {
+        f->has_interp = true; /* not ours to judge: the exec will say */
+        return;
+    }
+    uint64_t size = (uint64_t)st.st_size;
+    for (unsigned i = 0; i < eh.e_phnum && i < 256; i++) {
+        Elf64_Phdr ph;
+        if (!read_at(fd, eh.e_phoff + (uint64_t)i * eh.e_phentsize, &ph, sizeof ph))
+            break;
+        if (ph.p_type == PT_INTERP)
+            f->has_interp = true;
+    }
+    if (eh.e_shentsize != sizeof(Elf64_Shdr) || eh.e_shnum == 0 || eh.e_shnum > 4096)
+        return;
+    Elf64_Shdr *sh = calloc(eh.e_shnum, sizeof *sh);
+    if (!sh)
+        return;
+    if (!read_at(fd, eh.e_shoff, sh, eh.e_shnum * sizeof *sh))
+        goto out;
+    for (unsigned i = 0; i < eh.e_shnum; i++) {
+        if (sh[i].sh_type != SHT_DYNSYM && sh[i].sh_type != SHT_DYNAMIC)
+            continue;
+        if (sh[i].sh_link >= eh.e_shnum)
+            continue;
+        const Elf64_Shdr *strs = &sh[sh[i].sh_link];
+        if (sh[i].sh_offset + sh[i].sh_size > size || strs->sh_offset + strs->sh_size > size ||
+            sh[i].sh_size > (64u << 20) || strs->sh_size > (64u << 20))
+            continue;
+        char *names = malloc(strs->sh_size + 1);
+        uint8_t *data = malloc(sh[i].sh_size);
+        if (names && data && read_at(fd, strs->sh_offset, names, strs->sh_size) &&
+            read_at(fd, sh[i].sh_offset, data, sh[i].sh_size)) {
+            names[strs->sh_size] = '\0';
+            if (sh[i].sh_type == SHT_DYNSYM) {
+                for (uint64_t off = 0; off + sizeof(Elf64_Sym) <= sh[i].sh_size; off += sizeof(Elf64_Sym)) {
+                    Elf64_Sym sym;
+                    memcpy(&sym, data + off, sizeof sym);
+                    if (sym.st_name >= strs->sh_size || sym.st_shndx == SHN_UNDEF)
+                        continue;
+                    const char *name = names + sym.st_name;
+                    if (strcmp(name, "PyMem_SetAllocator") == 0)
+                        f->has_setallocator = true;
+                    else if (strcmp(name, "Py_GetVersion") == 0)
+                        f->has_getversion = true;
+                }
+            } else {
+                for (uint64_t off = 0; off + sizeof(Elf64_Dyn) <= sh[i].sh_size; off += sizeof(Elf64_Dyn)) {
+                    Elf64_Dyn d;
+                    memcpy(&d, data + off, sizeof d);
+                    if (d.d_tag != DT_NEEDED || d.d_un.d_val >= strs->sh_size)
+                        continue;
+                    int major, minor;
+                    if (sscanf(names + d.d_un.d_val, "libpython%d.%d", &major, &minor) == 2) {
+                        f->needs_major = major;
+                        f->needs_minor = minor;
+                    }
+                }
+            }
+        }
+        free(names);
+        free(data);
+    }
+out:
+    free(sh);
+}
+
+int capture_check_program(const char *program, char *path, size_t pathlen, char *err, size_t errlen)
+{
+    if (!resolve(program, path, pathlen))
+        return fail(err, errlen, "%s: not found%s", program, strchr(program, '/') ? "" : " in PATH");
+    struct stat st;
+    if (stat(path, &st) < 0)
+        return fail(err, errlen, "%s: %s", path, strerror(errno));
+    if (S_ISDIR(st.st_mode))
+        return fail(err, errlen, "%s: is a directory, not a Python interpreter", path);
+    if (access(path, X_OK) < 0)
+        return fail(err, errlen, "%s: not executable", path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return fail(err, errlen, "%s: %s", path, strerror(errno));
+    char head[2] = {0};
+    ssize_t got = read(fd, head, 2);
+    if (got == 2 && head[0] == '#' && head[1] == '!') {
+        close(fd); /* a script (pyenv's shims are): what it runs is checked when it runs */
+        return 0;
+    }
+    struct elf_facts f;
+    elf_scan(fd, &f);
+    close(fd);
+    if (!f.is_elf)
+        return fail(err, errlen, "%s: not a Python interpreter (neither an ELF program nor a #! script)", program);
+    if (!f.has_interp)
+        return fail(err, errlen, "%s: a static binary: arenascope's allocator cannot be loaded into it", program);
+    if (f.needs_major == 2 || (!f.has_setallocator && f.has_getversion && !f.needs_major))
+        return fail(err, errlen, "%s: Python 2 has no PEP 445 allocator hooks; arenascope runs Python 3.8 to 3.13",
+                    program);
+    if (f.needs_major == 3 && f.needs_minor < 8)
+        return fail(err, errlen, "%s: Python 3.%d: arenascope runs Python 3.8 to 3.13", program, f.needs_minor);
+    if (!f.has_setallocator && f.needs_major != 3)
+        return fail(err, errlen, "%s: not a Python interpreter (it has no PyMem_SetAllocator)", program);
+    return 0;
+}
+
+/* ---- the library and the exec -------------------------------------------------------------- */
+
+int capture_library_path(char *buf, size_t len, char *err, size_t errlen)
+{
+    const char *env = getenv("ARENASCOPE_CAPTURE_LIBRARY");
+    if (env && *env) {
+        if (access(env, R_OK) < 0)
+            return fail(err, errlen, "ARENASCOPE_CAPTURE_LIBRARY: %s: %s", env, strerror(errno));
+        snprintf(buf, len, "%s", env);
+        return 0;
+    }
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n > 0) {
+        self[n] = '\0';
+        char *slash = strrchr(self, '/');
+        if (slash) {
+            *slash = '\0';
+            /* the build tree: build/src/arenascope and build/tracer/capture/ */
+            snprintf(buf, len, "%s/../tracer/capture/%s", self, CAPTURE_LIBRARY);
+            if (access(buf, R_OK) == 0)
+                return 0;
+            /* installed: bin/arenascope and lib/arenascope/ */
+            snprintf(buf, len, "%s/../lib/arenascope/%s", self, CAPTURE_LIBRARY);
+            if (access(buf, R_OK) == 0)
+                return 0;
+        }
+    }
+    return fail(err, errlen, "%s not found beside arenascope (set ARENASCOPE_CAPTURE_LIBRARY)", CAPTURE_LIBRARY);
+}
+
+void capture_user_files(char *const argv[], struct capture_config *c)
+{
+    c->script[0] = '\0';
+    c->entry = CAPTURE_ENTRY_STDIN;
+    if (!getcwd(c->user_dir, sizeof c->user_dir))
+        snprintf(c->user_dir, sizeof c->user_dir, "/");
+    /* the interpreter's options come first; the first other argument is the script */
+    for (int i = 1; argv[i]; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "-") == 0)
+            return;
+        if (strncmp(a, "-m", 2) == 0) {
+            c->entry = CAPTURE_ENTRY_MODULE;
+            return;
+        }
+        if (strncmp(a, "-c", 2) == 0) {
+            c->entry = CAPTURE_ENTRY_COMMAND;
+            return;
+        }
+        if (a[0] == '-') {
+            /* options that take a value as the next argument */
+            if ((strcmp(a, "-W") == 0 || strcmp(a, "-X") == 0 || strcmp(a, "--check-hash-based-pycs") == 0) &&
+                argv[i + 1])
+                i++;
+            continue;
+        }
+        c->entry = CAPTURE_ENTRY_SCRIPT;
+        char real[PATH_MAX];
+        if (!realpath(a, real))
+            return;
+        snprintf(c->script, sizeof c->script, "%s", real);
+        char *slash = strrchr(real, '/');
+        if (slash)
+            *(slash == real ? slash + 1 : slash) = '\0';
+        snprintf(c->user_dir, sizeof c->user_dir, "%s", real);
+        return;
+    }
+}
+
+void capture_exec(const struct capture_config *c, const char *library, const char *path, char *const argv[])
+{
+    char request[8192];
+    if (capture_config_encode(c, request, sizeof request) < 0) {
+        errno = ENAMETOOLONG;
+        return;
+    }
+    setenv(CAPTURE_ENV, request, 1);
+    const char *old = getenv("LD_PRELOAD");
+    char preload[PATH_MAX * 2];
+    if (old && *old)
+        snprintf(preload, sizeof preload, "%s:%s", library, old);
+    else
+        snprintf(preload, sizeof preload, "%s", library);
+    setenv("LD_PRELOAD", preload, 1);
+    /* These would replace the allocator the library installs. */
+    unsetenv("PYTHONMALLOC");
+    unsetenv("PYTHONDEVMODE");
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() == 1)
+        _exit(127); /* the launcher died before the request took effect */
+    execv(path, argv);
+}
