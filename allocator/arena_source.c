@@ -1,10 +1,10 @@
 /*
  * arena_source.c - where arenas come from: CPython's PyObjectArenaAllocator, three ways.
  *
- *  mmap     what CPython does on POSIX (reference section 1.5): an anonymous private mapping of
- *           arena_size bytes.  The kernel aligns it to a page only, so with pools larger than a
- *           page (3.10+: 16 KiB pools) most arenas start off a pool boundary and lose a pool to
- *           the sliver before the first boundary: 63 pools instead of 64, as it falls.
+ *  mmap     what CPython does on POSIX (docs/cpython-memory.md 1.5): an anonymous private mapping
+ *           of arena_size bytes.  The kernel aligns it to a page only, so with pools larger than a
+ *           page (3.10+: 16 KiB pools) most arenas start off a pool boundary and lose a pool to the
+ *           sliver before the first boundary: 63 pools instead of 64, as it falls.
  *  aligned  a mapping aligned to arena_size (map twice the size, unmap the ends), so every arena
  *           has all its pools and placements are the same from run to run.  Tests, teaching and
  *           the differential test against CPython use it.

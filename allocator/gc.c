@@ -1,6 +1,6 @@
 /*
  * gc.c - the cycle collector: CPython's classic generational collector (Modules/gcmodule.c,
- * 3.9-3.13; reference section 7), instrumented.
+ * 3.9-3.13; docs/cpython-memory.md 7), instrumented.
  *
  * State
  * -----

@@ -1,5 +1,5 @@
 /*
- * gc_profile.c - the collector's built-in profiles and their parser (reference section 7.3).
+ * gc_profile.c - the collector's built-in profiles and their parser (docs/cpython-memory.md 7.3).
  *
  *   cpython-3.8    three generations, thresholds (700, 10, 10): 3.8 to 3.12.  The default.
  *   cpython-3.13   three generations, (2000, 10, 10): 3.13.0 and 3.14.5+.

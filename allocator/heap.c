@@ -14,8 +14,8 @@
  *        v
  *     arenas (arena_size bytes from the arena source: mmap, aligned, failing)
  *
- * Allocation (reference 3.2, 3.3)
- * -------------------------------
+ * Allocation (docs/cpython-memory.md 3.2, 3.3)
+ * --------------------------------------------
  * The front pool of the class's ring gives the head of its free list.  When the list runs dry
  * the pool's virgin space is bumped one block at a time (the block is threaded as a one-element
  * list); when there is none left the pool is full and leaves the ring.  An empty ring takes a
@@ -27,8 +27,8 @@
  *   pool states:  (carved) -> used <-> full
  *                              used  -> empty (freepools) -> used (any class)
  *
- * Free (reference 3.5)
- * --------------------
+ * Free (docs/cpython-memory.md 3.5)
+ * ---------------------------------
  * The block is pushed on its pool's free list.  A full pool goes to the FRONT of its ring, an
  * emptied pool leaves the ring for the front of its arena's freepools.  Then the arena moves in
  * usable_arenas, which stays sorted by nfreepools with O(1) upkeep: nfp2lasta[n] points at the
@@ -36,12 +36,12 @@
  * rightmost arena of its old count.  A wholly free arena goes back to the source, except, in
  * profiles with keep_last_free_arena (3.9+), while it is the tail of usable_arenas.
  *
- * Realloc (reference 3.6): in place when the new size is at most the block's and more than 3/4
- * of it; otherwise a new allocation (which lands in the raw layer past the threshold), a copy
- * and a free.  A raw block is resized by the C library and never adopted by the pools.
+ * Realloc (docs/cpython-memory.md 3.6): in place when the new size is at most the block's and more
+ * than 3/4 of it; otherwise a new allocation (which lands in the raw layer past the threshold), a
+ * copy and a free.  A raw block is resized by the C library and never adopted by the pools.
  *
- * Ownership (reference 2.8) is decided by CPython 3.10's radix tree over arena-size slots of the
- * address space, for every profile: it never reads memory the heap does not own.
+ * Ownership (docs/cpython-memory.md 2.8) is decided by CPython 3.10's radix tree over arena-size
+ * slots of the address space, for every profile: it never reads memory the heap does not own.
  *
  * Events (allocator/event.h): with no sink and no stack hook, an allocation pays one branch
  * (h->observed) and a free one (h->sink.emit); the event-building code is compiled out of the
@@ -358,7 +358,8 @@ static bool arena_map_mark(struct heap *h, uintptr_t base, bool used)
 
 /* ---- arenas ------------------------------------------------------------------------------- */
 
-/* new_arena() (reference 3.4): a live arena in a slot popped from the unused stack, or NULL. */
+/* new_arena() (docs/cpython-memory.md 3.4): a live arena in a slot popped from the unused
+ * stack, or NULL. */
 static struct arena_object *new_arena(struct heap *h)
 {
     if (!h->unused_arena_objects) {

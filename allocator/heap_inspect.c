@@ -3,7 +3,7 @@
  * validator that recounts everything (heap_is_valid) and the figures of sys._debugmallocstats()
  * (heap_get_stats).
  *
- * The validator checks the invariants of reference section 8.4 and the bookkeeping they rest on:
+ * The validator checks the invariants of docs/cpython-memory.md 8.4 and the bookkeeping under them:
  *  - every slot is live or on the unused stack, never both; counters match the live slots;
  *  - a live arena's first pool, pool count, high-water mark and nfreepools agree;
  *  - every carved pool names its arena, has a class, a free list that stays inside the pool on

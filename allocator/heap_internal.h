@@ -3,7 +3,7 @@
  * (heap.c: the algorithms; heap_inspect.c: introspection, validator, stats).  Not a public
  * header: nothing outside allocator/ includes it.
  *
- * The names and layouts are CPython's (reference section 2): a reader of Objects/obmalloc.c
+ * The names and layouts are CPython's (docs/cpython-memory.md 2): a reader of Objects/obmalloc.c
  * should recognise every field.
  */
 #ifndef ALLOCATOR_HEAP_INTERNAL_H
@@ -23,9 +23,9 @@
 #define DUMMY_SIZE_IDX 0xffffu
 
 /*
- * The header at the start of every pool, 48 bytes on 64-bit (reference 2.1).  The order of the
- * first four fields is CPython's; the ring heads in struct heap are whole headers, so nothing
- * depends on it here, but the size does: the pool overhead is this size rounded up to the
+ * The header at the start of every pool, 48 bytes on 64-bit (docs/cpython-memory.md 2.1).  The
+ * order of the first four fields is CPython's; the ring heads in struct heap are whole headers, so
+ * nothing depends on it here, but the size does: the pool overhead is this size rounded up to the
  * alignment, and every block offset follows from it.
  */
 struct pool_header {
@@ -44,7 +44,7 @@ struct pool_header {
 _Static_assert(sizeof(struct pool_header) == 4 * sizeof(void *) + 4 * sizeof(uint32_t),
                "struct pool_header must have CPython's size: the pool overhead depends on it");
 
-/* One entry of the arenas vector (reference 2.2), plus the serial number arenascope shows. */
+/* One entry of the arenas vector (docs/cpython-memory.md 2.2), plus arenascope's serial number. */
 struct arena_object {
     uintptr_t address;             /* base from the arena source; 0: no arena in this slot */
     uint8_t *pool_address;         /* next pool to carve: the high-water mark */
@@ -57,12 +57,11 @@ struct arena_object {
 };
 
 /*
- * The arena map: which arena-size slots of the address space ("ideal" arena addresses) hold a
- * live arena, and where in the slot it starts or ends, as the bottom entries of CPython 3.10's
- * radix tree record it (reference 2.8).  An arena that is not aligned to its size straddles two
- * slots.  Here the entries live in an open-addressing table indexed by the slot number, which
- * costs one probe: arenas obtained one after another occupy consecutive slots, which never
- * collide.
+ * The arena map: which arena-size slots of the address space ("ideal" arena addresses) hold a live
+ * arena, and where in the slot it starts or ends, as the bottom entries of CPython 3.10's radix
+ * tree record it (docs/cpython-memory.md 2.8).  An arena that is not aligned to its size straddles
+ * two slots.  Here the entries live in an open-addressing table indexed by the slot number, which
+ * costs one probe: arenas obtained one after another occupy consecutive slots, which never collide.
  */
 struct arena_map_entry {
     uintptr_t key;   /* slot number (address >> arena_bits) + 1; 0: empty */
@@ -117,7 +116,7 @@ struct heap {
     uint32_t map_top_len, map_mid_len, map_bot_len; /* entries per node of each level */
     struct map_census census;
 
-    /* --- arena management (reference 2.5 to 2.7) ----------------------------------------- */
+    /* --- arena management (docs/cpython-memory.md 2.5 to 2.7) -------------------------------- */
     struct arena_object *arenas; /* the vector; never shrinks, indices are stable */
     uint32_t maxarenas;          /* its length */
     struct arena_object *unused_arena_objects;

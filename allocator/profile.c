@@ -1,6 +1,6 @@
 /*
  * profile.c - the geometries of CPython's small-object allocator, version by version
- * (reference section 1.1), and the size-class arithmetic that follows from them (1.2, 1.3).
+ * (docs/cpython-memory.md 1.1), and the size-class arithmetic that follows from them (1.2, 1.3).
  *
  * A profile is a value: alignment, small-request threshold, pool size, arena size, and two
  * policies that changed between versions: whether a wholly free arena that is the tail of

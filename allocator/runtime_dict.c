@@ -12,8 +12,8 @@
  * a full table is replaced by one sized for used * 3 (GROWTH_RATE).  Tables of 8 slots with
  * str keys go to a free list of 80 when released, dict objects to their own free list of 80.
  *
- * Tracking is lazy (reference 7.2): a new dict is untracked and becomes tracked when a key or a
- * value that may be tracked is inserted; full collections untrack dicts that hold none.
+ * Tracking is lazy (docs/cpython-memory.md 7.2): a new dict is untracked and becomes tracked when a
+ * key or a value that may be tracked is inserted; full collections untrack dicts that hold none.
  *
  * Hashes are the runtime's own (an FNV hash for str), so slots differ from CPython's; sizes and
  * growth do not depend on them.

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* ---- the GC head (CPython 3.8+'s PyGC_Head, reference 7.1) ----------------------------------
+/* ---- the GC head (CPython 3.8+'s PyGC_Head, docs/cpython-memory.md 7.1) -------------------------
  * _gc_next == 0: untracked.  next bit 0: NEXT_MASK_UNREACHABLE (only during a collection).
  * prev bit 0: FINALIZED (persists), bit 1: COLLECTING; during a collection prev >> 2 holds
  * gc_refs and the list is singly linked until move_unreachable restores the prev pointers. */

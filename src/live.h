@@ -1,11 +1,10 @@
 /*
  * live.h - a workload running in a child process while the viewer watches it.
- *
- * The child records the workload to a trace file; the viewer follows that file with the same
- * seeker it uses for saved traces (DESIGN.md: live is replay that follows a growing trace), so
- * live and replay cannot drift apart.  A control channel lets the viewer hold the workload at
- * each step marker until the user steps it (step mode, the classroom way) or let it run at a
- * chosen pace (run mode); a status channel tells the viewer where the workload is.
+ * The child records the workload to a trace file; the viewer follows that file with the same seeker
+ * it uses for saved traces (docs/design.md: live is replay that follows a growing trace), so live
+ * and replay cannot drift apart.  A control channel lets the viewer hold the workload at each step
+ * marker until the user steps it (step mode, the classroom way) or let it run at a chosen pace (run
+ * mode); a status channel tells the viewer where the workload is.
  *
  * If the workload dies (a crash, a kill), its trace stays readable up to its last whole chunk,
  * the viewer says so and keeps showing it, and the file is kept (and named) even when it was a

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The dependency rules of DESIGN.md and STYLE.md that the compiler cannot see:
+# The dependency rules of docs/design.md and docs/style.md that the compiler cannot see:
 #  - exactly one file includes <curses.h> (or ncurses), and it is under ui/;
 #  - nothing under allocator/ includes a tracer/ or ui/ header;
 #  - tracer/ uses only allocator/'s value headers (event.h, stats.h, gc_profile.h), but for

@@ -2,9 +2,9 @@
  * narrate.c - the sentence for each event; see narrate.h.
  *
  * Sentences are short, lowercase after the address or the kind that opens them, and use the
- * words of the reference (docs: ../shared/reference/cpython-memory.md section 3.7): a pool is
- * untouched, used, full or empty; a class has a ring of used pools; an arena has a cache of
- * empty pools; blocks are allocated, on the free list, or virgin.
+ * words of docs/cpython-memory.md 3.7: a pool is untouched, used, full or empty; a class has a
+ * ring of used pools; an arena has a cache of empty pools; blocks are allocated, on the free
+ * list, or virgin.
  */
 #include <ui/narrate.h>
 

@@ -5,7 +5,7 @@
  *         0    16      1       3   1018  ▏                     5
  *         3    64      2     300    208  █████▋               9 5
  *
- * The columns are those of sys._debugmallocstats() (reference section 4.2): pools counts used
+ * The columns are those of sys._debugmallocstats() (docs/cpython-memory.md 4.2): pools counts used
  * and full pools, avail includes virgin blocks.  Classes with cached empty pools only are
  * listed too, greyed.  The ring is the class's usedpools list from the front (where the next
  * allocation goes); the selected class's ring is spelled out under the table.

@@ -8,7 +8,7 @@
  *       list ..4010   tentatively unreachable: no references from outside
  *
  * The bar of a generation is its count over its threshold: when it fills, the next allocation
- * of a tracked object starts a collection (reference section 7.4).
+ * of a tracked object starts a collection (docs/cpython-memory.md 7.4).
  */
 #include "app.h"
 

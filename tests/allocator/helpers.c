@@ -7,7 +7,7 @@
  * the target and freeing random live blocks above it, with reallocs of random live blocks
  * throughout (grow, shrink, across the threshold, to zero).
  *
- * The scenarios are the transitions of reference section 3.7 written out by hand, scaled to a
+ * The scenarios are the transitions of docs/cpython-memory.md 3.7 written out by hand, scaled to a
  * profile's geometry (blocks per pool, pools per arena) so that the same scenario means the same
  * thing for every profile.
  */

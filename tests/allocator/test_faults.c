@@ -1,9 +1,9 @@
 /*
  * test_faults.c - the arena source refuses: the Nth request, or every request from the Nth on.
- * CPython then serves the request from the raw layer, silently (reference 3.1).  Nothing may leak
- * (every arena obtained is given back, the sanitizer build checks the rest), the heap stays
- * valid, every block is still freed correctly, and each refusal shows as one raw allocation with
- * why RAW_NO_ARENA.
+ * CPython then serves the request from the raw layer, silently (docs/cpython-memory.md 3.1).
+ * Nothing may leak (every arena obtained is given back, the sanitizer build checks the rest), the
+ * heap stays valid, every block is still freed correctly, and each refusal shows as one raw
+ * allocation with why RAW_NO_ARENA.
  */
 #include "helpers.h"
 

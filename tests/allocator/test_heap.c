@@ -1,7 +1,8 @@
 /*
- * test_heap.c - the heap on its own: profiles and size classes (reference 1.1 to 1.3), the
- * behaviours measured on real interpreters (reference 1.4, 3.2, 3.6, 3.8, 8.1), the arena
- * sources, introspection, and the validator (reference 8.4), which must also catch damage.
+ * test_heap.c - the heap on its own: profiles and size classes (docs/cpython-memory.md 1.1 to 1.3),
+ * the behaviours measured on real interpreters (docs/cpython-memory.md 1.4, 3.2, 3.6, 3.8, 8.1),
+ * the arena sources, introspection, and the validator (docs/cpython-memory.md 8.4), which must also
+ * catch damage.
  */
 #include "helpers.h"
 
@@ -34,7 +35,7 @@ Test(profiles, builtins)
     cr_assert_null(heap_profile_at(4));
 }
 
-/* "class:size/blocks/waste" tables of reference section 1.3. */
+/* "class:size/blocks/waste" tables of docs/cpython-memory.md 1.3. */
 static void check_table(const char *profile, const char *table)
 {
     struct heap_profile p = th_profile(profile);
@@ -125,7 +126,7 @@ static struct heap_location where(const struct heap *h, const void *p)
     return loc;
 }
 
-/* Reference 3.8: 40 bytes on a fresh 3.11. */
+/* docs/cpython-memory.md 3.8: 40 bytes on a fresh 3.11. */
 Test(heap, worked_example)
 {
     struct heap *h = th_heap("cpython-3.10", "aligned", NULL);
@@ -156,7 +157,7 @@ Test(heap, worked_example)
     heap_delete(h);
 }
 
-/* Reference 3.2: free blocks are a LIFO stack, on every version. */
+/* docs/cpython-memory.md 3.2: free blocks are a LIFO stack, on every version. */
 Test(heap, lifo_reuse)
 {
     for (size_t i = 0; i < NPROFILES; i++) {
@@ -215,7 +216,7 @@ Test(heap, raw_layer)
     heap_delete(h);
 }
 
-/* Reference 3.6, measured on every version. */
+/* docs/cpython-memory.md 3.6, measured on every version. */
 Test(heap, realloc_rules)
 {
     for (size_t i = 0; i < NPROFILES; i++) {
@@ -274,8 +275,8 @@ Test(heap, calloc)
     heap_delete(h);
 }
 
-/* Reference 8.1: 3.9+ keep one wholly free arena (the tail of usable_arenas); 3.8 and classic
- * return it at once. */
+/* docs/cpython-memory.md 8.1: 3.9+ keep one wholly free arena (the tail of usable_arenas); 3.8
+ * and classic return it at once. */
 Test(heap, keep_last_free_arena)
 {
     for (size_t i = 0; i < NPROFILES; i++) {
@@ -308,8 +309,8 @@ Test(heap, keep_last_free_arena)
     }
 }
 
-/* Reference 1.4: mmap is page-aligned, so with 16 KiB pools most arenas lose a pool to the sliver;
- * with 4 KiB pools (= the page) never. */
+/* docs/cpython-memory.md 1.4: mmap is page-aligned, so with 16 KiB pools most arenas lose a pool
+ * to the sliver; with 4 KiB pools (= the page) never. */
 Test(heap, mmap_sliver)
 {
     const char *which[] = {"cpython-3.10", "cpython-3.9"};
@@ -351,8 +352,8 @@ Test(heap, mmap_sliver)
     }
 }
 
-/* Reference 2.7: the vector grows 16, 32...; freed slots go on a stack and are reused first, with
- * new serial numbers. */
+/* docs/cpython-memory.md 2.7: the vector grows 16, 32...; freed slots go on a stack and are
+ * reused first, with new serial numbers. */
 Test(heap, arenas_vector)
 {
     struct heap *h = th_heap("cpython-3.8", "aligned", NULL);
@@ -386,9 +387,9 @@ Test(heap, arenas_vector)
     heap_delete(h);
 }
 
-/* Reference 2.5, 2.6 and 3.5: usable_arenas sorted by free pools, kept in order in O(1): an arena
- * that was full goes to the head; one that gained a pool slides right past the arenas that had its
- * old count; new pools come from the head. */
+/* docs/cpython-memory.md 2.5, 2.6 and 3.5: usable_arenas sorted by free pools, kept in order in
+ * O(1): an arena that was full goes to the head; one that gained a pool slides right past the
+ * arenas that had its old count; new pools come from the head. */
 static void expect_usable(const struct heap *h, const uint32_t *slots, const uint32_t *nfree, size_t n)
 {
     uint32_t order[16];

@@ -392,7 +392,7 @@ static int run_binary(const char *args, char **out, char **errout)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
-/* Placements worked out by hand from reference sections 1.2, 1.3 and 3.3. */
+/* Placements worked out by hand from docs/cpython-memory.md 1.2, 1.3 and 3.3. */
 Test(commands, placements_by_hand)
 {
     char *path = write_temp("# cpython-3.10, aligned arenas\n"

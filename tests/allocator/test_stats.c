@@ -1,8 +1,8 @@
 /*
- * test_stats.c - the sys._debugmallocstats() report: the printer against a real report of
- * CPython 3.11.7 (reference 4.3), the byte accounting identity (reference 8.4, invariant 7) on
- * many heap states, and the JSON form.  (test_cpython.c compares whole reports with CPython's
- * own _PyObject_DebugMallocStats after every script.)
+ * test_stats.c - the sys._debugmallocstats() report: the printer against a real report of CPython
+ * 3.11.7 (docs/cpython-memory.md 4.3), the byte accounting identity (docs/cpython-memory.md 8.4,
+ * invariant 7) on many heap states, and the JSON form.  (test_cpython.c compares whole reports with
+ * CPython's own _PyObject_DebugMallocStats after every script.)
  */
 #include "helpers.h"
 

@@ -11,7 +11,7 @@
  *    frames painted, and its peak resident memory against the size of the trace: the viewer
  *    drops frames, never events, and its memory is the model's, not the trace's.
  *
- * Figures are printed; nothing is asserted about time (STYLE.md).
+ * Figures are printed; nothing is asserted about time (docs/style.md).
  */
 #include "recorder.h"
 

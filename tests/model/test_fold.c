@@ -1,6 +1,6 @@
 /*
- * test_fold.c - the fold on hand-written streams: each transition of reference section 3.7, the
- * two implicit effects (pool_init's two blocks, the bump of a virgin block), the order of
+ * test_fold.c - the fold on hand-written streams: each transition of docs/cpython-memory.md 3.7,
+ * the two implicit effects (pool_init's two blocks, the bump of a virgin block), the order of
  * transitions, and inconsistent events stopping the model with the event number and reason.
  */
 #include "evbuild.h"
@@ -32,7 +32,7 @@ static void valid(const struct model *m)
 
 #define BASE 0x7f0000000000ull /* 1 MiB aligned */
 
-/* The first allocation of a fresh heap: reference section 3.8's micro-example. */
+/* The first allocation of a fresh heap: the micro-example of docs/cpython-memory.md 3.8. */
 static void first_alloc(struct model *m)
 {
     fold(m, EVB(ARENA_VECTOR, NULL, 16));

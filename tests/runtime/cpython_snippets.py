@@ -1,6 +1,6 @@
 # The Python snippets the demos mirror, run by CPython itself.  Prints one "name value" line
 # per number that tests/runtime/cpython_numbers.h states; test_cpython_numbers compares them.
-# Run with python3 3.11 (other versions differ where the reference says they do).
+# Run with python3 3.11 (other versions differ where docs/cpython-memory.md says they do).
 import copy
 import gc
 import sys

@@ -200,23 +200,53 @@ Test(keys, parsing_keys_as_the_command_line_writes_them)
     cr_assert_eq(ui_keys_parse("", keys, 2, err, sizeof err), 0);
 }
 
+/* The README's keys table ("### Keys", under "## The viewer"): each action's keys, as the help
+ * shows them, are in the first column of one of its rows. */
 Test(keys, the_readme_names_every_key)
 {
     const char *src = getenv("ARENASCOPE_SOURCE");
     cr_assert_not_null(src);
     char path[1024];
-    snprintf(path, sizeof path, "%s/ui/README-section.md", src);
+    snprintf(path, sizeof path, "%s/README.md", src);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f, "%s is missing", path);
-    static char text[1 << 16];
+    static char text[1 << 17];
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
+    cr_assert_lt(n, sizeof text - 1, "%s is larger than the test's buffer", path);
     text[n] = '\0';
+    char *viewer = strstr(text, "\n## The viewer\n");
+    cr_assert_not_null(viewer, "README.md has no \"## The viewer\" section");
+    char *table = strstr(viewer, "\n### Keys\n");
+    cr_assert_not_null(table, "README.md's viewer section has no \"### Keys\" table");
+    table += strlen("\n### Keys\n");
+    char *next = strstr(table, "\n#");
+    if (next)
+        next[1] = '\0';
+    /* the first column of every row, each ending at the row's second '|' */
+    static char keys[1 << 12];
+    size_t k = 0;
+    int rows = 0;
+    char *save = NULL;
+    for (char *line = strtok_r(table, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+        if (line[0] != '|')
+            continue;
+        char *bar = strchr(line + 1, '|');
+        cr_assert_not_null(bar, "a row of the keys table has one column");
+        size_t len = (size_t)(bar - line);
+        cr_assert_lt(k + len + 1, sizeof keys);
+        memcpy(keys + k, line, len);
+        k += len;
+        keys[k++] = '\n';
+        rows++;
+    }
+    keys[k] = '\0';
+    cr_assert_gt(rows, 2, "README.md's keys table has no rows");
     for (int a = 1; a < UI_ACTION_COUNT; a++) {
         const struct ui_action_def *d = ui_action_def((enum ui_action)a);
         char quoted[40];
         snprintf(quoted, sizeof quoted, "`%s`", d->keys);
-        cr_assert(strstr(text, quoted) != NULL, "ui/README-section.md does not name the keys %s (%s)", quoted,
+        cr_assert(strstr(keys, quoted) != NULL, "README.md's keys table does not name the keys %s (%s)", quoted,
                   d->name);
     }
 }

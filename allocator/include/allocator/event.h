@@ -264,7 +264,7 @@
     X(GC_REASON_SHUTDOWN, "shutdown")                                                            \
     X(GC_REASON_INTERPRETER, "the interpreter's collector ran (automatic or gc.collect())")
 
-/* The phases of one collection, in the order they run (reference section 7.6). */
+/* The phases of one collection, in the order they run (docs/cpython-memory.md 7.6). */
 #define EV_GC_PHASES(X)                                                                          \
     X(GC_PHASE_MERGE, "merge younger generations")                                               \
     X(GC_PHASE_UPDATE_REFS, "copy reference counts")                                             \

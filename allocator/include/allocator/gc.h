@@ -1,7 +1,7 @@
 /*
  * gc.h - the cycle collector's surface: Python's gc module as functions of the runtime.
  *
- * The collector itself is CPython's classic generational collector (reference section 7,
+ * The collector itself is CPython's classic generational collector (docs/cpython-memory.md 7,
  * the 3.9-3.13 form) and is described in allocator/gc.c.  Its profile (gc_profile.h) gives the
  * number of generations, their names and thresholds, and the finalizer rules; the functions
  * here are what `import gc` offers, with CPython's return values.
@@ -84,12 +84,12 @@ struct gc_gen_stats {
 };
 void gc_get_stats(const struct runtime *rt, struct gc_gen_stats *out);
 
-/* The long-lived heuristic's counters (reference section 7.5). */
+/* The long-lived heuristic's counters (docs/cpython-memory.md 7.5). */
 void gc_get_long_lived(const struct runtime *rt, uint64_t *pending, uint64_t *total);
 
 /*
- * The collector's invariants (reference 8.4, 9): every tracked object is in exactly one
- * generation list and every object in a list is tracked; the lists are well linked; no
+ * The collector's invariants (docs/cpython-memory.md 8.4, invariant 9): every tracked object is in
+ * exactly one generation list and every object in a list is tracked; the lists are well linked; no
  * COLLECTING or UNREACHABLE flag survives a collection; the counts agree with the objects.
  */
 bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen);

@@ -1,5 +1,5 @@
 /*
- * gc_profile.h - how a CPython version's cycle collector is set up (reference section 7.3):
+ * gc_profile.h - how a CPython version's cycle collector is set up (docs/cpython-memory.md 7.3):
  * the generations, their thresholds, and whether cycles with __del__ are collectable.
  * A value header, like stats.h: the recorder copies it into trace headers.
  *

@@ -4,8 +4,7 @@
  * A `struct heap` is one instance of CPython's small-object allocator (Objects/obmalloc.c) with
  * the geometry of a profile, taking its arenas from an arena source and reporting every change of
  * state to an event sink (allocator/event.h).  Placement decisions are CPython's: the same pool
- * chosen, the same block handed out, the same reuse order (../shared/reference/cpython-memory.md,
- * sections 1 to 4).
+ * chosen, the same block handed out, the same reuse order (docs/cpython-memory.md 1 to 4).
  *
  * Return convention: functions that can fail return 0 or a negative HEAP_E* code, explained by
  * heap_strerror(); allocation functions return NULL on failure like malloc; predicates return bool;
@@ -33,7 +32,7 @@ enum {
 };
 const char *heap_strerror(int err);
 
-/* The geometry and policy of one CPython layout (reference section 1.1). */
+/* The geometry and policy of one CPython layout (docs/cpython-memory.md 1.1). */
 struct heap_profile {
     char name[32];              /* "cpython-3.10", "cpython-3.9", "cpython-3.8", "classic", "custom" */
     uint32_t alignment;         /* bytes; power of two, 8..64 */
@@ -58,7 +57,7 @@ const struct heap_profile *heap_profile_at(size_t i);
  */
 int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, size_t errlen);
 
-/* Size classes of a profile (reference section 1.2 and 1.3). */
+/* Size classes of a profile (docs/cpython-memory.md 1.2 and 1.3). */
 uint32_t heap_profile_nclasses(const struct heap_profile *p);
 uint32_t heap_profile_class_size(const struct heap_profile *p, uint32_t szidx);
 uint32_t heap_profile_pool_overhead(const struct heap_profile *p); /* header rounded to alignment */
@@ -141,7 +140,8 @@ size_t heap_block_size(const struct heap *h, const void *p);
 
 /*
  * Walks every arena, pool, ring and free list and recounts them against the invariants of
- * reference section 8.4.  Returns true when all hold; otherwise writes the first violation to err.
+ * docs/cpython-memory.md 8.4.  Returns true when all hold; otherwise writes the first
+ * violation to err.
  */
 bool heap_is_valid(const struct heap *h, char *err, size_t errlen);
 

@@ -14,7 +14,7 @@
  *
  * Addresses are uint64_t, like the address fields of events (allocator/event.h).
  *
- * Vocabulary (reference section 3.7):
+ * Vocabulary (docs/cpython-memory.md 3.7):
  *  - an arena slot is an entry of the arenas vector; it holds an arena (live) or sits on the
  *    stack of unused slots (CPython's unused_arena_objects);
  *  - a pool is carved when the arena's high-water mark (pool_address) passes it; a carved pool

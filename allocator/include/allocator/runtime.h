@@ -1,9 +1,9 @@
 /*
  * runtime.h - a CPython-style object runtime on top of the instrumented heap.
  *
- * Objects have CPython 3.11's 64-bit layout and sizes (reference section 6 and 7.1): a header of
- * reference count and type, a 16-byte GC head before every container, and the two-word managed-
- * dict pre-header before instances of user classes.  Their memory comes from the heap
+ * Objects have CPython 3.11's 64-bit layout and sizes (docs/cpython-memory.md 6 and 7.1): a
+ * header of reference count and type, a 16-byte GC head before every container, and the two-word
+ * managed-dict pre-header before instances of user classes.  Their memory comes from the heap
  * (heap_malloc), so the allocator's picture of a workload is the picture CPython would show.
  * Every change of a reference count, every name bound and every frame is an event
  * (allocator/event.h), so that the UI can draw names pointing at objects.
