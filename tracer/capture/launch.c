@@ -341,8 +341,9 @@ void capture_exec(const struct capture_config *c, const char *library, const cha
     setenv(CAPTURE_ENV, request, 1);
     const char *old = getenv("LD_PRELOAD");
     char preload[PATH_MAX * 2];
+    /* after what is there: a sanitizer's runtime must stay first */
     if (old && *old)
-        snprintf(preload, sizeof preload, "%s:%s", library, old);
+        snprintf(preload, sizeof preload, "%s:%s", old, library);
     else
         snprintf(preload, sizeof preload, "%s", library);
     setenv("LD_PRELOAD", preload, 1);

@@ -124,12 +124,14 @@ static struct {
     uint64_t next_serial;
 } arenas;
 
-/* An arena source that numbers arenas as CPython's arena allocator hook sees them. */
+/* An arena source that numbers arenas as CPython's arena allocator hook sees them.  3.11+ also
+ * takes the chunks of a thread's frame stack through the hook (_PyObject_VirtualAlloc): only
+ * requests of an arena's size are arenas. */
 static void *log_arena_alloc(void *ctx, size_t size)
 {
     void *p = arenas.inner_alloc(ctx, size);
-    if (!p)
-        return NULL;
+    if (!p || size != capture.profile.arena_size)
+        return p;
     for (size_t i = 0; i < MAX_ARENAS; i++) {
         if (!arenas.bases[i]) {
             arenas.bases[i] = (uintptr_t)p;
