@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "live.h"
+#include "program.h"
 #include "view_opts.h"
 
 #include <stdio.h>
@@ -17,7 +18,10 @@ static const struct cli_opt opts[] = {
     {"profile", 'p', "P", "the allocator profile (default cpython-3.10; see 'record --help')"},
     {"arena-source", 0, "S", "where arenas come from: mmap (as CPython, the default) or aligned"},
     {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
-    {"stacks", 0, NULL, "record the call stack of every allocation (shown with each object)"},
+    {"stacks", 0, "S", "call stacks: for a workload, c records the C stack of every allocation;\n"
+                       "for a Python program, python (the default) or none"},
+    {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},
+    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null)"},
     VIEW_LOOK_OPTS,
     {0},
 };
@@ -29,7 +33,11 @@ int live_parse_options(struct cli *c, struct live_options *opt)
     opt->arena_source = cli_value(c, "arena-source");
     opt->gc_profile = cli_value(c, "gc-profile");
     opt->run = cli_flag(c, "run");
-    opt->stacks = cli_flag(c, "stacks");
+    /* demo's --stacks is a flag; live's takes a value (c or none for a workload) */
+    const char *stacks = cli_value(c, "stacks");
+    opt->stacks = stacks && (stacks[0] == '\0' || strcmp(stacks, "c") == 0);
+    if (stacks && stacks[0] && c->program < 0 && strcmp(stacks, "c") != 0 && strcmp(stacks, "none") != 0)
+        return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", stacks);
     opt->pace = 1;
     const char *pace = cli_value(c, "pace");
     if (pace) {
@@ -55,10 +63,31 @@ static int run(struct cli *c)
     if (status)
         return status;
     const char *spec = c->args[0];
-    char err[512];
+    char err[1024];
     struct live *l;
-    if (live_start(&l, spec, &opt, err, sizeof err) < 0)
+    char title[256];
+    snprintf(title, sizeof title, "%s", spec);
+    if (c->program >= 0) {
+        if (opt.profile || opt.gc_profile || opt.arena_source)
+            return cli_error(c, CLI_EXIT_USAGE,
+                             "--profile, --gc-profile, --arena-source: a Python program has its version's profiles");
+        struct program_spec ps;
+        if (program_prepare(&ps, c, err, sizeof err) < 0) {
+            program_spec_release(&ps);
+            return cli_error(c, CLI_EXIT_USAGE, "%s", err);
+        }
+        size_t n = 0;
+        for (int i = 0; i < ps.argc && n < sizeof title; i++)
+            n += (size_t)snprintf(title + n, sizeof title - n, "%s%s", i ? " " : "", ps.argv[i]);
+        snprintf(ps.cfg.command, sizeof ps.cfg.command, "%s live %s", cli_program, title);
+        bool refused;
+        int rc = live_start_program(&l, &ps, &opt, &refused, err, sizeof err);
+        program_spec_release(&ps);
+        if (rc < 0)
+            return cli_error(c, refused ? CLI_EXIT_USAGE : 1, "%s", err);
+    } else if (live_start(&l, spec, &opt, err, sizeof err) < 0) {
         return cli_error(c, live_start_status(spec), "%s", err);
+    }
     struct ui_look look;
     ui_look_from_env(&look, cli_flag(c, "no-color"), cli_flag(c, "ascii"));
     struct ui_term term;
@@ -67,7 +96,7 @@ static int run(struct cli *c)
         live_end(l, msg, sizeof msg);
         return cli_error(c, 1, "%s", err);
     }
-    status = live_view(l, spec, &look, &term, err, sizeof err);
+    status = live_view(l, title, &look, &term, err, sizeof err);
     ui_term_close(&term);
     if (err[0])
         cli_error(c, status, "%s", err);
@@ -80,14 +109,21 @@ static int run(struct cli *c)
 
 const struct cli_cmd cmd_live = {
     .name = "live",
-    .args = "WORKLOAD",
-    .summary = "run a workload and watch its heap as it runs, step by step",
+    .args = "WORKLOAD | SCRIPT.py [ARGS...] | -- PYTHON [ARGS...]",
+    .summary = "run a workload or a Python program and watch its heap as it runs",
     .description = "WORKLOAD is demo:NAME (or a demo's name), ops:PATH (an allocation script) or churn[:N].\n"
                    "The workload holds at each step marker until ] lets it go on; Space makes it run at its\n"
                    "pace (+ and - change it).  While it runs, every key of replay works on its history.\n"
-                   "\n" VIEW_KEYS_DESCRIPTION,
+                   "\n"
+                   "SCRIPT.py runs in python3 from PATH; -- PYTHON ARGS runs any Python 3.8 to 3.13 command line\n"
+                   "(python3.12 x.py, -m module, a venv's python).  The program runs at full speed and the\n"
+                   "view follows it: pausing the view does not pause the program, and q ends both.  Its\n"
+                   "output goes into the trace, not over the screen; its standard input is /dev/null unless\n"
+                   "--stdin.  If the viewer is killed, the program is killed too.\n"
+                   "\n" PROGRAM_DESCRIPTION "\n" VIEW_KEYS_DESCRIPTION,
     .opts = opts,
     .min_args = 1,
     .max_args = 1,
+    .takes_program = true,
     .run = run,
 };

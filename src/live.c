@@ -19,6 +19,7 @@
  */
 #include "live.h"
 
+#include "program.h"
 #include "recorder.h"
 #include "workload.h"
 
@@ -253,6 +254,9 @@ static void on_status(struct live *l, const char *line)
     case 'f':
         l->state = UI_LIVE_FINISHED;
         break;
+    case 'p':
+        l->state = UI_LIVE_RUNNING;
+        break;
     default:
         break;
     }
@@ -308,23 +312,17 @@ static void set_nonblock(int fd)
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-int live_start(struct live **out, const char *spec, const struct live_options *opt, char *err, size_t errlen)
+/* The trace file (kept, or temporary) and the three pipes; the child's ends in *child. */
+struct child_ends {
+    int ctl, status, err;
+};
+
+static struct live *live_new(const struct live_options *opt, struct child_ends *child, char *err, size_t errlen)
 {
-    *out = NULL;
-    /* everything that can be wrong with the request is found before the child starts */
-    struct recorder_options check = {.profile = opt->profile, .arena_source = opt->arena_source};
-    if (recorder_check_options(&check, err, errlen) < 0)
-        return -1;
-    struct gc_profile gc;
-    if (opt->gc_profile && gc_profile_parse(opt->gc_profile, &gc, err, errlen) < 0)
-        return -1;
-    struct workload *wl = workload_prepare(spec, err, errlen);
-    if (!wl)
-        return -1;
     struct live *l = calloc(1, sizeof *l);
     if (!l) {
         snprintf(err, errlen, "out of memory");
-        goto out_workload;
+        return NULL;
     }
     l->ctl_fd = l->status_fd = l->err_fd = -1;
     l->state = UI_LIVE_STARTING;
@@ -362,38 +360,87 @@ int live_start(struct live **out, const char *spec, const struct live_options *o
         snprintf(err, errlen, "pipe: %s", strerror(errno));
         goto out_status;
     }
+    /* the viewer's ends do not go to the child's exec */
+    fcntl(ctl[1], F_SETFD, FD_CLOEXEC);
+    fcntl(status[0], F_SETFD, FD_CLOEXEC);
+    fcntl(errp[0], F_SETFD, FD_CLOEXEC);
+    l->ctl_fd = ctl[1];
+    l->status_fd = status[0];
+    l->err_fd = errp[0];
+    *child = (struct child_ends){ctl[0], status[1], errp[1]};
+    return l;
+
+out_status:
+    close(status[0]);
+    close(status[1]);
+out_ctl:
+    close(ctl[0]);
+    close(ctl[1]);
+out_file:
+    unlink(l->path);
+out_live:
+    free(l);
+    return NULL;
+}
+
+/* After the fork: the parent keeps its ends, non-blocking, and the child's ends are closed. */
+static void live_started(struct live *l, const struct child_ends *child)
+{
+    close(child->ctl);
+    close(child->status);
+    close(child->err);
+    set_nonblock(l->status_fd);
+    set_nonblock(l->err_fd);
+    signal(SIGPIPE, SIG_IGN);
+    l->ops = (struct ui_live){l, ops_step, ops_run, ops_state};
+}
+
+int live_start(struct live **out, const char *spec, const struct live_options *opt, char *err, size_t errlen)
+{
+    *out = NULL;
+    /* everything that can be wrong with the request is found before the child starts */
+    struct recorder_options check = {.profile = opt->profile, .arena_source = opt->arena_source};
+    if (recorder_check_options(&check, err, errlen) < 0)
+        return -1;
+    struct gc_profile gc;
+    if (opt->gc_profile && gc_profile_parse(opt->gc_profile, &gc, err, errlen) < 0)
+        return -1;
+    struct workload *wl = workload_prepare(spec, err, errlen);
+    if (!wl)
+        return -1;
+    struct child_ends child;
+    struct live *l = live_new(opt, &child, err, errlen);
+    if (!l) {
+        workload_free(wl);
+        return -1;
+    }
     fflush(NULL);
     l->pid = fork();
     if (l->pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
-        goto out_err;
+        live_started(l, &child);
+        l->pid = 0;
+        live_free(l, NULL, 0);
+        workload_free(wl);
+        return -1;
     }
     if (l->pid == 0) {
         signal(SIGINT, SIG_IGN);
         signal(SIGPIPE, SIG_DFL);
-        close(ctl[1]);
-        close(status[0]);
-        close(errp[0]);
+        close(l->ctl_fd);
+        close(l->status_fd);
+        close(l->err_fd);
         int devnull = open("/dev/null", O_RDWR);
         if (devnull >= 0) {
             dup2(devnull, STDIN_FILENO);
             dup2(devnull, STDOUT_FILENO);
             close(devnull);
         }
-        dup2(errp[1], STDERR_FILENO);
-        close(errp[1]);
-        child_main(wl, spec, opt, l->path, ctl[0], status[1]);
+        dup2(child.err, STDERR_FILENO);
+        close(child.err);
+        child_main(wl, spec, opt, l->path, child.ctl, child.status);
     }
-    close(ctl[0]);
-    close(status[1]);
-    close(errp[1]);
-    l->ctl_fd = ctl[1];
-    l->status_fd = status[0];
-    l->err_fd = errp[0];
-    set_nonblock(l->status_fd);
-    set_nonblock(l->err_fd);
-    signal(SIGPIPE, SIG_IGN);
-    l->ops = (struct ui_live){l, ops_step, ops_run, ops_state};
+    live_started(l, &child);
     workload_free(wl);
 
     /* wait for the header, so that the viewer can open the file */
@@ -414,23 +461,45 @@ int live_start(struct live **out, const char *spec, const struct live_options *o
     }
     *out = l;
     return 0;
+}
 
-out_err:
-    close(errp[0]);
-    close(errp[1]);
-out_status:
-    close(status[0]);
-    close(status[1]);
-out_ctl:
-    close(ctl[0]);
-    close(ctl[1]);
-out_file:
-    unlink(l->path);
-out_live:
-    free(l);
-out_workload:
-    workload_free(wl);
-    return -1;
+int live_start_program(struct live **out, struct program_spec *spec, const struct live_options *opt,
+                       bool *refused, char *err, size_t errlen)
+{
+    *out = NULL;
+    *refused = false;
+    struct child_ends child;
+    struct live *l = live_new(opt, &child, err, errlen);
+    if (!l)
+        return -1;
+    l->run = true; /* a program runs at full speed; the view follows it */
+    spec->cfg.mode = CAPTURE_RECORD;
+    spec->cfg.live = true;
+    snprintf(spec->cfg.trace, sizeof spec->cfg.trace, "%s", l->path);
+    /* the program's stderr goes to the viewer's pipe (its last line says why it failed) as well
+     * as into the trace */
+    l->pid = program_spawn(spec, true, child.err, child.status, child.ctl, NULL, err, errlen);
+    live_started(l, &child);
+    if (l->pid < 0) {
+        l->pid = 0;
+        live_free(l, NULL, 0);
+        return -1;
+    }
+    /* the status pipe is blocking for the wait, then non-blocking again */
+    int fl = fcntl(l->status_fd, F_GETFL);
+    fcntl(l->status_fd, F_SETFL, fl & ~O_NONBLOCK);
+    char version[32];
+    int rc = program_await(l->status_fd, l->pid, spec->argv[0], LIVE_START_TIMEOUT_MS, version, sizeof version,
+                           refused, err, errlen);
+    fcntl(l->status_fd, F_SETFL, fl | O_NONBLOCK);
+    if (rc < 0) {
+        l->reaped = waitpid(l->pid, &l->wait_status, WNOHANG) == l->pid;
+        live_free(l, NULL, 0);
+        return -1;
+    }
+    l->state = UI_LIVE_RUNNING;
+    *out = l;
+    return 0;
 }
 
 const char *live_trace_path(const struct live *l)

@@ -34,6 +34,15 @@ struct cli;
 
 /* Reads the options `live` and `demo` share (cmd_live.c).  Returns 0 or a usage status. */
 int live_parse_options(struct cli *c, struct live_options *opt);
+struct program_spec;
+/*
+ * Starts a real Python program (src/program.h, prepared) recording to the live trace, and waits
+ * until its interpreter runs.  It runs at full speed; the view follows it.  Returns 0, or -1
+ * with a message (*refused when the interpreter refused it: exit status 2).
+ */
+int live_start_program(struct live **out, struct program_spec *spec, const struct live_options *opt,
+                       bool *refused, char *err, size_t errlen);
+
 /* The exit status for a request live_start() refused (cmd_live.c). */
 int live_start_status(const char *spec);
 

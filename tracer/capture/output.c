@@ -36,6 +36,9 @@ struct output {
     pthread_t thread;
     atomic_bool pending;
     bool thread_live;
+    void (*idle)(void *ctx);
+    void *idle_ctx;
+    int idle_ms;
 };
 
 /* Appends to a stream's buffer (the mutex held). */
@@ -99,11 +102,16 @@ static void *reader(void *arg)
     struct output *o = arg;
     struct pollfd pfd[2] = {{o->s[0].read_end, POLLIN, 0}, {o->s[1].read_end, POLLIN, 0}};
     for (;;) {
-        if (poll(pfd, 2, -1) < 0) {
+        int r = poll(pfd, 2, o->idle ? o->idle_ms : -1);
+        if (r < 0) {
             if (errno == EINTR)
                 continue;
             return NULL;
         }
+        if (o->idle)
+            o->idle(o->idle_ctx);
+        if (r == 0)
+            continue;
         pthread_mutex_lock(&o->lock);
         bool any = pump(o, &o->s[0]) | pump(o, &o->s[1]);
         pthread_mutex_unlock(&o->lock);
@@ -136,11 +144,14 @@ static bool stream_start(struct stream *st, int fd)
     return true;
 }
 
-struct output *output_start(void)
+struct output *output_start(void (*idle)(void *ctx), void *ctx, int idle_ms)
 {
     struct output *o = calloc(1, sizeof *o);
     if (!o)
         return NULL;
+    o->idle = idle;
+    o->idle_ctx = ctx;
+    o->idle_ms = idle_ms;
     pthread_mutex_init(&o->lock, NULL);
     if (!stream_start(&o->s[0], 1)) {
         free(o);

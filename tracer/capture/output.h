@@ -23,8 +23,10 @@
 
 struct output;
 
-/* Returns NULL (and leaves the descriptors alone) when the pipes or the thread cannot be made. */
-struct output *output_start(void);
+/* Returns NULL (and leaves the descriptors alone) when the pipes or the thread cannot be made.
+ * When idle is not NULL, the reader thread also calls it every idle_ms (never with the mutex
+ * held): a live capture flushes its trace from there while the program sleeps. */
+struct output *output_start(void (*idle)(void *ctx), void *ctx, int idle_ms);
 /* True when output arrived since the last drain: one load, for the allocator's hot path. */
 bool output_pending(const struct output *o);
 /* Emits the whole lines captured so far (all of it, a partial line too, when `all`). */

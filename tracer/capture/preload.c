@@ -56,7 +56,8 @@
 
 #define EXPORTED __attribute__((visibility("default")))
 #define TICK_CALLS 1024           /* allocator calls between two looks at the clock */
-#define LIVE_FLUSH_NS 20000000ull /* a live viewer sees events at most this late */
+#define LIVE_FLUSH_NS 20000000ull /* a live viewer sees events at most this late while the program allocates */
+#define IDLE_MS 50                /* and at most about this late while it does not (a sleep, input) */
 
 struct capture capture;
 
@@ -200,6 +201,33 @@ static __attribute__((noinline)) void tick(void)
             trace_writer_flush(capture.writer);
         }
     }
+}
+
+/*
+ * Called by output.c's thread every IDLE_MS.  A program that sleeps or waits for input makes no
+ * allocator call to flush from, so the events it made last would wait in the writer: when the
+ * trace was not flushed for that long, this thread takes the GIL, which every emitter holds, and
+ * flushes.  Only while the interpreter runs: before it is initialized or once it finalizes the
+ * GIL is not for a foreign thread to take.
+ */
+static void on_idle(void *ctx)
+{
+    (void)ctx;
+    if (!capture.cfg.live || !capture.active || capture.finished || capture.forked)
+        return;
+    if (now_ns() - capture.last_flush_ns < (uint64_t)IDLE_MS * 1000000u)
+        return;
+    const struct py_api *a = &capture.py.api;
+    if (!a->gil_ensure || !a->is_initialized || !a->is_initialized() || (a->is_finalizing && a->is_finalizing()))
+        return;
+    int g = a->gil_ensure();
+    if (!capture.finished && !capture.forked && capture.sink.emit) {
+        if (capture.output)
+            output_drain(capture.output, &capture.sink, false);
+        trace_writer_flush(capture.writer);
+        capture.last_flush_ns = now_ns();
+    }
+    a->gil_release(g);
 }
 
 /* Whether a file is the program's own when it runs as a module (-m): a file under the working
@@ -615,7 +643,7 @@ static void start_record(void)
             heap_set_stack_hook(capture.heap, &hook);
         }
     }
-    capture.output = output_start();
+    capture.output = output_start(capture.cfg.live ? on_idle : NULL, NULL, IDLE_MS);
     char label[256];
     snprintf(label, sizeof label,
              "Python %s starts up: it creates its own objects and imports its modules before the program's "

@@ -85,6 +85,8 @@ bool py_info_load(struct py_info *py)
     LOOKUP(a->unicode_read_char, "PyUnicode_ReadChar");
     a->code_type = dlsym(RTLD_DEFAULT, "PyCode_Type");
     a->unicode_type = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
+    LOOKUP(a->gil_ensure, "PyGILState_Ensure");
+    LOOKUP(a->gil_release, "PyGILState_Release");
     LOOKUP(a->set_profile, "PyEval_SetProfile");
     LOOKUP(a->set_trace, "PyEval_SetTrace");
     LOOKUP(a->import_module, "PyImport_ImportModule");

@@ -79,7 +79,9 @@ struct py_api {
     void *code_type;                      /* &PyCode_Type */
     void *unicode_type;                   /* &PyUnicode_Type */
 
-    /* used once the interpreter runs (pending calls, the collector's callback) */
+    /* used once the interpreter runs (pending calls, the collector's callback, a live flush) */
+    int (*gil_ensure)(void);              /* PyGILState_Ensure */
+    void (*gil_release)(int state);       /* PyGILState_Release */
     void (*set_profile)(int (*fn)(void *obj, void *frame, int what, void *arg), void *obj);
     void (*set_trace)(int (*fn)(void *obj, void *frame, int what, void *arg), void *obj);
     void *(*import_module)(const char *name);

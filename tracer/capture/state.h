@@ -59,7 +59,7 @@ struct capture {
     uint64_t tool_stack;          /* the stack id its own allocations carry */
     uint64_t steps;               /* step markers emitted */
     uint64_t ticks;               /* allocator calls since the last clock read */
-    uint64_t last_flush_ns;
+    _Atomic uint64_t last_flush_ns;   /* live: when the trace was last flushed (read by output.c's thread) */
 
     volatile sig_atomic_t in_capture; /* the allocator or the writer is mid-way (signals) */
 };
