@@ -828,7 +828,9 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
 {
     c->ascii = app->ascii;
     int step_rows = paint_banner_prepare(app, c->cols, c->rows);
-    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, step_rows, paint_footer_rows(app, c->cols)};
+    const struct trace_header *h = seeker_header(app->s);
+    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, step_rows, paint_footer_rows(app, c->cols),
+                                 h && h->program[0]};
     ui_layout_compute(&li, &app->layout);
     app->nhits = 0;
     app_follow(app);

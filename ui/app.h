@@ -144,6 +144,9 @@ struct ui_app {
         int scroll;
     } gc;
     struct {
+        int scroll; /* lines back from the newest */
+    } output;
+    struct {
         int offset; /* selected log row relative to the current event */
     } log;
     struct {
@@ -239,6 +242,7 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
 void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_output(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 
 /* What the collector's mark says about an object, in fewer words when room is short. */

@@ -290,6 +290,13 @@ static enum ui_redo move_selection(struct ui_app *app, int dy, int dx)
     case UI_PANE_OBJECTS:
         move_object(app, dy);
         break;
+    case UI_PANE_OUTPUT:
+        app->output.scroll -= dy; /* the newest line is at the bottom: up goes back */
+        if (app->output.scroll < 0)
+            app->output.scroll = 0;
+        if (app->output.scroll >= MODEL_PRINTS_KEEP)
+            app->output.scroll = MODEL_PRINTS_KEEP - 1;
+        break;
     case UI_PANE_GC:
         app->gc.scroll += dy;
         if (app->gc.scroll < 0)
@@ -396,6 +403,17 @@ static enum ui_redo act_enter(struct ui_app *app)
         app->objects.open = !app->objects.open;
         app->objects.follow = false;
         return UI_REDO_REPAINT;
+    case UI_PANE_OUTPUT: {
+        /* to the event that printed the line at the bottom */
+        struct model_print lines[MODEL_PRINTS_KEEP];
+        size_t n = model_prints(m, lines, MODEL_PRINTS_KEEP);
+        if ((size_t)app->output.scroll < n && n <= MODEL_PRINTS_KEEP) {
+            app->follow_edge = false;
+            ui_app_seek(app, lines[app->output.scroll].seq + 1);
+            app->output.scroll = 0;
+        }
+        return UI_REDO_REPAINT;
+    }
     case UI_PANE_GC: {
         struct model_collection hist[MODEL_HISTORY_KEEP];
         size_t n = model_gc_history(m, hist, MODEL_HISTORY_KEEP);

@@ -110,14 +110,20 @@ void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
         out->pane[focus == UI_PANE_POOL ? UI_PANE_POOL : UI_PANE_ARENAS] = left;
     }
 
-    /* right: classes, objects and the collector as the height allows; the focused one always */
-    bool right_focus = focus == UI_PANE_CLASSES || focus == UI_PANE_OBJECTS || focus == UI_PANE_GC;
+    /* right: classes, objects (or output) and the collector as the height allows; the focused
+     * one always */
+    bool right_focus = focus == UI_PANE_CLASSES || focus == UI_PANE_OBJECTS || focus == UI_PANE_GC ||
+                       focus == UI_PANE_OUTPUT;
+    enum ui_pane shared = focus == UI_PANE_OBJECTS  ? UI_PANE_OBJECTS
+                          : focus == UI_PANE_OUTPUT ? UI_PANE_OUTPUT
+                          : in->prefer_output       ? UI_PANE_OUTPUT
+                                                    : UI_PANE_OBJECTS;
     if (top.h >= 24) {
-        static const enum ui_pane right_panes[] = {UI_PANE_CLASSES, UI_PANE_OBJECTS, UI_PANE_GC};
+        enum ui_pane right_panes[] = {UI_PANE_CLASSES, shared, UI_PANE_GC};
         static const int right_weights[] = {4, 4, 3};
         stack(right, right_panes, right_weights, 3, out);
     } else if (top.h >= 12) {
-        enum ui_pane second = focus == UI_PANE_GC ? UI_PANE_GC : UI_PANE_OBJECTS;
+        enum ui_pane second = focus == UI_PANE_GC ? UI_PANE_GC : shared;
         enum ui_pane right_panes[] = {UI_PANE_CLASSES, second};
         static const int right_weights[] = {1, 1};
         stack(right, right_panes, right_weights, 2, out);

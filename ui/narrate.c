@@ -449,12 +449,32 @@ size_t ui_narrate(const struct model *m, const struct event *ev, const struct ev
         say(&o, "step %" PRIu64 ": %.*s", ev->u.step.number, sl, str);
         break;
     case EV_STACK_DEF:
-        say(&o, "call stack %" PRIu64 " is recorded (%" PRIu64 " frames)", ev->u.stack_def.id,
-            ev->u.stack_def.depth);
+        if (ev->u.stack_def.parent)
+            say(&o, "call stack %" PRIu64 " is recorded: frame %" PRIu64 " called from stack %" PRIu64
+                    " (%" PRIu64 " frame%s deep)",
+                ev->u.stack_def.id, ev->u.stack_def.frame, ev->u.stack_def.parent, ev->u.stack_def.depth,
+                ev->u.stack_def.depth == 1 ? "" : "s");
+        else
+            say(&o, "call stack %" PRIu64 " is recorded (%" PRIu64 " frame%s)", ev->u.stack_def.id,
+                ev->u.stack_def.depth, ev->u.stack_def.depth == 1 ? "" : "s");
         break;
-    case EV_FRAME_DEF:
-        say(&o, "frame %" PRIu64 " of call stacks is recorded", ev->u.frame_def.id);
+    case EV_FRAME_DEF: {
+        /* a Python frame is "FUNCTION\tFILE\tLINE" */
+        const char *t1 = memchr(str, '\t', (size_t)sl);
+        const char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(str + sl - t1 - 1)) : NULL;
+        if (t1 && t2) {
+            const char *file = t1 + 1;
+            const char *base = file;
+            for (const char *q = file; q < t2; q++)
+                if (*q == '/')
+                    base = q + 1;
+            say(&o, "frame %" PRIu64 " of call stacks: %.*s, line %.*s of %.*s", ev->u.frame_def.id,
+                (int)(t1 - str), str, (int)(str + sl - t2 - 1), t2 + 1, (int)(t2 - base), base);
+        } else {
+            say(&o, "frame %" PRIu64 " of call stacks: %.*s", ev->u.frame_def.id, sl, str);
+        }
         break;
+    }
     case EV_PRINT: {
         int n = sl;
         while (n > 0 && (str[n - 1] == '\n' || str[n - 1] == '\r'))

@@ -669,6 +669,7 @@ void paint_screen(struct ui_app *app, struct canvas *c)
     static const view_fn views[UI_PANE_COUNT] = {
         [UI_PANE_ARENAS] = view_arenas,   [UI_PANE_POOL] = view_pool, [UI_PANE_CLASSES] = view_classes,
         [UI_PANE_OBJECTS] = view_objects, [UI_PANE_GC] = view_gc,     [UI_PANE_TIMELINE] = view_timeline,
+        [UI_PANE_OUTPUT] = view_output,
     };
     for (int p = 0; p < UI_PANE_COUNT; p++) {
         struct ui_rect r = l->pane[p];

@@ -37,15 +37,15 @@ static void check_sane(const struct ui_layout *l, int cols, int rows)
 Test(layout, too_small_says_what_is_needed)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1};
+    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false};
     ui_layout_compute(&in, &l);
     cr_assert(l.too_small);
     cr_assert_eq(l.need_cols, UI_MIN_COLS);
     cr_assert_eq(l.need_rows, UI_MIN_ROWS);
-    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1};
+    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false};
     ui_layout_compute(&in, &l);
     cr_assert(l.too_small);
-    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1};
+    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.too_small);
 }
@@ -54,11 +54,11 @@ Test(layout, every_size_and_focus_gives_sane_rectangles)
 {
     for (int cols = UI_MIN_COLS; cols <= 260; cols += 7)
         for (int rows = UI_MIN_ROWS; rows <= 90; rows += 5)
-            for (int f = 0; f < UI_PANE_COUNT * 8; f++) {
+            for (int f = 0; f < UI_PANE_COUNT * 16; f++) {
                 struct ui_layout l;
-                int foot = 1 + f / (UI_PANE_COUNT * 4);
+                int foot = 1 + f / (UI_PANE_COUNT * 4) % 2;
                 struct ui_layout_input in = {cols, rows, (enum ui_pane)(f % UI_PANE_COUNT), UI_PANE_NONE,
-                                             1 + f / UI_PANE_COUNT % 4 * 2, foot};
+                                             1 + f / UI_PANE_COUNT % 4 * 2, foot, f >= UI_PANE_COUNT * 8};
                 ui_layout_compute(&in, &l);
                 cr_assert_not(l.too_small);
                 check_sane(&l, cols, rows);
@@ -76,7 +76,7 @@ Test(layout, the_banner_gets_the_rows_it_asks_for_while_the_body_keeps_its_minim
     for (int rows = UI_MIN_ROWS; rows <= 60; rows++)
         for (int ask = 0; ask <= 10; ask++) {
             struct ui_layout l;
-            struct ui_layout_input in = {80, rows, UI_PANE_ARENAS, UI_PANE_NONE, ask, 1};
+            struct ui_layout_input in = {80, rows, UI_PANE_ARENAS, UI_PANE_NONE, ask, 1, false};
             ui_layout_compute(&in, &l);
             int want = ask < 1 ? 1 : ask;
             if (want > UI_MAX_STEP_ROWS)
@@ -95,19 +95,31 @@ Test(layout, the_banner_gets_the_rows_it_asks_for_while_the_body_keeps_its_minim
 
 Test(layout, wide_screens_show_every_pane)
 {
-    struct ui_layout l;
-    struct ui_layout_input in = {160, 48, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1};
-    ui_layout_compute(&in, &l);
-    cr_assert(l.wide);
-    for (int p = 0; p < UI_PANE_COUNT; p++)
-        cr_assert_not(ui_rect_is_empty(l.pane[p]), "pane %d hidden at 160x48", p);
-    cr_assert_geq(l.pane[UI_PANE_ARENAS].w, 80, "64 pools and their labels fit in the arena map");
+    /* Objects and Output share a place: Objects for the built-in workloads, Output for a real
+     * program, unless the other has the focus */
+    for (int program = 0; program < 2; program++) {
+        enum ui_pane focuses[] = {UI_PANE_ARENAS, UI_PANE_OBJECTS, UI_PANE_OUTPUT};
+        for (size_t f = 0; f < 3; f++) {
+            struct ui_layout l;
+            struct ui_layout_input in = {160, 48, focuses[f], UI_PANE_NONE, 1, 1, program};
+            ui_layout_compute(&in, &l);
+            cr_assert(l.wide);
+            enum ui_pane hidden = focuses[f] == UI_PANE_OBJECTS  ? UI_PANE_OUTPUT
+                                  : focuses[f] == UI_PANE_OUTPUT ? UI_PANE_OBJECTS
+                                  : program                      ? UI_PANE_OBJECTS
+                                                                 : UI_PANE_OUTPUT;
+            for (int p = 0; p < UI_PANE_COUNT; p++)
+                cr_assert_eq(ui_rect_is_empty(l.pane[p]), p == (int)hidden, "pane %d at 160x48 (focus %d, program %d)",
+                             p, (int)focuses[f], program);
+            cr_assert_geq(l.pane[UI_PANE_ARENAS].w, 80, "64 pools and their labels fit in the arena map");
+        }
+    }
 }
 
 Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE, 1, 1};
+    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE, 1, 1, false};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.wide);
     cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_OBJECTS]));
@@ -118,7 +130,7 @@ Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
 Test(layout, zoom_gives_one_pane_the_body)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC, 1, 1};
+    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC, 1, 1, false};
     ui_layout_compute(&in, &l);
     for (int p = 0; p < UI_PANE_COUNT; p++)
         if (p != UI_PANE_GC)

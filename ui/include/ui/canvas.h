@@ -168,7 +168,8 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(MARK_ARENA_NEW, 0x25B4, '+')  /* ▴ */                                                      \
     X(MARK_ARENA_FREE,0x25BE, '-')  /* ▾ */                                                      \
     X(MARK_BREAK,     0x25C9, 'B')  /* ◉ */                                                      \
-    X(TRACK,          0x2500, '-')  /* the scrub bar's rail */
+    X(TRACK,          0x2500, '-')  /* the scrub bar's rail */                                    \
+    X(STDERR,         0x258C, '!')  /* ▌ a line the program wrote to standard error */
 /* clang-format on */
 
 enum ui_glyph {

@@ -8,9 +8,12 @@
  * panes share the body as the size allows:
  *
  *   wide (>= UI_WIDE_COLS)    two columns: arena map over pool detail on the left; size
- *                             classes, objects and GC on the right; the timeline across the
- *                             bottom.  When the height runs short a column shows fewer panes,
- *                             always including the focused one
+ *                             classes, objects (or the program's output) and GC on the right;
+ *                             the timeline across the bottom.  When the height runs short a
+ *                             column shows fewer panes, always including the focused one.
+ *                             Objects and Output share a place: the one in focus, else Output
+ *                             for a real program's trace (its objects are not recorded),
+ *                             Objects for the built-in workloads
  *   narrow                    the timeline at the bottom and one of the other panes above it,
  *                             the focused one (Tab moves between them)
  *   zoomed                    one pane takes the whole body
@@ -41,7 +44,8 @@ _Static_assert(UI_MIN_ROWS - 2 - UI_MIN_BODY_ROWS >= 3, "the smallest screen lea
     X(CLASSES,  "Size classes",  "classes")                                                      \
     X(OBJECTS,  "Objects",       "objects")                                                      \
     X(GC,       "Collector",     "gc")                                                           \
-    X(TIMELINE, "Timeline",      "timeline")
+    X(TIMELINE, "Timeline",      "timeline")                                                     \
+    X(OUTPUT,   "Output",        "output")
 /* clang-format on */
 
 enum ui_pane {
@@ -63,6 +67,7 @@ struct ui_layout_input {
     enum ui_pane zoomed; /* UI_PANE_NONE when none */
     int step_rows;       /* rows the step banner asks for (0 is taken as 1) */
     int footer_rows;     /* rows the footer asks for, a long message wrapped (0 is taken as 1) */
+    bool prefer_output;  /* Output rather than Objects where they share a place */
 };
 
 /* The rows the step banner may take on a screen `rows` high: it asks, the body keeps the rest. */
