@@ -264,6 +264,12 @@ static void move_object(struct ui_app *app, int delta)
     app->objects.sel = objs[step_index(cur, delta, n)];
 }
 
+static bool is_program_start(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    return ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_PROGRAM;
+}
+
 static int pane_page(const struct ui_app *app, enum ui_pane p)
 {
     int h = app->layout.pane[p].h - 4;
@@ -514,7 +520,21 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
     case UI_ACT_PREV_GC:
         app->playing = false;
         return app_gc_jump(app, false);
-    case UI_ACT_FIRST:
+    case UI_ACT_FIRST: {
+        /* a real program: where its own code begins, after the interpreter's start-up */
+        app->follow_edge = false;
+        app->playing = false;
+        uint64_t at;
+        if (seeker_scan(app->s, 0, true, is_program_start, NULL, &at) == 1) {
+            ui_app_seek(app, at + 1);
+            if (app_position(app) == at + 1)
+                app_message(app, false, "the program's own code begins here; Home goes back to its start-up");
+        } else {
+            ui_app_seek(app, 0);
+        }
+        return UI_REDO_REPAINT;
+    }
+    case UI_ACT_START:
         app->follow_edge = false;
         app->playing = false;
         ui_app_seek(app, 0);
@@ -856,7 +876,7 @@ static enum ui_redo help_key(struct ui_app *app, int key)
         by = page;
     else if (a == UI_ACT_PAGE_UP)
         by = -page;
-    else if (a == UI_ACT_FIRST)
+    else if (a == UI_ACT_FIRST || a == UI_ACT_START)
         by = -app->help.max;
     else if (a == UI_ACT_LAST)
         by = app->help.max;

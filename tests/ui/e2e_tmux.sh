@@ -77,9 +77,9 @@ keys ]
 check "] stops at the end of a step, and the banner says which" 'wait_for "Step" || wait_for "Before the first step"'
 check "the event log narrates the current event" 'screen | grep -q "▶"'
 keys '?'
-check "? shows the help" 'wait_for "any key closes this help"'
+check "? shows the help" 'wait_for "key closes this help"'
 keys x
-check "a key closes the help" 'wait_for -v "any key closes this help"'
+check "a key closes the help" 'wait_for -v "key closes this help"'
 
 # --- resize ---------------------------------------------------------------------------------
 tmux -L "$sock" resize-window -t e2e -x 70 -y 20

@@ -52,7 +52,8 @@ enum ui_key {
     X(PREV_STEP,  NULL,     "[",          "previous step marker",                                   '[', 0, 0) \
     X(NEXT_GC,    NULL,     "}",          "next collection",                                        '}', 0, 0) \
     X(PREV_GC,    NULL,     "{",          "previous collection",                                    '{', 0, 0) \
-    X(FIRST,      NULL,     "g Home",     "first event",                                            'g', UI_KEY_HOME, 0) \
+    X(FIRST,      NULL,     "g",          "first event; a real program's first line of its own code",  'g', 0, 0) \
+    X(START,      NULL,     "Home",       "first event, before a real program's start-up too",      UI_KEY_HOME, 0, 0) \
     X(LAST,       NULL,     "G End",      "last event (live: follow the workload)",         'G', UI_KEY_END, 0) \
     X(GOTO,       NULL,     ":",          "go to an event number",                                  ':', 0, 0) \
     X(FASTER,     NULL,     "+",          "play faster",                                            '+', '=', 0) \
