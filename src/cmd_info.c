@@ -47,6 +47,9 @@ static void print_header(const struct trace_header *h)
     char a[32], b[32];
     printf("format       version %u%s%s\n", h->version, h->writer[0] ? ", written by " : "", h->writer);
     printf("command      %s\n", h->command[0] ? h->command : "(not recorded)");
+    if (h->program[0])
+        printf("program      %s, Python %s, run on arenascope's allocator\n", h->program,
+               h->program_version[0] ? h->program_version : "(version not recorded)");
     if (h->clock_realtime_ns) {
         time_t t = (time_t)(h->clock_realtime_ns / 1000000000u);
         struct tm tm;

@@ -587,7 +587,7 @@ static const char *profile_for(int minor)
 static void fill_header(struct trace_header *h)
 {
     memset(h, 0, sizeof *h);
-    snprintf(h->writer, sizeof h->writer, "arenascope capture");
+    snprintf(h->writer, sizeof h->writer, "arenascope %s (capture)", ARENASCOPE_VERSION);
     snprintf(h->profile, sizeof h->profile, "%s", capture.profile.name);
     snprintf(h->arena_source, sizeof h->arena_source, "%s", capture.cfg.arena_source);
     h->alignment = capture.profile.alignment;
