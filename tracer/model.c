@@ -2041,7 +2041,9 @@ static __attribute__((noinline)) int fold_one(struct model *m, const struct even
     case EV_GC_END: return fold_gc_end(m, ev);
     case EV_STEP: return fold_step(m, ev);
     case EV_STACK_DEF: return fold_stack_def(m, ev);
-    case EV_FRAME_DEF: return 0;
+    case EV_FRAME_DEF:
+    case EV_SOURCE_FILE:
+    case EV_SOURCE_TEXT: return 0;
     case EV_PRINT: return fold_print(m, ev);
     case EV_FREELIST: return fold_freelist(m, ev);
     case EV_KIND_COUNT: break;

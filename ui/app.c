@@ -159,6 +159,8 @@ uint64_t app_event_addr(const struct event *ev)
     case EV_STEP:
     case EV_STACK_DEF:
     case EV_FRAME_DEF:
+    case EV_SOURCE_FILE:
+    case EV_SOURCE_TEXT:
     case EV_PRINT:
     case EV_FREELIST:
     case EV_KIND_COUNT:
@@ -220,6 +222,8 @@ uint64_t app_event_object(const struct event *ev)
     case EV_STEP:
     case EV_STACK_DEF:
     case EV_FRAME_DEF:
+    case EV_SOURCE_FILE:
+    case EV_SOURCE_TEXT:
     case EV_PRINT:
     case EV_FREELIST:
     case EV_KIND_COUNT:

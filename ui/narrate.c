@@ -458,6 +458,12 @@ size_t ui_narrate(const struct model *m, const struct event *ev, const struct ev
             say(&o, "call stack %" PRIu64 " is recorded (%" PRIu64 " frame%s)", ev->u.stack_def.id,
                 ev->u.stack_def.depth, ev->u.stack_def.depth == 1 ? "" : "s");
         break;
+    case EV_SOURCE_FILE:
+        say(&o, "the source of %.*s is recorded as file %" PRIu64, sl, str, ev->u.source_file.id);
+        break;
+    case EV_SOURCE_TEXT:
+        say(&o, "file %" PRIu64 ": %d bytes of source", ev->u.source_text.file, sl);
+        break;
     case EV_FRAME_DEF: {
         /* a Python frame is "FUNCTION\tFILE\tLINE" */
         const char *t1 = memchr(str, '\t', (size_t)sl);

@@ -279,6 +279,40 @@ static bool program_runs(void)
     return false;
 }
 
+/* A file a frame names for the first time: when it is one of the program's own, its source goes
+ * into the trace (a viewer elsewhere, or after the file changed, still shows the lines). */
+#define SOURCE_MAX (1u << 20)
+static void record_source(void *ctx, const char *file)
+{
+    (void)ctx;
+    static uint64_t files;
+    char real[PATH_MAX];
+    if (!capture.sink.emit || file[0] == '<' || !realpath(file, real))
+        return;
+    bool own = (capture.cfg.script[0] && strcmp(real, capture.cfg.script) == 0) || is_program_file(real);
+    if (!own)
+        return;
+    int fd = open(real, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    char *text = malloc(SOURCE_MAX);
+    ssize_t n = text ? read(fd, text, SOURCE_MAX) : -1;
+    close(fd);
+    if (n >= 0) {
+        struct event ev = {.kind = EV_SOURCE_FILE};
+        ev.u.source_file.id = ++files;
+        ev.str = file;
+        ev.str_len = (uint32_t)strlen(file);
+        capture.sink.emit(capture.sink.ctx, &ev);
+        ev = (struct event){.kind = EV_SOURCE_TEXT};
+        ev.u.source_text.file = files;
+        ev.str = text;
+        ev.str_len = (uint32_t)n;
+        capture.sink.emit(capture.sink.ctx, &ev);
+    }
+    free(text);
+}
+
 /* Until the program's own code runs: does it now?  Then its step marker goes first. */
 static __attribute__((noinline)) void watch_program_start(void)
 {
@@ -635,7 +669,7 @@ static void start_record(void)
     heap_set_foreign_to_libc(capture.heap, true);
     /* The stack table also tells when the program's own code starts, with or without stacks. */
     if (capture.py.layout) {
-        if (pystack_new(&capture.stacks, &capture.py, capture.cfg.depth, &capture.sink) < 0)
+        if (pystack_new(&capture.stacks, &capture.py, capture.cfg.depth, &capture.sink, record_source, NULL) < 0)
             refuse("out of memory for the stack table");
         if (capture.cfg.stacks == CAPTURE_STACKS_PYTHON) {
             capture.tool_stack = pystack_intern_label(capture.stacks, "<arenascope>");

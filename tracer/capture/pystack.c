@@ -43,7 +43,34 @@ struct pystack {
     uintptr_t *codes; /* code objects seen in keys: an open-addressing set, 0 empty */
     size_t ncodes, codes_cap;
     struct pystack_stats stats;
+    void (*on_file)(void *ctx, const char *file);
+    void *on_file_ctx;
+    char **files;     /* file names seen, for on_file */
+    size_t nfiles, files_cap;
 };
+
+/* Calls on_file the first time a file name is seen. */
+static void see_file(struct pystack *ps, const char *file)
+{
+    if (!ps->on_file)
+        return;
+    for (size_t i = ps->nfiles; i-- > 0;)
+        if (strcmp(ps->files[i], file) == 0)
+            return;
+    if (ps->nfiles == ps->files_cap) {
+        size_t cap = ps->files_cap ? ps->files_cap * 2 : 64;
+        char **f = realloc(ps->files, cap * sizeof *f);
+        if (!f)
+            return;
+        ps->files = f;
+        ps->files_cap = cap;
+    }
+    char *copy = strdup(file);
+    if (!copy)
+        return;
+    ps->files[ps->nfiles++] = copy;
+    ps->on_file(ps->on_file_ctx, file);
+}
 
 static inline size_t filter_bit(uintptr_t p)
 {
@@ -83,7 +110,8 @@ static void codes_add(struct pystack *ps, uintptr_t code)
     ps->filter[filter_bit(code) / 64] |= UINT64_C(1) << (filter_bit(code) % 64);
 }
 
-int pystack_new(struct pystack **out, const struct py_info *py, unsigned depth, const struct event_sink *sink)
+int pystack_new(struct pystack **out, const struct py_info *py, unsigned depth, const struct event_sink *sink,
+                void (*on_file)(void *ctx, const char *file), void *ctx)
 {
     *out = NULL;
     struct pystack *ps = calloc(1, sizeof *ps);
@@ -92,6 +120,8 @@ int pystack_new(struct pystack **out, const struct py_info *py, unsigned depth, 
     ps->py = py;
     ps->lay = py->layout;
     ps->depth = depth < 1 ? 1 : depth > PYSTACK_MAX_DEPTH ? PYSTACK_MAX_DEPTH : depth;
+    ps->on_file = on_file;
+    ps->on_file_ctx = ctx;
     if (stack_table_new(&ps->table, STACK_MAX_DEPTH, sink) < 0) {
         free(ps);
         return -1;
@@ -106,6 +136,9 @@ void pystack_free(struct pystack *ps)
         return;
     stack_table_free(ps->table);
     free(ps->codes);
+    for (size_t i = 0; i < ps->nfiles; i++)
+        free(ps->files[i]);
+    free(ps->files);
     free(ps);
 }
 
@@ -201,6 +234,7 @@ static uint32_t describe(void *ctx, const uintptr_t *words, size_t n, struct cod
         size_t nn = py_str_utf8(ps->py, (void *)word_at(code, name_off), name, sizeof name);
         size_t nf = py_str_utf8(ps->py, (void *)word_at(code, L->code_filename), file, sizeof file);
         int nl = snprintf(line, sizeof line, "%d", lineno);
+        see_file(ps, file);
         if (depth)
             codec_buf_put(text, "\n", 1);
         codec_buf_put(text, name, nn);

@@ -31,9 +31,11 @@
 
 struct pystack;
 
-/* depth: frames kept, 1 to PYSTACK_MAX_DEPTH.  Returns 0, or -1 when out of memory. */
+/* depth: frames kept, 1 to PYSTACK_MAX_DEPTH.  Returns 0, or -1 when out of memory.  on_file,
+ * when not NULL, is called with each file name the first time a frame names it, before the
+ * frame's definition goes to the sink (the capture records the source of the program's files). */
 int pystack_new(struct pystack **out, const struct py_info *py, unsigned depth,
-                const struct event_sink *sink);
+                const struct event_sink *sink, void (*on_file)(void *ctx, const char *file), void *ctx);
 void pystack_free(struct pystack *ps);
 
 /* The id of the current thread's Python stack (emitting its stack_def on first sight); 0 when

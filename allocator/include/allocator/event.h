@@ -202,6 +202,10 @@
     /* one frame of call stacks, defined once before the first stack_def that names it:      */  \
     /* "function+0xoffset" for C, "FUNCTION\tFILE\tLINE" (tab-separated) for Python          */  \
     X(FRAME_DEF,     frame_def,     0, 1, EV_FIELD(u, id) EV_FIELD(s, text))                                     \
+    /* the source of a file the program's frames name (its own files, not the library's),    */  \
+    /* as the file `path` (tracer: its frames' FILE) held it when the program ran            */  \
+    X(SOURCE_FILE,   source_file,   EVF_OPTIONAL, 1, EV_FIELD(u, id) EV_FIELD(s, path))                          \
+    X(SOURCE_TEXT,   source_text,   EVF_OPTIONAL, 1, EV_FIELD(u, file) EV_FIELD(s, text))                        \
     /* text the workload printed (what the Python snippet would print)                       */  \
     X(PRINT,         print,         EVF_OPTIONAL, 1, EV_FIELD(u, stream) EV_FIELD(s, text))          \
     /* an object free list (sys._debugmallocstats' "N free PyXxxObjects * S bytes each") now */  \
