@@ -1,6 +1,6 @@
 /*
- * codec.h - the byte-level primitives of the trace format (tracer/FORMAT.md section 1): LEB128
- * varints, zigzag, little-endian words, CRC32C, and a growable byte buffer.  Public so that
+ * codec.h - the byte-level primitives of the trace format (tracer/format/FORMAT.md section 1):
+ * LEB128 varints, zigzag, little-endian words, CRC32C, and a growable byte buffer.  Public so that
  * other parts serialising into a trace (the model's checkpoints) use the same encodings.
  *
  * Readers of untrusted bytes always pass the end of their buffer: a get function never reads at

@@ -1,5 +1,5 @@
 /*
- * format.c - the parts of tracer/FORMAT.md that the writer, the reader and blob storage share:
+ * format.c - the parts of FORMAT.md that the writer, the reader and blob storage share:
  * record framing, the header and its schema (sections 4 and 5), and the index (section 8).
  *
  * Every decoder here reads untrusted bytes: it checks each length against what is left before
