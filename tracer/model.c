@@ -1002,7 +1002,7 @@ static struct mraw *raw_get(const struct model *m, uint64_t addr)
 
 static bool raw_insert(struct model *m, const struct mraw *r)
 {
-    if (!vec_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws))
+    if (!codec_array_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws))
         return false;
     if (!map_put(&m->raw_index, r->addr, m->nraws))
         return false;
@@ -1130,7 +1130,7 @@ static int fold_type_new(struct model *m, const struct event *ev)
     const struct event_type_new *e = &ev->u.type_new;
     if (e->type == 0 || e->type > UINT32_MAX || map_get(&m->type_index, e->type))
         return fail_kind(m, ev, "type %" PRIu64 " is already defined or not a type id", e->type);
-    if (!vec_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types))
+    if (!codec_array_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types))
         return oom(m);
     uint32_t name = strtab_intern(&m->strs, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
     if (name == STR_NONE || !map_put(&m->type_index, e->type, m->ntypes + 1))
@@ -1155,8 +1155,8 @@ static int fold_stack_def(struct model *m, const struct event *ev)
     if (e->id == 0 || e->id > UINT32_MAX || map_get(&m->stack_index, e->id))
         return fail_kind(m, ev, "stack %" PRIu64 " is already defined or not a stack id", e->id);
     size_t len = ev->str ? ev->str_len : 0;
-    if (!vec_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
-        !vec_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + len + 1, 1) ||
+    if (!codec_array_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
+        !codec_array_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + len + 1, 1) ||
         !map_put(&m->stack_index, e->id, m->nstacks + 1))
         return oom(m);
     if (len)
@@ -1181,7 +1181,7 @@ uint32_t model_obj_alloc(struct model *m, uint64_t addr)
         m->obj_free_head = m->objs[i].gen_next;
     } else {
         if (m->nobjs_slots >= NONE - 1 ||
-            !vec_reserve((void **)&m->objs, &m->objs_cap, m->nobjs_slots + 1, sizeof *m->objs))
+            !codec_array_reserve((void **)&m->objs, &m->objs_cap, m->nobjs_slots + 1, sizeof *m->objs))
             return NONE;
         i = (uint32_t)m->nobjs_slots++;
     }
@@ -1302,7 +1302,7 @@ bool model_edge_add(struct model *m, uint32_t owner_idx, uint32_t obj_idx, uint6
         m->edge_free_head = m->edges[i].hash_next;
     } else {
         if (m->nedge_slots >= NONE - 1 ||
-            !vec_reserve((void **)&m->edges, &m->edges_cap, m->nedge_slots + 1, sizeof *m->edges))
+            !codec_array_reserve((void **)&m->edges, &m->edges_cap, m->nedge_slots + 1, sizeof *m->edges))
             return false;
         i = (uint32_t)m->nedge_slots++;
     }
@@ -1601,7 +1601,7 @@ static int fold_frame_push(struct model *m, const struct event *ev)
 {
     if (frame_get(m, ev->u.frame_push.frame))
         return fail_kind(m, ev, "frame %" PRIu64 " is already on the stack", ev->u.frame_push.frame);
-    if (!vec_reserve((void **)&m->frames, &m->frames_cap, m->nframes + 1, sizeof *m->frames))
+    if (!codec_array_reserve((void **)&m->frames, &m->frames_cap, m->nframes + 1, sizeof *m->frames))
         return oom(m);
     uint32_t fn = strtab_intern(&m->strs, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
     if (fn == STR_NONE)
@@ -1634,7 +1634,7 @@ static int fold_name_bind(struct model *m, const struct event *ev)
             f->names[i].obj = e->obj;
             return 0;
         }
-    if (!vec_reserve((void **)&f->names, &f->cap, f->nnames + 1, sizeof *f->names))
+    if (!codec_array_reserve((void **)&f->names, &f->cap, f->nnames + 1, sizeof *f->names))
         return oom(m);
     f->names[f->nnames++] = (struct mname){.name = name, .obj = e->obj};
     return 0;
@@ -1732,7 +1732,7 @@ bool model_mark_entry(struct model *m, uint32_t i, uint64_t seq)
     struct mobj *o = &m->objs[i];
     if (o->mark_idx != NONE)
         return true;
-    if (!vec_reserve((void **)&m->marks, &m->marks_cap, m->nmarks + 1, sizeof *m->marks))
+    if (!codec_array_reserve((void **)&m->marks, &m->marks_cap, m->nmarks + 1, sizeof *m->marks))
         return false;
     m->marks[m->nmarks] = (struct mmark){.obj = o->addr, .seq = seq, .mark = -1};
     o->mark_idx = (uint32_t)m->nmarks++;
@@ -1920,7 +1920,7 @@ bool model_history_push(struct model *m, const struct model_collection *c)
 
 bool model_set_step_label(struct model *m, const char *s, size_t len)
 {
-    if (!vec_reserve((void **)&m->step_label, &m->step_label_cap, len + 1, 1))
+    if (!codec_array_reserve((void **)&m->step_label, &m->step_label_cap, len + 1, 1))
         return false;
     if (len)
         memcpy(m->step_label, s, len);

@@ -6,6 +6,7 @@
 #ifndef TRACER_MODEL_IMPL_H
 #define TRACER_MODEL_IMPL_H
 
+#include <tracer/codec.h>
 #include <tracer/model.h>
 
 #include <stdarg.h>
@@ -44,38 +45,6 @@ static inline uint64_t map_hash(uint64_t key)
     key ^= key >> 29;
     return key * 0x9E3779B97F4A7C15ull;
 }
-
-/* ---- growable vectors of plain records ---------------------------------------------------- */
-
-/* Makes room for `want` records of `size` bytes; false when out of memory. */
-bool vec_reserve(void **items, size_t *cap, size_t want, size_t size);
-
-/* ---- varint buffers: LEB128, signed values zigzagged, text as length + bytes -------------- */
-
-struct wbuf {
-    uint8_t *p; /* malloc'd */
-    size_t n, cap;
-    bool oom;   /* sticky: a write failed */
-};
-void wbuf_u(struct wbuf *b, uint64_t v);
-void wbuf_i(struct wbuf *b, int64_t v);
-void wbuf_bytes(struct wbuf *b, const void *s, size_t len);
-
-struct rbuf {
-    const uint8_t *p, *end;
-    bool bad; /* sticky: a read ran past the end or met a bad varint */
-};
-uint64_t rbuf_u_slow(struct rbuf *r);
-static inline uint64_t rbuf_u(struct rbuf *r)
-{
-    if (__builtin_expect(r->p < r->end && !(*r->p & 0x80), 1))
-        return *r->p++;
-    return rbuf_u_slow(r);
-}
-int64_t rbuf_i(struct rbuf *r);
-/* A count that cannot exceed the bytes left (every item takes at least one byte). */
-uint64_t rbuf_n(struct rbuf *r);
-const char *rbuf_bytes(struct rbuf *r, size_t *len);
 
 /* ---- interned strings ---------------------------------------------------------------------- */
 

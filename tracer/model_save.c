@@ -68,30 +68,30 @@ static int cmp_edge(const void *a, const void *b)
     return x->obj < y->obj ? -1 : x->obj > y->obj;
 }
 
-static void save_pool(const struct model *m, const struct mpool *p, struct wbuf *b)
+static void save_pool(const struct model *m, const struct mpool *p, struct codec_buf *b)
 {
-    wbuf_u(b, p->state);
-    wbuf_u(b, p->szidx == POOL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
-    wbuf_u(b, p->seq_changed);
+    codec_buf_put_varint(b, p->state);
+    codec_buf_put_varint(b, p->szidx == POOL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
+    codec_buf_put_varint(b, p->seq_changed);
     if (p->szidx >= m->geo.nclasses || !p->blk)
         return;
     uint32_t cap = m->classes[p->szidx].cap, size = m->classes[p->szidx].size;
-    wbuf_u(b, p->nextoffset);
-    wbuf_u(b, model_pool_nfree(p));
+    codec_buf_put_varint(b, p->nextoffset);
+    codec_buf_put_varint(b, model_pool_nfree(p));
     for (uint32_t h = p->freehead; h; h = p->blk[h - 1])
-        wbuf_u(b, h - 1);
+        codec_buf_put_varint(b, h - 1);
     /* Every block below nextoffset that is not on the free list is allocated: only its
      * requested size (as what it falls short of the block, one byte for most) and flags. */
     for (uint32_t i = 0; i < cap; i++) {
         uint32_t w = p->blk[i];
         if (!(w & BLK_ALLOC))
             continue;
-        wbuf_u(b, (uint64_t)(size - (w & BLK_REQ_MASK)) << 2 | (w & BLK_STACK ? 1 : 0) |
+        codec_buf_put_varint(b, (uint64_t)(size - (w & BLK_REQ_MASK)) << 2 | (w & BLK_STACK ? 1 : 0) |
                       (w & BLK_OBJ ? 2 : 0));
         if (w & BLK_STACK) {
             const uint64_t *v = map_get(&m->block_stacks, p->addr + m->geo.pool_overhead +
                                                               (uint64_t)i * size);
-            wbuf_u(b, v ? *v : 0);
+            codec_buf_put_varint(b, v ? *v : 0);
         }
     }
 }
@@ -100,82 +100,83 @@ int model_save(const struct model *m, void **out, size_t *outlen)
 {
     *out = NULL;
     *outlen = 0;
-    struct wbuf b = {0};
+    struct codec_buf b;
+    codec_buf_init(&b);
     const struct model_geometry *g = &m->geo;
     uint64_t *keys = NULL, prev;
     struct edge_ref *er = NULL;
     size_t n;
 
-    wbuf_u(&b, CK_MAGIC);
-    wbuf_u(&b, CK_VERSION);
-    wbuf_u(&b, g->alignment);
-    wbuf_u(&b, g->threshold);
-    wbuf_u(&b, g->pool_size);
-    wbuf_u(&b, g->arena_size);
-    wbuf_u(&b, g->pool_overhead);
-    wbuf_u(&b, g->ngenerations);
-    wbuf_u(&b, m->pos);
-    wbuf_u(&b, m->expect.kind);
-    wbuf_u(&b, m->expect.pool);
+    codec_buf_put_varint(&b, CK_MAGIC);
+    codec_buf_put_varint(&b, CK_VERSION);
+    codec_buf_put_varint(&b, g->alignment);
+    codec_buf_put_varint(&b, g->threshold);
+    codec_buf_put_varint(&b, g->pool_size);
+    codec_buf_put_varint(&b, g->arena_size);
+    codec_buf_put_varint(&b, g->pool_overhead);
+    codec_buf_put_varint(&b, g->ngenerations);
+    codec_buf_put_varint(&b, m->pos);
+    codec_buf_put_varint(&b, m->expect.kind);
+    codec_buf_put_varint(&b, m->expect.pool);
 
     /* arenas */
-    wbuf_u(&b, m->nslots);
-    wbuf_u(&b, m->narenas);
+    codec_buf_put_varint(&b, m->nslots);
+    codec_buf_put_varint(&b, m->narenas);
     for (uint32_t s = 0; s < m->nslots; s++) {
         const struct marena *a = &m->arenas[s];
         if (!a->live)
             continue;
-        wbuf_u(&b, s);
-        wbuf_u(&b, a->serial);
-        wbuf_u(&b, a->base);
-        wbuf_u(&b, a->seq_new);
-        wbuf_u(&b, model_arena_changed(a));
-        wbuf_u(&b, a->ncarved);
+        codec_buf_put_varint(&b, s);
+        codec_buf_put_varint(&b, a->serial);
+        codec_buf_put_varint(&b, a->base);
+        codec_buf_put_varint(&b, a->seq_new);
+        codec_buf_put_varint(&b, model_arena_changed(a));
+        codec_buf_put_varint(&b, a->ncarved);
         for (uint32_t i = 0; i < a->ncarved; i++)
             save_pool(m, &a->pools[i], &b);
-        wbuf_u(&b, a->nempty);
+        codec_buf_put_varint(&b, a->nempty);
         for (const struct mpool *p = a->cache; p; p = p->next)
-            wbuf_u(&b, (uint64_t)(p - a->pools));
+            codec_buf_put_varint(&b, (uint64_t)(p - a->pools));
     }
     n = 0;
     for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
         n++;
-    wbuf_u(&b, n);
+    codec_buf_put_varint(&b, n);
     for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
-        wbuf_u(&b, (uint64_t)s);
+        codec_buf_put_varint(&b, (uint64_t)s);
     for (uint32_t c = 0; c < g->nclasses; c++) {
         const struct mclass *k = &m->classes[c];
-        wbuf_u(&b, k->ring_len);
+        codec_buf_put_varint(&b, k->ring_len);
         const struct mpool *p = k->ring;
         for (uint32_t i = 0; i < k->ring_len; i++, p = p->next) {
-            wbuf_u(&b, p->slot);
-            wbuf_u(&b, (uint64_t)(p - m->arenas[p->slot].pools));
+            codec_buf_put_varint(&b, p->slot);
+            codec_buf_put_varint(&b, (uint64_t)(p - m->arenas[p->slot].pools));
         }
     }
-    wbuf_u(&b, m->nreleased);
+    codec_buf_put_varint(&b, m->nreleased);
     for (size_t i = 0; i < m->nreleased; i++) {
         const struct model_released *r = &m->released[(m->released_head + i) % MODEL_RELEASED_KEEP];
-        wbuf_u(&b, r->slot);
-        wbuf_u(&b, r->serial);
-        wbuf_u(&b, r->base);
-        wbuf_u(&b, r->npools);
-        wbuf_u(&b, r->sliver);
-        wbuf_u(&b, r->seq_new);
-        wbuf_u(&b, r->seq_freed);
+        codec_buf_put_varint(&b, r->slot);
+        codec_buf_put_varint(&b, r->serial);
+        codec_buf_put_varint(&b, r->base);
+        codec_buf_put_varint(&b, r->npools);
+        codec_buf_put_varint(&b, r->sliver);
+        codec_buf_put_varint(&b, r->seq_new);
+        codec_buf_put_varint(&b, r->seq_freed);
     }
-    wbuf_u(&b, m->arenas_total);
-    wbuf_u(&b, m->arenas_highwater);
-    wbuf_u(&b, m->any_serial);
-    wbuf_u(&b, m->last_serial);
-    wbuf_u(&b, m->mallocs);
-    wbuf_u(&b, m->frees);
+    codec_buf_put_varint(&b, m->arenas_total);
+    codec_buf_put_varint(&b, m->arenas_highwater);
+    codec_buf_put_varint(&b, m->any_serial);
+    codec_buf_put_varint(&b, m->last_serial);
+    codec_buf_put_varint(&b, m->mallocs);
+    codec_buf_put_varint(&b, m->frees);
     for (int r = 0; r < 2; r++) {
         keys = sorted_keys(r ? &m->radix_bot : &m->radix_mid, &n);
         if (!keys)
             goto out_free;
-        wbuf_u(&b, n);
+        codec_buf_put_varint(&b, n);
         for (size_t i = 0; i < n; i++)
-            wbuf_u(&b, keys[i]);
+            codec_buf_put_varint(&b, keys[i]);
         free(keys);
         keys = NULL;
     }
@@ -184,73 +185,73 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     keys = sorted_keys(&m->raw_index, &n);
     if (!keys)
         goto out_free;
-    wbuf_u(&b, n);
+    codec_buf_put_varint(&b, n);
     prev = 0;
     for (size_t i = 0; i < n; i++) {
         const struct mraw *r = &m->raws[*map_get(&m->raw_index, keys[i])];
-        wbuf_u(&b, r->addr - prev); /* ascending: the gap */
+        codec_buf_put_varint(&b, r->addr - prev); /* ascending: the gap */
         prev = r->addr;
-        wbuf_u(&b, r->size);
-        wbuf_u(&b, r->seq);
-        wbuf_u(&b, r->why);
-        wbuf_u(&b, r->stack);
-        wbuf_u(&b, r->obj);
+        codec_buf_put_varint(&b, r->size);
+        codec_buf_put_varint(&b, r->seq);
+        codec_buf_put_varint(&b, r->why);
+        codec_buf_put_varint(&b, r->stack);
+        codec_buf_put_varint(&b, r->obj);
     }
     free(keys);
     keys = NULL;
 
     /* strings, types, stacks: in the order they were defined */
-    wbuf_u(&b, m->strs.n);
+    codec_buf_put_varint(&b, m->strs.n);
     for (uint32_t i = 0; i < m->strs.n; i++) {
         size_t len;
         const char *s = strtab_get(&m->strs, i, &len);
-        wbuf_bytes(&b, s, len);
+        codec_buf_put_text(&b, s, len);
     }
-    wbuf_u(&b, m->ntypes);
+    codec_buf_put_varint(&b, m->ntypes);
     for (size_t i = 0; i < m->ntypes; i++) {
         const struct mtype *t = &m->types[i];
-        wbuf_u(&b, t->id);
-        wbuf_u(&b, t->name);
-        wbuf_u(&b, t->basicsize);
-        wbuf_u(&b, t->itemsize);
-        wbuf_u(&b, t->flags);
+        codec_buf_put_varint(&b, t->id);
+        codec_buf_put_varint(&b, t->name);
+        codec_buf_put_varint(&b, t->basicsize);
+        codec_buf_put_varint(&b, t->itemsize);
+        codec_buf_put_varint(&b, t->flags);
     }
-    wbuf_u(&b, m->nstacks);
+    codec_buf_put_varint(&b, m->nstacks);
     for (size_t i = 0; i < m->nstacks; i++) {
         const struct mstack *s = &m->stacks[i];
-        wbuf_u(&b, s->id);
-        wbuf_u(&b, s->depth);
-        wbuf_bytes(&b, m->stack_bytes + s->off, s->len);
+        codec_buf_put_varint(&b, s->id);
+        codec_buf_put_varint(&b, s->depth);
+        codec_buf_put_text(&b, m->stack_bytes + s->off, s->len);
     }
 
     /* objects, by address */
     keys = sorted_keys(&m->obj_index, &n);
     if (!keys)
         goto out_free;
-    wbuf_u(&b, n);
+    codec_buf_put_varint(&b, n);
     prev = 0;
     for (size_t i = 0; i < n; i++) {
         const struct mobj *o = &m->objs[*map_get(&m->obj_index, keys[i])];
         /* addresses as gaps and distances: a few bytes instead of eight */
-        wbuf_u(&b, o->addr - prev);
+        codec_buf_put_varint(&b, o->addr - prev);
         prev = o->addr;
-        wbuf_u(&b, o->type);
-        wbuf_u(&b, o->size);
-        wbuf_i(&b, o->block ? (int64_t)(o->addr - o->block) : INT64_MIN);
-        wbuf_u(&b, o->refcnt);
-        wbuf_u(&b, m->pos - o->seq_refcnt);
-        wbuf_u(&b, o->seq_refcnt - o->seq_new);
-        wbuf_i(&b, o->storage ? (int64_t)(o->storage - o->addr) : INT64_MIN);
-        wbuf_u(&b, o->storage_size);
-        wbuf_i(&b, o->weak_target ? (int64_t)(o->weak_target - o->addr) : INT64_MIN);
-        wbuf_u(&b, o->weakrefs);
-        wbuf_u(&b, o->flags);
-        wbuf_u(&b, o->stack);
-        wbuf_u(&b, o->has_gc_refs);
-        wbuf_i(&b, o->gc_refs);
-        wbuf_u(&b, o->value ? 1 : 0);
+        codec_buf_put_varint(&b, o->type);
+        codec_buf_put_varint(&b, o->size);
+        codec_buf_put_zigzag(&b, o->block ? (int64_t)(o->addr - o->block) : INT64_MIN);
+        codec_buf_put_varint(&b, o->refcnt);
+        codec_buf_put_varint(&b, m->pos - o->seq_refcnt);
+        codec_buf_put_varint(&b, o->seq_refcnt - o->seq_new);
+        codec_buf_put_zigzag(&b, o->storage ? (int64_t)(o->storage - o->addr) : INT64_MIN);
+        codec_buf_put_varint(&b, o->storage_size);
+        codec_buf_put_zigzag(&b, o->weak_target ? (int64_t)(o->weak_target - o->addr) : INT64_MIN);
+        codec_buf_put_varint(&b, o->weakrefs);
+        codec_buf_put_varint(&b, o->flags);
+        codec_buf_put_varint(&b, o->stack);
+        codec_buf_put_varint(&b, o->has_gc_refs);
+        codec_buf_put_zigzag(&b, o->gc_refs);
+        codec_buf_put_varint(&b, o->value ? 1 : 0);
         if (o->value)
-            wbuf_bytes(&b, o->value, o->value_len);
+            codec_buf_put_text(&b, o->value, o->value_len);
     }
     free(keys);
     keys = NULL;
@@ -264,13 +265,13 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         if (m->edges[i].live)
             er[n++] = (struct edge_ref){m->edges[i].owner, m->edges[i].obj, (uint32_t)i};
     qsort(er, n, sizeof *er, cmp_edge);
-    wbuf_u(&b, n);
+    codec_buf_put_varint(&b, n);
     prev = 0;
     for (size_t i = 0; i < n; i++) {
-        wbuf_u(&b, er[i].owner - prev); /* ascending owners: the gap */
+        codec_buf_put_varint(&b, er[i].owner - prev); /* ascending owners: the gap */
         prev = er[i].owner;
-        wbuf_i(&b, (int64_t)(er[i].obj - er[i].owner));
-        wbuf_u(&b, m->edges[er[i].idx].count);
+        codec_buf_put_zigzag(&b, (int64_t)(er[i].obj - er[i].owner));
+        codec_buf_put_varint(&b, m->edges[er[i].idx].count);
     }
     free(er);
     er = NULL;
@@ -278,111 +279,111 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* generations, each in list order */
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
         const struct mgen *gen = &m->gens[gi];
-        wbuf_u(&b, gen->count);
-        wbuf_u(&b, gen->threshold);
-        wbuf_u(&b, gen->collections);
-        wbuf_u(&b, gen->objects);
+        codec_buf_put_varint(&b, gen->count);
+        codec_buf_put_varint(&b, gen->threshold);
+        codec_buf_put_varint(&b, gen->collections);
+        codec_buf_put_varint(&b, gen->objects);
         for (uint32_t i = gen->head; i != NONE; i = m->objs[i].gen_next)
-            wbuf_u(&b, m->objs[i].addr);
+            codec_buf_put_varint(&b, m->objs[i].addr);
     }
 
     /* the collector */
-    wbuf_u(&b, m->gc_enabled);
-    wbuf_u(&b, m->collecting);
-    wbuf_u(&b, m->collecting_gen);
-    wbuf_u(&b, m->gc_reason);
-    wbuf_u(&b, m->has_phase);
-    wbuf_u(&b, m->phase);
-    wbuf_u(&b, m->phase_n);
-    wbuf_u(&b, m->seq_start);
-    wbuf_u(&b, m->seq_phase);
-    wbuf_u(&b, m->collections);
-    wbuf_u(&b, m->collected_total);
-    wbuf_u(&b, m->uncollectable_total);
-    wbuf_u(&b, m->garbage);
-    wbuf_u(&b, m->garbage_list);
-    wbuf_u(&b, m->garbage_pending);
-    wbuf_u(&b, m->nhistory);
+    codec_buf_put_varint(&b, m->gc_enabled);
+    codec_buf_put_varint(&b, m->collecting);
+    codec_buf_put_varint(&b, m->collecting_gen);
+    codec_buf_put_varint(&b, m->gc_reason);
+    codec_buf_put_varint(&b, m->has_phase);
+    codec_buf_put_varint(&b, m->phase);
+    codec_buf_put_varint(&b, m->phase_n);
+    codec_buf_put_varint(&b, m->seq_start);
+    codec_buf_put_varint(&b, m->seq_phase);
+    codec_buf_put_varint(&b, m->collections);
+    codec_buf_put_varint(&b, m->collected_total);
+    codec_buf_put_varint(&b, m->uncollectable_total);
+    codec_buf_put_varint(&b, m->garbage);
+    codec_buf_put_varint(&b, m->garbage_list);
+    codec_buf_put_varint(&b, m->garbage_pending);
+    codec_buf_put_varint(&b, m->nhistory);
     for (size_t i = 0; i < m->nhistory; i++) {
         const struct model_collection *c = &m->history[(m->history_head + i) % MODEL_HISTORY_KEEP];
-        wbuf_u(&b, c->gen);
-        wbuf_u(&b, c->reason);
-        wbuf_u(&b, c->seq_start);
-        wbuf_u(&b, c->seq_end);
-        wbuf_u(&b, c->collected);
-        wbuf_u(&b, c->uncollectable);
-        wbuf_u(&b, c->nanos);
+        codec_buf_put_varint(&b, c->gen);
+        codec_buf_put_varint(&b, c->reason);
+        codec_buf_put_varint(&b, c->seq_start);
+        codec_buf_put_varint(&b, c->seq_end);
+        codec_buf_put_varint(&b, c->collected);
+        codec_buf_put_varint(&b, c->uncollectable);
+        codec_buf_put_varint(&b, c->nanos);
     }
-    wbuf_u(&b, m->nmarks);
+    codec_buf_put_varint(&b, m->nmarks);
     for (size_t i = 0; i < m->nmarks; i++) {
         const struct mmark *k = &m->marks[i];
-        wbuf_u(&b, k->obj);
-        wbuf_u(&b, k->via);
-        wbuf_u(&b, k->seq);
-        wbuf_i(&b, k->mark);
-        wbuf_u(&b, k->freed);
+        codec_buf_put_varint(&b, k->obj);
+        codec_buf_put_varint(&b, k->via);
+        codec_buf_put_varint(&b, k->seq);
+        codec_buf_put_zigzag(&b, k->mark);
+        codec_buf_put_varint(&b, k->freed);
     }
 
     /* frames and names */
-    wbuf_u(&b, m->nframes);
+    codec_buf_put_varint(&b, m->nframes);
     for (size_t i = 0; i < m->nframes; i++) {
         const struct mframe *f = &m->frames[i];
-        wbuf_u(&b, f->id);
-        wbuf_u(&b, f->function);
-        wbuf_u(&b, f->nnames);
+        codec_buf_put_varint(&b, f->id);
+        codec_buf_put_varint(&b, f->function);
+        codec_buf_put_varint(&b, f->nnames);
         for (size_t j = 0; j < f->nnames; j++) {
-            wbuf_u(&b, f->names[j].name);
-            wbuf_u(&b, f->names[j].obj);
+            codec_buf_put_varint(&b, f->names[j].name);
+            codec_buf_put_varint(&b, f->names[j].obj);
         }
     }
 
     /* the workload */
-    wbuf_u(&b, m->has_step);
-    wbuf_u(&b, m->step_number);
-    wbuf_u(&b, m->step_seq);
-    wbuf_u(&b, m->nsteps);
-    wbuf_bytes(&b, m->step_label, m->has_step ? m->step_label_len : 0);
-    wbuf_u(&b, m->nprints);
+    codec_buf_put_varint(&b, m->has_step);
+    codec_buf_put_varint(&b, m->step_number);
+    codec_buf_put_varint(&b, m->step_seq);
+    codec_buf_put_varint(&b, m->nsteps);
+    codec_buf_put_text(&b, m->step_label, m->has_step ? m->step_label_len : 0);
+    codec_buf_put_varint(&b, m->nprints);
     for (size_t i = 0; i < m->nprints; i++) {
         const struct mprint *p = &m->prints[(m->prints_head + i) % MODEL_PRINTS_KEEP];
-        wbuf_u(&b, p->seq);
-        wbuf_u(&b, p->stream);
-        wbuf_bytes(&b, p->text, p->len);
+        codec_buf_put_varint(&b, p->seq);
+        codec_buf_put_varint(&b, p->stream);
+        codec_buf_put_text(&b, p->text, p->len);
     }
     n = 0;
     for (size_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++)
         n += m->freelists[i].set;
-    wbuf_u(&b, n);
+    codec_buf_put_varint(&b, n);
     for (size_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++) {
         const struct mfreelist *f = &m->freelists[i];
         if (!f->set)
             continue;
-        wbuf_u(&b, i);
-        wbuf_u(&b, f->count);
-        wbuf_u(&b, f->each);
-        wbuf_bytes(&b, f->label, strlen(f->label));
+        codec_buf_put_varint(&b, i);
+        codec_buf_put_varint(&b, f->count);
+        codec_buf_put_varint(&b, f->each);
+        codec_buf_put_text(&b, f->label, strlen(f->label));
     }
-    wbuf_u(&b, CK_MAGIC);
-    if (b.oom)
+    codec_buf_put_varint(&b, CK_MAGIC);
+    if (b.failed)
         goto out_free;
-    *out = b.p;
-    *outlen = b.n;
+    *out = b.data;
+    *outlen = b.len;
     return 0;
 
 out_free:
     free(keys);
     free(er);
-    free(b.p);
+    codec_buf_release(&b);
     return MODEL_ENOMEM;
 }
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
 /* Loads a carved pool; *requested gets the bytes its allocated blocks were asked for. */
-static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r, uint64_t *requested)
+static bool load_pool(struct model *m, struct mpool *p, struct codec_reader *r, uint64_t *requested)
 {
-    uint64_t state = rbuf_u(r), cls = rbuf_u(r);
-    p->seq_changed = rbuf_u(r);
+    uint64_t state = codec_read_varint(r), cls = codec_read_varint(r);
+    p->seq_changed = codec_read_varint(r);
     if (r->bad || state == MODEL_POOL_UNTOUCHED || state >= MODEL_POOL_STATE_COUNT ||
         cls > m->geo.nclasses)
         return false;
@@ -394,7 +395,7 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r, uint64_t
         return false;
     uint32_t cap = m->classes[p->szidx].cap, size = m->classes[p->szidx].size;
     uint32_t over = m->geo.pool_overhead;
-    uint64_t next = rbuf_u(r), nfree = rbuf_u(r);
+    uint64_t next = codec_read_varint(r), nfree = codec_read_varint(r);
     if (r->bad || next < over + 2 * (uint64_t)size || next > m->geo.pool_size ||
         (next - over) % size || nfree > cap)
         return false;
@@ -408,7 +409,7 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r, uint64_t
     if (nfree > below)
         return false;
     for (uint64_t k = 0; k < nfree; k++) {
-        uint64_t i = rbuf_u(r);
+        uint64_t i = codec_read_varint(r);
         if (r->bad || i >= below || p->blk[i])
             return false;
         p->blk[i] = BLK_STACK;
@@ -422,14 +423,14 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r, uint64_t
     for (uint32_t idx = 0; idx < below; idx++) {
         if (p->blk[idx])
             continue; /* on the free list */
-        uint64_t w = rbuf_u(r);
+        uint64_t w = codec_read_varint(r);
         uint64_t shortfall = w >> 2;
         if (r->bad || shortfall >= size)
             return false;
         uint64_t req = size - shortfall;
         uint32_t word = BLK_ALLOC | (uint32_t)req;
         if (w & 1) {
-            uint64_t st = rbuf_u(r);
+            uint64_t st = codec_read_varint(r);
             if (r->bad || st == 0 || st > UINT32_MAX ||
                 !map_put(&m->block_stacks, p->addr + over + (uint64_t)idx * size, st))
                 return false;
@@ -463,9 +464,9 @@ static bool load_pool(struct model *m, struct mpool *p, struct rbuf *r, uint64_t
     return false;
 }
 
-static bool load_arenas(struct model *m, struct rbuf *r)
+static bool load_arenas(struct model *m, struct codec_reader *r)
 {
-    uint64_t nslots = rbuf_u(r), narenas = rbuf_u(r);
+    uint64_t nslots = codec_read_varint(r), narenas = codec_read_varint(r);
     if (r->bad || nslots > (1u << 24) || narenas > nslots)
         return false;
     if (nslots) {
@@ -479,7 +480,7 @@ static bool load_arenas(struct model *m, struct rbuf *r)
     uint64_t psize = m->geo.pool_size, asize = m->geo.arena_size;
     int64_t last = -1;
     for (uint64_t k = 0; k < narenas; k++) {
-        uint64_t slot = rbuf_u(r), serial = rbuf_u(r), base = rbuf_u(r);
+        uint64_t slot = codec_read_varint(r), serial = codec_read_varint(r), base = codec_read_varint(r);
         if (r->bad || slot >= nslots || (int64_t)slot <= last || base == 0 ||
             base > UINT64_MAX - 2 * asize || (base & (m->geo.alignment - 1)) ||
             model_arena_lookup(m, base) || model_arena_lookup(m, base + asize - 1))
@@ -492,9 +493,9 @@ static bool load_arenas(struct model *m, struct rbuf *r)
         a->base = base;
         a->serial = serial;
         a->first_pool = base + a->sliver;
-        a->seq_new = rbuf_u(r);
-        a->seq_changed = rbuf_u(r);
-        uint64_t ncarved = rbuf_u(r);
+        a->seq_new = codec_read_varint(r);
+        a->seq_changed = codec_read_varint(r);
+        uint64_t ncarved = codec_read_varint(r);
         if (r->bad || ncarved > a->npools)
             return false;
         a->pools = pools_new(a->npools);
@@ -538,12 +539,12 @@ static bool load_arenas(struct model *m, struct rbuf *r)
             if (p->szidx < m->geo.nclasses)
                 m->block_bytes += (uint64_t)p->count * m->classes[p->szidx].size;
         }
-        uint64_t nempty = rbuf_u(r);
+        uint64_t nempty = codec_read_varint(r);
         if (r->bad || nempty != a->nempty)
             return false;
         struct mpool **tail = &a->cache;
         for (uint64_t j = 0; j < nempty; j++) {
-            uint64_t i = rbuf_u(r);
+            uint64_t i = codec_read_varint(r);
             if (r->bad || i >= ncarved)
                 return false;
             struct mpool *p = &a->pools[i];
@@ -560,22 +561,22 @@ static bool load_arenas(struct model *m, struct rbuf *r)
     if (m->narenas != narenas)
         return false;
 
-    uint64_t nusable = rbuf_u(r);
+    uint64_t nusable = codec_read_varint(r);
     if (r->bad || nusable > m->narenas)
         return false;
     for (uint64_t k = 0; k < nusable; k++) {
-        uint64_t s = rbuf_u(r);
+        uint64_t s = codec_read_varint(r);
         if (r->bad || s >= nslots || !m->arenas[s].live || m->arenas[s].on_usable)
             return false;
         model_usable_insert_after(m, (int32_t)s, m->usable_tail);
     }
     uint64_t ring_total = 0, used_total = 0;
     for (uint32_t c = 0; c < m->geo.nclasses; c++) {
-        uint64_t len = rbuf_u(r);
+        uint64_t len = codec_read_varint(r);
         if (r->bad || len > (uint64_t)m->narenas * m->geo.max_pools)
             return false;
         for (uint64_t k = 0; k < len; k++) {
-            uint64_t s = rbuf_u(r), i = rbuf_u(r);
+            uint64_t s = codec_read_varint(r), i = codec_read_varint(r);
             if (r->bad || s >= nslots || !m->arenas[s].live || i >= m->arenas[s].ncarved)
                 return false;
             struct mpool *p = &m->arenas[s].pools[i];
@@ -593,11 +594,11 @@ static bool load_arenas(struct model *m, struct rbuf *r)
     return ring_total == used_total;
 }
 
-static bool load_objects(struct model *m, struct rbuf *r)
+static bool load_objects(struct model *m, struct codec_reader *r)
 {
-    uint64_t n = rbuf_n(r), last = 0;
+    uint64_t n = codec_read_count(r), last = 0;
     for (uint64_t k = 0; k < n; k++) {
-        uint64_t gap = rbuf_u(r), addr = last + gap, type = rbuf_u(r);
+        uint64_t gap = codec_read_varint(r), addr = last + gap, type = codec_read_varint(r);
         if (r->bad || gap == 0 || addr < last)
             return false;
         last = addr;
@@ -609,28 +610,28 @@ static bool load_objects(struct model *m, struct rbuf *r)
             return false;
         struct mobj *o = &m->objs[i];
         o->type = (uint32_t)type;
-        o->size = rbuf_u(r);
-        int64_t block = rbuf_i(r);
+        o->size = codec_read_varint(r);
+        int64_t block = codec_read_zigzag(r);
         o->block = block == INT64_MIN ? 0 : addr - (uint64_t)block;
-        o->refcnt = rbuf_u(r);
-        o->seq_refcnt = m->pos - rbuf_u(r);
-        o->seq_new = o->seq_refcnt - rbuf_u(r);
-        int64_t storage = rbuf_i(r);
+        o->refcnt = codec_read_varint(r);
+        o->seq_refcnt = m->pos - codec_read_varint(r);
+        o->seq_new = o->seq_refcnt - codec_read_varint(r);
+        int64_t storage = codec_read_zigzag(r);
         o->storage = storage == INT64_MIN ? 0 : addr + (uint64_t)storage;
-        o->storage_size = rbuf_u(r);
-        int64_t weak = rbuf_i(r);
+        o->storage_size = codec_read_varint(r);
+        int64_t weak = codec_read_zigzag(r);
         o->weak_target = weak == INT64_MIN ? 0 : addr + (uint64_t)weak;
-        uint64_t weakrefs = rbuf_u(r), flags = rbuf_u(r), stack = rbuf_u(r);
-        o->has_gc_refs = rbuf_u(r) != 0;
-        o->gc_refs = rbuf_i(r);
+        uint64_t weakrefs = codec_read_varint(r), flags = codec_read_varint(r), stack = codec_read_varint(r);
+        o->has_gc_refs = codec_read_varint(r) != 0;
+        o->gc_refs = codec_read_zigzag(r);
         if (r->bad || weakrefs > UINT32_MAX || flags > 15 || stack > UINT32_MAX)
             return false;
         o->weakrefs = (uint32_t)weakrefs;
         o->flags = (uint32_t)flags;
         o->stack = (uint32_t)stack;
-        if (rbuf_u(r)) {
+        if (codec_read_varint(r)) {
             size_t len;
-            const char *s = rbuf_bytes(r, &len);
+            const char *s = codec_read_text(r, &len);
             if (r->bad || len > UINT32_MAX || !(o->value = malloc(len + 1)))
                 return false;
             memcpy(o->value, s, len);
@@ -639,12 +640,12 @@ static bool load_objects(struct model *m, struct rbuf *r)
         }
         m->types[*t - 1].live++;
     }
-    uint64_t ne = rbuf_n(r), owner = 0;
+    uint64_t ne = codec_read_count(r), owner = 0;
     struct edge_ref prev = {0};
     for (uint64_t k = 0; k < ne; k++) {
-        owner += rbuf_u(r);
-        struct edge_ref e = {owner, owner + (uint64_t)rbuf_i(r), 0};
-        uint64_t count = rbuf_u(r);
+        owner += codec_read_varint(r);
+        struct edge_ref e = {owner, owner + (uint64_t)codec_read_zigzag(r), 0};
+        uint64_t count = codec_read_varint(r);
         if (r->bad || count == 0 || (k && cmp_edge(&prev, &e) >= 0))
             return false;
         prev = e;
@@ -654,14 +655,14 @@ static bool load_objects(struct model *m, struct rbuf *r)
     }
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
         struct mgen *g = &m->gens[gi];
-        g->count = rbuf_u(r);
-        g->threshold = rbuf_u(r);
-        g->collections = rbuf_u(r);
-        uint64_t len = rbuf_n(r);
+        g->count = codec_read_varint(r);
+        g->threshold = codec_read_varint(r);
+        g->collections = codec_read_varint(r);
+        uint64_t len = codec_read_count(r);
         if (r->bad || (len && gi > m->geo.ngenerations))
             return false;
         for (uint64_t k = 0; k < len; k++) {
-            uint32_t i = model_obj_lookup(m, rbuf_u(r));
+            uint32_t i = model_obj_lookup(m, codec_read_varint(r));
             if (r->bad || i == NONE || m->objs[i].gen >= 0)
                 return false;
             model_gen_append(m, gi, i);
@@ -670,39 +671,39 @@ static bool load_objects(struct model *m, struct rbuf *r)
     return true;
 }
 
-static bool load_rest(struct model *m, struct rbuf *r)
+static bool load_rest(struct model *m, struct codec_reader *r)
 {
-    m->gc_enabled = rbuf_u(r) != 0;
-    m->collecting = rbuf_u(r) != 0;
-    uint64_t cgen = rbuf_u(r), reason = rbuf_u(r);
-    m->has_phase = rbuf_u(r) != 0;
-    uint64_t phase = rbuf_u(r);
-    m->phase_n = rbuf_u(r);
-    m->seq_start = rbuf_u(r);
-    m->seq_phase = rbuf_u(r);
-    m->collections = rbuf_u(r);
-    m->collected_total = rbuf_u(r);
-    m->uncollectable_total = rbuf_u(r);
-    m->garbage = rbuf_u(r);
-    m->garbage_list = rbuf_u(r);
-    m->garbage_pending = rbuf_u(r);
+    m->gc_enabled = codec_read_varint(r) != 0;
+    m->collecting = codec_read_varint(r) != 0;
+    uint64_t cgen = codec_read_varint(r), reason = codec_read_varint(r);
+    m->has_phase = codec_read_varint(r) != 0;
+    uint64_t phase = codec_read_varint(r);
+    m->phase_n = codec_read_varint(r);
+    m->seq_start = codec_read_varint(r);
+    m->seq_phase = codec_read_varint(r);
+    m->collections = codec_read_varint(r);
+    m->collected_total = codec_read_varint(r);
+    m->uncollectable_total = codec_read_varint(r);
+    m->garbage = codec_read_varint(r);
+    m->garbage_list = codec_read_varint(r);
+    m->garbage_pending = codec_read_varint(r);
     if (r->bad || cgen >= MODEL_MAX_GENERATIONS || reason >= EV_GC_REASON_COUNT ||
         phase >= EV_GC_PHASE_COUNT)
         return false;
     m->collecting_gen = (uint32_t)cgen;
     m->gc_reason = (uint32_t)reason;
     m->phase = (uint32_t)phase;
-    uint64_t nh = rbuf_u(r);
+    uint64_t nh = codec_read_varint(r);
     if (r->bad || nh > MODEL_HISTORY_KEEP)
         return false;
     for (uint64_t k = 0; k < nh; k++) {
         struct model_collection c;
-        uint64_t gen = rbuf_u(r), why = rbuf_u(r);
-        c.seq_start = rbuf_u(r);
-        c.seq_end = rbuf_u(r);
-        c.collected = rbuf_u(r);
-        c.uncollectable = rbuf_u(r);
-        c.nanos = rbuf_u(r);
+        uint64_t gen = codec_read_varint(r), why = codec_read_varint(r);
+        c.seq_start = codec_read_varint(r);
+        c.seq_end = codec_read_varint(r);
+        c.collected = codec_read_varint(r);
+        c.uncollectable = codec_read_varint(r);
+        c.nanos = codec_read_varint(r);
         if (r->bad || gen >= MODEL_MAX_GENERATIONS || why >= EV_GC_REASON_COUNT)
             return false;
         c.gen = (uint32_t)gen;
@@ -711,16 +712,16 @@ static bool load_rest(struct model *m, struct rbuf *r)
     }
     m->nhistory = (size_t)nh;
     m->history_head = 0;
-    uint64_t nm = rbuf_n(r);
-    if (r->bad || !vec_reserve((void **)&m->marks, &m->marks_cap, nm, sizeof *m->marks))
+    uint64_t nm = codec_read_count(r);
+    if (r->bad || !codec_array_reserve((void **)&m->marks, &m->marks_cap, nm, sizeof *m->marks))
         return false;
     for (uint64_t k = 0; k < nm; k++) {
         struct mmark *mk = &m->marks[k];
-        mk->obj = rbuf_u(r);
-        mk->via = rbuf_u(r);
-        mk->seq = rbuf_u(r);
-        int64_t mark = rbuf_i(r);
-        mk->freed = rbuf_u(r) != 0;
+        mk->obj = codec_read_varint(r);
+        mk->via = codec_read_varint(r);
+        mk->seq = codec_read_varint(r);
+        int64_t mark = codec_read_zigzag(r);
+        mk->freed = codec_read_varint(r) != 0;
         if (r->bad || mark < -1 || mark >= EV_GC_MARK_COUNT)
             return false;
         mk->mark = (int32_t)mark;
@@ -733,13 +734,13 @@ static bool load_rest(struct model *m, struct rbuf *r)
     }
     m->nmarks = (size_t)nm;
 
-    uint64_t nf = rbuf_n(r);
-    if (r->bad || !vec_reserve((void **)&m->frames, &m->frames_cap, nf, sizeof *m->frames))
+    uint64_t nf = codec_read_count(r);
+    if (r->bad || !codec_array_reserve((void **)&m->frames, &m->frames_cap, nf, sizeof *m->frames))
         return false;
     for (uint64_t k = 0; k < nf; k++) {
         struct mframe *f = &m->frames[m->nframes];
-        *f = (struct mframe){.id = rbuf_u(r)};
-        uint64_t fn = rbuf_u(r), nn = rbuf_n(r);
+        *f = (struct mframe){.id = codec_read_varint(r)};
+        uint64_t fn = codec_read_varint(r), nn = codec_read_count(r);
         if (r->bad || fn >= m->strs.n)
             return false;
         for (size_t j = 0; j < m->nframes; j++)
@@ -751,22 +752,22 @@ static bool load_rest(struct model *m, struct rbuf *r)
         f->cap = f->nnames = (size_t)nn;
         m->nframes++;
         for (uint64_t j = 0; j < nn; j++) {
-            uint64_t name = rbuf_u(r);
-            f->names[j] = (struct mname){.name = (uint32_t)name, .obj = rbuf_u(r)};
+            uint64_t name = codec_read_varint(r);
+            f->names[j] = (struct mname){.name = (uint32_t)name, .obj = codec_read_varint(r)};
             if (r->bad || name >= m->strs.n)
                 return false;
         }
     }
 
-    m->has_step = rbuf_u(r) != 0;
-    m->step_number = rbuf_u(r);
-    m->step_seq = rbuf_u(r);
-    m->nsteps = rbuf_u(r);
+    m->has_step = codec_read_varint(r) != 0;
+    m->step_number = codec_read_varint(r);
+    m->step_seq = codec_read_varint(r);
+    m->nsteps = codec_read_varint(r);
     size_t len;
-    const char *s = rbuf_bytes(r, &len);
+    const char *s = codec_read_text(r, &len);
     if (r->bad || !model_set_step_label(m, s, len))
         return false;
-    uint64_t np = rbuf_u(r);
+    uint64_t np = codec_read_varint(r);
     if (r->bad || np > MODEL_PRINTS_KEEP)
         return false;
     struct {
@@ -775,26 +776,26 @@ static bool load_rest(struct model *m, struct rbuf *r)
         size_t len;
     } pr[MODEL_PRINTS_KEEP];
     for (uint64_t k = 0; k < np; k++) {
-        pr[k].seq = rbuf_u(r);
-        pr[k].stream = rbuf_u(r);
-        pr[k].s = rbuf_bytes(r, &pr[k].len);
+        pr[k].seq = codec_read_varint(r);
+        pr[k].stream = codec_read_varint(r);
+        pr[k].s = codec_read_text(r, &pr[k].len);
         if (r->bad || pr[k].stream > UINT32_MAX)
             return false;
     }
     for (uint64_t k = np; k-- > 0;) /* oldest first: each push goes to the front */
         if (!model_print_push(m, pr[k].seq, (uint32_t)pr[k].stream, pr[k].s, pr[k].len))
             return false;
-    uint64_t nfl = rbuf_u(r);
+    uint64_t nfl = codec_read_varint(r);
     if (r->bad || nfl > HEAP_STATS_MAX_FREELISTS)
         return false;
     for (uint64_t k = 0; k < nfl; k++) {
-        uint64_t i = rbuf_u(r);
+        uint64_t i = codec_read_varint(r);
         if (r->bad || i >= HEAP_STATS_MAX_FREELISTS || m->freelists[i].set)
             return false;
         struct mfreelist *f = &m->freelists[i];
-        f->count = rbuf_u(r);
-        f->each = rbuf_u(r);
-        const char *label = rbuf_bytes(r, &len);
+        f->count = codec_read_varint(r);
+        f->each = codec_read_varint(r);
+        const char *label = codec_read_text(r, &len);
         if (r->bad || len >= sizeof f->label)
             return false;
         memcpy(f->label, label, len);
@@ -806,16 +807,16 @@ static bool load_rest(struct model *m, struct rbuf *r)
 
 int model_load(struct model *m, const void *buf, size_t len)
 {
-    struct rbuf r = {.p = buf, .end = (const uint8_t *)buf + len};
+    struct codec_reader r = codec_reader_of(buf, len);
     const struct model_geometry *g = &m->geo;
     model_clear_state(m);
-    if (rbuf_u(&r) != CK_MAGIC || rbuf_u(&r) != CK_VERSION || rbuf_u(&r) != g->alignment ||
-        rbuf_u(&r) != g->threshold || rbuf_u(&r) != g->pool_size || rbuf_u(&r) != g->arena_size ||
-        rbuf_u(&r) != g->pool_overhead || rbuf_u(&r) != g->ngenerations || r.bad)
+    if (codec_read_varint(&r) != CK_MAGIC || codec_read_varint(&r) != CK_VERSION || codec_read_varint(&r) != g->alignment ||
+        codec_read_varint(&r) != g->threshold || codec_read_varint(&r) != g->pool_size || codec_read_varint(&r) != g->arena_size ||
+        codec_read_varint(&r) != g->pool_overhead || codec_read_varint(&r) != g->ngenerations || r.bad)
         goto out_reset;
-    m->pos = rbuf_u(&r);
-    uint64_t ek = rbuf_u(&r);
-    m->expect.pool = rbuf_u(&r);
+    m->pos = codec_read_varint(&r);
+    uint64_t ek = codec_read_varint(&r);
+    m->expect.pool = codec_read_varint(&r);
     if (r.bad || (ek != EV_KIND_COUNT && ek != EV_POOL_FULL && ek != EV_POOL_UNFULL &&
                   ek != EV_POOL_EMPTY))
         goto out_reset;
@@ -823,15 +824,15 @@ int model_load(struct model *m, const void *buf, size_t len)
     if (!load_arenas(m, &r))
         goto out_reset;
 
-    uint64_t nrel = rbuf_u(&r);
+    uint64_t nrel = codec_read_varint(&r);
     if (r.bad || nrel > MODEL_RELEASED_KEEP)
         goto out_reset;
     for (uint64_t k = 0; k < nrel; k++) {
         struct model_released *x = &m->released[k];
-        uint64_t slot = rbuf_u(&r), serial = rbuf_u(&r), base = rbuf_u(&r), np = rbuf_u(&r),
-                 sl = rbuf_u(&r);
-        x->seq_new = rbuf_u(&r);
-        x->seq_freed = rbuf_u(&r);
+        uint64_t slot = codec_read_varint(&r), serial = codec_read_varint(&r), base = codec_read_varint(&r), np = codec_read_varint(&r),
+                 sl = codec_read_varint(&r);
+        x->seq_new = codec_read_varint(&r);
+        x->seq_freed = codec_read_varint(&r);
         if (r.bad || slot > UINT32_MAX || np > UINT32_MAX || sl > UINT32_MAX)
             goto out_reset;
         x->slot = (uint32_t)slot;
@@ -842,26 +843,26 @@ int model_load(struct model *m, const void *buf, size_t len)
     }
     m->nreleased = (size_t)nrel;
     m->released_head = 0;
-    m->arenas_total = rbuf_u(&r);
-    m->arenas_highwater = rbuf_u(&r);
-    m->any_serial = rbuf_u(&r) != 0;
-    m->last_serial = rbuf_u(&r);
-    m->mallocs = rbuf_u(&r);
-    m->frees = rbuf_u(&r);
+    m->arenas_total = codec_read_varint(&r);
+    m->arenas_highwater = codec_read_varint(&r);
+    m->any_serial = codec_read_varint(&r) != 0;
+    m->last_serial = codec_read_varint(&r);
+    m->mallocs = codec_read_varint(&r);
+    m->frees = codec_read_varint(&r);
     for (int k = 0; k < 2; k++) {
-        uint64_t n = rbuf_n(&r);
+        uint64_t n = codec_read_count(&r);
         for (uint64_t i = 0; i < n; i++) {
-            uint64_t key = rbuf_u(&r);
+            uint64_t key = codec_read_varint(&r);
             if (r.bad || key == 0 || !map_put(k ? &m->radix_bot : &m->radix_mid, key, 1))
                 goto out_reset;
         }
     }
 
-    uint64_t nraw = rbuf_n(&r), last = 0;
+    uint64_t nraw = codec_read_count(&r), last = 0;
     for (uint64_t k = 0; k < nraw; k++) {
-        uint64_t gap = rbuf_u(&r);
-        struct mraw x = {.addr = last + gap, .size = rbuf_u(&r), .seq = rbuf_u(&r)};
-        uint64_t why = rbuf_u(&r), stack = rbuf_u(&r), obj = rbuf_u(&r);
+        uint64_t gap = codec_read_varint(&r);
+        struct mraw x = {.addr = last + gap, .size = codec_read_varint(&r), .seq = codec_read_varint(&r)};
+        uint64_t why = codec_read_varint(&r), stack = codec_read_varint(&r), obj = codec_read_varint(&r);
         if (r.bad || gap == 0 || x.addr < last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
             model_arena_lookup(m, x.addr))
             goto out_reset;
@@ -869,30 +870,30 @@ int model_load(struct model *m, const void *buf, size_t len)
         x.why = (uint32_t)why;
         x.stack = (uint32_t)stack;
         x.obj = obj != 0;
-        if (!vec_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws) ||
+        if (!codec_array_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws) ||
             !map_put(&m->raw_index, x.addr, m->nraws))
             goto out_reset;
         m->raws[m->nraws++] = x;
         m->raw_bytes += x.size;
     }
 
-    uint64_t nstr = rbuf_n(&r);
+    uint64_t nstr = codec_read_count(&r);
     for (uint64_t k = 0; k < nstr; k++) {
         size_t l;
-        const char *s = rbuf_bytes(&r, &l);
+        const char *s = codec_read_text(&r, &l);
         if (r.bad || strtab_intern(&m->strs, s, l) != k)
             goto out_reset;
     }
-    uint64_t ntypes = rbuf_n(&r);
+    uint64_t ntypes = codec_read_count(&r);
     for (uint64_t k = 0; k < ntypes; k++) {
         struct mtype t = {0};
-        uint64_t id = rbuf_u(&r), name = rbuf_u(&r);
-        t.basicsize = rbuf_u(&r);
-        t.itemsize = rbuf_u(&r);
-        uint64_t flags = rbuf_u(&r);
+        uint64_t id = codec_read_varint(&r), name = codec_read_varint(&r);
+        t.basicsize = codec_read_varint(&r);
+        t.itemsize = codec_read_varint(&r);
+        uint64_t flags = codec_read_varint(&r);
         if (r.bad || id == 0 || id > UINT32_MAX || name >= m->strs.n || flags > UINT32_MAX ||
             map_get(&m->type_index, id) ||
-            !vec_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types) ||
+            !codec_array_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types) ||
             !map_put(&m->type_index, id, m->ntypes + 1))
             goto out_reset;
         t.id = (uint32_t)id;
@@ -900,15 +901,15 @@ int model_load(struct model *m, const void *buf, size_t len)
         t.flags = (uint32_t)flags;
         m->types[m->ntypes++] = t;
     }
-    uint64_t nstacks = rbuf_n(&r);
+    uint64_t nstacks = codec_read_count(&r);
     for (uint64_t k = 0; k < nstacks; k++) {
-        uint64_t id = rbuf_u(&r), depth = rbuf_u(&r);
+        uint64_t id = codec_read_varint(&r), depth = codec_read_varint(&r);
         size_t l;
-        const char *s = rbuf_bytes(&r, &l);
+        const char *s = codec_read_text(&r, &l);
         if (r.bad || id == 0 || id > UINT32_MAX || depth > UINT32_MAX || l > UINT32_MAX ||
             map_get(&m->stack_index, id) ||
-            !vec_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
-            !vec_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + l + 1, 1) ||
+            !codec_array_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
+            !codec_array_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + l + 1, 1) ||
             !map_put(&m->stack_index, id, m->nstacks + 1))
             goto out_reset;
         memcpy(m->stack_bytes + m->nstack_bytes, s, l);
@@ -917,7 +918,7 @@ int model_load(struct model *m, const void *buf, size_t len)
                                                   .off = m->nstack_bytes, .len = (uint32_t)l};
         m->nstack_bytes += l + 1;
     }
-    if (!load_objects(m, &r) || !load_rest(m, &r) || rbuf_u(&r) != CK_MAGIC || r.bad ||
+    if (!load_objects(m, &r) || !load_rest(m, &r) || codec_read_varint(&r) != CK_MAGIC || r.bad ||
         r.p != r.end)
         goto out_reset;
     /* The heap's structures were checked while they were rebuilt; the objects' remain. */

@@ -94,7 +94,7 @@ static int seek_fail(struct seeker *s, int err, const char *fmt, ...)
 
 static bool add_ckref(struct seeker *s, const struct ckref *c)
 {
-    if (!vec_reserve((void **)&s->cks, &s->cks_cap, s->ncks + 1, sizeof *s->cks))
+    if (!codec_array_reserve((void **)&s->cks, &s->cks_cap, s->ncks + 1, sizeof *s->cks))
         return false;
     s->cks[s->ncks++] = *c;
     return true;

@@ -120,7 +120,7 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
                 rc = model_save(m, &buf, &len);
                 if (rc == 0 && fwrite(buf, 1, len, spill) != len)
                     rc = MODEL_ETRACE;
-                if (rc == 0 && !vec_reserve((void **)&cks, &cks_cap, ncks + 1, sizeof *cks))
+                if (rc == 0 && !codec_array_reserve((void **)&cks, &cks_cap, ncks + 1, sizeof *cks))
                     rc = MODEL_ENOMEM;
                 if (rc < 0) {
                     free(buf);
