@@ -187,7 +187,7 @@ int model_new(struct model **out, const struct trace_header *hdr)
     if (!m)
         return MODEL_ENOMEM;
     memset(m, 0, sizeof *m);
-    m->pool_none = (struct mpool){.addr = 1, .szidx = POOL_NO_CLASS};
+    m->pool_none = (struct mpool){.addr = 1, .szidx = MODEL_NO_CLASS};
     m->geo = (struct model_geometry){
         .alignment = align,
         .threshold = thr,
@@ -580,7 +580,7 @@ static int fold_arena_new(struct model *m, const struct event *ev)
     uint64_t first = e->base + sliver;
     for (uint32_t i = 0; i < npools; i++)
         pools[i] = (struct mpool){.addr = first + (uint64_t)i * psize,
-                                  .szidx = POOL_NO_CLASS,
+                                  .szidx = MODEL_NO_CLASS,
                                   .slot = slot,
                                   .state = MODEL_POOL_UNTOUCHED};
     uint64_t k0 = (e->base >> m->arena_shift) + 1, k1 = ((e->base + asize - 1) >> m->arena_shift) + 1;
@@ -778,7 +778,7 @@ static int fold_pool_carve(struct model *m, const struct event *ev)
         return fail_kind(m, ev, "the arena in slot %" PRIu32 " is not the head of usable_arenas",
                          p->slot);
     p->state = MODEL_POOL_CARVED;
-    p->szidx = POOL_NO_CLASS;
+    p->szidx = MODEL_NO_CLASS;
     p->seq_changed = m->pos;
     a->ncarved++;
     a->nfreepools--;

@@ -81,7 +81,6 @@ const char *strtab_get(const struct strtab *st, uint32_t id, size_t *len);
  * the fold need not keep is derived when asked: the pool's index (its place in its arena's
  * records), the length of its free list, its requested bytes (the block words hold them).
  */
-#define POOL_NO_CLASS UINT16_MAX /* szidx of a pool never initialised */
 struct mpool {
     _Alignas(64) uint64_t addr;
     uint32_t *blk;             /* block words (allocated when the pool is initialised) */
@@ -92,11 +91,11 @@ struct mpool {
     uint32_t nextoffset;
     uint32_t blk_cap;          /* words allocated in blk */
     uint32_t slot;             /* its arena */
-    uint16_t szidx;            /* POOL_NO_CLASS before the first pool_init */
+    uint16_t szidx;            /* MODEL_NO_CLASS before the first pool_init */
     uint8_t state;             /* enum model_pool_state */
 };
 _Static_assert(sizeof(struct mpool) == 64, "a pool record is one cache line");
-_Static_assert(HEAP_STATS_MAX_CLASSES < POOL_NO_CLASS, "class indices fit a pool record");
+_Static_assert(MODEL_NO_CLASS <= UINT16_MAX, "no class fits a pool record");
 
 /* An arena's pool records, zeroed, aligned as struct mpool wants (calloc only gives 16). */
 static inline struct mpool *pools_new(size_t n)

@@ -148,7 +148,7 @@ size_t model_arena_cells(const struct model *m, uint32_t slot, struct model_pool
         uint32_t cap = p->szidx < m->geo.nclasses ? m->classes[p->szidx].cap : 0;
         cells[i] = (struct model_pool_cell){
             .state = p->state,
-            .szidx = p->szidx < 255 ? (uint8_t)p->szidx : 255,
+            .szidx = p->szidx,
             .fill = cap ? (uint16_t)((uint64_t)p->count * 1000 / cap) : 0,
             .count = p->count,
         };

@@ -71,7 +71,7 @@ static int cmp_edge(const void *a, const void *b)
 static void save_pool(const struct model *m, const struct mpool *p, struct codec_buf *b)
 {
     codec_buf_put_varint(b, p->state);
-    codec_buf_put_varint(b, p->szidx == POOL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
+    codec_buf_put_varint(b, p->szidx == MODEL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
     codec_buf_put_varint(b, p->seq_changed);
     if (p->szidx >= m->geo.nclasses || !p->blk)
         return;
@@ -388,7 +388,7 @@ static bool load_pool(struct model *m, struct mpool *p, struct codec_reader *r, 
         cls > m->geo.nclasses)
         return false;
     p->state = (uint8_t)state;
-    p->szidx = cls ? (uint16_t)(cls - 1) : POOL_NO_CLASS;
+    p->szidx = cls ? (uint16_t)(cls - 1) : MODEL_NO_CLASS;
     if (!cls)
         return state == MODEL_POOL_CARVED;
     if (!model_pool_prepare_blocks(m, p))
@@ -506,7 +506,7 @@ static bool load_arenas(struct model *m, struct codec_reader *r)
         m->narenas++;
         for (uint32_t i = 0; i < a->npools; i++)
             a->pools[i] = (struct mpool){.addr = a->first_pool + (uint64_t)i * psize,
-                                         .szidx = POOL_NO_CLASS,
+                                         .szidx = MODEL_NO_CLASS,
                                          .slot = (uint32_t)slot,
                                          .state = MODEL_POOL_UNTOUCHED};
         uint64_t k0 = (base >> m->arena_shift) + 1, k1 = ((base + asize - 1) >> m->arena_shift) + 1;

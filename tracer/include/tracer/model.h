@@ -51,7 +51,6 @@ enum {
 const char *model_strerror(int err);
 
 #define MODEL_MAX_GENERATIONS (TRACE_MAX_GENERATIONS + 1) /* the permanent one included */
-#define MODEL_NO_CLASS UINT32_MAX                          /* szidx of a pool with no class */
 #define MODEL_RELEASED_KEEP 64  /* released arenas remembered, most recent first */
 #define MODEL_HISTORY_KEEP 64   /* finished collections remembered, most recent first */
 #define MODEL_PRINTS_KEEP 32    /* lines printed by the workload, most recent first */
@@ -97,6 +96,16 @@ uint64_t model_error_seq(const struct model *m); /* the event it stopped at */
 bool model_is_valid(const struct model *m, char *err, size_t errlen);
 
 /* ---- geometry ---------------------------------------------------------------------------- */
+
+/*
+ * "No size class", wherever a szidx is: a pool untouched or newly carved, the memory of a raw or
+ * static object, a cell of the arena map.  A profile has at most HEAP_STATS_MAX_CLASSES (256)
+ * classes, so every class index is below 256 and none is this.  It is 16 bits wide, the value
+ * CPython gives a pool with no class (DUMMY_SIZE_IDX), so that the narrowest szidx field, the
+ * arena map's (struct model_pool_cell), holds it in 16 bits and the cell keeps its 8 bytes.
+ */
+#define MODEL_NO_CLASS 0xffffu
+_Static_assert(HEAP_STATS_MAX_CLASSES <= MODEL_NO_CLASS, "no class index is MODEL_NO_CLASS");
 
 struct model_geometry {
     uint32_t alignment, threshold, pool_size, arena_size, pool_overhead, pointer_size;
@@ -168,13 +177,16 @@ enum model_pool_state {
 };
 const char *model_pool_state_name(enum model_pool_state s); /* "untouched", "used", ... */
 
-/* One pool cell of the arena map: what a 1000-arena picture needs, 8 bytes. */
+/* One pool cell of the arena map: what a 1000-arena picture needs, 8 bytes.  A pool holds fewer
+ * than 2^22 blocks (model_new() takes pools of at most 16 MiB and an alignment of at least 4), so
+ * the count shares a word with the state. */
 struct model_pool_cell {
-    uint8_t state;  /* enum model_pool_state */
-    uint8_t szidx;  /* size class, 255 when none (MODEL_NO_CLASS for classes >= 255 too) */
-    uint16_t fill;  /* blocks allocated * 1000 / capacity */
-    uint32_t count; /* blocks allocated */
+    uint16_t szidx;       /* size class, MODEL_NO_CLASS when none */
+    uint16_t fill;        /* blocks allocated * 1000 / capacity */
+    unsigned state : 8;   /* enum model_pool_state */
+    unsigned count : 24;  /* blocks allocated */
 };
+_Static_assert(sizeof(struct model_pool_cell) == 8, "an arena map cell is 8 bytes");
 /* Fills one cell per pool of the arena in `slot` (npools cells); returns the number filled. */
 size_t model_arena_cells(const struct model *m, uint32_t slot, struct model_pool_cell *cells,
                          size_t max);
