@@ -8,11 +8,14 @@
  *                   rings, raw blocks, objects and their references, frames and names, the
  *                   collector, step markers.  model_fold() takes one event; the query functions
  *                   below read the state.  It has no allocator logic of its own beyond what
- *                   the event contract of allocator/event.h states (see tracer/model.c).
+ *                   the event contract of allocator/event.h states (see tracer/model/model.c
+ *                   and the parts it names).
  *   checkpoints     model_save()/model_load(): the whole state as a blob; stored in the trace's
- *                   index by model_build_checkpoints() after a recording ends.
+ *                   index by model_build_checkpoints() after a recording ends
+ *                   (tracer/model/checkpoint.c).
  *   struct seeker   a trace reader + a model + the checkpoints: open a file (or follow a growing
- *                   one), go to any event, step forward and back, read the timeline summary.
+ *                   one), go to any event, step forward and back, read the timeline summary
+ *                   (tracer/model/seeker.c).
  *
  * Positions.  A position p is a number of events folded: the model at p is the state after
  * events 0 .. p-1 and before event p.  Position 0 is the empty heap; position N (the event

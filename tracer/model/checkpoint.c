@@ -1,5 +1,5 @@
 /*
- * model_save.c - checkpoints: the model's state as a blob, and back.
+ * checkpoint.c - checkpoints: the model's state as a blob, and back.
  *
  * A checkpoint is what the seeker loads before folding the few events up to a target, so it is
  * written for loading speed and for robustness, not for size alone:
@@ -24,7 +24,14 @@
  * order); the collector; marks; frames and names; the step marker; the prints; the object free
  * lists; and the magic again.
  */
-#include "model_impl.h"
+#include "collector.h"
+#include "fold.h"
+#include "graph.h"
+#include "heap.h"
+#include "valid.h"
+#include "workload.h"
+
+#include <tracer/codec.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,27 +41,6 @@
 #define CK_VERSION 4
 
 /* ---- writing --------------------------------------------------------------------------------- */
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* Sorted keys of a map (minus the +1 the model stores), in a malloc'd array. */
-static uint64_t *sorted_keys(const struct map *mp, size_t *n)
-{
-    uint64_t *k = malloc((mp->n ? mp->n : 1) * sizeof *k);
-    size_t i = 0, cur = 0;
-    const struct map_entry *e;
-    if (!k)
-        return NULL;
-    while ((e = map_next(mp, &cur)))
-        k[i++] = e->key;
-    qsort(k, i, sizeof *k, cmp_u64);
-    *n = i;
-    return k;
-}
 
 struct edge_ref {
     uint64_t owner, obj;
@@ -68,28 +54,28 @@ static int cmp_edge(const void *a, const void *b)
     return x->obj < y->obj ? -1 : x->obj > y->obj;
 }
 
-static void save_pool(const struct model *m, const struct mpool *p, struct codec_buf *b)
+static void save_pool(const struct mheap *h, const struct mpool *p, struct codec_buf *b)
 {
     codec_buf_put_varint(b, p->state);
     codec_buf_put_varint(b, p->szidx == MODEL_NO_CLASS ? 0 : (uint64_t)p->szidx + 1);
     codec_buf_put_varint(b, p->seq_changed);
-    if (p->szidx >= m->geo.nclasses || !p->blk)
+    if (p->szidx >= h->geo.nclasses || !p->blk)
         return;
-    uint32_t cap = m->classes[p->szidx].cap, size = m->classes[p->szidx].size;
+    uint32_t cap = h->classes[p->szidx].cap, size = h->classes[p->szidx].size;
     codec_buf_put_varint(b, p->nextoffset);
-    codec_buf_put_varint(b, model_pool_nfree(p));
-    for (uint32_t h = p->freehead; h; h = p->blk[h - 1])
-        codec_buf_put_varint(b, h - 1);
+    codec_buf_put_varint(b, mpool_nfree(p));
+    for (uint32_t link = p->freehead; link; link = p->blk[link - 1])
+        codec_buf_put_varint(b, link - 1);
     /* Every block below nextoffset that is not on the free list is allocated: only its
      * requested size (as what it falls short of the block, one byte for most) and flags. */
     for (uint32_t i = 0; i < cap; i++) {
         uint32_t w = p->blk[i];
         if (!(w & BLK_ALLOC))
             continue;
-        codec_buf_put_varint(b, (uint64_t)(size - (w & BLK_REQ_MASK)) << 2 | (w & BLK_STACK ? 1 : 0) |
-                      (w & BLK_OBJ ? 2 : 0));
+        codec_buf_put_varint(b, (uint64_t)(size - (w & BLK_REQ_MASK)) << 2 |
+                                    (w & BLK_STACK ? 1 : 0) | (w & BLK_OBJ ? 2 : 0));
         if (w & BLK_STACK) {
-            const uint64_t *v = map_get(&m->block_stacks, p->addr + m->geo.pool_overhead +
+            const uint64_t *v = map_get(&h->block_stacks, p->addr + h->geo.pool_overhead +
                                                               (uint64_t)i * size);
             codec_buf_put_varint(b, v ? *v : 0);
         }
@@ -98,64 +84,70 @@ static void save_pool(const struct model *m, const struct mpool *p, struct codec
 
 int model_save(const struct model *m, void **out, size_t *outlen)
 {
+    const struct mfold *f = model_parts(m)->fold;
+    const struct mheap *h = model_parts(m)->heap;
+    const struct mgraph *g = model_parts(m)->graph;
+    const struct mcollector *c = model_parts(m)->gc;
+    const struct mworkload *w = model_parts(m)->work;
     *out = NULL;
     *outlen = 0;
     struct codec_buf b;
     codec_buf_init(&b);
-    const struct model_geometry *g = &m->geo;
+    const struct model_geometry *geo = &h->geo;
     uint64_t *keys = NULL, prev;
     struct edge_ref *er = NULL;
     size_t n;
 
     codec_buf_put_varint(&b, CK_MAGIC);
     codec_buf_put_varint(&b, CK_VERSION);
-    codec_buf_put_varint(&b, g->alignment);
-    codec_buf_put_varint(&b, g->threshold);
-    codec_buf_put_varint(&b, g->pool_size);
-    codec_buf_put_varint(&b, g->arena_size);
-    codec_buf_put_varint(&b, g->pool_overhead);
-    codec_buf_put_varint(&b, g->ngenerations);
-    codec_buf_put_varint(&b, m->pos);
-    codec_buf_put_varint(&b, m->expect.kind);
-    codec_buf_put_varint(&b, m->expect.pool);
+    codec_buf_put_varint(&b, geo->alignment);
+    codec_buf_put_varint(&b, geo->threshold);
+    codec_buf_put_varint(&b, geo->pool_size);
+    codec_buf_put_varint(&b, geo->arena_size);
+    codec_buf_put_varint(&b, geo->pool_overhead);
+    codec_buf_put_varint(&b, geo->ngenerations);
+    codec_buf_put_varint(&b, f->pos);
+    codec_buf_put_varint(&b, h->expect.kind);
+    codec_buf_put_varint(&b, h->expect.pool);
 
     /* arenas */
-    codec_buf_put_varint(&b, m->nslots);
-    codec_buf_put_varint(&b, m->narenas);
-    for (uint32_t s = 0; s < m->nslots; s++) {
-        const struct marena *a = &m->arenas[s];
+    codec_buf_put_varint(&b, h->nslots);
+    codec_buf_put_varint(&b, h->narenas);
+    for (uint32_t s = 0; s < h->nslots; s++) {
+        const struct marena *a = &h->arenas[s];
         if (!a->live)
             continue;
         codec_buf_put_varint(&b, s);
         codec_buf_put_varint(&b, a->serial);
         codec_buf_put_varint(&b, a->base);
         codec_buf_put_varint(&b, a->seq_new);
-        codec_buf_put_varint(&b, model_arena_changed(a));
+        codec_buf_put_varint(&b, marena_changed(a));
         codec_buf_put_varint(&b, a->ncarved);
         for (uint32_t i = 0; i < a->ncarved; i++)
-            save_pool(m, &a->pools[i], &b);
+            save_pool(h, &a->pools[i], &b);
         codec_buf_put_varint(&b, a->nempty);
         for (const struct mpool *p = a->cache; p; p = p->next)
             codec_buf_put_varint(&b, (uint64_t)(p - a->pools));
     }
     n = 0;
-    for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
+    for (int32_t s = h->usable_head; s >= 0; s = h->arenas[s].usable_next)
         n++;
     codec_buf_put_varint(&b, n);
-    for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next)
+    for (int32_t s = h->usable_head; s >= 0; s = h->arenas[s].usable_next)
         codec_buf_put_varint(&b, (uint64_t)s);
-    for (uint32_t c = 0; c < g->nclasses; c++) {
-        const struct mclass *k = &m->classes[c];
+    for (uint32_t cls = 0; cls < geo->nclasses; cls++) {
+        const struct mclass *k = &h->classes[cls];
         codec_buf_put_varint(&b, k->ring_len);
         const struct mpool *p = k->ring;
         for (uint32_t i = 0; i < k->ring_len; i++, p = p->next) {
             codec_buf_put_varint(&b, p->slot);
-            codec_buf_put_varint(&b, (uint64_t)(p - m->arenas[p->slot].pools));
+            codec_buf_put_varint(&b, (uint64_t)(p - h->arenas[p->slot].pools));
         }
     }
-    codec_buf_put_varint(&b, m->nreleased);
-    for (size_t i = 0; i < m->nreleased; i++) {
-        const struct model_released *r = &m->released[(m->released_head + i) % MODEL_RELEASED_KEEP];
+    codec_buf_put_varint(&b, h->nreleased);
+    for (size_t i = 0; i < h->nreleased; i++) {
+        const struct model_released *r =
+            &h->released[(h->released_head + i) % MODEL_RELEASED_KEEP];
         codec_buf_put_varint(&b, r->slot);
         codec_buf_put_varint(&b, r->serial);
         codec_buf_put_varint(&b, r->base);
@@ -164,14 +156,16 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         codec_buf_put_varint(&b, r->seq_new);
         codec_buf_put_varint(&b, r->seq_freed);
     }
-    codec_buf_put_varint(&b, m->arenas_total);
-    codec_buf_put_varint(&b, m->arenas_highwater);
-    codec_buf_put_varint(&b, m->any_serial);
-    codec_buf_put_varint(&b, m->last_serial);
-    codec_buf_put_varint(&b, m->mallocs);
-    codec_buf_put_varint(&b, m->frees);
+    codec_buf_put_varint(&b, h->arenas_total);
+    codec_buf_put_varint(&b, h->arenas_highwater);
+    codec_buf_put_varint(&b, h->any_serial);
+    codec_buf_put_varint(&b, h->last_serial);
+    codec_buf_put_varint(&b, h->mallocs);
+    codec_buf_put_varint(&b, h->frees);
     for (int r = 0; r < 2; r++) {
-        keys = sorted_keys(r ? &m->radix_bot : &m->radix_mid, &n);
+        const struct map *nodes = r ? &h->radix_bot : &h->radix_mid;
+        keys = map_sorted_keys(nodes);
+        n = nodes->n;
         if (!keys)
             goto out_free;
         codec_buf_put_varint(&b, n);
@@ -182,13 +176,14 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     }
 
     /* raw blocks, by address */
-    keys = sorted_keys(&m->raw_index, &n);
+    keys = map_sorted_keys(&h->raw_index);
+    n = h->raw_index.n;
     if (!keys)
         goto out_free;
     codec_buf_put_varint(&b, n);
     prev = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct mraw *r = &m->raws[*map_get(&m->raw_index, keys[i])];
+        const struct mraw *r = &h->raws[*map_get(&h->raw_index, keys[i])];
         codec_buf_put_varint(&b, r->addr - prev); /* ascending: the gap */
         prev = r->addr;
         codec_buf_put_varint(&b, r->size);
@@ -201,37 +196,38 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     keys = NULL;
 
     /* strings, types, stacks: in the order they were defined */
-    codec_buf_put_varint(&b, m->strs.n);
-    for (uint32_t i = 0; i < m->strs.n; i++) {
+    codec_buf_put_varint(&b, g->strs.n);
+    for (uint32_t i = 0; i < g->strs.n; i++) {
         size_t len;
-        const char *s = strtab_get(&m->strs, i, &len);
+        const char *s = strtab_get(&g->strs, i, &len);
         codec_buf_put_text(&b, s, len);
     }
-    codec_buf_put_varint(&b, m->ntypes);
-    for (size_t i = 0; i < m->ntypes; i++) {
-        const struct mtype *t = &m->types[i];
+    codec_buf_put_varint(&b, g->ntypes);
+    for (size_t i = 0; i < g->ntypes; i++) {
+        const struct mtype *t = &g->types[i];
         codec_buf_put_varint(&b, t->id);
         codec_buf_put_varint(&b, t->name);
         codec_buf_put_varint(&b, t->basicsize);
         codec_buf_put_varint(&b, t->itemsize);
         codec_buf_put_varint(&b, t->flags);
     }
-    codec_buf_put_varint(&b, m->nstacks);
-    for (size_t i = 0; i < m->nstacks; i++) {
-        const struct mstack *s = &m->stacks[i];
+    codec_buf_put_varint(&b, g->nstacks);
+    for (size_t i = 0; i < g->nstacks; i++) {
+        const struct mstack *s = &g->stacks[i];
         codec_buf_put_varint(&b, s->id);
         codec_buf_put_varint(&b, s->depth);
-        codec_buf_put_text(&b, m->stack_bytes + s->off, s->len);
+        codec_buf_put_text(&b, g->stack_bytes + s->off, s->len);
     }
 
     /* objects, by address */
-    keys = sorted_keys(&m->obj_index, &n);
+    keys = map_sorted_keys(&g->obj_index);
+    n = g->obj_index.n;
     if (!keys)
         goto out_free;
     codec_buf_put_varint(&b, n);
     prev = 0;
     for (size_t i = 0; i < n; i++) {
-        const struct mobj *o = &m->objs[*map_get(&m->obj_index, keys[i])];
+        const struct mobj *o = &g->objs[*map_get(&g->obj_index, keys[i])];
         /* addresses as gaps and distances: a few bytes instead of eight */
         codec_buf_put_varint(&b, o->addr - prev);
         prev = o->addr;
@@ -239,11 +235,12 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         codec_buf_put_varint(&b, o->size);
         codec_buf_put_zigzag(&b, o->block ? (int64_t)(o->addr - o->block) : INT64_MIN);
         codec_buf_put_varint(&b, o->refcnt);
-        codec_buf_put_varint(&b, m->pos - o->seq_refcnt);
+        codec_buf_put_varint(&b, f->pos - o->seq_refcnt);
         codec_buf_put_varint(&b, o->seq_refcnt - o->seq_new);
         codec_buf_put_zigzag(&b, o->storage ? (int64_t)(o->storage - o->addr) : INT64_MIN);
         codec_buf_put_varint(&b, o->storage_size);
-        codec_buf_put_zigzag(&b, o->weak_target ? (int64_t)(o->weak_target - o->addr) : INT64_MIN);
+        codec_buf_put_zigzag(&b, o->weak_target ? (int64_t)(o->weak_target - o->addr)
+                                                : INT64_MIN);
         codec_buf_put_varint(&b, o->weakrefs);
         codec_buf_put_varint(&b, o->flags);
         codec_buf_put_varint(&b, o->stack);
@@ -257,13 +254,13 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     keys = NULL;
 
     /* edges, by (owner, obj) */
-    er = malloc((m->nedges ? m->nedges : 1) * sizeof *er);
+    er = malloc((g->nedges ? g->nedges : 1) * sizeof *er);
     if (!er)
         goto out_free;
     n = 0;
-    for (size_t i = 0; i < m->nedge_slots; i++)
-        if (m->edges[i].live)
-            er[n++] = (struct edge_ref){m->edges[i].owner, m->edges[i].obj, (uint32_t)i};
+    for (size_t i = 0; i < g->nedge_slots; i++)
+        if (g->edges[i].live)
+            er[n++] = (struct edge_ref){g->edges[i].owner, g->edges[i].obj, (uint32_t)i};
     qsort(er, n, sizeof *er, cmp_edge);
     codec_buf_put_varint(&b, n);
     prev = 0;
@@ -271,52 +268,53 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         codec_buf_put_varint(&b, er[i].owner - prev); /* ascending owners: the gap */
         prev = er[i].owner;
         codec_buf_put_zigzag(&b, (int64_t)(er[i].obj - er[i].owner));
-        codec_buf_put_varint(&b, m->edges[er[i].idx].count);
+        codec_buf_put_varint(&b, g->edges[er[i].idx].count);
     }
     free(er);
     er = NULL;
 
     /* generations, each in list order */
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
-        const struct mgen *gen = &m->gens[gi];
+        const struct mgen *gen = &c->gens[gi];
         codec_buf_put_varint(&b, gen->count);
         codec_buf_put_varint(&b, gen->threshold);
         codec_buf_put_varint(&b, gen->collections);
         codec_buf_put_varint(&b, gen->objects);
-        for (uint32_t i = gen->head; i != NONE; i = m->objs[i].gen_next)
-            codec_buf_put_varint(&b, m->objs[i].addr);
+        for (uint32_t i = gen->head; i != NONE; i = g->objs[i].gen_next)
+            codec_buf_put_varint(&b, g->objs[i].addr);
     }
 
     /* the collector */
-    codec_buf_put_varint(&b, m->gc_enabled);
-    codec_buf_put_varint(&b, m->collecting);
-    codec_buf_put_varint(&b, m->collecting_gen);
-    codec_buf_put_varint(&b, m->gc_reason);
-    codec_buf_put_varint(&b, m->has_phase);
-    codec_buf_put_varint(&b, m->phase);
-    codec_buf_put_varint(&b, m->phase_n);
-    codec_buf_put_varint(&b, m->seq_start);
-    codec_buf_put_varint(&b, m->seq_phase);
-    codec_buf_put_varint(&b, m->collections);
-    codec_buf_put_varint(&b, m->collected_total);
-    codec_buf_put_varint(&b, m->uncollectable_total);
-    codec_buf_put_varint(&b, m->garbage);
-    codec_buf_put_varint(&b, m->garbage_list);
-    codec_buf_put_varint(&b, m->garbage_pending);
-    codec_buf_put_varint(&b, m->nhistory);
-    for (size_t i = 0; i < m->nhistory; i++) {
-        const struct model_collection *c = &m->history[(m->history_head + i) % MODEL_HISTORY_KEEP];
-        codec_buf_put_varint(&b, c->gen);
-        codec_buf_put_varint(&b, c->reason);
-        codec_buf_put_varint(&b, c->seq_start);
-        codec_buf_put_varint(&b, c->seq_end);
-        codec_buf_put_varint(&b, c->collected);
-        codec_buf_put_varint(&b, c->uncollectable);
-        codec_buf_put_varint(&b, c->nanos);
+    codec_buf_put_varint(&b, c->gc_enabled);
+    codec_buf_put_varint(&b, c->collecting);
+    codec_buf_put_varint(&b, c->collecting_gen);
+    codec_buf_put_varint(&b, c->gc_reason);
+    codec_buf_put_varint(&b, c->has_phase);
+    codec_buf_put_varint(&b, c->phase);
+    codec_buf_put_varint(&b, c->phase_n);
+    codec_buf_put_varint(&b, c->seq_start);
+    codec_buf_put_varint(&b, c->seq_phase);
+    codec_buf_put_varint(&b, c->collections);
+    codec_buf_put_varint(&b, c->collected_total);
+    codec_buf_put_varint(&b, c->uncollectable_total);
+    codec_buf_put_varint(&b, c->garbage);
+    codec_buf_put_varint(&b, c->garbage_list);
+    codec_buf_put_varint(&b, c->garbage_pending);
+    codec_buf_put_varint(&b, c->nhistory);
+    for (size_t i = 0; i < c->nhistory; i++) {
+        const struct model_collection *col =
+            &c->history[(c->history_head + i) % MODEL_HISTORY_KEEP];
+        codec_buf_put_varint(&b, col->gen);
+        codec_buf_put_varint(&b, col->reason);
+        codec_buf_put_varint(&b, col->seq_start);
+        codec_buf_put_varint(&b, col->seq_end);
+        codec_buf_put_varint(&b, col->collected);
+        codec_buf_put_varint(&b, col->uncollectable);
+        codec_buf_put_varint(&b, col->nanos);
     }
-    codec_buf_put_varint(&b, m->nmarks);
-    for (size_t i = 0; i < m->nmarks; i++) {
-        const struct mmark *k = &m->marks[i];
+    codec_buf_put_varint(&b, c->nmarks);
+    for (size_t i = 0; i < c->nmarks; i++) {
+        const struct mmark *k = &c->marks[i];
         codec_buf_put_varint(&b, k->obj);
         codec_buf_put_varint(&b, k->via);
         codec_buf_put_varint(&b, k->seq);
@@ -325,43 +323,43 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     }
 
     /* frames and names */
-    codec_buf_put_varint(&b, m->nframes);
-    for (size_t i = 0; i < m->nframes; i++) {
-        const struct mframe *f = &m->frames[i];
-        codec_buf_put_varint(&b, f->id);
-        codec_buf_put_varint(&b, f->function);
-        codec_buf_put_varint(&b, f->nnames);
-        for (size_t j = 0; j < f->nnames; j++) {
-            codec_buf_put_varint(&b, f->names[j].name);
-            codec_buf_put_varint(&b, f->names[j].obj);
+    codec_buf_put_varint(&b, g->nframes);
+    for (size_t i = 0; i < g->nframes; i++) {
+        const struct mframe *fr = &g->frames[i];
+        codec_buf_put_varint(&b, fr->id);
+        codec_buf_put_varint(&b, fr->function);
+        codec_buf_put_varint(&b, fr->nnames);
+        for (size_t j = 0; j < fr->nnames; j++) {
+            codec_buf_put_varint(&b, fr->names[j].name);
+            codec_buf_put_varint(&b, fr->names[j].obj);
         }
     }
 
     /* the workload */
-    codec_buf_put_varint(&b, m->has_step);
-    codec_buf_put_varint(&b, m->step_number);
-    codec_buf_put_varint(&b, m->step_seq);
-    codec_buf_put_varint(&b, m->nsteps);
-    codec_buf_put_text(&b, m->step_label, m->has_step ? m->step_label_len : 0);
-    codec_buf_put_varint(&b, m->nprints);
-    for (size_t i = 0; i < m->nprints; i++) {
-        const struct mprint *p = &m->prints[(m->prints_head + i) % MODEL_PRINTS_KEEP];
+    codec_buf_put_varint(&b, w->has_step);
+    codec_buf_put_varint(&b, w->step_number);
+    codec_buf_put_varint(&b, w->step_seq);
+    codec_buf_put_varint(&b, w->nsteps);
+    codec_buf_put_text(&b, w->step_label, w->has_step ? w->step_label_len : 0);
+    codec_buf_put_varint(&b, w->nprints);
+    for (size_t i = 0; i < w->nprints; i++) {
+        const struct mprint *p = &w->prints[(w->prints_head + i) % MODEL_PRINTS_KEEP];
         codec_buf_put_varint(&b, p->seq);
         codec_buf_put_varint(&b, p->stream);
         codec_buf_put_text(&b, p->text, p->len);
     }
     n = 0;
     for (size_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++)
-        n += m->freelists[i].set;
+        n += w->freelists[i].set;
     codec_buf_put_varint(&b, n);
     for (size_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++) {
-        const struct mfreelist *f = &m->freelists[i];
-        if (!f->set)
+        const struct mfreelist *fl = &w->freelists[i];
+        if (!fl->set)
             continue;
         codec_buf_put_varint(&b, i);
-        codec_buf_put_varint(&b, f->count);
-        codec_buf_put_varint(&b, f->each);
-        codec_buf_put_text(&b, f->label, strlen(f->label));
+        codec_buf_put_varint(&b, fl->count);
+        codec_buf_put_varint(&b, fl->each);
+        codec_buf_put_text(&b, fl->label, strlen(fl->label));
     }
     codec_buf_put_varint(&b, CK_MAGIC);
     if (b.failed)
@@ -380,23 +378,24 @@ out_free:
 /* ---- reading --------------------------------------------------------------------------------- */
 
 /* Loads a carved pool; *requested gets the bytes its allocated blocks were asked for. */
-static bool load_pool(struct model *m, struct mpool *p, struct codec_reader *r, uint64_t *requested)
+static bool load_pool(struct mheap *h, struct mpool *p, struct codec_reader *r,
+                      uint64_t *requested)
 {
     uint64_t state = codec_read_varint(r), cls = codec_read_varint(r);
     p->seq_changed = codec_read_varint(r);
     if (r->bad || state == MODEL_POOL_UNTOUCHED || state >= MODEL_POOL_STATE_COUNT ||
-        cls > m->geo.nclasses)
+        cls > h->geo.nclasses)
         return false;
     p->state = (uint8_t)state;
     p->szidx = cls ? (uint16_t)(cls - 1) : MODEL_NO_CLASS;
     if (!cls)
         return state == MODEL_POOL_CARVED;
-    if (!model_pool_prepare_blocks(m, p))
+    if (!mheap_pool_prepare_blocks(h, p))
         return false;
-    uint32_t cap = m->classes[p->szidx].cap, size = m->classes[p->szidx].size;
-    uint32_t over = m->geo.pool_overhead;
+    uint32_t cap = h->classes[p->szidx].cap, size = h->classes[p->szidx].size;
+    uint32_t over = h->geo.pool_overhead;
     uint64_t next = codec_read_varint(r), nfree = codec_read_varint(r);
-    if (r->bad || next < over + 2 * (uint64_t)size || next > m->geo.pool_size ||
+    if (r->bad || next < over + 2 * (uint64_t)size || next > h->geo.pool_size ||
         (next - over) % size || nfree > cap)
         return false;
     p->nextoffset = (uint32_t)next;
@@ -432,7 +431,7 @@ static bool load_pool(struct model *m, struct mpool *p, struct codec_reader *r, 
         if (w & 1) {
             uint64_t st = codec_read_varint(r);
             if (r->bad || st == 0 || st > UINT32_MAX ||
-                !map_put(&m->block_stacks, p->addr + over + (uint64_t)idx * size, st))
+                !map_put(&h->block_stacks, p->addr + over + (uint64_t)idx * size, st))
                 return false;
             word |= BLK_STACK;
         }
@@ -441,12 +440,12 @@ static bool load_pool(struct model *m, struct mpool *p, struct codec_reader *r, 
         p->blk[idx] = word;
         *requested += req;
     }
-    for (uint32_t h = p->freehead; h; h = p->blk[h - 1]) /* drop the marks */
-        p->blk[h - 1] &= ~BLK_STACK;
+    for (uint32_t link = p->freehead; link; link = p->blk[link - 1]) /* drop the marks */
+        p->blk[link - 1] &= ~BLK_STACK;
     p->count = (uint32_t)count;
-    /* what each state requires (model_valid.c checks the same on a folded model) */
-    bool virgin_left = p->nextoffset <= m->geo.pool_size - size;
-    uint32_t pending = m->expect.pool == p->addr ? m->expect.kind : EV_KIND_COUNT;
+    /* what each state requires (valid.c checks the same on a folded model) */
+    bool virgin_left = p->nextoffset <= h->geo.pool_size - size;
+    uint32_t pending = h->expect.pool == p->addr ? h->expect.kind : EV_KIND_COUNT;
     switch ((enum model_pool_state)p->state) {
     case MODEL_POOL_USED:
         if (pending == EV_POOL_FULL) /* took its last block, pool_full next */
@@ -464,32 +463,33 @@ static bool load_pool(struct model *m, struct mpool *p, struct codec_reader *r, 
     return false;
 }
 
-static bool load_arenas(struct model *m, struct codec_reader *r)
+static bool load_arenas(struct mheap *h, struct codec_reader *r)
 {
     uint64_t nslots = codec_read_varint(r), narenas = codec_read_varint(r);
     if (r->bad || nslots > (1u << 24) || narenas > nslots)
         return false;
     if (nslots) {
-        m->arenas = malloc((size_t)nslots * sizeof *m->arenas);
-        if (!m->arenas)
+        h->arenas = malloc((size_t)nslots * sizeof *h->arenas);
+        if (!h->arenas)
             return false;
         for (uint64_t s = 0; s < nslots; s++)
-            m->arenas[s] = (struct marena){.usable_prev = -1, .usable_next = -1};
+            h->arenas[s] = (struct marena){.usable_prev = -1, .usable_next = -1};
     }
-    m->nslots = (uint32_t)nslots;
-    uint64_t psize = m->geo.pool_size, asize = m->geo.arena_size;
+    h->nslots = (uint32_t)nslots;
+    uint64_t psize = h->geo.pool_size, asize = h->geo.arena_size;
     int64_t last = -1;
     for (uint64_t k = 0; k < narenas; k++) {
-        uint64_t slot = codec_read_varint(r), serial = codec_read_varint(r), base = codec_read_varint(r);
+        uint64_t slot = codec_read_varint(r), serial = codec_read_varint(r);
+        uint64_t base = codec_read_varint(r);
         if (r->bad || slot >= nslots || (int64_t)slot <= last || base == 0 ||
-            base > UINT64_MAX - 2 * asize || (base & (m->geo.alignment - 1)) ||
-            model_arena_lookup(m, base) || model_arena_lookup(m, base + asize - 1))
+            base > UINT64_MAX - 2 * asize || (base & (h->geo.alignment - 1)) ||
+            mheap_arena_lookup(h, base) || mheap_arena_lookup(h, base + asize - 1))
             return false;
         last = (int64_t)slot;
-        struct marena *a = &m->arenas[slot];
-        uint64_t excess = base & m->pool_mask;
+        struct marena *a = &h->arenas[slot];
+        uint64_t excess = base & h->pool_mask;
         a->sliver = excess ? (uint32_t)(psize - excess) : 0;
-        a->npools = m->geo.max_pools - (excess ? 1 : 0);
+        a->npools = h->geo.max_pools - (excess ? 1 : 0);
         a->base = base;
         a->serial = serial;
         a->first_pool = base + a->sliver;
@@ -503,41 +503,31 @@ static bool load_arenas(struct model *m, struct codec_reader *r)
             return false;
         a->live = true;
         a->ncarved = (uint32_t)ncarved;
-        m->narenas++;
+        h->narenas++;
         for (uint32_t i = 0; i < a->npools; i++)
             a->pools[i] = (struct mpool){.addr = a->first_pool + (uint64_t)i * psize,
                                          .szidx = MODEL_NO_CLASS,
                                          .slot = (uint32_t)slot,
                                          .state = MODEL_POOL_UNTOUCHED};
-        uint64_t k0 = (base >> m->arena_shift) + 1, k1 = ((base + asize - 1) >> m->arena_shift) + 1;
-        uint64_t *v0 = map_get(&m->arena_map, k0);
-        uint64_t cur0 = v0 ? *v0 : 0;
-        if (!map_put(&m->arena_map, k0, (uint32_t)cur0 ? cur0 | (slot + 1) << 32 : cur0 | (slot + 1)))
+        if (!mheap_arena_map_add(h, base, (uint32_t)slot))
             return false;
-        if (k1 != k0) {
-            uint64_t *v1 = map_get(&m->arena_map, k1);
-            uint64_t cur1 = v1 ? *v1 : 0;
-            if (!map_put(&m->arena_map, k1,
-                         (uint32_t)cur1 ? cur1 | (slot + 1) << 32 : cur1 | (slot + 1)))
-                return false;
-        }
         for (uint32_t i = 0; i < ncarved; i++) {
             struct mpool *p = &a->pools[i];
             uint64_t requested = 0;
-            if (!load_pool(m, p, r, &requested))
+            if (!load_pool(h, p, r, &requested))
                 return false;
             if (p->state == MODEL_POOL_USED)
                 a->nused++;
             else if (p->state == MODEL_POOL_FULL)
-                a->nfull++, m->classes[p->szidx].full++;
+                a->nfull++, h->classes[p->szidx].full++;
             else if (p->state == MODEL_POOL_EMPTY)
-                a->nempty++, m->classes[p->szidx].empty++;
-            if (p->szidx < m->geo.nclasses && p->state != MODEL_POOL_EMPTY) {
-                m->classes[p->szidx].in_use += p->count;
-                m->classes[p->szidx].requested += requested;
+                a->nempty++, h->classes[p->szidx].empty++;
+            if (p->szidx < h->geo.nclasses && p->state != MODEL_POOL_EMPTY) {
+                h->classes[p->szidx].in_use += p->count;
+                h->classes[p->szidx].requested += requested;
             }
-            if (p->szidx < m->geo.nclasses)
-                m->block_bytes += (uint64_t)p->count * m->classes[p->szidx].size;
+            if (p->szidx < h->geo.nclasses)
+                h->block_bytes += (uint64_t)p->count * h->classes[p->szidx].size;
         }
         uint64_t nempty = codec_read_varint(r);
         if (r->bad || nempty != a->nempty)
@@ -558,43 +548,44 @@ static bool load_arenas(struct model *m, struct codec_reader *r)
                 return false;
         a->nfreepools = a->nempty + (a->npools - a->ncarved);
     }
-    if (m->narenas != narenas)
+    if (h->narenas != narenas)
         return false;
 
     uint64_t nusable = codec_read_varint(r);
-    if (r->bad || nusable > m->narenas)
+    if (r->bad || nusable > h->narenas)
         return false;
     for (uint64_t k = 0; k < nusable; k++) {
         uint64_t s = codec_read_varint(r);
-        if (r->bad || s >= nslots || !m->arenas[s].live || m->arenas[s].on_usable)
+        if (r->bad || s >= nslots || !h->arenas[s].live || h->arenas[s].on_usable)
             return false;
-        model_usable_insert_after(m, (int32_t)s, m->usable_tail);
+        mheap_usable_insert_after(h, (int32_t)s, h->usable_tail);
     }
     uint64_t ring_total = 0, used_total = 0;
-    for (uint32_t c = 0; c < m->geo.nclasses; c++) {
+    for (uint32_t cls = 0; cls < h->geo.nclasses; cls++) {
         uint64_t len = codec_read_varint(r);
-        if (r->bad || len > (uint64_t)m->narenas * m->geo.max_pools)
+        if (r->bad || len > (uint64_t)h->narenas * h->geo.max_pools)
             return false;
         for (uint64_t k = 0; k < len; k++) {
             uint64_t s = codec_read_varint(r), i = codec_read_varint(r);
-            if (r->bad || s >= nslots || !m->arenas[s].live || i >= m->arenas[s].ncarved)
+            if (r->bad || s >= nslots || !h->arenas[s].live || i >= h->arenas[s].ncarved)
                 return false;
-            struct mpool *p = &m->arenas[s].pools[i];
-            if (p->state != MODEL_POOL_USED || p->szidx != c || p->next)
+            struct mpool *p = &h->arenas[s].pools[i];
+            if (p->state != MODEL_POOL_USED || p->szidx != cls || p->next)
                 return false;
-            struct mpool *front = m->classes[c].ring;
-            model_ring_link_front(m, p);
+            struct mpool *front = h->classes[cls].ring;
+            mheap_ring_link_front(h, p);
             if (front)
-                m->classes[c].ring = front; /* p goes to the back */
+                h->classes[cls].ring = front; /* p goes to the back */
         }
         ring_total += len;
     }
-    for (uint32_t s = 0; s < m->nslots; s++)
-        used_total += m->arenas[s].live ? m->arenas[s].nused : 0;
+    for (uint32_t s = 0; s < h->nslots; s++)
+        used_total += h->arenas[s].live ? h->arenas[s].nused : 0;
     return ring_total == used_total;
 }
 
-static bool load_objects(struct model *m, struct codec_reader *r)
+static bool load_objects(const struct mfold *f, struct mgraph *g, struct mcollector *c,
+                         struct codec_reader *r)
 {
     uint64_t n = codec_read_count(r), last = 0;
     for (uint64_t k = 0; k < n; k++) {
@@ -602,19 +593,19 @@ static bool load_objects(struct model *m, struct codec_reader *r)
         if (r->bad || gap == 0 || addr < last)
             return false;
         last = addr;
-        const uint64_t *t = map_get(&m->type_index, type);
+        const uint64_t *t = map_get(&g->type_index, type);
         if (!t)
             return false;
-        uint32_t i = model_obj_alloc(m, addr);
+        uint32_t i = mgraph_obj_alloc(g, addr);
         if (i == NONE)
             return false;
-        struct mobj *o = &m->objs[i];
+        struct mobj *o = &g->objs[i];
         o->type = (uint32_t)type;
         o->size = codec_read_varint(r);
         int64_t block = codec_read_zigzag(r);
         o->block = block == INT64_MIN ? 0 : addr - (uint64_t)block;
         o->refcnt = codec_read_varint(r);
-        o->seq_refcnt = m->pos - codec_read_varint(r);
+        o->seq_refcnt = f->pos - codec_read_varint(r);
         o->seq_new = o->seq_refcnt - codec_read_varint(r);
         int64_t storage = codec_read_zigzag(r);
         o->storage = storage == INT64_MIN ? 0 : addr + (uint64_t)storage;
@@ -632,13 +623,11 @@ static bool load_objects(struct model *m, struct codec_reader *r)
         if (codec_read_varint(r)) {
             size_t len;
             const char *s = codec_read_text(r, &len);
-            if (r->bad || len > UINT32_MAX || !(o->value = malloc(len + 1)))
+            if (r->bad || len > UINT32_MAX || !(o->value = text_dup(s, len)))
                 return false;
-            memcpy(o->value, s, len);
-            o->value[len] = '\0';
             o->value_len = (uint32_t)len;
         }
-        m->types[*t - 1].live++;
+        g->types[*t - 1].live++;
     }
     uint64_t ne = codec_read_count(r), owner = 0;
     struct edge_ref prev = {0};
@@ -649,74 +638,75 @@ static bool load_objects(struct model *m, struct codec_reader *r)
         if (r->bad || count == 0 || (k && cmp_edge(&prev, &e) >= 0))
             return false;
         prev = e;
-        uint32_t oi = model_obj_lookup(m, e.owner), bi = model_obj_lookup(m, e.obj);
-        if (oi == NONE || bi == NONE || !model_edge_add(m, oi, bi, e.owner, e.obj, count))
+        uint32_t oi = mgraph_obj_lookup(g, e.owner), bi = mgraph_obj_lookup(g, e.obj);
+        if (oi == NONE || bi == NONE || !mgraph_edge_add(g, oi, bi, e.owner, e.obj, count))
             return false;
     }
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
-        struct mgen *g = &m->gens[gi];
-        g->count = codec_read_varint(r);
-        g->threshold = codec_read_varint(r);
-        g->collections = codec_read_varint(r);
+        struct mgen *gen = &c->gens[gi];
+        gen->count = codec_read_varint(r);
+        gen->threshold = codec_read_varint(r);
+        gen->collections = codec_read_varint(r);
         uint64_t len = codec_read_count(r);
-        if (r->bad || (len && gi > m->geo.ngenerations))
+        if (r->bad || (len && gi > c->ngenerations))
             return false;
         for (uint64_t k = 0; k < len; k++) {
-            uint32_t i = model_obj_lookup(m, codec_read_varint(r));
-            if (r->bad || i == NONE || m->objs[i].gen >= 0)
+            uint32_t i = mgraph_obj_lookup(g, codec_read_varint(r));
+            if (r->bad || i == NONE || g->objs[i].gen >= 0)
                 return false;
-            model_gen_append(m, gi, i);
+            mcollector_gen_append(c, g, gi, i);
         }
     }
     return true;
 }
 
-static bool load_rest(struct model *m, struct codec_reader *r)
+static bool load_rest(struct mgraph *g, struct mcollector *c, struct mworkload *w,
+                      struct codec_reader *r)
 {
-    m->gc_enabled = codec_read_varint(r) != 0;
-    m->collecting = codec_read_varint(r) != 0;
+    c->gc_enabled = codec_read_varint(r) != 0;
+    c->collecting = codec_read_varint(r) != 0;
     uint64_t cgen = codec_read_varint(r), reason = codec_read_varint(r);
-    m->has_phase = codec_read_varint(r) != 0;
+    c->has_phase = codec_read_varint(r) != 0;
     uint64_t phase = codec_read_varint(r);
-    m->phase_n = codec_read_varint(r);
-    m->seq_start = codec_read_varint(r);
-    m->seq_phase = codec_read_varint(r);
-    m->collections = codec_read_varint(r);
-    m->collected_total = codec_read_varint(r);
-    m->uncollectable_total = codec_read_varint(r);
-    m->garbage = codec_read_varint(r);
-    m->garbage_list = codec_read_varint(r);
-    m->garbage_pending = codec_read_varint(r);
+    c->phase_n = codec_read_varint(r);
+    c->seq_start = codec_read_varint(r);
+    c->seq_phase = codec_read_varint(r);
+    c->collections = codec_read_varint(r);
+    c->collected_total = codec_read_varint(r);
+    c->uncollectable_total = codec_read_varint(r);
+    c->garbage = codec_read_varint(r);
+    c->garbage_list = codec_read_varint(r);
+    c->garbage_pending = codec_read_varint(r);
     if (r->bad || cgen >= MODEL_MAX_GENERATIONS || reason >= EV_GC_REASON_COUNT ||
         phase >= EV_GC_PHASE_COUNT)
         return false;
-    m->collecting_gen = (uint32_t)cgen;
-    m->gc_reason = (uint32_t)reason;
-    m->phase = (uint32_t)phase;
+    c->collecting_gen = (uint32_t)cgen;
+    c->gc_reason = (uint32_t)reason;
+    c->phase = (uint32_t)phase;
     uint64_t nh = codec_read_varint(r);
     if (r->bad || nh > MODEL_HISTORY_KEEP)
         return false;
     for (uint64_t k = 0; k < nh; k++) {
-        struct model_collection c;
+        struct model_collection col;
         uint64_t gen = codec_read_varint(r), why = codec_read_varint(r);
-        c.seq_start = codec_read_varint(r);
-        c.seq_end = codec_read_varint(r);
-        c.collected = codec_read_varint(r);
-        c.uncollectable = codec_read_varint(r);
-        c.nanos = codec_read_varint(r);
+        col.seq_start = codec_read_varint(r);
+        col.seq_end = codec_read_varint(r);
+        col.collected = codec_read_varint(r);
+        col.uncollectable = codec_read_varint(r);
+        col.nanos = codec_read_varint(r);
         if (r->bad || gen >= MODEL_MAX_GENERATIONS || why >= EV_GC_REASON_COUNT)
             return false;
-        c.gen = (uint32_t)gen;
-        c.reason = (uint32_t)why;
-        m->history[k] = c;
+        col.gen = (uint32_t)gen;
+        col.reason = (uint32_t)why;
+        c->history[k] = col;
     }
-    m->nhistory = (size_t)nh;
-    m->history_head = 0;
+    c->nhistory = (size_t)nh;
+    c->history_head = 0;
     uint64_t nm = codec_read_count(r);
-    if (r->bad || !codec_array_reserve((void **)&m->marks, &m->marks_cap, nm, sizeof *m->marks))
+    if (r->bad || !codec_array_reserve((void **)&c->marks, &c->marks_cap, nm, sizeof *c->marks))
         return false;
     for (uint64_t k = 0; k < nm; k++) {
-        struct mmark *mk = &m->marks[k];
+        struct mmark *mk = &c->marks[k];
         mk->obj = codec_read_varint(r);
         mk->via = codec_read_varint(r);
         mk->seq = codec_read_varint(r);
@@ -726,46 +716,47 @@ static bool load_rest(struct model *m, struct codec_reader *r)
             return false;
         mk->mark = (int32_t)mark;
         if (!mk->freed) {
-            uint32_t i = model_obj_lookup(m, mk->obj);
-            if (i == NONE || m->objs[i].mark_idx != NONE)
+            uint32_t i = mgraph_obj_lookup(g, mk->obj);
+            if (i == NONE || g->objs[i].mark_idx != NONE)
                 return false;
-            m->objs[i].mark_idx = (uint32_t)k;
+            g->objs[i].mark_idx = (uint32_t)k;
         }
     }
-    m->nmarks = (size_t)nm;
+    c->nmarks = (size_t)nm;
 
     uint64_t nf = codec_read_count(r);
-    if (r->bad || !codec_array_reserve((void **)&m->frames, &m->frames_cap, nf, sizeof *m->frames))
+    if (r->bad ||
+        !codec_array_reserve((void **)&g->frames, &g->frames_cap, nf, sizeof *g->frames))
         return false;
     for (uint64_t k = 0; k < nf; k++) {
-        struct mframe *f = &m->frames[m->nframes];
-        *f = (struct mframe){.id = codec_read_varint(r)};
+        struct mframe *fr = &g->frames[g->nframes];
+        *fr = (struct mframe){.id = codec_read_varint(r)};
         uint64_t fn = codec_read_varint(r), nn = codec_read_count(r);
-        if (r->bad || fn >= m->strs.n)
+        if (r->bad || fn >= g->strs.n)
             return false;
-        for (size_t j = 0; j < m->nframes; j++)
-            if (m->frames[j].id == f->id)
+        for (size_t j = 0; j < g->nframes; j++)
+            if (g->frames[j].id == fr->id)
                 return false;
-        f->function = (uint32_t)fn;
-        if (nn && !(f->names = malloc((size_t)nn * sizeof *f->names)))
+        fr->function = (uint32_t)fn;
+        if (nn && !(fr->names = malloc((size_t)nn * sizeof *fr->names)))
             return false;
-        f->cap = f->nnames = (size_t)nn;
-        m->nframes++;
+        fr->cap = fr->nnames = (size_t)nn;
+        g->nframes++;
         for (uint64_t j = 0; j < nn; j++) {
             uint64_t name = codec_read_varint(r);
-            f->names[j] = (struct mname){.name = (uint32_t)name, .obj = codec_read_varint(r)};
-            if (r->bad || name >= m->strs.n)
+            fr->names[j] = (struct mname){.name = (uint32_t)name, .obj = codec_read_varint(r)};
+            if (r->bad || name >= g->strs.n)
                 return false;
         }
     }
 
-    m->has_step = codec_read_varint(r) != 0;
-    m->step_number = codec_read_varint(r);
-    m->step_seq = codec_read_varint(r);
-    m->nsteps = codec_read_varint(r);
+    w->has_step = codec_read_varint(r) != 0;
+    w->step_number = codec_read_varint(r);
+    w->step_seq = codec_read_varint(r);
+    w->nsteps = codec_read_varint(r);
     size_t len;
     const char *s = codec_read_text(r, &len);
-    if (r->bad || !model_set_step_label(m, s, len))
+    if (r->bad || !mworkload_set_step_label(w, s, len))
         return false;
     uint64_t np = codec_read_varint(r);
     if (r->bad || np > MODEL_PRINTS_KEEP)
@@ -783,54 +774,61 @@ static bool load_rest(struct model *m, struct codec_reader *r)
             return false;
     }
     for (uint64_t k = np; k-- > 0;) /* oldest first: each push goes to the front */
-        if (!model_print_push(m, pr[k].seq, (uint32_t)pr[k].stream, pr[k].s, pr[k].len))
+        if (!mworkload_print_push(w, pr[k].seq, (uint32_t)pr[k].stream, pr[k].s, pr[k].len))
             return false;
     uint64_t nfl = codec_read_varint(r);
     if (r->bad || nfl > HEAP_STATS_MAX_FREELISTS)
         return false;
     for (uint64_t k = 0; k < nfl; k++) {
         uint64_t i = codec_read_varint(r);
-        if (r->bad || i >= HEAP_STATS_MAX_FREELISTS || m->freelists[i].set)
+        if (r->bad || i >= HEAP_STATS_MAX_FREELISTS || w->freelists[i].set)
             return false;
-        struct mfreelist *f = &m->freelists[i];
-        f->count = codec_read_varint(r);
-        f->each = codec_read_varint(r);
+        struct mfreelist *fl = &w->freelists[i];
+        fl->count = codec_read_varint(r);
+        fl->each = codec_read_varint(r);
         const char *label = codec_read_text(r, &len);
-        if (r->bad || len >= sizeof f->label)
+        if (r->bad || len >= sizeof fl->label)
             return false;
-        memcpy(f->label, label, len);
-        f->label[len] = '\0';
-        f->set = true;
+        memcpy(fl->label, label, len);
+        fl->label[len] = '\0';
+        fl->set = true;
     }
     return true;
 }
 
 int model_load(struct model *m, const void *buf, size_t len)
 {
+    const struct model_parts *parts = model_parts(m);
+    struct mfold *f = parts->fold;
+    struct mheap *h = parts->heap;
+    struct mgraph *g = parts->graph;
     struct codec_reader r = codec_reader_of(buf, len);
-    const struct model_geometry *g = &m->geo;
-    model_clear_state(m);
-    if (codec_read_varint(&r) != CK_MAGIC || codec_read_varint(&r) != CK_VERSION || codec_read_varint(&r) != g->alignment ||
-        codec_read_varint(&r) != g->threshold || codec_read_varint(&r) != g->pool_size || codec_read_varint(&r) != g->arena_size ||
-        codec_read_varint(&r) != g->pool_overhead || codec_read_varint(&r) != g->ngenerations || r.bad)
+    const struct model_geometry *geo = &h->geo;
+    model_reset(m);
+    if (codec_read_varint(&r) != CK_MAGIC || codec_read_varint(&r) != CK_VERSION ||
+        codec_read_varint(&r) != geo->alignment || codec_read_varint(&r) != geo->threshold ||
+        codec_read_varint(&r) != geo->pool_size || codec_read_varint(&r) != geo->arena_size ||
+        codec_read_varint(&r) != geo->pool_overhead ||
+        codec_read_varint(&r) != geo->ngenerations || r.bad)
         goto out_reset;
-    m->pos = codec_read_varint(&r);
+    f->pos = codec_read_varint(&r);
     uint64_t ek = codec_read_varint(&r);
-    m->expect.pool = codec_read_varint(&r);
+    h->expect.pool = codec_read_varint(&r);
     if (r.bad || (ek != EV_KIND_COUNT && ek != EV_POOL_FULL && ek != EV_POOL_UNFULL &&
                   ek != EV_POOL_EMPTY))
         goto out_reset;
-    m->expect.kind = (uint32_t)ek;
-    if (!load_arenas(m, &r))
+    h->expect.kind = (uint32_t)ek;
+    if (!load_arenas(h, &r))
         goto out_reset;
 
     uint64_t nrel = codec_read_varint(&r);
     if (r.bad || nrel > MODEL_RELEASED_KEEP)
         goto out_reset;
     for (uint64_t k = 0; k < nrel; k++) {
-        struct model_released *x = &m->released[k];
-        uint64_t slot = codec_read_varint(&r), serial = codec_read_varint(&r), base = codec_read_varint(&r), np = codec_read_varint(&r),
-                 sl = codec_read_varint(&r);
+        struct model_released *x = &h->released[k];
+        uint64_t slot = codec_read_varint(&r), serial = codec_read_varint(&r);
+        uint64_t base = codec_read_varint(&r), np = codec_read_varint(&r);
+        uint64_t sl = codec_read_varint(&r);
         x->seq_new = codec_read_varint(&r);
         x->seq_freed = codec_read_varint(&r);
         if (r.bad || slot > UINT32_MAX || np > UINT32_MAX || sl > UINT32_MAX)
@@ -841,19 +839,19 @@ int model_load(struct model *m, const void *buf, size_t len)
         x->npools = (uint32_t)np;
         x->sliver = (uint32_t)sl;
     }
-    m->nreleased = (size_t)nrel;
-    m->released_head = 0;
-    m->arenas_total = codec_read_varint(&r);
-    m->arenas_highwater = codec_read_varint(&r);
-    m->any_serial = codec_read_varint(&r) != 0;
-    m->last_serial = codec_read_varint(&r);
-    m->mallocs = codec_read_varint(&r);
-    m->frees = codec_read_varint(&r);
+    h->nreleased = (size_t)nrel;
+    h->released_head = 0;
+    h->arenas_total = codec_read_varint(&r);
+    h->arenas_highwater = codec_read_varint(&r);
+    h->any_serial = codec_read_varint(&r) != 0;
+    h->last_serial = codec_read_varint(&r);
+    h->mallocs = codec_read_varint(&r);
+    h->frees = codec_read_varint(&r);
     for (int k = 0; k < 2; k++) {
         uint64_t n = codec_read_count(&r);
         for (uint64_t i = 0; i < n; i++) {
             uint64_t key = codec_read_varint(&r);
-            if (r.bad || key == 0 || !map_put(k ? &m->radix_bot : &m->radix_mid, key, 1))
+            if (r.bad || key == 0 || !map_put(k ? &h->radix_bot : &h->radix_mid, key, 1))
                 goto out_reset;
         }
     }
@@ -861,27 +859,26 @@ int model_load(struct model *m, const void *buf, size_t len)
     uint64_t nraw = codec_read_count(&r), last = 0;
     for (uint64_t k = 0; k < nraw; k++) {
         uint64_t gap = codec_read_varint(&r);
-        struct mraw x = {.addr = last + gap, .size = codec_read_varint(&r), .seq = codec_read_varint(&r)};
-        uint64_t why = codec_read_varint(&r), stack = codec_read_varint(&r), obj = codec_read_varint(&r);
-        if (r.bad || gap == 0 || x.addr < last || why >= EV_RAW_WHY_COUNT || stack > UINT32_MAX || obj > 1 ||
-            model_arena_lookup(m, x.addr))
+        struct mraw x = {.addr = last + gap, .size = codec_read_varint(&r)};
+        x.seq = codec_read_varint(&r);
+        uint64_t why = codec_read_varint(&r), stack = codec_read_varint(&r);
+        uint64_t obj = codec_read_varint(&r);
+        if (r.bad || gap == 0 || x.addr < last || why >= EV_RAW_WHY_COUNT ||
+            stack > UINT32_MAX || obj > 1 || mheap_arena_lookup(h, x.addr))
             goto out_reset;
         last = x.addr;
         x.why = (uint32_t)why;
         x.stack = (uint32_t)stack;
         x.obj = obj != 0;
-        if (!codec_array_reserve((void **)&m->raws, &m->raws_cap, m->nraws + 1, sizeof *m->raws) ||
-            !map_put(&m->raw_index, x.addr, m->nraws))
+        if (!mheap_raw_insert(h, &x))
             goto out_reset;
-        m->raws[m->nraws++] = x;
-        m->raw_bytes += x.size;
     }
 
     uint64_t nstr = codec_read_count(&r);
     for (uint64_t k = 0; k < nstr; k++) {
         size_t l;
         const char *s = codec_read_text(&r, &l);
-        if (r.bad || strtab_intern(&m->strs, s, l) != k)
+        if (r.bad || strtab_intern(&g->strs, s, l) != k)
             goto out_reset;
     }
     uint64_t ntypes = codec_read_count(&r);
@@ -891,15 +888,14 @@ int model_load(struct model *m, const void *buf, size_t len)
         t.basicsize = codec_read_varint(&r);
         t.itemsize = codec_read_varint(&r);
         uint64_t flags = codec_read_varint(&r);
-        if (r.bad || id == 0 || id > UINT32_MAX || name >= m->strs.n || flags > UINT32_MAX ||
-            map_get(&m->type_index, id) ||
-            !codec_array_reserve((void **)&m->types, &m->types_cap, m->ntypes + 1, sizeof *m->types) ||
-            !map_put(&m->type_index, id, m->ntypes + 1))
+        if (r.bad || id == 0 || id > UINT32_MAX || name >= g->strs.n || flags > UINT32_MAX ||
+            map_get(&g->type_index, id))
             goto out_reset;
         t.id = (uint32_t)id;
         t.name = (uint32_t)name;
         t.flags = (uint32_t)flags;
-        m->types[m->ntypes++] = t;
+        if (!mgraph_type_add(g, &t))
+            goto out_reset;
     }
     uint64_t nstacks = codec_read_count(&r);
     for (uint64_t k = 0; k < nstacks; k++) {
@@ -907,19 +903,12 @@ int model_load(struct model *m, const void *buf, size_t len)
         size_t l;
         const char *s = codec_read_text(&r, &l);
         if (r.bad || id == 0 || id > UINT32_MAX || depth > UINT32_MAX || l > UINT32_MAX ||
-            map_get(&m->stack_index, id) ||
-            !codec_array_reserve((void **)&m->stacks, &m->stacks_cap, m->nstacks + 1, sizeof *m->stacks) ||
-            !codec_array_reserve((void **)&m->stack_bytes, &m->stack_bytes_cap, m->nstack_bytes + l + 1, 1) ||
-            !map_put(&m->stack_index, id, m->nstacks + 1))
+            map_get(&g->stack_index, id) ||
+            !mgraph_stack_add(g, (uint32_t)id, (uint32_t)depth, s, l))
             goto out_reset;
-        memcpy(m->stack_bytes + m->nstack_bytes, s, l);
-        m->stack_bytes[m->nstack_bytes + l] = '\0';
-        m->stacks[m->nstacks++] = (struct mstack){.id = (uint32_t)id, .depth = (uint32_t)depth,
-                                                  .off = m->nstack_bytes, .len = (uint32_t)l};
-        m->nstack_bytes += l + 1;
     }
-    if (!load_objects(m, &r) || !load_rest(m, &r) || codec_read_varint(&r) != CK_MAGIC || r.bad ||
-        r.p != r.end)
+    if (!load_objects(f, g, parts->gc, &r) || !load_rest(g, parts->gc, parts->work, &r) ||
+        codec_read_varint(&r) != CK_MAGIC || r.bad || r.p != r.end)
         goto out_reset;
     /* The heap's structures were checked while they were rebuilt; the objects' remain. */
     if (!model_check_objects(m, NULL, 0))
@@ -927,7 +916,7 @@ int model_load(struct model *m, const void *buf, size_t len)
     return 0;
 
 out_reset:
-    model_clear_state(m);
+    model_reset(m);
     return MODEL_EFORMAT;
 }
 

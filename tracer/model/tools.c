@@ -1,9 +1,12 @@
 /*
- * model_tools.c - whole-trace passes of the model: the post-pass that stores checkpoints and the
+ * tools.c - whole-trace passes of the model: the post-pass that stores checkpoints and the
  * timeline summary in a trace's index, and the semantic check behind `arenascope check`.
  */
-#include "model_impl.h"
-#include "model_summary.h"
+#include "checkpoint.h"
+#include "summary.h"
+#include "valid.h"
+
+#include <tracer/codec.h>
 
 #include <inttypes.h>
 #include <stdio.h>

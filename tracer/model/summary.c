@@ -1,5 +1,5 @@
 /*
- * model_summary.c - the timeline summary: where the collections, arenas obtained and released and
+ * summary.c - the timeline summary: where the collections, arenas obtained and released and
  * step markers are, and memory in use over time, for the scrub bar.
  *
  * It is built while events are folded for the first time (the post-pass after a recording, or
@@ -12,8 +12,13 @@
  * (seq delta, kind, arg); step labels as text; samples as (bytes_min, bytes_max, bytes_end,
  * arenas_max, arenas_end, objects_end); the magic again.
  */
-#include "model_impl.h"
-#include "model_summary.h"
+#include "fold.h"
+#include "graph.h"
+#include "heap.h"
+#include "map.h"
+#include "summary.h"
+
+#include <tracer/codec.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +53,12 @@ static bool add_mark(struct summary *b, uint64_t seq, uint32_t kind, uint32_t ar
 
 static bool add_label(struct summary *b, const char *s, size_t len)
 {
-    char *t = malloc(len + 1);
-    if (!t || !codec_array_reserve((void **)&b->labels, &b->labels_cap, b->nlabels + 1, sizeof *b->labels)) {
+    char *t = text_dup(s, len);
+    if (!t || !codec_array_reserve((void **)&b->labels, &b->labels_cap, b->nlabels + 1,
+                                   sizeof *b->labels)) {
         free(t);
         return false;
     }
-    if (len)
-        memcpy(t, s, len);
-    t[len] = '\0';
     b->labels[b->nlabels++] = t;
     return true;
 }
@@ -96,8 +99,9 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
              add_label(b, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
     if (!b->samples && !(b->samples = malloc(MODEL_TL_SAMPLES * sizeof *b->samples)))
         return false;
-    uint64_t bytes = m->block_bytes + m->raw_bytes;
-    uint32_t arenas = m->narenas;
+    const struct mheap *h = model_parts(m)->heap;
+    uint64_t bytes = h->block_bytes + h->raw_bytes;
+    uint32_t arenas = h->narenas;
     while (seq / b->span >= MODEL_TL_SAMPLES)
         merge_samples(b);
     size_t i = (size_t)(seq / b->span);
@@ -118,7 +122,7 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
     if (arenas > s->arenas_max)
         s->arenas_max = arenas;
     s->arenas_end = arenas;
-    s->objects_end = m->nobjs;
+    s->objects_end = model_parts(m)->graph->nobjs;
     if (bytes > b->max_bytes)
         b->max_bytes = bytes;
     if (arenas > b->max_arenas)

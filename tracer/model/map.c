@@ -1,13 +1,15 @@
 /*
- * model_map.c - the model's containers: a hash map from 64-bit keys to 64-bit values and a table
- * of interned strings (growable arrays are codec.h's).
+ * map.c - the model's containers: a hash map from 64-bit keys to 64-bit values and a table of
+ * interned strings (growable arrays are codec.h's).
  *
  * The map is open addressing with linear probing and backward-shift deletion (no tombstones),
  * kept at most half full, so that a lookup is one or two cache lines.  Key 0 marks an empty
  * entry: it is never found, and putting it fails (addresses from events are checked, indices are
  * stored + 1).
  */
-#include "model_impl.h"
+#include "map.h"
+
+#include <tracer/codec.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -133,6 +135,25 @@ const struct map_entry *map_next(const struct map *mp, size_t *cursor)
     return NULL;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uint64_t *map_sorted_keys(const struct map *mp)
+{
+    uint64_t *k = malloc((mp->n ? mp->n : 1) * sizeof *k);
+    size_t i = 0, cur = 0;
+    const struct map_entry *e;
+    if (!k)
+        return NULL;
+    while ((e = map_next(mp, &cur)))
+        k[i++] = e->key;
+    qsort(k, i, sizeof *k, cmp_u64);
+    return k;
+}
+
 /* ---- interned strings ------------------------------------------------------------------------ */
 
 static uint64_t str_hash(const char *s, size_t len)
@@ -191,8 +212,10 @@ uint32_t strtab_intern(struct strtab *st, const char *s, size_t len)
     }
     if (st->n >= STR_NONE - 1)
         return STR_NONE;
-    if (!codec_array_reserve((void **)&st->spans, &st->spans_cap, st->n + 1, sizeof *st->spans) ||
-        !codec_array_reserve((void **)&st->chain, &st->chain_cap, st->n + 1, sizeof *st->chain) ||
+    if (!codec_array_reserve((void **)&st->spans, &st->spans_cap, st->n + 1,
+                             sizeof *st->spans) ||
+        !codec_array_reserve((void **)&st->chain, &st->chain_cap, st->n + 1,
+                             sizeof *st->chain) ||
         !codec_array_reserve((void **)&st->bytes, &st->bytes_cap, st->nbytes + len + 1, 1))
         return STR_NONE;
     uint32_t id = (uint32_t)st->n;
@@ -206,4 +229,15 @@ uint32_t strtab_intern(struct strtab *st, const char *s, size_t len)
     st->nbytes += len + 1;
     st->n++;
     return id;
+}
+
+char *text_dup(const char *s, size_t len)
+{
+    char *t = malloc(len + 1);
+    if (!t)
+        return NULL;
+    if (len)
+        memcpy(t, s, len);
+    t[len] = '\0';
+    return t;
 }
