@@ -132,7 +132,7 @@ static void p_placed(void *ctx, uint64_t opno, const struct ops_op *op, void *bl
     fprintf(r->out, "%s\n", ops_placement_format(line, sizeof line, opno, block, &loc));
 }
 
-/* A trace file starts with this magic (tracer/FORMAT.md). */
+/* A trace file starts with this magic (tracer/format/FORMAT.md). */
 static bool is_trace(const char *path)
 {
     static const unsigned char magic[8] = {0x89, 'A', 'S', 'C', '\r', '\n', 0x1a, '\n'};

@@ -173,7 +173,7 @@ static void paint_live_row(struct ui_app *app, struct canvas *c, int x0, int y, 
         enum ui_style s;
         pool_glyph(&cells[pi], &g, &s);
         canvas_glyph(c, cx, cy, g, s);
-        bool has_class = cells[pi].szidx != 255 && cells[pi].state != MODEL_POOL_UNTOUCHED;
+        bool has_class = cells[pi].szidx != MODEL_NO_CLASS && cells[pi].state != MODEL_POOL_UNTOUCHED;
         if (mg->cw == 2 && has_class)
             canvas_put(c, cx + 1, cy, (uint32_t)class_digit(cells[pi].szidx), UI_S_CLASS_DIGIT);
         if (mg->classes && has_class)

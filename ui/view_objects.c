@@ -153,23 +153,18 @@ static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int
     struct model_block blk;
     if (!stack && o.block && model_block_find(m, o.block, &blk))
         stack = blk.stack;
-    struct model_stack st;
     struct ui_para at;
     ui_para_init(&at);
     ui_para_add(&at, UI_S_LABEL, "allocated at ");
-    if (stack && model_stack(m, stack, &st) && st.len) {
-        const char *f = st.frames, *end = st.frames + st.len;
-        bool first = true;
-        while (f < end) {
-            const char *nl = memchr(f, '\n', (size_t)(end - f));
-            size_t len = nl ? (size_t)(nl - f) : (size_t)(end - f);
+    const char *ftext;
+    size_t flen;
+    if (stack && model_stack_frame(m, stack, 0, &ftext, &flen)) {
+        for (uint32_t i = 0; model_stack_frame(m, stack, i, &ftext, &flen); i++) {
             char frame[256];
-            snprintf(frame, sizeof frame, "%.*s", (int)len, f);
-            if (!first)
+            app_frame_format(ftext, flen, frame, sizeof frame);
+            if (i)
                 ui_para_add(&at, UI_S_DIM, c->ascii ? " < " : " \xe2\x86\x90 ");
             ui_para_add_whole(&at, UI_S_NORMAL, frame);
-            first = false;
-            f += len + 1;
         }
     } else {
         ui_para_addf(&at, UI_S_DIM, "event %" PRIu64 " (no call stack recorded)", o.seq_new);

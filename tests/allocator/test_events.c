@@ -10,6 +10,7 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <tracer/model.h> /* MODEL_NO_CLASS */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -473,7 +474,7 @@ static void fold_emit(void *ctx, const struct event *ev)
         a->nfree--;
         struct fpool *p = fpool_get(f, ev->u.pool_carve.pool);
         p->slot = slot;
-        p->szidx = UINT32_MAX;
+        p->szidx = MODEL_NO_CLASS;
         p->count = 0;
         p->state = F_PENDING;
         break;

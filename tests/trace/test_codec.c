@@ -136,6 +136,63 @@ Test(codec, buffer_grows_and_keeps_bytes)
     cr_assert_null(b.data);
 }
 
+Test(codec, reader_reads_what_the_buffer_wrote)
+{
+    struct codec_buf b;
+    codec_buf_init(&b);
+    codec_buf_put_varint(&b, 5);
+    codec_buf_put_varint(&b, UINT64_MAX);
+    codec_buf_put_zigzag(&b, -300);
+    codec_buf_put_zigzag(&b, INT64_MIN);
+    codec_buf_put_text(&b, "label", 5);
+    codec_buf_put_varint(&b, 3); /* a count of three one-byte items */
+    codec_buf_put(&b, "\1\2\3", 3);
+    cr_assert_not(b.failed);
+    struct codec_reader r = codec_reader_of(b.data, b.len);
+    cr_assert_eq(codec_read_varint(&r), 5);
+    cr_assert_eq(codec_read_varint(&r), UINT64_MAX);
+    cr_assert_eq(codec_read_zigzag(&r), -300);
+    cr_assert_eq(codec_read_zigzag(&r), INT64_MIN);
+    size_t len;
+    const char *s = codec_read_text(&r, &len);
+    cr_assert(len == 5 && memcmp(s, "label", 5) == 0);
+    cr_assert_eq(codec_read_count(&r), 3);
+    r.p += 3;
+    cr_assert_not(r.bad);
+    cr_assert_eq(r.p, r.end);
+    codec_buf_release(&b);
+}
+
+Test(codec, reader_errors_are_sticky)
+{
+    /* past the end */
+    const uint8_t one[] = {7};
+    struct codec_reader r = codec_reader_of(one, sizeof one);
+    cr_assert_eq(codec_read_varint(&r), 7);
+    cr_assert_eq(codec_read_varint(&r), 0);
+    cr_assert(r.bad);
+    /* a varint cut short, then one that is too large: both bad, and bad stays */
+    const uint8_t cut[] = {0x80, 0x80};
+    r = codec_reader_of(cut, sizeof cut);
+    cr_assert_eq(codec_read_varint(&r), 0);
+    cr_assert(r.bad);
+    const uint8_t big[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01};
+    r = codec_reader_of(big, sizeof big);
+    cr_assert_eq(codec_read_varint(&r), 0);
+    cr_assert(r.bad);
+    codec_read_varint(&r);
+    cr_assert(r.bad);
+    /* a count or a text longer than the bytes left */
+    const uint8_t many[] = {5, 'a', 'b'};
+    r = codec_reader_of(many, sizeof many);
+    cr_assert_eq(codec_read_count(&r), 0);
+    cr_assert(r.bad);
+    r = codec_reader_of(many, sizeof many);
+    size_t len = 1;
+    const char *s = codec_read_text(&r, &len);
+    cr_assert(r.bad && len == 0 && *s == '\0');
+}
+
 Test(codec, event_table_follows_the_format_rules)
 {
     char err[256] = "";

@@ -31,8 +31,8 @@
  *
  * Adding a kind is one line here plus its handling: the compiler's -Wswitch-enum points at
  * every switch that must learn it.  Ids are positions in this table but never appear in a
- * trace without the schema that names them (tracer/FORMAT.md), so inserting a kind in the
- * middle does not break old files.  Renaming a kind or a field does: don't.
+ * trace without the schema that names them (tracer/format/FORMAT.md), so inserting a kind in
+ * the middle does not break old files.  Renaming a kind or a field does: don't.
  *
  * The sink contract
  * -----------------
@@ -364,7 +364,7 @@ struct event {
                    "event " #n " has more than EVENT_MAX_FIELDS word fields");
 EVENT_KINDS(X)
 #undef X
-_Static_assert(EV_KIND_COUNT <= 127, "kind ids must fit in 7 bits (tracer/FORMAT.md)");
+_Static_assert(EV_KIND_COUNT <= 127, "kind ids must fit in 7 bits (tracer/format/FORMAT.md)");
 
 /* Where events go.  emit == NULL means nobody listens. */
 struct event_sink {

@@ -1,7 +1,8 @@
 /*
- * codec.h - the byte-level primitives of the trace format (tracer/FORMAT.md section 1): LEB128
- * varints, zigzag, little-endian words, CRC32C, and a growable byte buffer.  Public so that
- * other parts serialising into a trace (the model's checkpoints) use the same encodings.
+ * codec.h - the byte-level primitives of the trace format (tracer/format/FORMAT.md section 1):
+ * LEB128 varints, zigzag, little-endian words, CRC32C, a growable byte buffer to write into and a
+ * cursor to read from, and growable arrays.  The one toolkit of tracer/: the format's records and
+ * the model's checkpoints and timeline summary are written and read with it.
  *
  * Readers of untrusted bytes always pass the end of their buffer: a get function never reads at
  * or past `end` and returns false on a truncated or over-long varint.
@@ -99,6 +100,13 @@ static inline uint64_t codec_get_u64le(const uint8_t *p)
 uint32_t codec_crc32c(uint32_t crc, const void *buf, size_t len);
 
 /*
+ * A growable array of records: makes room in the malloc'd *items for `want` records of `size`
+ * bytes, doubling its capacity *cap (from 8).  False when out of memory; the array is then as
+ * it was.
+ */
+bool codec_array_reserve(void **items, size_t *cap, size_t want, size_t size);
+
+/*
  * A growable byte buffer for building payloads.  An allocation failure is sticky: later puts do
  * nothing and `failed` stays true, so the caller checks once at the end.  Uses libc malloc.
  */
@@ -115,6 +123,43 @@ void codec_buf_release(struct codec_buf *b);
 bool codec_buf_reserve(struct codec_buf *b, size_t n);
 void codec_buf_put(struct codec_buf *b, const void *bytes, size_t n);
 void codec_buf_put_varint(struct codec_buf *b, uint64_t v);
+void codec_buf_put_zigzag(struct codec_buf *b, int64_t v);               /* a signed varint */
 void codec_buf_put_text(struct codec_buf *b, const void *bytes, size_t n); /* varint n, bytes */
+
+/*
+ * A cursor over untrusted bytes, for decoders that read many fields and check once at the end
+ * (the model's checkpoints and summary): the reads mirror the puts above, and any read that runs
+ * past the end or meets a bad varint sets `bad`, which stays set, and gives 0 (a text: "", 0
+ * bytes).  A value read while bad is meaningless but harmless.
+ */
+struct codec_reader {
+    const uint8_t *p, *end;
+    bool bad; /* sticky: a read failed */
+};
+
+static inline struct codec_reader codec_reader_of(const void *buf, size_t len)
+{
+    return (struct codec_reader){.p = buf, .end = (const uint8_t *)buf + len};
+}
+
+uint64_t codec_read_varint_slow(struct codec_reader *r);
+
+/* One byte, nearly every varint of a checkpoint, is read inline. */
+static CODEC_INLINE uint64_t codec_read_varint(struct codec_reader *r)
+{
+    if (__builtin_expect(r->p < r->end && !(*r->p & 0x80), 1))
+        return *r->p++;
+    return codec_read_varint_slow(r);
+}
+
+static inline int64_t codec_read_zigzag(struct codec_reader *r)
+{
+    return codec_unzigzag(codec_read_varint(r));
+}
+
+/* A count of items that take at least a byte each: more than the bytes left is bad. */
+uint64_t codec_read_count(struct codec_reader *r);
+/* A text as codec_buf_put_text() wrote it: its bytes stay in the buffer read. */
+const char *codec_read_text(struct codec_reader *r, size_t *len);
 
 #endif

@@ -8,11 +8,14 @@
  *                   rings, raw blocks, objects and their references, frames and names, the
  *                   collector, step markers.  model_fold() takes one event; the query functions
  *                   below read the state.  It has no allocator logic of its own beyond what
- *                   the event contract of allocator/event.h states (see tracer/model.c).
+ *                   the event contract of allocator/event.h states (see tracer/model/model.c
+ *                   and the parts it names).
  *   checkpoints     model_save()/model_load(): the whole state as a blob; stored in the trace's
- *                   index by model_build_checkpoints() after a recording ends.
+ *                   index by model_build_checkpoints() after a recording ends
+ *                   (tracer/model/checkpoint.c).
  *   struct seeker   a trace reader + a model + the checkpoints: open a file (or follow a growing
- *                   one), go to any event, step forward and back, read the timeline summary.
+ *                   one), go to any event, step forward and back, read the timeline summary
+ *                   (tracer/model/seeker.c).
  *
  * Positions.  A position p is a number of events folded: the model at p is the state after
  * events 0 .. p-1 and before event p.  Position 0 is the empty heap; position N (the event
@@ -51,7 +54,6 @@ enum {
 const char *model_strerror(int err);
 
 #define MODEL_MAX_GENERATIONS (TRACE_MAX_GENERATIONS + 1) /* the permanent one included */
-#define MODEL_NO_CLASS UINT32_MAX                          /* szidx of a pool with no class */
 #define MODEL_RELEASED_KEEP 64  /* released arenas remembered, most recent first */
 #define MODEL_HISTORY_KEEP 64   /* finished collections remembered, most recent first */
 #define MODEL_PRINTS_KEEP 32    /* lines printed by the workload, most recent first */
@@ -97,6 +99,16 @@ uint64_t model_error_seq(const struct model *m); /* the event it stopped at */
 bool model_is_valid(const struct model *m, char *err, size_t errlen);
 
 /* ---- geometry ---------------------------------------------------------------------------- */
+
+/*
+ * "No size class", wherever a szidx is: a pool untouched or newly carved, the memory of a raw or
+ * static object, a cell of the arena map.  A profile has at most HEAP_STATS_MAX_CLASSES (256)
+ * classes, so every class index is below 256 and none is this.  It is 16 bits wide, the value
+ * CPython gives a pool with no class (DUMMY_SIZE_IDX), so that the narrowest szidx field, the
+ * arena map's (struct model_pool_cell), holds it in 16 bits and the cell keeps its 8 bytes.
+ */
+#define MODEL_NO_CLASS 0xffffu
+_Static_assert(HEAP_STATS_MAX_CLASSES <= MODEL_NO_CLASS, "no class index is MODEL_NO_CLASS");
 
 struct model_geometry {
     uint32_t alignment, threshold, pool_size, arena_size, pool_overhead, pointer_size;
@@ -168,13 +180,16 @@ enum model_pool_state {
 };
 const char *model_pool_state_name(enum model_pool_state s); /* "untouched", "used", ... */
 
-/* One pool cell of the arena map: what a 1000-arena picture needs, 8 bytes. */
+/* One pool cell of the arena map: what a 1000-arena picture needs, 8 bytes.  A pool holds fewer
+ * than 2^22 blocks (model_new() takes pools of at most 16 MiB and an alignment of at least 4), so
+ * the count shares a word with the state. */
 struct model_pool_cell {
-    uint8_t state;  /* enum model_pool_state */
-    uint8_t szidx;  /* size class, 255 when none (MODEL_NO_CLASS for classes >= 255 too) */
-    uint16_t fill;  /* blocks allocated * 1000 / capacity */
-    uint32_t count; /* blocks allocated */
+    uint16_t szidx;       /* size class, MODEL_NO_CLASS when none */
+    uint16_t fill;        /* blocks allocated * 1000 / capacity */
+    unsigned state : 8;   /* enum model_pool_state */
+    unsigned count : 24;  /* blocks allocated */
 };
+_Static_assert(sizeof(struct model_pool_cell) == 8, "an arena map cell is 8 bytes");
 /* Fills one cell per pool of the arena in `slot` (npools cells); returns the number filled. */
 size_t model_arena_cells(const struct model *m, uint32_t slot, struct model_pool_cell *cells,
                          size_t max);
@@ -307,13 +322,37 @@ uint32_t model_type_count(const struct model *m); /* types defined so far */
 /* Iteration in the order the types were defined: *cursor starts at 0; false at the end. */
 bool model_type_next(const struct model *m, size_t *cursor, struct model_type *out);
 
+/*
+ * Stacks form a tree (allocator/event.h): a stack's own frames are its innermost ones, and the
+ * frames of its parent follow them.  A frame is a line: "function+0xoffset" for C,
+ * "FUNCTION\tFILE\tLINE" for Python (model_frame_parse reads one).
+ */
 struct model_stack {
     uint32_t id;
-    uint32_t depth;
-    const char *frames; /* "function+0xoffset" lines, innermost first, '\n'-separated */
+    uint32_t depth;     /* every frame, the parent's included */
+    uint32_t parent;    /* the callers' stack, 0 none */
+    uint32_t frame;     /* the id of its own frame, 0 when it has text of its own */
+    const char *frames; /* its own frames: lines, innermost first, '\n'-separated */
     size_t len;         /* bytes in frames */
 };
 bool model_stack(const struct model *m, uint32_t id, struct model_stack *out);
+/* The text of frame `id` (frame_def). */
+bool model_frame_text(const struct model *m, uint32_t id, const char **text, size_t *len);
+/* Frame i (0: the innermost) of stack `id`, following the parents; false past the outermost. */
+bool model_stack_frame(const struct model *m, uint32_t id, uint32_t i, const char **text, size_t *len);
+/* The innermost frame of stack `id`: its frame id (0 when the stack's frames are text of its own,
+ * or there is no such stack); the line an allocation was made at. */
+uint32_t model_stack_top_frame(const struct model *m, uint32_t id);
+
+/* A frame's parts: a Python frame "FUNCTION\tFILE\tLINE" gives all three; a C frame gives its
+ * text as the function, no file and line 0. */
+struct model_frame_info {
+    const char *function, *file;
+    size_t function_len, file_len;
+    uint32_t line;
+    bool python;
+};
+void model_frame_parse(const char *text, size_t len, struct model_frame_info *out);
 
 /* ---- objects ------------------------------------------------------------------------------- */
 
@@ -440,6 +479,8 @@ size_t model_gc_marks(const struct model *m, struct model_mark *out, size_t max)
 
 struct model_step {
     uint64_t number;
+    uint32_t kind;     /* ev_step_kind: a workload's step, a real program's start-up, its code, a line */
+    uint32_t stack;    /* a real program's stack at the marker (its innermost frame is the line), 0 none */
     uint64_t seq;      /* the event of the marker */
     const char *label;
     size_t label_len;

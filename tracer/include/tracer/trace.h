@@ -2,7 +2,7 @@
  * trace.h - trace files: the writer (an event sink) and the reader (events back, seeking,
  * following a file or pipe that is still being written, typed blobs).
  *
- * The format is specified in tracer/FORMAT.md; this header is its programming interface.
+ * The format is specified in tracer/format/FORMAT.md; this header is its programming interface.
  *
  * Return convention: 0 or a negative TRACE_E* code; the reader and writer keep a one-line
  * message for the last error ("trace.bin: chunk 12 at byte 40960: bad checksum"), in the style

@@ -1,5 +1,5 @@
 /*
- * format.c - the parts of tracer/FORMAT.md that the writer, the reader and blob storage share:
+ * format.c - the parts of FORMAT.md that the writer, the reader and blob storage share:
  * record framing, the header and its schema (sections 4 and 5), and the index (section 8).
  *
  * Every decoder here reads untrusted bytes: it checks each length against what is left before
@@ -453,26 +453,10 @@ void fmt_index_release(struct fmt_index *ix)
     fmt_index_init(ix);
 }
 
-static bool grow(void **arr, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return true;
-    size_t n = *cap ? *cap * 2 : 64;
-    while (n < need)
-        n *= 2;
-    if (n > SIZE_MAX / size)
-        return false;
-    void *a = realloc(*arr, n * size);
-    if (!a)
-        return false;
-    *arr = a;
-    *cap = n;
-    return true;
-}
-
 bool fmt_index_push_chunk(struct fmt_index *ix, const struct trace_chunk_info *c)
 {
-    if (!grow((void **)&ix->chunks, &ix->chunks_cap, ix->nchunks + 1, sizeof *ix->chunks))
+    if (!codec_array_reserve((void **)&ix->chunks, &ix->chunks_cap, ix->nchunks + 1,
+                             sizeof *ix->chunks))
         return false;
     ix->chunks[ix->nchunks++] = *c;
     ix->nevents += c->count;
@@ -493,7 +477,8 @@ static int blob_cmp(const void *a, const void *b)
 
 bool fmt_index_add_blob(struct fmt_index *ix, const struct fmt_blob *b)
 {
-    if (!grow((void **)&ix->blobs, &ix->blobs_cap, ix->nblobs + 1, sizeof *ix->blobs))
+    if (!codec_array_reserve((void **)&ix->blobs, &ix->blobs_cap, ix->nblobs + 1,
+                             sizeof *ix->blobs))
         return false;
     ix->blobs[ix->nblobs++] = *b;
     return true;

@@ -1,9 +1,12 @@
 /*
- * model_tools.c - whole-trace passes of the model: the post-pass that stores checkpoints and the
+ * tools.c - whole-trace passes of the model: the post-pass that stores checkpoints and the
  * timeline summary in a trace's index, and the semantic check behind `arenascope check`.
  */
-#include "model_impl.h"
-#include "model_summary.h"
+#include "checkpoint.h"
+#include "summary.h"
+#include "valid.h"
+
+#include <tracer/codec.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -120,7 +123,7 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
                 rc = model_save(m, &buf, &len);
                 if (rc == 0 && fwrite(buf, 1, len, spill) != len)
                     rc = MODEL_ETRACE;
-                if (rc == 0 && !vec_reserve((void **)&cks, &cks_cap, ncks + 1, sizeof *cks))
+                if (rc == 0 && !codec_array_reserve((void **)&cks, &cks_cap, ncks + 1, sizeof *cks))
                     rc = MODEL_ENOMEM;
                 if (rc < 0) {
                     free(buf);

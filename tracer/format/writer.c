@@ -1,5 +1,5 @@
 /*
- * writer.c - the trace writer: an event sink that encodes events into chunks (tracer/FORMAT.md).
+ * writer.c - the trace writer: an event sink that encodes events into chunks (FORMAT.md).
  *
  * Design
  * ------

@@ -1,5 +1,5 @@
 /*
- * model_summary.h - the timeline summary being built or loaded (tracer/model*.c only).
+ * summary.h - the timeline summary being built or loaded (tracer/model/ only).
  */
 #ifndef TRACER_MODEL_SUMMARY_H
 #define TRACER_MODEL_SUMMARY_H

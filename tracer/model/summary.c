@@ -1,5 +1,5 @@
 /*
- * model_summary.c - the timeline summary: where the collections, arenas obtained and released and
+ * summary.c - the timeline summary: where the collections, arenas obtained and released and
  * step markers are, and memory in use over time, for the scrub bar.
  *
  * It is built while events are folded for the first time (the post-pass after a recording, or
@@ -12,8 +12,13 @@
  * (seq delta, kind, arg); step labels as text; samples as (bytes_min, bytes_max, bytes_end,
  * arenas_max, arenas_end, objects_end); the magic again.
  */
-#include "model_impl.h"
-#include "model_summary.h"
+#include "fold.h"
+#include "graph.h"
+#include "heap.h"
+#include "map.h"
+#include "summary.h"
+
+#include <tracer/codec.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -40,7 +45,7 @@ void summary_release(struct summary *b)
 
 static bool add_mark(struct summary *b, uint64_t seq, uint32_t kind, uint32_t arg)
 {
-    if (!vec_reserve((void **)&b->marks, &b->marks_cap, b->nmarks + 1, sizeof *b->marks))
+    if (!codec_array_reserve((void **)&b->marks, &b->marks_cap, b->nmarks + 1, sizeof *b->marks))
         return false;
     b->marks[b->nmarks++] = (struct model_tl_mark){.seq = seq, .kind = kind, .arg = arg};
     return true;
@@ -48,14 +53,12 @@ static bool add_mark(struct summary *b, uint64_t seq, uint32_t kind, uint32_t ar
 
 static bool add_label(struct summary *b, const char *s, size_t len)
 {
-    char *t = malloc(len + 1);
-    if (!t || !vec_reserve((void **)&b->labels, &b->labels_cap, b->nlabels + 1, sizeof *b->labels)) {
+    char *t = text_dup(s, len);
+    if (!t || !codec_array_reserve((void **)&b->labels, &b->labels_cap, b->nlabels + 1,
+                                   sizeof *b->labels)) {
         free(t);
         return false;
     }
-    if (len)
-        memcpy(t, s, len);
-    t[len] = '\0';
     b->labels[b->nlabels++] = t;
     return true;
 }
@@ -96,8 +99,9 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
              add_label(b, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
     if (!b->samples && !(b->samples = malloc(MODEL_TL_SAMPLES * sizeof *b->samples)))
         return false;
-    uint64_t bytes = m->block_bytes + m->raw_bytes;
-    uint32_t arenas = m->narenas;
+    const struct mheap *h = model_parts(m)->heap;
+    uint64_t bytes = h->block_bytes + h->raw_bytes;
+    uint32_t arenas = h->narenas;
     while (seq / b->span >= MODEL_TL_SAMPLES)
         merge_samples(b);
     size_t i = (size_t)(seq / b->span);
@@ -118,7 +122,7 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
     if (arenas > s->arenas_max)
         s->arenas_max = arenas;
     s->arenas_end = arenas;
-    s->objects_end = m->nobjs;
+    s->objects_end = model_parts(m)->graph->nobjs;
     if (bytes > b->max_bytes)
         b->max_bytes = bytes;
     if (arenas > b->max_arenas)
@@ -145,78 +149,79 @@ const struct model_summary *summary_view(struct summary *b)
 
 int summary_save(const struct summary *b, void **out, size_t *len)
 {
-    struct wbuf w = {0};
-    wbuf_u(&w, SUM_MAGIC);
-    wbuf_u(&w, SUM_VERSION);
-    wbuf_u(&w, b->events);
-    wbuf_u(&w, b->span);
-    wbuf_u(&w, b->max_bytes);
-    wbuf_u(&w, b->max_arenas);
-    wbuf_u(&w, b->nmarks);
+    struct codec_buf w;
+    codec_buf_init(&w);
+    codec_buf_put_varint(&w, SUM_MAGIC);
+    codec_buf_put_varint(&w, SUM_VERSION);
+    codec_buf_put_varint(&w, b->events);
+    codec_buf_put_varint(&w, b->span);
+    codec_buf_put_varint(&w, b->max_bytes);
+    codec_buf_put_varint(&w, b->max_arenas);
+    codec_buf_put_varint(&w, b->nmarks);
     uint64_t last = 0;
     for (size_t i = 0; i < b->nmarks; i++) {
-        wbuf_u(&w, b->marks[i].seq - last);
+        codec_buf_put_varint(&w, b->marks[i].seq - last);
         last = b->marks[i].seq;
-        wbuf_u(&w, b->marks[i].kind);
-        wbuf_u(&w, b->marks[i].arg);
+        codec_buf_put_varint(&w, b->marks[i].kind);
+        codec_buf_put_varint(&w, b->marks[i].arg);
     }
-    wbuf_u(&w, b->nlabels);
+    codec_buf_put_varint(&w, b->nlabels);
     for (size_t i = 0; i < b->nlabels; i++)
-        wbuf_bytes(&w, b->labels[i], strlen(b->labels[i]));
-    wbuf_u(&w, b->nsamples);
+        codec_buf_put_text(&w, b->labels[i], strlen(b->labels[i]));
+    codec_buf_put_varint(&w, b->nsamples);
     for (size_t i = 0; i < b->nsamples; i++) {
         const struct model_tl_sample *s = &b->samples[i];
-        wbuf_u(&w, s->bytes_min);
-        wbuf_u(&w, s->bytes_max);
-        wbuf_u(&w, s->bytes_end);
-        wbuf_u(&w, s->arenas_max);
-        wbuf_u(&w, s->arenas_end);
-        wbuf_u(&w, s->objects_end);
+        codec_buf_put_varint(&w, s->bytes_min);
+        codec_buf_put_varint(&w, s->bytes_max);
+        codec_buf_put_varint(&w, s->bytes_end);
+        codec_buf_put_varint(&w, s->arenas_max);
+        codec_buf_put_varint(&w, s->arenas_end);
+        codec_buf_put_varint(&w, s->objects_end);
     }
-    wbuf_u(&w, SUM_MAGIC);
-    if (w.oom) {
-        free(w.p);
+    codec_buf_put_varint(&w, SUM_MAGIC);
+    if (w.failed) {
+        codec_buf_release(&w);
         return MODEL_ENOMEM;
     }
-    *out = w.p;
-    *len = w.n;
+    *out = w.data;
+    *len = w.len;
     return 0;
 }
 
 int summary_load(struct summary *b, const void *buf, size_t len)
 {
-    struct rbuf r = {.p = buf, .end = (const uint8_t *)buf + len};
+    struct codec_reader r = codec_reader_of(buf, len);
     summary_release(b);
-    if (rbuf_u(&r) != SUM_MAGIC || rbuf_u(&r) != SUM_VERSION)
+    if (codec_read_varint(&r) != SUM_MAGIC || codec_read_varint(&r) != SUM_VERSION)
         goto out_release;
-    b->events = rbuf_u(&r);
-    b->span = rbuf_u(&r);
-    b->max_bytes = rbuf_u(&r);
-    uint64_t maxa = rbuf_u(&r), nmarks = rbuf_n(&r);
+    b->events = codec_read_varint(&r);
+    b->span = codec_read_varint(&r);
+    b->max_bytes = codec_read_varint(&r);
+    uint64_t maxa = codec_read_varint(&r), nmarks = codec_read_count(&r);
     if (r.bad || b->span == 0 || maxa > UINT32_MAX ||
-        !vec_reserve((void **)&b->marks, &b->marks_cap, nmarks, sizeof *b->marks))
+        !codec_array_reserve((void **)&b->marks, &b->marks_cap, nmarks, sizeof *b->marks))
         goto out_release;
     b->max_arenas = (uint32_t)maxa;
     uint64_t seq = 0;
     for (uint64_t i = 0; i < nmarks; i++) {
-        seq += rbuf_u(&r);
-        uint64_t kind = rbuf_u(&r), arg = rbuf_u(&r);
+        seq += codec_read_varint(&r);
+        uint64_t kind = codec_read_varint(&r), arg = codec_read_varint(&r);
         if (r.bad || kind > MODEL_TL_STEP || arg > UINT32_MAX || seq >= b->events)
             goto out_release;
         b->marks[i] = (struct model_tl_mark){.seq = seq, .kind = (uint32_t)kind, .arg = (uint32_t)arg};
     }
     b->nmarks = (size_t)nmarks;
-    uint64_t nlabels = rbuf_n(&r);
+    uint64_t nlabels = codec_read_count(&r);
     for (uint64_t i = 0; i < nlabels; i++) {
         size_t l;
-        const char *s = rbuf_bytes(&r, &l);
+        const char *s = codec_read_text(&r, &l);
         if (r.bad || !add_label(b, s, l))
             goto out_release;
     }
     for (size_t i = 0; i < b->nmarks; i++)
         if (b->marks[i].kind == MODEL_TL_STEP && b->marks[i].arg >= b->nlabels)
             goto out_release;
-    uint64_t ns = rbuf_u(&r);
+    uint64_t ns = codec_read_varint(&r);
     if (r.bad || ns > MODEL_TL_SAMPLES || (ns && b->span > UINT64_MAX / ns) ||
         !(b->samples = malloc(MODEL_TL_SAMPLES * sizeof *b->samples)))
         goto out_release;
@@ -224,11 +229,11 @@ int summary_load(struct summary *b, const void *buf, size_t len)
         struct model_tl_sample *s = &b->samples[i];
         s->seq = i * b->span;
         s->span = i + 1 < ns ? b->span : b->events - s->seq;
-        s->bytes_min = rbuf_u(&r);
-        s->bytes_max = rbuf_u(&r);
-        s->bytes_end = rbuf_u(&r);
-        uint64_t am = rbuf_u(&r), ae = rbuf_u(&r);
-        s->objects_end = rbuf_u(&r);
+        s->bytes_min = codec_read_varint(&r);
+        s->bytes_max = codec_read_varint(&r);
+        s->bytes_end = codec_read_varint(&r);
+        uint64_t am = codec_read_varint(&r), ae = codec_read_varint(&r);
+        s->objects_end = codec_read_varint(&r);
         if (r.bad || am > UINT32_MAX || ae > UINT32_MAX || s->seq >= b->events ||
             s->span > b->span)
             goto out_release;
@@ -236,7 +241,7 @@ int summary_load(struct summary *b, const void *buf, size_t len)
         s->arenas_end = (uint32_t)ae;
     }
     b->nsamples = (size_t)ns;
-    if (rbuf_u(&r) != SUM_MAGIC || r.bad || r.p != r.end)
+    if (codec_read_varint(&r) != SUM_MAGIC || r.bad || r.p != r.end)
         goto out_release;
     return 0;
 out_release:

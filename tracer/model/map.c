@@ -1,13 +1,15 @@
 /*
- * model_map.c - the model's containers: a hash map from 64-bit keys to 64-bit values, growable
- * vectors and a table of interned strings.
+ * map.c - the model's containers: a hash map from 64-bit keys to 64-bit values and a table of
+ * interned strings (growable arrays are codec.h's).
  *
  * The map is open addressing with linear probing and backward-shift deletion (no tombstones),
  * kept at most half full, so that a lookup is one or two cache lines.  Key 0 marks an empty
  * entry: it is never found, and putting it fails (addresses from events are checked, indices are
  * stored + 1).
  */
-#include "model_impl.h"
+#include "map.h"
+
+#include <tracer/codec.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -133,22 +135,23 @@ const struct map_entry *map_next(const struct map *mp, size_t *cursor)
     return NULL;
 }
 
-bool vec_reserve(void **items, size_t *cap, size_t want, size_t size)
+static int cmp_u64(const void *a, const void *b)
 {
-    if (want <= *cap)
-        return true;
-    size_t n = *cap ? *cap : 8;
-    while (n < want) {
-        if (n > SIZE_MAX / 2 / size)
-            return false;
-        n *= 2;
-    }
-    void *p = realloc(*items, n * size);
-    if (!p)
-        return false;
-    *items = p;
-    *cap = n;
-    return true;
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uint64_t *map_sorted_keys(const struct map *mp)
+{
+    uint64_t *k = malloc((mp->n ? mp->n : 1) * sizeof *k);
+    size_t i = 0, cur = 0;
+    const struct map_entry *e;
+    if (!k)
+        return NULL;
+    while ((e = map_next(mp, &cur)))
+        k[i++] = e->key;
+    qsort(k, i, sizeof *k, cmp_u64);
+    return k;
 }
 
 /* ---- interned strings ------------------------------------------------------------------------ */
@@ -209,9 +212,11 @@ uint32_t strtab_intern(struct strtab *st, const char *s, size_t len)
     }
     if (st->n >= STR_NONE - 1)
         return STR_NONE;
-    if (!vec_reserve((void **)&st->spans, &st->spans_cap, st->n + 1, sizeof *st->spans) ||
-        !vec_reserve((void **)&st->chain, &st->chain_cap, st->n + 1, sizeof *st->chain) ||
-        !vec_reserve((void **)&st->bytes, &st->bytes_cap, st->nbytes + len + 1, 1))
+    if (!codec_array_reserve((void **)&st->spans, &st->spans_cap, st->n + 1,
+                             sizeof *st->spans) ||
+        !codec_array_reserve((void **)&st->chain, &st->chain_cap, st->n + 1,
+                             sizeof *st->chain) ||
+        !codec_array_reserve((void **)&st->bytes, &st->bytes_cap, st->nbytes + len + 1, 1))
         return STR_NONE;
     uint32_t id = (uint32_t)st->n;
     if (!map_put(&st->index, h, id + 1))
@@ -226,87 +231,13 @@ uint32_t strtab_intern(struct strtab *st, const char *s, size_t len)
     return id;
 }
 
-/* ---- varint buffers (checkpoints and summaries) --------------------------------------------- */
-
-static bool wbuf_room(struct wbuf *b, size_t more)
+char *text_dup(const char *s, size_t len)
 {
-    if (b->oom)
-        return false;
-    if (!vec_reserve((void **)&b->p, &b->cap, b->n + more, 1)) {
-        b->oom = true;
-        return false;
-    }
-    return true;
-}
-
-void wbuf_u(struct wbuf *b, uint64_t v)
-{
-    if (!wbuf_room(b, 10))
-        return;
-    while (v >= 0x80) {
-        b->p[b->n++] = (uint8_t)(v | 0x80);
-        v >>= 7;
-    }
-    b->p[b->n++] = (uint8_t)v;
-}
-
-void wbuf_i(struct wbuf *b, int64_t v)
-{
-    wbuf_u(b, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63));
-}
-
-void wbuf_bytes(struct wbuf *b, const void *s, size_t len)
-{
-    wbuf_u(b, len);
-    if (len && wbuf_room(b, len)) {
-        memcpy(b->p + b->n, s, len);
-        b->n += len;
-    }
-}
-
-uint64_t rbuf_u_slow(struct rbuf *r)
-{
-    uint64_t v = 0;
-    for (unsigned shift = 0; shift < 64; shift += 7) {
-        if (r->p >= r->end) {
-            r->bad = true;
-            return 0;
-        }
-        uint8_t c = *r->p++;
-        v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80))
-            return v;
-    }
-    r->bad = true;
-    return 0;
-}
-
-uint64_t rbuf_n(struct rbuf *r)
-{
-    uint64_t n = rbuf_u(r);
-    if (n > (uint64_t)(r->end - r->p)) {
-        r->bad = true;
-        return 0;
-    }
-    return n;
-}
-
-int64_t rbuf_i(struct rbuf *r)
-{
-    uint64_t v = rbuf_u(r);
-    return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-}
-
-const char *rbuf_bytes(struct rbuf *r, size_t *len)
-{
-    uint64_t n = rbuf_u(r);
-    if (r->bad || n > (uint64_t)(r->end - r->p)) {
-        r->bad = true;
-        *len = 0;
-        return "";
-    }
-    const char *s = (const char *)r->p;
-    r->p += n;
-    *len = (size_t)n;
-    return s;
+    char *t = malloc(len + 1);
+    if (!t)
+        return NULL;
+    if (len)
+        memcpy(t, s, len);
+    t[len] = '\0';
+    return t;
 }

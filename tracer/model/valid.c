@@ -1,5 +1,5 @@
 /*
- * model_valid.c - the model's invariant walker: recounts every structure from scratch and
+ * valid.c - the model's invariant walker: recounts every structure from scratch and
  * compares it with the counts kept while folding (reference section 8.4).
  *
  * Some invariants hold only between two operations of the allocator: usable_arenas is sorted
@@ -8,9 +8,14 @@
  * and so must be called between operations (tests do it after each malloc or free; the trace
  * checker does it just before a block_free, which always starts an operation).
  */
-#include "model_impl.h"
+#include "collector.h"
+#include "fold.h"
+#include "graph.h"
+#include "heap.h"
+#include "valid.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,9 +47,10 @@ struct class_sums {
 static bool check_pool(const struct model *m, const struct mpool *p, struct walk *w,
                        struct class_sums *sums)
 {
+    const struct mheap *h = model_parts(m)->heap;
     if (p->state == MODEL_POOL_UNTOUCHED)
         return p->count == 0 || bad(w, "untouched pool 0x%" PRIx64 " has blocks", p->addr);
-    if (p->szidx >= m->geo.nclasses) {
+    if (p->szidx >= h->geo.nclasses) {
         if (p->state != MODEL_POOL_CARVED)
             return bad(w, "pool 0x%" PRIx64 " is %s with no size class", p->addr,
                        model_pool_state_name(p->state));
@@ -52,9 +58,9 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
             return bad(w, "pool 0x%" PRIx64 " was carved but its allocation is missing", p->addr);
         return p->count == 0 || bad(w, "carved pool 0x%" PRIx64 " has blocks", p->addr);
     }
-    uint32_t size = m->classes[p->szidx].size, cap = m->classes[p->szidx].cap;
-    uint32_t over = m->geo.pool_overhead;
-    if (p->nextoffset < over + 2 * size || p->nextoffset > m->geo.pool_size ||
+    uint32_t size = h->classes[p->szidx].size, cap = h->classes[p->szidx].cap;
+    uint32_t over = h->geo.pool_overhead;
+    if (p->nextoffset < over + 2 * size || p->nextoffset > h->geo.pool_size ||
         (p->nextoffset - over) % size)
         return bad(w, "pool 0x%" PRIx64 ": nextoffset %" PRIu32 " is not a block boundary", p->addr,
                    p->nextoffset);
@@ -71,7 +77,7 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
                            p->addr, i);
             alloc++;
             req += wd & BLK_REQ_MASK;
-            if (!(wd & BLK_STACK) != !map_get(&m->block_stacks, p->addr + over + (uint64_t)i * size))
+            if (!(wd & BLK_STACK) != !map_get(&h->block_stacks, p->addr + over + (uint64_t)i * size))
                 return bad(w, "pool 0x%" PRIx64 ": block %" PRIu32 "'s stack is not recorded",
                            p->addr, i);
         } else if (i >= below && wd != 0) {
@@ -79,18 +85,18 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
         }
     }
     uint32_t listed = 0;
-    for (uint32_t h = p->freehead; h; h = p->blk[h - 1]) {
-        if (h - 1 >= below || (p->blk[h - 1] & BLK_ALLOC) || ++listed > cap)
+    for (uint32_t link = p->freehead; link; link = p->blk[link - 1]) {
+        if (link - 1 >= below || (p->blk[link - 1] & BLK_ALLOC) || ++listed > cap)
             return bad(w, "pool 0x%" PRIx64 ": the free list reaches block %" PRIu32
                           " which is not free",
-                       p->addr, h - 1);
+                       p->addr, link - 1);
     }
     if (alloc != p->count || alloc + listed != below)
         return bad(w,
                    "pool 0x%" PRIx64 ": count %" PRIu32 " but %" PRIu32 " allocated and %" PRIu32
                    " listed below %" PRIu32 " handed-out blocks",
                    p->addr, p->count, alloc, listed, below);
-    bool virgin_left = p->nextoffset <= m->geo.pool_size - size;
+    bool virgin_left = p->nextoffset <= h->geo.pool_size - size;
     switch ((enum model_pool_state)p->state) {
     case MODEL_POOL_USED:
         if ((p->count == 0 && w->quiescent) || p->count >= cap || !p->freehead)
@@ -124,9 +130,10 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
 static bool check_arenas(const struct model *m, struct walk *w, struct class_sums *sums,
                          uint64_t *used_by_class, uint64_t *full_by_class, uint64_t *empty_by_class)
 {
+    const struct mheap *h = model_parts(m)->heap;
     uint32_t live = 0;
-    for (uint32_t s = 0; s < m->nslots; s++) {
-        const struct marena *a = &m->arenas[s];
+    for (uint32_t s = 0; s < h->nslots; s++) {
+        const struct marena *a = &h->arenas[s];
         if (!a->live) {
             if (a->on_usable)
                 return bad(w, "empty slot %" PRIu32 " is on usable_arenas", s);
@@ -165,15 +172,15 @@ static bool check_arenas(const struct model *m, struct walk *w, struct class_sum
             return bad(w, "arena %" PRIu32 " has %" PRIu32 " free pools but is not on usable_arenas",
                        s, a->nfreepools);
     }
-    if (live != m->narenas)
-        return bad(w, "%" PRIu32 " arenas live, %" PRIu32 " counted", live, m->narenas);
+    if (live != h->narenas)
+        return bad(w, "%" PRIu32 " arenas live, %" PRIu32 " counted", live, h->narenas);
 
     /* usable_arenas: linked both ways, sorted by nfreepools, wholly free only at the tail */
     int32_t prev = -1;
     uint32_t n = 0;
-    for (int32_t s = m->usable_head; s >= 0; s = m->arenas[s].usable_next) {
-        const struct marena *a = &m->arenas[s];
-        if (!a->live || !a->on_usable || a->usable_prev != prev || ++n > m->nslots)
+    for (int32_t s = h->usable_head; s >= 0; s = h->arenas[s].usable_next) {
+        const struct marena *a = &h->arenas[s];
+        if (!a->live || !a->on_usable || a->usable_prev != prev || ++n > h->nslots)
             return bad(w, "usable_arenas is broken at slot %" PRId32, s);
         if (!w->quiescent) {
             prev = s;
@@ -181,20 +188,20 @@ static bool check_arenas(const struct model *m, struct walk *w, struct class_sum
         }
         if (a->nfreepools == 0)
             return bad(w, "arena %" PRId32 " is on usable_arenas with no free pool", s);
-        if (prev >= 0 && m->arenas[prev].nfreepools > a->nfreepools)
+        if (prev >= 0 && h->arenas[prev].nfreepools > a->nfreepools)
             return bad(w, "usable_arenas is not sorted: slot %" PRId32 " (%" PRIu32
                           " free) before slot %" PRId32 " (%" PRIu32 ")",
-                       prev, m->arenas[prev].nfreepools, s, a->nfreepools);
+                       prev, h->arenas[prev].nfreepools, s, a->nfreepools);
         if (a->nfreepools == a->npools &&
-            (!m->geo.keep_last_free_arena || (a->usable_next >= 0 &&
-                                              m->arenas[a->usable_next].nfreepools != a->nfreepools)))
+            (!h->geo.keep_last_free_arena || (a->usable_next >= 0 &&
+                                              h->arenas[a->usable_next].nfreepools != a->nfreepools)))
             return bad(w, "arena %" PRId32 " is wholly free but kept", s);
         prev = s;
     }
-    if (prev != m->usable_tail)
+    if (prev != h->usable_tail)
         return bad(w, "usable_arenas' tail is wrong");
-    for (uint32_t s = 0; s < m->nslots; s++)
-        if (m->arenas[s].on_usable)
+    for (uint32_t s = 0; s < h->nslots; s++)
+        if (h->arenas[s].on_usable)
             n--;
     if (n != 0)
         return bad(w, "an arena is marked usable but not linked");
@@ -204,15 +211,16 @@ static bool check_arenas(const struct model *m, struct walk *w, struct class_sum
 static bool check_classes(const struct model *m, struct walk *w, const struct class_sums *sums,
                           const uint64_t *used, const uint64_t *full, const uint64_t *empty)
 {
+    const struct mheap *h = model_parts(m)->heap;
     uint64_t bytes = 0;
-    for (uint32_t c = 0; c < m->geo.nclasses; c++) {
-        const struct mclass *k = &m->classes[c];
+    for (uint32_t c = 0; c < h->geo.nclasses; c++) {
+        const struct mclass *k = &h->classes[c];
         uint32_t len = 0;
         if (k->ring) {
             const struct mpool *p = k->ring;
             do {
                 if (p->state != MODEL_POOL_USED || p->szidx != c || p->next->prev != p ||
-                    ++len > m->geo.max_pools * m->narenas)
+                    ++len > h->geo.max_pools * h->narenas)
                     return bad(w, "class %" PRIu32 "'s ring is broken at 0x%" PRIx64, c, p->addr);
                 p = p->next;
             } while (p != k->ring);
@@ -226,27 +234,29 @@ static bool check_classes(const struct model *m, struct walk *w, const struct cl
                        k->in_use, sums->blocks[c]);
         bytes += sums->blocks[c] * k->size;
     }
-    if (bytes != m->block_bytes)
-        return bad(w, "%" PRIu64 " bytes in blocks allocated, counted %" PRIu64, m->block_bytes,
+    if (bytes != h->block_bytes)
+        return bad(w, "%" PRIu64 " bytes in blocks allocated, counted %" PRIu64, h->block_bytes,
                    bytes);
     return true;
 }
 
 static bool check_objects(const struct model *m, struct walk *w)
 {
+    const struct mgraph *g = model_parts(m)->graph;
+    const struct mcollector *c = model_parts(m)->gc;
     size_t live = 0;
-    for (size_t i = 0; i < m->nobjs_slots; i++) {
-        const struct mobj *o = &m->objs[i];
+    for (size_t i = 0; i < g->nobjs_slots; i++) {
+        const struct mobj *o = &g->objs[i];
         if (!o->live)
             continue;
         live++;
-        if (model_obj_lookup(m, o->addr) != i)
+        if (mgraph_obj_lookup(g, o->addr) != i)
             return bad(w, "object 0x%" PRIx64 " is not indexed", o->addr);
         uint64_t in = 0;
         uint32_t n = 0;
-        for (uint32_t e = o->in_head; e != NONE; e = m->edges[e].in_next) {
-            const struct medge *d = &m->edges[e];
-            if (!d->live || d->obj_idx != i || d->count == 0 || ++n > m->nedges)
+        for (uint32_t e = o->in_head; e != NONE; e = g->edges[e].in_next) {
+            const struct medge *d = &g->edges[e];
+            if (!d->live || d->obj_idx != i || d->count == 0 || ++n > g->nedges)
                 return bad(w, "object 0x%" PRIx64 ": its referrer list is broken", o->addr);
             in += d->count;
         }
@@ -254,28 +264,29 @@ static bool check_objects(const struct model *m, struct walk *w)
             return bad(w, "object 0x%" PRIx64 ": refcount %" PRIu64 " below %" PRIu64
                           " references held by objects",
                        o->addr, o->refcnt, in);
-        for (uint32_t e = o->out_head; e != NONE; e = m->edges[e].out_next)
-            if (!m->edges[e].live || m->edges[e].owner_idx != i)
+        for (uint32_t e = o->out_head; e != NONE; e = g->edges[e].out_next)
+            if (!g->edges[e].live || g->edges[e].owner_idx != i)
                 return bad(w, "object 0x%" PRIx64 ": its referent list is broken", o->addr);
         if (o->gen >= (int)MODEL_MAX_GENERATIONS)
             return bad(w, "object 0x%" PRIx64 " is in no generation", o->addr);
         if (!(o->flags & MODEL_OBJ_STATIC) && o->block == 0)
             return bad(w, "object 0x%" PRIx64 " has no memory", o->addr);
     }
-    if (live != m->nobjs || m->obj_index.n != live)
-        return bad(w, "%zu objects live, %zu counted", live, m->nobjs);
-    for (uint32_t g = 0; g < MODEL_MAX_GENERATIONS; g++) {
+    if (live != g->nobjs || g->obj_index.n != live)
+        return bad(w, "%zu objects live, %zu counted", live, g->nobjs);
+    for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
+        const struct mgen *gen = &c->gens[gi];
         uint64_t n = 0;
         uint32_t prev = NONE;
-        for (uint32_t i = m->gens[g].head; i != NONE; i = m->objs[i].gen_next) {
-            const struct mobj *o = &m->objs[i];
-            if (!o->live || o->gen != (int)g || o->gen_prev != prev || ++n > live)
-                return bad(w, "generation %" PRIu32 "'s list is broken", g);
+        for (uint32_t i = gen->head; i != NONE; i = g->objs[i].gen_next) {
+            const struct mobj *o = &g->objs[i];
+            if (!o->live || o->gen != (int)gi || o->gen_prev != prev || ++n > live)
+                return bad(w, "generation %" PRIu32 "'s list is broken", gi);
             prev = i;
         }
-        if (prev != m->gens[g].tail || n != m->gens[g].objects)
-            return bad(w, "generation %" PRIu32 " holds %" PRIu64 " objects, counted %" PRIu64, g, n,
-                       m->gens[g].objects);
+        if (prev != gen->tail || n != gen->objects)
+            return bad(w, "generation %" PRIu32 " holds %" PRIu64 " objects, counted %" PRIu64,
+                       gi, n, gen->objects);
     }
     return true;
 }
@@ -287,12 +298,13 @@ bool model_is_valid(const struct model *m, char *err, size_t errlen)
 
 bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen)
 {
+    const struct mheap *h = model_parts(m)->heap;
     struct walk w = {.err = err, .errlen = errlen, .ok = true, .quiescent = quiescent};
     if (err && errlen)
         err[0] = '\0';
-    if (quiescent && m->expect.kind != EV_KIND_COUNT)
-        return bad(&w, "pool 0x%" PRIx64 " awaits its %s", m->expect.pool,
-                   event_kind_name((enum event_kind)m->expect.kind));
+    if (quiescent && h->expect.kind != EV_KIND_COUNT)
+        return bad(&w, "pool 0x%" PRIx64 " awaits its %s", h->expect.pool,
+                   event_kind_name((enum event_kind)h->expect.kind));
     uint64_t counts[3][HEAP_STATS_MAX_CLASSES];
     memset(counts, 0, sizeof counts);
     struct class_sums sums;
@@ -301,13 +313,13 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
         !check_classes(m, &w, &sums, counts[0], counts[1], counts[2]))
         return false;
     uint64_t raw = 0;
-    for (size_t i = 0; i < m->nraws; i++) {
-        const uint64_t *v = map_get(&m->raw_index, m->raws[i].addr);
+    for (size_t i = 0; i < h->nraws; i++) {
+        const uint64_t *v = map_get(&h->raw_index, h->raws[i].addr);
         if (!v || *v != i)
-            return bad(&w, "raw block 0x%" PRIx64 " is not indexed", m->raws[i].addr);
-        raw += m->raws[i].size;
+            return bad(&w, "raw block 0x%" PRIx64 " is not indexed", h->raws[i].addr);
+        raw += h->raws[i].size;
     }
-    if (raw != m->raw_bytes || m->raw_index.n != m->nraws)
+    if (raw != h->raw_bytes || h->raw_index.n != h->nraws)
         return bad(&w, "raw bytes do not add up");
     return check_objects(m, &w);
 }

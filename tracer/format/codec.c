@@ -1,5 +1,5 @@
 /*
- * codec.c - CRC32C and the growable byte buffer of codec.h.
+ * codec.c - CRC32C, growable arrays, and the byte buffer and the cursor of codec.h.
  *
  * CRC32C is computed by the processor where it has an instruction for it (SSE4.2 on x86,
  * crc32c_x86.c), else in software, eight bytes at a time ("slicing by 8", Intel's 2006 design,
@@ -60,6 +60,24 @@ uint32_t codec_crc32c(uint32_t crc, const void *buf, size_t len)
     return ~c;
 }
 
+bool codec_array_reserve(void **items, size_t *cap, size_t want, size_t size)
+{
+    if (want <= *cap)
+        return true;
+    size_t n = *cap ? *cap : 8;
+    while (n < want) {
+        if (n > SIZE_MAX / 2 / size)
+            return false;
+        n *= 2;
+    }
+    void *p = realloc(*items, n * size);
+    if (!p)
+        return false;
+    *items = p;
+    *cap = n;
+    return true;
+}
+
 void codec_buf_init(struct codec_buf *b)
 {
     memset(b, 0, sizeof *b);
@@ -75,23 +93,9 @@ bool codec_buf_reserve(struct codec_buf *b, size_t n)
 {
     if (b->failed)
         return false;
-    if (b->cap - b->len >= n)
-        return true;
-    if (n > SIZE_MAX / 2 - b->len) {
+    if (n > SIZE_MAX - b->len || !codec_array_reserve((void **)&b->data, &b->cap, b->len + n, 1))
         b->failed = true;
-        return false;
-    }
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap - b->len < n)
-        cap *= 2;
-    uint8_t *d = realloc(b->data, cap);
-    if (!d) {
-        b->failed = true;
-        return false;
-    }
-    b->data = d;
-    b->cap = cap;
-    return true;
+    return !b->failed;
 }
 
 void codec_buf_put(struct codec_buf *b, const void *bytes, size_t n)
@@ -109,8 +113,46 @@ void codec_buf_put_varint(struct codec_buf *b, uint64_t v)
     b->len = (size_t)(codec_put_varint(b->data + b->len, v) - b->data);
 }
 
+void codec_buf_put_zigzag(struct codec_buf *b, int64_t v)
+{
+    codec_buf_put_varint(b, codec_zigzag(v));
+}
+
 void codec_buf_put_text(struct codec_buf *b, const void *bytes, size_t n)
 {
     codec_buf_put_varint(b, n);
     codec_buf_put(b, bytes, n);
+}
+
+uint64_t codec_read_varint_slow(struct codec_reader *r)
+{
+    uint64_t v;
+    if (r->bad || !codec_get_varint(&r->p, r->end, &v)) {
+        r->bad = true;
+        return 0;
+    }
+    return v;
+}
+
+uint64_t codec_read_count(struct codec_reader *r)
+{
+    uint64_t n = codec_read_varint(r);
+    if (n > (uint64_t)(r->end - r->p)) {
+        r->bad = true;
+        return 0;
+    }
+    return n;
+}
+
+const char *codec_read_text(struct codec_reader *r, size_t *len)
+{
+    uint64_t n = codec_read_count(r);
+    if (r->bad) {
+        *len = 0;
+        return "";
+    }
+    const char *s = (const char *)r->p;
+    r->p += n;
+    *len = (size_t)n;
+    return s;
 }

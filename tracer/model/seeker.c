@@ -1,5 +1,5 @@
 /*
- * model_seek.c - the seeker: any event of a trace at once, forward or backward.
+ * seeker.c - the seeker: any event of a trace at once, forward or backward.
  *
  * A seeker holds a trace reader, one model and a list of checkpoints (the model serialised at
  * known positions).  Going to position t:
@@ -30,10 +30,14 @@
  * An inconsistent event stops the model at that event; the seeker remembers where, so that
  * seeking beyond it says why instead of folding again, and seeking before it works as usual.
  */
-#include "model_impl.h"
-#include "model_summary.h"
+#include "checkpoint.h"
+#include "fold.h"
+#include "summary.h"
+
+#include <tracer/codec.h>
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,7 +98,7 @@ static int seek_fail(struct seeker *s, int err, const char *fmt, ...)
 
 static bool add_ckref(struct seeker *s, const struct ckref *c)
 {
-    if (!vec_reserve((void **)&s->cks, &s->cks_cap, s->ncks + 1, sizeof *s->cks))
+    if (!codec_array_reserve((void **)&s->cks, &s->cks_cap, s->ncks + 1, sizeof *s->cks))
         return false;
     s->cks[s->ncks++] = *c;
     return true;
@@ -360,7 +364,7 @@ static int advance(struct seeker *s, uint64_t target, model_progress_fn progress
         }
         for (; i < n; i++) {
             const struct event *ev = &s->batch[i];
-            int rc = model_is_stopped(m) ? m->stop_err : model_fold(m, ev);
+            int rc = model_is_stopped(m) ? model_parts(m)->fold->stop_err : model_fold(m, ev);
             if (rc < 0) {
                 if (rc == MODEL_EINCONSISTENT && pos < s->bad_seq) {
                     s->bad_seq = pos;

@@ -1,5 +1,5 @@
 /*
- * format.h - private to tracer/: the constants of tracer/FORMAT.md and the pieces shared by the
+ * format.h - private to tracer/format/: the constants of FORMAT.md and the pieces shared by the
  * writer, the reader and blob storage (the header and schema codec, the index codec, framing).
  */
 #ifndef TRACER_FORMAT_H

@@ -1,0 +1,89 @@
+/*
+ * collector.h - the model's cycle collector (tracer/model/ only): the generations as lists of
+ * objects, the collection in progress and its marks, the collections finished, gc.garbage.
+ *
+ * The design is explained at the top of collector.c.
+ */
+#ifndef TRACER_MODEL_COLLECTOR_H
+#define TRACER_MODEL_COLLECTOR_H
+
+#include <tracer/model.h>
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mfold;
+struct mgraph;
+struct mobj;
+
+struct mgen {
+    uint32_t head, tail; /* object indices in the graph, NONE when empty */
+    uint64_t objects, count, threshold, collections;
+};
+
+/* An object marked in the collection in progress, in the order first marked. */
+struct mmark {
+    uint64_t obj, via, seq;
+    int32_t mark; /* -1: only gc_refs was set */
+    bool freed;
+};
+
+struct mcollector {
+    uint32_t ngenerations; /* the permanent one not counted: gens[ngenerations] is permanent */
+    uint64_t threshold0[MODEL_MAX_GENERATIONS]; /* the thresholds of the trace's header */
+    bool gc_enabled, collecting, has_phase;
+    uint32_t collecting_gen, gc_reason, phase;
+    uint64_t phase_n, seq_start, seq_phase;
+    uint64_t collections, collected_total, uncollectable_total;
+    uint64_t garbage;         /* objects in gc.garbage */
+    uint64_t garbage_list;    /* gc.garbage's address, once known */
+    uint64_t garbage_pending; /* the object last put in gc.garbage, until its incref */
+    struct mgen gens[MODEL_MAX_GENERATIONS];
+    struct model_collection history[MODEL_HISTORY_KEEP];
+    size_t nhistory, history_head; /* ring: history_head is the most recent */
+    struct mmark *marks;
+    size_t nmarks, marks_cap;
+};
+
+/* The generations and thresholds of the trace's collector profile. */
+void mcollector_init(struct mcollector *c, const struct trace_header *hdr);
+/* Back to no collection and empty generations; the marks keep their storage. */
+void mcollector_clear(struct mcollector *c);
+void mcollector_release(struct mcollector *c);
+
+/* ---- the fold: the collector's events -------------------------------------------------------- */
+
+int mcollector_fold_track(struct mcollector *c, struct mgraph *g, struct mfold *f,
+                          const struct event *ev);
+int mcollector_fold_untrack(struct mcollector *c, struct mgraph *g, struct mfold *f,
+                            const struct event *ev);
+int mcollector_fold_count(struct mcollector *c, struct mfold *f, const struct event *ev);
+int mcollector_fold_threshold(struct mcollector *c, struct mfold *f, const struct event *ev);
+int mcollector_fold_enable(struct mcollector *c, const struct event *ev);
+int mcollector_fold_start(struct mcollector *c, struct mfold *f, const struct event *ev);
+int mcollector_fold_phase(struct mcollector *c, struct mfold *f, const struct event *ev);
+int mcollector_fold_refs(struct mcollector *c, struct mgraph *g, struct mfold *f,
+                         const struct event *ev);
+int mcollector_fold_mark(struct mcollector *c, struct mgraph *g, struct mfold *f,
+                         const struct event *ev);
+int mcollector_fold_merge(struct mcollector *c, struct mgraph *g, struct mfold *f,
+                          const struct event *ev);
+int mcollector_fold_move(struct mcollector *c, struct mgraph *g, struct mfold *f,
+                         const struct event *ev);
+int mcollector_fold_garbage(struct mcollector *c, struct mgraph *g, struct mfold *f,
+                            const struct event *ev);
+int mcollector_fold_end(struct mcollector *c, struct mgraph *g, struct mfold *f,
+                        const struct event *ev);
+
+/* What the collector learns from the graph's events, after the graph folded them: an object is
+ * gone (gone: its record as it was), a reference was taken or dropped (incref or decref). */
+void mcollector_note_free(struct mcollector *c, const struct mobj *gone);
+void mcollector_note_ref(struct mcollector *c, struct mgraph *g, const struct event *ev);
+
+/* ---- for the checkpoint loader --------------------------------------------------------------- */
+
+/* Object i of g joins the end of generation gen. */
+void mcollector_gen_append(struct mcollector *c, struct mgraph *g, uint32_t gen, uint32_t i);
+
+#endif

@@ -1,0 +1,365 @@
+/*
+ * model.c - the events of a run folded into the state of its heap: the model as a whole.
+ *
+ * What the model is
+ * -----------------
+ * The model is the picture the UI draws, kept up to date one event at a time.  It holds the
+ * same structures as CPython's obmalloc and its object runtime (reference sections 2, 3 and 7),
+ * but it never decides anything: every change comes from an event, and the model only checks
+ * that the change is one the allocator could have made.  So a trace stays readable when the
+ * allocator's policy changes, and a damaged or hand-made trace is caught at its first bad event.
+ *
+ * Its parts
+ * ---------
+ * The state is made of parts, each with its own struct, header and files (fold.h says how they
+ * find one another):
+ *
+ *   the heap        heap.h, heap.c (the fold, and the fold's loop), heap_query.c: arenas, pools,
+ *                   blocks, size classes and their rings, raw blocks
+ *   the graph       graph.h, graph.c, graph_query.c: objects and their references, types,
+ *                   allocation stacks, frames and names, weak references
+ *   the collector   collector.h, collector.c: generations, collections, marks, gc.garbage
+ *   the workload    workload.h, workload.c: step markers, prints, the runtime's free lists
+ *
+ * and around them, the model's own tools: its containers (map.h), the checkpoints that save and
+ * load the whole state (checkpoint.c), the invariant walker (valid.c), the seeker that serves
+ * any position of a trace file (seeker.c) with the timeline summary (summary.c), and the passes
+ * over a whole trace (tools.c).
+ *
+ * This file puts the parts together: struct model, its lifetime, and the dispatch of each event
+ * to the parts it concerns.  The heap's loop (model_fold_batch() in heap.c) folds the block
+ * events itself and sends every other kind here, to model_fold_other().  An event of the object
+ * graph that the collector must also learn of (an object freed, a reference gc.garbage takes or
+ * drops) is folded by the graph, then told to the collector.
+ *
+ * Inconsistent events
+ * -------------------
+ * Each handler validates the event against the state before changing anything; on a
+ * contradiction mfold_reject() records "event N: kind: reason" and the model stops, keeping the
+ * state before that event.  Invariants that only hold between operations (usable_arenas sorted,
+ * no pool in the ring with zero blocks) are checked by model_is_valid() (valid.c).
+ */
+#include "collector.h"
+#include "fold.h"
+#include "graph.h"
+#include "heap.h"
+#include "workload.h"
+
+#include <stdarg.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * The model: its parts, and first the table that lets a file reach the parts it knows
+ * (fold.h).  The heap comes first after the fold's few words: what every block event reads or
+ * counts is in their first lines.
+ */
+struct model {
+    struct model_parts parts;
+    struct mfold fold;
+    struct mheap heap;
+    struct mgraph graph;
+    struct mcollector gc;
+    struct mworkload work;
+};
+_Static_assert(offsetof(struct model, parts) == 0, "model_parts() reads the first member");
+
+const char *model_strerror(int err)
+{
+    switch (err) {
+    case 0: return "success";
+    case MODEL_ENOMEM: return "out of memory";
+    case MODEL_EINCONSISTENT: return "inconsistent event";
+    case MODEL_EFORMAT: return "damaged checkpoint";
+    case MODEL_EGEOMETRY: return "unsupported allocator geometry";
+    case MODEL_ETRACE: return "trace read error";
+    case MODEL_ERANGE: return "position past the last event";
+    case MODEL_ESTOPPED: return "the model stopped at an inconsistent event";
+    default: return "unknown error";
+    }
+}
+
+/* ==== stopping the fold ======================================================================= */
+
+int mfold_fail(struct mfold *f, int err, const char *fmt, ...)
+{
+    if (f->stopped)
+        return err;
+    f->stopped = true;
+    f->stop_err = err;
+    f->err_seq = f->pos;
+    char reason[200];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    snprintf(f->err, sizeof f->err, "event %" PRIu64 ": %s", f->pos, reason);
+    return err;
+}
+
+int mfold_reject(struct mfold *f, const struct event *ev, const char *fmt, ...)
+{
+    char reason[180];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    return mfold_fail(f, MODEL_EINCONSISTENT, "%s: %s", event_kind_name(ev->kind), reason);
+}
+
+int mfold_oom(struct mfold *f)
+{
+    return mfold_fail(f, MODEL_ENOMEM, "out of memory");
+}
+
+/* ==== the model's lifetime ==================================================================== */
+
+static void model_clear(struct model *m)
+{
+    mheap_clear(&m->heap);
+    mgraph_clear(&m->graph);
+    mcollector_clear(&m->gc);
+    mworkload_clear(&m->work);
+    m->fold = (struct mfold){0};
+}
+
+int model_new(struct model **out, const struct trace_header *hdr)
+{
+    *out = NULL;
+    if (hdr->ngenerations > TRACE_MAX_GENERATIONS)
+        return MODEL_EGEOMETRY;
+    struct model *m = aligned_alloc(_Alignof(struct model), sizeof *m); /* its pool records */
+    if (!m)
+        return MODEL_ENOMEM;
+    memset(m, 0, sizeof *m);
+    int rc = mheap_init(&m->heap, hdr);
+    if (rc < 0) {
+        free(m);
+        return rc;
+    }
+    mgraph_init(&m->graph);
+    mcollector_init(&m->gc, hdr);
+    mworkload_init(&m->work);
+    m->parts = (struct model_parts){
+        .fold = &m->fold,
+        .heap = &m->heap,
+        .graph = &m->graph,
+        .gc = &m->gc,
+        .work = &m->work,
+    };
+    *out = m;
+    return 0;
+}
+
+void model_reset(struct model *m)
+{
+    model_clear(m);
+}
+
+void model_free(struct model *m)
+{
+    if (!m)
+        return;
+    mheap_release(&m->heap);
+    mgraph_release(&m->graph);
+    mcollector_release(&m->gc);
+    mworkload_release(&m->work);
+    free(m);
+}
+
+uint64_t model_position(const struct model *m)
+{
+    return m->fold.pos;
+}
+
+bool model_is_stopped(const struct model *m)
+{
+    return m->fold.stopped;
+}
+
+const char *model_error(const struct model *m)
+{
+    return m->fold.err;
+}
+
+uint64_t model_error_seq(const struct model *m)
+{
+    return m->fold.err_seq;
+}
+
+/* ==== the dispatch ============================================================================ */
+
+/* An object is gone: the graph forgets it, then the collector. */
+static int fold_obj_free(struct model *m, const struct event *ev)
+{
+    struct mobj gone;
+    int rc = mgraph_fold_obj_free(&m->graph, &m->heap, &m->fold, ev, &gone);
+    if (rc == 0)
+        mcollector_note_free(&m->gc, &gone);
+    return rc;
+}
+
+/* A reference taken or dropped: the graph counts it, then the collector sees whether it was
+ * gc.garbage's. */
+static int fold_ref(struct model *m, const struct event *ev)
+{
+    int rc = mgraph_fold_ref(&m->graph, &m->fold, ev, ev->kind == EV_INCREF);
+    if (rc == 0)
+        mcollector_note_ref(&m->gc, &m->graph, ev);
+    return rc;
+}
+
+int model_fold_other(struct model *m, const struct event *ev)
+{
+    struct mfold *f = &m->fold;
+    struct mheap *h = &m->heap;
+    struct mgraph *g = &m->graph;
+    struct mcollector *c = &m->gc;
+    struct mworkload *w = &m->work;
+    switch (ev->kind) {
+    case EV_ARENA_NEW: return mheap_fold_arena_new(h, f, ev);
+    case EV_ARENA_FREE: return mheap_fold_arena_free(h, f, ev);
+    case EV_ARENA_MOVE: return mheap_fold_arena_move(h, f, ev);
+    case EV_ARENA_VECTOR: return mheap_fold_arena_vector(h, f, ev);
+    case EV_POOL_CARVE: return mheap_fold_pool_carve(h, f, ev);
+    case EV_POOL_UNCACHE: return mheap_fold_pool_uncache(h, f, ev);
+    case EV_POOL_INIT: return mheap_fold_pool_init(h, f, ev);
+    case EV_POOL_EMPTY: return mheap_fold_pool_empty(h, f, ev);
+    case EV_POOL_FULL:
+    case EV_POOL_UNFULL:
+    case EV_BLOCK_ALLOC:
+    case EV_BLOCK_FREE: return mheap_fold_frequent(h, f, ev);
+    case EV_RAW_ALLOC: return mheap_fold_raw_alloc(h, f, ev);
+    case EV_RAW_FREE: return mheap_fold_raw_free(h, f, ev);
+    case EV_RAW_REALLOC: return mheap_fold_raw_realloc(h, f, ev);
+    case EV_REALLOC: return mheap_fold_realloc(h, f, ev);
+    case EV_CALLOC: return mheap_fold_calloc(h, f, ev);
+    case EV_TYPE_NEW: return mgraph_fold_type_new(g, f, ev);
+    case EV_OBJ_NEW: return mgraph_fold_obj_new(g, h, f, ev);
+    case EV_OBJ_FREE: return fold_obj_free(m, ev);
+    case EV_OBJ_STORAGE: return mgraph_fold_obj_storage(g, f, ev);
+    case EV_INCREF:
+    case EV_DECREF: return fold_ref(m, ev);
+    case EV_REF_MOVE: return mgraph_fold_ref_move(g, f, ev);
+    case EV_OBJ_VALUE: return mgraph_fold_obj_value(g, f, ev);
+    case EV_FRAME_PUSH: return mgraph_fold_frame_push(g, f, ev);
+    case EV_FRAME_POP: return mgraph_fold_frame_pop(g, f, ev);
+    case EV_NAME_BIND: return mgraph_fold_name_bind(g, f, ev);
+    case EV_NAME_UNBIND: return mgraph_fold_name_unbind(g, f, ev);
+    case EV_WEAKREF_NEW: return mgraph_fold_weakref_new(g, f, ev);
+    case EV_WEAKREF_CLEAR: return mgraph_fold_weakref_clear(g, f, ev);
+    case EV_WEAKREF_CALL: return mgraph_fold_weakref_call(g, f, ev);
+    case EV_FINALIZE: return mgraph_fold_finalize(g, f, ev);
+    case EV_STACK_DEF: return mgraph_fold_stack_def(g, f, ev);
+    case EV_FRAME_DEF: return mgraph_fold_frame_def(g, f, ev);
+    case EV_SOURCE_FILE: /* the seeker reads sources from the file; they change no state */
+    case EV_SOURCE_TEXT: return 0;
+    case EV_GC_TRACK: return mcollector_fold_track(c, g, f, ev);
+    case EV_GC_UNTRACK: return mcollector_fold_untrack(c, g, f, ev);
+    case EV_GC_COUNT: return mcollector_fold_count(c, f, ev);
+    case EV_GC_THRESHOLD: return mcollector_fold_threshold(c, f, ev);
+    case EV_GC_ENABLE: return mcollector_fold_enable(c, ev);
+    case EV_GC_START: return mcollector_fold_start(c, f, ev);
+    case EV_GC_PHASE: return mcollector_fold_phase(c, f, ev);
+    case EV_GC_REFS: return mcollector_fold_refs(c, g, f, ev);
+    case EV_GC_MARK: return mcollector_fold_mark(c, g, f, ev);
+    case EV_GC_MERGE: return mcollector_fold_merge(c, g, f, ev);
+    case EV_GC_MOVE: return mcollector_fold_move(c, g, f, ev);
+    case EV_GC_GARBAGE: return mcollector_fold_garbage(c, g, f, ev);
+    case EV_GC_END: return mcollector_fold_end(c, g, f, ev);
+    case EV_STEP: return mworkload_fold_step(w, f, ev);
+    case EV_PRINT: return mworkload_fold_print(w, f, ev);
+    case EV_FREELIST: return mworkload_fold_freelist(w, f, ev);
+    case EV_KIND_COUNT: break;
+    }
+    return mfold_fail(f, MODEL_EINCONSISTENT, "unknown event kind %d", (int)ev->kind);
+}
+
+/* ==== figures of the whole heap =============================================================== */
+
+void model_totals(const struct model *m, struct model_totals *out)
+{
+    const struct mheap *h = &m->heap;
+    uint64_t blocks = 0, requested = 0;
+    for (uint32_t i = 0; i < h->geo.nclasses; i++) {
+        blocks += h->classes[i].in_use;
+        requested += h->classes[i].requested;
+    }
+    *out = (struct model_totals){
+        .blocks = blocks,
+        .block_bytes = h->block_bytes,
+        .requested_bytes = requested,
+        .raw_blocks = h->nraws,
+        .raw_bytes = h->raw_bytes,
+        .arena_bytes = (uint64_t)h->narenas * h->geo.arena_size,
+        .objects = m->graph.nobjs,
+        .mallocs = h->mallocs,
+        .frees = h->frees,
+        .arenas_total = h->arenas_total,
+        .arenas_highwater = h->arenas_highwater,
+    };
+}
+
+void model_get_stats(const struct model *m, struct heap_stats *out)
+{
+    const struct mheap *h = &m->heap;
+    const struct model_geometry *g = &h->geo;
+    memset(out, 0, sizeof *out);
+    out->alignment = g->alignment;
+    out->threshold = g->threshold;
+    out->pool_size = g->pool_size;
+    out->arena_size = g->arena_size;
+    out->pool_overhead = g->pool_overhead;
+    out->nclasses = g->nclasses;
+    out->radix_tree = g->radix_tree;
+    uint64_t nonempty_pools = 0;
+    for (uint32_t i = 0; i < g->nclasses; i++) {
+        const struct mclass *c = &h->classes[i];
+        struct heap_stats_class *s = &out->classes[i];
+        s->size = c->size;
+        s->pools = c->ring_len + c->full;
+        s->in_use = c->in_use;
+        s->avail = s->pools * c->cap - c->in_use;
+        nonempty_pools += s->pools;
+        out->bytes_allocated += s->in_use * s->size;
+        out->bytes_available += s->avail * s->size;
+        out->bytes_quantization += s->pools * ((g->pool_size - g->pool_overhead) % s->size);
+    }
+    out->arenas_allocated_total = h->arenas_total;
+    out->arenas_highwater = h->arenas_highwater;
+    out->arenas_current = h->narenas;
+    uint64_t unused = 0, misaligned = 0;
+    for (uint32_t s = 0; s < h->nslots; s++) {
+        const struct marena *a = &h->arenas[s];
+        if (!a->live)
+            continue;
+        unused += a->nfreepools;
+        misaligned += a->sliver != 0;
+    }
+    out->unused_pools = unused;
+    out->bytes_pool_headers = nonempty_pools * g->pool_overhead;
+    out->bytes_alignment = misaligned * g->pool_size;
+    if (g->radix_tree) {
+        struct mradix rx = mheap_radix(h);
+        out->map_mid_nodes = h->radix_mid.n;
+        out->map_bot_nodes = h->radix_bot.n;
+        out->map_root_bytes = ((uint64_t)1 << rx.interior_bits) * g->pointer_size;
+        out->map_mid_bytes =
+            out->map_mid_nodes * ((uint64_t)1 << rx.interior_bits) * g->pointer_size;
+        out->map_bot_bytes = out->map_bot_nodes * ((uint64_t)1 << rx.bottom_bits) * 8;
+    }
+    out->raw_blocks = h->nraws;
+    out->raw_bytes = h->raw_bytes;
+    for (uint32_t i = 0; i < HEAP_STATS_MAX_FREELISTS; i++) {
+        const struct mfreelist *f = &m->work.freelists[i];
+        if (!f->set)
+            continue;
+        struct heap_stats_freelist *o = &out->freelists[i];
+        snprintf(o->label, sizeof o->label, "%s", f->label);
+        o->count = f->count;
+        o->each = f->each;
+        out->nfreelists = i + 1;
+    }
+}
