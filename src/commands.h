@@ -14,6 +14,7 @@
     X(dump)                                                                                      \
     X(stats)                                                                                     \
     X(check)                                                                                     \
+    X(pinned)                                                                                    \
     X(placements)
 
 #define X(name) extern const struct cli_cmd cmd_##name;

@@ -840,22 +840,3 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
     app_follow(app);
     paint_screen(app, c);
 }
-
-void app_frame_format(const char *text, size_t len, char *buf, size_t cap)
-{
-    struct model_frame_info fi;
-    model_frame_parse(text, len, &fi);
-    if (!fi.python) {
-        snprintf(buf, cap, "%.*s", (int)len, text);
-        return;
-    }
-    const char *base = fi.file;
-    for (size_t i = 0; i < fi.file_len; i++)
-        if (fi.file[i] == '/')
-            base = fi.file + i + 1;
-    int blen = (int)(fi.file + fi.file_len - base);
-    if (fi.file_len == 0)
-        snprintf(buf, cap, "%.*s", (int)fi.function_len, fi.function);
-    else
-        snprintf(buf, cap, "%.*s (%.*s:%u)", (int)fi.function_len, fi.function, blen, base, fi.line);
-}

@@ -187,9 +187,6 @@ void app_load_current(struct ui_app *app);
 /* The address the current event is about (a block, a pool, an arena, an object), 0 if none. */
 uint64_t app_event_addr(const struct event *ev);
 uint64_t app_event_object(const struct event *ev);
-/* A frame of a call stack as the views show it: "function (file.py:12)" for Python, the C text
- * as it is ("function+0x1f"). */
-void app_frame_format(const char *text, size_t len, char *buf, size_t cap);
 void app_message(struct ui_app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, uint64_t a,

@@ -161,7 +161,7 @@ static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int
     if (stack && model_stack_frame(m, stack, 0, &ftext, &flen)) {
         for (uint32_t i = 0; model_stack_frame(m, stack, i, &ftext, &flen); i++) {
             char frame[256];
-            app_frame_format(ftext, flen, frame, sizeof frame);
+            model_frame_format(ftext, flen, frame, sizeof frame);
             if (i)
                 ui_para_add(&at, UI_S_DIM, c->ascii ? " < " : " \xe2\x86\x90 ");
             ui_para_add_whole(&at, UI_S_NORMAL, frame);

@@ -10,7 +10,10 @@
  *     trace says so and ends there;
  *   - records the collector's thresholds, and appends a C function to gc.callbacks, which
  *     CPython calls at the start and the end of every collection with its generation and, at
- *     the end, what it collected: gc_start and gc_end events, with each generation's count.
+ *     the end, what it collected: gc_start and gc_end events, with each generation's count;
+ *   - registers a C function with atexit, which CPython runs once the program's code and its
+ *     own atexit functions are done, before the interpreter tears itself down: a step marker
+ *     says where the program ended and the shutdown begins.
  *
  * Whether a collection was automatic or gc.collect() is not said by CPython; it is inferred:
  * automatic collections start when generation 0's count exceeds its threshold (3.8-3.11 at once,
@@ -161,6 +164,49 @@ static void *on_gc(void *self, void *args)
     return a->none;
 }
 
+/* atexit's member: the program's code (and its own atexit functions, registered after this one
+ * and so run before it) has ended; what follows is the interpreter's shutdown. */
+static void *on_exit_(void *self, void *args)
+{
+    (void)self;
+    (void)args;
+    const struct py_api *a = &capture.py.api;
+    const char *base = strrchr(capture.cfg.script, '/');
+    char label[PATH_MAX + 128];
+    snprintf(label, sizeof label, "%s has finished: Python shuts down and frees what it still holds.",
+             capture.cfg.script[0] ? (base ? base + 1 : capture.cfg.script) : "The program");
+    capture_step(EV_STEP_END, 0, label);
+    a->incref(a->none);
+    return a->none;
+}
+
+static struct py_method_def on_exit_def = {"arenascope_exit", on_exit_, PY_METH_VARARGS,
+                                           "arenascope: marks the end of the program's code in the trace"};
+
+static void watch_exit(void)
+{
+    const struct py_api *a = &capture.py.api;
+    void *atexit = a->import_module("atexit");
+    if (!atexit)
+        return;
+    void *reg = a->get_attr_string(atexit, "register");
+    void *fn = a->cfunction_new(&on_exit_def, NULL, NULL);
+    if (reg && fn && a->tuple_pack1) {
+        void *args = a->tuple_pack1(fn);
+        if (args) {
+            void *r = a->call_object(reg, args);
+            if (r)
+                a->decref(r);
+            a->decref(args);
+        }
+    }
+    if (fn)
+        a->decref(fn);
+    if (reg)
+        a->decref(reg);
+    a->decref(atexit);
+}
+
 static struct py_method_def on_gc_def = {"arenascope_collection", on_gc, PY_METH_VARARGS,
                                          "arenascope: records each collection into the trace"};
 
@@ -200,6 +246,7 @@ int hooks_python_ready(void *arg)
     void *et, *ev, *tb;
     a->err_fetch(&et, &ev, &tb);
     watch_collector();
+    watch_exit();
     a->err_restore(et, ev, tb);
     capture.in_tool--;
     return 0;

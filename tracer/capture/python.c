@@ -54,6 +54,13 @@ const struct py_layout *py_layout_for(int minor)
     return NULL;
 }
 
+static void *(*py_tuple_pack)(intptr_t, ...);
+
+static void *pack1(void *item)
+{
+    return py_tuple_pack(1, item);
+}
+
 /* dlsym into a function pointer without the cast ISO C forbids. */
 #define LOOKUP(field, name)                                                                      \
     do {                                                                                         \
@@ -98,6 +105,14 @@ bool py_info_load(struct py_info *py)
     LOOKUP(a->long_as_long, "PyLong_AsLong");
     LOOKUP(a->unicode_eq_ascii, "PyUnicode_CompareWithASCIIString");
     LOOKUP(a->tuple_get_item, "PyTuple_GetItem");
+    {
+        /* PyTuple_Pack is variadic: called through a prototype of one item */
+        void *sym = dlsym(RTLD_DEFAULT, "PyTuple_Pack");
+        void *(*pack)(intptr_t, ...) = NULL;
+        memcpy(&pack, &sym, sizeof sym);
+        py_tuple_pack = pack;
+        a->tuple_pack1 = pack ? pack1 : NULL;
+    }
     LOOKUP(a->tuple_size, "PyTuple_Size");
     LOOKUP(a->err_fetch, "PyErr_Fetch");
     LOOKUP(a->err_restore, "PyErr_Restore");

@@ -93,6 +93,7 @@ struct py_api {
     long (*long_as_long)(void *obj);
     int (*unicode_eq_ascii)(void *str, const char *ascii);
     void *(*tuple_get_item)(void *tuple, intptr_t i);
+    void *(*tuple_pack1)(void *item);     /* PyTuple_Pack(1, item) */
     intptr_t (*tuple_size)(void *tuple);
     void (*err_fetch)(void **type, void **value, void **tb);
     void (*err_restore)(void *type, void *value, void *tb);

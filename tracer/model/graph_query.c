@@ -8,6 +8,8 @@
 #include "graph.h"
 #include "heap.h"
 
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +108,33 @@ uint32_t model_stack_top_frame(const struct model *m, uint32_t id)
 {
     struct model_stack st;
     return id && model_stack(m, id, &st) ? st.frame : 0;
+}
+
+/* Whether a frame is the import system's: CPython leaves those out of tracebacks too. */
+static bool frame_is_import_machinery(const char *text, size_t len)
+{
+    struct model_frame_info fi;
+    model_frame_parse(text, len, &fi);
+    static const char frozen[] = "<frozen importlib._bootstrap";
+    return fi.python && fi.file_len >= sizeof frozen - 1 && memcmp(fi.file, frozen, sizeof frozen - 1) == 0;
+}
+
+uint32_t model_stack_line_frame(const struct model *m, uint32_t id)
+{
+    struct model_stack st;
+    uint32_t first = 0;
+    while (id && model_stack(m, id, &st)) {
+        if (!st.frame)
+            return first;
+        if (!first)
+            first = st.frame;
+        if (!frame_is_import_machinery(st.frames, st.len))
+            return st.frame;
+        if (st.parent >= id)
+            break;
+        id = st.parent;
+    }
+    return first;
 }
 
 void model_frame_parse(const char *text, size_t len, struct model_frame_info *out)
@@ -298,4 +327,39 @@ size_t model_object_names(const struct model *m, uint64_t obj, struct model_name
         }
     }
     return n;
+}
+
+/* Where a frame's file is, short: its base name, with its directory's for a package's
+ * __init__.py or __main__.py (which say nothing alone). */
+static void short_file(const char *file, size_t len, const char **out, size_t *out_len)
+{
+    const char *base = file, *dir = file;
+    for (size_t i = 0; i < len; i++)
+        if (file[i] == '/') {
+            dir = base;
+            base = file + i + 1;
+        }
+    size_t blen = (size_t)(file + len - base);
+    bool package = (blen == 11 && memcmp(base, "__init__.py", 11) == 0) ||
+                   (blen == 11 && memcmp(base, "__main__.py", 11) == 0);
+    *out = package ? dir : base;
+    *out_len = (size_t)(file + len - *out);
+}
+
+void model_frame_format(const char *text, size_t len, char *buf, size_t cap)
+{
+    struct model_frame_info fi;
+    model_frame_parse(text, len, &fi);
+    if (!fi.python) {
+        snprintf(buf, cap, "%.*s", (int)len, text);
+        return;
+    }
+    if (fi.file_len == 0) {
+        snprintf(buf, cap, "%.*s", (int)fi.function_len, fi.function);
+        return;
+    }
+    const char *f;
+    size_t flen;
+    short_file(fi.file, fi.file_len, &f, &flen);
+    snprintf(buf, cap, "%.*s:%" PRIu32 " in %.*s", (int)flen, f, fi.line, (int)fi.function_len, fi.function);
 }

@@ -7,6 +7,8 @@
 #include "graph.h"
 #include "heap.h"
 
+#include <tracer/codec.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,4 +438,114 @@ bool model_raw_next(const struct model *m, size_t *cursor, struct model_raw *out
         return false;
     raw_fill(m, &h->raws[(*cursor)++], out);
     return true;
+}
+
+/* ---- who pins an arena ------------------------------------------------------------------------ */
+
+/* Calls fn for every allocated block of the arena (or of its pool `pool` when >= 0) with the frame
+ * of the line that allocated it. */
+static void each_pinned_block(const struct model *m, uint32_t slot, int32_t pool,
+                              void (*fn)(void *ctx, uint64_t addr, uint32_t size, uint32_t frame, uint32_t stack),
+                              void *ctx)
+{
+    const struct mheap *h = model_parts(m)->heap;
+    if (slot >= h->nslots || !h->arenas[slot].live)
+        return;
+    const struct marena *a = &h->arenas[slot];
+    for (uint32_t i = 0; i < a->npools; i++) {
+        if (pool >= 0 && (uint32_t)pool != i)
+            continue;
+        const struct mpool *p = &a->pools[i];
+        if (!p->blk || p->count == 0 || p->szidx == MODEL_NO_CLASS)
+            continue;
+        uint32_t size = h->classes[p->szidx].size, cap = h->classes[p->szidx].cap;
+        for (uint32_t b = 0; b < cap && b < p->blk_cap; b++) {
+            uint32_t w = p->blk[b];
+            if (block_state(h, p, b) != MODEL_BLOCK_ALLOCATED)
+                continue;
+            uint64_t addr = p->addr + h->geo.pool_overhead + (uint64_t)b * size;
+            uint32_t stack = 0;
+            if (w & BLK_STACK) {
+                const uint64_t *v = map_get(&h->block_stacks, addr);
+                stack = v ? (uint32_t)*v : 0;
+            }
+            fn(ctx, addr, size, stack ? model_stack_line_frame(m, stack) : 0, stack);
+        }
+    }
+}
+
+struct pins {
+    struct map index; /* frame + 1 -> group index + 1 */
+    struct model_pin *groups;
+    size_t n, cap;
+    bool oom;
+};
+
+static void pin_add(void *ctx, uint64_t addr, uint32_t size, uint32_t frame, uint32_t stack)
+{
+    (void)addr;
+    struct pins *ps = ctx;
+    uint64_t *v = map_get(&ps->index, (uint64_t)frame + 1);
+    if (!v) {
+        if (!codec_array_reserve((void **)&ps->groups, &ps->cap, ps->n + 1, sizeof *ps->groups) ||
+            !map_put(&ps->index, (uint64_t)frame + 1, ps->n + 1)) {
+            ps->oom = true;
+            return;
+        }
+        ps->groups[ps->n++] = (struct model_pin){.frame = frame, .stack = stack};
+        v = map_get(&ps->index, (uint64_t)frame + 1);
+    }
+    struct model_pin *g = &ps->groups[*v - 1];
+    g->blocks++;
+    g->bytes += size;
+}
+
+static int cmp_pin(const void *a, const void *b)
+{
+    const struct model_pin *x = a, *y = b;
+    if (x->bytes != y->bytes)
+        return x->bytes > y->bytes ? -1 : 1;
+    if (x->blocks != y->blocks)
+        return x->blocks > y->blocks ? -1 : 1;
+    return x->frame < y->frame ? -1 : x->frame > y->frame;
+}
+
+size_t model_pins(const struct model *m, uint32_t slot, int32_t pool, struct model_pin *out, size_t max)
+{
+    struct pins ps = {0};
+    map_init(&ps.index);
+    each_pinned_block(m, slot, pool, pin_add, &ps);
+    qsort(ps.groups, ps.n, sizeof *ps.groups, cmp_pin);
+    for (size_t i = 0; i < ps.n && i < max; i++)
+        out[i] = ps.groups[i];
+    size_t n = ps.n;
+    map_release(&ps.index);
+    free(ps.groups);
+    return n;
+}
+
+struct pin_blocks {
+    uint32_t frame;
+    uint64_t *addrs;
+    size_t n, max;
+};
+
+static void pin_block_add(void *ctx, uint64_t addr, uint32_t size, uint32_t frame, uint32_t stack)
+{
+    (void)size;
+    (void)stack;
+    struct pin_blocks *pb = ctx;
+    if (frame != pb->frame)
+        return;
+    if (pb->n < pb->max)
+        pb->addrs[pb->n] = addr;
+    pb->n++;
+}
+
+size_t model_pin_blocks(const struct model *m, uint32_t slot, int32_t pool, uint32_t frame, uint64_t *addrs,
+                        size_t max)
+{
+    struct pin_blocks pb = {frame, addrs, 0, max};
+    each_pinned_block(m, slot, pool, pin_block_add, &pb);
+    return pb.n;
 }

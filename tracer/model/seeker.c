@@ -82,7 +82,18 @@ struct seeker {
     uint64_t bad_seq;  /* first inconsistent event, UINT64_MAX when none is known */
     char bad_reason[256];
 
+    /* the sources of a real program's files (source_file, source_text), read as asked for */
+    struct seeker_source *sources;
+    size_t nsources, sources_cap;
+    uint64_t sources_scanned; /* events [0, sources_scanned) were read for them */
+
     struct event batch[MODEL_BATCH];
+};
+
+struct seeker_source {
+    uint64_t id;
+    char *path, *text; /* malloc'd; text NULL until its source_text came */
+    size_t path_len, text_len;
 };
 
 static int seek_fail(struct seeker *s, int err, const char *fmt, ...)
@@ -195,7 +206,126 @@ void seeker_free(struct seeker *s)
         fclose(s->spill);
     free(s->near);
     free(s->cks);
+    for (size_t i = 0; i < s->nsources; i++) {
+        free(s->sources[i].path);
+        free(s->sources[i].text);
+    }
+    free(s->sources);
     free(s);
+}
+
+/* ---- the sources of a real program ------------------------------------------------------------ */
+
+struct source_scan {
+    struct seeker *s;
+    const char *path;
+    size_t len;
+};
+
+/* Keeps every source_file and source_text met; stops at the text of the file asked for. */
+static bool source_seen(void *ctx, const struct event *ev)
+{
+    struct source_scan *sc = ctx;
+    struct seeker *s = sc->s;
+    s->sources_scanned = ev->seq + 1;
+    if (ev->kind == EV_SOURCE_FILE) {
+        if (!codec_array_reserve((void **)&s->sources, &s->sources_cap, s->nsources + 1, sizeof *s->sources))
+            return false;
+        char *path = malloc(ev->str_len + 1);
+        if (!path)
+            return false;
+        memcpy(path, ev->str, ev->str_len);
+        path[ev->str_len] = '\0';
+        s->sources[s->nsources++] = (struct seeker_source){.id = ev->u.source_file.id, .path = path,
+                                                           .path_len = ev->str_len};
+        return false;
+    }
+    if (ev->kind != EV_SOURCE_TEXT)
+        return false;
+    for (size_t i = 0; i < s->nsources; i++) {
+        struct seeker_source *src = &s->sources[i];
+        if (src->id != ev->u.source_text.file || src->text)
+            continue;
+        src->text = malloc(ev->str_len + 1);
+        if (!src->text)
+            return false;
+        memcpy(src->text, ev->str, ev->str_len);
+        src->text[ev->str_len] = '\0';
+        src->text_len = ev->str_len;
+        return src->path_len == sc->len && memcmp(src->path, sc->path, sc->len) == 0;
+    }
+    return false;
+}
+
+bool seeker_source(struct seeker *s, const char *path, size_t len, const char **text, size_t *text_len)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->nsources; i++) {
+            const struct seeker_source *src = &s->sources[i];
+            if (src->text && src->path_len == len && memcmp(src->path, path, len) == 0) {
+                *text = src->text;
+                *text_len = src->text_len;
+                return true;
+            }
+        }
+        if (pass || s->sources_scanned >= seeker_event_count(s))
+            return false;
+        struct source_scan sc = {s, path, len};
+        uint64_t found;
+        uint64_t pos = seeker_position(s);
+        int rc = seeker_scan(s, s->sources_scanned, true, source_seen, &sc, &found);
+        if (rc == 0)
+            s->sources_scanned = seeker_event_count(s);
+        seeker_seek(s, pos);
+        if (rc < 0)
+            return false;
+    }
+    return false;
+}
+
+size_t seeker_source_line(struct seeker *s, const char *path, size_t len, uint32_t line, char *buf, size_t cap,
+                          bool *from_disk)
+{
+    *from_disk = false;
+    buf[0] = '\0';
+    if (line == 0 || cap == 0)
+        return 0;
+    const char *text;
+    size_t tlen;
+    char *disk = NULL;
+    if (!seeker_source(s, path, len, &text, &tlen)) {
+        /* not in the trace: the file as it is on this machine now, if it is there */
+        char p[4096];
+        if (len >= sizeof p)
+            return 0;
+        memcpy(p, path, len);
+        p[len] = '\0';
+        FILE *f = p[0] == '/' ? fopen(p, "rb") : NULL;
+        if (!f)
+            return 0;
+        disk = malloc(1u << 20);
+        tlen = disk ? fread(disk, 1, 1u << 20, f) : 0;
+        fclose(f);
+        if (!disk)
+            return 0;
+        text = disk;
+        *from_disk = true;
+    }
+    const char *p = text, *end = text + tlen;
+    for (uint32_t l = 1; l < line && p < end; l++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        p = nl ? nl + 1 : end;
+    }
+    size_t n = 0;
+    while (p < end && (*p == ' ' || *p == '\t'))
+        p++;
+    for (; p < end && *p != '\n' && *p != '\r' && n + 1 < cap; p++)
+        buf[n++] = *p == '\t' ? ' ' : *p;
+    while (n > 0 && buf[n - 1] == ' ')
+        n--;
+    buf[n] = '\0';
+    free(disk);
+    return n;
 }
 
 const struct trace_header *seeker_header(const struct seeker *s)

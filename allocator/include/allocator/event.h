@@ -218,7 +218,8 @@
     X(STEP_WORKLOAD, "a step of a demo or an allocation script")                                 \
     X(STEP_STARTUP, "a real interpreter starts up, before the program's own code")               \
     X(STEP_PROGRAM, "the program's own code starts")                                             \
-    X(STEP_LINE, "a line of the program's own code is about to run")
+    X(STEP_LINE, "a line of the program's own code is about to run")                            \
+    X(STEP_END, "the program's own code has ended: the interpreter shuts down")
 
 /* Why a request went to the raw layer. */
 #define EV_RAW_WHY(X)                                                                            \

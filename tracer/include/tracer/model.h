@@ -259,6 +259,26 @@ struct model_next {
 };
 void model_next_block(const struct model *m, uint32_t szidx, struct model_next *out);
 
+/*
+ * Who pins an arena or a pool: its allocated blocks grouped by the line that allocated them
+ * (model_stack_line_frame of each block's stack; blocks allocated with no stack recorded are one
+ * group of frame 0), largest first by bytes.  A mostly empty arena goes back to the system only when
+ * its last block is freed: these are the lines whose blocks keep it.
+ */
+struct model_pin {
+    uint32_t frame;   /* the frame id of the line, 0: no stack recorded */
+    uint32_t stack;   /* one stack of the group (for its callers) */
+    uint64_t blocks;  /* blocks allocated by that line, live now */
+    uint64_t bytes;   /* their block sizes summed */
+};
+/* The groups of the arena in `slot`, or of its pool `pool` (an index) when pool >= 0.  Fills up
+ * to max, largest first; returns the number of groups. */
+size_t model_pins(const struct model *m, uint32_t slot, int32_t pool, struct model_pin *out, size_t max);
+/* The addresses of the live blocks of one group (frame as model_pins gives it), in address order;
+ * returns how many there are. */
+size_t model_pin_blocks(const struct model *m, uint32_t slot, int32_t pool, uint32_t frame, uint64_t *addrs,
+                        size_t max);
+
 /* ---- size classes ------------------------------------------------------------------------ */
 
 struct model_class {
@@ -343,6 +363,11 @@ bool model_stack_frame(const struct model *m, uint32_t id, uint32_t i, const cha
 /* The innermost frame of stack `id`: its frame id (0 when the stack's frames are text of its own,
  * or there is no such stack); the line an allocation was made at. */
 uint32_t model_stack_top_frame(const struct model *m, uint32_t id);
+/* The line a program's allocation is charged to: the innermost frame that is not the import
+ * system's (<frozen importlib._bootstrap...>, which CPython's tracebacks leave out too), so that
+ * what a module's import allocates goes to the import statement's line; the innermost frame
+ * when every frame is the import system's. */
+uint32_t model_stack_line_frame(const struct model *m, uint32_t id);
 
 /* A frame's parts: a Python frame "FUNCTION\tFILE\tLINE" gives all three; a C frame gives its
  * text as the function, no file and line 0. */
@@ -353,6 +378,9 @@ struct model_frame_info {
     bool python;
 };
 void model_frame_parse(const char *text, size_t len, struct model_frame_info *out);
+/* A frame as the views show it: "file.py:12 in function" (a package's "pkg/__init__.py") for
+ * Python, the C text as it is ("function+0x1f"). */
+void model_frame_format(const char *text, size_t len, char *buf, size_t cap);
 
 /* ---- objects ------------------------------------------------------------------------------- */
 
@@ -623,6 +651,17 @@ bool seeker_is_ended(const struct seeker *s);     /* the followed stream ended *
 /* The timeline: from the trace's index, or built while folding (live, recovered files).
  * Valid until the next seeker call. */
 const struct model_summary *seeker_summary(const struct seeker *s);
+
+/*
+ * The source of a real program's file (source_file and source_text events), as recorded when the
+ * program ran: the text (valid while the seeker lives), read from the trace the first time it is
+ * asked for.  False when the trace has none for that path.
+ */
+bool seeker_source(struct seeker *s, const char *path, size_t len, const char **text, size_t *text_len);
+/* Line `line` (from 1) of a file, without its indentation: from the trace's source, else from the
+ * file on this machine (*from_disk then), else empty.  Returns its length. */
+size_t seeker_source_line(struct seeker *s, const char *path, size_t len, uint32_t line, char *buf, size_t cap,
+                          bool *from_disk);
 
 /* Checkpoints the seeker can load (from the index, or its own when the file had none). */
 size_t seeker_checkpoint_count(const struct seeker *s);
