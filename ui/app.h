@@ -147,6 +147,13 @@ struct ui_app {
         int scroll; /* lines back from the newest */
     } output;
     struct {
+        bool open;          /* the Arenas or Pool pane lists who pins its arena or pool (w) */
+        enum ui_pane pane;  /* which of the two */
+        bool blocks;        /* one line's blocks are listed, not the lines */
+        uint32_t frame;     /* that line */
+        int sel, scroll;
+    } pins;
+    struct {
         int offset; /* selected log row relative to the current event */
     } log;
     struct {
@@ -243,6 +250,10 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
 void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 void view_output(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_pins(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+/* The lines pinning the selected arena or pool (model_pins), and the blocks of app->pins.frame. */
+size_t app_pins(const struct ui_app *app, struct model_pin *out, size_t max);
+size_t app_pin_blocks(const struct ui_app *app, uint64_t *addrs, size_t max);
 void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
 
 /* What the collector's mark says about an object, in fewer words when room is short. */

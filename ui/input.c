@@ -278,6 +278,12 @@ static int pane_page(const struct ui_app *app, enum ui_pane p)
 
 static enum ui_redo move_selection(struct ui_app *app, int dy, int dx)
 {
+    if (app->pins.open && app->focus == app->pins.pane) {
+        app->pins.sel += dy;
+        if (app->pins.sel < 0)
+            app->pins.sel = 0;
+        return UI_REDO_REPAINT; /* the painter keeps it within the list */
+    }
     switch (app->focus) {
     case UI_PANE_ARENAS:
         if (dy)
@@ -365,9 +371,58 @@ static enum ui_redo act_speed(struct ui_app *app, int delta)
     return UI_REDO_REPAINT;
 }
 
+/* Enter in the list of who pins an arena or pool: a line's blocks, then a block in its pool. */
+static enum ui_redo pins_enter(struct ui_app *app)
+{
+    const struct model *m = app_model(app);
+    if (!app->pins.blocks) {
+        static struct model_pin pins[512];
+        size_t n = app_pins(app, pins, 512);
+        if (n == 0 || app->pins.sel < 0 || (size_t)app->pins.sel >= n || app->pins.sel >= 512)
+            return UI_REDO_NOTHING;
+        app->pins.frame = pins[app->pins.sel].frame;
+        app->pins.blocks = true;
+        app->pins.sel = app->pins.scroll = 0;
+        return UI_REDO_REPAINT;
+    }
+    static uint64_t addrs[4096];
+    size_t n = app_pin_blocks(app, addrs, 4096);
+    struct model_block b;
+    if (app->pins.sel < 0 || (size_t)app->pins.sel >= n || app->pins.sel >= 4096 ||
+        !model_block_find(m, addrs[app->pins.sel], &b))
+        return UI_REDO_NOTHING;
+    struct model_pool p;
+    if (model_pool_find(m, b.pool, &p)) {
+        app->arena.follow = false;
+        app->arena.slot = p.slot;
+        app->arena.index = p.index;
+        app->pool.sel = (int)b.index;
+        app->pins.open = false;
+        app->focus = UI_PANE_POOL;
+    }
+    return UI_REDO_RELAYOUT;
+}
+
+static enum ui_redo act_pins(struct ui_app *app)
+{
+    if (app->focus != UI_PANE_ARENAS && app->focus != UI_PANE_POOL) {
+        app_message(app, false, "w shows who pins an arena or a pool: in the Arenas or the Pool pane");
+        return UI_REDO_REPAINT;
+    }
+    bool was = app->pins.open && app->pins.pane == app->focus;
+    memset(&app->pins, 0, sizeof app->pins);
+    app->pins.open = !was;
+    app->pins.pane = app->focus;
+    if (!was)
+        app->arena.follow = false;
+    return UI_REDO_REPAINT;
+}
+
 static enum ui_redo act_enter(struct ui_app *app)
 {
     const struct model *m = app_model(app);
+    if (app->pins.open && app->focus == app->pins.pane)
+        return pins_enter(app);
     switch (app->focus) {
     case UI_PANE_ARENAS:
         app->arena.follow = false;
@@ -446,6 +501,14 @@ static enum ui_redo act_enter(struct ui_app *app)
 
 static enum ui_redo act_back(struct ui_app *app)
 {
+    if (app->pins.open && app->focus == app->pins.pane) {
+        if (app->pins.blocks)
+            app->pins.blocks = false;
+        else
+            app->pins.open = false;
+        app->pins.sel = app->pins.scroll = 0;
+        return UI_REDO_REPAINT;
+    }
     if (app->focus == UI_PANE_OBJECTS && app->objects.open) {
         app->objects.open = false;
         return UI_REDO_REPAINT;
@@ -585,6 +648,8 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
         return act_enter(app);
     case UI_ACT_BACK:
         return act_back(app);
+    case UI_ACT_PINS:
+        return act_pins(app);
     case UI_ACT_ZOOM:
         app->zoomed = app->zoomed == UI_PANE_NONE ? app->focus : UI_PANE_NONE;
         return UI_REDO_RELAYOUT;

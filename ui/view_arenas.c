@@ -305,6 +305,10 @@ static void paint_arena_detail(struct ui_app *app, struct canvas *c, int x, int 
 
 void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
 {
+    if (app->pins.open && app->pins.pane == UI_PANE_ARENAS) {
+        view_pins(app, c, r, focus);
+        return;
+    }
     canvas_box(c, r, "Arenas: a row per arena, a cell per pool", focus);
     int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
     if (w < 10 || h < 3)

@@ -60,6 +60,15 @@ static void block_para(struct ui_app *app, const struct canvas *c, const struct 
         break;
     }
     ui_para_addf(out, UI_S_BLOCK_ALLOC, "allocated for %" PRIu32 " B", b.requested);
+    const char *ftext;
+    size_t flen;
+    uint32_t frame = b.stack ? model_stack_line_frame(m, b.stack) : 0;
+    if (frame && model_frame_text(m, frame, &ftext, &flen)) {
+        char where[256];
+        model_frame_format(ftext, flen, where, sizeof where);
+        ui_para_add(out, UI_S_NORMAL, " by ");
+        ui_para_add_whole(out, UI_S_NORMAL, where);
+    }
     struct model_object o;
     if (b.object && model_object_find(m, b.object, &o)) {
         ui_para_addf(out, UI_S_NORMAL, ": a %s at %s ", o.type_name ? o.type_name : "?", fmt_addr(ab, o.addr, 0, c->ascii));
@@ -98,6 +107,10 @@ static void next_para(const struct canvas *c, const struct model_pool *p, const 
 
 void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
 {
+    if (app->pins.open && app->pins.pane == UI_PANE_POOL) {
+        view_pins(app, c, r, focus);
+        return;
+    }
     const struct model *m = app_model(app);
     struct model_pool p;
     bool have = model_pool_at(m, app->arena.slot, app->arena.index, &p);

@@ -91,6 +91,7 @@ tmux -L "$sock" resize-window -t e2e -x 80 -y 24
 keys '?'
 check "at 80 x 24 the help is one column that scrolls" 'wait_for "j/k or PgUp/PgDn scroll"'
 keys PageDown
+keys PageDown
 check "PgDn pages it to its end" 'wait_for "bar jumps."'
 keys x
 check "another key closes it" 'wait_for -v "j/k or PgUp/PgDn scroll"'

@@ -71,6 +71,7 @@ enum ui_key {
     X(NEXT_PANE,  "Pane",   "Tab",        "next pane",                                              UI_KEY_TAB, 0, 0) \
     X(PREV_PANE,  NULL,     "S-Tab",      "previous pane",                                          UI_KEY_BACKTAB, 0, 0) \
     X(ENTER,      "Open",   "Enter",      "open: a pool's blocks, an object's refs",      UI_KEY_ENTER, '\n', 0) \
+    X(PINS,       NULL,     "w",          "who pins the arena or pool: its blocks by the line that made them", 'w', 0, 0) \
     X(BACK,       NULL,     "Esc",        "back: out of a detail, a prompt, a zoom",            UI_KEY_ESC, 0, 0) \
     X(ZOOM,       "Zoom",   "z",          "zoom the pane to the whole screen",             'z', 0, 0) \
     X(HELP,       "Help",   "?",          "this help",                                              '?', UI_KEY_F1, 0) \
