@@ -19,7 +19,7 @@ static const struct cli_opt opts[] = {
     {"arena-source", 0, "S", "where arenas come from: mmap (as CPython, the default) or aligned"},
     {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
     {"stacks", 0, "S", "call stacks: for a workload, c records the C stack of every allocation;\n"
-                       "for a Python program, python (the default) or none"},
+                       "for a Python program, python (the default), c, both or none"},
     {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},
     {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null)"},
     VIEW_LOOK_OPTS,

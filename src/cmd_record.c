@@ -27,10 +27,11 @@ static const struct cli_opt opts[] = {
     {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
     {"arena-source", 0, "S", "where arenas come from: mmap (default, as CPython) or aligned"},
     {"gc-profile", 0, "G", "cycle collector: cpython-3.8 (default), cpython-3.13, legacy; NAME:T0,T1,T2 sets thresholds"},
-    {"stacks", 0, NULL, "record the call stack of every allocation"},
-    {"stack-depth", 0, "N", "frames kept per call stack (default 24, at most 64)"},
+    {"stacks", 0, "S", "call stacks of every allocation: for a workload, c (its C stack) or none (the\n"
+                       "default); for a Python program, python (the default), c, both or none"},
+    {"stack-depth", 0, "N", "frames kept per call stack (default 24 for C, 16 for Python; at most 64)"},
+    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"},
     {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
-    PROGRAM_OPTS,
     {0},
 };
 
@@ -189,7 +190,8 @@ static int run(struct cli *c)
 
         .profile = cli_value(c, "profile"),
         .arena_source = cli_value(c, "arena-source"),
-        .stacks = cli_flag(c, "stacks") || cli_value(c, "stack-depth"),
+        .stacks = (cli_value(c, "stacks") && strcmp(cli_value(c, "stacks"), "c") == 0) ||
+                  (!cli_value(c, "stacks") && cli_value(c, "stack-depth")),
         .stack_depth = (unsigned)(depth > 1000 ? 1000 : depth),
         .command = cmdline,
         .path = out,
@@ -197,6 +199,11 @@ static int run(struct cli *c)
     char err[512];
     if (recorder_check_options(&o, err, sizeof err) < 0)
         return cli_error(c, CLI_EXIT_USAGE, "%s", err);
+    const char *stacks = cli_value(c, "stacks");
+    if (stacks && strcmp(stacks, "c") != 0 && strcmp(stacks, "none") != 0)
+        return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", stacks);
+    if (cli_value(c, "stdin"))
+        return cli_error(c, CLI_EXIT_USAGE, "--stdin: for a Python program only");
 
     const char *spec = c->args[0];
     struct workload *w = workload_prepare(spec, err, sizeof err);

@@ -40,8 +40,12 @@ int program_prepare(struct program_spec *spec, const struct cli *c, char *err, s
     if (stacks) {
         if (strcmp(stacks, "none") == 0)
             cfg->stacks = CAPTURE_STACKS_NONE;
+        else if (strcmp(stacks, "c") == 0)
+            cfg->stacks = CAPTURE_STACKS_C;
+        else if (strcmp(stacks, "both") == 0)
+            cfg->stacks = CAPTURE_STACKS_BOTH;
         else if (strcmp(stacks, "python") != 0)
-            return cli_fail(err, errlen, "--stacks: '%s' is not python or none", stacks);
+            return cli_fail(err, errlen, "--stacks: '%s' is not python, c, both or none", stacks);
     }
     const char *depth = cli_value(c, "stack-depth");
     if (depth) {

@@ -37,7 +37,7 @@ struct program_spec {
 
 /* The options every command that runs a program takes (--stacks, --stack-depth, --stdin). */
 #define PROGRAM_OPTS                                                                             \
-    {"stacks", 0, "S", "a Python program's stacks: python (the default) or none"},              \
+    {"stacks", 0, "S", "a Python program's stacks: python (the default), c, both or none"},      \
     {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},           \
     {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"}
 

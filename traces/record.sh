@@ -9,7 +9,7 @@ prog=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$2/traces" || exit 1
 status=0
 for name in $("$prog" demo --list | cut -d' ' -f1); do
-    if "$prog" record --arena-source aligned --stacks -o "demo-$name.trace.new" "demo:$name" >/dev/null; then
+    if "$prog" record --arena-source aligned --stacks c -o "demo-$name.trace.new" "demo:$name" >/dev/null; then
         mv "demo-$name.trace.new" "demo-$name.trace"
         echo "traces: demo-$name.trace ($("$prog" info "demo-$name.trace" | sed -n 's/^events *\([0-9,]*\).*/\1/p') events)"
     else

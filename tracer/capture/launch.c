@@ -28,7 +28,11 @@ int capture_config_encode(const struct capture_config *c, char *buf, size_t len)
                      "depth=%u" SEP "live=%d" SEP "trace=%s" SEP "log=%s" SEP "arena=%s" SEP
                      "user=%s" SEP "script=%s" SEP "command=%s",
                      (long)c->pid, c->status_fd, c->control_fd, modes[c->mode], (int)c->entry,
-                     c->stacks == CAPTURE_STACKS_PYTHON ? "python" : "none", c->depth, c->live ? 1 : 0,
+                     c->stacks == CAPTURE_STACKS_PYTHON ? "python"
+                     : c->stacks == CAPTURE_STACKS_C    ? "c"
+                     : c->stacks == CAPTURE_STACKS_BOTH ? "both"
+                                                        : "none",
+                     c->depth, c->live ? 1 : 0,
                      c->trace, c->log, c->arena_source, c->user_dir, c->script, c->command);
     if (n < 0 || (size_t)n >= len)
         return -1;
@@ -76,7 +80,10 @@ bool capture_config_decode(const char *text, struct capture_config *out)
             out->entry = e >= CAPTURE_ENTRY_SCRIPT && e <= CAPTURE_ENTRY_STDIN ? (enum capture_entry)e
                                                                               : CAPTURE_ENTRY_SCRIPT;
         } else if (KEY("stacks")) {
-            out->stacks = strcmp(num, "python") == 0 ? CAPTURE_STACKS_PYTHON : CAPTURE_STACKS_NONE;
+            out->stacks = strcmp(num, "python") == 0 ? CAPTURE_STACKS_PYTHON
+                          : strcmp(num, "c") == 0    ? CAPTURE_STACKS_C
+                          : strcmp(num, "both") == 0 ? CAPTURE_STACKS_BOTH
+                                                     : CAPTURE_STACKS_NONE;
         } else if (KEY("depth")) {
             out->depth = (unsigned)strtoul(num, NULL, 10);
         } else if (KEY("live")) {

@@ -38,6 +38,7 @@
 
 #include <allocator/gc_profile.h>
 #include <allocator/heap.h>
+#include <allocator/stack.h>
 #include <tracer/capture.h>
 #include <tracer/trace.h>
 
@@ -329,7 +330,7 @@ static __attribute__((noinline)) void watch_program_start(void)
              name ? name : base ? base + 1 : capture.cfg.script);
     if (name && name[0] == 't')
         label[0] = 'T';
-    uint64_t stack = capture.cfg.stacks == CAPTURE_STACKS_PYTHON ? pystack_capture(capture.stacks) : 0;
+    uint64_t stack = capture.cfg.stacks != CAPTURE_STACKS_NONE ? pystack_capture(capture.stacks) : 0;
     capture_step(EV_STEP_PROGRAM, stack, label);
 }
 
@@ -341,13 +342,31 @@ static inline void count_call(void)
         tick();
 }
 
-/* The heap's stack hook: the Python stack, or the capture's own label. */
-static uint64_t stack_hook(void *ctx)
+/*
+ * The heap's stack hook: the Python stack, the C stack or both, or the capture's own label.  The
+ * C stack starts at the caller of the allocator's entry point in CPython (PyObject_Malloc, ...):
+ * stack_capture() drops itself, then this function, the heap's
+ * HEAP_STACK_HOOK_FRAMES and cap_malloc (or calloc, realloc), so arenascope's own frames are
+ * never in a stack a user sees.
+ */
+#define KEEP_FRAME() __asm__ __volatile__("" ::: "memory")
+static __attribute__((noinline)) uint64_t stack_hook(void *ctx)
 {
     (void)ctx;
     if (capture.in_tool)
         return capture.tool_stack;
-    return pystack_capture(capture.stacks);
+    uint64_t id;
+    if (capture.cfg.stacks == CAPTURE_STACKS_PYTHON) {
+        id = pystack_capture(capture.stacks);
+    } else {
+        void *frames[STACK_CAPTURE_MAX];
+        size_t depth = capture.cfg.stacks == CAPTURE_STACKS_BOTH ? CAPTURE_C_DEPTH : capture.cfg.depth;
+        size_t n = stack_capture(frames, depth, 1 + HEAP_STACK_HOOK_FRAMES + 1);
+        id = capture.cfg.stacks == CAPTURE_STACKS_BOTH ? pystack_capture_both(capture.stacks, frames, n)
+                                                       : pystack_capture_c(capture.stacks, frames, n);
+    }
+    KEEP_FRAME();
+    return id;
 }
 
 static void *cap_malloc(void *ctx, size_t n)
@@ -671,7 +690,7 @@ static void start_record(void)
     if (capture.py.layout) {
         if (pystack_new(&capture.stacks, &capture.py, capture.cfg.depth, &capture.sink, record_source, NULL) < 0)
             refuse("out of memory for the stack table");
-        if (capture.cfg.stacks == CAPTURE_STACKS_PYTHON) {
+        if (capture.cfg.stacks != CAPTURE_STACKS_NONE) {
             capture.tool_stack = pystack_intern_label(capture.stacks, "<arenascope>");
             struct heap_stack_hook hook = {stack_hook, NULL};
             heap_set_stack_hook(capture.heap, &hook);

@@ -25,6 +25,7 @@
  */
 #include "pystack.h"
 
+#include <tracer/capture.h>
 #include <tracer/codec.h>
 #include <tracer/stacks.h>
 
@@ -246,6 +247,56 @@ static uint32_t describe(void *ctx, const uintptr_t *words, size_t n, struct cod
         depth++;
     }
     return depth;
+}
+
+uint64_t pystack_capture_c(struct pystack *ps, void *const *frames, size_t n)
+{
+    ps->stats.captures++;
+    return stack_table_intern(ps->table, frames, n);
+}
+
+/* A key of both kinds: the C frames' return addresses, a 0 word, then the Python pairs. */
+static uint32_t describe_both(void *ctx, const uintptr_t *words, size_t n, struct codec_buf *text)
+{
+    uint32_t depth = 0;
+    size_t i = 0;
+    for (; i < n && words[i]; i++, depth++) {
+        char frame[512];
+        size_t len = stack_symbolize((const void *)words[i], frame, sizeof frame);
+        if (len >= sizeof frame)
+            len = sizeof frame - 1;
+        if (depth)
+            codec_buf_put(text, "\n", 1);
+        codec_buf_put(text, frame, len);
+    }
+    if (i < n) {
+        i++;
+        struct codec_buf py;
+        codec_buf_init(&py);
+        uint32_t pd = describe(ctx, words + i, n - i, &py);
+        if (pd && !py.failed) {
+            if (depth)
+                codec_buf_put(text, "\n", 1);
+            codec_buf_put(text, py.data, py.len);
+            depth += pd;
+        }
+        codec_buf_release(&py);
+    }
+    return depth;
+}
+
+uint64_t pystack_capture_both(struct pystack *ps, void *const *frames, size_t n)
+{
+    uintptr_t key[CAPTURE_C_DEPTH + 1 + 2 * PYSTACK_MAX_DEPTH];
+    ps->stats.captures++;
+    if (n > CAPTURE_C_DEPTH)
+        n = CAPTURE_C_DEPTH;
+    size_t k = 0;
+    for (; k < n; k++)
+        key[k] = (uintptr_t)frames[k];
+    key[k++] = 0;
+    k += walk(ps, key + k);
+    return stack_table_intern_key(ps->table, key, k, describe_both, ps);
 }
 
 uint64_t pystack_capture(struct pystack *ps)

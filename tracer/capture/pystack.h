@@ -42,6 +42,11 @@ void pystack_free(struct pystack *ps);
  * no Python code runs (start-up, a thread without a frame) or memory ran out. */
 uint64_t pystack_capture(struct pystack *ps);
 
+/* The id of a C stack (return addresses, innermost first), and of C frames followed by the
+ * current Python stack (`--stacks both`). */
+uint64_t pystack_capture_c(struct pystack *ps, void *const *frames, size_t n);
+uint64_t pystack_capture_both(struct pystack *ps, void *const *frames, size_t n);
+
 /* The id of a stack of one made-up frame, "FUNCTION\t\t0" (the capture's own allocations). */
 uint64_t pystack_intern_label(struct pystack *ps, const char *function);
 

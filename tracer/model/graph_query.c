@@ -110,13 +110,14 @@ uint32_t model_stack_top_frame(const struct model *m, uint32_t id)
     return id && model_stack(m, id, &st) ? st.frame : 0;
 }
 
-/* Whether a frame is the import system's: CPython leaves those out of tracebacks too. */
-static bool frame_is_import_machinery(const char *text, size_t len)
+/* Whether a frame is a program's line: a Python frame, not the import system's (CPython leaves
+ * those out of tracebacks too). */
+static bool frame_is_program_line(const char *text, size_t len)
 {
     struct model_frame_info fi;
     model_frame_parse(text, len, &fi);
     static const char frozen[] = "<frozen importlib._bootstrap";
-    return fi.python && fi.file_len >= sizeof frozen - 1 && memcmp(fi.file, frozen, sizeof frozen - 1) == 0;
+    return fi.python && !(fi.file_len >= sizeof frozen - 1 && memcmp(fi.file, frozen, sizeof frozen - 1) == 0);
 }
 
 uint32_t model_stack_line_frame(const struct model *m, uint32_t id)
@@ -128,7 +129,7 @@ uint32_t model_stack_line_frame(const struct model *m, uint32_t id)
             return first;
         if (!first)
             first = st.frame;
-        if (!frame_is_import_machinery(st.frames, st.len))
+        if (frame_is_program_line(st.frames, st.len))
             return st.frame;
         if (st.parent >= id)
             break;

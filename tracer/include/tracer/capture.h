@@ -51,7 +51,10 @@ enum capture_entry {
 enum capture_stacks {
     CAPTURE_STACKS_NONE,
     CAPTURE_STACKS_PYTHON, /* the Python stack of every allocation */
+    CAPTURE_STACKS_C,      /* its C stack, from CPython's allocator entry point outwards */
+    CAPTURE_STACKS_BOTH,   /* the innermost C frames (at most CAPTURE_C_DEPTH), then the Python stack */
 };
+#define CAPTURE_C_DEPTH 8
 #define CAPTURE_DEFAULT_DEPTH 16 /* Python frames kept per stack */
 
 struct capture_config {

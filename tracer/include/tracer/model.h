@@ -363,10 +363,11 @@ bool model_stack_frame(const struct model *m, uint32_t id, uint32_t i, const cha
 /* The innermost frame of stack `id`: its frame id (0 when the stack's frames are text of its own,
  * or there is no such stack); the line an allocation was made at. */
 uint32_t model_stack_top_frame(const struct model *m, uint32_t id);
-/* The line a program's allocation is charged to: the innermost frame that is not the import
- * system's (<frozen importlib._bootstrap...>, which CPython's tracebacks leave out too), so that
- * what a module's import allocates goes to the import statement's line; the innermost frame
- * when every frame is the import system's. */
+/* The line a program's allocation is charged to: the innermost Python frame that is not the
+ * import system's (<frozen importlib._bootstrap...>, which CPython's tracebacks leave out too),
+ * so that what a module's import allocates goes to the import statement's line, and C frames
+ * above a Python stack (--stacks both) go to the Python line; the innermost frame when no frame
+ * is such a line (a C stack). */
 uint32_t model_stack_line_frame(const struct model *m, uint32_t id);
 
 /* A frame's parts: a Python frame "FUNCTION\tFILE\tLINE" gives all three; a C frame gives its
