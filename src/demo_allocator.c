@@ -266,21 +266,32 @@ void demo_run_arena_lifecycle(struct workload_env *env)
 
 /* ---- fragmentation -------------------------------------------------------------------------------- */
 
+/* What the fragmentation demo mirrors, line by line (its allocations are named by these lines). */
+static const char fragmentation_py[] =
+    "blocks = [object() for _ in range(300_000)]\n"
+    "survivors = {id(b): b for b in blocks[::1000]}\n"
+    "del blocks\n"
+    "print(len(survivors), 'survivors of 16 bytes hold the arenas above')\n"
+    "survivors.clear()\n";
+
 void demo_run_fragmentation(struct workload_env *env)
 {
     enum { N = 300000, KEEP_EVERY = 1000 };
     void **blocks = calloc(N, sizeof *blocks);
     if (!blocks)
         return;
+    workload_source(env, "demo/fragmentation.py", fragmentation_py);
 
     workload_step(env, "Allocate 300,000 objects of 16 bytes, like object(): the pools and "
                        "arenas fill up.");
+    workload_line(env, 1);
     for (size_t i = 0; i < N; i++)
         blocks[i] = heap_malloc(env->heap, 16);
     demo_heap_line(env);
 
     workload_step(env, "Free all but every 1,000th: 99.9% of the objects are gone, yet every "
                        "arena is still held.");
+    workload_line(env, 3);
     for (size_t i = 0; i < N; i++)
         if (i % KEEP_EVERY != 0 && blocks[i]) {
             heap_free(env->heap, blocks[i]);
@@ -294,6 +305,7 @@ void demo_run_fragmentation(struct workload_env *env)
 
     workload_step(env, "Free the survivors too: now the arenas go back to the system, except "
                        "one that is kept for reuse.");
+    workload_line(env, 5);
     for (size_t i = 0; i < N; i++)
         if (blocks[i])
             heap_free(env->heap, blocks[i]);

@@ -31,6 +31,7 @@ struct recorder {
     unsigned stack_depth;
     struct workload_env env;
     bool finished;
+    uint64_t line_stack; /* the stack of the workload's current Python line (workload_line) */
 };
 
 bool recorder_arena_source(const char *name, struct heap_arena_source *out)
@@ -67,6 +68,31 @@ static uint64_t capture(void *ctx)
     void *frames[STACK_CAPTURE_MAX];
     size_t n = stack_capture(frames, r->stack_depth, 1 + HEAP_STACK_HOOK_FRAMES);
     return stack_table_intern(r->stacks, frames, n);
+}
+
+/* The heap's stack hook while a workload names its Python lines (and no C stacks are asked for). */
+static uint64_t line_hook(void *ctx)
+{
+    return ((struct recorder *)ctx)->line_stack;
+}
+
+static void set_line(void *ctx, const char *file, uint32_t line)
+{
+    struct recorder *r = ctx;
+    if (!r->stacks) {
+        /* the first line: a stack table of the lines, and the hook that hands out theirs */
+        struct event_sink sink = trace_writer_sink(r->writer);
+        if (stack_table_new(&r->stacks, 1, &sink) < 0)
+            return;
+        struct heap_stack_hook hook = {line_hook, r};
+        heap_set_stack_hook(r->heap, &hook);
+    }
+    if (r->opts.stacks)
+        return; /* C stacks were asked for: they stay */
+    char text[512];
+    int n = snprintf(text, sizeof text, "<module>\t%s\t%u", file, line);
+    if (n > 0 && (size_t)n < sizeof text)
+        r->line_stack = stack_table_intern_text(r->stacks, text, (size_t)n);
 }
 
 static void pace(void *ctx, uint64_t step)
@@ -160,6 +186,8 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
     r->env.sink = sink;
     r->env.pace = pace;
     r->env.pace_ctx = r;
+    r->env.line = set_line;
+    r->env.line_ctx = r;
     *out = r;
     return 0;
 

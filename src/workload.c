@@ -39,6 +39,32 @@ static void say(char *err, size_t errlen, const char *fmt, ...)
     va_end(ap);
 }
 
+void workload_source(struct workload_env *env, const char *path, const char *text)
+{
+    env->source_path = path;
+    if (!env->sink.emit)
+        return;
+    struct event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = EV_SOURCE_FILE;
+    ev.u.source_file.id = 1;
+    ev.str = path;
+    ev.str_len = (uint32_t)strlen(path);
+    env->sink.emit(env->sink.ctx, &ev);
+    memset(&ev, 0, sizeof ev);
+    ev.kind = EV_SOURCE_TEXT;
+    ev.u.source_text.file = 1;
+    ev.str = text;
+    ev.str_len = (uint32_t)strlen(text);
+    env->sink.emit(env->sink.ctx, &ev);
+}
+
+void workload_line(struct workload_env *env, uint32_t line)
+{
+    if (env->line && env->source_path)
+        env->line(env->line_ctx, env->source_path, line);
+}
+
 void workload_step(struct workload_env *env, const char *label)
 {
     env->steps++;

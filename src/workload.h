@@ -27,10 +27,24 @@ struct workload_env {
     /* Called after each step marker; may block.  NULL: run straight through. */
     void (*pace)(void *ctx, uint64_t step);
     void *pace_ctx;
+    /* The Python line the workload's allocations come from now (workload_line): the recorder
+     * gives them a stack of that one frame.  NULL: lines are not recorded. */
+    void (*line)(void *ctx, const char *file, uint32_t line);
+    void *line_ctx;
+    const char *source_path; /* the file workload_source() named, for workload_line() */
 };
 
 /* Emits a step marker with a one-sentence label and lets the pacer run. */
 void workload_step(struct workload_env *env, const char *label);
+/*
+ * The Python source the workload mirrors ("demo/fragmentation.py"), recorded once in the trace
+ * (source_file, source_text); then workload_line() says which of its lines the next allocations
+ * come from, so that `pinned` and the Arenas pane name the demo's own lines as they name a real
+ * program's.
+ */
+void workload_source(struct workload_env *env, const char *path, const char *text);
+void workload_line(struct workload_env *env, uint32_t line);
+
 /* Emits a `print` event: what the Python snippet being mirrored would print. */
 void workload_print(struct workload_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
