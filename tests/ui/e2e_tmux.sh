@@ -57,14 +57,14 @@ start() {
     sock="$base-$runs"
     # The shell records the program's pid, its exit status, and the terminal's modes after it.
     tmux -L "$sock" new-session -d -s e2e -x 120 -y 40 \
-        "TMPDIR=$tmp/live $prog $* & echo \$! > $tmp/pid; wait \$!; s=\$?; stty -a > $tmp/stty; echo \$s > $tmp/exit; sleep 60"
+        "TMPDIR=$tmp/live ${env_prefix:-} $prog $* & echo \$! > $tmp/pid; wait \$!; s=\$?; stty -a > $tmp/stty; echo \$s > $tmp/exit; sleep 60"
     i=0
     while [ $i -lt 100 ] && [ ! -s "$tmp/pid" ]; do sleep 0.05; i=$((i + 1)); done
 }
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..30"
+echo "1..37"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -144,6 +144,33 @@ check "and the next" 'wait_for "Step 2"'
 keys q
 check "q ends the demo with status 0" '[ "$(wait_exit)" = 0 ]'
 check "the temporary trace is gone" '[ -z "$(ls "$tmp/live")" ]'
+
+# --- live: a real Python program -------------------------------------------------------------
+# It prints a line every 0.2 s and allocates little in between: the view must follow it anyway.
+cat > "$tmp/slide.py" <<'PY'
+import time
+rows = []
+for i in range(1000):
+    rows.append([i] * 8)
+    print("row", i, flush=True)
+    time.sleep(0.2)
+PY
+# A sanitized build's capture library needs the sanitizers' runtimes loaded first in python.
+san=$(ldd "$prog" 2>/dev/null | awk '/lib(a|ub)san/ {print $3}' | tr '\n' ':')
+[ -n "$san" ] && env_prefix="LD_PRELOAD=$san ASAN_OPTIONS=detect_leaks=0"
+start live "$tmp/slide.py"
+env_prefix=
+check "a script runs live under python3" 'wait_for "LIVE running"'
+check "its own code begins after the start-up" 'wait_for "slide.py begins"'
+check "what it prints is in the Output pane" 'wait_for "row 3"'
+check "and the view follows it while it sleeps" 'wait_for "row 8"'
+pypid=$(pgrep -f "python.* $tmp/slide.py" | head -1)
+check "the program is a real python process" '[ -n "$pypid" ]'
+keys q
+check "q ends the viewer with status 0" '[ "$(wait_exit)" = 0 ]'
+i=0
+while [ $i -lt 40 ] && kill -0 "$pypid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+check "and the program with it" '! kill -0 "$pypid" 2>/dev/null'
 
 # --- a terminal that cannot move its cursor ---------------------------------------------------
 out=$(printf 'l\n]\nq\n' | TERM=dumb COLUMNS=90 LINES=24 "$prog" replay "$trace"; echo "status $?")
