@@ -63,6 +63,7 @@ struct live {
     char err_buf[256];    /* a partial stderr line */
     size_t err_len;
     char last_err[256];   /* the last whole line the child wrote to stderr */
+    bool program;         /* a real Python program, not a built-in workload */
     struct ui_live ops;
 };
 
@@ -290,10 +291,14 @@ static enum ui_live_state ops_state(void *ctx, char *msg, size_t len)
     read_lines(l->err_fd, l->err_buf, &l->err_len, sizeof l->err_buf, on_stderr, l);
     reap(l);
     msg[0] = '\0';
+    const char *who = l->program ? "the program" : "the workload";
     if (l->state == UI_LIVE_DIED) {
         if (WIFSIGNALED(l->wait_status))
-            snprintf(msg, len, "the workload was killed by SIG%s; its trace is kept in %s",
+            snprintf(msg, len, "%s was killed by SIG%s; its trace is kept in %s", who,
                      sigabbrev_np(WTERMSIG(l->wait_status)) ? sigabbrev_np(WTERMSIG(l->wait_status)) : "?", l->path);
+        else if (l->program)
+            snprintf(msg, len, "the program exited with status %d%s%s", WEXITSTATUS(l->wait_status),
+                     l->last_err[0] ? ": " : "", l->last_err);
         else if (l->last_err[0])
             snprintf(msg, len, "the workload failed: %s", l->last_err);
         else
@@ -301,6 +306,8 @@ static enum ui_live_state ops_state(void *ctx, char *msg, size_t len)
                      WEXITSTATUS(l->wait_status), l->path);
     } else if (l->state == UI_LIVE_WAITING) {
         snprintf(msg, len, "holding at step %" PRIu64, l->waiting_at);
+    } else if (l->state == UI_LIVE_FINISHED && l->program) {
+        snprintf(msg, len, "the program exited with status 0");
     }
     return l->state;
 }
@@ -473,6 +480,7 @@ int live_start_program(struct live **out, struct program_spec *spec, const struc
     if (!l)
         return -1;
     l->run = true; /* a program runs at full speed; the view follows it */
+    l->program = true;
     spec->cfg.mode = CAPTURE_RECORD;
     spec->cfg.live = true;
     snprintf(spec->cfg.trace, sizeof spec->cfg.trace, "%s", l->path);

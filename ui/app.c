@@ -640,7 +640,8 @@ static enum ui_redo live_tick(struct ui_app *app)
         if (st == UI_LIVE_DIED)
             app_message(app, true, "%s", msg);
         else if (st == UI_LIVE_FINISHED)
-            app_message(app, false, "the workload finished: every key works on its whole trace now");
+            app_message(app, false, "%s: every key works on its whole trace now",
+                        msg[0] ? msg : "the workload finished");
         redo |= UI_REDO_REPAINT;
     }
     app->behind = false;

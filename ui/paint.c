@@ -122,8 +122,14 @@ static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
         static const char *const waiting[] = {" LIVE holding at a step: ] runs the next one ", " LIVE holding: ] runs the next step ",
                                               " LIVE holding: ] next step ", " LIVE: ] steps "};
         static const char *const running[] = {" LIVE running "};
-        static const char *const finished[] = {" workload finished ", " finished "};
-        static const char *const died[] = {" the workload died: its trace stays ", " workload died ", " died "};
+        const struct trace_header *hd = seeker_header(app->s);
+        bool program = hd && hd->program[0];
+        static const char *const finished_workload[] = {" workload finished ", " finished "};
+        static const char *const finished_program[] = {" program finished ", " finished "};
+        static const char *const died_workload[] = {" the workload died: its trace stays ", " workload died ", " died "};
+        static const char *const died_program[] = {" the program failed: its trace stays ", " program failed ", " failed "};
+        const char *const *finished = program ? finished_program : finished_workload;
+        const char *const *died = program ? died_program : died_workload;
         switch (app->live_state) {
         case UI_LIVE_STARTING: words = starting, nwords = 1, rs = UI_S_STATUS_LIVE; break;
         case UI_LIVE_WAITING: words = waiting, nwords = 4, rs = UI_S_STATUS_LIVE; break;
