@@ -262,7 +262,10 @@ static bool program_runs(void)
     capture.last_outer = codes[n - 1];
     char file[PATH_MAX];
     if (capture.cfg.entry != CAPTURE_ENTRY_MODULE) {
-        pystack_code_file(capture.stacks, codes[n - 1], file, sizeof file);
+        void *outer = n < PYSTACK_MAX_DEPTH ? codes[n - 1] : pystack_outermost_code(capture.stacks);
+        if (!outer)
+            return false;
+        pystack_code_file(capture.stacks, outer, file, sizeof file);
         switch (capture.cfg.entry) {
         case CAPTURE_ENTRY_COMMAND: return strcmp(file, "<string>") == 0;
         case CAPTURE_ENTRY_STDIN: return strcmp(file, "<stdin>") == 0;

@@ -326,6 +326,20 @@ size_t pystack_codes(const struct pystack *ps, void **codes, size_t max)
     return n;
 }
 
+void *pystack_outermost_code(const struct pystack *ps)
+{
+    const struct py_layout *L = ps->lay;
+    uintptr_t outer = 0;
+    size_t n = 0;
+    for (uintptr_t f = innermost(ps); f && n < 1000000; f = word_at(f, L->frame_back), n++) {
+        uintptr_t code = word_at(f, L->frame_code);
+        if (L->style == PY_FRAMES_INTERPRETER && !frame_is_complete(ps, f, code, word_at(f, L->frame_instr)))
+            continue;
+        outer = code;
+    }
+    return (void *)outer;
+}
+
 void pystack_code_file(const struct pystack *ps, void *code, char *file, size_t len)
 {
     py_str_utf8(ps->py, (void *)word_at((uintptr_t)code, ps->lay->code_filename), file, len);

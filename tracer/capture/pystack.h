@@ -53,6 +53,8 @@ uint64_t pystack_intern_label(struct pystack *ps, const char *function);
 /* The code objects of the current thread's frames, innermost first (at most max); and a code
  * object's file name as UTF-8 into file (len > 0). */
 size_t pystack_codes(const struct pystack *ps, void **codes, size_t max);
+/* The code object of the outermost frame, however deep the stack is; NULL when none. */
+void *pystack_outermost_code(const struct pystack *ps);
 void pystack_code_file(const struct pystack *ps, void *code, char *file, size_t len);
 
 /* A block at p was freed: forget anything cached about a code object there. */
