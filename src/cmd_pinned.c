@@ -13,6 +13,7 @@
 
 #include <tracer/model.h>
 #include <tracer/trace.h>
+#include <ui/ui.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -25,21 +26,11 @@ static const struct cli_opt opts[] = {
     {0},
 };
 
-static void human_bytes(uint64_t b, char *buf, size_t len)
-{
-    if (b < 10240)
-        snprintf(buf, len, "%" PRIu64 " B", b);
-    else if (b < 1u << 20)
-        snprintf(buf, len, "%.1f KiB", (double)b / 1024);
-    else
-        snprintf(buf, len, "%.1f MiB", (double)b / (1024 * 1024));
-}
-
 /* "file.py:12 in function" and the line's source, for a pin's frame. */
 static void print_pin(struct seeker *s, const struct model *m, const struct model_pin *p)
 {
     char bytes[32];
-    human_bytes(p->bytes, bytes, sizeof bytes);
+    ui_fmt_bytes(bytes, p->bytes);
     printf("  %8" PRIu64 "  %10s  ", p->blocks, bytes);
     const char *text;
     size_t len;
@@ -75,24 +66,16 @@ static int run(struct cli *c)
     int status = cli_uint(c, "top", 5, false, &top);
     if (status)
         return status;
-    char err[1024];
     struct seeker *s;
-    if (seeker_open(&s, path, 0, err, sizeof err) < 0)
-        return cli_error(c, 1, "%s", err);
-    uint64_t count = seeker_event_count(s);
-    uint64_t pos = count;
-    if (cli_value(c, "at") && (status = view_parse_position(c, s, path, cli_value(c, "at"), &pos)))
-        goto out_free;
+    if ((status = view_open_at(c, path, &s)))
+        return status;
+    uint64_t count = seeker_event_count(s), pos = seeker_position(s);
     status = 1;
-    if (seeker_seek(s, pos) < 0) {
-        cli_error(c, 1, "%s", seeker_error(s));
-        goto out_free;
-    }
     const struct model *m = seeker_model(s);
     struct model_geometry geo;
     model_geometry(m, &geo);
     char asize[32];
-    human_bytes(geo.arena_size, asize, sizeof asize);
+    ui_fmt_bytes(asize, geo.arena_size);
     printf("%s, %s %" PRIu64 " of %" PRIu64 ": %" PRIu32 " arena%s of %s held\n", path,
            pos == count ? "at its end, event" : "right after event", pos ? pos - 1 : 0, count,
            model_arena_count(m), model_arena_count(m) == 1 ? "" : "s", asize);
@@ -114,7 +97,7 @@ static int run(struct cli *c)
             bytes += pins[i].bytes;
         }
         char b[32];
-        human_bytes(bytes, b, sizeof b);
+        ui_fmt_bytes(b, bytes);
         printf("\narena %" PRIu64 " (slot %" PRIu32 ") at 0x%" PRIx64 ": %" PRIu32 " of %" PRIu32
                " pools free, %" PRIu64 " block%s live (%s) from %zu line%s%s\n",
                a.serial, slot, a.base, a.nfreepools, a.npools, blocks, blocks == 1 ? "" : "s", b, n,

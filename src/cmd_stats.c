@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "view_opts.h"
 
 #include <tracer/model.h>
 #include <tracer/stats_report.h>
@@ -16,7 +17,7 @@
 #include <string.h>
 
 static const struct cli_opt opts[] = {
-    {"at", 0, "EVENT", "the heap right after event EVENT (events count from 0); default: the end"},
+    {"at", 0, "WHERE", "the heap at: N (right after event N, from 0), step:N (the end of step N), start, end (default)"},
     {"json", 0, NULL, "one JSON object: the report's figures, the collector's, the position"},
     {0},
 };
@@ -66,27 +67,11 @@ static void print_json(FILE *out, const char *path, const struct seeker *s,
 static int run(struct cli *c)
 {
     const char *path = c->args[0];
-    uint64_t at;
-    int status = cli_uint(c, "at", UINT64_MAX, false, &at);
+    struct seeker *s;
+    int status = view_open_at(c, path, &s);
     if (status)
         return status;
-    char err[1024];
-    struct seeker *s;
-    if (seeker_open(&s, path, 0, err, sizeof err) < 0)
-        return cli_error(c, 1, "%s", err);
-    uint64_t count = seeker_event_count(s);
     status = 1;
-    if (at != UINT64_MAX && at >= count) {
-        cli_error(c, CLI_EXIT_USAGE, "%s: no event %" PRIu64 ": the trace has %" PRIu64 " events",
-                  path, at, count);
-        status = CLI_EXIT_USAGE;
-        goto out_free;
-    }
-    uint64_t pos = at == UINT64_MAX ? count : at + 1;
-    if (seeker_seek(s, pos) < 0) {
-        cli_error(c, 1, "%s", seeker_error(s));
-        goto out_free;
-    }
     struct heap_stats *st = malloc(sizeof *st);
     if (!st) {
         cli_error(c, 1, "out of memory");

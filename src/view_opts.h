@@ -26,4 +26,11 @@
  */
 int view_parse_position(struct cli *c, struct seeker *s, const char *path, const char *text, uint64_t *pos);
 
+/*
+ * Opens the trace at `path` and moves to --at (ui_parse_position: N is right after event N,
+ * step:N, start, end; the end when absent).  Returns 0 with the seeker in *out, or the exit
+ * status after printing the error (2 for a bad --at, 1 for a file that cannot be read).
+ */
+int view_open_at(struct cli *c, const char *path, struct seeker **out);
+
 #endif

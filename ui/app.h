@@ -239,8 +239,6 @@ int paint_footer_rows(struct ui_app *app, int cols);
 const char *fmt_addr(char buf[24], uint64_t addr, int digits, bool ascii);
 /* "1,234,567" */
 const char *fmt_count(char buf[32], uint64_t n);
-/* "12.5 KiB" */
-const char *fmt_bytes(char buf[32], uint64_t n);
 
 /* ---- the panes: each paints inside its frame (relative coordinates, origin at the frame) ---- */
 

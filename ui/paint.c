@@ -49,7 +49,7 @@ const char *fmt_count(char buf[32], uint64_t n)
     return buf;
 }
 
-const char *fmt_bytes(char buf[32], uint64_t n)
+const char *ui_fmt_bytes(char buf[32], uint64_t n)
 {
     if (n < 1024)
         snprintf(buf, 32, "%" PRIu64 " B", n);

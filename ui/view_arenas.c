@@ -121,7 +121,7 @@ static void paint_summary(struct ui_app *app, struct canvas *c, int x, int y, in
     char b[32];
     int n = canvas_printf(c, x, y, w, UI_S_VALUE, "%zu", nlive);
     n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, " arena%s of %s", nlive == 1 ? "" : "s",
-                       fmt_bytes(b, g.arena_size));
+                       ui_fmt_bytes(b, g.arena_size));
     if (nrel)
         n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, ", %zu just released", nrel);
     /* the order of usable_arenas: whole slot numbers, then an ellipsis for the rest */

@@ -149,9 +149,9 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
     model_totals(m, &t);
     /* in clauses of less and less weight: as many as fit whole */
     char b1[32], b2[32], b3[32], b4[32], b5[32], blocks[80], arenas[128], raw[200];
-    snprintf(blocks, sizeof blocks, "%s in %s blocks", fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks));
-    snprintf(arenas, sizeof arenas, "%s; %s in arenas", blocks, fmt_bytes(b2, t.arena_bytes));
-    snprintf(raw, sizeof raw, "%s; %s in %s raw allocations", arenas, fmt_bytes(b4, t.raw_bytes),
+    snprintf(blocks, sizeof blocks, "%s in %s blocks", ui_fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks));
+    snprintf(arenas, sizeof arenas, "%s; %s in arenas", blocks, ui_fmt_bytes(b2, t.arena_bytes));
+    snprintf(raw, sizeof raw, "%s; %s in %s raw allocations", arenas, ui_fmt_bytes(b4, t.raw_bytes),
              fmt_count(b5, t.raw_blocks));
     const char *const words[] = {raw, arenas, blocks};
     canvas_text_choose(c, x, r.y + r.h - 2, w, UI_S_DIM, words, 3);

@@ -19,16 +19,6 @@
 
 #define PINS_MAX 512
 
-static void bytes_text(uint64_t b, char *buf, size_t len)
-{
-    if (b < 10240)
-        snprintf(buf, len, "%" PRIu64 " B", b);
-    else if (b < 1u << 20)
-        snprintf(buf, len, "%.1f KiB", (double)b / 1024);
-    else
-        snprintf(buf, len, "%.1f MiB", (double)b / (1024 * 1024));
-}
-
 /* The pool index the pins are for: -1 for the whole arena. */
 static int32_t pins_pool(const struct ui_app *app)
 {
@@ -160,7 +150,7 @@ void view_pins(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
         int yy = y + 2 + i;
         if (sel)
             canvas_glyph(c, x, yy, UI_G_POINTER, UI_S_CURSOR);
-        bytes_text(pins[j].bytes, b, sizeof b);
+        ui_fmt_bytes(b, pins[j].bytes);
         int k = 2 + canvas_printf(c, x + 2, yy, w - 2, sel ? UI_S_SELECTED : UI_S_VALUE, "%6" PRIu64 "  %10s  ",
                                   pins[j].blocks, b);
         line_of(app, pins[j].frame, where, sizeof where, src, sizeof src);

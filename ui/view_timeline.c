@@ -207,7 +207,7 @@ void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool 
     char title[128], b1[32], b2[32];
     if (sum && sum->max_bytes)
         snprintf(title, sizeof title, "Timeline: %s events, memory in use up to %s", fmt_count(b1, total),
-                 fmt_bytes(b2, sum->max_bytes));
+                 ui_fmt_bytes(b2, sum->max_bytes));
     else
         snprintf(title, sizeof title, "Timeline: %s events", fmt_count(b1, total));
     canvas_box(c, r, title, focus);

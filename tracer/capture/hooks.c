@@ -78,28 +78,28 @@ static size_t call_ints(void *fn, uint64_t *vals, size_t max)
     return k;
 }
 
+/* Emits one event of `kind` (gc_count or gc_threshold: a generation and a number) per value. */
+static void emit_per_generation(enum event_kind kind, const uint64_t *vals, size_t n)
+{
+    for (size_t g = 0; g < n; g++) {
+        struct event ev = {.kind = kind};
+        ev.u.f[0] = g;
+        ev.u.f[1] = vals[g];
+        emit(&ev);
+    }
+}
+
 static void emit_counts(void)
 {
     uint64_t counts[GC_MAX_GENERATIONS];
-    size_t n = call_ints(gcs.get_count, counts, capture.gc.ngenerations);
-    for (size_t g = 0; g < n; g++) {
-        struct event ev = {.kind = EV_GC_COUNT};
-        ev.u.gc_count.gen = g;
-        ev.u.gc_count.count = counts[g];
-        emit(&ev);
-    }
+    emit_per_generation(EV_GC_COUNT, counts, call_ints(gcs.get_count, counts, capture.gc.ngenerations));
 }
 
 static void emit_thresholds(void)
 {
     uint64_t th[GC_MAX_GENERATIONS];
     size_t n = call_ints(gcs.get_threshold, th, capture.gc.ngenerations);
-    for (size_t g = 0; g < n; g++) {
-        struct event ev = {.kind = EV_GC_THRESHOLD};
-        ev.u.gc_threshold.gen = g;
-        ev.u.gc_threshold.threshold = th[g];
-        emit(&ev);
-    }
+    emit_per_generation(EV_GC_THRESHOLD, th, n);
     if (n)
         gcs.threshold0 = th[0];
 }
@@ -131,14 +131,9 @@ static void *on_gc(void *self, void *args)
         if (gen >= 0 && (uint32_t)gen < capture.gc.ngenerations) {
             if (a->unicode_eq_ascii(phase, "start") == 0) {
                 uint64_t counts[GC_MAX_GENERATIONS] = {0};
-                call_ints(gcs.get_count, counts, capture.gc.ngenerations);
+                size_t nc = call_ints(gcs.get_count, counts, capture.gc.ngenerations);
                 emit_thresholds();
-                for (uint32_t g = 0; g < capture.gc.ngenerations; g++) {
-                    struct event ev = {.kind = EV_GC_COUNT};
-                    ev.u.gc_count.gen = g;
-                    ev.u.gc_count.count = counts[g];
-                    emit(&ev);
-                }
+                emit_per_generation(EV_GC_COUNT, counts, nc);
                 struct event ev = {.kind = EV_GC_START};
                 ev.u.gc_start.gen = (uint64_t)gen;
                 ev.u.gc_start.reason = counts[0] > gcs.threshold0 ? EV_GC_REASON_AUTO : EV_GC_REASON_MANUAL;

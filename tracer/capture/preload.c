@@ -64,20 +64,26 @@ struct capture capture;
 
 /* ---- status and messages ---------------------------------------------------------------------- */
 
-void capture_status(const char *fmt, ...)
+/* One formatted line written to fd, as far as it goes. */
+static void write_line(int fd, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
+static void write_line(int fd, const char *fmt, va_list ap)
 {
-    if (capture.cfg.status_fd < 0)
-        return;
     char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
     int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
     if (n > (int)sizeof buf - 1)
         n = (int)sizeof buf - 1;
-    if (n > 0 && write(capture.cfg.status_fd, buf, (size_t)n) < 0) {
-        /* the launcher is gone: it will not read anything more */
+    if (fd >= 0 && n > 0 && write(fd, buf, (size_t)n) < 0) {
+        /* nobody reads it any more: nothing else to do */
     }
+}
+
+void capture_status(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    write_line(capture.cfg.status_fd, fmt, ap);
+    va_end(ap);
 }
 
 /* A line on the program's stderr (the original one when the output is captured). */
@@ -85,17 +91,10 @@ static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void say(const char *fmt, ...)
 {
-    char buf[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
+    write_line(capture.output ? output_original_fd(capture.output, 2) : 2, fmt, ap);
     va_end(ap);
-    if (n > (int)sizeof buf - 1)
-        n = (int)sizeof buf - 1;
-    int fd = capture.output ? output_original_fd(capture.output, 2) : 2;
-    if (n > 0 && write(fd, buf, (size_t)n) < 0) {
-        /* nowhere to say it */
-    }
 }
 
 /* Refuses the program before any Python runs. */

@@ -258,17 +258,10 @@ uint64_t pystack_capture_c(struct pystack *ps, void *const *frames, size_t n)
 /* A key of both kinds: the C frames' return addresses, a 0 word, then the Python pairs. */
 static uint32_t describe_both(void *ctx, const uintptr_t *words, size_t n, struct codec_buf *text)
 {
-    uint32_t depth = 0;
     size_t i = 0;
-    for (; i < n && words[i]; i++, depth++) {
-        char frame[512];
-        size_t len = stack_symbolize((const void *)words[i], frame, sizeof frame);
-        if (len >= sizeof frame)
-            len = sizeof frame - 1;
-        if (depth)
-            codec_buf_put(text, "\n", 1);
-        codec_buf_put(text, frame, len);
-    }
+    while (i < n && words[i])
+        i++;
+    uint32_t depth = stack_describe_c(NULL, words, i, text);
     if (i < n) {
         i++;
         struct codec_buf py;

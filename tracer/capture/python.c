@@ -68,6 +68,34 @@ static void *pack1(void *item)
         memcpy(&(field), &sym_, sizeof sym_);                                                    \
     } while (0)
 
+/* The functions of the C API the capture calls, by their names (python.h says what for). */
+#define PY_FUNCTIONS(X)                                                                          \
+    X(get_arena_allocator, "PyObject_GetArenaAllocator")                                         \
+    X(set_arena_allocator, "PyObject_SetArenaAllocator")                                         \
+    X(is_initialized, "Py_IsInitialized")                                                        \
+    X(add_pending_call, "Py_AddPendingCall")                                                     \
+    X(addr2line, "PyCode_Addr2Line")                                                             \
+    X(unicode_length, "PyUnicode_GetLength")                                                     \
+    X(unicode_read_char, "PyUnicode_ReadChar")                                                   \
+    X(gil_ensure, "PyGILState_Ensure")                                                           \
+    X(gil_release, "PyGILState_Release")                                                         \
+    X(set_profile, "PyEval_SetProfile")                                                          \
+    X(set_trace, "PyEval_SetTrace")                                                              \
+    X(import_module, "PyImport_ImportModule")                                                    \
+    X(get_attr_string, "PyObject_GetAttrString")                                                 \
+    X(list_append, "PyList_Append")                                                              \
+    X(cfunction_new, "PyCFunction_NewEx")                                                        \
+    X(call_object, "PyObject_CallObject")                                                        \
+    X(dict_next, "PyDict_Next")                                                                  \
+    X(long_as_long, "PyLong_AsLong")                                                             \
+    X(unicode_eq_ascii, "PyUnicode_CompareWithASCIIString")                                      \
+    X(tuple_get_item, "PyTuple_GetItem")                                                         \
+    X(tuple_size, "PyTuple_Size")                                                                \
+    X(err_fetch, "PyErr_Fetch")                                                                  \
+    X(err_restore, "PyErr_Restore")                                                              \
+    X(incref, "Py_IncRef")                                                                       \
+    X(decref, "Py_DecRef")
+
 bool py_info_load(struct py_info *py)
 {
     memset(py, 0, sizeof *py);
@@ -77,34 +105,19 @@ bool py_info_load(struct py_info *py)
     LOOKUP(a->get_version, "Py_GetVersion");
     if (!a->set_allocator || !a->get_allocator || !a->get_version)
         return false;
-    LOOKUP(a->get_arena_allocator, "PyObject_GetArenaAllocator");
-    LOOKUP(a->set_arena_allocator, "PyObject_SetArenaAllocator");
-    LOOKUP(a->is_initialized, "Py_IsInitialized");
+#define X(field, name) LOOKUP(a->field, name);
+    PY_FUNCTIONS(X)
+#undef X
+    /* the names that changed across versions */
     LOOKUP(a->is_finalizing, "Py_IsFinalizing");
     if (!a->is_finalizing)
         LOOKUP(a->is_finalizing, "_Py_IsFinalizing");
     LOOKUP(a->tstate_get, "PyThreadState_GetUnchecked");
     if (!a->tstate_get)
         LOOKUP(a->tstate_get, "_PyThreadState_UncheckedGet");
-    LOOKUP(a->add_pending_call, "Py_AddPendingCall");
-    LOOKUP(a->addr2line, "PyCode_Addr2Line");
-    LOOKUP(a->unicode_length, "PyUnicode_GetLength");
-    LOOKUP(a->unicode_read_char, "PyUnicode_ReadChar");
     a->code_type = dlsym(RTLD_DEFAULT, "PyCode_Type");
     a->unicode_type = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
-    LOOKUP(a->gil_ensure, "PyGILState_Ensure");
-    LOOKUP(a->gil_release, "PyGILState_Release");
-    LOOKUP(a->set_profile, "PyEval_SetProfile");
-    LOOKUP(a->set_trace, "PyEval_SetTrace");
-    LOOKUP(a->import_module, "PyImport_ImportModule");
-    LOOKUP(a->get_attr_string, "PyObject_GetAttrString");
-    LOOKUP(a->list_append, "PyList_Append");
-    LOOKUP(a->cfunction_new, "PyCFunction_NewEx");
-    LOOKUP(a->call_object, "PyObject_CallObject");
-    LOOKUP(a->dict_next, "PyDict_Next");
-    LOOKUP(a->long_as_long, "PyLong_AsLong");
-    LOOKUP(a->unicode_eq_ascii, "PyUnicode_CompareWithASCIIString");
-    LOOKUP(a->tuple_get_item, "PyTuple_GetItem");
+    a->none = dlsym(RTLD_DEFAULT, "_Py_NoneStruct");
     {
         /* PyTuple_Pack is variadic: called through a prototype of one item */
         void *sym = dlsym(RTLD_DEFAULT, "PyTuple_Pack");
@@ -113,12 +126,6 @@ bool py_info_load(struct py_info *py)
         py_tuple_pack = pack;
         a->tuple_pack1 = pack ? pack1 : NULL;
     }
-    LOOKUP(a->tuple_size, "PyTuple_Size");
-    LOOKUP(a->err_fetch, "PyErr_Fetch");
-    LOOKUP(a->err_restore, "PyErr_Restore");
-    LOOKUP(a->incref, "Py_IncRef");
-    LOOKUP(a->decref, "Py_DecRef");
-    a->none = dlsym(RTLD_DEFAULT, "_Py_NoneStruct");
 
     const char *v = a->get_version();
     size_t vl = strcspn(v, " ");

@@ -320,8 +320,7 @@ uint64_t stack_table_intern_key(struct stack_table *t, const uintptr_t *words, s
     return id;
 }
 
-/* C frames: one return address a word. */
-static uint32_t describe_c(void *ctx, const uintptr_t *words, size_t n, struct codec_buf *text)
+uint32_t stack_describe_c(void *ctx, const uintptr_t *words, size_t n, struct codec_buf *text)
 {
     (void)ctx;
     for (size_t i = 0; i < n; i++) {
@@ -343,5 +342,5 @@ uint64_t stack_table_intern(struct stack_table *t, void *const *frames, size_t d
     uintptr_t words[STACK_MAX_DEPTH];
     for (size_t i = 0; i < depth; i++)
         words[i] = (uintptr_t)frames[i];
-    return stack_table_intern_key(t, words, depth, describe_c, NULL);
+    return stack_table_intern_key(t, words, depth, stack_describe_c, NULL);
 }

@@ -37,6 +37,10 @@ int stack_table_new(struct stack_table **out, size_t max_depth, const struct eve
 void stack_table_free(struct stack_table *t);
 void stack_table_set_sink(struct stack_table *t, const struct event_sink *sink);
 
+/* The describe function of C stacks: each word a return address, symbolised (stack_symbolize),
+ * a line each.  ctx is unused. */
+uint32_t stack_describe_c(void *ctx, const uintptr_t *words, size_t n, struct codec_buf *text);
+
 /* The id of the C stack frames[0 .. depth) (return addresses, innermost first), emitting its
  * stack_def on first sight.  0 when depth is 0 or memory ran out. */
 uint64_t stack_table_intern(struct stack_table *t, void *const *frames, size_t depth);

@@ -98,6 +98,9 @@ int ui_app_render(struct ui_app *app, uint64_t pos, const char *view, struct can
  */
 int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *err, size_t errlen);
 
+/* "12.5 KiB": a number of bytes as the views write it (the command line too). */
+const char *ui_fmt_bytes(char buf[32], uint64_t n);
+
 /* The status line's message, "" when none (tests read it). */
 const char *ui_app_message(const struct ui_app *app);
 
