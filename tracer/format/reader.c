@@ -1144,20 +1144,15 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
         if (c.p > end)                                                                           \
             goto overrun;                                                                        \
     }
-#define DEC_a(n)                                                                                 \
+#define DEC_ADDR(n, nullable)                                                                    \
     if (fi++ < lim) {                                                                            \
-        if ((st = get_addr(&c, &e->n, false)) != ADDR_OK)                                        \
+        if ((st = get_addr(&c, &e->n, nullable)) != ADDR_OK)                                     \
             goto bad_addr;                                                                       \
         if (c.p > end)                                                                           \
             goto overrun;                                                                        \
     }
-#define DEC_p(n)                                                                                 \
-    if (fi++ < lim) {                                                                            \
-        if ((st = get_addr(&c, &e->n, true)) != ADDR_OK)                                         \
-            goto bad_addr;                                                                       \
-        if (c.p > end)                                                                           \
-            goto overrun;                                                                        \
-    }
+#define DEC_a(n) DEC_ADDR(n, false)
+#define DEC_p(n) DEC_ADDR(n, true)
 #define DEC_s(n)                                                                                 \
     if (fi++ < lim) {                                                                            \
         if (!codec_get_varint(&c.p, end, &len) || len > (uint64_t)(end - c.p) ||                 \
@@ -1293,33 +1288,48 @@ static void buffer_drop(struct trace_reader *r)
     r->rb_err = 0;
 }
 
-/* trace_reader_next() when nothing read ahead is left: reads ahead again. */
-static __attribute__((noinline)) int next_refill(struct trace_reader *r, struct event *ev)
+/* Decodes up to n events from the read position on, loading chunks as needed: how many, with the
+ * damage that stopped them in *err (to be reported once they were handed out); 0 with *err set
+ * when the damage came first; ensure_chunk()'s 0 or error when there is no chunk to read. */
+static ssize_t decode_more(struct trace_reader *r, struct event *evs, size_t n, int *err)
 {
-    if (r->rb_err) { /* the damage met after the events just handed out */
-        int err = r->rb_err;
-        r->rb_err = 0;
-        return err;
-    }
+    *err = 0;
     for (;;) {
         int rc = ensure_chunk(r);
         if (rc <= 0)
             return rc;
-        int err;
-        size_t k = decode_events(r, r->rb, READ_AHEAD, &err);
-        r->rb_n = k;
-        r->rb_pos = 0;
-        r->rb_err = err;
-        if (k) {
-            *ev = r->rb[r->rb_pos++];
-            return 1;
-        }
-        if (err) {
-            r->rb_err = 0;
-            return err;
-        }
+        size_t k = decode_events(r, evs, n, err);
+        if (k || *err)
+            return (ssize_t)k;
         /* only events of optional kinds this program does not know, to the chunk's end */
     }
+}
+
+/* The damage met after the events last handed out: reported once. */
+static int pending_error_take(struct trace_reader *r)
+{
+    int err = r->rb_err;
+    r->rb_err = 0;
+    return err;
+}
+
+/* trace_reader_next() when nothing read ahead is left: reads ahead again. */
+static __attribute__((noinline)) int next_refill(struct trace_reader *r, struct event *ev)
+{
+    if (r->rb_err)
+        return pending_error_take(r);
+    int err;
+    ssize_t k = decode_more(r, r->rb, READ_AHEAD, &err);
+    if (k > 0) {
+        r->rb_n = (size_t)k;
+        r->rb_pos = 0;
+        r->rb_err = err;
+        *ev = r->rb[r->rb_pos++];
+        return 1;
+    }
+    if (err)
+        buffer_drop(r);
+    return err ? err : (int)k;
 }
 
 int trace_reader_next(struct trace_reader *r, struct event *ev)
@@ -1343,24 +1353,13 @@ ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
         r->rb_pos += k;
         return (ssize_t)k;
     }
-    if (r->rb_err) {
-        int err = r->rb_err;
-        r->rb_err = 0;
-        return err;
-    }
-    for (;;) {
-        int rc = ensure_chunk(r);
-        if (rc <= 0)
-            return rc;
-        int err;
-        size_t k = decode_events(r, evs, n, &err);
-        if (k) {
-            r->rb_err = err; /* reported by the next call */
-            return (ssize_t)k;
-        }
-        if (err)
-            return err;
-    }
+    if (r->rb_err)
+        return pending_error_take(r);
+    int err;
+    ssize_t k = decode_more(r, evs, n, &err);
+    if (k > 0)
+        r->rb_err = err; /* reported by the next call */
+    return k > 0 || !err ? k : err;
 }
 
 int trace_reader_seek(struct trace_reader *r, uint64_t seq)

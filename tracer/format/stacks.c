@@ -170,16 +170,9 @@ uint64_t stack_table_intern(struct stack_table *t, void *const *frames, size_t d
         for (j = (size_t)h & mask; t->slots[j].id; j = (j + 1) & mask)
             ;
     }
-    if (t->pool_cap - t->pool_len < depth) {
-        size_t cap = t->pool_cap ? t->pool_cap * 2 : 4096;
-        while (cap - t->pool_len < depth)
-            cap *= 2;
-        uintptr_t *p = realloc(t->pool, cap * sizeof *p);
-        if (!p)
-            return 0;
-        t->pool = p;
-        t->pool_cap = cap;
-    }
+    if (!codec_array_reserve((void **)&t->pool, &t->pool_cap, t->pool_len + depth,
+                             sizeof *t->pool))
+        return 0;
     struct stack_entry *e = &t->slots[j];
     e->hash = h;
     e->start = t->pool_len;
