@@ -29,10 +29,6 @@
 
 #define NONE UINT32_MAX /* "no index" in 32-bit links */
 
-/* For the few functions on the fold's straight path: a compiler judges them by their size, cold
- * failure branches included, and would leave some out of line. */
-#define FOLD_INLINE static inline __attribute__((always_inline))
-
 struct mfold {
     uint64_t pos;     /* events folded: the model is at position pos */
     bool stopped;     /* an event was inconsistent, or memory ran out: nothing folds any more */

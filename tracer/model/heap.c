@@ -80,6 +80,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* For the few functions on the fold's straight path: a compiler judges them by their size, cold
+ * failure branches included, and would leave some out of line. */
+#define FOLD_INLINE static inline __attribute__((always_inline))
+
 /* ==== the heap's lifetime ===================================================================== */
 
 static bool is_pow2(uint64_t x)
