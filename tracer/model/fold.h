@@ -15,8 +15,9 @@
  * arguments, and a file that is handed a struct model finds its parts through model_parts(), so
  * that every file includes the headers of the parts it uses and no others.  The parts depend on
  * one another in one direction only: the graph on the heap (an object lives in a block), the
- * collector on the graph (a generation is a list of objects).  Only model.c, which puts them
- * together, sees them all.
+ * collector on the graph (a generation is a list of objects).  Only the files about the whole
+ * state see them all: model.c, which puts them together, the checkpoints (checkpoint.c) and the
+ * validator (valid.c).
  */
 #ifndef TRACER_MODEL_FOLD_H
 #define TRACER_MODEL_FOLD_H
