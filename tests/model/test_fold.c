@@ -43,6 +43,35 @@ static void first_alloc(struct model *m)
     fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 48, 40, 0));
 }
 
+/* A profile of 256 size classes (4-byte alignment, threshold 1024): class 255 is a class like
+ * any other, in the arena map's cells as in the pool records, and "no class" is MODEL_NO_CLASS. */
+Test(fold, the_last_of_256_classes_is_a_class)
+{
+    struct trace_header h = evb_header_310();
+    h.alignment = 4;
+    h.threshold = 1024;
+    h.pool_size = 4096;
+    struct model *m = new_model(h);
+    fold(m, EVB(ARENA_VECTOR, NULL, 16));
+    fold(m, EVB(ARENA_NEW, NULL, 0, 0, BASE, 256, 0));
+    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
+    fold(m, EVB(POOL_CARVE, NULL, BASE, 0));
+    fold(m, EVB(POOL_INIT, NULL, BASE, 255));
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 48, 1024, 0));
+    valid(m);
+    struct model_pool_cell cells[256];
+    cr_assert_eq(model_arena_cells(m, 0, cells, 256), 256);
+    cr_assert_eq(cells[0].szidx, 255);
+    cr_assert_eq(cells[0].state, MODEL_POOL_USED);
+    cr_assert_eq(cells[0].count, 1);
+    cr_assert_eq(cells[1].szidx, MODEL_NO_CLASS);
+    cr_assert_eq(cells[1].state, MODEL_POOL_UNTOUCHED);
+    struct model_pool p;
+    cr_assert(model_pool_at(m, 0, 0, &p) && p.szidx == 255 && p.size == 1024);
+    cr_assert(model_pool_at(m, 0, 1, &p) && p.szidx == MODEL_NO_CLASS);
+    model_free(m);
+}
+
 Test(fold, micro_example)
 {
     struct model *m = new_model(evb_header_310());

@@ -30,17 +30,6 @@ static int key_cmp(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static bool is_blob_type(const char *t)
-{
-    if (strlen(t) != 4)
-        return false;
-    for (int i = 0; i < 4; i++) {
-        char c = t[i];
-        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-            return false;
-    }
-    return true;
-}
 
 /* Appends one bLOB record to b. */
 static void put_blob_record(struct codec_buf *b, const struct pending *pb)
@@ -60,7 +49,7 @@ static void put_blob_record(struct codec_buf *b, const struct pending *pb)
 int trace_store_blobs(const char *path, const char *type, const struct trace_blob *blobs,
                       size_t n, char *err, size_t errlen)
 {
-    if (!is_blob_type(type)) {
+    if (strlen(type) != 4 || !fmt_blob_type_is_valid((const uint8_t *)type)) {
         snprintf(err, errlen, "%s: bad blob type '%s'", path, type);
         return TRACE_EFORMAT;
     }

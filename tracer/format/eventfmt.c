@@ -120,6 +120,23 @@ static size_t finish(struct out *o, char *buf, size_t len)
     return o->need;
 }
 
+/* A field's value: an address in hex (a string in JSON), a signed or unsigned number in decimal. */
+static void put_value(struct out *o, char type, uint64_t v, bool json)
+{
+    switch (type) {
+    case 'a':
+    case 'p':
+        if (json)
+            put(o, "\"", 1);
+        put_hex(o, v);
+        if (json)
+            put(o, "\"", 1);
+        break;
+    case 'i': put_i64(o, (int64_t)v); break;
+    default: put_u64(o, v); break;
+    }
+}
+
 size_t event_format_text(const struct event *ev, char *buf, size_t len)
 {
     struct out o = {buf, buf + (len ? len - 1 : 0), 0};
@@ -130,12 +147,7 @@ size_t event_format_text(const struct event *ev, char *buf, size_t len)
         put(&o, " ", 1);
         put_str(&o, event_kind_field_name(k, i));
         put(&o, "=", 1);
-        switch (event_kind_field_type(k, i)) {
-        case 'a':
-        case 'p': put_hex(&o, ev->u.f[i]); break;
-        case 'i': put_i64(&o, (int64_t)ev->u.f[i]); break;
-        default: put_u64(&o, ev->u.f[i]); break;
-        }
+        put_value(&o, event_kind_field_type(k, i), ev->u.f[i], false);
     }
     const char *tn = event_kind_text_name(k);
     if (tn) {
@@ -164,16 +176,7 @@ size_t event_format_json(const struct event *ev, char *buf, size_t len)
         if (strcmp(name, "seq") == 0 || strcmp(name, "kind") == 0)
             put(&o, "_", 1); /* the object's own keys: finalize's "kind" becomes "kind_" */
         put(&o, "\":", 2);
-        switch (event_kind_field_type(k, i)) {
-        case 'a':
-        case 'p':
-            put(&o, "\"", 1);
-            put_hex(&o, ev->u.f[i]);
-            put(&o, "\"", 1);
-            break;
-        case 'i': put_i64(&o, (int64_t)ev->u.f[i]); break;
-        default: put_u64(&o, ev->u.f[i]); break;
-        }
+        put_value(&o, event_kind_field_type(k, i), ev->u.f[i], true);
     }
     const char *tn = event_kind_text_name(k);
     if (tn) {

@@ -242,7 +242,7 @@ void fmt_schema_release(struct fmt_schema *s)
     s->nkinds = 0;
 }
 
-static bool is_name(const uint8_t *p, size_t n)
+bool fmt_name_is_valid(const uint8_t *p, size_t n)
 {
     if (n == 0 || n > FMT_MAX_NAME)
         return false;
@@ -256,7 +256,8 @@ static bool is_name(const uint8_t *p, size_t n)
 static bool get_name(const uint8_t **p, const uint8_t *end, char **pool, const char **out)
 {
     uint64_t n;
-    if (!codec_get_varint(p, end, &n) || n > (uint64_t)(end - *p) || !is_name(*p, (size_t)n))
+    if (!codec_get_varint(p, end, &n) || n > (uint64_t)(end - *p) ||
+        !fmt_name_is_valid(*p, (size_t)n))
         return false;
     memcpy(*pool, *p, (size_t)n);
     (*pool)[n] = '\0';
@@ -526,7 +527,7 @@ void fmt_index_encode(const struct fmt_index *ix, struct codec_buf *b)
     }
 }
 
-static bool is_blob_type(const uint8_t *t)
+bool fmt_blob_type_is_valid(const uint8_t t[4])
 {
     for (int i = 0; i < 4; i++)
         if (!is_letter(t[i]) && !(t[i] >= '0' && t[i] <= '9'))
@@ -583,7 +584,7 @@ int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nk
         return fail(why, whylen, TRACE_EFORMAT, "index: bad blob count");
     for (uint64_t i = 0; i < nblobs; i++) {
         struct fmt_blob b;
-        if (end - p < 4 || !is_blob_type(p))
+        if (end - p < 4 || !fmt_blob_type_is_valid(p))
             return fail(why, whylen, TRACE_EFORMAT, "index: blob %llu: bad type",
                         (unsigned long long)i);
         memcpy(b.type, p, 4);

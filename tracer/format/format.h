@@ -127,6 +127,10 @@ int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nk
 /* Fills in a record's tag, length and CRC around a payload at rec + FMT_REC_HEAD. */
 void fmt_record_seal(uint8_t *rec, const char tag[4], uint32_t len);
 bool fmt_tag_is_valid(const uint8_t tag[4]);
+/* A kind's or a field's name: 1 to FMT_MAX_NAME of [a-z0-9_] (section 5). */
+bool fmt_name_is_valid(const uint8_t *name, size_t n);
+/* A blob's type: four letters or digits (section 7). */
+bool fmt_blob_type_is_valid(const uint8_t type[4]);
 bool fmt_tag_is_critical(const uint8_t tag[4]);
 /* Largest payload accepted for a tag. */
 uint64_t fmt_tag_limit(const uint8_t tag[4]);

@@ -2,6 +2,8 @@
  * schema.c - the event table as data: kind names, field names and types, for the encoder's
  * schema, dump and the UI.  Every array is generated from EVENT_KINDS (allocator/event.h).
  */
+#include "format.h"
+
 #include <tracer/trace.h>
 
 #include <stdio.h>
@@ -98,17 +100,6 @@ size_t event_kind_tail(enum event_kind k)
     return kind_tails[k];
 }
 
-static bool is_name(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return false;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return false;
-    return true;
-}
-
 bool event_table_is_valid(char *err, size_t errlen)
 {
     for (int k = 0; k < EV_KIND_COUNT; k++) {
@@ -116,7 +107,7 @@ bool event_table_is_valid(char *err, size_t errlen)
         const char *name = kind_names[k];
         size_t nw = event_kind_field_count(ek);
         const char *text = event_kind_text_name(ek);
-        if (!is_name(name)) {
+        if (!fmt_name_is_valid((const uint8_t *)name, strlen(name))) {
             snprintf(err, errlen, "kind %d: bad name '%s'", k, name);
             return false;
         }
@@ -136,7 +127,7 @@ bool event_table_is_valid(char *err, size_t errlen)
         for (size_t i = 0; i < nw + (text != NULL); i++) {
             const char *f = i < nw ? field_names[k][i] : text;
             char t = i < nw ? field_types[k][i] : 's';
-            if (!is_name(f) || !strchr("uiaps", t)) {
+            if (!fmt_name_is_valid((const uint8_t *)f, strlen(f)) || !strchr("uiaps", t)) {
                 snprintf(err, errlen, "kind '%s': bad field %zu", name, i);
                 return false;
             }

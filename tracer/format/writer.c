@@ -311,16 +311,10 @@ static bool buf_reserve(struct trace_writer *w, size_t n)
 {
     if (w->cap - w->len >= n)
         return true;
-    size_t cap = w->cap;
-    while (cap - w->len < n)
-        cap *= 2;
-    uint8_t *b = realloc(w->buf, cap);
-    if (!b) {
+    if (!codec_array_reserve((void **)&w->buf, &w->cap, w->len + n, 1)) {
         set_error(w, TRACE_ENOMEM, "out of memory");
         return false;
     }
-    w->buf = b;
-    w->cap = cap;
     return true;
 }
 
@@ -743,15 +737,11 @@ static NOINLINE void record_slow(struct trace_writer *w, const struct event *ev)
             b = w->fill;
         }
         if (b->cap < need) {
-            size_t cap = b->cap * 2 > need ? b->cap * 2 : need;
-            uint64_t *rec = realloc(b->rec, cap * sizeof *rec);
-            if (!rec) {
+            if (!codec_array_reserve((void **)&b->rec, &b->cap, need, sizeof *b->rec)) {
                 producer_fail(w, TRACE_ENOMEM, "out of memory");
                 return;
             }
-            b->rec = rec;
-            b->cap = cap;
-            w->rp = rec;
+            w->rp = b->rec;
         }
     }
     if (w->rp == b->rec)

@@ -36,7 +36,7 @@ void mcollector_init(struct mcollector *c, const struct trace_header *hdr)
 {
     memset(c, 0, sizeof *c);
     c->ngenerations = hdr->ngenerations;
-    for (uint32_t g = 0; g < hdr->ngenerations && g < MODEL_MAX_GENERATIONS; g++)
+    for (uint32_t g = 0; g < hdr->ngenerations && g < TRACE_MAX_GENERATIONS; g++)
         c->threshold0[g] = hdr->thresholds[g];
     mcollector_clear(c);
 }

@@ -15,8 +15,9 @@
  * arguments, and a file that is handed a struct model finds its parts through model_parts(), so
  * that every file includes the headers of the parts it uses and no others.  The parts depend on
  * one another in one direction only: the graph on the heap (an object lives in a block), the
- * collector on the graph (a generation is a list of objects).  Only model.c, which puts them
- * together, sees them all.
+ * collector on the graph (a generation is a list of objects).  Only the files about the whole
+ * state see them all: model.c, which puts them together, the checkpoints (checkpoint.c) and the
+ * validator (valid.c).
  */
 #ifndef TRACER_MODEL_FOLD_H
 #define TRACER_MODEL_FOLD_H
@@ -28,10 +29,6 @@
 #include <stdint.h>
 
 #define NONE UINT32_MAX /* "no index" in 32-bit links */
-
-/* For the few functions on the fold's straight path: a compiler judges them by their size, cold
- * failure branches included, and would leave some out of line. */
-#define FOLD_INLINE static inline __attribute__((always_inline))
 
 struct mfold {
     uint64_t pos;     /* events folded: the model is at position pos */

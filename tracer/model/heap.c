@@ -4,9 +4,9 @@
  *
  * What it holds
  * -------------
- * The same structures as CPython's obmalloc (reference sections 2 and 3), kept up to date one
- * event at a time, and never a decision of its own: every change comes from an event, checked
- * to be one the allocator could have made.
+ * The same structures as CPython's obmalloc, kept up to date one event at a time, and never a
+ * decision of its own: every change comes from an event, checked to be one the allocator could
+ * have made (model.c).
  *
  *   arenas    a vector of slots (ARENA_VECTOR grows it); a live slot holds an arena with its
  *             base, sliver, pools, high-water mark (ncarved), cache of empty pools (LIFO) and its
@@ -79,6 +79,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* For the few functions on the fold's straight path: a compiler judges them by their size, cold
+ * failure branches included, and would leave some out of line. */
+#define FOLD_INLINE static inline __attribute__((always_inline))
 
 /* ==== the heap's lifetime ===================================================================== */
 

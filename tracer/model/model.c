@@ -45,16 +45,16 @@
 #include "heap.h"
 #include "workload.h"
 
-#include <stdarg.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
  * The model: its parts, and first the table that lets a file reach the parts it knows
- * (fold.h).  The heap comes first after the fold's few words: what every block event reads or
- * counts is in their first lines.
+ * (fold.h).  What every block event reads or counts is in the fold's first words (the position,
+ * the stop) and the heap's first lines.
  */
 struct model {
     struct model_parts parts;

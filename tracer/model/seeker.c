@@ -465,6 +465,17 @@ static long checkpoint_before(const struct seeker *s, uint64_t pos)
     return (long)lo - 1;
 }
 
+/* Reads the next events into the batch, none past position end: how many (0 at the end of what
+ * has arrived), or MODEL_ETRACE with the reason in s->err. */
+static ssize_t read_batch(struct seeker *s, uint64_t pos, uint64_t end)
+{
+    uint64_t want = end - pos < MODEL_BATCH ? end - pos : MODEL_BATCH;
+    ssize_t n = trace_reader_read(s->r, s->batch, (size_t)want);
+    if (n < 0)
+        return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+    return n;
+}
+
 /* ---- folding forward ------------------------------------------------------------------------- */
 
 /* Folds from the model's position up to target (or what has arrived).  Notes the events past the
@@ -480,12 +491,9 @@ static int advance(struct seeker *s, uint64_t target, model_progress_fn progress
     bool own_ck = !s->from_index;
     uint64_t start = pos, next_progress = pos + (1u << 20);
     while (pos < target) {
-        uint64_t want = target - pos < MODEL_BATCH ? target - pos : MODEL_BATCH;
-        ssize_t n = trace_reader_read(s->r, s->batch, (size_t)want);
-        if (n < 0)
-            return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
-        if (n == 0)
-            break;
+        ssize_t n = read_batch(s, pos, target);
+        if (n <= 0)
+            return (int)n;
         ssize_t i = 0;
         if (pos + (uint64_t)n <= s->sum_frontier && (!own_ck || pos + (uint64_t)n <= s->ck_frontier)) {
             /* behind the frontier: nothing to note, the batch folds in one go */
@@ -662,11 +670,9 @@ int seeker_scan(struct seeker *s, uint64_t from, bool forward,
         if (trace_reader_seek(s->r, from) < 0)
             return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
         for (;;) {
-            ssize_t n = trace_reader_read(s->r, s->batch, MODEL_BATCH);
-            if (n < 0)
-                return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
-            if (n == 0)
-                return 0;
+            ssize_t n = read_batch(s, from, UINT64_MAX); /* as far as the events go */
+            if (n <= 0)
+                return (int)n;
             for (ssize_t i = 0; i < n; i++)
                 if (match(ctx, &s->batch[i])) {
                     *found = s->batch[i].seq;
@@ -687,10 +693,9 @@ int seeker_scan(struct seeker *s, uint64_t from, bool forward,
         bool hit = false;
         uint64_t pos = ci.first_seq;
         while (pos < end) {
-            uint64_t want = end - pos < MODEL_BATCH ? end - pos : MODEL_BATCH;
-            ssize_t n = trace_reader_read(s->r, s->batch, (size_t)want);
+            ssize_t n = read_batch(s, pos, end);
             if (n < 0)
-                return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+                return (int)n;
             if (n == 0)
                 break;
             for (ssize_t i = 0; i < n; i++)
