@@ -26,6 +26,7 @@
 #include <allocator/gc.h>
 #include <allocator/runtime.h>
 #include <tracer/model.h>
+#include <tracer/pacer.h>
 #include <tracer/trace.h>
 
 #include <errno.h>
@@ -69,87 +70,18 @@ struct live {
 
 /* ---- the child ------------------------------------------------------------------------------- */
 
-struct child_pacer {
-    int ctl_fd, status_fd;
-    bool run;
-    double pace;
-    uint64_t credits; /* steps granted but not yet run */
-};
-
-static void say_status(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void say_status(int fd, const char *fmt, ...)
-{
-    char buf[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    if (n > 0 && write(fd, buf, (size_t)n) < 0)
-        _exit(1);
-}
-
-/* Reads and applies the commands waiting on the control pipe; waits up to timeout_ms for the
- * first.  Exits when the viewer is gone. */
-static void read_commands(struct child_pacer *p, int timeout_ms)
-{
-    struct pollfd pfd = {p->ctl_fd, POLLIN, 0};
-    if (poll(&pfd, 1, timeout_ms) <= 0)
-        return;
-    char buf[256];
-    ssize_t n = read(p->ctl_fd, buf, sizeof buf - 1);
-    if (n <= 0)
-        _exit(0); /* the viewer quit */
-    buf[n] = '\0';
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] == 's') {
-            p->credits++;
-        } else if (line[0] == 'r') {
-            p->run = true;
-            p->pace = strtod(line + 1, NULL);
-        } else if (line[0] == 'h') {
-            p->run = false;
-            p->credits = 0;
-        }
-    }
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-/* Called by the recorder after each step marker, once the marker's chunk is flushed. */
+/* Called by the recorder after each step marker, once the marker's chunk is flushed.  When the
+ * viewer is gone, the workload has no one to run for. */
 static void child_pace(void *ctx, uint64_t step)
 {
-    struct child_pacer *p = ctx;
-    read_commands(p, 0);
-    if (p->run) {
-        say_status(p->status_fd, "r %" PRIu64 "\n", step);
-        if (p->pace <= 0)
-            return;
-        double until = now_ms() + 1000.0 / p->pace;
-        while (p->run) {
-            double left = until - now_ms();
-            if (left <= 0)
-                return;
-            read_commands(p, (int)left + 1);
-        }
-    }
-    if (p->credits > 0) {
-        p->credits--;
-        say_status(p->status_fd, "r %" PRIu64 "\n", step);
-        return;
-    }
-    say_status(p->status_fd, "w %" PRIu64 "\n", step);
-    while (!p->run && p->credits == 0)
-        read_commands(p, -1);
-    if (p->credits > 0)
-        p->credits--;
-    say_status(p->status_fd, "r %" PRIu64 "\n", step);
+    if (!pacer_wait(ctx, step))
+        _exit(0);
+}
+
+static void say_status(int fd, const char *text)
+{
+    if (write(fd, text, strlen(text)) < 0)
+        _exit(1);
 }
 
 /* The child's whole life: record the workload to path.  Never returns. */
@@ -164,7 +96,8 @@ static void child_main(struct workload *wl, const char *spec, const struct live_
     }
     char command[512];
     snprintf(command, sizeof command, "arenascope live %s", spec);
-    struct child_pacer pacer = {ctl_fd, status_fd, opt->run, opt->pace, 0};
+    struct pacer pacer;
+    pacer_init(&pacer, ctl_fd, status_fd, opt->run, opt->pace);
     struct recorder_options ro = {
         .profile = opt->profile,
         .arena_source = opt->arena_source,
