@@ -21,6 +21,7 @@ static const struct cli_opt opts[] = {
     {"stacks", 0, "S", "call stacks: for a workload, c records the C stack of every allocation;\n"
                        "for a Python program, python (the default), c, both or none"},
     {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},
+    PROGRAM_LINE_OPTS,
     {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null)"},
     VIEW_LOOK_OPTS,
     {0},
@@ -41,6 +42,7 @@ int live_parse_options(struct cli *c, struct live_options *opt)
     opt->pace = 1;
     const char *pace = cli_value(c, "pace");
     if (pace) {
+        opt->pace_given = true;
         char *end;
         opt->pace = strtod(pace, &end);
         if (end == pace || *end || opt->pace < 0 || opt->pace > 1e6)

@@ -30,6 +30,7 @@ static const struct cli_opt opts[] = {
     {"stacks", 0, "S", "call stacks of every allocation: for a workload, c (its C stack) or none (the\n"
                        "default); for a Python program, python (the default), c, both or none"},
     {"stack-depth", 0, "N", "frames kept per call stack (default 24 for C, 16 for Python; at most 64)"},
+    PROGRAM_LINE_OPTS,
     {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"},
     {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
     {0},

@@ -412,10 +412,14 @@ int live_start_program(struct live **out, struct program_spec *spec, const struc
     struct live *l = live_new(opt, &child, err, errlen);
     if (!l)
         return -1;
-    l->run = true; /* a program runs at full speed; the view follows it */
+    /* with line steps the program holds before each line unless --run; without, it runs at full
+     * speed and the view follows it */
+    l->run = opt->run || !spec->cfg.step_lines;
     l->program = true;
     spec->cfg.mode = CAPTURE_RECORD;
     spec->cfg.live = true;
+    spec->cfg.hold = !l->run;
+    spec->cfg.pace = opt->pace_given ? opt->pace : 0;
     snprintf(spec->cfg.trace, sizeof spec->cfg.trace, "%s", l->path);
     /* the program's stderr goes to the viewer's pipe (its last line says why it failed) as well
      * as into the trace */
@@ -438,7 +442,7 @@ int live_start_program(struct live **out, struct program_spec *spec, const struc
         live_free(l, NULL, 0);
         return -1;
     }
-    l->state = UI_LIVE_RUNNING;
+    l->state = l->run ? UI_LIVE_RUNNING : UI_LIVE_STARTING;
     *out = l;
     return 0;
 }

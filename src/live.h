@@ -27,6 +27,8 @@ struct live_options {
     bool stacks;              /* record the call stack of every allocation */
     bool run;                 /* start in run mode rather than holding at the first step */
     double pace;              /* run mode: step markers per second, 0 as fast as it runs */
+    bool pace_given;          /* --pace was on the command line (a program runs at full speed
+                                 without it) */
 };
 
 struct live;

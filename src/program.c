@@ -59,6 +59,16 @@ int program_prepare(struct program_spec *spec, const struct cli *c, char *err, s
         return cli_fail(err, errlen, "--stdin: %s: %s", spec->stdin_path, strerror(errno));
     capture_user_files(spec->argv, cfg);
     snprintf(cfg->arena_source, sizeof cfg->arena_source, "mmap");
+    cfg->step_lines = cfg->entry == CAPTURE_ENTRY_SCRIPT;
+    const char *lines = cli_value(c, "step-lines");
+    if (lines) {
+        if (strcmp(lines, "on") != 0 && strcmp(lines, "off") != 0)
+            return cli_fail(err, errlen, "--step-lines: '%s' is not on or off", lines);
+        cfg->step_lines = strcmp(lines, "on") == 0;
+    }
+    const char *files = cli_value(c, "step-files");
+    if (files)
+        snprintf(cfg->step_files, sizeof cfg->step_files, "%s", files);
     return 0;
 }
 

@@ -35,11 +35,12 @@ struct program_spec {
     struct capture_config cfg;   /* the request, but for pid and descriptors */
 };
 
-/* The options every command that runs a program takes (--stacks, --stack-depth, --stdin). */
-#define PROGRAM_OPTS                                                                             \
-    {"stacks", 0, "S", "a Python program's stacks: python (the default), c, both or none"},      \
-    {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},           \
-    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"}
+/* The options of a program's line steps, shared by record and live. */
+#define PROGRAM_LINE_OPTS                                                                        \
+    {"step-lines", 0, "ON", "a Python program: each line of its own files a step marker: on (the default\n" \
+                            "for a script) or off (the default for -m and -c)"},                   \
+    {"step-files", 0, "GLOB", "a Python program: the files whose lines are steps (fnmatch on absolute\n"  \
+                              "paths; default: the script's directory, not the library)"}
 
 /* What --help says of programs, shared by the commands that run them. */
 #define PROGRAM_DESCRIPTION                                                                      \

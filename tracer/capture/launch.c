@@ -25,14 +25,15 @@ int capture_config_encode(const struct capture_config *c, char *buf, size_t len)
     static const char *const modes[] = {"record", "placements", "reference"};
     int n = snprintf(buf, len,
                      "pid=%ld" SEP "status=%d" SEP "control=%d" SEP "mode=%s" SEP "entry=%d" SEP "stacks=%s" SEP
-                     "depth=%u" SEP "live=%d" SEP "trace=%s" SEP "log=%s" SEP "arena=%s" SEP
+                     "depth=%u" SEP "live=%d" SEP "lines=%d" SEP "hold=%d" SEP "pace=%g" SEP "files=%s" SEP
+                     "trace=%s" SEP "log=%s" SEP "arena=%s" SEP
                      "user=%s" SEP "script=%s" SEP "command=%s",
                      (long)c->pid, c->status_fd, c->control_fd, modes[c->mode], (int)c->entry,
                      c->stacks == CAPTURE_STACKS_PYTHON ? "python"
                      : c->stacks == CAPTURE_STACKS_C    ? "c"
                      : c->stacks == CAPTURE_STACKS_BOTH ? "both"
                                                         : "none",
-                     c->depth, c->live ? 1 : 0,
+                     c->depth, c->live ? 1 : 0, c->step_lines ? 1 : 0, c->hold ? 1 : 0, c->pace, c->step_files,
                      c->trace, c->log, c->arena_source, c->user_dir, c->script, c->command);
     if (n < 0 || (size_t)n >= len)
         return -1;
@@ -88,6 +89,14 @@ bool capture_config_decode(const char *text, struct capture_config *out)
             out->depth = (unsigned)strtoul(num, NULL, 10);
         } else if (KEY("live")) {
             out->live = num[0] == '1';
+        } else if (KEY("lines")) {
+            out->step_lines = num[0] == '1';
+        } else if (KEY("hold")) {
+            out->hold = num[0] == '1';
+        } else if (KEY("pace")) {
+            out->pace = strtod(num, NULL);
+        } else if (KEY("files")) {
+            copy_field(out->step_files, sizeof out->step_files, v, vlen);
         } else if (KEY("trace")) {
             copy_field(out->trace, sizeof out->trace, v, vlen);
         } else if (KEY("log")) {

@@ -230,25 +230,6 @@ static void on_idle(void *ctx)
     a->gil_release(g);
 }
 
-/* Whether a file is the program's own when it runs as a module (-m): a file under the working
- * directory, never the standard library nor site-packages. */
-static bool is_program_file(const char *file)
-{
-    if (file[0] == '<')
-        return false;
-    char real[PATH_MAX];
-    if (!realpath(file, real))
-        snprintf(real, sizeof real, "%s", file);
-    if (strstr(real, "/site-packages/") || strstr(real, "/dist-packages/"))
-        return false;
-    size_t sl = strlen(capture.stdlib_dir);
-    if (sl && strncmp(real, capture.stdlib_dir, sl) == 0 && (real[sl] == '/' || real[sl] == '\0'))
-        return false;
-    size_t ul = strlen(capture.cfg.user_dir);
-    return ul && strncmp(real, capture.cfg.user_dir, ul) == 0 &&
-           (real[ul] == '/' || real[ul] == '\0' || capture.cfg.user_dir[ul - 1] == '/');
-}
-
 /* Whether the program's own code runs now: its script, "-c" code or stdin code is the outermost
  * frame (the interpreter runs them from C), or, for -m, runpy has reached a file of its own. */
 static bool program_runs(void)
@@ -276,48 +257,14 @@ static bool program_runs(void)
     }
     for (size_t i = 0; i < n; i++) {
         pystack_code_file(capture.stacks, codes[i], file, sizeof file);
-        if (is_program_file(file))
+        if (sources_is_own(file))
             return true;
     }
     return false;
 }
 
-/* A file a frame names for the first time: when it is one of the program's own, its source goes
- * into the trace (a viewer elsewhere, or after the file changed, still shows the lines). */
-#define SOURCE_MAX (1u << 20)
-static void record_source(void *ctx, const char *file)
-{
-    (void)ctx;
-    static uint64_t files;
-    char real[PATH_MAX];
-    if (!capture.sink.emit || file[0] == '<' || !realpath(file, real))
-        return;
-    bool own = (capture.cfg.script[0] && strcmp(real, capture.cfg.script) == 0) || is_program_file(real);
-    if (!own)
-        return;
-    int fd = open(real, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    char *text = malloc(SOURCE_MAX);
-    ssize_t n = text ? read(fd, text, SOURCE_MAX) : -1;
-    close(fd);
-    if (n >= 0) {
-        struct event ev = {.kind = EV_SOURCE_FILE};
-        ev.u.source_file.id = ++files;
-        ev.str = file;
-        ev.str_len = (uint32_t)strlen(file);
-        capture.sink.emit(capture.sink.ctx, &ev);
-        ev = (struct event){.kind = EV_SOURCE_TEXT};
-        ev.u.source_text.file = files;
-        ev.str = text;
-        ev.str_len = (uint32_t)n;
-        capture.sink.emit(capture.sink.ctx, &ev);
-    }
-    free(text);
-}
-
 /* Until the program's own code runs: does it now?  Then its step marker goes first. */
-static __attribute__((noinline)) void watch_program_start(void)
+__attribute__((noinline)) void watch_program_start(void)
 {
     if (!program_runs())
         return;
@@ -475,6 +422,9 @@ void capture_step(enum ev_step_kind kind, uint64_t stack, const char *label)
         trace_writer_flush(capture.writer);
         capture.last_flush_ns = now_ns();
     }
+    /* a line about to run, or the program's end: the viewer may hold the program here */
+    if ((kind == EV_STEP_LINE || kind == EV_STEP_END) && capture.cfg.control_fd >= 0)
+        pacer_wait(&capture.pacer, capture.steps);
 }
 
 /* ---- the end ---------------------------------------------------------------------------------- */
@@ -690,7 +640,7 @@ static void start_record(void)
     heap_set_foreign_to_libc(capture.heap, true);
     /* The stack table also tells when the program's own code starts, with or without stacks. */
     if (capture.py.layout) {
-        if (pystack_new(&capture.stacks, &capture.py, capture.cfg.depth, &capture.sink, record_source, NULL) < 0)
+        if (pystack_new(&capture.stacks, &capture.py, capture.cfg.depth, &capture.sink, sources_seen, NULL) < 0)
             refuse("out of memory for the stack table");
         if (capture.cfg.stacks != CAPTURE_STACKS_NONE) {
             capture.tool_stack = pystack_intern_label(capture.stacks, "<arenascope>");
@@ -788,6 +738,7 @@ static void init(void)
         start_record();
     else
         start_log();
+    pacer_init(&capture.pacer, capture.cfg.control_fd, capture.cfg.status_fd, !capture.cfg.hold, capture.cfg.pace);
     capture.active = true;
     capture.last_flush_ns = now_ns();
     pthread_atfork(NULL, NULL, after_fork_child);

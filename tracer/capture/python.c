@@ -94,7 +94,10 @@ static void *pack1(void *item)
     X(err_fetch, "PyErr_Fetch")                                                                  \
     X(err_restore, "PyErr_Restore")                                                              \
     X(incref, "Py_IncRef")                                                                       \
-    X(decref, "Py_DecRef")
+    X(decref, "Py_DecRef")                                                                       \
+    X(call_method, "PyObject_CallMethod")                                                        \
+    X(frame_get_code, "PyFrame_GetCode")                                                         \
+    X(frame_get_line, "PyFrame_GetLineNumber")
 
 bool py_info_load(struct py_info *py)
 {

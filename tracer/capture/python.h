@@ -94,6 +94,9 @@ struct py_api {
     int (*unicode_eq_ascii)(void *str, const char *ascii);
     void *(*tuple_get_item)(void *tuple, intptr_t i);
     void *(*tuple_pack1)(void *item);     /* PyTuple_Pack(1, item) */
+    void *(*call_method)(void *obj, const char *name, const char *format, ...); /* PyObject_CallMethod */
+    void *(*frame_get_code)(void *frame);  /* PyFrame_GetCode, 3.9+: a new reference */
+    int (*frame_get_line)(void *frame);    /* PyFrame_GetLineNumber */
     intptr_t (*tuple_size)(void *tuple);
     void (*err_fetch)(void **type, void **value, void **tb);
     void (*err_restore)(void *type, void *value, void *tb);

@@ -17,6 +17,8 @@
 #include "pystack.h"
 #include "python.h"
 
+#include <tracer/pacer.h>
+
 #include <allocator/event.h>
 #include <allocator/gc_profile.h>
 #include <allocator/heap.h>
@@ -61,10 +63,14 @@ struct capture {
     uint64_t ticks;               /* allocator calls since the last clock read */
     _Atomic uint64_t last_flush_ns;   /* live: when the trace was last flushed (read by output.c's thread) */
 
+    struct pacer pacer;               /* live: holding at each line step (control_fd >= 0) */
     volatile sig_atomic_t in_capture; /* the allocator or the writer is mid-way (signals) */
 };
 
 CAPTURE_HIDDEN extern struct capture capture;
+
+/* Until the program's own code has begun: if it runs now, emits the step that says so. */
+CAPTURE_HIDDEN void watch_program_start(void);
 
 /* Emits a step marker (and first the program's output so far). */
 CAPTURE_HIDDEN void capture_step(enum ev_step_kind kind, uint64_t stack, const char *label);
@@ -73,6 +79,18 @@ CAPTURE_HIDDEN void capture_step(enum ev_step_kind kind, uint64_t stack, const c
 CAPTURE_HIDDEN void capture_end(const char *why);
 /* True while the heap is still the OBJ domain's allocator. */
 CAPTURE_HIDDEN bool capture_allocator_is_installed(void);
+
+/* sources.c: the program's own files.  sources_is_own() says whether a file is one (under the
+ * script's directory, or the working directory for -m and -c; never the standard library nor
+ * site-packages); sources_seen() is pystack's on_file: it records the source of an own file in
+ * the trace once; sources_line() gives a line of a file it has read, without indentation. */
+CAPTURE_HIDDEN bool sources_is_own(const char *file);
+CAPTURE_HIDDEN void sources_seen(void *ctx, const char *file);
+CAPTURE_HIDDEN bool sources_line(const char *file, int line, char *buf, size_t cap);
+
+/* lines.c: every line of the program's own files as a step marker (--step-lines), set up from
+ * the pending call. */
+CAPTURE_HIDDEN void lines_start(void);
 
 /* hooks.c: the pending call that sets up the Python side once the interpreter is initialized. */
 CAPTURE_HIDDEN int hooks_python_ready(void *arg);

@@ -66,6 +66,11 @@ struct capture_config {
     enum capture_stacks stacks;
     unsigned depth;            /* Python frames per stack, 1 to 64 */
     bool live;                 /* a viewer follows the trace: flush it often */
+    bool step_lines;           /* every line of the program's own files is a step marker */
+    bool hold;                 /* live step mode: hold before each line until the viewer steps */
+    double pace;               /* live run mode: line steps a second, 0 as fast as it goes */
+    char step_files[PATH_MAX]; /* a glob (fnmatch, on absolute paths) choosing the files whose
+                                  lines are steps; empty: the program's own files */
     char trace[PATH_MAX];      /* RECORD: the trace file */
     char log[PATH_MAX];        /* PLACEMENTS, REFERENCE: the placement log */
     char arena_source[16];     /* "mmap" (as CPython) or "aligned" */
