@@ -420,6 +420,7 @@ int live_start_program(struct live **out, struct program_spec *spec, const struc
     spec->cfg.live = true;
     spec->cfg.hold = !l->run;
     spec->cfg.pace = opt->pace_given ? opt->pace : 0;
+    l->pace = spec->cfg.pace;
     snprintf(spec->cfg.trace, sizeof spec->cfg.trace, "%s", l->path);
     /* the program's stderr goes to the viewer's pipe (its last line says why it failed) as well
      * as into the trace */

@@ -64,7 +64,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..37"
+echo "1..41"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -158,10 +158,9 @@ PY
 # A sanitized build's capture library needs the sanitizers' runtimes loaded first in python.
 san=$(ldd "$prog" 2>/dev/null | awk '/lib(a|ub)san/ {print $3}' | tr '\n' ':')
 [ -n "$san" ] && env_prefix="LD_PRELOAD=$san ASAN_OPTIONS=detect_leaks=0"
-start live "$tmp/slide.py"
-env_prefix=
-check "a script runs live under python3" 'wait_for "LIVE running"'
-check "its own code begins after the start-up" 'wait_for "slide.py begins"'
+start live --run "$tmp/slide.py"
+check "a script runs live under python3 (--run)" 'wait_for "LIVE running"'
+check "its own lines are the steps in the banner" 'wait_for "slide.py:5  print("'
 check "what it prints is in the Output pane" 'wait_for "row 3"'
 check "and the view follows it while it sleeps" 'wait_for "row 8"'
 pypid=$(pgrep -f "python.* $tmp/slide.py" | head -1)
@@ -171,6 +170,17 @@ check "q ends the viewer with status 0" '[ "$(wait_exit)" = 0 ]'
 i=0
 while [ $i -lt 40 ] && kill -0 "$pypid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
 check "and the program with it" '! kill -0 "$pypid" 2>/dev/null'
+
+# --- live: the same script a line at a time ---------------------------------------------------
+start live "$tmp/slide.py"
+check "step mode holds the interpreter before the script's first lines" 'wait_for "LIVE holding"'
+keys ]
+check "] runs one line: the banner shows it and the next one" 'wait_for "slide.py:2  rows = []"'
+keys ] ] ] ]
+check "a loop's lines are steps too, and what they print shows" 'wait_for "row 0"'
+keys q
+check "q ends the viewer and the held program with status 0" '[ "$(wait_exit)" = 0 ]'
+env_prefix=
 
 # --- a terminal that cannot move its cursor ---------------------------------------------------
 out=$(printf 'l\n]\nq\n' | TERM=dumb COLUMNS=90 LINES=24 "$prog" replay "$trace"; echo "status $?")
