@@ -234,17 +234,13 @@ static void on_idle(void *ctx)
  * frame (the interpreter runs them from C), or, for -m, runpy has reached a file of its own. */
 static bool program_runs(void)
 {
-    void *codes[PYSTACK_MAX_DEPTH];
-    size_t n = pystack_codes(capture.stacks, codes, PYSTACK_MAX_DEPTH);
-    if (n == 0 || (codes[0] == capture.last_code && codes[n - 1] == capture.last_outer))
-        return false;
-    capture.last_code = codes[0];
-    capture.last_outer = codes[n - 1];
     char file[PATH_MAX];
     if (capture.cfg.entry != CAPTURE_ENTRY_MODULE) {
-        void *outer = n < PYSTACK_MAX_DEPTH ? codes[n - 1] : pystack_outermost_code(capture.stacks);
-        if (!outer)
+        /* the outermost frame changes seldom: it is looked at again only when it does */
+        void *outer = pystack_outermost_code(capture.stacks);
+        if (!outer || outer == capture.last_outer)
             return false;
+        capture.last_outer = outer;
         pystack_code_file(capture.stacks, outer, file, sizeof file);
         switch (capture.cfg.entry) {
         case CAPTURE_ENTRY_COMMAND: return strcmp(file, "<string>") == 0;
@@ -255,6 +251,11 @@ static bool program_runs(void)
         char real[PATH_MAX];
         return realpath(file, real) && strcmp(real, capture.cfg.script) == 0;
     }
+    void *codes[PYSTACK_MAX_DEPTH];
+    size_t n = pystack_codes(capture.stacks, codes, PYSTACK_MAX_DEPTH);
+    if (n == 0 || codes[0] == capture.last_code)
+        return false;
+    capture.last_code = codes[0];
     for (size_t i = 0; i < n; i++) {
         pystack_code_file(capture.stacks, codes[i], file, sizeof file);
         if (sources_is_own(file))

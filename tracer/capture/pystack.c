@@ -44,6 +44,8 @@ struct pystack {
     uintptr_t *codes; /* code objects seen in keys: an open-addressing set, 0 empty */
     size_t ncodes, codes_cap;
     struct pystack_stats stats;
+    struct frame_slot *frames; /* (code, instruction) -> frame id: an open-addressing table */
+    size_t nframes, frames_cap;
     void (*on_file)(void *ctx, const char *file);
     void *on_file_ctx;
     char **files;     /* file names seen, for on_file */
@@ -137,6 +139,7 @@ void pystack_free(struct pystack *ps)
         return;
     stack_table_free(ps->table);
     free(ps->codes);
+    free(ps->frames);
     for (size_t i = 0; i < ps->nfiles; i++)
         free(ps->files[i]);
     free(ps->files);
@@ -171,13 +174,18 @@ static uintptr_t innermost(const struct pystack *ps)
 }
 
 /* Whether a 3.11+ frame is the program's: not the C stack's shim, not still incomplete. */
-static bool frame_is_complete(const struct pystack *ps, uintptr_t f, uintptr_t code, uintptr_t instr)
+static bool frame_is_complete(const struct pystack *ps, uintptr_t f, uintptr_t code, uintptr_t instr,
+                              bool innermost)
 {
     const struct py_layout *L = ps->lay;
     uint8_t owner;
     memcpy(&owner, (const void *)(f + (unsigned)L->frame_owner), 1);
     if (owner == PY_OWNED_BY_CSTACK)
         return false;
+    /* A frame with a callee has run past its start: only the innermost one may be incomplete,
+     * and only its code object is worth a look (every other read here stays in the frames). */
+    if (!innermost)
+        return code != 0;
     if (!code || (void *)word_at(code, sizeof(intptr_t)) != ps->py->api.code_type)
         return false;
     if (owner == PY_OWNED_BY_GENERATOR)
@@ -192,6 +200,7 @@ static size_t walk(const struct pystack *ps, uintptr_t *key)
 {
     const struct py_layout *L = ps->lay;
     size_t n = 0;
+    bool first = true;
     for (uintptr_t f = innermost(ps); f && n < 2 * ps->depth; f = word_at(f, L->frame_back)) {
         uintptr_t code = word_at(f, L->frame_code);
         uintptr_t instr;
@@ -199,7 +208,9 @@ static size_t walk(const struct pystack *ps, uintptr_t *key)
             instr = (uintptr_t)(intptr_t)int_at(f, L->frame_instr);
         } else {
             instr = word_at(f, L->frame_instr);
-            if (!frame_is_complete(ps, f, code, instr))
+            bool complete = frame_is_complete(ps, f, code, instr, first);
+            first = false;
+            if (!complete)
                 continue;
         }
         key[n++] = code;
@@ -219,63 +230,85 @@ static int byte_offset(const struct pystack *ps, uintptr_t code, uintptr_t instr
     return (int)((intptr_t)instr - (intptr_t)(code + (unsigned)L->code_adaptive));
 }
 
-static uint32_t describe(void *ctx, const uintptr_t *words, size_t n, struct codec_buf *text)
+/* ---- frames, each described once ------------------------------------------------------------ */
+
+struct frame_slot {
+    uintptr_t code, instr; /* code 0: empty */
+    uint64_t id;           /* its frame id in the stack table */
+};
+
+static size_t frame_slot_of(const struct pystack *ps, uintptr_t code, uintptr_t instr)
 {
-    struct pystack *ps = ctx;
+    uint64_t h = (code >> 4) * 0x9E3779B97F4A7C15u ^ instr * 0xBF58476D1CE4E5B9u;
+    size_t mask = ps->frames_cap - 1, i = (size_t)(h >> 32) & mask;
+    while (ps->frames[i].code && (ps->frames[i].code != code || ps->frames[i].instr != instr))
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* The text of one Python frame, "FUNCTION\tFILE\tLINE", into buf; its length. */
+static size_t frame_text(struct pystack *ps, uintptr_t code, uintptr_t instr, char *buf, size_t cap)
+{
     const struct py_layout *L = ps->lay;
-    uint32_t depth = 0;
-    for (size_t i = 0; i + 1 < n; i += 2) {
-        uintptr_t code = words[i];
-        char name[256], file[1024], line[24];
-        int off = byte_offset(ps, code, words[i + 1]);
-        int lineno = ps->py->api.addr2line ? ps->py->api.addr2line((void *)code, off) : 0;
-        if (lineno < 0)
-            lineno = int_at(code, L->code_firstlineno);
-        unsigned name_off = L->code_qualname >= 0 ? (unsigned)L->code_qualname : L->code_name;
-        size_t nn = py_str_utf8(ps->py, (void *)word_at(code, name_off), name, sizeof name);
-        size_t nf = py_str_utf8(ps->py, (void *)word_at(code, L->code_filename), file, sizeof file);
-        int nl = snprintf(line, sizeof line, "%d", lineno);
-        see_file(ps, file);
-        if (depth)
-            codec_buf_put(text, "\n", 1);
-        codec_buf_put(text, name, nn);
-        codec_buf_put(text, "\t", 1);
-        codec_buf_put(text, file, nf);
-        codec_buf_put(text, "\t", 1);
-        codec_buf_put(text, line, (size_t)nl);
-        codes_add(ps, code);
-        depth++;
+    char name[256], file[1024];
+    int lineno = ps->py->api.addr2line ? ps->py->api.addr2line((void *)code, byte_offset(ps, code, instr)) : 0;
+    if (lineno < 0)
+        lineno = int_at(code, L->code_firstlineno);
+    unsigned name_off = L->code_qualname >= 0 ? (unsigned)L->code_qualname : L->code_name;
+    py_str_utf8(ps->py, (void *)word_at(code, name_off), name, sizeof name);
+    py_str_utf8(ps->py, (void *)word_at(code, L->code_filename), file, sizeof file);
+    see_file(ps, file);
+    int n = snprintf(buf, cap, "%s\t%s\t%d", name, file, lineno);
+    return n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+}
+
+/* The frame id of (code, instruction): from the cache, or described and interned. */
+static uint64_t frame_id(struct pystack *ps, uintptr_t code, uintptr_t instr)
+{
+    if ((ps->nframes + 1) * 2 > ps->frames_cap) {
+        size_t cap = ps->frames_cap ? ps->frames_cap * 2 : 4096;
+        struct frame_slot *old = ps->frames, *fresh = calloc(cap, sizeof *fresh);
+        if (!fresh)
+            return 0;
+        size_t old_cap = ps->frames_cap;
+        ps->frames = fresh;
+        ps->frames_cap = cap;
+        for (size_t i = 0; i < old_cap; i++)
+            if (old[i].code)
+                ps->frames[frame_slot_of(ps, old[i].code, old[i].instr)] = old[i];
+        free(old);
     }
-    return depth;
+    size_t i = frame_slot_of(ps, code, instr);
+    if (ps->frames[i].code)
+        return ps->frames[i].id;
+    char text[1400];
+    size_t len = frame_text(ps, code, instr, text, sizeof text);
+    uint64_t id = stack_table_frame(ps->table, text, len);
+    if (id) {
+        ps->frames[i] = (struct frame_slot){code, instr, id};
+        ps->nframes++;
+        codes_add(ps, code);
+    }
+    return id;
+}
+
+/* The stack of a walk's (code, instruction) pairs, built from the outermost frame in on `base`
+ * (0, or the stack the Python frames sit on). */
+static uint64_t build(struct pystack *ps, const uintptr_t *words, size_t n, uint64_t base)
+{
+    uint64_t id = base;
+    for (size_t i = n; i >= 2; i -= 2) {
+        id = stack_table_node(ps->table, id, frame_id(ps, words[i - 2], words[i - 1]));
+        if (!id)
+            return 0;
+    }
+    return id;
 }
 
 uint64_t pystack_capture_c(struct pystack *ps, void *const *frames, size_t n)
 {
     ps->stats.captures++;
     return stack_table_intern(ps->table, frames, n);
-}
-
-/* A key of both kinds: the C frames' return addresses, a 0 word, then the Python pairs. */
-static uint32_t describe_both(void *ctx, const uintptr_t *words, size_t n, struct codec_buf *text)
-{
-    size_t i = 0;
-    while (i < n && words[i])
-        i++;
-    uint32_t depth = stack_describe_c(NULL, words, i, text);
-    if (i < n) {
-        i++;
-        struct codec_buf py;
-        codec_buf_init(&py);
-        uint32_t pd = describe(ctx, words + i, n - i, &py);
-        if (pd && !py.failed) {
-            if (depth)
-                codec_buf_put(text, "\n", 1);
-            codec_buf_put(text, py.data, py.len);
-            depth += pd;
-        }
-        codec_buf_release(&py);
-    }
-    return depth;
 }
 
 uint64_t pystack_capture_both(struct pystack *ps, void *const *frames, size_t n)
@@ -288,8 +321,21 @@ uint64_t pystack_capture_both(struct pystack *ps, void *const *frames, size_t n)
     for (; k < n; k++)
         key[k] = (uintptr_t)frames[k];
     key[k++] = 0;
-    k += walk(ps, key + k);
-    return stack_table_intern_key(ps->table, key, k, describe_both, ps);
+    size_t np = walk(ps, key + k);
+    uint64_t id;
+    if (stack_table_key(ps->table, key, k + np, &id)) {
+        ps->stats.hits++;
+        return id;
+    }
+    /* the Python frames first, the C frames on top of them, the outermost first */
+    id = build(ps, key + k, np, 0);
+    for (size_t i = n; i-- > 0;) {
+        char text[512];
+        size_t len = stack_symbolize(frames[i], text, sizeof text);
+        id = stack_table_node(ps->table, id, stack_table_frame(ps->table, text, len < sizeof text ? len : sizeof text - 1));
+    }
+    stack_table_set_key(ps->table, key, k + np, id);
+    return id;
 }
 
 uint64_t pystack_capture(struct pystack *ps)
@@ -299,10 +345,13 @@ uint64_t pystack_capture(struct pystack *ps)
     size_t n = walk(ps, key);
     if (n == 0)
         return 0;
-    size_t before = stack_table_key_count(ps->table);
-    uint64_t id = stack_table_intern_key(ps->table, key, n, describe, ps);
-    if (stack_table_key_count(ps->table) == before)
+    uint64_t id;
+    if (stack_table_key(ps->table, key, n, &id)) {
         ps->stats.hits++;
+        return id;
+    }
+    id = build(ps, key, n, 0);
+    stack_table_set_key(ps->table, key, n, id);
     return id;
 }
 
@@ -326,7 +375,7 @@ void *pystack_outermost_code(const struct pystack *ps)
     size_t n = 0;
     for (uintptr_t f = innermost(ps); f && n < 1000000; f = word_at(f, L->frame_back), n++) {
         uintptr_t code = word_at(f, L->frame_code);
-        if (L->style == PY_FRAMES_INTERPRETER && !frame_is_complete(ps, f, code, word_at(f, L->frame_instr)))
+        if (L->style == PY_FRAMES_INTERPRETER && !frame_is_complete(ps, f, code, word_at(f, L->frame_instr), n == 0))
             continue;
         outer = code;
     }
@@ -356,8 +405,11 @@ void pystack_forget(struct pystack *ps, const void *p)
     size_t i = code_slot(ps, a);
     if (!ps->codes[i])
         return;
-    /* Drop every key and every code object: walks describe their stacks again. */
+    /* Drop every key, frame and code object: walks describe their stacks again. */
     stack_table_forget_keys(ps->table);
+    if (ps->frames_cap)
+        memset(ps->frames, 0, ps->frames_cap * sizeof *ps->frames);
+    ps->nframes = 0;
     memset(ps->codes, 0, ps->codes_cap * sizeof *ps->codes);
     memset(ps->filter, 0, sizeof ps->filter);
     ps->ncodes = 0;

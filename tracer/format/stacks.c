@@ -219,7 +219,7 @@ size_t stack_symbolize(const void *addr, char *buf, size_t len)
 }
 
 /* The id of a frame's text, emitting its frame_def on first sight; 0 when out of memory. */
-static uint64_t intern_frame(struct stack_table *t, const char *text, size_t len)
+uint64_t stack_table_frame(struct stack_table *t, const char *text, size_t len)
 {
     uint64_t h = hash_bytes(text, len);
     size_t slot;
@@ -240,9 +240,8 @@ static uint64_t intern_frame(struct stack_table *t, const char *text, size_t len
 }
 
 /* The id of one frame on top of stack `parent` (0: none), emitting its stack_def on first sight. */
-static uint64_t intern_node(struct stack_table *t, uint64_t parent, const char *text, size_t len)
+uint64_t stack_table_node(struct stack_table *t, uint64_t parent, uint64_t frame)
 {
-    uint64_t frame = intern_frame(t, text, len);
     if (!frame)
         return 0;
     uint64_t key[2] = {parent, frame};
@@ -285,7 +284,7 @@ uint64_t stack_table_intern_text(struct stack_table *t, const char *text, size_t
         size_t start = end;
         while (start > 0 && text[start - 1] != '\n')
             start--;
-        id = intern_node(t, id, text + start, end - start);
+        id = stack_table_node(t, id, stack_table_frame(t, text + start, end - start));
         if (!id)
             return 0;
         end = start ? start - 1 : 0;
@@ -293,30 +292,39 @@ uint64_t stack_table_intern_text(struct stack_table *t, const char *text, size_t
     return id;
 }
 
+bool stack_table_key(struct stack_table *t, const uintptr_t *words, size_t n, uint64_t *id)
+{
+    size_t len = n * sizeof *words, slot;
+    const struct blob_entry *e = blob_set_find(&t->keys, hash_bytes(words, len), words, len, &slot);
+    if (e)
+        *id = e->id;
+    return e != NULL;
+}
+
+void stack_table_set_key(struct stack_table *t, const uintptr_t *words, size_t n, uint64_t id)
+{
+    size_t len = n * sizeof *words, slot;
+    uint64_t h = hash_bytes(words, len);
+    if (t->keys.count >= KEYS_MAX)
+        blob_set_clear(&t->keys);
+    if (!blob_set_find(&t->keys, h, words, len, &slot))
+        blob_set_add(&t->keys, h, words, len, slot, id);
+}
+
 uint64_t stack_table_intern_key(struct stack_table *t, const uintptr_t *words, size_t n,
                                 stack_describe_fn describe, void *ctx)
 {
-    if (n == 0)
-        return 0;
-    size_t len = n * sizeof *words;
-    uint64_t h = hash_bytes(words, len);
-    size_t slot;
-    const struct blob_entry *e = blob_set_find(&t->keys, h, words, len, &slot);
-    if (e)
-        return e->id;
+    uint64_t id = 0;
+    if (n == 0 || stack_table_key(t, words, n, &id))
+        return id;
     struct codec_buf text;
     codec_buf_init(&text);
     uint32_t depth = describe(ctx, words, n, &text);
-    uint64_t id = 0;
     if (!text.failed && depth)
         id = stack_table_intern_text(t, (const char *)text.data, text.len);
-    codec_buf_release(&text);
-    if (t->keys.count >= KEYS_MAX) {
-        blob_set_clear(&t->keys);
-        blob_set_find(&t->keys, h, words, len, &slot);
-    }
     if (!text.failed)
-        blob_set_add(&t->keys, h, words, len, slot, id);
+        stack_table_set_key(t, words, n, id);
+    codec_buf_release(&text);
     return id;
 }
 

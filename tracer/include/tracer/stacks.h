@@ -57,6 +57,16 @@ uint64_t stack_table_intern_key(struct stack_table *t, const uintptr_t *words, s
 /* The id of a stack given as text (frames a line, innermost first), emitting the stack_defs of
  * the stacks it is made of on first sight. */
 uint64_t stack_table_intern_text(struct stack_table *t, const char *text, size_t len);
+/*
+ * The parts of interning, for a capture that builds stacks frame by frame: the id of a frame's
+ * text (emitting its frame_def on first sight), the id of a frame on top of a parent stack
+ * (emitting its stack_def), and the key cache (a key seen before, and recording one).
+ */
+uint64_t stack_table_frame(struct stack_table *t, const char *text, size_t len);
+uint64_t stack_table_node(struct stack_table *t, uint64_t parent, uint64_t frame);
+bool stack_table_key(struct stack_table *t, const uintptr_t *words, size_t n, uint64_t *id);
+void stack_table_set_key(struct stack_table *t, const uintptr_t *words, size_t n, uint64_t id);
+
 /* Forgets every key (what they stood for may have changed); ids and texts stay. */
 void stack_table_forget_keys(struct stack_table *t);
 
