@@ -161,6 +161,8 @@ uint64_t app_event_addr(const struct event *ev)
     case EV_FRAME_DEF:
     case EV_SOURCE_FILE:
     case EV_SOURCE_TEXT:
+    case EV_SNAP_NAME:
+    case EV_SNAP_REF:
     case EV_PRINT:
     case EV_FREELIST:
     case EV_KIND_COUNT:
@@ -224,6 +226,8 @@ uint64_t app_event_object(const struct event *ev)
     case EV_FRAME_DEF:
     case EV_SOURCE_FILE:
     case EV_SOURCE_TEXT:
+    case EV_SNAP_NAME:
+    case EV_SNAP_REF:
     case EV_PRINT:
     case EV_FREELIST:
     case EV_KIND_COUNT:

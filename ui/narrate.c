@@ -458,6 +458,16 @@ size_t ui_narrate(const struct model *m, const struct event *ev, const struct ev
             say(&o, "call stack %" PRIu64 " is recorded (%" PRIu64 " frame%s)", ev->u.stack_def.id,
                 ev->u.stack_def.depth, ev->u.stack_def.depth == 1 ? "" : "s");
         break;
+    case EV_SNAP_NAME: {
+        const char *eq = memchr(str, '=', (size_t)sl);
+        int nl = eq ? (int)(eq - str) : sl;
+        say(&o, "%.*s is %.*s (%" PRIu64 " references, %" PRIu64 " bytes)", nl, str, eq ? sl - nl - 1 : 0,
+            eq ? eq + 1 : "", ev->u.snap_name.refcnt, ev->u.snap_name.size);
+        break;
+    }
+    case EV_SNAP_REF:
+        say(&o, "0x%" PRIx64 " refers to 0x%" PRIx64, ev->u.snap_ref.from, ev->u.snap_ref.to);
+        break;
     case EV_SOURCE_FILE:
         say(&o, "the source of %.*s is recorded as file %" PRIu64, sl, str, ev->u.source_file.id);
         break;

@@ -242,6 +242,7 @@ int hooks_python_ready(void *arg)
     a->err_fetch(&et, &ev, &tb);
     watch_collector();
     watch_exit();
+    names_start();
     lines_start();
     a->err_restore(et, ev, tb);
     capture.in_tool--;

@@ -419,6 +419,8 @@ void capture_step(enum ev_step_kind kind, uint64_t stack, const char *label)
     ev.str = label;
     ev.str_len = (uint32_t)strlen(label);
     capture.sink.emit(capture.sink.ctx, &ev);
+    if (kind == EV_STEP_LINE)
+        names_snapshot();
     if (capture.cfg.live) {
         trace_writer_flush(capture.writer);
         capture.last_flush_ns = now_ns();

@@ -368,6 +368,17 @@ size_t pystack_codes(const struct pystack *ps, void **codes, size_t max)
     return n;
 }
 
+uintptr_t pystack_innermost_frame(const struct pystack *ps)
+{
+    const struct py_layout *L = ps->lay;
+    for (uintptr_t f = innermost(ps); f; f = word_at(f, L->frame_back)) {
+        uintptr_t code = word_at(f, L->frame_code);
+        if (L->style == PY_FRAMES_OBJECTS || frame_is_complete(ps, f, code, word_at(f, L->frame_instr), true))
+            return f;
+    }
+    return 0;
+}
+
 void *pystack_outermost_code(const struct pystack *ps)
 {
     const struct py_layout *L = ps->lay;

@@ -53,6 +53,9 @@ uint64_t pystack_intern_label(struct pystack *ps, const char *function);
 /* The code objects of the current thread's frames, innermost first (at most max); and a code
  * object's file name as UTF-8 into file (len > 0). */
 size_t pystack_codes(const struct pystack *ps, void **codes, size_t max);
+/* The innermost complete frame of the current thread (a PyFrameObject before 3.11, an
+ * interpreter frame after), 0 when none. */
+uintptr_t pystack_innermost_frame(const struct pystack *ps);
 /* The code object of the outermost frame, however deep the stack is; NULL when none. */
 void *pystack_outermost_code(const struct pystack *ps);
 void pystack_code_file(const struct pystack *ps, void *code, char *file, size_t len);

@@ -19,31 +19,37 @@ static const struct py_layout layouts[] = {
     {.minor = 8, .style = PY_FRAMES_OBJECTS, .tstate_frame = 24, .cframe_current = -1,
      .frame_back = 24, .frame_code = 32, .frame_instr = 104, .frame_owner = -1,
      .code_filename = 104, .code_name = 112, .code_firstlineno = 40, .code_qualname = -1,
-     .code_adaptive = -1, .code_firsttraceable = -1},
+     .code_adaptive = -1, .code_firsttraceable = -1, .frame_globals = 48, .frame_localsplus = 360,
+     .code_nlocals = 28, .code_localnames = 72, .code_localkinds = -1},
     {.minor = 9, .style = PY_FRAMES_OBJECTS, .tstate_frame = 24, .cframe_current = -1,
      .frame_back = 24, .frame_code = 32, .frame_instr = 104, .frame_owner = -1,
      .code_filename = 104, .code_name = 112, .code_firstlineno = 40, .code_qualname = -1,
-     .code_adaptive = -1, .code_firsttraceable = -1},
+     .code_adaptive = -1, .code_firsttraceable = -1, .frame_globals = 48, .frame_localsplus = 360,
+     .code_nlocals = 28, .code_localnames = 72, .code_localkinds = -1},
     /* 3.10: f_lasti counts code units */
     {.minor = 10, .style = PY_FRAMES_OBJECTS, .tstate_frame = 24, .cframe_current = -1,
      .frame_back = 24, .frame_code = 32, .frame_instr = 96, .frame_owner = -1, .lasti_in_units = true,
      .code_filename = 104, .code_name = 112, .code_firstlineno = 40, .code_qualname = -1,
-     .code_adaptive = -1, .code_firsttraceable = -1},
+     .code_adaptive = -1, .code_firsttraceable = -1, .frame_globals = 48, .frame_localsplus = 352,
+     .code_nlocals = 28, .code_localnames = 72, .code_localkinds = -1},
     /* 3.11: tstate->cframe->current_frame; _PyInterpreterFrame f_code, previous, prev_instr */
     {.minor = 11, .style = PY_FRAMES_INTERPRETER, .tstate_frame = 56, .cframe_current = 8,
      .frame_back = 48, .frame_code = 32, .frame_instr = 56, .frame_owner = 69,
      .code_filename = 112, .code_name = 120, .code_firstlineno = 72, .code_qualname = 128,
-     .code_adaptive = 184, .code_firsttraceable = 168},
+     .code_adaptive = 184, .code_firsttraceable = 168, .frame_globals = 8, .frame_localsplus = 72,
+     .code_nlocals = 76, .code_localnames = 96, .code_localkinds = 104},
     /* 3.12: the same path, the frame's fields reordered */
     {.minor = 12, .style = PY_FRAMES_INTERPRETER, .tstate_frame = 56, .cframe_current = 0,
      .frame_back = 8, .frame_code = 0, .frame_instr = 56, .frame_owner = 70,
      .code_filename = 112, .code_name = 120, .code_firstlineno = 68, .code_qualname = 128,
-     .code_adaptive = 192, .code_firsttraceable = 176},
+     .code_adaptive = 192, .code_firsttraceable = 176, .frame_globals = 24, .frame_localsplus = 72,
+     .code_nlocals = 72, .code_localnames = 96, .code_localkinds = 104},
     /* 3.13: tstate->current_frame; f_executable, instr_ptr (the instruction about to run) */
     {.minor = 13, .style = PY_FRAMES_INTERPRETER, .tstate_frame = 72, .cframe_current = -1,
      .frame_back = 8, .frame_code = 0, .frame_instr = 56, .frame_owner = 70, .instr_is_next = true,
      .code_filename = 112, .code_name = 120, .code_firstlineno = 68, .code_qualname = 128,
-     .code_adaptive = 200, .code_firsttraceable = 184},
+     .code_adaptive = 200, .code_firsttraceable = 184, .frame_globals = 24, .frame_localsplus = 72,
+     .code_nlocals = 72, .code_localnames = 96, .code_localkinds = 104},
 };
 
 const struct py_layout *py_layout_for(int minor)
@@ -97,7 +103,10 @@ static void *pack1(void *item)
     X(decref, "Py_DecRef")                                                                       \
     X(call_method, "PyObject_CallMethod")                                                        \
     X(frame_get_code, "PyFrame_GetCode")                                                         \
-    X(frame_get_line, "PyFrame_GetLineNumber")
+    X(frame_get_line, "PyFrame_GetLineNumber")                                                   \
+    X(long_as_long_long_and_overflow, "PyLong_AsLongLongAndOverflow")                            \
+    X(float_as_double, "PyFloat_AsDouble")                                                       \
+    X(sys_getsizeof, "_PySys_GetSizeOf")
 
 bool py_info_load(struct py_info *py)
 {
@@ -121,6 +130,7 @@ bool py_info_load(struct py_info *py)
     a->code_type = dlsym(RTLD_DEFAULT, "PyCode_Type");
     a->unicode_type = dlsym(RTLD_DEFAULT, "PyUnicode_Type");
     a->none = dlsym(RTLD_DEFAULT, "_Py_NoneStruct");
+    a->long_as_long_long = dlsym(RTLD_DEFAULT, "PyLong_AsLongLongAndOverflow");
     {
         /* PyTuple_Pack is variadic: called through a prototype of one item */
         void *sym = dlsym(RTLD_DEFAULT, "PyTuple_Pack");

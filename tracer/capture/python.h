@@ -55,7 +55,27 @@ struct py_layout {
     int16_t code_qualname;       /* -1 before 3.11 */
     int16_t code_adaptive;       /* start of the bytecode inside the code object (3.11+) */
     int16_t code_firsttraceable; /* int _co_firsttraceable (3.11+) */
+    /* a frame's names: its globals dict, its fast locals (an array of objects) and, in the code
+     * object, how many there are, their names (a tuple) and, 3.11+, their kinds (bytes) */
+    uint16_t frame_globals, frame_localsplus;
+    uint16_t code_nlocals, code_localnames;
+    int16_t code_localkinds;     /* co_localspluskinds (3.11+), -1 before */
 };
+
+/* Offsets in objects whose layout did not change from 3.8 to 3.13 (release builds, 64-bit). */
+enum {
+    PY_OB_TYPE = 8,        /* PyObject.ob_type */
+    PY_OB_SIZE = 16,       /* PyVarObject.ob_size */
+    PY_TUPLE_ITEMS = 24,   /* PyTupleObject.ob_item */
+    PY_TYPE_NAME = 24,     /* PyTypeObject.tp_name: a char * */
+    PY_TYPE_BASICSIZE = 32,
+    PY_TYPE_ITEMSIZE = 40,
+    PY_TYPE_FLAGS = 168,   /* unsigned long tp_flags */
+    PY_TYPE_TRAVERSE = 184,
+};
+#define PY_TPFLAGS_HAVE_GC (1ul << 14)
+#define PY_TPFLAGS_TYPE_SUBCLASS (1ul << 31)
+#define PY_GC_HEAD 16 /* the collector's header before a tracked object: _gc_next, _gc_prev */
 /* The layout for 3.minor, or NULL when the capture does not know that version. */
 const struct py_layout *py_layout_for(int minor);
 
@@ -96,6 +116,10 @@ struct py_api {
     void *(*tuple_pack1)(void *item);     /* PyTuple_Pack(1, item) */
     void *(*call_method)(void *obj, const char *name, const char *format, ...); /* PyObject_CallMethod */
     void *(*frame_get_code)(void *frame);  /* PyFrame_GetCode, 3.9+: a new reference */
+    long long (*long_as_long_long_and_overflow)(void *obj, int *overflow);
+    void *long_as_long_long;               /* present: the one above may be called */
+    double (*float_as_double)(void *obj);
+    size_t (*sys_getsizeof)(void *obj);    /* _PySys_GetSizeOf: sys.getsizeof without the call */
     int (*frame_get_line)(void *frame);    /* PyFrame_GetLineNumber */
     intptr_t (*tuple_size)(void *tuple);
     void (*err_fetch)(void **type, void **value, void **tb);

@@ -92,6 +92,11 @@ CAPTURE_HIDDEN bool sources_line(const char *file, int line, char *buf, size_t c
  * the pending call. */
 CAPTURE_HIDDEN void lines_start(void);
 
+/* names.c: the names of the innermost frame and what they are bound to, as events following a
+ * line step's marker; names_start() from the pending call. */
+CAPTURE_HIDDEN void names_start(void);
+CAPTURE_HIDDEN void names_snapshot(void);
+
 /* hooks.c: the pending call that sets up the Python side once the interpreter is initialized. */
 CAPTURE_HIDDEN int hooks_python_ready(void *arg);
 

@@ -206,6 +206,12 @@
     /* as the file `path` (tracer: its frames' FILE) held it when the program ran            */  \
     X(SOURCE_FILE,   source_file,   EVF_OPTIONAL, 1, EV_FIELD(u, id) EV_FIELD(s, path))                          \
     X(SOURCE_TEXT,   source_text,   EVF_OPTIONAL, 1, EV_FIELD(u, file) EV_FIELD(s, text))                        \
+    /* a real program's name at the last line step (it follows the step marker): the object */  \
+    /* it is bound to, the object's type (type_new), size (sys.getsizeof), true reference    */  \
+    /* count and ev_snap_flags; text "NAME=REPR"                                             */  \
+    X(SNAP_NAME,     snap_name,     EVF_OPTIONAL, 5, EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, refcnt) EV_FIELD(u, flags) EV_FIELD(s, text)) \
+    /* object `from` (named at this line step) refers to object `to` (named too)             */  \
+    X(SNAP_REF,      snap_ref,      EVF_OPTIONAL, 2, EV_FIELD(a, from) EV_FIELD(a, to))                          \
     /* text the workload printed (what the Python snippet would print)                       */  \
     X(PRINT,         print,         EVF_OPTIONAL, 1, EV_FIELD(u, stream) EV_FIELD(s, text))          \
     /* an object free list (sys._debugmallocstats' "N free PyXxxObjects * S bytes each") now */  \
@@ -301,6 +307,12 @@
     X(TYPE_WEAKREFABLE, 4u, "supports weak references")                                          \
     X(TYPE_VAR, 8u, "variable size")
 
+#define EV_SNAP_FLAGS(X)                                                                         \
+    X(SNAP_GLOBAL, 1u, "a global of the module, not a local of the function")                   \
+    X(SNAP_GC, 2u, "of a type the collector can track")                                          \
+    X(SNAP_TRACKED, 4u, "tracked by the collector now")                                          \
+    X(SNAP_IMMORTAL, 8u, "immortal or static: its reference count is not counted")
+
 #define EV_OBJ_FLAGS(X)                                                                          \
     X(OBJ_FREELIST, 1u, "memory from/to a free list")                                            \
     X(OBJ_STATIC, 2u, "statically allocated (small int cache, interned)")
@@ -320,6 +332,7 @@ enum ev_gc_mark { EV_GC_MARKS(EV__ENUM) EV_GC_MARK_COUNT };
 #define EV__FLAG(name, value, text) EV_##name = value,
 enum ev_type_flags { EV_TYPE_FLAGS(EV__FLAG) };
 enum ev_obj_flags { EV_OBJ_FLAGS(EV__FLAG) };
+enum ev_snap_flags { EV_SNAP_FLAGS(EV__FLAG) };
 #undef EV__FLAG
 
 
