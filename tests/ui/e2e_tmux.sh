@@ -160,7 +160,7 @@ san=$(ldd "$prog" 2>/dev/null | awk '/lib(a|ub)san/ {print $3}' | tr '\n' ':')
 [ -n "$san" ] && env_prefix="LD_PRELOAD=$san ASAN_OPTIONS=detect_leaks=0"
 start live --run "$tmp/slide.py"
 check "a script runs live under python3 (--run)" 'wait_for "LIVE running"'
-check "its own lines are the steps in the banner" 'wait_for "slide.py:5  print("'
+check "its own lines are the steps in the banner" 'wait_for "slide.py:6  time.sleep(0.2)"'
 check "what it prints is in the Output pane" 'wait_for "row 3"'
 check "and the view follows it while it sleeps" 'wait_for "row 8"'
 pypid=$(pgrep -f "python.* $tmp/slide.py" | head -1)

@@ -281,6 +281,8 @@ int capture_check_program(const char *program, char *path, size_t pathlen, char 
 
 int capture_library_path(char *buf, size_t len, char *err, size_t errlen)
 {
+    if (!buf || len == 0)
+        return fail(err, errlen, "no room for the library's path");
     const char *env = getenv("ARENASCOPE_CAPTURE_LIBRARY");
     if (env && *env) {
         if (access(env, R_OK) < 0)
