@@ -22,7 +22,7 @@
  * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
  * blocks; strings; types; stacks; objects; edges; generations (each as its list of objects in
  * order); the collector; marks; frames and names; the step marker; the prints; the object free
- * lists; and the magic again.
+ * lists; a real program's names at its last two line steps (version 5); and the magic again.
  */
 #include "collector.h"
 #include "fold.h"
@@ -372,6 +372,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         codec_buf_put_varint(&b, fl->each);
         codec_buf_put_text(&b, fl->label, strlen(fl->label));
     }
+    msnapshot_save(&w->snap, &b);
     codec_buf_put_varint(&b, CK_MAGIC);
     if (b.failed)
         goto out_free;
@@ -812,7 +813,7 @@ static bool load_rest(struct mgraph *g, struct mcollector *c, struct mworkload *
         fl->label[len] = '\0';
         fl->set = true;
     }
-    return true;
+    return version == CK_VERSION_OLD || msnapshot_load(&w->snap, r);
 }
 
 int model_load(struct model *m, const void *buf, size_t len)

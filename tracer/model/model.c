@@ -255,9 +255,9 @@ int model_fold_other(struct model *m, const struct event *ev)
     case EV_STACK_DEF: return mgraph_fold_stack_def(g, f, ev);
     case EV_FRAME_DEF: return mgraph_fold_frame_def(g, f, ev);
     case EV_SOURCE_FILE: /* the seeker reads sources from the file; they change no state */
-    case EV_SOURCE_TEXT:
-    case EV_SNAP_NAME:   /* a line step's names: read by the seeker after the step marker */
-    case EV_SNAP_REF: return 0;
+    case EV_SOURCE_TEXT: return 0;
+    case EV_SNAP_NAME: return msnapshot_fold_name(&w->snap, f, ev);
+    case EV_SNAP_REF: return msnapshot_fold_ref(&w->snap, f, ev);
     case EV_GC_TRACK: return mcollector_fold_track(c, g, f, ev);
     case EV_GC_UNTRACK: return mcollector_fold_untrack(c, g, f, ev);
     case EV_GC_COUNT: return mcollector_fold_count(c, f, ev);

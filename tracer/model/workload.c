@@ -15,6 +15,7 @@
 void mworkload_init(struct mworkload *w)
 {
     memset(w, 0, sizeof *w);
+    msnapshot_clear(&w->snap);
 }
 
 void mworkload_clear(struct mworkload *w)
@@ -29,6 +30,7 @@ void mworkload_clear(struct mworkload *w)
     }
     w->nprints = w->prints_head = 0;
     memset(w->freelists, 0, sizeof w->freelists);
+    msnapshot_clear(&w->snap);
 }
 
 void mworkload_release(struct mworkload *w)
@@ -72,6 +74,7 @@ int mworkload_fold_step(struct mworkload *w, struct mfold *f, const struct event
     w->step_stack = ev->u.step.stack > UINT32_MAX ? 0 : (uint32_t)ev->u.step.stack;
     w->step_seq = f->pos;
     w->nsteps++;
+    msnapshot_step(&w->snap, f->pos);
     return 0;
 }
 

@@ -6,6 +6,8 @@
 #ifndef TRACER_MODEL_WORKLOAD_H
 #define TRACER_MODEL_WORKLOAD_H
 
+#include "snapshot.h"
+
 #include <tracer/model.h>
 
 #include <stdbool.h>
@@ -38,6 +40,7 @@ struct mworkload {
     struct mprint prints[MODEL_PRINTS_KEEP];
     size_t nprints, prints_head; /* ring: prints_head is the most recent */
     struct mfreelist freelists[HEAP_STATS_MAX_FREELISTS];
+    struct msnapshot snap; /* a real program's names at its last line step */
 };
 
 void mworkload_init(struct mworkload *w);

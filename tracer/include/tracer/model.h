@@ -527,6 +527,30 @@ struct model_print {
 /* The latest lines the workload printed, most recent first (at most MODEL_PRINTS_KEEP). */
 size_t model_prints(const struct model *m, struct model_print *out, size_t max);
 
+/*
+ * A real program's names at its last line step (snap_name, snap_ref): for the innermost frame
+ * and the module, each name, the object bound to it, its type, size, true reference count and
+ * repr; the references between those objects.  `previous` gives the line step before, so that
+ * a view can say what the line changed.  Empty before the first line step.
+ */
+#define MODEL_SNAP_NAMES 64
+#define MODEL_SNAP_REFS 256
+struct model_snap_name {
+    uint64_t obj;        /* the object's address (id()) */
+    uint32_t type;       /* type id (model_type) */
+    uint32_t flags;      /* ev_snap_flags */
+    uint64_t size;       /* sys.getsizeof */
+    uint64_t refcnt;     /* the true count; sys.getrefcount says one more */
+    const char *name, *repr;
+    size_t name_len, repr_len;
+};
+size_t model_snap_names(const struct model *m, bool previous, struct model_snap_name *out, size_t max);
+struct model_snap_ref {
+    uint64_t from, to;
+    uint32_t count;      /* references from `from` to `to` */
+};
+size_t model_snap_refs(const struct model *m, struct model_snap_ref *out, size_t max);
+
 /* ==== checkpoints ============================================================================= */
 
 /* The whole state as a blob (malloc'd, caller frees).  Canonical: two models in the same state

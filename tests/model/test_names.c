@@ -1,0 +1,223 @@
+/*
+ * test_names.c - a real program's names at each line, against what the program itself prints.
+ *
+ * A script binds a few names and, on lines of their own, prints id(), sys.getrefcount() and
+ * sys.getsizeof() of each.  It is recorded by the built program (meson passes its path in
+ * ARENASCOPE) under every interpreter of the machine; at the step marker of each such line the
+ * model's snapshot of the names must give the same address, the count that getrefcount prints
+ * less the one its argument holds, and the same size.  The references between the named
+ * objects must be the ones the script made.
+ */
+#include "sanitized.h"
+#include "scratch.h"
+
+#include <tracer/model.h>
+#include <tracer/trace.h>
+
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static const char script[] = "import sys\n"
+                             "a = [1, 2, 3]\n"
+                             "b = a\n"
+                             "s = 'x' * 40\n"
+                             "d = {'k': a, 'n': 3.25}\n"
+                             "t = (a, s)\n"
+                             "def f(x):\n"
+                             "    y = [x, x]\n"
+                             "    print('y', id(y), sys.getrefcount(y), sys.getsizeof(y))\n"
+                             "    return len(y)\n"
+                             "print('a', id(a), sys.getrefcount(a), sys.getsizeof(a))\n"
+                             "print('s', id(s), sys.getrefcount(s), sys.getsizeof(s))\n"
+                             "print('d', id(d), sys.getrefcount(d), sys.getsizeof(d))\n"
+                             "print('t', id(t), sys.getrefcount(t), sys.getsizeof(t))\n"
+                             "n = f(a)\n";
+
+struct interp {
+    const char *label;
+    char path[512];
+};
+
+static void interpreters(struct interp *out, size_t *n)
+{
+    *n = 0;
+    if (access("/usr/bin/python3.11", X_OK) == 0) {
+        out[*n].label = "3.11 (Debian)";
+        snprintf(out[(*n)++].path, sizeof out[0].path, "/usr/bin/python3.11");
+    }
+    const char *root = getenv("PYENV_ROOT");
+    char home[256];
+    if (!root || !*root) {
+        snprintf(home, sizeof home, "%s/.pyenv", getenv("HOME") ? getenv("HOME") : "/root");
+        root = home;
+    }
+    static const char *const versions[] = {"3.8", "3.9", "3.10", "3.11", "3.12", "3.13"};
+    for (size_t v = 0; v < sizeof versions / sizeof versions[0]; v++) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ls -d %s/versions/%s.* 2>/dev/null | grep -v t$ | head -1", root, versions[v]);
+        FILE *p = popen(cmd, "r");
+        char dir[400] = "";
+        if (p && fgets(dir, sizeof dir, p))
+            dir[strcspn(dir, "\n")] = '\0';
+        if (p)
+            pclose(p);
+        if (!dir[0])
+            continue;
+        out[*n].label = versions[v];
+        snprintf(out[*n].path, sizeof out[0].path, "%s/bin/python%s", dir, versions[v]);
+        if (access(out[*n].path, X_OK) == 0)
+            (*n)++;
+    }
+}
+
+static int run(const char *const *argv)
+{
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The print event of the line `name ...` after position `from`: its numbers. */
+struct printed {
+    uint64_t id, refcount, size;
+};
+
+static bool find_print(struct seeker *s, uint64_t from, const char *name, struct printed *out)
+{
+    struct event evs[64];
+    char str[8192];
+    int n = seeker_events(s, from, evs, 64, str, sizeof str);
+    for (int i = 0; i < n; i++) {
+        if (evs[i].kind == EV_STEP)
+            return false; /* the next line */
+        if (evs[i].kind != EV_PRINT)
+            continue;
+        char line[256];
+        snprintf(line, sizeof line, "%.*s", (int)evs[i].str_len, evs[i].str);
+        char who[16];
+        if (sscanf(line, "%15s %" SCNu64 " %" SCNu64 " %" SCNu64, who, &out->id, &out->refcount, &out->size) == 4 &&
+            strcmp(who, name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A line step whose line prints. */
+static bool prints_line(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    return ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_LINE && memmem(ev->str, ev->str_len, "print(", 6);
+}
+
+static const struct model_snap_name *named(const struct model_snap_name *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (names[i].name_len == strlen(name) && memcmp(names[i].name, name, names[i].name_len) == 0)
+            return &names[i];
+    return NULL;
+}
+
+static bool refers(const struct model_snap_ref *refs, size_t n, uint64_t from, uint64_t to, uint32_t count)
+{
+    for (size_t i = 0; i < n; i++)
+        if (refs[i].from == from && refs[i].to == to)
+            return refs[i].count == count;
+    return false;
+}
+
+Test(names, the_snapshot_of_each_line_is_what_the_script_prints, .timeout = 300)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    sanitized_env(bin);
+    const char *py = scratch_path("names.py");
+    FILE *f = fopen(py, "w");
+    fputs(script, f);
+    fclose(f);
+    struct interp in[8];
+    size_t nin;
+    interpreters(in, &nin);
+    cr_assert_gt(nin, 0, "no Python 3.8 to 3.13 on this machine");
+    for (size_t k = 0; k < nin; k++) {
+        char trace[512];
+        snprintf(trace, sizeof trace, "%s", scratch_path("names.trace"));
+        const char *argv[] = {bin, "record", "-o", trace, "--", in[k].path, py, NULL};
+        cr_assert_eq(run(argv), 0, "%s: record failed", in[k].label);
+        struct seeker *s;
+        char err[512];
+        cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+        int checked = 0;
+        uint64_t count = seeker_event_count(s);
+        for (uint64_t at = 0; at < count;) {
+            uint64_t found;
+            if (seeker_scan(s, at, true, prints_line, NULL, &found) != 1)
+                break;
+            at = found + 1;
+            struct event ev[1];
+            char str[1024];
+            cr_assert_eq(seeker_events(s, found, ev, 1, str, sizeof str), 1);
+            char who[2] = {0};
+            const char *p = memmem(ev[0].str, ev[0].str_len, "print('", 7);
+            cr_assert_not_null(p);
+            who[0] = p[7];
+            /* the model right after the snapshot: before the line's own events */
+            uint64_t pos = found + 1;
+            struct event next[MODEL_SNAP_NAMES * 4];
+            char nstr[65536];
+            int nn = seeker_events(s, pos, next, MODEL_SNAP_NAMES * 4, nstr, sizeof nstr);
+            while (pos - found - 1 < (uint64_t)nn &&
+                   (next[pos - found - 1].kind == EV_SNAP_NAME || next[pos - found - 1].kind == EV_SNAP_REF ||
+                    next[pos - found - 1].kind == EV_TYPE_NEW || next[pos - found - 1].kind == EV_BLOCK_ALLOC ||
+                    next[pos - found - 1].kind == EV_BLOCK_FREE))
+                pos++;
+            cr_assert_eq(seeker_seek(s, pos), 0, "%s", seeker_error(s));
+            const struct model *m = seeker_model(s);
+            struct model_snap_name names[MODEL_SNAP_NAMES];
+            size_t nnames = model_snap_names(m, false, names, MODEL_SNAP_NAMES);
+            struct printed pr;
+            cr_assert(find_print(s, pos, who, &pr), "%s: no print of %s after its line", in[k].label, who);
+            const struct model_snap_name *x = named(names, nnames, who);
+            cr_assert_not_null(x, "%s: %s is not among the line's names", in[k].label, who);
+            cr_assert_eq(x->obj, pr.id, "%s: %s at 0x%" PRIx64 ", id() says 0x%" PRIx64, in[k].label, who, x->obj,
+                         pr.id);
+            /* getrefcount's argument is one more reference, but for an immortal object (3.12+),
+             * whose count never changes */
+            bool immortal = (x->flags & EV_SNAP_IMMORTAL) && (uint32_t)x->refcnt == UINT32_MAX;
+            cr_assert_eq(x->refcnt + (immortal ? 0 : 1), pr.refcount,
+                         "%s: %s has %" PRIu64 " references, getrefcount says %" PRIu64, in[k].label, who, x->refcnt,
+                         pr.refcount);
+            cr_assert_eq(x->size, pr.size, "%s: %s of %" PRIu64 " bytes, getsizeof says %" PRIu64, in[k].label, who,
+                         x->size, pr.size);
+            /* the references the script made, among the named objects */
+            struct model_snap_ref refs[MODEL_SNAP_REFS];
+            size_t nrefs = model_snap_refs(m, refs, MODEL_SNAP_REFS);
+            const struct model_snap_name *a = named(names, nnames, "a"), *sn = named(names, nnames, "s"),
+                                         *d = named(names, nnames, "d"), *t = named(names, nnames, "t");
+            cr_assert(a && sn && d && t, "%s: the module's names are all there", in[k].label);
+            cr_assert(refers(refs, nrefs, d->obj, a->obj, 1), "%s: d refers to a", in[k].label);
+            cr_assert(refers(refs, nrefs, t->obj, a->obj, 1) && refers(refs, nrefs, t->obj, sn->obj, 1),
+                      "%s: t refers to a and s", in[k].label);
+            if (who[0] == 'y')
+                cr_assert(refers(refs, nrefs, x->obj, a->obj, 2), "%s: y refers to a twice", in[k].label);
+            checked++;
+        }
+        cr_assert_eq(checked, 5, "%s: five lines print (%d checked)", in[k].label, checked);
+        seeker_free(s);
+        unlink(trace);
+        cr_log_info("%s: the names of 5 lines agree with what the script printed", in[k].label);
+    }
+}
