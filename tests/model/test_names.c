@@ -8,7 +8,6 @@
  * less the one its argument holds, and the same size.  The references between the named
  * objects must be the ones the script made.
  */
-#include "sanitized.h"
 #include "scratch.h"
 
 #include <tracer/model.h>
@@ -143,7 +142,6 @@ Test(names, the_snapshot_of_each_line_is_what_the_script_prints, .timeout = 300)
 {
     const char *bin = getenv("ARENASCOPE");
     cr_assert_not_null(bin, "ARENASCOPE names the program");
-    sanitized_env(bin);
     const char *py = scratch_path("names.py");
     FILE *f = fopen(py, "w");
     fputs(script, f);

@@ -7,6 +7,7 @@
 #include <tracer/capture.h>
 
 #include <elf.h>
+#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -349,6 +350,28 @@ void capture_user_files(char *const argv[], struct capture_config *c)
     }
 }
 
+/* The sanitizers' runtimes loaded in this process, as a list for LD_PRELOAD. */
+struct runtimes {
+    char *buf;
+    size_t len;
+    int found;
+};
+
+static int add_runtime(struct dl_phdr_info *info, size_t size, void *ctx)
+{
+    (void)size;
+    struct runtimes *rt = ctx;
+    const char *name = info->dlpi_name;
+    const char *base = name ? strrchr(name, '/') : NULL;
+    base = base ? base + 1 : name;
+    if (!base || (strncmp(base, "libasan.so", 10) != 0 && strncmp(base, "libubsan.so", 11) != 0))
+        return 0;
+    size_t used = strlen(rt->buf);
+    snprintf(rt->buf + used, rt->len - used, "%s%s", used ? ":" : "", name);
+    rt->found = 1;
+    return 0;
+}
+
 void capture_exec(const struct capture_config *c, const char *library, const char *path, char *const argv[])
 {
     char request[8192];
@@ -357,13 +380,24 @@ void capture_exec(const struct capture_config *c, const char *library, const cha
         return;
     }
     setenv(CAPTURE_ENV, request, 1);
+    char preload[PATH_MAX * 4] = "";
+    /* A sanitized arenascope preloads a sanitized library, whose runtimes must come first. */
+    struct runtimes rt = {preload, sizeof preload, 0};
+    dl_iterate_phdr(add_runtime, &rt);
+    if (rt.found && !getenv("ASAN_OPTIONS"))
+        setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+    else if (rt.found) {
+        /* an interpreter frees little at exit: its leaks are not the library's */
+        char opts[1024];
+        snprintf(opts, sizeof opts, "%s:detect_leaks=0", getenv("ASAN_OPTIONS"));
+        setenv("ASAN_OPTIONS", opts, 1);
+    }
     const char *old = getenv("LD_PRELOAD");
-    char preload[PATH_MAX * 2];
-    /* after what is there: a sanitizer's runtime must stay first */
+    size_t used = strlen(preload);
     if (old && *old)
-        snprintf(preload, sizeof preload, "%s:%s", old, library);
+        snprintf(preload + used, sizeof preload - used, "%s%s:%s", used ? ":" : "", old, library);
     else
-        snprintf(preload, sizeof preload, "%s", library);
+        snprintf(preload + used, sizeof preload - used, "%s%s", used ? ":" : "", library);
     setenv("LD_PRELOAD", preload, 1);
     /* These would replace the allocator the library installs. */
     unsetenv("PYTHONMALLOC");

@@ -213,7 +213,8 @@ static void drain_stream(struct stream *st, const struct event_sink *sink, bool 
         emit_print(sink, st->fd, note, sizeof note - 1);
         st->dropped = 0;
     }
-    memmove(st->buf, st->buf + start, st->len - start);
+    if (start > 0 && start < st->len)
+        memmove(st->buf, st->buf + start, st->len - start);
     st->len -= start;
 }
 

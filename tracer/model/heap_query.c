@@ -515,7 +515,8 @@ size_t model_pins(const struct model *m, uint32_t slot, int32_t pool, struct mod
     struct pins ps = {0};
     map_init(&ps.index);
     each_pinned_block(m, slot, pool, pin_add, &ps);
-    qsort(ps.groups, ps.n, sizeof *ps.groups, cmp_pin);
+    if (ps.n > 1)
+        qsort(ps.groups, ps.n, sizeof *ps.groups, cmp_pin);
     for (size_t i = 0; i < ps.n && i < max; i++)
         out[i] = ps.groups[i];
     size_t n = ps.n;
