@@ -1,10 +1,10 @@
 /*
  * stats_report.c - CPython's sys._debugmallocstats() report from a struct heap_stats.
  *
- * The layout is CPython's _PyObject_DebugMallocStats() and printone() (reference 4.2, 4.3):
- * a label left-justified and padded to 35 columns, '=', the value right-justified in 21 columns
- * with thousands separators; the class table formatted "%5u %6u %11zu %15zu %13zu"; free-list
- * lines as "%d free %s * %zd bytes each" right-justified in 48 columns plus a space.
+ * The layout is CPython's _PyObject_DebugMallocStats() and printone() (docs/cpython-memory.md
+ * 4.2, 4.3): a label left-justified and padded to 35 columns, '=', the value right-justified in
+ * 21 columns with thousands separators; the class table formatted "%5u %6u %11zu %15zu %13zu";
+ * free-list lines as "%d free %s * %zd bytes each" right-justified in 48 columns plus a space.
  */
 #include <tracer/stats_report.h>
 
