@@ -52,6 +52,8 @@
  */
 #include "runtime_private.h"
 
+#include <allocator/errmsg.h>
+
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -1073,47 +1075,35 @@ void gc_get_long_lived(const struct runtime *rt, uint64_t *pending, uint64_t *to
 
 /* ---- the validator ------------------------------------------------------------------------------ */
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
-
 static bool list_is_valid(const struct runtime *rt, const struct gc_head *head, const char *name,
                           uint64_t limit, uint64_t *count, char *err, size_t errlen)
 {
     if (head->prev & GC_PREV_MASK_FLAGS || head->next & GC_NEXT_MASK_UNREACHABLE)
-        return fail(err, errlen, "gc: %s: flags on the list head", name);
+        return errmsg_fail(err, errlen, false, "gc: %s: flags on the list head", name);
     const struct gc_head *prev = head;
     uint64_t n = 0;
     for (const struct gc_head *g = gc_next(head); g != head; g = gc_next(g)) {
         if (++n > limit)
-            return fail(err, errlen, "gc: %s: more objects than are tracked (a cycle?)", name);
+            return errmsg_fail(err, errlen, false, "gc: %s: more objects than are tracked (a cycle?)", name);
         const struct rt_object *o = rt_from_gc(g);
         if (g->next & GC_NEXT_MASK_UNREACHABLE)
-            return fail(err, errlen, "gc: %s: object 0x%" PRIxPTR " has the UNREACHABLE flag",
-                        name, (uintptr_t)o);
+            return errmsg_fail(err, errlen, false, "gc: %s: object 0x%" PRIxPTR " has the UNREACHABLE flag",
+                               name, (uintptr_t)o);
         if (g->prev & GC_PREV_MASK_COLLECTING)
-            return fail(err, errlen, "gc: %s: object 0x%" PRIxPTR " has the COLLECTING flag",
-                        name, (uintptr_t)o);
+            return errmsg_fail(err, errlen, false, "gc: %s: object 0x%" PRIxPTR " has the COLLECTING flag",
+                               name, (uintptr_t)o);
         if (gc_prev(g) != prev)
-            return fail(err, errlen, "gc: %s: object 0x%" PRIxPTR " has a wrong prev link", name,
-                        (uintptr_t)o);
+            return errmsg_fail(err, errlen, false, "gc: %s: object 0x%" PRIxPTR " has a wrong prev link", name,
+                               (uintptr_t)o);
         if (!rt_type_is_gc(o->type) || o->refcnt <= 0)
-            return fail(err, errlen,
-                        "gc: %s: object 0x%" PRIxPTR " is not a live container (refcnt %" PRIdPTR
-                        ")",
-                        name, (uintptr_t)o, o->refcnt);
+            return errmsg_fail(err, errlen, false,
+                               "gc: %s: object 0x%" PRIxPTR " is not a live container (refcnt %" PRIdPTR
+                               ")",
+                               name, (uintptr_t)o, o->refcnt);
         prev = g;
     }
     if (gc_prev(head) != prev)
-        return fail(err, errlen, "gc: %s: the head's prev is not the last object", name);
+        return errmsg_fail(err, errlen, false, "gc: %s: the head's prev is not the last object", name);
     (void)rt;
     *count += n;
     return true;
@@ -1123,7 +1113,7 @@ bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
 {
     const struct gc_state *gc = &rt->gc;
     if (gc->collecting)
-        return fail(err, errlen, "gc: a collection is running");
+        return errmsg_fail(err, errlen, false, "gc: a collection is running");
     uint64_t n = 0, limit = gc->ntracked + 1;
     char name[32];
     for (size_t i = 0; i < gc->ngen; i++) {
@@ -1134,22 +1124,22 @@ bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
     if (!list_is_valid(rt, &gc->permanent.head, "permanent generation", limit, &n, err, errlen))
         return false;
     if (n != gc->ntracked)
-        return fail(err, errlen,
-                    "gc: %" PRIu64 " objects in the generation lists, %" PRIu64 " tracked", n,
-                    gc->ntracked);
+        return errmsg_fail(err, errlen, false,
+                           "gc: %" PRIu64 " objects in the generation lists, %" PRIu64 " tracked", n,
+                           gc->ntracked);
     if (n > rt->live)
-        return fail(err, errlen, "gc: %" PRIu64 " tracked objects but %" PRIu64 " alive", n,
-                    rt->live);
+        return errmsg_fail(err, errlen, false, "gc: %" PRIu64 " tracked objects but %" PRIu64 " alive", n,
+                           rt->live);
     /* free-listed containers are never tracked */
     for (uint32_t i = 0; i < rt->list_numfree; i++)
         if (rt_as_gc(&rt->list_free[i]->ob)->next)
-            return fail(err, errlen, "gc: a free-listed list is tracked");
+            return errmsg_fail(err, errlen, false, "gc: a free-listed list is tracked");
     for (uint32_t i = 0; i < rt->dict_numfree; i++)
         if (rt_as_gc(&rt->dict_free[i]->ob)->next)
-            return fail(err, errlen, "gc: a free-listed dict is tracked");
+            return errmsg_fail(err, errlen, false, "gc: a free-listed dict is tracked");
     for (int k = 0; k < RT_TUPLE_FREELISTS; k++)
         for (uint32_t i = 0; i < rt->tuple_numfree[k]; i++)
             if (rt_as_gc(&rt->tuple_free[k][i]->ob)->next)
-                return fail(err, errlen, "gc: a free-listed tuple is tracked");
+                return errmsg_fail(err, errlen, false, "gc: a free-listed tuple is tracked");
     return true;
 }

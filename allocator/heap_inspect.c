@@ -16,6 +16,7 @@
  */
 #include "heap_internal.h"
 
+#include <allocator/errmsg.h>
 #include <allocator/heap_inspect.h>
 
 #include <stdarg.h>
@@ -275,10 +276,10 @@ static bool bad(struct check *c, const char *fmt, ...) __attribute__((format(pri
 
 static bool bad(struct check *c, const char *fmt, ...)
 {
-    if (c->ok && c->err && c->errlen) {
+    if (c->ok) { /* the first problem is the one reported */
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(c->err, c->errlen, fmt, ap);
+        errmsg_vformat(c->err, c->errlen, NULL, fmt, ap);
         va_end(ap);
     }
     c->ok = false;

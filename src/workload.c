@@ -8,6 +8,7 @@
  */
 #include "workload.h"
 
+#include "cli.h"
 #include "ops.h"
 
 #include <allocator/heap.h>
@@ -26,18 +27,6 @@ struct workload {
     const struct demo *demo; /* WORKLOAD_DEMO */
     uint64_t churn;          /* WORKLOAD_CHURN: rounds */
 };
-
-static void say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void workload_source(struct workload_env *env, const char *path, const char *text)
 {
@@ -114,14 +103,14 @@ struct workload *workload_prepare(const char *spec, char *err, size_t errlen)
 {
     struct workload *w = calloc(1, sizeof *w);
     if (!w) {
-        say(err, errlen, "out of memory");
+        cli_fail(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(w->name, sizeof w->name, "%s", spec);
     if (strncmp(spec, "ops:", 4) == 0) {
         w->kind = WORKLOAD_OPS;
         if (!spec[4]) {
-            say(err, errlen, "ops: needs a file: ops:PATH");
+            cli_fail(err, errlen, "ops: needs a file: ops:PATH");
             goto out_free;
         }
         if (ops_script_load(&w->script, spec + 4, err, errlen) < 0)
@@ -136,7 +125,7 @@ struct workload *workload_prepare(const char *spec, char *err, size_t errlen)
             const char *n = spec + 6;
             unsigned long long v = (*n >= '0' && *n <= '9') ? strtoull(n, &end, 10) : 0;
             if (!(*n >= '0' && *n <= '9') || *end || v == 0) {
-                say(err, errlen, "churn:N needs a positive number of rounds, not '%s'", n);
+                cli_fail(err, errlen, "churn:N needs a positive number of rounds, not '%s'", n);
                 goto out_free;
             }
             w->churn = v;
@@ -150,9 +139,9 @@ struct workload *workload_prepare(const char *spec, char *err, size_t errlen)
         char names[512];
         known_demos(names, sizeof names);
         if (names[0])
-            say(err, errlen, "unknown workload '%s' (demos: %s; or ops:PATH, churn[:N])", spec, names);
+            cli_fail(err, errlen, "unknown workload '%s' (demos: %s; or ops:PATH, churn[:N])", spec, names);
         else
-            say(err, errlen, "unknown workload '%s' (expected ops:PATH or churn[:N])", spec);
+            cli_fail(err, errlen, "unknown workload '%s' (expected ops:PATH or churn[:N])", spec);
         goto out_free;
     }
     return w;

@@ -27,6 +27,8 @@
  */
 #include "reader.h"
 
+#include <allocator/errmsg.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -44,10 +46,9 @@
 
 int reader_fail(struct trace_reader *r, int err, const char *fmt, ...)
 {
-    int n = snprintf(r->msg, sizeof r->msg, "%s: ", r->path);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->msg + n, sizeof r->msg - (size_t)n, fmt, ap);
+    errmsg_vformat(r->msg, sizeof r->msg, r->path, fmt, ap);
     va_end(ap);
     return err;
 }
@@ -56,12 +57,11 @@ static void set_damage(struct trace_reader *r, const char *fmt, ...) __attribute
 
 static void set_damage(struct trace_reader *r, const char *fmt, ...)
 {
-    if (r->damage[0])
+    if (r->damage[0]) /* the first damage is the one reported */
         return;
-    int n = snprintf(r->damage, sizeof r->damage, "%s: ", r->path);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->damage + n, sizeof r->damage - (size_t)n, fmt, ap);
+    errmsg_vformat(r->damage, sizeof r->damage, r->path, fmt, ap);
     va_end(ap);
 }
 
