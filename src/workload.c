@@ -170,27 +170,6 @@ bool workload_needs_runtime(const struct workload *w)
     return w->kind != WORKLOAD_OPS;
 }
 
-/* An allocation script runs straight on the heap. */
-static void *t_malloc(void *ctx, size_t n)
-{
-    return heap_malloc(((struct workload_env *)ctx)->heap, n);
-}
-
-static void *t_calloc(void *ctx, size_t nmemb, size_t size)
-{
-    return heap_calloc(((struct workload_env *)ctx)->heap, nmemb, size);
-}
-
-static void *t_realloc(void *ctx, void *p, size_t n)
-{
-    return heap_realloc(((struct workload_env *)ctx)->heap, p, n);
-}
-
-static void t_free(void *ctx, void *p)
-{
-    heap_free(((struct workload_env *)ctx)->heap, p);
-}
-
 static void t_step(void *ctx, const char *label)
 {
     workload_step(ctx, label);
@@ -200,14 +179,8 @@ int workload_run(struct workload *w, struct workload_env *env, char *err, size_t
 {
     switch (w->kind) {
     case WORKLOAD_OPS: {
-        struct ops_target t = {
-            .malloc = t_malloc,
-            .calloc = t_calloc,
-            .realloc = t_realloc,
-            .free = t_free,
-            .step = t_step,
-            .ctx = env,
-        };
+        /* An allocation script runs straight on the heap. */
+        struct ops_target t = {.heap = env->heap, .step = t_step, .ctx = env};
         /* Blocks still live at the end stay live: the trace shows the heap as the script left it. */
         return ops_script_run(&w->script, &t, false, err, errlen);
     }

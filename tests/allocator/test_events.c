@@ -649,26 +649,6 @@ struct fold_run {
     struct heap *h;
 };
 
-static void *fr_malloc(void *ctx, size_t n)
-{
-    return heap_malloc(((struct fold_run *)ctx)->h, n);
-}
-
-static void *fr_calloc(void *ctx, size_t m, size_t n)
-{
-    return heap_calloc(((struct fold_run *)ctx)->h, m, n);
-}
-
-static void *fr_realloc(void *ctx, void *p, size_t n)
-{
-    return heap_realloc(((struct fold_run *)ctx)->h, p, n);
-}
-
-static void fr_free(void *ctx, void *p)
-{
-    heap_free(((struct fold_run *)ctx)->h, p);
-}
-
 static bool fr_after(void *ctx, uint64_t opno, const struct ops_op *op, char *err, size_t errlen)
 {
     struct fold_run *r = ctx;
@@ -690,8 +670,7 @@ static void fold_script(const char *profile, const char *source, const struct sb
     struct ops_script sc;
     th_parse(&sc, name, text);
     struct fold_run r = {&f, h};
-    struct ops_target t = {.malloc = fr_malloc, .calloc = fr_calloc, .realloc = fr_realloc, .free = fr_free,
-                           .after = fr_after, .ctx = &r};
+    struct ops_target t = {.heap = h, .after = fr_after, .ctx = &r};
     char err[512];
     int rc = ops_script_run(&sc, &t, true, err, sizeof err);
     cr_assert_eq(rc, 0, "%s on %s (%s): %s", name, profile, source, err);
