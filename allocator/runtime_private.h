@@ -41,19 +41,27 @@ static inline struct rt_object *rt_from_gc(const struct gc_head *g)
 
 /* ---- types -------------------------------------------------------------------------------- */
 
-enum rt_kind {
-    RT_KIND_NONE,
-    RT_KIND_INT,
-    RT_KIND_FLOAT,
-    RT_KIND_STR,
-    RT_KIND_TUPLE,
-    RT_KIND_LIST,
-    RT_KIND_DICT,
-    RT_KIND_FUNCTION,
-    RT_KIND_WEAKREF,
-    RT_KIND_PROXY,
-    RT_KIND_INSTANCE,
-};
+/* The kinds of object; what each does at its end is a row of runtime_dealloc.c's slots, how
+ * copy.copy and copy.deepcopy treat it a row of runtime_copy.c's dispatch tables. */
+#define RT_KINDS(X)                                                                              \
+    X(NONE)                                                                                      \
+    X(INT)                                                                                       \
+    X(FLOAT)                                                                                     \
+    X(STR)                                                                                       \
+    X(TUPLE)                                                                                     \
+    X(LIST)                                                                                      \
+    X(DICT)                                                                                      \
+    X(FUNCTION)                                                                                  \
+    X(WEAKREF)                                                                                   \
+    X(PROXY)                                                                                     \
+    X(INSTANCE)
+
+#define RT_KIND_ITEM(name) RT_KIND_##name,
+enum rt_kind { RT_KINDS(RT_KIND_ITEM) };
+#undef RT_KIND_ITEM
+#define RT_KIND_ONE(name) +1
+enum { RT_KIND_COUNT = 0 RT_KINDS(RT_KIND_ONE) };
+#undef RT_KIND_ONE
 
 typedef void (*rt_visit_fn)(struct rt_object *referent, void *arg);
 
