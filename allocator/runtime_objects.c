@@ -173,6 +173,31 @@ static int interned_grow(struct runtime *rt)
     return 0;
 }
 
+/* Takes a dying string out of the interned set; backward-shift deletion keeps the probe chains
+ * whole. */
+void rt_interned_remove(struct runtime *rt, struct rt_str *s)
+{
+    size_t mask = rt->interned_cap - 1;
+    size_t i = (size_t)s->hash & mask;
+    while (rt->interned[i] != s)
+        i = (i + 1) & mask;
+    for (size_t j = i;;) {
+        rt->interned[i] = NULL;
+        for (;;) {
+            j = (j + 1) & mask;
+            if (!rt->interned[j]) {
+                rt->ninterned--;
+                return;
+            }
+            size_t h = (size_t)rt->interned[j]->hash & mask;
+            if (!((i <= j) ? (i < h && h <= j) : (i < h || h <= j)))
+                break;
+        }
+        rt->interned[i] = rt->interned[j];
+        i = j;
+    }
+}
+
 struct rt_object *rt_intern(struct runtime *rt, struct rt_object *so)
 {
     assert(so->type->kind == RT_KIND_STR);

@@ -336,21 +336,25 @@ static inline uint64_t rt_addr(const void *p)
 
 /* runtime.c */
 void rt_announce(struct runtime *rt, struct rt_object *o); /* static objects: first use */
-void rt_dealloc(struct runtime *rt, struct rt_object *o);
-void rt_traverse(struct rt_object *o, rt_visit_fn visit, void *arg);
-void rt_clear(struct runtime *rt, struct rt_object *o); /* tp_clear */
-bool rt_type_has_clear(const struct rt_type *t);
+bool rt_is_static(const struct runtime *rt, const struct rt_object *o);
 void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size_t presize);
 void rt_gc_free(struct runtime *rt, struct rt_object *o);
 void rt_object_init(struct runtime *rt, struct rt_object *o, const struct rt_type *t,
                     size_t size, unsigned obj_flags);
 void rt_clear_freelists(struct runtime *rt);
-void rt_weakrefs_clear_for_gc(struct runtime *rt, struct rt_object *o,
-                              struct rt_weakref ***callbacks, size_t *ncb, size_t *cbcap);
-void rt_weakref_clear(struct runtime *rt, struct rt_weakref *wr, enum ev_weakref_why why);
 void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object *arg);
+
+/* runtime_dealloc.c */
+void rt_dealloc(struct runtime *rt, struct rt_object *o);
+void rt_traverse(struct rt_object *o, rt_visit_fn visit, void *arg);
+void rt_clear(struct runtime *rt, struct rt_object *o); /* tp_clear */
+bool rt_type_has_clear(const struct rt_type *t);
+void rt_weakref_clear(struct runtime *rt, struct rt_weakref *wr, enum ev_weakref_why why);
 struct rt_object **rt_instance_slots(const struct rt_object *o, size_t *n);
 void rt_run_finalizer(struct runtime *rt, struct rt_object *o, enum ev_finalizer_kind kind);
+
+/* runtime_objects.c */
+void rt_interned_remove(struct runtime *rt, struct rt_str *s); /* a dying interned string */
 
 /* runtime_dict.c */
 int rt_dict_insert(struct runtime *rt, struct rt_dict *d, struct rt_object *key,
