@@ -28,24 +28,26 @@ struct workload {
     uint64_t churn;          /* WORKLOAD_CHURN: rounds */
 };
 
+/* An event of `kind` whose first field is f0 (its other fields 0) and whose text is
+ * text[0 .. len): what a workload tells the sink itself (source, step, print). */
+static void emit_text(struct workload_env *env, enum event_kind kind, uint64_t f0, const char *text, size_t len)
+{
+    struct event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.u.f[0] = f0;
+    ev.str = text;
+    ev.str_len = (uint32_t)len;
+    env->sink.emit(env->sink.ctx, &ev);
+}
+
 void workload_source(struct workload_env *env, const char *path, const char *text)
 {
     env->source_path = path;
     if (!env->sink.emit)
         return;
-    struct event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = EV_SOURCE_FILE;
-    ev.u.source_file.id = 1;
-    ev.str = path;
-    ev.str_len = (uint32_t)strlen(path);
-    env->sink.emit(env->sink.ctx, &ev);
-    memset(&ev, 0, sizeof ev);
-    ev.kind = EV_SOURCE_TEXT;
-    ev.u.source_text.file = 1;
-    ev.str = text;
-    ev.str_len = (uint32_t)strlen(text);
-    env->sink.emit(env->sink.ctx, &ev);
+    emit_text(env, EV_SOURCE_FILE, 1, path, strlen(path));  /* source_file.id */
+    emit_text(env, EV_SOURCE_TEXT, 1, text, strlen(text)); /* source_text.file */
 }
 
 void workload_line(struct workload_env *env, uint32_t line)
@@ -57,15 +59,8 @@ void workload_line(struct workload_env *env, uint32_t line)
 void workload_step(struct workload_env *env, const char *label)
 {
     env->steps++;
-    if (env->sink.emit) {
-        struct event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = EV_STEP;
-        ev.u.step.number = env->steps;
-        ev.str = label;
-        ev.str_len = (uint32_t)strlen(label);
-        env->sink.emit(env->sink.ctx, &ev);
-    }
+    if (env->sink.emit)
+        emit_text(env, EV_STEP, env->steps, label, strlen(label)); /* step.number */
     if (env->pace)
         env->pace(env->pace_ctx, env->steps);
 }
@@ -79,15 +74,8 @@ void workload_print(struct workload_env *env, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    struct event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = EV_PRINT;
-    ev.u.print.stream = 1;
-    ev.str = text;
-    ev.str_len = (uint32_t)((size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
-    env->sink.emit(env->sink.ctx, &ev);
+    if (n >= 0) /* print.stream 1: standard output */
+        emit_text(env, EV_PRINT, 1, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
 static char *known_demos(char *buf, size_t len)
