@@ -126,11 +126,7 @@ static void list_move(struct gc_head *node, struct gc_head *list)
     struct gc_head *from_prev = gc_prev(node), *from_next = gc_next(node);
     from_prev->next = (uintptr_t)from_next;
     gc_set_prev(from_next, from_prev);
-    struct gc_head *to_prev = (struct gc_head *)list->prev;
-    gc_set_prev(node, to_prev);
-    to_prev->next = (uintptr_t)node;
-    list->prev = (uintptr_t)node;
-    node->next = (uintptr_t)list;
+    list_append(node, list);
 }
 
 static void list_merge(struct gc_head *from, struct gc_head *to)
@@ -183,12 +179,7 @@ void gc_track(struct runtime *rt, struct rt_object *o)
 {
     struct gc_head *g = rt_as_gc(o);
     assert(g->next == 0);
-    struct gc_head *gen0 = &rt->gc.gen[0].head;
-    struct gc_head *last = (struct gc_head *)gen0->prev;
-    last->next = (uintptr_t)g;
-    gc_set_prev(g, last);
-    g->next = (uintptr_t)gen0;
-    gen0->prev = (uintptr_t)g;
+    list_append(g, &rt->gc.gen[0].head);
     rt->gc.ntracked++;
     RT_EMIT(rt, GC_TRACK, gc_track, .obj = rt_addr(o), .gen = 0);
 }
@@ -636,9 +627,9 @@ static void handle_legacy_finalizers(struct runtime *rt, struct gc_head *finaliz
 
 static uint64_t freelist_total(const struct runtime *rt)
 {
-    uint64_t n = rt->float_numfree + rt->list_numfree + rt->dict_numfree + rt->keys_numfree;
+    uint64_t n = rt->floats.n + rt->lists.n + rt->dicts.n + rt->keys.n;
     for (int i = 0; i < RT_TUPLE_FREELISTS; i++)
-        n += rt->tuple_numfree[i];
+        n += rt->tuples[i].n;
     return n;
 }
 
@@ -1109,6 +1100,15 @@ static bool list_is_valid(const struct runtime *rt, const struct gc_head *head, 
     return true;
 }
 
+/* True when a free list of containers holds one that is tracked. */
+static bool freelist_has_tracked(const struct rt_freelist *fl)
+{
+    for (uint32_t i = 0; i < fl->n; i++)
+        if (rt_as_gc(fl->item[i])->next)
+            return true;
+    return false;
+}
+
 bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
 {
     const struct gc_state *gc = &rt->gc;
@@ -1131,15 +1131,12 @@ bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
         return errmsg_fail(err, errlen, false, "gc: %" PRIu64 " tracked objects but %" PRIu64 " alive", n,
                            rt->live);
     /* free-listed containers are never tracked */
-    for (uint32_t i = 0; i < rt->list_numfree; i++)
-        if (rt_as_gc(&rt->list_free[i]->ob)->next)
-            return errmsg_fail(err, errlen, false, "gc: a free-listed list is tracked");
-    for (uint32_t i = 0; i < rt->dict_numfree; i++)
-        if (rt_as_gc(&rt->dict_free[i]->ob)->next)
-            return errmsg_fail(err, errlen, false, "gc: a free-listed dict is tracked");
+    if (freelist_has_tracked(&rt->lists))
+        return errmsg_fail(err, errlen, false, "gc: a free-listed list is tracked");
+    if (freelist_has_tracked(&rt->dicts))
+        return errmsg_fail(err, errlen, false, "gc: a free-listed dict is tracked");
     for (int k = 0; k < RT_TUPLE_FREELISTS; k++)
-        for (uint32_t i = 0; i < rt->tuple_numfree[k]; i++)
-            if (rt_as_gc(&rt->tuple_free[k][i]->ob)->next)
-                return errmsg_fail(err, errlen, false, "gc: a free-listed tuple is tracked");
+        if (freelist_has_tracked(&rt->tuples[k]))
+            return errmsg_fail(err, errlen, false, "gc: a free-listed tuple is tracked");
     return true;
 }

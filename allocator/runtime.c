@@ -252,6 +252,12 @@ int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
     if (sink)
         rt->sink = *sink;
     types_init(rt);
+    rt->floats.max = RT_FLOAT_FREELIST_MAX;
+    for (int n = 0; n < RT_TUPLE_FREELISTS; n++)
+        rt->tuples[n].max = RT_TUPLE_FREELIST_MAX;
+    rt->lists.max = RT_LIST_FREELIST_MAX;
+    rt->dicts.max = RT_DICT_FREELIST_MAX;
+    rt->keys.max = RT_KEYS_FREELIST_MAX;
     rt->small_ints = calloc(RT_SMALL_NEG + RT_SMALL_POS, sizeof *rt->small_ints);
     if (!rt->small_ints)
         goto out_free_rt;
@@ -510,6 +516,44 @@ void rt_gc_free(struct runtime *rt, struct rt_object *o)
 
 /* ---- free lists ------------------------------------------------------------------------------- */
 
+_Static_assert(RT_FLOAT_FREELIST_MAX <= RT_TUPLE_FREELIST_MAX && RT_LIST_FREELIST_MAX <= RT_TUPLE_FREELIST_MAX &&
+                   RT_DICT_FREELIST_MAX <= RT_TUPLE_FREELIST_MAX && RT_KEYS_FREELIST_MAX <= RT_TUPLE_FREELIST_MAX,
+               "struct rt_freelist holds the largest limit");
+
+bool rt_freelist_push(struct runtime *rt, struct rt_freelist *fl, void *p)
+{
+    if (fl->n >= fl->max || rt->shutting_down)
+        return false;
+    fl->item[fl->n++] = p;
+    return true;
+}
+
+void *rt_freelist_pop(struct rt_freelist *fl)
+{
+    return fl->n ? fl->item[--fl->n] : NULL;
+}
+
+void *rt_freelist_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, unsigned *flags)
+{
+    void *p = rt_freelist_pop(fl);
+    if (p) {
+        *flags = EV_OBJ_FREELIST;
+        rt_freelist_changed(rt, line);
+    }
+    return p;
+}
+
+/* Frees what a free list keeps; presize is the bytes before each item in its block (the GC
+ * head of a container, which also leaves the collector's count). */
+static void freelist_drain(struct runtime *rt, struct rt_freelist *fl, size_t presize)
+{
+    for (char *p; (p = rt_freelist_pop(fl));) {
+        if (presize)
+            gc_on_free(rt);
+        heap_free(rt->heap, p - presize);
+    }
+}
+
 static void freelist_line(const struct runtime *rt, unsigned line, struct heap_stats_freelist *out);
 
 void rt_clear_freelists(struct runtime *rt)
@@ -521,25 +565,11 @@ void rt_clear_freelists(struct runtime *rt)
         had[line] = f.count > 0;
     }
     for (int n = 0; n < RT_TUPLE_FREELISTS; n++)
-        while (rt->tuple_numfree[n] > 0) {
-            struct rt_tuple *t = rt->tuple_free[n][--rt->tuple_numfree[n]];
-            gc_on_free(rt);
-            heap_free(rt->heap, (char *)t - sizeof(struct gc_head));
-        }
-    while (rt->float_numfree > 0)
-        heap_free(rt->heap, rt->float_free[--rt->float_numfree]);
-    while (rt->list_numfree > 0) {
-        struct rt_list *l = rt->list_free[--rt->list_numfree];
-        gc_on_free(rt);
-        heap_free(rt->heap, (char *)l - sizeof(struct gc_head));
-    }
-    while (rt->dict_numfree > 0) {
-        struct rt_dict *d = rt->dict_free[--rt->dict_numfree];
-        gc_on_free(rt);
-        heap_free(rt->heap, (char *)d - sizeof(struct gc_head));
-    }
-    while (rt->keys_numfree > 0)
-        heap_free(rt->heap, rt->keys_free[--rt->keys_numfree]);
+        freelist_drain(rt, &rt->tuples[n], sizeof(struct gc_head));
+    freelist_drain(rt, &rt->floats, 0);
+    freelist_drain(rt, &rt->lists, sizeof(struct gc_head));
+    freelist_drain(rt, &rt->dicts, sizeof(struct gc_head));
+    freelist_drain(rt, &rt->keys, 0);
     for (unsigned line = 0; line < RT_FL_COUNT; line++)
         if (had[line])
             rt_freelist_changed(rt, line);
@@ -551,23 +581,23 @@ static void freelist_line(const struct runtime *rt, unsigned line, struct heap_s
     switch (line) {
     case RT_FL_DICT:
         snprintf(out->label, sizeof out->label, "PyDictObjects");
-        out->count = rt->dict_numfree;
+        out->count = rt->dicts.n;
         out->each = sizeof(struct rt_dict);
         return;
     case RT_FL_FLOAT:
         snprintf(out->label, sizeof out->label, "PyFloatObjects");
-        out->count = rt->float_numfree;
+        out->count = rt->floats.n;
         out->each = sizeof(struct rt_float);
         return;
     case RT_FL_LIST:
         snprintf(out->label, sizeof out->label, "PyListObjects");
-        out->count = rt->list_numfree;
+        out->count = rt->lists.n;
         out->each = sizeof(struct rt_list);
         return;
     default: {
         unsigned n = line - RT_FL_TUPLE1 + 1;
         snprintf(out->label, sizeof out->label, "%u-sized PyTupleObjects", n);
-        out->count = rt->tuple_numfree[n - 1];
+        out->count = rt->tuples[n - 1].n;
         out->each = 24 + 8 * (uint64_t)n;
         return;
     }
@@ -597,17 +627,17 @@ void rt_freelist_changed(struct runtime *rt, unsigned line)
 uint32_t rt_freelist_count(const struct runtime *rt, const char *kind)
 {
     if (strcmp(kind, "float") == 0)
-        return rt->float_numfree;
+        return rt->floats.n;
     if (strcmp(kind, "list") == 0)
-        return rt->list_numfree;
+        return rt->lists.n;
     if (strcmp(kind, "dict") == 0)
-        return rt->dict_numfree;
+        return rt->dicts.n;
     if (strcmp(kind, "dictkeys") == 0)
-        return rt->keys_numfree;
+        return rt->keys.n;
     if (strncmp(kind, "tuple", 5) == 0) {
         int n = atoi(kind + 5);
         if (n >= 1 && n <= RT_TUPLE_FREELISTS)
-            return rt->tuple_numfree[n - 1];
+            return rt->tuples[n - 1].n;
     }
     return 0;
 }
@@ -627,16 +657,23 @@ static void interned_release(struct runtime *rt)
 
 /* ---- frames and names --------------------------------------------------------------------------- */
 
+int rt_array_room(void **items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t more = *cap ? *cap * 2 : 8;
+    void *p = realloc(*items, more * size);
+    if (!p)
+        return RT_ENOMEM;
+    *items = p;
+    *cap = more;
+    return 0;
+}
+
 static int frames_push(struct runtime *rt, const char *function, uint64_t *id)
 {
-    if (rt->nframes == rt->frames_cap) {
-        size_t cap = rt->frames_cap ? rt->frames_cap * 2 : 8;
-        struct rt_frame *f = realloc(rt->frames, cap * sizeof *f);
-        if (!f)
-            return RT_ENOMEM;
-        rt->frames = f;
-        rt->frames_cap = cap;
-    }
+    if (rt_array_room((void **)&rt->frames, rt->nframes, &rt->frames_cap, sizeof *rt->frames) < 0)
+        return RT_ENOMEM;
     char *name = rt_strdup(function);
     if (!name)
         return RT_ENOMEM;
@@ -704,14 +741,8 @@ static int bind_owned(struct runtime *rt, const char *name, struct rt_object *ob
         rt_decref(rt, old, EV_REF_NAME, NULL);
         return 0;
     }
-    if (f->nnames == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        struct rt_binding *n = realloc(f->names, cap * sizeof *n);
-        if (!n)
-            return RT_ENOMEM;
-        f->names = n;
-        f->cap = cap;
-    }
+    if (rt_array_room((void **)&f->names, f->nnames, &f->cap, sizeof *f->names) < 0)
+        return RT_ENOMEM;
     char *copy = rt_strdup(name);
     if (!copy)
         return RT_ENOMEM;

@@ -38,34 +38,29 @@ static void plain_free(struct runtime *rt, struct rt_object *o)
     heap_free(rt->heap, o);
 }
 
-static void to_freelist(struct runtime *rt, struct rt_object *o)
+/* Onto its kind's free list (report line `line`) when the list has room: the object ends
+ * without a block event.  False when the caller must free it. */
+static bool kept_on_freelist(struct runtime *rt, struct rt_freelist *fl, unsigned line, struct rt_object *o)
 {
+    if (!rt_freelist_push(rt, fl, o))
+        return false;
     RT_EMIT(rt, OBJ_FREE, obj_free, .obj = rt_addr(o), .flags = EV_OBJ_FREELIST);
+    rt_freelist_changed(rt, line);
+    return true;
 }
 
 static void trash_push(struct runtime *rt, struct rt_object *o)
 {
-    if (rt->ntrash == rt->trash_cap) {
-        size_t cap = rt->trash_cap ? rt->trash_cap * 2 : 64;
-        struct rt_object **t = realloc(rt->trash, cap * sizeof *t);
-        if (!t)
-            abort(); /* the C library is out of memory: nothing sensible is left to do */
-        rt->trash = t;
-        rt->trash_cap = cap;
-    }
+    if (rt_array_room((void **)&rt->trash, rt->ntrash, &rt->trash_cap, sizeof *rt->trash) < 0)
+        abort(); /* the C library is out of memory: nothing sensible is left to do */
     rt->trash[rt->ntrash++] = o;
 }
 
 /* float_dealloc: onto the free list while it has room. */
 static void dealloc_float(struct runtime *rt, struct rt_object *o)
 {
-    if (rt->float_numfree < RT_FLOAT_FREELIST_MAX && !rt->shutting_down) {
-        rt->float_free[rt->float_numfree++] = (struct rt_float *)(uintptr_t)o;
-        to_freelist(rt, o);
-        rt_freelist_changed(rt, RT_FL_FLOAT);
-        return;
-    }
-    plain_free(rt, o);
+    if (!kept_on_freelist(rt, &rt->floats, RT_FL_FLOAT, o))
+        plain_free(rt, o);
 }
 
 static void dealloc_tuple(struct runtime *rt, struct rt_object *o)
@@ -77,14 +72,9 @@ static void dealloc_tuple(struct runtime *rt, struct rt_object *o)
         t->item[i] = NULL;
         rt_xdecref(rt, item, EV_REF_DEALLOC, o);
     }
-    if (n >= 1 && n <= RT_TUPLE_FREELISTS &&
-        rt->tuple_numfree[n - 1] < RT_TUPLE_FREELIST_MAX && !rt->shutting_down) {
-        rt->tuple_free[n - 1][rt->tuple_numfree[n - 1]++] = t;
-        to_freelist(rt, o);
-        rt_freelist_changed(rt, RT_FL_TUPLE1 + (unsigned)n - 1);
-        return;
-    }
-    rt_gc_free(rt, o);
+    if (!(n >= 1 && n <= RT_TUPLE_FREELISTS &&
+          kept_on_freelist(rt, &rt->tuples[n - 1], RT_FL_TUPLE1 + (unsigned)n - 1, o)))
+        rt_gc_free(rt, o);
 }
 
 static void list_items_free(struct runtime *rt, struct rt_list *l)
@@ -109,26 +99,16 @@ static void dealloc_list(struct runtime *rt, struct rt_object *o)
         list_items_free(rt, l);
     }
     l->size = 0;
-    if (rt->list_numfree < RT_LIST_FREELIST_MAX && !rt->shutting_down) {
-        rt->list_free[rt->list_numfree++] = l;
-        to_freelist(rt, o);
-        rt_freelist_changed(rt, RT_FL_LIST);
-        return;
-    }
-    rt_gc_free(rt, o);
+    if (!kept_on_freelist(rt, &rt->lists, RT_FL_LIST, o))
+        rt_gc_free(rt, o);
 }
 
 static void dealloc_dict(struct runtime *rt, struct rt_object *o)
 {
     struct rt_dict *d = (struct rt_dict *)(uintptr_t)o;
     rt_dict_dealloc_items(rt, d);
-    if (rt->dict_numfree < RT_DICT_FREELIST_MAX && !rt->shutting_down) {
-        rt->dict_free[rt->dict_numfree++] = d;
-        to_freelist(rt, o);
-        rt_freelist_changed(rt, RT_FL_DICT);
-        return;
-    }
-    rt_gc_free(rt, o);
+    if (!kept_on_freelist(rt, &rt->dicts, RT_FL_DICT, o))
+        rt_gc_free(rt, o);
 }
 
 /* Unlinks a weak reference from its referent's list; the callback is kept. */

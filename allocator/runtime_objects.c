@@ -62,17 +62,10 @@ int64_t rt_int_value(const struct rt_object *o)
 
 struct rt_object *rt_float(struct runtime *rt, double v)
 {
-    struct rt_float *f;
     unsigned flags = 0;
-    if (rt->float_numfree > 0) {
-        f = rt->float_free[--rt->float_numfree];
-        flags = EV_OBJ_FREELIST;
-        rt_freelist_changed(rt, RT_FL_FLOAT);
-    } else {
-        f = heap_malloc(rt->heap, sizeof *f);
-        if (!f)
-            return NULL;
-    }
+    struct rt_float *f = rt_freelist_take(rt, &rt->floats, RT_FL_FLOAT, &flags);
+    if (!f && !(f = heap_malloc(rt->heap, sizeof *f)))
+        return NULL;
     f->value = v;
     rt_object_init(rt, &f->ob, &rt->t_float, sizeof *f, flags);
     return &f->ob;
@@ -231,14 +224,8 @@ static bool identifier_like(const char *s)
 
 static int consts_add(struct runtime *rt, struct rt_object *o)
 {
-    if (rt->nconsts == rt->consts_cap) {
-        size_t cap = rt->consts_cap ? rt->consts_cap * 2 : 16;
-        struct rt_object **c = realloc(rt->consts, cap * sizeof *c);
-        if (!c)
-            return RT_ENOMEM;
-        rt->consts = c;
-        rt->consts_cap = cap;
-    }
+    if (rt_array_room((void **)&rt->consts, rt->nconsts, &rt->consts_cap, sizeof *rt->consts) < 0)
+        return RT_ENOMEM;
     rt->consts[rt->nconsts++] = o;
     return 0;
 }
@@ -276,17 +263,12 @@ struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const
         return &rt->empty_tuple.ob;
     }
     size_t size = sizeof(struct gc_head) + sizeof(struct rt_tuple) + 8 * n;
-    struct rt_tuple *t;
     unsigned flags = 0;
-    if (n <= RT_TUPLE_FREELISTS && rt->tuple_numfree[n - 1] > 0) {
-        t = rt->tuple_free[n - 1][--rt->tuple_numfree[n - 1]];
-        flags = EV_OBJ_FREELIST;
-        rt_freelist_changed(rt, RT_FL_TUPLE1 + (unsigned)n - 1);
-    } else {
-        t = rt_gc_alloc(rt, &rt->t_tuple, size, sizeof(struct gc_head));
-        if (!t)
-            return NULL;
-    }
+    struct rt_tuple *t = NULL;
+    if (n <= RT_TUPLE_FREELISTS)
+        t = rt_freelist_take(rt, &rt->tuples[n - 1], RT_FL_TUPLE1 + (unsigned)n - 1, &flags);
+    if (!t && !(t = rt_gc_alloc(rt, &rt->t_tuple, size, sizeof(struct gc_head))))
+        return NULL;
     t->size = (intptr_t)n;
     for (size_t i = 0; i < n; i++)
         t->item[i] = NULL;
@@ -309,18 +291,11 @@ static void list_storage_event(struct runtime *rt, struct rt_list *l)
 
 struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const items[])
 {
-    struct rt_list *l;
     unsigned flags = 0;
     size_t size = sizeof(struct gc_head) + sizeof(struct rt_list);
-    if (rt->list_numfree > 0) {
-        l = rt->list_free[--rt->list_numfree];
-        flags = EV_OBJ_FREELIST;
-        rt_freelist_changed(rt, RT_FL_LIST);
-    } else {
-        l = rt_gc_alloc(rt, &rt->t_list, size, sizeof(struct gc_head));
-        if (!l)
-            return NULL;
-    }
+    struct rt_list *l = rt_freelist_take(rt, &rt->lists, RT_FL_LIST, &flags);
+    if (!l && !(l = rt_gc_alloc(rt, &rt->t_list, size, sizeof(struct gc_head))))
+        return NULL;
     l->size = 0;
     l->item = NULL;
     l->allocated = 0;
@@ -379,13 +354,19 @@ int rt_list_append(struct runtime *rt, struct rt_object *list, struct rt_object 
     return 0;
 }
 
+/* Python's index i of a list (negative: from the end); false when it is out of range. */
+static bool list_index(const struct rt_list *l, intptr_t *i)
+{
+    if (*i < 0)
+        *i += l->size;
+    return *i >= 0 && *i < l->size;
+}
+
 int rt_list_set(struct runtime *rt, struct rt_object *list, intptr_t i, struct rt_object *item)
 {
     assert(list->type->kind == RT_KIND_LIST);
     struct rt_list *l = (struct rt_list *)list;
-    if (i < 0)
-        i += l->size;
-    if (i < 0 || i >= l->size)
+    if (!list_index(l, &i))
         return RT_EINVAL;
     struct rt_object *old = l->item[i];
     rt_incref(rt, item, EV_REF_CONTAINER, list);
@@ -398,9 +379,7 @@ struct rt_object *rt_list_pop(struct runtime *rt, struct rt_object *list, intptr
 {
     assert(list->type->kind == RT_KIND_LIST);
     struct rt_list *l = (struct rt_list *)list;
-    if (i < 0)
-        i += l->size;
-    if (i < 0 || i >= l->size)
+    if (!list_index(l, &i))
         return NULL;
     struct rt_object *v = l->item[i];
     memmove(&l->item[i], &l->item[i + 1], (size_t)(l->size - i - 1) * sizeof *l->item);

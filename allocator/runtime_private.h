@@ -227,6 +227,14 @@ struct gc_state {
 #define RT_LIST_FREELIST_MAX 80
 #define RT_DICT_FREELIST_MAX 80
 #define RT_KEYS_FREELIST_MAX 80
+
+/* A free list (CPython's per-type free lists): memory of one kind kept for reuse instead of
+ * being freed, up to CPython's limit for that kind. */
+struct rt_freelist {
+    void *item[RT_TUPLE_FREELIST_MAX]; /* room for the largest limit */
+    uint32_t n;                        /* items kept */
+    uint32_t max;                      /* the kind's limit, <= RT_TUPLE_FREELIST_MAX */
+};
 #define RT_SMALL_NEG 5
 #define RT_SMALL_POS 257
 #define RT_STATIC_REFCNT 999999999 /* 3.11's _PyObject_IMMORTAL_INIT */
@@ -273,17 +281,9 @@ struct runtime {
     struct rt_object **consts; /* literals, each holding one reference (co_consts) */
     size_t nconsts, consts_cap;
 
-    /* free lists */
-    struct rt_float *float_free[RT_FLOAT_FREELIST_MAX];
-    uint32_t float_numfree;
-    struct rt_tuple *tuple_free[RT_TUPLE_FREELISTS][RT_TUPLE_FREELIST_MAX];
-    uint32_t tuple_numfree[RT_TUPLE_FREELISTS];
-    struct rt_list *list_free[RT_LIST_FREELIST_MAX];
-    uint32_t list_numfree;
-    struct rt_dict *dict_free[RT_DICT_FREELIST_MAX];
-    uint32_t dict_numfree;
-    struct rt_dict_keys *keys_free[RT_KEYS_FREELIST_MAX];
-    uint32_t keys_numfree;
+    /* free lists: the objects' (floats, tuples of 1 to RT_TUPLE_FREELISTS items, lists, dicts)
+     * and the small unicode key tables' */
+    struct rt_freelist floats, tuples[RT_TUPLE_FREELISTS], lists, dicts, keys;
 
     /* frames: frames[0] is the module */
     struct rt_frame *frames;
@@ -317,6 +317,15 @@ void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_
 enum { RT_FL_DICT, RT_FL_FLOAT, RT_FL_LIST, RT_FL_TUPLE1, RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS };
 /* Tells the sink that free-list line `line` changed (a `freelist` event). */
 void rt_freelist_changed(struct runtime *rt, unsigned line);
+/* Keeps p on the list when it has room and the runtime is not shutting down; false when the
+ * caller must free it. */
+bool rt_freelist_push(struct runtime *rt, struct rt_freelist *fl, void *p);
+/* The item kept last, taken off the list, or NULL when the list is empty. */
+void *rt_freelist_pop(struct rt_freelist *fl);
+/* The memory of a new object from its kind's free list (free-list line `line`): the object
+ * kept last, with *flags = EV_OBJ_FREELIST and the line's change told; NULL when the list is
+ * empty and the caller allocates. */
+void *rt_freelist_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, unsigned *flags);
 
 #define RT_EMIT(rt, KIND, member, ...)                                                          \
     do {                                                                                        \
@@ -343,6 +352,9 @@ void rt_object_init(struct runtime *rt, struct rt_object *o, const struct rt_typ
                     size_t size, unsigned obj_flags);
 void rt_clear_freelists(struct runtime *rt);
 void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object *arg);
+/* Room for one more item in an array of libc memory (*items, n used of *cap, `size` bytes
+ * each), doubling it when it is full.  Returns 0 or RT_ENOMEM. */
+int rt_array_room(void **items, size_t n, size_t *cap, size_t size);
 
 /* runtime_dealloc.c */
 void rt_dealloc(struct runtime *rt, struct rt_object *o);
