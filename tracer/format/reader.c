@@ -342,6 +342,11 @@ static int scan(struct trace_reader *r)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
         bool is_chunk = memcmp(h, FMT_TAG_EVTS, 4) == 0;
+        char what[32]; /* the record in messages: "chunk 3", "index", "record 'Xyzw'" */
+        if (is_chunk)
+            snprintf(what, sizeof what, "chunk %zu", chunk_no);
+        else
+            snprintf(what, sizeof what, "%s", tag_name(h, tn));
         if (!fmt_tag_is_valid(h)) {
             set_damage(r, "no record at byte %llu (damaged)", (unsigned long long)pos);
             r->stopped = true;
@@ -349,11 +354,7 @@ static int scan(struct trace_reader *r)
         }
         uint64_t len = codec_get_u32le(h + 4);
         if (len > fmt_tag_limit(h)) {
-            if (is_chunk)
-                set_damage(r, "chunk %zu at byte %llu: bad length", chunk_no, (unsigned long long)pos);
-            else
-                set_damage(r, "%s at byte %llu: bad length", tag_name(h, tn),
-                           (unsigned long long)pos);
+            set_damage(r, "%s at byte %llu: bad length", what, (unsigned long long)pos);
             r->stopped = true;
             break;
         }
@@ -361,11 +362,7 @@ static int scan(struct trace_reader *r)
         if (left < total) {
             if (final) {
                 r->truncated_at = pos;
-                if (is_chunk)
-                    set_damage(r, "ends inside chunk %zu at byte %llu", chunk_no, (unsigned long long)pos);
-                else
-                    set_damage(r, "ends inside %s at byte %llu", tag_name(h, tn),
-                               (unsigned long long)pos);
+                set_damage(r, "ends inside %s at byte %llu", what, (unsigned long long)pos);
                 r->stopped = true;
             }
             break;
@@ -379,11 +376,7 @@ static int scan(struct trace_reader *r)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
         if (crc != codec_get_u32le(stored)) {
-            if (is_chunk)
-                set_damage(r, "chunk %zu at byte %llu: bad checksum", chunk_no, (unsigned long long)pos);
-            else
-                set_damage(r, "%s at byte %llu: bad checksum", tag_name(h, tn),
-                           (unsigned long long)pos);
+            set_damage(r, "%s at byte %llu: bad checksum", what, (unsigned long long)pos);
             r->stopped = true;
             break;
         }

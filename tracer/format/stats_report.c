@@ -102,7 +102,7 @@ void stats_report_print(FILE *out, const struct heap_stats *st, unsigned flags)
     }
 }
 
-static void json_string(FILE *out, const char *s, size_t max)
+void stats_report_json_string(FILE *out, const char *s, size_t max)
 {
     fputc('"', out);
     for (size_t i = 0; i < max && s[i]; i++) {
@@ -156,7 +156,7 @@ void stats_report_print_json(FILE *out, const struct heap_stats *st)
     for (uint32_t i = 0; i < st->nfreelists && i < HEAP_STATS_MAX_FREELISTS; i++) {
         const struct heap_stats_freelist *f = &st->freelists[i];
         fprintf(out, "%s{\"label\":", i ? "," : "");
-        json_string(out, f->label, sizeof f->label);
+        stats_report_json_string(out, f->label, sizeof f->label);
         fprintf(out, ",\"count\":%" PRIu64 ",\"each\":%" PRIu64 ",\"bytes\":%" PRIu64 "}", f->count, f->each,
                 f->count * f->each);
     }

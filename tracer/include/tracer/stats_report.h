@@ -27,5 +27,8 @@ enum {
 
 void stats_report_print(FILE *out, const struct heap_stats *st, unsigned flags);
 void stats_report_print_json(FILE *out, const struct heap_stats *st);
+/* s (at most max bytes of it) as a JSON string: quoted, with '"', '\\' and control characters
+ * escaped; what the JSON of the stats and of `stats --json` put their names through. */
+void stats_report_json_string(FILE *out, const char *s, size_t max);
 
 #endif
