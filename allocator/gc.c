@@ -286,6 +286,16 @@ static bool is_gc(const struct rt_object *o)
     return rt_type_is_gc(o->type);
 }
 
+/* What a visitor of the collection looks at: the GC head of a referent that is a container in
+ * the generation being collected, else NULL. */
+static struct gc_head *collecting_head(const struct rt_object *o)
+{
+    if (!is_gc(o))
+        return NULL;
+    struct gc_head *g = rt_as_gc(o);
+    return gc_is_collecting(g) ? g : NULL;
+}
+
 static void update_refs(struct deduce_ctx *c, struct gc_head *base)
 {
     for (struct gc_head *g = gc_next(base); g != base; g = gc_next(g)) {
@@ -300,14 +310,12 @@ static void update_refs(struct deduce_ctx *c, struct gc_head *base)
 static void visit_decref(struct rt_object *o, void *arg)
 {
     struct deduce_ctx *c = arg;
-    if (!is_gc(o))
+    struct gc_head *g = collecting_head(o);
+    if (!g)
         return;
-    struct gc_head *g = rt_as_gc(o);
-    if (gc_is_collecting(g)) {
-        gc_decref(g);
-        if (c->mode == DEDUCE_COLLECT)
-            RT_EMIT(c->rt, GC_REFS, gc_refs, .obj = rt_addr(o), .refs = (int64_t)gc_get_refs(g));
-    }
+    gc_decref(g);
+    if (c->mode == DEDUCE_COLLECT)
+        RT_EMIT(c->rt, GC_REFS, gc_refs, .obj = rt_addr(o), .refs = (int64_t)gc_get_refs(g));
 }
 
 static void subtract_refs(struct deduce_ctx *c, struct gc_head *base)
@@ -321,10 +329,8 @@ static void subtract_refs(struct deduce_ctx *c, struct gc_head *base)
 static void visit_reachable(struct rt_object *o, void *arg)
 {
     struct deduce_ctx *c = arg;
-    if (!is_gc(o))
-        return;
-    struct gc_head *g = rt_as_gc(o);
-    if (!gc_is_collecting(g))
+    struct gc_head *g = collecting_head(o);
+    if (!g)
         return;
     uintptr_t refs = gc_get_refs(g);
     enum ev_gc_mark mark;
@@ -473,15 +479,13 @@ struct move_ctx {
 static void visit_move(struct rt_object *o, void *arg)
 {
     struct move_ctx *c = arg;
-    if (!is_gc(o))
+    struct gc_head *g = collecting_head(o);
+    if (!g)
         return;
-    struct gc_head *g = rt_as_gc(o);
-    if (gc_is_collecting(g)) {
-        list_move(g, c->to);
-        gc_clear_collecting(g);
-        RT_EMIT(c->rt, GC_MARK, gc_mark, .obj = rt_addr(o), .mark = EV_GC_MARK_LEGACY,
-                .via = rt_addr(c->parent));
-    }
+    list_move(g, c->to);
+    gc_clear_collecting(g);
+    RT_EMIT(c->rt, GC_MARK, gc_mark, .obj = rt_addr(o), .mark = EV_GC_MARK_LEGACY,
+            .via = rt_addr(c->parent));
 }
 
 static void move_legacy_finalizer_reachable(struct runtime *rt, struct gc_head *finalizers)

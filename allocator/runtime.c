@@ -503,6 +503,13 @@ void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size
     return o;
 }
 
+void *rt_gc_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, const struct rt_type *t, size_t size,
+                 unsigned *flags)
+{
+    void *o = rt_freelist_take(rt, fl, line, flags);
+    return o ? o : rt_gc_alloc(rt, t, size, sizeof(struct gc_head));
+}
+
 /* PyObject_GC_Del: untrack if still tracked, count0 -= 1, free the block. */
 void rt_gc_free(struct runtime *rt, struct rt_object *o)
 {
@@ -751,22 +758,24 @@ static int bind_owned(struct runtime *rt, const char *name, struct rt_object *ob
     return 0;
 }
 
-int rt_bind(struct runtime *rt, const char *name, struct rt_object *obj)
+/* Binds name to obj with a new reference taken for `why`. */
+static int bind_counted(struct runtime *rt, const char *name, struct rt_object *obj, enum ev_ref_reason why)
 {
-    rt_incref(rt, obj, EV_REF_NAME, NULL);
+    rt_incref(rt, obj, why, NULL);
     int err = bind_owned(rt, name, obj);
     if (err < 0)
-        rt_decref(rt, obj, EV_REF_NAME, NULL);
+        rt_decref(rt, obj, why, NULL);
     return err;
+}
+
+int rt_bind(struct runtime *rt, const char *name, struct rt_object *obj)
+{
+    return bind_counted(rt, name, obj, EV_REF_NAME);
 }
 
 int rt_bind_arg(struct runtime *rt, const char *name, struct rt_object *obj)
 {
-    rt_incref(rt, obj, EV_REF_ARG, NULL);
-    int err = bind_owned(rt, name, obj);
-    if (err < 0)
-        rt_decref(rt, obj, EV_REF_ARG, NULL);
-    return err;
+    return bind_counted(rt, name, obj, EV_REF_ARG);
 }
 
 int rt_bind_new(struct runtime *rt, const char *name, struct rt_object *obj)

@@ -138,13 +138,19 @@ void rt_weakref_clear(struct runtime *rt, struct rt_weakref *wr, enum ev_weakref
     RT_EMIT(rt, WEAKREF_CLEAR, weakref_clear, .ref = rt_addr(wr), .why = why);
 }
 
+/* Clears a weak reference (`why`) and lets go of its callback (`ref_why`). */
+static void weakref_drop(struct runtime *rt, struct rt_object *o, enum ev_weakref_why why, enum ev_ref_reason ref_why)
+{
+    struct rt_weakref *w = (struct rt_weakref *)(uintptr_t)o;
+    rt_weakref_clear(rt, w, why);
+    struct rt_object *cb = w->callback;
+    w->callback = NULL;
+    rt_xdecref(rt, cb, ref_why, o);
+}
+
 static void dealloc_weakref(struct runtime *rt, struct rt_object *o)
 {
-    struct rt_weakref *wr = (struct rt_weakref *)(uintptr_t)o;
-    rt_weakref_clear(rt, wr, EV_WEAKREF_SELF_DIED);
-    struct rt_object *cb = wr->callback;
-    wr->callback = NULL;
-    rt_xdecref(rt, cb, EV_REF_DEALLOC, o);
+    weakref_drop(rt, o, EV_WEAKREF_SELF_DIED, EV_REF_DEALLOC);
     rt_gc_free(rt, o);
 }
 
@@ -344,11 +350,7 @@ static void clear_dict(struct runtime *rt, struct rt_object *o)
 
 static void clear_weakref(struct runtime *rt, struct rt_object *o)
 {
-    struct rt_weakref *w = (struct rt_weakref *)(uintptr_t)o;
-    rt_weakref_clear(rt, w, EV_WEAKREF_GC);
-    struct rt_object *cb = w->callback;
-    w->callback = NULL;
-    rt_xdecref(rt, cb, EV_REF_GC, o);
+    weakref_drop(rt, o, EV_WEAKREF_GC, EV_REF_GC);
 }
 
 static void clear_instance(struct runtime *rt, struct rt_object *o)

@@ -425,8 +425,8 @@ struct rt_object *rt_dict(struct runtime *rt)
 {
     unsigned flags = 0;
     size_t size = sizeof(struct gc_head) + sizeof(struct rt_dict);
-    struct rt_dict *d = rt_freelist_take(rt, &rt->dicts, RT_FL_DICT, &flags);
-    if (!d && !(d = rt_gc_alloc(rt, &rt->t_dict, size, sizeof(struct gc_head))))
+    struct rt_dict *d = rt_gc_take(rt, &rt->dicts, RT_FL_DICT, &rt->t_dict, size, &flags);
+    if (!d)
         return NULL;
     d->used = 0;
     d->version = ++rt->dict_version;

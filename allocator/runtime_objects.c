@@ -264,10 +264,12 @@ struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const
     }
     size_t size = sizeof(struct gc_head) + sizeof(struct rt_tuple) + 8 * n;
     unsigned flags = 0;
-    struct rt_tuple *t = NULL;
+    struct rt_tuple *t;
     if (n <= RT_TUPLE_FREELISTS)
-        t = rt_freelist_take(rt, &rt->tuples[n - 1], RT_FL_TUPLE1 + (unsigned)n - 1, &flags);
-    if (!t && !(t = rt_gc_alloc(rt, &rt->t_tuple, size, sizeof(struct gc_head))))
+        t = rt_gc_take(rt, &rt->tuples[n - 1], RT_FL_TUPLE1 + (unsigned)n - 1, &rt->t_tuple, size, &flags);
+    else
+        t = rt_gc_alloc(rt, &rt->t_tuple, size, sizeof(struct gc_head));
+    if (!t)
         return NULL;
     t->size = (intptr_t)n;
     for (size_t i = 0; i < n; i++)
@@ -293,8 +295,8 @@ struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const 
 {
     unsigned flags = 0;
     size_t size = sizeof(struct gc_head) + sizeof(struct rt_list);
-    struct rt_list *l = rt_freelist_take(rt, &rt->lists, RT_FL_LIST, &flags);
-    if (!l && !(l = rt_gc_alloc(rt, &rt->t_list, size, sizeof(struct gc_head))))
+    struct rt_list *l = rt_gc_take(rt, &rt->lists, RT_FL_LIST, &rt->t_list, size, &flags);
+    if (!l)
         return NULL;
     l->size = 0;
     l->item = NULL;
@@ -627,6 +629,20 @@ static void insert_after(struct rt_weakref *w, struct rt_weakref *prev)
     prev->next = w;
 }
 
+/* get_basic_refs: the callback-less ref heads the list, the callback-less proxy follows. */
+static void basic_refs(struct rt_weakref *head, struct rt_weakref **ref, struct rt_weakref **prx)
+{
+    *ref = *prx = NULL;
+    if (head && !head->callback) {
+        if (head->ob.type->kind == RT_KIND_WEAKREF) {
+            *ref = head;
+            head = head->next;
+        }
+        if (head && !head->callback && head->ob.type->kind == RT_KIND_PROXY)
+            *prx = head;
+    }
+}
+
 static struct rt_object *weakref_make(struct runtime *rt, struct rt_object *obj,
                                       struct rt_object *callback, bool proxy)
 {
@@ -635,16 +651,8 @@ static struct rt_object *weakref_make(struct runtime *rt, struct rt_object *obj,
     if (callback && callback->type->kind == RT_KIND_NONE)
         callback = NULL;
     struct rt_weakref **list = weaklist(obj);
-    /* get_basic_refs: the callback-less ref heads the list, the callback-less proxy follows */
-    struct rt_weakref *ref = NULL, *prx = NULL, *head = *list;
-    if (head && !head->callback) {
-        if (head->ob.type->kind == RT_KIND_WEAKREF) {
-            ref = head;
-            head = head->next;
-        }
-        if (head && !head->callback && head->ob.type->kind == RT_KIND_PROXY)
-            prx = head;
-    }
+    struct rt_weakref *ref, *prx;
+    basic_refs(*list, &ref, &prx);
     struct rt_weakref *reuse = proxy ? prx : ref;
     if (!callback && reuse) {
         rt_incref(rt, &reuse->ob, EV_REF_TEMP, NULL);
@@ -658,16 +666,7 @@ static struct rt_object *weakref_make(struct runtime *rt, struct rt_object *obj,
     memset((char *)w + sizeof w->ob, 0, sizeof *w - sizeof w->ob);
     rt_object_init(rt, &w->ob, t, size, 0);
     /* the allocation may have run a collection: look at the list again */
-    ref = prx = NULL;
-    head = *list;
-    if (head && !head->callback) {
-        if (head->ob.type->kind == RT_KIND_WEAKREF) {
-            ref = head;
-            head = head->next;
-        }
-        if (head && !head->callback && head->ob.type->kind == RT_KIND_PROXY)
-            prx = head;
-    }
+    basic_refs(*list, &ref, &prx);
     w->object = obj;
     w->hash = -1;
     if (callback) {

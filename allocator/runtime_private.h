@@ -348,6 +348,9 @@ void rt_announce(struct runtime *rt, struct rt_object *o); /* static objects: fi
 bool rt_is_static(const struct runtime *rt, const struct rt_object *o);
 void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size_t presize);
 void rt_gc_free(struct runtime *rt, struct rt_object *o);
+/* A container's memory from its kind's free list (rt_freelist_take), else from rt_gc_alloc. */
+void *rt_gc_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, const struct rt_type *t, size_t size,
+                 unsigned *flags);
 void rt_object_init(struct runtime *rt, struct rt_object *o, const struct rt_type *t,
                     size_t size, unsigned obj_flags);
 void rt_clear_freelists(struct runtime *rt);
