@@ -2,6 +2,7 @@
  * test_ops.c - allocation scripts (parser, checks, runner), workloads, the recorder, and the
  * record and placements commands as a user runs them.
  */
+#include "evlist.h"
 #include "helpers.h"
 #include "recorder.h"
 #include "workload.h"
@@ -228,24 +229,6 @@ Test(workload, ops_run_with_steps)
 
 /* Records a script through the recorder, reads the trace back, and compares it with the events
  * of the same script on an in-memory heap. */
-struct evlist {
-    struct event *ev;
-    size_t n, cap;
-};
-
-static void evlist_emit(void *ctx, const struct event *ev)
-{
-    struct evlist *l = ctx;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 1024;
-        l->ev = realloc(l->ev, l->cap * sizeof *l->ev);
-        cr_assert(l->ev);
-    }
-    l->ev[l->n] = *ev;
-    l->ev[l->n].str = NULL;
-    l->n++;
-}
-
 Test(recorder, trace_holds_the_events, .timeout = 60)
 {
     struct sbuf text = {0};

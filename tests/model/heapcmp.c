@@ -2,6 +2,7 @@
  * heapcmp.c - see heapcmp.h.
  */
 #include "heapcmp.h"
+#include "recorder.h"
 
 #include <allocator/errmsg.h>
 
@@ -13,23 +14,7 @@
 struct trace_header hc_header(const struct heap_profile *p, const char *source)
 {
     struct trace_header h;
-    memset(&h, 0, sizeof h);
-    h.version = 1;
-    snprintf(h.profile, sizeof h.profile, "%s", p->name);
-    snprintf(h.arena_source, sizeof h.arena_source, "%s", source);
-    h.alignment = p->alignment;
-    h.threshold = p->threshold;
-    h.pool_size = p->pool_size;
-    h.arena_size = p->arena_size;
-    h.pool_overhead = heap_profile_pool_overhead(p);
-    h.pointer_size = sizeof(void *);
-    h.keep_last_free_arena = p->keep_last_free_arena;
-    h.arena_map_bits = p->arena_map_bits;
-    snprintf(h.gc_profile, sizeof h.gc_profile, "cpython-3.8");
-    h.ngenerations = 3;
-    h.thresholds[0] = 700;
-    h.thresholds[1] = 10;
-    h.thresholds[2] = 10;
+    recorder_header(&h, p, source, gc_profile_default(), "");
     return h;
 }
 
