@@ -66,7 +66,7 @@ Test(events, first_allocation)
     EXPECT(&r, m, "free of the last block: the pool empties, the arena stays (3.9+: the tail)", EV_BLOCK_FREE,
            EV_POOL_EMPTY);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 Test(events, raw_layer)
@@ -97,7 +97,7 @@ Test(events, raw_layer)
     cr_assert(r.ev[m + 1].u.calloc.addr == A(c) && r.ev[m + 1].u.calloc.nmemb == 0 && r.ev[m + 1].u.calloc.size == 5);
     heap_free(h, c);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 Test(events, realloc_outcomes)
@@ -138,7 +138,7 @@ Test(events, realloc_outcomes)
     heap_free(h, d);
     heap_free(h, f);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 /* A pool fills, leaves its ring, comes back; an arena fills and leaves usable_arenas; a wholly
@@ -184,7 +184,7 @@ Test(events, transitions)
            EV_ARENA_FREE);
     cr_assert(r.ev[m + 2].u.arena_move.after == -1 && r.ev[m + 3].u.arena_free.slot == 0);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 /* No arena to be had: the request goes to the raw layer with why RAW_NO_ARENA. */
@@ -202,7 +202,7 @@ Test(events, no_arena)
     cr_assert(r.ev[1].u.raw_alloc.why == EV_RAW_NO_ARENA && r.ev[1].u.raw_alloc.addr == A(x));
     heap_free(h, x);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 /* The stack hook runs before any event of its allocation, and its id rides on them. */
@@ -261,7 +261,7 @@ Test(events, stack_ids)
             cr_assert_eq(r.ev[i].u.block_alloc.stack, 0);
     }
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 /* ---- the fold ------------------------------------------------------------------------------ */

@@ -254,7 +254,7 @@ Test(recorder, trace_holds_the_events, .timeout = 60)
 
     /* The same script in memory, without stacks. */
     struct evlist mem = {0};
-    struct event_sink sink = {evlist_emit, &mem};
+    struct event_sink sink = evlist_sink(&mem);
     struct heap *h = th_heap("cpython-3.9", "aligned", &sink);
     struct workload_env env = {.heap = h, .sink = sink};
     cr_assert_eq(workload_run(w, &env, err, sizeof err), 0);
@@ -309,7 +309,7 @@ Test(recorder, trace_holds_the_events, .timeout = 60)
     cr_assert(defined < 50 * RECORDER_STACK_DEPTH, "one call site in the runner: few distinct stacks (%lu)",
               (unsigned long)defined);
     trace_reader_free(rd);
-    free(mem.ev);
+    evlist_release(&mem);
     heap_delete(h);
     workload_free(w);
     sbuf_release(&text);

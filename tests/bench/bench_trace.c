@@ -467,6 +467,6 @@ int main(int argc, char **argv)
     close(file);
     close(mem);
     free(pk.w);
-    free(e.ev);
+    evlist_release(&e);
     return 0;
 }

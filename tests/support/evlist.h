@@ -1,37 +1,26 @@
-/* evlist.h - a sink that keeps every event it is given, in order, without its text (for the
- * tests and the benchmarks that compare or re-encode a stream). */
+/* evlist.h - a list of events with their texts copied: what a test or a benchmark records from
+ * a sink (evlist_sink) or builds by hand, to compare, count or write again. */
 #ifndef TESTS_SUPPORT_EVLIST_H
 #define TESTS_SUPPORT_EVLIST_H
 
 #include <allocator/event.h>
 
-#include <stdio.h>
-#include <stdlib.h>
+#include <stddef.h>
 
 struct evlist {
-    struct event *ev;
+    struct event *ev; /* ev[i].str is an offset into text: read events through evlist_at */
     size_t n, cap;
+    char *text;
+    size_t text_len, text_cap;
 };
+void evlist_init(struct evlist *l);
+void evlist_release(struct evlist *l);
+void evlist_push(struct evlist *l, const struct event *ev);
+/* ev with its str pointing into the list's text store (valid until the next push). */
+const struct event *evlist_at(const struct evlist *l, size_t i, struct event *tmp);
 
-static inline void evlist_emit(void *ctx, const struct event *ev)
-{
-    struct evlist *l = ctx;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 1024;
-        l->ev = realloc(l->ev, l->cap * sizeof *l->ev);
-        if (!l->ev) {
-            fputs("evlist: out of memory\n", stderr);
-            abort();
-        }
-    }
-    l->ev[l->n] = *ev;
-    l->ev[l->n].str = NULL; /* valid only during the call: not kept */
-    l->n++;
-}
-
-static inline struct event_sink evlist_sink(struct evlist *l)
-{
-    return (struct event_sink){evlist_emit, l};
-}
+/* A sink that pushes every event it is given onto l. */
+void evlist_emit(void *ctx, const struct event *ev);
+struct event_sink evlist_sink(struct evlist *l);
 
 #endif

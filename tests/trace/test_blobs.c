@@ -35,7 +35,7 @@ Test(blobs, checkpoints_round_trip_and_replace, .timeout = 60)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 21);
+    g.s = 21;
     evlist_random(&l, &g, 50000);
     const char *path = scratch_path("ckpt.trace");
     write_trace(path, &l, 0, true);
@@ -110,7 +110,7 @@ Test(blobs, storing_into_a_killed_recording_completes_it)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 22);
+    g.s = 22;
     evlist_random(&l, &g, 5000);
     const char *path = scratch_path("killed.trace");
     write_trace(path, &l, 1000, false);
@@ -139,7 +139,7 @@ Test(blobs, a_damaged_file_is_not_modified)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 23);
+    g.s = 23;
     evlist_random(&l, &g, 3000);
     const char *path = scratch_path("cut.trace");
     write_trace(path, &l, 1000, true);

@@ -30,7 +30,7 @@ static void make_files(const char *dir)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 77);
+    g.s = 77;
     evlist_random(&l, &g, 800);
     struct trace_header h;
     test_header(&h);
