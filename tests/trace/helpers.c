@@ -97,6 +97,13 @@ void evlist_random(struct evlist *l, struct rng *g, size_t n)
     }
 }
 
+void evlist_random_new(struct evlist *l, uint64_t seed, size_t n)
+{
+    struct rng g = {seed};
+    evlist_init(l);
+    evlist_random(l, &g, n);
+}
+
 bool event_equal(const struct event *a, const struct event *b, char *why, size_t whylen)
 {
     if (a->kind != b->kind) {

@@ -15,6 +15,8 @@
 void random_event(struct rng *g, struct event *ev, char *textbuf, size_t textcap);
 /* Appends n random events. */
 void evlist_random(struct evlist *l, struct rng *g, size_t n);
+/* A new list of n random events drawn from seed. */
+void evlist_random_new(struct evlist *l, uint64_t seed, size_t n);
 
 /* Equal kind, fields and text (seq not compared).  Writes what differs to why. */
 bool event_equal(const struct event *a, const struct event *b, char *why, size_t whylen);

@@ -41,10 +41,7 @@ static struct evlist sample;
 
 static const char *sample_trace(const char *name, bool finish)
 {
-    struct rng g;
-    evlist_init(&sample);
-    g.s = 31;
-    evlist_random(&sample, &g, 3000);
+    evlist_random_new(&sample, 31, 3000);
     const char *path = scratch_path(name);
     write_trace(path, &sample, 1000, finish);
     return path;

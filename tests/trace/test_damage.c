@@ -307,10 +307,7 @@ Test(damage, flipped_bytes, .timeout = 240)
 Test(damage, a_bad_chunk_in_a_recording_without_index_stops_the_scan)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    g.s = 5;
-    evlist_random(&l, &g, 5000);
+    evlist_random_new(&l, 5, 5000);
     const char *path = scratch_path("killed.trace");
     write_trace(path, &l, 1000, false);
     struct layout_rec lay[16];

@@ -24,10 +24,7 @@ static void expect_equal_stream(struct trace_reader *r, const struct evlist *l, 
 Test(roundtrip, a_million_random_events, .timeout = 120)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    g.s = 1;
-    evlist_random(&l, &g, 1000000);
+    evlist_random_new(&l, 1, 1000000);
     const char *path = scratch_path("million.trace");
     write_trace(path, &l, 0, true);
 
@@ -232,10 +229,7 @@ Test(roundtrip, an_empty_trace)
 Test(roundtrip, a_killed_recording_opens_by_scanning)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    g.s = 4;
-    evlist_random(&l, &g, 30000);
+    evlist_random_new(&l, 4, 30000);
     const char *path = scratch_path("killed.trace");
     write_trace(path, &l, 1000, false);
     struct trace_reader *r;
