@@ -52,6 +52,8 @@
  */
 #include "runtime_private.h"
 
+#include <allocator/errmsg.h>
+
 #include <assert.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -124,11 +126,7 @@ static void list_move(struct gc_head *node, struct gc_head *list)
     struct gc_head *from_prev = gc_prev(node), *from_next = gc_next(node);
     from_prev->next = (uintptr_t)from_next;
     gc_set_prev(from_next, from_prev);
-    struct gc_head *to_prev = (struct gc_head *)list->prev;
-    gc_set_prev(node, to_prev);
-    to_prev->next = (uintptr_t)node;
-    list->prev = (uintptr_t)node;
-    node->next = (uintptr_t)list;
+    list_append(node, list);
 }
 
 static void list_merge(struct gc_head *from, struct gc_head *to)
@@ -181,12 +179,7 @@ void gc_track(struct runtime *rt, struct rt_object *o)
 {
     struct gc_head *g = rt_as_gc(o);
     assert(g->next == 0);
-    struct gc_head *gen0 = &rt->gc.gen[0].head;
-    struct gc_head *last = (struct gc_head *)gen0->prev;
-    last->next = (uintptr_t)g;
-    gc_set_prev(g, last);
-    g->next = (uintptr_t)gen0;
-    gen0->prev = (uintptr_t)g;
+    list_append(g, &rt->gc.gen[0].head);
     rt->gc.ntracked++;
     RT_EMIT(rt, GC_TRACK, gc_track, .obj = rt_addr(o), .gen = 0);
 }
@@ -293,6 +286,16 @@ static bool is_gc(const struct rt_object *o)
     return rt_type_is_gc(o->type);
 }
 
+/* What a visitor of the collection looks at: the GC head of a referent that is a container in
+ * the generation being collected, else NULL. */
+static struct gc_head *collecting_head(const struct rt_object *o)
+{
+    if (!is_gc(o))
+        return NULL;
+    struct gc_head *g = rt_as_gc(o);
+    return gc_is_collecting(g) ? g : NULL;
+}
+
 static void update_refs(struct deduce_ctx *c, struct gc_head *base)
 {
     for (struct gc_head *g = gc_next(base); g != base; g = gc_next(g)) {
@@ -307,14 +310,12 @@ static void update_refs(struct deduce_ctx *c, struct gc_head *base)
 static void visit_decref(struct rt_object *o, void *arg)
 {
     struct deduce_ctx *c = arg;
-    if (!is_gc(o))
+    struct gc_head *g = collecting_head(o);
+    if (!g)
         return;
-    struct gc_head *g = rt_as_gc(o);
-    if (gc_is_collecting(g)) {
-        gc_decref(g);
-        if (c->mode == DEDUCE_COLLECT)
-            RT_EMIT(c->rt, GC_REFS, gc_refs, .obj = rt_addr(o), .refs = (int64_t)gc_get_refs(g));
-    }
+    gc_decref(g);
+    if (c->mode == DEDUCE_COLLECT)
+        RT_EMIT(c->rt, GC_REFS, gc_refs, .obj = rt_addr(o), .refs = (int64_t)gc_get_refs(g));
 }
 
 static void subtract_refs(struct deduce_ctx *c, struct gc_head *base)
@@ -328,10 +329,8 @@ static void subtract_refs(struct deduce_ctx *c, struct gc_head *base)
 static void visit_reachable(struct rt_object *o, void *arg)
 {
     struct deduce_ctx *c = arg;
-    if (!is_gc(o))
-        return;
-    struct gc_head *g = rt_as_gc(o);
-    if (!gc_is_collecting(g))
+    struct gc_head *g = collecting_head(o);
+    if (!g)
         return;
     uintptr_t refs = gc_get_refs(g);
     enum ev_gc_mark mark;
@@ -480,15 +479,13 @@ struct move_ctx {
 static void visit_move(struct rt_object *o, void *arg)
 {
     struct move_ctx *c = arg;
-    if (!is_gc(o))
+    struct gc_head *g = collecting_head(o);
+    if (!g)
         return;
-    struct gc_head *g = rt_as_gc(o);
-    if (gc_is_collecting(g)) {
-        list_move(g, c->to);
-        gc_clear_collecting(g);
-        RT_EMIT(c->rt, GC_MARK, gc_mark, .obj = rt_addr(o), .mark = EV_GC_MARK_LEGACY,
-                .via = rt_addr(c->parent));
-    }
+    list_move(g, c->to);
+    gc_clear_collecting(g);
+    RT_EMIT(c->rt, GC_MARK, gc_mark, .obj = rt_addr(o), .mark = EV_GC_MARK_LEGACY,
+            .via = rt_addr(c->parent));
 }
 
 static void move_legacy_finalizer_reachable(struct runtime *rt, struct gc_head *finalizers)
@@ -634,9 +631,9 @@ static void handle_legacy_finalizers(struct runtime *rt, struct gc_head *finaliz
 
 static uint64_t freelist_total(const struct runtime *rt)
 {
-    uint64_t n = rt->float_numfree + rt->list_numfree + rt->dict_numfree + rt->keys_numfree;
+    uint64_t n = rt->floats.n + rt->lists.n + rt->dicts.n + rt->keys.n;
     for (int i = 0; i < RT_TUPLE_FREELISTS; i++)
-        n += rt->tuple_numfree[i];
+        n += rt->tuples[i].n;
     return n;
 }
 
@@ -1073,57 +1070,54 @@ void gc_get_long_lived(const struct runtime *rt, uint64_t *pending, uint64_t *to
 
 /* ---- the validator ------------------------------------------------------------------------------ */
 
-static bool fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return false;
-}
-
 static bool list_is_valid(const struct runtime *rt, const struct gc_head *head, const char *name,
                           uint64_t limit, uint64_t *count, char *err, size_t errlen)
 {
     if (head->prev & GC_PREV_MASK_FLAGS || head->next & GC_NEXT_MASK_UNREACHABLE)
-        return fail(err, errlen, "gc: %s: flags on the list head", name);
+        return errmsg_fail(err, errlen, false, "gc: %s: flags on the list head", name);
     const struct gc_head *prev = head;
     uint64_t n = 0;
     for (const struct gc_head *g = gc_next(head); g != head; g = gc_next(g)) {
         if (++n > limit)
-            return fail(err, errlen, "gc: %s: more objects than are tracked (a cycle?)", name);
+            return errmsg_fail(err, errlen, false, "gc: %s: more objects than are tracked (a cycle?)", name);
         const struct rt_object *o = rt_from_gc(g);
         if (g->next & GC_NEXT_MASK_UNREACHABLE)
-            return fail(err, errlen, "gc: %s: object 0x%" PRIxPTR " has the UNREACHABLE flag",
-                        name, (uintptr_t)o);
+            return errmsg_fail(err, errlen, false, "gc: %s: object 0x%" PRIxPTR " has the UNREACHABLE flag",
+                               name, (uintptr_t)o);
         if (g->prev & GC_PREV_MASK_COLLECTING)
-            return fail(err, errlen, "gc: %s: object 0x%" PRIxPTR " has the COLLECTING flag",
-                        name, (uintptr_t)o);
+            return errmsg_fail(err, errlen, false, "gc: %s: object 0x%" PRIxPTR " has the COLLECTING flag",
+                               name, (uintptr_t)o);
         if (gc_prev(g) != prev)
-            return fail(err, errlen, "gc: %s: object 0x%" PRIxPTR " has a wrong prev link", name,
-                        (uintptr_t)o);
+            return errmsg_fail(err, errlen, false, "gc: %s: object 0x%" PRIxPTR " has a wrong prev link", name,
+                               (uintptr_t)o);
         if (!rt_type_is_gc(o->type) || o->refcnt <= 0)
-            return fail(err, errlen,
-                        "gc: %s: object 0x%" PRIxPTR " is not a live container (refcnt %" PRIdPTR
-                        ")",
-                        name, (uintptr_t)o, o->refcnt);
+            return errmsg_fail(err, errlen, false,
+                               "gc: %s: object 0x%" PRIxPTR " is not a live container (refcnt %" PRIdPTR
+                               ")",
+                               name, (uintptr_t)o, o->refcnt);
         prev = g;
     }
     if (gc_prev(head) != prev)
-        return fail(err, errlen, "gc: %s: the head's prev is not the last object", name);
+        return errmsg_fail(err, errlen, false, "gc: %s: the head's prev is not the last object", name);
     (void)rt;
     *count += n;
     return true;
+}
+
+/* True when a free list of containers holds one that is tracked. */
+static bool freelist_has_tracked(const struct rt_freelist *fl)
+{
+    for (uint32_t i = 0; i < fl->n; i++)
+        if (rt_as_gc(fl->item[i])->next)
+            return true;
+    return false;
 }
 
 bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
 {
     const struct gc_state *gc = &rt->gc;
     if (gc->collecting)
-        return fail(err, errlen, "gc: a collection is running");
+        return errmsg_fail(err, errlen, false, "gc: a collection is running");
     uint64_t n = 0, limit = gc->ntracked + 1;
     char name[32];
     for (size_t i = 0; i < gc->ngen; i++) {
@@ -1134,22 +1128,19 @@ bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
     if (!list_is_valid(rt, &gc->permanent.head, "permanent generation", limit, &n, err, errlen))
         return false;
     if (n != gc->ntracked)
-        return fail(err, errlen,
-                    "gc: %" PRIu64 " objects in the generation lists, %" PRIu64 " tracked", n,
-                    gc->ntracked);
+        return errmsg_fail(err, errlen, false,
+                           "gc: %" PRIu64 " objects in the generation lists, %" PRIu64 " tracked", n,
+                           gc->ntracked);
     if (n > rt->live)
-        return fail(err, errlen, "gc: %" PRIu64 " tracked objects but %" PRIu64 " alive", n,
-                    rt->live);
+        return errmsg_fail(err, errlen, false, "gc: %" PRIu64 " tracked objects but %" PRIu64 " alive", n,
+                           rt->live);
     /* free-listed containers are never tracked */
-    for (uint32_t i = 0; i < rt->list_numfree; i++)
-        if (rt_as_gc(&rt->list_free[i]->ob)->next)
-            return fail(err, errlen, "gc: a free-listed list is tracked");
-    for (uint32_t i = 0; i < rt->dict_numfree; i++)
-        if (rt_as_gc(&rt->dict_free[i]->ob)->next)
-            return fail(err, errlen, "gc: a free-listed dict is tracked");
+    if (freelist_has_tracked(&rt->lists))
+        return errmsg_fail(err, errlen, false, "gc: a free-listed list is tracked");
+    if (freelist_has_tracked(&rt->dicts))
+        return errmsg_fail(err, errlen, false, "gc: a free-listed dict is tracked");
     for (int k = 0; k < RT_TUPLE_FREELISTS; k++)
-        for (uint32_t i = 0; i < rt->tuple_numfree[k]; i++)
-            if (rt_as_gc(&rt->tuple_free[k][i]->ob)->next)
-                return fail(err, errlen, "gc: a free-listed tuple is tracked");
+        if (freelist_has_tracked(&rt->tuples[k]))
+            return errmsg_fail(err, errlen, false, "gc: a free-listed tuple is tracked");
     return true;
 }

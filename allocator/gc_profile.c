@@ -11,8 +11,9 @@
  */
 #include "runtime_private.h"
 
+#include <allocator/errmsg.h>
+
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,29 +50,17 @@ const struct gc_profile *gc_profile_default(void)
     return &profiles[0];
 }
 
-static int say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int say(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return RT_EINVAL;
-}
-
 int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen)
 {
     if (p->ngenerations < 1 || p->ngenerations > GC_MAX_GENERATIONS)
-        return say(err, errlen, "gc profile '%.32s': %u generations (1 to %d are possible)",
-                   p->name, p->ngenerations, GC_MAX_GENERATIONS);
+        return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%.32s': %u generations (1 to %d are possible)",
+                           p->name, p->ngenerations, GC_MAX_GENERATIONS);
     if (memchr(p->name, '\0', sizeof p->name) == NULL || p->name[0] == '\0')
-        return say(err, errlen, "gc profile: the name is empty or not terminated");
+        return errmsg_fail(err, errlen, RT_EINVAL, "gc profile: the name is empty or not terminated");
     for (uint32_t i = 0; i < p->ngenerations; i++)
         if (memchr(p->generation_names[i], '\0', sizeof p->generation_names[i]) == NULL ||
             p->generation_names[i][0] == '\0')
-            return say(err, errlen, "gc profile '%s': generation %u has no name", p->name, i);
+            return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%s': generation %u has no name", p->name, i);
     return 0;
 }
 
@@ -91,8 +80,8 @@ int gc_profile_parse(const char *spec, struct gc_profile *out, char *err, size_t
             strncat(known, i ? ", " : "", sizeof known - strlen(known) - 1);
             strncat(known, profiles[i].name, sizeof known - strlen(known) - 1);
         }
-        return say(err, errlen, "unknown gc profile '%.*s' (known: %s)", (int)namelen, spec,
-                   known);
+        return errmsg_fail(err, errlen, RT_EINVAL, "unknown gc profile '%.*s' (known: %s)", (int)namelen, spec,
+                           known);
     }
     struct gc_profile p = *found;
     if (colon) {
@@ -102,25 +91,25 @@ int gc_profile_parse(const char *spec, struct gc_profile *out, char *err, size_t
             char *end;
             errno = 0;
             if (*s < '0' || *s > '9')
-                return say(err, errlen, "gc profile '%s': threshold %u is not a number: '%s'",
-                           spec, n + 1, s);
+                return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%s': threshold %u is not a number: '%s'",
+                                   spec, n + 1, s);
             unsigned long v = strtoul(s, &end, 10);
             if (errno || v > UINT32_MAX)
-                return say(err, errlen, "gc profile '%s': threshold %u is too large", spec, n + 1);
+                return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%s': threshold %u is too large", spec, n + 1);
             if (n == p.ngenerations)
-                return say(err, errlen, "gc profile '%s': more than %u thresholds", spec,
-                           p.ngenerations);
+                return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%s': more than %u thresholds", spec,
+                                   p.ngenerations);
             p.thresholds[n++] = (uint32_t)v;
             if (*end == '\0')
                 break;
             if (*end != ',')
-                return say(err, errlen, "gc profile '%s': expected ',' after threshold %u", spec,
-                           n);
+                return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%s': expected ',' after threshold %u", spec,
+                                   n);
             s = end + 1;
         }
         if (n != p.ngenerations)
-            return say(err, errlen, "gc profile '%s': expected %u thresholds, got %u", spec,
-                       p.ngenerations, n);
+            return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%s': expected %u thresholds, got %u", spec,
+                               p.ngenerations, n);
     }
     *out = p;
     return 0;

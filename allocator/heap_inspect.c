@@ -16,6 +16,7 @@
  */
 #include "heap_internal.h"
 
+#include <allocator/errmsg.h>
 #include <allocator/heap_inspect.h>
 
 #include <stdarg.h>
@@ -94,22 +95,24 @@ size_t heap_inspect_freepools(const struct heap *h, uint32_t slot, uint64_t *out
     return n;
 }
 
-size_t heap_inspect_usable(const struct heap *h, uint32_t *out, size_t max)
+/* The slots of a list of arena objects linked by nextarena, from its head. */
+static size_t arena_list_slots(const struct heap *h, const struct arena_object *head, uint32_t *out, size_t max)
 {
     size_t n = 0;
-    for (const struct arena_object *a = h->usable_arenas; a; a = a->nextarena, n++)
+    for (const struct arena_object *a = head; a; a = a->nextarena, n++)
         if (n < max)
             out[n] = (uint32_t)(a - h->arenas);
     return n;
 }
 
+size_t heap_inspect_usable(const struct heap *h, uint32_t *out, size_t max)
+{
+    return arena_list_slots(h, h->usable_arenas, out, max);
+}
+
 size_t heap_inspect_unused(const struct heap *h, uint32_t *out, size_t max)
 {
-    size_t n = 0;
-    for (const struct arena_object *a = h->unused_arena_objects; a; a = a->nextarena, n++)
-        if (n < max)
-            out[n] = (uint32_t)(a - h->arenas);
-    return n;
+    return arena_list_slots(h, h->unused_arena_objects, out, max);
 }
 
 int64_t heap_inspect_nfp2lasta(const struct heap *h, uint32_t nf)
@@ -275,10 +278,10 @@ static bool bad(struct check *c, const char *fmt, ...) __attribute__((format(pri
 
 static bool bad(struct check *c, const char *fmt, ...)
 {
-    if (c->ok && c->err && c->errlen) {
+    if (c->ok) { /* the first problem is the one reported */
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(c->err, c->errlen, fmt, ap);
+        errmsg_vformat(c->err, c->errlen, NULL, fmt, ap);
         va_end(ap);
     }
     c->ok = false;

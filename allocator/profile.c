@@ -9,8 +9,8 @@
  */
 #include "heap_internal.h"
 
-#include <stdarg.h>
-#include <stdio.h>
+#include <allocator/errmsg.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,19 +64,6 @@ static bool is_pow2(uint64_t v)
     return v && !(v & (v - 1));
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
-    return HEAP_EINVAL;
-}
-
 /* "4096", "4K", "4KiB", "1M", "0x1000"; false when s[0..len) is not such a number. */
 static bool parse_size(const char *s, size_t len, uint64_t *out)
 {
@@ -124,25 +111,26 @@ static bool parse_bool(const char *s, size_t len, bool *out)
 int heap_profile_check(const struct heap_profile *p, char *err, size_t errlen)
 {
     if (!is_pow2(p->alignment) || p->alignment < 8 || p->alignment > 64)
-        return fail(err, errlen, "align=%u: must be a power of two from 8 to 64", p->alignment);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "align=%u: must be a power of two from 8 to 64", p->alignment);
     if (p->threshold < p->alignment || p->threshold % p->alignment)
-        return fail(err, errlen, "threshold=%u: must be a non-zero multiple of align (%u)", p->threshold,
-                    p->alignment);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "threshold=%u: must be a non-zero multiple of align (%u)",
+                           p->threshold, p->alignment);
     if (p->threshold / p->alignment > HEAP_STATS_MAX_CLASSES)
-        return fail(err, errlen, "threshold=%u: more than %u size classes of %u bytes", p->threshold,
-                    HEAP_STATS_MAX_CLASSES, p->alignment);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "threshold=%u: more than %u size classes of %u bytes",
+                           p->threshold, HEAP_STATS_MAX_CLASSES, p->alignment);
     if (!is_pow2(p->pool_size) || p->pool_size < KIB || p->pool_size > 16 * MIB)
-        return fail(err, errlen, "pool=%u: must be a power of two from 1K to 16M", p->pool_size);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "pool=%u: must be a power of two from 1K to 16M", p->pool_size);
     if (!is_pow2(p->arena_size) || p->arena_size > 1024u * MIB)
-        return fail(err, errlen, "arena=%u: must be a power of two of at most 1G", p->arena_size);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "arena=%u: must be a power of two of at most 1G", p->arena_size);
     if (p->arena_size / 4 < p->pool_size || p->arena_size / p->pool_size > 65536)
-        return fail(err, errlen, "arena=%u: must hold 4 to 65536 pools of %u bytes", p->arena_size,
-                    p->pool_size);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "arena=%u: must hold 4 to 65536 pools of %u bytes", p->arena_size,
+                           p->pool_size);
     if (p->arena_map_bits != 0 && p->arena_map_bits != 48 && p->arena_map_bits != 64)
-        return fail(err, errlen, "arena-map=%u: must be 0 (none), 48 or 64 address bits", p->arena_map_bits);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "arena-map=%u: must be 0 (none), 48 or 64 address bits",
+                           p->arena_map_bits);
     if (heap_profile_blocks_per_pool(p, heap_profile_nclasses(p) - 1) < 2)
-        return fail(err, errlen, "threshold=%u: a %u-byte pool must hold two blocks of every class",
-                    p->threshold, p->pool_size);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "threshold=%u: a %u-byte pool must hold two blocks of every class",
+                           p->threshold, p->pool_size);
     return 0;
 }
 
@@ -161,7 +149,8 @@ int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, si
             strcat(names, i ? ", " : "");
             strcat(names, builtin_profiles[i].name);
         }
-        return fail(err, errlen, "unknown profile '%s' (known: %s, custom:KEY=VALUE,...)", spec, names);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "unknown profile '%s' (known: %s, custom:KEY=VALUE,...)", spec,
+                           names);
     }
     struct heap_profile p = builtin_profiles[0];
     memset(p.name, 0, sizeof p.name);
@@ -172,7 +161,7 @@ int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, si
         size_t len = end ? (size_t)(end - s) : strlen(s);
         const char *eq = memchr(s, '=', len);
         if (!eq)
-            return fail(err, errlen, "custom profile: '%.*s' is not KEY=VALUE", (int)len, s);
+            return errmsg_fail(err, errlen, HEAP_EINVAL, "custom profile: '%.*s' is not KEY=VALUE", (int)len, s);
         size_t klen = (size_t)(eq - s);
         const char *v = eq + 1;
         size_t vlen = len - klen - 1;
@@ -182,7 +171,8 @@ int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, si
         if (KEY_IS("align") || KEY_IS("alignment") || KEY_IS("threshold") || KEY_IS("pool") ||
             KEY_IS("arena")) {
             if (!parse_size(v, vlen, &n))
-                return fail(err, errlen, "custom profile: %.*s: not a size: '%.*s'", (int)klen, s, (int)vlen, v);
+                return errmsg_fail(err, errlen, HEAP_EINVAL, "custom profile: %.*s: not a size: '%.*s'", (int)klen, s,
+                                   (int)vlen, v);
             if (KEY_IS("threshold"))
                 p.threshold = (uint32_t)n;
             else if (KEY_IS("pool"))
@@ -193,7 +183,8 @@ int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, si
                 p.alignment = (uint32_t)n;
         } else if (KEY_IS("keep-last")) {
             if (!parse_bool(v, vlen, &b))
-                return fail(err, errlen, "custom profile: keep-last: expected yes or no, not '%.*s'", (int)vlen, v);
+                return errmsg_fail(err, errlen, HEAP_EINVAL,
+                                   "custom profile: keep-last: expected yes or no, not '%.*s'", (int)vlen, v);
             p.keep_last_free_arena = b;
         } else if (KEY_IS("arena-map")) {
             if (vlen == 2 && memcmp(v, "48", 2) == 0)
@@ -203,12 +194,13 @@ int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, si
             else if (parse_bool(v, vlen, &b))
                 p.arena_map_bits = b ? 64 : 0;
             else
-                return fail(err, errlen, "custom profile: arena-map: expected no, 48 or 64, not '%.*s'", (int)vlen, v);
+                return errmsg_fail(err, errlen, HEAP_EINVAL,
+                                   "custom profile: arena-map: expected no, 48 or 64, not '%.*s'", (int)vlen, v);
         } else {
-            return fail(err, errlen,
-                        "custom profile: unknown key '%.*s' (known: align, threshold, pool, arena, keep-last, "
-                        "arena-map)",
-                        (int)klen, s);
+            return errmsg_fail(err, errlen, HEAP_EINVAL,
+                               "custom profile: unknown key '%.*s' (known: align, threshold, pool, arena, keep-last, "
+                               "arena-map)",
+                               (int)klen, s);
         }
 #undef KEY_IS
         s += len;
@@ -217,7 +209,7 @@ int heap_profile_parse(const char *spec, struct heap_profile *out, char *err, si
     }
     char why[160];
     if (heap_profile_check(&p, why, sizeof why) < 0)
-        return fail(err, errlen, "custom profile: %s", why);
+        return errmsg_fail(err, errlen, HEAP_EINVAL, "custom profile: %s", why);
     *out = p;
     return 0;
 }

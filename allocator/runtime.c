@@ -1,5 +1,5 @@
 /*
- * runtime.c - the object runtime: lifecycle, reference counts, deallocation, names and frames.
+ * runtime.c - the object runtime: types, lifecycle, reference counts, free lists, names and frames.
  *
  * The object model
  * ----------------
@@ -19,21 +19,10 @@
  * 3.11 where they are statically allocated; they start with a huge reference count and are
  * announced (obj_new with EV_OBJ_STATIC) the first time a workload uses them.
  *
- * Reference counts and deallocation
- * ---------------------------------
+ * Reference counts
+ * ----------------
  * Every incref and decref is an event carrying the new count, a reason and the owner.  A decref
- * to zero destroys the object in the order of its CPython tp_dealloc:
- *
- *     decref(o) -> 0
- *       gc_untrack(o)                                  (containers: first, as CPython does)
- *       [instance] finalizer (PEP 442 or legacy __del__, may resurrect), weakrefs cleared and
- *                  their callbacks called, slots and attribute values decref'd
- *       [tuple, list] items decref'd from the last to the first
- *       [dict] each entry's key then value, in insertion order; the key table freed
- *       obj_free(o), then the memory: heap_free (block_free) or a free list (no block event)
- *
- * Deallocation nested deeper than RT_TRASHCAN_DEPTH is deferred to a queue drained by the
- * outermost one (CPython's trashcan), so long chains do not exhaust the C stack.
+ * to zero destroys the object in the order of its CPython tp_dealloc (runtime_dealloc.c).
  *
  * Names and frames
  * ----------------
@@ -263,6 +252,12 @@ int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
     if (sink)
         rt->sink = *sink;
     types_init(rt);
+    rt->floats.max = RT_FLOAT_FREELIST_MAX;
+    for (int n = 0; n < RT_TUPLE_FREELISTS; n++)
+        rt->tuples[n].max = RT_TUPLE_FREELIST_MAX;
+    rt->lists.max = RT_LIST_FREELIST_MAX;
+    rt->dicts.max = RT_DICT_FREELIST_MAX;
+    rt->keys.max = RT_KEYS_FREELIST_MAX;
     rt->small_ints = calloc(RT_SMALL_NEG + RT_SMALL_POS, sizeof *rt->small_ints);
     if (!rt->small_ints)
         goto out_free_rt;
@@ -417,7 +412,7 @@ void rt_announce(struct runtime *rt, struct rt_object *o)
     }
 }
 
-static bool rt_is_static(const struct runtime *rt, const struct rt_object *o)
+bool rt_is_static(const struct runtime *rt, const struct rt_object *o)
 {
     return o->refcnt >= RT_STATIC_REFCNT / 2 &&
            (o == &rt->none || o == &rt->empty_tuple.ob ||
@@ -508,6 +503,13 @@ void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size
     return o;
 }
 
+void *rt_gc_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, const struct rt_type *t, size_t size,
+                 unsigned *flags)
+{
+    void *o = rt_freelist_take(rt, fl, line, flags);
+    return o ? o : rt_gc_alloc(rt, t, size, sizeof(struct gc_head));
+}
+
 /* PyObject_GC_Del: untrack if still tracked, count0 -= 1, free the block. */
 void rt_gc_free(struct runtime *rt, struct rt_object *o)
 {
@@ -519,489 +521,45 @@ void rt_gc_free(struct runtime *rt, struct rt_object *o)
     heap_free(rt->heap, (char *)o - presize);
 }
 
-static void plain_free(struct runtime *rt, struct rt_object *o)
-{
-    RT_EMIT(rt, OBJ_FREE, obj_free, .obj = rt_addr(o), .flags = 0);
-    heap_free(rt->heap, o);
-}
-
-static void to_freelist(struct runtime *rt, struct rt_object *o)
-{
-    RT_EMIT(rt, OBJ_FREE, obj_free, .obj = rt_addr(o), .flags = EV_OBJ_FREELIST);
-}
-
-/* ---- deallocation ------------------------------------------------------------------------------- */
-
-static void trash_push(struct runtime *rt, struct rt_object *o)
-{
-    if (rt->ntrash == rt->trash_cap) {
-        size_t cap = rt->trash_cap ? rt->trash_cap * 2 : 64;
-        struct rt_object **t = realloc(rt->trash, cap * sizeof *t);
-        if (!t)
-            abort(); /* the C library is out of memory: nothing sensible is left to do */
-        rt->trash = t;
-        rt->trash_cap = cap;
-    }
-    rt->trash[rt->ntrash++] = o;
-}
-
-static void dealloc_tuple(struct runtime *rt, struct rt_object *o)
-{
-    struct rt_tuple *t = (struct rt_tuple *)(uintptr_t)o;
-    intptr_t n = t->size;
-    for (intptr_t i = n - 1; i >= 0; i--) {
-        struct rt_object *item = t->item[i];
-        t->item[i] = NULL;
-        rt_xdecref(rt, item, EV_REF_DEALLOC, o);
-    }
-    if (n >= 1 && n <= RT_TUPLE_FREELISTS &&
-        rt->tuple_numfree[n - 1] < RT_TUPLE_FREELIST_MAX && !rt->shutting_down) {
-        rt->tuple_free[n - 1][rt->tuple_numfree[n - 1]++] = t;
-        to_freelist(rt, o);
-        rt_freelist_changed(rt, RT_FL_TUPLE1 + (unsigned)n - 1);
-        return;
-    }
-    rt_gc_free(rt, o);
-}
-
-static void list_items_free(struct runtime *rt, struct rt_list *l)
-{
-    if (!l->item)
-        return;
-    RT_EMIT(rt, OBJ_STORAGE, obj_storage, .obj = rt_addr(l), .addr = 0, .size = 0);
-    heap_free(rt->heap, l->item);
-    l->item = NULL;
-    l->allocated = 0;
-}
-
-static void dealloc_list(struct runtime *rt, struct rt_object *o)
-{
-    struct rt_list *l = (struct rt_list *)(uintptr_t)o;
-    if (l->item) {
-        for (intptr_t i = l->size - 1; i >= 0; i--) {
-            struct rt_object *item = l->item[i];
-            l->item[i] = NULL;
-            rt_xdecref(rt, item, EV_REF_DEALLOC, o);
-        }
-        list_items_free(rt, l);
-    }
-    l->size = 0;
-    if (rt->list_numfree < RT_LIST_FREELIST_MAX && !rt->shutting_down) {
-        rt->list_free[rt->list_numfree++] = l;
-        to_freelist(rt, o);
-        rt_freelist_changed(rt, RT_FL_LIST);
-        return;
-    }
-    rt_gc_free(rt, o);
-}
-
-static void dealloc_dict(struct runtime *rt, struct rt_object *o)
-{
-    struct rt_dict *d = (struct rt_dict *)(uintptr_t)o;
-    rt_dict_dealloc_items(rt, d);
-    if (rt->dict_numfree < RT_DICT_FREELIST_MAX && !rt->shutting_down) {
-        rt->dict_free[rt->dict_numfree++] = d;
-        to_freelist(rt, o);
-        rt_freelist_changed(rt, RT_FL_DICT);
-        return;
-    }
-    rt_gc_free(rt, o);
-}
-
-/* Unlinks a weak reference from its referent's list; the callback is kept. */
-static void weakref_unlink(struct rt_weakref *wr)
-{
-    struct rt_object *obj = wr->object;
-    if (!obj)
-        return;
-    size_t off = obj->type->weaklist_offset;
-    struct rt_weakref **list = (struct rt_weakref **)((char *)obj + off);
-    if (*list == wr)
-        *list = wr->next;
-    if (wr->prev)
-        wr->prev->next = wr->next;
-    if (wr->next)
-        wr->next->prev = wr->prev;
-    wr->prev = wr->next = NULL;
-    wr->object = NULL;
-}
-
-/* _PyWeakref_ClearRef: the referent becomes None; the callback stays for the caller. */
-void rt_weakref_clear(struct runtime *rt, struct rt_weakref *wr, enum ev_weakref_why why)
-{
-    if (!wr->object)
-        return;
-    weakref_unlink(wr);
-    RT_EMIT(rt, WEAKREF_CLEAR, weakref_clear, .ref = rt_addr(wr), .why = why);
-}
-
-static void dealloc_weakref(struct runtime *rt, struct rt_object *o)
-{
-    struct rt_weakref *wr = (struct rt_weakref *)(uintptr_t)o;
-    rt_weakref_clear(rt, wr, EV_WEAKREF_SELF_DIED);
-    struct rt_object *cb = wr->callback;
-    wr->callback = NULL;
-    rt_xdecref(rt, cb, EV_REF_DEALLOC, o);
-    rt_gc_free(rt, o);
-}
-
-void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object *arg)
-{
-    assert(fn->type->kind == RT_KIND_FUNCTION);
-    struct rt_function *f = (struct rt_function *)(uintptr_t)fn;
-    rt_incref(rt, fn, EV_REF_TEMP, NULL);
-    uint64_t id;
-    if (frames_push(rt, f->name, &id) == 0) {
-        if (arg)
-            rt_bind_arg(rt, "arg", arg);
-        if (f->fn)
-            f->fn(rt, arg, f->ctx);
-        rt_frame_pop(rt);
-    }
-    rt_decref(rt, fn, EV_REF_TEMP, NULL);
-}
-
-/* PyObject_ClearWeakRefs: on deallocation of a weakly referenced object. */
-static void clear_weakrefs_on_dealloc(struct runtime *rt, struct rt_object *o)
-{
-    size_t off = o->type->weaklist_offset;
-    struct rt_weakref **list = (struct rt_weakref **)((char *)o + off);
-    if (!*list)
-        return;
-    /* the callback-less ref and proxy first, without callbacks */
-    for (int k = 0; k < 2; k++)
-        if (*list && (*list)->callback == NULL)
-            rt_weakref_clear(rt, *list, EV_WEAKREF_REFERENT_DIED);
-    size_t n = 0;
-    for (struct rt_weakref *w = *list; w; w = w->next)
-        n++;
-    if (n == 0)
-        return;
-    struct rt_weakref **refs = malloc(n * sizeof *refs);
-    struct rt_object **cbs = malloc(n * sizeof *cbs);
-    if (!refs || !cbs)
-        abort();
-    size_t k = 0;
-    while (*list) {
-        struct rt_weakref *w = *list;
-        struct rt_object *cb = w->callback;
-        w->callback = NULL;
-        bool alive = w->ob.refcnt > 0;
-        if (alive)
-            rt_incref(rt, &w->ob, EV_REF_TEMP, NULL);
-        rt_weakref_clear(rt, w, EV_WEAKREF_REFERENT_DIED);
-        if (alive) {
-            refs[k] = w;
-            cbs[k] = cb;
-            k++;
-        } else {
-            rt_xdecref(rt, cb, EV_REF_DEALLOC, &w->ob);
-        }
-    }
-    for (size_t i = 0; i < k; i++) {
-        if (cbs[i]) {
-            RT_EMIT(rt, WEAKREF_CALL, weakref_call, .ref = rt_addr(refs[i]));
-            rt_function_call(rt, cbs[i], &refs[i]->ob);
-            rt_decref(rt, cbs[i], EV_REF_DEALLOC, &refs[i]->ob);
-        }
-        rt_decref(rt, &refs[i]->ob, EV_REF_TEMP, NULL);
-    }
-    free(refs);
-    free(cbs);
-}
-
-/* Runs o's __del__ with its reference count held at one more than now. */
-void rt_run_finalizer(struct runtime *rt, struct rt_object *o, enum ev_finalizer_kind kind)
-{
-    RT_EMIT(rt, FINALIZE, finalize, .obj = rt_addr(o), .kind = kind);
-    if (o->type->del)
-        o->type->del(rt, o, o->type->del_ctx);
-}
-
-static void instance_free_values(struct runtime *rt, struct rt_object *o);
-
-static void dealloc_instance(struct runtime *rt, struct rt_object *o)
-{
-    const struct rt_type *t = o->type;
-    struct gc_head *g = rt_as_gc(o);
-    bool has_finalizer = t->del != NULL;
-    if (t->del && !t->legacy_del) {
-        /* PyObject_CallFinalizerFromDealloc: at most once per object (FINALIZED) */
-        if (!(g->prev & GC_PREV_MASK_FINALIZED)) {
-            gc_track(rt, o);
-            o->refcnt = 1;
-            RT_EMIT(rt, INCREF, incref, .obj = rt_addr(o), .refcnt = 1, .reason = EV_REF_TEMP);
-            g->prev |= GC_PREV_MASK_FINALIZED;
-            rt_run_finalizer(rt, o, EV_FINALIZER_PEP442);
-            o->refcnt--;
-            RT_EMIT(rt, DECREF, decref, .obj = rt_addr(o), .refcnt = (uint64_t)o->refcnt,
-                    .reason = EV_REF_TEMP);
-            if (o->refcnt > 0)
-                return; /* resurrected: stays tracked */
-            gc_untrack(rt, o);
-        }
-    }
-    if (t->weaklist_offset)
-        clear_weakrefs_on_dealloc(rt, o);
-    if (t->del && t->legacy_del && !rt->final_collection) {
-        gc_track(rt, o);
-        o->refcnt = 1;
-        RT_EMIT(rt, INCREF, incref, .obj = rt_addr(o), .refcnt = 1, .reason = EV_REF_TEMP);
-        rt_run_finalizer(rt, o, EV_FINALIZER_LEGACY);
-        o->refcnt--;
-        RT_EMIT(rt, DECREF, decref, .obj = rt_addr(o), .refcnt = (uint64_t)o->refcnt,
-                .reason = EV_REF_TEMP);
-        if (o->refcnt > 0)
-            return;
-        gc_untrack(rt, o);
-    }
-    if (has_finalizer && t->weaklist_offset) {
-        struct rt_weakref **list = (struct rt_weakref **)((char *)o + t->weaklist_offset);
-        while (*list)
-            rt_weakref_clear(rt, *list, EV_WEAKREF_REFERENT_DIED);
-    }
-    if (t->managed_dict) {
-        instance_free_values(rt, o);
-    } else {
-        size_t n;
-        struct rt_object **slots = rt_instance_slots(o, &n);
-        for (size_t i = 0; i < n; i++) {
-            struct rt_object *v = slots[i];
-            slots[i] = NULL;
-            rt_xdecref(rt, v, EV_REF_DEALLOC, o);
-        }
-    }
-    rt_gc_free(rt, o);
-}
-
-static void dealloc_now(struct runtime *rt, struct rt_object *o)
-{
-    rt->live--;
-    rt->destroyed++;
-    switch (o->type->kind) {
-    case RT_KIND_NONE:
-        assert(!"None is never deallocated");
-        break;
-    case RT_KIND_INT:
-    case RT_KIND_STR:
-        plain_free(rt, o);
-        break;
-    case RT_KIND_FLOAT:
-        if (rt->float_numfree < RT_FLOAT_FREELIST_MAX && !rt->shutting_down) {
-            rt->float_free[rt->float_numfree++] = (struct rt_float *)(uintptr_t)o;
-            to_freelist(rt, o);
-            rt_freelist_changed(rt, RT_FL_FLOAT);
-        } else {
-            plain_free(rt, o);
-        }
-        break;
-    case RT_KIND_TUPLE:
-        dealloc_tuple(rt, o);
-        break;
-    case RT_KIND_LIST:
-        dealloc_list(rt, o);
-        break;
-    case RT_KIND_DICT:
-        dealloc_dict(rt, o);
-        break;
-    case RT_KIND_FUNCTION:
-        rt_gc_free(rt, o);
-        break;
-    case RT_KIND_WEAKREF:
-    case RT_KIND_PROXY:
-        dealloc_weakref(rt, o);
-        break;
-    case RT_KIND_INSTANCE:
-        dealloc_instance(rt, o);
-        break;
-    }
-}
-
-void rt_dealloc(struct runtime *rt, struct rt_object *o)
-{
-    assert(!rt_is_static(rt, o));
-    if (o->type->kind == RT_KIND_STR) {
-        struct rt_str *s = (struct rt_str *)(uintptr_t)o;
-        if (s->state & 1) {
-            /* a mortal interned string leaves the interned set as it dies */
-            size_t mask = rt->interned_cap - 1;
-            for (size_t i = (size_t)s->hash & mask;; i = (i + 1) & mask) {
-                if (rt->interned[i] == s) {
-                    /* backward-shift deletion keeps the probe chains whole */
-                    size_t j = i;
-                    for (;;) {
-                        rt->interned[i] = NULL;
-                        for (;;) {
-                            j = (j + 1) & mask;
-                            if (!rt->interned[j])
-                                goto removed;
-                            size_t h = (size_t)rt->interned[j]->hash & mask;
-                            if ((i <= j) ? (i < h && h <= j) : (i < h || h <= j))
-                                continue;
-                            break;
-                        }
-                        rt->interned[i] = rt->interned[j];
-                        i = j;
-                    }
-                }
-            }
-        removed:
-            rt->ninterned--;
-        }
-    }
-    /* containers leave the collector before anything else happens (tp_dealloc's first step) */
-    if (rt_type_is_gc(o->type) && gc_obj_is_tracked(o))
-        gc_untrack(rt, o);
-    if (rt->dealloc_depth >= RT_TRASHCAN_DEPTH) {
-        trash_push(rt, o);
-        return;
-    }
-    rt->dealloc_depth++;
-    dealloc_now(rt, o);
-    rt->dealloc_depth--;
-    if (rt->dealloc_depth == 0) {
-        while (rt->ntrash > 0) {
-            struct rt_object *t = rt->trash[--rt->ntrash];
-            rt->dealloc_depth++;
-            dealloc_now(rt, t);
-            rt->dealloc_depth--;
-        }
-    }
-}
-
-/* ---- traverse and clear (tp_traverse, tp_clear) -------------------------------------------- */
-
-struct rt_object **rt_instance_slots(const struct rt_object *o, size_t *n)
-{
-    const struct rt_type *t = o->type;
-    assert(t->kind == RT_KIND_INSTANCE);
-    if (t->managed_dict) {
-        struct rt_object ***valuesp =
-            (struct rt_object ***)((char *)(uintptr_t)o - sizeof(struct gc_head) -
-                                   RT_MANAGED_PREHEADER);
-        *n = *valuesp ? t->nattrs : 0;
-        return *valuesp;
-    }
-    *n = t->nslots;
-    return (struct rt_object **)((char *)(uintptr_t)o + 16);
-}
-
-void rt_traverse(struct rt_object *o, rt_visit_fn visit, void *arg)
-{
-    switch (o->type->kind) {
-    case RT_KIND_TUPLE: {
-        struct rt_tuple *t = (struct rt_tuple *)(uintptr_t)o;
-        for (intptr_t i = 0; i < t->size; i++)
-            if (t->item[i])
-                visit(t->item[i], arg);
-        break;
-    }
-    case RT_KIND_LIST: {
-        struct rt_list *l = (struct rt_list *)(uintptr_t)o;
-        for (intptr_t i = l->size - 1; i >= 0; i--)
-            if (l->item[i])
-                visit(l->item[i], arg);
-        break;
-    }
-    case RT_KIND_DICT:
-        rt_dict_traverse((struct rt_dict *)(uintptr_t)o, visit, arg);
-        break;
-    case RT_KIND_WEAKREF:
-    case RT_KIND_PROXY: {
-        struct rt_weakref *w = (struct rt_weakref *)(uintptr_t)o;
-        if (w->callback)
-            visit(w->callback, arg);
-        break;
-    }
-    case RT_KIND_INSTANCE: {
-        size_t n;
-        struct rt_object **slots = rt_instance_slots(o, &n);
-        for (size_t i = 0; i < n; i++)
-            if (slots[i])
-                visit(slots[i], arg);
-        break;
-    }
-    case RT_KIND_NONE:
-    case RT_KIND_INT:
-    case RT_KIND_FLOAT:
-    case RT_KIND_STR:
-    case RT_KIND_FUNCTION:
-        break;
-    }
-}
-
-bool rt_type_has_clear(const struct rt_type *t)
-{
-    /* tuples have no tp_clear: they are freed when what they are in is cleared */
-    return t->kind == RT_KIND_LIST || t->kind == RT_KIND_DICT || t->kind == RT_KIND_WEAKREF ||
-           t->kind == RT_KIND_PROXY || t->kind == RT_KIND_INSTANCE;
-}
-
-void rt_clear(struct runtime *rt, struct rt_object *o)
-{
-    switch (o->type->kind) {
-    case RT_KIND_LIST:
-        rt_list_clear(rt, o);
-        break;
-    case RT_KIND_DICT:
-        rt_dict_clear_items(rt, (struct rt_dict *)(uintptr_t)o);
-        break;
-    case RT_KIND_WEAKREF:
-    case RT_KIND_PROXY: {
-        struct rt_weakref *w = (struct rt_weakref *)(uintptr_t)o;
-        rt_weakref_clear(rt, w, EV_WEAKREF_GC);
-        struct rt_object *cb = w->callback;
-        w->callback = NULL;
-        rt_xdecref(rt, cb, EV_REF_GC, o);
-        break;
-    }
-    case RT_KIND_INSTANCE: {
-        /* subtype_clear: the managed dict's values, or the slots */
-        if (o->type->managed_dict) {
-            instance_free_values(rt, o);
-        } else {
-            size_t n;
-            struct rt_object **slots = rt_instance_slots(o, &n);
-            for (size_t i = 0; i < n; i++) {
-                struct rt_object *v = slots[i];
-                slots[i] = NULL;
-                rt_xdecref(rt, v, EV_REF_GC, o);
-            }
-        }
-        break;
-    }
-    case RT_KIND_NONE:
-    case RT_KIND_INT:
-    case RT_KIND_FLOAT:
-    case RT_KIND_STR:
-    case RT_KIND_TUPLE:
-    case RT_KIND_FUNCTION:
-        break;
-    }
-}
-
-/* _PyObject_FreeInstanceAttributes: decref the values, free the values array. */
-static void instance_free_values(struct runtime *rt, struct rt_object *o)
-{
-    struct rt_object ***valuesp = (struct rt_object ***)((char *)o - sizeof(struct gc_head) -
-                                                         RT_MANAGED_PREHEADER);
-    struct rt_object **values = *valuesp;
-    if (!values)
-        return;
-    const struct rt_type *t = o->type;
-    bool in_gc = rt->gc.collecting;
-    for (uint32_t i = 0; i < t->nattrs; i++) {
-        struct rt_object *v = values[i];
-        values[i] = NULL;
-        rt_xdecref(rt, v, in_gc ? EV_REF_GC : EV_REF_DEALLOC, o);
-    }
-    *valuesp = NULL;
-    RT_EMIT(rt, OBJ_STORAGE, obj_storage, .obj = rt_addr(o), .addr = 0, .size = 0);
-    uint8_t prefix = ((uint8_t *)values)[-1];
-    heap_free(rt->heap, (char *)values - prefix);
-}
-
 /* ---- free lists ------------------------------------------------------------------------------- */
+
+_Static_assert(RT_FLOAT_FREELIST_MAX <= RT_TUPLE_FREELIST_MAX && RT_LIST_FREELIST_MAX <= RT_TUPLE_FREELIST_MAX &&
+                   RT_DICT_FREELIST_MAX <= RT_TUPLE_FREELIST_MAX && RT_KEYS_FREELIST_MAX <= RT_TUPLE_FREELIST_MAX,
+               "struct rt_freelist holds the largest limit");
+
+bool rt_freelist_push(struct runtime *rt, struct rt_freelist *fl, void *p)
+{
+    if (fl->n >= fl->max || rt->shutting_down)
+        return false;
+    fl->item[fl->n++] = p;
+    return true;
+}
+
+void *rt_freelist_pop(struct rt_freelist *fl)
+{
+    return fl->n ? fl->item[--fl->n] : NULL;
+}
+
+void *rt_freelist_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, unsigned *flags)
+{
+    void *p = rt_freelist_pop(fl);
+    if (p) {
+        *flags = EV_OBJ_FREELIST;
+        rt_freelist_changed(rt, line);
+    }
+    return p;
+}
+
+/* Frees what a free list keeps; presize is the bytes before each item in its block (the GC
+ * head of a container, which also leaves the collector's count). */
+static void freelist_drain(struct runtime *rt, struct rt_freelist *fl, size_t presize)
+{
+    for (char *p; (p = rt_freelist_pop(fl));) {
+        if (presize)
+            gc_on_free(rt);
+        heap_free(rt->heap, p - presize);
+    }
+}
 
 static void freelist_line(const struct runtime *rt, unsigned line, struct heap_stats_freelist *out);
 
@@ -1014,25 +572,11 @@ void rt_clear_freelists(struct runtime *rt)
         had[line] = f.count > 0;
     }
     for (int n = 0; n < RT_TUPLE_FREELISTS; n++)
-        while (rt->tuple_numfree[n] > 0) {
-            struct rt_tuple *t = rt->tuple_free[n][--rt->tuple_numfree[n]];
-            gc_on_free(rt);
-            heap_free(rt->heap, (char *)t - sizeof(struct gc_head));
-        }
-    while (rt->float_numfree > 0)
-        heap_free(rt->heap, rt->float_free[--rt->float_numfree]);
-    while (rt->list_numfree > 0) {
-        struct rt_list *l = rt->list_free[--rt->list_numfree];
-        gc_on_free(rt);
-        heap_free(rt->heap, (char *)l - sizeof(struct gc_head));
-    }
-    while (rt->dict_numfree > 0) {
-        struct rt_dict *d = rt->dict_free[--rt->dict_numfree];
-        gc_on_free(rt);
-        heap_free(rt->heap, (char *)d - sizeof(struct gc_head));
-    }
-    while (rt->keys_numfree > 0)
-        heap_free(rt->heap, rt->keys_free[--rt->keys_numfree]);
+        freelist_drain(rt, &rt->tuples[n], sizeof(struct gc_head));
+    freelist_drain(rt, &rt->floats, 0);
+    freelist_drain(rt, &rt->lists, sizeof(struct gc_head));
+    freelist_drain(rt, &rt->dicts, sizeof(struct gc_head));
+    freelist_drain(rt, &rt->keys, 0);
     for (unsigned line = 0; line < RT_FL_COUNT; line++)
         if (had[line])
             rt_freelist_changed(rt, line);
@@ -1044,23 +588,23 @@ static void freelist_line(const struct runtime *rt, unsigned line, struct heap_s
     switch (line) {
     case RT_FL_DICT:
         snprintf(out->label, sizeof out->label, "PyDictObjects");
-        out->count = rt->dict_numfree;
+        out->count = rt->dicts.n;
         out->each = sizeof(struct rt_dict);
         return;
     case RT_FL_FLOAT:
         snprintf(out->label, sizeof out->label, "PyFloatObjects");
-        out->count = rt->float_numfree;
+        out->count = rt->floats.n;
         out->each = sizeof(struct rt_float);
         return;
     case RT_FL_LIST:
         snprintf(out->label, sizeof out->label, "PyListObjects");
-        out->count = rt->list_numfree;
+        out->count = rt->lists.n;
         out->each = sizeof(struct rt_list);
         return;
     default: {
         unsigned n = line - RT_FL_TUPLE1 + 1;
         snprintf(out->label, sizeof out->label, "%u-sized PyTupleObjects", n);
-        out->count = rt->tuple_numfree[n - 1];
+        out->count = rt->tuples[n - 1].n;
         out->each = 24 + 8 * (uint64_t)n;
         return;
     }
@@ -1090,17 +634,17 @@ void rt_freelist_changed(struct runtime *rt, unsigned line)
 uint32_t rt_freelist_count(const struct runtime *rt, const char *kind)
 {
     if (strcmp(kind, "float") == 0)
-        return rt->float_numfree;
+        return rt->floats.n;
     if (strcmp(kind, "list") == 0)
-        return rt->list_numfree;
+        return rt->lists.n;
     if (strcmp(kind, "dict") == 0)
-        return rt->dict_numfree;
+        return rt->dicts.n;
     if (strcmp(kind, "dictkeys") == 0)
-        return rt->keys_numfree;
+        return rt->keys.n;
     if (strncmp(kind, "tuple", 5) == 0) {
         int n = atoi(kind + 5);
         if (n >= 1 && n <= RT_TUPLE_FREELISTS)
-            return rt->tuple_numfree[n - 1];
+            return rt->tuples[n - 1].n;
     }
     return 0;
 }
@@ -1120,16 +664,23 @@ static void interned_release(struct runtime *rt)
 
 /* ---- frames and names --------------------------------------------------------------------------- */
 
+int rt_array_room(void **items, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return 0;
+    size_t more = *cap ? *cap * 2 : 8;
+    void *p = realloc(*items, more * size);
+    if (!p)
+        return RT_ENOMEM;
+    *items = p;
+    *cap = more;
+    return 0;
+}
+
 static int frames_push(struct runtime *rt, const char *function, uint64_t *id)
 {
-    if (rt->nframes == rt->frames_cap) {
-        size_t cap = rt->frames_cap ? rt->frames_cap * 2 : 8;
-        struct rt_frame *f = realloc(rt->frames, cap * sizeof *f);
-        if (!f)
-            return RT_ENOMEM;
-        rt->frames = f;
-        rt->frames_cap = cap;
-    }
+    if (rt_array_room((void **)&rt->frames, rt->nframes, &rt->frames_cap, sizeof *rt->frames) < 0)
+        return RT_ENOMEM;
     char *name = rt_strdup(function);
     if (!name)
         return RT_ENOMEM;
@@ -1197,14 +748,8 @@ static int bind_owned(struct runtime *rt, const char *name, struct rt_object *ob
         rt_decref(rt, old, EV_REF_NAME, NULL);
         return 0;
     }
-    if (f->nnames == f->cap) {
-        size_t cap = f->cap ? f->cap * 2 : 8;
-        struct rt_binding *n = realloc(f->names, cap * sizeof *n);
-        if (!n)
-            return RT_ENOMEM;
-        f->names = n;
-        f->cap = cap;
-    }
+    if (rt_array_room((void **)&f->names, f->nnames, &f->cap, sizeof *f->names) < 0)
+        return RT_ENOMEM;
     char *copy = rt_strdup(name);
     if (!copy)
         return RT_ENOMEM;
@@ -1213,22 +758,24 @@ static int bind_owned(struct runtime *rt, const char *name, struct rt_object *ob
     return 0;
 }
 
-int rt_bind(struct runtime *rt, const char *name, struct rt_object *obj)
+/* Binds name to obj with a new reference taken for `why`. */
+static int bind_counted(struct runtime *rt, const char *name, struct rt_object *obj, enum ev_ref_reason why)
 {
-    rt_incref(rt, obj, EV_REF_NAME, NULL);
+    rt_incref(rt, obj, why, NULL);
     int err = bind_owned(rt, name, obj);
     if (err < 0)
-        rt_decref(rt, obj, EV_REF_NAME, NULL);
+        rt_decref(rt, obj, why, NULL);
     return err;
+}
+
+int rt_bind(struct runtime *rt, const char *name, struct rt_object *obj)
+{
+    return bind_counted(rt, name, obj, EV_REF_NAME);
 }
 
 int rt_bind_arg(struct runtime *rt, const char *name, struct rt_object *obj)
 {
-    rt_incref(rt, obj, EV_REF_ARG, NULL);
-    int err = bind_owned(rt, name, obj);
-    if (err < 0)
-        rt_decref(rt, obj, EV_REF_ARG, NULL);
-    return err;
+    return bind_counted(rt, name, obj, EV_REF_ARG);
 }
 
 int rt_bind_new(struct runtime *rt, const char *name, struct rt_object *obj)
@@ -1265,4 +812,20 @@ struct rt_object *rt_lookup(const struct runtime *rt, const char *name)
     if (!b && rt->nframes > 1)
         b = frame_find(&rt->frames[0], name);
     return b ? b->obj : NULL;
+}
+
+void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object *arg)
+{
+    assert(fn->type->kind == RT_KIND_FUNCTION);
+    struct rt_function *f = (struct rt_function *)(uintptr_t)fn;
+    rt_incref(rt, fn, EV_REF_TEMP, NULL);
+    uint64_t id;
+    if (frames_push(rt, f->name, &id) == 0) {
+        if (arg)
+            rt_bind_arg(rt, "arg", arg);
+        if (f->fn)
+            f->fn(rt, arg, f->ctx);
+        rt_frame_pop(rt);
+    }
+    rt_decref(rt, fn, EV_REF_TEMP, NULL);
 }

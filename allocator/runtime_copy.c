@@ -14,61 +14,21 @@
  */
 #include "runtime_private.h"
 
-#include <assert.h>
 #include <stdlib.h>
 
-static bool is_atomic(const struct rt_object *o)
-{
-    switch (o->type->kind) {
-    case RT_KIND_NONE:
-    case RT_KIND_INT:
-    case RT_KIND_FLOAT:
-    case RT_KIND_STR:
-    case RT_KIND_FUNCTION:
-    case RT_KIND_WEAKREF:
-    case RT_KIND_PROXY:
-        return true;
-    case RT_KIND_TUPLE:
-    case RT_KIND_LIST:
-    case RT_KIND_DICT:
-    case RT_KIND_INSTANCE:
-        break;
-    }
-    return false;
-}
+/* ---- copy --------------------------------------------------------------------------------- */
 
-static struct rt_object *instance_copy(struct runtime *rt, struct rt_object *x);
-
-struct rt_object *rt_copy(struct runtime *rt, struct rt_object *x)
+static struct rt_object *list_copy(struct runtime *rt, struct rt_object *x)
 {
-    switch (x->type->kind) {
-    case RT_KIND_LIST: {
-        size_t n = rt_len(x);
-        struct rt_object **items = n ? malloc(n * sizeof *items) : NULL;
-        if (n && !items)
-            return NULL;
-        for (size_t i = 0; i < n; i++)
-            items[i] = rt_item(x, i);
-        struct rt_object *y = rt_list(rt, n, items);
-        free(items);
-        return y;
-    }
-    case RT_KIND_DICT:
-        return rt_dict_copy(rt, x);
-    case RT_KIND_INSTANCE:
-        return instance_copy(rt, x);
-    case RT_KIND_NONE:
-    case RT_KIND_INT:
-    case RT_KIND_FLOAT:
-    case RT_KIND_STR:
-    case RT_KIND_TUPLE:
-    case RT_KIND_FUNCTION:
-    case RT_KIND_WEAKREF:
-    case RT_KIND_PROXY:
-        break;
-    }
-    rt_incref(rt, x, EV_REF_RETURN, NULL);
-    return x;
+    size_t n = rt_len(x);
+    struct rt_object **items = n ? malloc(n * sizeof *items) : NULL;
+    if (n && !items)
+        return NULL;
+    for (size_t i = 0; i < n; i++)
+        items[i] = rt_item(x, i);
+    struct rt_object *y = rt_list(rt, n, items);
+    free(items);
+    return y;
 }
 
 static struct rt_object *instance_copy(struct runtime *rt, struct rt_object *x)
@@ -82,6 +42,24 @@ static struct rt_object *instance_copy(struct runtime *rt, struct rt_object *x)
         if (slots[i])
             rt_setattr(rt, y, x->type->attr_names[i], slots[i]);
     return y;
+}
+
+typedef struct rt_object *copy_fn(struct runtime *rt, struct rt_object *x);
+
+/* copy.py's _copy_dispatch (and, for instances, what __reduce_ex__ gives); a kind without a
+ * copier is returned as it is (_copy_immutable). */
+static copy_fn *const copy_dispatch[RT_KIND_COUNT] = {
+    [RT_KIND_LIST] = list_copy,
+    [RT_KIND_DICT] = rt_dict_copy,
+    [RT_KIND_INSTANCE] = instance_copy,
+};
+
+struct rt_object *rt_copy(struct runtime *rt, struct rt_object *x)
+{
+    if (copy_dispatch[x->type->kind])
+        return copy_dispatch[x->type->kind](rt, x);
+    rt_incref(rt, x, EV_REF_RETURN, NULL);
+    return x;
 }
 
 /* ---- deepcopy ------------------------------------------------------------------------------ */
@@ -131,115 +109,132 @@ static int memo_put(struct memo *m, const struct rt_object *x, struct rt_object 
     return 0;
 }
 
+static struct rt_object *deepcopy(struct runtime *rt, struct rt_object *x, struct memo *m);
+
+/* A new, still empty copy y of x entered in the memo before anything inside x is copied, so
+ * that a reference back to x finds it; NULL (y let go) when y or the memo could not be had. */
+static struct rt_object *memo_enter(struct runtime *rt, struct memo *m, struct rt_object *x, struct rt_object *y)
+{
+    if (y && memo_put(m, x, y) == 0)
+        return y;
+    rt_xdecref(rt, y, EV_REF_TEMP, NULL);
+    return NULL;
+}
+
+/* A copy that could not be finished is let go. */
+static struct rt_object *copy_failed(struct runtime *rt, struct rt_object *y)
+{
+    rt_decref(rt, y, EV_REF_TEMP, NULL);
+    return NULL;
+}
+
+static struct rt_object *deepcopy_list(struct runtime *rt, struct rt_object *x, struct memo *m)
+{
+    struct rt_object *y = memo_enter(rt, m, x, rt_list(rt, 0, NULL));
+    for (size_t i = 0; y && i < rt_len(x); i++) {
+        struct rt_object *c = deepcopy(rt, rt_item(x, i), m);
+        if (!c)
+            return copy_failed(rt, y);
+        rt_list_append(rt, y, c);
+        rt_decref(rt, c, EV_REF_TEMP, NULL);
+    }
+    return y;
+}
+
+static struct rt_object *deepcopy_tuple(struct runtime *rt, struct rt_object *x, struct memo *m)
+{
+    size_t n = rt_len(x);
+    struct rt_object **items = malloc(n * sizeof *items);
+    if (!items)
+        return NULL;
+    bool same = true;
+    for (size_t i = 0; i < n; i++) {
+        items[i] = deepcopy(rt, rt_item(x, i), m);
+        if (!items[i]) {
+            while (i-- > 0)
+                rt_decref(rt, items[i], EV_REF_TEMP, NULL);
+            free(items);
+            return NULL;
+        }
+        same = same && items[i] == rt_item(x, i);
+    }
+    /* a recursive tuple was copied while its items were */
+    struct rt_object *y = memo_get(m, x);
+    if (y)
+        rt_incref(rt, y, EV_REF_RETURN, NULL);
+    else if (same) {
+        rt_incref(rt, x, EV_REF_RETURN, NULL);
+        y = x;
+    } else {
+        y = rt_tuple(rt, n, items);
+        if (y)
+            memo_put(m, x, y);
+    }
+    for (size_t i = 0; i < n; i++)
+        rt_decref(rt, items[i], EV_REF_TEMP, NULL);
+    free(items);
+    return y;
+}
+
+static struct rt_object *deepcopy_dict(struct runtime *rt, struct rt_object *x, struct memo *m)
+{
+    struct rt_object *y = memo_enter(rt, m, x, rt_dict(rt));
+    for (size_t i = 0; y && i < rt_len(x); i++) {
+        struct rt_object *k, *v;
+        rt_dict_entry(x, i, &k, &v);
+        struct rt_object *ck = deepcopy(rt, k, m);
+        struct rt_object *cv = ck ? deepcopy(rt, v, m) : NULL;
+        if (cv)
+            rt_dict_set(rt, y, ck, cv);
+        rt_xdecref(rt, ck, EV_REF_TEMP, NULL);
+        rt_xdecref(rt, cv, EV_REF_TEMP, NULL);
+        if (!cv)
+            return copy_failed(rt, y);
+    }
+    return y;
+}
+
+static struct rt_object *deepcopy_instance(struct runtime *rt, struct rt_object *x, struct memo *m)
+{
+    struct rt_object *y = memo_enter(rt, m, x, rt_instance(rt, x->type));
+    if (!y)
+        return NULL;
+    size_t n;
+    struct rt_object **slots = rt_instance_slots(x, &n);
+    for (size_t i = 0; i < n; i++) {
+        if (!slots[i])
+            continue;
+        struct rt_object *c = deepcopy(rt, slots[i], m);
+        if (!c)
+            return copy_failed(rt, y);
+        rt_setattr(rt, y, x->type->attr_names[i], c);
+        rt_decref(rt, c, EV_REF_TEMP, NULL);
+        slots = rt_instance_slots(x, &n);
+    }
+    return y;
+}
+
+typedef struct rt_object *deepcopy_fn(struct runtime *rt, struct rt_object *x, struct memo *m);
+
+/* copy.py's _deepcopy_dispatch (and, for instances, _reconstruct); a kind without an entry is
+ * returned as it is (_deepcopy_atomic). */
+static deepcopy_fn *const deepcopy_dispatch[RT_KIND_COUNT] = {
+    [RT_KIND_TUPLE] = deepcopy_tuple,
+    [RT_KIND_LIST] = deepcopy_list,
+    [RT_KIND_DICT] = deepcopy_dict,
+    [RT_KIND_INSTANCE] = deepcopy_instance,
+};
+
 static struct rt_object *deepcopy(struct runtime *rt, struct rt_object *x, struct memo *m)
 {
     struct rt_object *y = memo_get(m, x);
+    if (!y && !deepcopy_dispatch[x->type->kind])
+        y = x;
     if (y) {
         rt_incref(rt, y, EV_REF_RETURN, NULL);
         return y;
     }
-    if (is_atomic(x)) {
-        rt_incref(rt, x, EV_REF_RETURN, NULL);
-        return x;
-    }
-    switch (x->type->kind) {
-    case RT_KIND_LIST: {
-        y = rt_list(rt, 0, NULL);
-        if (!y || memo_put(m, x, y) < 0)
-            goto out_fail;
-        for (size_t i = 0; i < rt_len(x); i++) {
-            struct rt_object *c = deepcopy(rt, rt_item(x, i), m);
-            if (!c)
-                goto out_fail;
-            rt_list_append(rt, y, c);
-            rt_decref(rt, c, EV_REF_TEMP, NULL);
-        }
-        return y;
-    }
-    case RT_KIND_TUPLE: {
-        size_t n = rt_len(x);
-        struct rt_object **items = malloc(n * sizeof *items);
-        if (!items)
-            return NULL;
-        bool same = true;
-        for (size_t i = 0; i < n; i++) {
-            items[i] = deepcopy(rt, rt_item(x, i), m);
-            if (!items[i]) {
-                while (i-- > 0)
-                    rt_decref(rt, items[i], EV_REF_TEMP, NULL);
-                free(items);
-                return NULL;
-            }
-            same = same && items[i] == rt_item(x, i);
-        }
-        /* a recursive tuple was copied while its items were */
-        y = memo_get(m, x);
-        if (y)
-            rt_incref(rt, y, EV_REF_RETURN, NULL);
-        else if (same) {
-            rt_incref(rt, x, EV_REF_RETURN, NULL);
-            y = x;
-        } else {
-            y = rt_tuple(rt, n, items);
-            if (y)
-                memo_put(m, x, y);
-        }
-        for (size_t i = 0; i < n; i++)
-            rt_decref(rt, items[i], EV_REF_TEMP, NULL);
-        free(items);
-        return y;
-    }
-    case RT_KIND_DICT: {
-        y = rt_dict(rt);
-        if (!y || memo_put(m, x, y) < 0)
-            goto out_fail;
-        for (size_t i = 0; i < rt_len(x); i++) {
-            struct rt_object *k, *v;
-            rt_dict_entry(x, i, &k, &v);
-            struct rt_object *ck = deepcopy(rt, k, m);
-            struct rt_object *cv = ck ? deepcopy(rt, v, m) : NULL;
-            if (cv)
-                rt_dict_set(rt, y, ck, cv);
-            rt_xdecref(rt, ck, EV_REF_TEMP, NULL);
-            rt_xdecref(rt, cv, EV_REF_TEMP, NULL);
-            if (!cv)
-                goto out_fail;
-        }
-        return y;
-    }
-    case RT_KIND_INSTANCE: {
-        y = rt_instance(rt, x->type);
-        if (!y || memo_put(m, x, y) < 0)
-            goto out_fail;
-        size_t n;
-        struct rt_object **slots = rt_instance_slots(x, &n);
-        for (size_t i = 0; i < n; i++) {
-            if (!slots[i])
-                continue;
-            struct rt_object *c = deepcopy(rt, slots[i], m);
-            if (!c)
-                goto out_fail;
-            rt_setattr(rt, y, x->type->attr_names[i], c);
-            rt_decref(rt, c, EV_REF_TEMP, NULL);
-            slots = rt_instance_slots(x, &n);
-        }
-        return y;
-    }
-    case RT_KIND_NONE:
-    case RT_KIND_INT:
-    case RT_KIND_FLOAT:
-    case RT_KIND_STR:
-    case RT_KIND_FUNCTION:
-    case RT_KIND_WEAKREF:
-    case RT_KIND_PROXY:
-        break;
-    }
-    assert(!"not reached");
-    return NULL;
-
-out_fail:
-    rt_xdecref(rt, y, EV_REF_TEMP, NULL);
-    return NULL;
+    return deepcopy_dispatch[x->type->kind](rt, x, m);
 }
 
 struct rt_object *rt_deepcopy(struct runtime *rt, struct rt_object *x)

@@ -134,14 +134,9 @@ static struct rt_dict_keys *keys_new(struct runtime *rt, uint8_t log2_size, bool
         log2_bytes = (uint8_t)(log2_size + 2);
     size_t usable = USABLE_FRACTION((size_t)1 << log2_size);
     size_t esize = unicode ? sizeof(struct entry_unicode) : sizeof(struct entry_general);
-    struct rt_dict_keys *k;
-    if (log2_size == LOG_MINSIZE && unicode && rt->keys_numfree > 0) {
-        k = rt->keys_free[--rt->keys_numfree];
-    } else {
-        k = heap_malloc(rt->heap, sizeof *k + ((size_t)1 << log2_bytes) + esize * usable);
-        if (!k)
-            return NULL;
-    }
+    struct rt_dict_keys *k = log2_size == LOG_MINSIZE && unicode ? rt_freelist_pop(&rt->keys) : NULL;
+    if (!k && !(k = heap_malloc(rt->heap, sizeof *k + ((size_t)1 << log2_bytes) + esize * usable)))
+        return NULL;
     k->refcnt = 1;
     k->log2_size = log2_size;
     k->log2_index_bytes = log2_bytes;
@@ -158,12 +153,8 @@ static struct rt_dict_keys *keys_new(struct runtime *rt, uint8_t log2_size, bool
 /* Frees a key table whose entries have been released or moved. */
 static void keys_release_memory(struct runtime *rt, struct rt_dict_keys *k)
 {
-    if (k->log2_size == LOG_MINSIZE && k->kind && rt->keys_numfree < RT_KEYS_FREELIST_MAX &&
-        !rt->shutting_down) {
-        rt->keys_free[rt->keys_numfree++] = k;
-        return;
-    }
-    heap_free(rt->heap, k);
+    if (!(k->log2_size == LOG_MINSIZE && k->kind && rt_freelist_push(rt, &rt->keys, k)))
+        heap_free(rt->heap, k);
 }
 
 /* free_keys_object: each entry's key then value, in order; then the memory. */
@@ -432,18 +423,11 @@ int rt_dict_insert(struct runtime *rt, struct rt_dict *d, struct rt_object *key,
 
 struct rt_object *rt_dict(struct runtime *rt)
 {
-    struct rt_dict *d;
     unsigned flags = 0;
     size_t size = sizeof(struct gc_head) + sizeof(struct rt_dict);
-    if (rt->dict_numfree > 0) {
-        d = rt->dict_free[--rt->dict_numfree];
-        flags = EV_OBJ_FREELIST;
-        rt_freelist_changed(rt, RT_FL_DICT);
-    } else {
-        d = rt_gc_alloc(rt, &rt->t_dict, size, sizeof(struct gc_head));
-        if (!d)
-            return NULL;
-    }
+    struct rt_dict *d = rt_gc_take(rt, &rt->dicts, RT_FL_DICT, &rt->t_dict, size, &flags);
+    if (!d)
+        return NULL;
     d->used = 0;
     d->version = ++rt->dict_version;
     d->keys = NULL;

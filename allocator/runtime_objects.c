@@ -62,17 +62,10 @@ int64_t rt_int_value(const struct rt_object *o)
 
 struct rt_object *rt_float(struct runtime *rt, double v)
 {
-    struct rt_float *f;
     unsigned flags = 0;
-    if (rt->float_numfree > 0) {
-        f = rt->float_free[--rt->float_numfree];
-        flags = EV_OBJ_FREELIST;
-        rt_freelist_changed(rt, RT_FL_FLOAT);
-    } else {
-        f = heap_malloc(rt->heap, sizeof *f);
-        if (!f)
-            return NULL;
-    }
+    struct rt_float *f = rt_freelist_take(rt, &rt->floats, RT_FL_FLOAT, &flags);
+    if (!f && !(f = heap_malloc(rt->heap, sizeof *f)))
+        return NULL;
     f->value = v;
     rt_object_init(rt, &f->ob, &rt->t_float, sizeof *f, flags);
     return &f->ob;
@@ -173,6 +166,31 @@ static int interned_grow(struct runtime *rt)
     return 0;
 }
 
+/* Takes a dying string out of the interned set; backward-shift deletion keeps the probe chains
+ * whole. */
+void rt_interned_remove(struct runtime *rt, struct rt_str *s)
+{
+    size_t mask = rt->interned_cap - 1;
+    size_t i = (size_t)s->hash & mask;
+    while (rt->interned[i] != s)
+        i = (i + 1) & mask;
+    for (size_t j = i;;) {
+        rt->interned[i] = NULL;
+        for (;;) {
+            j = (j + 1) & mask;
+            if (!rt->interned[j]) {
+                rt->ninterned--;
+                return;
+            }
+            size_t h = (size_t)rt->interned[j]->hash & mask;
+            if (!((i <= j) ? (i < h && h <= j) : (i < h || h <= j)))
+                break;
+        }
+        rt->interned[i] = rt->interned[j];
+        i = j;
+    }
+}
+
 struct rt_object *rt_intern(struct runtime *rt, struct rt_object *so)
 {
     assert(so->type->kind == RT_KIND_STR);
@@ -206,14 +224,8 @@ static bool identifier_like(const char *s)
 
 static int consts_add(struct runtime *rt, struct rt_object *o)
 {
-    if (rt->nconsts == rt->consts_cap) {
-        size_t cap = rt->consts_cap ? rt->consts_cap * 2 : 16;
-        struct rt_object **c = realloc(rt->consts, cap * sizeof *c);
-        if (!c)
-            return RT_ENOMEM;
-        rt->consts = c;
-        rt->consts_cap = cap;
-    }
+    if (rt_array_room((void **)&rt->consts, rt->nconsts, &rt->consts_cap, sizeof *rt->consts) < 0)
+        return RT_ENOMEM;
     rt->consts[rt->nconsts++] = o;
     return 0;
 }
@@ -251,17 +263,14 @@ struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const
         return &rt->empty_tuple.ob;
     }
     size_t size = sizeof(struct gc_head) + sizeof(struct rt_tuple) + 8 * n;
-    struct rt_tuple *t;
     unsigned flags = 0;
-    if (n <= RT_TUPLE_FREELISTS && rt->tuple_numfree[n - 1] > 0) {
-        t = rt->tuple_free[n - 1][--rt->tuple_numfree[n - 1]];
-        flags = EV_OBJ_FREELIST;
-        rt_freelist_changed(rt, RT_FL_TUPLE1 + (unsigned)n - 1);
-    } else {
+    struct rt_tuple *t;
+    if (n <= RT_TUPLE_FREELISTS)
+        t = rt_gc_take(rt, &rt->tuples[n - 1], RT_FL_TUPLE1 + (unsigned)n - 1, &rt->t_tuple, size, &flags);
+    else
         t = rt_gc_alloc(rt, &rt->t_tuple, size, sizeof(struct gc_head));
-        if (!t)
-            return NULL;
-    }
+    if (!t)
+        return NULL;
     t->size = (intptr_t)n;
     for (size_t i = 0; i < n; i++)
         t->item[i] = NULL;
@@ -284,18 +293,11 @@ static void list_storage_event(struct runtime *rt, struct rt_list *l)
 
 struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const items[])
 {
-    struct rt_list *l;
     unsigned flags = 0;
     size_t size = sizeof(struct gc_head) + sizeof(struct rt_list);
-    if (rt->list_numfree > 0) {
-        l = rt->list_free[--rt->list_numfree];
-        flags = EV_OBJ_FREELIST;
-        rt_freelist_changed(rt, RT_FL_LIST);
-    } else {
-        l = rt_gc_alloc(rt, &rt->t_list, size, sizeof(struct gc_head));
-        if (!l)
-            return NULL;
-    }
+    struct rt_list *l = rt_gc_take(rt, &rt->lists, RT_FL_LIST, &rt->t_list, size, &flags);
+    if (!l)
+        return NULL;
     l->size = 0;
     l->item = NULL;
     l->allocated = 0;
@@ -354,13 +356,19 @@ int rt_list_append(struct runtime *rt, struct rt_object *list, struct rt_object 
     return 0;
 }
 
+/* Python's index i of a list (negative: from the end); false when it is out of range. */
+static bool list_index(const struct rt_list *l, intptr_t *i)
+{
+    if (*i < 0)
+        *i += l->size;
+    return *i >= 0 && *i < l->size;
+}
+
 int rt_list_set(struct runtime *rt, struct rt_object *list, intptr_t i, struct rt_object *item)
 {
     assert(list->type->kind == RT_KIND_LIST);
     struct rt_list *l = (struct rt_list *)list;
-    if (i < 0)
-        i += l->size;
-    if (i < 0 || i >= l->size)
+    if (!list_index(l, &i))
         return RT_EINVAL;
     struct rt_object *old = l->item[i];
     rt_incref(rt, item, EV_REF_CONTAINER, list);
@@ -373,9 +381,7 @@ struct rt_object *rt_list_pop(struct runtime *rt, struct rt_object *list, intptr
 {
     assert(list->type->kind == RT_KIND_LIST);
     struct rt_list *l = (struct rt_list *)list;
-    if (i < 0)
-        i += l->size;
-    if (i < 0 || i >= l->size)
+    if (!list_index(l, &i))
         return NULL;
     struct rt_object *v = l->item[i];
     memmove(&l->item[i], &l->item[i + 1], (size_t)(l->size - i - 1) * sizeof *l->item);
@@ -623,6 +629,20 @@ static void insert_after(struct rt_weakref *w, struct rt_weakref *prev)
     prev->next = w;
 }
 
+/* get_basic_refs: the callback-less ref heads the list, the callback-less proxy follows. */
+static void basic_refs(struct rt_weakref *head, struct rt_weakref **ref, struct rt_weakref **prx)
+{
+    *ref = *prx = NULL;
+    if (head && !head->callback) {
+        if (head->ob.type->kind == RT_KIND_WEAKREF) {
+            *ref = head;
+            head = head->next;
+        }
+        if (head && !head->callback && head->ob.type->kind == RT_KIND_PROXY)
+            *prx = head;
+    }
+}
+
 static struct rt_object *weakref_make(struct runtime *rt, struct rt_object *obj,
                                       struct rt_object *callback, bool proxy)
 {
@@ -631,16 +651,8 @@ static struct rt_object *weakref_make(struct runtime *rt, struct rt_object *obj,
     if (callback && callback->type->kind == RT_KIND_NONE)
         callback = NULL;
     struct rt_weakref **list = weaklist(obj);
-    /* get_basic_refs: the callback-less ref heads the list, the callback-less proxy follows */
-    struct rt_weakref *ref = NULL, *prx = NULL, *head = *list;
-    if (head && !head->callback) {
-        if (head->ob.type->kind == RT_KIND_WEAKREF) {
-            ref = head;
-            head = head->next;
-        }
-        if (head && !head->callback && head->ob.type->kind == RT_KIND_PROXY)
-            prx = head;
-    }
+    struct rt_weakref *ref, *prx;
+    basic_refs(*list, &ref, &prx);
     struct rt_weakref *reuse = proxy ? prx : ref;
     if (!callback && reuse) {
         rt_incref(rt, &reuse->ob, EV_REF_TEMP, NULL);
@@ -654,16 +666,7 @@ static struct rt_object *weakref_make(struct runtime *rt, struct rt_object *obj,
     memset((char *)w + sizeof w->ob, 0, sizeof *w - sizeof w->ob);
     rt_object_init(rt, &w->ob, t, size, 0);
     /* the allocation may have run a collection: look at the list again */
-    ref = prx = NULL;
-    head = *list;
-    if (head && !head->callback) {
-        if (head->ob.type->kind == RT_KIND_WEAKREF) {
-            ref = head;
-            head = head->next;
-        }
-        if (head && !head->callback && head->ob.type->kind == RT_KIND_PROXY)
-            prx = head;
-    }
+    basic_refs(*list, &ref, &prx);
     w->object = obj;
     w->hash = -1;
     if (callback) {

@@ -41,19 +41,27 @@ static inline struct rt_object *rt_from_gc(const struct gc_head *g)
 
 /* ---- types -------------------------------------------------------------------------------- */
 
-enum rt_kind {
-    RT_KIND_NONE,
-    RT_KIND_INT,
-    RT_KIND_FLOAT,
-    RT_KIND_STR,
-    RT_KIND_TUPLE,
-    RT_KIND_LIST,
-    RT_KIND_DICT,
-    RT_KIND_FUNCTION,
-    RT_KIND_WEAKREF,
-    RT_KIND_PROXY,
-    RT_KIND_INSTANCE,
-};
+/* The kinds of object; what each does at its end is a row of runtime_dealloc.c's slots, how
+ * copy.copy and copy.deepcopy treat it a row of runtime_copy.c's dispatch tables. */
+#define RT_KINDS(X)                                                                              \
+    X(NONE)                                                                                      \
+    X(INT)                                                                                       \
+    X(FLOAT)                                                                                     \
+    X(STR)                                                                                       \
+    X(TUPLE)                                                                                     \
+    X(LIST)                                                                                      \
+    X(DICT)                                                                                      \
+    X(FUNCTION)                                                                                  \
+    X(WEAKREF)                                                                                   \
+    X(PROXY)                                                                                     \
+    X(INSTANCE)
+
+#define RT_KIND_ITEM(name) RT_KIND_##name,
+enum rt_kind { RT_KINDS(RT_KIND_ITEM) };
+#undef RT_KIND_ITEM
+#define RT_KIND_ONE(name) +1
+enum { RT_KIND_COUNT = 0 RT_KINDS(RT_KIND_ONE) };
+#undef RT_KIND_ONE
 
 typedef void (*rt_visit_fn)(struct rt_object *referent, void *arg);
 
@@ -219,6 +227,14 @@ struct gc_state {
 #define RT_LIST_FREELIST_MAX 80
 #define RT_DICT_FREELIST_MAX 80
 #define RT_KEYS_FREELIST_MAX 80
+
+/* A free list (CPython's per-type free lists): memory of one kind kept for reuse instead of
+ * being freed, up to CPython's limit for that kind. */
+struct rt_freelist {
+    void *item[RT_TUPLE_FREELIST_MAX]; /* room for the largest limit */
+    uint32_t n;                        /* items kept */
+    uint32_t max;                      /* the kind's limit, <= RT_TUPLE_FREELIST_MAX */
+};
 #define RT_SMALL_NEG 5
 #define RT_SMALL_POS 257
 #define RT_STATIC_REFCNT 999999999 /* 3.11's _PyObject_IMMORTAL_INIT */
@@ -265,17 +281,9 @@ struct runtime {
     struct rt_object **consts; /* literals, each holding one reference (co_consts) */
     size_t nconsts, consts_cap;
 
-    /* free lists */
-    struct rt_float *float_free[RT_FLOAT_FREELIST_MAX];
-    uint32_t float_numfree;
-    struct rt_tuple *tuple_free[RT_TUPLE_FREELISTS][RT_TUPLE_FREELIST_MAX];
-    uint32_t tuple_numfree[RT_TUPLE_FREELISTS];
-    struct rt_list *list_free[RT_LIST_FREELIST_MAX];
-    uint32_t list_numfree;
-    struct rt_dict *dict_free[RT_DICT_FREELIST_MAX];
-    uint32_t dict_numfree;
-    struct rt_dict_keys *keys_free[RT_KEYS_FREELIST_MAX];
-    uint32_t keys_numfree;
+    /* free lists: the objects' (floats, tuples of 1 to RT_TUPLE_FREELISTS items, lists, dicts)
+     * and the small unicode key tables' */
+    struct rt_freelist floats, tuples[RT_TUPLE_FREELISTS], lists, dicts, keys;
 
     /* frames: frames[0] is the module */
     struct rt_frame *frames;
@@ -309,6 +317,15 @@ void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_
 enum { RT_FL_DICT, RT_FL_FLOAT, RT_FL_LIST, RT_FL_TUPLE1, RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS };
 /* Tells the sink that free-list line `line` changed (a `freelist` event). */
 void rt_freelist_changed(struct runtime *rt, unsigned line);
+/* Keeps p on the list when it has room and the runtime is not shutting down; false when the
+ * caller must free it. */
+bool rt_freelist_push(struct runtime *rt, struct rt_freelist *fl, void *p);
+/* The item kept last, taken off the list, or NULL when the list is empty. */
+void *rt_freelist_pop(struct rt_freelist *fl);
+/* The memory of a new object from its kind's free list (free-list line `line`): the object
+ * kept last, with *flags = EV_OBJ_FREELIST and the line's change told; NULL when the list is
+ * empty and the caller allocates. */
+void *rt_freelist_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, unsigned *flags);
 
 #define RT_EMIT(rt, KIND, member, ...)                                                          \
     do {                                                                                        \
@@ -328,21 +345,31 @@ static inline uint64_t rt_addr(const void *p)
 
 /* runtime.c */
 void rt_announce(struct runtime *rt, struct rt_object *o); /* static objects: first use */
+bool rt_is_static(const struct runtime *rt, const struct rt_object *o);
+void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size_t presize);
+void rt_gc_free(struct runtime *rt, struct rt_object *o);
+/* A container's memory from its kind's free list (rt_freelist_take), else from rt_gc_alloc. */
+void *rt_gc_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, const struct rt_type *t, size_t size,
+                 unsigned *flags);
+void rt_object_init(struct runtime *rt, struct rt_object *o, const struct rt_type *t,
+                    size_t size, unsigned obj_flags);
+void rt_clear_freelists(struct runtime *rt);
+void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object *arg);
+/* Room for one more item in an array of libc memory (*items, n used of *cap, `size` bytes
+ * each), doubling it when it is full.  Returns 0 or RT_ENOMEM. */
+int rt_array_room(void **items, size_t n, size_t *cap, size_t size);
+
+/* runtime_dealloc.c */
 void rt_dealloc(struct runtime *rt, struct rt_object *o);
 void rt_traverse(struct rt_object *o, rt_visit_fn visit, void *arg);
 void rt_clear(struct runtime *rt, struct rt_object *o); /* tp_clear */
 bool rt_type_has_clear(const struct rt_type *t);
-void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size_t presize);
-void rt_gc_free(struct runtime *rt, struct rt_object *o);
-void rt_object_init(struct runtime *rt, struct rt_object *o, const struct rt_type *t,
-                    size_t size, unsigned obj_flags);
-void rt_clear_freelists(struct runtime *rt);
-void rt_weakrefs_clear_for_gc(struct runtime *rt, struct rt_object *o,
-                              struct rt_weakref ***callbacks, size_t *ncb, size_t *cbcap);
 void rt_weakref_clear(struct runtime *rt, struct rt_weakref *wr, enum ev_weakref_why why);
-void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object *arg);
 struct rt_object **rt_instance_slots(const struct rt_object *o, size_t *n);
 void rt_run_finalizer(struct runtime *rt, struct rt_object *o, enum ev_finalizer_kind kind);
+
+/* runtime_objects.c */
+void rt_interned_remove(struct runtime *rt, struct rt_str *s); /* a dying interned string */
 
 /* runtime_dict.c */
 int rt_dict_insert(struct runtime *rt, struct rt_dict *d, struct rt_object *key,

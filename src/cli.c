@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include <allocator/errmsg.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -209,12 +211,10 @@ int cli_uint(const struct cli *c, const char *name, uint64_t def, bool sizes, ui
 
 int cli_fail(char *err, size_t errlen, const char *fmt, ...)
 {
-    if (err && errlen) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, errlen, fmt, ap);
-        va_end(ap);
-    }
+    va_list ap;
+    va_start(ap, fmt);
+    errmsg_vformat(err, errlen, NULL, fmt, ap);
+    va_end(ap);
     return -1;
 }
 

@@ -102,26 +102,6 @@ struct placements_run {
     FILE *out;
 };
 
-static void *p_malloc(void *ctx, size_t n)
-{
-    return heap_malloc(((struct placements_run *)ctx)->heap, n);
-}
-
-static void *p_calloc(void *ctx, size_t m, size_t n)
-{
-    return heap_calloc(((struct placements_run *)ctx)->heap, m, n);
-}
-
-static void *p_realloc(void *ctx, void *p, size_t n)
-{
-    return heap_realloc(((struct placements_run *)ctx)->heap, p, n);
-}
-
-static void p_free(void *ctx, void *p)
-{
-    heap_free(((struct placements_run *)ctx)->heap, p);
-}
-
 static void p_placed(void *ctx, uint64_t opno, const struct ops_op *op, void *block)
 {
     struct placements_run *r = ctx;
@@ -173,8 +153,7 @@ static int run(struct cli *c)
         cli_error(c, 1, "heap: %s", heap_strerror(rc));
         goto out_script;
     }
-    struct ops_target t = {
-        .malloc = p_malloc, .calloc = p_calloc, .realloc = p_realloc, .free = p_free, .placed = p_placed, .ctx = &r};
+    struct ops_target t = {.heap = r.heap, .placed = p_placed, .ctx = &r};
     if (ops_script_run(&s, &t, false, err, sizeof err) < 0) {
         fflush(stdout);
         cli_error(c, 1, "%s", err);

@@ -39,17 +39,9 @@ static void print_json(FILE *out, const char *path, const struct seeker *s,
     model_gc(m, &gc);
     struct model_totals t;
     model_totals(m, &t);
-    fputs("{\"file\":\"", out);
-    for (const char *p = path; *p; p++) {
-        unsigned char ch = (unsigned char)*p;
-        if (ch == '"' || ch == '\\')
-            fprintf(out, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(out, "\\u%04x", ch);
-        else
-            fputc(ch, out);
-    }
-    fprintf(out, "\",\"position\":%" PRIu64 ",\"events\":%" PRIu64 ",\"heap\":%s,",
+    fputs("{\"file\":", out);
+    stats_report_json_string(out, path, SIZE_MAX);
+    fprintf(out, ",\"position\":%" PRIu64 ",\"events\":%" PRIu64 ",\"heap\":%s,",
             seeker_position(s), seeker_event_count(s), heap ? heap : "null");
     fprintf(out, "\"gc\":{\"enabled\":%s,\"generations\":[", gc.enabled ? "true" : "false");
     for (uint32_t g = 0; g < gc.ngenerations && g < MODEL_MAX_GENERATIONS; g++)

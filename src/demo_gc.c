@@ -320,12 +320,10 @@ void demo_run_finalizers(struct workload_env *env)
                        "yet.");
     demo_del(env, "a");
 
-    if (!legacy)
-        workload_step(env, "gc.collect() runs __del__ first (PEP 442), checks that nothing was "
-                           "resurrected, then breaks the cycle: it returns 1.");
-    else
-        workload_step(env, "Under the legacy rule gc.collect() will not run __del__ in a cycle: "
-                           "the instance goes to gc.garbage, uncollectable.");
+    workload_step(env, legacy ? "Under the legacy rule gc.collect() will not run __del__ in a cycle: "
+                                "the instance goes to gc.garbage, uncollectable."
+                              : "gc.collect() runs __del__ first (PEP 442), checks that nothing was "
+                                "resurrected, then breaks the cycle: it returns 1.");
     demo_collect(env, oldest(env));
     workload_print(env, "len(gc.garbage) -> %zu\n", rt_len(gc_garbage(rt)));
 
@@ -335,12 +333,10 @@ void demo_run_finalizers(struct workload_env *env)
     demo_set(env, "r", self_cycle(env, R));
     demo_del(env, "r");
 
-    if (!legacy)
-        workload_step(env, "gc.collect() runs the __del__, sees the instance reachable again "
-                           "and keeps it: it returns 0.");
-    else
-        workload_step(env, "gc.collect() puts the instance in gc.garbage without running its "
-                           "__del__.");
+    workload_step(env, legacy ? "gc.collect() puts the instance in gc.garbage without running its "
+                                "__del__."
+                              : "gc.collect() runs the __del__, sees the instance reachable again "
+                                "and keeps it: it returns 0.");
     demo_collect(env, oldest(env));
     if (demo_get(env, "saved"))
         workload_print(env, "len(saved) -> %zu\n", rt_len(demo_get(env, "saved")));

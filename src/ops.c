@@ -317,6 +317,30 @@ static bool stamp_ok(const struct block_rec *b, size_t head, size_t tail)
     return true;
 }
 
+/* The target's four functions, or its heap's. */
+static void *run_malloc(const struct ops_target *t, size_t n)
+{
+    return t->heap ? heap_malloc(t->heap, n) : t->malloc(t->ctx, n);
+}
+
+static void *run_calloc(const struct ops_target *t, size_t nmemb, size_t size)
+{
+    return t->heap ? heap_calloc(t->heap, nmemb, size) : t->calloc(t->ctx, nmemb, size);
+}
+
+static void *run_realloc(const struct ops_target *t, void *p, size_t n)
+{
+    return t->heap ? heap_realloc(t->heap, p, n) : t->realloc(t->ctx, p, n);
+}
+
+static void run_free(const struct ops_target *t, void *p)
+{
+    if (t->heap)
+        heap_free(t->heap, p);
+    else
+        t->free(t->ctx, p);
+}
+
 static bool zeroed(const void *p, uint64_t n)
 {
     const uint8_t *b = p;
@@ -349,10 +373,10 @@ int ops_script_run(const struct ops_script *s, const struct ops_target *t, bool 
         case OPS_CALLOC:
             if (op->kind == OPS_ALLOC) {
                 b->n = op->n;
-                b->p = t->malloc(t->ctx, op->n);
+                b->p = run_malloc(t, op->n);
             } else {
                 b->n = op->n * op->size;
-                b->p = t->calloc(t->ctx, op->n, op->size);
+                b->p = run_calloc(t, op->n, op->size);
             }
             if (!b->p) {
                 rc = cli_fail(err, errlen, "%s:%u: %s of %lu bytes failed", s->name, op->line, op_names[op->kind],
@@ -369,7 +393,7 @@ int ops_script_run(const struct ops_script *s, const struct ops_target *t, bool 
             break;
         case OPS_REALLOC: {
             uint64_t keep = b->p ? (b->n < op->n ? b->n : op->n) : 0;
-            void *q = t->realloc(t->ctx, b->p, op->n);
+            void *q = run_realloc(t, b->p, op->n);
             if (!q) {
                 rc = cli_fail(err, errlen, "%s:%u: realloc to %lu bytes failed", s->name, op->line, (unsigned long)op->n);
                 break;
@@ -391,7 +415,7 @@ int ops_script_run(const struct ops_script *s, const struct ops_target *t, bool 
                           "blocks overlap)", s->name, op->line, op->handle);
                 break;
             }
-            t->free(t->ctx, b->p);
+            run_free(t, b->p);
             b->p = NULL;
             b->n = 0;
             break;
@@ -404,7 +428,7 @@ int ops_script_run(const struct ops_script *s, const struct ops_target *t, bool 
     if (free_at_end)
         for (uint32_t h = 0; h < s->nhandles; h++)
             if (blocks[h].p)
-                t->free(t->ctx, blocks[h].p);
+                run_free(t, blocks[h].p);
     free(blocks);
     return rc;
 }

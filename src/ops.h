@@ -22,6 +22,7 @@
 #ifndef SRC_OPS_H
 #define SRC_OPS_H
 
+#include <allocator/heap.h>
 #include <allocator/heap_inspect.h>
 
 #include <stdbool.h>
@@ -62,8 +63,9 @@ static inline const char *ops_label(const struct ops_script *s, const struct ops
     return s->labels + op->label;
 }
 
-/* What a script runs on: the heap, CPython's obmalloc, the C library. */
+/* What a script runs on: a heap, or four functions (CPython's obmalloc, the C library). */
 struct ops_target {
+    struct heap *heap; /* when not NULL the script runs on it, and malloc .. free are not used */
     void *(*malloc)(void *ctx, size_t n);
     void *(*calloc)(void *ctx, size_t nmemb, size_t size);
     void *(*realloc)(void *ctx, void *p, size_t n);

@@ -104,21 +104,21 @@ static void pace(void *ctx, uint64_t step)
         r->opts.pace(r->opts.pace_ctx, step);
 }
 
-static void fill_header(const struct recorder *r, struct trace_header *hdr)
+void recorder_header(struct trace_header *hdr, const struct heap_profile *p, const char *source,
+                     const struct gc_profile *gc, const char *command)
 {
     memset(hdr, 0, sizeof *hdr);
     snprintf(hdr->writer, sizeof hdr->writer, "arenascope %s", ARENASCOPE_VERSION);
-    snprintf(hdr->profile, sizeof hdr->profile, "%s", r->profile.name);
-    snprintf(hdr->arena_source, sizeof hdr->arena_source, "%s", r->opts.arena_source ? r->opts.arena_source : "mmap");
-    hdr->alignment = r->profile.alignment;
-    hdr->threshold = r->profile.threshold;
-    hdr->pool_size = r->profile.pool_size;
-    hdr->arena_size = r->profile.arena_size;
-    hdr->pool_overhead = heap_profile_pool_overhead(&r->profile);
+    snprintf(hdr->profile, sizeof hdr->profile, "%s", p->name);
+    snprintf(hdr->arena_source, sizeof hdr->arena_source, "%s", source);
+    hdr->alignment = p->alignment;
+    hdr->threshold = p->threshold;
+    hdr->pool_size = p->pool_size;
+    hdr->arena_size = p->arena_size;
+    hdr->pool_overhead = heap_profile_pool_overhead(p);
     hdr->pointer_size = (uint32_t)sizeof(void *);
-    hdr->keep_last_free_arena = r->profile.keep_last_free_arena;
-    hdr->arena_map_bits = r->profile.arena_map_bits;
-    const struct gc_profile *gc = r->opts.gc;
+    hdr->keep_last_free_arena = p->keep_last_free_arena;
+    hdr->arena_map_bits = p->arena_map_bits;
     if (gc) {
         snprintf(hdr->gc_profile, sizeof hdr->gc_profile, "%s", gc->name);
         hdr->ngenerations = gc->ngenerations < TRACE_MAX_GENERATIONS ? gc->ngenerations : TRACE_MAX_GENERATIONS;
@@ -128,7 +128,7 @@ static void fill_header(const struct recorder *r, struct trace_header *hdr)
         }
         hdr->legacy_finalizers = gc->legacy_finalizers;
     }
-    snprintf(hdr->command, sizeof hdr->command, "%s", r->opts.command ? r->opts.command : "arenascope");
+    snprintf(hdr->command, sizeof hdr->command, "%s", command);
 }
 
 int recorder_open(struct recorder **out, const struct recorder_options *o, bool with_runtime, char *err, size_t errlen)
@@ -146,7 +146,8 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
     recorder_arena_source(o->arena_source, &src);
 
     struct trace_header hdr;
-    fill_header(r, &hdr);
+    recorder_header(&hdr, &r->profile, o->arena_source ? o->arena_source : "mmap", o->gc,
+                    o->command ? o->command : "arenascope");
     int rc;
     if (o->path)
         rc = trace_writer_open(&r->writer, o->path, &hdr, err, errlen);

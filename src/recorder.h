@@ -20,6 +20,7 @@
 
 #include <allocator/gc_profile.h>
 #include <allocator/heap.h>
+#include <tracer/trace.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,6 +44,12 @@ struct recorder_options {
     void *pace_ctx;
 };
 #define RECORDER_STACK_DEPTH 24
+
+/* The header of a trace of a heap of profile p, its arenas from `source` ("mmap", "aligned"),
+ * collected by gc (NULL: no collector in the header), made by `command`: what the recorder
+ * writes, and what a test or a benchmark that writes a trace of its own writes. */
+void recorder_header(struct trace_header *h, const struct heap_profile *p, const char *source,
+                     const struct gc_profile *gc, const char *command);
 
 struct recorder;
 

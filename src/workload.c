@@ -8,6 +8,7 @@
  */
 #include "workload.h"
 
+#include "cli.h"
 #include "ops.h"
 
 #include <allocator/heap.h>
@@ -27,16 +28,17 @@ struct workload {
     uint64_t churn;          /* WORKLOAD_CHURN: rounds */
 };
 
-static void say(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void say(char *err, size_t errlen, const char *fmt, ...)
+/* An event of `kind` whose first field is f0 (its other fields 0) and whose text is
+ * text[0 .. len): what a workload tells the sink itself (source, step, print). */
+static void emit_text(struct workload_env *env, enum event_kind kind, uint64_t f0, const char *text, size_t len)
 {
-    if (!err || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
+    struct event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.kind = kind;
+    ev.u.f[0] = f0;
+    ev.str = text;
+    ev.str_len = (uint32_t)len;
+    env->sink.emit(env->sink.ctx, &ev);
 }
 
 void workload_source(struct workload_env *env, const char *path, const char *text)
@@ -44,19 +46,8 @@ void workload_source(struct workload_env *env, const char *path, const char *tex
     env->source_path = path;
     if (!env->sink.emit)
         return;
-    struct event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = EV_SOURCE_FILE;
-    ev.u.source_file.id = 1;
-    ev.str = path;
-    ev.str_len = (uint32_t)strlen(path);
-    env->sink.emit(env->sink.ctx, &ev);
-    memset(&ev, 0, sizeof ev);
-    ev.kind = EV_SOURCE_TEXT;
-    ev.u.source_text.file = 1;
-    ev.str = text;
-    ev.str_len = (uint32_t)strlen(text);
-    env->sink.emit(env->sink.ctx, &ev);
+    emit_text(env, EV_SOURCE_FILE, 1, path, strlen(path));  /* source_file.id */
+    emit_text(env, EV_SOURCE_TEXT, 1, text, strlen(text)); /* source_text.file */
 }
 
 void workload_line(struct workload_env *env, uint32_t line)
@@ -68,15 +59,8 @@ void workload_line(struct workload_env *env, uint32_t line)
 void workload_step(struct workload_env *env, const char *label)
 {
     env->steps++;
-    if (env->sink.emit) {
-        struct event ev;
-        memset(&ev, 0, sizeof ev);
-        ev.kind = EV_STEP;
-        ev.u.step.number = env->steps;
-        ev.str = label;
-        ev.str_len = (uint32_t)strlen(label);
-        env->sink.emit(env->sink.ctx, &ev);
-    }
+    if (env->sink.emit)
+        emit_text(env, EV_STEP, env->steps, label, strlen(label)); /* step.number */
     if (env->pace)
         env->pace(env->pace_ctx, env->steps);
 }
@@ -90,15 +74,8 @@ void workload_print(struct workload_env *env, const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
-    struct event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.kind = EV_PRINT;
-    ev.u.print.stream = 1;
-    ev.str = text;
-    ev.str_len = (uint32_t)((size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
-    env->sink.emit(env->sink.ctx, &ev);
+    if (n >= 0) /* print.stream 1: standard output */
+        emit_text(env, EV_PRINT, 1, text, (size_t)n < sizeof text ? (size_t)n : sizeof text - 1);
 }
 
 static char *known_demos(char *buf, size_t len)
@@ -114,14 +91,14 @@ struct workload *workload_prepare(const char *spec, char *err, size_t errlen)
 {
     struct workload *w = calloc(1, sizeof *w);
     if (!w) {
-        say(err, errlen, "out of memory");
+        cli_fail(err, errlen, "out of memory");
         return NULL;
     }
     snprintf(w->name, sizeof w->name, "%s", spec);
     if (strncmp(spec, "ops:", 4) == 0) {
         w->kind = WORKLOAD_OPS;
         if (!spec[4]) {
-            say(err, errlen, "ops: needs a file: ops:PATH");
+            cli_fail(err, errlen, "ops: needs a file: ops:PATH");
             goto out_free;
         }
         if (ops_script_load(&w->script, spec + 4, err, errlen) < 0)
@@ -136,7 +113,7 @@ struct workload *workload_prepare(const char *spec, char *err, size_t errlen)
             const char *n = spec + 6;
             unsigned long long v = (*n >= '0' && *n <= '9') ? strtoull(n, &end, 10) : 0;
             if (!(*n >= '0' && *n <= '9') || *end || v == 0) {
-                say(err, errlen, "churn:N needs a positive number of rounds, not '%s'", n);
+                cli_fail(err, errlen, "churn:N needs a positive number of rounds, not '%s'", n);
                 goto out_free;
             }
             w->churn = v;
@@ -150,9 +127,9 @@ struct workload *workload_prepare(const char *spec, char *err, size_t errlen)
         char names[512];
         known_demos(names, sizeof names);
         if (names[0])
-            say(err, errlen, "unknown workload '%s' (demos: %s; or ops:PATH, churn[:N])", spec, names);
+            cli_fail(err, errlen, "unknown workload '%s' (demos: %s; or ops:PATH, churn[:N])", spec, names);
         else
-            say(err, errlen, "unknown workload '%s' (expected ops:PATH or churn[:N])", spec);
+            cli_fail(err, errlen, "unknown workload '%s' (expected ops:PATH or churn[:N])", spec);
         goto out_free;
     }
     return w;
@@ -181,27 +158,6 @@ bool workload_needs_runtime(const struct workload *w)
     return w->kind != WORKLOAD_OPS;
 }
 
-/* An allocation script runs straight on the heap. */
-static void *t_malloc(void *ctx, size_t n)
-{
-    return heap_malloc(((struct workload_env *)ctx)->heap, n);
-}
-
-static void *t_calloc(void *ctx, size_t nmemb, size_t size)
-{
-    return heap_calloc(((struct workload_env *)ctx)->heap, nmemb, size);
-}
-
-static void *t_realloc(void *ctx, void *p, size_t n)
-{
-    return heap_realloc(((struct workload_env *)ctx)->heap, p, n);
-}
-
-static void t_free(void *ctx, void *p)
-{
-    heap_free(((struct workload_env *)ctx)->heap, p);
-}
-
 static void t_step(void *ctx, const char *label)
 {
     workload_step(ctx, label);
@@ -211,14 +167,8 @@ int workload_run(struct workload *w, struct workload_env *env, char *err, size_t
 {
     switch (w->kind) {
     case WORKLOAD_OPS: {
-        struct ops_target t = {
-            .malloc = t_malloc,
-            .calloc = t_calloc,
-            .realloc = t_realloc,
-            .free = t_free,
-            .step = t_step,
-            .ctx = env,
-        };
+        /* An allocation script runs straight on the heap. */
+        struct ops_target t = {.heap = env->heap, .step = t_step, .ctx = env};
         /* Blocks still live at the end stay live: the trace shows the heap as the script left it. */
         return ops_script_run(&w->script, &t, false, err, errlen);
     }

@@ -2,7 +2,7 @@
 # The dependency rules of docs/design.md and docs/style.md that the compiler cannot see:
 #  - exactly one file includes <curses.h> (or ncurses), and it is under ui/;
 #  - nothing under allocator/ includes a tracer/ or ui/ header;
-#  - tracer/ uses only allocator/'s value headers (event.h, stats.h, gc_profile.h), but for
+#  - tracer/ uses only allocator/'s value headers (event.h, stats.h, gc_profile.h, errmsg.h), but for
 #    tracer/capture/, which runs real programs on the allocator (it may use the allocator, never
 #    the object runtime nor the ui);
 #  - ui/ sees the allocator only through tracer/ (the event and value headers at most);
@@ -27,7 +27,7 @@ for f in $(find allocator -name '*.[ch]'); do
 done
 for f in $(find tracer -name '*.[ch]' -not -path 'tracer/capture/*'); do
     grep -nE '#[[:space:]]*include[[:space:]]*[<"]allocator/' "$f" |
-        grep -vE 'allocator/(event|stats|gc_profile)\.h' &&
+        grep -vE 'allocator/(event|stats|gc_profile|errmsg)\.h' &&
         complain "$f (tracer/) includes an allocator/ header other than the value headers"
     grep -nE '#[[:space:]]*include[[:space:]]*[<"]ui/' "$f" && complain "$f (tracer/) includes a ui/ header"
 done
@@ -37,7 +37,7 @@ for f in $(find tracer/capture -name '*.[ch]' 2>/dev/null); do
 done
 for f in $(find ui -name '*.[ch]'); do
     grep -nE '#[[:space:]]*include[[:space:]]*[<"]allocator/' "$f" |
-        grep -vE 'allocator/(event|stats|gc_profile)\.h' &&
+        grep -vE 'allocator/(event|stats|gc_profile|errmsg)\.h' &&
         complain "$f (ui/) includes an allocator/ header other than the value headers"
 done
 for f in $(find allocator tracer ui src tests -name '*.c'); do

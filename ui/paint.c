@@ -497,6 +497,29 @@ static int paint_legend(struct canvas *c, int x, int y, int maxw, const struct l
 #define HELP_KEYS_W 10 /* "L S-Right" and a blank */
 #define HELP_MAX_ROWS 256
 
+static const struct legend_item pool_legend[] = {
+    {UI_G_POOL_UNTOUCHED, UI_S_POOL_UNTOUCHED, "untouched"}, {UI_G_POOL_EMPTY, UI_S_POOL_EMPTY, "empty"},
+    {UI_G_POOL_USED1, UI_S_POOL_USED1, "used <1/3"},         {UI_G_POOL_USED2, UI_S_POOL_USED2, "<2/3"},
+    {UI_G_POOL_USED3, UI_S_POOL_USED3, "more"},              {UI_G_POOL_FULL, UI_S_POOL_FULL, "full"},
+    {UI_G_SLIVER, UI_S_SLIVER, "alignment sliver"},          {UI_G_RELEASED, UI_S_RELEASED, "released"},
+};
+static const struct legend_item block_legend[] = {
+    {UI_G_BLOCK_ALLOC, UI_S_BLOCK_ALLOC, "allocated"},       {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
+    {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},        {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc"},
+    {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},                {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
+    {UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW, "arena new"}, {UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE, "freed"},
+};
+
+/* The help's legends, after the keys: a title each and its glyphs. */
+static const struct {
+    const char *title;
+    const struct legend_item *items;
+    size_t n;
+} help_legends[] = {
+    {"Pools", pool_legend, sizeof pool_legend / sizeof pool_legend[0]},
+    {"Blocks and the timeline", block_legend, sizeof block_legend / sizeof block_legend[0]},
+};
+
 static int help_content(struct canvas *c, int w, bool two)
 {
     int nact = UI_ACTION_COUNT - 1;
@@ -517,22 +540,10 @@ static int help_content(struct canvas *c, int w, bool two)
     if (col_y > y)
         y = col_y;
     y++;
-    canvas_text(c, 0, y++, -1, UI_S_TITLE, "Pools");
-    static const struct legend_item pools[] = {
-        {UI_G_POOL_UNTOUCHED, UI_S_POOL_UNTOUCHED, "untouched"}, {UI_G_POOL_EMPTY, UI_S_POOL_EMPTY, "empty"},
-        {UI_G_POOL_USED1, UI_S_POOL_USED1, "used <1/3"},         {UI_G_POOL_USED2, UI_S_POOL_USED2, "<2/3"},
-        {UI_G_POOL_USED3, UI_S_POOL_USED3, "more"},              {UI_G_POOL_FULL, UI_S_POOL_FULL, "full"},
-        {UI_G_SLIVER, UI_S_SLIVER, "alignment sliver"},          {UI_G_RELEASED, UI_S_RELEASED, "released"},
-    };
-    y += paint_legend(c, 0, y, w, pools, sizeof pools / sizeof pools[0]);
-    canvas_text(c, 0, y++, -1, UI_S_TITLE, "Blocks and the timeline");
-    static const struct legend_item blocks[] = {
-        {UI_G_BLOCK_ALLOC, UI_S_BLOCK_ALLOC, "allocated"},       {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
-        {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},        {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc"},
-        {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},                {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
-        {UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW, "arena new"}, {UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE, "freed"},
-    };
-    y += paint_legend(c, 0, y, w, blocks, sizeof blocks / sizeof blocks[0]);
+    for (size_t i = 0; i < sizeof help_legends / sizeof help_legends[0]; i++) {
+        canvas_text(c, 0, y++, -1, UI_S_TITLE, help_legends[i].title);
+        y += paint_legend(c, 0, y, w, help_legends[i].items, help_legends[i].n);
+    }
     struct ui_para mouse;
     ui_para_init(&mouse);
     ui_para_add(&mouse, UI_S_DIM, "Mouse: a click selects a pool, a block, an object or an event; the scrub bar jumps.");

@@ -507,26 +507,6 @@ uint64_t th_count_ops(const struct ops_script *s)
     return n;
 }
 
-static void *r_malloc(void *ctx, size_t n)
-{
-    return heap_malloc(((struct run_ctx *)ctx)->h, n);
-}
-
-static void *r_calloc(void *ctx, size_t m, size_t n)
-{
-    return heap_calloc(((struct run_ctx *)ctx)->h, m, n);
-}
-
-static void *r_realloc(void *ctx, void *p, size_t n)
-{
-    return heap_realloc(((struct run_ctx *)ctx)->h, p, n);
-}
-
-static void r_free(void *ctx, void *p)
-{
-    heap_free(((struct run_ctx *)ctx)->h, p);
-}
-
 static void r_placed(void *ctx, uint64_t opno, const struct ops_op *op, void *block)
 {
     struct run_ctx *r = ctx;
@@ -562,15 +542,7 @@ void th_run_ex(struct heap *h, const struct ops_script *s, unsigned validate_eve
                bool free_at_end, void (*at_last)(void *ctx), void *ctx)
 {
     struct run_ctx r = {h, validate_every, pl, th_count_ops(s), at_last, ctx};
-    struct ops_target t = {
-        .malloc = r_malloc,
-        .calloc = r_calloc,
-        .realloc = r_realloc,
-        .free = r_free,
-        .placed = r_placed,
-        .after = r_after,
-        .ctx = &r,
-    };
+    struct ops_target t = {.heap = h, .placed = r_placed, .after = r_after, .ctx = &r};
     char err[512];
     int rc = ops_script_run(s, &t, free_at_end, err, sizeof err);
     cr_assert_eq(rc, 0, "%s", err);

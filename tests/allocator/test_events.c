@@ -7,6 +7,7 @@
  * operation of random scripts, on every profile and both arena sources, the fold must equal what
  * heap_inspect reports: every change of state was announced, in an order that can be applied.
  */
+#include "evlist.h"
 #include "helpers.h"
 
 #include <criterion/criterion.h>
@@ -18,31 +19,8 @@
 
 /* ---- recording sink ----------------------------------------------------------------------- */
 
-struct rec {
-    struct event *ev;
-    size_t n, cap;
-};
-
-static void rec_emit(void *ctx, const struct event *ev)
-{
-    struct rec *r = ctx;
-    if (r->n == r->cap) {
-        r->cap = r->cap ? 2 * r->cap : 256;
-        r->ev = realloc(r->ev, r->cap * sizeof *r->ev);
-        cr_assert(r->ev);
-    }
-    r->ev[r->n] = *ev;
-    r->ev[r->n].str = NULL; /* not kept */
-    r->n++;
-}
-
-static struct event_sink rec_sink(struct rec *r)
-{
-    return (struct event_sink){rec_emit, r};
-}
-
 /* Checks that the events recorded since `from` have exactly these kinds. */
-static void expect_kinds(const struct rec *r, size_t from, const enum event_kind *kinds, size_t n, const char *what)
+static void expect_kinds(const struct evlist *r, size_t from, const enum event_kind *kinds, size_t n, const char *what)
 {
     cr_assert_eq(r->n - from, n, "%s: %zu events, expected %zu", what, r->n - from, n);
     for (size_t i = 0; i < n; i++)
@@ -62,8 +40,8 @@ static uint64_t A(const void *p)
 
 Test(events, first_allocation)
 {
-    struct rec r = {0};
-    struct event_sink s = rec_sink(&r);
+    struct evlist r = {0};
+    struct event_sink s = evlist_sink(&r);
     struct heap *h = th_heap("cpython-3.10", "aligned", &s);
     char *p = heap_malloc(h, 40);
     EXPECT(&r, 0, "first malloc", EV_ARENA_VECTOR, EV_ARENA_NEW, EV_ARENA_MOVE, EV_POOL_CARVE, EV_POOL_INIT,
@@ -88,13 +66,13 @@ Test(events, first_allocation)
     EXPECT(&r, m, "free of the last block: the pool empties, the arena stays (3.9+: the tail)", EV_BLOCK_FREE,
            EV_POOL_EMPTY);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 Test(events, raw_layer)
 {
-    struct rec r = {0};
-    struct event_sink s = rec_sink(&r);
+    struct evlist r = {0};
+    struct event_sink s = evlist_sink(&r);
     struct heap *h = th_heap("cpython-3.10", "aligned", &s);
     void *z = heap_malloc(h, 0);
     EXPECT(&r, 0, "malloc(0)", EV_RAW_ALLOC);
@@ -119,13 +97,13 @@ Test(events, raw_layer)
     cr_assert(r.ev[m + 1].u.calloc.addr == A(c) && r.ev[m + 1].u.calloc.nmemb == 0 && r.ev[m + 1].u.calloc.size == 5);
     heap_free(h, c);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 Test(events, realloc_outcomes)
 {
-    struct rec r = {0};
-    struct event_sink s = rec_sink(&r);
+    struct evlist r = {0};
+    struct event_sink s = evlist_sink(&r);
     struct heap *h = th_heap("cpython-3.10", "aligned", &s);
     char *a = heap_malloc(h, 512);
     heap_malloc(h, 512); /* keeps a's pool used when a moves */
@@ -160,15 +138,15 @@ Test(events, realloc_outcomes)
     heap_free(h, d);
     heap_free(h, f);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 /* A pool fills, leaves its ring, comes back; an arena fills and leaves usable_arenas; a wholly
  * free arena is released at once (3.8). */
 Test(events, transitions)
 {
-    struct rec r = {0};
-    struct event_sink s = rec_sink(&r);
+    struct evlist r = {0};
+    struct event_sink s = evlist_sink(&r);
     struct heap *h = th_heap("cpython-3.8", "aligned", &s);
     enum { PER_POOL = 7, PER_ARENA = 7 * 64 };
     void *b[PER_ARENA + 1];
@@ -206,14 +184,14 @@ Test(events, transitions)
            EV_ARENA_FREE);
     cr_assert(r.ev[m + 2].u.arena_move.after == -1 && r.ev[m + 3].u.arena_free.slot == 0);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 /* No arena to be had: the request goes to the raw layer with why RAW_NO_ARENA. */
 Test(events, no_arena)
 {
-    struct rec r = {0};
-    struct event_sink s = rec_sink(&r);
+    struct evlist r = {0};
+    struct event_sink s = evlist_sink(&r);
     struct heap_failing_source fs = {heap_arena_source_aligned(), 1, true, 0, 0};
     struct heap_arena_source src = heap_arena_source_failing(&fs);
     struct heap_profile p = th_profile("cpython-3.10");
@@ -224,12 +202,12 @@ Test(events, no_arena)
     cr_assert(r.ev[1].u.raw_alloc.why == EV_RAW_NO_ARENA && r.ev[1].u.raw_alloc.addr == A(x));
     heap_free(h, x);
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 /* The stack hook runs before any event of its allocation, and its id rides on them. */
 struct hook_ctx {
-    struct rec *r;
+    struct evlist *r;
     uint64_t next;
     size_t calls;
 };
@@ -243,14 +221,14 @@ static uint64_t hook(void *ctx)
     memset(&ev, 0, sizeof ev);
     ev.kind = EV_STACK_DEF;
     ev.u.stack_def.id = ++c->next;
-    rec_emit(c->r, &ev);
+    evlist_emit(c->r, &ev);
     return c->next;
 }
 
 Test(events, stack_ids)
 {
-    struct rec r = {0};
-    struct event_sink s = rec_sink(&r);
+    struct evlist r = {0};
+    struct event_sink s = evlist_sink(&r);
     struct heap *h = th_heap("cpython-3.10", "aligned", &s);
     struct hook_ctx hc = {&r, 0, 0};
     struct heap_stack_hook hk = {hook, &hc};
@@ -283,7 +261,7 @@ Test(events, stack_ids)
             cr_assert_eq(r.ev[i].u.block_alloc.stack, 0);
     }
     heap_delete(h);
-    free(r.ev);
+    evlist_release(&r);
 }
 
 /* ---- the fold ------------------------------------------------------------------------------ */
@@ -649,26 +627,6 @@ struct fold_run {
     struct heap *h;
 };
 
-static void *fr_malloc(void *ctx, size_t n)
-{
-    return heap_malloc(((struct fold_run *)ctx)->h, n);
-}
-
-static void *fr_calloc(void *ctx, size_t m, size_t n)
-{
-    return heap_calloc(((struct fold_run *)ctx)->h, m, n);
-}
-
-static void *fr_realloc(void *ctx, void *p, size_t n)
-{
-    return heap_realloc(((struct fold_run *)ctx)->h, p, n);
-}
-
-static void fr_free(void *ctx, void *p)
-{
-    heap_free(((struct fold_run *)ctx)->h, p);
-}
-
 static bool fr_after(void *ctx, uint64_t opno, const struct ops_op *op, char *err, size_t errlen)
 {
     struct fold_run *r = ctx;
@@ -690,8 +648,7 @@ static void fold_script(const char *profile, const char *source, const struct sb
     struct ops_script sc;
     th_parse(&sc, name, text);
     struct fold_run r = {&f, h};
-    struct ops_target t = {.malloc = fr_malloc, .calloc = fr_calloc, .realloc = fr_realloc, .free = fr_free,
-                           .after = fr_after, .ctx = &r};
+    struct ops_target t = {.heap = h, .after = fr_after, .ctx = &r};
     char err[512];
     int rc = ops_script_run(&sc, &t, true, err, sizeof err);
     cr_assert_eq(rc, 0, "%s on %s (%s): %s", name, profile, source, err);

@@ -2,6 +2,7 @@
  * test_ops.c - allocation scripts (parser, checks, runner), workloads, the recorder, and the
  * record and placements commands as a user runs them.
  */
+#include "evlist.h"
 #include "helpers.h"
 #include "recorder.h"
 #include "workload.h"
@@ -228,24 +229,6 @@ Test(workload, ops_run_with_steps)
 
 /* Records a script through the recorder, reads the trace back, and compares it with the events
  * of the same script on an in-memory heap. */
-struct evlist {
-    struct event *ev;
-    size_t n, cap;
-};
-
-static void evlist_emit(void *ctx, const struct event *ev)
-{
-    struct evlist *l = ctx;
-    if (l->n == l->cap) {
-        l->cap = l->cap ? 2 * l->cap : 1024;
-        l->ev = realloc(l->ev, l->cap * sizeof *l->ev);
-        cr_assert(l->ev);
-    }
-    l->ev[l->n] = *ev;
-    l->ev[l->n].str = NULL;
-    l->n++;
-}
-
 Test(recorder, trace_holds_the_events, .timeout = 60)
 {
     struct sbuf text = {0};
@@ -271,7 +254,7 @@ Test(recorder, trace_holds_the_events, .timeout = 60)
 
     /* The same script in memory, without stacks. */
     struct evlist mem = {0};
-    struct event_sink sink = {evlist_emit, &mem};
+    struct event_sink sink = evlist_sink(&mem);
     struct heap *h = th_heap("cpython-3.9", "aligned", &sink);
     struct workload_env env = {.heap = h, .sink = sink};
     cr_assert_eq(workload_run(w, &env, err, sizeof err), 0);
@@ -326,7 +309,7 @@ Test(recorder, trace_holds_the_events, .timeout = 60)
     cr_assert(defined < 50 * RECORDER_STACK_DEPTH, "one call site in the runner: few distinct stacks (%lu)",
               (unsigned long)defined);
     trace_reader_free(rd);
-    free(mem.ev);
+    evlist_release(&mem);
     heap_delete(h);
     workload_free(w);
     sbuf_release(&text);

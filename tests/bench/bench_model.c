@@ -28,6 +28,9 @@
  *
  * Usage: bench_model [EVENTS]  (default 100000000)
  */
+#include "recorder.h"
+#include "rng.h"
+
 #include <allocator/heap.h>
 #include <tracer/model.h>
 #include <tracer/trace.h>
@@ -48,15 +51,7 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static uint64_t rng = 0x2545F4914F6CDD1Dull;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static struct rng rng = {0x2545F4914F6CDD1Dull};
 
 static void die(const char *what, const char *why)
 {
@@ -68,44 +63,34 @@ static void die(const char *what, const char *why)
 
 static size_t python_size(void)
 {
-    uint64_t k = rnd() % 1000;
+    uint64_t k = rng_next(&rng) % 1000;
     if (k < 5)
-        return 513 + rnd() % 8000; /* the raw layer */
+        return 513 + rng_next(&rng) % 8000; /* the raw layer */
     if (k < 300)
-        return 28 + rnd() % 8;     /* small ints, floats */
+        return 28 + rng_next(&rng) % 8;     /* small ints, floats */
     if (k < 550)
-        return 48 + 8 * (rnd() % 6); /* tuples, small objects */
+        return 48 + 8 * (rng_next(&rng) % 6); /* tuples, small objects */
     if (k < 700)
-        return 64 + rnd() % 64;    /* short strings */
-    return 1 + rnd() % 512;
+        return 64 + rng_next(&rng) % 64;    /* short strings */
+    return 1 + rng_next(&rng) % 512;
 }
 
 /* The two workloads: a live set that swells to a few hundred thousand blocks and drains again
  * (big states, arena churn: what seeking is measured on), and a Python-like stream where most
  * blocks are temporaries freed within a few allocations over a slowly changing live set (what
  * an interpreter's allocator mostly sees). */
-enum workload { SWELL, TEMPORARIES };
+enum heap_shape { SWELL, TEMPORARIES };
 
-static void make_trace(const char *path, uint64_t events, enum workload wl, bool post_pass)
+static void make_trace(const char *path, uint64_t events, enum heap_shape wl, bool post_pass)
 {
     struct heap_profile p;
     char err[512];
     if (heap_profile_parse("cpython-3.10", &p, err, sizeof err) < 0)
         die("profile", err);
+    char command[64];
+    snprintf(command, sizeof command, "bench_model %" PRIu64, events);
     struct trace_header h;
-    memset(&h, 0, sizeof h);
-    snprintf(h.writer, sizeof h.writer, "bench_model");
-    snprintf(h.profile, sizeof h.profile, "%s", p.name);
-    snprintf(h.arena_source, sizeof h.arena_source, "mmap");
-    h.alignment = p.alignment;
-    h.threshold = p.threshold;
-    h.pool_size = p.pool_size;
-    h.arena_size = p.arena_size;
-    h.pool_overhead = heap_profile_pool_overhead(&p);
-    h.pointer_size = sizeof(void *);
-    h.keep_last_free_arena = p.keep_last_free_arena;
-    h.arena_map_bits = p.arena_map_bits;
-    snprintf(h.command, sizeof h.command, "bench_model %" PRIu64, events);
+    recorder_header(&h, &p, "mmap", NULL, command);
     struct trace_writer *w;
     if (trace_writer_open(&w, path, &h, err, sizeof err) < 0)
         die(path, err);
@@ -124,28 +109,28 @@ static void make_trace(const char *path, uint64_t events, enum workload wl, bool
         if (wl == TEMPORARIES) {
             /* a temporary or two, then now and then a longer-lived block comes or goes */
             void *t1 = heap_malloc(heap, python_size());
-            void *t2 = rnd() % 2 ? heap_malloc(heap, python_size()) : NULL;
+            void *t2 = rng_next(&rng) % 2 ? heap_malloc(heap, python_size()) : NULL;
             heap_free(heap, t1);
             heap_free(heap, t2);
-            if (rnd() % 4 == 0) {
+            if (rng_next(&rng) % 4 == 0) {
                 if (n < target) {
                     live[n++] = heap_malloc(heap, python_size());
                 } else {
-                    size_t i = rnd() % n;
+                    size_t i = rng_next(&rng) % n;
                     heap_free(heap, live[i]);
                     live[i] = live[--n];
                 }
             }
             continue;
         }
-        if ((rnd() & 0xffff) == 0)
-            target = rnd() % LIVE_MAX; /* swell or drain */
-        bool alloc = n == 0 || (n < LIVE_MAX && (n < target ? rnd() % 100 < 60 : rnd() % 100 < 40));
+        if ((rng_next(&rng) & 0xffff) == 0)
+            target = rng_next(&rng) % LIVE_MAX; /* swell or drain */
+        bool alloc = n == 0 || (n < LIVE_MAX && (n < target ? rng_next(&rng) % 100 < 60 : rng_next(&rng) % 100 < 40));
         if (alloc) {
             live[n++] = heap_malloc(heap, python_size());
         } else {
             /* mostly young blocks die: pick near the end */
-            size_t i = rnd() % 4 ? n - 1 - rnd() % (n < 64 ? n : 64) : rnd() % n;
+            size_t i = rng_next(&rng) % 4 ? n - 1 - rng_next(&rng) % (n < 64 ? n : 64) : rng_next(&rng) % n;
             heap_free(heap, live[i]);
             live[i] = live[--n];
         }
@@ -291,7 +276,7 @@ static void bench_seek(const char *path)
     enum { SEEKS = 200, STEPS = 100 };
     double t[SEEKS];
     for (int i = 0; i < SEEKS; i++) {
-        uint64_t to = rnd() % (n + 1);
+        uint64_t to = rng_next(&rng) % (n + 1);
         double a = now();
         if (seeker_seek(s, to) < 0)
             die(path, seeker_error(s));
@@ -303,7 +288,7 @@ static void bench_seek(const char *path)
            t[SEEKS / 2] * 1e3, t[SEEKS * 9 / 10] * 1e3, t[SEEKS - 1] * 1e3, SEEKS,
            seeker_checkpoint_count(s));
     for (int i = 0; i < STEPS; i++) {
-        uint64_t to = 1 + rnd() % n;
+        uint64_t to = 1 + rng_next(&rng) % n;
         if (seeker_seek(s, to) < 0)
             die(path, seeker_error(s));
         double a = now();

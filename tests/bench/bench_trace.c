@@ -20,6 +20,9 @@
  *
  * Usage: bench_trace [STEPS]  (default 400000 workload steps, about a million events)
  */
+#include "evlist.h"
+#include "rng.h"
+
 #include <allocator/heap.h>
 #include <tracer/codec.h>
 #include <tracer/trace.h>
@@ -32,54 +35,24 @@
 #include <time.h>
 #include <unistd.h>
 
-struct events {
-    struct event *ev;
-    size_t n, cap;
-};
-
-static void collect(void *ctx, const struct event *ev)
-{
-    struct events *e = ctx;
-    if (e->n == e->cap) {
-        e->cap = e->cap ? e->cap * 2 : 1u << 20;
-        e->ev = realloc(e->ev, e->cap * sizeof *e->ev);
-        if (!e->ev) {
-            fprintf(stderr, "bench_trace: out of memory\n");
-            exit(1);
-        }
-    }
-    e->ev[e->n] = *ev;
-    e->ev[e->n].str = NULL; /* heap events carry no text */
-    e->ev[e->n].str_len = 0;
-    e->n++;
-}
-
 /* ---- the workload ------------------------------------------------------------------------------ */
 
-static uint64_t rng = 0x9E3779B97F4A7C15u;
-
-static uint64_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static struct rng rng = {0x9E3779B97F4A7C15ull};
 
 static size_t python_size(void)
 {
-    unsigned u = (unsigned)(rnd() % 1000);
+    unsigned u = (unsigned)(rng_next(&rng) % 1000);
     if (u < 350)
-        return 24 + rnd() % 40; /* ints, floats, small tuples */
+        return 24 + rng_next(&rng) % 40; /* ints, floats, small tuples */
     if (u < 700)
-        return 40 + rnd() % 30; /* short strings, bound methods, frames' small parts */
+        return 40 + rng_next(&rng) % 30; /* short strings, bound methods, frames' small parts */
     if (u < 880)
-        return 64 + rnd() % 64; /* lists, small dicts */
+        return 64 + rng_next(&rng) % 64; /* lists, small dicts */
     if (u < 960)
-        return 128 + rnd() % 128;
+        return 128 + rng_next(&rng) % 128;
     if (u < 985)
-        return 256 + rnd() % 256;
-    return 513 + rnd() % 4000; /* large: the raw layer */
+        return 256 + rng_next(&rng) % 256;
+    return 513 + rng_next(&rng) % 4000; /* large: the raw layer */
 }
 
 struct death {
@@ -132,10 +105,10 @@ static void run_workload(struct heap *heap, uint64_t steps)
         while (d.n && d.h[0].at <= t)
             heap_free(heap, deaths_pop(&d).p);
         void *p = heap_malloc(heap, python_size());
-        unsigned u = (unsigned)(rnd() % 100);
-        uint64_t life = u < 50   ? 1 + rnd() % 4
-                        : u < 80 ? 10 + rnd() % 100
-                        : u < 95 ? 1000 + rnd() % 10000
+        unsigned u = (unsigned)(rng_next(&rng) % 100);
+        uint64_t life = u < 50   ? 1 + rng_next(&rng) % 4
+                        : u < 80 ? 10 + rng_next(&rng) % 100
+                        : u < 95 ? 1000 + rng_next(&rng) % 10000
                                  : UINT64_MAX / 2;
         deaths_push(&d, (struct death){t + life, p});
     }
@@ -147,7 +120,7 @@ static void run_workload(struct heap *heap, uint64_t steps)
 /* ---- anchors: other encodings of the same events --------------------------------------------- */
 
 /* Every field as a plain varint, after a kind byte. */
-static uint64_t size_plain_varints(const struct events *e)
+static uint64_t size_plain_varints(const struct evlist *e)
 {
     uint64_t bytes = 0;
     for (size_t i = 0; i < e->n; i++) {
@@ -160,7 +133,7 @@ static uint64_t size_plain_varints(const struct events *e)
 }
 
 /* The first design: tail elision and one delta register for all addresses, no history. */
-static uint64_t size_one_register(const struct events *e)
+static uint64_t size_one_register(const struct evlist *e)
 {
     uint64_t bytes = 0, prev = 0;
     for (size_t i = 0; i < e->n; i++) {
@@ -252,7 +225,7 @@ struct packed {
     size_t events;
 };
 
-static struct packed pack(const struct events *e)
+static struct packed pack(const struct evlist *e)
 {
     struct packed pk = {malloc(e->n * 8 * sizeof(uint64_t)), 0, e->n};
     if (!pk.w) {
@@ -357,8 +330,8 @@ static void truncate_fd(int fd)
 int main(int argc, char **argv)
 {
     uint64_t steps = argc > 1 ? strtoull(argv[1], NULL, 10) : 400000;
-    struct events e = {0};
-    struct event_sink sink = {.emit = collect, .ctx = &e};
+    struct evlist e = {0};
+    struct event_sink sink = evlist_sink(&e);
     struct heap *heap;
     struct heap_arena_source src = heap_arena_source_mmap();
     if (heap_new(&heap, heap_profile_at(0), &src, &sink)) {
@@ -494,6 +467,6 @@ int main(int argc, char **argv)
     close(file);
     close(mem);
     free(pk.w);
-    free(e.ev);
+    evlist_release(&e);
     return 0;
 }

@@ -15,6 +15,8 @@
  */
 #include "recorder.h"
 
+#include "rng.h"
+
 #include <allocator/heap.h>
 #include <tracer/model.h>
 #include <ui/ui.h>
@@ -41,15 +43,7 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static uint64_t rng_state = 88172645463325252ull;
-
-static uint64_t rng(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
+static struct rng rng = {88172645463325252ull};
 
 /* Peak and current resident memory of this process, in KiB. */
 static void rss(long *now, long *peak)
@@ -96,7 +90,7 @@ static void record_big_heap(const char *path)
                 cap *= 2;
                 blocks = realloc(blocks, cap * sizeof *blocks);
             }
-            blocks[n++] = heap_malloc(h, 1 + rng() % 256);
+            blocks[n++] = heap_malloc(h, 1 + rng_next(&rng) % 256);
             if (n % 1024 == 0) {
                 heap_get_stats(h, st);
                 if (st->arenas_current >= ARENAS)
@@ -105,7 +99,7 @@ static void record_big_heap(const char *path)
         }
         if (phase == 0)
             for (size_t i = 0; i < n; i++)
-                if (blocks[i] && (rng() % 100 < 40 || (i / 2000) % 7 == 3)) {
+                if (blocks[i] && (rng_next(&rng) % 100 < 40 || (i / 2000) % 7 == 3)) {
                     heap_free(h, blocks[i]);
                     blocks[i] = NULL;
                 }
@@ -198,10 +192,10 @@ static void produce(const char *path)
             continue;
         }
         for (int k = 0; k < 1000; k++) {
-            size_t i = rng() % WORKING_SET;
+            size_t i = rng_next(&rng) % WORKING_SET;
             if (slots[i])
                 heap_free(h, slots[i]);
-            slots[i] = heap_malloc(h, 1 + rng() % 256);
+            slots[i] = heap_malloc(h, 1 + rng_next(&rng) % 256);
         }
     }
     char err[512];

@@ -2,9 +2,11 @@
  * heapcmp.c - see heapcmp.h.
  */
 #include "heapcmp.h"
+#include "recorder.h"
+
+#include <allocator/errmsg.h>
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,43 +14,17 @@
 struct trace_header hc_header(const struct heap_profile *p, const char *source)
 {
     struct trace_header h;
-    memset(&h, 0, sizeof h);
-    h.version = 1;
-    snprintf(h.profile, sizeof h.profile, "%s", p->name);
-    snprintf(h.arena_source, sizeof h.arena_source, "%s", source);
-    h.alignment = p->alignment;
-    h.threshold = p->threshold;
-    h.pool_size = p->pool_size;
-    h.arena_size = p->arena_size;
-    h.pool_overhead = heap_profile_pool_overhead(p);
-    h.pointer_size = sizeof(void *);
-    h.keep_last_free_arena = p->keep_last_free_arena;
-    h.arena_map_bits = p->arena_map_bits;
-    snprintf(h.gc_profile, sizeof h.gc_profile, "cpython-3.8");
-    h.ngenerations = 3;
-    h.thresholds[0] = 700;
-    h.thresholds[1] = 10;
-    h.thresholds[2] = 10;
+    recorder_header(&h, p, source, gc_profile_default(), "");
     return h;
-}
-
-static bool differ(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static bool differ(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return false;
 }
 
 #define SAME(what, a, b)                                                                         \
     do {                                                                                         \
         uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);                                         \
         if (a_ != b_)                                                                            \
-            return differ(err, errlen, "%s: model %" PRIu64 " (0x%" PRIx64 "), heap %" PRIu64    \
-                                       " (0x%" PRIx64 ")",                                       \
-                          what, a_, a_, b_, b_);                                                 \
+            return errmsg_fail(err, errlen, false, "%s: model %" PRIu64 " (0x%" PRIx64 "), heap %" PRIu64 \
+                                            " (0x%" PRIx64 ")",                                  \
+                               what, a_, a_, b_, b_);                                            \
     } while (0)
 
 static int cmp_u64(const void *a, const void *b)
@@ -61,12 +37,12 @@ static bool same_lists(const char *what, const uint64_t *a, size_t na, const uin
                        char *err, size_t errlen)
 {
     if (na != nb)
-        return differ(err, errlen, "%s: model has %zu entries, heap %zu", what, na, nb);
+        return errmsg_fail(err, errlen, false, "%s: model has %zu entries, heap %zu", what, na, nb);
     for (size_t i = 0; i < na; i++)
         if (a[i] != b[i])
-            return differ(err, errlen, "%s: entry %zu is 0x%" PRIx64 " in the model, 0x%" PRIx64
-                                       " in the heap",
-                          what, i, a[i], b[i]);
+            return errmsg_fail(err, errlen, false, "%s: entry %zu is 0x%" PRIx64 " in the model, 0x%" PRIx64
+                                            " in the heap",
+                               what, i, a[i], b[i]);
     return true;
 }
 
@@ -92,12 +68,12 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
 
     size_t nu = model_usable_arenas(m, sa, cap), hu = heap_inspect_usable(h, sb, cap);
     if (nu != hu || nu > cap) {
-        differ(err, errlen, "usable_arenas: model %zu arenas, heap %zu", nu, hu);
+        errmsg_fail(err, errlen, false, "usable_arenas: model %zu arenas, heap %zu", nu, hu);
         goto out;
     }
     for (size_t i = 0; i < nu; i++)
         if (sa[i] != sb[i]) {
-            differ(err, errlen, "usable_arenas[%zu]: model slot %u, heap slot %u", i, sa[i], sb[i]);
+            errmsg_fail(err, errlen, false, "usable_arenas[%zu]: model slot %u, heap slot %u", i, sa[i], sb[i]);
             goto out;
         }
 
@@ -107,7 +83,7 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
         heap_inspect_arena(h, s, &hi);
         bool live = model_arena_at(m, s, &ma);
         if (live != hi.live) {
-            differ(err, errlen, "slot %u: live in the model %d, in the heap %d", s, live, hi.live);
+            errmsg_fail(err, errlen, false, "slot %u: live in the model %d, in the heap %d", s, live, hi.live);
             goto out;
         }
         if (!live)
@@ -116,8 +92,8 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
     do {                                                                                         \
         snprintf(what, sizeof what, "arena %u " #field, s);                                      \
         if ((uint64_t)ma.field != (uint64_t)(hv)) {                                              \
-            differ(err, errlen, "%s: model %" PRIu64 ", heap %" PRIu64, what, (uint64_t)ma.field, \
-                   (uint64_t)(hv));                                                              \
+            errmsg_fail(err, errlen, false, "%s: model %" PRIu64 ", heap %" PRIu64, what, (uint64_t)ma.field, \
+                        (uint64_t)(hv));                                                         \
             goto out;                                                                            \
         }                                                                                        \
     } while (0)
@@ -131,11 +107,11 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
         SAME_A(nempty, hi.ncached);
         if ((ma.list == MODEL_ARENA_USABLE) != (hi.usable_pos >= 0) ||
             (hi.usable_pos >= 0 && ma.usable_pos != (uint32_t)hi.usable_pos)) {
-            differ(err, errlen, "arena %u: usable position differs", s);
+            errmsg_fail(err, errlen, false, "arena %u: usable position differs", s);
             goto out;
         }
         if (ma.list == MODEL_ARENA_USABLE && ma.is_finger != (heap_inspect_nfp2lasta(h, ma.nfreepools) == s)) {
-            differ(err, errlen, "arena %u: nfp2lasta finger differs", s);
+            errmsg_fail(err, errlen, false, "arena %u: nfp2lasta finger differs", s);
             goto out;
         }
         snprintf(what, sizeof what, "arena %u freepools", s);
@@ -147,8 +123,8 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
             model_pool_at(m, s, i, &mp);
             if (i >= hi.ncarved) {
                 if (mp.state != MODEL_POOL_UNTOUCHED) {
-                    differ(err, errlen, "arena %u pool %u: %s above the high-water mark", s, i,
-                           model_pool_state_name(mp.state));
+                    errmsg_fail(err, errlen, false, "arena %u pool %u: %s above the high-water mark", s, i,
+                                model_pool_state_name(mp.state));
                     goto out;
                 }
                 continue;
@@ -163,8 +139,8 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
 #define SAME_P(field, hv)                                                                        \
     do {                                                                                         \
         if ((uint64_t)mp.field != (uint64_t)(hv)) {                                              \
-            differ(err, errlen, "pool 0x%" PRIx64 " " #field ": model %" PRIu64 ", heap %" PRIu64, \
-                   hp.addr, (uint64_t)mp.field, (uint64_t)(hv));                                 \
+            errmsg_fail(err, errlen, false, "pool 0x%" PRIx64 " " #field ": model %" PRIu64 ", heap %" PRIu64, \
+                        hp.addr, (uint64_t)mp.field, (uint64_t)(hv));                            \
             goto out;                                                                            \
         }                                                                                        \
     } while (0)
@@ -199,7 +175,7 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
     size_t hn = heap_inspect_raw(h, hr, nraw + 1);
     if (hn != nraw || nraw > cap) {
         free(hr);
-        differ(err, errlen, "raw blocks: model %zu, heap %zu", nraw, hn);
+        errmsg_fail(err, errlen, false, "raw blocks: model %zu, heap %zu", nraw, hn);
         goto out;
     }
     size_t cur = 0;
@@ -211,7 +187,7 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
         struct model_raw x;
         if (a[i] != hr[i].addr || !model_raw_find(m, a[i], &x) || x.size != hr[i].size) {
             free(hr);
-            differ(err, errlen, "raw block %zu differs (0x%" PRIx64 ")", i, a[i]);
+            errmsg_fail(err, errlen, false, "raw block %zu differs (0x%" PRIx64 ")", i, a[i]);
             goto out;
         }
     }
@@ -224,8 +200,8 @@ bool hc_compare(const struct model *m, const struct heap *h, char *err, size_t e
 #define SAME_S(field)                                                                            \
     do {                                                                                         \
         if ((uint64_t)ms.field != (uint64_t)hs.field) {                                          \
-            differ(err, errlen, "stats " #field ": model %" PRIu64 ", heap %" PRIu64,             \
-                   (uint64_t)ms.field, (uint64_t)hs.field);                                      \
+            errmsg_fail(err, errlen, false, "stats " #field ": model %" PRIu64 ", heap %" PRIu64, \
+                        (uint64_t)ms.field, (uint64_t)hs.field);                                 \
             goto out;                                                                            \
         }                                                                                        \
     } while (0)

@@ -3,6 +3,7 @@
  * the same report as `record --stats` for the same workload, --at against the model folded in
  * process, --json parsed by Python, and bad input as one line with the right exit status.
  */
+#include "prog.h"
 #include "record.h"
 
 #include <tracer/model.h>
@@ -10,72 +11,11 @@
 #include <tracer/trace.h>
 
 #include <criterion/criterion.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-struct result {
-    int status;
-    char *out, *err;
-};
-
-static char *slurp_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "%s", path);
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    int ch;
-    while ((ch = fgetc(f)) != EOF) {
-        if (len + 2 > cap) {
-            cap = cap ? 2 * cap : 4096;
-            buf = realloc(buf, cap);
-        }
-        buf[len++] = (char)ch;
-    }
-    fclose(f);
-    if (!buf)
-        buf = calloc(1, 1);
-    buf[len] = '\0';
-    return buf;
-}
-
-static struct result run(const char *const *argv)
-{
-    const char *bin = getenv("ARENASCOPE");
-    cr_assert_not_null(bin, "ARENASCOPE names the program");
-    static char outp[512], errp[512];
-    if (!outp[0]) {
-        snprintf(outp, sizeof outp, "%s", scratch_path("cli.out"));
-        snprintf(errp, sizeof errp, "%s", scratch_path("cli.err"));
-    }
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-            _exit(127);
-        const char *args[32] = {"arenascope"};
-        for (int i = 0; argv[i] && i < 30; i++)
-            args[i + 1] = argv[i];
-        execv(bin, (char *const *)args);
-        _exit(127);
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    cr_assert(WIFEXITED(st), "the program died");
-    return (struct result){WEXITSTATUS(st), slurp_text(outp), slurp_text(errp)};
-}
-
-static void release(struct result *r)
-{
-    free(r->out);
-    free(r->err);
-}
 
 /* A random allocation script: sizes CPython asks for, now and then large or zero. */
 static const char *write_ops(const char *name, uint64_t seed, int nops)
@@ -113,15 +53,15 @@ Test(stats_cli, same_report_as_record_stats, .timeout = 120)
         char spec[600];
         snprintf(spec, sizeof spec, "ops:%s", write_ops("w.ops", 100 + i, 30000));
         const char *trace = scratch_path("w.trace");
-        struct result rec = run((const char *[]){"record", "-p", profiles[i], "--stats", "-o", trace,
+        struct prog_result rec = prog_run((const char *[]){"record", "-p", profiles[i], "--stats", "-o", trace,
                                                  spec, NULL});
         cr_assert_eq(rec.status, 0, "%s: %s", profiles[i], rec.err);
         cr_assert(strstr(rec.out, "Small block threshold"), "%s", rec.out);
-        struct result st = run((const char *[]){"stats", trace, NULL});
+        struct prog_result st = prog_run((const char *[]){"stats", trace, NULL});
         cr_assert_eq(st.status, 0, "%s", st.err);
         cr_assert_str_eq(st.out, rec.out, "%s: stats FILE and record --stats differ", profiles[i]);
-        release(&rec);
-        release(&st);
+        prog_result_release(&rec);
+        prog_result_release(&st);
     }
     /* the object runtime's workloads, with each collector profile */
     static const char *const runs[][2] = {
@@ -131,17 +71,17 @@ Test(stats_cli, same_report_as_record_stats, .timeout = 120)
     };
     for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
         const char *trace = scratch_path("rt.trace");
-        struct result rec = run((const char *[]){"record", "--gc-profile", runs[i][1], "--stats", "-o",
+        struct prog_result rec = prog_run((const char *[]){"record", "--gc-profile", runs[i][1], "--stats", "-o",
                                                  trace, runs[i][0], NULL});
         cr_assert_eq(rec.status, 0, "%s: %s", runs[i][0], rec.err);
-        struct result st = run((const char *[]){"stats", trace, NULL});
+        struct prog_result st = prog_run((const char *[]){"stats", trace, NULL});
         cr_assert_eq(st.status, 0, "%s: %s", runs[i][0], st.err);
         cr_assert_str_eq(st.out, rec.out, "%s: stats FILE and record --stats differ", runs[i][0]);
-        release(&rec);
-        release(&st);
-        struct result ck = run((const char *[]){"check", "-q", trace, NULL});
+        prog_result_release(&rec);
+        prog_result_release(&st);
+        struct prog_result ck = prog_run((const char *[]){"check", "-q", trace, NULL});
         cr_assert_eq(ck.status, 0, "%s: %s", runs[i][0], ck.err);
-        release(&ck);
+        prog_result_release(&ck);
     }
 }
 
@@ -150,9 +90,9 @@ Test(stats_cli, at_an_event_is_the_model_there)
     char spec[600];
     snprintf(spec, sizeof spec, "ops:%s", write_ops("at.ops", 7, 8000));
     const char *trace = scratch_path("at.trace");
-    struct result rec = run((const char *[]){"record", "-o", trace, spec, NULL});
+    struct prog_result rec = prog_run((const char *[]){"record", "-o", trace, spec, NULL});
     cr_assert_eq(rec.status, 0, "%s", rec.err);
-    release(&rec);
+    prog_result_release(&rec);
     struct seeker *s;
     char err[512];
     cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
@@ -161,7 +101,7 @@ Test(stats_cli, at_an_event_is_the_model_there)
     for (size_t i = 0; i < 4; i++) {
         char at[32];
         snprintf(at, sizeof at, "%lu", (unsigned long)ats[i]);
-        struct result r = run((const char *[]){"stats", "--at", at, trace, NULL});
+        struct prog_result r = prog_run((const char *[]){"stats", "--at", at, trace, NULL});
         cr_assert_eq(r.status, 0, "%s", r.err);
         cr_assert_eq(seeker_seek(s, ats[i] + 1), 0, "%s", seeker_error(s));
         struct heap_stats st;
@@ -173,12 +113,12 @@ Test(stats_cli, at_an_event_is_the_model_there)
         fclose(mem);
         cr_assert_str_eq(r.out, want, "--at %s", at);
         free(want);
-        release(&r);
+        prog_result_release(&r);
     }
     seeker_free(s);
 
     /* JSON: one object that Python parses, with the position and the collector's figures */
-    struct result r = run((const char *[]){"stats", "--json", "--at", "10", trace, NULL});
+    struct prog_result r = prog_run((const char *[]){"stats", "--json", "--at", "10", trace, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     const char *json = scratch_path("stats.json");
     FILE *f = fopen(json, "w");
@@ -196,7 +136,7 @@ Test(stats_cli, at_an_event_is_the_model_there)
              "assert g[\"collected\"] == 0 and g[\"uncollectable\"] == 0' '%s'",
              json);
     cr_assert_eq(system(cmd), 0, "python3 rejects: %s", r.out);
-    release(&r);
+    prog_result_release(&r);
 }
 
 static int count_lines(const char *s)
@@ -209,25 +149,25 @@ static int count_lines(const char *s)
 
 Test(stats_cli, bad_input_is_one_line)
 {
-    struct result r = run((const char *[]){"stats", scratch_path("missing.trace"), NULL});
+    struct prog_result r = prog_run((const char *[]){"stats", scratch_path("missing.trace"), NULL});
     cr_assert_eq(r.status, 1);
     cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
     cr_assert(strstr(r.err, "arenascope stats: ") == r.err, "%s", r.err);
-    release(&r);
+    prog_result_release(&r);
 
     char spec[600];
     snprintf(spec, sizeof spec, "ops:%s", write_ops("bad.ops", 3, 500));
     const char *trace = scratch_path("bad.trace");
-    r = run((const char *[]){"record", "-o", trace, spec, NULL});
+    r = prog_run((const char *[]){"record", "-o", trace, spec, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
-    release(&r);
-    r = run((const char *[]){"stats", "--at", "99999999", trace, NULL});
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"stats", "--at", "99999999", trace, NULL});
     cr_assert_eq(r.status, 2);
     cr_assert(strstr(r.err, "no event 99999999"), "%s", r.err);
-    release(&r);
-    r = run((const char *[]){"stats", "--at", "x", trace, NULL});
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"stats", "--at", "x", trace, NULL});
     cr_assert_eq(r.status, 2);
-    release(&r);
+    prog_result_release(&r);
 
     /* an event that contradicts the ones before it: the first bad event, status 1 */
     const char *lie = scratch_path("lie.trace");
@@ -250,16 +190,16 @@ Test(stats_cli, bad_input_is_one_line)
     cr_assert_eq(trace_writer_finish(w), 0);
     trace_writer_free(w);
     trace_reader_free(rd);
-    r = run((const char *[]){"stats", lie, NULL});
+    r = prog_run((const char *[]){"stats", lie, NULL});
     cr_assert_eq(r.status, 1);
     cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
     cr_assert(strstr(r.err, "event 300: decref: 0x1234 is not a live object"), "%s", r.err);
-    release(&r);
-    r = run((const char *[]){"check", lie, NULL});
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"check", lie, NULL});
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.err, "event 300: decref"), "%s", r.err);
-    release(&r);
-    r = run((const char *[]){"stats", "--at", "299", lie, NULL});
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"stats", "--at", "299", lie, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
-    release(&r);
+    prog_result_release(&r);
 }

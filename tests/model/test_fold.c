@@ -24,6 +24,29 @@ static void fold(struct model *m, struct event ev)
     cr_assert_eq(rc, 0, "fold of %s failed: %s", event_kind_name(ev.kind), model_error(m));
 }
 
+/* A first allocation on an empty heap: the arenas vector, an arena (serial 0) in `slot` at base
+ * with npools pools, moved onto usable_arenas, its first pool carved and set to class szidx, and
+ * a block of `size` bytes after the pool header. */
+static void fold_first_block(struct model *m, uint64_t slot, uint64_t base, uint64_t npools, uint64_t szidx,
+                             uint64_t size)
+{
+    fold(m, EVB(ARENA_VECTOR, NULL, 16));
+    fold(m, EVB(ARENA_NEW, NULL, 0, slot, base, npools, 0));
+    fold(m, EVB(ARENA_MOVE, NULL, slot, 0));
+    fold(m, EVB(POOL_CARVE, NULL, base, slot));
+    fold(m, EVB(POOL_INIT, NULL, base, szidx));
+    fold(m, EVB(BLOCK_ALLOC, NULL, base + 48, size, 0));
+}
+
+/* That block freed: its pool empty, the arena off usable_arenas and returned. */
+static void fold_release_first(struct model *m, uint64_t slot, uint64_t base)
+{
+    fold(m, EVB(BLOCK_FREE, NULL, base + 48));
+    fold(m, EVB(POOL_EMPTY, NULL, base));
+    fold(m, EVB(ARENA_MOVE, NULL, slot, -1));
+    fold(m, EVB(ARENA_FREE, NULL, slot, base));
+}
+
 static void valid(const struct model *m)
 {
     char err[256];
@@ -35,12 +58,7 @@ static void valid(const struct model *m)
 /* The first allocation of a fresh heap: the micro-example of docs/cpython-memory.md 3.8. */
 static void first_alloc(struct model *m)
 {
-    fold(m, EVB(ARENA_VECTOR, NULL, 16));
-    fold(m, EVB(ARENA_NEW, NULL, 0, 0, BASE, 64, 0));
-    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
-    fold(m, EVB(POOL_CARVE, NULL, BASE, 0));
-    fold(m, EVB(POOL_INIT, NULL, BASE, 2));
-    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 48, 40, 0));
+    fold_first_block(m, 0, BASE, 64, 2, 40);
 }
 
 /* A profile of 256 size classes (4-byte alignment, threshold 1024): class 255 is a class like
@@ -52,12 +70,7 @@ Test(fold, the_last_of_256_classes_is_a_class)
     h.threshold = 1024;
     h.pool_size = 4096;
     struct model *m = new_model(h);
-    fold(m, EVB(ARENA_VECTOR, NULL, 16));
-    fold(m, EVB(ARENA_NEW, NULL, 0, 0, BASE, 256, 0));
-    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
-    fold(m, EVB(POOL_CARVE, NULL, BASE, 0));
-    fold(m, EVB(POOL_INIT, NULL, BASE, 255));
-    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 48, 1024, 0));
+    fold_first_block(m, 0, BASE, 256, 255, 1024);
     valid(m);
     struct model_pool_cell cells[256];
     cr_assert_eq(model_arena_cells(m, 0, cells, 256), 256);
@@ -197,12 +210,7 @@ Test(fold, pool_transitions)
 {
     struct model *m = new_model(evb_header_tiny());
     const uint64_t A = 0x10000; /* 1 KiB aligned */
-    fold(m, EVB(ARENA_VECTOR, NULL, 16));
-    fold(m, EVB(ARENA_NEW, NULL, 0, 3, A, 4, 0));
-    fold(m, EVB(ARENA_MOVE, NULL, 3, 0));
-    fold(m, EVB(POOL_CARVE, NULL, A, 3));
-    fold(m, EVB(POOL_INIT, NULL, A, 3));
-    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 64, 0));
+    fold_first_block(m, 3, A, 4, 3, 64);
     fold(m, EVB(BLOCK_ALLOC, NULL, A + 112, 50, 0));
     valid(m);
     fold(m, EVB(BLOCK_ALLOC, NULL, A + 176, 64, 0));
@@ -225,12 +233,7 @@ Test(fold, pool_transitions)
     model_free(m);
 
     m = new_model(evb_header_tiny());
-    fold(m, EVB(ARENA_VECTOR, NULL, 16));
-    fold(m, EVB(ARENA_NEW, NULL, 0, 3, A, 4, 0));
-    fold(m, EVB(ARENA_MOVE, NULL, 3, 0));
-    fold(m, EVB(POOL_CARVE, NULL, A, 3));
-    fold(m, EVB(POOL_INIT, NULL, A, 3));
-    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 64, 0));
+    fold_first_block(m, 3, A, 4, 3, 64);
     fold(m, EVB(BLOCK_ALLOC, NULL, A + 112, 64, 0));
     fold(m, EVB(BLOCK_ALLOC, NULL, A + 176, 64, 0));
     fold(m, EVB(POOL_FULL, NULL, A));
@@ -286,31 +289,15 @@ Test(fold, arena_release_and_misaligned_arena)
 {
     struct model *m = new_model(evb_header_tiny());
     const uint64_t A = 0x10000, B = 0x20010; /* B is not pool-aligned */
-    fold(m, EVB(ARENA_VECTOR, NULL, 16));
-    fold(m, EVB(ARENA_NEW, NULL, 0, 0, A, 4, 0));
-    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
-    fold(m, EVB(POOL_CARVE, NULL, A, 0));
-    fold(m, EVB(POOL_INIT, NULL, A, 0));
-    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 16, 0));
-    fold(m, EVB(BLOCK_FREE, NULL, A + 48));
-    fold(m, EVB(POOL_EMPTY, NULL, A));
-    fold(m, EVB(ARENA_MOVE, NULL, 0, -1));
-    fold(m, EVB(ARENA_FREE, NULL, 0, A));
+    fold_first_block(m, 0, A, 4, 0, 16);
+    fold_release_first(m, 0, A);
     struct event bad_sliver = EVB(ARENA_NEW, NULL, 1, 1, B, 4, 0);
     cr_assert_eq(model_fold(m, &bad_sliver), MODEL_EINCONSISTENT);
     model_free(m);
 
     m = new_model(evb_header_tiny());
-    fold(m, EVB(ARENA_VECTOR, NULL, 16));
-    fold(m, EVB(ARENA_NEW, NULL, 0, 0, A, 4, 0));
-    fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
-    fold(m, EVB(POOL_CARVE, NULL, A, 0));
-    fold(m, EVB(POOL_INIT, NULL, A, 0));
-    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 16, 0));
-    fold(m, EVB(BLOCK_FREE, NULL, A + 48));
-    fold(m, EVB(POOL_EMPTY, NULL, A));
-    fold(m, EVB(ARENA_MOVE, NULL, 0, -1));
-    fold(m, EVB(ARENA_FREE, NULL, 0, A));
+    fold_first_block(m, 0, A, 4, 0, 16);
+    fold_release_first(m, 0, A);
     valid(m);
     struct model_released rel[2];
     cr_assert_eq(model_released(m, rel, 2), 1);

@@ -4,6 +4,7 @@
  * summary; a recording without an index (killed) is served by the seeker's own checkpoints;
  * a followed trace grows under the seeker; the semantic check finds the first bad event.
  */
+#include "heapcmp.h"
 #include "record.h"
 
 #include <tracer/model.h>
@@ -386,17 +387,7 @@ static void pipe_child(int fd, const char *copy)
     char err[256];
     if (heap_profile_parse("cpython-3.10", &p, err, sizeof err) < 0)
         _exit(2);
-    struct trace_header h;
-    memset(&h, 0, sizeof h);
-    snprintf(h.profile, sizeof h.profile, "%s", p.name);
-    h.alignment = p.alignment;
-    h.threshold = p.threshold;
-    h.pool_size = p.pool_size;
-    h.arena_size = p.arena_size;
-    h.pool_overhead = heap_profile_pool_overhead(&p);
-    h.pointer_size = sizeof(void *);
-    h.keep_last_free_arena = p.keep_last_free_arena;
-    h.arena_map_bits = p.arena_map_bits;
+    struct trace_header h = hc_header(&p, "mmap");
     struct tee t;
     if (trace_writer_open_fd(&t.a, fd, "pipe", &h, err, sizeof err) < 0 ||
         trace_writer_open(&t.b, copy, &h, err, sizeof err) < 0)

@@ -2,6 +2,7 @@
 
 #include "cpython_numbers.h"
 
+#include <allocator/errmsg.h>
 #include <criterion/criterion.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -80,7 +81,7 @@ static void disagree(struct fold *f, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(f->error, sizeof f->error, fmt, ap);
+    errmsg_vformat(f->error, sizeof f->error, NULL, fmt, ap);
     va_end(ap);
     snprintf(f->error + strlen(f->error), sizeof f->error - strlen(f->error), " (event %" PRIu64 ")",
              f->events);

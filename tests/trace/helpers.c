@@ -9,67 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-void rng_seed(struct rng *g, uint64_t seed)
-{
-    g->s = seed * 0x9E3779B97F4A7C15u + 0x2545F4914F6CDD1Du;
-    if (!g->s)
-        g->s = 1;
-}
-
-uint64_t rng_next(struct rng *g)
-{
-    g->s ^= g->s >> 12;
-    g->s ^= g->s << 25;
-    g->s ^= g->s >> 27;
-    return g->s * 0x2545F4914F6CDD1Du;
-}
-
-uint64_t rng_below(struct rng *g, uint64_t n)
-{
-    return n ? rng_next(g) % n : 0;
-}
-
-void evlist_init(struct evlist *l)
-{
-    memset(l, 0, sizeof *l);
-}
-
-void evlist_release(struct evlist *l)
-{
-    free(l->ev);
-    free(l->text);
-    evlist_init(l);
-}
-
-void evlist_push(struct evlist *l, const struct event *ev)
-{
-    if (l->n == l->cap) {
-        l->cap = l->cap ? l->cap * 2 : 1024;
-        l->ev = realloc(l->ev, l->cap * sizeof *l->ev);
-        cr_assert(l->ev);
-    }
-    if (l->text_cap - l->text_len < ev->str_len) {
-        while (l->text_cap - l->text_len < ev->str_len)
-            l->text_cap = l->text_cap ? l->text_cap * 2 : 65536;
-        l->text = realloc(l->text, l->text_cap);
-        cr_assert(l->text);
-    }
-    struct event e = *ev;
-    if (ev->str_len)
-        memcpy(l->text + l->text_len, ev->str, ev->str_len);
-    /* str holds the offset into the text store until evlist_at */
-    e.str = (const char *)(uintptr_t)l->text_len;
-    l->text_len += ev->str_len;
-    l->ev[l->n++] = e;
-}
-
-const struct event *evlist_at(const struct evlist *l, size_t i, struct event *tmp)
-{
-    *tmp = l->ev[i];
-    tmp->str = tmp->str_len ? l->text + (uintptr_t)l->ev[i].str : NULL;
-    return tmp;
-}
-
 static uint64_t random_word(struct rng *g)
 {
     switch (rng_below(g, 10)) {
@@ -156,6 +95,13 @@ void evlist_random(struct evlist *l, struct rng *g, size_t n)
         random_event(g, &ev, text, sizeof text);
         evlist_push(l, &ev);
     }
+}
+
+void evlist_random_new(struct evlist *l, uint64_t seed, size_t n)
+{
+    struct rng g = {seed};
+    evlist_init(l);
+    evlist_random(l, &g, n);
 }
 
 bool event_equal(const struct event *a, const struct event *b, char *why, size_t whylen)

@@ -33,10 +33,7 @@ static size_t count_blob_records(const char *path)
 Test(blobs, checkpoints_round_trip_and_replace, .timeout = 60)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 21);
-    evlist_random(&l, &g, 50000);
+    evlist_random_new(&l, 21, 50000);
     const char *path = scratch_path("ckpt.trace");
     write_trace(path, &l, 0, true);
 
@@ -108,10 +105,7 @@ Test(blobs, checkpoints_round_trip_and_replace, .timeout = 60)
 Test(blobs, storing_into_a_killed_recording_completes_it)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 22);
-    evlist_random(&l, &g, 5000);
+    evlist_random_new(&l, 22, 5000);
     const char *path = scratch_path("killed.trace");
     write_trace(path, &l, 1000, false);
     struct trace_blob b = {.key = 2500, .data = "x", .len = 1};
@@ -137,10 +131,7 @@ Test(blobs, storing_into_a_killed_recording_completes_it)
 Test(blobs, a_damaged_file_is_not_modified)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 23);
-    evlist_random(&l, &g, 3000);
+    evlist_random_new(&l, 23, 3000);
     const char *path = scratch_path("cut.trace");
     write_trace(path, &l, 1000, true);
     size_t len;

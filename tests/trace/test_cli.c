@@ -3,61 +3,18 @@
  * ARENASCOPE): their output, their one-line errors and their exit codes.
  */
 #include "helpers.h"
+#include "prog.h"
 
 #include <allocator/heap.h>
 #include <tracer/model.h>
 
 #include <criterion/criterion.h>
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-struct result {
-    int status;
-    char *out, *err;
-    size_t out_len, err_len;
-};
-
-static void result_release(struct result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static struct result run(const char *const *argv)
-{
-    const char *bin = getenv("ARENASCOPE");
-    cr_assert_not_null(bin, "ARENASCOPE names the program");
-    static char outp[512], errp[512];
-    snprintf(outp, sizeof outp, "%s/stdout", scratch_dir());
-    snprintf(errp, sizeof errp, "%s/stderr", scratch_dir());
-    pid_t pid = fork();
-    cr_assert_geq(pid, 0);
-    if (pid == 0) {
-        int o = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int e = open(errp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (o < 0 || e < 0 || dup2(o, 1) < 0 || dup2(e, 2) < 0)
-            _exit(127);
-        const char *args[16] = {"arenascope"};
-        for (int i = 0; argv[i]; i++)
-            args[i + 1] = argv[i];
-        execv(bin, (char *const *)args);
-        _exit(127);
-    }
-    int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
-    cr_assert(WIFEXITED(st), "the program died of a signal");
-    struct result r = {.status = WEXITSTATUS(st)};
-    r.out = (char *)slurp(outp, &r.out_len);
-    r.out[r.out_len] = '\0';
-    r.err = (char *)slurp(errp, &r.err_len);
-    r.err[r.err_len] = '\0';
-    return r;
-}
 
 static size_t count_lines(const char *s)
 {
@@ -70,24 +27,21 @@ static size_t count_lines(const char *s)
 /* A one-line error: "arenascope CMD: PATH: ..." and exit status 1. */
 static void expect_error(const char *cmd, const char *path, const char *msg)
 {
-    struct result r = run((const char *[]){cmd, path, NULL});
+    struct prog_result r = prog_run((const char *[]){cmd, path, NULL});
     cr_assert_eq(r.status, 1, "%s %s: status %d", cmd, path, r.status);
     cr_assert_eq(count_lines(r.err), 1, "%s %s: stderr is one line: %s", cmd, path, r.err);
     char prefix[512];
     snprintf(prefix, sizeof prefix, "arenascope %s: %s: ", cmd, path);
     cr_assert(strncmp(r.err, prefix, strlen(prefix)) == 0, "'%s' does not start with '%s'", r.err, prefix);
     cr_assert(strstr(r.err, msg), "'%s' lacks '%s'", r.err, msg);
-    result_release(&r);
+    prog_result_release(&r);
 }
 
 static struct evlist sample;
 
 static const char *sample_trace(const char *name, bool finish)
 {
-    struct rng g;
-    evlist_init(&sample);
-    rng_seed(&g, 31);
-    evlist_random(&sample, &g, 3000);
+    evlist_random_new(&sample, 31, 3000);
     const char *path = scratch_path(name);
     write_trace(path, &sample, 1000, finish);
     return path;
@@ -96,7 +50,7 @@ static const char *sample_trace(const char *name, bool finish)
 Test(cli, info_describes_a_complete_trace)
 {
     const char *path = sample_trace("info.trace", true);
-    struct result r = run((const char *[]){"info", path, NULL});
+    struct prog_result r = prog_run((const char *[]){"info", path, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(r.err_len, 0, "%s", r.err);
     static const char *const want[] = {
@@ -125,19 +79,19 @@ Test(cli, info_describes_a_complete_trace)
                  (unsigned long long)counts[k]);
         cr_assert(strstr(r.out, line), "info lacks '%s'", line);
     }
-    result_release(&r);
+    prog_result_release(&r);
 }
 
 Test(cli, info_says_when_a_trace_is_not_whole)
 {
     const char *path = sample_trace("killed.trace", false);
-    struct result r = run((const char *[]){"info", path, NULL});
+    struct prog_result r = prog_run((const char *[]){"info", path, NULL});
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.out, "state        recovered: no index"), "%s", r.out);
     cr_assert(strstr(r.out, "events       3,000 in 3 chunks"), "%s", r.out);
     cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
     cr_assert(strstr(r.err, "no index: the recording did not finish"), "%s", r.err);
-    result_release(&r);
+    prog_result_release(&r);
 
     struct layout_rec lay[16];
     file_layout(path, lay, 16);
@@ -145,7 +99,7 @@ Test(cli, info_says_when_a_trace_is_not_whole)
     uint8_t *d = slurp(path, &len);
     const char *cut = scratch_path("cut.trace");
     spit(cut, d, lay[4].start + 10);
-    r = run((const char *[]){"info", cut, NULL});
+    r = prog_run((const char *[]){"info", cut, NULL});
     cr_assert_eq(r.status, 1);
     cr_assert(strstr(r.out, "state        truncated"), "%s", r.out);
     cr_assert(strstr(r.out, "events       2,000 in 2 chunks"), "%s", r.out);
@@ -153,7 +107,7 @@ Test(cli, info_says_when_a_trace_is_not_whole)
     snprintf(want, sizeof want, "arenascope info: %s: ends inside chunk 2 at byte %llu\n", cut,
              (unsigned long long)lay[4].start);
     cr_assert_str_eq(r.err, want);
-    result_release(&r);
+    prog_result_release(&r);
     free(d);
 }
 
@@ -192,21 +146,21 @@ Test(cli, usage_errors_are_status_two)
         (const char *[]){"check", NULL},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct result r = run(cases[i]);
+        struct prog_result r = prog_run(cases[i]);
         cr_assert_eq(r.status, 2, "case %zu: %d %s", i, r.status, r.err);
         cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
-        result_release(&r);
+        prog_result_release(&r);
     }
-    struct result r = run((const char *[]){"dump", "--help", NULL});
+    struct prog_result r = prog_run((const char *[]){"dump", "--help", NULL});
     cr_assert_eq(r.status, 0);
     cr_assert(strstr(r.out, "--json"));
-    result_release(&r);
+    prog_result_release(&r);
 }
 
 Test(cli, dump_prints_every_event_and_ranges)
 {
     const char *path = sample_trace("dump.trace", true);
-    struct result all = run((const char *[]){"dump", path, NULL});
+    struct prog_result all = prog_run((const char *[]){"dump", path, NULL});
     cr_assert_eq(all.status, 0, "%s", all.err);
     cr_assert_eq(count_lines(all.out), sample.n);
     /* each line is "SEQ KIND field=value ..." as event_format_text makes it */
@@ -222,20 +176,20 @@ Test(cli, dump_prints_every_event_and_ranges)
         cr_assert_str_eq(line, expect);
         line = nl + 1;
     }
-    struct result part = run((const char *[]){"dump", "--from", "1500", "--to", "2100", path, NULL});
+    struct prog_result part = prog_run((const char *[]){"dump", "--from", "1500", "--to", "2100", path, NULL});
     cr_assert_eq(part.status, 0, "%s", part.err);
     cr_assert_eq(count_lines(part.out), 601);
     cr_assert(strncmp(part.out, "1500 ", 5) == 0);
-    result_release(&part);
-    part = run((const char *[]){"dump", "--from", "3000", path, NULL});
+    prog_result_release(&part);
+    part = prog_run((const char *[]){"dump", "--from", "3000", path, NULL});
     cr_assert_eq(part.status, 0);
     cr_assert_eq(part.out_len, 0);
-    result_release(&part);
-    part = run((const char *[]){"dump", "--from", "3001", path, NULL});
+    prog_result_release(&part);
+    part = prog_run((const char *[]){"dump", "--from", "3001", path, NULL});
     cr_assert_eq(part.status, 1);
     cr_assert(strstr(part.err, "no event 3001 (the trace has 3000)"), "%s", part.err);
-    result_release(&part);
-    result_release(&all);
+    prog_result_release(&part);
+    prog_result_release(&all);
 
     /* --from seeks: a damaged first chunk does not stop a dump of the last one */
     struct layout_rec lay[16];
@@ -244,25 +198,25 @@ Test(cli, dump_prints_every_event_and_ranges)
     uint8_t *d = slurp(path, &len);
     d[lay[2].start + 30] ^= 1;
     spit(path, d, len);
-    part = run((const char *[]){"dump", "-f", "2000", path, NULL});
+    part = prog_run((const char *[]){"dump", "-f", "2000", path, NULL});
     cr_assert_eq(part.status, 0, "%s", part.err);
     cr_assert_eq(count_lines(part.out), 1000);
-    result_release(&part);
-    part = run((const char *[]){"dump", path, NULL});
+    prog_result_release(&part);
+    part = prog_run((const char *[]){"dump", path, NULL});
     cr_assert_eq(part.status, 1);
     cr_assert_eq(part.out_len, 0);
     char want[256];
     snprintf(want, sizeof want, "arenascope dump: %s: chunk 0 at byte %llu: bad checksum\n", path,
              (unsigned long long)lay[2].start);
     cr_assert_str_eq(part.err, want);
-    result_release(&part);
+    prog_result_release(&part);
     free(d);
 }
 
 Test(cli, dump_json_is_json)
 {
     const char *path = sample_trace("json.trace", true);
-    struct result r = run((const char *[]){"dump", "--json", path, NULL});
+    struct prog_result r = prog_run((const char *[]){"dump", "--json", path, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(count_lines(r.out), sample.n);
     const char *p = r.out;
@@ -274,7 +228,9 @@ Test(cli, dump_json_is_json)
         cr_assert_eq(p[-2], '}');
     }
     /* a JSON parser agrees: every line parses, with the kind and fields of the event */
-    const char *out = scratch_path("stdout");
+    const char *out = scratch_path("json.out");
+    FILE *f = fopen(out, "w");
+    cr_assert(f && fwrite(r.out, 1, r.out_len, f) == r.out_len && fclose(f) == 0);
     char cmd[1024];
     snprintf(cmd, sizeof cmd,
              "python3 -c 'import json,sys\n"
@@ -286,7 +242,7 @@ Test(cli, dump_json_is_json)
              "assert n == %zu' '%s'",
              sample.n, out);
     cr_assert_eq(system(cmd), 0, "python3 could not parse the JSON lines");
-    result_release(&r);
+    prog_result_release(&r);
 }
 
 static void push_event(void *ctx, const struct event *ev)
@@ -311,7 +267,7 @@ static const char *consistent_trace(const char *name, struct trace_blob *ckpt)
     struct heap *heap;
     cr_assert_eq(heap_new(&heap, &p, &src, &sink), 0);
     struct rng g;
-    rng_seed(&g, 31);
+    g.s = 31;
     void *live[512] = {0};
     while (sample.n < 3000) {
         size_t i = rng_below(&g, 512);
@@ -345,16 +301,16 @@ Test(cli, check_passes_only_whole_sound_traces)
     char err[256];
     cr_assert_eq(trace_store_checkpoints(path, &b, 1, err, sizeof err), 0, "%s", err);
     free((void *)b.data);
-    struct result r = run((const char *[]){"check", path, NULL});
+    struct prog_result r = prog_run((const char *[]){"check", path, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     char want[512];
     snprintf(want, sizeof want, "%s: ok (3000 events in 3 chunks, 1 blobs)\n", path);
     cr_assert_str_eq(r.out, want);
-    result_release(&r);
-    r = run((const char *[]){"check", "-q", path, NULL});
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"check", "-q", path, NULL});
     cr_assert_eq(r.status, 0);
     cr_assert_eq(r.out_len, 0);
-    result_release(&r);
+    prog_result_release(&r);
 
     struct layout_rec lay[16];
     size_t nrec = file_layout(path, lay, 16);
@@ -387,8 +343,8 @@ Test(cli, check_passes_only_whole_sound_traces)
     expect_error("check", bad, "no index: the recording did not finish (its 2000 events are readable)");
     /* intact again */
     spit(bad, d, len);
-    r = run((const char *[]){"check", bad, NULL});
+    r = prog_run((const char *[]){"check", bad, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
-    result_release(&r);
+    prog_result_release(&r);
     free(d);
 }

@@ -28,10 +28,7 @@ static void make_files(const char *dir)
     char path[512];
     snprintf(path, sizeof path, "%s/v1-random.trace", dir);
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 77);
-    evlist_random(&l, &g, 800);
+    evlist_random_new(&l, 77, 800);
     struct trace_header h;
     test_header(&h);
     struct trace_writer *w;

@@ -73,7 +73,7 @@ static uint8_t *small_trace(const char *name, size_t *len, struct evlist *l, boo
 {
     struct rng g;
     evlist_init(l);
-    rng_seed(&g, 99);
+    g.s = 99;
     evlist_random(l, &g, 500);
     const char *path = scratch_path(name);
     write_trace(path, l, 125, true);
@@ -197,7 +197,7 @@ Test(damage, flipped_bytes, .timeout = 240)
     struct layout_rec lay[64];
     size_t nrec = file_layout(scratch_path("flip.trace"), lay, 64);
     struct rng g;
-    rng_seed(&g, 2024);
+    g.s = 2024;
     int outcomes[8] = {0};
     for (int trial = 0; trial < 3000; trial++) {
         /* evenly spread, then every byte of the prefix and of the trailer, then at random */
@@ -307,10 +307,7 @@ Test(damage, flipped_bytes, .timeout = 240)
 Test(damage, a_bad_chunk_in_a_recording_without_index_stops_the_scan)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 5);
-    evlist_random(&l, &g, 5000);
+    evlist_random_new(&l, 5, 5000);
     const char *path = scratch_path("killed.trace");
     write_trace(path, &l, 1000, false);
     struct layout_rec lay[16];
@@ -691,7 +688,7 @@ Test(damage, own_decoders_and_the_plan_agree, .timeout = 120)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 31);
+    g.s = 31;
     for (int run = 0; run < 40; run++) {
         evlist_random(&l, &g, 50);
         for (int i = 0; i < 200; i++) {

@@ -37,7 +37,7 @@ Test(follow, a_growing_file)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 11);
+    g.s = 11;
     evlist_random(&l, &g, 20000);
     const char *path = scratch_path("growing.trace");
     struct trace_header h;
@@ -95,10 +95,7 @@ Test(follow, a_growing_file)
 Test(follow, a_record_half_written_is_pending_not_damage)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 12);
-    evlist_random(&l, &g, 3000);
+    evlist_random_new(&l, 12, 3000);
     const char *full = scratch_path("full.trace");
     write_trace(full, &l, 1000, true);
     size_t len;
@@ -139,10 +136,7 @@ Test(follow, a_record_half_written_is_pending_not_damage)
 Test(follow, a_complete_file_has_ended_at_once)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 13);
-    evlist_random(&l, &g, 500);
+    evlist_random_new(&l, 13, 500);
     const char *path = scratch_path("done.trace");
     write_trace(path, &l, 0, true);
     struct trace_reader *r;
@@ -161,7 +155,7 @@ Test(follow, a_pipe_from_a_child_process, .timeout = 60)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 14);
+    g.s = 14;
     evlist_random(&l, &g, 100000);
     int fds[2];
     cr_assert_eq(pipe(fds), 0);
@@ -228,10 +222,7 @@ Test(follow, a_pipe_from_a_child_process, .timeout = 60)
 Test(follow, a_pipe_that_closes_inside_a_chunk_is_truncated)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 15);
-    evlist_random(&l, &g, 2000);
+    evlist_random_new(&l, 15, 2000);
     const char *full = scratch_path("p.trace");
     write_trace(full, &l, 1000, true);
     size_t len;
@@ -265,10 +256,7 @@ Test(follow, a_pipe_that_closes_inside_a_chunk_is_truncated)
 Test(follow, a_pipe_read_once_is_read_like_a_file)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 16);
-    evlist_random(&l, &g, 1500);
+    evlist_random_new(&l, 16, 1500);
     const char *full = scratch_path("once.trace");
     write_trace(full, &l, 0, true);
     size_t len;

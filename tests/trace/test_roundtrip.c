@@ -24,10 +24,7 @@ static void expect_equal_stream(struct trace_reader *r, const struct evlist *l, 
 Test(roundtrip, a_million_random_events, .timeout = 120)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 1);
-    evlist_random(&l, &g, 1000000);
+    evlist_random_new(&l, 1, 1000000);
     const char *path = scratch_path("million.trace");
     write_trace(path, &l, 0, true);
 
@@ -85,7 +82,7 @@ Test(roundtrip, seeking_equals_sequential_reading, .timeout = 60)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 2);
+    g.s = 2;
     evlist_random(&l, &g, 200000);
     const char *path = scratch_path("seek.trace");
     write_trace(path, &l, 0, true);
@@ -121,7 +118,7 @@ Test(roundtrip, batches_never_cross_chunks)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 3);
+    g.s = 3;
     evlist_random(&l, &g, 50000);
     const char *path = scratch_path("batch.trace");
     write_trace(path, &l, 777, true);
@@ -232,10 +229,7 @@ Test(roundtrip, an_empty_trace)
 Test(roundtrip, a_killed_recording_opens_by_scanning)
 {
     struct evlist l;
-    struct rng g;
-    evlist_init(&l);
-    rng_seed(&g, 4);
-    evlist_random(&l, &g, 30000);
+    evlist_random_new(&l, 4, 30000);
     const char *path = scratch_path("killed.trace");
     write_trace(path, &l, 1000, false);
     struct trace_reader *r;
@@ -262,7 +256,7 @@ Test(roundtrip, stepping_back_and_mixing_next_with_read)
     struct evlist l;
     struct rng g;
     evlist_init(&l);
-    rng_seed(&g, 6);
+    g.s = 6;
     evlist_random(&l, &g, 20000);
     const char *path = scratch_path("steps.trace");
     write_trace(path, &l, 0, true);

@@ -11,16 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct collected {
-    struct evlist defs;
-};
-
-static void collect(void *ctx, const struct event *ev)
-{
-    struct collected *c = ctx;
-    evlist_push(&c->defs, ev);
-}
-
 /* The text of frame `id` as its frame_def gives it. */
 static const struct event *frame_of(const struct evlist *defs, uint64_t id, struct event *tmp)
 {
@@ -74,9 +64,9 @@ static void stack_text(const struct evlist *defs, uint64_t id, char *buf, size_t
 
 Test(stacks, each_distinct_stack_is_defined_once)
 {
-    struct collected c;
-    evlist_init(&c.defs);
-    struct event_sink sink = {.emit = collect, .ctx = &c};
+    struct evlist defs;
+    evlist_init(&defs);
+    struct event_sink sink = evlist_sink(&defs);
     struct stack_table *t;
     cr_assert_eq(stack_table_new(&t, 8, &sink), 0);
     void *a[] = {(void *)0x1000, (void *)0x2000, (void *)0x3000};
@@ -91,20 +81,20 @@ Test(stacks, each_distinct_stack_is_defined_once)
     /* a tree: a and b share no outermost frame, so each frame of each is a node; the prefix
      * a[0..2) has another outermost frame (0x2000 with no parent); each text once */
     cr_assert_eq(stack_table_count(t), 8);
-    cr_assert_eq(count_kind(&c.defs, EV_STACK_DEF), 8);
-    cr_assert_eq(count_kind(&c.defs, EV_FRAME_DEF), 4, "0x1000, 0x2000, 0x3000, 0x3001");
+    cr_assert_eq(count_kind(&defs, EV_STACK_DEF), 8);
+    cr_assert_eq(count_kind(&defs, EV_FRAME_DEF), 4, "0x1000, 0x2000, 0x3000, 0x3001");
     char text[1024];
     uint64_t depth;
-    stack_text(&c.defs, ia, text, sizeof text, &depth);
+    stack_text(&defs, ia, text, sizeof text, &depth);
     cr_assert_str_eq(text, "0x1000\n0x2000\n0x3000");
     cr_assert_eq(depth, 3);
-    stack_text(&c.defs, ib, text, sizeof text, &depth);
+    stack_text(&defs, ib, text, sizeof text, &depth);
     cr_assert_str_eq(text, "0x1000\n0x2000\n0x3001");
-    stack_text(&c.defs, ip, text, sizeof text, &depth);
+    stack_text(&defs, ip, text, sizeof text, &depth);
     cr_assert_str_eq(text, "0x1000\n0x2000");
     struct event tmp;
-    for (size_t i = 0; i < c.defs.n; i++) {
-        const struct event *d = evlist_at(&c.defs, i, &tmp);
+    for (size_t i = 0; i < defs.n; i++) {
+        const struct event *d = evlist_at(&defs, i, &tmp);
         if (d->kind == EV_FRAME_DEF)
             cr_assert(memchr(d->str, '\n', d->str_len) == NULL, "one frame a def");
         else
@@ -113,10 +103,10 @@ Test(stacks, each_distinct_stack_is_defined_once)
 
     /* a shared caller is defined once: a second stack on it costs one def */
     void *c1[] = {(void *)0x4000, (void *)0x2000, (void *)0x3000};
-    size_t before = c.defs.n;
+    size_t before = defs.n;
     uint64_t ic = stack_table_intern(t, c1, 3);
-    cr_assert_eq(c.defs.n, before + 2, "one frame_def (0x4000) and one stack_def");
-    stack_text(&c.defs, ic, text, sizeof text, &depth);
+    cr_assert_eq(defs.n, before + 2, "one frame_def (0x4000) and one stack_def");
+    stack_text(&defs, ic, text, sizeof text, &depth);
     cr_assert_str_eq(text, "0x4000\n0x2000\n0x3000");
 
     /* many stacks: the table grows and keeps every id */
@@ -128,13 +118,13 @@ Test(stacks, each_distinct_stack_is_defined_once)
         ids[i] = stack_table_intern(t, f, 1 + i % 8);
         cr_assert(ids[i] > ic);
     }
-    size_t defs = c.defs.n;
+    size_t ndefs = defs.n;
     for (uintptr_t i = 0; i < 20000; i += 7) {
         for (int k = 0; k < 8; k++)
             f[k] = (void *)(0x10000 + i * 16 + (uintptr_t)k);
         cr_assert_eq(stack_table_intern(t, f, 1 + i % 8), ids[i]);
     }
-    cr_assert_eq(c.defs.n, defs, "stacks seen before are not defined again");
+    cr_assert_eq(defs.n, ndefs, "stacks seen before are not defined again");
     /* after the keys are forgotten, the same frames give the same ids, with no new defs */
     stack_table_forget_keys(t);
     cr_assert_eq(stack_table_key_count(t), 0);
@@ -143,7 +133,7 @@ Test(stacks, each_distinct_stack_is_defined_once)
             f[k] = (void *)(0x10000 + i * 16 + (uintptr_t)k);
         cr_assert_eq(stack_table_intern(t, f, 1 + i % 8), ids[i]);
     }
-    cr_assert_eq(c.defs.n, defs);
+    cr_assert_eq(defs.n, ndefs);
     free(ids);
     /* deeper than the table's depth: cut */
     void *deep[20];
@@ -151,12 +141,12 @@ Test(stacks, each_distinct_stack_is_defined_once)
         deep[k] = (void *)(uintptr_t)(0x900000 + k);
     uint64_t id = stack_table_intern(t, deep, 20);
     cr_assert_eq(stack_table_intern(t, deep, 8), id);
-    const struct event *d = evlist_at(&c.defs, c.defs.n - 1, &tmp);
+    const struct event *d = evlist_at(&defs, defs.n - 1, &tmp);
     cr_assert_eq(d->kind, EV_STACK_DEF);
     cr_assert_eq(d->u.stack_def.id, id);
     cr_assert_eq(d->u.stack_def.depth, 8);
     stack_table_free(t);
-    evlist_release(&c.defs);
+    evlist_release(&defs);
 }
 
 __attribute__((noinline)) static size_t capture_here(void **frames, size_t max)

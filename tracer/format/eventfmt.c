@@ -137,54 +137,50 @@ static void put_value(struct out *o, char type, uint64_t v, bool json)
     }
 }
 
-size_t event_format_text(const struct event *ev, char *buf, size_t len)
+/* A field's key: ` name=` in text, `,"name":` in JSON, where a field named like the object's
+ * own keys gets a final underscore (finalize's "kind" becomes "kind_"). */
+static void put_key(struct out *o, const char *name, bool json)
 {
-    struct out o = {buf, buf + (len ? len - 1 : 0), 0};
+    put(o, json ? ",\"" : " ", json ? 2 : 1);
+    put_str(o, name);
+    if (json && (strcmp(name, "seq") == 0 || strcmp(name, "kind") == 0))
+        put(o, "_", 1);
+    put(o, json ? "\":" : "=", json ? 2 : 1);
+}
+
+/* An event's fields in table order, then its text when its kind has one. */
+static void put_fields(struct out *o, const struct event *ev, bool json)
+{
     enum event_kind k = ev->kind;
-    put_str(&o, event_kind_name(k));
     size_t nw = event_kind_field_count(k);
     for (size_t i = 0; i < nw; i++) {
-        put(&o, " ", 1);
-        put_str(&o, event_kind_field_name(k, i));
-        put(&o, "=", 1);
-        put_value(&o, event_kind_field_type(k, i), ev->u.f[i], false);
+        put_key(o, event_kind_field_name(k, i), json);
+        put_value(o, event_kind_field_type(k, i), ev->u.f[i], json);
     }
     const char *tn = event_kind_text_name(k);
     if (tn) {
-        put(&o, " ", 1);
-        put_str(&o, tn);
-        put(&o, "=", 1);
-        put_quoted(&o, ev->str ? ev->str : "", ev->str ? ev->str_len : 0, false);
+        put_key(o, tn, json);
+        put_quoted(o, ev->str ? ev->str : "", ev->str ? ev->str_len : 0, json);
     }
+}
+
+size_t event_format_text(const struct event *ev, char *buf, size_t len)
+{
+    struct out o = {buf, buf + (len ? len - 1 : 0), 0};
+    put_str(&o, event_kind_name(ev->kind));
+    put_fields(&o, ev, false);
     return finish(&o, buf, len);
 }
 
 size_t event_format_json(const struct event *ev, char *buf, size_t len)
 {
     struct out o = {buf, buf + (len ? len - 1 : 0), 0};
-    enum event_kind k = ev->kind;
     put_str(&o, "{\"seq\":");
     put_u64(&o, ev->seq);
     put_str(&o, ",\"kind\":\"");
-    put_str(&o, event_kind_name(k));
+    put_str(&o, event_kind_name(ev->kind));
     put(&o, "\"", 1);
-    size_t nw = event_kind_field_count(k);
-    for (size_t i = 0; i < nw; i++) {
-        const char *name = event_kind_field_name(k, i);
-        put(&o, ",\"", 2);
-        put_str(&o, name);
-        if (strcmp(name, "seq") == 0 || strcmp(name, "kind") == 0)
-            put(&o, "_", 1); /* the object's own keys: finalize's "kind" becomes "kind_" */
-        put(&o, "\":", 2);
-        put_value(&o, event_kind_field_type(k, i), ev->u.f[i], true);
-    }
-    const char *tn = event_kind_text_name(k);
-    if (tn) {
-        put(&o, ",\"", 2);
-        put_str(&o, tn);
-        put(&o, "\":", 2);
-        put_quoted(&o, ev->str ? ev->str : "", ev->str ? ev->str_len : 0, true);
-    }
+    put_fields(&o, ev, true);
     put(&o, "}", 1);
     return finish(&o, buf, len);
 }

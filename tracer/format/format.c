@@ -8,9 +8,10 @@
  */
 #include "format.h"
 
+#include <allocator/errmsg.h>
+
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,18 +29,6 @@ const char *trace_strerror(int err)
     case TRACE_ETRUNCATED: return "the file ends inside a record";
     default: return "unknown error";
     }
-}
-
-static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t whylen, int err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(why, whylen, fmt, ap);
-    va_end(ap);
-    return err;
 }
 
 /* ---- lanes ------------------------------------------------------------------------------------ */
@@ -272,48 +261,48 @@ static int decode_schema(const uint8_t *p, const uint8_t *end, struct fmt_schema
 {
     uint64_t nkinds;
     if (!codec_get_varint(&p, end, &nkinds) || nkinds == 0 || nkinds > FMT_MAX_KINDS)
-        return fail(why, whylen, TRACE_EFORMAT, "schema: bad kind count");
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: bad kind count");
     /* Every name is copied NUL-terminated: the payload's size bounds the pool's. */
     s->pool = malloc((size_t)(end - p) + 1);
     if (!s->pool)
-        return fail(why, whylen, TRACE_ENOMEM, "out of memory");
+        return errmsg_fail(why, whylen, TRACE_ENOMEM, "out of memory");
     char *pool = s->pool;
     s->nkinds = (size_t)nkinds;
     for (size_t k = 0; k < s->nkinds; k++) {
         struct fmt_kind *fk = &s->kinds[k];
         uint64_t flags, tail, nfields;
         if (!get_name(&p, end, &pool, &fk->name))
-            return fail(why, whylen, TRACE_EFORMAT, "schema: kind %zu: bad name", k);
+            return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: kind %zu: bad name", k);
         for (size_t j = 0; j < k; j++)
             if (strcmp(s->kinds[j].name, fk->name) == 0)
-                return fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s' twice", fk->name);
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s' twice", fk->name);
         if (!codec_get_varint(&p, end, &flags) || !codec_get_varint(&p, end, &tail) ||
             !codec_get_varint(&p, end, &nfields) || nfields > FMT_MAX_FIELDS || tail > nfields)
-            return fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': bad counts", fk->name);
+            return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': bad counts", fk->name);
         fk->flags = (unsigned)(flags & EVF_OPTIONAL);
         fk->tail = (unsigned)tail;
         fk->nfields = (unsigned)nfields;
         for (unsigned i = 0; i < fk->nfields; i++) {
             if (!get_name(&p, end, &pool, &fk->field_names[i]) || p >= end)
-                return fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': bad field %u",
-                            fk->name, i);
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': bad field %u",
+                                   fk->name, i);
             char t = (char)*p++;
             if (t != 'u' && t != 'i' && t != 'a' && t != 'p' && t != 's')
-                return fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': field '%s' has type %d",
-                            fk->name, fk->field_names[i], (int)(unsigned char)t);
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': field '%s' has type %d",
+                                   fk->name, fk->field_names[i], (int)(unsigned char)t);
             if (t == 's' && i + 1 != fk->nfields)
-                return fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': text field '%s' is not last",
-                            fk->name, fk->field_names[i]);
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': text field '%s' is not last",
+                                   fk->name, fk->field_names[i]);
             for (unsigned j = 0; j < i; j++)
                 if (strcmp(fk->field_names[j], fk->field_names[i]) == 0)
-                    return fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': field '%s' twice",
-                                fk->name, fk->field_names[i]);
+                    return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: kind '%s': field '%s' twice",
+                                       fk->name, fk->field_names[i]);
             fk->types[i] = t;
         }
     }
     if (p != end)
-        return fail(why, whylen, TRACE_EFORMAT, "schema: %zu bytes after the last kind",
-                    (size_t)(end - p));
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "schema: %zu bytes after the last kind",
+                           (size_t)(end - p));
     return 0;
 }
 
@@ -349,12 +338,12 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
         uint64_t id, len, u = 0;
         if (!codec_get_varint(&p, end, &id) || !codec_get_varint(&p, end, &len) ||
             len > (uint64_t)(end - p))
-            return fail(why, whylen, TRACE_EFORMAT, "bad header field");
+            return errmsg_fail(why, whylen, TRACE_EFORMAT, "bad header field");
         const uint8_t *v = p;
         p += len;
         if (id < 32) {
             if (seen & (1u << id))
-                return fail(why, whylen, TRACE_EFORMAT, "header field %u twice", (unsigned)id);
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u twice", (unsigned)id);
             seen |= 1u << id;
         }
         switch (id) {
@@ -375,17 +364,17 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
             const uint8_t *q = v, *qend = v + len;
             uint64_t ngen;
             if (!codec_get_varint(&q, qend, &ngen))
-                return fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
             for (uint64_t g = 0; g < ngen; g++) {
                 uint64_t nlen, thr;
                 if (!codec_get_varint(&q, qend, &nlen) || nlen > (uint64_t)(qend - q))
-                    return fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value",
-                                (unsigned)id);
+                    return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value",
+                                       (unsigned)id);
                 const uint8_t *name = q;
                 q += nlen;
                 if (!codec_get_varint(&q, qend, &thr))
-                    return fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value",
-                                (unsigned)id);
+                    return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value",
+                                       (unsigned)id);
                 if (g < TRACE_MAX_GENERATIONS) {
                     copy_text(h->generation_names[g], sizeof h->generation_names[g], name,
                               (size_t)nlen);
@@ -393,7 +382,7 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
                 }
             }
             if (q != qend)
-                return fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
             h->ngenerations = ngen < TRACE_MAX_GENERATIONS ? (uint32_t)ngen : TRACE_MAX_GENERATIONS;
             continue;
         }
@@ -415,7 +404,7 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
         case FMT_H_LEGACY_FINALIZERS:
         case FMT_H_ARENA_MAP_BITS:
             if (!get_uint_value(v, (size_t)len, &u))
-                return fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
             break;
         default:
             continue; /* a field of a newer writer */
@@ -435,7 +424,7 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
         }
     }
     if (!have_schema)
-        return fail(why, whylen, TRACE_EFORMAT, "the header has no schema");
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "the header has no schema");
     return 0;
 }
 
@@ -542,64 +531,64 @@ int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nk
     uint64_t nchunks, off = 0, ns = 0, seq = 0, prev_end = FMT_PREFIX_LEN;
     fmt_index_init(ix);
     if (!codec_get_varint(&p, end, &nchunks) || nchunks > n / 4)
-        return fail(why, whylen, TRACE_EFORMAT, "index: bad chunk count");
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: bad chunk count");
     for (uint64_t i = 0; i < nchunks; i++) {
         uint64_t doff, bytes, count, dns;
         if (!codec_get_varint(&p, end, &doff) || !codec_get_varint(&p, end, &bytes) ||
             !codec_get_varint(&p, end, &count) || !codec_get_varint(&p, end, &dns))
-            return fail(why, whylen, TRACE_EFORMAT, "index: chunk %llu: bad entry",
-                        (unsigned long long)i);
+            return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: chunk %llu: bad entry",
+                               (unsigned long long)i);
         off += doff;
         ns += (uint64_t)codec_unzigzag(dns);
         if (off < prev_end || bytes < FMT_REC_OVERHEAD + 3 ||
             bytes > FMT_REC_OVERHEAD + FMT_MAX_EVTS || off > limit || bytes > limit - off ||
             count == 0 || count > bytes)
-            return fail(why, whylen, TRACE_EFORMAT, "index: chunk %llu: out of place",
-                        (unsigned long long)i);
+            return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: chunk %llu: out of place",
+                               (unsigned long long)i);
         struct trace_chunk_info c = {
             .offset = off, .bytes = bytes, .first_seq = seq, .count = (uint32_t)count, .first_ns = ns};
         if (!fmt_index_push_chunk(ix, &c))
-            return fail(why, whylen, TRACE_ENOMEM, "out of memory");
+            return errmsg_fail(why, whylen, TRACE_ENOMEM, "out of memory");
         seq += count;
         prev_end = off + bytes;
     }
     uint64_t nevents, nk, nblobs;
     if (!codec_get_varint(&p, end, &nevents) || nevents != seq)
-        return fail(why, whylen, TRACE_EFORMAT, "index: event count disagrees with its chunks");
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: event count disagrees with its chunks");
     if (!codec_get_varint(&p, end, &nk) || nk != nkinds)
-        return fail(why, whylen, TRACE_EFORMAT, "index: kind count disagrees with the schema");
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: kind count disagrees with the schema");
     ix->nkinds = nkinds;
     ix->kind_events = calloc(nkinds ? nkinds : 1, sizeof *ix->kind_events);
     if (!ix->kind_events)
-        return fail(why, whylen, TRACE_ENOMEM, "out of memory");
+        return errmsg_fail(why, whylen, TRACE_ENOMEM, "out of memory");
     uint64_t sum = 0;
     for (size_t k = 0; k < nkinds; k++) {
         if (!codec_get_varint(&p, end, &ix->kind_events[k]) || ix->kind_events[k] > nevents)
-            return fail(why, whylen, TRACE_EFORMAT, "index: bad kind count");
+            return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: bad kind count");
         sum += ix->kind_events[k];
     }
     if (sum != nevents)
-        return fail(why, whylen, TRACE_EFORMAT, "index: kind counts disagree with the event count");
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: kind counts disagree with the event count");
     if (!codec_get_varint(&p, end, &nblobs) || nblobs > n / 7)
-        return fail(why, whylen, TRACE_EFORMAT, "index: bad blob count");
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: bad blob count");
     for (uint64_t i = 0; i < nblobs; i++) {
         struct fmt_blob b;
         if (end - p < 4 || !fmt_blob_type_is_valid(p))
-            return fail(why, whylen, TRACE_EFORMAT, "index: blob %llu: bad type",
-                        (unsigned long long)i);
+            return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: blob %llu: bad type",
+                               (unsigned long long)i);
         memcpy(b.type, p, 4);
         p += 4;
         if (!codec_get_varint(&p, end, &b.key) || !codec_get_varint(&p, end, &b.offset) ||
             !codec_get_varint(&p, end, &b.bytes) || b.offset < FMT_PREFIX_LEN ||
             b.offset > limit || b.bytes < FMT_REC_OVERHEAD + 5 || b.bytes > limit - b.offset ||
             b.bytes - FMT_REC_OVERHEAD > UINT32_MAX)
-            return fail(why, whylen, TRACE_EFORMAT, "index: blob %llu: bad entry",
-                        (unsigned long long)i);
+            return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: blob %llu: bad entry",
+                               (unsigned long long)i);
         if (!fmt_index_add_blob(ix, &b))
-            return fail(why, whylen, TRACE_ENOMEM, "out of memory");
+            return errmsg_fail(why, whylen, TRACE_ENOMEM, "out of memory");
     }
     if (p != end)
-        return fail(why, whylen, TRACE_EFORMAT, "index: %zu bytes after its end", (size_t)(end - p));
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: %zu bytes after its end", (size_t)(end - p));
     fmt_index_sort_blobs(ix);
     return 0;
 }

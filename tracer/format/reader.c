@@ -27,6 +27,8 @@
  */
 #include "reader.h"
 
+#include <allocator/errmsg.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -44,10 +46,9 @@
 
 int reader_fail(struct trace_reader *r, int err, const char *fmt, ...)
 {
-    int n = snprintf(r->msg, sizeof r->msg, "%s: ", r->path);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->msg + n, sizeof r->msg - (size_t)n, fmt, ap);
+    errmsg_vformat(r->msg, sizeof r->msg, r->path, fmt, ap);
     va_end(ap);
     return err;
 }
@@ -56,12 +57,11 @@ static void set_damage(struct trace_reader *r, const char *fmt, ...) __attribute
 
 static void set_damage(struct trace_reader *r, const char *fmt, ...)
 {
-    if (r->damage[0])
+    if (r->damage[0]) /* the first damage is the one reported */
         return;
-    int n = snprintf(r->damage, sizeof r->damage, "%s: ", r->path);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(r->damage + n, sizeof r->damage - (size_t)n, fmt, ap);
+    errmsg_vformat(r->damage, sizeof r->damage, r->path, fmt, ap);
     va_end(ap);
 }
 
@@ -342,6 +342,11 @@ static int scan(struct trace_reader *r)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
         bool is_chunk = memcmp(h, FMT_TAG_EVTS, 4) == 0;
+        char what[32]; /* the record in messages: "chunk 3", "index", "record 'Xyzw'" */
+        if (is_chunk)
+            snprintf(what, sizeof what, "chunk %zu", chunk_no);
+        else
+            snprintf(what, sizeof what, "%s", tag_name(h, tn));
         if (!fmt_tag_is_valid(h)) {
             set_damage(r, "no record at byte %llu (damaged)", (unsigned long long)pos);
             r->stopped = true;
@@ -349,11 +354,7 @@ static int scan(struct trace_reader *r)
         }
         uint64_t len = codec_get_u32le(h + 4);
         if (len > fmt_tag_limit(h)) {
-            if (is_chunk)
-                set_damage(r, "chunk %zu at byte %llu: bad length", chunk_no, (unsigned long long)pos);
-            else
-                set_damage(r, "%s at byte %llu: bad length", tag_name(h, tn),
-                           (unsigned long long)pos);
+            set_damage(r, "%s at byte %llu: bad length", what, (unsigned long long)pos);
             r->stopped = true;
             break;
         }
@@ -361,11 +362,7 @@ static int scan(struct trace_reader *r)
         if (left < total) {
             if (final) {
                 r->truncated_at = pos;
-                if (is_chunk)
-                    set_damage(r, "ends inside chunk %zu at byte %llu", chunk_no, (unsigned long long)pos);
-                else
-                    set_damage(r, "ends inside %s at byte %llu", tag_name(h, tn),
-                               (unsigned long long)pos);
+                set_damage(r, "ends inside %s at byte %llu", what, (unsigned long long)pos);
                 r->stopped = true;
             }
             break;
@@ -379,11 +376,7 @@ static int scan(struct trace_reader *r)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
         if (crc != codec_get_u32le(stored)) {
-            if (is_chunk)
-                set_damage(r, "chunk %zu at byte %llu: bad checksum", chunk_no, (unsigned long long)pos);
-            else
-                set_damage(r, "%s at byte %llu: bad checksum", tag_name(h, tn),
-                           (unsigned long long)pos);
+            set_damage(r, "%s at byte %llu: bad checksum", what, (unsigned long long)pos);
             r->stopped = true;
             break;
         }

@@ -1,10 +1,10 @@
 /*
  * stats_report.c - CPython's sys._debugmallocstats() report from a struct heap_stats.
  *
- * The layout is CPython's _PyObject_DebugMallocStats() and printone() (reference 4.2, 4.3):
- * a label left-justified and padded to 35 columns, '=', the value right-justified in 21 columns
- * with thousands separators; the class table formatted "%5u %6u %11zu %15zu %13zu"; free-list
- * lines as "%d free %s * %zd bytes each" right-justified in 48 columns plus a space.
+ * The layout is CPython's _PyObject_DebugMallocStats() and printone() (docs/cpython-memory.md
+ * 4.2, 4.3): a label left-justified and padded to 35 columns, '=', the value right-justified in
+ * 21 columns with thousands separators; the class table formatted "%5u %6u %11zu %15zu %13zu";
+ * free-list lines as "%d free %s * %zd bytes each" right-justified in 48 columns plus a space.
  */
 #include <tracer/stats_report.h>
 
@@ -102,7 +102,7 @@ void stats_report_print(FILE *out, const struct heap_stats *st, unsigned flags)
     }
 }
 
-static void json_string(FILE *out, const char *s, size_t max)
+void stats_report_json_string(FILE *out, const char *s, size_t max)
 {
     fputc('"', out);
     for (size_t i = 0; i < max && s[i]; i++) {
@@ -156,7 +156,7 @@ void stats_report_print_json(FILE *out, const struct heap_stats *st)
     for (uint32_t i = 0; i < st->nfreelists && i < HEAP_STATS_MAX_FREELISTS; i++) {
         const struct heap_stats_freelist *f = &st->freelists[i];
         fprintf(out, "%s{\"label\":", i ? "," : "");
-        json_string(out, f->label, sizeof f->label);
+        stats_report_json_string(out, f->label, sizeof f->label);
         fprintf(out, ",\"count\":%" PRIu64 ",\"each\":%" PRIu64 ",\"bytes\":%" PRIu64 "}", f->count, f->each,
                 f->count * f->each);
     }

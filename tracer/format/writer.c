@@ -60,6 +60,8 @@
  */
 #include "format.h"
 
+#include <allocator/errmsg.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -162,10 +164,9 @@ static void set_error(struct trace_writer *w, int err, const char *fmt, ...)
     if (w->err)
         return;
     w->err = err;
-    int n = snprintf(w->msg, sizeof w->msg, "%s: ", w->name);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->msg + n, sizeof w->msg - (size_t)n, fmt, ap);
+    errmsg_vformat(w->msg, sizeof w->msg, w->name, fmt, ap);
     va_end(ap);
     atomic_store_explicit(&w->failed, true, memory_order_release);
 }

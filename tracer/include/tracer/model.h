@@ -21,9 +21,9 @@
  * events 0 .. p-1 and before event p.  Position 0 is the empty heap; position N (the event
  * count) is the end.  "Event k" in the UI is the state at position k + 1.
  *
- * Return convention (STYLE.md): 0 or a negative MODEL_E* code, explained by model_strerror();
- * predicates return bool.  Query functions never fail: asked about something that does not
- * exist they return false or 0.
+ * Return convention (docs/style.md 4): 0 or a negative MODEL_E* code, explained by
+ * model_strerror(); predicates return bool.  Query functions never fail: asked about something
+ * that does not exist they return false or 0.
  *
  * Lifetimes.  Strings returned by queries (type names, labels, stack frames) point into the
  * model and stay valid until the model is next changed (folded, loaded, reset, freed).  The
@@ -91,9 +91,9 @@ const char *model_error(const struct model *m);
 uint64_t model_error_seq(const struct model *m); /* the event it stopped at */
 
 /*
- * Walks every structure and recounts it (reference section 8.4: rings hold only used pools,
- * usable_arenas is sorted, counts and free lists agree, generations hold tracked objects, edge
- * counts sum to at most the refcounts).  Returns true when all hold, else writes the first
+ * Walks every structure and recounts it (docs/cpython-memory.md 8.4: rings hold only used
+ * pools, usable_arenas is sorted, counts and free lists agree, generations hold tracked objects,
+ * edge counts sum to at most the refcounts).  Returns true when all hold, else writes the first
  * violation to err.
  */
 bool model_is_valid(const struct model *m, char *err, size_t errlen);
@@ -244,7 +244,8 @@ struct model_block {
 /* The pool block holding address addr (any address inside the block). */
 bool model_block_find(const struct model *m, uint64_t addr, struct model_block *out);
 
-/* Where the next allocation of a size class will come from (CPython's order, reference 3.2-3.3). */
+/* Where the next allocation of a size class will come from (CPython's order,
+ * docs/cpython-memory.md 3.2-3.3). */
 enum model_next_source {
     MODEL_NEXT_RING,        /* the front pool of the class's ring: its free-list head */
     MODEL_NEXT_CACHED_POOL, /* the head arena's most recently emptied pool */

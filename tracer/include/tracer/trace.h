@@ -6,7 +6,8 @@
  *
  * Return convention: 0 or a negative TRACE_E* code; the reader and writer keep a one-line
  * message for the last error ("trace.bin: chunk 12 at byte 40960: bad checksum"), in the style
- * of STYLE.md: lowercase, no final period, naming the file and, where it applies, chunk and byte.
+ * of docs/style.md 4: lowercase, no final period, naming the file and, where it applies, chunk
+ * and byte.
  *
  * Memory: the writer and reader use libc's malloc, never the heap being observed.
  * Threads: a writer or reader is used by one thread at a time (a writer may run an encoder
