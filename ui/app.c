@@ -105,133 +105,6 @@ void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, ui
     app->hits[app->nhits++] = (struct ui_hit){r, kind, a, b, w};
 }
 
-/* The address of what an event is about in the heap (a block, a pool, an arena's base) or, for
- * the other kinds, of the object it is about; 0 when none. */
-uint64_t app_event_addr(const struct event *ev)
-{
-    switch (ev->kind) {
-    case EV_ARENA_NEW: return ev->u.arena_new.base;
-    case EV_ARENA_FREE: return ev->u.arena_free.base;
-    case EV_POOL_CARVE: return ev->u.pool_carve.pool;
-    case EV_POOL_UNCACHE: return ev->u.pool_uncache.pool;
-    case EV_POOL_INIT: return ev->u.pool_init.pool;
-    case EV_POOL_FULL: return ev->u.pool_full.pool;
-    case EV_POOL_UNFULL: return ev->u.pool_unfull.pool;
-    case EV_POOL_EMPTY: return ev->u.pool_empty.pool;
-    case EV_BLOCK_ALLOC: return ev->u.block_alloc.addr;
-    case EV_BLOCK_FREE: return ev->u.block_free.addr;
-    case EV_RAW_ALLOC: return ev->u.raw_alloc.addr;
-    case EV_RAW_FREE: return ev->u.raw_free.addr;
-    case EV_RAW_REALLOC: return ev->u.raw_realloc.addr;
-    case EV_REALLOC: return ev->u.realloc.addr;
-    case EV_CALLOC: return ev->u.calloc.addr;
-    case EV_ARENA_MOVE:
-    case EV_ARENA_VECTOR:
-    case EV_TYPE_NEW:
-    case EV_OBJ_NEW:
-    case EV_OBJ_FREE:
-    case EV_OBJ_STORAGE:
-    case EV_INCREF:
-    case EV_DECREF:
-    case EV_REF_MOVE:
-    case EV_OBJ_VALUE:
-    case EV_FRAME_PUSH:
-    case EV_FRAME_POP:
-    case EV_NAME_BIND:
-    case EV_NAME_UNBIND:
-    case EV_WEAKREF_NEW:
-    case EV_WEAKREF_CLEAR:
-    case EV_WEAKREF_CALL:
-    case EV_FINALIZE:
-    case EV_GC_TRACK:
-    case EV_GC_UNTRACK:
-    case EV_GC_COUNT:
-    case EV_GC_THRESHOLD:
-    case EV_GC_ENABLE:
-    case EV_GC_START:
-    case EV_GC_PHASE:
-    case EV_GC_REFS:
-    case EV_GC_MARK:
-    case EV_GC_MERGE:
-    case EV_GC_MOVE:
-    case EV_GC_GARBAGE:
-    case EV_GC_END:
-    case EV_STEP:
-    case EV_STACK_DEF:
-    case EV_FRAME_DEF:
-    case EV_SOURCE_FILE:
-    case EV_SOURCE_TEXT:
-    case EV_PRINT:
-    case EV_FREELIST:
-    case EV_KIND_COUNT:
-        break;
-    }
-    return app_event_object(ev);
-}
-
-/* The object an event is about, 0 when none. */
-uint64_t app_event_object(const struct event *ev)
-{
-    switch (ev->kind) {
-    case EV_OBJ_NEW: return ev->u.obj_new.obj;
-    case EV_OBJ_FREE: return ev->u.obj_free.obj;
-    case EV_OBJ_STORAGE: return ev->u.obj_storage.obj;
-    case EV_INCREF: return ev->u.incref.obj;
-    case EV_DECREF: return ev->u.decref.obj;
-    case EV_REF_MOVE: return ev->u.ref_move.obj;
-    case EV_OBJ_VALUE: return ev->u.obj_value.obj;
-    case EV_NAME_BIND: return ev->u.name_bind.obj;
-    case EV_WEAKREF_NEW: return ev->u.weakref_new.obj;
-    case EV_FINALIZE: return ev->u.finalize.obj;
-    case EV_GC_TRACK: return ev->u.gc_track.obj;
-    case EV_GC_UNTRACK: return ev->u.gc_untrack.obj;
-    case EV_GC_REFS: return ev->u.gc_refs.obj;
-    case EV_GC_MARK: return ev->u.gc_mark.obj;
-    case EV_GC_MOVE: return ev->u.gc_move.obj;
-    case EV_GC_GARBAGE: return ev->u.gc_garbage.obj;
-    case EV_ARENA_NEW:
-    case EV_ARENA_FREE:
-    case EV_ARENA_MOVE:
-    case EV_ARENA_VECTOR:
-    case EV_POOL_CARVE:
-    case EV_POOL_UNCACHE:
-    case EV_POOL_INIT:
-    case EV_POOL_FULL:
-    case EV_POOL_UNFULL:
-    case EV_POOL_EMPTY:
-    case EV_BLOCK_ALLOC:
-    case EV_BLOCK_FREE:
-    case EV_RAW_ALLOC:
-    case EV_RAW_FREE:
-    case EV_RAW_REALLOC:
-    case EV_REALLOC:
-    case EV_CALLOC:
-    case EV_TYPE_NEW:
-    case EV_FRAME_PUSH:
-    case EV_FRAME_POP:
-    case EV_NAME_UNBIND:
-    case EV_WEAKREF_CLEAR:
-    case EV_WEAKREF_CALL:
-    case EV_GC_COUNT:
-    case EV_GC_THRESHOLD:
-    case EV_GC_ENABLE:
-    case EV_GC_START:
-    case EV_GC_PHASE:
-    case EV_GC_MERGE:
-    case EV_GC_END:
-    case EV_STEP:
-    case EV_STACK_DEF:
-    case EV_FRAME_DEF:
-    case EV_SOURCE_FILE:
-    case EV_SOURCE_TEXT:
-    case EV_PRINT:
-    case EV_FREELIST:
-    case EV_KIND_COUNT:
-        return 0;
-    }
-    return 0;
-}
-
 void app_load_current(struct ui_app *app)
 {
     uint64_t pos = app_position(app);
@@ -293,7 +166,8 @@ void app_follow(struct ui_app *app)
         return;
     }
     const struct model *m = app_model(app);
-    uint64_t addr = app_event_addr(&app->window[0]);
+    const struct event *ev = &app->window[0];
+    uint64_t addr = event_subject(ev), slot;
     if (addr) {
         struct model_pool p;
         if (model_pool_find(m, addr, &p)) {
@@ -306,12 +180,14 @@ void app_follow(struct ui_app *app)
             }
             if (app->classes.follow && p.szidx != MODEL_NO_CLASS)
                 app->classes.sel = p.szidx;
-        } else if (app->arena.follow && app->window[0].kind == EV_ARENA_NEW) {
-            app->arena.slot = (uint32_t)app->window[0].u.arena_new.slot;
+        } else if (app->arena.follow && event_role(ev, EV_ROLE_ARENA, &addr) &&
+                   event_role(ev, EV_ROLE_SLOT, &slot)) {
+            app->arena.slot = (uint32_t)slot;
             app->arena.index = 0;
         }
     }
-    uint64_t obj = app_event_object(&app->window[0]);
+    uint64_t obj;
+    event_role(ev, EV_ROLE_OBJ, &obj);
     struct model_object o;
     if (obj && app->objects.follow && model_object_find(m, obj, &o))
         app->objects.sel = obj;

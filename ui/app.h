@@ -191,9 +191,6 @@ uint64_t app_position(const struct ui_app *app);
 uint64_t app_event_count(const struct ui_app *app);
 /* Loads the current event and its lookahead into the cache (once per position). */
 void app_load_current(struct ui_app *app);
-/* The address the current event is about (a block, a pool, an arena, an object), 0 if none. */
-uint64_t app_event_addr(const struct event *ev);
-uint64_t app_event_object(const struct event *ev);
 void app_message(struct ui_app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, uint64_t a,

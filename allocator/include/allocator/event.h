@@ -25,9 +25,14 @@
  *             a  address (in the observed heap or of an object)
  *             p  address that may be 0 (nullable)
  *             s  text (at most one per kind, always last; carried in event.str, not the struct)
+ *           and EV_ROLE(role, type, name) for a field that says what the event is about, one of
+ *           EV_ROLES below: the block, pool or arena it concerns, the size class, the object.
+ *           The UI picks what to select and the validator what an operation touched by role,
+ *           never by kind.
  *
  * EV_FIELD means whatever the code expanding the table defines it to mean just before (a struct
- * member, a name string, a type letter); it is undefined between expansions.
+ * member, a name string, a type letter); it is undefined between expansions.  EV_ROLE is
+ * EV_FIELD unless the expansion says otherwise (tracer/format/schema.c reads the roles).
  *
  * Adding a kind is one line here plus its handling: the compiler's -Wswitch-enum points at
  * every switch that must learn it.  Ids are positions in this table but never appear in a
@@ -89,88 +94,104 @@
 
 #define EVF_OPTIONAL 1u /* readers that do not know the kind may skip it */
 
+/* What a field with a role names (EV_ROLE in the table).  A kind has each role at most once. */
+#define EV_ROLES(X)                                                                              \
+    X(ADDR, "a block of a pool or of the raw layer (where it starts)")                          \
+    X(POOL, "a pool (its address)")                                                             \
+    X(ARENA, "an arena (its base address)")                                                     \
+    X(SLOT, "an arena (its slot in the arenas vector)")                                         \
+    X(CLASS, "a size class")                                                                    \
+    X(OBJ, "an object (its PyObject address)")
+
+#define EV__ROLE(name, text) EV_ROLE_##name,
+enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
+#undef EV__ROLE
+
+/* A field with a role is a field: expansions that care about roles redefine this. */
+#define EV_ROLE(role, t, n) EV_FIELD(t, n)
+
 /* clang-format off */
 #define EVENT_KINDS(X)                                                                          \
     /* --- arenas ------------------------------------------------------------------------ */  \
     /* an arena was obtained: its serial number (counts every arena obtained), its slot in   */  \
     /* the arenas vector, base address, pools it can hold (63 or 64 when misaligned), and    */  \
     /* the sliver: bytes skipped before the first pool boundary.                             */  \
-    X(ARENA_NEW,     arena_new,     0, 5, EV_FIELD(u, serial) EV_FIELD(u, slot) EV_FIELD(a, base) EV_FIELD(u, npools) EV_FIELD(u, sliver))  \
+    X(ARENA_NEW,     arena_new,     0, 5, EV_FIELD(u, serial) EV_ROLE(SLOT, u, slot) EV_ROLE(ARENA, a, base) EV_FIELD(u, npools) EV_FIELD(u, sliver))  \
     /* the arena in `slot` was returned to the system                                        */  \
-    X(ARENA_FREE,    arena_free,    0, 2, EV_FIELD(u, slot) EV_FIELD(a, base))                                   \
+    X(ARENA_FREE,    arena_free,    0, 2, EV_ROLE(SLOT, u, slot) EV_ROLE(ARENA, a, base))                                   \
     /* the arena moved in usable_arenas: now right after slot `after - 1`, at the head when  */  \
     /* after == 0, or off the list (completely allocated, or about to be freed) when -1      */  \
-    X(ARENA_MOVE,    arena_move,    0, 2, EV_FIELD(u, slot) EV_FIELD(i, after))                                  \
+    X(ARENA_MOVE,    arena_move,    0, 2, EV_ROLE(SLOT, u, slot) EV_FIELD(i, after))                                  \
     /* the arenas vector grew to `slots` entries (16, 32, 64, ...)                           */  \
     X(ARENA_VECTOR,  arena_vector,  0, 1, EV_FIELD(u, slots))                                           \
     /* --- pools -------------------------------------------------------------------------- */ \
     /* a never-used pool was carved at the arena's high-water mark; it becomes the only      */  \
     /* member of its class's ring once pool_init or the allocation names the class           */  \
-    X(POOL_CARVE,    pool_carve,    0, 2, EV_FIELD(a, pool) EV_FIELD(u, slot))                                   \
+    X(POOL_CARVE,    pool_carve,    0, 2, EV_ROLE(POOL, a, pool) EV_ROLE(SLOT, u, slot))                                   \
     /* an empty pool was popped from its arena's cache of empty pools                        */  \
-    X(POOL_UNCACHE,  pool_uncache,  0, 1, EV_FIELD(a, pool))                                            \
+    X(POOL_UNCACHE,  pool_uncache,  0, 1, EV_ROLE(POOL, a, pool))                                            \
     /* the pool's header was (re)initialised for size class `szidx`: two blocks threaded,    */  \
     /* the rest virgin.  A cached pool of the same class is reused without this event.       */  \
-    X(POOL_INIT,     pool_init,     0, 2, EV_FIELD(a, pool) EV_FIELD(u, szidx))                                  \
+    X(POOL_INIT,     pool_init,     0, 2, EV_ROLE(POOL, a, pool) EV_ROLE(CLASS, u, szidx))                                  \
     /* used -> full: the last block was taken; the pool left its class's ring                */  \
-    X(POOL_FULL,     pool_full,     0, 1, EV_FIELD(a, pool))                                            \
+    X(POOL_FULL,     pool_full,     0, 1, EV_ROLE(POOL, a, pool))                                            \
     /* full -> used: a block was freed; the pool was linked at the front of its class's ring */  \
-    X(POOL_UNFULL,   pool_unfull,   0, 1, EV_FIELD(a, pool))                                            \
+    X(POOL_UNFULL,   pool_unfull,   0, 1, EV_ROLE(POOL, a, pool))                                            \
     /* used -> empty: the last block was freed; the pool left its ring and was pushed on the */  \
     /* front of its arena's cache of empty pools                                             */  \
-    X(POOL_EMPTY,    pool_empty,    0, 1, EV_FIELD(a, pool))                                            \
+    X(POOL_EMPTY,    pool_empty,    0, 1, EV_ROLE(POOL, a, pool))                                            \
     /* --- blocks and the raw layer ------------------------------------------------------- */ \
     /* a pool block was handed out for a request of `size` bytes                             */  \
-    X(BLOCK_ALLOC,   block_alloc,   0, 2, EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, stack))                         \
+    X(BLOCK_ALLOC,   block_alloc,   0, 2, EV_ROLE(ADDR, a, addr) EV_FIELD(u, size) EV_FIELD(u, stack))                         \
     /* a pool block was given back: it is now the head of its pool's free list               */  \
-    X(BLOCK_FREE,    block_free,    0, 1, EV_FIELD(a, addr))                                            \
+    X(BLOCK_FREE,    block_free,    0, 1, EV_ROLE(ADDR, a, addr))                                            \
     /* a request went to the C library: `why` is an ev_raw_why                               */  \
-    X(RAW_ALLOC,     raw_alloc,     0, 3, EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, why) EV_FIELD(u, stack))                 \
-    X(RAW_FREE,      raw_free,      0, 1, EV_FIELD(a, addr))                                            \
+    X(RAW_ALLOC,     raw_alloc,     0, 3, EV_ROLE(ADDR, a, addr) EV_FIELD(u, size) EV_FIELD(u, why) EV_FIELD(u, stack))                 \
+    X(RAW_FREE,      raw_free,      0, 1, EV_ROLE(ADDR, a, addr))                                            \
     /* the C library resized a raw block (it may have moved)                                 */  \
-    X(RAW_REALLOC,   raw_realloc,   0, 3, EV_FIELD(a, old) EV_FIELD(a, addr) EV_FIELD(u, size))                           \
+    X(RAW_REALLOC,   raw_realloc,   0, 3, EV_FIELD(a, old) EV_ROLE(ADDR, a, addr) EV_FIELD(u, size))                           \
     /* summary of a realloc after its effects; `outcome` is an ev_realloc_outcome            */  \
-    X(REALLOC,       realloc,       0, 4, EV_FIELD(a, old) EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, outcome))               \
+    X(REALLOC,       realloc,       0, 4, EV_FIELD(a, old) EV_ROLE(ADDR, a, addr) EV_FIELD(u, size) EV_FIELD(u, outcome))               \
     /* summary of a calloc after its effects                                                 */  \
-    X(CALLOC,        calloc,        EVF_OPTIONAL, 3, EV_FIELD(a, addr) EV_FIELD(u, nmemb) EV_FIELD(u, size))              \
+    X(CALLOC,        calloc,        EVF_OPTIONAL, 3, EV_ROLE(ADDR, a, addr) EV_FIELD(u, nmemb) EV_FIELD(u, size))              \
     /* --- objects ------------------------------------------------------------------------ */ \
     /* a type: id (> 0), instance size, item size, ev_type_flags, name                       */  \
     X(TYPE_NEW,      type_new,      0, 4, EV_FIELD(u, type) EV_FIELD(u, basicsize) EV_FIELD(u, itemsize) EV_FIELD(u, flags) EV_FIELD(s, name)) \
     /* an object came to life with refcount 1 at `obj` (the PyObject address; a GC object's  */  \
     /* block starts at obj - gc header).  `size` is the bytes it occupies in its block or    */  \
     /* raw allocation; `flags` is ev_obj_flags (from a free list, static/immortal).          */  \
-    X(OBJ_NEW,       obj_new,       0, 3, EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, flags) EV_FIELD(u, stack))       \
+    X(OBJ_NEW,       obj_new,       0, 3, EV_ROLE(OBJ, a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, flags) EV_FIELD(u, stack))       \
     /* an object was destroyed; `flags` EV_OBJ_FREELIST when its memory went to a free list  */  \
-    X(OBJ_FREE,      obj_free,      0, 1, EV_FIELD(a, obj) EV_FIELD(u, flags))                                   \
+    X(OBJ_FREE,      obj_free,      0, 1, EV_ROLE(OBJ, a, obj) EV_FIELD(u, flags))                                   \
     /* the object's item storage (list items, dict keys) now lives at `addr`, `size` bytes; */  \
     /* addr == 0 when it has none                                                            */  \
-    X(OBJ_STORAGE,   obj_storage,   0, 3, EV_FIELD(a, obj) EV_FIELD(p, addr) EV_FIELD(u, size))                           \
+    X(OBJ_STORAGE,   obj_storage,   0, 3, EV_ROLE(OBJ, a, obj) EV_FIELD(p, addr) EV_FIELD(u, size))                           \
     /* a reference to `obj` was taken or dropped: `refcnt` is the new count, `reason` an     */  \
     /* ev_ref_reason, `owner` the object holding the reference (0 for names, the stack, C)   */  \
-    X(INCREF,        incref,        0, 3, EV_FIELD(a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
-    X(DECREF,        decref,        0, 3, EV_FIELD(a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
+    X(INCREF,        incref,        0, 3, EV_ROLE(OBJ, a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
+    X(DECREF,        decref,        0, 3, EV_ROLE(OBJ, a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
     /* the reference `from` held to obj now belongs to `to` (0: names, the stack, C) and the  */  \
     /* count is unchanged, e.g. list.pop() handing the list's reference to its caller          */  \
-    X(REF_MOVE,      ref_move,      0, 2, EV_FIELD(a, obj) EV_FIELD(p, from) EV_FIELD(p, to))                    \
+    X(REF_MOVE,      ref_move,      0, 2, EV_ROLE(OBJ, a, obj) EV_FIELD(p, from) EV_FIELD(p, to))                    \
     /* a value was shown to the user, e.g. the int a demo's print() would print              */  \
-    X(OBJ_VALUE,     obj_value,     EVF_OPTIONAL, 2, EV_FIELD(a, obj) EV_FIELD(s, repr))                         \
+    X(OBJ_VALUE,     obj_value,     EVF_OPTIONAL, 2, EV_ROLE(OBJ, a, obj) EV_FIELD(s, repr))                         \
     /* --- names and frames (what the workload's code would be doing) --------------------- */ \
     X(FRAME_PUSH,    frame_push,    0, 1, EV_FIELD(u, frame) EV_FIELD(s, function))                              \
     X(FRAME_POP,     frame_pop,     0, 1, EV_FIELD(u, frame))                                           \
     /* `name` in `frame` now refers to `obj` (replacing what it referred to)                 */  \
-    X(NAME_BIND,     name_bind,     0, 2, EV_FIELD(u, frame) EV_FIELD(a, obj) EV_FIELD(s, name))                          \
+    X(NAME_BIND,     name_bind,     0, 2, EV_FIELD(u, frame) EV_ROLE(OBJ, a, obj) EV_FIELD(s, name))                          \
     X(NAME_UNBIND,   name_unbind,   0, 1, EV_FIELD(u, frame) EV_FIELD(s, name))                                  \
     /* --- weak references and finalizers ------------------------------------------------- */ \
     /* weakref object `ref` now refers weakly to `obj`, with an optional callback object     */  \
-    X(WEAKREF_NEW,   weakref_new,   0, 2, EV_FIELD(a, ref) EV_FIELD(a, obj) EV_FIELD(p, callback))                        \
+    X(WEAKREF_NEW,   weakref_new,   0, 2, EV_FIELD(a, ref) EV_ROLE(OBJ, a, obj) EV_FIELD(p, callback))                        \
     /* the weakref no longer refers to anything; `why` is an ev_weakref_why                  */  \
     X(WEAKREF_CLEAR, weakref_clear, 0, 2, EV_FIELD(a, ref) EV_FIELD(u, why))                                     \
     X(WEAKREF_CALL,  weakref_call,  0, 1, EV_FIELD(a, ref))                                             \
     /* a finalizer ran on `obj`: `kind` is ev_finalizer_kind                                 */  \
-    X(FINALIZE,      finalize,      0, 2, EV_FIELD(a, obj) EV_FIELD(u, kind))                                    \
+    X(FINALIZE,      finalize,      0, 2, EV_ROLE(OBJ, a, obj) EV_FIELD(u, kind))                                    \
     /* --- the cycle collector ------------------------------------------------------------ */ \
-    X(GC_TRACK,      gc_track,      0, 2, EV_FIELD(a, obj) EV_FIELD(u, gen))                                     \
-    X(GC_UNTRACK,    gc_untrack,    0, 1, EV_FIELD(a, obj))                                             \
+    X(GC_TRACK,      gc_track,      0, 2, EV_ROLE(OBJ, a, obj) EV_FIELD(u, gen))                                     \
+    X(GC_UNTRACK,    gc_untrack,    0, 1, EV_ROLE(OBJ, a, obj))                                             \
     /* generation `gen`'s count is now `count`                                               */  \
     X(GC_COUNT,      gc_count,      0, 2, EV_FIELD(u, gen) EV_FIELD(u, count))                                   \
     X(GC_THRESHOLD,  gc_threshold,  0, 2, EV_FIELD(u, gen) EV_FIELD(u, threshold))                               \
@@ -180,15 +201,15 @@
     /* the collection entered phase `phase` (ev_gc_phase); `n` objects are concerned         */  \
     X(GC_PHASE,      gc_phase,      0, 2, EV_FIELD(u, phase) EV_FIELD(u, n))                                     \
     /* the collector's working reference count for obj (update_refs, subtract_refs)          */  \
-    X(GC_REFS,       gc_refs,       EVF_OPTIONAL, 2, EV_FIELD(a, obj) EV_FIELD(i, refs))                         \
+    X(GC_REFS,       gc_refs,       EVF_OPTIONAL, 2, EV_ROLE(OBJ, a, obj) EV_FIELD(i, refs))                         \
     /* obj was marked (ev_gc_mark); `via` is the object that made it reachable, if any       */  \
-    X(GC_MARK,       gc_mark,       0, 2, EV_FIELD(a, obj) EV_FIELD(u, mark) EV_FIELD(p, via))                            \
+    X(GC_MARK,       gc_mark,       0, 2, EV_ROLE(OBJ, a, obj) EV_FIELD(u, mark) EV_FIELD(p, via))                            \
     /* all objects of generation `from` were appended to generation `to`                     */  \
     X(GC_MERGE,      gc_merge,      0, 2, EV_FIELD(u, from) EV_FIELD(u, to))                                     \
     /* one object moved to the tail of generation `to`                                       */  \
-    X(GC_MOVE,       gc_move,       0, 2, EV_FIELD(a, obj) EV_FIELD(u, to))                                      \
+    X(GC_MOVE,       gc_move,       0, 2, EV_ROLE(OBJ, a, obj) EV_FIELD(u, to))                                      \
     /* obj was appended to gc.garbage (which holds a reference to it)                        */  \
-    X(GC_GARBAGE,    gc_garbage,    0, 1, EV_FIELD(a, obj))                                             \
+    X(GC_GARBAGE,    gc_garbage,    0, 1, EV_ROLE(OBJ, a, obj))                                             \
     /* the collection ended: what gc.collect() would return is collected + uncollectable     */  \
     X(GC_END,        gc_end,        0, 4, EV_FIELD(u, gen) EV_FIELD(u, collected) EV_FIELD(u, uncollectable) EV_FIELD(u, nanos))   \
     /* --- workload ----------------------------------------------------------------------- */ \
