@@ -9,15 +9,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#define X(K, n, fl, tail, fields) [EV_##K] = #n,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = #n,
 static const char *const kind_names[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 
-#define X(K, n, fl, tail, fields) [EV_##K] = fl,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = say,
+static const char *const kind_says[EV_KIND_COUNT] = {EVENT_KINDS(X)};
+#undef X
+
+#define X(K, n, fl, tail, say, fields) [EV_##K] = fl,
 static const unsigned kind_flags[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 
-#define X(K, n, fl, tail, fields) [EV_##K] = tail,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = tail,
 static const unsigned kind_tails[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 
@@ -27,7 +31,7 @@ static const unsigned kind_tails[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #define EVENT__NAME_p(n) #n,
 #define EVENT__NAME_s(n)
 #define EV_FIELD(t, n) EVENT__NAME_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = {fields},
+#define X(K, n, fl, tail, say, fields) [EV_##K] = {fields},
 static const char *const field_names[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
@@ -38,7 +42,7 @@ static const char *const field_names[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_K
 #define EVENT__TYPE_p(n) 'p',
 #define EVENT__TYPE_s(n)
 #define EV_FIELD(t, n) EVENT__TYPE_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = {fields},
+#define X(K, n, fl, tail, say, fields) [EV_##K] = {fields},
 static const char field_types[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
@@ -49,7 +53,7 @@ static const char field_types[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_KINDS(X)
 #define EVENT__TEXT_p(n)
 #define EVENT__TEXT_s(n) #n
 #define EV_FIELD(t, n) EVENT__TEXT_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = "" fields,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = "" fields,
 static const char *const text_names[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
@@ -63,7 +67,7 @@ static const char *const text_names[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #define EV_FIELD(t, n) EVENT__ROLE_##t(EV_ROLE_NONE)
 #undef EV_ROLE
 #define EV_ROLE(role, t, n) EVENT__ROLE_##t(EV_ROLE_##role)
-#define X(K, n, fl, tail, fields) [EV_##K] = {fields},
+#define X(K, n, fl, tail, say, fields) [EV_##K] = {fields},
 static const uint8_t field_roles[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_ROLE
@@ -131,6 +135,11 @@ uint64_t event_subject(const struct event *ev)
         if (event_role(ev, order[i], &v))
             return v;
     return 0;
+}
+
+const char *event_kind_say(enum event_kind k)
+{
+    return (unsigned)k < EV_KIND_COUNT ? kind_says[k] : "an event of an unknown kind";
 }
 
 unsigned event_kind_flags(enum event_kind k)

@@ -261,6 +261,8 @@ size_t event_kind_field_count(enum event_kind k);   /* word fields, text exclude
 const char *event_kind_field_name(enum event_kind k, size_t i);
 char event_kind_field_type(enum event_kind k, size_t i); /* 'u', 'i', 'a', 'p' */
 const char *event_kind_text_name(enum event_kind k);     /* the text field's name, or NULL */
+/* The kind's sentence for the event log, with {field} where a field's value goes. */
+const char *event_kind_say(enum event_kind k);
 /* The field of kind k with that role (EV_ROLES in allocator/event.h), or -1 when it has none. */
 int event_kind_role(enum event_kind k, enum ev_role role);
 /* ev's field with that role into *out (0 when none); false when its kind has no such field. */
