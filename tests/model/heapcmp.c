@@ -13,7 +13,7 @@ struct trace_header hc_header(const struct heap_profile *p, const char *source)
 {
     struct trace_header h;
     memset(&h, 0, sizeof h);
-    h.version = 1;
+    h.version = TRACE_FORMAT_VERSION;
     snprintf(h.profile, sizeof h.profile, "%s", p->name);
     snprintf(h.arena_source, sizeof h.arena_source, "%s", source);
     h.alignment = p->alignment;

@@ -25,7 +25,8 @@ static struct model *tiny_full_pool(void)
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         cr_assert_eq(model_fold(m, &evs[i]), 0, "%s", model_error(m));
     for (uint64_t b = 0; b < 13; b++) {
-        struct event ev = EVB(BLOCK_ALLOC, NULL, BASE + 48 + 16 * b, 16, 0);
+        /* the first block of the pool, then each the last of the list until none is virgin */
+        struct event ev = EVB(BLOCK_ALLOC, NULL, BASE + 48 + 16 * b, 16, 0, b == 0 ? 2 : b < 12 ? 1 : 0);
         cr_assert_eq(model_fold(m, &ev), 0, "%s", model_error(m));
     }
     struct event full = EVB(POOL_FULL, NULL, BASE);
@@ -70,7 +71,7 @@ Test(narrate, an_allocation_that_fills_a_pool_says_so)
     cr_assert_eq(model_new(&m, &h), 0);
     struct event evs[] = {
         EVB(ARENA_VECTOR, NULL, 16), EVB(ARENA_NEW, NULL, 0, 0, BASE, 4, 0), EVB(ARENA_MOVE, NULL, 0, 0),
-        EVB(POOL_CARVE, NULL, BASE, 0), EVB(POOL_INIT, NULL, BASE, 3), EVB(BLOCK_ALLOC, NULL, BASE + 48, 60, 0),
+        EVB(POOL_CARVE, NULL, BASE, 0), EVB(POOL_INIT, NULL, BASE, 3), EVB(BLOCK_ALLOC, NULL, BASE + 48, 60, 0, 2),
     };
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         cr_assert_eq(model_fold(m, &evs[i]), 0, "%s", model_error(m));
@@ -116,7 +117,7 @@ Test(narrate, objects_are_named_by_their_type)
     struct event evs[] = {
         EVB(TYPE_NEW, "list", 1, 40, 0, EV_TYPE_GC),
         EVB(ARENA_VECTOR, NULL, 16), EVB(ARENA_NEW, NULL, 0, 0, BASE, 4, 0), EVB(ARENA_MOVE, NULL, 0, 0),
-        EVB(POOL_CARVE, NULL, BASE, 0), EVB(POOL_INIT, NULL, BASE, 3), EVB(BLOCK_ALLOC, NULL, BASE + 48, 56, 0),
+        EVB(POOL_CARVE, NULL, BASE, 0), EVB(POOL_INIT, NULL, BASE, 3), EVB(BLOCK_ALLOC, NULL, BASE + 48, 56, 0, 2),
         EVB(OBJ_NEW, NULL, BASE + 48 + 16, 1, 56, 0, 0),
     };
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)

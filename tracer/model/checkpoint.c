@@ -406,8 +406,8 @@ static bool load_pool(struct mheap *h, struct mpool *p, struct codec_reader *r,
     uint32_t cap = h->classes[p->szidx].cap, size = h->classes[p->szidx].size;
     uint32_t over = h->geo.pool_overhead;
     uint64_t next = codec_read_varint(r), nfree = codec_read_varint(r);
-    if (r->bad || next < over + 2 * (uint64_t)size || next > h->geo.pool_size ||
-        (next - over) % size || nfree > cap)
+    if (r->bad || (next < over + 2 * (uint64_t)size && next != over) ||
+        next > h->geo.pool_size || (next - over) % size || nfree > cap)
         return false;
     p->nextoffset = (uint32_t)next;
     uint32_t below = (uint32_t)((next - over) / size);
@@ -454,24 +454,8 @@ static bool load_pool(struct mheap *h, struct mpool *p, struct codec_reader *r,
     for (uint32_t link = p->freehead; link; link = p->blk[link - 1]) /* drop the marks */
         p->blk[link - 1] &= ~BLK_STACK;
     p->count = (uint32_t)count;
-    /* what each state requires (valid.c checks the same on a folded model) */
-    bool virgin_left = p->nextoffset <= h->geo.pool_size - size;
-    uint32_t pending = h->expect.pool == p->addr ? h->expect.kind : EV_KIND_COUNT;
-    switch ((enum model_pool_state)p->state) {
-    case MODEL_POOL_USED:
-        if (pending == EV_POOL_FULL) /* took its last block, pool_full next */
-            return count == cap && !p->freehead && !virgin_left;
-        return count < cap && p->freehead;
-    case MODEL_POOL_FULL:
-        if (pending == EV_POOL_UNFULL) /* got a block back, pool_unfull next */
-            return count == cap - 1 && p->freehead;
-        return count == cap && !p->freehead && !virgin_left;
-    case MODEL_POOL_EMPTY:
-    case MODEL_POOL_CARVED: return count == 0;
-    case MODEL_POOL_UNTOUCHED:
-    case MODEL_POOL_STATE_COUNT: break;
-    }
-    return false;
+    /* what its state requires, at any position (valid.c) */
+    return mpool_state_problem(h, p, false) == NULL;
 }
 
 static bool load_arenas(struct mheap *h, struct codec_reader *r)

@@ -57,16 +57,13 @@
  * Block words hold a pool's free list, so a block costs the viewer 4 bytes and a pool 64 bytes
  * plus its words, whatever the trace's length.
  *
- * The two implicit effects
- * ------------------------
- * The events state every transition but two, which follow from CPython's pool layout and are
- * part of the event contract as the model reads it:
- *   - pool_init threads the pool's first two blocks on its free list (block 0 at the head) and
- *     leaves the rest virgin: nextoffset = overhead + 2 * size.
- *   - when block_alloc takes the last block of the free list and the pool has virgin space, the
- *     next virgin block is threaded (pymalloc_pool_extend): it becomes the free list and
- *     nextoffset grows by one block.  Without virgin space the pool is full, and the next event
- *     must be its pool_full.
+ * What the events say
+ * -------------------
+ * Every change of a pool is an event's, stated in the event: block_alloc's `virgin` says how the
+ * pool's free list and virgin space change with the block (the next virgin block threaded when
+ * the list runs dry, pymalloc_pool_extend; the first two blocks of a pool just initialised), and
+ * a pool becoming full, used again or empty is an event of its own.  A version 1 trace left the
+ * first two unsaid: compat_v1.c works them out for it, and nothing else here does.
  * The model checks the other direction too: after a block_free the next event must be the
  * pool_unfull or pool_empty that the free made certain (mheap.expect).
  */
@@ -135,6 +132,7 @@ int mheap_init(struct mheap *h, const struct trace_header *hdr)
     h->align_shift = log2u(align);
     h->pool_mask = psize - 1;
     h->map_bits = hdr->arena_map_bits;
+    h->v1 = hdr->version == 1;
     for (uint32_t i = 0; i < nclasses; i++) {
         uint32_t size = (i + 1) * align;
         h->classes[i].size = size;
@@ -689,12 +687,12 @@ int mheap_fold_pool_init(struct mheap *h, struct mfold *f, const struct event *e
         return mfold_oom(f);
     }
     p->count = 0;
-    p->blk[0] = 2; /* block 0 -> block 1 -> end */
-    p->blk[1] = 0;
-    p->freehead = 1;
-    p->nextoffset = h->geo.pool_overhead + 2 * h->classes[p->szidx].size;
+    p->freehead = 0; /* every block virgin: the allocation that follows takes the first */
+    p->nextoffset = h->geo.pool_overhead;
     pool_become_used(h, p);
     p->seq_changed = f->pos;
+    if (h->v1)
+        mheap_v1_pool_init(h, p);
     return 0;
 }
 
@@ -759,7 +757,88 @@ int mheap_fold_pool_empty(struct mheap *h, struct mfold *f, const struct event *
 
 /* The two events that make most of a trace.  Each touches the event, the pool's record, the
  * block's word and the class's record, and checks the event against them before changing
- * anything; what is rare (a stack id, a reused pool, a failure) is off the straight path. */
+ * anything; what is rare (a stack id, a reused pool, a block from virgin space, a failure) is off
+ * the straight path. */
+
+/* The block at idx is handed out: from the head of the free list, or (from_virgin) the first
+ * virgin block.  The event was checked; only the stack's entry can still fail. */
+FOLD_INLINE int take_block(struct mheap *h, struct mfold *f, struct mpool *p, struct mclass *c,
+                           uint32_t idx, const struct event_block_alloc *e, bool from_virgin)
+{
+    uint32_t word = BLK_ALLOC | (uint32_t)e->size;
+    if (__builtin_expect(e->stack != 0, 0)) {
+        if (!map_put(&h->block_stacks, e->addr, e->stack))
+            return mfold_oom(f);
+        word |= BLK_STACK;
+    }
+    if (__builtin_expect(p->state == MODEL_POOL_CARVED, 0))
+        pool_become_used(h, p);
+    if (from_virgin)
+        p->nextoffset += c->size;
+    else
+        p->freehead = p->blk[idx];
+    p->blk[idx] = word;
+    p->count++;
+    p->seq_changed = f->pos;
+    c->in_use++;
+    c->requested += e->size;
+    h->block_bytes += c->size;
+    h->mallocs++;
+    return 0;
+}
+
+/* The next virgin block of p becomes its free list (the list is empty). */
+FOLD_INLINE void thread_virgin(const struct mheap *h, struct mpool *p, const struct mclass *c)
+{
+    uint32_t v = (p->nextoffset - h->geo.pool_overhead) / c->size;
+    p->blk[v] = 0;
+    p->freehead = v + 1;
+    p->nextoffset += c->size;
+}
+
+/* A block_alloc off the straight path: one that moves the pool's virgin space (`virgin` 1 or 2),
+ * takes the last block of the free list, or is wrong. */
+static int fold_block_alloc_slow(struct mheap *h, struct mfold *f, const struct event *ev,
+                                 struct mpool *p, struct mclass *c, uint32_t idx)
+{
+    const struct event_block_alloc *e = &ev->u.block_alloc;
+    uint64_t virgin = h->v1 ? mheap_v1_virgin(h, p, idx) : e->virgin;
+    bool virgin_left = p->nextoffset <= h->geo.pool_size - c->size;
+    int rc;
+    if (e->stack > UINT32_MAX)
+        return mfold_reject(f, ev, "stack id %" PRIu64 " is too large", e->stack);
+    if (virgin == 2) {
+        /* a pool just initialised: its first block, and the second threaded */
+        if (p->count != 0 || p->freehead || p->nextoffset != h->geo.pool_overhead || idx != 0)
+            return mfold_reject(f, ev, "0x%" PRIx64 " is not the first block of pool 0x%" PRIx64
+                                       " just initialised",
+                                e->addr, p->addr);
+        if ((rc = take_block(h, f, p, c, idx, e, true)) < 0)
+            return rc;
+        thread_virgin(h, p, c);
+        return 0;
+    }
+    if (idx + 1 != p->freehead || idx == NONE)
+        return mfold_reject(f, ev, "0x%" PRIx64 " is not the head of pool 0x%" PRIx64
+                                   "'s free list",
+                            e->addr, p->addr);
+    bool last = p->blk[idx] == 0;
+    if (virgin > 1 || (virgin == 1 && (!last || !virgin_left)))
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " cannot thread %" PRIu64
+                                   " virgin blocks when 0x%" PRIx64 " is taken",
+                            p->addr, virgin, e->addr);
+    if (virgin == 0 && last && virgin_left)
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " has virgin blocks left, yet none is "
+                                   "threaded when its last free block is taken",
+                            p->addr);
+    if ((rc = take_block(h, f, p, c, idx, e, false)) < 0)
+        return rc;
+    if (virgin)
+        thread_virgin(h, p, c);
+    else if (last)
+        h->expect = (struct mexpect){.kind = EV_POOL_FULL, .pool = p->addr};
+    return 0;
+}
 
 FOLD_INLINE int fold_block_alloc(struct mheap *h, struct mfold *f, const struct event *ev)
 {
@@ -780,40 +859,12 @@ FOLD_INLINE int fold_block_alloc(struct mheap *h, struct mfold *f, const struct 
         return mfold_reject(f, ev, "a request of %" PRIu64 " bytes is not for class %" PRIu32,
                             e->size, p->szidx);
     uint32_t idx = block_start_index(h, p, c, e->addr);
-    if (__builtin_expect(idx + 1 != p->freehead || idx == NONE, 0))
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not the head of pool 0x%" PRIx64
-                                   "'s free list",
-                            e->addr, p->addr);
-    uint32_t word = BLK_ALLOC | (uint32_t)e->size;
-    if (__builtin_expect(e->stack != 0, 0)) {
-        if (e->stack > UINT32_MAX)
-            return mfold_reject(f, ev, "stack id %" PRIu64 " is too large", e->stack);
-        if (!map_put(&h->block_stacks, e->addr, e->stack))
-            return mfold_oom(f);
-        word |= BLK_STACK;
-    }
-    if (__builtin_expect(reuse, 0))
-        pool_become_used(h, p);
-    p->freehead = p->blk[idx];
-    p->blk[idx] = word;
-    p->count++;
-    p->seq_changed = f->pos;
-    c->in_use++;
-    c->requested += e->size;
-    h->block_bytes += c->size;
-    h->mallocs++;
-    if (!p->freehead) {
-        if (p->nextoffset <= h->geo.pool_size - c->size) {
-            /* pymalloc_pool_extend: the next virgin block becomes the free list */
-            uint32_t v = (p->nextoffset - h->geo.pool_overhead) / c->size;
-            p->blk[v] = 0;
-            p->freehead = v + 1;
-            p->nextoffset += c->size;
-        } else {
-            h->expect = (struct mexpect){.kind = EV_POOL_FULL, .pool = p->addr};
-        }
-    }
-    return 0;
+    /* the straight path: the head of the free list, which goes on after it */
+    if (__builtin_expect(e->virgin != 0 || idx + 1 != p->freehead || idx == NONE ||
+                             p->blk[idx] == 0 || e->stack > UINT32_MAX,
+                         0))
+        return fold_block_alloc_slow(h, f, ev, p, c, idx);
+    return take_block(h, f, p, c, idx, e, false);
 }
 
 FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct event *ev)

@@ -113,6 +113,7 @@ struct mheap {
     struct mexpect expect;
     uint64_t block_bytes, mallocs, frees; /* blocks and requested bytes: the classes' sums */
     uint32_t map_bits; /* address bits of the radix tree, 0 without one */
+    bool v1;           /* the events are of format version 1 (compat_v1.c) */
 
     /* arenas */
     struct marena *arenas;
@@ -191,6 +192,14 @@ int mheap_fold_realloc(struct mheap *h, struct mfold *f, const struct event *ev)
 int mheap_fold_calloc(struct mheap *h, struct mfold *f, const struct event *ev);
 /* block_alloc, block_free, pool_full and pool_unfull, which the loop folds inline. */
 int mheap_fold_frequent(struct mheap *h, struct mfold *f, const struct event *ev);
+
+/* ---- reading version 1 (compat_v1.c) --------------------------------------------------------- */
+
+/* After pool_init of a version 1 trace: its first two blocks threaded (block 0 at the head). */
+void mheap_v1_pool_init(struct mheap *h, struct mpool *p);
+/* The `virgin` a block_alloc of block idx of p means in a version 1 trace, whose block_alloc
+ * does not say it. */
+uint64_t mheap_v1_virgin(const struct mheap *h, const struct mpool *p, uint32_t idx);
 
 /* ---- for the checkpoint loader (they keep the derived counts and links right) ---------------- */
 

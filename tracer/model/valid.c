@@ -60,8 +60,10 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
     }
     uint32_t size = h->classes[p->szidx].size, cap = h->classes[p->szidx].cap;
     uint32_t over = h->geo.pool_overhead;
-    if (p->nextoffset < over + 2 * size || p->nextoffset > h->geo.pool_size ||
-        (p->nextoffset - over) % size)
+    /* nextoffset is past the two blocks pool_init's allocation hands out and threads, or (just
+     * initialised, that allocation next) at the first block */
+    if ((p->nextoffset < over + 2 * size && p->nextoffset != over) ||
+        p->nextoffset > h->geo.pool_size || (p->nextoffset - over) % size)
         return bad(w, "pool 0x%" PRIx64 ": nextoffset %" PRIu32 " is not a block boundary", p->addr,
                    p->nextoffset);
     uint32_t below = (p->nextoffset - over) / size; /* blocks handed out at least once */
@@ -96,35 +98,52 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
                    "pool 0x%" PRIx64 ": count %" PRIu32 " but %" PRIu32 " allocated and %" PRIu32
                    " listed below %" PRIu32 " handed-out blocks",
                    p->addr, p->count, alloc, listed, below);
-    bool virgin_left = p->nextoffset <= h->geo.pool_size - size;
-    switch ((enum model_pool_state)p->state) {
-    case MODEL_POOL_USED:
-        if ((p->count == 0 && w->quiescent) || p->count >= cap || !p->freehead)
-            return bad(w, "used pool 0x%" PRIx64 " has %" PRIu32 " of %" PRIu32
-                          " blocks and free list %s",
-                       p->addr, p->count, cap, p->freehead ? "set" : "empty");
-        break;
-    case MODEL_POOL_FULL:
-        if (p->count != cap || p->freehead || virgin_left)
-            return bad(w, "full pool 0x%" PRIx64 " has a block available", p->addr);
-        break;
-    case MODEL_POOL_EMPTY:
-        if (p->count != 0)
-            return bad(w, "empty pool 0x%" PRIx64 " has blocks allocated", p->addr);
-        break;
-    case MODEL_POOL_CARVED:
-        if (w->quiescent)
-            return bad(w, "pool 0x%" PRIx64 " was taken from the cache but not used", p->addr);
-        if (p->count != 0)
-            return bad(w, "cached pool 0x%" PRIx64 " has blocks allocated", p->addr);
-        break;
-    case MODEL_POOL_UNTOUCHED:
-    case MODEL_POOL_STATE_COUNT:
-        return bad(w, "pool 0x%" PRIx64 " has a bad state", p->addr);
-    }
+    const char *why = mpool_state_problem(h, p, w->quiescent);
+    if (why)
+        return bad(w, "pool 0x%" PRIx64 " %s", p->addr, why);
     sums->blocks[p->szidx] += alloc;
     sums->requested[p->szidx] += req;
     return true;
+}
+
+const char *mpool_state_problem(const struct mheap *h, const struct mpool *p, bool quiescent)
+{
+    uint32_t size = h->classes[p->szidx].size, cap = h->classes[p->szidx].cap;
+    bool virgin_left = p->nextoffset <= h->geo.pool_size - size;
+    bool fresh = p->nextoffset == h->geo.pool_overhead;
+    switch ((enum model_pool_state)p->state) {
+    case MODEL_POOL_USED:
+        if (p->count > 0 && p->count < cap && p->freehead && !fresh)
+            return NULL;
+        if (quiescent)
+            return p->count == cap ? "is used, yet gave out its last block (its pool_full?)"
+                   : p->count == 0 ? "is used with no block allocated (its pool_empty, or the "
+                                     "allocation after its pool_init?)"
+                                   : "is used with nothing to give out";
+        /* within an operation: initialised, its first allocation next; its last block freed,
+         * pool_empty next; its last block taken, pool_full next */
+        if ((fresh && p->count == 0 && !p->freehead) || (!fresh && p->count == 0 && p->freehead) ||
+            (p->count == cap && !p->freehead && !virgin_left))
+            return NULL;
+        return "is used with blocks and free list that do not agree";
+    case MODEL_POOL_FULL:
+        if (p->count == cap && !p->freehead && !virgin_left)
+            return NULL;
+        /* within an operation: a block freed, pool_unfull next */
+        if (!quiescent && p->count == cap - 1 && p->freehead)
+            return NULL;
+        return "is full, yet has a block available (its pool_unfull?)";
+    case MODEL_POOL_EMPTY:
+        return p->count == 0 && !fresh ? NULL : "is empty, yet has blocks allocated";
+    case MODEL_POOL_CARVED:
+        if (quiescent)
+            return "was taken from the cache or carved, but not used";
+        return p->count == 0 ? NULL : "was taken from the cache, yet has blocks allocated";
+    case MODEL_POOL_UNTOUCHED:
+    case MODEL_POOL_STATE_COUNT:
+        break;
+    }
+    return "has a bad state";
 }
 
 static bool check_arenas(const struct model *m, struct walk *w, struct class_sums *sums,

@@ -55,6 +55,9 @@
  *
  * Order is the order of effects
  * -----------------------------
+ * - Every effect is stated by an event: a consumer folds what events say and never works out
+ *   what the allocator must have done.  How a pool's free list and virgin space change is in
+ *   block_alloc's `virgin`; a pool becoming full, used again or empty is an event of its own.
  * - An allocation's block_alloc follows the pool events that made room for it:
  *     arena_vector? arena_new? arena_move? (pool_carve | pool_uncache) arena_move? pool_init?
  *     block_alloc pool_full?
@@ -145,8 +148,9 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(POOL_UNCACHE, pool_uncache, 0, 1,                                                             \
       "{pool} is taken back from its arena's cache of empty pools",                                 \
       EV_ROLE(POOL, a, pool))                                                                       \
-    /* the pool's header was (re)initialised for size class `szidx`: two blocks threaded,    */  \
-    /* the rest virgin.  A cached pool of the same class is reused without this event.       */  \
+    /* the pool's header was (re)initialised for size class `szidx`: no block handed out, all */  \
+    /* of them virgin (nextoffset at the first).  It becomes the only member of its class's  */  \
+    /* ring.  A cached pool of the same class is reused without this event.                  */  \
     X(POOL_INIT, pool_init, 0, 2,                                                                   \
       "{pool} is set up for class {szidx}: it becomes the only pool in the class's ring",           \
       EV_ROLE(POOL, a, pool) EV_ROLE(CLASS, u, szidx))                                              \
@@ -164,10 +168,18 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
       "{pool} is empty: it leaves its class's ring for the front of its arena's cache of empty pools", \
       EV_ROLE(POOL, a, pool))                                                                       \
     /* --- blocks and the raw layer ------------------------------------------------------- */ \
-    /* a pool block was handed out for a request of `size` bytes                             */  \
+    /* a pool block was handed out for a request of `size` bytes: the head of its pool's free */  \
+    /* list, or the first virgin block of a pool just initialised.  `virgin` is how many      */  \
+    /* blocks left the pool's virgin space with it (nextoffset moved by that many blocks):    */  \
+    /*   0  the block was the head of the free list; its successor is the head now (none: the */  \
+    /*      pool had no virgin block left either, and pool_full follows)                     */  \
+    /*   1  it was the last block on the list, and the next virgin block was threaded as the  */  \
+    /*      new list (pymalloc_pool_extend)                                                  */  \
+    /*   2  the pool was just initialised: the block is its first, and the second is threaded */  \
+    /*      as the list                                                                      */  \
     X(BLOCK_ALLOC, block_alloc, 0, 2,                                                               \
       "alloc {size} B: the block at {addr}, the head of its pool's free list",                      \
-      EV_ROLE(ADDR, a, addr) EV_FIELD(u, size) EV_FIELD(u, stack))                                  \
+      EV_ROLE(ADDR, a, addr) EV_FIELD(u, size) EV_FIELD(u, stack) EV_FIELD(u, virgin))              \
     /* a pool block was given back: it is now the head of its pool's free list               */  \
     X(BLOCK_FREE, block_free, 0, 1,                                                                 \
       "free {addr}: the block goes to the head of its pool's free list",                            \

@@ -32,7 +32,7 @@ enum {
 };
 const char *trace_strerror(int err);
 
-#define TRACE_FORMAT_VERSION 1 /* the newest version this build reads and the one it writes */
+#define TRACE_FORMAT_VERSION 2 /* the newest version this build reads and the one it writes */
 #define TRACE_MAX_GENERATIONS 4
 
 /* What a trace says about how it was made (FORMAT.md section 4). */
