@@ -15,8 +15,8 @@
  *     rebuilt so far, and the result against model_check() (the invariants that hold at any
  *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
  *
- * Layout (version 3), in order: magic "ASMC", version, geometry (must match the model's), the
- * position and the pending transition; arenas (each live slot with its carved pools: state,
+ * Layout (version 6), in order: magic "ASMC", version, geometry (must match the model's), the
+ * position; arenas (each live slot with its carved pools: state,
  * class, nextoffset, the free list in LIFO order, then for each other block below nextoffset,
  * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
  * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
@@ -38,7 +38,9 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-#define CK_VERSION 5    /* written; 4 is read too (stacks without parents and frames, steps without kinds) */
+/* Written: 6.  Read too: 5 (with the transition the model expected next, which it no longer
+ * keeps) and 4 (that, stacks without parents and frames, steps without kinds). */
+#define CK_VERSION 6
 #define CK_VERSION_OLD 4
 
 /* ---- writing --------------------------------------------------------------------------------- */
@@ -108,8 +110,6 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     codec_buf_put_varint(&b, geo->pool_overhead);
     codec_buf_put_varint(&b, geo->ngenerations);
     codec_buf_put_varint(&b, f->pos);
-    codec_buf_put_varint(&b, h->expect.kind);
-    codec_buf_put_varint(&b, h->expect.pool);
 
     /* arenas */
     codec_buf_put_varint(&b, h->nslots);
@@ -810,19 +810,19 @@ int model_load(struct model *m, const void *buf, size_t len)
     model_reset(m);
     uint64_t version;
     if (codec_read_varint(&r) != CK_MAGIC ||
-        ((version = codec_read_varint(&r)) != CK_VERSION && version != CK_VERSION_OLD) ||
+        (version = codec_read_varint(&r)) > CK_VERSION || version < CK_VERSION_OLD ||
         codec_read_varint(&r) != geo->alignment || codec_read_varint(&r) != geo->threshold ||
         codec_read_varint(&r) != geo->pool_size || codec_read_varint(&r) != geo->arena_size ||
         codec_read_varint(&r) != geo->pool_overhead ||
         codec_read_varint(&r) != geo->ngenerations || r.bad)
         goto out_reset;
     f->pos = codec_read_varint(&r);
-    uint64_t ek = codec_read_varint(&r);
-    h->expect.pool = codec_read_varint(&r);
-    if (r.bad || (ek != EV_KIND_COUNT && ek != EV_POOL_FULL && ek != EV_POOL_UNFULL &&
-                  ek != EV_POOL_EMPTY))
-        goto out_reset;
-    h->expect.kind = (uint32_t)ek;
+    if (version < CK_VERSION) {
+        /* versions 4 and 5: the transition the model then expected next (a kind and a pool),
+         * which it no longer keeps: a pool loads in whatever state the events left it */
+        codec_read_varint(&r);
+        codec_read_varint(&r);
+    }
     if (!load_arenas(h, &r))
         goto out_reset;
 

@@ -64,8 +64,12 @@
  * the list runs dry, pymalloc_pool_extend; the first two blocks of a pool just initialised), and
  * a pool becoming full, used again or empty is an event of its own.  A version 1 trace left the
  * first two unsaid: compat_v1.c works them out for it, and nothing else here does.
- * The model checks the other direction too: after a block_free the next event must be the
- * pool_unfull or pool_empty that the free made certain (mheap.expect).
+ *
+ * So the fold is plain: each event is checked against the state it finds (a block_free in a full
+ * pool that already has a free block means its pool_unfull is missing) and applied.  It predicts
+ * nothing: whether the events that follow complete what an operation began (the pool_full after
+ * the allocation of a pool's last block) is the validator's to say, from the states they leave
+ * (model_check_settled() in valid.c, which `arenascope check` runs between events).
  */
 #include "fold.h"
 #include "heap.h"
@@ -183,7 +187,6 @@ void mheap_clear(struct mheap *h)
     h->nraws = 0;
     h->raw_bytes = 0;
     h->block_bytes = h->mallocs = h->frees = 0;
-    h->expect = (struct mexpect){.kind = EV_KIND_COUNT};
 }
 
 void mheap_release(struct mheap *h)
@@ -696,8 +699,8 @@ int mheap_fold_pool_init(struct mheap *h, struct mfold *f, const struct event *e
     return 0;
 }
 
-/* Pool transitions.  A pool_full or pool_unfull follows the block event that made it certain
- * (h->expect); the checks here catch one that comes from nowhere. */
+/* Pool transitions, each checked against the state the block events left: a pool_full or
+ * pool_unfull that comes from nowhere stops the fold. */
 FOLD_INLINE int fold_pool_full(struct mheap *h, struct mfold *f, const struct event *ev)
 {
     struct mpool *p = pool_event_target(h, f, ev, ev->u.pool_full.pool);
@@ -818,6 +821,14 @@ static int fold_block_alloc_slow(struct mheap *h, struct mfold *f, const struct 
         thread_virgin(h, p, c);
         return 0;
     }
+    if (!p->freehead && p->count == c->cap)
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " gave out its last block: it is full (its "
+                                   "pool_full is missing)",
+                            p->addr);
+    if (p->count == 0 && p->freehead && p->state == MODEL_POOL_USED && !h->v1)
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " lost its last allocated block: it is empty "
+                                   "(its pool_empty is missing)",
+                            p->addr);
     if (idx + 1 != p->freehead || idx == NONE)
         return mfold_reject(f, ev, "0x%" PRIx64 " is not the head of pool 0x%" PRIx64
                                    "'s free list",
@@ -835,8 +846,6 @@ static int fold_block_alloc_slow(struct mheap *h, struct mfold *f, const struct 
         return rc;
     if (virgin)
         thread_virgin(h, p, c);
-    else if (last)
-        h->expect = (struct mexpect){.kind = EV_POOL_FULL, .pool = p->addr};
     return 0;
 }
 
@@ -861,7 +870,7 @@ FOLD_INLINE int fold_block_alloc(struct mheap *h, struct mfold *f, const struct 
     uint32_t idx = block_start_index(h, p, c, e->addr);
     /* the straight path: the head of the free list, which goes on after it */
     if (__builtin_expect(e->virgin != 0 || idx + 1 != p->freehead || idx == NONE ||
-                             p->blk[idx] == 0 || e->stack > UINT32_MAX,
+                             p->blk[idx] == 0 || p->count == 0 || e->stack > UINT32_MAX,
                          0))
         return fold_block_alloc_slow(h, f, ev, p, c, idx);
     return take_block(h, f, p, c, idx, e, false);
@@ -874,6 +883,12 @@ FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct e
     /* USED and FULL are the two states with blocks allocated, and neighbours */
     if (__builtin_expect(!p || (unsigned)(p->state - MODEL_POOL_USED) > 1, 0))
         return mfold_reject(f, ev, "0x%" PRIx64 " is not in a pool with allocated blocks", addr);
+    /* a used pool has a block to give, a full one none: else its transition is missing */
+    if (__builtin_expect((p->state == MODEL_POOL_FULL) == (p->freehead != 0), 0))
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " %s", p->addr,
+                            p->freehead ? "is full, yet has a free block (its pool_unfull is missing)"
+                                        : "gave out its last block: it is full (its pool_full is "
+                                          "missing)");
     struct mclass *c = &h->classes[p->szidx];
     uint32_t idx = block_start_index(h, p, c, addr);
     uint32_t w = idx != NONE ? p->blk[idx] : 0;
@@ -893,10 +908,6 @@ FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct e
     c->requested -= req;
     h->block_bytes -= c->size;
     h->frees++;
-    if (p->state == MODEL_POOL_FULL)
-        h->expect = (struct mexpect){.kind = EV_POOL_UNFULL, .pool = p->addr};
-    else if (p->count == 0)
-        h->expect = (struct mexpect){.kind = EV_POOL_EMPTY, .pool = p->addr};
     return 0;
 }
 
@@ -1111,26 +1122,9 @@ int mheap_fold_frequent(struct mheap *h, struct mfold *f, const struct event *ev
     return fold_pool_unfull(h, f, ev);
 }
 
-static const char *const expect_text[EV_KIND_COUNT] = {
-    [EV_POOL_FULL] = "took its last block",
-    [EV_POOL_UNFULL] = "was full and got a block back",
-    [EV_POOL_EMPTY] = "lost its last allocated block",
-};
-
-/* One event, with the pending transition checked: the body of model_fold and model_fold_batch. */
-FOLD_INLINE int fold_checked(struct model *m, struct mheap *h, struct mfold *f,
-                             const struct event *ev)
+/* One event: the body of model_fold and model_fold_batch. */
+FOLD_INLINE int fold_one(struct model *m, struct mheap *h, struct mfold *f, const struct event *ev)
 {
-    struct mexpect want = h->expect;
-    if (__builtin_expect(want.kind != EV_KIND_COUNT, 0)) {
-        /* the pool field is the first word of every pool event */
-        if ((unsigned)ev->kind != want.kind || ev->u.f[0] != want.pool)
-            return mfold_fail(f, MODEL_EINCONSISTENT, "%s: pool 0x%" PRIx64
-                                                      " %s, yet no %s follows",
-                              event_kind_name(ev->kind), want.pool, expect_text[want.kind],
-                              event_kind_name((enum event_kind)want.kind));
-        h->expect.kind = EV_KIND_COUNT;
-    }
     int rc;
     if (ev->kind == EV_BLOCK_ALLOC)
         rc = fold_block_alloc(h, f, ev);
@@ -1142,10 +1136,8 @@ FOLD_INLINE int fold_checked(struct model *m, struct mheap *h, struct mfold *f,
         rc = fold_pool_unfull(h, f, ev);
     else
         rc = model_fold_other(m, ev);
-    if (__builtin_expect(rc < 0, 0)) {
-        h->expect = want;
+    if (__builtin_expect(rc < 0, 0))
         return rc;
-    }
     f->pos++;
     return 0;
 }
@@ -1155,7 +1147,7 @@ int model_fold(struct model *m, const struct event *ev)
     const struct model_parts *parts = model_parts(m);
     if (parts->fold->stopped)
         return MODEL_ESTOPPED;
-    return fold_checked(m, parts->heap, parts->fold, ev);
+    return fold_one(m, parts->heap, parts->fold, ev);
 }
 
 /* The fold waits on memory: a block's word is rarely in cache when a trace frees blocks at
@@ -1195,7 +1187,7 @@ size_t model_fold_batch(struct model *m, const struct event *evs, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i + PREFETCH_AHEAD < n)
             prefetch_block(h, &evs[i + PREFETCH_AHEAD]);
-        if (fold_checked(m, h, f, &evs[i]) < 0)
+        if (fold_one(m, h, f, &evs[i]) < 0)
             return i;
     }
     return n;

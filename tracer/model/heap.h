@@ -1,7 +1,6 @@
 /*
  * heap.h - the model's heap (tracer/model/ only): arenas, pools and their blocks, size classes
- * and their rings, raw blocks; the geometry they are laid out by, and the pool transition the
- * last block event made certain.
+ * and their rings, raw blocks, and the geometry they are laid out by.
  *
  * The design is explained at the top of heap.c; heap_query.c reads it for the views.
  */
@@ -96,12 +95,6 @@ struct mraw {
     bool obj; /* a live object lives in it */
 };
 
-/* What the next event must be (a transition the previous event made certain). */
-struct mexpect {
-    uint32_t kind; /* an event_kind, or EV_KIND_COUNT for none */
-    uint64_t pool;
-};
-
 #define MODEL_POOL_CACHE 4096 /* entries; a power of two */
 _Static_assert((MODEL_POOL_CACHE & (MODEL_POOL_CACHE - 1)) == 0, "a power of two");
 
@@ -110,7 +103,6 @@ struct mheap {
     struct model_geometry geo;
     uint32_t pool_shift, arena_shift, align_shift;
     uint64_t pool_mask; /* pool_size - 1 */
-    struct mexpect expect;
     uint64_t block_bytes, mallocs, frees; /* blocks and requested bytes: the classes' sums */
     uint32_t map_bits; /* address bits of the radix tree, 0 without one */
     bool v1;           /* the events are of format version 1 (compat_v1.c) */

@@ -321,9 +321,6 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
     struct walk w = {.err = err, .errlen = errlen, .ok = true, .quiescent = quiescent};
     if (err && errlen)
         err[0] = '\0';
-    if (quiescent && h->expect.kind != EV_KIND_COUNT)
-        return bad(&w, "pool 0x%" PRIx64 " awaits its %s", h->expect.pool,
-                   event_kind_name((enum event_kind)h->expect.kind));
     uint64_t counts[3][HEAP_STATS_MAX_CLASSES];
     memset(counts, 0, sizeof counts);
     struct class_sums sums;
@@ -341,6 +338,80 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
     if (raw != h->raw_bytes || h->raw_index.n != h->nraws)
         return bad(&w, "raw bytes do not add up");
     return check_objects(m, &w);
+}
+
+/* ==== between events =========================================================================== */
+
+/* An arena, between two operations: on usable_arenas exactly when it has a free pool, in its place
+ * there (sorted by free pools), and wholly free only when kept (valid.c's whole walk, for one). */
+static const char *arena_problem(const struct mheap *h, const struct marena *a)
+{
+    if (a->on_usable != (a->nfreepools > 0))
+        return a->on_usable ? "is on usable_arenas with no free pool (its arena_move off it?)"
+                            : "has free pools but is not on usable_arenas (its arena_move?)";
+    if (!a->on_usable)
+        return NULL;
+    if (a->usable_prev >= 0 && h->arenas[a->usable_prev].nfreepools > a->nfreepools)
+        return "has fewer free pools than the arena before it in usable_arenas (its arena_move?)";
+    if (a->usable_next >= 0 && h->arenas[a->usable_next].nfreepools < a->nfreepools)
+        return "has more free pools than the arena after it in usable_arenas (its arena_move?)";
+    if (a->nfreepools == a->npools &&
+        (!h->geo.keep_last_free_arena ||
+         (a->usable_next >= 0 && h->arenas[a->usable_next].nfreepools != a->nfreepools)))
+        return "is wholly free but kept (its arena_free?)";
+    return NULL;
+}
+
+/* The pool and the arena (slot + 1) an event touches, by its roles: a pool it names, or the pool
+ * of the block it names; an arena it names, or that pool's. */
+static void touched(const struct mheap *h, const struct event *ev, uint64_t *pool, uint32_t *slot)
+{
+    uint64_t v;
+    const struct mpool *p = NULL;
+    *pool = 0;
+    *slot = 0;
+    if (!ev)
+        return;
+    if (event_role(ev, EV_ROLE_POOL, &v) || event_role(ev, EV_ROLE_ADDR, &v))
+        p = mheap_pool_lookup(h, v);
+    if (p)
+        *pool = p->addr;
+    if (event_role(ev, EV_ROLE_SLOT, &v))
+        *slot = v < UINT32_MAX ? (uint32_t)v + 1 : 0;
+    else if (p)
+        *slot = p->slot + 1;
+}
+
+bool model_check_settled(const struct model *m, struct model_settle *s, const struct event *next,
+                         char *err, size_t errlen)
+{
+    const struct mheap *h = model_parts(m)->heap;
+    struct walk w = {.err = err, .errlen = errlen, .ok = true};
+    uint64_t pool;
+    uint32_t slot;
+    touched(h, next, &pool, &slot);
+    /* An event that names an arena but no pool (arena_move, arena_free) goes on with the pool
+     * before it in that arena: taking a pool from the cache or carving one moves its arena before
+     * the allocation names the pool again. */
+    const struct mpool *p = s->pool ? mheap_pool_lookup(h, s->pool) : NULL;
+    bool same_pool = p && (pool == s->pool || (!pool && slot == p->slot + 1));
+    if (p && !same_pool) {
+        const char *why = NULL;
+        if (p->state == MODEL_POOL_CARVED && p->szidx >= h->geo.nclasses)
+            why = "was carved, but no allocation used it";
+        else if (p->state != MODEL_POOL_UNTOUCHED && p->szidx < h->geo.nclasses)
+            why = mpool_state_problem(h, p, true);
+        if (why)
+            return bad(&w, "pool 0x%" PRIx64 " %s", p->addr, why);
+    }
+    if (s->slot && s->slot != slot && s->slot - 1 < h->nslots && h->arenas[s->slot - 1].live) {
+        const char *why = arena_problem(h, &h->arenas[s->slot - 1]);
+        if (why)
+            return bad(&w, "arena %" PRIu32 " %s", s->slot - 1, why);
+    }
+    s->pool = pool ? pool : same_pool ? s->pool : 0;
+    s->slot = slot;
+    return true;
 }
 
 bool model_check_objects(const struct model *m, char *err, size_t errlen)
