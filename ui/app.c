@@ -107,17 +107,7 @@ void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, ui
 
 void app_load_current(struct ui_app *app)
 {
-    uint64_t pos = app_position(app);
-    if (app->cur_pos == pos)
-        return;
-    app->cur_pos = pos;
-    uint64_t first = pos > 0 ? pos - 1 : 0;
-    int n = seeker_events(app->s, first, app->window, 1 + UI_LOOKAHEAD, app->window_str, sizeof app->window_str);
-    if (n < 0)
-        n = 0;
-    app->have_cur = pos > 0 && n > 0;
-    app->ahead = app->window + (pos > 0 ? 1 : 0);
-    app->nahead = (size_t)n > (pos > 0 ? 1u : 0u) ? (size_t)n - (pos > 0 ? 1u : 0u) : 0;
+    app->have_cur = seeker_current_event(app->s, &app->cur);
 }
 
 /* Keeps the arena selection on a live arena: the first one when the selected one is gone. */
@@ -166,7 +156,7 @@ void app_follow(struct ui_app *app)
         return;
     }
     const struct model *m = app_model(app);
-    const struct event *ev = &app->window[0];
+    const struct event *ev = &app->cur;
     uint64_t addr = event_subject(ev), slot;
     if (addr) {
         struct model_pool p;
@@ -248,7 +238,6 @@ int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cf
     app->focus = UI_PANE_ARENAS;
     app->zoomed = UI_PANE_NONE;
     app->ascii = cfg->look.ascii;
-    app->cur_pos = UINT64_MAX;
     app->arena.follow = app->classes.follow = app->objects.follow = true;
     app->objects.sorted_pos = UINT64_MAX;
     app->speed = DEFAULT_SPEED;

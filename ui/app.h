@@ -22,9 +22,7 @@
 
 #define UI_MAX_HITS 512
 #define UI_MAX_BREAKPOINTS 16
-#define UI_LOOKAHEAD 3  /* events after one that its sentence may look at */
 #define UI_FADE_EVENTS 400 /* events a released arena stays on the map, fading */
-#define UI_STR_MAX 512  /* bytes of an event's text kept */
 
 /* Regions of the screen that a click selects, recorded while painting. */
 enum ui_hit_kind {
@@ -108,13 +106,9 @@ struct ui_app {
     struct ui_hit hits[UI_MAX_HITS];
     int nhits;
 
-    /* the current event (position - 1) and a few after it, cached by position */
-    uint64_t cur_pos;       /* position the cache is for; UINT64_MAX: none */
+    /* the current event (position - 1), as the seeker keeps it (seeker_current_event) */
     bool have_cur;
-    struct event window[1 + UI_LOOKAHEAD]; /* the current event, then what follows it */
-    char window_str[(1 + UI_LOOKAHEAD) * UI_STR_MAX];
-    const struct event *ahead; /* into window: the events after the current one */
-    size_t nahead;
+    struct event cur;
 
     /* selections: `follow` means the selection tracks what the current event touched */
     struct {
@@ -189,7 +183,7 @@ struct ui_app {
 const struct model *app_model(const struct ui_app *app);
 uint64_t app_position(const struct ui_app *app);
 uint64_t app_event_count(const struct ui_app *app);
-/* Loads the current event and its lookahead into the cache (once per position). */
+/* Takes the current event from the seeker (app->cur, app->have_cur). */
 void app_load_current(struct ui_app *app);
 void app_message(struct ui_app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -261,8 +261,8 @@ int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
         app_load_current(app);
         if (app->have_cur) {
             char sentence[512];
-            ui_narrate(m, &app->window[0], app->ahead, app->nahead, sentence, sizeof sentence);
-            snprintf(b->head, sizeof b->head, " %s  ", event_kind_name(app->window[0].kind));
+            ui_narrate(m, &app->cur, sentence, sizeof sentence);
+            snprintf(b->head, sizeof b->head, " %s  ", event_kind_name(app->cur.kind));
             ui_para_add(&b->label, UI_S_HEADER, sentence);
         } else {
             snprintf(b->head, sizeof b->head, " ");

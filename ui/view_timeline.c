@@ -131,7 +131,7 @@ static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w,
 
     /* read from as far back as the rows could reach */
     int64_t from = sel - h > 0 ? sel - h : 0;
-    int nread = (int)(sel - from) + h + UI_LOOKAHEAD;
+    int nread = (int)(sel - from) + h;
     struct event *evs = calloc((size_t)nread, sizeof *evs);
     char *strs = malloc((size_t)nread * 256);
     if (!evs || !strs)
@@ -147,8 +147,7 @@ static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w,
     int px = hang ? LOG_TEXT_X : 2, first = LOG_TEXT_X - px;
     struct ui_para sp;
     char sentence[512];
-    int nnext = got - si - 1 < UI_LOOKAHEAD ? got - si - 1 : UI_LOOKAHEAD;
-    ui_narrate(m, &evs[si], &evs[si + 1], nnext > 0 ? (size_t)nnext : 0, sentence, sizeof sentence);
+    ui_narrate(m, &evs[si], sentence, sizeof sentence);
     ui_para_init(&sp);
     ui_para_add(&sp, sel == cur ? UI_S_NARRATION : sel > cur ? UI_S_DIM : UI_S_NORMAL, sentence);
     int srows = ui_para_rows(&sp, w - px, first, NULL);
@@ -180,8 +179,7 @@ static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w,
             rows = canvas_para(c, x + px, ry, w - px, first, y + h - ry, &sp, NULL);
         } else {
             struct ui_para p;
-            int nn = got - i - 1 < UI_LOOKAHEAD ? got - i - 1 : UI_LOOKAHEAD;
-            ui_narrate(m, &evs[i], &evs[i + 1], nn > 0 ? (size_t)nn : 0, sentence, sizeof sentence);
+            ui_narrate(m, &evs[i], sentence, sizeof sentence);
             ui_para_init(&p);
             ui_para_add(&p, is_cur ? UI_S_NARRATION : st, sentence);
             canvas_para(c, x + LOG_TEXT_X, ry, w - LOG_TEXT_X, 0, 1, &p, NULL);

@@ -651,6 +651,11 @@ int seeker_seek(struct seeker *s, uint64_t pos);
 /* seeker_seek(s, position + delta), clamped to [0, event count]. */
 int seeker_step(struct seeker *s, int64_t delta);
 
+/* The current event: the one the model folded last, at position - 1 (the seeker keeps it as it
+ * folds, and reads it once when it came from a checkpoint).  False at position 0 or when it
+ * cannot be read.  Its text stays valid until the seeker moves. */
+bool seeker_current_event(struct seeker *s, struct event *out);
+
 /* Reads up to n events from seq on without moving the model (for the event log): their texts
  * are copied into strbuf (an event's str points there; texts that do not fit are cut).  Returns
  * how many were read (fewer at the end), or < 0 on error. */
