@@ -97,12 +97,27 @@ void app_message(struct ui_app *app, bool error, const char *fmt, ...)
     app->msg_error = error;
 }
 
-void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, uint64_t a,
-                 uint64_t b, int w)
+void ui_frame_hit(struct ui_frame *f, struct ui_rect r, enum ui_hit_kind kind, uint64_t a, uint64_t b,
+                  int w)
 {
-    if (app->nhits >= UI_MAX_HITS || ui_rect_is_empty(r))
+    if (f->nhits >= UI_MAX_HITS || ui_rect_is_empty(r))
         return;
-    app->hits[app->nhits++] = (struct ui_hit){r, kind, a, b, w};
+    f->hits[f->nhits++] = (struct ui_hit){r, kind, a, b, w};
+}
+
+int app_scroll_to_show(int scroll, int sel, int n, int visible)
+{
+    if (visible < 1)
+        visible = 1;
+    if (sel >= 0) {
+        if (sel < scroll)
+            scroll = sel;
+        if (sel >= scroll + visible)
+            scroll = sel - visible + 1;
+    }
+    if (scroll > n - visible)
+        scroll = n - visible;
+    return scroll < 0 ? 0 : scroll;
 }
 
 void app_load_current(struct ui_app *app)
@@ -196,6 +211,12 @@ uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint3
     struct model_geometry g;
     model_geometry(m, &g);
     return p->addr + g.pool_overhead + (uint64_t)index * p->size;
+}
+
+size_t app_objects(const struct ui_app *app, const uint64_t **out)
+{
+    *out = app->objects.sorted;
+    return app->objects.sorted && app->objects.sorted_pos == app_position(app) ? app->objects.nsorted : 0;
 }
 
 size_t app_sorted_objects(struct ui_app *app, const uint64_t **out)
@@ -702,7 +723,35 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
     struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, step_rows, paint_footer_rows(app, c->cols),
                                  h && h->program[0]};
     ui_layout_compute(&li, &app->layout);
-    app->nhits = 0;
+    /* what painting reads, prepared for the position: the selections that follow the current
+     * event, the sorted objects */
     app_follow(app);
-    paint_screen(app, c);
+    const uint64_t *objs;
+    app_sorted_objects(app, &objs);
+    memset(&app->frame, 0, sizeof app->frame);
+    paint_screen(app, &app->frame, c);
+    /* where the panes settled, kept for the keys that follow */
+    const struct ui_frame *f = &app->frame;
+    if (f->arena.set)
+        app->arena.scroll = f->arena.scroll;
+    if (f->pool.set) {
+        app->pool.scroll = f->pool.scroll;
+        app->pool.sel = f->pool.sel;
+        app->pool.per_row = f->pool_per_row;
+    }
+    if (f->classes.set)
+        app->classes.scroll = f->classes.scroll;
+    if (f->objects.set)
+        app->objects.scroll = f->objects.scroll;
+    if (f->gc.set)
+        app->gc.scroll = f->gc.scroll;
+    if (f->pins.set) {
+        app->pins.scroll = f->pins.scroll;
+        app->pins.sel = f->pins.sel;
+    }
+    if (f->help.set) {
+        app->help.scroll = f->help.scroll;
+        app->help.page = f->help_page;
+        app->help.max = f->help_max;
+    }
 }
