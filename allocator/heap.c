@@ -104,6 +104,15 @@ static uint64_t addr(const void *p)
     return (uint64_t)(uintptr_t)p;
 }
 
+/* block_alloc with its `virgin` word (the fourth, zeroed again after): an allocation that took
+ * blocks from the pool's virgin space. */
+static ALWAYS_INLINE void emit_alloc_virgin(struct heap *h, uint8_t *bp, size_t n, uint64_t stack, uint64_t virgin)
+{
+    h->ev.u.f[3] = virgin;
+    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
+    h->ev.u.f[3] = 0;
+}
+
 static uint32_t slot_of(const struct heap *h, const struct arena_object *ao)
 {
     return (uint32_t)(ao - h->arenas);
@@ -481,19 +490,26 @@ static NOINLINE void *allocate_from_new_pool(struct heap *h, uint32_t sz, size_t
         pool->maxnextoffset = h->pool_size - size;
         pool->freeblock = bp + size;
         block_set_next(pool->freeblock, NULL);
-        EMIT(h, EV_POOL_INIT, addr(pool), sz, 0, 0, 0);
+        if (h->sink.emit) {
+            emit(h, EV_POOL_INIT, addr(pool), sz, 0, 0, 0);
+            emit_alloc_virgin(h, bp, n, stack, 2); /* the first block, and the second threaded */
+        }
+        return bp;
     }
     EMIT(h, EV_BLOCK_ALLOC, addr(bp), n, stack, 0, 0);
     return bp;
 }
 
-/* The events of an allocation that ran the pool's free list dry: the block, then pool_full when
- * the pool had no virgin block left.  Out of line so that pool_extend stays leaf code. */
+/* The events of an allocation that ran the pool's free list dry: the block, which threaded the
+ * next virgin block, or else pool_full.  Out of line so that pool_extend stays leaf code. */
 static NOINLINE void *extend_emit(struct heap *h, uint8_t *bp, size_t n, uint64_t stack, struct pool_header *full)
 {
-    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
-    if (full)
+    if (full) {
+        emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
         emit_inline(h, EV_POOL_FULL, addr(full), 0, 0);
+    } else {
+        emit_alloc_virgin(h, bp, n, stack, 1);
+    }
     return bp;
 }
 
@@ -737,12 +753,9 @@ static NOINLINE void *malloc_observed(struct heap *h, size_t n)
     uint8_t *bp = pool->freeblock;
     uint8_t *next = block_next(bp);
     pool->freeblock = next;
-    struct pool_header *full = NULL;
     if (UNLIKELY(next == NULL))
-        full = pool_extend_quiet(h, pool, sz);
+        return extend_emit(h, bp, n, stack, pool_extend_quiet(h, pool, sz));
     emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
-    if (UNLIKELY(full != NULL))
-        emit_inline(h, EV_POOL_FULL, addr(full), 0, 0);
     return bp;
 }
 

@@ -97,158 +97,32 @@ void app_message(struct ui_app *app, bool error, const char *fmt, ...)
     app->msg_error = error;
 }
 
-void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, uint64_t a,
-                 uint64_t b, int w)
+void ui_frame_hit(struct ui_frame *f, struct ui_rect r, enum ui_hit_kind kind, uint64_t a, uint64_t b,
+                  int w)
 {
-    if (app->nhits >= UI_MAX_HITS || ui_rect_is_empty(r))
+    if (f->nhits >= UI_MAX_HITS || ui_rect_is_empty(r))
         return;
-    app->hits[app->nhits++] = (struct ui_hit){r, kind, a, b, w};
+    f->hits[f->nhits++] = (struct ui_hit){r, kind, a, b, w};
 }
 
-/* The address of what an event is about in the heap (a block, a pool, an arena's base) or, for
- * the other kinds, of the object it is about; 0 when none. */
-uint64_t app_event_addr(const struct event *ev)
+int app_scroll_to_show(int scroll, int sel, int n, int visible)
 {
-    switch (ev->kind) {
-    case EV_ARENA_NEW: return ev->u.arena_new.base;
-    case EV_ARENA_FREE: return ev->u.arena_free.base;
-    case EV_POOL_CARVE: return ev->u.pool_carve.pool;
-    case EV_POOL_UNCACHE: return ev->u.pool_uncache.pool;
-    case EV_POOL_INIT: return ev->u.pool_init.pool;
-    case EV_POOL_FULL: return ev->u.pool_full.pool;
-    case EV_POOL_UNFULL: return ev->u.pool_unfull.pool;
-    case EV_POOL_EMPTY: return ev->u.pool_empty.pool;
-    case EV_BLOCK_ALLOC: return ev->u.block_alloc.addr;
-    case EV_BLOCK_FREE: return ev->u.block_free.addr;
-    case EV_RAW_ALLOC: return ev->u.raw_alloc.addr;
-    case EV_RAW_FREE: return ev->u.raw_free.addr;
-    case EV_RAW_REALLOC: return ev->u.raw_realloc.addr;
-    case EV_REALLOC: return ev->u.realloc.addr;
-    case EV_CALLOC: return ev->u.calloc.addr;
-    case EV_ARENA_MOVE:
-    case EV_ARENA_VECTOR:
-    case EV_TYPE_NEW:
-    case EV_OBJ_NEW:
-    case EV_OBJ_FREE:
-    case EV_OBJ_STORAGE:
-    case EV_INCREF:
-    case EV_DECREF:
-    case EV_REF_MOVE:
-    case EV_OBJ_VALUE:
-    case EV_FRAME_PUSH:
-    case EV_FRAME_POP:
-    case EV_NAME_BIND:
-    case EV_NAME_UNBIND:
-    case EV_WEAKREF_NEW:
-    case EV_WEAKREF_CLEAR:
-    case EV_WEAKREF_CALL:
-    case EV_FINALIZE:
-    case EV_GC_TRACK:
-    case EV_GC_UNTRACK:
-    case EV_GC_COUNT:
-    case EV_GC_THRESHOLD:
-    case EV_GC_ENABLE:
-    case EV_GC_START:
-    case EV_GC_PHASE:
-    case EV_GC_REFS:
-    case EV_GC_MARK:
-    case EV_GC_MERGE:
-    case EV_GC_MOVE:
-    case EV_GC_GARBAGE:
-    case EV_GC_END:
-    case EV_STEP:
-    case EV_STACK_DEF:
-    case EV_FRAME_DEF:
-    case EV_SOURCE_FILE:
-    case EV_SOURCE_TEXT:
-    case EV_SNAP_NAME:
-    case EV_SNAP_REF:
-    case EV_PRINT:
-    case EV_FREELIST:
-    case EV_KIND_COUNT:
-        break;
+    if (visible < 1)
+        visible = 1;
+    if (sel >= 0) {
+        if (sel < scroll)
+            scroll = sel;
+        if (sel >= scroll + visible)
+            scroll = sel - visible + 1;
     }
-    return app_event_object(ev);
-}
-
-/* The object an event is about, 0 when none. */
-uint64_t app_event_object(const struct event *ev)
-{
-    switch (ev->kind) {
-    case EV_OBJ_NEW: return ev->u.obj_new.obj;
-    case EV_OBJ_FREE: return ev->u.obj_free.obj;
-    case EV_OBJ_STORAGE: return ev->u.obj_storage.obj;
-    case EV_INCREF: return ev->u.incref.obj;
-    case EV_DECREF: return ev->u.decref.obj;
-    case EV_REF_MOVE: return ev->u.ref_move.obj;
-    case EV_OBJ_VALUE: return ev->u.obj_value.obj;
-    case EV_NAME_BIND: return ev->u.name_bind.obj;
-    case EV_WEAKREF_NEW: return ev->u.weakref_new.obj;
-    case EV_FINALIZE: return ev->u.finalize.obj;
-    case EV_GC_TRACK: return ev->u.gc_track.obj;
-    case EV_GC_UNTRACK: return ev->u.gc_untrack.obj;
-    case EV_GC_REFS: return ev->u.gc_refs.obj;
-    case EV_GC_MARK: return ev->u.gc_mark.obj;
-    case EV_GC_MOVE: return ev->u.gc_move.obj;
-    case EV_GC_GARBAGE: return ev->u.gc_garbage.obj;
-    case EV_ARENA_NEW:
-    case EV_ARENA_FREE:
-    case EV_ARENA_MOVE:
-    case EV_ARENA_VECTOR:
-    case EV_POOL_CARVE:
-    case EV_POOL_UNCACHE:
-    case EV_POOL_INIT:
-    case EV_POOL_FULL:
-    case EV_POOL_UNFULL:
-    case EV_POOL_EMPTY:
-    case EV_BLOCK_ALLOC:
-    case EV_BLOCK_FREE:
-    case EV_RAW_ALLOC:
-    case EV_RAW_FREE:
-    case EV_RAW_REALLOC:
-    case EV_REALLOC:
-    case EV_CALLOC:
-    case EV_TYPE_NEW:
-    case EV_FRAME_PUSH:
-    case EV_FRAME_POP:
-    case EV_NAME_UNBIND:
-    case EV_WEAKREF_CLEAR:
-    case EV_WEAKREF_CALL:
-    case EV_GC_COUNT:
-    case EV_GC_THRESHOLD:
-    case EV_GC_ENABLE:
-    case EV_GC_START:
-    case EV_GC_PHASE:
-    case EV_GC_MERGE:
-    case EV_GC_END:
-    case EV_STEP:
-    case EV_STACK_DEF:
-    case EV_FRAME_DEF:
-    case EV_SOURCE_FILE:
-    case EV_SOURCE_TEXT:
-    case EV_SNAP_NAME:
-    case EV_SNAP_REF:
-    case EV_PRINT:
-    case EV_FREELIST:
-    case EV_KIND_COUNT:
-        return 0;
-    }
-    return 0;
+    if (scroll > n - visible)
+        scroll = n - visible;
+    return scroll < 0 ? 0 : scroll;
 }
 
 void app_load_current(struct ui_app *app)
 {
-    uint64_t pos = app_position(app);
-    if (app->cur_pos == pos)
-        return;
-    app->cur_pos = pos;
-    uint64_t first = pos > 0 ? pos - 1 : 0;
-    int n = seeker_events(app->s, first, app->window, 1 + UI_LOOKAHEAD, app->window_str, sizeof app->window_str);
-    if (n < 0)
-        n = 0;
-    app->have_cur = pos > 0 && n > 0;
-    app->ahead = app->window + (pos > 0 ? 1 : 0);
-    app->nahead = (size_t)n > (pos > 0 ? 1u : 0u) ? (size_t)n - (pos > 0 ? 1u : 0u) : 0;
+    app->have_cur = seeker_current_event(app->s, &app->cur);
 }
 
 /* Keeps the arena selection on a live arena: the first one when the selected one is gone. */
@@ -297,7 +171,8 @@ void app_follow(struct ui_app *app)
         return;
     }
     const struct model *m = app_model(app);
-    uint64_t addr = app_event_addr(&app->window[0]);
+    const struct event *ev = &app->cur;
+    uint64_t addr = event_subject(ev), slot;
     if (addr) {
         struct model_pool p;
         if (model_pool_find(m, addr, &p)) {
@@ -310,12 +185,14 @@ void app_follow(struct ui_app *app)
             }
             if (app->classes.follow && p.szidx != MODEL_NO_CLASS)
                 app->classes.sel = p.szidx;
-        } else if (app->arena.follow && app->window[0].kind == EV_ARENA_NEW) {
-            app->arena.slot = (uint32_t)app->window[0].u.arena_new.slot;
+        } else if (app->arena.follow && event_role(ev, EV_ROLE_ARENA, &addr) &&
+                   event_role(ev, EV_ROLE_SLOT, &slot)) {
+            app->arena.slot = (uint32_t)slot;
             app->arena.index = 0;
         }
     }
-    uint64_t obj = app_event_object(&app->window[0]);
+    uint64_t obj;
+    event_role(ev, EV_ROLE_OBJ, &obj);
     struct model_object o;
     if (obj && app->objects.follow && model_object_find(m, obj, &o))
         app->objects.sel = obj;
@@ -334,6 +211,12 @@ uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint3
     struct model_geometry g;
     model_geometry(m, &g);
     return p->addr + g.pool_overhead + (uint64_t)index * p->size;
+}
+
+size_t app_objects(const struct ui_app *app, const uint64_t **out)
+{
+    *out = app->objects.sorted;
+    return app->objects.sorted && app->objects.sorted_pos == app_position(app) ? app->objects.nsorted : 0;
 }
 
 size_t app_sorted_objects(struct ui_app *app, const uint64_t **out)
@@ -376,7 +259,6 @@ int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cf
     app->focus = UI_PANE_ARENAS;
     app->zoomed = UI_PANE_NONE;
     app->ascii = cfg->look.ascii;
-    app->cur_pos = UINT64_MAX;
     app->arena.follow = app->classes.follow = app->objects.follow = true;
     app->objects.sorted_pos = UINT64_MAX;
     app->speed = DEFAULT_SPEED;
@@ -841,7 +723,35 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
     struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, step_rows, paint_footer_rows(app, c->cols),
                                  h && h->program[0]};
     ui_layout_compute(&li, &app->layout);
-    app->nhits = 0;
+    /* what painting reads, prepared for the position: the selections that follow the current
+     * event, the sorted objects */
     app_follow(app);
-    paint_screen(app, c);
+    const uint64_t *objs;
+    app_sorted_objects(app, &objs);
+    memset(&app->frame, 0, sizeof app->frame);
+    paint_screen(app, &app->frame, c);
+    /* where the panes settled, kept for the keys that follow */
+    const struct ui_frame *f = &app->frame;
+    if (f->arena.set)
+        app->arena.scroll = f->arena.scroll;
+    if (f->pool.set) {
+        app->pool.scroll = f->pool.scroll;
+        app->pool.sel = f->pool.sel;
+        app->pool.per_row = f->pool_per_row;
+    }
+    if (f->classes.set)
+        app->classes.scroll = f->classes.scroll;
+    if (f->objects.set)
+        app->objects.scroll = f->objects.scroll;
+    if (f->gc.set)
+        app->gc.scroll = f->gc.scroll;
+    if (f->pins.set) {
+        app->pins.scroll = f->pins.scroll;
+        app->pins.sel = f->pins.sel;
+    }
+    if (f->help.set) {
+        app->help.scroll = f->help.scroll;
+        app->help.page = f->help_page;
+        app->help.max = f->help_max;
+    }
 }

@@ -4,8 +4,11 @@
  *
  * Everything a view shows comes from the model at the seeker's position; the app keeps only
  * what the user chose (focus, zoom, selections, scroll offsets, search, breakpoints, speed) and
- * a few caches keyed by the position (the current event, the sorted object list), so painting
- * stays a function of (model, choices, size).
+ * a few things prepared for the position before painting (the current event, the sorted object
+ * list, the step banner).  Painters take the app as const: painting is a function of (model,
+ * choices, size) into a canvas and a struct ui_frame, which says what a click selects and where
+ * each pane settled its scroll and selection for the size it had; the loop keeps those for the
+ * keys that follow (ui_app_paint).
  */
 #ifndef UI_APP_H
 #define UI_APP_H
@@ -22,9 +25,7 @@
 
 #define UI_MAX_HITS 512
 #define UI_MAX_BREAKPOINTS 16
-#define UI_LOOKAHEAD 3  /* events after one that its sentence may look at */
 #define UI_FADE_EVENTS 400 /* events a released arena stays on the map, fading */
-#define UI_STR_MAX 512  /* bytes of an event's text kept */
 
 /* Regions of the screen that a click selects, recorded while painting. */
 enum ui_hit_kind {
@@ -41,6 +42,23 @@ struct ui_hit {
     enum ui_hit_kind kind;
     uint64_t a, b;
     int w;
+};
+
+/* A scroll offset and a selection a pane settled on while painting (set: it was painted). */
+struct ui_settled {
+    bool set;
+    int scroll, sel;
+};
+
+/* What painting a frame gives besides its cells. */
+struct ui_frame {
+    struct ui_hit hits[UI_MAX_HITS]; /* the regions a click selects, in painting order */
+    int nhits;
+    /* the selection kept in view, the selection kept in range, for the pane's size */
+    struct ui_settled arena, pool, classes, objects, gc, pins;
+    int pool_per_row;                /* blocks per row of the pool's grid, 0 when not painted */
+    struct ui_settled help;          /* scroll; and help_page, help_max */
+    int help_page, help_max;
 };
 
 enum ui_mode {
@@ -105,16 +123,11 @@ struct ui_app {
     enum ui_pane focus, zoomed;
     enum ui_mode mode;
     bool ascii;              /* glyphs in ASCII */
-    struct ui_hit hits[UI_MAX_HITS];
-    int nhits;
+    struct ui_frame frame;   /* what the last frame painted (its click regions) */
 
-    /* the current event (position - 1) and a few after it, cached by position */
-    uint64_t cur_pos;       /* position the cache is for; UINT64_MAX: none */
+    /* the current event (position - 1), as the seeker keeps it (seeker_current_event) */
     bool have_cur;
-    struct event window[1 + UI_LOOKAHEAD]; /* the current event, then what follows it */
-    char window_str[(1 + UI_LOOKAHEAD) * UI_STR_MAX];
-    const struct event *ahead; /* into window: the events after the current one */
-    size_t nahead;
+    struct event cur;
 
     /* selections: `follow` means the selection tracks what the current event touched */
     struct {
@@ -123,8 +136,9 @@ struct ui_app {
         int scroll;           /* first arena row shown */
     } arena;
     struct {
-        int sel;    /* selected block index */
-        int scroll; /* first grid row shown */
+        int sel;     /* selected block index */
+        int scroll;  /* first grid row shown */
+        int per_row; /* blocks per grid row, as last painted (0: not yet) */
     } pool;
     struct {
         bool follow;
@@ -189,15 +203,16 @@ struct ui_app {
 const struct model *app_model(const struct ui_app *app);
 uint64_t app_position(const struct ui_app *app);
 uint64_t app_event_count(const struct ui_app *app);
-/* Loads the current event and its lookahead into the cache (once per position). */
+/* Takes the current event from the seeker (app->cur, app->have_cur). */
 void app_load_current(struct ui_app *app);
-/* The address the current event is about (a block, a pool, an arena, an object), 0 if none. */
-uint64_t app_event_addr(const struct event *ev);
-uint64_t app_event_object(const struct event *ev);
 void app_message(struct ui_app *app, bool error, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-void app_add_hit(struct ui_app *app, struct ui_rect r, enum ui_hit_kind kind, uint64_t a,
-                 uint64_t b, int w);
+/* Records a region a click selects (painters). */
+void ui_frame_hit(struct ui_frame *f, struct ui_rect r, enum ui_hit_kind kind, uint64_t a, uint64_t b,
+                  int w);
+/* The scroll offset that keeps item sel (or nothing, -1) of n in a view of `visible` rows,
+ * moving as little as possible from scroll. */
+int app_scroll_to_show(int scroll, int sel, int n, int visible);
 double app_speed(const struct ui_app *app);      /* events per second when playing */
 double app_pace(const struct ui_app *app);       /* live: markers per second, 0 unlimited */
 /* One step up or down the table of speeds (of paces), stopping at its ends. */
@@ -224,17 +239,19 @@ bool app_arena_is_live(const struct model *m, uint32_t slot);
 uint64_t app_block_addr(const struct model *m, const struct model_pool *p, uint32_t index);
 /* The size classes the classes view lists: those with pools, or every one when it is zoomed. */
 size_t app_listed_classes(const struct ui_app *app, uint32_t *out, size_t max);
-/* The live objects by address (cached for the position). */
+/* The live objects by address (cached for the position; app_objects() reads the cache, which
+ * ui_app_paint() makes before painting). */
 size_t app_sorted_objects(struct ui_app *app, const uint64_t **out);
+size_t app_objects(const struct ui_app *app, const uint64_t **out);
 
 /* ---- paint.c: the frame around the panes ------------------------------------------------- */
 
-void paint_screen(struct ui_app *app, struct canvas *c);
+void paint_screen(const struct ui_app *app, struct ui_frame *f, struct canvas *c);
 /* Prepares the step banner for a screen of cols x rows; returns the rows it asks for (the
  * layout's ui_layout_max_step_rows at most). */
 int paint_banner_prepare(struct ui_app *app, int cols, int rows);
 /* The rows the footer asks for on a screen `cols` wide: one, or a long message wrapped. */
-int paint_footer_rows(struct ui_app *app, int cols);
+int paint_footer_rows(const struct ui_app *app, int cols);
 /* "0x7f3a1c2d4090", or its last `digits` hex digits after an ellipsis when digits > 0. */
 const char *fmt_addr(char buf[24], uint64_t addr, int digits, bool ascii);
 /* "1,234,567" */
@@ -242,22 +259,20 @@ const char *fmt_count(char buf[32], uint64_t n);
 
 /* ---- the panes: each paints inside its frame (relative coordinates, origin at the frame) ---- */
 
-void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
-void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
-void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
-void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
-void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
-void view_output(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
-void view_pins(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_arenas(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
+void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
+void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
+void view_objects(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
+void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
+void view_output(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
+void view_pins(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
 /* The lines pinning the selected arena or pool (model_pins), and the blocks of app->pins.frame. */
 size_t app_pins(const struct ui_app *app, struct model_pin *out, size_t max);
 size_t app_pin_blocks(const struct ui_app *app, uint64_t *addrs, size_t max);
-void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus);
+void view_timeline(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
 
 /* What the collector's mark says about an object, in fewer words when room is short. */
 const char *view_gc_mark_text(int mark, int room);
 
-/* Blocks per grid row of the pool view at pane width w. */
-int view_pool_per_row(int w);
 
 #endif

@@ -282,7 +282,7 @@ static enum ui_redo move_selection(struct ui_app *app, int dy, int dx)
         app->pins.sel += dy;
         if (app->pins.sel < 0)
             app->pins.sel = 0;
-        return UI_REDO_REPAINT; /* the painter keeps it within the list */
+        return UI_REDO_REPAINT; /* painting keeps it within the list (app->frame) */
     }
     switch (app->focus) {
     case UI_PANE_ARENAS:
@@ -292,7 +292,8 @@ static enum ui_redo move_selection(struct ui_app *app, int dy, int dx)
             move_pool(app, dx);
         break;
     case UI_PANE_POOL: {
-        int per_row = view_pool_per_row(app->layout.pane[UI_PANE_POOL].w);
+        /* a row of the grid as the pane last painted it */
+        int per_row = app->pool.per_row > 0 ? app->pool.per_row : 1;
         move_block(app, dy * per_row + dx);
         break;
     }
@@ -876,8 +877,8 @@ static enum ui_redo click(struct ui_app *app, int x, int y)
         redo |= UI_REDO_REPAINT;
     }
     const struct model *m = app_model(app);
-    for (int i = app->nhits - 1; i >= 0; i--) {
-        const struct ui_hit *h = &app->hits[i];
+    for (int i = app->frame.nhits - 1; i >= 0; i--) {
+        const struct ui_hit *h = &app->frame.hits[i];
         if (!ui_rect_contains(h->r, x, y))
             continue;
         int cell = h->w > 0 ? (x - h->r.x) / h->w : 0;

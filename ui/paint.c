@@ -90,7 +90,7 @@ static int first_fitting(const char *const *texts, int n, int w)
  * position ("event 54 of 125" or "54/125"), and the title gives way: the whole path, its file
  * name, the file name abbreviated.
  */
-static void paint_header(struct ui_app *app, struct canvas *c, struct ui_rect r)
+static void paint_header(const struct ui_app *app, struct canvas *c, struct ui_rect r)
 {
     canvas_fill(c, r, UI_G_SPACE, UI_S_HEADER);
     int x = r.x + 1;
@@ -202,7 +202,7 @@ static bool match_step(void *ctx, const struct event *ev)
 
 /* The label of the first step marker at or after position pos, if any: from the timeline
  * summary, and for the events it does not cover yet (a live trace), from the events. */
-static bool next_step_label(struct ui_app *app, uint64_t pos, char *buf, size_t len)
+static bool next_step_label(const struct ui_app *app, uint64_t pos, char *buf, size_t len)
 {
     const struct model_summary *sum = seeker_summary(app->s);
     if (sum) {
@@ -261,8 +261,8 @@ int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
         app_load_current(app);
         if (app->have_cur) {
             char sentence[512];
-            ui_narrate(m, &app->window[0], app->ahead, app->nahead, sentence, sizeof sentence);
-            snprintf(b->head, sizeof b->head, " %s  ", event_kind_name(app->window[0].kind));
+            ui_narrate(m, &app->cur, sentence, sizeof sentence);
+            snprintf(b->head, sizeof b->head, " %s  ", event_kind_name(app->cur.kind));
             ui_para_add(&b->label, UI_S_HEADER, sentence);
         } else {
             snprintf(b->head, sizeof b->head, " ");
@@ -321,7 +321,7 @@ int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
     return rows;
 }
 
-static void paint_step(struct ui_app *app, struct canvas *c, struct ui_rect r)
+static void paint_step(const struct ui_app *app, struct canvas *c, struct ui_rect r)
 {
     const struct ui_banner *b = &app->banner;
     enum ui_style bg = b->narrating ? UI_S_HEADER : UI_S_STEP;
@@ -377,7 +377,7 @@ static void footer_message(const struct ui_app *app, struct ui_para *out)
     ui_para_add(out, app->msg_error ? UI_S_ERROR : UI_S_FOOTER, app->msg);
 }
 
-int paint_footer_rows(struct ui_app *app, int cols)
+int paint_footer_rows(const struct ui_app *app, int cols)
 {
     if (!app->msg[0] || (app->mode != UI_MODE_NORMAL && app->mode != UI_MODE_HELP && app->mode != UI_MODE_BREAK))
         return 1;
@@ -386,7 +386,7 @@ int paint_footer_rows(struct ui_app *app, int cols)
     return ui_para_rows(&msg, cols - 2, 0, NULL);
 }
 
-static void paint_footer(struct ui_app *app, struct canvas *c, struct ui_rect r)
+static void paint_footer(const struct ui_app *app, struct canvas *c, struct ui_rect r)
 {
     canvas_fill(c, r, UI_G_SPACE, UI_S_FOOTER);
     int x = r.x;
@@ -551,7 +551,7 @@ static int help_content(struct canvas *c, int w, bool two)
     return y;
 }
 
-static void paint_help(struct ui_app *app, struct canvas *c)
+static void paint_help(const struct ui_app *app, struct ui_frame *f, struct canvas *c)
 {
     /* two columns when every description fits a column's row */
     int bw = c->cols - 2 < 120 ? c->cols - 2 : 120;
@@ -572,12 +572,12 @@ static void paint_help(struct ui_app *app, struct canvas *c)
     int room = c->rows - 2 - 2;
     bool fits = ch + 1 <= room;
     int shown = fits ? ch : room;
-    app->help.page = shown;
-    app->help.max = ch - shown;
-    if (app->help.scroll > app->help.max)
-        app->help.scroll = app->help.max;
-    if (app->help.scroll < 0)
-        app->help.scroll = 0;
+    int max = ch - shown, scroll = app->help.scroll > max ? max : app->help.scroll;
+    if (scroll < 0)
+        scroll = 0;
+    f->help = (struct ui_settled){.set = true, .scroll = scroll};
+    f->help_page = shown;
+    f->help_max = max;
 
     struct ui_rect r = centered(c, bw, shown + 2 + fits);
     canvas_fill(c, (struct ui_rect){r.x - 1, r.y, r.w + 2, r.h}, UI_G_SPACE, UI_S_NORMAL);
@@ -597,15 +597,15 @@ static void paint_help(struct ui_app *app, struct canvas *c)
     }
     canvas_box(c, r, title, true);
     int top = r.y + 1 + fits;
-    canvas_blit(c, r.x + 2, top, &content, (struct ui_rect){0, app->help.scroll, iw, shown});
-    if (app->help.scroll > 0)
+    canvas_blit(c, r.x + 2, top, &content, (struct ui_rect){0, scroll, iw, shown});
+    if (scroll > 0)
         canvas_glyph(c, r.x + r.w - 1, top, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
-    if (app->help.scroll < app->help.max)
+    if (scroll < max)
         canvas_glyph(c, r.x + r.w - 1, top + shown - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
     canvas_release(&content);
 }
 
-static void paint_break_menu(struct ui_app *app, struct canvas *c)
+static void paint_break_menu(const struct ui_app *app, struct canvas *c)
 {
     int h = 12 + app->nbp;
     struct ui_rect r = centered(c, 64, h);
@@ -649,7 +649,7 @@ static void paint_break_menu(struct ui_app *app, struct canvas *c)
     }
 }
 
-static void paint_too_small(struct ui_app *app, struct canvas *c)
+static void paint_too_small(const struct ui_app *app, struct canvas *c)
 {
     char line[128];
     int y = c->rows / 2 - 2;
@@ -670,9 +670,9 @@ static void paint_too_small(struct ui_app *app, struct canvas *c)
 
 /* ---- the screen --------------------------------------------------------------------------------- */
 
-typedef void (*view_fn)(struct ui_app *, struct canvas *, struct ui_rect, bool);
+typedef void (*view_fn)(const struct ui_app *, struct ui_frame *, struct canvas *, struct ui_rect, bool);
 
-void paint_screen(struct ui_app *app, struct canvas *c)
+void paint_screen(const struct ui_app *app, struct ui_frame *f, struct canvas *c)
 {
     canvas_clear(c);
     const struct ui_layout *l = &app->layout;
@@ -692,9 +692,9 @@ void paint_screen(struct ui_app *app, struct canvas *c)
         struct ui_rect r = l->pane[p];
         if (ui_rect_is_empty(r))
             continue;
-        struct canvas_frame f = canvas_enter(c, r);
-        views[p](app, c, (struct ui_rect){0, 0, r.w, r.h}, (int)app->focus == p && app->zoomed == UI_PANE_NONE);
-        canvas_leave(c, f);
+        struct canvas_frame cf = canvas_enter(c, r);
+        views[p](app, f, c, (struct ui_rect){0, 0, r.w, r.h}, (int)app->focus == p && app->zoomed == UI_PANE_NONE);
+        canvas_leave(c, cf);
     }
     if (!l->wide && app->zoomed == UI_PANE_NONE) {
         /* one pane at a time above the timeline: say which others Tab reaches */
@@ -709,7 +709,7 @@ void paint_screen(struct ui_app *app, struct canvas *c)
     }
     paint_footer(app, c, l->footer);
     if (app->mode == UI_MODE_HELP)
-        paint_help(app, c);
+        paint_help(app, f, c);
     else if (app->mode == UI_MODE_BREAK)
         paint_break_menu(app, c);
 }

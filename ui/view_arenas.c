@@ -92,7 +92,7 @@ static void map_geometry(int inner_w, int list_h, size_t narenas, uint32_t max_p
 }
 
 /* Collects the rows: live arenas by slot, then arenas released within the fading window. */
-static size_t collect_rows(struct ui_app *app, struct arena_row **out)
+static size_t collect_rows(const struct ui_app *app, struct arena_row **out)
 {
     const struct model *m = app_model(app);
     uint32_t nslots = model_arena_slots(m);
@@ -113,7 +113,7 @@ static size_t collect_rows(struct ui_app *app, struct arena_row **out)
     return n;
 }
 
-static void paint_summary(struct ui_app *app, struct canvas *c, int x, int y, int w, size_t nlive, size_t nrel)
+static void paint_summary(const struct ui_app *app, struct canvas *c, int x, int y, int w, size_t nlive, size_t nrel)
 {
     const struct model *m = app_model(app);
     struct model_geometry g;
@@ -144,7 +144,7 @@ static void paint_summary(struct ui_app *app, struct canvas *c, int x, int y, in
     }
 }
 
-static void paint_live_row(struct ui_app *app, struct canvas *c, int x0, int y, const struct map_geometry *mg,
+static void paint_live_row(const struct ui_app *app, struct ui_frame *f, struct canvas *c, int x0, int y, const struct map_geometry *mg,
                            uint32_t slot, int maxw, int maxy)
 {
     const struct model *m = app_model(app);
@@ -196,7 +196,7 @@ static void paint_live_row(struct ui_app *app, struct canvas *c, int x0, int y, 
             }
         }
         if (col == 0 || pi == 0)
-            app_add_hit(app, (struct ui_rect){cx + c->ox, cy + c->oy, mg->per_line * mg->cw, 1}, UI_HIT_POOL_ROW,
+            ui_frame_hit(f, (struct ui_rect){cx + c->ox, cy + c->oy, mg->per_line * mg->cw, 1}, UI_HIT_POOL_ROW,
                         slot, (uint64_t)pi, mg->cw);
     }
     /* suffix: free pools, and what is special about this arena */
@@ -210,7 +210,7 @@ static void paint_live_row(struct ui_app *app, struct canvas *c, int x0, int y, 
     }
 }
 
-static void paint_released_row(struct ui_app *app, struct canvas *c, int x0, int y, const struct map_geometry *mg,
+static void paint_released_row(const struct ui_app *app, struct canvas *c, int x0, int y, const struct map_geometry *mg,
                                const struct model_released *rel, int maxw)
 {
     uint64_t age = app_position(app) - rel->seq_freed;
@@ -226,7 +226,7 @@ static void paint_released_row(struct ui_app *app, struct canvas *c, int x0, int
         canvas_text(c, sx, y, SUFFIX_W - 1, UI_S_DIM, "freed");
 }
 
-static void paint_selected_line(struct ui_app *app, struct canvas *c, int x, int y, int w)
+static void paint_selected_line(const struct ui_app *app, struct canvas *c, int x, int y, int w)
 {
     const struct model *m = app_model(app);
     struct model_pool p;
@@ -251,7 +251,7 @@ static void paint_selected_line(struct ui_app *app, struct canvas *c, int x, int
 }
 
 /* What the selected arena is and where it stands, as paragraphs; returns how many. */
-static int arena_detail(struct ui_app *app, const struct canvas *c, struct ui_para out[3])
+static int arena_detail(const struct ui_app *app, const struct canvas *c, struct ui_para out[3])
 {
     const struct model *m = app_model(app);
     struct model_arena a;
@@ -291,7 +291,7 @@ static int arena_detail(struct ui_app *app, const struct canvas *c, struct ui_pa
 }
 
 /* The selected arena's details, under the list when it leaves room for all of them. */
-static void paint_arena_detail(struct ui_app *app, struct canvas *c, int x, int y, int w, int room)
+static void paint_arena_detail(const struct ui_app *app, struct canvas *c, int x, int y, int w, int room)
 {
     struct ui_para d[3];
     int n = arena_detail(app, c, d), need = 0;
@@ -303,10 +303,25 @@ static void paint_arena_detail(struct ui_app *app, struct canvas *c, int x, int 
         y += canvas_para(c, x, y, w, 0, -1, &d[i], NULL);
 }
 
-void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+/* What the map says when no arena is live: why, as the model knows it. */
+static const char *no_arena_text(const struct model *m)
+{
+    size_t cur = 0;
+    struct model_raw raw;
+    while (model_raw_next(m, &cur, &raw))
+        if (raw.why == EV_RAW_NO_ARENA)
+            return "no arena: none could be obtained, so small requests go to the C library's malloc";
+    struct model_totals t;
+    model_totals(m, &t);
+    if (t.arenas_total > 0)
+        return "no arena: every arena obtained so far was returned to the system";
+    return "no arena yet: the first small allocation obtains one";
+}
+
+void view_arenas(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     if (app->pins.open && app->pins.pane == UI_PANE_ARENAS) {
-        view_pins(app, c, r, focus);
+        view_pins(app, f, c, r, focus);
         return;
     }
     canvas_box(c, r, "Arenas: a row per arena, a cell per pool", focus);
@@ -331,9 +346,8 @@ void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool fo
     struct map_geometry mg;
     map_geometry(w, list_h, nrows, geo.max_pools ? geo.max_pools : 64, &mg);
 
-    if (nrows == 0) {
-        canvas_text(c, x + 2, list_y + 1, w - 4, UI_S_DIM, "no arena yet: the first small allocation obtains one");
-    }
+    if (nrows == 0)
+        canvas_text_fit(c, x + 2, list_y + 1, w - 4, UI_S_DIM, no_arena_text(m));
     /* keep the selected arena's row in view */
     int visible = list_h / mg.rows_per;
     if (visible < 1)
@@ -342,33 +356,25 @@ void view_arenas(struct ui_app *app, struct canvas *c, struct ui_rect r, bool fo
     for (size_t i = 0; i < nrows; i++)
         if (!rows[i].released && rows[i].slot == app->arena.slot)
             sel_row = (int)i;
-    if (sel_row >= 0) {
-        if (sel_row < app->arena.scroll)
-            app->arena.scroll = sel_row;
-        if (sel_row >= app->arena.scroll + visible)
-            app->arena.scroll = sel_row - visible + 1;
-    }
-    if (app->arena.scroll > (int)nrows - visible)
-        app->arena.scroll = (int)nrows - visible;
-    if (app->arena.scroll < 0)
-        app->arena.scroll = 0;
+    int scroll = app_scroll_to_show(app->arena.scroll, sel_row, (int)nrows, visible);
+    f->arena = (struct ui_settled){.set = true, .scroll = scroll};
 
     int maxy = list_y + list_h - 1;
-    for (int i = app->arena.scroll; i < (int)nrows; i++) {
-        int ry = list_y + (i - app->arena.scroll) * mg.rows_per;
+    for (int i = scroll; i < (int)nrows; i++) {
+        int ry = list_y + (i - scroll) * mg.rows_per;
         if (ry > maxy)
             break;
         if (rows[i].released)
             paint_released_row(app, c, x, ry, &mg, &rows[i].rel, w);
         else
-            paint_live_row(app, c, x, ry, &mg, rows[i].slot, w, maxy);
+            paint_live_row(app, f, c, x, ry, &mg, rows[i].slot, w, maxy);
     }
-    int used_rows = ((int)nrows - app->arena.scroll) * mg.rows_per;
+    int used_rows = ((int)nrows - scroll) * mg.rows_per;
     if (used_rows + 3 <= list_h)
         paint_arena_detail(app, c, x, list_y + used_rows + 1, w, list_h - used_rows - 1);
-    if (app->arena.scroll > 0)
+    if (scroll > 0)
         canvas_glyph(c, r.x + r.w - 1, list_y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
-    if (app->arena.scroll + visible < (int)nrows)
+    if (scroll + visible < (int)nrows)
         canvas_glyph(c, r.x + r.w - 1, maxy, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
     free(rows);
 

@@ -16,7 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
-void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     canvas_box(c, r, "Size classes", focus);
     int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
@@ -57,19 +57,11 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
     for (size_t i = 0; i < n; i++)
         if (list[i] == app->classes.sel)
             sel = (int)i;
-    if (sel >= 0) {
-        if (sel < app->classes.scroll)
-            app->classes.scroll = sel;
-        if (sel >= app->classes.scroll + list_h)
-            app->classes.scroll = sel - list_h + 1;
-    }
-    if (app->classes.scroll > (int)n - list_h)
-        app->classes.scroll = (int)n - list_h;
-    if (app->classes.scroll < 0)
-        app->classes.scroll = 0;
+    int scroll = app_scroll_to_show(app->classes.scroll, sel, (int)n, list_h);
+    f->classes = (struct ui_settled){.set = true, .scroll = scroll};
 
-    for (int row = 0; row < list_h && app->classes.scroll + row < (int)n; row++) {
-        uint32_t ci = list[app->classes.scroll + row];
+    for (int row = 0; row < list_h && scroll + row < (int)n; row++) {
+        uint32_t ci = list[scroll + row];
         struct model_class k;
         model_class_at(m, ci, &k);
         int ry = y + row;
@@ -107,11 +99,11 @@ void view_classes(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
         }
         if (ci == app->classes.sel)
             canvas_add_attr(c, (struct ui_rect){x, ry, bar_x - x - 1, 1}, UI_A_REVERSE);
-        app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_CLASS, ci, 0, 0);
+        ui_frame_hit(f, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_CLASS, ci, 0, 0);
     }
-    if (app->classes.scroll > 0)
+    if (scroll > 0)
         canvas_glyph(c, r.x + r.w - 1, y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
-    if (app->classes.scroll + list_h < (int)n)
+    if (scroll + list_h < (int)n)
         canvas_glyph(c, r.x + r.w - 1, y + list_h - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
 
     /* the selected class's ring, spelled out */

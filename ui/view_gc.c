@@ -44,7 +44,7 @@ const char *view_gc_mark_text(int mark, int room)
 
 #define TEXT_OF(table, i) ((uint64_t)(i) < sizeof table / sizeof table[0] ? table[i] : "?")
 
-static void gen_name(struct ui_app *app, uint32_t gen, uint32_t ngen, char *buf, size_t len)
+static void gen_name(const struct ui_app *app, uint32_t gen, uint32_t ngen, char *buf, size_t len)
 {
     const struct trace_header *h = seeker_header(app->s);
     if (gen == ngen)
@@ -55,7 +55,7 @@ static void gen_name(struct ui_app *app, uint32_t gen, uint32_t ngen, char *buf,
         snprintf(buf, len, "gen %" PRIu32, gen);
 }
 
-static void paint_marks(struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
+static void paint_marks(const struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
 {
     const struct model *m = app_model(app);
     struct model_mark marks[64];
@@ -96,7 +96,7 @@ static void paint_marks(struct ui_app *app, struct canvas *c, int x, int y, int 
     }
 }
 
-void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     canvas_box(c, r, "Cycle collector", focus);
     int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
@@ -219,9 +219,9 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
         return;
     }
     canvas_text(c, x, y++, w, UI_S_LABEL, "recent collections (Enter replays one)");
-    if (app->gc.scroll >= (int)n)
-        app->gc.scroll = (int)n - 1;
-    int first = app->gc.scroll - (ymax - y) + 1;
+    int scroll = app->gc.scroll >= (int)n ? (int)n - 1 : app->gc.scroll;
+    f->gc = (struct ui_settled){.set = true, .scroll = scroll};
+    int first = scroll - (ymax - y) + 1;
     if (first < 0)
         first = 0;
     for (int i = first; i < (int)n && y < ymax; i++, y++) {
@@ -243,7 +243,7 @@ void view_gc(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
             k += canvas_printf(c, x + k, y, w - k, UI_S_ERROR, ", %" PRIu64 " uncollectable", hist[i].uncollectable);
         if (k + rw <= w)
             canvas_text(c, x + k, y, w - k, UI_S_DIM, reason);
-        if (focus && i == app->gc.scroll)
+        if (focus && i == scroll)
             canvas_add_attr(c, (struct ui_rect){x, y, w, 1}, UI_A_REVERSE);
     }
 }

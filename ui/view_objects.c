@@ -75,7 +75,7 @@ static void paint_refs(struct canvas *c, const struct model *m, int x, int y, in
     }
 }
 
-static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
+static void paint_detail(const struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
 {
     const struct model *m = app_model(app);
     struct model_object o;
@@ -172,11 +172,11 @@ static void paint_detail(struct ui_app *app, struct canvas *c, int x, int y, int
     canvas_para(c, x, y, w, 0, ymax - y, &at, NULL);
 }
 
-void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+void view_objects(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     const struct model *m = app_model(app);
     const uint64_t *objs;
-    size_t n = app_sorted_objects(app, &objs);
+    size_t n = app_objects(app, &objs);
     char title[64], cb[32];
     snprintf(title, sizeof title, "Objects: %s live", fmt_count(cb, n));
     canvas_box(c, r, title, focus);
@@ -212,21 +212,13 @@ void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
             sel = (int)i;
             break;
         }
-    if (sel >= 0) {
-        if (sel < app->objects.scroll)
-            app->objects.scroll = sel;
-        if (sel >= app->objects.scroll + list_h)
-            app->objects.scroll = sel - list_h + 1;
-    }
-    if (app->objects.scroll > (int)n - list_h)
-        app->objects.scroll = (int)n - list_h;
-    if (app->objects.scroll < 0)
-        app->objects.scroll = 0;
+    int scroll = app_scroll_to_show(app->objects.scroll, sel, (int)n, list_h);
+    f->objects = (struct ui_settled){.set = true, .scroll = scroll};
 
     uint64_t pos = app_position(app);
-    for (int row = 0; row < list_h && app->objects.scroll + row < (int)n; row++) {
+    for (int row = 0; row < list_h && scroll + row < (int)n; row++) {
         struct model_object o;
-        uint64_t addr = objs[app->objects.scroll + row];
+        uint64_t addr = objs[scroll + row];
         int ry = y + row;
         if (!model_object_find(m, addr, &o))
             continue;
@@ -249,11 +241,11 @@ void view_objects(struct ui_app *app, struct canvas *c, struct ui_rect r, bool f
             canvas_text_fit(c, cx, ry, x + w - cx, UI_S_NORMAL, names);
         if (addr == app->objects.sel)
             canvas_add_attr(c, (struct ui_rect){x, ry, w, 1}, UI_A_REVERSE);
-        app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_OBJECT, addr, 0, 0);
+        ui_frame_hit(f, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_OBJECT, addr, 0, 0);
     }
-    if (app->objects.scroll > 0)
+    if (scroll > 0)
         canvas_glyph(c, r.x + r.w - 1, y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
-    if (app->objects.scroll + list_h < (int)n)
+    if (scroll + list_h < (int)n)
         canvas_glyph(c, r.x + r.w - 1, y + list_h - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
     if (detail_h > 0) {
         int dy = y + list_h;

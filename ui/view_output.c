@@ -78,8 +78,9 @@ static int rows_of(const char *s, int w)
     }
 }
 
-void view_output(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+void view_output(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
+    (void)f; /* nothing here for a click, nothing to settle: the keys keep the scroll in range */
     const struct model *m = app_model(app);
     struct model_print lines[MODEL_PRINTS_KEEP];
     size_t n = model_prints(m, lines, MODEL_PRINTS_KEEP);

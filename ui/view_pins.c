@@ -36,7 +36,7 @@ size_t app_pin_blocks(const struct ui_app *app, uint64_t *addrs, size_t max)
 }
 
 /* A line's place and source: "frag.py:4 in load" and "cache[i] = ...". */
-static void line_of(struct ui_app *app, uint32_t frame, char *where, size_t wlen, char *src, size_t slen)
+static void line_of(const struct ui_app *app, uint32_t frame, char *where, size_t wlen, char *src, size_t slen)
 {
     const struct model *m = app_model(app);
     const char *text;
@@ -63,7 +63,7 @@ static int clamp_scroll(int sel, int scroll, int rows)
     return scroll < 0 ? 0 : scroll;
 }
 
-void view_pins(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+void view_pins(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     const struct model *m = app_model(app);
     struct model_arena a;
@@ -100,21 +100,21 @@ void view_pins(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
         canvas_printf(c, x + 1 + k, y, w - 1 - k, UI_S_VALUE, "%zu block%s here", nb, nb == 1 ? "" : "s");
         canvas_text(c, x + 1, y + 1, w - 1, UI_S_DIM, "Enter shows a block in its pool; Esc goes back to the lines");
         int rows = h - 2;
-        if (app->pins.sel >= (int)nshown)
-            app->pins.sel = nshown ? (int)nshown - 1 : 0;
-        app->pins.scroll = clamp_scroll(app->pins.sel, app->pins.scroll, rows);
-        for (int i = 0; i < rows && (size_t)(app->pins.scroll + i) < nshown; i++) {
-            size_t j = (size_t)(app->pins.scroll + i);
+        int sel = app->pins.sel >= (int)nshown ? (nshown ? (int)nshown - 1 : 0) : app->pins.sel;
+        int scroll = clamp_scroll(sel, app->pins.scroll, rows);
+        f->pins = (struct ui_settled){.set = true, .scroll = scroll, .sel = sel};
+        for (int i = 0; i < rows && (size_t)(scroll + i) < nshown; i++) {
+            size_t j = (size_t)(scroll + i);
             struct model_block blk;
             if (!model_block_find(m, addrs[j], &blk))
                 continue;
             struct model_pool p;
             model_pool_find(m, blk.pool, &p);
-            bool sel = (int)j == app->pins.sel;
+            bool here = (int)j == sel;
             int yy = y + 2 + i;
-            if (sel)
+            if (here)
                 canvas_glyph(c, x, yy, UI_G_POINTER, UI_S_CURSOR);
-            canvas_printf(c, x + 2, yy, w - 2, sel ? UI_S_SELECTED : UI_S_NORMAL,
+            canvas_printf(c, x + 2, yy, w - 2, here ? UI_S_SELECTED : UI_S_NORMAL,
                           "pool %-3" PRIu32 " block #%-4" PRIu32 " 0x%" PRIx64 "  %" PRIu32 " of %" PRIu32 " bytes asked",
                           p.index, blk.index, blk.addr, blk.requested, blk.size);
         }
@@ -140,22 +140,22 @@ void view_pins(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
     }
     canvas_text(c, x + 1, y + 1, w - 1, UI_S_LABEL, "  blocks       bytes  line (Enter: its blocks)");
     int rows = h - 2;
-    if (app->pins.sel >= (int)shown)
-        app->pins.sel = (int)shown - 1;
-    app->pins.scroll = clamp_scroll(app->pins.sel, app->pins.scroll, rows);
+    int sel = app->pins.sel >= (int)shown ? (int)shown - 1 : app->pins.sel;
+    int scroll = clamp_scroll(sel, app->pins.scroll, rows);
+    f->pins = (struct ui_settled){.set = true, .scroll = scroll, .sel = sel};
     int where_w = w / 2 - 20 > 20 ? w / 2 - 20 : 20;
-    for (int i = 0; i < rows && (size_t)(app->pins.scroll + i) < shown; i++) {
-        size_t j = (size_t)(app->pins.scroll + i);
-        bool sel = (int)j == app->pins.sel;
+    for (int i = 0; i < rows && (size_t)(scroll + i) < shown; i++) {
+        size_t j = (size_t)(scroll + i);
+        bool here = (int)j == sel;
         int yy = y + 2 + i;
-        if (sel)
+        if (here)
             canvas_glyph(c, x, yy, UI_G_POINTER, UI_S_CURSOR);
         ui_fmt_bytes(b, pins[j].bytes);
-        int k = 2 + canvas_printf(c, x + 2, yy, w - 2, sel ? UI_S_SELECTED : UI_S_VALUE, "%6" PRIu64 "  %10s  ",
+        int k = 2 + canvas_printf(c, x + 2, yy, w - 2, here ? UI_S_SELECTED : UI_S_VALUE, "%6" PRIu64 "  %10s  ",
                                   pins[j].blocks, b);
         line_of(app, pins[j].frame, where, sizeof where, src, sizeof src);
         int used = canvas_text_fit(c, x + k, yy, src[0] && w - k > where_w + 8 ? where_w : w - k,
-                                   sel ? UI_S_SELECTED : UI_S_NORMAL, where);
+                                   here ? UI_S_SELECTED : UI_S_NORMAL, where);
         if (src[0] && w - k - used > 8) {
             int sx = k + (used > where_w ? used : where_w) + 2;
             canvas_text_fit(c, x + sx, yy, w - sx, UI_S_DIM, src);

@@ -22,7 +22,7 @@
 
 #define ROW_LABEL_W 6
 
-int view_pool_per_row(int w)
+static int pool_per_row(int w)
 {
     int room = w - 2 - ROW_LABEL_W;
     int n = room > 64 ? 64 : room;
@@ -32,18 +32,17 @@ int view_pool_per_row(int w)
 }
 
 /* What the selected block holds, as a paragraph. */
-static void block_para(struct ui_app *app, const struct canvas *c, const struct model_pool *p, struct ui_para *out)
+static void block_para(const struct ui_app *app, const struct canvas *c, const struct model_pool *p, int sel,
+                       struct ui_para *out)
 {
     const struct model *m = app_model(app);
     ui_para_init(out);
-    if (p->capacity == 0 || app->pool.sel < 0)
+    if (p->capacity == 0 || sel < 0)
         return;
-    if ((uint32_t)app->pool.sel >= p->capacity)
-        app->pool.sel = (int)p->capacity - 1;
-    uint64_t addr = app_block_addr(m, p, (uint32_t)app->pool.sel);
+    uint64_t addr = app_block_addr(m, p, (uint32_t)sel);
     struct model_block b;
     char ab[24];
-    ui_para_addf(out, UI_S_VALUE, "block #%d", app->pool.sel);
+    ui_para_addf(out, UI_S_VALUE, "block #%d", sel);
     ui_para_addf(out, UI_S_LABEL, " at %s: ", fmt_addr(ab, addr, 0, c->ascii));
     if (!model_block_find(m, addr, &b)) {
         ui_para_add(out, UI_S_DIM, "unknown");
@@ -105,10 +104,10 @@ static void next_para(const struct canvas *c, const struct model_pool *p, const 
     }
 }
 
-void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     if (app->pins.open && app->pins.pane == UI_PANE_POOL) {
-        view_pins(app, c, r, focus);
+        view_pins(app, f, c, r, focus);
         return;
     }
     const struct model *m = app_model(app);
@@ -188,33 +187,31 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
         next_idx = (int)((next.addr - p.addr - g.pool_overhead) / p.size);
     struct ui_para next_p, block_p;
     next_para(c, &p, &next, next_idx, &next_p);
-    block_para(app, c, &p, &block_p);
+    /* the selected block, kept within the pool */
+    int sel = app->pool.sel;
+    if (p.capacity && sel >= (int)p.capacity)
+        sel = (int)p.capacity - 1;
+    block_para(app, c, &p, sel, &block_p);
 
     /* the sentences above and below the grid take the rows they need; the grid the rest (it
      * scrolls), and the legend a row when one is left */
     int head_rows = ui_para_rows(&head, w, 0, NULL), field_rows = ui_para_rows(&fields, w, 0, NULL);
     int next_rows = ui_para_rows(&next_p, w, 0, NULL), block_rows = ui_para_rows(&block_p, w, 0, NULL);
-    int per_row = view_pool_per_row(r.w);
+    int per_row = pool_per_row(r.w);
     int grid_rows = (int)((nb + (size_t)per_row - 1) / (size_t)per_row);
     int room = h - head_rows - field_rows - 1 - next_rows - block_rows - 1;
     if (room < 1)
         room = 1;
     y += canvas_para(c, x, y, w, 0, head_rows, &head, NULL);
     y += canvas_para(c, x, y, w, 0, field_rows, &fields, NULL);
-    int sel_row = app->pool.sel / per_row;
-    if (sel_row < app->pool.scroll)
-        app->pool.scroll = sel_row;
-    if (sel_row >= app->pool.scroll + room)
-        app->pool.scroll = sel_row - room + 1;
-    if (app->pool.scroll > grid_rows - room)
-        app->pool.scroll = grid_rows - room;
-    if (app->pool.scroll < 0)
-        app->pool.scroll = 0;
-    int shown = grid_rows - app->pool.scroll < room ? grid_rows - app->pool.scroll : room;
+    int scroll = app_scroll_to_show(app->pool.scroll, sel >= 0 ? sel / per_row : -1, grid_rows, room);
+    f->pool = (struct ui_settled){.set = true, .scroll = scroll, .sel = sel};
+    f->pool_per_row = per_row;
+    int shown = grid_rows - scroll < room ? grid_rows - scroll : room;
     for (int row = 0; row < shown; row++) {
-        int first = (app->pool.scroll + row) * per_row;
+        int first = (scroll + row) * per_row;
         canvas_printf(c, x, y + row, ROW_LABEL_W, UI_S_DIM, "%5d ", first);
-        app_add_hit(app, (struct ui_rect){x + ROW_LABEL_W + c->ox, y + row + c->oy, per_row, 1}, UI_HIT_BLOCK_ROW,
+        ui_frame_hit(f, (struct ui_rect){x + ROW_LABEL_W + c->ox, y + row + c->oy, per_row, 1}, UI_HIT_BLOCK_ROW,
                     (uint64_t)first, 0, 1);
         for (int i = 0; i < per_row && (size_t)(first + i) < nb; i++) {
             int b = first + i;
@@ -231,13 +228,13 @@ void view_pool(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focu
                 st = UI_S_BLOCK_NEXT;
             }
             canvas_glyph(c, x + ROW_LABEL_W + i, y + row, gl, st);
-            if (b == app->pool.sel)
+            if (b == sel)
                 canvas_add_attr(c, (struct ui_rect){x + ROW_LABEL_W + i, y + row, 1, 1}, UI_A_REVERSE | UI_A_UNDERLINE);
         }
     }
-    if (app->pool.scroll > 0)
+    if (scroll > 0)
         canvas_glyph(c, r.x + r.w - 1, y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
-    if (app->pool.scroll + shown < grid_rows)
+    if (scroll + shown < grid_rows)
         canvas_glyph(c, r.x + r.w - 1, y + shown - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
     free(states);
     y += shown;

@@ -117,7 +117,7 @@ static void paint_memory(struct canvas *c, const struct model_summary *sum, uint
  * row each (selecting one shows all of it).  Events before the selection take about a third of
  * the rows left, those after it the rest; after the current one they are dimmed.
  */
-static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
+static void paint_log(const struct ui_app *app, struct ui_frame *f, struct canvas *c, int x, int y, int w, int h)
 {
     uint64_t total = app_event_count(app), pos = app_position(app);
     if (h > LOG_MAX)
@@ -131,7 +131,7 @@ static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w,
 
     /* read from as far back as the rows could reach */
     int64_t from = sel - h > 0 ? sel - h : 0;
-    int nread = (int)(sel - from) + h + UI_LOOKAHEAD;
+    int nread = (int)(sel - from) + h;
     struct event *evs = calloc((size_t)nread, sizeof *evs);
     char *strs = malloc((size_t)nread * 256);
     if (!evs || !strs)
@@ -147,8 +147,7 @@ static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w,
     int px = hang ? LOG_TEXT_X : 2, first = LOG_TEXT_X - px;
     struct ui_para sp;
     char sentence[512];
-    int nnext = got - si - 1 < UI_LOOKAHEAD ? got - si - 1 : UI_LOOKAHEAD;
-    ui_narrate(m, &evs[si], &evs[si + 1], nnext > 0 ? (size_t)nnext : 0, sentence, sizeof sentence);
+    ui_narrate(m, &evs[si], sentence, sizeof sentence);
     ui_para_init(&sp);
     ui_para_add(&sp, sel == cur ? UI_S_NARRATION : sel > cur ? UI_S_DIM : UI_S_NORMAL, sentence);
     int srows = ui_para_rows(&sp, w - px, first, NULL);
@@ -180,8 +179,7 @@ static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w,
             rows = canvas_para(c, x + px, ry, w - px, first, y + h - ry, &sp, NULL);
         } else {
             struct ui_para p;
-            int nn = got - i - 1 < UI_LOOKAHEAD ? got - i - 1 : UI_LOOKAHEAD;
-            ui_narrate(m, &evs[i], &evs[i + 1], nn > 0 ? (size_t)nn : 0, sentence, sizeof sentence);
+            ui_narrate(m, &evs[i], sentence, sizeof sentence);
             ui_para_init(&p);
             ui_para_add(&p, is_cur ? UI_S_NARRATION : st, sentence);
             canvas_para(c, x + LOG_TEXT_X, ry, w - LOG_TEXT_X, 0, 1, &p, NULL);
@@ -192,7 +190,7 @@ static void paint_log(struct ui_app *app, struct canvas *c, int x, int y, int w,
             canvas_add_attr(c, (struct ui_rect){x + 2, ry, w - 2, rows}, UI_A_BOLD);
         if (is_sel && app->log.offset != 0)
             canvas_add_attr(c, (struct ui_rect){x, ry, w, rows}, UI_A_REVERSE);
-        app_add_hit(app, (struct ui_rect){x + c->ox, ry + c->oy, w, rows}, UI_HIT_EVENT, (uint64_t)seq, 0, 0);
+        ui_frame_hit(f, (struct ui_rect){x + c->ox, ry + c->oy, w, rows}, UI_HIT_EVENT, (uint64_t)seq, 0, 0);
         ry += rows;
     }
 out_free:
@@ -200,7 +198,7 @@ out_free:
     free(strs);
 }
 
-void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool focus)
+void view_timeline(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     const struct model_summary *sum = seeker_summary(app->s);
     uint64_t total = app_event_count(app), pos = app_position(app);
@@ -253,7 +251,7 @@ void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool 
         canvas_glyph(c, x + k, bar_y, UI_G_TRACK, k < cursor ? UI_S_BAR : UI_S_DIM);
     paint_marks(c, sum, total, x, y, w);
     canvas_glyph(c, x + cursor, bar_y, UI_G_BLOCK_NEXT, UI_S_CURSOR);
-    app_add_hit(app, (struct ui_rect){x + c->ox, y + c->oy, w, bar_y - y + 1}, UI_HIT_SCRUB, total, 0, 0);
+    ui_frame_hit(f, (struct ui_rect){x + c->ox, y + c->oy, w, bar_y - y + 1}, UI_HIT_SCRUB, total, 0, 0);
     /* zoomed, the memory curve becomes a chart a third of the pane high */
     int chart = app->zoomed == UI_PANE_TIMELINE ? (h - 3) / 3 : 1;
     if (chart > 8)
@@ -265,5 +263,5 @@ void view_timeline(struct ui_app *app, struct canvas *c, struct ui_rect r, bool 
     int log_y = bar_y + 1 + chart, log_h = y + h - log_y;
     if (log_h <= 0 || total == 0)
         return;
-    paint_log(app, c, x, log_y, w, log_h);
+    paint_log(app, f, c, x, log_y, w, log_h);
 }

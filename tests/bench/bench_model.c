@@ -158,7 +158,9 @@ static bool has_index(const char *path, uint64_t events)
     char err[512];
     if (trace_reader_open(&r, path, 0, err, sizeof err) < 0)
         return false;
-    bool ok = trace_reader_is_complete(r) && trace_reader_event_count(r) >= events &&
+    /* a trace of an older format is made again: the figures are for the current one */
+    bool ok = trace_reader_header(r)->version == TRACE_FORMAT_VERSION &&
+              trace_reader_is_complete(r) && trace_reader_event_count(r) >= events &&
               trace_reader_checkpoint_count(r) > 0;
     /* checkpoints of an older layout do not load: then the post-pass runs again */
     struct model *m = NULL;

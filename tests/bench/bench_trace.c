@@ -377,7 +377,7 @@ int main(int argc, char **argv)
     uint64_t file_bytes = trace_reader_file_bytes(r);
     trace_reader_free(r);
     printf("size (target <= 3.0 bytes per event)\n");
-    printf("  %-44s %7.2f bytes/event (whole file %.2f)\n", "arenascope format v1",
+    printf("  arenascope format v%-25d %7.2f bytes/event (whole file %.2f)\n", TRACE_FORMAT_VERSION,
            (double)chunk_bytes / (double)e.n, (double)file_bytes / (double)e.n);
     printf("  %-44s %7.2f bytes/event\n", "anchor: one delta register, no history",
            (double)size_one_register(&e) / (double)e.n);

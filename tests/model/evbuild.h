@@ -15,7 +15,7 @@ static inline struct trace_header evb_header_310(void)
 {
     struct trace_header h;
     memset(&h, 0, sizeof h);
-    h.version = 1;
+    h.version = TRACE_FORMAT_VERSION;
     strcpy(h.profile, "cpython-3.10");
     strcpy(h.arena_source, "aligned");
     h.alignment = 16;

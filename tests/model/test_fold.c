@@ -1,7 +1,8 @@
 /*
  * test_fold.c - the fold on hand-written streams: each transition of docs/cpython-memory.md 3.7,
- * the two implicit effects (pool_init's two blocks, the bump of a virgin block), the order of
- * transitions, and inconsistent events stopping the model with the event number and reason.
+ * the virgin blocks an allocation takes (block_alloc's `virgin`, and what a version 1 trace left
+ * unsaid), the order of transitions, and inconsistent events stopping the model with the event
+ * number and reason.
  */
 #include "evbuild.h"
 
@@ -35,7 +36,7 @@ static void fold_first_block(struct model *m, uint64_t slot, uint64_t base, uint
     fold(m, EVB(ARENA_MOVE, NULL, slot, 0));
     fold(m, EVB(POOL_CARVE, NULL, base, slot));
     fold(m, EVB(POOL_INIT, NULL, base, szidx));
-    fold(m, EVB(BLOCK_ALLOC, NULL, base + 48, size, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, base + 48, size, 0, 2)); /* block 0, and block 1 threaded */
 }
 
 /* That block freed: its pool empty, the arena off usable_arenas and returned. */
@@ -105,8 +106,8 @@ Test(fold, micro_example)
     cr_assert_eq(nx.source, MODEL_NEXT_RING);
     cr_assert_eq(nx.addr, BASE + 96);
 
-    /* the second allocation empties the free list; the bump threads the next virgin block */
-    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0));
+    /* the second allocation empties the free list and threads the next virgin block */
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0, 1));
     valid(m);
     cr_assert(model_pool_find(m, BASE, &p));
     cr_assert_eq(p.freeblock, BASE + 144);
@@ -169,7 +170,7 @@ Test(fold, last_change_of_an_arena_and_its_pools)
     struct trace_header h = evb_header_310();
     struct model *m = new_model(h);
     first_alloc(m); /* events 0 .. 5, the block_alloc last */
-    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0));        /* 6: the pool */
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0, 1));     /* 6: the pool */
     fold(m, EVB(ARENA_MOVE, NULL, 0, 0));                      /* 7: the arena alone */
     struct model_arena a;
     struct model_pool p;
@@ -193,7 +194,7 @@ Test(fold, last_change_of_an_arena_and_its_pools)
         model_free(m);
         m = new_model(h);
         first_alloc(m);
-        fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0));
+        fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 48, 0, 1));
         fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
         void *blob;
         size_t len;
@@ -211,7 +212,7 @@ Test(fold, pool_transitions)
     struct model *m = new_model(evb_header_tiny());
     const uint64_t A = 0x10000; /* 1 KiB aligned */
     fold_first_block(m, 3, A, 4, 3, 64);
-    fold(m, EVB(BLOCK_ALLOC, NULL, A + 112, 50, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 112, 50, 0, 1));
     valid(m);
     fold(m, EVB(BLOCK_ALLOC, NULL, A + 176, 64, 0));
     struct model_pool p;
@@ -234,7 +235,7 @@ Test(fold, pool_transitions)
 
     m = new_model(evb_header_tiny());
     fold_first_block(m, 3, A, 4, 3, 64);
-    fold(m, EVB(BLOCK_ALLOC, NULL, A + 112, 64, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 112, 64, 0, 1));
     fold(m, EVB(BLOCK_ALLOC, NULL, A + 176, 64, 0));
     fold(m, EVB(POOL_FULL, NULL, A));
     fold(m, EVB(BLOCK_FREE, NULL, A + 112));
@@ -272,7 +273,7 @@ Test(fold, pool_transitions)
     fold(m, EVB(POOL_EMPTY, NULL, A));
     fold(m, EVB(POOL_UNCACHE, NULL, A));
     fold(m, EVB(POOL_INIT, NULL, A, 0));
-    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 1, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 1, 0, 2));
     valid(m);
     cr_assert(model_pool_find(m, A, &p));
     cr_assert_eq(p.capacity, 13);
@@ -307,7 +308,7 @@ Test(fold, arena_release_and_misaligned_arena)
     fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
     fold(m, EVB(POOL_CARVE, NULL, B + 0xf0, 0));
     fold(m, EVB(POOL_INIT, NULL, B + 0xf0, 1));
-    fold(m, EVB(BLOCK_ALLOC, NULL, B + 0xf0 + 48, 20, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, B + 0xf0 + 48, 20, 0, 2));
     valid(m);
     struct heap_stats st;
     model_get_stats(m, &st);
@@ -324,7 +325,7 @@ Test(fold, objects_references_and_generations)
 {
     struct model *m = new_model(evb_header_310());
     first_alloc(m); /* a 40-byte block at BASE + 48 */
-    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 40, 0));
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 96, 40, 0, 1));
     fold(m, EVB(TYPE_NEW, "list", 1, 40, 0, 1));
     const uint64_t x = BASE + 48 + 16, y = BASE + 96 + 16;
     fold(m, EVB(OBJ_NEW, NULL, x, 1, 40, 0, 0));
@@ -399,4 +400,81 @@ Test(fold, bad_geometry_is_refused)
     h.threshold = 8192; /* a class of 8 KiB blocks fits only one in a 16 KiB pool... */
     h.alignment = 32;
     cr_assert_eq(model_new(&m, &h), MODEL_EGEOMETRY);
+}
+
+/* block_alloc says how many blocks left the pool's virgin space; a count the pool cannot have
+ * stops the model. */
+Test(fold, virgin_blocks_are_what_the_event_says)
+{
+    const uint64_t A = 0x10000;
+    struct {
+        const char *why;
+        uint64_t addr, virgin; /* the block_alloc after pool_init and a first allocation */
+    } bad[] = {
+        {"not threaded", A + 112, 0},   /* block 1 was the last on the list, virgin space left */
+        {"cannot thread", A + 112, 2},  /* only a pool just initialised gives 2 */
+        {"not the first block", A + 176, 2},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct model *m = new_model(evb_header_tiny());
+        fold(m, EVB(ARENA_VECTOR, NULL, 16));
+        fold(m, EVB(ARENA_NEW, NULL, 0, 0, A, 4, 0));
+        fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
+        fold(m, EVB(POOL_CARVE, NULL, A, 0));
+        fold(m, EVB(POOL_INIT, NULL, A, 3));
+        struct model_pool p;
+        cr_assert(model_pool_find(m, A, &p));
+        cr_assert_eq(p.nextoffset, 48); /* nothing handed out yet: every block virgin */
+        cr_assert_eq(p.freeblock, 0);
+        struct model_next nx;
+        model_next_block(m, 3, &nx);
+        cr_assert_eq(nx.addr, A + 48);
+        struct event first = EVB(BLOCK_ALLOC, NULL, A + 48, 64, 0, 0);
+        cr_assert_eq(model_fold(m, &first), MODEL_EINCONSISTENT, "the first block without virgin 2");
+        model_reset(m);
+        fold(m, EVB(ARENA_VECTOR, NULL, 16));
+        fold(m, EVB(ARENA_NEW, NULL, 0, 0, A, 4, 0));
+        fold(m, EVB(ARENA_MOVE, NULL, 0, 0));
+        fold(m, EVB(POOL_CARVE, NULL, A, 0));
+        fold(m, EVB(POOL_INIT, NULL, A, 3));
+        fold(m, EVB(BLOCK_ALLOC, NULL, A + 48, 64, 0, 2));
+        struct event ev = EVB(BLOCK_ALLOC, NULL, bad[i].addr, 64, 0, bad[i].virgin);
+        cr_assert_eq(model_fold(m, &ev), MODEL_EINCONSISTENT, "%s", bad[i].why);
+        model_free(m);
+    }
+}
+
+/* A version 1 trace does not say what an allocation takes from virgin space: its pool_init
+ * threads two blocks and its block_alloc threads the next virgin block when the list runs dry
+ * (compat_v1.c).  Folded, it gives the state of the same run in version 2. */
+Test(fold, a_version_1_stream_folds_into_the_same_heap)
+{
+    const uint64_t A = 0x10000;
+    struct trace_header h2 = evb_header_tiny(), h1 = h2;
+    h1.version = 1;
+    struct model *m2 = new_model(h2), *m1 = new_model(h1);
+    struct event common[] = {
+        EVB(ARENA_VECTOR, NULL, 16), EVB(ARENA_NEW, NULL, 0, 0, A, 4, 0), EVB(ARENA_MOVE, NULL, 0, 0),
+        EVB(POOL_CARVE, NULL, A, 0), EVB(POOL_INIT, NULL, A, 3),
+    };
+    for (size_t i = 0; i < sizeof common / sizeof common[0]; i++) {
+        fold(m1, common[i]);
+        fold(m2, common[i]);
+    }
+    struct model_pool p;
+    cr_assert(model_pool_find(m1, A, &p));
+    cr_assert_eq(p.freeblock, A + 48, "version 1: two blocks threaded by pool_init");
+    cr_assert_eq(p.nextoffset, 48 + 128);
+    uint64_t blocks[] = {A + 48, A + 112, A + 176}, virgin[] = {2, 1, 0};
+    for (int i = 0; i < 3; i++) {
+        fold(m1, EVB(BLOCK_ALLOC, NULL, blocks[i], 64, 0));
+        fold(m2, EVB(BLOCK_ALLOC, NULL, blocks[i], 64, 0, virgin[i]));
+        char err[256];
+        cr_assert(model_equals(m1, m2, err, sizeof err), "after block %d: %s", i, err);
+    }
+    fold(m1, EVB(POOL_FULL, NULL, A));
+    fold(m2, EVB(POOL_FULL, NULL, A));
+    valid(m1);
+    model_free(m1);
+    model_free(m2);
 }

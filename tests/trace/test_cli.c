@@ -54,7 +54,7 @@ Test(cli, info_describes_a_complete_trace)
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(r.err_len, 0, "%s", r.err);
     static const char *const want[] = {
-        "format       version 1, written by arenascope test\n",
+        "format       version 2, written by arenascope test\n",
         "command      arenascope record -o t.trace churn\n",
         "recorded     2023-11-14 22:13:20 UTC\n",
         "allocator    cpython-3.10, arenas from aligned\n",

@@ -208,3 +208,27 @@ Test(codec, event_table_follows_the_format_rules)
     cr_assert_eq(event_kind_flags(EV_CALLOC), EVF_OPTIONAL);
     cr_assert_eq(event_kind_field_type(EV_INCREF, 3), 'p');
 }
+
+/* What each event is about comes from the table's roles: the UI and the validator ask by role. */
+Test(codec, event_roles_name_what_an_event_is_about)
+{
+    cr_assert_eq(event_kind_role(EV_POOL_INIT, EV_ROLE_POOL), 0);
+    cr_assert_eq(event_kind_role(EV_POOL_INIT, EV_ROLE_CLASS), 1);
+    cr_assert_eq(event_kind_role(EV_POOL_INIT, EV_ROLE_ADDR), -1);
+    cr_assert_eq(event_kind_role(EV_ARENA_NEW, EV_ROLE_SLOT), 1);
+    cr_assert_eq(event_kind_role(EV_ARENA_NEW, EV_ROLE_ARENA), 2);
+    cr_assert_eq(event_kind_role(EV_RAW_REALLOC, EV_ROLE_ADDR), 1); /* the new address */
+    cr_assert_eq(event_kind_role(EV_STEP, EV_ROLE_OBJ), -1);
+    cr_assert_eq(event_kind_role((enum event_kind)EV_KIND_COUNT, EV_ROLE_OBJ), -1);
+    struct event ev = {.kind = EV_INCREF, .u.incref = {.obj = 0x1230, .refcnt = 2, .owner = 0x4560}};
+    uint64_t v = 1;
+    cr_assert(event_role(&ev, EV_ROLE_OBJ, &v) && v == 0x1230);
+    cr_assert(!event_role(&ev, EV_ROLE_POOL, &v) && v == 0);
+    cr_assert_eq(event_subject(&ev), 0x1230);
+    ev = (struct event){.kind = EV_ARENA_FREE, .u.arena_free = {.slot = 3, .base = 0x100000}};
+    cr_assert_eq(event_subject(&ev), 0x100000);
+    ev = (struct event){.kind = EV_POOL_FULL, .u.pool_full = {.pool = 0x104000}};
+    cr_assert_eq(event_subject(&ev), 0x104000);
+    ev = (struct event){.kind = EV_GC_COUNT, .u.gc_count = {.gen = 0, .count = 3}};
+    cr_assert_eq(event_subject(&ev), 0);
+}

@@ -1,7 +1,8 @@
 /*
  * Old files keep opening (FORMAT.md section 10).  tests/trace/data/ holds a version 1 trace and
  * its events as `arenascope dump` printed them when the file was made; every later build must
- * read the same events from it.  Fields the table gained since read as 0, as the mapping rules
+ * read the same events from it.  tests/trace/data/v1/ holds the sample traces of traces/ as
+ * version 1 recorded them: they open, seek and check.  Fields the table gained since read as 0, as the mapping rules
  * say, so the expected lines name only the fields the file has.
  *
  * The files were made once by this test with ARENASCOPE_MAKE_COMPAT=DIR in the environment; they
@@ -9,8 +10,11 @@
  */
 #include "helpers.h"
 
+#include <tracer/model.h>
+
 #include <criterion/criterion.h>
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +172,74 @@ Test(compat, a_version_1_file_still_reads)
     cr_assert_eq(trace_reader_next(r, &ev), 0);
     cr_assert_eq(trace_reader_verify(r), 0, "%s", trace_reader_error(r));
     trace_reader_free(r);
+}
+
+/*
+ * The sample traces as version 1 wrote them (tests/trace/data/v1/, copied from traces/ before
+ * version 2): each opens, passes `check` (its events folded as version 1 meant them, its
+ * checkpoints of the model's layout 5 compared with the fold), and serves any position: the
+ * seeker's model there, through a checkpoint or not, is the one folded from the start.
+ */
+Test(compat, version_1_sample_traces_open_seek_and_check, .timeout = 240)
+{
+    DIR *d = opendir(COMPAT_DIR "/v1");
+    cr_assert_not_null(d, "%s/v1", COMPAT_DIR);
+    struct dirent *de;
+    int files = 0, with_checkpoints = 0;
+    struct rng g;
+    rng_seed(&g, 3);
+    while ((de = readdir(d))) {
+        size_t n = strlen(de->d_name);
+        if (n < 6 || strcmp(de->d_name + n - 6, ".trace") != 0)
+            continue;
+        char path[512], err[512];
+        snprintf(path, sizeof path, "%s/v1/%s", COMPAT_DIR, de->d_name);
+        struct trace_reader *r;
+        cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(trace_reader_header(r)->version, 1, "%s", path);
+        uint64_t bad;
+        cr_assert_eq(model_check_trace(r, &bad, err, sizeof err), 0, "%s", err);
+        uint64_t count = trace_reader_event_count(r);
+        with_checkpoints += trace_reader_checkpoint_count(r) > 0;
+        struct seeker *s;
+        cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+        struct model *m;
+        cr_assert_eq(model_new(&m, trace_reader_header(r)), 0);
+        cr_assert_eq(trace_reader_seek(r, 0), 0);
+        /* positions in ascending order, so that the plain fold goes forward; the seeker jumps */
+        uint64_t pos[8];
+        for (int i = 0; i < 8; i++)
+            pos[i] = i == 7 ? count : rng_below(&g, count + 1);
+        for (int i = 0; i < 8; i++)
+            for (int j = i + 1; j < 8; j++)
+                if (pos[j] < pos[i]) {
+                    uint64_t t = pos[i];
+                    pos[i] = pos[j];
+                    pos[j] = t;
+                }
+        for (int i = 7; i >= 0; i--) /* the seeker from the end backwards */
+            cr_assert_eq(seeker_seek(s, pos[i]), 0, "%s", seeker_error(s));
+        for (int i = 0; i < 8; i++) {
+            while (model_position(m) < pos[i]) {
+                struct event ev;
+                cr_assert_eq(trace_reader_next(r, &ev), 1);
+                cr_assert_eq(model_fold(m, &ev), 0, "%s: %s", path, model_error(m));
+            }
+            cr_assert_eq(seeker_seek(s, pos[i]), 0, "%s", seeker_error(s));
+            char why[256];
+            cr_assert(model_equals(seeker_model(s), m, why, sizeof why), "%s at %llu: %s", path,
+                      (unsigned long long)pos[i], why);
+            struct event cur;
+            cr_assert_eq(seeker_current_event(s, &cur), pos[i] > 0);
+            if (pos[i] > 0)
+                cr_assert_eq(cur.seq, pos[i] - 1);
+        }
+        model_free(m);
+        seeker_free(s);
+        trace_reader_free(r);
+        files++;
+    }
+    closedir(d);
+    cr_assert_geq(files, 10);
+    cr_assert_geq(with_checkpoints, 1, "a sample with checkpoints of layout 5");
 }

@@ -92,9 +92,9 @@ Test(damage, newer_and_zero_versions)
     size_t len;
     uint8_t *d = small_trace("v.trace", &len, &l, false);
     const char *p = scratch_path("v2.trace");
-    d[8] = 2;
+    d[8] = 3;
     spit(p, d, len);
-    expect_open_error(p, TRACE_EVERSION, "written by a newer arenascope (format version 2; this one reads up to 1)");
+    expect_open_error(p, TRACE_EVERSION, "written by a newer arenascope (format version 3; this one reads up to 2)");
     d[8] = 0;
     spit(p, d, len);
     expect_open_error(p, TRACE_EFORMAT, "format version 0");

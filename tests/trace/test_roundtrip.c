@@ -39,7 +39,7 @@ Test(roundtrip, a_million_random_events, .timeout = 120)
     struct trace_header want;
     test_header(&want);
     const struct trace_header *h = trace_reader_header(r);
-    cr_assert_eq(h->version, 1);
+    cr_assert_eq(h->version, TRACE_FORMAT_VERSION);
     cr_assert_str_eq(h->profile, want.profile);
     cr_assert_str_eq(h->arena_source, want.arena_source);
     cr_assert_str_eq(h->gc_profile, want.gc_profile);
@@ -314,22 +314,24 @@ Test(roundtrip, the_bytes_of_a_few_events)
 {
     static const struct {
         enum event_kind kind;
-        uint64_t f[3];
+        uint64_t f[4];
     } evs[] = {
-        {EV_BLOCK_ALLOC, {0x1000, 32, 0}}, /* tail (the stack) all zero: left out */
-        {EV_BLOCK_ALLOC, {0x1010, 48, 7}}, /* a stack: coded */
-        {EV_OBJ_FREE, {0x1000, 0, 0}},     /* an optional flags word of 0: left out */
-        {EV_OBJ_FREE, {0x1010, 3, 0}},
-        {EV_POOL_INIT, {0x4000, 0, 0}},    /* no tail: a 0 is coded */
-        {EV_BLOCK_FREE, {0x4000, 0, 0}},
+        {EV_BLOCK_ALLOC, {0x1000, 32, 0, 0}}, /* tail (the stack, virgin) all zero: left out */
+        {EV_BLOCK_ALLOC, {0x1010, 48, 7, 0}}, /* a stack: the tail is coded */
+        {EV_OBJ_FREE, {0x1000, 0, 0, 0}},     /* an optional flags word of 0: left out */
+        {EV_OBJ_FREE, {0x1010, 3, 0, 0}},
+        {EV_POOL_INIT, {0x4000, 0, 0, 0}},    /* no tail: a 0 is coded */
+        {EV_BLOCK_FREE, {0x4000, 0, 0, 0}},
+        {EV_BLOCK_ALLOC, {0x4030, 16, 0, 1}}, /* a virgin block threaded: the tail is coded */
     };
     const uint8_t want[] = {
         0x80 | EV_BLOCK_ALLOC, 0x81, 0x10, 0x20, /* delta 0x1000: zigzag(0x100) << 2 | 1 */
-        EV_BLOCK_ALLOC, 0x09, 0x30, 0x07,        /* delta 0x10 */
+        EV_BLOCK_ALLOC, 0x09, 0x30, 0x07, 0x00,  /* delta 0x10 */
         0x80 | EV_OBJ_FREE, 0x02,                /* 0x1000 again, one address ago: repeat 1 */
         EV_OBJ_FREE, 0x02, 0x03,                 /* 0x1010: repeat 1 (no longer than delta 0x10) */
         EV_POOL_INIT, 0xf9, 0x2f, 0x00,          /* delta 0x2ff0 */
         EV_BLOCK_FREE, 0x00,                     /* the last address: repeat 0 */
+        EV_BLOCK_ALLOC, 0x19, 0x10, 0x00, 0x01,  /* delta 0x30 */
     };
     for (int mode = 0; mode < 2; mode++) {
         int fd = memfd_create("bytes.trace", MFD_CLOEXEC);

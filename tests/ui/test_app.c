@@ -6,6 +6,7 @@
 #include "fake_term.h"
 
 #include <tracer/model.h>
+#include <tracer/trace.h>
 #include <ui/keys.h>
 #include <ui/ui.h>
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *traces_dir(void)
 {
@@ -537,4 +539,87 @@ Test(app, a_storm_of_random_input_on_every_sample_trace, .timeout = 600)
     }
     closedir(d);
     cr_assert_geq(traces, 3, "traces/ holds the sample traces");
+}
+
+/* Writes a trace of the default geometry holding evs to a temporary file; returns its path. */
+static const char *write_events(const char *name, const struct event *evs, size_t n)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "/tmp/arenascope-test-%d-%s", (int)getpid(), name);
+    struct trace_header h;
+    memset(&h, 0, sizeof h);
+    snprintf(h.profile, sizeof h.profile, "cpython-3.8");
+    h.alignment = 16;
+    h.threshold = 512;
+    h.pool_size = 4096;
+    h.arena_size = 256 << 10;
+    h.pool_overhead = 48;
+    h.pointer_size = 8;
+    struct trace_writer *w;
+    char err[256];
+    cr_assert_eq(trace_writer_open(&w, path, &h, err, sizeof err), 0, "%s", err);
+    for (size_t i = 0; i < n; i++)
+        trace_writer_emit(w, &evs[i]);
+    cr_assert_eq(trace_writer_finish(w), 0);
+    trace_writer_free(w);
+    return path;
+}
+
+static bool arenas_view_has(const char *path, uint64_t pos, const char *needle)
+{
+    struct seeker *s;
+    char err[512];
+    cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = "t"};
+    struct ui_app *app;
+    cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+    struct canvas c;
+    cr_assert_eq(canvas_init(&c, 120, 40, false), 0);
+    ui_app_render(app, pos, "arenas", &c);
+    char *t = canvas_to_text(&c);
+    bool found = strstr(t, needle) != NULL;
+    if (!found)
+        fprintf(stderr, "%s\n", t);
+    free(t);
+    canvas_release(&c);
+    ui_app_free(app);
+    seeker_free(s);
+    return found;
+}
+
+/* With no live arena the map says why: none yet, none could be had, or all went back. */
+Test(app, the_arena_map_says_why_no_arena_is_live)
+{
+    const uint64_t A = 0x7f0000000000ull;
+    struct event failed[] = {
+        {.kind = EV_ARENA_VECTOR, .u.arena_vector = {.slots = 16}},
+        {.kind = EV_RAW_ALLOC, .u.raw_alloc = {.addr = 0x10000000, .size = 32, .why = EV_RAW_NO_ARENA}},
+    };
+    const char *p = write_events("failed.trace", failed, 2);
+    cr_assert(arenas_view_has(p, 0, "no arena yet: the first small allocation obtains one"));
+    cr_assert(arenas_view_has(p, 2, "no arena: none could be obtained, so small requests go to the C library"));
+    unlink(p);
+    struct event released[] = {
+        {.kind = EV_ARENA_VECTOR, .u.arena_vector = {.slots = 16}},
+        {.kind = EV_ARENA_NEW, .u.arena_new = {.serial = 0, .slot = 0, .base = A, .npools = 64}},
+        {.kind = EV_ARENA_MOVE, .u.arena_move = {.slot = 0, .after = 0}},
+        {.kind = EV_POOL_CARVE, .u.pool_carve = {.pool = A, .slot = 0}},
+        {.kind = EV_POOL_INIT, .u.pool_init = {.pool = A, .szidx = 1}},
+        {.kind = EV_BLOCK_ALLOC, .u.block_alloc = {.addr = A + 48, .size = 32, .virgin = 2}},
+        {.kind = EV_BLOCK_FREE, .u.block_free = {.addr = A + 48}},
+        {.kind = EV_POOL_EMPTY, .u.pool_empty = {.pool = A}},
+        {.kind = EV_ARENA_MOVE, .u.arena_move = {.slot = 0, .after = -1}},
+        {.kind = EV_ARENA_FREE, .u.arena_free = {.slot = 0, .base = A}},
+    };
+    p = write_events("released.trace", released, sizeof released / sizeof released[0]);
+    /* the released arena fades from the map for a while, then the map says where it went */
+    struct event *many = calloc(10 + 500, sizeof *many);
+    memcpy(many, released, sizeof released);
+    for (size_t i = 10; i < 510; i++)
+        many[i] = (struct event){.kind = EV_GC_COUNT, .u.gc_count = {.gen = 0, .count = 0}};
+    unlink(p);
+    p = write_events("released.trace", many, 510);
+    cr_assert(arenas_view_has(p, 510, "no arena: every arena obtained so far was returned to the system"));
+    unlink(p);
+    free(many);
 }

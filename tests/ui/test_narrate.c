@@ -1,7 +1,7 @@
 /*
- * test_narrate.c - the sentences of the event log: every kind has one, and the ones that depend
- * on what follows (a free that makes a full pool used again, an allocation that fills a pool)
- * say so.
+ * test_narrate.c - the sentences of the event log: every kind has one, each says what its own
+ * event did (a free, then the transition of its pool in the transition's own sentence), what an
+ * allocation takes from virgin space, and the table's sentences name fields a kind has.
  */
 #include "../model/evbuild.h"
 
@@ -9,6 +9,7 @@
 #include <ui/narrate.h>
 
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <string.h>
 
 #define BASE 0x7f0000000000ull
@@ -25,7 +26,8 @@ static struct model *tiny_full_pool(void)
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         cr_assert_eq(model_fold(m, &evs[i]), 0, "%s", model_error(m));
     for (uint64_t b = 0; b < 13; b++) {
-        struct event ev = EVB(BLOCK_ALLOC, NULL, BASE + 48 + 16 * b, 16, 0);
+        /* the first block of the pool, then each the last of the list until none is virgin */
+        struct event ev = EVB(BLOCK_ALLOC, NULL, BASE + 48 + 16 * b, 16, 0, b == 0 ? 2 : b < 12 ? 1 : 0);
         cr_assert_eq(model_fold(m, &ev), 0, "%s", model_error(m));
     }
     struct event full = EVB(POOL_FULL, NULL, BASE);
@@ -37,54 +39,91 @@ Test(narrate, a_free_from_a_full_pool_says_it_returns_to_the_ring)
 {
     struct model *m = tiny_full_pool();
     struct event ev = EVB(BLOCK_FREE, NULL, BASE + 48 + 16 * 3);
-    struct event next[] = {EVB(POOL_UNFULL, NULL, BASE)};
     char buf[512];
-    size_t n = ui_narrate(m, &ev, next, 1, buf, sizeof buf);
+    size_t n = ui_narrate(m, &ev, buf, sizeof buf);
     cr_assert_eq(n, strlen(buf));
-    cr_assert(strstr(buf, "free 0x7f0000000060") == buf, "got: %s", buf);
-    cr_assert(strstr(buf, "the head of pool 0's free list") != NULL, "got: %s", buf);
-    cr_assert(strstr(buf, "the pool was full, so it returns to the front of class 0's ring") != NULL, "got: %s", buf);
-    /* without the lookahead the sentence does not invent the transition */
-    ui_narrate(m, &ev, NULL, 0, buf, sizeof buf);
-    cr_assert(strstr(buf, "was full") == NULL, "got: %s", buf);
+    cr_assert_str_eq(buf, "free 0x7f0000000060: the block goes to the head of pool 0's free list");
+    /* the transition is its own event, with its own sentence */
+    struct event unfull = EVB(POOL_UNFULL, NULL, BASE);
+    ui_narrate(m, &unfull, buf, sizeof buf);
+    cr_assert_str_eq(buf, "pool 0 of arena 0 was full and has a free block again: it goes back to the front of "
+                          "class 0's ring");
     model_free(m);
 }
 
 Test(narrate, the_last_free_empties_the_pool_and_may_release_the_arena)
 {
     struct model *m = tiny_full_pool();
-    struct event ev = EVB(BLOCK_FREE, NULL, BASE + 48);
-    struct event next[] = {EVB(POOL_EMPTY, NULL, BASE), EVB(ARENA_MOVE, NULL, 0, (uint64_t)-1),
-                           EVB(ARENA_FREE, NULL, 0, BASE)};
     char buf[512];
-    ui_narrate(m, &ev, next, 3, buf, sizeof buf);
-    cr_assert(strstr(buf, "so the pool is empty") != NULL, "got: %s", buf);
+    struct event empty = EVB(POOL_EMPTY, NULL, BASE);
+    ui_narrate(m, &empty, buf, sizeof buf);
+    cr_assert(strstr(buf, "lost its last allocated block: it is empty") != NULL, "got: %s", buf);
+    struct event gone = EVB(ARENA_FREE, NULL, 0, BASE);
+    ui_narrate(m, &gone, buf, sizeof buf);
     cr_assert(strstr(buf, "returned to the system") != NULL, "got: %s", buf);
     model_free(m);
 }
 
-Test(narrate, an_allocation_that_fills_a_pool_says_so)
+Test(narrate, an_allocation_says_what_it_takes_from_virgin_space)
 {
     struct trace_header h = evb_header_tiny();
     struct model *m;
     cr_assert_eq(model_new(&m, &h), 0);
     struct event evs[] = {
         EVB(ARENA_VECTOR, NULL, 16), EVB(ARENA_NEW, NULL, 0, 0, BASE, 4, 0), EVB(ARENA_MOVE, NULL, 0, 0),
-        EVB(POOL_CARVE, NULL, BASE, 0), EVB(POOL_INIT, NULL, BASE, 3), EVB(BLOCK_ALLOC, NULL, BASE + 48, 60, 0),
+        EVB(POOL_CARVE, NULL, BASE, 0), EVB(POOL_INIT, NULL, BASE, 3), EVB(BLOCK_ALLOC, NULL, BASE + 48, 60, 0, 2),
     };
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         cr_assert_eq(model_fold(m, &evs[i]), 0, "%s", model_error(m));
     char buf[512];
-    ui_narrate(m, &evs[5], NULL, 0, buf, sizeof buf);
+    ui_narrate(m, &evs[5], buf, sizeof buf);
     cr_assert(strstr(buf, "alloc 60 B: class 3 (64-byte blocks) hands out block 0 of pool 0 of arena 0") == buf,
               "got: %s", buf);
-    struct event third = EVB(BLOCK_ALLOC, NULL, BASE + 48 + 128, 64, 0);
-    struct event next[] = {EVB(POOL_FULL, NULL, BASE)};
-    ui_narrate(m, &third, next, 1, buf, sizeof buf);
-    cr_assert(strstr(buf, "the pool is full and leaves class 3's ring") != NULL, "got: %s", buf);
-    ui_narrate(m, &evs[4], NULL, 0, buf, sizeof buf);
+    cr_assert(strstr(buf, "the first of a pool just set up; the next virgin block is threaded") != NULL, "got: %s",
+              buf);
+    struct event second = EVB(BLOCK_ALLOC, NULL, BASE + 48 + 64, 64, 0, 1);
+    ui_narrate(m, &second, buf, sizeof buf);
+    cr_assert(strstr(buf, "the last on its pool's free list; the next virgin block is threaded as the new list"),
+              "got: %s", buf);
+    struct event full = EVB(POOL_FULL, NULL, BASE);
+    ui_narrate(m, &full, buf, sizeof buf);
+    cr_assert_str_eq(buf, "pool 0 of arena 0 gave out its last free block: it is full and leaves class 3's ring");
+    ui_narrate(m, &evs[4], buf, sizeof buf);
     cr_assert(strstr(buf, "set up for class 3 (64-byte blocks, 3 to a pool)") != NULL, "got: %s", buf);
     model_free(m);
+}
+
+/* A kind's sentence in the table names only fields the kind has: each {name} is put in. */
+Test(narrate, the_table_sentences_name_their_fields)
+{
+    for (int k = 0; k < EV_KIND_COUNT; k++) {
+        const char *t = event_kind_say((enum event_kind)k);
+        cr_assert(t && *t, "kind %s has no sentence", event_kind_name((enum event_kind)k));
+        for (const char *o = strchr(t, '{'); o; o = strchr(o + 1, '{')) {
+            const char *c = strchr(o, '}');
+            cr_assert_not_null(c, "kind %s: an unclosed {", event_kind_name((enum event_kind)k));
+            size_t len = (size_t)(c - o - 1);
+            bool found = false;
+            const char *tn = event_kind_text_name((enum event_kind)k);
+            if (tn && strlen(tn) == len && memcmp(tn, o + 1, len) == 0)
+                found = true;
+            for (size_t i = 0; i < event_kind_field_count((enum event_kind)k); i++) {
+                const char *fn = event_kind_field_name((enum event_kind)k, i);
+                if (strlen(fn) == len && memcmp(fn, o + 1, len) == 0)
+                    found = true;
+            }
+            cr_assert(found, "kind %s: no field {%.*s}", event_kind_name((enum event_kind)k), (int)len, o + 1);
+        }
+    }
+    /* a kind without a sayer of its own is narrated by its table sentence */
+    struct event ev = EVB(GC_MERGE, NULL, 0, 1);
+    char buf[256];
+    ui_narrate(NULL, &ev, buf, sizeof buf);
+    cr_assert_str_eq(buf, "generation 0's objects join generation 1 for this collection");
+    struct event carve = EVB(POOL_CARVE, NULL, BASE, 0);
+    ui_narrate(NULL, &carve, buf, sizeof buf);
+    cr_assert_str_eq(buf, "a new pool is carved from the arena's untouched memory: the pool at 0x7f0000000000 (the "
+                          "arena's high-water mark moves up)");
 }
 
 Test(narrate, every_kind_has_a_sentence_with_or_without_a_model)
@@ -97,11 +136,11 @@ Test(narrate, every_kind_has_a_sentence_with_or_without_a_model)
         ev.str = "label";
         ev.str_len = 5;
         char buf[512];
-        cr_assert_gt(ui_narrate(NULL, &ev, NULL, 0, buf, sizeof buf), 10, "kind %s", event_kind_name(ev.kind));
-        cr_assert_gt(ui_narrate(m, &ev, NULL, 0, buf, sizeof buf), 10, "kind %s", event_kind_name(ev.kind));
+        cr_assert_gt(ui_narrate(NULL, &ev, buf, sizeof buf), 10, "kind %s", event_kind_name(ev.kind));
+        cr_assert_gt(ui_narrate(m, &ev, buf, sizeof buf), 10, "kind %s", event_kind_name(ev.kind));
         /* a short buffer is filled, not overrun */
         char small[8];
-        size_t n = ui_narrate(m, &ev, NULL, 0, small, sizeof small);
+        size_t n = ui_narrate(m, &ev, small, sizeof small);
         cr_assert_lt(n, sizeof small);
         cr_assert_eq(strlen(small), n);
     }
@@ -116,20 +155,20 @@ Test(narrate, objects_are_named_by_their_type)
     struct event evs[] = {
         EVB(TYPE_NEW, "list", 1, 40, 0, EV_TYPE_GC),
         EVB(ARENA_VECTOR, NULL, 16), EVB(ARENA_NEW, NULL, 0, 0, BASE, 4, 0), EVB(ARENA_MOVE, NULL, 0, 0),
-        EVB(POOL_CARVE, NULL, BASE, 0), EVB(POOL_INIT, NULL, BASE, 3), EVB(BLOCK_ALLOC, NULL, BASE + 48, 56, 0),
+        EVB(POOL_CARVE, NULL, BASE, 0), EVB(POOL_INIT, NULL, BASE, 3), EVB(BLOCK_ALLOC, NULL, BASE + 48, 56, 0, 2),
         EVB(OBJ_NEW, NULL, BASE + 48 + 16, 1, 56, 0, 0),
     };
     for (size_t i = 0; i < sizeof evs / sizeof evs[0]; i++)
         cr_assert_eq(model_fold(m, &evs[i]), 0, "event %zu: %s", i, model_error(m));
     char buf[512];
-    ui_narrate(m, &evs[7], NULL, 0, buf, sizeof buf);
+    ui_narrate(m, &evs[7], buf, sizeof buf);
     cr_assert(strstr(buf, "a new list at 0x7f0000000040 (56 B) with refcount 1") == buf, "got: %s", buf);
     struct event inc = EVB(INCREF, NULL, BASE + 64, 2, EV_REF_NAME, 0);
-    ui_narrate(m, &inc, NULL, 0, buf, sizeof buf);
+    ui_narrate(m, &inc, buf, sizeof buf);
     cr_assert(strstr(buf, "incref: the list at 0x7f0000000040 now has refcount 2 (was 1): name bound") == buf,
               "got: %s", buf);
     struct event dec = EVB(DECREF, NULL, BASE + 64, 0, EV_REF_SCOPE_EXIT, 0);
-    ui_narrate(m, &dec, NULL, 0, buf, sizeof buf);
+    ui_narrate(m, &dec, buf, sizeof buf);
     cr_assert(strstr(buf, "so it is deallocated") != NULL, "got: %s", buf);
     model_free(m);
 }

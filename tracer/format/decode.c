@@ -415,7 +415,7 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
         c.p += len;                                                                              \
     }
 #define EV_FIELD(t, n) DEC_##t(n)
-#define X(K, n, fl, tl, fields)                                                                  \
+#define X(K, n, fl, tl, say, fields)                                                                  \
     case EV_##K: {                                                                               \
         struct event_##n *e = &ev->u.n;                                                          \
         const unsigned lim = (b & 0x80u) ? tl : FMT_MAX_FIELDS;                                  \

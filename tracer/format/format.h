@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FMT_VERSION 1u
+#define FMT_VERSION 2u
 #define FMT_MAGIC "\x89" "ASC\r\n\x1a\n"
 #define FMT_MAGIC_LEN 8u
 #define FMT_PREFIX_LEN 12u /* magic and version */

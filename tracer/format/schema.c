@@ -9,15 +9,19 @@
 #include <stdio.h>
 #include <string.h>
 
-#define X(K, n, fl, tail, fields) [EV_##K] = #n,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = #n,
 static const char *const kind_names[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 
-#define X(K, n, fl, tail, fields) [EV_##K] = fl,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = say,
+static const char *const kind_says[EV_KIND_COUNT] = {EVENT_KINDS(X)};
+#undef X
+
+#define X(K, n, fl, tail, say, fields) [EV_##K] = fl,
 static const unsigned kind_flags[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 
-#define X(K, n, fl, tail, fields) [EV_##K] = tail,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = tail,
 static const unsigned kind_tails[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 
@@ -27,7 +31,7 @@ static const unsigned kind_tails[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #define EVENT__NAME_p(n) #n,
 #define EVENT__NAME_s(n)
 #define EV_FIELD(t, n) EVENT__NAME_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = {fields},
+#define X(K, n, fl, tail, say, fields) [EV_##K] = {fields},
 static const char *const field_names[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
@@ -38,7 +42,7 @@ static const char *const field_names[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_K
 #define EVENT__TYPE_p(n) 'p',
 #define EVENT__TYPE_s(n)
 #define EV_FIELD(t, n) EVENT__TYPE_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = {fields},
+#define X(K, n, fl, tail, say, fields) [EV_##K] = {fields},
 static const char field_types[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
@@ -49,9 +53,25 @@ static const char field_types[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_KINDS(X)
 #define EVENT__TEXT_p(n)
 #define EVENT__TEXT_s(n) #n
 #define EV_FIELD(t, n) EVENT__TEXT_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = "" fields,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = "" fields,
 static const char *const text_names[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
+#undef EV_FIELD
+
+/* Each word field's role (EV_ROLE_NONE for a plain field), in field order. */
+#define EVENT__ROLE_u(r) r,
+#define EVENT__ROLE_i(r) r,
+#define EVENT__ROLE_a(r) r,
+#define EVENT__ROLE_p(r) r,
+#define EVENT__ROLE_s(r)
+#define EV_FIELD(t, n) EVENT__ROLE_##t(EV_ROLE_NONE)
+#undef EV_ROLE
+#define EV_ROLE(role, t, n) EVENT__ROLE_##t(EV_ROLE_##role)
+#define X(K, n, fl, tail, say, fields) [EV_##K] = {fields},
+static const uint8_t field_roles[EV_KIND_COUNT][EVENT_MAX_FIELDS] = {EVENT_KINDS(X)};
+#undef X
+#undef EV_ROLE
+#define EV_ROLE(role, t, n) EV_FIELD(t, n)
 #undef EV_FIELD
 
 const char *event_kind_name(enum event_kind k)
@@ -88,6 +108,38 @@ char event_kind_field_type(enum event_kind k, size_t i)
 const char *event_kind_text_name(enum event_kind k)
 {
     return text_names[k][0] ? text_names[k] : NULL;
+}
+
+int event_kind_role(enum event_kind k, enum ev_role role)
+{
+    if ((unsigned)k >= EV_KIND_COUNT || role == EV_ROLE_NONE)
+        return -1;
+    for (int i = 0; i < EVENT_MAX_FIELDS; i++)
+        if (field_roles[k][i] == role)
+            return i;
+    return -1;
+}
+
+bool event_role(const struct event *ev, enum ev_role role, uint64_t *out)
+{
+    int i = event_kind_role(ev->kind, role);
+    *out = i >= 0 ? ev->u.f[i] : 0;
+    return i >= 0;
+}
+
+uint64_t event_subject(const struct event *ev)
+{
+    static const enum ev_role order[] = {EV_ROLE_ADDR, EV_ROLE_POOL, EV_ROLE_ARENA, EV_ROLE_OBJ};
+    uint64_t v;
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (event_role(ev, order[i], &v))
+            return v;
+    return 0;
+}
+
+const char *event_kind_say(enum event_kind k)
+{
+    return (unsigned)k < EV_KIND_COUNT ? kind_says[k] : "an event of an unknown kind";
 }
 
 unsigned event_kind_flags(enum event_kind k)
@@ -136,6 +188,21 @@ bool event_table_is_valid(char *err, size_t errlen)
                     snprintf(err, errlen, "kind '%s': field '%s' twice", name, f);
                     return false;
                 }
+        }
+        /* a role at most once, on a field of its type: an address, or a number for a slot and
+         * a class */
+        for (size_t i = 0; i < nw; i++) {
+            unsigned r = field_roles[k][i];
+            if (r == EV_ROLE_NONE)
+                continue;
+            bool number = r == EV_ROLE_SLOT || r == EV_ROLE_CLASS;
+            char t = field_types[k][i];
+            if (r >= EV_ROLE_COUNT || (number ? t != 'u' : t != 'a' && t != 'p') ||
+                event_kind_role(ek, (enum ev_role)r) != (int)i) {
+                snprintf(err, errlen, "kind '%s': field '%s' has a bad role", name,
+                         field_names[k][i]);
+                return false;
+            }
         }
     }
     return true;

@@ -200,7 +200,7 @@ static void write_bytes(struct trace_writer *w, const void *p, size_t n)
 #define COUNT_p(n) +1
 #define COUNT_s(n)
 #define EV_FIELD(t, n) COUNT_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = 0 fields,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = 0 fields,
 static const uint8_t kind_words[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
@@ -211,7 +211,7 @@ static const uint8_t kind_words[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #define HAS_TEXT_p(n)
 #define HAS_TEXT_s(n) +1
 #define EV_FIELD(t, n) HAS_TEXT_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = 0 fields,
+#define X(K, n, fl, tail, say, fields) [EV_##K] = 0 fields,
 static const uint8_t kind_text[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
@@ -223,7 +223,7 @@ static const uint8_t kind_text[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #define REC_p(n) +1
 #define REC_s(n) ) * 0 + (0 /* a text field, always the last, zeroes the sum */
 #define EV_FIELD(t, n) REC_##t(n)
-#define X(K, n, fl, tail, fields) [EV_##K] = (1 fields),
+#define X(K, n, fl, tail, say, fields) [EV_##K] = (1 fields),
 static const uint8_t kind_rec[EV_KIND_COUNT] = {EVENT_KINDS(X)};
 #undef X
 #undef EV_FIELD
@@ -418,7 +418,7 @@ static ALWAYS_INLINE const uint64_t *encode_event(struct trace_writer *w, struct
     }
 #define EV_FIELD(t, n) ENC_##t(n)
 /* The kind's constants fold: kind_words[EV_K] is a constant read from a constant table. */
-#define X(K, n, fl, tl, fields)                                                                  \
+#define X(K, n, fl, tl, say, fields)                                                                  \
     case EV_##K: {                                                                               \
         const unsigned nwords = kind_words[EV_##K], ntext = kind_text[EV_##K];                   \
         if (ntext) {                                                                             \

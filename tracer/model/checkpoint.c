@@ -15,8 +15,8 @@
  *     rebuilt so far, and the result against model_check() (the invariants that hold at any
  *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
  *
- * Layout (version 3), in order: magic "ASMC", version, geometry (must match the model's), the
- * position and the pending transition; arenas (each live slot with its carved pools: state,
+ * Layout (version 6), in order: magic "ASMC", version, geometry (must match the model's), the
+ * position; arenas (each live slot with its carved pools: state,
  * class, nextoffset, the free list in LIFO order, then for each other block below nextoffset,
  * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
  * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
@@ -38,7 +38,9 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-#define CK_VERSION 5    /* written; 4 is read too (stacks without parents and frames, steps without kinds) */
+/* Written: 6.  Read too: 5 (with the transition the model expected next, which it no longer
+ * keeps) and 4 (that, stacks without parents and frames, steps without kinds). */
+#define CK_VERSION 6
 #define CK_VERSION_OLD 4
 
 /* ---- writing --------------------------------------------------------------------------------- */
@@ -108,8 +110,6 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     codec_buf_put_varint(&b, geo->pool_overhead);
     codec_buf_put_varint(&b, geo->ngenerations);
     codec_buf_put_varint(&b, f->pos);
-    codec_buf_put_varint(&b, h->expect.kind);
-    codec_buf_put_varint(&b, h->expect.pool);
 
     /* arenas */
     codec_buf_put_varint(&b, h->nslots);
@@ -407,8 +407,8 @@ static bool load_pool(struct mheap *h, struct mpool *p, struct codec_reader *r,
     uint32_t cap = h->classes[p->szidx].cap, size = h->classes[p->szidx].size;
     uint32_t over = h->geo.pool_overhead;
     uint64_t next = codec_read_varint(r), nfree = codec_read_varint(r);
-    if (r->bad || next < over + 2 * (uint64_t)size || next > h->geo.pool_size ||
-        (next - over) % size || nfree > cap)
+    if (r->bad || (next < over + 2 * (uint64_t)size && next != over) ||
+        next > h->geo.pool_size || (next - over) % size || nfree > cap)
         return false;
     p->nextoffset = (uint32_t)next;
     uint32_t below = (uint32_t)((next - over) / size);
@@ -455,24 +455,8 @@ static bool load_pool(struct mheap *h, struct mpool *p, struct codec_reader *r,
     for (uint32_t link = p->freehead; link; link = p->blk[link - 1]) /* drop the marks */
         p->blk[link - 1] &= ~BLK_STACK;
     p->count = (uint32_t)count;
-    /* what each state requires (valid.c checks the same on a folded model) */
-    bool virgin_left = p->nextoffset <= h->geo.pool_size - size;
-    uint32_t pending = h->expect.pool == p->addr ? h->expect.kind : EV_KIND_COUNT;
-    switch ((enum model_pool_state)p->state) {
-    case MODEL_POOL_USED:
-        if (pending == EV_POOL_FULL) /* took its last block, pool_full next */
-            return count == cap && !p->freehead && !virgin_left;
-        return count < cap && p->freehead;
-    case MODEL_POOL_FULL:
-        if (pending == EV_POOL_UNFULL) /* got a block back, pool_unfull next */
-            return count == cap - 1 && p->freehead;
-        return count == cap && !p->freehead && !virgin_left;
-    case MODEL_POOL_EMPTY:
-    case MODEL_POOL_CARVED: return count == 0;
-    case MODEL_POOL_UNTOUCHED:
-    case MODEL_POOL_STATE_COUNT: break;
-    }
-    return false;
+    /* what its state requires, at any position (valid.c) */
+    return mpool_state_problem(h, p, false) == NULL;
 }
 
 static bool load_arenas(struct mheap *h, struct codec_reader *r)
@@ -827,19 +811,19 @@ int model_load(struct model *m, const void *buf, size_t len)
     model_reset(m);
     uint64_t version;
     if (codec_read_varint(&r) != CK_MAGIC ||
-        ((version = codec_read_varint(&r)) != CK_VERSION && version != CK_VERSION_OLD) ||
+        (version = codec_read_varint(&r)) > CK_VERSION || version < CK_VERSION_OLD ||
         codec_read_varint(&r) != geo->alignment || codec_read_varint(&r) != geo->threshold ||
         codec_read_varint(&r) != geo->pool_size || codec_read_varint(&r) != geo->arena_size ||
         codec_read_varint(&r) != geo->pool_overhead ||
         codec_read_varint(&r) != geo->ngenerations || r.bad)
         goto out_reset;
     f->pos = codec_read_varint(&r);
-    uint64_t ek = codec_read_varint(&r);
-    h->expect.pool = codec_read_varint(&r);
-    if (r.bad || (ek != EV_KIND_COUNT && ek != EV_POOL_FULL && ek != EV_POOL_UNFULL &&
-                  ek != EV_POOL_EMPTY))
-        goto out_reset;
-    h->expect.kind = (uint32_t)ek;
+    if (version < CK_VERSION) {
+        /* versions 4 and 5: the transition the model then expected next (a kind and a pool),
+         * which it no longer keeps: a pool loads in whatever state the events left it */
+        codec_read_varint(&r);
+        codec_read_varint(&r);
+    }
     if (!load_arenas(h, &r))
         goto out_reset;
 

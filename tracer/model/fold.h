@@ -81,8 +81,8 @@ static inline const struct model_parts *model_parts(const struct model *m)
     return (const struct model_parts *)(const void *)m;
 }
 
-/* model.c: folds an event of any kind, the pending transition aside (the heap's loop checks it).
- * The heap's loop folds the frequent kinds itself and comes here for the others. */
+/* model.c: folds an event of any kind.  The heap's loop folds the frequent kinds itself and
+ * comes here for the others. */
 int model_fold_other(struct model *m, const struct event *ev) __attribute__((noinline));
 
 #endif

@@ -57,18 +57,19 @@
  * Block words hold a pool's free list, so a block costs the viewer 4 bytes and a pool 64 bytes
  * plus its words, whatever the trace's length.
  *
- * The two implicit effects
- * ------------------------
- * The events state every transition but two, which follow from CPython's pool layout and are
- * part of the event contract as the model reads it:
- *   - pool_init threads the pool's first two blocks on its free list (block 0 at the head) and
- *     leaves the rest virgin: nextoffset = overhead + 2 * size.
- *   - when block_alloc takes the last block of the free list and the pool has virgin space, the
- *     next virgin block is threaded (pymalloc_pool_extend): it becomes the free list and
- *     nextoffset grows by one block.  Without virgin space the pool is full, and the next event
- *     must be its pool_full.
- * The model checks the other direction too: after a block_free the next event must be the
- * pool_unfull or pool_empty that the free made certain (mheap.expect).
+ * What the events say
+ * -------------------
+ * Every change of a pool is an event's, stated in the event: block_alloc's `virgin` says how the
+ * pool's free list and virgin space change with the block (the next virgin block threaded when
+ * the list runs dry, pymalloc_pool_extend; the first two blocks of a pool just initialised), and
+ * a pool becoming full, used again or empty is an event of its own.  A version 1 trace left the
+ * first two unsaid: compat_v1.c works them out for it, and nothing else here does.
+ *
+ * So the fold is plain: each event is checked against the state it finds (a block_free in a full
+ * pool that already has a free block means its pool_unfull is missing) and applied.  It predicts
+ * nothing: whether the events that follow complete what an operation began (the pool_full after
+ * the allocation of a pool's last block) is the validator's to say, from the states they leave
+ * (model_check_settled() in valid.c, which `arenascope check` runs between events).
  */
 #include "fold.h"
 #include "heap.h"
@@ -135,6 +136,7 @@ int mheap_init(struct mheap *h, const struct trace_header *hdr)
     h->align_shift = log2u(align);
     h->pool_mask = psize - 1;
     h->map_bits = hdr->arena_map_bits;
+    h->v1 = hdr->version == 1;
     for (uint32_t i = 0; i < nclasses; i++) {
         uint32_t size = (i + 1) * align;
         h->classes[i].size = size;
@@ -185,7 +187,6 @@ void mheap_clear(struct mheap *h)
     h->nraws = 0;
     h->raw_bytes = 0;
     h->block_bytes = h->mallocs = h->frees = 0;
-    h->expect = (struct mexpect){.kind = EV_KIND_COUNT};
 }
 
 void mheap_release(struct mheap *h)
@@ -689,17 +690,17 @@ int mheap_fold_pool_init(struct mheap *h, struct mfold *f, const struct event *e
         return mfold_oom(f);
     }
     p->count = 0;
-    p->blk[0] = 2; /* block 0 -> block 1 -> end */
-    p->blk[1] = 0;
-    p->freehead = 1;
-    p->nextoffset = h->geo.pool_overhead + 2 * h->classes[p->szidx].size;
+    p->freehead = 0; /* every block virgin: the allocation that follows takes the first */
+    p->nextoffset = h->geo.pool_overhead;
     pool_become_used(h, p);
     p->seq_changed = f->pos;
+    if (h->v1)
+        mheap_v1_pool_init(h, p);
     return 0;
 }
 
-/* Pool transitions.  A pool_full or pool_unfull follows the block event that made it certain
- * (h->expect); the checks here catch one that comes from nowhere. */
+/* Pool transitions, each checked against the state the block events left: a pool_full or
+ * pool_unfull that comes from nowhere stops the fold. */
 FOLD_INLINE int fold_pool_full(struct mheap *h, struct mfold *f, const struct event *ev)
 {
     struct mpool *p = pool_event_target(h, f, ev, ev->u.pool_full.pool);
@@ -759,7 +760,94 @@ int mheap_fold_pool_empty(struct mheap *h, struct mfold *f, const struct event *
 
 /* The two events that make most of a trace.  Each touches the event, the pool's record, the
  * block's word and the class's record, and checks the event against them before changing
- * anything; what is rare (a stack id, a reused pool, a failure) is off the straight path. */
+ * anything; what is rare (a stack id, a reused pool, a block from virgin space, a failure) is off
+ * the straight path. */
+
+/* The block at idx is handed out: from the head of the free list, or (from_virgin) the first
+ * virgin block.  The event was checked; only the stack's entry can still fail. */
+FOLD_INLINE int take_block(struct mheap *h, struct mfold *f, struct mpool *p, struct mclass *c,
+                           uint32_t idx, const struct event_block_alloc *e, bool from_virgin)
+{
+    uint32_t word = BLK_ALLOC | (uint32_t)e->size;
+    if (__builtin_expect(e->stack != 0, 0)) {
+        if (!map_put(&h->block_stacks, e->addr, e->stack))
+            return mfold_oom(f);
+        word |= BLK_STACK;
+    }
+    if (__builtin_expect(p->state == MODEL_POOL_CARVED, 0))
+        pool_become_used(h, p);
+    if (from_virgin)
+        p->nextoffset += c->size;
+    else
+        p->freehead = p->blk[idx];
+    p->blk[idx] = word;
+    p->count++;
+    p->seq_changed = f->pos;
+    c->in_use++;
+    c->requested += e->size;
+    h->block_bytes += c->size;
+    h->mallocs++;
+    return 0;
+}
+
+/* The next virgin block of p becomes its free list (the list is empty). */
+FOLD_INLINE void thread_virgin(const struct mheap *h, struct mpool *p, const struct mclass *c)
+{
+    uint32_t v = (p->nextoffset - h->geo.pool_overhead) / c->size;
+    p->blk[v] = 0;
+    p->freehead = v + 1;
+    p->nextoffset += c->size;
+}
+
+/* A block_alloc off the straight path: one that moves the pool's virgin space (`virgin` 1 or 2),
+ * takes the last block of the free list, or is wrong. */
+static int fold_block_alloc_slow(struct mheap *h, struct mfold *f, const struct event *ev,
+                                 struct mpool *p, struct mclass *c, uint32_t idx)
+{
+    const struct event_block_alloc *e = &ev->u.block_alloc;
+    uint64_t virgin = h->v1 ? mheap_v1_virgin(h, p, idx) : e->virgin;
+    bool virgin_left = p->nextoffset <= h->geo.pool_size - c->size;
+    int rc;
+    if (e->stack > UINT32_MAX)
+        return mfold_reject(f, ev, "stack id %" PRIu64 " is too large", e->stack);
+    if (virgin == 2) {
+        /* a pool just initialised: its first block, and the second threaded */
+        if (p->count != 0 || p->freehead || p->nextoffset != h->geo.pool_overhead || idx != 0)
+            return mfold_reject(f, ev, "0x%" PRIx64 " is not the first block of pool 0x%" PRIx64
+                                       " just initialised",
+                                e->addr, p->addr);
+        if ((rc = take_block(h, f, p, c, idx, e, true)) < 0)
+            return rc;
+        thread_virgin(h, p, c);
+        return 0;
+    }
+    if (!p->freehead && p->count == c->cap)
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " gave out its last block: it is full (its "
+                                   "pool_full is missing)",
+                            p->addr);
+    if (p->count == 0 && p->freehead && p->state == MODEL_POOL_USED && !h->v1)
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " lost its last allocated block: it is empty "
+                                   "(its pool_empty is missing)",
+                            p->addr);
+    if (idx + 1 != p->freehead || idx == NONE)
+        return mfold_reject(f, ev, "0x%" PRIx64 " is not the head of pool 0x%" PRIx64
+                                   "'s free list",
+                            e->addr, p->addr);
+    bool last = p->blk[idx] == 0;
+    if (virgin > 1 || (virgin == 1 && (!last || !virgin_left)))
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " cannot thread %" PRIu64
+                                   " virgin blocks when 0x%" PRIx64 " is taken",
+                            p->addr, virgin, e->addr);
+    if (virgin == 0 && last && virgin_left)
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " has virgin blocks left, yet none is "
+                                   "threaded when its last free block is taken",
+                            p->addr);
+    if ((rc = take_block(h, f, p, c, idx, e, false)) < 0)
+        return rc;
+    if (virgin)
+        thread_virgin(h, p, c);
+    return 0;
+}
 
 FOLD_INLINE int fold_block_alloc(struct mheap *h, struct mfold *f, const struct event *ev)
 {
@@ -780,40 +868,12 @@ FOLD_INLINE int fold_block_alloc(struct mheap *h, struct mfold *f, const struct 
         return mfold_reject(f, ev, "a request of %" PRIu64 " bytes is not for class %" PRIu32,
                             e->size, p->szidx);
     uint32_t idx = block_start_index(h, p, c, e->addr);
-    if (__builtin_expect(idx + 1 != p->freehead || idx == NONE, 0))
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not the head of pool 0x%" PRIx64
-                                   "'s free list",
-                            e->addr, p->addr);
-    uint32_t word = BLK_ALLOC | (uint32_t)e->size;
-    if (__builtin_expect(e->stack != 0, 0)) {
-        if (e->stack > UINT32_MAX)
-            return mfold_reject(f, ev, "stack id %" PRIu64 " is too large", e->stack);
-        if (!map_put(&h->block_stacks, e->addr, e->stack))
-            return mfold_oom(f);
-        word |= BLK_STACK;
-    }
-    if (__builtin_expect(reuse, 0))
-        pool_become_used(h, p);
-    p->freehead = p->blk[idx];
-    p->blk[idx] = word;
-    p->count++;
-    p->seq_changed = f->pos;
-    c->in_use++;
-    c->requested += e->size;
-    h->block_bytes += c->size;
-    h->mallocs++;
-    if (!p->freehead) {
-        if (p->nextoffset <= h->geo.pool_size - c->size) {
-            /* pymalloc_pool_extend: the next virgin block becomes the free list */
-            uint32_t v = (p->nextoffset - h->geo.pool_overhead) / c->size;
-            p->blk[v] = 0;
-            p->freehead = v + 1;
-            p->nextoffset += c->size;
-        } else {
-            h->expect = (struct mexpect){.kind = EV_POOL_FULL, .pool = p->addr};
-        }
-    }
-    return 0;
+    /* the straight path: the head of the free list, which goes on after it */
+    if (__builtin_expect(e->virgin != 0 || idx + 1 != p->freehead || idx == NONE ||
+                             p->blk[idx] == 0 || p->count == 0 || e->stack > UINT32_MAX,
+                         0))
+        return fold_block_alloc_slow(h, f, ev, p, c, idx);
+    return take_block(h, f, p, c, idx, e, false);
 }
 
 FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct event *ev)
@@ -823,6 +883,12 @@ FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct e
     /* USED and FULL are the two states with blocks allocated, and neighbours */
     if (__builtin_expect(!p || (unsigned)(p->state - MODEL_POOL_USED) > 1, 0))
         return mfold_reject(f, ev, "0x%" PRIx64 " is not in a pool with allocated blocks", addr);
+    /* a used pool has a block to give, a full one none: else its transition is missing */
+    if (__builtin_expect((p->state == MODEL_POOL_FULL) == (p->freehead != 0), 0))
+        return mfold_reject(f, ev, "pool 0x%" PRIx64 " %s", p->addr,
+                            p->freehead ? "is full, yet has a free block (its pool_unfull is missing)"
+                                        : "gave out its last block: it is full (its pool_full is "
+                                          "missing)");
     struct mclass *c = &h->classes[p->szidx];
     uint32_t idx = block_start_index(h, p, c, addr);
     uint32_t w = idx != NONE ? p->blk[idx] : 0;
@@ -842,10 +908,6 @@ FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct e
     c->requested -= req;
     h->block_bytes -= c->size;
     h->frees++;
-    if (p->state == MODEL_POOL_FULL)
-        h->expect = (struct mexpect){.kind = EV_POOL_UNFULL, .pool = p->addr};
-    else if (p->count == 0)
-        h->expect = (struct mexpect){.kind = EV_POOL_EMPTY, .pool = p->addr};
     return 0;
 }
 
@@ -1060,26 +1122,9 @@ int mheap_fold_frequent(struct mheap *h, struct mfold *f, const struct event *ev
     return fold_pool_unfull(h, f, ev);
 }
 
-static const char *const expect_text[EV_KIND_COUNT] = {
-    [EV_POOL_FULL] = "took its last block",
-    [EV_POOL_UNFULL] = "was full and got a block back",
-    [EV_POOL_EMPTY] = "lost its last allocated block",
-};
-
-/* One event, with the pending transition checked: the body of model_fold and model_fold_batch. */
-FOLD_INLINE int fold_checked(struct model *m, struct mheap *h, struct mfold *f,
-                             const struct event *ev)
+/* One event: the body of model_fold and model_fold_batch. */
+FOLD_INLINE int fold_one(struct model *m, struct mheap *h, struct mfold *f, const struct event *ev)
 {
-    struct mexpect want = h->expect;
-    if (__builtin_expect(want.kind != EV_KIND_COUNT, 0)) {
-        /* the pool field is the first word of every pool event */
-        if ((unsigned)ev->kind != want.kind || ev->u.f[0] != want.pool)
-            return mfold_fail(f, MODEL_EINCONSISTENT, "%s: pool 0x%" PRIx64
-                                                      " %s, yet no %s follows",
-                              event_kind_name(ev->kind), want.pool, expect_text[want.kind],
-                              event_kind_name((enum event_kind)want.kind));
-        h->expect.kind = EV_KIND_COUNT;
-    }
     int rc;
     if (ev->kind == EV_BLOCK_ALLOC)
         rc = fold_block_alloc(h, f, ev);
@@ -1091,10 +1136,8 @@ FOLD_INLINE int fold_checked(struct model *m, struct mheap *h, struct mfold *f,
         rc = fold_pool_unfull(h, f, ev);
     else
         rc = model_fold_other(m, ev);
-    if (__builtin_expect(rc < 0, 0)) {
-        h->expect = want;
+    if (__builtin_expect(rc < 0, 0))
         return rc;
-    }
     f->pos++;
     return 0;
 }
@@ -1104,7 +1147,7 @@ int model_fold(struct model *m, const struct event *ev)
     const struct model_parts *parts = model_parts(m);
     if (parts->fold->stopped)
         return MODEL_ESTOPPED;
-    return fold_checked(m, parts->heap, parts->fold, ev);
+    return fold_one(m, parts->heap, parts->fold, ev);
 }
 
 /* The fold waits on memory: a block's word is rarely in cache when a trace frees blocks at
@@ -1144,7 +1187,7 @@ size_t model_fold_batch(struct model *m, const struct event *evs, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i + PREFETCH_AHEAD < n)
             prefetch_block(h, &evs[i + PREFETCH_AHEAD]);
-        if (fold_checked(m, h, f, &evs[i]) < 0)
+        if (fold_one(m, h, f, &evs[i]) < 0)
             return i;
     }
     return n;

@@ -1,7 +1,6 @@
 /*
  * heap.h - the model's heap (tracer/model/ only): arenas, pools and their blocks, size classes
- * and their rings, raw blocks; the geometry they are laid out by, and the pool transition the
- * last block event made certain.
+ * and their rings, raw blocks, and the geometry they are laid out by.
  *
  * The design is explained at the top of heap.c; heap_query.c reads it for the views.
  */
@@ -96,12 +95,6 @@ struct mraw {
     bool obj; /* a live object lives in it */
 };
 
-/* What the next event must be (a transition the previous event made certain). */
-struct mexpect {
-    uint32_t kind; /* an event_kind, or EV_KIND_COUNT for none */
-    uint64_t pool;
-};
-
 #define MODEL_POOL_CACHE 4096 /* entries; a power of two */
 _Static_assert((MODEL_POOL_CACHE & (MODEL_POOL_CACHE - 1)) == 0, "a power of two");
 
@@ -110,9 +103,9 @@ struct mheap {
     struct model_geometry geo;
     uint32_t pool_shift, arena_shift, align_shift;
     uint64_t pool_mask; /* pool_size - 1 */
-    struct mexpect expect;
     uint64_t block_bytes, mallocs, frees; /* blocks and requested bytes: the classes' sums */
     uint32_t map_bits; /* address bits of the radix tree, 0 without one */
+    bool v1;           /* the events are of format version 1 (compat_v1.c) */
 
     /* arenas */
     struct marena *arenas;
@@ -191,6 +184,14 @@ int mheap_fold_realloc(struct mheap *h, struct mfold *f, const struct event *ev)
 int mheap_fold_calloc(struct mheap *h, struct mfold *f, const struct event *ev);
 /* block_alloc, block_free, pool_full and pool_unfull, which the loop folds inline. */
 int mheap_fold_frequent(struct mheap *h, struct mfold *f, const struct event *ev);
+
+/* ---- reading version 1 (compat_v1.c) --------------------------------------------------------- */
+
+/* After pool_init of a version 1 trace: its first two blocks threaded (block 0 at the head). */
+void mheap_v1_pool_init(struct mheap *h, struct mpool *p);
+/* The `virgin` a block_alloc of block idx of p means in a version 1 trace, whose block_alloc
+ * does not say it. */
+uint64_t mheap_v1_virgin(const struct mheap *h, const struct mpool *p, uint32_t idx);
 
 /* ---- for the checkpoint loader (they keep the derived counts and links right) ---------------- */
 

@@ -334,8 +334,11 @@ void model_next_block(const struct model *m, uint32_t szidx, struct model_next *
         out->source = MODEL_NEXT_RING;
         out->pool = r->addr;
         out->slot = r->slot;
-        out->addr = r->freehead ? r->addr + h->geo.pool_overhead + (uint64_t)(r->freehead - 1) * size
-                                : 0;
+        /* the head of its free list, or the first virgin block of a pool just initialised */
+        if (r->freehead)
+            out->addr = r->addr + h->geo.pool_overhead + (uint64_t)(r->freehead - 1) * size;
+        else if (r->count == 0)
+            out->addr = r->addr + r->nextoffset;
         return;
     }
     if (h->usable_head < 0)

@@ -87,6 +87,12 @@ struct seeker {
     size_t nsources, sources_cap;
     uint64_t sources_scanned; /* events [0, sources_scanned) were read for them */
 
+    /* the event at position - 1, kept for the position cur_pos (0: none kept) */
+    uint64_t cur_pos;
+    struct event cur;
+    char *cur_str;
+    size_t cur_str_cap;
+
     struct event batch[MODEL_BATCH];
 };
 
@@ -211,6 +217,7 @@ void seeker_free(struct seeker *s)
         free(s->sources[i].text);
     }
     free(s->sources);
+    free(s->cur_str);
     free(s);
 }
 
@@ -478,6 +485,26 @@ static ssize_t read_batch(struct seeker *s, uint64_t pos, uint64_t end)
 
 /* ---- folding forward ------------------------------------------------------------------------- */
 
+/* Keeps ev, just folded, as the current event of the position after it (its text copied). */
+static void keep_current(struct seeker *s, const struct event *ev)
+{
+    if (ev->str && ev->str_len > s->cur_str_cap) {
+        char *p = realloc(s->cur_str, ev->str_len);
+        if (!p) {
+            s->cur_pos = 0;
+            return;
+        }
+        s->cur_str = p;
+        s->cur_str_cap = ev->str_len;
+    }
+    s->cur = *ev;
+    if (ev->str) {
+        memcpy(s->cur_str, ev->str, ev->str_len);
+        s->cur.str = s->cur_str;
+    }
+    s->cur_pos = ev->seq + 1;
+}
+
 /* Folds from the model's position up to target (or what has arrived).  Notes the events past the
  * frontier in the summary and makes own checkpoints there.  progress may be NULL. */
 static int advance(struct seeker *s, uint64_t target, model_progress_fn progress, void *ctx)
@@ -499,6 +526,8 @@ static int advance(struct seeker *s, uint64_t target, model_progress_fn progress
             /* behind the frontier: nothing to note, the batch folds in one go */
             i = (ssize_t)model_fold_batch(m, s->batch, (size_t)n);
             pos += (uint64_t)i;
+            if (pos >= target && i == n)
+                keep_current(s, &s->batch[n - 1]);
         }
         for (; i < n; i++) {
             const struct event *ev = &s->batch[i];
@@ -524,6 +553,8 @@ static int advance(struct seeker *s, uint64_t target, model_progress_fn progress
                 }
             }
             pos++;
+            if (pos == target)
+                keep_current(s, ev);
         }
         if (progress && pos >= next_progress) {
             next_progress = pos + (1u << 20);
@@ -630,6 +661,26 @@ int seeker_poll(struct seeker *s)
 }
 
 /* ---- reading events without folding ---------------------------------------------------------- */
+
+bool seeker_current_event(struct seeker *s, struct event *out)
+{
+    uint64_t pos = model_position(s->m);
+    if (pos == 0)
+        return false;
+    if (s->cur_pos != pos) {
+        /* the position came from a checkpoint: read its event once */
+        if (trace_reader_seek(s->r, pos - 1) < 0)
+            return false;
+        struct event ev;
+        if (trace_reader_next(s->r, &ev) != 1)
+            return false;
+        keep_current(s, &ev);
+        if (s->cur_pos != pos)
+            return false;
+    }
+    *out = s->cur;
+    return true;
+}
 
 int seeker_events(struct seeker *s, uint64_t seq, struct event *evs, size_t n, char *strbuf,
                   size_t strsize)

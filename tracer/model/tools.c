@@ -269,6 +269,7 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
         rc = MODEL_ETRACE;
         goto out_free;
     }
+    struct model_settle settle = {0};
     for (;;) {
         ssize_t n = trace_reader_read(r, batch, MODEL_BATCH);
         if (n < 0) {
@@ -279,6 +280,13 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
         if (n == 0)
             break;
         for (ssize_t i = 0; i < n; i++) {
+            if (!model_check_settled(c.m, &settle, &batch[i], why, sizeof why)) {
+                *bad_seq = pos;
+                snprintf(err, errlen, "%s: event %" PRIu64 ": %s: %s before it", trace_reader_path(r),
+                         pos, event_kind_name(batch[i].kind), why);
+                rc = MODEL_EINCONSISTENT;
+                goto out_free;
+            }
             if (batch[i].kind == EV_BLOCK_FREE && pos - last_walk >= CHECK_EVERY) {
                 last_walk = pos;
                 if (!model_is_valid(c.m, why, sizeof why)) {
@@ -316,7 +324,8 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
     }
     /* A whole recording ends between two operations; a cut one may end inside one. */
     bool whole = trace_reader_is_complete(r) && !trace_reader_damage(r);
-    if (!model_check(c.m, whole, why, sizeof why)) {
+    if ((whole && !model_check_settled(c.m, &settle, NULL, why, sizeof why)) ||
+        !model_check(c.m, whole, why, sizeof why)) {
         *bad_seq = pos;
         snprintf(err, errlen, "%s: at the end (event %" PRIu64 "): %s", trace_reader_path(r), pos,
                  why);

@@ -60,8 +60,10 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
     }
     uint32_t size = h->classes[p->szidx].size, cap = h->classes[p->szidx].cap;
     uint32_t over = h->geo.pool_overhead;
-    if (p->nextoffset < over + 2 * size || p->nextoffset > h->geo.pool_size ||
-        (p->nextoffset - over) % size)
+    /* nextoffset is past the two blocks pool_init's allocation hands out and threads, or (just
+     * initialised, that allocation next) at the first block */
+    if ((p->nextoffset < over + 2 * size && p->nextoffset != over) ||
+        p->nextoffset > h->geo.pool_size || (p->nextoffset - over) % size)
         return bad(w, "pool 0x%" PRIx64 ": nextoffset %" PRIu32 " is not a block boundary", p->addr,
                    p->nextoffset);
     uint32_t below = (p->nextoffset - over) / size; /* blocks handed out at least once */
@@ -96,35 +98,52 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
                    "pool 0x%" PRIx64 ": count %" PRIu32 " but %" PRIu32 " allocated and %" PRIu32
                    " listed below %" PRIu32 " handed-out blocks",
                    p->addr, p->count, alloc, listed, below);
-    bool virgin_left = p->nextoffset <= h->geo.pool_size - size;
-    switch ((enum model_pool_state)p->state) {
-    case MODEL_POOL_USED:
-        if ((p->count == 0 && w->quiescent) || p->count >= cap || !p->freehead)
-            return bad(w, "used pool 0x%" PRIx64 " has %" PRIu32 " of %" PRIu32
-                          " blocks and free list %s",
-                       p->addr, p->count, cap, p->freehead ? "set" : "empty");
-        break;
-    case MODEL_POOL_FULL:
-        if (p->count != cap || p->freehead || virgin_left)
-            return bad(w, "full pool 0x%" PRIx64 " has a block available", p->addr);
-        break;
-    case MODEL_POOL_EMPTY:
-        if (p->count != 0)
-            return bad(w, "empty pool 0x%" PRIx64 " has blocks allocated", p->addr);
-        break;
-    case MODEL_POOL_CARVED:
-        if (w->quiescent)
-            return bad(w, "pool 0x%" PRIx64 " was taken from the cache but not used", p->addr);
-        if (p->count != 0)
-            return bad(w, "cached pool 0x%" PRIx64 " has blocks allocated", p->addr);
-        break;
-    case MODEL_POOL_UNTOUCHED:
-    case MODEL_POOL_STATE_COUNT:
-        return bad(w, "pool 0x%" PRIx64 " has a bad state", p->addr);
-    }
+    const char *why = mpool_state_problem(h, p, w->quiescent);
+    if (why)
+        return bad(w, "pool 0x%" PRIx64 " %s", p->addr, why);
     sums->blocks[p->szidx] += alloc;
     sums->requested[p->szidx] += req;
     return true;
+}
+
+const char *mpool_state_problem(const struct mheap *h, const struct mpool *p, bool quiescent)
+{
+    uint32_t size = h->classes[p->szidx].size, cap = h->classes[p->szidx].cap;
+    bool virgin_left = p->nextoffset <= h->geo.pool_size - size;
+    bool fresh = p->nextoffset == h->geo.pool_overhead;
+    switch ((enum model_pool_state)p->state) {
+    case MODEL_POOL_USED:
+        if (p->count > 0 && p->count < cap && p->freehead && !fresh)
+            return NULL;
+        if (quiescent)
+            return p->count == cap ? "is used, yet gave out its last block (its pool_full?)"
+                   : p->count == 0 ? "is used with no block allocated (its pool_empty, or the "
+                                     "allocation after its pool_init?)"
+                                   : "is used with nothing to give out";
+        /* within an operation: initialised, its first allocation next; its last block freed,
+         * pool_empty next; its last block taken, pool_full next */
+        if ((fresh && p->count == 0 && !p->freehead) || (!fresh && p->count == 0 && p->freehead) ||
+            (p->count == cap && !p->freehead && !virgin_left))
+            return NULL;
+        return "is used with blocks and free list that do not agree";
+    case MODEL_POOL_FULL:
+        if (p->count == cap && !p->freehead && !virgin_left)
+            return NULL;
+        /* within an operation: a block freed, pool_unfull next */
+        if (!quiescent && p->count == cap - 1 && p->freehead)
+            return NULL;
+        return "is full, yet has a block available (its pool_unfull?)";
+    case MODEL_POOL_EMPTY:
+        return p->count == 0 && !fresh ? NULL : "is empty, yet has blocks allocated";
+    case MODEL_POOL_CARVED:
+        if (quiescent)
+            return "was taken from the cache or carved, but not used";
+        return p->count == 0 ? NULL : "was taken from the cache, yet has blocks allocated";
+    case MODEL_POOL_UNTOUCHED:
+    case MODEL_POOL_STATE_COUNT:
+        break;
+    }
+    return "has a bad state";
 }
 
 static bool check_arenas(const struct model *m, struct walk *w, struct class_sums *sums,
@@ -302,9 +321,6 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
     struct walk w = {.err = err, .errlen = errlen, .ok = true, .quiescent = quiescent};
     if (err && errlen)
         err[0] = '\0';
-    if (quiescent && h->expect.kind != EV_KIND_COUNT)
-        return bad(&w, "pool 0x%" PRIx64 " awaits its %s", h->expect.pool,
-                   event_kind_name((enum event_kind)h->expect.kind));
     uint64_t counts[3][HEAP_STATS_MAX_CLASSES];
     memset(counts, 0, sizeof counts);
     struct class_sums sums;
@@ -322,6 +338,80 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
     if (raw != h->raw_bytes || h->raw_index.n != h->nraws)
         return bad(&w, "raw bytes do not add up");
     return check_objects(m, &w);
+}
+
+/* ==== between events =========================================================================== */
+
+/* An arena, between two operations: on usable_arenas exactly when it has a free pool, in its place
+ * there (sorted by free pools), and wholly free only when kept (valid.c's whole walk, for one). */
+static const char *arena_problem(const struct mheap *h, const struct marena *a)
+{
+    if (a->on_usable != (a->nfreepools > 0))
+        return a->on_usable ? "is on usable_arenas with no free pool (its arena_move off it?)"
+                            : "has free pools but is not on usable_arenas (its arena_move?)";
+    if (!a->on_usable)
+        return NULL;
+    if (a->usable_prev >= 0 && h->arenas[a->usable_prev].nfreepools > a->nfreepools)
+        return "has fewer free pools than the arena before it in usable_arenas (its arena_move?)";
+    if (a->usable_next >= 0 && h->arenas[a->usable_next].nfreepools < a->nfreepools)
+        return "has more free pools than the arena after it in usable_arenas (its arena_move?)";
+    if (a->nfreepools == a->npools &&
+        (!h->geo.keep_last_free_arena ||
+         (a->usable_next >= 0 && h->arenas[a->usable_next].nfreepools != a->nfreepools)))
+        return "is wholly free but kept (its arena_free?)";
+    return NULL;
+}
+
+/* The pool and the arena (slot + 1) an event touches, by its roles: a pool it names, or the pool
+ * of the block it names; an arena it names, or that pool's. */
+static void touched(const struct mheap *h, const struct event *ev, uint64_t *pool, uint32_t *slot)
+{
+    uint64_t v;
+    const struct mpool *p = NULL;
+    *pool = 0;
+    *slot = 0;
+    if (!ev)
+        return;
+    if (event_role(ev, EV_ROLE_POOL, &v) || event_role(ev, EV_ROLE_ADDR, &v))
+        p = mheap_pool_lookup(h, v);
+    if (p)
+        *pool = p->addr;
+    if (event_role(ev, EV_ROLE_SLOT, &v))
+        *slot = v < UINT32_MAX ? (uint32_t)v + 1 : 0;
+    else if (p)
+        *slot = p->slot + 1;
+}
+
+bool model_check_settled(const struct model *m, struct model_settle *s, const struct event *next,
+                         char *err, size_t errlen)
+{
+    const struct mheap *h = model_parts(m)->heap;
+    struct walk w = {.err = err, .errlen = errlen, .ok = true};
+    uint64_t pool;
+    uint32_t slot;
+    touched(h, next, &pool, &slot);
+    /* An event that names an arena but no pool (arena_move, arena_free) goes on with the pool
+     * before it in that arena: taking a pool from the cache or carving one moves its arena before
+     * the allocation names the pool again. */
+    const struct mpool *p = s->pool ? mheap_pool_lookup(h, s->pool) : NULL;
+    bool same_pool = p && (pool == s->pool || (!pool && slot == p->slot + 1));
+    if (p && !same_pool) {
+        const char *why = NULL;
+        if (p->state == MODEL_POOL_CARVED && p->szidx >= h->geo.nclasses)
+            why = "was carved, but no allocation used it";
+        else if (p->state != MODEL_POOL_UNTOUCHED && p->szidx < h->geo.nclasses)
+            why = mpool_state_problem(h, p, true);
+        if (why)
+            return bad(&w, "pool 0x%" PRIx64 " %s", p->addr, why);
+    }
+    if (s->slot && s->slot != slot && s->slot - 1 < h->nslots && h->arenas[s->slot - 1].live) {
+        const char *why = arena_problem(h, &h->arenas[s->slot - 1]);
+        if (why)
+            return bad(&w, "arena %" PRIu32 " %s", s->slot - 1, why);
+    }
+    s->pool = pool ? pool : same_pool ? s->pool : 0;
+    s->slot = slot;
+    return true;
 }
 
 bool model_check_objects(const struct model *m, char *err, size_t errlen)

@@ -10,7 +10,7 @@
  *
  * The table
  * ---------
- * EVENT_KINDS(X) calls X(KIND, name, flags, tail, FIELDS) once per kind, in id order.
+ * EVENT_KINDS(X) calls X(KIND, name, flags, tail, say, FIELDS) once per kind, in id order.
  *
  *   KIND    the enumerator suffix: EV_KIND.
  *   name    the lowercase name used by dump, JSON and the trace schema; also the union member.
@@ -19,15 +19,23 @@
  *   tail    index of the first field that is usually zero (a stack id, an owner); the encoder
  *           may leave those trailing fields out when all of them are zero.  Equal to the field
  *           count when no field is elidable.
+ *   say     the event in one plain sentence for the event log, with {field} where a field's
+ *           value goes: the sentence the viewer gives a kind it has no better words for (it
+ *           names pools, objects and reasons itself when it knows them, ui/narrate.c).
  *   FIELDS  EV_FIELD(type, name) EV_FIELD(type, name)..., in order, where type is one of
  *             u  unsigned integer
  *             i  signed integer
  *             a  address (in the observed heap or of an object)
  *             p  address that may be 0 (nullable)
  *             s  text (at most one per kind, always last; carried in event.str, not the struct)
+ *           and EV_ROLE(role, type, name) for a field that says what the event is about, one of
+ *           EV_ROLES below: the block, pool or arena it concerns, the size class, the object.
+ *           The UI picks what to select and the validator what an operation touched by role,
+ *           never by kind.
  *
  * EV_FIELD means whatever the code expanding the table defines it to mean just before (a struct
- * member, a name string, a type letter); it is undefined between expansions.
+ * member, a name string, a type letter); it is undefined between expansions.  EV_ROLE is
+ * EV_FIELD unless the expansion says otherwise (tracer/format/schema.c reads the roles).
  *
  * Adding a kind is one line here plus its handling: the compiler's -Wswitch-enum points at
  * every switch that must learn it.  Ids are positions in this table but never appear in a
@@ -47,6 +55,9 @@
  *
  * Order is the order of effects
  * -----------------------------
+ * - Every effect is stated by an event: a consumer folds what events say and never works out
+ *   what the allocator must have done.  How a pool's free list and virgin space change is in
+ *   block_alloc's `virgin`; a pool becoming full, used again or empty is an event of its own.
  * - An allocation's block_alloc follows the pool events that made room for it:
  *     arena_vector? arena_new? arena_move? (pool_carve | pool_uncache) arena_move? pool_init?
  *     block_alloc pool_full?
@@ -89,134 +100,269 @@
 
 #define EVF_OPTIONAL 1u /* readers that do not know the kind may skip it */
 
+/* What a field with a role names (EV_ROLE in the table).  A kind has each role at most once. */
+#define EV_ROLES(X)                                                                              \
+    X(ADDR, "a block of a pool or of the raw layer (where it starts)")                          \
+    X(POOL, "a pool (its address)")                                                             \
+    X(ARENA, "an arena (its base address)")                                                     \
+    X(SLOT, "an arena (its slot in the arenas vector)")                                         \
+    X(CLASS, "a size class")                                                                    \
+    X(OBJ, "an object (its PyObject address)")
+
+#define EV__ROLE(name, text) EV_ROLE_##name,
+enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
+#undef EV__ROLE
+
+/* A field with a role is a field: expansions that care about roles redefine this. */
+#define EV_ROLE(role, t, n) EV_FIELD(t, n)
+
 /* clang-format off */
 #define EVENT_KINDS(X)                                                                          \
     /* --- arenas ------------------------------------------------------------------------ */  \
     /* an arena was obtained: its serial number (counts every arena obtained), its slot in   */  \
     /* the arenas vector, base address, pools it can hold (63 or 64 when misaligned), and    */  \
     /* the sliver: bytes skipped before the first pool boundary.                             */  \
-    X(ARENA_NEW,     arena_new,     0, 5, EV_FIELD(u, serial) EV_FIELD(u, slot) EV_FIELD(a, base) EV_FIELD(u, npools) EV_FIELD(u, sliver))  \
+    X(ARENA_NEW, arena_new, 0, 5,                                                                   \
+      "a new arena (number {serial}) is obtained at {base}: {npools} pools; it takes slot {slot} of the arenas vector", \
+      EV_FIELD(u, serial) EV_ROLE(SLOT, u, slot) EV_ROLE(ARENA, a, base) EV_FIELD(u, npools) EV_FIELD(u, sliver)) \
     /* the arena in `slot` was returned to the system                                        */  \
-    X(ARENA_FREE,    arena_free,    0, 2, EV_FIELD(u, slot) EV_FIELD(a, base))                                   \
+    X(ARENA_FREE, arena_free, 0, 2,                                                                 \
+      "the arena in slot {slot} ({base}) holds only empty pools: it is returned to the system",     \
+      EV_ROLE(SLOT, u, slot) EV_ROLE(ARENA, a, base))                                               \
     /* the arena moved in usable_arenas: now right after slot `after - 1`, at the head when  */  \
     /* after == 0, or off the list (completely allocated, or about to be freed) when -1      */  \
-    X(ARENA_MOVE,    arena_move,    0, 2, EV_FIELD(u, slot) EV_FIELD(i, after))                                  \
+    X(ARENA_MOVE, arena_move, 0, 2,                                                                 \
+      "arena {slot} moves in usable_arenas",                                                        \
+      EV_ROLE(SLOT, u, slot) EV_FIELD(i, after))                                                    \
     /* the arenas vector grew to `slots` entries (16, 32, 64, ...)                           */  \
-    X(ARENA_VECTOR,  arena_vector,  0, 1, EV_FIELD(u, slots))                                           \
+    X(ARENA_VECTOR, arena_vector, 0, 1,                                                             \
+      "the arenas vector grows to {slots} slots",                                                   \
+      EV_FIELD(u, slots))                                                                           \
     /* --- pools -------------------------------------------------------------------------- */ \
     /* a never-used pool was carved at the arena's high-water mark; it becomes the only      */  \
     /* member of its class's ring once pool_init or the allocation names the class           */  \
-    X(POOL_CARVE,    pool_carve,    0, 2, EV_FIELD(a, pool) EV_FIELD(u, slot))                                   \
+    X(POOL_CARVE, pool_carve, 0, 2,                                                                 \
+      "a new pool is carved from the arena's untouched memory: {pool} (the arena's high-water mark moves up)", \
+      EV_ROLE(POOL, a, pool) EV_ROLE(SLOT, u, slot))                                                \
     /* an empty pool was popped from its arena's cache of empty pools                        */  \
-    X(POOL_UNCACHE,  pool_uncache,  0, 1, EV_FIELD(a, pool))                                            \
-    /* the pool's header was (re)initialised for size class `szidx`: two blocks threaded,    */  \
-    /* the rest virgin.  A cached pool of the same class is reused without this event.       */  \
-    X(POOL_INIT,     pool_init,     0, 2, EV_FIELD(a, pool) EV_FIELD(u, szidx))                                  \
+    X(POOL_UNCACHE, pool_uncache, 0, 1,                                                             \
+      "{pool} is taken back from its arena's cache of empty pools",                                 \
+      EV_ROLE(POOL, a, pool))                                                                       \
+    /* the pool's header was (re)initialised for size class `szidx`: no block handed out, all */  \
+    /* of them virgin (nextoffset at the first).  It becomes the only member of its class's  */  \
+    /* ring.  A cached pool of the same class is reused without this event.                  */  \
+    X(POOL_INIT, pool_init, 0, 2,                                                                   \
+      "{pool} is set up for class {szidx}: it becomes the only pool in the class's ring",           \
+      EV_ROLE(POOL, a, pool) EV_ROLE(CLASS, u, szidx))                                              \
     /* used -> full: the last block was taken; the pool left its class's ring                */  \
-    X(POOL_FULL,     pool_full,     0, 1, EV_FIELD(a, pool))                                            \
+    X(POOL_FULL, pool_full, 0, 1,                                                                   \
+      "{pool} is full: it leaves its class's ring",                                                 \
+      EV_ROLE(POOL, a, pool))                                                                       \
     /* full -> used: a block was freed; the pool was linked at the front of its class's ring */  \
-    X(POOL_UNFULL,   pool_unfull,   0, 1, EV_FIELD(a, pool))                                            \
+    X(POOL_UNFULL, pool_unfull, 0, 1,                                                               \
+      "{pool} has a free block again: it goes back to the front of its class's ring",               \
+      EV_ROLE(POOL, a, pool))                                                                       \
     /* used -> empty: the last block was freed; the pool left its ring and was pushed on the */  \
     /* front of its arena's cache of empty pools                                             */  \
-    X(POOL_EMPTY,    pool_empty,    0, 1, EV_FIELD(a, pool))                                            \
+    X(POOL_EMPTY, pool_empty, 0, 1,                                                                 \
+      "{pool} is empty: it leaves its class's ring for the front of its arena's cache of empty pools", \
+      EV_ROLE(POOL, a, pool))                                                                       \
     /* --- blocks and the raw layer ------------------------------------------------------- */ \
-    /* a pool block was handed out for a request of `size` bytes                             */  \
-    X(BLOCK_ALLOC,   block_alloc,   0, 2, EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, stack))                         \
+    /* a pool block was handed out for a request of `size` bytes: the head of its pool's free */  \
+    /* list, or the first virgin block of a pool just initialised.  `virgin` is how many      */  \
+    /* blocks left the pool's virgin space with it (nextoffset moved by that many blocks):    */  \
+    /*   0  the block was the head of the free list; its successor is the head now (none: the */  \
+    /*      pool had no virgin block left either, and pool_full follows)                     */  \
+    /*   1  it was the last block on the list, and the next virgin block was threaded as the  */  \
+    /*      new list (pymalloc_pool_extend)                                                  */  \
+    /*   2  the pool was just initialised: the block is its first, and the second is threaded */  \
+    /*      as the list                                                                      */  \
+    X(BLOCK_ALLOC, block_alloc, 0, 2,                                                               \
+      "alloc {size} B: the block at {addr}, the head of its pool's free list",                      \
+      EV_ROLE(ADDR, a, addr) EV_FIELD(u, size) EV_FIELD(u, stack) EV_FIELD(u, virgin))              \
     /* a pool block was given back: it is now the head of its pool's free list               */  \
-    X(BLOCK_FREE,    block_free,    0, 1, EV_FIELD(a, addr))                                            \
+    X(BLOCK_FREE, block_free, 0, 1,                                                                 \
+      "free {addr}: the block goes to the head of its pool's free list",                            \
+      EV_ROLE(ADDR, a, addr))                                                                       \
     /* a request went to the C library: `why` is an ev_raw_why                               */  \
-    X(RAW_ALLOC,     raw_alloc,     0, 3, EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, why) EV_FIELD(u, stack))                 \
-    X(RAW_FREE,      raw_free,      0, 1, EV_FIELD(a, addr))                                            \
+    X(RAW_ALLOC, raw_alloc, 0, 3,                                                                   \
+      "alloc {size} B goes to the C library's malloc: {addr}",                                      \
+      EV_ROLE(ADDR, a, addr) EV_FIELD(u, size) EV_FIELD(u, why) EV_FIELD(u, stack))                 \
+    X(RAW_FREE, raw_free, 0, 1,                                                                     \
+      "free {addr}: a block of the C library's malloc, given back to it",                           \
+      EV_ROLE(ADDR, a, addr))                                                                       \
     /* the C library resized a raw block (it may have moved)                                 */  \
-    X(RAW_REALLOC,   raw_realloc,   0, 3, EV_FIELD(a, old) EV_FIELD(a, addr) EV_FIELD(u, size))                           \
+    X(RAW_REALLOC, raw_realloc, 0, 3,                                                               \
+      "the C library resizes {old} to {size} B, now at {addr}",                                     \
+      EV_FIELD(a, old) EV_ROLE(ADDR, a, addr) EV_FIELD(u, size))                                    \
     /* summary of a realloc after its effects; `outcome` is an ev_realloc_outcome            */  \
-    X(REALLOC,       realloc,       0, 4, EV_FIELD(a, old) EV_FIELD(a, addr) EV_FIELD(u, size) EV_FIELD(u, outcome))               \
+    X(REALLOC, realloc, 0, 4,                                                                       \
+      "realloc of {old} to {size} B: now at {addr}",                                                \
+      EV_FIELD(a, old) EV_ROLE(ADDR, a, addr) EV_FIELD(u, size) EV_FIELD(u, outcome))               \
     /* summary of a calloc after its effects                                                 */  \
-    X(CALLOC,        calloc,        EVF_OPTIONAL, 3, EV_FIELD(a, addr) EV_FIELD(u, nmemb) EV_FIELD(u, size))              \
+    X(CALLOC, calloc, EVF_OPTIONAL, 3,                                                              \
+      "calloc of {nmemb} x {size} B: {addr}, zero-filled",                                          \
+      EV_ROLE(ADDR, a, addr) EV_FIELD(u, nmemb) EV_FIELD(u, size))                                  \
     /* --- objects ------------------------------------------------------------------------ */ \
     /* a type: id (> 0), instance size, item size, ev_type_flags, name                       */  \
-    X(TYPE_NEW,      type_new,      0, 4, EV_FIELD(u, type) EV_FIELD(u, basicsize) EV_FIELD(u, itemsize) EV_FIELD(u, flags) EV_FIELD(s, name)) \
+    X(TYPE_NEW, type_new, 0, 4,                                                                     \
+      "type {name} is defined: an instance takes {basicsize} B",                                    \
+      EV_FIELD(u, type) EV_FIELD(u, basicsize) EV_FIELD(u, itemsize) EV_FIELD(u, flags) EV_FIELD(s, name)) \
     /* an object came to life with refcount 1 at `obj` (the PyObject address; a GC object's  */  \
     /* block starts at obj - gc header).  `size` is the bytes it occupies in its block or    */  \
     /* raw allocation; `flags` is ev_obj_flags (from a free list, static/immortal).          */  \
-    X(OBJ_NEW,       obj_new,       0, 3, EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, flags) EV_FIELD(u, stack))       \
+    X(OBJ_NEW, obj_new, 0, 3,                                                                       \
+      "{obj} comes to life ({size} B) with refcount 1",                                             \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, flags) EV_FIELD(u, stack)) \
     /* an object was destroyed; `flags` EV_OBJ_FREELIST when its memory went to a free list  */  \
-    X(OBJ_FREE,      obj_free,      0, 1, EV_FIELD(a, obj) EV_FIELD(u, flags))                                   \
+    X(OBJ_FREE, obj_free, 0, 1,                                                                     \
+      "{obj} is destroyed",                                                                         \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(u, flags))                                                      \
     /* the object's item storage (list items, dict keys) now lives at `addr`, `size` bytes; */  \
     /* addr == 0 when it has none                                                            */  \
-    X(OBJ_STORAGE,   obj_storage,   0, 3, EV_FIELD(a, obj) EV_FIELD(p, addr) EV_FIELD(u, size))                           \
+    X(OBJ_STORAGE, obj_storage, 0, 3,                                                               \
+      "{obj} keeps its items in {size} B at {addr}",                                                \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(p, addr) EV_FIELD(u, size))                                     \
     /* a reference to `obj` was taken or dropped: `refcnt` is the new count, `reason` an     */  \
     /* ev_ref_reason, `owner` the object holding the reference (0 for names, the stack, C)   */  \
-    X(INCREF,        incref,        0, 3, EV_FIELD(a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
-    X(DECREF,        decref,        0, 3, EV_FIELD(a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))             \
+    X(INCREF, incref, 0, 3,                                                                         \
+      "incref: {obj} now has refcount {refcnt}",                                                    \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))              \
+    X(DECREF, decref, 0, 3,                                                                         \
+      "decref: {obj} now has refcount {refcnt}",                                                    \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(u, refcnt) EV_FIELD(u, reason) EV_FIELD(p, owner))              \
     /* the reference `from` held to obj now belongs to `to` (0: names, the stack, C) and the  */  \
     /* count is unchanged, e.g. list.pop() handing the list's reference to its caller          */  \
-    X(REF_MOVE,      ref_move,      0, 2, EV_FIELD(a, obj) EV_FIELD(p, from) EV_FIELD(p, to))                    \
+    X(REF_MOVE, ref_move, 0, 2,                                                                     \
+      "the reference to {obj} held by {from} now belongs to {to}; the refcount does not change",    \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(p, from) EV_FIELD(p, to))                                       \
     /* a value was shown to the user, e.g. the int a demo's print() would print              */  \
-    X(OBJ_VALUE,     obj_value,     EVF_OPTIONAL, 2, EV_FIELD(a, obj) EV_FIELD(s, repr))                         \
+    X(OBJ_VALUE, obj_value, EVF_OPTIONAL, 2,                                                        \
+      "{obj} is {repr}",                                                                            \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(s, repr))                                                       \
     /* --- names and frames (what the workload's code would be doing) --------------------- */ \
-    X(FRAME_PUSH,    frame_push,    0, 1, EV_FIELD(u, frame) EV_FIELD(s, function))                              \
-    X(FRAME_POP,     frame_pop,     0, 1, EV_FIELD(u, frame))                                           \
+    X(FRAME_PUSH, frame_push, 0, 1,                                                                 \
+      "call {function}(): a new frame for its names",                                               \
+      EV_FIELD(u, frame) EV_FIELD(s, function))                                                     \
+    X(FRAME_POP, frame_pop, 0, 1,                                                                   \
+      "a function returns: its frame and the references of its names are dropped",                  \
+      EV_FIELD(u, frame))                                                                           \
     /* `name` in `frame` now refers to `obj` (replacing what it referred to)                 */  \
-    X(NAME_BIND,     name_bind,     0, 2, EV_FIELD(u, frame) EV_FIELD(a, obj) EV_FIELD(s, name))                          \
-    X(NAME_UNBIND,   name_unbind,   0, 1, EV_FIELD(u, frame) EV_FIELD(s, name))                                  \
+    X(NAME_BIND, name_bind, 0, 2,                                                                   \
+      "name '{name}' now refers to {obj}",                                                          \
+      EV_FIELD(u, frame) EV_ROLE(OBJ, a, obj) EV_FIELD(s, name))                                    \
+    X(NAME_UNBIND, name_unbind, 0, 1,                                                               \
+      "name '{name}' is deleted",                                                                   \
+      EV_FIELD(u, frame) EV_FIELD(s, name))                                                         \
     /* --- weak references and finalizers ------------------------------------------------- */ \
     /* weakref object `ref` now refers weakly to `obj`, with an optional callback object     */  \
-    X(WEAKREF_NEW,   weakref_new,   0, 2, EV_FIELD(a, ref) EV_FIELD(a, obj) EV_FIELD(p, callback))                        \
+    X(WEAKREF_NEW, weakref_new, 0, 2,                                                               \
+      "weak reference {ref} to {obj}; it does not raise the refcount",                              \
+      EV_FIELD(a, ref) EV_ROLE(OBJ, a, obj) EV_FIELD(p, callback))                                  \
     /* the weakref no longer refers to anything; `why` is an ev_weakref_why                  */  \
-    X(WEAKREF_CLEAR, weakref_clear, 0, 2, EV_FIELD(a, ref) EV_FIELD(u, why))                                     \
-    X(WEAKREF_CALL,  weakref_call,  0, 1, EV_FIELD(a, ref))                                             \
+    X(WEAKREF_CLEAR, weakref_clear, 0, 2,                                                           \
+      "weak reference {ref} is cleared",                                                            \
+      EV_FIELD(a, ref) EV_FIELD(u, why))                                                            \
+    X(WEAKREF_CALL, weakref_call, 0, 1,                                                             \
+      "the callback of weak reference {ref} runs",                                                  \
+      EV_FIELD(a, ref))                                                                             \
     /* a finalizer ran on `obj`: `kind` is ev_finalizer_kind                                 */  \
-    X(FINALIZE,      finalize,      0, 2, EV_FIELD(a, obj) EV_FIELD(u, kind))                                    \
+    X(FINALIZE, finalize, 0, 2,                                                                     \
+      "the finalizer of {obj} runs",                                                                \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(u, kind))                                                       \
     /* --- the cycle collector ------------------------------------------------------------ */ \
-    X(GC_TRACK,      gc_track,      0, 2, EV_FIELD(a, obj) EV_FIELD(u, gen))                                     \
-    X(GC_UNTRACK,    gc_untrack,    0, 1, EV_FIELD(a, obj))                                             \
+    X(GC_TRACK, gc_track, 0, 2,                                                                     \
+      "the collector tracks {obj} in generation {gen}",                                             \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(u, gen))                                                        \
+    X(GC_UNTRACK, gc_untrack, 0, 1,                                                                 \
+      "the collector stops tracking {obj}",                                                         \
+      EV_ROLE(OBJ, a, obj))                                                                         \
     /* generation `gen`'s count is now `count`                                               */  \
-    X(GC_COUNT,      gc_count,      0, 2, EV_FIELD(u, gen) EV_FIELD(u, count))                                   \
-    X(GC_THRESHOLD,  gc_threshold,  0, 2, EV_FIELD(u, gen) EV_FIELD(u, threshold))                               \
-    X(GC_ENABLE,     gc_enable,     0, 1, EV_FIELD(u, enabled))                                         \
+    X(GC_COUNT, gc_count, 0, 2,                                                                     \
+      "generation {gen}'s count is now {count}",                                                    \
+      EV_FIELD(u, gen) EV_FIELD(u, count))                                                          \
+    X(GC_THRESHOLD, gc_threshold, 0, 2,                                                             \
+      "generation {gen}'s threshold is set to {threshold}",                                         \
+      EV_FIELD(u, gen) EV_FIELD(u, threshold))                                                      \
+    X(GC_ENABLE, gc_enable, 0, 1,                                                                   \
+      "automatic collection is switched (enabled = {enabled})",                                     \
+      EV_FIELD(u, enabled))                                                                         \
     /* a collection of generation `gen` began; `reason` is ev_gc_reason                      */  \
-    X(GC_START,      gc_start,      0, 2, EV_FIELD(u, gen) EV_FIELD(u, reason))                                  \
+    X(GC_START, gc_start, 0, 2,                                                                     \
+      "a collection of generation {gen} begins",                                                    \
+      EV_FIELD(u, gen) EV_FIELD(u, reason))                                                         \
     /* the collection entered phase `phase` (ev_gc_phase); `n` objects are concerned         */  \
-    X(GC_PHASE,      gc_phase,      0, 2, EV_FIELD(u, phase) EV_FIELD(u, n))                                     \
+    X(GC_PHASE, gc_phase, 0, 2,                                                                     \
+      "the collector enters phase {phase} ({n} objects concerned)",                                 \
+      EV_FIELD(u, phase) EV_FIELD(u, n))                                                            \
     /* the collector's working reference count for obj (update_refs, subtract_refs)          */  \
-    X(GC_REFS,       gc_refs,       EVF_OPTIONAL, 2, EV_FIELD(a, obj) EV_FIELD(i, refs))                         \
+    X(GC_REFS, gc_refs, EVF_OPTIONAL, 2,                                                            \
+      "the collector's working count of {obj} is {refs}",                                           \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(i, refs))                                                       \
     /* obj was marked (ev_gc_mark); `via` is the object that made it reachable, if any       */  \
-    X(GC_MARK,       gc_mark,       0, 2, EV_FIELD(a, obj) EV_FIELD(u, mark) EV_FIELD(p, via))                            \
+    X(GC_MARK, gc_mark, 0, 2,                                                                       \
+      "{obj} is marked by the collector",                                                           \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(u, mark) EV_FIELD(p, via))                                      \
     /* all objects of generation `from` were appended to generation `to`                     */  \
-    X(GC_MERGE,      gc_merge,      0, 2, EV_FIELD(u, from) EV_FIELD(u, to))                                     \
+    X(GC_MERGE, gc_merge, 0, 2,                                                                     \
+      "generation {from}'s objects join generation {to} for this collection",                       \
+      EV_FIELD(u, from) EV_FIELD(u, to))                                                            \
     /* one object moved to the tail of generation `to`                                       */  \
-    X(GC_MOVE,       gc_move,       0, 2, EV_FIELD(a, obj) EV_FIELD(u, to))                                      \
+    X(GC_MOVE, gc_move, 0, 2,                                                                       \
+      "{obj} survives and moves to generation {to}",                                                \
+      EV_ROLE(OBJ, a, obj) EV_FIELD(u, to))                                                         \
     /* obj was appended to gc.garbage (which holds a reference to it)                        */  \
-    X(GC_GARBAGE,    gc_garbage,    0, 1, EV_FIELD(a, obj))                                             \
+    X(GC_GARBAGE, gc_garbage, 0, 1,                                                                 \
+      "{obj} is uncollectable: it goes to gc.garbage, which keeps it alive",                        \
+      EV_ROLE(OBJ, a, obj))                                                                         \
     /* the collection ended: what gc.collect() would return is collected + uncollectable     */  \
-    X(GC_END,        gc_end,        0, 4, EV_FIELD(u, gen) EV_FIELD(u, collected) EV_FIELD(u, uncollectable) EV_FIELD(u, nanos))   \
+    X(GC_END, gc_end, 0, 4,                                                                         \
+      "the collection of generation {gen} ends: {collected} collected, {uncollectable} uncollectable", \
+      EV_FIELD(u, gen) EV_FIELD(u, collected) EV_FIELD(u, uncollectable) EV_FIELD(u, nanos))        \
     /* --- workload ----------------------------------------------------------------------- */ \
     /* a step marker: what the next steps show, in one sentence; `kind` is an ev_step_kind,   */  \
     /* `stack` the Python stack at a real program's marker (its innermost frame is the line)   */  \
-    X(STEP,          step,          0, 1, EV_FIELD(u, number) EV_FIELD(u, kind) EV_FIELD(u, stack) EV_FIELD(s, label)) \
+    X(STEP, step, 0, 1,                                                                             \
+      "step {number}: {label}",                                                                     \
+      EV_FIELD(u, number) EV_FIELD(u, kind) EV_FIELD(u, stack) EV_FIELD(s, label))                  \
     /* a call stack, defined once before the first event that carries its id: its innermost  */  \
     /* frames, one a line, are frame `frame` (> 0) or else the text `frames`, and the frames  */  \
     /* of stack `parent` (0: none) follow them; depth counts all                             */  \
-    X(STACK_DEF,     stack_def,     0, 2, EV_FIELD(u, id) EV_FIELD(u, depth) EV_FIELD(u, parent) EV_FIELD(u, frame) EV_FIELD(s, frames)) \
+    X(STACK_DEF, stack_def, 0, 2,                                                                   \
+      "call stack {id} is recorded ({depth} frames deep)",                                          \
+      EV_FIELD(u, id) EV_FIELD(u, depth) EV_FIELD(u, parent) EV_FIELD(u, frame) EV_FIELD(s, frames)) \
     /* one frame of call stacks, defined once before the first stack_def that names it:      */  \
     /* "function+0xoffset" for C, "FUNCTION\tFILE\tLINE" (tab-separated) for Python          */  \
-    X(FRAME_DEF,     frame_def,     0, 1, EV_FIELD(u, id) EV_FIELD(s, text))                                     \
+    X(FRAME_DEF, frame_def, 0, 1,                                                                   \
+      "frame {id} of call stacks: {text}",                                                          \
+      EV_FIELD(u, id) EV_FIELD(s, text))                                                            \
     /* the source of a file the program's frames name (its own files, not the library's),    */  \
     /* as the file `path` (tracer: its frames' FILE) held it when the program ran            */  \
-    X(SOURCE_FILE,   source_file,   EVF_OPTIONAL, 1, EV_FIELD(u, id) EV_FIELD(s, path))                          \
-    X(SOURCE_TEXT,   source_text,   EVF_OPTIONAL, 1, EV_FIELD(u, file) EV_FIELD(s, text))                        \
+    X(SOURCE_FILE, source_file, EVF_OPTIONAL, 1,                                                    \
+      "the source of {path} is recorded as file {id}",                                              \
+      EV_FIELD(u, id) EV_FIELD(s, path))                                                            \
+    X(SOURCE_TEXT, source_text, EVF_OPTIONAL, 1,                                                    \
+      "file {file}: its source is recorded",                                                        \
+      EV_FIELD(u, file) EV_FIELD(s, text))                                                          \
     /* a real program's name at the last line step (it follows the step marker): the object */  \
     /* it is bound to, the object's type (type_new), size (sys.getsizeof), true reference    */  \
     /* count and ev_snap_flags; text "NAME=REPR"                                             */  \
-    X(SNAP_NAME,     snap_name,     EVF_OPTIONAL, 5, EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, refcnt) EV_FIELD(u, flags) EV_FIELD(s, text)) \
+    X(SNAP_NAME, snap_name, EVF_OPTIONAL, 5,                                                        \
+      "named at this line: {text} ({size} B, {refcnt} references)",                                 \
+      EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, refcnt) EV_FIELD(u, flags) EV_FIELD(s, text)) \
     /* object `from` (named at this line step) refers to object `to` (named too)             */  \
-    X(SNAP_REF,      snap_ref,      EVF_OPTIONAL, 2, EV_FIELD(a, from) EV_FIELD(a, to))                          \
+    X(SNAP_REF, snap_ref, EVF_OPTIONAL, 2,                                                          \
+      "object {from} refers to object {to}",                                                         \
+      EV_FIELD(a, from) EV_FIELD(a, to))                                                             \
     /* text the workload printed (what the Python snippet would print)                       */  \
-    X(PRINT,         print,         EVF_OPTIONAL, 1, EV_FIELD(u, stream) EV_FIELD(s, text))          \
+    X(PRINT, print, EVF_OPTIONAL, 1,                                                                \
+      "the program prints: {text}",                                                                 \
+      EV_FIELD(u, stream) EV_FIELD(s, text))                                                        \
     /* an object free list (sys._debugmallocstats' "N free PyXxxObjects * S bytes each") now */  \
     /* holds `count` objects of `each` bytes; `index` is its line in the report, from 0      */  \
-    X(FREELIST,      freelist,      EVF_OPTIONAL, 4, EV_FIELD(u, index) EV_FIELD(u, count) EV_FIELD(u, each) EV_FIELD(s, label))
+    X(FREELIST, freelist, EVF_OPTIONAL, 4,                                                          \
+      "the free list of {label} now holds {count} objects of {each} B",                             \
+      EV_FIELD(u, index) EV_FIELD(u, count) EV_FIELD(u, each) EV_FIELD(s, label))
 /* clang-format on */
 
 /* What a step marker marks. */
@@ -337,7 +483,7 @@ enum ev_snap_flags { EV_SNAP_FLAGS(EV__FLAG) };
 
 
 enum event_kind {
-#define X(K, n, fl, tail, fields) EV_##K,
+#define X(K, n, fl, tail, say, fields) EV_##K,
     EVENT_KINDS(X)
 #undef X
         EV_KIND_COUNT
@@ -350,7 +496,7 @@ enum event_kind {
 #define EVENT__DECL_p(n) uint64_t n;
 #define EVENT__DECL_s(n)
 #define EV_FIELD(t, n) EVENT__DECL_##t(n)
-#define X(K, n, fl, tail, fields)                                                                \
+#define X(K, n, fl, tail, say, fields)                                                                \
     struct event_##n {                                                                              \
         fields                                                                                   \
     };
@@ -367,13 +513,13 @@ struct event {
     uint32_t str_len; /* bytes in str */
     union {
         uint64_t f[EVENT_MAX_FIELDS]; /* the word fields in table order */
-#define X(K, n, fl, tail, fields) struct event_##n n;
+#define X(K, n, fl, tail, say, fields) struct event_##n n;
         EVENT_KINDS(X)
 #undef X
     } u;
 };
 
-#define X(K, n, fl, tail, fields)                                                                \
+#define X(K, n, fl, tail, say, fields)                                                                \
     _Static_assert(sizeof(struct event_##n) <= sizeof(uint64_t) * EVENT_MAX_FIELDS,                 \
                    "event " #n " has more than EVENT_MAX_FIELDS word fields");
 EVENT_KINDS(X)

@@ -98,6 +98,28 @@ uint64_t model_error_seq(const struct model *m); /* the event it stopped at */
  */
 bool model_is_valid(const struct model *m, char *err, size_t errlen);
 
+/*
+ * Between two events, what the last ones left behind.  An operation of the allocator is a few
+ * events (an allocation's pool and arena events, then its block_alloc and pool_full; a free's
+ * block_free, then its pool's and its arena's); the fold takes each event as it comes, and the
+ * pool and the arena they touch pass through states that hold only within the operation.  When
+ * the events move on to another pool or arena, or to something else, those two must be as they
+ * can be between two operations (a pool that gave out its last block is full, one that lost its
+ * last block is empty, an arena with free pools is in its place in usable_arenas), else an event
+ * of the operation is missing.
+ *
+ * Call model_check_settled() with each event before folding it, and with NULL after the last of
+ * a whole trace; `s` is the caller's, zeroed at the start and between traces.  It reads the
+ * model and the event's roles (allocator/event.h), never the events to come.  Returns false with
+ * what is wrong in err.  `arenascope check` runs it between every two events.
+ */
+struct model_settle {
+    uint64_t pool; /* the pool the last events touched, 0 none */
+    uint32_t slot; /* the arena they touched, its slot + 1, 0 none */
+};
+bool model_check_settled(const struct model *m, struct model_settle *s, const struct event *next,
+                         char *err, size_t errlen);
+
 /* ---- geometry ---------------------------------------------------------------------------- */
 
 /*
@@ -612,7 +634,8 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
 
 /*
  * Semantic check of a whole trace (arenascope check): folds every event, validating each against
- * the state, and walks the invariants now and then and at the end.  Returns 0 when consistent;
+ * the state, checks what each operation left once the events move on (model_check_settled), and
+ * walks the invariants now and then and at the end.  Returns 0 when consistent;
  * MODEL_EINCONSISTENT with *bad_seq the first bad event and its reason in err; MODEL_ETRACE when
  * the file cannot be read.
  */
@@ -652,6 +675,11 @@ uint64_t seeker_position(const struct seeker *s);
 int seeker_seek(struct seeker *s, uint64_t pos);
 /* seeker_seek(s, position + delta), clamped to [0, event count]. */
 int seeker_step(struct seeker *s, int64_t delta);
+
+/* The current event: the one the model folded last, at position - 1 (the seeker keeps it as it
+ * folds, and reads it once when it came from a checkpoint).  False at position 0 or when it
+ * cannot be read.  Its text stays valid until the seeker moves. */
+bool seeker_current_event(struct seeker *s, struct event *out);
 
 /* Reads up to n events from seq on without moving the model (for the event log): their texts
  * are copied into strbuf (an event's str points there; texts that do not fit are cut).  Returns

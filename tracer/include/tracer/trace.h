@@ -33,7 +33,7 @@ enum {
 };
 const char *trace_strerror(int err);
 
-#define TRACE_FORMAT_VERSION 1 /* the newest version this build reads and the one it writes */
+#define TRACE_FORMAT_VERSION 2 /* the newest version this build reads and the one it writes */
 #define TRACE_MAX_GENERATIONS 4
 
 /* What a trace says about how it was made (FORMAT.md section 4). */
@@ -262,6 +262,15 @@ size_t event_kind_field_count(enum event_kind k);   /* word fields, text exclude
 const char *event_kind_field_name(enum event_kind k, size_t i);
 char event_kind_field_type(enum event_kind k, size_t i); /* 'u', 'i', 'a', 'p' */
 const char *event_kind_text_name(enum event_kind k);     /* the text field's name, or NULL */
+/* The kind's sentence for the event log, with {field} where a field's value goes. */
+const char *event_kind_say(enum event_kind k);
+/* The field of kind k with that role (EV_ROLES in allocator/event.h), or -1 when it has none. */
+int event_kind_role(enum event_kind k, enum ev_role role);
+/* ev's field with that role into *out (0 when none); false when its kind has no such field. */
+bool event_role(const struct event *ev, enum ev_role role, uint64_t *out);
+/* The address an event is about: its block (EV_ROLE_ADDR), else its pool, its arena's base or
+ * its object; 0 when none. */
+uint64_t event_subject(const struct event *ev);
 /* The first field that may be omitted when it and all after it are zero (the text counts as the
  * last field); equal to the field count, text included, when none may be. */
 size_t event_kind_tail(enum event_kind k);

@@ -1,15 +1,15 @@
 /*
  * narrate.h - one plain sentence for each event, for the event log and the step-through.
  *
- * "free 0x7f0a3c004270: the block goes to the head of pool 7's free list; the pool was full, so
- * it returns to the front of class 3's ring".  The sentence is made from the event, the events
- * right after it (the event contract puts the effects of an allocation or a free just after
- * it: a pool becoming full, used again or empty, an arena released), and the model for names
- * (which pool and arena an address is in, an object's type).  The model may be at any position
- * near the event: names of pools and types do not change while they exist.
+ * "free 0x7f0a3c004270: the block goes to the head of pool 7's free list".  The sentence says
+ * what the event did, from the event alone and the model for names (which pool and arena an
+ * address is in, an object's type); what the events after it do, they say themselves ("pool 7 of
+ * arena 0 was full and has a free block again: it goes back to the front of class 3's ring").
+ * The model may be at any position near the event: names of pools and types do not change while
+ * they exist.
  *
- * The sentence for each kind is in one switch over every kind, so -Wswitch-enum names a kind
- * added to the table without a sentence.
+ * Every kind has a sentence: its row's in the event table (allocator/event.h), or a better one
+ * of its own (narrate.c's sayers).
  */
 #ifndef UI_NARRATE_H
 #define UI_NARRATE_H
@@ -18,9 +18,8 @@
 
 #include <stddef.h>
 
-/* Writes the sentence for ev into buf (always NUL-terminated); `next` holds the nnext events
- * that follow it.  Returns the sentence's length. */
-size_t ui_narrate(const struct model *m, const struct event *ev, const struct event *next,
-                  size_t nnext, char *buf, size_t len);
+/* Writes the sentence for ev into buf (always NUL-terminated); m may be NULL.  Returns the
+ * sentence's length. */
+size_t ui_narrate(const struct model *m, const struct event *ev, char *buf, size_t len);
 
 #endif
