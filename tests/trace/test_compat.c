@@ -186,8 +186,7 @@ Test(compat, version_1_sample_traces_open_seek_and_check, .timeout = 240)
     cr_assert_not_null(d, "%s/v1", COMPAT_DIR);
     struct dirent *de;
     int files = 0, with_checkpoints = 0;
-    struct rng g;
-    rng_seed(&g, 3);
+    struct rng g = {3};
     while ((de = readdir(d))) {
         size_t n = strlen(de->d_name);
         if (n < 6 || strcmp(de->d_name + n - 6, ".trace") != 0)

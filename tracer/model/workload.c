@@ -74,7 +74,8 @@ int mworkload_fold_step(struct mworkload *w, struct mfold *f, const struct event
     w->step_stack = ev->u.step.stack > UINT32_MAX ? 0 : (uint32_t)ev->u.step.stack;
     w->step_seq = f->pos;
     w->nsteps++;
-    msnapshot_step(&w->snap, f->pos);
+    if (w->step_kind == EV_STEP_LINE) /* names are taken at line steps only */
+        msnapshot_step(&w->snap, f->pos);
     return 0;
 }
 
