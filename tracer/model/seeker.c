@@ -498,9 +498,11 @@ static void keep_current(struct seeker *s, const struct event *ev)
         s->cur_str_cap = ev->str_len;
     }
     s->cur = *ev;
-    if (ev->str) {
+    if (ev->str && ev->str_len) {
         memcpy(s->cur_str, ev->str, ev->str_len);
         s->cur.str = s->cur_str;
+    } else if (ev->str) {
+        s->cur.str = ""; /* an empty text: nothing of the reader's buffer is kept */
     }
     s->cur_pos = ev->seq + 1;
 }
