@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -355,6 +356,7 @@ int live_start(struct live **out, const char *spec, const struct live_options *o
         return -1;
     }
     fflush(NULL);
+    pid_t viewer = getpid();
     l->pid = fork();
     if (l->pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -365,6 +367,11 @@ int live_start(struct live **out, const char *spec, const struct live_options *o
         return -1;
     }
     if (l->pid == 0) {
+        /* a viewer killed outright takes its workload with it (the pipes alone do not: a
+         * workload running without markers never reads them) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != viewer)
+            _exit(0);
         signal(SIGINT, SIG_IGN);
         signal(SIGPIPE, SIG_DFL);
         close(l->ctl_fd);

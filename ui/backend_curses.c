@@ -8,7 +8,7 @@
  *
  * Terminal hygiene is described in term.h.  Its pieces here: handlers for SIGINT, SIGTERM and
  * SIGHUP installed *before* curses starts (so curses keeps its own off them) that only set a
- * flag; crash handlers that write a reset string prepared in advance, restore the saved
+ * flag; crash handlers (SIGQUIT's too) that write a reset string prepared in advance, restore the saved
  * termios and re-raise; an atexit hook for an exit() that skips ui_term_curses_close().
  */
 #include <ui/keys.h>
@@ -43,7 +43,8 @@ static struct backend {
 static volatile sig_atomic_t quit_requested; /* the quit signal received, 0 none */
 static volatile sig_atomic_t in_crash;
 
-static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+/* SIGQUIT (Ctrl-\) keeps its meaning, an end with a core dump, but not with the terminal's modes */
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGQUIT};
 static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
 
 static void on_quit_signal(int sig)
@@ -358,6 +359,7 @@ int ui_term_curses_open(struct ui_term *out, const struct ui_look *look, char *e
 
     reset_add_cap("sgr0");
     reset_add_cap("cnorm");
+    reset_add_cap("rmkx");
     reset_add_cap("rmcup");
     if (look->mouse)
         reset_add("\033[?1000l\033[?1002l\033[?1006l");
