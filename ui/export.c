@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* A growing string. */
 struct sbuf {
@@ -266,6 +268,8 @@ char *canvas_to_svg(const struct canvas *c, bool mono)
     return sbuf_finish(&b);
 }
 
+/* The text goes to a temporary file beside the target, renamed over it once whole: a write that
+ * fails (a full disk, a size limit) leaves whatever was at the path before. */
 int canvas_write_file(const struct canvas *c, const char *path, bool mono)
 {
     size_t plen = strlen(path);
@@ -275,14 +279,47 @@ int canvas_write_file(const struct canvas *c, const char *path, bool mono)
         errno = ENOMEM;
         return -1;
     }
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    char *tmp = malloc(plen + 16);
+    if (!tmp) {
         free(s);
+        errno = ENOMEM;
         return -1;
     }
+    snprintf(tmp, plen + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        free(s);
+        errno = e;
+        return -1;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    bool ok = fchmod(fd, 0666 & ~mask) == 0;
     size_t n = strlen(s);
-    bool ok = fwrite(s, 1, n, f) == n;
-    ok = fclose(f) == 0 && ok;
+    for (size_t done = 0; ok && done < n;) {
+        ssize_t w = write(fd, s + done, n - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w == 0)
+            errno = ENOSPC;
+        ok = w > 0;
+        done += ok ? (size_t)w : 0;
+    }
+    int e = ok ? 0 : errno;
+    if (close(fd) < 0 && ok) {
+        ok = false;
+        e = errno;
+    }
+    if (ok && rename(tmp, path) < 0) {
+        ok = false;
+        e = errno;
+    }
+    if (!ok)
+        unlink(tmp);
+    free(tmp);
     free(s);
+    errno = e;
     return ok ? 0 : -1;
 }

@@ -5,6 +5,13 @@
  */
 #include <ui/canvas.h>
 
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -367,6 +374,61 @@ Test(export, write_file_picks_the_format_by_extension)
     snprintf(bad, sizeof bad, "%s/missing/x.txt", dir);
     cr_assert_eq(canvas_write_file(&c, bad, false), -1);
     remove(txt);
+    remove(svg);
+    rmdir(dir);
+    canvas_release(&c);
+}
+
+/* A write that fails half way (here: the file size limit, as a full disk would) leaves what was
+ * at the path before, whole, and no file of its own beside it. */
+Test(export, a_write_that_fails_leaves_the_old_file_whole)
+{
+    struct canvas c;
+    canvas_init(&c, 200, 100, false);
+    for (int y = 0; y < 100; y++)
+        canvas_text(&c, 0, y, -1, UI_S_NORMAL, "a row of text that makes the svg larger than the limit set below");
+    char dir[] = "/tmp/arenascope-canvas-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char svg[64];
+    snprintf(svg, sizeof svg, "%s/a.svg", dir);
+    FILE *f = fopen(svg, "w");
+    cr_assert_not_null(f);
+    fputs("the picture before\n", f);
+    fclose(f);
+
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        signal(SIGXFSZ, SIG_IGN);
+        struct rlimit lim = {4096, 4096};
+        setrlimit(RLIMIT_FSIZE, &lim);
+        _exit(canvas_write_file(&c, svg, false) == -1 && errno == EFBIG ? 0 : 1);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "the write must fail with EFBIG");
+
+    char buf[64] = {0};
+    f = fopen(svg, "r");
+    cr_assert_not_null(f);
+    cr_assert_gt(fread(buf, 1, sizeof buf - 1, f), 0);
+    fclose(f);
+    cr_assert_str_eq(buf, "the picture before\n");
+    DIR *d = opendir(dir);
+    int entries = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        entries += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    cr_assert_eq(entries, 1, "only the old file is left in %s", dir);
+
+    /* and a write that succeeds replaces it, with the permissions a new file gets */
+    cr_assert_eq(canvas_write_file(&c, svg, false), 0);
+    struct stat sb;
+    cr_assert_eq(stat(svg, &sb), 0);
+    mode_t mask = umask(0);
+    umask(mask);
+    cr_assert_eq(sb.st_mode & 0777, 0666 & ~mask);
+    cr_assert_gt(sb.st_size, 4096);
     remove(svg);
     rmdir(dir);
     canvas_release(&c);
