@@ -10,6 +10,53 @@
 
 const char *cli_program = "arenascope";
 
+/* Bytes a terminal would act on are spelled out: C0 controls but the tab, DEL, the C1 controls
+ * (U+0080..U+009F) and bytes that are not UTF-8 become \xHH; the rest is copied. */
+void cli_write_shown(FILE *f, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+        bool ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = ((unsigned char)s[i + k] & 0xc0) == 0x80;
+        if (ok && len == 1)
+            ok = (c >= 0x20 || c == '\t') && c != 0x7f;
+        if (ok && len == 2)
+            ok = c != 0xc2 || (unsigned char)s[i + 1] >= 0xa0;
+        if (ok && len == 3) /* no overlong forms, no surrogates */
+            ok = (c != 0xe0 || (unsigned char)s[i + 1] >= 0xa0) && (c != 0xed || (unsigned char)s[i + 1] < 0xa0);
+        if (ok && len == 4)
+            ok = (c != 0xf0 || (unsigned char)s[i + 1] >= 0x90) && (c != 0xf4 || (unsigned char)s[i + 1] < 0x90);
+        if (ok) {
+            fwrite(s + i, 1, len, f);
+            i += len;
+        } else {
+            fprintf(f, "\\x%02x", c);
+            i++;
+        }
+    }
+}
+
+void cli_put_shown(FILE *f, const char *s)
+{
+    cli_write_shown(f, s, strlen(s));
+}
+
+const char *cli_shown(const char *s, char *buf, size_t len)
+{
+    FILE *f = fmemopen(buf, len, "w");
+    if (!f) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    setvbuf(f, NULL, _IONBF, 0);
+    cli_put_shown(f, s);
+    fclose(f); /* a text longer than buf is cut; fmemopen ends it with a null byte */
+    buf[len - 1] = '\0';
+    return buf;
+}
+
 static int find_long(const struct cli_cmd *cmd, const char *name, size_t len)
 {
     for (int i = 0; cmd->opts && cmd->opts[i].name; i++)
@@ -32,10 +79,12 @@ static int usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 static int usage_error(const struct cli_cmd *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s %s: ", cli_program, cmd->name);
+    char msg[2048];
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "%s %s: ", cli_program, cmd->name);
+    cli_put_shown(stderr, msg);
     fprintf(stderr, " (see '%s %s --help')\n", cli_program, cmd->name);
     return CLI_EXIT_USAGE;
 }
@@ -221,10 +270,12 @@ int cli_fail(char *err, size_t errlen, const char *fmt, ...)
 int cli_error(const struct cli *c, int status, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s %s: ", cli_program, c->cmd->name);
+    char msg[2048];
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "%s %s: ", cli_program, c->cmd->name);
+    cli_put_shown(stderr, msg); /* its texts may come from a file: a trace's, a script's line */
     fputc('\n', stderr);
     return status;
 }

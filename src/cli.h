@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define CLI_MAX_OPTS 24
 #define CLI_MAX_ARGS 512
@@ -60,6 +61,13 @@ bool cli_flag(const struct cli *c, const char *name);
 int cli_uint(const struct cli *c, const char *name, uint64_t def, bool sizes, uint64_t *out);
 
 /* Prints "arenascope CMD: MESSAGE" to stderr (printf-style) and returns the status given. */
+/* Writes text that came from a file or a program with the bytes a terminal acts on (controls,
+ * C1 controls, bytes that are not UTF-8) spelled out as \xHH. */
+void cli_write_shown(FILE *f, const char *s, size_t n);
+void cli_put_shown(FILE *f, const char *s);
+/* The same into buf (cut to len - 1 bytes); returns buf. */
+const char *cli_shown(const char *s, char *buf, size_t len);
+
 int cli_error(const struct cli *c, int status, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -44,12 +44,14 @@ static const char *bytes_text(uint64_t v, char *buf, size_t len)
 
 static void print_header(const struct trace_header *h)
 {
-    char a[32], b[32];
-    printf("format       version %u%s%s\n", h->version, h->writer[0] ? ", written by " : "", h->writer);
-    printf("command      %s\n", h->command[0] ? h->command : "(not recorded)");
+    /* every text of the header is the file's: shown with its control characters escaped */
+    char a[32], b[32], t1[4 * sizeof h->command], t2[4 * sizeof h->program];
+    printf("format       version %u%s%s\n", h->version, h->writer[0] ? ", written by " : "",
+           cli_shown(h->writer, t1, sizeof t1));
+    printf("command      %s\n", h->command[0] ? cli_shown(h->command, t1, sizeof t1) : "(not recorded)");
     if (h->program[0])
-        printf("program      %s, Python %s, run on arenascope's allocator\n", h->program,
-               h->program_version[0] ? h->program_version : "(version not recorded)");
+        printf("program      %s, Python %s, run on arenascope's allocator\n", cli_shown(h->program, t1, sizeof t1),
+               h->program_version[0] ? cli_shown(h->program_version, t2, sizeof t2) : "(version not recorded)");
     if (h->clock_realtime_ns) {
         time_t t = (time_t)(h->clock_realtime_ns / 1000000000u);
         struct tm tm;
@@ -58,9 +60,9 @@ static void print_header(const struct trace_header *h)
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S UTC", &tm);
         printf("recorded     %s\n", when);
     }
-    printf("allocator    %s", h->profile[0] ? h->profile : "(unnamed)");
+    printf("allocator    %s", h->profile[0] ? cli_shown(h->profile, t1, sizeof t1) : "(unnamed)");
     if (h->arena_source[0])
-        printf(", arenas from %s", h->arena_source);
+        printf(", arenas from %s", cli_shown(h->arena_source, t1, sizeof t1));
     printf("\n             alignment %u, threshold %u, pool %s, arena %s, pool header %u, "
            "pointers %u bytes%s\n",
            h->alignment, h->threshold, bytes_text(h->pool_size, a, sizeof a),
@@ -68,11 +70,12 @@ static void print_header(const struct trace_header *h)
            h->keep_last_free_arena ? ", keeps the last free arena" : "");
     if (h->arena_map_bits)
         printf("             arena map (radix tree) over %u address bits\n", h->arena_map_bits);
-    printf("collector    %s", h->gc_profile[0] ? h->gc_profile : "(unnamed)");
+    printf("collector    %s", h->gc_profile[0] ? cli_shown(h->gc_profile, t1, sizeof t1) : "(unnamed)");
     if (h->ngenerations) {
         printf(": %u generations (", h->ngenerations);
         for (uint32_t g = 0; g < h->ngenerations; g++)
-            printf("%s%s %u", g ? ", " : "", h->generation_names[g][0] ? h->generation_names[g] : "?",
+            printf("%s%s %u", g ? ", " : "",
+                   h->generation_names[g][0] ? cli_shown(h->generation_names[g], t1, sizeof t1) : "?",
                    h->thresholds[g]);
         printf(")");
     }
@@ -86,8 +89,8 @@ static int run(struct cli *c)
     char err[512];
     if (trace_reader_open(&r, path, 0, err, sizeof err))
         return cli_error(c, 1, "%s", err);
-    char n1[32], n2[32];
-    printf("file         %s\n", path);
+    char n1[32], n2[32], t[1024];
+    printf("file         %s\n", cli_shown(path, t, sizeof t));
     print_header(trace_reader_header(r));
 
     const char *damage = trace_reader_damage(r);
@@ -100,7 +103,7 @@ static int run(struct cli *c)
     else
         printf("state        recovered: no index (the recording did not finish); rebuilt by scanning\n");
     if (damage)
-        printf("problem      %s\n", damage);
+        printf("problem      %s\n", cli_shown(damage, t, sizeof t));
 
     uint64_t events = trace_reader_event_count(r);
     size_t nchunks = trace_reader_chunk_count(r);
@@ -134,7 +137,7 @@ static int run(struct cli *c)
                 trace_reader_blob(r, j, &bj);
                 bytes += bj.bytes;
             }
-            printf(" %s x%zu (%s bytes)%s", bi.type, n, grouped(bytes, n1, sizeof n1),
+            printf(" %s x%zu (%s bytes)%s", cli_shown(bi.type, t, sizeof t), n, grouped(bytes, n1, sizeof n1),
                    first + n < nblobs ? "," : "");
             i = first + n;
         }
@@ -156,7 +159,7 @@ static int run(struct cli *c)
             const char *note = trace_reader_kind_own(r, k) >= 0 ? ""
                                : trace_reader_kind_is_optional(r, k) ? "  (unknown here, skipped)"
                                                                       : "  (unknown here)";
-            printf("  %-16s %14s %6.2f%%%s\n", trace_reader_kind_name(r, k),
+            printf("  %-16s %14s %6.2f%%%s\n", cli_shown(trace_reader_kind_name(r, k), t, sizeof t),
                    grouped(counts[k], n2, sizeof n2), 100.0 * (double)counts[k] / (double)events, note);
         }
     }

@@ -40,23 +40,30 @@ static void print_pin(struct seeker *s, const struct model *m, const struct mode
     }
     struct model_frame_info fi;
     model_frame_parse(text, len, &fi);
+    /* frames and source lines are the trace's texts: shown with their controls escaped */
     if (!fi.python) {
-        printf("%.*s\n", (int)len, text);
+        cli_write_shown(stdout, text, len);
+        putchar('\n');
         return;
     }
     if (fi.file_len == 0) {
-        printf("%.*s (the capture's own calls into Python)\n", (int)fi.function_len, fi.function);
+        cli_write_shown(stdout, fi.function, fi.function_len);
+        printf(" (the capture's own calls into Python)\n");
         return;
     }
-    char where[512];
+    char where[512], shown[2048];
     model_frame_format(text, len, where, sizeof where);
     char line[256];
     bool disk;
     size_t n = seeker_source_line(s, fi.file, fi.file_len, fi.line, line, sizeof line, &disk);
-    if (n)
-        printf("%-40s  %s\n", where, line);
-    else
-        printf("%s\n", where);
+    cli_shown(where, shown, sizeof shown);
+    if (n) {
+        printf("%-40s  ", shown);
+        cli_put_shown(stdout, line);
+        putchar('\n');
+    } else {
+        printf("%s\n", shown);
+    }
 }
 
 static int run(struct cli *c)

@@ -348,3 +348,60 @@ Test(cli, check_passes_only_whole_sound_traces)
     prog_result_release(&r);
     free(d);
 }
+
+/* No byte that a terminal acts on, other than the line ends, in what a command printed. */
+static bool terminal_safe(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\n') || c == 0x7f)
+            return false;
+        if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] < 0xa0)
+            return false; /* a C1 control, U+0080..U+009F, such as CSI */
+    }
+    return true;
+}
+
+/* Texts from a file (the header's command, program, profiles; a script's bad line) reach the
+ * terminal with their control characters escaped: a crafted trace cannot set the window's title
+ * or clear the screen. */
+Test(cli, texts_from_a_file_are_printed_with_control_characters_escaped)
+{
+    static const char hostile[] = "arenascope \x1b]0;owned\x07 record\x1b[2J \xc2\x9b" "31m -o t.trace";
+    struct trace_header h;
+    test_header(&h);
+    snprintf(h.command, sizeof h.command, "%s", hostile);
+    snprintf(h.program, sizeof h.program, "/usr/bin/py\x1b[1mthon");
+    snprintf(h.program_version, sizeof h.program_version, "3.11\x07");
+    snprintf(h.profile, sizeof h.profile, "cpython-3.10\x1b[0m");
+    const char *path = scratch_path("hostile.trace");
+    struct trace_writer *w;
+    char err[256];
+    cr_assert_eq(trace_writer_open(&w, path, &h, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(trace_writer_finish(w), 0, "%s", trace_writer_error(w));
+    trace_writer_free(w);
+
+    struct prog_result r = prog_run((const char *[]){"info", path, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(terminal_safe(r.out, r.out_len), "info printed a control character:\n%s", r.out);
+    cr_assert(strstr(r.out, "command      arenascope \\x1b]0;owned\\x07 record\\x1b[2J \\xc2\\x9b31m -o t.trace\n"),
+              "info shows the command with its escapes spelled out:\n%s", r.out);
+    cr_assert(strstr(r.out, "/usr/bin/py\\x1b[1mthon"), "%s", r.out);
+    prog_result_release(&r);
+
+    /* an allocation script whose bad line carries escapes: the error names the line, escaped */
+    const char *ops = scratch_path("hostile.ops");
+    FILE *f = fopen(ops, "w");
+    cr_assert_not_null(f);
+    fputs("alloc 0 40\n\x1b]0;owned\x07 oops \x1b[2J\n", f);
+    fclose(f);
+    char spec[600];
+    snprintf(spec, sizeof spec, "ops:%s", ops);
+    r = prog_run((const char *[]){"record", "-o", scratch_path("hostile-ops.trace"), spec, NULL});
+    cr_assert_neq(r.status, 0);
+    cr_assert_gt(r.err_len, 0);
+    cr_assert(terminal_safe(r.err, r.err_len), "the error carries a control character: %s", r.err);
+    cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+    cr_assert(strstr(r.err, "\\x1b]0;owned\\x07"), "the error shows the line's escapes: %s", r.err);
+    prog_result_release(&r);
+}
