@@ -10,6 +10,8 @@
 #include "cli.h"
 #include "ops.h"
 
+#include <tracer/trace.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,6 +150,9 @@ static int parse_line(struct parser *ps, const char *p, const char *end, uint32_
             e--;
         if (e == p)
             return cli_fail(err, errlen, "step needs a label: step LABEL");
+        if ((size_t)(e - p) > TRACE_MAX_TEXT)
+            return cli_fail(err, errlen, "a step label of %zu bytes is longer than the %u a trace keeps",
+                            (size_t)(e - p), TRACE_MAX_TEXT);
         if (!push_label(ps, p, (size_t)(e - p), &op.label) || !push_op(ps, &op))
             return cli_fail(err, errlen, "out of memory");
         return 0;

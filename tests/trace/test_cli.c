@@ -405,3 +405,26 @@ Test(cli, texts_from_a_file_are_printed_with_control_characters_escaped)
     cr_assert(strstr(r.err, "\\x1b]0;owned\\x07"), "the error shows the line's escapes: %s", r.err);
     prog_result_release(&r);
 }
+
+/* A step label longer than a trace keeps is refused with the line that holds it, not cut. */
+Test(cli, a_step_label_longer_than_a_trace_keeps_is_refused_by_its_line)
+{
+    const char *ops = scratch_path("long-label.ops");
+    FILE *f = fopen(ops, "w");
+    cr_assert_not_null(f);
+    fputs("alloc 0 40\nstep ", f);
+    for (int i = 0; i < 2000000; i++)
+        fputc('a' + i % 26, f);
+    fputs("\nfree 0\n", f);
+    fclose(f);
+    char spec[600];
+    snprintf(spec, sizeof spec, "ops:%s", ops);
+    const char *trace = scratch_path("long-label.trace");
+    struct prog_result r = prog_run((const char *[]){"record", "-o", trace, spec, NULL});
+    cr_assert_eq(r.status, 1, "status %d: %s", r.status, r.err);
+    cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+    char want[700];
+    snprintf(want, sizeof want, "%s:2: a step label of 2000000 bytes is longer than the 1048576 a trace keeps", ops);
+    cr_assert(strstr(r.err, want), "'%s' lacks '%s'", r.err, want);
+    prog_result_release(&r);
+}

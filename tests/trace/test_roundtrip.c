@@ -184,27 +184,38 @@ Test(roundtrip, tails_are_elided_and_null_addresses_kept)
     evlist_release(&l);
 }
 
-Test(roundtrip, long_texts_are_cut_at_one_mebibyte)
+/* A text of the most a trace keeps is kept whole; one byte more is the writer's error, with what
+ * came before it kept, never a silent cut. */
+Test(roundtrip, a_text_of_one_mebibyte_is_kept_and_a_longer_one_refused)
 {
-    size_t big = (1u << 20) + 100;
+    size_t big = (1u << 20) + 1;
     char *text = malloc(big);
     for (size_t i = 0; i < big; i++)
         text[i] = (char)('a' + i % 26);
-    struct evlist l;
-    evlist_init(&l);
-    struct event ev = {.kind = EV_PRINT, .str = text, .str_len = (uint32_t)big};
-    evlist_push(&l, &ev);
     const char *path = scratch_path("long.trace");
-    write_trace(path, &l, 0, true);
-    struct trace_reader *r;
+    struct trace_header h;
+    test_header(&h);
+    struct trace_writer *w;
     char err[256];
+    cr_assert_eq(trace_writer_open(&w, path, &h, err, sizeof err), 0, "%s", err);
+    struct event ev = {.kind = EV_PRINT, .str = text, .str_len = (uint32_t)(big - 1)};
+    trace_writer_emit(w, &ev);
+    ev.str_len = (uint32_t)big;
+    trace_writer_emit(w, &ev);
+    cr_assert_neq(trace_writer_finish(w), 0, "a text of %zu bytes must be refused", big);
+    cr_assert(strstr(trace_writer_error(w), "1048577 bytes is longer than the 1048576"), "%s",
+              trace_writer_error(w));
+    cr_assert_eq(trace_writer_event_count(w), 1);
+    trace_writer_free(w);
+
+    struct trace_reader *r;
     cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
     struct event got;
     cr_assert_eq(trace_reader_next(r, &got), 1, "%s", trace_reader_error(r));
     cr_assert_eq(got.str_len, 1u << 20);
     cr_assert_eq(memcmp(got.str, text, got.str_len), 0);
+    cr_assert_eq(trace_reader_next(r, &got), 0, "nothing after the refused event");
     trace_reader_free(r);
-    evlist_release(&l);
     free(text);
 }
 

@@ -31,7 +31,7 @@
 #define FMT_MAX_HEAD (1u << 20)
 #define FMT_MAX_EVTS (16u << 20)
 #define FMT_MAX_INDX (256u << 20)
-#define FMT_MAX_TEXT (1u << 20)
+#define FMT_MAX_TEXT TRACE_MAX_TEXT
 
 /* Writers end a chunk when its payload reaches this many bytes (section 6). */
 #define FMT_CHUNK_TARGET (64u << 10)

@@ -42,7 +42,7 @@
  *
  *   When the chunk ends the chunk header is written right-aligned against the events, the record
  *   is sealed and written with one write(2).  The buffer grows only for an event whose text does
- *   not fit (texts are capped at 1 MiB).
+ *   not fit (texts are at most 1 MiB: a longer one is the writer's error, never cut).
  *
  * - The address history of FORMAT.md section 6.3 is kept as a direct-mapped hash table from an
  *   address to the stamp (a running count of addresses coded, 32 bits) of its latest
@@ -63,6 +63,7 @@
 #include <allocator/errmsg.h>
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -679,11 +680,24 @@ static NOINLINE void emit_refused(struct trace_writer *w, const struct event *ev
     producer_fail(w, TRACE_EFORMAT, what);
 }
 
+/* A text longer than a trace keeps (FORMAT.md 6.3) is an error, not a cut: nothing is lost
+ * silently. */
+static NOINLINE void text_refused(struct trace_writer *w, const struct event *ev)
+{
+    char what[128];
+    snprintf(what, sizeof what, "an event's text of %" PRIu32 " bytes is longer than the %u a trace keeps",
+             ev->str_len, FMT_MAX_TEXT);
+    producer_fail(w, TRACE_EFORMAT, what);
+}
+
+static bool text_is_too_long(unsigned k, const struct event *ev)
+{
+    return kind_text[k] && ev->str && ev->str_len > FMT_MAX_TEXT;
+}
+
 static uint32_t text_len(unsigned k, const struct event *ev)
 {
-    if (!kind_text[k] || !ev->str)
-        return 0;
-    return ev->str_len > FMT_MAX_TEXT ? FMT_MAX_TEXT : ev->str_len; /* FORMAT.md 6.3 */
+    return kind_text[k] && ev->str ? ev->str_len : 0;
 }
 
 /* Encoding in the producer's thread: one event at once. */
@@ -692,6 +706,10 @@ static NOINLINE void emit_direct(struct trace_writer *w, const struct event *ev)
     unsigned k = (unsigned)ev->kind;
     if (UNLIKELY(w->stopped | (k >= EV_KIND_COUNT))) {
         emit_refused(w, ev);
+        return;
+    }
+    if (UNLIKELY(text_is_too_long(k, ev))) {
+        text_refused(w, ev);
         return;
     }
     uint32_t slen = text_len(k, ev);
@@ -721,6 +739,10 @@ static NOINLINE void record_slow(struct trace_writer *w, const struct event *ev)
     unsigned k = (unsigned)ev->kind;
     if (w->stopped || k >= EV_KIND_COUNT) {
         emit_refused(w, ev);
+        return;
+    }
+    if (text_is_too_long(k, ev)) {
+        text_refused(w, ev);
         return;
     }
     uint32_t slen = text_len(k, ev);

@@ -35,6 +35,7 @@ const char *trace_strerror(int err);
 
 #define TRACE_FORMAT_VERSION 2 /* the newest version this build reads and the one it writes */
 #define TRACE_MAX_GENERATIONS 4
+#define TRACE_MAX_TEXT (1u << 20) /* bytes of an event's text; a writer refuses a longer one */
 
 /* What a trace says about how it was made (FORMAT.md section 4). */
 struct trace_header {
