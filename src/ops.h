@@ -11,7 +11,7 @@
  *     step LABEL           a step marker; LABEL is the rest of the line
  *     # comment            also after an operation; blank lines are ignored
  *
- * H is a handle number (0 to 16777215) naming a block for the script's lifetime; SIZE and N are
+ * H is a handle number (0 to 1048575) naming a block for the script's lifetime; SIZE and N are
  * decimal or 0x hex with an optional K, M or G suffix, and a request is at most 1 GiB.  A
  * script is checked whole before anything runs: a bad line (unknown operation, a missing or
  * extra argument, a bad number, alloc into a live handle, free of an empty one) is reported
@@ -29,7 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define OPS_MAX_HANDLE 16777215u
+#define OPS_MAX_HANDLE 1048575u /* the handles cost memory by their numbers: 4 MiB to parse, 24 MiB to run */
 #define OPS_MAX_REQUEST (1ull << 30)
 
 enum ops_kind { OPS_ALLOC, OPS_CALLOC, OPS_REALLOC, OPS_FREE, OPS_STEP };

@@ -63,7 +63,7 @@ Test(ops, bad_lines_name_file_and_line)
         {"calloc 0 16\n", "t.ops:1: missing argument: calloc H N SIZE"},
         {"free\n", "t.ops:1: missing argument: free H"},
         {"alloc x 16\n", "t.ops:1: 'x' is not a handle number"},
-        {"alloc 16777216 16\n", "t.ops:1: '16777216' is not a handle number"},
+        {"alloc 1048576 16\n", "t.ops:1: '1048576' is not a handle number (0 to 1048575)"},
         {"alloc -1 16\n", "t.ops:1: '-1' is not a handle number"},
         {"alloc 0 sixteen\n", "t.ops:1: 'sixteen' is not a size"},
         {"alloc 0 16Q\n", "t.ops:1: '16Q' is not a size"},

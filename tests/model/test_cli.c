@@ -6,11 +6,13 @@
 #include "prog.h"
 #include "record.h"
 
+#include <tracer/codec.h>
 #include <tracer/model.h>
 #include <tracer/stats_report.h>
 #include <tracer/trace.h>
 
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,4 +204,109 @@ Test(stats_cli, bad_input_is_one_line)
     r = prog_run((const char *[]){"stats", "--at", "299", lie, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     prog_result_release(&r);
+}
+
+/* Re-encodes a checkpoint blob with its arenas vector claiming `slots` slots: the varints in
+ * order are magic, version, six numbers of geometry, the position, (two more before layout 6),
+ * then the slot count. */
+static void *claim_slots(const void *blob, size_t len, uint64_t slots, size_t *outlen)
+{
+    const uint8_t *p = blob, *end = p + len;
+    uint64_t v[12];
+    size_t nv = 0, want = 9;
+    while (nv < want) {
+        cr_assert(codec_get_varint(&p, end, &v[nv]), "a checkpoint too short to re-encode");
+        if (nv == 1 && v[1] <= 5)
+            want = 11;
+        nv++;
+    }
+    uint64_t old;
+    cr_assert(codec_get_varint(&p, end, &old));
+    uint8_t *out = malloc(len + 16), *q = out;
+    for (size_t i = 0; i < nv; i++)
+        q = codec_put_varint(q, v[i]);
+    q = codec_put_varint(q, slots);
+    memcpy(q, p, (size_t)(end - p));
+    *outlen = (size_t)(q - out) + (size_t)(end - p);
+    return out;
+}
+
+/* A count read from a file is believed only as far as the file's own events can back it: an
+ * arenas vector of 16,777,216 slots in one event, or in a checkpoint, is damage, and costs no
+ * memory (issue: a 2 KB trace made `stats` take 1.8 GB).  The measure is the peak resident memory
+ * of the same command on the sound file, which the hostile one may not exceed by much. */
+Test(stats_cli, a_count_from_the_file_costs_no_memory_the_file_cannot_back, .timeout = 120)
+{
+    char spec[600];
+    snprintf(spec, sizeof spec, "ops:%s", write_ops("big-count.ops", 5, 400000));
+    const char *sound = scratch_path("big-count.trace");
+    struct prog_result r = prog_run((const char *[]){"record", "-o", sound, spec, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"stats", sound, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    size_t base_kb = r.maxrss_kb;
+    prog_result_release(&r);
+    const size_t slack_kb = 32 << 10;
+
+    /* one event: the vector grows to 2^24 slots at once */
+    struct trace_reader *rd;
+    char err[512];
+    cr_assert_eq(trace_reader_open(&rd, sound, 0, err, sizeof err), 0, "%s", err);
+    const char *huge = scratch_path("huge-vector.trace");
+    struct trace_writer *w;
+    cr_assert_eq(trace_writer_open(&w, huge, trace_reader_header(rd), err, sizeof err), 0, "%s", err);
+    struct event ev = {.kind = EV_ARENA_VECTOR};
+    ev.u.arena_vector.slots = 1u << 24;
+    trace_writer_emit(w, &ev);
+    cr_assert_eq(trace_writer_finish(w), 0);
+    trace_writer_free(w);
+    r = prog_run((const char *[]){"stats", huge, NULL});
+    cr_assert_eq(r.status, 1, "%s", r.out);
+    cr_assert(strstr(r.err, "event 0: arena_vector: the arenas vector cannot go from 0 to 16777216 slots"),
+              "%s", r.err);
+    cr_assert_leq(r.maxrss_kb, base_kb + slack_kb, "stats took %zu KB on a one-event file (%zu on the sound one)",
+                  r.maxrss_kb, base_kb);
+    prog_result_release(&r);
+
+    /* the last checkpoint of the sound trace claims 2^24 slots: forgotten as damaged, its
+     * position is reached from an earlier one, or from the start */
+    size_t n = trace_reader_checkpoint_count(rd);
+    cr_assert_geq(n, 1, "the sound trace has a checkpoint to damage");
+    uint64_t at = trace_reader_checkpoint_seq(rd, n - 1);
+    struct trace_blob *blobs = calloc(n, sizeof *blobs);
+    for (size_t i = 0; i < n; i++) {
+        void *buf;
+        size_t len;
+        cr_assert_eq(trace_reader_checkpoint_load(rd, i, &buf, &len), 0);
+        blobs[i].key = trace_reader_checkpoint_seq(rd, i);
+        blobs[i].data = buf;
+        blobs[i].len = len;
+        if (i == n - 1) {
+            blobs[i].data = claim_slots(buf, len, 1u << 24, &blobs[i].len);
+            free(buf);
+        }
+    }
+    trace_reader_free(rd);
+    char cmd[1200];
+    const char *forged = scratch_path("forged-checkpoint.trace");
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", sound, forged);
+    cr_assert_eq(system(cmd), 0);
+    cr_assert_eq(trace_store_checkpoints(forged, blobs, n, err, sizeof err), 0, "%s", err);
+    for (size_t i = 0; i < n; i++)
+        free((void *)blobs[i].data);
+    free(blobs);
+
+    char pos[32];
+    snprintf(pos, sizeof pos, "%" PRIu64, at);
+    struct prog_result want = prog_run((const char *[]){"stats", "--at", pos, sound, NULL});
+    cr_assert_eq(want.status, 0, "%s", want.err);
+    r = prog_run((const char *[]){"stats", "--at", pos, forged, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert_str_eq(r.out + strcspn(r.out, "\n"), want.out + strcspn(want.out, "\n"),
+                     "the same report after the file's name");
+    cr_assert_leq(r.maxrss_kb, base_kb + slack_kb, "stats --at took %zu KB (%zu on the sound file)",
+                  r.maxrss_kb, base_kb);
+    prog_result_release(&r);
+    prog_result_release(&want);
 }

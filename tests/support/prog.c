@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,9 +57,10 @@ struct prog_result prog_run(const char *const *argv)
         _exit(127);
     }
     int st;
-    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    struct rusage ru;
+    cr_assert_eq(wait4(pid, &st, 0, &ru), pid);
     cr_assert(WIFEXITED(st), "the program died of a signal");
-    struct prog_result r = {.status = WEXITSTATUS(st)};
+    struct prog_result r = {.status = WEXITSTATUS(st), .maxrss_kb = (size_t)ru.ru_maxrss};
     r.out = prog_read_file(outp, &r.out_len);
     r.err = prog_read_file(errp, &r.err_len);
     return r;

@@ -9,6 +9,7 @@ struct prog_result {
     int status;        /* its exit status */
     char *out, *err;   /* what it wrote, NUL-terminated */
     size_t out_len, err_len;
+    size_t maxrss_kb;  /* its peak resident memory */
 };
 
 /* Runs $ARENASCOPE with the NULL-terminated arguments (at most 62); fails the test when the

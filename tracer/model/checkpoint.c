@@ -462,10 +462,15 @@ static bool load_pool(struct mheap *h, struct mpool *p, struct codec_reader *r,
     return mpool_state_problem(h, p, false) == NULL;
 }
 
-static bool load_arenas(struct mheap *h, struct codec_reader *r)
+/* A vector of n slots (16, 32, 64..., as the fold allows) took n / 2 arenas, each an event,
+ * before position pos: a count the position cannot back is damage, not an allocation. */
+static bool load_arenas(struct mheap *h, struct codec_reader *r, uint64_t pos)
 {
     uint64_t nslots = codec_read_varint(r), narenas = codec_read_varint(r);
     if (r->bad || nslots > (1u << 24) || narenas > nslots)
+        return false;
+    if (nslots && (nslots < MODEL_FIRST_ARENA_SLOTS || (nslots & (nslots - 1)) ||
+                   (nslots > MODEL_FIRST_ARENA_SLOTS && nslots / 2 > pos)))
         return false;
     if (nslots) {
         h->arenas = malloc((size_t)nslots * sizeof *h->arenas);
@@ -805,6 +810,11 @@ static bool load_rest(struct mgraph *g, struct mcollector *c, struct mworkload *
 
 int model_load(struct model *m, const void *buf, size_t len)
 {
+    return model_load_at(m, buf, len, UINT64_MAX);
+}
+
+int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos)
+{
     const struct model_parts *parts = model_parts(m);
     struct mfold *f = parts->fold;
     struct mheap *h = parts->heap;
@@ -821,13 +831,15 @@ int model_load(struct model *m, const void *buf, size_t len)
         codec_read_varint(&r) != geo->ngenerations || r.bad)
         goto out_reset;
     f->pos = codec_read_varint(&r);
+    if (r.bad || (pos != UINT64_MAX && f->pos != pos))
+        goto out_reset; /* before anything the blob's counts would size */
     if (version <= CK_VERSION_EXPECT) {
         /* versions 4 and 5: the transition the model then expected next (a kind and a pool),
          * which it no longer keeps: a pool loads in whatever state the events left it */
         codec_read_varint(&r);
         codec_read_varint(&r);
     }
-    if (!load_arenas(h, &r))
+    if (!load_arenas(h, &r, f->pos))
         goto out_reset;
 
     uint64_t nrel = codec_read_varint(&r);

@@ -386,11 +386,18 @@ static bool radix_mark(struct mheap *h, uint64_t base)
 
 int mheap_fold_arena_vector(struct mheap *h, struct mfold *f, const struct event *ev)
 {
+    /* CPython grows it 16, 32, 64... and only when every slot holds an arena: so a vector of
+     * n slots took n / 2 arenas' events first, and its memory is the trace's own */
     uint64_t slots = ev->u.arena_vector.slots;
-    if (slots < h->nslots || slots > (1u << 24))
+    uint64_t next = h->nslots ? 2 * (uint64_t)h->nslots : MODEL_FIRST_ARENA_SLOTS;
+    if (slots != next || next > (1u << 24))
         return mfold_reject(f, ev, "the arenas vector cannot go from %" PRIu32 " to %" PRIu64
                                    " slots",
                             h->nslots, slots);
+    if (h->narenas != h->nslots)
+        return mfold_reject(f, ev, "the arenas vector grows with %" PRIu32 " of its %" PRIu32
+                                   " slots free",
+                            h->nslots - h->narenas, h->nslots);
     struct marena *a = realloc(h->arenas, (size_t)slots * sizeof *a);
     if (!a && slots)
         return mfold_oom(f);

@@ -24,6 +24,7 @@ struct mfold;
 #define BLK_STACK 0x40000000u /* allocated with a stack id (kept in mheap.block_stacks) */
 #define BLK_OBJ 0x20000000u   /* a live object lives in the block */
 #define BLK_REQ_MASK 0x1fffffffu
+#define MODEL_FIRST_ARENA_SLOTS 16u /* the arenas vector's first size, INITIAL_ARENA_OBJECTS in CPython */
 /* free: the low 31 bits are the next free block's index + 1, 0 at the end of the list.
  * virgin: 0, and the block lies at or above nextoffset. */
 

@@ -446,7 +446,7 @@ static int load_checkpoint(struct seeker *s, const struct ckref *c)
                              trace_reader_path(s->r));
         }
     }
-    int rc = model_load(s->m, buf, len);
+    int rc = model_load_at(s->m, buf, len, c->seq);
     free(buf);
     if (rc == 0 && model_position(s->m) != c->seq) {
         model_reset(s->m);

@@ -581,6 +581,9 @@ size_t model_snap_refs(const struct model *m, struct model_snap_ref *out, size_t
 int model_save(const struct model *m, void **buf, size_t *len);
 /* Replaces the state with a blob's.  On MODEL_EFORMAT the model is reset to position 0. */
 int model_load(struct model *m, const void *buf, size_t len);
+/* The same for a blob that must be the state at position pos (a trace's checkpoint at pos): any
+ * other is refused before the counts it holds are believed, since they are bounded by it. */
+int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos);
 /* Compares two models; false with the first difference in err. */
 bool model_equals(const struct model *a, const struct model *b, char *err, size_t errlen);
 
