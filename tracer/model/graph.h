@@ -116,6 +116,9 @@ void mgraph_clear(struct mgraph *g);
 void mgraph_release(struct mgraph *g);
 
 uint32_t mgraph_obj_lookup(const struct mgraph *g, uint64_t addr); /* index or NONE */
+/* The live object at addr for the fold of ev: its index, or NONE after rejecting ev ("0x... is
+ * not a live object"); the fold then returns MODEL_EINCONSISTENT. */
+uint32_t mgraph_obj_live(const struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr);
 struct mtype *mgraph_type_get(const struct mgraph *g, uint64_t id);
 uint32_t mgraph_edge_find(const struct mgraph *g, uint64_t owner, uint64_t obj); /* or NONE */
 /* The live object whose memory starts at block (its header may come first: the first 64 bytes
