@@ -379,10 +379,7 @@ size_t model_gc_generation(const struct model *m, uint32_t gen, uint64_t *objs, 
 size_t model_gc_history(const struct model *m, struct model_collection *out, size_t max)
 {
     const struct mcollector *c = model_parts(m)->gc;
-    size_t n = c->nhistory < max ? c->nhistory : max;
-    for (size_t i = 0; i < n; i++)
-        out[i] = c->history[(c->history_head + i) % MODEL_HISTORY_KEEP];
-    return n;
+    return mring_copy(out, max, c->history, sizeof *out, c->history_head, c->nhistory, MODEL_HISTORY_KEEP);
 }
 
 size_t model_gc_marks(const struct model *m, struct model_mark *out, size_t max)

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NONE UINT32_MAX /* "no index" in 32-bit links */
 
@@ -57,6 +58,17 @@ static inline size_t mring_push(size_t *head, size_t *n, size_t keep)
     if (*n < keep)
         (*n)++;
     return *head;
+}
+
+/* Copies such a ring's entries of `size` bytes, the most recent first, to out (at most max);
+ * returns how many it copied. */
+static inline size_t mring_copy(void *out, size_t max, const void *ring, size_t size, size_t head, size_t n,
+                                size_t keep)
+{
+    size_t k = n < max ? n : max;
+    for (size_t i = 0; i < k; i++)
+        memcpy((char *)out + i * size, (const char *)ring + (head + i) % keep * size, size);
+    return k;
 }
 
 /* ---- the parts of a struct model ------------------------------------------------------------- */
