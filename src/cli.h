@@ -1,7 +1,7 @@
 /*
  * cli.h - the command line: subcommands described as data, parsed and explained in one place.
  *
- * Each subcommand is a `struct cli_cmd` (src/cmd_*.c) listing its options; cli_parse() turns argv
+ * Each subcommand is a `struct cli_cmd` (src/commands.c) listing its options; cli_parse() turns argv
  * into a `struct cli` and handles --help.  Usage errors print one line naming the command and the
  * problem and exit with status 2; runtime errors are the command's, with status 1.
  */

@@ -9,17 +9,13 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "view_opts.h"
 
 #include <tracer/model.h>
 #include <tracer/trace.h>
 
 #include <stdio.h>
 #include <string.h>
-
-static const struct cli_opt opts[] = {
-    {"quiet", 'q', NULL, "print nothing when the trace is sound"},
-    {0},
-};
 
 struct check_pass {
     const char *name;
@@ -49,14 +45,14 @@ static const struct check_pass passes[] = {
     {"semantics", check_semantics},
 };
 
-static int run(struct cli *c)
+int cmd_check_run(struct cli *c)
 {
+    struct trace_reader *r = view_open_trace(c);
+    if (!r)
+        return 1;
     const char *path = c->args[0];
-    struct trace_reader *r;
-    char msg[1024];
-    if (trace_reader_open(&r, path, 0, msg, sizeof msg))
-        return cli_error(c, 1, "%s", msg);
     int status = 0;
+    char msg[1024];
     for (size_t i = 0; i < sizeof passes / sizeof passes[0] && !status; i++)
         if (passes[i].run(r, msg, sizeof msg))
             status = cli_error(c, 1, "%s", msg);
@@ -67,20 +63,3 @@ static int run(struct cli *c)
     trace_reader_free(r);
     return status;
 }
-
-const struct cli_cmd cmd_check = {
-    .name = "check",
-    .args = "FILE",
-    .summary = "check that a trace is whole and sound (exit status 0 only then)",
-    .description =
-        "Reads every record of the file: checksums, the index against the records, every event\n"
-        "decoded, every blob.  Then folds the events into the model of the heap, checking each\n"
-        "against the state it finds (no free of an unknown block, counts that never go\n"
-        "negative, pool transitions the allocator can make, refcounts that follow), and the\n"
-        "stored checkpoints and timeline against that fold.  The first problem is reported in\n"
-        "one line naming the file, chunk and byte offset or the event, with exit status 1.\n",
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .run = run,
-};

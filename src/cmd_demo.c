@@ -5,25 +5,11 @@
 #include "cli.h"
 #include "commands.h"
 #include "live.h"
-#include "view_opts.h"
 #include "workload.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const struct cli_opt opts[] = {
-    {"list", 'l', NULL, "print the demos, one a line, name first, and exit"},
-    {"record", 'r', "FILE", "keep the demo's trace in FILE"},
-    {"run", 0, NULL, "run through the steps instead of holding at each one"},
-    {"pace", 0, "N", "with --run, N steps a second (default 1)"},
-    {"profile", 'p', "P", "the allocator profile (default cpython-3.10)"},
-    {"arena-source", 0, "S", "where arenas come from: mmap (the default) or aligned"},
-    {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
-    {"stacks", 0, NULL, "record the call stack of every allocation (shown with each object)"},
-    VIEW_LOOK_OPTS,
-    {0},
-};
 
 static int list(void)
 {
@@ -36,7 +22,7 @@ static int list(void)
     return 0;
 }
 
-static int run(struct cli *c)
+int cmd_demo_run(struct cli *c)
 {
     if (cli_flag(c, "list"))
         return c->nargs ? cli_error(c, CLI_EXIT_USAGE, "--list takes no demo name") : list();
@@ -93,15 +79,3 @@ static int run(struct cli *c)
         cli_error(c, status, "%s", msg);
     return status;
 }
-
-const struct cli_cmd cmd_demo = {
-    .name = "demo",
-    .args = "[NAME]",
-    .summary = "step through a built-in demo of CPython's memory manager (a menu without NAME)",
-    .description = "The demo runs live and holds at each step: ] runs the next step, l/h move event by event,\n"
-                   "Tab moves between the panes, ? shows every key, q quits.\n",
-    .opts = opts,
-    .min_args = 0,
-    .max_args = 1,
-    .run = run,
-};

@@ -4,20 +4,14 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "view_opts.h"
 
 #include <tracer/trace.h>
 
 #include <stdio.h>
 #include <stdlib.h>
 
-static const struct cli_opt opts[] = {
-    {"json", 'j', NULL, "one JSON object per line, with \"seq\" and \"kind\""},
-    {"from", 'f', "N", "start at event N (default 0)"},
-    {"to", 't', "N", "stop after event N (default: the last)"},
-    {0},
-};
-
-static int run(struct cli *c)
+int cmd_dump_run(struct cli *c)
 {
     uint64_t from, to;
     int rc = cli_uint(c, "from", 0, false, &from);
@@ -30,10 +24,9 @@ static int run(struct cli *c)
                          (unsigned long long)to, (unsigned long long)from, cli_program);
     bool json = cli_flag(c, "json");
     const char *path = c->args[0];
-    struct trace_reader *r;
-    char err[512];
-    if (trace_reader_open(&r, path, 0, err, sizeof err))
-        return cli_error(c, 1, "%s", err);
+    struct trace_reader *r = view_open_trace(c);
+    if (!r)
+        return 1;
     int status = 0;
     char *line = malloc(EVENT_FORMAT_MAX);
     if (!line) {
@@ -66,28 +59,11 @@ static int run(struct cli *c)
         status = cli_error(c, 1, "writing the output failed");
     else if (got < 0)
         status = cli_error(c, 1, "%s", trace_reader_error(r));
-    else if (!trace_reader_is_complete(r))
-        status = cli_error(c, 1, "%s", trace_reader_damage(r) ? trace_reader_damage(r)
-                                                              : "no index: the recording did not finish");
+    else
+        status = view_trace_is_whole(c, r);
 out_free_line:
     free(line);
 out_free_reader:
     trace_reader_free(r);
     return status;
 }
-
-const struct cli_cmd cmd_dump = {
-    .name = "dump",
-    .args = "FILE",
-    .summary = "print a trace's events, one per line",
-    .description =
-        "Each line is the event's number, its kind and its fields by name (addresses in hex,\n"
-        "the text field quoted); with --json, one JSON object per line (a field named like\n"
-        "the keys \"seq\" and \"kind\" gets a final underscore).  --from seeks through the\n"
-        "index.  Exits with 1, after the events it could read, when the file is not whole\n"
-        "(cut short, damaged, without an index).\n",
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .run = run,
-};

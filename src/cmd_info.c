@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "view_opts.h"
 
 #include <tracer/trace.h>
 
@@ -11,10 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static const struct cli_opt opts[] = {
-    {0},
-};
 
 /* 1234567 -> "1,234,567" */
 static const char *grouped(uint64_t v, char *buf, size_t len)
@@ -82,13 +79,12 @@ static void print_header(const struct trace_header *h)
     printf("%s\n", h->legacy_finalizers ? ", cycles with __del__ are uncollectable" : "");
 }
 
-static int run(struct cli *c)
+int cmd_info_run(struct cli *c)
 {
     const char *path = c->args[0];
-    struct trace_reader *r;
-    char err[512];
-    if (trace_reader_open(&r, path, 0, err, sizeof err))
-        return cli_error(c, 1, "%s", err);
+    struct trace_reader *r = view_open_trace(c);
+    if (!r)
+        return 1;
     char n1[32], n2[32], t[1024];
     printf("file         %s\n", cli_shown(path, t, sizeof t));
     print_header(trace_reader_header(r));
@@ -164,22 +160,8 @@ static int run(struct cli *c)
         }
     }
     free(counts);
-    if (!status && !trace_reader_is_complete(r))
-        status = cli_error(c, 1, "%s", damage ? damage : "no index: the recording did not finish");
+    if (!status)
+        status = view_trace_is_whole(c, r);
     trace_reader_free(r);
     return status;
 }
-
-const struct cli_cmd cmd_info = {
-    .name = "info",
-    .args = "FILE",
-    .summary = "describe a trace: profiles, command, events by kind, chunks, size",
-    .description =
-        "Reads the header and the index, not the events (a trace without an index, from a\n"
-        "recording that did not finish, is scanned).  Exits with 1, after printing what it\n"
-        "can, when the file is not whole: cut short, damaged, or without an index.\n",
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .run = run,
-};

@@ -5,27 +5,10 @@
 #include "commands.h"
 #include "live.h"
 #include "program.h"
-#include "view_opts.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static const struct cli_opt opts[] = {
-    {"record", 'r', "FILE", "keep the trace in FILE (otherwise a temporary file, deleted at the end)"},
-    {"run", 0, NULL, "start running instead of holding at the first step marker"},
-    {"pace", 0, "N", "in run mode, N step markers a second (0: as fast as it runs; default 1)"},
-    {"profile", 'p', "P", "the allocator profile (default cpython-3.10; see 'record --help')"},
-    {"arena-source", 0, "S", "where arenas come from: mmap (as CPython, the default) or aligned"},
-    {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
-    {"stacks", 0, "S", "call stacks: for a workload, c records the C stack of every allocation;\n"
-                       "for a Python program, python (the default), c, both or none"},
-    {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},
-    PROGRAM_LINE_OPTS,
-    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null)"},
-    VIEW_LOOK_OPTS,
-    {0},
-};
 
 int live_parse_options(struct cli *c, struct live_options *opt)
 {
@@ -58,7 +41,7 @@ int live_start_status(const char *spec)
     return strncmp(spec, "ops:", 4) == 0 ? 1 : CLI_EXIT_USAGE;
 }
 
-static int run(struct cli *c)
+int cmd_live_run(struct cli *c)
 {
     struct live_options opt;
     int status = live_parse_options(c, &opt);
@@ -108,24 +91,3 @@ static int run(struct cli *c)
         cli_error(c, status, "%s", msg);
     return status;
 }
-
-const struct cli_cmd cmd_live = {
-    .name = "live",
-    .args = "WORKLOAD | SCRIPT.py [ARGS...] | -- PYTHON [ARGS...]",
-    .summary = "run a workload or a Python program and watch its heap as it runs",
-    .description = "WORKLOAD is demo:NAME (or a demo's name), ops:PATH (an allocation script) or churn[:N].\n"
-                   "The workload holds at each step marker until ] lets it go on; Space makes it run at its\n"
-                   "pace (+ and - change it).  While it runs, every key of replay works on its history.\n"
-                   "\n"
-                   "SCRIPT.py runs in python3 from PATH; -- PYTHON ARGS runs any Python 3.8 to 3.13 command line\n"
-                   "(python3.12 x.py, -m module, a venv's python).  The program runs at full speed and the\n"
-                   "view follows it: pausing the view does not pause the program, and q ends both.  Its\n"
-                   "output goes into the trace, not over the screen; its standard input is /dev/null unless\n"
-                   "--stdin.  If the viewer is killed, the program is killed too.\n"
-                   "\n" PROGRAM_DESCRIPTION "\n" VIEW_KEYS_DESCRIPTION,
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .takes_program = true,
-    .run = run,
-};

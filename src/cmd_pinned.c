@@ -20,12 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cli_opt opts[] = {
-    {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default)"},
-    {"top", 'n', "N", "lines shown per arena (default 5; 0: all)"},
-    {0},
-};
-
 /* "file.py:12 in function" and the line's source, for a pin's frame. */
 static void print_pin(struct seeker *s, const struct model *m, const struct model_pin *p)
 {
@@ -66,15 +60,15 @@ static void print_pin(struct seeker *s, const struct model *m, const struct mode
     }
 }
 
-static int run(struct cli *c)
+int cmd_pinned_run(struct cli *c)
 {
     const char *path = c->args[0];
     uint64_t top;
     int status = cli_uint(c, "top", 5, false, &top);
     if (status)
         return status;
-    struct seeker *s;
-    if ((status = view_open_at(c, path, &s)))
+    struct seeker *s = view_open_at(c, &status);
+    if (!s)
         return status;
     uint64_t count = seeker_event_count(s), pos = seeker_position(s);
     status = 1;
@@ -126,27 +120,3 @@ out_free:
     seeker_free(s);
     return status;
 }
-
-const struct cli_cmd cmd_pinned = {
-    .name = "pinned",
-    .args = "FILE",
-    .summary = "list each arena with its free pools and the lines whose live blocks keep it",
-    .description =
-        "An arena is returned to the system only when every one of its pools is free: a single\n"
-        "live block keeps the whole arena.  For each arena held at the end of the trace (or right\n"
-        "after event --at), this lists its free pools and its live blocks grouped by the line that\n"
-        "allocated them (the innermost frame of their call stack that is not the import system's),\n"
-        "largest first, with the line's\n"
-        "source.  For a real Python program the lines are Python lines (record keeps its stacks by\n"
-        "default; the source comes from the trace, or from the file on this machine); a trace\n"
-        "recorded without stacks groups every block under \"no call stack recorded\".\n"
-        "\n"
-        "examples:\n"
-        "  arenascope pinned app.trace\n"
-        "  arenascope pinned --at 150000 --top 10 app.trace\n"
-        "  arenascope pinned --at step:2 app.trace     # a real program: its end, before Python shuts down\n",
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .run = run,
-};

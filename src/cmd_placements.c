@@ -15,15 +15,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static const struct cli_opt opts[] = {
-    {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
-    {"arena-source", 0, "S", "where arenas come from: aligned (default: every arena has all its pools) or mmap"},
-    {"reference", 0, NULL, "a Python program: on the interpreter's own pymalloc instead of arenascope's heap"},
-    {"output", 'o', "FILE", "a Python program: write the placements to FILE (default: standard output, at the end)"},
-    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"},
-    {0},
-};
-
 /* A Python program: its calls logged by the capture library, then copied to standard output. */
 static int run_program(struct cli *c)
 {
@@ -55,25 +46,12 @@ static int run_program(struct cli *c)
     snprintf(spec.cfg.arena_source, sizeof spec.cfg.arena_source, "aligned");
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_int;
     sigaction(SIGINT, &ign, &old_int);
-    int status = 1, status_read = -1;
-    pid_t pid = program_spawn(&spec, false, -1, -1, -1, &status_read, err, sizeof err);
-    if (pid < 0) {
-        cli_error(c, 1, "%s", err);
-        goto out;
-    }
-    char version[32];
+    int status, ws;
     bool refused;
-    if (program_await(status_read, pid, spec.argv[0], 0, version, sizeof version, &refused, err, sizeof err) < 0) {
-        close(status_read);
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+    if (program_run(&spec, &ws, &refused, err, sizeof err) < 0) {
         status = cli_error(c, refused ? CLI_EXIT_USAGE : 1, "%s", err);
         goto out;
     }
-    int ws;
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        ;
-    close(status_read);
     char words[128];
     status = program_exit_status(ws, words, sizeof words);
     if (tmp[0]) {
@@ -125,7 +103,7 @@ static bool is_trace(const char *path)
     return n == sizeof buf && memcmp(buf, magic, sizeof magic) == 0;
 }
 
-static int run(struct cli *c)
+int cmd_placements_run(struct cli *c)
 {
     if (c->program >= 0)
         return run_program(c);
@@ -166,35 +144,3 @@ out_script:
     ops_script_release(&s);
     return status;
 }
-
-const struct cli_cmd cmd_placements = {
-    .name = "placements",
-    .args = "FILE | SCRIPT.py [ARGS...] | -- PYTHON [ARGS...]",
-    .summary = "run an allocation script or a Python program and print where each allocation lands",
-    .description =
-        "FILE is an allocation script (see 'arenascope record --help'): one operation per line,\n"
-        "alloc H SIZE | calloc H N SIZE | realloc H SIZE | free H | step LABEL.\n"
-        "\n"
-        "Prints one line per allocating operation (alloc, calloc, realloc), in order:\n"
-        "  OP ARENA POOL OFFSET   a block of the small-object allocator\n"
-        "  OP raw                 a block of the raw layer (C malloc: 0 bytes, over the threshold,\n"
-        "                         or no arena to be had)\n"
-        "OP counts the script's operations from 1 (step markers, comments and blank lines are not\n"
-        "counted); ARENA is the 0-based serial number of the arena allocation (a released arena's\n"
-        "slot reused later gets a new number); POOL is the pool's index from the arena's base;\n"
-        "OFFSET is the block's byte offset in its pool.  With the aligned arena source these are\n"
-        "the placements CPython's own obmalloc makes for the same script.\n"
-        "\n"
-        "A Python program (SCRIPT.py, run by python3, or -- PYTHON ARGS...) runs on the heap with its\n"
-        "version's profile in aligned arenas, and every call of its allocator (the OBJ and MEM\n"
-        "domains) gives one line: N OP A B ARENA POOL OFFSET, N OP A B raw, or N free, where OP is\n"
-        "malloc, calloc or realloc and A B its sizes.  With --reference the same program runs on the\n"
-        "interpreter's own pymalloc, with an aligned arena allocator installed through\n"
-        "PyObject_SetArenaAllocator: run both with PYTHONHASHSEED=0 and compare, and the two lists\n"
-        "are the same when arenascope places every block as CPython does.\n",
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .takes_program = true,
-    .run = run,
-};

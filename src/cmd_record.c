@@ -22,20 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static const struct cli_opt opts[] = {
-    {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required"},
-    {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
-    {"arena-source", 0, "S", "where arenas come from: mmap (default, as CPython) or aligned"},
-    {"gc-profile", 0, "G", "cycle collector: cpython-3.8 (default), cpython-3.13, legacy; NAME:T0,T1,T2 sets thresholds"},
-    {"stacks", 0, "S", "call stacks of every allocation: for a workload, c (its C stack) or none (the\n"
-                       "default); for a Python program, python (the default), c, both or none"},
-    {"stack-depth", 0, "N", "frames kept per call stack (default 24 for C, 16 for Python; at most 64)"},
-    PROGRAM_LINE_OPTS,
-    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"},
-    {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
-    {0},
-};
-
 /* Progress of the post-pass on a terminal: shown once it has taken half a second. */
 struct progress {
     const char *path;
@@ -120,28 +106,13 @@ static int run_program(struct cli *c, const char *out, const char *cmdline)
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
     sigaction(SIGINT, &ign, &old_int);
     sigaction(SIGQUIT, &ign, &old_quit);
-    int status_read = -1;
-    int status = 1;
-    pid_t pid = program_spawn(&spec, false, -1, -1, -1, &status_read, err, sizeof err);
-    if (pid < 0) {
-        cli_error(c, 1, "%s", err);
-        goto out_signals;
-    }
-    char version[32];
+    int status, ws;
     bool refused;
-    if (program_await(status_read, pid, spec.argv[0], 0, version, sizeof version, &refused, err, sizeof err) < 0) {
-        close(status_read);
-        kill(pid, SIGKILL);
-        waitpid(pid, NULL, 0);
+    if (program_run(&spec, &ws, &refused, err, sizeof err) < 0) {
         unlink(out);
-        cli_error(c, refused ? CLI_EXIT_USAGE : 1, "%s", err);
-        status = refused ? CLI_EXIT_USAGE : 1;
+        status = cli_error(c, refused ? CLI_EXIT_USAGE : 1, "%s", err);
         goto out_signals;
     }
-    int ws;
-    while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-        ;
-    close(status_read);
     char words[128];
     status = program_exit_status(ws, words, sizeof words);
     if (words[0] && WIFSIGNALED(ws))
@@ -167,7 +138,7 @@ out_signals:
     return status;
 }
 
-static int run(struct cli *c)
+int cmd_record_run(struct cli *c)
 {
     const char *out = cli_value(c, "output");
     if (!out)
@@ -245,37 +216,3 @@ out_workload:
     workload_free(w);
     return status;
 }
-
-const struct cli_cmd cmd_record = {
-    .name = "record",
-    .args = "WORKLOAD | SCRIPT.py [ARGS...] | -- PYTHON [ARGS...]",
-    .summary = "run a workload or a Python program on the allocator and record every event to a trace file",
-    .description =
-        "WORKLOAD is one of:\n"
-        "  ops:PATH     an allocation script, one operation per line:\n"
-        "                 alloc H SIZE | calloc H N SIZE | realloc H SIZE | free H | step LABEL\n"
-        "               (H is a handle number; '#' starts a comment).  The script is checked\n"
-        "               whole before anything runs; a bad line is reported with its number.\n"
-        "  demo:NAME    a built-in demo (also just NAME; see 'arenascope demo --list')\n"
-        "  churn[:N]    N rounds of a synthetic object churn (default 100000)\n"
-        "  SCRIPT.py    a Python script, run by python3 from PATH, with its arguments\n"
-        "  -- PYTHON    any Python 3.8 to 3.13 command line: python3.12 x.py, -m pytest, a venv's python\n"
-        "\n" PROGRAM_DESCRIPTION
-        "The program's exit status is this command's (128 + N when signal N killed it); its\n"
-        "Python call stacks are recorded with each allocation (--stacks).\n"
-        "\n"
-        "The trace records every arena, pool and block transition of CPython's allocator for the\n"
-        "chosen profile; replay it with 'arenascope replay FILE', list it with 'arenascope dump'.\n"
-        "\n"
-        "examples:\n"
-        "  arenascope record -o frag.trace ops:frag.ops\n"
-        "  arenascope record --profile cpython-3.8 --arena-source aligned --stats -o t.trace churn:5000\n"
-        "  arenascope record --gc-profile legacy -o fin.trace demo:finalizers\n"
-        "  arenascope record -o app.trace app.py --input data.json\n"
-        "  arenascope record -o tests.trace -- python3 -m pytest tests/\n",
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .takes_program = true,
-    .run = run,
-};

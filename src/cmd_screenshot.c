@@ -22,17 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cli_opt opts[] = {
-    {"at", 'a', "EVENT", "event N (from 0), step:N (the end of step N), start or end (default: end)"},
-    {"view", 'v', "VIEW", "all, arenas, pool, classes, objects, gc, timeline or help (default: all)"},
-    {"size", 's', "COLSxROWS", "the screen's size in cells (default: 120x40)"},
-    {"keys", 'k', "KEYS", "keys pressed before the picture is taken: characters, and <Name> as the help names keys "
-                          "(<PgDn>, <Enter>, <Space>)"},
-    {"output", 'o', "OUT", "where to write: OUT.txt for text, OUT.svg for a picture"},
-    VIEW_LOOK_OPTS,
-    {0},
-};
-
 static bool parse_size(const char *s, int *cols, int *rows)
 {
     char *end;
@@ -50,7 +39,7 @@ static bool parse_size(const char *s, int *cols, int *rows)
     return true;
 }
 
-static int run(struct cli *c)
+int cmd_screenshot_run(struct cli *c)
 {
     const char *path = c->args[0];
     const char *out = cli_value(c, "output");
@@ -73,18 +62,12 @@ static int run(struct cli *c)
     const char *keytext = cli_value(c, "keys");
     if (keytext && (nkeys = ui_keys_parse(keytext, keys, sizeof keys / sizeof keys[0], err, sizeof err)) < 0)
         return cli_error(c, CLI_EXIT_USAGE, "--keys: %s", err);
-    struct seeker *s;
-    if (seeker_open(&s, path, 0, err, sizeof err) < 0)
-        return cli_error(c, 1, "%s", err);
-    int status = 1;
-    uint64_t pos = seeker_event_count(s);
-    const char *at = cli_value(c, "at");
-    if (at) {
-        if (view_parse_position(c, s, path, at, &pos) != 0) {
-            status = CLI_EXIT_USAGE;
-            goto out_seeker;
-        }
-    }
+    uint64_t pos;
+    int status;
+    struct seeker *s = view_open(c, true, &pos, &status);
+    if (!s)
+        return status;
+    status = 1;
     struct ui_config cfg = {.title = path};
     cfg.look.color = !cli_flag(c, "no-color");
     cfg.look.ascii = cli_flag(c, "ascii");
@@ -125,13 +108,3 @@ out_seeker:
     seeker_free(s);
     return status;
 }
-
-const struct cli_cmd cmd_screenshot = {
-    .name = "screenshot",
-    .args = "FILE",
-    .summary = "render the viewer's screen at an event to text or SVG, without a terminal",
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .run = run,
-};

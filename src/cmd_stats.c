@@ -16,12 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cli_opt opts[] = {
-    {"at", 0, "WHERE", "the heap at: N (right after event N, from 0), step:N (the end of step N), start, end (default)"},
-    {"json", 0, NULL, "one JSON object: the report's figures, the collector's, the position"},
-    {0},
-};
-
 static void print_json(FILE *out, const char *path, const struct seeker *s,
                        const struct heap_stats *st)
 {
@@ -56,12 +50,12 @@ static void print_json(FILE *out, const char *path, const struct seeker *s,
     free(heap);
 }
 
-static int run(struct cli *c)
+int cmd_stats_run(struct cli *c)
 {
     const char *path = c->args[0];
-    struct seeker *s;
-    int status = view_open_at(c, path, &s);
-    if (status)
+    int status;
+    struct seeker *s = view_open_at(c, &status);
+    if (!s)
         return status;
     status = 1;
     struct heap_stats *st = malloc(sizeof *st);
@@ -80,25 +74,3 @@ out_free:
     seeker_free(s);
     return status;
 }
-
-const struct cli_cmd cmd_stats = {
-    .name = "stats",
-    .args = "FILE",
-    .summary = "print the heap's sys._debugmallocstats() report from a trace, at its end or any event",
-    .description =
-        "Folds the trace's events into the model of the heap and prints CPython's\n"
-        "sys._debugmallocstats() report for it: the size classes, the arenas, where every byte\n"
-        "of the arenas goes, the arena map (3.10+), then the raw blocks.  For the same workload\n"
-        "it is the report 'arenascope record --stats' prints from the allocator itself.\n"
-        "With --at it describes the heap right after that event; the trace's checkpoints make\n"
-        "this fast anywhere.  A trace whose events contradict each other is reported with the\n"
-        "first bad event and exit status 1.\n"
-        "\n"
-        "examples:\n"
-        "  arenascope stats t.trace\n"
-        "  arenascope stats --at 1000 --json t.trace\n",
-    .opts = opts,
-    .min_args = 1,
-    .max_args = 1,
-    .run = run,
-};

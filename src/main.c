@@ -8,13 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct cli_cmd *const commands[] = {
-#define X(name) &cmd_##name,
-    COMMANDS(X)
-#undef X
-};
-#define NCOMMANDS (sizeof commands / sizeof commands[0])
-
 static void print_help(FILE *out)
 {
     fprintf(out,
@@ -26,7 +19,7 @@ static void print_help(FILE *out)
             "\n"
             "commands:\n",
             cli_program);
-    for (size_t i = 0; i < NCOMMANDS; i++)
+    for (size_t i = 0; i < commands_count; i++)
         fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
     fprintf(out,
             "\n"
@@ -46,11 +39,11 @@ int main(int argc, char **argv)
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         if (argc > 2) {
-            for (size_t i = 0; i < NCOMMANDS; i++)
-                if (strcmp(commands[i]->name, argv[2]) == 0) {
-                    cli_print_help(commands[i]);
-                    return 0;
-                }
+            const struct cli_cmd *cmd = commands_find(argv[2]);
+            if (cmd) {
+                cli_print_help(cmd);
+                return 0;
+            }
             fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", cli_program, argv[2], cli_program);
             return CLI_EXIT_USAGE;
         }
@@ -61,14 +54,13 @@ int main(int argc, char **argv)
         printf("%s %s\n", cli_program, ARENASCOPE_VERSION);
         return 0;
     }
-    for (size_t i = 0; i < NCOMMANDS; i++) {
-        if (strcmp(commands[i]->name, name) != 0)
-            continue;
+    const struct cli_cmd *cmd = commands_find(name);
+    if (cmd) {
         struct cli c;
         bool done;
-        int status = cli_parse(commands[i], argc - 1, argv + 1, &c, &done);
+        int status = cli_parse(cmd, argc - 1, argv + 1, &c, &done);
         if (!done)
-            status = commands[i]->run(&c);
+            status = cmd->run(&c);
         return status;
     }
     if (name[0] == '-')

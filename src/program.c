@@ -225,3 +225,23 @@ int program_exit_status(int wait_status, char *words, size_t len)
         snprintf(words, len, "the program exited with status %d", code);
     return code;
 }
+
+int program_run(struct program_spec *spec, int *wait_status, bool *refused, char *err, size_t errlen)
+{
+    int status_read = -1;
+    *refused = false;
+    pid_t pid = program_spawn(spec, false, -1, -1, -1, &status_read, err, errlen);
+    if (pid < 0)
+        return -1;
+    char version[32];
+    if (program_await(status_read, pid, spec->argv[0], 0, version, sizeof version, refused, err, errlen) < 0) {
+        close(status_read);
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return -1;
+    }
+    while (waitpid(pid, wait_status, 0) < 0 && errno == EINTR)
+        ;
+    close(status_read);
+    return 0;
+}

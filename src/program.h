@@ -35,23 +35,6 @@ struct program_spec {
     struct capture_config cfg;   /* the request, but for pid and descriptors */
 };
 
-/* The options of a program's line steps, shared by record and live. */
-#define PROGRAM_LINE_OPTS                                                                        \
-    {"step-lines", 0, "ON", "a Python program: each line of its own files a step marker: on (the default\n" \
-                            "for a script) or off (the default for -m and -c)"},                   \
-    {"step-files", 0, "GLOB", "a Python program: the files whose lines are steps (fnmatch on absolute\n"  \
-                              "paths; default: the script's directory, not the library)"}
-
-/* What --help says of programs, shared by the commands that run them. */
-#define PROGRAM_DESCRIPTION                                                                      \
-    "A Python program runs in a real interpreter whose object allocator (the OBJ and MEM\n"        \
-    "domains of PEP 445) is arenascope's instrumented obmalloc, with the profile of its version\n" \
-    "(3.8: cpython-3.8, 3.9: cpython-3.9, 3.10 to 3.13: cpython-3.10).  A library preloaded\n"     \
-    "into the interpreter installs it before the first allocation.  Processes the program\n"        \
-    "starts run plain (a Python subprocess is not recorded); a child it forks stops recording\n"   \
-    "and says so; exec is not followed.  Its output is recorded with it.  PYTHONMALLOC and\n"      \
-    "PYTHONDEVMODE are removed from its environment: they would replace the allocator.\n"
-
 /* Fills spec from the command line (c->program >= 0).  mode, trace or log, arena source and
  * command are the caller's to set in spec->cfg afterwards.  -1 with a message: exit 2. */
 int program_prepare(struct program_spec *spec, const struct cli *c, char *err, size_t errlen);
@@ -74,6 +57,14 @@ pid_t program_spawn(struct program_spec *spec, bool quiet, int stderr_fd, int st
  */
 int program_await(int status_read, pid_t pid, const char *name, int timeout_ms, char *version, size_t vlen,
                   bool *refused, char *err, size_t errlen);
+
+/*
+ * Runs the program in the foreground to its end (a status pipe of its own, its output kept):
+ * program_spawn(), program_await(), then waits for it.  Returns 0 with its waitpid() status in
+ * *wait_status, or -1 with a message (*refused when the interpreter refused it: exit status 2);
+ * a program that started and was refused is killed and reaped.
+ */
+int program_run(struct program_spec *spec, int *wait_status, bool *refused, char *err, size_t errlen);
 
 /* How a waitpid() status ended the program, as arenascope's exit status (128 + N for signal N)
  * and, when it did not exit with 0, in words. */

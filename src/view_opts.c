@@ -5,7 +5,9 @@
 
 #include <ui/ui.h>
 
-int view_parse_position(struct cli *c, struct seeker *s, const char *path, const char *text, uint64_t *pos)
+/* Parses --at for the trace at `path` (ui_parse_position: N, step:N, start, end) into a
+ * position.  Returns 0, or prints a usage error naming the file and returns CLI_EXIT_USAGE. */
+static int view_parse_position(struct cli *c, struct seeker *s, const char *path, const char *text, uint64_t *pos)
 {
     char err[256];
     if (ui_parse_position(s, text, pos, err, sizeof err) < 0)
@@ -13,23 +15,51 @@ int view_parse_position(struct cli *c, struct seeker *s, const char *path, const
     return 0;
 }
 
-int view_open_at(struct cli *c, const char *path, struct seeker **out)
+struct trace_reader *view_open_trace(struct cli *c)
 {
     char err[1024];
-    struct seeker *s;
-    *out = NULL;
-    if (seeker_open(&s, path, 0, err, sizeof err) < 0)
-        return cli_error(c, 1, "%s", err);
-    uint64_t pos = seeker_event_count(s);
-    int status = 0;
-    if (cli_value(c, "at"))
-        status = view_parse_position(c, s, path, cli_value(c, "at"), &pos);
-    if (!status && seeker_seek(s, pos) < 0)
-        status = cli_error(c, 1, "%s", seeker_error(s));
-    if (status) {
-        seeker_free(s);
-        return status;
+    struct trace_reader *r;
+    if (trace_reader_open(&r, c->args[0], 0, err, sizeof err)) {
+        cli_error(c, 1, "%s", err);
+        return NULL;
     }
-    *out = s;
-    return 0;
+    return r;
+}
+
+int view_trace_is_whole(struct cli *c, struct trace_reader *r)
+{
+    if (trace_reader_is_complete(r))
+        return 0;
+    const char *damage = trace_reader_damage(r);
+    return cli_error(c, 1, "%s", damage ? damage : "no index: the recording did not finish");
+}
+
+struct seeker *view_open(struct cli *c, bool at_end, uint64_t *pos, int *status)
+{
+    const char *path = c->args[0];
+    char err[1024];
+    struct seeker *s;
+    if (seeker_open(&s, path, 0, err, sizeof err) < 0) {
+        *status = cli_error(c, 1, "%s", err);
+        return NULL;
+    }
+    *pos = at_end ? seeker_event_count(s) : 0;
+    const char *at = cli_value(c, "at");
+    if (at && (*status = view_parse_position(c, s, path, at, pos)) != 0) {
+        seeker_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+struct seeker *view_open_at(struct cli *c, int *status)
+{
+    uint64_t pos;
+    struct seeker *s = view_open(c, true, &pos, status);
+    if (s && seeker_seek(s, pos) < 0) {
+        *status = cli_error(c, 1, "%s", seeker_error(s));
+        seeker_free(s);
+        return NULL;
+    }
+    return s;
 }

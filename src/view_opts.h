@@ -1,6 +1,6 @@
 /*
- * view_opts.h - what the commands that show a trace share: the look options (--no-color,
- * --ascii), reading an event number given on the command line, and the keys for --help.
+ * view_opts.h - what the commands that read a trace share: opening it, or a view of it at the
+ * event given by --at, with the error printed in one line naming the file.
  */
 #ifndef SRC_VIEW_OPTS_H
 #define SRC_VIEW_OPTS_H
@@ -8,29 +8,35 @@
 #include "cli.h"
 
 #include <tracer/model.h>
+#include <tracer/trace.h>
+
+#include <stdbool.h>
 
 #include <stdint.h>
 
-#define VIEW_LOOK_OPTS                                                                           \
-    {"no-color", 0, NULL, "monochrome: glyphs alone tell the states apart (also NO_COLOR=1)"},  \
-    {"ascii", 0, NULL, "draw with ASCII characters only"}
+/*
+ * Opens the trace named by the command's argument for reading its records.  Returns the reader,
+ * or NULL after printing why it cannot be read (exit status 1).
+ */
+struct trace_reader *view_open_trace(struct cli *c);
 
-#define VIEW_KEYS_DESCRIPTION                                                                    \
-    "Keys: Space plays, l/h (or the arrows) step an event, ]/[ a step marker, }/{ a collection,\n" \
-    "g/G go to the first/last event, : to an event number, / searches, b sets breakpoints,\n"    \
-    "Tab moves between panes, Enter opens a pool or an object, z zooms, ? shows every key, q quits.\n"
+/* Returns 0 for a whole trace; else prints what is wrong with it (damage, a missing index) and
+ * returns 1. */
+int view_trace_is_whole(struct cli *c, struct trace_reader *r);
 
 /*
- * Parses --at for the trace at `path` (ui_parse_position: N, step:N, start, end) into a
- * position.  Returns 0, or prints a usage error naming the file and returns CLI_EXIT_USAGE.
+ * Opens a view of the trace named by the command's argument and reads --at into *pos (when
+ * absent, the start, or the end when `at_end`), without moving there.  Returns the seeker, or
+ * NULL with the exit status in *status after printing the error (2 for a bad --at, 1 for a file
+ * that cannot be read).
  */
-int view_parse_position(struct cli *c, struct seeker *s, const char *path, const char *text, uint64_t *pos);
+struct seeker *view_open(struct cli *c, bool at_end, uint64_t *pos, int *status);
 
 /*
- * Opens the trace at `path` and moves to --at (ui_parse_position: N is right after event N,
- * step:N, start, end; the end when absent).  Returns 0 with the seeker in *out, or the exit
- * status after printing the error (2 for a bad --at, 1 for a file that cannot be read).
+ * The same, and moves to --at (ui_parse_position: N is right after event N, step:N, start, end;
+ * the end when absent).  Returns the seeker there, or NULL with the exit status in *status after
+ * printing the error.
  */
-int view_open_at(struct cli *c, const char *path, struct seeker **out);
+struct seeker *view_open_at(struct cli *c, int *status);
 
 #endif

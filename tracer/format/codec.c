@@ -11,6 +11,7 @@
 
 #include <tracer/codec.h>
 
+#include <assert.h>
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -155,4 +156,52 @@ const char *codec_read_text(struct codec_reader *r, size_t *len)
     r->p += n;
     *len = (size_t)n;
     return s;
+}
+
+void codec_buf_put_fields(struct codec_buf *b, const void *s, const struct codec_field *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *p = (const char *)s + fields[i].off;
+        if (fields[i].zigzag) {
+            int32_t v;
+            memcpy(&v, p, sizeof v);
+            codec_buf_put_zigzag(b, v);
+        } else if (fields[i].size == sizeof(bool)) {
+            codec_buf_put_varint(b, *(const bool *)p);
+        } else if (fields[i].size == sizeof(uint32_t)) {
+            uint32_t v;
+            memcpy(&v, p, sizeof v);
+            codec_buf_put_varint(b, v);
+        } else {
+            assert(fields[i].size == sizeof(uint64_t));
+            uint64_t v;
+            memcpy(&v, p, sizeof v);
+            codec_buf_put_varint(b, v);
+        }
+    }
+}
+
+bool codec_read_fields(struct codec_reader *r, void *s, const struct codec_field *fields, size_t n)
+{
+    for (size_t i = 0; i < n && !r->bad; i++) {
+        char *p = (char *)s + fields[i].off;
+        if (fields[i].zigzag) {
+            int64_t v = codec_read_zigzag(r);
+            int32_t x = (int32_t)v;
+            r->bad |= v < -1 || (v >= 0 && (uint64_t)v > fields[i].max);
+            memcpy(p, &x, sizeof x);
+            continue;
+        }
+        uint64_t v = codec_read_varint(r);
+        r->bad |= v > fields[i].max;
+        if (fields[i].size == sizeof(bool)) {
+            *(bool *)p = v != 0;
+        } else if (fields[i].size == sizeof(uint32_t)) {
+            uint32_t x = (uint32_t)v;
+            memcpy(p, &x, sizeof x);
+        } else {
+            memcpy(p, &v, sizeof v);
+        }
+    }
+    return !r->bad;
 }

@@ -46,6 +46,77 @@
 #define CK_VERSION_NAMES 7  /* the first to keep the names */
 #define CK_VERSION_OLD 4
 
+/* ---- the structs written member by member (codec_buf_put_fields) ----------------------------- */
+
+/* the geometry: a checkpoint loads only into a model of the same */
+static const struct codec_field geometry_fields[] = {
+    CODEC_FIELD(struct model_geometry, alignment),     CODEC_FIELD(struct model_geometry, threshold),
+    CODEC_FIELD(struct model_geometry, pool_size),     CODEC_FIELD(struct model_geometry, arena_size),
+    CODEC_FIELD(struct model_geometry, pool_overhead), CODEC_FIELD(struct model_geometry, ngenerations),
+};
+static const struct codec_field released_fields[] = {
+    CODEC_FIELD(struct model_released, slot),     CODEC_FIELD(struct model_released, serial),
+    CODEC_FIELD(struct model_released, base),     CODEC_FIELD(struct model_released, npools),
+    CODEC_FIELD(struct model_released, sliver),   CODEC_FIELD(struct model_released, seq_new),
+    CODEC_FIELD(struct model_released, seq_freed),
+};
+static const struct codec_field heap_counter_fields[] = {
+    CODEC_FIELD(struct mheap, arenas_total), CODEC_FIELD(struct mheap, arenas_highwater),
+    CODEC_FIELD_BOOL(struct mheap, any_serial), CODEC_FIELD(struct mheap, last_serial),
+    CODEC_FIELD(struct mheap, mallocs),      CODEC_FIELD(struct mheap, frees),
+};
+/* a raw block, after its address */
+static const struct codec_field raw_fields[] = {
+    CODEC_FIELD(struct mraw, size), CODEC_FIELD(struct mraw, seq),
+    CODEC_FIELD_UPTO(struct mraw, why, EV_RAW_WHY_COUNT - 1), CODEC_FIELD(struct mraw, stack),
+    CODEC_FIELD_UPTO(struct mraw, obj, 1),
+};
+/* a stack, before its text; its parent and frame only from version 5 (CK_VERSION_OLD + 1) */
+static const struct codec_field stack_fields[] = {
+    CODEC_FIELD(struct mstack, id), CODEC_FIELD(struct mstack, depth), CODEC_FIELD(struct mstack, parent),
+    CODEC_FIELD(struct mstack, frame),
+};
+#define CK_STACK_FIELDS_OLD 2
+static const struct codec_field type_fields[] = {
+    CODEC_FIELD(struct mtype, id),       CODEC_FIELD(struct mtype, name), CODEC_FIELD(struct mtype, basicsize),
+    CODEC_FIELD(struct mtype, itemsize), CODEC_FIELD(struct mtype, flags),
+};
+/* a generation's counters (its list follows them) */
+static const struct codec_field gen_fields[] = {
+    CODEC_FIELD(struct mgen, count), CODEC_FIELD(struct mgen, threshold), CODEC_FIELD(struct mgen, collections),
+};
+static const struct codec_field collector_fields[] = {
+    CODEC_FIELD_BOOL(struct mcollector, gc_enabled), CODEC_FIELD_BOOL(struct mcollector, collecting),
+    CODEC_FIELD_UPTO(struct mcollector, collecting_gen, MODEL_MAX_GENERATIONS - 1),
+    CODEC_FIELD_UPTO(struct mcollector, gc_reason, EV_GC_REASON_COUNT - 1),
+    CODEC_FIELD_BOOL(struct mcollector, has_phase),
+    CODEC_FIELD_UPTO(struct mcollector, phase, EV_GC_PHASE_COUNT - 1),
+    CODEC_FIELD(struct mcollector, phase_n), CODEC_FIELD(struct mcollector, seq_start),
+    CODEC_FIELD(struct mcollector, seq_phase), CODEC_FIELD(struct mcollector, collections),
+    CODEC_FIELD(struct mcollector, collected_total), CODEC_FIELD(struct mcollector, uncollectable_total),
+    CODEC_FIELD(struct mcollector, garbage), CODEC_FIELD(struct mcollector, garbage_list),
+    CODEC_FIELD(struct mcollector, garbage_pending),
+};
+static const struct codec_field collection_fields[] = {
+    CODEC_FIELD_UPTO(struct model_collection, gen, MODEL_MAX_GENERATIONS - 1),
+    CODEC_FIELD_UPTO(struct model_collection, reason, EV_GC_REASON_COUNT - 1),
+    CODEC_FIELD(struct model_collection, seq_start), CODEC_FIELD(struct model_collection, seq_end),
+    CODEC_FIELD(struct model_collection, collected), CODEC_FIELD(struct model_collection, uncollectable),
+    CODEC_FIELD(struct model_collection, nanos),
+};
+static const struct codec_field mark_fields[] = {
+    CODEC_FIELD(struct mmark, obj), CODEC_FIELD(struct mmark, via), CODEC_FIELD(struct mmark, seq),
+    CODEC_FIELD_MARK(struct mmark, mark, EV_GC_MARK_COUNT - 1), CODEC_FIELD_BOOL(struct mmark, freed),
+};
+/* the step marker; the last two only from version 5 (CK_VERSION_OLD + 1) */
+static const struct codec_field step_fields[] = {
+    CODEC_FIELD_BOOL(struct mworkload, has_step), CODEC_FIELD(struct mworkload, step_number),
+    CODEC_FIELD(struct mworkload, step_seq), CODEC_FIELD(struct mworkload, nsteps),
+    CODEC_FIELD_UPTO(struct mworkload, step_kind, EV_STEP_KIND_COUNT - 1),
+    CODEC_FIELD(struct mworkload, step_stack),
+};
+#define CK_STEP_FIELDS_OLD 4
+
 /* ---- writing --------------------------------------------------------------------------------- */
 
 struct edge_ref {
@@ -58,6 +129,15 @@ static int cmp_edge(const void *a, const void *b)
     if (x->owner != y->owner)
         return x->owner < y->owner ? -1 : 1;
     return x->obj < y->obj ? -1 : x->obj > y->obj;
+}
+
+/* Writes how many keys `m` holds, and returns them in ascending order (NULL when out of memory). */
+static uint64_t *save_count_sorted(struct codec_buf *b, const struct map *m, size_t *n)
+{
+    uint64_t *keys = map_sorted_keys(m);
+    *n = m->n;
+    codec_buf_put_varint(b, *n);
+    return keys;
 }
 
 static void save_pool(const struct mheap *h, const struct mpool *p, struct codec_buf *b)
@@ -106,12 +186,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
 
     codec_buf_put_varint(&b, CK_MAGIC);
     codec_buf_put_varint(&b, CK_VERSION);
-    codec_buf_put_varint(&b, geo->alignment);
-    codec_buf_put_varint(&b, geo->threshold);
-    codec_buf_put_varint(&b, geo->pool_size);
-    codec_buf_put_varint(&b, geo->arena_size);
-    codec_buf_put_varint(&b, geo->pool_overhead);
-    codec_buf_put_varint(&b, geo->ngenerations);
+    codec_buf_put_fields(&b, geo, geometry_fields, CODEC_COUNT(geometry_fields));
     codec_buf_put_varint(&b, f->pos);
 
     /* arenas */
@@ -152,27 +227,12 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     for (size_t i = 0; i < h->nreleased; i++) {
         const struct model_released *r =
             &h->released[(h->released_head + i) % MODEL_RELEASED_KEEP];
-        codec_buf_put_varint(&b, r->slot);
-        codec_buf_put_varint(&b, r->serial);
-        codec_buf_put_varint(&b, r->base);
-        codec_buf_put_varint(&b, r->npools);
-        codec_buf_put_varint(&b, r->sliver);
-        codec_buf_put_varint(&b, r->seq_new);
-        codec_buf_put_varint(&b, r->seq_freed);
+        codec_buf_put_fields(&b, r, released_fields, CODEC_COUNT(released_fields));
     }
-    codec_buf_put_varint(&b, h->arenas_total);
-    codec_buf_put_varint(&b, h->arenas_highwater);
-    codec_buf_put_varint(&b, h->any_serial);
-    codec_buf_put_varint(&b, h->last_serial);
-    codec_buf_put_varint(&b, h->mallocs);
-    codec_buf_put_varint(&b, h->frees);
+    codec_buf_put_fields(&b, h, heap_counter_fields, CODEC_COUNT(heap_counter_fields));
     for (int r = 0; r < 2; r++) {
-        const struct map *nodes = r ? &h->radix_bot : &h->radix_mid;
-        keys = map_sorted_keys(nodes);
-        n = nodes->n;
-        if (!keys)
+        if (!(keys = save_count_sorted(&b, r ? &h->radix_bot : &h->radix_mid, &n)))
             goto out_free;
-        codec_buf_put_varint(&b, n);
         for (size_t i = 0; i < n; i++)
             codec_buf_put_varint(&b, keys[i]);
         free(keys);
@@ -180,21 +240,14 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     }
 
     /* raw blocks, by address */
-    keys = map_sorted_keys(&h->raw_index);
-    n = h->raw_index.n;
-    if (!keys)
+    if (!(keys = save_count_sorted(&b, &h->raw_index, &n)))
         goto out_free;
-    codec_buf_put_varint(&b, n);
     prev = 0;
     for (size_t i = 0; i < n; i++) {
         const struct mraw *r = &h->raws[*map_get(&h->raw_index, keys[i])];
         codec_buf_put_varint(&b, r->addr - prev); /* ascending: the gap */
         prev = r->addr;
-        codec_buf_put_varint(&b, r->size);
-        codec_buf_put_varint(&b, r->seq);
-        codec_buf_put_varint(&b, r->why);
-        codec_buf_put_varint(&b, r->stack);
-        codec_buf_put_varint(&b, r->obj);
+        codec_buf_put_fields(&b, r, raw_fields, CODEC_COUNT(raw_fields));
     }
     free(keys);
     keys = NULL;
@@ -207,14 +260,8 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         codec_buf_put_text(&b, s, len);
     }
     codec_buf_put_varint(&b, g->ntypes);
-    for (size_t i = 0; i < g->ntypes; i++) {
-        const struct mtype *t = &g->types[i];
-        codec_buf_put_varint(&b, t->id);
-        codec_buf_put_varint(&b, t->name);
-        codec_buf_put_varint(&b, t->basicsize);
-        codec_buf_put_varint(&b, t->itemsize);
-        codec_buf_put_varint(&b, t->flags);
-    }
+    for (size_t i = 0; i < g->ntypes; i++)
+        codec_buf_put_fields(&b, &g->types[i], type_fields, CODEC_COUNT(type_fields));
     codec_buf_put_varint(&b, g->nframedefs);
     for (size_t i = 0; i < g->nframedefs; i++) {
         const struct mframedef *d = &g->framedefs[i];
@@ -224,19 +271,13 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     codec_buf_put_varint(&b, g->nstacks);
     for (size_t i = 0; i < g->nstacks; i++) {
         const struct mstack *s = &g->stacks[i];
-        codec_buf_put_varint(&b, s->id);
-        codec_buf_put_varint(&b, s->depth);
-        codec_buf_put_varint(&b, s->parent);
-        codec_buf_put_varint(&b, s->frame);
+        codec_buf_put_fields(&b, s, stack_fields, CODEC_COUNT(stack_fields));
         codec_buf_put_text(&b, g->stack_bytes + s->off, s->len);
     }
 
     /* objects, by address */
-    keys = map_sorted_keys(&g->obj_index);
-    n = g->obj_index.n;
-    if (!keys)
+    if (!(keys = save_count_sorted(&b, &g->obj_index, &n)))
         goto out_free;
-    codec_buf_put_varint(&b, n);
     prev = 0;
     for (size_t i = 0; i < n; i++) {
         const struct mobj *o = &g->objs[*map_get(&g->obj_index, keys[i])];
@@ -288,51 +329,21 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     /* generations, each in list order */
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
         const struct mgen *gen = &c->gens[gi];
-        codec_buf_put_varint(&b, gen->count);
-        codec_buf_put_varint(&b, gen->threshold);
-        codec_buf_put_varint(&b, gen->collections);
+        codec_buf_put_fields(&b, gen, gen_fields, CODEC_COUNT(gen_fields));
         codec_buf_put_varint(&b, gen->objects);
         for (uint32_t i = gen->head; i != NONE; i = g->objs[i].gen_next)
             codec_buf_put_varint(&b, g->objs[i].addr);
     }
 
     /* the collector */
-    codec_buf_put_varint(&b, c->gc_enabled);
-    codec_buf_put_varint(&b, c->collecting);
-    codec_buf_put_varint(&b, c->collecting_gen);
-    codec_buf_put_varint(&b, c->gc_reason);
-    codec_buf_put_varint(&b, c->has_phase);
-    codec_buf_put_varint(&b, c->phase);
-    codec_buf_put_varint(&b, c->phase_n);
-    codec_buf_put_varint(&b, c->seq_start);
-    codec_buf_put_varint(&b, c->seq_phase);
-    codec_buf_put_varint(&b, c->collections);
-    codec_buf_put_varint(&b, c->collected_total);
-    codec_buf_put_varint(&b, c->uncollectable_total);
-    codec_buf_put_varint(&b, c->garbage);
-    codec_buf_put_varint(&b, c->garbage_list);
-    codec_buf_put_varint(&b, c->garbage_pending);
+    codec_buf_put_fields(&b, c, collector_fields, CODEC_COUNT(collector_fields));
     codec_buf_put_varint(&b, c->nhistory);
-    for (size_t i = 0; i < c->nhistory; i++) {
-        const struct model_collection *col =
-            &c->history[(c->history_head + i) % MODEL_HISTORY_KEEP];
-        codec_buf_put_varint(&b, col->gen);
-        codec_buf_put_varint(&b, col->reason);
-        codec_buf_put_varint(&b, col->seq_start);
-        codec_buf_put_varint(&b, col->seq_end);
-        codec_buf_put_varint(&b, col->collected);
-        codec_buf_put_varint(&b, col->uncollectable);
-        codec_buf_put_varint(&b, col->nanos);
-    }
+    for (size_t i = 0; i < c->nhistory; i++)
+        codec_buf_put_fields(&b, &c->history[(c->history_head + i) % MODEL_HISTORY_KEEP], collection_fields,
+               CODEC_COUNT(collection_fields));
     codec_buf_put_varint(&b, c->nmarks);
-    for (size_t i = 0; i < c->nmarks; i++) {
-        const struct mmark *k = &c->marks[i];
-        codec_buf_put_varint(&b, k->obj);
-        codec_buf_put_varint(&b, k->via);
-        codec_buf_put_varint(&b, k->seq);
-        codec_buf_put_zigzag(&b, k->mark);
-        codec_buf_put_varint(&b, k->freed);
-    }
+    for (size_t i = 0; i < c->nmarks; i++)
+        codec_buf_put_fields(&b, &c->marks[i], mark_fields, CODEC_COUNT(mark_fields));
 
     /* frames and names */
     codec_buf_put_varint(&b, g->nframes);
@@ -348,12 +359,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
     }
 
     /* the workload */
-    codec_buf_put_varint(&b, w->has_step);
-    codec_buf_put_varint(&b, w->step_number);
-    codec_buf_put_varint(&b, w->step_seq);
-    codec_buf_put_varint(&b, w->nsteps);
-    codec_buf_put_varint(&b, w->step_kind);
-    codec_buf_put_varint(&b, w->step_stack);
+    codec_buf_put_fields(&b, w, step_fields, CODEC_COUNT(step_fields));
     codec_buf_put_text(&b, w->step_label, w->has_step ? w->step_label_len : 0);
     codec_buf_put_varint(&b, w->nprints);
     for (size_t i = 0; i < w->nprints; i++) {
@@ -648,9 +654,8 @@ static bool load_objects(const struct mfold *f, struct mgraph *g, struct mcollec
     }
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
         struct mgen *gen = &c->gens[gi];
-        gen->count = codec_read_varint(r);
-        gen->threshold = codec_read_varint(r);
-        gen->collections = codec_read_varint(r);
+        if (!codec_read_fields(r, gen, gen_fields, CODEC_COUNT(gen_fields)))
+            return false;
         uint64_t len = codec_read_count(r);
         if (r->bad || (len && gi > c->ngenerations))
             return false;
@@ -667,43 +672,14 @@ static bool load_objects(const struct mfold *f, struct mgraph *g, struct mcollec
 static bool load_rest(struct mgraph *g, struct mcollector *c, struct mworkload *w, uint64_t version,
                       struct codec_reader *r)
 {
-    c->gc_enabled = codec_read_varint(r) != 0;
-    c->collecting = codec_read_varint(r) != 0;
-    uint64_t cgen = codec_read_varint(r), reason = codec_read_varint(r);
-    c->has_phase = codec_read_varint(r) != 0;
-    uint64_t phase = codec_read_varint(r);
-    c->phase_n = codec_read_varint(r);
-    c->seq_start = codec_read_varint(r);
-    c->seq_phase = codec_read_varint(r);
-    c->collections = codec_read_varint(r);
-    c->collected_total = codec_read_varint(r);
-    c->uncollectable_total = codec_read_varint(r);
-    c->garbage = codec_read_varint(r);
-    c->garbage_list = codec_read_varint(r);
-    c->garbage_pending = codec_read_varint(r);
-    if (r->bad || cgen >= MODEL_MAX_GENERATIONS || reason >= EV_GC_REASON_COUNT ||
-        phase >= EV_GC_PHASE_COUNT)
+    if (!codec_read_fields(r, c, collector_fields, CODEC_COUNT(collector_fields)))
         return false;
-    c->collecting_gen = (uint32_t)cgen;
-    c->gc_reason = (uint32_t)reason;
-    c->phase = (uint32_t)phase;
     uint64_t nh = codec_read_varint(r);
     if (r->bad || nh > MODEL_HISTORY_KEEP)
         return false;
-    for (uint64_t k = 0; k < nh; k++) {
-        struct model_collection col;
-        uint64_t gen = codec_read_varint(r), why = codec_read_varint(r);
-        col.seq_start = codec_read_varint(r);
-        col.seq_end = codec_read_varint(r);
-        col.collected = codec_read_varint(r);
-        col.uncollectable = codec_read_varint(r);
-        col.nanos = codec_read_varint(r);
-        if (r->bad || gen >= MODEL_MAX_GENERATIONS || why >= EV_GC_REASON_COUNT)
+    for (uint64_t k = 0; k < nh; k++)
+        if (!codec_read_fields(r, &c->history[k], collection_fields, CODEC_COUNT(collection_fields)))
             return false;
-        col.gen = (uint32_t)gen;
-        col.reason = (uint32_t)why;
-        c->history[k] = col;
-    }
     c->nhistory = (size_t)nh;
     c->history_head = 0;
     uint64_t nm = codec_read_count(r);
@@ -711,14 +687,8 @@ static bool load_rest(struct mgraph *g, struct mcollector *c, struct mworkload *
         return false;
     for (uint64_t k = 0; k < nm; k++) {
         struct mmark *mk = &c->marks[k];
-        mk->obj = codec_read_varint(r);
-        mk->via = codec_read_varint(r);
-        mk->seq = codec_read_varint(r);
-        int64_t mark = codec_read_zigzag(r);
-        mk->freed = codec_read_varint(r) != 0;
-        if (r->bad || mark < -1 || mark >= EV_GC_MARK_COUNT)
+        if (!codec_read_fields(r, mk, mark_fields, CODEC_COUNT(mark_fields)))
             return false;
-        mk->mark = (int32_t)mark;
         if (!mk->freed) {
             uint32_t i = mgraph_obj_lookup(g, mk->obj);
             if (i == NONE || g->objs[i].mark_idx != NONE)
@@ -754,18 +724,9 @@ static bool load_rest(struct mgraph *g, struct mcollector *c, struct mworkload *
         }
     }
 
-    w->has_step = codec_read_varint(r) != 0;
-    w->step_number = codec_read_varint(r);
-    w->step_seq = codec_read_varint(r);
-    w->nsteps = codec_read_varint(r);
     w->step_kind = w->step_stack = 0;
-    if (version > CK_VERSION_OLD) {
-        uint64_t kind = codec_read_varint(r), stack = codec_read_varint(r);
-        if (r->bad || kind >= EV_STEP_KIND_COUNT || stack > UINT32_MAX)
-            return false;
-        w->step_kind = (uint32_t)kind;
-        w->step_stack = (uint32_t)stack;
-    }
+    if (!codec_read_fields(r, w, step_fields, version > CK_VERSION_OLD ? CODEC_COUNT(step_fields) : CK_STEP_FIELDS_OLD))
+        return false;
     size_t len;
     const char *s = codec_read_text(r, &len);
     if (r->bad || !mworkload_set_step_label(w, s, len))
@@ -823,12 +784,12 @@ int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos)
     const struct model_geometry *geo = &h->geo;
     model_reset(m);
     uint64_t version;
+    struct model_geometry stored;
+    memcpy(&stored, geo, sizeof stored); /* what the checkpoint does not hold stays the same */
     if (codec_read_varint(&r) != CK_MAGIC ||
         (version = codec_read_varint(&r)) > CK_VERSION || version < CK_VERSION_OLD ||
-        codec_read_varint(&r) != geo->alignment || codec_read_varint(&r) != geo->threshold ||
-        codec_read_varint(&r) != geo->pool_size || codec_read_varint(&r) != geo->arena_size ||
-        codec_read_varint(&r) != geo->pool_overhead ||
-        codec_read_varint(&r) != geo->ngenerations || r.bad)
+        !codec_read_fields(&r, &stored, geometry_fields, CODEC_COUNT(geometry_fields)) ||
+        memcmp(&stored, geo, sizeof stored) != 0)
         goto out_reset;
     f->pos = codec_read_varint(&r);
     if (r.bad || (pos != UINT64_MAX && f->pos != pos))
@@ -846,28 +807,13 @@ int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos)
     if (r.bad || nrel > MODEL_RELEASED_KEEP)
         goto out_reset;
     for (uint64_t k = 0; k < nrel; k++) {
-        struct model_released *x = &h->released[k];
-        uint64_t slot = codec_read_varint(&r), serial = codec_read_varint(&r);
-        uint64_t base = codec_read_varint(&r), np = codec_read_varint(&r);
-        uint64_t sl = codec_read_varint(&r);
-        x->seq_new = codec_read_varint(&r);
-        x->seq_freed = codec_read_varint(&r);
-        if (r.bad || slot > UINT32_MAX || np > UINT32_MAX || sl > UINT32_MAX)
+        if (!codec_read_fields(&r, &h->released[k], released_fields, CODEC_COUNT(released_fields)))
             goto out_reset;
-        x->slot = (uint32_t)slot;
-        x->serial = serial;
-        x->base = base;
-        x->npools = (uint32_t)np;
-        x->sliver = (uint32_t)sl;
     }
     h->nreleased = (size_t)nrel;
     h->released_head = 0;
-    h->arenas_total = codec_read_varint(&r);
-    h->arenas_highwater = codec_read_varint(&r);
-    h->any_serial = codec_read_varint(&r) != 0;
-    h->last_serial = codec_read_varint(&r);
-    h->mallocs = codec_read_varint(&r);
-    h->frees = codec_read_varint(&r);
+    if (!codec_read_fields(&r, h, heap_counter_fields, CODEC_COUNT(heap_counter_fields)))
+        goto out_reset;
     for (int k = 0; k < 2; k++) {
         uint64_t n = codec_read_count(&r);
         for (uint64_t i = 0; i < n; i++) {
@@ -880,17 +826,11 @@ int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos)
     uint64_t nraw = codec_read_count(&r), last = 0;
     for (uint64_t k = 0; k < nraw; k++) {
         uint64_t gap = codec_read_varint(&r);
-        struct mraw x = {.addr = last + gap, .size = codec_read_varint(&r)};
-        x.seq = codec_read_varint(&r);
-        uint64_t why = codec_read_varint(&r), stack = codec_read_varint(&r);
-        uint64_t obj = codec_read_varint(&r);
-        if (r.bad || gap == 0 || x.addr < last || why >= EV_RAW_WHY_COUNT ||
-            stack > UINT32_MAX || obj > 1 || mheap_arena_lookup(h, x.addr))
+        struct mraw x = {.addr = last + gap};
+        if (!codec_read_fields(&r, &x, raw_fields, CODEC_COUNT(raw_fields)) || gap == 0 || x.addr < last ||
+            mheap_arena_lookup(h, x.addr))
             goto out_reset;
         last = x.addr;
-        x.why = (uint32_t)why;
-        x.stack = (uint32_t)stack;
-        x.obj = obj != 0;
         if (!mheap_raw_insert(h, &x))
             goto out_reset;
     }
@@ -905,16 +845,9 @@ int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos)
     uint64_t ntypes = codec_read_count(&r);
     for (uint64_t k = 0; k < ntypes; k++) {
         struct mtype t = {0};
-        uint64_t id = codec_read_varint(&r), name = codec_read_varint(&r);
-        t.basicsize = codec_read_varint(&r);
-        t.itemsize = codec_read_varint(&r);
-        uint64_t flags = codec_read_varint(&r);
-        if (r.bad || id == 0 || id > UINT32_MAX || name >= g->strs.n || flags > UINT32_MAX ||
-            map_get(&g->type_index, id))
+        if (!codec_read_fields(&r, &t, type_fields, CODEC_COUNT(type_fields)) || t.id == 0 || t.name >= g->strs.n ||
+            map_get(&g->type_index, t.id))
             goto out_reset;
-        t.id = (uint32_t)id;
-        t.name = (uint32_t)name;
-        t.flags = (uint32_t)flags;
         if (!mgraph_type_add(g, &t))
             goto out_reset;
     }
@@ -929,17 +862,15 @@ int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos)
     }
     uint64_t nstacks = codec_read_count(&r);
     for (uint64_t k = 0; k < nstacks; k++) {
-        uint64_t id = codec_read_varint(&r), depth = codec_read_varint(&r), parent = 0, frame = 0;
-        if (version > CK_VERSION_OLD) {
-            parent = codec_read_varint(&r);
-            frame = codec_read_varint(&r);
-        }
+        struct mstack t = {0};
+        codec_read_fields(&r, &t, stack_fields, version > CK_VERSION_OLD ? CODEC_COUNT(stack_fields)
+                                                                         : CK_STACK_FIELDS_OLD);
         size_t l;
         const char *s = codec_read_text(&r, &l);
-        if (r.bad || id == 0 || id > UINT32_MAX || depth > UINT32_MAX || l > UINT32_MAX ||
-            map_get(&g->stack_index, id) || parent >= id || (parent && !map_get(&g->stack_index, parent)) ||
-            frame > UINT32_MAX || (frame && !map_get(&g->framedef_index, frame)) ||
-            !mgraph_stack_add(g, (uint32_t)id, (uint32_t)depth, (uint32_t)parent, (uint32_t)frame, s, l))
+        if (r.bad || t.id == 0 || l > UINT32_MAX || map_get(&g->stack_index, t.id) || t.parent >= t.id ||
+            (t.parent && !map_get(&g->stack_index, t.parent)) ||
+            (t.frame && !map_get(&g->framedef_index, t.frame)) ||
+            !mgraph_stack_add(g, t.id, t.depth, t.parent, t.frame, s, l))
             goto out_reset;
     }
     if (!load_objects(f, g, parts->gc, &r) || !load_rest(g, parts->gc, parts->work, version, &r) ||

@@ -100,9 +100,9 @@ int mcollector_fold_track(struct mcollector *c, struct mgraph *g, struct mfold *
                           const struct event *ev)
 {
     const struct event_gc_track *e = &ev->u.gc_track;
-    uint32_t i = mgraph_obj_lookup(g, e->obj);
+    uint32_t i = mgraph_obj_live(g, f, ev, e->obj);
     if (i == NONE)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", e->obj);
+        return MODEL_EINCONSISTENT;
     if (g->objs[i].gen >= 0)
         return mfold_reject(f, ev, "0x%" PRIx64 " is already tracked", e->obj);
     if (e->gen > c->ngenerations)
@@ -226,9 +226,9 @@ static bool mark_entry(struct mcollector *c, struct mgraph *g, uint32_t i, uint6
 int mcollector_fold_refs(struct mcollector *c, struct mgraph *g, struct mfold *f,
                          const struct event *ev)
 {
-    uint32_t i = mgraph_obj_lookup(g, ev->u.gc_refs.obj);
+    uint32_t i = mgraph_obj_live(g, f, ev, ev->u.gc_refs.obj);
     if (i == NONE)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", ev->u.gc_refs.obj);
+        return MODEL_EINCONSISTENT;
     if (!mark_entry(c, g, i, f->pos))
         return mfold_oom(f);
     g->objs[i].gc_refs = ev->u.gc_refs.refs;
@@ -290,9 +290,9 @@ int mcollector_fold_end(struct mcollector *c, struct mgraph *g, struct mfold *f,
 int mcollector_fold_garbage(struct mcollector *c, struct mgraph *g, struct mfold *f,
                             const struct event *ev)
 {
-    uint32_t i = mgraph_obj_lookup(g, ev->u.gc_garbage.obj);
+    uint32_t i = mgraph_obj_live(g, f, ev, ev->u.gc_garbage.obj);
     if (i == NONE)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", ev->u.gc_garbage.obj);
+        return MODEL_EINCONSISTENT;
     if (!(g->objs[i].flags & MODEL_OBJ_GARBAGE)) {
         g->objs[i].flags |= MODEL_OBJ_GARBAGE;
         c->garbage++;
@@ -379,10 +379,7 @@ size_t model_gc_generation(const struct model *m, uint32_t gen, uint64_t *objs, 
 size_t model_gc_history(const struct model *m, struct model_collection *out, size_t max)
 {
     const struct mcollector *c = model_parts(m)->gc;
-    size_t n = c->nhistory < max ? c->nhistory : max;
-    for (size_t i = 0; i < n; i++)
-        out[i] = c->history[(c->history_head + i) % MODEL_HISTORY_KEEP];
-    return n;
+    return mring_copy(out, max, c->history, sizeof *out, c->history_head, c->nhistory, MODEL_HISTORY_KEEP);
 }
 
 size_t model_gc_marks(const struct model *m, struct model_mark *out, size_t max)

@@ -54,28 +54,7 @@ void mcollector_release(struct mcollector *c);
 
 /* ---- the fold: the collector's events -------------------------------------------------------- */
 
-int mcollector_fold_track(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                          const struct event *ev);
-int mcollector_fold_untrack(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                            const struct event *ev);
-int mcollector_fold_count(struct mcollector *c, struct mfold *f, const struct event *ev);
-int mcollector_fold_threshold(struct mcollector *c, struct mfold *f, const struct event *ev);
-int mcollector_fold_enable(struct mcollector *c, const struct event *ev);
-int mcollector_fold_start(struct mcollector *c, struct mfold *f, const struct event *ev);
-int mcollector_fold_phase(struct mcollector *c, struct mfold *f, const struct event *ev);
-int mcollector_fold_refs(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                         const struct event *ev);
-int mcollector_fold_mark(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                         const struct event *ev);
-int mcollector_fold_merge(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                          const struct event *ev);
-int mcollector_fold_move(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                         const struct event *ev);
-int mcollector_fold_garbage(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                            const struct event *ev);
-int mcollector_fold_end(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                        const struct event *ev);
-
+/* Its handlers are rows of fold.h's MFOLD_KINDS. */
 /* What the collector learns from the graph's events, after the graph folded them: an object is
  * gone (gone: its record as it was), a reference was taken or dropped (incref or decref). */
 void mcollector_note_free(struct mcollector *c, const struct mobj *gone);

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define NONE UINT32_MAX /* "no index" in 32-bit links */
 
@@ -59,6 +60,17 @@ static inline size_t mring_push(size_t *head, size_t *n, size_t keep)
     return *head;
 }
 
+/* Copies such a ring's entries of `size` bytes, the most recent first, to out (at most max);
+ * returns how many it copied. */
+static inline size_t mring_copy(void *out, size_t max, const void *ring, size_t size, size_t head, size_t n,
+                                size_t keep)
+{
+    size_t k = n < max ? n : max;
+    for (size_t i = 0; i < k; i++)
+        memcpy((char *)out + i * size, (const char *)ring + (head + i) % keep * size, size);
+    return k;
+}
+
 /* ---- the parts of a struct model ------------------------------------------------------------- */
 
 struct mheap;
@@ -80,6 +92,91 @@ static inline const struct model_parts *model_parts(const struct model *m)
 {
     return (const struct model_parts *)(const void *)m;
 }
+
+/* ---- who folds what -------------------------------------------------------------------------- */
+
+/*
+ * The handler of each kind a part folds, in one table: X(KIND, handler, PARTS), where PARTS names
+ * what the handler takes (MFOLD_PARAMS_PARTS) and is given (MFOLD_ARGS_PARTS: model_fold_other()'s
+ * h, g, c, w, f and ev are the parts, the fold and the event).  The table declares the handlers
+ * here and is the switch of model_fold_other() (tracer/model/model.c): a kind that a part folds
+ * is a row here and its handler in the part, and nothing else in the model changes.
+ */
+struct msnapshot;
+#define MFOLD_PARAMS_HEAP struct mheap *h, struct mfold *f, const struct event *ev
+#define MFOLD_ARGS_HEAP h, f, ev
+#define MFOLD_PARAMS_GRAPH struct mgraph *g, struct mfold *f, const struct event *ev
+#define MFOLD_ARGS_GRAPH g, f, ev
+#define MFOLD_PARAMS_GRAPH_HEAP struct mgraph *g, struct mheap *h, struct mfold *f, const struct event *ev
+#define MFOLD_ARGS_GRAPH_HEAP g, h, f, ev
+#define MFOLD_PARAMS_GC struct mcollector *c, struct mfold *f, const struct event *ev
+#define MFOLD_ARGS_GC c, f, ev
+#define MFOLD_PARAMS_GC_GRAPH struct mcollector *c, struct mgraph *g, struct mfold *f, const struct event *ev
+#define MFOLD_ARGS_GC_GRAPH c, g, f, ev
+#define MFOLD_PARAMS_GC_ALONE struct mcollector *c, const struct event *ev
+#define MFOLD_ARGS_GC_ALONE c, ev
+#define MFOLD_PARAMS_WORK struct mworkload *w, struct mfold *f, const struct event *ev
+#define MFOLD_ARGS_WORK w, f, ev
+#define MFOLD_PARAMS_SNAP struct msnapshot *s, struct mfold *f, const struct event *ev
+#define MFOLD_ARGS_SNAP &w->snap, f, ev
+
+/* clang-format off */
+#define MFOLD_KINDS(X)                                                                          \
+    X(ARENA_NEW,     mheap_fold_arena_new,      HEAP)                                           \
+    X(ARENA_FREE,    mheap_fold_arena_free,     HEAP)                                           \
+    X(ARENA_MOVE,    mheap_fold_arena_move,     HEAP)                                           \
+    X(ARENA_VECTOR,  mheap_fold_arena_vector,   HEAP)                                           \
+    X(POOL_CARVE,    mheap_fold_pool_carve,     HEAP)                                           \
+    X(POOL_UNCACHE,  mheap_fold_pool_uncache,   HEAP)                                           \
+    X(POOL_INIT,     mheap_fold_pool_init,      HEAP)                                           \
+    X(POOL_EMPTY,    mheap_fold_pool_empty,     HEAP)                                           \
+    X(POOL_FULL,     mheap_fold_frequent,       HEAP)                                           \
+    X(POOL_UNFULL,   mheap_fold_frequent,       HEAP)                                           \
+    X(BLOCK_ALLOC,   mheap_fold_frequent,       HEAP)                                           \
+    X(BLOCK_FREE,    mheap_fold_frequent,       HEAP)                                           \
+    X(RAW_ALLOC,     mheap_fold_raw_alloc,      HEAP)                                           \
+    X(RAW_FREE,      mheap_fold_raw_free,       HEAP)                                           \
+    X(RAW_REALLOC,   mheap_fold_raw_realloc,    HEAP)                                           \
+    X(REALLOC,       mheap_fold_realloc,        HEAP)                                           \
+    X(CALLOC,        mheap_fold_calloc,         HEAP)                                           \
+    X(TYPE_NEW,      mgraph_fold_type_new,      GRAPH)                                          \
+    X(OBJ_NEW,       mgraph_fold_obj_new,       GRAPH_HEAP)                                     \
+    X(OBJ_STORAGE,   mgraph_fold_obj_storage,   GRAPH)                                          \
+    X(REF_MOVE,      mgraph_fold_ref_move,      GRAPH)                                          \
+    X(OBJ_VALUE,     mgraph_fold_obj_value,     GRAPH)                                          \
+    X(FRAME_PUSH,    mgraph_fold_frame_push,    GRAPH)                                          \
+    X(FRAME_POP,     mgraph_fold_frame_pop,     GRAPH)                                          \
+    X(NAME_BIND,     mgraph_fold_name_bind,     GRAPH)                                          \
+    X(NAME_UNBIND,   mgraph_fold_name_unbind,   GRAPH)                                          \
+    X(WEAKREF_NEW,   mgraph_fold_weakref_new,   GRAPH)                                          \
+    X(WEAKREF_CLEAR, mgraph_fold_weakref_clear, GRAPH)                                          \
+    X(WEAKREF_CALL,  mgraph_fold_weakref_call,  GRAPH)                                          \
+    X(FINALIZE,      mgraph_fold_finalize,      GRAPH)                                          \
+    X(STACK_DEF,     mgraph_fold_stack_def,     GRAPH)                                          \
+    X(FRAME_DEF,     mgraph_fold_frame_def,     GRAPH)                                          \
+    X(SNAP_NAME,     msnapshot_fold_name,       SNAP)                                           \
+    X(SNAP_REF,      msnapshot_fold_ref,        SNAP)                                           \
+    X(GC_TRACK,      mcollector_fold_track,     GC_GRAPH)                                       \
+    X(GC_UNTRACK,    mcollector_fold_untrack,   GC_GRAPH)                                       \
+    X(GC_COUNT,      mcollector_fold_count,     GC)                                             \
+    X(GC_THRESHOLD,  mcollector_fold_threshold, GC)                                             \
+    X(GC_ENABLE,     mcollector_fold_enable,    GC_ALONE)                                       \
+    X(GC_START,      mcollector_fold_start,     GC)                                             \
+    X(GC_PHASE,      mcollector_fold_phase,     GC)                                             \
+    X(GC_REFS,       mcollector_fold_refs,      GC_GRAPH)                                       \
+    X(GC_MARK,       mcollector_fold_mark,      GC_GRAPH)                                       \
+    X(GC_MERGE,      mcollector_fold_merge,     GC_GRAPH)                                       \
+    X(GC_MOVE,       mcollector_fold_move,      GC_GRAPH)                                       \
+    X(GC_GARBAGE,    mcollector_fold_garbage,   GC_GRAPH)                                       \
+    X(GC_END,        mcollector_fold_end,       GC_GRAPH)                                       \
+    X(STEP,          mworkload_fold_step,       WORK)                                           \
+    X(PRINT,         mworkload_fold_print,      WORK)                                           \
+    X(FREELIST,      mworkload_fold_freelist,   WORK)
+/* clang-format on */
+
+#define MFOLD_DECLARE(kind, handler, parts) int handler(MFOLD_PARAMS_##parts);
+MFOLD_KINDS(MFOLD_DECLARE)
+#undef MFOLD_DECLARE
 
 /* model.c: folds an event of any kind.  The heap's loop folds the frequent kinds itself and
  * comes here for the others. */

@@ -34,6 +34,7 @@
 #include <tracer/codec.h>
 
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,12 +102,39 @@ uint32_t mgraph_obj_lookup(const struct mgraph *g, uint64_t addr)
     return v ? (uint32_t)*v : NONE;
 }
 
+uint32_t mgraph_obj_live(const struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr)
+{
+    uint32_t i = mgraph_obj_lookup(g, addr);
+    if (i == NONE)
+        mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", addr);
+    return i;
+}
+
 /* ==== types and stacks ======================================================================== */
+
+/* Whether an event's id may name a new type, stack or frame: 1 to UINT32_MAX, not yet in `index`;
+ * if not, the event is rejected in the words of reject_id(). */
+static bool id_is_new(const struct map *index, uint64_t id)
+{
+    return id != 0 && id <= UINT32_MAX && !map_get(index, id);
+}
+
+static int reject_id(struct mfold *f, const struct event *ev, uint64_t id, const char *what)
+{
+    return mfold_reject(f, ev, "%s %" PRIu64 " is already defined or not a %s id", what, id, what);
+}
+
+/* Types, stacks and frames are arrays in the order defined, each with an index from id to
+ * position + 1.  Makes room for record n (of `size` bytes) and indexes it under id; false when
+ * out of memory. */
+static bool indexed_add(void **items, size_t *cap, size_t n, size_t size, struct map *index, uint64_t id)
+{
+    return codec_array_reserve(items, cap, n + 1, size) && map_put(index, id, n + 1);
+}
 
 bool mgraph_type_add(struct mgraph *g, const struct mtype *t)
 {
-    if (!codec_array_reserve((void **)&g->types, &g->types_cap, g->ntypes + 1, sizeof *g->types) ||
-        !map_put(&g->type_index, t->id, g->ntypes + 1))
+    if (!indexed_add((void **)&g->types, &g->types_cap, g->ntypes, sizeof *g->types, &g->type_index, t->id))
         return false;
     g->types[g->ntypes++] = *t;
     return true;
@@ -115,9 +143,8 @@ bool mgraph_type_add(struct mgraph *g, const struct mtype *t)
 int mgraph_fold_type_new(struct mgraph *g, struct mfold *f, const struct event *ev)
 {
     const struct event_type_new *e = &ev->u.type_new;
-    if (e->type == 0 || e->type > UINT32_MAX || map_get(&g->type_index, e->type))
-        return mfold_reject(f, ev, "type %" PRIu64 " is already defined or not a type id",
-                            e->type);
+    if (!id_is_new(&g->type_index, e->type))
+        return reject_id(f, ev, e->type, "type");
     uint32_t name = strtab_intern(&g->strs, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
     struct mtype t = {.id = (uint32_t)e->type,
                       .name = name,
@@ -152,8 +179,9 @@ static bool stack_text_add(struct mgraph *g, const char *text, size_t len, uint6
 bool mgraph_framedef_add(struct mgraph *g, uint32_t id, const char *text, size_t len)
 {
     uint64_t off;
-    if (!codec_array_reserve((void **)&g->framedefs, &g->framedefs_cap, g->nframedefs + 1, sizeof *g->framedefs) ||
-        !stack_text_add(g, text, len, &off) || !map_put(&g->framedef_index, id, g->nframedefs + 1))
+    if (!stack_text_add(g, text, len, &off) ||
+        !indexed_add((void **)&g->framedefs, &g->framedefs_cap, g->nframedefs, sizeof *g->framedefs,
+                     &g->framedef_index, id))
         return false;
     g->framedefs[g->nframedefs++] = (struct mframedef){.id = id, .off = off, .len = (uint32_t)len};
     return true;
@@ -163,8 +191,8 @@ bool mgraph_stack_add(struct mgraph *g, uint32_t id, uint32_t depth, uint32_t pa
                       const char *frames, size_t len)
 {
     uint64_t off;
-    if (!codec_array_reserve((void **)&g->stacks, &g->stacks_cap, g->nstacks + 1, sizeof *g->stacks) ||
-        !stack_text_add(g, frames, len, &off) || !map_put(&g->stack_index, id, g->nstacks + 1))
+    if (!stack_text_add(g, frames, len, &off) ||
+        !indexed_add((void **)&g->stacks, &g->stacks_cap, g->nstacks, sizeof *g->stacks, &g->stack_index, id))
         return false;
     g->stacks[g->nstacks++] = (struct mstack){
         .id = id, .depth = depth, .parent = parent, .frame = frame, .off = off, .len = (uint32_t)len};
@@ -174,9 +202,8 @@ bool mgraph_stack_add(struct mgraph *g, uint32_t id, uint32_t depth, uint32_t pa
 int mgraph_fold_stack_def(struct mgraph *g, struct mfold *f, const struct event *ev)
 {
     const struct event_stack_def *e = &ev->u.stack_def;
-    if (e->id == 0 || e->id > UINT32_MAX || map_get(&g->stack_index, e->id))
-        return mfold_reject(f, ev, "stack %" PRIu64 " is already defined or not a stack id",
-                            e->id);
+    if (!id_is_new(&g->stack_index, e->id))
+        return reject_id(f, ev, e->id, "stack");
     if (e->parent && (e->parent >= e->id || !map_get(&g->stack_index, e->parent)))
         return mfold_reject(f, ev, "its parent, stack %" PRIu64 ", is not defined before it", e->parent);
     if (e->frame && (e->frame > UINT32_MAX || !map_get(&g->framedef_index, e->frame)))
@@ -191,8 +218,8 @@ int mgraph_fold_stack_def(struct mgraph *g, struct mfold *f, const struct event 
 int mgraph_fold_frame_def(struct mgraph *g, struct mfold *f, const struct event *ev)
 {
     const struct event_frame_def *e = &ev->u.frame_def;
-    if (e->id == 0 || e->id > UINT32_MAX || map_get(&g->framedef_index, e->id))
-        return mfold_reject(f, ev, "frame %" PRIu64 " is already defined or not a frame id", e->id);
+    if (!id_is_new(&g->framedef_index, e->id))
+        return reject_id(f, ev, e->id, "frame");
     if (!mgraph_framedef_add(g, (uint32_t)e->id, ev->str, ev->str ? ev->str_len : 0))
         return mfold_oom(f);
     return 0;
@@ -211,22 +238,55 @@ static void weakref_drop(struct mgraph *g, const struct mobj *o)
         g->objs[t].weakrefs--;
 }
 
+/*
+ * Objects and edges live in growable arrays of slots; the free slots of each make a list through
+ * one of their uint32_t members (`link`, its offset in a record): an object's gen_next, an edge's
+ * hash_next.  slot_take() gives the head of that list, else a new slot at the end (NONE when out
+ * of memory or of indices); slot_give() puts a slot back at its head.
+ */
+struct slots {
+    void **items;
+    size_t *cap, *n; /* the array's capacity and slots used, in records */
+    uint32_t *free_head;
+    size_t size, link;
+};
+static struct slots obj_slots(struct mgraph *g)
+{
+    return (struct slots){(void **)&g->objs, &g->objs_cap, &g->nobjs_slots, &g->obj_free_head,
+                          sizeof *g->objs, offsetof(struct mobj, gen_next)};
+}
+
+static struct slots edge_slots(struct mgraph *g)
+{
+    return (struct slots){(void **)&g->edges, &g->edges_cap, &g->nedge_slots, &g->edge_free_head,
+                          sizeof *g->edges, offsetof(struct medge, hash_next)};
+}
+
+static uint32_t slot_take(struct slots s)
+{
+    uint32_t i = *s.free_head;
+    if (i != NONE) {
+        memcpy(s.free_head, (char *)*s.items + (size_t)i * s.size + s.link, sizeof i);
+        return i;
+    }
+    if (*s.n >= NONE - 1 || !codec_array_reserve(s.items, s.cap, *s.n + 1, s.size))
+        return NONE;
+    return (uint32_t)(*s.n)++;
+}
+
+static void slot_give(struct slots s, uint32_t i)
+{
+    memcpy((char *)*s.items + (size_t)i * s.size + s.link, s.free_head, sizeof i);
+    *s.free_head = i;
+}
+
 uint32_t mgraph_obj_alloc(struct mgraph *g, uint64_t addr)
 {
-    uint32_t i;
-    if (g->obj_free_head != NONE) {
-        i = g->obj_free_head;
-        g->obj_free_head = g->objs[i].gen_next;
-    } else {
-        if (g->nobjs_slots >= NONE - 1 ||
-            !codec_array_reserve((void **)&g->objs, &g->objs_cap, g->nobjs_slots + 1,
-                                 sizeof *g->objs))
-            return NONE;
-        i = (uint32_t)g->nobjs_slots++;
-    }
+    uint32_t i = slot_take(obj_slots(g));
+    if (i == NONE)
+        return NONE;
     if (!map_put(&g->obj_index, addr, i)) {
-        g->objs[i].gen_next = g->obj_free_head;
-        g->obj_free_head = i;
+        slot_give(obj_slots(g), i);
         return NONE;
     }
     g->objs[i] = (struct mobj){
@@ -297,23 +357,14 @@ uint32_t mgraph_edge_find(const struct mgraph *g, uint64_t owner, uint64_t obj)
 bool mgraph_edge_add(struct mgraph *g, uint32_t owner_idx, uint32_t obj_idx, uint64_t owner,
                      uint64_t obj, uint64_t count)
 {
-    uint32_t i;
-    if (g->edge_free_head != NONE) {
-        i = g->edge_free_head;
-        g->edge_free_head = g->edges[i].hash_next;
-    } else {
-        if (g->nedge_slots >= NONE - 1 ||
-            !codec_array_reserve((void **)&g->edges, &g->edges_cap, g->nedge_slots + 1,
-                                 sizeof *g->edges))
-            return false;
-        i = (uint32_t)g->nedge_slots++;
-    }
+    uint32_t i = slot_take(edge_slots(g));
+    if (i == NONE)
+        return false;
     uint64_t key = edge_key(owner, obj);
     uint64_t *v = map_get(&g->edge_index, key);
     uint32_t next = v ? (uint32_t)*v - 1 : NONE;
     if (!map_put(&g->edge_index, key, (uint64_t)i + 1)) {
-        g->edges[i].hash_next = g->edge_free_head;
-        g->edge_free_head = i;
+        slot_give(edge_slots(g), i);
         return false;
     }
     struct mobj *ow = &g->objs[owner_idx], *ob = &g->objs[obj_idx];
@@ -372,8 +423,7 @@ static void edge_remove(struct mgraph *g, uint32_t i)
         g->edges[j].hash_next = e->hash_next;
     }
     e->live = false;
-    e->hash_next = g->edge_free_head;
-    g->edge_free_head = i;
+    slot_give(edge_slots(g), i);
     g->nedges--;
 }
 
@@ -382,9 +432,9 @@ int mgraph_fold_obj_free(struct mgraph *g, struct mheap *h, struct mfold *f,
                          const struct event *ev, struct mobj *gone)
 {
     const struct event_obj_free *e = &ev->u.obj_free;
-    uint32_t i = mgraph_obj_lookup(g, e->obj);
+    uint32_t i = mgraph_obj_live(g, f, ev, e->obj);
     if (i == NONE)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", e->obj);
+        return MODEL_EINCONSISTENT;
     struct mobj *o = &g->objs[i];
     if (o->refcnt != 0)
         return mfold_reject(f, ev, "0x%" PRIx64 " still has %" PRIu64 " references",
@@ -407,8 +457,7 @@ int mgraph_fold_obj_free(struct mgraph *g, struct mheap *h, struct mfold *f,
     o->value = NULL;
     o->live = false;
     map_del(&g->obj_index, e->obj);
-    o->gen_next = g->obj_free_head;
-    g->obj_free_head = i;
+    slot_give(obj_slots(g), i);
     g->nobjs--;
     return 0;
 }
@@ -416,9 +465,9 @@ int mgraph_fold_obj_free(struct mgraph *g, struct mheap *h, struct mfold *f,
 int mgraph_fold_obj_storage(struct mgraph *g, struct mfold *f, const struct event *ev)
 {
     const struct event_obj_storage *e = &ev->u.obj_storage;
-    uint32_t i = mgraph_obj_lookup(g, e->obj);
+    uint32_t i = mgraph_obj_live(g, f, ev, e->obj);
     if (i == NONE)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", e->obj);
+        return MODEL_EINCONSISTENT;
     g->objs[i].storage = e->addr;
     g->objs[i].storage_size = e->addr ? e->size : 0;
     return 0;
@@ -426,9 +475,9 @@ int mgraph_fold_obj_storage(struct mgraph *g, struct mfold *f, const struct even
 
 int mgraph_fold_obj_value(struct mgraph *g, struct mfold *f, const struct event *ev)
 {
-    uint32_t i = mgraph_obj_lookup(g, ev->u.obj_value.obj);
+    uint32_t i = mgraph_obj_live(g, f, ev, ev->u.obj_value.obj);
     if (i == NONE)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", ev->u.obj_value.obj);
+        return MODEL_EINCONSISTENT;
     size_t len = ev->str ? ev->str_len : 0;
     char *s = text_dup(ev->str, len);
     if (!s)
@@ -446,9 +495,9 @@ int mgraph_fold_ref(struct mgraph *g, struct mfold *f, const struct event *ev, b
                                                         .refcnt = ev->u.decref.refcnt,
                                                         .reason = ev->u.decref.reason,
                                                         .owner = ev->u.decref.owner};
-    uint32_t i = mgraph_obj_lookup(g, e.obj);
+    uint32_t i = mgraph_obj_live(g, f, ev, e.obj);
     if (i == NONE)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", e.obj);
+        return MODEL_EINCONSISTENT;
     if (e.reason >= EV_REF_REASON_COUNT)
         return mfold_reject(f, ev, "no reason %" PRIu64, e.reason);
     struct mobj *o = &g->objs[i];
@@ -499,9 +548,9 @@ int mgraph_fold_ref(struct mgraph *g, struct mfold *f, const struct event *ev, b
 int mgraph_fold_ref_move(struct mgraph *g, struct mfold *f, const struct event *ev)
 {
     const struct event_ref_move *e = &ev->u.ref_move;
-    uint32_t i = mgraph_obj_lookup(g, e->obj);
+    uint32_t i = mgraph_obj_live(g, f, ev, e->obj);
     if (i == NONE)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", e->obj);
+        return MODEL_EINCONSISTENT;
     uint32_t from = NONE, to = NONE;
     if (e->from && (from = mgraph_edge_find(g, e->from, e->obj)) == NONE)
         return mfold_reject(f, ev, "0x%" PRIx64 " holds no reference to 0x%" PRIx64,

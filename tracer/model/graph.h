@@ -116,6 +116,9 @@ void mgraph_clear(struct mgraph *g);
 void mgraph_release(struct mgraph *g);
 
 uint32_t mgraph_obj_lookup(const struct mgraph *g, uint64_t addr); /* index or NONE */
+/* The live object at addr for the fold of ev: its index, or NONE after rejecting ev ("0x... is
+ * not a live object"); the fold then returns MODEL_EINCONSISTENT. */
+uint32_t mgraph_obj_live(const struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr);
 struct mtype *mgraph_type_get(const struct mgraph *g, uint64_t id);
 uint32_t mgraph_edge_find(const struct mgraph *g, uint64_t owner, uint64_t obj); /* or NONE */
 /* The live object whose memory starts at block (its header may come first: the first 64 bytes
@@ -125,27 +128,13 @@ uint64_t mgraph_object_in(const struct mgraph *g, uint64_t block, uint64_t size,
 
 /* ---- the fold: the events of objects, types, stacks, frames and names ------------------------ */
 
-int mgraph_fold_type_new(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_stack_def(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_frame_def(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_obj_new(struct mgraph *g, struct mheap *h, struct mfold *f,
-                        const struct event *ev);
+/* Its handlers are rows of fold.h's MFOLD_KINDS but for these two, which model.c calls with the
+ * collector's part of the event after them. */
 /* On success *gone is the object's record as it was, for the collector. */
 int mgraph_fold_obj_free(struct mgraph *g, struct mheap *h, struct mfold *f,
                          const struct event *ev, struct mobj *gone);
-int mgraph_fold_obj_storage(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_obj_value(struct mgraph *g, struct mfold *f, const struct event *ev);
 /* incref and decref */
 int mgraph_fold_ref(struct mgraph *g, struct mfold *f, const struct event *ev, bool inc);
-int mgraph_fold_ref_move(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_frame_push(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_frame_pop(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_name_bind(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_name_unbind(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_weakref_new(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_weakref_clear(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_weakref_call(struct mgraph *g, struct mfold *f, const struct event *ev);
-int mgraph_fold_finalize(struct mgraph *g, struct mfold *f, const struct event *ev);
 
 /* ---- for the checkpoint loader (they keep the derived counts and links right) ---------------- */
 

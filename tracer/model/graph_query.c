@@ -15,8 +15,11 @@
 
 /* ---- types and stacks ------------------------------------------------------------------------ */
 
-static void type_fill(const struct mgraph *g, const struct mtype *t, struct model_type *out)
+/* Describes type t in out; false (out untouched) when there is none. */
+static bool type_fill(const struct mgraph *g, const struct mtype *t, struct model_type *out)
 {
+    if (!t)
+        return false;
     size_t len;
     *out = (struct model_type){.id = t->id,
                                .name = strtab_get(&g->strs, t->name, &len),
@@ -24,16 +27,13 @@ static void type_fill(const struct mgraph *g, const struct mtype *t, struct mode
                                .itemsize = t->itemsize,
                                .flags = t->flags,
                                .live = t->live};
+    return true;
 }
 
 bool model_type(const struct model *m, uint32_t id, struct model_type *out)
 {
     const struct mgraph *g = model_parts(m)->graph;
-    const struct mtype *t = mgraph_type_get(g, id);
-    if (!t)
-        return false;
-    type_fill(g, t, out);
-    return true;
+    return type_fill(g, mgraph_type_get(g, id), out);
 }
 
 uint32_t model_type_count(const struct model *m)
@@ -44,10 +44,7 @@ uint32_t model_type_count(const struct model *m)
 bool model_type_next(const struct model *m, size_t *cursor, struct model_type *out)
 {
     const struct mgraph *g = model_parts(m)->graph;
-    if (*cursor >= g->ntypes)
-        return false;
-    type_fill(g, &g->types[(*cursor)++], out);
-    return true;
+    return type_fill(g, *cursor < g->ntypes ? &g->types[(*cursor)++] : NULL, out);
 }
 
 bool model_stack(const struct model *m, uint32_t id, struct model_stack *out)

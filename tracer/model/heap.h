@@ -170,21 +170,8 @@ void mheap_memory_release(struct mheap *h, uint64_t block);
 
 /* ---- the fold: the events of the heap (heap.c also runs the fold's loop) --------------------- */
 
-int mheap_fold_arena_vector(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_arena_new(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_arena_move(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_arena_free(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_pool_carve(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_pool_uncache(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_pool_init(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_pool_empty(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_raw_alloc(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_raw_free(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_raw_realloc(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_realloc(struct mheap *h, struct mfold *f, const struct event *ev);
-int mheap_fold_calloc(struct mheap *h, struct mfold *f, const struct event *ev);
-/* block_alloc, block_free, pool_full and pool_unfull, which the loop folds inline. */
-int mheap_fold_frequent(struct mheap *h, struct mfold *f, const struct event *ev);
+/* Its handlers are rows of fold.h's MFOLD_KINDS; mheap_fold_frequent() takes block_alloc,
+ * block_free, pool_full and pool_unfull, which the loop folds inline. */
 
 /* ---- reading version 1 (compat_v1.c) --------------------------------------------------------- */
 

@@ -45,11 +45,19 @@ uint32_t model_arena_count(const struct model *m)
     return h->narenas;
 }
 
-static void arena_fill(const struct mheap *h, uint32_t slot, struct model_arena *out)
+/* The live arena in slot, or NULL. */
+static const struct marena *live_arena(const struct mheap *h, uint32_t slot)
 {
-    const struct marena *a = &h->arenas[slot];
+    return slot < h->nslots && h->arenas[slot].live ? &h->arenas[slot] : NULL;
+}
+
+/* Describes arena a in out; false (out untouched) when there is none. */
+static bool arena_fill(const struct mheap *h, const struct marena *a, struct model_arena *out)
+{
+    if (!a)
+        return false;
     *out = (struct model_arena){
-        .slot = slot,
+        .slot = (uint32_t)(a - h->arenas),
         .serial = a->serial,
         .base = a->base,
         .first_pool = a->first_pool,
@@ -81,25 +89,19 @@ static void arena_fill(const struct mheap *h, uint32_t slot, struct model_arena 
     } else {
         out->list = a->nfreepools == 0 ? MODEL_ARENA_FULL : MODEL_ARENA_DETACHED;
     }
+    return true;
 }
 
 bool model_arena_at(const struct model *m, uint32_t slot, struct model_arena *out)
 {
     const struct mheap *h = model_parts(m)->heap;
-    if (slot >= h->nslots || !h->arenas[slot].live)
-        return false;
-    arena_fill(h, slot, out);
-    return true;
+    return arena_fill(h, live_arena(h, slot), out);
 }
 
 bool model_arena_find(const struct model *m, uint64_t addr, struct model_arena *out)
 {
     const struct mheap *h = model_parts(m)->heap;
-    const struct marena *a = mheap_arena_lookup(h, addr);
-    if (!a)
-        return false;
-    arena_fill(h, (uint32_t)(a - h->arenas), out);
-    return true;
+    return arena_fill(h, mheap_arena_lookup(h, addr), out);
 }
 
 size_t model_usable_arenas(const struct model *m, uint32_t *slots, size_t max)
@@ -116,11 +118,9 @@ size_t model_usable_arenas(const struct model *m, uint32_t *slots, size_t max)
 
 size_t model_arena_cache(const struct model *m, uint32_t slot, uint64_t *pools, size_t max)
 {
-    const struct mheap *h = model_parts(m)->heap;
-    if (slot >= h->nslots || !h->arenas[slot].live)
-        return 0;
+    const struct marena *a = live_arena(model_parts(m)->heap, slot);
     size_t n = 0;
-    for (const struct mpool *p = h->arenas[slot].cache; p; p = p->next) {
+    for (const struct mpool *p = a ? a->cache : NULL; p; p = p->next) {
         if (n < max)
             pools[n] = p->addr;
         n++;
@@ -131,10 +131,7 @@ size_t model_arena_cache(const struct model *m, uint32_t slot, uint64_t *pools, 
 size_t model_released(const struct model *m, struct model_released *out, size_t max)
 {
     const struct mheap *h = model_parts(m)->heap;
-    size_t n = h->nreleased < max ? h->nreleased : max;
-    for (size_t i = 0; i < n; i++)
-        out[i] = h->released[(h->released_head + i) % MODEL_RELEASED_KEEP];
-    return n;
+    return mring_copy(out, max, h->released, sizeof *out, h->released_head, h->nreleased, MODEL_RELEASED_KEEP);
 }
 
 /* ---- pools ----------------------------------------------------------------------------------- */
@@ -156,9 +153,9 @@ size_t model_arena_cells(const struct model *m, uint32_t slot, struct model_pool
                          size_t max)
 {
     const struct mheap *h = model_parts(m)->heap;
-    if (slot >= h->nslots || !h->arenas[slot].live)
+    const struct marena *a = live_arena(h, slot);
+    if (!a)
         return 0;
-    const struct marena *a = &h->arenas[slot];
     size_t n = a->npools < max ? a->npools : max;
     for (size_t i = 0; i < n; i++) {
         const struct mpool *p = &a->pools[i];
@@ -181,8 +178,11 @@ static uint32_t list_pos(const struct mpool *head, const struct mpool *p)
     return n;
 }
 
-static void pool_fill(const struct mheap *h, const struct mpool *p, struct model_pool *out)
+/* Describes pool p in out; false (out untouched) when there is none. */
+static bool pool_fill(const struct mheap *h, const struct mpool *p, struct model_pool *out)
 {
+    if (!p)
+        return false;
     bool has_class = p->szidx < h->geo.nclasses && p->state != MODEL_POOL_UNTOUCHED;
     uint32_t size = has_class ? h->classes[p->szidx].size : 0;
     *out = (struct model_pool){
@@ -216,25 +216,20 @@ static void pool_fill(const struct mheap *h, const struct mpool *p, struct model
         out->nextpool = p->next ? p->next->addr : 0;
         out->cache_pos = list_pos(h->arenas[p->slot].cache, p);
     }
+    return true;
 }
 
 bool model_pool_at(const struct model *m, uint32_t slot, uint32_t index, struct model_pool *out)
 {
     const struct mheap *h = model_parts(m)->heap;
-    if (slot >= h->nslots || !h->arenas[slot].live || index >= h->arenas[slot].npools)
-        return false;
-    pool_fill(h, &h->arenas[slot].pools[index], out);
-    return true;
+    const struct marena *a = live_arena(h, slot);
+    return pool_fill(h, a && index < a->npools ? &a->pools[index] : NULL, out);
 }
 
 bool model_pool_find(const struct model *m, uint64_t addr, struct model_pool *out)
 {
     const struct mheap *h = model_parts(m)->heap;
-    const struct mpool *p = mheap_pool_lookup(h, addr);
-    if (!p)
-        return false;
-    pool_fill(h, p, out);
-    return true;
+    return pool_fill(h, mheap_pool_lookup(h, addr), out);
 }
 
 static const struct mpool *carved_pool(const struct mheap *h, uint64_t addr)
@@ -410,8 +405,11 @@ size_t model_raw_count(const struct model *m)
     return h->nraws;
 }
 
-static void raw_fill(const struct model *m, const struct mraw *r, struct model_raw *out)
+/* Describes raw block r in out; false (out untouched) when there is none. */
+static bool raw_fill(const struct model *m, const struct mraw *r, struct model_raw *out)
 {
+    if (!r)
+        return false;
     const struct mheap *h = model_parts(m)->heap;
     const struct mgraph *g = model_parts(m)->graph;
     *out = (struct model_raw){
@@ -422,25 +420,20 @@ static void raw_fill(const struct model *m, const struct mraw *r, struct model_r
         .seq = r->seq,
         .object = r->obj ? mgraph_object_in(g, r->addr, r->size, h->geo.alignment) : 0,
     };
+    return true;
 }
 
 bool model_raw_find(const struct model *m, uint64_t addr, struct model_raw *out)
 {
     const struct mheap *h = model_parts(m)->heap;
     const uint64_t *v = map_get(&h->raw_index, addr);
-    if (!v)
-        return false;
-    raw_fill(m, &h->raws[*v], out);
-    return true;
+    return raw_fill(m, v ? &h->raws[*v] : NULL, out);
 }
 
 bool model_raw_next(const struct model *m, size_t *cursor, struct model_raw *out)
 {
     const struct mheap *h = model_parts(m)->heap;
-    if (*cursor >= h->nraws)
-        return false;
-    raw_fill(m, &h->raws[(*cursor)++], out);
-    return true;
+    return raw_fill(m, *cursor < h->nraws ? &h->raws[(*cursor)++] : NULL, out);
 }
 
 /* ---- who pins an arena ------------------------------------------------------------------------ */
@@ -452,9 +445,9 @@ static void each_pinned_block(const struct model *m, uint32_t slot, int32_t pool
                               void *ctx)
 {
     const struct mheap *h = model_parts(m)->heap;
-    if (slot >= h->nslots || !h->arenas[slot].live)
+    const struct marena *a = live_arena(h, slot);
+    if (!a)
         return;
-    const struct marena *a = &h->arenas[slot];
     for (uint32_t i = 0; i < a->npools; i++) {
         if (pool >= 0 && (uint32_t)pool != i)
             continue;

@@ -219,61 +219,17 @@ int model_fold_other(struct model *m, const struct event *ev)
     struct mcollector *c = &m->gc;
     struct mworkload *w = &m->work;
     switch (ev->kind) {
-    case EV_ARENA_NEW: return mheap_fold_arena_new(h, f, ev);
-    case EV_ARENA_FREE: return mheap_fold_arena_free(h, f, ev);
-    case EV_ARENA_MOVE: return mheap_fold_arena_move(h, f, ev);
-    case EV_ARENA_VECTOR: return mheap_fold_arena_vector(h, f, ev);
-    case EV_POOL_CARVE: return mheap_fold_pool_carve(h, f, ev);
-    case EV_POOL_UNCACHE: return mheap_fold_pool_uncache(h, f, ev);
-    case EV_POOL_INIT: return mheap_fold_pool_init(h, f, ev);
-    case EV_POOL_EMPTY: return mheap_fold_pool_empty(h, f, ev);
-    case EV_POOL_FULL:
-    case EV_POOL_UNFULL:
-    case EV_BLOCK_ALLOC:
-    case EV_BLOCK_FREE: return mheap_fold_frequent(h, f, ev);
-    case EV_RAW_ALLOC: return mheap_fold_raw_alloc(h, f, ev);
-    case EV_RAW_FREE: return mheap_fold_raw_free(h, f, ev);
-    case EV_RAW_REALLOC: return mheap_fold_raw_realloc(h, f, ev);
-    case EV_REALLOC: return mheap_fold_realloc(h, f, ev);
-    case EV_CALLOC: return mheap_fold_calloc(h, f, ev);
-    case EV_TYPE_NEW: return mgraph_fold_type_new(g, f, ev);
-    case EV_OBJ_NEW: return mgraph_fold_obj_new(g, h, f, ev);
+#define MFOLD_CASE(kind, handler, parts)                                                         \
+    case EV_##kind: return handler(MFOLD_ARGS_##parts);
+        MFOLD_KINDS(MFOLD_CASE)
+#undef MFOLD_CASE
+    /* what touches two parts */
     case EV_OBJ_FREE: return fold_obj_free(m, ev);
-    case EV_OBJ_STORAGE: return mgraph_fold_obj_storage(g, f, ev);
     case EV_INCREF:
     case EV_DECREF: return fold_ref(m, ev);
-    case EV_REF_MOVE: return mgraph_fold_ref_move(g, f, ev);
-    case EV_OBJ_VALUE: return mgraph_fold_obj_value(g, f, ev);
-    case EV_FRAME_PUSH: return mgraph_fold_frame_push(g, f, ev);
-    case EV_FRAME_POP: return mgraph_fold_frame_pop(g, f, ev);
-    case EV_NAME_BIND: return mgraph_fold_name_bind(g, f, ev);
-    case EV_NAME_UNBIND: return mgraph_fold_name_unbind(g, f, ev);
-    case EV_WEAKREF_NEW: return mgraph_fold_weakref_new(g, f, ev);
-    case EV_WEAKREF_CLEAR: return mgraph_fold_weakref_clear(g, f, ev);
-    case EV_WEAKREF_CALL: return mgraph_fold_weakref_call(g, f, ev);
-    case EV_FINALIZE: return mgraph_fold_finalize(g, f, ev);
-    case EV_STACK_DEF: return mgraph_fold_stack_def(g, f, ev);
-    case EV_FRAME_DEF: return mgraph_fold_frame_def(g, f, ev);
-    case EV_SOURCE_FILE: /* the seeker reads sources from the file; they change no state */
+    /* what changes no state: the seeker reads sources from the file */
+    case EV_SOURCE_FILE:
     case EV_SOURCE_TEXT: return 0;
-    case EV_SNAP_NAME: return msnapshot_fold_name(&w->snap, f, ev);
-    case EV_SNAP_REF: return msnapshot_fold_ref(&w->snap, f, ev);
-    case EV_GC_TRACK: return mcollector_fold_track(c, g, f, ev);
-    case EV_GC_UNTRACK: return mcollector_fold_untrack(c, g, f, ev);
-    case EV_GC_COUNT: return mcollector_fold_count(c, f, ev);
-    case EV_GC_THRESHOLD: return mcollector_fold_threshold(c, f, ev);
-    case EV_GC_ENABLE: return mcollector_fold_enable(c, ev);
-    case EV_GC_START: return mcollector_fold_start(c, f, ev);
-    case EV_GC_PHASE: return mcollector_fold_phase(c, f, ev);
-    case EV_GC_REFS: return mcollector_fold_refs(c, g, f, ev);
-    case EV_GC_MARK: return mcollector_fold_mark(c, g, f, ev);
-    case EV_GC_MERGE: return mcollector_fold_merge(c, g, f, ev);
-    case EV_GC_MOVE: return mcollector_fold_move(c, g, f, ev);
-    case EV_GC_GARBAGE: return mcollector_fold_garbage(c, g, f, ev);
-    case EV_GC_END: return mcollector_fold_end(c, g, f, ev);
-    case EV_STEP: return mworkload_fold_step(w, f, ev);
-    case EV_PRINT: return mworkload_fold_print(w, f, ev);
-    case EV_FREELIST: return mworkload_fold_freelist(w, f, ev);
     case EV_KIND_COUNT: break;
     }
     return mfold_fail(f, MODEL_EINCONSISTENT, "unknown event kind %d", (int)ev->kind);

@@ -41,8 +41,7 @@ struct msnapshot {
 void msnapshot_clear(struct msnapshot *s);
 /* A step marker at position pos: the current names become the previous ones. */
 void msnapshot_step(struct msnapshot *s, uint64_t pos);
-int msnapshot_fold_name(struct msnapshot *s, struct mfold *f, const struct event *ev);
-int msnapshot_fold_ref(struct msnapshot *s, struct mfold *f, const struct event *ev);
+/* Its events' handlers are rows of fold.h's MFOLD_KINDS. */
 
 /* For checkpoints: both snapshots, and back (false on a damaged blob). */
 void msnapshot_save(const struct msnapshot *s, struct codec_buf *b);

@@ -27,6 +27,13 @@
 #define SUM_VERSION 1
 #define SUM_FIRST_SPAN 1 /* one event a sample while the trace is short: small demos get a fine curve */
 
+/* A sample as the summary holds it (its position and span follow from its index). */
+static const struct codec_field sample_fields[] = {
+    CODEC_FIELD(struct model_tl_sample, bytes_min),  CODEC_FIELD(struct model_tl_sample, bytes_max),
+    CODEC_FIELD(struct model_tl_sample, bytes_end),  CODEC_FIELD(struct model_tl_sample, arenas_max),
+    CODEC_FIELD(struct model_tl_sample, arenas_end), CODEC_FIELD(struct model_tl_sample, objects_end),
+};
+
 void summary_init(struct summary *b)
 {
     memset(b, 0, sizeof *b);
@@ -169,15 +176,8 @@ int summary_save(const struct summary *b, void **out, size_t *len)
     for (size_t i = 0; i < b->nlabels; i++)
         codec_buf_put_text(&w, b->labels[i], strlen(b->labels[i]));
     codec_buf_put_varint(&w, b->nsamples);
-    for (size_t i = 0; i < b->nsamples; i++) {
-        const struct model_tl_sample *s = &b->samples[i];
-        codec_buf_put_varint(&w, s->bytes_min);
-        codec_buf_put_varint(&w, s->bytes_max);
-        codec_buf_put_varint(&w, s->bytes_end);
-        codec_buf_put_varint(&w, s->arenas_max);
-        codec_buf_put_varint(&w, s->arenas_end);
-        codec_buf_put_varint(&w, s->objects_end);
-    }
+    for (size_t i = 0; i < b->nsamples; i++)
+        codec_buf_put_fields(&w, &b->samples[i], sample_fields, CODEC_COUNT(sample_fields));
     codec_buf_put_varint(&w, SUM_MAGIC);
     if (w.failed) {
         codec_buf_release(&w);
@@ -229,16 +229,9 @@ int summary_load(struct summary *b, const void *buf, size_t len)
         struct model_tl_sample *s = &b->samples[i];
         s->seq = i * b->span;
         s->span = i + 1 < ns ? b->span : b->events - s->seq;
-        s->bytes_min = codec_read_varint(&r);
-        s->bytes_max = codec_read_varint(&r);
-        s->bytes_end = codec_read_varint(&r);
-        uint64_t am = codec_read_varint(&r), ae = codec_read_varint(&r);
-        s->objects_end = codec_read_varint(&r);
-        if (r.bad || am > UINT32_MAX || ae > UINT32_MAX || s->seq >= b->events ||
+        if (!codec_read_fields(&r, s, sample_fields, CODEC_COUNT(sample_fields)) || s->seq >= b->events ||
             s->span > b->span)
             goto out_release;
-        s->arenas_max = (uint32_t)am;
-        s->arenas_end = (uint32_t)ae;
     }
     b->nsamples = (size_t)ns;
     if (codec_read_varint(&r) != SUM_MAGIC || r.bad || r.p != r.end)

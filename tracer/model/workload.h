@@ -48,9 +48,7 @@ void mworkload_init(struct mworkload *w);
 void mworkload_clear(struct mworkload *w);
 void mworkload_release(struct mworkload *w);
 
-int mworkload_fold_step(struct mworkload *w, struct mfold *f, const struct event *ev);
-int mworkload_fold_print(struct mworkload *w, struct mfold *f, const struct event *ev);
-int mworkload_fold_freelist(struct mworkload *w, struct mfold *f, const struct event *ev);
+/* Its events' handlers are rows of fold.h's MFOLD_KINDS. */
 
 /* For the checkpoint loader; false when out of memory. */
 bool mworkload_set_step_label(struct mworkload *w, const char *s, size_t len);

@@ -162,4 +162,33 @@ uint64_t codec_read_count(struct codec_reader *r);
 /* A text as codec_buf_put_text() wrote it: its bytes stay in the buffer read. */
 const char *codec_read_text(struct codec_reader *r, size_t *len);
 
+
+/*
+ * A struct written member by member: its members listed once, in their order in the payload,
+ * each one varint.  codec_buf_put_fields() writes them and codec_read_fields() reads them back
+ * from the same list, refusing (false, and `bad`) a value larger than the member's `max`.
+ */
+struct codec_field {
+    size_t off;   /* offsetof */
+    size_t size;  /* of the member: 1 (a bool: read as != 0), 4 or 8 */
+    bool zigzag;  /* an int32_t member, zigzagged, no smaller than -1 */
+    uint64_t max; /* the largest value it may hold */
+};
+#define CODEC_MEMBER_SIZE(type, member) sizeof(((type *)0)->member)
+/* An unsigned member, at most `max`. */
+#define CODEC_FIELD_UPTO(type, member, max)                                                      \
+    {offsetof(type, member), CODEC_MEMBER_SIZE(type, member), false, max}
+/* An unsigned member, any value of its type; a bool, any value (true unless 0). */
+#define CODEC_FIELD(type, member)                                                                \
+    CODEC_FIELD_UPTO(type, member, CODEC_MEMBER_SIZE(type, member) == 4 ? UINT32_MAX : UINT64_MAX)
+#define CODEC_FIELD_BOOL(type, member) CODEC_FIELD_UPTO(type, member, UINT64_MAX)
+/* An int32_t member from -1 to `max`. */
+#define CODEC_FIELD_MARK(type, member, max)                                                      \
+    {offsetof(type, member), CODEC_MEMBER_SIZE(type, member), true, max}
+#define CODEC_COUNT(fields) (sizeof fields / sizeof fields[0])
+
+void codec_buf_put_fields(struct codec_buf *b, const void *s, const struct codec_field *fields, size_t n);
+/* False (and the reader bad from then on, when a value was out of range) on the first bad one. */
+bool codec_read_fields(struct codec_reader *r, void *s, const struct codec_field *fields, size_t n);
+
 #endif

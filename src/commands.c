@@ -1,0 +1,390 @@
+/*
+ * commands.c - every subcommand's options and help, in one table.
+ *
+ * A command is its name, its positional arguments, a line for `arenascope --help`, the
+ * paragraphs its --help prints after the usage line, and its options, each with its line of
+ * help; cli.c parses argv against this and prints the help from it, and the command's own file
+ * (src/cmd_NAME.c) holds only cmd_NAME_run().  Options and texts that several commands share are
+ * written once, as the macros below.
+ */
+#include "commands.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* ---- what several commands share ------------------------------------------------------------ */
+
+#define VIEW_LOOK_OPTS                                                                           \
+    {"no-color", 0, NULL, "monochrome: glyphs alone tell the states apart (also NO_COLOR=1)"},  \
+    {"ascii", 0, NULL, "draw with ASCII characters only"}
+
+#define VIEW_KEYS_DESCRIPTION                                                                    \
+    "Keys: Space plays, l/h (or the arrows) step an event, ]/[ a step marker, }/{ a collection,\n" \
+    "g/G go to the first/last event, : to an event number, / searches, b sets breakpoints,\n"    \
+    "Tab moves between panes, Enter opens a pool or an object, z zooms, ? shows every key, q quits.\n"
+
+/* The options of a program's line steps, shared by record and live. */
+#define PROGRAM_LINE_OPTS                                                                        \
+    {"step-lines", 0, "ON", "a Python program: each line of its own files a step marker: on (the default\n" \
+                            "for a script) or off (the default for -m and -c)"},                   \
+    {"step-files", 0, "GLOB", "a Python program: the files whose lines are steps (fnmatch on absolute\n"  \
+                              "paths; default: the script's directory, not the library)"}
+
+/* What --help says of programs, shared by the commands that run them. */
+#define PROGRAM_DESCRIPTION                                                                      \
+    "A Python program runs in a real interpreter whose object allocator (the OBJ and MEM\n"        \
+    "domains of PEP 445) is arenascope's instrumented obmalloc, with the profile of its version\n" \
+    "(3.8: cpython-3.8, 3.9: cpython-3.9, 3.10 to 3.13: cpython-3.10).  A library preloaded\n"     \
+    "into the interpreter installs it before the first allocation.  Processes the program\n"        \
+    "starts run plain (a Python subprocess is not recorded); a child it forks stops recording\n"   \
+    "and says so; exec is not followed.  Its output is recorded with it.  PYTHONMALLOC and\n"      \
+    "PYTHONDEVMODE are removed from its environment: they would replace the allocator.\n"
+
+/* ---- demo ----------------------------------------------------------------------------------- */
+
+static const struct cli_opt demo_opts[] = {
+    {"list", 'l', NULL, "print the demos, one a line, name first, and exit"},
+    {"record", 'r', "FILE", "keep the demo's trace in FILE"},
+    {"run", 0, NULL, "run through the steps instead of holding at each one"},
+    {"pace", 0, "N", "with --run, N steps a second (default 1)"},
+    {"profile", 'p', "P", "the allocator profile (default cpython-3.10)"},
+    {"arena-source", 0, "S", "where arenas come from: mmap (the default) or aligned"},
+    {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
+    {"stacks", 0, NULL, "record the call stack of every allocation (shown with each object)"},
+    VIEW_LOOK_OPTS,
+    {0},
+};
+
+const struct cli_cmd cmd_demo = {
+    .name = "demo",
+    .args = "[NAME]",
+    .summary = "step through a built-in demo of CPython's memory manager (a menu without NAME)",
+    .description = "The demo runs live and holds at each step: ] runs the next step, l/h move event by event,\n"
+                   "Tab moves between the panes, ? shows every key, q quits.\n",
+    .opts = demo_opts,
+    .min_args = 0,
+    .max_args = 1,
+    .run = cmd_demo_run,
+};
+
+/* ---- live ----------------------------------------------------------------------------------- */
+
+static const struct cli_opt live_opts[] = {
+    {"record", 'r', "FILE", "keep the trace in FILE (otherwise a temporary file, deleted at the end)"},
+    {"run", 0, NULL, "start running instead of holding at the first step marker"},
+    {"pace", 0, "N", "in run mode, N step markers a second (0: as fast as it runs; default 1)"},
+    {"profile", 'p', "P", "the allocator profile (default cpython-3.10; see 'record --help')"},
+    {"arena-source", 0, "S", "where arenas come from: mmap (as CPython, the default) or aligned"},
+    {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
+    {"stacks", 0, "S", "call stacks: for a workload, c records the C stack of every allocation;\n"
+                       "for a Python program, python (the default), c, both or none"},
+    {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},
+    PROGRAM_LINE_OPTS,
+    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null)"},
+    VIEW_LOOK_OPTS,
+    {0},
+};
+
+const struct cli_cmd cmd_live = {
+    .name = "live",
+    .args = "WORKLOAD | SCRIPT.py [ARGS...] | -- PYTHON [ARGS...]",
+    .summary = "run a workload or a Python program and watch its heap as it runs",
+    .description = "WORKLOAD is demo:NAME (or a demo's name), ops:PATH (an allocation script) or churn[:N].\n"
+                   "The workload holds at each step marker until ] lets it go on; Space makes it run at its\n"
+                   "pace (+ and - change it).  While it runs, every key of replay works on its history.\n"
+                   "\n"
+                   "SCRIPT.py runs in python3 from PATH; -- PYTHON ARGS runs any Python 3.8 to 3.13 command line\n"
+                   "(python3.12 x.py, -m module, a venv's python).  The program runs at full speed and the\n"
+                   "view follows it: pausing the view does not pause the program, and q ends both.  Its\n"
+                   "output goes into the trace, not over the screen; its standard input is /dev/null unless\n"
+                   "--stdin.  If the viewer is killed, the program is killed too.\n"
+                   "\n" PROGRAM_DESCRIPTION "\n" VIEW_KEYS_DESCRIPTION,
+    .opts = live_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .takes_program = true,
+    .run = cmd_live_run,
+};
+
+/* ---- replay --------------------------------------------------------------------------------- */
+
+static const struct cli_opt replay_opts[] = {
+    {"at", 'a', "EVENT", "open at event N (from 0), step:N (the end of step N), start or end (default: start)"},
+    VIEW_LOOK_OPTS,
+    {0},
+};
+
+const struct cli_cmd cmd_replay = {
+    .name = "replay",
+    .args = "FILE",
+    .summary = "step through a saved trace in the viewer",
+    .description = VIEW_KEYS_DESCRIPTION,
+    .opts = replay_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = cmd_replay_run,
+};
+
+/* ---- record --------------------------------------------------------------------------------- */
+
+static const struct cli_opt record_opts[] = {
+    {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required"},
+    {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
+    {"arena-source", 0, "S", "where arenas come from: mmap (default, as CPython) or aligned"},
+    {"gc-profile", 0, "G", "cycle collector: cpython-3.8 (default), cpython-3.13, legacy; NAME:T0,T1,T2 sets thresholds"},
+    {"stacks", 0, "S", "call stacks of every allocation: for a workload, c (its C stack) or none (the\n"
+                       "default); for a Python program, python (the default), c, both or none"},
+    {"stack-depth", 0, "N", "frames kept per call stack (default 24 for C, 16 for Python; at most 64)"},
+    PROGRAM_LINE_OPTS,
+    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"},
+    {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
+    {0},
+};
+
+const struct cli_cmd cmd_record = {
+    .name = "record",
+    .args = "WORKLOAD | SCRIPT.py [ARGS...] | -- PYTHON [ARGS...]",
+    .summary = "run a workload or a Python program on the allocator and record every event to a trace file",
+    .description =
+        "WORKLOAD is one of:\n"
+        "  ops:PATH     an allocation script, one operation per line:\n"
+        "                 alloc H SIZE | calloc H N SIZE | realloc H SIZE | free H | step LABEL\n"
+        "               (H is a handle number; '#' starts a comment).  The script is checked\n"
+        "               whole before anything runs; a bad line is reported with its number.\n"
+        "  demo:NAME    a built-in demo (also just NAME; see 'arenascope demo --list')\n"
+        "  churn[:N]    N rounds of a synthetic object churn (default 100000)\n"
+        "  SCRIPT.py    a Python script, run by python3 from PATH, with its arguments\n"
+        "  -- PYTHON    any Python 3.8 to 3.13 command line: python3.12 x.py, -m pytest, a venv's python\n"
+        "\n" PROGRAM_DESCRIPTION
+        "The program's exit status is this command's (128 + N when signal N killed it); its\n"
+        "Python call stacks are recorded with each allocation (--stacks).\n"
+        "\n"
+        "The trace records every arena, pool and block transition of CPython's allocator for the\n"
+        "chosen profile; replay it with 'arenascope replay FILE', list it with 'arenascope dump'.\n"
+        "\n"
+        "examples:\n"
+        "  arenascope record -o frag.trace ops:frag.ops\n"
+        "  arenascope record --profile cpython-3.8 --arena-source aligned --stats -o t.trace churn:5000\n"
+        "  arenascope record --gc-profile legacy -o fin.trace demo:finalizers\n"
+        "  arenascope record -o app.trace app.py --input data.json\n"
+        "  arenascope record -o tests.trace -- python3 -m pytest tests/\n",
+    .opts = record_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .takes_program = true,
+    .run = cmd_record_run,
+};
+
+/* ---- screenshot ----------------------------------------------------------------------------- */
+
+static const struct cli_opt screenshot_opts[] = {
+    {"at", 'a', "EVENT", "event N (from 0), step:N (the end of step N), start or end (default: end)"},
+    {"view", 'v', "VIEW", "all, arenas, pool, classes, objects, gc, timeline or help (default: all)"},
+    {"size", 's', "COLSxROWS", "the screen's size in cells (default: 120x40)"},
+    {"keys", 'k', "KEYS", "keys pressed before the picture is taken: characters, and <Name> as the help names keys "
+                          "(<PgDn>, <Enter>, <Space>)"},
+    {"output", 'o', "OUT", "where to write: OUT.txt for text, OUT.svg for a picture"},
+    VIEW_LOOK_OPTS,
+    {0},
+};
+
+const struct cli_cmd cmd_screenshot = {
+    .name = "screenshot",
+    .args = "FILE",
+    .summary = "render the viewer's screen at an event to text or SVG, without a terminal",
+    .opts = screenshot_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = cmd_screenshot_run,
+};
+
+/* ---- info ----------------------------------------------------------------------------------- */
+
+static const struct cli_opt info_opts[] = {
+    {0},
+};
+
+const struct cli_cmd cmd_info = {
+    .name = "info",
+    .args = "FILE",
+    .summary = "describe a trace: profiles, command, events by kind, chunks, size",
+    .description =
+        "Reads the header and the index, not the events (a trace without an index, from a\n"
+        "recording that did not finish, is scanned).  Exits with 1, after printing what it\n"
+        "can, when the file is not whole: cut short, damaged, or without an index.\n",
+    .opts = info_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = cmd_info_run,
+};
+
+/* ---- dump ----------------------------------------------------------------------------------- */
+
+static const struct cli_opt dump_opts[] = {
+    {"json", 'j', NULL, "one JSON object per line, with \"seq\" and \"kind\""},
+    {"from", 'f', "N", "start at event N (default 0)"},
+    {"to", 't', "N", "stop after event N (default: the last)"},
+    {0},
+};
+
+const struct cli_cmd cmd_dump = {
+    .name = "dump",
+    .args = "FILE",
+    .summary = "print a trace's events, one per line",
+    .description =
+        "Each line is the event's number, its kind and its fields by name (addresses in hex,\n"
+        "the text field quoted); with --json, one JSON object per line (a field named like\n"
+        "the keys \"seq\" and \"kind\" gets a final underscore).  --from seeks through the\n"
+        "index.  Exits with 1, after the events it could read, when the file is not whole\n"
+        "(cut short, damaged, without an index).\n",
+    .opts = dump_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = cmd_dump_run,
+};
+
+/* ---- stats ---------------------------------------------------------------------------------- */
+
+static const struct cli_opt stats_opts[] = {
+    {"at", 0, "WHERE", "the heap at: N (right after event N, from 0), step:N (the end of step N), start, end (default)"},
+    {"json", 0, NULL, "one JSON object: the report's figures, the collector's, the position"},
+    {0},
+};
+
+const struct cli_cmd cmd_stats = {
+    .name = "stats",
+    .args = "FILE",
+    .summary = "print the heap's sys._debugmallocstats() report from a trace, at its end or any event",
+    .description =
+        "Folds the trace's events into the model of the heap and prints CPython's\n"
+        "sys._debugmallocstats() report for it: the size classes, the arenas, where every byte\n"
+        "of the arenas goes, the arena map (3.10+), then the raw blocks.  For the same workload\n"
+        "it is the report 'arenascope record --stats' prints from the allocator itself.\n"
+        "With --at it describes the heap right after that event; the trace's checkpoints make\n"
+        "this fast anywhere.  A trace whose events contradict each other is reported with the\n"
+        "first bad event and exit status 1.\n"
+        "\n"
+        "examples:\n"
+        "  arenascope stats t.trace\n"
+        "  arenascope stats --at 1000 --json t.trace\n",
+    .opts = stats_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = cmd_stats_run,
+};
+
+/* ---- check ---------------------------------------------------------------------------------- */
+
+static const struct cli_opt check_opts[] = {
+    {"quiet", 'q', NULL, "print nothing when the trace is sound"},
+    {0},
+};
+
+const struct cli_cmd cmd_check = {
+    .name = "check",
+    .args = "FILE",
+    .summary = "check that a trace is whole and sound (exit status 0 only then)",
+    .description =
+        "Reads every record of the file: checksums, the index against the records, every event\n"
+        "decoded, every blob.  Then folds the events into the model of the heap, checking each\n"
+        "against the state it finds (no free of an unknown block, counts that never go\n"
+        "negative, pool transitions the allocator can make, refcounts that follow), and the\n"
+        "stored checkpoints and timeline against that fold.  The first problem is reported in\n"
+        "one line naming the file, chunk and byte offset or the event, with exit status 1.\n",
+    .opts = check_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = cmd_check_run,
+};
+
+/* ---- pinned --------------------------------------------------------------------------------- */
+
+static const struct cli_opt pinned_opts[] = {
+    {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default)"},
+    {"top", 'n', "N", "lines shown per arena (default 5; 0: all)"},
+    {0},
+};
+
+const struct cli_cmd cmd_pinned = {
+    .name = "pinned",
+    .args = "FILE",
+    .summary = "list each arena with its free pools and the lines whose live blocks keep it",
+    .description =
+        "An arena is returned to the system only when every one of its pools is free: a single\n"
+        "live block keeps the whole arena.  For each arena held at the end of the trace (or right\n"
+        "after event --at), this lists its free pools and its live blocks grouped by the line that\n"
+        "allocated them (the innermost frame of their call stack that is not the import system's),\n"
+        "largest first, with the line's\n"
+        "source.  For a real Python program the lines are Python lines (record keeps its stacks by\n"
+        "default; the source comes from the trace, or from the file on this machine); a trace\n"
+        "recorded without stacks groups every block under \"no call stack recorded\".\n"
+        "\n"
+        "examples:\n"
+        "  arenascope pinned app.trace\n"
+        "  arenascope pinned --at 150000 --top 10 app.trace\n"
+        "  arenascope pinned --at step:2 app.trace     # a real program: its end, before Python shuts down\n",
+    .opts = pinned_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = cmd_pinned_run,
+};
+
+/* ---- placements ----------------------------------------------------------------------------- */
+
+static const struct cli_opt placements_opts[] = {
+    {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
+    {"arena-source", 0, "S", "where arenas come from: aligned (default: every arena has all its pools) or mmap"},
+    {"reference", 0, NULL, "a Python program: on the interpreter's own pymalloc instead of arenascope's heap"},
+    {"output", 'o', "FILE", "a Python program: write the placements to FILE (default: standard output, at the end)"},
+    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"},
+    {0},
+};
+
+const struct cli_cmd cmd_placements = {
+    .name = "placements",
+    .args = "FILE | SCRIPT.py [ARGS...] | -- PYTHON [ARGS...]",
+    .summary = "run an allocation script or a Python program and print where each allocation lands",
+    .description =
+        "FILE is an allocation script (see 'arenascope record --help'): one operation per line,\n"
+        "alloc H SIZE | calloc H N SIZE | realloc H SIZE | free H | step LABEL.\n"
+        "\n"
+        "Prints one line per allocating operation (alloc, calloc, realloc), in order:\n"
+        "  OP ARENA POOL OFFSET   a block of the small-object allocator\n"
+        "  OP raw                 a block of the raw layer (C malloc: 0 bytes, over the threshold,\n"
+        "                         or no arena to be had)\n"
+        "OP counts the script's operations from 1 (step markers, comments and blank lines are not\n"
+        "counted); ARENA is the 0-based serial number of the arena allocation (a released arena's\n"
+        "slot reused later gets a new number); POOL is the pool's index from the arena's base;\n"
+        "OFFSET is the block's byte offset in its pool.  With the aligned arena source these are\n"
+        "the placements CPython's own obmalloc makes for the same script.\n"
+        "\n"
+        "A Python program (SCRIPT.py, run by python3, or -- PYTHON ARGS...) runs on the heap with its\n"
+        "version's profile in aligned arenas, and every call of its allocator (the OBJ and MEM\n"
+        "domains) gives one line: N OP A B ARENA POOL OFFSET, N OP A B raw, or N free, where OP is\n"
+        "malloc, calloc or realloc and A B its sizes.  With --reference the same program runs on the\n"
+        "interpreter's own pymalloc, with an aligned arena allocator installed through\n"
+        "PyObject_SetArenaAllocator: run both with PYTHONHASHSEED=0 and compare, and the two lists\n"
+        "are the same when arenascope places every block as CPython does.\n",
+    .opts = placements_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .takes_program = true,
+    .run = cmd_placements_run,
+};
+
+/* ---- the table ------------------------------------------------------------------------------ */
+
+const struct cli_cmd *const commands[] = {
+#define X(name) &cmd_##name,
+    COMMANDS(X)
+#undef X
+};
+const size_t commands_count = sizeof commands / sizeof commands[0];
+
+const struct cli_cmd *commands_find(const char *name)
+{
+    for (size_t i = 0; i < commands_count; i++)
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
+    return NULL;
+}
