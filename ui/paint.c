@@ -281,7 +281,10 @@ int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
         if (have && total && !growing)
             snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), " of %zu", total);
         snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), "  ");
-        if (have)
+        if (have && app->code.shown && app->code.step_is_line && app->code.ran)
+            /* the Code pane shows the line: the banner says which ran */
+            ui_para_addf(&b->label, UI_S_STEP, "line %" PRIu32 " of %s ran", app->code.ran, app->code.base);
+        else if (have)
             ui_para_addf(&b->label, UI_S_STEP, "%.*s", (int)st.label_len, st.label);
         /* before the first step, what comes next is all there is to read: it takes the label's
          * place and wraps as the label does */
@@ -627,6 +630,7 @@ static void paint_break_menu(const struct ui_app *app, struct canvas *c)
                 snprintf(what, sizeof what, "any pool becoming full");
             break;
         case UI_BP_GC: snprintf(what, sizeof what, "every collection"); break;
+        case UI_BP_LINE: snprintf(what, sizeof what, "line %" PRIu64 " of %s, before it runs", bp->value, bp->file); break;
         }
         canvas_printf(c, x, y, 4, UI_S_VALUE, "%d", i + 1);
         canvas_glyph(c, x + 3, y, UI_G_MARK_BREAK, UI_S_ERROR);
@@ -686,14 +690,17 @@ void paint_screen(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     static const view_fn views[UI_PANE_COUNT] = {
         [UI_PANE_ARENAS] = view_arenas,   [UI_PANE_POOL] = view_pool, [UI_PANE_CLASSES] = view_classes,
         [UI_PANE_OBJECTS] = view_objects, [UI_PANE_GC] = view_gc,     [UI_PANE_TIMELINE] = view_timeline,
-        [UI_PANE_OUTPUT] = view_output,
+        [UI_PANE_OUTPUT] = view_output,   [UI_PANE_CODE] = view_code,
     };
+    /* a real program's objects are its names at each line */
+    view_fn objects = app_has_code(app) ? view_names : view_objects;
     for (int p = 0; p < UI_PANE_COUNT; p++) {
         struct ui_rect r = l->pane[p];
         if (ui_rect_is_empty(r))
             continue;
         struct canvas_frame cf = canvas_enter(c, r);
-        views[p](app, f, c, (struct ui_rect){0, 0, r.w, r.h}, (int)app->focus == p && app->zoomed == UI_PANE_NONE);
+        view_fn fn = p == UI_PANE_OBJECTS ? objects : views[p];
+        fn(app, f, c, (struct ui_rect){0, 0, r.w, r.h}, (int)app->focus == p && app->zoomed == UI_PANE_NONE);
         canvas_leave(c, cf);
     }
     if (!l->wide && app->zoomed == UI_PANE_NONE) {
@@ -703,7 +710,8 @@ void paint_screen(const struct ui_app *app, struct ui_frame *f, struct canvas *c
             if (ui_rect_is_empty(r) || p == UI_PANE_TIMELINE)
                 continue;
             char tabs[96];
-            snprintf(tabs, sizeof tabs, " Tab: %s ", ui_pane_title((enum ui_pane)((p + 1) % UI_PANE_COUNT)));
+            enum ui_pane next = app_pane_after(app, (enum ui_pane)p, 1);
+            snprintf(tabs, sizeof tabs, " Tab: %s ", next == UI_PANE_OBJECTS && app_has_code(app) ? "Names" : ui_pane_title(next));
             text_right(c, r.x + r.w - 2, r.y, UI_S_DIM, tabs);
         }
     }
