@@ -221,6 +221,7 @@ struct ui_app {
         int scroll;         /* first line shown */
         bool listing;       /* the steps at which line `sel` ran are listed (Enter) */
         uint64_t runs[UI_CODE_RUNS]; /* their markers' events */
+        uint64_t run_steps[UI_CODE_RUNS]; /* and their step numbers */
         size_t nruns;
         int run_sel, run_scroll;
     } code_ui;
@@ -361,8 +362,9 @@ void app_names_prepare(struct ui_app *app);
 /* The line number of a line step's label "file.py:12  source", with the file's name in
  * file[len]; 0 when the label is not a line's. */
 uint32_t app_label_line(const char *label, size_t label_len, char *file, size_t len);
-/* The markers of the line steps of `line` in the Code pane's file (up to max); their count. */
-size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, size_t max);
+/* The markers of the line steps of `line` in the Code pane's file and their step numbers (up to
+ * max); their count. */
+size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, uint64_t *steps, size_t max);
 /* The end of the step whose marker is at seq: where the next marker is, or the end. */
 uint64_t app_step_end(const struct ui_app *app, uint64_t seq);
 

@@ -306,7 +306,7 @@ static enum ui_redo code_enter(struct ui_app *app)
     if (!line)
         return UI_REDO_NOTHING;
     app->code_ui.sel = line;
-    app->code_ui.nruns = app_code_runs(app, line, app->code_ui.runs, UI_CODE_RUNS);
+    app->code_ui.nruns = app_code_runs(app, line, app->code_ui.runs, app->code_ui.run_steps, UI_CODE_RUNS);
     app->code_ui.listing = true;
     app->code_ui.run_sel = app->code_ui.run_scroll = 0;
     /* the list starts at the step being read, or the first after it */

@@ -229,25 +229,31 @@ void app_code_prepare(struct ui_app *app)
 struct runs_scan {
     const char *prefix; /* "file.py:12  " */
     size_t prefix_len;
+    uint64_t number;    /* the step number of the marker found */
 };
 
 static bool match_line_step(void *ctx, const struct event *ev)
 {
-    const struct runs_scan *rs = ctx;
-    return ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_LINE && ev->str_len >= rs->prefix_len &&
-           memcmp(ev->str, rs->prefix, rs->prefix_len) == 0;
+    struct runs_scan *rs = ctx;
+    if (ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_LINE && ev->str_len >= rs->prefix_len &&
+        memcmp(ev->str, rs->prefix, rs->prefix_len) == 0) {
+        rs->number = ev->u.step.number;
+        return true;
+    }
+    return false;
 }
 
-size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, size_t max)
+size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, uint64_t *steps, size_t max)
 {
     if (!app->code.have)
         return 0;
     char prefix[300];
     int plen = snprintf(prefix, sizeof prefix, "%s:%" PRIu32 "  ", app->code.base, line);
-    struct runs_scan rs = {prefix, (size_t)plen};
+    struct runs_scan rs = {prefix, (size_t)plen, 0};
     size_t n = 0;
     uint64_t from = 0, found;
     while (n < max && seeker_scan(app->s, from, true, match_line_step, &rs, &found) > 0) {
+        steps[n] = rs.number;
         seqs[n++] = found;
         from = found + 1;
     }
@@ -318,10 +324,13 @@ static void paint_runs(const struct ui_app *app, struct ui_frame *f, struct canv
     for (int row = 0; row < h && scroll + row < (int)n; row++) {
         size_t i = (size_t)(scroll + row);
         char cb[32];
-        int k = canvas_printf(c, x + 1, y + row, w - 1, UI_S_NORMAL, "%4zu. event %s", i + 1,
-                              fmt_count(cb, app->code_ui.runs[i]));
-        if (app->code_ui.runs[i] < code->pos && app_step_end(app, app->code_ui.runs[i]) >= code->pos)
-            canvas_text(c, x + 1 + k, y + row, w - 1 - k, UI_S_DIM, "  (this step)");
+        int k = canvas_printf(c, x + 1, y + row, w - 1, UI_S_NORMAL, "%4zu. step %-6" PRIu64 " event %s", i + 1,
+                              app->code_ui.run_steps[i], fmt_count(cb, app->code_ui.runs[i]));
+        uint64_t seq = app->code_ui.runs[i];
+        if (seq == code->pos)
+            canvas_text(c, x + 1 + k, y + row, w - 1 - k, UI_S_DIM, "  (about to run)");
+        else if (seq < code->pos && app_step_end(app, seq) >= code->pos)
+            canvas_text(c, x + 1 + k, y + row, w - 1 - k, UI_S_DIM, "  (the step on screen)");
         if ((int)i == app->code_ui.run_sel)
             canvas_add_attr(c, (struct ui_rect){x, y + row, w, 1}, UI_A_REVERSE);
         ui_frame_hit(f, (struct ui_rect){x + c->ox, y + row + c->oy, w, 1}, UI_HIT_CODE_RUN, i, 0, 0);
