@@ -164,6 +164,11 @@ struct ui_names {
     size_t nrefs;
     struct ui_name gone[UI_NAMES_MAX]; /* names bound before the line and not after it */
     size_t ngone;
+    struct {
+        uint32_t id;
+        const char *name;   /* in text */
+    } types[16];            /* types defined with the snapshot ahead, which the model has not seen */
+    size_t ntypes;
     char text[UI_NAMES_TEXT];
     size_t text_len;
 };

@@ -94,6 +94,12 @@ static bool read_ahead(struct ui_app *app, uint64_t marker)
                 if (add_name(nm, &nm->names[nm->n], sn->obj, (uint32_t)sn->type, sn->size, sn->refcnt,
                              (uint32_t)sn->flags, ev->str ? ev->str : "", ev->str_len))
                     nm->n++;
+            } else if (ev->kind == EV_TYPE_NEW && nm->ntypes < sizeof nm->types / sizeof nm->types[0]) {
+                const char *name = keep_text(nm, ev->str ? ev->str : "", ev->str_len);
+                if (name) {
+                    nm->types[nm->ntypes].id = (uint32_t)ev->u.type_new.type;
+                    nm->types[nm->ntypes++].name = name;
+                }
             } else if (ev->kind == EV_SNAP_REF && nm->nrefs < UI_NAMES_REFS) {
                 /* the capture writes one event per reference: count them */
                 uint64_t from = ev->u.snap_ref.from, to_obj = ev->u.snap_ref.to;
@@ -183,10 +189,16 @@ static const char *where_text(const struct model *m, uint64_t obj, char buf[40])
     return buf;
 }
 
-static const char *type_text(const struct model *m, uint32_t type)
+/* A type's name: the model's, or one defined with the snapshot ahead. */
+static const char *type_text(const struct ui_names *nm, const struct model *m, uint32_t type)
 {
     struct model_type t;
-    return model_type(m, type, &t) && t.name ? t.name : "?";
+    if (model_type(m, type, &t) && t.name)
+        return t.name;
+    for (size_t i = 0; i < nm->ntypes; i++)
+        if (nm->types[i].id == type)
+            return nm->types[i].name;
+    return "?";
 }
 
 /* Whether the object is still in an allocated block (or not in an arena at all). */
@@ -228,7 +240,7 @@ static void paint_graph(const struct ui_app *app, struct canvas *c, int x, int y
     char names[160], line[512];
     int ymax = y + h;
     snprintf(line, sizeof line, "%s %s %s %.*s", names_of(nm, sel->obj, names, sizeof names), arrow,
-             type_text(m, sel->type), sel->repr_len, sel->repr);
+             type_text(nm, m, sel->type), sel->repr_len, sel->repr);
     canvas_text_fit(c, x, y++, w, UI_S_VALUE, line);
     int indent = ui_text_width(names) + 1;
     size_t shown = 0;
@@ -239,7 +251,7 @@ static void paint_graph(const struct ui_app *app, struct canvas *c, int x, int y
         for (size_t k = 0; k < nm->n && !to; k++)
             if (nm->names[k].obj == nm->refs[i].to)
                 to = &nm->names[k];
-        int k = snprintf(line, sizeof line, "%*s%s %s (%s)", indent, "", branch, to ? type_text(m, to->type) : "object",
+        int k = snprintf(line, sizeof line, "%*s%s %s (%s)", indent, "", branch, to ? type_text(nm, m, to->type) : "object",
                          names_of(nm, nm->refs[i].to, names, sizeof names));
         if (nm->refs[i].count > 1)
             snprintf(line + k, sizeof line - (size_t)k, " x%" PRIu32, nm->refs[i].count);
@@ -253,8 +265,8 @@ static void paint_graph(const struct ui_app *app, struct canvas *c, int x, int y
         for (size_t k = 0; k < nm->n && !from; k++)
             if (nm->names[k].obj == nm->refs[i].from)
                 from = &nm->names[k];
-        snprintf(line, sizeof line, "%s (%s) %s this %s", from ? type_text(m, from->type) : "object",
-                 names_of(nm, nm->refs[i].from, names, sizeof names), arrow, type_text(m, sel->type));
+        snprintf(line, sizeof line, "%s (%s) %s this %s", from ? type_text(nm, m, from->type) : "object",
+                 names_of(nm, nm->refs[i].from, names, sizeof names), arrow, type_text(nm, m, sel->type));
         canvas_text_fit(c, x, y++, w, UI_S_NORMAL, line);
         shown++;
     }
@@ -288,7 +300,7 @@ void view_names(const struct ui_app *app, struct ui_frame *f, struct canvas *c, 
      * first, then gc */
     int name_w = 4, type_w = 4;
     for (size_t i = 0; i < nm->n; i++) {
-        int nw = nm->names[i].name_len, tw = ui_text_width(type_text(m, nm->names[i].type));
+        int nw = nm->names[i].name_len, tw = ui_text_width(type_text(nm, m, nm->names[i].type));
         name_w = nw > name_w ? nw : name_w;
         type_w = tw > type_w ? tw : type_w;
     }
@@ -331,7 +343,7 @@ void view_names(const struct ui_app *app, struct ui_frame *f, struct canvas *c, 
         cx = x;
         canvas_text_fit(c, cx, ry, name_w, UI_S_VALUE, buf);
         cx += name_w + 1;
-        canvas_text_fit(c, cx, ry, type_w, UI_S_NORMAL, type_text(m, e->type));
+        canvas_text_fit(c, cx, ry, type_w, UI_S_NORMAL, type_text(nm, m, e->type));
         cx += type_w + 1;
         char value[256];
         snprintf(value, sizeof value, "%.*s", e->repr_len, e->repr);

@@ -64,7 +64,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..41"
+echo "1..51"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -177,6 +177,29 @@ keys ] ] ] ]
 check "a loop's lines are steps too, and what they print shows" 'wait_for "row 0"'
 keys q
 check "q ends the viewer and the held program with status 0" '[ "$(wait_exit)" = 0 ]'
+
+# --- live: a slide in the Code pane, and its names -------------------------------------------
+printf '%s\n' 'nums = [1, 2, 3]' 'alias = nums' 'del alias' 'word = "memory" * 3' 'print(len(nums), word)' \
+    > "$tmp/names.py"
+start live "$tmp/names.py"
+check "the Code pane shows the script, ▶ on its first line" 'wait_for "▶   1  nums = [1, 2, 3]"'
+keys ]
+check "] runs a line: ✓ on it, ▶ on the next" 'wait_for "✓   1  nums = [1, 2, 3]" && wait_for "▶   2  alias = nums"'
+check "the names after the line appear" 'wait_for "Names after line 1"'
+check "with their type, value and true count" 'screen | grep -Eq "nums +list +\[1, 2, 3\] +88 +1 trk a[0-9]+ p[0-9]+ b[0-9]+"'
+keys ]
+check "an alias is one more reference" 'wait_for "Names after line 2" && screen | grep -Eq "alias +list +\[1, 2, 3\] +88 +2 "'
+keys ]
+check "the line that unbound a name says so" 'wait_for "unbound by line 3: alias"'
+keys 2 ]
+check "2] runs two lines: the last one prints" 'wait_for "3 memorymemorymemory"'
+pypid=$(pgrep -f "python.* $tmp/names.py" | head -1)
+check "the held program is a real python process" '[ -n "$pypid" ]'
+keys q
+check "q ends the viewer with status 0" '[ "$(wait_exit)" = 0 ]'
+i=0
+while [ $i -lt 40 ] && kill -0 "$pypid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+check "and the held program with it" '! kill -0 "$pypid" 2>/dev/null'
 
 # --- a terminal that cannot move its cursor ---------------------------------------------------
 out=$(printf 'l\n]\nq\n' | TERM=dumb COLUMNS=90 LINES=24 "$prog" replay "$trace"; echo "status $?")
