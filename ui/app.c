@@ -381,18 +381,29 @@ struct bp_scan {
     int which;      /* the breakpoint that matched */
 };
 
+/* Events before the limit; and the marker at the limit for a line breakpoint, which stops just
+ * before it: where the move was going anyway, but as a breakpoint (a count of steps ends there). */
 static bool match_breakpoint(void *ctx, const struct event *ev)
 {
     struct bp_scan *sc = ctx;
-    if (ev->seq >= sc->limit) {
+    bool at_limit = ev->seq >= sc->limit;
+    if (ev->seq > sc->limit) {
         sc->past = true;
         return true;
     }
-    for (int i = 0; i < sc->app->nbp; i++)
-        if (breakpoint_matches(&sc->app->bp[i], ev) && !(sc->app->bp[i].type == UI_BP_LINE && ev->seq == sc->from)) {
+    for (int i = 0; i < sc->app->nbp; i++) {
+        const struct ui_breakpoint *bp = &sc->app->bp[i];
+        if ((at_limit && bp->type != UI_BP_LINE) || (bp->type == UI_BP_LINE && ev->seq == sc->from))
+            continue;
+        if (breakpoint_matches(bp, ev)) {
             sc->which = i;
             return true;
         }
+    }
+    if (at_limit) {
+        sc->past = true;
+        return true;
+    }
     return false;
 }
 

@@ -20,6 +20,7 @@
 #include "scratch.h"
 
 #include <tracer/model.h>
+#include <ui/keys.h>
 #include <ui/ui.h>
 
 #include <criterion/criterion.h>
@@ -354,6 +355,124 @@ Test(code, the_names_are_what_the_script_prints, .timeout = 300)
         checked++;
     }
     cr_assert_eq(checked, 4, "four lines print a name's numbers (%d checked)", checked);
+    ui_app_free(app);
+    seeker_free(s);
+}
+
+/* ---- the stepping keys on the sample slide (traces/program-slide.trace) ----------------------- */
+
+static struct ui_app *open_slide(struct seeker **s, struct canvas *c)
+{
+    const char *dir = getenv("ARENASCOPE_TRACES");
+    cr_assert_not_null(dir);
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/program-slide.trace", dir);
+    cr_assert_eq(seeker_open(s, path, 0, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = "program-slide.trace"};
+    struct ui_app *app;
+    cr_assert_eq(ui_app_new(&app, *s, &cfg), 0);
+    cr_assert_eq(canvas_init(c, 120, 40, false), 0);
+    ui_app_paint(app, c);
+    return app;
+}
+
+/* Keys as the loop gives them: each one handled, then the screen painted. */
+static void press(struct ui_app *app, struct canvas *c, const char *keys)
+{
+    int k[64];
+    char err[256];
+    int n = ui_keys_parse(keys, k, 64, err, sizeof err);
+    cr_assert_geq(n, 0, "%s", err);
+    for (int i = 0; i < n; i++) {
+        struct ui_input in = {UI_IN_KEY, k[i], 0, 0};
+        ui_app_input(app, &in);
+        ui_app_paint(app, c);
+    }
+}
+
+/* The markers of the slide's line `line`, from the trace's labels. */
+static size_t markers_of_line(struct seeker *s, uint32_t line, uint64_t *out, size_t max)
+{
+    struct line_step steps[64];
+    size_t n = line_steps(s, steps, 64), k = 0;
+    for (size_t i = 0; i < n && k < max; i++)
+        if (steps[i].line == line)
+            out[k++] = steps[i].seq;
+    return k;
+}
+
+Test(code, a_line_breakpoint_stops_before_each_time_its_line_runs)
+{
+    struct seeker *s;
+    struct canvas c;
+    struct ui_app *app = open_slide(&s, &c);
+    uint64_t want[8];
+    size_t n = markers_of_line(s, 8, want, 8);
+    cr_assert_eq(n, 3, "line 8 of the slide runs three times (a loop of three)");
+    /* from the program's first line: select line 8 of the Code pane, break there, and take many
+     * steps at a time: each count ends at the breakpoint */
+    press(app, &c, "gjjjjjjjb<Esc>");
+    for (size_t i = 0; i < n; i++) {
+        press(app, &c, "100]");
+        cr_assert_eq(ui_app_position(app), want[i], "] stops just before the marker of run %zu of line 8 (at %llu, "
+                     "not %llu)", i + 1, (unsigned long long)want[i], (unsigned long long)ui_app_position(app));
+        char *text = canvas_to_text(&c);
+        cr_assert(strstr(text, "\xe2\x96\xb6   8      nums.append(i * 10)"), "and ▶ is on line 8:\n%s", text);
+        free(text);
+    }
+    press(app, &c, "100]");
+    cr_assert_eq(ui_app_position(app), seeker_event_count(s), "after the last run, 100] goes to the end");
+    canvas_release(&c);
+    ui_app_free(app);
+    seeker_free(s);
+}
+
+Test(code, a_count_before_a_step_key_takes_that_many_steps)
+{
+    struct seeker *s, *s1;
+    struct canvas c, c1;
+    struct ui_app *app = open_slide(&s, &c), *one = open_slide(&s1, &c1);
+    press(app, &c, "g");
+    press(one, &c1, "g");
+    press(app, &c, "5]");
+    press(one, &c1, "]]]]]");
+    cr_assert_eq(ui_app_position(app), ui_app_position(one), "5] goes where five ] go");
+    uint64_t five = ui_app_position(app);
+    press(app, &c, "3]");
+    cr_assert_gt(ui_app_position(app), five);
+    press(app, &c, "3[");
+    cr_assert_eq(ui_app_position(app), five, "3[ comes back from 3]");
+    press(app, &c, "12");
+    press(app, &c, "l]");
+    press(one, &c1, "l]");
+    cr_assert_eq(ui_app_position(app), ui_app_position(one), "a count is forgotten after another key");
+    canvas_release(&c);
+    canvas_release(&c1);
+    ui_app_free(app);
+    ui_app_free(one);
+    seeker_free(s);
+    seeker_free(s1);
+}
+
+Test(code, enter_on_a_line_lists_the_steps_it_ran_at_and_goes_to_one)
+{
+    struct seeker *s;
+    struct canvas c;
+    struct ui_app *app = open_slide(&s, &c);
+    uint64_t want[8];
+    size_t n = markers_of_line(s, 7, want, 8);
+    cr_assert_eq(n, 4, "the loop's header runs four times");
+    press(app, &c, "gjjjjjj<Enter>");
+    char *text = canvas_to_text(&c);
+    cr_assert(strstr(text, "line 7 ran at 4 steps"), "Enter lists the steps of line 7:\n%s", text);
+    free(text);
+    /* the second run: its step's end, where the next marker is */
+    press(app, &c, "j<Enter>");
+    cr_assert_eq(ui_app_position(app), next_marker(s, want[1]), "Enter goes to the end of that step");
+    text = canvas_to_text(&c);
+    cr_assert(strstr(text, "\xe2\x9c\x93   7  for i in range(3):"), "where line 7 has just run:\n%s", text);
+    free(text);
+    canvas_release(&c);
     ui_app_free(app);
     seeker_free(s);
 }
