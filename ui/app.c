@@ -591,11 +591,22 @@ static enum ui_redo live_tick(struct ui_app *app)
         snprintf(app->live_msg, sizeof app->live_msg, "%s", msg);
         if (st == UI_LIVE_FINISHED || st == UI_LIVE_DIED)
             app->live_running = false;
-        if (st == UI_LIVE_DIED)
+        uint64_t raised = 0;
+        if ((st == UI_LIVE_FINISHED || st == UI_LIVE_DIED) && app->follow_edge) {
+            /* a program that a line's exception ended: stay on that line, its traceback shown */
+            seeker_poll(app->s);
+            raised = app_raised_step_end(app);
+        }
+        if (raised) {
+            app->follow_edge = false;
+            ui_app_seek(app, raised);
+            app_message(app, true, "%s: the line that raised is on screen; G goes to the end", msg[0] ? msg : "the program failed");
+        } else if (st == UI_LIVE_DIED) {
             app_message(app, true, "%s", msg);
-        else if (st == UI_LIVE_FINISHED)
+        } else if (st == UI_LIVE_FINISHED) {
             app_message(app, false, "%s: every key works on its whole trace now",
                         msg[0] ? msg : "the workload finished");
+        }
         redo |= UI_REDO_REPAINT;
     }
     app->behind = false;

@@ -139,6 +139,8 @@ struct ui_code {
     struct ui_code_alloc allocs[UI_CODE_ALLOCS];
     size_t nallocs;
     bool partial;           /* the step had more events than were read for the tint */
+    bool raised;            /* the step printed a traceback: the line just run raised */
+    char exception[160];    /* its last line, "IndexError: list index out of range" */
     bool shown;             /* the layout gives the Code pane a place (set before the banner) */
 };
 
@@ -370,6 +372,9 @@ uint32_t app_label_line(const char *label, size_t label_len, char *file, size_t 
 /* The markers of the line steps of `line` in the Code pane's file and their step numbers (up to
  * max); their count. */
 size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, uint64_t *steps, size_t max);
+/* Live, when the program has ended: the end of the line step whose exception ended it (the
+ * position that shows its traceback), or 0 when no line raised. */
+uint64_t app_raised_step_end(struct ui_app *app);
 /* The end of the step whose marker is at seq: where the next marker is, or the end. */
 uint64_t app_step_end(const struct ui_app *app, uint64_t seq);
 

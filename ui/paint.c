@@ -281,7 +281,14 @@ int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
         if (have && total && !growing)
             snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), " of %zu", total);
         snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), "  ");
-        if (have && app->code.shown && app->code.step_is_line && app->code.ran)
+        if (have && app->code.step_is_line && app->code.ran && app->code.raised) {
+            /* what a teacher must see first: the line raised, and what */
+            ui_para_addf(&b->label, UI_S_STEP, "line %" PRIu32 " of %s raised ", app->code.ran, app->code.base);
+            ui_para_add(&b->label, UI_S_STEP, app->code.exception[0] ? app->code.exception : "an exception");
+            if (strncmp(app->code.exception, "EOFError", 8) == 0)
+                ui_para_add(&b->label, UI_S_STEP, " (its standard input is empty: --stdin FILE gives it one)");
+            ui_para_add(&b->label, UI_S_STEP, ": the Output pane shows the traceback");
+        } else if (have && app->code.shown && app->code.step_is_line && app->code.ran)
             /* the Code pane shows the line: the banner says which ran */
             ui_para_addf(&b->label, UI_S_STEP, "line %" PRIu32 " of %s ran", app->code.ran, app->code.base);
         else if (have)

@@ -121,6 +121,43 @@ static void add_alloc(struct ui_code *code, uint32_t line, uint64_t bytes)
         code->allocs[code->nallocs++] = (struct ui_code_alloc){line, 1, bytes};
 }
 
+#define TRACEBACK "Traceback (most recent call last):"
+
+/* A line the program wrote to standard error: a traceback's first line, and its last (the
+ * exception, the one line of it not indented). */
+static void read_stderr(struct ui_code *code, const char *text, size_t len)
+{
+    if (!text)
+        return;
+    if (len >= strlen(TRACEBACK) && memcmp(text, TRACEBACK, strlen(TRACEBACK)) == 0) {
+        code->raised = true;
+        code->exception[0] = '\0';
+    } else if (code->raised && len > 0 && text[0] != ' ') {
+        size_t k = len < sizeof code->exception - 1 ? len : sizeof code->exception - 1;
+        memcpy(code->exception, text, k);
+        code->exception[k] = '\0';
+    }
+}
+
+static bool match_traceback(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    return ev->kind == EV_PRINT && ev->u.print.stream == 2 && ev->str_len >= strlen(TRACEBACK) &&
+           memcmp(ev->str, TRACEBACK, strlen(TRACEBACK)) == 0;
+}
+
+uint64_t app_raised_step_end(struct ui_app *app)
+{
+    uint64_t count = app_event_count(app), tb, marker;
+    struct event ev;
+    char label[64];
+    if (seeker_scan(app->s, count, false, match_traceback, NULL, &tb) <= 0 ||
+        seeker_scan(app->s, tb, false, match_step, NULL, &marker) <= 0 ||
+        seeker_events(app->s, marker, &ev, 1, label, sizeof label) != 1 || ev.u.step.kind != EV_STEP_LINE)
+        return 0;
+    return app_step_end(app, marker);
+}
+
 /* The allocations of events from .. to-1 charged to lines of the shown file. */
 static void read_allocs(struct ui_app *app, uint64_t from, uint64_t to)
 {
@@ -142,6 +179,8 @@ static void read_allocs(struct ui_app *app, uint64_t from, uint64_t to)
             break;
         for (int i = 0; i < n; i++) {
             uint64_t stack, bytes;
+            if (evs[i].kind == EV_PRINT && evs[i].u.print.stream == 2)
+                read_stderr(code, evs[i].str, evs[i].str_len);
             if (evs[i].kind == EV_BLOCK_ALLOC)
                 stack = evs[i].u.block_alloc.stack, bytes = evs[i].u.block_alloc.size;
             else if (evs[i].kind == EV_RAW_ALLOC)
@@ -385,17 +424,28 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
             break;
         clean_line(text, len, clean, sizeof clean);
         bool is_next = line == code->next, is_ran = line == code->ran && !is_next;
+        bool is_raised = is_ran && code->raised;
         const struct ui_code_alloc *al = alloc_of(code, line);
         if (is_next)
             canvas_glyph(c, x, ry, UI_G_CODE_NEXT, UI_S_CODE_NEXT);
+        else if (is_raised)
+            canvas_glyph(c, x, ry, UI_G_CROSS, UI_S_ERROR);
         else if (is_ran)
             canvas_glyph(c, x, ry, UI_G_CODE_RAN, UI_S_CODE_RAN);
-        enum ui_style ns = is_next ? UI_S_CODE_NEXT : is_ran ? UI_S_CODE_RAN : UI_S_DIM;
+        enum ui_style ns = is_next ? UI_S_CODE_NEXT : is_raised ? UI_S_ERROR : is_ran ? UI_S_CODE_RAN : UI_S_DIM;
         canvas_printf(c, x + 2, ry, num_w, ns, "%*" PRIu32, num_w, line);
         int tx = x + 2 + num_w + 2, tw = x + w - tx;
         char note[64] = "";
         int note_w = 0;
-        if (al) {
+        if (is_raised) {
+            /* the exception's type, "IndexError" */
+            const char *colon = strchr(code->exception, ':');
+            int tl = colon ? (int)(colon - code->exception) : (int)strlen(code->exception);
+            snprintf(note, sizeof note, "raised %.*s", tl > 40 ? 40 : tl, code->exception);
+            note_w = ui_text_width(note);
+            if (note_w + 12 > tw)
+                note_w = snprintf(note, sizeof note, "raised");
+        } else if (al) {
             char bb[32];
             snprintf(note, sizeof note, "%s %" PRIu64 " block%s, %s", c->ascii ? "#" : "\xe2\x96\xa0", al->blocks,
                      al->blocks == 1 ? "" : "s", ui_fmt_bytes(bb, al->bytes));
@@ -409,8 +459,8 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
             canvas_text(c, tx, ry, code_w, ts, clean);
         else
             canvas_text_fit(c, tx, ry, code_w, ts, clean);
-        if (al)
-            canvas_text(c, x + w - note_w, ry, note_w, UI_S_CODE_NOTE, note);
+        if (note_w)
+            canvas_text(c, x + w - note_w, ry, note_w, is_raised ? UI_S_ERROR : UI_S_CODE_NOTE, note);
         if (app->code_ui.sel == line)
             canvas_add_attr(c, (struct ui_rect){x + 2, ry, w - 2, 1}, UI_A_REVERSE);
         ui_frame_hit(f, (struct ui_rect){x + c->ox, ry + c->oy, w, 1}, UI_HIT_CODE_LINE, line, 0, 0);

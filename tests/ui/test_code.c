@@ -476,3 +476,66 @@ Test(code, enter_on_a_line_lists_the_steps_it_ran_at_and_goes_to_one)
     ui_app_free(app);
     seeker_free(s);
 }
+
+/* ---- a line that raises ------------------------------------------------------------------------- */
+
+Test(code, the_line_that_raised_is_marked_and_the_banner_says_what_it_raised, .timeout = 120)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin);
+    if (access(PY, X_OK) != 0)
+        cr_skip_test("%s is not installed", PY);
+    const char *py = scratch_path("raises.py");
+    FILE *f = fopen(py, "w");
+    cr_assert_not_null(f);
+    fputs("a = [1]\nb = len(a)\nc = a[5]\nd = 2\n", f);
+    fclose(f);
+    const char *trace = scratch_path("raises.trace");
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(126);
+        execl(bin, bin, "record", "-o", trace, "--", PY, py, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "the program fails, and record says so");
+    struct seeker *s;
+    char err[512];
+    cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+    /* what the interpreter's traceback says: the line, and the exception */
+    uint64_t count = seeker_event_count(s), end = 0;
+    unsigned line = 0;
+    char exception[256] = "";
+    for (uint64_t at = 0; at < count && !end; at++) {
+        struct event ev;
+        char str[512], text[512];
+        cr_assert_eq(seeker_events(s, at, &ev, 1, str, sizeof str), 1);
+        if (ev.kind == EV_STEP && line)
+            end = at;
+        if (ev.kind != EV_PRINT || ev.u.print.stream != 2)
+            continue;
+        snprintf(text, sizeof text, "%.*s", (int)ev.str_len, ev.str);
+        const char *l = strstr(text, "\", line ");
+        if (l)
+            line = (unsigned)strtoul(l + 8, NULL, 10);
+        else if (line && text[0] != ' ')
+            snprintf(exception, sizeof exception, "%.255s", text);
+    }
+    cr_assert_eq(line, 3, "the traceback names line 3");
+    cr_assert_str_eq(exception, "IndexError: list index out of range");
+    struct ui_config cfg = {.title = "raises.trace"};
+    struct ui_app *app;
+    cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+    char *text = screen(app, end, "all", 120, 40);
+    char want[64];
+    snprintf(want, sizeof want, "\xe2\x9c\x97   %u  c = a[5]", line);
+    cr_assert(strstr(text, want), "✗ on the line that raised:\n%s", text);
+    cr_assert(strstr(text, "raised IndexError"), "the line says what it raised:\n%s", text);
+    cr_assert(strstr(text, exception), "the banner says the exception:\n%s", text);
+    free(text);
+    ui_app_free(app);
+    seeker_free(s);
+}
