@@ -429,7 +429,7 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
         if (is_next)
             canvas_glyph(c, x, ry, UI_G_CODE_NEXT, UI_S_CODE_NEXT);
         else if (is_raised)
-            canvas_glyph(c, x, ry, UI_G_CROSS, UI_S_ERROR);
+            canvas_glyph(c, x, ry, UI_G_CODE_RAISED, UI_S_ERROR);
         else if (is_ran)
             canvas_glyph(c, x, ry, UI_G_CODE_RAN, UI_S_CODE_RAN);
         enum ui_style ns = is_next ? UI_S_CODE_NEXT : is_raised ? UI_S_ERROR : is_ran ? UI_S_CODE_RAN : UI_S_DIM;

@@ -539,3 +539,37 @@ Test(code, the_line_that_raised_is_marked_and_the_banner_says_what_it_raised, .t
     ui_app_free(app);
     seeker_free(s);
 }
+
+Test(code, a_click_selects_a_line_and_b_breaks_there)
+{
+    struct seeker *s;
+    struct canvas c;
+    struct ui_app *app = open_slide(&s, &c);
+    press(app, &c, "g");
+    /* the row of line 5 as painted */
+    char *text = canvas_to_text(&c);
+    char *rows[64];
+    int nrows = rows_of(text, rows, 64), y = -1, x = -1;
+    for (int r = 0; r < nrows && y < 0; r++) {
+        char *at = strstr(rows[r], "   5  table = ");
+        if (at && row_line(rows[r], NULL) == 5) {
+            y = r;
+            x = 3;
+        }
+    }
+    free(text);
+    cr_assert_geq(y, 0, "line 5 is on screen");
+    struct ui_input click = {UI_IN_MOUSE, 0, x, y};
+    ui_app_input(app, &click);
+    ui_app_paint(app, &c);
+    press(app, &c, "b");
+    cr_assert(strstr(ui_app_message(app), "before line 5 of slide.py"), "b after a click on line 5: %s",
+              ui_app_message(app));
+    press(app, &c, "<Esc>100]");
+    uint64_t want[2];
+    cr_assert_eq(markers_of_line(s, 5, want, 2), 1);
+    cr_assert_eq(ui_app_position(app), want[0], "and ] stops before it runs");
+    canvas_release(&c);
+    ui_app_free(app);
+    seeker_free(s);
+}

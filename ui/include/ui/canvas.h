@@ -175,7 +175,8 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(TRACK,          0x2500, '-')  /* the scrub bar's rail */                                    \
     X(STDERR,         0x258C, '!')  /* ▌ a line the program wrote to standard error */       \
     X(CODE_NEXT,      0x25B6, '>')  /* ▶ the line about to run */                              \
-    X(CODE_RAN,       0x2713, '*')  /* ✓ the line just run */
+    X(CODE_RAN,       0x2713, '*')  /* ✓ the line just run */                                  \
+    X(CODE_RAISED,    0x2717, '!')  /* ✗ the line just run raised an exception */
 /* clang-format on */
 
 enum ui_glyph {
