@@ -29,12 +29,13 @@ check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 screen() { tmux -L "$sock" capture-pane -p -t e2e 2>/dev/null; }
 keys() { tmux -L "$sock" send-keys -t e2e "$@"; }
 
-# Waits up to 5 s for text to appear on the screen (or, with -v, to leave it).
+# Waits up to 10 s for text to appear on the screen (or, with -v, to leave it): a sanitized
+# build on a busy machine can take seconds for a frame.
 wait_for() {
     want=yes
     if [ "$1" = -v ]; then want=no; shift; fi
     i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 200 ]; do
         if screen | grep -qF -- "$1"; then [ $want = yes ] && return 0
         else [ $want = no ] && return 0; fi
         sleep 0.05
@@ -88,6 +89,7 @@ check "and what size is needed" 'wait_for "needs 80 x 24"'
 tmux -L "$sock" resize-window -t e2e -x 100 -y 30
 check "back to 100 x 30, the panes return" 'wait_for "Timeline"'
 tmux -L "$sock" resize-window -t e2e -x 80 -y 24
+wait_for " Tab: " # one pane above the timeline: the viewer has seen the new size
 keys '?'
 check "at 80 x 24 the help is one column that scrolls" 'wait_for "j/k or PgUp/PgDn scroll"'
 keys PageDown
