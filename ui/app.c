@@ -14,7 +14,13 @@
  * edge it is followed at is the position before its trailing marker.
  *
  * Everything else that jumps (search hits, breakpoints, collections) stops just *after* the
- * event it found, so that event is the current one and its sentence is the first thing read.
+ * event it found, so that event is the current one and its sentence is the first thing read;
+ * but a line breakpoint, which names a step, stops where the step keys do: before its line's
+ * marker, the line about to run.
+ *
+ * A real program held before a line writes its names' snapshot after the line's marker (the
+ * names as the line will find them, tracer/capture): that marker is still the trailing one, and
+ * the viewer holds before it, as it would in the saved trace.
  *
  * Redrawing
  * ---------

@@ -217,6 +217,21 @@ static void read_allocs(struct ui_app *app, uint64_t from, uint64_t to)
     free(evs);
 }
 
+/* The line about to run: the next marker's, when it is a line of the shown file. */
+static uint32_t next_line(struct ui_app *app, const struct ui_code *code)
+{
+    uint64_t found;
+    struct event ev;
+    char label[512], file[256];
+    if (seeker_scan(app->s, code->pos, true, match_step, NULL, &found) > 0 &&
+        seeker_events(app->s, found, &ev, 1, label, sizeof label) == 1 && ev.u.step.kind == EV_STEP_LINE) {
+        uint32_t next = app_label_line(ev.str, ev.str_len, file, sizeof file);
+        if (next && strcmp(file, code->base) == 0)
+            return next;
+    }
+    return 0;
+}
+
 void app_code_prepare(struct ui_app *app)
 {
     struct ui_code *code = &app->code;
@@ -224,6 +239,12 @@ void app_code_prepare(struct ui_app *app)
     uint64_t count = app_event_count(app);
     if (code->pos == pos && code->count == count)
         return;
+    if (code->pos == pos && code->have) {
+        /* a live trace grew: only what comes next may have changed, the step's tint has not */
+        code->count = count;
+        code->next = next_line(app, code);
+        return;
+    }
     memset(code, 0, sizeof *code);
     code->pos = pos;
     code->count = count;
@@ -248,17 +269,7 @@ void app_code_prepare(struct ui_app *app)
     code->step_is_line = have_step && st.kind == EV_STEP_LINE;
     if (code->step_is_line)
         code->ran = line;
-
-    /* the line about to run: the next marker's, when it is a line of this file */
-    uint64_t found;
-    struct event ev;
-    char label[512], file[256];
-    if (seeker_scan(app->s, pos, true, match_step, NULL, &found) > 0 &&
-        seeker_events(app->s, found, &ev, 1, label, sizeof label) == 1 && ev.u.step.kind == EV_STEP_LINE) {
-        uint32_t next = app_label_line(ev.str, ev.str_len, file, sizeof file);
-        if (next && strcmp(file, code->base) == 0)
-            code->next = next;
-    }
+    code->next = next_line(app, code);
     if (have_step && st.seq + 1 < pos)
         read_allocs(app, st.seq + 1, pos);
 }
