@@ -287,6 +287,13 @@ void view_names(const struct ui_app *app, struct ui_frame *f, struct canvas *c, 
         snprintf(title, sizeof title, "Names after line %" PRIu32, nm->line);
     else
         snprintf(title, sizeof title, "Names");
+    /* a function's locals come first, then the module's globals */
+    size_t locals = 0;
+    for (size_t i = 0; i < nm->n; i++)
+        locals += !(nm->names[i].flags & EV_SNAP_GLOBAL);
+    if (nm->have && locals && r.w >= 60)
+        snprintf(title + strlen(title), sizeof title - strlen(title), ": %zu local%s, then the module's", locals,
+                 locals == 1 ? "" : "s");
     canvas_box(c, r, title, focus);
     int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
     if (w < 20 || h < 1)
