@@ -556,7 +556,7 @@ static int help_content(struct canvas *c, int w, bool two)
     }
     struct ui_para mouse;
     ui_para_init(&mouse);
-    ui_para_add(&mouse, UI_S_DIM, "Mouse: a click selects a pool, a block, an object or an event; the scrub bar jumps.");
+    ui_para_add(&mouse, UI_S_DIM, "Mouse: a click selects a pool, a block, an object, a name, a line of code or an event; the scrub bar jumps.");
     y += canvas_para(c, 0, y, w, 0, -1, &mouse, NULL);
     return y;
 }
