@@ -141,6 +141,7 @@ struct ui_code {
     bool partial;           /* the step had more events than were read for the tint */
     bool raised;            /* the step printed a traceback: the line just run raised */
     char exception[160];    /* its last line, "IndexError: list index out of range" */
+    char syntax[256];       /* the program did not compile: "slide.py:3: SyntaxError: ..." */
     bool shown;             /* the layout gives the Code pane a place (set before the banner) */
 };
 

@@ -281,7 +281,10 @@ int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
         if (have && total && !growing)
             snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), " of %zu", total);
         snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), "  ");
-        if (have && app->code.step_is_line && app->code.ran && app->code.raised) {
+        if (app->code.syntax[0]) {
+            ui_para_add(&b->label, UI_S_STEP, app->code.syntax);
+            ui_para_add(&b->label, UI_S_STEP, ": the program did not compile");
+        } else if (have && app->code.step_is_line && app->code.ran && app->code.raised) {
             /* what a teacher must see first: the line raised, and what */
             ui_para_addf(&b->label, UI_S_STEP, "line %" PRIu32 " of %s raised ", app->code.ran, app->code.base);
             ui_para_add(&b->label, UI_S_STEP, app->code.exception[0] ? app->code.exception : "an exception");

@@ -139,6 +139,49 @@ static void read_stderr(struct ui_code *code, const char *text, size_t len)
     }
 }
 
+/*
+ * A program that did not compile has no line to show: what the interpreter printed, in one line
+ * as a compiler says it, "slide.py:3: SyntaxError: '[' was never closed".  Its report is
+ *     File "/home/t/slide.py", line 3
+ *       a = [1, 2
+ *           ^
+ *   SyntaxError: '[' was never closed
+ */
+static void read_syntax_error(const struct model *m, struct ui_code *code)
+{
+    struct model_print lines[MODEL_PRINTS_KEEP];
+    size_t n = model_prints(m, lines, MODEL_PRINTS_KEEP);
+    if (n > MODEL_PRINTS_KEEP)
+        n = MODEL_PRINTS_KEEP;
+    /* most recent first: the error, then (older) the place */
+    for (size_t i = 0; i < n; i++) {
+        const char *t = lines[i].text;
+        size_t len = lines[i].len;
+        static const char *const kinds[] = {"SyntaxError: ", "IndentationError: ", "TabError: "};
+        bool is_error = false;
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+            is_error |= len > strlen(kinds[k]) && memcmp(t, kinds[k], strlen(kinds[k])) == 0;
+        if (!is_error || lines[i].stream != 2)
+            continue;
+        for (size_t j = i + 1; j < n; j++) {
+            char place[512];
+            snprintf(place, sizeof place, "%.*s", (int)lines[j].len, lines[j].text);
+            const char *file = strstr(place, "File \""), *at = strstr(place, "\", line ");
+            if (!file || !at || at < file)
+                continue;
+            file += 6;
+            const char *slash = memrchr(file, '/', (size_t)(at - file));
+            if (slash)
+                file = slash + 1;
+            snprintf(code->syntax, sizeof code->syntax, "%.*s:%lu: %.*s", (int)(at - file), file,
+                     strtoul(at + 8, NULL, 10), (int)len, t);
+            return;
+        }
+        snprintf(code->syntax, sizeof code->syntax, "%.*s", (int)len, t);
+        return;
+    }
+}
+
 static bool match_traceback(void *ctx, const struct event *ev)
 {
     (void)ctx;
@@ -255,8 +298,10 @@ void app_code_prepare(struct ui_app *app)
     bool have_step = model_step_current(m, &st);
     uint32_t line = 0;
     if (!(have_step && stack_line(m, st.stack, code->path, sizeof code->path, &line)) &&
-        !program_path(app, code->path, sizeof code->path))
+        !program_path(app, code->path, sizeof code->path)) {
+        read_syntax_error(m, code);
         return;
+    }
     if (!seeker_source(app->s, code->path, strlen(code->path), &code->text, &code->len))
         return;
     code->have = true;
@@ -402,9 +447,14 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     if (!code->have) {
         struct ui_para p;
         ui_para_init(&p);
-        ui_para_add(&p, UI_S_DIM, app_has_code(app) ? "no source of the program's own code is recorded yet"
-                                                    : "no source: the built-in workloads narrate their steps in "
-                                                      "the banner");
+        if (code->syntax[0]) {
+            ui_para_add(&p, UI_S_ERROR, code->syntax);
+            ui_para_add(&p, UI_S_DIM, ": the program did not compile, so no line of it ran");
+        } else {
+            ui_para_add(&p, UI_S_DIM, app_has_code(app) ? "no source of the program's own code is recorded yet"
+                                                        : "no source: the built-in workloads narrate their steps "
+                                                          "in the banner");
+        }
         canvas_para(c, x + 1, y, w - 2, 0, h, &p, NULL);
         return;
     }

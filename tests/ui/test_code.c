@@ -573,3 +573,58 @@ Test(code, a_click_selects_a_line_and_b_breaks_there)
     ui_app_free(app);
     seeker_free(s);
 }
+
+Test(code, a_program_that_does_not_compile_says_where_in_one_line, .timeout = 120)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin);
+    if (access(PY, X_OK) != 0)
+        cr_skip_test("%s is not installed", PY);
+    const char *py = scratch_path("broken.py");
+    FILE *f = fopen(py, "w");
+    cr_assert_not_null(f);
+    fputs("a = 1\nb = [a,\nc = 2\n", f);
+    fclose(f);
+    /* what the interpreter itself says, run on its own */
+    char cmd[1024], out[4096] = "", line[512];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", PY, py);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    unsigned at = 0;
+    char error[256] = "";
+    while (fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = '\0';
+        strncat(out, line, sizeof out - strlen(out) - 2);
+        const char *l = strstr(line, "\", line ");
+        if (l)
+            at = (unsigned)strtoul(l + 8, NULL, 10);
+        else if (strncmp(line, "SyntaxError: ", 13) == 0)
+            snprintf(error, sizeof error, "%.255s", line);
+    }
+    pclose(p);
+    cr_assert(at > 0 && error[0], "python3.11 reports a syntax error: %s", out);
+    const char *trace = scratch_path("broken.trace");
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stderr))
+            _exit(126);
+        execl(bin, bin, "record", "-o", trace, "--", PY, py, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    struct seeker *s;
+    char err[512];
+    cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = "broken.trace"};
+    struct ui_app *app;
+    cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+    char *text = screen(app, seeker_event_count(s), "all", 120, 40);
+    char want[400];
+    snprintf(want, sizeof want, "broken.py:%u: %s", at, error);
+    cr_assert(strstr(text, want), "the screen says %s:\n%s", want, text);
+    free(text);
+    ui_app_free(app);
+    seeker_free(s);
+}
