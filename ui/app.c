@@ -14,7 +14,13 @@
  * edge it is followed at is the position before its trailing marker.
  *
  * Everything else that jumps (search hits, breakpoints, collections) stops just *after* the
- * event it found, so that event is the current one and its sentence is the first thing read.
+ * event it found, so that event is the current one and its sentence is the first thing read;
+ * but a line breakpoint, which names a step, stops where the step keys do: before its line's
+ * marker, the line about to run.
+ *
+ * A real program held before a line writes its names' snapshot after the line's marker (the
+ * names as the line will find them, tracer/capture): that marker is still the trailing one, and
+ * the viewer holds before it, as it would in the saved trace.
  *
  * Redrawing
  * ---------
@@ -256,8 +262,10 @@ int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cf
     app->cfg = *cfg;
     snprintf(app->title, sizeof app->title, "%s", cfg->title ? cfg->title : "");
     app->cfg.title = app->title;
-    app->focus = UI_PANE_ARENAS;
+    const struct trace_header *hd = seeker_header(s);
+    app->focus = hd && hd->program[0] ? UI_PANE_CODE : UI_PANE_ARENAS;
     app->zoomed = UI_PANE_NONE;
+    app->code.pos = app->names.pos = UINT64_MAX;
     app->ascii = cfg->look.ascii;
     app->arena.follow = app->classes.follow = app->objects.follow = true;
     app->objects.sorted_pos = UINT64_MAX;
@@ -349,6 +357,11 @@ static bool find_kind(struct ui_app *app, uint64_t from, bool forward, enum even
 static bool breakpoint_matches(const struct ui_breakpoint *bp, const struct event *ev)
 {
     switch (bp->type) {
+    case UI_BP_LINE: {
+        char file[sizeof bp->file];
+        return ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_LINE &&
+               app_label_line(ev->str, ev->str_len, file, sizeof file) == bp->value && strcmp(file, bp->file) == 0;
+    }
     case UI_BP_KIND:
         return ev->kind == (enum event_kind)bp->value;
     case UI_BP_GC:
@@ -368,23 +381,35 @@ static bool breakpoint_matches(const struct ui_breakpoint *bp, const struct even
 
 struct bp_scan {
     const struct ui_app *app;
+    uint64_t from;  /* where the scan starts: a line breakpoint's marker there is where we are */
     uint64_t limit; /* stop looking at this seq */
     bool past;      /* the scan went past the limit */
     int which;      /* the breakpoint that matched */
 };
 
+/* Events before the limit; and the marker at the limit for a line breakpoint, which stops just
+ * before it: where the move was going anyway, but as a breakpoint (a count of steps ends there). */
 static bool match_breakpoint(void *ctx, const struct event *ev)
 {
     struct bp_scan *sc = ctx;
-    if (ev->seq >= sc->limit) {
+    bool at_limit = ev->seq >= sc->limit;
+    if (ev->seq > sc->limit) {
         sc->past = true;
         return true;
     }
-    for (int i = 0; i < sc->app->nbp; i++)
-        if (breakpoint_matches(&sc->app->bp[i], ev)) {
+    for (int i = 0; i < sc->app->nbp; i++) {
+        const struct ui_breakpoint *bp = &sc->app->bp[i];
+        if ((at_limit && bp->type != UI_BP_LINE) || (bp->type == UI_BP_LINE && ev->seq == sc->from))
+            continue;
+        if (breakpoint_matches(bp, ev)) {
             sc->which = i;
             return true;
         }
+    }
+    if (at_limit) {
+        sc->past = true;
+        return true;
+    }
     return false;
 }
 
@@ -406,6 +431,9 @@ void app_describe_breakpoint(const struct ui_breakpoint *bp, char *buf, size_t l
     case UI_BP_GC:
         snprintf(buf, len, "on every collection");
         break;
+    case UI_BP_LINE:
+        snprintf(buf, len, "before line %" PRIu64 " of %s runs", bp->value, bp->file);
+        break;
     }
 }
 
@@ -417,10 +445,12 @@ bool app_advance_to(struct ui_app *app, uint64_t target)
 {
     uint64_t pos = app_position(app);
     if (app->nbp > 0 && target > pos) {
-        struct bp_scan sc = {app, target, false, -1};
+        struct bp_scan sc = {app, pos, target, false, -1};
         uint64_t found;
         if (seeker_scan(app->s, pos, true, match_breakpoint, &sc, &found) > 0 && !sc.past) {
-            ui_app_seek(app, found + 1);
+            /* a line breakpoint stops where the step keys do, just before its marker: the line
+             * is about to run */
+            ui_app_seek(app, app->bp[sc.which].type == UI_BP_LINE ? found : found + 1);
             char what[96];
             app_describe_breakpoint(&app->bp[sc.which], what, sizeof what);
             app_message(app, false, "stopped at breakpoint %d (%s): event %" PRIu64, sc.which + 1, what, found);
@@ -432,7 +462,27 @@ bool app_advance_to(struct ui_app *app, uint64_t target)
     return false;
 }
 
-/* Live: the newest position worth showing (before a trailing step marker, see the top). */
+/* What a real program's capture writes after a line step's marker, before the line runs: the
+ * names' snapshot and the allocations of the reprs it takes (tracer/capture/names.c). */
+static bool is_snapshot_kind(enum event_kind k)
+{
+    static const enum event_kind kinds[] = {
+        EV_SNAP_NAME,   EV_SNAP_REF,   EV_BLOCK_ALLOC,   EV_BLOCK_FREE,  EV_RAW_ALLOC,   EV_RAW_FREE,
+        EV_REALLOC,     EV_RAW_REALLOC, EV_POOL_CARVE,   EV_POOL_UNCACHE, EV_POOL_INIT, EV_POOL_FULL,
+        EV_POOL_UNFULL, EV_POOL_EMPTY, EV_ARENA_NEW,     EV_ARENA_MOVE,  EV_ARENA_FREE, EV_ARENA_VECTOR,
+        EV_TYPE_NEW,    EV_STACK_DEF,  EV_FRAME_DEF,
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i] == k)
+            return true;
+    return false;
+}
+
+#define EDGE_LOOKBACK 2048 /* events after a held program's last marker: its names' snapshot */
+
+/* Live: the newest position worth showing (before a trailing step marker, see the top).  A real
+ * program held at a line writes the names' snapshot after the marker: the marker is still the
+ * trailing one when nothing else follows it. */
 uint64_t app_live_edge(struct ui_app *app)
 {
     uint64_t count = app_event_count(app);
@@ -440,9 +490,33 @@ uint64_t app_live_edge(struct ui_app *app)
         return 0;
     struct event ev;
     char buf[8];
-    if (seeker_events(app->s, count - 1, &ev, 1, buf, sizeof buf) == 1 && ev.kind == EV_STEP)
+    if (seeker_events(app->s, count - 1, &ev, 1, buf, sizeof buf) != 1)
+        return count;
+    if (ev.kind == EV_STEP)
         return count - 1;
-    return count;
+    if (ev.kind != EV_SNAP_NAME && ev.kind != EV_SNAP_REF)
+        return count;
+    /* the last events: a line step's marker, then nothing but its snapshot? */
+    uint64_t from = count > EDGE_LOOKBACK ? count - EDGE_LOOKBACK : 0, marker = UINT64_MAX;
+    size_t strsize = 1 << 16;
+    struct event *evs = malloc(256 * sizeof *evs);
+    char *str = malloc(strsize);
+    for (uint64_t seq = from; evs && str && seq < count;) {
+        size_t want = count - seq < 256 ? (size_t)(count - seq) : 256;
+        int n = seeker_events(app->s, seq, evs, want, str, strsize);
+        if (n <= 0)
+            break;
+        for (int i = 0; i < n; i++) {
+            if (evs[i].kind == EV_STEP)
+                marker = evs[i].u.step.kind == EV_STEP_LINE ? evs[i].seq : UINT64_MAX;
+            else if (!is_snapshot_kind(evs[i].kind))
+                marker = UINT64_MAX;
+        }
+        seq += (uint64_t)n;
+    }
+    free(str);
+    free(evs);
+    return marker != UINT64_MAX ? marker : count;
 }
 
 bool app_live_active(const struct ui_app *app)
@@ -523,11 +597,22 @@ static enum ui_redo live_tick(struct ui_app *app)
         snprintf(app->live_msg, sizeof app->live_msg, "%s", msg);
         if (st == UI_LIVE_FINISHED || st == UI_LIVE_DIED)
             app->live_running = false;
-        if (st == UI_LIVE_DIED)
+        uint64_t raised = 0;
+        if ((st == UI_LIVE_FINISHED || st == UI_LIVE_DIED) && app->follow_edge) {
+            /* a program that a line's exception ended: stay on that line, its traceback shown */
+            seeker_poll(app->s);
+            raised = app_raised_step_end(app);
+        }
+        if (raised) {
+            app->follow_edge = false;
+            ui_app_seek(app, raised);
+            app_message(app, true, "%s: the line that raised is on screen; G goes to the end", msg[0] ? msg : "the program failed");
+        } else if (st == UI_LIVE_DIED) {
             app_message(app, true, "%s", msg);
-        else if (st == UI_LIVE_FINISHED)
+        } else if (st == UI_LIVE_FINISHED) {
             app_message(app, false, "%s: every key works on its whole trace now",
                         msg[0] ? msg : "the workload finished");
+        }
         redo |= UI_REDO_REPAINT;
     }
     app->behind = false;
@@ -718,10 +803,17 @@ int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *e
 void ui_app_paint(struct ui_app *app, struct canvas *c)
 {
     c->ascii = app->ascii;
-    int step_rows = paint_banner_prepare(app, c->cols, c->rows);
     const struct trace_header *h = seeker_header(app->s);
-    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, step_rows, paint_footer_rows(app, c->cols),
-                                 h && h->program[0]};
+    bool program = h && h->program[0];
+    /* a real program's line and names, and whether the Code pane is on screen: the banner
+     * leaves the line to it */
+    app_code_prepare(app);
+    app_names_prepare(app);
+    struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, 1, paint_footer_rows(app, c->cols),
+                                 program, program};
+    ui_layout_compute(&li, &app->layout);
+    app->code.shown = !ui_rect_is_empty(app->layout.pane[UI_PANE_CODE]);
+    li.step_rows = paint_banner_prepare(app, c->cols, c->rows);
     ui_layout_compute(&li, &app->layout);
     /* what painting reads, prepared for the position: the selections that follow the current
      * event, the sorted objects */
@@ -745,6 +837,17 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
         app->objects.scroll = f->objects.scroll;
     if (f->gc.set)
         app->gc.scroll = f->gc.scroll;
+    if (f->code.set) {
+        if (app->code_ui.listing) {
+            app->code_ui.run_scroll = f->code.scroll;
+        } else {
+            app->code_ui.scroll = f->code.scroll;
+        }
+    }
+    if (f->names.set) {
+        app->names_ui.scroll = f->names.scroll;
+        app->names_ui.sel = f->names.sel;
+    }
     if (f->pins.set) {
         app->pins.scroll = f->pins.scroll;
         app->pins.sel = f->pins.sel;

@@ -35,6 +35,9 @@ enum ui_hit_kind {
     UI_HIT_OBJECT,    /* a = object address */
     UI_HIT_EVENT,     /* a = event seq */
     UI_HIT_SCRUB,     /* the scrub bar: positions 0 .. a over its width */
+    UI_HIT_CODE_LINE, /* a = a line of the Code pane's file, from 1 */
+    UI_HIT_CODE_RUN,  /* a = index into the Code pane's list of the steps a line ran at */
+    UI_HIT_NAME,      /* a = index into the names of the line */
 };
 
 struct ui_hit {
@@ -55,7 +58,7 @@ struct ui_frame {
     struct ui_hit hits[UI_MAX_HITS]; /* the regions a click selects, in painting order */
     int nhits;
     /* the selection kept in view, the selection kept in range, for the pane's size */
-    struct ui_settled arena, pool, classes, objects, gc, pins;
+    struct ui_settled arena, pool, classes, objects, gc, pins, code, names;
     int pool_per_row;                /* blocks per row of the pool's grid, 0 when not painted */
     struct ui_settled help;          /* scroll; and help_page, help_max */
     int help_page, help_max;
@@ -77,11 +80,13 @@ enum ui_bp_type {
     UI_BP_ADDR,      /* value: an address any field of the event names */
     UI_BP_POOL_FULL, /* value: a pool address, or 0 for any pool */
     UI_BP_GC,        /* any collection starting */
+    UI_BP_LINE,      /* value: a line of the file `file` names; stops just before its step */
 };
 
 struct ui_breakpoint {
     enum ui_bp_type type;
     uint64_t value;
+    char file[96]; /* UI_BP_LINE: the file's name as step labels write it ("slide.py") */
 };
 
 enum ui_search_type {
@@ -108,6 +113,67 @@ struct ui_banner {
     struct ui_para next;  /* "] next: " and the next step's label; empty when not shown */
     int label_rows;       /* rows the label is painted in, at least 1 */
     bool next_below;      /* the preview takes its own row under the label */
+};
+
+/*
+ * The Code pane's file at the current position (view_code.c prepares it before painting): the
+ * file of the current line step (or of the program, before its first line), the line just run
+ * and the line about to run, and the lines of the file that allocated in the current step.
+ */
+#define UI_CODE_ALLOCS 64
+#define UI_CODE_RUNS 512
+struct ui_code_alloc {
+    uint32_t line;
+    uint64_t blocks, bytes; /* pool blocks and raw allocations the line made in the step */
+};
+struct ui_code {
+    uint64_t pos, count;    /* the position prepared for, and the events known then */
+    bool have;              /* a source to show */
+    char path[512];         /* the file, as the frames name it */
+    const char *base;       /* its last component, inside path */
+    const char *text;       /* its source (the seeker's, valid while it lives) */
+    size_t len;
+    uint32_t nlines;
+    uint32_t ran, next;     /* the line just run and the line about to run in it; 0 none */
+    bool step_is_line;      /* the current step is a line of the program's own code */
+    struct ui_code_alloc allocs[UI_CODE_ALLOCS];
+    size_t nallocs;
+    bool partial;           /* the step had more events than were read for the tint */
+    bool raised;            /* the step printed a traceback: the line just run raised */
+    char exception[160];    /* its last line, "IndexError: list index out of range" */
+    char syntax[256];       /* the program did not compile: "slide.py:3: SyntaxError: ..." */
+    bool shown;             /* the layout gives the Code pane a place (set before the banner) */
+};
+
+/* A real program's names after the line just run: the snapshot that follows the next line
+ * step's marker (view_names.c; the model's own is the one taken before the line ran). */
+#define UI_NAMES_MAX 64
+#define UI_NAMES_REFS 256
+#define UI_NAMES_TEXT 16384
+struct ui_name {
+    uint64_t obj, size, refcnt;
+    uint32_t type, flags;
+    const char *name, *repr; /* in ui_names.text */
+    int name_len, repr_len;
+};
+struct ui_names {
+    uint64_t pos, count;    /* the position prepared for, and the events known then */
+    bool have;              /* a snapshot after the line just run was found */
+    bool before;            /* none after it: these are the model's, taken before the line ran */
+    uint32_t line;          /* the line just run (the names are after it) */
+    struct ui_name names[UI_NAMES_MAX];
+    size_t n;
+    struct model_snap_ref refs[UI_NAMES_REFS];
+    size_t nrefs;
+    struct ui_name gone[UI_NAMES_MAX]; /* names bound before the line and not after it */
+    size_t ngone;
+    struct {
+        uint32_t id;
+        const char *name;   /* in text */
+    } types[16];            /* types defined with the snapshot ahead, which the model has not seen */
+    size_t ntypes;
+    char text[UI_NAMES_TEXT];
+    size_t text_len;
 };
 
 struct ui_app {
@@ -157,6 +223,22 @@ struct ui_app {
     struct {
         int scroll;
     } gc;
+    struct ui_code code;
+    struct {
+        uint32_t sel;       /* the selected line; 0: the line about to run */
+        int scroll;         /* first line shown */
+        bool listing;       /* the steps at which line `sel` ran are listed (Enter) */
+        uint64_t runs[UI_CODE_RUNS]; /* their markers' events */
+        uint64_t run_steps[UI_CODE_RUNS]; /* and their step numbers */
+        size_t nruns;
+        int run_sel, run_scroll;
+    } code_ui;
+    struct ui_names names;
+    struct {
+        int sel;            /* the selected name (index) */
+        int scroll;
+        bool open;          /* the selected name's references are drawn */
+    } names_ui;
     struct {
         int scroll; /* lines back from the newest */
     } output;
@@ -184,6 +266,8 @@ struct ui_app {
     bool behind;         /* live: the last tick stopped short of the newest event */
     bool live_running;   /* live: the workload runs without holding at markers */
     int pace;            /* live: index into the pace table */
+
+    int count;           /* a count typed before ] or [ (10]), 0 none */
 
     /* search and breakpoints */
     struct ui_search search;
@@ -269,7 +353,31 @@ void view_pins(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
 /* The lines pinning the selected arena or pool (model_pins), and the blocks of app->pins.frame. */
 size_t app_pins(const struct ui_app *app, struct model_pin *out, size_t max);
 size_t app_pin_blocks(const struct ui_app *app, uint64_t *addrs, size_t max);
+void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
+/* A real program's names, painted in the Objects pane's place (view_names.c). */
+void view_names(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
 void view_timeline(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus);
+
+/* ---- view_code.c, view_names.c: a real program's source and names ---------------------------- */
+
+/* True for a real program's trace with recorded sources: the Code pane has a place. */
+bool app_has_code(const struct ui_app *app);
+/* The pane Tab reaches from p going delta (1 or -1): the Code pane only for a real program. */
+enum ui_pane app_pane_after(const struct ui_app *app, enum ui_pane p, int delta);
+/* Prepares app->code (and app->names) for the position: painting reads them. */
+void app_code_prepare(struct ui_app *app);
+void app_names_prepare(struct ui_app *app);
+/* The line number of a line step's label "file.py:12  source", with the file's name in
+ * file[len]; 0 when the label is not a line's. */
+uint32_t app_label_line(const char *label, size_t label_len, char *file, size_t len);
+/* The markers of the line steps of `line` in the Code pane's file and their step numbers (up to
+ * max); their count. */
+size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, uint64_t *steps, size_t max);
+/* Live, when the program has ended: the end of the line step whose exception ended it (the
+ * position that shows its traceback), or 0 when no line raised. */
+uint64_t app_raised_step_end(struct ui_app *app);
+/* The end of the step whose marker is at seq: where the next marker is, or the end. */
+uint64_t app_step_end(const struct ui_app *app, uint64_t seq);
 
 /* What the collector's mark says about an object, in fewer words when room is short. */
 const char *view_gc_mark_text(int mark, int room);

@@ -264,6 +264,112 @@ static void move_object(struct ui_app *app, int delta)
     app->objects.sel = objs[step_index(cur, delta, n)];
 }
 
+/* The Code pane's selected line (from the line about to run when none is), or its list of the
+ * steps a line ran at. */
+static void move_code_line(struct ui_app *app, int delta)
+{
+    if (app->code_ui.listing) {
+        int n = (int)app->code_ui.nruns, to = app->code_ui.run_sel + delta;
+        app->code_ui.run_sel = n == 0 ? 0 : to < 0 ? 0 : to >= n ? n - 1 : to;
+        return;
+    }
+    int n = (int)app->code.nlines;
+    if (n == 0)
+        return;
+    int from = app->code_ui.sel ? (int)app->code_ui.sel : app->code.next ? (int)app->code.next : app->code.ran ? (int)app->code.ran : 1;
+    int to = app->code_ui.sel ? from + delta : from;
+    app->code_ui.sel = (uint32_t)(to < 1 ? 1 : to > n ? n : to);
+}
+
+/* The line the Code pane's keys act on: the selected one, else the line about to run. */
+static uint32_t code_line(const struct ui_app *app)
+{
+    return app->code_ui.sel ? app->code_ui.sel : app->code.next ? app->code.next : app->code.ran;
+}
+
+static enum ui_redo code_enter(struct ui_app *app)
+{
+    if (!app->code.have)
+        return UI_REDO_NOTHING;
+    if (app->code_ui.listing) {
+        /* to the end of the chosen step: the line has run, its effects are on screen */
+        if ((size_t)app->code_ui.run_sel < app->code_ui.nruns) {
+            app->follow_edge = false;
+            app->playing = false;
+            ui_app_seek(app, app_step_end(app, app->code_ui.runs[app->code_ui.run_sel]));
+            app->code_ui.listing = false;
+            app->code_ui.sel = 0;
+        }
+        return UI_REDO_REPAINT;
+    }
+    uint32_t line = code_line(app);
+    if (!line)
+        return UI_REDO_NOTHING;
+    app->code_ui.sel = line;
+    app->code_ui.nruns = app_code_runs(app, line, app->code_ui.runs, app->code_ui.run_steps, UI_CODE_RUNS);
+    app->code_ui.listing = true;
+    app->code_ui.run_sel = app->code_ui.run_scroll = 0;
+    /* the list starts at the step being read, or the first after it */
+    for (size_t i = 0; i < app->code_ui.nruns; i++)
+        if (app->code_ui.runs[i] < app_position(app))
+            app->code_ui.run_sel = (int)i;
+    return UI_REDO_REPAINT;
+}
+
+/* b in the Code pane: a breakpoint on the line (or off again). */
+static enum ui_redo code_breakpoint(struct ui_app *app)
+{
+    uint32_t line = code_line(app);
+    if (!app->code.have || !line) {
+        app_message(app, false, "no line to break at");
+        return UI_REDO_REPAINT;
+    }
+    for (int i = 0; i < app->nbp; i++)
+        if (app->bp[i].type == UI_BP_LINE && app->bp[i].value == line && strcmp(app->bp[i].file, app->code.base) == 0) {
+            memmove(&app->bp[i], &app->bp[i + 1], (size_t)(app->nbp - i - 1) * sizeof app->bp[0]);
+            app->nbp--;
+            app_message(app, false, "no breakpoint on line %" PRIu32 " any more", line);
+            return UI_REDO_REPAINT;
+        }
+    if (app->nbp >= UI_MAX_BREAKPOINTS) {
+        app_message(app, true, "at most %d breakpoints: delete one first (b d)", UI_MAX_BREAKPOINTS);
+        return UI_REDO_REPAINT;
+    }
+    struct ui_breakpoint *bp = &app->bp[app->nbp++];
+    *bp = (struct ui_breakpoint){.type = UI_BP_LINE, .value = line};
+    snprintf(bp->file, sizeof bp->file, "%s", app->code.base);
+    app_message(app, false, "breakpoint %d: before line %" PRIu32 " of %s runs (] and Space stop there; b again: off)",
+                app->nbp, line, bp->file);
+    return UI_REDO_REPAINT;
+}
+
+/* p: the selected name's block in the Pool pane. */
+static enum ui_redo pool_jump(struct ui_app *app)
+{
+    const struct model *m = app_model(app);
+    const struct ui_names *nm = &app->names;
+    if (!app_has_code(app) || app->names_ui.sel < 0 || (size_t)app->names_ui.sel >= nm->n) {
+        app_message(app, false, "p shows a name's block: select a name in the Names pane first");
+        return UI_REDO_REPAINT;
+    }
+    const struct ui_name *e = &nm->names[app->names_ui.sel];
+    struct model_pool p;
+    struct model_block b;
+    if (!model_pool_find(m, e->obj, &p) || !model_block_find(m, e->obj, &b)) {
+        app_message(app, false, "%.*s is not in an arena: the C library's malloc or static memory", e->name_len,
+                    e->name);
+        return UI_REDO_REPAINT;
+    }
+    app->arena.follow = false;
+    app->arena.slot = p.slot;
+    app->arena.index = p.index;
+    app->pool.sel = (int)b.index;
+    app->focus = UI_PANE_POOL;
+    app_message(app, false, "%.*s: block %" PRIu32 " of pool %" PRIu32 " in arena %" PRIu32, e->name_len, e->name,
+                b.index, p.index, p.slot);
+    return UI_REDO_RELAYOUT;
+}
+
 static bool is_program_start(void *ctx, const struct event *ev)
 {
     (void)ctx;
@@ -301,7 +407,13 @@ static enum ui_redo move_selection(struct ui_app *app, int dy, int dx)
         move_class(app, dy);
         break;
     case UI_PANE_OBJECTS:
-        move_object(app, dy);
+        if (app_has_code(app))
+            app->names_ui.sel = app->names_ui.sel + dy < 0 ? 0 : app->names_ui.sel + dy; /* painting bounds it */
+        else
+            move_object(app, dy);
+        break;
+    case UI_PANE_CODE:
+        move_code_line(app, dy);
         break;
     case UI_PANE_OUTPUT:
         app->output.scroll -= dy; /* the newest line is at the bottom: up goes back */
@@ -462,9 +574,15 @@ static enum ui_redo act_enter(struct ui_app *app)
         return UI_REDO_REPAINT;
     }
     case UI_PANE_OBJECTS:
+        if (app_has_code(app)) {
+            app->names_ui.open = !app->names_ui.open;
+            return UI_REDO_REPAINT;
+        }
         app->objects.open = !app->objects.open;
         app->objects.follow = false;
         return UI_REDO_REPAINT;
+    case UI_PANE_CODE:
+        return code_enter(app);
     case UI_PANE_OUTPUT: {
         /* to the event that printed the line at the bottom */
         struct model_print lines[MODEL_PRINTS_KEEP];
@@ -510,6 +628,17 @@ static enum ui_redo act_back(struct ui_app *app)
         app->pins.sel = app->pins.scroll = 0;
         return UI_REDO_REPAINT;
     }
+    if (app->focus == UI_PANE_CODE && (app->code_ui.listing || app->code_ui.sel)) {
+        if (app->code_ui.listing)
+            app->code_ui.listing = false;
+        else
+            app->code_ui.sel = 0;
+        return UI_REDO_REPAINT;
+    }
+    if (app->focus == UI_PANE_OBJECTS && app_has_code(app) && app->names_ui.open) {
+        app->names_ui.open = false;
+        return UI_REDO_REPAINT;
+    }
     if (app->focus == UI_PANE_OBJECTS && app->objects.open) {
         app->objects.open = false;
         return UI_REDO_REPAINT;
@@ -529,10 +658,17 @@ static enum ui_redo act_back(struct ui_app *app)
     return UI_REDO_REPAINT;
 }
 
+enum ui_pane app_pane_after(const struct ui_app *app, enum ui_pane p, int delta)
+{
+    do
+        p = (enum ui_pane)(((int)p + delta + UI_PANE_COUNT) % UI_PANE_COUNT);
+    while (p == UI_PANE_CODE && !app_has_code(app));
+    return p;
+}
+
 static enum ui_redo set_pane(struct ui_app *app, int delta)
 {
-    int p = ((int)app->focus + delta + UI_PANE_COUNT) % UI_PANE_COUNT;
-    app->focus = (enum ui_pane)p;
+    app->focus = app_pane_after(app, app->focus, delta);
     if (app->zoomed != UI_PANE_NONE)
         app->zoomed = app->focus;
     return UI_REDO_RELAYOUT;
@@ -573,11 +709,29 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
         if (pos > 0)
             ui_app_seek(app, pos - 1);
         return UI_REDO_REPAINT;
-    case UI_ACT_NEXT_STEP:
+    case UI_ACT_NEXT_STEP: {
+        /* a count typed before it: that many steps (live: that many lines run) */
+        int n = app->count > 0 ? app->count : 1;
+        app->count = 0;
         app->playing = false;
-        return app_next_step(app);
-    case UI_ACT_PREV_STEP:
-        return app_prev_step(app);
+        enum ui_redo r = UI_REDO_NOTHING;
+        for (int i = 0; i < n; i++) {
+            uint64_t before = app_position(app);
+            r |= app_next_step(app);
+            if (strncmp(app->msg, "stopped at breakpoint", 21) == 0 ||
+                (app_position(app) == before && !app_live_active(app)))
+                break;
+        }
+        return r;
+    }
+    case UI_ACT_PREV_STEP: {
+        int n = app->count > 0 ? app->count : 1;
+        app->count = 0;
+        enum ui_redo r = UI_REDO_NOTHING;
+        for (int i = 0; i < n; i++)
+            r |= app_prev_step(app);
+        return r;
+    }
     case UI_ACT_NEXT_GC:
         app->playing = false;
         return app_gc_jump(app, true);
@@ -627,6 +781,8 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
     case UI_ACT_PREV_HIT:
         return search_go(app, false);
     case UI_ACT_BREAK:
+        if (app->focus == UI_PANE_CODE && app->code.have)
+            return code_breakpoint(app);
         app->mode = UI_MODE_BREAK;
         return UI_REDO_REPAINT;
     case UI_ACT_UP:
@@ -651,6 +807,17 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
         return act_back(app);
     case UI_ACT_PINS:
         return act_pins(app);
+    case UI_ACT_CODE:
+        if (!app_has_code(app)) {
+            app_message(app, false, "the Code pane shows a real program's source: replay or live a script");
+            return UI_REDO_REPAINT;
+        }
+        app->focus = UI_PANE_CODE;
+        if (app->zoomed != UI_PANE_NONE)
+            app->zoomed = UI_PANE_CODE;
+        return UI_REDO_RELAYOUT;
+    case UI_ACT_POOL_JUMP:
+        return pool_jump(app);
     case UI_ACT_ZOOM:
         app->zoomed = app->zoomed == UI_PANE_NONE ? app->focus : UI_PANE_NONE;
         return UI_REDO_RELAYOUT;
@@ -674,7 +841,7 @@ static void add_breakpoint(struct ui_app *app, enum ui_bp_type type, uint64_t va
         app_message(app, true, "at most %d breakpoints: delete one first (d)", UI_MAX_BREAKPOINTS);
         return;
     }
-    app->bp[app->nbp++] = (struct ui_breakpoint){type, value};
+    app->bp[app->nbp++] = (struct ui_breakpoint){.type = type, .value = value};
     char what[96];
     app_describe_breakpoint(&app->bp[app->nbp - 1], what, sizeof what);
     app_message(app, false, "breakpoint %d: %s", app->nbp, what);
@@ -912,6 +1079,17 @@ static enum ui_redo click(struct ui_app *app, int x, int y)
             app->log.offset = 0;
             ui_app_seek(app, h->a + 1);
             break;
+        case UI_HIT_CODE_LINE:
+            app->code_ui.sel = (uint32_t)h->a;
+            app->focus = UI_PANE_CODE;
+            break;
+        case UI_HIT_CODE_RUN:
+            app->code_ui.run_sel = (int)h->a;
+            break;
+        case UI_HIT_NAME:
+            app->names_ui.sel = (int)h->a;
+            app->focus = UI_PANE_OBJECTS;
+            break;
         case UI_HIT_SCRUB: {
             uint64_t total = h->a;
             uint64_t target = h->r.w > 1 ? total * (uint64_t)(x - h->r.x) / (uint64_t)(h->r.w - 1) : 0;
@@ -1006,6 +1184,15 @@ enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
         break;
     }
     enum ui_action a = ui_action_for_key(in->key);
+    if (a == UI_ACT_NONE && in->key >= '0' && in->key <= '9' && (in->key != '0' || app->count > 0)) {
+        /* a count for the step keys that follow: 10] */
+        if (app->count < 100000)
+            app->count = app->count * 10 + (in->key - '0');
+        app_message(app, false, "%d: ] or [ steps that many", app->count);
+        return UI_REDO_REPAINT;
+    }
+    if (a != UI_ACT_NEXT_STEP && a != UI_ACT_PREV_STEP)
+        app->count = 0;
     if (a != UI_ACT_NONE && a != UI_ACT_QUIT)
         app->msg[0] = '\0';
     if (a == UI_ACT_NONE) {

@@ -55,6 +55,35 @@ static void stack(struct ui_rect r, const enum ui_pane *panes, const int *weight
     }
 }
 
+/*
+ * A real program's trace: the Code pane over the arena map (or the pool, in focus) on the left,
+ * the output over the collector (or the size classes, in focus) on the right, and along the
+ * bottom its names (the Objects pane) under the code, beside the timeline.  When the height runs
+ * short a column keeps its first pane, or the focused one.
+ */
+static void program_panes(struct ui_rect left, struct ui_rect right, struct ui_rect bottom, enum ui_pane focus,
+                          struct ui_layout *out)
+{
+    enum ui_pane heap = focus == UI_PANE_POOL ? UI_PANE_POOL : UI_PANE_ARENAS;
+    if (left.h >= 20) {
+        enum ui_pane left_panes[] = {UI_PANE_CODE, heap};
+        static const int left_weights[] = {1, 1};
+        stack(left, left_panes, left_weights, 2, out);
+    } else {
+        out->pane[focus == UI_PANE_ARENAS || focus == UI_PANE_POOL ? focus : UI_PANE_CODE] = left;
+    }
+    enum ui_pane second = focus == UI_PANE_CLASSES ? UI_PANE_CLASSES : UI_PANE_GC;
+    if (right.h >= 12) {
+        enum ui_pane right_panes[] = {UI_PANE_OUTPUT, second};
+        static const int right_weights[] = {1, 1};
+        stack(right, right_panes, right_weights, 2, out);
+    } else {
+        out->pane[focus == UI_PANE_CLASSES || focus == UI_PANE_GC ? focus : UI_PANE_OUTPUT] = right;
+    }
+    out->pane[UI_PANE_OBJECTS] = (struct ui_rect){bottom.x, bottom.y, left.w, bottom.h};
+    out->pane[UI_PANE_TIMELINE] = (struct ui_rect){bottom.x + left.w, bottom.y, bottom.w - left.w, bottom.h};
+}
+
 int ui_layout_max_step_rows(int rows)
 {
     return clamp(rows - 2 - UI_MIN_BODY_ROWS, 1, UI_MAX_STEP_ROWS);
@@ -100,6 +129,10 @@ void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
     int left_w = clamp(W * 58 / 100, 80, W - 40);
     struct ui_rect left = {top.x, top.y, left_w, top.h};
     struct ui_rect right = {top.x + left_w, top.y, W - left_w, top.h};
+    if (in->code) {
+        program_panes(left, right, out->pane[UI_PANE_TIMELINE], focus, out);
+        return;
+    }
 
     /* left: the arena map over the pool, or the one of them in focus when short */
     if (top.h >= 20) {

@@ -281,7 +281,20 @@ int paint_banner_prepare(struct ui_app *app, int cols, int screen_rows)
         if (have && total && !growing)
             snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), " of %zu", total);
         snprintf(b->head + strlen(b->head), sizeof b->head - strlen(b->head), "  ");
-        if (have)
+        if (app->code.syntax[0]) {
+            ui_para_add(&b->label, UI_S_STEP, app->code.syntax);
+            ui_para_add(&b->label, UI_S_STEP, ": the program did not compile");
+        } else if (have && app->code.step_is_line && app->code.ran && app->code.raised) {
+            /* what a teacher must see first: the line raised, and what */
+            ui_para_addf(&b->label, UI_S_STEP, "line %" PRIu32 " of %s raised ", app->code.ran, app->code.base);
+            ui_para_add(&b->label, UI_S_STEP, app->code.exception[0] ? app->code.exception : "an exception");
+            if (strncmp(app->code.exception, "EOFError", 8) == 0)
+                ui_para_add(&b->label, UI_S_STEP, " (its standard input is empty: --stdin FILE gives it one)");
+            ui_para_add(&b->label, UI_S_STEP, ": the Output pane shows the traceback");
+        } else if (have && app->code.shown && app->code.step_is_line && app->code.ran)
+            /* the Code pane shows the line: the banner says which ran */
+            ui_para_addf(&b->label, UI_S_STEP, "line %" PRIu32 " of %s ran", app->code.ran, app->code.base);
+        else if (have)
             ui_para_addf(&b->label, UI_S_STEP, "%.*s", (int)st.label_len, st.label);
         /* before the first step, what comes next is all there is to read: it takes the label's
          * place and wraps as the label does */
@@ -546,7 +559,7 @@ static int help_content(struct canvas *c, int w, bool two)
     }
     struct ui_para mouse;
     ui_para_init(&mouse);
-    ui_para_add(&mouse, UI_S_DIM, "Mouse: a click selects a pool, a block, an object or an event; the scrub bar jumps.");
+    ui_para_add(&mouse, UI_S_DIM, "Mouse: a click selects a pool, a block, an object, a name, a line of code or an event; the scrub bar jumps.");
     y += canvas_para(c, 0, y, w, 0, -1, &mouse, NULL);
     return y;
 }
@@ -627,6 +640,7 @@ static void paint_break_menu(const struct ui_app *app, struct canvas *c)
                 snprintf(what, sizeof what, "any pool becoming full");
             break;
         case UI_BP_GC: snprintf(what, sizeof what, "every collection"); break;
+        case UI_BP_LINE: snprintf(what, sizeof what, "line %" PRIu64 " of %s, before it runs", bp->value, bp->file); break;
         }
         canvas_printf(c, x, y, 4, UI_S_VALUE, "%d", i + 1);
         canvas_glyph(c, x + 3, y, UI_G_MARK_BREAK, UI_S_ERROR);
@@ -686,14 +700,17 @@ void paint_screen(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     static const view_fn views[UI_PANE_COUNT] = {
         [UI_PANE_ARENAS] = view_arenas,   [UI_PANE_POOL] = view_pool, [UI_PANE_CLASSES] = view_classes,
         [UI_PANE_OBJECTS] = view_objects, [UI_PANE_GC] = view_gc,     [UI_PANE_TIMELINE] = view_timeline,
-        [UI_PANE_OUTPUT] = view_output,
+        [UI_PANE_OUTPUT] = view_output,   [UI_PANE_CODE] = view_code,
     };
+    /* a real program's objects are its names at each line */
+    view_fn objects = app_has_code(app) ? view_names : view_objects;
     for (int p = 0; p < UI_PANE_COUNT; p++) {
         struct ui_rect r = l->pane[p];
         if (ui_rect_is_empty(r))
             continue;
         struct canvas_frame cf = canvas_enter(c, r);
-        views[p](app, f, c, (struct ui_rect){0, 0, r.w, r.h}, (int)app->focus == p && app->zoomed == UI_PANE_NONE);
+        view_fn fn = p == UI_PANE_OBJECTS ? objects : views[p];
+        fn(app, f, c, (struct ui_rect){0, 0, r.w, r.h}, (int)app->focus == p && app->zoomed == UI_PANE_NONE);
         canvas_leave(c, cf);
     }
     if (!l->wide && app->zoomed == UI_PANE_NONE) {
@@ -703,7 +720,8 @@ void paint_screen(const struct ui_app *app, struct ui_frame *f, struct canvas *c
             if (ui_rect_is_empty(r) || p == UI_PANE_TIMELINE)
                 continue;
             char tabs[96];
-            snprintf(tabs, sizeof tabs, " Tab: %s ", ui_pane_title((enum ui_pane)((p + 1) % UI_PANE_COUNT)));
+            enum ui_pane next = app_pane_after(app, (enum ui_pane)p, 1);
+            snprintf(tabs, sizeof tabs, " Tab: %s ", next == UI_PANE_OBJECTS && app_has_code(app) ? "Names" : ui_pane_title(next));
             text_right(c, r.x + r.w - 2, r.y, UI_S_DIM, tabs);
         }
     }

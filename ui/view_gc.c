@@ -63,7 +63,8 @@ static void paint_marks(const struct ui_app *app, struct canvas *c, int x, int y
     if (n > 64)
         n = 64;
     if (n == 0) {
-        canvas_text(c, x + 2, y, w - 2, UI_S_DIM, "no object marked yet in this collection");
+        static const char *const none[] = {"no object marked yet in this collection", "no object marked yet"};
+        canvas_text_choose(c, x + 2, y, w - 2, UI_S_DIM, none, 2);
         return;
     }
     /* the most recent marks are the interesting ones: show the tail that fits */

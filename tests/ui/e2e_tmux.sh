@@ -29,12 +29,13 @@ check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 screen() { tmux -L "$sock" capture-pane -p -t e2e 2>/dev/null; }
 keys() { tmux -L "$sock" send-keys -t e2e "$@"; }
 
-# Waits up to 5 s for text to appear on the screen (or, with -v, to leave it).
+# Waits up to 10 s for text to appear on the screen (or, with -v, to leave it): a sanitized
+# build on a busy machine can take seconds for a frame.
 wait_for() {
     want=yes
     if [ "$1" = -v ]; then want=no; shift; fi
     i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 200 ]; do
         if screen | grep -qF -- "$1"; then [ $want = yes ] && return 0
         else [ $want = no ] && return 0; fi
         sleep 0.05
@@ -64,7 +65,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..41"
+echo "1..51"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -88,6 +89,7 @@ check "and what size is needed" 'wait_for "needs 80 x 24"'
 tmux -L "$sock" resize-window -t e2e -x 100 -y 30
 check "back to 100 x 30, the panes return" 'wait_for "Timeline"'
 tmux -L "$sock" resize-window -t e2e -x 80 -y 24
+wait_for " Tab: " # one pane above the timeline: the viewer has seen the new size
 keys '?'
 check "at 80 x 24 the help is one column that scrolls" 'wait_for "j/k or PgUp/PgDn scroll"'
 keys PageDown
@@ -177,6 +179,29 @@ keys ] ] ] ]
 check "a loop's lines are steps too, and what they print shows" 'wait_for "row 0"'
 keys q
 check "q ends the viewer and the held program with status 0" '[ "$(wait_exit)" = 0 ]'
+
+# --- live: a slide in the Code pane, and its names -------------------------------------------
+printf '%s\n' 'nums = [1, 2, 3]' 'alias = nums' 'del alias' 'word = "memory" * 3' 'print(len(nums), word)' \
+    > "$tmp/names.py"
+start live "$tmp/names.py"
+check "the Code pane shows the script, ▶ on its first line" 'wait_for "▶   1  nums = [1, 2, 3]"'
+keys ]
+check "] runs a line: ✓ on it, ▶ on the next" 'wait_for "✓   1  nums = [1, 2, 3]" && wait_for "▶   2  alias = nums"'
+check "the names after the line appear" 'wait_for "Names after line 1"'
+check "with their type, value and true count" 'screen | grep -Eq "nums +list +\[1, 2, 3\] +88 +1 trk a[0-9]+ p[0-9]+ b[0-9]+"'
+keys ]
+check "an alias is one more reference" 'wait_for "Names after line 2" && screen | grep -Eq "alias +list +\[1, 2, 3\] +88 +2 "'
+keys ]
+check "the line that unbound a name says so" 'wait_for "unbound by line 3: alias"'
+keys 2 ]
+check "2] runs two lines: the last one prints" 'wait_for "3 memorymemorymemory"'
+pypid=$(pgrep -f "python.* $tmp/names.py" | head -1)
+check "the held program is a real python process" '[ -n "$pypid" ]'
+keys q
+check "q ends the viewer with status 0" '[ "$(wait_exit)" = 0 ]'
+i=0
+while [ $i -lt 40 ] && kill -0 "$pypid" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+check "and the held program with it" '! kill -0 "$pypid" 2>/dev/null'
 
 # --- a terminal that cannot move its cursor ---------------------------------------------------
 out=$(printf 'l\n]\nq\n' | TERM=dumb COLUMNS=90 LINES=24 "$prog" replay "$trace"; echo "status $?")

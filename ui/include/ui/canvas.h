@@ -92,7 +92,11 @@ enum {
     X(CURSOR,         0x1c1c1c,   0xffffff,   UI_A_BOLD,              UI_A_REVERSE | UI_A_BOLD)  \
     X(SPARK,          0x5fafaf,   UI_DEFAULT, 0,                      0)                         \
     X(NARRATION,      UI_DEFAULT, UI_DEFAULT, 0,                      0)                         \
-    X(PROMPT,         0x000000,   0xd7d7d7,   0,                      UI_A_REVERSE)
+    X(PROMPT,         0x000000,   0xd7d7d7,   0,                      UI_A_REVERSE)              \
+    X(CODE_NEXT,      0x1c1c1c,   0xffd75f,   UI_A_BOLD,              UI_A_REVERSE | UI_A_BOLD)  \
+    X(CODE_RAN,       0x87d787,   UI_DEFAULT, UI_A_BOLD,              UI_A_BOLD)                 \
+    X(CODE_ALLOC,     UI_DEFAULT, 0x5f0000,   0,                      UI_A_UNDERLINE)            \
+    X(CODE_NOTE,      0xff8787,   UI_DEFAULT, 0,                      0)
 /* clang-format on */
 
 enum ui_style {
@@ -169,7 +173,10 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(MARK_ARENA_FREE,0x25BE, '-')  /* ▾ */                                                      \
     X(MARK_BREAK,     0x25C9, 'B')  /* ◉ */                                                      \
     X(TRACK,          0x2500, '-')  /* the scrub bar's rail */                                    \
-    X(STDERR,         0x258C, '!')  /* ▌ a line the program wrote to standard error */
+    X(STDERR,         0x258C, '!')  /* ▌ a line the program wrote to standard error */       \
+    X(CODE_NEXT,      0x25B6, '>')  /* ▶ the line about to run */                              \
+    X(CODE_RAN,       0x2713, '*')  /* ✓ the line just run */                                  \
+    X(CODE_RAISED,    0x2717, '!')  /* ✗ the line just run raised an exception */
 /* clang-format on */
 
 enum ui_glyph {

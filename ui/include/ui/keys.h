@@ -48,8 +48,8 @@ enum ui_key {
     X(PLAY,       "Play",   "Space",      "play or pause (live: run or hold the workload)",         ' ', 0, 0) \
     X(NEXT,       "Step",   "l Right",    "next event",                                      'l', UI_KEY_RIGHT, 0) \
     X(PREV,       NULL,     "h Left",     "previous event",                                  'h', UI_KEY_LEFT, 0) \
-    X(NEXT_STEP,  "Next",   "]",          "next step marker (live: run the next step)",    ']', 0, 0) \
-    X(PREV_STEP,  NULL,     "[",          "previous step marker",                                   '[', 0, 0) \
+    X(NEXT_STEP,  "Next",   "]",          "next step marker (live: run the next step); 10] ten", ']', 0, 0) \
+    X(PREV_STEP,  NULL,     "[",          "previous step marker; 10[ ten back",                     '[', 0, 0) \
     X(NEXT_GC,    NULL,     "}",          "next collection",                                        '}', 0, 0) \
     X(PREV_GC,    NULL,     "{",          "previous collection",                                    '{', 0, 0) \
     X(FIRST,      NULL,     "g",          "first event; a real program's first line of its own code",  'g', 0, 0) \
@@ -61,7 +61,7 @@ enum ui_key {
     X(SEARCH,     "Search", "/",          "search: address, type, event kind, words",    '/', 0, 0) \
     X(NEXT_HIT,   NULL,     "n",          "next search hit",                                        'n', 0, 0) \
     X(PREV_HIT,   NULL,     "N",          "previous search hit",                                    'N', 0, 0) \
-    X(BREAK,      "Break",  "b",          "breakpoints: kind, address, full pool, GC", 'b', 0, 0) \
+    X(BREAK,      "Break",  "b",          "breakpoints: kind, address, full pool, GC; in Code, the line", 'b', 0, 0) \
     X(UP,         NULL,     "k Up",       "move the selection up",                           'k', UI_KEY_UP, 0) \
     X(DOWN,       NULL,     "j Down",     "move the selection down",                         'j', UI_KEY_DOWN, 0) \
     X(SEL_LEFT,   NULL,     "H S-Left",   "move the selection left (pools, blocks)",         'H', UI_KEY_SHIFT_LEFT, 0) \
@@ -70,8 +70,10 @@ enum ui_key {
     X(PAGE_DOWN,  NULL,     "PgDn",       "scroll the pane down a page",                            UI_KEY_PAGE_DOWN, 0, 0) \
     X(NEXT_PANE,  "Pane",   "Tab",        "next pane",                                              UI_KEY_TAB, 0, 0) \
     X(PREV_PANE,  NULL,     "S-Tab",      "previous pane",                                          UI_KEY_BACKTAB, 0, 0) \
-    X(ENTER,      "Open",   "Enter",      "open: a pool's blocks, an object's refs",      UI_KEY_ENTER, '\n', 0) \
+    X(ENTER,      "Open",   "Enter",      "open: a pool's blocks, an object's refs, a line's steps", UI_KEY_ENTER, '\n', 0) \
     X(PINS,       NULL,     "w",          "who pins the arena or pool: its blocks by the line that made them", 'w', 0, 0) \
+    X(CODE,       NULL,     "c",          "the Code pane: a real program's source, line by line",  'c', 0, 0) \
+    X(POOL_JUMP,  NULL,     "p",          "the selected name's block in the Pool pane",             'p', 0, 0) \
     X(BACK,       NULL,     "Esc",        "back: out of a detail, a prompt, a zoom",            UI_KEY_ESC, 0, 0) \
     X(ZOOM,       "Zoom",   "z",          "zoom the pane to the whole screen",             'z', 0, 0) \
     X(HELP,       "Help",   "?",          "this help",                                              '?', UI_KEY_F1, 0) \

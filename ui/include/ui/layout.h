@@ -13,7 +13,10 @@
  *                             column shows fewer panes, always including the focused one.
  *                             Objects and Output share a place: the one in focus, else Output
  *                             for a real program's trace (its objects are not recorded),
- *                             Objects for the built-in workloads
+ *                             Objects for the built-in workloads.  A real program's trace
+ *                             puts the Code pane over the arena map (or the pool) on the left,
+ *                             its output over the collector (or the size classes) on the right,
+ *                             and its names (the Objects pane) under them, left of the timeline
  *   narrow                    the timeline at the bottom and one of the other panes above it,
  *                             the focused one (Tab moves between them)
  *   zoomed                    one pane takes the whole body
@@ -45,7 +48,8 @@ _Static_assert(UI_MIN_ROWS - 2 - UI_MIN_BODY_ROWS >= 3, "the smallest screen lea
     X(OBJECTS,  "Objects",       "objects")                                                      \
     X(GC,       "Collector",     "gc")                                                           \
     X(TIMELINE, "Timeline",      "timeline")                                                     \
-    X(OUTPUT,   "Output",        "output")
+    X(OUTPUT,   "Output",        "output")                                                       \
+    X(CODE,     "Code",          "code")
 /* clang-format on */
 
 enum ui_pane {
@@ -68,6 +72,7 @@ struct ui_layout_input {
     int step_rows;       /* rows the step banner asks for (0 is taken as 1) */
     int footer_rows;     /* rows the footer asks for, a long message wrapped (0 is taken as 1) */
     bool prefer_output;  /* Output rather than Objects where they share a place */
+    bool code;           /* a real program with its sources: the Code pane has a place */
 };
 
 /* The rows the step banner may take on a screen `rows` high: it asks, the body keeps the rest. */
