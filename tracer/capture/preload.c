@@ -671,12 +671,20 @@ static void start_log(void)
     struct heap_arena_source aligned = heap_arena_source_aligned();
     arenas.inner_alloc = aligned.alloc;
     arenas.inner_free = aligned.free;
-    if (capture.cfg.mode == CAPTURE_PLACEMENTS) {
-        struct heap_arena_source src = {log_arena_alloc, log_arena_free, NULL};
-        if (heap_new(&capture.heap, &capture.profile, &src, NULL) < 0)
-            refuse("out of memory for the heap");
-        heap_set_foreign_to_libc(capture.heap, true);
-    } else {
+    /*
+     * Both modes make the heap, REFERENCE without using it: its own memory comes from libc, and
+     * the C heap must be laid out alike in both runs.  A program may depend on addresses (a
+     * tuple's hash mixes the addresses of the objects in it; CPython's own enum and re modules
+     * hash types that live in the C heap), and two runs with the same addresses (without ASLR:
+     * setarch -R) then make the same calls.
+     */
+    struct heap_arena_source src = {log_arena_alloc, log_arena_free, NULL};
+    if (heap_new(&capture.heap, &capture.profile, &src, NULL) < 0)
+        refuse("out of memory for the heap");
+    heap_set_foreign_to_libc(capture.heap, true);
+    if (capture.cfg.mode == CAPTURE_REFERENCE) {
+        capture.unused_heap = capture.heap;
+        capture.heap = NULL;
         if (!capture.py.api.set_arena_allocator)
             refuse("this Python has no PyObject_SetArenaAllocator");
         struct py_arena_allocator a = {NULL, log_arena_alloc, log_arena_free};

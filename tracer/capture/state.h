@@ -41,6 +41,7 @@ struct capture {
     struct heap_profile profile;  /* the interpreter's version's */
     struct gc_profile gc;
     struct heap *heap;            /* RECORD, PLACEMENTS: the program's allocator */
+    struct heap *unused_heap;     /* REFERENCE: made as PLACEMENTS makes it, never used (preload.c) */
     struct py_allocator reference[3]; /* REFERENCE: the interpreter's own, by domain */
     struct trace_writer *writer;  /* RECORD */
     struct event_sink sink;       /* the writer's; off in a forked child and after the end */
