@@ -149,3 +149,42 @@ size_t text_first_difference(const char *x, const char *y, char *a, char *b, siz
         line++;
     }
 }
+
+char *trace_dump(const char *trace)
+{
+    struct prog_result r = prog_run((const char *[]){"dump", trace, NULL});
+    cr_assert_eq(r.status, 0, "dump %s: status %d: %s", trace, r.status, r.err);
+    free(r.err);
+    return r.out;
+}
+
+const char *line_next(const char *p, size_t *len)
+{
+    if (!*p)
+        return NULL;
+    *len = strcspn(p, "\n");
+    return p;
+}
+
+unsigned long long dump_field(const char *line, size_t len, const char *key)
+{
+    size_t klen = strlen(key);
+    for (size_t i = 0; i + klen <= len; i++) {
+        if ((i == 0 || line[i - 1] == ' ') && memcmp(line + i, key, klen) == 0)
+            return strtoull(line + i + klen, NULL, 0);
+    }
+    return 0;
+}
+
+bool dump_has_print(const char *dump, int stream, const char *text)
+{
+    char head[32];
+    snprintf(head, sizeof head, " print stream=%d text=", stream);
+    size_t len;
+    for (const char *p = dump; (p = line_next(p, &len)); p += len + (p[len] == '\n')) {
+        const char *h = memmem(p, len, head, strlen(head));
+        if (h && memmem(h, len - (size_t)(h - p), text, strlen(text)))
+            return true;
+    }
+    return false;
+}

@@ -55,4 +55,16 @@ int script_line_of(const char *path, const char *mark);
  * copied into a and b (cut to len). */
 size_t text_first_difference(const char *x, const char *y, char *a, char *b, size_t len);
 
+/* `arenascope dump TRACE`, whole; fails the test when dump does not exit 0. */
+char *trace_dump(const char *trace);
+
+/* The text of the next line of a text and where the one after starts; NULL at the end. */
+const char *line_next(const char *p, size_t *len);
+
+/* The value of field `key` ("addr=") on a dump line as a number (0 when absent). */
+unsigned long long dump_field(const char *line, size_t len, const char *key);
+
+/* Whether a dump holds a print event of `stream` whose text contains `text`. */
+bool dump_has_print(const char *dump, int stream, const char *text);
+
 #endif
