@@ -55,7 +55,11 @@ struct capture {
     bool finished;                /* the trace was completed, or given up */
     bool forked;                  /* this is a child forked by the program: nothing is recorded */
     bool ready_asked;             /* the pending call that sets up the Python side was added */
-    bool program_started;         /* the step marking the program's own code was emitted */
+    bool program_started;         /* the step marking the program's own code was emitted (or is
+                                     not to be: no stacks); false again in a forked child until it
+                                     has said it is not recorded (watch_program_start) */
+    bool fork_unsaid;             /* a forked child that has not yet said so */
+    bool output_paused;           /* the output's reader is stopped for the program's fork() */
     void *last_code, *last_outer; /* innermost and outermost code objects last looked at */
     char stdlib_dir[PATH_MAX];    /* the interpreter's standard library: never the program's */
     int in_tool;                  /* > 0 while the capture calls into Python itself */
@@ -70,7 +74,8 @@ struct capture {
 
 CAPTURE_HIDDEN extern struct capture capture;
 
-/* Until the program's own code has begun: if it runs now, emits the step that says so. */
+/* Until the program's own code has begun: if it runs now, emits the step that says so.  In a
+ * forked child, at its first allocator call, says once that it is not recorded. */
 CAPTURE_HIDDEN void watch_program_start(void);
 
 /* Emits a step marker (and first the program's output so far). */
