@@ -6,6 +6,12 @@
  * passed on to the original descriptor at once and appended to the buffer of their stream, so
  * the order within a stream is the order of writes.  `pending` is the only shared word read
  * without the mutex.
+ *
+ * The reader is stopped around a fork() of the program (output_pause, joined) and started
+ * again at the parent's next allocator call (output_resume, from preload.c's tick): CPython 3.12+
+ * counts the threads of a process that forks and warns when there are several, and the program
+ * alone has only one.  A live capture keeps its reader, which may wait for the GIL that the
+ * forking thread holds.
  */
 #include "output.h"
 
@@ -36,6 +42,7 @@ struct output {
     pthread_t thread;
     atomic_bool pending;
     bool thread_live;
+    int wake[2];           /* a byte on wake[1] stops the reader (output_pause) */
     void (*idle)(void *ctx);
     void *idle_ctx;
     int idle_ms;
@@ -100,9 +107,9 @@ static bool pump(struct output *o, struct stream *st)
 static void *reader(void *arg)
 {
     struct output *o = arg;
-    struct pollfd pfd[2] = {{o->s[0].read_end, POLLIN, 0}, {o->s[1].read_end, POLLIN, 0}};
+    struct pollfd pfd[3] = {{o->s[0].read_end, POLLIN, 0}, {o->s[1].read_end, POLLIN, 0}, {o->wake[0], POLLIN, 0}};
     for (;;) {
-        int r = poll(pfd, 2, o->idle ? o->idle_ms : -1);
+        int r = poll(pfd, 3, o->idle ? o->idle_ms : -1);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -112,6 +119,13 @@ static void *reader(void *arg)
             o->idle(o->idle_ctx);
         if (r == 0)
             continue;
+        if (pfd[2].revents) {
+            char b;
+            if (read(o->wake[0], &b, 1) < 0) {
+                /* nothing was there: asked to stop all the same */
+            }
+            return NULL;
+        }
         pthread_mutex_lock(&o->lock);
         bool any = pump(o, &o->s[0]) | pump(o, &o->s[1]);
         pthread_mutex_unlock(&o->lock);
@@ -144,6 +158,16 @@ static bool stream_start(struct stream *st, int fd)
     return true;
 }
 
+/* The reader blocks no signal the program expects: it only waits in poll(). */
+static void reader_start(struct output *o)
+{
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    o->thread_live = pthread_create(&o->thread, NULL, reader, o) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
 struct output *output_start(void (*idle)(void *ctx), void *ctx, int idle_ms)
 {
     struct output *o = calloc(1, sizeof *o);
@@ -164,15 +188,28 @@ struct output *output_start(void (*idle)(void *ctx), void *ctx, int idle_ms)
         free(o);
         return NULL;
     }
-    /* The reader blocks no signal the program expects: it only waits in poll(). */
-    sigset_t all, old;
-    sigfillset(&all);
-    pthread_sigmask(SIG_SETMASK, &all, &old);
-    o->thread_live = pthread_create(&o->thread, NULL, reader, o) == 0;
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (o->thread_live)
-        pthread_detach(o->thread);
+    if (pipe2(o->wake, O_CLOEXEC) < 0)
+        o->wake[0] = o->wake[1] = -1;
+    reader_start(o);
     return o;
+}
+
+bool output_pause(struct output *o)
+{
+    if (!o->thread_live || o->idle || o->wake[1] < 0)
+        return false;
+    char b = 0;
+    if (write(o->wake[1], &b, 1) != 1)
+        return false;
+    pthread_join(o->thread, NULL);
+    o->thread_live = false;
+    return true;
+}
+
+void output_resume(struct output *o)
+{
+    if (!o->thread_live)
+        reader_start(o);
 }
 
 bool output_pending(const struct output *o)

@@ -33,6 +33,11 @@ bool output_pending(const struct output *o);
 void output_drain(struct output *o, const struct event_sink *sink, bool all);
 /* The original descriptor behind 1 or 2 (for isatty). */
 int output_original_fd(const struct output *o, int fd);
+/* Before the program's fork(): stops the reader thread and waits for it; false (and nothing
+ * done) when it cannot, in a live capture (output.c). */
+bool output_pause(struct output *o);
+/* After it, in the parent: starts the reader again. */
+void output_resume(struct output *o);
 /* In a forked child: the reader thread is gone; the child's writes reach the parent's pipes. */
 void output_forget(struct output *o);
 

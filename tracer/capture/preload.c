@@ -22,7 +22,9 @@
  *                 by flushing the events written so far when it did not happen inside the
  *                 capture itself.
  *   fork()        the child stops recording (its parent's trace is not its to write) and says so
- *                 once on stderr; the heap goes on serving it silently.
+ *                 once on stderr, at its first allocator call (a child that only execs, as a
+ *                 subprocess does, says nothing); the heap goes on serving it silently.  The
+ *                 output's reader thread is stopped around the fork (output.c).
  *
  * Modes: RECORD writes the trace.  PLACEMENTS and REFERENCE write one line per allocator call
  * to a log instead, naming where the block went (arena serial, pool index, offset, or raw) in
@@ -185,6 +187,10 @@ static uint64_t now_ns(void)
 static __attribute__((noinline)) void tick(void)
 {
     capture.ticks = 0;
+    if (capture.output_paused) {
+        capture.output_paused = false;
+        output_resume(capture.output);
+    }
     if (!capture.ready_asked && capture.py.api.is_initialized && capture.py.api.is_initialized() &&
         capture.py.api.add_pending_call) {
         capture.ready_asked = true;
@@ -267,6 +273,16 @@ static bool program_runs(void)
 /* Until the program's own code runs: does it now?  Then its step marker goes first. */
 __attribute__((noinline)) void watch_program_start(void)
 {
+    if (capture.fork_unsaid) {
+        /* only a child that runs Python says it: one that execs at once (a subprocess) is silent */
+        capture.fork_unsaid = false;
+        capture.program_started = true;
+        say("arenascope: process %ld, forked by the program, is not recorded (its parent's trace goes on)\n",
+            (long)getpid());
+        return;
+    }
+    if (!capture.stacks || !capture.sink.emit)
+        return;
     if (!program_runs())
         return;
     capture.program_started = true;
@@ -286,7 +302,7 @@ __attribute__((noinline)) void watch_program_start(void)
 
 static inline void count_call(void)
 {
-    if (__builtin_expect(!capture.program_started, 0) && capture.stacks && capture.sink.emit)
+    if (__builtin_expect(!capture.program_started, 0))
         watch_program_start();
     if (__builtin_expect(++capture.ticks >= TICK_CALLS, 0))
         tick();
@@ -353,7 +369,7 @@ static void cap_free(void *ctx, void *p)
 {
     (void)ctx;
     capture.in_capture = 1;
-    if (__builtin_expect(!capture.program_started, 0) && capture.stacks && capture.sink.emit)
+    if (__builtin_expect(!capture.program_started, 0))
         watch_program_start();
     if (capture.stacks && p)
         pystack_forget(capture.stacks, p);
@@ -537,11 +553,26 @@ static void on_crash(int sig)
     raise(sig);
 }
 
+/* Around the program's fork(): its output's reader stops, and starts again at the parent's next
+ * allocator call (output.c says why). */
+static void before_fork(void)
+{
+    if (capture.active && !capture.finished && !capture.forked && capture.output && getpid() == capture.pid)
+        capture.output_paused = output_pause(capture.output);
+}
+
+static void after_fork_parent(void)
+{
+    if (capture.output_paused)
+        capture.ticks = TICK_CALLS - 1;
+}
+
 static void after_fork_child(void)
 {
     if (!capture.active)
         return;
     capture.forked = true;
+    capture.output_paused = false;
     if (capture.heap) {
         heap_set_sink(capture.heap, NULL);
         heap_set_stack_hook(capture.heap, NULL);
@@ -550,8 +581,8 @@ static void after_fork_child(void)
     if (capture.output)
         output_forget(capture.output);
     capture.cfg.status_fd = -1;
-    say("arenascope: process %ld, forked by the program, is not recorded (its parent's trace goes on)\n",
-        (long)getpid());
+    capture.fork_unsaid = true;
+    capture.program_started = false;
 }
 
 /* ---- the start -------------------------------------------------------------------------------- */
@@ -651,6 +682,7 @@ static void start_record(void)
             heap_set_stack_hook(capture.heap, &hook);
         }
     }
+    capture.program_started = !capture.stacks; /* nothing tells when it starts */
     capture.output = output_start(capture.cfg.live ? on_idle : NULL, NULL, IDLE_MS);
     char label[256];
     snprintf(label, sizeof label,
@@ -671,17 +703,26 @@ static void start_log(void)
     struct heap_arena_source aligned = heap_arena_source_aligned();
     arenas.inner_alloc = aligned.alloc;
     arenas.inner_free = aligned.free;
-    if (capture.cfg.mode == CAPTURE_PLACEMENTS) {
-        struct heap_arena_source src = {log_arena_alloc, log_arena_free, NULL};
-        if (heap_new(&capture.heap, &capture.profile, &src, NULL) < 0)
-            refuse("out of memory for the heap");
-        heap_set_foreign_to_libc(capture.heap, true);
-    } else {
+    /*
+     * Both modes make the heap, REFERENCE without using it: its own memory comes from libc, and
+     * the C heap must be laid out alike in both runs.  A program may depend on addresses (a
+     * tuple's hash mixes the addresses of the objects in it; CPython's own enum and re modules
+     * hash types that live in the C heap), and two runs with the same addresses (without ASLR:
+     * setarch -R) then make the same calls.
+     */
+    struct heap_arena_source src = {log_arena_alloc, log_arena_free, NULL};
+    if (heap_new(&capture.heap, &capture.profile, &src, NULL) < 0)
+        refuse("out of memory for the heap");
+    heap_set_foreign_to_libc(capture.heap, true);
+    if (capture.cfg.mode == CAPTURE_REFERENCE) {
+        capture.unused_heap = capture.heap;
+        capture.heap = NULL;
         if (!capture.py.api.set_arena_allocator)
             refuse("this Python has no PyObject_SetArenaAllocator");
         struct py_arena_allocator a = {NULL, log_arena_alloc, log_arena_free};
         capture.py.api.set_arena_allocator(&a);
     }
+    capture.program_started = true; /* a log has no steps */
     install(PY_DOMAIN_MEM, log_malloc, log_calloc, log_realloc, log_free);
     install(PY_DOMAIN_OBJ, log_malloc, log_calloc, log_realloc, log_free);
 }
@@ -744,7 +785,7 @@ static void init(void)
     pacer_init(&capture.pacer, capture.cfg.control_fd, capture.cfg.status_fd, !capture.cfg.hold, capture.cfg.pace);
     capture.active = true;
     capture.last_flush_ns = now_ns();
-    pthread_atfork(NULL, NULL, after_fork_child);
+    pthread_atfork(before_fork, after_fork_parent, after_fork_child);
     static const int crash[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
     for (size_t i = 0; i < sizeof crash / sizeof crash[0]; i++) {
         struct sigaction sa = {0};

@@ -41,6 +41,7 @@ struct capture {
     struct heap_profile profile;  /* the interpreter's version's */
     struct gc_profile gc;
     struct heap *heap;            /* RECORD, PLACEMENTS: the program's allocator */
+    struct heap *unused_heap;     /* REFERENCE: made as PLACEMENTS makes it, never used (preload.c) */
     struct py_allocator reference[3]; /* REFERENCE: the interpreter's own, by domain */
     struct trace_writer *writer;  /* RECORD */
     struct event_sink sink;       /* the writer's; off in a forked child and after the end */
@@ -54,7 +55,11 @@ struct capture {
     bool finished;                /* the trace was completed, or given up */
     bool forked;                  /* this is a child forked by the program: nothing is recorded */
     bool ready_asked;             /* the pending call that sets up the Python side was added */
-    bool program_started;         /* the step marking the program's own code was emitted */
+    bool program_started;         /* the step marking the program's own code was emitted (or is
+                                     not to be: no stacks); false again in a forked child until it
+                                     has said it is not recorded (watch_program_start) */
+    bool fork_unsaid;             /* a forked child that has not yet said so */
+    bool output_paused;           /* the output's reader is stopped for the program's fork() */
     void *last_code, *last_outer; /* innermost and outermost code objects last looked at */
     char stdlib_dir[PATH_MAX];    /* the interpreter's standard library: never the program's */
     int in_tool;                  /* > 0 while the capture calls into Python itself */
@@ -69,7 +74,8 @@ struct capture {
 
 CAPTURE_HIDDEN extern struct capture capture;
 
-/* Until the program's own code has begun: if it runs now, emits the step that says so. */
+/* Until the program's own code has begun: if it runs now, emits the step that says so.  In a
+ * forked child, at its first allocator call, says once that it is not recorded. */
 CAPTURE_HIDDEN void watch_program_start(void);
 
 /* Emits a step marker (and first the program's output so far). */
