@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #define LIVE_START_TIMEOUT_MS 10000 /* for the child to write its trace header */
+#define LIVE_END_WAIT_MS 30          /* for the child to die when the viewer quits */
 
 struct live {
     pid_t pid;
@@ -66,6 +67,7 @@ struct live {
     size_t err_len;
     char last_err[256];   /* the last whole line the child wrote to stderr */
     bool program;         /* a real Python program, not a built-in workload */
+    bool handed_off;      /* the temporary trace is unlinked by the keeper (live_hand_off) */
     struct ui_live ops;
 };
 
@@ -479,22 +481,76 @@ bool live_free(struct live *l, char *kept_path, size_t len)
     l->ctl_fd = -1;
     reap(l);
     if (!l->reaped && l->pid > 0) {
+        /* a workload with a large heap takes a while to die: quitting does not wait for it
+         * longer than a frame (it is ended anyway, and its death signal ends it with us) */
         kill(l->pid, SIGTERM);
-        waitpid(l->pid, &l->wait_status, 0);
-        l->reaped = true;
+        for (int waited = 0; waited < LIVE_END_WAIT_MS && !l->reaped; waited++) {
+            struct timespec ms = {0, 1000 * 1000};
+            if (waitpid(l->pid, &l->wait_status, WNOHANG) == l->pid)
+                l->reaped = true;
+            else
+                nanosleep(&ms, NULL);
+        }
     }
     if (l->status_fd >= 0)
         close(l->status_fd);
     if (l->err_fd >= 0)
         close(l->err_fd);
     bool died = l->state == UI_LIVE_DIED;
-    bool kept = !l->temporary || died;
-    if (!kept)
+    bool kept = (!l->temporary && !l->handed_off) || died;
+    if (!kept && !l->handed_off)
         unlink(l->path);
     if (kept && kept_path)
         snprintf(kept_path, len, "%s", l->path);
     free(l);
     return kept;
+}
+
+/*
+ * Quitting is answered at once, however large the session grew: closing a trace of gigabytes and
+ * the seeker's file of checkpoints, and unlinking the temporary trace, make the kernel free their
+ * blocks, which takes seconds.  A keeper process (a grandchild, so no one waits for it) holds
+ * every descriptor the viewer has; the viewer's own closes are then quick, and the keeper, woken
+ * by the end of a pipe when the viewer is gone, unlinks the temporary trace and exits, paying
+ * for the release where no one waits.
+ */
+static void live_hand_off(struct live *l)
+{
+    bool unlink_it = l->temporary && l->state != UI_LIVE_DIED;
+    int gone[2];
+    if (pipe(gone) < 0)
+        return;
+    pid_t child = fork();
+    if (child == 0) {
+        if (fork() != 0)
+            _exit(0);
+        setsid();
+        close(gone[1]);
+        close(l->ctl_fd); /* the workload's control pipe ends with the viewer, as it would */
+        close(l->status_fd);
+        close(l->err_fd);
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDOUT_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        char c;
+        while (read(gone[0], &c, 1) < 0 && errno == EINTR)
+            ;
+        if (unlink_it)
+            unlink(l->path);
+        _exit(0);
+    }
+    close(gone[0]);
+    if (child < 0) {
+        close(gone[1]);
+        return;
+    }
+    waitpid(child, NULL, 0);
+    fcntl(gone[1], F_SETFD, FD_CLOEXEC); /* open until the viewer exits */
+    if (unlink_it)
+        l->temporary = false, l->handed_off = true;
 }
 
 int live_view(struct live *l, const char *title, const struct ui_look *look, struct ui_term *term, char *err,
@@ -513,6 +569,8 @@ int live_view(struct live *l, const char *title, const struct ui_look *look, str
         goto out_seeker;
     }
     status = ui_app_run(app, term);
+    reap(l);
+    live_hand_off(l);
     ui_app_free(app);
 out_seeker:
     seeker_free(s);

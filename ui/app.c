@@ -274,6 +274,7 @@ int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cf
     app->last_tick_ms = -1;
     app->live_state = UI_LIVE_STARTING;
     app->follow_edge = cfg->live != NULL;
+    app->next_step.from = app->next_step.found = UINT64_MAX;
     /* a saved trace without an index (a killed recording): build its checkpoints and timeline
      * now, so that seeking is bounded and the scrub bar shows the whole run */
     if (!cfg->live && !seeker_is_indexed(s) && seeker_build_index(s, NULL, NULL) < 0)

@@ -264,6 +264,12 @@ struct ui_app {
     double carry;        /* fraction of an event not yet played */
     bool follow_edge;    /* live: stay at the newest event */
     bool behind;         /* live: the last tick stopped short of the newest event */
+    /* The banner's look for the next step marker past the summary, remembered so that a
+     * growing live trace is read once, not from the position to its end at every frame: no
+     * marker in [from, to); found: the first one at or after `to`'s scan, UINT64_MAX none. */
+    struct {
+        uint64_t from, to, found;
+    } next_step;
     bool live_running;   /* live: the workload runs without holding at markers */
     int pace;            /* live: index into the pace table */
 

@@ -200,9 +200,36 @@ static bool match_step(void *ctx, const struct event *ev)
     return ev->kind == EV_STEP;
 }
 
+/* The first step marker at or after `from` among the events, without reading again what an
+ * earlier frame read: events come in at a live trace's end, and the position only grows while
+ * the view follows it. */
+static bool next_step_seq(struct ui_app *app, uint64_t from, uint64_t *found)
+{
+    uint64_t count = app_event_count(app);
+    if (from >= count)
+        return false;
+    if (app->next_step.found != UINT64_MAX && app->next_step.from <= from && from <= app->next_step.found) {
+        *found = app->next_step.found; /* nothing in between */
+        return true;
+    }
+    uint64_t start = from;
+    if (app->next_step.found == UINT64_MAX && app->next_step.from <= from && from <= app->next_step.to)
+        start = app->next_step.to; /* [from, to) was read and had none */
+    else
+        app->next_step.from = from;
+    if (start < count && seeker_scan(app->s, start, true, match_step, NULL, found) > 0) {
+        app->next_step.found = *found;
+        app->next_step.to = *found;
+        return true;
+    }
+    app->next_step.found = UINT64_MAX;
+    app->next_step.to = count > start ? count : start;
+    return false;
+}
+
 /* The label of the first step marker at or after position pos, if any: from the timeline
  * summary, and for the events it does not cover yet (a live trace), from the events. */
-static bool next_step_label(const struct ui_app *app, uint64_t pos, char *buf, size_t len)
+static bool next_step_label(struct ui_app *app, uint64_t pos, char *buf, size_t len)
 {
     const struct model_summary *sum = seeker_summary(app->s);
     if (sum) {
@@ -224,12 +251,9 @@ static bool next_step_label(const struct ui_app *app, uint64_t pos, char *buf, s
             }
     }
     uint64_t from = sum && sum->events > pos ? sum->events : pos, found;
-    if (from >= app_event_count(app))
-        return false;
     struct event ev;
     char text[256];
-    if (seeker_scan(app->s, from, true, match_step, NULL, &found) > 0 &&
-        seeker_events(app->s, found, &ev, 1, text, sizeof text) == 1) {
+    if (next_step_seq(app, from, &found) && seeker_events(app->s, found, &ev, 1, text, sizeof text) == 1) {
         snprintf(buf, len, "%.*s", (int)ev.str_len, ev.str ? ev.str : "");
         return true;
     }

@@ -145,6 +145,9 @@ keys ]
 check "and the next" 'wait_for "Step 2"'
 keys q
 check "q ends the demo with status 0" '[ "$(wait_exit)" = 0 ]'
+# (unlinked by the viewer's keeper once the viewer is gone: wait a moment for it)
+i=0
+while [ $i -lt 40 ] && [ -n "$(ls "$tmp/live")" ]; do sleep 0.05; i=$((i + 1)); done
 check "the temporary trace is gone" '[ -z "$(ls "$tmp/live")" ]'
 
 # --- live: a real Python program -------------------------------------------------------------
