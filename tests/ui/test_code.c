@@ -565,8 +565,19 @@ Test(code, a_click_selects_a_line_and_b_breaks_there)
     press(app, &c, "b");
     cr_assert(strstr(ui_app_message(app), "before line 5 of slide.py"), "b after a click on line 5: %s",
               ui_app_message(app));
-    press(app, &c, "<Esc>100]");
+    /* away from the Code pane b opens the breakpoint menu; c comes back to it */
+    press(app, &c, "<Esc><Tab>b");
+    char *menu = canvas_to_text(&c);
+    cr_assert(strstr(menu, "Breakpoints"), "b in the arena map opens the menu:\n%s", menu);
+    free(menu);
+    press(app, &c, "<Esc>cb");
+    cr_assert(strstr(ui_app_message(app), "breakpoint 2: before line 2 of slide.py"),
+              "after c, b breaks on the line about to run: %s", ui_app_message(app));
+    press(app, &c, "b");
+    cr_assert(strstr(ui_app_message(app), "no breakpoint on line 2"), "b again takes it off: %s",
+              ui_app_message(app));
     uint64_t want[2];
+    press(app, &c, "100]");
     cr_assert_eq(markers_of_line(s, 5, want, 2), 1);
     cr_assert_eq(ui_app_position(app), want[0], "and ] stops before it runs");
     canvas_release(&c);
