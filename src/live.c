@@ -45,7 +45,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define LIVE_START_TIMEOUT_MS 10000 /* for the child to write its trace header */
+#define LIVE_START_TIMEOUT_MS 30000 /* for the child to write its trace header (a sanitized build on a busy machine is slow) */
 #define LIVE_END_WAIT_MS 30          /* for the child to die when the viewer quits */
 
 struct live {
