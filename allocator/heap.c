@@ -541,20 +541,32 @@ static NOINLINE void *pool_extend(struct heap *h, struct pool_header *pool, uint
     return bp;
 }
 
+/* The fast path of pymalloc_alloc(): the head of the free list of the first pool in class sz's
+ * ring, taken and counted, its pool in *out; NULL when the ring is empty.  When the pool's list
+ * is empty now (freeblock NULL), the pool must extend before anything else. */
+static ALWAYS_INLINE uint8_t *ring_take(struct heap *h, uint32_t sz, struct pool_header **out)
+{
+    struct pool_header *head = &h->used[sz];
+    struct pool_header *pool = head->nextpool;
+    if (UNLIKELY(pool == head))
+        return NULL;
+    pool->ref.count++;
+    uint8_t *bp = pool->freeblock;
+    pool->freeblock = block_next(bp);
+    *out = pool;
+    return bp;
+}
+
 /* pymalloc_alloc() for 1 <= n <= threshold; NULL when no arena can be had.  With obs false the
  * event code is compiled out (the caller checked that nobody listens). */
 static ALWAYS_INLINE void *pool_alloc(struct heap *h, size_t n, bool obs, uint64_t stack)
 {
     uint32_t sz = (uint32_t)((n - 1) >> h->align_shift);
-    struct pool_header *head = &h->used[sz];
-    struct pool_header *pool = head->nextpool;
-    if (UNLIKELY(pool == head))
+    struct pool_header *pool;
+    uint8_t *bp = ring_take(h, sz, &pool);
+    if (UNLIKELY(bp == NULL))
         return allocate_from_new_pool(h, sz, n, stack);
-    pool->ref.count++;
-    uint8_t *bp = pool->freeblock;
-    uint8_t *next = block_next(bp);
-    pool->freeblock = next;
-    if (UNLIKELY(next == NULL))
+    if (UNLIKELY(pool->freeblock == NULL))
         return pool_extend(h, pool, bp, sz, n, stack);
     if (obs && h->sink.emit)
         emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
@@ -745,15 +757,11 @@ static NOINLINE void *malloc_observed(struct heap *h, size_t n)
         return alloc_any(h, n, stack, false);
     }
     uint32_t sz = (uint32_t)((n - 1) >> h->align_shift);
-    struct pool_header *head = &h->used[sz];
-    struct pool_header *pool = head->nextpool;
-    if (UNLIKELY(pool == head))
+    struct pool_header *pool;
+    uint8_t *bp = ring_take(h, sz, &pool);
+    if (UNLIKELY(bp == NULL))
         return alloc_any(h, n, stack, false);
-    pool->ref.count++;
-    uint8_t *bp = pool->freeblock;
-    uint8_t *next = block_next(bp);
-    pool->freeblock = next;
-    if (UNLIKELY(next == NULL))
+    if (UNLIKELY(pool->freeblock == NULL))
         return extend_emit(h, bp, n, stack, pool_extend_quiet(h, pool, sz));
     emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
     return bp;
@@ -1009,10 +1017,7 @@ static void update_observed(struct heap *h)
 
 void heap_set_sink(struct heap *h, const struct event_sink *sink)
 {
-    if (sink)
-        h->sink = *sink;
-    else
-        h->sink = (struct event_sink){0};
+    h->sink = sink ? *sink : (struct event_sink){0};
     update_observed(h);
 }
 
@@ -1028,9 +1033,6 @@ uint64_t heap_foreign_count(const struct heap *h)
 
 void heap_set_stack_hook(struct heap *h, const struct heap_stack_hook *hook)
 {
-    if (hook)
-        h->hook = *hook;
-    else
-        h->hook = (struct heap_stack_hook){0};
+    h->hook = hook ? *hook : (struct heap_stack_hook){0};
     update_observed(h);
 }

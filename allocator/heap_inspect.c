@@ -545,14 +545,9 @@ bool heap_is_valid(const struct heap *h, char *err, size_t errlen)
 
 void heap_get_stats(const struct heap *h, struct heap_stats *out)
 {
-    memset(out, 0, sizeof *out);
-    out->alignment = h->profile.alignment;
-    out->threshold = h->profile.threshold;
-    out->pool_size = h->pool_size;
-    out->arena_size = h->arena_size;
-    out->pool_overhead = h->pool_overhead;
-    out->nclasses = h->nclasses;
-    out->radix_tree = h->profile.arena_map_bits != 0;
+    heap_stats_begin(out, (struct heap_stats_geometry){h->profile.alignment, h->profile.threshold, h->pool_size,
+                                                       h->arena_size, h->pool_overhead, h->nclasses,
+                                                       h->profile.arena_map_bits != 0});
     for (uint32_t i = 0; i < h->nclasses; i++)
         out->classes[i].size = heap_class_size(h, i);
 
@@ -578,13 +573,7 @@ void heap_get_stats(const struct heap *h, struct heap_stats *out)
             k->avail += blocks_per_pool(h, p->szidx) - p->ref.count;
         }
     }
-    for (uint32_t i = 0; i < h->nclasses; i++) {
-        const struct heap_stats_class *k = &out->classes[i];
-        out->bytes_allocated += k->in_use * k->size;
-        out->bytes_available += k->avail * k->size;
-        out->bytes_pool_headers += k->pools * h->pool_overhead;
-        out->bytes_quantization += k->pools * ((h->pool_size - h->pool_overhead) % k->size);
-    }
+    heap_stats_count_classes(out);
     out->arenas_allocated_total = h->ntimes_arena_allocated;
     out->arenas_highwater = h->narenas_highwater;
     if (out->radix_tree) {

@@ -13,16 +13,14 @@
 
 int cmd_replay_run(struct cli *c)
 {
-    const char *path = c->args[0];
-    uint64_t start;
+    struct ui_config cfg = {.title = c->args[0], .live = NULL};
+    ui_look_from_env(&cfg.look, cli_flag(c, "no-color"), cli_flag(c, "ascii"));
     int status;
-    struct seeker *s = view_open(c, false, &start, &status);
+    struct seeker *s = view_open(c, false, &cfg.start, &status);
     if (!s)
         return status;
     status = 1;
     char err[512];
-    struct ui_config cfg = {.title = path, .start = start, .live = NULL};
-    ui_look_from_env(&cfg.look, cli_flag(c, "no-color"), cli_flag(c, "ascii"));
     struct ui_app *app;
     if (ui_app_new(&app, s, &cfg) < 0) {
         cli_error(c, 1, "out of memory");

@@ -68,14 +68,9 @@ static void gen_unlink(struct mcollector *c, struct mgraph *g, uint32_t i)
 {
     struct mobj *o = &g->objs[i];
     struct mgen *gen = &c->gens[o->gen];
-    if (o->gen_prev != NONE)
-        g->objs[o->gen_prev].gen_next = o->gen_next;
-    else
-        gen->head = o->gen_next;
-    if (o->gen_next != NONE)
-        g->objs[o->gen_next].gen_prev = o->gen_prev;
-    else
-        gen->tail = o->gen_prev;
+    mlist_unlink((struct mlist){g->objs, sizeof *g->objs, offsetof(struct mobj, gen_prev),
+                                offsetof(struct mobj, gen_next), &gen->head, &gen->tail},
+                 i);
     o->gen_prev = o->gen_next = NONE;
     o->gen = -1;
     gen->objects--;

@@ -71,6 +71,34 @@ static inline size_t mring_copy(void *out, size_t max, const void *ring, size_t 
     return k;
 }
 
+/* The parts link records of their arrays into lists by index (a generation's objects, an
+ * object's references out and in): `prev` and `next` are the offsets of a record's uint32_t
+ * links, NONE at the ends, and *head (and *tail, when the list keeps one) its ends. */
+struct mlist {
+    void *items;
+    size_t size, prev, next; /* a record's size; its links' offsets */
+    uint32_t *head, *tail;   /* tail NULL: not kept */
+};
+
+static inline uint32_t *mlist_link(const struct mlist *l, uint32_t i, size_t off)
+{
+    return (uint32_t *)(void *)((char *)l->items + (size_t)i * l->size + off);
+}
+
+/* Takes record i out of its list (its own links are left as they were). */
+static inline void mlist_unlink(struct mlist l, uint32_t i)
+{
+    uint32_t prev = *mlist_link(&l, i, l.prev), next = *mlist_link(&l, i, l.next);
+    if (prev != NONE)
+        *mlist_link(&l, prev, l.next) = next;
+    else
+        *l.head = next;
+    if (next != NONE)
+        *mlist_link(&l, next, l.prev) = prev;
+    else if (l.tail)
+        *l.tail = prev;
+}
+
 /* ---- the parts of a struct model ------------------------------------------------------------- */
 
 struct mheap;

@@ -396,18 +396,12 @@ static void edge_remove(struct mgraph *g, uint32_t i)
 {
     struct medge *e = &g->edges[i];
     struct mobj *ow = &g->objs[e->owner_idx], *ob = &g->objs[e->obj_idx];
-    if (e->out_prev != NONE)
-        g->edges[e->out_prev].out_next = e->out_next;
-    else
-        ow->out_head = e->out_next;
-    if (e->out_next != NONE)
-        g->edges[e->out_next].out_prev = e->out_prev;
-    if (e->in_prev != NONE)
-        g->edges[e->in_prev].in_next = e->in_next;
-    else
-        ob->in_head = e->in_next;
-    if (e->in_next != NONE)
-        g->edges[e->in_next].in_prev = e->in_prev;
+    mlist_unlink((struct mlist){g->edges, sizeof *g->edges, offsetof(struct medge, out_prev),
+                                offsetof(struct medge, out_next), &ow->out_head, NULL},
+                 i);
+    mlist_unlink((struct mlist){g->edges, sizeof *g->edges, offsetof(struct medge, in_prev),
+                                offsetof(struct medge, in_next), &ob->in_head, NULL},
+                 i);
     ob->in_total -= e->count;
     uint64_t key = edge_key(e->owner, e->obj);
     uint64_t *v = map_get(&g->edge_index, key);

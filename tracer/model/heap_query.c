@@ -232,11 +232,13 @@ bool model_pool_find(const struct model *m, uint64_t addr, struct model_pool *ou
     return pool_fill(h, mheap_pool_lookup(h, addr), out);
 }
 
-static const struct mpool *carved_pool(const struct mheap *h, uint64_t addr)
+/* The pool at addr when it has blocks of a class, with that class in *cls; else NULL. */
+static const struct mpool *carved_pool(const struct mheap *h, uint64_t addr, const struct mclass **cls)
 {
     const struct mpool *p = mheap_pool_lookup(h, addr);
     if (!p || p->state == MODEL_POOL_UNTOUCHED || p->szidx >= h->geo.nclasses || !p->blk)
         return NULL;
+    *cls = &h->classes[p->szidx];
     return p;
 }
 
@@ -254,26 +256,24 @@ static enum model_block_state block_state(const struct mheap *h, const struct mp
 size_t model_pool_blocks(const struct model *m, uint64_t pool_addr, uint8_t *states, size_t max)
 {
     const struct mheap *h = model_parts(m)->heap;
-    const struct mpool *p = carved_pool(h, pool_addr);
-    if (!p)
-        return 0;
-    uint32_t cap = h->classes[p->szidx].cap;
-    for (uint32_t i = 0; i < cap && i < max; i++)
+    const struct mclass *k = NULL;
+    const struct mpool *p = carved_pool(h, pool_addr, &k);
+    for (uint32_t i = 0; p && i < k->cap && i < max; i++)
         states[i] = (uint8_t)block_state(h, p, i);
-    return cap;
+    return p ? k->cap : 0;
 }
 
 size_t model_pool_free_list(const struct model *m, uint64_t pool_addr, uint64_t *addrs, size_t max)
 {
     const struct mheap *h = model_parts(m)->heap;
-    const struct mpool *p = carved_pool(h, pool_addr);
+    const struct mclass *k = NULL;
+    const struct mpool *p = carved_pool(h, pool_addr, &k);
     if (!p)
         return 0;
-    uint32_t size = h->classes[p->szidx].size, cap = h->classes[p->szidx].cap;
     size_t n = 0;
-    for (uint32_t link = p->freehead; link && n <= cap; link = p->blk[link - 1] & ~BLK_ALLOC) {
+    for (uint32_t link = p->freehead; link && n <= k->cap; link = p->blk[link - 1] & ~BLK_ALLOC) {
         if (n < max)
-            addrs[n] = p->addr + h->geo.pool_overhead + (uint64_t)(link - 1) * size;
+            addrs[n] = p->addr + h->geo.pool_overhead + (uint64_t)(link - 1) * k->size;
         n++;
     }
     return n;
@@ -282,14 +282,13 @@ size_t model_pool_free_list(const struct model *m, uint64_t pool_addr, uint64_t 
 bool model_block_find(const struct model *m, uint64_t addr, struct model_block *out)
 {
     const struct mheap *h = model_parts(m)->heap;
-    const struct mpool *p = carved_pool(h, addr);
-    if (!p)
-        return false;
+    const struct mclass *k = NULL;
+    const struct mpool *p = carved_pool(h, addr, &k);
     bool exact;
-    uint32_t i = mheap_block_index(h, p, addr, &exact);
+    uint32_t i = p ? mheap_block_index(h, p, addr, &exact) : NONE;
     if (i == NONE)
         return false;
-    uint32_t size = h->classes[p->szidx].size;
+    uint32_t size = k->size;
     *out = (struct model_block){
         .addr = p->addr + h->geo.pool_overhead + (uint64_t)i * size,
         .pool = p->addr,

@@ -264,15 +264,8 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
 {
     const struct mheap *h = &m->heap;
     const struct model_geometry *g = &h->geo;
-    memset(out, 0, sizeof *out);
-    out->alignment = g->alignment;
-    out->threshold = g->threshold;
-    out->pool_size = g->pool_size;
-    out->arena_size = g->arena_size;
-    out->pool_overhead = g->pool_overhead;
-    out->nclasses = g->nclasses;
-    out->radix_tree = g->radix_tree;
-    uint64_t nonempty_pools = 0;
+    heap_stats_begin(out, (struct heap_stats_geometry){g->alignment, g->threshold, g->pool_size, g->arena_size,
+                                                       g->pool_overhead, g->nclasses, g->radix_tree});
     for (uint32_t i = 0; i < g->nclasses; i++) {
         const struct mclass *c = &h->classes[i];
         struct heap_stats_class *s = &out->classes[i];
@@ -280,11 +273,8 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
         s->pools = c->ring_len + c->full;
         s->in_use = c->in_use;
         s->avail = s->pools * c->cap - c->in_use;
-        nonempty_pools += s->pools;
-        out->bytes_allocated += s->in_use * s->size;
-        out->bytes_available += s->avail * s->size;
-        out->bytes_quantization += s->pools * ((g->pool_size - g->pool_overhead) % s->size);
     }
+    heap_stats_count_classes(out);
     out->arenas_allocated_total = h->arenas_total;
     out->arenas_highwater = h->arenas_highwater;
     out->arenas_current = h->narenas;
@@ -297,7 +287,6 @@ void model_get_stats(const struct model *m, struct heap_stats *out)
         misaligned += a->sliver != 0;
     }
     out->unused_pools = unused;
-    out->bytes_pool_headers = nonempty_pools * g->pool_overhead;
     out->bytes_alignment = misaligned * g->pool_size;
     if (g->radix_tree) {
         struct mradix rx = mheap_radix(h);

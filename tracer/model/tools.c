@@ -22,6 +22,18 @@ struct ckpos {
     size_t len;
 };
 
+/* r's next events into batch: how many (0 at the end), or MODEL_ETRACE with the reader's error
+ * in err. */
+static ssize_t read_batch(struct trace_reader *r, struct event *batch, char *err, size_t errlen)
+{
+    ssize_t n = trace_reader_read(r, batch, MODEL_BATCH);
+    if (n < 0) {
+        snprintf(err, errlen, "%s", trace_reader_error(r));
+        return MODEL_ETRACE;
+    }
+    return n;
+}
+
 static int store_all(const char *path, FILE *spill, uint64_t spill_bytes, const struct ckpos *cks,
                      size_t ncks, const struct summary *sum, char *err, size_t errlen)
 {
@@ -91,15 +103,8 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
     uint64_t total = trace_reader_event_count(r), pos = 0;
     uint64_t next_ck = model_checkpoint_spacing(0), next_progress = PROGRESS_EVERY;
     int bad = 0;
-    while (!bad) {
-        ssize_t n = trace_reader_read(r, batch, MODEL_BATCH);
-        if (n < 0) {
-            snprintf(err, errlen, "%s", trace_reader_error(r));
-            rc = MODEL_ETRACE;
-            goto out_close;
-        }
-        if (n == 0)
-            break;
+    ssize_t n = 0;
+    while (!bad && (n = read_batch(r, batch, err, errlen)) > 0) {
         for (ssize_t i = 0; i < n; i++) {
             int f = model_fold(m, &batch[i]);
             if (f < 0) {
@@ -145,6 +150,10 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
                 goto out_close;
             }
         }
+    }
+    if (n < 0) {
+        rc = (int)n;
+        goto out_close;
     }
     char why[300] = "";
     if (bad)
@@ -270,15 +279,8 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
         goto out_free;
     }
     struct model_settle settle = {0};
-    for (;;) {
-        ssize_t n = trace_reader_read(r, batch, MODEL_BATCH);
-        if (n < 0) {
-            snprintf(err, errlen, "%s", trace_reader_error(r));
-            rc = MODEL_ETRACE;
-            goto out_free;
-        }
-        if (n == 0)
-            break;
+    ssize_t n;
+    while ((n = read_batch(r, batch, err, errlen)) > 0) {
         for (ssize_t i = 0; i < n; i++) {
             if (!model_check_settled(c.m, &settle, &batch[i], why, sizeof why)) {
                 *bad_seq = pos;
@@ -312,6 +314,10 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
             }
             pos++;
         }
+    }
+    if (n < 0) {
+        rc = (int)n;
+        goto out_free;
     }
     if ((rc = compare_checkpoints(&c, pos)) < 0)
         goto out_free;

@@ -5,13 +5,15 @@
  * (heap_get_stats) and the model from the events it folded (tracer/).  One printer in tracer/
  * turns it into CPython's report, so that `record --stats` and `stats FILE` print the same
  * text for the same workload.  This header is, with event.h, part of the contract between
- * allocator/ and tracer/: values only, no functions.
+ * allocator/ and tracer/: values, and the two steps both producers take the same way, inline
+ * (a report begun from the geometry; the bytes that follow from the classes' counts).
  */
 #ifndef ALLOCATOR_STATS_H
 #define ALLOCATOR_STATS_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define HEAP_STATS_MAX_CLASSES 256 /* threshold / alignment never exceeds this */
 #define HEAP_STATS_MAX_FREELISTS 32
@@ -66,5 +68,37 @@ struct heap_stats {
     uint32_t nfreelists;
     struct heap_stats_freelist freelists[HEAP_STATS_MAX_FREELISTS];
 };
+
+/* The geometry of a heap whose report is begun; figures of its own vary by producer. */
+struct heap_stats_geometry {
+    uint32_t alignment, threshold, pool_size, arena_size, pool_overhead, nclasses;
+    bool radix_tree;
+};
+
+/* Begins a report: the geometry, and nothing counted yet. */
+static inline void heap_stats_begin(struct heap_stats *st, struct heap_stats_geometry g)
+{
+    memset(st, 0, sizeof *st);
+    st->alignment = g.alignment;
+    st->threshold = g.threshold;
+    st->pool_size = g.pool_size;
+    st->arena_size = g.arena_size;
+    st->pool_overhead = g.pool_overhead;
+    st->nclasses = g.nclasses;
+    st->radix_tree = g.radix_tree;
+}
+
+/* Adds the bytes that follow from each class's size, pools, in_use and avail: allocated,
+ * available, in the headers of those pools, and lost to quantization in them. */
+static inline void heap_stats_count_classes(struct heap_stats *st)
+{
+    for (uint32_t i = 0; i < st->nclasses; i++) {
+        const struct heap_stats_class *k = &st->classes[i];
+        st->bytes_allocated += k->in_use * k->size;
+        st->bytes_available += k->avail * k->size;
+        st->bytes_pool_headers += k->pools * st->pool_overhead;
+        st->bytes_quantization += k->pools * ((st->pool_size - st->pool_overhead) % k->size);
+    }
+}
 
 #endif
