@@ -122,6 +122,9 @@ static void paint_header(const struct ui_app *app, struct canvas *c, struct ui_r
         static const char *const waiting[] = {" LIVE holding at a step: ] runs the next one ", " LIVE holding: ] runs the next step ",
                                               " LIVE holding: ] next step ", " LIVE: ] steps "};
         static const char *const running[] = {" LIVE running "};
+        /* the workload writes faster than the view folds: the view is not at its newest event */
+        static const char *const catching_up[] = {" LIVE running, the view catching up ", " LIVE catching up ",
+                                                  " LIVE running "};
         const struct trace_header *hd = seeker_header(app->s);
         bool program = hd && hd->program[0];
         static const char *const finished_workload[] = {" workload finished ", " finished "};
@@ -133,7 +136,13 @@ static void paint_header(const struct ui_app *app, struct canvas *c, struct ui_r
         switch (app->live_state) {
         case UI_LIVE_STARTING: words = starting, nwords = 1, rs = UI_S_STATUS_LIVE; break;
         case UI_LIVE_WAITING: words = waiting, nwords = 4, rs = UI_S_STATUS_LIVE; break;
-        case UI_LIVE_RUNNING: words = running, nwords = 1, rs = UI_S_STATUS_LIVE; break;
+        case UI_LIVE_RUNNING:
+            if (app->behind && app->follow_edge)
+                words = catching_up, nwords = 3;
+            else
+                words = running, nwords = 1;
+            rs = UI_S_STATUS_LIVE;
+            break;
         case UI_LIVE_FINISHED: words = finished, nwords = 2; break;
         case UI_LIVE_DIED: words = died, nwords = 3, rs = UI_S_STATUS_WARN; break;
         }

@@ -179,3 +179,38 @@ Test(live, a_bad_request_is_refused_before_anything_starts)
     cr_assert_eq(live_start(&l, "demo:tour", &opt, err, sizeof err), -1);
     cr_assert(strstr(err, "profile") != NULL, "%s", err);
 }
+
+/* A workload that writes faster than a tick folds: the header says the view is catching up, and
+ * the view moves on at every tick (the time q takes is bench_live.sh's to print). */
+Test(live, a_view_behind_its_workload_says_so_and_moves_on, .timeout = 60)
+{
+    struct session ss;
+    memset(&ss, 0, sizeof ss);
+    snprintf(ss.dir, sizeof ss.dir, "/tmp/arenascope-live-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(ss.dir));
+    setenv("TMPDIR", ss.dir, 1);
+    struct live_options opt = {.arena_source = "aligned", .pace = 0, .run = true};
+    char err[512];
+    cr_assert_eq(live_start(&ss.l, "churn:1000000000", &opt, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_open(&ss.s, live_trace_path(ss.l), SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = "churn", .live = live_controls(ss.l), .live_run = true};
+    cr_assert_eq(ui_app_new(&ss.app, ss.s, &cfg), 0);
+    cr_assert_eq(canvas_init(&ss.c, 160, 48, false), 0);
+    /* let the workload get well ahead: a million events and more */
+    for (int i = 0; i < 500; i++) {
+        ui_app_tick(ss.app, now_ms());
+        if (seeker_event_count(ss.s) > 2000000)
+            break;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        seeker_poll(ss.s);
+    }
+    cr_assert_gt(seeker_event_count(ss.s), 2000000, "the workload writes millions of events");
+    uint64_t before = ui_app_position(ss.app);
+    cr_assert(tick_until(&ss, "LIVE running, the view catching up"));
+    cr_assert_gt(ui_app_position(ss.app), before, "the view moves on while behind");
+    close_session(&ss);
+    char msg[512];
+    live_end(ss.l, msg, sizeof msg);
+    rmdir(ss.dir);
+}
