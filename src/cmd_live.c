@@ -65,6 +65,12 @@ int cmd_live_run(struct cli *c)
         for (int i = 0; i < ps.argc && n < sizeof title; i++)
             n += (size_t)snprintf(title + n, sizeof title - n, "%s%s", i ? " " : "", ps.argv[i]);
         snprintf(ps.cfg.command, sizeof ps.cfg.command, "%s live %s", cli_program, title);
+        if (program_check_syntax(&ps, err, sizeof err) < 0) {
+            program_spec_release(&ps);
+            cli_put_shown(stderr, err); /* as Python puts it, without arenascope's name */
+            fputc('\n', stderr);
+            return 1;
+        }
         bool refused;
         int rc = live_start_program(&l, &ps, &opt, &refused, err, sizeof err);
         program_spec_release(&ps);

@@ -245,3 +245,69 @@ int program_run(struct program_spec *spec, int *wait_status, bool *refused, char
     close(status_read);
     return 0;
 }
+
+/* What the interpreter is asked to do with the script before it runs: compile it, and say where
+ * it does not compile on one line. */
+static const char syntax_check[] =
+    "import sys\n"
+    "try:\n"
+    "    compile(open(sys.argv[1], 'rb').read(), sys.argv[1], 'exec')\n"
+    "except SyntaxError as e:\n"
+    "    sys.stdout.write('%s:%s: %s: %s' % (e.filename, e.lineno, type(e).__name__, e.msg))\n"
+    "    sys.exit(1)\n";
+
+int program_check_syntax(const struct program_spec *spec, char *err, size_t errlen)
+{
+    if (!spec->cfg.script[0] || spec->argc < 2)
+        return 0; /* -m, -c: nothing of the user's to compile first */
+    const char *script = NULL;
+    for (int i = 1; i < spec->argc && !script; i++) {
+        char real[PATH_MAX];
+        if (realpath(spec->argv[i], real) && strcmp(real, spec->cfg.script) == 0)
+            script = spec->argv[i];
+    }
+    if (!script)
+        return 0;
+    int out[2];
+    if (pipe(out) < 0)
+        return 0;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(out[0]);
+        close(out[1]);
+        return 0;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        dup2(out[1], STDOUT_FILENO);
+        close(out[0]);
+        close(out[1]);
+        execl(spec->path, spec->argv[0], "-c", syntax_check, script, (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    char line[1024];
+    size_t len = 0;
+    for (ssize_t n; len < sizeof line - 1 && (n = read(out[0], line + len, sizeof line - 1 - len)) != 0;) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            break;
+        len += (size_t)n;
+    }
+    line[len] = '\0';
+    close(out[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && len > 0) {
+        snprintf(err, errlen, "%s", line);
+        return -1;
+    }
+    return 0; /* compiled, or the check itself could not run: the program will say */
+}

@@ -66,6 +66,11 @@ int program_await(int status_read, pid_t pid, const char *name, int timeout_ms, 
  */
 int program_run(struct program_spec *spec, int *wait_status, bool *refused, char *err, size_t errlen);
 
+/* A script that does not compile, found before anything is shown: -1 with
+ * "FILE:LINE: SyntaxError: MESSAGE" in err (exit status 1).  0 when it compiles, when the program
+ * runs no script of the user's (-m, -c), or when the check could not be run. */
+int program_check_syntax(const struct program_spec *spec, char *err, size_t errlen);
+
 /* How a waitpid() status ended the program, as arenascope's exit status (128 + N for signal N)
  * and, when it did not exit with 0, in words. */
 int program_exit_status(int wait_status, char *words, size_t len);

@@ -428,3 +428,41 @@ Test(cli, a_step_label_longer_than_a_trace_keeps_is_refused_by_its_line)
     cr_assert(strstr(r.err, want), "'%s' lacks '%s'", r.err, want);
     prog_result_release(&r);
 }
+
+/* A script that does not compile: `live` says where, as Python does, in one line and with
+ * status 1, before any screen (the test has no terminal: it would fail later, and otherwise). */
+Test(cli, live_says_where_a_script_does_not_compile_before_any_screen)
+{
+    static const char *const scripts[] = {"a = [1, 2\nb = 3\n", "def f():\nreturn 1\n", "x = 1\nif x:\n  y = 2\n   z = 3\n"};
+    for (size_t i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "bad%zu.py", i);
+        const char *path = scratch_path(name);
+        FILE *f = fopen(path, "w");
+        cr_assert_not_null(f);
+        fputs(scripts[i], f);
+        fclose(f);
+        /* what the interpreter itself says: its traceback's last line and the line number */
+        char cmd[700];
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3.11 '%s' 2>&1 | tail -1", path);
+        FILE *p = popen(cmd, "r");
+        char last[256] = "";
+        cr_assert(p && fgets(last, sizeof last, p));
+        pclose(p);
+        last[strcspn(last, "\n")] = '\0';
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3.11 '%s' 2>&1 | sed -n 's/^  File \".*\", line \\([0-9]*\\).*/\\1/p' | tail -1", path);
+        p = popen(cmd, "r");
+        char line[16] = "";
+        cr_assert(p && fgets(line, sizeof line, p));
+        pclose(p);
+        line[strcspn(line, "\n")] = '\0';
+
+        struct prog_result r = prog_run((const char *[]){"live", "--", "/usr/bin/python3.11", path, NULL});
+        cr_assert_eq(r.status, 1, "%s: status %d: %s", scripts[i], r.status, r.err);
+        cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+        char want[600];
+        snprintf(want, sizeof want, "%s:%s: %s\n", path, line, last);
+        cr_assert_str_eq(r.err, want);
+        prog_result_release(&r);
+    }
+}
