@@ -255,6 +255,20 @@ static void set_nonblock(int fd)
         fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
+/* In a child: standard input and output (and error, when `err`) read and write /dev/null. */
+static void stdio_to_null(bool err)
+{
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull < 0)
+        return;
+    dup2(devnull, STDIN_FILENO);
+    dup2(devnull, STDOUT_FILENO);
+    if (err)
+        dup2(devnull, STDERR_FILENO);
+    if (devnull > STDERR_FILENO)
+        close(devnull);
+}
+
 /* The trace file (kept, or temporary) and the three pipes; the child's ends in *child. */
 struct child_ends {
     int ctl, status, err;
@@ -379,12 +393,7 @@ int live_start(struct live **out, const char *spec, const struct live_options *o
         close(l->ctl_fd);
         close(l->status_fd);
         close(l->err_fd);
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
-            close(devnull);
-        }
+        stdio_to_null(false);
         dup2(child.err, STDERR_FILENO);
         close(child.err);
         child_main(wl, spec, opt, l->path, child.ctl, child.status);
@@ -529,12 +538,7 @@ static void live_hand_off(struct live *l)
         close(l->ctl_fd); /* the workload's control pipe ends with the viewer, as it would */
         close(l->status_fd);
         close(l->err_fd);
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDOUT_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
+        stdio_to_null(true);
         char c;
         while (read(gone[0], &c, 1) < 0 && errno == EINTR)
             ;

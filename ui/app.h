@@ -342,6 +342,18 @@ void paint_screen(const struct ui_app *app, struct ui_frame *f, struct canvas *c
 int paint_banner_prepare(struct ui_app *app, int cols, int rows);
 /* The rows the footer asks for on a screen `cols` wide: one, or a long message wrapped. */
 int paint_footer_rows(const struct ui_app *app, int cols);
+/* A key to a pane's glyphs: an item's glyph and what it stands for. */
+struct ui_legend {
+    enum ui_glyph g;
+    enum ui_style s;
+    const char *text;
+};
+/* The columns the n items of a legend take: each one's glyph, a blank, its text and a blank, and
+ * `gap` more blank columns between items. */
+int paint_legend_width(const struct ui_legend *items, size_t n, int gap);
+/* Paints a legend on row y from x, as many items whole as end by column `right` (exclusive);
+ * the column after it. */
+int paint_legend(struct canvas *c, int x, int y, int right, const struct ui_legend *items, size_t n, int gap);
 /* "0x7f3a1c2d4090", or its last `digits` hex digits after an ellipsis when digits > 0. */
 const char *fmt_addr(char buf[24], uint64_t addr, int digits, bool ascii);
 /* "1,234,567" */

@@ -72,7 +72,7 @@ static char *sbuf_finish(struct sbuf *b)
     return b->data;
 }
 
-static size_t utf8_encode(uint32_t cp, char out[4])
+size_t ui_utf8_encode(uint32_t cp, char out[4])
 {
     if (cp < 0x80) {
         out[0] = (char)cp;
@@ -103,7 +103,7 @@ char *canvas_to_text(const struct canvas *c)
             end--;
         for (int x = 0; x < end; x++) {
             char u[4];
-            sbuf_add(&b, u, utf8_encode(canvas_cell(c, x, y)->ch, u));
+            sbuf_add(&b, u, ui_utf8_encode(canvas_cell(c, x, y)->ch, u));
         }
         sbuf_add(&b, "\n", 1);
     }
@@ -175,7 +175,7 @@ static void svg_escape(struct sbuf *b, uint32_t ch)
     case '&': sbuf_add(b, "&amp;", 5); break;
     default: {
         char u[4];
-        sbuf_add(b, u, utf8_encode(ch, u));
+        sbuf_add(b, u, ui_utf8_encode(ch, u));
     }
     }
 }

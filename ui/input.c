@@ -134,11 +134,22 @@ static enum ui_redo search_go(struct ui_app *app, bool forward)
 
 /* ---- selections ----------------------------------------------------------------------------- */
 
-/* The index `delta` steps from cur in a list of n (n > 0), kept inside the list. */
-static size_t step_index(size_t cur, int delta, size_t n)
+/* The key `delta` places from the last of n ascending keys at or before sel (from the first when
+ * none is), stopping at the ends of the list; sel itself when the list is empty.  The keys are
+ * uint32_t or uint64_t, as `size` says. */
+static uint64_t step_sorted(const void *keys, size_t size, size_t n, uint64_t sel, int delta)
 {
+    if (n == 0)
+        return sel;
+    const uint32_t *k32 = keys;
+    const uint64_t *k64 = keys;
+    size_t cur = 0;
+    for (size_t i = 0; i < n; i++)
+        if ((size == sizeof *k32 ? k32[i] : k64[i]) <= sel)
+            cur = i;
     long next = (long)cur + delta;
-    return next < 0 ? 0 : next >= (long)n ? n - 1 : (size_t)next;
+    size_t to = next < 0 ? 0 : next >= (long)n ? n - 1 : (size_t)next;
+    return size == sizeof *k32 ? k32[to] : k64[to];
 }
 
 /* The live arena slots in order; returns their count. */
@@ -166,11 +177,7 @@ static void move_arena(struct ui_app *app, int delta)
         return;
     size_t n = live_slots(m, slots, nslots);
     if (n > 0) {
-        size_t cur = 0;
-        for (size_t i = 0; i < n; i++)
-            if (slots[i] <= app->arena.slot)
-                cur = i;
-        app->arena.slot = slots[step_index(cur, delta, n)];
+        app->arena.slot = (uint32_t)step_sorted(slots, sizeof *slots, n, app->arena.slot, delta);
         struct model_arena a;
         if (model_arena_at(m, app->arena.slot, &a) && app->arena.index >= a.npools)
             app->arena.index = a.npools - 1;
@@ -241,13 +248,7 @@ static void move_class(struct ui_app *app, int delta)
     uint32_t list[HEAP_STATS_MAX_CLASSES];
     size_t n = app_listed_classes(app, list, HEAP_STATS_MAX_CLASSES);
     app->classes.follow = false;
-    if (n == 0)
-        return;
-    size_t cur = 0;
-    for (size_t i = 0; i < n; i++)
-        if (list[i] <= app->classes.sel)
-            cur = i;
-    app->classes.sel = list[step_index(cur, delta, n)];
+    app->classes.sel = (uint32_t)step_sorted(list, sizeof *list, n, app->classes.sel, delta);
 }
 
 static void move_object(struct ui_app *app, int delta)
@@ -255,13 +256,7 @@ static void move_object(struct ui_app *app, int delta)
     const uint64_t *objs;
     size_t n = app_sorted_objects(app, &objs);
     app->objects.follow = false;
-    if (n == 0)
-        return;
-    size_t cur = 0;
-    for (size_t i = 0; i < n; i++)
-        if (objs[i] <= app->objects.sel)
-            cur = i;
-    app->objects.sel = objs[step_index(cur, delta, n)];
+    app->objects.sel = step_sorted(objs, sizeof *objs, n, app->objects.sel, delta);
 }
 
 /* The Code pane's selected line (from the line about to run when none is), or its list of the
@@ -981,25 +976,13 @@ static enum ui_redo prompt_accept(struct ui_app *app)
     return UI_REDO_REPAINT;
 }
 
+/* Adds a typed character of the Basic Multilingual Plane to the prompt (others are dropped). */
 static void prompt_add(struct ui_app *app, int key)
 {
-    char u[4];
-    size_t n;
-    if (key < 0x80) {
-        u[0] = (char)key;
-        n = 1;
-    } else if (key < 0x800) {
-        u[0] = (char)(0xC0 | (key >> 6));
-        u[1] = (char)(0x80 | (key & 0x3F));
-        n = 2;
-    } else if (key < 0x10000) {
-        u[0] = (char)(0xE0 | (key >> 12));
-        u[1] = (char)(0x80 | ((key >> 6) & 0x3F));
-        u[2] = (char)(0x80 | (key & 0x3F));
-        n = 3;
-    } else {
+    if (key < 0 || key >= 0x10000)
         return;
-    }
+    char u[4];
+    size_t n = ui_utf8_encode((uint32_t)key, u);
     if (app->prompt_len + n >= sizeof app->prompt)
         return;
     memcpy(app->prompt + app->prompt_len, u, n);

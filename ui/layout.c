@@ -55,6 +55,20 @@ static void stack(struct ui_rect r, const enum ui_pane *panes, const int *weight
     }
 }
 
+/* A column of two panes, half each, or when it is lower than min_h the second alone if it has
+ * the focus, else the first. */
+static void pane_pair(struct ui_rect col, int min_h, enum ui_pane first, enum ui_pane second, enum ui_pane focus,
+                      struct ui_layout *out)
+{
+    if (col.h >= min_h) {
+        enum ui_pane panes[] = {first, second};
+        static const int weights[] = {1, 1};
+        stack(col, panes, weights, 2, out);
+    } else {
+        out->pane[focus == second ? second : first] = col;
+    }
+}
+
 /*
  * A real program's trace: the Code pane over the arena map (or the pool, in focus) on the left,
  * the output over the collector (or the size classes, in focus) on the right, and along the
@@ -65,21 +79,8 @@ static void program_panes(struct ui_rect left, struct ui_rect right, struct ui_r
                           struct ui_layout *out)
 {
     enum ui_pane heap = focus == UI_PANE_POOL ? UI_PANE_POOL : UI_PANE_ARENAS;
-    if (left.h >= 20) {
-        enum ui_pane left_panes[] = {UI_PANE_CODE, heap};
-        static const int left_weights[] = {1, 1};
-        stack(left, left_panes, left_weights, 2, out);
-    } else {
-        out->pane[focus == UI_PANE_ARENAS || focus == UI_PANE_POOL ? focus : UI_PANE_CODE] = left;
-    }
-    enum ui_pane second = focus == UI_PANE_CLASSES ? UI_PANE_CLASSES : UI_PANE_GC;
-    if (right.h >= 12) {
-        enum ui_pane right_panes[] = {UI_PANE_OUTPUT, second};
-        static const int right_weights[] = {1, 1};
-        stack(right, right_panes, right_weights, 2, out);
-    } else {
-        out->pane[focus == UI_PANE_CLASSES || focus == UI_PANE_GC ? focus : UI_PANE_OUTPUT] = right;
-    }
+    pane_pair(left, 20, UI_PANE_CODE, heap, focus, out);
+    pane_pair(right, 12, UI_PANE_OUTPUT, focus == UI_PANE_CLASSES ? UI_PANE_CLASSES : UI_PANE_GC, focus, out);
     out->pane[UI_PANE_OBJECTS] = (struct ui_rect){bottom.x, bottom.y, left.w, bottom.h};
     out->pane[UI_PANE_TIMELINE] = (struct ui_rect){bottom.x + left.w, bottom.y, bottom.w - left.w, bottom.h};
 }

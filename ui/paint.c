@@ -62,6 +62,28 @@ const char *ui_fmt_bytes(char buf[32], uint64_t n)
     return buf;
 }
 
+int paint_legend_width(const struct ui_legend *items, size_t n, int gap)
+{
+    int w = 0;
+    for (size_t i = 0; i < n; i++)
+        w += (i ? gap : 0) + 3 + ui_text_width(items[i].text);
+    return w;
+}
+
+int paint_legend(struct canvas *c, int x, int y, int right, const struct ui_legend *items, size_t n, int gap)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (x + 3 + ui_text_width(items[i].text) > right)
+            break;
+        canvas_glyph(c, x, y, items[i].g, items[i].s);
+        canvas_put(c, x + 1, y, ' ', UI_S_NORMAL);
+        x += 2 + canvas_text(c, x + 2, y, right - x - 2, UI_S_DIM, items[i].text);
+        canvas_put(c, x, y, ' ', UI_S_NORMAL);
+        x += 1 + gap;
+    }
+    return x;
+}
+
 /* Text right-aligned so that it ends at column `right` (exclusive); returns its start. */
 static int text_right(struct canvas *c, int right, int y, enum ui_style s, const char *text)
 {
@@ -511,14 +533,9 @@ static struct ui_rect centered(const struct canvas *c, int w, int h)
     return (struct ui_rect){(c->cols - w) / 2, (c->rows - h) / 2, w, h};
 }
 
-struct legend_item {
-    enum ui_glyph g;
-    enum ui_style s;
-    const char *text;
-};
-
-/* Legend items left to right, a new row when the next does not fit; returns the rows used. */
-static int paint_legend(struct canvas *c, int x, int y, int maxw, const struct legend_item *items, size_t n)
+/* The help's legend: items left to right, a new row when the next does not fit; returns the rows
+ * used. */
+static int paint_legend_rows(struct canvas *c, int x, int y, int maxw, const struct ui_legend *items, size_t n)
 {
     int col = 0, row = 0;
     for (size_t i = 0; i < n; i++) {
@@ -543,13 +560,13 @@ static int paint_legend(struct canvas *c, int x, int y, int maxw, const struct l
 #define HELP_KEYS_W 10 /* "L S-Right" and a blank */
 #define HELP_MAX_ROWS 256
 
-static const struct legend_item pool_legend[] = {
+static const struct ui_legend pool_legend[] = {
     {UI_G_POOL_UNTOUCHED, UI_S_POOL_UNTOUCHED, "untouched"}, {UI_G_POOL_EMPTY, UI_S_POOL_EMPTY, "empty"},
     {UI_G_POOL_USED1, UI_S_POOL_USED1, "used <1/3"},         {UI_G_POOL_USED2, UI_S_POOL_USED2, "<2/3"},
     {UI_G_POOL_USED3, UI_S_POOL_USED3, "more"},              {UI_G_POOL_FULL, UI_S_POOL_FULL, "full"},
     {UI_G_SLIVER, UI_S_SLIVER, "alignment sliver"},          {UI_G_RELEASED, UI_S_RELEASED, "released"},
 };
-static const struct legend_item block_legend[] = {
+static const struct ui_legend block_legend[] = {
     {UI_G_BLOCK_ALLOC, UI_S_BLOCK_ALLOC, "allocated"},       {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
     {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},        {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc"},
     {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},                {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
@@ -559,7 +576,7 @@ static const struct legend_item block_legend[] = {
 /* The help's legends, after the keys: a title each and its glyphs. */
 static const struct {
     const char *title;
-    const struct legend_item *items;
+    const struct ui_legend *items;
     size_t n;
 } help_legends[] = {
     {"Pools", pool_legend, sizeof pool_legend / sizeof pool_legend[0]},
@@ -588,7 +605,7 @@ static int help_content(struct canvas *c, int w, bool two)
     y++;
     for (size_t i = 0; i < sizeof help_legends / sizeof help_legends[0]; i++) {
         canvas_text(c, 0, y++, -1, UI_S_TITLE, help_legends[i].title);
-        y += paint_legend(c, 0, y, w, help_legends[i].items, help_legends[i].n);
+        y += paint_legend_rows(c, 0, y, w, help_legends[i].items, help_legends[i].n);
     }
     struct ui_para mouse;
     ui_para_init(&mouse);

@@ -16,6 +16,21 @@
 #include <stdio.h>
 #include <string.h>
 
+/* A pool of a ring by its place, "2.5" (arena slot, pool index), or in full, "pool 2.5 (12/63)"
+ * with its blocks allocated of its capacity; false when no pool is at addr. */
+static bool ring_pool_name(const struct model *m, uint64_t addr, bool full, char *buf, size_t len)
+{
+    struct model_pool p;
+    if (!model_pool_find(m, addr, &p))
+        return false;
+    if (full)
+        snprintf(buf, len, "pool %" PRIu32 ".%" PRIu32 " (%" PRIu32 "/%" PRIu32 ")", p.slot, p.index, p.count,
+                 p.capacity);
+    else
+        snprintf(buf, len, "%" PRIu32 ".%" PRIu32, p.slot, p.index);
+    return true;
+}
+
 void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     canvas_box(c, r, "Size classes", focus);
@@ -81,11 +96,10 @@ void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c
             int rx = bar_x + bar_w + 1;
             size_t i;
             for (i = 0; i < nr && i < 32; i++) {
-                struct model_pool p;
-                char item[32];
-                if (!model_pool_find(m, ring[i], &p))
+                char item[64];
+                if (!ring_pool_name(m, ring[i], false, item, sizeof item))
                     continue;
-                int iw = snprintf(item, sizeof item, "%" PRIu32 ".%" PRIu32, p.slot, p.index);
+                int iw = ui_text_width(item);
                 if (rx + iw > x + w - 1)
                     break;
                 rx += canvas_text(c, rx, ry, -1, i == 0 ? UI_S_VALUE : UI_S_NORMAL, item) + 1;
@@ -121,12 +135,9 @@ void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c
         /* whole pools, front first, then an ellipsis for those that do not fit */
         size_t i;
         for (i = 0; i < nr && i < 16; i++) {
-            struct model_pool p;
             char item[64];
-            if (!model_pool_find(m, ring[i], &p))
+            if (!ring_pool_name(m, ring[i], true, item, sizeof item))
                 continue;
-            snprintf(item, sizeof item, "pool %" PRIu32 ".%" PRIu32 " (%" PRIu32 "/%" PRIu32 ")", p.slot, p.index, p.count,
-                     p.capacity);
             if (nx + (i ? 3 : 0) + ui_text_width(item) + (i + 1 < nr ? 2 : 0) > w)
                 break;
             if (i)

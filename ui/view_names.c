@@ -202,6 +202,15 @@ static const char *type_text(const struct ui_names *nm, const struct model *m, u
 }
 
 /* Whether the object is still in an allocated block (or not in an arena at all). */
+/* The type of a named object, "object" when no name is bound to obj. */
+static const char *named_type_text(const struct ui_names *nm, const struct model *m, uint64_t obj)
+{
+    for (size_t i = 0; i < nm->n; i++)
+        if (nm->names[i].obj == obj)
+            return type_text(nm, m, nm->names[i].type);
+    return "object";
+}
+
 static bool object_is_freed(const struct model *m, uint64_t obj)
 {
     struct model_block b;
@@ -247,11 +256,7 @@ static void paint_graph(const struct ui_app *app, struct canvas *c, int x, int y
     for (size_t i = 0; i < nm->nrefs && y < ymax; i++) {
         if (nm->refs[i].from != sel->obj)
             continue;
-        const struct ui_name *to = NULL;
-        for (size_t k = 0; k < nm->n && !to; k++)
-            if (nm->names[k].obj == nm->refs[i].to)
-                to = &nm->names[k];
-        int k = snprintf(line, sizeof line, "%*s%s %s (%s)", indent, "", branch, to ? type_text(nm, m, to->type) : "object",
+        int k = snprintf(line, sizeof line, "%*s%s %s (%s)", indent, "", branch, named_type_text(nm, m, nm->refs[i].to),
                          names_of(nm, nm->refs[i].to, names, sizeof names));
         if (nm->refs[i].count > 1)
             snprintf(line + k, sizeof line - (size_t)k, " x%" PRIu32, nm->refs[i].count);
@@ -261,11 +266,7 @@ static void paint_graph(const struct ui_app *app, struct canvas *c, int x, int y
     for (size_t i = 0; i < nm->nrefs && y < ymax; i++) {
         if (nm->refs[i].to != sel->obj)
             continue;
-        const struct ui_name *from = NULL;
-        for (size_t k = 0; k < nm->n && !from; k++)
-            if (nm->names[k].obj == nm->refs[i].from)
-                from = &nm->names[k];
-        snprintf(line, sizeof line, "%s (%s) %s this %s", from ? type_text(nm, m, from->type) : "object",
+        snprintf(line, sizeof line, "%s (%s) %s this %s", named_type_text(nm, m, nm->refs[i].from),
                  names_of(nm, nm->refs[i].from, names, sizeof names), arrow, type_text(nm, m, sel->type));
         canvas_text_fit(c, x, y++, w, UI_S_NORMAL, line);
         shown++;

@@ -275,21 +275,12 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     y += canvas_para(c, x, y, w, 0, r.y + r.h - 1 - y, &next_p, NULL);
     if (block_p.len)
         y += canvas_para(c, x, y, w, 0, r.y + r.h - 1 - y, &block_p, NULL);
-    static const struct {
-        enum ui_glyph g;
-        enum ui_style s;
-        const char *t;
-    } legend[] = {
+    static const struct ui_legend legend[] = {
         {UI_G_BLOCK_ALLOC, UI_S_BLOCK_ALLOC, "allocated"},
         {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
         {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},
         {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc gets it"},
     };
-    int lx = x;
-    for (size_t i = 0; i < sizeof legend / sizeof legend[0] && y < r.y + r.h - 1; i++) {
-        if (lx + 3 + ui_text_width(legend[i].t) > x + w)
-            break;
-        canvas_glyph(c, lx, y, legend[i].g, legend[i].s);
-        lx += 2 + canvas_text(c, lx + 2, y, x + w - lx - 2, UI_S_DIM, legend[i].t) + 2;
-    }
+    if (y < r.y + r.h - 1)
+        paint_legend(c, x, y, x + w, legend, sizeof legend / sizeof legend[0], 1);
 }

@@ -213,33 +213,18 @@ void view_timeline(const struct ui_app *app, struct ui_frame *f, struct canvas *
     if (w < 20 || h < 3)
         return;
 
-    /* legend in the top border, on the right */
-    {
-        static const struct {
-            enum ui_glyph g;
-            enum ui_style s;
-            const char *t;
-        } legend[] = {
-            {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},
-            {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
-            {UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW, "arena new"},
-            {UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE, "arena freed"},
-        };
-        int need = 1;
-        for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++)
-            need += 3 + ui_text_width(legend[i].t);
-        int lx = r.x + r.w - 1 - need;
-        if (lx > r.x + 4 + ui_text_width(title) + 2) {
-            canvas_put(c, lx, r.y, ' ', UI_S_NORMAL);
-            lx++;
-            for (size_t i = 0; i < sizeof legend / sizeof legend[0]; i++) {
-                canvas_glyph(c, lx, r.y, legend[i].g, legend[i].s);
-                canvas_put(c, lx + 1, r.y, ' ', UI_S_NORMAL);
-                lx += 2 + canvas_text(c, lx + 2, r.y, -1, UI_S_DIM, legend[i].t);
-                canvas_put(c, lx, r.y, ' ', UI_S_NORMAL);
-                lx++;
-            }
-        }
+    /* legend in the top border, on the right, after a blank */
+    static const struct ui_legend legend[] = {
+        {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},
+        {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
+        {UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW, "arena new"},
+        {UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE, "arena freed"},
+    };
+    size_t nlegend = sizeof legend / sizeof legend[0];
+    int lx = r.x + r.w - 1 - 1 - paint_legend_width(legend, nlegend, 0);
+    if (lx > r.x + 4 + ui_text_width(title) + 2) {
+        canvas_put(c, lx, r.y, ' ', UI_S_NORMAL);
+        paint_legend(c, lx + 1, r.y, r.x + r.w - 1, legend, nlegend, 0);
     }
 
     /* marks above the scrub bar; on a short pane they are drawn on its rail, so that the log

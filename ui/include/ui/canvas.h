@@ -266,6 +266,8 @@ int canvas_text_fit(struct canvas *c, int x, int y, int maxw, enum ui_style s, c
 
 /* Columns that UTF-8 text takes on a canvas (one per character). */
 int ui_text_width(const char *text);
+/* Writes code point cp in UTF-8 to out; its length in bytes. */
+size_t ui_utf8_encode(uint32_t cp, char out[4]);
 
 /* ---- paragraphs ------------------------------------------------------------------------------
  *
