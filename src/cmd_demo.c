@@ -1,15 +1,23 @@
 /*
  * cmd_demo.c - `arenascope demo [NAME]`: a built-in demo, live, held at each step (the
  * classroom way); with no name, a menu of the demos.  `demo --list` prints them.
+ *
+ * `demo --source NAME` prints the Python source the demo mirrors (src/demos.h), and
+ * `demo NAME --real [-- PYTHON]` runs that source on the real interpreter: it is written to a
+ * temporary folder and handed to `live` as a script, so that the real run is exactly what
+ * `arenascope live demo_NAME.py` shows.
  */
 #include "cli.h"
 #include "commands.h"
+#include "demos.h"
 #include "live.h"
 #include "workload.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int list(void)
 {
@@ -22,6 +30,60 @@ static int list(void)
     return 0;
 }
 
+/* The source of the demo `name`, or NULL after a one-line error (exit 2). */
+static const struct demo_source *source_of(struct cli *c, const char *name)
+{
+    const struct demo_source *s = demo_source_find(name);
+    if (!s)
+        cli_error(c, CLI_EXIT_USAGE, "demo '%s' calls the allocator directly and has no Python source", name);
+    return s;
+}
+
+/* `live [OPTIONS] -- PYTHON... DIR/demo_NAME.py`, with the options of ours that live shares. */
+static int run_real(struct cli *c, const struct demo_source *s)
+{
+    char dir[] = "/tmp/arenascope-demo-XXXXXX";
+    if (!mkdtemp(dir))
+        return cli_error(c, 1, "a temporary folder: %s", strerror(errno));
+    char path[sizeof dir + 64];
+    snprintf(path, sizeof path, "%s/%s", dir, strrchr(s->path, '/') + 1);
+    FILE *f = fopen(path, "w");
+    bool written = f && fputs(s->text, f) >= 0;
+    if (f && fclose(f) != 0)
+        written = false;
+    int status;
+    if (!written) {
+        status = cli_error(c, 1, "%s: %s", path, strerror(errno));
+    } else {
+        char *argv[CLI_MAX_ARGS + CLI_MAX_OPTS + 4];
+        char opts[CLI_MAX_OPTS][160];
+        int n = 0;
+        argv[n++] = "live";
+        for (int i = 0; c->cmd->opts[i].name; i++) {
+            const struct cli_opt *o = &c->cmd->opts[i];
+            if (!c->values[i] || strcmp(o->name, "real") == 0 || strcmp(o->name, "stacks") == 0)
+                continue;
+            snprintf(opts[i], sizeof opts[i], "--%s%s%s", o->name, o->metavar ? "=" : "",
+                     o->metavar ? c->values[i] : "");
+            argv[n++] = opts[i];
+        }
+        argv[n++] = "--";
+        if (c->nargs == 1)
+            argv[n++] = "python3";
+        for (int i = 1; i < c->nargs; i++)
+            argv[n++] = c->args[i];
+        argv[n++] = path;
+        struct cli lc;
+        bool done;
+        status = cli_parse(&cmd_live, n, argv, &lc, &done);
+        if (status == 0 && !done)
+            status = cmd_live.run(&lc);
+    }
+    unlink(path);
+    rmdir(dir);
+    return status;
+}
+
 int cmd_demo_run(struct cli *c)
 {
     if (cli_flag(c, "list"))
@@ -29,6 +91,22 @@ int cmd_demo_run(struct cli *c)
     const char *name = c->nargs ? c->args[0] : NULL;
     if (name && !demo_find(name))
         return cli_error(c, CLI_EXIT_USAGE, "no demo '%s' (see 'arenascope demo --list')", name);
+    bool real = cli_flag(c, "real");
+    if (c->nargs > 1 && !real)
+        return cli_error(c, CLI_EXIT_USAGE, "unexpected argument '%s'", c->args[1]);
+    if (cli_flag(c, "source") || real) {
+        if (!name)
+            return cli_error(c, CLI_EXIT_USAGE, "--%s needs a demo name", real ? "real" : "source");
+        if (real && cli_flag(c, "source"))
+            return cli_error(c, CLI_EXIT_USAGE, "--source and --real: one or the other");
+        const struct demo_source *s = source_of(c, name);
+        if (!s)
+            return CLI_EXIT_USAGE;
+        if (real)
+            return run_real(c, s);
+        fputs(s->text, stdout);
+        return fflush(stdout) == 0 ? 0 : cli_error(c, 1, "standard output: %s", strerror(errno));
+    }
     if (demo_count() == 0)
         return cli_error(c, 1, "this build has no demos");
     struct live_options opt;

@@ -44,6 +44,8 @@
 
 static const struct cli_opt demo_opts[] = {
     {"list", 'l', NULL, "print the demos, one a line, name first, and exit"},
+    {"source", 0, NULL, "print the demo's Python source (shipped in the program) and exit"},
+    {"real", 0, NULL, "run that source on the real interpreter (python3, or PYTHON after --)"},
     {"record", 'r', "FILE", "keep the demo's trace in FILE"},
     {"run", 0, NULL, "run through the steps instead of holding at each one"},
     {"pace", 0, "N", "with --run, N steps a second (default 1)"},
@@ -57,13 +59,18 @@ static const struct cli_opt demo_opts[] = {
 
 const struct cli_cmd cmd_demo = {
     .name = "demo",
-    .args = "[NAME]",
+    .args = "[NAME] [--real [-- PYTHON [ARGS...]]]",
     .summary = "step through a built-in demo of CPython's memory manager (a menu without NAME)",
     .description = "The demo runs live and holds at each step: ] runs the next step, l/h move event by event,\n"
-                   "Tab moves between the panes, ? shows every key, q quits.\n",
+                   "Tab moves between the panes, ? shows every key, q quits.\n"
+                   "\n"
+                   "The demos about objects and the collector mirror a Python source that runs unchanged in\n"
+                   "python3: --source prints it, --real runs it on the real interpreter through the capture,\n"
+                   "so that the built-in runtime and the real one can be compared.  The allocator demos\n"
+                   "call the allocator directly and have no Python source.\n",
     .opts = demo_opts,
     .min_args = 0,
-    .max_args = 1,
+    .max_args = -1, /* NAME, then with --real the interpreter's words */
     .run = cmd_demo_run,
 };
 

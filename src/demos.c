@@ -33,3 +33,11 @@ const struct demo *demo_find(const char *name)
             return &demos[i];
     return NULL;
 }
+
+const struct demo_source *demo_source_find(const char *name)
+{
+    for (size_t i = 0; i < demo_source_count; i++)
+        if (strcmp(demo_sources[i].demo, name) == 0)
+            return &demo_sources[i];
+    return NULL;
+}

@@ -28,6 +28,21 @@
     X(copy, "copy", "copy.copy versus copy.deepcopy of [10, 10, [10, 11]]")                      \
     X(gc_tuning, "gc-tuning", "thresholds versus collections, disable, freeze")
 
+/*
+ * The Python source a demo mirrors (demos/demo_NAME.py, embedded at build time): the demos about
+ * objects and the collector have one, that runs unchanged in python3; the allocator demos call
+ * the allocator directly and have none.
+ */
+struct demo_source {
+    const char *demo; /* "gc-tuning" */
+    const char *path; /* "demos/demo_gc_tuning.py" */
+    const char *text;
+};
+extern const struct demo_source demo_sources[];
+extern const size_t demo_source_count;
+/* The source of the demo named name, or NULL. */
+const struct demo_source *demo_source_find(const char *name);
+
 #define X(id, name, summary) void demo_run_##id(struct workload_env *env);
 DEMO_LIST(X)
 #undef X
