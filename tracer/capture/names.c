@@ -8,7 +8,8 @@
  * name one `snap_name` event: the object, its type (a `type_new` the first time a type is seen),
  * sys.getsizeof, the true reference count (what sys.getrefcount prints is one more), whether the
  * collector tracks it, and "NAME=REPR".  Then a `snap_ref` for every reference from one named
- * object to another, found with the type's tp_traverse.
+ * object to another, found with the type's tp_traverse; not from an object larger than
+ * TRAVERSE_MAX, which every line would walk whole.
  *
  * None of it may disturb the heap it shows.  The frames, dicts and tuples are read in place (the
  * offsets of python.h) or with API functions that do not allocate (PyDict_Next, PyLong_As...,
@@ -28,6 +29,9 @@
 #define NAMES_MAX 64  /* names described at a line */
 #define REPR_MAX 80   /* bytes of a repr */
 #define TYPES_MAX 512 /* types given ids */
+/* Bytes (sys.getsizeof) above which a named object's references are not looked for: every line
+ * would walk it whole, and a loop over a dict of 300,000 keys made 600,000 visits a line. */
+#define TRAVERSE_MAX (16u << 10)
 
 static struct {
     void *types[TYPES_MAX]; /* type objects, by id - 1 */
@@ -220,6 +224,7 @@ struct named {
     void *obj;
     char name[64];
     bool global;
+    uint64_t size; /* bytes, sys.getsizeof; set once its snap_name is emitted */
 };
 
 /* Whether a name is shown: not a dunder, not bound to a module, function, class or type. */
@@ -383,6 +388,7 @@ void names_snapshot(void)
         ev.u.snap_name.obj = (uint64_t)(uintptr_t)obj;
         ev.u.snap_name.type = type_id(type);
         ev.u.snap_name.size = size_of(obj);
+        list[i].size = ev.u.snap_name.size;
         ev.u.snap_name.refcnt = refcnt < 0 ? 0 : (uint64_t)refcnt;
         ev.u.snap_name.flags = flags;
         ev.str = text;
@@ -395,7 +401,7 @@ void names_snapshot(void)
         int (*traverse)(void *, int (*)(void *, void *), void *);
         uintptr_t tp = word((uintptr_t)type, PY_TYPE_TRAVERSE);
         memcpy(&traverse, &tp, sizeof traverse);
-        if (!traverse || !(type_flags(type) & PY_TPFLAGS_HAVE_GC))
+        if (!traverse || !(type_flags(type) & PY_TPFLAGS_HAVE_GC) || list[i].size > TRAVERSE_MAX)
             continue;
         struct refs r = {list[i].obj, list, n};
         traverse(list[i].obj, visit, &r);

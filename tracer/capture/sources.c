@@ -27,10 +27,46 @@ static struct {
     uint64_t ids;
 } src;
 
+/*
+ * Whether a file is the program's is asked for every frame of a stack until the program's own
+ * code runs (for -m it may never: python -m test runs only the standard library), so the answer
+ * is kept per file name: realpath() walks the file system each time.  An open-addressing table
+ * of names, never shrunk; when it is full, names are looked at afresh.
+ */
+#define OWN_SLOTS 8192 /* power of two */
+_Static_assert((OWN_SLOTS & (OWN_SLOTS - 1)) == 0, "OWN_SLOTS must be a power of two");
+
+static struct {
+    char *name[OWN_SLOTS];
+    bool own[OWN_SLOTS];
+    size_t n;
+} owns;
+
+static bool file_is_own(const char *file);
+
 bool sources_is_own(const char *file)
 {
     if (file[0] == '<')
         return false;
+    uint64_t h = 1469598103934665603ull;
+    for (const char *p = file; *p; p++)
+        h = (h ^ (unsigned char)*p) * 1099511628211ull;
+    size_t i = (size_t)h & (OWN_SLOTS - 1);
+    while (owns.name[i]) {
+        if (strcmp(owns.name[i], file) == 0)
+            return owns.own[i];
+        i = (i + 1) & (OWN_SLOTS - 1);
+    }
+    bool own = file_is_own(file);
+    if (owns.n < OWN_SLOTS / 2 && (owns.name[i] = strdup(file))) {
+        owns.own[i] = own;
+        owns.n++;
+    }
+    return own;
+}
+
+static bool file_is_own(const char *file)
+{
     char real[PATH_MAX];
     if (!realpath(file, real))
         snprintf(real, sizeof real, "%s", file);
