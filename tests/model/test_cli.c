@@ -233,7 +233,7 @@ static void *claim_slots(const void *blob, size_t len, uint64_t slots, size_t *o
 
 /* A count read from a file is believed only as far as the file's own events can back it: an
  * arenas vector of 16,777,216 slots in one event, or in a checkpoint, is damage, and costs no
- * memory (issue: a 2 KB trace made `stats` take 1.8 GB).  The measure is the peak resident memory
+ * memory (a 2 KB trace once made `stats` take 1.8 GB).  The measure is the peak resident memory
  * of the same command on the sound file, which the hostile one may not exceed by much. */
 Test(stats_cli, a_count_from_the_file_costs_no_memory_the_file_cannot_back, .timeout = 120)
 {
