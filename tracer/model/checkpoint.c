@@ -160,11 +160,8 @@ static void save_pool(const struct mheap *h, const struct mpool *p, struct codec
             continue;
         codec_buf_put_varint(b, (uint64_t)(size - (w & BLK_REQ_MASK)) << 2 |
                                     (w & BLK_STACK ? 1 : 0) | (w & BLK_OBJ ? 2 : 0));
-        if (w & BLK_STACK) {
-            const uint64_t *v = map_get(&h->block_stacks, p->addr + h->geo.pool_overhead +
-                                                              (uint64_t)i * size);
-            codec_buf_put_varint(b, v ? *v : 0);
-        }
+        if (w & BLK_STACK)
+            codec_buf_put_varint(b, mpool_stacks(p)[i]);
     }
 }
 
@@ -451,9 +448,9 @@ static bool load_pool(struct mheap *h, struct mpool *p, struct codec_reader *r,
         uint32_t word = BLK_ALLOC | (uint32_t)req;
         if (w & 1) {
             uint64_t st = codec_read_varint(r);
-            if (r->bad || st == 0 || st > UINT32_MAX ||
-                !map_put(&h->block_stacks, p->addr + over + (uint64_t)idx * size, st))
+            if (r->bad || st == 0 || st > UINT32_MAX)
                 return false;
+            mpool_stacks(p)[idx] = (uint32_t)st;
             word |= BLK_STACK;
         }
         if (w & 2)

@@ -15,7 +15,7 @@
  *             arena map is drawn without lookups.  A carved pool has one 32-bit word per block:
  *
  *               bit 31 set    allocated; bits 0..28 the requested size; bit 30: a stack id is
- *                             kept in block_stacks; bit 29: a live object lives in the block
+ *                             kept in mpool_stacks; bit 29: a live object lives in the block
  *               bit 31 clear  free: bits 0..30 are the next free block's index + 1 (0 ends the
  *                             list), or virgin (0, at or above nextoffset)
  *
@@ -146,7 +146,6 @@ int mheap_init(struct mheap *h, const struct trace_header *hdr)
     map_init(&h->arena_map);
     map_init(&h->radix_mid);
     map_init(&h->radix_bot);
-    map_init(&h->block_stacks);
     map_init(&h->raw_index);
     mheap_clear(h);
     return 0;
@@ -182,7 +181,6 @@ void mheap_clear(struct mheap *h)
     }
     for (size_t i = 0; i < MODEL_POOL_CACHE; i++)
         h->pool_cache[i] = &h->pool_none;
-    map_clear(&h->block_stacks);
     map_clear(&h->raw_index);
     h->nraws = 0;
     h->raw_bytes = 0;
@@ -195,7 +193,6 @@ void mheap_release(struct mheap *h)
     map_release(&h->arena_map);
     map_release(&h->radix_mid);
     map_release(&h->radix_bot);
-    map_release(&h->block_stacks);
     map_release(&h->raw_index);
     free(h->raws);
 }
@@ -584,13 +581,13 @@ bool mheap_pool_prepare_blocks(struct mheap *h, struct mpool *p)
 {
     uint32_t cap = h->classes[p->szidx].cap;
     if (p->blk_cap < cap) {
-        uint32_t *b = realloc(p->blk, (size_t)cap * sizeof *b);
+        uint32_t *b = realloc(p->blk, 2 * (size_t)cap * sizeof *b);
         if (!b)
             return false;
         p->blk = b;
         p->blk_cap = cap;
     }
-    memset(p->blk, 0, (size_t)cap * sizeof *p->blk);
+    memset(p->blk, 0, 2 * (size_t)p->blk_cap * sizeof *p->blk); /* the words and the stacks */
     return true;
 }
 
@@ -777,8 +774,7 @@ FOLD_INLINE int take_block(struct mheap *h, struct mfold *f, struct mpool *p, st
 {
     uint32_t word = BLK_ALLOC | (uint32_t)e->size;
     if (__builtin_expect(e->stack != 0, 0)) {
-        if (!map_put(&h->block_stacks, e->addr, e->stack))
-            return mfold_oom(f);
+        mpool_stacks(p)[idx] = (uint32_t)e->stack; /* checked against UINT32_MAX */
         word |= BLK_STACK;
     }
     if (__builtin_expect(p->state == MODEL_POOL_CARVED, 0))
@@ -904,7 +900,7 @@ FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct e
     if (__builtin_expect(w & (BLK_OBJ | BLK_STACK), 0)) {
         if (w & BLK_OBJ)
             return mfold_reject(f, ev, "block 0x%" PRIx64 " still holds a live object", addr);
-        map_del(&h->block_stacks, addr);
+        mpool_stacks(p)[idx] = 0;
     }
     uint32_t req = w & BLK_REQ_MASK;
     p->blk[idx] = p->freehead;

@@ -21,7 +21,7 @@ struct mfold;
 
 /* A block word: what the model knows of one block of a pool. */
 #define BLK_ALLOC 0x80000000u /* allocated; the low bits are the requested size */
-#define BLK_STACK 0x40000000u /* allocated with a stack id (kept in mheap.block_stacks) */
+#define BLK_STACK 0x40000000u /* allocated with a stack id (kept in mpool_stacks) */
 #define BLK_OBJ 0x20000000u   /* a live object lives in the block */
 #define BLK_REQ_MASK 0x1fffffffu
 #define MODEL_FIRST_ARENA_SLOTS 16u /* the arenas vector's first size, INITIAL_ARENA_OBJECTS in CPython */
@@ -35,7 +35,7 @@ struct mfold;
  */
 struct mpool {
     _Alignas(64) uint64_t addr;
-    uint32_t *blk;             /* block words (allocated when the pool is initialised) */
+    uint32_t *blk;             /* blk_cap block words, then blk_cap stack ids (mpool_stacks) */
     struct mpool *next, *prev; /* ring (USED) or cache (EMPTY, next only) */
     uint64_t seq_changed;      /* the last event that changed it */
     uint32_t count;            /* blocks allocated */
@@ -48,6 +48,13 @@ struct mpool {
 };
 _Static_assert(sizeof(struct mpool) == 64, "a pool record is one cache line");
 _Static_assert(MODEL_NO_CLASS <= UINT16_MAX, "no class fits a pool record");
+
+/* The stack id of each block of the pool (0: none), beside its word: a block's stack is looked up
+ * by its index, as its word is, not by its address in a map. */
+static inline uint32_t *mpool_stacks(const struct mpool *p)
+{
+    return p->blk + p->blk_cap;
+}
 
 /* An arena's pool records, zeroed, aligned as struct mpool wants (calloc only gives 16). */
 static inline struct mpool *pools_new(size_t n)
@@ -128,7 +135,6 @@ struct mheap {
     struct mpool *pool_cache[MODEL_POOL_CACHE];
     struct mpool pool_none; /* never written */
 
-    struct map block_stacks; /* block address -> stack id, for blocks with BLK_STACK */
     struct map raw_index;    /* raw address -> index in raws */
     struct mraw *raws;
     size_t nraws, raws_cap;

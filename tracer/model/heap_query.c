@@ -300,10 +300,8 @@ bool model_block_find(const struct model *m, uint64_t addr, struct model_block *
     uint32_t w = p->blk[i];
     if (out->state == MODEL_BLOCK_ALLOCATED) {
         out->requested = w & BLK_REQ_MASK;
-        if (w & BLK_STACK) {
-            const uint64_t *v = map_get(&h->block_stacks, out->addr);
-            out->stack = v ? (uint32_t)*v : 0;
-        }
+        if (w & BLK_STACK)
+            out->stack = mpool_stacks(p)[i];
         if (w & BLK_OBJ)
             out->object = mgraph_object_in(model_parts(m)->graph, out->addr, size,
                                            h->geo.alignment);
@@ -459,11 +457,7 @@ static void each_pinned_block(const struct model *m, uint32_t slot, int32_t pool
             if (block_state(h, p, b) != MODEL_BLOCK_ALLOCATED)
                 continue;
             uint64_t addr = p->addr + h->geo.pool_overhead + (uint64_t)b * size;
-            uint32_t stack = 0;
-            if (w & BLK_STACK) {
-                const uint64_t *v = map_get(&h->block_stacks, addr);
-                stack = v ? (uint32_t)*v : 0;
-            }
+            uint32_t stack = w & BLK_STACK ? mpool_stacks(p)[b] : 0;
             fn(ctx, addr, size, stack ? model_stack_line_frame(m, stack) : 0, stack);
         }
     }

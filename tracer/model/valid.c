@@ -79,7 +79,7 @@ static bool check_pool(const struct model *m, const struct mpool *p, struct walk
                            p->addr, i);
             alloc++;
             req += wd & BLK_REQ_MASK;
-            if (!(wd & BLK_STACK) != !map_get(&h->block_stacks, p->addr + over + (uint64_t)i * size))
+            if (!(wd & BLK_STACK) != !mpool_stacks(p)[i])
                 return bad(w, "pool 0x%" PRIx64 ": block %" PRIu32 "'s stack is not recorded",
                            p->addr, i);
         } else if (i >= below && wd != 0) {
