@@ -65,8 +65,12 @@ static bool parse_number(const char *t, size_t len, bool suffixes, uint64_t *out
 struct parser {
     struct ops_script *s;
     size_t cap_ops, labels_len, cap_labels;
-    uint32_t *live_since; /* per handle: line that filled it, 0 when empty */
+    struct handle_use {
+        uint32_t since; /* the line that filled the handle, 0 when empty */
+        uint32_t size;  /* the bytes it holds (a request is at most OPS_MAX_REQUEST) */
+    } *live;
     uint32_t cap_handles;
+    uint64_t live_bytes; /* what the script holds at this line */
 };
 
 static bool push_op(struct parser *ps, const struct ops_op *op)
@@ -112,11 +116,11 @@ static bool reserve_handle(struct parser *ps, uint32_t h)
     uint32_t cap = ps->cap_handles ? ps->cap_handles : 64;
     while (cap <= h)
         cap *= 2;
-    uint32_t *l = realloc(ps->live_since, cap * sizeof *l);
+    struct handle_use *l = realloc(ps->live, cap * sizeof *l);
     if (!l)
         return false;
     memset(l + ps->cap_handles, 0, (cap - ps->cap_handles) * sizeof *l);
-    ps->live_since = l;
+    ps->live = l;
     ps->cap_handles = cap;
     return true;
 }
@@ -179,32 +183,39 @@ static int parse_line(struct parser *ps, const char *p, const char *end, uint32_
             return cli_fail(err, errlen, "'%.*s' is not a size (like 40, 0x28, 4K)", (int)(lens[i] > 40 ? 40 : lens[i]),
                         args[i]);
         if (v > OPS_MAX_REQUEST)
-            return cli_fail(err, errlen, "%.*s bytes is over the limit of one request (1G)", (int)lens[i], args[i]);
+            return cli_fail(err, errlen, "%.*s bytes is over the limit of one request (%s)", (int)lens[i], args[i],
+                            OPS_MAX_REQUEST_TEXT);
         if (i == 1)
             op.n = v;
         else
             op.size = v;
     }
     if (kind == OPS_CALLOC && op.size && op.n > OPS_MAX_REQUEST / op.size)
-        return cli_fail(err, errlen, "calloc of %lu * %lu bytes is over the limit of one request (1G)",
-                    (unsigned long)op.n, (unsigned long)op.size);
+        return cli_fail(err, errlen, "calloc of %lu * %lu bytes is over the limit of one request (%s)",
+                        (unsigned long)op.n, (unsigned long)op.size, OPS_MAX_REQUEST_TEXT);
     if (!reserve_handle(ps, op.handle))
         return cli_fail(err, errlen, "out of memory");
-    uint32_t *since = &ps->live_since[op.handle];
+    struct handle_use *use = &ps->live[op.handle];
+    uint32_t size = (uint32_t)(kind == OPS_CALLOC ? op.n * op.size : op.n);
     switch (op.kind) {
     case OPS_ALLOC:
     case OPS_CALLOC:
-        if (*since)
-            return cli_fail(err, errlen, "handle %u already holds the block of line %u; free it first", op.handle, *since);
-        *since = lineno;
-        break;
+        if (use->since)
+            return cli_fail(err, errlen, "handle %u already holds the block of line %u; free it first", op.handle,
+                            use->since);
+        /* fallthrough */
     case OPS_REALLOC:
-        *since = lineno;
+        if (ps->live_bytes - use->size + size > OPS_MAX_LIVE)
+            return cli_fail(err, errlen, "the script would hold %llu bytes, over the limit of %s at once",
+                            (unsigned long long)(ps->live_bytes - use->size + size), OPS_MAX_LIVE_TEXT);
+        ps->live_bytes = ps->live_bytes - use->size + size;
+        *use = (struct handle_use){lineno, size};
         break;
     case OPS_FREE:
-        if (!*since)
+        if (!use->since)
             return cli_fail(err, errlen, "free of handle %u, which holds no block", op.handle);
-        *since = 0;
+        ps->live_bytes -= use->size;
+        *use = (struct handle_use){0, 0};
         break;
     case OPS_STEP:
         break;
@@ -235,7 +246,7 @@ int ops_script_parse(struct ops_script *s, const char *name, const char *text, s
         }
         p = nl ? nl + 1 : end;
     }
-    free(ps.live_since);
+    free(ps.live);
     if (rc < 0)
         ops_script_release(s);
     else if (!s->labels && !(s->labels = calloc(1, 1)))

@@ -12,10 +12,10 @@
  *     # comment            also after an operation; blank lines are ignored
  *
  * H is a handle number (0 to 1048575) naming a block for the script's lifetime; SIZE and N are
- * decimal or 0x hex with an optional K, M or G suffix, and a request is at most 1 GiB.  A
- * script is checked whole before anything runs: a bad line (unknown operation, a missing or
- * extra argument, a bad number, alloc into a live handle, free of an empty one) is reported
- * naming the file and the line.
+ * decimal or 0x hex with an optional K, M or G suffix; a request is at most 16 MiB and the blocks
+ * held at once at most 256 MiB.  A script is checked whole before anything runs: a bad line
+ * (unknown operation, a missing or extra argument, a bad number, alloc into a live handle, free of
+ * an empty one, a request or a total over its limit) is reported naming the file and the line.
  *
  * Operations are numbered from 1 in order; markers, comments and blank lines are not counted.
  */
@@ -30,7 +30,13 @@
 #include <stdint.h>
 
 #define OPS_MAX_HANDLE 1048575u /* the handles cost memory by their numbers: 4 MiB to parse, 24 MiB to run */
-#define OPS_MAX_REQUEST (1ull << 30)
+/* A script shows placements, not big memory: one request is at most 16 MiB (past the small
+ * threshold every size goes to malloc alike) and the blocks held at once at most 256 MiB, so a
+ * script of any length runs in bounded memory. */
+#define OPS_MAX_REQUEST (16ull << 20)
+#define OPS_MAX_REQUEST_TEXT "16M"
+#define OPS_MAX_LIVE (256ull << 20)
+#define OPS_MAX_LIVE_TEXT "256M"
 
 enum ops_kind { OPS_ALLOC, OPS_CALLOC, OPS_REALLOC, OPS_FREE, OPS_STEP };
 

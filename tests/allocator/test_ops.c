@@ -68,7 +68,9 @@ Test(ops, bad_lines_name_file_and_line)
         {"alloc 0 sixteen\n", "t.ops:1: 'sixteen' is not a size"},
         {"alloc 0 16Q\n", "t.ops:1: '16Q' is not a size"},
         {"alloc 0 2G\n", "t.ops:1: 2G bytes is over the limit"},
+        {"alloc 0 17M\n", "t.ops:1: 17M bytes is over the limit of one request (16M)"},
         {"calloc 0 65536 65536\n", "t.ops:1: calloc of 65536 * 65536 bytes is over the limit"},
+        {"alloc 0 100M\n", "t.ops:1: 100M bytes is over the limit of one request"},
         {"alloc 0 16\n\nalloc 0 32\n", "t.ops:3: handle 0 already holds the block of line 1; free it first"},
         {"alloc 0 16\nfree 0\nfree 0\n", "t.ops:3: free of handle 0, which holds no block"},
         {"step\n", "t.ops:1: step needs a label"},
@@ -86,6 +88,42 @@ Test(ops, bad_lines_name_file_and_line)
                   bad[i].message);
         cr_assert(!strchr(err, '\n'));
     }
+}
+
+/* The blocks held at once are bounded, whatever the script's length: holding up to the limit is
+ * accepted, one byte more is refused at the line that would cross it, and a free or a shrinking
+ * realloc gives its bytes back to the budget. */
+Test(ops, the_bytes_held_at_once_are_bounded)
+{
+    const unsigned per = (unsigned)(OPS_MAX_REQUEST >> 20), n = (unsigned)(OPS_MAX_LIVE / OPS_MAX_REQUEST);
+    char text[4096];
+    size_t len = 0;
+    for (unsigned h = 0; h < n; h++)
+        len += (size_t)snprintf(text + len, sizeof text - len, "alloc %u %uM\n", h, per);
+    struct ops_script s;
+    char err[256] = "";
+    cr_assert_eq(ops_script_parse(&s, "t.ops", text, len, err, sizeof err), 0, "%s", err);
+    ops_script_release(&s);
+
+    size_t full = len;
+    len += (size_t)snprintf(text + len, sizeof text - len, "alloc %u 1\n", n);
+    cr_assert_eq(ops_script_parse(&s, "t.ops", text, len, err, sizeof err), -1);
+    char want[128];
+    snprintf(want, sizeof want, "t.ops:%u: the script would hold %llu bytes, over the limit of %s at once", n + 1,
+             (unsigned long long)OPS_MAX_LIVE + 1, OPS_MAX_LIVE_TEXT);
+    cr_assert_str_eq(err, want);
+
+    len = full + (size_t)snprintf(text + full, sizeof text - full, "realloc 0 %uM\nalloc %u 1\nrealloc %u 1M\n",
+                                  per - 1, n, n);
+    cr_assert_eq(ops_script_parse(&s, "t.ops", text, len, err, sizeof err), 0, "%s", err);
+    ops_script_release(&s);
+    len += (size_t)snprintf(text + len, sizeof text - len, "alloc %u 1\n", n + 1);
+    cr_assert_eq(ops_script_parse(&s, "t.ops", text, len, err, sizeof err), -1);
+    cr_assert(strstr(err, "over the limit of 256M at once"), "%s", err);
+
+    len = full + (size_t)snprintf(text + full, sizeof text - full, "free 3\nalloc %u %uM\n", n, per);
+    cr_assert_eq(ops_script_parse(&s, "t.ops", text, len, err, sizeof err), 0, "%s", err);
+    ops_script_release(&s);
 }
 
 Test(ops, load_errors)
