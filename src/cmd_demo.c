@@ -84,6 +84,24 @@ static int run_real(struct cli *c, const struct demo_source *s)
     return status;
 }
 
+/* Runs demo NAME live on the open terminal until q: its exit status, and in msg what is to be said
+ * once the terminal is closed ("" for nothing). */
+static int view_demo(const char *name, const struct live_options *opt, const struct ui_look *look,
+                     struct ui_term *term, char *msg, size_t len)
+{
+    char spec[128], err[512];
+    snprintf(spec, sizeof spec, "demo:%s", name);
+    struct live *l;
+    if (live_start(&l, spec, opt, msg, len) < 0)
+        return live_start_status(spec);
+    int status = live_view(l, spec, look, term, err, sizeof err);
+    char end[1024];
+    if (live_end(l, end, sizeof end) && status == 0)
+        status = 1;
+    snprintf(msg, len, "%s%s%s", err, err[0] && end[0] ? "; " : "", end);
+    return status;
+}
+
 int cmd_demo_run(struct cli *c)
 {
     if (cli_flag(c, "list"))
@@ -115,44 +133,36 @@ int cmd_demo_run(struct cli *c)
         return status;
     struct ui_look look;
     ui_look_from_env(&look, cli_flag(c, "no-color"), cli_flag(c, "ascii"));
-    char err[512];
+    char msg[1600];
     struct ui_term term;
-    if (ui_term_open(&term, &look, err, sizeof err) < 0)
-        return cli_error(c, 1, "%s", err);
-    if (!name) {
-        struct ui_menu_item *items = calloc(demo_count(), sizeof *items);
-        if (!items) {
-            ui_term_close(&term);
-            return cli_error(c, 1, "out of memory");
-        }
-        for (size_t i = 0; i < demo_count(); i++)
-            items[i] = (struct ui_menu_item){demo_at(i)->name, demo_at(i)->summary};
+    if (ui_term_open(&term, &look, msg, sizeof msg) < 0)
+        return cli_error(c, 1, "%s", msg);
+    msg[0] = '\0';
+    if (name)
+        status = view_demo(name, &opt, &look, &term, msg, sizeof msg);
+    /* From the menu, q in a demo comes back to the menu with that demo selected; q in the menu,
+     * or a demo ended by a signal or with something to say, leaves. */
+    struct ui_menu_item *items = name ? NULL : calloc(demo_count(), sizeof *items);
+    for (size_t i = 0; items && i < demo_count(); i++)
+        items[i] = (struct ui_menu_item){demo_at(i)->name, demo_at(i)->summary};
+    if (!name && !items)
+        status = 1, snprintf(msg, sizeof msg, "out of memory");
+    size_t sel = 0;
+    while (items) {
         int pick = ui_menu_run(&term, "demos",
                                "Each demo runs a few lines of Python on a re-implementation of CPython's memory "
                                "manager and holds at every step: press ] to let it take the next one, l and h to "
-                               "move event by event, ? for every key.",
-                               items, demo_count());
-        free(items);
-        if (pick < 0) {
-            ui_term_close(&term);
-            return 0;
-        }
-        name = demo_at((size_t)pick)->name;
+                               "move event by event, ? for every key, q to come back here.",
+                               items, demo_count(), sel);
+        if (pick < 0)
+            break;
+        sel = (size_t)pick;
+        status = view_demo(demo_at(sel)->name, &opt, &look, &term, msg, sizeof msg);
+        if (status != 0 || msg[0])
+            break;
     }
-    char spec[128];
-    snprintf(spec, sizeof spec, "demo:%s", name);
-    struct live *l;
-    if (live_start(&l, spec, &opt, err, sizeof err) < 0) {
-        ui_term_close(&term);
-        return cli_error(c, live_start_status(spec), "%s", err);
-    }
-    status = live_view(l, spec, &look, &term, err, sizeof err);
+    free(items);
     ui_term_close(&term);
-    if (err[0])
-        cli_error(c, status, "%s", err);
-    char msg[1024];
-    if (live_end(l, msg, sizeof msg) && status == 0)
-        status = 1;
     if (msg[0])
         cli_error(c, status, "%s", msg);
     return status;

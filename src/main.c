@@ -26,7 +26,7 @@ static void print_help(FILE *out)
             "  %s COMMAND --help   shows a command's options\n"
             "  %s --version        prints the version\n"
             "\n"
-            "Start with '%s demo': a menu of guided demos you step through with the Space key.\n",
+            "Start with '%s demo': a menu of guided demos you step through with the ] key.\n",
             cli_program, cli_program, cli_program);
 }
 

@@ -116,12 +116,12 @@ void ui_menu_paint(struct canvas *c, const char *title, const char *intro, const
 }
 
 int ui_menu_run(struct ui_term *term, const char *title, const char *intro, const struct ui_menu_item *items,
-                size_t n)
+                size_t n, size_t start)
 {
     struct canvas c;
     if (n == 0 || canvas_init(&c, 80, 24, term->ascii) < 0)
         return -1;
-    size_t sel = 0, first = 0;
+    size_t sel = start < n ? start : 0, first = 0;
     int result = -1;
     struct menu_geometry g = {0, 0, 0, 1};
     bool repaint = true;

@@ -65,7 +65,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..51"
+echo "1..56"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -149,6 +149,17 @@ check "q ends the demo with status 0" '[ "$(wait_exit)" = 0 ]'
 i=0
 while [ $i -lt 40 ] && [ -n "$(ls "$tmp/live")" ]; do sleep 0.05; i=$((i + 1)); done
 check "the temporary trace is gone" '[ -z "$(ls "$tmp/live")" ]'
+
+# --- the demo menu: q in a demo comes back to it, on the demo it opened ------------------------
+start demo
+check "demo with no name opens the menu" 'wait_for "a short walk through the main ideas"'
+keys j j Enter
+check "Enter opens the selected demo" 'wait_for "demo:size-classes"'
+keys q
+check "q in that demo comes back to the menu" 'wait_for "▶ size-classes"'
+check "and the program is still running" '[ ! -s "$tmp/exit" ]'
+keys q
+check "q in the menu ends the program with status 0" '[ "$(wait_exit)" = 0 ]'
 
 # --- live: a real Python program -------------------------------------------------------------
 # It prints a line every 0.2 s and allocates little in between: the view must follow it anyway.

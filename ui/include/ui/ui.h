@@ -105,15 +105,15 @@ const char *ui_fmt_bytes(char buf[32], uint64_t n);
 const char *ui_app_message(const struct ui_app *app);
 
 /*
- * A menu of choices on the whole screen (the demo menu): j/k or arrows move, Enter or a click
- * picks, q or Esc leaves.  Returns the index picked, or -1.
+ * A menu of choices on the whole screen (the demo menu), opening with item `start` selected:
+ * j/k or arrows move, Enter or a click picks, q or Esc leaves.  Returns the index picked, or -1.
  */
 struct ui_menu_item {
     const char *name;
     const char *summary;
 };
 int ui_menu_run(struct ui_term *term, const char *title, const char *intro,
-                const struct ui_menu_item *items, size_t n);
+                const struct ui_menu_item *items, size_t n, size_t start);
 /* The menu painted with item `sel` selected (tests). */
 void ui_menu_paint(struct canvas *c, const char *title, const char *intro,
                    const struct ui_menu_item *items, size_t n, size_t sel);
