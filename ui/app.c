@@ -300,6 +300,7 @@ void ui_app_free(struct ui_app *app)
     if (!app)
         return;
     free(app->objects.sorted);
+    free(app->hits.at);
     free(app);
 }
 

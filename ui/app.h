@@ -105,6 +105,17 @@ struct ui_search {
     uint32_t type_id;  /* UI_SEARCH_TYPE */
 };
 
+/* The hits of the search, counted once per query (and again when a live trace has grown), so
+ * that a hit says "3 of 17": the first UI_SEARCH_HITS positions are kept to number a hit by. */
+#define UI_SEARCH_HITS (1u << 20)
+#define UI_SEARCH_COUNT_EVENTS 20000000u /* a longer trace is not counted: it would take seconds */
+struct ui_hits {
+    uint64_t *at;          /* seqs of the first hits, ascending */
+    size_t n, cap;
+    uint64_t total;        /* every hit */
+    uint64_t counted_upto; /* the event count when counted; 0 not counted */
+};
+
 /* The step banner, prepared before the layout so that it gets the rows it needs (paint.c). */
 struct ui_banner {
     char head[64];        /* " Step 2 of 9  ", or the current event's kind without markers */
@@ -277,6 +288,7 @@ struct ui_app {
 
     /* search and breakpoints */
     struct ui_search search;
+    struct ui_hits hits;
     struct ui_breakpoint bp[UI_MAX_BREAKPOINTS];
     int nbp;
 

@@ -56,6 +56,7 @@ static void search_compile(struct ui_app *app, const char *text)
 {
     struct ui_search *q = &app->search;
     memset(q, 0, sizeof *q);
+    app->hits.counted_upto = 0;
     snprintf(q->text, sizeof q->text, "%s", text);
     if (!*text)
         return;
@@ -103,6 +104,67 @@ static const char *search_what(const struct ui_search *q, char *buf, size_t len)
     return buf;
 }
 
+struct hit_count {
+    const struct ui_search *q;
+    struct ui_hits *h;
+};
+
+static bool count_hit(void *ctx, const struct event *ev)
+{
+    struct hit_count *c = ctx;
+    if (!match_search((void *)c->q, ev))
+        return false;
+    struct ui_hits *h = c->h;
+    h->total++;
+    if (h->n == h->cap && h->cap < UI_SEARCH_HITS) {
+        size_t cap = h->cap ? 2 * h->cap : 256;
+        uint64_t *at = realloc(h->at, cap * sizeof *at);
+        if (at)
+            h->at = at, h->cap = cap;
+    }
+    if (h->n < h->cap)
+        h->at[h->n++] = ev->seq;
+    return false;
+}
+
+/* Counts the search's hits in the whole trace, unless it is too long or already counted. */
+static void search_count(struct ui_app *app)
+{
+    struct ui_hits *h = &app->hits;
+    uint64_t count = app_event_count(app);
+    if (h->counted_upto == count || count > UI_SEARCH_COUNT_EVENTS)
+        return;
+    h->n = 0;
+    h->total = 0;
+    struct hit_count c = {&app->search, h};
+    uint64_t found;
+    if (seeker_scan(app->s, 0, true, count_hit, &c, &found) < 0)
+        return;
+    h->counted_upto = count;
+}
+
+/* ", hit K of N" for the hit at seq, or "" when the hits are not counted (or it is past those
+ * kept). */
+static const char *hit_number(const struct ui_hits *h, uint64_t seq, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!h->counted_upto)
+        return buf;
+    size_t lo = 0, hi = h->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (h->at[mid] < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < h->n && h->at[lo] == seq)
+        snprintf(buf, len, ", hit %zu of %" PRIu64, lo + 1, h->total);
+    else
+        snprintf(buf, len, " of %" PRIu64 " hits", h->total);
+    return buf;
+}
+
 static enum ui_redo search_go(struct ui_app *app, bool forward)
 {
     if (app->search.type == UI_SEARCH_NONE) {
@@ -126,9 +188,13 @@ static enum ui_redo search_go(struct ui_app *app, bool forward)
     }
     app->follow_edge = false;
     app->playing = false;
+    search_count(app);
+    char number[64];
+    hit_number(&app->hits, found, number, sizeof number);
     ui_app_seek(app, found + 1);
-    app_message(app, false, "%s: event %" PRIu64 "%s (n next, N previous)", search_what(&app->search, what, sizeof what),
-                found, wrapped ? forward ? ", from the start again" : ", from the end again" : "");
+    app_message(app, false, "%s: event %" PRIu64 "%s%s (n next, N previous)",
+                search_what(&app->search, what, sizeof what), found, number,
+                wrapped ? forward ? ", from the start again" : ", from the end again" : "");
     return UI_REDO_REPAINT;
 }
 
@@ -920,22 +986,16 @@ static enum ui_redo prompt_accept(struct ui_app *app)
             return UI_REDO_REPAINT;
         return search_go(app, true);
     case UI_MODE_GOTO: {
-        uint64_t n;
-        char *end;
-        n = strtoull(text, &end, 10);
-        if (!*text || *end) {
-            app_message(app, true, "not an event number: '%s'", text);
-            return UI_REDO_REPAINT;
-        }
-        uint64_t count = app_event_count(app);
-        if (n >= count) {
-            app_message(app, true, "no event %" PRIu64 ": the trace has %" PRIu64 " (0 to %" PRIu64 ")", n, count,
-                        count ? count - 1 : 0);
+        /* what --at takes: an event number, step:N, start or end */
+        uint64_t pos;
+        char why[160];
+        if (ui_parse_position(app->s, text, &pos, why, sizeof why) < 0) {
+            app_message(app, true, "%s", why);
             return UI_REDO_REPAINT;
         }
         app->follow_edge = false;
         app->playing = false;
-        ui_app_seek(app, n + 1);
+        ui_app_seek(app, pos);
         return UI_REDO_REPAINT;
     }
     case UI_MODE_BREAK_KIND: {

@@ -464,7 +464,7 @@ static void paint_footer(const struct ui_app *app, struct canvas *c, struct ui_r
         /* what may be searched for, when that leaves the field room */
         prompt = r.w >= 110 ? "Search (address, type, event kind or words): " : "Search: ";
         break;
-    case UI_MODE_GOTO: prompt = "Go to event: "; break;
+    case UI_MODE_GOTO: prompt = "Go to (event N, step:N, start, end): "; break;
     case UI_MODE_BREAK_KIND: prompt = "Break on event kind: "; break;
     case UI_MODE_BREAK_ADDR: prompt = "Break on address: "; break;
     case UI_MODE_BREAK_DEL: prompt = "Delete breakpoint number: "; break;

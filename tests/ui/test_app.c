@@ -12,6 +12,7 @@
 
 #include <criterion/criterion.h>
 #include <dirent.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -173,6 +174,22 @@ Test(app, goto_search_and_hits)
     key(&v, UI_KEY_ENTER);
     cr_assert_eq(ui_app_position(v.app), 11, "a bad number moves nothing");
     cr_assert(strstr(ui_app_message(v.app), "no event 99999999") != NULL, "%s", ui_app_message(v.app));
+    /* the prompt takes what --at takes */
+    uint64_t at;
+    char err[160];
+    cr_assert_eq(ui_parse_position(v.s, "step:3", &at, err, sizeof err), 0, "%s", err);
+    key(&v, ':');
+    type(&v, "step:3");
+    key(&v, UI_KEY_ENTER);
+    cr_assert_eq(ui_app_position(v.app), at, "step:3 goes where --at step:3 does");
+    key(&v, ':');
+    type(&v, "end");
+    key(&v, UI_KEY_ENTER);
+    cr_assert_eq(ui_app_position(v.app), seeker_event_count(v.s));
+    key(&v, ':');
+    type(&v, "step:0");
+    key(&v, UI_KEY_ENTER);
+    cr_assert(strstr(ui_app_message(v.app), "not a step number") != NULL, "%s", ui_app_message(v.app));
     key(&v, 'g');
     key(&v, '/');
     type(&v, "pool_full");
@@ -180,6 +197,12 @@ Test(app, goto_search_and_hits)
     uint64_t full = first_of(&v, EV_POOL_FULL, 0);
     cr_assert_neq(full, UINT64_MAX);
     cr_assert_eq(ui_app_position(v.app), full + 1, "the hit is the current event");
+    uint64_t hits = 0;
+    for (uint64_t f = full; f != UINT64_MAX; f = first_of(&v, EV_POOL_FULL, f + 1))
+        hits++;
+    char want[96];
+    snprintf(want, sizeof want, "event %" PRIu64 ", hit 1 of %" PRIu64 " ", full, hits);
+    cr_assert(strstr(ui_app_message(v.app), want) != NULL, "'%s' lacks '%s'", ui_app_message(v.app), want);
     uint64_t second = first_of(&v, EV_POOL_FULL, full + 1);
     key(&v, 'n');
     if (second != UINT64_MAX)
@@ -191,6 +214,8 @@ Test(app, goto_search_and_hits)
     for (uint64_t f = full; f != UINT64_MAX; f = first_of(&v, EV_POOL_FULL, f + 1))
         last = f;
     cr_assert_eq(ui_app_position(v.app), last + 1, "N before the first hit wraps to the last");
+    snprintf(want, sizeof want, ", hit %" PRIu64 " of %" PRIu64 ", from the end again", hits, hits);
+    cr_assert(strstr(ui_app_message(v.app), want) != NULL, "'%s' lacks '%s'", ui_app_message(v.app), want);
     cr_assert(strstr(ui_app_message(v.app), "from the end again") != NULL, "%s", ui_app_message(v.app));
     /* Esc leaves a prompt without moving */
     uint64_t here = ui_app_position(v.app);
