@@ -45,6 +45,13 @@ int cmd_screenshot_run(struct cli *c)
     const char *out = cli_value(c, "output");
     if (!out)
         return cli_error(c, CLI_EXIT_USAGE, "needs -o OUT.txt or -o OUT.svg (see 'arenascope screenshot --help')");
+    /* text or SVG by the name's extension; another extension would get text under a name that
+     * promises something else */
+    const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
+    const char *ext = strrchr(base, '.');
+    if (ext && ext != base && strcmp(ext, ".txt") != 0 && strcmp(ext, ".svg") != 0)
+        return cli_error(c, CLI_EXIT_USAGE, "%s: a screenshot is written as OUT.txt (text) or OUT.svg (a picture), not %s",
+                         out, ext);
     int cols = 120, rows = 40;
     const char *size = cli_value(c, "size");
     if (size && !parse_size(size, &cols, &rows))

@@ -310,3 +310,36 @@ Test(stats_cli, a_count_from_the_file_costs_no_memory_the_file_cannot_back, .tim
     prog_result_release(&r);
     prog_result_release(&want);
 }
+
+/* `screenshot -o` writes what the name's extension promises, and refuses another extension
+ * before writing anything. */
+Test(screenshot_cli, the_output_name_says_what_is_written)
+{
+    char spec[600];
+    snprintf(spec, sizeof spec, "ops:%s", write_ops("shot.ops", 5, 300));
+    const char *trace = scratch_path("shot.trace");
+    struct prog_result r = prog_run((const char *[]){"record", "-o", trace, spec, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+
+    const char *png = scratch_path("shot.png");
+    unlink(png);
+    r = prog_run((const char *[]){"screenshot", "-o", png, trace, NULL});
+    cr_assert_eq(r.status, 2);
+    cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
+    cr_assert(strstr(r.err, "OUT.txt (text) or OUT.svg (a picture), not .png"), "%s", r.err);
+    cr_assert_neq(access(png, F_OK), 0, "nothing is written under a name that promises a PNG");
+    prog_result_release(&r);
+
+    const char *svg = scratch_path("shot.svg");
+    r = prog_run((const char *[]){"screenshot", "-o", svg, trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    FILE *f = fopen(svg, "r");
+    cr_assert_not_null(f);
+    char head[256] = "";
+    size_t n = fread(head, 1, sizeof head - 1, f);
+    head[n] = '\0';
+    fclose(f);
+    cr_assert(strstr(head, "<svg"), "%s", head);
+}
