@@ -89,6 +89,11 @@ static void say_object(struct out *o, const struct model *m, uint64_t addr)
         say(o, "the object at 0x%" PRIx64, addr);
 }
 
+const char *ui_article(const char *word)
+{
+    return word && strchr("aeiouAEIOU", word[0]) && word[0] ? "an" : "a";
+}
+
 static const char *type_name(const struct model *m, uint32_t id)
 {
     struct model_type t;

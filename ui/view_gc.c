@@ -118,6 +118,7 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
         gen_name(app, i, g.ngenerations, name, sizeof name);
         int k = canvas_printf(c, x, y, 7, i < 3 ? gen_style[i] : UI_S_LABEL, "%-6s", name);
         const struct model_generation *gen = &g.gen[i];
+        int obj_col = k + (bar_w >= 4 ? bar_w + 1 : 0) + 11; /* where the objects' count starts */
         if (i < g.ngenerations) {
             double frac = gen->threshold ? (double)gen->count / (double)gen->threshold : 0;
             if (bar_w >= 4) {
@@ -127,11 +128,12 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
             k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, "%5" PRIu64 "/%-5" PRIu64, gen->count, gen->threshold);
         } else {
             k += canvas_text(c, x + k, y, bar_w + 12, UI_S_DIM, bar_w >= 12 ? "frozen: never collected" : "frozen");
-            k = k < 7 + bar_w + 12 ? 7 + (bar_w >= 4 ? bar_w + 1 : 0) + 11 : k;
+            k = k < obj_col ? obj_col : k;
         }
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %4" PRIu64 " obj", gen->objects);
         if (i < g.ngenerations && show_runs)
-            canvas_printf(c, x + k, y, w - k, UI_S_DIM, "  %" PRIu64 " runs", gen->collections);
+            canvas_printf(c, x + k, y, w - k, UI_S_DIM, "  %" PRIu64 " run%s", gen->collections,
+                          gen->collections == 1 ? "" : "s");
     }
     if (y >= ymax)
         return;

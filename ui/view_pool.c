@@ -15,6 +15,8 @@
  */
 #include "app.h"
 
+#include <ui/narrate.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,7 +72,8 @@ static void block_para(const struct ui_app *app, const struct canvas *c, const s
     }
     struct model_object o;
     if (b.object && model_object_find(m, b.object, &o)) {
-        ui_para_addf(out, UI_S_NORMAL, ": a %s at %s ", o.type_name ? o.type_name : "?", fmt_addr(ab, o.addr, 0, c->ascii));
+        const char *tn = o.type_name ? o.type_name : "?";
+        ui_para_addf(out, UI_S_NORMAL, ": %s %s at %s ", ui_article(tn), tn, fmt_addr(ab, o.addr, 0, c->ascii));
         ui_para_add_whole(out, UI_S_NORMAL, "(Enter shows it)");
     }
 }

@@ -648,3 +648,41 @@ Test(app, the_arena_map_says_why_no_arena_is_live)
     unlink(p);
     free(many);
 }
+
+/* Display columns from the start of a line to p (UTF-8: continuation bytes take none). */
+static long columns_to(const char *line, const char *p)
+{
+    long n = 0;
+    for (; line < p; line++)
+        n += ((unsigned char)*line & 0xC0) != 0x80;
+    return n;
+}
+
+/* The Collector pane's rows line up: every generation's object count, the frozen row's too,
+ * ends in the same column, at every width the pane takes. */
+Test(app, the_collector_s_rows_line_up)
+{
+    static const int widths[] = {80, 100, 120, 160, 200, 120, 140, 160, 200, 240};
+    for (size_t wi = 0; wi < sizeof widths / sizeof widths[0]; wi++) {
+        struct viewer v;
+        viewer_open(&v, "demo-gc-tuning.trace", widths[wi], 40);
+        cr_assert_eq(ui_app_render(v.app, seeker_event_count(v.s), wi < 5 ? "gc" : "all", &v.c), 0);
+        char *t = canvas_to_text(&v.c);
+        long col = -1;
+        int rows = 0;
+        for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+            bool gen = strstr(line, "gen0 ") || strstr(line, "gen1 ") || strstr(line, "gen2 ") || strstr(line, "perm ");
+            char *obj = gen ? strstr(line, " obj") : NULL;
+            if (!obj)
+                continue;
+            long at = columns_to(line, obj);
+            cr_assert(col < 0 || at == col, "at %d columns, '%s' has its count's end at %ld, the rows above at %ld",
+                      widths[wi], line, at, col);
+            col = at;
+            rows++;
+        }
+        free(t);
+        cr_assert_eq(rows, 4, "at %d columns: %d collector rows", widths[wi], rows);
+        viewer_close(&v);
+    }
+}

@@ -22,4 +22,7 @@
  * sentence's length. */
 size_t ui_narrate(const struct model *m, const struct event *ev, char *buf, size_t len);
 
+/* "an" before a word that starts with a vowel (an int, an object), "a" otherwise (a list). */
+const char *ui_article(const char *word);
+
 #endif
