@@ -713,23 +713,72 @@ static void paint_break_menu(const struct ui_app *app, struct canvas *c)
     }
 }
 
+/* Paints an ASCII text centred on row y and the rows below, cut between words to the canvas's
+ * width (a word longer than the width is cut); with paint false only counts.  Returns the rows
+ * taken. */
+static int centered_lines(struct canvas *c, int y, const char *text, enum ui_style style, bool paint)
+{
+    int rows = 0, w = c->cols;
+    while (*text) {
+        /* the longest run of whole words that fits, or w bytes of one long word */
+        int len = 0, fit = 0;
+        while (text[len]) {
+            int end = len;
+            while (text[end] && text[end] != ' ')
+                end++;
+            if (end > w)
+                break;
+            fit = end;
+            len = end;
+            if (text[len] == ' ')
+                len++;
+        }
+        if (fit == 0)
+            fit = (int)strlen(text) < w ? (int)strlen(text) : w;
+        if (paint) {
+            char line[256];
+            snprintf(line, sizeof line, "%.*s", fit, text);
+            int x = (w - fit) / 2;
+            canvas_text(c, x > 0 ? x : 0, y + rows, w, style, line);
+        }
+        rows++;
+        text += fit;
+        while (*text == ' ')
+            text++;
+    }
+    return rows;
+}
+
 static void paint_too_small(const struct ui_app *app, struct canvas *c)
 {
-    char line[128];
-    int y = c->rows / 2 - 2;
-    if (y < 0)
-        y = 0;
-    const char *title = "terminal too small";
-    canvas_text(c, (c->cols - ui_text_width(title)) / 2, y++, -1, UI_S_ERROR, title);
-    snprintf(line, sizeof line, "this one is %d x %d", c->cols, c->rows);
-    canvas_text(c, (c->cols - ui_text_width(line)) / 2 > 0 ? (c->cols - ui_text_width(line)) / 2 : 0, y++, -1,
-                UI_S_NORMAL, line);
-    snprintf(line, sizeof line, "arenascope needs %d x %d", app->layout.need_cols, app->layout.need_rows);
-    canvas_text(c, (c->cols - ui_text_width(line)) / 2 > 0 ? (c->cols - ui_text_width(line)) / 2 : 0, y++, -1,
-                UI_S_VALUE, line);
-    const char *hint = "enlarge the window, or press q to quit";
-    canvas_text(c, (c->cols - ui_text_width(hint)) / 2 > 0 ? (c->cols - ui_text_width(hint)) / 2 : 0, y + 1, -1,
-                UI_S_DIM, hint);
+    /* the whole message when it fits, else a short one; each line wrapped to the width */
+    char size[64], need[64], small[96];
+    snprintf(size, sizeof size, "this one is %d x %d", c->cols, c->rows);
+    snprintf(need, sizeof need, "arenascope needs %d x %d", app->layout.need_cols, app->layout.need_rows);
+    snprintf(small, sizeof small, "too small: %d x %d", c->cols, c->rows);
+    const char *full[] = {"terminal too small", size, need, "", "enlarge the window, or press q to quit"};
+    const char *brief[] = {small, need + strlen("arenascope "), "enlarge, or q quits"};
+    static const enum ui_style full_style[] = {UI_S_ERROR, UI_S_NORMAL, UI_S_VALUE, UI_S_DIM, UI_S_DIM};
+    static const enum ui_style brief_style[] = {UI_S_ERROR, UI_S_VALUE, UI_S_DIM};
+    const char **lines = full;
+    const enum ui_style *style = full_style;
+    size_t n = sizeof full / sizeof full[0];
+    int rows = 0;
+    bool whole = true; /* no line of the full message is wrapped */
+    for (size_t i = 0; i < n; i++) {
+        int k = full[i][0] ? centered_lines(c, 0, full[i], style[i], false) : 1;
+        whole = whole && k == 1;
+        rows += k;
+    }
+    if (rows > c->rows || !whole) {
+        lines = brief, style = brief_style, n = sizeof brief / sizeof brief[0];
+        rows = 0;
+        for (size_t i = 0; i < n; i++)
+            rows += centered_lines(c, 0, lines[i], style[i], false);
+    }
+    int y = (c->rows - rows) / 2 > 0 ? (c->rows - rows) / 2 : 0;
+    for (size_t i = 0; i < n && y < c->rows; i++)
+        y += lines[i][0] ? centered_lines(c, y, lines[i], style[i], true) : 1;
 }
 
 /* ---- the screen --------------------------------------------------------------------------------- */

@@ -417,6 +417,20 @@ Test(app, too_small_screen_says_the_size_needed)
     key(&v, 'l'); /* keys do nothing but q there */
     cr_assert_eq(ui_app_position(v.app), 0);
     viewer_close(&v);
+
+    /* down to 20 x 5 the size needed and the way out stay whole on a row each */
+    for (int cols = 20; cols < 80; cols += 3)
+        for (int rows = 5; rows < 24; rows += 2) {
+            viewer_open(&v, DEMO, cols, rows);
+            t = screen(&v);
+            cr_assert(strstr(t, "needs 80 x 24") != NULL, "at %d x %d:\n%s", cols, rows, t);
+            cr_assert(strstr(t, "q quits") || strstr(t, "press q to quit"), "at %d x %d:\n%s", cols, rows, t);
+            char size[32];
+            snprintf(size, sizeof size, "%d x %d", cols, rows);
+            cr_assert(strstr(t, size) != NULL, "at %d x %d:\n%s", cols, rows, t);
+            free(t);
+            viewer_close(&v);
+        }
 }
 
 Test(app, tab_moves_between_panes_and_zoom_fills_the_body)
