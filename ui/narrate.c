@@ -405,11 +405,30 @@ static void say_gc_enable(struct out *o, const struct model *m, const struct eve
     say(o, "automatic collection is %s", ev->u.gc_enable.enabled ? "enabled" : "disabled");
 }
 
+const char *ui_gc_reason(uint64_t reason, uint64_t gen, uint32_t ngen, char *buf, size_t len)
+{
+    if (reason == EV_GC_REASON_MANUAL && gen + 1 < ngen)
+        snprintf(buf, len, "gc.collect(%" PRIu64 ")", gen);
+    else
+        snprintf(buf, len, "%s", TEXT_OF(gc_reason, reason));
+    return buf;
+}
+
+/* The number of generations the collections count in: the model's, or 3 without one. */
+static uint32_t generations(const struct model *m)
+{
+    struct model_gc g;
+    if (!m)
+        return 3;
+    model_gc(m, &g);
+    return g.ngenerations ? g.ngenerations : 3;
+}
+
 static void say_gc_start(struct out *o, const struct model *m, const struct event *ev)
 {
-    (void)m;
+    char why[64];
     say(o, "a collection of generation %" PRIu64 " begins: %s", ev->u.gc_start.gen,
-        TEXT_OF(gc_reason, ev->u.gc_start.reason));
+        ui_gc_reason(ev->u.gc_start.reason, ev->u.gc_start.gen, generations(m), why, sizeof why));
 }
 
 static void say_gc_phase(struct out *o, const struct model *m, const struct event *ev)
@@ -441,11 +460,13 @@ static void say_gc_mark(struct out *o, const struct model *m, const struct event
 
 static void say_gc_end(struct out *o, const struct model *m, const struct event *ev)
 {
-    (void)m;
     const struct event_gc_end *e = &ev->u.gc_end;
+    char call[32] = "gc.collect()";
+    if (e->gen + 1 < generations(m))
+        snprintf(call, sizeof call, "gc.collect(%" PRIu64 ")", e->gen);
     say(o, "the collection of generation %" PRIu64 " ends: %" PRIu64 " collected, %" PRIu64
-           " uncollectable (gc.collect() would return %" PRIu64 ")",
-        e->gen, e->collected, e->uncollectable, e->collected + e->uncollectable);
+           " uncollectable (%s would return %" PRIu64 ")",
+        e->gen, e->collected, e->uncollectable, call, e->collected + e->uncollectable);
 }
 
 static void say_stack_def(struct out *o, const struct model *m, const struct event *ev)

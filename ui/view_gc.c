@@ -12,12 +12,13 @@
  */
 #include "app.h"
 
+#include <ui/narrate.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #define TEXT_ITEM(name, text) [EV_##name] = text,
-static const char *const reason_text[] = {EV_GC_REASONS(TEXT_ITEM)};
 static const char *const phase_text[] = {EV_GC_PHASES(TEXT_ITEM)};
 static const char *const mark_text[] = {EV_GC_MARKS(TEXT_ITEM)};
 #undef TEXT_ITEM
@@ -185,7 +186,9 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
         gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
         struct ui_para what;
         ui_para_init(&what);
-        ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s (%s)", name, TEXT_OF(reason_text, g.reason));
+        char why[64];
+        ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s (%s)", name,
+                     ui_gc_reason(g.reason, g.collecting_gen, g.ngenerations, why, sizeof why));
         y += canvas_para(c, x, y, w, 0, ymax - y, &what, NULL);
         if (y >= ymax)
             return;
@@ -238,7 +241,9 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
         int ew = snprintf(ev, sizeof ev, "event %-7" PRIu64, hist[i].seq_start);
         if (ew + cw > w)
             ew = snprintf(ev, sizeof ev, "%-7" PRIu64, hist[i].seq_start);
-        int rw = snprintf(reason, sizeof reason, "  %s", TEXT_OF(reason_text, hist[i].reason));
+        char why[64];
+        int rw = snprintf(reason, sizeof reason, "  %s",
+                          ui_gc_reason(hist[i].reason, hist[i].gen, g.ngenerations, why, sizeof why));
         k = canvas_text(c, x, y, w, UI_S_DIM, ev);
         k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, " %-6s", name);
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %" PRIu64 " collected", hist[i].collected);

@@ -6,10 +6,13 @@
 #include "../model/evbuild.h"
 
 #include <tracer/model.h>
+#include <tracer/trace.h>
 #include <ui/narrate.h>
 
 #include <criterion/criterion.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BASE 0x7f0000000000ull
@@ -171,4 +174,53 @@ Test(narrate, objects_are_named_by_their_type)
     ui_narrate(m, &dec, buf, sizeof buf);
     cr_assert(strstr(buf, "so it is deallocated") != NULL, "got: %s", buf);
     model_free(m);
+}
+
+/* The collections a demo asks for are narrated as its Python source calls them: the manual
+ * collections of demo-generations.trace, in order, are the gc.collect(...) calls of
+ * demos/demo_generations.py (the last call on each line; the others are in strings). */
+Test(narrate, a_collection_is_named_by_the_call_that_asked_for_it)
+{
+    const char *traces = getenv("ARENASCOPE_TRACES");
+    cr_assert_not_null(traces, "ARENASCOPE_TRACES names the traces/ folder");
+    char path[1024], calls[16][32];
+    size_t ncalls = 0;
+    snprintf(path, sizeof path, "%s/../demos/demo_generations.py", traces);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f, "%s", path);
+    char line[512];
+    while (fgets(line, sizeof line, f) && ncalls < 16) {
+        char *call = NULL;
+        for (char *p = strstr(line, "gc.collect("); p; p = strstr(p + 1, "gc.collect("))
+            call = p;
+        char *close = call ? strchr(call, ')') : NULL;
+        if (close && line[0] != '#')
+            snprintf(calls[ncalls++], sizeof calls[0], "%.*s", (int)(close - call + 1), call);
+    }
+    fclose(f);
+    cr_assert_geq(ncalls, 3, "the source calls gc.collect with and without a generation");
+
+    snprintf(path, sizeof path, "%s/demo-generations.trace", traces);
+    struct trace_reader *r;
+    char err[512];
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    struct model *m;
+    cr_assert_eq(model_new(&m, trace_reader_header(r)), 0);
+    struct event ev;
+    size_t seen = 0;
+    while (trace_reader_next(r, &ev) == 1) {
+        if (ev.kind == EV_GC_START && ev.u.gc_start.reason == EV_GC_REASON_MANUAL) {
+            char buf[512];
+            ui_narrate(m, &ev, buf, sizeof buf);
+            cr_assert_lt(seen, ncalls, "more manual collections than calls: %s", buf);
+            char want[64];
+            snprintf(want, sizeof want, "begins: %s", calls[seen]);
+            cr_assert(strstr(buf, want) != NULL, "collection %zu: '%s' lacks '%s'", seen + 1, buf, want);
+            seen++;
+        }
+        cr_assert_eq(model_fold(m, &ev), 0, "%s", model_error(m));
+    }
+    cr_assert_eq(seen, ncalls, "%zu manual collections for %zu calls", seen, ncalls);
+    model_free(m);
+    trace_reader_free(r);
 }

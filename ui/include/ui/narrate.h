@@ -22,6 +22,11 @@
  * sentence's length. */
 size_t ui_narrate(const struct model *m, const struct event *ev, char *buf, size_t len);
 
+/* Why a collection of generation gen (of ngen) ran, in Python's words: "gc.collect(1)" for an
+ * explicit collection of a younger generation, "gc.collect()" of the oldest; written into buf
+ * (always NUL-terminated), which is returned. */
+const char *ui_gc_reason(uint64_t reason, uint64_t gen, uint32_t ngen, char *buf, size_t len);
+
 /* "an" before a word that starts with a vowel (an int, an object), "a" otherwise (a list). */
 const char *ui_article(const char *word);
 
