@@ -316,8 +316,9 @@ static void say_obj_new(struct out *o, const struct model *m, const struct event
     if (e->flags & EV_OBJ_FREELIST)
         say(o, ", memory reused from its type's free list");
     if (e->flags & EV_OBJ_STATIC)
-        say(o, ", statically allocated");
-    say(o, ") with refcount 1");
+        say(o, ", statically allocated: in use from the start, seen now for the first time)");
+    else
+        say(o, ") with refcount 1");
 }
 
 static void say_obj_free(struct out *o, const struct model *m, const struct event *ev)

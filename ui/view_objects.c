@@ -99,7 +99,8 @@ static void paint_detail(const struct ui_app *app, struct canvas *c, int x, int 
         return;
     ui_para_init(&p);
     if (o.flags & MODEL_OBJ_STATIC)
-        ui_para_add(&p, UI_S_NORMAL, "statically allocated (never freed)");
+        ui_para_add(&p, UI_S_NORMAL, "statically allocated, never freed: its count starts near a billion, so no "
+                                     "number of del statements takes it to zero");
     else if (o.szidx != MODEL_NO_CLASS)
         ui_para_addf(&p, UI_S_NORMAL, "%" PRIu64 " B in block %s of class %" PRIu32, o.size,
                      fmt_addr(bb, o.block, 0, c->ascii), o.szidx);
@@ -234,7 +235,12 @@ void view_objects(const struct ui_app *app, struct ui_frame *f, struct canvas *c
         if (!compact)
             cx += canvas_printf(c, cx, ry, x + w - cx, UI_S_NORMAL, "%5" PRIu64 " %3s ", o.size, cls);
         bool changed = pos > 0 && o.seq_refcnt == pos - 1;
-        cx += canvas_printf(c, cx, ry, x + w - cx, changed ? UI_S_CHANGED : UI_S_NORMAL, "%4" PRIu64, o.refcnt);
+        /* a static object's count is the interpreter's large start plus its uses: the detail
+         * below gives the number, the column says what it is */
+        if (o.flags & MODEL_OBJ_STATIC)
+            cx += canvas_text(c, cx, ry, x + w - cx, changed ? UI_S_CHANGED : UI_S_DIM, c->ascii ? " inf" : "   ∞");
+        else
+            cx += canvas_printf(c, cx, ry, x + w - cx, changed ? UI_S_CHANGED : UI_S_NORMAL, "%4" PRIu64, o.refcnt);
         cx += canvas_printf(c, cx, ry, x + w - cx, o.gen == 0 ? UI_S_GEN0 : o.gen == 1 ? UI_S_GEN1 : UI_S_GEN2, " %3s ",
                             gen_text(&o, gb));
         if (names_of(m, addr, names, sizeof names) > 0)

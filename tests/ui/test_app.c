@@ -700,3 +700,29 @@ Test(app, the_collector_s_rows_line_up)
         viewer_close(&v);
     }
 }
+
+/* A static object's column says what it is instead of a ten-digit count that overflows it; the
+ * detail keeps the number. */
+Test(app, a_static_object_s_count_fits_its_column)
+{
+    struct viewer v;
+    viewer_open(&v, "demo-identity.trace", 120, 40);
+    char err[160];
+    uint64_t at;
+    cr_assert_eq(ui_parse_position(v.s, "step:2", &at, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ui_app_render(v.app, at, "objects", &v.c), 0);
+    char *t = canvas_to_text(&v.c);
+    cr_assert(strstr(t, "  st    \u221e ") != NULL, "%s", t);
+    cr_assert(strstr(t, "refcount 1000000001") != NULL, "the detail keeps the number: %s", t);
+    int rows = 0;
+    for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
+        if (!strstr(line, "  st "))
+            continue;
+        rows++;
+        for (char *d = line; *d; d++)
+            cr_assert(strspn(d, "0123456789") < 9, "a count that overflows its column: %s", line);
+    }
+    cr_assert_geq(rows, 1);
+    free(t);
+    viewer_close(&v);
+}

@@ -224,3 +224,17 @@ Test(narrate, a_collection_is_named_by_the_call_that_asked_for_it)
     model_free(m);
     trace_reader_free(r);
 }
+
+/* A static object (a small int, None) is first seen in use, with the interpreter's large count:
+ * its first sentence says so and does not claim a count of 1. */
+Test(narrate, a_static_object_is_not_said_to_start_at_one)
+{
+    struct event st = EVB(OBJ_NEW, NULL, BASE + 64, 1, 28, EV_OBJ_STATIC, 0);
+    struct event heap = EVB(OBJ_NEW, NULL, BASE + 64, 1, 28, 0, 0);
+    char buf[512];
+    ui_narrate(NULL, &st, buf, sizeof buf);
+    cr_assert(strstr(buf, "statically allocated") != NULL, "%s", buf);
+    cr_assert(strstr(buf, "refcount 1") == NULL, "%s", buf);
+    ui_narrate(NULL, &heap, buf, sizeof buf);
+    cr_assert(strstr(buf, "with refcount 1") != NULL, "%s", buf);
+}
