@@ -53,6 +53,8 @@ static void print_json(FILE *out, const char *path, const struct seeker *s,
 int cmd_stats_run(struct cli *c)
 {
     const char *path = c->args[0];
+    if (cli_flag(c, "cpython") && cli_flag(c, "json"))
+        return cli_error(c, CLI_EXIT_USAGE, "--cpython and --json: one or the other");
     int status;
     struct seeker *s = view_open_at(c, &status);
     if (!s)
@@ -67,7 +69,7 @@ int cmd_stats_run(struct cli *c)
     if (cli_flag(c, "json"))
         print_json(stdout, path, s, st);
     else
-        stats_report_print(stdout, st, STATS_REPORT_DEFAULT);
+        stats_report_print(stdout, st, cli_flag(c, "cpython") ? 0 : STATS_REPORT_DEFAULT);
     free(st);
     status = fflush(stdout) == 0 ? 0 : cli_error(c, 1, "cannot write the report");
 out_free:

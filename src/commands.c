@@ -255,6 +255,7 @@ const struct cli_cmd cmd_dump = {
 static const struct cli_opt stats_opts[] = {
     {"at", 0, "WHERE", "the heap at: N (right after event N, from 0), step:N (the end of step N), start, end (default)"},
     {"json", 0, NULL, "one JSON object: the report's figures, the collector's, the position"},
+    {"cpython", 0, NULL, "exactly CPython's text: without arenascope's section on the raw layer"},
     {0},
 };
 
@@ -265,8 +266,9 @@ const struct cli_cmd cmd_stats = {
     .description =
         "Folds the trace's events into the model of the heap and prints CPython's\n"
         "sys._debugmallocstats() report for it: the size classes, the arenas, where every byte\n"
-        "of the arenas goes, the arena map (3.10+), then the raw blocks.  For the same workload\n"
-        "it is the report 'arenascope record --stats' prints from the allocator itself.\n"
+        "of the arenas goes, the arena map (3.10+), the free lists; then, marked as arenascope's,\n"
+        "the raw blocks (--cpython leaves them out).  For the same workload it is the report\n"
+        "'arenascope record --stats' prints from the allocator itself.\n"
         "With --at it describes the heap right after that event; the trace's checkpoints make\n"
         "this fast anywhere.  A trace whose events contradict each other is reported with the\n"
         "first bad event and exit status 1.\n"

@@ -343,3 +343,30 @@ Test(screenshot_cli, the_output_name_says_what_is_written)
     fclose(f);
     cr_assert(strstr(head, "<svg"), "%s", head);
 }
+
+/* `stats` adds a section CPython's report does not have, and says whose it is; `stats --cpython`
+ * is CPython's report alone: the same text without that section. */
+Test(stats_cli, the_section_cpython_does_not_print_is_marked_and_can_be_left_out)
+{
+    char spec[600];
+    snprintf(spec, sizeof spec, "ops:%s", write_ops("cpy.ops", 7, 2000));
+    const char *trace = scratch_path("cpy.trace");
+    struct prog_result r = prog_run((const char *[]){"record", "-o", trace, spec, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    struct prog_result full = prog_run((const char *[]){"stats", trace, NULL});
+    struct prog_result cpy = prog_run((const char *[]){"stats", "--cpython", trace, NULL});
+    cr_assert_eq(full.status, 0, "%s", full.err);
+    cr_assert_eq(cpy.status, 0, "%s", cpy.err);
+    const char *extra = strstr(full.out, "\n# arenascope's, not CPython's: the raw layer");
+    cr_assert_not_null(extra, "%s", full.out);
+    size_t keep = (size_t)(extra - full.out);
+    cr_assert_eq(strlen(cpy.out), keep, "--cpython is the report up to arenascope's section");
+    cr_assert(strncmp(cpy.out, full.out, keep) == 0);
+    cr_assert_null(strstr(cpy.out, "arenascope"), "%s", cpy.out);
+    prog_result_release(&full);
+    prog_result_release(&cpy);
+    r = prog_run((const char *[]){"stats", "--cpython", "--json", trace, NULL});
+    cr_assert_eq(r.status, 2);
+    prog_result_release(&r);
+}

@@ -96,7 +96,7 @@ void stats_report_print(FILE *out, const struct heap_stats *st, unsigned flags)
     }
 
     if (flags & STATS_REPORT_RAW) {
-        fputs("\nraw layer (blocks held by the C library's malloc)\n", out);
+        fputs("\n# arenascope's, not CPython's: the raw layer (blocks held by the C library's malloc)\n", out);
         printone(out, "# raw blocks", st->raw_blocks);
         printone(out, "# bytes in raw blocks", st->raw_bytes);
     }
