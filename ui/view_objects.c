@@ -187,7 +187,8 @@ void view_objects(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     /* zoomed, there is room for the selected object's references without asking */
     bool open = app->objects.open || app->zoomed == UI_PANE_OBJECTS;
     int detail_h = open ? (h >= 16 ? 9 : h / 2) : 0;
-    int list_h = h - 1 - detail_h;
+    int legend_h = h - 1 - detail_h >= 5 ? 1 : 0; /* what the counts are, under the list */
+    int list_h = h - 1 - detail_h - legend_h;
     int addr_w = w >= 64 ? 15 : 8;
     int addr_digits = w >= 64 ? 0 : 6;
     int type_w = w >= 64 ? 12 : 9;
@@ -253,8 +254,20 @@ void view_objects(const struct ui_app *app, struct ui_frame *f, struct canvas *c
         canvas_glyph(c, r.x + r.w - 1, y, UI_G_ARROW_UP, UI_S_FRAME_FOCUS);
     if (scroll + list_h < (int)n)
         canvas_glyph(c, r.x + r.w - 1, y + list_h - 1, UI_G_ARROW_DOWN, UI_S_FRAME_FOCUS);
+    if (legend_h) {
+        /* the count a refcount demo quotes is sys.getrefcount's: say how the two differ */
+        static const char *const legend[] = {
+            "refs: true counts (sys.getrefcount shows one more: its own argument); \u221e static, never freed",
+            "refs: true counts (sys.getrefcount shows one more); \u221e static",
+            "refs: true (getrefcount shows one more)", "refs: true; getrefcount +1"};
+        static const char *const legend_ascii[] = {
+            "refs: true counts (sys.getrefcount shows one more: its own argument); inf static, never freed",
+            "refs: true counts (sys.getrefcount shows one more); inf static", "refs: true (getrefcount shows one more)",
+            "refs: true; getrefcount +1"};
+        canvas_text_choose(c, x, y + list_h, w, UI_S_DIM, c->ascii ? legend_ascii : legend, 4);
+    }
     if (detail_h > 0) {
-        int dy = y + list_h;
+        int dy = y + list_h + legend_h;
         for (int i = 0; i < w; i++)
             canvas_glyph(c, x + i, dy, UI_G_HLINE, UI_S_FRAME);
         paint_detail(app, c, x, dy + 1, w, detail_h - 1);

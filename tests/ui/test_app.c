@@ -714,6 +714,7 @@ Test(app, a_static_object_s_count_fits_its_column)
     char *t = canvas_to_text(&v.c);
     cr_assert(strstr(t, "  st    \u221e ") != NULL, "%s", t);
     cr_assert(strstr(t, "refcount 1000000001") != NULL, "the detail keeps the number: %s", t);
+    cr_assert(strstr(t, "refs: true counts (sys.getrefcount shows one more") != NULL, "the legend says whose: %s", t);
     int rows = 0;
     for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n")) {
         if (!strstr(line, "  st "))

@@ -10,6 +10,7 @@
 #include <ui/narrate.h>
 
 #include <criterion/criterion.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,4 +238,47 @@ Test(narrate, a_static_object_is_not_said_to_start_at_one)
     cr_assert(strstr(buf, "refcount 1") == NULL, "%s", buf);
     ui_narrate(NULL, &heap, buf, sizeof buf);
     cr_assert(strstr(buf, "with refcount 1") != NULL, "%s", buf);
+}
+
+/* What a refcount demo prints is sys.getrefcount's number, which counts its own argument: at
+ * every "sys.getrefcount(NAME) -> K" of demo-refcount.trace, the object NAME is bound to in the
+ * innermost frame has a true count of K - 1, the number the Objects pane shows under a legend
+ * that says so. */
+Test(narrate, getrefcount_prints_one_more_than_the_true_count)
+{
+    const char *traces = getenv("ARENASCOPE_TRACES");
+    cr_assert_not_null(traces, "ARENASCOPE_TRACES names the traces/ folder");
+    char path[1024], err[512];
+    snprintf(path, sizeof path, "%s/demo-refcount.trace", traces);
+    struct trace_reader *r;
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    struct model *m;
+    cr_assert_eq(model_new(&m, trace_reader_header(r)), 0);
+    struct event ev;
+    int checked = 0;
+    while (trace_reader_next(r, &ev) == 1) {
+        cr_assert_eq(model_fold(m, &ev), 0, "%s", model_error(m));
+        char text[256], name[64];
+        unsigned long k;
+        if (ev.kind != EV_PRINT)
+            continue;
+        snprintf(text, sizeof text, "%.*s", (int)ev.str_len, ev.str);
+        if (sscanf(text, "sys.getrefcount(%63[^)]) -> %lu", name, &k) != 2)
+            continue;
+        struct model_name names[64];
+        size_t n = model_frame_names(m, model_frame_count(m) - 1, names, 64);
+        uint64_t obj = 0;
+        for (size_t i = 0; i < n; i++)
+            if (names[i].name_len == strlen(name) && memcmp(names[i].name, name, names[i].name_len) == 0)
+                obj = names[i].obj;
+        cr_assert_neq(obj, 0, "event %" PRIu64 ": no name '%s' in the innermost frame", ev.seq, name);
+        struct model_object o;
+        cr_assert(model_object_find(m, obj, &o));
+        cr_assert_eq(o.refcnt + 1, k, "event %" PRIu64 ": '%s' prints %lu, the true count is %" PRIu64, ev.seq, text,
+                     k, o.refcnt);
+        checked++;
+    }
+    cr_assert_geq(checked, 5, "the demo prints its counts");
+    model_free(m);
+    trace_reader_free(r);
 }
