@@ -150,12 +150,18 @@ void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     /* totals */
     struct model_totals t;
     model_totals(m, &t);
-    /* in clauses of less and less weight: as many as fit whole */
-    char b1[32], b2[32], b3[32], b4[32], b5[32], blocks[80], arenas[128], raw[200];
-    snprintf(blocks, sizeof blocks, "%s in %s blocks", ui_fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks));
+    /* in clauses of less and less weight: as many as fit whole; blocks the C library holds
+     * outweigh the arenas' size when there are any */
+    char b1[32], b2[32], b3[32], b4[32], b5[32], blocks[80], arenas[128], rawc[80], all[224], small[176], least[128];
+    snprintf(blocks, sizeof blocks, "%s in %s block%s", ui_fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks),
+             t.blocks == 1 ? "" : "s");
     snprintf(arenas, sizeof arenas, "%s; %s in arenas", blocks, ui_fmt_bytes(b2, t.arena_bytes));
-    snprintf(raw, sizeof raw, "%s; %s in %s raw allocations", arenas, ui_fmt_bytes(b4, t.raw_bytes),
-             fmt_count(b5, t.raw_blocks));
-    const char *const words[] = {raw, arenas, blocks};
-    canvas_text_choose(c, x, r.y + r.h - 2, w, UI_S_DIM, words, 3);
+    snprintf(rawc, sizeof rawc, "%s in %s raw allocation%s", ui_fmt_bytes(b4, t.raw_bytes), fmt_count(b5, t.raw_blocks),
+             t.raw_blocks == 1 ? "" : "s");
+    snprintf(all, sizeof all, "%s; %s", arenas, rawc);
+    snprintf(small, sizeof small, "%s; %s", blocks, rawc);
+    snprintf(least, sizeof least, "%s; %s raw", blocks, b4);
+    const char *const with_raw[] = {all, small, least, blocks};
+    const char *const without[] = {all, arenas, blocks};
+    canvas_text_choose(c, x, r.y + r.h - 2, w, UI_S_DIM, t.raw_blocks ? with_raw : without, t.raw_blocks ? 4 : 3);
 }

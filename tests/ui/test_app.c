@@ -727,3 +727,29 @@ Test(app, a_static_object_s_count_fits_its_column)
     free(t);
     viewer_close(&v);
 }
+
+/* Blocks the C library holds are counted on screen at every width, not only in the event log:
+ * the layers demo's step 3 puts a string in the raw layer. */
+Test(app, the_raw_layer_s_bytes_are_on_screen_at_every_width)
+{
+    for (int cols = 80; cols <= 240; cols += 20) {
+        struct viewer v;
+        viewer_open(&v, "demo-layers.trace", cols, 40);
+        char err[160];
+        uint64_t at;
+        cr_assert_eq(ui_parse_position(v.s, "step:3", &at, err, sizeof err), 0, "%s", err);
+        /* the Size classes pane where the screen has room for it, else alone */
+        cr_assert_eq(ui_app_render(v.app, at, cols >= 120 ? "all" : "classes", &v.c), 0);
+        struct model_totals t;
+        model_totals(seeker_model(v.s), &t);
+        cr_assert_gt(t.raw_blocks, 0);
+        char *s = canvas_to_text(&v.c);
+        char want[64];
+        snprintf(want, sizeof want, "%" PRIu64 " B raw", t.raw_bytes);
+        char want_long[64];
+        snprintf(want_long, sizeof want_long, "%" PRIu64 " B in %" PRIu64 " raw allocation", t.raw_bytes, t.raw_blocks);
+        cr_assert(strstr(s, want) || strstr(s, want_long), "at %d columns, no '%s':\n%s", cols, want, s);
+        free(s);
+        viewer_close(&v);
+    }
+}
