@@ -21,6 +21,12 @@ int cmd_replay_run(struct cli *c)
         return status;
     status = 1;
     char err[512];
+    /* without --at, at the first step: the setup before it (the runtime's free lists, the
+     * interpreter's start) is done, and the first ] runs step 1 */
+    if (!cli_value(c, "at") && ui_parse_position(s, "step:0", &cfg.start, err, sizeof err) < 0) {
+        cli_error(c, 1, "%s: %s", c->args[0], err);
+        goto out_seeker;
+    }
     struct ui_app *app;
     if (ui_app_new(&app, s, &cfg) < 0) {
         cli_error(c, 1, "out of memory");

@@ -116,7 +116,8 @@ const struct cli_cmd cmd_live = {
 /* ---- replay --------------------------------------------------------------------------------- */
 
 static const struct cli_opt replay_opts[] = {
-    {"at", 'a', "EVENT", "open at event N (from 0), step:N (the end of step N), start or end (default: start)"},
+    {"at", 'a', "EVENT", "open at event N (from 0), step:N (the end of step N; step:0 is before the first), start or\n"
+                         "end (default: step:0, which is the start when the trace has no steps)"},
     VIEW_LOOK_OPTS,
     {0},
 };

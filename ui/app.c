@@ -771,9 +771,16 @@ int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *e
     }
     if (strncmp(text, "step:", 5) == 0) {
         unsigned long long n = strtoull(text + 5, &end, 10);
-        if (!text[5] || *end || n == 0) {
-            snprintf(err, errlen, "not a step number: '%s' (steps count from 1)", text);
+        if (!text[5] || *end || text[5] == '-') {
+            snprintf(err, errlen, "not a step number: '%s' (step:0 is before the first step)", text);
             return -1;
+        }
+        if (n == 0) {
+            /* before the first step: the setup done, the first marker not yet read */
+            struct nth_step first = {1, 0};
+            uint64_t found;
+            *pos = seeker_scan(s, 0, true, match_nth_step, &first, &found) > 0 ? found : 0;
+            return 0;
         }
         /* the end of step n is where marker n + 1 is, or the end of the trace */
         struct nth_step want = {n, 0};

@@ -65,11 +65,15 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..56"
+echo "1..58"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
-check "replay opens the trace at its start" 'wait_for "start (before event 0)"'
+check "replay opens a trace before its first step, the setup done" 'wait_for "Before the first step"'
+keys ]
+check "and the first ] runs step 1" 'wait_for "Step 1 of"'
+start replay --at start "$trace"
+check "replay --at start opens the trace at its start" 'wait_for "start (before event 0)"'
 keys l l l
 check "three steps with l reach event 2" 'wait_for "event 2 of"'
 keys Left

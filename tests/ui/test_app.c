@@ -187,9 +187,16 @@ Test(app, goto_search_and_hits)
     key(&v, UI_KEY_ENTER);
     cr_assert_eq(ui_app_position(v.app), seeker_event_count(v.s));
     key(&v, ':');
-    type(&v, "step:0");
+    type(&v, "step:x");
     key(&v, UI_KEY_ENTER);
     cr_assert(strstr(ui_app_message(v.app), "not a step number") != NULL, "%s", ui_app_message(v.app));
+    /* step:0 is just before the first marker */
+    key(&v, ':');
+    type(&v, "step:0");
+    key(&v, UI_KEY_ENTER);
+    uint64_t marker = first_of(&v, EV_STEP, 0);
+    cr_assert_neq(marker, UINT64_MAX);
+    cr_assert_eq(ui_app_position(v.app), marker, "step:0 is the position before marker 1");
     key(&v, 'g');
     key(&v, '/');
     type(&v, "pool_full");

@@ -94,7 +94,8 @@ int ui_app_render(struct ui_app *app, uint64_t pos, const char *view, struct can
 /*
  * Reads a position as the command line and tests give it: "N" is event N (the position after
  * it), "step:N" the end of step N (where ] stops: just before marker N + 1, or the end of the
- * trace after the last one), "start" and "end".  Returns 0, or -1 with a one-line reason in err.
+ * trace after the last one), "step:0" just before the first marker (the setup done; the start
+ * when there is no marker), "start" and "end".  Returns 0, or -1 with a one-line reason in err.
  */
 int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *err, size_t errlen);
 
