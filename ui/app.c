@@ -168,6 +168,42 @@ static void keep_object_selection(struct ui_app *app)
     app->objects.sel = objs[i];
 }
 
+struct recent_block {
+    const struct model *m;
+    uint64_t addr;
+};
+
+static bool match_recent_block(void *ctx, const struct event *ev)
+{
+    struct recent_block *rb = ctx;
+    if (ev->kind == EV_STEP)
+        return true;
+    uint64_t addr = event_subject(ev);
+    struct model_pool p;
+    if (addr && model_pool_find(rb->m, addr, &p)) {
+        rb->addr = addr;
+        return true;
+    }
+    return false;
+}
+
+/* The subject of the latest event before the current one, within the step, that lies in a pool:
+ * when a step ends on a print or a reference count, the panes still show where its last block
+ * went.  0 when there is none.  Looked up once per position. */
+static uint64_t recent_block(struct ui_app *app)
+{
+    uint64_t pos = app_position(app);
+    if (app->recent_pos == pos)
+        return app->recent_addr;
+    struct recent_block rb = {app_model(app), 0};
+    uint64_t found;
+    if (pos < 2 || seeker_scan(app->s, pos - 1, false, match_recent_block, &rb, &found) <= 0)
+        rb.addr = 0;
+    app->recent_pos = pos;
+    app->recent_addr = rb.addr;
+    return rb.addr;
+}
+
 void app_follow(struct ui_app *app)
 {
     app_load_current(app);
@@ -179,9 +215,12 @@ void app_follow(struct ui_app *app)
     const struct model *m = app_model(app);
     const struct event *ev = &app->cur;
     uint64_t addr = event_subject(ev), slot;
+    struct model_pool p;
+    bool in_pool = addr && model_pool_find(m, addr, &p);
+    if (!in_pool && !event_role(ev, EV_ROLE_ARENA, &slot) && (addr = recent_block(app)) != 0)
+        in_pool = model_pool_find(m, addr, &p);
     if (addr) {
-        struct model_pool p;
-        if (model_pool_find(m, addr, &p)) {
+        if (in_pool) {
             if (app->arena.follow) {
                 app->arena.slot = p.slot;
                 app->arena.index = p.index;

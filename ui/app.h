@@ -205,6 +205,10 @@ struct ui_app {
     /* the current event (position - 1), as the seeker keeps it (seeker_current_event) */
     bool have_cur;
     struct event cur;
+    /* the address of the latest event of the step that has a pool (for the panes to follow when
+     * the current event has none), and the position it was looked up for */
+    uint64_t recent_addr;
+    uint64_t recent_pos;
 
     /* selections: `follow` means the selection tracks what the current event touched */
     struct {

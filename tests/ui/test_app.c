@@ -760,3 +760,54 @@ Test(app, the_raw_layer_s_bytes_are_on_screen_at_every_width)
         viewer_close(&v);
     }
 }
+
+/* At the end of every step the Pool pane shows the pool of the step's latest event that lies in a
+ * pool, though the step ends on a print or a reference count. */
+Test(app, the_pool_pane_follows_the_step_s_latest_block)
+{
+    static const char *const traces[] = {"demo-tour.trace", "demo-refcount.trace", "demo-layers.trace"};
+    for (size_t ti = 0; ti < sizeof traces / sizeof traces[0]; ti++) {
+        char path[512], err[512];
+        trace_path(traces[ti], path, sizeof path);
+        struct trace_reader *r;
+        cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+        struct model *m;
+        cr_assert_eq(model_new(&m, trace_reader_header(r)), 0);
+        struct { uint64_t pos; char title[64]; } want[64];
+        size_t nwant = 0;
+        uint64_t last = 0;
+        bool in_step = false;
+        struct event ev;
+        while (trace_reader_next(r, &ev) == 1) {
+            if (ev.kind == EV_STEP) {
+                struct model_pool p;
+                if (in_step && last && model_pool_find(m, last, &p) && nwant < 64) {
+                    want[nwant].pos = ev.seq;
+                    snprintf(want[nwant].title, sizeof want[nwant].title, "Pool %" PRIu32 " of arena %" PRIu32,
+                             p.index, p.slot);
+                    nwant++;
+                }
+                in_step = true;
+                last = 0;
+            }
+            cr_assert_eq(model_fold(m, &ev), 0, "%s", model_error(m));
+            uint64_t a = event_subject(&ev);
+            struct model_pool p;
+            if (a && model_pool_find(m, a, &p))
+                last = a;
+        }
+        model_free(m);
+        trace_reader_free(r);
+        cr_assert_geq(nwant, 3, "%s: steps that touch pools", traces[ti]);
+        struct viewer v;
+        viewer_open(&v, traces[ti], 120, 40);
+        for (size_t i = 0; i < nwant; i++) {
+            cr_assert_eq(ui_app_render(v.app, want[i].pos, "all", &v.c), 0);
+            char *t = canvas_to_text(&v.c);
+            cr_assert(strstr(t, want[i].title) != NULL, "%s at %" PRIu64 ": no '%s'\n%s", traces[ti], want[i].pos,
+                      want[i].title, t);
+            free(t);
+        }
+        viewer_close(&v);
+    }
+}
