@@ -566,12 +566,33 @@ bool app_live_active(const struct ui_app *app)
                              app->live_state == UI_LIVE_RUNNING);
 }
 
+/* After a step that ran collections, says so and how to watch them: a step runs whole, and
+ * its collections' phases are seen only by going back into them. */
+static void say_collections_passed(struct ui_app *app, uint64_t from)
+{
+    struct model_collection hist[MODEL_HISTORY_KEEP];
+    size_t n = model_gc_history(app_model(app), hist, MODEL_HISTORY_KEEP), k = 0;
+    while (k < n && hist[k].seq_start >= from)
+        k++;
+    if (k == 0)
+        return;
+    char name[16];
+    snprintf(name, sizeof name, "generation %" PRIu32, hist[0].gen);
+    if (k == 1)
+        app_message(app, false, "this step ran a collection of %s (%" PRIu64 " collected): { goes back into it, "
+                                "phase by phase", name, hist[0].collected);
+    else
+        app_message(app, false, "this step ran %zu%s collections: { goes back into the last, phase by phase", k,
+                    k == n ? " or more" : "");
+}
+
 enum ui_redo app_next_step(struct ui_app *app)
 {
     uint64_t pos = app_position(app), found;
     if (find_kind(app, pos + 1, true, EV_STEP, &found)) {
         app_advance_to(app, found);
         app->follow_edge = false;
+        say_collections_passed(app, pos);
         return UI_REDO_REPAINT;
     }
     if (app_live_active(app)) {

@@ -114,6 +114,25 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
     int bar_w = w - 7 - 12 - 9 - (show_runs ? 9 : 0);
     if (bar_w > 30)
         bar_w = 30;
+    /* a short pane shows a collection in progress first, in two rows: what runs and which of
+     * its phases, before the generations (a tall one lists every phase below them) */
+    bool short_pane = h < (int)g.ngenerations + 3 + EV_GC_PHASE_COUNT;
+    if (g.collecting && short_pane) {
+        char name[16], why[64];
+        gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
+        canvas_printf(c, x, y++, w, UI_S_UNREACHABLE, "collecting %s (%s)", name,
+                      ui_gc_reason(g.reason, g.collecting_gen, g.ngenerations, why, sizeof why));
+        if (g.has_phase && y < ymax) {
+            char full[128], mid[96], least[96];
+            const char *what = TEXT_OF(phase_text, g.phase);
+            snprintf(full, sizeof full, "phase %" PRIu32 " of %d: %s (%" PRIu64 " object%s)", g.phase + 1,
+                     EV_GC_PHASE_COUNT, what, g.phase_n, g.phase_n == 1 ? "" : "s");
+            snprintf(mid, sizeof mid, "phase %" PRIu32 "/%d: %s", g.phase + 1, EV_GC_PHASE_COUNT, what);
+            snprintf(least, sizeof least, "%" PRIu32 "/%d %s", g.phase + 1, EV_GC_PHASE_COUNT, what);
+            const char *const texts[] = {full, mid, least};
+            canvas_text_choose(c, x, y++, w, UI_S_VALUE, texts, 3);
+        }
+    }
     for (uint32_t i = 0; i <= g.ngenerations && i < MODEL_MAX_GENERATIONS && y < ymax; i++, y++) {
         char name[16];
         gen_name(app, i, g.ngenerations, name, sizeof name);
@@ -182,37 +201,39 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
     if (y >= ymax)
         return;
     if (g.collecting) {
-        char name[16];
-        gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
-        struct ui_para what;
-        ui_para_init(&what);
-        char why[64];
-        ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s (%s)", name,
-                     ui_gc_reason(g.reason, g.collecting_gen, g.ngenerations, why, sizeof why));
-        y += canvas_para(c, x, y, w, 0, ymax - y, &what, NULL);
-        if (y >= ymax)
-            return;
         int left = 0;
-        if (ymax - y >= EV_GC_PHASE_COUNT && w >= 80) {
-            /* every phase in order: done, the current one, still to come */
-            for (int p = 0; p < EV_GC_PHASE_COUNT; p++) {
-                bool cur = g.has_phase && (uint32_t)p == g.phase;
-                bool done = g.has_phase && (uint32_t)p < g.phase;
-                if (cur)
-                    canvas_glyph(c, x, y + p, UI_G_POINTER, UI_S_MARK_STEP);
-                else if (done)
-                    canvas_glyph(c, x, y + p, UI_G_CHECK, UI_S_REACHABLE);
-                canvas_text_fit(c, x + 2, y + p, 30, cur ? UI_S_VALUE : done ? UI_S_NORMAL : UI_S_DIM,
-                                TEXT_OF(phase_text, p));
+        if (!short_pane) {
+            char name[16];
+            gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
+            struct ui_para what;
+            ui_para_init(&what);
+            char why[64];
+            ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s (%s)", name,
+                         ui_gc_reason(g.reason, g.collecting_gen, g.ngenerations, why, sizeof why));
+            y += canvas_para(c, x, y, w, 0, ymax - y, &what, NULL);
+            if (y >= ymax)
+                return;
+            if (ymax - y >= EV_GC_PHASE_COUNT && w >= 80) {
+                /* every phase in order: done, the current one, still to come */
+                for (int p = 0; p < EV_GC_PHASE_COUNT; p++) {
+                    bool cur = g.has_phase && (uint32_t)p == g.phase;
+                    bool done = g.has_phase && (uint32_t)p < g.phase;
+                    if (cur)
+                        canvas_glyph(c, x, y + p, UI_G_POINTER, UI_S_MARK_STEP);
+                    else if (done)
+                        canvas_glyph(c, x, y + p, UI_G_CHECK, UI_S_REACHABLE);
+                    canvas_text_fit(c, x + 2, y + p, 30, cur ? UI_S_VALUE : done ? UI_S_NORMAL : UI_S_DIM,
+                                    TEXT_OF(phase_text, p));
+                }
+                left = 33;
+            } else if (g.has_phase) {
+                struct ui_para phase;
+                ui_para_init(&phase);
+                ui_para_add(&phase, UI_S_LABEL, "phase: ");
+                ui_para_addf(&phase, UI_S_VALUE, "%s (%" PRIu64 " object%s)", TEXT_OF(phase_text, g.phase), g.phase_n,
+                             g.phase_n == 1 ? "" : "s");
+                y += canvas_para(c, x, y, w, 0, ymax - y, &phase, NULL);
             }
-            left = 33;
-        } else if (g.has_phase) {
-            struct ui_para phase;
-            ui_para_init(&phase);
-            ui_para_add(&phase, UI_S_LABEL, "phase: ");
-            ui_para_addf(&phase, UI_S_VALUE, "%s (%" PRIu64 " object%s)", TEXT_OF(phase_text, g.phase), g.phase_n,
-                         g.phase_n == 1 ? "" : "s");
-            y += canvas_para(c, x, y, w, 0, ymax - y, &phase, NULL);
         }
         if (y < ymax)
             paint_marks(app, c, x + left, y, w - left, ymax - y);

@@ -811,3 +811,44 @@ Test(app, the_pool_pane_follows_the_step_s_latest_block)
         viewer_close(&v);
     }
 }
+
+/* A step that runs a collection says so when ] passes over it, and { goes into it; in the
+ * screen's small Collector pane the collection and its phase come before the generations. */
+Test(app, a_collection_inside_a_step_is_seen)
+{
+    struct viewer v;
+    viewer_open(&v, "demo-cycles.trace", 120, 40);
+    char err[160];
+    uint64_t at;
+    cr_assert_eq(ui_parse_position(v.s, "step:0", &at, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(ui_app_seek(v.app, at), 0);
+    /* to the first step whose collections the model's history shows */
+    struct model_collection hist[MODEL_HISTORY_KEEP];
+    int steps = 0;
+    while (model_gc_history(seeker_model(v.s), hist, MODEL_HISTORY_KEEP) == 0 && steps < 20) {
+        key(&v, ']');
+        steps++;
+    }
+    cr_assert_lt(steps, 20, "the demo collects");
+    char want[96];
+    snprintf(want, sizeof want, "this step ran a collection of generation %" PRIu32 " (%" PRIu64 " collected)",
+             hist[0].gen, hist[0].collected);
+    cr_assert(strstr(ui_app_message(v.app), want) != NULL, "'%s' lacks '%s'", ui_app_message(v.app), want);
+    key(&v, '{');
+    cr_assert_eq(ui_app_position(v.app), hist[0].seq_start + 1, "{ goes to the collection's start");
+    /* on to its first phase */
+    struct model_gc g;
+    for (int i = 0; i < 200; i++) {
+        model_gc(seeker_model(v.s), &g);
+        if (g.has_phase)
+            break;
+        key(&v, 'l');
+    }
+    cr_assert(g.collecting && g.has_phase);
+    char *t = screen(&v);
+    cr_assert(strstr(t, "collecting gen") != NULL, "%s", t);
+    snprintf(want, sizeof want, "%" PRIu32 "/%d", g.phase + 1, EV_GC_PHASE_COUNT);
+    cr_assert(strstr(t, want) != NULL, "no '%s' in:\n%s", want, t);
+    free(t);
+    viewer_close(&v);
+}
