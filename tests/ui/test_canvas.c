@@ -117,6 +117,22 @@ Test(canvas, every_glyph_has_a_distinct_meaning_in_ascii_where_it_matters)
         for (size_t i = 0; i < 4; i++)
             for (size_t j = i + 1; j < 4; j++)
                 cr_assert_neq(ui_glyph_char(blocks[i], ascii), ui_glyph_char(blocks[j], ascii));
+    /* in the arena map, a pool's state is never a piece of the frame around it */
+    enum ui_glyph frame[] = {UI_G_HLINE, UI_G_VLINE, UI_G_CORNER_TL, UI_G_TEE_LEFT, UI_G_POINTER};
+    for (int ascii = 0; ascii < 2; ascii++)
+        for (size_t i = 0; i < n; i++)
+            for (size_t j = 0; j < sizeof frame / sizeof frame[0]; j++)
+                cr_assert_neq(ui_glyph_char(states[i], ascii), ui_glyph_char(frame[j], ascii),
+                              "pool glyph %zu looks like frame glyph %zu (ascii %d)", i, j, ascii);
+    /* on the timeline, each mark is told apart from the others, the rail and the frame */
+    enum ui_glyph marks[] = {UI_G_MARK_GC, UI_G_MARK_ARENA_NEW, UI_G_MARK_ARENA_FREE, UI_G_MARK_BREAK, UI_G_MARK_STEP,
+                             UI_G_TRACK, UI_G_CARET, UI_G_CORNER_TL};
+    size_t nm = sizeof marks / sizeof marks[0];
+    for (int ascii = 0; ascii < 2; ascii++)
+        for (size_t i = 0; i < 4; i++)
+            for (size_t j = i + 1; j < nm; j++)
+                cr_assert_neq(ui_glyph_char(marks[i], ascii), ui_glyph_char(marks[j], ascii),
+                              "timeline glyphs %zu and %zu look the same (ascii %d)", i, j, ascii);
 }
 
 Test(canvas, box_and_title)

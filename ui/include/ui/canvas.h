@@ -122,11 +122,11 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(POOL_UNTOUCHED, 0x00B7, '.')  /* · never carved                   */                      \
     X(POOL_EMPTY,     0x25CB, 'o')  /* ○ empty, in the arena's cache    */                      \
     X(POOL_USED1,     0x2591, ':')  /* ░ used, up to a third full       */                      \
-    X(POOL_USED2,     0x2592, '+')  /* ▒ used, up to two thirds         */                      \
+    X(POOL_USED2,     0x2592, '=')  /* ▒ used, up to two thirds         */                      \
     X(POOL_USED3,     0x2593, '*')  /* ▓ used, more than two thirds     */                      \
     X(POOL_FULL,      0x2588, '#')  /* █ full                           */                      \
     X(SLIVER,         0x2573, 'x')  /* ╳ bytes lost to alignment        */                      \
-    X(RELEASED,       0x2500, '-')  /* ─ returned to the system         */                      \
+    X(RELEASED,       0x254C, '_')  /* ╌ returned to the system         */                      \
     X(BLOCK_ALLOC,    0x25A0, '#')  /* ■ allocated                      */                      \
     X(BLOCK_FREE,     0x25A1, 'o')  /* □ on the free list               */                      \
     X(BLOCK_VIRGIN,   0x00B7, '.')  /* · virgin, above nextoffset       */                      \
@@ -169,8 +169,8 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(SPARK_8,        0x2588, '#')                                                               \
     X(MARK_STEP,      0x2502, '|')                                                               \
     X(MARK_GC,        0x25CF, 'G')  /* ● */                                                      \
-    X(MARK_ARENA_NEW, 0x25B4, '+')  /* ▴ */                                                      \
-    X(MARK_ARENA_FREE,0x25BE, '-')  /* ▾ */                                                      \
+    X(MARK_ARENA_NEW, 0x25B4, 'N')  /* ▴ */                                                      \
+    X(MARK_ARENA_FREE,0x25BE, 'F')  /* ▾ */                                                      \
     X(MARK_BREAK,     0x25C9, 'B')  /* ◉ */                                                      \
     X(TRACK,          0x2500, '-')  /* the scrub bar's rail */                                    \
     X(STDERR,         0x258C, '!')  /* ▌ a line the program wrote to standard error */       \
