@@ -160,8 +160,10 @@ static bool block_shape(uint32_t ch, double *wfrac, double *hfrac, double *alpha
         *hfrac = (double)(ch - 0x2580) / 8;
         return true;
     }
-    if (ch >= 0x2591 && ch <= 0x2593) { /* ░ ▒ ▓ */
+    if (ch >= 0x2591 && ch <= 0x2593) { /* ░ ▒ ▓: a cell each (a pool), with the gap ▉ leaves */
         *alpha = ch == 0x2591 ? 0.3 : ch == 0x2592 ? 0.55 : 0.8;
+        *wfrac = 0.8;
+        *hfrac = 0.8;
         return true;
     }
     return false;

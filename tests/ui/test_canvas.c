@@ -449,3 +449,27 @@ Test(export, a_write_that_fails_leaves_the_old_file_whole)
     rmdir(dir);
     canvas_release(&c);
 }
+
+/* In an SVG, neighbouring pools of an arena row stay cells: each state's rectangle ends before
+ * the next one starts, whatever the state. */
+Test(export, svg_pool_cells_do_not_merge_into_slabs)
+{
+    enum ui_glyph states[] = {UI_G_POOL_USED1, UI_G_POOL_USED2, UI_G_POOL_USED3, UI_G_POOL_FULL};
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+        struct canvas c;
+        canvas_init(&c, 3, 1, false);
+        canvas_glyph(&c, 0, 0, states[i], UI_S_POOL_FULL);
+        canvas_glyph(&c, 1, 0, states[i], UI_S_POOL_FULL);
+        char *svg = canvas_to_svg(&c, false);
+        double x[2], w[2];
+        int n = 0;
+        for (const char *p = strstr(svg, "<rect x="); p && n < 2; p = strstr(p + 1, "<rect x=")) {
+            if (sscanf(p, "<rect x=\"%lf\" y=\"%*[^\"]\" width=\"%lf\"", &x[n], &w[n]) == 2)
+                n++;
+        }
+        cr_assert_eq(n, 2, "two cells, two rectangles: %s", svg);
+        cr_assert_lt(x[0] + w[0], x[1] - 0.5, "glyph %zu: the first cell's rectangle reaches the second's", i);
+        free(svg);
+        canvas_release(&c);
+    }
+}

@@ -124,7 +124,7 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(POOL_USED1,     0x2591, ':')  /* ░ used, up to a third full       */                      \
     X(POOL_USED2,     0x2592, '=')  /* ▒ used, up to two thirds         */                      \
     X(POOL_USED3,     0x2593, '*')  /* ▓ used, more than two thirds     */                      \
-    X(POOL_FULL,      0x2588, '#')  /* █ full                           */                      \
+    X(POOL_FULL,      0x2589, '#')  /* ▉ full (a gap to the next cell)  */                      \
     X(SLIVER,         0x2573, 'x')  /* ╳ bytes lost to alignment        */                      \
     X(RELEASED,       0x254C, '_')  /* ╌ returned to the system         */                      \
     X(BLOCK_ALLOC,    0x25A0, '#')  /* ■ allocated                      */                      \
