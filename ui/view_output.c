@@ -17,7 +17,9 @@
 #include <string.h>
 
 /* Copies text into out (NUL-terminated) without control characters: tabs expand to the next
- * multiple of 4 columns, ANSI escape sequences (ESC [ ... final byte) and other controls go. */
+ * multiple of 4 columns; what a terminal would act on rather than show goes: CSI sequences
+ * (ESC [ ... final byte), OSC and other strings (ESC ] ... BEL or ESC \, a window title), other
+ * escapes, C0 and C1 controls. */
 static size_t clean(const char *text, size_t len, char *out, size_t cap)
 {
     size_t n = 0, col = 0;
@@ -31,15 +33,29 @@ static size_t clean(const char *text, size_t len, char *out, size_t cap)
             continue;
         }
         if (ch == 0x1b) {
-            if (i + 1 < len && text[i + 1] == '[') {
+            char kind = i + 1 < len ? text[i + 1] : '\0';
+            if (kind == '[') {
                 i += 2;
                 while (i < len && !((unsigned char)text[i] >= 0x40 && (unsigned char)text[i] <= 0x7e))
                     i++;
+            } else if (kind == ']' || kind == 'P' || kind == '_' || kind == '^' || kind == 'X') {
+                /* a string: up to BEL or ESC \ */
+                i += 2;
+                while (i < len && text[i] != '\a' && !(text[i] == 0x1b && i + 1 < len && text[i + 1] == '\\'))
+                    i++;
+                if (i < len && text[i] == 0x1b)
+                    i++;
+            } else if (kind) {
+                i++; /* a two-byte escape */
             }
             continue;
         }
         if (ch < 0x20 || ch == 0x7f)
             continue;
+        if (ch == 0xc2 && i + 1 < len && (unsigned char)text[i + 1] >= 0x80 && (unsigned char)text[i + 1] <= 0x9f) {
+            i++; /* a C1 control, U+0080 to U+009F */
+            continue;
+        }
         out[n++] = (char)ch;
         if ((ch & 0xc0) != 0x80)
             col++;

@@ -19,7 +19,7 @@ n=0
 fails=0
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; screen | sed "s/^/#   /"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
 
 screen() { tmux -L "$sock" capture-pane -p -t d 2>/dev/null; }
@@ -53,7 +53,7 @@ start() {
     tmux -L "$sock" kill-server 2>/dev/null
     runs=$((runs + 1))
     sock="$base-$runs"
-    tmux -L "$sock" new-session -d -s d -x 100 -y 30 \
+    tmux -L "$sock" new-session -d -s d -x "${cols:-100}" -y "${rows:-30}" \
         "sh -c 'echo \$\$ > $tmp/pid; TMPDIR=$tmp/live exec $prog $*'; s=\$?; stty -a > $tmp/stty; echo \$s > $tmp/exit; sleep 60"
     i=0
     while [ $i -lt 100 ] && [ ! -s "$tmp/pid" ]; do sleep 0.05; i=$((i + 1)); done
@@ -62,7 +62,7 @@ start() {
 sane() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && [ "$(modes)" = "0 1 0 0 0" ]; }
 
 mkdir -p "$tmp/live"
-echo "1..10"
+echo "1..12"
 
 for sig in QUIT SEGV ABRT; do
     start replay "$trace"
@@ -72,6 +72,24 @@ for sig in QUIT SEGV ABRT; do
     check "SIG$sig ends the viewer by that signal" '[ "$status" -gt 128 ] || { echo "# status $status"; false; }'
     check "and leaves the terminal as it found it (alternate, cursor, keypad, mouse: $(modes))" 'sane'
 done
+
+# A real program that prints what a terminal acts on: a window title (OSC), a clear screen and
+# colours (CSI), a bell, a C1 control.  The viewer shows the text a terminal would show and passes
+# none of it on: the pane's title stays, the frame stays.
+cat > "$tmp/controls.py" <<'PY'
+import sys
+print("\x1b]0;PWNED\x07titled")
+print("\x1b[2Jcleared \x1b[31mred\x1b[0m")
+sys.stdout.write("bell\x07 and \x9b2J c1\n")
+print("done printing")
+PY
+cols=120 rows=40 start live --run "$tmp/controls.py"
+wait_for "done printing" >/dev/null
+check "a program's control sequences do not reach the terminal (title: $(tmux -L "$sock" display -p -t d '#{pane_title}'))" \
+    '! tmux -L "$sock" display -p -t d "#{pane_title}" | grep -q PWNED && screen | grep -q "arenascope"'
+check "the Output pane shows the text a terminal would" \
+    'screen | grep -q "titled" && screen | grep -q "cleared red" && screen | grep -q "bell and 2J c1" && ! screen | grep -q "PWNED"'
+tmux -L "$sock" send-keys -t d q
 
 # A built-in workload that never stops: the viewer is killed outright.
 start live --run churn:1000000000
