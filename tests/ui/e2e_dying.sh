@@ -88,7 +88,7 @@ wait_for "done printing" >/dev/null
 check "a program's control sequences do not reach the terminal (title: $(tmux -L "$sock" display -p -t d '#{pane_title}'))" \
     '! tmux -L "$sock" display -p -t d "#{pane_title}" | grep -q PWNED && screen | grep -q "arenascope"'
 check "the Output pane shows the text a terminal would" \
-    'screen | grep -q "titled" && screen | grep -q "cleared red" && screen | grep -q "bell and 2J c1" && ! screen | grep -q "PWNED"'
+    'screen | grep -q "titled" && screen | grep -q "cleared red" && screen | grep -q "bell and 2J c1" && ! screen | grep -q "PWNEDtitled"'
 tmux -L "$sock" send-keys -t d q
 
 # A built-in workload that never stops: the viewer is killed outright.
