@@ -3,6 +3,7 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "manual.h"
 #include "version.h"
 
 #include <stdio.h>
@@ -25,9 +26,11 @@ static void print_help(FILE *out)
             "\n"
             "  %s COMMAND --help   shows a command's options\n"
             "  %s --version        prints the version\n"
+            "  %s --man            prints the manual page (roff, as installed: man arenascope)\n"
+            "  %s --completion SH  prints the completion script for bash or zsh\n"
             "\n"
             "Start with '%s demo': a menu of guided demos you step through with the ] key.\n",
-            cli_program, cli_program, cli_program);
+            cli_program, cli_program, cli_program, cli_program, cli_program);
 }
 
 int main(int argc, char **argv)
@@ -49,6 +52,17 @@ int main(int argc, char **argv)
         }
         print_help(stdout);
         return 0;
+    }
+    if (strcmp(name, "--man") == 0) {
+        manual_write_man(stdout);
+        return fflush(stdout) == 0 ? 0 : 1;
+    }
+    if (strcmp(name, "--completion") == 0) {
+        if (argc != 3 || manual_write_completion(stdout, argv[2]) < 0) {
+            fprintf(stderr, "%s: --completion takes bash or zsh\n", cli_program);
+            return CLI_EXIT_USAGE;
+        }
+        return fflush(stdout) == 0 ? 0 : 1;
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("%s %s\n", cli_program, ARENASCOPE_VERSION);

@@ -280,6 +280,33 @@ int capture_check_program(const char *program, char *path, size_t pathlen, char 
 
 /* ---- the library and the exec -------------------------------------------------------------- */
 
+/* The path from directory `from` to directory `to` (both absolute, without . or ..): "../lib/x"
+ * from /usr/bin to /usr/lib/x. */
+static void relative_dir(const char *from, const char *to, char *buf, size_t len)
+{
+    /* the longest common run of whole components */
+    size_t common = 0;
+    for (size_t i = 0;; i++) {
+        bool from_end = from[i] == '\0' || from[i] == '/', to_end = to[i] == '\0' || to[i] == '/';
+        if (from_end && to_end)
+            common = i;
+        if (from[i] != to[i] || from[i] == '\0')
+            break;
+    }
+    size_t used = 0;
+    buf[0] = '\0';
+    for (const char *p = from + common; *p; p++)
+        if (*p == '/' && p[1] && used + 4 < len) {
+            memcpy(buf + used, used ? "/.." : "..", used ? 3 : 2);
+            used += used ? 3 : 2;
+            buf[used] = '\0';
+        }
+    const char *rest = to + common;
+    while (*rest == '/')
+        rest++;
+    snprintf(buf + used, len - used, "%s%s", used && *rest ? "/" : "", *rest || used ? rest : ".");
+}
+
 int capture_library_path(char *buf, size_t len, char *err, size_t errlen)
 {
     if (!buf || len == 0)
@@ -302,12 +329,18 @@ int capture_library_path(char *buf, size_t len, char *err, size_t errlen)
             snprintf(buf, len, "%s/../tracer/capture/%s", self, CAPTURE_LIBRARY);
             if (access(buf, R_OK) == 0)
                 return 0;
-            /* installed: bin/arenascope and lib/arenascope/ */
-            snprintf(buf, len, "%s/../lib/arenascope/%s", self, CAPTURE_LIBRARY);
+            /* installed: the library's directory as seen from the program's, so that a tree
+             * installed under a DESTDIR or moved whole still finds it */
+            char rel[PATH_MAX];
+            relative_dir(ARENASCOPE_INSTALL_BINDIR, ARENASCOPE_INSTALL_LIBDIR, rel, sizeof rel);
+            snprintf(buf, len, "%s/%s/%s", self, rel, CAPTURE_LIBRARY);
             if (access(buf, R_OK) == 0)
                 return 0;
         }
     }
+    snprintf(buf, len, "%s/%s", ARENASCOPE_INSTALL_LIBDIR, CAPTURE_LIBRARY);
+    if (access(buf, R_OK) == 0)
+        return 0;
     return fail(err, errlen, "%s not found beside arenascope (set ARENASCOPE_CAPTURE_LIBRARY)", CAPTURE_LIBRARY);
 }
 
