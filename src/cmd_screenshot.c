@@ -49,9 +49,11 @@ int cmd_screenshot_run(struct cli *c)
      * promises something else */
     const char *base = strrchr(out, '/') ? strrchr(out, '/') + 1 : out;
     const char *ext = strrchr(base, '.');
-    if (ext && ext != base && strcmp(ext, ".txt") != 0 && strcmp(ext, ".svg") != 0)
-        return cli_error(c, CLI_EXIT_USAGE, "%s: a screenshot is written as OUT.txt (text) or OUT.svg (a picture), not %s",
-                         out, ext);
+    bool png = ext && strcmp(ext, ".png") == 0;
+    if (ext && ext != base && !png && strcmp(ext, ".txt") != 0 && strcmp(ext, ".svg") != 0)
+        return cli_error(c, CLI_EXIT_USAGE,
+                         "%s: a screenshot is written as OUT.txt (text), OUT.svg or OUT.png (a picture), not %s", out,
+                         ext);
     int cols = 120, rows = 40;
     const char *size = cli_value(c, "size");
     if (size && !parse_size(size, &cols, &rows))
@@ -97,8 +99,9 @@ int cmd_screenshot_run(struct cli *c)
         }
         ui_app_paint(app, &canvas);
     }
-    if (canvas_write_file(&canvas, out, !cfg.look.color) < 0) {
-        cli_error(c, 1, "%s: %s", out, strerror(errno));
+    if (png ? canvas_write_png(&canvas, out, !cfg.look.color, err, sizeof err) < 0
+            : canvas_write_file(&canvas, out, !cfg.look.color) < 0) {
+        cli_error(c, 1, "%s: %s", out, png ? err : strerror(errno));
         goto out_canvas;
     }
     if (rc < 0) {

@@ -191,7 +191,7 @@ static const struct cli_opt screenshot_opts[] = {
     {"size", 's', "COLSxROWS", "the screen's size in cells (default: 120x40)"},
     {"keys", 'k', "KEYS", "keys pressed before the picture is taken: characters, and <Name> as the help names keys "
                           "(<PgDn>, <Enter>, <Space>)"},
-    {"output", 'o', "OUT", "where to write: OUT.txt for text, OUT.svg for a picture"},
+    {"output", 'o', "OUT", "where to write: OUT.txt for text, OUT.svg or OUT.png (twice the size; librsvg) for a picture"},
     VIEW_LOOK_OPTS,
     {0},
 };

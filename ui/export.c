@@ -182,6 +182,12 @@ static void svg_escape(struct sbuf *b, uint32_t ch)
     }
 }
 
+void canvas_svg_size(const struct canvas *c, int *width, int *height)
+{
+    *width = (int)(c->cols * SVG_CELL_W + 2 * SVG_PAD + 0.5);
+    *height = c->rows * SVG_CELL_H + 2 * SVG_PAD;
+}
+
 char *canvas_to_svg(const struct canvas *c, bool mono)
 {
     struct sbuf b = {0};

@@ -311,8 +311,9 @@ Test(stats_cli, a_count_from_the_file_costs_no_memory_the_file_cannot_back, .tim
     prog_result_release(&want);
 }
 
-/* `screenshot -o` writes what the name's extension promises, and refuses another extension
- * before writing anything. */
+/* `screenshot -o` writes what the name's extension promises: text, SVG, or a PNG (the SVG
+ * rendered at twice its size: the PNG's header gives twice the SVG's width and height), and
+ * refuses another extension before writing anything. */
 Test(screenshot_cli, the_output_name_says_what_is_written)
 {
     char spec[600];
@@ -322,26 +323,45 @@ Test(screenshot_cli, the_output_name_says_what_is_written)
     cr_assert_eq(r.status, 0, "%s", r.err);
     prog_result_release(&r);
 
-    const char *png = scratch_path("shot.png");
-    unlink(png);
-    r = prog_run((const char *[]){"screenshot", "-o", png, trace, NULL});
+    const char *jpg = scratch_path("shot.jpg");
+    unlink(jpg);
+    r = prog_run((const char *[]){"screenshot", "-o", jpg, trace, NULL});
     cr_assert_eq(r.status, 2);
     cr_assert_eq(count_lines(r.err), 1, "%s", r.err);
-    cr_assert(strstr(r.err, "OUT.txt (text) or OUT.svg (a picture), not .png"), "%s", r.err);
-    cr_assert_neq(access(png, F_OK), 0, "nothing is written under a name that promises a PNG");
+    cr_assert(strstr(r.err, "OUT.txt (text), OUT.svg or OUT.png (a picture), not .jpg"), "%s", r.err);
+    cr_assert_neq(access(jpg, F_OK), 0, "nothing is written under a name that promises a JPEG");
     prog_result_release(&r);
 
     const char *svg = scratch_path("shot.svg");
-    r = prog_run((const char *[]){"screenshot", "-o", svg, trace, NULL});
+    r = prog_run((const char *[]){"screenshot", "-s", "100x30", "-o", svg, trace, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     prog_result_release(&r);
     FILE *f = fopen(svg, "r");
     cr_assert_not_null(f);
-    char head[256] = "";
+    char head[512] = "";
     size_t n = fread(head, 1, sizeof head - 1, f);
     head[n] = '\0';
     fclose(f);
-    cr_assert(strstr(head, "<svg"), "%s", head);
+    unsigned svg_w, svg_h;
+    const char *tag = strstr(head, "<svg");
+    cr_assert_not_null(tag, "%s", head);
+    cr_assert_eq(sscanf(strstr(tag, "width="), "width=\"%u\" height=\"%u\"", &svg_w, &svg_h), 2, "%s", tag);
+
+    const char *png = scratch_path("shot.png");
+    r = prog_run((const char *[]){"screenshot", "-s", "100x30", "-o", png, trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    f = fopen(png, "rb");
+    cr_assert_not_null(f);
+    unsigned char b[24];
+    cr_assert_eq(fread(b, 1, 24, f), 24);
+    fclose(f);
+    cr_assert(memcmp(b, "\x89PNG\r\n\x1a\n", 8) == 0, "a PNG's signature");
+    cr_assert(memcmp(b + 12, "IHDR", 4) == 0);
+    unsigned w = (unsigned)b[16] << 24 | (unsigned)b[17] << 16 | (unsigned)b[18] << 8 | b[19];
+    unsigned h = (unsigned)b[20] << 24 | (unsigned)b[21] << 16 | (unsigned)b[22] << 8 | b[23];
+    cr_assert_eq(w, 2 * svg_w, "width %u for an SVG of %u", w, svg_w);
+    cr_assert_eq(h, 2 * svg_h, "height %u for an SVG of %u", h, svg_h);
 }
 
 /* `stats` adds a section CPython's report does not have, and says whose it is; `stats --cpython`

@@ -336,7 +336,14 @@ char *canvas_to_text(const struct canvas *c);
  * `mono`).  Returns a malloc'd string, or NULL when memory ran out. */
 char *canvas_to_svg(const struct canvas *c, bool mono);
 
+/* The SVG's size in pixels. */
+void canvas_svg_size(const struct canvas *c, int *width, int *height);
+
 /* Writes canvas_to_text or canvas_to_svg to path (".svg" selects SVG).  0, or -1 with errno. */
 int canvas_write_file(const struct canvas *c, const char *path, bool mono);
+
+/* Writes the SVG rendered to a PNG, at twice its size, with librsvg and cairo loaded for it
+ * (export_png.c).  0, or -1 with a one-line reason in err (the libraries missing, among others). */
+int canvas_write_png(const struct canvas *c, const char *path, bool mono, char *err, size_t errlen);
 
 #endif
