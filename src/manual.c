@@ -179,6 +179,18 @@ static bool takes_file(const struct cli_opt *o)
                           strcmp(o->metavar, "PATH") == 0);
 }
 
+/* A command's options as bash words (--name and -l), all of them or those that take a file. */
+static void bash_words(FILE *out, const struct cli_cmd *c, bool files_only)
+{
+    for (int k = 0; c->opts && c->opts[k].name; k++) {
+        if (files_only && !takes_file(&c->opts[k]))
+            continue;
+        fprintf(out, "--%s ", c->opts[k].name);
+        if (c->opts[k].letter)
+            fprintf(out, "-%c ", c->opts[k].letter);
+    }
+}
+
 static void write_bash(FILE *out)
 {
     fputs("# bash completion for arenascope (written by arenascope --completion bash)\n"
@@ -198,18 +210,9 @@ static void write_bash(FILE *out)
     for (size_t i = 0; i < commands_count; i++) {
         const struct cli_cmd *c = commands[i];
         fprintf(out, "    %s)\n        opts='", c->name);
-        for (int k = 0; c->opts && c->opts[k].name; k++) {
-            fprintf(out, "--%s ", c->opts[k].name);
-            if (c->opts[k].letter)
-                fprintf(out, "-%c ", c->opts[k].letter);
-        }
+        bash_words(out, c, false);
         fputs("--help'\n        files='", out);
-        for (int k = 0; c->opts && c->opts[k].name; k++)
-            if (takes_file(&c->opts[k])) {
-                fprintf(out, "--%s ", c->opts[k].name);
-                if (c->opts[k].letter)
-                    fprintf(out, "-%c ", c->opts[k].letter);
-            }
+        bash_words(out, c, true);
         fputs("'\n        ;;\n", out);
     }
     fputs("    --completion)\n"
@@ -249,6 +252,17 @@ static void zsh_text(FILE *out, const char *s)
     }
 }
 
+/* One option's line for _arguments: '--name[help]:METAVAR:action' \ */
+static void zsh_option(FILE *out, const char *dashes, const char *name, const struct cli_opt *o)
+{
+    fprintf(out, "            '%s%s[", dashes, name);
+    zsh_text(out, o->help);
+    fputc(']', out);
+    if (o->metavar)
+        fprintf(out, ":%s:%s", o->metavar, takes_file(o) ? "_files" : " ");
+    fputs("' \\\n", out);
+}
+
 static void write_zsh(FILE *out)
 {
     fputs("#compdef arenascope\n# zsh completion for arenascope (written by arenascope --completion zsh)\n"
@@ -275,20 +289,10 @@ static void write_zsh(FILE *out)
         const struct cli_cmd *c = commands[i];
         fprintf(out, "    %s)\n        _arguments -s \\\n", c->name);
         for (int k = 0; c->opts && c->opts[k].name; k++) {
-            const struct cli_opt *o = &c->opts[k];
-            fprintf(out, "            '--%s[", o->name);
-            zsh_text(out, o->help);
-            fputc(']', out);
-            if (o->metavar)
-                fprintf(out, ":%s:%s", o->metavar, takes_file(o) ? "_files" : " ");
-            fputs("' \\\n", out);
-            if (o->letter) {
-                fprintf(out, "            '-%c[", o->letter);
-                zsh_text(out, o->help);
-                fputc(']', out);
-                if (o->metavar)
-                    fprintf(out, ":%s:%s", o->metavar, takes_file(o) ? "_files" : " ");
-                fputs("' \\\n", out);
+            zsh_option(out, "--", c->opts[k].name, &c->opts[k]);
+            if (c->opts[k].letter) {
+                char letter[2] = {c->opts[k].letter, '\0'};
+                zsh_option(out, "-", letter, &c->opts[k]);
             }
         }
         fputs("            '--help[show the help and exit]' \\\n            '*:file:_files'\n        ;;\n", out);
