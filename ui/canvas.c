@@ -577,3 +577,11 @@ void canvas_hbar(struct canvas *c, int x, int y, int w, double fraction, enum ui
             canvas_glyph(c, x + i, y, UI_G_BAR_EMPTY, UI_S_TRACK);
     }
 }
+
+bool canvas_pane(struct canvas *c, struct ui_rect r, const char *title, bool focus, int min_w, int min_h, int *x,
+                 int *y, int *w, int *h)
+{
+    canvas_box(c, r, title, focus);
+    *x = r.x + 1, *y = r.y + 1, *w = r.w - 2, *h = r.h - 2;
+    return *w >= min_w && *h >= min_h;
+}

@@ -324,9 +324,8 @@ void view_arenas(const struct ui_app *app, struct ui_frame *f, struct canvas *c,
         view_pins(app, f, c, r, focus);
         return;
     }
-    canvas_box(c, r, "Arenas: a row per arena, a cell per pool", focus);
-    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
-    if (w < 10 || h < 3)
+    int x, y, w, h;
+    if (!canvas_pane(c, r, "Arenas: a row per arena, a cell per pool", focus, 10, 3, &x, &y, &w, &h))
         return;
     const struct model *m = app_model(app);
     struct model_geometry geo;

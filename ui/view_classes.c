@@ -33,9 +33,8 @@ static bool ring_pool_name(const struct model *m, uint64_t addr, bool full, char
 
 void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
-    canvas_box(c, r, "Size classes", focus);
-    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
-    if (w < 20 || h < 3)
+    int x, y, w, h;
+    if (!canvas_pane(c, r, "Size classes", focus, 20, 3, &x, &y, &w, &h))
         return;
     const struct model *m = app_model(app);
     struct model_geometry g;

@@ -100,9 +100,8 @@ static void paint_marks(const struct ui_app *app, struct canvas *c, int x, int y
 
 void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
-    canvas_box(c, r, "Cycle collector", focus);
-    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
-    if (w < 24 || h < 2)
+    int x, y, w, h;
+    if (!canvas_pane(c, r, "Cycle collector", focus, 24, 2, &x, &y, &w, &h))
         return;
     const struct model *m = app_model(app);
     struct model_gc g;

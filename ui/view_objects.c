@@ -180,9 +180,8 @@ void view_objects(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     size_t n = app_objects(app, &objs);
     char title[64], cb[32];
     snprintf(title, sizeof title, "Objects: %s live", fmt_count(cb, n));
-    canvas_box(c, r, title, focus);
-    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
-    if (w < 20 || h < 2)
+    int x, y, w, h;
+    if (!canvas_pane(c, r, title, focus, 20, 2, &x, &y, &w, &h))
         return;
     /* zoomed, there is room for the selected object's references without asking */
     bool open = app->objects.open || app->zoomed == UI_PANE_OBJECTS;

@@ -109,9 +109,8 @@ void view_output(const struct ui_app *app, struct ui_frame *f, struct canvas *c,
         snprintf(title, sizeof title, "Output: %zu line%s", n, n == 1 ? "" : "s");
     else
         snprintf(title, sizeof title, "Output: the last %zu lines", n);
-    canvas_box(c, r, title, focus);
-    int x = r.x + 1, y0 = r.y + 1, w = r.w - 2, h = r.h - 2;
-    if (w < 8 || h < 1)
+    int x, y0, w, h;
+    if (!canvas_pane(c, r, title, focus, 8, 1, &x, &y0, &w, &h))
         return;
     if (n == 0) {
         const struct trace_header *hd = seeker_header(app->s);

@@ -74,9 +74,8 @@ void view_pins(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
                  app->arena.slot);
     else
         snprintf(title, sizeof title, "Arena %" PRIu32 ": who pins it", app->arena.slot);
-    canvas_box(c, r, title, focus);
-    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
-    if (w < 20 || h < 3)
+    int x, y, w, h;
+    if (!canvas_pane(c, r, title, focus, 20, 3, &x, &y, &w, &h))
         return;
     if (!have) {
         canvas_text(c, x + 1, y, w - 2, UI_S_DIM, "no arena selected: w again or Esc goes back");

@@ -121,9 +121,8 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
         snprintf(title, sizeof title, "Pool %" PRIu32 " of arena %" PRIu32, p.index, p.slot);
     else
         snprintf(title, sizeof title, "Pool");
-    canvas_box(c, r, title, focus);
-    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
-    if (w < 10 || h < 2)
+    int x, y, w, h;
+    if (!canvas_pane(c, r, title, focus, 10, 2, &x, &y, &w, &h))
         return;
     if (!have) {
         canvas_text(c, x + 1, y, w - 2, UI_S_DIM, "no pool selected: pick one in the arena map and press Enter");

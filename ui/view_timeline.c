@@ -208,9 +208,8 @@ void view_timeline(const struct ui_app *app, struct ui_frame *f, struct canvas *
                  ui_fmt_bytes(b2, sum->max_bytes));
     else
         snprintf(title, sizeof title, "Timeline: %s events", fmt_count(b1, total));
-    canvas_box(c, r, title, focus);
-    int x = r.x + 1, y = r.y + 1, w = r.w - 2, h = r.h - 2;
-    if (w < 20 || h < 3)
+    int x, y, w, h;
+    if (!canvas_pane(c, r, title, focus, 20, 3, &x, &y, &w, &h))
         return;
 
     /* legend in the top border, on the right, after a blank */
