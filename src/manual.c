@@ -105,19 +105,24 @@ static void roff_option(FILE *out, const struct cli_opt *o)
     }
 }
 
+/* A command's usage line: its name, [OPTIONS] when it has some, its arguments. */
+static void roff_usage(FILE *out, const struct cli_cmd *c)
+{
+    fprintf(out, ".B arenascope %s\n", c->name);
+    if (c->opts && c->opts[0].name)
+        fputs("[\\fIOPTIONS\\fR]\n", out);
+    if (c->args && c->args[0]) {
+        fputs(".I ", out);
+        roff_line(out, c->args);
+    }
+}
+
 void manual_write_man(FILE *out)
 {
     fprintf(out, ".TH ARENASCOPE 1 \"\" \"arenascope %s\" \"User Commands\"\n", ARENASCOPE_VERSION);
     fputs(".SH NAME\narenascope \\- watch CPython's memory manager at work\n.SH SYNOPSIS\n", out);
     for (size_t i = 0; i < commands_count; i++) {
-        const struct cli_cmd *c = commands[i];
-        fprintf(out, ".B arenascope %s\n", c->name);
-        if (c->opts && c->opts[0].name)
-            fputs("[\\fIOPTIONS\\fR]\n", out);
-        if (c->args && c->args[0]) {
-            fputs(".I ", out);
-            roff_line(out, c->args);
-        }
+        roff_usage(out, commands[i]);
         fputs(".br\n", out);
     }
     fputs(".B arenascope \\-\\-man\n.br\n.B arenascope \\-\\-completion\n.I bash|zsh\n.SH DESCRIPTION\n", out);
@@ -131,16 +136,8 @@ void manual_write_man(FILE *out)
     fputs(".SH COMMANDS\n", out);
     for (size_t i = 0; i < commands_count; i++) {
         const struct cli_cmd *c = commands[i];
-        fprintf(out, ".SS %s\n", c->name);
-        fputs(".PP\n.B arenascope ", out);
-        roff_text(out, c->name, strlen(c->name), false);
-        fputc('\n', out);
-        if (c->opts && c->opts[0].name)
-            fputs("[\\fIOPTIONS\\fR]\n", out);
-        if (c->args && c->args[0]) {
-            fputs(".I ", out);
-            roff_line(out, c->args);
-        }
+        fprintf(out, ".SS %s\n.PP\n", c->name);
+        roff_usage(out, c);
         fputs(".PP\n", out);
         roff_line(out, c->summary);
         if (c->description)

@@ -578,10 +578,14 @@ void canvas_hbar(struct canvas *c, int x, int y, int w, double fraction, enum ui
     }
 }
 
-bool canvas_pane(struct canvas *c, struct ui_rect r, const char *title, bool focus, int min_w, int min_h, int *x,
-                 int *y, int *w, int *h)
+bool canvas_pane(struct canvas *c, struct ui_rect r, const char *title, bool focus, int min_w, int min_h,
+                 const char *none, int *x, int *y, int *w, int *h)
 {
     canvas_box(c, r, title, focus);
     *x = r.x + 1, *y = r.y + 1, *w = r.w - 2, *h = r.h - 2;
-    return *w >= min_w && *h >= min_h;
+    if (*w < min_w || *h < min_h)
+        return false;
+    if (none)
+        canvas_text(c, *x + 1, *y, *w - 2, UI_S_DIM, none);
+    return !none;
 }

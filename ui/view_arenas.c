@@ -325,7 +325,7 @@ void view_arenas(const struct ui_app *app, struct ui_frame *f, struct canvas *c,
         return;
     }
     int x, y, w, h;
-    if (!canvas_pane(c, r, "Arenas: a row per arena, a cell per pool", focus, 10, 3, &x, &y, &w, &h))
+    if (!canvas_pane(c, r, "Arenas: a row per arena, a cell per pool", focus, 10, 3, NULL, &x, &y, &w, &h))
         return;
     const struct model *m = app_model(app);
     struct model_geometry geo;

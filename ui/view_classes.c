@@ -34,7 +34,7 @@ static bool ring_pool_name(const struct model *m, uint64_t addr, bool full, char
 void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     int x, y, w, h;
-    if (!canvas_pane(c, r, "Size classes", focus, 20, 3, &x, &y, &w, &h))
+    if (!canvas_pane(c, r, "Size classes", focus, 20, 3, NULL, &x, &y, &w, &h))
         return;
     const struct model *m = app_model(app);
     struct model_geometry g;

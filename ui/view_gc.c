@@ -101,7 +101,7 @@ static void paint_marks(const struct ui_app *app, struct canvas *c, int x, int y
 void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, struct ui_rect r, bool focus)
 {
     int x, y, w, h;
-    if (!canvas_pane(c, r, "Cycle collector", focus, 24, 2, &x, &y, &w, &h))
+    if (!canvas_pane(c, r, "Cycle collector", focus, 24, 2, NULL, &x, &y, &w, &h))
         return;
     const struct model *m = app_model(app);
     struct model_gc g;

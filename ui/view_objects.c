@@ -181,7 +181,7 @@ void view_objects(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     char title[64], cb[32];
     snprintf(title, sizeof title, "Objects: %s live", fmt_count(cb, n));
     int x, y, w, h;
-    if (!canvas_pane(c, r, title, focus, 20, 2, &x, &y, &w, &h))
+    if (!canvas_pane(c, r, title, focus, 20, 2, NULL, &x, &y, &w, &h))
         return;
     /* zoomed, there is room for the selected object's references without asking */
     bool open = app->objects.open || app->zoomed == UI_PANE_OBJECTS;

@@ -110,7 +110,7 @@ void view_output(const struct ui_app *app, struct ui_frame *f, struct canvas *c,
     else
         snprintf(title, sizeof title, "Output: the last %zu lines", n);
     int x, y0, w, h;
-    if (!canvas_pane(c, r, title, focus, 8, 1, &x, &y0, &w, &h))
+    if (!canvas_pane(c, r, title, focus, 8, 1, NULL, &x, &y0, &w, &h))
         return;
     if (n == 0) {
         const struct trace_header *hd = seeker_header(app->s);

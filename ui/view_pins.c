@@ -75,12 +75,9 @@ void view_pins(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     else
         snprintf(title, sizeof title, "Arena %" PRIu32 ": who pins it", app->arena.slot);
     int x, y, w, h;
-    if (!canvas_pane(c, r, title, focus, 20, 3, &x, &y, &w, &h))
+    if (!canvas_pane(c, r, title, focus, 20, 3, have ? NULL : "no arena selected: w again or Esc goes back", &x, &y,
+                     &w, &h))
         return;
-    if (!have) {
-        canvas_text(c, x + 1, y, w - 2, UI_S_DIM, "no arena selected: w again or Esc goes back");
-        return;
-    }
     static struct model_pin pins[PINS_MAX];
     size_t n = app_pins(app, pins, PINS_MAX);
     size_t shown = n < PINS_MAX ? n : PINS_MAX;

@@ -122,12 +122,9 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     else
         snprintf(title, sizeof title, "Pool");
     int x, y, w, h;
-    if (!canvas_pane(c, r, title, focus, 10, 2, &x, &y, &w, &h))
+    if (!canvas_pane(c, r, title, focus, 10, 2, have ? NULL : "no pool selected: pick one in the arena map and press Enter",
+                     &x, &y, &w, &h))
         return;
-    if (!have) {
-        canvas_text(c, x + 1, y, w - 2, UI_S_DIM, "no pool selected: pick one in the arena map and press Enter");
-        return;
-    }
     /* the pool's state and the header fields, as obmalloc names them: wrapped, each field whole */
     char ab[24];
     struct ui_para head;

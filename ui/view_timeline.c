@@ -209,7 +209,7 @@ void view_timeline(const struct ui_app *app, struct ui_frame *f, struct canvas *
     else
         snprintf(title, sizeof title, "Timeline: %s events", fmt_count(b1, total));
     int x, y, w, h;
-    if (!canvas_pane(c, r, title, focus, 20, 3, &x, &y, &w, &h))
+    if (!canvas_pane(c, r, title, focus, 20, 3, NULL, &x, &y, &w, &h))
         return;
 
     /* legend in the top border, on the right, after a blank */

@@ -324,9 +324,10 @@ void canvas_blit(struct canvas *c, int x, int y, const struct canvas *src, struc
 /* A frame around r (relative) with a title in its top edge; `focus` draws it highlighted. */
 void canvas_box(struct canvas *c, struct ui_rect r, const char *title, bool focus);
 /* A pane: its box with the title, and the inside (*x, *y, *w, *h); false when the inside is
- * smaller than min_w x min_h, and nothing more should be painted. */
-bool canvas_pane(struct canvas *c, struct ui_rect r, const char *title, bool focus, int min_w, int min_h, int *x,
-                 int *y, int *w, int *h);
+ * smaller than min_w x min_h, or when `none` is not NULL (the pane has nothing to show, and says
+ * so with that text), and nothing more should be painted. */
+bool canvas_pane(struct canvas *c, struct ui_rect r, const char *title, bool focus, int min_w, int min_h,
+                 const char *none, int *x, int *y, int *w, int *h);
 /* A horizontal bar of w cells filled to `fraction` (0..1) with eighths of a cell. */
 void canvas_hbar(struct canvas *c, int x, int y, int w, double fraction, enum ui_style s);
 
