@@ -225,6 +225,11 @@ struct ui_app {
     } gc;
     struct ui_code code;
     struct {
+        uint64_t scanned;   /* events looked at for a built-in workload's source */
+        bool done;          /* a step marker or the source was found: no more looking */
+        bool found;         /* the workload recorded its Python source (a demo's) */
+    } workload_source;
+    struct {
         uint32_t sel;       /* the selected line; 0: the line about to run */
         int scroll;         /* first line shown */
         bool listing;       /* the steps at which line `sel` ran are listed (Enter) */
@@ -378,9 +383,12 @@ void view_timeline(const struct ui_app *app, struct ui_frame *f, struct canvas *
 
 /* ---- view_code.c, view_names.c: a real program's source and names ---------------------------- */
 
-/* True for a real program's trace with recorded sources: the Code pane has a place. */
+/* True for a real program's trace with recorded sources: its names take the Objects pane. */
 bool app_has_code(const struct ui_app *app);
-/* The pane Tab reaches from p going delta (1 or -1): the Code pane only for a real program. */
+/* True for a real program's trace, and for a built-in demo's that recorded its Python source
+ * (as far as app_code_prepare has looked): the Code pane has a place. */
+bool app_has_source(const struct ui_app *app);
+/* The pane Tab reaches from p going delta (1 or -1): the Code pane only with a source. */
 enum ui_pane app_pane_after(const struct ui_app *app, enum ui_pane p, int delta);
 /* Prepares app->code (and app->names) for the position: painting reads them. */
 void app_code_prepare(struct ui_app *app);

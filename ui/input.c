@@ -657,7 +657,7 @@ enum ui_pane app_pane_after(const struct ui_app *app, enum ui_pane p, int delta)
 {
     do
         p = (enum ui_pane)(((int)p + delta + UI_PANE_COUNT) % UI_PANE_COUNT);
-    while (p == UI_PANE_CODE && !app_has_code(app));
+    while (p == UI_PANE_CODE && !app_has_source(app));
     return p;
 }
 
@@ -803,8 +803,8 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
     case UI_ACT_PINS:
         return act_pins(app);
     case UI_ACT_CODE:
-        if (!app_has_code(app)) {
-            app_message(app, false, "the Code pane shows a real program's source: replay or live a script");
+        if (!app_has_source(app)) {
+            app_message(app, false, "the Code pane shows a program's or a demo's source: replay or live a script");
             return UI_REDO_REPAINT;
         }
         app->focus = UI_PANE_CODE;

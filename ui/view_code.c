@@ -39,6 +39,43 @@ bool app_has_code(const struct ui_app *app)
     return h && h->program[0];
 }
 
+bool app_has_source(const struct ui_app *app)
+{
+    return app_has_code(app) || app->workload_source.found;
+}
+
+#define SOURCE_SCAN_MAX 1000000 /* events looked at for a workload's source, at most */
+
+struct source_scan {
+    uint64_t seen;
+};
+
+static bool match_source_or_step(void *ctx, const struct event *ev)
+{
+    struct source_scan *sc = ctx;
+    return ev->kind == EV_SOURCE_FILE || ev->kind == EV_STEP || ++sc->seen >= SOURCE_SCAN_MAX;
+}
+
+/* A built-in workload's source: a source_file event before its first step marker (workload.c
+ * records it there).  Looked for among the events known, again when more arrive, until a step
+ * marker or the source is found. */
+static void find_workload_source(struct ui_app *app)
+{
+    uint64_t count = app_event_count(app);
+    if (app->workload_source.done || app->workload_source.scanned == count || app_has_code(app))
+        return;
+    struct source_scan sc = {app->workload_source.scanned};
+    uint64_t found;
+    struct event ev;
+    char text[64];
+    if (seeker_scan(app->s, app->workload_source.scanned, true, match_source_or_step, &sc, &found) > 0 &&
+        seeker_events(app->s, found, &ev, 1, text, sizeof text) == 1) {
+        app->workload_source.found = ev.kind == EV_SOURCE_FILE;
+        app->workload_source.done = true;
+    }
+    app->workload_source.scanned = count;
+}
+
 uint32_t app_label_line(const char *label, size_t label_len, char *file, size_t len)
 {
     /* "file.py:12  source": the file, a colon, digits, two blanks */
@@ -260,18 +297,74 @@ static void read_allocs(struct ui_app *app, uint64_t from, uint64_t to)
     free(evs);
 }
 
-/* The line about to run: the next marker's, when it is a line of the shown file. */
+struct def_scan {
+    enum event_kind kind; /* EV_STACK_DEF or EV_FRAME_DEF */
+    uint64_t id;
+};
+
+static bool match_def(void *ctx, const struct event *ev)
+{
+    const struct def_scan *d = ctx;
+    return ev->kind == d->kind && ev->u.f[0] == d->id; /* stack_def.id, frame_def.id */
+}
+
+/*
+ * The file and line a workload's step marker at seq `marker` carries in its stack.  The model
+ * knows the stack when it was defined before the position; else its definition (and its
+ * frame's) lies between the position and the marker: a workload defines a line's stack just
+ * before the first marker that names it (src/workload.c).
+ */
+static bool marker_line(struct ui_app *app, uint64_t stack, uint64_t marker, char *path, size_t len, uint32_t *line)
+{
+    const struct model *m = app_model(app);
+    if (stack <= UINT32_MAX && stack_line(m, (uint32_t)stack, path, len, line))
+        return true;
+    struct def_scan d = {EV_STACK_DEF, stack};
+    uint64_t at;
+    struct event ev;
+    static char text[4096];
+    if (seeker_scan(app->s, marker, false, match_def, &d, &at) <= 0 ||
+        seeker_events(app->s, at, &ev, 1, text, sizeof text) != 1)
+        return false;
+    const char *frame = ev.str;
+    size_t flen = ev.str ? ev.str_len : 0;
+    if (ev.u.stack_def.frame && ev.u.stack_def.frame <= UINT32_MAX &&
+        !model_frame_text(m, (uint32_t)ev.u.stack_def.frame, &frame, &flen)) {
+        d = (struct def_scan){EV_FRAME_DEF, ev.u.stack_def.frame};
+        if (seeker_scan(app->s, at, false, match_def, &d, &at) <= 0 ||
+            seeker_events(app->s, at, &ev, 1, text, sizeof text) != 1)
+            return false;
+        frame = ev.str;
+        flen = ev.str ? ev.str_len : 0;
+    }
+    const char *nl = frame ? memchr(frame, '\n', flen) : NULL;
+    struct model_frame_info fi;
+    model_frame_parse(frame, nl ? (size_t)(nl - frame) : flen, &fi);
+    if (!fi.python || !fi.file_len)
+        return false;
+    snprintf(path, len, "%.*s", (int)fi.file_len, fi.file);
+    *line = fi.line;
+    return true;
+}
+
+/* The line about to run: the next marker's, when it is a line of the shown file (a program's
+ * line step names it in its label, a demo's step in its stack). */
 static uint32_t next_line(struct ui_app *app, const struct ui_code *code)
 {
     uint64_t found;
     struct event ev;
-    char label[512], file[256];
-    if (seeker_scan(app->s, code->pos, true, match_step, NULL, &found) > 0 &&
-        seeker_events(app->s, found, &ev, 1, label, sizeof label) == 1 && ev.u.step.kind == EV_STEP_LINE) {
-        uint32_t next = app_label_line(ev.str, ev.str_len, file, sizeof file);
-        if (next && strcmp(file, code->base) == 0)
-            return next;
+    char label[512], file[512];
+    if (seeker_scan(app->s, code->pos, true, match_step, NULL, &found) <= 0 ||
+        seeker_events(app->s, found, &ev, 1, label, sizeof label) != 1)
+        return 0;
+    uint32_t next = 0;
+    if (ev.u.step.kind == EV_STEP_LINE) {
+        next = app_label_line(ev.str, ev.str_len, file, sizeof file);
+        return next && strcmp(file, code->base) == 0 ? next : 0;
     }
+    if (ev.u.step.kind == EV_STEP_WORKLOAD && ev.u.step.stack &&
+        marker_line(app, ev.u.step.stack, found, file, sizeof file, &next))
+        return strcmp(file, code->path) == 0 ? next : 0;
     return 0;
 }
 
@@ -291,7 +384,8 @@ void app_code_prepare(struct ui_app *app)
     memset(code, 0, sizeof *code);
     code->pos = pos;
     code->count = count;
-    if (!app_has_code(app))
+    find_workload_source(app);
+    if (!app_has_source(app))
         return;
     const struct model *m = app_model(app);
     struct model_step st;
@@ -312,7 +406,8 @@ void app_code_prepare(struct ui_app *app)
     if (code->len && code->text[code->len - 1] != '\n')
         code->nlines++;
     code->step_is_line = have_step && st.kind == EV_STEP_LINE;
-    if (code->step_is_line)
+    /* a demo's step marks its line as a program's line step does; its label stays its own */
+    if (code->step_is_line || (have_step && st.kind == EV_STEP_WORKLOAD))
         code->ran = line;
     code->next = next_line(app, code);
     if (have_step && st.seq + 1 < pos)
