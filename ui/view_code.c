@@ -1,6 +1,6 @@
 /*
- * view_code.c - the Code pane: a real program's source, with the line just run and the line
- * about to run.
+ * view_code.c - the Code pane: a real program's or a built-in demo's source, with the line just
+ * run and the line about to run.
  *
  *   ┌ Code: slide.py ─────────────────────────────────────────────┐
  *   │    1  a = [1, 2, 3]                                          │
@@ -19,9 +19,18 @@
  * are charged to (model_stack_line_frame: the innermost frame of the program's own code), read
  * from the events between the current marker and the position.
  *
+ * A built-in demo runs a Python source (demos/demo_NAME.py) and records it the same way, before
+ * its first step; each of its step markers (EV_STEP_WORKLOAD) carries the stack of the one line
+ * it runs, so the pane marks it as a program's line, while the marker's label stays the
+ * teacher's sentence that the banner shows.  Such a stack is defined just before the first
+ * marker naming it: when the position is before that, the line about to run is read from the
+ * definition ahead (marker_line).  Line breakpoints and the list of the steps a line ran at
+ * (Enter) follow a program's line steps only.
+ *
  * app_code_prepare() works that out once per position, before the banner and the layout (the
- * banner leaves the line to this pane); the painter only reads it.  Enter on a line lists the
- * steps at which it ran; `b` on a line is a line breakpoint (app.c); a click selects a line.
+ * banner leaves a program's line to this pane); the painter only reads it.  Enter on a line
+ * lists the steps at which it ran; `b` on a line is a line breakpoint (app.c); a click selects a
+ * line.
  */
 #include "app.h"
 
@@ -546,9 +555,9 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
             ui_para_add(&p, UI_S_ERROR, code->syntax);
             ui_para_add(&p, UI_S_DIM, ": the program did not compile, so no line of it ran");
         } else {
-            ui_para_add(&p, UI_S_DIM, app_has_code(app) ? "no source of the program's own code is recorded yet"
-                                                        : "no source: the built-in workloads narrate their steps "
-                                                          "in the banner");
+            ui_para_add(&p, UI_S_DIM, app_has_source(app) ? "no source of the program's own code is recorded yet"
+                                                          : "no source: allocation scripts and churn narrate their "
+                                                            "steps in the banner");
         }
         canvas_para(c, x + 1, y, w - 2, 0, h, &p, NULL);
         return;
