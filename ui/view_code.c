@@ -647,7 +647,12 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
             canvas_glyph(c, lx, ly, UI_G_BLOCK_ALLOC, UI_S_CODE_NOTE);
             lx += 2 + canvas_text(c, lx + 2, ly, -1, UI_S_DIM, alloc) + 2;
         }
-        if (code->partial && lx + 12 <= x + w)
-            canvas_text(c, lx, ly, x + w - lx, UI_S_DIM, "(tint: first 200,000 events)");
+        if (code->partial) { /* whole, or in fewer words, or not at all */
+            const char *note = "(tint: first 200,000 events)";
+            if (lx + ui_text_width(note) > x + w)
+                note = "(tint: partial)";
+            if (lx + ui_text_width(note) <= x + w)
+                canvas_text(c, lx, ly, x + w - lx, UI_S_DIM, note);
+        }
     }
 }
