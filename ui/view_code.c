@@ -572,6 +572,10 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     uint32_t follow = app->code_ui.sel ? app->code_ui.sel : code->next ? code->next : code->ran;
     /* the followed line a third of the way down, so that what comes next shows under it */
     int want = follow ? (int)follow - 1 - rows / 3 : 0;
+    /* and the line just run with it, when both fit: a demo's steps are often lines apart */
+    if (!app->code_ui.sel && code->ran && code->next > code->ran && (int)(code->next - code->ran) < rows &&
+        want > (int)code->ran - 1)
+        want = (int)code->ran - 1;
     int scroll = app->code_ui.sel ? app_scroll_to_show(app->code_ui.scroll, (int)follow - 1, n, rows)
                                   : app_scroll_to_show(want, (int)follow - 1, n, rows);
     f->code = (struct ui_settled){.set = true, .scroll = scroll, .sel = (int)app->code_ui.sel};
