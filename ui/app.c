@@ -360,6 +360,8 @@ static bool breakpoint_matches(const struct ui_breakpoint *bp, const struct even
     switch (bp->type) {
     case UI_BP_LINE: {
         char file[sizeof bp->file];
+        if (ev->kind == EV_STEP && bp->stack) /* a demo's line */
+            return ev->u.step.kind == EV_STEP_WORKLOAD && ev->u.step.stack == bp->stack;
         return ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_LINE &&
                app_label_line(ev->str, ev->str_len, file, sizeof file) == bp->value && strcmp(file, bp->file) == 0;
     }

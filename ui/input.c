@@ -330,8 +330,13 @@ static enum ui_redo code_breakpoint(struct ui_app *app)
         app_message(app, true, "at most %d breakpoints: delete one first (b d)", UI_MAX_BREAKPOINTS);
         return UI_REDO_REPAINT;
     }
+    uint64_t stack = app_has_code(app) ? 0 : app_code_line_stack(app, line);
+    if (!app_has_code(app) && !stack) {
+        app_message(app, false, "no step of the demo runs line %" PRIu32 ": no breakpoint there", line);
+        return UI_REDO_REPAINT;
+    }
     struct ui_breakpoint *bp = &app->bp[app->nbp++];
-    *bp = (struct ui_breakpoint){.type = UI_BP_LINE, .value = line};
+    *bp = (struct ui_breakpoint){.type = UI_BP_LINE, .value = line, .stack = stack};
     snprintf(bp->file, sizeof bp->file, "%s", app->code.base);
     app_message(app, false, "breakpoint %d: before line %" PRIu32 " of %s runs (] and Space stop there; b again: off)",
                 app->nbp, line, bp->file);

@@ -24,8 +24,9 @@
  * it runs, so the pane marks it as a program's line, while the marker's label stays the
  * teacher's sentence that the banner shows.  Such a stack is defined just before the first
  * marker naming it: when the position is before that, the line about to run is read from the
- * definition ahead (marker_line).  Line breakpoints and the list of the steps a line ran at
- * (Enter) follow a program's line steps only.
+ * definition ahead (marker_line).  A demo's line has one stack, found from its frame_def
+ * (app_code_line_stack): the steps a line ran at (Enter) and a line breakpoint (`b`) are the
+ * markers carrying it.
  *
  * app_code_prepare() works that out once per position, before the banner and the layout (the
  * banner leaves a program's line to this pane); the painter only reads it.  Enter on a line
@@ -442,10 +443,69 @@ static bool match_line_step(void *ctx, const struct event *ev)
     return false;
 }
 
+struct line_stack_scan {
+    const char *path;
+    uint32_t line;
+    uint64_t frame; /* the frame of the line, once its frame_def went by */
+    uint64_t stack; /* app_code_runs: the stack found, whose steps are matched */
+    uint64_t number;
+};
+
+/* The frame_def of line `line` of `path`, then the one-frame stack_def of that frame. */
+static bool match_line_stack(void *ctx, const struct event *ev)
+{
+    struct line_stack_scan *ls = ctx;
+    if (ev->kind == EV_FRAME_DEF && !ls->frame && ev->str) {
+        struct model_frame_info fi;
+        model_frame_parse(ev->str, ev->str_len, &fi);
+        if (fi.python && fi.line == ls->line && fi.file_len == strlen(ls->path) &&
+            memcmp(fi.file, ls->path, fi.file_len) == 0)
+            ls->frame = ev->u.frame_def.id;
+        return false;
+    }
+    return ls->frame && ev->kind == EV_STACK_DEF && ev->u.stack_def.frame == ls->frame && !ev->u.stack_def.parent;
+}
+
+uint64_t app_code_line_stack(const struct ui_app *app, uint32_t line)
+{
+    if (!app->code.have || app_has_code(app))
+        return 0;
+    struct line_stack_scan ls = {.path = app->code.path, .line = line};
+    uint64_t found;
+    struct event ev;
+    char text[64];
+    if (seeker_scan(app->s, 0, true, match_line_stack, &ls, &found) <= 0 ||
+        seeker_events(app->s, found, &ev, 1, text, sizeof text) != 1)
+        return 0;
+    return ev.u.stack_def.id;
+}
+
+static bool match_stack_step(void *ctx, const struct event *ev)
+{
+    struct line_stack_scan *ls = ctx;
+    if (ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_WORKLOAD && ev->u.step.stack == ls->stack) {
+        ls->number = ev->u.step.number;
+        return true;
+    }
+    return false;
+}
+
 size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, uint64_t *steps, size_t max)
 {
     if (!app->code.have)
         return 0;
+    if (!app_has_code(app)) {
+        /* a demo: the steps whose stack is the line's */
+        struct line_stack_scan ls = {.stack = app_code_line_stack(app, line)};
+        size_t n = 0;
+        uint64_t from = 0, found;
+        while (ls.stack && n < max && seeker_scan(app->s, from, true, match_stack_step, &ls, &found) > 0) {
+            steps[n] = ls.number;
+            seqs[n++] = found;
+            from = found + 1;
+        }
+        return n;
+    }
     char prefix[300];
     int plen = snprintf(prefix, sizeof prefix, "%s:%" PRIu32 "  ", app->code.base, line);
     struct runs_scan rs = {prefix, (size_t)plen, 0};

@@ -813,3 +813,65 @@ Test(code, a_demo_shows_its_source_with_the_line_of_each_step_and_the_narration_
         seeker_free(s);
     }
 }
+
+/* traces/demo-refcount.trace with the Code pane in focus, at its first event; its steps. */
+static struct ui_app *open_demo(struct seeker **s, struct canvas *c, struct demo_step *steps, size_t *n)
+{
+    const char *dir = getenv("ARENASCOPE_TRACES");
+    cr_assert_not_null(dir);
+    char path[1024], err[512], file[256];
+    static char source[65536];
+    snprintf(path, sizeof path, "%s/demo-refcount.trace", dir);
+    cr_assert_eq(seeker_open(s, path, 0, err, sizeof err), 0, "%s", err);
+    *n = demo_steps(*s, steps, 64, file, sizeof file, source, sizeof source);
+    cr_assert_geq(*n, 5);
+    struct ui_config cfg = {.title = "demo-refcount.trace"};
+    struct ui_app *app;
+    cr_assert_eq(ui_app_new(&app, *s, &cfg), 0);
+    cr_assert_eq(canvas_init(c, 120, 40, false), 0);
+    ui_app_paint(app, c);
+    press(app, c, "cg");
+    return app;
+}
+
+/* The keys that select line `to` of the Code pane when ▶ is on line `from`. */
+static void select_line(struct ui_app *app, struct canvas *c, uint32_t from, uint32_t to)
+{
+    press(app, c, "j"); /* the line about to run */
+    for (uint32_t l = from; l < to; l++)
+        press(app, c, "j");
+}
+
+Test(code, a_demo_line_lists_its_step_and_breaks_before_it)
+{
+    struct seeker *s;
+    struct canvas c;
+    struct demo_step steps[64];
+    size_t n;
+    struct ui_app *app = open_demo(&s, &c, steps, &n);
+    /* Enter on the line of step 3 lists that one step, and goes to its end */
+    select_line(app, &c, steps[0].line, steps[2].line);
+    press(app, &c, "<Enter>");
+    char *text = canvas_to_text(&c), want[64];
+    snprintf(want, sizeof want, "line %" PRIu32 " ran at 1 step:", steps[2].line);
+    cr_assert(strstr(text, want), "Enter lists the step of line %" PRIu32 ":\n%s", steps[2].line, text);
+    free(text);
+    press(app, &c, "<Enter>");
+    cr_assert_eq(ui_app_position(app), steps[3].seq, "Enter goes to the end of step 3, before marker 4");
+    /* b on the line of step 5, from the start: ] stops just before its marker, then goes on */
+    press(app, &c, "<Esc>g");
+    select_line(app, &c, steps[0].line, steps[4].line);
+    press(app, &c, "b<Esc>g");
+    press(app, &c, "100]");
+    cr_assert_eq(ui_app_position(app), steps[4].seq, "] stops before the marker of step 5 (at %llu)",
+                 (unsigned long long)ui_app_position(app));
+    press(app, &c, "100]");
+    cr_assert_eq(ui_app_position(app), seeker_event_count(s), "then 100] goes to the end");
+    /* a line no step runs takes no breakpoint */
+    press(app, &c, "gjkkkb");
+    snprintf(want, sizeof want, "no step of the demo runs line %" PRIu32, steps[0].line - 3);
+    cr_assert(strstr(ui_app_message(app), want), "b on a line no step runs says so: %s", ui_app_message(app));
+    canvas_release(&c);
+    ui_app_free(app);
+    seeker_free(s);
+}
