@@ -2,7 +2,8 @@
  * cmd_demo.c - `arenascope demo [NAME]`: a built-in demo, live, held at each step (the
  * classroom way); with no name, a menu of the demos.  `demo --list` prints them.
  *
- * `demo --source NAME` prints the Python source the demo mirrors (src/demos.h), and
+ * `demo --source NAME` prints the Python source the demo mirrors (src/demos.h; every step of the
+ * demo names the line of it that it runs, and the Code pane shows it), and
  * `demo NAME --real [-- PYTHON]` runs that source on the real interpreter: it is written to a
  * temporary folder and handed to `live` as a script, so that the real run is exactly what
  * `arenascope live demo_NAME.py` shows.
@@ -35,7 +36,7 @@ static const struct demo_source *source_of(struct cli *c, const char *name)
 {
     const struct demo_source *s = demo_source_find(name);
     if (!s)
-        cli_error(c, CLI_EXIT_USAGE, "demo '%s' calls the allocator directly and has no Python source", name);
+        cli_error(c, CLI_EXIT_USAGE, "demo '%s' has no Python source", name);
     return s;
 }
 

@@ -2,10 +2,13 @@
  * demo_allocator.c - the demos about the allocator itself: layers, size-classes,
  * pool-lifecycle, arena-lifecycle and fragmentation.
  *
- * Where Python has an object of the right size the demos use it (a float for 24 bytes, a long
- * string for a large request); elsewhere they call the allocator directly, as C code calling
- * PyObject_Malloc would.  Counts are computed from the heap's profile, so the demos fit every
- * pool and arena size.
+ * Each mirrors its Python source (demos/demo_NAME.py).  Where Python has an object of the right
+ * size the demos use it (a float for 24 bytes, a long string for a large request, a bytes
+ * object of 512 bytes); elsewhere they call the allocator directly, as C code calling
+ * PyObject_Malloc would (the sources do it through ctypes).  Counts are computed from the heap's
+ * profile, so the demos fit every pool and arena size; the sources state CPython 3.10's sizes.
+ * What the heap holds (demo_heap_line, "arenas: N") Python cannot print: the sources leave it
+ * to the viewer.
  */
 #include "demos.h"
 
@@ -39,14 +42,16 @@ void demo_run_layers(struct workload_env *env)
     struct runtime *rt = env->rt;
     const struct heap_profile *p = heap_profile(env->heap);
 
-    workload_step(env, "x = 1.5 needs 24 bytes, so pymalloc serves it from a pool of 32-byte "
-                       "blocks.");
+    workload_step_at(env, "x = 1.5",
+                     "x = 1.5 needs 24 bytes, so pymalloc serves it from a pool of 32-byte "
+                     "blocks.");
     demo_set(env, "x", rt_float(rt, 1.5));
     if (demo_get(env, "x"))
         print_block(env, "float", 24, demo_get(env, "x"));
 
-    workload_step(env, "s = 'x' * 600 needs 649 bytes, more than the 512-byte limit, so it goes "
-                       "straight to the C library's malloc.");
+    workload_step_at(env, "s = \"x\" * 600",
+                     "s = 'x' * 600 needs 649 bytes, more than the 512-byte limit, so it goes "
+                     "straight to the C library's malloc.");
     char *text = malloc(601);
     if (text) {
         memset(text, 'x', 600);
@@ -57,12 +62,14 @@ void demo_run_layers(struct workload_env *env)
             print_block(env, "str", 649, demo_get(env, "s"));
     }
 
-    workload_step(env, "A list of 10 ints takes a 64-byte block for itself and an 80-byte "
-                       "block for its array of items.");
+    workload_step_at(env, "l = list(range(10))",
+                     "A list of 10 ints takes a 64-byte block for itself and an 80-byte "
+                     "block for its array of items.");
     demo_set(env, "l", demo_int_list(env, 0, 10));
 
-    workload_step(env, "Appending 90 more items grows the item array past the limit, so it "
-                       "moves from its pool to malloc.");
+    workload_step_at(env, "for i in range(10, 100):",
+                     "Appending 90 more items grows the item array past the limit, so it "
+                     "moves from its pool to malloc.");
     struct rt_object *l = demo_get(env, "l");
     for (int i = 10; l && i < 100; i++) {
         struct rt_object *v = rt_int(rt, i);
@@ -75,30 +82,58 @@ void demo_run_layers(struct workload_env *env)
         workload_print(env, "list items: %zu slots = %zu bytes, above %u: malloc\n",
                        rt_list_allocated(l), rt_list_allocated(l) * 8, p->threshold);
 
-    workload_step(env, "A request for 0 bytes also goes to malloc: pymalloc only serves 1 to "
-                       "512 bytes.");
+    workload_step_at(env, "p = PyObject_Malloc(0)",
+                     "A request for 0 bytes also goes to malloc: pymalloc only serves 1 to "
+                     "512 bytes.");
     void *zero = heap_malloc(env->heap, 0);
     if (zero) {
         print_block(env, "PyObject_Malloc(0)", 0, zero);
         heap_free(env->heap, zero);
     }
 
-    workload_step(env, "del x puts the float on the float free list: its block stays allocated "
-                       "for the next float.");
+    workload_step_at(env, "del x",
+                     "del x puts the float on the float free list: its block stays allocated "
+                     "for the next float.");
     demo_del(env, "x");
 
-    workload_step(env, "del s and del l give their malloc blocks back to the C library and the "
-                       "list's block to the list free list.");
+    workload_step_at(env, "del s",
+                     "del s and del l give their malloc blocks back to the C library and the "
+                     "list's block to the list free list.");
     demo_del(env, "s");
     demo_del(env, "l");
 
-    workload_step(env, "A full collection empties the free lists, so the float's and the list's "
-                       "blocks go back to their pools.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     "A full collection empties the free lists, so the float's and the list's "
+                     "blocks go back to their pools.");
     demo_collect(env, (int)gc_generation_count(rt) - 1);
     demo_heap_line(env);
 }
 
 /* ---- size classes ------------------------------------------------------------------------------- */
+
+/* PyObject_Malloc(n), and the line that says where it was served. */
+static void *malloc_shown(struct workload_env *env, size_t n)
+{
+    char what[48];
+    snprintf(what, sizeof what, "PyObject_Malloc(%zu)", n);
+    void *b = heap_malloc(env->heap, n);
+    if (b)
+        print_block(env, what, n, b);
+    return b;
+}
+
+/* print("size classes in use:", [...]): the classes whose pools hold blocks now. */
+static void print_classes(struct workload_env *env)
+{
+    static struct heap_stats st; /* large: not on the stack; demos run on one thread */
+    heap_get_stats(env->heap, &st);
+    char list[512] = "";
+    size_t len = 0;
+    for (uint32_t i = 0; i < st.nclasses && len < sizeof list; i++)
+        if (st.classes[i].in_use)
+            len += (size_t)snprintf(list + len, sizeof list - len, "%s%u", len ? ", " : "", i);
+    workload_print(env, "size classes in use: [%s]\n", list);
+}
 
 void demo_run_size_classes(struct workload_env *env)
 {
@@ -107,27 +142,26 @@ void demo_run_size_classes(struct workload_env *env)
     void *blocks[8] = {0};
     static const size_t sizes[] = {1, 16, 17, 33, 40, 48};
 
-    workload_step(env, "A 1-byte request gets a whole 16-byte block: the smallest size class, "
-                       "class 0.");
-    blocks[0] = heap_malloc(env->heap, 1);
-    print_block(env, "PyObject_Malloc(1)", 1, blocks[0]);
+    workload_step_at(env, "blocks = [PyObject_Malloc(1)]",
+                     "A 1-byte request gets a whole 16-byte block: the smallest size class, "
+                     "class 0.");
+    blocks[0] = malloc_shown(env, 1);
 
-    workload_step(env, "16 bytes still fit class 0, but 17 bytes need class 1 and its 32-byte "
-                       "blocks, wasting 15 bytes.");
-    for (int i = 1; i < 3; i++) {
-        blocks[i] = heap_malloc(env->heap, sizes[i]);
-        print_block(env, "PyObject_Malloc", sizes[i], blocks[i]);
-    }
+    workload_step_at(env, "for n in (16, 17):",
+                     "16 bytes still fit class 0, but 17 bytes need class 1 and its 32-byte "
+                     "blocks, wasting 15 bytes.");
+    for (int i = 1; i < 3; i++)
+        blocks[i] = malloc_shown(env, sizes[i]);
 
-    workload_step(env, "Every class is a multiple of 16 bytes: requests of 33, 40 and 48 bytes "
-                       "all share the 48-byte class.");
-    for (int i = 3; i < 6; i++) {
-        blocks[i] = heap_malloc(env->heap, sizes[i]);
-        print_block(env, "PyObject_Malloc", sizes[i], blocks[i]);
-    }
+    workload_step_at(env, "for n in (33, 40, 48):",
+                     "Every class is a multiple of 16 bytes: requests of 33, 40 and 48 bytes "
+                     "all share the 48-byte class.");
+    for (int i = 3; i < 6; i++)
+        blocks[i] = malloc_shown(env, sizes[i]);
 
-    workload_step(env, "Objects are rounded the same way: an int of 28 bytes uses the 32-byte "
-                       "class, an empty list of 56 bytes the 64-byte class.");
+    workload_step_at(env, "i = int(\"1000\")",
+                     "Objects are rounded the same way: an int of 28 bytes uses the 32-byte "
+                     "class, an empty list of 56 bytes the 64-byte class.");
     demo_set(env, "i", rt_int(rt, 1000));
     demo_set(env, "l", rt_list(rt, 0, NULL));
     if (demo_get(env, "i"))
@@ -135,19 +169,21 @@ void demo_run_size_classes(struct workload_env *env)
     if (demo_get(env, "l"))
         print_block(env, "[]", 56, (char *)demo_get(env, "l") - 16);
 
-    workload_step(env, "512 bytes is the last size class; a 513-byte request goes to malloc "
-                       "instead.");
-    blocks[6] = heap_malloc(env->heap, p->threshold);
-    print_block(env, "PyObject_Malloc", p->threshold, blocks[6]);
-    blocks[7] = heap_malloc(env->heap, (size_t)p->threshold + 1);
-    print_block(env, "PyObject_Malloc", (size_t)p->threshold + 1, blocks[7]);
+    workload_step_at(env, "for n in (SMALL_REQUEST_THRESHOLD, SMALL_REQUEST_THRESHOLD + 1):",
+                     "512 bytes is the last size class; a 513-byte request goes to malloc "
+                     "instead.");
+    blocks[6] = malloc_shown(env, p->threshold);
+    blocks[7] = malloc_shown(env, (size_t)p->threshold + 1);
 
-    workload_step(env, "Each size class has pools of its own: blocks of different sizes never "
-                       "share a pool.");
+    workload_step_at(env, "print(\"size classes in use:\", sorted(used))",
+                     "Each size class has pools of its own: blocks of different sizes never "
+                     "share a pool.");
+    print_classes(env);
     demo_heap_line(env);
 
-    workload_step(env, "Freeing the blocks empties their pools, which go back to their arena's "
-                       "cache of empty pools.");
+    workload_step_at(env, "for p in blocks:",
+                     "Freeing the blocks empties their pools, which go back to their arena's "
+                     "cache of empty pools.");
     for (int i = 0; i < 8; i++)
         if (blocks[i])
             heap_free(env->heap, blocks[i]);
@@ -168,40 +204,48 @@ void demo_run_pool_lifecycle(struct workload_env *env)
     if (!blocks)
         return;
 
-    workload_step(env, "Before the first request, the arena's pools are untouched: no memory "
-                       "in them has been used.");
+    workload_step_at(env, "blocks = []",
+                     "Before the first request, the arena's pools are untouched: no memory "
+                     "in them has been used.");
     demo_heap_line(env);
 
-    workload_step(env, "The first request for the largest size class carves a fresh pool and "
-                       "takes its first block: the pool is now in use.");
+    workload_step_at(env, "blocks.append(new_block())",
+                     "The first request for the largest size class carves a fresh pool and "
+                     "takes its first block: the pool is now in use.");
     blocks[0] = heap_malloc(env->heap, size);
     workload_print(env, "one pool holds %zu blocks of %zu bytes\n", n, size);
 
-    workload_step(env, "Taking every remaining block fills the pool: a full pool leaves the list "
-                       "of pools that have room.");
+    workload_step_at(env, "for _ in range(PER_POOL - 1):",
+                     "Taking every remaining block fills the pool: a full pool leaves the list "
+                     "of pools that have room.");
     for (size_t i = 1; i < n; i++)
         blocks[i] = heap_malloc(env->heap, size);
 
-    workload_step(env, "Freeing one block makes the pool used again: it goes back to the front "
-                       "of the list of pools with room.");
+    workload_step_at(env, "blocks[PER_POOL // 2] = None",
+                     "Freeing one block makes the pool used again: it goes back to the front "
+                     "of the list of pools with room.");
     if (blocks[n / 2])
         heap_free(env->heap, blocks[n / 2]);
 
-    workload_step(env, "The next request takes exactly the block just freed, and the pool is "
-                       "full once more.");
+    workload_step_at(env, "blocks[PER_POOL // 2] = new_block()",
+                     "The next request takes exactly the block just freed, and the pool is "
+                     "full once more.");
     blocks[n / 2] = heap_malloc(env->heap, size);
 
-    workload_step(env, "Freeing every block empties the pool: it moves to its arena's cache of "
-                       "empty pools.");
+    workload_step_at(env, "blocks.clear()",
+                     "Freeing every block empties the pool: it moves to its arena's cache of "
+                     "empty pools.");
     for (size_t i = 0; i < n; i++)
         if (blocks[i])
             heap_free(env->heap, blocks[i]);
 
-    workload_step(env, "A request of another size, 64 bytes, reuses that empty pool for its own "
-                       "size class.");
+    workload_step_at(env, "small = new_block(64)",
+                     "A request of another size, 64 bytes, reuses that empty pool for its own "
+                     "size class.");
     void *small = heap_malloc(env->heap, 64);
 
-    workload_step(env, "When its last block is freed, that pool is empty again.");
+    workload_step_at(env, "del small",
+                     "When its last block is freed, that pool is empty again.");
     if (small)
         heap_free(env->heap, small);
     free(blocks);
@@ -221,13 +265,15 @@ void demo_run_arena_lifecycle(struct workload_env *env)
         return;
     uint64_t base = arenas_now(env);
 
-    workload_step(env, "The first request obtains an arena from the system and carves its "
-                       "first pool.");
+    workload_step_at(env, "blocks = [new_block()]",
+                     "The first request obtains an arena from the system and carves its "
+                     "first pool.");
     blocks[n++] = heap_malloc(env->heap, size);
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
-    workload_step(env, "Filling every pool of that arena makes the next request obtain a "
-                       "second arena.");
+    workload_step_at(env, "for _ in range(PER_ARENA):",
+                     "Filling every pool of that arena makes the next request obtain a "
+                     "second arena.");
     while (n < cap && arenas_now(env) < base + 2) {
         blocks[n] = heap_malloc(env->heap, size);
         if (!blocks[n])
@@ -235,30 +281,34 @@ void demo_run_arena_lifecycle(struct workload_env *env)
         n++;
     }
     first_of_second = n - 1;
-    workload_print(env, "%zu blocks of %zu bytes; arenas: %" PRIu64 "\n", n, size,
-                   arenas_now(env));
+    workload_print(env, "%zu blocks of %zu bytes\n", n, size);
+    workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
-    workload_step(env, "Freeing the second arena's block leaves it wholly empty, but as the "
-                       "last usable arena it is kept, as CPython 3.9 and later do.");
+    workload_step_at(env, "del blocks[PER_ARENA:]",
+                     "Freeing the second arena's block leaves it wholly empty, but as the "
+                     "last usable arena it is kept, as CPython 3.9 and later do.");
     for (size_t i = first_of_second; i < n; i++)
         if (blocks[i])
             heap_free(env->heap, blocks[i]);
     n = first_of_second;
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
-    workload_step(env, "Freeing the first arena's blocks empties it too, and an empty arena "
-                       "that is not needed goes back to the system.");
+    workload_step_at(env, "blocks.clear()",
+                     "Freeing the first arena's blocks empties it too, and an empty arena "
+                     "that is not needed goes back to the system.");
     for (size_t i = 0; i < n; i++)
         if (blocks[i])
             heap_free(env->heap, blocks[i]);
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
-    workload_step(env, "A new request is served from the arena that was kept: no new arena is "
-                       "needed.");
+    workload_step_at(env, "again = new_block()",
+                     "A new request is served from the arena that was kept: no new arena is "
+                     "needed.");
     void *again = heap_malloc(env->heap, size);
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
-    workload_step(env, "Freeing that block leaves the kept arena empty again.");
+    workload_step_at(env, "del again",
+                     "Freeing that block leaves the kept arena empty again.");
     if (again)
         heap_free(env->heap, again);
     free(blocks);
@@ -266,32 +316,24 @@ void demo_run_arena_lifecycle(struct workload_env *env)
 
 /* ---- fragmentation -------------------------------------------------------------------------------- */
 
-/* What the fragmentation demo mirrors, line by line (its allocations are named by these lines). */
-static const char fragmentation_py[] =
-    "blocks = [object() for _ in range(300_000)]\n"
-    "survivors = {id(b): b for b in blocks[::1000]}\n"
-    "del blocks\n"
-    "print(len(survivors), 'survivors of 16 bytes hold the arenas above')\n"
-    "survivors.clear()\n";
-
 void demo_run_fragmentation(struct workload_env *env)
 {
     enum { N = 300000, KEEP_EVERY = 1000 };
     void **blocks = calloc(N, sizeof *blocks);
     if (!blocks)
         return;
-    workload_source(env, "demo/fragmentation.py", fragmentation_py);
 
-    workload_step(env, "Allocate 300,000 objects of 16 bytes, like object(): the pools and "
-                       "arenas fill up.");
-    workload_line(env, 1);
+    workload_step_at(env, "blocks = [object() for _ in range(300_000)]",
+                     "Allocate 300,000 objects of 16 bytes, like object(): the pools and "
+                     "arenas fill up.");
     for (size_t i = 0; i < N; i++)
         blocks[i] = heap_malloc(env->heap, 16);
     demo_heap_line(env);
 
-    workload_step(env, "Free all but every 1,000th: 99.9% of the objects are gone, yet every "
-                       "arena is still held.");
-    workload_line(env, 3);
+    workload_step_at(env, "survivors = {id(b): b for b in blocks[::1000]}",
+                     "Free all but every 1,000th: 99.9% of the objects are gone, yet every "
+                     "arena is still held.");
+    workload_line(env, "del blocks");
     for (size_t i = 0; i < N; i++)
         if (i % KEEP_EVERY != 0 && blocks[i]) {
             heap_free(env->heap, blocks[i]);
@@ -299,19 +341,21 @@ void demo_run_fragmentation(struct workload_env *env)
         }
     demo_heap_line(env);
 
-    workload_step(env, "Each survivor keeps its pool in use, and each used pool keeps its whole "
-                       "arena: memory only goes back an arena at a time.");
+    workload_step_at(env, "print(len(survivors), \"survivors of 16 bytes hold the arenas above\")",
+                     "Each survivor keeps its pool in use, and each used pool keeps its whole "
+                     "arena: memory only goes back an arena at a time.");
     workload_print(env, "%d survivors of 16 bytes hold the arenas above\n", N / KEEP_EVERY);
 
-    workload_step(env, "Free the survivors too: now the arenas go back to the system, except "
-                       "one that is kept for reuse.");
-    workload_line(env, 5);
+    workload_step_at(env, "survivors.clear()",
+                     "Free the survivors too: now the arenas go back to the system, except "
+                     "one that is kept for reuse.");
     for (size_t i = 0; i < N; i++)
         if (blocks[i])
             heap_free(env->heap, blocks[i]);
     demo_heap_line(env);
 
-    workload_step(env, "So the only reliable way to give all memory back is to end the process: "
-                       "run memory-hungry work in a child process.");
+    workload_step_at(env, "del survivors",
+                     "So the only reliable way to give all memory back is to end the process: "
+                     "run memory-hungry work in a child process.");
     free(blocks);
 }

@@ -20,23 +20,27 @@ void demo_run_cycles(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
 
-    workload_step(env, "a = [] and a.append(a): the list refers to itself, so two references "
-                       "point at it.");
+    workload_step_at(env, "a = []",
+                     "a = [] and a.append(a): the list refers to itself, so two references "
+                     "point at it.");
     demo_set(env, "a", rt_list(rt, 0, NULL));
     if (demo_get(env, "a"))
         rt_list_append(rt, demo_get(env, "a"), demo_get(env, "a"));
     demo_print_refcount(env, "a");
 
-    workload_step(env, "del a leaves the list with one reference, its own: nothing can reach "
-                       "it, yet it is not freed.");
+    workload_step_at(env, "del a",
+                     "del a leaves the list with one reference, its own: nothing can reach "
+                     "it, yet it is not freed.");
     demo_del(env, "a");
 
-    workload_step(env, "gc.collect() subtracts the reference from inside, finds the list "
-                       "unreachable and frees it: it returns 1.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     "gc.collect() subtracts the reference from inside, finds the list "
+                     "unreachable and frees it: it returns 1.");
     demo_collect(env, oldest(env));
 
-    workload_step(env, "mid, left and right are three Node instances, and mid points to the "
-                       "other two.");
+    workload_step_at(env, "mid, left, right = Node(), Node(), Node()",
+                     "mid, left and right are three Node instances, and mid points to the "
+                     "other two.");
     const struct rt_type *Node = demo_class(env, "Node");
     if (!Node)
         return;
@@ -50,20 +54,23 @@ void demo_run_cycles(struct workload_env *env)
     rt_setattr(rt, mid, "left", left);
     rt_setattr(rt, mid, "right", right);
 
-    workload_step(env, "left.next = right and right.prev = left link the two both ways: a "
-                       "cycle.");
+    workload_step_at(env, "left.next = right",
+                     "left.next = right and right.prev = left link the two both ways: a "
+                     "cycle.");
     rt_setattr(rt, left, "next", right);
     rt_setattr(rt, right, "prev", left);
     demo_print_refcount(env, "left");
 
-    workload_step(env, "del mid, left, right: mid is freed at once, but left and right keep "
-                       "each other alive.");
+    workload_step_at(env, "del mid, left, right",
+                     "del mid, left, right: mid is freed at once, but left and right keep "
+                     "each other alive.");
     demo_del(env, "mid");
     demo_del(env, "left");
     demo_del(env, "right");
 
-    workload_step(env, "gc.collect() finds that only left and right refer to each other and "
-                       "frees both: it returns 2.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     "gc.collect() finds that only left and right refer to each other and "
+                     "frees both: it returns 2.");
     demo_collect(env, oldest(env));
 }
 
@@ -114,26 +121,30 @@ void demo_run_generations(struct workload_env *env)
     uint32_t saved[GC_MAX_GENERATIONS];
     gc_get_threshold(rt, saved);
 
-    workload_step(env, "After gc.collect() the counts are zero; three new lists make the count "
-                       "of generation 0 three.");
+    workload_step_at(env, "gc.collect()",
+                     "After gc.collect() the counts are zero; three new lists make the count "
+                     "of generation 0 three.");
     gc_collect(rt, oldest(env));
     demo_set(env, "a", rt_list(rt, 0, NULL));
     demo_set(env, "b", rt_list(rt, 0, NULL));
     demo_set(env, "c", rt_list(rt, 0, NULL));
     demo_counts(env);
 
-    workload_step(env, "gc.collect(0) examines generation 0 only: the lists survive and move to "
-                       "generation 1, whose count goes up by one.");
+    workload_step_at(env, "print(\"gc.collect(0) ->\", gc.collect(0))",
+                     "gc.collect(0) examines generation 0 only: the lists survive and move to "
+                     "generation 1, whose count goes up by one.");
     demo_collect(env, 0);
     demo_counts(env);
 
-    workload_step(env, "gc.collect(1) examines generations 0 and 1: the survivors move on to "
-                       "generation 2.");
+    workload_step_at(env, "print(\"gc.collect(1) ->\", gc.collect(1))",
+                     "gc.collect(1) examines generations 0 and 1: the survivors move on to "
+                     "generation 2.");
     demo_collect(env, 1);
     demo_counts(env);
 
-    workload_step(env, "A chain C -> B -> A with only C named: the collector moves A and B out, "
-                       "then back behind C, reversing their order.");
+    workload_step_at(env, "C = [[[]]]",
+                     "A chain C -> B -> A with only C named: the collector moves A and B out, "
+                     "then back behind C, reversing their order.");
     struct rt_object *A = rt_list(rt, 0, NULL);
     struct rt_object *B = A ? rt_list(rt, 1, &A) : NULL;
     if (B)
@@ -142,8 +153,9 @@ void demo_run_generations(struct workload_env *env)
     rt_xdecref(rt, B, EV_REF_TEMP, NULL);
     demo_collect(env, 0);
 
-    workload_step(env, "gc.set_threshold(5): now every sixth new container starts a collection "
-                       "of generation 0 by itself.");
+    workload_step_at(env, "gc.set_threshold(5)",
+                     "gc.set_threshold(5): now every sixth new container starts a collection "
+                     "of generation 0 by itself.");
     uint32_t small[GC_MAX_GENERATIONS];
     memcpy(small, saved, sizeof small);
     small[0] = 5;
@@ -156,15 +168,17 @@ void demo_run_generations(struct workload_env *env)
         append_lists(env, keep, 6);
     print_tally(env, &t);
 
-    workload_step(env, "After ten collections of generation 0, the eleventh new batch also "
-                       "collects generation 1.");
+    workload_step_at(env, "for _ in range(6 * 10):",
+                     "After ten collections of generation 0, the eleventh new batch also "
+                     "collects generation 1.");
     if (keep)
         append_lists(env, keep, 6 * 10);
     print_tally(env, &t);
     demo_counts(env);
 
-    workload_step(env, "Generation 2 waits until the objects promoted since the last full "
-                       "collection reach 25% of those it kept: the long-lived rule.");
+    workload_step_at(env, "for _ in range(6 * 11 * 11):",
+                     "Generation 2 waits until the objects promoted since the last full "
+                     "collection reach 25% of those it kept: the long-lived rule.");
     if (keep)
         append_lists(env, keep, 6 * 11 * 11);
     print_tally(env, &t);
@@ -173,7 +187,8 @@ void demo_run_generations(struct workload_env *env)
     workload_print(env, "long_lived_pending = %" PRIu64 ", long_lived_total = %" PRIu64 "\n",
                    pending, total);
 
-    workload_step(env, "Back to the default thresholds; deleting the names frees everything.");
+    workload_step_at(env, "gc.callbacks.remove(tally)",
+                     "Back to the default thresholds; deleting the names frees everything.");
     gc_callback_remove(rt, tally_cb, &t);
     gc_set_threshold(rt, gc_generation_count(rt), saved);
     const char *names[] = {"a", "b", "c", "C", "keep"};
@@ -199,23 +214,26 @@ void demo_run_weakref(struct workload_env *env)
     if (!Node)
         return;
 
-    workload_step(env, "a = Node(); r = weakref.ref(a): a weak reference does not add to a's "
-                       "count, which stays 2.");
+    workload_step_at(env, "a = Node()",
+                     "a = Node(); r = weakref.ref(a): a weak reference does not add to a's "
+                     "count, which stays 2.");
     demo_set(env, "a", rt_instance(rt, Node));
     if (!demo_get(env, "a"))
         return;
     demo_set(env, "r", rt_weakref(rt, demo_get(env, "a"), NULL));
     demo_print_refcount(env, "a");
 
-    workload_step(env, "r() gives the object back while it is alive: r() is a is True.");
+    workload_step_at(env, "print(\"r() is a ->\", r() is a)",
+                     "r() gives the object back while it is alive: r() is a is True.");
     if (demo_get(env, "r")) {
         struct rt_object *got = rt_weakref_get(rt, demo_get(env, "r"));
         workload_print(env, "r() is a -> %s\n", got == demo_get(env, "a") ? "True" : "False");
         rt_decref(rt, got, EV_REF_TEMP, NULL);
     }
 
-    workload_step(env, "del a frees the object at once; its weak reference is cleared, and r() "
-                       "now returns None.");
+    workload_step_at(env, "del a",
+                     "del a frees the object at once; its weak reference is cleared, and r() "
+                     "now returns None.");
     demo_del(env, "a");
     if (demo_get(env, "r")) {
         struct rt_object *got = rt_weakref_get(rt, demo_get(env, "r"));
@@ -224,16 +242,18 @@ void demo_run_weakref(struct workload_env *env)
         rt_decref(rt, got, EV_REF_TEMP, NULL);
     }
 
-    workload_step(env, "r2 = weakref.ref(b, callback): when b dies, the callback is called with "
-                       "the dead weak reference.");
+    workload_step_at(env, "b = Node()",
+                     "r2 = weakref.ref(b, callback): when b dies, the callback is called with "
+                     "the dead weak reference.");
     demo_set(env, "callback", rt_function(rt, "callback", print_callback, env));
     demo_set(env, "b", rt_instance(rt, Node));
     if (demo_get(env, "b") && demo_get(env, "callback"))
         demo_set(env, "r2", rt_weakref(rt, demo_get(env, "b"), demo_get(env, "callback")));
     demo_del(env, "b");
 
-    workload_step(env, "Parent and Child: p.child = c, but the child points back through "
-                       "weakref.proxy(p) instead of a strong reference.");
+    workload_step_at(env, "p = Parent()",
+                     "Parent and Child: p.child = c, but the child points back through "
+                     "weakref.proxy(p) instead of a strong reference.");
     const struct rt_type *Parent = demo_class(env, "Parent"), *Child = demo_class(env, "Child");
     if (!Parent || !Child)
         return;
@@ -250,20 +270,24 @@ void demo_run_weakref(struct workload_env *env)
     }
     demo_print_refcount(env, "p");
 
-    workload_step(env, "del p frees the parent at once: without a strong back-reference there "
-                       "is no cycle.");
+    workload_step_at(env, "del p",
+                     "del p frees the parent at once: without a strong back-reference there "
+                     "is no cycle.");
     demo_del(env, "p");
 
-    workload_step(env, "c.parent.child now raises ReferenceError: the proxy's object is gone.");
+    workload_step_at(env, "c.parent.child",
+                     "c.parent.child now raises ReferenceError: the proxy's object is gone.");
     struct rt_object *parent = rt_getattr(rt, c, "parent");
     if (parent && !rt_getattr(rt, parent, "child"))
         workload_print(env, "ReferenceError: weakly-referenced object no longer exists\n");
 
-    workload_step(env, "gc.collect() has nothing to do: it returns 0.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     "gc.collect() has nothing to do: it returns 0.");
     demo_collect(env, oldest(env));
 
-    workload_step(env, "Deleting the remaining names frees the child, the proxy and the weak "
-                       "references.");
+    workload_step_at(env, "del c, r, r2, callback",
+                     "Deleting the remaining names frees the child, the proxy and the weak "
+                     "references.");
     const char *names[] = {"c", "r", "r2", "callback"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (demo_get(env, names[i]))
@@ -312,52 +336,60 @@ void demo_run_finalizers(struct workload_env *env)
     if (!A || !R || !L)
         return;
 
-    workload_step(env, "a = A(); a.me = a: an instance of a class with __del__ that refers to "
-                       "itself.");
+    workload_step_at(env, "a = A()",
+                     "a = A(); a.me = a: an instance of a class with __del__ that refers to "
+                     "itself.");
     demo_set(env, "a", self_cycle(env, A));
 
-    workload_step(env, "del a: the cycle keeps the instance alive, so its __del__ has not run "
-                       "yet.");
+    workload_step_at(env, "del a",
+                     "del a: the cycle keeps the instance alive, so its __del__ has not run "
+                     "yet.");
     demo_del(env, "a");
 
-    workload_step(env, legacy ? "Under the legacy rule gc.collect() will not run __del__ in a cycle: "
-                                "the instance goes to gc.garbage, uncollectable."
-                              : "gc.collect() runs __del__ first (PEP 442), checks that nothing was "
-                                "resurrected, then breaks the cycle: it returns 1.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     legacy ? "Under the legacy rule gc.collect() will not run __del__ in a cycle: "
+                              "the instance goes to gc.garbage, uncollectable."
+                            : "gc.collect() runs __del__ first (PEP 442), checks that nothing was "
+                              "resurrected, then breaks the cycle: it returns 1.");
     demo_collect(env, oldest(env));
     workload_print(env, "len(gc.garbage) -> %zu\n", rt_len(gc_garbage(rt)));
 
-    workload_step(env, "r = R(); r.me = r, where R's __del__ stores self in the list saved: a "
-                       "finalizer that resurrects.");
+    workload_step_at(env, "saved = []",
+                     "r = R(); r.me = r, where R's __del__ stores self in the list saved: a "
+                     "finalizer that resurrects.");
     demo_set(env, "saved", rt_list(rt, 0, NULL));
     demo_set(env, "r", self_cycle(env, R));
     demo_del(env, "r");
 
-    workload_step(env, legacy ? "gc.collect() puts the instance in gc.garbage without running its "
-                                "__del__."
-                              : "gc.collect() runs the __del__, sees the instance reachable again "
-                                "and keeps it: it returns 0.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     legacy ? "gc.collect() puts the instance in gc.garbage without running its "
+                              "__del__."
+                            : "gc.collect() runs the __del__, sees the instance reachable again "
+                              "and keeps it: it returns 0.");
     demo_collect(env, oldest(env));
     if (demo_get(env, "saved"))
         workload_print(env, "len(saved) -> %zu\n", rt_len(demo_get(env, "saved")));
 
-    workload_step(env, "saved.clear() and gc.collect() free it now, and __del__ does not run a "
-                       "second time.");
+    workload_step_at(env, "saved.clear()",
+                     "saved.clear() and gc.collect() free it now, and __del__ does not run a "
+                     "second time.");
     if (demo_get(env, "saved"))
         rt_list_clear(rt, demo_get(env, "saved"));
     if (legacy)
         rt_list_clear(rt, gc_garbage(rt));
     demo_collect(env, oldest(env));
 
-    workload_step(env, "A legacy finalizer (a C type's tp_del, like every __del__ in Python 2.7) "
-                       "in a cycle is never called: the object goes to gc.garbage.");
+    workload_step_at(env, "l = L()",
+                     "A legacy finalizer (a C type's tp_del, like every __del__ in Python 2.7) "
+                     "in a cycle is never called: the object goes to gc.garbage.");
     demo_set(env, "l", self_cycle(env, L));
     demo_del(env, "l");
     demo_collect(env, oldest(env));
     workload_print(env, "len(gc.garbage) -> %zu\n", rt_len(gc_garbage(rt)));
 
-    workload_step(env, "gc.garbage keeps those objects alive until the program deals with them; "
-                       "only the end of the program lets them go.");
+    workload_step_at(env, "del saved",
+                     "gc.garbage keeps those objects alive until the program deals with them; "
+                     "only the end of the program lets them go.");
     demo_del(env, "saved");
 }
 
@@ -386,32 +418,37 @@ void demo_run_gc_tuning(struct workload_env *env)
     struct tally t;
     gc_collect(rt, oldest(env));
 
-    workload_step(env, "With the default threshold, keeping 10,000 new lists runs a collection "
-                       "every 700 or so containers.");
+    workload_step_at(env, "build(10000)",
+                     "With the default threshold, keeping 10,000 new lists runs a collection "
+                     "every 700 or so containers.");
     build(env, &t, 10000);
 
-    workload_step(env, "gc.set_threshold(10000): the same work runs just one collection, which "
-                       "examines more objects at once.");
+    workload_step_at(env, "gc.set_threshold(10000)",
+                     "gc.set_threshold(10000): the same work runs just one collection, which "
+                     "examines more objects at once.");
     th[0] = 10000;
     gc_set_threshold(rt, gc_generation_count(rt), th);
     build(env, &t, 10000);
 
-    workload_step(env, "gc.set_threshold(100): many small collections, and more objects "
-                       "examined in total.");
+    workload_step_at(env, "gc.set_threshold(100)",
+                     "gc.set_threshold(100): many small collections, and more objects "
+                     "examined in total.");
     th[0] = 100;
     gc_set_threshold(rt, gc_generation_count(rt), th);
     build(env, &t, 10000);
     gc_set_threshold(rt, gc_generation_count(rt), saved);
 
-    workload_step(env, "gc.disable() stops automatic collections altogether; gc.collect() still "
-                       "works when called.");
+    workload_step_at(env, "gc.disable()",
+                     "gc.disable() stops automatic collections altogether; gc.collect() still "
+                     "works when called.");
     gc_disable(rt);
     build(env, &t, 10000);
     workload_print(env, "gc.isenabled() -> %s\n", gc_isenabled(rt) ? "True" : "False");
     gc_enable(rt);
 
-    workload_step(env, "gc.freeze() moves every tracked object to the permanent generation, "
-                       "where collections never look.");
+    workload_step_at(env, "keep = []",
+                     "gc.freeze() moves every tracked object to the permanent generation, "
+                     "where collections never look.");
     demo_set(env, "keep", rt_list(rt, 0, NULL));
     if (demo_get(env, "keep"))
         append_lists(env, demo_get(env, "keep"), 1000);
@@ -419,14 +456,16 @@ void demo_run_gc_tuning(struct workload_env *env)
     workload_print(env, "gc.get_freeze_count() -> %zu\n", gc_get_freeze_count(rt));
     demo_counts(env);
 
-    workload_step(env, "A full collection now examines nothing, because everything is frozen.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     "A full collection now examines nothing, because everything is frozen.");
     memset(&t, 0, sizeof t);
     gc_callback_add(rt, tally_cb, &t);
     demo_collect(env, oldest(env));
     gc_callback_remove(rt, tally_cb, &t);
     workload_print(env, "objects examined: %" PRIu64 "\n", t.examined);
 
-    workload_step(env, "gc.unfreeze() puts them back into the oldest generation.");
+    workload_step_at(env, "gc.unfreeze()",
+                     "gc.unfreeze() puts them back into the oldest generation.");
     gc_unfreeze(rt);
     workload_print(env, "gc.get_freeze_count() -> %zu\n", gc_get_freeze_count(rt));
     demo_del(env, "keep");

@@ -13,13 +13,15 @@ void demo_run_refcount(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
 
-    workload_step(env, "a = [] creates a list held by one name; sys.getrefcount(a) says 2 "
-                       "because its own argument counts too.");
+    workload_step_at(env, "a = []",
+                     "a = [] creates a list held by one name; sys.getrefcount(a) says 2 "
+                     "because its own argument counts too.");
     demo_set(env, "a", rt_list(rt, 0, NULL));
     demo_print_refcount(env, "a");
 
-    workload_step(env, "Calling f(a) binds the parameter x to the same list, so inside f the "
-                       "count is one higher: 3.");
+    workload_step_at(env, "f(a)",
+                     "Calling f(a) binds the parameter x to the same list, so inside f the "
+                     "count is one higher: 3.");
     struct rt_object *a = demo_get(env, "a");
     if (!a)
         return;
@@ -27,25 +29,30 @@ void demo_run_refcount(struct workload_env *env)
     rt_bind_arg(rt, "x", a);
     demo_print_refcount(env, "x");
 
-    workload_step(env, "Returning from f ends its scope: x goes away and the count is back "
-                       "to 2.");
+    workload_step_at(env, "print(\"sys.getrefcount(a) ->\", sys.getrefcount(a))",
+                     "Returning from f ends its scope: x goes away and the count is back "
+                     "to 2.");
     rt_frame_pop(rt);
     demo_print_refcount(env, "a");
 
-    workload_step(env, "b = a binds a second name to the same list: 3.");
+    workload_step_at(env, "b = a",
+                     "b = a binds a second name to the same list: 3.");
     rt_bind(rt, "b", a);
     demo_print_refcount(env, "a");
 
-    workload_step(env, "l = [a, a] stores two more references in the new list's items: 5.");
+    workload_step_at(env, "l = [a, a]",
+                     "l = [a, a] stores two more references in the new list's items: 5.");
     struct rt_object *two[] = {a, a};
     demo_set(env, "l", rt_list(rt, 2, two));
     demo_print_refcount(env, "a");
 
-    workload_step(env, "del l frees that list, and its two references to a go with it: 3.");
+    workload_step_at(env, "del l",
+                     "del l frees that list, and its two references to a go with it: 3.");
     demo_del(env, "l");
     demo_print_refcount(env, "a");
 
-    workload_step(env, "c = C(); c.attr = a keeps a reference in an instance attribute: 4.");
+    workload_step_at(env, "c = C()",
+                     "c = C(); c.attr = a keeps a reference in an instance attribute: 4.");
     const struct rt_type *C = demo_class(env, "C");
     if (C) {
         demo_set(env, "c", rt_instance(rt, C));
@@ -54,13 +61,15 @@ void demo_run_refcount(struct workload_env *env)
     }
     demo_print_refcount(env, "a");
 
-    workload_step(env, "del b and del c drop those references: back to 2.");
+    workload_step_at(env, "del b",
+                     "del b and del c drop those references: back to 2.");
     demo_del(env, "b");
     demo_del(env, "c");
     demo_print_refcount(env, "a");
 
-    workload_step(env, "del a drops the last reference: the list is freed at once, with no "
-                       "help from the collector.");
+    workload_step_at(env, "del a",
+                     "del a drops the last reference: the list is freed at once, with no "
+                     "help from the collector.");
     demo_del(env, "a");
 }
 
@@ -70,14 +79,16 @@ void demo_run_identity(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
 
-    workload_step(env, "a = 123 and b = 123 get the same object from the small-int cache, so "
-                       "a is b is True.");
+    workload_step_at(env, "a = 123",
+                     "a = 123 and b = 123 get the same object from the small-int cache, so "
+                     "a is b is True.");
     demo_set(env, "a", rt_int(rt, 123));
     demo_set(env, "b", rt_int(rt, 123));
     demo_is(env, "a", "b");
 
-    workload_step(env, "Ints above 256 built at run time are new objects each time: "
-                       "int('1000') is int('1000') is False, though they are equal.");
+    workload_step_at(env, "x = int(\"1000\")",
+                     "Ints above 256 built at run time are new objects each time: "
+                     "int('1000') is int('1000') is False, though they are equal.");
     demo_set(env, "x", rt_int(rt, 1000));
     demo_set(env, "y", rt_int(rt, 1000));
     demo_is(env, "x", "y");
@@ -87,8 +98,9 @@ void demo_run_identity(struct workload_env *env)
                            ? "True"
                            : "False");
 
-    workload_step(env, "The cache holds -5 to 256: int('256') is int('256') is True, but for 257 "
-                       "it is False.");
+    workload_step_at(env, "x = int(\"256\")",
+                     "The cache holds -5 to 256: int('256') is int('256') is True, but for 257 "
+                     "it is False.");
     demo_set(env, "x", rt_int(rt, 256));
     demo_set(env, "y", rt_int(rt, 256));
     demo_is(env, "x", "y");
@@ -96,14 +108,16 @@ void demo_run_identity(struct workload_env *env)
     demo_set(env, "y", rt_int(rt, 257));
     demo_is(env, "x", "y");
 
-    workload_step(env, "The literal 'python' looks like a name, so it is interned: two literals "
-                       "give one object.");
+    workload_step_at(env, "s1 = \"python\"",
+                     "The literal 'python' looks like a name, so it is interned: two literals "
+                     "give one object.");
     demo_set(env, "s1", rt_str_literal(rt, "python"));
     demo_set(env, "s2", rt_str_literal(rt, "python"));
     demo_is(env, "s1", "s2");
 
-    workload_step(env, "A string built at run time, ''.join(['py', 'thon']), is a new object, "
-                       "equal but not identical.");
+    workload_step_at(env, "s3 = \"\".join([\"py\", \"thon\"])",
+                     "A string built at run time, ''.join(['py', 'thon']), is a new object, "
+                     "equal but not identical.");
     struct rt_object *py = rt_str(rt, "py"), *thon = rt_str(rt, "thon");
     if (py && thon)
         demo_set(env, "s3", rt_str_concat(rt, py, thon));
@@ -111,8 +125,9 @@ void demo_run_identity(struct workload_env *env)
     rt_xdecref(rt, thon, EV_REF_TEMP, NULL);
     demo_is(env, "s3", "s1");
 
-    workload_step(env, "sys.intern(s3) returns the interned 'python', so the new name refers to "
-                       "the same object as s1.");
+    workload_step_at(env, "s4 = sys.intern(s3)",
+                     "sys.intern(s3) returns the interned 'python', so the new name refers to "
+                     "the same object as s1.");
     struct rt_object *s3 = demo_get(env, "s3");
     if (s3) {
         rt_incref(rt, s3, EV_REF_ARG, NULL);
@@ -120,8 +135,9 @@ void demo_run_identity(struct workload_env *env)
         demo_is(env, "s4", "s1");
     }
 
-    workload_step(env, "Deleting the names frees the run-time objects; the cached ints and the "
-                       "interned string stay.");
+    workload_step_at(env, "del a, b, x, y, s1, s2, s3, s4",
+                     "Deleting the names frees the run-time objects; the cached ints and the "
+                     "interned string stay.");
     const char *names[] = {"a", "b", "x", "y", "s1", "s2", "s3", "s4"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (demo_get(env, names[i]))
@@ -152,8 +168,9 @@ void demo_run_copy(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
 
-    workload_step(env, "a = [10, 10, [10, 11]] is an outer list holding the int 10 twice and an "
-                       "inner list.");
+    workload_step_at(env, "a = [10, 10, [10, 11]]",
+                     "a = [10, 10, [10, 11]] is an outer list holding the int 10 twice and an "
+                     "inner list.");
     struct rt_object *ten = rt_int(rt, 10), *eleven = rt_int(rt, 11);
     if (!ten || !eleven)
         return;
@@ -170,21 +187,25 @@ void demo_run_copy(struct workload_env *env)
     if (!demo_get(env, "a"))
         return;
 
-    workload_step(env, "b = copy.copy(a) makes a new outer list whose items are the same "
-                       "objects: b[2] is a[2].");
+    workload_step_at(env, "b = copy.copy(a)",
+                     "b = copy.copy(a) makes a new outer list whose items are the same "
+                     "objects: b[2] is a[2].");
     demo_set(env, "b", rt_copy(rt, demo_get(env, "a")));
     demo_is(env, "b", "a");
     item_is(env, "b", "a", 2);
 
-    workload_step(env, "c = copy.deepcopy(a) copies the inner list as well: c[2] is not a[2].");
+    workload_step_at(env, "c = copy.deepcopy(a)",
+                     "c = copy.deepcopy(a) copies the inner list as well: c[2] is not a[2].");
     demo_set(env, "c", rt_deepcopy(rt, demo_get(env, "a")));
     item_is(env, "c", "a", 2);
 
-    workload_step(env, "Ints cannot change, so even deepcopy shares them: c[0] is a[0].");
+    workload_step_at(env, "print(\"c[0] is a[0] ->\", c[0] is a[0])",
+                     "Ints cannot change, so even deepcopy shares them: c[0] is a[0].");
     item_is(env, "c", "a", 0);
 
-    workload_step(env, "a[2].append(12) changes the inner list that a and b share, but not c's "
-                       "copy.");
+    workload_step_at(env, "a[2].append(12)",
+                     "a[2].append(12) changes the inner list that a and b share, but not c's "
+                     "copy.");
     struct rt_object *twelve = rt_int(rt, 12);
     if (twelve) {
         rt_list_append(rt, rt_item(demo_get(env, "a"), 2), twelve);
@@ -194,7 +215,8 @@ void demo_run_copy(struct workload_env *env)
     show_name(env, "b");
     show_name(env, "c");
 
-    workload_step(env, "del a, b and c frees the three outer lists and the two inner lists.");
+    workload_step_at(env, "del a, b, c",
+                     "del a, b and c frees the three outer lists and the two inner lists.");
     demo_del(env, "a");
     demo_del(env, "b");
     demo_del(env, "c");

@@ -13,18 +13,21 @@ void demo_run_tour(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
 
-    workload_step(env, "a = [] creates an empty list: one 64-byte block holding its 16-byte GC "
-                       "header and the 40-byte list object.");
+    workload_step_at(env, "a = []",
+                     "a = [] creates an empty list: one 64-byte block holding its 16-byte GC "
+                     "header and the 40-byte list object.");
     demo_set(env, "a", rt_list(rt, 0, NULL));
     demo_print_refcount(env, "a");
 
-    workload_step(env, "b = a binds a second name to the same list, so sys.getrefcount(a) now "
-                       "reports 3: two names plus its own argument.");
+    workload_step_at(env, "b = a",
+                     "b = a binds a second name to the same list, so sys.getrefcount(a) now "
+                     "reports 3: two names plus its own argument.");
     rt_bind(rt, "b", demo_get(env, "a"));
     demo_print_refcount(env, "a");
 
-    workload_step(env, "a.append(1000) stores an int: the list's item array is a separate "
-                       "block, with room for 4 items.");
+    workload_step_at(env, "a.append(1000)",
+                     "a.append(1000) stores an int: the list's item array is a separate "
+                     "block, with room for 4 items.");
     struct rt_object *thousand = rt_int(rt, 1000);
     if (thousand) {
         rt_list_append(rt, demo_get(env, "a"), thousand);
@@ -32,39 +35,46 @@ void demo_run_tour(struct workload_env *env)
     }
     rt_show(rt, demo_get(env, "a"));
 
-    workload_step(env, "a.append(a) puts the list inside itself: it now refers to itself, a "
-                       "reference cycle.");
+    workload_step_at(env, "a.append(a)",
+                     "a.append(a) puts the list inside itself: it now refers to itself, a "
+                     "reference cycle.");
     rt_list_append(rt, demo_get(env, "a"), demo_get(env, "a"));
     demo_print_refcount(env, "a");
 
-    workload_step(env, "del a and del b remove both names, but the list still counts the "
-                       "reference from itself, so nothing is freed.");
+    workload_step_at(env, "del a",
+                     "del a and del b remove both names, but the list still counts the "
+                     "reference from itself, so nothing is freed.");
     demo_del(env, "a");
     demo_del(env, "b");
 
-    workload_step(env, "gc.collect() finds that only the list refers to itself, frees it and "
-                       "its int, and returns 1.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     "gc.collect() finds that only the list refers to itself, frees it and "
+                     "its int, and returns 1.");
     demo_collect(env, (int)gc_generation_count(rt) - 1);
 
-    workload_step(env, "x = 5 takes the shared 5 from the small-int cache, while y = 1000 + 1 "
-                       "makes a new int in a 32-byte block.");
+    workload_step_at(env, "x = 5",
+                     "x = 5 takes the shared 5 from the small-int cache, while y = 1000 + 1 "
+                     "makes a new int in a 32-byte block.");
     demo_set(env, "x", rt_int(rt, 5));
     demo_set(env, "y", rt_int(rt, 1001));
     uint64_t y_id = demo_get(env, "y") ? rt_id(demo_get(env, "y")) : 0;
 
-    workload_step(env, "del y frees the int at once: its block goes to the front of its pool's "
-                       "free list.");
+    workload_step_at(env, "del y",
+                     "del y frees the int at once: its block goes to the front of its pool's "
+                     "free list.");
     demo_del(env, "y");
 
-    workload_step(env, "z = 2000 + 1 gets the block y just gave back: the same address, so the "
-                       "same id().");
+    workload_step_at(env, "z = 2000 + 1",
+                     "z = 2000 + 1 gets the block y just gave back: the same address, so the "
+                     "same id().");
     demo_set(env, "z", rt_int(rt, 2001));
     if (demo_get(env, "z"))
         workload_print(env, "id(z) == old id(y) -> %s\n",
                        rt_id(demo_get(env, "z")) == y_id ? "True" : "False");
 
-    workload_step(env, "At the end of the program every name goes away and every block is "
-                       "given back.");
+    workload_step_at(env, "del x",
+                     "At the end of the program every name goes away and every block is "
+                     "given back.");
     demo_del(env, "x");
     demo_del(env, "z");
 }

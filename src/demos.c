@@ -1,8 +1,9 @@
 /*
  * demos.c - the registry of built-in demos and the churn workload.
  *
- * A demo is a short script of Python-like steps run on the object runtime: each step marker's
- * label says in one sentence what the next events show, so that a class can step through it.
+ * A demo is a short script of Python steps run on the object runtime, mirroring its source
+ * (demos/demo_NAME.py): each step marker's label says in one sentence what the next events show,
+ * so that a class can step through it, and names the line of the source the step runs.
  * The demos live in src/demo_*.c; DEMO_LIST (demos.h) is their one list, in menu order, with
  * `tour` first because it is the default.
  */

@@ -29,9 +29,9 @@
     X(gc_tuning, "gc-tuning", "thresholds versus collections, disable, freeze")
 
 /*
- * The Python source a demo mirrors (demos/demo_NAME.py, embedded at build time): the demos about
- * objects and the collector have one, that runs unchanged in python3; the allocator demos call
- * the allocator directly and have none.
+ * The Python source a demo mirrors (demos/demo_NAME.py, embedded at build time): every demo has
+ * one, that runs unchanged in python3, and each of its steps names the line it runs
+ * (workload_step_at); workload_run() records it in the trace before the demo's first step.
  */
 struct demo_source {
     const char *demo; /* "gc-tuning" */

@@ -76,23 +76,25 @@ static uint64_t line_hook(void *ctx)
     return ((struct recorder *)ctx)->line_stack;
 }
 
-static void set_line(void *ctx, const char *file, uint32_t line)
+static uint64_t set_line(void *ctx, const char *file, uint32_t line)
 {
     struct recorder *r = ctx;
     if (!r->stacks) {
         /* the first line: a stack table of the lines, and the hook that hands out theirs */
         struct event_sink sink = trace_writer_sink(r->writer);
         if (stack_table_new(&r->stacks, 1, &sink) < 0)
-            return;
+            return 0;
         struct heap_stack_hook hook = {line_hook, r};
         heap_set_stack_hook(r->heap, &hook);
     }
-    if (r->opts.stacks)
-        return; /* C stacks were asked for: they stay */
     char text[512];
     int n = snprintf(text, sizeof text, "<module>\t%s\t%u", file, line);
-    if (n > 0 && (size_t)n < sizeof text)
-        r->line_stack = stack_table_intern_text(r->stacks, text, (size_t)n);
+    if (n <= 0 || (size_t)n >= sizeof text)
+        return 0;
+    uint64_t id = stack_table_intern_text(r->stacks, text, (size_t)n);
+    if (!r->opts.stacks) /* C stacks were asked for: allocations keep theirs */
+        r->line_stack = id;
+    return id;
 }
 
 static void pace(void *ctx, uint64_t step)

@@ -9,6 +9,7 @@
 #include "workload.h"
 
 #include "cli.h"
+#include "demos.h"
 #include "ops.h"
 
 #include <allocator/heap.h>
@@ -44,25 +45,77 @@ static void emit_text(struct workload_env *env, enum event_kind kind, uint64_t f
 void workload_source(struct workload_env *env, const char *path, const char *text)
 {
     env->source_path = path;
+    env->source_text = text;
+    env->source_line = 0;
     if (!env->sink.emit)
         return;
     emit_text(env, EV_SOURCE_FILE, 1, path, strlen(path));  /* source_file.id */
     emit_text(env, EV_SOURCE_TEXT, 1, text, strlen(text)); /* source_text.file */
 }
 
-void workload_line(struct workload_env *env, uint32_t line)
+uint32_t workload_find_line(const char *text, uint32_t after, const char *code)
 {
-    if (env->line && env->source_path)
-        env->line(env->line_ctx, env->source_path, line);
+    size_t want = strlen(code);
+    uint32_t line = 1;
+    for (const char *p = text; *p; line++) {
+        const char *end = strchr(p, '\n');
+        if (!end)
+            end = p + strlen(p);
+        const char *a = p, *b = end;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\r'))
+            b--;
+        if (line > after && (size_t)(b - a) == want && memcmp(a, code, want) == 0)
+            return line;
+        p = *end ? end + 1 : end;
+    }
+    return 0;
+}
+
+/* The line after the current one that reads `code`, made current; its stack (0: none). */
+static uint64_t source_advance(struct workload_env *env, const char *code)
+{
+    uint32_t line = env->source_text ? workload_find_line(env->source_text, env->source_line, code) : 0;
+    if (!line) {
+        env->lost_lines++;
+        return 0;
+    }
+    env->source_line = line;
+    return env->line ? env->line(env->line_ctx, env->source_path, line) : 0;
+}
+
+void workload_line(struct workload_env *env, const char *code)
+{
+    source_advance(env, code);
+}
+
+static void step(struct workload_env *env, const char *label, uint64_t stack)
+{
+    env->steps++;
+    if (env->sink.emit) {
+        struct event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.kind = EV_STEP;
+        ev.u.step.number = env->steps;
+        ev.u.step.kind = EV_STEP_WORKLOAD;
+        ev.u.step.stack = stack; /* the line, as a program's line step carries it */
+        ev.str = label;
+        ev.str_len = (uint32_t)strlen(label);
+        env->sink.emit(env->sink.ctx, &ev);
+    }
+    if (env->pace)
+        env->pace(env->pace_ctx, env->steps);
 }
 
 void workload_step(struct workload_env *env, const char *label)
 {
-    env->steps++;
-    if (env->sink.emit)
-        emit_text(env, EV_STEP, env->steps, label, strlen(label)); /* step.number */
-    if (env->pace)
-        env->pace(env->pace_ctx, env->steps);
+    step(env, label, 0);
+}
+
+void workload_step_at(struct workload_env *env, const char *code, const char *label)
+{
+    step(env, label, source_advance(env, code));
 }
 
 void workload_print(struct workload_env *env, const char *fmt, ...)
@@ -172,9 +225,14 @@ int workload_run(struct workload *w, struct workload_env *env, char *err, size_t
         /* Blocks still live at the end stay live: the trace shows the heap as the script left it. */
         return ops_script_run(&w->script, &t, false, err, errlen);
     }
-    case WORKLOAD_DEMO:
+    case WORKLOAD_DEMO: {
+        /* a demo with a Python source runs it: the source goes into the trace first */
+        const struct demo_source *src = demo_source_find(w->demo->name);
+        if (src)
+            workload_source(env, src->path, src->text);
         w->demo->run(env);
         return 0;
+    }
     case WORKLOAD_CHURN:
         workload_churn(env, w->churn);
         return 0;

@@ -27,23 +27,40 @@ struct workload_env {
     /* Called after each step marker; may block.  NULL: run straight through. */
     void (*pace)(void *ctx, uint64_t step);
     void *pace_ctx;
-    /* The Python line the workload's allocations come from now (workload_line): the recorder
-     * gives them a stack of that one frame.  NULL: lines are not recorded. */
-    void (*line)(void *ctx, const char *file, uint32_t line);
+    /* The Python line the workload runs now (workload_step_at, workload_line): the recorder
+     * returns the id of a stack of that one frame, "<module>\tFILE\tLINE", which the step marker
+     * carries, and gives the allocations that follow that stack (unless C stacks were asked
+     * for).  NULL: lines are not recorded. */
+    uint64_t (*line)(void *ctx, const char *file, uint32_t line);
     void *line_ctx;
-    const char *source_path; /* the file workload_source() named, for workload_line() */
+    const char *source_path; /* the file workload_source() named */
+    const char *source_text; /* and its text, where workload_step_at() finds its lines */
+    uint32_t source_line;    /* the line of the last step tied to the source; 0 none yet */
+    uint32_t lost_lines;     /* steps whose line was not found in the source (a demo's bug) */
 };
 
 /* Emits a step marker with a one-sentence label and lets the pacer run. */
 void workload_step(struct workload_env *env, const char *label);
 /*
- * The Python source the workload mirrors ("demo/fragmentation.py"), recorded once in the trace
- * (source_file, source_text); then workload_line() says which of its lines the next allocations
- * come from, so that `pinned` and the Arenas pane name the demo's own lines as they name a real
- * program's.
+ * The Python source the workload mirrors ("demos/demo_refcount.py"), recorded once in the trace
+ * (source_file, source_text) before the first step, as a real program's own files are; then each
+ * step names the line it runs, so that the Code pane shows the demo's source with the step's
+ * line marked and `pinned` and the Arenas pane name the demo's own lines, as for a program.
  */
 void workload_source(struct workload_env *env, const char *path, const char *text);
-void workload_line(struct workload_env *env, uint32_t line);
+/*
+ * A step marker tied to a line of the source: `code` is the exact text of that line without its
+ * indentation, and the line is the first after the previous step's that reads so.  The source
+ * stays the one truth: a step names its line by what it says, never by its number.  A line not
+ * found (or no source) leaves the marker without a line and counts in lost_lines.
+ */
+void workload_step_at(struct workload_env *env, const char *code, const char *label);
+/* The next allocations come from the first line after the current one that reads `code`
+ * (a line a step runs after its own: the step's marker stays where it is). */
+void workload_line(struct workload_env *env, const char *code);
+/* The first line after line `after` of text whose text, without indentation and trailing
+ * blanks, is `code`; 0 when none. */
+uint32_t workload_find_line(const char *text, uint32_t after, const char *code);
 
 /* Emits a `print` event: what the Python snippet being mirrored would print. */
 void workload_print(struct workload_env *env, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -400,6 +400,8 @@ static bool breakpoint_matches(const struct ui_breakpoint *bp, const struct even
     switch (bp->type) {
     case UI_BP_LINE: {
         char file[sizeof bp->file];
+        if (ev->kind == EV_STEP && bp->stack) /* a demo's line */
+            return ev->u.step.kind == EV_STEP_WORKLOAD && ev->u.step.stack == bp->stack;
         return ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_LINE &&
                app_label_line(ev->str, ev->str_len, file, sizeof file) == bp->value && strcmp(file, bp->file) == 0;
     }
@@ -879,7 +881,7 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
     app_code_prepare(app);
     app_names_prepare(app);
     struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, 1, paint_footer_rows(app, c->cols),
-                                 program, program};
+                                 program, program, !program && app_has_source(app)};
     ui_layout_compute(&li, &app->layout);
     app->code.shown = !ui_rect_is_empty(app->layout.pane[UI_PANE_CODE]);
     li.step_rows = paint_banner_prepare(app, c->cols, c->rows);

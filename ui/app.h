@@ -87,6 +87,7 @@ struct ui_breakpoint {
     enum ui_bp_type type;
     uint64_t value;
     char file[96]; /* UI_BP_LINE: the file's name as step labels write it ("slide.py") */
+    uint64_t stack; /* UI_BP_LINE in a demo: the stack its steps at the line carry; 0 for a program */
 };
 
 enum ui_search_type {
@@ -239,6 +240,11 @@ struct ui_app {
         int scroll;
     } gc;
     struct ui_code code;
+    struct {
+        uint64_t scanned;   /* events looked at for a built-in workload's source */
+        bool done;          /* a step marker or the source was found: no more looking */
+        bool found;         /* the workload recorded its Python source (a demo's) */
+    } workload_source;
     struct {
         uint32_t sel;       /* the selected line; 0: the line about to run */
         int scroll;         /* first line shown */
@@ -394,9 +400,12 @@ void view_timeline(const struct ui_app *app, struct ui_frame *f, struct canvas *
 
 /* ---- view_code.c, view_names.c: a real program's source and names ---------------------------- */
 
-/* True for a real program's trace with recorded sources: the Code pane has a place. */
+/* True for a real program's trace with recorded sources: its names take the Objects pane. */
 bool app_has_code(const struct ui_app *app);
-/* The pane Tab reaches from p going delta (1 or -1): the Code pane only for a real program. */
+/* True for a real program's trace, and for a built-in demo's that recorded its Python source
+ * (as far as app_code_prepare has looked): the Code pane has a place. */
+bool app_has_source(const struct ui_app *app);
+/* The pane Tab reaches from p going delta (1 or -1): the Code pane only with a source. */
 enum ui_pane app_pane_after(const struct ui_app *app, enum ui_pane p, int delta);
 /* Prepares app->code (and app->names) for the position: painting reads them. */
 void app_code_prepare(struct ui_app *app);
@@ -405,8 +414,11 @@ void app_names_prepare(struct ui_app *app);
  * file[len]; 0 when the label is not a line's. */
 uint32_t app_label_line(const char *label, size_t label_len, char *file, size_t len);
 /* The markers of the line steps of `line` in the Code pane's file and their step numbers (up to
- * max); their count. */
+ * max); their count.  A demo's steps at the line are those whose stack is the line's. */
 size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, uint64_t *steps, size_t max);
+/* A demo's trace: the stack its steps at line `line` of the Code pane's file carry, read from the
+ * trace's frame_def and stack_def; 0 for a program, and when no step runs that line. */
+uint64_t app_code_line_stack(const struct ui_app *app, uint32_t line);
 /* Live, when the program has ended: the end of the line step whose exception ended it (the
  * position that shows its traceback), or 0 when no line raised. */
 uint64_t app_raised_step_end(struct ui_app *app);

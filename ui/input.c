@@ -396,8 +396,13 @@ static enum ui_redo code_breakpoint(struct ui_app *app)
         app_message(app, true, "at most %d breakpoints: delete one first (b d)", UI_MAX_BREAKPOINTS);
         return UI_REDO_REPAINT;
     }
+    uint64_t stack = app_has_code(app) ? 0 : app_code_line_stack(app, line);
+    if (!app_has_code(app) && !stack) {
+        app_message(app, false, "no step of the demo runs line %" PRIu32 ": no breakpoint there", line);
+        return UI_REDO_REPAINT;
+    }
     struct ui_breakpoint *bp = &app->bp[app->nbp++];
-    *bp = (struct ui_breakpoint){.type = UI_BP_LINE, .value = line};
+    *bp = (struct ui_breakpoint){.type = UI_BP_LINE, .value = line, .stack = stack};
     snprintf(bp->file, sizeof bp->file, "%s", app->code.base);
     app_message(app, false, "breakpoint %d: before line %" PRIu32 " of %s runs (] and Space stop there; b again: off)",
                 app->nbp, line, bp->file);
@@ -723,7 +728,7 @@ enum ui_pane app_pane_after(const struct ui_app *app, enum ui_pane p, int delta)
 {
     do
         p = (enum ui_pane)(((int)p + delta + UI_PANE_COUNT) % UI_PANE_COUNT);
-    while (p == UI_PANE_CODE && !app_has_code(app));
+    while (p == UI_PANE_CODE && !app_has_source(app));
     return p;
 }
 
@@ -869,8 +874,8 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
     case UI_ACT_PINS:
         return act_pins(app);
     case UI_ACT_CODE:
-        if (!app_has_code(app)) {
-            app_message(app, false, "the Code pane shows a real program's source: replay or live a script");
+        if (!app_has_source(app)) {
+            app_message(app, false, "the Code pane shows a program's or a demo's source: replay or live a script");
             return UI_REDO_REPAINT;
         }
         app->focus = UI_PANE_CODE;

@@ -135,8 +135,12 @@ void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
         return;
     }
 
-    /* left: the arena map over the pool, or the one of them in focus when short */
-    if (top.h >= 20) {
+    /* left: the arena map over the pool, or the one of them in focus when short; a demo's source
+     * over the arena map (or the pool, in focus) as a program's is */
+    if (in->source) {
+        enum ui_pane heap = focus == UI_PANE_POOL ? UI_PANE_POOL : UI_PANE_ARENAS;
+        pane_pair(left, 20, UI_PANE_CODE, heap, focus, out);
+    } else if (top.h >= 20) {
         static const enum ui_pane left_panes[] = {UI_PANE_ARENAS, UI_PANE_POOL};
         static const int left_weights[] = {1, 1};
         stack(left, left_panes, left_weights, 2, out);

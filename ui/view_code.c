@@ -1,6 +1,6 @@
 /*
- * view_code.c - the Code pane: a real program's source, with the line just run and the line
- * about to run.
+ * view_code.c - the Code pane: a real program's or a built-in demo's source, with the line just
+ * run and the line about to run.
  *
  *   ┌ Code: slide.py ─────────────────────────────────────────────┐
  *   │    1  a = [1, 2, 3]                                          │
@@ -19,9 +19,19 @@
  * are charged to (model_stack_line_frame: the innermost frame of the program's own code), read
  * from the events between the current marker and the position.
  *
+ * A built-in demo runs a Python source (demos/demo_NAME.py) and records it the same way, before
+ * its first step; each of its step markers (EV_STEP_WORKLOAD) carries the stack of the one line
+ * it runs, so the pane marks it as a program's line, while the marker's label stays the
+ * teacher's sentence that the banner shows.  Such a stack is defined just before the first
+ * marker naming it: when the position is before that, the line about to run is read from the
+ * definition ahead (marker_line).  A demo's line has one stack, found from its frame_def
+ * (app_code_line_stack): the steps a line ran at (Enter) and a line breakpoint (`b`) are the
+ * markers carrying it.
+ *
  * app_code_prepare() works that out once per position, before the banner and the layout (the
- * banner leaves the line to this pane); the painter only reads it.  Enter on a line lists the
- * steps at which it ran; `b` on a line is a line breakpoint (app.c); a click selects a line.
+ * banner leaves a program's line to this pane); the painter only reads it.  Enter on a line
+ * lists the steps at which it ran; `b` on a line is a line breakpoint (app.c); a click selects a
+ * line.
  */
 #include "app.h"
 
@@ -37,6 +47,43 @@ bool app_has_code(const struct ui_app *app)
 {
     const struct trace_header *h = seeker_header(app->s);
     return h && h->program[0];
+}
+
+bool app_has_source(const struct ui_app *app)
+{
+    return app_has_code(app) || app->workload_source.found;
+}
+
+#define SOURCE_SCAN_MAX 1000000 /* events looked at for a workload's source, at most */
+
+struct source_scan {
+    uint64_t seen;
+};
+
+static bool match_source_or_step(void *ctx, const struct event *ev)
+{
+    struct source_scan *sc = ctx;
+    return ev->kind == EV_SOURCE_FILE || ev->kind == EV_STEP || ++sc->seen >= SOURCE_SCAN_MAX;
+}
+
+/* A built-in workload's source: a source_file event before its first step marker (workload.c
+ * records it there).  Looked for among the events known, again when more arrive, until a step
+ * marker or the source is found. */
+static void find_workload_source(struct ui_app *app)
+{
+    uint64_t count = app_event_count(app);
+    if (app->workload_source.done || app->workload_source.scanned == count || app_has_code(app))
+        return;
+    struct source_scan sc = {app->workload_source.scanned};
+    uint64_t found;
+    struct event ev;
+    char text[64];
+    if (seeker_scan(app->s, app->workload_source.scanned, true, match_source_or_step, &sc, &found) > 0 &&
+        seeker_events(app->s, found, &ev, 1, text, sizeof text) == 1) {
+        app->workload_source.found = ev.kind == EV_SOURCE_FILE;
+        app->workload_source.done = true;
+    }
+    app->workload_source.scanned = count;
 }
 
 uint32_t app_label_line(const char *label, size_t label_len, char *file, size_t len)
@@ -260,18 +307,74 @@ static void read_allocs(struct ui_app *app, uint64_t from, uint64_t to)
     free(evs);
 }
 
-/* The line about to run: the next marker's, when it is a line of the shown file. */
+struct def_scan {
+    enum event_kind kind; /* EV_STACK_DEF or EV_FRAME_DEF */
+    uint64_t id;
+};
+
+static bool match_def(void *ctx, const struct event *ev)
+{
+    const struct def_scan *d = ctx;
+    return ev->kind == d->kind && ev->u.f[0] == d->id; /* stack_def.id, frame_def.id */
+}
+
+/*
+ * The file and line a workload's step marker at seq `marker` carries in its stack.  The model
+ * knows the stack when it was defined before the position; else its definition (and its
+ * frame's) lies between the position and the marker: a workload defines a line's stack just
+ * before the first marker that names it (src/workload.c).
+ */
+static bool marker_line(struct ui_app *app, uint64_t stack, uint64_t marker, char *path, size_t len, uint32_t *line)
+{
+    const struct model *m = app_model(app);
+    if (stack <= UINT32_MAX && stack_line(m, (uint32_t)stack, path, len, line))
+        return true;
+    struct def_scan d = {EV_STACK_DEF, stack};
+    uint64_t at;
+    struct event ev;
+    static char text[4096];
+    if (seeker_scan(app->s, marker, false, match_def, &d, &at) <= 0 ||
+        seeker_events(app->s, at, &ev, 1, text, sizeof text) != 1)
+        return false;
+    const char *frame = ev.str;
+    size_t flen = ev.str ? ev.str_len : 0;
+    if (ev.u.stack_def.frame && ev.u.stack_def.frame <= UINT32_MAX &&
+        !model_frame_text(m, (uint32_t)ev.u.stack_def.frame, &frame, &flen)) {
+        d = (struct def_scan){EV_FRAME_DEF, ev.u.stack_def.frame};
+        if (seeker_scan(app->s, at, false, match_def, &d, &at) <= 0 ||
+            seeker_events(app->s, at, &ev, 1, text, sizeof text) != 1)
+            return false;
+        frame = ev.str;
+        flen = ev.str ? ev.str_len : 0;
+    }
+    const char *nl = frame ? memchr(frame, '\n', flen) : NULL;
+    struct model_frame_info fi;
+    model_frame_parse(frame, nl ? (size_t)(nl - frame) : flen, &fi);
+    if (!fi.python || !fi.file_len)
+        return false;
+    snprintf(path, len, "%.*s", (int)fi.file_len, fi.file);
+    *line = fi.line;
+    return true;
+}
+
+/* The line about to run: the next marker's, when it is a line of the shown file (a program's
+ * line step names it in its label, a demo's step in its stack). */
 static uint32_t next_line(struct ui_app *app, const struct ui_code *code)
 {
     uint64_t found;
     struct event ev;
-    char label[512], file[256];
-    if (seeker_scan(app->s, code->pos, true, match_step, NULL, &found) > 0 &&
-        seeker_events(app->s, found, &ev, 1, label, sizeof label) == 1 && ev.u.step.kind == EV_STEP_LINE) {
-        uint32_t next = app_label_line(ev.str, ev.str_len, file, sizeof file);
-        if (next && strcmp(file, code->base) == 0)
-            return next;
+    char label[512], file[512];
+    if (seeker_scan(app->s, code->pos, true, match_step, NULL, &found) <= 0 ||
+        seeker_events(app->s, found, &ev, 1, label, sizeof label) != 1)
+        return 0;
+    uint32_t next = 0;
+    if (ev.u.step.kind == EV_STEP_LINE) {
+        next = app_label_line(ev.str, ev.str_len, file, sizeof file);
+        return next && strcmp(file, code->base) == 0 ? next : 0;
     }
+    if (ev.u.step.kind == EV_STEP_WORKLOAD && ev.u.step.stack &&
+        marker_line(app, ev.u.step.stack, found, file, sizeof file, &next))
+        return strcmp(file, code->path) == 0 ? next : 0;
     return 0;
 }
 
@@ -291,7 +394,8 @@ void app_code_prepare(struct ui_app *app)
     memset(code, 0, sizeof *code);
     code->pos = pos;
     code->count = count;
-    if (!app_has_code(app))
+    find_workload_source(app);
+    if (!app_has_source(app))
         return;
     const struct model *m = app_model(app);
     struct model_step st;
@@ -312,7 +416,8 @@ void app_code_prepare(struct ui_app *app)
     if (code->len && code->text[code->len - 1] != '\n')
         code->nlines++;
     code->step_is_line = have_step && st.kind == EV_STEP_LINE;
-    if (code->step_is_line)
+    /* a demo's step marks its line as a program's line step does; its label stays its own */
+    if (code->step_is_line || (have_step && st.kind == EV_STEP_WORKLOAD))
         code->ran = line;
     code->next = next_line(app, code);
     if (have_step && st.seq + 1 < pos)
@@ -338,10 +443,69 @@ static bool match_line_step(void *ctx, const struct event *ev)
     return false;
 }
 
+struct line_stack_scan {
+    const char *path;
+    uint32_t line;
+    uint64_t frame; /* the frame of the line, once its frame_def went by */
+    uint64_t stack; /* app_code_runs: the stack found, whose steps are matched */
+    uint64_t number;
+};
+
+/* The frame_def of line `line` of `path`, then the one-frame stack_def of that frame. */
+static bool match_line_stack(void *ctx, const struct event *ev)
+{
+    struct line_stack_scan *ls = ctx;
+    if (ev->kind == EV_FRAME_DEF && !ls->frame && ev->str) {
+        struct model_frame_info fi;
+        model_frame_parse(ev->str, ev->str_len, &fi);
+        if (fi.python && fi.line == ls->line && fi.file_len == strlen(ls->path) &&
+            memcmp(fi.file, ls->path, fi.file_len) == 0)
+            ls->frame = ev->u.frame_def.id;
+        return false;
+    }
+    return ls->frame && ev->kind == EV_STACK_DEF && ev->u.stack_def.frame == ls->frame && !ev->u.stack_def.parent;
+}
+
+uint64_t app_code_line_stack(const struct ui_app *app, uint32_t line)
+{
+    if (!app->code.have || app_has_code(app))
+        return 0;
+    struct line_stack_scan ls = {.path = app->code.path, .line = line};
+    uint64_t found;
+    struct event ev;
+    char text[64];
+    if (seeker_scan(app->s, 0, true, match_line_stack, &ls, &found) <= 0 ||
+        seeker_events(app->s, found, &ev, 1, text, sizeof text) != 1)
+        return 0;
+    return ev.u.stack_def.id;
+}
+
+static bool match_stack_step(void *ctx, const struct event *ev)
+{
+    struct line_stack_scan *ls = ctx;
+    if (ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_WORKLOAD && ev->u.step.stack == ls->stack) {
+        ls->number = ev->u.step.number;
+        return true;
+    }
+    return false;
+}
+
 size_t app_code_runs(const struct ui_app *app, uint32_t line, uint64_t *seqs, uint64_t *steps, size_t max)
 {
     if (!app->code.have)
         return 0;
+    if (!app_has_code(app)) {
+        /* a demo: the steps whose stack is the line's */
+        struct line_stack_scan ls = {.stack = app_code_line_stack(app, line)};
+        size_t n = 0;
+        uint64_t from = 0, found;
+        while (ls.stack && n < max && seeker_scan(app->s, from, true, match_stack_step, &ls, &found) > 0) {
+            steps[n] = ls.number;
+            seqs[n++] = found;
+            from = found + 1;
+        }
+        return n;
+    }
     char prefix[300];
     int plen = snprintf(prefix, sizeof prefix, "%s:%" PRIu32 "  ", app->code.base, line);
     struct runs_scan rs = {prefix, (size_t)plen, 0};
@@ -451,9 +615,9 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
             ui_para_add(&p, UI_S_ERROR, code->syntax);
             ui_para_add(&p, UI_S_DIM, ": the program did not compile, so no line of it ran");
         } else {
-            ui_para_add(&p, UI_S_DIM, app_has_code(app) ? "no source of the program's own code is recorded yet"
-                                                        : "no source: the built-in workloads narrate their steps "
-                                                          "in the banner");
+            ui_para_add(&p, UI_S_DIM, app_has_source(app) ? "no source of the program's own code is recorded yet"
+                                                          : "no source: allocation scripts and churn narrate their "
+                                                            "steps in the banner");
         }
         canvas_para(c, x + 1, y, w - 2, 0, h, &p, NULL);
         return;
@@ -468,6 +632,10 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     uint32_t follow = app->code_ui.sel ? app->code_ui.sel : code->next ? code->next : code->ran;
     /* the followed line a third of the way down, so that what comes next shows under it */
     int want = follow ? (int)follow - 1 - rows / 3 : 0;
+    /* and the line just run with it, when both fit: a demo's steps are often lines apart */
+    if (!app->code_ui.sel && code->ran && code->next > code->ran && (int)(code->next - code->ran) < rows &&
+        want > (int)code->ran - 1)
+        want = (int)code->ran - 1;
     int scroll = app->code_ui.sel ? app_scroll_to_show(app->code_ui.scroll, (int)follow - 1, n, rows)
                                   : app_scroll_to_show(want, (int)follow - 1, n, rows);
     f->code = (struct ui_settled){.set = true, .scroll = scroll, .sel = (int)app->code_ui.sel};
@@ -543,7 +711,12 @@ void view_code(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
             canvas_glyph(c, lx, ly, UI_G_BLOCK_ALLOC, UI_S_CODE_NOTE);
             lx += 2 + canvas_text(c, lx + 2, ly, -1, UI_S_DIM, alloc) + 2;
         }
-        if (code->partial && lx + 12 <= x + w)
-            canvas_text(c, lx, ly, x + w - lx, UI_S_DIM, "(tint: first 200,000 events)");
+        if (code->partial) { /* whole, or in fewer words, or not at all */
+            const char *note = "(tint: first 200,000 events)";
+            if (lx + ui_text_width(note) > x + w)
+                note = "(tint: partial)";
+            if (lx + ui_text_width(note) <= x + w)
+                canvas_text(c, lx, ly, x + w - lx, UI_S_DIM, note);
+        }
     }
 }

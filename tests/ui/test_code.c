@@ -639,3 +639,239 @@ Test(code, a_program_that_does_not_compile_says_where_in_one_line, .timeout = 12
     ui_app_free(app);
     seeker_free(s);
 }
+
+/* ---- a built-in demo's source ----------------------------------------------------------------- */
+
+/* demo:NAME recorded by the program, with `extra` (NULL or "--stacks" and "c", as traces/ are). */
+static const char *record_demo(const char *name, bool c_stacks)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    static char trace[512];
+    char file[64], spec[64];
+    snprintf(file, sizeof file, "demo-%s.trace", name);
+    snprintf(spec, sizeof spec, "demo:%s", name);
+    snprintf(trace, sizeof trace, "%s", scratch_path(file));
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(126);
+        if (c_stacks)
+            execl(bin, bin, "record", "--arena-source", "aligned", "--stacks", "c", "-o", trace, spec, (char *)NULL);
+        else
+            execl(bin, bin, "record", "--arena-source", "aligned", "-o", trace, spec, (char *)NULL);
+        _exit(127);
+    }
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "record %s failed", spec);
+    return trace;
+}
+
+struct demo_step {
+    uint64_t seq;     /* its marker */
+    uint32_t line;    /* the line of the source its stack names */
+    char label[200];  /* its narration */
+};
+
+/* The demo's steps, read from the trace's own events: each marker's stack, the stack's frame
+ * "<module>\tFILE\tLINE", and the file's recorded source (into source[len]). */
+static size_t demo_steps(struct seeker *s, struct demo_step *out, size_t max, char *path, size_t plen,
+                         char *source, size_t len)
+{
+    static uint64_t frame_of[256];
+    static char frames[256][256];
+    size_t n = 0;
+    uint64_t count = seeker_event_count(s);
+    struct event evs[512];
+    static char str[1 << 20];
+    for (uint64_t seq = 0; seq < count;) {
+        int k = seeker_events(s, seq, evs, 512, str, sizeof str);
+        cr_assert_gt(k, 0);
+        for (int i = 0; i < k; i++) {
+            const struct event *ev = &evs[i];
+            if (ev->kind == EV_SOURCE_FILE)
+                snprintf(path, plen, "%.*s", (int)ev->str_len, ev->str);
+            else if (ev->kind == EV_SOURCE_TEXT)
+                snprintf(source, len, "%.*s", (int)ev->str_len, ev->str);
+            else if (ev->kind == EV_FRAME_DEF && ev->u.frame_def.id < 256)
+                snprintf(frames[ev->u.frame_def.id], sizeof frames[0], "%.*s", (int)ev->str_len, ev->str);
+            else if (ev->kind == EV_STACK_DEF && ev->u.stack_def.id < 256)
+                frame_of[ev->u.stack_def.id] = ev->u.stack_def.frame;
+            else if (ev->kind == EV_STEP && n < max) {
+                cr_assert_eq(ev->u.step.kind, EV_STEP_WORKLOAD);
+                cr_assert(ev->u.step.stack > 0 && ev->u.step.stack < 256, "step %zu carries its line", n + 1);
+                const char *f = frames[frame_of[ev->u.step.stack]];
+                char want[300];
+                snprintf(want, sizeof want, "<module>\t%s\t", path);
+                cr_assert(strncmp(f, want, strlen(want)) == 0, "step %zu's frame \"%s\" is a line of %s", n + 1, f,
+                          path);
+                out[n].seq = ev->seq;
+                out[n].line = (uint32_t)strtoul(f + strlen(want), NULL, 10);
+                snprintf(out[n].label, sizeof out[n].label, "%.*s", (int)ev->str_len, ev->str);
+                n++;
+            }
+        }
+        seq += (uint64_t)k;
+    }
+    return n;
+}
+
+/* Line n (from 1) of text, without its indentation and newline. */
+static void text_line(const char *text, uint32_t n, char *buf, size_t len)
+{
+    const char *p = text;
+    for (uint32_t i = 1; i < n && p; i++) {
+        p = strchr(p, '\n');
+        if (p)
+            p++;
+    }
+    cr_assert(p && *p, "the source has a line %" PRIu32, n);
+    p += strspn(p, " ");
+    snprintf(buf, len, "%.*s", (int)strcspn(p, "\n"), p);
+}
+
+/*
+ * A demo replayed shows its Python source in the Code pane as a program's: at the end of every
+ * step ✓ is on the line the step's marker names and ▶ on the next step's, each row showing that
+ * line of the source the trace recorded, while the banner keeps the step's narration.  Recorded
+ * both ways: the steps' lines charging the allocations, and with C stacks (as traces/ are).
+ */
+Test(code, a_demo_shows_its_source_with_the_line_of_each_step_and_the_narration_beside, .timeout = 300)
+{
+    const char *demos[] = {"refcount", "size-classes"};
+    for (size_t d = 0; d < 2 * sizeof demos / sizeof demos[0]; d++) {
+        const char *name = demos[d / 2];
+        const char *trace = record_demo(name, d % 2);
+        struct seeker *s;
+        char err[512], path[256] = "";
+        static char source[65536];
+        cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+        struct demo_step steps[64];
+        size_t n = demo_steps(s, steps, 64, path, sizeof path, source, sizeof source);
+        cr_assert_geq(n, 5, "%s: %zu steps", name, n);
+        char base[300];
+        snprintf(base, sizeof base, "demo_%s.py", name);
+        for (char *p = base; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        cr_assert(strstr(path, base), "the trace records %s's source (%s)", name, path);
+        struct ui_config cfg = {.title = "demo.trace"};
+        struct ui_app *app;
+        cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+        for (size_t k = 0; k < n; k++) {
+            uint64_t pos = k + 1 < n ? steps[k + 1].seq : seeker_event_count(s);
+            char *text = screen(app, pos, "code", 120, 40);
+            char *rows[64];
+            int nrows = rows_of(text, rows, 64);
+            bool titled = false;
+            for (int r = 0; r < nrows; r++)
+                titled |= strstr(rows[r], "Code: ") && strstr(rows[r], base);
+            cr_assert(titled, "%s step %zu: the Code pane names %s", name, k + 1, base);
+            uint32_t next = 0, ran = 0;
+            char want[256];
+            for (int r = 0; r < nrows; r++) {
+                uint32_t l;
+                if ((l = row_line(rows[r], "\xe2\x96\xb6")) != 0 && !strstr(rows[r], "about to run")) {
+                    next = l;
+                    text_line(source, l, want, sizeof want);
+                    cr_assert(strstr(rows[r], want), "the ▶ row shows line %" PRIu32 " of the source: %s", l, rows[r]);
+                }
+                if ((l = row_line(rows[r], "\xe2\x9c\x93")) != 0 && !strstr(rows[r], "just run")) {
+                    ran = l;
+                    text_line(source, l, want, sizeof want);
+                    cr_assert(strstr(rows[r], want), "the ✓ row shows line %" PRIu32 " of the source: %s", l, rows[r]);
+                }
+            }
+            cr_assert_eq(ran, steps[k].line, "%s step %zu: ✓ is on line %" PRIu32 ", the step's (%" PRIu32 ")", name,
+                         k + 1, ran, steps[k].line);
+            cr_assert_eq(next, k + 1 < n ? steps[k + 1].line : 0,
+                         "%s step %zu: ▶ is on line %" PRIu32 ", the next step's", name, k + 1, next);
+            free(text);
+            /* two events earlier the next line's stack is not yet defined (its frame_def and
+             * stack_def come just before the marker): ▶ reads it from the events ahead */
+            if (k + 1 < n && pos - 2 > steps[k].seq) {
+                text = screen(app, pos - 2, "code", 120, 40);
+                nrows = rows_of(text, rows, 64);
+                next = 0;
+                for (int r = 0; r < nrows && !next; r++)
+                    if (!strstr(rows[r], "about to run"))
+                        next = row_line(rows[r], "\xe2\x96\xb6");
+                cr_assert_eq(next, steps[k + 1].line, "%s step %zu, before its end: ▶ is on line %" PRIu32, name,
+                             k + 1, next);
+                free(text);
+            }
+            /* the banner, on the whole screen, keeps the narration: its first words */
+            text = screen(app, pos, "all", 120, 40);
+            char words[24];
+            snprintf(words, sizeof words, "%s", steps[k].label);
+            cr_assert(strstr(text, words), "%s step %zu: the banner reads \"%s\"", name, k + 1, words);
+            free(text);
+        }
+        ui_app_free(app);
+        seeker_free(s);
+    }
+}
+
+/* traces/demo-refcount.trace with the Code pane in focus, at its first event; its steps. */
+static struct ui_app *open_demo(struct seeker **s, struct canvas *c, struct demo_step *steps, size_t *n)
+{
+    const char *dir = getenv("ARENASCOPE_TRACES");
+    cr_assert_not_null(dir);
+    char path[1024], err[512], file[256];
+    static char source[65536];
+    snprintf(path, sizeof path, "%s/demo-refcount.trace", dir);
+    cr_assert_eq(seeker_open(s, path, 0, err, sizeof err), 0, "%s", err);
+    *n = demo_steps(*s, steps, 64, file, sizeof file, source, sizeof source);
+    cr_assert_geq(*n, 5);
+    struct ui_config cfg = {.title = "demo-refcount.trace"};
+    struct ui_app *app;
+    cr_assert_eq(ui_app_new(&app, *s, &cfg), 0);
+    cr_assert_eq(canvas_init(c, 120, 40, false), 0);
+    ui_app_paint(app, c);
+    press(app, c, "cg");
+    return app;
+}
+
+/* The keys that select line `to` of the Code pane when ▶ is on line `from`. */
+static void select_line(struct ui_app *app, struct canvas *c, uint32_t from, uint32_t to)
+{
+    press(app, c, "j"); /* the line about to run */
+    for (uint32_t l = from; l < to; l++)
+        press(app, c, "j");
+}
+
+Test(code, a_demo_line_lists_its_step_and_breaks_before_it)
+{
+    struct seeker *s;
+    struct canvas c;
+    struct demo_step steps[64];
+    size_t n;
+    struct ui_app *app = open_demo(&s, &c, steps, &n);
+    /* Enter on the line of step 3 lists that one step, and goes to its end */
+    select_line(app, &c, steps[0].line, steps[2].line);
+    press(app, &c, "<Enter>");
+    char *text = canvas_to_text(&c), want[64];
+    snprintf(want, sizeof want, "line %" PRIu32 " ran at 1 step:", steps[2].line);
+    cr_assert(strstr(text, want), "Enter lists the step of line %" PRIu32 ":\n%s", steps[2].line, text);
+    free(text);
+    press(app, &c, "<Enter>");
+    cr_assert_eq(ui_app_position(app), steps[3].seq, "Enter goes to the end of step 3, before marker 4");
+    /* b on the line of step 5, from the start: ] stops just before its marker, then goes on */
+    press(app, &c, "<Esc>g");
+    select_line(app, &c, steps[0].line, steps[4].line);
+    press(app, &c, "b<Esc>g");
+    press(app, &c, "100]");
+    cr_assert_eq(ui_app_position(app), steps[4].seq, "] stops before the marker of step 5 (at %llu)",
+                 (unsigned long long)ui_app_position(app));
+    press(app, &c, "100]");
+    cr_assert_eq(ui_app_position(app), seeker_event_count(s), "then 100] goes to the end");
+    /* a line no step runs takes no breakpoint */
+    press(app, &c, "gjkkkb");
+    snprintf(want, sizeof want, "no step of the demo runs line %" PRIu32, steps[0].line - 3);
+    cr_assert(strstr(ui_app_message(app), want), "b on a line no step runs says so: %s", ui_app_message(app));
+    canvas_release(&c);
+    ui_app_free(app);
+    seeker_free(s);
+}

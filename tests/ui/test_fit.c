@@ -172,7 +172,8 @@ Test(fit, every_event_s_whole_sentence_is_on_screen_when_it_is_current, .timeout
             for (uint64_t pos = 1; pos <= count; pos++) {
                 ui_app_render(app, pos, "all", &c);
                 struct event ev[1];
-                char strs[256], sentence[512];
+                static char strs[1 << 16]; /* whole: a source_text's sentence counts its bytes */
+                char sentence[512];
                 int got = seeker_events(s, pos - 1, ev, 1, strs, sizeof strs);
                 cr_assert_geq(got, 1);
                 ui_narrate(seeker_model(s), &ev[0], sentence, sizeof sentence);

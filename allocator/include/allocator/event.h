@@ -321,7 +321,8 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
       EV_FIELD(u, gen) EV_FIELD(u, collected) EV_FIELD(u, uncollectable) EV_FIELD(u, nanos))        \
     /* --- workload ----------------------------------------------------------------------- */ \
     /* a step marker: what the next steps show, in one sentence; `kind` is an ev_step_kind,   */  \
-    /* `stack` the Python stack at a real program's marker (its innermost frame is the line)   */  \
+    /* `stack` the Python stack at a real program's marker, or the line a demo's step runs    */  \
+    /* (its innermost frame is the line)                                                      */  \
     X(STEP, step, 0, 1,                                                                             \
       "step {number}: {label}",                                                                     \
       EV_FIELD(u, number) EV_FIELD(u, kind) EV_FIELD(u, stack) EV_FIELD(s, label))                  \

@@ -532,7 +532,8 @@ size_t model_gc_marks(const struct model *m, struct model_mark *out, size_t max)
 struct model_step {
     uint64_t number;
     uint32_t kind;     /* ev_step_kind: a workload's step, a real program's start-up, its code, a line */
-    uint32_t stack;    /* a real program's stack at the marker (its innermost frame is the line), 0 none */
+    uint32_t stack;    /* a real program's stack at the marker, or the line a demo's step runs (the
+                        * innermost frame is the line), 0 none */
     uint64_t seq;      /* the event of the marker */
     const char *label;
     size_t label_len;

@@ -72,7 +72,7 @@ enum ui_key {
     X(PREV_PANE,  NULL,     "S-Tab",      "previous pane",                                          UI_KEY_BACKTAB, 0, 0) \
     X(ENTER,      "Open",   "Enter",      "open: a pool's blocks, an object's refs, a line's steps", UI_KEY_ENTER, '\n', 0) \
     X(PINS,       NULL,     "w",          "who pins the arena or pool: its blocks by the line that made them", 'w', 0, 0) \
-    X(CODE,       NULL,     "c",          "the Code pane: a real program's source, line by line",  'c', 0, 0) \
+    X(CODE,       NULL,     "c",          "the Code pane: a program's or a demo's source, by line", 'c', 0, 0) \
     X(POOL_JUMP,  NULL,     "p",          "the selected name's block in the Pool pane",             'p', 0, 0) \
     X(BACK,       NULL,     "Esc",        "back: out of a detail, a prompt, a zoom",            UI_KEY_ESC, 0, 0) \
     X(ZOOM,       "Zoom",   "z",          "zoom the pane to the whole screen",             'z', 0, 0) \

@@ -73,6 +73,7 @@ struct ui_layout_input {
     int footer_rows;     /* rows the footer asks for, a long message wrapped (0 is taken as 1) */
     bool prefer_output;  /* Output rather than Objects where they share a place */
     bool code;           /* a real program with its sources: the Code pane has a place */
+    bool source;         /* a demo with its Python source: the Code pane takes the pool's place */
 };
 
 /* The rows the step banner may take on a screen `rows` high: it asks, the body keeps the rest. */
