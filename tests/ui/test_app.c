@@ -802,7 +802,7 @@ Test(app, the_pool_pane_follows_the_step_s_latest_block)
         struct viewer v;
         viewer_open(&v, traces[ti], 120, 40);
         for (size_t i = 0; i < nwant; i++) {
-            cr_assert_eq(ui_app_render(v.app, want[i].pos, "all", &v.c), 0);
+            cr_assert_eq(ui_app_render(v.app, want[i].pos, "pool", &v.c), 0);
             char *t = canvas_to_text(&v.c);
             cr_assert(strstr(t, want[i].title) != NULL, "%s at %" PRIu64 ": no '%s'\n%s", traces[ti], want[i].pos,
                       want[i].title, t);
