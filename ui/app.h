@@ -153,6 +153,7 @@ struct ui_code {
 struct ui_name {
     uint64_t obj, size, refcnt;
     uint32_t type, flags;
+    uint32_t gen; /* ev_snap_gen */
     const char *name, *repr; /* in ui_names.text */
     int name_len, repr_len;
 };
@@ -385,6 +386,9 @@ enum ui_pane app_pane_after(const struct ui_app *app, enum ui_pane p, int delta)
 /* Prepares app->code (and app->names) for the position: painting reads them. */
 void app_code_prepare(struct ui_app *app);
 void app_names_prepare(struct ui_app *app);
+/* The gc column of a name: g0, g1, g2, perm, "trk" (tracked, its generation not recorded), "unt"
+ * (untracked) or "-" (a type the collector never tracks). */
+const char *ui_name_gc_text(const struct ui_name *e);
 /* The line number of a line step's label "file.py:12  source", with the file's name in
  * file[len]; 0 when the label is not a line's. */
 uint32_t app_label_line(const char *label, size_t label_len, char *file, size_t len);

@@ -219,3 +219,110 @@ Test(names, the_snapshot_of_each_line_is_what_the_script_prints, .timeout = 300)
         cr_log_info("%s: the names of 5 lines agree with what the script printed", in[k].label);
     }
 }
+
+/* Objects put in each generation by the collector itself, then frozen, then unfrozen; with the
+ * collector off, so that nothing moves between a line that asks gc.get_objects(generation=N)
+ * and gc.is_tracked where each object is and the next line, which prints it: the snapshot of
+ * that line is taken before it runs. */
+static const char gens_script[] = "import gc\n"
+                                  "gc.disable()\n"
+                                  "old = [1, 2]\n"
+                                  "atoms = (1, 2)\n"
+                                  "gc.collect()\n"
+                                  "mid = {'k': [3]}\n"
+                                  "gc.collect(0)\n"
+                                  "young = [4]\n"
+                                  "s = 'text'\n"
+                                  "def where(o):\n"
+                                  "    if not gc.is_tracked(o):\n"
+                                  "        return '-'\n"
+                                  "    for g in range(3):\n"
+                                  "        if id(o) in set(map(id, gc.get_objects(generation=g))):\n"
+                                  "            return 'g%d' % g\n"
+                                  "    return 'perm'\n"
+                                  "names = ['old', 'atoms', 'mid', 'young', 's']\n"
+                                  "r = ' '.join([n + '=' + where(globals()[n]) for n in names])\n"
+                                  "print('gens', r)\n"
+                                  "gc.freeze()\n"
+                                  "after = [5]\n"
+                                  "names.append('after')\n"
+                                  "r = ' '.join([n + '=' + where(globals()[n]) for n in names])\n"
+                                  "print('gens', r)\n"
+                                  "gc.unfreeze()\n"
+                                  "gc.collect(1)\n"
+                                  "r = ' '.join([n + '=' + where(globals()[n]) for n in names])\n"
+                                  "print('gens', r)\n";
+
+#define GEN_WORD(name, word, text) [EV_##name] = word,
+static const char *const gen_words[] = {EV_SNAP_GENS(GEN_WORD)};
+#undef GEN_WORD
+
+/* What the script prints for an object, from the snapshot: its generation's word, or "-". */
+static const char *snapshot_gen(const struct model_snap_name *x)
+{
+    if (!(x->flags & EV_SNAP_TRACKED))
+        return "-";
+    return x->gen < EV_SNAP_GEN_COUNT ? gen_words[x->gen] : "?";
+}
+
+Test(names, each_named_object_is_in_the_generation_the_collector_says, .timeout = 300)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    const char *py = scratch_path("gens.py");
+    FILE *f = fopen(py, "w");
+    fputs(gens_script, f);
+    fclose(f);
+    struct interp in[8];
+    size_t nin;
+    interpreters(in, &nin);
+    cr_assert_gt(nin, 0, "no Python 3.8 to 3.13 on this machine");
+    for (size_t k = 0; k < nin; k++) {
+        char trace[512];
+        snprintf(trace, sizeof trace, "%s", scratch_path("gens.trace"));
+        const char *argv[] = {bin, "record", "-o", trace, "--", in[k].path, py, NULL};
+        cr_assert_eq(run(argv), 0, "%s: record failed", in[k].label);
+        struct seeker *s;
+        char err[512];
+        cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+        int lines = 0, compared = 0;
+        uint64_t count = seeker_event_count(s);
+        for (uint64_t at = 0; at < count;) {
+            uint64_t found;
+            if (seeker_scan(s, at, true, prints_line, NULL, &found) != 1)
+                break;
+            at = found + 1;
+            /* the line's events up to the next step marker: its print, where the model holds the
+             * line's snapshot */
+            struct event evs[4096];
+            static char str[1 << 20];
+            int n = seeker_events(s, found + 1, evs, 4096, str, sizeof str);
+            for (int i = 0; i < n && evs[i].kind != EV_STEP; i++) {
+                if (evs[i].kind != EV_PRINT || evs[i].str_len < 5 || memcmp(evs[i].str, "gens ", 5) != 0)
+                    continue;
+                cr_assert_eq(seeker_seek(s, evs[i].seq), 0, "%s", seeker_error(s));
+                struct model_snap_name names[MODEL_SNAP_NAMES];
+                size_t nnames = model_snap_names(seeker_model(s), false, names, MODEL_SNAP_NAMES);
+                char line[512];
+                snprintf(line, sizeof line, "%.*s", (int)evs[i].str_len - 5, evs[i].str + 5);
+                char *save = NULL;
+                for (char *w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+                    char *eq = strchr(w, '=');
+                    cr_assert_not_null(eq);
+                    *eq = '\0';
+                    const struct model_snap_name *x = named(names, nnames, w);
+                    cr_assert_not_null(x, "%s: %s is not among the line's names", in[k].label, w);
+                    cr_assert_str_eq(snapshot_gen(x), eq + 1, "%s: line %d: %s is in %s, the collector says %s",
+                                     in[k].label, lines + 1, w, snapshot_gen(x), eq + 1);
+                    compared++;
+                }
+                lines++;
+            }
+        }
+        cr_assert_eq(lines, 3, "%s: three lines print the generations (%d found)", in[k].label, lines);
+        cr_assert_eq(compared, 17, "%s: 17 generations compared (%d)", in[k].label, compared);
+        seeker_free(s);
+        unlink(trace);
+        cr_log_info("%s: %d generations agree with gc.get_objects", in[k].label, compared);
+    }
+}

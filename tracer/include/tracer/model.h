@@ -552,8 +552,8 @@ size_t model_prints(const struct model *m, struct model_print *out, size_t max);
 
 /*
  * A real program's names at its last line step (snap_name, snap_ref): for the innermost frame
- * and the module, each name, the object bound to it, its type, size, true reference count and
- * repr; the references between those objects.  `previous` gives the line step before, so that
+ * and the module, each name, the object bound to it, its type, size, true reference count,
+ * generation and repr; the references between those objects.  `previous` gives the line step before, so that
  * a view can say what the line changed.  Empty before the first line step.
  */
 #define MODEL_SNAP_NAMES 64
@@ -562,6 +562,7 @@ struct model_snap_name {
     uint64_t obj;        /* the object's address (id()) */
     uint32_t type;       /* type id (model_type) */
     uint32_t flags;      /* ev_snap_flags */
+    uint32_t gen;        /* ev_snap_gen: the generation it is in when tracked, 0 not recorded */
     uint64_t size;       /* sys.getsizeof */
     uint64_t refcnt;     /* the true count; sys.getrefcount says one more */
     const char *name, *repr;
