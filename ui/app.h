@@ -320,6 +320,8 @@ enum ui_redo app_gc_jump(struct ui_app *app, bool forward);
 /* Live: the newest position worth showing; whether the workload may still write. */
 uint64_t app_live_edge(struct ui_app *app);
 bool app_live_active(const struct ui_app *app);
+/* Tells a live workload the line breakpoints (struct ui_live's hold_lines), after any change. */
+void app_breakpoints_changed(struct ui_app *app);
 void app_describe_breakpoint(const struct ui_breakpoint *bp, char *buf, size_t len);
 /* Applies the "follow" selections to what the current event touched. */
 void app_follow(struct ui_app *app);

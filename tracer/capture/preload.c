@@ -443,7 +443,7 @@ void capture_step(enum ev_step_kind kind, uint64_t stack, const char *label)
     }
     /* a line about to run, or the program's end: the viewer may hold the program here */
     if ((kind == EV_STEP_LINE || kind == EV_STEP_END) && capture.cfg.control_fd >= 0)
-        pacer_wait(&capture.pacer, capture.steps);
+        pacer_wait(&capture.pacer, capture.steps, kind == EV_STEP_LINE ? label : NULL);
 }
 
 /* ---- the end ---------------------------------------------------------------------------------- */
