@@ -341,6 +341,8 @@ static void *cap_malloc(void *ctx, size_t n)
     capture.in_capture = 1;
     count_call();
     void *p = heap_malloc(capture.heap, n);
+    capture.prev_alloc = capture.last_alloc;
+    capture.last_alloc = p;
     capture.in_capture = 0;
     return p;
 }
@@ -351,6 +353,8 @@ static void *cap_calloc(void *ctx, size_t m, size_t n)
     capture.in_capture = 1;
     count_call();
     void *p = heap_calloc(capture.heap, m, n);
+    capture.prev_alloc = capture.last_alloc;
+    capture.last_alloc = p;
     capture.in_capture = 0;
     return p;
 }
@@ -361,6 +365,8 @@ static void *cap_realloc(void *ctx, void *p, size_t n)
     capture.in_capture = 1;
     count_call();
     void *q = heap_realloc(capture.heap, p, n);
+    capture.prev_alloc = capture.last_alloc;
+    capture.last_alloc = q;
     capture.in_capture = 0;
     return q;
 }

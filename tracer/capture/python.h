@@ -87,6 +87,17 @@ enum {
     PY_GC_PERMANENT = 80,   /* permanent_generation.head (gc.freeze) */
     PY_GC_COLLECTING = 176, /* int collecting: lists are being rebuilt */
 };
+/* 3.11's PyCodeObject._co_linearray (cpython/code.h): the line of each code unit, made by the
+ * interpreter the first time a trace function sees the code object. */
+#define PY311_CODE_LINEARRAY 160
+/* 3.12 and 3.13's PyCodeObject._co_monitoring, and the `lines` of the _PyCoMonitoringData it
+ * points to (cpython/code.h): made the first time the code runs once sys.monitoring has LINE
+ * events set. */
+#define PY312_CODE_MONITORING 168
+#define PY312_MONITORING_LINES 40
+#define PY313_CODE_MONITORING 176
+#define PY313_MONITORING_LINES 32
+
 /* The layout for 3.minor, or NULL when the capture does not know that version. */
 const struct py_layout *py_layout_for(int minor);
 

@@ -227,7 +227,9 @@ int model_fold_other(struct model *m, const struct event *ev)
     case EV_OBJ_FREE: return fold_obj_free(m, ev);
     case EV_INCREF:
     case EV_DECREF: return fold_ref(m, ev);
-    /* what changes no state: the seeker reads sources from the file */
+    /* what changes no state: the seeker reads sources from the file; a block the capture's
+     * interpreter made for it keeps its stack (the views leave it out of a line's count) */
+    case EV_BLOCK_TOOL:
     case EV_SOURCE_FILE:
     case EV_SOURCE_TEXT: return 0;
     case EV_KIND_COUNT: break;

@@ -184,6 +184,14 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(BLOCK_FREE, block_free, 0, 1,                                                                 \
       "free {addr}: the block goes to the head of its pool's free list",                            \
       EV_ROLE(ADDR, a, addr))                                                                       \
+    /* the block at `addr`, just handed out by block_alloc or raw_alloc, is arenascope's own:   */  \
+    /* a real interpreter made it only because the capture watches it (3.11 makes a frame      */  \
+    /* object for each call its trace function sees, and a line array for each code object).  */  \
+    /* The allocator placed it as any other; counts of the program's allocations leave it    */  \
+    /* out.  It follows that allocation before any step marker.                              */  \
+    X(BLOCK_TOOL, block_tool, EVF_OPTIONAL, 1,                                                     \
+      "the block at {addr} is arenascope's own: the interpreter made it for the capture",          \
+      EV_ROLE(ADDR, a, addr))                                                                       \
     /* a request went to the C library: `why` is an ev_raw_why                               */  \
     X(RAW_ALLOC, raw_alloc, 0, 3,                                                                   \
       "alloc {size} B goes to the C library's malloc: {addr}",                                      \
