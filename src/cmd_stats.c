@@ -66,8 +66,10 @@ int cmd_stats_run(struct cli *c)
     model_get_stats(seeker_model(s), st);
     if (cli_flag(c, "json"))
         print_json(stdout, path, s, st);
-    else
+    else {
         stats_report_print(stdout, st, STATS_REPORT_DEFAULT);
+        view_print_tool_share(stdout, seeker_model(s));
+    }
     free(st);
     status = fflush(stdout) == 0 ? 0 : cli_error(c, 1, "cannot write the report");
 out_free:

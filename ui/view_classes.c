@@ -8,7 +8,9 @@
  * The columns are those of sys._debugmallocstats() (docs/cpython-memory.md 4.2): pools counts used
  * and full pools, avail includes virgin blocks.  Classes with cached empty pools only are
  * listed too, greyed.  The ring is the class's usedpools list from the front (where the next
- * allocation goes); the selected class's ring is spelled out under the table.
+ * allocation goes); the selected class's ring is spelled out under the table.  The totals under
+ * it say, for a real program, how many of the blocks are arenascope's own (model_tool_usage):
+ * the capture's, placed by the allocator among the program's.
  */
 #include "app.h"
 
@@ -151,11 +153,18 @@ void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     struct model_totals t;
     model_totals(m, &t);
     /* in clauses of less and less weight: as many as fit whole */
-    char b1[32], b2[32], b3[32], b4[32], b5[32], blocks[80], arenas[128], raw[200];
+    char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], blocks[80], tool[80] = "", arenas[200], raw[280];
     snprintf(blocks, sizeof blocks, "%s in %s blocks", ui_fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks));
-    snprintf(arenas, sizeof arenas, "%s; %s in arenas", blocks, ui_fmt_bytes(b2, t.arena_bytes));
+    /* a real program's: the blocks of arenascope's capture, placed among the program's */
+    struct model_tool_usage u;
+    model_tool_usage(m, &u);
+    if (u.blocks)
+        snprintf(tool, sizeof tool, " (%s of them arenascope's)", fmt_count(b6, u.blocks));
+    snprintf(arenas, sizeof arenas, "%s%s; %s in arenas", blocks, tool, ui_fmt_bytes(b2, t.arena_bytes));
     snprintf(raw, sizeof raw, "%s; %s in %s raw allocations", arenas, ui_fmt_bytes(b4, t.raw_bytes),
              fmt_count(b5, t.raw_blocks));
-    const char *const words[] = {raw, arenas, blocks};
-    canvas_text_choose(c, x, r.y + r.h - 2, w, UI_S_DIM, words, 3);
+    char with_tool[160];
+    snprintf(with_tool, sizeof with_tool, "%s%s", blocks, tool);
+    const char *const words[] = {raw, arenas, with_tool, blocks};
+    canvas_text_choose(c, x, r.y + r.h - 2, w, UI_S_DIM, words, 4);
 }

@@ -42,6 +42,7 @@
 #include <allocator/heap.h>
 #include <allocator/stack.h>
 #include <tracer/capture.h>
+#include <tracer/stacks.h>
 #include <tracer/trace.h>
 
 #include <dlfcn.h>
@@ -683,7 +684,7 @@ static void start_record(void)
         if (pystack_new(&capture.stacks, &capture.py, capture.cfg.depth, &capture.sink, sources_seen, NULL) < 0)
             refuse("out of memory for the stack table");
         if (capture.cfg.stacks != CAPTURE_STACKS_NONE) {
-            capture.tool_stack = pystack_intern_label(capture.stacks, "<arenascope>");
+            capture.tool_stack = pystack_intern_label(capture.stacks, STACK_TOOL_FUNCTION);
             struct heap_stack_hook hook = {stack_hook, NULL};
             heap_set_stack_hook(capture.heap, &hook);
         }

@@ -393,6 +393,19 @@ uint32_t model_stack_top_frame(const struct model *m, uint32_t id);
  * is such a line (a C stack). */
 uint32_t model_stack_line_frame(const struct model *m, uint32_t id);
 
+/* The stack of arenascope's own blocks in a real program (STACK_TOOL_FUNCTION, <tracer/stacks.h>):
+ * those its capture allocated by calling into Python, and those the interpreter made only for
+ * it (block_tool); 0 when the trace has none. */
+uint32_t model_tool_stack(const struct model *m);
+/* The allocated blocks charged to that stack, counted now: they are in every figure of the
+ * allocator (model_totals, model_get_stats), where the capture put them, and are not the
+ * program's. */
+struct model_tool_usage {
+    uint64_t blocks, block_bytes; /* pool blocks and their sizes */
+    uint64_t raw_blocks, raw_bytes;
+};
+void model_tool_usage(const struct model *m, struct model_tool_usage *out);
+
 /* A frame's parts: a Python frame "FUNCTION\tFILE\tLINE" gives all three; a C frame gives its
  * text as the function, no file and line 0. */
 struct model_frame_info {
