@@ -326,3 +326,106 @@ Test(names, each_named_object_is_in_the_generation_the_collector_says, .timeout 
         cr_log_info("%s: %d generations agree with gc.get_objects", in[k].label, compared);
     }
 }
+
+/* ---- arenascope's own blocks ------------------------------------------------------------------ */
+
+/* A block of the trace: its address and whether it is arenascope's, from the events alone. */
+struct tool_block {
+    uint64_t addr;
+    bool raw, tool;
+};
+
+Test(names, the_blocks_counted_as_arenascopes_are_those_the_events_give_it, .timeout = 300)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    const char *py = scratch_path("tool.py");
+    FILE *f = fopen(py, "w");
+    fputs(script, f);
+    fclose(f);
+    struct interp in[8];
+    size_t nin;
+    interpreters(in, &nin);
+    cr_assert_gt(nin, 0, "no Python 3.8 to 3.13 on this machine");
+    for (size_t k = 0; k < nin; k++) {
+        char trace[512];
+        snprintf(trace, sizeof trace, "%s", scratch_path("tool.trace"));
+        const char *argv[] = {bin, "record", "-o", trace, "--", in[k].path, py, NULL};
+        cr_assert_eq(run(argv), 0, "%s: record failed", in[k].label);
+        struct seeker *s;
+        char err[512];
+        cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+        /* the stack whose one frame is "<arenascope>", the blocks allocated with it or handed
+         * over by block_tool, up to the step marker where the program's own code ends */
+        uint64_t tool_stack = 0, end = 0, count = seeker_event_count(s);
+        static struct tool_block live[1 << 18];
+        size_t nlive = 0;
+        static struct event evs[4096];
+        static char str[1 << 20];
+        for (uint64_t seq = 0; seq < count && !end;) {
+            int n = seeker_events(s, seq, evs, 4096, str, sizeof str);
+            cr_assert_gt(n, 0);
+            for (int i = 0; i < n && !end; i++) {
+                const struct event *ev = &evs[i];
+                uint64_t addr = 0, stack = 0;
+                bool raw = false, alloc = false, freed = false;
+                if (ev->kind == EV_STACK_DEF) {
+                    if (!tool_stack && ev->u.stack_def.depth == 1 && ev->u.stack_def.frame == 1)
+                        tool_stack = ev->u.stack_def.id; /* checked below against frame 1's text */
+                } else if (ev->kind == EV_BLOCK_ALLOC) {
+                    addr = ev->u.block_alloc.addr, stack = ev->u.block_alloc.stack, alloc = true;
+                } else if (ev->kind == EV_RAW_ALLOC) {
+                    addr = ev->u.raw_alloc.addr, stack = ev->u.raw_alloc.stack, alloc = raw = true;
+                } else if (ev->kind == EV_BLOCK_FREE) {
+                    addr = ev->u.block_free.addr, freed = true;
+                } else if (ev->kind == EV_RAW_FREE) {
+                    addr = ev->u.raw_free.addr, freed = raw = true;
+                } else if (ev->kind == EV_RAW_REALLOC) {
+                    for (size_t j = 0; j < nlive; j++)
+                        if (live[j].raw && live[j].addr == ev->u.raw_realloc.old)
+                            live[j].addr = ev->u.raw_realloc.addr;
+                } else if (ev->kind == EV_BLOCK_TOOL) {
+                    for (size_t j = 0; j < nlive; j++)
+                        if (live[j].addr == ev->u.block_tool.addr)
+                            live[j].tool = true;
+                } else if (ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_END) {
+                    end = ev->seq;
+                }
+                if (alloc) {
+                    cr_assert_lt(nlive, sizeof live / sizeof live[0]);
+                    live[nlive++] = (struct tool_block){addr, raw, stack && stack == tool_stack};
+                } else if (freed) {
+                    for (size_t j = 0; j < nlive; j++)
+                        if (live[j].addr == addr && live[j].raw == raw) {
+                            live[j] = live[--nlive];
+                            break;
+                        }
+                }
+            }
+            seq += (uint64_t)n;
+        }
+        cr_assert_gt(end, 0, "%s: the program's end is marked", in[k].label);
+        uint64_t blocks = 0, raws = 0;
+        for (size_t j = 0; j < nlive; j++)
+            if (live[j].tool)
+                *(live[j].raw ? &raws : &blocks) += 1;
+        cr_assert_eq(seeker_seek(s, end), 0, "%s", seeker_error(s));
+        const struct model *m = seeker_model(s);
+        const char *text;
+        size_t len;
+        cr_assert(model_frame_text(m, 1, &text, &len) && len >= 13 && memcmp(text, "<arenascope>\t", 13) == 0,
+                  "%s: frame 1 is arenascope's", in[k].label);
+        cr_assert_eq(model_tool_stack(m), tool_stack, "%s: the model finds stack %" PRIu64, in[k].label, tool_stack);
+        struct model_tool_usage u;
+        model_tool_usage(m, &u);
+        cr_assert_gt(blocks, 0, "%s: the capture holds blocks of its own", in[k].label);
+        cr_assert_eq(u.blocks, blocks, "%s: %" PRIu64 " blocks arenascope's, the events give it %" PRIu64, in[k].label,
+                     u.blocks, blocks);
+        cr_assert_eq(u.raw_blocks, raws, "%s: %" PRIu64 " raw blocks arenascope's, the events %" PRIu64, in[k].label,
+                     u.raw_blocks, raws);
+        cr_log_info("%s: %" PRIu64 " blocks and %" PRIu64 " raw ones are arenascope's when the program ends",
+                    in[k].label, blocks, raws);
+        seeker_free(s);
+        unlink(trace);
+    }
+}
