@@ -472,7 +472,8 @@ bool app_advance_to(struct ui_app *app, uint64_t target)
         if (seeker_scan(app->s, pos, true, match_breakpoint, &sc, &found) > 0 && !sc.past) {
             /* a line breakpoint stops where the step keys do, just before its marker: the line
              * is about to run */
-            ui_app_seek(app, app->bp[sc.which].type == UI_BP_LINE ? found : found + 1);
+            app->stopped_before_line = app->bp[sc.which].type == UI_BP_LINE;
+            ui_app_seek(app, app->stopped_before_line ? found : found + 1);
             char what[96];
             app_describe_breakpoint(&app->bp[sc.which], what, sizeof what);
             app_message(app, false, "stopped at breakpoint %d (%s): event %" PRIu64, sc.which + 1, what, found);
@@ -648,7 +649,7 @@ static enum ui_redo live_tick(struct ui_app *app)
             if (app_advance_to(app, edge)) {
                 /* a breakpoint: hold the workload at its next step, and stop following it unless
                  * it holds right there (a line breakpoint, which a program is told of) */
-                app->follow_edge = app_position(app) == app_live_edge(app);
+                app->follow_edge = app->stopped_before_line && app_position(app) == app_live_edge(app);
                 if (app->live_running) {
                     app->live_running = false;
                     app->cfg.live->run(app->cfg.live->ctx, false, 0);

@@ -260,6 +260,7 @@ struct ui_app {
 
     /* moving on its own */
     bool playing;
+    bool stopped_before_line; /* the last breakpoint app_advance_to() stopped at was a line's */
     int speed;           /* index into the speed table */
     double last_tick_ms; /* < 0: not yet */
     double carry;        /* fraction of an event not yet played */
