@@ -45,8 +45,16 @@ static void print_json(FILE *out, const char *path, const struct seeker *s,
                 gc.gen[g].objects);
     fprintf(out,
             "],\"collections\":%" PRIu64 ",\"collected\":%" PRIu64 ",\"uncollectable\":%" PRIu64
-            ",\"garbage\":%" PRIu64 "},\"objects\":%" PRIu64 "}\n",
+            ",\"garbage\":%" PRIu64 "},\"objects\":%" PRIu64,
             gc.collections, gc.collected_total, gc.uncollectable_total, gc.garbage, t.objects);
+    struct model_tool_usage u;
+    model_tool_usage(m, &u);
+    if (u.blocks || u.raw_blocks)
+        fprintf(out,
+                ",\"arenascope\":{\"blocks\":%" PRIu64 ",\"block_bytes\":%" PRIu64 ",\"raw_blocks\":%" PRIu64
+                ",\"raw_bytes\":%" PRIu64 "}",
+                u.blocks, u.block_bytes, u.raw_blocks, u.raw_bytes);
+    fputs("}\n", out);
     free(heap);
 }
 
