@@ -423,6 +423,17 @@ Test(names, the_blocks_counted_as_arenascopes_are_those_the_events_give_it, .tim
                      u.blocks, blocks);
         cr_assert_eq(u.raw_blocks, raws, "%s: %" PRIu64 " raw blocks arenascope's, the events %" PRIu64, in[k].label,
                      u.raw_blocks, raws);
+        /* and stats says so, at that position */
+        char cmd[1200], line[4096] = "";
+        snprintf(cmd, sizeof cmd, "'%s' stats --json --at %" PRIu64 " '%s'", bin, end - 1, trace);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        size_t got = fread(line, 1, sizeof line - 1, p);
+        line[got] = '\0';
+        cr_assert_eq(pclose(p), 0, "%s: %s failed", in[k].label, cmd);
+        char want[160];
+        snprintf(want, sizeof want, "\"arenascope\":{\"blocks\":%" PRIu64 ",", blocks);
+        cr_assert_not_null(strstr(line, want), "%s: stats --json says %s, not %s", in[k].label, line, want);
         cr_log_info("%s: %" PRIu64 " blocks and %" PRIu64 " raw ones are arenascope's when the program ends",
                     in[k].label, blocks, raws);
         seeker_free(s);
