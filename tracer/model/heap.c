@@ -964,6 +964,17 @@ void mheap_count_stack(const struct mheap *h, uint32_t stack, struct mheap_stack
         }
 }
 
+uint32_t mheap_pool_count_stack(const struct mheap *h, uint64_t pool, uint32_t stack)
+{
+    const struct mpool *p = stack ? mheap_pool_lookup(h, pool) : NULL;
+    uint32_t n = 0;
+    if (!p || !p->count || !p->blk)
+        return 0;
+    for (uint32_t k = 0; k < p->blk_cap; k++)
+        n += (p->blk[k] & (BLK_ALLOC | BLK_STACK)) == (BLK_ALLOC | BLK_STACK) && mpool_stacks(p)[k] == stack;
+    return n;
+}
+
 /* ==== the raw layer =========================================================================== */
 
 struct mraw *mheap_raw_get(const struct mheap *h, uint64_t addr)

@@ -206,6 +206,8 @@ struct mheap_stack_count {
     uint64_t raw_blocks, raw_bytes;
 };
 void mheap_count_stack(const struct mheap *h, uint32_t stack, struct mheap_stack_count *out);
+/* The allocated blocks of the pool at `pool` charged to `stack`. */
+uint32_t mheap_pool_count_stack(const struct mheap *h, uint64_t pool, uint32_t stack);
 
 /* The ring of p's class: p becomes its front, or leaves it. */
 static inline void mheap_ring_link_front(struct mheap *h, struct mpool *p)

@@ -268,6 +268,11 @@ void model_tool_usage(const struct model *m, struct model_tool_usage *out)
     *out = (struct model_tool_usage){n.blocks, n.block_bytes, n.raw_blocks, n.raw_bytes};
 }
 
+uint32_t model_pool_tool_blocks(const struct model *m, uint64_t pool)
+{
+    return mheap_pool_count_stack(&m->heap, pool, model_tool_stack(m));
+}
+
 /* A block the interpreter made for the capture is charged to the capture's stack. */
 static int fold_block_tool(struct model *m, const struct event *ev)
 {

@@ -405,6 +405,8 @@ struct model_tool_usage {
     uint64_t raw_blocks, raw_bytes;
 };
 void model_tool_usage(const struct model *m, struct model_tool_usage *out);
+/* The allocated blocks of the pool at `pool` that are arenascope's. */
+uint32_t model_pool_tool_blocks(const struct model *m, uint64_t pool);
 
 /* A frame's parts: a Python frame "FUNCTION\tFILE\tLINE" gives all three; a C frame gives its
  * text as the function, no file and line 0. */
