@@ -502,10 +502,12 @@ Test(fold, a_block_handed_to_arenascope_is_counted_as_its_own)
     struct model_block b;
     cr_assert(model_block_find(m, BASE + 48 + 160, &b));
     cr_assert_eq(b.stack, 1, "the block is charged to arenascope's stack now");
+    cr_assert_eq(model_pool_tool_blocks(m, BASE), 2, "two of the pool's three blocks are arenascope's");
     valid(m);
     fold(m, EVB(BLOCK_FREE, NULL, BASE + 48 + 320));
     model_tool_usage(m, &u);
     cr_assert_eq(u.blocks, 1);
+    cr_assert_eq(model_pool_tool_blocks(m, BASE), 1);
     struct event stray = EVB(BLOCK_TOOL, NULL, BASE + 48 + 320);
     cr_assert_eq(model_fold(m, &stray), MODEL_EINCONSISTENT, "a freed block cannot be handed over");
     model_free(m);
