@@ -9,10 +9,11 @@
  *
  * How the interpreter says a line is about to run, without the capture calling Python:
  *   3.12+      sys.monitoring: a C function registered for LINE events, called with the code
- *              object and the line.  The interpreter makes a code object's monitoring data and
- *              line table the first time it runs: the capture's doing, said by block_tool.  For a line of a file that is not chosen it returns
+ *              object and the line.  For a line of a file that is not chosen it returns
  *              sys.monitoring.DISABLE, and CPython stops reporting that place: the rest of
- *              the program runs untraced.  No frame object is made.
+ *              the program runs untraced.  No frame object is made, but the interpreter makes
+ *              a code object's monitoring data and line table the first time it runs: the
+ *              capture's doing, said by block_tool.
  *   3.8-3.11   PyEval_SetTrace with a C trace function, called for every line of every frame
  *              (it returns at once for a file not chosen).  3.11 makes a frame object for each
  *              frame it traces: the interpreter's allocations, made for the capture, and said

@@ -359,7 +359,8 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     /* "NAME=REPR"                                                                           */  \
     X(SNAP_NAME, snap_name, EVF_OPTIONAL, 5,                                                        \
       "named at this line: {text} ({size} B, {refcnt} references)",                                 \
-      EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, refcnt) EV_FIELD(u, flags) EV_FIELD(u, gen) EV_FIELD(s, text)) \
+      EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, refcnt) EV_FIELD(u, flags)   \
+      EV_FIELD(u, gen) EV_FIELD(s, text))                                                           \
     /* object `from` (named at this line step) refers to object `to` (named too)             */  \
     X(SNAP_REF, snap_ref, EVF_OPTIONAL, 2,                                                          \
       "object {from} refers to object {to}",                                                         \

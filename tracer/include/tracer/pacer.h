@@ -16,8 +16,9 @@
  * The workload calls pacer_wait() after each marker, once the marker's events are flushed where
  * the viewer reads them, with the marker's label for a line step.  A breakpoint's line holds the
  * workload whatever the mode, before the line runs, as step mode does, and puts it in step mode:
- * the viewer, which finds the breakpoint in the trace, sees it held there, not some lines on.  When the control pipe closes (the viewer quit) the pacer stops holding
- * for good and pacer_wait() returns false.
+ * the viewer, which finds the breakpoint in the trace, sees it held there, not some lines on.
+ * When the control pipe closes (the viewer quit) the pacer stops holding for good and
+ * pacer_wait() returns false.
  */
 #ifndef TRACER_PACER_H
 #define TRACER_PACER_H
