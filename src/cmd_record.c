@@ -7,6 +7,7 @@
 #include "ops.h"
 #include "program.h"
 #include "recorder.h"
+#include "view_opts.h"
 
 #include <allocator/gc.h>
 #include <allocator/runtime.h>
@@ -126,6 +127,7 @@ static int run_program(struct cli *c, const char *out, const char *cmdline)
             if (st && seeker_seek(sk, seeker_event_count(sk)) == 0) {
                 model_get_stats(seeker_model(sk), st);
                 stats_report_print(stdout, st, STATS_REPORT_DEFAULT);
+                view_print_tool_share(stdout, seeker_model(sk));
             }
             free(st);
             seeker_free(sk);

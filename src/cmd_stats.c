@@ -45,8 +45,16 @@ static void print_json(FILE *out, const char *path, const struct seeker *s,
                 gc.gen[g].objects);
     fprintf(out,
             "],\"collections\":%" PRIu64 ",\"collected\":%" PRIu64 ",\"uncollectable\":%" PRIu64
-            ",\"garbage\":%" PRIu64 "},\"objects\":%" PRIu64 "}\n",
+            ",\"garbage\":%" PRIu64 "},\"objects\":%" PRIu64,
             gc.collections, gc.collected_total, gc.uncollectable_total, gc.garbage, t.objects);
+    struct model_tool_usage u;
+    model_tool_usage(m, &u);
+    if (u.blocks || u.raw_blocks)
+        fprintf(out,
+                ",\"arenascope\":{\"blocks\":%" PRIu64 ",\"block_bytes\":%" PRIu64 ",\"raw_blocks\":%" PRIu64
+                ",\"raw_bytes\":%" PRIu64 "}",
+                u.blocks, u.block_bytes, u.raw_blocks, u.raw_bytes);
+    fputs("}\n", out);
     free(heap);
 }
 
@@ -68,8 +76,12 @@ int cmd_stats_run(struct cli *c)
     model_get_stats(seeker_model(s), st);
     if (cli_flag(c, "json"))
         print_json(stdout, path, s, st);
-    else
-        stats_report_print(stdout, st, cli_flag(c, "cpython") ? 0 : STATS_REPORT_DEFAULT);
+    else {
+        bool cpython = cli_flag(c, "cpython");
+        stats_report_print(stdout, st, cpython ? 0 : STATS_REPORT_DEFAULT);
+        if (!cpython)
+            view_print_tool_share(stdout, seeker_model(s));
+    }
     free(st);
     status = fflush(stdout) == 0 ? 0 : cli_error(c, 1, "cannot write the report");
 out_free:

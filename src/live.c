@@ -10,7 +10,9 @@
  *
  * The control protocol is one command per line: "s" lets the workload run to its next step
  * marker; "r PACE" switches to run mode at PACE markers per second (0: no pause at all); "h"
- * switches back to step mode (hold at the next marker).  At each marker the child flushes the
+ * switches back to step mode (hold at the next marker); "b FILE:LINE" holds a real program at
+ * that line's marker even in run mode, and "b" alone forgets those lines (the viewer sends its
+ * line breakpoints so, whenever they change: tracer/pacer.h).  At each marker the child flushes the
  * writer (so the viewer sees every event up to the marker), reports where it is, and then holds
  * or paces itself.  If the control pipe closes (the viewer quit), the child exits.
  *
@@ -77,7 +79,7 @@ struct live {
  * viewer is gone, the workload has no one to run for. */
 static void child_pace(void *ctx, uint64_t step)
 {
-    if (!pacer_wait(ctx, step))
+    if (!pacer_wait(ctx, step, NULL))
         _exit(0);
 }
 
@@ -152,6 +154,17 @@ static void ops_run(void *ctx, bool run, double pace)
     else
         snprintf(buf, sizeof buf, "h\n");
     send(ctx, buf);
+}
+
+static void ops_hold_lines(void *ctx, const char *const *lines, size_t n)
+{
+    send(ctx, "b\n");
+    for (size_t i = 0; i < n; i++) {
+        char buf[PACER_COMMAND_MAX];
+        int len = snprintf(buf, sizeof buf, "b %s\n", lines[i]);
+        if (len > 0 && (size_t)len < sizeof buf)
+            send(ctx, buf);
+    }
 }
 
 /* Drains a non-blocking descriptor into a line buffer; calls fn for each whole line. */
@@ -349,7 +362,7 @@ static void live_started(struct live *l, const struct child_ends *child)
     set_nonblock(l->status_fd);
     set_nonblock(l->err_fd);
     signal(SIGPIPE, SIG_IGN);
-    l->ops = (struct ui_live){l, ops_step, ops_run, ops_state};
+    l->ops = (struct ui_live){l, ops_step, ops_run, ops_state, ops_hold_lines};
 }
 
 int live_start(struct live **out, const char *spec, const struct live_options *opt, char *err, size_t errlen)

@@ -3,6 +3,8 @@
  */
 #include "view_opts.h"
 
+#include <inttypes.h>
+
 #include <ui/ui.h>
 
 /* Parses --at for the trace at `path` (ui_parse_position: N, step:N, start, end) into a
@@ -62,4 +64,16 @@ struct seeker *view_open_at(struct cli *c, int *status)
         return NULL;
     }
     return s;
+}
+
+void view_print_tool_share(FILE *out, const struct model *m)
+{
+    struct model_tool_usage u;
+    model_tool_usage(m, &u);
+    if (u.blocks == 0 && u.raw_blocks == 0)
+        return;
+    fprintf(out,
+            "\n# of these, arenascope's own (made for its capture, not by the program): %" PRIu64
+            " blocks in use (%" PRIu64 " bytes), %" PRIu64 " C library allocations (%" PRIu64 " bytes)\n",
+            u.blocks, u.block_bytes, u.raw_blocks, u.raw_bytes);
 }

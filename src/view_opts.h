@@ -11,6 +11,7 @@
 #include <tracer/trace.h>
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include <stdint.h>
 
@@ -38,5 +39,10 @@ struct seeker *view_open(struct cli *c, bool at_end, uint64_t *pos, int *status)
  * printing the error.
  */
 struct seeker *view_open_at(struct cli *c, int *status);
+
+/* After the report of sys._debugmallocstats' figures (stats FILE, record --stats of a program):
+ * how many of the blocks it counts are arenascope's own (model_tool_usage), a line saying so;
+ * nothing when none are. */
+void view_print_tool_share(FILE *out, const struct model *m);
 
 #endif

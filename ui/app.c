@@ -16,7 +16,10 @@
  * Everything else that jumps (search hits, breakpoints, collections) stops just *after* the
  * event it found, so that event is the current one and its sentence is the first thing read;
  * but a line breakpoint, which names a step, stops where the step keys do: before its line's
- * marker, the line about to run.
+ * marker, the line about to run.  A live program is told its line breakpoints
+ * (app_breakpoints_changed) and holds itself at their markers even in run mode, so that the
+ * viewer, catching up, finds it held before the line, as step mode would have it, and not
+ * some lines further on.
  *
  * A real program held before a line writes its names' snapshot after the line's marker (the
  * names as the line will find them, tracer/capture): that marker is still the trailing one, and
@@ -480,6 +483,24 @@ void app_describe_breakpoint(const struct ui_breakpoint *bp, char *buf, size_t l
     }
 }
 
+void app_breakpoints_changed(struct ui_app *app)
+{
+    const struct ui_live *live = app->cfg.live;
+    if (!live || !live->hold_lines)
+        return;
+    char text[UI_MAX_BREAKPOINTS][sizeof app->bp[0].file + 24];
+    const char *lines[UI_MAX_BREAKPOINTS];
+    size_t n = 0;
+    for (int i = 0; i < app->nbp; i++) {
+        if (app->bp[i].type != UI_BP_LINE)
+            continue;
+        snprintf(text[n], sizeof text[n], "%s:%" PRIu64, app->bp[i].file, app->bp[i].value);
+        lines[n] = text[n];
+        n++;
+    }
+    live->hold_lines(live->ctx, lines, n);
+}
+
 /*
  * Moves forward to `target`, stopping just after the first event on the way that a breakpoint
  * matches.  Returns true when a breakpoint stopped it.
@@ -493,7 +514,8 @@ bool app_advance_to(struct ui_app *app, uint64_t target)
         if (seeker_scan(app->s, pos, true, match_breakpoint, &sc, &found) > 0 && !sc.past) {
             /* a line breakpoint stops where the step keys do, just before its marker: the line
              * is about to run */
-            ui_app_seek(app, app->bp[sc.which].type == UI_BP_LINE ? found : found + 1);
+            app->stopped_before_line = app->bp[sc.which].type == UI_BP_LINE;
+            ui_app_seek(app, app->stopped_before_line ? found : found + 1);
             char what[96];
             app_describe_breakpoint(&app->bp[sc.which], what, sizeof what);
             app_message(app, false, "stopped at breakpoint %d (%s): event %" PRIu64, sc.which + 1, what, found);
@@ -688,8 +710,9 @@ static enum ui_redo live_tick(struct ui_app *app)
         }
         if (edge != pos) {
             if (app_advance_to(app, edge)) {
-                /* a breakpoint: stop following, and hold the workload at its next step */
-                app->follow_edge = false;
+                /* a breakpoint: hold the workload at its next step, and stop following it unless
+                 * it holds right there (a line breakpoint, which a program is told of) */
+                app->follow_edge = app->stopped_before_line && app_position(app) == app_live_edge(app);
                 if (app->live_running) {
                     app->live_running = false;
                     app->cfg.live->run(app->cfg.live->ctx, false, 0);

@@ -165,6 +165,7 @@ struct ui_code {
 struct ui_name {
     uint64_t obj, size, refcnt;
     uint32_t type, flags;
+    uint32_t gen; /* ev_snap_gen */
     const char *name, *repr; /* in ui_names.text */
     int name_len, repr_len;
 };
@@ -280,6 +281,7 @@ struct ui_app {
 
     /* moving on its own */
     bool playing;
+    bool stopped_before_line; /* the last breakpoint app_advance_to() stopped at was a line's */
     int speed;           /* index into the speed table */
     double last_tick_ms; /* < 0: not yet */
     double carry;        /* fraction of an event not yet played */
@@ -341,6 +343,8 @@ enum ui_redo app_gc_jump(struct ui_app *app, bool forward);
 /* Live: the newest position worth showing; whether the workload may still write. */
 uint64_t app_live_edge(struct ui_app *app);
 bool app_live_active(const struct ui_app *app);
+/* Tells a live workload the line breakpoints (struct ui_live's hold_lines), after any change. */
+void app_breakpoints_changed(struct ui_app *app);
 void app_describe_breakpoint(const struct ui_breakpoint *bp, char *buf, size_t len);
 /* Applies the "follow" selections to what the current event touched. */
 void app_follow(struct ui_app *app);
@@ -410,6 +414,9 @@ enum ui_pane app_pane_after(const struct ui_app *app, enum ui_pane p, int delta)
 /* Prepares app->code (and app->names) for the position: painting reads them. */
 void app_code_prepare(struct ui_app *app);
 void app_names_prepare(struct ui_app *app);
+/* The gc column of a name: g0, g1, g2, perm, "trk" (tracked, its generation not recorded), "unt"
+ * (untracked) or "-" (a type the collector never tracks). */
+const char *ui_name_gc_text(const struct ui_name *e);
 /* The line number of a line step's label "file.py:12  source", with the file's name in
  * file[len]; 0 when the label is not a line's. */
 uint32_t app_label_line(const char *label, size_t label_len, char *file, size_t len);

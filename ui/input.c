@@ -389,6 +389,7 @@ static enum ui_redo code_breakpoint(struct ui_app *app)
         if (app->bp[i].type == UI_BP_LINE && app->bp[i].value == line && strcmp(app->bp[i].file, app->code.base) == 0) {
             memmove(&app->bp[i], &app->bp[i + 1], (size_t)(app->nbp - i - 1) * sizeof app->bp[0]);
             app->nbp--;
+            app_breakpoints_changed(app);
             app_message(app, false, "no breakpoint on line %" PRIu32 " any more", line);
             return UI_REDO_REPAINT;
         }
@@ -404,6 +405,7 @@ static enum ui_redo code_breakpoint(struct ui_app *app)
     struct ui_breakpoint *bp = &app->bp[app->nbp++];
     *bp = (struct ui_breakpoint){.type = UI_BP_LINE, .value = line, .stack = stack};
     snprintf(bp->file, sizeof bp->file, "%s", app->code.base);
+    app_breakpoints_changed(app);
     app_message(app, false, "breakpoint %d: before line %" PRIu32 " of %s runs (] and Space stop there; b again: off)",
                 app->nbp, line, bp->file);
     return UI_REDO_REPAINT;
@@ -965,6 +967,7 @@ static enum ui_redo break_menu_key(struct ui_app *app, int key)
         return UI_REDO_REPAINT;
     case 'D':
         app->nbp = 0;
+        app_breakpoints_changed(app);
         app_message(app, false, "every breakpoint deleted");
         break;
     case UI_KEY_ESC:
@@ -1030,6 +1033,7 @@ static enum ui_redo prompt_accept(struct ui_app *app)
         }
         memmove(&app->bp[n - 1], &app->bp[n], (size_t)(app->nbp - (int)n) * sizeof app->bp[0]);
         app->nbp--;
+        app_breakpoints_changed(app);
         app_message(app, false, "breakpoint %lu deleted", n);
         return UI_REDO_REPAINT;
     }

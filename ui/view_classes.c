@@ -8,7 +8,9 @@
  * The columns are those of sys._debugmallocstats() (docs/cpython-memory.md 4.2): pools counts used
  * and full pools, avail includes virgin blocks.  Classes with cached empty pools only are
  * listed too, greyed.  The ring is the class's usedpools list from the front (where the next
- * allocation goes); the selected class's ring is spelled out under the table.
+ * allocation goes); the selected class's ring is spelled out under the table.  The totals under
+ * it say, for a real program, how many of the blocks are arenascope's own (model_tool_usage):
+ * the capture's, placed by the allocator among the program's.
  */
 #include "app.h"
 
@@ -150,17 +152,25 @@ void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     struct model_totals t;
     model_totals(m, &t);
     /* in clauses of less and less weight: as many as fit whole; blocks the C library holds
-     * outweigh the arenas' size when there are any */
-    char b1[32], b2[32], b3[32], b4[32], b5[32], blocks[80], arenas[128], rawc[80], all[224], small[176], least[128];
-    snprintf(blocks, sizeof blocks, "%s in %s block%s", ui_fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks),
-             t.blocks == 1 ? "" : "s");
+     * outweigh the arenas' size when there are any; a real program's blocks say how many of them
+     * are arenascope's capture's, placed among the program's */
+    char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], blocks[160], tool[80] = "", arenas[200], rawc[80], all[288],
+        small[248], least[200];
+    struct model_tool_usage u;
+    model_tool_usage(m, &u);
+    if (u.blocks)
+        snprintf(tool, sizeof tool, " (%s of them arenascope's)", fmt_count(b6, u.blocks));
+    snprintf(blocks, sizeof blocks, "%s in %s block%s%s", ui_fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks),
+             t.blocks == 1 ? "" : "s", tool);
     snprintf(arenas, sizeof arenas, "%s; %s in arenas", blocks, ui_fmt_bytes(b2, t.arena_bytes));
     snprintf(rawc, sizeof rawc, "%s in %s raw allocation%s", ui_fmt_bytes(b4, t.raw_bytes), fmt_count(b5, t.raw_blocks),
              t.raw_blocks == 1 ? "" : "s");
     snprintf(all, sizeof all, "%s; %s", arenas, rawc);
     snprintf(small, sizeof small, "%s; %s", blocks, rawc);
     snprintf(least, sizeof least, "%s; %s raw", blocks, b4);
-    const char *const with_raw[] = {all, small, least, blocks};
-    const char *const without[] = {all, arenas, blocks};
-    canvas_text_choose(c, x, r.y + r.h - 2, w, UI_S_DIM, t.raw_blocks ? with_raw : without, t.raw_blocks ? 4 : 3);
+    char plain[80];
+    snprintf(plain, sizeof plain, "%s in %s block%s", b1, b3, t.blocks == 1 ? "" : "s");
+    const char *const with_raw[] = {all, small, least, blocks, plain};
+    const char *const without[] = {all, arenas, blocks, plain};
+    canvas_text_choose(c, x, r.y + r.h - 2, w, UI_S_DIM, t.raw_blocks ? with_raw : without, t.raw_blocks ? 5 : 4);
 }

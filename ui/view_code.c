@@ -17,7 +17,8 @@
  * one just run (its effects are on screen) and the next marker's line is the one about to run.
  * The lines that allocated in the current step are those its block_alloc and raw_alloc events
  * are charged to (model_stack_line_frame: the innermost frame of the program's own code), read
- * from the events between the current marker and the position.
+ * from the events between the current marker and the position; a block the trace then says is
+ * arenascope's (block_tool: the interpreter made it for the capture) is taken off again.
  *
  * A built-in demo runs a Python source (demos/demo_NAME.py) and records it the same way, before
  * its first step; each of its step markers (EV_STEP_WORKLOAD) carries the stack of the one line
@@ -168,6 +169,18 @@ static void add_alloc(struct ui_code *code, uint32_t line, uint64_t bytes)
         code->allocs[code->nallocs++] = (struct ui_code_alloc){line, 1, bytes};
 }
 
+/* Takes back one block charged to a line (a block_tool after its allocation). */
+static void remove_alloc(struct ui_code *code, uint32_t line, uint64_t bytes)
+{
+    for (size_t i = 0; i < code->nallocs; i++)
+        if (code->allocs[i].line == line) {
+            code->allocs[i].bytes -= bytes < code->allocs[i].bytes ? bytes : code->allocs[i].bytes;
+            if (--code->allocs[i].blocks == 0)
+                code->allocs[i] = code->allocs[--code->nallocs];
+            return;
+        }
+}
+
 #define TRACEBACK "Traceback (most recent call last):"
 
 /* A line the program wrote to standard error: a traceback's first line, and its last (the
@@ -262,6 +275,11 @@ static void read_allocs(struct ui_app *app, uint64_t from, uint64_t to)
     char *str = malloc(strsize);
     uint32_t last_stack = 0, last_line = 0;
     bool last_ours = false;
+    struct charge {
+        uint64_t addr, bytes;
+        uint32_t line; /* 0: taken back */
+    } charged[4] = {{0, 0, 0}}; /* the last blocks charged, which a block_tool may take back */
+    size_t ncharged = 0;
     for (uint64_t seq = from; evs && str && seq < to;) {
         size_t want = to - seq < TINT_BATCH ? (size_t)(to - seq) : TINT_BATCH;
         int n = seeker_events(app->s, seq, evs, want, str, strsize);
@@ -271,10 +289,19 @@ static void read_allocs(struct ui_app *app, uint64_t from, uint64_t to)
             uint64_t stack, bytes;
             if (evs[i].kind == EV_PRINT && evs[i].u.print.stream == 2)
                 read_stderr(code, evs[i].str, evs[i].str_len);
+            if (evs[i].kind == EV_BLOCK_TOOL) {
+                for (size_t k = 0; k < 4; k++)
+                    if (charged[k].line && charged[k].addr == evs[i].u.block_tool.addr) {
+                        remove_alloc(code, charged[k].line, charged[k].bytes);
+                        charged[k].line = 0;
+                    }
+                continue;
+            }
+            uint64_t addr;
             if (evs[i].kind == EV_BLOCK_ALLOC)
-                stack = evs[i].u.block_alloc.stack, bytes = evs[i].u.block_alloc.size;
+                stack = evs[i].u.block_alloc.stack, bytes = evs[i].u.block_alloc.size, addr = evs[i].u.block_alloc.addr;
             else if (evs[i].kind == EV_RAW_ALLOC)
-                stack = evs[i].u.raw_alloc.stack, bytes = evs[i].u.raw_alloc.size;
+                stack = evs[i].u.raw_alloc.stack, bytes = evs[i].u.raw_alloc.size, addr = evs[i].u.raw_alloc.addr;
             else
                 continue;
             if (!stack)
@@ -298,8 +325,10 @@ static void read_allocs(struct ui_app *app, uint64_t from, uint64_t to)
                 last_stack = (uint32_t)stack;
                 last_line = line;
             }
-            if (last_ours)
+            if (last_ours) {
                 add_alloc(code, last_line, bytes);
+                charged[ncharged++ % 4] = (struct charge){addr, bytes, last_line};
+            }
         }
         seq += (uint64_t)n;
     }

@@ -3,8 +3,8 @@
  *
  *   ┌ Names after line 4 ─────────────────────────────────────────────────┐
  *   │ name  type  value                  size refs gc   where              │
- *   │ a     list  [1, 2, 3]                88    3 trk  a0 p36 b227        │
- *   │ d     dict  {'k': [1, 2, 3]}        184    1 trk  a0 p41 b12         │
+ *   │ a     list  [1, 2, 3]                88    3 g0   a0 p36 b227        │
+ *   │ d     dict  {'k': [1, 2, 3]}        184    1 g2   a0 p41 b12         │
  *   │ freed by line 5: b                                                   │
  *   │ refs: true counts (sys.getrefcount shows one more)                   │
  *   └──────────────────────────────────────────────────────────────────────┘
@@ -12,7 +12,10 @@
  * The capture takes a snapshot of the names of the program's innermost frame and its module
  * right after each line step's marker, before the line runs (snap_name, snap_ref; see
  * tracer/capture/names.c): the object bound to each name, its type, size, true reference count,
- * whether the collector tracks it, its repr.  At the position the step keys stop at (just before
+ * whether the collector tracks it and in which generation, its repr.  The gc column says g0, g1,
+ * g2 or perm (gc.freeze) for a tracked object, "trk" when its generation was not recorded (an
+ * older trace), "unt" for an untracked object of a type the collector can track, "-" for the
+ * others.  At the position the step keys stop at (just before
  * the next marker) the line just run has had its effects, and the snapshot that shows them is
  * the one after the next marker: app_names_prepare() reads it from the events ahead, without
  * moving the model.  The model's own snapshot (taken before the line ran) tells what the line
@@ -50,7 +53,7 @@ static const char *keep_text(struct ui_names *nm, const char *text, size_t len)
 
 /* A snap_name's "NAME=REPR" into a ui_name. */
 static bool add_name(struct ui_names *nm, struct ui_name *out, uint64_t obj, uint32_t type, uint64_t size,
-                     uint64_t refcnt, uint32_t flags, const char *text, size_t len)
+                     uint64_t refcnt, uint32_t flags, uint32_t gen, const char *text, size_t len)
 {
     const char *eq = memchr(text, '=', len);
     size_t nlen = eq ? (size_t)(eq - text) : len;
@@ -58,7 +61,7 @@ static bool add_name(struct ui_names *nm, struct ui_name *out, uint64_t obj, uin
     const char *repr = eq ? keep_text(nm, eq + 1, len - nlen - 1) : keep_text(nm, "", 0);
     if (!name || !repr)
         return false;
-    *out = (struct ui_name){obj, size, refcnt, type, flags, name, repr, (int)nlen, eq ? (int)(len - nlen - 1) : 0};
+    *out = (struct ui_name){obj, size, refcnt, type, flags, gen, name, repr, (int)nlen, eq ? (int)(len - nlen - 1) : 0};
     return true;
 }
 
@@ -92,7 +95,8 @@ static bool read_ahead(struct ui_app *app, uint64_t marker)
             } else if (ev->kind == EV_SNAP_NAME && nm->n < UI_NAMES_MAX) {
                 const struct event_snap_name *sn = &ev->u.snap_name;
                 if (add_name(nm, &nm->names[nm->n], sn->obj, (uint32_t)sn->type, sn->size, sn->refcnt,
-                             (uint32_t)sn->flags, ev->str ? ev->str : "", ev->str_len))
+                             (uint32_t)sn->flags, sn->gen < EV_SNAP_GEN_COUNT ? (uint32_t)sn->gen : EV_SNAP_GEN_UNKNOWN,
+                             ev->str ? ev->str : "", ev->str_len))
                     nm->n++;
             } else if (ev->kind == EV_TYPE_NEW && nm->ntypes < sizeof nm->types / sizeof nm->types[0]) {
                 const char *name = keep_text(nm, ev->str ? ev->str : "", ev->str_len);
@@ -153,7 +157,8 @@ void app_names_prepare(struct ui_app *app)
             int len = snprintf(text, sizeof text, "%.*s=%.*s", (int)b->name_len, b->name, (int)b->repr_len, b->repr);
             if (len >= (int)sizeof text)
                 len = (int)sizeof text - 1;
-            if (add_name(nm, &nm->names[nm->n], b->obj, b->type, b->size, b->refcnt, b->flags, text, (size_t)len))
+            if (add_name(nm, &nm->names[nm->n], b->obj, b->type, b->size, b->refcnt, b->flags, b->gen, text,
+                         (size_t)len))
                 nm->n++;
         }
         nm->nrefs = model_snap_refs(m, nm->refs, UI_NAMES_REFS);
@@ -168,12 +173,26 @@ void app_names_prepare(struct ui_app *app)
             continue;
         char text[UI_NAMES_TEXT / 4];
         int len = snprintf(text, sizeof text, "%.*s=", (int)b->name_len, b->name);
-        if (add_name(nm, &nm->gone[nm->ngone], b->obj, b->type, b->size, b->refcnt, b->flags, text, (size_t)len))
+        if (add_name(nm, &nm->gone[nm->ngone], b->obj, b->type, b->size, b->refcnt, b->flags, b->gen, text,
+                     (size_t)len))
             nm->ngone++;
     }
 }
 
 /* ---- painting ------------------------------------------------------------------------------- */
+
+#define GEN_WORD(name, word, text) [EV_##name] = word,
+static const char *const gen_words[] = {EV_SNAP_GENS(GEN_WORD)};
+#undef GEN_WORD
+
+const char *ui_name_gc_text(const struct ui_name *e)
+{
+    if (!(e->flags & EV_SNAP_GC))
+        return "-";
+    if (!(e->flags & EV_SNAP_TRACKED))
+        return "unt";
+    return e->gen != EV_SNAP_GEN_UNKNOWN && e->gen < EV_SNAP_GEN_COUNT ? gen_words[e->gen] : "trk";
+}
 
 /* "a0 p36 b227": the arena slot, pool index and block index of an object's address; "-" when it
  * is not in an arena (the C library's malloc, or static). */
@@ -314,7 +333,7 @@ void view_names(const struct ui_app *app, struct ui_frame *f, struct canvas *c, 
     }
     name_w = name_w > 12 ? 12 : name_w;
     type_w = type_w > 10 ? 10 : type_w;
-    int where_w = 11, size_w = 5, refs_w = 5, gc_w = 4;
+    int where_w = 11, size_w = 5, refs_w = 5, gc_w = 5;
     int value_w = w - (name_w + 1 + type_w + 1 + 1 + size_w + refs_w + 1 + gc_w + 1 + where_w);
     if (value_w < 8) {
         value_w += gc_w;
@@ -337,7 +356,7 @@ void view_names(const struct ui_app *app, struct ui_frame *f, struct canvas *c, 
     cx += type_w + 1;
     canvas_text(c, cx, y, value_w, UI_S_LABEL, "value");
     cx += value_w + 1;
-    canvas_text(c, cx, y, -1, UI_S_LABEL, gc_w ? " size refs gc  where" : " size refs where");
+    canvas_text(c, cx, y, -1, UI_S_LABEL, gc_w ? " size refs gc   where" : " size refs where");
     y++;
     int n = (int)nm->n;
     int sel = app->names_ui.sel < n ? app->names_ui.sel : n - 1;
@@ -369,8 +388,7 @@ void view_names(const struct ui_app *app, struct ui_frame *f, struct canvas *c, 
         else
             cx += canvas_printf(c, cx, ry, -1, UI_S_NORMAL, "%5" PRIu64 "%5" PRIu64, e->size, e->refcnt);
         if (gc_w) {
-            const char *gc = !(e->flags & EV_SNAP_GC) ? "-" : (e->flags & EV_SNAP_TRACKED) ? "trk" : "unt";
-            cx += canvas_printf(c, cx, ry, -1, UI_S_NORMAL, " %-3s", gc);
+            cx += canvas_printf(c, cx, ry, -1, UI_S_NORMAL, " %-4s", ui_name_gc_text(e));
         }
         canvas_text_fit(c, cx + 1, ry, x + w - cx - 1, UI_S_DIM, where_text(m, e->obj, wb));
         if (focus && scroll + row == sel)

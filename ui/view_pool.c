@@ -9,7 +9,8 @@
  *     free list (LIFO): #9 → #4 → #12 → then virgin blocks from #15
  *
  * Block states come from the model: allocated, on the free list, or virgin (at or above
- * nextoffset).  The block the next malloc of this class will return is drawn with its own glyph
+ * nextoffset).  The count is the allocator's; for a real program it says after it how many of
+ * those blocks are arenascope's own (model_pool_tool_blocks).  The block the next malloc of this class will return is drawn with its own glyph
  * wherever it is (a pool's free-list head, or another pool's when this one is not the ring's
  * front).  The selected block is shown in reverse video with what it holds.
  */
@@ -163,6 +164,9 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     char v[32];
     ui_para_add(&fields, UI_S_LABEL, "count ");
     ui_para_addf(&fields, UI_S_VALUE, "%" PRIu32 "/%" PRIu32, p.count, p.capacity);
+    uint32_t tool = model_pool_tool_blocks(m, p.addr);
+    if (tool)
+        ui_para_addf(&fields, UI_S_DIM, " (%" PRIu32 " arenascope's)", tool);
     ui_para_add(&fields, UI_S_LABEL, "  freeblock ");
     if (p.freeblock)
         snprintf(v, sizeof v, "#%" PRIu64, (p.freeblock - p.addr - g.pool_overhead) / (p.size ? p.size : 1));

@@ -250,7 +250,7 @@ static void bench_live(const char *path)
         kill(prod.pid, SIGTERM);
         exit(1);
     }
-    struct ui_live ops = {&prod, prod_step, prod_run, prod_state};
+    struct ui_live ops = {&prod, prod_step, prod_run, prod_state, NULL};
     struct ui_config cfg = {.title = "live bench", .live = &ops};
     cfg.look.color = true;
     struct ui_app *app;

@@ -478,3 +478,53 @@ Test(fold, a_version_1_stream_folds_into_the_same_heap)
     model_free(m1);
     model_free(m2);
 }
+
+/* block_tool charges a block to arenascope's own stack (the one whose frame is "<arenascope>"),
+ * which model_tool_usage then counts until the block is freed; it must name an allocated block. */
+Test(fold, a_block_handed_to_arenascope_is_counted_as_its_own)
+{
+    struct model *m = new_model(evb_header_310());
+    fold(m, EVB(FRAME_DEF, "<arenascope>\t\t0", 1));
+    fold(m, EVB(STACK_DEF, "", 1, 1, 0, 1));
+    fold(m, EVB(FRAME_DEF, "<module>\tslide.py\t3", 2));
+    fold(m, EVB(STACK_DEF, "", 2, 1, 0, 2));
+    cr_assert_eq(model_tool_stack(m), 1);
+    fold_first_block(m, 0, BASE, 64, 9, 160); /* the program's, with no stack */
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 48 + 160, 150, 2, 1)); /* charged to slide.py:3 */
+    fold(m, EVB(BLOCK_ALLOC, NULL, BASE + 48 + 320, 152, 1, 1)); /* arenascope's own */
+    struct model_tool_usage u;
+    model_tool_usage(m, &u);
+    cr_assert_eq(u.blocks, 1);
+    cr_assert_eq(u.block_bytes, 160);
+    fold(m, EVB(BLOCK_TOOL, NULL, BASE + 48 + 160)); /* the interpreter made it for the capture */
+    model_tool_usage(m, &u);
+    cr_assert_eq(u.blocks, 2);
+    struct model_block b;
+    cr_assert(model_block_find(m, BASE + 48 + 160, &b));
+    cr_assert_eq(b.stack, 1, "the block is charged to arenascope's stack now");
+    cr_assert_eq(model_pool_tool_blocks(m, BASE), 2, "two of the pool's three blocks are arenascope's");
+    valid(m);
+    fold(m, EVB(BLOCK_FREE, NULL, BASE + 48 + 320));
+    model_tool_usage(m, &u);
+    cr_assert_eq(u.blocks, 1);
+    cr_assert_eq(model_pool_tool_blocks(m, BASE), 1);
+    struct event stray = EVB(BLOCK_TOOL, NULL, BASE + 48 + 320);
+    cr_assert_eq(model_fold(m, &stray), MODEL_EINCONSISTENT, "a freed block cannot be handed over");
+    model_free(m);
+}
+
+/* snap_name's generation is kept with the name; one the format does not have stops the model. */
+Test(fold, a_names_generation_is_kept_and_checked)
+{
+    struct model *m = new_model(evb_header_310());
+    fold(m, EVB(STEP, "slide.py:2  a = [1]", 1, EV_STEP_LINE, 0));
+    fold(m, EVB(SNAP_NAME, "a=[1]", 0x1000, 0, 64, 1, EV_SNAP_GC | EV_SNAP_TRACKED | EV_SNAP_GLOBAL, EV_SNAP_GEN_2));
+    fold(m, EVB(SNAP_NAME, "b=[2]", 0x2000, 0, 64, 1, EV_SNAP_GC | EV_SNAP_TRACKED | EV_SNAP_GLOBAL));
+    struct model_snap_name names[4];
+    cr_assert_eq(model_snap_names(m, false, names, 4), 2);
+    cr_assert_eq(names[0].gen, EV_SNAP_GEN_2);
+    cr_assert_eq(names[1].gen, EV_SNAP_GEN_UNKNOWN, "a trace without the field: not recorded");
+    struct event bad = EVB(SNAP_NAME, "c=[3]", 0x3000, 0, 64, 1, EV_SNAP_GC | EV_SNAP_TRACKED, EV_SNAP_GEN_COUNT);
+    cr_assert_eq(model_fold(m, &bad), MODEL_EINCONSISTENT);
+    model_free(m);
+}

@@ -219,3 +219,224 @@ Test(names, the_snapshot_of_each_line_is_what_the_script_prints, .timeout = 300)
         cr_log_info("%s: the names of 5 lines agree with what the script printed", in[k].label);
     }
 }
+
+/* Objects put in each generation by the collector itself, then frozen, then unfrozen; with the
+ * collector off, so that nothing moves between a line that asks gc.get_objects(generation=N)
+ * and gc.is_tracked where each object is and the next line, which prints it: the snapshot of
+ * that line is taken before it runs. */
+static const char gens_script[] = "import gc\n"
+                                  "gc.disable()\n"
+                                  "old = [1, 2]\n"
+                                  "atoms = (1, 2)\n"
+                                  "gc.collect()\n"
+                                  "mid = {'k': [3]}\n"
+                                  "gc.collect(0)\n"
+                                  "young = [4]\n"
+                                  "s = 'text'\n"
+                                  "def where(o):\n"
+                                  "    if not gc.is_tracked(o):\n"
+                                  "        return '-'\n"
+                                  "    for g in range(3):\n"
+                                  "        if id(o) in set(map(id, gc.get_objects(generation=g))):\n"
+                                  "            return 'g%d' % g\n"
+                                  "    return 'perm'\n"
+                                  "names = ['old', 'atoms', 'mid', 'young', 's']\n"
+                                  "r = ' '.join([n + '=' + where(globals()[n]) for n in names])\n"
+                                  "print('gens', r)\n"
+                                  "gc.freeze()\n"
+                                  "after = [5]\n"
+                                  "names.append('after')\n"
+                                  "r = ' '.join([n + '=' + where(globals()[n]) for n in names])\n"
+                                  "print('gens', r)\n"
+                                  "gc.unfreeze()\n"
+                                  "gc.collect(1)\n"
+                                  "r = ' '.join([n + '=' + where(globals()[n]) for n in names])\n"
+                                  "print('gens', r)\n";
+
+#define GEN_WORD(name, word, text) [EV_##name] = word,
+static const char *const gen_words[] = {EV_SNAP_GENS(GEN_WORD)};
+#undef GEN_WORD
+
+/* What the script prints for an object, from the snapshot: its generation's word, or "-". */
+static const char *snapshot_gen(const struct model_snap_name *x)
+{
+    if (!(x->flags & EV_SNAP_TRACKED))
+        return "-";
+    return x->gen < EV_SNAP_GEN_COUNT ? gen_words[x->gen] : "?";
+}
+
+Test(names, each_named_object_is_in_the_generation_the_collector_says, .timeout = 300)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    const char *py = scratch_path("gens.py");
+    FILE *f = fopen(py, "w");
+    fputs(gens_script, f);
+    fclose(f);
+    struct interp in[8];
+    size_t nin;
+    interpreters(in, &nin);
+    cr_assert_gt(nin, 0, "no Python 3.8 to 3.13 on this machine");
+    for (size_t k = 0; k < nin; k++) {
+        char trace[512];
+        snprintf(trace, sizeof trace, "%s", scratch_path("gens.trace"));
+        const char *argv[] = {bin, "record", "-o", trace, "--", in[k].path, py, NULL};
+        cr_assert_eq(run(argv), 0, "%s: record failed", in[k].label);
+        struct seeker *s;
+        char err[512];
+        cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+        int lines = 0, compared = 0;
+        uint64_t count = seeker_event_count(s);
+        for (uint64_t at = 0; at < count;) {
+            uint64_t found;
+            if (seeker_scan(s, at, true, prints_line, NULL, &found) != 1)
+                break;
+            at = found + 1;
+            /* the line's events up to the next step marker: its print, where the model holds the
+             * line's snapshot */
+            struct event evs[4096];
+            static char str[1 << 20];
+            int n = seeker_events(s, found + 1, evs, 4096, str, sizeof str);
+            for (int i = 0; i < n && evs[i].kind != EV_STEP; i++) {
+                if (evs[i].kind != EV_PRINT || evs[i].str_len < 5 || memcmp(evs[i].str, "gens ", 5) != 0)
+                    continue;
+                cr_assert_eq(seeker_seek(s, evs[i].seq), 0, "%s", seeker_error(s));
+                struct model_snap_name names[MODEL_SNAP_NAMES];
+                size_t nnames = model_snap_names(seeker_model(s), false, names, MODEL_SNAP_NAMES);
+                char line[512];
+                snprintf(line, sizeof line, "%.*s", (int)evs[i].str_len - 5, evs[i].str + 5);
+                char *save = NULL;
+                for (char *w = strtok_r(line, " \n", &save); w; w = strtok_r(NULL, " \n", &save)) {
+                    char *eq = strchr(w, '=');
+                    cr_assert_not_null(eq);
+                    *eq = '\0';
+                    const struct model_snap_name *x = named(names, nnames, w);
+                    cr_assert_not_null(x, "%s: %s is not among the line's names", in[k].label, w);
+                    cr_assert_str_eq(snapshot_gen(x), eq + 1, "%s: line %d: %s is in %s, the collector says %s",
+                                     in[k].label, lines + 1, w, snapshot_gen(x), eq + 1);
+                    compared++;
+                }
+                lines++;
+            }
+        }
+        cr_assert_eq(lines, 3, "%s: three lines print the generations (%d found)", in[k].label, lines);
+        cr_assert_eq(compared, 17, "%s: 17 generations compared (%d)", in[k].label, compared);
+        seeker_free(s);
+        unlink(trace);
+        cr_log_info("%s: %d generations agree with gc.get_objects", in[k].label, compared);
+    }
+}
+
+/* ---- arenascope's own blocks ------------------------------------------------------------------ */
+
+/* A block of the trace: its address and whether it is arenascope's, from the events alone. */
+struct tool_block {
+    uint64_t addr;
+    bool raw, tool;
+};
+
+Test(names, the_blocks_counted_as_arenascopes_are_those_the_events_give_it, .timeout = 300)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    const char *py = scratch_path("tool.py");
+    FILE *f = fopen(py, "w");
+    fputs(script, f);
+    fclose(f);
+    struct interp in[8];
+    size_t nin;
+    interpreters(in, &nin);
+    cr_assert_gt(nin, 0, "no Python 3.8 to 3.13 on this machine");
+    for (size_t k = 0; k < nin; k++) {
+        char trace[512];
+        snprintf(trace, sizeof trace, "%s", scratch_path("tool.trace"));
+        const char *argv[] = {bin, "record", "-o", trace, "--", in[k].path, py, NULL};
+        cr_assert_eq(run(argv), 0, "%s: record failed", in[k].label);
+        struct seeker *s;
+        char err[512];
+        cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+        /* the stack whose one frame is "<arenascope>", the blocks allocated with it or handed
+         * over by block_tool, up to the step marker where the program's own code ends */
+        uint64_t tool_stack = 0, end = 0, count = seeker_event_count(s);
+        static struct tool_block live[1 << 18];
+        size_t nlive = 0;
+        static struct event evs[4096];
+        static char str[1 << 20];
+        for (uint64_t seq = 0; seq < count && !end;) {
+            int n = seeker_events(s, seq, evs, 4096, str, sizeof str);
+            cr_assert_gt(n, 0);
+            for (int i = 0; i < n && !end; i++) {
+                const struct event *ev = &evs[i];
+                uint64_t addr = 0, stack = 0;
+                bool raw = false, alloc = false, freed = false;
+                if (ev->kind == EV_STACK_DEF) {
+                    if (!tool_stack && ev->u.stack_def.depth == 1 && ev->u.stack_def.frame == 1)
+                        tool_stack = ev->u.stack_def.id; /* checked below against frame 1's text */
+                } else if (ev->kind == EV_BLOCK_ALLOC) {
+                    addr = ev->u.block_alloc.addr, stack = ev->u.block_alloc.stack, alloc = true;
+                } else if (ev->kind == EV_RAW_ALLOC) {
+                    addr = ev->u.raw_alloc.addr, stack = ev->u.raw_alloc.stack, alloc = raw = true;
+                } else if (ev->kind == EV_BLOCK_FREE) {
+                    addr = ev->u.block_free.addr, freed = true;
+                } else if (ev->kind == EV_RAW_FREE) {
+                    addr = ev->u.raw_free.addr, freed = raw = true;
+                } else if (ev->kind == EV_RAW_REALLOC) {
+                    for (size_t j = 0; j < nlive; j++)
+                        if (live[j].raw && live[j].addr == ev->u.raw_realloc.old)
+                            live[j].addr = ev->u.raw_realloc.addr;
+                } else if (ev->kind == EV_BLOCK_TOOL) {
+                    for (size_t j = 0; j < nlive; j++)
+                        if (live[j].addr == ev->u.block_tool.addr)
+                            live[j].tool = true;
+                } else if (ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_END) {
+                    end = ev->seq;
+                }
+                if (alloc) {
+                    cr_assert_lt(nlive, sizeof live / sizeof live[0]);
+                    live[nlive++] = (struct tool_block){addr, raw, stack && stack == tool_stack};
+                } else if (freed) {
+                    for (size_t j = 0; j < nlive; j++)
+                        if (live[j].addr == addr && live[j].raw == raw) {
+                            live[j] = live[--nlive];
+                            break;
+                        }
+                }
+            }
+            seq += (uint64_t)n;
+        }
+        cr_assert_gt(end, 0, "%s: the program's end is marked", in[k].label);
+        uint64_t blocks = 0, raws = 0;
+        for (size_t j = 0; j < nlive; j++)
+            if (live[j].tool)
+                *(live[j].raw ? &raws : &blocks) += 1;
+        cr_assert_eq(seeker_seek(s, end), 0, "%s", seeker_error(s));
+        const struct model *m = seeker_model(s);
+        const char *text;
+        size_t len;
+        cr_assert(model_frame_text(m, 1, &text, &len) && len >= 13 && memcmp(text, "<arenascope>\t", 13) == 0,
+                  "%s: frame 1 is arenascope's", in[k].label);
+        cr_assert_eq(model_tool_stack(m), tool_stack, "%s: the model finds stack %" PRIu64, in[k].label, tool_stack);
+        struct model_tool_usage u;
+        model_tool_usage(m, &u);
+        cr_assert_gt(blocks, 0, "%s: the capture holds blocks of its own", in[k].label);
+        cr_assert_eq(u.blocks, blocks, "%s: %" PRIu64 " blocks arenascope's, the events give it %" PRIu64, in[k].label,
+                     u.blocks, blocks);
+        cr_assert_eq(u.raw_blocks, raws, "%s: %" PRIu64 " raw blocks arenascope's, the events %" PRIu64, in[k].label,
+                     u.raw_blocks, raws);
+        /* and stats says so, at that position */
+        char cmd[1200], line[4096] = "";
+        snprintf(cmd, sizeof cmd, "'%s' stats --json --at %" PRIu64 " '%s'", bin, end - 1, trace);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        size_t got = fread(line, 1, sizeof line - 1, p);
+        line[got] = '\0';
+        cr_assert_eq(pclose(p), 0, "%s: %s failed", in[k].label, cmd);
+        char want[160];
+        snprintf(want, sizeof want, "\"arenascope\":{\"blocks\":%" PRIu64 ",", blocks);
+        cr_assert_not_null(strstr(line, want), "%s: stats --json says %s, not %s", in[k].label, line, want);
+        cr_log_info("%s: %" PRIu64 " blocks and %" PRIu64 " raw ones are arenascope's when the program ends",
+                    in[k].label, blocks, raws);
+        seeker_free(s);
+        unlink(trace);
+    }
+}

@@ -65,7 +65,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..58"
+echo "1..67"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -198,6 +198,29 @@ check "a loop's lines are steps too, and what they print shows" 'wait_for "row 0
 keys q
 check "q ends the viewer and the held program with status 0" '[ "$(wait_exit)" = 0 ]'
 
+# --- live: a line breakpoint holds a running program before its line --------------------------
+# Run as fast as it goes, the program would be thousands of lines on before the view, which reads
+# the trace behind it, found the breakpoint; it must be held at the line itself.
+printf '%s\n' 'import sys' 'for i in range(1000000):' '    print("row", i, flush=True)' '    x = [i]' \
+    > "$tmp/brk.py"
+start live "$tmp/brk.py"
+check "a program held at its first line in step mode" 'wait_for "▶   1  import sys"'
+keys j j j j b
+check "b in the Code pane sets a breakpoint on line 4" 'wait_for "breakpoint 1: before line 4 of brk.py runs"'
+keys + + + + + +
+check "+ sets the pace to as fast as it runs" 'wait_for "pace: as fast as it runs"'
+keys Space
+check "Space runs it, and it stops at the breakpoint" 'wait_for "stopped at breakpoint 1"'
+check "before line 4, with i = 0" 'wait_for "▶   4      x = [i]" && screen | grep -Eq "│i +int +0 "'
+sleep 1
+check "the program itself holds there: the view is at the live edge" 'screen | grep -q "LIVE holding" && ! screen | grep -q "viewing history"'
+keys G
+check "and the trace ends there: nothing after its first row was printed" 'sleep 0.5; wait_for "row 0" && ! screen | grep -q "row 1"'
+keys Space
+check "Space runs it on, to the same line of the next turn" 'wait_for "row 1" && wait_for "stopped at breakpoint 1" && screen | grep -Eq "│i +int +1 "'
+keys q
+check "q ends the viewer and the held program with status 0" '[ "$(wait_exit)" = 0 ]'
+
 # --- live: a slide in the Code pane, and its names -------------------------------------------
 printf '%s\n' 'nums = [1, 2, 3]' 'alias = nums' 'del alias' 'word = "memory" * 3' 'print(len(nums), word)' \
     > "$tmp/names.py"
@@ -206,7 +229,7 @@ check "the Code pane shows the script, ▶ on its first line" 'wait_for "▶   1
 keys ]
 check "] runs a line: ✓ on it, ▶ on the next" 'wait_for "✓   1  nums = [1, 2, 3]" && wait_for "▶   2  alias = nums"'
 check "the names after the line appear" 'wait_for "Names after line 1"'
-check "with their type, value and true count" 'screen | grep -Eq "nums +list +\[1, 2, 3\] +88 +1 trk a[0-9]+ p[0-9]+ b[0-9]+"'
+check "with their type, value and true count" 'screen | grep -Eq "nums +list +\[1, 2, 3\] +88 +1 g0 +a[0-9]+ p[0-9]+ b[0-9]+"'
 keys ]
 check "an alias is one more reference" 'wait_for "Names after line 2" && screen | grep -Eq "alias +list +\[1, 2, 3\] +88 +2 "'
 keys ]

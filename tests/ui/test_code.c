@@ -8,7 +8,8 @@
  *   - the Code pane's ▶ row is the line the next marker announces, and its text is that line of
  *     the script as the test reads the file; the ✓ row is the line of the current marker;
  *   - the rows marked ■ are exactly the lines of the script that the trace's block_alloc and
- *     raw_alloc events of the step are charged to, each with the trace's count of blocks;
+ *     raw_alloc events of the step are charged to, each with the trace's count of blocks (less
+ *     those a block_tool says the interpreter made for arenascope);
  *   - on the lines where the script prints id(), sys.getrefcount() and sys.getsizeof() of a name,
  *     the Names pane's row of that name shows the type and the size the script printed, the count
  *     less the one getrefcount's argument holds, and the arena, pool and block of the address
@@ -231,10 +232,24 @@ Test(code, the_tinted_lines_are_those_the_step_allocated_at, .timeout = 300)
         cr_assert_eq(seeker_seek(s, pos), 0);
         const struct model *m = seeker_model(s);
         uint64_t blocks[64] = {0};
+        struct charge {
+            uint64_t addr;
+            uint32_t line; /* 0: taken back */
+        } charged[256];
+        size_t ncharged = 0;
         for (uint64_t at = steps[k].seq + 1; at < pos; at++) {
             struct event ev;
             char str[256];
             cr_assert_eq(seeker_events(s, at, &ev, 1, str, sizeof str), 1);
+            if (ev.kind == EV_BLOCK_TOOL) {
+                /* the interpreter made it for arenascope: not the line's */
+                for (size_t i = 0; i < ncharged; i++)
+                    if (charged[i].addr == ev.u.block_tool.addr && charged[i].line) {
+                        blocks[charged[i].line]--;
+                        charged[i].line = 0;
+                    }
+                continue;
+            }
             uint64_t stack = ev.kind == EV_BLOCK_ALLOC ? ev.u.block_alloc.stack
                              : ev.kind == EV_RAW_ALLOC ? ev.u.raw_alloc.stack
                                                        : 0;
@@ -245,8 +260,12 @@ Test(code, the_tinted_lines_are_those_the_step_allocated_at, .timeout = 300)
                 continue;
             struct model_frame_info fi;
             model_frame_parse(ftext, flen, &fi);
-            if (fi.python && fi.file_len >= 8 && memcmp(fi.file + fi.file_len - 8, "slide.py", 8) == 0 && fi.line < 64)
+            if (fi.python && fi.file_len >= 8 && memcmp(fi.file + fi.file_len - 8, "slide.py", 8) == 0 && fi.line < 64) {
                 blocks[fi.line]++;
+                if (ncharged < sizeof charged / sizeof charged[0])
+                    charged[ncharged++] = (struct charge){
+                        ev.kind == EV_BLOCK_ALLOC ? ev.u.block_alloc.addr : ev.u.raw_alloc.addr, fi.line};
+            }
         }
         char *text = screen(app, pos, "code", 120, 40);
         char *rows[64];
@@ -874,4 +893,145 @@ Test(code, a_demo_line_lists_its_step_and_breaks_before_it)
     canvas_release(&c);
     ui_app_free(app);
     seeker_free(s);
+}
+/* ---- the program's allocations, not arenascope's ------------------------------------------------ */
+
+/* Run with an argument, the script asks tracemalloc which of its lines hold which blocks; without,
+ * it is recorded.  Each line of 4 to 11 allocates what it keeps, nothing it frees, so that what a
+ * line made in its steps (the Code pane's ■) is what tracemalloc finds it holding at the end, on
+ * the interpreter left alone.  Lines 7 and 10 call a function: 3.11 then makes a frame object for
+ * arenascope's trace function, and a line array the first time, which are not the program's
+ * (they are charged to the function's first line, 4, whose own block is the function). */
+static const char tool_script[] = "import sys, tracemalloc\n"
+                                  "if len(sys.argv) > 1:\n"
+                                  "    tracemalloc.start()\n"
+                                  "def three():\n"
+                                  "    return [1, 2, 3]\n"
+                                  "a = [1, 2, 3, 4]\n"
+                                  "b = three()\n"
+                                  "c = {'k': a}\n"
+                                  "d = (a, b, c, 'x')\n"
+                                  "e = three()\n"
+                                  "f = 'y' * 50\n"
+                                  "if len(sys.argv) > 1:\n"
+                                  "    for st in tracemalloc.take_snapshot().statistics('lineno'):\n"
+                                  "        fr = st.traceback[0]\n"
+                                  "        if fr.filename == __file__:\n"
+                                  "            print('line', fr.lineno, st.count, st.size)\n";
+
+/* Runs argv with its output into `out`; its exit status. */
+static int run_capturing(const char *const *argv, char *out, size_t len)
+{
+    int fds[2];
+    cr_assert_eq(pipe(fds), 0);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t n = 0;
+    ssize_t k;
+    while (n + 1 < len && (k = read(fds[0], out + n, len - 1 - n)) > 0)
+        n += (size_t)k;
+    out[n] = '\0';
+    close(fds[0]);
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+Test(code, a_lines_blocks_are_the_programs_own_not_arenascopes, .timeout = 300)
+{
+    const char *bin = getenv("ARENASCOPE");
+    cr_assert_not_null(bin, "ARENASCOPE names the program");
+    const char *pythons[] = {PY, NULL, NULL, NULL};
+    char extra[3][512];
+    size_t np = access(PY, X_OK) == 0 ? 1 : 0;
+    if (np == 0)
+        pythons[0] = NULL;
+    static const char *const pyenv[] = {"3.8", "3.12", "3.13"};
+    for (size_t v = 0; v < 3; v++) {
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ls -d %s/.pyenv/versions/%s.* 2>/dev/null | grep -v t$ | head -1",
+                 getenv("HOME") ? getenv("HOME") : "/root", pyenv[v]);
+        FILE *p = popen(cmd, "r");
+        char dir[400] = "";
+        if (p && fgets(dir, sizeof dir, p))
+            dir[strcspn(dir, "\n")] = '\0';
+        if (p)
+            pclose(p);
+        snprintf(extra[v], sizeof extra[v], "%s/bin/python%s", dir, pyenv[v]);
+        if (dir[0] && access(extra[v], X_OK) == 0)
+            pythons[np++] = extra[v];
+    }
+    if (np == 0)
+        cr_skip_test("neither %s nor a pyenv 3.8, 3.12 or 3.13 is installed", PY);
+    const char *py = scratch_path("tool.py");
+    FILE *f = fopen(py, "w");
+    cr_assert_not_null(f);
+    fputs(tool_script, f);
+    fclose(f);
+    for (size_t k = 0; k < np; k++) {
+        /* what the interpreter alone says each line holds */
+        static char out[1 << 16];
+        const char *plain[] = {pythons[k], py, "tracemalloc", NULL};
+        cr_assert_eq(run_capturing(plain, out, sizeof out), 0, "%s %s failed", pythons[k], py);
+        uint64_t want_blocks[32] = {0}, want_bytes[32] = {0};
+        for (char *save = NULL, *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            unsigned l;
+            uint64_t nb, sz;
+            if (sscanf(line, "line %u %" SCNu64 " %" SCNu64, &l, &nb, &sz) == 3 && l < 32)
+                want_blocks[l] = nb, want_bytes[l] = sz;
+        }
+        /* what the Code pane says each line made, summed over the steps */
+        char trace[512];
+        snprintf(trace, sizeof trace, "%s", scratch_path("tool.trace"));
+        const char *rec[] = {bin, "record", "-o", trace, "--", pythons[k], py, NULL};
+        cr_assert_eq(run_capturing(rec, out, sizeof out), 0, "%s: record failed", pythons[k]);
+        struct seeker *s;
+        char err[512];
+        cr_assert_eq(seeker_open(&s, trace, 0, err, sizeof err), 0, "%s", err);
+        struct line_step steps[64];
+        size_t n = line_steps(s, steps, 64);
+        struct ui_config cfg = {.title = "tool.trace"};
+        struct ui_app *app;
+        cr_assert_eq(ui_app_new(&app, s, &cfg), 0);
+        uint64_t blocks[32] = {0}, bytes[32] = {0};
+        for (size_t i = 0; i < n; i++) {
+            char *text = screen(app, next_marker(s, steps[i].seq), "code", 120, 40);
+            char *rows[64];
+            int nrows = rows_of(text, rows, 64);
+            for (int r = 0; r < nrows; r++) {
+                const char *mark = strstr(rows[r], "\xe2\x96\xa0 ");
+                if (!mark || strstr(rows[r], "allocated in this step"))
+                    continue;
+                uint32_t l = row_line(rows[r], NULL);
+                cr_assert(l > 0 && l < 32, "a tinted row has a line number: %s", rows[r]);
+                if (l < 4 || l > 11)
+                    continue; /* the imports */
+                char *end;
+                blocks[l] += strtoull(mark + 4, &end, 10);
+                const char *comma = strstr(end, ", ");
+                uint64_t b = comma ? strtoull(comma + 2, &end, 10) : 0;
+                cr_assert(comma && strncmp(end, " B", 2) == 0, "line %u's bytes in B: %s", l, rows[r]);
+                bytes[l] += b;
+            }
+            free(text);
+        }
+        for (uint32_t l = 4; l <= 11; l++) {
+            cr_assert_eq(blocks[l], want_blocks[l], "%s: line %u made %" PRIu64 " blocks, tracemalloc says %" PRIu64,
+                         pythons[k], l, blocks[l], want_blocks[l]);
+            cr_assert_eq(bytes[l], want_bytes[l], "%s: line %u made %" PRIu64 " B, tracemalloc says %" PRIu64,
+                         pythons[k], l, bytes[l], want_bytes[l]);
+        }
+        cr_log_info("%s: lines 4 to 11 made what tracemalloc finds them holding", pythons[k]);
+        ui_app_free(app);
+        seeker_free(s);
+        unlink(trace);
+    }
 }

@@ -1,20 +1,24 @@
 /*
  * test_live.c - live mode: a demo in a child process held at each step and stepped with ],
  * scrubbing back while it waits, following again with G, and a workload that dies: the viewer
- * says so and the trace is kept.
+ * says so and the trace is kept.  The pacer (tracer/pacer.h): a line breakpoint holds a running
+ * program at its line.
  */
 #include "live.h"
 
 #include <tracer/model.h>
+#include <tracer/pacer.h>
 #include <ui/keys.h>
 #include <ui/ui.h>
 
 #include <criterion/criterion.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,4 +217,77 @@ Test(live, a_view_behind_its_workload_says_so_and_moves_on, .timeout = 60)
     char msg[512];
     live_end(ss.l, msg, sizeof msg);
     rmdir(ss.dir);
+}
+
+/* ---- the pacer: a line breakpoint holds a program that runs ----------------------------------- */
+
+/* Reads one status line ("w N", "r N") from fd, waiting up to 5 s. */
+static void status_line(int fd, char *buf, size_t len)
+{
+    size_t n = 0;
+    for (int waited = 0; n + 1 < len && waited < 5000;) {
+        struct pollfd pfd = {fd, POLLIN, 0};
+        if (poll(&pfd, 1, 10) <= 0) {
+            waited += 10;
+            continue;
+        }
+        if (read(fd, buf + n, 1) != 1)
+            break;
+        if (buf[n] == '\n')
+            break;
+        n++;
+    }
+    buf[n] = '\0';
+}
+
+Test(pacer, a_line_breakpoint_holds_a_running_program_at_its_line_and_no_other)
+{
+    int ctl[2], status[2];
+    cr_assert_eq(pipe(ctl), 0);
+    cr_assert_eq(pipe(status), 0);
+    /* a command split across two writes, and a line whose number begins the same */
+    cr_assert_eq(write(ctl[1], "b sli", 5), 5);
+    cr_assert_eq(write(ctl[1], "de.py:4\nb other.py:9\n", 21), 21);
+    pid_t pid = fork();
+    cr_assert_geq(pid, 0);
+    if (pid == 0) {
+        struct pacer p;
+        pacer_init(&p, ctl[0], status[1], true, 0);
+        pacer_wait(&p, 1, "slide.py:40  x = 1");
+        pacer_wait(&p, 2, "slide.py:4  y = [x]");
+        pacer_wait(&p, 3, "slide.py:5  z = 2"); /* held in step mode from the breakpoint on */
+        _exit(p.run ? 1 : 0);
+    }
+    char line[64];
+    status_line(status[0], line, sizeof line);
+    cr_assert_str_eq(line, "r 1", "line 40 is not line 4: the program runs past it");
+    status_line(status[0], line, sizeof line);
+    cr_assert_str_eq(line, "w 2", "the breakpoint's line holds it, in run mode");
+    cr_assert_eq(write(ctl[1], "s\n", 2), 2);
+    status_line(status[0], line, sizeof line);
+    cr_assert_str_eq(line, "r 2");
+    status_line(status[0], line, sizeof line);
+    cr_assert_str_eq(line, "w 3", "after the breakpoint it steps, as step mode does");
+    cr_assert_eq(write(ctl[1], "b\nr 0\n", 6), 6);
+    status_line(status[0], line, sizeof line);
+    cr_assert_str_eq(line, "r 3");
+    int st;
+    cr_assert_eq(waitpid(pid, &st, 0), pid);
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 1, "r runs it again");
+    close(ctl[1]);
+    close(status[0]);
+}
+
+Test(pacer, a_breakpoint_names_a_whole_line_of_one_file)
+{
+    struct pacer p;
+    pacer_init(&p, -1, -1, true, 0);
+    cr_assert_not(pacer_holds_at(&p, "slide.py:4  x"), "no breakpoint yet");
+    snprintf(p.lines[p.nlines++], PACER_LINE_TEXT, "slide.py:4");
+    cr_assert(pacer_holds_at(&p, "slide.py:4  x = 1"));
+    cr_assert(pacer_holds_at(&p, "slide.py:4"));
+    cr_assert_not(pacer_holds_at(&p, "slide.py:41  x = 1"));
+    cr_assert_not(pacer_holds_at(&p, "other.py:4  x = 1"));
+    cr_assert_not(pacer_holds_at(&p, "myslide.py:4  x = 1"));
+    cr_assert_not(pacer_holds_at(&p, NULL));
 }

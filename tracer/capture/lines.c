@@ -11,10 +11,13 @@
  *   3.12+      sys.monitoring: a C function registered for LINE events, called with the code
  *              object and the line.  For a line of a file that is not chosen it returns
  *              sys.monitoring.DISABLE, and CPython stops reporting that place: the rest of
- *              the program runs untraced.  No frame object is made.
+ *              the program runs untraced.  No frame object is made, but the interpreter makes
+ *              a code object's monitoring data and line table the first time it runs: the
+ *              capture's doing, said by block_tool.
  *   3.8-3.11   PyEval_SetTrace with a C trace function, called for every line of every frame
  *              (it returns at once for a file not chosen).  3.11 makes a frame object for each
- *              frame it traces: those are the interpreter's allocations, in the trace as such.
+ *              frame it traces: the interpreter's allocations, made for the capture, and said
+ *              to be so by a block_tool event after each (the views leave them out).
  *
  * Which files: the program's own (sources.c), or those matching --step-files (fnmatch on the
  * absolute path).  The answer is cached by code object and file-name object: a code object at
@@ -36,6 +39,13 @@ static struct {
     } cache[CACHE];
     void *disable;  /* sys.monitoring.DISABLE */
 } lines;
+
+static uintptr_t word_at(void *base, size_t off)
+{
+    uintptr_t w;
+    memcpy(&w, (const char *)base + off, sizeof w);
+    return w;
+}
 
 /* The file name object of a code object, and its text. */
 static void *file_of(void *code)
@@ -82,7 +92,42 @@ static void line_step(void *code, int line)
     capture_step(EV_STEP_LINE, stack, label);
 }
 
+/* ---- what the interpreter makes for the capture ----------------------------------------------- */
+
+static void tool_block(uintptr_t block)
+{
+    struct event ev = {.kind = EV_BLOCK_TOOL};
+    ev.u.block_tool.addr = block;
+    capture.sink.emit(capture.sink.ctx, &ev);
+}
+
+/* `first` and then `second` (0: none) are the capture's when they are the last blocks handed out;
+ * each is said once. */
+static void tool_blocks(uintptr_t first, uintptr_t second)
+{
+    uintptr_t last = (uintptr_t)capture.last_alloc, prev = (uintptr_t)capture.prev_alloc;
+    bool both = second && second == last && first == prev;
+    if (!both && (!first || first != last))
+        return;
+    tool_block(first);
+    if (both)
+        tool_block(second);
+    capture.last_alloc = capture.prev_alloc = NULL;
+}
+
 /* ---- 3.12+: sys.monitoring ------------------------------------------------------------------- */
+
+/* The first time a code object runs with LINE events set, the interpreter makes its monitoring
+ * data and line table, just before its first line: the capture's doing, said so (block_tool). */
+static void monitoring_made_for_lines(void *code)
+{
+    int minor = capture.py.minor;
+    if ((minor != 12 && minor != 13) || !capture.sink.emit || capture.in_tool)
+        return;
+    uintptr_t mon = word_at(code, minor == 12 ? PY312_CODE_MONITORING : PY313_CODE_MONITORING);
+    if (mon)
+        tool_blocks(mon, word_at((void *)mon, minor == 12 ? PY312_MONITORING_LINES : PY313_MONITORING_LINES));
+}
 
 struct py_method_def_ {
     const char *name;
@@ -97,6 +142,8 @@ static void *on_line(void *self, void *args)
     const struct py_api *a = &capture.py.api;
     void *code = a->tuple_get_item(args, 0);
     long line = a->long_as_long(a->tuple_get_item(args, 1));
+    if (code)
+        monitoring_made_for_lines(code);
     if (code && is_step_file(code)) {
         line_step(code, (int)line);
         a->incref(a->none);
@@ -141,12 +188,30 @@ static bool start_monitoring(void)
 
 /* ---- 3.8-3.11: a C trace function ------------------------------------------------------------- */
 
-enum { PY_TRACE_LINE = 2 };
+enum { PY_TRACE_CALL = 0, PY_TRACE_LINE = 2 };
+
+/* 3.11 keeps frames out of the heap until something asks for a frame object; a trace function
+ * is given one for every call it sees, made just before, and the first time it sees a code
+ * object the interpreter makes its line array too (after the frame).  Both are the capture's
+ * doing: the trace says so (block_tool) when they are the blocks the heap handed out last. */
+static void frame_made_for_trace(void *frame)
+{
+    const struct py_api *a = &capture.py.api;
+    if (capture.py.minor != 11 || !capture.sink.emit || capture.in_tool || !a->frame_get_code)
+        return;
+    void *code = a->frame_get_code(frame);
+    if (!code)
+        return;
+    a->decref(code); /* the frame holds it */
+    tool_blocks((uintptr_t)frame - PY_GC_HEAD, word_at(code, PY311_CODE_LINEARRAY));
+}
 
 static int on_trace(void *obj, void *frame, int what, void *arg)
 {
     (void)obj;
     (void)arg;
+    if (what == PY_TRACE_CALL || what == PY_TRACE_LINE)
+        frame_made_for_trace(frame); /* made for the first event the trace function sees */
     if (what != PY_TRACE_LINE)
         return 0;
     const struct py_api *a = &capture.py.api;

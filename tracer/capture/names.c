@@ -7,7 +7,7 @@
  * functions, classes and other types, which say nothing about the heap a line changes.  For each
  * name one `snap_name` event: the object, its type (a `type_new` the first time a type is seen),
  * sys.getsizeof, the true reference count (what sys.getrefcount prints is one more), whether the
- * collector tracks it, and "NAME=REPR".  Then a `snap_ref` for every reference from one named
+ * collector tracks it and in which generation, and "NAME=REPR".  Then a `snap_ref` for every reference from one named
  * object to another, found with the type's tp_traverse; not from an object larger than
  * TRAVERSE_MAX, which every line would walk whole.
  *
@@ -17,6 +17,24 @@
  * "<TYPE object>" for others.  The size alone needs a call (sys.getsizeof runs __sizeof__): it
  * is made with in_tool raised, so a block it allocates carries the stack "<arenascope>", and
  * its result is released at once.
+ *
+ * The generation
+ * --------------
+ * A tracked object's GC header is linked in one circular list per generation, whose head is not
+ * an object but a PyGC_Head inside the collector's state (docs/cpython-memory.md 7.1, 7.3):
+ *
+ *     gen0 head <-> obj <-> obj <-> ... <-> gen0 head      (and likewise gen1, gen2, permanent)
+ *
+ * So an object's generation is the head its list leads to.  The heads are found once, without
+ * an offset into the interpreter's state: _PyObject_GC_TRACK appends a new object at the tail of
+ * generation 0, so a tuple made and tracked just then has the head of generation 0 as its
+ * _gc_next.  The rest of the state lies at fixed offsets from there (python.h, the same from 3.8
+ * to 3.13), and is believed only when it proves itself: `generation0` must point back at that
+ * head, and every head's neighbours must point back at it.  At a line, the walk goes both ways
+ * from the object at once (the newest objects are near a list's tail, the oldest near its head),
+ * masking the flag bits of the two words, and stops at the first head; it is not made while a
+ * collection runs (its lists are half rebuilt then: a __del__ can run a line), nor longer than
+ * GEN_WALK_MAX steps.  Nothing is allocated, nothing is written.
  */
 #include "state.h"
 
@@ -32,11 +50,13 @@
 /* Bytes (sys.getsizeof) above which a named object's references are not looked for: every line
  * would walk it whole, and a loop over a dict of 300,000 keys made 600,000 visits a line. */
 #define TRAVERSE_MAX (16u << 10)
+#define GEN_WALK_MAX (1u << 22) /* steps of the walk to a generation's head, each way */
 
 static struct {
     void *types[TYPES_MAX]; /* type objects, by id - 1 */
     size_t ntypes;
     void *getsizeof;        /* sys.getsizeof */
+    uintptr_t gen0;         /* the head of generation 0 (the collector's state), 0 unknown */
     bool ready;
 } names;
 
@@ -225,6 +245,7 @@ struct named {
     char name[64];
     bool global;
     uint64_t size; /* bytes, sys.getsizeof; set once its snap_name is emitted */
+    enum ev_snap_gen gen;
 };
 
 /* Whether a name is shown: not a dunder, not bound to a module, function, class or type. */
@@ -348,6 +369,78 @@ static uint64_t size_of(void *obj)
     return size;
 }
 
+/* ---- the generation -------------------------------------------------------------------------- */
+
+static uintptr_t gc_next(uintptr_t head)
+{
+    return word(head, 0) & ~(uintptr_t)1; /* bit 0: NEXT_MASK_UNREACHABLE, during a collection */
+}
+
+static uintptr_t gc_prev(uintptr_t head)
+{
+    return word(head, sizeof(uintptr_t)) & ~(uintptr_t)3; /* bits 0, 1: FINALIZED, COLLECTING */
+}
+
+/* The head of generation `gen` (an ev_snap_gen), from the head of generation 0. */
+static uintptr_t gen_head(uintptr_t gen0, enum ev_snap_gen gen)
+{
+    return gen == EV_SNAP_GEN_PERM ? gen0 + PY_GC_PERMANENT
+                                   : gen0 + (uintptr_t)(gen - EV_SNAP_GEN_0) * PY_GC_GENERATION;
+}
+
+/* Whether gen0 is the head of generation 0 of a collector's state laid out as python.h says. */
+static bool gc_state_is_valid(uintptr_t gen0)
+{
+    if (!gen0 || word(gen0, PY_GC_GENERATION0) != gen0)
+        return false;
+    for (int g = EV_SNAP_GEN_0; g < EV_SNAP_GEN_COUNT; g++) {
+        uintptr_t h = gen_head(gen0, (enum ev_snap_gen)g), next = gc_next(h), prev = gc_prev(h);
+        if (!next || !prev || gc_prev(next) != h || gc_next(prev) != h)
+            return false;
+    }
+    return true;
+}
+
+/* Finds the head of generation 0 from a tuple tracked just now (in_tool is raised). */
+static uintptr_t find_gen0(void)
+{
+    const struct py_api *a = &capture.py.api;
+    if (capture.py.minor < 8 || capture.py.minor > 13 || capture.py.free_threaded)
+        return 0;
+    void *probe = a->tuple_pack1(a->none);
+    if (!probe)
+        return 0;
+    uintptr_t head = word((uintptr_t)probe - PY_GC_HEAD, 0);
+    uintptr_t gen0 = head && gc_next(head) != 0 && gc_prev(head) == (uintptr_t)probe - PY_GC_HEAD ? head : 0;
+    a->decref(probe);
+    return gc_state_is_valid(gen0) ? gen0 : 0;
+}
+
+/* The generation whose list the tracked object's header is in. */
+static enum ev_snap_gen generation_of(void *obj)
+{
+    uintptr_t gen0 = names.gen0;
+    int collecting;
+    if (!gen0)
+        return EV_SNAP_GEN_UNKNOWN;
+    memcpy(&collecting, (const void *)(gen0 + PY_GC_COLLECTING), sizeof collecting);
+    if (collecting)
+        return EV_SNAP_GEN_UNKNOWN;
+    uintptr_t self = (uintptr_t)obj - PY_GC_HEAD, fwd = self, back = self;
+    for (uint32_t i = 0; i < GEN_WALK_MAX; i++) {
+        fwd = gc_next(fwd);
+        back = gc_prev(back);
+        if (!fwd || !back || fwd == self)
+            return EV_SNAP_GEN_UNKNOWN;
+        for (int g = EV_SNAP_GEN_0; g < EV_SNAP_GEN_COUNT; g++) {
+            uintptr_t h = gen_head(gen0, (enum ev_snap_gen)g);
+            if (fwd == h || back == h)
+                return (enum ev_snap_gen)g;
+        }
+    }
+    return EV_SNAP_GEN_UNKNOWN;
+}
+
 void names_start(void)
 {
     const struct py_api *a = &capture.py.api;
@@ -356,6 +449,7 @@ void names_start(void)
     if (sys)
         a->decref(sys);
     names.ready = capture.py.layout && a->dict_next && a->tuple_pack1;
+    names.gen0 = names.ready ? find_gen0() : 0;
 }
 
 void names_snapshot(void)
@@ -364,6 +458,13 @@ void names_snapshot(void)
         return;
     struct named list[NAMES_MAX];
     size_t n = collect(list);
+    /* every generation before the first sys.getsizeof, which may allocate a tracked object (a
+     * bound method) and so, on 3.8-3.11, run a collection that moves them */
+    for (size_t i = 0; i < n; i++) {
+        void *obj = list[i].obj;
+        bool tracked = (type_flags(type_of(obj)) & PY_TPFLAGS_HAVE_GC) && word((uintptr_t)obj - PY_GC_HEAD, 0) != 0;
+        list[i].gen = tracked ? generation_of(obj) : EV_SNAP_GEN_UNKNOWN;
+    }
     for (size_t i = 0; i < n; i++) {
         void *obj = list[i].obj;
         void *type = type_of(obj);
@@ -391,6 +492,7 @@ void names_snapshot(void)
         list[i].size = ev.u.snap_name.size;
         ev.u.snap_name.refcnt = refcnt < 0 ? 0 : (uint64_t)refcnt;
         ev.u.snap_name.flags = flags;
+        ev.u.snap_name.gen = list[i].gen;
         ev.str = text;
         ev.str_len = (uint32_t)(len < 0 ? 0 : (size_t)len < sizeof text ? (size_t)len : sizeof text - 1);
         capture.sink.emit(capture.sink.ctx, &ev);

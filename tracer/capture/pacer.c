@@ -26,6 +26,37 @@ static void say(struct pacer *p, char what, uint64_t step)
         p->status_fd = -1; /* the viewer is gone */
 }
 
+/* One command line (pacer.h). */
+static void apply(struct pacer *p, const char *line)
+{
+    if (line[0] == 's') {
+        long k = line[1] ? strtol(line + 1, NULL, 10) : 1;
+        p->credits += k > 0 ? (uint64_t)k : 1;
+    } else if (line[0] == 'r') {
+        p->run = true;
+        p->pace = strtod(line + 1, NULL);
+    } else if (line[0] == 'h') {
+        p->run = false;
+        p->credits = 0;
+    } else if (line[0] == 'b') {
+        const char *at = line + 1 + strspn(line + 1, " ");
+        if (!*at)
+            p->nlines = 0;
+        else if (p->nlines < PACER_MAX_LINES && strlen(at) < PACER_LINE_TEXT)
+            snprintf(p->lines[p->nlines++], PACER_LINE_TEXT, "%s", at);
+    }
+}
+
+bool pacer_holds_at(const struct pacer *p, const char *label)
+{
+    for (size_t i = 0; label && i < p->nlines; i++) {
+        size_t len = strlen(p->lines[i]);
+        if (strncmp(label, p->lines[i], len) == 0 && (label[len] == ' ' || label[len] == '\0'))
+            return true;
+    }
+    return false;
+}
+
 /* Reads and applies the commands waiting on the control pipe; waits up to timeout_ms for the
  * first (-1: until one comes). */
 static void read_commands(struct pacer *p, int timeout_ms)
@@ -49,18 +80,19 @@ static void read_commands(struct pacer *p, int timeout_ms)
         return;
     }
     buf[n] = '\0';
-    char *save = NULL;
-    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-        if (line[0] == 's') {
-            long k = line[1] ? strtol(line + 1, NULL, 10) : 1;
-            p->credits += k > 0 ? (uint64_t)k : 1;
-        } else if (line[0] == 'r') {
-            p->run = true;
-            p->pace = strtod(line + 1, NULL);
-        } else if (line[0] == 'h') {
-            p->run = false;
-            p->credits = 0;
+    for (ssize_t i = 0; i < n; i++) {
+        if (buf[i] != '\n') {
+            if (p->partial_len + 1 < sizeof p->partial)
+                p->partial[p->partial_len++] = buf[i];
+            else
+                p->overlong = true;
+            continue;
         }
+        p->partial[p->partial_len] = '\0';
+        if (!p->overlong)
+            apply(p, p->partial);
+        p->partial_len = 0;
+        p->overlong = false;
     }
 }
 
@@ -71,11 +103,16 @@ static double now_ms(void)
     return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-bool pacer_wait(struct pacer *p, uint64_t step)
+bool pacer_wait(struct pacer *p, uint64_t step, const char *label)
 {
     if (p->ctl_fd < 0 || p->gone)
         return !p->gone;
     read_commands(p, 0);
+    if (pacer_holds_at(p, label)) {
+        /* a breakpoint's line: held before it runs, in step mode from here */
+        p->run = false;
+        p->credits = 0;
+    }
     if (p->run) {
         say(p, 'r', step);
         if (p->pace <= 0)

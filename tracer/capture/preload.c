@@ -42,6 +42,7 @@
 #include <allocator/heap.h>
 #include <allocator/stack.h>
 #include <tracer/capture.h>
+#include <tracer/stacks.h>
 #include <tracer/trace.h>
 
 #include <dlfcn.h>
@@ -341,6 +342,8 @@ static void *cap_malloc(void *ctx, size_t n)
     capture.in_capture = 1;
     count_call();
     void *p = heap_malloc(capture.heap, n);
+    capture.prev_alloc = capture.last_alloc;
+    capture.last_alloc = p;
     capture.in_capture = 0;
     return p;
 }
@@ -351,6 +354,8 @@ static void *cap_calloc(void *ctx, size_t m, size_t n)
     capture.in_capture = 1;
     count_call();
     void *p = heap_calloc(capture.heap, m, n);
+    capture.prev_alloc = capture.last_alloc;
+    capture.last_alloc = p;
     capture.in_capture = 0;
     return p;
 }
@@ -361,6 +366,8 @@ static void *cap_realloc(void *ctx, void *p, size_t n)
     capture.in_capture = 1;
     count_call();
     void *q = heap_realloc(capture.heap, p, n);
+    capture.prev_alloc = capture.last_alloc;
+    capture.last_alloc = q;
     capture.in_capture = 0;
     return q;
 }
@@ -443,7 +450,7 @@ void capture_step(enum ev_step_kind kind, uint64_t stack, const char *label)
     }
     /* a line about to run, or the program's end: the viewer may hold the program here */
     if ((kind == EV_STEP_LINE || kind == EV_STEP_END) && capture.cfg.control_fd >= 0)
-        pacer_wait(&capture.pacer, capture.steps);
+        pacer_wait(&capture.pacer, capture.steps, kind == EV_STEP_LINE ? label : NULL);
 }
 
 /* ---- the end ---------------------------------------------------------------------------------- */
@@ -677,7 +684,7 @@ static void start_record(void)
         if (pystack_new(&capture.stacks, &capture.py, capture.cfg.depth, &capture.sink, sources_seen, NULL) < 0)
             refuse("out of memory for the stack table");
         if (capture.cfg.stacks != CAPTURE_STACKS_NONE) {
-            capture.tool_stack = pystack_intern_label(capture.stacks, "<arenascope>");
+            capture.tool_stack = pystack_intern_label(capture.stacks, STACK_TOOL_FUNCTION);
             struct heap_stack_hook hook = {stack_hook, NULL};
             heap_set_stack_hook(capture.heap, &hook);
         }

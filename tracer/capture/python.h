@@ -76,6 +76,28 @@ enum {
 #define PY_TPFLAGS_HAVE_GC (1ul << 14)
 #define PY_TPFLAGS_TYPE_SUBCLASS (1ul << 31)
 #define PY_GC_HEAD 16 /* the collector's header before a tracked object: _gc_next, _gc_prev */
+/* The collector's state (struct _gc_runtime_state, 3.8 to 3.13; docs/cpython-memory.md 7.3), by
+ * byte offset from generations[0].head, the head of generation 0: the three generations are
+ * `struct gc_generation {PyGC_Head head; int threshold, count;}` one after the other, then the
+ * pointer `generation0` (to generations[0].head), the permanent generation, three
+ * `gc_generation_stats` of three words, and the int `collecting`. */
+enum {
+    PY_GC_GENERATION = 24,  /* sizeof(struct gc_generation): generation n's head is at n * 24 */
+    PY_GC_GENERATION0 = 72, /* PyGC_Head *generation0 */
+    PY_GC_PERMANENT = 80,   /* permanent_generation.head (gc.freeze) */
+    PY_GC_COLLECTING = 176, /* int collecting: lists are being rebuilt */
+};
+/* 3.11's PyCodeObject._co_linearray (cpython/code.h): the line of each code unit, made by the
+ * interpreter the first time a trace function sees the code object. */
+#define PY311_CODE_LINEARRAY 160
+/* 3.12 and 3.13's PyCodeObject._co_monitoring, and the `lines` of the _PyCoMonitoringData it
+ * points to (cpython/code.h): made the first time the code runs once sys.monitoring has LINE
+ * events set. */
+#define PY312_CODE_MONITORING 168
+#define PY312_MONITORING_LINES 40
+#define PY313_CODE_MONITORING 176
+#define PY313_MONITORING_LINES 32
+
 /* The layout for 3.minor, or NULL when the capture does not know that version. */
 const struct py_layout *py_layout_for(int minor);
 

@@ -64,6 +64,7 @@ struct capture {
     char stdlib_dir[PATH_MAX];    /* the interpreter's standard library: never the program's */
     int in_tool;                  /* > 0 while the capture calls into Python itself */
     uint64_t tool_stack;          /* the stack id its own allocations carry */
+    void *last_alloc, *prev_alloc; /* the blocks the heap handed out last, and before (RECORD) */
     uint64_t steps;               /* step markers emitted */
     uint64_t ticks;               /* allocator calls since the last clock read */
     _Atomic uint64_t last_flush_ns;   /* live: when the trace was last flushed (read by output.c's thread) */

@@ -15,14 +15,15 @@
  *     rebuilt so far, and the result against model_check() (the invariants that hold at any
  *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
  *
- * Layout (version 7), in order: magic "ASMC", version, geometry (must match the model's), the
+ * Layout (version 8), in order: magic "ASMC", version, geometry (must match the model's), the
  * position; arenas (each live slot with its carved pools: state,
  * class, nextoffset, the free list in LIFO order, then for each other block below nextoffset,
  * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
  * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
  * blocks; strings; types; stacks; objects; edges; generations (each as its list of objects in
  * order); the collector; marks; frames and names; the step marker; the prints; the object free
- * lists; a real program's names at its last two line steps (version 7); and the magic again.
+ * lists; a real program's names at its last two line steps (version 7; with their generations,
+ * version 8); and the magic again.
  */
 #include "collector.h"
 #include "fold.h"
@@ -38,12 +39,13 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-/* Written: 7.  Read too: 6 (without a real program's names), 5 (that, with the transition the
+/* Written: 8.  Read too: 7 (names without their generations), 6 (without a real program's names), 5 (that, with the transition the
  * model expected next, which it no longer keeps) and 4 (that, stacks without parents and frames,
  * steps without kinds). */
-#define CK_VERSION 7
+#define CK_VERSION 8
 #define CK_VERSION_EXPECT 5 /* the last to keep the expected transition */
 #define CK_VERSION_NAMES 7  /* the first to keep the names */
+#define CK_VERSION_GENS 8   /* the first to keep the names' generations */
 #define CK_VERSION_OLD 4
 
 /* ---- the structs written member by member (codec_buf_put_fields) ----------------------------- */
@@ -763,7 +765,7 @@ static bool load_rest(struct mgraph *g, struct mcollector *c, struct mworkload *
         fl->label[len] = '\0';
         fl->set = true;
     }
-    return version < CK_VERSION_NAMES || msnapshot_load(&w->snap, r);
+    return version < CK_VERSION_NAMES || msnapshot_load(&w->snap, r, version >= CK_VERSION_GENS);
 }
 
 int model_load(struct model *m, const void *buf, size_t len)

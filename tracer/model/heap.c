@@ -914,6 +914,67 @@ FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct e
     return 0;
 }
 
+/* ==== blocks by stack ========================================================================== */
+
+bool mheap_set_stack(struct mheap *h, uint64_t addr, uint32_t stack)
+{
+    struct mpool *p = mheap_pool_lookup(h, addr);
+    if (p && (p->state == MODEL_POOL_USED || p->state == MODEL_POOL_FULL)) {
+        const struct mclass *c = &h->classes[p->szidx];
+        uint32_t idx = block_start_index(h, p, c, addr);
+        if (idx == NONE || !(p->blk[idx] & BLK_ALLOC))
+            return false;
+        mpool_stacks(p)[idx] = stack;
+        p->blk[idx] |= BLK_STACK;
+        return true;
+    }
+    struct mraw *r = mheap_raw_get(h, addr);
+    if (!r)
+        return false;
+    r->stack = stack;
+    return true;
+}
+
+void mheap_count_stack(const struct mheap *h, uint32_t stack, struct mheap_stack_count *out)
+{
+    *out = (struct mheap_stack_count){0};
+    if (!stack)
+        return;
+    for (uint32_t s = 0; s < h->nslots; s++) {
+        const struct marena *a = &h->arenas[s];
+        if (!a->live)
+            continue;
+        for (uint32_t i = 0; i < a->ncarved; i++) {
+            const struct mpool *p = &a->pools[i];
+            if (!p->count || !p->blk || p->szidx >= h->geo.nclasses)
+                continue;
+            const struct mclass *c = &h->classes[p->szidx];
+            for (uint32_t k = 0; k < p->blk_cap; k++)
+                if ((p->blk[k] & (BLK_ALLOC | BLK_STACK)) == (BLK_ALLOC | BLK_STACK) && mpool_stacks(p)[k] == stack) {
+                    out->blocks++;
+                    out->block_bytes += c->size;
+                    out->requested += p->blk[k] & BLK_REQ_MASK;
+                }
+        }
+    }
+    for (size_t i = 0; i < h->nraws; i++)
+        if (h->raws[i].stack == stack) {
+            out->raw_blocks++;
+            out->raw_bytes += h->raws[i].size;
+        }
+}
+
+uint32_t mheap_pool_count_stack(const struct mheap *h, uint64_t pool, uint32_t stack)
+{
+    const struct mpool *p = stack ? mheap_pool_lookup(h, pool) : NULL;
+    uint32_t n = 0;
+    if (!p || !p->count || !p->blk)
+        return 0;
+    for (uint32_t k = 0; k < p->blk_cap; k++)
+        n += (p->blk[k] & (BLK_ALLOC | BLK_STACK)) == (BLK_ALLOC | BLK_STACK) && mpool_stacks(p)[k] == stack;
+    return n;
+}
+
 /* ==== the raw layer =========================================================================== */
 
 struct mraw *mheap_raw_get(const struct mheap *h, uint64_t addr)

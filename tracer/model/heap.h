@@ -197,6 +197,17 @@ bool mheap_arena_map_add(struct mheap *h, uint64_t base, uint32_t slot);
 /* Links arena `slot` after arena `after` (-1: at the head) in usable_arenas. */
 void mheap_usable_insert_after(struct mheap *h, int32_t slot, int32_t after);
 bool mheap_raw_insert(struct mheap *h, const struct mraw *r);
+/* Charges the allocated block (of a pool or the raw layer) at addr to `stack`; false when there
+ * is none. */
+bool mheap_set_stack(struct mheap *h, uint64_t addr, uint32_t stack);
+/* The allocated blocks charged to `stack`, counted from scratch. */
+struct mheap_stack_count {
+    uint64_t blocks, block_bytes, requested; /* pool blocks, their sizes and the bytes asked */
+    uint64_t raw_blocks, raw_bytes;
+};
+void mheap_count_stack(const struct mheap *h, uint32_t stack, struct mheap_stack_count *out);
+/* The allocated blocks of the pool at `pool` charged to `stack`. */
+uint32_t mheap_pool_count_stack(const struct mheap *h, uint64_t pool, uint32_t stack);
 
 /* The ring of p's class: p becomes its front, or leaves it. */
 static inline void mheap_ring_link_front(struct mheap *h, struct mpool *p)

@@ -45,6 +45,8 @@
 #include "heap.h"
 #include "workload.h"
 
+#include <tracer/stacks.h>
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -211,6 +213,8 @@ static int fold_ref(struct model *m, const struct event *ev)
     return rc;
 }
 
+static int fold_block_tool(struct model *m, const struct event *ev);
+
 int model_fold_other(struct model *m, const struct event *ev)
 {
     struct mfold *f = &m->fold;
@@ -228,11 +232,54 @@ int model_fold_other(struct model *m, const struct event *ev)
     case EV_INCREF:
     case EV_DECREF: return fold_ref(m, ev);
     /* what changes no state: the seeker reads sources from the file */
+    case EV_BLOCK_TOOL: return fold_block_tool(m, ev);
     case EV_SOURCE_FILE:
     case EV_SOURCE_TEXT: return 0;
     case EV_KIND_COUNT: break;
     }
     return mfold_fail(f, MODEL_EINCONSISTENT, "unknown event kind %d", (int)ev->kind);
+}
+
+/* ==== arenascope's own blocks in a real program ============================================== */
+
+#define TOOL_STACK_SCAN 64 /* the first stacks looked at for the capture's own */
+
+uint32_t model_tool_stack(const struct model *m)
+{
+    static const char fn[] = STACK_TOOL_FUNCTION "\t";
+    for (uint32_t id = 1; id <= TOOL_STACK_SCAN; id++) {
+        struct model_stack st;
+        if (!model_stack(m, id, &st))
+            break;
+        const char *text = st.frames;
+        size_t len = st.len;
+        if (st.depth != 1 || st.parent || (st.frame && !model_frame_text(m, st.frame, &text, &len)))
+            continue;
+        if (len >= sizeof fn - 1 && memcmp(text, fn, sizeof fn - 1) == 0)
+            return id;
+    }
+    return 0;
+}
+
+void model_tool_usage(const struct model *m, struct model_tool_usage *out)
+{
+    struct mheap_stack_count n;
+    mheap_count_stack(&m->heap, model_tool_stack(m), &n);
+    *out = (struct model_tool_usage){n.blocks, n.block_bytes, n.raw_blocks, n.raw_bytes};
+}
+
+uint32_t model_pool_tool_blocks(const struct model *m, uint64_t pool)
+{
+    return mheap_pool_count_stack(&m->heap, pool, model_tool_stack(m));
+}
+
+/* A block the interpreter made for the capture is charged to the capture's stack. */
+static int fold_block_tool(struct model *m, const struct event *ev)
+{
+    uint32_t tool = model_tool_stack(m);
+    if (tool && !mheap_set_stack(&m->heap, ev->u.block_tool.addr, tool))
+        return mfold_reject(&m->fold, ev, "0x%" PRIx64 " is not an allocated block", ev->u.block_tool.addr);
+    return 0;
 }
 
 /* ==== figures of the whole heap =============================================================== */

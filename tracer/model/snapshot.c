@@ -53,7 +53,9 @@ int msnapshot_fold_name(struct msnapshot *s, struct mfold *f, const struct event
         return mfold_reject(f, ev, "a name with no line step before it");
     struct msnap_name n = {.obj = e->obj, .size = e->size, .refcnt = e->refcnt,
                            .type = e->type > UINT32_MAX ? 0 : (uint32_t)e->type,
-                           .flags = (uint32_t)(e->flags & 0xff)};
+                           .flags = (uint32_t)(e->flags & 0xff), .gen = (uint32_t)e->gen};
+    if (e->gen >= EV_SNAP_GEN_COUNT)
+        return mfold_reject(f, ev, "a name in generation %" PRIu64 ", which the format does not have", e->gen);
     add_name(&s->cur, &n, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
     return 0;
 }
@@ -84,6 +86,7 @@ static void save_snap(const struct msnap *s, struct codec_buf *b)
         codec_buf_put_varint(b, n->refcnt);
         codec_buf_put_varint(b, n->type);
         codec_buf_put_varint(b, n->flags);
+        codec_buf_put_varint(b, n->gen);
         codec_buf_put_text(b, s->text + n->off, n->text_len);
     }
     codec_buf_put_varint(b, s->nrefs);
@@ -94,7 +97,7 @@ static void save_snap(const struct msnap *s, struct codec_buf *b)
     }
 }
 
-static bool load_snap(struct msnap *s, struct codec_reader *r)
+static bool load_snap(struct msnap *s, struct codec_reader *r, bool gens)
 {
     snap_clear(s);
     uint64_t seq = codec_read_varint(r), n = codec_read_varint(r);
@@ -107,12 +110,14 @@ static bool load_snap(struct msnap *s, struct codec_reader *r)
         x.size = codec_read_varint(r);
         x.refcnt = codec_read_varint(r);
         uint64_t type = codec_read_varint(r), flags = codec_read_varint(r);
+        uint64_t gen = gens ? codec_read_varint(r) : EV_SNAP_GEN_UNKNOWN;
         size_t len;
         const char *text = codec_read_text(r, &len);
-        if (r->bad || type > UINT32_MAX || flags > 0xff)
+        if (r->bad || type > UINT32_MAX || flags > 0xff || gen >= EV_SNAP_GEN_COUNT)
             return false;
         x.type = (uint32_t)type;
         x.flags = (uint32_t)flags;
+        x.gen = (uint32_t)gen;
         if (!add_name(s, &x, text, len))
             return false;
     }
@@ -137,9 +142,9 @@ void msnapshot_save(const struct msnapshot *s, struct codec_buf *b)
     save_snap(&s->prev, b);
 }
 
-bool msnapshot_load(struct msnapshot *s, struct codec_reader *r)
+bool msnapshot_load(struct msnapshot *s, struct codec_reader *r, bool gens)
 {
-    return load_snap(&s->cur, r) && load_snap(&s->prev, r);
+    return load_snap(&s->cur, r, gens) && load_snap(&s->prev, r, gens);
 }
 
 /* ---- what the views read --------------------------------------------------------------------- */
@@ -152,7 +157,7 @@ static size_t names_of(const struct msnap *s, struct model_snap_name *out, size_
         const char *t = s->text + x->off;
         size_t repr = x->text_len > x->name_len ? x->text_len - x->name_len - 1 : 0;
         out[i] = (struct model_snap_name){.obj = x->obj, .type = x->type, .size = x->size, .refcnt = x->refcnt,
-                                          .flags = x->flags, .name = t, .name_len = x->name_len,
+                                          .flags = x->flags, .gen = x->gen, .name = t, .name_len = x->name_len,
                                           .repr = t + x->name_len + (repr ? 1 : 0), .repr_len = repr};
     }
     return s->nnames;

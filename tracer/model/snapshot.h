@@ -21,6 +21,7 @@ struct codec_reader;
 struct msnap_name {
     uint64_t obj, size, refcnt;
     uint32_t type, flags;
+    uint32_t gen;                     /* ev_snap_gen */
     uint32_t off, name_len, text_len; /* in msnap.text: "NAME=REPR" */
 };
 
@@ -45,6 +46,6 @@ void msnapshot_step(struct msnapshot *s, uint64_t pos);
 
 /* For checkpoints: both snapshots, and back (false on a damaged blob). */
 void msnapshot_save(const struct msnapshot *s, struct codec_buf *b);
-bool msnapshot_load(struct msnapshot *s, struct codec_reader *r);
+bool msnapshot_load(struct msnapshot *s, struct codec_reader *r, bool gens);
 
 #endif

@@ -184,6 +184,14 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(BLOCK_FREE, block_free, 0, 1,                                                                 \
       "free {addr}: the block goes to the head of its pool's free list",                            \
       EV_ROLE(ADDR, a, addr))                                                                       \
+    /* the block at `addr`, just handed out by block_alloc or raw_alloc, is arenascope's own:   */  \
+    /* a real interpreter made it only because the capture watches it (3.11 makes a frame      */  \
+    /* object for each call its trace function sees, and a line array for each code object).  */  \
+    /* The allocator placed it as any other; counts of the program's allocations leave it    */  \
+    /* out.  It follows that allocation before any step marker.                              */  \
+    X(BLOCK_TOOL, block_tool, EVF_OPTIONAL, 1,                                                     \
+      "the block at {addr} is arenascope's own: the interpreter made it for the capture",          \
+      EV_ROLE(ADDR, a, addr))                                                                       \
     /* a request went to the C library: `why` is an ev_raw_why                               */  \
     X(RAW_ALLOC, raw_alloc, 0, 3,                                                                   \
       "alloc {size} B goes to the C library's malloc: {addr}",                                      \
@@ -347,10 +355,13 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
       EV_FIELD(u, file) EV_FIELD(s, text))                                                          \
     /* a real program's name at the last line step (it follows the step marker): the object */  \
     /* it is bound to, the object's type (type_new), size (sys.getsizeof), true reference    */  \
-    /* count and ev_snap_flags; text "NAME=REPR"                                             */  \
+    /* count and ev_snap_flags; `gen` the collector's generation it is linked in when it is  */  \
+    /* tracked, an ev_snap_gen (0: not recorded, as in traces made before it was); text      */  \
+    /* "NAME=REPR"                                                                           */  \
     X(SNAP_NAME, snap_name, EVF_OPTIONAL, 5,                                                        \
       "named at this line: {text} ({size} B, {refcnt} references)",                                 \
-      EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, refcnt) EV_FIELD(u, flags) EV_FIELD(s, text)) \
+      EV_FIELD(a, obj) EV_FIELD(u, type) EV_FIELD(u, size) EV_FIELD(u, refcnt) EV_FIELD(u, flags)   \
+      EV_FIELD(u, gen) EV_FIELD(s, text))                                                           \
     /* object `from` (named at this line step) refers to object `to` (named too)             */  \
     X(SNAP_REF, snap_ref, EVF_OPTIONAL, 2,                                                          \
       "object {from} refers to object {to}",                                                         \
@@ -460,6 +471,14 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(SNAP_TRACKED, 4u, "tracked by the collector now")                                          \
     X(SNAP_IMMORTAL, 8u, "immortal or static: its reference count is not counted")
 
+/* Which of the collector's lists a named, tracked object is linked in (snap_name's `gen`). */
+#define EV_SNAP_GENS(X)                                                                          \
+    X(SNAP_GEN_UNKNOWN, "?", "not recorded")                                                     \
+    X(SNAP_GEN_0, "g0", "generation 0, the youngest")                                            \
+    X(SNAP_GEN_1, "g1", "generation 1")                                                          \
+    X(SNAP_GEN_2, "g2", "generation 2, the oldest")                                              \
+    X(SNAP_GEN_PERM, "perm", "the permanent generation (gc.freeze), never collected")
+
 #define EV_OBJ_FLAGS(X)                                                                          \
     X(OBJ_FREELIST, 1u, "memory from/to a free list")                                            \
     X(OBJ_STATIC, 2u, "statically allocated (small int cache, interned)")
@@ -475,6 +494,9 @@ enum ev_gc_reason { EV_GC_REASONS(EV__ENUM) EV_GC_REASON_COUNT };
 enum ev_gc_phase { EV_GC_PHASES(EV__ENUM) EV_GC_PHASE_COUNT };
 enum ev_gc_mark { EV_GC_MARKS(EV__ENUM) EV_GC_MARK_COUNT };
 #undef EV__ENUM
+#define EV__GEN(name, word, text) EV_##name,
+enum ev_snap_gen { EV_SNAP_GENS(EV__GEN) EV_SNAP_GEN_COUNT };
+#undef EV__GEN
 
 #define EV__FLAG(name, value, text) EV_##name = value,
 enum ev_type_flags { EV_TYPE_FLAGS(EV__FLAG) };

@@ -393,6 +393,21 @@ uint32_t model_stack_top_frame(const struct model *m, uint32_t id);
  * is such a line (a C stack). */
 uint32_t model_stack_line_frame(const struct model *m, uint32_t id);
 
+/* The stack of arenascope's own blocks in a real program (STACK_TOOL_FUNCTION, <tracer/stacks.h>):
+ * those its capture allocated by calling into Python, and those the interpreter made only for
+ * it (block_tool); 0 when the trace has none. */
+uint32_t model_tool_stack(const struct model *m);
+/* The allocated blocks charged to that stack, counted now: they are in every figure of the
+ * allocator (model_totals, model_get_stats), where the capture put them, and are not the
+ * program's. */
+struct model_tool_usage {
+    uint64_t blocks, block_bytes; /* pool blocks and their sizes */
+    uint64_t raw_blocks, raw_bytes;
+};
+void model_tool_usage(const struct model *m, struct model_tool_usage *out);
+/* The allocated blocks of the pool at `pool` that are arenascope's. */
+uint32_t model_pool_tool_blocks(const struct model *m, uint64_t pool);
+
 /* A frame's parts: a Python frame "FUNCTION\tFILE\tLINE" gives all three; a C frame gives its
  * text as the function, no file and line 0. */
 struct model_frame_info {
@@ -553,8 +568,8 @@ size_t model_prints(const struct model *m, struct model_print *out, size_t max);
 
 /*
  * A real program's names at its last line step (snap_name, snap_ref): for the innermost frame
- * and the module, each name, the object bound to it, its type, size, true reference count and
- * repr; the references between those objects.  `previous` gives the line step before, so that
+ * and the module, each name, the object bound to it, its type, size, true reference count,
+ * generation and repr; the references between those objects.  `previous` gives the line step before, so that
  * a view can say what the line changed.  Empty before the first line step.
  */
 #define MODEL_SNAP_NAMES 64
@@ -563,6 +578,7 @@ struct model_snap_name {
     uint64_t obj;        /* the object's address (id()) */
     uint32_t type;       /* type id (model_type) */
     uint32_t flags;      /* ev_snap_flags */
+    uint32_t gen;        /* ev_snap_gen: the generation it is in when tracked, 0 not recorded */
     uint64_t size;       /* sys.getsizeof */
     uint64_t refcnt;     /* the true count; sys.getrefcount says one more */
     const char *name, *repr;

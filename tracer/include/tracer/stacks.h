@@ -28,6 +28,9 @@
 #include <stdint.h>
 
 #define STACK_MAX_DEPTH 64 /* frames kept per stack; deeper stacks are cut */
+/* The function of the one frame of the stack a real program's capture charges its own blocks to
+ * ("<arenascope>\t\t0": no file, no line), defined among its first stacks (tracer/capture). */
+#define STACK_TOOL_FUNCTION "<arenascope>"
 
 struct codec_buf;
 struct stack_table;

@@ -49,6 +49,9 @@ struct ui_live {
     void (*run)(void *ctx, bool run, double pace);
     /* The workload's state; msg gets a short description ("killed by SIGSEGV"). */
     enum ui_live_state (*state)(void *ctx, char *msg, size_t len);
+    /* The lines to hold a real program at even in run mode, "FILE:LINE" as line steps' labels
+     * begin (the line breakpoints), replacing those sent before; may be NULL. */
+    void (*hold_lines)(void *ctx, const char *const *lines, size_t n);
 };
 
 struct ui_config {
