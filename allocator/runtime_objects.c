@@ -343,6 +343,31 @@ static int list_resize(struct runtime *rt, struct rt_list *l, intptr_t newsize)
     return 0;
 }
 
+int rt_list_reserve(struct runtime *rt, struct rt_object *list, size_t n)
+{
+    assert(list->type->kind == RT_KIND_LIST);
+    struct rt_list *l = (struct rt_list *)list;
+    if (l->item || n == 0)
+        return 0;
+    l->item = heap_calloc(rt->heap, n, sizeof(struct rt_object *));
+    if (!l->item)
+        return RT_ENOMEM;
+    l->allocated = (intptr_t)n;
+    list_storage_event(rt, l);
+    return 0;
+}
+
+int rt_list_extend_item(struct runtime *rt, struct rt_object *list, struct rt_object *item)
+{
+    assert(list->type->kind == RT_KIND_LIST);
+    struct rt_list *l = (struct rt_list *)list;
+    if (l->size >= l->allocated)
+        return rt_list_append(rt, list, item);
+    l->item[l->size++] = item;
+    rt_incref(rt, item, EV_REF_CONTAINER, list);
+    return 0;
+}
+
 int rt_list_append(struct runtime *rt, struct rt_object *list, struct rt_object *item)
 {
     assert(list->type->kind == RT_KIND_LIST);

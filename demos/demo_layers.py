@@ -26,10 +26,10 @@ def show(what, request):
         print(f"{what}: {request} bytes requested, served by malloc")
 
 
-x = 1.5
+x = float("1.5")
 show("float", sys.getsizeof(x))
 
-s = "x" * 600
+s = "x" * int("600")
 show("str", sys.getsizeof(s))
 
 l = list(range(10))

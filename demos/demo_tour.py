@@ -20,12 +20,12 @@ del b
 print("gc.collect() ->", gc.collect())
 
 x = 5
-y = 1000 + 1
+y = int("1001")
 old_id_y = id(y)
 
 del y
 
-z = 2000 + 1
+z = int("2001")
 print("id(z) == old id(y) ->", id(z) == old_id_y)
 
 del x

@@ -15,6 +15,7 @@
 #include <allocator/heap_inspect.h>
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,12 +26,36 @@ static uint64_t arenas_now(struct workload_env *env)
     return c.arenas_current;
 }
 
+/* A step whose narration is formatted (the numbers of the heap's profile). */
+static void step_f(struct workload_env *env, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void step_f(struct workload_env *env, const char *code, const char *fmt, ...)
+{
+    char label[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(label, sizeof label, fmt, ap);
+    va_end(ap);
+    workload_step_at(env, code, label);
+}
+
+/* The size class of an n-byte request (n from 1 to the threshold), and its block size. */
+static uint32_t class_of(const struct heap_profile *p, size_t n)
+{
+    return (uint32_t)((n ? n - 1 : 0) / p->alignment);
+}
+
+static uint32_t block_of(const struct heap_profile *p, size_t n)
+{
+    return heap_profile_class_size(p, class_of(p, n));
+}
+
 static void print_block(struct workload_env *env, const char *what, size_t request, const void *p)
 {
     size_t size = heap_block_size(env->heap, p);
     if (size)
         workload_print(env, "%s: %zu bytes requested, %zu-byte block (class %zu)\n", what, request,
-                       size, size / 16 - 1);
+                       size, size / heap_profile(env->heap)->alignment - 1);
     else
         workload_print(env, "%s: %zu bytes requested, served by malloc\n", what, request);
 }
@@ -42,16 +67,18 @@ void demo_run_layers(struct workload_env *env)
     struct runtime *rt = env->rt;
     const struct heap_profile *p = heap_profile(env->heap);
 
-    workload_step_at(env, "x = 1.5",
-                     "x = 1.5 needs 24 bytes, so pymalloc serves it from a pool of 32-byte "
-                     "blocks.");
+    step_f(env, "x = float(\"1.5\")",
+           "x = float(\"1.5\"), made at run time, needs 24 bytes, so pymalloc serves it from a pool of "
+           "%u-byte blocks.",
+           block_of(p, 24));
     demo_set(env, "x", rt_float(rt, 1.5));
     if (demo_get(env, "x"))
         print_block(env, "float", 24, demo_get(env, "x"));
 
-    workload_step_at(env, "s = \"x\" * 600",
-                     "s = 'x' * 600 needs 649 bytes, more than the 512-byte limit, so it goes "
-                     "straight to the C library's malloc.");
+    step_f(env, "s = \"x\" * int(\"600\")",
+           "s = 'x' * int(\"600\") needs 649 bytes, more than the %u-byte limit, so it goes straight to the C "
+           "library's malloc.",
+           p->threshold);
     char *text = malloc(601);
     if (text) {
         memset(text, 'x', 600);
@@ -62,9 +89,10 @@ void demo_run_layers(struct workload_env *env)
             print_block(env, "str", 649, demo_get(env, "s"));
     }
 
-    workload_step_at(env, "l = list(range(10))",
-                     "A list of 10 ints takes a 64-byte block for itself and an 80-byte "
-                     "block for its array of items.");
+    step_f(env, "l = list(range(10))",
+           "A list of 10 ints takes a %u-byte block for itself and a %u-byte block for its array of "
+           "items, made for exactly 10.",
+           block_of(p, 56), block_of(p, 80));
     demo_set(env, "l", demo_int_list(env, 0, 10));
 
     workload_step_at(env, "for i in range(10, 100):",
@@ -82,9 +110,8 @@ void demo_run_layers(struct workload_env *env)
         workload_print(env, "list items: %zu slots = %zu bytes, above %u: malloc\n",
                        rt_list_allocated(l), rt_list_allocated(l) * 8, p->threshold);
 
-    workload_step_at(env, "p = PyObject_Malloc(0)",
-                     "A request for 0 bytes also goes to malloc: pymalloc only serves 1 to "
-                     "512 bytes.");
+    step_f(env, "p = PyObject_Malloc(0)",
+           "A request for 0 bytes also goes to malloc: pymalloc only serves 1 to %u bytes.", p->threshold);
     void *zero = heap_malloc(env->heap, 0);
     if (zero) {
         print_block(env, "PyObject_Malloc(0)", 0, zero);
@@ -142,26 +169,37 @@ void demo_run_size_classes(struct workload_env *env)
     void *blocks[8] = {0};
     static const size_t sizes[] = {1, 16, 17, 33, 40, 48};
 
-    workload_step_at(env, "blocks = [PyObject_Malloc(1)]",
-                     "A 1-byte request gets a whole 16-byte block: the smallest size class, "
-                     "class 0.");
+    step_f(env, "blocks = [PyObject_Malloc(1)]",
+           "A 1-byte request gets a whole %u-byte block: the smallest size class, class 0.", block_of(p, 1));
     blocks[0] = malloc_shown(env, 1);
 
-    workload_step_at(env, "for n in (16, 17):",
-                     "16 bytes still fit class 0, but 17 bytes need class 1 and its 32-byte "
-                     "blocks, wasting 15 bytes.");
+    if (class_of(p, 16) == class_of(p, 17))
+        step_f(env, "for n in (16, 17):", "16 and 17 bytes both fit class %u and its %u-byte blocks.",
+               class_of(p, 16), block_of(p, 16));
+    else
+        step_f(env, "for n in (16, 17):",
+               "16 bytes fit class %u, but 17 bytes need class %u and its %u-byte blocks, wasting %u bytes.",
+               class_of(p, 16), class_of(p, 17), block_of(p, 17), block_of(p, 17) - 17);
     for (int i = 1; i < 3; i++)
         blocks[i] = malloc_shown(env, sizes[i]);
 
-    workload_step_at(env, "for n in (33, 40, 48):",
-                     "Every class is a multiple of 16 bytes: requests of 33, 40 and 48 bytes "
-                     "all share the 48-byte class.");
+    if (class_of(p, 33) == class_of(p, 48))
+        step_f(env, "for n in (33, 40, 48):",
+               "Every class is a multiple of %u bytes: requests of 33, 40 and 48 bytes all share the "
+               "%u-byte class.",
+               p->alignment, block_of(p, 48));
+    else
+        step_f(env, "for n in (33, 40, 48):",
+               "Every class is a multiple of %u bytes: requests of 33, 40 and 48 bytes take the %u-, %u- "
+               "and %u-byte classes.",
+               p->alignment, block_of(p, 33), block_of(p, 40), block_of(p, 48));
     for (int i = 3; i < 6; i++)
         blocks[i] = malloc_shown(env, sizes[i]);
 
-    workload_step_at(env, "i = int(\"1000\")",
-                     "Objects are rounded the same way: an int of 28 bytes uses the 32-byte "
-                     "class, an empty list of 56 bytes the 64-byte class.");
+    step_f(env, "i = int(\"1000\")",
+           "Objects are rounded the same way: an int of 28 bytes uses the %u-byte class, an empty list "
+           "of 56 bytes (its collector header counted) the %u-byte class.",
+           block_of(p, 28), block_of(p, 56));
     demo_set(env, "i", rt_int(rt, 1000));
     demo_set(env, "l", rt_list(rt, 0, NULL));
     if (demo_get(env, "i"))
@@ -169,9 +207,9 @@ void demo_run_size_classes(struct workload_env *env)
     if (demo_get(env, "l"))
         print_block(env, "[]", 56, (char *)demo_get(env, "l") - 16);
 
-    workload_step_at(env, "for n in (SMALL_REQUEST_THRESHOLD, SMALL_REQUEST_THRESHOLD + 1):",
-                     "512 bytes is the last size class; a 513-byte request goes to malloc "
-                     "instead.");
+    step_f(env, "for n in (SMALL_REQUEST_THRESHOLD, SMALL_REQUEST_THRESHOLD + 1):",
+           "%u bytes is the last size class; a %u-byte request goes to malloc instead.", p->threshold,
+           p->threshold + 1);
     blocks[6] = malloc_shown(env, p->threshold);
     blocks[7] = malloc_shown(env, (size_t)p->threshold + 1);
 
@@ -284,9 +322,14 @@ void demo_run_arena_lifecycle(struct workload_env *env)
     workload_print(env, "%zu blocks of %zu bytes\n", n, size);
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
-    workload_step_at(env, "del blocks[PER_ARENA:]",
-                     "Freeing the second arena's block leaves it wholly empty, but as the "
-                     "last usable arena it is kept, as CPython 3.9 and later do.");
+    if (p->keep_last_free_arena)
+        workload_step_at(env, "del blocks[PER_ARENA:]",
+                         "Freeing the second arena's block leaves it wholly empty, but as the "
+                         "last usable arena it is kept, as CPython 3.9 and later do.");
+    else
+        workload_step_at(env, "del blocks[PER_ARENA:]",
+                         "Freeing the second arena's block leaves it wholly empty, and it goes back to "
+                         "the system at once: before 3.9 no empty arena is kept.");
     for (size_t i = first_of_second; i < n; i++)
         if (blocks[i])
             heap_free(env->heap, blocks[i]);
@@ -302,13 +345,17 @@ void demo_run_arena_lifecycle(struct workload_env *env)
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
     workload_step_at(env, "again = new_block()",
-                     "A new request is served from the arena that was kept: no new arena is "
-                     "needed.");
+                     p->keep_last_free_arena
+                         ? "A new request is served from the arena that was kept: no new arena is needed."
+                         : "A new request needs an arena again, and obtains one from the system: none "
+                           "was kept.");
     void *again = heap_malloc(env->heap, size);
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
     workload_step_at(env, "del again",
-                     "Freeing that block leaves the kept arena empty again.");
+                     p->keep_last_free_arena ? "Freeing that block leaves the kept arena empty again."
+                                             : "Freeing that block empties the arena, which goes back "
+                                               "to the system at once.");
     if (again)
         heap_free(env->heap, again);
     free(blocks);
@@ -323,15 +370,16 @@ void demo_run_fragmentation(struct workload_env *env)
     if (!blocks)
         return;
 
-    workload_step_at(env, "blocks = [object() for _ in range(300_000)]",
-                     "Allocate 300,000 objects of 16 bytes, like object(): the pools and "
-                     "arenas fill up.");
+    step_f(env, "blocks = [object() for _ in range(300_000)]",
+           "Allocate 300,000 blocks of 16 bytes, as many object() instances would take (their %u-byte "
+           "class): the pools and arenas fill up.",
+           block_of(heap_profile(env->heap), 16));
     for (size_t i = 0; i < N; i++)
         blocks[i] = heap_malloc(env->heap, 16);
     demo_heap_line(env);
 
     workload_step_at(env, "survivors = {id(b): b for b in blocks[::1000]}",
-                     "Free all but every 1,000th: 99.9% of the objects are gone, yet every "
+                     "Free all but every 1,000th: 99.9% of the blocks are gone, yet every "
                      "arena is still held.");
     workload_line(env, "del blocks");
     for (size_t i = 0; i < N; i++)
@@ -347,8 +395,11 @@ void demo_run_fragmentation(struct workload_env *env)
     workload_print(env, "%d survivors of 16 bytes hold the arenas above\n", N / KEEP_EVERY);
 
     workload_step_at(env, "survivors.clear()",
-                     "Free the survivors too: now the arenas go back to the system, except "
-                     "one that is kept for reuse.");
+                     heap_profile(env->heap)->keep_last_free_arena
+                         ? "Free the survivors too: now the arenas go back to the system, except one "
+                           "that is kept for reuse."
+                         : "Free the survivors too: now every arena goes back to the system (before 3.9 "
+                           "none is kept).");
     for (size_t i = 0; i < N; i++)
         if (blocks[i])
             heap_free(env->heap, blocks[i]);

@@ -91,11 +91,13 @@ void demo_heap_line(struct workload_env *env)
 struct rt_object *demo_int_list(struct workload_env *env, int64_t start, size_t n)
 {
     struct rt_object *l = rt_list(env->rt, 0, NULL);
+    if (l && rt_list_reserve(env->rt, l, n) < 0)
+        return l;
     for (size_t i = 0; l && i < n; i++) {
         struct rt_object *v = rt_int(env->rt, start + (int64_t)i);
         if (!v)
             break;
-        rt_list_append(env->rt, l, v);
+        rt_list_extend_item(env->rt, l, v);
         rt_decref(env->rt, v, EV_REF_TEMP, NULL);
     }
     return l;

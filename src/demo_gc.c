@@ -418,9 +418,12 @@ void demo_run_gc_tuning(struct workload_env *env)
     struct tally t;
     gc_collect(rt, oldest(env));
 
-    workload_step_at(env, "build(10000)",
-                     "With the default threshold, keeping 10,000 new lists runs a collection "
-                     "every 700 or so containers.");
+    char label[200];
+    snprintf(label, sizeof label,
+             "With the default threshold, keeping 10,000 new lists runs a collection every %" PRIu32
+             " or so containers.",
+             saved[0]);
+    workload_step_at(env, "build(10000)", label);
     build(env, &t, 10000);
 
     workload_step_at(env, "gc.set_threshold(10000)",

@@ -3,7 +3,7 @@
  * names and counts, a cycle and the collector, the small-int cache, block reuse).
  *
  *     a = []; b = a; a.append(1000); a.append(a); del a, b; gc.collect()
- *     x = 5; y = 1000 + 1; del y; z = 2000 + 1     # z takes y's block
+ *     x = 5; y = int("1001"); del y; z = int("2001")     # z takes y's block
  */
 #include "demos.h"
 
@@ -28,11 +28,10 @@ void demo_run_tour(struct workload_env *env)
     workload_step_at(env, "a.append(1000)",
                      "a.append(1000) stores an int: the list's item array is a separate "
                      "block, with room for 4 items.");
+    /* 1000 is a constant of the module's code object, which holds it until the program ends */
     struct rt_object *thousand = rt_int(rt, 1000);
-    if (thousand) {
+    if (thousand)
         rt_list_append(rt, demo_get(env, "a"), thousand);
-        rt_decref(rt, thousand, EV_REF_TEMP, NULL);
-    }
     rt_show(rt, demo_get(env, "a"));
 
     workload_step_at(env, "a.append(a)",
@@ -49,12 +48,12 @@ void demo_run_tour(struct workload_env *env)
 
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "gc.collect() finds that only the list refers to itself, frees it and "
-                     "its int, and returns 1.");
+                     "returns 1; the int 1000 stays, a constant its code object keeps.");
     demo_collect(env, (int)gc_generation_count(rt) - 1);
 
     workload_step_at(env, "x = 5",
-                     "x = 5 takes the shared 5 from the small-int cache, while y = 1000 + 1 "
-                     "makes a new int in a 32-byte block.");
+                     "x = 5 takes the shared 5 from the small-int cache, while y = int(\"1001\") "
+                     "makes a new int at run time, in a 32-byte block.");
     demo_set(env, "x", rt_int(rt, 5));
     demo_set(env, "y", rt_int(rt, 1001));
     uint64_t y_id = demo_get(env, "y") ? rt_id(demo_get(env, "y")) : 0;
@@ -64,8 +63,8 @@ void demo_run_tour(struct workload_env *env)
                      "free list.");
     demo_del(env, "y");
 
-    workload_step_at(env, "z = 2000 + 1",
-                     "z = 2000 + 1 gets the block y just gave back: the same address, so the "
+    workload_step_at(env, "z = int(\"2001\")",
+                     "z = int(\"2001\") gets the block y just gave back: the same address, so the "
                      "same id().");
     demo_set(env, "z", rt_int(rt, 2001));
     if (demo_get(env, "z"))
@@ -77,4 +76,6 @@ void demo_run_tour(struct workload_env *env)
                      "given back.");
     demo_del(env, "x");
     demo_del(env, "z");
+    if (thousand)
+        rt_decref(rt, thousand, EV_REF_TEMP, NULL); /* the code object goes with the program */
 }

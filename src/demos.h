@@ -68,7 +68,7 @@ bool demo_is(struct workload_env *env, const char *a, const char *b);
 const struct rt_type *demo_class(struct workload_env *env, const char *name);
 /* print the heap's arena and pool figures in one line */
 void demo_heap_line(struct workload_env *env);
-/* A list of n new ints start, start+1, ... */
+/* list(range(start, start + n)): the list, its item array made for exactly n items, then the ints */
 struct rt_object *demo_int_list(struct workload_env *env, int64_t start, size_t n);
 
 #endif

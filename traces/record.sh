@@ -8,12 +8,16 @@ set -u
 prog=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 cd "$2/traces" || exit 1
 status=0
+# each trace is recorded under its own name in a scratch folder, then moved here: the command it
+# keeps names the file as it is, and a failed recording leaves the old one
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
 for name in $("$prog" demo --list | cut -d' ' -f1); do
-    if "$prog" record --arena-source aligned --stacks c -o "demo-$name.trace.new" "demo:$name" >/dev/null; then
-        mv "demo-$name.trace.new" "demo-$name.trace"
+    if (cd "$scratch" && "$prog" record --arena-source aligned --stacks c -o "demo-$name.trace" "demo:$name" >/dev/null); then
+        mv "$scratch/demo-$name.trace" "demo-$name.trace"
         echo "traces: demo-$name.trace ($("$prog" info "demo-$name.trace" | sed -n 's/^events *\([0-9,]*\).*/\1/p') events)"
     else
-        rm -f "demo-$name.trace.new"
+        rm -f "$scratch/demo-$name.trace"
         echo "traces: demo:$name failed; demo-$name.trace is not updated" >&2
         status=1
     fi
@@ -23,11 +27,12 @@ done
 py=/usr/bin/python3.11
 if [ ! -x "$py" ]; then
     echo "traces: $py is missing; program-slide.trace is not updated" >&2
-elif PYTHONHASHSEED=0 setarch "$(uname -m)" -R "$prog" record -o program-slide.trace.new -- "$py" slide.py >/dev/null; then
-    mv program-slide.trace.new program-slide.trace
+elif cp slide.py "$scratch/" &&
+    (cd "$scratch" && PYTHONHASHSEED=0 setarch "$(uname -m)" -R "$prog" record -o program-slide.trace -- "$py" slide.py >/dev/null); then
+    mv "$scratch/program-slide.trace" program-slide.trace
     echo "traces: program-slide.trace ($("$prog" info program-slide.trace | sed -n 's/^events *\([0-9,]*\).*/\1/p') events)"
 else
-    rm -f program-slide.trace.new
+    rm -f "$scratch/program-slide.trace"
     echo "traces: slide.py failed; program-slide.trace is not updated" >&2
     status=1
 fi

@@ -54,9 +54,6 @@ struct known {
                      "the tally's frames), which the runtime does not have"
 
 static const struct known known[] = {
-    {"tour", BOTH, "id(z) == old id(y) -> True", NULL,
-     "1000 + 1 and 2000 + 1 are folded to constants at compile time: y and z are co_consts, no block is freed "
-     "or reused"},
     {"finalizers", BOTH, NULL, "__del__ called on <__main__.L object at 0x?>",
      "Python code cannot define a legacy tp_del: real CPython runs L's __del__ and frees it (PEP 442)"},
     {"finalizers", BOTH, "len(gc.garbage) -> 1", NULL,

@@ -318,3 +318,124 @@ Test(demo_prints, copy)
                                IS("c[0] is a[0]", "deepcopy_is_int")};
     expect_prints("copy", e, sizeof e / sizeof e[0]);
 }
+
+/* ---- the narration's numbers are the profile's ------------------------------------------------ */
+
+struct said {
+    char text[96][512];
+    bool print[96];
+    size_t n;
+};
+
+static void keep_said(void *ctx, const struct event *ev)
+{
+    struct said *s = ctx;
+    if ((ev->kind != EV_STEP && ev->kind != EV_PRINT) || s->n == 96)
+        return;
+    size_t n = ev->str_len < 511 ? ev->str_len : 511;
+    memcpy(s->text[s->n], ev->str, n);
+    s->text[s->n][n] = '\0';
+    s->print[s->n++] = ev->kind == EV_PRINT;
+}
+
+static bool is_class_size(const struct heap_profile *p, unsigned long n)
+{
+    for (uint32_t i = 0; i < heap_profile_nclasses(p); i++)
+        if (heap_profile_class_size(p, i) == n)
+            return true;
+    return false;
+}
+
+/* Checks one text against the profiles; "" or what is wrong. */
+static void check_said(const char *t, bool print, const struct heap_profile *hp, const struct gc_profile *gp,
+                       char *bad, size_t len)
+{
+    /* a block or a class named by its size is one of the profile's classes: "N-byte block",
+     * "N-byte class", and the sizes listed before one ("the 40-, 40- and 48-byte classes") */
+    for (const char *q = t; *q; q++) {
+        if (!isdigit((unsigned char)*q) || (q > t && isdigit((unsigned char)q[-1])))
+            continue;
+        char *end;
+        unsigned long n = strtoul(q, &end, 10);
+        bool sized = strncmp(end, "-byte block", 11) == 0 || strncmp(end, "-byte class", 11) == 0 ||
+                     strncmp(end, "-, ", 3) == 0 || strncmp(end, "- and ", 6) == 0;
+        if (sized && !is_class_size(hp, n)) {
+            snprintf(bad, len, "%s: %lu bytes is no size class of %s: \"%s\"", print ? "print" : "step", n, hp->name,
+                     t);
+            return;
+        }
+        if ((strncmp(end, "-byte limit", 11) == 0 || strncmp(end, " bytes is the last size class", 29) == 0) &&
+            n != hp->threshold) {
+            snprintf(bad, len, "the limit %lu is not %s's %u: \"%s\"", n, hp->name, hp->threshold, t);
+            return;
+        }
+    }
+    const char *s = strstr(t, "serves 1 to ");
+    if (s && strtoul(s + 12, NULL, 10) != hp->threshold) {
+        snprintf(bad, len, "not %s's limit: \"%s\"", hp->name, t);
+        return;
+    }
+    /* a request's block and class, as the demos print them */
+    unsigned long req, block, cls;
+    const char *r = strstr(t, ": ");
+    if (print && r && sscanf(r, ": %lu bytes requested, %lu-byte block (class %lu)", &req, &block, &cls) == 3) {
+        unsigned long want = ((req ? req - 1 : 0) / hp->alignment + 1) * hp->alignment;
+        if (block != want || cls != block / hp->alignment - 1) {
+            snprintf(bad, len, "%s: %lu bytes take the %lu-byte block, class %lu: \"%s\"", hp->name, req, want,
+                     want / hp->alignment - 1, t);
+            return;
+        }
+    }
+    /* the collector's threshold */
+    s = strstr(t, "a collection every ");
+    if (s && strtoul(s + 19, NULL, 10) != gp->thresholds[0]) {
+        snprintf(bad, len, "%s's threshold is %u: \"%s\"", gp->name, gp->thresholds[0], t);
+        return;
+    }
+    /* an emptied arena is kept only where the profile keeps one */
+    static const char *const kept[] = {"it is kept", "one that is kept", "the kept arena", "arena that was kept"};
+    static const char *const returned[] = {"no empty arena is kept", "none was kept", "none is kept"};
+    for (size_t i = 0; i < 4; i++)
+        if (!hp->keep_last_free_arena && strstr(t, kept[i])) {
+            snprintf(bad, len, "%s keeps no arena: \"%s\"", hp->name, t);
+            return;
+        }
+    for (size_t i = 0; i < 3; i++)
+        if (hp->keep_last_free_arena && strstr(t, returned[i])) {
+            snprintf(bad, len, "%s keeps the last arena: \"%s\"", hp->name, t);
+            return;
+        }
+}
+
+/* Every demo under every allocator profile (with the default collector) and under every
+ * collector profile (with the default allocator): what its steps say and what it prints about
+ * size classes, limits, thresholds and kept arenas is the profile's. */
+Test(demos, the_narration_s_numbers_are_the_profile_s, .timeout = 300)
+{
+    size_t nh = heap_profile_count(), ng = gc_profile_count(), checked = 0;
+    for (size_t d = 0; d < demo_count(); d++)
+        for (size_t k = 0; k < nh + ng; k++) {
+            const struct heap_profile *hp = heap_profile_at(k < nh ? k : 0);
+            const struct gc_profile *gp = k < nh ? gc_profile_default() : gc_profile_at(k - nh);
+            static struct said said;
+            memset(&said, 0, sizeof said);
+            struct heap *h;
+            struct runtime *rt;
+            struct heap_arena_source src = heap_arena_source_aligned();
+            struct event_sink sink = {keep_said, &said};
+            cr_assert_eq(heap_new(&h, hp, &src, NULL), 0);
+            cr_assert_eq(rt_new(&rt, h, gp, &sink), 0);
+            heap_set_sink(h, &sink);
+            struct workload_env env = {.heap = h, .rt = rt, .sink = sink};
+            demo_at(d)->run(&env);
+            rt_delete(rt);
+            heap_delete(h);
+            for (size_t i = 0; i < said.n; i++) {
+                char bad[800] = "";
+                check_said(said.text[i], said.print[i], hp, gp, bad, sizeof bad);
+                cr_assert_str_empty(bad, "demo %s, %s and %s: %s", demo_at(d)->name, hp->name, gp->name, bad);
+                checked++;
+            }
+        }
+    cr_assert_gt(checked, 500, "%zu texts checked", checked);
+}

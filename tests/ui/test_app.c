@@ -852,3 +852,28 @@ Test(app, a_collection_inside_a_step_is_seen)
     free(t);
     viewer_close(&v);
 }
+
+/* The sample traces' recording command names each file as it is in traces/, not a scratch name
+ * it was written under before being moved there. */
+Test(app, the_sample_traces_name_themselves)
+{
+    DIR *d = opendir(traces_dir());
+    cr_assert_not_null(d);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 7 || strcmp(e->d_name + len - 6, ".trace") != 0)
+            continue;
+        struct viewer v;
+        viewer_open(&v, e->d_name, 80, 24);
+        const struct trace_header *h = seeker_header(v.s);
+        char want[300];
+        snprintf(want, sizeof want, " %s ", e->d_name);
+        cr_assert(strstr(h->command, want) != NULL, "%s: the command is '%s'", e->d_name, h->command);
+        cr_assert(strstr(h->command, ".new") == NULL, "%s: '%s'", e->d_name, h->command);
+        viewer_close(&v);
+        n++;
+    }
+    closedir(d);
+    cr_assert_geq(n, 15);
+}

@@ -172,6 +172,12 @@ struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const
 /* [items...]: increfs each item. */
 struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const items[]);
 int rt_list_append(struct runtime *rt, struct rt_object *list, struct rt_object *item);
+/* list(iterable) of an iterable with a length: an empty list's item array made for exactly n
+ * items before they are appended (3.11's list_preallocate_exact); nothing when it has one. */
+int rt_list_reserve(struct runtime *rt, struct rt_object *list, size_t n);
+/* list_extend's store of one item: into the room already made, without a resize (which append
+ * would do, shrinking a reserved array that is still mostly empty); appends when there is none. */
+int rt_list_extend_item(struct runtime *rt, struct rt_object *list, struct rt_object *item);
 /* list[i] = item (i may be negative, from the end). */
 int rt_list_set(struct runtime *rt, struct rt_object *list, intptr_t i, struct rt_object *item);
 /* list.pop(i): a new reference, or NULL when out of range. */
