@@ -12,6 +12,9 @@
  *   collapsed  folded stacks ("outer;...;inner BYTES"): the live blocks of the model at --at
  *              grouped by their allocation stack, or the allocations of a range of events.
  *   json       the model at --at as one document (docs/export.md).
+ *   html       a handout: one page holding the viewer's screen at the end of each step as inline
+ *              SVG (ui_app_render, canvas_to_svg) with its label, stepped through by the arrow
+ *              keys and buttons of a few lines of script; nothing is fetched from the network.
  *
  * Every output goes to a temporary file beside its target, renamed over it once whole, as
  * screenshots are (ui/export.c).
@@ -23,6 +26,7 @@
 #include <tracer/model.h>
 #include <tracer/stats_report.h>
 #include <tracer/trace.h>
+#include <ui/canvas.h>
 #include <ui/ui.h>
 
 #include <errno.h>
@@ -936,19 +940,173 @@ static int export_json(struct cli *c, struct seeker *s, uint64_t at, FILE *f)
     return 0;
 }
 
+/* ==== html ================================================================================= */
+
+#define HTML_MAX_STEPS 1000 /* screens in one handout */
+
+static void html_text(FILE *f, const char *s, size_t len)
+{
+    for (size_t i = 0; i < len && s[i]; i++) {
+        char ch = s[i];
+        if (ch == '<')
+            fputs("&lt;", f);
+        else if (ch == '>')
+            fputs("&gt;", f);
+        else if (ch == '&')
+            fputs("&amp;", f);
+        else if (ch == '"')
+            fputs("&quot;", f);
+        else if ((unsigned char)ch < 0x20 && ch != '\n' && ch != '\t')
+            fputc(' ', f);
+        else
+            fputc(ch, f);
+    }
+}
+
+static bool parse_size(const char *s, int *cols, int *rows)
+{
+    char *end;
+    long c = strtol(s, &end, 10);
+    if (end == s || (*end != 'x' && *end != 'X'))
+        return false;
+    const char *r = end + 1;
+    long ro = strtol(r, &end, 10);
+    if (end == r || *end || c < 80 || c > 400 || ro < 24 || ro > 200)
+        return false;
+    *cols = (int)c;
+    *rows = (int)ro;
+    return true;
+}
+
+static const char html_head[] =
+    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    "<meta name=\"generator\" content=\"arenascope export --format html\">\n<title>";
+static const char html_style[] =
+    "</title>\n<style>\n"
+    "body{font-family:system-ui,sans-serif;margin:1em auto;max-width:1200px;padding:0 1em;color:#222}\n"
+    "h1{font-size:1.3em}nav{position:sticky;top:0;background:#fff;padding:.4em 0;border-bottom:1px solid #ccc}\n"
+    "nav button{font-size:1em;padding:.2em .8em}#where{margin:0 1em}\n"
+    "section{margin:1em 0 2em}section h2{font-size:1em;margin:.2em 0}section p{font-size:1.1em;margin:.3em 0 .6em}\n"
+    "section svg{max-width:100%;height:auto;border:1px solid #ccc}\n"
+    "body.js section{display:none}body.js section.on{display:block}\n"
+    "@media print{nav{display:none}body.js section{display:block;page-break-after:always}}\n"
+    "</style>\n</head>\n<body>\n";
+static const char html_script[] =
+    "<script>\n"
+    "(function(){\n"
+    "  var steps=document.querySelectorAll('section'),i=0,where=document.getElementById('where');\n"
+    "  if(!steps.length)return;\n"
+    "  document.body.className='js';\n"
+    "  function show(k){\n"
+    "    i=Math.max(0,Math.min(steps.length-1,k));\n"
+    "    for(var j=0;j<steps.length;j++)steps[j].className=j==i?'on':'';\n"
+    "    where.textContent='step '+(i+1)+' of '+steps.length;\n"
+    "    if(location.hash!='#'+steps[i].id)history.replaceState(null,'','#'+steps[i].id);\n"
+    "  }\n"
+    "  document.getElementById('prev').onclick=function(){show(i-1)};\n"
+    "  document.getElementById('next').onclick=function(){show(i+1)};\n"
+    "  document.getElementById('first').onclick=function(){show(0)};\n"
+    "  document.getElementById('last').onclick=function(){show(steps.length-1)};\n"
+    "  document.addEventListener('keydown',function(e){\n"
+    "    if(e.key=='ArrowRight'||e.key=='ArrowDown'||e.key=='PageDown'||e.key==' '){show(i+1);e.preventDefault()}\n"
+    "    else if(e.key=='ArrowLeft'||e.key=='ArrowUp'||e.key=='PageUp'){show(i-1);e.preventDefault()}\n"
+    "    else if(e.key=='Home')show(0);else if(e.key=='End')show(steps.length-1);\n"
+    "  });\n"
+    "  var h=location.hash.match(/^#step-(\\d+)$/);\n"
+    "  show(h?parseInt(h[1],10)-1:0);\n"
+    "})();\n"
+    "</script>\n</body>\n</html>\n";
+
+static int export_html(struct cli *c, struct seeker *s, FILE *f)
+{
+    int cols = 120, rows = 40;
+    const char *size = cli_value(c, "size");
+    if (size && !parse_size(size, &cols, &rows))
+        return cli_error(c, CLI_EXIT_USAGE, "--size: expected COLSxROWS from 80x24 to 400x200, got '%s'", size);
+    uint64_t nsteps = seeker_summary(s)->nsteps;
+    if (nsteps == 0)
+        return cli_error(c, 1, "%s: no step markers: a handout shows one screen a step", c->args[0]);
+    if (nsteps > HTML_MAX_STEPS)
+        return cli_error(c, 1, "%s: %" PRIu64 " step markers; a handout takes at most %d", c->args[0], nsteps,
+                         HTML_MAX_STEPS);
+    struct ui_config cfg = {.title = c->args[0]};
+    cfg.look.color = true;
+    struct ui_app *app;
+    if (ui_app_new(&app, s, &cfg) < 0)
+        return cli_error(c, 1, "out of memory");
+    int status = 1;
+    struct canvas canvas;
+    if (canvas_init(&canvas, cols, rows, false) < 0) {
+        cli_error(c, 1, "out of memory");
+        goto out_app;
+    }
+    const char *base = strrchr(c->args[0], '/') ? strrchr(c->args[0], '/') + 1 : c->args[0];
+    fputs(html_head, f);
+    html_text(f, base, strlen(base));
+    fputs(" - arenascope", f);
+    fputs(html_style, f);
+    fputs("<h1>", f);
+    html_text(f, base, strlen(base));
+    fprintf(f, ": %" PRIu64 " steps</h1>\n", nsteps);
+    fputs("<nav><button id=\"first\">&#x21E4;</button> <button id=\"prev\">&larr; previous</button>"
+          "<span id=\"where\"></span><button id=\"next\">next &rarr;</button> <button id=\"last\">&#x21E5;</button>"
+          " <small>(arrow keys step)</small></nav>\n",
+          f);
+    struct progress prog;
+    progress_init(&prog);
+    for (uint64_t k = 1; k <= nsteps; k++) {
+        char where[40], err[256];
+        uint64_t pos;
+        snprintf(where, sizeof where, "step:%" PRIu64, k);
+        if (ui_parse_position(s, where, &pos, err, sizeof err) < 0) {
+            cli_error(c, 1, "%s: %s", c->args[0], err);
+            goto out_canvas;
+        }
+        if (ui_app_render(app, pos, "all", &canvas) < 0) {
+            cli_error(c, 1, "%s: %s", c->args[0], ui_app_message(app));
+            goto out_canvas;
+        }
+        char *svg = canvas_to_svg(&canvas, false);
+        if (!svg) {
+            cli_error(c, 1, "out of memory");
+            goto out_canvas;
+        }
+        struct model_step st;
+        bool has = model_step_current(seeker_model(s), &st);
+        fprintf(f, "<section id=\"step-%" PRIu64 "\">\n<h2>Step %" PRIu64 " of %" PRIu64 ", event %" PRIu64
+                   "</h2>\n<p>",
+                k, k, nsteps, pos ? pos - 1 : 0);
+        if (has)
+            html_text(f, st.label, st.label_len);
+        fputs("</p>\n", f);
+        fputs(svg, f);
+        fputs("</section>\n", f);
+        free(svg);
+        progress_show(&prog, k, nsteps);
+    }
+    fputs(html_script, f);
+    status = 0;
+out_canvas:
+    progress_end(&prog);
+    canvas_release(&canvas);
+out_app:
+    ui_app_free(app);
+    return status;
+}
+
 /* ==== the command ========================================================================== */
 
 int cmd_export_run(struct cli *c)
 {
-    static const char *const formats[] = {"perfetto", "collapsed", "json"};
+    static const char *const formats[] = {"perfetto", "collapsed", "json", "html"};
     const char *format = cli_value(c, "format");
     if (!format)
-        return cli_error(c, CLI_EXIT_USAGE, "--format is required: perfetto, collapsed or json");
+        return cli_error(c, CLI_EXIT_USAGE, "--format is required: perfetto, collapsed, json or html");
     size_t which = 0;
     while (which < sizeof formats / sizeof *formats && strcmp(format, formats[which]) != 0)
         which++;
     if (which == sizeof formats / sizeof *formats)
-        return cli_error(c, CLI_EXIT_USAGE, "unknown format '%s' (expected perfetto, collapsed or json)",
+        return cli_error(c, CLI_EXIT_USAGE, "unknown format '%s' (expected perfetto, collapsed, json or html)",
                          format);
     bool range = cli_value(c, "from") || cli_value(c, "to");
     if (range && cli_value(c, "at"))
@@ -957,6 +1115,10 @@ int cmd_export_run(struct cli *c)
         return cli_error(c, CLI_EXIT_USAGE, "--format perfetto takes a range (--from/--to), not --at");
     if (which == 2 && range)
         return cli_error(c, CLI_EXIT_USAGE, "--format json takes --at, not a range");
+    if (which == 3 && (range || cli_value(c, "at")))
+        return cli_error(c, CLI_EXIT_USAGE, "--format html shows every step: no --at, --from or --to");
+    if (which != 3 && cli_value(c, "size"))
+        return cli_error(c, CLI_EXIT_USAGE, "--size is for --format html");
     if (which != 0 && cli_value(c, "every"))
         return cli_error(c, CLI_EXIT_USAGE, "--every is for --format perfetto");
 
@@ -972,8 +1134,10 @@ int cmd_export_run(struct cli *c)
         status = export_perfetto(c, s, out.f);
     else if (which == 1)
         status = export_collapsed(c, s, range, at, out.f);
-    else
+    else if (which == 2)
         status = export_json(c, s, at, out.f);
+    else
+        status = export_html(c, s, out.f);
     int done = out_finish(c, &out, status == 0);
     if (!status)
         status = done;

@@ -342,20 +342,21 @@ const struct cli_cmd cmd_pinned = {
 /* ---- export --------------------------------------------------------------------------------- */
 
 static const struct cli_opt export_opts[] = {
-    {"format", 'f', "F", "perfetto, collapsed or json (required)"},
+    {"format", 'f', "F", "perfetto, collapsed, json or html (required)"},
     {"output", 'o', "OUT", "write to OUT, whole or not at all (default: standard output)"},
     {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default)"},
     {"from", 0, "WHERE", "a range of events: from this position (as --at; default start)"},
     {"to", 0, "WHERE", "to this position (as --at; default end)"},
     {"every", 0, "N", "perfetto: at most one sample per counter track per N events (default: the\n"
                       "events / 20000, at least 1)"},
+    {"size", 0, "COLSxROWS", "html: the screens' size (default 120x40)"},
     {0},
 };
 
 const struct cli_cmd cmd_export = {
     .name = "export",
     .args = "FILE",
-    .summary = "write a trace for other tools: Perfetto/chrome://tracing, flame graphs, JSON",
+    .summary = "write a trace for other tools: Perfetto/chrome://tracing, flame graphs, JSON, an HTML handout",
     .description =
         "--format perfetto   Chrome's trace event JSON ({\"traceEvents\": [...]}), which\n"
         "  ui.perfetto.dev and chrome://tracing open.  The time axis is the event number: event N\n"
@@ -376,13 +377,18 @@ const struct cli_cmd cmd_export = {
         "--format json       the state at --at as one JSON document: geometry, totals, arenas\n"
         "  with their pools, size classes, raw blocks, objects, the collector's generations and\n"
         "  the current step (docs/export.md).\n"
+        "--format html       a handout: one self-contained page with the viewer's screen at the\n"
+        "  end of each step (as 'replay --at step:N' shows it, --size COLSxROWS) and its label; the\n"
+        "  arrow keys or buttons step through it, and printing it gives a page a step.  Nothing in\n"
+        "  it comes from the network.\n"
         "Long exports show their progress on standard error when it is a terminal.\n"
         "\n"
         "examples:\n"
         "  arenascope export --format perfetto -o t.json t.trace     # then open it in ui.perfetto.dev\n"
         "  arenascope export --format collapsed t.trace | flamegraph.pl > live.svg\n"
         "  arenascope export --format collapsed --from step:1 --to step:3 t.trace\n"
-        "  arenascope export --format json --at step:2 t.trace\n",
+        "  arenascope export --format json --at step:2 t.trace\n"
+        "  arenascope export --format html -o tour.html tour.trace\n",
     .opts = export_opts,
     .min_args = 1,
     .max_args = 1,
