@@ -398,6 +398,78 @@ Test(export, json_counts_as_the_model, .timeout = 240)
     }
 }
 
+/* ---- html ---------------------------------------------------------------------------------- */
+
+Test(export, html_is_one_screen_a_step_and_fetches_nothing, .timeout = 240)
+{
+    const char *trace = record("tour.trace", (const char *[]){"demo:tour", NULL});
+    const char *html = scratch_path("tour.html");
+    struct prog_result r = prog_run((const char *[]){"export", "-f", "html", "--size", "100x30", "-o", html, trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    /* the labels, in order, from the trace itself */
+    const char *labels = scratch_path("labels.txt");
+    struct trace_reader *rd;
+    char err[512];
+    cr_assert_eq(trace_reader_open(&rd, trace, 0, err, sizeof err), 0, "%s", err);
+    FILE *f = fopen(labels, "w");
+    struct event ev;
+    size_t nsteps = 0;
+    while (trace_reader_next(rd, &ev) == 1)
+        if (ev.kind == EV_STEP) {
+            fprintf(f, "%.*s\n", (int)ev.str_len, ev.str);
+            nsteps++;
+        }
+    fclose(f);
+    trace_reader_free(rd);
+    cr_assert_gt(nsteps, 3);
+    /* Python's HTML parser: one section per step with its label and one SVG screen of the size
+     * asked for, nothing loaded from elsewhere, the script that steps through them */
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import sys, html.parser\n"
+             "labels = open(sys.argv[2]).read().splitlines()\n"
+             "class P(html.parser.HTMLParser):\n"
+             "    def __init__(self):\n"
+             "        super().__init__(); self.sections = []; self.svgs = []; self.inp = False; self.refs = []; self.scripts = 0; self.text = \"\"\n"
+             "    def handle_starttag(self, tag, attrs):\n"
+             "        a = dict(attrs)\n"
+             "        for k in (\"src\", \"href\"):\n"
+             "            if k in a and tag != \"svg\": self.refs.append(a[k])\n"
+             "        if tag == \"section\": self.sections.append(a[\"id\"])\n"
+             "        if tag == \"svg\": self.svgs.append((a[\"width\"], a[\"height\"]))\n"
+             "        if tag == \"p\": self.inp = True; self.text = \"\"\n"
+             "        if tag == \"script\": self.scripts += 1\n"
+             "    def handle_endtag(self, tag):\n"
+             "        if tag == \"p\" and self.inp: self.inp = False; self.ps.append(self.text)\n"
+             "    def handle_data(self, d):\n"
+             "        if self.inp: self.text += d\n"
+             "p = P(); p.ps = []\n"
+             "p.feed(open(sys.argv[1]).read())\n"
+             "assert p.sections == [\"step-%%d\" %% (i + 1) for i in range(len(labels))], p.sections\n"
+             "assert p.ps == labels, (p.ps, labels)\n"
+             "assert len(p.svgs) == len(labels) and len(set(p.svgs)) == 1, p.svgs\n"
+             "assert not p.refs, p.refs\n"
+             "assert p.scripts == 1\n"
+             "' '%s' '%s'",
+             html, labels);
+    cr_assert_eq(system(cmd), 0, "python3 rejects %s", html);
+    /* the screens are the viewer's: the SVG of step 2 is the screenshot of step:2 */
+    const char *shot = scratch_path("step2.svg");
+    r = prog_run((const char *[]){"screenshot", "--at", "step:2", "--size", "100x30", "-o", shot, trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    char *page = prog_read_file(html, NULL);
+    char *svg = prog_read_file(shot, NULL);
+    const char *sec = strstr(page, "<section id=\"step-2\">");
+    cr_assert_not_null(sec);
+    cr_assert_not_null(strstr(sec, svg), "step 2's screen is not the screenshot at step:2");
+    cr_assert(strstr(sec, svg) < strstr(sec, "</section>"));
+    free(page);
+    free(svg);
+    assert_no_temporaries();
+}
+
 /* ---- bad input ----------------------------------------------------------------------------- */
 
 static void assert_one_line_error(const char *const *argv, int status)
@@ -423,6 +495,9 @@ Test(export, bad_input_is_one_line)
     assert_one_line_error((const char *[]){"export", "-f", "json", "--at", "step:99", plain, NULL}, 2);
     assert_one_line_error((const char *[]){"export", "-f", "perfetto", "--from", "50", "--to", "10", plain, NULL}, 2);
     assert_one_line_error((const char *[]){"export", "-f", "json", scratch_path("missing.trace"), NULL}, 1);
+    assert_one_line_error((const char *[]){"export", "-f", "html", "--at", "3", plain, NULL}, 2);
+    assert_one_line_error((const char *[]){"export", "-f", "html", "--size", "10x10", plain, NULL}, 2);
+    assert_one_line_error((const char *[]){"export", "-f", "json", "--size", "100x30", plain, NULL}, 2);
     assert_one_line_error((const char *[]){"export", "-f", "json", "-o", "/nonexistent/dir/x.json", plain, NULL}, 1);
     /* a trace recorded without stacks has no flame graph: one line, and no file written */
     assert_one_line_error((const char *[]){"export", "-f", "collapsed", "-o", out, plain, NULL}, 1);
