@@ -347,8 +347,7 @@ static const struct cli_opt export_opts[] = {
     {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default)"},
     {"from", 0, "WHERE", "a range of events: from this position (as --at; default start)"},
     {"to", 0, "WHERE", "to this position (as --at; default end)"},
-    {"every", 0, "N", "perfetto: at most one sample per counter track per N events (default: the\n"
-                      "events / 20000, at least 1)"},
+    {"every", 0, "N", "perfetto: a counter sampled at most once per N events (default events/20000)"},
     {"size", 0, "COLSxROWS", "html: the screens' size (default 120x40)"},
     {0},
 };
@@ -356,7 +355,7 @@ static const struct cli_opt export_opts[] = {
 const struct cli_cmd cmd_export = {
     .name = "export",
     .args = "FILE",
-    .summary = "write a trace for other tools: Perfetto/chrome://tracing, flame graphs, JSON, an HTML handout",
+    .summary = "write a trace for other tools: Perfetto, flame graphs, JSON, an HTML handout",
     .description =
         "--format perfetto   Chrome's trace event JSON ({\"traceEvents\": [...]}), which\n"
         "  ui.perfetto.dev and chrome://tracing open.  The time axis is the event number: event N\n"
