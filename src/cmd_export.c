@@ -432,9 +432,20 @@ static int export_perfetto(struct cli *c, struct seeker *s, FILE *f)
     struct model_gc gc;
     model_gc(p.m, &gc);
     p.ngen = gc.ngenerations < PF_MAX_VALUES ? gc.ngenerations : PF_MAX_VALUES;
+    /* a range that starts inside a step or a collection starts its slice at the range's start */
     struct model_step st;
     if (from > 0 && model_step_current(p.m, &st))
         pf_open_step(&p, from, st.number, st.label, st.label_len);
+    if (from > 0 && gc.collecting) {
+        p.in_gc = true;
+        p.gc_seq = from;
+        p.gc_gen = gc.collecting_gen;
+        p.gc_reason = gc.reason;
+        if (gc.has_phase && (p.phases = malloc(16 * sizeof *p.phases)) != NULL) {
+            p.phases_cap = 16;
+            p.phases[p.nphases++] = (struct pf_phase){from, gc.phase, gc.phase_n};
+        }
+    }
 
     struct trace_reader *r = open_reader_at(c, from);
     if (!r)

@@ -229,6 +229,37 @@ Test(export, perfetto_samples_are_bounded_and_a_range_starts_from_its_state, .ti
     free(out);
 }
 
+Test(export, perfetto_range_from_inside_a_collection)
+{
+    const char *trace = record("tour.trace", (const char *[]){"demo:tour", NULL});
+    uint64_t n = events_of(trace);
+    /* the position three events into the first collection */
+    struct trace_reader *rd;
+    char err[512];
+    cr_assert_eq(trace_reader_open(&rd, trace, 0, err, sizeof err), 0, "%s", err);
+    struct event ev;
+    uint64_t start = UINT64_MAX;
+    while (start == UINT64_MAX && trace_reader_next(rd, &ev) == 1)
+        if (ev.kind == EV_GC_START)
+            start = ev.seq;
+    trace_reader_free(rd);
+    cr_assert_neq(start, UINT64_MAX, "the tour has a collection");
+    struct seeker *s = open_at(trace, start + 4);
+    struct model_gc gc;
+    model_gc(seeker_model(s), &gc);
+    cr_assert(gc.collecting, "event %" PRIu64 " is inside the collection", start + 3);
+    seeker_free(s);
+    char from[32];
+    snprintf(from, sizeof from, "%" PRIu64, start + 3);
+    const char *json = scratch_path("inside.json");
+    struct prog_result r = prog_run((const char *[]){"export", "-f", "perfetto", "--from", from, "-o", json, trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    char *out = check_events(json);
+    assert_perfetto_figures(trace, out, start + 4, n);
+    free(out);
+}
+
 /* ---- collapsed --------------------------------------------------------------------------- */
 
 /* Checks every line ("frame;frame VALUE") and returns the values' sum. */
