@@ -1023,8 +1023,9 @@ static const char html_script[] =
     "    else if(e.key=='ArrowLeft'||e.key=='ArrowUp'||e.key=='PageUp'){show(i-1);e.preventDefault()}\n"
     "    else if(e.key=='Home')show(0);else if(e.key=='End')show(steps.length-1);\n"
     "  });\n"
-    "  var h=location.hash.match(/^#step-(\\d+)$/);\n"
-    "  show(h?parseInt(h[1],10)-1:0);\n"
+    "  var k=0;\n"
+    "  for(var j=0;j<steps.length;j++)if('#'+steps[j].id==location.hash)k=j;\n"
+    "  show(k);\n"
     "})();\n"
     "</script>\n</body>\n</html>\n";
 
@@ -1034,12 +1035,29 @@ static int export_html(struct cli *c, struct seeker *s, FILE *f)
     const char *size = cli_value(c, "size");
     if (size && !parse_size(size, &cols, &rows))
         return cli_error(c, CLI_EXIT_USAGE, "--size: expected COLSxROWS from 80x24 to 400x200, got '%s'", size);
-    uint64_t nsteps = seeker_summary(s)->nsteps;
+    /* the steps whose markers fall in the range */
+    uint64_t from = 0, to = seeker_event_count(s);
+    int rc = parse_range(c, s, &from, &to);
+    if (rc)
+        return rc;
+    const struct model_summary *sum = seeker_summary(s);
+    uint64_t nsteps = 0, first = 0, last = 0;
+    for (size_t i = 0; i < sum->nmarks; i++) {
+        if (sum->marks[i].kind != MODEL_TL_STEP)
+            continue;
+        nsteps++;
+        if (sum->marks[i].seq >= from && sum->marks[i].seq < to) {
+            first = first ? first : nsteps;
+            last = nsteps;
+        }
+    }
     if (nsteps == 0)
         return cli_error(c, 1, "%s: no step markers: a handout shows one screen a step", c->args[0]);
-    if (nsteps > HTML_MAX_STEPS)
-        return cli_error(c, 1, "%s: %" PRIu64 " step markers; a handout takes at most %d", c->args[0], nsteps,
-                         HTML_MAX_STEPS);
+    if (first == 0)
+        return cli_error(c, 1, "%s: no step marker between --from and --to", c->args[0]);
+    if (last - first + 1 > HTML_MAX_STEPS)
+        return cli_error(c, 1, "%s: %" PRIu64 " step markers; a handout takes at most %d (choose with --from/--to)",
+                         c->args[0], last - first + 1, HTML_MAX_STEPS);
     struct ui_config cfg = {.title = c->args[0]};
     cfg.look.color = true;
     struct ui_app *app;
@@ -1058,14 +1076,17 @@ static int export_html(struct cli *c, struct seeker *s, FILE *f)
     fputs(html_style, f);
     fputs("<h1>", f);
     html_text(f, base, strlen(base));
-    fprintf(f, ": %" PRIu64 " steps</h1>\n", nsteps);
+    if (first == 1 && last == nsteps)
+        fprintf(f, ": %" PRIu64 " steps</h1>\n", nsteps);
+    else
+        fprintf(f, ": steps %" PRIu64 " to %" PRIu64 " of %" PRIu64 "</h1>\n", first, last, nsteps);
     fputs("<nav><button id=\"first\">&#x21E4;</button> <button id=\"prev\">&larr; previous</button>"
           "<span id=\"where\"></span><button id=\"next\">next &rarr;</button> <button id=\"last\">&#x21E5;</button>"
           " <small>(arrow keys step)</small></nav>\n",
           f);
     struct progress prog;
     progress_init(&prog);
-    for (uint64_t k = 1; k <= nsteps; k++) {
+    for (uint64_t k = first; k <= last; k++) {
         char where[40], err[256];
         uint64_t pos;
         snprintf(where, sizeof where, "step:%" PRIu64, k);
@@ -1093,7 +1114,7 @@ static int export_html(struct cli *c, struct seeker *s, FILE *f)
         fputs(svg, f);
         fputs("</section>\n", f);
         free(svg);
-        progress_show(&prog, k, nsteps);
+        progress_show(&prog, k - first + 1, last - first + 1);
     }
     fputs(html_script, f);
     status = 0;
@@ -1126,8 +1147,8 @@ int cmd_export_run(struct cli *c)
         return cli_error(c, CLI_EXIT_USAGE, "--format perfetto takes a range (--from/--to), not --at");
     if (which == 2 && range)
         return cli_error(c, CLI_EXIT_USAGE, "--format json takes --at, not a range");
-    if (which == 3 && (range || cli_value(c, "at")))
-        return cli_error(c, CLI_EXIT_USAGE, "--format html shows every step: no --at, --from or --to");
+    if (which == 3 && cli_value(c, "at"))
+        return cli_error(c, CLI_EXIT_USAGE, "--format html shows steps: --from/--to choose them, not --at");
     if (which != 3 && cli_value(c, "size"))
         return cli_error(c, CLI_EXIT_USAGE, "--size is for --format html");
     if (which != 0 && cli_value(c, "every"))

@@ -498,6 +498,16 @@ Test(export, html_is_one_screen_a_step_and_fetches_nothing, .timeout = 240)
     cr_assert(strstr(sec, svg) < strstr(sec, "</section>"));
     free(page);
     free(svg);
+    /* a range keeps the steps whose markers are in it: step:1 ends where marker 2 begins */
+    r = prog_run((const char *[]){"export", "-f", "html", "--from", "step:1", "--to", "step:3", "-o", html, trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    page = prog_read_file(html, NULL);
+    cr_assert_null(strstr(page, "<section id=\"step-1\""));
+    cr_assert_not_null(strstr(page, "<section id=\"step-2\""));
+    cr_assert_not_null(strstr(page, "<section id=\"step-3\""));
+    cr_assert_null(strstr(page, "<section id=\"step-4\""));
+    free(page);
     assert_no_temporaries();
 }
 
