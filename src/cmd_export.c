@@ -24,7 +24,6 @@
 #include "view_opts.h"
 
 #include <tracer/model.h>
-#include <tracer/stats_report.h>
 #include <tracer/trace.h>
 #include <ui/canvas.h>
 #include <ui/ui.h>
@@ -178,9 +177,46 @@ static const char *const gc_phase_text[] = {EV_GC_PHASES(TEXT_ITEM)};
 static const char *const gc_reason_text[] = {EV_GC_REASONS(TEXT_ITEM)};
 #undef TEXT_ITEM
 
+/* The length of the UTF-8 sequence at s (at most n bytes), 0 when it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+               : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    for (size_t i = 1; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) || (s[0] == 0xf0 && s[1] < 0x90) ||
+        (s[0] == 0xf4 && s[1] >= 0x90))
+        return 0; /* overlong, a surrogate, past U+10FFFF */
+    return len;
+}
+
+/* Text from the trace (labels, names, paths) as a JSON string: escaped as the stats' JSON is,
+ * and a byte that is not UTF-8 (a source file in another encoding) as U+FFFD, so that every
+ * JSON reader takes the file. */
 static void json_text(FILE *f, const char *s, size_t len)
 {
-    stats_report_json_string(f, s ? s : "", s ? len : 0);
+    fputc('"', f);
+    for (size_t i = 0; s && i < len && s[i];) {
+        const unsigned char *u = (const unsigned char *)s + i;
+        size_t n = utf8_len(u, len - i);
+        if (n == 0) {
+            fputs("\\ufffd", f);
+            i++;
+        } else if (u[0] == '"' || u[0] == '\\') {
+            fprintf(f, "\\%c", u[0]);
+            i++;
+        } else if (u[0] < 0x20) {
+            fprintf(f, "\\u%04x", u[0]);
+            i++;
+        } else {
+            fwrite(u, 1, n, f);
+            i += n;
+        }
+    }
+    fputc('"', f);
 }
 
 /* ==== perfetto ============================================================================= */

@@ -260,6 +260,43 @@ Test(export, perfetto_range_from_inside_a_collection)
     free(out);
 }
 
+Test(export, text_that_is_not_utf8_still_makes_json)
+{
+    /* an allocation script in Latin-1: its step label has a byte that is not UTF-8 */
+    const char *ops = scratch_path("latin1.ops");
+    FILE *f = fopen(ops, "w");
+    fputs("step caf\xe9 \"quoted\", a \\ and \xe2\x82\xac.\nalloc 1 24\nalloc 2 600\nstep two.\nfree 1\n", f);
+    fclose(f);
+    const char *check = scratch_path("latin1.py");
+    f = fopen(check, "w");
+    fputs("import json, sys\n"
+          "d = json.load(open(sys.argv[1], encoding='utf-8'))\n"
+          "want = 'caf\\ufffd \"quoted\", a \\\\ and \\u20ac.'\n"
+          "if sys.argv[2] == 'json':\n"
+          "    assert d['step']['label'] == want, d['step']\n"
+          "else:\n"
+          "    assert want in [e['name'] for e in d['traceEvents']], [e['name'] for e in d['traceEvents']]\n",
+          f);
+    fclose(f);
+    char spec[600];
+    snprintf(spec, sizeof spec, "ops:%s", ops);
+    const char *trace = record("latin1.trace", (const char *[]){spec, NULL});
+    static const char *const formats[] = {"perfetto", "json"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *json = scratch_path("latin1.json");
+        struct prog_result r = prog_run((const char *[]){"export", "-f", formats[i], "--to", "step:1", "-o", json, trace, NULL});
+        if (i == 1) {
+            prog_result_release(&r);
+            r = prog_run((const char *[]){"export", "-f", formats[i], "--at", "step:1", "-o", json, trace, NULL});
+        }
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        prog_result_release(&r);
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "python3 '%s' '%s' %s", check, json, formats[i]);
+        cr_assert_eq(system(cmd), 0, "%s: not JSON, or the label is not kept", formats[i]);
+    }
+}
+
 /* ---- collapsed --------------------------------------------------------------------------- */
 
 /* Checks every line ("frame;frame VALUE") and returns the values' sum. */
