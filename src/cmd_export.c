@@ -610,7 +610,7 @@ static int folded_cmp(const void *a, const void *b)
 }
 
 /* One frame as a folded-stack line may hold it: no ';' (the separator) and no line breaks. */
-static void put_frame(FILE *f, const struct model *m, const char *text, size_t len)
+static void put_frame(FILE *f, const char *text, size_t len)
 {
     struct model_frame_info fi;
     model_frame_parse(text, len, &fi);
@@ -620,7 +620,6 @@ static void put_frame(FILE *f, const struct model *m, const char *text, size_t l
                  (int)fi.file_len, fi.file, fi.line);
     else
         snprintf(buf, sizeof buf, "%.*s", (int)(len < 500 ? len : 500), text);
-    (void)m;
     for (char *q = buf; *q; q++)
         if (*q == ';' || *q == '\n' || *q == '\r' || *q == '\t')
             *q = *q == ';' ? ',' : ' ';
@@ -648,7 +647,7 @@ static char *stack_text(const struct model *m, uint32_t id)
             if (!first)
                 fputc(';', f);
             first = false;
-            put_frame(f, m, text, tlen);
+            put_frame(f, text, tlen);
         }
         if (first)
             fputs("[unknown call stack]", f);
