@@ -339,6 +339,62 @@ const struct cli_cmd cmd_pinned = {
     .run = cmd_pinned_run,
 };
 
+/* ---- export --------------------------------------------------------------------------------- */
+
+static const struct cli_opt export_opts[] = {
+    {"format", 'f', "F", "perfetto, collapsed, json or html (required)"},
+    {"output", 'o', "OUT", "write to OUT, whole or not at all (default: standard output)"},
+    {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default)"},
+    {"from", 0, "WHERE", "a range of events: from this position (as --at; default start)"},
+    {"to", 0, "WHERE", "to this position (as --at; default end)"},
+    {"every", 0, "N", "perfetto: a counter sampled at most once per N events (default events/20000)"},
+    {"size", 0, "COLSxROWS", "html: the screens' size (default 120x40)"},
+    {0},
+};
+
+const struct cli_cmd cmd_export = {
+    .name = "export",
+    .args = "FILE",
+    .summary = "write a trace for other tools: Perfetto, flame graphs, JSON, an HTML handout",
+    .description =
+        "--format perfetto   Chrome's trace event JSON ({\"traceEvents\": [...]}), which\n"
+        "  ui.perfetto.dev and chrome://tracing open.  The time axis is the event number: event N\n"
+        "  is at N microseconds (1 event = 1 us), and a counter at N us is the heap right after\n"
+        "  event N.  Counter tracks: bytes in use (pool blocks, raw), arenas held, pools by state\n"
+        "  (used, full, empty), each collector generation's count; sampled when they change, at most\n"
+        "  once per --every events, and at every step marker and the last event.  Slices: each step\n"
+        "  marker to the next (named by its label), each collection with its phases nested in it.\n"
+        "  Instants: arenas obtained and released.  --from/--to export a range of events.\n"
+        "--format collapsed  folded stacks for flamegraph.pl, inferno or speedscope: one line per\n"
+        "  call stack, \"outer;...;inner BYTES\", outermost frame first (a Python frame is\n"
+        "  \"function (file:line)\").  Without --from/--to: the live bytes at --at (default the end),\n"
+        "  a pool block counted at its block size and a raw block at its size, so that the lines sum\n"
+        "  to the block bytes plus the raw bytes of 'stats'.  With --from/--to: the bytes asked for\n"
+        "  by the allocations (block_alloc, raw_alloc) made between the two positions.  Blocks\n"
+        "  allocated with no stack are under \"[no call stack]\".  A trace recorded without stacks\n"
+        "  (record --stacks) is refused.\n"
+        "--format json       the state at --at as one JSON document: geometry, totals, arenas\n"
+        "  with their pools, size classes, raw blocks, objects, the collector's generations and\n"
+        "  the current step (docs/export.md).\n"
+        "--format html       a handout: one self-contained page with the viewer's screen at the\n"
+        "  end of each step (as 'replay --at step:N' shows it, --size COLSxROWS) and its label; the\n"
+        "  arrow keys or buttons step through it, and printing it gives a page a step.  Nothing in\n"
+        "  it comes from the network.  --from/--to keep the steps whose markers are in the range\n"
+        "  (at most 1000).\n"
+        "Long exports show their progress on standard error when it is a terminal.\n"
+        "\n"
+        "examples:\n"
+        "  arenascope export --format perfetto -o t.json t.trace     # then open it in ui.perfetto.dev\n"
+        "  arenascope export --format collapsed t.trace | flamegraph.pl > live.svg\n"
+        "  arenascope export --format collapsed --from step:1 --to step:3 t.trace\n"
+        "  arenascope export --format json --at step:2 t.trace\n"
+        "  arenascope export --format html -o tour.html tour.trace\n",
+    .opts = export_opts,
+    .min_args = 1,
+    .max_args = 1,
+    .run = cmd_export_run,
+};
+
 /* ---- placements ----------------------------------------------------------------------------- */
 
 static const struct cli_opt placements_opts[] = {

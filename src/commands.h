@@ -20,6 +20,7 @@
     X(stats)                                                                                     \
     X(check)                                                                                     \
     X(pinned)                                                                                    \
+    X(export)                                                                                    \
     X(placements)
 
 /* cmd_NAME is the command's entry in the table; cmd_NAME_run() does its work on a parsed
