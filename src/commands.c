@@ -283,6 +283,36 @@ const struct cli_cmd cmd_stats = {
     .run = cmd_stats_run,
 };
 
+/* ---- diff ----------------------------------------------------------------------------------- */
+
+static const struct cli_opt diff_opts[] = {
+    {"stats", 0, NULL, "then both heaps' sys._debugmallocstats() reports at their ends, side by side\n"
+                       "(a line that differs is marked *)"},
+    {0},
+};
+
+const struct cli_cmd cmd_diff = {
+    .name = "diff",
+    .args = "A B",
+    .summary = "where two traces' heaps first differ, and why",
+    .description =
+        "Reads two traces side by side, event by event, and prints the first event where they\n"
+        "differ: its number and step, and what each trace did there, in the event log's words.\n"
+        "Addresses count as the same when each trace names them in the same order, so the same\n"
+        "work recorded twice, or on arenas placed elsewhere, is the same.  Use it to see where\n"
+        "two allocator or collector profiles, or two interpreters, part on the same workload.\n"
+        "Exit status 0 when the traces are the same, 1 when they differ.\n"
+        "\n"
+        "examples:\n"
+        "  arenascope record -p cpython-3.8 -o a.trace demo:arena-lifecycle\n"
+        "  arenascope record -p cpython-3.10 -o b.trace demo:arena-lifecycle\n"
+        "  arenascope diff --stats a.trace b.trace\n",
+    .opts = diff_opts,
+    .min_args = 2,
+    .max_args = 2,
+    .run = cmd_diff_run,
+};
+
 /* ---- check ---------------------------------------------------------------------------------- */
 
 static const struct cli_opt check_opts[] = {

@@ -19,6 +19,7 @@
     X(dump)                                                                                      \
     X(stats)                                                                                     \
     X(check)                                                                                     \
+    X(diff)                                                                                      \
     X(pinned)                                                                                    \
     X(export)                                                                                    \
     X(placements)
