@@ -14,6 +14,7 @@
  */
 #include "cli.h"
 #include "commands.h"
+#include "view_opts.h"
 
 #include <tracer/model.h>
 #include <tracer/stats_report.h>
@@ -213,27 +214,8 @@ static void print_stats_side_by_side(struct side *a, struct side *b)
         if (mem)
             fclose(mem);
     }
-    const char *p[2] = {text[0] ? text[0] : "", text[1] ? text[1] : ""};
-    int left = (int)strlen(a->path);
-    for (const char *q = p[0]; *q;) {
-        const char *nl = strchr(q, '\n');
-        int w = nl ? (int)(nl - q) : (int)strlen(q);
-        left = w > left ? w : left;
-        q = nl ? nl + 1 : q + w;
-    }
-    printf("\n%-*s | %s\n", left, a->path, b->path);
-    while (*p[0] || *p[1]) {
-        int w[2];
-        const char *nl[2];
-        for (int i = 0; i < 2; i++) {
-            nl[i] = strchr(p[i], '\n');
-            w[i] = nl[i] ? (int)(nl[i] - p[i]) : (int)strlen(p[i]);
-        }
-        bool same = w[0] == w[1] && memcmp(p[0], p[1], (size_t)w[0]) == 0;
-        printf("%-*.*s %c %.*s\n", left, w[0], p[0], same ? '|' : '*', w[1], p[1]);
-        for (int i = 0; i < 2; i++)
-            p[i] = nl[i] ? nl[i] + 1 : p[i] + w[i];
-    }
+    putchar('\n');
+    view_print_side_by_side(stdout, a->path, text[0] ? text[0] : "", b->path, text[1] ? text[1] : "");
     free(text[0]);
     free(text[1]);
 }

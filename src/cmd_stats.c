@@ -58,8 +58,54 @@ static void print_json(FILE *out, const char *path, const struct seeker *s,
     free(heap);
 }
 
+/* The report of the trace in argument `arg` at --at, into a string (caller frees); NULL with
+ * *status after saying why. */
+static char *report_of(struct cli *c, int arg, int *status)
+{
+    struct seeker *s = view_open_arg_at(c, arg, status);
+    if (!s)
+        return NULL;
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    struct heap_stats *st = malloc(sizeof *st);
+    if (mem && st) {
+        model_get_stats(seeker_model(s), st);
+        bool cpython = cli_flag(c, "cpython");
+        stats_report_print(mem, st, cpython ? 0 : STATS_REPORT_DEFAULT);
+        if (!cpython)
+            view_print_tool_share(mem, seeker_model(s));
+    }
+    free(st);
+    if (mem)
+        fclose(mem);
+    seeker_free(s);
+    if (!text)
+        *status = cli_error(c, 1, "out of memory");
+    return text;
+}
+
+/* stats A B: the two reports side by side, a line that differs marked. */
+static int two_reports(struct cli *c)
+{
+    if (cli_flag(c, "json"))
+        return cli_error(c, CLI_EXIT_USAGE, "--json takes one trace");
+    int status = 0;
+    char *a = report_of(c, 0, &status);
+    char *b = a ? report_of(c, 1, &status) : NULL;
+    if (a && b) {
+        view_print_side_by_side(stdout, c->args[0], a, c->args[1], b);
+        status = fflush(stdout) == 0 ? 0 : cli_error(c, 1, "cannot write the report");
+    }
+    free(a);
+    free(b);
+    return status;
+}
+
 int cmd_stats_run(struct cli *c)
 {
+    if (c->nargs == 2)
+        return two_reports(c);
     const char *path = c->args[0];
     if (cli_flag(c, "cpython") && cli_flag(c, "json"))
         return cli_error(c, CLI_EXIT_USAGE, "--cpython and --json: one or the other");

@@ -262,7 +262,7 @@ static const struct cli_opt stats_opts[] = {
 
 const struct cli_cmd cmd_stats = {
     .name = "stats",
-    .args = "FILE",
+    .args = "FILE [FILE2]",
     .summary = "print the heap's sys._debugmallocstats() report from a trace, at its end or any event",
     .description =
         "Folds the trace's events into the model of the heap and prints CPython's\n"
@@ -272,14 +272,16 @@ const struct cli_cmd cmd_stats = {
         "'arenascope record --stats' prints from the allocator itself.\n"
         "With --at it describes the heap right after that event; the trace's checkpoints make\n"
         "this fast anywhere.  A trace whose events contradict each other is reported with the\n"
-        "first bad event and exit status 1.\n"
+        "first bad event and exit status 1.  Given two traces, it prints their reports side by\n"
+        "side, at the same --at, with * between two lines that differ.\n"
         "\n"
         "examples:\n"
         "  arenascope stats t.trace\n"
-        "  arenascope stats --at 1000 --json t.trace\n",
+        "  arenascope stats --at 1000 --json t.trace\n"
+        "  arenascope stats --at end a.trace b.trace\n",
     .opts = stats_opts,
     .min_args = 1,
-    .max_args = 1,
+    .max_args = 2,
     .run = cmd_stats_run,
 };
 

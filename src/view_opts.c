@@ -4,6 +4,7 @@
 #include "view_opts.h"
 
 #include <inttypes.h>
+#include <string.h>
 
 #include <ui/ui.h>
 
@@ -38,7 +39,12 @@ int view_trace_is_whole(struct cli *c, struct trace_reader *r)
 
 struct seeker *view_open(struct cli *c, bool at_end, uint64_t *pos, int *status)
 {
-    const char *path = c->args[0];
+    return view_open_arg(c, 0, at_end, pos, status);
+}
+
+struct seeker *view_open_arg(struct cli *c, int arg, bool at_end, uint64_t *pos, int *status)
+{
+    const char *path = c->args[arg];
     char err[1024];
     struct seeker *s;
     if (seeker_open(&s, path, 0, err, sizeof err) < 0) {
@@ -56,8 +62,13 @@ struct seeker *view_open(struct cli *c, bool at_end, uint64_t *pos, int *status)
 
 struct seeker *view_open_at(struct cli *c, int *status)
 {
+    return view_open_arg_at(c, 0, status);
+}
+
+struct seeker *view_open_arg_at(struct cli *c, int arg, int *status)
+{
     uint64_t pos;
-    struct seeker *s = view_open(c, true, &pos, status);
+    struct seeker *s = view_open_arg(c, arg, true, &pos, status);
     if (s && seeker_seek(s, pos) < 0) {
         *status = cli_error(c, 1, "%s", seeker_error(s));
         seeker_free(s);
@@ -76,4 +87,30 @@ void view_print_tool_share(FILE *out, const struct model *m)
             "\n# of these, arenascope's own (made for its capture, not by the program): %" PRIu64
             " blocks in use (%" PRIu64 " bytes), %" PRIu64 " C library allocations (%" PRIu64 " bytes)\n",
             u.blocks, u.block_bytes, u.raw_blocks, u.raw_bytes);
+}
+
+void view_print_side_by_side(FILE *out, const char *left_title, const char *left, const char *right_title,
+                             const char *right)
+{
+    int w = (int)strlen(left_title);
+    for (const char *q = left; *q;) {
+        const char *nl = strchr(q, '\n');
+        int n = nl ? (int)(nl - q) : (int)strlen(q);
+        w = n > w ? n : w;
+        q = nl ? nl + 1 : q + n;
+    }
+    fprintf(out, "%-*s | %s\n", w, left_title, right_title);
+    const char *p[2] = {left, right};
+    while (*p[0] || *p[1]) {
+        int n[2];
+        const char *nl[2];
+        for (int i = 0; i < 2; i++) {
+            nl[i] = strchr(p[i], '\n');
+            n[i] = nl[i] ? (int)(nl[i] - p[i]) : (int)strlen(p[i]);
+        }
+        bool same = n[0] == n[1] && memcmp(p[0], p[1], (size_t)n[0]) == 0;
+        fprintf(out, "%-*.*s %c %.*s\n", w, n[0], p[0], same ? '|' : '*', n[1], p[1]);
+        for (int i = 0; i < 2; i++)
+            p[i] = nl[i] ? nl[i] + 1 : p[i] + n[i];
+    }
 }

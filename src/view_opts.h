@@ -32,6 +32,8 @@ int view_trace_is_whole(struct cli *c, struct trace_reader *r);
  * that cannot be read).
  */
 struct seeker *view_open(struct cli *c, bool at_end, uint64_t *pos, int *status);
+/* The same for the command's argument number `arg` (a command that reads two traces). */
+struct seeker *view_open_arg(struct cli *c, int arg, bool at_end, uint64_t *pos, int *status);
 
 /*
  * The same, and moves to --at (ui_parse_position: N is right after event N, step:N, start, end;
@@ -39,6 +41,12 @@ struct seeker *view_open(struct cli *c, bool at_end, uint64_t *pos, int *status)
  * printing the error.
  */
 struct seeker *view_open_at(struct cli *c, int *status);
+struct seeker *view_open_arg_at(struct cli *c, int arg, int *status);
+
+/* Two texts in two columns under their titles, the left as wide as its longest line; a row
+ * whose two lines differ is marked with * between them, | otherwise. */
+void view_print_side_by_side(FILE *out, const char *left_title, const char *left, const char *right_title,
+                             const char *right);
 
 /* After the report of sys._debugmallocstats' figures (stats FILE, record --stats of a program):
  * how many of the blocks it counts are arenascope's own (model_tool_usage), a line saying so;

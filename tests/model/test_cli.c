@@ -479,3 +479,46 @@ Test(diff_cli, the_first_difference_is_where_the_work_parts)
     cr_assert_eq(r.status, 2);
     prog_result_release(&r);
 }
+
+/* `stats A B`: both reports side by side, each row the two reports' lines, a row marked * where
+ * they differ. */
+Test(stats_cli, two_traces_side_by_side)
+{
+    char spec[600];
+    const char *a = scratch_path("two-a.trace"), *b = scratch_path("two-b.trace");
+    snprintf(spec, sizeof spec, "ops:%s", write_ops("two-a.ops", 11, 3000));
+    struct prog_result r = prog_run((const char *[]){"record", "-o", a, spec, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    snprintf(spec, sizeof spec, "ops:%s", write_ops("two-b.ops", 12, 3000));
+    r = prog_run((const char *[]){"record", "-o", b, spec, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+
+    struct prog_result one = prog_run((const char *[]){"stats", a, NULL});
+    struct prog_result two = prog_run((const char *[]){"stats", a, a, NULL});
+    cr_assert_eq(two.status, 0, "%s", two.err);
+    /* every row after the titles: the left column is A's line, the right one too, marked | */
+    const char *p = strchr(two.out, '\n') + 1, *q = one.out;
+    int rows = 0;
+    while (*q) {
+        const char *qn = strchr(q, '\n'), *pn = strchr(p, '\n');
+        cr_assert_not_null(pn);
+        size_t len = (size_t)(qn - q);
+        cr_assert(strncmp(p, q, len) == 0, "row %d: '%.*s'", rows, (int)(pn - p), p);
+        const char *mark = strstr(p + len, " | ");
+        cr_assert(mark && mark < pn && strncmp(mark + 3, q, len) == 0, "row %d: '%.*s'", rows, (int)(pn - p), p);
+        q = qn + 1, p = pn + 1, rows++;
+    }
+    cr_assert_gt(rows, 10);
+    prog_result_release(&one);
+    prog_result_release(&two);
+
+    r = prog_run((const char *[]){"stats", a, b, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    cr_assert(strstr(r.out, " * "), "two different heaps differ somewhere: %s", r.out);
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"stats", "--json", a, b, NULL});
+    cr_assert_eq(r.status, 2);
+    prog_result_release(&r);
+}
