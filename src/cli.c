@@ -279,3 +279,18 @@ int cli_error(const struct cli *c, int status, const char *fmt, ...)
     fputc('\n', stderr);
     return status;
 }
+
+bool cli_parse_screen_size(const char *s, int min_c, int max_c, int min_r, int max_r, int *cols, int *rows)
+{
+    char *end;
+    long c = strtol(s, &end, 10);
+    if (end == s || (*end != 'x' && *end != 'X'))
+        return false;
+    const char *r = end + 1;
+    long ro = strtol(r, &end, 10);
+    if (end == r || *end || c < min_c || c > max_c || ro < min_r || ro > max_r)
+        return false;
+    *cols = (int)c;
+    *rows = (int)ro;
+    return true;
+}

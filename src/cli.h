@@ -73,6 +73,8 @@ int cli_error(const struct cli *c, int status, const char *fmt, ...)
 
 /* Parses "123", "0x1f", "4K", "1M" (when sizes).  Returns false when s is not such a number. */
 bool cli_parse_uint(const char *s, bool sizes, uint64_t *out);
+/* Parses a screen size "COLSxROWS" (or 'X') within cols min_c..max_c and rows min_r..max_r. */
+bool cli_parse_screen_size(const char *s, int min_c, int max_c, int min_r, int max_r, int *cols, int *rows);
 
 void cli_print_help(const struct cli_cmd *cmd);
 

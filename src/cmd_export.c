@@ -1009,21 +1009,6 @@ static void html_text(FILE *f, const char *s, size_t len)
     }
 }
 
-static bool parse_size(const char *s, int *cols, int *rows)
-{
-    char *end;
-    long c = strtol(s, &end, 10);
-    if (end == s || (*end != 'x' && *end != 'X'))
-        return false;
-    const char *r = end + 1;
-    long ro = strtol(r, &end, 10);
-    if (end == r || *end || c < 80 || c > 400 || ro < 24 || ro > 200)
-        return false;
-    *cols = (int)c;
-    *rows = (int)ro;
-    return true;
-}
-
 static const char html_head[] =
     "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
     "<meta name=\"generator\" content=\"arenascope export --format html\">\n<title>";
@@ -1068,7 +1053,7 @@ static int export_html(struct cli *c, struct seeker *s, FILE *f)
 {
     int cols = 120, rows = 40;
     const char *size = cli_value(c, "size");
-    if (size && !parse_size(size, &cols, &rows))
+    if (size && !cli_parse_screen_size(size, 80, 400, 24, 200, &cols, &rows))
         return cli_error(c, CLI_EXIT_USAGE, "--size: expected COLSxROWS from 80x24 to 400x200, got '%s'", size);
     /* the steps whose markers fall in the range */
     uint64_t from = 0, to = seeker_event_count(s);

@@ -22,23 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool parse_size(const char *s, int *cols, int *rows)
-{
-    char *end;
-    long c = strtol(s, &end, 10);
-    if (end == s || (*end != 'x' && *end != 'X'))
-        return false;
-    const char *r = end + 1;
-    long ro = strtol(r, &end, 10);
-    if (end == r || *end)
-        return false;
-    if (c < 1 || c > 1000 || ro < 1 || ro > 1000)
-        return false;
-    *cols = (int)c;
-    *rows = (int)ro;
-    return true;
-}
-
 int cmd_screenshot_run(struct cli *c)
 {
     const char *path = c->args[0];
@@ -56,7 +39,7 @@ int cmd_screenshot_run(struct cli *c)
                          ext);
     int cols = 120, rows = 40;
     const char *size = cli_value(c, "size");
-    if (size && !parse_size(size, &cols, &rows))
+    if (size && !cli_parse_screen_size(size, 1, 1000, 1, 1000, &cols, &rows))
         return cli_error(c, CLI_EXIT_USAGE, "--size: expected COLSxROWS like 120x40, got '%s'", size);
     const char *view = cli_value(c, "view");
     if (!view)
