@@ -3,6 +3,10 @@
 import gc
 import sys
 
+n = int("1000")
+print("gc.is_tracked(n) ->", gc.is_tracked(n), "; gc.is_tracked([]) ->", gc.is_tracked([]))
+del n
+
 a = []
 a.append(a)
 print("sys.getrefcount(a) ->", sys.getrefcount(a))

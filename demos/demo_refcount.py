@@ -35,4 +35,5 @@ del b
 del c
 print("sys.getrefcount(a) ->", sys.getrefcount(a))
 
+a = None
 del a

@@ -20,6 +20,18 @@ void demo_run_cycles(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
 
+    workload_step_at(env, "n = int(\"1000\")",
+                     "The collector tracks only containers, objects that can refer to others: "
+                     "an int is never tracked, a list always is.");
+    demo_set(env, "n", rt_int(rt, 1000));
+    struct rt_object *empty = rt_list(rt, 0, NULL);
+    if (demo_get(env, "n") && empty)
+        workload_print(env, "gc.is_tracked(n) -> %s ; gc.is_tracked([]) -> %s\n",
+                       gc_is_tracked(demo_get(env, "n")) ? "True" : "False", gc_is_tracked(empty) ? "True" : "False");
+    if (empty)
+        rt_decref(rt, empty, EV_REF_TEMP, NULL);
+    demo_del(env, "n");
+
     workload_step_at(env, "a = []",
                      "a = [] and a.append(a): the list refers to itself, so two references "
                      "point at it.");

@@ -67,9 +67,10 @@ void demo_run_refcount(struct workload_env *env)
     demo_del(env, "c");
     demo_print_refcount(env, "a");
 
-    workload_step_at(env, "del a",
-                     "del a drops the last reference: the list is freed at once, with no "
-                     "help from the collector.");
+    workload_step_at(env, "a = None",
+                     "a = None rebinds the name: the list loses its last reference and is freed "
+                     "at once, with no help from the collector.");
+    demo_set(env, "a", rt_none(rt));
     demo_del(env, "a");
 }
 
