@@ -21,7 +21,7 @@ void demo_run_refcount(struct workload_env *env)
 
     workload_step_at(env, "f(a)",
                      "Calling f(a) binds the parameter x to the same list, so inside f the "
-                     "count is one higher: 3.");
+                     "count is one higher: getrefcount says 3, 2 true references and its argument.");
     struct rt_object *a = demo_get(env, "a");
     if (!a)
         return;
@@ -30,29 +30,33 @@ void demo_run_refcount(struct workload_env *env)
     demo_print_refcount(env, "x");
 
     workload_step_at(env, "print(\"sys.getrefcount(a) ->\", sys.getrefcount(a))",
-                     "Returning from f ends its scope: x goes away and the count is back "
-                     "to 2.");
+                     "Returning from f ends its scope: x goes away and getrefcount is back "
+                     "to 2, the one name and its argument.");
     rt_frame_pop(rt);
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "b = a",
-                     "b = a binds a second name to the same list: 3.");
+                     "b = a binds a second name to the same list: getrefcount says 3, the "
+                     "Objects pane 2 (it shows true counts).");
     rt_bind(rt, "b", a);
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "l = [a, a]",
-                     "l = [a, a] stores two more references in the new list's items: 5.");
+                     "l = [a, a] stores two more references in the new list's items: "
+                     "getrefcount says 5, the true count is 4.");
     struct rt_object *two[] = {a, a};
     demo_set(env, "l", rt_list(rt, 2, two));
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "del l",
-                     "del l frees that list, and its two references to a go with it: 3.");
+                     "del l frees that list, and its two references to a go with it: "
+                     "getrefcount says 3 again.");
     demo_del(env, "l");
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "c = C()",
-                     "c = C(); c.attr = a keeps a reference in an instance attribute: 4.");
+                     "c = C(); c.attr = a keeps a reference in an instance attribute: "
+                     "getrefcount says 4, the true count is 3.");
     const struct rt_type *C = demo_class(env, "C");
     if (C) {
         demo_set(env, "c", rt_instance(rt, C));
@@ -62,7 +66,8 @@ void demo_run_refcount(struct workload_env *env)
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "del b",
-                     "del b and del c drop those references: back to 2.");
+                     "del b and del c drop those references: getrefcount is back to 2, "
+                     "one true reference and its argument.");
     demo_del(env, "b");
     demo_del(env, "c");
     demo_print_refcount(env, "a");

@@ -255,7 +255,7 @@ Test(narrate, getrefcount_prints_one_more_than_the_true_count)
     struct model *m;
     cr_assert_eq(model_new(&m, trace_reader_header(r)), 0);
     struct event ev;
-    int checked = 0;
+    int checked = 0, quoted = 0;
     while (trace_reader_next(r, &ev) == 1) {
         cr_assert_eq(model_fold(m, &ev), 0, "%s", model_error(m));
         char text[256], name[64];
@@ -276,9 +276,24 @@ Test(narrate, getrefcount_prints_one_more_than_the_true_count)
         cr_assert(model_object_find(m, obj, &o));
         cr_assert_eq(o.refcnt + 1, k, "event %" PRIu64 ": '%s' prints %lu, the true count is %" PRIu64, ev.seq, text,
                      k, o.refcnt);
+        /* the step's narration quotes both numbers right */
+        struct model_step st;
+        if (model_step_current(m, &st)) {
+            char label[512];
+            snprintf(label, sizeof label, "%.*s", (int)st.label_len, st.label);
+            const char *says = strstr(label, "getrefcount says ");
+            if (says)
+                cr_assert_eq(strtoul(says + 17, NULL, 10), k, "step '%s' and the print '%s'", label, text);
+            const char *is = strstr(label, "true count is ");
+            if (is)
+                cr_assert_eq(strtoul(is + 14, NULL, 10), o.refcnt, "step '%s': the true count is %" PRIu64, label,
+                             o.refcnt);
+            quoted += says != NULL;
+        }
         checked++;
     }
     cr_assert_geq(checked, 5, "the demo prints its counts");
+    cr_assert_geq(quoted, 4, "the narration quotes getrefcount");
     model_free(m);
     trace_reader_free(r);
 }
