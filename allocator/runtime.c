@@ -114,19 +114,31 @@ static void types_init(struct runtime *rt)
     type_init(rt, &rt->t_tuple, "tuple", RT_KIND_TUPLE, l->tuple_basic, 8, EV_TYPE_GC | EV_TYPE_VAR);
     type_init(rt, &rt->t_list, "list", RT_KIND_LIST, l->list_basic, 0, EV_TYPE_GC);
     type_init(rt, &rt->t_dict, "dict", RT_KIND_DICT, l->dict_basic, 0, EV_TYPE_GC);
-    type_init(rt, &rt->t_set, "set", RT_KIND_SET, l->set_basic, 0, EV_TYPE_GC | EV_TYPE_WEAKREFABLE);
-    type_init(rt, &rt->t_frozenset, "frozenset", RT_KIND_SET, l->set_basic, 0, EV_TYPE_GC | EV_TYPE_WEAKREFABLE);
-    rt->t_set.weaklist_offset = rt->t_frozenset.weaklist_offset = offsetof(struct rt_set, weaklist);
     type_init(rt, &rt->t_function, "function", RT_KIND_FUNCTION, l->function_basic, 0, EV_TYPE_GC);
     type_init(rt, &rt->t_weakref, "weakref.ReferenceType", RT_KIND_WEAKREF, l->weakref_basic, 0, EV_TYPE_GC);
     type_init(rt, &rt->t_proxy, "weakref.ProxyType", RT_KIND_PROXY, l->weakref_basic, 0, EV_TYPE_GC);
+    /* set and frozenset are numbered and announced when the first one is made (rt_type_use):
+     * a program without sets numbers its types as it did before the runtime had them */
+    type_init(rt, &rt->t_set, "set", RT_KIND_SET, l->set_basic, 0, EV_TYPE_GC | EV_TYPE_WEAKREFABLE);
+    type_init(rt, &rt->t_frozenset, "frozenset", RT_KIND_SET, l->set_basic, 0, EV_TYPE_GC | EV_TYPE_WEAKREFABLE);
+    rt->t_set.id = rt->t_frozenset.id = 0;
+    rt->next_type_id -= 2;
+    rt->t_set.weaklist_offset = rt->t_frozenset.weaklist_offset = offsetof(struct rt_set, weaklist);
+}
+
+void rt_type_use(struct runtime *rt, struct rt_type *t)
+{
+    if (t->id)
+        return;
+    t->id = rt->next_type_id++;
+    rt_emit_type(rt, t);
 }
 
 static void types_announce(struct runtime *rt)
 {
-    const struct rt_type *all[] = {&rt->t_none,     &rt->t_int,      &rt->t_float, &rt->t_str,
-                                   &rt->t_tuple,    &rt->t_list,     &rt->t_dict,  &rt->t_set,
-                                   &rt->t_frozenset, &rt->t_function, &rt->t_weakref, &rt->t_proxy};
+    const struct rt_type *all[] = {&rt->t_none,  &rt->t_int,      &rt->t_float,   &rt->t_str,
+                                   &rt->t_tuple, &rt->t_list,     &rt->t_dict,    &rt->t_function,
+                                   &rt->t_weakref, &rt->t_proxy};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         rt_emit_type(rt, all[i]);
 }

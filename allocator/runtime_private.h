@@ -374,6 +374,8 @@ static inline uint64_t rt_addr(const void *p)
 /* ---- shared internals ----------------------------------------------------------------------- */
 
 /* runtime.c */
+/* A builtin type numbered and announced on first use (set, frozenset): gives it its id. */
+void rt_type_use(struct runtime *rt, struct rt_type *t);
 void rt_announce(struct runtime *rt, struct rt_object *o); /* static objects: first use */
 bool rt_is_static(const struct runtime *rt, const struct rt_object *o);
 void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size_t presize);

@@ -29,8 +29,9 @@ static void table_event(struct runtime *rt, const struct rt_set *s)
             .size = inline_table ? 0 : ((uint64_t)s->mask + 1) * sizeof(struct rt_set_entry));
 }
 
-static struct rt_object *set_new(struct runtime *rt, const struct rt_type *t)
+static struct rt_object *set_new(struct runtime *rt, struct rt_type *t)
 {
+    rt_type_use(rt, t);
     size_t size = rt->layout.gc_head + rt->layout.set_basic;
     struct rt_set *s = rt_gc_alloc(rt, t, size, rt->layout.gc_head);
     if (!s)

@@ -192,7 +192,7 @@ const struct rt_type *rt_type_of(const struct rt_object *o);
 bool rt_type_is_gc(const struct rt_type *t);
 /* sys.getsizeof(o). */
 size_t rt_sizeof(const struct rt_object *o);
-/* True for the given builtin: "int", "float", "str", "tuple", "list", "dict", "NoneType",
+/* True for the given builtin: "int", "float", "str", "tuple", "list", "dict", "set", "frozenset", "NoneType",
  * "weakref.ReferenceType", "weakref.ProxyType", "function". */
 bool rt_is_a(const struct rt_object *o, const char *type_name);
 
