@@ -15,6 +15,18 @@
  * id() is the object's address.  List items, dict key tables and instance attribute arrays are
  * separate allocations, as in CPython, announced with obj_storage events.
  *
+ * That is the default, 3.11's layout.  A runtime has the layout of one version, a row of
+ * runtime_layout.c chosen from its profiles (rt_layout_for) or given (rt_new_layout), and
+ * every size comes from that row: 2.7 puts 32 bytes of GC head before a container (the head
+ * is the last 16 of them), and 2.7 to 3.10 give an instance a __dict__ pointer instead of the
+ * pre-header,
+ *
+ *     instance with a separate __dict__  [ gc next | gc prev ][ refcnt | type | dict | weaklist ]
+ *
+ * where the dict is an object of its own, made by the first attribute set, and found by the
+ * collector as the instance's one slot.  3.12+ keeps the weak reference list in the
+ * pre-header too: [ weaklist | values ][ gc next | gc prev ][ refcnt | type ].
+ *
  * Static objects (None, the small ints -5..256, the empty tuple) live outside the heap, as in
  * 3.11 where they are statically allocated; they start with a huge reference count and are
  * announced (obj_new with EV_OBJ_STATIC) the first time a workload uses them.
