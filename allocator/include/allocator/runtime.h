@@ -16,6 +16,7 @@
  *   int 1000                      28                                  28
  *   float                         24                                  24
  *   str "python" (ASCII, len n)   49 + n                              49 + n
+ *   str of n, latin-1/UCS-2/UCS-4 72 + (n + 1) * 1, 2 or 4              same
  *   tuple of n                    40 + 8n  (16 GC head + 24 + 8n)     40 + 8n
  *   list                          56, items 8 * allocated separately  56 + 8 * allocated
  *   dict                          64, keys table separately           64 + keys table
@@ -23,7 +24,7 @@
  *   the instance's attribute values  round8(k + 2) + 8k, k slots     (not counted)
  *   instance with __slots__ of n  16 + 16 + 8n                        same
  *   weakref.ref / weakref.proxy   80                                  80
- *   set() (8 slots inline)        216                                 216 + 16 per slot beyond
+ *   set(), 8 slots inline         216, then a table of 16 per slot    216 + the table
  *   function                      152                                 152
  *
  * Reference convention (CPython's): functions returning `struct rt_object *` return a new
