@@ -15,6 +15,18 @@
  * id() is the object's address.  List items, dict key tables and instance attribute arrays are
  * separate allocations, as in CPython, announced with obj_storage events.
  *
+ * That is the default, 3.11's layout.  A runtime has the layout of one version, a row of
+ * runtime_layout.c chosen from its profiles (rt_layout_for) or given (rt_new_layout), and
+ * every size comes from that row: 2.7 puts 32 bytes of GC head before a container (the head
+ * is the last 16 of them), and 2.7 to 3.10 give an instance a __dict__ pointer instead of the
+ * pre-header,
+ *
+ *     instance with a separate __dict__  [ gc next | gc prev ][ refcnt | type | dict | weaklist ]
+ *
+ * where the dict is an object of its own, made by the first attribute set, and found by the
+ * collector as the instance's one slot.  3.12+ keeps the weak reference list in the
+ * pre-header too: [ weaklist | values ][ gc next | gc prev ][ refcnt | type ].
+ *
  * Static objects (None, the small ints -5..256, the empty tuple) live outside the heap, as in
  * 3.11 where they are statically allocated; they start with a huge reference count and are
  * announced (obj_new with EV_OBJ_STATIC) the first time a workload uses them.
@@ -97,22 +109,41 @@ static void type_init(struct runtime *rt, struct rt_type *t, const char *name, e
     t->basicsize = basicsize;
     t->itemsize = itemsize;
     t->flags = flags;
-    t->presize = (flags & EV_TYPE_GC) ? sizeof(struct gc_head) : 0;
+    t->layout = &rt->layout;
+    t->presize = (flags & EV_TYPE_GC) ? rt->layout.gc_head : 0;
 }
 
+/* The builtin types with the sizes of the runtime's layout (runtime_layout.c). */
 static void types_init(struct runtime *rt)
 {
+    const struct rt_layout *l = &rt->layout;
     rt->next_type_id = 1;
     type_init(rt, &rt->t_none, "NoneType", RT_KIND_NONE, 16, 0, 0);
-    type_init(rt, &rt->t_int, "int", RT_KIND_INT, 24, 4, EV_TYPE_VAR);
-    type_init(rt, &rt->t_float, "float", RT_KIND_FLOAT, 24, 0, 0);
-    type_init(rt, &rt->t_str, "str", RT_KIND_STR, 48, 1, EV_TYPE_VAR);
-    type_init(rt, &rt->t_tuple, "tuple", RT_KIND_TUPLE, 24, 8, EV_TYPE_GC | EV_TYPE_VAR);
-    type_init(rt, &rt->t_list, "list", RT_KIND_LIST, 40, 0, EV_TYPE_GC);
-    type_init(rt, &rt->t_dict, "dict", RT_KIND_DICT, 48, 0, EV_TYPE_GC);
-    type_init(rt, &rt->t_function, "function", RT_KIND_FUNCTION, 136, 0, EV_TYPE_GC);
-    type_init(rt, &rt->t_weakref, "weakref.ReferenceType", RT_KIND_WEAKREF, 64, 0, EV_TYPE_GC);
-    type_init(rt, &rt->t_proxy, "weakref.ProxyType", RT_KIND_PROXY, 64, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_int, "int", RT_KIND_INT, l->int_basic, l->int_fixed ? 0 : 4,
+              l->int_fixed ? 0 : EV_TYPE_VAR);
+    type_init(rt, &rt->t_float, "float", RT_KIND_FLOAT, l->float_basic, 0, 0);
+    type_init(rt, &rt->t_str, "str", RT_KIND_STR, l->str_ascii, 1, EV_TYPE_VAR);
+    type_init(rt, &rt->t_tuple, "tuple", RT_KIND_TUPLE, l->tuple_basic, 8, EV_TYPE_GC | EV_TYPE_VAR);
+    type_init(rt, &rt->t_list, "list", RT_KIND_LIST, l->list_basic, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_dict, "dict", RT_KIND_DICT, l->dict_basic, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_function, "function", RT_KIND_FUNCTION, l->function_basic, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_weakref, "weakref.ReferenceType", RT_KIND_WEAKREF, l->weakref_basic, 0, EV_TYPE_GC);
+    type_init(rt, &rt->t_proxy, "weakref.ProxyType", RT_KIND_PROXY, l->weakref_basic, 0, EV_TYPE_GC);
+    /* set and frozenset are numbered and announced when the first one is made (rt_type_use):
+     * a program without sets numbers its types as it did before the runtime had them */
+    type_init(rt, &rt->t_set, "set", RT_KIND_SET, l->set_basic, 0, EV_TYPE_GC | EV_TYPE_WEAKREFABLE);
+    type_init(rt, &rt->t_frozenset, "frozenset", RT_KIND_SET, l->set_basic, 0, EV_TYPE_GC | EV_TYPE_WEAKREFABLE);
+    rt->t_set.id = rt->t_frozenset.id = 0;
+    rt->next_type_id -= 2;
+    rt->t_set.weaklist_offset = rt->t_frozenset.weaklist_offset = offsetof(struct rt_set, weaklist);
+}
+
+void rt_type_use(struct runtime *rt, struct rt_type *t)
+{
+    if (t->id)
+        return;
+    t->id = rt->next_type_id++;
+    rt_emit_type(rt, t);
 }
 
 static void types_announce(struct runtime *rt)
@@ -165,26 +196,41 @@ const struct rt_type *rt_class_new(struct runtime *rt, const struct rt_class_spe
     if (spec->slots)
         while (spec->slots[nslots])
             nslots++;
+    /* where the attributes and the weak reference list are: the layout's instance_dict */
     unsigned flags = EV_TYPE_GC;
     size_t basicsize = 16;
-    bool weak;
+    bool weak = spec->slots ? spec->slots_weakref : true;
+    enum rt_instance_dict mode = rt->layout.instance_dict;
+    bool managed = !spec->slots && (mode == RT_INSTANCE_DICT_MANAGED || mode == RT_INSTANCE_DICT_MANAGED_WEAKREF);
+    bool weak_preheader = managed && mode == RT_INSTANCE_DICT_MANAGED_WEAKREF;
+    size_t dict_offset = 0;
     if (spec->slots) {
         basicsize += 8 * nslots;
-        weak = spec->slots_weakref;
-    } else {
-        weak = true;
+    } else if (!managed) {
+        dict_offset = basicsize;
+        basicsize += 8;
     }
+    ptrdiff_t weaklist_offset = 0;
     if (weak) {
         flags |= EV_TYPE_WEAKREFABLE;
-        basicsize += 8;
+        if (weak_preheader) {
+            weaklist_offset = -(ptrdiff_t)(sizeof(struct gc_head) + RT_MANAGED_PREHEADER);
+        } else {
+            weaklist_offset = (ptrdiff_t)basicsize;
+            basicsize += 8;
+        }
     }
     if (spec->del)
         flags |= EV_TYPE_FINALIZER;
     type_init(rt, t, name, RT_KIND_INSTANCE, basicsize, 0, flags);
-    t->managed_dict = spec->slots == NULL;
-    if (t->managed_dict)
+    t->managed_dict = managed;
+    if (managed) {
         t->presize += RT_MANAGED_PREHEADER;
-    t->weaklist_offset = weak ? basicsize - 8 : 0;
+        /* 3.11: [values | dict][GC head]; 3.12+: [weakrefs | dict or values][GC head] */
+        t->values_offset = -(ptrdiff_t)(sizeof(struct gc_head) + (weak_preheader ? 8 : RT_MANAGED_PREHEADER));
+    }
+    t->dict_offset = dict_offset;
+    t->weaklist_offset = weaklist_offset;
     t->nslots = (uint32_t)nslots;
     t->attr_names = calloc(spec->slots ? (nslots ? nslots : 1) : RT_SHARED_KEYS_MAX,
                            sizeof(char *));
@@ -238,6 +284,12 @@ static int frames_push(struct runtime *rt, const char *function, uint64_t *id);
 int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
            const struct event_sink *sink)
 {
+    return rt_new_layout(out, heap, gc, NULL, sink);
+}
+
+int rt_new_layout(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
+                  const struct rt_layout *layout, const struct event_sink *sink)
+{
     *out = NULL;
     if (!heap)
         return RT_EINVAL;
@@ -245,10 +297,15 @@ int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
         gc = gc_profile_default();
     if (gc_profile_check(gc, NULL, 0) < 0)
         return RT_EINVAL;
+    if (!layout)
+        layout = rt_layout_for(heap_profile(heap)->name, gc);
+    if (layout->gc_head < sizeof(struct gc_head))
+        return RT_EINVAL;
     struct runtime *rt = calloc(1, sizeof *rt);
     if (!rt)
         return RT_ENOMEM;
     rt->heap = heap;
+    rt->layout = *layout;
     if (sink)
         rt->sink = *sink;
     types_init(rt);
@@ -266,8 +323,12 @@ int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
         int64_t v = i - RT_SMALL_NEG;
         s->ob.refcnt = RT_STATIC_REFCNT;
         s->ob.type = &rt->t_int;
-        s->size = v < 0 ? -1 : (v == 0 ? 0 : 1);
-        s->digit[0] = (uint32_t)(v < 0 ? -v : v);
+        if (layout->int_fixed) {
+            s->size = (intptr_t)v; /* 2.7's ob_ival */
+        } else {
+            s->size = v < 0 ? -1 : (v == 0 ? 0 : 1);
+            s->digit[0] = (uint32_t)(v < 0 ? -v : v);
+        }
     }
     rt->none.refcnt = RT_STATIC_REFCNT;
     rt->none.type = &rt->t_none;
@@ -304,6 +365,11 @@ void rt_set_sink(struct runtime *rt, const struct event_sink *sink)
 struct heap *rt_heap(const struct runtime *rt)
 {
     return rt->heap;
+}
+
+const struct rt_layout *rt_get_layout(const struct runtime *rt)
+{
+    return &rt->layout;
 }
 
 const struct gc_profile *rt_gc_profile(const struct runtime *rt)
@@ -387,19 +453,16 @@ void rt_delete(struct runtime *rt)
 void rt_announce(struct runtime *rt, struct rt_object *o)
 {
     bool *flag = NULL;
-    size_t size = 0;
     if (o == &rt->none) {
         flag = &rt->none_announced;
-        size = 16;
     } else if (o == &rt->empty_tuple.ob) {
         flag = &rt->empty_tuple_announced;
-        size = 40;
     } else if (o->type == &rt->t_int && o >= &rt->small_ints[0].ob &&
                o <= &rt->small_ints[RT_SMALL_NEG + RT_SMALL_POS - 1].ob) {
         struct rt_small_int *s = (struct rt_small_int *)(uintptr_t)o;
         flag = &s->announced;
-        size = 28;
     }
+    size_t size = rt_sizeof(o);
     if (!flag || *flag)
         return;
     *flag = true;
@@ -507,7 +570,7 @@ void *rt_gc_take(struct runtime *rt, struct rt_freelist *fl, unsigned line, cons
                  unsigned *flags)
 {
     void *o = rt_freelist_take(rt, fl, line, flags);
-    return o ? o : rt_gc_alloc(rt, t, size, sizeof(struct gc_head));
+    return o ? o : rt_gc_alloc(rt, t, size, rt->layout.gc_head);
 }
 
 /* PyObject_GC_Del: untrack if still tracked, count0 -= 1, free the block. */
@@ -572,10 +635,10 @@ void rt_clear_freelists(struct runtime *rt)
         had[line] = f.count > 0;
     }
     for (int n = 0; n < RT_TUPLE_FREELISTS; n++)
-        freelist_drain(rt, &rt->tuples[n], sizeof(struct gc_head));
+        freelist_drain(rt, &rt->tuples[n], rt->layout.gc_head);
     freelist_drain(rt, &rt->floats, 0);
-    freelist_drain(rt, &rt->lists, sizeof(struct gc_head));
-    freelist_drain(rt, &rt->dicts, sizeof(struct gc_head));
+    freelist_drain(rt, &rt->lists, rt->layout.gc_head);
+    freelist_drain(rt, &rt->dicts, rt->layout.gc_head);
     freelist_drain(rt, &rt->keys, 0);
     for (unsigned line = 0; line < RT_FL_COUNT; line++)
         if (had[line])
@@ -589,23 +652,23 @@ static void freelist_line(const struct runtime *rt, unsigned line, struct heap_s
     case RT_FL_DICT:
         snprintf(out->label, sizeof out->label, "PyDictObjects");
         out->count = rt->dicts.n;
-        out->each = sizeof(struct rt_dict);
+        out->each = rt->layout.dict_basic;
         return;
     case RT_FL_FLOAT:
         snprintf(out->label, sizeof out->label, "PyFloatObjects");
         out->count = rt->floats.n;
-        out->each = sizeof(struct rt_float);
+        out->each = rt->layout.float_basic;
         return;
     case RT_FL_LIST:
         snprintf(out->label, sizeof out->label, "PyListObjects");
         out->count = rt->lists.n;
-        out->each = sizeof(struct rt_list);
+        out->each = rt->layout.list_basic;
         return;
     default: {
         unsigned n = line - RT_FL_TUPLE1 + 1;
         snprintf(out->label, sizeof out->label, "%u-sized PyTupleObjects", n);
         out->count = rt->tuples[n - 1].n;
-        out->each = 24 + 8 * (uint64_t)n;
+        out->each = rt->layout.tuple_basic + 8 * (uint64_t)n;
         return;
     }
     }

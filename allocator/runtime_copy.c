@@ -31,11 +31,29 @@ static struct rt_object *list_copy(struct runtime *rt, struct rt_object *x)
     return y;
 }
 
+/* The i-th attribute of an instance with a separate __dict__: false past the last. */
+static bool dict_attr(const struct rt_object *x, size_t i, const char **name, struct rt_object **value)
+{
+    struct rt_object *d = rt_instance_dict(x), *key;
+    if (!d || i >= rt_len(d))
+        return false;
+    rt_dict_entry(d, i, &key, value);
+    *name = rt_str_value(key);
+    return true;
+}
+
 static struct rt_object *instance_copy(struct runtime *rt, struct rt_object *x)
 {
     struct rt_object *y = rt_instance(rt, x->type);
     if (!y)
         return NULL;
+    if (x->type->dict_offset) {
+        const char *name;
+        struct rt_object *v;
+        for (size_t i = 0; dict_attr(x, i, &name, &v); i++)
+            rt_setattr(rt, y, name, v);
+        return y;
+    }
     size_t n;
     struct rt_object **slots = rt_instance_slots(x, &n);
     for (size_t i = 0; i < n; i++)
@@ -51,6 +69,7 @@ typedef struct rt_object *copy_fn(struct runtime *rt, struct rt_object *x);
 static copy_fn *const copy_dispatch[RT_KIND_COUNT] = {
     [RT_KIND_LIST] = list_copy,
     [RT_KIND_DICT] = rt_dict_copy,
+    [RT_KIND_SET] = rt_set_copy,
     [RT_KIND_INSTANCE] = instance_copy,
 };
 
@@ -199,6 +218,18 @@ static struct rt_object *deepcopy_instance(struct runtime *rt, struct rt_object 
     struct rt_object *y = memo_enter(rt, m, x, rt_instance(rt, x->type));
     if (!y)
         return NULL;
+    if (x->type->dict_offset) {
+        const char *name;
+        struct rt_object *v;
+        for (size_t i = 0; dict_attr(x, i, &name, &v); i++) {
+            struct rt_object *c = deepcopy(rt, v, m);
+            if (!c)
+                return copy_failed(rt, y);
+            rt_setattr(rt, y, name, c);
+            rt_decref(rt, c, EV_REF_TEMP, NULL);
+        }
+        return y;
+    }
     size_t n;
     struct rt_object **slots = rt_instance_slots(x, &n);
     for (size_t i = 0; i < n; i++) {

@@ -12,6 +12,7 @@
  *                  their callbacks called, slots and attribute values decref'd
  *       [tuple, list] items decref'd from the last to the first
  *       [dict] each entry's key then value, in insertion order; the key table freed
+ *       [set] weakrefs cleared, the keys in table order, the separate table freed
  *       obj_free(o), then the memory: heap_free (block_free) or a free list (no block event)
  *
  * Deallocation nested deeper than RT_TRASHCAN_DEPTH is deferred to a queue drained by the
@@ -103,6 +104,16 @@ static void dealloc_list(struct runtime *rt, struct rt_object *o)
         rt_gc_free(rt, o);
 }
 
+/* set_dealloc: weak references cleared, the keys let go, the memory freed (no free list). */
+static void clear_weakrefs_on_dealloc(struct runtime *rt, struct rt_object *o);
+
+static void dealloc_set(struct runtime *rt, struct rt_object *o)
+{
+    clear_weakrefs_on_dealloc(rt, o);
+    rt_set_dealloc_items(rt, (struct rt_set *)(uintptr_t)o);
+    rt_gc_free(rt, o);
+}
+
 static void dealloc_dict(struct runtime *rt, struct rt_object *o)
 {
     struct rt_dict *d = (struct rt_dict *)(uintptr_t)o;
@@ -117,7 +128,7 @@ static void weakref_unlink(struct rt_weakref *wr)
     struct rt_object *obj = wr->object;
     if (!obj)
         return;
-    size_t off = obj->type->weaklist_offset;
+    ptrdiff_t off = obj->type->weaklist_offset;
     struct rt_weakref **list = (struct rt_weakref **)((char *)obj + off);
     if (*list == wr)
         *list = wr->next;
@@ -157,7 +168,7 @@ static void dealloc_weakref(struct runtime *rt, struct rt_object *o)
 /* PyObject_ClearWeakRefs: on deallocation of a weakly referenced object. */
 static void clear_weakrefs_on_dealloc(struct runtime *rt, struct rt_object *o)
 {
-    size_t off = o->type->weaklist_offset;
+    ptrdiff_t off = o->type->weaklist_offset;
     struct rt_weakref **list = (struct rt_weakref **)((char *)o + off);
     if (!*list)
         return;
@@ -214,8 +225,7 @@ void rt_run_finalizer(struct runtime *rt, struct rt_object *o, enum ev_finalizer
 /* _PyObject_FreeInstanceAttributes: decref the values, free the values array. */
 static void instance_free_values(struct runtime *rt, struct rt_object *o)
 {
-    struct rt_object ***valuesp = (struct rt_object ***)((char *)o - sizeof(struct gc_head) -
-                                                         RT_MANAGED_PREHEADER);
+    struct rt_object ***valuesp = rt_values_ptr(o);
     struct rt_object **values = *valuesp;
     if (!values)
         return;
@@ -296,13 +306,12 @@ struct rt_object **rt_instance_slots(const struct rt_object *o, size_t *n)
     const struct rt_type *t = o->type;
     assert(t->kind == RT_KIND_INSTANCE);
     if (t->managed_dict) {
-        struct rt_object ***valuesp =
-            (struct rt_object ***)((char *)(uintptr_t)o - sizeof(struct gc_head) -
-                                   RT_MANAGED_PREHEADER);
+        struct rt_object ***valuesp = rt_values_ptr(o);
         *n = *valuesp ? t->nattrs : 0;
         return *valuesp;
     }
-    *n = t->nslots;
+    /* a separate __dict__ is the one slot (its pointer is where slots would start) */
+    *n = t->dict_offset ? 1 : t->nslots;
     return (struct rt_object **)((char *)(uintptr_t)o + 16);
 }
 
@@ -348,6 +357,16 @@ static void clear_dict(struct runtime *rt, struct rt_object *o)
     rt_dict_clear_items(rt, (struct rt_dict *)(uintptr_t)o);
 }
 
+static void traverse_set(struct rt_object *o, rt_visit_fn visit, void *arg)
+{
+    rt_set_traverse((struct rt_set *)(uintptr_t)o, visit, arg);
+}
+
+static void clear_set(struct runtime *rt, struct rt_object *o)
+{
+    rt_set_clear_items(rt, (struct rt_set *)(uintptr_t)o);
+}
+
 static void clear_weakref(struct runtime *rt, struct rt_object *o)
 {
     weakref_drop(rt, o, EV_WEAKREF_GC, EV_REF_GC);
@@ -377,6 +396,7 @@ static const struct kind_slots kind_slots[RT_KIND_COUNT] = {
     [RT_KIND_TUPLE] = {dealloc_tuple, traverse_tuple, NULL},
     [RT_KIND_LIST] = {dealloc_list, traverse_list, rt_list_clear},
     [RT_KIND_DICT] = {dealloc_dict, traverse_dict, clear_dict},
+    [RT_KIND_SET] = {dealloc_set, traverse_set, clear_set},
     [RT_KIND_FUNCTION] = {rt_gc_free, NULL, NULL},
     [RT_KIND_WEAKREF] = {dealloc_weakref, traverse_weakref, clear_weakref},
     [RT_KIND_PROXY] = {dealloc_weakref, traverse_weakref, clear_weakref},

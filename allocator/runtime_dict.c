@@ -1,5 +1,6 @@
 /*
- * runtime_dict.c - dict, as CPython 3.11 builds it (Objects/dictobject.c, combined tables).
+ * runtime_dict.c - dict, as CPython 3.11 builds it (Objects/dictobject.c, combined tables), with
+ * the sizes of the runtime's layout (runtime_layout.c).
  *
  * A dict is a 48-byte object (64 with its GC head) and a separate key table:
  *
@@ -17,6 +18,15 @@
  *
  * Hashes are the runtime's own (an FNV hash for str), so slots differ from CPython's; sizes and
  * growth do not depend on them.
+ *
+ * Other versions.  3.6 to 3.10 have one kind of entry, {hash, key, value}, and a 40-byte header:
+ * the table is the same but for 8 bytes more in the request, and the free list takes every
+ * 8-slot table.  Their instance dicts share their class's keys (split tables): sys.getsizeof
+ * counts the dict and its values array, 8 bytes for each of the 5 usable slots, until the dict
+ * grows past them and becomes a combined one.  2.7's dict is 248 bytes (280 with its GC head)
+ * with 8 slots inline and resizes to used * 4 when two thirds of its slots have been filled
+ * (deleted ones count): the runtime follows that table's size beside its own (open_log2,
+ * open_fill) and sys.getsizeof reports it, 24 bytes a slot beyond the inline ones.
  */
 #include "runtime_private.h"
 
@@ -104,7 +114,7 @@ static void index_set(struct rt_dict_keys *k, size_t i, intptr_t ix)
 
 size_t rt_dict_keys_bytes(const struct rt_dict_keys *k)
 {
-    return sizeof *k + ((size_t)1 << k->log2_index_bytes) +
+    return k->header + ((size_t)1 << k->log2_index_bytes) +
            entry_size(k) * USABLE_FRACTION((size_t)1 << k->log2_size);
 }
 
@@ -121,6 +131,19 @@ static void storage_event(struct runtime *rt, const struct rt_dict *d)
             .size = d->keys ? rt_dict_keys_bytes(d->keys) : 0);
 }
 
+/* The size of a new table's header in the layout's version (the table itself is laid out with
+ * the 32-byte header of struct rt_dict_keys). */
+static uint8_t keys_header(const struct runtime *rt)
+{
+    return rt->layout.dict_keys_header > sizeof(struct rt_dict_keys) ? (uint8_t)rt->layout.dict_keys_header
+                                                                     : (uint8_t)sizeof(struct rt_dict_keys);
+}
+
+static bool keys_freelisted(const struct runtime *rt, const struct rt_dict_keys *k)
+{
+    return k->log2_size == LOG_MINSIZE && (k->kind || rt->layout.dict_table == RT_DICT_COMPACT);
+}
+
 static struct rt_dict_keys *keys_new(struct runtime *rt, uint8_t log2_size, bool unicode)
 {
     uint8_t log2_bytes;
@@ -134,14 +157,16 @@ static struct rt_dict_keys *keys_new(struct runtime *rt, uint8_t log2_size, bool
         log2_bytes = (uint8_t)(log2_size + 2);
     size_t usable = USABLE_FRACTION((size_t)1 << log2_size);
     size_t esize = unicode ? sizeof(struct entry_unicode) : sizeof(struct entry_general);
-    struct rt_dict_keys *k = log2_size == LOG_MINSIZE && unicode ? rt_freelist_pop(&rt->keys) : NULL;
-    if (!k && !(k = heap_malloc(rt->heap, sizeof *k + ((size_t)1 << log2_bytes) + esize * usable)))
+    uint8_t header = keys_header(rt);
+    bool pooled = log2_size == LOG_MINSIZE && (unicode || rt->layout.dict_table == RT_DICT_COMPACT);
+    struct rt_dict_keys *k = pooled ? rt_freelist_pop(&rt->keys) : NULL;
+    if (!k && !(k = heap_malloc(rt->heap, header + ((size_t)1 << log2_bytes) + esize * usable)))
         return NULL;
     k->refcnt = 1;
     k->log2_size = log2_size;
     k->log2_index_bytes = log2_bytes;
     k->kind = unicode ? 1 : 0;
-    k->pad = 0;
+    k->header = header;
     k->version = 0;
     k->usable = (intptr_t)usable;
     k->nentries = 0;
@@ -153,7 +178,7 @@ static struct rt_dict_keys *keys_new(struct runtime *rt, uint8_t log2_size, bool
 /* Frees a key table whose entries have been released or moved. */
 static void keys_release_memory(struct runtime *rt, struct rt_dict_keys *k)
 {
-    if (!(k->log2_size == LOG_MINSIZE && k->kind && rt_freelist_push(rt, &rt->keys, k)))
+    if (!(keys_freelisted(rt, k) && rt_freelist_push(rt, &rt->keys, k)))
         heap_free(rt->heap, k);
 }
 
@@ -179,7 +204,20 @@ int64_t rt_hash(const struct rt_object *o)
 {
     switch (o->type->kind) {
     case RT_KIND_STR:
-        return ((const struct rt_str *)o)->hash;
+        return rt_str_hash((const struct rt_str *)o);
+    case RT_KIND_SET: {
+        if (strcmp(o->type->name, "frozenset") != 0)
+            return -1;
+        /* frozenset_hash: an order-free mix of the items' hashes */
+        uint64_t h = 0;
+        const struct rt_object *key;
+        for (size_t i = 0; (key = rt_set_item(o, i)); i++) {
+            uint64_t x = (uint64_t)rt_hash(key);
+            h ^= ((x ^ 89869747ull) ^ (x << 16)) * 3644798167ull;
+        }
+        h = h * 69069u + 907133923u;
+        return h == (uint64_t)-1 ? 590923713 : (int64_t)h;
+    }
     case RT_KIND_INT: {
         int64_t v = rt_int_value(o);
         uint64_t m = (v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v) % HASH_MODULUS;
@@ -267,6 +305,7 @@ bool rt_eq(const struct rt_object *a, const struct rt_object *b)
     case RT_KIND_INT:
     case RT_KIND_FLOAT:
     case RT_KIND_DICT:
+    case RT_KIND_SET:
     case RT_KIND_FUNCTION:
     case RT_KIND_WEAKREF:
     case RT_KIND_PROXY:
@@ -358,9 +397,36 @@ static int dict_resize(struct runtime *rt, struct rt_dict *d, bool unicode)
     k->usable -= n;
     k->nentries = n;
     d->keys = k;
+    d->split = 0; /* a split table that grows becomes a combined one */
     storage_event(rt, d);
     keys_release_memory(rt, old);
     return 0;
+}
+
+/* 2.7's insertdict after a new key: fill two thirds of the slots and the table is rebuilt for
+ * used * 4 (used * 2 past 50000), the smallest power of two above it. */
+static void open_table_insert(struct rt_dict *d)
+{
+    d->open_fill++;
+    if ((uint64_t)d->open_fill * 3 < ((uint64_t)2 << d->open_log2))
+        return;
+    uint64_t minused = (uint64_t)d->used * (d->used > 50000 ? 2 : 4);
+    uint8_t log2 = LOG_MINSIZE;
+    while (((uint64_t)1 << log2) <= minused)
+        log2++;
+    d->open_log2 = log2;
+    d->open_fill = (uint32_t)d->used;
+}
+
+size_t rt_dict_sizeof(const struct rt_dict *d)
+{
+    const struct rt_layout *l = d->ob.type->layout;
+    size_t size = l->gc_head + l->dict_basic;
+    if (l->dict_table == RT_DICT_OPEN)
+        return size + (d->open_log2 > LOG_MINSIZE ? ((size_t)1 << d->open_log2) * sizeof(struct entry_general) : 0);
+    if (d->split)
+        return size + USABLE_FRACTION((size_t)1 << LOG_MINSIZE) * sizeof(struct rt_object *);
+    return size + (d->keys ? rt_dict_keys_bytes(d->keys) : 0);
 }
 
 static bool is_exact_str(const struct rt_object *o)
@@ -376,7 +442,8 @@ int rt_dict_insert(struct runtime *rt, struct rt_dict *d, struct rt_object *key,
     if (hash == -1)
         return RT_ETYPE;
     if (!d->keys) {
-        struct rt_dict_keys *k = keys_new(rt, LOG_MINSIZE, is_exact_str(key));
+        struct rt_dict_keys *k =
+            keys_new(rt, LOG_MINSIZE, rt->layout.dict_table == RT_DICT_COMPACT_UNICODE && is_exact_str(key));
         if (!k)
             return RT_ENOMEM;
         d->keys = k;
@@ -413,6 +480,8 @@ int rt_dict_insert(struct runtime *rt, struct rt_dict *d, struct rt_object *key,
     k->nentries++;
     d->used++;
     d->version = ++rt->dict_version;
+    if (rt->layout.dict_table == RT_DICT_OPEN)
+        open_table_insert(d);
     /* MAINTAIN_TRACKING */
     if (!gc_obj_is_tracked(&d->ob) && (gc_may_be_tracked(key) || gc_may_be_tracked(value)))
         gc_track(rt, &d->ob);
@@ -424,16 +493,40 @@ int rt_dict_insert(struct runtime *rt, struct rt_dict *d, struct rt_object *key,
 struct rt_object *rt_dict(struct runtime *rt)
 {
     unsigned flags = 0;
-    size_t size = sizeof(struct gc_head) + sizeof(struct rt_dict);
+    size_t size = rt->layout.gc_head + rt->layout.dict_basic;
     struct rt_dict *d = rt_gc_take(rt, &rt->dicts, RT_FL_DICT, &rt->t_dict, size, &flags);
     if (!d)
         return NULL;
     d->used = 0;
     d->version = ++rt->dict_version;
     d->keys = NULL;
-    d->values = NULL;
+    d->open_fill = 0;
+    d->open_log2 = LOG_MINSIZE;
+    d->split = 0;
+    d->pad = 0;
     rt_object_init(rt, &d->ob, &rt->t_dict, size, flags);
     return &d->ob; /* created untracked: tracking is lazy */
+}
+
+struct rt_object *rt_dict_new_split(struct runtime *rt)
+{
+    struct rt_object *o = rt_dict(rt);
+    if (o)
+        ((struct rt_dict *)o)->split = 1;
+    return o;
+}
+
+struct rt_object *rt_dict_get_str(const struct rt_object *dict, const char *name)
+{
+    const struct rt_dict *d = (const struct rt_dict *)dict;
+    if (!d->keys)
+        return NULL;
+    for (intptr_t e = 0; e < d->keys->nentries; e++) {
+        struct rt_object *key = *entry_key(d->keys, e), *value = *entry_value(d->keys, e);
+        if (value && key->type->kind == RT_KIND_STR && strcmp(rt_str_value(key), name) == 0)
+            return value;
+    }
+    return NULL;
 }
 
 int rt_dict_set(struct runtime *rt, struct rt_object *dict, struct rt_object *key,
@@ -537,6 +630,8 @@ void rt_dict_dealloc_items(struct runtime *rt, struct rt_dict *d)
 void rt_dict_clear_items(struct runtime *rt, struct rt_dict *d)
 {
     rt_dict_dealloc_items(rt, d);
+    d->open_fill = 0;
+    d->open_log2 = LOG_MINSIZE;
     d->version = ++rt->dict_version;
 }
 
@@ -596,6 +691,14 @@ struct rt_object *rt_dict_copy(struct runtime *rt, struct rt_object *dict)
         k->nentries++;
         d->used++;
     }
+    if (rt->layout.dict_table == RT_DICT_OPEN && (uint64_t)d->used * 3 >= (uint64_t)2 << LOG_MINSIZE) {
+        /* 2.7's dict_merge into the empty copy: one resize for used * 2 */
+        uint8_t log2 = LOG_MINSIZE;
+        while (((uint64_t)1 << log2) <= (uint64_t)d->used * 2)
+            log2++;
+        d->open_log2 = log2;
+    }
+    d->open_fill = (uint32_t)d->used;
     if (gc_obj_is_tracked(dict))
         gc_track(rt, copy);
     return copy;

@@ -6,7 +6,17 @@
  * a free list first when the type has one (float 100, tuple sizes 1..20 x 2000, list 80; dicts
  * are in runtime_dict.c), else the allocator; then the object's item storage; then, for
  * containers, tracking by the collector once the object is complete.  A list's item array grows
- * by list_resize's over-allocation ((n + n/8 + 6) & ~3: 0, 4, 8, 16, 24, 32, 40, 52, ...).
+ * by list_resize's over-allocation ((n + n/8 + 6) & ~3: 0, 4, 8, 16, 24, 32, 40, 52, ...; up to
+ * 3.8, n + n/8 + (n < 9 ? 3 : 6): 0, 4, 8, 16, 25, 35, 46, 58, ...).
+ *
+ * Sizes are those of the runtime's layout (runtime_layout.c): what each object asks of the
+ * allocator, and sys.getsizeof, which adds the GC head and separate tables (rt_sizeof).
+ *
+ * A str is a compact string (PEP 393): its size follows its widest character, 1 byte per
+ * character for ASCII and latin-1, 2 for the rest of the BMP, 4 beyond, after a header of 48
+ * bytes when it is ASCII and 72 otherwise (40 and 56 from 3.12, which dropped wstr), plus one
+ * character for the terminating NUL.  3.12+ keeps the 1-character latin-1 strings static with
+ * their UTF-8 (2 bytes and a NUL more).  2.7's str is a byte string: 37 bytes and the UTF-8.
  */
 #include "runtime_private.h"
 
@@ -27,10 +37,19 @@ struct rt_object *rt_int(struct runtime *rt, int64_t v)
         return o;
     }
     uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    if (rt->layout.int_fixed) {
+        size_t size = rt->layout.int_basic;
+        struct rt_int *o = heap_malloc(rt->heap, size);
+        if (!o)
+            return NULL;
+        o->size = (intptr_t)v; /* 2.7's ob_ival */
+        rt_object_init(rt, &o->ob, &rt->t_int, size, 0);
+        return &o->ob;
+    }
     intptr_t nd = 0;
     for (uint64_t m = mag; m; m >>= RT_INT_SHIFT)
         nd++;
-    size_t size = offsetof(struct rt_int, digit) + 4 * (size_t)nd;
+    size_t size = rt->layout.int_basic + 4 * (size_t)nd;
     struct rt_int *o = heap_malloc(rt->heap, size);
     if (!o)
         return NULL;
@@ -47,6 +66,8 @@ int64_t rt_int_value(const struct rt_object *o)
 {
     assert(o->type->kind == RT_KIND_INT);
     const struct rt_int *i = (const struct rt_int *)o;
+    if (o->type->layout->int_fixed)
+        return (int64_t)i->size;
     if (i->size == 0)
         return 0;
     const uint32_t *digit = i->digit;
@@ -64,10 +85,10 @@ struct rt_object *rt_float(struct runtime *rt, double v)
 {
     unsigned flags = 0;
     struct rt_float *f = rt_freelist_take(rt, &rt->floats, RT_FL_FLOAT, &flags);
-    if (!f && !(f = heap_malloc(rt->heap, sizeof *f)))
+    if (!f && !(f = heap_malloc(rt->heap, rt->layout.float_basic)))
         return NULL;
     f->value = v;
-    rt_object_init(rt, &f->ob, &rt->t_float, sizeof *f, flags);
+    rt_object_init(rt, &f->ob, &rt->t_float, rt->layout.float_basic, flags);
     return &f->ob;
 }
 
@@ -79,7 +100,7 @@ double rt_float_value(const struct rt_object *o)
 
 /* ---- str ------------------------------------------------------------------------------------ */
 
-static intptr_t str_hash(const char *s, size_t n)
+static intptr_t str_hash_bytes(const char *s, size_t n)
 {
     uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++)
@@ -88,20 +109,70 @@ static intptr_t str_hash(const char *s, size_t n)
     return r == -1 ? -2 : r;
 }
 
+intptr_t rt_str_hash(const struct rt_str *s)
+{
+    return str_hash_bytes(s->data, s->nbytes);
+}
+
+/* The characters of n bytes of UTF-8 and the widest of them (a stray or cut-off byte counts as
+ * one character of its own value). */
+static intptr_t utf8_measure(const char *s, size_t n, uint32_t *widest)
+{
+    intptr_t chars = 0;
+    *widest = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        uint32_t cp = c;
+        size_t len = 1;
+        if (c >= 0xf0 && i + 3 < n) {
+            cp = ((uint32_t)(c & 0x07) << 18) | ((uint32_t)(s[i + 1] & 0x3f) << 12) |
+                 ((uint32_t)(s[i + 2] & 0x3f) << 6) | (uint32_t)(s[i + 3] & 0x3f);
+            len = 4;
+        } else if (c >= 0xe0 && i + 2 < n) {
+            cp = ((uint32_t)(c & 0x0f) << 12) | ((uint32_t)(s[i + 1] & 0x3f) << 6) | (uint32_t)(s[i + 2] & 0x3f);
+            len = 3;
+        } else if (c >= 0xc0 && i + 1 < n) {
+            cp = ((uint32_t)(c & 0x1f) << 6) | (uint32_t)(s[i + 1] & 0x3f);
+            len = 2;
+        }
+        if (cp > *widest)
+            *widest = cp;
+        chars++;
+        i += len;
+    }
+    return chars;
+}
+
+/* What a str of `length` characters, the widest `widest`, asks of the allocator in the layout's
+ * version (its sys.getsizeof but for 3.12's cached UTF-8). */
+static size_t str_request(const struct rt_layout *l, size_t nbytes, intptr_t length, uint32_t widest)
+{
+    if (!l->str_compact)
+        return l->str_ascii + nbytes + 1; /* 2.7: bytes */
+    if (widest < 0x80)
+        return l->str_ascii + (size_t)length + 1;
+    size_t kind = widest < 0x100 ? 1 : widest < 0x10000 ? 2 : 4;
+    return l->str_compact + kind * ((size_t)length + 1);
+}
+
 static struct rt_str *str_new(struct runtime *rt, const char *s, size_t n)
 {
-    size_t size = sizeof(struct rt_str) + n + 1;
-    struct rt_str *o = heap_malloc(rt->heap, size);
+    uint32_t widest;
+    intptr_t length = utf8_measure(s, n, &widest);
+    size_t size = str_request(&rt->layout, n, length, widest);
+    size_t need = sizeof(struct rt_str) + n + 1;
+    struct rt_str *o = heap_malloc(rt->heap, size < need ? need : size);
     if (!o)
         return NULL;
-    o->length = (intptr_t)n;
-    o->hash = str_hash(s, n);
-    o->state = 2; /* compact ASCII */
+    o->length = length;
+    o->nbytes = (uint32_t)n;
+    o->state = 0;
+    o->ascii = widest < 0x80;
+    o->kind = widest < 0x100 ? 1 : widest < 0x10000 ? 2 : 4;
     o->pad = 0;
-    o->wstr = NULL;
     memcpy(o->data, s, n);
     o->data[n] = '\0';
-    rt_object_init(rt, &o->ob, &rt->t_str, size, 0);
+    rt_object_init(rt, &o->ob, &rt->t_str, size < need ? need : size, 0);
     return o;
 }
 
@@ -127,12 +198,12 @@ struct rt_object *rt_str_concat(struct runtime *rt, const struct rt_object *a,
 {
     const struct rt_str *x = (const struct rt_str *)a, *y = (const struct rt_str *)b;
     assert(a->type->kind == RT_KIND_STR && b->type->kind == RT_KIND_STR);
-    size_t n = (size_t)x->length + (size_t)y->length;
+    size_t n = (size_t)x->nbytes + (size_t)y->nbytes;
     char *buf = malloc(n + 1);
     if (!buf)
         return NULL;
-    memcpy(buf, x->data, (size_t)x->length);
-    memcpy(buf + x->length, y->data, (size_t)y->length);
+    memcpy(buf, x->data, x->nbytes);
+    memcpy(buf + x->nbytes, y->data, y->nbytes);
     struct rt_str *o = str_new(rt, buf, n);
     free(buf);
     return o ? &o->ob : NULL;
@@ -143,7 +214,7 @@ static struct rt_str **interned_slot(struct runtime *rt, const char *s, size_t n
     size_t mask = rt->interned_cap - 1;
     for (size_t i = (size_t)hash & mask;; i = (i + 1) & mask) {
         struct rt_str *e = rt->interned[i];
-        if (!e || (e->hash == hash && (size_t)e->length == n && memcmp(e->data, s, n) == 0))
+        if (!e || (e->nbytes == n && memcmp(e->data, s, n) == 0 && rt_str_hash(e) == hash))
             return &rt->interned[i];
     }
 }
@@ -161,7 +232,7 @@ static int interned_grow(struct runtime *rt)
     rt->interned_cap = cap;
     for (size_t i = 0; i < oldcap; i++)
         if (old[i])
-            *interned_slot(rt, old[i]->data, (size_t)old[i]->length, old[i]->hash) = old[i];
+            *interned_slot(rt, old[i]->data, old[i]->nbytes, rt_str_hash(old[i])) = old[i];
     free(old);
     return 0;
 }
@@ -171,7 +242,7 @@ static int interned_grow(struct runtime *rt)
 void rt_interned_remove(struct runtime *rt, struct rt_str *s)
 {
     size_t mask = rt->interned_cap - 1;
-    size_t i = (size_t)s->hash & mask;
+    size_t i = (size_t)rt_str_hash(s) & mask;
     while (rt->interned[i] != s)
         i = (i + 1) & mask;
     for (size_t j = i;;) {
@@ -182,7 +253,7 @@ void rt_interned_remove(struct runtime *rt, struct rt_str *s)
                 rt->ninterned--;
                 return;
             }
-            size_t h = (size_t)rt->interned[j]->hash & mask;
+            size_t h = (size_t)rt_str_hash(rt->interned[j]) & mask;
             if (!((i <= j) ? (i < h && h <= j) : (i < h || h <= j)))
                 break;
         }
@@ -199,7 +270,7 @@ struct rt_object *rt_intern(struct runtime *rt, struct rt_object *so)
         return so;
     if ((rt->ninterned + 1) * 2 > rt->interned_cap && interned_grow(rt) < 0)
         return so;
-    struct rt_str **slot = interned_slot(rt, s->data, (size_t)s->length, s->hash);
+    struct rt_str **slot = interned_slot(rt, s->data, s->nbytes, rt_str_hash(s));
     if (*slot) {
         struct rt_object *canon = &(*slot)->ob;
         rt_incref(rt, canon, EV_REF_TEMP, NULL);
@@ -236,7 +307,7 @@ struct rt_object *rt_str_literal(struct runtime *rt, const char *s)
         return rt_str(rt, s);
     size_t n = strlen(s);
     if (rt->interned_cap) {
-        struct rt_str **slot = interned_slot(rt, s, n, str_hash(s, n));
+        struct rt_str **slot = interned_slot(rt, s, n, str_hash_bytes(s, n));
         if (*slot) {
             rt_incref(rt, &(*slot)->ob, EV_REF_TEMP, NULL);
             return &(*slot)->ob;
@@ -262,13 +333,13 @@ struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const
         rt_incref(rt, &rt->empty_tuple.ob, EV_REF_TEMP, NULL);
         return &rt->empty_tuple.ob;
     }
-    size_t size = sizeof(struct gc_head) + sizeof(struct rt_tuple) + 8 * n;
+    size_t size = rt->layout.gc_head + rt->layout.tuple_basic + 8 * n;
     unsigned flags = 0;
     struct rt_tuple *t;
     if (n <= RT_TUPLE_FREELISTS)
         t = rt_gc_take(rt, &rt->tuples[n - 1], RT_FL_TUPLE1 + (unsigned)n - 1, &rt->t_tuple, size, &flags);
     else
-        t = rt_gc_alloc(rt, &rt->t_tuple, size, sizeof(struct gc_head));
+        t = rt_gc_alloc(rt, &rt->t_tuple, size, rt->layout.gc_head);
     if (!t)
         return NULL;
     t->size = (intptr_t)n;
@@ -294,7 +365,7 @@ static void list_storage_event(struct runtime *rt, struct rt_list *l)
 struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const items[])
 {
     unsigned flags = 0;
-    size_t size = sizeof(struct gc_head) + sizeof(struct rt_list);
+    size_t size = rt->layout.gc_head + rt->layout.list_basic;
     struct rt_list *l = rt_gc_take(rt, &rt->lists, RT_FL_LIST, &rt->t_list, size, &flags);
     if (!l)
         return NULL;
@@ -320,7 +391,7 @@ struct rt_object *rt_list(struct runtime *rt, size_t n, struct rt_object *const 
     return &l->ob;
 }
 
-/* list_resize of CPython 3.11 */
+/* list_resize of the layout's version (3.9+, or 2.7 to 3.8) */
 static int list_resize(struct runtime *rt, struct rt_list *l, intptr_t newsize)
 {
     intptr_t allocated = l->allocated;
@@ -328,9 +399,14 @@ static int list_resize(struct runtime *rt, struct rt_list *l, intptr_t newsize)
         l->size = newsize;
         return 0;
     }
-    size_t new_allocated = ((size_t)newsize + ((size_t)newsize >> 3) + 6) & ~(size_t)3;
-    if (newsize - l->size > (intptr_t)(new_allocated - (size_t)newsize))
-        new_allocated = ((size_t)newsize + 3) & ~(size_t)3;
+    size_t new_allocated;
+    if (rt->layout.list_growth == RT_LIST_GROWTH_27) {
+        new_allocated = (size_t)newsize + ((size_t)newsize >> 3) + (newsize < 9 ? 3 : 6);
+    } else {
+        new_allocated = ((size_t)newsize + ((size_t)newsize >> 3) + 6) & ~(size_t)3;
+        if (newsize - l->size > (intptr_t)(new_allocated - (size_t)newsize))
+            new_allocated = ((size_t)newsize + 3) & ~(size_t)3;
+    }
     if (newsize == 0)
         new_allocated = 0;
     struct rt_object **items = heap_realloc(rt->heap, l->item, new_allocated * sizeof *items);
@@ -452,6 +528,8 @@ size_t rt_len(const struct rt_object *o)
         return (size_t)((const struct rt_list *)o)->size;
     case RT_KIND_DICT:
         return (size_t)((const struct rt_dict *)o)->used;
+    case RT_KIND_SET:
+        return (size_t)((const struct rt_set *)o)->used;
     case RT_KIND_NONE:
     case RT_KIND_INT:
     case RT_KIND_FLOAT:
@@ -479,10 +557,16 @@ struct rt_object *rt_item(const struct rt_object *o, size_t i)
 
 /* ---- instances -------------------------------------------------------------------------------- */
 
-static struct rt_object ***values_ptr(const struct rt_object *o)
+struct rt_object ***rt_values_ptr(const struct rt_object *o)
 {
-    return (struct rt_object ***)((char *)(uintptr_t)o - sizeof(struct gc_head) -
-                                  RT_MANAGED_PREHEADER);
+    return (struct rt_object ***)((char *)(uintptr_t)o + o->type->values_offset);
+}
+
+struct rt_object *rt_instance_dict(const struct rt_object *o)
+{
+    if (o->type->kind != RT_KIND_INSTANCE || !o->type->dict_offset)
+        return NULL;
+    return *(struct rt_object **)((char *)(uintptr_t)o + o->type->dict_offset);
 }
 
 struct rt_object *rt_instance(struct runtime *rt, const struct rt_type *cls)
@@ -512,7 +596,7 @@ struct rt_object *rt_instance(struct runtime *rt, const struct rt_type *cls)
         struct rt_object **values = (struct rt_object **)(mem + prefix);
         for (size_t i = 0; i < n; i++)
             values[i] = NULL;
-        *values_ptr(o) = values;
+        *rt_values_ptr(o) = values;
         RT_EMIT(rt, OBJ_STORAGE, obj_storage, .obj = rt_addr(o), .addr = rt_addr(mem),
                 .size = bytes);
     }
@@ -540,16 +624,39 @@ static int attr_index(struct rt_type *t, const char *name, bool insert)
 static struct rt_object **attr_slot(const struct rt_object *o, int i)
 {
     if (o->type->managed_dict) {
-        struct rt_object **values = *values_ptr(o);
+        struct rt_object **values = *rt_values_ptr(o);
         return values ? &values[i] : NULL;
     }
     return (struct rt_object **)((char *)(uintptr_t)o + 16) + i;
+}
+
+/* An attribute in a separate __dict__ (2.7 to 3.10): the dict is made on first use, its key is
+ * the interned name (the code's constant). */
+static int dict_setattr(struct runtime *rt, struct rt_object *o, const char *name, struct rt_object *value)
+{
+    struct rt_object **dp = (struct rt_object **)((char *)o + o->type->dict_offset);
+    if (!*dp) {
+        struct rt_object *d = o->type->layout->instance_dict == RT_INSTANCE_DICT_SPLIT ? rt_dict_new_split(rt)
+                                                                                       : rt_dict(rt);
+        if (!d)
+            return RT_ENOMEM;
+        *dp = d;
+        RT_EMIT(rt, REF_MOVE, ref_move, .obj = rt_addr(d), .from = 0, .to = rt_addr(o));
+    }
+    struct rt_object *key = rt_str_literal(rt, name);
+    if (!key)
+        return RT_ENOMEM;
+    int err = rt_dict_set(rt, *dp, key, value);
+    rt_decref(rt, key, EV_REF_TEMP, NULL);
+    return err;
 }
 
 int rt_setattr(struct runtime *rt, struct rt_object *o, const char *name, struct rt_object *value)
 {
     if (o->type->kind != RT_KIND_INSTANCE)
         return RT_ETYPE;
+    if (o->type->dict_offset)
+        return dict_setattr(rt, o, name, value);
     int i = attr_index((struct rt_type *)(uintptr_t)o->type, name, true);
     if (i < 0)
         return i;
@@ -574,6 +681,10 @@ struct rt_object *rt_getattr(struct runtime *rt, const struct rt_object *o, cons
     }
     if (o->type->kind != RT_KIND_INSTANCE)
         return NULL;
+    if (o->type->dict_offset) {
+        struct rt_object *d = rt_instance_dict(o);
+        return d ? rt_dict_get_str(d, name) : NULL;
+    }
     int i = attr_index((struct rt_type *)(uintptr_t)o->type, name, false);
     if (i < 0)
         return NULL;
@@ -585,6 +696,17 @@ int rt_delattr(struct runtime *rt, struct rt_object *o, const char *name)
 {
     if (o->type->kind != RT_KIND_INSTANCE)
         return RT_ETYPE;
+    if (o->type->dict_offset) {
+        struct rt_object *d = rt_instance_dict(o);
+        if (!d)
+            return RT_EINVAL;
+        struct rt_object *key = rt_str_literal(rt, name);
+        if (!key)
+            return RT_ENOMEM;
+        int err = rt_dict_del(rt, d, key);
+        rt_decref(rt, key, EV_REF_TEMP, NULL);
+        return err;
+    }
     int i = attr_index((struct rt_type *)(uintptr_t)o->type, name, false);
     if (i < 0)
         return RT_EINVAL;
@@ -601,8 +723,8 @@ int rt_delattr(struct runtime *rt, struct rt_object *o, const char *name)
 
 struct rt_object *rt_function(struct runtime *rt, const char *name, rt_function_fn fn, void *ctx)
 {
-    size_t size = sizeof(struct gc_head) + sizeof(struct rt_function);
-    struct rt_function *f = rt_gc_alloc(rt, &rt->t_function, size, sizeof(struct gc_head));
+    size_t size = rt->layout.gc_head + rt->layout.function_basic;
+    struct rt_function *f = rt_gc_alloc(rt, &rt->t_function, size, rt->layout.gc_head);
     if (!f)
         return NULL;
     memset((char *)f + sizeof f->ob, 0, sizeof *f - sizeof f->ob);
@@ -684,8 +806,8 @@ static struct rt_object *weakref_make(struct runtime *rt, struct rt_object *obj,
         return &reuse->ob;
     }
     const struct rt_type *t = proxy ? &rt->t_proxy : &rt->t_weakref;
-    size_t size = sizeof(struct gc_head) + sizeof(struct rt_weakref);
-    struct rt_weakref *w = rt_gc_alloc(rt, t, size, sizeof(struct gc_head));
+    size_t size = rt->layout.gc_head + rt->layout.weakref_basic;
+    struct rt_weakref *w = rt_gc_alloc(rt, t, size, rt->layout.gc_head);
     if (!w)
         return NULL;
     memset((char *)w + sizeof w->ob, 0, sizeof *w - sizeof w->ob);
@@ -743,19 +865,31 @@ bool rt_weakref_is_alive(const struct rt_object *ref)
 size_t rt_sizeof(const struct rt_object *o)
 {
     const struct rt_type *t = o->type;
+    const struct rt_layout *l = t->layout;
     switch (t->kind) {
     case RT_KIND_INT: {
+        if (l->int_fixed)
+            return l->int_basic;
         intptr_t n = ((const struct rt_int *)o)->size;
-        return 24 + 4 * (size_t)(n == 0 ? 1 : n < 0 ? -n : n);
+        size_t nd = (size_t)(n < 0 ? -n : n);
+        return l->int_basic + 4 * (nd == 0 && l->int_zero_digit ? 1 : nd);
     }
-    case RT_KIND_STR:
-        return sizeof(struct rt_str) + (size_t)((const struct rt_str *)o)->length + 1;
+    case RT_KIND_STR: {
+        const struct rt_str *s = (const struct rt_str *)o;
+        uint32_t widest = s->ascii ? 0x7f : s->kind == 1 ? 0xff : s->kind == 2 ? 0xffff : 0x10ffff;
+        size_t size = str_request(l, s->nbytes, s->length, widest);
+        if (l->str_latin1_utf8 && s->length == 1 && !s->ascii && s->kind == 1)
+            size += s->nbytes + 1;
+        return size;
+    }
     case RT_KIND_TUPLE:
-        return sizeof(struct gc_head) + 24 + 8 * rt_len(o);
+        return l->gc_head + l->tuple_basic + 8 * rt_len(o);
     case RT_KIND_LIST:
-        return sizeof(struct gc_head) + 40 + 8 * rt_list_allocated(o);
+        return l->gc_head + l->list_basic + 8 * rt_list_allocated(o);
     case RT_KIND_DICT:
-        return sizeof(struct gc_head) + 48 + rt_dict_keys_size(o);
+        return rt_dict_sizeof((const struct rt_dict *)o);
+    case RT_KIND_SET:
+        return rt_set_sizeof((const struct rt_set *)o);
     case RT_KIND_NONE:
     case RT_KIND_FLOAT:
     case RT_KIND_FUNCTION:
@@ -860,6 +994,7 @@ static void repr_into(const struct rt_object *o, struct repr_buf *b)
     case RT_KIND_TUPLE:
     case RT_KIND_LIST:
     case RT_KIND_DICT:
+    case RT_KIND_SET:
         break;
     }
     if (b->depth == (int)(sizeof b->stack / sizeof b->stack[0])) {
@@ -879,6 +1014,20 @@ static void repr_into(const struct rt_object *o, struct repr_buf *b)
             repr_into(v, b);
         }
         put(b, "}");
+    } else if (o->type->kind == RT_KIND_SET) {
+        bool frozen = strcmp(o->type->name, "frozenset") == 0;
+        size_t n = rt_len(o);
+        if (n == 0) {
+            put(b, frozen ? "frozenset()" : "set()");
+        } else {
+            put(b, frozen ? "frozenset({" : "{");
+            for (size_t i = 0; i < n && !b->truncated; i++) {
+                if (i)
+                    put(b, ", ");
+                repr_into(rt_set_item(o, i), b);
+            }
+            put(b, frozen ? "})" : "}");
+        }
     } else {
         bool tuple = o->type->kind == RT_KIND_TUPLE;
         put(b, tuple ? "(" : "[");

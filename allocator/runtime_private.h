@@ -28,7 +28,8 @@ _Static_assert(sizeof(struct gc_head) == 16, "PyGC_Head is two words on 64-bit")
 #define GC_PREV_SHIFT 2
 #define GC_PREV_MASK_FLAGS ((uintptr_t)3)
 
-#define RT_MANAGED_PREHEADER 16 /* 3.11 managed dict: values pointer, dict pointer */
+#define RT_MANAGED_PREHEADER 16 /* 3.11 managed dict: values pointer, dict pointer; 3.12+:
+                                 * weak reference list, dict or values pointer */
 
 static inline struct gc_head *rt_as_gc(const struct rt_object *o)
 {
@@ -51,6 +52,7 @@ static inline struct rt_object *rt_from_gc(const struct gc_head *g)
     X(TUPLE)                                                                                     \
     X(LIST)                                                                                      \
     X(DICT)                                                                                      \
+    X(SET)                                                                                       \
     X(FUNCTION)                                                                                  \
     X(WEAKREF)                                                                                   \
     X(PROXY)                                                                                     \
@@ -73,8 +75,11 @@ struct rt_type {
     size_t itemsize;    /* tp_itemsize */
     size_t presize;     /* bytes before the object in its block: GC head, pre-header */
     unsigned flags;     /* ev_type_flags */
-    bool managed_dict;  /* instances keep attributes in a values array (3.11) */
-    size_t weaklist_offset; /* offset of the weak reference list pointer, 0: none */
+    const struct rt_layout *layout; /* the runtime's object layout */
+    bool managed_dict;  /* instances keep attributes in a values array (3.11+) */
+    ptrdiff_t values_offset;   /* managed dict: offset of the values pointer (< 0, pre-header) */
+    ptrdiff_t weaklist_offset; /* offset of the weak reference list pointer (< 0: pre-header), 0: none */
+    size_t dict_offset;        /* separate __dict__: offset of its pointer, 0: none */
     /* instances */
     uint32_t nslots;              /* __slots__ (fixed layout), 0 with a managed dict */
     char **attr_names;            /* slot names, or the shared keys of a managed dict */
@@ -101,16 +106,20 @@ struct rt_float {
     double value;
 };
 
+/* A str: the header, then its text as UTF-8.  The block is the size the layout's version asks
+ * for (rt_str_request); the text fits in it but for long non-ASCII strings, whose UTF-8 is
+ * longer than their latin-1 or UCS-2 form, which ask for what the text needs. */
 struct rt_str {
     struct rt_object ob;
-    intptr_t length;
-    intptr_t hash;
-    uint32_t state; /* bit 0: interned, bit 1: ascii compact */
-    uint32_t pad;
-    void *wstr;
-    char data[]; /* length + 1 bytes */
+    intptr_t length;  /* characters */
+    uint32_t nbytes;  /* bytes of UTF-8 in data */
+    uint8_t state;    /* bit 0: interned */
+    uint8_t kind;     /* bytes per character: 1 (ASCII when ascii), 1 latin-1, 2, 4 */
+    uint8_t ascii;    /* every character < 128 */
+    uint8_t pad;
+    char data[];      /* nbytes + 1 bytes */
 };
-_Static_assert(sizeof(struct rt_str) == 48, "3.11 PyASCIIObject is 48 bytes");
+_Static_assert(sizeof(struct rt_str) == 32, "the header fits in every version's smallest str (2.7's 37)");
 
 struct rt_tuple {
     struct rt_object ob;
@@ -132,7 +141,7 @@ struct rt_dict_keys {
     uint8_t log2_size;
     uint8_t log2_index_bytes;
     uint8_t kind; /* 0 general (hash, key, value), 1 unicode (key, value) */
-    uint8_t pad;
+    uint8_t header; /* bytes of the version's header: 32, or 40 (3.6-3.10: 8 spare at the end) */
     uint32_t version;
     intptr_t usable;
     intptr_t nentries;
@@ -145,7 +154,10 @@ struct rt_dict {
     intptr_t used;
     uint64_t version;
     struct rt_dict_keys *keys; /* NULL: the shared empty table */
-    void *values;              /* unused: split tables are not modelled */
+    uint32_t open_fill;        /* 2.7 layout: used and dummy slots of its open table */
+    uint8_t open_log2;         /* 2.7 layout: log2 of the open table's slots, >= 3 */
+    uint8_t split;             /* 3.3-3.10 instance dict sharing its class's keys */
+    uint16_t pad;
 };
 _Static_assert(sizeof(struct rt_dict) == 48, "PyDictObject is 48 bytes");
 
@@ -155,18 +167,35 @@ struct rt_weakref {
     struct rt_object *callback; /* strong reference, or NULL */
     intptr_t hash;
     struct rt_weakref *prev, *next; /* the referent's list of weak references */
-    void *vectorcall;
 };
-_Static_assert(sizeof(struct rt_weakref) == 64, "PyWeakReference is 64 bytes");
+_Static_assert(sizeof(struct rt_weakref) == 56, "PyWeakReference is 56 bytes (64 with 3.11's vectorcall)");
 
 struct rt_function {
     struct rt_object ob;
     rt_function_fn fn;
     void *ctx;
     char name[32];
-    char pad[136 - 16 - 8 - 8 - 32];
 };
-_Static_assert(sizeof(struct rt_function) == 136, "PyFunctionObject is 136 bytes");
+_Static_assert(sizeof(struct rt_function) <= 88, "fits in every version's PyFunctionObject (2.7's 88)");
+
+/* A set or frozenset: PySetObject, with its 8 slots inline. */
+#define RT_SET_MINSIZE 8
+struct rt_set_entry {
+    struct rt_object *key; /* NULL: empty */
+    intptr_t hash;
+};
+struct rt_set {
+    struct rt_object ob;
+    intptr_t fill; /* slots used, deleted ones included */
+    intptr_t used;
+    intptr_t mask; /* slots - 1 */
+    struct rt_set_entry *table; /* smalltable or a separate array */
+    intptr_t hash;
+    intptr_t finger;
+    struct rt_set_entry smalltable[RT_SET_MINSIZE];
+    struct rt_weakref *weaklist;
+};
+_Static_assert(sizeof(struct rt_set) == 200, "PySetObject is 200 bytes");
 
 /* An instance with a managed dict: pre-header [values, dict] then the GC head, then this. */
 struct rt_instance {
@@ -259,12 +288,13 @@ struct rt_empty_tuple {
 
 struct runtime {
     struct heap *heap;
+    struct rt_layout layout;
     struct event_sink sink;
     struct gc_state gc;
 
     /* builtin types */
-    struct rt_type t_none, t_int, t_float, t_str, t_tuple, t_list, t_dict, t_function,
-        t_weakref, t_proxy;
+    struct rt_type t_none, t_int, t_float, t_str, t_tuple, t_list, t_dict, t_set, t_frozenset,
+        t_function, t_weakref, t_proxy;
     uint32_t next_type_id;
     struct rt_type *classes;
 
@@ -344,6 +374,8 @@ static inline uint64_t rt_addr(const void *p)
 /* ---- shared internals ----------------------------------------------------------------------- */
 
 /* runtime.c */
+/* A builtin type numbered and announced on first use (set, frozenset): gives it its id. */
+void rt_type_use(struct runtime *rt, struct rt_type *t);
 void rt_announce(struct runtime *rt, struct rt_object *o); /* static objects: first use */
 bool rt_is_static(const struct runtime *rt, const struct rt_object *o);
 void *rt_gc_alloc(struct runtime *rt, const struct rt_type *t, size_t size, size_t presize);
@@ -370,6 +402,18 @@ void rt_run_finalizer(struct runtime *rt, struct rt_object *o, enum ev_finalizer
 
 /* runtime_objects.c */
 void rt_interned_remove(struct runtime *rt, struct rt_str *s); /* a dying interned string */
+intptr_t rt_str_hash(const struct rt_str *s);
+/* Where an instance's attribute values are: the values array (managed dict) or the slots. */
+struct rt_object ***rt_values_ptr(const struct rt_object *o);
+
+/* runtime_set.c */
+void rt_set_traverse(struct rt_set *s, rt_visit_fn visit, void *arg);
+void rt_set_clear_items(struct runtime *rt, struct rt_set *s);
+void rt_set_dealloc_items(struct runtime *rt, struct rt_set *s);
+size_t rt_set_sizeof(const struct rt_set *s);
+struct rt_object *rt_set_copy(struct runtime *rt, struct rt_object *set);
+/* The i-th used entry's key, in table order, borrowed; NULL past the end. */
+struct rt_object *rt_set_item(const struct rt_object *set, size_t i);
 
 /* runtime_dict.c */
 int rt_dict_insert(struct runtime *rt, struct rt_dict *d, struct rt_object *key,
@@ -381,6 +425,11 @@ void rt_dict_keys_free(struct runtime *rt, struct rt_dict_keys *k, const struct 
 bool rt_dict_may_untrack(const struct rt_dict *d);
 struct rt_object *rt_dict_copy(struct runtime *rt, struct rt_object *dict);
 size_t rt_dict_keys_bytes(const struct rt_dict_keys *k);
+/* sys.getsizeof(d) under the layout of d's type. */
+size_t rt_dict_sizeof(const struct rt_dict *d);
+struct rt_object *rt_dict_new_split(struct runtime *rt); /* an instance's __dict__ */
+/* The value stored under the str key `name`, borrowed; NULL when missing. */
+struct rt_object *rt_dict_get_str(const struct rt_object *d, const char *name);
 int64_t rt_hash(const struct rt_object *o);
 bool rt_eq(const struct rt_object *a, const struct rt_object *b);
 

@@ -165,6 +165,11 @@ int64_t fold_refcnt(const struct fold *f, const void *obj)
 
 void fixture_open(struct rt_fixture *fx, const char *gc_profile)
 {
+    fixture_open_layout(fx, gc_profile, NULL);
+}
+
+void fixture_open_layout(struct rt_fixture *fx, const char *gc_profile, const struct rt_layout *layout)
+{
     memset(fx, 0, sizeof *fx);
     fold_init(&fx->fold);
     struct event_sink sink = {fold_emit, &fx->fold};
@@ -174,7 +179,7 @@ void fixture_open(struct rt_fixture *fx, const char *gc_profile)
     char err[160];
     cr_assert_eq(gc_profile_parse(gc_profile ? gc_profile : "cpython-3.8", &p, err, sizeof err),
                  0, "%s", err);
-    cr_assert_eq(rt_new(&fx->rt, fx->heap, &p, &sink), 0);
+    cr_assert_eq(rt_new_layout(&fx->rt, fx->heap, &p, layout, &sink), 0);
 }
 
 void fixture_check(struct rt_fixture *fx)

@@ -41,6 +41,8 @@ struct rt_fixture {
 
 /* profile: a gc profile name, NULL for the default */
 void fixture_open(struct rt_fixture *fx, const char *gc_profile);
+/* fixture_open with the given object layout (NULL: the one the profiles give). */
+void fixture_open_layout(struct rt_fixture *fx, const char *gc_profile, const struct rt_layout *layout);
 void fixture_close(struct rt_fixture *fx);
 /* heap_is_valid, gc_is_valid and the fold's verdict; aborts the test with the reason */
 void fixture_check(struct rt_fixture *fx);

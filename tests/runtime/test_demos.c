@@ -56,10 +56,10 @@ static void pace(void *ctx, uint64_t step)
     fixture_check(&fx);
 }
 
-static void run_workload(const char *gc_profile, void (*run)(struct workload_env *), uint64_t n,
-                         uint64_t max_steps)
+static void run_workload_layout(const char *gc_profile, const struct rt_layout *layout,
+                                void (*run)(struct workload_env *), uint64_t n, uint64_t max_steps)
 {
-    fixture_open(&fx, gc_profile);
+    fixture_open_layout(&fx, gc_profile, layout);
     memset(&labels, 0, sizeof labels);
     labels.fold = &fx.fold;
     struct event_sink sink = {emit, &labels};
@@ -78,9 +78,16 @@ static void run_workload(const char *gc_profile, void (*run)(struct workload_env
     fixture_close(&fx);
 }
 
+static void run_workload(const char *gc_profile, void (*run)(struct workload_env *), uint64_t n,
+                         uint64_t max_steps)
+{
+    run_workload_layout(gc_profile, NULL, run, n, max_steps);
+}
+
 struct demo_param {
     char name[32];
     char gc[32];
+    char layout[16]; /* "": the one the profiles give */
 };
 
 ParameterizedTestParameters(demos, run_with_validators)
@@ -103,7 +110,31 @@ ParameterizedTest(struct demo_param *p, demos, run_with_validators, .timeout = 6
     const struct demo *d = demo_find(p->name);
     cr_assert_not_null(d, "%s", p->name);
     cr_assert_gt(strlen(d->summary), 10);
-    run_workload(p->gc, d->run, 0, 40);
+    run_workload_layout(p->gc, p->layout[0] ? rt_layout_find(p->layout) : NULL, d->run, 0, 40);
+}
+
+/* Every demo under the object layouts furthest from the default one: 2.7's (a 32-byte GC head,
+ * fixed ints, byte strings, separate __dict__s) and 3.8's and 3.12's. */
+ParameterizedTestParameters(demos, run_in_other_layouts)
+{
+    static struct demo_param params[64];
+    const char *const layouts[] = {"cpython-2.7", "cpython-3.8", "cpython-3.12"};
+    size_t n = 0;
+    for (size_t l = 0; l < 3; l++)
+        for (size_t i = 0; i < demo_count() && n < 64; i++) {
+            snprintf(params[n].name, sizeof params[n].name, "%s", demo_at(i)->name);
+            snprintf(params[n].gc, sizeof params[n].gc, "cpython-3.8");
+            snprintf(params[n++].layout, sizeof params[n].layout, "%s", layouts[l]);
+        }
+    return cr_make_param_array(struct demo_param, params, n);
+}
+
+ParameterizedTest(struct demo_param *p, demos, run_in_other_layouts, .timeout = 60)
+{
+    const struct demo *d = demo_find(p->name);
+    cr_assert_not_null(d, "%s", p->name);
+    cr_assert_not_null(rt_layout_find(p->layout), "%s", p->layout);
+    run_workload_layout(p->gc, rt_layout_find(p->layout), d->run, 0, 40);
 }
 
 Test(demos, registry)

@@ -1,9 +1,11 @@
 /*
  * runtime.h - a CPython-style object runtime on top of the instrumented heap.
  *
- * Objects have CPython 3.11's 64-bit layout and sizes (docs/cpython-memory.md 6 and 7.1): a
- * header of reference count and type, a 16-byte GC head before every container, and the two-word
- * managed-dict pre-header before instances of user classes.  Their memory comes from the heap
+ * Objects have the 64-bit layout and sizes of one CPython version (docs/cpython-memory.md 6 and
+ * 7.1), a row of allocator/runtime_layout.c's table: a header of reference count and type, a GC
+ * head before every container (16 bytes; 32 in 2.7), and for instances of user classes either
+ * the managed-dict pre-header (3.11+) or a separate __dict__ (2.7 to 3.10).  By default the
+ * runtime has 3.11's layout; the figures below are 3.11's.  Their memory comes from the heap
  * (heap_malloc), so the allocator's picture of a workload is the picture CPython would show.
  * Every change of a reference count, every name bound and every frame is an event
  * (allocator/event.h), so that the UI can draw names pointing at objects.
@@ -14,6 +16,7 @@
  *   int 1000                      28                                  28
  *   float                         24                                  24
  *   str "python" (ASCII, len n)   49 + n                              49 + n
+ *   str of n, latin-1/UCS-2/UCS-4 72 + (n + 1) * 1, 2 or 4              same
  *   tuple of n                    40 + 8n  (16 GC head + 24 + 8n)     40 + 8n
  *   list                          56, items 8 * allocated separately  56 + 8 * allocated
  *   dict                          64, keys table separately           64 + keys table
@@ -21,6 +24,7 @@
  *   the instance's attribute values  round8(k + 2) + 8k, k slots     (not counted)
  *   instance with __slots__ of n  16 + 16 + 8n                        same
  *   weakref.ref / weakref.proxy   80                                  80
+ *   set(), 8 slots inline         216, then a table of 16 per slot    216 + the table
  *   function                      152                                 152
  *
  * Reference convention (CPython's): functions returning `struct rt_object *` return a new
@@ -63,13 +67,76 @@ enum {
 };
 const char *rt_strerror(int err);
 
+/* ---- object layouts ---------------------------------------------------------------------- */
+
+enum rt_list_growth {
+    RT_LIST_GROWTH_27, /* list_resize of 2.7 to 3.8: n + n/8 + (n < 9 ? 3 : 6) */
+    RT_LIST_GROWTH_39, /* 3.9+: (n + n/8 + 6) & ~3, or n rounded up to 4 for a big step */
+};
+enum rt_dict_table {
+    RT_DICT_OPEN,            /* 2.7: an open table of {hash, key, value}, 8 slots inline */
+    RT_DICT_COMPACT,         /* 3.6-3.10: indices and entries of {hash, key, value} */
+    RT_DICT_COMPACT_UNICODE, /* 3.11+: entries of {key, value} while every key is a str */
+};
+enum rt_set_growth {
+    RT_SET_GROWTH_27, /* resize when fill * 3 >= slots * 2 */
+    RT_SET_GROWTH_3,  /* 3.x: resize when fill * 5 >= mask * 3 */
+};
+enum rt_instance_dict {
+    RT_INSTANCE_DICT_PLAIN,           /* 2.7: a __dict__ pointer in the object, a plain dict */
+    RT_INSTANCE_DICT_SPLIT,           /* 3.3-3.10: a __dict__ sharing the class's keys */
+    RT_INSTANCE_DICT_MANAGED,         /* 3.11: values array and dict in a pre-header */
+    RT_INSTANCE_DICT_MANAGED_WEAKREF, /* 3.12+: the weak reference list in the pre-header too */
+};
+
+/* The object layout of one CPython version (64-bit): a row of allocator/runtime_layout.c. */
+struct rt_layout {
+    char name[16];           /* "cpython-3.11" */
+    char python[16];         /* the interpreter whose sizes these are: "python3.11" */
+    uint32_t gc_head;        /* bytes of PyGC_Head before a container: 16; 32 in 2.7 */
+    uint32_t int_basic;      /* int's header: 24 (digits of 4 bytes follow) */
+    bool int_fixed;          /* 2.7: an int is int_basic bytes whatever its value */
+    bool int_zero_digit;     /* 3.11+: 0 keeps one digit (28 bytes) */
+    uint32_t float_basic;    /* 24 */
+    uint32_t str_ascii;      /* PyASCIIObject: 48; 40 in 3.12+; 2.7 bytes str: 36 */
+    uint32_t str_compact;    /* PyCompactUnicodeObject (non-ASCII): 72; 56 in 3.12+; 0: 2.7 */
+    bool str_latin1_utf8;    /* 3.12+: a 1-character latin-1 str is static, with its UTF-8 */
+    uint32_t tuple_basic;    /* 24, then 8 per item */
+    uint32_t list_basic;     /* 40; the items are a separate array */
+    enum rt_list_growth list_growth;
+    uint32_t dict_basic;     /* PyDictObject: 48; 248 in 2.7 (8 slots inline) */
+    enum rt_dict_table dict_table;
+    uint32_t dict_keys_header; /* PyDictKeysObject header: 40 (3.6-3.10), 32 (3.11+); 0 in 2.7 */
+    uint32_t set_basic;      /* PySetObject with its 8 slots inline: 200 */
+    enum rt_set_growth set_growth;
+    enum rt_instance_dict instance_dict;
+    uint32_t weakref_basic;  /* PyWeakReference: 56; 64 in 3.11+ */
+    uint32_t function_basic; /* PyFunctionObject: 88 (2.7) to 144 (3.12+) */
+};
+
+size_t rt_layout_count(void);
+const struct rt_layout *rt_layout_at(size_t i); /* NULL past the end */
+/* The row named "cpython-X.Y", or NULL. */
+const struct rt_layout *rt_layout_find(const char *name);
+const struct rt_layout *rt_layout_default(void); /* cpython-3.11 */
+/*
+ * The layout a runtime takes for an allocator profile and a collector profile: the legacy
+ * collector gives 2.7's objects, the cpython-3.8 and cpython-3.9 allocators their versions',
+ * the cpython-3.13 collector 3.13's, anything else (the default profiles) 3.11's.
+ */
+const struct rt_layout *rt_layout_for(const char *heap_profile, const struct gc_profile *gc);
+
 /*
  * Creates a runtime that allocates from `heap` (which it does not own) and emits to `sink`.
- * `gc` is the collector's profile (NULL: the default, cpython-3.8).  A module frame
- * "<module>" is pushed on creation.
+ * `gc` is the collector's profile (NULL: the default, cpython-3.8).  The object layout is
+ * rt_layout_for(the heap's profile, gc).  A module frame "<module>" is pushed on creation.
  */
 int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
            const struct event_sink *sink);
+/* rt_new with the given object layout (NULL: rt_layout_for). */
+int rt_new_layout(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
+                  const struct rt_layout *layout, const struct event_sink *sink);
+const struct rt_layout *rt_get_layout(const struct runtime *rt);
 /*
  * Ends the program: pops every frame, runs a final collection (reason SHUTDOWN, no
  * callbacks), empties gc.garbage and the free lists and releases the interned strings.
@@ -126,7 +193,7 @@ const struct rt_type *rt_type_of(const struct rt_object *o);
 bool rt_type_is_gc(const struct rt_type *t);
 /* sys.getsizeof(o). */
 size_t rt_sizeof(const struct rt_object *o);
-/* True for the given builtin: "int", "float", "str", "tuple", "list", "dict", "NoneType",
+/* True for the given builtin: "int", "float", "str", "tuple", "list", "dict", "set", "frozenset", "NoneType",
  * "weakref.ReferenceType", "weakref.ProxyType", "function". */
 bool rt_is_a(const struct rt_object *o, const char *type_name);
 
@@ -152,6 +219,8 @@ struct rt_object *rt_int(struct runtime *rt, int64_t v);
 int64_t rt_int_value(const struct rt_object *o);
 struct rt_object *rt_float(struct runtime *rt, double v);
 double rt_float_value(const struct rt_object *o);
+/* Strings are UTF-8 in and out; their size follows the widest character (ASCII, latin-1,
+ * UCS-2, UCS-4: 1, 1, 2 or 4 bytes each) as CPython's compact strings do (2.7: bytes). */
 /* A string built at run time: never interned ('' and 1-character strings are not special). */
 struct rt_object *rt_str(struct runtime *rt, const char *s);
 /* A string literal in the program text: interned when it is identifier-like (letters, digits,
@@ -186,7 +255,13 @@ struct rt_object *rt_list_pop(struct runtime *rt, struct rt_object *list, intptr
 void rt_list_clear(struct runtime *rt, struct rt_object *list);
 size_t rt_list_allocated(const struct rt_object *list); /* slots in the item array */
 
-/* len() of a str, tuple, list or dict. */
+/* set() and frozenset(items), and set.add: items must be hashable (as dict keys). */
+struct rt_object *rt_set(struct runtime *rt);
+struct rt_object *rt_frozenset(struct runtime *rt, size_t n, struct rt_object *const items[]);
+int rt_set_add(struct runtime *rt, struct rt_object *set, struct rt_object *key);
+bool rt_set_contains(const struct rt_object *set, const struct rt_object *key);
+
+/* len() of a str, tuple, list, dict or set (a str's length in characters). */
 size_t rt_len(const struct rt_object *o);
 /* o[i] of a tuple or list: borrowed. */
 struct rt_object *rt_item(const struct rt_object *o, size_t i);
@@ -208,7 +283,8 @@ size_t rt_dict_keys_size(const struct rt_object *d);
 
 /* ---- instances -------------------------------------------------------------------------- */
 
-/* cls(): a new instance, tracked by the collector from birth. */
+/* cls(): a new instance, tracked by the collector from birth.  Under a layout with a separate
+ * __dict__ (2.7 to 3.10) the dict is made by the first attribute set. */
 struct rt_object *rt_instance(struct runtime *rt, const struct rt_type *cls);
 /* o.name = value (REF_ATTR).  RT_EINVAL for a name outside __slots__ or past 30 attributes. */
 int rt_setattr(struct runtime *rt, struct rt_object *o, const char *name, struct rt_object *value);
@@ -216,6 +292,10 @@ int rt_setattr(struct runtime *rt, struct rt_object *o, const char *name, struct
 struct rt_object *rt_getattr(struct runtime *rt, const struct rt_object *o, const char *name);
 /* del o.name */
 int rt_delattr(struct runtime *rt, struct rt_object *o, const char *name);
+
+/* The separate __dict__ of an instance (2.7 to 3.10 layouts), borrowed; NULL before its first
+ * attribute and under a managed dict. */
+struct rt_object *rt_instance_dict(const struct rt_object *o);
 
 /* ---- functions (callables for weakref callbacks and gc callbacks) --------------------------- */
 
