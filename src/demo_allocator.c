@@ -50,6 +50,23 @@ static uint32_t block_of(const struct heap_profile *p, size_t n)
     return heap_profile_class_size(p, class_of(p, n));
 }
 
+/* Sizes of the runtime's layout (the version's sys.getsizeof): an int of one digit (or 2.7's
+ * fixed int), an empty list with its collector header, an ASCII str of n characters. */
+static uint32_t int_size(const struct rt_layout *l)
+{
+    return l->int_fixed ? l->int_basic : l->int_basic + 4;
+}
+
+static uint32_t list_size(const struct rt_layout *l)
+{
+    return l->gc_head + l->list_basic;
+}
+
+static uint32_t str_size(const struct rt_layout *l, uint32_t n)
+{
+    return l->str_ascii + n + 1;
+}
+
 static void print_block(struct workload_env *env, const char *what, size_t request, const void *p)
 {
     size_t size = heap_block_size(env->heap, p);
@@ -67,18 +84,19 @@ void demo_run_layers(struct workload_env *env)
     struct runtime *rt = env->rt;
     const struct heap_profile *p = heap_profile(env->heap);
 
+    const struct rt_layout *lay = rt_get_layout(rt);
     step_f(env, "x = float(\"1.5\")",
-           "x = float(\"1.5\"), made at run time, needs 24 bytes, so pymalloc serves it from a pool of "
+           "x = float(\"1.5\"), made at run time, needs %u bytes, so pymalloc serves it from a pool of "
            "%u-byte blocks.",
-           block_of(p, 24));
+           lay->float_basic, block_of(p, lay->float_basic));
     demo_set(env, "x", rt_float(rt, 1.5));
     if (demo_get(env, "x"))
-        print_block(env, "float", 24, demo_get(env, "x"));
+        print_block(env, "float", lay->float_basic, demo_get(env, "x"));
 
     step_f(env, "s = \"x\" * int(\"600\")",
-           "s = 'x' * int(\"600\") needs 649 bytes, more than the %u-byte limit, so it goes straight to the C "
+           "s = 'x' * int(\"600\") needs %u bytes, more than the %u-byte limit, so it goes straight to the C "
            "library's malloc.",
-           p->threshold);
+           str_size(lay, 600), p->threshold);
     char *text = malloc(601);
     if (text) {
         memset(text, 'x', 600);
@@ -86,13 +104,13 @@ void demo_run_layers(struct workload_env *env)
         demo_set(env, "s", rt_str(rt, text));
         free(text);
         if (demo_get(env, "s"))
-            print_block(env, "str", 649, demo_get(env, "s"));
+            print_block(env, "str", str_size(lay, 600), demo_get(env, "s"));
     }
 
     step_f(env, "l = list(range(10))",
            "A list of 10 ints takes a %u-byte block for itself and a %u-byte block for its array of "
            "items, made for exactly 10.",
-           block_of(p, 56), block_of(p, 80));
+           block_of(p, list_size(lay)), block_of(p, 80));
     demo_set(env, "l", demo_int_list(env, 0, 10));
 
     workload_step_at(env, "for i in range(10, 100):",
@@ -166,6 +184,7 @@ void demo_run_size_classes(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
     const struct heap_profile *p = heap_profile(env->heap);
+    const struct rt_layout *lay = rt_get_layout(rt);
     void *blocks[8] = {0};
     static const size_t sizes[] = {1, 16, 17, 33, 40, 48};
 
@@ -197,15 +216,15 @@ void demo_run_size_classes(struct workload_env *env)
         blocks[i] = malloc_shown(env, sizes[i]);
 
     step_f(env, "i = int(\"1000\")",
-           "Objects are rounded the same way: an int of 28 bytes uses the %u-byte class, an empty list "
-           "of 56 bytes (its collector header counted) the %u-byte class.",
-           block_of(p, 28), block_of(p, 56));
+           "Objects are rounded the same way: an int of %u bytes uses the %u-byte class, an empty list "
+           "of %u bytes (its collector header counted) the %u-byte class.",
+           int_size(lay), block_of(p, int_size(lay)), list_size(lay), block_of(p, list_size(lay)));
     demo_set(env, "i", rt_int(rt, 1000));
     demo_set(env, "l", rt_list(rt, 0, NULL));
     if (demo_get(env, "i"))
-        print_block(env, "int 1000", 28, demo_get(env, "i"));
+        print_block(env, "int 1000", int_size(lay), demo_get(env, "i"));
     if (demo_get(env, "l"))
-        print_block(env, "[]", 56, (char *)demo_get(env, "l") - 16);
+        print_block(env, "[]", list_size(lay), (char *)demo_get(env, "l") - lay->gc_head);
 
     step_f(env, "for n in (SMALL_REQUEST_THRESHOLD, SMALL_REQUEST_THRESHOLD + 1):",
            "%u bytes is the last size class; a %u-byte request goes to malloc instead.", p->threshold,
