@@ -256,7 +256,8 @@ static int read_index(struct trace_reader *r)
         rc = TRACE_EFORMAT;
         snprintf(why, sizeof why, "bad checksum");
     } else if (rc == 0) {
-        rc = fmt_index_decode(&r->ix, buf + FMT_REC_HEAD, len, r->schema.nkinds, io, why, sizeof why);
+        rc = fmt_index_decode(&r->ix, buf + FMT_REC_HEAD, len, r->schema.nkinds, r->hdr.window != 0, io, why,
+                              sizeof why);
         if (rc == 0 && r->ix.nchunks && r->ix.chunks[0].offset < r->head_end) {
             rc = TRACE_EFORMAT;
             snprintf(why, sizeof why, "chunk 0 overlaps the header");
@@ -308,6 +309,39 @@ static int crc_range(struct trace_reader *r, uint64_t off, uint64_t n, uint32_t 
 }
 
 /*
+ * A windowed file (FORMAT.md section 8.1) has a hole of zero bytes where its oldest records were:
+ * finds the first byte that is not zero from pos on, the start of the first record kept.  Returns
+ * it, or r->size when only zeros have arrived.
+ */
+static uint64_t skip_hole(struct trace_reader *r, uint64_t pos)
+{
+    off_t data = r->src_fd < 0 ? lseek(r->fd, (off_t)pos, SEEK_DATA) : (off_t)pos;
+    if (data < 0)
+        return r->size; /* ENXIO: nothing but a hole to the end */
+    uint8_t buf[4096];
+    for (uint64_t at = (uint64_t)data > pos ? (uint64_t)data : pos; at < r->size;) {
+        size_t k = r->size - at < sizeof buf ? (size_t)(r->size - at) : sizeof buf;
+        if (reader_read_at(r, buf, k, at) < 0)
+            return r->size;
+        for (size_t i = 0; i < k; i++)
+            if (buf[i])
+                return at + i;
+        at += k;
+    }
+    return r->size;
+}
+
+/* A wNDW record: the chunks before event seq, at bytes before offset, are gone. */
+static void window_moved(struct trace_reader *r, uint64_t seq, uint64_t offset)
+{
+    if (seq <= r->ix.first_seq || seq > r->ix.nevents)
+        return;
+    size_t dropped = fmt_index_drop_before(&r->ix, seq, offset);
+    if (r->cur != NO_CHUNK)
+        r->cur = r->cur < dropped ? NO_CHUNK : r->cur - dropped;
+}
+
+/*
  * Scans whole records from scan_pos (FORMAT.md section 9, step 4).  A record that is not whole
  * yet is left for later when more may arrive, and is truncation when nothing more will.
  */
@@ -341,6 +375,17 @@ static int scan(struct trace_reader *r)
         if (rc)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
+        if (r->hdr.window && h[0] == 0 && r->ix.nchunks == 0 && r->ix.nevents == 0) {
+            /* the oldest records of a windowed file, dropped: the first kept one follows */
+            uint64_t at = skip_hole(r, pos);
+            if (at >= r->size) {
+                if (final)
+                    r->stopped = true;
+                break;
+            }
+            r->scan_pos = at;
+            continue;
+        }
         bool is_chunk = memcmp(h, FMT_TAG_EVTS, 4) == 0;
         char what[32]; /* the record in messages: "chunk 3", "index", "record 'Xyzw'" */
         if (is_chunk)
@@ -391,6 +436,11 @@ static int scan(struct trace_reader *r)
                 r->stopped = true;
                 break;
             }
+            if (first_seq > r->ix.nevents && r->hdr.window && r->ix.nchunks == 0 && pos > r->head_end) {
+                /* the first chunk after a windowed file's hole */
+                r->ix.nevents = first_seq;
+                r->ix.first_seq = first_seq;
+            }
             if (first_seq != r->ix.nevents) {
                 set_damage(r, "chunk %zu at byte %llu: starts at event %llu, expected %llu", chunk_no,
                            (unsigned long long)pos, (unsigned long long)first_seq,
@@ -411,6 +461,14 @@ static int scan(struct trace_reader *r)
             }
             if (!fmt_index_add_blob(&r->ix, &b))
                 return reader_fail(r, TRACE_ENOMEM, "out of memory");
+        } else if (memcmp(h, FMT_TAG_WNDW, 4) == 0) {
+            uint64_t wseq, woff;
+            if (!codec_get_varint(&q, qend, &wseq) || !codec_get_varint(&q, qend, &woff)) {
+                set_damage(r, "window record at byte %llu: bad payload", (unsigned long long)pos);
+                r->stopped = true;
+                break;
+            }
+            window_moved(r, wseq, woff);
         } else if (memcmp(h, FMT_TAG_TAIL, 4) == 0) {
             if (pos + total == r->size && r->follow) {
                 /* The writer finished: the stream is whole when this trailer points at the index
@@ -501,6 +559,7 @@ static int reader_start(struct trace_reader *r)
         fmt_index_init(&r->ix);
     }
     r->ix.nkinds = r->schema.nkinds;
+    r->ix.windowed = r->hdr.window != 0;
     rc = scan(r);
     if (rc)
         return rc;
@@ -636,6 +695,11 @@ uint64_t trace_reader_truncated_at(const struct trace_reader *r)
 const char *trace_reader_damage(const struct trace_reader *r)
 {
     return r->damage[0] ? r->damage : NULL;
+}
+
+uint64_t trace_reader_first_event(const struct trace_reader *r)
+{
+    return r->ix.first_seq;
 }
 
 size_t trace_reader_chunk_count(const struct trace_reader *r)
