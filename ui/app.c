@@ -338,6 +338,14 @@ int ui_app_seek(struct ui_app *app, uint64_t pos)
                     fmt_count(n, kept_from - 1));
     }
     int r = seeker_seek(app->s, pos);
+    if (r == MODEL_ERANGE && seeker_history_start(app->s) > kept_from && seeker_history_start(app->s) <= count &&
+        pos < seeker_history_start(app->s)) {
+        /* the history moved on while the view did not look: its start now */
+        char n[32];
+        app_message(app, false, "the history before event %s was dropped: the trace keeps its newest events",
+                    fmt_count(n, seeker_history_start(app->s) - 1));
+        r = seeker_seek(app->s, seeker_history_start(app->s));
+    }
     if (r == MODEL_EINCONSISTENT || r == MODEL_ESTOPPED) {
         const struct model *m = app_model(app);
         app_message(app, true, "the trace stops making sense at event %" PRIu64 ": %s; shown up to there",

@@ -683,7 +683,7 @@ int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
     memset(counts, 0, nk * sizeof *counts);
     reader_buffer_drop(r);
     r->cur = NO_CHUNK;
-    r->pos_seq = 0;
+    r->pos_seq = r->ix.first_seq; /* a windowed file: the events kept */
     struct event ev;
     for (;;) {
         int rc = ensure_chunk(r);

@@ -913,6 +913,14 @@ int trace_reader_blob_load(struct trace_reader *r, size_t i, void **buf, size_t 
                          (unsigned long long)b->offset);
     if (rc) {
         free(rec);
+        if (rc == TRACE_EFORMAT && r->hdr.window && r->follow) {
+            /* freed meanwhile by a window (FORMAT.md 8.1): the record saying so is there now */
+            uint64_t first = r->ix.first_seq;
+            trace_reader_poll(r);
+            if (r->ix.first_seq > first)
+                rc = reader_fail(r, TRACE_ERANGE, "a blob was dropped: the trace keeps events from %llu on",
+                                 (unsigned long long)r->ix.first_seq);
+        }
         return rc;
     }
     size_t n = (size_t)(end - p);

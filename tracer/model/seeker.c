@@ -156,6 +156,10 @@ static int read_index(struct seeker *s)
     s->from_index = s->ncks > 0;
     s->file_ck_last = s->ncks ? s->cks[s->ncks - 1].seq : 0;
     s->window = trace_reader_first_event(s->r);
+    if (s->window) {
+        /* a windowed file: what can be summarised and checkpointed starts with its history */
+        s->sum_frontier = s->ck_frontier = seeker_history_start(s);
+    }
     size_t first;
     if (trace_reader_blob_range(s->r, TRACE_BLOB_MARKS, &first) == 1) {
         void *buf;
@@ -503,6 +507,8 @@ static int load_checkpoint(struct seeker *s, const struct ckref *c)
     return 0;
 }
 
+static void window_moved(struct seeker *s, uint64_t window);
+
 /* Index of the last checkpoint at or before pos, or -1. */
 static long checkpoint_before(const struct seeker *s, uint64_t pos)
 {
@@ -638,11 +644,19 @@ int seeker_seek(struct seeker *s, uint64_t pos)
     if (!forward) {
         int rc = -1;
         while (c >= 0 && (rc = load_checkpoint(s, &s->cks[c])) < 0) {
-            /* a damaged checkpoint: forget it and use the one before */
+            /* a damaged checkpoint: forget it and use the one before (or one that a window
+             * dropped while the seeker did not look: forget what it dropped) */
             memmove(&s->cks[c], &s->cks[c + 1], (s->ncks - (size_t)c - 1) * sizeof *s->cks);
             s->ncks--;
             c--;
+            if (trace_reader_first_event(s->r) > s->window) {
+                window_moved(s, trace_reader_first_event(s->r));
+                c = checkpoint_before(s, pos);
+            }
         }
+        if (rc < 0 && s->window)
+            return seek_fail(s, MODEL_ERANGE, "event %" PRIu64 " is before the history kept (from event %" PRIu64 ")",
+                             pos, seeker_history_start(s));
         if (rc < 0)
             model_reset(m);
         uint64_t at = model_position(m);
@@ -707,28 +721,33 @@ int seeker_build_index(struct seeker *s, model_progress_fn progress, void *ctx)
     int rc = advance(s, count, progress, ctx);
     if (rc < 0 && rc != MODEL_EINCONSISTENT)
         return rc;
+    if (back < seeker_history_start(s))
+        back = seeker_history_start(s); /* a windowed file: back to its history's start */
     int rc2 = seeker_seek(s, back < s->bad_seq ? back : s->bad_seq);
     return rc < 0 ? rc : rc2;
 }
 
 static long checkpoint_before(const struct seeker *s, uint64_t pos);
+static size_t file_checkpoint(const struct seeker *s, uint64_t seq);
 
 /* Forgets what lies before the window's start (see the top). */
 static void window_moved(struct seeker *s, uint64_t window)
 {
     s->window = window;
-    size_t k = 0;
-    while (k < s->ncks && s->cks[k].seq < window)
-        k++;
-    if (s->spill && k)
+    if (s->spill)
         fflush(s->spill);
-    for (size_t i = 0; i < k; i++) {
+    /* the checkpoints before the window, and the file's whose blob went with the chunks before
+     * it (a checkpoint follows the chunk that holds its last event) */
+    size_t n = 0;
+    for (size_t i = 0; i < s->ncks; i++) {
         const struct ckref *c = &s->cks[i];
-        if (c->blob < 0 && c->len)
+        bool gone = c->seq < window || (c->blob >= 0 && file_checkpoint(s, c->seq) == SIZE_MAX);
+        if (!gone)
+            s->cks[n++] = *c;
+        else if (c->blob < 0 && c->len)
             fallocate(fileno(s->spill), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)c->off, (off_t)c->len);
     }
-    memmove(s->cks, s->cks + k, (s->ncks - k) * sizeof *s->cks);
-    s->ncks -= k;
+    s->ncks = n;
     if (s->cks_cap > 64 && s->ncks < s->cks_cap / 4) {
         size_t cap = s->ncks * 2 > 16 ? s->ncks * 2 : 16;
         struct ckref *p = realloc(s->cks, cap * sizeof *p);

@@ -112,13 +112,17 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
     while (seq / b->span >= MODEL_TL_SAMPLES)
         merge_samples(b);
     size_t i = (size_t)(seq / b->span);
-    while (b->nsamples && b->nsamples < i) {
-        /* events not noted (a live view that jumped ahead): flat at the last values */
-        const struct model_tl_sample *l = &b->samples[b->nsamples - 1];
+    while (b->nsamples < i) {
+        /* events not noted (a live view that jumped ahead, a window's dropped start): flat at the
+         * last values, or at these */
+        struct model_tl_sample l = {.bytes_end = bytes, .arenas_end = arenas,
+                                    .objects_end = model_parts(m)->graph->nobjs};
+        if (b->nsamples)
+            l = b->samples[b->nsamples - 1];
         b->samples[b->nsamples] = (struct model_tl_sample){
-            .seq = (uint64_t)b->nsamples * b->span, .span = b->span, .bytes_min = l->bytes_end,
-            .bytes_max = l->bytes_end, .bytes_end = l->bytes_end, .arenas_max = l->arenas_end,
-            .arenas_end = l->arenas_end, .objects_end = l->objects_end};
+            .seq = (uint64_t)b->nsamples * b->span, .span = b->span, .bytes_min = l.bytes_end,
+            .bytes_max = l.bytes_end, .bytes_end = l.bytes_end, .arenas_max = l.arenas_end,
+            .arenas_end = l.arenas_end, .objects_end = l.objects_end};
         b->nsamples++;
     }
     if (i >= b->nsamples) {
