@@ -463,6 +463,7 @@ int live_start_program(struct live **out, struct program_spec *spec, const struc
     spec->cfg.mode = CAPTURE_RECORD;
     spec->cfg.live = true;
     spec->cfg.hold = !l->run;
+    spec->cfg.window = l->cap;
     spec->cfg.pace = opt->pace_given ? opt->pace : 0;
     l->pace = spec->cfg.pace;
     snprintf(spec->cfg.trace, sizeof spec->cfg.trace, "%s", l->path);
