@@ -727,9 +727,6 @@ int seeker_build_index(struct seeker *s, model_progress_fn progress, void *ctx)
     return rc < 0 ? rc : rc2;
 }
 
-static long checkpoint_before(const struct seeker *s, uint64_t pos);
-static size_t file_checkpoint(const struct seeker *s, uint64_t seq);
-
 /* Forgets what lies before the window's start (see the top). */
 static void window_moved(struct seeker *s, uint64_t window)
 {
