@@ -338,9 +338,10 @@ int ui_app_seek(struct ui_app *app, uint64_t pos)
                     fmt_count(n, kept_from - 1));
     }
     int r = seeker_seek(app->s, pos);
-    if (r == MODEL_ERANGE && seeker_history_start(app->s) > kept_from && seeker_history_start(app->s) <= count &&
-        pos < seeker_history_start(app->s)) {
-        /* the history moved on while the view did not look: its start now */
+    if (r == MODEL_ERANGE && seeker_history_start(app->s) > kept_from &&
+        seeker_history_start(app->s) <= app_event_count(app) && pos < seeker_history_start(app->s)) {
+        /* the history moved on while the view did not look (the reader learnt of it, and of the
+         * events since, when what it was to read was gone): its start now */
         char n[32];
         app_message(app, false, "the history before event %s was dropped: the trace keeps its newest events",
                     fmt_count(n, seeker_history_start(app->s) - 1));

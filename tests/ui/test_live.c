@@ -284,7 +284,12 @@ Test(live, a_capped_trace_keeps_its_newest_history_seekable, .timeout = 120)
     cr_assert_eq(ui_app_position(ss.app), seeker_history_start(ss.s), "%s", ui_app_message(ss.app));
     cr_assert(strstr(ui_app_message(ss.app), "was dropped") != NULL, "%s", ui_app_message(ss.app));
     key(&ss, 'G');
-    ui_app_tick(ss.app, now_ms());
+    double until = now_ms() + 10000;
+    while (ui_app_position(ss.app) <= edge && now_ms() < until) {
+        ui_app_tick(ss.app, now_ms());
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
     cr_assert_gt(ui_app_position(ss.app), edge, "G follows the live edge again");
     close_session(&ss);
     char msg[512];
