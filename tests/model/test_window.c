@@ -205,3 +205,52 @@ Test(window, a_follower_keeps_to_the_window, .timeout = 180)
     cr_assert_eq(seeker_step(f.s, -1), 0, "%s", seeker_error(f.s));
     seeker_free(f.s);
 }
+
+/* A follower that looks away for longer than the window meets the hole where it was reading:
+ * the chunks it knew are gone, not damaged, and it follows on from the first one kept. */
+struct away {
+    struct seeker *s;
+    const char *path;
+    uint64_t ops;
+};
+
+static void away_op(void *ctx, uint64_t events)
+{
+    struct away *a = ctx;
+    (void)events;
+    if (++a->ops != 20000)
+        return;
+    char err[512];
+    cr_assert_eq(seeker_open(&a->s, a->path, SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
+    cr_assert_geq(seeker_poll(a->s), 0, "%s", seeker_error(a->s));
+    cr_assert_eq(seeker_seek(a->s, seeker_event_count(a->s)), 0, "%s", seeker_error(a->s));
+}
+
+Test(window, a_follower_a_window_behind_follows_on_past_the_hole, .timeout = 180)
+{
+    struct away a = {.path = scratch_path("away-win.trace")};
+    const char *ref = scratch_path("away-whole.trace");
+    uint64_t n = record_windowed("away-win.trace", "away-whole.trace", true, 800000, away_op, &a);
+    cr_assert_not_null(a.s);
+    uint64_t before = trace_reader_first_event(seeker_reader(a.s));
+    while (!seeker_is_ended(a.s))
+        cr_assert_geq(seeker_poll(a.s), 0, "%s", seeker_error(a.s));
+    struct trace_reader *r = seeker_reader(a.s);
+    cr_assert_null(trace_reader_damage(r), "%s", trace_reader_damage(r));
+    cr_assert_eq(seeker_event_count(a.s), n);
+    cr_assert_gt(trace_reader_first_event(r), before, "the window moved on while it looked away");
+    /* the model it held is a window behind: the end is reached through a checkpoint kept */
+    cr_assert_eq(seeker_seek(a.s, n), 0, "%s", seeker_error(a.s));
+    char err[512];
+    struct trace_reader *whole;
+    struct model *m;
+    cr_assert_eq(trace_reader_open(&whole, ref, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(model_new(&m, trace_reader_header(whole)), 0);
+    struct event ev;
+    while (trace_reader_next(whole, &ev) == 1)
+        cr_assert_eq(model_fold(m, &ev), 0, "%s", model_error(m));
+    cr_assert(model_equals(seeker_model(a.s), m, err, sizeof err), "%s", err);
+    model_free(m);
+    trace_reader_free(whole);
+    seeker_free(a.s);
+}

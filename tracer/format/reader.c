@@ -335,7 +335,7 @@ static uint64_t skip_hole(struct trace_reader *r, uint64_t pos)
 static void window_moved(struct trace_reader *r, uint64_t seq, uint64_t offset)
 {
     if (seq <= r->ix.first_seq || seq > r->ix.nevents)
-        return;
+        return; /* nothing known before it, or a record that does not fit the chunks */
     size_t dropped = fmt_index_drop_before(&r->ix, seq, offset);
     if (r->cur != NO_CHUNK)
         r->cur = r->cur < dropped ? NO_CHUNK : r->cur - dropped;
@@ -375,8 +375,9 @@ static int scan(struct trace_reader *r)
         if (rc)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
-        if (r->hdr.window && h[0] == 0 && r->ix.nchunks == 0 && r->ix.nevents == 0) {
-            /* the oldest records of a windowed file, dropped: the first kept one follows */
+        if (r->hdr.window && h[0] == 0) {
+            /* the oldest records of a windowed file, dropped (FORMAT.md 8.1; a reader that fell
+             * a window behind meets them too): the first kept one follows */
             uint64_t at = skip_hole(r, pos);
             if (at >= r->size) {
                 if (final)
@@ -384,6 +385,7 @@ static int scan(struct trace_reader *r)
                 break;
             }
             r->scan_pos = at;
+            r->after_hole = true;
             continue;
         }
         bool is_chunk = memcmp(h, FMT_TAG_EVTS, 4) == 0;
@@ -421,6 +423,9 @@ static int scan(struct trace_reader *r)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
         if (crc != codec_get_u32le(stored)) {
+            uint8_t tag;
+            if (r->hdr.window && reader_read_at(r, &tag, 1, pos) == 0 && tag == 0)
+                continue; /* dropped while it was read: the hole, at the next turn */
             set_damage(r, "%s at byte %llu: bad checksum", what, (unsigned long long)pos);
             r->stopped = true;
             break;
@@ -436,8 +441,9 @@ static int scan(struct trace_reader *r)
                 r->stopped = true;
                 break;
             }
-            if (first_seq > r->ix.nevents && r->hdr.window && r->ix.nchunks == 0 && pos > r->head_end) {
-                /* the first chunk after a windowed file's hole */
+            if (first_seq > r->ix.nevents && r->hdr.window && r->after_hole) {
+                /* the first chunk after a windowed file's hole: what came before it is gone */
+                window_moved(r, r->ix.nevents, pos);
                 r->ix.nevents = first_seq;
                 r->ix.first_seq = first_seq;
             }
@@ -489,6 +495,7 @@ static int scan(struct trace_reader *r)
         }
         r->last_index_at = memcmp(h, FMT_TAG_INDX, 4) == 0 ? pos : 0;
         r->scan_pos = pos + total;
+        r->after_hole = false;
     }
     fmt_index_sort_blobs(&r->ix);
     if (r->stopped)
