@@ -156,6 +156,8 @@ void summary_forget_before(struct summary *b, uint64_t seq)
     size_t k = 0;
     while (k < b->nmarks && b->marks[k].seq < seq)
         k++;
+    if (k == 0)
+        return;
     memmove(b->marks, b->marks + k, (b->nmarks - k) * sizeof *b->marks);
     b->nmarks -= k;
 }
