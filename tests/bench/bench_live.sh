@@ -38,7 +38,8 @@ while [ $t -lt "$secs" ]; do
     disk=$(du -sm "$tmp/live" | cut -f1)
     size=$(du -sm --apparent-size "$tmp/live" | cut -f1)
     head=$(tmux -L "$sock" capture-pane -p -t b | head -1)
-    where=$(echo "$head" | grep -o 'event [0-9,]* of [0-9,]*[0-9]')
+    where=$(echo "$head" | grep -o 'event [0-9,]* of [0-9,]*[0-9]' ||
+            echo "$head" | grep -o '[0-9][0-9,]*/[0-9,]*[0-9]' | head -1 | sed 's|\(.*\)/\(.*\)|event \1 of \2|')
     status=$(echo "$head" | grep -o 'LIVE.*' | sed 's/ *$//')
     vr=$(rss "$viewer") wr=$(rss "${work:-0}")
     [ -z "$v0" ] && v0=$vr w0=$wr
