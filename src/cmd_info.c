@@ -111,11 +111,23 @@ int cmd_info_run(struct cli *c)
         last_ns = ci.first_ns;
     }
     uint64_t file_bytes = trace_reader_file_bytes(r);
+    uint64_t kept_from = trace_reader_first_event(r), kept = events - kept_from;
     printf("events       %s in %zu chunk%s\n", grouped(events, n1, sizeof n1), nchunks, nchunks == 1 ? "" : "s");
+    const struct trace_header *h = trace_reader_header(r);
+    if (h->window) {
+        printf("window       %s bytes kept at most", grouped(h->window, n1, sizeof n1));
+        if (kept_from)
+            printf("; events before %s dropped, %s kept", grouped(kept_from, n2, sizeof n2),
+                   grouped(kept, n1, sizeof n1));
+        printf("\n");
+    }
     if (nchunks)
         printf("duration     %.3f s to the start of the last chunk\n", (double)last_ns / 1e9);
     printf("bytes        %s", grouped(file_bytes, n1, sizeof n1));
-    if (events)
+    if (kept_from)
+        printf(" (with the hole of the events dropped; chunks kept %.2f per event)",
+               kept ? (double)chunk_bytes / (double)kept : 0.0);
+    else if (events)
         printf(" (%.2f per event; chunks alone %.2f)", (double)file_bytes / (double)events,
                (double)chunk_bytes / (double)events);
     printf("\n");

@@ -22,6 +22,11 @@ int live_parse_options(struct cli *c, struct live_options *opt)
     opt->stacks = stacks && (stacks[0] == '\0' || strcmp(stacks, "c") == 0);
     if (stacks && stacks[0] && c->program < 0 && strcmp(stacks, "c") != 0 && strcmp(stacks, "none") != 0)
         return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", stacks);
+    if (cli_uint(c, "max-trace-size", 0, true, &opt->max_trace_size))
+        return CLI_EXIT_USAGE;
+    opt->max_trace_size_given = cli_value(c, "max-trace-size") != NULL;
+    if (opt->max_trace_size_given && opt->max_trace_size && opt->max_trace_size < (1u << 20))
+        return cli_error(c, CLI_EXIT_USAGE, "--max-trace-size: at least 1M (or 0: no cap)");
     opt->pace = 1;
     const char *pace = cli_value(c, "pace");
     if (pace) {

@@ -78,6 +78,9 @@ const struct cli_cmd cmd_demo = {
 
 static const struct cli_opt live_opts[] = {
     {"record", 'r', "FILE", "keep the trace in FILE (otherwise a temporary file, deleted at the end)"},
+    {"max-trace-size", 0, "SIZE", "keep at most SIZE bytes of trace (K, M, G), dropping the oldest history\n"
+                                  "past it; 0: no cap (default: the smaller of 2G and a tenth of the free\n"
+                                  "space of $TMPDIR; no cap with --record)"},
     {"run", 0, NULL, "start running instead of holding at the first step marker"},
     {"pace", 0, "N", "in run mode, N step markers a second (0: as fast as it runs; default 1)"},
     {"profile", 'p', "P", "the allocator profile (default cpython-3.10; see 'record --help')"},

@@ -42,6 +42,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -70,6 +71,7 @@ struct live {
     char last_err[256];   /* the last whole line the child wrote to stderr */
     bool program;         /* a real Python program, not a built-in workload */
     bool handed_off;      /* the temporary trace is unlinked by the keeper (live_hand_off) */
+    uint64_t cap;         /* bytes the trace keeps; 0: no cap */
     struct ui_live ops;
 };
 
@@ -91,7 +93,7 @@ static void say_status(int fd, const char *text)
 
 /* The child's whole life: record the workload to path.  Never returns. */
 static void child_main(struct workload *wl, const char *spec, const struct live_options *opt, const char *path,
-                       int ctl_fd, int status_fd)
+                       uint64_t cap, int ctl_fd, int status_fd)
 {
     char err[512];
     struct gc_profile gc = *gc_profile_default();
@@ -112,6 +114,8 @@ static void child_main(struct workload *wl, const char *spec, const struct live_
         .command = command,
         .path = path,
         .flush_each_step = true,
+        .window = cap,
+        .checkpoints = true,
         .pace = child_pace,
         .pace_ctx = &pacer,
     };
@@ -282,6 +286,18 @@ static void stdio_to_null(bool err)
         close(devnull);
 }
 
+uint64_t live_default_cap(const char *dir)
+{
+    uint64_t cap = LIVE_DEFAULT_CAP;
+    struct statvfs sv;
+    if (statvfs(dir, &sv) == 0) {
+        uint64_t tenth = (uint64_t)sv.f_bavail * sv.f_frsize / 10;
+        if (tenth < cap)
+            cap = tenth;
+    }
+    return cap < LIVE_MIN_CAP ? LIVE_MIN_CAP : cap;
+}
+
 /* The trace file (kept, or temporary) and the three pipes; the child's ends in *child. */
 struct child_ends {
     int ctl, status, err;
@@ -316,6 +332,16 @@ static struct live *live_new(const struct live_options *opt, struct child_ends *
         }
         close(fd);
         l->temporary = true;
+    }
+    if (opt->max_trace_size_given) {
+        l->cap = opt->max_trace_size;
+    } else if (!opt->record) {
+        char dir[PATH_MAX];
+        snprintf(dir, sizeof dir, "%s", l->path);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = '\0';
+        l->cap = live_default_cap(slash ? dir : ".");
     }
     int ctl[2], status[2], errp[2];
     if (pipe(ctl) < 0) {
@@ -409,7 +435,7 @@ int live_start(struct live **out, const char *spec, const struct live_options *o
         stdio_to_null(false);
         dup2(child.err, STDERR_FILENO);
         close(child.err);
-        child_main(wl, spec, opt, l->path, child.ctl, child.status);
+        child_main(wl, spec, opt, l->path, l->cap, child.ctl, child.status);
     }
     live_started(l, &child);
     workload_free(wl);
@@ -450,6 +476,7 @@ int live_start_program(struct live **out, struct program_spec *spec, const struc
     spec->cfg.mode = CAPTURE_RECORD;
     spec->cfg.live = true;
     spec->cfg.hold = !l->run;
+    spec->cfg.window = l->cap;
     spec->cfg.pace = opt->pace_given ? opt->pace : 0;
     l->pace = spec->cfg.pace;
     snprintf(spec->cfg.trace, sizeof spec->cfg.trace, "%s", l->path);

@@ -29,7 +29,16 @@ struct live_options {
     double pace;              /* run mode: step markers per second, 0 as fast as it runs */
     bool pace_given;          /* --pace was on the command line (a program runs at full speed
                                  without it) */
+    uint64_t max_trace_size;  /* bytes the trace keeps (FORMAT.md 8.1); 0: no cap */
+    bool max_trace_size_given; /* else the default: live_default_cap() for a temporary trace,
+                                  none for --record */
 };
+
+/* The cap of a temporary live trace in dir: 2 GiB or a tenth of the space free there, whichever
+ * is smaller, and at least LIVE_MIN_CAP. */
+#define LIVE_DEFAULT_CAP (2ull << 30)
+#define LIVE_MIN_CAP (16ull << 20)
+uint64_t live_default_cap(const char *dir);
 
 struct live;
 struct cli;

@@ -14,6 +14,7 @@
 
 #include <allocator/runtime.h>
 #include <allocator/stack.h>
+#include <tracer/model.h>
 #include <tracer/stacks.h>
 #include <tracer/trace.h>
 
@@ -27,6 +28,8 @@ struct recorder {
     struct heap *heap;
     struct runtime *rt;
     struct trace_writer *writer;
+    struct ckpt_tee *tee;     /* checkpoints into the stream, or NULL */
+    struct event_sink sink;   /* where events go: the writer, or the tee in front of it */
     struct stack_table *stacks;
     unsigned stack_depth;
     struct workload_env env;
@@ -81,8 +84,7 @@ static uint64_t set_line(void *ctx, const char *file, uint32_t line)
     struct recorder *r = ctx;
     if (!r->stacks) {
         /* the first line: a stack table of the lines, and the hook that hands out theirs */
-        struct event_sink sink = trace_writer_sink(r->writer);
-        if (stack_table_new(&r->stacks, 1, &sink) < 0)
+        if (stack_table_new(&r->stacks, 1, &r->sink) < 0)
             return 0;
         struct heap_stack_hook hook = {line_hook, r};
         heap_set_stack_hook(r->heap, &hook);
@@ -150,6 +152,7 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
     struct trace_header hdr;
     recorder_header(&hdr, &r->profile, o->arena_source ? o->arena_source : "mmap", o->gc,
                     o->command ? o->command : "arenascope");
+    hdr.window = o->window;
     int rc;
     if (o->path)
         rc = trace_writer_open(&r->writer, o->path, &hdr, err, errlen);
@@ -161,7 +164,16 @@ int recorder_open(struct recorder **out, const struct recorder_options *o, bool 
      * Otherwise it hands encoding to a thread of its own once the recording proves long. */
     if (o->flush_each_step)
         trace_writer_set_thread(r->writer, TRACE_WRITER_THREAD_NEVER);
-    struct event_sink sink = trace_writer_sink(r->writer);
+    r->sink = trace_writer_sink(r->writer);
+    if (o->checkpoints) {
+        trace_writer_set_thread(r->writer, TRACE_WRITER_THREAD_NEVER); /* blobs go between chunks */
+        if (ckpt_tee_new(&r->tee, r->writer, &hdr) < 0) {
+            cli_fail(err, errlen, "out of memory for the model of the checkpoints");
+            goto out_writer;
+        }
+        r->sink = ckpt_tee_sink(r->tee);
+    }
+    struct event_sink sink = r->sink;
 
     rc = heap_new(&r->heap, &r->profile, &src, &sink);
     if (rc < 0) {
@@ -199,6 +211,7 @@ out_stacks:
 out_heap:
     heap_delete(r->heap);
 out_writer:
+    ckpt_tee_free(r->tee);
     trace_writer_free(r->writer);
 out_free:
     free(r);
@@ -255,6 +268,7 @@ void recorder_free(struct recorder *r)
     heap_set_stack_hook(r->heap, NULL);
     heap_delete(r->heap);
     stack_table_free(r->stacks);
+    ckpt_tee_free(r->tee);
     trace_writer_free(r->writer);
     free(r);
 }

@@ -40,6 +40,8 @@ struct recorder_options {
     int fd;
     const char *fd_name;
     bool flush_each_step;     /* end a chunk at every step marker (live viewers) */
+    uint64_t window;          /* bytes: drop the oldest chunks past this (FORMAT.md 8.1); 0: none */
+    bool checkpoints;         /* write the model's checkpoints into the stream (ckpt_tee) */
     void (*pace)(void *ctx, uint64_t step); /* called after each step marker; may block */
     void *pace_ctx;
 };

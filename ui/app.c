@@ -370,10 +370,26 @@ void ui_app_show_pane(struct ui_app *app, enum ui_pane pane, bool zoom)
 
 int ui_app_seek(struct ui_app *app, uint64_t pos)
 {
-    uint64_t count = app_event_count(app);
+    uint64_t count = app_event_count(app), kept_from = seeker_history_start(app->s);
     if (pos > count)
         pos = count;
+    if (pos < kept_from && kept_from <= count && pos != app_position(app)) {
+        /* a live trace that dropped its oldest events: as far back as it goes */
+        pos = kept_from;
+        char n[32];
+        app_message(app, false, "the history before event %s was dropped: the trace keeps its newest events",
+                    fmt_count(n, kept_from - 1));
+    }
     int r = seeker_seek(app->s, pos);
+    if (r == MODEL_ERANGE && seeker_history_start(app->s) > kept_from &&
+        seeker_history_start(app->s) <= app_event_count(app) && pos < seeker_history_start(app->s)) {
+        /* the history moved on while the view did not look (the reader learnt of it, and of the
+         * events since, when what it was to read was gone): its start now */
+        char n[32];
+        app_message(app, false, "the history before event %s was dropped: the trace keeps its newest events",
+                    fmt_count(n, seeker_history_start(app->s) - 1));
+        r = seeker_seek(app->s, seeker_history_start(app->s));
+    }
     if (r == MODEL_EINCONSISTENT || r == MODEL_ESTOPPED) {
         const struct model *m = app_model(app);
         app_message(app, true, "the trace stops making sense at event %" PRIu64 ": %s; shown up to there",
@@ -705,8 +721,20 @@ static enum ui_redo live_tick(struct ui_app *app)
     if (app->follow_edge) {
         uint64_t edge = app_live_edge(app), pos = app_position(app);
         if (edge > pos + LIVE_TICK_EVENTS) {
+            /* folding every event cannot keep up: jump through the newest checkpoint when there
+             * is one further than a tick's folding would go (or the view fell out of the
+             * history kept), else fold a tick's worth */
+            uint64_t ck = seeker_checkpoint_before(app->s, edge);
+            if (ck != UINT64_MAX && (ck > pos + LIVE_TICK_EVENTS || pos < seeker_history_start(app->s))) {
+                app->skipping = true;
+                if (ui_app_seek(app, edge) < 0)
+                    app->follow_edge = false;
+                return redo | UI_REDO_REPAINT;
+            }
             edge = pos + LIVE_TICK_EVENTS;
             app->behind = true;
+        } else {
+            app->skipping = false;
         }
         if (edge != pos) {
             if (app_advance_to(app, edge)) {

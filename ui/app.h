@@ -287,6 +287,8 @@ struct ui_app {
     double carry;        /* fraction of an event not yet played */
     bool follow_edge;    /* live: stay at the newest event */
     bool behind;         /* live: the last tick stopped short of the newest event */
+    bool skipping;       /* live: the view jumps to the edge through checkpoints, not folding
+                            every event, until a tick reaches the edge by folding */
     /* The banner's look for the next step marker past the summary, remembered so that a
      * growing live trace is read once, not from the position to its end at every frame: no
      * marker in [from, to); found: the first one at or after `to`'s scan, UINT64_MAX none. */

@@ -120,13 +120,22 @@ static void paint_header(const struct ui_app *app, struct canvas *c, struct ui_r
     x += canvas_text(c, x, r.y, -1, UI_S_HEADER, "  ");
 
     uint64_t pos = app_position(app), count = app_event_count(app);
-    char a[32], b[32], pos_long[96], pos_short[96];
+    char a[32], b[32], h[32], pos_long[96], pos_short[96], pos_history[3][160];
     if (pos == 0) {
         snprintf(pos_long, sizeof pos_long, "start (before event 0) of %s", fmt_count(b, count));
         snprintf(pos_short, sizeof pos_short, "start of %s", fmt_count(b, count));
     } else {
         snprintf(pos_long, sizeof pos_long, "event %s of %s", fmt_count(a, pos - 1), fmt_count(b, count));
         snprintf(pos_short, sizeof pos_short, "%s/%s", fmt_count(a, pos - 1), fmt_count(b, count));
+    }
+    /* a live trace that dropped its oldest events: how far back history goes */
+    uint64_t kept_from = seeker_history_start(app->s);
+    pos_history[0][0] = pos_history[1][0] = pos_history[2][0] = '\0';
+    if (kept_from > 0 && kept_from <= count) {
+        fmt_count(h, kept_from - 1); /* the current event at the first position kept */
+        snprintf(pos_history[0], sizeof pos_history[0], "%s, history from event %s", pos_long, h);
+        snprintf(pos_history[1], sizeof pos_history[1], "%s (history from %s)", pos_long, h);
+        snprintf(pos_history[2], sizeof pos_history[2], "%s (from %s)", pos_short, h);
     }
 
     /* the status, in wordings from long to short */
@@ -147,6 +156,9 @@ static void paint_header(const struct ui_app *app, struct canvas *c, struct ui_r
         /* the workload writes faster than the view folds: the view is not at its newest event */
         static const char *const catching_up[] = {" LIVE running, the view catching up ", " LIVE catching up ",
                                                   " LIVE running "};
+        /* folding every event cannot keep up: the view jumps to the edge through checkpoints */
+        static const char *const skipping[] = {" LIVE running, the view jumps to the edge ", " LIVE jumping to the edge ",
+                                               " LIVE jumping "};
         const struct trace_header *hd = seeker_header(app->s);
         bool program = hd && hd->program[0];
         static const char *const finished_workload[] = {" workload finished ", " finished "};
@@ -159,7 +171,9 @@ static void paint_header(const struct ui_app *app, struct canvas *c, struct ui_r
         case UI_LIVE_STARTING: words = starting, nwords = 1, rs = UI_S_STATUS_LIVE; break;
         case UI_LIVE_WAITING: words = waiting, nwords = 4, rs = UI_S_STATUS_LIVE; break;
         case UI_LIVE_RUNNING:
-            if (app->behind && app->follow_edge)
+            if (app->skipping && app->follow_edge)
+                words = skipping, nwords = 3;
+            else if (app->behind && app->follow_edge)
                 words = catching_up, nwords = 3;
             else
                 words = running, nwords = 1;
@@ -210,6 +224,20 @@ static void paint_header(const struct ui_app *app, struct canvas *c, struct ui_r
         si = nstatus - 1;
     int sw = ui_text_width(status[si]);
     const char *position = ui_text_width(pos_long) + 3 + 1 + sw + keep <= room ? pos_long : pos_short;
+    /* how far back a live trace's history goes, beside the widest status that leaves room for it
+     * (in its shortest wording the title gives way to it, down to a few letters) */
+    bool placed = !pos_history[0][0];
+    for (int j = 0; j < nstatus && !placed; j++) {
+        for (int i = 0; i < 3 && !placed; i++) {
+            int title = i < 2 || keep < 8 ? keep : 8;
+            if (ui_text_width(status[j]) + ui_text_width(pos_history[i]) + 3 + 1 + title <= room) {
+                si = j;
+                sw = ui_text_width(status[si]);
+                position = pos_history[i];
+                placed = true;
+            }
+        }
+    }
     int pw = ui_text_width(position);
 
     /* the title gets the rest: whole, its file name, or that abbreviated */

@@ -22,16 +22,42 @@ static uint64_t fixed_clock(void *ctx)
     return 1000;
 }
 
+/* The recording's sink: the writer (or the tee in front of it), and the reference copy. */
+struct rec_sinks {
+    struct event_sink main;
+    struct trace_writer *copy;
+};
+
+static void rec_emit(void *ctx, const struct event *ev)
+{
+    struct rec_sinks *rs = ctx;
+    rs->main.emit(rs->main.ctx, ev);
+    if (rs->copy)
+        trace_writer_emit(rs->copy, ev);
+}
+
 uint64_t rec_random(const char *path, const struct rec_options *o)
 {
     struct heap_profile p;
     char err[256];
     cr_assert_eq(heap_profile_parse(o->profile, &p, err, sizeof err), 0, "%s", err);
     struct trace_header hdr = hc_header(&p, o->mmap_source ? "mmap" : "aligned");
-    struct trace_writer *w;
+    struct trace_writer *w, *copy = NULL;
+    if (o->copy) {
+        cr_assert_eq(trace_writer_open(&copy, o->copy, &hdr, err, sizeof err), 0, "%s", err);
+        trace_writer_set_clock(copy, fixed_clock, NULL);
+    }
+    hdr.window = o->window;
     cr_assert_eq(trace_writer_open(&w, path, &hdr, err, sizeof err), 0, "%s", err);
     trace_writer_set_clock(w, fixed_clock, NULL);
-    struct event_sink sink = trace_writer_sink(w);
+    struct ckpt_tee *tee = NULL;
+    struct rec_sinks rs = {trace_writer_sink(w), copy};
+    if (o->checkpoints) {
+        trace_writer_set_thread(w, TRACE_WRITER_THREAD_NEVER);
+        cr_assert_eq(ckpt_tee_new(&tee, w, &hdr), 0);
+        rs.main = ckpt_tee_sink(tee);
+    }
+    struct event_sink sink = {rec_emit, &rs};
     struct heap_arena_source src = o->mmap_source ? heap_arena_source_mmap() : heap_arena_source_aligned();
     struct heap *h;
     cr_assert_eq(heap_new(&h, &p, &src, &sink), 0);
@@ -76,6 +102,11 @@ uint64_t rec_random(const char *path, const struct rec_options *o)
     else
         cr_assert_eq(trace_writer_flush(w), 0);
     trace_writer_free(w);
+    ckpt_tee_free(tee);
+    if (copy) {
+        cr_assert_eq(trace_writer_finish(copy), 0, "%s", trace_writer_error(copy));
+        trace_writer_free(copy);
+    }
     return events;
 }
 

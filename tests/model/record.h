@@ -41,6 +41,9 @@ struct rec_options {
     size_t live;          /* about this many blocks live at the most */
     bool finish;          /* write the index (false: as a killed recording leaves the file) */
     uint64_t flush_every; /* end a chunk every so many operations (0: let the writer decide) */
+    uint64_t window;      /* bytes: the trace drops its oldest chunks past this (0: none) */
+    bool checkpoints;     /* the model's checkpoints go into the stream (ckpt_tee) */
+    const char *copy;     /* every event also to this trace, whole (no window): a reference */
     /* called after every operation with the writer's event count; may be NULL */
     void (*after_op)(void *ctx, uint64_t events);
     void *ctx;

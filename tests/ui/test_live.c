@@ -81,6 +81,26 @@ static bool tick_until(struct session *ss, const char *text)
     return false;
 }
 
+/* Ticks until the screen shows one of two texts, for up to 10 s. */
+static bool tick_until_either(struct session *ss, const char *a, const char *b)
+{
+    double end = now_ms() + 10000;
+    while (now_ms() < end) {
+        ui_app_tick(ss->app, now_ms());
+        char *t = screen(ss);
+        bool found = strstr(t, a) != NULL || strstr(t, b) != NULL;
+        free(t);
+        if (found)
+            return true;
+        struct timespec ts = {0, 10 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    char *t = screen(ss);
+    cr_log_error("never shown: %s, nor %s\nscreen:\n%s", a, b, t);
+    free(t);
+    return false;
+}
+
 static void key(struct session *ss, int k)
 {
     struct ui_input in = {UI_IN_KEY, k, 0, 0};
@@ -184,7 +204,8 @@ Test(live, a_bad_request_is_refused_before_anything_starts)
     cr_assert(strstr(err, "profile") != NULL, "%s", err);
 }
 
-/* A workload that writes faster than a tick folds: the header says the view is catching up, and
+/* A workload that writes faster than a tick folds: the header says the view is catching up (or,
+ * once the workload's checkpoints lie ahead of it, that it jumps to the edge through them), and
  * the view moves on at every tick (the time q takes is bench_live.sh's to print). */
 Test(live, a_view_behind_its_workload_says_so_and_moves_on, .timeout = 60)
 {
@@ -211,7 +232,7 @@ Test(live, a_view_behind_its_workload_says_so_and_moves_on, .timeout = 60)
     }
     cr_assert_gt(seeker_event_count(ss.s), 2000000, "the workload writes millions of events");
     uint64_t before = ui_app_position(ss.app);
-    cr_assert(tick_until(&ss, "LIVE running, the view catching up"));
+    cr_assert(tick_until_either(&ss, "LIVE running, the view catching up", "LIVE running, the view jumps to the edge"));
     cr_assert_gt(ui_app_position(ss.app), before, "the view moves on while behind");
     close_session(&ss);
     char msg[512];
@@ -290,4 +311,63 @@ Test(pacer, a_breakpoint_names_a_whole_line_of_one_file)
     cr_assert_not(pacer_holds_at(&p, "other.py:4  x = 1"));
     cr_assert_not(pacer_holds_at(&p, "myslide.py:4  x = 1"));
     cr_assert_not(pacer_holds_at(&p, NULL));
+/* A live trace with a small cap, run long enough to pass it several times: its disk usage stays
+ * under the cap and a chunk, the header says how far back history goes, the view steps back
+ * within the history and stops at its start, and follows the edge again. */
+Test(live, a_capped_trace_keeps_its_newest_history_seekable, .timeout = 120)
+{
+    const uint64_t cap = 8u << 20, chunk = 64u << 10;
+    struct session ss;
+    memset(&ss, 0, sizeof ss);
+    snprintf(ss.dir, sizeof ss.dir, "/tmp/arenascope-live-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(ss.dir));
+    setenv("TMPDIR", ss.dir, 1);
+    struct live_options opt = {.arena_source = "aligned", .pace = 0, .run = true, .max_trace_size = cap,
+                               .max_trace_size_given = true};
+    char err[512];
+    cr_assert_eq(live_start(&ss.l, "churn:1000000000", &opt, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_open(&ss.s, live_trace_path(ss.l), SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = "churn", .live = live_controls(ss.l), .live_run = true};
+    cr_assert_eq(ui_app_new(&ss.app, ss.s, &cfg), 0);
+    cr_assert_eq(canvas_init(&ss.c, 160, 48, false), 0);
+    struct stat st;
+    uint64_t most = 0;
+    double end = now_ms() + 90000;
+    do {
+        ui_app_tick(ss.app, now_ms());
+        cr_assert_eq(stat(live_trace_path(ss.l), &st), 0);
+        if ((uint64_t)st.st_blocks * 512 > most)
+            most = (uint64_t)st.st_blocks * 512;
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    } while ((uint64_t)st.st_size < 5 * cap && now_ms() < end);
+    cr_assert_geq((uint64_t)st.st_size, 5 * cap, "the workload wrote past the cap several times");
+    cr_assert_leq(most, cap + chunk, "at most %lu bytes on disk", (unsigned long)most);
+    cr_assert(tick_until(&ss, "history from event"));
+    uint64_t kept_from = seeker_history_start(ss.s);
+    cr_assert_gt(kept_from, 0);
+
+    /* step back within the history: event by event */
+    uint64_t edge = ui_app_position(ss.app);
+    cr_assert_gt(edge, kept_from + 2);
+    key(&ss, 'h');
+    cr_assert_eq(ui_app_position(ss.app), edge - 1);
+    key(&ss, 'h');
+    cr_assert_eq(ui_app_position(ss.app), edge - 2);
+    /* the first event kept is as far back as it goes */
+    key(&ss, 'g');
+    cr_assert_eq(ui_app_position(ss.app), seeker_history_start(ss.s), "%s", ui_app_message(ss.app));
+    cr_assert(strstr(ui_app_message(ss.app), "was dropped") != NULL, "%s", ui_app_message(ss.app));
+    key(&ss, 'G');
+    double until = now_ms() + 10000;
+    while (ui_app_position(ss.app) <= edge && now_ms() < until) {
+        ui_app_tick(ss.app, now_ms());
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert_gt(ui_app_position(ss.app), edge, "G follows the live edge again");
+    close_session(&ss);
+    char msg[512];
+    live_end(ss.l, msg, sizeof msg);
+    rmdir(ss.dir);
 }

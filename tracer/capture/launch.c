@@ -27,7 +27,7 @@ int capture_config_encode(const struct capture_config *c, char *buf, size_t len)
     int n = snprintf(buf, len,
                      "pid=%ld" SEP "status=%d" SEP "control=%d" SEP "mode=%s" SEP "entry=%d" SEP "stacks=%s" SEP
                      "depth=%u" SEP "live=%d" SEP "lines=%d" SEP "hold=%d" SEP "pace=%g" SEP "files=%s" SEP
-                     "trace=%s" SEP "log=%s" SEP "arena=%s" SEP
+                     "trace=%s" SEP "log=%s" SEP "arena=%s" SEP "window=%llu" SEP
                      "user=%s" SEP "script=%s" SEP "command=%s",
                      (long)c->pid, c->status_fd, c->control_fd, modes[c->mode], (int)c->entry,
                      c->stacks == CAPTURE_STACKS_PYTHON ? "python"
@@ -35,7 +35,8 @@ int capture_config_encode(const struct capture_config *c, char *buf, size_t len)
                      : c->stacks == CAPTURE_STACKS_BOTH ? "both"
                                                         : "none",
                      c->depth, c->live ? 1 : 0, c->step_lines ? 1 : 0, c->hold ? 1 : 0, c->pace, c->step_files,
-                     c->trace, c->log, c->arena_source, c->user_dir, c->script, c->command);
+                     c->trace, c->log, c->arena_source, (unsigned long long)c->window, c->user_dir, c->script,
+                     c->command);
     if (n < 0 || (size_t)n >= len)
         return -1;
     return 0;
@@ -104,6 +105,8 @@ bool capture_config_decode(const char *text, struct capture_config *out)
             copy_field(out->log, sizeof out->log, v, vlen);
         } else if (KEY("arena")) {
             copy_field(out->arena_source, sizeof out->arena_source, v, vlen);
+        } else if (KEY("window")) {
+            out->window = strtoull(num, NULL, 10);
         } else if (KEY("user")) {
             copy_field(out->user_dir, sizeof out->user_dir, v, vlen);
         } else if (KEY("script")) {

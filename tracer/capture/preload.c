@@ -42,6 +42,7 @@
 #include <allocator/heap.h>
 #include <allocator/stack.h>
 #include <tracer/capture.h>
+#include <tracer/model.h>
 #include <tracer/stacks.h>
 #include <tracer/trace.h>
 
@@ -477,6 +478,8 @@ static void finish(const char *why)
         capture.sink = (struct event_sink){0};
         if (trace_writer_finish(capture.writer) < 0)
             say("arenascope: %s\n", trace_writer_error(capture.writer));
+        ckpt_tee_free(capture.tee);
+        capture.tee = NULL;
     }
     if (capture.log)
         fflush(capture.log);
@@ -671,11 +674,16 @@ static void start_record(void)
     char err[512];
     struct trace_header hdr;
     fill_header(&hdr);
+    hdr.window = capture.cfg.window;
     if (trace_writer_open(&capture.writer, capture.cfg.trace, &hdr, err, sizeof err) < 0)
         refuse("%s", err);
     if (capture.cfg.live)
         trace_writer_set_thread(capture.writer, TRACE_WRITER_THREAD_NEVER);
     capture.sink = trace_writer_sink(capture.writer);
+    /* a live viewer jumps through the model's checkpoints, and a capped trace's history starts
+     * at the first one it keeps (docs/design.md) */
+    if (capture.cfg.live && ckpt_tee_new(&capture.tee, capture.writer, &hdr) == 0)
+        capture.sink = ckpt_tee_sink(capture.tee);
     if (heap_new(&capture.heap, &capture.profile, &src, &capture.sink) < 0)
         refuse("out of memory for the heap");
     heap_set_foreign_to_libc(capture.heap, true);

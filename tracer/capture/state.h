@@ -45,6 +45,7 @@ struct capture {
     struct py_allocator reference[3]; /* REFERENCE: the interpreter's own, by domain */
     struct trace_writer *writer;  /* RECORD */
     struct event_sink sink;       /* the writer's; off in a forked child and after the end */
+    struct ckpt_tee *tee;         /* RECORD, live: the model's checkpoints into the trace; or NULL */
     struct pystack *stacks;       /* NULL with --stacks none */
     struct output *output;
     FILE *log;                    /* PLACEMENTS, REFERENCE: one line per allocator call */

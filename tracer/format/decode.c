@@ -79,6 +79,19 @@ static void history_reset(struct trace_reader *r)
     r->prev = 0;
 }
 
+/* A chunk that did not read back whole, in a windowed file: when a window record dropped it
+ * meanwhile (the writer writes the record before it frees the bytes), it is gone, not damaged. */
+static int chunk_gone(struct trace_reader *r, uint64_t first_seq, int rc)
+{
+    if (!r->hdr.window)
+        return rc;
+    trace_reader_poll(r);
+    if (first_seq >= r->ix.first_seq)
+        return rc;
+    return reader_fail(r, TRACE_ERANGE, "event %llu was dropped: the trace keeps events from %llu on",
+                       (unsigned long long)first_seq, (unsigned long long)r->ix.first_seq);
+}
+
 int reader_chunk_load(struct trace_reader *r, size_t i)
 {
     const struct trace_chunk_info *c = &r->ix.chunks[i];
@@ -100,11 +113,13 @@ int reader_chunk_load(struct trace_reader *r, size_t i)
     const uint8_t *b = r->cbuf;
     size_t len = (size_t)c->bytes - FMT_REC_OVERHEAD;
     if (memcmp(b, FMT_TAG_EVTS, 4) != 0 || codec_get_u32le(b + 4) != len)
-        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: not where the index says", i,
-                           (unsigned long long)c->offset);
+        return chunk_gone(r, c->first_seq,
+                          reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: not where the index says", i,
+                                      (unsigned long long)c->offset));
     if (codec_crc32c(0, b, FMT_REC_HEAD + len) != codec_get_u32le(b + FMT_REC_HEAD + len))
-        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: bad checksum", i,
-                           (unsigned long long)c->offset);
+        return chunk_gone(r, c->first_seq,
+                          reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: bad checksum", i,
+                                      (unsigned long long)c->offset));
     const uint8_t *p = b + FMT_REC_HEAD, *end = p + len;
     uint64_t first_seq, count, first_ns;
     if (!codec_get_varint(&p, end, &first_seq) || !codec_get_varint(&p, end, &count) ||
@@ -520,6 +535,9 @@ static int ensure_chunk(struct trace_reader *r)
     }
     if (r->pos_seq >= r->ix.nevents)
         return 0;
+    if (r->pos_seq < r->ix.first_seq)
+        return reader_fail(r, TRACE_ERANGE, "event %llu was dropped: the trace keeps events from %llu on",
+                           (unsigned long long)r->pos_seq, (unsigned long long)r->ix.first_seq);
     size_t i = r->cur != NO_CHUNK && r->cur + 1 < r->ix.nchunks &&
                        r->ix.chunks[r->cur + 1].first_seq == r->pos_seq
                    ? r->cur + 1
@@ -665,7 +683,7 @@ int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts)
     memset(counts, 0, nk * sizeof *counts);
     reader_buffer_drop(r);
     r->cur = NO_CHUNK;
-    r->pos_seq = 0;
+    r->pos_seq = r->ix.first_seq; /* a windowed file: the events kept */
     struct event ev;
     for (;;) {
         int rc = ensure_chunk(r);

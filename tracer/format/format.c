@@ -202,6 +202,8 @@ void fmt_header_encode(struct codec_buf *b, const struct trace_header *h)
         put_field_text(b, FMT_H_PROGRAM, h->program, sizeof h->program);
     if (h->program_version[0])
         put_field_text(b, FMT_H_PROGRAM_VERSION, h->program_version, sizeof h->program_version);
+    if (h->window)
+        put_field_uint(b, FMT_H_WINDOW, h->window);
 
     struct codec_buf v;
     codec_buf_init(&v);
@@ -403,6 +405,7 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
         case FMT_H_KEEP_LAST:
         case FMT_H_LEGACY_FINALIZERS:
         case FMT_H_ARENA_MAP_BITS:
+        case FMT_H_WINDOW:
             if (!get_uint_value(v, (size_t)len, &u))
                 return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
             break;
@@ -418,6 +421,7 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
         case FMT_H_POOL_OVERHEAD: h->pool_overhead = clamp32(u); break;
         case FMT_H_POINTER_SIZE: h->pointer_size = clamp32(u); break;
         case FMT_H_KEEP_LAST: h->keep_last_free_arena = u != 0; break;
+        case FMT_H_WINDOW: h->window = u; break;
         case FMT_H_LEGACY_FINALIZERS: h->legacy_finalizers = u != 0; break;
         case FMT_H_ARENA_MAP_BITS: h->arena_map_bits = clamp32(u); break;
         default: break;
@@ -451,6 +455,34 @@ bool fmt_index_push_chunk(struct fmt_index *ix, const struct trace_chunk_info *c
     ix->chunks[ix->nchunks++] = *c;
     ix->nevents += c->count;
     return true;
+}
+
+size_t fmt_index_drop_before(struct fmt_index *ix, uint64_t seq, uint64_t offset)
+{
+    size_t k = 0;
+    while (k < ix->nchunks && ix->chunks[k].first_seq + ix->chunks[k].count <= seq)
+        k++;
+    if (k) {
+        memmove(ix->chunks, ix->chunks + k, (ix->nchunks - k) * sizeof *ix->chunks);
+        ix->nchunks -= k;
+    }
+    if (seq > ix->first_seq)
+        ix->first_seq = seq;
+    size_t nb = 0;
+    for (size_t i = 0; i < ix->nblobs; i++)
+        if (ix->blobs[i].offset >= offset)
+            ix->blobs[nb++] = ix->blobs[i];
+    ix->nblobs = nb;
+    /* the arrays shrink when they have become mostly empty, so that memory follows the window */
+    if (ix->chunks_cap > 64 && ix->nchunks < ix->chunks_cap / 4) {
+        size_t cap = ix->nchunks * 2 > 16 ? ix->nchunks * 2 : 16;
+        void *p = realloc(ix->chunks, cap * sizeof *ix->chunks);
+        if (p) {
+            ix->chunks = p;
+            ix->chunks_cap = cap;
+        }
+    }
+    return k;
 }
 
 /* (type, key), then file order: of two blobs with the same type and key the later one counts. */
@@ -492,6 +524,8 @@ void fmt_index_sort_blobs(struct fmt_index *ix)
 void fmt_index_encode(const struct fmt_index *ix, struct codec_buf *b)
 {
     uint64_t prev_off = 0, prev_ns = 0;
+    if (ix->windowed)
+        codec_buf_put_varint(b, ix->nchunks ? ix->chunks[0].first_seq : ix->nevents);
     codec_buf_put_varint(b, ix->nchunks);
     for (size_t i = 0; i < ix->nchunks; i++) {
         const struct trace_chunk_info *c = &ix->chunks[i];
@@ -524,12 +558,17 @@ bool fmt_blob_type_is_valid(const uint8_t t[4])
     return true;
 }
 
-int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nkinds,
+int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nkinds, bool windowed,
                      uint64_t limit, char *why, size_t whylen)
 {
     const uint8_t *end = p + n;
     uint64_t nchunks, off = 0, ns = 0, seq = 0, prev_end = FMT_PREFIX_LEN;
     fmt_index_init(ix);
+    ix->windowed = windowed;
+    if (windowed && !codec_get_varint(&p, end, &seq))
+        return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: bad first event");
+    ix->first_seq = seq;
+    ix->nevents = seq;
     if (!codec_get_varint(&p, end, &nchunks) || nchunks > n / 4)
         return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: bad chunk count");
     for (uint64_t i = 0; i < nchunks; i++) {
@@ -555,8 +594,14 @@ int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nk
     uint64_t nevents, nk, nblobs;
     if (!codec_get_varint(&p, end, &nevents) || nevents != seq)
         return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: event count disagrees with its chunks");
-    if (!codec_get_varint(&p, end, &nk) || nk != nkinds)
+    if (!codec_get_varint(&p, end, &nk) || (nk != nkinds && !(windowed && nk == 0)))
         return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: kind count disagrees with the schema");
+    ix->nevents = nevents;
+    if (nk == 0 && nkinds) {
+        /* a windowed file does not count the kinds of the events it kept */
+        ix->nkinds = nkinds;
+        goto blobs;
+    }
     ix->nkinds = nkinds;
     ix->kind_events = calloc(nkinds ? nkinds : 1, sizeof *ix->kind_events);
     if (!ix->kind_events)
@@ -567,8 +612,9 @@ int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nk
             return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: bad kind count");
         sum += ix->kind_events[k];
     }
-    if (sum != nevents)
+    if (sum != nevents - ix->first_seq)
         return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: kind counts disagree with the event count");
+blobs:
     if (!codec_get_varint(&p, end, &nblobs) || nblobs > n / 7)
         return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: bad blob count");
     for (uint64_t i = 0; i < nblobs; i++) {

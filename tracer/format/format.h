@@ -26,6 +26,7 @@
 #define FMT_TAG_BLOB "bLOB"
 #define FMT_TAG_INDX "iNDX"
 #define FMT_TAG_TAIL "tAIL"
+#define FMT_TAG_WNDW "wNDW"
 
 /* Largest payloads (FORMAT.md section 3). */
 #define FMT_MAX_HEAD (1u << 20)
@@ -66,6 +67,7 @@ enum fmt_header_id {
     FMT_H_ARENA_MAP_BITS = 17,
     FMT_H_PROGRAM = 18,
     FMT_H_PROGRAM_VERSION = 19,
+    FMT_H_WINDOW = 20,
 };
 
 /* One kind of a file's schema (section 5). */
@@ -110,6 +112,8 @@ struct fmt_index {
     size_t nkinds;
     struct fmt_blob *blobs; /* sorted by (type, key) after fmt_index_sort_blobs */
     size_t nblobs, blobs_cap;
+    bool windowed;          /* the file's header has a window (section 4): the index says first_seq */
+    uint64_t first_seq;     /* the first chunk's first event; 0 unless windowed and chunks were dropped */
 };
 
 void fmt_index_init(struct fmt_index *ix);
@@ -121,8 +125,11 @@ void fmt_index_sort_blobs(struct fmt_index *ix);
 void fmt_index_encode(const struct fmt_index *ix, struct codec_buf *b);
 /* Parses an iNDX payload and checks it against the file: records inside [FMT_PREFIX_LEN,
  * limit), chunks in order and not overlapping.  Returns 0 or TRACE_EFORMAT/TRACE_ENOMEM. */
-int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nkinds,
+int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nkinds, bool windowed,
                      uint64_t limit, char *why, size_t whylen);
+/* Forgets the chunks before event seq and the blobs before byte offset (a window's start,
+ * section 8.1); returns how many chunks were dropped. */
+size_t fmt_index_drop_before(struct fmt_index *ix, uint64_t seq, uint64_t offset);
 
 /* Fills in a record's tag, length and CRC around a payload at rec + FMT_REC_HEAD. */
 void fmt_record_seal(uint8_t *rec, const char tag[4], uint32_t len);

@@ -256,7 +256,8 @@ static int read_index(struct trace_reader *r)
         rc = TRACE_EFORMAT;
         snprintf(why, sizeof why, "bad checksum");
     } else if (rc == 0) {
-        rc = fmt_index_decode(&r->ix, buf + FMT_REC_HEAD, len, r->schema.nkinds, io, why, sizeof why);
+        rc = fmt_index_decode(&r->ix, buf + FMT_REC_HEAD, len, r->schema.nkinds, r->hdr.window != 0, io, why,
+                              sizeof why);
         if (rc == 0 && r->ix.nchunks && r->ix.chunks[0].offset < r->head_end) {
             rc = TRACE_EFORMAT;
             snprintf(why, sizeof why, "chunk 0 overlaps the header");
@@ -308,6 +309,39 @@ static int crc_range(struct trace_reader *r, uint64_t off, uint64_t n, uint32_t 
 }
 
 /*
+ * A windowed file (FORMAT.md section 8.1) has a hole of zero bytes where its oldest records were:
+ * finds the first byte that is not zero from pos on, the start of the first record kept.  Returns
+ * it, or r->size when only zeros have arrived.
+ */
+static uint64_t skip_hole(struct trace_reader *r, uint64_t pos)
+{
+    off_t data = r->src_fd < 0 ? lseek(r->fd, (off_t)pos, SEEK_DATA) : (off_t)pos;
+    if (data < 0)
+        return r->size; /* ENXIO: nothing but a hole to the end */
+    uint8_t buf[4096];
+    for (uint64_t at = (uint64_t)data > pos ? (uint64_t)data : pos; at < r->size;) {
+        size_t k = r->size - at < sizeof buf ? (size_t)(r->size - at) : sizeof buf;
+        if (reader_read_at(r, buf, k, at) < 0)
+            return r->size;
+        for (size_t i = 0; i < k; i++)
+            if (buf[i])
+                return at + i;
+        at += k;
+    }
+    return r->size;
+}
+
+/* A wNDW record: the chunks before event seq, at bytes before offset, are gone. */
+static void window_moved(struct trace_reader *r, uint64_t seq, uint64_t offset)
+{
+    if (seq <= r->ix.first_seq || seq > r->ix.nevents)
+        return; /* nothing known before it, or a record that does not fit the chunks */
+    size_t dropped = fmt_index_drop_before(&r->ix, seq, offset);
+    if (r->cur != NO_CHUNK)
+        r->cur = r->cur < dropped ? NO_CHUNK : r->cur - dropped;
+}
+
+/*
  * Scans whole records from scan_pos (FORMAT.md section 9, step 4).  A record that is not whole
  * yet is left for later when more may arrive, and is truncation when nothing more will.
  */
@@ -341,6 +375,19 @@ static int scan(struct trace_reader *r)
         if (rc)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
+        if (r->hdr.window && h[0] == 0) {
+            /* the oldest records of a windowed file, dropped (FORMAT.md 8.1; a reader that fell
+             * a window behind meets them too): the first kept one follows */
+            uint64_t at = skip_hole(r, pos);
+            if (at >= r->size) {
+                if (final)
+                    r->stopped = true;
+                break;
+            }
+            r->scan_pos = at;
+            r->after_hole = true;
+            continue;
+        }
         bool is_chunk = memcmp(h, FMT_TAG_EVTS, 4) == 0;
         char what[32]; /* the record in messages: "chunk 3", "index", "record 'Xyzw'" */
         if (is_chunk)
@@ -376,6 +423,9 @@ static int scan(struct trace_reader *r)
             return reader_fail(r, rc, "reading byte %llu: %s", (unsigned long long)pos,
                                rc == TRACE_EIO ? strerror(errno) : "short read");
         if (crc != codec_get_u32le(stored)) {
+            uint8_t tag;
+            if (r->hdr.window && reader_read_at(r, &tag, 1, pos) == 0 && tag == 0)
+                continue; /* dropped while it was read: the hole, at the next turn */
             set_damage(r, "%s at byte %llu: bad checksum", what, (unsigned long long)pos);
             r->stopped = true;
             break;
@@ -390,6 +440,12 @@ static int scan(struct trace_reader *r)
                            (unsigned long long)pos);
                 r->stopped = true;
                 break;
+            }
+            if (first_seq > r->ix.nevents && r->hdr.window && r->after_hole) {
+                /* the first chunk after a windowed file's hole: what came before it is gone */
+                window_moved(r, r->ix.nevents, pos);
+                r->ix.nevents = first_seq;
+                r->ix.first_seq = first_seq;
             }
             if (first_seq != r->ix.nevents) {
                 set_damage(r, "chunk %zu at byte %llu: starts at event %llu, expected %llu", chunk_no,
@@ -411,6 +467,14 @@ static int scan(struct trace_reader *r)
             }
             if (!fmt_index_add_blob(&r->ix, &b))
                 return reader_fail(r, TRACE_ENOMEM, "out of memory");
+        } else if (memcmp(h, FMT_TAG_WNDW, 4) == 0) {
+            uint64_t wseq, woff;
+            if (!codec_get_varint(&q, qend, &wseq) || !codec_get_varint(&q, qend, &woff)) {
+                set_damage(r, "window record at byte %llu: bad payload", (unsigned long long)pos);
+                r->stopped = true;
+                break;
+            }
+            window_moved(r, wseq, woff);
         } else if (memcmp(h, FMT_TAG_TAIL, 4) == 0) {
             if (pos + total == r->size && r->follow) {
                 /* The writer finished: the stream is whole when this trailer points at the index
@@ -431,6 +495,7 @@ static int scan(struct trace_reader *r)
         }
         r->last_index_at = memcmp(h, FMT_TAG_INDX, 4) == 0 ? pos : 0;
         r->scan_pos = pos + total;
+        r->after_hole = false;
     }
     fmt_index_sort_blobs(&r->ix);
     if (r->stopped)
@@ -501,6 +566,7 @@ static int reader_start(struct trace_reader *r)
         fmt_index_init(&r->ix);
     }
     r->ix.nkinds = r->schema.nkinds;
+    r->ix.windowed = r->hdr.window != 0;
     rc = scan(r);
     if (rc)
         return rc;
@@ -636,6 +702,11 @@ uint64_t trace_reader_truncated_at(const struct trace_reader *r)
 const char *trace_reader_damage(const struct trace_reader *r)
 {
     return r->damage[0] ? r->damage : NULL;
+}
+
+uint64_t trace_reader_first_event(const struct trace_reader *r)
+{
+    return r->ix.first_seq;
 }
 
 size_t trace_reader_chunk_count(const struct trace_reader *r)
@@ -849,6 +920,14 @@ int trace_reader_blob_load(struct trace_reader *r, size_t i, void **buf, size_t 
                          (unsigned long long)b->offset);
     if (rc) {
         free(rec);
+        if (rc == TRACE_EFORMAT && r->hdr.window && r->follow) {
+            /* freed meanwhile by a window (FORMAT.md 8.1): the record saying so is there now */
+            uint64_t first = r->ix.first_seq;
+            trace_reader_poll(r);
+            if (r->ix.first_seq > first)
+                rc = reader_fail(r, TRACE_ERANGE, "a blob was dropped: the trace keeps events from %llu on",
+                                 (unsigned long long)r->ix.first_seq);
+        }
         return rc;
     }
     size_t n = (size_t)(end - p);

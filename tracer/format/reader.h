@@ -48,6 +48,7 @@ struct trace_reader {
     bool ended;          /* nothing more will arrive */
     bool complete;       /* the index came from the file */
     bool stopped;        /* the scan met the end of the stream or damage: no more records */
+    bool after_hole;     /* the scan just skipped a windowed file's hole (FORMAT.md 8.1) */
     uint64_t size;       /* bytes of data known */
     uint64_t head_end;   /* offset after the HEAD record */
     uint64_t scan_pos;   /* next record to scan */

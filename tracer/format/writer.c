@@ -54,6 +54,16 @@
  *   the encoder thread the producer reads it when a batch receives its first event, and a
  *   chunk's first_ns is the time of the batch that holds its first event.
  *
+ * - A window (a live trace's cap, header field 20, FORMAT.md 8.1): when the records kept come
+ *   within a sixteenth of the window, the oldest chunks are dropped at a chunk boundary until
+ *   the rest take at most seven eighths of it, so that drops come in batches: a wNDW record names
+ *   the first chunk kept, then fallocate(FALLOC_FL_PUNCH_HOLE) frees the bytes before it.
+ *   Offsets stay valid (the file keeps its size; the hole reads as zeros), the disk holds at most
+ *   the window (the next record fits in the sixteenth left, unless one record is larger than
+ *   that), and the writer's list of chunks for the index only holds the ones kept.  The record
+ *   comes before the hole, so that a reader that meets zeros where a chunk was finds, by reading
+ *   on, that it was dropped rather than damaged.
+ *
  * - Errors are sticky (redis's rio): the first failure is kept with its message, later events
  *   are dropped, and trace_writer_finish() reports it.  Producers never check per event.  An
  *   error met by the encoder thread reaches the producer at its next batch.
@@ -72,6 +82,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,6 +165,11 @@ struct trace_writer {
 
     struct fmt_index ix;
     uint64_t kind_events[EV_KIND_COUNT];
+    uint64_t window;      /* bytes the kept chunks may take; 0: no window */
+    uint64_t head_end;    /* offset after HEAD: where the hole begins */
+    uint64_t punched_to;  /* the hole covers [head_end, punched_to) */
+    uint64_t block;       /* bytes: the file system's block, the unit holes free */
+    bool punch_failed;    /* the file system cannot make holes: the window is kept in name only */
 };
 
 /* The encoder's error: kept once, with its message; later events are dropped. */
@@ -320,6 +336,46 @@ static bool buf_reserve(struct trace_writer *w, size_t n)
     return true;
 }
 
+/* Drops the oldest chunks until those kept take at most 7/8 of the window (see the top). */
+static void window_slide(struct trace_writer *w)
+{
+    uint64_t keep = w->window - w->window / 8;
+    size_t k = 0;
+    while (k + 1 < w->ix.nchunks && w->offset - w->ix.chunks[k].offset > keep)
+        k++;
+    if (k == 0)
+        return;
+    uint64_t seq = w->ix.chunks[k].first_seq, off = w->ix.chunks[k].offset;
+    uint8_t rec[FMT_REC_OVERHEAD + 2 * CODEC_VARINT_MAX], *p = rec + FMT_REC_HEAD;
+    p = codec_put_varint(p, seq);
+    p = codec_put_varint(p, off);
+    uint32_t plen = (uint32_t)(p - rec - FMT_REC_HEAD);
+    fmt_record_seal(rec, FMT_TAG_WNDW, plen);
+    write_bytes(w, rec, plen + FMT_REC_OVERHEAD);
+    if (w->err)
+        return;
+    fmt_index_drop_before(&w->ix, seq, off);
+    if (!w->punch_failed && off > w->punched_to) {
+        /* from the start of the block the last hole ended in: its head is zeros by now, and a
+         * block is freed only when the hole covers it whole */
+        uint64_t from = w->punched_to / w->block * w->block;
+        if (from < w->head_end)
+            from = w->head_end;
+        if (fallocate(w->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)from, (off_t)(off - from)) == 0)
+            w->punched_to = off;
+        else
+            w->punch_failed = true;
+    }
+}
+
+/* After a record: slides the window once the records kept come within a sixteenth of it, so
+ * that the next record (a chunk, a checkpoint) still fits under it. */
+static void window_check(struct trace_writer *w)
+{
+    if (w->window && w->ix.nchunks && w->offset - w->ix.chunks[0].offset > w->window - w->window / 16)
+        window_slide(w);
+}
+
 static void chunk_end(struct trace_writer *w)
 {
     uint64_t count = w->enc_seq - w->chunk_first;
@@ -344,6 +400,7 @@ static void chunk_end(struct trace_writer *w)
     write_bytes(w, w->buf + start, plen + FMT_REC_OVERHEAD);
     if (!w->err && !fmt_index_push_chunk(&w->ix, &c))
         set_error(w, TRACE_ENOMEM, "out of memory");
+    window_check(w);
     w->len = EV_START;
     w->chunk_first = w->enc_seq;
     w->prev = 0;
@@ -870,6 +927,11 @@ static int writer_start(struct trace_writer *w, const struct trace_header *hdr)
     write_bytes(w, b.data, b.len + 4);
     codec_buf_release(&b);
     w->ix.nkinds = EV_KIND_COUNT;
+    w->window = h.window;
+    w->ix.windowed = h.window != 0;
+    w->head_end = w->punched_to = w->offset;
+    struct stat st;
+    w->block = fstat(w->fd, &st) == 0 && st.st_blksize > 0 ? (uint64_t)st.st_blksize : 4096;
     return w->err;
 }
 
@@ -978,6 +1040,9 @@ int trace_writer_finish(struct trace_writer *w)
     uint8_t room[FMT_REC_HEAD] = {0};
     codec_buf_put(&b, room, sizeof room);
     w->ix.kind_events = w->kind_events; /* borrowed for encoding */
+    fmt_index_sort_blobs(&w->ix);
+    if (w->ix.first_seq)
+        w->ix.nkinds = 0; /* the counts are of every event, not of those kept */
     fmt_index_encode(&w->ix, &b);
     w->ix.kind_events = NULL;
     codec_buf_reserve(&b, 4 + FMT_TRAILER_LEN);
@@ -1000,6 +1065,41 @@ int trace_writer_finish(struct trace_writer *w)
         w->own_fd = false;
         w->fd = -1;
     }
+    return w->err;
+}
+
+int trace_writer_put_blob(struct trace_writer *w, const char type[4], uint64_t key, const void *data, size_t len)
+{
+    encode_all(w);
+    chunk_end(w);
+    if (w->err)
+        return w->err;
+    if (len > UINT32_MAX - FMT_REC_OVERHEAD - 4 - CODEC_VARINT_MAX) {
+        set_error(w, TRACE_ENOMEM, "a blob of %zu bytes is too large", len);
+        return w->err;
+    }
+    struct codec_buf b;
+    codec_buf_init(&b);
+    uint8_t room[FMT_REC_HEAD] = {0};
+    codec_buf_put(&b, room, sizeof room);
+    codec_buf_put(&b, type, 4);
+    codec_buf_put_varint(&b, key);
+    codec_buf_put(&b, data, len);
+    codec_buf_reserve(&b, 4);
+    if (b.failed) {
+        codec_buf_release(&b);
+        set_error(w, TRACE_ENOMEM, "out of memory");
+        return w->err;
+    }
+    uint32_t plen = (uint32_t)(b.len - FMT_REC_HEAD);
+    fmt_record_seal(b.data, FMT_TAG_BLOB, plen);
+    struct fmt_blob bl = {.key = key, .offset = w->offset, .bytes = plen + FMT_REC_OVERHEAD};
+    memcpy(bl.type, type, 4);
+    write_bytes(w, b.data, b.len + 4);
+    codec_buf_release(&b);
+    if (!w->err && !fmt_index_add_blob(&w->ix, &bl))
+        set_error(w, TRACE_ENOMEM, "out of memory");
+    window_check(w);
     return w->err;
 }
 

@@ -27,6 +27,16 @@
  * The summary for the timeline comes from the MARK blob, or is built the same way, event by
  * event, as the seeker first folds through them (the "frontier").
  *
+ * A windowed live trace (FORMAT.md 8.1) drops its oldest chunks as it grows.  The seeker learns
+ * the window's start from the reader at each poll, and forgets what lies before it: the
+ * checkpoints there (own ones are punched out of the spill file), the step-back snapshot, the
+ * timeline marks.  What stays seekable is the *history*: from the first checkpoint inside the
+ * window (own, or one the writer put in the stream, which arrive as the file grows) to the end.
+ * A model that fell behind the window's start cannot fold on; a seek then goes through a
+ * checkpoint inside it.  Loading a checkpoint past the frontier (a live view that jumps to the
+ * edge) moves the frontier there: the timeline keeps the gap flat, and own checkpoints go on
+ * from there.  So the seeker's memory and its spill file follow the window, not the run.
+ *
  * An inconsistent event stops the model at that event; the seeker remembers where, so that
  * seeking beyond it says why instead of folding again, and seeking before it works as usual.
  */
@@ -36,6 +46,7 @@
 
 #include <tracer/codec.h>
 
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -51,7 +62,7 @@
 
 struct ckref {
     uint64_t seq;
-    int64_t blob;  /* checkpoint index in the reader, or -1 for the spill file */
+    int64_t blob;  /* 0: the file's checkpoint at seq; -1: in the spill file */
     uint64_t off;  /* in the spill file */
     size_t len;
 };
@@ -65,6 +76,8 @@ struct seeker {
     struct ckref *cks; /* ascending seq */
     size_t ncks, cks_cap;
     bool from_index;   /* the checkpoints are the file's */
+    uint64_t window;   /* the first event still in the file (0 unless a window dropped some) */
+    uint64_t file_ck_last; /* the file's checkpoints up to this seq are listed (follow mode) */
     FILE *spill;       /* own checkpoints */
     uint64_t spill_end;
     uint64_t next_ck;  /* own checkpoints: where the next one goes */
@@ -113,11 +126,19 @@ static int seek_fail(struct seeker *s, int err, const char *fmt, ...)
     return err;
 }
 
+/* Adds a checkpoint in its place (own ones come at the frontier, the writer's at the edge). */
 static bool add_ckref(struct seeker *s, const struct ckref *c)
 {
     if (!codec_array_reserve((void **)&s->cks, &s->cks_cap, s->ncks + 1, sizeof *s->cks))
         return false;
-    s->cks[s->ncks++] = *c;
+    size_t i = s->ncks;
+    while (i > 0 && s->cks[i - 1].seq > c->seq)
+        i--;
+    if (i > 0 && s->cks[i - 1].seq == c->seq)
+        return true; /* one there already */
+    memmove(&s->cks[i + 1], &s->cks[i], (s->ncks - i) * sizeof *s->cks);
+    s->cks[i] = *c;
+    s->ncks++;
     return true;
 }
 
@@ -126,13 +147,19 @@ static int read_index(struct seeker *s)
 {
     size_t n = trace_reader_checkpoint_count(s->r);
     for (size_t i = 0; i < n; i++) {
-        struct ckref c = {.seq = trace_reader_checkpoint_seq(s->r, i), .blob = (int64_t)i};
+        struct ckref c = {.seq = trace_reader_checkpoint_seq(s->r, i), .blob = 0};
         if (c.seq > trace_reader_event_count(s->r) || (s->ncks && c.seq <= s->cks[s->ncks - 1].seq))
             continue; /* a checkpoint beyond the events that arrived, or out of order */
         if (!add_ckref(s, &c))
             return MODEL_ENOMEM;
     }
     s->from_index = s->ncks > 0;
+    s->file_ck_last = s->ncks ? s->cks[s->ncks - 1].seq : 0;
+    s->window = trace_reader_first_event(s->r);
+    if (s->window) {
+        /* a windowed file: what can be summarised and checkpointed starts with its history */
+        s->sum_frontier = s->ck_frontier = seeker_history_start(s);
+    }
     size_t first;
     if (trace_reader_blob_range(s->r, TRACE_BLOB_MARKS, &first) == 1) {
         void *buf;
@@ -428,12 +455,34 @@ static int spill_checkpoint(struct seeker *s)
     return 0;
 }
 
+/* The reader's index of the file's checkpoint at seq, or SIZE_MAX (the list shifts as a
+ * window drops the oldest). */
+static size_t file_checkpoint(const struct seeker *s, uint64_t seq)
+{
+    size_t lo = 0, hi = trace_reader_checkpoint_count(s->r);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        uint64_t k = trace_reader_checkpoint_seq(s->r, mid);
+        if (k == seq)
+            return mid;
+        if (k < seq)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
 static int load_checkpoint(struct seeker *s, const struct ckref *c)
 {
     void *buf = NULL;
     size_t len = 0;
     if (c->blob >= 0) {
-        if (trace_reader_checkpoint_load(s->r, (size_t)c->blob, &buf, &len) < 0)
+        size_t i = file_checkpoint(s, c->seq);
+        if (i == SIZE_MAX)
+            return seek_fail(s, MODEL_ERANGE, "%s: the checkpoint at event %" PRIu64 " was dropped",
+                             trace_reader_path(s->r), c->seq);
+        if (trace_reader_checkpoint_load(s->r, i, &buf, &len) < 0)
             return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
     } else {
         buf = malloc(c->len ? c->len : 1);
@@ -457,6 +506,8 @@ static int load_checkpoint(struct seeker *s, const struct ckref *c)
                          c->seq, model_strerror(rc));
     return 0;
 }
+
+static void window_moved(struct seeker *s, uint64_t window);
 
 /* Index of the last checkpoint at or before pos, or -1. */
 static long checkpoint_before(const struct seeker *s, uint64_t pos)
@@ -578,11 +629,14 @@ int seeker_seek(struct seeker *s, uint64_t pos)
     uint64_t cur = model_position(m);
     if (model_is_stopped(m) && pos > s->bad_seq && cur == s->bad_seq)
         return seek_fail(s, MODEL_EINCONSISTENT, "%s", s->bad_reason);
+    if (pos < seeker_history_start(s) && pos != cur)
+        return seek_fail(s, MODEL_ERANGE, "event %" PRIu64 " is before the history kept (from event %" PRIu64 ")",
+                         pos, seeker_history_start(s));
     long c = checkpoint_before(s, pos);
     uint64_t base = c >= 0 ? s->cks[c].seq : 0;
     bool back = pos < cur, stepping = back && s->last_back && cur - pos <= STEP_BACK_MAX;
     s->last_back = back && cur - pos <= STEP_BACK_MAX;
-    bool forward = !model_is_stopped(m) && cur <= pos && (base <= cur || pos - cur <= SEEK_NEAR);
+    bool forward = !model_is_stopped(m) && cur <= pos && (base <= cur || pos - cur <= SEEK_NEAR) && cur >= s->window;
     if (!forward && s->near && s->near_seq <= pos && s->near_seq >= base &&
         model_load(m, s->near, s->near_len) == 0) {
         forward = true; /* from the step-back snapshot */
@@ -590,13 +644,30 @@ int seeker_seek(struct seeker *s, uint64_t pos)
     if (!forward) {
         int rc = -1;
         while (c >= 0 && (rc = load_checkpoint(s, &s->cks[c])) < 0) {
-            /* a damaged checkpoint: forget it and use the one before */
+            /* a damaged checkpoint: forget it and use the one before (or one that a window
+             * dropped while the seeker did not look: forget what it dropped) */
             memmove(&s->cks[c], &s->cks[c + 1], (s->ncks - (size_t)c - 1) * sizeof *s->cks);
             s->ncks--;
             c--;
+            if (trace_reader_first_event(s->r) > s->window) {
+                window_moved(s, trace_reader_first_event(s->r));
+                c = checkpoint_before(s, pos);
+            }
         }
+        if (rc < 0 && s->window)
+            return seek_fail(s, MODEL_ERANGE, "event %" PRIu64 " is before the history kept (from event %" PRIu64 ")",
+                             pos, seeker_history_start(s));
         if (rc < 0)
             model_reset(m);
+        uint64_t at = model_position(m);
+        if ((s->flags & SEEKER_FOLLOW) && at > s->sum_frontier && !s->summary_from_file) {
+            /* a jump past the frontier: the events between are not folded (see the top) */
+            s->sum_frontier = at;
+            if (!s->from_index && at > s->ck_frontier) {
+                s->ck_frontier = at;
+                s->next_ck = at + model_checkpoint_spacing(0);
+            }
+        }
     }
     if (pos > s->bad_seq) {
         /* fold up to the bad event, which stops the model with its reason */
@@ -650,8 +721,41 @@ int seeker_build_index(struct seeker *s, model_progress_fn progress, void *ctx)
     int rc = advance(s, count, progress, ctx);
     if (rc < 0 && rc != MODEL_EINCONSISTENT)
         return rc;
+    if (back < seeker_history_start(s))
+        back = seeker_history_start(s); /* a windowed file: back to its history's start */
     int rc2 = seeker_seek(s, back < s->bad_seq ? back : s->bad_seq);
     return rc < 0 ? rc : rc2;
+}
+
+/* Forgets what lies before the window's start (see the top). */
+static void window_moved(struct seeker *s, uint64_t window)
+{
+    s->window = window;
+    if (s->spill)
+        fflush(s->spill);
+    /* the checkpoints before the window, and the file's whose blob went with the chunks before
+     * it (a checkpoint follows the chunk that holds its last event) */
+    size_t n = 0;
+    for (size_t i = 0; i < s->ncks; i++) {
+        const struct ckref *c = &s->cks[i];
+        bool gone = c->seq < window || (c->blob >= 0 && file_checkpoint(s, c->seq) == SIZE_MAX);
+        if (!gone)
+            s->cks[n++] = *c;
+        else if (c->blob < 0 && c->len)
+            fallocate(fileno(s->spill), FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)c->off, (off_t)c->len);
+    }
+    s->ncks = n;
+    if (s->cks_cap > 64 && s->ncks < s->cks_cap / 4) {
+        size_t cap = s->ncks * 2 > 16 ? s->ncks * 2 : 16;
+        struct ckref *p = realloc(s->cks, cap * sizeof *p);
+        if (p)
+            s->cks = p, s->cks_cap = cap;
+    }
+    if (s->near && s->near_seq < window) {
+        free(s->near);
+        s->near = NULL;
+    }
+    summary_forget_before(&s->sum, window);
 }
 
 int seeker_poll(struct seeker *s)
@@ -659,7 +763,38 @@ int seeker_poll(struct seeker *s)
     int n = trace_reader_poll(s->r);
     if (n < 0)
         return seek_fail(s, MODEL_ETRACE, "%s", trace_reader_error(s->r));
+    uint64_t window = trace_reader_first_event(s->r);
+    if (window > s->window)
+        window_moved(s, window);
+    /* checkpoints the writer put in the stream */
+    size_t nf = trace_reader_checkpoint_count(s->r);
+    for (size_t i = nf; i-- > 0;) {
+        uint64_t seq = trace_reader_checkpoint_seq(s->r, i);
+        if (seq <= s->file_ck_last)
+            break;
+        struct ckref c = {.seq = seq, .blob = 0};
+        if (seq >= s->window && seq <= seeker_event_count(s) && !add_ckref(s, &c))
+            return MODEL_ENOMEM;
+    }
+    if (nf)
+        s->file_ck_last = trace_reader_checkpoint_seq(s->r, nf - 1);
     return n;
+}
+
+uint64_t seeker_checkpoint_before(const struct seeker *s, uint64_t pos)
+{
+    long c = checkpoint_before(s, pos);
+    return c >= 0 ? s->cks[c].seq : UINT64_MAX;
+}
+
+uint64_t seeker_history_start(const struct seeker *s)
+{
+    if (s->window == 0)
+        return 0;
+    if (s->ncks && s->cks[0].seq >= s->window)
+        return s->cks[0].seq;
+    uint64_t pos = model_position(s->m);
+    return pos >= s->window ? pos : seeker_event_count(s);
 }
 
 /* ---- reading events without folding ---------------------------------------------------------- */

@@ -112,6 +112,19 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
     while (seq / b->span >= MODEL_TL_SAMPLES)
         merge_samples(b);
     size_t i = (size_t)(seq / b->span);
+    while (b->nsamples < i) {
+        /* events not noted (a live view that jumped ahead, a window's dropped start): flat at the
+         * last values, or at these */
+        struct model_tl_sample l = {.bytes_end = bytes, .arenas_end = arenas,
+                                    .objects_end = model_parts(m)->graph->nobjs};
+        if (b->nsamples)
+            l = b->samples[b->nsamples - 1];
+        b->samples[b->nsamples] = (struct model_tl_sample){
+            .seq = (uint64_t)b->nsamples * b->span, .span = b->span, .bytes_min = l.bytes_end,
+            .bytes_max = l.bytes_end, .bytes_end = l.bytes_end, .arenas_max = l.arenas_end,
+            .arenas_end = l.arenas_end, .objects_end = l.objects_end};
+        b->nsamples++;
+    }
     if (i >= b->nsamples) {
         b->samples[i] = (struct model_tl_sample){.seq = (uint64_t)i * b->span,
                                                  .bytes_min = bytes,
@@ -136,6 +149,17 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
         b->max_arenas = arenas;
     b->events = seq + 1;
     return ok;
+}
+
+void summary_forget_before(struct summary *b, uint64_t seq)
+{
+    size_t k = 0;
+    while (k < b->nmarks && b->marks[k].seq < seq)
+        k++;
+    if (k == 0)
+        return;
+    memmove(b->marks, b->marks + k, (b->nmarks - k) * sizeof *b->marks);
+    b->nmarks -= k;
 }
 
 const struct model_summary *summary_view(struct summary *b)

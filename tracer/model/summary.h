@@ -26,10 +26,13 @@ struct summary {
 
 void summary_init(struct summary *b);
 void summary_release(struct summary *b);
-/* Notes event seq (the next after the last noted), with m the model after folding it.  False
+/* Notes event seq (after the last noted; samples skipped over keep the last one's values), with m
+ * the model after folding it.  False
  * when out of memory. */
 bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const struct model *m);
 const struct model_summary *summary_view(struct summary *b);
+/* Forgets the marks before event seq (a live trace's window moved past them). */
+void summary_forget_before(struct summary *b, uint64_t seq);
 int summary_save(const struct summary *b, void **out, size_t *len);
 /* MODEL_EFORMAT (and an empty summary) when the blob is damaged. */
 int summary_load(struct summary *b, const void *buf, size_t len);

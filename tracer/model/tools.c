@@ -273,7 +273,37 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
     c.nck = trace_reader_checkpoint_count(r);
     char why[256];
     uint64_t pos = 0, last_walk = 0;
-    if (trace_reader_seek(r, 0) < 0) {
+    if (trace_reader_first_event(r) > 0) {
+        /* a windowed live trace dropped its oldest events: check the events kept from its first
+         * checkpoint on (tracer/format/FORMAT.md 8.1) */
+        while (c.next < c.nck && trace_reader_checkpoint_seq(r, c.next) < trace_reader_first_event(r))
+            c.next++;
+        void *buf;
+        size_t len;
+        if (c.next == c.nck) {
+            snprintf(err, errlen, "%s: its oldest events were dropped, and no checkpoint is left to check the rest from",
+                     trace_reader_path(r));
+            rc = MODEL_ETRACE;
+            goto out_free;
+        }
+        pos = trace_reader_checkpoint_seq(r, c.next);
+        if (trace_reader_checkpoint_load(r, c.next, &buf, &len) < 0) {
+            snprintf(err, errlen, "%s", trace_reader_error(r));
+            rc = MODEL_ETRACE;
+            goto out_free;
+        }
+        rc = model_load_at(c.m, buf, len, pos);
+        free(buf);
+        if (rc < 0) {
+            *bad_seq = pos;
+            snprintf(err, errlen, "%s: checkpoint at event %" PRIu64 ": %s", trace_reader_path(r), pos,
+                     model_strerror(rc));
+            goto out_free;
+        }
+        c.next++;
+        last_walk = pos;
+    }
+    if (trace_reader_seek(r, pos) < 0) {
         snprintf(err, errlen, "%s", trace_reader_error(r));
         rc = MODEL_ETRACE;
         goto out_free;

@@ -65,7 +65,10 @@ struct capture_config {
     enum capture_entry entry;
     enum capture_stacks stacks;
     unsigned depth;            /* Python frames per stack, 1 to 64 */
-    bool live;                 /* a viewer follows the trace: flush it often */
+    bool live;                 /* a viewer follows the trace: flush it often, and put the model's
+                                  checkpoints into it (ckpt_tee) */
+    uint64_t window;           /* RECORD: bytes the trace keeps, past which its oldest chunks are
+                                  dropped (FORMAT.md 8.1); 0: no cap */
     bool step_lines;           /* every line of the program's own files is a step marker */
     bool hold;                 /* live step mode: hold before each line until the viewer steps */
     double pace;               /* live run mode: line steps a second, 0 as fast as it goes */

@@ -661,6 +661,19 @@ int model_build_checkpoints(const char *path, model_progress_fn progress, void *
  */
 int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size_t errlen);
 
+/* ==== checkpoints in a live trace ============================================================== */
+
+/*
+ * A sink in front of a trace writer that folds every event into a model of its own and writes the
+ * model's state into the stream every model checkpoint spacing, as a CKPT blob keyed by the events
+ * emitted so far (tee.c): a live viewer jumps through them, and a windowed trace stays seekable
+ * from the first one inside its window.  hdr is the writer's header.  The tee does not own w.
+ */
+struct ckpt_tee;
+int ckpt_tee_new(struct ckpt_tee **out, struct trace_writer *w, const struct trace_header *hdr);
+struct event_sink ckpt_tee_sink(struct ckpt_tee *t);
+void ckpt_tee_free(struct ckpt_tee *t);
+
 /* ==== the seeker ============================================================================== */
 
 struct seeker;
@@ -736,6 +749,14 @@ bool seeker_source(struct seeker *s, const char *path, size_t len, const char **
  * file on this machine (*from_disk then), else empty.  Returns its length. */
 size_t seeker_source_line(struct seeker *s, const char *path, size_t len, uint32_t line, char *buf, size_t cap,
                           bool *from_disk);
+
+/* The first position a seek can reach: 0, or in a windowed live trace (whose oldest events were
+ * dropped, FORMAT.md 8.1) the first checkpoint inside the window; seeking before it is
+ * MODEL_ERANGE.  The event count when nothing is reachable yet. */
+uint64_t seeker_history_start(const struct seeker *s);
+
+/* The position of the last checkpoint at or before pos, or UINT64_MAX when there is none. */
+uint64_t seeker_checkpoint_before(const struct seeker *s, uint64_t pos);
 
 /* Checkpoints the seeker can load (from the index, or its own when the file had none). */
 size_t seeker_checkpoint_count(const struct seeker *s);

@@ -67,6 +67,8 @@ struct trace_header {
     char program_version[32];   /* its version, "3.11.2"; empty for arenascope's own workloads */
     uint64_t clock_realtime_ns; /* wall-clock time of event 0, ns since the Unix epoch; the
                                    writer fills it in when it is 0 */
+    uint64_t window;            /* bytes: a live trace's cap, past which the writer drops its oldest
+                                   chunks (FORMAT.md 8.1); 0: every chunk is kept */
 };
 
 /* ---- writing --------------------------------------------------------------------------------- */
@@ -89,6 +91,10 @@ void trace_writer_emit(struct trace_writer *w, const struct event *ev);
 
 /* Ends the current chunk now (live viewers see events within one flush). */
 int trace_writer_flush(struct trace_writer *w);
+
+/* Ends the current chunk and writes a blob (FORMAT.md section 7) after it, at once: a live
+ * writer's checkpoints (TRACE_BLOB_CHECKPOINT keyed by the events emitted so far). */
+int trace_writer_put_blob(struct trace_writer *w, const char type[4], uint64_t key, const void *data, size_t len);
 
 /* Writes the last chunk, the index and the trailer; the file is then complete.  Returns the
  * first error met since the writer was opened.  Emitting after finish is a programmer error. */
@@ -151,6 +157,9 @@ const char *trace_reader_path(const struct trace_reader *r);
 
 /* Events known so far (all of them once the index was read or rebuilt). */
 uint64_t trace_reader_event_count(const struct trace_reader *r);
+/* The first event still in the file: 0, or where a windowed file's kept chunks begin (events
+ * before it were dropped; reading them is TRACE_ERANGE). */
+uint64_t trace_reader_first_event(const struct trace_reader *r);
 /* Bytes of the file known so far. */
 uint64_t trace_reader_file_bytes(const struct trace_reader *r);
 /* True when the file ended with a sound index; false when it was rebuilt by scanning.  A
