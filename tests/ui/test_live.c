@@ -81,7 +81,6 @@ static bool tick_until(struct session *ss, const char *text)
     return false;
 }
 
-/* Ticks until the screen shows one of two texts, for up to 10 s. */
 static bool tick_until_either(struct session *ss, const char *a, const char *b)
 {
     double end = now_ms() + 10000;
@@ -204,8 +203,7 @@ Test(live, a_bad_request_is_refused_before_anything_starts)
     cr_assert(strstr(err, "profile") != NULL, "%s", err);
 }
 
-/* A workload that writes faster than a tick folds: the header says the view is catching up (or,
- * once the workload's checkpoints lie ahead of it, that it jumps to the edge through them), and
+/* A workload that writes faster than a tick folds: the header says the view is catching up, and
  * the view moves on at every tick (the time q takes is bench_live.sh's to print). */
 Test(live, a_view_behind_its_workload_says_so_and_moves_on, .timeout = 60)
 {
@@ -311,6 +309,8 @@ Test(pacer, a_breakpoint_names_a_whole_line_of_one_file)
     cr_assert_not(pacer_holds_at(&p, "other.py:4  x = 1"));
     cr_assert_not(pacer_holds_at(&p, "myslide.py:4  x = 1"));
     cr_assert_not(pacer_holds_at(&p, NULL));
+}
+
 /* A live trace with a small cap, run long enough to pass it several times: its disk usage stays
  * under the cap and a chunk, the header says how far back history goes, the view steps back
  * within the history and stops at its start, and follows the edge again. */
