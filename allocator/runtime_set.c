@@ -57,18 +57,25 @@ static struct rt_set_entry *set_slot(struct rt_set_entry *table, intptr_t mask, 
 }
 
 /* set_table_resize: the smallest power of two above minused, the keys moved over. */
+/* The table as it is before it is rebuilt: the inline slots copied aside (they are about to be
+ * reused), or the allocated table; its size in *oldsize. */
+static struct rt_set_entry *table_aside(struct rt_set *s, struct rt_set_entry copy[RT_SET_MINSIZE], size_t *oldsize)
+{
+    *oldsize = (size_t)s->mask + 1;
+    if (s->table != s->smalltable)
+        return s->table;
+    memcpy(copy, s->smalltable, RT_SET_MINSIZE * sizeof *copy);
+    return copy;
+}
+
 static int set_resize(struct runtime *rt, struct rt_set *s, intptr_t minused)
 {
     size_t newsize = RT_SET_MINSIZE;
     while (newsize <= (size_t)minused)
         newsize <<= 1;
     struct rt_set_entry small_copy[RT_SET_MINSIZE];
-    struct rt_set_entry *old = s->table;
-    size_t oldsize = (size_t)s->mask + 1;
-    if (old == s->smalltable) {
-        memcpy(small_copy, s->smalltable, sizeof small_copy);
-        old = small_copy;
-    }
+    size_t oldsize;
+    struct rt_set_entry *old = table_aside(s, small_copy, &oldsize);
     struct rt_set_entry *table;
     if (newsize == RT_SET_MINSIZE) {
         table = s->smalltable;
@@ -175,12 +182,8 @@ void rt_set_traverse(struct rt_set *s, rt_visit_fn visit, void *arg)
 void rt_set_clear_items(struct runtime *rt, struct rt_set *s)
 {
     struct rt_set_entry small_copy[RT_SET_MINSIZE];
-    struct rt_set_entry *old = s->table;
-    size_t oldsize = (size_t)s->mask + 1;
-    if (old == s->smalltable) {
-        memcpy(small_copy, s->smalltable, sizeof small_copy);
-        old = small_copy;
-    }
+    size_t oldsize;
+    struct rt_set_entry *old = table_aside(s, small_copy, &oldsize);
     memset(s->smalltable, 0, sizeof s->smalltable);
     s->table = s->smalltable;
     s->mask = RT_SET_MINSIZE - 1;
