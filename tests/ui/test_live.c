@@ -61,26 +61,7 @@ static char *screen(struct session *ss)
     return canvas_to_text(&ss->c);
 }
 
-/* Ticks (as the loop does) until the screen shows `text`, for up to 10 s. */
-static bool tick_until(struct session *ss, const char *text)
-{
-    double end = now_ms() + 10000;
-    while (now_ms() < end) {
-        ui_app_tick(ss->app, now_ms());
-        char *t = screen(ss);
-        bool found = strstr(t, text) != NULL;
-        free(t);
-        if (found)
-            return true;
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-    char *t = screen(ss);
-    cr_log_error("never shown: %s\nscreen:\n%s", text, t);
-    free(t);
-    return false;
-}
-
+/* Ticks (as the loop does) until the screen shows `a` or `b`, for up to 10 s. */
 static bool tick_until_either(struct session *ss, const char *a, const char *b)
 {
     double end = now_ms() + 10000;
@@ -95,9 +76,14 @@ static bool tick_until_either(struct session *ss, const char *a, const char *b)
         nanosleep(&ts, NULL);
     }
     char *t = screen(ss);
-    cr_log_error("never shown: %s, nor %s\nscreen:\n%s", a, b, t);
+    cr_log_error("never shown: %s%s%s\nscreen:\n%s", a, strcmp(a, b) ? ", nor " : "", strcmp(a, b) ? b : "", t);
     free(t);
     return false;
+}
+
+static bool tick_until(struct session *ss, const char *text)
+{
+    return tick_until_either(ss, text, text);
 }
 
 static void key(struct session *ss, int k)
