@@ -878,6 +878,7 @@ int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos)
     /* The heap's structures were checked while they were rebuilt; the objects' remain. */
     if (!model_check_objects(m, NULL, 0))
         goto out_reset;
+    model_tool_stack_found(m);
     return 0;
 
 out_reset:

@@ -185,6 +185,8 @@ void mheap_clear(struct mheap *h)
     h->nraws = 0;
     h->raw_bytes = 0;
     h->block_bytes = h->mallocs = h->frees = 0;
+    h->tool_stack = 0;
+    h->tool = (struct mheap_stack_count){0};
 }
 
 void mheap_release(struct mheap *h)
@@ -767,6 +769,14 @@ int mheap_fold_pool_empty(struct mheap *h, struct mfold *f, const struct event *
  * anything; what is rare (a stack id, a reused pool, a block from virgin space, a failure) is off
  * the straight path. */
 
+/* One of arenascope's own pool blocks (of `size` bytes, `req` asked for) comes (+1) or goes (-1). */
+static inline void tool_count(struct mheap *h, uint64_t size, uint64_t req, int sign)
+{
+    h->tool.blocks += (uint64_t)(int64_t)sign;
+    h->tool.block_bytes += (uint64_t)((int64_t)sign * (int64_t)size);
+    h->tool.requested += (uint64_t)((int64_t)sign * (int64_t)req);
+}
+
 /* The block at idx is handed out: from the head of the free list, or (from_virgin) the first
  * virgin block.  The event was checked; only the stack's entry can still fail. */
 FOLD_INLINE int take_block(struct mheap *h, struct mfold *f, struct mpool *p, struct mclass *c,
@@ -776,6 +786,8 @@ FOLD_INLINE int take_block(struct mheap *h, struct mfold *f, struct mpool *p, st
     if (__builtin_expect(e->stack != 0, 0)) {
         mpool_stacks(p)[idx] = (uint32_t)e->stack; /* checked against UINT32_MAX */
         word |= BLK_STACK;
+        if (e->stack == h->tool_stack)
+            tool_count(h, c->size, e->size, 1);
     }
     if (__builtin_expect(p->state == MODEL_POOL_CARVED, 0))
         pool_become_used(h, p);
@@ -900,6 +912,8 @@ FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct e
     if (__builtin_expect(w & (BLK_OBJ | BLK_STACK), 0)) {
         if (w & BLK_OBJ)
             return mfold_reject(f, ev, "block 0x%" PRIx64 " still holds a live object", addr);
+        if (h->tool_stack && mpool_stacks(p)[idx] == h->tool_stack)
+            tool_count(h, c->size, w & BLK_REQ_MASK, -1);
         mpool_stacks(p)[idx] = 0;
     }
     uint32_t req = w & BLK_REQ_MASK;
@@ -924,6 +938,9 @@ bool mheap_set_stack(struct mheap *h, uint64_t addr, uint32_t stack)
         uint32_t idx = block_start_index(h, p, c, addr);
         if (idx == NONE || !(p->blk[idx] & BLK_ALLOC))
             return false;
+        uint32_t was = p->blk[idx] & BLK_STACK ? mpool_stacks(p)[idx] : 0;
+        if (h->tool_stack && (was == h->tool_stack) != (stack == h->tool_stack))
+            tool_count(h, c->size, p->blk[idx] & BLK_REQ_MASK, stack == h->tool_stack ? 1 : -1);
         mpool_stacks(p)[idx] = stack;
         p->blk[idx] |= BLK_STACK;
         return true;
@@ -931,8 +948,19 @@ bool mheap_set_stack(struct mheap *h, uint64_t addr, uint32_t stack)
     struct mraw *r = mheap_raw_get(h, addr);
     if (!r)
         return false;
+    if (h->tool_stack && (r->stack == h->tool_stack) != (stack == h->tool_stack)) {
+        int sign = stack == h->tool_stack ? 1 : -1;
+        h->tool.raw_blocks += (uint64_t)(int64_t)sign;
+        h->tool.raw_bytes += (uint64_t)((int64_t)sign * (int64_t)r->size);
+    }
     r->stack = stack;
     return true;
+}
+
+void mheap_set_tool_stack(struct mheap *h, uint32_t stack)
+{
+    h->tool_stack = stack;
+    mheap_count_stack(h, stack, &h->tool);
 }
 
 void mheap_count_stack(const struct mheap *h, uint32_t stack, struct mheap_stack_count *out)
@@ -990,6 +1018,10 @@ bool mheap_raw_insert(struct mheap *h, const struct mraw *r)
     if (!map_put(&h->raw_index, r->addr, h->nraws))
         return false;
     h->raws[h->nraws++] = *r;
+    if (h->tool_stack && r->stack == h->tool_stack) {
+        h->tool.raw_blocks++;
+        h->tool.raw_bytes += r->size;
+    }
     h->raw_bytes += r->size;
     return true;
 }
@@ -999,6 +1031,10 @@ static void raw_remove(struct mheap *h, uint64_t addr)
     uint64_t *v = map_get(&h->raw_index, addr);
     size_t i = (size_t)*v;
     h->raw_bytes -= h->raws[i].size;
+    if (h->tool_stack && h->raws[i].stack == h->tool_stack) {
+        h->tool.raw_blocks--;
+        h->tool.raw_bytes -= h->raws[i].size;
+    }
     map_del(&h->raw_index, addr);
     if (i != h->nraws - 1) {
         h->raws[i] = h->raws[h->nraws - 1];
@@ -1092,6 +1128,8 @@ int mheap_fold_realloc(struct mheap *h, struct mfold *f, const struct event *ev)
         uint32_t w = p->blk[idx], req = w & BLK_REQ_MASK;
         p->blk[idx] = (w & ~BLK_REQ_MASK) | (uint32_t)e->size;
         h->classes[p->szidx].requested += e->size - req;
+        if ((w & BLK_STACK) && h->tool_stack && mpool_stacks(p)[idx] == h->tool_stack)
+            h->tool.requested += e->size - req;
         p->seq_changed = f->pos;
         return 0;
     }

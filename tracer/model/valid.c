@@ -337,6 +337,14 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
     }
     if (raw != h->raw_bytes || h->raw_index.n != h->nraws)
         return bad(&w, "raw bytes do not add up");
+    /* arenascope's own blocks, counted as they came and went */
+    struct mheap_stack_count tool;
+    mheap_count_stack(h, h->tool_stack, &tool);
+    if (memcmp(&tool, &h->tool, sizeof tool) != 0)
+        return bad(&w, "arenascope's own blocks: %" PRIu64 " (%" PRIu64 " bytes) and %" PRIu64
+                       " raw are counted, %" PRIu64 " (%" PRIu64 " bytes) and %" PRIu64 " are there",
+                   h->tool.blocks, h->tool.block_bytes, h->tool.raw_blocks, tool.blocks, tool.block_bytes,
+                   tool.raw_blocks);
     return check_objects(m, &w);
 }
 
