@@ -2,7 +2,8 @@
  * heap.h - the model's heap (tracer/model/ only): arenas, pools and their blocks, size classes
  * and their rings, raw blocks, and the geometry they are laid out by.
  *
- * The design is explained at the top of heap.c; heap_query.c reads it for the views.
+ * The design is explained at the top of heap.c; heap_raw.c keeps the raw layer; heap_query.c
+ * reads it for the views.
  */
 #ifndef TRACER_MODEL_HEAP_H
 #define TRACER_MODEL_HEAP_H
