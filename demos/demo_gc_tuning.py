@@ -10,7 +10,8 @@ def tally(phase, info):
     global examined
     if phase == "start":
         by_gen[info["generation"]] += 1
-        examined += sum(len(gc.get_objects(g)) for g in range(info["generation"] + 1))
+        for g in range(info["generation"] + 1):
+            examined += len(gc.get_objects(g))
 
 
 def print_tally():
