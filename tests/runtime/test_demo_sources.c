@@ -26,6 +26,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "demos.h"
+#include "pythons.h"
 
 #include <criterion/criterion.h>
 #include <ctype.h>
@@ -318,30 +319,11 @@ static void compare_all(const char *python, const struct version *v)
     cr_assert(flen == 0, "the demos and python%s differ:%s", v->name, failures);
 }
 
-/* pyenv's newest pythonX.Y ($(pyenv root): PYENV_ROOT, else ~/.pyenv) into python; false when
- * none is installed. */
-static bool pyenv_python(const char *version, char *python, size_t len)
-{
-    const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
-    char pattern[4096];
-    if (root)
-        snprintf(pattern, sizeof pattern, "%s/versions/%s.*/bin/python%s", root, version, version);
-    else
-        snprintf(pattern, sizeof pattern, "%s/.pyenv/versions/%s.*/bin/python%s", home ? home : "/root", version,
-                 version);
-    glob_t g;
-    if (glob(pattern, 0, NULL, &g) != 0)
-        return false;
-    snprintf(python, len, "%s", g.gl_pathv[g.gl_pathc - 1]);
-    globfree(&g);
-    return true;
-}
-
 /* The demos against pyenv's interpreter of version v, skipped (saying so) when it is missing. */
 static void compare_pyenv(const struct version *v)
 {
     char python[4096];
-    if (!pyenv_python(v->name, python, sizeof python))
+    if (!pythons_pyenv(v->name, python, sizeof python))
         cr_skip_test("no pyenv python%s: the demos are not compared with it", v->name);
     compare_all(python, v);
 }
