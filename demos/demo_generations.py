@@ -15,7 +15,10 @@ def tally(phase, info):
 
 
 def print_tally():
-    gens = ", ".join(f"generation {g}: {n}" for g, n in enumerate(by_gen))
+    # strings only: a list or a generator here would count toward the next collection
+    gens = ""
+    for g in range(len(by_gen)):
+        gens += f"{', ' if g else ''}generation {g}: {by_gen[g]}"
     print(f"automatic collections: {gens}; objects examined: {examined}")
 
 

@@ -86,6 +86,23 @@ void demo_run_cycles(struct workload_env *env)
     demo_collect(env, oldest(env));
 }
 
+/* gc.set_threshold(*t[:n]): CPython parses the arguments from a tuple made for the call
+ * (METH_VARARGS), which then goes to the tuple free list: one more container for the count of
+ * generation 0 when that free list was empty, as after a full collection. */
+static void set_threshold(struct runtime *rt, size_t n, const uint32_t *t)
+{
+    struct rt_object *items[GC_MAX_GENERATIONS] = {0};
+    size_t k = 0;
+    for (; k < n; k++)
+        if (!(items[k] = rt_int(rt, t[k])))
+            break;
+    struct rt_object *args = k == n ? rt_tuple(rt, n, items) : NULL;
+    for (size_t i = 0; i < k; i++)
+        rt_decref(rt, items[i], EV_REF_TEMP, NULL);
+    rt_xdecref(rt, args, EV_REF_TEMP, NULL);
+    gc_set_threshold(rt, n, t);
+}
+
 /* ---- generations --------------------------------------------------------------------------------------- */
 
 struct tally {
@@ -180,10 +197,7 @@ void demo_run_generations(struct workload_env *env)
     workload_step_at(env, "gc.set_threshold(5)",
                      "gc.set_threshold(5): now every sixth new container starts a collection "
                      "of generation 0 by itself.");
-    uint32_t small[GC_MAX_GENERATIONS];
-    memcpy(small, saved, sizeof small);
-    small[0] = 5;
-    gc_set_threshold(rt, gc_generation_count(rt), small);
+    set_threshold(rt, 1, (uint32_t[]){5});
     struct tally t = {.env = env};
     gc_callback_add(rt, tally_cb, &t);
     demo_set(env, "keep", rt_list(rt, 0, NULL));
@@ -192,9 +206,11 @@ void demo_run_generations(struct workload_env *env)
         append_lists(env, keep, 6);
     print_tally(env, &t);
 
-    workload_step_at(env, "for _ in range(6 * 10):",
-                     "After ten collections of generation 0, the eleventh new batch also "
-                     "collects generation 1.");
+    snprintf(label, sizeof label,
+             "Each batch of new lists starts a collection of generation 0, which adds one to the count of "
+             "generation 1; past its threshold, %" PRIu32 ", the next collection takes generation 1 too.",
+             saved[1]);
+    workload_step_at(env, "for _ in range(6 * 10):", label);
     if (keep)
         append_lists(env, keep, 6 * 10);
     print_tally(env, &t);
@@ -226,7 +242,7 @@ void demo_run_generations(struct workload_env *env)
                  "kept; back to the default thresholds, and deleting the names frees everything.");
     workload_step_at(env, "gc.callbacks.remove(tally)", label);
     gc_callback_remove(rt, tally_cb, &t);
-    gc_set_threshold(rt, gc_generation_count(rt), saved);
+    set_threshold(rt, gc_generation_count(rt), saved);
     const char *names[] = {"a", "b", "c", "C", "keep"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (demo_get(env, names[i]))
@@ -448,9 +464,8 @@ static void build(struct workload_env *env, struct tally *t, int n)
 void demo_run_gc_tuning(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
-    uint32_t saved[GC_MAX_GENERATIONS], th[GC_MAX_GENERATIONS];
+    uint32_t saved[GC_MAX_GENERATIONS];
     gc_get_threshold(rt, saved);
-    memcpy(th, saved, sizeof th);
     struct tally t;
     gc_collect(rt, oldest(env));
 
@@ -465,17 +480,15 @@ void demo_run_gc_tuning(struct workload_env *env)
     workload_step_at(env, "gc.set_threshold(10000)",
                      "gc.set_threshold(10000): the same work runs just one collection, which "
                      "examines more objects at once.");
-    th[0] = 10000;
-    gc_set_threshold(rt, gc_generation_count(rt), th);
+    set_threshold(rt, 1, (uint32_t[]){10000});
     build(env, &t, 10000);
 
     workload_step_at(env, "gc.set_threshold(100)",
                      "gc.set_threshold(100): many small collections, and more objects "
                      "examined in total.");
-    th[0] = 100;
-    gc_set_threshold(rt, gc_generation_count(rt), th);
+    set_threshold(rt, 1, (uint32_t[]){100});
     build(env, &t, 10000);
-    gc_set_threshold(rt, gc_generation_count(rt), saved);
+    set_threshold(rt, gc_generation_count(rt), saved);
 
     workload_step_at(env, "gc.disable()",
                      "gc.disable() stops automatic collections altogether; gc.collect() still "
