@@ -72,7 +72,8 @@ static const struct reason reasons[] = {
     {"gc-tuning", "3.8 3.9 3.12", "automatic collections: generation 0: #, generation 1: #, generation 2: 0; "
      "objects examined: #", OWN_CALLS},
     {"gc-tuning", ALL, "gc.get_freeze_count() -> #",
-     "the source's functions and its list by_gen are tracked objects the runtime does not make"},
+     "the source's three functions, its list by_gen and print()'s list of pending writes are tracked objects "
+     "the runtime does not make"},
     {"gc-tuning", ALL, "objects examined: #",
      "the first repr() of a tuple, after gc.freeze(), makes the thread's dict and its Py_Repr list, which "
      "real CPython's full collection then examines"},
