@@ -218,6 +218,10 @@ static void run_world(const char *gc_name, uint64_t seed, int steps)
         case 12:
             if (rng_below(&g, 8) == 0)
                 gc_collect(w.rt, (int)rng_below(&g, (uint64_t)gc_generation_count(w.rt)));
+            else if (rng_below(&g, 8) == 0 && gc_get_freeze_count(w.rt))
+                gc_unfreeze(w.rt); /* the interpreter's own objects back into the oldest, with the rest */
+            else if (rng_below(&g, 16) == 0)
+                gc_freeze(w.rt);
             break;
         default:
             rt_xdecref(w.rt, w.roots[i], EV_REF_TEMP, NULL); /* drop a root */
