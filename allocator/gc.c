@@ -23,22 +23,22 @@
  * -----------------------------
  * A real interpreter reaches the first line of a program with thousands of tracked objects
  * (modules, their dicts, functions, classes): about 4,800 in 3.11, all in the oldest generation
- * once collected, and 375 more already frozen in 3.12.  They are why a full collection is rare:
- * the long-lived rule compares what younger collections promoted with them.  The runtime counts
- * them without making them.  Each generation list carries `residents`, a number of objects that
- * are in it without being linked: they start in the oldest generation and the permanent one, as
- * allocator/gc_startup.c gives for the runtime's layout (measured by allocator/gc_startup.py), and
- * travel as the list does (gc_merge: a collection's merge and promotion, gc.freeze(),
- * gc.unfreeze()).  Everything that sizes a generation adds them: gc.get_count() does not (they
- * were counted before the program began), the long-lived counters, the phases' `n`, the debug
- * statistics, gc.get_freeze_count() and gc_generation_size() do.  They are always reachable (the
- * interpreter refers to them), so no collection frees, moves or untracks one, and none is ever
- * visited: a collection that examines them costs the interpreter time the runtime does not spend.
- * Objects would cost a few hundred kilobytes of the heap, thousands of events at the start of
- * every trace and every demo's heap figures, for nothing the views could show of them but their
- * number; the trace header carries the two numbers instead (tracer/format/FORMAT.md 4), and the
- * model moves them with the same gc_merge events.  gc.get_objects() and gc.get_referrers() do
- * not list them.
+ * once collected, and 375 more already frozen in 3.12 (docs/cpython-memory.md 7.5).  They are why
+ * a full collection is rare: the long-lived rule weighs what younger collections promote against
+ * them.  The runtime counts them without making them.  Each generation list carries `residents`,
+ * objects that are in it without being linked: they start in the oldest generation and the
+ * permanent one, as allocator/gc_startup.c gives for the runtime's layout (measured by
+ * allocator/gc_startup.py), and travel with their list (gc_merge: a collection's merge and
+ * promotion, gc.freeze(), gc.unfreeze()).  Whatever sizes a generation counts them: the long-lived
+ * counters, the phases' `n`, the debug statistics, gc.get_freeze_count(), gc_generation_size();
+ * gc.get_count() does not, as they were counted before the program began.  They are always
+ * reachable (the interpreter refers to them), so no collection frees, moves or untracks one, and
+ * none is visited: what examining them costs the interpreter, the runtime does not spend.
+ * gc.get_objects() and gc.get_referrers() cannot list them.  Objects would cost a few hundred
+ * kilobytes of the heap, thousands of events at the start of every trace and every demo's heap
+ * figures, for nothing the views could show of them but their number; the trace header carries
+ * each generation's count instead (tracer/format/FORMAT.md 4, field 21), and the model moves them
+ * with the same gc_merge events.
  *
  * One collection of generation g, and its events
  * -----------------------------------------------
