@@ -307,6 +307,15 @@ static bool check_objects(const struct model *m, struct walk *w)
             return bad(w, "generation %" PRIu32 " holds %" PRIu64 " objects, counted %" PRIu64,
                        gi, n, gen->objects);
     }
+    /* the interpreter's own objects move between generations, never in or out */
+    uint64_t startup = 0, startup0 = 0;
+    for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
+        startup += c->gens[gi].startup;
+        startup0 += c->startup0[gi];
+    }
+    if (startup != startup0)
+        return bad(w, "%" PRIu64 " of the interpreter's own objects in the generations, %" PRIu64 " in the header",
+                   startup, startup0);
     return true;
 }
 

@@ -503,7 +503,8 @@ size_t model_object_names(const struct model *m, uint64_t obj, struct model_name
 struct model_generation {
     uint64_t count;       /* gc count (gc_count) */
     uint64_t threshold;
-    uint64_t objects;     /* tracked objects in its list */
+    uint64_t objects;     /* tracked objects: those in its list and the interpreter's own */
+    uint64_t startup;     /* of which the interpreter's own, which no event names (FORMAT.md 4) */
     uint64_t collections; /* collections of this generation so far */
 };
 
