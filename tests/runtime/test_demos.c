@@ -92,9 +92,9 @@ struct demo_param {
 
 ParameterizedTestParameters(demos, run_with_validators)
 {
-    static struct demo_param params[32];
+    static struct demo_param params[64];
     size_t n = 0;
-    for (size_t i = 0; i < demo_count() && n < 30; i++) {
+    for (size_t i = 0; i < demo_count() && n < 60; i++) {
         snprintf(params[n].name, sizeof params[n].name, "%s", demo_at(i)->name);
         snprintf(params[n++].gc, sizeof params[n].gc, "cpython-3.8");
     }
@@ -117,11 +117,11 @@ ParameterizedTest(struct demo_param *p, demos, run_with_validators, .timeout = 6
  * fixed ints, byte strings, separate __dict__s) and 3.8's and 3.12's. */
 ParameterizedTestParameters(demos, run_in_other_layouts)
 {
-    static struct demo_param params[64];
+    static struct demo_param params[192];
     const char *const layouts[] = {"cpython-2.7", "cpython-3.8", "cpython-3.12"};
     size_t n = 0;
     for (size_t l = 0; l < 3; l++)
-        for (size_t i = 0; i < demo_count() && n < 64; i++) {
+        for (size_t i = 0; i < demo_count() && n < 192; i++) {
             snprintf(params[n].name, sizeof params[n].name, "%s", demo_at(i)->name);
             snprintf(params[n].gc, sizeof params[n].gc, "cpython-3.8");
             snprintf(params[n++].layout, sizeof params[n].layout, "%s", layouts[l]);
