@@ -104,14 +104,14 @@ void demo_run_domains(struct workload_env *env)
                     block);
     else
         demo_step_f(env, "obj, blocks = pymalloc_blocks(api.PyObject_Malloc, 32)",
-                    "PyObject_Malloc(32) is the OBJ domain, pymalloc in every version: it takes the "
-                    "next %u-byte block of the same pool as PyMem_Malloc's.",
+                    "PyObject_Malloc(32) is the OBJ domain, pymalloc in every version: it takes "
+                    "another %u-byte block of the same pool as PyMem_Malloc's.",
                     block);
     void *obj = measured(env, FAMILY_OBJ, "PyObject_Malloc", 32);
 
     if (mem_is_malloc(p))
         demo_step_f(env, "big, blocks = pymalloc_blocks(api.PyMem_Malloc, 600)",
-                    "PyMem_Malloc(600) is malloc again in Python %s, and nobody counts it.", v);
+                    "PyMem_Malloc(600) is malloc again in Python %s, outside pymalloc and its count.", v);
     else
         demo_step_f(env, "big, blocks = pymalloc_blocks(api.PyMem_Malloc, 600)",
                     "600 bytes is more than the %u-byte limit: pymalloc passes the request to malloc, "
