@@ -37,12 +37,13 @@ void demo_run_rebinding(struct workload_env *env)
 
     workload_step_at(env, "x = [4, 5, 6]",
                      "x = [4, 5, 6] makes a second list and moves the label x to it: the first list's "
-                     "count drops to 0 and it is freed at once, items and all.");
+                     "count drops to 0 and it dies at once, its items freed, its block kept on the list "
+                     "free list.");
     demo_set(env, "x", small_list(rt, 4));
     print_repr(env, "x");
 
     workload_step_at(env, "x = int(\"300\")",
-                     "Rebinding x again frees the second list the same way; int('300') is made at run "
+                     "Rebinding x again kills the second list the same way; int('300') is made at run "
                      "time, since a literal 300 is also held by the code's constants.");
     demo_set(env, "x", rt_int(rt, 300));
 
