@@ -16,7 +16,7 @@
     X(tour, "tour", "a short walk through the main ideas (the default)")                         \
     X(layers, "layers", "small requests go to pools, large ones to the C library")               \
     X(size_classes, "size-classes", "requests are rounded up to 16-byte size classes")           \
-    X(domains, "domains", "PyMem_RawMalloc, PyMem_Malloc, PyObject_Malloc: who serves each")     \
+    X(domains, "domains", "the RAW, MEM and OBJ domains, and who serves each")                  \
     X(pool_lifecycle, "pool-lifecycle", "a pool goes untouched, used, full, used again, empty")  \
     X(arena_lifecycle, "arena-lifecycle", "arenas are obtained, returned, and the last kept")    \
     X(fragmentation, "fragmentation", "a few survivors pin every arena")                         \
