@@ -1029,7 +1029,7 @@ int mheap_fold_raw_free(struct mheap *h, struct mfold *f, const struct event *ev
     struct mraw *r = mheap_raw_get(h, ev->u.raw_free.addr);
     if (!r)
         return mfold_reject(f, ev, "0x%" PRIx64 " is not a raw block", ev->u.raw_free.addr);
-    if (r->obj)
+    if (r->objs)
         return mfold_reject(f, ev, "raw block 0x%" PRIx64 " still holds a live object", r->addr);
     raw_remove(h, ev->u.raw_free.addr);
     h->frees++;
@@ -1046,7 +1046,7 @@ int mheap_fold_raw_realloc(struct mheap *h, struct mfold *f, const struct event 
         return mfold_reject(f, ev, "0x%" PRIx64 " is already a raw block", e->addr);
     if (e->addr != e->old && mheap_arena_lookup(h, e->addr))
         return mfold_reject(f, ev, "0x%" PRIx64 " lies in an arena", e->addr);
-    if (r->obj)
+    if (r->objs)
         return mfold_reject(f, ev, "raw block 0x%" PRIx64 " holds a live object", r->addr);
     struct mraw n = *r;
     raw_remove(h, e->old);
@@ -1125,7 +1125,9 @@ bool mheap_memory_of(struct mheap *h, uint64_t obj, struct mmemory *out)
         out->block = p->addr + h->geo.pool_overhead + (uint64_t)i * h->classes[p->szidx].size;
         return true;
     }
-    for (uint64_t back = 0; back <= 64 && back <= obj; back += h->geo.alignment) {
+    /* a raw block holds one object at its start (after a GC head and pre-header), or 2.7's
+     * ints at every 24 bytes of a 1000-byte PyIntBlock: the block starting nearest below */
+    for (uint64_t back = 0; back < MODEL_RAW_OBJECT_REACH && back <= obj; back += 8) {
         struct mraw *r = mheap_raw_get(h, obj - back);
         if (r) {
             if (r->size <= back)
@@ -1140,7 +1142,9 @@ bool mheap_memory_of(struct mheap *h, uint64_t obj, struct mmemory *out)
 
 bool mmemory_holds_object(const struct mmemory *mem)
 {
-    return mem->pool ? (mem->pool->blk[mem->index] & BLK_OBJ) != 0 : mem->raw && mem->raw->obj;
+    /* a pool block holds one object; a raw block may hold several (2.7's PyIntBlock), which
+     * the graph keeps apart by their addresses */
+    return mem->pool ? (mem->pool->blk[mem->index] & BLK_OBJ) != 0 : false;
 }
 
 void mmemory_set_object(const struct mmemory *mem)
@@ -1148,7 +1152,7 @@ void mmemory_set_object(const struct mmemory *mem)
     if (mem->pool)
         mem->pool->blk[mem->index] |= BLK_OBJ;
     if (mem->raw)
-        mem->raw->obj = true;
+        mem->raw->objs++;
 }
 
 void mheap_memory_release(struct mheap *h, uint64_t block)
@@ -1161,8 +1165,8 @@ void mheap_memory_release(struct mheap *h, uint64_t block)
             p->blk[bi] &= ~BLK_OBJ;
     } else {
         struct mraw *r = mheap_raw_get(h, block);
-        if (r)
-            r->obj = false;
+        if (r && r->objs)
+            r->objs--;
     }
 }
 
