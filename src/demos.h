@@ -23,6 +23,7 @@
     X(refcount, "refcount", "names, arguments, containers, del and scope exit")                  \
     X(rebinding, "rebinding", "x = [...]; x = [...]: the first list is freed at once")          \
     X(identity, "identity", "small ints and interned strings are shared; others are not")        \
+    X(int_freelist, "int-freelist", "where a dead int goes: 2.7's int free list, or its pool")   \
     X(cycles, "cycles", "reference cycles that only the collector can free")                     \
     X(tracking, "tracking", "the collector tracks only containers, and lets go of some")         \
     X(generations, "generations", "promotion, thresholds and the long-lived rule")               \

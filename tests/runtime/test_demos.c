@@ -104,6 +104,8 @@ ParameterizedTestParameters(demos, run_with_validators)
     snprintf(params[n++].gc, sizeof params[n].gc, "legacy");
     snprintf(params[n].name, sizeof params[n].name, "generations");
     snprintf(params[n++].gc, sizeof params[n].gc, "cpython-3.13");
+    snprintf(params[n].name, sizeof params[n].name, "int-freelist");
+    snprintf(params[n++].gc, sizeof params[n].gc, "legacy");
     return cr_make_param_array(struct demo_param, params, n);
 }
 
