@@ -146,7 +146,8 @@ Test(demos, registry)
     cr_assert_str_eq(demo_at(0)->name, "tour", "tour is the default, listed first");
     const char *required[] = {"layers", "size-classes", "pool-lifecycle", "arena-lifecycle",
                               "fragmentation", "refcount", "identity", "cycles", "generations",
-                              "weakref", "finalizers", "copy", "gc-tuning", "tour"};
+                              "weakref", "finalizers", "copy", "gc-tuning", "tour", "domains",
+                              "rebinding", "tracking", "leak-hunt", "int-freelist"};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         cr_assert_not_null(demo_find(required[i]), "%s", required[i]);
     cr_assert_null(demo_find("nope"));
