@@ -904,6 +904,28 @@ void *heap_realloc(struct heap *h, void *p, size_t n)
     return q;
 }
 
+/* PyMem_RawMalloc: the raw layer whatever the size, and not among pymalloc's blocks. */
+void *heap_raw_malloc(struct heap *h, size_t n)
+{
+    uint64_t stack = h->observed ? capture_entry(h) : 0;
+    if (n > PTRDIFF_MAX)
+        return NULL;
+    void *p = raw_alloc(h, n, 1, false, EV_RAW_DOMAIN, stack);
+    if (p)
+        h->raw_domain_blocks++;
+    return p;
+}
+
+void heap_raw_free(struct heap *h, void *p)
+{
+    if (!p)
+        return;
+    if (!raw_table_find(&h->raw, (uintptr_t)p))
+        misuse("PyMem_RawFree", (uintptr_t)p);
+    h->raw_domain_blocks--;
+    raw_free(h, p);
+}
+
 bool heap_owns(const struct heap *h, const void *p)
 {
     return p && arena_map_owns(h, p);

@@ -40,6 +40,7 @@ void heap_inspect_counters(const struct heap *h, struct heap_counters *out)
     out->arena_failures = h->arena_failures;
     out->raw_blocks = h->raw_allocated_blocks;
     out->raw_bytes = h->raw_bytes;
+    out->raw_domain_blocks = h->raw_domain_blocks;
     for (uint32_t i = 0; i < h->maxarenas; i++) {
         const struct arena_object *ao = &h->arenas[i];
         if (!ao->address)
@@ -50,6 +51,13 @@ void heap_inspect_counters(const struct heap *h, struct heap_counters *out)
     }
     for (const struct arena_object *ao = h->usable_arenas; ao; ao = ao->nextarena)
         out->usable_arenas++;
+}
+
+uint64_t heap_allocated_blocks(const struct heap *h)
+{
+    struct heap_counters c;
+    heap_inspect_counters(h, &c);
+    return c.pool_blocks + c.raw_blocks - c.raw_domain_blocks;
 }
 
 static uint32_t sliver_of(const struct heap *h, uintptr_t base)
@@ -519,6 +527,9 @@ bool heap_is_valid(const struct heap *h, char *err, size_t errlen)
         else if (raw_table_find(&h->raw, h->raw.slots[i].addr) != &h->raw.slots[i])
             bad(&c, "raw block %#lx cannot be found by its hash", (unsigned long)h->raw.slots[i].addr);
     }
+    if (c.ok && h->raw_domain_blocks > nraw)
+        bad(&c, "raw layer: %lu blocks of the raw domain among %lu raw blocks", (unsigned long)h->raw_domain_blocks,
+            (unsigned long)nraw);
     if (c.ok && (nraw != h->raw_allocated_blocks || nraw != h->raw.count || raw_bytes != h->raw_bytes))
         bad(&c, "raw layer: %lu blocks of %lu bytes, counters say %lu of %lu", (unsigned long)nraw,
             (unsigned long)raw_bytes, (unsigned long)h->raw_allocated_blocks, (unsigned long)h->raw_bytes);

@@ -128,6 +128,7 @@ struct heap {
     /* --- the raw layer ------------------------------------------------------------------- */
     struct raw_table raw;
     uint64_t raw_allocated_blocks, raw_bytes;
+    uint64_t raw_domain_blocks;    /* of raw_allocated_blocks, those of heap_raw_malloc */
     bool foreign_to_libc;          /* pointers never handed out go to libc (heap_set_foreign_to_libc) */
     uint64_t foreign;              /* such pointers freed or resized so far */
 

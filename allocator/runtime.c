@@ -643,6 +643,7 @@ void rt_clear_freelists(struct runtime *rt)
     for (unsigned line = 0; line < RT_FL_COUNT; line++)
         if (had[line])
             rt_freelist_changed(rt, line);
+    rt_int27_clear(rt);
 }
 
 /* Report line `line` (RT_FL_*): its label, the objects on that free list and their size. */

@@ -57,6 +57,16 @@ static void trash_push(struct runtime *rt, struct rt_object *o)
     rt->trash[rt->ntrash++] = o;
 }
 
+/* int_dealloc: 2.7's ints onto the int free list, whatever its length; 3.x's back to the
+ * allocator (3.x has no int free list before 3.14). */
+static void dealloc_int(struct runtime *rt, struct rt_object *o)
+{
+    if (rt->layout.int_fixed)
+        rt_int27_keep(rt, o);
+    else
+        plain_free(rt, o);
+}
+
 /* float_dealloc: onto the free list while it has room. */
 static void dealloc_float(struct runtime *rt, struct rt_object *o)
 {
@@ -390,7 +400,7 @@ struct kind_slots {
 
 static const struct kind_slots kind_slots[RT_KIND_COUNT] = {
     [RT_KIND_NONE] = {NULL, NULL, NULL},
-    [RT_KIND_INT] = {plain_free, NULL, NULL},
+    [RT_KIND_INT] = {dealloc_int, NULL, NULL},
     [RT_KIND_FLOAT] = {dealloc_float, NULL, NULL},
     [RT_KIND_STR] = {plain_free, NULL, NULL},
     [RT_KIND_TUPLE] = {dealloc_tuple, traverse_tuple, NULL},

@@ -38,12 +38,11 @@ struct rt_object *rt_int(struct runtime *rt, int64_t v)
     }
     uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
     if (rt->layout.int_fixed) {
-        size_t size = rt->layout.int_basic;
-        struct rt_int *o = heap_malloc(rt->heap, size);
+        struct rt_int *o = rt_int27_take(rt);
         if (!o)
             return NULL;
         o->size = (intptr_t)v; /* 2.7's ob_ival */
-        rt_object_init(rt, &o->ob, &rt->t_int, size, 0);
+        rt_object_init(rt, &o->ob, &rt->t_int, rt->layout.int_basic, EV_OBJ_FREELIST);
         return &o->ob;
     }
     intptr_t nd = 0;

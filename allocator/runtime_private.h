@@ -317,6 +317,11 @@ struct runtime {
      * and the small unicode key tables' */
     struct rt_freelist floats, tuples[RT_TUPLE_FREELISTS], lists, dicts, keys;
 
+    /* 2.7's ints (runtime_intblock.c): PyIntBlocks from malloc, chained through their first
+     * word, and the free ints, chained through their type field as 2.7's free_list is */
+    void *int_blocks;
+    struct rt_int *int_free;
+
     /* frames: frames[0] is the module */
     struct rt_frame *frames;
     size_t nframes, frames_cap;
@@ -392,6 +397,17 @@ void rt_function_call(struct runtime *rt, struct rt_object *fn, struct rt_object
 /* Room for one more item in an array of libc memory (*items, n used of *cap, `size` bytes
  * each), doubling it when it is full.  Returns 0 or RT_ENOMEM. */
 int rt_array_room(void **items, size_t n, size_t *cap, size_t size);
+
+/* runtime_intblock.c: 2.7's ints (a layout with int_fixed) */
+/* PyInt_FromLong's memory: the head of the int free list, filled with a new PyIntBlock when it
+ * is empty; NULL when malloc fails. */
+struct rt_int *rt_int27_take(struct runtime *rt);
+/* int_dealloc: the int goes onto the free list (an obj_free of flag FREELIST), never back to
+ * the allocator. */
+void rt_int27_keep(struct runtime *rt, struct rt_object *o);
+/* PyInt_ClearFreeList: frees the blocks that hold no live int, and threads the free ints of
+ * the others into a new free list. */
+void rt_int27_clear(struct runtime *rt);
 
 /* runtime_dealloc.c */
 void rt_dealloc(struct runtime *rt, struct rt_object *o);

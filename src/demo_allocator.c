@@ -15,7 +15,6 @@
 #include <allocator/heap_inspect.h>
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,19 +23,6 @@ static uint64_t arenas_now(struct workload_env *env)
     struct heap_counters c;
     heap_inspect_counters(env->heap, &c);
     return c.arenas_current;
-}
-
-/* A step whose narration is formatted (the numbers of the heap's profile). */
-static void step_f(struct workload_env *env, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void step_f(struct workload_env *env, const char *code, const char *fmt, ...)
-{
-    char label[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(label, sizeof label, fmt, ap);
-    va_end(ap);
-    workload_step_at(env, code, label);
 }
 
 /* The size class of an n-byte request (n from 1 to the threshold), and its block size. */
@@ -85,18 +71,18 @@ void demo_run_layers(struct workload_env *env)
     const struct heap_profile *p = heap_profile(env->heap);
 
     const struct rt_layout *lay = rt_get_layout(rt);
-    step_f(env, "x = float(\"1.5\")",
-           "x = float(\"1.5\"), made at run time, needs %u bytes, so pymalloc serves it from a pool of "
-           "%u-byte blocks.",
-           lay->float_basic, block_of(p, lay->float_basic));
+    demo_step_f(env, "x = float(\"1.5\")",
+                "x = float(\"1.5\"), made at run time, needs %u bytes, so pymalloc serves it from a pool of "
+                "%u-byte blocks.",
+                lay->float_basic, block_of(p, lay->float_basic));
     demo_set(env, "x", rt_float(rt, 1.5));
     if (demo_get(env, "x"))
         print_block(env, "float", lay->float_basic, demo_get(env, "x"));
 
-    step_f(env, "s = \"x\" * int(\"600\")",
-           "s = 'x' * int(\"600\") needs %u bytes, more than the %u-byte limit, so it goes straight to the C "
-           "library's malloc.",
-           str_size(lay, 600), p->threshold);
+    demo_step_f(env, "s = \"x\" * int(\"600\")",
+                "s = 'x' * int(\"600\") needs %u bytes, more than the %u-byte limit, so it goes straight to the C "
+                "library's malloc.",
+                str_size(lay, 600), p->threshold);
     char *text = malloc(601);
     if (text) {
         memset(text, 'x', 600);
@@ -107,10 +93,10 @@ void demo_run_layers(struct workload_env *env)
             print_block(env, "str", str_size(lay, 600), demo_get(env, "s"));
     }
 
-    step_f(env, "l = list(range(10))",
-           "A list of 10 ints takes a %u-byte block for itself and a %u-byte block for its array of "
-           "items, made for exactly 10.",
-           block_of(p, list_size(lay)), block_of(p, 80));
+    demo_step_f(env, "l = list(range(10))",
+                "A list of 10 ints takes a %u-byte block for itself and a %u-byte block for its array of "
+                "items, made for exactly 10.",
+                block_of(p, list_size(lay)), block_of(p, 80));
     demo_set(env, "l", demo_int_list(env, 0, 10));
 
     workload_step_at(env, "for i in range(10, 100):",
@@ -128,8 +114,8 @@ void demo_run_layers(struct workload_env *env)
         workload_print(env, "list items: %zu slots = %zu bytes, above %u: malloc\n",
                        rt_list_allocated(l), rt_list_allocated(l) * 8, p->threshold);
 
-    step_f(env, "p = PyObject_Malloc(0)",
-           "A request for 0 bytes also goes to malloc: pymalloc only serves 1 to %u bytes.", p->threshold);
+    demo_step_f(env, "p = PyObject_Malloc(0)",
+                "A request for 0 bytes also goes to malloc: pymalloc only serves 1 to %u bytes.", p->threshold);
     void *zero = heap_malloc(env->heap, 0);
     if (zero) {
         print_block(env, "PyObject_Malloc(0)", 0, zero);
@@ -188,37 +174,44 @@ void demo_run_size_classes(struct workload_env *env)
     void *blocks[8] = {0};
     static const size_t sizes[] = {1, 16, 17, 33, 40, 48};
 
-    step_f(env, "blocks = [PyObject_Malloc(1)]",
-           "A 1-byte request gets a whole %u-byte block: the smallest size class, class 0.", block_of(p, 1));
+    demo_step_f(env, "blocks = [PyObject_Malloc(1)]",
+                "A 1-byte request gets a whole %u-byte block: the smallest size class, class 0.", block_of(p, 1));
     blocks[0] = malloc_shown(env, 1);
 
     if (class_of(p, 16) == class_of(p, 17))
-        step_f(env, "for n in (16, 17):", "16 and 17 bytes both fit class %u and its %u-byte blocks.",
-               class_of(p, 16), block_of(p, 16));
+        demo_step_f(env, "for n in (16, 17):", "16 and 17 bytes both fit class %u and its %u-byte blocks.",
+                    class_of(p, 16), block_of(p, 16));
     else
-        step_f(env, "for n in (16, 17):",
-               "16 bytes fit class %u, but 17 bytes need class %u and its %u-byte blocks, wasting %u bytes.",
-               class_of(p, 16), class_of(p, 17), block_of(p, 17), block_of(p, 17) - 17);
+        demo_step_f(env, "for n in (16, 17):",
+                    "16 bytes fit class %u, but 17 bytes need class %u and its %u-byte blocks, wasting %u bytes.",
+                    class_of(p, 16), class_of(p, 17), block_of(p, 17), block_of(p, 17) - 17);
     for (int i = 1; i < 3; i++)
         blocks[i] = malloc_shown(env, sizes[i]);
 
     if (class_of(p, 33) == class_of(p, 48))
-        step_f(env, "for n in (33, 40, 48):",
-               "Every class is a multiple of %u bytes: requests of 33, 40 and 48 bytes all share the "
-               "%u-byte class.",
-               p->alignment, block_of(p, 48));
+        demo_step_f(env, "for n in (33, 40, 48):",
+                    "Every class is a multiple of %u bytes: requests of 33, 40 and 48 bytes all share the "
+                    "%u-byte class.",
+                    p->alignment, block_of(p, 48));
     else
-        step_f(env, "for n in (33, 40, 48):",
-               "Every class is a multiple of %u bytes: requests of 33, 40 and 48 bytes take the %u-, %u- "
-               "and %u-byte classes.",
-               p->alignment, block_of(p, 33), block_of(p, 40), block_of(p, 48));
+        demo_step_f(env, "for n in (33, 40, 48):",
+                    "Every class is a multiple of %u bytes: requests of 33, 40 and 48 bytes take the %u-, %u- "
+                    "and %u-byte classes.",
+                    p->alignment, block_of(p, 33), block_of(p, 40), block_of(p, 48));
     for (int i = 3; i < 6; i++)
         blocks[i] = malloc_shown(env, sizes[i]);
 
-    step_f(env, "i = int(\"1000\")",
-           "Objects are rounded the same way: an int of %u bytes uses the %u-byte class, an empty list "
-           "of %u bytes (its collector header counted) the %u-byte class.",
-           int_size(lay), block_of(p, int_size(lay)), list_size(lay), block_of(p, list_size(lay)));
+    if (lay->int_fixed)
+        demo_step_f(env, "i = int(\"1000\")",
+                    "Objects are rounded the same way: an empty list of %u bytes (its collector header "
+                    "counted) uses the %u-byte class; 2.7's %u-byte int is not in a pool at all, but in a "
+                    "block of 1000 bytes from malloc, 41 ints to a block.",
+                    list_size(lay), block_of(p, list_size(lay)), int_size(lay));
+    else
+        demo_step_f(env, "i = int(\"1000\")",
+                    "Objects are rounded the same way: an int of %u bytes uses the %u-byte class, an empty "
+                    "list of %u bytes (its collector header counted) the %u-byte class.",
+                    int_size(lay), block_of(p, int_size(lay)), list_size(lay), block_of(p, list_size(lay)));
     demo_set(env, "i", rt_int(rt, 1000));
     demo_set(env, "l", rt_list(rt, 0, NULL));
     if (demo_get(env, "i"))
@@ -226,9 +219,9 @@ void demo_run_size_classes(struct workload_env *env)
     if (demo_get(env, "l"))
         print_block(env, "[]", list_size(lay), (char *)demo_get(env, "l") - lay->gc_head);
 
-    step_f(env, "for n in (SMALL_REQUEST_THRESHOLD, SMALL_REQUEST_THRESHOLD + 1):",
-           "%u bytes is the last size class; a %u-byte request goes to malloc instead.", p->threshold,
-           p->threshold + 1);
+    demo_step_f(env, "for n in (SMALL_REQUEST_THRESHOLD, SMALL_REQUEST_THRESHOLD + 1):",
+                "%u bytes is the last size class; a %u-byte request goes to malloc instead.", p->threshold,
+                p->threshold + 1);
     blocks[6] = malloc_shown(env, p->threshold);
     blocks[7] = malloc_shown(env, (size_t)p->threshold + 1);
 
@@ -389,10 +382,10 @@ void demo_run_fragmentation(struct workload_env *env)
     if (!blocks)
         return;
 
-    step_f(env, "blocks = [object() for _ in range(300_000)]",
-           "Allocate 300,000 blocks of 16 bytes, as many object() instances would take (their %u-byte "
-           "class): the pools and arenas fill up.",
-           block_of(heap_profile(env->heap), 16));
+    demo_step_f(env, "blocks = [object() for _ in range(300_000)]",
+                "Allocate 300,000 blocks of 16 bytes, as many object() instances would take (their %u-byte "
+                "class): the pools and arenas fill up.",
+                block_of(heap_profile(env->heap), 16));
     for (size_t i = 0; i < N; i++)
         blocks[i] = heap_malloc(env->heap, 16);
     demo_heap_line(env);

@@ -4,6 +4,7 @@
 #include "demos.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 void demo_set(struct workload_env *env, const char *name, struct rt_object *obj)
@@ -101,4 +102,14 @@ struct rt_object *demo_int_list(struct workload_env *env, int64_t start, size_t 
         rt_decref(env->rt, v, EV_REF_TEMP, NULL);
     }
     return l;
+}
+
+void demo_step_f(struct workload_env *env, const char *code, const char *fmt, ...)
+{
+    char label[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(label, sizeof label, fmt, ap);
+    va_end(ap);
+    workload_step_at(env, code, label);
 }

@@ -51,21 +51,29 @@ void demo_run_tour(struct workload_env *env)
                      "returns 1; the int 1000 stays, a constant its code object keeps.");
     demo_collect(env, (int)gc_generation_count(rt) - 1);
 
+    /* 2.7's ints live in blocks of their own and die onto a free list (runtime_intblock.c) */
+    bool int_blocks = rt_get_layout(rt)->int_fixed;
     workload_step_at(env, "x = 5",
-                     "x = 5 takes the shared 5 from the small-int cache, while y = int(\"1001\") "
-                     "makes a new int at run time, in a 32-byte block.");
+                     int_blocks ? "x = 5 takes the shared 5 from the small-int cache, while y = int(\"1001\") "
+                                  "takes a new int from 2.7's int free list, in a block of 1000 bytes holding 41 ints."
+                                : "x = 5 takes the shared 5 from the small-int cache, while y = int(\"1001\") "
+                                  "makes a new int at run time, in a 32-byte block.");
     demo_set(env, "x", rt_int(rt, 5));
     demo_set(env, "y", rt_int(rt, 1001));
     uint64_t y_id = demo_get(env, "y") ? rt_id(demo_get(env, "y")) : 0;
 
     workload_step_at(env, "del y",
-                     "del y frees the int at once: its block goes to the front of its pool's "
-                     "free list.");
+                     int_blocks ? "del y puts the int at the front of 2.7's int free list: its memory "
+                                  "goes back neither to pymalloc nor to malloc."
+                                : "del y frees the int at once: its block goes to the front of its pool's "
+                                  "free list.");
     demo_del(env, "y");
 
     workload_step_at(env, "z = int(\"2001\")",
-                     "z = int(\"2001\") gets the block y just gave back: the same address, so the "
-                     "same id().");
+                     int_blocks ? "z = int(\"2001\") takes the int y just left on the free list: the "
+                                  "same address, so the same id()."
+                                : "z = int(\"2001\") gets the block y just gave back: the same address, so "
+                                  "the same id().");
     demo_set(env, "z", rt_int(rt, 2001));
     if (demo_get(env, "z"))
         workload_print(env, "id(z) == old id(y) -> %s\n",

@@ -16,15 +16,20 @@
     X(tour, "tour", "a short walk through the main ideas (the default)")                         \
     X(layers, "layers", "small requests go to pools, large ones to the C library")               \
     X(size_classes, "size-classes", "requests are rounded up to 16-byte size classes")           \
+    X(domains, "domains", "the RAW, MEM and OBJ domains, and who serves each")                  \
     X(pool_lifecycle, "pool-lifecycle", "a pool goes untouched, used, full, used again, empty")  \
     X(arena_lifecycle, "arena-lifecycle", "arenas are obtained, returned, and the last kept")    \
     X(fragmentation, "fragmentation", "a few survivors pin every arena")                         \
     X(refcount, "refcount", "names, arguments, containers, del and scope exit")                  \
+    X(rebinding, "rebinding", "x = [...]; x = [...]: the first list is freed at once")          \
     X(identity, "identity", "small ints and interned strings are shared; others are not")        \
+    X(int_freelist, "int-freelist", "where a dead int goes: 2.7's int free list, or its pool")   \
     X(cycles, "cycles", "reference cycles that only the collector can free")                     \
+    X(tracking, "tracking", "the collector tracks only containers, and lets go of some")         \
     X(generations, "generations", "promotion, thresholds and the long-lived rule")               \
     X(weakref, "weakref", "weak references, proxies and callbacks")                              \
     X(finalizers, "finalizers", "__del__ in a cycle: PEP 442 and the legacy gc.garbage")         \
+    X(leak_hunt, "leak-hunt", "DEBUG_SAVEALL, gc.garbage, get_referrers, get_referents")         \
     X(copy, "copy", "copy.copy versus copy.deepcopy of [10, 10, [10, 11]]")                      \
     X(gc_tuning, "gc-tuning", "thresholds versus collections, disable, freeze")
 
@@ -50,6 +55,9 @@ DEMO_LIST(X)
 /* The churn workload (src/demo_churn.c); workload.h declares it too. */
 void workload_churn(struct workload_env *env, uint64_t n);
 
+/* A step tied to the source line `code` whose narration is formatted (the profile's numbers). */
+void demo_step_f(struct workload_env *env, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* name = <obj>, stealing the new reference obj (NULL: prints MemoryError). */
 void demo_set(struct workload_env *env, const char *name, struct rt_object *obj);
 /* The object `name` refers to (borrowed). */

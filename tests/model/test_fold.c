@@ -380,6 +380,40 @@ Test(fold, freeing_a_block_under_a_live_object_is_inconsistent)
     model_free(m);
 }
 
+/* 2.7's ints share a block of 1000 bytes from malloc, 41 to a block (runtime_intblock.c): a raw
+ * block holds as many objects as the events put in it, and goes back only once none is left. */
+Test(fold, a_raw_block_holds_the_ints_of_a_block_of_ints)
+{
+    struct model *m = new_model(evb_header_310());
+    const uint64_t raw = 0x560000001000ull;
+    fold(m, EVB(TYPE_NEW, "int", 1, 24, 0, 0));
+    fold(m, EVB(RAW_ALLOC, NULL, raw, 1000, EV_RAW_DOMAIN, 0));
+    const uint64_t ints[] = {raw + 8 + 40 * 24, raw + 8 + 39 * 24, raw + 8};
+    for (size_t i = 0; i < 3; i++)
+        fold(m, EVB(OBJ_NEW, NULL, ints[i], 1, 24, EV_OBJ_FREELIST, 0));
+    struct event twice = EVB(OBJ_NEW, NULL, ints[2], 1, 24, EV_OBJ_FREELIST, 0);
+    cr_assert_eq(model_fold(m, &twice), MODEL_EINCONSISTENT, "one address, one object");
+    model_free(m);
+
+    m = new_model(evb_header_310());
+    fold(m, EVB(TYPE_NEW, "int", 1, 24, 0, 0));
+    fold(m, EVB(RAW_ALLOC, NULL, raw, 1000, EV_RAW_DOMAIN, 0));
+    for (size_t i = 0; i < 3; i++)
+        fold(m, EVB(OBJ_NEW, NULL, ints[i], 1, 24, EV_OBJ_FREELIST, 0));
+    valid(m);
+    struct model_object o;
+    cr_assert(model_object_find(m, ints[0], &o));
+    cr_assert_eq(o.block, raw, "the int at offset 968 is in the block of ints");
+    for (size_t i = 0; i < 2; i++) {
+        fold(m, EVB(DECREF, NULL, ints[i], 0, EV_REF_TEMP, 0));
+        fold(m, EVB(OBJ_FREE, NULL, ints[i], EV_OBJ_FREELIST));
+    }
+    struct event early = EVB(RAW_FREE, NULL, raw);
+    cr_assert_eq(model_fold(m, &early), MODEL_EINCONSISTENT, "an int still lives in the block");
+    cr_assert(strstr(model_error(m), "live object"), "%s", model_error(m));
+    model_free(m);
+}
+
 Test(fold, unknown_kind_is_reported)
 {
     struct model *m = new_model(evb_header_310());

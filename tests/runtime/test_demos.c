@@ -10,6 +10,8 @@
 #include "recorder.h"
 #include "workload.h"
 
+#include <allocator/heap_inspect.h>
+
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <ctype.h>
@@ -92,9 +94,9 @@ struct demo_param {
 
 ParameterizedTestParameters(demos, run_with_validators)
 {
-    static struct demo_param params[32];
+    static struct demo_param params[64];
     size_t n = 0;
-    for (size_t i = 0; i < demo_count() && n < 30; i++) {
+    for (size_t i = 0; i < demo_count() && n < 60; i++) {
         snprintf(params[n].name, sizeof params[n].name, "%s", demo_at(i)->name);
         snprintf(params[n++].gc, sizeof params[n].gc, "cpython-3.8");
     }
@@ -102,6 +104,8 @@ ParameterizedTestParameters(demos, run_with_validators)
     snprintf(params[n++].gc, sizeof params[n].gc, "legacy");
     snprintf(params[n].name, sizeof params[n].name, "generations");
     snprintf(params[n++].gc, sizeof params[n].gc, "cpython-3.13");
+    snprintf(params[n].name, sizeof params[n].name, "int-freelist");
+    snprintf(params[n++].gc, sizeof params[n].gc, "legacy");
     return cr_make_param_array(struct demo_param, params, n);
 }
 
@@ -117,11 +121,11 @@ ParameterizedTest(struct demo_param *p, demos, run_with_validators, .timeout = 6
  * fixed ints, byte strings, separate __dict__s) and 3.8's and 3.12's. */
 ParameterizedTestParameters(demos, run_in_other_layouts)
 {
-    static struct demo_param params[64];
+    static struct demo_param params[192];
     const char *const layouts[] = {"cpython-2.7", "cpython-3.8", "cpython-3.12"};
     size_t n = 0;
     for (size_t l = 0; l < 3; l++)
-        for (size_t i = 0; i < demo_count() && n < 64; i++) {
+        for (size_t i = 0; i < demo_count() && n < 192; i++) {
             snprintf(params[n].name, sizeof params[n].name, "%s", demo_at(i)->name);
             snprintf(params[n].gc, sizeof params[n].gc, "cpython-3.8");
             snprintf(params[n++].layout, sizeof params[n].layout, "%s", layouts[l]);
@@ -142,7 +146,8 @@ Test(demos, registry)
     cr_assert_str_eq(demo_at(0)->name, "tour", "tour is the default, listed first");
     const char *required[] = {"layers", "size-classes", "pool-lifecycle", "arena-lifecycle",
                               "fragmentation", "refcount", "identity", "cycles", "generations",
-                              "weakref", "finalizers", "copy", "gc-tuning", "tour"};
+                              "weakref", "finalizers", "copy", "gc-tuning", "tour", "domains",
+                              "rebinding", "tracking", "leak-hunt", "int-freelist"};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         cr_assert_not_null(demo_find(required[i]), "%s", required[i]);
     cr_assert_null(demo_find("nope"));
@@ -417,6 +422,20 @@ static void check_said(const char *t, bool print, const struct heap_profile *hp,
             return;
         }
     }
+    /* the version a profile stands for: "the profile classic is Python 2.7's" */
+    s = strstr(t, "the profile ");
+    if (s) {
+        char name[32] = "", version[16] = "";
+        if (sscanf(s, "the profile %31s is Python %15[0-9.]'s", name, version) == 2) {
+            const char *want = strcmp(hp->name, "classic") == 0         ? "2.7"
+                               : strncmp(hp->name, "cpython-", 8) == 0 ? hp->name + 8
+                                                                       : "3.10";
+            if (strcmp(name, hp->name) != 0 || strcmp(version, want) != 0) {
+                snprintf(bad, len, "%s stands for Python %s: \"%s\"", hp->name, want, t);
+                return;
+            }
+        }
+    }
     /* the collector's threshold */
     s = strstr(t, "a collection every ");
     if (s && strtoul(s + 19, NULL, 10) != gp->thresholds[0]) {
@@ -469,4 +488,58 @@ Test(demos, the_narration_s_numbers_are_the_profile_s, .timeout = 300)
             }
         }
     cr_assert_gt(checked, 500, "%zu texts checked", checked);
+}
+
+/* ---- the domains demo follows the profile's version ------------------------------------------- */
+
+struct domain_events {
+    uint64_t raw_domain, raw_other, pool_blocks; /* raw_alloc by reason, block_alloc */
+    char mem32[128];                             /* what PyMem_Malloc(32) printed */
+};
+
+static void keep_domain_events(void *ctx, const struct event *ev)
+{
+    struct domain_events *d = ctx;
+    if (ev->kind == EV_RAW_ALLOC)
+        *(ev->u.raw_alloc.why == EV_RAW_DOMAIN ? &d->raw_domain : &d->raw_other) += 1;
+    else if (ev->kind == EV_BLOCK_ALLOC)
+        d->pool_blocks++;
+    else if (ev->kind == EV_PRINT && ev->str_len > 17 && memcmp(ev->str, "PyMem_Malloc(32) ", 17) == 0)
+        snprintf(d->mem32, sizeof d->mem32, "%.*s", (int)ev->str_len, ev->str);
+}
+
+/* PyMem_RawMalloc is malloc under every profile; PyMem_Malloc is malloc under `classic` (2.7,
+ * and every version before 3.6) and pymalloc under the cpython-3.x profiles (5.1 of
+ * docs/cpython-memory.md); PyObject_Malloc is pymalloc everywhere; every block goes back. */
+Test(demos, domains_serve_each_family_as_the_profile_s_version_does)
+{
+    for (size_t k = 0; k < heap_profile_count(); k++) {
+        const struct heap_profile *hp = heap_profile_at(k);
+        bool mem_is_malloc = strcmp(hp->name, "classic") == 0;
+        struct domain_events d = {0};
+        struct heap *h;
+        struct runtime *rt;
+        struct heap_arena_source src = heap_arena_source_aligned();
+        struct event_sink sink = {keep_domain_events, &d};
+        cr_assert_eq(heap_new(&h, hp, &src, &sink), 0);
+        cr_assert_eq(rt_new(&rt, h, NULL, &sink), 0);
+        struct workload_env env = {.heap = h, .rt = rt, .sink = sink};
+        demo_find("domains")->run(&env);
+        char err[256];
+        cr_assert(heap_is_valid(h, err, sizeof err), "%s: %s", hp->name, err);
+        struct heap_counters c;
+        heap_inspect_counters(h, &c);
+        cr_assert_eq(c.raw_blocks, 0, "%s: every raw block is given back", hp->name);
+        cr_assert_eq(c.raw_domain_blocks, 0, "%s", hp->name);
+        rt_delete(rt);
+        heap_delete(h);
+        /* RAW 32; MEM 32 and 600 when MEM is malloc; the large MEM request otherwise */
+        cr_assert_eq(d.raw_domain, mem_is_malloc ? 3 : 1, "%s: %lu raw-domain requests", hp->name,
+                     (unsigned long)d.raw_domain);
+        cr_assert_eq(d.raw_other, mem_is_malloc ? 0 : 1, "%s", hp->name);
+        cr_assert_eq(d.pool_blocks, mem_is_malloc ? 1 : 2, "%s", hp->name);
+        cr_assert_str_eq(d.mem32, mem_is_malloc ? "PyMem_Malloc(32) -> sys.getallocatedblocks() grew by 0\n"
+                                                : "PyMem_Malloc(32) -> sys.getallocatedblocks() grew by 1\n",
+                         "%s", hp->name);
+    }
 }

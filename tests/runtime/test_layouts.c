@@ -10,6 +10,7 @@
 
 #include <allocator/gc.h>
 #include <allocator/heap.h>
+#include <allocator/heap_inspect.h>
 #include <allocator/runtime.h>
 
 #include <criterion/criterion.h>
@@ -331,4 +332,110 @@ Test(layouts, profiles_pick_their_versions)
     cr_assert_null(rt_layout_find("cpython-3.7"));
     for (size_t i = 0; i < rt_layout_count(); i++)
         cr_assert_eq(rt_layout_find(rt_layout_at(i)->name), rt_layout_at(i));
+}
+
+/* ---- 2.7's ints: blocks of their own ---------------------------------------------------------- */
+
+#define INT_SNIPPET                                                                                \
+    "xs = range(1000, 1300)\n"                                                                     \
+    "ids = [id(x) for x in xs]\n"                                                                  \
+    "steps = [b - a for a, b in zip(ids, ids[1:])]\n"                                              \
+    "stride = max(set(steps), key=steps.count)\n"                                                  \
+    "best = run = 0\n"                                                                             \
+    "for s in steps:\n"                                                                            \
+    "    run = run + 1 if s == stride else 0\n"                                                    \
+    "    best = max(best, run)\n"                                                                  \
+    "print('stride %d' % stride)\n"                                                                \
+    "print('per_block %d' % (best + 1))\n"
+
+/* The step most common between the ids of consecutive ints, and the longest run of it plus one
+ * (the ints of one block), as INT_SNIPPET computes them. */
+static void int_strides(const long *ids, size_t n, long *stride, long *per_block)
+{
+    size_t best_count = 0;
+    for (size_t i = 1; i < n; i++) {
+        size_t count = 0;
+        for (size_t k = 1; k < n; k++)
+            count += ids[k] - ids[k - 1] == ids[i] - ids[i - 1];
+        if (count > best_count) {
+            best_count = count;
+            *stride = ids[i] - ids[i - 1];
+        }
+    }
+    long run = 0, best = 0;
+    for (size_t i = 1; i < n; i++) {
+        run = ids[i] - ids[i - 1] == *stride ? run + 1 : 0;
+        best = run > best ? run : best;
+    }
+    *per_block = best + 1;
+}
+
+/* Under 2.7's layout 300 new ints follow one another as python2.7 lays them out: down a block
+ * of 1000 bytes from malloc (never a pymalloc pool), one int apart, so many to a block; dead,
+ * they stay on the int free list until a full collection frees their blocks. */
+Test(layouts, ints_of_2_7_fill_blocks_as_python2_7_does, .timeout = 60)
+{
+    const struct rt_layout *l = rt_layout_find("cpython-2.7");
+    cr_assert_not_null(l);
+    char python[4096];
+    if (!find_python(l, python, sizeof python))
+        cr_skip_test("no %s installed: 2.7's int blocks are not compared", l->python);
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, "'%s' -S -c \"$ARENASCOPE_SNIPPET\" 2>&1", python);
+    setenv("ARENASCOPE_SNIPPET", INT_SNIPPET, 1);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    long real_stride = 0, real_per_block = 0;
+    char line[256];
+    while (fgets(line, sizeof line, p))
+        if (sscanf(line, "stride %ld", &real_stride) != 1)
+            sscanf(line, "per_block %ld", &real_per_block);
+    cr_assert_eq(pclose(p), 0, "%s failed", python);
+    cr_assert(real_stride != 0 && real_per_block > 1, "%s printed no stride", python);
+
+    struct rt_fixture fx;
+    fixture_open_layout(&fx, "legacy", l);
+    struct heap_counters before, c;
+    heap_inspect_counters(fx.heap, &before);
+    static struct rt_object *ints[300];
+    static long ids[300];
+    for (size_t i = 0; i < 300; i++) {
+        ints[i] = rt_int(fx.rt, 1000 + (int64_t)i);
+        cr_assert_not_null(ints[i]);
+        ids[i] = (long)rt_id(ints[i]);
+        cr_assert_not(heap_owns(fx.heap, ints[i]), "an int of 2.7 is in no pool");
+    }
+    long stride = 0, per_block = 0;
+    int_strides(ids, 300, &stride, &per_block);
+    cr_assert_eq(stride, real_stride, "ints %ld bytes apart, %s says %ld", stride, python, real_stride);
+    cr_assert_eq(per_block, real_per_block, "%ld ints a block, %s says %ld", per_block, python, real_per_block);
+    heap_inspect_counters(fx.heap, &c);
+    cr_assert_eq(c.pool_blocks, before.pool_blocks, "no pool block for an int");
+    uint64_t blocks = (300 + (uint64_t)per_block - 1) / (uint64_t)per_block;
+    cr_assert_eq(c.raw_domain_blocks - before.raw_domain_blocks, blocks);
+    fixture_check(&fx);
+
+    /* all but the first die onto the free list: every block stays */
+    for (size_t i = 1; i < 300; i++)
+        rt_decref(fx.rt, ints[i], EV_REF_TEMP, NULL);
+    heap_inspect_counters(fx.heap, &c);
+    cr_assert_eq(c.raw_domain_blocks - before.raw_domain_blocks, blocks, "dead ints keep their blocks");
+    /* the next int is the one freed last */
+    struct rt_object *again = rt_int(fx.rt, 5000);
+    cr_assert_eq(again, ints[299]);
+    rt_decref(fx.rt, again, EV_REF_TEMP, NULL);
+    fixture_check(&fx);
+
+    /* a full collection frees every block but the first int's */
+    gc_collect(fx.rt, (int)gc_generation_count(fx.rt) - 1);
+    heap_inspect_counters(fx.heap, &c);
+    cr_assert_eq(c.raw_domain_blocks - before.raw_domain_blocks, 1);
+    struct rt_object *reused = rt_int(fx.rt, 6000);
+    cr_assert_not_null(reused);
+    heap_inspect_counters(fx.heap, &c);
+    cr_assert_eq(c.raw_domain_blocks, before.raw_domain_blocks + 1, "the kept block's free ints serve first");
+    rt_decref(fx.rt, reused, EV_REF_TEMP, NULL);
+    rt_decref(fx.rt, ints[0], EV_REF_TEMP, NULL);
+    fixture_check(&fx);
+    fixture_close(&fx);
 }

@@ -72,7 +72,7 @@ static const struct codec_field heap_counter_fields[] = {
 static const struct codec_field raw_fields[] = {
     CODEC_FIELD(struct mraw, size), CODEC_FIELD(struct mraw, seq),
     CODEC_FIELD_UPTO(struct mraw, why, EV_RAW_WHY_COUNT - 1), CODEC_FIELD(struct mraw, stack),
-    CODEC_FIELD_UPTO(struct mraw, obj, 1),
+    CODEC_FIELD(struct mraw, objs),
 };
 /* a stack, before its text; its parent and frame only from version 5 (CK_VERSION_OLD + 1) */
 static const struct codec_field stack_fields[] = {

@@ -1021,7 +1021,9 @@ bool mheap_memory_of(struct mheap *h, uint64_t obj, struct mmemory *out)
         out->block = p->addr + h->geo.pool_overhead + (uint64_t)i * h->classes[p->szidx].size;
         return true;
     }
-    for (uint64_t back = 0; back <= 64 && back <= obj; back += h->geo.alignment) {
+    /* a raw block holds one object at its start (after a GC head and pre-header), or 2.7's
+     * ints at every 24 bytes of a 1000-byte PyIntBlock: the block starting nearest below */
+    for (uint64_t back = 0; back < MODEL_RAW_OBJECT_REACH && back <= obj; back += 8) {
         struct mraw *r = mheap_raw_get(h, obj - back);
         if (r) {
             if (r->size <= back)
@@ -1036,7 +1038,9 @@ bool mheap_memory_of(struct mheap *h, uint64_t obj, struct mmemory *out)
 
 bool mmemory_holds_object(const struct mmemory *mem)
 {
-    return mem->pool ? (mem->pool->blk[mem->index] & BLK_OBJ) != 0 : mem->raw && mem->raw->obj;
+    /* a pool block holds one object; a raw block may hold several (2.7's PyIntBlock), which
+     * the graph keeps apart by their addresses */
+    return mem->pool ? (mem->pool->blk[mem->index] & BLK_OBJ) != 0 : false;
 }
 
 void mmemory_set_object(const struct mmemory *mem)
@@ -1044,7 +1048,7 @@ void mmemory_set_object(const struct mmemory *mem)
     if (mem->pool)
         mem->pool->blk[mem->index] |= BLK_OBJ;
     if (mem->raw)
-        mem->raw->obj = true;
+        mem->raw->objs++;
 }
 
 void mheap_memory_release(struct mheap *h, uint64_t block)
@@ -1057,8 +1061,8 @@ void mheap_memory_release(struct mheap *h, uint64_t block)
             p->blk[bi] &= ~BLK_OBJ;
     } else {
         struct mraw *r = mheap_raw_get(h, block);
-        if (r)
-            r->obj = false;
+        if (r && r->objs)
+            r->objs--;
     }
 }
 

@@ -98,10 +98,13 @@ struct mclass {
 };
 _Static_assert(sizeof(struct mclass) == 64, "a class record is one cache line");
 
+/* bytes from a raw block's start within which its objects start: 2.7's PyIntBlock is 1000 */
+#define MODEL_RAW_OBJECT_REACH 1024
+
 struct mraw {
     uint64_t addr, size, seq;
     uint32_t why, stack;
-    bool obj; /* a live object lives in it */
+    uint32_t objs; /* live objects in it: one, or the ints of a PyIntBlock (2.7) */
 };
 
 #define MODEL_POOL_CACHE 4096 /* entries; a power of two */

@@ -415,7 +415,7 @@ static bool raw_fill(const struct model *m, const struct mraw *r, struct model_r
         .why = r->why,
         .stack = r->stack,
         .seq = r->seq,
-        .object = r->obj ? mgraph_object_in(g, r->addr, r->size, h->geo.alignment) : 0,
+        .object = r->objs ? mgraph_object_in(g, r->addr, r->size, h->geo.alignment) : 0,
     };
     return true;
 }

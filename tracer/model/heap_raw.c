@@ -75,7 +75,7 @@ int mheap_fold_raw_free(struct mheap *h, struct mfold *f, const struct event *ev
     struct mraw *r = mheap_raw_get(h, ev->u.raw_free.addr);
     if (!r)
         return mfold_reject(f, ev, "0x%" PRIx64 " is not a raw block", ev->u.raw_free.addr);
-    if (r->obj)
+    if (r->objs)
         return mfold_reject(f, ev, "raw block 0x%" PRIx64 " still holds a live object", r->addr);
     raw_remove(h, ev->u.raw_free.addr);
     h->frees++;
@@ -92,7 +92,7 @@ int mheap_fold_raw_realloc(struct mheap *h, struct mfold *f, const struct event 
         return mfold_reject(f, ev, "0x%" PRIx64 " is already a raw block", e->addr);
     if (e->addr != e->old && mheap_arena_lookup(h, e->addr))
         return mfold_reject(f, ev, "0x%" PRIx64 " lies in an arena", e->addr);
-    if (r->obj)
+    if (r->objs)
         return mfold_reject(f, ev, "raw block 0x%" PRIx64 " holds a live object", r->addr);
     struct mraw n = *r;
     raw_remove(h, e->old);

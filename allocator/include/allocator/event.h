@@ -390,7 +390,8 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(RAW_LARGE, "larger than the small-request threshold")                                      \
     X(RAW_ZERO, "zero bytes")                                                                    \
     X(RAW_NO_ARENA, "no arena could be obtained")                                                \
-    X(RAW_REALLOC_MIGRATE, "realloc grew past the threshold")
+    X(RAW_REALLOC_MIGRATE, "realloc grew past the threshold")                                    \
+    X(RAW_DOMAIN, "PyMem_RawMalloc, or PyMem_Malloc before 3.6, is malloc itself")
 
 /* What a realloc did. */
 #define EV_REALLOC_OUTCOMES(X)                                                                   \

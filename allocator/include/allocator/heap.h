@@ -123,6 +123,16 @@ void *heap_realloc(struct heap *h, void *p, size_t n);
 void heap_free(struct heap *h, void *p);
 
 /*
+ * PyMem_RawMalloc and PyMem_RawFree: the raw domain (PYMEM_DOMAIN_RAW, docs/cpython-memory.md
+ * 5.1), which is the C library's malloc in every version, 0 bytes becoming 1.  The block is the
+ * raw layer's (a raw_alloc event with why RAW_DOMAIN) but, as in CPython, not one of the blocks
+ * pymalloc counts (heap_allocated_blocks, heap_inspect.h).  A raw-domain block goes back through heap_raw_free
+ * only; heap_raw_free(NULL) does nothing.
+ */
+void *heap_raw_malloc(struct heap *h, size_t n);
+void heap_raw_free(struct heap *h, void *p);
+
+/*
  * Pointers this heap never handed out.  By default freeing or resizing one stops the program (a
  * bug in the caller).  A heap that serves a real interpreter (tracer/capture) takes them as
  * obmalloc does: whatever address_in_range does not claim belongs to the raw domain, so it goes

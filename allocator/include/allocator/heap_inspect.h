@@ -43,10 +43,15 @@ struct heap_counters {
     uint64_t arena_failures;      /* requests the arena source refused */
     uint64_t raw_blocks;          /* live blocks of the raw layer (raw_allocated_blocks) */
     uint64_t raw_bytes;           /* bytes requested by those blocks */
+    uint64_t raw_domain_blocks;   /* of raw_blocks, those of the raw domain (heap_raw_malloc) */
     uint64_t pool_blocks;         /* sum of count over all carved pools */
     uint64_t usable_arenas;       /* length of usable_arenas */
 };
 void heap_inspect_counters(const struct heap *h, struct heap_counters *out);
+/* sys.getallocatedblocks(): the blocks the object allocator has handed out and not taken back,
+ * pool blocks and its own requests to the C library (pool_blocks + raw_blocks -
+ * raw_domain_blocks). */
+uint64_t heap_allocated_blocks(const struct heap *h);
 
 /* ---- arenas -------------------------------------------------------------------------------- */
 
