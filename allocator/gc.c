@@ -149,6 +149,31 @@ static size_t list_size(const struct gc_head *l)
     return n;
 }
 
+struct gc_head *gc_list_next(const struct gc_head *g)
+{
+    return gc_next(g);
+}
+void gc_list_init(struct gc_head *l)
+{
+    list_init(l);
+}
+bool gc_list_is_empty(const struct gc_head *l)
+{
+    return list_is_empty(l);
+}
+void gc_list_move(struct gc_head *node, struct gc_head *list)
+{
+    list_move(node, list);
+}
+void gc_list_merge(struct gc_head *from, struct gc_head *to)
+{
+    list_merge(from, to);
+}
+size_t gc_list_size(const struct gc_head *l)
+{
+    return list_size(l);
+}
+
 /* The size of the unreachable list while its links still carry NEXT_MASK_UNREACHABLE. */
 static size_t unreachable_size(const struct gc_head *l)
 {
@@ -180,6 +205,8 @@ void gc_track(struct runtime *rt, struct rt_object *o)
     struct gc_head *g = rt_as_gc(o);
     assert(g->next == 0);
     list_append(g, &rt->gc.gen[0].head);
+    if (rt->gc.profile.incremental) /* young objects are not visited */
+        gc_set_old_space(g, rt->gc.incr.visited_space ^ 1);
     rt->gc.ntracked++;
     RT_EMIT(rt, GC_TRACK, gc_track, .obj = rt_addr(o), .gen = 0);
 }
@@ -206,22 +233,33 @@ static void set_count(struct runtime *rt, size_t g, uint32_t count)
     RT_EMIT(rt, GC_COUNT, gc_count, .gen = g, .count = count);
 }
 
+void gc_set_count(struct runtime *rt, size_t g, uint32_t count)
+{
+    set_count(rt, g, count);
+}
+
 static void collect_generations(struct runtime *rt);
+static int64_t collect_with_callback(struct runtime *rt, int generation, enum ev_gc_reason reason);
 
 void gc_on_alloc(struct runtime *rt)
 {
     struct gc_state *gc = &rt->gc;
     set_count(rt, 0, gc->gen[0].count + 1);
+    gc->incr.heap_size++;
     if (gc->gen[0].count > gc->gen[0].threshold && gc->enabled && gc->gen[0].threshold &&
         !gc->collecting) {
         gc->collecting = true;
-        collect_generations(rt);
+        if (gc->profile.incremental) /* an automatic collection is always an increment */
+            collect_with_callback(rt, 1, EV_GC_REASON_AUTO);
+        else
+            collect_generations(rt);
         gc->collecting = false;
     }
 }
 
 void gc_on_free(struct runtime *rt)
 {
+    rt->gc.incr.heap_size--;
     if (rt->gc.gen[0].count > 0)
         set_count(rt, 0, rt->gc.gen[0].count - 1);
 }
@@ -259,7 +297,7 @@ static void show_stats_each_generation(struct runtime *rt)
                         list_size(&rt->gc.permanent.head));
 }
 
-static uint64_t now_nanos(void)
+uint64_t gc_now_nanos(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -435,6 +473,11 @@ static void untrack_tuples(struct runtime *rt, struct gc_head *head)
             gc_untrack(rt, o);
         }
     }
+}
+
+void gc_untrack_tuples(struct runtime *rt, struct gc_head *head)
+{
+    untrack_tuples(rt, head);
 }
 
 static void untrack_dicts(struct runtime *rt, struct gc_head *head)
@@ -644,7 +687,7 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
 {
     struct gc_state *gc = &rt->gc;
     size_t gen = (size_t)generation, ngen = gc->ngen;
-    uint64_t t0 = now_nanos();
+    uint64_t t0 = gc_now_nanos();
     int64_t m = 0, n = 0;
 
     if (gc->debug & GC_DEBUG_STATS) {
@@ -669,7 +712,25 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = i, .to = gen);
     }
     size_t old_gen = gen + 1 < ngen ? gen + 1 : gen;
-    struct gc_head *old = &gc->gen[old_gen].head;
+    gc_collect_region(rt, young, gen, &gc->gen[old_gen].head, old_gen, gen, gen + 1 == ngen, t0, &m, &n);
+    uint64_t t1 = gc_now_nanos();
+    gc->stats[gen].collections++;
+    gc->stats[gen].collected += (uint64_t)m;
+    gc->stats[gen].uncollectable += (uint64_t)n;
+    RT_EMIT(rt, GC_END, gc_end, .gen = gen, .collected = (uint64_t)m,
+            .uncollectable = (uint64_t)n, .nanos = t1 - t0);
+    *n_collected = m;
+    *n_uncollectable = n;
+    return n + m;
+}
+
+int64_t gc_collect_region(struct runtime *rt, struct gc_head *young, size_t young_gen, struct gc_head *old,
+                          size_t old_gen, size_t gen, bool full, uint64_t t0, int64_t *n_collected,
+                          int64_t *n_uncollectable)
+{
+    struct gc_state *gc = &rt->gc;
+    size_t ngen = gc->ngen;
+    int64_t m = 0, n = 0;
 
     /* A. find the unreachable */
     struct gc_head unreachable;
@@ -686,11 +747,12 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
     /* B. promote the survivors */
     RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_PROMOTE, .n = list_size(young));
     if (young != old) {
-        if (gen + 2 == ngen)
+        if (gen + 2 == ngen && !gc->profile.incremental)
             gc->long_lived_pending += list_size(young);
         list_merge(young, old);
-        RT_EMIT(rt, GC_MERGE, gc_merge, .from = gen, .to = old_gen);
-    } else {
+        if (young_gen != old_gen)
+            RT_EMIT(rt, GC_MERGE, gc_merge, .from = young_gen, .to = old_gen);
+    } else if (!gc->profile.incremental) { /* 3.14 keeps dicts tracked */
         untrack_dicts(rt, young);
         gc->long_lived_pending = 0;
         gc->long_lived_total = list_size(young);
@@ -737,7 +799,7 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
         if (gc->debug & GC_DEBUG_UNCOLLECTABLE)
             debug_cycle(rt, "uncollectable", rt_from_gc(g));
     }
-    uint64_t t1 = now_nanos();
+    uint64_t t1 = gc_now_nanos();
     if (gc->debug & GC_DEBUG_STATS) {
         double secs = (double)(t1 - t0) / 1e9;
         if (!gc->profile.legacy_finalizers)
@@ -754,16 +816,11 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
     RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNCOLLECTABLE, .n = (uint64_t)n);
     handle_legacy_finalizers(rt, &finalizers, old_gen, old);
 
-    if (gen + 1 == ngen) {
+    if (full) {
         RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_CLEAR_FREELISTS,
                 .n = freelist_total(rt));
         rt_clear_freelists(rt);
     }
-    gc->stats[gen].collections++;
-    gc->stats[gen].collected += (uint64_t)m;
-    gc->stats[gen].uncollectable += (uint64_t)n;
-    RT_EMIT(rt, GC_END, gc_end, .gen = gen, .collected = (uint64_t)m,
-            .uncollectable = (uint64_t)n, .nanos = t1 - t0);
     *n_collected = m;
     *n_uncollectable = n;
     return n + m;
@@ -792,7 +849,9 @@ static int64_t collect_with_callback(struct runtime *rt, int generation, enum ev
     bool callbacks = reason != EV_GC_REASON_SHUTDOWN;
     if (callbacks)
         invoke_callbacks(rt, "start", generation, 0, 0);
-    int64_t r = collect_main(rt, generation, reason, &collected, &uncollectable);
+    int64_t r = rt->gc.profile.incremental
+                    ? gc_incr_collect(rt, generation, reason, &collected, &uncollectable)
+                    : collect_main(rt, generation, reason, &collected, &uncollectable);
     if (callbacks)
         invoke_callbacks(rt, "stop", generation, collected, uncollectable);
     return r;
@@ -815,7 +874,7 @@ static void collect_generations(struct runtime *rt)
 
 int64_t gc_collect_reason(struct runtime *rt, int generation, enum ev_gc_reason reason)
 {
-    if (generation < 0 || (size_t)generation >= rt->gc.ngen)
+    if (generation < 0 || generation > gc_full_generation(rt))
         return RT_EINVAL;
     if (rt->gc.collecting)
         return 0;
@@ -844,6 +903,8 @@ void gc_state_init(struct runtime *rt, const struct gc_profile *p)
     }
     list_init(&gc->permanent.head);
     gc->enabled = true;
+    if (p->incremental)
+        gc_incr_init(rt);
 }
 
 void gc_state_release(struct runtime *rt)
@@ -858,6 +919,11 @@ void gc_state_release(struct runtime *rt)
 size_t gc_generation_count(const struct runtime *rt)
 {
     return rt->gc.ngen;
+}
+
+int gc_full_generation(const struct runtime *rt)
+{
+    return rt->gc.profile.incremental ? 2 : (int)rt->gc.ngen - 1;
 }
 
 void gc_get_count(const struct runtime *rt, uint32_t *out)
@@ -902,6 +968,8 @@ bool gc_isenabled(const struct runtime *rt)
 
 void gc_freeze(struct runtime *rt)
 {
+    if (rt->gc.profile.incremental)
+        gc_incr_freeze(rt);
     for (size_t i = 0; i < rt->gc.ngen; i++) {
         list_merge(&rt->gc.gen[i].head, &rt->gc.permanent.head);
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = i, .to = rt->gc.ngen);
@@ -1126,6 +1194,8 @@ bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
             return false;
     }
     if (!list_is_valid(rt, &gc->permanent.head, "permanent generation", limit, &n, err, errlen))
+        return false;
+    if (gc->profile.incremental && !gc_incr_is_valid(rt, err, errlen))
         return false;
     if (n != gc->ntracked)
         return errmsg_fail(err, errlen, false,

@@ -423,7 +423,7 @@ void rt_shutdown(struct runtime *rt)
     if (rt->gc.garbage)
         rt_list_clear(rt, rt->gc.garbage);
     rt->final_collection = true;
-    gc_collect_reason(rt, (int)rt->gc.ngen - 1, EV_GC_REASON_SHUTDOWN);
+    gc_collect_reason(rt, gc_full_generation(rt), EV_GC_REASON_SHUTDOWN);
     if (rt->gc.garbage) {
         struct rt_object *g = rt->gc.garbage;
         rt->gc.garbage = NULL;

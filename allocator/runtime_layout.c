@@ -96,7 +96,8 @@ const struct rt_layout *rt_layout_for(const char *heap_profile, const struct gc_
         return rt_layout_find("cpython-2.7");
     if (heap_profile && (strcmp(heap_profile, "cpython-3.8") == 0 || strcmp(heap_profile, "cpython-3.9") == 0))
         return rt_layout_find(heap_profile);
-    if (gc && strcmp(gc->name, "cpython-3.13") == 0)
+    /* 3.14.0-3.14.4 (the incremental profile): 3.13's is the nearest layout known here */
+    if (gc && (strcmp(gc->name, "cpython-3.13") == 0 || gc->incremental))
         return rt_layout_find("cpython-3.13");
     return rt_layout_default();
 }

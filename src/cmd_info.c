@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "view_opts.h"
 
+#include <allocator/gc_profile.h>
 #include <tracer/trace.h>
 
 #include <stdio.h>
@@ -77,6 +78,10 @@ static void print_header(const struct trace_header *h)
         printf(")");
     }
     printf("%s\n", h->legacy_finalizers ? ", cycles with __del__ are uncollectable" : "");
+    struct gc_profile known;
+    if (h->gc_profile[0] && memchr(h->gc_profile, ':', sizeof h->gc_profile) == NULL &&
+        gc_profile_parse(h->gc_profile, &known, NULL, 0) == 0 && known.help[0])
+        printf("             %s\n", known.help);
 }
 
 int cmd_info_run(struct cli *c)

@@ -11,7 +11,7 @@
 
 static int oldest(struct workload_env *env)
 {
-    return (int)gc_generation_count(env->rt) - 1;
+    return gc_full_generation(env->rt);
 }
 
 /* ---- cycles ----------------------------------------------------------------------------------------- */
@@ -100,7 +100,7 @@ static void tally_cb(struct runtime *rt, const char *phase, const struct gc_info
     if (strcmp(phase, "start") != 0)
         return;
     t->by_gen[info->generation]++;
-    for (int g = 0; g <= info->generation; g++)
+    for (int g = 0; g <= info->generation && (size_t)g < gc_generation_count(rt); g++)
         t->examined += gc_generation_size(rt, (size_t)g);
 }
 
@@ -132,6 +132,9 @@ void demo_run_generations(struct workload_env *env)
     struct runtime *rt = env->rt;
     uint32_t saved[GC_MAX_GENERATIONS];
     gc_get_threshold(rt, saved);
+    /* 3.14.0-3.14.4: young and old, the old generation collected in increments */
+    bool incr = rt_gc_profile(rt)->incremental;
+    char label[200];
 
     workload_step_at(env, "gc.collect()",
                      "After gc.collect() the counts are zero; three new lists make the count "
@@ -143,14 +146,18 @@ void demo_run_generations(struct workload_env *env)
     demo_counts(env);
 
     workload_step_at(env, "print(\"gc.collect(0) ->\", gc.collect(0))",
-                     "gc.collect(0) examines generation 0 only: the lists survive and move to "
-                     "generation 1, whose count goes up by one.");
+                     incr ? "gc.collect(0) examines the young generation only: the lists survive and "
+                            "join the visited end of the old one, whose count goes up by one."
+                          : "gc.collect(0) examines generation 0 only: the lists survive and move to "
+                            "generation 1, whose count goes up by one.");
     demo_collect(env, 0);
     demo_counts(env);
 
     workload_step_at(env, "print(\"gc.collect(1) ->\", gc.collect(1))",
-                     "gc.collect(1) examines generations 0 and 1: the survivors move on to "
-                     "generation 2.");
+                     incr ? "gc.collect(1) runs one increment of the old generation; the first of a "
+                            "scavenge only marks what the names reach as visited, and collects nothing."
+                          : "gc.collect(1) examines generations 0 and 1: the survivors move on to "
+                            "generation 2.");
     demo_collect(env, 1);
     demo_counts(env);
 
@@ -166,8 +173,10 @@ void demo_run_generations(struct workload_env *env)
     demo_collect(env, 0);
 
     workload_step_at(env, "gc.set_threshold(5)",
-                     "gc.set_threshold(5): now every sixth new container starts a collection "
-                     "of generation 0 by itself.");
+                     incr ? "gc.set_threshold(5): now every sixth new container starts a collection "
+                            "by itself, always an increment of the old generation."
+                          : "gc.set_threshold(5): now every sixth new container starts a collection "
+                            "of generation 0 by itself.");
     uint32_t small[GC_MAX_GENERATIONS];
     memcpy(small, saved, sizeof small);
     small[0] = 5;
@@ -180,17 +189,27 @@ void demo_run_generations(struct workload_env *env)
         append_lists(env, keep, 6);
     print_tally(env, &t);
 
-    workload_step_at(env, "for _ in range(6 * 10):",
-                     "After ten collections of generation 0, the eleventh new batch also "
-                     "collects generation 1.");
+    if (incr)
+        snprintf(label, sizeof label,
+                 "Each increment takes all of young and, while its budget lasts, the oldest pending "
+                 "objects with all they reach (threshold %" PRIu32 " scales the budget).",
+                 saved[1]);
+    else
+        snprintf(label, sizeof label,
+                 "After %" PRIu32 " collections of generation 0, the next new batch also "
+                 "collects generation 1.",
+                 saved[1]);
+    workload_step_at(env, "for _ in range(6 * 10):", label);
     if (keep)
         append_lists(env, keep, 6 * 10);
     print_tally(env, &t);
     demo_counts(env);
 
     workload_step_at(env, "for _ in range(6 * 11 * 11):",
-                     "Generation 2 waits until the objects promoted since the last full "
-                     "collection reach 25% of those it kept: the long-lived rule.");
+                     incr ? "There is no long-lived rule: when no object is pending the scavenge is "
+                            "complete, and the visited objects all become pending again."
+                          : "Generation 2 waits until the objects promoted since the last full "
+                            "collection reach 25% of those it kept: the long-lived rule.");
     if (keep)
         append_lists(env, keep, 6 * 11 * 11);
     print_tally(env, &t);
