@@ -31,7 +31,8 @@
  *        COLLECT phase: GC_PHASE MARK_ROOTS again for the frames not visited since; then
  *          GC_PHASE INCREMENT: all of young (gc_merge 0 -> 1), then, while the increment is
  *          smaller than work_to_do, the oldest pending object with every pending object it
- *          reaches, transitively (gc_mark INCREMENT each), so that no cycle is split; the usual
+ *          reaches, transitively, so that no cycle is split (gc_mark INCREMENT on each member,
+ *          young ones first); the usual
  *          detection over the increment; the survivors, one gc_move each, to the visited tail.
  *          work_to_do += heap_size / 10 / scale - increment size.  When nothing is pending,
  *          the scavenge is complete: visited becomes pending (the bit's meaning flips; with a
@@ -204,7 +205,6 @@ static int64_t collect_young(struct runtime *rt, uint64_t t0, int64_t *m, int64_
 {
     struct gc_state *gc = &rt->gc;
     struct gc_head *young = &gc->gen[0].head, survivors;
-    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNTRACK_TUPLES, .n = gc_list_size(young));
     gc_untrack_tuples(rt, young);
     set_space_all(young, gc->incr.visited_space);
     gc_list_init(&survivors);
@@ -250,13 +250,9 @@ static int64_t collect_increment(struct runtime *rt, uint64_t t0, int64_t *m, in
     RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_INCREMENT, .n = (uint64_t)size);
     if (nyoung)
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = 0, .to = 1);
-    if (rt_on(rt)) {
-        struct gc_head *g = gc_list_next(&increment);
-        for (size_t i = 0; i < nyoung; i++)
-            g = gc_list_next(g);
-        for (; g != &increment; g = gc_list_next(g))
+    if (rt_on(rt))
+        for (struct gc_head *g = gc_list_next(&increment); g != &increment; g = gc_list_next(g))
             RT_EMIT(rt, GC_MARK, gc_mark, .obj = rt_addr(rt_from_gc(g)), .mark = EV_GC_MARK_INCREMENT);
-    }
     gc_list_init(&survivors);
     int64_t r = gc_collect_region(rt, &increment, 1, &survivors, 1, 1, false, t0, m, n);
     join_visited(rt, &survivors);

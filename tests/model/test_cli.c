@@ -69,6 +69,7 @@ Test(stats_cli, same_report_as_record_stats, .timeout = 120)
     static const char *const runs[][2] = {
         {"demo:fragmentation", "cpython-3.8"}, {"demo:cycles", "cpython-3.13"},
         {"demo:finalizers", "legacy"},        {"demo:tour", "cpython-3.8"},
+        {"demo:generations", "cpython-3.14"},
         {"churn:3000", "cpython-3.8"},
     };
     for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
@@ -362,6 +363,43 @@ Test(screenshot_cli, the_output_name_says_what_is_written)
     unsigned h = (unsigned)b[20] << 24 | (unsigned)b[21] << 16 | (unsigned)b[22] << 8 | b[23];
     cr_assert_eq(w, 2 * svg_w, "width %u for an SVG of %u", w, svg_w);
     cr_assert_eq(h, 2 * svg_h, "height %u for an SVG of %u", h, svg_h);
+}
+
+/* Under the incremental collector (cpython-3.14) the Collector pane has two generations, young
+ * and old, and during an increment names the phase that takes it, its size and its members. */
+Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
+{
+    const char *trace = scratch_path("incr.trace");
+    struct prog_result r = prog_run((const char *[]){"record", "--gc-profile", "cpython-3.14", "-o", trace,
+                                                     "demo:generations", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    /* the last member announced of the first increment that has members */
+    struct trace_reader *rd;
+    char err[512];
+    cr_assert_eq(trace_reader_open(&rd, trace, 0, err, sizeof err), 0, "%s", err);
+    struct event ev;
+    uint64_t pos = 0, at = 0, size = 0;
+    for (; trace_reader_next(rd, &ev) == 1 && !at; pos++)
+        if (ev.kind == EV_GC_PHASE && ev.u.gc_phase.phase == EV_GC_PHASE_INCREMENT && ev.u.gc_phase.n)
+            size = ev.u.gc_phase.n, at = pos + 1 + size; /* its gc_merge, then a gc_mark each */
+    trace_reader_free(rd);
+    cr_assert_gt(at, 0, "the demo runs an increment");
+    char at_text[32], size_text[32];
+    snprintf(at_text, sizeof at_text, "%" PRIu64, at);
+    snprintf(size_text, sizeof size_text, "take the increment (%" PRIu64 ")", size);
+    const char *txt = scratch_path("incr.txt");
+    r = prog_run((const char *[]){"screenshot", "--at", at_text, "--view", "gc", "-o", txt, trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    char *t = prog_read_file(txt, NULL);
+    static const char *const want[] = {"young ", "old ", "perm ", "collecting old: one increment",
+                                       "mark what the roots reach", "taken into this increment"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert(strstr(t, want[i]), "no '%s' in:\n%s", want[i], t);
+    cr_assert(strstr(t, size_text), "no '%s' in:\n%s", size_text, t);
+    cr_assert_null(strstr(t, "gen2"), "two generations only:\n%s", t);
+    free(t);
 }
 
 /* `stats` adds a section CPython's report does not have, and says whose it is; `stats --cpython`

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What the tests watch besides the fold: the objects an increment took from the pending space,
- * in order, and the last GC_START. */
+/* What the tests watch besides the fold: the members of the increments, in order (the young
+ * ones first, then those taken from the pending space), and the last GC_START. */
 struct watch {
     struct fold *fold;
     uint64_t taken[512];

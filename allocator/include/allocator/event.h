@@ -462,7 +462,7 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(GC_MARK_RESURRECTED, "resurrected by a finalizer")                                         \
     X(GC_MARK_UNTRACKED, "untracked: holds no containers")                                       \
     X(GC_MARK_VISITED, "reachable from a root: visited, skipped until the next scavenge")        \
-    X(GC_MARK_INCREMENT, "pending: taken into this increment")
+    X(GC_MARK_INCREMENT, "taken into this increment")
 
 #define EV_TYPE_FLAGS(X)                                                                         \
     X(TYPE_GC, 1u, "tracked by the cycle collector")                                             \
