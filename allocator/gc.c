@@ -49,7 +49,12 @@
  * "old" is generation g+1, or g itself when g is the oldest.  The legacy profile (2.7) has no
  * FINALIZE or RESURRECT phase: a cycle holding an object with __del__ is uncollectable and its
  * __del__ owners go to gc.garbage.
+ *
+ * The incremental profile (cpython-3.14, 3.14.0-3.14.4) chooses what to collect differently and
+ * is driven by allocator/gc_incremental.c; the phases from UPDATE_REFS on are the same, and
+ * gc_collect_region is their one implementation.  The lists are gc_list.h's.
  */
+#include "gc_list.h"
 #include "runtime_private.h"
 
 #include <allocator/errmsg.h>
@@ -61,20 +66,8 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- list primitives (gc_list_* of gcmodule.c) ---------------------------------------------- */
+/* ---- the head's flags and gc_refs (the lists are gc_list.h's) -------------------------------- */
 
-static inline struct gc_head *gc_next(const struct gc_head *g)
-{
-    return (struct gc_head *)g->next;
-}
-static inline struct gc_head *gc_prev(const struct gc_head *g)
-{
-    return (struct gc_head *)(g->prev & ~GC_PREV_MASK_FLAGS);
-}
-static inline void gc_set_prev(struct gc_head *g, struct gc_head *p)
-{
-    g->prev = (g->prev & GC_PREV_MASK_FLAGS) | (uintptr_t)p;
-}
 static inline bool gc_is_collecting(const struct gc_head *g)
 {
     return (g->prev & GC_PREV_MASK_COLLECTING) != 0;
@@ -99,79 +92,6 @@ static inline void gc_reset_refs(struct gc_head *g, uintptr_t refs)
 static inline void gc_decref(struct gc_head *g)
 {
     g->prev -= (uintptr_t)1 << GC_PREV_SHIFT;
-}
-
-static void list_init(struct gc_head *l)
-{
-    l->next = (uintptr_t)l;
-    l->prev = (uintptr_t)l;
-}
-
-static bool list_is_empty(const struct gc_head *l)
-{
-    return l->next == (uintptr_t)l;
-}
-
-static void list_append(struct gc_head *node, struct gc_head *list)
-{
-    struct gc_head *last = (struct gc_head *)list->prev;
-    gc_set_prev(node, last);
-    last->next = (uintptr_t)node;
-    list->prev = (uintptr_t)node;
-    node->next = (uintptr_t)list;
-}
-
-static void list_move(struct gc_head *node, struct gc_head *list)
-{
-    struct gc_head *from_prev = gc_prev(node), *from_next = gc_next(node);
-    from_prev->next = (uintptr_t)from_next;
-    gc_set_prev(from_next, from_prev);
-    list_append(node, list);
-}
-
-static void list_merge(struct gc_head *from, struct gc_head *to)
-{
-    if (list_is_empty(from))
-        return;
-    struct gc_head *to_tail = gc_prev(to), *from_head = gc_next(from), *from_tail = gc_prev(from);
-    to_tail->next = (uintptr_t)from_head;
-    gc_set_prev(from_head, to_tail);
-    from_tail->next = (uintptr_t)to;
-    gc_set_prev(to, from_tail);
-    list_init(from);
-}
-
-static size_t list_size(const struct gc_head *l)
-{
-    size_t n = 0;
-    for (const struct gc_head *g = gc_next(l); g != l; g = gc_next(g))
-        n++;
-    return n;
-}
-
-struct gc_head *gc_list_next(const struct gc_head *g)
-{
-    return gc_next(g);
-}
-void gc_list_init(struct gc_head *l)
-{
-    list_init(l);
-}
-bool gc_list_is_empty(const struct gc_head *l)
-{
-    return list_is_empty(l);
-}
-void gc_list_move(struct gc_head *node, struct gc_head *list)
-{
-    list_move(node, list);
-}
-void gc_list_merge(struct gc_head *from, struct gc_head *to)
-{
-    list_merge(from, to);
-}
-size_t gc_list_size(const struct gc_head *l)
-{
-    return list_size(l);
 }
 
 /* The size of the unreachable list while its links still carry NEXT_MASK_UNREACHABLE. */

@@ -45,6 +45,7 @@
  * gc.get_count() is (young.count, old[visited].count); CPython adds old[pending].count as a
  * third number, kept here in old_count.
  */
+#include "gc_list.h"
 #include "runtime_private.h"
 
 #include <allocator/errmsg.h>
@@ -61,7 +62,7 @@ static bool is_visited(const struct gc_state *gc, const struct gc_head *g)
 
 static void set_space_all(struct gc_head *list, unsigned space)
 {
-    for (struct gc_head *g = gc_list_next(list); g != list; g = gc_list_next(g))
+    for (struct gc_head *g = gc_next(list); g != list; g = gc_next(g))
         gc_set_old_space(g, space);
 }
 
@@ -96,7 +97,7 @@ static void mark_one(struct mark_ctx *c, struct rt_object *o)
     if (g->next == 0 || is_visited(&c->rt->gc, g))
         return;
     gc_set_old_space(g, c->rt->gc.incr.visited_space);
-    gc_list_move(g, c->reachable);
+    list_move(g, c->reachable);
     c->marked++;
     if (!c->quiet)
         RT_EMIT(c->rt, GC_MARK, gc_mark, .obj = rt_addr(o), .mark = EV_GC_MARK_VISITED,
@@ -113,7 +114,7 @@ static void visit_mark(struct rt_object *o, void *arg)
 static int64_t mark_roots(struct runtime *rt, bool start)
 {
     struct gc_head reachable;
-    gc_list_init(&reachable);
+    list_init(&reachable);
     struct mark_ctx c = {.rt = rt, .reachable = &reachable};
     size_t roots = 0;
     for (size_t i = rt->nframes; i-- > 0;) {
@@ -132,9 +133,9 @@ static int64_t mark_roots(struct runtime *rt, bool start)
             break;
     }
     struct gc_head *old = &rt->gc.gen[1].head;
-    while (!gc_list_is_empty(&reachable)) {
-        struct gc_head *g = gc_list_next(&reachable);
-        gc_list_move(g, old);
+    while (!list_is_empty(&reachable)) {
+        struct gc_head *g = gc_next(&reachable);
+        list_move(g, old);
         c.parent = rt_from_gc(g);
         RT_EMIT(rt, GC_MOVE, gc_move, .obj = rt_addr(c.parent), .to = 1);
         rt_traverse(c.parent, visit_mark, &c);
@@ -149,7 +150,7 @@ static int64_t mark_roots(struct runtime *rt, bool start)
 static int64_t expand_region(struct runtime *rt, struct gc_head *increment, struct gc_head *from)
 {
     struct mark_ctx c = {.rt = rt, .reachable = increment, .quiet = true};
-    for (struct gc_head *g = from; g != increment; g = gc_list_next(g)) {
+    for (struct gc_head *g = from; g != increment; g = gc_next(g)) {
         c.parent = rt_from_gc(g);
         rt_traverse(c.parent, visit_mark, &c);
     }
@@ -160,7 +161,7 @@ static int64_t expand_region(struct runtime *rt, struct gc_head *increment, stru
 static void completed_scavenge(struct runtime *rt)
 {
     struct gc_state *gc = &rt->gc;
-    if (gc_list_is_empty(&gc->permanent.head)) {
+    if (list_is_empty(&gc->permanent.head)) {
         gc->incr.visited_space ^= 1;
         set_space_all(&gc->gen[0].head, gc->incr.visited_space ^ 1);
         gc_set_count(rt, 1, gc->incr.old_count[gc->incr.visited_space]);
@@ -195,10 +196,10 @@ static void join_visited(struct runtime *rt, struct gc_head *survivors)
 {
     struct gc_state *gc = &rt->gc;
     if (rt_on(rt))
-        for (struct gc_head *g = gc_list_next(survivors); g != survivors; g = gc_list_next(g))
+        for (struct gc_head *g = gc_next(survivors); g != survivors; g = gc_next(g))
             RT_EMIT(rt, GC_MOVE, gc_move, .obj = rt_addr(rt_from_gc(g)), .to = 1);
     set_space_all(survivors, gc->incr.visited_space);
-    gc_list_merge(survivors, &gc->gen[1].head);
+    list_merge(survivors, &gc->gen[1].head);
 }
 
 static int64_t collect_young(struct runtime *rt, uint64_t t0, int64_t *m, int64_t *n)
@@ -207,10 +208,10 @@ static int64_t collect_young(struct runtime *rt, uint64_t t0, int64_t *m, int64_
     struct gc_head *young = &gc->gen[0].head, survivors;
     gc_untrack_tuples(rt, young);
     set_space_all(young, gc->incr.visited_space);
-    gc_list_init(&survivors);
+    list_init(&survivors);
     int64_t r = gc_collect_region(rt, young, 0, &survivors, 1, 0, false, t0, m, n);
     set_space_all(&survivors, gc->incr.visited_space);
-    gc_list_merge(&survivors, &gc->gen[1].head);
+    list_merge(&survivors, &gc->gen[1].head);
     gc_set_count(rt, 0, 0);
     set_old_count(rt, gc->incr.visited_space, gc->incr.old_count[gc->incr.visited_space] + 1);
     return r;
@@ -233,16 +234,16 @@ static int64_t collect_increment(struct runtime *rt, uint64_t t0, int64_t *m, in
     gc->incr.work_to_do -= mark_roots(rt, false);
 
     struct gc_head increment, survivors;
-    gc_list_init(&increment);
-    size_t nyoung = gc_list_size(young);
+    list_init(&increment);
+    size_t nyoung = list_size(young);
     set_space_all(young, gc->incr.visited_space);
-    gc_list_merge(young, &increment);
+    list_merge(young, &increment);
     int64_t size = (int64_t)nyoung;
     while (size < gc->incr.work_to_do) {
-        struct gc_head *g = gc_list_next(old);
+        struct gc_head *g = gc_next(old);
         if (g == old || is_visited(gc, g))
             break; /* nothing pending */
-        gc_list_move(g, &increment);
+        list_move(g, &increment);
         gc_set_old_space(g, gc->incr.visited_space);
         size += 1 + expand_region(rt, &increment, g);
     }
@@ -251,13 +252,13 @@ static int64_t collect_increment(struct runtime *rt, uint64_t t0, int64_t *m, in
     if (nyoung)
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = 0, .to = 1);
     if (rt_on(rt))
-        for (struct gc_head *g = gc_list_next(&increment); g != &increment; g = gc_list_next(g))
+        for (struct gc_head *g = gc_next(&increment); g != &increment; g = gc_next(g))
             RT_EMIT(rt, GC_MARK, gc_mark, .obj = rt_addr(rt_from_gc(g)), .mark = EV_GC_MARK_INCREMENT);
-    gc_list_init(&survivors);
+    list_init(&survivors);
     int64_t r = gc_collect_region(rt, &increment, 1, &survivors, 1, 1, false, t0, m, n);
     join_visited(rt, &survivors);
     gc->incr.work_to_do += gc->incr.heap_size / SCAN_RATE_DIVISOR / scale_factor(gc) - size;
-    struct gc_head *first = gc_list_next(old);
+    struct gc_head *first = gc_next(old);
     if (first == old || is_visited(gc, first))
         completed_scavenge(rt);
     *counted = true;
@@ -270,14 +271,14 @@ static int64_t collect_full(struct runtime *rt, uint64_t t0, int64_t *m, int64_t
     struct gc_head *young = &gc->gen[0].head, *old = &gc->gen[1].head, pending;
     gc_untrack_tuples(rt, young);
     /* visited, then pending, then young: one list */
-    gc_list_init(&pending);
-    for (struct gc_head *g = gc_list_next(old); g != old && !is_visited(gc, g); g = gc_list_next(old))
-        gc_list_move(g, &pending);
-    size_t npending = gc_list_size(&pending), nyoung = gc_list_size(young);
+    list_init(&pending);
+    for (struct gc_head *g = gc_next(old); g != old && !is_visited(gc, g); g = gc_next(old))
+        list_move(g, &pending);
+    size_t npending = list_size(&pending), nyoung = list_size(young);
     RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_MERGE, .n = npending + nyoung);
     join_visited(rt, &pending);
     set_space_all(young, gc->incr.visited_space);
-    gc_list_merge(young, old);
+    list_merge(young, old);
     if (nyoung)
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = 0, .to = 1);
     gc_set_count(rt, 0, 0);
@@ -333,14 +334,14 @@ void gc_incr_get_state(const struct runtime *rt, struct gc_incr_state *out)
     const struct gc_state *gc = &rt->gc;
     size_t pending = 0;
     const struct gc_head *old = &gc->gen[1].head;
-    for (const struct gc_head *g = gc_list_next(old); g != old && !is_visited(gc, g); g = gc_list_next(g))
+    for (const struct gc_head *g = gc_next(old); g != old && !is_visited(gc, g); g = gc_next(g))
         pending++;
     *out = (struct gc_incr_state){.visited_space = gc->incr.visited_space,
                                   .marking_next = !gc->incr.collect_phase,
                                   .work_to_do = gc->incr.work_to_do,
                                   .heap_size = gc->incr.heap_size,
                                   .pending = pending,
-                                  .visited = gc_list_size(old) - pending,
+                                  .visited = list_size(old) - pending,
                                   .old_count = {gc->incr.old_count[0], gc->incr.old_count[1]}};
 }
 
@@ -348,19 +349,19 @@ bool gc_incr_is_valid(const struct runtime *rt, char *err, size_t errlen)
 {
     const struct gc_state *gc = &rt->gc;
     const struct gc_head *young = &gc->gen[0].head, *old = &gc->gen[1].head, *perm = &gc->permanent.head;
-    for (const struct gc_head *g = gc_list_next(young); g != young; g = gc_list_next(g))
+    for (const struct gc_head *g = gc_next(young); g != young; g = gc_next(g))
         if (is_visited(gc, g))
             return errmsg_fail(err, errlen, false, "gc: young: object 0x%" PRIxPTR " is marked visited",
                                (uintptr_t)rt_from_gc(g));
     bool seen_visited = false;
-    for (const struct gc_head *g = gc_list_next(old); g != old; g = gc_list_next(g)) {
+    for (const struct gc_head *g = gc_next(old); g != old; g = gc_next(g)) {
         if (is_visited(gc, g))
             seen_visited = true;
         else if (seen_visited)
             return errmsg_fail(err, errlen, false, "gc: old: pending object 0x%" PRIxPTR " after a visited one",
                                (uintptr_t)rt_from_gc(g));
     }
-    for (const struct gc_head *g = gc_list_next(perm); g != perm; g = gc_list_next(g))
+    for (const struct gc_head *g = gc_next(perm); g != perm; g = gc_next(g))
         if (!is_visited(gc, g))
             return errmsg_fail(err, errlen, false, "gc: permanent generation: object 0x%" PRIxPTR " is not visited",
                                (uintptr_t)rt_from_gc(g));

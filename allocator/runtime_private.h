@@ -462,13 +462,7 @@ bool gc_may_be_tracked(const struct rt_object *o);
 int64_t gc_collect_reason(struct runtime *rt, int generation, enum ev_gc_reason reason);
 void gc_debug_printf(struct runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* gc.c, shared with gc_incremental.c: the list primitives and one collection's body. */
-struct gc_head *gc_list_next(const struct gc_head *g);
-void gc_list_init(struct gc_head *l);
-bool gc_list_is_empty(const struct gc_head *l);
-void gc_list_move(struct gc_head *node, struct gc_head *list);
-void gc_list_merge(struct gc_head *from, struct gc_head *to);
-size_t gc_list_size(const struct gc_head *l);
+/* gc.c, shared with gc_incremental.c: counts, tuples, and one collection's body. */
 void gc_set_count(struct runtime *rt, size_t g, uint32_t count);
 void gc_untrack_tuples(struct runtime *rt, struct gc_head *head);
 /* Finds the unreachable among `young` (generation young_gen in the events) and breaks their
