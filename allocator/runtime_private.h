@@ -359,10 +359,25 @@ void rt_emit(struct runtime *rt, struct event *ev);
 void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_t f1,
                   const char *text);
 
-/* The free lists' lines in sys._debugmallocstats(), in its order: dict, float, list, then the
- * tuples of 1 to RT_TUPLE_FREELISTS items.  (3.11 does not report the dict-keys free list.) */
-enum { RT_FL_DICT, RT_FL_FLOAT, RT_FL_LIST, RT_FL_TUPLE1, RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS };
-/* Tells the sink that free-list line `line` changed (a `freelist` event). */
+/* Every free-list line sys._debugmallocstats() has printed, in its order (one function per type,
+ * in the order of their files: CFunction, dict with its keys, float, frame, list, method, then
+ * the tuples of 1 to RT_TUPLE_FREELISTS items).  A version prints those its layout names
+ * (rt_layout: the *_free sizes, dictkeys_report, tuple_freelists); the line's number in the
+ * report (the `freelist` event's index) counts only those.  The runtime keeps no C functions,
+ * frames or bound methods: their lines say 0. */
+enum {
+    RT_FL_CFUNCTION,
+    RT_FL_DICT,
+    RT_FL_DICTKEYS,
+    RT_FL_FLOAT,
+    RT_FL_FRAME,
+    RT_FL_LIST,
+    RT_FL_METHOD,
+    RT_FL_TUPLE1,
+    RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS
+};
+/* Tells the sink that free-list line `line` (RT_FL_*) changed (a `freelist` event), when the
+ * version reports it. */
 void rt_freelist_changed(struct runtime *rt, unsigned line);
 /* Keeps p on the list when it has room and the runtime is not shutting down; false when the
  * caller must free it. */

@@ -6,6 +6,7 @@
 #include "prog.h"
 #include "record.h"
 
+#include <allocator/runtime.h>
 #include <tracer/codec.h>
 #include <tracer/model.h>
 #include <tracer/stats_report.h>
@@ -363,6 +364,65 @@ Test(screenshot_cli, the_output_name_says_what_is_written)
     unsigned h = (unsigned)b[20] << 24 | (unsigned)b[21] << 16 | (unsigned)b[22] << 8 | b[23];
     cr_assert_eq(w, 2 * svg_w, "width %u for an SVG of %u", w, svg_w);
     cr_assert_eq(h, 2 * svg_h, "height %u for an SVG of %u", h, svg_h);
+}
+
+/* The free-list lines of a sys._debugmallocstats() report in `text`: "LABEL EACH" each, in
+ * order, one a line ("PyDictObjects 48"). */
+static void freelist_lines(const char *text, char *out, size_t len)
+{
+    size_t pos = 0;
+    out[0] = '\0';
+    for (const char *line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        char buf[256];
+        if (n >= sizeof buf)
+            continue;
+        memcpy(buf, line, n);
+        buf[n] = '\0';
+        const char *free_at = strstr(buf, " free "), *star = strstr(buf, " * ");
+        unsigned each;
+        if (!free_at || !star || star < free_at || sscanf(star, " * %u bytes each", &each) != 1)
+            continue;
+        pos += (size_t)snprintf(out + pos, len - pos, "%.*s %u\n", (int)(star - free_at - 6), free_at + 6, each);
+        cr_assert_lt(pos, len);
+    }
+}
+
+/* `stats` lists the free lists of the profile's version: its lines (names, in order, and bytes
+ * each) are those the real interpreter of the runtime's layout prints, asked at test time: 3.8
+ * and 3.9 (pyenv's) for the cpython-3.8 and cpython-3.9 allocator profiles, 3.11 for the
+ * default one. */
+Test(stats_cli, the_free_lists_are_the_version_s, .timeout = 120)
+{
+    static const char *const profiles[] = {"cpython-3.8", "cpython-3.9", "cpython-3.10"};
+    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
+        const struct rt_layout *l = rt_layout_for(profiles[i], NULL);
+        char python[4096];
+        if (!prog_find_python(l->python, python, sizeof python))
+            cr_skip_test("%s (the layout of %s) is not installed", l->python, profiles[i]);
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "'%s' -S -c 'import sys; sys._debugmallocstats()' 2>&1", python);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        static char report[1 << 16];
+        size_t n = fread(report, 1, sizeof report - 1, p);
+        report[n] = '\0';
+        cr_assert_eq(pclose(p), 0, "%s", cmd);
+        static char want[4096], got[4096];
+        freelist_lines(report, want, sizeof want);
+        cr_assert_gt(strlen(want), 0, "%s printed no free list:\n%s", python, report);
+
+        const char *trace = scratch_path("fl.trace");
+        struct prog_result r = prog_run((const char *[]){"record", "-p", profiles[i], "-o", trace, "demo:tour", NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        prog_result_release(&r);
+        r = prog_run((const char *[]){"stats", trace, NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        freelist_lines(r.out, got, sizeof got);
+        prog_result_release(&r);
+        cr_assert_str_eq(got, want, "%s: stats' free lists, then %s's", profiles[i], python);
+    }
 }
 
 /* Under the incremental collector (cpython-3.14) the Collector pane has two generations, young
