@@ -300,8 +300,15 @@ int64_t gc_incr_collect(struct runtime *rt, int generation, enum ev_gc_reason re
     int64_t m = 0, n = 0, r;
     bool counted = true;
     size_t ev_gen = generation == 0 ? 0 : 1;
-    if (gc->debug & GC_DEBUG_STATS)
+    if (gc->debug & GC_DEBUG_STATS) {
+        /* show_stats_each_generations: young, then old[visited] and old[pending] */
+        struct gc_incr_state st;
+        gc_incr_get_state(rt, &st);
         gc_debug_printf(rt, "gc: collecting generation %d...\n", generation);
+        gc_debug_printf(rt, "gc: objects in each generation: %zu %zu %zu\n", list_size(&gc->gen[0].head), st.visited,
+                        st.pending);
+        gc_debug_printf(rt, "gc: objects in permanent generation: %zu\n", list_size(&gc->permanent.head));
+    }
     RT_EMIT(rt, GC_START, gc_start, .gen = ev_gen, .reason = reason);
     if (generation == 0)
         r = collect_young(rt, t0, &m, &n);
