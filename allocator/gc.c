@@ -19,6 +19,27 @@
  * 3.8-3.11 do, the oldest generation g with count[g] > threshold[g]; the oldest is skipped
  * unless long_lived_pending >= long_lived_total / 4.
  *
+ * The interpreter's own objects
+ * -----------------------------
+ * A real interpreter reaches the first line of a program with thousands of tracked objects
+ * (modules, their dicts, functions, classes): about 4,800 in 3.11, all in the oldest generation
+ * once collected, and 375 more already frozen in 3.12 (docs/cpython-memory.md 7.5).  They are why
+ * a full collection is rare: the long-lived rule weighs what younger collections promote against
+ * them.  The runtime counts them without making them.  Each generation list carries `residents`,
+ * objects that are in it without being linked: they start in the oldest generation and the
+ * permanent one, as allocator/gc_startup.c gives for the runtime's layout (measured by
+ * allocator/gc_startup.py), and travel with their list (gc_merge: a collection's merge and
+ * promotion, gc.freeze(), gc.unfreeze()).  Whatever sizes a generation counts them: the long-lived
+ * counters, the phases' `n`, the debug statistics, gc.get_freeze_count(), gc_generation_size();
+ * gc.get_count() does not, as they were counted before the program began.  They are always
+ * reachable (the interpreter refers to them), so no collection frees, moves or untracks one, and
+ * none is visited: what examining them costs the interpreter, the runtime does not spend.
+ * gc.get_objects() and gc.get_referrers() cannot list them.  Objects would cost a few hundred
+ * kilobytes of the heap, thousands of events at the start of every trace and every demo's heap
+ * figures, for nothing the views could show of them but their number; the trace header carries
+ * each generation's count instead (tracer/format/FORMAT.md 4, field 21), and the model moves them
+ * with the same gc_merge events.
+ *
  * One collection of generation g, and its events
  * -----------------------------------------------
  *   gc_start(g, reason)  gc_count...            counts: g+1 += 1, 0..g = 0
@@ -92,6 +113,20 @@ static inline void gc_reset_refs(struct gc_head *g, uintptr_t refs)
 static inline void gc_decref(struct gc_head *g)
 {
     g->prev -= (uintptr_t)1 << GC_PREV_SHIFT;
+}
+
+/* A generation's size: its linked objects and the interpreter's own it stands for. */
+static uint64_t gen_size(const struct gc_generation *gen)
+{
+    return list_size(&gen->head) + gen->residents;
+}
+
+/* Appends generation `from` to `to`, the interpreter's own objects with the linked ones. */
+static void gen_merge(struct gc_generation *from, struct gc_generation *to)
+{
+    list_merge(&from->head, &to->head);
+    to->residents += from->residents;
+    from->residents = 0;
 }
 
 /* The size of the unreachable list while its links still carry NEXT_MASK_UNREACHABLE. */
@@ -210,11 +245,11 @@ static void show_stats_each_generation(struct runtime *rt)
     char buf[128];
     size_t pos = 0;
     for (size_t i = 0; i < rt->gc.ngen && pos < sizeof buf; i++)
-        pos += (size_t)snprintf(buf + pos, sizeof buf - pos, " %zu", list_size(&rt->gc.gen[i].head));
+        pos += (size_t)snprintf(buf + pos, sizeof buf - pos, " %" PRIu64, gen_size(&rt->gc.gen[i]));
     gc_debug_printf(rt, "gc: objects in each generation:%s\n", buf);
     if (!rt->gc.profile.legacy_finalizers)
-        gc_debug_printf(rt, "gc: objects in permanent generation: %zu\n",
-                        list_size(&rt->gc.permanent.head));
+        gc_debug_printf(rt, "gc: objects in permanent generation: %" PRIu64 "\n",
+                        gen_size(&rt->gc.permanent));
 }
 
 uint64_t gc_now_nanos(void)
@@ -237,6 +272,7 @@ struct deduce_ctx {
     struct gc_head *young;
     struct rt_object *parent;
     enum deduce_mode mode;
+    uint64_t residents; /* the interpreter's own objects in young: in the phases' n, never visited */
 };
 
 static bool is_gc(const struct rt_object *o)
@@ -351,14 +387,16 @@ static void deduce_unreachable(struct deduce_ctx *c, struct gc_head *base,
     struct runtime *rt = c->rt;
     c->young = base;
     if (c->mode == DEDUCE_COLLECT)
-        RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UPDATE_REFS, .n = list_size(base));
+        RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UPDATE_REFS,
+                .n = list_size(base) + c->residents);
     update_refs(c, base);
     if (c->mode == DEDUCE_COLLECT)
-        RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_SUBTRACT_REFS, .n = list_size(base));
+        RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_SUBTRACT_REFS,
+                .n = list_size(base) + c->residents);
     subtract_refs(c, base);
     if (c->mode == DEDUCE_COLLECT)
         RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_MOVE_UNREACHABLE,
-                .n = list_size(base));
+                .n = list_size(base) + c->residents);
     list_init(unreachable);
     move_unreachable(c, base, unreachable);
 }
@@ -622,13 +660,13 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
 
     struct gc_head *young = &gc->gen[gen].head;
     if (gen > 0 && rt_on(rt)) {
-        size_t merged = 0;
+        uint64_t merged = 0;
         for (size_t i = 0; i < gen; i++)
-            merged += list_size(&gc->gen[i].head);
+            merged += gen_size(&gc->gen[i]);
         RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_MERGE, .n = merged);
     }
     for (size_t i = 0; i < gen; i++) {
-        list_merge(&gc->gen[i].head, young);
+        gen_merge(&gc->gen[i], &gc->gen[gen]);
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = i, .to = gen);
     }
     size_t old_gen = gen + 1 < ngen ? gen + 1 : gen;
@@ -651,31 +689,38 @@ int64_t gc_collect_region(struct runtime *rt, struct gc_head *young, size_t youn
     struct gc_state *gc = &rt->gc;
     size_t ngen = gc->ngen;
     int64_t m = 0, n = 0;
+    /* the interpreter's own objects young stands for, when young is a generation's list */
+    uint64_t young_res = young == &gc->gen[young_gen].head ? gc->gen[young_gen].residents : 0;
 
     /* A. find the unreachable */
     struct gc_head unreachable;
-    struct deduce_ctx dc = {.rt = rt, .mode = DEDUCE_COLLECT};
+    struct deduce_ctx dc = {.rt = rt, .mode = DEDUCE_COLLECT, .residents = young_res};
     deduce_unreachable(&dc, young, &unreachable);
     if (rt_on(rt))
         for (struct gc_head *g = gc_next(&unreachable); g != &unreachable;
              g = (struct gc_head *)(g->next & ~GC_NEXT_MASK_UNREACHABLE))
             RT_EMIT(rt, GC_MARK, gc_mark, .obj = rt_addr(rt_from_gc(g)),
                     .mark = EV_GC_MARK_UNREACHABLE);
-    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNTRACK_TUPLES, .n = list_size(young));
+    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNTRACK_TUPLES, .n = list_size(young) + young_res);
     untrack_tuples(rt, young);
 
     /* B. promote the survivors */
-    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_PROMOTE, .n = list_size(young));
+    uint64_t young_size = list_size(young) + young_res;
+    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_PROMOTE, .n = young_size);
     if (young != old) {
         if (gen + 2 == ngen && !gc->profile.incremental)
-            gc->long_lived_pending += list_size(young);
+            gc->long_lived_pending += young_size;
         list_merge(young, old);
-        if (young_gen != old_gen)
+        if (young_gen != old_gen) {
+            /* the interpreter's own objects travel with their generation */
+            gc->gen[old_gen].residents += gc->gen[young_gen].residents;
+            gc->gen[young_gen].residents = 0;
             RT_EMIT(rt, GC_MERGE, gc_merge, .from = young_gen, .to = old_gen);
+        }
     } else if (!gc->profile.incremental) { /* 3.14 keeps dicts tracked */
         untrack_dicts(rt, young);
         gc->long_lived_pending = 0;
-        gc->long_lived_total = list_size(young);
+        gc->long_lived_total = young_size;
     }
 
     /* C. legacy finalizers and what they reach */
@@ -823,6 +868,14 @@ void gc_state_init(struct runtime *rt, const struct gc_profile *p)
     }
     list_init(&gc->permanent.head);
     gc->enabled = true;
+    const struct gc_startup *s = gc_startup_find(rt->layout.name);
+    if (s) {
+        gc->gen[gc->ngen - 1].residents = s->oldest;
+        gc->permanent.residents = s->permanent;
+        gc->residents = s->oldest + s->permanent;
+    }
+    /* as after the full collection a program could start with */
+    gc->long_lived_total = gc->gen[gc->ngen - 1].residents;
     if (p->incremental)
         gc_incr_init(rt);
 }
@@ -891,7 +944,7 @@ void gc_freeze(struct runtime *rt)
     if (rt->gc.profile.incremental)
         gc_incr_freeze(rt);
     for (size_t i = 0; i < rt->gc.ngen; i++) {
-        list_merge(&rt->gc.gen[i].head, &rt->gc.permanent.head);
+        gen_merge(&rt->gc.gen[i], &rt->gc.permanent);
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = i, .to = rt->gc.ngen);
         set_count(rt, i, 0);
     }
@@ -899,22 +952,29 @@ void gc_freeze(struct runtime *rt)
 
 void gc_unfreeze(struct runtime *rt)
 {
-    list_merge(&rt->gc.permanent.head, &rt->gc.gen[rt->gc.ngen - 1].head);
+    gen_merge(&rt->gc.permanent, &rt->gc.gen[rt->gc.ngen - 1]);
     RT_EMIT(rt, GC_MERGE, gc_merge, .from = rt->gc.ngen, .to = rt->gc.ngen - 1);
 }
 
 size_t gc_get_freeze_count(const struct runtime *rt)
 {
-    return list_size(&rt->gc.permanent.head);
+    return (size_t)gen_size(&rt->gc.permanent);
 }
 
 size_t gc_generation_size(const struct runtime *rt, size_t g)
 {
     if (g == rt->gc.ngen)
-        return list_size(&rt->gc.permanent.head);
+        return (size_t)gen_size(&rt->gc.permanent);
     if (g > rt->gc.ngen)
         return 0;
-    return list_size(&rt->gc.gen[g].head);
+    return (size_t)gen_size(&rt->gc.gen[g]);
+}
+
+size_t gc_startup_objects(const struct runtime *rt, size_t g)
+{
+    if (g == rt->gc.ngen)
+        return (size_t)rt->gc.permanent.residents;
+    return g < rt->gc.ngen ? (size_t)rt->gc.gen[g].residents : 0;
 }
 
 bool gc_is_tracked(const struct rt_object *o)
@@ -1117,6 +1177,16 @@ bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
         return false;
     if (gc->profile.incremental && !gc_incr_is_valid(rt, err, errlen))
         return false;
+    uint64_t residents = gc->permanent.residents;
+    for (size_t i = 0; i < gc->ngen; i++)
+        residents += gc->gen[i].residents;
+    for (size_t i = gc->ngen; i < GC_MAX_GENERATIONS; i++)
+        if (gc->gen[i].residents)
+            return errmsg_fail(err, errlen, false, "gc: the interpreter's own objects in generation %zu, past the last", i);
+    if (residents != gc->residents)
+        return errmsg_fail(err, errlen, false,
+                           "gc: %" PRIu64 " of the interpreter's own objects in the generations, %" PRIu64 " at the start",
+                           residents, gc->residents);
     if (n != gc->ntracked)
         return errmsg_fail(err, errlen, false,
                            "gc: %" PRIu64 " objects in the generation lists, %" PRIu64 " tracked", n,

@@ -75,7 +75,8 @@ static void set_old_count(struct runtime *rt, unsigned space, uint32_t count)
 
 void gc_incr_init(struct runtime *rt)
 {
-    rt->gc.incr = (struct gc_incremental){0};
+    /* the interpreter's own objects are part of CPython's heap_size */
+    rt->gc.incr = (struct gc_incremental){.heap_size = (int64_t)rt->gc.residents};
 }
 
 /* ---- marking from the roots (mark_at_start, mark_stacks, mark_all_reachable) ------------------ */

@@ -229,6 +229,7 @@ struct gc_generation {
     struct gc_head head; /* sentinel of a circular list */
     uint32_t threshold;
     uint32_t count;
+    uint64_t residents; /* the interpreter's own objects counted in this list, never linked (gc.c) */
 };
 
 /* The incremental collector's state (3.14.0-3.14.4, docs/cpython-memory.md 7.12; used when the
@@ -263,6 +264,7 @@ struct gc_state {
     struct gc_gen_stats stats[GC_MAX_GENERATIONS];
     uint64_t ntracked; /* objects linked in a generation list, checked by gc_is_valid */
     struct gc_incremental incr; /* the incremental collector's state (profile.incremental) */
+    uint64_t residents; /* the interpreter's own objects at the start: the sum of every list's */
 };
 
 /* ---- the runtime --------------------------------------------------------------------------- */

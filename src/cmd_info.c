@@ -9,6 +9,7 @@
 #include <allocator/gc_profile.h>
 #include <tracer/trace.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,19 @@ static void print_header(const struct trace_header *h)
     if (h->gc_profile[0] && memchr(h->gc_profile, ':', sizeof h->gc_profile) == NULL &&
         gc_profile_parse(h->gc_profile, &known, NULL, 0) == 0 && known.help[0])
         printf("             %s\n", known.help);
+    /* the interpreter's own objects, counted without events (FORMAT.md 4, field 21) */
+    bool first = true;
+    for (uint32_t g = 0; g <= h->ngenerations && g <= TRACE_MAX_GENERATIONS; g++) {
+        if (!h->gc_startup[g])
+            continue;
+        printf("%s%" PRIu64 " in %s", first ? "             the interpreter's own objects: " : ", ",
+               h->gc_startup[g],
+               g == h->ngenerations ? "the permanent generation"
+               : h->generation_names[g][0] ? cli_shown(h->generation_names[g], t1, sizeof t1) : "?");
+        first = false;
+    }
+    if (!first)
+        printf("\n");
 }
 
 int cmd_info_run(struct cli *c)

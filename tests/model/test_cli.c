@@ -4,6 +4,7 @@
  * process, --json parsed by Python, and bad input as one line with the right exit status.
  */
 #include "prog.h"
+#include "pythons.h"
 #include "record.h"
 
 #include <allocator/runtime.h>
@@ -399,7 +400,8 @@ Test(stats_cli, the_free_lists_are_the_version_s, .timeout = 120)
     for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
         const struct rt_layout *l = rt_layout_for(profiles[i], NULL);
         char python[4096];
-        if (!prog_find_python(l->python, python, sizeof python))
+        snprintf(python, sizeof python, "/usr/bin/%s", l->python);
+        if (access(python, X_OK) != 0 && !pythons_pyenv(l->python + strlen("python"), python, sizeof python))
             cr_skip_test("%s (the layout of %s) is not installed", l->python, profiles[i]);
         char cmd[4200];
         snprintf(cmd, sizeof cmd, "'%s' -S -c 'import sys; sys._debugmallocstats()' 2>&1", python);

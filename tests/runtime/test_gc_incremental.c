@@ -300,8 +300,10 @@ Test(incremental, freezing_keeps_the_spaces_whole)
 {
     bind_lists("a", 3);
     gc_collect(rt, 0);
+    /* the interpreter's own objects, counted without being made, are frozen with the rest */
+    size_t own = gc_startup_objects(rt, 0) + gc_startup_objects(rt, 1) + gc_startup_objects(rt, 2);
     gc_freeze(rt);
-    cr_assert_eq(gc_get_freeze_count(rt), 4);
+    cr_assert_eq(gc_get_freeze_count(rt), 4 + own);
     fixture_check(&fx);
     bind_cycles("c", 3);
     rt_unbind(rt, "c");

@@ -4,33 +4,11 @@
 
 #include <criterion/criterion.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-bool prog_find_python(const char *python, char *out, size_t len)
-{
-    snprintf(out, len, "/usr/bin/%s", python);
-    if (access(out, X_OK) == 0)
-        return true;
-    const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
-    const char *version = python + strlen("python");
-    char pattern[4096];
-    if (root)
-        snprintf(pattern, sizeof pattern, "%s/versions/%s.*/bin/%s", root, version, python);
-    else
-        snprintf(pattern, sizeof pattern, "%s/.pyenv/versions/%s.*/bin/%s", home ? home : "/root", version, python);
-    glob_t g;
-    if (glob(pattern, 0, NULL, &g) != 0)
-        return false;
-    snprintf(out, len, "%s", g.gl_pathv[g.gl_pathc - 1]);
-    globfree(&g);
-    return true;
-}
 
 char *prog_read_file(const char *path, size_t *len)
 {

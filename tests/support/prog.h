@@ -3,7 +3,6 @@
 #ifndef TESTS_SUPPORT_PROG_H
 #define TESTS_SUPPORT_PROG_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 struct prog_result {
@@ -17,10 +16,6 @@ struct prog_result {
  * program cannot be run or dies of a signal. */
 struct prog_result prog_run(const char *const *argv);
 void prog_result_release(struct prog_result *r);
-
-/* Where the interpreter `python` ("python3.8") is: /usr/bin's, else pyenv's newest of that
- * version ($PYENV_ROOT, else ~/.pyenv).  False when neither is installed. */
-bool prog_find_python(const char *python, char *out, size_t len);
 
 /* A whole file as a NUL-terminated string of *len bytes (len may be NULL); fails the test when
  * it cannot be read. */
