@@ -412,7 +412,7 @@ static void clear_unreachable_mask(struct gc_head *unreachable)
 
 /* ---- after reachability ------------------------------------------------------------------------ */
 
-static void untrack_tuples(struct runtime *rt, struct gc_head *head)
+void gc_untrack_tuples(struct runtime *rt, struct gc_head *head)
 {
     for (struct gc_head *g = gc_next(head), *next; g != head; g = next) {
         next = gc_next(g);
@@ -431,11 +431,6 @@ static void untrack_tuples(struct runtime *rt, struct gc_head *head)
             gc_untrack(rt, o);
         }
     }
-}
-
-void gc_untrack_tuples(struct runtime *rt, struct gc_head *head)
-{
-    untrack_tuples(rt, head);
 }
 
 static void untrack_dicts(struct runtime *rt, struct gc_head *head)
@@ -702,7 +697,7 @@ int64_t gc_collect_region(struct runtime *rt, struct gc_head *young, size_t youn
             RT_EMIT(rt, GC_MARK, gc_mark, .obj = rt_addr(rt_from_gc(g)),
                     .mark = EV_GC_MARK_UNREACHABLE);
     RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNTRACK_TUPLES, .n = list_size(young) + young_res);
-    untrack_tuples(rt, young);
+    gc_untrack_tuples(rt, young);
 
     /* B. promote the survivors */
     uint64_t young_size = list_size(young) + young_res;
