@@ -70,7 +70,12 @@
  * "old" is generation g+1, or g itself when g is the oldest.  The legacy profile (2.7) has no
  * FINALIZE or RESURRECT phase: a cycle holding an object with __del__ is uncollectable and its
  * __del__ owners go to gc.garbage.
+ *
+ * The incremental profile (cpython-3.14, 3.14.0-3.14.4) chooses what to collect differently and
+ * is driven by allocator/gc_incremental.c; the phases from UPDATE_REFS on are the same, and
+ * gc_collect_region is their one implementation.  The lists are gc_list.h's.
  */
+#include "gc_list.h"
 #include "runtime_private.h"
 
 #include <allocator/errmsg.h>
@@ -82,20 +87,8 @@
 #include <string.h>
 #include <time.h>
 
-/* ---- list primitives (gc_list_* of gcmodule.c) ---------------------------------------------- */
+/* ---- the head's flags and gc_refs (the lists are gc_list.h's) -------------------------------- */
 
-static inline struct gc_head *gc_next(const struct gc_head *g)
-{
-    return (struct gc_head *)g->next;
-}
-static inline struct gc_head *gc_prev(const struct gc_head *g)
-{
-    return (struct gc_head *)(g->prev & ~GC_PREV_MASK_FLAGS);
-}
-static inline void gc_set_prev(struct gc_head *g, struct gc_head *p)
-{
-    g->prev = (g->prev & GC_PREV_MASK_FLAGS) | (uintptr_t)p;
-}
 static inline bool gc_is_collecting(const struct gc_head *g)
 {
     return (g->prev & GC_PREV_MASK_COLLECTING) != 0;
@@ -120,54 +113,6 @@ static inline void gc_reset_refs(struct gc_head *g, uintptr_t refs)
 static inline void gc_decref(struct gc_head *g)
 {
     g->prev -= (uintptr_t)1 << GC_PREV_SHIFT;
-}
-
-static void list_init(struct gc_head *l)
-{
-    l->next = (uintptr_t)l;
-    l->prev = (uintptr_t)l;
-}
-
-static bool list_is_empty(const struct gc_head *l)
-{
-    return l->next == (uintptr_t)l;
-}
-
-static void list_append(struct gc_head *node, struct gc_head *list)
-{
-    struct gc_head *last = (struct gc_head *)list->prev;
-    gc_set_prev(node, last);
-    last->next = (uintptr_t)node;
-    list->prev = (uintptr_t)node;
-    node->next = (uintptr_t)list;
-}
-
-static void list_move(struct gc_head *node, struct gc_head *list)
-{
-    struct gc_head *from_prev = gc_prev(node), *from_next = gc_next(node);
-    from_prev->next = (uintptr_t)from_next;
-    gc_set_prev(from_next, from_prev);
-    list_append(node, list);
-}
-
-static void list_merge(struct gc_head *from, struct gc_head *to)
-{
-    if (list_is_empty(from))
-        return;
-    struct gc_head *to_tail = gc_prev(to), *from_head = gc_next(from), *from_tail = gc_prev(from);
-    to_tail->next = (uintptr_t)from_head;
-    gc_set_prev(from_head, to_tail);
-    from_tail->next = (uintptr_t)to;
-    gc_set_prev(to, from_tail);
-    list_init(from);
-}
-
-static size_t list_size(const struct gc_head *l)
-{
-    size_t n = 0;
-    for (const struct gc_head *g = gc_next(l); g != l; g = gc_next(g))
-        n++;
-    return n;
 }
 
 /* A generation's size: its linked objects and the interpreter's own it stands for. */
@@ -215,6 +160,8 @@ void gc_track(struct runtime *rt, struct rt_object *o)
     struct gc_head *g = rt_as_gc(o);
     assert(g->next == 0);
     list_append(g, &rt->gc.gen[0].head);
+    if (rt->gc.profile.incremental) /* young objects are not visited */
+        gc_set_old_space(g, rt->gc.incr.visited_space ^ 1);
     rt->gc.ntracked++;
     RT_EMIT(rt, GC_TRACK, gc_track, .obj = rt_addr(o), .gen = 0);
 }
@@ -241,22 +188,33 @@ static void set_count(struct runtime *rt, size_t g, uint32_t count)
     RT_EMIT(rt, GC_COUNT, gc_count, .gen = g, .count = count);
 }
 
+void gc_set_count(struct runtime *rt, size_t g, uint32_t count)
+{
+    set_count(rt, g, count);
+}
+
 static void collect_generations(struct runtime *rt);
+static int64_t collect_with_callback(struct runtime *rt, int generation, enum ev_gc_reason reason);
 
 void gc_on_alloc(struct runtime *rt)
 {
     struct gc_state *gc = &rt->gc;
     set_count(rt, 0, gc->gen[0].count + 1);
+    gc->incr.heap_size++;
     if (gc->gen[0].count > gc->gen[0].threshold && gc->enabled && gc->gen[0].threshold &&
         !gc->collecting) {
         gc->collecting = true;
-        collect_generations(rt);
+        if (gc->profile.incremental) /* an automatic collection is always an increment */
+            collect_with_callback(rt, 1, EV_GC_REASON_AUTO);
+        else
+            collect_generations(rt);
         gc->collecting = false;
     }
 }
 
 void gc_on_free(struct runtime *rt)
 {
+    rt->gc.incr.heap_size--;
     if (rt->gc.gen[0].count > 0)
         set_count(rt, 0, rt->gc.gen[0].count - 1);
 }
@@ -294,7 +252,7 @@ static void show_stats_each_generation(struct runtime *rt)
                         gen_size(&rt->gc.permanent));
 }
 
-static uint64_t now_nanos(void)
+uint64_t gc_now_nanos(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -454,7 +412,7 @@ static void clear_unreachable_mask(struct gc_head *unreachable)
 
 /* ---- after reachability ------------------------------------------------------------------------ */
 
-static void untrack_tuples(struct runtime *rt, struct gc_head *head)
+void gc_untrack_tuples(struct runtime *rt, struct gc_head *head)
 {
     for (struct gc_head *g = gc_next(head), *next; g != head; g = next) {
         next = gc_next(g);
@@ -682,7 +640,7 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
 {
     struct gc_state *gc = &rt->gc;
     size_t gen = (size_t)generation, ngen = gc->ngen;
-    uint64_t t0 = now_nanos();
+    uint64_t t0 = gc_now_nanos();
     int64_t m = 0, n = 0;
 
     if (gc->debug & GC_DEBUG_STATS) {
@@ -707,31 +665,57 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = i, .to = gen);
     }
     size_t old_gen = gen + 1 < ngen ? gen + 1 : gen;
-    struct gc_head *old = &gc->gen[old_gen].head;
+    gc_collect_region(rt, young, gen, &gc->gen[old_gen].head, old_gen, gen, gen + 1 == ngen, t0, &m, &n);
+    uint64_t t1 = gc_now_nanos();
+    gc->stats[gen].collections++;
+    gc->stats[gen].collected += (uint64_t)m;
+    gc->stats[gen].uncollectable += (uint64_t)n;
+    RT_EMIT(rt, GC_END, gc_end, .gen = gen, .collected = (uint64_t)m,
+            .uncollectable = (uint64_t)n, .nanos = t1 - t0);
+    *n_collected = m;
+    *n_uncollectable = n;
+    return n + m;
+}
+
+int64_t gc_collect_region(struct runtime *rt, struct gc_head *young, size_t young_gen, struct gc_head *old,
+                          size_t old_gen, size_t gen, bool full, uint64_t t0, int64_t *n_collected,
+                          int64_t *n_uncollectable)
+{
+    struct gc_state *gc = &rt->gc;
+    size_t ngen = gc->ngen;
+    int64_t m = 0, n = 0;
+    /* the interpreter's own objects young stands for, when young is a generation's list */
+    uint64_t young_res = young == &gc->gen[young_gen].head ? gc->gen[young_gen].residents : 0;
 
     /* A. find the unreachable */
     struct gc_head unreachable;
-    struct deduce_ctx dc = {.rt = rt, .mode = DEDUCE_COLLECT, .residents = gc->gen[gen].residents};
+    struct deduce_ctx dc = {.rt = rt, .mode = DEDUCE_COLLECT, .residents = young_res};
     deduce_unreachable(&dc, young, &unreachable);
     if (rt_on(rt))
         for (struct gc_head *g = gc_next(&unreachable); g != &unreachable;
              g = (struct gc_head *)(g->next & ~GC_NEXT_MASK_UNREACHABLE))
             RT_EMIT(rt, GC_MARK, gc_mark, .obj = rt_addr(rt_from_gc(g)),
                     .mark = EV_GC_MARK_UNREACHABLE);
-    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNTRACK_TUPLES, .n = gen_size(&gc->gen[gen]));
-    untrack_tuples(rt, young);
+    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNTRACK_TUPLES, .n = list_size(young) + young_res);
+    gc_untrack_tuples(rt, young);
 
     /* B. promote the survivors */
-    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_PROMOTE, .n = gen_size(&gc->gen[gen]));
+    uint64_t young_size = list_size(young) + young_res;
+    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_PROMOTE, .n = young_size);
     if (young != old) {
-        if (gen + 2 == ngen)
-            gc->long_lived_pending += gen_size(&gc->gen[gen]);
-        gen_merge(&gc->gen[gen], &gc->gen[old_gen]);
-        RT_EMIT(rt, GC_MERGE, gc_merge, .from = gen, .to = old_gen);
-    } else {
+        if (gen + 2 == ngen && !gc->profile.incremental)
+            gc->long_lived_pending += young_size;
+        list_merge(young, old);
+        if (young_gen != old_gen) {
+            /* the interpreter's own objects travel with their generation */
+            gc->gen[old_gen].residents += gc->gen[young_gen].residents;
+            gc->gen[young_gen].residents = 0;
+            RT_EMIT(rt, GC_MERGE, gc_merge, .from = young_gen, .to = old_gen);
+        }
+    } else if (!gc->profile.incremental) { /* 3.14 keeps dicts tracked */
         untrack_dicts(rt, young);
         gc->long_lived_pending = 0;
-        gc->long_lived_total = gen_size(&gc->gen[gen]);
+        gc->long_lived_total = young_size;
     }
 
     /* C. legacy finalizers and what they reach */
@@ -775,7 +759,7 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
         if (gc->debug & GC_DEBUG_UNCOLLECTABLE)
             debug_cycle(rt, "uncollectable", rt_from_gc(g));
     }
-    uint64_t t1 = now_nanos();
+    uint64_t t1 = gc_now_nanos();
     if (gc->debug & GC_DEBUG_STATS) {
         double secs = (double)(t1 - t0) / 1e9;
         if (!gc->profile.legacy_finalizers)
@@ -792,16 +776,11 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
     RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNCOLLECTABLE, .n = (uint64_t)n);
     handle_legacy_finalizers(rt, &finalizers, old_gen, old);
 
-    if (gen + 1 == ngen) {
+    if (full) {
         RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_CLEAR_FREELISTS,
                 .n = freelist_total(rt));
         rt_clear_freelists(rt);
     }
-    gc->stats[gen].collections++;
-    gc->stats[gen].collected += (uint64_t)m;
-    gc->stats[gen].uncollectable += (uint64_t)n;
-    RT_EMIT(rt, GC_END, gc_end, .gen = gen, .collected = (uint64_t)m,
-            .uncollectable = (uint64_t)n, .nanos = t1 - t0);
     *n_collected = m;
     *n_uncollectable = n;
     return n + m;
@@ -830,7 +809,9 @@ static int64_t collect_with_callback(struct runtime *rt, int generation, enum ev
     bool callbacks = reason != EV_GC_REASON_SHUTDOWN;
     if (callbacks)
         invoke_callbacks(rt, "start", generation, 0, 0);
-    int64_t r = collect_main(rt, generation, reason, &collected, &uncollectable);
+    int64_t r = rt->gc.profile.incremental
+                    ? gc_incr_collect(rt, generation, reason, &collected, &uncollectable)
+                    : collect_main(rt, generation, reason, &collected, &uncollectable);
     if (callbacks)
         invoke_callbacks(rt, "stop", generation, collected, uncollectable);
     return r;
@@ -853,7 +834,7 @@ static void collect_generations(struct runtime *rt)
 
 int64_t gc_collect_reason(struct runtime *rt, int generation, enum ev_gc_reason reason)
 {
-    if (generation < 0 || (size_t)generation >= rt->gc.ngen)
+    if (generation < 0 || generation > gc_full_generation(rt))
         return RT_EINVAL;
     if (rt->gc.collecting)
         return 0;
@@ -890,6 +871,8 @@ void gc_state_init(struct runtime *rt, const struct gc_profile *p)
     }
     /* as after the full collection a program could start with */
     gc->long_lived_total = gc->gen[gc->ngen - 1].residents;
+    if (p->incremental)
+        gc_incr_init(rt);
 }
 
 void gc_state_release(struct runtime *rt)
@@ -904,6 +887,11 @@ void gc_state_release(struct runtime *rt)
 size_t gc_generation_count(const struct runtime *rt)
 {
     return rt->gc.ngen;
+}
+
+int gc_full_generation(const struct runtime *rt)
+{
+    return rt->gc.profile.incremental ? 2 : (int)rt->gc.ngen - 1;
 }
 
 void gc_get_count(const struct runtime *rt, uint32_t *out)
@@ -948,6 +936,8 @@ bool gc_isenabled(const struct runtime *rt)
 
 void gc_freeze(struct runtime *rt)
 {
+    if (rt->gc.profile.incremental)
+        gc_incr_freeze(rt);
     for (size_t i = 0; i < rt->gc.ngen; i++) {
         gen_merge(&rt->gc.gen[i], &rt->gc.permanent);
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = i, .to = rt->gc.ngen);
@@ -1179,6 +1169,8 @@ bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
             return false;
     }
     if (!list_is_valid(rt, &gc->permanent.head, "permanent generation", limit, &n, err, errlen))
+        return false;
+    if (gc->profile.incremental && !gc_incr_is_valid(rt, err, errlen))
         return false;
     uint64_t residents = gc->permanent.residents;
     for (size_t i = 0; i < gc->ngen; i++)

@@ -3,11 +3,13 @@
  *
  *   cpython-3.8    three generations, thresholds (700, 10, 10): 3.8 to 3.12.  The default.
  *   cpython-3.13   three generations, (2000, 10, 10): 3.13.0 and 3.14.5+.
+ *   cpython-3.14   young and old, the old generation collected in increments (2000, 10):
+ *                  3.14.0 to 3.14.4 only.  Its rules are CPython's Python/gc.c of v3.14.0;
+ *                  no 3.14 interpreter is installed here to measure it against.
  *   legacy         (700, 10, 10) with 2.7's finalizer rule: a cycle that holds an object
  *                  with __del__ is uncollectable and its __del__ owners go to gc.garbage.
  *
- * The number of generations and their names are data, so that a profile with 3.14's young
- * and old spaces can be described later without touching the collector's callers.
+ * The number of generations and their names are data.
  */
 #include "runtime_private.h"
 
@@ -22,17 +24,25 @@ static const struct gc_profile profiles[] = {
      .ngenerations = 3,
      .generation_names = {"gen0", "gen1", "gen2"},
      .thresholds = {700, 10, 10},
-     .legacy_finalizers = false},
+     .help = "3.8 to 3.12: three generations, thresholds (700, 10, 10)"},
     {.name = "cpython-3.13",
      .ngenerations = 3,
      .generation_names = {"gen0", "gen1", "gen2"},
      .thresholds = {2000, 10, 10},
-     .legacy_finalizers = false},
+     .help = "3.13.0 and 3.14.5+: three generations, thresholds (2000, 10, 10)"},
+    {.name = "cpython-3.14",
+     .ngenerations = 2,
+     .generation_names = {"young", "old"},
+     .thresholds = {2000, 10},
+     .incremental = true,
+     .help = "3.14.0-3.14.4: young and old, the old collected in increments (3.14.5+ went back "
+             "to cpython-3.13); from the source, no 3.14 installed"},
     {.name = "legacy",
      .ngenerations = 3,
      .generation_names = {"gen0", "gen1", "gen2"},
      .thresholds = {700, 10, 10},
-     .legacy_finalizers = true},
+     .legacy_finalizers = true,
+     .help = "2.7: thresholds (700, 10, 10); a cycle with __del__ goes to gc.garbage"},
 };
 
 size_t gc_profile_count(void)
@@ -61,6 +71,9 @@ int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen)
         if (memchr(p->generation_names[i], '\0', sizeof p->generation_names[i]) == NULL ||
             p->generation_names[i][0] == '\0')
             return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%s': generation %u has no name", p->name, i);
+    if (p->incremental && p->ngenerations != 2)
+        return errmsg_fail(err, errlen, RT_EINVAL, "gc profile '%s': the incremental collector has 2 generations, not %u",
+                           p->name, p->ngenerations);
     return 0;
 }
 
@@ -73,7 +86,7 @@ int gc_profile_parse(const char *spec, struct gc_profile *out, char *err, size_t
         if (strlen(profiles[i].name) == namelen && strncmp(profiles[i].name, spec, namelen) == 0)
             found = &profiles[i];
     if (!found && namelen == strlen("cpython-2.7") && strncmp(spec, "cpython-2.7", namelen) == 0)
-        found = &profiles[2];
+        found = &profiles[3];
     if (!found) {
         char known[128] = "";
         for (size_t i = 0; i < gc_profile_count(); i++) {

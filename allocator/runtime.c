@@ -423,7 +423,7 @@ void rt_shutdown(struct runtime *rt)
     if (rt->gc.garbage)
         rt_list_clear(rt, rt->gc.garbage);
     rt->final_collection = true;
-    gc_collect_reason(rt, (int)rt->gc.ngen - 1, EV_GC_REASON_SHUTDOWN);
+    gc_collect_reason(rt, gc_full_generation(rt), EV_GC_REASON_SHUTDOWN);
     if (rt->gc.garbage) {
         struct rt_object *g = rt->gc.garbage;
         rt->gc.garbage = NULL;
@@ -646,30 +646,72 @@ void rt_clear_freelists(struct runtime *rt)
     rt_int27_clear(rt);
 }
 
-/* Report line `line` (RT_FL_*): its label, the objects on that free list and their size. */
+/* Whether this version's report has line `line` (RT_FL_*). */
+static bool freelist_reported(const struct runtime *rt, unsigned line)
+{
+    const struct rt_layout *l = &rt->layout;
+    switch (line) {
+    case RT_FL_CFUNCTION:
+        return l->cfunction_free != 0;
+    case RT_FL_DICTKEYS:
+        return l->dictkeys_report;
+    case RT_FL_FRAME:
+        return l->frame_free != 0;
+    case RT_FL_METHOD:
+        return l->method_free != 0;
+    case RT_FL_DICT:
+    case RT_FL_FLOAT:
+    case RT_FL_LIST:
+        return true;
+    default:
+        return line - RT_FL_TUPLE1 < l->tuple_freelists;
+    }
+}
+
+/* Line `line` (RT_FL_*): its label, the objects on that free list and their size. */
 static void freelist_line(const struct runtime *rt, unsigned line, struct heap_stats_freelist *out)
 {
+    static const char *const labels[] = {
+        [RT_FL_CFUNCTION] = "PyCFunctionObjects", [RT_FL_DICT] = "PyDictObjects",
+        [RT_FL_DICTKEYS] = "PyDictKeysObjects",   [RT_FL_FLOAT] = "PyFloatObjects",
+        [RT_FL_FRAME] = "PyFrameObjects",         [RT_FL_LIST] = "PyListObjects",
+        [RT_FL_METHOD] = "PyMethodObjects",
+    };
+    const struct rt_layout *l = &rt->layout;
+    out->count = 0;
+    if (line < RT_FL_TUPLE1)
+        snprintf(out->label, sizeof out->label, "%s", labels[line]);
     switch (line) {
+    case RT_FL_CFUNCTION:
+        out->each = l->cfunction_free;
+        return;
     case RT_FL_DICT:
-        snprintf(out->label, sizeof out->label, "PyDictObjects");
         out->count = rt->dicts.n;
-        out->each = rt->layout.dict_basic;
+        out->each = l->dict_basic;
+        return;
+    case RT_FL_DICTKEYS:
+        out->count = rt->keys.n;
+        out->each = l->dict_keys_header;
         return;
     case RT_FL_FLOAT:
-        snprintf(out->label, sizeof out->label, "PyFloatObjects");
         out->count = rt->floats.n;
-        out->each = rt->layout.float_basic;
+        out->each = l->float_basic;
+        return;
+    case RT_FL_FRAME:
+        out->each = l->frame_free;
         return;
     case RT_FL_LIST:
-        snprintf(out->label, sizeof out->label, "PyListObjects");
         out->count = rt->lists.n;
-        out->each = rt->layout.list_basic;
+        out->each = l->list_basic;
+        return;
+    case RT_FL_METHOD:
+        out->each = l->method_free;
         return;
     default: {
         unsigned n = line - RT_FL_TUPLE1 + 1;
         snprintf(out->label, sizeof out->label, "%u-sized PyTupleObjects", n);
         out->count = rt->tuples[n - 1].n;
-        out->each = rt->layout.tuple_basic + 8 * (uint64_t)n;
+        out->each = l->tuple_basic + 8 * (uint64_t)n;
         return;
     }
     }
@@ -679,19 +721,25 @@ _Static_assert(RT_FL_COUNT <= HEAP_STATS_MAX_FREELISTS, "every free-list line fi
 
 void rt_get_freelist_stats(const struct runtime *rt, struct heap_stats *out)
 {
-    out->nfreelists = RT_FL_COUNT;
+    out->nfreelists = 0;
     for (unsigned line = 0; line < RT_FL_COUNT; line++)
-        freelist_line(rt, line, &out->freelists[line]);
+        if (freelist_reported(rt, line))
+            freelist_line(rt, line, &out->freelists[out->nfreelists++]);
 }
 
 void rt_freelist_changed(struct runtime *rt, unsigned line)
 {
     if (!rt_on(rt))
         return;
+    if (!freelist_reported(rt, line))
+        return;
+    unsigned index = 0;
+    for (unsigned before = 0; before < line; before++)
+        index += freelist_reported(rt, before);
     struct heap_stats_freelist f;
     freelist_line(rt, line, &f);
     struct event ev = {.kind = EV_FREELIST, .str = f.label, .str_len = (uint32_t)strlen(f.label)};
-    ev.u.freelist = (struct event_freelist){.index = line, .count = f.count, .each = f.each};
+    ev.u.freelist = (struct event_freelist){.index = index, .count = f.count, .each = f.each};
     rt_emit(rt, &ev);
 }
 

@@ -83,7 +83,7 @@ static void dealloc_tuple(struct runtime *rt, struct rt_object *o)
         t->item[i] = NULL;
         rt_xdecref(rt, item, EV_REF_DEALLOC, o);
     }
-    if (!(n >= 1 && n <= RT_TUPLE_FREELISTS &&
+    if (!(n >= 1 && (uint32_t)n <= rt->layout.tuple_freelists &&
           kept_on_freelist(rt, &rt->tuples[n - 1], RT_FL_TUPLE1 + (unsigned)n - 1, o)))
         rt_gc_free(rt, o);
 }

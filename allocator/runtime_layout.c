@@ -22,6 +22,11 @@
  * runtime follows beside it); a 3.8-3.10 instance dict is a dict of its own whose sizeof is
  * the split table's while it holds no more than the class's shared keys; 3.12's and 3.13's
  * instance values are an array of their own, as 3.11's are.
+ *
+ * The free lists sys._debugmallocstats() prints (runtime_private.h, RT_FL_*) differ too: 3.8 has
+ * C functions, frames and bound methods besides dicts, floats, lists and tuples of 1 to 19 items;
+ * 3.9 and 3.10 frames; 3.11 none of the three, and tuples of 1 to 20; 3.13 adds the dict keys.
+ * 2.7 has no such report; its row keeps its tuples of 1 to 19 items.
  */
 #include "runtime_private.h"
 
@@ -32,37 +37,44 @@ static const struct rt_layout layouts[] = {
      .float_basic = 24, .str_ascii = 36, .str_compact = 0, .tuple_basic = 24, .list_basic = 40,
      .list_growth = RT_LIST_GROWTH_27, .dict_basic = 248, .dict_table = RT_DICT_OPEN, .dict_keys_header = 0,
      .set_basic = 200, .set_growth = RT_SET_GROWTH_27, .instance_dict = RT_INSTANCE_DICT_PLAIN,
-     .weakref_basic = 56, .function_basic = 88},
+     .weakref_basic = 56, .function_basic = 88,
+     .tuple_freelists = 19},
     {.name = "cpython-3.8", .python = "python3.8", .gc_head = 16, .int_basic = 24, .float_basic = 24,
      .str_ascii = 48, .str_compact = 72, .tuple_basic = 24, .list_basic = 40, .list_growth = RT_LIST_GROWTH_27,
      .dict_basic = 48, .dict_table = RT_DICT_COMPACT, .dict_keys_header = 40, .set_basic = 200,
      .set_growth = RT_SET_GROWTH_3, .instance_dict = RT_INSTANCE_DICT_SPLIT, .weakref_basic = 56,
-     .function_basic = 120},
+     .function_basic = 120,
+     .tuple_freelists = 19, .cfunction_free = 56, .frame_free = 368, .method_free = 48},
     {.name = "cpython-3.9", .python = "python3.9", .gc_head = 16, .int_basic = 24, .float_basic = 24,
      .str_ascii = 48, .str_compact = 72, .tuple_basic = 24, .list_basic = 40, .list_growth = RT_LIST_GROWTH_39,
      .dict_basic = 48, .dict_table = RT_DICT_COMPACT, .dict_keys_header = 40, .set_basic = 200,
      .set_growth = RT_SET_GROWTH_3, .instance_dict = RT_INSTANCE_DICT_SPLIT, .weakref_basic = 56,
-     .function_basic = 120},
+     .function_basic = 120,
+     .tuple_freelists = 19, .frame_free = 368},
     {.name = "cpython-3.10", .python = "python3.10", .gc_head = 16, .int_basic = 24, .float_basic = 24,
      .str_ascii = 48, .str_compact = 72, .tuple_basic = 24, .list_basic = 40, .list_growth = RT_LIST_GROWTH_39,
      .dict_basic = 48, .dict_table = RT_DICT_COMPACT, .dict_keys_header = 40, .set_basic = 200,
      .set_growth = RT_SET_GROWTH_3, .instance_dict = RT_INSTANCE_DICT_SPLIT, .weakref_basic = 56,
-     .function_basic = 128},
+     .function_basic = 128,
+     .tuple_freelists = 19, .frame_free = 360},
     {.name = "cpython-3.11", .python = "python3.11", .gc_head = 16, .int_basic = 24, .int_zero_digit = true,
      .float_basic = 24, .str_ascii = 48, .str_compact = 72, .tuple_basic = 24, .list_basic = 40,
      .list_growth = RT_LIST_GROWTH_39, .dict_basic = 48, .dict_table = RT_DICT_COMPACT_UNICODE,
      .dict_keys_header = 32, .set_basic = 200, .set_growth = RT_SET_GROWTH_3,
-     .instance_dict = RT_INSTANCE_DICT_MANAGED, .weakref_basic = 64, .function_basic = 136},
+     .instance_dict = RT_INSTANCE_DICT_MANAGED, .weakref_basic = 64, .function_basic = 136,
+     .tuple_freelists = 20},
     {.name = "cpython-3.12", .python = "python3.12", .gc_head = 16, .int_basic = 24, .int_zero_digit = true,
      .float_basic = 24, .str_ascii = 40, .str_compact = 56, .str_latin1_utf8 = true, .tuple_basic = 24,
      .list_basic = 40, .list_growth = RT_LIST_GROWTH_39, .dict_basic = 48, .dict_table = RT_DICT_COMPACT_UNICODE,
      .dict_keys_header = 32, .set_basic = 200, .set_growth = RT_SET_GROWTH_3,
-     .instance_dict = RT_INSTANCE_DICT_MANAGED_WEAKREF, .weakref_basic = 64, .function_basic = 144},
+     .instance_dict = RT_INSTANCE_DICT_MANAGED_WEAKREF, .weakref_basic = 64, .function_basic = 144,
+     .tuple_freelists = 20},
     {.name = "cpython-3.13", .python = "python3.13", .gc_head = 16, .int_basic = 24, .int_zero_digit = true,
      .float_basic = 24, .str_ascii = 40, .str_compact = 56, .str_latin1_utf8 = true, .tuple_basic = 24,
      .list_basic = 40, .list_growth = RT_LIST_GROWTH_39, .dict_basic = 48, .dict_table = RT_DICT_COMPACT_UNICODE,
      .dict_keys_header = 32, .set_basic = 200, .set_growth = RT_SET_GROWTH_3,
-     .instance_dict = RT_INSTANCE_DICT_MANAGED_WEAKREF, .weakref_basic = 64, .function_basic = 144},
+     .instance_dict = RT_INSTANCE_DICT_MANAGED_WEAKREF, .weakref_basic = 64, .function_basic = 144,
+     .tuple_freelists = 20, .dictkeys_report = true},
 };
 #define NLAYOUTS (sizeof layouts / sizeof layouts[0])
 #define DEFAULT_LAYOUT 4 /* cpython-3.11 */
@@ -96,7 +108,8 @@ const struct rt_layout *rt_layout_for(const char *heap_profile, const struct gc_
         return rt_layout_find("cpython-2.7");
     if (heap_profile && (strcmp(heap_profile, "cpython-3.8") == 0 || strcmp(heap_profile, "cpython-3.9") == 0))
         return rt_layout_find(heap_profile);
-    if (gc && strcmp(gc->name, "cpython-3.13") == 0)
+    /* 3.14.0-3.14.4 (the incremental profile): 3.13's is the nearest layout known here */
+    if (gc && (strcmp(gc->name, "cpython-3.13") == 0 || gc->incremental))
         return rt_layout_find("cpython-3.13");
     return rt_layout_default();
 }

@@ -335,7 +335,7 @@ struct rt_object *rt_tuple(struct runtime *rt, size_t n, struct rt_object *const
     size_t size = rt->layout.gc_head + rt->layout.tuple_basic + 8 * n;
     unsigned flags = 0;
     struct rt_tuple *t;
-    if (n <= RT_TUPLE_FREELISTS)
+    if (n <= rt->layout.tuple_freelists)
         t = rt_gc_take(rt, &rt->tuples[n - 1], RT_FL_TUPLE1 + (unsigned)n - 1, &rt->t_tuple, size, &flags);
     else
         t = rt_gc_alloc(rt, &rt->t_tuple, size, rt->layout.gc_head);

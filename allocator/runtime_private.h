@@ -14,8 +14,11 @@
 
 /* ---- the GC head (CPython 3.8+'s PyGC_Head, docs/cpython-memory.md 7.1) -------------------------
  * _gc_next == 0: untracked.  next bit 0: NEXT_MASK_UNREACHABLE (only during a collection).
- * prev bit 0: FINALIZED (persists), bit 1: COLLECTING; during a collection prev >> 2 holds
- * gc_refs and the list is singly linked until move_unreachable restores the prev pointers. */
+ * prev bit 0: FINALIZED (persists), bit 1: COLLECTING, bit 2: the old space the object belongs
+ * to under the incremental collector (3.14's OLD_SPACE_1 bit, kept in prev here; always 0 for
+ * the other profiles; lost while a collection uses prev for gc_refs, and set again after it).
+ * During a collection prev >> 3 holds gc_refs and the list is singly linked until
+ * move_unreachable restores the prev pointers.  Every list head is at least 8-byte aligned. */
 struct gc_head {
     uintptr_t next;
     uintptr_t prev;
@@ -25,8 +28,9 @@ _Static_assert(sizeof(struct gc_head) == 16, "PyGC_Head is two words on 64-bit")
 #define GC_NEXT_MASK_UNREACHABLE ((uintptr_t)1)
 #define GC_PREV_MASK_FINALIZED ((uintptr_t)1)
 #define GC_PREV_MASK_COLLECTING ((uintptr_t)2)
-#define GC_PREV_SHIFT 2
-#define GC_PREV_MASK_FLAGS ((uintptr_t)3)
+#define GC_PREV_MASK_OLD_SPACE ((uintptr_t)4)
+#define GC_PREV_SHIFT 3
+#define GC_PREV_MASK_FLAGS ((uintptr_t)7)
 
 #define RT_MANAGED_PREHEADER 16 /* 3.11 managed dict: values pointer, dict pointer; 3.12+:
                                  * weak reference list, dict or values pointer */
@@ -216,6 +220,7 @@ struct rt_frame {
     char *function;
     struct rt_binding *names;
     size_t nnames, cap;
+    bool visited; /* the incremental collector marked from it (3.14's frame->visited) */
 };
 
 /* ---- the collector ------------------------------------------------------------------------- */
@@ -225,6 +230,17 @@ struct gc_generation {
     uint32_t threshold;
     uint32_t count;
     uint64_t residents; /* the interpreter's own objects counted in this list, never linked (gc.c) */
+};
+
+/* The incremental collector's state (3.14.0-3.14.4, docs/cpython-memory.md 7.12; used when the
+ * profile is incremental).  gen[1] is the old generation, one list holding both spaces: the
+ * pending objects first, then the visited ones, an object's space being its OLD_SPACE bit. */
+struct gc_incremental {
+    uint32_t visited_space; /* 0 or 1: the OLD_SPACE bit value that means visited */
+    bool collect_phase;     /* false: the next increment marks from the roots (GC_PHASE_MARK) */
+    int64_t work_to_do;     /* objects; the budget of the next increment, may be negative */
+    int64_t heap_size;      /* containers allocated minus freed (CPython's heap_size) */
+    uint32_t old_count[2];  /* old[0].count, old[1].count: young collections per space */
 };
 
 struct gc_callback {
@@ -247,6 +263,7 @@ struct gc_state {
     size_t ncallbacks;
     struct gc_gen_stats stats[GC_MAX_GENERATIONS];
     uint64_t ntracked; /* objects linked in a generation list, checked by gc_is_valid */
+    struct gc_incremental incr; /* the incremental collector's state (profile.incremental) */
     uint64_t residents; /* the interpreter's own objects at the start: the sum of every list's */
 };
 
@@ -349,10 +366,25 @@ void rt_emit(struct runtime *rt, struct event *ev);
 void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_t f1,
                   const char *text);
 
-/* The free lists' lines in sys._debugmallocstats(), in its order: dict, float, list, then the
- * tuples of 1 to RT_TUPLE_FREELISTS items.  (3.11 does not report the dict-keys free list.) */
-enum { RT_FL_DICT, RT_FL_FLOAT, RT_FL_LIST, RT_FL_TUPLE1, RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS };
-/* Tells the sink that free-list line `line` changed (a `freelist` event). */
+/* Every free-list line sys._debugmallocstats() has printed, in its order (one function per type,
+ * in the order of their files: CFunction, dict with its keys, float, frame, list, method, then
+ * the tuples of 1 to RT_TUPLE_FREELISTS items).  A version prints those its layout names
+ * (rt_layout: the *_free sizes, dictkeys_report, tuple_freelists); the line's number in the
+ * report (the `freelist` event's index) counts only those.  The runtime keeps no C functions,
+ * frames or bound methods: their lines say 0. */
+enum {
+    RT_FL_CFUNCTION,
+    RT_FL_DICT,
+    RT_FL_DICTKEYS,
+    RT_FL_FLOAT,
+    RT_FL_FRAME,
+    RT_FL_LIST,
+    RT_FL_METHOD,
+    RT_FL_TUPLE1,
+    RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS
+};
+/* Tells the sink that free-list line `line` (RT_FL_*) changed (a `freelist` event), when the
+ * version reports it. */
 void rt_freelist_changed(struct runtime *rt, unsigned line);
 /* Keeps p on the list when it has room and the runtime is not shutting down; false when the
  * caller must free it. */
@@ -462,5 +494,33 @@ void gc_on_free(struct runtime *rt);   /* count0 -= 1 */
 bool gc_may_be_tracked(const struct rt_object *o);
 int64_t gc_collect_reason(struct runtime *rt, int generation, enum ev_gc_reason reason);
 void gc_debug_printf(struct runtime *rt, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* gc.c, shared with gc_incremental.c: counts, tuples, and one collection's body. */
+void gc_set_count(struct runtime *rt, size_t g, uint32_t count);
+void gc_untrack_tuples(struct runtime *rt, struct gc_head *head);
+/* Finds the unreachable among `young` (generation young_gen in the events) and breaks their
+ * cycles; the survivors and everything else that stays alive go to `old` (old_gen); `full`:
+ * the whole heap is collected (free lists cleared).  Emits the phases from UPDATE_REFS on, and
+ * GC_END.  Returns collected + uncollectable and fills both. */
+int64_t gc_collect_region(struct runtime *rt, struct gc_head *young, size_t young_gen, struct gc_head *old,
+                          size_t old_gen, size_t gen, bool full, uint64_t t0, int64_t *n_collected,
+                          int64_t *n_uncollectable);
+uint64_t gc_now_nanos(void);
+
+/* gc_incremental.c: the incremental collector of 3.14.0-3.14.4 */
+static inline unsigned gc_old_space(const struct gc_head *g)
+{
+    return (g->prev & GC_PREV_MASK_OLD_SPACE) != 0;
+}
+static inline void gc_set_old_space(struct gc_head *g, unsigned space)
+{
+    g->prev = (g->prev & ~GC_PREV_MASK_OLD_SPACE) | (space ? GC_PREV_MASK_OLD_SPACE : 0);
+}
+void gc_incr_init(struct runtime *rt);
+/* gc.collect(generation) under the incremental profile: 0 young, 1 one increment, 2 full. */
+int64_t gc_incr_collect(struct runtime *rt, int generation, enum ev_gc_reason reason, int64_t *n_collected,
+                        int64_t *n_uncollectable);
+void gc_incr_freeze(struct runtime *rt);
+bool gc_incr_is_valid(const struct runtime *rt, char *err, size_t errlen);
 
 #endif

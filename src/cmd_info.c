@@ -6,6 +6,7 @@
 #include "commands.h"
 #include "view_opts.h"
 
+#include <allocator/gc_profile.h>
 #include <tracer/trace.h>
 
 #include <inttypes.h>
@@ -78,6 +79,10 @@ static void print_header(const struct trace_header *h)
         printf(")");
     }
     printf("%s\n", h->legacy_finalizers ? ", cycles with __del__ are uncollectable" : "");
+    struct gc_profile known;
+    if (h->gc_profile[0] && memchr(h->gc_profile, ':', sizeof h->gc_profile) == NULL &&
+        gc_profile_parse(h->gc_profile, &known, NULL, 0) == 0 && known.help[0])
+        printf("             %s\n", known.help);
     /* the interpreter's own objects, counted without events (FORMAT.md 4, field 21) */
     bool first = true;
     for (uint32_t g = 0; g <= h->ngenerations && g <= TRACE_MAX_GENERATIONS; g++) {

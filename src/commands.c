@@ -142,7 +142,9 @@ static const struct cli_opt record_opts[] = {
     {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required"},
     {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
     {"arena-source", 0, "S", "where arenas come from: mmap (default, as CPython) or aligned"},
-    {"gc-profile", 0, "G", "cycle collector: cpython-3.8 (default), cpython-3.13, legacy; NAME:T0,T1,T2 sets thresholds"},
+    {"gc-profile", 0, "G", "cycle collector: cpython-3.8 (default), cpython-3.13, cpython-3.14 (3.14.0-3.14.4 only: "
+                          "young and old, the old in increments; 3.14.5+ went back to cpython-3.13), legacy; "
+                          "NAME:T0,T1,... sets thresholds"},
     {"stacks", 0, "S", "call stacks of every allocation: for a workload, c (its C stack) or none (the\n"
                        "default); for a Python program, python (the default), c, both or none"},
     {"stack-depth", 0, "N", "frames kept per call stack (default 24 for C, 16 for Python; at most 64)"},

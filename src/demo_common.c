@@ -42,7 +42,7 @@ long demo_print_refcount(struct workload_env *env, const char *name)
 long demo_collect(struct workload_env *env, int generation)
 {
     long n = (long)gc_collect(env->rt, generation);
-    if (generation == (int)gc_generation_count(env->rt) - 1)
+    if (generation == gc_full_generation(env->rt))
         workload_print(env, "gc.collect() -> %ld\n", n);
     else
         workload_print(env, "gc.collect(%d) -> %ld\n", generation, n);

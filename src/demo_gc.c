@@ -11,7 +11,7 @@
 
 static int oldest(struct workload_env *env)
 {
-    return (int)gc_generation_count(env->rt) - 1;
+    return gc_full_generation(env->rt);
 }
 
 /* ---- cycles ----------------------------------------------------------------------------------------- */
@@ -158,6 +158,9 @@ void demo_run_generations(struct workload_env *env)
     struct runtime *rt = env->rt;
     uint32_t saved[GC_MAX_GENERATIONS];
     gc_get_threshold(rt, saved);
+    /* 3.14.0-3.14.4: young and old, the old generation collected in increments */
+    bool incr = rt_gc_profile(rt)->incremental;
+    char label[240];
 
     workload_step_at(env, "gc.collect()",
                      "After gc.collect() the counts are zero; three new lists make the count "
@@ -169,16 +172,22 @@ void demo_run_generations(struct workload_env *env)
     demo_counts(env);
 
     workload_step_at(env, "print(\"gc.collect(0) ->\", gc.collect(0))",
-                     "gc.collect(0) examines generation 0 only: the lists survive and move to "
-                     "generation 1, whose count goes up by one.");
+                     incr ? "gc.collect(0) examines the young generation only: the lists survive and "
+                            "join the visited end of the old one, whose count goes up by one."
+                          : "gc.collect(0) examines generation 0 only: the lists survive and move to "
+                            "generation 1, whose count goes up by one.");
     demo_collect(env, 0);
     demo_counts(env);
 
-    char label[240];
-    snprintf(label, sizeof label,
-             "gc.collect(1) examines generations 0 and 1: the survivors move on to generation 2, where "
-             "the %zu objects the interpreter started with already are.",
-             gc_startup_objects(rt, (size_t)oldest(env)));
+    if (incr)
+        snprintf(label, sizeof label,
+                 "gc.collect(1) runs one increment of the old generation; the first of a scavenge only "
+                 "marks what the names reach as visited, and collects nothing.");
+    else
+        snprintf(label, sizeof label,
+                 "gc.collect(1) examines generations 0 and 1: the survivors move on to generation 2, where "
+                 "the %zu objects the interpreter started with already are.",
+                 gc_startup_objects(rt, (size_t)oldest(env)));
     workload_step_at(env, "print(\"gc.collect(1) ->\", gc.collect(1))", label);
     demo_collect(env, 1);
     demo_counts(env);
@@ -195,8 +204,10 @@ void demo_run_generations(struct workload_env *env)
     demo_collect(env, 0);
 
     workload_step_at(env, "gc.set_threshold(5)",
-                     "gc.set_threshold(5): now every sixth new container starts a collection "
-                     "of generation 0 by itself.");
+                     incr ? "gc.set_threshold(5): now every sixth new container starts a collection "
+                            "by itself, always an increment of the old generation."
+                          : "gc.set_threshold(5): now every sixth new container starts a collection "
+                            "of generation 0 by itself.");
     set_threshold(rt, 1, (uint32_t[]){5});
     struct tally t = {.env = env};
     gc_callback_add(rt, tally_cb, &t);
@@ -206,10 +217,16 @@ void demo_run_generations(struct workload_env *env)
         append_lists(env, keep, 6);
     print_tally(env, &t);
 
-    snprintf(label, sizeof label,
-             "Each batch of new lists starts a collection of generation 0, which adds one to the count of "
-             "generation 1; past its threshold, %" PRIu32 ", the next collection takes generation 1 too.",
-             saved[1]);
+    if (incr)
+        snprintf(label, sizeof label,
+                 "Each increment takes all of young and, while its budget lasts, the oldest pending "
+                 "objects with all they reach (threshold %" PRIu32 " scales the budget).",
+                 saved[1]);
+    else
+        snprintf(label, sizeof label,
+                 "Each batch of new lists starts a collection of generation 0, which adds one to the count of "
+                 "generation 1; past its threshold, %" PRIu32 ", the next collection takes generation 1 too.",
+                 saved[1]);
     workload_step_at(env, "for _ in range(6 * 10):", label);
     if (keep)
         append_lists(env, keep, 6 * 10);
@@ -218,11 +235,16 @@ void demo_run_generations(struct workload_env *env)
 
     uint64_t pending, total;
     gc_get_long_lived(rt, &pending, &total);
-    snprintf(label, sizeof label,
-             "A full collection waits until the objects promoted since the last one (%" PRIu64 " so far) "
-             "reach a quarter of the %" PRIu64 " it kept, the interpreter's own included: the long-lived "
-             "rule.",
-             pending, total);
+    if (incr)
+        snprintf(label, sizeof label,
+                 "There is no long-lived rule: when no object is pending the scavenge is complete, and the "
+                 "visited objects all become pending again.");
+    else
+        snprintf(label, sizeof label,
+                 "A full collection waits until the objects promoted since the last one (%" PRIu64 " so far) "
+                 "reach a quarter of the %" PRIu64 " it kept, the interpreter's own included: the long-lived "
+                 "rule.",
+                 pending, total);
     workload_step_at(env, "for _ in range(6 * 11 * 11):", label);
     uint64_t full = t.by_gen[oldest(env)];
     if (keep)
@@ -230,7 +252,9 @@ void demo_run_generations(struct workload_env *env)
     print_tally(env, &t);
 
     gc_get_long_lived(rt, &pending, &total);
-    if (t.by_gen[oldest(env)] == full)
+    if (incr)
+        snprintf(label, sizeof label, "Back to the default thresholds; deleting the names frees everything.");
+    else if (t.by_gen[oldest(env)] == full)
         snprintf(label, sizeof label,
                  "No full collection came, for the %" PRIu64 " objects promoted since the last are fewer "
                  "than a quarter of its %" PRIu64 "; back to the default thresholds, and deleting the names "

@@ -32,7 +32,47 @@ static const char *const mark_short[EV_GC_MARK_COUNT] = {
     [EV_GC_MARK_LEGACY] = "uncollectable (legacy finalizer)",
     [EV_GC_MARK_RESURRECTED] = "resurrected",
     [EV_GC_MARK_UNTRACKED] = "untracked: no containers",
+    [EV_GC_MARK_VISITED] = "reachable from a root: visited",
+    [EV_GC_MARK_INCREMENT] = "taken into this increment",
 };
+
+/* The phases a collection goes through, in the order they run: the classic collector's, or the
+ * incremental one's (3.14.0-3.14.4, docs/cpython-memory.md 7.12), whose increments first mark
+ * from the roots and take their increment. */
+static const enum ev_gc_phase incremental_order[] = {
+    EV_GC_PHASE_MARK_ROOTS,   EV_GC_PHASE_INCREMENT,         EV_GC_PHASE_MERGE,
+    EV_GC_PHASE_UPDATE_REFS,  EV_GC_PHASE_SUBTRACT_REFS,     EV_GC_PHASE_MOVE_UNREACHABLE,
+    EV_GC_PHASE_UNTRACK_TUPLES, EV_GC_PHASE_PROMOTE,         EV_GC_PHASE_LEGACY_FINALIZERS,
+    EV_GC_PHASE_WEAKREFS,     EV_GC_PHASE_FINALIZE,          EV_GC_PHASE_RESURRECT,
+    EV_GC_PHASE_DELETE,       EV_GC_PHASE_UNCOLLECTABLE,     EV_GC_PHASE_CLEAR_FREELISTS,
+};
+_Static_assert(sizeof incremental_order / sizeof incremental_order[0] == EV_GC_PHASE_COUNT,
+               "the incremental collector runs every phase");
+
+/* Whether the trace's collector is the incremental one (the cpython-3.14 profile). */
+static bool is_incremental(const struct ui_app *app)
+{
+    const struct trace_header *h = seeker_header(app->s);
+    return h && strncmp(h->gc_profile, "cpython-3.14", 12) == 0 &&
+           (h->gc_profile[12] == '\0' || h->gc_profile[12] == ':');
+}
+
+/* How many phases the trace's collector has, and the i-th of them in the order they run. */
+static int phase_count(bool incremental)
+{
+    return incremental ? EV_GC_PHASE_COUNT : EV_GC_PHASE_MARK_ROOTS;
+}
+static int phase_at(bool incremental, int i)
+{
+    return incremental ? (int)incremental_order[i] : i;
+}
+static int phase_index(bool incremental, uint32_t phase)
+{
+    for (int i = 0; i < phase_count(incremental); i++)
+        if ((uint32_t)phase_at(incremental, i) == phase)
+            return i;
+    return (int)phase;
+}
 
 const char *view_gc_mark_text(int mark, int room)
 {
@@ -115,19 +155,23 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
         bar_w = 30;
     /* a short pane shows a collection in progress first, in two rows: what runs and which of
      * its phases, before the generations (a tall one lists every phase below them) */
-    bool short_pane = h < (int)g.ngenerations + 3 + EV_GC_PHASE_COUNT;
+    bool incr = is_incremental(app);
+    int nphases = phase_count(incr);
+    bool short_pane = h < (int)g.ngenerations + 3 + nphases;
     if (g.collecting && short_pane) {
         char name[16], why[64];
         gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
-        canvas_printf(c, x, y++, w, UI_S_UNREACHABLE, "collecting %s (%s)", name,
+        canvas_printf(c, x, y++, w, UI_S_UNREACHABLE, "collecting %s%s (%s)", name,
+                      incr && g.collecting_gen == 1 && g.reason == EV_GC_REASON_AUTO ? ": one increment" : "",
                       ui_gc_reason(g.reason, g.collecting_gen, g.ngenerations, why, sizeof why));
         if (g.has_phase && y < ymax) {
             char full[128], mid[96], least[96];
             const char *what = TEXT_OF(phase_text, g.phase);
-            snprintf(full, sizeof full, "phase %" PRIu32 " of %d: %s (%" PRIu64 " object%s)", g.phase + 1,
-                     EV_GC_PHASE_COUNT, what, g.phase_n, g.phase_n == 1 ? "" : "s");
-            snprintf(mid, sizeof mid, "phase %" PRIu32 "/%d: %s", g.phase + 1, EV_GC_PHASE_COUNT, what);
-            snprintf(least, sizeof least, "%" PRIu32 "/%d %s", g.phase + 1, EV_GC_PHASE_COUNT, what);
+            int ord = phase_index(incr, g.phase) + 1;
+            snprintf(full, sizeof full, "phase %d of %d: %s (%" PRIu64 " object%s)", ord, nphases, what,
+                     g.phase_n, g.phase_n == 1 ? "" : "s");
+            snprintf(mid, sizeof mid, "phase %d/%d: %s", ord, nphases, what);
+            snprintf(least, sizeof least, "%d/%d %s", ord, nphases, what);
             const char *const texts[] = {full, mid, least};
             canvas_text_choose(c, x, y++, w, UI_S_VALUE, texts, 3);
         }
@@ -207,22 +251,25 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
             struct ui_para what;
             ui_para_init(&what);
             char why[64];
-            ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s (%s)", name,
+            ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s%s (%s)", name,
+                         incr && g.collecting_gen == 1 && g.reason == EV_GC_REASON_AUTO ? ": one increment" : "",
                          ui_gc_reason(g.reason, g.collecting_gen, g.ngenerations, why, sizeof why));
             y += canvas_para(c, x, y, w, 0, ymax - y, &what, NULL);
             if (y >= ymax)
                 return;
-            if (ymax - y >= EV_GC_PHASE_COUNT && w >= 80) {
+            if (ymax - y >= nphases && w >= 80) {
                 /* every phase in order: done, the current one, still to come */
-                for (int p = 0; p < EV_GC_PHASE_COUNT; p++) {
-                    bool cur = g.has_phase && (uint32_t)p == g.phase;
-                    bool done = g.has_phase && (uint32_t)p < g.phase;
+                int now = g.has_phase ? phase_index(incr, g.phase) : -1;
+                for (int i = 0; i < nphases; i++) {
+                    bool cur = i == now, done = i < now;
                     if (cur)
-                        canvas_glyph(c, x, y + p, UI_G_POINTER, UI_S_MARK_STEP);
+                        canvas_glyph(c, x, y + i, UI_G_POINTER, UI_S_MARK_STEP);
                     else if (done)
-                        canvas_glyph(c, x, y + p, UI_G_CHECK, UI_S_REACHABLE);
-                    canvas_text_fit(c, x + 2, y + p, 30, cur ? UI_S_VALUE : done ? UI_S_NORMAL : UI_S_DIM,
-                                    TEXT_OF(phase_text, p));
+                        canvas_glyph(c, x, y + i, UI_G_CHECK, UI_S_REACHABLE);
+                    int tw = canvas_text_fit(c, x + 2, y + i, 30, cur ? UI_S_VALUE : done ? UI_S_NORMAL : UI_S_DIM,
+                                             TEXT_OF(phase_text, phase_at(incr, i)));
+                    if (cur && 2 + tw + 8 <= 33)
+                        canvas_printf(c, x + 2 + tw, y + i, 33 - 2 - tw, UI_S_DIM, " (%" PRIu64 ")", g.phase_n);
                 }
                 left = 33;
             } else if (g.has_phase) {

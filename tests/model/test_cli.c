@@ -4,8 +4,10 @@
  * process, --json parsed by Python, and bad input as one line with the right exit status.
  */
 #include "prog.h"
+#include "pythons.h"
 #include "record.h"
 
+#include <allocator/runtime.h>
 #include <tracer/codec.h>
 #include <tracer/model.h>
 #include <tracer/stats_report.h>
@@ -69,6 +71,7 @@ Test(stats_cli, same_report_as_record_stats, .timeout = 120)
     static const char *const runs[][2] = {
         {"demo:fragmentation", "cpython-3.8"}, {"demo:cycles", "cpython-3.13"},
         {"demo:finalizers", "legacy"},        {"demo:tour", "cpython-3.8"},
+        {"demo:generations", "cpython-3.14"},
         {"churn:3000", "cpython-3.8"},
     };
     for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
@@ -362,6 +365,103 @@ Test(screenshot_cli, the_output_name_says_what_is_written)
     unsigned h = (unsigned)b[20] << 24 | (unsigned)b[21] << 16 | (unsigned)b[22] << 8 | b[23];
     cr_assert_eq(w, 2 * svg_w, "width %u for an SVG of %u", w, svg_w);
     cr_assert_eq(h, 2 * svg_h, "height %u for an SVG of %u", h, svg_h);
+}
+
+/* The free-list lines of a sys._debugmallocstats() report in `text`: "LABEL EACH" each, in
+ * order, one a line ("PyDictObjects 48"). */
+static void freelist_lines(const char *text, char *out, size_t len)
+{
+    size_t pos = 0;
+    out[0] = '\0';
+    for (const char *line = text; *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : line + strlen(line)) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        char buf[256];
+        if (n >= sizeof buf)
+            continue;
+        memcpy(buf, line, n);
+        buf[n] = '\0';
+        const char *free_at = strstr(buf, " free "), *star = strstr(buf, " * ");
+        unsigned each;
+        if (!free_at || !star || star < free_at || sscanf(star, " * %u bytes each", &each) != 1)
+            continue;
+        pos += (size_t)snprintf(out + pos, len - pos, "%.*s %u\n", (int)(star - free_at - 6), free_at + 6, each);
+        cr_assert_lt(pos, len);
+    }
+}
+
+/* `stats` lists the free lists of the profile's version: its lines (names, in order, and bytes
+ * each) are those the real interpreter of the runtime's layout prints, asked at test time: 3.8
+ * and 3.9 (pyenv's) for the cpython-3.8 and cpython-3.9 allocator profiles, 3.11 for the
+ * default one. */
+Test(stats_cli, the_free_lists_are_the_version_s, .timeout = 120)
+{
+    static const char *const profiles[] = {"cpython-3.8", "cpython-3.9", "cpython-3.10"};
+    for (size_t i = 0; i < sizeof profiles / sizeof profiles[0]; i++) {
+        const struct rt_layout *l = rt_layout_for(profiles[i], NULL);
+        char python[4096];
+        snprintf(python, sizeof python, "/usr/bin/%s", l->python);
+        if (access(python, X_OK) != 0 && !pythons_pyenv(l->python + strlen("python"), python, sizeof python))
+            cr_skip_test("%s (the layout of %s) is not installed", l->python, profiles[i]);
+        char cmd[4200];
+        snprintf(cmd, sizeof cmd, "'%s' -S -c 'import sys; sys._debugmallocstats()' 2>&1", python);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        static char report[1 << 16];
+        size_t n = fread(report, 1, sizeof report - 1, p);
+        report[n] = '\0';
+        cr_assert_eq(pclose(p), 0, "%s", cmd);
+        static char want[4096], got[4096];
+        freelist_lines(report, want, sizeof want);
+        cr_assert_gt(strlen(want), 0, "%s printed no free list:\n%s", python, report);
+
+        const char *trace = scratch_path("fl.trace");
+        struct prog_result r = prog_run((const char *[]){"record", "-p", profiles[i], "-o", trace, "demo:tour", NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        prog_result_release(&r);
+        r = prog_run((const char *[]){"stats", trace, NULL});
+        cr_assert_eq(r.status, 0, "%s", r.err);
+        freelist_lines(r.out, got, sizeof got);
+        prog_result_release(&r);
+        cr_assert_str_eq(got, want, "%s: stats' free lists, then %s's", profiles[i], python);
+    }
+}
+
+/* Under the incremental collector (cpython-3.14) the Collector pane has two generations, young
+ * and old, and during an increment names the phase that takes it, its size and its members. */
+Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
+{
+    const char *trace = scratch_path("incr.trace");
+    struct prog_result r = prog_run((const char *[]){"record", "--gc-profile", "cpython-3.14", "-o", trace,
+                                                     "demo:generations", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    /* the last member announced of the first increment that has members */
+    struct trace_reader *rd;
+    char err[512];
+    cr_assert_eq(trace_reader_open(&rd, trace, 0, err, sizeof err), 0, "%s", err);
+    struct event ev;
+    uint64_t pos = 0, at = 0, size = 0;
+    for (; trace_reader_next(rd, &ev) == 1 && !at; pos++)
+        if (ev.kind == EV_GC_PHASE && ev.u.gc_phase.phase == EV_GC_PHASE_INCREMENT && ev.u.gc_phase.n)
+            size = ev.u.gc_phase.n, at = pos + 1 + size; /* its gc_merge, then a gc_mark each */
+    trace_reader_free(rd);
+    cr_assert_gt(at, 0, "the demo runs an increment");
+    char at_text[32], size_text[32];
+    snprintf(at_text, sizeof at_text, "%" PRIu64, at);
+    snprintf(size_text, sizeof size_text, "take the increment (%" PRIu64 ")", size);
+    const char *txt = scratch_path("incr.txt");
+    r = prog_run((const char *[]){"screenshot", "--at", at_text, "--view", "gc", "-o", txt, trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    char *t = prog_read_file(txt, NULL);
+    static const char *const want[] = {"young ", "old ", "perm ", "collecting old: one increment",
+                                       "mark what the roots reach", "taken into this increment"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        cr_assert(strstr(t, want[i]), "no '%s' in:\n%s", want[i], t);
+    cr_assert(strstr(t, size_text), "no '%s' in:\n%s", size_text, t);
+    cr_assert_null(strstr(t, "gen2"), "two generations only:\n%s", t);
+    free(t);
 }
 
 /* `stats` adds a section CPython's report does not have, and says whose it is; `stats --cpython`

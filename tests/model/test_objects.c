@@ -236,7 +236,7 @@ static void run_world(const char *gc_name, uint64_t seed, int steps)
     }
     for (int i = 0; i < NROOTS; i++)
         rt_xdecref(w.rt, w.roots[i], EV_REF_TEMP, NULL);
-    gc_collect(w.rt, (int)gc_generation_count(w.rt) - 1);
+    gc_collect(w.rt, gc_full_generation(w.rt));
     memset(w.roots, 0, sizeof w.roots);
     check_world(&w);
     rt_delete(w.rt); /* shutdown: its events are part of the recording */

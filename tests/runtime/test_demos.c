@@ -96,9 +96,12 @@ ParameterizedTestParameters(demos, run_with_validators)
 {
     static struct demo_param params[64];
     size_t n = 0;
+    /* every demo under the default collector and under 3.14's incremental one */
     for (size_t i = 0; i < demo_count() && n < 60; i++) {
         snprintf(params[n].name, sizeof params[n].name, "%s", demo_at(i)->name);
         snprintf(params[n++].gc, sizeof params[n].gc, "cpython-3.8");
+        snprintf(params[n].name, sizeof params[n].name, "%s", demo_at(i)->name);
+        snprintf(params[n++].gc, sizeof params[n].gc, "cpython-3.14");
     }
     snprintf(params[n].name, sizeof params[n].name, "finalizers");
     snprintf(params[n++].gc, sizeof params[n].gc, "legacy");
@@ -435,6 +438,23 @@ static void check_said(const char *t, bool print, const struct heap_profile *hp,
                 return;
             }
         }
+    }
+    /* generation 1's threshold, counted in collections of generation 0 */
+    s = strstr(t, "After ");
+    if (s && isdigit((unsigned char)s[6]) && strstr(s, "collections of generation 0") &&
+        strtoul(s + 6, NULL, 10) != gp->thresholds[1]) {
+        snprintf(bad, len, "%s's second threshold is %u: \"%s\"", gp->name, gp->thresholds[1], t);
+        return;
+    }
+    s = strstr(t, "(threshold ");
+    if (s && strtoul(s + 11, NULL, 10) != gp->thresholds[1]) {
+        snprintf(bad, len, "%s's second threshold is %u: \"%s\"", gp->name, gp->thresholds[1], t);
+        return;
+    }
+    /* the generations a step names are the profile's */
+    if (strstr(t, "generation 2") && gp->ngenerations < 3) {
+        snprintf(bad, len, "%s has %u generations: \"%s\"", gp->name, gp->ngenerations, t);
+        return;
     }
     /* the collector's threshold */
     s = strstr(t, "a collection every ");

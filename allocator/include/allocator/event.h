@@ -434,7 +434,8 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(GC_REASON_SHUTDOWN, "shutdown")                                                            \
     X(GC_REASON_INTERPRETER, "the interpreter's collector ran (automatic or gc.collect())")
 
-/* The phases of one collection, in the order they run (docs/cpython-memory.md 7.6). */
+/* The phases of one collection, in the order they run (docs/cpython-memory.md 7.6); the last two
+ * are the incremental collector's (7.12), and run first in its increments. */
 #define EV_GC_PHASES(X)                                                                          \
     X(GC_PHASE_MERGE, "merge younger generations")                                               \
     X(GC_PHASE_UPDATE_REFS, "copy reference counts")                                             \
@@ -448,7 +449,9 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(GC_PHASE_RESURRECT, "check for resurrection")                                              \
     X(GC_PHASE_DELETE, "break cycles")                                                           \
     X(GC_PHASE_UNCOLLECTABLE, "keep the uncollectable")                                          \
-    X(GC_PHASE_CLEAR_FREELISTS, "clear free lists")
+    X(GC_PHASE_CLEAR_FREELISTS, "clear free lists")                                             \
+    X(GC_PHASE_MARK_ROOTS, "mark what the roots reach")                                          \
+    X(GC_PHASE_INCREMENT, "take the increment")
 
 /* Marks the collector puts on objects (GC_MARK), with the reason in words. */
 #define EV_GC_MARKS(X)                                                                           \
@@ -458,7 +461,9 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(GC_MARK_UNREACHABLE, "unreachable")                                                        \
     X(GC_MARK_LEGACY, "reachable from a legacy finalizer: uncollectable")                        \
     X(GC_MARK_RESURRECTED, "resurrected by a finalizer")                                         \
-    X(GC_MARK_UNTRACKED, "untracked: holds no containers")
+    X(GC_MARK_UNTRACKED, "untracked: holds no containers")                                       \
+    X(GC_MARK_VISITED, "reachable from a root: visited, skipped until the next scavenge")        \
+    X(GC_MARK_INCREMENT, "taken into this increment")
 
 #define EV_TYPE_FLAGS(X)                                                                         \
     X(TYPE_GC, 1u, "tracked by the cycle collector")                                             \

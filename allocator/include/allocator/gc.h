@@ -7,7 +7,11 @@
  * here are what `import gc` offers, with CPython's return values.
  *
  * Every function that takes a generation accepts 0 .. gc_generation_count() - 1 and returns
- * RT_EINVAL otherwise (Python raises ValueError there).
+ * RT_EINVAL otherwise (Python raises ValueError there), except gc_collect, which accepts
+ * 0 .. gc_full_generation().  Under the incremental profile (cpython-3.14, 3.14.0-3.14.4;
+ * allocator/gc_incremental.c) the generations are young (0) and old (1), and gc_collect(0) is a
+ * young collection, gc_collect(1) one increment of the old generation and gc_collect(2) a full
+ * collection, as in 3.14's gc.collect.
  */
 #ifndef ALLOCATOR_GC_H
 #define ALLOCATOR_GC_H
@@ -27,6 +31,9 @@
 int64_t gc_collect(struct runtime *rt, int generation);
 
 size_t gc_generation_count(const struct runtime *rt);
+/* What gc.collect() without an argument collects: the oldest generation, or 2 (a full
+ * collection) under the incremental profile. */
+int gc_full_generation(const struct runtime *rt);
 /* gc.get_count(): fills out[0 .. generations). */
 void gc_get_count(const struct runtime *rt, uint32_t *out);
 void gc_get_threshold(const struct runtime *rt, uint32_t *out);
@@ -85,6 +92,17 @@ struct gc_gen_stats {
     uint64_t collections, collected, uncollectable;
 };
 void gc_get_stats(const struct runtime *rt, struct gc_gen_stats *out);
+
+/* The incremental collector's state (the cpython-3.14 profile, docs/cpython-memory.md 7.12). */
+struct gc_incr_state {
+    uint32_t visited_space; /* 0 or 1 */
+    bool marking_next;      /* the next increment marks from the roots and collects nothing */
+    int64_t work_to_do;     /* objects the next increment may scan (may be negative) */
+    int64_t heap_size;      /* containers allocated minus freed */
+    size_t pending, visited; /* the old generation's two spaces, in objects */
+    uint32_t old_count[2];  /* young collections counted by each space */
+};
+void gc_incr_get_state(const struct runtime *rt, struct gc_incr_state *out);
 
 /*
  * The interpreter's own objects: the tracked objects a real interpreter of the runtime's version

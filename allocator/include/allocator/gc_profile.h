@@ -7,10 +7,12 @@
  *   cpython-3.8    generations gen0, gen1, gen2 with thresholds (700, 10, 10): 3.8 to 3.12,
  *                  the default
  *   cpython-3.13   (2000, 10, 10): 3.13.0 and 3.14.5+
+ *   cpython-3.14   3.14.0 to 3.14.4: two generations, young and old, the old one collected
+ *                  incrementally (docs/cpython-memory.md 7.12); thresholds (2000, 10), the
+ *                  second scaling each increment's work
  *   legacy         (700, 10, 10) with 2.7's rule: a cycle holding an object with __del__ is
  *                  uncollectable and goes to gc.garbage (alias cpython-2.7)
- * The number of generations and their names are data (1 to GC_MAX_GENERATIONS), so that 3.14's
- * young/old collector can be described later.
+ * The number of generations and their names are data (1 to GC_MAX_GENERATIONS).
  */
 #ifndef ALLOCATOR_GC_PROFILE_H
 #define ALLOCATOR_GC_PROFILE_H
@@ -27,6 +29,9 @@ struct gc_profile {
     char generation_names[GC_MAX_GENERATIONS][16];
     uint32_t thresholds[GC_MAX_GENERATIONS]; /* threshold of each generation */
     bool legacy_finalizers;                  /* a cycle with __del__ goes to gc.garbage (2.7) */
+    bool incremental;                        /* 3.14.0-3.14.4: young and old, the old one in
+                                              * increments; ngenerations == 2 */
+    char help[160];                          /* one line for --help and `info` */
 };
 
 /* The functions below are the allocator library's (allocator/gc_profile.c); readers of trace
@@ -34,7 +39,8 @@ struct gc_profile {
 
 /* ---- profiles ----------------------------------------------------------------------------- */
 
-/* The built-in profiles: cpython-3.8 (the default; also 3.9-3.12), cpython-3.13, legacy. */
+/* The built-in profiles: cpython-3.8 (the default; also 3.9-3.12), cpython-3.13, cpython-3.14,
+ * legacy. */
 size_t gc_profile_count(void);
 const struct gc_profile *gc_profile_at(size_t i);
 const struct gc_profile *gc_profile_default(void);

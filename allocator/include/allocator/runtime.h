@@ -112,6 +112,12 @@ struct rt_layout {
     enum rt_instance_dict instance_dict;
     uint32_t weakref_basic;  /* PyWeakReference: 56; 64 in 3.11+ */
     uint32_t function_basic; /* PyFunctionObject: 88 (2.7) to 144 (3.12+) */
+    /* sys._debugmallocstats()'s free lists */
+    uint32_t tuple_freelists; /* tuples of 1 to this many items are kept: 19 (to 3.10), 20 (3.11+) */
+    uint32_t cfunction_free;  /* bytes each of its PyCFunctionObjects line; 0: no such line (3.9+) */
+    uint32_t frame_free;      /* ... of PyFrameObjects: 368 (3.8, 3.9), 360 (3.10); 0 from 3.11 */
+    uint32_t method_free;     /* ... of PyMethodObjects: 48 (3.8); 0 from 3.9 */
+    bool dictkeys_report;     /* 3.13 prints its dict-keys free list (PyDictKeysObjects) */
 };
 
 size_t rt_layout_count(void);
