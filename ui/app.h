@@ -191,6 +191,7 @@ struct ui_names {
 
 struct ui_app {
     struct seeker *s;
+    struct model_geometry geo; /* the trace's, as its header sets it: the same at every position */
     struct ui_config cfg;
     char title[256];
     char live_msg[128];

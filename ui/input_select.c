@@ -108,11 +108,9 @@ void app_move_block(struct ui_app *app, int delta)
 size_t app_listed_classes(const struct ui_app *app, uint32_t *out, size_t max)
 {
     const struct model *m = app_model(app);
-    struct model_geometry g;
-    model_geometry(m, &g);
     bool all = app->zoomed == UI_PANE_CLASSES;
     size_t n = 0;
-    for (uint32_t i = 0; i < g.nclasses; i++) {
+    for (uint32_t i = 0; i < app->geo.nclasses; i++) {
         struct model_class c;
         if (all || (model_class_at(m, i, &c) && (c.pools || c.empty_pools))) {
             if (n < max)
