@@ -19,6 +19,27 @@
  * 3.8-3.11 do, the oldest generation g with count[g] > threshold[g]; the oldest is skipped
  * unless long_lived_pending >= long_lived_total / 4.
  *
+ * The interpreter's own objects
+ * -----------------------------
+ * A real interpreter reaches the first line of a program with thousands of tracked objects
+ * (modules, their dicts, functions, classes): about 4,800 in 3.11, all in the oldest generation
+ * once collected, and 375 more already frozen in 3.12 (docs/cpython-memory.md 7.5).  They are why
+ * a full collection is rare: the long-lived rule weighs what younger collections promote against
+ * them.  The runtime counts them without making them.  Each generation list carries `residents`,
+ * objects that are in it without being linked: they start in the oldest generation and the
+ * permanent one, as allocator/gc_startup.c gives for the runtime's layout (measured by
+ * allocator/gc_startup.py), and travel with their list (gc_merge: a collection's merge and
+ * promotion, gc.freeze(), gc.unfreeze()).  Whatever sizes a generation counts them: the long-lived
+ * counters, the phases' `n`, the debug statistics, gc.get_freeze_count(), gc_generation_size();
+ * gc.get_count() does not, as they were counted before the program began.  They are always
+ * reachable (the interpreter refers to them), so no collection frees, moves or untracks one, and
+ * none is visited: what examining them costs the interpreter, the runtime does not spend.
+ * gc.get_objects() and gc.get_referrers() cannot list them.  Objects would cost a few hundred
+ * kilobytes of the heap, thousands of events at the start of every trace and every demo's heap
+ * figures, for nothing the views could show of them but their number; the trace header carries
+ * each generation's count instead (tracer/format/FORMAT.md 4, field 21), and the model moves them
+ * with the same gc_merge events.
+ *
  * One collection of generation g, and its events
  * -----------------------------------------------
  *   gc_start(g, reason)  gc_count...            counts: g+1 += 1, 0..g = 0
@@ -149,6 +170,20 @@ static size_t list_size(const struct gc_head *l)
     return n;
 }
 
+/* A generation's size: its linked objects and the interpreter's own it stands for. */
+static uint64_t gen_size(const struct gc_generation *gen)
+{
+    return list_size(&gen->head) + gen->residents;
+}
+
+/* Appends generation `from` to `to`, the interpreter's own objects with the linked ones. */
+static void gen_merge(struct gc_generation *from, struct gc_generation *to)
+{
+    list_merge(&from->head, &to->head);
+    to->residents += from->residents;
+    from->residents = 0;
+}
+
 /* The size of the unreachable list while its links still carry NEXT_MASK_UNREACHABLE. */
 static size_t unreachable_size(const struct gc_head *l)
 {
@@ -252,11 +287,11 @@ static void show_stats_each_generation(struct runtime *rt)
     char buf[128];
     size_t pos = 0;
     for (size_t i = 0; i < rt->gc.ngen && pos < sizeof buf; i++)
-        pos += (size_t)snprintf(buf + pos, sizeof buf - pos, " %zu", list_size(&rt->gc.gen[i].head));
+        pos += (size_t)snprintf(buf + pos, sizeof buf - pos, " %" PRIu64, gen_size(&rt->gc.gen[i]));
     gc_debug_printf(rt, "gc: objects in each generation:%s\n", buf);
     if (!rt->gc.profile.legacy_finalizers)
-        gc_debug_printf(rt, "gc: objects in permanent generation: %zu\n",
-                        list_size(&rt->gc.permanent.head));
+        gc_debug_printf(rt, "gc: objects in permanent generation: %" PRIu64 "\n",
+                        gen_size(&rt->gc.permanent));
 }
 
 static uint64_t now_nanos(void)
@@ -279,6 +314,7 @@ struct deduce_ctx {
     struct gc_head *young;
     struct rt_object *parent;
     enum deduce_mode mode;
+    uint64_t residents; /* the interpreter's own objects in young: in the phases' n, never visited */
 };
 
 static bool is_gc(const struct rt_object *o)
@@ -393,14 +429,16 @@ static void deduce_unreachable(struct deduce_ctx *c, struct gc_head *base,
     struct runtime *rt = c->rt;
     c->young = base;
     if (c->mode == DEDUCE_COLLECT)
-        RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UPDATE_REFS, .n = list_size(base));
+        RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UPDATE_REFS,
+                .n = list_size(base) + c->residents);
     update_refs(c, base);
     if (c->mode == DEDUCE_COLLECT)
-        RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_SUBTRACT_REFS, .n = list_size(base));
+        RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_SUBTRACT_REFS,
+                .n = list_size(base) + c->residents);
     subtract_refs(c, base);
     if (c->mode == DEDUCE_COLLECT)
         RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_MOVE_UNREACHABLE,
-                .n = list_size(base));
+                .n = list_size(base) + c->residents);
     list_init(unreachable);
     move_unreachable(c, base, unreachable);
 }
@@ -659,13 +697,13 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
 
     struct gc_head *young = &gc->gen[gen].head;
     if (gen > 0 && rt_on(rt)) {
-        size_t merged = 0;
+        uint64_t merged = 0;
         for (size_t i = 0; i < gen; i++)
-            merged += list_size(&gc->gen[i].head);
+            merged += gen_size(&gc->gen[i]);
         RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_MERGE, .n = merged);
     }
     for (size_t i = 0; i < gen; i++) {
-        list_merge(&gc->gen[i].head, young);
+        gen_merge(&gc->gen[i], &gc->gen[gen]);
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = i, .to = gen);
     }
     size_t old_gen = gen + 1 < ngen ? gen + 1 : gen;
@@ -673,27 +711,27 @@ static int64_t collect_main(struct runtime *rt, int generation, enum ev_gc_reaso
 
     /* A. find the unreachable */
     struct gc_head unreachable;
-    struct deduce_ctx dc = {.rt = rt, .mode = DEDUCE_COLLECT};
+    struct deduce_ctx dc = {.rt = rt, .mode = DEDUCE_COLLECT, .residents = gc->gen[gen].residents};
     deduce_unreachable(&dc, young, &unreachable);
     if (rt_on(rt))
         for (struct gc_head *g = gc_next(&unreachable); g != &unreachable;
              g = (struct gc_head *)(g->next & ~GC_NEXT_MASK_UNREACHABLE))
             RT_EMIT(rt, GC_MARK, gc_mark, .obj = rt_addr(rt_from_gc(g)),
                     .mark = EV_GC_MARK_UNREACHABLE);
-    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNTRACK_TUPLES, .n = list_size(young));
+    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_UNTRACK_TUPLES, .n = gen_size(&gc->gen[gen]));
     untrack_tuples(rt, young);
 
     /* B. promote the survivors */
-    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_PROMOTE, .n = list_size(young));
+    RT_EMIT(rt, GC_PHASE, gc_phase, .phase = EV_GC_PHASE_PROMOTE, .n = gen_size(&gc->gen[gen]));
     if (young != old) {
         if (gen + 2 == ngen)
-            gc->long_lived_pending += list_size(young);
-        list_merge(young, old);
+            gc->long_lived_pending += gen_size(&gc->gen[gen]);
+        gen_merge(&gc->gen[gen], &gc->gen[old_gen]);
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = gen, .to = old_gen);
     } else {
         untrack_dicts(rt, young);
         gc->long_lived_pending = 0;
-        gc->long_lived_total = list_size(young);
+        gc->long_lived_total = gen_size(&gc->gen[gen]);
     }
 
     /* C. legacy finalizers and what they reach */
@@ -844,6 +882,14 @@ void gc_state_init(struct runtime *rt, const struct gc_profile *p)
     }
     list_init(&gc->permanent.head);
     gc->enabled = true;
+    const struct gc_startup *s = gc_startup_find(rt->layout.name);
+    if (s) {
+        gc->gen[gc->ngen - 1].residents = s->oldest;
+        gc->permanent.residents = s->permanent;
+        gc->residents = s->oldest + s->permanent;
+    }
+    /* as after the full collection a program could start with */
+    gc->long_lived_total = gc->gen[gc->ngen - 1].residents;
 }
 
 void gc_state_release(struct runtime *rt)
@@ -903,7 +949,7 @@ bool gc_isenabled(const struct runtime *rt)
 void gc_freeze(struct runtime *rt)
 {
     for (size_t i = 0; i < rt->gc.ngen; i++) {
-        list_merge(&rt->gc.gen[i].head, &rt->gc.permanent.head);
+        gen_merge(&rt->gc.gen[i], &rt->gc.permanent);
         RT_EMIT(rt, GC_MERGE, gc_merge, .from = i, .to = rt->gc.ngen);
         set_count(rt, i, 0);
     }
@@ -911,22 +957,29 @@ void gc_freeze(struct runtime *rt)
 
 void gc_unfreeze(struct runtime *rt)
 {
-    list_merge(&rt->gc.permanent.head, &rt->gc.gen[rt->gc.ngen - 1].head);
+    gen_merge(&rt->gc.permanent, &rt->gc.gen[rt->gc.ngen - 1]);
     RT_EMIT(rt, GC_MERGE, gc_merge, .from = rt->gc.ngen, .to = rt->gc.ngen - 1);
 }
 
 size_t gc_get_freeze_count(const struct runtime *rt)
 {
-    return list_size(&rt->gc.permanent.head);
+    return (size_t)gen_size(&rt->gc.permanent);
 }
 
 size_t gc_generation_size(const struct runtime *rt, size_t g)
 {
     if (g == rt->gc.ngen)
-        return list_size(&rt->gc.permanent.head);
+        return (size_t)gen_size(&rt->gc.permanent);
     if (g > rt->gc.ngen)
         return 0;
-    return list_size(&rt->gc.gen[g].head);
+    return (size_t)gen_size(&rt->gc.gen[g]);
+}
+
+size_t gc_startup_objects(const struct runtime *rt, size_t g)
+{
+    if (g == rt->gc.ngen)
+        return (size_t)rt->gc.permanent.residents;
+    return g < rt->gc.ngen ? (size_t)rt->gc.gen[g].residents : 0;
 }
 
 bool gc_is_tracked(const struct rt_object *o)
@@ -1127,6 +1180,16 @@ bool gc_is_valid(const struct runtime *rt, char *err, size_t errlen)
     }
     if (!list_is_valid(rt, &gc->permanent.head, "permanent generation", limit, &n, err, errlen))
         return false;
+    uint64_t residents = gc->permanent.residents;
+    for (size_t i = 0; i < gc->ngen; i++)
+        residents += gc->gen[i].residents;
+    for (size_t i = gc->ngen; i < GC_MAX_GENERATIONS; i++)
+        if (gc->gen[i].residents)
+            return errmsg_fail(err, errlen, false, "gc: the interpreter's own objects in generation %zu, past the last", i);
+    if (residents != gc->residents)
+        return errmsg_fail(err, errlen, false,
+                           "gc: %" PRIu64 " of the interpreter's own objects in the generations, %" PRIu64 " at the start",
+                           residents, gc->residents);
     if (n != gc->ntracked)
         return errmsg_fail(err, errlen, false,
                            "gc: %" PRIu64 " objects in the generation lists, %" PRIu64 " tracked", n,

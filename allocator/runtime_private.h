@@ -224,6 +224,7 @@ struct gc_generation {
     struct gc_head head; /* sentinel of a circular list */
     uint32_t threshold;
     uint32_t count;
+    uint64_t residents; /* the interpreter's own objects counted in this list, never linked (gc.c) */
 };
 
 struct gc_callback {
@@ -246,6 +247,7 @@ struct gc_state {
     size_t ncallbacks;
     struct gc_gen_stats stats[GC_MAX_GENERATIONS];
     uint64_t ntracked; /* objects linked in a generation list, checked by gc_is_valid */
+    uint64_t residents; /* the interpreter's own objects at the start: the sum of every list's */
 };
 
 /* ---- the runtime --------------------------------------------------------------------------- */

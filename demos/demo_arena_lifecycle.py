@@ -2,8 +2,9 @@
 # The source of `arenascope demo arena-lifecycle`; it runs unchanged in python3.
 import sys
 
-ARENA_SIZE = 1024 * 1024  # CPython 3.10 and later on 64-bit systems
-POOL_SIZE = 16 * 1024
+# CPython 3.10 and later on 64-bit systems; 3.9 and earlier: arenas of 256 KiB, pools of 4 KiB
+ARENA_SIZE = 1024 * 1024 if sys.version_info >= (3, 10) else 256 * 1024
+POOL_SIZE = 16 * 1024 if sys.version_info >= (3, 10) else 4 * 1024
 POOL_OVERHEAD = 48  # a pool's header
 SIZE = 512  # the largest size class
 PER_ARENA = (POOL_SIZE - POOL_OVERHEAD) // SIZE * (ARENA_SIZE // POOL_SIZE)

@@ -10,11 +10,15 @@ def tally(phase, info):
     global examined
     if phase == "start":
         by_gen[info["generation"]] += 1
-        examined += sum(len(gc.get_objects(g)) for g in range(info["generation"] + 1))
+        for g in range(info["generation"] + 1):
+            examined += len(gc.get_objects(g))
 
 
 def print_tally():
-    gens = ", ".join(f"generation {g}: {n}" for g, n in enumerate(by_gen))
+    # strings only: a list or a generator here would count toward the next collection
+    gens = ""
+    for g in range(len(by_gen)):
+        gens += f"{', ' if g else ''}generation {g}: {by_gen[g]}"
     print(f"automatic collections: {gens}; objects examined: {examined}")
 
 

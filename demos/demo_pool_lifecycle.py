@@ -2,7 +2,7 @@
 # The source of `arenascope demo pool-lifecycle`; it runs unchanged in python3.
 import sys
 
-POOL_SIZE = 16 * 1024  # CPython 3.10 and later on 64-bit systems
+POOL_SIZE = 16 * 1024 if sys.version_info >= (3, 10) else 4 * 1024  # 64-bit systems
 POOL_OVERHEAD = 48  # the pool's header
 SIZE = 512  # the largest size class
 PER_POOL = (POOL_SIZE - POOL_OVERHEAD) // SIZE

@@ -8,6 +8,7 @@
 
 #include <tracer/trace.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,19 @@ static void print_header(const struct trace_header *h)
         printf(")");
     }
     printf("%s\n", h->legacy_finalizers ? ", cycles with __del__ are uncollectable" : "");
+    /* the interpreter's own objects, counted without events (FORMAT.md 4, field 21) */
+    bool first = true;
+    for (uint32_t g = 0; g <= h->ngenerations && g <= TRACE_MAX_GENERATIONS; g++) {
+        if (!h->gc_startup[g])
+            continue;
+        printf("%s%" PRIu64 " in %s", first ? "             the interpreter's own objects: " : ", ",
+               h->gc_startup[g],
+               g == h->ngenerations ? "the permanent generation"
+               : h->generation_names[g][0] ? cli_shown(h->generation_names[g], t1, sizeof t1) : "?");
+        first = false;
+    }
+    if (!first)
+        printf("\n");
 }
 
 int cmd_info_run(struct cli *c)

@@ -86,6 +86,23 @@ void demo_run_cycles(struct workload_env *env)
     demo_collect(env, oldest(env));
 }
 
+/* gc.set_threshold(*t[:n]): CPython parses the arguments from a tuple made for the call
+ * (METH_VARARGS), which then goes to the tuple free list: one more container for the count of
+ * generation 0 when that free list was empty, as after a full collection. */
+static void set_threshold(struct runtime *rt, size_t n, const uint32_t *t)
+{
+    struct rt_object *items[GC_MAX_GENERATIONS] = {0};
+    size_t k = 0;
+    for (; k < n; k++)
+        if (!(items[k] = rt_int(rt, t[k])))
+            break;
+    struct rt_object *args = k == n ? rt_tuple(rt, n, items) : NULL;
+    for (size_t i = 0; i < k; i++)
+        rt_decref(rt, items[i], EV_REF_TEMP, NULL);
+    rt_xdecref(rt, args, EV_REF_TEMP, NULL);
+    gc_set_threshold(rt, n, t);
+}
+
 /* ---- generations --------------------------------------------------------------------------------------- */
 
 struct tally {
@@ -94,14 +111,23 @@ struct tally {
     uint64_t examined;
 };
 
+/* The source's tally(): `examined += len(gc.get_objects(g))` makes and frees a list for each
+ * generation, as CPython's does (that list's memory then serves the next new list from the free
+ * list, which the count of generation 0 does not see).  CPython's list holds the interpreter's own
+ * objects too; the runtime counts them without making them, so they are added. */
 static void tally_cb(struct runtime *rt, const char *phase, const struct gc_info *info, void *ctx)
 {
     struct tally *t = ctx;
     if (strcmp(phase, "start") != 0)
         return;
     t->by_gen[info->generation]++;
-    for (int g = 0; g <= info->generation; g++)
-        t->examined += gc_generation_size(rt, (size_t)g);
+    for (int g = 0; g <= info->generation; g++) {
+        struct rt_object *objs = gc_get_objects(rt, g);
+        if (!objs)
+            continue;
+        t->examined += rt_len(objs) + gc_startup_objects(rt, (size_t)g);
+        rt_decref(rt, objs, EV_REF_TEMP, NULL);
+    }
 }
 
 static void print_tally(struct workload_env *env, const struct tally *t)
@@ -148,9 +174,12 @@ void demo_run_generations(struct workload_env *env)
     demo_collect(env, 0);
     demo_counts(env);
 
-    workload_step_at(env, "print(\"gc.collect(1) ->\", gc.collect(1))",
-                     "gc.collect(1) examines generations 0 and 1: the survivors move on to "
-                     "generation 2.");
+    char label[240];
+    snprintf(label, sizeof label,
+             "gc.collect(1) examines generations 0 and 1: the survivors move on to generation 2, where "
+             "the %zu objects the interpreter started with already are.",
+             gc_startup_objects(rt, (size_t)oldest(env)));
+    workload_step_at(env, "print(\"gc.collect(1) ->\", gc.collect(1))", label);
     demo_collect(env, 1);
     demo_counts(env);
 
@@ -168,10 +197,7 @@ void demo_run_generations(struct workload_env *env)
     workload_step_at(env, "gc.set_threshold(5)",
                      "gc.set_threshold(5): now every sixth new container starts a collection "
                      "of generation 0 by itself.");
-    uint32_t small[GC_MAX_GENERATIONS];
-    memcpy(small, saved, sizeof small);
-    small[0] = 5;
-    gc_set_threshold(rt, gc_generation_count(rt), small);
+    set_threshold(rt, 1, (uint32_t[]){5});
     struct tally t = {.env = env};
     gc_callback_add(rt, tally_cb, &t);
     demo_set(env, "keep", rt_list(rt, 0, NULL));
@@ -180,29 +206,43 @@ void demo_run_generations(struct workload_env *env)
         append_lists(env, keep, 6);
     print_tally(env, &t);
 
-    workload_step_at(env, "for _ in range(6 * 10):",
-                     "After ten collections of generation 0, the eleventh new batch also "
-                     "collects generation 1.");
+    snprintf(label, sizeof label,
+             "Each batch of new lists starts a collection of generation 0, which adds one to the count of "
+             "generation 1; past its threshold, %" PRIu32 ", the next collection takes generation 1 too.",
+             saved[1]);
+    workload_step_at(env, "for _ in range(6 * 10):", label);
     if (keep)
         append_lists(env, keep, 6 * 10);
     print_tally(env, &t);
     demo_counts(env);
 
-    workload_step_at(env, "for _ in range(6 * 11 * 11):",
-                     "Generation 2 waits until the objects promoted since the last full "
-                     "collection reach 25% of those it kept: the long-lived rule.");
+    uint64_t pending, total;
+    gc_get_long_lived(rt, &pending, &total);
+    snprintf(label, sizeof label,
+             "A full collection waits until the objects promoted since the last one (%" PRIu64 " so far) "
+             "reach a quarter of the %" PRIu64 " it kept, the interpreter's own included: the long-lived "
+             "rule.",
+             pending, total);
+    workload_step_at(env, "for _ in range(6 * 11 * 11):", label);
+    uint64_t full = t.by_gen[oldest(env)];
     if (keep)
         append_lists(env, keep, 6 * 11 * 11);
     print_tally(env, &t);
-    uint64_t pending, total;
-    gc_get_long_lived(rt, &pending, &total);
-    workload_print(env, "long_lived_pending = %" PRIu64 ", long_lived_total = %" PRIu64 "\n",
-                   pending, total);
 
-    workload_step_at(env, "gc.callbacks.remove(tally)",
-                     "Back to the default thresholds; deleting the names frees everything.");
+    gc_get_long_lived(rt, &pending, &total);
+    if (t.by_gen[oldest(env)] == full)
+        snprintf(label, sizeof label,
+                 "No full collection came, for the %" PRIu64 " objects promoted since the last are fewer "
+                 "than a quarter of its %" PRIu64 "; back to the default thresholds, and deleting the names "
+                 "frees everything.",
+                 pending, total);
+    else
+        snprintf(label, sizeof label,
+                 "A full collection came once the objects promoted reached a quarter of those the last one "
+                 "kept; back to the default thresholds, and deleting the names frees everything.");
+    workload_step_at(env, "gc.callbacks.remove(tally)", label);
     gc_callback_remove(rt, tally_cb, &t);
-    gc_set_threshold(rt, gc_generation_count(rt), saved);
+    set_threshold(rt, gc_generation_count(rt), saved);
     const char *names[] = {"a", "b", "c", "C", "keep"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (demo_get(env, names[i]))
@@ -424,9 +464,8 @@ static void build(struct workload_env *env, struct tally *t, int n)
 void demo_run_gc_tuning(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
-    uint32_t saved[GC_MAX_GENERATIONS], th[GC_MAX_GENERATIONS];
+    uint32_t saved[GC_MAX_GENERATIONS];
     gc_get_threshold(rt, saved);
-    memcpy(th, saved, sizeof th);
     struct tally t;
     gc_collect(rt, oldest(env));
 
@@ -441,17 +480,15 @@ void demo_run_gc_tuning(struct workload_env *env)
     workload_step_at(env, "gc.set_threshold(10000)",
                      "gc.set_threshold(10000): the same work runs just one collection, which "
                      "examines more objects at once.");
-    th[0] = 10000;
-    gc_set_threshold(rt, gc_generation_count(rt), th);
+    set_threshold(rt, 1, (uint32_t[]){10000});
     build(env, &t, 10000);
 
     workload_step_at(env, "gc.set_threshold(100)",
                      "gc.set_threshold(100): many small collections, and more objects "
                      "examined in total.");
-    th[0] = 100;
-    gc_set_threshold(rt, gc_generation_count(rt), th);
+    set_threshold(rt, 1, (uint32_t[]){100});
     build(env, &t, 10000);
-    gc_set_threshold(rt, gc_generation_count(rt), saved);
+    set_threshold(rt, gc_generation_count(rt), saved);
 
     workload_step_at(env, "gc.disable()",
                      "gc.disable() stops automatic collections altogether; gc.collect() still "
@@ -461,9 +498,11 @@ void demo_run_gc_tuning(struct workload_env *env)
     workload_print(env, "gc.isenabled() -> %s\n", gc_isenabled(rt) ? "True" : "False");
     gc_enable(rt);
 
-    workload_step_at(env, "keep = []",
-                     "gc.freeze() moves every tracked object to the permanent generation, "
-                     "where collections never look.");
+    snprintf(label, sizeof label,
+             "gc.freeze() moves every tracked object to the permanent generation, where collections never "
+             "look, the %zu the interpreter started with included.",
+             gc_startup_objects(rt, (size_t)oldest(env)) + gc_startup_objects(rt, gc_generation_count(rt)));
+    workload_step_at(env, "keep = []", label);
     demo_set(env, "keep", rt_list(rt, 0, NULL));
     if (demo_get(env, "keep"))
         append_lists(env, demo_get(env, "keep"), 1000);
@@ -472,7 +511,8 @@ void demo_run_gc_tuning(struct workload_env *env)
     demo_counts(env);
 
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
-                     "A full collection now examines nothing, because everything is frozen.");
+                     "A full collection now examines next to nothing: everything made before the "
+                     "freeze, the interpreter's own objects too, is frozen.");
     memset(&t, 0, sizeof t);
     gc_callback_add(rt, tally_cb, &t);
     demo_collect(env, oldest(env));
@@ -480,7 +520,7 @@ void demo_run_gc_tuning(struct workload_env *env)
     workload_print(env, "objects examined: %" PRIu64 "\n", t.examined);
 
     workload_step_at(env, "gc.unfreeze()",
-                     "gc.unfreeze() puts them back into the oldest generation.");
+                     "gc.unfreeze() puts them all back into the oldest generation.");
     gc_unfreeze(rt);
     workload_print(env, "gc.get_freeze_count() -> %zu\n", gc_get_freeze_count(rt));
     demo_del(env, "keep");

@@ -12,6 +12,7 @@
 
 #include "version.h"
 
+#include <allocator/gc.h>
 #include <allocator/runtime.h>
 #include <allocator/stack.h>
 #include <tracer/model.h>
@@ -131,6 +132,12 @@ void recorder_header(struct trace_header *hdr, const struct heap_profile *p, con
             hdr->thresholds[i] = gc->thresholds[i];
         }
         hdr->legacy_finalizers = gc->legacy_finalizers;
+        /* the interpreter's own objects, as rt_new counts them for this layout */
+        const struct gc_startup *s = gc_startup_find(rt_layout_for(p->name, gc)->name);
+        if (s && hdr->ngenerations) {
+            hdr->gc_startup[hdr->ngenerations - 1] = s->oldest;
+            hdr->gc_startup[hdr->ngenerations] = s->permanent;
+        }
     }
     snprintf(hdr->command, sizeof hdr->command, "%s", command);
 }

@@ -597,6 +597,7 @@ static const struct ui_legend pool_legend[] = {
 static const struct ui_legend block_legend[] = {
     {UI_G_BLOCK_ALLOC, UI_S_BLOCK_ALLOC, "allocated"},       {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
     {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},        {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc"},
+    {UI_G_BLOCK_TOOL, UI_S_BLOCK_TOOL, "arenascope's own"},
     {UI_G_MARK_STEP, UI_S_MARK_STEP, "step"},                {UI_G_MARK_GC, UI_S_MARK_GC, "collection"},
     {UI_G_MARK_ARENA_NEW, UI_S_MARK_ARENA_NEW, "arena new"}, {UI_G_MARK_ARENA_FREE, UI_S_MARK_ARENA_FREE, "freed"},
 };

@@ -8,9 +8,10 @@
  * The columns are those of sys._debugmallocstats() (docs/cpython-memory.md 4.2): pools counts used
  * and full pools, avail includes virgin blocks.  Classes with cached empty pools only are
  * listed too, greyed.  The ring is the class's usedpools list from the front (where the next
- * allocation goes); the selected class's ring is spelled out under the table.  The totals under
- * it say, for a real program, how many of the blocks are arenascope's own (model_tool_usage):
- * the capture's, placed by the allocator among the program's.
+ * allocation goes); the selected class's ring is spelled out under the table.  The columns are
+ * the allocator's; the totals under them are the program's (model_program_totals): for a real
+ * program they leave out the blocks of arenascope's capture, placed among the program's, and say
+ * how many.
  */
 #include "app.h"
 
@@ -148,16 +149,16 @@ void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     }
     /* totals */
     struct model_totals t;
-    model_totals(m, &t);
+    model_program_totals(m, &t);
     /* in clauses of less and less weight: as many as fit whole; blocks the C library holds
-     * outweigh the arenas' size when there are any; a real program's blocks say how many of them
-     * are arenascope's capture's, placed among the program's */
+     * outweigh the arenas' size when there are any; a real program's figures are the program's,
+     * and say how many blocks of arenascope's capture, placed among them, were left out */
     char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32], blocks[160], tool[80] = "", arenas[200], rawc[80], all[288],
         small[248], least[200];
     struct model_tool_usage u;
     model_tool_usage(m, &u);
-    if (u.blocks)
-        snprintf(tool, sizeof tool, " (%s of them arenascope's)", fmt_count(b6, u.blocks));
+    if (u.blocks + u.raw_blocks)
+        snprintf(tool, sizeof tool, " (arenascope's %s left out)", fmt_count(b6, u.blocks + u.raw_blocks));
     snprintf(blocks, sizeof blocks, "%s in %s block%s%s", ui_fmt_bytes(b1, t.block_bytes), fmt_count(b3, t.blocks),
              t.blocks == 1 ? "" : "s", tool);
     snprintf(arenas, sizeof arenas, "%s; %s in arenas", blocks, ui_fmt_bytes(b2, t.arena_bytes));

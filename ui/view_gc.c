@@ -171,8 +171,8 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
     /* the generations' lists, oldest member first, when there is room for them */
     if (ymax - y >= 12) {
         for (uint32_t i = 0; i <= g.ngenerations && i < MODEL_MAX_GENERATIONS && y < ymax; i++) {
-            if (!g.gen[i].objects)
-                continue;
+            if (g.gen[i].objects == g.gen[i].startup)
+                continue; /* none but the interpreter's own, which the trace does not name */
             char name[16];
             gen_name(app, i, g.ngenerations, name, sizeof name);
             k = canvas_printf(c, x, y, w, i < 3 ? gen_style[i] : UI_S_LABEL, "%-6s", name);

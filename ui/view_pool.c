@@ -10,7 +10,7 @@
  *
  * Block states come from the model: allocated, on the free list, or virgin (at or above
  * nextoffset).  The count is the allocator's; for a real program it says after it how many of
- * those blocks are arenascope's own (model_pool_tool_blocks).  The block the next malloc of this class will return is drawn with its own glyph
+ * those blocks are arenascope's own (model_pool_tool_blocks), and the grid draws them apart.  The block the next malloc of this class will return is drawn with its own glyph
  * wherever it is (a pool's free-list head, or another pool's when this one is not the ring's
  * front).  The selected block is shown in reverse video with what it holds.
  */
@@ -24,6 +24,17 @@
 #include <string.h>
 
 #define ROW_LABEL_W 6
+
+/* Whether block `index` of pool p, allocated, is one arenascope's capture made in a real program
+ * (drawn apart: the allocator placed it, but it is not the program's). */
+static bool is_tool_block(const struct model *m, const struct model_pool *p, uint32_t index)
+{
+    struct model_geometry g;
+    model_geometry(m, &g);
+    struct model_block b;
+    return model_block_find(m, p->addr + g.pool_overhead + (uint64_t)index * p->size, &b) &&
+           b.stack == model_tool_stack(m);
+}
 
 static int pool_per_row(int w)
 {
@@ -220,7 +231,14 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
             enum ui_glyph gl;
             enum ui_style st;
             switch ((enum model_block_state)states[b]) {
-            case MODEL_BLOCK_ALLOCATED: gl = UI_G_BLOCK_ALLOC; st = UI_S_BLOCK_ALLOC; break;
+            case MODEL_BLOCK_ALLOCATED:
+                gl = UI_G_BLOCK_ALLOC;
+                st = UI_S_BLOCK_ALLOC;
+                if (tool && is_tool_block(m, &p, (uint32_t)b)) {
+                    gl = UI_G_BLOCK_TOOL;
+                    st = UI_S_BLOCK_TOOL;
+                }
+                break;
             case MODEL_BLOCK_FREE: gl = UI_G_BLOCK_FREE; st = UI_S_BLOCK_FREE; break;
             case MODEL_BLOCK_VIRGIN:
             default: gl = UI_G_BLOCK_VIRGIN; st = UI_S_BLOCK_VIRGIN; break;
@@ -282,7 +300,9 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
         {UI_G_BLOCK_FREE, UI_S_BLOCK_FREE, "on the free list"},
         {UI_G_BLOCK_VIRGIN, UI_S_BLOCK_VIRGIN, "virgin"},
         {UI_G_BLOCK_NEXT, UI_S_BLOCK_NEXT, "next malloc gets it"},
+        {UI_G_BLOCK_TOOL, UI_S_BLOCK_TOOL, "arenascope's own"},
     };
+    /* the last entry only where the pool has blocks of arenascope's */
     if (y < r.y + r.h - 1)
-        paint_legend(c, x, y, x + w, legend, sizeof legend / sizeof legend[0], 1);
+        paint_legend(c, x, y, x + w, legend, sizeof legend / sizeof legend[0] - (tool ? 0 : 1), 1);
 }

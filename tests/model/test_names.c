@@ -423,6 +423,25 @@ Test(names, the_blocks_counted_as_arenascopes_are_those_the_events_give_it, .tim
                      u.blocks, blocks);
         cr_assert_eq(u.raw_blocks, raws, "%s: %" PRIu64 " raw blocks arenascope's, the events %" PRIu64, in[k].label,
                      u.raw_blocks, raws);
+        /* the program's figures leave them out: the totals, and the timeline's memory in use at
+         * the end, which the recording's post-pass summarised */
+        struct model_totals all, prog;
+        model_totals(m, &all);
+        model_program_totals(m, &prog);
+        cr_assert_eq(prog.blocks, all.blocks - u.blocks, "%s", in[k].label);
+        cr_assert_eq(prog.block_bytes + prog.raw_bytes, all.block_bytes + all.raw_bytes - u.block_bytes - u.raw_bytes,
+                     "%s", in[k].label);
+        cr_assert_eq(seeker_seek(s, seeker_event_count(s)), 0, "%s", seeker_error(s)); /* after the last */
+        m = seeker_model(s);
+        model_program_totals(m, &prog);
+        const struct model_summary *sum = seeker_summary(s);
+        cr_assert_gt(sum->nsamples, 0, "%s", in[k].label);
+        cr_assert_eq(sum->samples[sum->nsamples - 1].bytes_end, prog.block_bytes + prog.raw_bytes,
+                     "%s: the timeline ends at %" PRIu64 " bytes, the program holds %" PRIu64, in[k].label,
+                     sum->samples[sum->nsamples - 1].bytes_end, prog.block_bytes + prog.raw_bytes);
+        cr_assert_eq(seeker_seek(s, end), 0, "%s", seeker_error(s));
+        char verr[256]; /* the validator recounts arenascope's blocks too */
+        cr_assert(model_is_valid(seeker_model(s), verr, sizeof verr), "%s: %s", in[k].label, verr);
         /* and stats says so, at that position */
         char cmd[1200], line[4096] = "";
         snprintf(cmd, sizeof cmd, "'%s' stats --json --at %" PRIu64 " '%s'", bin, end - 1, trace);

@@ -10,6 +10,7 @@
  */
 #include "heapcmp.h"
 #include "record.h"
+#include "recorder.h"
 
 #include <allocator/gc.h>
 #include <allocator/heap.h>
@@ -141,12 +142,10 @@ static void run_world(const char *gc_name, uint64_t seed, int steps)
     struct heap_profile p;
     char perr[128];
     cr_assert_eq(heap_profile_parse("cpython-3.10", &p, perr, sizeof perr), 0);
-    struct trace_header hdr = hc_header(&p, "aligned");
     struct gc_profile gp;
     cr_assert_eq(gc_profile_parse(gc_name, &gp, perr, sizeof perr), 0, "%s", perr);
-    hdr.ngenerations = gp.ngenerations;
-    for (uint32_t k = 0; k < gp.ngenerations; k++)
-        hdr.thresholds[k] = gp.thresholds[k];
+    struct trace_header hdr;
+    recorder_header(&hdr, &p, "aligned", &gp, ""); /* the collector's profile and population */
     cr_assert_eq(model_new(&w.f.m, &hdr), 0);
     cr_assert_eq(model_new(&w.f.copy, &hdr), 0);
     w.f.checkpoint_every = 997;
@@ -219,6 +218,10 @@ static void run_world(const char *gc_name, uint64_t seed, int steps)
         case 12:
             if (rng_below(&g, 8) == 0)
                 gc_collect(w.rt, (int)rng_below(&g, (uint64_t)gc_generation_count(w.rt)));
+            else if (rng_below(&g, 8) == 0 && gc_get_freeze_count(w.rt))
+                gc_unfreeze(w.rt); /* the interpreter's own objects back into the oldest, with the rest */
+            else if (rng_below(&g, 16) == 0)
+                gc_freeze(w.rt);
             break;
         default:
             rt_xdecref(w.rt, w.roots[i], EV_REF_TEMP, NULL); /* drop a root */

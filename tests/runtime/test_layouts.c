@@ -5,6 +5,7 @@
  * version's layout.  An interpreter that is not installed is reported; the test fails when none
  * is.  The expected values are only what the interpreters print.
  */
+#include "pythons.h"
 #include "rt_fixture.h"
 
 #include <allocator/gc.h>
@@ -13,7 +14,6 @@
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
-#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,20 +64,7 @@ static bool find_python(const struct rt_layout *l, char *out, size_t len)
     snprintf(out, len, "/usr/bin/%s", l->python);
     if (access(out, X_OK) == 0)
         return true;
-    const char *root = getenv("PYENV_ROOT"), *home = getenv("HOME");
-    const char *version = l->python + strlen("python");
-    char pattern[4096];
-    if (root)
-        snprintf(pattern, sizeof pattern, "%s/versions/%s.*/bin/%s", root, version, l->python);
-    else
-        snprintf(pattern, sizeof pattern, "%s/.pyenv/versions/%s.*/bin/%s", home ? home : "/root", version,
-                 l->python);
-    glob_t g;
-    if (glob(pattern, 0, NULL, &g) != 0)
-        return false;
-    snprintf(out, len, "%s", g.gl_pathv[g.gl_pathc - 1]);
-    globfree(&g);
-    return true;
+    return pythons_pyenv(l->python + strlen("python"), out, len);
 }
 
 /* ---- the same objects on the runtime ------------------------------------------------------- */

@@ -338,7 +338,7 @@ Test(collector, counts_and_promotion)
     cr_assert_eq(gc_generation_size(rt, 1), 3, "the survivors were promoted");
     gc_collect(rt, 1);
     counts_are("count_after_collect1");
-    cr_assert_eq(gc_generation_size(rt, 2), 3);
+    cr_assert_eq(gc_generation_size(rt, 2), 3 + gc_startup_objects(rt, 2), "beside the interpreter's own");
     gc_collect(rt, 0);
     gc_collect(rt, 0);
     counts_are("count_after_two_collect0");
@@ -446,6 +446,33 @@ Test(collector, long_lived_rule_allows_a_full_collection)
     STEP();
 }
 
+/* Each layout's runtime starts with its interpreter's own objects (allocator/gc_startup.py measured
+ * them): counted in the oldest and the permanent generation, kept by every collection, and the
+ * measure of the long-lived rule. */
+Test(collector, interpreter_objects_of_each_version)
+{
+    for (size_t i = 0; rt_layout_at(i); i++) {
+        const struct rt_layout *l = rt_layout_at(i);
+        const struct gc_startup *s = gc_startup_find(l->name);
+        cr_assert_not_null(s, "%s has no start-up population", l->name);
+        struct rt_fixture other;
+        fixture_open_layout(&other, NULL, l);
+        struct runtime *r = other.rt;
+        cr_assert_gt(s->oldest, 1000, "%s: thousands of objects", l->name);
+        cr_assert_eq(gc_startup_objects(r, 2), s->oldest);
+        cr_assert_eq(gc_startup_objects(r, 3), s->permanent);
+        cr_assert_eq(gc_get_freeze_count(r), s->permanent);
+        uint64_t pending, total;
+        gc_get_long_lived(r, &pending, &total);
+        cr_assert_eq(total, s->oldest, "%s: as after a first full collection", l->name);
+        cr_assert_eq(gc_collect(r, 2), 0, "the interpreter's own objects are reachable");
+        cr_assert_eq(gc_generation_size(r, 2), s->oldest);
+        cr_assert_eq(gc_generation_size(r, 0) + gc_generation_size(r, 1), 0);
+        fixture_close(&other);
+    }
+    cr_assert_null(gc_startup_find("cpython-1.5"));
+}
+
 Test(collector, move_unreachable_reverses_a_chain)
 {
     gc_collect(rt, 2);
@@ -485,10 +512,13 @@ Test(collector, freeze_and_unfreeze)
     counts_are("freeze_counts");
     cr_assert_eq(gc_get_freeze_count(rt) > 0, cpython_int("freeze_count_positive"));
     cr_assert_eq(gc_generation_size(rt, 2), 0);
+    cr_assert_eq(gc_startup_objects(rt, 2), 0, "the interpreter's own objects are frozen too");
+    cr_assert_eq(gc_get_freeze_count(rt), 1 + gc_startup_objects(rt, 3));
     STEP();
     gc_unfreeze(rt);
     cr_assert_eq(gc_get_freeze_count(rt), (size_t)cpython_int("freeze_count_after_unfreeze"));
-    cr_assert_eq(gc_generation_size(rt, 2), 1);
+    cr_assert_eq(gc_startup_objects(rt, 3), 0);
+    cr_assert_eq(gc_generation_size(rt, 2), 1 + gc_startup_objects(rt, 2));
     rt_decref(rt, a, EV_REF_TEMP, NULL);
     STEP();
 }

@@ -57,6 +57,8 @@ Test(roundtrip, a_million_random_events, .timeout = 120)
     cr_assert(h->keep_last_free_arena);
     cr_assert_eq(h->arena_map_bits, 48);
     cr_assert_not(h->legacy_finalizers);
+    for (int g = 0; g <= 3; g++)
+        cr_assert_eq(h->gc_startup[g], want.gc_startup[g], "the interpreter's objects of generation %d", g);
     cr_assert_eq(h->clock_realtime_ns, want.clock_realtime_ns);
 
     expect_equal_stream(r, &l, 0);

@@ -220,6 +220,17 @@ void fmt_header_encode(struct codec_buf *b, const struct trace_header *h)
     v.len = 0;
 
     put_field_uint(b, FMT_H_LEGACY_FINALIZERS, h->legacy_finalizers);
+    uint64_t startup = 0;
+    for (uint32_t g = 0; g <= ngen; g++)
+        startup += h->gc_startup[g];
+    if (startup) {
+        codec_buf_put_varint(&v, ngen + 1);
+        for (uint32_t g = 0; g <= ngen; g++)
+            codec_buf_put_varint(&v, h->gc_startup[g]);
+        put_field_bytes(b, FMT_H_GC_STARTUP, (const char *)v.data, v.len);
+        b->failed |= v.failed;
+        v.len = 0;
+    }
     put_schema(&v);
     put_field_bytes(b, FMT_H_SCHEMA, (const char *)v.data, v.len);
     b->failed |= v.failed;
@@ -386,6 +397,22 @@ int fmt_header_decode(const uint8_t *p, size_t n, struct trace_header *h, struct
             if (q != qend)
                 return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
             h->ngenerations = ngen < TRACE_MAX_GENERATIONS ? (uint32_t)ngen : TRACE_MAX_GENERATIONS;
+            continue;
+        }
+        case FMT_H_GC_STARTUP: {
+            const uint8_t *q = v, *qend = v + len;
+            uint64_t nstartup, count;
+            if (!codec_get_varint(&q, qend, &nstartup))
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
+            for (uint64_t g = 0; g < nstartup; g++) {
+                if (!codec_get_varint(&q, qend, &count))
+                    return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value",
+                                       (unsigned)id);
+                if (g <= TRACE_MAX_GENERATIONS)
+                    h->gc_startup[g] = count;
+            }
+            if (q != qend)
+                return errmsg_fail(why, whylen, TRACE_EFORMAT, "header field %u: bad value", (unsigned)id);
             continue;
         }
         case FMT_H_SCHEMA: {

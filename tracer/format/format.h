@@ -68,6 +68,7 @@ enum fmt_header_id {
     FMT_H_PROGRAM = 18,
     FMT_H_PROGRAM_VERSION = 19,
     FMT_H_WINDOW = 20,
+    FMT_H_GC_STARTUP = 21,
 };
 
 /* One kind of a file's schema (section 5). */

@@ -15,13 +15,13 @@
  *     rebuilt so far, and the result against model_check() (the invariants that hold at any
  *     position), so a damaged blob gives MODEL_EFORMAT, never a crash or a broken model.
  *
- * Layout (version 8), in order: magic "ASMC", version, geometry (must match the model's), the
+ * Layout (version 9), in order: magic "ASMC", version, geometry (must match the model's), the
  * position; arenas (each live slot with its carved pools: state,
  * class, nextoffset, the free list in LIFO order, then for each other block below nextoffset,
  * which is allocated, its requested size and stack; its cache in LIFO order); usable_arenas in
  * order; each class's ring from the front; released arenas; counters; radix-tree nodes; raw
  * blocks; strings; types; stacks; objects; edges; generations (each as its list of objects in
- * order); the collector; marks; frames and names; the step marker; the prints; the object free
+ * order, after their counters and the interpreter's own objects they count, version 9); the collector; marks; frames and names; the step marker; the prints; the object free
  * lists; a real program's names at its last two line steps (version 7; with their generations,
  * version 8); and the magic again.
  */
@@ -39,13 +39,14 @@
 #include <string.h>
 
 #define CK_MAGIC 0x434d5341u /* "ASMC" little-endian */
-/* Written: 8.  Read too: 7 (names without their generations), 6 (without a real program's names), 5 (that, with the transition the
+/* Written: 9.  Read too: 8 (generations without the interpreter's own objects), 7 (names without their generations), 6 (without a real program's names), 5 (that, with the transition the
  * model expected next, which it no longer keeps) and 4 (that, stacks without parents and frames,
  * steps without kinds). */
-#define CK_VERSION 8
+#define CK_VERSION 9
 #define CK_VERSION_EXPECT 5 /* the last to keep the expected transition */
 #define CK_VERSION_NAMES 7  /* the first to keep the names */
 #define CK_VERSION_GENS 8   /* the first to keep the names' generations */
+#define CK_VERSION_STARTUP 9 /* the first to keep the interpreter's own objects of each generation */
 #define CK_VERSION_OLD 4
 
 /* ---- the structs written member by member (codec_buf_put_fields) ----------------------------- */
@@ -83,10 +84,13 @@ static const struct codec_field type_fields[] = {
     CODEC_FIELD(struct mtype, id),       CODEC_FIELD(struct mtype, name), CODEC_FIELD(struct mtype, basicsize),
     CODEC_FIELD(struct mtype, itemsize), CODEC_FIELD(struct mtype, flags),
 };
-/* a generation's counters (its list follows them) */
+/* a generation's counters (its list follows them); the interpreter's own objects only from
+ * version 9 (CK_VERSION_STARTUP) */
 static const struct codec_field gen_fields[] = {
     CODEC_FIELD(struct mgen, count), CODEC_FIELD(struct mgen, threshold), CODEC_FIELD(struct mgen, collections),
+    CODEC_FIELD(struct mgen, startup),
 };
+#define CK_GEN_FIELDS_OLD 3
 static const struct codec_field collector_fields[] = {
     CODEC_FIELD_BOOL(struct mcollector, gc_enabled), CODEC_FIELD_BOOL(struct mcollector, collecting),
     CODEC_FIELD_UPTO(struct mcollector, collecting_gen, MODEL_MAX_GENERATIONS - 1),
@@ -593,7 +597,7 @@ static bool load_arenas(struct mheap *h, struct codec_reader *r, uint64_t pos)
     return ring_total == used_total;
 }
 
-static bool load_objects(const struct mfold *f, struct mgraph *g, struct mcollector *c,
+static bool load_objects(const struct mfold *f, struct mgraph *g, struct mcollector *c, uint64_t version,
                          struct codec_reader *r)
 {
     uint64_t n = codec_read_count(r), last = 0;
@@ -653,7 +657,8 @@ static bool load_objects(const struct mfold *f, struct mgraph *g, struct mcollec
     }
     for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
         struct mgen *gen = &c->gens[gi];
-        if (!codec_read_fields(r, gen, gen_fields, CODEC_COUNT(gen_fields)))
+        if (!codec_read_fields(r, gen, gen_fields,
+                               version >= CK_VERSION_STARTUP ? CODEC_COUNT(gen_fields) : CK_GEN_FIELDS_OLD))
             return false;
         uint64_t len = codec_read_count(r);
         if (r->bad || (len && gi > c->ngenerations))
@@ -872,12 +877,13 @@ int model_load_at(struct model *m, const void *buf, size_t len, uint64_t pos)
             !mgraph_stack_add(g, t.id, t.depth, t.parent, t.frame, s, l))
             goto out_reset;
     }
-    if (!load_objects(f, g, parts->gc, &r) || !load_rest(g, parts->gc, parts->work, version, &r) ||
+    if (!load_objects(f, g, parts->gc, version, &r) || !load_rest(g, parts->gc, parts->work, version, &r) ||
         codec_read_varint(&r) != CK_MAGIC || r.bad || r.p != r.end)
         goto out_reset;
     /* The heap's structures were checked while they were rebuilt; the objects' remain. */
     if (!model_check_objects(m, NULL, 0))
         goto out_reset;
+    model_tool_stack_found(m);
     return 0;
 
 out_reset:

@@ -38,6 +38,8 @@ void mcollector_init(struct mcollector *c, const struct trace_header *hdr)
     c->ngenerations = hdr->ngenerations;
     for (uint32_t g = 0; g < hdr->ngenerations && g < TRACE_MAX_GENERATIONS; g++)
         c->threshold0[g] = hdr->thresholds[g];
+    for (uint32_t g = 0; g <= hdr->ngenerations && g < MODEL_MAX_GENERATIONS; g++)
+        c->startup0[g] = hdr->gc_startup[g];
     mcollector_clear(c);
 }
 
@@ -50,7 +52,8 @@ void mcollector_clear(struct mcollector *c)
     c->collections = c->collected_total = c->uncollectable_total = c->garbage = 0;
     c->garbage_list = c->garbage_pending = 0;
     for (uint32_t g = 0; g < MODEL_MAX_GENERATIONS; g++)
-        c->gens[g] = (struct mgen){.head = NONE, .tail = NONE, .threshold = c->threshold0[g]};
+        c->gens[g] = (struct mgen){
+            .head = NONE, .tail = NONE, .threshold = c->threshold0[g], .startup = c->startup0[g]};
     c->nhistory = c->history_head = 0;
     c->nmarks = 0;
 }
@@ -160,6 +163,8 @@ int mcollector_fold_merge(struct mcollector *c, struct mgraph *g, struct mfold *
     }
     src->head = src->tail = NONE;
     src->objects = 0;
+    dst->startup += src->startup;
+    src->startup = 0;
     return 0;
 }
 
@@ -352,7 +357,8 @@ void model_gc(const struct model *m, struct model_gc *out)
     for (uint32_t g = 0; g < MODEL_MAX_GENERATIONS; g++)
         out->gen[g] = (struct model_generation){.count = c->gens[g].count,
                                                 .threshold = c->gens[g].threshold,
-                                                .objects = c->gens[g].objects,
+                                                .objects = c->gens[g].objects + c->gens[g].startup,
+                                                .startup = c->gens[g].startup,
                                                 .collections = c->gens[g].collections};
 }
 

@@ -20,6 +20,7 @@ struct mobj;
 struct mgen {
     uint32_t head, tail; /* object indices in the graph, NONE when empty */
     uint64_t objects, count, threshold, collections;
+    uint64_t startup; /* the interpreter's own objects counted here, not in the list (FORMAT.md 4) */
 };
 
 /* An object marked in the collection in progress, in the order first marked. */
@@ -32,6 +33,7 @@ struct mmark {
 struct mcollector {
     uint32_t ngenerations; /* the permanent one not counted: gens[ngenerations] is permanent */
     uint64_t threshold0[MODEL_MAX_GENERATIONS]; /* the thresholds of the trace's header */
+    uint64_t startup0[MODEL_MAX_GENERATIONS];   /* the interpreter's own objects at event 0 */
     bool gc_enabled, collecting, has_phase;
     uint32_t collecting_gen, gc_reason, phase;
     uint64_t phase_n, seq_start, seq_phase;

@@ -180,7 +180,6 @@ struct msnapshot;
     X(WEAKREF_CLEAR, mgraph_fold_weakref_clear, GRAPH)                                          \
     X(WEAKREF_CALL,  mgraph_fold_weakref_call,  GRAPH)                                          \
     X(FINALIZE,      mgraph_fold_finalize,      GRAPH)                                          \
-    X(STACK_DEF,     mgraph_fold_stack_def,     GRAPH)                                          \
     X(FRAME_DEF,     mgraph_fold_frame_def,     GRAPH)                                          \
     X(SNAP_NAME,     msnapshot_fold_name,       SNAP)                                           \
     X(SNAP_REF,      msnapshot_fold_ref,        SNAP)                                           \
@@ -209,5 +208,7 @@ MFOLD_KINDS(MFOLD_DECLARE)
 /* model.c: folds an event of any kind.  The heap's loop folds the frequent kinds itself and
  * comes here for the others. */
 int model_fold_other(struct model *m, const struct event *ev) __attribute__((noinline));
+/* model.c: tells the heap which stack is the capture's own, after a checkpoint was loaded. */
+void model_tool_stack_found(struct model *m);
 
 #endif

@@ -128,13 +128,15 @@ uint64_t mgraph_object_in(const struct mgraph *g, uint64_t block, uint64_t size,
 
 /* ---- the fold: the events of objects, types, stacks, frames and names ------------------------ */
 
-/* Its handlers are rows of fold.h's MFOLD_KINDS but for these two, which model.c calls with the
- * collector's part of the event after them. */
+/* Its handlers are rows of fold.h's MFOLD_KINDS but for these three, which model.c calls with the
+ * collector's or the heap's part of the event after them. */
 /* On success *gone is the object's record as it was, for the collector. */
 int mgraph_fold_obj_free(struct mgraph *g, struct mheap *h, struct mfold *f,
                          const struct event *ev, struct mobj *gone);
 /* incref and decref */
 int mgraph_fold_ref(struct mgraph *g, struct mfold *f, const struct event *ev, bool inc);
+/* stack_def: the heap learns from model.c whether the stack is the capture's own */
+int mgraph_fold_stack_def(struct mgraph *g, struct mfold *f, const struct event *ev);
 
 /* ---- for the checkpoint loader (they keep the derived counts and links right) ---------------- */
 

@@ -185,6 +185,8 @@ void mheap_clear(struct mheap *h)
     h->nraws = 0;
     h->raw_bytes = 0;
     h->block_bytes = h->mallocs = h->frees = 0;
+    h->tool_stack = 0;
+    h->tool = (struct mheap_stack_count){0};
 }
 
 void mheap_release(struct mheap *h)
@@ -767,6 +769,14 @@ int mheap_fold_pool_empty(struct mheap *h, struct mfold *f, const struct event *
  * anything; what is rare (a stack id, a reused pool, a block from virgin space, a failure) is off
  * the straight path. */
 
+/* One of arenascope's own pool blocks (of `size` bytes, `req` asked for) comes (+1) or goes (-1). */
+static inline void tool_count(struct mheap *h, uint64_t size, uint64_t req, int sign)
+{
+    h->tool.blocks += (uint64_t)(int64_t)sign;
+    h->tool.block_bytes += (uint64_t)((int64_t)sign * (int64_t)size);
+    h->tool.requested += (uint64_t)((int64_t)sign * (int64_t)req);
+}
+
 /* The block at idx is handed out: from the head of the free list, or (from_virgin) the first
  * virgin block.  The event was checked; only the stack's entry can still fail. */
 FOLD_INLINE int take_block(struct mheap *h, struct mfold *f, struct mpool *p, struct mclass *c,
@@ -776,6 +786,8 @@ FOLD_INLINE int take_block(struct mheap *h, struct mfold *f, struct mpool *p, st
     if (__builtin_expect(e->stack != 0, 0)) {
         mpool_stacks(p)[idx] = (uint32_t)e->stack; /* checked against UINT32_MAX */
         word |= BLK_STACK;
+        if (e->stack == h->tool_stack)
+            tool_count(h, c->size, e->size, 1);
     }
     if (__builtin_expect(p->state == MODEL_POOL_CARVED, 0))
         pool_become_used(h, p);
@@ -900,6 +912,8 @@ FOLD_INLINE int fold_block_free(struct mheap *h, struct mfold *f, const struct e
     if (__builtin_expect(w & (BLK_OBJ | BLK_STACK), 0)) {
         if (w & BLK_OBJ)
             return mfold_reject(f, ev, "block 0x%" PRIx64 " still holds a live object", addr);
+        if (h->tool_stack && mpool_stacks(p)[idx] == h->tool_stack)
+            tool_count(h, c->size, w & BLK_REQ_MASK, -1);
         mpool_stacks(p)[idx] = 0;
     }
     uint32_t req = w & BLK_REQ_MASK;
@@ -924,6 +938,9 @@ bool mheap_set_stack(struct mheap *h, uint64_t addr, uint32_t stack)
         uint32_t idx = block_start_index(h, p, c, addr);
         if (idx == NONE || !(p->blk[idx] & BLK_ALLOC))
             return false;
+        uint32_t was = p->blk[idx] & BLK_STACK ? mpool_stacks(p)[idx] : 0;
+        if (h->tool_stack && (was == h->tool_stack) != (stack == h->tool_stack))
+            tool_count(h, c->size, p->blk[idx] & BLK_REQ_MASK, stack == h->tool_stack ? 1 : -1);
         mpool_stacks(p)[idx] = stack;
         p->blk[idx] |= BLK_STACK;
         return true;
@@ -931,8 +948,19 @@ bool mheap_set_stack(struct mheap *h, uint64_t addr, uint32_t stack)
     struct mraw *r = mheap_raw_get(h, addr);
     if (!r)
         return false;
+    if (h->tool_stack && (r->stack == h->tool_stack) != (stack == h->tool_stack)) {
+        int sign = stack == h->tool_stack ? 1 : -1;
+        h->tool.raw_blocks += (uint64_t)(int64_t)sign;
+        h->tool.raw_bytes += (uint64_t)((int64_t)sign * (int64_t)r->size);
+    }
     r->stack = stack;
     return true;
+}
+
+void mheap_set_tool_stack(struct mheap *h, uint32_t stack)
+{
+    h->tool_stack = stack;
+    mheap_count_stack(h, stack, &h->tool);
 }
 
 void mheap_count_stack(const struct mheap *h, uint32_t stack, struct mheap_stack_count *out)
@@ -973,138 +1001,6 @@ uint32_t mheap_pool_count_stack(const struct mheap *h, uint64_t pool, uint32_t s
     for (uint32_t k = 0; k < p->blk_cap; k++)
         n += (p->blk[k] & (BLK_ALLOC | BLK_STACK)) == (BLK_ALLOC | BLK_STACK) && mpool_stacks(p)[k] == stack;
     return n;
-}
-
-/* ==== the raw layer =========================================================================== */
-
-struct mraw *mheap_raw_get(const struct mheap *h, uint64_t addr)
-{
-    const uint64_t *v = map_get(&h->raw_index, addr);
-    return v ? &h->raws[*v] : NULL;
-}
-
-bool mheap_raw_insert(struct mheap *h, const struct mraw *r)
-{
-    if (!codec_array_reserve((void **)&h->raws, &h->raws_cap, h->nraws + 1, sizeof *h->raws))
-        return false;
-    if (!map_put(&h->raw_index, r->addr, h->nraws))
-        return false;
-    h->raws[h->nraws++] = *r;
-    h->raw_bytes += r->size;
-    return true;
-}
-
-static void raw_remove(struct mheap *h, uint64_t addr)
-{
-    uint64_t *v = map_get(&h->raw_index, addr);
-    size_t i = (size_t)*v;
-    h->raw_bytes -= h->raws[i].size;
-    map_del(&h->raw_index, addr);
-    if (i != h->nraws - 1) {
-        h->raws[i] = h->raws[h->nraws - 1];
-        *map_get(&h->raw_index, h->raws[i].addr) = i;
-    }
-    h->nraws--;
-}
-
-int mheap_fold_raw_alloc(struct mheap *h, struct mfold *f, const struct event *ev)
-{
-    const struct event_raw_alloc *e = &ev->u.raw_alloc;
-    if (e->addr == 0 || mheap_raw_get(h, e->addr))
-        return mfold_reject(f, ev, "0x%" PRIx64 " is already a raw block", e->addr);
-    if (mheap_arena_lookup(h, e->addr))
-        return mfold_reject(f, ev, "0x%" PRIx64 " lies in an arena", e->addr);
-    if (e->why >= EV_RAW_WHY_COUNT || e->stack > UINT32_MAX)
-        return mfold_reject(f, ev, "bad reason %" PRIu64 " or stack %" PRIu64, e->why, e->stack);
-    struct mraw r = {.addr = e->addr, .size = e->size, .seq = f->pos, .why = (uint32_t)e->why,
-                     .stack = (uint32_t)e->stack};
-    if (!mheap_raw_insert(h, &r))
-        return mfold_oom(f);
-    h->mallocs++;
-    return 0;
-}
-
-int mheap_fold_raw_free(struct mheap *h, struct mfold *f, const struct event *ev)
-{
-    struct mraw *r = mheap_raw_get(h, ev->u.raw_free.addr);
-    if (!r)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a raw block", ev->u.raw_free.addr);
-    if (r->obj)
-        return mfold_reject(f, ev, "raw block 0x%" PRIx64 " still holds a live object", r->addr);
-    raw_remove(h, ev->u.raw_free.addr);
-    h->frees++;
-    return 0;
-}
-
-int mheap_fold_raw_realloc(struct mheap *h, struct mfold *f, const struct event *ev)
-{
-    const struct event_raw_realloc *e = &ev->u.raw_realloc;
-    struct mraw *r = mheap_raw_get(h, e->old);
-    if (!r)
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not a raw block", e->old);
-    if (e->addr == 0 || (e->addr != e->old && mheap_raw_get(h, e->addr)))
-        return mfold_reject(f, ev, "0x%" PRIx64 " is already a raw block", e->addr);
-    if (e->addr != e->old && mheap_arena_lookup(h, e->addr))
-        return mfold_reject(f, ev, "0x%" PRIx64 " lies in an arena", e->addr);
-    if (r->obj)
-        return mfold_reject(f, ev, "raw block 0x%" PRIx64 " holds a live object", r->addr);
-    struct mraw n = *r;
-    raw_remove(h, e->old);
-    n.addr = e->addr;
-    n.size = e->size;
-    n.seq = f->pos;
-    if (!mheap_raw_insert(h, &n))
-        return mfold_oom(f);
-    return 0;
-}
-
-/* True when addr starts a live allocation: an allocated pool block or a raw block. */
-static bool is_live_allocation(const struct mheap *h, uint64_t addr)
-{
-    if (mheap_raw_get(h, addr))
-        return true;
-    const struct mpool *p = mheap_pool_lookup(h, addr);
-    if (!p || (p->state != MODEL_POOL_USED && p->state != MODEL_POOL_FULL))
-        return false;
-    bool exact;
-    uint32_t idx = mheap_block_index(h, p, addr, &exact);
-    return idx != NONE && exact && (p->blk[idx] & BLK_ALLOC);
-}
-
-int mheap_fold_realloc(struct mheap *h, struct mfold *f, const struct event *ev)
-{
-    const struct event_realloc *e = &ev->u.realloc;
-    if (e->outcome >= EV_REALLOC_OUTCOME_COUNT)
-        return mfold_reject(f, ev, "no outcome %" PRIu64, e->outcome);
-    if (e->outcome == EV_REALLOC_IN_PLACE) {
-        if (e->addr != e->old)
-            return mfold_reject(f, ev, "in place, yet 0x%" PRIx64 " became 0x%" PRIx64,
-                                e->old, e->addr);
-        struct mpool *p = pool_of(h, e->addr);
-        bool exact;
-        uint32_t idx = p && p->szidx < h->geo.nclasses ? mheap_block_index(h, p, e->addr, &exact)
-                                                       : NONE;
-        if (idx == NONE || !exact || !(p->blk[idx] & BLK_ALLOC))
-            return mfold_reject(f, ev, "0x%" PRIx64 " is not an allocated block", e->addr);
-        if (e->size == 0 || e->size > h->classes[p->szidx].size)
-            return mfold_reject(f, ev, "%" PRIu64 " bytes do not fit in a block of %" PRIu32,
-                                e->size, h->classes[p->szidx].size);
-        uint32_t w = p->blk[idx], req = w & BLK_REQ_MASK;
-        p->blk[idx] = (w & ~BLK_REQ_MASK) | (uint32_t)e->size;
-        h->classes[p->szidx].requested += e->size - req;
-        p->seq_changed = f->pos;
-        return 0;
-    }
-    if (!is_live_allocation(h, e->addr))
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not allocated", e->addr);
-    return 0;
-}
-
-int mheap_fold_calloc(struct mheap *h, struct mfold *f, const struct event *ev)
-{
-    if (!is_live_allocation(h, ev->u.calloc.addr))
-        return mfold_reject(f, ev, "0x%" PRIx64 " is not allocated", ev->u.calloc.addr);
-    return 0;
 }
 
 /* ==== the memory of objects (for the object graph) ============================================ */

@@ -2,7 +2,8 @@
  * heap.h - the model's heap (tracer/model/ only): arenas, pools and their blocks, size classes
  * and their rings, raw blocks, and the geometry they are laid out by.
  *
- * The design is explained at the top of heap.c; heap_query.c reads it for the views.
+ * The design is explained at the top of heap.c; heap_raw.c keeps the raw layer; heap_query.c
+ * reads it for the views.
  */
 #ifndef TRACER_MODEL_HEAP_H
 #define TRACER_MODEL_HEAP_H
@@ -106,6 +107,12 @@ struct mraw {
 #define MODEL_POOL_CACHE 4096 /* entries; a power of two */
 _Static_assert((MODEL_POOL_CACHE & (MODEL_POOL_CACHE - 1)) == 0, "a power of two");
 
+/* Allocated blocks charged to one stack. */
+struct mheap_stack_count {
+    uint64_t blocks, block_bytes, requested; /* pool blocks, their sizes and the bytes asked */
+    uint64_t raw_blocks, raw_bytes;
+};
+
 struct mheap {
     /* what every block event reads or counts, first */
     struct model_geometry geo;
@@ -139,6 +146,11 @@ struct mheap {
     struct mraw *raws;
     size_t nraws, raws_cap;
     uint64_t raw_bytes;
+
+    /* arenascope's own blocks in a real program: those charged to the capture's stack (0: none
+     * known yet), counted as they come and go so that every figure can leave them out */
+    uint32_t tool_stack;
+    struct mheap_stack_count tool;
 };
 
 /* The geometry of the trace's allocator profile; MODEL_EGEOMETRY when the model cannot hold it.
@@ -201,11 +213,10 @@ bool mheap_raw_insert(struct mheap *h, const struct mraw *r);
  * is none. */
 bool mheap_set_stack(struct mheap *h, uint64_t addr, uint32_t stack);
 /* The allocated blocks charged to `stack`, counted from scratch. */
-struct mheap_stack_count {
-    uint64_t blocks, block_bytes, requested; /* pool blocks, their sizes and the bytes asked */
-    uint64_t raw_blocks, raw_bytes;
-};
 void mheap_count_stack(const struct mheap *h, uint32_t stack, struct mheap_stack_count *out);
+/* The capture's own stack becomes `stack`: its blocks are counted from scratch, then kept
+ * counted by the fold (h->tool). */
+void mheap_set_tool_stack(struct mheap *h, uint32_t stack);
 /* The allocated blocks of the pool at `pool` charged to `stack`. */
 uint32_t mheap_pool_count_stack(const struct mheap *h, uint64_t pool, uint32_t stack);
 

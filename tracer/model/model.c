@@ -214,6 +214,7 @@ static int fold_ref(struct model *m, const struct event *ev)
 }
 
 static int fold_block_tool(struct model *m, const struct event *ev);
+static int fold_stack_def(struct model *m, const struct event *ev);
 
 int model_fold_other(struct model *m, const struct event *ev)
 {
@@ -231,6 +232,7 @@ int model_fold_other(struct model *m, const struct event *ev)
     case EV_OBJ_FREE: return fold_obj_free(m, ev);
     case EV_INCREF:
     case EV_DECREF: return fold_ref(m, ev);
+    case EV_STACK_DEF: return fold_stack_def(m, ev);
     /* what changes no state: the seeker reads sources from the file */
     case EV_BLOCK_TOOL: return fold_block_tool(m, ev);
     case EV_SOURCE_FILE:
@@ -244,28 +246,48 @@ int model_fold_other(struct model *m, const struct event *ev)
 
 #define TOOL_STACK_SCAN 64 /* the first stacks looked at for the capture's own */
 
-uint32_t model_tool_stack(const struct model *m)
+/* Whether stack `id` is the capture's own: one frame, STACK_TOOL_FUNCTION, among the first. */
+static bool is_tool_stack(const struct model *m, uint32_t id)
 {
     static const char fn[] = STACK_TOOL_FUNCTION "\t";
-    for (uint32_t id = 1; id <= TOOL_STACK_SCAN; id++) {
-        struct model_stack st;
-        if (!model_stack(m, id, &st))
-            break;
-        const char *text = st.frames;
-        size_t len = st.len;
-        if (st.depth != 1 || st.parent || (st.frame && !model_frame_text(m, st.frame, &text, &len)))
-            continue;
-        if (len >= sizeof fn - 1 && memcmp(text, fn, sizeof fn - 1) == 0)
-            return id;
-    }
-    return 0;
+    struct model_stack st;
+    if (id == 0 || id > TOOL_STACK_SCAN || !model_stack(m, id, &st))
+        return false;
+    const char *text = st.frames;
+    size_t len = st.len;
+    if (st.depth != 1 || st.parent || (st.frame && !model_frame_text(m, st.frame, &text, &len)))
+        return false;
+    return len >= sizeof fn - 1 && memcmp(text, fn, sizeof fn - 1) == 0;
+}
+
+/* The heap is told of the capture's stack when it is defined, and after a checkpoint is loaded
+ * (model_tool_stack_found), so that it counts the capture's blocks as they come and go. */
+static int fold_stack_def(struct model *m, const struct event *ev)
+{
+    int rc = mgraph_fold_stack_def(&m->graph, &m->fold, ev);
+    if (rc == 0 && !m->heap.tool_stack && is_tool_stack(m, (uint32_t)ev->u.stack_def.id))
+        mheap_set_tool_stack(&m->heap, (uint32_t)ev->u.stack_def.id);
+    return rc;
+}
+
+void model_tool_stack_found(struct model *m)
+{
+    for (uint32_t id = 1; id <= TOOL_STACK_SCAN; id++)
+        if (is_tool_stack(m, id)) {
+            mheap_set_tool_stack(&m->heap, id);
+            return;
+        }
+}
+
+uint32_t model_tool_stack(const struct model *m)
+{
+    return m->heap.tool_stack;
 }
 
 void model_tool_usage(const struct model *m, struct model_tool_usage *out)
 {
-    struct mheap_stack_count n;
-    mheap_count_stack(&m->heap, model_tool_stack(m), &n);
-    *out = (struct model_tool_usage){n.blocks, n.block_bytes, n.raw_blocks, n.raw_bytes};
+    const struct mheap_stack_count *n = &m->heap.tool;
+    *out = (struct model_tool_usage){n->blocks, n->block_bytes, n->raw_blocks, n->raw_bytes};
 }
 
 uint32_t model_pool_tool_blocks(const struct model *m, uint64_t pool)
@@ -305,6 +327,17 @@ void model_totals(const struct model *m, struct model_totals *out)
         .arenas_total = h->arenas_total,
         .arenas_highwater = h->arenas_highwater,
     };
+}
+
+void model_program_totals(const struct model *m, struct model_totals *out)
+{
+    const struct mheap_stack_count *t = &m->heap.tool;
+    model_totals(m, out);
+    out->blocks -= t->blocks;
+    out->block_bytes -= t->block_bytes;
+    out->requested_bytes -= t->requested;
+    out->raw_blocks -= t->raw_blocks;
+    out->raw_bytes -= t->raw_bytes;
 }
 
 void model_get_stats(const struct model *m, struct heap_stats *out)

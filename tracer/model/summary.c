@@ -8,9 +8,13 @@
  * samples run out, neighbours merge pairwise and the span doubles, so the summary of any trace
  * stays a few hundred kilobytes, and the same events always give the same summary.
  *
- * Blob layout (version 1): magic "ASMS", version, events, span, max_bytes, max_arenas; marks as
- * (seq delta, kind, arg); step labels as text; samples as (bytes_min, bytes_max, bytes_end,
- * arenas_max, arenas_end, objects_end); the magic again.
+ * Memory in use is the program's: from version 2 the blocks arenascope's capture made in a real
+ * program (model_tool_usage) are left out; a version 1 summary (which counted them) keeps being
+ * read and extended as it was written, so that `check` rebuilds exactly what is stored.
+ *
+ * Blob layout (versions 1 and 2): magic "ASMS", version, events, span, max_bytes, max_arenas;
+ * marks as (seq delta, kind, arg); step labels as text; samples as (bytes_min, bytes_max,
+ * bytes_end, arenas_max, arenas_end, objects_end); the magic again.
  */
 #include "fold.h"
 #include "graph.h"
@@ -24,7 +28,8 @@
 #include <string.h>
 
 #define SUM_MAGIC 0x534d5341u /* "ASMS" */
-#define SUM_VERSION 1
+#define SUM_VERSION 2
+#define SUM_VERSION_WITH_TOOL 1 /* memory in use counted arenascope's own blocks */
 #define SUM_FIRST_SPAN 1 /* one event a sample while the trace is short: small demos get a fine curve */
 
 /* A sample as the summary holds it (its position and span follow from its index). */
@@ -38,6 +43,18 @@ void summary_init(struct summary *b)
 {
     memset(b, 0, sizeof *b);
     b->span = SUM_FIRST_SPAN;
+    b->version = SUM_VERSION;
+}
+
+void summary_init_like(struct summary *b, const void *buf, size_t len)
+{
+    struct codec_reader r = codec_reader_of(buf, len);
+    summary_init(b);
+    if (codec_read_varint(&r) == SUM_MAGIC) {
+        uint64_t v = codec_read_varint(&r);
+        if (!r.bad && v >= SUM_VERSION_WITH_TOOL && v <= SUM_VERSION)
+            b->version = (uint32_t)v;
+    }
 }
 
 void summary_release(struct summary *b)
@@ -108,6 +125,8 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
         return false;
     const struct mheap *h = model_parts(m)->heap;
     uint64_t bytes = h->block_bytes + h->raw_bytes;
+    if (b->version > SUM_VERSION_WITH_TOOL)
+        bytes -= h->tool.block_bytes + h->tool.raw_bytes;
     uint32_t arenas = h->narenas;
     while (seq / b->span >= MODEL_TL_SAMPLES)
         merge_samples(b);
@@ -183,7 +202,7 @@ int summary_save(const struct summary *b, void **out, size_t *len)
     struct codec_buf w;
     codec_buf_init(&w);
     codec_buf_put_varint(&w, SUM_MAGIC);
-    codec_buf_put_varint(&w, SUM_VERSION);
+    codec_buf_put_varint(&w, b->version);
     codec_buf_put_varint(&w, b->events);
     codec_buf_put_varint(&w, b->span);
     codec_buf_put_varint(&w, b->max_bytes);
@@ -216,8 +235,11 @@ int summary_load(struct summary *b, const void *buf, size_t len)
 {
     struct codec_reader r = codec_reader_of(buf, len);
     summary_release(b);
-    if (codec_read_varint(&r) != SUM_MAGIC || codec_read_varint(&r) != SUM_VERSION)
+    uint64_t version;
+    if (codec_read_varint(&r) != SUM_MAGIC || (version = codec_read_varint(&r)) < SUM_VERSION_WITH_TOOL ||
+        version > SUM_VERSION)
         goto out_release;
+    b->version = (uint32_t)version;
     b->events = codec_read_varint(&r);
     b->span = codec_read_varint(&r);
     b->max_bytes = codec_read_varint(&r);

@@ -21,10 +21,14 @@ struct summary {
     uint64_t events; /* events noted */
     uint64_t max_bytes;
     uint32_t max_arenas;
+    uint32_t version; /* of the blob it is written as, which says what memory in use counts */
     struct model_summary view;
 };
 
 void summary_init(struct summary *b);
+/* An empty summary of the version of the stored blob buf (to be rebuilt as it was written); of
+ * the current version when buf is not a summary. */
+void summary_init_like(struct summary *b, const void *buf, size_t len);
 void summary_release(struct summary *b);
 /* Notes event seq (after the last noted; samples skipped over keep the last one's values), with m
  * the model after folding it.  False

@@ -257,6 +257,14 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
     struct event *batch = NULL;
     *bad_seq = 0;
     summary_init(&c.sum);
+    size_t first;
+    void *stored;
+    size_t slen;
+    if (trace_reader_blob_range(r, TRACE_BLOB_MARKS, &first) == 1 &&
+        trace_reader_blob_load(r, first, &stored, &slen) == 0) {
+        summary_init_like(&c.sum, stored, slen); /* rebuilt as it was written */
+        free(stored);
+    }
     int rc = model_new(&c.m, trace_reader_header(r));
     if (rc == 0)
         rc = model_new(&c.ck, trace_reader_header(r));

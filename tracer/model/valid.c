@@ -307,6 +307,15 @@ static bool check_objects(const struct model *m, struct walk *w)
             return bad(w, "generation %" PRIu32 " holds %" PRIu64 " objects, counted %" PRIu64,
                        gi, n, gen->objects);
     }
+    /* the interpreter's own objects move between generations, never in or out */
+    uint64_t startup = 0, startup0 = 0;
+    for (uint32_t gi = 0; gi < MODEL_MAX_GENERATIONS; gi++) {
+        startup += c->gens[gi].startup;
+        startup0 += c->startup0[gi];
+    }
+    if (startup != startup0)
+        return bad(w, "%" PRIu64 " of the interpreter's own objects in the generations, %" PRIu64 " in the header",
+                   startup, startup0);
     return true;
 }
 
@@ -337,6 +346,14 @@ bool model_check(const struct model *m, bool quiescent, char *err, size_t errlen
     }
     if (raw != h->raw_bytes || h->raw_index.n != h->nraws)
         return bad(&w, "raw bytes do not add up");
+    /* arenascope's own blocks, counted as they came and went */
+    struct mheap_stack_count tool;
+    mheap_count_stack(h, h->tool_stack, &tool);
+    if (memcmp(&tool, &h->tool, sizeof tool) != 0)
+        return bad(&w, "arenascope's own blocks: %" PRIu64 " (%" PRIu64 " bytes) and %" PRIu64
+                       " raw are counted, %" PRIu64 " (%" PRIu64 " bytes) and %" PRIu64 " are there",
+                   h->tool.blocks, h->tool.block_bytes, h->tool.raw_blocks, tool.blocks, tool.block_bytes,
+                   tool.raw_blocks);
     return check_objects(m, &w);
 }
 

@@ -39,6 +39,7 @@ bool gc_isenabled(const struct runtime *rt);
 
 void gc_freeze(struct runtime *rt);
 void gc_unfreeze(struct runtime *rt);
+/* The permanent generation's size, the interpreter's own objects included. */
 size_t gc_get_freeze_count(const struct runtime *rt);
 
 bool gc_is_tracked(const struct rt_object *o);
@@ -49,7 +50,8 @@ struct rt_object *gc_get_objects(struct runtime *rt, int generation);
 /* gc.get_referrers(o) and gc.get_referents(o): new lists. */
 struct rt_object *gc_get_referrers(struct runtime *rt, const struct rt_object *o);
 struct rt_object *gc_get_referents(struct runtime *rt, const struct rt_object *o);
-/* Tracked objects in generation g (the permanent generation when g == generations). */
+/* Tracked objects in generation g (the permanent generation when g == generations), the
+ * interpreter's own included. */
 size_t gc_generation_size(const struct runtime *rt, size_t g);
 
 /* gc.garbage: borrowed; created on first use. */
@@ -83,6 +85,23 @@ struct gc_gen_stats {
     uint64_t collections, collected, uncollectable;
 };
 void gc_get_stats(const struct runtime *rt, struct gc_gen_stats *out);
+
+/*
+ * The interpreter's own objects: the tracked objects a real interpreter of the runtime's version
+ * starts with, which the collector counts without making them (allocator/gc.c).  A row of
+ * allocator/gc_startup.c, measured by allocator/gc_startup.py: `oldest` in the oldest generation
+ * after a first gc.collect(), `permanent` already frozen.  NULL for a layout never measured.
+ */
+struct gc_startup {
+    char layout[16];    /* the object layout's name, "cpython-3.11" */
+    char version[16];   /* the interpreter measured, "3.11.2" */
+    uint32_t oldest;    /* objects in the oldest generation */
+    uint32_t permanent; /* objects in the permanent generation */
+};
+const struct gc_startup *gc_startup_find(const char *layout);
+/* How many of generation g's objects (the permanent one when g == generations) are the
+ * interpreter's own; gc_generation_size() counts them, gc_get_objects() cannot list them. */
+size_t gc_startup_objects(const struct runtime *rt, size_t g);
 
 /* The long-lived heuristic's counters (docs/cpython-memory.md 7.5). */
 void gc_get_long_lived(const struct runtime *rt, uint64_t *pending, uint64_t *total);

@@ -347,6 +347,9 @@ struct model_totals {
     uint64_t arenas_highwater;
 };
 void model_totals(const struct model *m, struct model_totals *out);
+/* The same figures as the program sees them: arenascope's own blocks in a real program
+ * (model_tool_usage) left out of the blocks, their bytes and the raw layer's. */
+void model_program_totals(const struct model *m, struct model_totals *out);
 
 /* The figures of sys._debugmallocstats() (tracer/stats_report.h prints them). */
 void model_get_stats(const struct model *m, struct heap_stats *out);
@@ -397,9 +400,9 @@ uint32_t model_stack_line_frame(const struct model *m, uint32_t id);
  * those its capture allocated by calling into Python, and those the interpreter made only for
  * it (block_tool); 0 when the trace has none. */
 uint32_t model_tool_stack(const struct model *m);
-/* The allocated blocks charged to that stack, counted now: they are in every figure of the
- * allocator (model_totals, model_get_stats), where the capture put them, and are not the
- * program's. */
+/* The allocated blocks charged to that stack, kept counted by the fold: they are in the
+ * allocator's figures (model_totals, model_get_stats), where the capture put them, and are not
+ * the program's (model_program_totals leaves them out). */
 struct model_tool_usage {
     uint64_t blocks, block_bytes; /* pool blocks and their sizes */
     uint64_t raw_blocks, raw_bytes;
@@ -500,7 +503,8 @@ size_t model_object_names(const struct model *m, uint64_t obj, struct model_name
 struct model_generation {
     uint64_t count;       /* gc count (gc_count) */
     uint64_t threshold;
-    uint64_t objects;     /* tracked objects in its list */
+    uint64_t objects;     /* tracked objects: those in its list and the interpreter's own */
+    uint64_t startup;     /* of which the interpreter's own, which no event names (FORMAT.md 4) */
     uint64_t collections; /* collections of this generation so far */
 };
 

@@ -60,6 +60,9 @@ struct trace_header {
     char generation_names[TRACE_MAX_GENERATIONS][16];
     uint32_t thresholds[TRACE_MAX_GENERATIONS];
     bool legacy_finalizers;                  /* cycles with __del__ go to gc.garbage */
+    uint64_t gc_startup[TRACE_MAX_GENERATIONS + 1]; /* the interpreter's own objects the collector
+                                                       counts in each generation at event 0, the
+                                                       permanent one at index ngenerations */
 
     char command[512];          /* the command line that produced the trace */
     char program[256];          /* a real program's interpreter, "/usr/bin/python3.11"; empty for

@@ -76,6 +76,7 @@ enum {
     X(BLOCK_FREE,     0x5fd7ff,   UI_DEFAULT, UI_A_BOLD,              UI_A_BOLD)                 \
     X(BLOCK_VIRGIN,   0x626262,   UI_DEFAULT, 0,                      UI_A_DIM)                  \
     X(BLOCK_NEXT,     0x1c1c1c,   0x5fd7ff,   UI_A_BOLD,              UI_A_REVERSE | UI_A_BOLD)  \
+    X(BLOCK_TOOL,     0x8a8a8a,   UI_DEFAULT, UI_A_DIM,               UI_A_DIM)                  \
     X(BAR,            0x5f87d7,   UI_DEFAULT, 0,                      0)                         \
     X(TRACK,          0x585858,   UI_DEFAULT, 0,                      UI_A_DIM)                  \
     X(BAR_WARN,       0xff8700,   UI_DEFAULT, 0,                      UI_A_BOLD)                 \
@@ -131,6 +132,7 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(BLOCK_FREE,     0x25A1, 'o')  /* □ on the free list               */                      \
     X(BLOCK_VIRGIN,   0x00B7, '.')  /* · virgin, above nextoffset       */                      \
     X(BLOCK_NEXT,     0x25C6, '@')  /* ◆ the next allocation's block    */                      \
+    X(BLOCK_TOOL,     0x25AA, 'a')  /* ▪ arenascope's own, not the program's */                 \
     X(HLINE,          0x2500, '-')                                                               \
     X(VLINE,          0x2502, '|')                                                               \
     X(CORNER_TL,      0x250C, '+')                                                               \
