@@ -821,6 +821,13 @@ static void jaddr(FILE *f, const char *key, uint64_t addr)
     fprintf(f, "\"%s\":\"0x%" PRIx64 "\"", key, addr);
 }
 
+/* Opens an element of a list of things named by their address (after a comma, but the first). */
+static void jitem_at(FILE *f, bool first, uint64_t addr)
+{
+    fprintf(f, "%s\n{", first ? "" : ",");
+    jaddr(f, "addr", addr);
+}
+
 static void json_arenas(FILE *f, const struct model *m)
 {
     static const char *const list[] = {[MODEL_ARENA_USABLE] = "usable", [MODEL_ARENA_FULL] = "full",
@@ -886,8 +893,7 @@ static void json_raw(FILE *f, const struct model *m)
     size_t cursor = 0;
     struct model_raw r;
     for (bool first = true; model_raw_next(m, &cursor, &r); first = false) {
-        fprintf(f, "%s\n{", first ? "" : ",");
-        jaddr(f, "addr", r.addr);
+        jitem_at(f, first, r.addr);
         fprintf(f, ",\"size\":%" PRIu64 ",\"why\":\"%s\",\"stack\":%" PRIu32 "}", r.size,
                 r.why < EV_RAW_WHY_COUNT ? why[r.why] + 4 : "?", r.stack);
     }
@@ -900,8 +906,7 @@ static void json_objects(FILE *f, const struct model *m)
     size_t cursor = 0;
     struct model_object o;
     for (bool first = true; model_object_next(m, &cursor, &o); first = false) {
-        fprintf(f, "%s\n{", first ? "" : ",");
-        jaddr(f, "addr", o.addr);
+        jitem_at(f, first, o.addr);
         fputs(",\"type\":", f);
         json_text(f, o.type_name, o.type_name ? strlen(o.type_name) : 0);
         fprintf(f, ",\"size\":%" PRIu64 ",\"refcnt\":%" PRIu64 ",", o.size, o.refcnt);

@@ -188,6 +188,27 @@ static void bash_words(FILE *out, const struct cli_cmd *c, bool files_only)
     }
 }
 
+/* The clauses of a script's `case` on the command's name: one a command, each its pattern, what
+ * `clause` writes for the command, and the clause's end. */
+static void write_cases(FILE *out, void (*clause)(FILE *out, const struct cli_cmd *c))
+{
+    for (size_t i = 0; i < commands_count; i++) {
+        fprintf(out, "    %s)\n", commands[i]->name);
+        clause(out, commands[i]);
+        fputs("        ;;\n", out);
+    }
+}
+
+/* bash: the command's options, and those after which a file name comes. */
+static void bash_case(FILE *out, const struct cli_cmd *c)
+{
+    fputs("        opts='", out);
+    bash_words(out, c, false);
+    fputs("--help'\n        files='", out);
+    bash_words(out, c, true);
+    fputs("'\n", out);
+}
+
 static void write_bash(FILE *out)
 {
     fputs("# bash completion for arenascope (written by arenascope --completion bash)\n"
@@ -204,14 +225,7 @@ static void write_bash(FILE *out)
           "    local opts files\n"
           "    case ${COMP_WORDS[1]} in\n",
           out);
-    for (size_t i = 0; i < commands_count; i++) {
-        const struct cli_cmd *c = commands[i];
-        fprintf(out, "    %s)\n        opts='", c->name);
-        bash_words(out, c, false);
-        fputs("--help'\n        files='", out);
-        bash_words(out, c, true);
-        fputs("'\n        ;;\n", out);
-    }
+    write_cases(out, bash_case);
     fputs("    --completion)\n"
           "        COMPREPLY=($(compgen -W 'bash zsh' -- \"$cur\"))\n"
           "        return\n"
@@ -260,6 +274,20 @@ static void zsh_option(FILE *out, const char *dashes, const char *name, const st
     fputs("' \\\n", out);
 }
 
+/* zsh: _arguments with each of the command's options, --help, and files after them. */
+static void zsh_case(FILE *out, const struct cli_cmd *c)
+{
+    fputs("        _arguments -s \\\n", out);
+    for (int k = 0; c->opts && c->opts[k].name; k++) {
+        zsh_option(out, "--", c->opts[k].name, &c->opts[k]);
+        if (c->opts[k].letter) {
+            char letter[2] = {c->opts[k].letter, '\0'};
+            zsh_option(out, "-", letter, &c->opts[k]);
+        }
+    }
+    fputs("            '--help[show the help and exit]' \\\n            '*:file:_files'\n", out);
+}
+
 static void write_zsh(FILE *out)
 {
     fputs("#compdef arenascope\n# zsh completion for arenascope (written by arenascope --completion zsh)\n"
@@ -282,18 +310,7 @@ static void write_zsh(FILE *out)
           "    (( CURRENT-- ))\n"
           "    case $cmd in\n",
           out);
-    for (size_t i = 0; i < commands_count; i++) {
-        const struct cli_cmd *c = commands[i];
-        fprintf(out, "    %s)\n        _arguments -s \\\n", c->name);
-        for (int k = 0; c->opts && c->opts[k].name; k++) {
-            zsh_option(out, "--", c->opts[k].name, &c->opts[k]);
-            if (c->opts[k].letter) {
-                char letter[2] = {c->opts[k].letter, '\0'};
-                zsh_option(out, "-", letter, &c->opts[k]);
-            }
-        }
-        fputs("            '--help[show the help and exit]' \\\n            '*:file:_files'\n        ;;\n", out);
-    }
+    write_cases(out, zsh_case);
     fputs("    esac\n}\n_arenascope \"$@\"\n", out);
 }
 

@@ -301,6 +301,7 @@ int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cf
     if (!app)
         return -1;
     app->s = s;
+    model_geometry(seeker_model(s), &app->geo);
     app->cfg = *cfg;
     snprintf(app->title, sizeof app->title, "%s", cfg->title ? cfg->title : "");
     app->cfg.title = app->title;

@@ -191,6 +191,7 @@ struct ui_names {
 
 struct ui_app {
     struct seeker *s;
+    struct model_geometry geo; /* the trace's, as its header sets it: the same at every position */
     struct ui_config cfg;
     char title[256];
     char live_msg[128];
@@ -361,6 +362,20 @@ size_t app_listed_classes(const struct ui_app *app, uint32_t *out, size_t max);
  * ui_app_paint() makes before painting). */
 size_t app_sorted_objects(struct ui_app *app, const uint64_t **out);
 size_t app_objects(const struct ui_app *app, const uint64_t **out);
+
+/* ---- input_*.c: the parts of the input that input.c sends keys to ------------------------- */
+
+/* Reads what / was given (input_search.c); n (forward) and N: to the next (previous) hit. */
+void app_search_compile(struct ui_app *app, const char *text);
+enum ui_redo app_search_go(struct ui_app *app, bool forward);
+/* Moves the focused pane's selection dy rows and dx columns (input_select.c); the block
+ * selection of the Pool pane by delta blocks, kept within its pool. */
+enum ui_redo app_move_selection(struct ui_app *app, int dy, int dx);
+void app_move_block(struct ui_app *app, int delta);
+/* Opens a prompt in `mode` (input_prompt.c); a key at the prompt and in the breakpoint menu. */
+void app_prompt_start(struct ui_app *app, enum ui_mode mode);
+enum ui_redo app_prompt_key(struct ui_app *app, int key);
+enum ui_redo app_break_menu_key(struct ui_app *app, int key);
 
 /* ---- paint.c: the frame around the panes ------------------------------------------------- */
 

@@ -1,346 +1,20 @@
 /*
- * input.c - what each key, prompt and click does: the actions of the key table (keys.h), search,
- * breakpoints, selections in each pane, and the mouse.  Each handler returns what must be redone
- * (enum ui_redo); moving through the trace is app.c's.
+ * input.c - what each key and click does: the actions of the key table (keys.h) and the Code
+ * pane's keys, the mouse, the help, and ui_app_input, which sends each input to the handler of
+ * the mode the viewer is in.  Each handler returns what must be redone (enum ui_redo).
+ *
+ * The rest of the input is in three files beside this one, each a concern of its own:
+ * input_search.c (/, n and N), input_select.c (the arrow keys and the wheel in each pane) and
+ * input_prompt.c (what is typed at a prompt, and the breakpoint menu).  Moving through the trace
+ * is app.c's.
  */
 #include "app.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-/* ---- search ------------------------------------------------------------------------------- */
-
-static bool contains_nocase(const char *hay, size_t n, const char *needle)
-{
-    size_t m = strlen(needle);
-    if (m == 0)
-        return false;
-    for (size_t i = 0; i + m <= n; i++) {
-        size_t k = 0;
-        while (k < m && tolower((unsigned char)hay[i + k]) == tolower((unsigned char)needle[k]))
-            k++;
-        if (k == m)
-            return true;
-    }
-    return false;
-}
-
-static bool match_search(void *ctx, const struct event *ev)
-{
-    const struct ui_search *q = ctx;
-    switch (q->type) {
-    case UI_SEARCH_NONE:
-        return false;
-    case UI_SEARCH_KIND:
-        return ev->kind == (enum event_kind)q->kind;
-    case UI_SEARCH_TYPE:
-        return ev->kind == EV_OBJ_NEW && ev->u.obj_new.type == q->type_id;
-    case UI_SEARCH_ADDR:
-        for (size_t i = 0; i < event_kind_field_count(ev->kind); i++) {
-            char t = event_kind_field_type(ev->kind, i);
-            if ((t == 'a' || t == 'p') && ev->u.f[i] && (ev->u.f[i] == q->addr || ev->u.f[i] == q->block))
-                return true;
-        }
-        return false;
-    case UI_SEARCH_TEXT:
-        return ev->str && contains_nocase(ev->str, ev->str_len, q->text);
-    }
-    return false;
-}
-
-/* Understands what was typed: an address, an event kind, a type name, or words. */
-static void search_compile(struct ui_app *app, const char *text)
-{
-    struct ui_search *q = &app->search;
-    memset(q, 0, sizeof *q);
-    app->hits.counted_upto = 0;
-    snprintf(q->text, sizeof q->text, "%s", text);
-    if (!*text)
-        return;
-    const struct model *m = app_model(app);
-    char *end;
-    unsigned long long v = strtoull(text, &end, 16);
-    bool hex = *end == '\0' && (strncmp(text, "0x", 2) == 0 || strlen(text) >= 6);
-    if (hex && v) {
-        q->type = UI_SEARCH_ADDR;
-        q->addr = v;
-        struct model_block b;
-        struct model_object o;
-        if (model_block_find(m, v, &b))
-            q->block = b.addr;
-        if (model_object_find(m, v, &o) && o.block)
-            q->block = o.block;
-        return;
-    }
-    int k = event_kind_from_name(text);
-    if (k >= 0) {
-        q->type = UI_SEARCH_KIND;
-        q->kind = k;
-        return;
-    }
-    for (uint32_t id = 1; id <= model_type_count(m); id++) {
-        struct model_type t;
-        if (model_type(m, id, &t) && t.name && strcmp(t.name, text) == 0) {
-            q->type = UI_SEARCH_TYPE;
-            q->type_id = id;
-            return;
-        }
-    }
-    q->type = UI_SEARCH_TEXT;
-}
-
-static const char *search_what(const struct ui_search *q, char *buf, size_t len)
-{
-    switch (q->type) {
-    case UI_SEARCH_ADDR: snprintf(buf, len, "events naming 0x%" PRIx64, q->addr); break;
-    case UI_SEARCH_KIND: snprintf(buf, len, "%s events", event_kind_name((enum event_kind)q->kind)); break;
-    case UI_SEARCH_TYPE: snprintf(buf, len, "new %s objects", q->text); break;
-    case UI_SEARCH_TEXT: snprintf(buf, len, "'%s' in steps, names and prints", q->text); break;
-    case UI_SEARCH_NONE: snprintf(buf, len, "nothing"); break;
-    }
-    return buf;
-}
-
-struct hit_count {
-    const struct ui_search *q;
-    struct ui_hits *h;
-};
-
-static bool count_hit(void *ctx, const struct event *ev)
-{
-    struct hit_count *c = ctx;
-    if (!match_search((void *)c->q, ev))
-        return false;
-    struct ui_hits *h = c->h;
-    h->total++;
-    if (h->n == h->cap && h->cap < UI_SEARCH_HITS) {
-        size_t cap = h->cap ? 2 * h->cap : 256;
-        uint64_t *at = realloc(h->at, cap * sizeof *at);
-        if (at)
-            h->at = at, h->cap = cap;
-    }
-    if (h->n < h->cap)
-        h->at[h->n++] = ev->seq;
-    return false;
-}
-
-/* Counts the search's hits in the whole trace, unless it is too long or already counted. */
-static void search_count(struct ui_app *app)
-{
-    struct ui_hits *h = &app->hits;
-    uint64_t count = app_event_count(app);
-    if (h->counted_upto == count || count > UI_SEARCH_COUNT_EVENTS)
-        return;
-    h->n = 0;
-    h->total = 0;
-    struct hit_count c = {&app->search, h};
-    uint64_t found;
-    if (seeker_scan(app->s, 0, true, count_hit, &c, &found) < 0)
-        return;
-    h->counted_upto = count;
-}
-
-/* ", hit K of N" for the hit at seq, or "" when the hits are not counted (or it is past those
- * kept). */
-static const char *hit_number(const struct ui_hits *h, uint64_t seq, char *buf, size_t len)
-{
-    buf[0] = '\0';
-    if (!h->counted_upto)
-        return buf;
-    size_t lo = 0, hi = h->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (h->at[mid] < seq)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < h->n && h->at[lo] == seq)
-        snprintf(buf, len, ", hit %zu of %" PRIu64, lo + 1, h->total);
-    else
-        snprintf(buf, len, " of %" PRIu64 " hits", h->total);
-    return buf;
-}
-
-static enum ui_redo search_go(struct ui_app *app, bool forward)
-{
-    if (app->search.type == UI_SEARCH_NONE) {
-        app_message(app, false, "nothing to search for yet: press / first");
-        return UI_REDO_REPAINT;
-    }
-    uint64_t pos = app_position(app), count = app_event_count(app), found;
-    char what[160];
-    bool ok = forward ? seeker_scan(app->s, pos, true, match_search, &app->search, &found) > 0
-                      : pos >= 2 && seeker_scan(app->s, pos - 1, false, match_search, &app->search, &found) > 0;
-    bool wrapped = false;
-    if (!ok && count > 0) {
-        /* as less and vi do: go on from the other end */
-        ok = forward ? seeker_scan(app->s, 0, true, match_search, &app->search, &found) > 0
-                     : seeker_scan(app->s, count, false, match_search, &app->search, &found) > 0;
-        wrapped = ok;
-    }
-    if (!ok) {
-        app_message(app, false, "no match for %s", search_what(&app->search, what, sizeof what));
-        return UI_REDO_REPAINT;
-    }
-    app->follow_edge = false;
-    app->playing = false;
-    search_count(app);
-    char number[64];
-    hit_number(&app->hits, found, number, sizeof number);
-    ui_app_seek(app, found + 1);
-    app_message(app, false, "%s: event %" PRIu64 "%s%s (n next, N previous)",
-                search_what(&app->search, what, sizeof what), found, number,
-                wrapped ? forward ? ", from the start again" : ", from the end again" : "");
-    return UI_REDO_REPAINT;
-}
-
-/* ---- selections ----------------------------------------------------------------------------- */
-
-/* The key `delta` places from the last of n ascending keys at or before sel (from the first when
- * none is), stopping at the ends of the list; sel itself when the list is empty.  The keys are
- * uint32_t or uint64_t, as `size` says. */
-static uint64_t step_sorted(const void *keys, size_t size, size_t n, uint64_t sel, int delta)
-{
-    if (n == 0)
-        return sel;
-    const uint32_t *k32 = keys;
-    const uint64_t *k64 = keys;
-    size_t cur = 0;
-    for (size_t i = 0; i < n; i++)
-        if ((size == sizeof *k32 ? k32[i] : k64[i]) <= sel)
-            cur = i;
-    long next = (long)cur + delta;
-    size_t to = next < 0 ? 0 : next >= (long)n ? n - 1 : (size_t)next;
-    return size == sizeof *k32 ? k32[to] : k64[to];
-}
-
-/* The live arena slots in order; returns their count. */
-static size_t live_slots(const struct model *m, uint32_t *slots, size_t max)
-{
-    size_t n = 0;
-    uint32_t nslots = model_arena_slots(m);
-    for (uint32_t s = 0; s < nslots; s++)
-        if (app_arena_is_live(m, s)) {
-            if (n < max)
-                slots[n] = s;
-            n++;
-        }
-    return n;
-}
-
-static void move_arena(struct ui_app *app, int delta)
-{
-    const struct model *m = app_model(app);
-    uint32_t nslots = model_arena_slots(m);
-    if (nslots == 0)
-        return;
-    uint32_t *slots = malloc(nslots * sizeof *slots);
-    if (!slots)
-        return;
-    size_t n = live_slots(m, slots, nslots);
-    if (n > 0) {
-        app->arena.slot = (uint32_t)step_sorted(slots, sizeof *slots, n, app->arena.slot, delta);
-        struct model_arena a;
-        if (model_arena_at(m, app->arena.slot, &a) && app->arena.index >= a.npools)
-            app->arena.index = a.npools - 1;
-    }
-    free(slots);
-    app->arena.follow = false;
-}
-
-static void move_pool(struct ui_app *app, int delta)
-{
-    const struct model *m = app_model(app);
-    struct model_arena a;
-    app->arena.follow = false;
-    if (!model_arena_at(m, app->arena.slot, &a)) {
-        move_arena(app, 0);
-        return;
-    }
-    long idx = (long)app->arena.index + delta;
-    if (idx < 0) {
-        uint32_t before = app->arena.slot;
-        move_arena(app, -1);
-        if (app->arena.slot != before && model_arena_at(m, app->arena.slot, &a))
-            idx = (long)a.npools - 1;
-        else
-            idx = 0;
-    } else if (idx >= (long)a.npools) {
-        uint32_t before = app->arena.slot;
-        move_arena(app, 1);
-        idx = app->arena.slot != before ? 0 : (long)a.npools - 1;
-    }
-    app->arena.index = (uint32_t)idx;
-}
-
-static void move_block(struct ui_app *app, int delta)
-{
-    struct model_pool p;
-    app->arena.follow = false;
-    if (!model_pool_at(app_model(app), app->arena.slot, app->arena.index, &p) || p.capacity == 0)
-        return;
-    long b = (long)app->pool.sel + delta;
-    if (b < 0)
-        b = 0;
-    if (b >= (long)p.capacity)
-        b = (long)p.capacity - 1;
-    app->pool.sel = (int)b;
-}
-
-size_t app_listed_classes(const struct ui_app *app, uint32_t *out, size_t max)
-{
-    const struct model *m = app_model(app);
-    struct model_geometry g;
-    model_geometry(m, &g);
-    bool all = app->zoomed == UI_PANE_CLASSES;
-    size_t n = 0;
-    for (uint32_t i = 0; i < g.nclasses; i++) {
-        struct model_class c;
-        if (all || (model_class_at(m, i, &c) && (c.pools || c.empty_pools))) {
-            if (n < max)
-                out[n] = i;
-            n++;
-        }
-    }
-    return n;
-}
-
-static void move_class(struct ui_app *app, int delta)
-{
-    uint32_t list[HEAP_STATS_MAX_CLASSES];
-    size_t n = app_listed_classes(app, list, HEAP_STATS_MAX_CLASSES);
-    app->classes.follow = false;
-    app->classes.sel = (uint32_t)step_sorted(list, sizeof *list, n, app->classes.sel, delta);
-}
-
-static void move_object(struct ui_app *app, int delta)
-{
-    const uint64_t *objs;
-    size_t n = app_sorted_objects(app, &objs);
-    app->objects.follow = false;
-    app->objects.sel = step_sorted(objs, sizeof *objs, n, app->objects.sel, delta);
-}
-
-/* The Code pane's selected line (from the line about to run when none is), or its list of the
- * steps a line ran at. */
-static void move_code_line(struct ui_app *app, int delta)
-{
-    if (app->code_ui.listing) {
-        int n = (int)app->code_ui.nruns, to = app->code_ui.run_sel + delta;
-        app->code_ui.run_sel = n == 0 ? 0 : to < 0 ? 0 : to >= n ? n - 1 : to;
-        return;
-    }
-    int n = (int)app->code.nlines;
-    if (n == 0)
-        return;
-    int from = app->code_ui.sel ? (int)app->code_ui.sel : app->code.next ? (int)app->code.next : app->code.ran ? (int)app->code.ran : 1;
-    int to = app->code_ui.sel ? from + delta : from;
-    app->code_ui.sel = (uint32_t)(to < 1 ? 1 : to > n ? n : to);
-}
+/* ---- actions -------------------------------------------------------------------------------- */
 
 /* The line the Code pane's keys act on: the selected one, else the line about to run. */
 static uint32_t code_line(const struct ui_app *app)
@@ -449,72 +123,6 @@ static int pane_page(const struct ui_app *app, enum ui_pane p)
     int h = app->layout.pane[p].h - 4;
     return h > 1 ? h : 1;
 }
-
-static enum ui_redo move_selection(struct ui_app *app, int dy, int dx)
-{
-    if (app->pins.open && app->focus == app->pins.pane) {
-        app->pins.sel += dy;
-        if (app->pins.sel < 0)
-            app->pins.sel = 0;
-        return UI_REDO_REPAINT; /* painting keeps it within the list (app->frame) */
-    }
-    switch (app->focus) {
-    case UI_PANE_ARENAS:
-        if (dy)
-            move_arena(app, dy);
-        if (dx)
-            move_pool(app, dx);
-        break;
-    case UI_PANE_POOL: {
-        /* a row of the grid as the pane last painted it */
-        int per_row = app->pool.per_row > 0 ? app->pool.per_row : 1;
-        move_block(app, dy * per_row + dx);
-        break;
-    }
-    case UI_PANE_CLASSES:
-        move_class(app, dy);
-        break;
-    case UI_PANE_OBJECTS:
-        if (app_has_code(app))
-            app->names_ui.sel = app->names_ui.sel + dy < 0 ? 0 : app->names_ui.sel + dy; /* painting bounds it */
-        else
-            move_object(app, dy);
-        break;
-    case UI_PANE_CODE:
-        move_code_line(app, dy);
-        break;
-    case UI_PANE_OUTPUT:
-        app->output.scroll -= dy; /* the newest line is at the bottom: up goes back */
-        if (app->output.scroll < 0)
-            app->output.scroll = 0;
-        if (app->output.scroll >= MODEL_PRINTS_KEEP)
-            app->output.scroll = MODEL_PRINTS_KEEP - 1;
-        break;
-    case UI_PANE_GC:
-        app->gc.scroll += dy;
-        if (app->gc.scroll < 0)
-            app->gc.scroll = 0;
-        if (app->gc.scroll >= MODEL_HISTORY_KEEP)
-            app->gc.scroll = MODEL_HISTORY_KEEP - 1;
-        break;
-    case UI_PANE_TIMELINE: {
-        app->log.offset += dy;
-        uint64_t pos = app_position(app);
-        if (app->log.offset < -(long)(pos > 0 ? pos - 1 : 0))
-            app->log.offset = -(int)(pos > 0 ? pos - 1 : 0);
-        uint64_t count = app_event_count(app);
-        long ahead = (long)(count - pos);
-        if (app->log.offset > ahead)
-            app->log.offset = (int)ahead;
-        break;
-    }
-    case UI_PANE_COUNT:
-        break;
-    }
-    return UI_REDO_REPAINT;
-}
-
-/* ---- actions -------------------------------------------------------------------------------- */
 
 static enum ui_redo act_play(struct ui_app *app)
 {
@@ -742,13 +350,6 @@ static enum ui_redo set_pane(struct ui_app *app, int delta)
     return UI_REDO_RELAYOUT;
 }
 
-static void start_prompt(struct ui_app *app, enum ui_mode mode)
-{
-    app->mode = mode;
-    app->prompt[0] = '\0';
-    app->prompt_len = 0;
-}
-
 static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
 {
     uint64_t pos = app_position(app);
@@ -835,36 +436,36 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
         }
         return UI_REDO_REPAINT;
     case UI_ACT_GOTO:
-        start_prompt(app, UI_MODE_GOTO);
+        app_prompt_start(app, UI_MODE_GOTO);
         return UI_REDO_REPAINT;
     case UI_ACT_FASTER:
         return act_speed(app, 1);
     case UI_ACT_SLOWER:
         return act_speed(app, -1);
     case UI_ACT_SEARCH:
-        start_prompt(app, UI_MODE_SEARCH);
+        app_prompt_start(app, UI_MODE_SEARCH);
         return UI_REDO_REPAINT;
     case UI_ACT_NEXT_HIT:
-        return search_go(app, true);
+        return app_search_go(app, true);
     case UI_ACT_PREV_HIT:
-        return search_go(app, false);
+        return app_search_go(app, false);
     case UI_ACT_BREAK:
         if (app->focus == UI_PANE_CODE && app->code.have)
             return code_breakpoint(app);
         app->mode = UI_MODE_BREAK;
         return UI_REDO_REPAINT;
     case UI_ACT_UP:
-        return move_selection(app, -1, 0);
+        return app_move_selection(app, -1, 0);
     case UI_ACT_DOWN:
-        return move_selection(app, 1, 0);
+        return app_move_selection(app, 1, 0);
     case UI_ACT_SEL_LEFT:
-        return move_selection(app, 0, -1);
+        return app_move_selection(app, 0, -1);
     case UI_ACT_SEL_RIGHT:
-        return move_selection(app, 0, 1);
+        return app_move_selection(app, 0, 1);
     case UI_ACT_PAGE_UP:
-        return move_selection(app, -pane_page(app, app->focus), 0);
+        return app_move_selection(app, -pane_page(app, app->focus), 0);
     case UI_ACT_PAGE_DOWN:
-        return move_selection(app, pane_page(app, app->focus), 0);
+        return app_move_selection(app, pane_page(app, app->focus), 0);
     case UI_ACT_NEXT_PANE:
         return set_pane(app, 1);
     case UI_ACT_PREV_PANE:
@@ -901,190 +502,6 @@ static enum ui_redo do_action(struct ui_app *app, enum ui_action a)
     return UI_REDO_NOTHING;
 }
 
-/* ---- prompts and the breakpoint menu -------------------------------------------------------- */
-
-static void add_breakpoint(struct ui_app *app, enum ui_bp_type type, uint64_t value)
-{
-    if (app->nbp >= UI_MAX_BREAKPOINTS) {
-        app_message(app, true, "at most %d breakpoints: delete one first (d)", UI_MAX_BREAKPOINTS);
-        return;
-    }
-    app->bp[app->nbp++] = (struct ui_breakpoint){.type = type, .value = value};
-    char what[96];
-    app_describe_breakpoint(&app->bp[app->nbp - 1], what, sizeof what);
-    app_message(app, false, "breakpoint %d: %s", app->nbp, what);
-}
-
-/* The address the selection is on: the selected object, else the selected block or pool. */
-static uint64_t selected_addr(struct ui_app *app)
-{
-    const struct model *m = app_model(app);
-    struct model_object o;
-    if (app->focus == UI_PANE_OBJECTS && app->objects.sel && model_object_find(m, app->objects.sel, &o))
-        return app->objects.sel;
-    struct model_pool p;
-    if (model_pool_at(m, app->arena.slot, app->arena.index, &p)) {
-        if (app->focus == UI_PANE_POOL && p.size)
-            return app_block_addr(m, &p, (uint32_t)app->pool.sel);
-        return p.addr;
-    }
-    return 0;
-}
-
-static enum ui_redo break_menu_key(struct ui_app *app, int key)
-{
-    const struct model *m = app_model(app);
-    struct model_pool p;
-    switch (key) {
-    case 'c':
-        add_breakpoint(app, UI_BP_GC, 0);
-        break;
-    case 'f':
-        if (model_pool_at(m, app->arena.slot, app->arena.index, &p) && p.state != MODEL_POOL_UNTOUCHED)
-            add_breakpoint(app, UI_BP_POOL_FULL, p.addr);
-        else
-            add_breakpoint(app, UI_BP_POOL_FULL, 0);
-        break;
-    case 'F':
-        add_breakpoint(app, UI_BP_POOL_FULL, 0);
-        break;
-    case 'a': {
-        uint64_t addr = selected_addr(app);
-        if (addr)
-            add_breakpoint(app, UI_BP_ADDR, addr);
-        else
-            app_message(app, true, "nothing is selected: select a pool, a block or an object first");
-        break;
-    }
-    case 'k':
-        start_prompt(app, UI_MODE_BREAK_KIND);
-        return UI_REDO_REPAINT;
-    case 'x':
-        start_prompt(app, UI_MODE_BREAK_ADDR);
-        return UI_REDO_REPAINT;
-    case 'd':
-        start_prompt(app, UI_MODE_BREAK_DEL);
-        return UI_REDO_REPAINT;
-    case 'D':
-        app->nbp = 0;
-        app_breakpoints_changed(app);
-        app_message(app, false, "every breakpoint deleted");
-        break;
-    case UI_KEY_ESC:
-    case 'b':
-    case 'q':
-    case UI_KEY_ENTER:
-        break;
-    default:
-        return UI_REDO_NOTHING;
-    }
-    app->mode = UI_MODE_NORMAL;
-    return UI_REDO_REPAINT;
-}
-
-static enum ui_redo prompt_accept(struct ui_app *app)
-{
-    enum ui_mode mode = app->mode;
-    const char *text = app->prompt;
-    app->mode = UI_MODE_NORMAL;
-    switch (mode) {
-    case UI_MODE_SEARCH:
-        search_compile(app, text);
-        if (app->search.type == UI_SEARCH_NONE)
-            return UI_REDO_REPAINT;
-        return search_go(app, true);
-    case UI_MODE_GOTO: {
-        /* what --at takes: an event number, step:N, start or end */
-        uint64_t pos;
-        char why[160];
-        if (ui_parse_position(app->s, text, &pos, why, sizeof why) < 0) {
-            app_message(app, true, "%s", why);
-            return UI_REDO_REPAINT;
-        }
-        app->follow_edge = false;
-        app->playing = false;
-        ui_app_seek(app, pos);
-        return UI_REDO_REPAINT;
-    }
-    case UI_MODE_BREAK_KIND: {
-        int k = event_kind_from_name(text);
-        if (k < 0)
-            app_message(app, true, "no event kind '%s' (kinds are named as in dump: block_alloc, pool_full, gc_start...)",
-                        text);
-        else
-            add_breakpoint(app, UI_BP_KIND, (uint64_t)k);
-        return UI_REDO_REPAINT;
-    }
-    case UI_MODE_BREAK_ADDR: {
-        char *end;
-        unsigned long long v = strtoull(text, &end, 16);
-        if (!*text || *end || v == 0)
-            app_message(app, true, "not an address: '%s'", text);
-        else
-            add_breakpoint(app, UI_BP_ADDR, v);
-        return UI_REDO_REPAINT;
-    }
-    case UI_MODE_BREAK_DEL: {
-        char *end;
-        unsigned long n = strtoul(text, &end, 10);
-        if (!*text || *end || n < 1 || n > (unsigned long)app->nbp) {
-            app_message(app, true, "no breakpoint '%s'", text);
-            return UI_REDO_REPAINT;
-        }
-        memmove(&app->bp[n - 1], &app->bp[n], (size_t)(app->nbp - (int)n) * sizeof app->bp[0]);
-        app->nbp--;
-        app_breakpoints_changed(app);
-        app_message(app, false, "breakpoint %lu deleted", n);
-        return UI_REDO_REPAINT;
-    }
-    case UI_MODE_NORMAL:
-    case UI_MODE_HELP:
-    case UI_MODE_BREAK:
-        break;
-    }
-    return UI_REDO_REPAINT;
-}
-
-/* Adds a typed character of the Basic Multilingual Plane to the prompt (others are dropped). */
-static void prompt_add(struct ui_app *app, int key)
-{
-    if (key < 0 || key >= 0x10000)
-        return;
-    char u[4];
-    size_t n = ui_utf8_encode((uint32_t)key, u);
-    if (app->prompt_len + n >= sizeof app->prompt)
-        return;
-    memcpy(app->prompt + app->prompt_len, u, n);
-    app->prompt_len += n;
-    app->prompt[app->prompt_len] = '\0';
-}
-
-static enum ui_redo prompt_key(struct ui_app *app, int key)
-{
-    switch (key) {
-    case UI_KEY_ENTER:
-        return prompt_accept(app);
-    case UI_KEY_ESC:
-    case UI_KEY_CTRL_C:
-        app->mode = app->mode == UI_MODE_SEARCH || app->mode == UI_MODE_GOTO ? UI_MODE_NORMAL : UI_MODE_BREAK;
-        return UI_REDO_REPAINT;
-    case UI_KEY_BACKSPACE:
-        while (app->prompt_len > 0) {
-            unsigned char c = (unsigned char)app->prompt[--app->prompt_len];
-            if ((c & 0xC0) != 0x80)
-                break;
-        }
-        app->prompt[app->prompt_len] = '\0';
-        return UI_REDO_REPAINT;
-    default:
-        if (key >= 32 && key < UI_KEY_SPECIAL && key != 127) {
-            prompt_add(app, key);
-            return UI_REDO_REPAINT;
-        }
-        return UI_REDO_NOTHING;
-    }
-}
-
 /* ---- mouse ---------------------------------------------------------------------------------- */
 
 static enum ui_redo click(struct ui_app *app, int x, int y)
@@ -1115,7 +532,7 @@ static enum ui_redo click(struct ui_app *app, int x, int y)
         case UI_HIT_BLOCK_ROW:
             app->pool.sel = (int)(h->a + (uint64_t)cell);
             app->arena.follow = false;
-            move_block(app, 0);
+            app_move_block(app, 0);
             break;
         case UI_HIT_CLASS:
             app->classes.sel = (uint32_t)h->a;
@@ -1212,7 +629,7 @@ enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
             enum ui_pane pane = ui_layout_pane_at(&app->layout, in->x, in->y);
             if (pane != UI_PANE_NONE)
                 app->focus = pane;
-            return move_selection(app, in->key * 3, 0);
+            return app_move_selection(app, in->key * 3, 0);
         }
     case UI_IN_KEY:
         break;
@@ -1225,13 +642,13 @@ enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
     case UI_MODE_HELP:
         return help_key(app, in->key);
     case UI_MODE_BREAK:
-        return break_menu_key(app, in->key);
+        return app_break_menu_key(app, in->key);
     case UI_MODE_SEARCH:
     case UI_MODE_GOTO:
     case UI_MODE_BREAK_KIND:
     case UI_MODE_BREAK_ADDR:
     case UI_MODE_BREAK_DEL:
-        return prompt_key(app, in->key);
+        return app_prompt_key(app, in->key);
     case UI_MODE_NORMAL:
         break;
     }

@@ -116,12 +116,10 @@ static size_t collect_rows(const struct ui_app *app, struct arena_row **out)
 static void paint_summary(const struct ui_app *app, struct canvas *c, int x, int y, int w, size_t nlive, size_t nrel)
 {
     const struct model *m = app_model(app);
-    struct model_geometry g;
-    model_geometry(m, &g);
     char b[32];
     int n = canvas_printf(c, x, y, w, UI_S_VALUE, "%zu", nlive);
     n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, " arena%s of %s", nlive == 1 ? "" : "s",
-                       ui_fmt_bytes(b, g.arena_size));
+                       ui_fmt_bytes(b, app->geo.arena_size));
     if (nrel)
         n += canvas_printf(c, x + n, y, w - n, UI_S_LABEL, ", %zu just released", nrel);
     /* the order of usable_arenas: whole slot numbers, then an ellipsis for the rest */
@@ -328,9 +326,6 @@ void view_arenas(const struct ui_app *app, struct ui_frame *f, struct canvas *c,
     if (!canvas_pane(c, r, "Arenas: a row per arena, a cell per pool", focus, 10, 3, NULL, &x, &y, &w, &h))
         return;
     const struct model *m = app_model(app);
-    struct model_geometry geo;
-    model_geometry(m, &geo);
-
     struct arena_row *rows;
     size_t nrows = collect_rows(app, &rows);
     size_t nlive = 0;
@@ -343,7 +338,7 @@ void view_arenas(const struct ui_app *app, struct ui_frame *f, struct canvas *c,
     if (list_h < 1)
         list_h = 1;
     struct map_geometry mg;
-    map_geometry(w, list_h, nrows, geo.max_pools ? geo.max_pools : 64, &mg);
+    map_geometry(w, list_h, nrows, app->geo.max_pools ? app->geo.max_pools : 64, &mg);
 
     if (nrows == 0)
         canvas_text_fit(c, x + 2, list_y + 1, w - 4, UI_S_DIM, no_arena_text(m));

@@ -40,8 +40,6 @@ void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c
     if (!canvas_pane(c, r, "Size classes", focus, 20, 3, NULL, &x, &y, &w, &h))
         return;
     const struct model *m = app_model(app);
-    struct model_geometry g;
-    model_geometry(m, &g);
 
     uint32_t list[HEAP_STATS_MAX_CLASSES];
     size_t n = app_listed_classes(app, list, HEAP_STATS_MAX_CLASSES);
@@ -85,7 +83,7 @@ void view_classes(const struct ui_app *app, struct ui_frame *f, struct canvas *c
         enum ui_style st = k.pools ? UI_S_NORMAL : UI_S_DIM;
         canvas_printf(c, x, ry, w, st, "%5" PRIu32 " %5" PRIu32, ci, k.size);
         if (req_w)
-            canvas_printf(c, x + 12, ry, req_w, UI_S_DIM, "%4" PRIu32 "-%-4" PRIu32, ci * g.alignment + 1, k.size);
+            canvas_printf(c, x + 12, ry, req_w, UI_S_DIM, "%4" PRIu32 "-%-4" PRIu32, ci * app->geo.alignment + 1, k.size);
         canvas_printf(c, num_x + 11, ry, w, st, " %5" PRIu64 " %6" PRIu64 " %6" PRIu64, k.pools, k.in_use, k.avail);
         if (bar_w >= 4) {
             double frac = k.in_use + k.avail ? (double)k.in_use / (double)(k.in_use + k.avail) : 0;

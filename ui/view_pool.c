@@ -168,8 +168,7 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     if (ui_para_rows(&head_short, w, 0, NULL) < ui_para_rows(&head, w, 0, NULL))
         head = head_short;
 
-    struct model_geometry g;
-    model_geometry(m, &g);
+    const struct model_geometry *g = &app->geo;
     struct ui_para fields;
     ui_para_init(&fields);
     char v[32];
@@ -180,7 +179,7 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
         ui_para_addf(&fields, UI_S_DIM, " (%" PRIu32 " arenascope's)", tool);
     ui_para_add(&fields, UI_S_LABEL, "  freeblock ");
     if (p.freeblock)
-        snprintf(v, sizeof v, "#%" PRIu64, (p.freeblock - p.addr - g.pool_overhead) / (p.size ? p.size : 1));
+        snprintf(v, sizeof v, "#%" PRIu64, (p.freeblock - p.addr - g->pool_overhead) / (p.size ? p.size : 1));
     else
         snprintf(v, sizeof v, "NULL");
     ui_para_add(&fields, UI_S_VALUE, v);
@@ -197,8 +196,8 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     struct model_next next;
     model_next_block(m, p.szidx, &next);
     int next_idx = -1;
-    if (next.pool == p.addr && next.addr >= p.addr + g.pool_overhead && p.size)
-        next_idx = (int)((next.addr - p.addr - g.pool_overhead) / p.size);
+    if (next.pool == p.addr && next.addr >= p.addr + g->pool_overhead && p.size)
+        next_idx = (int)((next.addr - p.addr - g->pool_overhead) / p.size);
     struct ui_para next_p, block_p;
     next_para(c, &p, &next, next_idx, &next_p);
     /* the selected block, kept within the pool */
@@ -267,7 +266,7 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     char virgin[64] = "";
     if (p.nvirgin)
         snprintf(virgin, sizeof virgin, "; %" PRIu32 " virgin from #%" PRIu32, p.nvirgin,
-                 (p.nextoffset - g.pool_overhead) / p.size);
+                 (p.nextoffset - g->pool_overhead) / p.size);
     int vw = ui_text_width(virgin);
     const char *arrow = c->ascii ? ">" : "\xe2\x86\x92";
     int n = canvas_text(c, x, y, w, UI_S_LABEL, "free list, next out first: ");
@@ -276,7 +275,7 @@ void view_pool(const struct ui_app *app, struct ui_frame *f, struct canvas *c, s
     size_t listed = nf < 48 ? nf : 48, fi;
     for (fi = 0; fi < listed; fi++) {
         char item[32];
-        snprintf(item, sizeof item, "#%" PRIu64, (list[fi] - p.addr - g.pool_overhead) / p.size);
+        snprintf(item, sizeof item, "#%" PRIu64, (list[fi] - p.addr - g->pool_overhead) / p.size);
         bool last = fi + 1 == nf;
         if (n + (fi ? 1 : 0) + ui_text_width(item) + (last ? 0 : 1) > w)
             break; /* an entry and, unless it is the last, room for the ellipsis */
