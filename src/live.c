@@ -71,6 +71,7 @@ struct live {
     char last_err[256];   /* the last whole line the child wrote to stderr */
     bool program;         /* a real Python program, not a built-in workload */
     bool handed_off;      /* the temporary trace is unlinked by the keeper (live_hand_off) */
+    bool stopped;         /* the viewer quit and ended the child: its death is no failure */
     uint64_t cap;         /* bytes the trace keeps; 0: no cap */
     struct ui_live ops;
 };
@@ -231,6 +232,8 @@ static void reap(struct live *l)
         return;
     l->reaped = true;
     read_lines(l->err_fd, l->err_buf, &l->err_len, sizeof l->err_buf, on_stderr, l);
+    if (l->stopped)
+        return;
     if (WIFEXITED(l->wait_status) && WEXITSTATUS(l->wait_status) == 0)
         l->state = UI_LIVE_FINISHED;
     else
@@ -529,9 +532,7 @@ bool live_free(struct live *l, char *kept_path, size_t len)
         close(l->ctl_fd);
     l->ctl_fd = -1;
     reap(l);
-    if (!l->reaped && l->pid > 0) {
-        /* a workload with a large heap takes a while to die: quitting does not wait for it
-         * longer than a frame (it is ended anyway, and its death signal ends it with us) */
+    if (!l->reaped && l->pid > 0 && !l->stopped) {
         kill(l->pid, SIGTERM);
         for (int waited = 0; waited < LIVE_END_WAIT_MS && !l->reaped; waited++) {
             struct timespec ms = {0, 1000 * 1000};
@@ -555,13 +556,26 @@ bool live_free(struct live *l, char *kept_path, size_t len)
     return kept;
 }
 
+/* The viewer quits: the child is told first, so that it stops competing for the processor while
+ * the viewer winds down, and it is not waited for (it dies on its own, and its death signal ends
+ * it with the viewer at the latest); its death is then no failure of the workload. */
+static void live_stop(struct live *l)
+{
+    if (l->ctl_fd >= 0)
+        close(l->ctl_fd);
+    l->ctl_fd = -1;
+    if (!l->reaped && l->pid > 0)
+        kill(l->pid, SIGTERM);
+    l->stopped = true;
+}
+
 /*
  * Quitting is answered at once, however large the session grew: closing a trace of gigabytes and
  * the seeker's file of checkpoints, and unlinking the temporary trace, make the kernel free their
- * blocks, which takes seconds.  A keeper process (a grandchild, so no one waits for it) holds
- * every descriptor the viewer has; the viewer's own closes are then quick, and the keeper, woken
- * by the end of a pipe when the viewer is gone, unlinks the temporary trace and exits, paying
- * for the release where no one waits.
+ * blocks, which takes seconds.  A keeper process (a child the viewer leaves without reaping, so
+ * no one waits for it) holds every descriptor the viewer has; the viewer's own closes are then
+ * quick, and the keeper, woken by the end of a pipe when the viewer is gone, unlinks the
+ * temporary trace and exits, paying for the release where no one waits.
  */
 static void live_hand_off(struct live *l)
 {
@@ -571,11 +585,8 @@ static void live_hand_off(struct live *l)
         return;
     pid_t child = fork();
     if (child == 0) {
-        if (fork() != 0)
-            _exit(0);
         setsid();
         close(gone[1]);
-        close(l->ctl_fd); /* the workload's control pipe ends with the viewer, as it would */
         close(l->status_fd);
         close(l->err_fd);
         stdio_to_null(true);
@@ -591,7 +602,6 @@ static void live_hand_off(struct live *l)
         close(gone[1]);
         return;
     }
-    waitpid(child, NULL, 0);
     fcntl(gone[1], F_SETFD, FD_CLOEXEC); /* open until the viewer exits */
     if (unlink_it)
         l->temporary = false, l->handed_off = true;
@@ -614,6 +624,7 @@ int live_view(struct live *l, const char *title, const struct ui_look *look, str
     }
     status = ui_app_run(app, term);
     reap(l);
+    live_stop(l);
     live_hand_off(l);
     ui_app_free(app);
 out_seeker:

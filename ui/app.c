@@ -798,6 +798,21 @@ static bool wants_ticks(const struct ui_app *app)
     return app->playing || app_live_active(app);
 }
 
+/* Answers the keys that came, waiting timeout ms (-1: for ever) for the first one. */
+static enum ui_redo read_keys(struct ui_app *app, struct ui_term *term, int timeout)
+{
+    enum ui_redo redo = UI_REDO_NOTHING;
+    struct ui_input in = term->read(term->ctx, timeout);
+    int drained = 0;
+    while (in.kind != UI_IN_NONE) {
+        redo |= ui_app_input(app, &in);
+        if ((redo & UI_REDO_QUIT) || ++drained >= 4096)
+            break;
+        in = term->read(term->ctx, 0);
+    }
+    return redo;
+}
+
 int ui_app_run(struct ui_app *app, struct ui_term *term)
 {
     struct canvas c;
@@ -820,6 +835,13 @@ int ui_app_run(struct ui_app *app, struct ui_term *term)
         int timeout = -1;
         if (redo & UI_REDO_REPAINT) {
             if (now - last_paint >= FRAME_MS) {
+                /* while ticks work, a key that came during the last one is answered before the
+                 * frame is painted: q does not wait for a frame no one will see */
+                if (wants_ticks(app)) {
+                    redo |= read_keys(app, term, 0);
+                    if (redo & (UI_REDO_QUIT | UI_REDO_RELAYOUT))
+                        continue;
+                }
                 ui_app_paint(app, &c);
                 term->present(term->ctx, &c);
                 last_paint = now;
@@ -830,14 +852,7 @@ int ui_app_run(struct ui_app *app, struct ui_term *term)
         }
         if (timeout < 0 && wants_ticks(app))
             timeout = app->behind ? 0 : app->playing ? (int)FRAME_MS : LIVE_POLL_MS;
-        struct ui_input in = term->read(term->ctx, timeout);
-        int drained = 0;
-        while (in.kind != UI_IN_NONE) {
-            redo |= ui_app_input(app, &in);
-            if ((redo & UI_REDO_QUIT) || ++drained >= 4096)
-                break;
-            in = term->read(term->ctx, 0);
-        }
+        redo |= read_keys(app, term, timeout);
         if (!(redo & UI_REDO_QUIT))
             redo |= ui_app_tick(app, now_ms());
     }
