@@ -524,7 +524,9 @@ void app_breakpoints_changed(struct ui_app *app)
  */
 bool app_advance_to(struct ui_app *app, uint64_t target)
 {
-    uint64_t pos = app_position(app);
+    uint64_t pos = app_position(app), kept = seeker_history_start(app->s);
+    if (pos < kept)
+        pos = kept; /* what a capped live trace dropped cannot stop anything */
     if (app->nbp > 0 && target > pos) {
         struct bp_scan sc = {app, pos, target, false, -1};
         uint64_t found;
@@ -721,23 +723,24 @@ static enum ui_redo live_tick(struct ui_app *app)
     app->behind = false;
     if (app->follow_edge) {
         uint64_t edge = app_live_edge(app), pos = app_position(app);
+        bool jump = false;
         if (edge > pos + LIVE_TICK_EVENTS) {
             /* folding every event cannot keep up: jump through the newest checkpoint when there
              * is one further than a tick's folding would go (or the view fell out of the
              * history kept), else fold a tick's worth */
             uint64_t ck = seeker_checkpoint_before(app->s, edge);
-            if (ck != UINT64_MAX && (ck > pos + LIVE_TICK_EVENTS || pos < seeker_history_start(app->s))) {
-                app->skipping = true;
-                if (ui_app_seek(app, edge) < 0)
-                    app->follow_edge = false;
-                return redo | UI_REDO_REPAINT;
+            jump = ck != UINT64_MAX && (ck > pos + LIVE_TICK_EVENTS || pos < seeker_history_start(app->s));
+            if (!jump) {
+                edge = pos + LIVE_TICK_EVENTS;
+                app->behind = true;
             }
-            edge = pos + LIVE_TICK_EVENTS;
-            app->behind = true;
+            app->skipping |= jump;
         } else {
             app->skipping = false;
         }
         if (edge != pos) {
+            /* a jump stops at a breakpoint on its way as folding does (app_advance_to reads the
+             * events it passes, folding only from the checkpoint before where it stops) */
             if (app_advance_to(app, edge)) {
                 /* a breakpoint: hold the workload at its next step, and stop following it unless
                  * it holds right there (a line breakpoint, which a program is told of) */
@@ -746,6 +749,8 @@ static enum ui_redo live_tick(struct ui_app *app)
                     app->live_running = false;
                     app->cfg.live->run(app->cfg.live->ctx, false, 0);
                 }
+            } else if (jump && app_position(app) != edge) {
+                app->follow_edge = false; /* the jump failed */
             }
             redo |= UI_REDO_REPAINT;
         }

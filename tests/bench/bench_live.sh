@@ -9,12 +9,12 @@
 #
 # Then the quit alone, QUITS times (BENCH_LIVE_QUITS, default 5) at each of several session
 # ages (BENCH_LIVE_AGES, default "1 5 15" seconds): a fresh session each time, q sent at that
-# age.  A quit is timed from the moment tmux has written the key to the pane's terminal (its
-# send-keys returned) to the moment the pane's shell runs its next command, the viewer having
-# exited: what a user sees as q returning to the shell.  tmux's own client start-up, which a user
-# does not wait for, is left out and shown apart.  After each quit the workload must be gone
-# within 2 s and the session's temporary directory empty.  Median and worst at each age are
-# printed beside the goal of 100 ms.
+# age.  A quit is timed from `tmux send-keys q` to the moment the pane's shell runs its next
+# command, the viewer having exited: what a user sees as q returning to the shell, with tmux's
+# delivery of the key included (its client's start-up, which a user does not wait for, is a part
+# of that, and shown apart for the first quit).  After each quit the workload must be gone within
+# 2 s and the session's temporary directory empty.  Median and worst at each age are printed
+# beside the goal of 100 ms.
 #
 # usage: bench_live.sh ARENASCOPE [SECONDS] [CAP]
 set -u
@@ -52,8 +52,8 @@ start() {
     while [ $i -lt 200 ] && [ -z "$work" ]; do work=$(pgrep -P "$viewer" | head -1); [ -n "$work" ] || sleep 0.05; i=$((i + 1)); done
 }
 
-# Sends q; sets $quit (ms from the key written to the shell resuming), $client (ms tmux's
-# client took) and $left (what stayed behind: "" when nothing).
+# Sends q; sets $quit (ms from send-keys to the shell resuming), $client (ms tmux's client took
+# to return) and $left (what stayed behind: "" when nothing).
 quit() {
     t0=$(date +%s.%N)
     tmux -L "$sock" send-keys -t b q
@@ -61,7 +61,7 @@ quit() {
     i=0
     while [ $i -lt 2500 ] && [ ! -s "$tmp/exit" ]; do sleep 0.002; i=$((i + 1)); done
     t2=$(cat "$tmp/exit" 2>/dev/null || echo "$t1")
-    quit=$(ms "$t1" "$t2") client=$(ms "$t0" "$t1")
+    quit=$(ms "$t0" "$t2") client=$(ms "$t0" "$t1")
     left=""
     i=0
     while [ $i -lt 40 ] && kill -0 "$work" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
@@ -108,7 +108,7 @@ while [ $t -lt "$secs" ]; do
 done
 echo "viewer RSS $v0 -> $v1 KB, workload RSS $w0 -> $w1 KB, disk at most $maxdisk MB, view at the edge in $atedge of $samples samples"
 quit
-echo "quit after $secs s: $quit ms from the key to the shell (tmux's client $client ms before it)${left:+; left behind: $left}"
+echo "quit after $secs s: $quit ms from the key to the shell (tmux's client returned after $client ms)${left:+; left behind: $left}"
 
 echo
 echo "quit at several ages, $quits sessions each   [goal: 100 ms]"

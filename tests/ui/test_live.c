@@ -1,8 +1,8 @@
 /*
  * test_live.c - live mode: a demo in a child process held at each step and stepped with ],
  * scrubbing back while it waits, following again with G, and a workload that dies: the viewer
- * says so and the trace is kept.  The pacer (tracer/pacer.h): a line breakpoint holds a running
- * program at its line.
+ * says so and the trace is kept; a view far behind jumps to the edge but stops at a breakpoint on
+ * its way.  The pacer (tracer/pacer.h): a line breakpoint holds a running program at its line.
  */
 #include "live.h"
 
@@ -218,6 +218,82 @@ Test(live, a_view_behind_its_workload_says_so_and_moves_on, .timeout = 60)
     uint64_t before = ui_app_position(ss.app);
     cr_assert(tick_until_either(&ss, "LIVE running, the view catching up", "LIVE running, the view jumps to the edge"));
     cr_assert_gt(ui_app_position(ss.app), before, "the view moves on while behind");
+    close_session(&ss);
+    char msg[512];
+    live_end(ss.l, msg, sizeof msg);
+    rmdir(ss.dir);
+}
+
+static bool match_step(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    return ev->kind == EV_STEP;
+}
+
+/* Whether the trace holds a step marker at or after `from` and `beyond` events before its end. */
+static bool marker_behind(struct session *ss, uint64_t from, uint64_t beyond)
+{
+    uint64_t found, count = seeker_event_count(ss->s), ck = seeker_checkpoint_before(ss->s, count);
+    return seeker_scan(ss->s, from, true, match_step, NULL, &found) > 0 && count > found + beyond &&
+           ck != UINT64_MAX && ck > found;
+}
+
+/* The first step marker at or after `from`, read from the trace itself. */
+static uint64_t next_marker(struct session *ss, uint64_t from)
+{
+    uint64_t found = UINT64_MAX;
+    cr_assert_gt(seeker_scan(ss->s, from, true, match_step, NULL, &found), 0, "a marker after event %llu",
+                 (unsigned long long)from);
+    return found;
+}
+
+/* Far behind a running workload the view jumps to its edge through a checkpoint rather than fold
+ * every event; a breakpoint on the way stops the jump, as it stops folding.  churn writes a step
+ * marker every tenth of its run (some three million events apart here). */
+Test(live, a_jump_to_the_live_edge_stops_at_a_breakpoint_on_its_way, .timeout = 90)
+{
+    struct session ss;
+    memset(&ss, 0, sizeof ss);
+    snprintf(ss.dir, sizeof ss.dir, "/tmp/arenascope-live-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(ss.dir));
+    setenv("TMPDIR", ss.dir, 1);
+    struct live_options opt = {.arena_source = "aligned", .pace = 0, .run = true};
+    char err[512];
+    cr_assert_eq(live_start(&ss.l, "churn:10000000", &opt, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_open(&ss.s, live_trace_path(ss.l), SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = "churn", .live = live_controls(ss.l), .live_run = true};
+    cr_assert_eq(ui_app_new(&ss.app, ss.s, &cfg), 0);
+    cr_assert_eq(canvas_init(&ss.c, 160, 48, false), 0);
+    /* the view follows the workload past its first marker */
+    double end = now_ms() + 60000;
+    while (now_ms() < end && ui_app_position(ss.app) < 500000) {
+        ui_app_tick(ss.app, now_ms());
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    uint64_t from = ui_app_position(ss.app);
+    cr_assert_geq(from, 500000);
+    /* a breakpoint on every step marker, typed by its kind's name */
+    key(&ss, 'b');
+    key(&ss, 'k');
+    for (const char *p = "step"; *p; p++)
+        key(&ss, *p);
+    key(&ss, UI_KEY_ENTER);
+    cr_assert(strstr(ui_app_message(ss.app), "breakpoint 1") != NULL, "%s", ui_app_message(ss.app));
+    /* the view stays where it is while the workload runs a million events past its next marker */
+    while (now_ms() < end && seeker_poll(ss.s) >= 0 && !marker_behind(&ss, from, 1000000)) {
+        struct timespec ts = {0, 20 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    cr_assert(marker_behind(&ss, from, 1000000), "the workload passed a marker");
+    uint64_t marker = next_marker(&ss, from), count = seeker_event_count(ss.s);
+    cr_assert_gt(seeker_checkpoint_before(ss.s, count), marker, "a checkpoint beyond the marker to jump through");
+    /* one tick: it would jump to the edge; it stops just after the marker */
+    ui_app_tick(ss.app, now_ms());
+    cr_assert_eq(ui_app_position(ss.app), marker + 1, "stopped after the marker at %llu, not at %llu of %llu",
+                 (unsigned long long)marker, (unsigned long long)ui_app_position(ss.app),
+                 (unsigned long long)seeker_event_count(ss.s));
+    cr_assert(strstr(ui_app_message(ss.app), "stopped at breakpoint 1") != NULL, "%s", ui_app_message(ss.app));
     close_session(&ss);
     char msg[512];
     live_end(ss.l, msg, sizeof msg);
