@@ -64,10 +64,10 @@ const struct cli_cmd cmd_demo = {
     .description = "The demo runs live and holds at each step: ] runs the next step, l/h move event by event,\n"
                    "Tab moves between the panes, ? shows every key, q quits.\n"
                    "\n"
-                   "The demos about objects and the collector mirror a Python source that runs unchanged in\n"
-                   "python3: --source prints it, --real runs it on the real interpreter through the capture,\n"
-                   "so that the built-in runtime and the real one can be compared.  The allocator demos\n"
-                   "call the allocator directly and have no Python source.\n",
+                   "Every demo mirrors a Python source that runs unchanged in python3 and is shown in the\n"
+                   "Code pane: --source prints it, --real runs it on the real interpreter through the capture,\n"
+                   "so that the built-in runtime and the real one can be compared.  The allocator demos reach\n"
+                   "their size classes with objects of chosen sizes, or call PyObject_Malloc through ctypes.\n",
     .opts = demo_opts,
     .min_args = 0,
     .max_args = -1, /* NAME, then with --real the interpreter's words */
