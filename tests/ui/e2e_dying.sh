@@ -24,6 +24,7 @@ fails=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; screen | sed "s/^/#   /"; }
 check() { if eval "$2"; then ok "$1"; else not_ok "$1"; fi; }
+skip() { n=$((n + 1)); echo "ok $n - $1 # SKIP $2"; }
 
 screen() { tmux -L "$sock" capture-pane -p -t d 2>/dev/null; }
 modes() { tmux -L "$sock" display -p -t d '#{alternate_on} #{cursor_flag} #{keypad_flag} #{keypad_cursor_flag} #{mouse_any_flag}'; }
@@ -45,10 +46,16 @@ wait_exit() {
 }
 
 # Waits up to 2 s for a process to be gone.
+# Whether process $1 runs: a zombie does not (it is dead, and holds nothing but its exit status
+# until its parent, for an orphan the machine's init in its own time, collects it).
+alive() {
+    st=$(ps -o stat= -p "$1" 2>/dev/null)
+    [ -n "$st" ] && [ "${st#Z}" = "$st" ]
+}
 gone() {
     i=0
-    while [ $i -lt 40 ] && kill -0 "$1" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
-    ! kill -0 "$1" 2>/dev/null
+    while [ $i -lt 40 ] && alive "$1"; do sleep 0.05; i=$((i + 1)); done
+    ! alive "$1"
 }
 
 start() {
@@ -151,8 +158,20 @@ for k in $(seq "$soak"); do
     [ "$w" -gt "$wmax" ] && wmax=$w
 done
 check "the viewer and its workload run for $soak s past the cap" '[ $alive -eq 1 ] && [ "$v0" -gt 0 ] && [ "$w0" -gt 0 ]'
-check "the viewer's memory stays flat: $v0 KB, at most $vmax KB (within $limit_kb KB)" '[ $((vmax - v0)) -lt $limit_kb ]'
-check "the workload's memory stays flat: $w0 KB, at most $wmax KB (within $limit_kb KB)" '[ $((wmax - w0)) -lt $limit_kb ]'
+# Under a sanitizer the resident size is mostly the sanitizer's: shadow memory and an allocator
+# whose metadata keeps growing for minutes whatever the program does (1-2 MB in 20 s here), so
+# the figure says nothing of the program's memory there; LeakSanitizer checks that build for
+# leaks, and the plain build checks flatness.
+sanitize=${ARENASCOPE_SANITIZE:-none}
+for who in viewer workload; do
+    if [ $who = viewer ]; then first=$v0 most=$vmax; else first=$w0 most=$wmax; fi
+    what="the $who's memory stays flat: $first KB, at most $most KB (within $limit_kb KB)"
+    if [ "$sanitize" != none ]; then
+        skip "$what" "resident size under -Db_sanitize=$sanitize is the sanitizer's"
+    else
+        check "$what" '[ $((most - first)) -lt $limit_kb ]'
+    fi
+done
 # q is timed from the key written to the terminal to the viewer gone; the goal is 100 ms
 # (bench_live.sh measures it), the bound here is ten times that for a loaded or sanitized build.
 tmux -L "$sock" send-keys -t d q
@@ -168,7 +187,7 @@ check "and leaves the terminal as it found it (alternate, cursor, keypad, mouse:
 session_procs() { grep -lsz "^TMPDIR=$tmp/live\$" /proc/[0-9]*/environ; }
 i=0
 while [ $i -lt 40 ] && { [ -n "$(session_procs)" ] || [ -n "$(ls -A "$tmp/live")" ]; }; do sleep 0.05; i=$((i + 1)); done
-check "no process of the session is left ($(session_procs | tr '\n' ' '))" '[ -z "$(session_procs)" ] && ! kill -0 "${child:-0}" 2>/dev/null'
+check "no process of the session is left ($(session_procs | tr '\n' ' '))" '[ -z "$(session_procs)" ] && ! alive "${child:-0}"'
 check "no file is left in its TMPDIR ($(ls -A "$tmp/live" | tr '\n' ' '))" '[ -z "$(ls -A "$tmp/live")" ]'
 
 [ $fails -eq 0 ]
