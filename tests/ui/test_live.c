@@ -55,6 +55,23 @@ static void open_session(struct session *ss, const char *spec, bool record)
     cr_assert_eq(canvas_init(&ss->c, 160, 48, false), 0);
 }
 
+/* A session of a workload running unpaced from the start (max_trace_size: its cap, 0 the default). */
+static void open_running(struct session *ss, const char *spec, uint64_t max_trace_size)
+{
+    memset(ss, 0, sizeof *ss);
+    snprintf(ss->dir, sizeof ss->dir, "/tmp/arenascope-live-test-XXXXXX");
+    cr_assert_not_null(mkdtemp(ss->dir));
+    setenv("TMPDIR", ss->dir, 1);
+    struct live_options opt = {.arena_source = "aligned", .pace = 0, .run = true, .max_trace_size = max_trace_size,
+                               .max_trace_size_given = max_trace_size != 0};
+    char err[512];
+    cr_assert_eq(live_start(&ss->l, spec, &opt, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_open(&ss->s, live_trace_path(ss->l), SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
+    struct ui_config cfg = {.title = "churn", .live = live_controls(ss->l), .live_run = true};
+    cr_assert_eq(ui_app_new(&ss->app, ss->s, &cfg), 0);
+    cr_assert_eq(canvas_init(&ss->c, 160, 48, false), 0);
+}
+
 static char *screen(struct session *ss)
 {
     ui_app_paint(ss->app, &ss->c);
@@ -194,17 +211,7 @@ Test(live, a_bad_request_is_refused_before_anything_starts)
 Test(live, a_view_behind_its_workload_says_so_and_moves_on, .timeout = 60)
 {
     struct session ss;
-    memset(&ss, 0, sizeof ss);
-    snprintf(ss.dir, sizeof ss.dir, "/tmp/arenascope-live-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(ss.dir));
-    setenv("TMPDIR", ss.dir, 1);
-    struct live_options opt = {.arena_source = "aligned", .pace = 0, .run = true};
-    char err[512];
-    cr_assert_eq(live_start(&ss.l, "churn:1000000000", &opt, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(seeker_open(&ss.s, live_trace_path(ss.l), SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
-    struct ui_config cfg = {.title = "churn", .live = live_controls(ss.l), .live_run = true};
-    cr_assert_eq(ui_app_new(&ss.app, ss.s, &cfg), 0);
-    cr_assert_eq(canvas_init(&ss.c, 160, 48, false), 0);
+    open_running(&ss, "churn:1000000000", 0);
     /* let the workload get well ahead: a million events and more */
     for (int i = 0; i < 500; i++) {
         ui_app_tick(ss.app, now_ms());
@@ -253,17 +260,7 @@ static uint64_t next_marker(struct session *ss, uint64_t from)
 Test(live, a_jump_to_the_live_edge_stops_at_a_breakpoint_on_its_way, .timeout = 90)
 {
     struct session ss;
-    memset(&ss, 0, sizeof ss);
-    snprintf(ss.dir, sizeof ss.dir, "/tmp/arenascope-live-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(ss.dir));
-    setenv("TMPDIR", ss.dir, 1);
-    struct live_options opt = {.arena_source = "aligned", .pace = 0, .run = true};
-    char err[512];
-    cr_assert_eq(live_start(&ss.l, "churn:10000000", &opt, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(seeker_open(&ss.s, live_trace_path(ss.l), SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
-    struct ui_config cfg = {.title = "churn", .live = live_controls(ss.l), .live_run = true};
-    cr_assert_eq(ui_app_new(&ss.app, ss.s, &cfg), 0);
-    cr_assert_eq(canvas_init(&ss.c, 160, 48, false), 0);
+    open_running(&ss, "churn:10000000", 0);
     /* the view follows the workload past its first marker */
     double end = now_ms() + 60000;
     while (now_ms() < end && ui_app_position(ss.app) < 500000) {
@@ -380,18 +377,7 @@ Test(live, a_capped_trace_keeps_its_newest_history_seekable, .timeout = 120)
 {
     const uint64_t cap = 8u << 20, chunk = 64u << 10;
     struct session ss;
-    memset(&ss, 0, sizeof ss);
-    snprintf(ss.dir, sizeof ss.dir, "/tmp/arenascope-live-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(ss.dir));
-    setenv("TMPDIR", ss.dir, 1);
-    struct live_options opt = {.arena_source = "aligned", .pace = 0, .run = true, .max_trace_size = cap,
-                               .max_trace_size_given = true};
-    char err[512];
-    cr_assert_eq(live_start(&ss.l, "churn:1000000000", &opt, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(seeker_open(&ss.s, live_trace_path(ss.l), SEEKER_FOLLOW, err, sizeof err), 0, "%s", err);
-    struct ui_config cfg = {.title = "churn", .live = live_controls(ss.l), .live_run = true};
-    cr_assert_eq(ui_app_new(&ss.app, ss.s, &cfg), 0);
-    cr_assert_eq(canvas_init(&ss.c, 160, 48, false), 0);
+    open_running(&ss, "churn:1000000000", cap);
     struct stat st;
     uint64_t most = 0;
     double end = now_ms() + 90000;
