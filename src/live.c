@@ -31,6 +31,7 @@
 #include <tracer/pacer.h>
 #include <tracer/trace.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -650,11 +651,16 @@ static void live_hand_off(struct live *l)
     bool unlink_it = l->temporary && l->state != UI_LIVE_DIED;
     int fds[KEEPER_MAX_FDS];
     size_t n = 0;
-    for (int fd = STDERR_FILENO + 1; fd < 1024 && n < KEEPER_MAX_FDS; fd++) {
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    while (d && (e = readdir(d)) && n < KEEPER_MAX_FDS) {
+        int fd = atoi(e->d_name);
         struct stat st;
-        if (fd != l->keeper_fd && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+        if (fd > STDERR_FILENO && fd != l->keeper_fd && fd != dirfd(d) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
             fds[n++] = fd;
     }
+    if (d)
+        closedir(d);
     union {
         struct cmsghdr h;
         char buf[CMSG_SPACE(KEEPER_MAX_FDS * sizeof(int))];
