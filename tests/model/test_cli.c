@@ -427,6 +427,66 @@ Test(stats_cli, the_free_lists_are_the_version_s, .timeout = 120)
     }
 }
 
+/* What python2.7 says of its ints, asked at test time: whether it has sys._debugmallocstats()
+ * (added in 3.3), an int's size, and how many ints a block holds (the longest run of new ints
+ * one int apart).  Skips when no 2.7 is installed. */
+static void python27_ints(bool *has_report, unsigned *size, unsigned *per_block)
+{
+    char python[4096];
+    if (!pythons_pyenv("2.7", python, sizeof python))
+        cr_skip_test("no python2.7 is installed");
+    const char *script = scratch_path("ints27.py");
+    FILE *f = fopen(script, "w");
+    cr_assert_not_null(f);
+    fputs("import sys\n"
+          "xs = [int(str(i)) for i in range(1000, 1300)]\n"
+          "steps = [id(b) - id(a) for a, b in zip(xs, xs[1:])]\n"
+          "stride = max(set(steps), key=steps.count)\n"
+          "best = run = 0\n"
+          "for s in steps:\n"
+          "    run = run + 1 if s == stride else 0\n"
+          "    best = max(best, run)\n"
+          "print('%d %d %d' % (hasattr(sys, '_debugmallocstats'), sys.getsizeof(1000), best + 1))\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    char cmd[8400];
+    snprintf(cmd, sizeof cmd, "'%s' -S '%s'", python, script);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    int has = 0;
+    int got = fscanf(p, "%d %u %u", &has, size, per_block);
+    cr_assert_eq(pclose(p), 0, "%s", cmd);
+    cr_assert_eq(got, 3, "%s", cmd);
+    *has_report = has != 0;
+}
+
+/* Under the legacy profile (2.7's objects) `stats` lists the int free list 2.7 keeps in blocks
+ * of its own.  2.7 has no sys._debugmallocstats() to compare the line with, so the line takes the
+ * free lists' form; its size and count are compared with what python2.7 does: a PyIntObject of
+ * its sys.getsizeof(1000), and after the first int is made, a fresh block's ints less one free. */
+Test(stats_cli, the_int_free_list_of_2_7, .timeout = 60)
+{
+    bool has_report;
+    unsigned size, per_block;
+    python27_ints(&has_report, &size, &per_block);
+    cr_assert_not(has_report, "python2.7 has a sys._debugmallocstats(): compare its lines instead");
+    const char *trace = scratch_path("ints27.trace");
+    struct prog_result r = prog_run((const char *[]){"record", "--gc-profile", "legacy", "-o", trace,
+                                                     "demo:int-freelist", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"stats", "--at", "step:1", trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    static char got[4096];
+    freelist_lines(r.out, got, sizeof got);
+    char want[64], line[96];
+    snprintf(want, sizeof want, "PyIntObjects %u\n", size);
+    cr_assert(strstr(got, want), "no '%s' among the free lists:\n%s", want, got);
+    snprintf(line, sizeof line, "%u free PyIntObjects * %u bytes each", per_block - 1, size);
+    cr_assert(strstr(r.out, line), "after a = int(\"1000\"): no '%s' in\n%s", line, r.out);
+    prog_result_release(&r);
+}
+
 /* Under the incremental collector (cpython-3.14) the Collector pane has two generations, young
  * and old, and during an increment names the phase that takes it, its size and its members. */
 Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
