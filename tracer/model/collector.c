@@ -331,6 +331,8 @@ void mcollector_note_free(struct mcollector *c, const struct mobj *gone)
         c->garbage--;
     if (c->garbage_pending == gone->addr)
         c->garbage_pending = 0;
+    if (c->garbage_list == gone->addr)
+        c->garbage_list = 0;
 }
 
 /* ==== what the views read ===================================================================== */
@@ -353,6 +355,7 @@ void model_gc(const struct model *m, struct model_gc *out)
         .collected_total = c->collected_total,
         .uncollectable_total = c->uncollectable_total,
         .garbage = c->garbage,
+        .garbage_list = c->garbage_list,
     };
     for (uint32_t g = 0; g < MODEL_MAX_GENERATIONS; g++)
         out->gen[g] = (struct model_generation){.count = c->gens[g].count,

@@ -522,6 +522,7 @@ struct model_gc {
     uint64_t collections;  /* every collection finished */
     uint64_t collected_total, uncollectable_total;
     uint64_t garbage;      /* objects in gc.garbage */
+    uint64_t garbage_list; /* gc.garbage's own address, once an object was put in it; else 0 */
 };
 void model_gc(const struct model *m, struct model_gc *out);
 
