@@ -72,6 +72,11 @@ const char *gc_profile_for_python(int major, int minor, int micro)
     return "cpython-3.13";
 }
 
+uint32_t gc_profile_module_generations(const struct gc_profile *p)
+{
+    return p->incremental ? 3 : p->ngenerations;
+}
+
 int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen)
 {
     if (p->ngenerations < 1 || p->ngenerations > GC_MAX_GENERATIONS)

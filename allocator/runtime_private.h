@@ -241,6 +241,7 @@ struct gc_incremental {
     int64_t work_to_do;     /* objects; the budget of the next increment, may be negative */
     int64_t heap_size;      /* containers allocated minus freed (CPython's heap_size) */
     uint32_t old_count[2];  /* old[0].count, old[1].count: young collections per space */
+    uint32_t pending_shown; /* the pending space's count as the last gc_count(2) gave it */
 };
 
 struct gc_callback {

@@ -488,7 +488,9 @@ Test(stats_cli, the_int_free_list_of_2_7, .timeout = 60)
 }
 
 /* Under the incremental collector (cpython-3.14) the Collector pane has two generations, young
- * and old, and during an increment names the phase that takes it, its size and its members. */
+ * and old, and during an increment names the phase that takes it, its size and its members; old's
+ * row gives the counts of its two spaces, gc.get_count()[1] and [2] in 3.14, as the trace's
+ * gc_count events of generations 1 and 2 last set them. */
 Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
 {
     const char *trace = scratch_path("incr.trace");
@@ -501,11 +503,15 @@ Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
     char err[512];
     cr_assert_eq(trace_reader_open(&rd, trace, 0, err, sizeof err), 0, "%s", err);
     struct event ev;
-    uint64_t pos = 0, at = 0, size = 0;
-    for (; trace_reader_next(rd, &ev) == 1 && !at; pos++)
-        if (ev.kind == EV_GC_PHASE && ev.u.gc_phase.phase == EV_GC_PHASE_INCREMENT && ev.u.gc_phase.n)
+    uint64_t pos = 0, at = 0, size = 0, counts[3] = {0};
+    for (; trace_reader_next(rd, &ev) == 1 && (!at || pos <= at); pos++) {
+        if (!at && ev.kind == EV_GC_PHASE && ev.u.gc_phase.phase == EV_GC_PHASE_INCREMENT && ev.u.gc_phase.n)
             size = ev.u.gc_phase.n, at = pos + 1 + size; /* its gc_merge, then a gc_mark each */
+        if (ev.kind == EV_GC_COUNT && ev.u.gc_count.gen < 3)
+            counts[ev.u.gc_count.gen] = ev.u.gc_count.count;
+    }
     trace_reader_free(rd);
+    cr_assert_gt(counts[2], 0, "a scavenge completed before: the pending space has a count");
     cr_assert_gt(at, 0, "the demo runs an increment");
     char at_text[32], size_text[32];
     snprintf(at_text, sizeof at_text, "%" PRIu64, at);
@@ -520,6 +526,9 @@ Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_assert(strstr(t, want[i]), "no '%s' in:\n%s", want[i], t);
     cr_assert(strstr(t, size_text), "no '%s' in:\n%s", size_text, t);
+    char spaces[64];
+    snprintf(spaces, sizeof spaces, "visited %" PRIu64 ", pending %" PRIu64, counts[1], counts[2]);
+    cr_assert(strstr(t, spaces), "no '%s' in:\n%s", spaces, t);
     cr_assert_null(strstr(t, "gen2"), "two generations only:\n%s", t);
     free(t);
 }
