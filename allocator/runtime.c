@@ -659,6 +659,8 @@ static bool freelist_reported(const struct runtime *rt, unsigned line)
         return l->frame_free != 0;
     case RT_FL_METHOD:
         return l->method_free != 0;
+    case RT_FL_INT:
+        return l->int_fixed;
     case RT_FL_DICT:
     case RT_FL_FLOAT:
     case RT_FL_LIST:
@@ -674,7 +676,8 @@ static void freelist_line(const struct runtime *rt, unsigned line, struct heap_s
     static const char *const labels[] = {
         [RT_FL_CFUNCTION] = "PyCFunctionObjects", [RT_FL_DICT] = "PyDictObjects",
         [RT_FL_DICTKEYS] = "PyDictKeysObjects",   [RT_FL_FLOAT] = "PyFloatObjects",
-        [RT_FL_FRAME] = "PyFrameObjects",         [RT_FL_LIST] = "PyListObjects",
+        [RT_FL_FRAME] = "PyFrameObjects",         [RT_FL_INT] = "PyIntObjects",
+        [RT_FL_LIST] = "PyListObjects",
         [RT_FL_METHOD] = "PyMethodObjects",
     };
     const struct rt_layout *l = &rt->layout;
@@ -699,6 +702,10 @@ static void freelist_line(const struct runtime *rt, unsigned line, struct heap_s
         return;
     case RT_FL_FRAME:
         out->each = l->frame_free;
+        return;
+    case RT_FL_INT:
+        out->count = rt->int_nfree;
+        out->each = l->int_basic;
         return;
     case RT_FL_LIST:
         out->count = rt->lists.n;
@@ -753,6 +760,8 @@ uint32_t rt_freelist_count(const struct runtime *rt, const char *kind)
         return rt->dicts.n;
     if (strcmp(kind, "dictkeys") == 0)
         return rt->keys.n;
+    if (strcmp(kind, "int") == 0)
+        return rt->int_nfree;
     if (strncmp(kind, "tuple", 5) == 0) {
         int n = atoi(kind + 5);
         if (n >= 1 && n <= RT_TUPLE_FREELISTS)
