@@ -104,6 +104,19 @@ struct rt_object *demo_int_list(struct workload_env *env, int64_t start, size_t 
     return l;
 }
 
+uint64_t demo_id(struct workload_env *env, const char *name)
+{
+    struct rt_object *o = rt_lookup(env->rt, name);
+    return o ? rt_id(o) : 0;
+}
+
+void demo_int_reuse(struct workload_env *env, const char *name, int64_t value, const char *same, uint64_t old_id)
+{
+    demo_set(env, name, rt_int(env->rt, value));
+    if (demo_get(env, name))
+        workload_print(env, "%s -> %s\n", same, demo_id(env, name) == old_id ? "True" : "False");
+}
+
 void demo_step_f(struct workload_env *env, const char *code, const char *fmt, ...)
 {
     char label[512];

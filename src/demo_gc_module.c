@@ -118,6 +118,23 @@ static bool list_holds(const struct rt_object *list, const struct rt_object *o)
     return false;
 }
 
+/* a = []; b = [] (or b = [a], a cycle); a.append(b).  False when a list could not be made. */
+static bool link_lists(struct workload_env *env, bool cycle)
+{
+    struct runtime *rt = env->rt;
+    demo_set(env, "a", rt_list(rt, 0, NULL));
+    struct rt_object *a = demo_get(env, "a");
+    if (cycle && !a)
+        return false;
+    struct rt_object *held[] = {a};
+    demo_set(env, "b", rt_list(rt, cycle ? 1 : 0, held));
+    struct rt_object *b = demo_get(env, "b");
+    if (!a || !b)
+        return false;
+    rt_list_append(rt, a, b);
+    return true;
+}
+
 static void print_bool(struct workload_env *env, const char *what, bool v)
 {
     workload_print(env, "%s -> %s\n", what, v ? "True" : "False");
@@ -130,18 +147,15 @@ void demo_run_leak_hunt(struct workload_env *env)
     workload_step_at(env, "a = []",
                      "a = []; b = []; a.append(b), the course's example: a has one name and b two "
                      "references, its name and a's item, so getrefcount says 2 and 3.");
-    demo_set(env, "a", rt_list(rt, 0, NULL));
-    demo_set(env, "b", rt_list(rt, 0, NULL));
-    struct rt_object *a = demo_get(env, "a"), *b = demo_get(env, "b");
-    if (!a || !b)
+    if (!link_lists(env, false))
         return;
-    rt_list_append(rt, a, b);
     demo_print_refcount(env, "a");
     demo_print_refcount(env, "b");
 
     workload_step_at(env, "print(\"len(gc.get_referents(a)) ->\", len(gc.get_referents(a)))",
                      "gc.get_referents(a) lists what a refers to, b alone; gc.get_referrers(b) walks "
                      "every tracked object to find those that refer to b, and finds a.");
+    struct rt_object *a = demo_get(env, "a"), *b = demo_get(env, "b");
     struct rt_object *referents = gc_get_referents(rt, a);
     if (referents)
         workload_print(env, "len(gc.get_referents(a)) -> %zu\n", rt_len(referents));
@@ -165,16 +179,8 @@ void demo_run_leak_hunt(struct workload_env *env)
     workload_step_at(env, "a = []",
                      "a = []; b = [a]; a.append(b) builds a cycle: after del a, b each list is still "
                      "held by the other, so neither count reaches 0.");
-    demo_set(env, "a", rt_list(rt, 0, NULL));
-    a = demo_get(env, "a");
-    if (!a)
+    if (!link_lists(env, true))
         return;
-    struct rt_object *one[] = {a};
-    demo_set(env, "b", rt_list(rt, 1, one));
-    b = demo_get(env, "b");
-    if (!b)
-        return;
-    rt_list_append(rt, a, b);
     demo_del(env, "a");
     demo_del(env, "b");
 

@@ -81,6 +81,14 @@ void demo_run_refcount(struct workload_env *env)
 
 /* ---- identity ---------------------------------------------------------------------------------------- */
 
+/* a = int(value); b = int(value); print("a is b ->", a is b) */
+static void ints_are_one(struct workload_env *env, const char *a, const char *b, int64_t value)
+{
+    demo_set(env, a, rt_int(env->rt, value));
+    demo_set(env, b, rt_int(env->rt, value));
+    demo_is(env, a, b);
+}
+
 void demo_run_identity(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
@@ -88,16 +96,12 @@ void demo_run_identity(struct workload_env *env)
     workload_step_at(env, "a = 123",
                      "a = 123 and b = 123 get the same object from the small-int cache, so "
                      "a is b is True.");
-    demo_set(env, "a", rt_int(rt, 123));
-    demo_set(env, "b", rt_int(rt, 123));
-    demo_is(env, "a", "b");
+    ints_are_one(env, "a", "b", 123);
 
     workload_step_at(env, "x = int(\"1000\")",
                      "Ints above 256 built at run time are new objects each time: "
                      "int('1000') is int('1000') is False, though they are equal.");
-    demo_set(env, "x", rt_int(rt, 1000));
-    demo_set(env, "y", rt_int(rt, 1000));
-    demo_is(env, "x", "y");
+    ints_are_one(env, "x", "y", 1000);
     if (demo_get(env, "x") && demo_get(env, "y"))
         workload_print(env, "x == y -> %s\n",
                        rt_int_value(demo_get(env, "x")) == rt_int_value(demo_get(env, "y"))
@@ -107,12 +111,8 @@ void demo_run_identity(struct workload_env *env)
     workload_step_at(env, "x = int(\"256\")",
                      "The cache holds -5 to 256: int('256') is int('256') is True, but for 257 "
                      "it is False.");
-    demo_set(env, "x", rt_int(rt, 256));
-    demo_set(env, "y", rt_int(rt, 256));
-    demo_is(env, "x", "y");
-    demo_set(env, "x", rt_int(rt, 257));
-    demo_set(env, "y", rt_int(rt, 257));
-    demo_is(env, "x", "y");
+    ints_are_one(env, "x", "y", 256);
+    ints_are_one(env, "x", "y", 257);
 
     workload_step_at(env, "s1 = \"python\"",
                      "The literal 'python' looks like a name, so it is interned: two literals "

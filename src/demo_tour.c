@@ -60,7 +60,7 @@ void demo_run_tour(struct workload_env *env)
                                   "makes a new int at run time, in a 32-byte block.");
     demo_set(env, "x", rt_int(rt, 5));
     demo_set(env, "y", rt_int(rt, 1001));
-    uint64_t y_id = demo_get(env, "y") ? rt_id(demo_get(env, "y")) : 0;
+    uint64_t y_id = demo_id(env, "y");
 
     workload_step_at(env, "del y",
                      int_blocks ? "del y puts the int at the front of 2.7's int free list: its memory "
@@ -74,10 +74,7 @@ void demo_run_tour(struct workload_env *env)
                                   "same address, so the same id()."
                                 : "z = int(\"2001\") gets the block y just gave back: the same address, so "
                                   "the same id().");
-    demo_set(env, "z", rt_int(rt, 2001));
-    if (demo_get(env, "z"))
-        workload_print(env, "id(z) == old id(y) -> %s\n",
-                       rt_id(demo_get(env, "z")) == y_id ? "True" : "False");
+    demo_int_reuse(env, "z", 2001, "id(z) == old id(y)", y_id);
 
     workload_step_at(env, "del x",
                      "At the end of the program every name goes away and every block is "

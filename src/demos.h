@@ -74,6 +74,11 @@ void demo_counts(struct workload_env *env);
 bool demo_is(struct workload_env *env, const char *a, const char *b);
 /* A class with nothing but a managed __dict__. */
 const struct rt_type *demo_class(struct workload_env *env, const char *name);
+/* id(name), or 0 when the name is not bound. */
+uint64_t demo_id(struct workload_env *env, const char *name);
+/* name = int(value); print(same, id(name) == old_id): whether the new int has the memory of the
+ * one whose id was old_id, freed since. */
+void demo_int_reuse(struct workload_env *env, const char *name, int64_t value, const char *same, uint64_t old_id);
 /* print the heap's arena and pool figures in one line */
 void demo_heap_line(struct workload_env *env);
 /* list(range(start, start + n)): the list, its item array made for exactly n items, then the ints */
