@@ -220,7 +220,7 @@ void demo_run_size_classes(struct workload_env *env)
                     "Objects are rounded the same way: an int of %u bytes uses the %u-byte class, an empty "
                     "list of %u bytes (its collector header counted) the %u-byte class.",
                     int_size(lay), block_of(p, int_size(lay)), list_size(lay), block_of(p, list_size(lay)));
-    demo_set(env, "i", rt_int(rt, 1000));
+    demo_set_int(env, "i", 1000);
     demo_set(env, "l", rt_list(rt, 0, NULL));
     if (demo_get(env, "i"))
         print_block(env, "int 1000", int_size(lay), demo_get(env, "i"));

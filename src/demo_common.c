@@ -16,6 +16,17 @@ void demo_set(struct workload_env *env, const char *name, struct rt_object *obj)
     rt_bind_new(env->rt, name, obj);
 }
 
+void demo_set_int(struct workload_env *env, const char *name, int64_t value)
+{
+    demo_set(env, name, rt_int(env->rt, value));
+}
+
+struct rt_object *demo_list_of(struct workload_env *env, const char *a, const char *b)
+{
+    struct rt_object *items[] = {rt_lookup(env->rt, a), rt_lookup(env->rt, b)};
+    return items[0] && items[1] ? rt_list(env->rt, 2, items) : NULL;
+}
+
 struct rt_object *demo_get(struct workload_env *env, const char *name)
 {
     return rt_lookup(env->rt, name);
@@ -112,7 +123,7 @@ uint64_t demo_id(struct workload_env *env, const char *name)
 
 void demo_int_reuse(struct workload_env *env, const char *name, int64_t value, const char *same, uint64_t old_id)
 {
-    demo_set(env, name, rt_int(env->rt, value));
+    demo_set_int(env, name, value);
     if (demo_get(env, name))
         workload_print(env, "%s -> %s\n", same, demo_id(env, name) == old_id ? "True" : "False");
 }

@@ -23,7 +23,7 @@ void demo_run_cycles(struct workload_env *env)
     workload_step_at(env, "n = int(\"1000\")",
                      "The collector tracks only containers, objects that can refer to others: "
                      "an int is never tracked, a list always is.");
-    demo_set(env, "n", rt_int(rt, 1000));
+    demo_set_int(env, "n", 1000);
     struct rt_object *empty = rt_list(rt, 0, NULL);
     if (demo_get(env, "n") && empty)
         workload_print(env, "gc.is_tracked(n) -> %s ; gc.is_tracked([]) -> %s\n",

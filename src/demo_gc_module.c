@@ -38,7 +38,7 @@ void demo_run_tracking(struct workload_env *env)
     workload_step_at(env, "i = int(\"1000\")",
                      "An int and a str refer to no other object, so they can never be part of a cycle: "
                      "the collector does not track them, and gc.is_tracked says False.");
-    demo_set(env, "i", rt_int(rt, 1000));
+    demo_set_int(env, "i", 1000);
     struct rt_object *py = rt_str(rt, "py"), *thon = rt_str(rt, "thon");
     if (py && thon)
         demo_set(env, "s", rt_str_concat(rt, py, thon));

@@ -30,7 +30,7 @@ void demo_run_int_freelist(struct workload_env *env)
                     "In Python 3 an int is an object like any other: int('1000') needs %u bytes and takes "
                     "a %u-byte block from a pymalloc pool.",
                     size, block);
-    demo_set(env, "a", rt_int(rt, 1000));
+    demo_set_int(env, "a", 1000);
     uint64_t before = demo_id(env, "a");
 
     workload_step_at(env, "del a",

@@ -44,8 +44,7 @@ void demo_run_refcount(struct workload_env *env)
     workload_step_at(env, "l = [a, a]",
                      "l = [a, a] stores two more references in the new list's items: "
                      "getrefcount says 5, the true count is 4.");
-    struct rt_object *two[] = {a, a};
-    demo_set(env, "l", rt_list(rt, 2, two));
+    demo_set(env, "l", demo_list_of(env, "a", "a"));
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "del l",
@@ -84,8 +83,8 @@ void demo_run_refcount(struct workload_env *env)
 /* a = int(value); b = int(value); print("a is b ->", a is b) */
 static void ints_are_one(struct workload_env *env, const char *a, const char *b, int64_t value)
 {
-    demo_set(env, a, rt_int(env->rt, value));
-    demo_set(env, b, rt_int(env->rt, value));
+    demo_set_int(env, a, value);
+    demo_set_int(env, b, value);
     demo_is(env, a, b);
 }
 

@@ -45,7 +45,7 @@ void demo_run_rebinding(struct workload_env *env)
     workload_step_at(env, "x = int(\"300\")",
                      "Rebinding x again kills the second list the same way; int('300') is made at run "
                      "time, since a literal 300 is also held by the code's constants.");
-    demo_set(env, "x", rt_int(rt, 300));
+    demo_set_int(env, "x", 300);
 
     workload_step_at(env, "z = [x, y]",
                      "y = x and z = [x, y] give the int four references, x, y and the list's two items, "
@@ -54,8 +54,7 @@ void demo_run_rebinding(struct workload_env *env)
     if (!x)
         return;
     rt_bind(rt, "y", x);
-    struct rt_object *two[] = {x, x};
-    demo_set(env, "z", rt_list(rt, 2, two));
+    demo_set(env, "z", demo_list_of(env, "x", "y"));
     demo_print_refcount(env, "x");
 
     workload_step_at(env, "del x",
@@ -73,7 +72,7 @@ void demo_run_rebinding(struct workload_env *env)
     workload_step_at(env, "a = 1",
                      "a = 1; b = a; b = None only moves the label b: a still holds the int 1, a cached "
                      "small int that is never freed, so nothing is collected here.");
-    demo_set(env, "a", rt_int(rt, 1));
+    demo_set_int(env, "a", 1);
     rt_bind(rt, "b", demo_get(env, "a"));
     demo_set(env, "b", rt_none(rt));
     print_repr(env, "a");

@@ -58,8 +58,8 @@ void demo_run_tour(struct workload_env *env)
                                   "takes a new int from 2.7's int free list, in a block of 1000 bytes holding 41 ints."
                                 : "x = 5 takes the shared 5 from the small-int cache, while y = int(\"1001\") "
                                   "makes a new int at run time, in a 32-byte block.");
-    demo_set(env, "x", rt_int(rt, 5));
-    demo_set(env, "y", rt_int(rt, 1001));
+    demo_set_int(env, "x", 5);
+    demo_set_int(env, "y", 1001);
     uint64_t y_id = demo_id(env, "y");
 
     workload_step_at(env, "del y",

@@ -60,6 +60,10 @@ void demo_step_f(struct workload_env *env, const char *code, const char *fmt, ..
     __attribute__((format(printf, 3, 4)));
 /* name = <obj>, stealing the new reference obj (NULL: prints MemoryError). */
 void demo_set(struct workload_env *env, const char *name, struct rt_object *obj);
+/* name = int(value) */
+void demo_set_int(struct workload_env *env, const char *name, int64_t value);
+/* [a, b] for two names: a new list of the objects they refer to (NULL when one is not bound). */
+struct rt_object *demo_list_of(struct workload_env *env, const char *a, const char *b);
 /* The object `name` refers to (borrowed). */
 struct rt_object *demo_get(struct workload_env *env, const char *name);
 /* del name */
