@@ -7,12 +7,16 @@
  */
 #include "demos.h"
 
+#include <stdio.h>
+
 /* print("gc.is_tracked(name) ->", gc.is_tracked(name)) */
 static void print_tracked(struct workload_env *env, const char *name)
 {
     struct rt_object *o = demo_get(env, name);
+    char what[64];
+    snprintf(what, sizeof what, "gc.is_tracked(%s)", name);
     if (o)
-        workload_print(env, "gc.is_tracked(%s) -> %s\n", name, gc_is_tracked(o) ? "True" : "False");
+        demo_print_bool(env, what, gc_is_tracked(o));
 }
 
 static int full(struct workload_env *env)
@@ -135,11 +139,6 @@ static bool link_lists(struct workload_env *env, bool cycle)
     return true;
 }
 
-static void print_bool(struct workload_env *env, const char *what, bool v)
-{
-    workload_print(env, "%s -> %s\n", what, v ? "True" : "False");
-}
-
 void demo_run_leak_hunt(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
@@ -161,7 +160,7 @@ void demo_run_leak_hunt(struct workload_env *env)
         workload_print(env, "len(gc.get_referents(a)) -> %zu\n", rt_len(referents));
     rt_xdecref(rt, referents, EV_REF_TEMP, NULL);
     struct rt_object *referrers = gc_get_referrers(rt, b);
-    print_bool(env, "a in gc.get_referrers(b)", list_holds(referrers, a));
+    demo_print_bool(env, "a in gc.get_referrers(b)", list_holds(referrers, a));
     rt_xdecref(rt, referrers, EV_REF_TEMP, NULL);
 
     workload_step_at(env, "del a, b",
@@ -198,7 +197,7 @@ void demo_run_leak_hunt(struct workload_env *env)
     if (garbage && rt_len(garbage) >= 2) {
         struct rt_object *first = rt_item(garbage, 0), *second = rt_item(garbage, 1);
         referents = gc_get_referents(rt, second);
-        print_bool(env, "gc.garbage[0] in gc.get_referents(gc.garbage[1])", list_holds(referents, first));
+        demo_print_bool(env, "gc.garbage[0] in gc.get_referents(gc.garbage[1])", list_holds(referents, first));
         rt_xdecref(rt, referents, EV_REF_TEMP, NULL);
         referrers = gc_get_referrers(rt, first);
         if (referrers)

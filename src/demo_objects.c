@@ -38,7 +38,7 @@ void demo_run_refcount(struct workload_env *env)
     workload_step_at(env, "b = a",
                      "b = a binds a second name to the same list: getrefcount says 3, the "
                      "Objects pane 2 (it shows true counts).");
-    rt_bind(rt, "b", a);
+    demo_alias(env, "b", "a");
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "l = [a, a]",
@@ -102,10 +102,7 @@ void demo_run_identity(struct workload_env *env)
                      "int('1000') is int('1000') is False, though they are equal.");
     ints_are_one(env, "x", "y", 1000);
     if (demo_get(env, "x") && demo_get(env, "y"))
-        workload_print(env, "x == y -> %s\n",
-                       rt_int_value(demo_get(env, "x")) == rt_int_value(demo_get(env, "y"))
-                           ? "True"
-                           : "False");
+        demo_print_bool(env, "x == y", rt_int_value(demo_get(env, "x")) == rt_int_value(demo_get(env, "y")));
 
     workload_step_at(env, "x = int(\"256\")",
                      "The cache holds -5 to 256: int('256') is int('256') is True, but for 257 "
@@ -151,22 +148,14 @@ void demo_run_identity(struct workload_env *env)
 
 /* ---- copy ---------------------------------------------------------------------------------------------- */
 
-static void show_name(struct workload_env *env, const char *name)
-{
-    struct rt_object *o = demo_get(env, name);
-    if (!o)
-        return;
-    char buf[128];
-    workload_print(env, "%s -> %s\n", name, rt_repr(o, buf, sizeof buf));
-}
-
 static void item_is(struct workload_env *env, const char *a, const char *b, size_t i)
 {
     struct rt_object *x = demo_get(env, a), *y = demo_get(env, b);
     if (!x || !y)
         return;
-    workload_print(env, "%s[%zu] is %s[%zu] -> %s\n", a, i, b, i,
-                   rt_item(x, i) == rt_item(y, i) ? "True" : "False");
+    char what[64];
+    snprintf(what, sizeof what, "%s[%zu] is %s[%zu]", a, i, b, i);
+    demo_print_bool(env, what, rt_item(x, i) == rt_item(y, i));
 }
 
 void demo_run_copy(struct workload_env *env)
@@ -188,7 +177,7 @@ void demo_run_copy(struct workload_env *env)
     }
     rt_decref(rt, ten, EV_REF_TEMP, NULL);
     rt_decref(rt, eleven, EV_REF_TEMP, NULL);
-    show_name(env, "a");
+    demo_print_repr(env, "a");
     if (!demo_get(env, "a"))
         return;
 
@@ -216,9 +205,9 @@ void demo_run_copy(struct workload_env *env)
         rt_list_append(rt, rt_item(demo_get(env, "a"), 2), twelve);
         rt_decref(rt, twelve, EV_REF_TEMP, NULL);
     }
-    show_name(env, "a");
-    show_name(env, "b");
-    show_name(env, "c");
+    demo_print_repr(env, "a");
+    demo_print_repr(env, "b");
+    demo_print_repr(env, "c");
 
     workload_step_at(env, "del a, b, c",
                      "del a, b and c frees the three outer lists and the two inner lists.");

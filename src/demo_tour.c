@@ -22,7 +22,7 @@ void demo_run_tour(struct workload_env *env)
     workload_step_at(env, "b = a",
                      "b = a binds a second name to the same list, so sys.getrefcount(a) now "
                      "reports 3: two names plus its own argument.");
-    rt_bind(rt, "b", demo_get(env, "a"));
+    demo_alias(env, "b", "a");
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "a.append(1000)",

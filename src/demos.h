@@ -64,6 +64,8 @@ void demo_set(struct workload_env *env, const char *name, struct rt_object *obj)
 void demo_set_int(struct workload_env *env, const char *name, int64_t value);
 /* [a, b] for two names: a new list of the objects they refer to (NULL when one is not bound). */
 struct rt_object *demo_list_of(struct workload_env *env, const char *a, const char *b);
+/* name = other: binds name to the object other refers to (NameError when other is not bound). */
+void demo_alias(struct workload_env *env, const char *name, const char *other);
 /* The object `name` refers to (borrowed). */
 struct rt_object *demo_get(struct workload_env *env, const char *name);
 /* del name */
@@ -74,6 +76,10 @@ long demo_print_refcount(struct workload_env *env, const char *name);
 long demo_collect(struct workload_env *env, int generation);
 /* print(gc.get_count()) */
 void demo_counts(struct workload_env *env);
+/* print(what, "->", v), as Python prints a bool */
+void demo_print_bool(struct workload_env *env, const char *what, bool v);
+/* print(name, "->", repr(name)), nothing when the name is not bound */
+void demo_print_repr(struct workload_env *env, const char *name);
 /* print(a is b) for two names */
 bool demo_is(struct workload_env *env, const char *a, const char *b);
 /* A class with nothing but a managed __dict__. */
