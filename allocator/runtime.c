@@ -646,82 +646,59 @@ void rt_clear_freelists(struct runtime *rt)
     rt_int27_clear(rt);
 }
 
-/* Whether this version's report has line `line` (RT_FL_*). */
-static bool freelist_reported(const struct runtime *rt, unsigned line)
+/* Free-list line `line` (RT_FL_*) as this version has it: its type's name (NULL for the tuples',
+ * numbered by size), the list the runtime keeps for it (NULL: none, the line says 0), the size
+ * of each object on it, and whether the version's report has the line at all. */
+struct freelist_desc {
+    const char *name;
+    uint64_t count; /* objects on the list */
+    uint64_t each;
+    bool reported;
+};
+
+static struct freelist_desc freelist_desc(const struct runtime *rt, unsigned line)
 {
     const struct rt_layout *l = &rt->layout;
     switch (line) {
     case RT_FL_CFUNCTION:
-        return l->cfunction_free != 0;
-    case RT_FL_DICTKEYS:
-        return l->dictkeys_report;
-    case RT_FL_FRAME:
-        return l->frame_free != 0;
-    case RT_FL_METHOD:
-        return l->method_free != 0;
-    case RT_FL_INT:
-        return l->int_fixed;
+        return (struct freelist_desc){"PyCFunctionObjects", 0, l->cfunction_free, l->cfunction_free != 0};
     case RT_FL_DICT:
+        return (struct freelist_desc){"PyDictObjects", rt->dicts.n, l->dict_basic, true};
+    case RT_FL_DICTKEYS:
+        return (struct freelist_desc){"PyDictKeysObjects", rt->keys.n, l->dict_keys_header, l->dictkeys_report};
     case RT_FL_FLOAT:
+        return (struct freelist_desc){"PyFloatObjects", rt->floats.n, l->float_basic, true};
+    case RT_FL_FRAME:
+        return (struct freelist_desc){"PyFrameObjects", 0, l->frame_free, l->frame_free != 0};
+    case RT_FL_INT:
+        return (struct freelist_desc){"PyIntObjects", rt->int_nfree, l->int_basic, l->int_fixed};
     case RT_FL_LIST:
-        return true;
-    default:
-        return line - RT_FL_TUPLE1 < l->tuple_freelists;
+        return (struct freelist_desc){"PyListObjects", rt->lists.n, l->list_basic, true};
+    case RT_FL_METHOD:
+        return (struct freelist_desc){"PyMethodObjects", 0, l->method_free, l->method_free != 0};
+    default: {
+        unsigned n = line - RT_FL_TUPLE1 + 1;
+        return (struct freelist_desc){NULL, rt->tuples[n - 1].n, l->tuple_basic + 8 * (uint64_t)n,
+                                      n <= l->tuple_freelists};
+    }
     }
 }
 
-/* Line `line` (RT_FL_*): its label, the objects on that free list and their size. */
+static bool freelist_reported(const struct runtime *rt, unsigned line)
+{
+    return freelist_desc(rt, line).reported;
+}
+
+/* Line `line` (RT_FL_*) of the report: its label, the objects on that free list and their size. */
 static void freelist_line(const struct runtime *rt, unsigned line, struct heap_stats_freelist *out)
 {
-    static const char *const labels[] = {
-        [RT_FL_CFUNCTION] = "PyCFunctionObjects", [RT_FL_DICT] = "PyDictObjects",
-        [RT_FL_DICTKEYS] = "PyDictKeysObjects",   [RT_FL_FLOAT] = "PyFloatObjects",
-        [RT_FL_FRAME] = "PyFrameObjects",         [RT_FL_INT] = "PyIntObjects",
-        [RT_FL_LIST] = "PyListObjects",
-        [RT_FL_METHOD] = "PyMethodObjects",
-    };
-    const struct rt_layout *l = &rt->layout;
-    out->count = 0;
-    if (line < RT_FL_TUPLE1)
-        snprintf(out->label, sizeof out->label, "%s", labels[line]);
-    switch (line) {
-    case RT_FL_CFUNCTION:
-        out->each = l->cfunction_free;
-        return;
-    case RT_FL_DICT:
-        out->count = rt->dicts.n;
-        out->each = l->dict_basic;
-        return;
-    case RT_FL_DICTKEYS:
-        out->count = rt->keys.n;
-        out->each = l->dict_keys_header;
-        return;
-    case RT_FL_FLOAT:
-        out->count = rt->floats.n;
-        out->each = l->float_basic;
-        return;
-    case RT_FL_FRAME:
-        out->each = l->frame_free;
-        return;
-    case RT_FL_INT:
-        out->count = rt->int_nfree;
-        out->each = l->int_basic;
-        return;
-    case RT_FL_LIST:
-        out->count = rt->lists.n;
-        out->each = l->list_basic;
-        return;
-    case RT_FL_METHOD:
-        out->each = l->method_free;
-        return;
-    default: {
-        unsigned n = line - RT_FL_TUPLE1 + 1;
-        snprintf(out->label, sizeof out->label, "%u-sized PyTupleObjects", n);
-        out->count = rt->tuples[n - 1].n;
-        out->each = l->tuple_basic + 8 * (uint64_t)n;
-        return;
-    }
-    }
+    struct freelist_desc d = freelist_desc(rt, line);
+    if (d.name)
+        snprintf(out->label, sizeof out->label, "%s", d.name);
+    else
+        snprintf(out->label, sizeof out->label, "%u-sized PyTupleObjects", line - RT_FL_TUPLE1 + 1);
+    out->count = d.count;
+    out->each = d.each;
 }
 
 _Static_assert(RT_FL_COUNT <= HEAP_STATS_MAX_FREELISTS, "every free-list line fits the stats");

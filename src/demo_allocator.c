@@ -53,6 +53,14 @@ static uint32_t str_size(const struct rt_layout *l, uint32_t n)
     return l->str_ascii + n + 1;
 }
 
+/* Frees blocks[from] to blocks[to - 1], passing over the requests that failed. */
+static void free_blocks(struct workload_env *env, void *const *blocks, size_t from, size_t to)
+{
+    for (size_t i = from; i < to; i++)
+        if (blocks[i])
+            heap_free(env->heap, blocks[i]);
+}
+
 static void print_block(struct workload_env *env, const char *what, size_t request, const void *p)
 {
     size_t size = heap_block_size(env->heap, p);
@@ -212,7 +220,7 @@ void demo_run_size_classes(struct workload_env *env)
                     "Objects are rounded the same way: an int of %u bytes uses the %u-byte class, an empty "
                     "list of %u bytes (its collector header counted) the %u-byte class.",
                     int_size(lay), block_of(p, int_size(lay)), list_size(lay), block_of(p, list_size(lay)));
-    demo_set(env, "i", rt_int(rt, 1000));
+    demo_set_int(env, "i", 1000);
     demo_set(env, "l", rt_list(rt, 0, NULL));
     if (demo_get(env, "i"))
         print_block(env, "int 1000", int_size(lay), demo_get(env, "i"));
@@ -234,9 +242,7 @@ void demo_run_size_classes(struct workload_env *env)
     workload_step_at(env, "for p in blocks:",
                      "Freeing the blocks empties their pools, which go back to their arena's "
                      "cache of empty pools.");
-    for (int i = 0; i < 8; i++)
-        if (blocks[i])
-            heap_free(env->heap, blocks[i]);
+    free_blocks(env, blocks, 0, 8);
     demo_del(env, "i");
     demo_del(env, "l");
     demo_heap_line(env);
@@ -285,9 +291,7 @@ void demo_run_pool_lifecycle(struct workload_env *env)
     workload_step_at(env, "blocks.clear()",
                      "Freeing every block empties the pool: it moves to its arena's cache of "
                      "empty pools.");
-    for (size_t i = 0; i < n; i++)
-        if (blocks[i])
-            heap_free(env->heap, blocks[i]);
+    free_blocks(env, blocks, 0, n);
 
     workload_step_at(env, "small = new_block(64)",
                      "A request of another size, 64 bytes, reuses that empty pool for its own "
@@ -334,26 +338,20 @@ void demo_run_arena_lifecycle(struct workload_env *env)
     workload_print(env, "%zu blocks of %zu bytes\n", n, size);
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
-    if (p->keep_last_free_arena)
-        workload_step_at(env, "del blocks[PER_ARENA:]",
-                         "Freeing the second arena's block leaves it wholly empty, but as the "
-                         "last usable arena it is kept, as CPython 3.9 and later do.");
-    else
-        workload_step_at(env, "del blocks[PER_ARENA:]",
-                         "Freeing the second arena's block leaves it wholly empty, and it goes back to "
-                         "the system at once: before 3.9 no empty arena is kept.");
-    for (size_t i = first_of_second; i < n; i++)
-        if (blocks[i])
-            heap_free(env->heap, blocks[i]);
+    workload_step_at(env, "del blocks[PER_ARENA:]",
+                     p->keep_last_free_arena
+                         ? "Freeing the second arena's block leaves it wholly empty, but as the "
+                           "last usable arena it is kept, as CPython 3.9 and later do."
+                         : "Freeing the second arena's block leaves it wholly empty, and it goes back to "
+                           "the system at once: before 3.9 no empty arena is kept.");
+    free_blocks(env, blocks, first_of_second, n);
     n = first_of_second;
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
     workload_step_at(env, "blocks.clear()",
                      "Freeing the first arena's blocks empties it too, and an empty arena "
                      "that is not needed goes back to the system.");
-    for (size_t i = 0; i < n; i++)
-        if (blocks[i])
-            heap_free(env->heap, blocks[i]);
+    free_blocks(env, blocks, 0, n);
     workload_print(env, "arenas: %" PRIu64 "\n", arenas_now(env));
 
     workload_step_at(env, "again = new_block()",
@@ -412,9 +410,7 @@ void demo_run_fragmentation(struct workload_env *env)
                            "that is kept for reuse."
                          : "Free the survivors too: now every arena goes back to the system (before 3.9 "
                            "none is kept).");
-    for (size_t i = 0; i < N; i++)
-        if (blocks[i])
-            heap_free(env->heap, blocks[i]);
+    free_blocks(env, blocks, 0, N);
     demo_heap_line(env);
 
     workload_step_at(env, "del survivors",

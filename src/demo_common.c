@@ -16,6 +16,27 @@ void demo_set(struct workload_env *env, const char *name, struct rt_object *obj)
     rt_bind_new(env->rt, name, obj);
 }
 
+void demo_set_int(struct workload_env *env, const char *name, int64_t value)
+{
+    demo_set(env, name, rt_int(env->rt, value));
+}
+
+struct rt_object *demo_list_of(struct workload_env *env, const char *a, const char *b)
+{
+    struct rt_object *items[] = {rt_lookup(env->rt, a), rt_lookup(env->rt, b)};
+    return items[0] && items[1] ? rt_list(env->rt, 2, items) : NULL;
+}
+
+void demo_alias(struct workload_env *env, const char *name, const char *other)
+{
+    struct rt_object *o = rt_lookup(env->rt, other);
+    if (!o) {
+        workload_print(env, "NameError: name '%s' is not defined\n", other);
+        return;
+    }
+    rt_bind(env->rt, name, o);
+}
+
 struct rt_object *demo_get(struct workload_env *env, const char *name)
 {
     return rt_lookup(env->rt, name);
@@ -61,10 +82,25 @@ void demo_counts(struct workload_env *env)
     workload_print(env, "gc.get_count() -> (%s)\n", buf);
 }
 
+void demo_print_bool(struct workload_env *env, const char *what, bool v)
+{
+    workload_print(env, "%s -> %s\n", what, v ? "True" : "False");
+}
+
+void demo_print_repr(struct workload_env *env, const char *name)
+{
+    struct rt_object *o = rt_lookup(env->rt, name);
+    char buf[128];
+    if (o)
+        workload_print(env, "%s -> %s\n", name, rt_repr(o, buf, sizeof buf));
+}
+
 bool demo_is(struct workload_env *env, const char *a, const char *b)
 {
     bool same = rt_is(rt_lookup(env->rt, a), rt_lookup(env->rt, b));
-    workload_print(env, "%s is %s -> %s\n", a, b, same ? "True" : "False");
+    char what[96];
+    snprintf(what, sizeof what, "%s is %s", a, b);
+    demo_print_bool(env, what, same);
     return same;
 }
 
@@ -102,6 +138,19 @@ struct rt_object *demo_int_list(struct workload_env *env, int64_t start, size_t 
         rt_decref(env->rt, v, EV_REF_TEMP, NULL);
     }
     return l;
+}
+
+uint64_t demo_id(struct workload_env *env, const char *name)
+{
+    struct rt_object *o = rt_lookup(env->rt, name);
+    return o ? rt_id(o) : 0;
+}
+
+void demo_int_reuse(struct workload_env *env, const char *name, int64_t value, const char *same, uint64_t old_id)
+{
+    demo_set_int(env, name, value);
+    if (demo_get(env, name))
+        demo_print_bool(env, same, demo_id(env, name) == old_id);
 }
 
 void demo_step_f(struct workload_env *env, const char *code, const char *fmt, ...)

@@ -97,16 +97,12 @@ void demo_run_domains(struct workload_env *env)
                     v, block);
     void *mem = measured(env, FAMILY_MEM, "PyMem_Malloc", 32);
 
-    if (mem_is_malloc(p))
-        demo_step_f(env, "obj, blocks = pymalloc_blocks(api.PyObject_Malloc, 32)",
-                    "PyObject_Malloc(32) is the OBJ domain, pymalloc in every version: only this "
-                    "family takes a %u-byte block from a pool here.",
-                    block);
-    else
-        demo_step_f(env, "obj, blocks = pymalloc_blocks(api.PyObject_Malloc, 32)",
-                    "PyObject_Malloc(32) is the OBJ domain, pymalloc in every version: it takes "
-                    "another %u-byte block of the same pool as PyMem_Malloc's.",
-                    block);
+    demo_step_f(env, "obj, blocks = pymalloc_blocks(api.PyObject_Malloc, 32)",
+                mem_is_malloc(p) ? "PyObject_Malloc(32) is the OBJ domain, pymalloc in every version: only "
+                                   "this family takes a %u-byte block from a pool here."
+                                 : "PyObject_Malloc(32) is the OBJ domain, pymalloc in every version: it "
+                                   "takes another %u-byte block of the same pool as PyMem_Malloc's.",
+                block);
     void *obj = measured(env, FAMILY_OBJ, "PyObject_Malloc", 32);
 
     if (mem_is_malloc(p))

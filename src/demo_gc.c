@@ -23,7 +23,7 @@ void demo_run_cycles(struct workload_env *env)
     workload_step_at(env, "n = int(\"1000\")",
                      "The collector tracks only containers, objects that can refer to others: "
                      "an int is never tracked, a list always is.");
-    demo_set(env, "n", rt_int(rt, 1000));
+    demo_set_int(env, "n", 1000);
     struct rt_object *empty = rt_list(rt, 0, NULL);
     if (demo_get(env, "n") && empty)
         workload_print(env, "gc.is_tracked(n) -> %s ; gc.is_tracked([]) -> %s\n",
@@ -303,7 +303,7 @@ void demo_run_weakref(struct workload_env *env)
                      "r() gives the object back while it is alive: r() is a is True.");
     if (demo_get(env, "r")) {
         struct rt_object *got = rt_weakref_get(rt, demo_get(env, "r"));
-        workload_print(env, "r() is a -> %s\n", got == demo_get(env, "a") ? "True" : "False");
+        demo_print_bool(env, "r() is a", got == demo_get(env, "a"));
         rt_decref(rt, got, EV_REF_TEMP, NULL);
     }
 
@@ -519,7 +519,7 @@ void demo_run_gc_tuning(struct workload_env *env)
                      "works when called.");
     gc_disable(rt);
     build(env, &t, 10000);
-    workload_print(env, "gc.isenabled() -> %s\n", gc_isenabled(rt) ? "True" : "False");
+    demo_print_bool(env, "gc.isenabled()", gc_isenabled(rt));
     gc_enable(rt);
 
     snprintf(label, sizeof label,

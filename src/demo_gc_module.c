@@ -7,12 +7,16 @@
  */
 #include "demos.h"
 
+#include <stdio.h>
+
 /* print("gc.is_tracked(name) ->", gc.is_tracked(name)) */
 static void print_tracked(struct workload_env *env, const char *name)
 {
     struct rt_object *o = demo_get(env, name);
+    char what[64];
+    snprintf(what, sizeof what, "gc.is_tracked(%s)", name);
     if (o)
-        workload_print(env, "gc.is_tracked(%s) -> %s\n", name, gc_is_tracked(o) ? "True" : "False");
+        demo_print_bool(env, what, gc_is_tracked(o));
 }
 
 static int full(struct workload_env *env)
@@ -38,7 +42,7 @@ void demo_run_tracking(struct workload_env *env)
     workload_step_at(env, "i = int(\"1000\")",
                      "An int and a str refer to no other object, so they can never be part of a cycle: "
                      "the collector does not track them, and gc.is_tracked says False.");
-    demo_set(env, "i", rt_int(rt, 1000));
+    demo_set_int(env, "i", 1000);
     struct rt_object *py = rt_str(rt, "py"), *thon = rt_str(rt, "thon");
     if (py && thon)
         demo_set(env, "s", rt_str_concat(rt, py, thon));
@@ -118,9 +122,21 @@ static bool list_holds(const struct rt_object *list, const struct rt_object *o)
     return false;
 }
 
-static void print_bool(struct workload_env *env, const char *what, bool v)
+/* a = []; b = [] (or b = [a], a cycle); a.append(b).  False when a list could not be made. */
+static bool link_lists(struct workload_env *env, bool cycle)
 {
-    workload_print(env, "%s -> %s\n", what, v ? "True" : "False");
+    struct runtime *rt = env->rt;
+    demo_set(env, "a", rt_list(rt, 0, NULL));
+    struct rt_object *a = demo_get(env, "a");
+    if (cycle && !a)
+        return false;
+    struct rt_object *held[] = {a};
+    demo_set(env, "b", rt_list(rt, cycle ? 1 : 0, held));
+    struct rt_object *b = demo_get(env, "b");
+    if (!a || !b)
+        return false;
+    rt_list_append(rt, a, b);
+    return true;
 }
 
 void demo_run_leak_hunt(struct workload_env *env)
@@ -130,24 +146,21 @@ void demo_run_leak_hunt(struct workload_env *env)
     workload_step_at(env, "a = []",
                      "a = []; b = []; a.append(b), the course's example: a has one name and b two "
                      "references, its name and a's item, so getrefcount says 2 and 3.");
-    demo_set(env, "a", rt_list(rt, 0, NULL));
-    demo_set(env, "b", rt_list(rt, 0, NULL));
-    struct rt_object *a = demo_get(env, "a"), *b = demo_get(env, "b");
-    if (!a || !b)
+    if (!link_lists(env, false))
         return;
-    rt_list_append(rt, a, b);
     demo_print_refcount(env, "a");
     demo_print_refcount(env, "b");
 
     workload_step_at(env, "print(\"len(gc.get_referents(a)) ->\", len(gc.get_referents(a)))",
                      "gc.get_referents(a) lists what a refers to, b alone; gc.get_referrers(b) walks "
                      "every tracked object to find those that refer to b, and finds a.");
+    struct rt_object *a = demo_get(env, "a"), *b = demo_get(env, "b");
     struct rt_object *referents = gc_get_referents(rt, a);
     if (referents)
         workload_print(env, "len(gc.get_referents(a)) -> %zu\n", rt_len(referents));
     rt_xdecref(rt, referents, EV_REF_TEMP, NULL);
     struct rt_object *referrers = gc_get_referrers(rt, b);
-    print_bool(env, "a in gc.get_referrers(b)", list_holds(referrers, a));
+    demo_print_bool(env, "a in gc.get_referrers(b)", list_holds(referrers, a));
     rt_xdecref(rt, referrers, EV_REF_TEMP, NULL);
 
     workload_step_at(env, "del a, b",
@@ -165,16 +178,8 @@ void demo_run_leak_hunt(struct workload_env *env)
     workload_step_at(env, "a = []",
                      "a = []; b = [a]; a.append(b) builds a cycle: after del a, b each list is still "
                      "held by the other, so neither count reaches 0.");
-    demo_set(env, "a", rt_list(rt, 0, NULL));
-    a = demo_get(env, "a");
-    if (!a)
+    if (!link_lists(env, true))
         return;
-    struct rt_object *one[] = {a};
-    demo_set(env, "b", rt_list(rt, 1, one));
-    b = demo_get(env, "b");
-    if (!b)
-        return;
-    rt_list_append(rt, a, b);
     demo_del(env, "a");
     demo_del(env, "b");
 
@@ -192,7 +197,7 @@ void demo_run_leak_hunt(struct workload_env *env)
     if (garbage && rt_len(garbage) >= 2) {
         struct rt_object *first = rt_item(garbage, 0), *second = rt_item(garbage, 1);
         referents = gc_get_referents(rt, second);
-        print_bool(env, "gc.garbage[0] in gc.get_referents(gc.garbage[1])", list_holds(referents, first));
+        demo_print_bool(env, "gc.garbage[0] in gc.get_referents(gc.garbage[1])", list_holds(referents, first));
         rt_xdecref(rt, referents, EV_REF_TEMP, NULL);
         referrers = gc_get_referrers(rt, first);
         if (referrers)

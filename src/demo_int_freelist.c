@@ -30,18 +30,14 @@ void demo_run_int_freelist(struct workload_env *env)
                     "In Python 3 an int is an object like any other: int('1000') needs %u bytes and takes "
                     "a %u-byte block from a pymalloc pool.",
                     size, block);
-    demo_set(env, "a", rt_int(rt, 1000));
-    struct rt_object *a = demo_get(env, "a");
-    uint64_t before = a ? rt_id(a) : 0;
+    demo_set_int(env, "a", 1000);
+    uint64_t before = demo_id(env, "a");
 
-    if (py2)
-        workload_step_at(env, "del a",
-                         "del a puts the int at the front of the int free list, chained through its "
-                         "type field: its memory goes back neither to pymalloc nor to malloc.");
-    else
-        workload_step_at(env, "del a",
-                         "del a gives the int's block straight back to the front of its pool's free "
-                         "list: 3.x keeps no int free list (3.14 brings one back).");
+    workload_step_at(env, "del a",
+                     py2 ? "del a puts the int at the front of the int free list, chained through its "
+                           "type field: its memory goes back neither to pymalloc nor to malloc."
+                         : "del a gives the int's block straight back to the front of its pool's free "
+                           "list: 3.x keeps no int free list (3.14 brings one back).");
     demo_del(env, "a");
 
     workload_step_at(env, "b = int(\"2000\")",
@@ -49,9 +45,7 @@ void demo_run_int_freelist(struct workload_env *env)
                            "address, so the same id()."
                          : "b = int('2000') gets the block a gave back, last in, first out: the same "
                            "address, so the same id().");
-    demo_set(env, "b", rt_int(rt, 2000));
-    if (demo_get(env, "b"))
-        workload_print(env, "id(b) == id(a) -> %s\n", rt_id(demo_get(env, "b")) == before ? "True" : "False");
+    demo_int_reuse(env, "b", 2000, "id(b) == id(a)", before);
 
     if (py2)
         demo_step_f(env, "nums = list(range(1000, 1100))",
@@ -65,25 +59,19 @@ void demo_run_int_freelist(struct workload_env *env)
     if (demo_get(env, "nums"))
         workload_print(env, "len(nums) -> %zu\n", rt_len(demo_get(env, "nums")));
 
-    if (py2)
-        workload_step_at(env, "del nums",
-                         "del nums kills the 100 ints, and all of them go onto the free list: the blocks "
-                         "stay, which is why a Python 2 process that once made millions of ints kept "
-                         "their memory.");
-    else
-        workload_step_at(env, "del nums",
-                         "del nums kills the 100 ints and each block goes back to its pool at once, "
-                         "ready for any object of its size class.");
+    workload_step_at(env, "del nums",
+                     py2 ? "del nums kills the 100 ints, and all of them go onto the free list: the blocks "
+                           "stay, which is why a Python 2 process that once made millions of ints kept "
+                           "their memory."
+                         : "del nums kills the 100 ints and each block goes back to its pool at once, "
+                           "ready for any object of its size class.");
     demo_del(env, "nums");
 
-    if (py2)
-        workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
-                         "A full collection empties the free lists: PyInt_ClearFreeList gives back to "
-                         "malloc every block with no live int, and keeps the one b lives in.");
-    else
-        workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
-                         "A full collection empties the free lists of floats, tuples, lists and dicts; "
-                         "ints have none, their blocks are back in their pools already.");
+    workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
+                     py2 ? "A full collection empties the free lists: PyInt_ClearFreeList gives back to "
+                           "malloc every block with no live int, and keeps the one b lives in."
+                         : "A full collection empties the free lists of floats, tuples, lists and dicts; "
+                           "ints have none, their blocks are back in their pools already.");
     demo_collect(env, gc_full_generation(rt));
 
     workload_step_at(env, "del b",

@@ -38,14 +38,13 @@ void demo_run_refcount(struct workload_env *env)
     workload_step_at(env, "b = a",
                      "b = a binds a second name to the same list: getrefcount says 3, the "
                      "Objects pane 2 (it shows true counts).");
-    rt_bind(rt, "b", a);
+    demo_alias(env, "b", "a");
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "l = [a, a]",
                      "l = [a, a] stores two more references in the new list's items: "
                      "getrefcount says 5, the true count is 4.");
-    struct rt_object *two[] = {a, a};
-    demo_set(env, "l", rt_list(rt, 2, two));
+    demo_set(env, "l", demo_list_of(env, "a", "a"));
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "del l",
@@ -81,6 +80,14 @@ void demo_run_refcount(struct workload_env *env)
 
 /* ---- identity ---------------------------------------------------------------------------------------- */
 
+/* a = int(value); b = int(value); print("a is b ->", a is b) */
+static void ints_are_one(struct workload_env *env, const char *a, const char *b, int64_t value)
+{
+    demo_set_int(env, a, value);
+    demo_set_int(env, b, value);
+    demo_is(env, a, b);
+}
+
 void demo_run_identity(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
@@ -88,31 +95,20 @@ void demo_run_identity(struct workload_env *env)
     workload_step_at(env, "a = 123",
                      "a = 123 and b = 123 get the same object from the small-int cache, so "
                      "a is b is True.");
-    demo_set(env, "a", rt_int(rt, 123));
-    demo_set(env, "b", rt_int(rt, 123));
-    demo_is(env, "a", "b");
+    ints_are_one(env, "a", "b", 123);
 
     workload_step_at(env, "x = int(\"1000\")",
                      "Ints above 256 built at run time are new objects each time: "
                      "int('1000') is int('1000') is False, though they are equal.");
-    demo_set(env, "x", rt_int(rt, 1000));
-    demo_set(env, "y", rt_int(rt, 1000));
-    demo_is(env, "x", "y");
+    ints_are_one(env, "x", "y", 1000);
     if (demo_get(env, "x") && demo_get(env, "y"))
-        workload_print(env, "x == y -> %s\n",
-                       rt_int_value(demo_get(env, "x")) == rt_int_value(demo_get(env, "y"))
-                           ? "True"
-                           : "False");
+        demo_print_bool(env, "x == y", rt_int_value(demo_get(env, "x")) == rt_int_value(demo_get(env, "y")));
 
     workload_step_at(env, "x = int(\"256\")",
                      "The cache holds -5 to 256: int('256') is int('256') is True, but for 257 "
                      "it is False.");
-    demo_set(env, "x", rt_int(rt, 256));
-    demo_set(env, "y", rt_int(rt, 256));
-    demo_is(env, "x", "y");
-    demo_set(env, "x", rt_int(rt, 257));
-    demo_set(env, "y", rt_int(rt, 257));
-    demo_is(env, "x", "y");
+    ints_are_one(env, "x", "y", 256);
+    ints_are_one(env, "x", "y", 257);
 
     workload_step_at(env, "s1 = \"python\"",
                      "The literal 'python' looks like a name, so it is interned: two literals "
@@ -152,22 +148,14 @@ void demo_run_identity(struct workload_env *env)
 
 /* ---- copy ---------------------------------------------------------------------------------------------- */
 
-static void show_name(struct workload_env *env, const char *name)
-{
-    struct rt_object *o = demo_get(env, name);
-    if (!o)
-        return;
-    char buf[128];
-    workload_print(env, "%s -> %s\n", name, rt_repr(o, buf, sizeof buf));
-}
-
 static void item_is(struct workload_env *env, const char *a, const char *b, size_t i)
 {
     struct rt_object *x = demo_get(env, a), *y = demo_get(env, b);
     if (!x || !y)
         return;
-    workload_print(env, "%s[%zu] is %s[%zu] -> %s\n", a, i, b, i,
-                   rt_item(x, i) == rt_item(y, i) ? "True" : "False");
+    char what[64];
+    snprintf(what, sizeof what, "%s[%zu] is %s[%zu]", a, i, b, i);
+    demo_print_bool(env, what, rt_item(x, i) == rt_item(y, i));
 }
 
 void demo_run_copy(struct workload_env *env)
@@ -189,7 +177,7 @@ void demo_run_copy(struct workload_env *env)
     }
     rt_decref(rt, ten, EV_REF_TEMP, NULL);
     rt_decref(rt, eleven, EV_REF_TEMP, NULL);
-    show_name(env, "a");
+    demo_print_repr(env, "a");
     if (!demo_get(env, "a"))
         return;
 
@@ -217,9 +205,9 @@ void demo_run_copy(struct workload_env *env)
         rt_list_append(rt, rt_item(demo_get(env, "a"), 2), twelve);
         rt_decref(rt, twelve, EV_REF_TEMP, NULL);
     }
-    show_name(env, "a");
-    show_name(env, "b");
-    show_name(env, "c");
+    demo_print_repr(env, "a");
+    demo_print_repr(env, "b");
+    demo_print_repr(env, "c");
 
     workload_step_at(env, "del a, b, c",
                      "del a, b and c frees the three outer lists and the two inner lists.");

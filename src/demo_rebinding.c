@@ -17,14 +17,6 @@ static struct rt_object *small_list(struct runtime *rt, int64_t v0)
     return l;
 }
 
-static void print_repr(struct workload_env *env, const char *name)
-{
-    struct rt_object *o = demo_get(env, name);
-    char buf[96];
-    if (o)
-        workload_print(env, "%s -> %s\n", name, rt_repr(o, buf, sizeof buf));
-}
-
 void demo_run_rebinding(struct workload_env *env)
 {
     struct runtime *rt = env->rt;
@@ -40,22 +32,18 @@ void demo_run_rebinding(struct workload_env *env)
                      "count drops to 0 and it dies at once, its items freed, its block kept on the list "
                      "free list.");
     demo_set(env, "x", small_list(rt, 4));
-    print_repr(env, "x");
+    demo_print_repr(env, "x");
 
     workload_step_at(env, "x = int(\"300\")",
                      "Rebinding x again kills the second list the same way; int('300') is made at run "
                      "time, since a literal 300 is also held by the code's constants.");
-    demo_set(env, "x", rt_int(rt, 300));
+    demo_set_int(env, "x", 300);
 
     workload_step_at(env, "z = [x, y]",
                      "y = x and z = [x, y] give the int four references, x, y and the list's two items, "
                      "as the slide counts; getrefcount says 5 with its argument.");
-    struct rt_object *x = demo_get(env, "x");
-    if (!x)
-        return;
-    rt_bind(rt, "y", x);
-    struct rt_object *two[] = {x, x};
-    demo_set(env, "z", rt_list(rt, 2, two));
+    demo_alias(env, "y", "x");
+    demo_set(env, "z", demo_list_of(env, "x", "y"));
     demo_print_refcount(env, "x");
 
     workload_step_at(env, "del x",
@@ -73,10 +61,10 @@ void demo_run_rebinding(struct workload_env *env)
     workload_step_at(env, "a = 1",
                      "a = 1; b = a; b = None only moves the label b: a still holds the int 1, a cached "
                      "small int that is never freed, so nothing is collected here.");
-    demo_set(env, "a", rt_int(rt, 1));
-    rt_bind(rt, "b", demo_get(env, "a"));
+    demo_set_int(env, "a", 1);
+    demo_alias(env, "b", "a");
     demo_set(env, "b", rt_none(rt));
-    print_repr(env, "a");
+    demo_print_repr(env, "a");
 
     workload_step_at(env, "del a, b, y",
                      "del a, b, y frees the int 300 with its last name; the small int 1 stays in its "

@@ -22,7 +22,7 @@ void demo_run_tour(struct workload_env *env)
     workload_step_at(env, "b = a",
                      "b = a binds a second name to the same list, so sys.getrefcount(a) now "
                      "reports 3: two names plus its own argument.");
-    rt_bind(rt, "b", demo_get(env, "a"));
+    demo_alias(env, "b", "a");
     demo_print_refcount(env, "a");
 
     workload_step_at(env, "a.append(1000)",
@@ -58,9 +58,9 @@ void demo_run_tour(struct workload_env *env)
                                   "takes a new int from 2.7's int free list, in a block of 1000 bytes holding 41 ints."
                                 : "x = 5 takes the shared 5 from the small-int cache, while y = int(\"1001\") "
                                   "makes a new int at run time, in a 32-byte block.");
-    demo_set(env, "x", rt_int(rt, 5));
-    demo_set(env, "y", rt_int(rt, 1001));
-    uint64_t y_id = demo_get(env, "y") ? rt_id(demo_get(env, "y")) : 0;
+    demo_set_int(env, "x", 5);
+    demo_set_int(env, "y", 1001);
+    uint64_t y_id = demo_id(env, "y");
 
     workload_step_at(env, "del y",
                      int_blocks ? "del y puts the int at the front of 2.7's int free list: its memory "
@@ -74,10 +74,7 @@ void demo_run_tour(struct workload_env *env)
                                   "same address, so the same id()."
                                 : "z = int(\"2001\") gets the block y just gave back: the same address, so "
                                   "the same id().");
-    demo_set(env, "z", rt_int(rt, 2001));
-    if (demo_get(env, "z"))
-        workload_print(env, "id(z) == old id(y) -> %s\n",
-                       rt_id(demo_get(env, "z")) == y_id ? "True" : "False");
+    demo_int_reuse(env, "z", 2001, "id(z) == old id(y)", y_id);
 
     workload_step_at(env, "del x",
                      "At the end of the program every name goes away and every block is "

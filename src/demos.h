@@ -60,6 +60,12 @@ void demo_step_f(struct workload_env *env, const char *code, const char *fmt, ..
     __attribute__((format(printf, 3, 4)));
 /* name = <obj>, stealing the new reference obj (NULL: prints MemoryError). */
 void demo_set(struct workload_env *env, const char *name, struct rt_object *obj);
+/* name = int(value) */
+void demo_set_int(struct workload_env *env, const char *name, int64_t value);
+/* [a, b] for two names: a new list of the objects they refer to (NULL when one is not bound). */
+struct rt_object *demo_list_of(struct workload_env *env, const char *a, const char *b);
+/* name = other: binds name to the object other refers to (NameError when other is not bound). */
+void demo_alias(struct workload_env *env, const char *name, const char *other);
 /* The object `name` refers to (borrowed). */
 struct rt_object *demo_get(struct workload_env *env, const char *name);
 /* del name */
@@ -70,10 +76,19 @@ long demo_print_refcount(struct workload_env *env, const char *name);
 long demo_collect(struct workload_env *env, int generation);
 /* print(gc.get_count()) */
 void demo_counts(struct workload_env *env);
+/* print(what, "->", v), as Python prints a bool */
+void demo_print_bool(struct workload_env *env, const char *what, bool v);
+/* print(name, "->", repr(name)), nothing when the name is not bound */
+void demo_print_repr(struct workload_env *env, const char *name);
 /* print(a is b) for two names */
 bool demo_is(struct workload_env *env, const char *a, const char *b);
 /* A class with nothing but a managed __dict__. */
 const struct rt_type *demo_class(struct workload_env *env, const char *name);
+/* id(name), or 0 when the name is not bound. */
+uint64_t demo_id(struct workload_env *env, const char *name);
+/* name = int(value); print(same, id(name) == old_id): whether the new int has the memory of the
+ * one whose id was old_id, freed since. */
+void demo_int_reuse(struct workload_env *env, const char *name, int64_t value, const char *same, uint64_t old_id);
 /* print the heap's arena and pool figures in one line */
 void demo_heap_line(struct workload_env *env);
 /* list(range(start, start + n)): the list, its item array made for exactly n items, then the ints */

@@ -190,15 +190,12 @@ static void watch_exit(void)
         void *args = a->tuple_pack1(fn);
         if (args) {
             void *r = a->call_object(reg, args);
-            if (r)
-                a->decref(r);
+            py_xdecref(a, r);
             a->decref(args);
         }
     }
-    if (fn)
-        a->decref(fn);
-    if (reg)
-        a->decref(reg);
+    py_xdecref(a, fn);
+    py_xdecref(a, reg);
     a->decref(atexit);
 }
 
@@ -217,10 +214,8 @@ static void watch_collector(void)
     void *fn = a->cfunction_new(&on_gc_def, NULL, NULL);
     if (callbacks && fn)
         a->list_append(callbacks, fn);
-    if (fn)
-        a->decref(fn);
-    if (callbacks)
-        a->decref(callbacks);
+    py_xdecref(a, fn);
+    py_xdecref(a, callbacks);
     a->decref(gc);
     emit_thresholds();
     emit_counts();

@@ -21,25 +21,86 @@
 
 #define SEP "\x1f"
 
-int capture_config_encode(const struct capture_config *c, char *buf, size_t len)
+/*
+ * The request's fields, in the order they travel: the launcher writes them and the library reads
+ * them through this one table.  A field of an enum travels as its name, or as its number where
+ * it has no names; a name or number not known reads as the enum's first value.
+ */
+enum field_type { F_INT, F_UNSIGNED, F_U64, F_BOOL, F_DOUBLE, F_TEXT, F_ENUM };
+
+struct request_field {
+    const char *key;
+    enum field_type type;
+    size_t offset, size;        /* the member of struct capture_config */
+    const char *const *names;   /* F_ENUM: the values' names, or NULL to send the number */
+    int count;                  /* F_ENUM: how many values */
+};
+
+static const char *const mode_names[] = {
+    [CAPTURE_RECORD] = "record", [CAPTURE_PLACEMENTS] = "placements", [CAPTURE_REFERENCE] = "reference"};
+static const char *const stacks_names[] = {[CAPTURE_STACKS_NONE] = "none", [CAPTURE_STACKS_PYTHON] = "python",
+                                           [CAPTURE_STACKS_C] = "c", [CAPTURE_STACKS_BOTH] = "both"};
+
+#define MEMBER(m) offsetof(struct capture_config, m), sizeof((struct capture_config *)0)->m
+static const struct request_field request_fields[] = {
+    {"pid", F_INT, MEMBER(pid), NULL, 0},
+    {"status", F_INT, MEMBER(status_fd), NULL, 0},
+    {"control", F_INT, MEMBER(control_fd), NULL, 0},
+    {"mode", F_ENUM, MEMBER(mode), mode_names, 3},
+    {"entry", F_ENUM, MEMBER(entry), NULL, CAPTURE_ENTRY_STDIN + 1},
+    {"stacks", F_ENUM, MEMBER(stacks), stacks_names, 4},
+    {"depth", F_UNSIGNED, MEMBER(depth), NULL, 0},
+    {"live", F_BOOL, MEMBER(live), NULL, 0},
+    {"lines", F_BOOL, MEMBER(step_lines), NULL, 0},
+    {"hold", F_BOOL, MEMBER(hold), NULL, 0},
+    {"pace", F_DOUBLE, MEMBER(pace), NULL, 0},
+    {"files", F_TEXT, MEMBER(step_files), NULL, 0},
+    {"trace", F_TEXT, MEMBER(trace), NULL, 0},
+    {"log", F_TEXT, MEMBER(log), NULL, 0},
+    {"arena", F_TEXT, MEMBER(arena_source), NULL, 0},
+    {"window", F_U64, MEMBER(window), NULL, 0},
+    {"user", F_TEXT, MEMBER(user_dir), NULL, 0},
+    {"script", F_TEXT, MEMBER(script), NULL, 0},
+    {"command", F_TEXT, MEMBER(command), NULL, 0},
+};
+#undef MEMBER
+#define NFIELDS (sizeof request_fields / sizeof request_fields[0])
+
+_Static_assert(sizeof(pid_t) == sizeof(int) && sizeof(enum capture_mode) == sizeof(int) &&
+                   sizeof(enum capture_entry) == sizeof(int) && sizeof(enum capture_stacks) == sizeof(int),
+               "pid_t and the enums travel as int");
+
+/* The value of field f, at member m, as text (in buf where it is a number).  F_INT and F_ENUM
+ * members (pid_t, the enums) are copied as the int they are. */
+static const char *field_text(const struct request_field *f, const void *m, char *buf, size_t len)
 {
-    static const char *const modes[] = {"record", "placements", "reference"};
-    int n = snprintf(buf, len,
-                     "pid=%ld" SEP "status=%d" SEP "control=%d" SEP "mode=%s" SEP "entry=%d" SEP "stacks=%s" SEP
-                     "depth=%u" SEP "live=%d" SEP "lines=%d" SEP "hold=%d" SEP "pace=%g" SEP "files=%s" SEP
-                     "trace=%s" SEP "log=%s" SEP "arena=%s" SEP "window=%llu" SEP
-                     "user=%s" SEP "script=%s" SEP "command=%s",
-                     (long)c->pid, c->status_fd, c->control_fd, modes[c->mode], (int)c->entry,
-                     c->stacks == CAPTURE_STACKS_PYTHON ? "python"
-                     : c->stacks == CAPTURE_STACKS_C    ? "c"
-                     : c->stacks == CAPTURE_STACKS_BOTH ? "both"
-                                                        : "none",
-                     c->depth, c->live ? 1 : 0, c->step_lines ? 1 : 0, c->hold ? 1 : 0, c->pace, c->step_files,
-                     c->trace, c->log, c->arena_source, (unsigned long long)c->window, c->user_dir, c->script,
-                     c->command);
-    if (n < 0 || (size_t)n >= len)
-        return -1;
-    return 0;
+    int i;
+    switch (f->type) {
+    case F_INT:
+        memcpy(&i, m, sizeof i);
+        snprintf(buf, len, "%d", i);
+        return buf;
+    case F_UNSIGNED:
+        snprintf(buf, len, "%u", *(const unsigned *)m);
+        return buf;
+    case F_U64:
+        snprintf(buf, len, "%llu", (unsigned long long)*(const uint64_t *)m);
+        return buf;
+    case F_BOOL:
+        return *(const bool *)m ? "1" : "0";
+    case F_DOUBLE:
+        snprintf(buf, len, "%g", *(const double *)m);
+        return buf;
+    case F_TEXT:
+        return m;
+    case F_ENUM:
+        memcpy(&i, m, sizeof i);
+        if (f->names)
+            return f->names[i >= 0 && i < f->count ? i : 0];
+        snprintf(buf, len, "%d", i);
+        return buf;
+    }
+    return "";
 }
 
 static void copy_field(char *dst, size_t cap, const char *v, size_t n)
@@ -48,6 +109,61 @@ static void copy_field(char *dst, size_t cap, const char *v, size_t n)
         n = cap - 1;
     memcpy(dst, v, n);
     dst[n] = '\0';
+}
+
+/* Sets member m of field f from the text v of vlen bytes. */
+static void field_read(const struct request_field *f, void *m, const char *v, size_t vlen)
+{
+    char num[32];
+    copy_field(num, sizeof num, v, vlen);
+    int i = 0;
+    switch (f->type) {
+    case F_INT:
+        i = (int)strtol(num, NULL, 10);
+        memcpy(m, &i, sizeof i);
+        return;
+    case F_UNSIGNED:
+        *(unsigned *)m = (unsigned)strtoul(num, NULL, 10);
+        return;
+    case F_U64:
+        *(uint64_t *)m = strtoull(num, NULL, 10);
+        return;
+    case F_BOOL:
+        *(bool *)m = num[0] == '1';
+        return;
+    case F_DOUBLE:
+        *(double *)m = strtod(num, NULL);
+        return;
+    case F_TEXT:
+        copy_field(m, f->size, v, vlen);
+        return;
+    case F_ENUM:
+        if (f->names) {
+            while (i < f->count && strcmp(num, f->names[i]) != 0)
+                i++;
+        } else {
+            i = (int)strtol(num, NULL, 10);
+        }
+        if (i < 0 || i >= f->count)
+            i = 0;
+        memcpy(m, &i, sizeof i);
+        return;
+    }
+}
+
+int capture_config_encode(const struct capture_config *c, char *buf, size_t len)
+{
+    size_t pos = 0;
+    for (size_t k = 0; k < NFIELDS; k++) {
+        const struct request_field *f = &request_fields[k];
+        char num[32];
+        int n = snprintf(buf + pos, len - pos, "%s%s=%s", k ? SEP : "", f->key,
+                         field_text(f, (const char *)c + f->offset, num, sizeof num));
+        if (n < 0 || (size_t)n >= len - pos)
+            return -1;
+        pos += (size_t)n;
+    }
+    return 0;
 }
 
 bool capture_config_decode(const char *text, struct capture_config *out)
@@ -62,59 +178,14 @@ bool capture_config_decode(const char *text, struct capture_config *out)
         if (!eq)
             return false;
         size_t klen = (size_t)(eq - p);
-        const char *v = eq + 1;
-        size_t vlen = n - klen - 1;
-        char num[32];
-        copy_field(num, sizeof num, v, vlen);
-#define KEY(k) (klen == sizeof k - 1 && memcmp(p, k, klen) == 0)
-        if (KEY("pid")) {
-            out->pid = (pid_t)strtol(num, NULL, 10);
-            have_pid = true;
-        } else if (KEY("status")) {
-            out->status_fd = (int)strtol(num, NULL, 10);
-        } else if (KEY("control")) {
-            out->control_fd = (int)strtol(num, NULL, 10);
-        } else if (KEY("mode")) {
-            out->mode = strcmp(num, "placements") == 0 ? CAPTURE_PLACEMENTS
-                        : strcmp(num, "reference") == 0 ? CAPTURE_REFERENCE
-                                                        : CAPTURE_RECORD;
-        } else if (KEY("entry")) {
-            long e = strtol(num, NULL, 10);
-            out->entry = e >= CAPTURE_ENTRY_SCRIPT && e <= CAPTURE_ENTRY_STDIN ? (enum capture_entry)e
-                                                                              : CAPTURE_ENTRY_SCRIPT;
-        } else if (KEY("stacks")) {
-            out->stacks = strcmp(num, "python") == 0 ? CAPTURE_STACKS_PYTHON
-                          : strcmp(num, "c") == 0    ? CAPTURE_STACKS_C
-                          : strcmp(num, "both") == 0 ? CAPTURE_STACKS_BOTH
-                                                     : CAPTURE_STACKS_NONE;
-        } else if (KEY("depth")) {
-            out->depth = (unsigned)strtoul(num, NULL, 10);
-        } else if (KEY("live")) {
-            out->live = num[0] == '1';
-        } else if (KEY("lines")) {
-            out->step_lines = num[0] == '1';
-        } else if (KEY("hold")) {
-            out->hold = num[0] == '1';
-        } else if (KEY("pace")) {
-            out->pace = strtod(num, NULL);
-        } else if (KEY("files")) {
-            copy_field(out->step_files, sizeof out->step_files, v, vlen);
-        } else if (KEY("trace")) {
-            copy_field(out->trace, sizeof out->trace, v, vlen);
-        } else if (KEY("log")) {
-            copy_field(out->log, sizeof out->log, v, vlen);
-        } else if (KEY("arena")) {
-            copy_field(out->arena_source, sizeof out->arena_source, v, vlen);
-        } else if (KEY("window")) {
-            out->window = strtoull(num, NULL, 10);
-        } else if (KEY("user")) {
-            copy_field(out->user_dir, sizeof out->user_dir, v, vlen);
-        } else if (KEY("script")) {
-            copy_field(out->script, sizeof out->script, v, vlen);
-        } else if (KEY("command")) {
-            copy_field(out->command, sizeof out->command, v, vlen);
+        for (size_t k = 0; k < NFIELDS; k++) {
+            const struct request_field *f = &request_fields[k];
+            if (strlen(f->key) == klen && memcmp(p, f->key, klen) == 0) {
+                field_read(f, (char *)out + f->offset, eq + 1, n - klen - 1);
+                have_pid |= f->offset == offsetof(struct capture_config, pid);
+                break;
+            }
         }
-#undef KEY
         p += n;
         if (*p)
             p++;

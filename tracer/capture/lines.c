@@ -174,15 +174,15 @@ static bool start_monitoring(void)
         void *r2 = r1 ? a->call_method(mon, "register_callback", "iOO", TOOL_ID, line, fn) : NULL;
         void *r3 = r2 ? a->call_method(mon, "set_events", "il", TOOL_ID, ev) : NULL;
         ok = r3 != NULL;
-        void *rs[] = {r1, r2, r3};
-        for (size_t i = 0; i < 3; i++)
-            if (rs[i])
-                a->decref(rs[i]);
+        py_xdecref(a, r1);
+        py_xdecref(a, r2);
+        py_xdecref(a, r3);
     }
-    void *objs[] = {fn, line, events, mon, sys};
-    for (size_t i = 0; i < 5; i++)
-        if (objs[i])
-            a->decref(objs[i]);
+    py_xdecref(a, fn);
+    py_xdecref(a, line);
+    py_xdecref(a, events);
+    py_xdecref(a, mon);
+    py_xdecref(a, sys);
     return ok; /* lines.disable is kept: the callback returns it */
 }
 

@@ -361,8 +361,7 @@ static uint64_t size_of(void *obj)
             size = v > 0 ? (uint64_t)v : 0;
             a->decref(r);
         }
-        if (args)
-            a->decref(args);
+        py_xdecref(a, args);
     }
     a->err_restore(et, ev, tb);
     capture.in_tool--;
@@ -446,8 +445,7 @@ void names_start(void)
     const struct py_api *a = &capture.py.api;
     void *sys = a->import_module("sys");
     names.getsizeof = sys ? a->get_attr_string(sys, "getsizeof") : NULL;
-    if (sys)
-        a->decref(sys);
+    py_xdecref(a, sys);
     names.ready = capture.py.layout && a->dict_next && a->tuple_pack1;
     names.gen0 = names.ready ? find_gen0() : 0;
 }

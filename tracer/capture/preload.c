@@ -338,40 +338,41 @@ static __attribute__((noinline)) uint64_t stack_hook(void *ctx)
     return id;
 }
 
-static void *cap_malloc(void *ctx, size_t n)
+/* Around each allocating call into the heap: the capture is inside it meanwhile, and remembers
+ * the last two blocks handed out. */
+static inline void cap_enter(void)
 {
-    (void)ctx;
     capture.in_capture = 1;
     count_call();
-    void *p = heap_malloc(capture.heap, n);
+}
+
+static inline void *cap_leave(void *p)
+{
     capture.prev_alloc = capture.last_alloc;
     capture.last_alloc = p;
     capture.in_capture = 0;
     return p;
+}
+
+static void *cap_malloc(void *ctx, size_t n)
+{
+    (void)ctx;
+    cap_enter();
+    return cap_leave(heap_malloc(capture.heap, n));
 }
 
 static void *cap_calloc(void *ctx, size_t m, size_t n)
 {
     (void)ctx;
-    capture.in_capture = 1;
-    count_call();
-    void *p = heap_calloc(capture.heap, m, n);
-    capture.prev_alloc = capture.last_alloc;
-    capture.last_alloc = p;
-    capture.in_capture = 0;
-    return p;
+    cap_enter();
+    return cap_leave(heap_calloc(capture.heap, m, n));
 }
 
 static void *cap_realloc(void *ctx, void *p, size_t n)
 {
     (void)ctx;
-    capture.in_capture = 1;
-    count_call();
-    void *q = heap_realloc(capture.heap, p, n);
-    capture.prev_alloc = capture.last_alloc;
-    capture.last_alloc = q;
-    capture.in_capture = 0;
-    return q;
+    cap_enter();
+    return cap_leave(heap_realloc(capture.heap, p, n));
 }
 
 static void cap_free(void *ctx, void *p)

@@ -151,6 +151,13 @@ struct py_api {
     void *none;                           /* &_Py_NoneStruct */
 };
 
+/* Py_XDECREF: lets go of obj unless it is NULL. */
+static inline void py_xdecref(const struct py_api *a, void *obj)
+{
+    if (obj)
+        a->decref(obj);
+}
+
 /* The interpreter of this process. */
 struct py_info {
     struct py_api api;
