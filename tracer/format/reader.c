@@ -884,15 +884,26 @@ void trace_reader_blob(const struct trace_reader *r, size_t i, struct trace_blob
     out->bytes = b->bytes - FMT_REC_OVERHEAD - 4 - codec_varint_size(b->key);
 }
 
+/* The first blob whose type is not below type (strictly above it when after): the blobs are
+ * sorted by type, so that finding a type's range costs a binary search, not a scan. */
+static size_t blob_bound(const struct trace_reader *r, const char *type, bool after)
+{
+    size_t lo = 0, hi = r->ix.nblobs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(r->ix.blobs[mid].type, type, 4);
+        if (c < 0 || (after && c == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 size_t trace_reader_blob_range(const struct trace_reader *r, const char *type, size_t *first)
 {
-    size_t i = 0, n = 0;
-    while (i < r->ix.nblobs && memcmp(r->ix.blobs[i].type, type, 4) < 0)
-        i++;
-    while (i + n < r->ix.nblobs && memcmp(r->ix.blobs[i + n].type, type, 4) == 0)
-        n++;
-    *first = i;
-    return n;
+    *first = blob_bound(r, type, false);
+    return blob_bound(r, type, true) - *first;
 }
 
 int trace_reader_blob_load(struct trace_reader *r, size_t i, void **buf, size_t *len)
