@@ -306,3 +306,65 @@ Test(packed, checkpoints_stored_as_deltas_load_in_any_order, .timeout = 60)
     expect_events(path, &l);
     evlist_release(&l);
 }
+
+/* Blobs put into the stream as it is written (a live trace's checkpoints) are deltas too, from
+ * the one before of their type; and load, in any order, as they were put. */
+Test(packed, blobs_put_while_writing_load_as_they_were_put, .timeout = 60)
+{
+    struct evlist l;
+    repeating_events(&l);
+    const char *path = scratch_path("put.trace");
+    struct trace_header h;
+    test_header(&h);
+    struct trace_writer *w;
+    char err[256];
+    cr_assert_eq(trace_writer_open(&w, path, &h, err, sizeof err), 0, "%s", err);
+    enum { N = 20, LEN = 32 << 10 };
+    uint8_t *data[N];
+    struct rng g = {9};
+    size_t i = 0;
+    for (int k = 0; k < N; k++) {
+        data[k] = malloc(LEN);
+        if (k == 0)
+            for (size_t j = 0; j < LEN; j++)
+                data[k][j] = (uint8_t)rng_next(&g);
+        else
+            memcpy(data[k], data[k - 1], LEN);
+        data[k][rng_below(&g, LEN)] ^= 0x5a;
+        for (; i < (size_t)(k + 1) * l.n / N; i++) {
+            struct event tmp;
+            trace_writer_emit(w, evlist_at(&l, i, &tmp));
+        }
+        cr_assert_eq(trace_writer_put_blob(w, "CKPT", i, data[k], LEN), 0, "%s", trace_writer_error(w));
+    }
+    cr_assert_eq(trace_writer_finish(w), 0, "%s", trace_writer_error(w));
+    uint64_t written = trace_writer_bytes(w);
+    trace_writer_free(w);
+
+    struct trace_reader *r;
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(trace_reader_checkpoint_count(r), N);
+    uint64_t blob_bytes = 0;
+    size_t first, nb = trace_reader_blob_range(r, "CKPT", &first);
+    for (size_t k = 0; k < nb; k++) {
+        struct trace_blob_info bi;
+        trace_reader_blob(r, first + k, &bi);
+        blob_bytes += bi.bytes;
+    }
+    /* two stored whole (random bytes do not compress), the others a few bytes each */
+    cr_assert_lt(blob_bytes, 3 * (uint64_t)LEN, "%llu bytes of blobs in %llu", (unsigned long long)blob_bytes,
+                 (unsigned long long)written);
+    for (int t = 0; t < 2 * N; t++) {
+        size_t k = t < N ? (size_t)(N - 1 - t) : rng_below(&g, N);
+        void *buf;
+        size_t len;
+        cr_assert_eq(trace_reader_checkpoint_load(r, k, &buf, &len), 0, "%s", trace_reader_error(r));
+        cr_assert_eq(len, LEN);
+        cr_assert_eq(memcmp(buf, data[k], LEN), 0, "blob %zu", k);
+        free(buf);
+    }
+    trace_reader_free(r);
+    for (int k = 0; k < N; k++)
+        free(data[k]);
+    evlist_release(&l);
+}

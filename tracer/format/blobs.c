@@ -7,9 +7,9 @@
  * into memory first and written back, so that the file never holds a dead record; a crash in the
  * middle leaves a file without a trailer, which opens by scanning and still holds every event.
  *
- * Blobs are written as the file's version writes them: in version 3 compressed, and the blobs of
- * the type stored, in key order, each as a delta from the one before (FORMAT.md 7), one in
- * FMT_DELTA_RUN stored whole.  Checkpoints a few hundred thousand events apart share most of
+ * Blobs are written as the file's version writes them: in version 3 compressed, in (type, key)
+ * order, each as a delta from the one before of its type (FORMAT.md 7), one in FMT_DELTA_RUN
+ * stored whole.  Checkpoints a few hundred thousand events apart share most of
  * their state, so a delta is a small fraction of a checkpoint.
  */
 #include "format.h"
@@ -39,6 +39,9 @@ static int key_cmp(const void *a, const void *b)
 static int pending_cmp(const void *a, const void *b)
 {
     const struct pending *x = a, *y = b;
+    int t = memcmp(x->type, y->type, 4);
+    if (t)
+        return t;
     return x->key < y->key ? -1 : x->key > y->key;
 }
 
@@ -162,7 +165,6 @@ int trace_store_blobs(const char *path, const char *type, const struct trace_blo
         pb->len = len;
         npend++;
     }
-    size_t first_new = npend;
     for (size_t i = 0; i < n; i++) {
         struct pending *pb = &pend[npend++];
         memcpy(pb->type, type, 4);
@@ -170,7 +172,7 @@ int trace_store_blobs(const char *path, const char *type, const struct trace_blo
         pb->data = blobs[i].data;
         pb->len = blobs[i].len;
     }
-    qsort(pend + first_new, n, sizeof *pend, pending_cmp); /* deltas go in key order */
+    qsort(pend, npend, sizeof *pend, pending_cmp); /* deltas go in (type, key) order */
     if (rc) {
         snprintf(err, errlen, "%s: out of memory", path);
         goto out_free_pending;
@@ -189,11 +191,16 @@ int trace_store_blobs(const char *path, const char *type, const struct trace_blo
     }
     uint64_t at = cut;
     uint32_t version = trace_reader_header(r)->version;
+    unsigned run = 0; /* deltas since a blob stored whole */
     for (size_t i = 0; i < npend; i++) {
         b.len = 0;
         const struct pending *base = NULL;
-        if (i > first_new && (i - first_new) % FMT_DELTA_RUN != 0)
+        if (i > 0 && memcmp(pend[i - 1].type, pend[i].type, 4) == 0 && run + 1 < FMT_DELTA_RUN) {
             base = &pend[i - 1];
+            run++;
+        } else {
+            run = 0;
+        }
         put_blob_record(&b, &cctx, version, at, &pend[i], base);
         struct fmt_blob nb = {.key = pend[i].key, .offset = at, .bytes = b.len};
         memcpy(nb.type, pend[i].type, 4);

@@ -32,7 +32,10 @@ size_t fmt_zstd_pack(void **cctx, int level, void *dst, size_t cap, const void *
         unsigned log = 10;
         while (log < 27 && ((size_t)1 << log) < plen + n)
             log++; /* 2^27: the largest window a decoder accepts by default */
+        /* long-distance matching finds the prefix's long runs that the fast levels' tables miss:
+         * a checkpoint's delta from the one before shrinks tens of times */
         if (ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_windowLog, (int)log)) ||
+            ZSTD_isError(ZSTD_CCtx_setParameter(c, ZSTD_c_enableLongDistanceMatching, 1)) ||
             ZSTD_isError(ZSTD_CCtx_refPrefix(c, prefix, plen)))
             return 0;
     }

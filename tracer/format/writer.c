@@ -154,6 +154,13 @@ struct trace_writer {
     uint8_t *zbuf;    /* the chunk compressed, laid out as buf */
     size_t zcap;
     void *zctx;       /* zstd's context */
+    struct {          /* the last blob put, the next one's base when of its type (FORMAT.md 7) */
+        char type[4];
+        uint64_t key;
+        void *data;
+        size_t len;
+        unsigned run;  /* deltas since one stored whole */
+    } last_blob;
     int level;        /* zstd's level; 0: chunks and blobs stored as they are */
 
     uint64_t enc_seq;     /* events encoded */
@@ -1103,6 +1110,40 @@ int trace_writer_finish(struct trace_writer *w)
     return w->err;
 }
 
+/* The base of a delta for a blob of the type and key: the last blob put, when it is of the same
+ * type with a lower key and fewer than FMT_DELTA_RUN deltas came since one stored whole; never
+ * in a windowed file, which may drop a base. */
+static bool blob_base(struct trace_writer *w, const char type[4], uint64_t key, int level,
+                      struct fmt_blob_base *base)
+{
+    if (w->window || level == 0 || !w->last_blob.data || memcmp(w->last_blob.type, type, 4) != 0 ||
+        w->last_blob.key >= key || w->last_blob.run + 1 >= FMT_DELTA_RUN) {
+        w->last_blob.run = 0;
+        return false;
+    }
+    w->last_blob.run++;
+    *base = (struct fmt_blob_base){.key = w->last_blob.key, .data = w->last_blob.data, .len = w->last_blob.len};
+    return true;
+}
+
+/* Keeps the blob as the next one's base (dropped when memory is short: the next is stored whole). */
+static void blob_keep(struct trace_writer *w, const char type[4], uint64_t key, const void *data, size_t len)
+{
+    if (w->window)
+        return;
+    void *copy = realloc(w->last_blob.data, len ? len : 1);
+    if (!copy) {
+        free(w->last_blob.data);
+        w->last_blob.data = NULL;
+        return;
+    }
+    memcpy(copy, data, len);
+    memcpy(w->last_blob.type, type, 4);
+    w->last_blob.key = key;
+    w->last_blob.data = copy;
+    w->last_blob.len = len;
+}
+
 int trace_writer_put_blob(struct trace_writer *w, const char type[4], uint64_t key, const void *data, size_t len)
 {
     encode_all(w);
@@ -1117,9 +1158,11 @@ int trace_writer_put_blob(struct trace_writer *w, const char type[4], uint64_t k
     codec_buf_init(&b);
     uint8_t room[FMT_REC_HEAD] = {0};
     codec_buf_put(&b, room, sizeof room);
-    /* each blob compressed on its own: a windowed file may drop any of them */
     int level = len / FMT_BLOB_PER_FILE_BYTE < w->offset ? w->level : 0; /* what a reader accepts */
-    fmt_blob_payload(&b, &w->zctx, FMT_VERSION, level, type, key, data, len, NULL);
+    struct fmt_blob_base base;
+    bool delta = blob_base(w, type, key, level, &base);
+    fmt_blob_payload(&b, &w->zctx, FMT_VERSION, level, type, key, data, len, delta ? &base : NULL);
+    blob_keep(w, type, key, data, len);
     codec_buf_reserve(&b, 4);
     if (b.failed) {
         codec_buf_release(&b);
@@ -1169,6 +1212,7 @@ void trace_writer_free(struct trace_writer *w)
         free(w->ring[i].rec);
     free(w->buf);
     free(w->zbuf);
+    free(w->last_blob.data);
     fmt_zstd_free(&w->zctx, NULL);
     free(w->name);
     free(w);
