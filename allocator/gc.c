@@ -33,7 +33,8 @@
  * counters, the phases' `n`, the debug statistics, gc.get_freeze_count(), gc_generation_size();
  * gc.get_count() does not, as they were counted before the program began.  They are always
  * reachable (the interpreter refers to them), so no collection frees, moves or untracks one, and
- * none is visited: what examining them costs the interpreter, the runtime does not spend.
+ * none is visited: what examining them costs the interpreter, the runtime does not spend (the
+ * incremental profile counts them, as a number, into each scavenge's marking: gc_incremental.c).
  * gc.get_objects() and gc.get_referrers() cannot list them.  Objects would cost a few hundred
  * kilobytes of the heap, thousands of events at the start of every trace and every demo's heap
  * figures, for nothing the views could show of them but their number; the trace header carries
@@ -956,6 +957,8 @@ void gc_freeze(struct runtime *rt)
 
 void gc_unfreeze(struct runtime *rt)
 {
+    if (rt->gc.profile.incremental) /* old[visited] takes the permanent generation */
+        rt->gc.incr.startup_visited += rt->gc.permanent.residents;
     gen_merge(&rt->gc.permanent, &rt->gc.gen[rt->gc.ngen - 1]);
     RT_EMIT(rt, GC_MERGE, gc_merge, .from = rt->gc.ngen, .to = rt->gc.ngen - 1);
 }
@@ -989,102 +992,6 @@ bool gc_is_tracked(const struct rt_object *o)
 bool gc_is_finalized(const struct rt_object *o)
 {
     return rt_type_is_gc(o->type) && (rt_as_gc(o)->prev & GC_PREV_MASK_FINALIZED);
-}
-
-/* The generation lists gc.get_objects(generation) lists, [*lo, *hi). */
-static void objects_lists(const struct runtime *rt, int generation, size_t *lo, size_t *hi)
-{
-    *lo = generation < 0 ? 0 : (size_t)generation;
-    *hi = generation < 0 ? rt->gc.ngen : *lo + 1;
-    if (!rt->gc.profile.incremental || generation < 1)
-        return;
-    /* 1: none, 3.14 has no generation 1 to list; 2: old, both its spaces */
-    *lo = generation == 1 ? 0 : 1;
-    *hi = generation == 1 ? 0 : 2;
-}
-
-size_t gc_get_objects_startup(const struct runtime *rt, int generation)
-{
-    size_t lo, hi, n = 0;
-    objects_lists(rt, generation, &lo, &hi);
-    for (size_t i = lo; i < hi; i++)
-        n += (size_t)rt->gc.gen[i].residents;
-    return n;
-}
-
-struct rt_object *gc_get_objects(struct runtime *rt, int generation)
-{
-    if (generation < -1 || generation >= (int)gc_module_generations(rt))
-        return NULL;
-    struct rt_object *result = rt_list(rt, 0, NULL);
-    if (!result)
-        return NULL;
-    size_t lo, hi;
-    objects_lists(rt, generation, &lo, &hi);
-    for (size_t i = lo; i < hi; i++) {
-        struct gc_head *head = &rt->gc.gen[i].head;
-        for (struct gc_head *g = gc_next(head); g != head; g = gc_next(g)) {
-            struct rt_object *o = rt_from_gc(g);
-            if (o != result)
-                rt_list_append(rt, result, o);
-        }
-    }
-    return result;
-}
-
-struct referrers_ctx {
-    const struct rt_object *target;
-    bool found;
-};
-
-static void visit_find(struct rt_object *o, void *arg)
-{
-    struct referrers_ctx *c = arg;
-    if (o == c->target)
-        c->found = true;
-}
-
-struct rt_object *gc_get_referrers(struct runtime *rt, const struct rt_object *target)
-{
-    struct rt_object *result = rt_list(rt, 0, NULL);
-    if (!result)
-        return NULL;
-    for (size_t i = 0; i < rt->gc.ngen; i++) {
-        struct gc_head *head = &rt->gc.gen[i].head;
-        for (struct gc_head *g = gc_next(head); g != head; g = gc_next(g)) {
-            struct rt_object *o = rt_from_gc(g);
-            if (o == result)
-                continue;
-            struct referrers_ctx c = {.target = target};
-            rt_traverse(o, visit_find, &c);
-            if (c.found)
-                rt_list_append(rt, result, o);
-        }
-    }
-    return result;
-}
-
-struct referents_ctx {
-    struct runtime *rt;
-    struct rt_object *result;
-};
-
-static void visit_collect(struct rt_object *o, void *arg)
-{
-    struct referents_ctx *c = arg;
-    rt_list_append(c->rt, c->result, o);
-}
-
-struct rt_object *gc_get_referents(struct runtime *rt, const struct rt_object *o)
-{
-    struct rt_object *result = rt_list(rt, 0, NULL);
-    if (!result)
-        return NULL;
-    if (rt_type_is_gc(o->type)) {
-        struct referents_ctx c = {rt, result};
-        rt_traverse((struct rt_object *)(uintptr_t)o, visit_collect, &c);
-    }
-    return result;
 }
 
 struct rt_object *gc_garbage(struct runtime *rt)

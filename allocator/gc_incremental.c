@@ -13,6 +13,14 @@
  * The bit is GC_PREV_MASK_OLD_SPACE; visited_space says which value means visited.  Young
  * objects are not visited; the permanent generation is visited.
  *
+ * The interpreter's own objects (gc.c) sit in old as a count, gen[1].residents, of which
+ * startup_visited are visited and the rest pending.  A real interpreter reaches them all from
+ * its roots (sys.modules, builtins, the types' dicts), so the marking increment of every scavenge
+ * marks every one still pending: they count among the marked objects, which come off
+ * work_to_do, and become visited; when the scavenge completes they are pending again.  Their
+ * events are not sent (no event names them); gc_incr_get_state and the DEBUG_STATS line count
+ * them.
+ *
  *     young: [n1 n2 n3]          old: [p1 p2 p3 | v1 v2 v3 v4]
  *                                       pending   visited (tail)
  *
@@ -150,6 +158,12 @@ static int64_t mark_roots(struct runtime *rt, bool start)
         if (stop)
             break;
     }
+    if (start) {
+        /* the interpreter's own objects: all reachable from the interpreter's roots */
+        struct gc_incremental *in = &rt->gc.incr;
+        c.marked += (int64_t)(rt->gc.gen[1].residents - in->startup_visited);
+        in->startup_visited = rt->gc.gen[1].residents;
+    }
     struct gc_head *old = &rt->gc.gen[1].head;
     while (!list_is_empty(&reachable)) {
         struct gc_head *g = gc_next(&reachable);
@@ -183,9 +197,11 @@ static void completed_scavenge(struct runtime *rt)
         gc->incr.visited_space ^= 1;
         set_space_all(&gc->gen[0].head, gc->incr.visited_space ^ 1);
         show_old_counts(rt);
+        gc->incr.startup_visited = gc->gen[1].residents - gc->incr.startup_visited;
     } else {
         /* the permanent generation must stay visited: the objects change space instead */
         set_space_all(&gc->gen[1].head, gc->incr.visited_space ^ 1);
+        gc->incr.startup_visited = 0;
     }
     gc->incr.work_to_do = 0;
     gc->incr.collect_phase = false;
@@ -303,6 +319,7 @@ static int64_t collect_full(struct runtime *rt, uint64_t t0, int64_t *m, int64_t
     int64_t r = gc_collect_region(rt, old, 1, old, 1, 2, true, t0, m, n);
     /* the detection used the heads' prev words: every object left in old is visited */
     set_space_all(old, gc->incr.visited_space);
+    gc->incr.startup_visited = gc->gen[1].residents;
     gc_set_count(rt, 0, 0);
     set_old_count(rt, 0, 0);
     set_old_count(rt, 1, 0);
@@ -322,8 +339,9 @@ int64_t gc_incr_collect(struct runtime *rt, int generation, enum ev_gc_reason re
         struct gc_incr_state st;
         gc_incr_get_state(rt, &st);
         gc_debug_printf(rt, "gc: collecting generation %d...\n", generation);
-        gc_debug_printf(rt, "gc: objects in each generation: %zu %zu %zu\n", list_size(&gc->gen[0].head), st.visited,
-                        st.pending);
+        gc_debug_printf(rt, "gc: objects in each generation: %zu %zu %zu\n",
+                        list_size(&gc->gen[0].head) + (size_t)gc->gen[0].residents, st.visited + st.startup_visited,
+                        st.pending + st.startup_pending);
         gc_debug_printf(rt, "gc: objects in permanent generation: %zu\n", list_size(&gc->permanent.head));
     }
     RT_EMIT(rt, GC_START, gc_start, .gen = (uint64_t)generation, .reason = reason);
@@ -351,6 +369,7 @@ void gc_incr_freeze(struct runtime *rt)
     set_space_all(&rt->gc.gen[0].head, rt->gc.incr.visited_space);
     set_space_all(&rt->gc.gen[1].head, rt->gc.incr.visited_space);
     rt->gc.incr.old_count[0] = rt->gc.incr.old_count[1] = 0;
+    rt->gc.incr.startup_visited = 0; /* the residents go to the permanent generation */
     show_old_counts(rt);
 }
 
@@ -367,6 +386,8 @@ void gc_incr_get_state(const struct runtime *rt, struct gc_incr_state *out)
                                   .heap_size = gc->incr.heap_size,
                                   .pending = pending,
                                   .visited = list_size(old) - pending,
+                                  .startup_pending = (size_t)(gc->gen[1].residents - gc->incr.startup_visited),
+                                  .startup_visited = (size_t)gc->incr.startup_visited,
                                   .old_count = {gc->incr.old_count[0], gc->incr.old_count[1]}};
 }
 
@@ -390,6 +411,9 @@ bool gc_incr_is_valid(const struct runtime *rt, char *err, size_t errlen)
         if (!is_visited(gc, g))
             return errmsg_fail(err, errlen, false, "gc: permanent generation: object 0x%" PRIxPTR " is not visited",
                                (uintptr_t)rt_from_gc(g));
+    if (gc->incr.startup_visited > gc->gen[1].residents)
+        return errmsg_fail(err, errlen, false, "gc: old: %" PRIu64 " of the interpreter's %" PRIu64 " objects visited",
+                           gc->incr.startup_visited, gc->gen[1].residents);
     if (gc->gen[1].count != gc->incr.old_count[gc->incr.visited_space])
         return errmsg_fail(err, errlen, false, "gc: old's count %" PRIu32 " is not the visited space's %" PRIu32,
                            gc->gen[1].count, gc->incr.old_count[gc->incr.visited_space]);

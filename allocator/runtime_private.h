@@ -242,6 +242,7 @@ struct gc_incremental {
     int64_t heap_size;      /* containers allocated minus freed (CPython's heap_size) */
     uint32_t old_count[2];  /* old[0].count, old[1].count: young collections per space */
     uint32_t pending_shown; /* the pending space's count as the last gc_count(2) gave it */
+    uint64_t startup_visited; /* of old's residents, those in the visited space */
 };
 
 struct gc_callback {

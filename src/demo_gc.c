@@ -182,7 +182,9 @@ void demo_run_generations(struct workload_env *env)
     if (incr)
         snprintf(label, sizeof label,
                  "gc.collect(1) runs one increment of the old generation; the first of a scavenge only "
-                 "marks what the names reach as visited, and collects nothing.");
+                 "marks what the roots reach as visited (the names, and the %zu objects the interpreter "
+                 "started with), and collects nothing.",
+                 gc_get_objects_startup(rt, 2));
     else
         snprintf(label, sizeof label,
                  "gc.collect(1) examines generations 0 and 1: the survivors move on to generation 2, where "
@@ -220,7 +222,8 @@ void demo_run_generations(struct workload_env *env)
     if (incr)
         snprintf(label, sizeof label,
                  "Each increment takes all of young and, while its budget lasts, the oldest pending "
-                 "objects with all they reach (threshold %" PRIu32 " scales the budget).",
+                 "objects with all they reach (threshold %" PRIu32 " scales the budget, which each scavenge's "
+                 "marking lowers by twice the interpreter's objects).",
                  saved[1]);
     else
         snprintf(label, sizeof label,

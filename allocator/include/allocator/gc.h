@@ -113,6 +113,8 @@ struct gc_incr_state {
     int64_t work_to_do;     /* objects the next increment may scan (may be negative) */
     int64_t heap_size;      /* containers allocated minus freed */
     size_t pending, visited; /* the old generation's two spaces, in objects */
+    /* the interpreter's own objects (gc_startup_objects) in each space, which no list holds */
+    size_t startup_pending, startup_visited;
     uint32_t old_count[2];  /* young collections counted by each space */
 };
 void gc_incr_get_state(const struct runtime *rt, struct gc_incr_state *out);
