@@ -894,23 +894,32 @@ int gc_full_generation(const struct runtime *rt)
     return rt->gc.profile.incremental ? 2 : (int)rt->gc.ngen - 1;
 }
 
+size_t gc_module_generations(const struct runtime *rt)
+{
+    return gc_profile_module_generations(&rt->gc.profile);
+}
+
 void gc_get_count(const struct runtime *rt, uint32_t *out)
 {
     for (size_t i = 0; i < rt->gc.ngen; i++)
         out[i] = rt->gc.gen[i].count;
+    if (rt->gc.profile.incremental)
+        out[2] = rt->gc.incr.old_count[rt->gc.incr.visited_space ^ 1];
 }
 
 void gc_get_threshold(const struct runtime *rt, uint32_t *out)
 {
     for (size_t i = 0; i < rt->gc.ngen; i++)
         out[i] = rt->gc.gen[i].threshold;
+    if (rt->gc.profile.incremental)
+        out[2] = 0;
 }
 
 int gc_set_threshold(struct runtime *rt, size_t n, const uint32_t *thresholds)
 {
-    if (n < 1 || n > rt->gc.ngen)
+    if (n < 1 || n > gc_module_generations(rt))
         return RT_EINVAL;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && i < rt->gc.ngen; i++) {
         rt->gc.gen[i].threshold = thresholds[i];
         RT_EMIT(rt, GC_THRESHOLD, gc_threshold, .gen = i, .threshold = thresholds[i]);
     }
@@ -982,15 +991,36 @@ bool gc_is_finalized(const struct rt_object *o)
     return rt_type_is_gc(o->type) && (rt_as_gc(o)->prev & GC_PREV_MASK_FINALIZED);
 }
 
+/* The generation lists gc.get_objects(generation) lists, [*lo, *hi). */
+static void objects_lists(const struct runtime *rt, int generation, size_t *lo, size_t *hi)
+{
+    *lo = generation < 0 ? 0 : (size_t)generation;
+    *hi = generation < 0 ? rt->gc.ngen : *lo + 1;
+    if (!rt->gc.profile.incremental || generation < 1)
+        return;
+    /* 1: none, 3.14 has no generation 1 to list; 2: old, both its spaces */
+    *lo = generation == 1 ? 0 : 1;
+    *hi = generation == 1 ? 0 : 2;
+}
+
+size_t gc_get_objects_startup(const struct runtime *rt, int generation)
+{
+    size_t lo, hi, n = 0;
+    objects_lists(rt, generation, &lo, &hi);
+    for (size_t i = lo; i < hi; i++)
+        n += (size_t)rt->gc.gen[i].residents;
+    return n;
+}
+
 struct rt_object *gc_get_objects(struct runtime *rt, int generation)
 {
-    if (generation < -1 || generation >= (int)rt->gc.ngen)
+    if (generation < -1 || generation >= (int)gc_module_generations(rt))
         return NULL;
     struct rt_object *result = rt_list(rt, 0, NULL);
     if (!result)
         return NULL;
-    size_t lo = generation < 0 ? 0 : (size_t)generation;
-    size_t hi = generation < 0 ? rt->gc.ngen : lo + 1;
+    size_t lo, hi;
+    objects_lists(rt, generation, &lo, &hi);
     for (size_t i = lo; i < hi; i++) {
         struct gc_head *head = &rt->gc.gen[i].head;
         for (struct gc_head *g = gc_next(head); g != head; g = gc_next(g)) {
@@ -1101,7 +1131,7 @@ void gc_set_debug_stream(struct runtime *rt, FILE *out)
 
 void gc_get_stats(const struct runtime *rt, struct gc_gen_stats *out)
 {
-    for (size_t i = 0; i < rt->gc.ngen; i++)
+    for (size_t i = 0; i < gc_module_generations(rt); i++)
         out[i] = rt->gc.stats[i];
 }
 

@@ -20,7 +20,8 @@
  * -----------------------------------------------------------------
  *   0  young:   tuples untracked; young marked visited; the usual detection (gc.c, 7.6) over
  *               young; the survivors join the visited tail.  young.count = 0, old[visited]
- *               count += 1.  GC_START gen 0.
+ *               count += 1.  GC_START gen 0.  (GC_START and GC_END carry CPython's generation
+ *               number, as the callbacks see it: 0, 1 or 2.)
  *   1  one increment (what every automatic collection is), GC_START gen 1:
  *        work_to_do += young.count + min(heap_size / 10 / scale, young.count * 3 / 2),
  *        young.count = 0, scale = max(threshold[1], 2); tuples of young untracked;
@@ -38,12 +39,16 @@
  *          the scavenge is complete: visited becomes pending (the bit's meaning flips; with a
  *          non-empty permanent generation the objects' bits are rewritten instead),
  *          work_to_do = 0, and the next increment marks again.
- *   2  full, GC_START gen 1: pending, then young, join the visited tail (gc_move, gc_merge);
+ *   2  full, GC_START gen 2: pending, then young, join the visited tail (gc_move, gc_merge);
  *          the usual detection over all of old; free lists cleared; every count reset; the
  *          scavenge is complete.
  *
- * gc.get_count() is (young.count, old[visited].count); CPython adds old[pending].count as a
- * third number, kept here in old_count.
+ * The module's numbering is 3.14's (Modules/gcmodule.c and Python/gc.c of v3.14.0), which keeps
+ * three generation numbers for two generations: gc.get_count() is (young.count,
+ * old[visited].count, old[pending].count), gen[1].count being the visited space's and the
+ * pending one's going out as gc_count(2); gc.get_threshold() is (young's, old's, 0);
+ * gc.get_objects(0) is young, (1) nothing, (2) all of old; gc.get_stats() and the callbacks
+ * count collections of 0 (young), 1 (increments) and 2 (full).
  */
 #include "gc_list.h"
 #include "runtime_private.h"
@@ -66,11 +71,23 @@ static void set_space_all(struct gc_head *list, unsigned space)
         gc_set_old_space(g, space);
 }
 
+/* gc.get_count()[1] and [2]: the visited space's count is old's (gen[1].count, gc_count(1)); the
+ * pending space's goes out as gc_count(2) when it changes. */
+static void show_old_counts(struct runtime *rt)
+{
+    struct gc_incremental *in = &rt->gc.incr;
+    gc_set_count(rt, 1, in->old_count[in->visited_space]);
+    uint32_t pending = in->old_count[in->visited_space ^ 1];
+    if (pending != in->pending_shown) {
+        in->pending_shown = pending;
+        RT_EMIT(rt, GC_COUNT, gc_count, .gen = 2, .count = pending);
+    }
+}
+
 static void set_old_count(struct runtime *rt, unsigned space, uint32_t count)
 {
     rt->gc.incr.old_count[space] = count;
-    if (space == rt->gc.incr.visited_space)
-        gc_set_count(rt, 1, count);
+    show_old_counts(rt);
 }
 
 void gc_incr_init(struct runtime *rt)
@@ -165,7 +182,7 @@ static void completed_scavenge(struct runtime *rt)
     if (list_is_empty(&gc->permanent.head)) {
         gc->incr.visited_space ^= 1;
         set_space_all(&gc->gen[0].head, gc->incr.visited_space ^ 1);
-        gc_set_count(rt, 1, gc->incr.old_count[gc->incr.visited_space]);
+        show_old_counts(rt);
     } else {
         /* the permanent generation must stay visited: the objects change space instead */
         set_space_all(&gc->gen[1].head, gc->incr.visited_space ^ 1);
@@ -300,7 +317,6 @@ int64_t gc_incr_collect(struct runtime *rt, int generation, enum ev_gc_reason re
     uint64_t t0 = gc_now_nanos();
     int64_t m = 0, n = 0, r;
     bool counted = true;
-    size_t ev_gen = generation == 0 ? 0 : 1;
     if (gc->debug & GC_DEBUG_STATS) {
         /* show_stats_each_generations: young, then old[visited] and old[pending] */
         struct gc_incr_state st;
@@ -310,7 +326,7 @@ int64_t gc_incr_collect(struct runtime *rt, int generation, enum ev_gc_reason re
                         st.pending);
         gc_debug_printf(rt, "gc: objects in permanent generation: %zu\n", list_size(&gc->permanent.head));
     }
-    RT_EMIT(rt, GC_START, gc_start, .gen = ev_gen, .reason = reason);
+    RT_EMIT(rt, GC_START, gc_start, .gen = (uint64_t)generation, .reason = reason);
     if (generation == 0)
         r = collect_young(rt, t0, &m, &n);
     else if (generation == 1)
@@ -322,7 +338,7 @@ int64_t gc_incr_collect(struct runtime *rt, int generation, enum ev_gc_reason re
         gc->stats[generation].collected += (uint64_t)m;
         gc->stats[generation].uncollectable += (uint64_t)n;
     }
-    RT_EMIT(rt, GC_END, gc_end, .gen = ev_gen, .collected = (uint64_t)m, .uncollectable = (uint64_t)n,
+    RT_EMIT(rt, GC_END, gc_end, .gen = (uint64_t)generation, .collected = (uint64_t)m, .uncollectable = (uint64_t)n,
             .nanos = gc_now_nanos() - t0);
     *n_collected = m;
     *n_uncollectable = n;
@@ -335,6 +351,7 @@ void gc_incr_freeze(struct runtime *rt)
     set_space_all(&rt->gc.gen[0].head, rt->gc.incr.visited_space);
     set_space_all(&rt->gc.gen[1].head, rt->gc.incr.visited_space);
     rt->gc.incr.old_count[0] = rt->gc.incr.old_count[1] = 0;
+    show_old_counts(rt);
 }
 
 void gc_incr_get_state(const struct runtime *rt, struct gc_incr_state *out)

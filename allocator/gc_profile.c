@@ -60,6 +60,23 @@ const struct gc_profile *gc_profile_default(void)
     return &profiles[0];
 }
 
+const char *gc_profile_for_python(int major, int minor, int micro)
+{
+    if (major < 3)
+        return "legacy";
+    if (major == 3 && minor < 13)
+        return "cpython-3.8";
+    /* 3.14.5 went back to the generational collector of 3.13 (docs/cpython-memory.md 7.12) */
+    if (major == 3 && minor == 14 && micro <= 4)
+        return "cpython-3.14";
+    return "cpython-3.13";
+}
+
+uint32_t gc_profile_module_generations(const struct gc_profile *p)
+{
+    return p->incremental ? 3 : p->ngenerations;
+}
+
 int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen)
 {
     if (p->ngenerations < 1 || p->ngenerations > GC_MAX_GENERATIONS)

@@ -651,7 +651,7 @@ void rt_clear_freelists(struct runtime *rt)
  * of each object on it, and whether the version's report has the line at all. */
 struct freelist_desc {
     const char *name;
-    const struct rt_freelist *list;
+    uint64_t count; /* objects on the list */
     uint64_t each;
     bool reported;
 };
@@ -661,22 +661,24 @@ static struct freelist_desc freelist_desc(const struct runtime *rt, unsigned lin
     const struct rt_layout *l = &rt->layout;
     switch (line) {
     case RT_FL_CFUNCTION:
-        return (struct freelist_desc){"PyCFunctionObjects", NULL, l->cfunction_free, l->cfunction_free != 0};
+        return (struct freelist_desc){"PyCFunctionObjects", 0, l->cfunction_free, l->cfunction_free != 0};
     case RT_FL_DICT:
-        return (struct freelist_desc){"PyDictObjects", &rt->dicts, l->dict_basic, true};
+        return (struct freelist_desc){"PyDictObjects", rt->dicts.n, l->dict_basic, true};
     case RT_FL_DICTKEYS:
-        return (struct freelist_desc){"PyDictKeysObjects", &rt->keys, l->dict_keys_header, l->dictkeys_report};
+        return (struct freelist_desc){"PyDictKeysObjects", rt->keys.n, l->dict_keys_header, l->dictkeys_report};
     case RT_FL_FLOAT:
-        return (struct freelist_desc){"PyFloatObjects", &rt->floats, l->float_basic, true};
+        return (struct freelist_desc){"PyFloatObjects", rt->floats.n, l->float_basic, true};
     case RT_FL_FRAME:
-        return (struct freelist_desc){"PyFrameObjects", NULL, l->frame_free, l->frame_free != 0};
+        return (struct freelist_desc){"PyFrameObjects", 0, l->frame_free, l->frame_free != 0};
+    case RT_FL_INT:
+        return (struct freelist_desc){"PyIntObjects", rt->int_nfree, l->int_basic, l->int_fixed};
     case RT_FL_LIST:
-        return (struct freelist_desc){"PyListObjects", &rt->lists, l->list_basic, true};
+        return (struct freelist_desc){"PyListObjects", rt->lists.n, l->list_basic, true};
     case RT_FL_METHOD:
-        return (struct freelist_desc){"PyMethodObjects", NULL, l->method_free, l->method_free != 0};
+        return (struct freelist_desc){"PyMethodObjects", 0, l->method_free, l->method_free != 0};
     default: {
         unsigned n = line - RT_FL_TUPLE1 + 1;
-        return (struct freelist_desc){NULL, &rt->tuples[n - 1], l->tuple_basic + 8 * (uint64_t)n,
+        return (struct freelist_desc){NULL, rt->tuples[n - 1].n, l->tuple_basic + 8 * (uint64_t)n,
                                       n <= l->tuple_freelists};
     }
     }
@@ -695,7 +697,7 @@ static void freelist_line(const struct runtime *rt, unsigned line, struct heap_s
         snprintf(out->label, sizeof out->label, "%s", d.name);
     else
         snprintf(out->label, sizeof out->label, "%u-sized PyTupleObjects", line - RT_FL_TUPLE1 + 1);
-    out->count = d.list ? d.list->n : 0;
+    out->count = d.count;
     out->each = d.each;
 }
 
@@ -735,6 +737,8 @@ uint32_t rt_freelist_count(const struct runtime *rt, const char *kind)
         return rt->dicts.n;
     if (strcmp(kind, "dictkeys") == 0)
         return rt->keys.n;
+    if (strcmp(kind, "int") == 0)
+        return rt->int_nfree;
     if (strncmp(kind, "tuple", 5) == 0) {
         int n = atoi(kind + 5);
         if (n >= 1 && n <= RT_TUPLE_FREELISTS)

@@ -55,6 +55,7 @@ static void push_free(struct runtime *rt, struct rt_int *p)
     p->ob.refcnt = 0;
     p->ob.type = (const struct rt_type *)(uintptr_t)rt->int_free;
     rt->int_free = p;
+    rt->int_nfree++;
 }
 
 static bool is_live_int(const struct runtime *rt, const struct rt_int *p)
@@ -82,6 +83,8 @@ struct rt_int *rt_int27_take(struct runtime *rt)
         return NULL;
     struct rt_int *p = rt->int_free;
     rt->int_free = free_next(p);
+    rt->int_nfree--;
+    rt_freelist_changed(rt, RT_FL_INT);
     return p;
 }
 
@@ -89,6 +92,7 @@ void rt_int27_keep(struct runtime *rt, struct rt_object *o)
 {
     RT_EMIT(rt, OBJ_FREE, obj_free, .obj = rt_addr(o), .flags = EV_OBJ_FREELIST);
     push_free(rt, (struct rt_int *)(uintptr_t)o);
+    rt_freelist_changed(rt, RT_FL_INT);
 }
 
 void rt_int27_clear(struct runtime *rt)
@@ -96,6 +100,8 @@ void rt_int27_clear(struct runtime *rt)
     void *list = rt->int_blocks;
     rt->int_blocks = NULL;
     rt->int_free = NULL;
+    uint32_t had = rt->int_nfree;
+    rt->int_nfree = 0;
     size_t n = ints_per_block(rt);
     while (list) {
         void *next = next_block(list);
@@ -113,4 +119,6 @@ void rt_int27_clear(struct runtime *rt)
         }
         list = next;
     }
+    if (rt->int_nfree != had)
+        rt_freelist_changed(rt, RT_FL_INT);
 }

@@ -241,6 +241,7 @@ struct gc_incremental {
     int64_t work_to_do;     /* objects; the budget of the next increment, may be negative */
     int64_t heap_size;      /* containers allocated minus freed (CPython's heap_size) */
     uint32_t old_count[2];  /* old[0].count, old[1].count: young collections per space */
+    uint32_t pending_shown; /* the pending space's count as the last gc_count(2) gave it */
 };
 
 struct gc_callback {
@@ -338,6 +339,7 @@ struct runtime {
      * word, and the free ints, chained through their type field as 2.7's free_list is */
     void *int_blocks;
     struct rt_int *int_free;
+    uint32_t int_nfree; /* the length of int_free: the report's "free PyIntObjects" */
 
     /* frames: frames[0] is the module */
     struct rt_frame *frames;
@@ -367,7 +369,7 @@ void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_
                   const char *text);
 
 /* Every free-list line sys._debugmallocstats() has printed, in its order (one function per type,
- * in the order of their files: CFunction, dict with its keys, float, frame, list, method, then
+ * in the order of their files: CFunction, dict with its keys, float, frame, 2.7's int, list, method, then
  * the tuples of 1 to RT_TUPLE_FREELISTS items).  A version prints those its layout names
  * (rt_layout: the *_free sizes, dictkeys_report, tuple_freelists); the line's number in the
  * report (the `freelist` event's index) counts only those.  The runtime keeps no C functions,
@@ -378,6 +380,7 @@ enum {
     RT_FL_DICTKEYS,
     RT_FL_FLOAT,
     RT_FL_FRAME,
+    RT_FL_INT, /* 2.7's int free list (runtime_intblock.c) */
     RT_FL_LIST,
     RT_FL_METHOD,
     RT_FL_TUPLE1,

@@ -107,7 +107,14 @@ void cli_print_help(const struct cli_cmd *cmd)
             n = snprintf(left, sizeof left, "    ");
         snprintf(left + n, sizeof left - (size_t)n, "--%s%s%s", o->name, o->metavar ? " " : "",
                  o->metavar ? o->metavar : "");
-        printf("  %-24s %s\n", left, o->help);
+        /* a help of several lines goes on under its first */
+        printf("  %-24s ", left);
+        for (const char *h = o->help; *h; h++)
+            if (*h == '\n')
+                printf("\n%27s", "");
+            else
+                putchar(*h);
+        putchar('\n');
     }
     printf("  %-24s %s\n", "-h, --help", "show this help and exit");
 }

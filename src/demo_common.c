@@ -73,7 +73,7 @@ long demo_collect(struct workload_env *env, int generation)
 void demo_counts(struct workload_env *env)
 {
     uint32_t c[GC_MAX_GENERATIONS];
-    size_t n = gc_generation_count(env->rt);
+    size_t n = gc_module_generations(env->rt);
     gc_get_count(env->rt, c);
     char buf[96] = "";
     size_t pos = 0;

@@ -125,7 +125,7 @@ static void tally_cb(struct runtime *rt, const char *phase, const struct gc_info
         struct rt_object *objs = gc_get_objects(rt, g);
         if (!objs)
             continue;
-        t->examined += rt_len(objs) + gc_startup_objects(rt, (size_t)g);
+        t->examined += rt_len(objs) + gc_get_objects_startup(rt, g);
         rt_decref(rt, objs, EV_REF_TEMP, NULL);
     }
 }
@@ -134,7 +134,7 @@ static void print_tally(struct workload_env *env, const struct tally *t)
 {
     char buf[128] = "";
     size_t pos = 0;
-    for (size_t g = 0; g < gc_generation_count(env->rt) && pos < sizeof buf; g++)
+    for (size_t g = 0; g < gc_module_generations(env->rt) && pos < sizeof buf; g++)
         pos += (size_t)snprintf(buf + pos, sizeof buf - pos, "%sgeneration %zu: %" PRIu64,
                                 g ? ", " : "", g, t->by_gen[g]);
     workload_print(env, "automatic collections: %s; objects examined: %" PRIu64 "\n", buf,
@@ -266,7 +266,7 @@ void demo_run_generations(struct workload_env *env)
                  "kept; back to the default thresholds, and deleting the names frees everything.");
     workload_step_at(env, "gc.callbacks.remove(tally)", label);
     gc_callback_remove(rt, tally_cb, &t);
-    set_threshold(rt, gc_generation_count(rt), saved);
+    set_threshold(rt, gc_module_generations(rt), saved);
     const char *names[] = {"a", "b", "c", "C", "keep"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (demo_get(env, names[i]))
@@ -512,7 +512,7 @@ void demo_run_gc_tuning(struct workload_env *env)
                      "examined in total.");
     set_threshold(rt, 1, (uint32_t[]){100});
     build(env, &t, 10000);
-    set_threshold(rt, gc_generation_count(rt), saved);
+    set_threshold(rt, gc_module_generations(rt), saved);
 
     workload_step_at(env, "gc.disable()",
                      "gc.disable() stops automatic collections altogether; gc.collect() still "
@@ -525,7 +525,7 @@ void demo_run_gc_tuning(struct workload_env *env)
     snprintf(label, sizeof label,
              "gc.freeze() moves every tracked object to the permanent generation, where collections never "
              "look, the %zu the interpreter started with included.",
-             gc_startup_objects(rt, (size_t)oldest(env)) + gc_startup_objects(rt, gc_generation_count(rt)));
+             gc_get_objects_startup(rt, -1) + gc_startup_objects(rt, gc_generation_count(rt)));
     workload_step_at(env, "keep = []", label);
     demo_set(env, "keep", rt_list(rt, 0, NULL));
     if (demo_get(env, "keep"))

@@ -21,7 +21,7 @@ static void print_tracked(struct workload_env *env, const char *name)
 
 static int full(struct workload_env *env)
 {
-    return (int)gc_generation_count(env->rt) - 1;
+    return gc_full_generation(env->rt);
 }
 
 /* d[key] = value, for a literal key. */

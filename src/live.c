@@ -31,6 +31,7 @@
 #include <tracer/pacer.h>
 #include <tracer/trace.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -41,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
@@ -50,6 +52,8 @@
 
 #define LIVE_START_TIMEOUT_MS 30000 /* for the child to write its trace header (a sanitized build on a busy machine is slow) */
 #define LIVE_END_WAIT_MS 30          /* for the child to die when the viewer quits */
+#define KEEPER_FD 3                  /* the keeper's socket, in the keeper */
+#define KEEPER_MAX_FDS 64            /* files handed to the keeper at the quit */
 
 struct live {
     pid_t pid;
@@ -71,6 +75,7 @@ struct live {
     char last_err[256];   /* the last whole line the child wrote to stderr */
     bool program;         /* a real Python program, not a built-in workload */
     bool handed_off;      /* the temporary trace is unlinked by the keeper (live_hand_off) */
+    int keeper_fd;        /* the socket to the keeper (keeper_start), or -1 */
     bool stopped;         /* the viewer quit and ended the child: its death is no failure */
     uint64_t cap;         /* bytes the trace keeps; 0: no cap */
     struct ui_live ops;
@@ -139,7 +144,7 @@ static void child_main(struct workload *wl, const char *spec, const struct live_
 
 /* ---- the parent's side ------------------------------------------------------------------------ */
 
-static void send(struct live *l, const char *cmd)
+static void send_cmd(struct live *l, const char *cmd)
 {
     if (l->ctl_fd >= 0 && write(l->ctl_fd, cmd, strlen(cmd)) < 0) {
         /* the child is gone: state() will say so */
@@ -148,7 +153,7 @@ static void send(struct live *l, const char *cmd)
 
 static void ops_step(void *ctx)
 {
-    send(ctx, "s\n");
+    send_cmd(ctx, "s\n");
 }
 
 static void ops_run(void *ctx, bool run, double pace)
@@ -158,17 +163,17 @@ static void ops_run(void *ctx, bool run, double pace)
         snprintf(buf, sizeof buf, "r %g\n", pace);
     else
         snprintf(buf, sizeof buf, "h\n");
-    send(ctx, buf);
+    send_cmd(ctx, buf);
 }
 
 static void ops_hold_lines(void *ctx, const char *const *lines, size_t n)
 {
-    send(ctx, "b\n");
+    send_cmd(ctx, "b\n");
     for (size_t i = 0; i < n; i++) {
         char buf[PACER_COMMAND_MAX];
         int len = snprintf(buf, sizeof buf, "b %s\n", lines[i]);
         if (len > 0 && (size_t)len < sizeof buf)
-            send(ctx, buf);
+            send_cmd(ctx, buf);
     }
 }
 
@@ -313,7 +318,7 @@ static struct live *live_new(const struct live_options *opt, struct child_ends *
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    l->ctl_fd = l->status_fd = l->err_fd = -1;
+    l->ctl_fd = l->status_fd = l->err_fd = l->keeper_fd = -1;
     l->state = UI_LIVE_STARTING;
     l->run = opt->run;
     l->pace = opt->pace;
@@ -382,6 +387,8 @@ out_live:
     return NULL;
 }
 
+static void keeper_start(struct live *l);
+
 /* After the fork: the parent keeps its ends, non-blocking, and the child's ends are closed. */
 static void live_started(struct live *l, const struct child_ends *child)
 {
@@ -392,6 +399,7 @@ static void live_started(struct live *l, const struct child_ends *child)
     set_nonblock(l->err_fd);
     signal(SIGPIPE, SIG_IGN);
     l->ops = (struct ui_live){l, ops_step, ops_run, ops_state, ops_hold_lines};
+    keeper_start(l);
 }
 
 int live_start(struct live **out, const char *spec, const struct live_options *opt, char *err, size_t errlen)
@@ -546,6 +554,8 @@ bool live_free(struct live *l, char *kept_path, size_t len)
         close(l->status_fd);
     if (l->err_fd >= 0)
         close(l->err_fd);
+    if (l->keeper_fd >= 0)
+        close(l->keeper_fd);
     bool died = l->state == UI_LIVE_DIED;
     bool kept = (!l->temporary && !l->handed_off) || died;
     if (!kept && !l->handed_off)
@@ -572,38 +582,106 @@ static void live_stop(struct live *l)
 /*
  * Quitting is answered at once, however large the session grew: closing a trace of gigabytes and
  * the seeker's file of checkpoints, and unlinking the temporary trace, make the kernel free their
- * blocks, which takes seconds.  A keeper process (a child the viewer leaves without reaping, so
- * no one waits for it) holds every descriptor the viewer has; the viewer's own closes are then
- * quick, and the keeper, woken by the end of a pipe when the viewer is gone, unlinks the
+ * blocks, which takes seconds.  A keeper process takes that over: at the quit the viewer hands it
+ * every file it has open (over a socket, as SCM_RIGHTS), so that the viewer's own closes are
+ * quick, and the keeper, woken by the end of the socket when the viewer is gone, unlinks the
  * temporary trace and exits, paying for the release where no one waits.
+ *
+ * The keeper is started with the session, while the viewer is small, and not at the quit: a
+ * process forked from the viewer shares its pages until either writes them, and the viewer
+ * freeing its model after such a fork would copy every page it touches, on a busy machine for
+ * longer than the quit may take.  It is a grandchild (its parent exits at once), so that no one
+ * waits for it, and it keeps no descriptor of the viewer's but its socket: the workload's pipes
+ * must end when the viewer does.
  */
-static void live_hand_off(struct live *l)
+static void keeper_main(int sock, const char *path)
 {
-    bool unlink_it = l->temporary && l->state != UI_LIVE_DIED;
-    int gone[2];
-    if (pipe(gone) < 0)
+    close_range(KEEPER_FD + 1, ~0U, 0); /* the viewer's descriptors, above its socket */
+    stdio_to_null(true);
+    bool unlink_it = false;
+    for (;;) {
+        char what = 0;
+        union {
+            struct cmsghdr h;
+            char buf[CMSG_SPACE(KEEPER_MAX_FDS * sizeof(int))];
+        } ctl;
+        struct iovec iov = {&what, 1};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof ctl.buf};
+        ssize_t n = recvmsg(KEEPER_FD, &m, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* the viewer is gone: its files (the ones received) close with this process */
+        if (what == 'u')
+            unlink_it = true;
+    }
+    if (unlink_it)
+        unlink(path);
+    (void)sock;
+    _exit(0);
+}
+
+static void keeper_start(struct live *l)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return;
     pid_t child = fork();
     if (child == 0) {
         setsid();
-        close(gone[1]);
-        close(l->status_fd);
-        close(l->err_fd);
-        stdio_to_null(true);
-        char c;
-        while (read(gone[0], &c, 1) < 0 && errno == EINTR)
-            ;
-        if (unlink_it)
-            unlink(l->path);
+        if (fork() == 0 && dup2(sv[1], KEEPER_FD) == KEEPER_FD)
+            keeper_main(KEEPER_FD, l->path);
         _exit(0);
     }
-    close(gone[0]);
+    close(sv[1]);
     if (child < 0) {
-        close(gone[1]);
+        close(sv[0]);
         return;
     }
-    fcntl(gone[1], F_SETFD, FD_CLOEXEC); /* open until the viewer exits */
-    if (unlink_it)
+    while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+        ;
+    l->keeper_fd = sv[0];
+}
+
+/* Hands the keeper every regular file the viewer has open, and the temporary trace to unlink. */
+static void live_hand_off(struct live *l)
+{
+    if (l->keeper_fd < 0)
+        return;
+    bool unlink_it = l->temporary && l->state != UI_LIVE_DIED;
+    int fds[KEEPER_MAX_FDS];
+    size_t n = 0;
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    while (d && (e = readdir(d)) && n < KEEPER_MAX_FDS) {
+        int fd = atoi(e->d_name);
+        struct stat st;
+        if (fd > STDERR_FILENO && fd != l->keeper_fd && fd != dirfd(d) && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+            fds[n++] = fd;
+    }
+    if (d)
+        closedir(d);
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(KEEPER_MAX_FDS * sizeof(int))];
+    } ctl;
+    memset(&ctl, 0, sizeof ctl);
+    char what = unlink_it ? 'u' : 'k';
+    struct iovec iov = {&what, 1};
+    struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+    if (n > 0) {
+        m.msg_control = ctl.buf;
+        m.msg_controllen = CMSG_SPACE(n * sizeof(int));
+        struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+        c->cmsg_level = SOL_SOCKET;
+        c->cmsg_type = SCM_RIGHTS;
+        c->cmsg_len = CMSG_LEN(n * sizeof(int));
+        memcpy(CMSG_DATA(c), fds, n * sizeof(int));
+    }
+    ssize_t sent;
+    while ((sent = sendmsg(l->keeper_fd, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    if (sent == 1 && unlink_it)
         l->temporary = false, l->handed_off = true;
 }
 

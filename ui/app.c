@@ -50,10 +50,17 @@ static const double paces[] = {0.2, 0.5, 1, 2, 5, 10, 0};
 
 #define FRAME_MS (1000.0 / 30)
 #define LIVE_POLL_MS 50
-/* Events a tick folds at most while following a live workload: a few tens of milliseconds of
- * work, so that keys are answered and frames painted while the viewer catches up.  Frames are
- * dropped when the workload outruns the screen; events never are. */
+/* Events a tick folds at most while following a live workload: a few milliseconds of work when
+ * the viewer has a core to itself, so that keys are answered and frames painted while it catches
+ * up.  Frames are dropped when the workload outruns the screen; events never are. */
 #define LIVE_TICK_EVENTS 200000
+/* A tick folds in slices and stops after the first slice that ends past this many milliseconds
+ * of the wall clock: on a busy machine the viewer gets a fraction of a core, and a tick's worth of
+ * events would keep a key waiting for a tenth of a second or more. */
+#define LIVE_SLICE_EVENTS 16384
+#define LIVE_TICK_MS 8.0
+
+static double now_ms(void);
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
@@ -689,6 +696,39 @@ enum ui_redo app_gc_jump(struct ui_app *app, bool forward)
 
 /* ---- time --------------------------------------------------------------------------------- */
 
+/* Live: goes from the position to `edge`, through `via` first (the checkpoint a jump loads, or the
+ * position itself), in slices, until the edge or the tick's time is up; true when it stopped
+ * short for time.  A jump stops at a breakpoint on its way as folding does (app_advance_to reads
+ * the events it passes, folding only from the checkpoint before where it stops). */
+static bool live_follow(struct ui_app *app, uint64_t via, uint64_t edge)
+{
+    double start = now_ms();
+    uint64_t at = app_position(app);
+    for (uint64_t next = via > at ? via : at + LIVE_SLICE_EVENTS;; next = at + LIVE_SLICE_EVENTS) {
+        if (next > edge)
+            next = edge;
+        if (app_advance_to(app, next)) {
+            /* a breakpoint: hold the workload at its next step, and stop following it unless it
+             * holds right there (a line breakpoint, which a program is told of) */
+            app->follow_edge = app->stopped_before_line && app_position(app) == app_live_edge(app);
+            if (app->live_running) {
+                app->live_running = false;
+                app->cfg.live->run(app->cfg.live->ctx, false, 0);
+            }
+            return false;
+        }
+        if (app_position(app) != next) {
+            app->follow_edge = false; /* the seek failed */
+            return false;
+        }
+        at = next;
+        if (at >= edge)
+            return false;
+        if (now_ms() - start >= LIVE_TICK_MS)
+            return true;
+    }
+}
+
 static enum ui_redo live_tick(struct ui_app *app)
 {
     enum ui_redo redo = UI_REDO_NOTHING;
@@ -739,19 +779,8 @@ static enum ui_redo live_tick(struct ui_app *app)
             app->skipping = false;
         }
         if (edge != pos) {
-            /* a jump stops at a breakpoint on its way as folding does (app_advance_to reads the
-             * events it passes, folding only from the checkpoint before where it stops) */
-            if (app_advance_to(app, edge)) {
-                /* a breakpoint: hold the workload at its next step, and stop following it unless
-                 * it holds right there (a line breakpoint, which a program is told of) */
-                app->follow_edge = app->stopped_before_line && app_position(app) == app_live_edge(app);
-                if (app->live_running) {
-                    app->live_running = false;
-                    app->cfg.live->run(app->cfg.live->ctx, false, 0);
-                }
-            } else if (jump && app_position(app) != edge) {
-                app->follow_edge = false; /* the jump failed */
-            }
+            if (live_follow(app, jump ? seeker_checkpoint_before(app->s, edge) : pos, edge))
+                app->behind = true;
             redo |= UI_REDO_REPAINT;
         }
     }
@@ -953,7 +982,8 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
     app_code_prepare(app);
     app_names_prepare(app);
     struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, 1, paint_footer_rows(app, c->cols),
-                                 program, program, !program && app_has_source(app)};
+                                 program, program, !program && app_has_source(app),
+                                 app->cfg.half ? UI_HALF_MIN_COLS : 0};
     ui_layout_compute(&li, &app->layout);
     app->code.shown = !ui_rect_is_empty(app->layout.pane[UI_PANE_CODE]);
     li.step_rows = paint_banner_prepare(app, c->cols, c->rows);

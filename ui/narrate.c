@@ -391,10 +391,17 @@ static void say_finalize(struct out *o, const struct model *m, const struct even
 
 static void say_gc_count(struct out *o, const struct model *m, const struct event *ev)
 {
+    struct model_gc g;
+    if (m)
+        model_gc(m, &g);
+    if (m && g.incremental && ev->u.gc_count.gen > 0) {
+        /* 3.14's gc.get_count()[1] and [2]: young collections counted in old's two spaces */
+        say(o, "the count of old's %s space (gc.get_count()[%" PRIu64 "]) is now %" PRIu64,
+            ev->u.gc_count.gen == 1 ? "visited" : "pending", ev->u.gc_count.gen, ev->u.gc_count.count);
+        return;
+    }
     say(o, "generation %" PRIu64 "'s count is now %" PRIu64, ev->u.gc_count.gen, ev->u.gc_count.count);
     if (m) {
-        struct model_gc g;
-        model_gc(m, &g);
         if (ev->u.gc_count.gen < MODEL_MAX_GENERATIONS && g.gen[ev->u.gc_count.gen].threshold)
             say(o, " (threshold %" PRIu64 ")", g.gen[ev->u.gc_count.gen].threshold);
     }
@@ -415,14 +422,15 @@ const char *ui_gc_reason(uint64_t reason, uint64_t gen, uint32_t ngen, char *buf
     return buf;
 }
 
-/* The number of generations the collections count in: the model's, or 3 without one. */
+/* The number of generations the collections count in: the model's (3 under the incremental
+ * collector, as 3.14's gc module numbers them), or 3 without one. */
 static uint32_t generations(const struct model *m)
 {
     struct model_gc g;
     if (!m)
         return 3;
     model_gc(m, &g);
-    return g.ngenerations ? g.ngenerations : 3;
+    return g.incremental ? 3 : g.ngenerations ? g.ngenerations : 3;
 }
 
 static void say_gc_start(struct out *o, const struct model *m, const struct event *ev)

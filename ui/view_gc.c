@@ -49,14 +49,6 @@ static const enum ev_gc_phase incremental_order[] = {
 _Static_assert(sizeof incremental_order / sizeof incremental_order[0] == EV_GC_PHASE_COUNT,
                "the incremental collector runs every phase");
 
-/* Whether the trace's collector is the incremental one (the cpython-3.14 profile). */
-static bool is_incremental(const struct ui_app *app)
-{
-    const struct trace_header *h = seeker_header(app->s);
-    return h && strncmp(h->gc_profile, "cpython-3.14", 12) == 0 &&
-           (h->gc_profile[12] == '\0' || h->gc_profile[12] == ':');
-}
-
 /* How many phases the trace's collector has, and the i-th of them in the order they run. */
 static int phase_count(bool incremental)
 {
@@ -94,6 +86,43 @@ static void gen_name(const struct ui_app *app, uint32_t gen, uint32_t ngen, char
         snprintf(buf, len, "%.6s", h->generation_names[gen]);
     else
         snprintf(buf, len, "gen %" PRIu32, gen);
+}
+
+/* The name of what collection `gen` collects: the generation's, or under the incremental
+ * collector, whose collections are numbered as 3.14 numbers them, "old" for 1 (an increment)
+ * and 2 (a full collection). */
+static void collection_name(const struct ui_app *app, const struct model_gc *g, uint32_t gen, char *buf, size_t len)
+{
+    gen_name(app, g->incremental && gen == 2 ? 1 : gen, g->ngenerations, buf, len);
+}
+
+/* What a collection of `gen` is, after its generation's name: under the incremental collector
+ * an increment or a full collection. */
+static const char *collection_kind(const struct model_gc *g, uint32_t gen)
+{
+    if (!g->incremental)
+        return "";
+    return gen == 1 ? ": one increment" : gen == 2 ? ": a full collection" : "";
+}
+
+/* The generation numbers collections, counts and callbacks use: 3 under the incremental
+ * collector, as 3.14's gc module keeps them. */
+static uint32_t module_generations(const struct model_gc *g)
+{
+    return g->incremental ? 3 : g->ngenerations;
+}
+
+/* Old's row under the incremental collector: its two spaces' counts, which gc.get_count() gives
+ * as its second and third numbers, where the other rows have a bar. */
+static int paint_old_counts(struct canvas *c, int x, int y, int w, const struct model_gc *g)
+{
+    char full[64], mid[48], least[24];
+    snprintf(full, sizeof full, "visited %" PRIu64 ", pending %" PRIu64, g->gen[1].count, g->gen[2].count);
+    snprintf(mid, sizeof mid, "vis %" PRIu64 " pend %" PRIu64, g->gen[1].count, g->gen[2].count);
+    snprintf(least, sizeof least, "%" PRIu64 "/%" PRIu64, g->gen[1].count, g->gen[2].count);
+    const char *const texts[] = {full, mid, least};
+    canvas_text_choose(c, x, y, w, UI_S_VALUE, texts, 3);
+    return w;
 }
 
 static void paint_marks(const struct ui_app *app, struct canvas *c, int x, int y, int w, int h)
@@ -155,15 +184,14 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
         bar_w = 30;
     /* a short pane shows a collection in progress first, in two rows: what runs and which of
      * its phases, before the generations (a tall one lists every phase below them) */
-    bool incr = is_incremental(app);
+    bool incr = g.incremental;
     int nphases = phase_count(incr);
     bool short_pane = h < (int)g.ngenerations + 3 + nphases;
     if (g.collecting && short_pane) {
         char name[16], why[64];
-        gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
-        canvas_printf(c, x, y++, w, UI_S_UNREACHABLE, "collecting %s%s (%s)", name,
-                      incr && g.collecting_gen == 1 && g.reason == EV_GC_REASON_AUTO ? ": one increment" : "",
-                      ui_gc_reason(g.reason, g.collecting_gen, g.ngenerations, why, sizeof why));
+        collection_name(app, &g, g.collecting_gen, name, sizeof name);
+        canvas_printf(c, x, y++, w, UI_S_UNREACHABLE, "collecting %s%s (%s)", name, collection_kind(&g, g.collecting_gen),
+                      ui_gc_reason(g.reason, g.collecting_gen, module_generations(&g), why, sizeof why));
         if (g.has_phase && y < ymax) {
             char full[128], mid[96], least[96];
             const char *what = TEXT_OF(phase_text, g.phase);
@@ -182,7 +210,9 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
         int k = canvas_printf(c, x, y, 7, i < 3 ? gen_style[i] : UI_S_LABEL, "%-6s", name);
         const struct model_generation *gen = &g.gen[i];
         int obj_col = k + (bar_w >= 4 ? bar_w + 1 : 0) + 11; /* where the objects' count starts */
-        if (i < g.ngenerations) {
+        if (incr && i == 1) {
+            k += paint_old_counts(c, x + k, y, obj_col - k, &g);
+        } else if (i < g.ngenerations) {
             double frac = gen->threshold ? (double)gen->count / (double)gen->threshold : 0;
             if (bar_w >= 4) {
                 canvas_hbar(c, x + k, y, bar_w, frac, frac >= 1 ? UI_S_BAR_WARN : i < 3 ? gen_style[i] : UI_S_BAR);
@@ -194,7 +224,16 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
             k = k < obj_col ? obj_col : k;
         }
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %4" PRIu64 " obj", gen->objects);
-        if (i < g.ngenerations && show_runs)
+        if (incr && i == 1 && show_runs) {
+            /* gc.get_stats()[1] and [2]: the increments, the full collections */
+            char full[64], mid[48], least[32];
+            snprintf(full, sizeof full, "  %" PRIu64 " increment%s, %" PRIu64 " full", gen->collections,
+                     gen->collections == 1 ? "" : "s", g.gen[2].collections);
+            snprintf(mid, sizeof mid, "  %" PRIu64 " incr, %" PRIu64 " full", gen->collections, g.gen[2].collections);
+            snprintf(least, sizeof least, "  %" PRIu64 "+%" PRIu64 " runs", gen->collections, g.gen[2].collections);
+            const char *const texts[] = {full, mid, least};
+            canvas_text_choose(c, x + k, y, w - k, UI_S_DIM, texts, 3);
+        } else if (i < g.ngenerations && show_runs)
             canvas_printf(c, x + k, y, w - k, UI_S_DIM, "  %" PRIu64 " run%s", gen->collections,
                           gen->collections == 1 ? "" : "s");
     }
@@ -247,13 +286,12 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
         int left = 0;
         if (!short_pane) {
             char name[16];
-            gen_name(app, g.collecting_gen, g.ngenerations, name, sizeof name);
+            collection_name(app, &g, g.collecting_gen, name, sizeof name);
             struct ui_para what;
             ui_para_init(&what);
             char why[64];
-            ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s%s (%s)", name,
-                         incr && g.collecting_gen == 1 && g.reason == EV_GC_REASON_AUTO ? ": one increment" : "",
-                         ui_gc_reason(g.reason, g.collecting_gen, g.ngenerations, why, sizeof why));
+            ui_para_addf(&what, UI_S_UNREACHABLE, "collecting %s%s (%s)", name, collection_kind(&g, g.collecting_gen),
+                         ui_gc_reason(g.reason, g.collecting_gen, module_generations(&g), why, sizeof why));
             y += canvas_para(c, x, y, w, 0, ymax - y, &what, NULL);
             if (y >= ymax)
                 return;
@@ -299,7 +337,7 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
         first = 0;
     for (int i = first; i < (int)n && y < ymax; i++, y++) {
         char name[16];
-        gen_name(app, hist[i].gen, g.ngenerations, name, sizeof name);
+        collection_name(app, &g, hist[i].gen, name, sizeof name);
         /* the counts always; "event" and the reason when they fit */
         char ev[32], counts[96], reason[48];
         int cw = snprintf(counts, sizeof counts, " %-6s %" PRIu64 " collected", name, hist[i].collected);
@@ -310,7 +348,7 @@ void view_gc(const struct ui_app *app, struct ui_frame *f, struct canvas *c, str
             ew = snprintf(ev, sizeof ev, "%-7" PRIu64, hist[i].seq_start);
         char why[64];
         int rw = snprintf(reason, sizeof reason, "  %s",
-                          ui_gc_reason(hist[i].reason, hist[i].gen, g.ngenerations, why, sizeof why));
+                          ui_gc_reason(hist[i].reason, hist[i].gen, module_generations(&g), why, sizeof why));
         k = canvas_text(c, x, y, w, UI_S_DIM, ev);
         k += canvas_printf(c, x + k, y, w - k, UI_S_VALUE, " %-6s", name);
         k += canvas_printf(c, x + k, y, w - k, UI_S_NORMAL, " %" PRIu64 " collected", hist[i].collected);

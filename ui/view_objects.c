@@ -1,5 +1,6 @@
 /*
- * view_objects.c - live objects: type, address, size class, refcount, generation, names.
+ * view_objects.c - live objects: type, address, size class, refcount, generation, names (and
+ * gc.garbage, for the objects that list holds).
  *
  * One row per live object, by address (the order id() would sort them).  A refcount changed by
  * the current event is highlighted.  Enter opens the selected object: who refers to it (names
@@ -12,6 +13,9 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The names bound to obj, then "gc.garbage" for that list itself and "in gc.garbage" for what it
+ * holds (a name too: what keeps a saved or uncollectable object alive, and what a leak hunt looks
+ * at); returns how many. */
 static int names_of(const struct model *m, uint64_t obj, char *buf, size_t len)
 {
     struct model_name names[6];
@@ -23,6 +27,17 @@ static int names_of(const struct model *m, uint64_t obj, char *buf, size_t len)
         if (k < 0 || (size_t)k >= len - used)
             break;
         used += (size_t)k;
+    }
+    struct model_object o;
+    struct model_gc gc;
+    model_gc(m, &gc);
+    const char *held = obj == gc.garbage_list                                         ? "gc.garbage"
+                       : model_object_find(m, obj, &o) && (o.flags & MODEL_OBJ_GARBAGE) ? "in gc.garbage"
+                                                                                         : NULL;
+    if (held) {
+        if (used < len)
+            snprintf(buf + used, len - used, "%s%s", n ? ", " : "", held);
+        n++;
     }
     return (int)n;
 }

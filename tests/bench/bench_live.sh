@@ -1,6 +1,7 @@
 #!/bin/sh
 # A live session left running: `arenascope live --run churn:1000000000` in a detached tmux for
-# SECONDS (default 60), with --max-trace-size CAP when given (else the default cap).  Every STEP
+# SECONDS (default 60; BENCH_LIVE_WORKLOAD names another workload, such as a longer churn for a run
+# of an hour, which 10^9 rounds do not fill on a fast machine), with --max-trace-size CAP when given (else the default cap).  Every STEP
 # seconds (BENCH_LIVE_STEP, default a tenth of the run; and once two seconds in) it prints the
 # resident memory of the viewer and of the workload, the live trace's disk usage (its blocks: the
 # oldest history is dropped past the cap) and apparent size, where the view is against the
@@ -23,6 +24,7 @@ secs=${2:-60}
 cap=${3:-}
 quits=${BENCH_LIVE_QUITS:-5}
 ages=${BENCH_LIVE_AGES:-1 5 15}
+workload=${BENCH_LIVE_WORKLOAD:-churn:1000000000}
 capopt=""
 [ -n "$cap" ] && capopt="--max-trace-size $cap"
 base="arenascope-bench-live-$$"
@@ -43,7 +45,7 @@ start() {
     rm -rf "$tmp/live" "$tmp/pid" "$tmp/exit"
     mkdir -p "$tmp/live"
     tmux -L "$sock" new-session -d -s b -x 120 -y 40 \
-        "bash -c 'sh -c \"echo \\\$\\\$ > $tmp/pid; TMPDIR=$tmp/live exec $prog live --run $capopt churn:1000000000\"; echo \$EPOCHREALTIME > $tmp/exit; sleep 60'"
+        "bash -c 'sh -c \"echo \\\$\\\$ > $tmp/pid; TMPDIR=$tmp/live exec $prog live --run $capopt $workload\"; echo \$EPOCHREALTIME > $tmp/exit; sleep 60'"
     i=0
     while [ $i -lt 200 ] && [ ! -s "$tmp/pid" ]; do sleep 0.05; i=$((i + 1)); done
     viewer=$(cat "$tmp/pid")
@@ -76,7 +78,7 @@ quit() {
 stats() { sort -n | awk '{ v[NR] = $1 } END { printf "median %4d ms, worst %4d ms", v[int((NR + 1) / 2)], v[NR] }'; }
 
 start
-echo "live ${capopt:+$capopt }churn:1000000000 for $secs s   [goal: memory flat, disk under the cap, q within 100 ms]"
+echo "live ${capopt:+$capopt }$workload for $secs s   [goal: memory flat, disk under the cap, q within 100 ms]"
 printf '%6s %11s %13s %9s %10s   %-34s %s\n' "time" "viewer RSS" "workload RSS" "disk" "apparent" "view (event of events)" "status"
 step=${BENCH_LIVE_STEP:-$((secs / 10))}
 [ "$step" -lt 1 ] && step=1

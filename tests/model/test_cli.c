@@ -427,8 +427,70 @@ Test(stats_cli, the_free_lists_are_the_version_s, .timeout = 120)
     }
 }
 
+/* What python2.7 says of its ints, asked at test time: whether it has sys._debugmallocstats()
+ * (added in 3.3), an int's size, and how many ints a block holds (the longest run of new ints
+ * one int apart).  Skips when no 2.7 is installed. */
+static void python27_ints(bool *has_report, unsigned *size, unsigned *per_block)
+{
+    char python[4096];
+    if (!pythons_pyenv("2.7", python, sizeof python))
+        cr_skip_test("no python2.7 is installed");
+    const char *script = scratch_path("ints27.py");
+    FILE *f = fopen(script, "w");
+    cr_assert_not_null(f);
+    fputs("import sys\n"
+          "xs = [int(str(i)) for i in range(1000, 1300)]\n"
+          "steps = [id(b) - id(a) for a, b in zip(xs, xs[1:])]\n"
+          "stride = max(set(steps), key=steps.count)\n"
+          "best = run = 0\n"
+          "for s in steps:\n"
+          "    run = run + 1 if s == stride else 0\n"
+          "    best = max(best, run)\n"
+          "print('%d %d %d' % (hasattr(sys, '_debugmallocstats'), sys.getsizeof(1000), best + 1))\n",
+          f);
+    cr_assert_eq(fclose(f), 0);
+    char cmd[8400];
+    snprintf(cmd, sizeof cmd, "'%s' -S '%s'", python, script);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    int has = 0;
+    int got = fscanf(p, "%d %u %u", &has, size, per_block);
+    cr_assert_eq(pclose(p), 0, "%s", cmd);
+    cr_assert_eq(got, 3, "%s", cmd);
+    *has_report = has != 0;
+}
+
+/* Under the legacy profile (2.7's objects) `stats` lists the int free list 2.7 keeps in blocks
+ * of its own.  2.7 has no sys._debugmallocstats() to compare the line with, so the line takes the
+ * free lists' form; its size and count are compared with what python2.7 does: a PyIntObject of
+ * its sys.getsizeof(1000), and after the first int is made, a fresh block's ints less one free. */
+Test(stats_cli, the_int_free_list_of_2_7, .timeout = 60)
+{
+    bool has_report;
+    unsigned size, per_block;
+    python27_ints(&has_report, &size, &per_block);
+    cr_assert_not(has_report, "python2.7 has a sys._debugmallocstats(): compare its lines instead");
+    const char *trace = scratch_path("ints27.trace");
+    struct prog_result r = prog_run((const char *[]){"record", "--gc-profile", "legacy", "-o", trace,
+                                                     "demo:int-freelist", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
+    r = prog_run((const char *[]){"stats", "--at", "step:1", trace, NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    static char got[4096];
+    freelist_lines(r.out, got, sizeof got);
+    char want[64], line[96];
+    snprintf(want, sizeof want, "PyIntObjects %u\n", size);
+    cr_assert(strstr(got, want), "no '%s' among the free lists:\n%s", want, got);
+    snprintf(line, sizeof line, "%u free PyIntObjects * %u bytes each", per_block - 1, size);
+    cr_assert(strstr(r.out, line), "after a = int(\"1000\"): no '%s' in\n%s", line, r.out);
+    prog_result_release(&r);
+}
+
 /* Under the incremental collector (cpython-3.14) the Collector pane has two generations, young
- * and old, and during an increment names the phase that takes it, its size and its members. */
+ * and old, and during an increment names the phase that takes it, its size and its members; old's
+ * row gives the counts of its two spaces, gc.get_count()[1] and [2] in 3.14, as the trace's
+ * gc_count events of generations 1 and 2 last set them. */
 Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
 {
     const char *trace = scratch_path("incr.trace");
@@ -441,11 +503,15 @@ Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
     char err[512];
     cr_assert_eq(trace_reader_open(&rd, trace, 0, err, sizeof err), 0, "%s", err);
     struct event ev;
-    uint64_t pos = 0, at = 0, size = 0;
-    for (; trace_reader_next(rd, &ev) == 1 && !at; pos++)
-        if (ev.kind == EV_GC_PHASE && ev.u.gc_phase.phase == EV_GC_PHASE_INCREMENT && ev.u.gc_phase.n)
+    uint64_t pos = 0, at = 0, size = 0, counts[3] = {0};
+    for (; trace_reader_next(rd, &ev) == 1 && (!at || pos <= at); pos++) {
+        if (!at && ev.kind == EV_GC_PHASE && ev.u.gc_phase.phase == EV_GC_PHASE_INCREMENT && ev.u.gc_phase.n)
             size = ev.u.gc_phase.n, at = pos + 1 + size; /* its gc_merge, then a gc_mark each */
+        if (ev.kind == EV_GC_COUNT && ev.u.gc_count.gen < 3)
+            counts[ev.u.gc_count.gen] = ev.u.gc_count.count;
+    }
     trace_reader_free(rd);
+    cr_assert_gt(counts[2], 0, "a scavenge completed before: the pending space has a count");
     cr_assert_gt(at, 0, "the demo runs an increment");
     char at_text[32], size_text[32];
     snprintf(at_text, sizeof at_text, "%" PRIu64, at);
@@ -460,6 +526,9 @@ Test(screenshot_cli, the_collector_pane_shows_young_old_and_the_increment)
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         cr_assert(strstr(t, want[i]), "no '%s' in:\n%s", want[i], t);
     cr_assert(strstr(t, size_text), "no '%s' in:\n%s", size_text, t);
+    char spaces[64];
+    snprintf(spaces, sizeof spaces, "visited %" PRIu64 ", pending %" PRIu64, counts[1], counts[2]);
+    cr_assert(strstr(t, spaces), "no '%s' in:\n%s", spaces, t);
     cr_assert_null(strstr(t, "gen2"), "two generations only:\n%s", t);
     free(t);
 }

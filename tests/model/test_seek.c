@@ -175,6 +175,86 @@ Test(seek, killed_recording_gets_its_own_checkpoints, .timeout = 120)
     seeker_free(s);
 }
 
+/* Folds path from the start and saves the state every `every` events (at least one event in):
+ * the blobs of a dense set of checkpoints, keyed by position.  Returns how many. */
+static size_t dense_checkpoints(const char *path, uint64_t every, struct trace_blob **out)
+{
+    struct reference ref;
+    ref_open(&ref, path);
+    uint64_t n = trace_reader_event_count(ref.r);
+    size_t k = 0;
+    struct trace_blob *b = calloc(n / every + 1, sizeof *b);
+    for (uint64_t pos = every; pos <= n; pos += every) {
+        ref_fold_to(&ref, pos);
+        void *buf;
+        size_t len;
+        cr_assert_eq(model_save(ref.m, &buf, &len), 0);
+        b[k++] = (struct trace_blob){.key = pos, .data = buf, .len = len};
+    }
+    ref_close(&ref);
+    *out = b;
+    return k;
+}
+
+static void free_blobs(struct trace_blob *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free((void *)b[i].data);
+    free(b);
+}
+
+/* A trace with hundreds of checkpoints beside its timeline summary: the reader lists each at its
+ * position, `check` compares every one with the fold and names the first that differs, and the
+ * seeker lands on the states a fold from the start reaches. */
+Test(seek, many_checkpoints_are_each_found_where_they_are, .timeout = 120)
+{
+    const char *path = scratch_path("dense.trace");
+    uint64_t n = record("dense.trace", true, 60000);
+    char err[512];
+    cr_assert_eq(model_build_checkpoints(path, NULL, NULL, err, sizeof err), 0, "%s", err);
+    struct trace_blob *cks;
+    size_t nck = dense_checkpoints(path, 211, &cks);
+    cr_assert_gt(nck, 300, "%lu events", (unsigned long)n);
+    cr_assert_eq(trace_store_blobs(path, TRACE_BLOB_CHECKPOINT, cks, nck, err, sizeof err), 0, "%s", err);
+
+    struct trace_reader *r;
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(trace_reader_checkpoint_count(r), nck);
+    for (size_t i = 0; i < nck; i++)
+        cr_assert_eq(trace_reader_checkpoint_seq(r, i), cks[i].key, "checkpoint %zu", i);
+    size_t first, nmarks = trace_reader_blob_range(r, TRACE_BLOB_MARKS, &first);
+    cr_assert_eq(nmarks, 1);
+    struct trace_blob_info bi;
+    trace_reader_blob(r, first, &bi);
+    cr_assert_str_eq(bi.type, TRACE_BLOB_MARKS);
+    cr_assert_eq(trace_reader_blob_range(r, "ZZZZ", &first), 0);
+    uint64_t bad_seq;
+    cr_assert_eq(model_check_trace(r, &bad_seq, err, sizeof err), 0, "%s", err);
+    trace_reader_free(r);
+
+    struct seeker *s;
+    cr_assert_eq(seeker_open(&s, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(seeker_checkpoint_count(s), nck);
+    check_random_seeks(s, path, 3, 40);
+    seeker_free(s);
+
+    /* one checkpoint in the middle holds the state of the one before it */
+    size_t j = nck / 2 + 7;
+    const void *kept = cks[j].data;
+    size_t kept_len = cks[j].len;
+    cks[j].data = cks[j - 1].data;
+    cks[j].len = cks[j - 1].len;
+    cr_assert_eq(trace_store_blobs(path, TRACE_BLOB_CHECKPOINT, cks, nck, err, sizeof err), 0, "%s", err);
+    cks[j].data = kept;
+    cks[j].len = kept_len;
+    cr_assert_eq(trace_reader_open(&r, path, 0, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(model_check_trace(r, &bad_seq, err, sizeof err), MODEL_EINCONSISTENT);
+    cr_assert_eq(bad_seq, cks[j].key, "%s", err);
+    cr_assert(strstr(err, "does not match"), "%s", err);
+    trace_reader_free(r);
+    free_blobs(cks, nck);
+}
+
 /* Walking back event by event (the step-back snapshot) gives the states a direct seek gives. */
 Test(seek, stepping_back_event_by_event, .timeout = 120)
 {

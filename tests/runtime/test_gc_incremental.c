@@ -130,6 +130,77 @@ Test(incremental, the_profile_has_two_generations_young_and_old)
     fixture_check(&fx);
 }
 
+/* 3.14's gc module keeps three generation numbers (Modules/gcmodule.c of v3.14.0): get_count()
+ * is (young.count, old[visited].count, old[pending].count), get_threshold() (young's, old's,
+ * 0), and a third threshold is taken and dropped. */
+Test(incremental, the_module_numbers_three_generations)
+{
+    cr_assert_eq(gc_module_generations(rt), 3);
+    uint32_t th[GC_MAX_GENERATIONS] = {1, 1, 1};
+    gc_get_threshold(rt, th);
+    cr_assert_eq(th[2], 0);
+    cr_assert_eq(gc_set_threshold(rt, 3, (uint32_t[]){2000, 10, 7}), 0);
+    gc_get_threshold(rt, th);
+    cr_assert_eq(th[2], 0, "the third threshold is not kept");
+    cr_assert_eq(gc_set_threshold(rt, 4, (uint32_t[]){1, 2, 3, 4}), RT_EINVAL);
+
+    gc_collect(rt, 2);
+    bind_lists("a", 2);
+    gc_collect(rt, 0);
+    gc_collect(rt, 0);
+    cr_assert_eq(count(0), 0);
+    cr_assert_eq(count(1), 2, "two young collections counted in the visited space");
+    cr_assert_eq(count(2), 0);
+    /* increments until the scavenge completes: the visited space becomes the pending one, and
+     * its count with it */
+    uint32_t space = state().visited_space;
+    for (int i = 0; i < 100 && state().visited_space == space; i++)
+        gc_collect(rt, 1);
+    cr_assert_neq(state().visited_space, space, "the scavenge completes");
+    cr_assert_eq(count(2), 2, "the pending space's count is the one visited before");
+    cr_assert_eq(count(1), 0);
+    gc_collect(rt, 2);
+    cr_assert_eq(count(1) + count(2), 0, "a full collection resets every count");
+    fixture_check(&fx);
+}
+
+/* gc.get_objects(generation) of v3.14.0 (_PyGC_GetObjects): 0 young, 1 nothing ("there is no
+ * generation 1"), 2 all of old, both spaces; None everything but the permanent generation. */
+Test(incremental, get_objects_follows_3_14_s_numbering)
+{
+    bind_lists("b", 3); /* 4 young */
+    gc_collect(rt, 0);  /* old, visited */
+    bind_lists("a", 1); /* 2 young */
+    gc_collect(rt, 2);
+    bind_lists("c", 0); /* 1 young */
+    gc_collect(rt, 0);
+    bind_lists("d", 0);
+    struct gc_incr_state s = state();
+    cr_assert_gt(s.pending, 0);
+    cr_assert_gt(s.visited, 0);
+    uint64_t objs[64];
+    cr_assert_eq(objects_of(0, objs, 64), 1);
+    cr_assert_eq(objects_of(1, objs, 64), 0);
+    cr_assert_eq(objects_of(2, objs, 64), s.pending + s.visited);
+    cr_assert_eq(objects_of(-1, objs, 64), 1 + s.pending + s.visited);
+    cr_assert_null(gc_get_objects(rt, 3));
+    /* the interpreter's own objects, which it cannot list, are old */
+    cr_assert_eq(gc_get_objects_startup(rt, 2), gc_startup_objects(rt, 1));
+    cr_assert_eq(gc_get_objects_startup(rt, 1), 0);
+    fixture_check(&fx);
+}
+
+/* GC_START and GC_END number collections as 3.14's callbacks and get_stats() do: a full one 2. */
+Test(incremental, a_full_collection_is_generation_2)
+{
+    gc_collect(rt, 2);
+    cr_assert_eq(w.start_gen, 2);
+    struct gc_gen_stats st[GC_MAX_GENERATIONS];
+    gc_get_stats(rt, st);
+    cr_assert_eq(st[2].collections, 1);
+    fixture_check(&fx);
+}
+
 Test(incremental, a_young_collection_promotes_to_the_visited_end_of_old)
 {
     bind_lists("b", 0);
@@ -151,7 +222,7 @@ Test(incremental, a_young_collection_promotes_to_the_visited_end_of_old)
     cr_assert_eq(count(0), 0);
     cr_assert_eq(count(1), old_count + 1, "old[visited].count counts young collections");
     uint64_t order[4];
-    cr_assert_eq(objects_of(1, order, 4), 2);
+    cr_assert_eq(objects_of(2, order, 4), 2);
     cr_assert_eq(order[0], (uint64_t)(uintptr_t)rt_lookup(rt, "b"), "pending first");
     cr_assert_eq(order[1], (uint64_t)(uintptr_t)rt_lookup(rt, "a"), "then visited");
     fixture_check(&fx);
@@ -197,7 +268,7 @@ Test(incremental, an_increment_takes_the_oldest_pending_objects_with_all_they_re
     cr_assert_eq(state().visited, 0);
 
     uint64_t pending[256];
-    size_t npending = objects_of(1, pending, 256);
+    size_t npending = objects_of(2, pending, 256);
     cr_assert_eq(npending, 200);
     bind_lists("fresh", 50); /* 51 young containers, all reachable from a name */
 
@@ -292,7 +363,7 @@ Test(incremental, an_automatic_collection_is_always_an_increment)
     cr_assert_gt(by_gen[1], 5);
     cr_assert_eq(by_gen[0], 0);
     cr_assert_eq(by_gen[2], 0);
-    cr_assert_eq(w.start_gen, 1, "GC_START names the old generation");
+    cr_assert_eq(w.start_gen, 1, "GC_START names an increment 1, as the callbacks do");
     fixture_check(&fx);
 }
 

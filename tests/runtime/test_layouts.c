@@ -334,6 +334,55 @@ Test(layouts, profiles_pick_their_versions)
         cr_assert_eq(rt_layout_find(rt_layout_at(i)->name), rt_layout_at(i));
 }
 
+/* The collector profile the capture picks for an interpreter has that interpreter's generations
+ * and thresholds: each installed python says its version and gc.get_threshold(). */
+Test(layouts, gc_profiles_match_each_installed_python, .timeout = 60)
+{
+    size_t checked = 0;
+    for (size_t i = 0; i < rt_layout_count(); i++) {
+        const struct rt_layout *l = rt_layout_at(i);
+        char python[4096], cmd[4400];
+        if (!find_python(l, python, sizeof python))
+            continue;
+        snprintf(cmd, sizeof cmd,
+                 "'%s' -S -c 'import sys, gc; v = sys.version_info; t = gc.get_threshold(); "
+                 "print(\"%%d %%d %%d %%d %%d %%d %%d\" %% ((v[0], v[1], v[2], len(t)) + tuple(t)))'",
+                 python);
+        FILE *p = popen(cmd, "r");
+        cr_assert_not_null(p);
+        int major = 0, minor = 0, micro = 0, n = 0, t[3] = {0};
+        int got = fscanf(p, "%d %d %d %d %d %d %d", &major, &minor, &micro, &n, &t[0], &t[1], &t[2]);
+        cr_assert_eq(pclose(p), 0, "%s", cmd);
+        cr_assert_eq(got, 7, "%s", cmd);
+        const char *name = gc_profile_for_python(major, minor, micro);
+        struct gc_profile gc;
+        cr_assert_eq(gc_profile_parse(name, &gc, NULL, 0), 0, "%s", name);
+        cr_assert_eq((int)gc.ngenerations, n, "%s for %d.%d.%d", name, major, minor, micro);
+        for (int g = 0; g < n; g++)
+            cr_assert_eq((int)gc.thresholds[g], t[g], "%s for %d.%d.%d: threshold %d is %u, %s says %d", name, major,
+                         minor, micro, g, gc.thresholds[g], python, t[g]);
+        cr_log_info("%d.%d.%d: %s", major, minor, micro, name);
+        checked++;
+    }
+    cr_assert_gt(checked, 0, "no interpreter is installed");
+}
+
+/* No 3.14 is installed: the releases that ran the incremental collector are 3.14.0 to 3.14.4
+ * (docs/cpython-memory.md 7.12); 3.14.5 went back to 3.13's collector. */
+Test(layouts, the_incremental_profile_is_3_14_0_to_3_14_4)
+{
+    for (int micro = 0; micro <= 9; micro++)
+        cr_assert_str_eq(gc_profile_for_python(3, 14, micro), micro <= 4 ? "cpython-3.14" : "cpython-3.13",
+                         "3.14.%d", micro);
+    cr_assert_str_eq(gc_profile_for_python(3, 13, 0), "cpython-3.13");
+    cr_assert_str_eq(gc_profile_for_python(3, 15, 0), "cpython-3.13");
+    cr_assert_str_eq(gc_profile_for_python(3, 12, 4), "cpython-3.8");
+    cr_assert_str_eq(gc_profile_for_python(2, 7, 18), "legacy");
+    struct gc_profile gc;
+    cr_assert_eq(gc_profile_parse(gc_profile_for_python(3, 14, 0), &gc, NULL, 0), 0);
+    cr_assert(gc.incremental);
+}
+
 /* ---- 2.7's ints: blocks of their own ---------------------------------------------------------- */
 
 #define INT_SNIPPET                                                                                \

@@ -53,8 +53,10 @@ Test(cli, info_describes_a_complete_trace)
     struct prog_result r = prog_run((const char *[]){"info", path, NULL});
     cr_assert_eq(r.status, 0, "%s", r.err);
     cr_assert_eq(r.err_len, 0, "%s", r.err);
-    static const char *const want[] = {
-        "format       version 2, written by arenascope test\n",
+    char version[64];
+    snprintf(version, sizeof version, "format       version %d, written by arenascope test\n", TRACE_FORMAT_VERSION);
+    const char *const want[] = {
+        version,
         "command      arenascope record -o t.trace churn\n",
         "recorded     2023-11-14 22:13:20 UTC\n",
         "allocator    cpython-3.10, arenas from aligned\n",
@@ -465,4 +467,37 @@ Test(cli, live_says_where_a_script_does_not_compile_before_any_screen)
         cr_assert_str_eq(r.err, want);
         prog_result_release(&r);
     }
+}
+
+/* Every command's options: each line of --help after "options:" names an option, or goes on
+ * with its help under the first line's text. */
+Test(cli, every_option_help_goes_on_under_its_first_line)
+{
+    struct prog_result top = prog_run((const char *[]){"--help", NULL});
+    cr_assert_eq(top.status, 0);
+    const char *cmds = strstr(top.out, "commands:\n");
+    cr_assert(cmds, "%s", top.out);
+    size_t checked = 0;
+    for (const char *line = strchr(cmds, '\n') + 1; line[0] == ' ' && line[1] == ' ' && line[2] != ' ';
+         line = strchr(line, '\n') + 1) {
+        char name[32];
+        if (sscanf(line, " %31[a-z]", name) != 1)
+            break;
+        struct prog_result r = prog_run((const char *[]){name, "--help", NULL});
+        cr_assert_eq(r.status, 0, "%s --help: %s", name, r.err);
+        const char *opts = strstr(r.out, "\noptions:\n");
+        cr_assert(opts, "%s --help has no options:\n%s", name, r.out);
+        for (const char *l = opts + 10; *l; l = strchr(l, '\n') + 1) {
+            size_t len = strcspn(l, "\n");
+            bool option = strncmp(l, "  -", 3) == 0 || strncmp(l, "      --", 8) == 0;
+            bool goes_on = len > 27 && strspn(l, " ") == 27;
+            cr_assert(option || goes_on, "%s --help: '%.*s'", name, (int)len, l);
+            if (!l[len])
+                break;
+        }
+        prog_result_release(&r);
+        checked++;
+    }
+    cr_assert_geq(checked, 10, "only %zu commands found in:\n%s", checked, top.out);
+    prog_result_release(&top);
 }

@@ -92,9 +92,12 @@ Test(damage, newer_and_zero_versions)
     size_t len;
     uint8_t *d = small_trace("v.trace", &len, &l, false);
     const char *p = scratch_path("v2.trace");
-    d[8] = 3;
+    d[8] = TRACE_FORMAT_VERSION + 1;
     spit(p, d, len);
-    expect_open_error(p, TRACE_EVERSION, "written by a newer arenascope (format version 3; this one reads up to 2)");
+    char want[128];
+    snprintf(want, sizeof want, "written by a newer arenascope (format version %d; this one reads up to %d)",
+             TRACE_FORMAT_VERSION + 1, TRACE_FORMAT_VERSION);
+    expect_open_error(p, TRACE_EVERSION, want);
     d[8] = 0;
     spit(p, d, len);
     expect_open_error(p, TRACE_EFORMAT, "format version 0");

@@ -92,7 +92,7 @@ static void emit_per_generation(enum event_kind kind, const uint64_t *vals, size
 static void emit_counts(void)
 {
     uint64_t counts[GC_MAX_GENERATIONS];
-    emit_per_generation(EV_GC_COUNT, counts, call_ints(gcs.get_count, counts, capture.gc.ngenerations));
+    emit_per_generation(EV_GC_COUNT, counts, call_ints(gcs.get_count, counts, gc_profile_module_generations(&capture.gc)));
 }
 
 static void emit_thresholds(void)
@@ -128,10 +128,10 @@ static void *on_gc(void *self, void *args)
         void *phase = a->tuple_get_item(args, 0);
         void *info = a->tuple_get_item(args, 1);
         long gen = info_item(info, "generation");
-        if (gen >= 0 && (uint32_t)gen < capture.gc.ngenerations) {
+        if (gen >= 0 && (uint32_t)gen < gc_profile_module_generations(&capture.gc)) {
             if (a->unicode_eq_ascii(phase, "start") == 0) {
                 uint64_t counts[GC_MAX_GENERATIONS] = {0};
-                size_t nc = call_ints(gcs.get_count, counts, capture.gc.ngenerations);
+                size_t nc = call_ints(gcs.get_count, counts, gc_profile_module_generations(&capture.gc));
                 emit_thresholds();
                 emit_per_generation(EV_GC_COUNT, counts, nc);
                 struct event ev = {.kind = EV_GC_START};

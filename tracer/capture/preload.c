@@ -9,7 +9,8 @@
  *                 refuse what cannot work (free-threaded, debug build, an unknown version) with
  *                 "e MESSAGE" on the status descriptor and exit 2 before any Python runs; else
  *                 build the heap with the profile of the interpreter's version (3.8: cpython-3.8,
- *                 3.9: cpython-3.9, 3.10-3.13: cpython-3.10), open the trace, put the program's
+ *                 3.9: cpython-3.9, 3.10-3.13: cpython-3.10) and the collector of its release
+ *                 (gc_profile_for_python), open the trace, put the program's
  *                 output through output.c, install the heap for the MEM and OBJ domains, emit
  *                 the start-up step and say "p VERSION PATH".
  *   allocations   the PEP 445 functions below: the heap's, with the Python stack (pystack.c) as
@@ -775,7 +776,7 @@ static void init(void)
     char err[256];
     if (heap_profile_parse(profile_for(py->minor), &capture.profile, err, sizeof err) < 0)
         refuse("%s", err);
-    if (gc_profile_parse(py->minor >= 13 ? "cpython-3.13" : "cpython-3.8", &capture.gc, err, sizeof err) < 0)
+    if (gc_profile_parse(gc_profile_for_python(py->major, py->minor, py->micro), &capture.gc, err, sizeof err) < 0)
         refuse("%s", err);
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);

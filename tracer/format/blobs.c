@@ -6,6 +6,11 @@
  * chunk (blobs, index, trailer) is.  Blobs of other types that lie after the last chunk are read
  * into memory first and written back, so that the file never holds a dead record; a crash in the
  * middle leaves a file without a trailer, which opens by scanning and still holds every event.
+ *
+ * Blobs are written as the file's version writes them: in version 3 compressed, in (type, key)
+ * order, each as a delta from the one before of its type (FORMAT.md 7), one in FMT_DELTA_RUN
+ * stored whole.  Checkpoints a few hundred thousand events apart share most of
+ * their state, so a delta is a small fraction of a checkpoint.
  */
 #include "format.h"
 
@@ -31,15 +36,28 @@ static int key_cmp(const void *a, const void *b)
 }
 
 
-/* Appends one bLOB record to b. */
-static void put_blob_record(struct codec_buf *b, const struct pending *pb)
+static int pending_cmp(const void *a, const void *b)
 {
+    const struct pending *x = a, *y = b;
+    int t = memcmp(x->type, y->type, 4);
+    if (t)
+        return t;
+    return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* Appends one bLOB record to b, for a file of the version (a delta from base when not NULL). */
+static void put_blob_record(struct codec_buf *b, void **cctx, uint32_t version, uint64_t file_bytes,
+                            const struct pending *pb, const struct pending *base)
+{
+    /* compressed only when a reader will accept its size (FMT_BLOB_PER_FILE_BYTE) */
+    int level = pb->len / FMT_BLOB_PER_FILE_BYTE < file_bytes ? FMT_ZSTD_LEVEL : 0;
     size_t start = b->len;
     uint8_t room[FMT_REC_HEAD] = {0};
     codec_buf_put(b, room, sizeof room);
-    codec_buf_put(b, pb->type, 4);
-    codec_buf_put_varint(b, pb->key);
-    codec_buf_put(b, pb->data, pb->len);
+    struct fmt_blob_base bb = {0};
+    if (base)
+        bb = (struct fmt_blob_base){.key = base->key, .data = base->data, .len = base->len};
+    fmt_blob_payload(b, cctx, version, level, pb->type, pb->key, pb->data, pb->len, base ? &bb : NULL);
     if (!codec_buf_reserve(b, 4))
         return;
     fmt_record_seal(b->data + start, FMT_TAG_BLOB, (uint32_t)(b->len - start - FMT_REC_HEAD));
@@ -89,6 +107,7 @@ int trace_store_blobs(const char *path, const char *type, const struct trace_blo
     codec_buf_init(&b);
     fmt_index_init(&ix);
     int fd = -1;
+    void *cctx = NULL;
 
     if (fmt_reader_is_pipe(r)) {
         rc = TRACE_EIO;
@@ -153,6 +172,7 @@ int trace_store_blobs(const char *path, const char *type, const struct trace_blo
         pb->data = blobs[i].data;
         pb->len = blobs[i].len;
     }
+    qsort(pend, npend, sizeof *pend, pending_cmp); /* deltas go in (type, key) order */
     if (rc) {
         snprintf(err, errlen, "%s: out of memory", path);
         goto out_free_pending;
@@ -170,9 +190,18 @@ int trace_store_blobs(const char *path, const char *type, const struct trace_blo
         goto out_close_file;
     }
     uint64_t at = cut;
+    uint32_t version = trace_reader_header(r)->version;
+    unsigned run = 0; /* deltas since a blob stored whole */
     for (size_t i = 0; i < npend; i++) {
         b.len = 0;
-        put_blob_record(&b, &pend[i]);
+        const struct pending *base = NULL;
+        if (i > 0 && memcmp(pend[i - 1].type, pend[i].type, 4) == 0 && run + 1 < FMT_DELTA_RUN) {
+            base = &pend[i - 1];
+            run++;
+        } else {
+            run = 0;
+        }
+        put_blob_record(&b, &cctx, version, at, &pend[i], base);
         struct fmt_blob nb = {.key = pend[i].key, .offset = at, .bytes = b.len};
         memcpy(nb.type, pend[i].type, 4);
         if (b.failed || !fmt_index_add_blob(&ix, &nb)) {
@@ -219,6 +248,7 @@ out_free_reader:
     ix.kind_events = NULL;
     fmt_index_release(&ix);
     codec_buf_release(&b);
+    fmt_zstd_free(&cctx, NULL);
     free(counts);
     free(pend);
     trace_reader_free(r);

@@ -133,6 +133,9 @@ int reader_chunk_load(struct trace_reader *r, size_t i)
                            (unsigned long long)(first_seq + count - 1), (unsigned long long)c->first_seq,
                            (unsigned long long)(c->first_seq + c->count - 1));
     memset(r->cbuf + c->bytes - 4, 0, PAD + 4); /* the CRC is checked: pad from the payload's end */
+    rc = reader_chunk_unpack(r, i, &p, &end);
+    if (rc)
+        return rc;
     r->cur = i;
     r->events = p;
     r->p = p;
@@ -149,7 +152,8 @@ static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt
 static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt, ...)
 {
     const struct trace_chunk_info *c = &r->ix.chunks[r->cur];
-    uint64_t off = c->offset + (uint64_t)(at - r->cbuf);
+    /* in a compressed chunk (FORMAT.md 6), the byte of its events once decompressed */
+    uint64_t off = r->events == r->zbuf ? (uint64_t)(at - r->zbuf) : c->offset + (uint64_t)(at - r->cbuf);
     size_t i = r->cur;
     char why[256];
     va_list ap;
@@ -157,6 +161,10 @@ static int event_fail(struct trace_reader *r, const uint8_t *at, const char *fmt
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
     r->cur = NO_CHUNK; /* the chunk cannot be read further */
+    if (r->events == r->zbuf)
+        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: event %llu (byte %llu of its events): %s", i,
+                           (unsigned long long)c->offset, (unsigned long long)r->pos_seq,
+                           (unsigned long long)off, why);
     return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: event %llu: %s", i,
                        (unsigned long long)off, (unsigned long long)r->pos_seq, why);
 }

@@ -608,7 +608,7 @@ int fmt_index_decode(struct fmt_index *ix, const uint8_t *p, size_t n, size_t nk
         ns += (uint64_t)codec_unzigzag(dns);
         if (off < prev_end || bytes < FMT_REC_OVERHEAD + 3 ||
             bytes > FMT_REC_OVERHEAD + FMT_MAX_EVTS || off > limit || bytes > limit - off ||
-            count == 0 || count > bytes)
+            count == 0 || count > FMT_MAX_EVTS) /* an event takes a byte at least, once decompressed */
             return errmsg_fail(why, whylen, TRACE_EFORMAT, "index: chunk %llu: out of place",
                                (unsigned long long)i);
         struct trace_chunk_info c = {

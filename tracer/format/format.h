@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FMT_VERSION 2u
+#define FMT_VERSION ((uint32_t)TRACE_FORMAT_VERSION)
+#define FMT_VERSION_PACKED 3u /* the first whose chunks and blobs may be compressed (section 6) */
 #define FMT_MAGIC "\x89" "ASC\r\n\x1a\n"
 #define FMT_MAGIC_LEN 8u
 #define FMT_PREFIX_LEN 12u /* magic and version */
@@ -36,6 +37,22 @@
 
 /* Writers end a chunk when its payload reaches this many bytes (section 6). */
 #define FMT_CHUNK_TARGET (64u << 10)
+
+/* Compressed chunks and blobs (sections 6 and 7, version 3): how their data is stored. */
+enum fmt_packing {
+    FMT_STORED = 0,     /* as it is */
+    FMT_ZSTD = 1,       /* one zstd frame */
+    FMT_ZSTD_DELTA = 2, /* a blob only: one zstd frame whose prefix is the data of another blob */
+};
+/* Largest data a compressed blob may decompress to (a chunk's: FMT_MAX_EVTS), and at most this
+ * many times the file's size, so that a small hostile file cannot claim much memory. */
+#define FMT_MAX_BLOB_DATA (256u << 20)
+#define FMT_BLOB_PER_FILE_BYTE 32u
+/* The zstd level writers use unless told otherwise (FORMAT.md 6: measured by bench_trace). */
+#define FMT_ZSTD_LEVEL 1
+/* Blobs of one type stored as deltas: one in this many is stored whole, so that loading one
+ * decompresses at most this many. */
+#define FMT_DELTA_RUN 16u
 
 /* The address history of a chunk (section 6.3): repeats reach this many addresses back. */
 #define FMT_HISTORY 4096u
@@ -166,6 +183,31 @@ enum {
 /* By this program's kind; 0 when it has no lane.  Filled by fmt_lanes_init() (idempotent). */
 extern uint8_t fmt_kind_lane[EV_KIND_COUNT];
 void fmt_lanes_init(void);
+
+/*
+ * zstd, behind opaque contexts (compress.c).  fmt_zstd_pack compresses n bytes of src into dst
+ * (cap bytes), with prefix (plen bytes, may be NULL) as the frame's dictionary: the compressed
+ * size, or 0 when it failed or would not be smaller than n.  fmt_zstd_unpack decompresses a
+ * frame that must give exactly size bytes into dst: false when it does not.  Contexts are made
+ * on first use and freed by fmt_zstd_free.
+ */
+size_t fmt_zstd_bound(size_t n);
+size_t fmt_zstd_pack(void **cctx, int level, void *dst, size_t cap, const void *src, size_t n,
+                     const void *prefix, size_t plen);
+bool fmt_zstd_unpack(void **dctx, void *dst, size_t size, const void *src, size_t n, const void *prefix,
+                     size_t plen);
+void fmt_zstd_free(void **cctx, void **dctx);
+
+/* A blob record's payload (section 7) for a file of the version: type, key, then in version 3
+ * its packing (data compressed with the level, as a delta from base when base is not NULL).  When
+ * compressing fails or does not pay, the data is stored. */
+struct fmt_blob_base {
+    uint64_t key;
+    const void *data;
+    size_t len;
+};
+void fmt_blob_payload(struct codec_buf *b, void **cctx, uint32_t version, int level, const char type[4],
+                      uint64_t key, const void *data, size_t len, const struct fmt_blob_base *base);
 
 /* What blob storage needs of an open reader (reader.c). */
 struct fmt_index *fmt_reader_index(struct trace_reader *r);

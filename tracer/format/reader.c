@@ -23,7 +23,13 @@
  * is in reader.h, shared by the two halves.
  *
  * Every length is checked before it is used and every allocation is bounded by bytes that are
- * actually present in the file: hostile input costs at most one chunk's worth of memory.
+ * actually present in the file: hostile input costs at most one chunk's worth of memory.  A
+ * compressed chunk (version 3) declares the size of its events: one above the largest chunk
+ * payload is refused before anything is allocated for it, and zstd decompresses into exactly the
+ * size declared, so a frame that says otherwise fails.  A compressed blob is bounded the same
+ * way (FMT_MAX_BLOB_DATA).  A delta blob is loaded from the last blob stored whole before it,
+ * forward; the last blob loaded is kept, so that loading checkpoints in order decompresses each
+ * once.
  */
 #include "reader.h"
 
@@ -433,8 +439,10 @@ static int scan(struct trace_reader *r)
         const uint8_t *q = h + FMT_REC_HEAD, *qend = h + (hn < FMT_REC_HEAD + len ? hn : FMT_REC_HEAD + len);
         if (is_chunk) {
             uint64_t first_seq, count, first_ns;
+            /* an event takes a byte at least: of the payload, or once decompressed */
+            uint64_t most = r->hdr.version >= FMT_VERSION_PACKED ? FMT_MAX_EVTS : len;
             if (!codec_get_varint(&q, qend, &first_seq) || !codec_get_varint(&q, qend, &count) ||
-                !codec_get_varint(&q, qend, &first_ns) || count == 0 || count > len ||
+                !codec_get_varint(&q, qend, &first_ns) || count == 0 || count > most ||
                 count > UINT32_MAX) {
                 set_damage(r, "chunk %zu at byte %llu: bad chunk header", chunk_no,
                            (unsigned long long)pos);
@@ -658,6 +666,9 @@ void trace_reader_free(struct trace_reader *r)
     fmt_index_release(&r->ix);
     fmt_schema_release(&r->schema);
     free(r->cbuf);
+    free(r->zbuf);
+    free(r->blob_data);
+    fmt_zstd_free(NULL, &r->dctx);
     free(r->path);
     free(r);
 }
@@ -867,6 +878,38 @@ int trace_reader_verify(struct trace_reader *r)
     return rc;
 }
 
+/* ---- compressed chunks and blobs ------------------------------------------------------------------ */
+
+int reader_chunk_unpack(struct trace_reader *r, size_t i, const uint8_t **p, const uint8_t **end)
+{
+    if (r->hdr.version < FMT_VERSION_PACKED)
+        return 0;
+    unsigned long long at = (unsigned long long)r->ix.chunks[i].offset;
+    uint64_t size;
+    if (!codec_get_varint(p, *end, &size))
+        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: bad chunk header", i, at);
+    if (size == 0)
+        return 0; /* stored */
+    if (size > FMT_MAX_EVTS || size < r->ix.chunks[i].count)
+        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: declares %llu bytes of events, %s", i, at,
+                           (unsigned long long)size, size > FMT_MAX_EVTS ? "more than a chunk holds" : "fewer than its events");
+    if (size + PAD > r->zcap) {
+        uint8_t *b = realloc(r->zbuf, (size_t)size + PAD);
+        if (!b)
+            return reader_fail(r, TRACE_ENOMEM, "out of memory");
+        r->zbuf = b;
+        r->zcap = (size_t)size + PAD;
+    }
+    if (!fmt_zstd_unpack(&r->dctx, r->zbuf, (size_t)size, *p, (size_t)(*end - *p), NULL, 0)) {
+        r->cur = NO_CHUNK;
+        return reader_fail(r, TRACE_EFORMAT, "chunk %zu at byte %llu: its compressed events do not decompress", i, at);
+    }
+    memset(r->zbuf + size, 0, PAD);
+    *p = r->zbuf;
+    *end = r->zbuf + size;
+    return 0;
+}
+
 /* ---- blobs ------------------------------------------------------------------------------------------ */
 
 size_t trace_reader_blob_count(const struct trace_reader *r)
@@ -884,22 +927,33 @@ void trace_reader_blob(const struct trace_reader *r, size_t i, struct trace_blob
     out->bytes = b->bytes - FMT_REC_OVERHEAD - 4 - codec_varint_size(b->key);
 }
 
-size_t trace_reader_blob_range(const struct trace_reader *r, const char *type, size_t *first)
+/* The first blob whose type is not below type (strictly above it when after): the blobs are
+ * sorted by type, so that finding a type's range costs a binary search, not a scan. */
+static size_t blob_bound(const struct trace_reader *r, const char *type, bool after)
 {
-    size_t i = 0, n = 0;
-    while (i < r->ix.nblobs && memcmp(r->ix.blobs[i].type, type, 4) < 0)
-        i++;
-    while (i + n < r->ix.nblobs && memcmp(r->ix.blobs[i + n].type, type, 4) == 0)
-        n++;
-    *first = i;
-    return n;
+    size_t lo = 0, hi = r->ix.nblobs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = memcmp(r->ix.blobs[mid].type, type, 4);
+        if (c < 0 || (after && c == 0))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-int trace_reader_blob_load(struct trace_reader *r, size_t i, void **buf, size_t *len)
+size_t trace_reader_blob_range(const struct trace_reader *r, const char *type, size_t *first)
+{
+    *first = blob_bound(r, type, false);
+    return blob_bound(r, type, true) - *first;
+}
+
+/* Blob i's record read and checked: *buf is the record (malloc'd), its data from *data to *end. */
+static int blob_record(struct trace_reader *r, size_t i, uint8_t **buf, const uint8_t **data, const uint8_t **dend)
 {
     const struct fmt_blob *b = &r->ix.blobs[i];
     *buf = NULL;
-    *len = 0;
     uint8_t *rec = malloc((size_t)b->bytes);
     if (!rec)
         return reader_fail(r, TRACE_ENOMEM, "out of memory");
@@ -930,10 +984,125 @@ int trace_reader_blob_load(struct trace_reader *r, size_t i, void **buf, size_t 
         }
         return rc;
     }
-    size_t n = (size_t)(end - p);
-    memmove(rec, p, n);
     *buf = rec;
-    *len = n;
+    *data = p;
+    *dend = end;
+    return 0;
+}
+
+/* How blob i's data is stored (version 3): its packing, the size it decompresses to, the key of
+ * its base when a delta; *p moves to the frame. */
+static int blob_packing(struct trace_reader *r, size_t i, const uint8_t **p, const uint8_t *end, uint64_t *packing,
+                        uint64_t *size, uint64_t *base)
+{
+    *packing = FMT_STORED;
+    *size = (uint64_t)(end - *p);
+    *base = 0;
+    if (r->hdr.version < FMT_VERSION_PACKED)
+        return 0;
+    unsigned long long at = (unsigned long long)r->ix.blobs[i].offset;
+    if (!codec_get_varint(p, end, packing) || *packing > FMT_ZSTD_DELTA)
+        return reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: unknown packing", at);
+    if (*packing == FMT_STORED) {
+        *size = (uint64_t)(end - *p);
+        return 0;
+    }
+    if (!codec_get_varint(p, end, size) || (*packing == FMT_ZSTD_DELTA && !codec_get_varint(p, end, base)))
+        return reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: bad blob header", at);
+    /* bounded by the file too: checkpoints, the large blobs, are some times smaller than it */
+    if (*size > FMT_MAX_BLOB_DATA || *size / FMT_BLOB_PER_FILE_BYTE > r->size)
+        return reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: declares %llu bytes of data, more than a blob holds", at,
+                           (unsigned long long)*size);
+    if (*packing == FMT_ZSTD_DELTA &&
+        (i == 0 || memcmp(r->ix.blobs[i - 1].type, r->ix.blobs[i].type, 4) != 0 || r->ix.blobs[i - 1].key != *base))
+        return reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: a delta from a blob the file does not hold before it", at);
+    return 0;
+}
+
+/* Blob i's data, decompressed (from base, blob i - 1's data, when a delta). */
+static int blob_data(struct trace_reader *r, size_t i, const void *base, size_t blen, void **out, size_t *outlen,
+                     bool *delta)
+{
+    uint8_t *rec;
+    const uint8_t *p, *end;
+    uint64_t packing, size, bkey;
+    int rc = blob_record(r, i, &rec, &p, &end);
+    if (!rc)
+        rc = blob_packing(r, i, &p, end, &packing, &size, &bkey);
+    if (rc) {
+        free(rec);
+        return rc;
+    }
+    *delta = packing == FMT_ZSTD_DELTA;
+    if (packing == FMT_STORED) {
+        memmove(rec, p, (size_t)size);
+        *out = rec;
+        *outlen = (size_t)size;
+        return 0;
+    }
+    uint8_t *data = malloc(size ? (size_t)size : 1);
+    if (!data) {
+        free(rec);
+        return reader_fail(r, TRACE_ENOMEM, "out of memory");
+    }
+    if (!fmt_zstd_unpack(&r->dctx, data, (size_t)size, p, (size_t)(end - p), *delta ? base : NULL, *delta ? blen : 0)) {
+        free(rec);
+        free(data);
+        return reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: its compressed data does not decompress",
+                           (unsigned long long)r->ix.blobs[i].offset);
+    }
+    free(rec);
+    *out = data;
+    *outlen = (size_t)size;
+    return 0;
+}
+
+int trace_reader_blob_load(struct trace_reader *r, size_t i, void **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    /* back to the blob stored whole (or the one kept) that its deltas start from */
+    size_t from = i;
+    for (;;) {
+        if (r->blob_data && r->blob_at == r->ix.blobs[from].offset)
+            break;
+        uint8_t *rec;
+        const uint8_t *p, *end;
+        uint64_t packing, size, base;
+        int rc = blob_record(r, from, &rec, &p, &end);
+        if (!rc)
+            rc = blob_packing(r, from, &p, end, &packing, &size, &base);
+        free(rec);
+        if (rc)
+            return rc;
+        if (packing != FMT_ZSTD_DELTA)
+            break;
+        from--; /* blob_packing checked that it exists */
+    }
+    void *data = NULL;
+    size_t n = 0;
+    for (size_t k = from; k <= i; k++) {
+        if (k == from && r->blob_data && r->blob_at == r->ix.blobs[k].offset) {
+            if (k == i)
+                break; /* copied below */
+            continue;
+        }
+        bool delta;
+        int rc = blob_data(r, k, r->blob_data, r->blob_len, &data, &n, &delta);
+        if (rc)
+            return rc;
+        free(r->blob_data);
+        r->blob_data = data;
+        r->blob_len = n;
+        r->blob_at = r->ix.blobs[k].offset;
+    }
+    /* the caller owns its copy; the reader keeps one as the next delta's base */
+    void *copy = malloc(r->blob_len ? r->blob_len : 1);
+    if (!copy)
+        return reader_fail(r, TRACE_ENOMEM, "out of memory");
+    memcpy(copy, r->blob_data, r->blob_len);
+    *buf = copy;
+    *len = r->blob_len;
     return 0;
 }
 

@@ -72,6 +72,12 @@ struct trace_reader {
     const uint8_t *p, *end;  /* decoding position and end of the events */
     uint64_t pos_seq;        /* number of the event at p (or of the next one to be read) */
     uint64_t chunk_end_seq;  /* number of the event after the loaded chunk's last */
+    uint8_t *zbuf;           /* a compressed chunk's events, decompressed, then PAD zero bytes */
+    size_t zcap;
+    void *dctx;              /* zstd's context */
+    uint64_t blob_at;        /* the offset of the blob whose data blob_data holds (a delta's base), or 0 */
+    void *blob_data;
+    size_t blob_len;
     uint64_t hist[FMT_HISTORY];
     uint64_t hist_n;
     uint64_t prev;
@@ -87,6 +93,9 @@ struct trace_reader {
 int reader_fail(struct trace_reader *r, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int reader_read_at(struct trace_reader *r, void *buf, size_t n, uint64_t off);
+/* reader.c: a loaded chunk's events from *p to *end (after its chunk header), decompressed when
+ * the file packs them (FORMAT.md 6): *p and *end then point into r->zbuf.  0, or the error. */
+int reader_chunk_unpack(struct trace_reader *r, size_t i, const uint8_t **p, const uint8_t **end);
 
 /* decode.c: the plans from the file's schema; the chunk i loaded (its CRC checked) and decoding
  * from its start; events decoded up to seq stop (kept in evs when keep, counted by kind in counts

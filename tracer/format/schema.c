@@ -6,6 +6,7 @@
 
 #include <tracer/trace.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -110,14 +111,26 @@ const char *event_kind_text_name(enum event_kind k)
     return text_names[k][0] ? text_names[k] : NULL;
 }
 
+/* The field of each kind that has each role, or -1: the checks between events ask it of every
+ * event, so it is a table, filled once from field_roles. */
+static int8_t role_fields[EV_KIND_COUNT][EV_ROLE_COUNT];
+static pthread_once_t role_fields_once = PTHREAD_ONCE_INIT;
+
+static void role_fields_fill(void)
+{
+    memset(role_fields, -1, sizeof role_fields);
+    for (int k = 0; k < EV_KIND_COUNT; k++)
+        for (int i = EVENT_MAX_FIELDS - 1; i >= 0; i--) /* the first field with a role counts */
+            if (field_roles[k][i] != EV_ROLE_NONE && field_roles[k][i] < EV_ROLE_COUNT)
+                role_fields[k][field_roles[k][i]] = (int8_t)i;
+}
+
 int event_kind_role(enum event_kind k, enum ev_role role)
 {
-    if ((unsigned)k >= EV_KIND_COUNT || role == EV_ROLE_NONE)
+    if ((unsigned)k >= EV_KIND_COUNT || role == EV_ROLE_NONE || (unsigned)role >= EV_ROLE_COUNT)
         return -1;
-    for (int i = 0; i < EVENT_MAX_FIELDS; i++)
-        if (field_roles[k][i] == role)
-            return i;
-    return -1;
+    pthread_once(&role_fields_once, role_fields_fill);
+    return role_fields[k][role];
 }
 
 bool event_role(const struct event *ev, enum ev_role role, uint64_t *out)

@@ -37,11 +37,13 @@
  *
  * - A chunk is built in one buffer laid out as the record it will become:
  *
- *       [ room for tag, length, first_seq, count, first_ns | events ... | room for the CRC ]
+ *       [ room for tag, length, first_seq, count, first_ns, size | events ... | room for the CRC ]
  *                                                          ^ EV_START
  *
- *   When the chunk ends the chunk header is written right-aligned against the events, the record
- *   is sealed and written with one write(2).  The buffer grows only for an event whose text does
+ *   When the chunk ends its events are compressed with zstd (FORMAT.md 6, version 3) into a
+ *   second buffer laid out the same way, unless that does not make them smaller; the chunk header
+ *   is written right-aligned against the events (or their frame), the record is sealed and
+ *   written with one write(2).  Compression belongs to whichever thread encodes.  The buffer grows only for an event whose text does
  *   not fit (texts are at most 1 MiB: a longer one is the writer's error, never cut).
  *
  * - The address history of FORMAT.md section 6.3 is kept as a direct-mapped hash table from an
@@ -91,7 +93,7 @@
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
-#define EV_START (FMT_REC_HEAD + 3 * CODEC_VARINT_MAX) /* events start here in the buffer */
+#define EV_START (FMT_REC_HEAD + 4 * CODEC_VARINT_MAX) /* events start here in the buffer */
 #define EV_MAX_WORDS_BYTES (1 + CODEC_VARINT_MAX * (EVENT_MAX_FIELDS + 1)) /* kind, fields, text length */
 #define EV_SLACK 8 /* bytes a store may write past the end of the last varint */
 #define HASH_BITS 12
@@ -149,6 +151,17 @@ struct trace_writer {
     uint8_t *buf;     /* the chunk being built, see the layout above */
     size_t cap;       /* bytes allocated */
     size_t len;       /* end of the events; EV_START when the chunk is empty */
+    uint8_t *zbuf;    /* the chunk compressed, laid out as buf */
+    size_t zcap;
+    void *zctx;       /* zstd's context */
+    struct {          /* the last blob put, the next one's base when of its type (FORMAT.md 7) */
+        char type[4];
+        uint64_t key;
+        void *data;
+        size_t len;
+        unsigned run;  /* deltas since one stored whole */
+    } last_blob;
+    int level;        /* zstd's level; 0: chunks and blobs stored as they are */
 
     uint64_t enc_seq;     /* events encoded */
     uint64_t chunk_first; /* seq of the chunk's first event */
@@ -376,20 +389,42 @@ static void window_check(struct trace_writer *w)
         window_slide(w);
 }
 
+/* The chunk's events compressed into zbuf at EV_START: their size there, or 0 when they are to
+ * be stored as they are (compression is off, failed or does not pay). */
+static size_t chunk_pack(struct trace_writer *w)
+{
+    size_t n = w->len - EV_START;
+    if (w->level == 0)
+        return 0;
+    size_t need = EV_START + fmt_zstd_bound(n) + 4;
+    if (need > w->zcap) {
+        uint8_t *z = realloc(w->zbuf, need);
+        if (!z)
+            return 0; /* stored: memory is short, the file is still right */
+        w->zbuf = z;
+        w->zcap = need;
+    }
+    return fmt_zstd_pack(&w->zctx, w->level, w->zbuf + EV_START, w->zcap - EV_START - 4, w->buf + EV_START, n,
+                         NULL, 0);
+}
+
 static void chunk_end(struct trace_writer *w)
 {
     uint64_t count = w->enc_seq - w->chunk_first;
     if (count == 0 || w->err)
         return;
-    uint8_t head[3 * CODEC_VARINT_MAX], *h = head;
+    size_t raw = w->len - EV_START, z = chunk_pack(w);
+    uint8_t *buf = z ? w->zbuf : w->buf;
+    uint8_t head[4 * CODEC_VARINT_MAX], *h = head;
     h = codec_put_varint(h, w->chunk_first);
     h = codec_put_varint(h, count);
     h = codec_put_varint(h, w->chunk_ns);
+    h = codec_put_varint(h, z ? raw : 0); /* the events' size once decompressed; 0: stored */
     size_t hs = (size_t)(h - head);
     size_t start = EV_START - hs - FMT_REC_HEAD;
-    memcpy(w->buf + start + FMT_REC_HEAD, head, hs);
-    size_t plen = hs + (w->len - EV_START);
-    fmt_record_seal(w->buf + start, FMT_TAG_EVTS, (uint32_t)plen);
+    memcpy(buf + start + FMT_REC_HEAD, head, hs);
+    size_t plen = hs + (z ? z : raw);
+    fmt_record_seal(buf + start, FMT_TAG_EVTS, (uint32_t)plen);
     struct trace_chunk_info c = {
         .offset = w->offset,
         .bytes = plen + FMT_REC_OVERHEAD,
@@ -397,7 +432,7 @@ static void chunk_end(struct trace_writer *w)
         .count = (uint32_t)count,
         .first_ns = w->chunk_ns,
     };
-    write_bytes(w, w->buf + start, plen + FMT_REC_OVERHEAD);
+    write_bytes(w, buf + start, plen + FMT_REC_OVERHEAD);
     if (!w->err && !fmt_index_push_chunk(&w->ix, &c))
         set_error(w, TRACE_ENOMEM, "out of memory");
     window_check(w);
@@ -906,6 +941,7 @@ static int writer_start(struct trace_writer *w, const struct trace_header *hdr)
     w->rp = w->fill->rec;
     w->rlim = 0;
     w->len = EV_START;
+    w->level = FMT_ZSTD_LEVEL;
     history_reset(w);
     fmt_lanes_init();
 
@@ -1010,6 +1046,12 @@ void trace_writer_set_thread(struct trace_writer *w, enum trace_writer_thread mo
     }
 }
 
+void trace_writer_set_level(struct trace_writer *w, int level)
+{
+    encode_all(w); /* the encoder thread, if any, is idle: its level may change */
+    w->level = level;
+}
+
 int trace_writer_flush(struct trace_writer *w)
 {
     w->flushed = true;
@@ -1068,6 +1110,40 @@ int trace_writer_finish(struct trace_writer *w)
     return w->err;
 }
 
+/* The base of a delta for a blob of the type and key: the last blob put, when it is of the same
+ * type with a lower key and fewer than FMT_DELTA_RUN deltas came since one stored whole; never
+ * in a windowed file, which may drop a base. */
+static bool blob_base(struct trace_writer *w, const char type[4], uint64_t key, int level,
+                      struct fmt_blob_base *base)
+{
+    if (w->window || level == 0 || !w->last_blob.data || memcmp(w->last_blob.type, type, 4) != 0 ||
+        w->last_blob.key >= key || w->last_blob.run + 1 >= FMT_DELTA_RUN) {
+        w->last_blob.run = 0;
+        return false;
+    }
+    w->last_blob.run++;
+    *base = (struct fmt_blob_base){.key = w->last_blob.key, .data = w->last_blob.data, .len = w->last_blob.len};
+    return true;
+}
+
+/* Keeps the blob as the next one's base (dropped when memory is short: the next is stored whole). */
+static void blob_keep(struct trace_writer *w, const char type[4], uint64_t key, const void *data, size_t len)
+{
+    if (w->window)
+        return;
+    void *copy = realloc(w->last_blob.data, len ? len : 1);
+    if (!copy) {
+        free(w->last_blob.data);
+        w->last_blob.data = NULL;
+        return;
+    }
+    memcpy(copy, data, len);
+    memcpy(w->last_blob.type, type, 4);
+    w->last_blob.key = key;
+    w->last_blob.data = copy;
+    w->last_blob.len = len;
+}
+
 int trace_writer_put_blob(struct trace_writer *w, const char type[4], uint64_t key, const void *data, size_t len)
 {
     encode_all(w);
@@ -1082,9 +1158,11 @@ int trace_writer_put_blob(struct trace_writer *w, const char type[4], uint64_t k
     codec_buf_init(&b);
     uint8_t room[FMT_REC_HEAD] = {0};
     codec_buf_put(&b, room, sizeof room);
-    codec_buf_put(&b, type, 4);
-    codec_buf_put_varint(&b, key);
-    codec_buf_put(&b, data, len);
+    int level = len / FMT_BLOB_PER_FILE_BYTE < w->offset ? w->level : 0; /* what a reader accepts */
+    struct fmt_blob_base base;
+    bool delta = blob_base(w, type, key, level, &base);
+    fmt_blob_payload(&b, &w->zctx, FMT_VERSION, level, type, key, data, len, delta ? &base : NULL);
+    blob_keep(w, type, key, data, len);
     codec_buf_reserve(&b, 4);
     if (b.failed) {
         codec_buf_release(&b);
@@ -1133,6 +1211,9 @@ void trace_writer_free(struct trace_writer *w)
     for (size_t i = 0; i < NBATCH; i++)
         free(w->ring[i].rec);
     free(w->buf);
+    free(w->zbuf);
+    free(w->last_blob.data);
+    fmt_zstd_free(&w->zctx, NULL);
     free(w->name);
     free(w);
 }

@@ -36,6 +36,8 @@ void mcollector_init(struct mcollector *c, const struct trace_header *hdr)
 {
     memset(c, 0, sizeof *c);
     c->ngenerations = hdr->ngenerations;
+    c->incremental = strncmp(hdr->gc_profile, "cpython-3.14", 12) == 0 &&
+                     (hdr->gc_profile[12] == '\0' || hdr->gc_profile[12] == ':') && hdr->ngenerations == 2;
     for (uint32_t g = 0; g < hdr->ngenerations && g < TRACE_MAX_GENERATIONS; g++)
         c->threshold0[g] = hdr->thresholds[g];
     for (uint32_t g = 0; g <= hdr->ngenerations && g < MODEL_MAX_GENERATIONS; g++)
@@ -187,7 +189,8 @@ int mcollector_fold_start(struct mcollector *c, struct mfold *f, const struct ev
     if (c->collecting)
         return mfold_reject(f, ev, "a collection of generation %" PRIu32 " is in progress",
                             c->collecting_gen);
-    if (ev->u.gc_start.gen >= (ngen ? ngen : 1) || ev->u.gc_start.reason >= EV_GC_REASON_COUNT)
+    uint32_t ncollect = c->incremental ? ngen + 1 : ngen ? ngen : 1; /* 3.14's full one is 2 */
+    if (ev->u.gc_start.gen >= ncollect || ev->u.gc_start.reason >= EV_GC_REASON_COUNT)
         return mfold_reject(f, ev, "no generation %" PRIu64 " or reason %" PRIu64,
                             ev->u.gc_start.gen, ev->u.gc_start.reason);
     c->collecting = true;
@@ -331,6 +334,8 @@ void mcollector_note_free(struct mcollector *c, const struct mobj *gone)
         c->garbage--;
     if (c->garbage_pending == gone->addr)
         c->garbage_pending = 0;
+    if (c->garbage_list == gone->addr)
+        c->garbage_list = 0;
 }
 
 /* ==== what the views read ===================================================================== */
@@ -340,6 +345,7 @@ void model_gc(const struct model *m, struct model_gc *out)
     const struct mcollector *c = model_parts(m)->gc;
     *out = (struct model_gc){
         .ngenerations = c->ngenerations,
+        .incremental = c->incremental,
         .enabled = c->gc_enabled,
         .collecting = c->collecting,
         .collecting_gen = c->collecting_gen,
@@ -353,6 +359,7 @@ void model_gc(const struct model *m, struct model_gc *out)
         .collected_total = c->collected_total,
         .uncollectable_total = c->uncollectable_total,
         .garbage = c->garbage,
+        .garbage_list = c->garbage_list,
     };
     for (uint32_t g = 0; g < MODEL_MAX_GENERATIONS; g++)
         out->gen[g] = (struct model_generation){.count = c->gens[g].count,

@@ -32,6 +32,8 @@ struct mmark {
 
 struct mcollector {
     uint32_t ngenerations; /* the permanent one not counted: gens[ngenerations] is permanent */
+    bool incremental;      /* the cpython-3.14 profile: collections and counts numbered 0 to 2
+                            * as 3.14's gc module numbers them (model_gc) */
     uint64_t threshold0[MODEL_MAX_GENERATIONS]; /* the thresholds of the trace's header */
     uint64_t startup0[MODEL_MAX_GENERATIONS];   /* the interpreter's own objects at event 0 */
     bool gc_enabled, collecting, has_phase;

@@ -167,6 +167,14 @@ void mheap_release(struct mheap *h);
 
 /* The pool record holding addr (by the arena map: the fold asks its pool cache first). */
 struct mpool *mheap_pool_lookup(const struct mheap *h, uint64_t addr);
+/* mheap_pool_lookup() through the pools recently found, leaving them as they are: for the checks
+ * between events, which look up a pool at every event. */
+static inline struct mpool *mheap_pool_find(const struct mheap *h, uint64_t addr)
+{
+    uint64_t paddr = addr & ~h->pool_mask;
+    struct mpool *p = h->pool_cache[(paddr >> h->pool_shift) & (MODEL_POOL_CACHE - 1)];
+    return p->addr == paddr ? p : mheap_pool_lookup(h, addr);
+}
 const struct marena *mheap_arena_lookup(const struct mheap *h, uint64_t addr);
 /* Block index of addr in p (a pool with a class); *exact when addr is the block's start.
  * NONE when addr is in the header or past the last block. */

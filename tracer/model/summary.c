@@ -109,6 +109,14 @@ static void merge_samples(struct summary *b)
     b->span *= 2;
 }
 
+/* The sample seq falls in, merging samples when it lies past the last one's room. */
+static size_t note_sample_index(struct summary *b, uint64_t seq)
+{
+    while (seq / b->span >= MODEL_TL_SAMPLES)
+        merge_samples(b);
+    return (size_t)(seq / b->span);
+}
+
 bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const struct model *m)
 {
     bool ok = true;
@@ -128,9 +136,11 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
     if (b->version > SUM_VERSION_WITH_TOOL)
         bytes -= h->tool.block_bytes + h->tool.raw_bytes;
     uint32_t arenas = h->narenas;
-    while (seq / b->span >= MODEL_TL_SAMPLES)
-        merge_samples(b);
-    size_t i = (size_t)(seq / b->span);
+    /* Nearly every event falls in the last sample: found without a division. */
+    uint64_t last = b->nsamples ? (uint64_t)(b->nsamples - 1) * b->span : 0;
+    size_t i = b->nsamples - 1;
+    if (!b->nsamples || seq < last || seq - last >= b->span)
+        i = note_sample_index(b, seq);
     while (b->nsamples < i) {
         /* events not noted (a live view that jumped ahead, a window's dropped start): flat at the
          * last values, or at these */

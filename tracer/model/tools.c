@@ -188,17 +188,25 @@ struct checker {
     struct model *m, *ck;  /* the fold, and a checkpoint loaded for comparison */
     struct summary sum;
     size_t nck, next;      /* checkpoints in the index, the next to compare */
+    uint64_t next_seq;     /* the next one's position (UINT64_MAX when none is left) */
     char *err;
     size_t errlen;
     uint64_t *bad_seq;
 };
 
+/* The position of the next checkpoint to compare, kept so that an event costs one comparison. */
+static void next_checkpoint(struct checker *c)
+{
+    c->next_seq = c->next < c->nck ? trace_reader_checkpoint_seq(c->r, c->next) : UINT64_MAX;
+}
+
 /* Compares the checkpoints stored for position pos with the fold. */
 static int compare_checkpoints(struct checker *c, uint64_t pos)
 {
-    while (c->next < c->nck && trace_reader_checkpoint_seq(c->r, c->next) <= pos) {
-        uint64_t seq = trace_reader_checkpoint_seq(c->r, c->next);
+    while (c->next_seq <= pos) {
+        uint64_t seq = c->next_seq;
         size_t i = c->next++;
+        next_checkpoint(c);
         if (seq < pos)
             continue; /* a repeated key: the reader keeps the later one */
         void *buf;
@@ -311,6 +319,7 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
         c.next++;
         last_walk = pos;
     }
+    next_checkpoint(&c);
     if (trace_reader_seek(r, pos) < 0) {
         snprintf(err, errlen, "%s", trace_reader_error(r));
         rc = MODEL_ETRACE;
@@ -337,7 +346,7 @@ int model_check_trace(struct trace_reader *r, uint64_t *bad_seq, char *err, size
                     goto out_free;
                 }
             }
-            if ((rc = compare_checkpoints(&c, pos)) < 0)
+            if (pos >= c.next_seq && (rc = compare_checkpoints(&c, pos)) < 0)
                 goto out_free;
             rc = model_fold(c.m, &batch[i]);
             if (rc < 0) {

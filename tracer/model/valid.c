@@ -15,6 +15,7 @@
 #include "valid.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -379,22 +380,37 @@ static const char *arena_problem(const struct mheap *h, const struct marena *a)
     return NULL;
 }
 
+/* By kind, the field that names the pool an event touches (its pool, else its block's) and the
+ * one that names its arena's slot, or -1: asked at every event, so looked up once. */
+static int8_t touch_fields[EV_KIND_COUNT][2];
+static pthread_once_t touch_fields_once = PTHREAD_ONCE_INIT;
+
+static void touch_fields_fill(void)
+{
+    for (int k = 0; k < EV_KIND_COUNT; k++) {
+        int pool = event_kind_role((enum event_kind)k, EV_ROLE_POOL);
+        touch_fields[k][0] = (int8_t)(pool >= 0 ? pool : event_kind_role((enum event_kind)k, EV_ROLE_ADDR));
+        touch_fields[k][1] = (int8_t)event_kind_role((enum event_kind)k, EV_ROLE_SLOT);
+    }
+}
+
 /* The pool and the arena (slot + 1) an event touches, by its roles: a pool it names, or the pool
  * of the block it names; an arena it names, or that pool's. */
 static void touched(const struct mheap *h, const struct event *ev, uint64_t *pool, uint32_t *slot)
 {
-    uint64_t v;
     const struct mpool *p = NULL;
     *pool = 0;
     *slot = 0;
-    if (!ev)
+    if (!ev || (unsigned)ev->kind >= EV_KIND_COUNT)
         return;
-    if (event_role(ev, EV_ROLE_POOL, &v) || event_role(ev, EV_ROLE_ADDR, &v))
-        p = mheap_pool_lookup(h, v);
+    pthread_once(&touch_fields_once, touch_fields_fill);
+    const int8_t *fi = touch_fields[ev->kind];
+    if (fi[0] >= 0)
+        p = mheap_pool_find(h, ev->u.f[fi[0]]);
     if (p)
         *pool = p->addr;
-    if (event_role(ev, EV_ROLE_SLOT, &v))
-        *slot = v < UINT32_MAX ? (uint32_t)v + 1 : 0;
+    if (fi[1] >= 0)
+        *slot = ev->u.f[fi[1]] < UINT32_MAX ? (uint32_t)ev->u.f[fi[1]] + 1 : 0;
     else if (p)
         *slot = p->slot + 1;
 }
@@ -410,7 +426,7 @@ bool model_check_settled(const struct model *m, struct model_settle *s, const st
     /* An event that names an arena but no pool (arena_move, arena_free) goes on with the pool
      * before it in that arena: taking a pool from the cache or carving one moves its arena before
      * the allocation names the pool again. */
-    const struct mpool *p = s->pool ? mheap_pool_lookup(h, s->pool) : NULL;
+    const struct mpool *p = s->pool ? mheap_pool_find(h, s->pool) : NULL;
     bool same_pool = p && (pool == s->pool || (!pool && slot == p->slot + 1));
     if (p && !same_pool) {
         const char *why = NULL;

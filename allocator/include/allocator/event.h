@@ -285,7 +285,8 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(GC_UNTRACK, gc_untrack, 0, 1,                                                                 \
       "the collector stops tracking {obj}",                                                         \
       EV_ROLE(OBJ, a, obj))                                                                         \
-    /* generation `gen`'s count is now `count`                                               */  \
+    /* generation `gen`'s count is now `count` (the incremental collector's `gen` is gc.get_count()'s */ \
+    /* index, as 3.14 numbers it: 1 old's visited space, 2 its pending space)                */  \
     X(GC_COUNT, gc_count, 0, 2,                                                                     \
       "generation {gen}'s count is now {count}",                                                    \
       EV_FIELD(u, gen) EV_FIELD(u, count))                                                          \
@@ -295,7 +296,8 @@ enum ev_role { EV_ROLE_NONE, EV_ROLES(EV__ROLE) EV_ROLE_COUNT };
     X(GC_ENABLE, gc_enable, 0, 1,                                                                   \
       "automatic collection is switched (enabled = {enabled})",                                     \
       EV_FIELD(u, enabled))                                                                         \
-    /* a collection of generation `gen` began; `reason` is ev_gc_reason                      */  \
+    /* a collection of generation `gen` began; `reason` is ev_gc_reason (the incremental      */  \
+    /* collector's `gen` is the callbacks': 1 an increment, 2 a full collection)             */  \
     X(GC_START, gc_start, 0, 2,                                                                     \
       "a collection of generation {gen} begins",                                                    \
       EV_FIELD(u, gen) EV_FIELD(u, reason))                                                         \

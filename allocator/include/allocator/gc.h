@@ -34,10 +34,18 @@ size_t gc_generation_count(const struct runtime *rt);
 /* What gc.collect() without an argument collects: the oldest generation, or 2 (a full
  * collection) under the incremental profile. */
 int gc_full_generation(const struct runtime *rt);
-/* gc.get_count(): fills out[0 .. generations). */
+/* How many numbers gc.get_count() and gc.get_threshold() give, and the generations gc.collect(),
+ * gc.get_objects() and the callbacks number: the generations, or 3 under the incremental profile
+ * (3.14.0-3.14.4 keep three: young, old's visited space, old's pending space). */
+size_t gc_module_generations(const struct runtime *rt);
+/* gc.get_count(): fills out[0 .. gc_module_generations); under the incremental profile young's
+ * count, then the young collections counted in old's visited space and in its pending one. */
 void gc_get_count(const struct runtime *rt, uint32_t *out);
+/* gc.get_threshold(): out[0 .. gc_module_generations); under the incremental profile young's,
+ * old's (the scale of an increment's work) and 0. */
 void gc_get_threshold(const struct runtime *rt, uint32_t *out);
-/* gc.set_threshold(t0[, t1[, t2]]): n values, 1 .. generations. */
+/* gc.set_threshold(t0[, t1[, t2]]): n values, 1 .. gc_module_generations (the incremental
+ * profile keeps no third). */
 int gc_set_threshold(struct runtime *rt, size_t n, const uint32_t *thresholds);
 
 void gc_enable(struct runtime *rt);
@@ -52,8 +60,12 @@ size_t gc_get_freeze_count(const struct runtime *rt);
 bool gc_is_tracked(const struct rt_object *o);
 bool gc_is_finalized(const struct rt_object *o);
 
-/* gc.get_objects(generation): a new list; generation -1 for all. */
+/* gc.get_objects(generation): a new list; generation -1 for all.  Under the incremental profile,
+ * as 3.14.0-3.14.4: 0 young, 1 none (3.14 has no generation 1 to list), 2 all of old. */
 struct rt_object *gc_get_objects(struct runtime *rt, int generation);
+/* How many of the objects gc.get_objects(generation) would list are the interpreter's own
+ * (which it cannot list: see gc_startup_objects). */
+size_t gc_get_objects_startup(const struct runtime *rt, int generation);
 /* gc.get_referrers(o) and gc.get_referents(o): new lists. */
 struct rt_object *gc_get_referrers(struct runtime *rt, const struct rt_object *o);
 struct rt_object *gc_get_referents(struct runtime *rt, const struct rt_object *o);
@@ -91,6 +103,7 @@ void gc_set_debug_stream(struct runtime *rt, FILE *out);
 struct gc_gen_stats {
     uint64_t collections, collected, uncollectable;
 };
+/* gc.get_stats(): out[0 .. gc_module_generations). */
 void gc_get_stats(const struct runtime *rt, struct gc_gen_stats *out);
 
 /* The incremental collector's state (the cpython-3.14 profile, docs/cpython-memory.md 7.12). */

@@ -52,5 +52,13 @@ int gc_profile_parse(const char *spec, struct gc_profile *out, char *err, size_t
 /* Checks a profile value (from a trace header, say): 1..GC_MAX_GENERATIONS generations with
  * names.  Returns 0 or -1 (RT_EINVAL) with a reason. */
 int gc_profile_check(const struct gc_profile *p, char *err, size_t errlen);
+/* The profile whose collector a CPython release runs: cpython-3.8 before 3.13, cpython-3.14 for
+ * 3.14.0 to 3.14.4 (the incremental collector), cpython-3.13 for 3.13 and 3.14.5 on, legacy for
+ * 2.x.  The name of a built-in profile. */
+const char *gc_profile_for_python(int major, int minor, int micro);
+/* How many generations the gc module numbers (gc.get_count()'s numbers, gc.collect()'s and the
+ * callbacks' generations): the profile's, or 3 for the incremental collector, as 3.14.0-3.14.4
+ * keep NUM_GENERATIONS at 3 for young and old. */
+uint32_t gc_profile_module_generations(const struct gc_profile *p);
 
 #endif

@@ -167,7 +167,7 @@ uint64_t rt_destroyed_total(const struct runtime *rt);
 
 /* The free lists as sys._debugmallocstats() lists them (stats.h freelists). */
 void rt_get_freelist_stats(const struct runtime *rt, struct heap_stats *out);
-/* Objects waiting on free lists, for tests: kind is "float", "list", "dict", "dictkeys" or
+/* Objects waiting on free lists, for tests: kind is "float", "list", "dict", "dictkeys", "int" or
  * "tuple1".."tuple20". */
 uint32_t rt_freelist_count(const struct runtime *rt, const char *kind);
 

@@ -510,6 +510,12 @@ struct model_generation {
 
 struct model_gc {
     uint32_t ngenerations; /* the permanent one not counted; gen[ngenerations] is permanent */
+    /* The incremental collector (cpython-3.14): young and old, numbered as 3.14's gc module
+     * numbers them.  gen[1].count is gc.get_count()[1], old's visited space's; gen[2], the
+     * permanent generation's, has count gc.get_count()[2], the pending space's, and collections
+     * the full ones (collecting_gen and the history's gen 2); gen[1].collections are the
+     * increments. */
+    bool incremental;
     bool enabled;
     struct model_generation gen[MODEL_MAX_GENERATIONS];
     bool collecting;
@@ -522,6 +528,7 @@ struct model_gc {
     uint64_t collections;  /* every collection finished */
     uint64_t collected_total, uncollectable_total;
     uint64_t garbage;      /* objects in gc.garbage */
+    uint64_t garbage_list; /* gc.garbage's own address, once an object was put in it; else 0 */
 };
 void model_gc(const struct model *m, struct model_gc *out);
 

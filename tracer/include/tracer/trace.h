@@ -33,7 +33,7 @@ enum {
 };
 const char *trace_strerror(int err);
 
-#define TRACE_FORMAT_VERSION 2 /* the newest version this build reads and the one it writes */
+#define TRACE_FORMAT_VERSION 3 /* the newest version this build reads and the one it writes */
 #define TRACE_MAX_GENERATIONS 4
 #define TRACE_MAX_TEXT (1u << 20) /* bytes of an event's text; a writer refuses a longer one */
 
@@ -131,6 +131,9 @@ enum trace_writer_thread {
     TRACE_WRITER_THREAD_ALWAYS,
 };
 void trace_writer_set_thread(struct trace_writer *w, enum trace_writer_thread mode);
+/* zstd's level for the chunks and blobs written from now on (FORMAT.md 6); 0 stores them as they
+ * are.  The default is the one bench_trace measured as the best trade of size for time. */
+void trace_writer_set_level(struct trace_writer *w, int level);
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
@@ -235,7 +238,7 @@ struct trace_blob_info {
     char type[5];    /* four characters and a NUL */
     uint64_t key;
     uint64_t offset; /* of its record */
-    uint64_t bytes;  /* size of its data */
+    uint64_t bytes;  /* bytes its data takes in the file (in version 3: compressed, after how) */
 };
 /* Blobs in (type, key) order. */
 size_t trace_reader_blob_count(const struct trace_reader *r);
