@@ -2,7 +2,9 @@
  * bench_runtime.c - the object runtime's speed, printed side by side with its anchor:
  *
  *   1. objects created and destroyed per second by the churn workload, without a sink and
- *      while recording a trace (the recorder, writing to a file);
+ *      while recording a trace (the recorder, writing to a file), and recording's cost: the CPU
+ *      time of every thread of the process recording against without a sink, median and worst
+ *      of REPEATS (goal: 2x at most);
  *   2. the time of a full collection per million tracked objects, and CPython's own figure for
  *      the same structure measured by running python3 in the same run (the anchor).
  *
@@ -16,6 +18,7 @@
 #include <allocator/runtime.h>
 
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -28,27 +31,57 @@ static double now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static void churn_plain(uint64_t ops)
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+#define REPEATS 5
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static void discard(void *ctx, const struct event *ev)
+{
+    (void)ev;
+    ++*(uint64_t *)ctx;
+}
+
+/* The churn without a sink, or (sink) with one that counts the events and drops them: what
+ * emitting costs the runtime, before any encoding; returns its CPU seconds, printing its rate
+ * when say. */
+static double churn_plain(uint64_t ops, bool say, bool sink)
 {
     struct heap *h;
     struct runtime *rt;
     struct heap_arena_source src = heap_arena_source_mmap();
-    if (heap_new(&h, heap_profile_at(0), &src, NULL) < 0 || rt_new(&rt, h, NULL, NULL) < 0) {
+    uint64_t events = 0;
+    struct event_sink drop = {.emit = discard, .ctx = &events};
+    if (heap_new(&h, heap_profile_at(0), &src, sink ? &drop : NULL) < 0 || rt_new(&rt, h, NULL, sink ? &drop : NULL) < 0) {
         fprintf(stderr, "bench_runtime: could not create the heap\n");
         exit(1);
     }
     struct workload_env env = {.heap = h, .rt = rt};
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     workload_churn(&env, ops);
-    double t1 = now();
+    double t1 = now(), cpu = cpu_now() - c0;
     uint64_t objects = rt_created_total(rt) + rt_destroyed_total(rt);
-    printf("churn %" PRIu64 " ops, no recording:   %10.0f objects created+destroyed/s (%.3f s)\n",
-           ops, (double)objects / (t1 - t0), t1 - t0);
+    if (say)
+        printf("churn %" PRIu64 " ops, %s %10.0f objects created+destroyed/s (%.3f s)\n", ops,
+               sink ? "events dropped:" : "no recording:  ", (double)objects / (t1 - t0), t1 - t0);
     rt_delete(rt);
     heap_delete(h);
+    return cpu;
 }
 
-static void churn_recorded(uint64_t ops)
+/* The churn recorded to a file; returns its CPU seconds (every thread), printing its rate when
+ * say. */
+static double churn_recorded(uint64_t ops, bool say)
 {
     char path[] = "/tmp/bench-runtime-XXXXXX";
     int fd = mkstemp(path);
@@ -68,20 +101,22 @@ static void churn_recorded(uint64_t ops)
         exit(1);
     }
     struct workload_env *env = recorder_env(r);
-    double t0 = now();
+    double t0 = now(), c0 = cpu_now();
     uint64_t objects = 0;
     /* the recorder destroys the runtime at the end of the run: count before that */
     workload_churn(env, ops);
     objects = rt_created_total(env->rt) + rt_destroyed_total(env->rt);
-    double t1 = now();
+    double t1 = now(), cpu = cpu_now() - c0;
     if (recorder_finish(r, err, sizeof err) < 0)
         fprintf(stderr, "bench_runtime: %s\n", err);
-    printf("churn %" PRIu64 " ops, recording:      %10.0f objects created+destroyed/s (%.3f s, "
-           "%" PRIu64 " events)\n",
-           ops, (double)objects / (t1 - t0), t1 - t0, recorder_event_count(r));
+    if (say)
+        printf("churn %" PRIu64 " ops, recording:      %10.0f objects created+destroyed/s (%.3f s, "
+               "%" PRIu64 " events)\n",
+               ops, (double)objects / (t1 - t0), t1 - t0, recorder_event_count(r));
     recorder_free(r);
     workload_free(w);
     unlink(path);
+    return cpu;
 }
 
 static void full_collection(uint64_t n)
@@ -143,8 +178,18 @@ int main(int argc, char **argv)
 {
     uint64_t ops = argc > 1 ? strtoull(argv[1], NULL, 10) : 200000;
     uint64_t tracked = argc > 2 ? strtoull(argv[2], NULL, 10) : 1000000;
-    churn_plain(ops);
-    churn_recorded(ops);
+    double ratio[REPEATS], dropped[REPEATS];
+    for (int k = 0; k < REPEATS; k++) {
+        double plain = churn_plain(ops, k == 0, false);
+        dropped[k] = churn_plain(ops, k == 0, true) / plain;
+        ratio[k] = churn_recorded(ops, k == 0) / plain;
+    }
+    qsort(ratio, REPEATS, sizeof *ratio, cmp_double);
+    qsort(dropped, REPEATS, sizeof *dropped, cmp_double);
+    printf("churn recording vs no sink, CPU time of every thread: median %.2fx, worst %.2fx of %d "
+           "(goal <= 2x)\n", ratio[REPEATS / 2], ratio[REPEATS - 1], REPEATS);
+    printf("  of which emitting, events dropped by the sink:       median %.2fx, worst %.2fx\n",
+           dropped[REPEATS / 2], dropped[REPEATS - 1]);
     full_collection(tracked);
     cpython_anchor(tracked);
     return 0;

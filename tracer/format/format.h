@@ -49,7 +49,7 @@ enum fmt_packing {
 #define FMT_MAX_BLOB_DATA (256u << 20)
 #define FMT_BLOB_PER_FILE_BYTE 32u
 /* The zstd level writers use unless told otherwise (FORMAT.md 6: measured by bench_trace). */
-#define FMT_ZSTD_LEVEL 1
+#define FMT_ZSTD_LEVEL TRACE_ZSTD_LEVEL
 /* Blobs of one type stored as deltas: one in this many is stored whole, so that loading one
  * decompresses at most this many. */
 #define FMT_DELTA_RUN 16u

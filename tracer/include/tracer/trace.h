@@ -134,6 +134,7 @@ void trace_writer_set_thread(struct trace_writer *w, enum trace_writer_thread mo
 /* zstd's level for the chunks and blobs written from now on (FORMAT.md 6); 0 stores them as they
  * are.  The default is the one bench_trace measured as the best trade of size for time. */
 void trace_writer_set_level(struct trace_writer *w, int level);
+#define TRACE_ZSTD_LEVEL 1 /* the default */
 
 /* ---- reading --------------------------------------------------------------------------------- */
 
