@@ -9,13 +9,17 @@
  * event and its sentence from the event log, the model knowing the heap up to there.  Then, with
  * --stats, the two heaps' sys._debugmallocstats() reports at their ends, side by side.
  *
+ * With --view, the two open side by side in the viewer instead (compare_view.h, ui.h's ui_compare).
+ *
  * Exit status: 0 when the traces are the same, 1 when they differ (or one cannot be read), 2 for
  * a mistake on the command line, as diff(1) and cmp(1).
  */
 #include "cli.h"
 #include "commands.h"
+#include "compare_view.h"
 #include "view_opts.h"
 
+#include <tracer/evdiff.h>
 #include <tracer/model.h>
 #include <tracer/stats_report.h>
 #include <tracer/trace.h>
@@ -26,121 +30,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Each kind's field types in order, one letter a field (u, i, a, p; s is carried apart), and
- * their names, each followed by a space. */
-#define EV_FIELD(t, n) #t
-#define X(K, n, fl, tail, say, fields) [EV_##K] = "" fields,
-static const char *const field_types[] = {EVENT_KINDS(X)};
-#undef EV_FIELD
-#define EV_FIELD(t, n) #n " "
-static const char *const field_names[] = {EVENT_KINDS(X)};
-#undef X
-#undef EV_FIELD
-
-/* The name of field f (in the order of field_types, text included) of kind k. */
-static void field_name(enum event_kind k, int f, char *buf, size_t len)
-{
-    const char *p = field_names[k];
-    for (int i = 0; i < f && p; i++) {
-        p = strchr(p, ' ');
-        p = p ? p + 1 : NULL;
-    }
-    const char *end = p ? strchr(p, ' ') : NULL;
-    snprintf(buf, len, "%.*s", p && end ? (int)(end - p) : 1, p && end ? p : "?");
-}
-
-/* An address's ordinal: the addresses a trace names, numbered in the order it first names them. */
-struct ordinals {
-    uint64_t *keys;
-    uint64_t *vals;
-    size_t cap, n;
-};
-
-static uint64_t hash64(uint64_t x)
-{
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    return x;
-}
-
-static bool ordinals_grow(struct ordinals *o)
-{
-    size_t cap = o->cap ? 2 * o->cap : 1024;
-    uint64_t *keys = calloc(cap, sizeof *keys), *vals = calloc(cap, sizeof *vals);
-    if (!keys || !vals) {
-        free(keys);
-        free(vals);
-        return false;
-    }
-    for (size_t i = 0; i < o->cap; i++)
-        if (o->keys[i]) {
-            size_t j = hash64(o->keys[i]) & (cap - 1);
-            while (keys[j])
-                j = (j + 1) & (cap - 1);
-            keys[j] = o->keys[i];
-            vals[j] = o->vals[i];
-        }
-    free(o->keys);
-    free(o->vals);
-    o->keys = keys, o->vals = vals, o->cap = cap;
-    return true;
-}
-
-/* The ordinal of addr (0 stays 0); UINT64_MAX when memory ran out. */
-static uint64_t ordinal_of(struct ordinals *o, uint64_t addr)
-{
-    if (!addr)
-        return 0;
-    if ((o->n + 1) * 2 > o->cap && !ordinals_grow(o))
-        return UINT64_MAX;
-    size_t j = hash64(addr) & (o->cap - 1);
-    while (o->keys[j] && o->keys[j] != addr)
-        j = (j + 1) & (o->cap - 1);
-    if (!o->keys[j]) {
-        o->keys[j] = addr;
-        o->vals[j] = ++o->n;
-    }
-    return o->vals[j];
-}
-
 struct side {
     const char *path;
     struct trace_reader *r;
     struct model *m;
-    struct ordinals ord;
+    struct ev_ordinals ord;
     struct event ev;
     char str[4096]; /* the event's text, kept past the next read */
 };
-
-/* Which field of a and b differs first, as its index; -1 when none does (kinds are equal). */
-static int first_field_difference(struct side *a, struct side *b)
-{
-    const char *types = field_types[a->ev.kind];
-    int f = 0;
-    for (const char *t = types; *t; t++) {
-        if (*t == 's')
-            continue;
-        uint64_t x = a->ev.u.f[f], y = b->ev.u.f[f];
-        if (*t == 'a' || *t == 'p') {
-            x = ordinal_of(&a->ord, x);
-            y = ordinal_of(&b->ord, y);
-        }
-        if (x != y)
-            return f;
-        f++;
-    }
-    if (a->ev.str_len != b->ev.str_len || (a->ev.str_len && memcmp(a->ev.str, b->ev.str, a->ev.str_len) != 0))
-        return f;
-    return -1;
-}
 
 static void side_close(struct side *s)
 {
     model_free(s->m);
     trace_reader_free(s->r);
-    free(s->ord.keys);
-    free(s->ord.vals);
+    ev_ordinals_free(&s->ord);
 }
 
 static int side_open(struct cli *c, struct side *s, const char *path)
@@ -222,6 +125,18 @@ static void print_stats_side_by_side(struct side *a, struct side *b)
 
 int cmd_diff_run(struct cli *c)
 {
+    if (cli_flag(c, "view")) {
+        struct compare_pair p;
+        const char *at = cli_value(c, "at");
+        int rc = compare_open(c, c->args[0], c->args[1], at ? at : "step:0", &p);
+        if (rc)
+            return rc;
+        rc = compare_view_run(c, &p);
+        compare_close(&p);
+        return rc;
+    }
+    if (cli_value(c, "at"))
+        return cli_error(c, CLI_EXIT_USAGE, "--at is for --view");
     struct side a, b;
     int status = side_open(c, &a, c->args[0]);
     if (status)
@@ -247,7 +162,7 @@ int cmd_diff_run(struct cli *c)
             printf("%s and %s are the same: %" PRIu64 " events, addresses in the same order\n", a.path, b.path, n);
             break;
         }
-        int field = ra && rb && a.ev.kind == b.ev.kind ? first_field_difference(&a, &b) : -2;
+        int field = ra && rb ? ev_first_difference(&a.ev, &a.ord, &b.ev, &b.ord) : -2;
         if (field == -1) {
             if (model_fold(a.m, &a.ev) < 0 || model_fold(b.m, &b.ev) < 0) {
                 status = cli_error(c, 1, "event %" PRIu64 ": %s", n,
@@ -263,7 +178,7 @@ int cmd_diff_run(struct cli *c)
         cli_put_shown(stdout, where);
         if (field >= 0) {
             char name[48];
-            field_name(a.ev.kind, field, name, sizeof name);
+            ev_field_name(a.ev.kind, field, name, sizeof name);
             const char *kind = event_kind_name(a.ev.kind);
             printf("): the %s of %s %s event\n", name, ui_article(kind), kind);
         } else {

@@ -4,11 +4,13 @@
  *
  * The screen is exactly what `replay FILE --at EVENT` shows at that size, with VIEW focused and
  * zoomed to the whole body ("all" keeps every pane in its place), after the keys of --keys if
- * any (a help scrolled down, a pool opened).  screenshots/ and the golden tests are made this
+ * any (a help scrolled down, a pool opened).  With --compare B, the side-by-side view of FILE and
+ * B, as `diff --view` shows it.  screenshots/ and the golden tests are made this
  * way.
  */
 #include "cli.h"
 #include "commands.h"
+#include "compare_view.h"
 #include "view_opts.h"
 
 #include <tracer/model.h>
@@ -21,6 +23,59 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Writes the canvas to out as text, SVG or PNG; 0, or the exit status after saying why. */
+static int write_canvas(struct cli *c, const struct canvas *canvas, const char *out, bool png, bool mono)
+{
+    char err[512];
+    if (png ? canvas_write_png(canvas, out, mono, err, sizeof err) < 0 : canvas_write_file(canvas, out, mono) < 0)
+        return cli_error(c, 1, "%s: %s", out, png ? err : strerror(errno));
+    return 0;
+}
+
+/* FILE and B side by side, as 'diff --view' shows them. */
+static int screenshot_compare(struct cli *c, const char *other, const int *keys, int nkeys, const char *view,
+                              int cols, int rows, const char *out, bool png)
+{
+    struct compare_pair p;
+    const char *at = cli_value(c, "at");
+    int status = compare_open(c, c->args[0], other, at ? at : "step:0", &p);
+    if (status)
+        return status;
+    status = 1;
+    struct ui_config cfg[2] = {{.title = "A"}, {.title = "B"}};
+    cfg[0].look.color = cfg[1].look.color = !cli_flag(c, "no-color");
+    cfg[0].look.ascii = cfg[1].look.ascii = cli_flag(c, "ascii");
+    struct ui_compare *cmp;
+    struct canvas canvas;
+    if (ui_compare_new(&cmp, p.s, cfg, p.names) < 0) {
+        cli_error(c, 1, "out of memory");
+        goto out_pair;
+    }
+    if (canvas_init(&canvas, cols, rows, cfg[0].look.ascii) < 0) {
+        cli_error(c, 1, "out of memory");
+        goto out_cmp;
+    }
+    int rc = ui_compare_render(cmp, p.pos, view, &canvas);
+    if (rc == 0 && nkeys > 0) {
+        for (int i = 0; i < nkeys; i++) {
+            struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
+            if (ui_compare_input(cmp, &in) & UI_REDO_QUIT)
+                break;
+        }
+        ui_compare_paint(cmp, &canvas);
+    }
+    status = write_canvas(c, &canvas, out, png, !cfg[0].look.color);
+    if (!status && rc < 0)
+        status = cli_error(c, 1, "%s / %s: %s %s", p.names[0], other, ui_app_message(ui_compare_side(cmp, 0)),
+                           ui_app_message(ui_compare_side(cmp, 1)));
+    canvas_release(&canvas);
+out_cmp:
+    ui_compare_free(cmp);
+out_pair:
+    compare_close(&p);
+    return status;
+}
 
 int cmd_screenshot_run(struct cli *c)
 {
@@ -54,6 +109,9 @@ int cmd_screenshot_run(struct cli *c)
     const char *keytext = cli_value(c, "keys");
     if (keytext && (nkeys = ui_keys_parse(keytext, keys, sizeof keys / sizeof keys[0], err, sizeof err)) < 0)
         return cli_error(c, CLI_EXIT_USAGE, "--keys: %s", err);
+    const char *other = cli_value(c, "compare");
+    if (other)
+        return screenshot_compare(c, other, keys, nkeys, view, cols, rows, out, png);
     uint64_t pos;
     int status;
     struct seeker *s = view_open(c, true, &pos, &status);
@@ -82,11 +140,8 @@ int cmd_screenshot_run(struct cli *c)
         }
         ui_app_paint(app, &canvas);
     }
-    if (png ? canvas_write_png(&canvas, out, !cfg.look.color, err, sizeof err) < 0
-            : canvas_write_file(&canvas, out, !cfg.look.color) < 0) {
-        cli_error(c, 1, "%s: %s", out, png ? err : strerror(errno));
+    if (write_canvas(c, &canvas, out, png, !cfg.look.color) != 0)
         goto out_canvas;
-    }
     if (rc < 0) {
         /* the screen shows what could be shown; say why it stops */
         cli_error(c, 1, "%s: %s", path, ui_app_message(app));

@@ -23,6 +23,18 @@
     "g/G go to the first/last event, : to an event number, / searches, b sets breakpoints,\n"    \
     "Tab moves between panes, Enter opens a pool or an object, z zooms, ? shows every key, q quits.\n"
 
+/* What the side-by-side viewer does, for diff --view and live --compare. */
+#define COMPARE_KEYS_DESCRIPTION                                                                 \
+    "The keys go to both sides: ] and [ move both to the same step number; l/h (the arrows) move\n" \
+    "both by an event, a side at the end of its step waiting there for the other, so that both\n"  \
+    "stay in the same step and the same script moves event by event in lockstep.  What differs\n" \
+    "is marked with an unequal sign (* in ASCII): the figures in the row under both (arenas,\n"    \
+    "pools used/full/empty, bytes in blocks and raw, objects), the panes whose figures differ\n"  \
+    "(\"differs\" in their frame), and the arena rows whose pools differ from the other side's\n"  \
+    "row at the same place.  The status line at the bottom names the first event where the step\n" \
+    "ahead differs, compared as 'diff' compares (addresses by the order they are named, from the\n" \
+    "step's start).  Space does not play here.\n"
+
 /* The options of a program's line steps, shared by record and live. */
 #define PROGRAM_LINE_OPTS                                                                        \
     {"step-lines", 0, "ON", "a Python program: each line of its own files a step marker: on (the default\n" \
@@ -197,6 +209,8 @@ static const struct cli_opt screenshot_opts[] = {
     {"keys", 'k', "KEYS", "keys pressed before the picture is taken: characters, and <Name> as the help names keys "
                           "(<PgDn>, <Enter>, <Space>)"},
     {"output", 'o', "OUT", "where to write: OUT.txt for text, OUT.svg or OUT.png (twice the size; librsvg) for a picture"},
+    {"compare", 0, "B", "the side-by-side view of FILE (left) and trace B (right), as 'diff --view' shows\n"
+                        "it; --at (default step:0) and --keys apply to both"},
     VIEW_LOOK_OPTS,
     {0},
 };
@@ -295,6 +309,9 @@ const struct cli_cmd cmd_stats = {
 static const struct cli_opt diff_opts[] = {
     {"stats", 0, NULL, "then both heaps' sys._debugmallocstats() reports at their ends, side by side\n"
                        "(a line that differs is marked *)"},
+    {"view", 0, NULL, "open both in the viewer, side by side, in lockstep by step markers"},
+    {"at", 'a', "WHERE", "with --view, where both open: N, step:N, start or end (default step:0)"},
+    VIEW_LOOK_OPTS,
     {0},
 };
 
@@ -310,10 +327,15 @@ const struct cli_cmd cmd_diff = {
         "two allocator or collector profiles, or two interpreters, part on the same workload.\n"
         "Exit status 0 when the traces are the same, 1 when they differ.\n"
         "\n"
+        "With --view, both open in the viewer instead, side by side, each in half the screen (at\n"
+        "least 113 columns) under a row naming its trace and its allocator and collector profiles.\n"
+        COMPARE_KEYS_DESCRIPTION
+        "\n"
         "examples:\n"
         "  arenascope record -p cpython-3.8 -o a.trace demo:arena-lifecycle\n"
         "  arenascope record -p cpython-3.10 -o b.trace demo:arena-lifecycle\n"
-        "  arenascope diff --stats a.trace b.trace\n",
+        "  arenascope diff --stats a.trace b.trace\n"
+        "  arenascope diff --view a.trace b.trace\n",
     .opts = diff_opts,
     .min_args = 2,
     .max_args = 2,

@@ -982,7 +982,8 @@ void ui_app_paint(struct ui_app *app, struct canvas *c)
     app_code_prepare(app);
     app_names_prepare(app);
     struct ui_layout_input li = {c->cols, c->rows, app->focus, app->zoomed, 1, paint_footer_rows(app, c->cols),
-                                 program, program, !program && app_has_source(app)};
+                                 program, program, !program && app_has_source(app),
+                                 app->cfg.half ? UI_HALF_MIN_COLS : 0};
     ui_layout_compute(&li, &app->layout);
     app->code.shown = !ui_rect_is_empty(app->layout.pane[UI_PANE_CODE]);
     li.step_rows = paint_banner_prepare(app, c->cols, c->rows);

@@ -93,9 +93,9 @@ int ui_layout_max_step_rows(int rows)
 void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
 {
     memset(out, 0, sizeof *out);
-    out->need_cols = UI_MIN_COLS;
+    out->need_cols = in->min_cols > 0 ? in->min_cols : UI_MIN_COLS;
     out->need_rows = UI_MIN_ROWS;
-    if (in->cols < UI_MIN_COLS || in->rows < UI_MIN_ROWS) {
+    if (in->cols < out->need_cols || in->rows < UI_MIN_ROWS) {
         out->too_small = true;
         return;
     }

@@ -67,6 +67,66 @@ static int first_difference(const char *a, const char *b, char *wa, char *wb, si
     }
 }
 
+/* Whether got is the golden screen `name`; logs the first difference when not. */
+static bool matches_golden(const char *src, const char *name, const char *got)
+{
+    char gpath[1024];
+    snprintf(gpath, sizeof gpath, "%s/tests/ui/golden/%s.txt", src, name);
+    char *want = read_file(gpath);
+    char wl[512], gl[512];
+    int diff_line = 0;
+    if (!want)
+        cr_log_error("%s: missing (regenerate: meson compile -C build update-golden)", gpath);
+    else if ((diff_line = first_difference(want, got, wl, gl, sizeof wl)) != 0)
+        cr_log_error("%s differs at line %d\n  want: %s\n  got:  %s\n(regenerate: meson compile -C build "
+                     "update-golden, and review the diff)",
+                     gpath, diff_line, wl, gl);
+    bool same = want && diff_line == 0;
+    free(want);
+    return same;
+}
+
+/* TRACE and OTHER side by side, as `screenshot --compare` renders them. */
+static char *render_compare(const char *trace, const char *other, const char *at, const char *view, int cols,
+                            int rows, bool ascii, const int *keys, int nkeys)
+{
+    const char *src = getenv("ARENASCOPE_SOURCE");
+    const char *files[2] = {trace, other};
+    char names[2][300], err[512];
+    struct seeker *s[2];
+    uint64_t pos[2];
+    const char *cnames[2] = {names[0], names[1]};
+    for (int i = 0; i < 2; i++) {
+        char tpath[1024];
+        snprintf(tpath, sizeof tpath, "%s/traces/%s", src, files[i]);
+        snprintf(names[i], sizeof names[i], "traces/%s", files[i]); /* as update_golden.sh names it */
+        cr_assert_eq(seeker_open(&s[i], tpath, 0, err, sizeof err), 0, "%s", err);
+        cr_assert_eq(ui_parse_position(s[i], at, &pos[i], err, sizeof err), 0, "%s: %s", files[i], err);
+    }
+    struct ui_config cfg[2] = {{.title = "A"}, {.title = "B"}};
+    cfg[0].look.color = cfg[1].look.color = true;
+    cfg[0].look.ascii = cfg[1].look.ascii = ascii;
+    struct ui_compare *cmp;
+    cr_assert_eq(ui_compare_new(&cmp, s, cfg, cnames), 0);
+    struct canvas c;
+    cr_assert_eq(canvas_init(&c, cols, rows, ascii), 0);
+    cr_assert_eq(ui_compare_render(cmp, pos, view, &c), 0);
+    if (nkeys > 0) {
+        for (int i = 0; i < nkeys; i++) {
+            struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
+            if (ui_compare_input(cmp, &in) & UI_REDO_QUIT)
+                break;
+        }
+        ui_compare_paint(cmp, &c);
+    }
+    char *got = canvas_to_text(&c);
+    canvas_release(&c);
+    ui_compare_free(cmp);
+    seeker_free(s[0]);
+    seeker_free(s[1]);
+    return got;
+}
+
 Test(golden, every_view_matches_its_golden_screen)
 {
     const char *src = getenv("ARENASCOPE_SOURCE");
@@ -87,17 +147,27 @@ Test(golden, every_view_matches_its_golden_screen)
         int cols, rows;
         cr_assert_eq(sscanf(size, "%dx%d", &cols, &rows), 2, "bad size in LIST: %s", size);
         bool ascii = false;
+        char other[256] = "";
         int keys[256], nkeys = 0;
         char flag[256], err[512];
         for (const char *p = line + used; sscanf(p, "%255s%n", flag, &used) == 1; p += used) {
             if (strcmp(flag, "ascii") == 0)
                 ascii = true;
+            else if (strncmp(flag, "compare=", 8) == 0)
+                snprintf(other, sizeof other, "%s", flag + 8);
             else if (strncmp(flag, "keys=", 5) == 0)
                 cr_assert_geq(nkeys = ui_keys_parse(flag + 5, keys, 256, err, sizeof err), 0, "%s: %s", name, err);
             else
                 cr_assert_fail("%s: unknown flag '%s' in LIST", name, flag);
         }
 
+        if (other[0]) {
+            char *got = render_compare(trace, other, at, view, cols, rows, ascii, keys, nkeys);
+            bad += !matches_golden(src, name, got);
+            free(got);
+            screens++;
+            continue;
+        }
         char tpath[1024], title[300];
         snprintf(tpath, sizeof tpath, "%s/traces/%s", src, trace);
         snprintf(title, sizeof title, "traces/%s", trace); /* as update_golden.sh names it */
@@ -123,21 +193,7 @@ Test(golden, every_view_matches_its_golden_screen)
         }
         char *got = canvas_to_text(&c);
 
-        char gpath[1024];
-        snprintf(gpath, sizeof gpath, "%s/tests/ui/golden/%s.txt", src, name);
-        char *want = read_file(gpath);
-        char wl[512], gl[512];
-        int diff_line;
-        if (!want) {
-            cr_log_error("%s: missing (regenerate: meson compile -C build update-golden)", gpath);
-            bad++;
-        } else if ((diff_line = first_difference(want, got, wl, gl, sizeof wl)) != 0) {
-            cr_log_error("%s differs at line %d\n  want: %s\n  got:  %s\n(regenerate: meson compile -C build "
-                         "update-golden, and review the diff)",
-                         gpath, diff_line, wl, gl);
-            bad++;
-        }
-        free(want);
+        bad += !matches_golden(src, name, got);
         free(got);
         canvas_release(&c);
         ui_app_free(app);

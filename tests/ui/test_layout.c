@@ -37,15 +37,15 @@ static void check_sane(const struct ui_layout *l, int cols, int rows)
 Test(layout, too_small_says_what_is_needed)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, false};
+    struct ui_layout_input in = {79, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, false, 0};
     ui_layout_compute(&in, &l);
     cr_assert(l.too_small);
     cr_assert_eq(l.need_cols, UI_MIN_COLS);
     cr_assert_eq(l.need_rows, UI_MIN_ROWS);
-    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, false};
+    in = (struct ui_layout_input){200, 23, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, false, 0};
     ui_layout_compute(&in, &l);
     cr_assert(l.too_small);
-    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, false};
+    in = (struct ui_layout_input){80, 24, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, false, 0};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.too_small);
 }
@@ -59,7 +59,7 @@ Test(layout, every_size_and_focus_gives_sane_rectangles)
                 int foot = 1 + f / (UI_PANE_COUNT * 4) % 2;
                 struct ui_layout_input in = {cols, rows, (enum ui_pane)(f % UI_PANE_COUNT), UI_PANE_NONE,
                                              1 + f / UI_PANE_COUNT % 4 * 2, foot, f >= UI_PANE_COUNT * 8,
-                                             f % 3 == 0 || f % UI_PANE_COUNT == UI_PANE_CODE, f % 3 == 1};
+                                             f % 3 == 0 || f % UI_PANE_COUNT == UI_PANE_CODE, f % 3 == 1, 0};
                 ui_layout_compute(&in, &l);
                 cr_assert_not(l.too_small);
                 check_sane(&l, cols, rows);
@@ -77,7 +77,7 @@ Test(layout, the_banner_gets_the_rows_it_asks_for_while_the_body_keeps_its_minim
     for (int rows = UI_MIN_ROWS; rows <= 60; rows++)
         for (int ask = 0; ask <= 10; ask++) {
             struct ui_layout l;
-            struct ui_layout_input in = {80, rows, UI_PANE_ARENAS, UI_PANE_NONE, ask, 1, false, false, false};
+            struct ui_layout_input in = {80, rows, UI_PANE_ARENAS, UI_PANE_NONE, ask, 1, false, false, false, 0};
             ui_layout_compute(&in, &l);
             int want = ask < 1 ? 1 : ask;
             if (want > UI_MAX_STEP_ROWS)
@@ -102,7 +102,7 @@ Test(layout, wide_screens_show_every_pane)
         enum ui_pane focuses[] = {UI_PANE_ARENAS, UI_PANE_OBJECTS, UI_PANE_OUTPUT};
         for (size_t f = 0; f < 3; f++) {
             struct ui_layout l;
-            struct ui_layout_input in = {160, 48, focuses[f], UI_PANE_NONE, 1, 1, program, false, false};
+            struct ui_layout_input in = {160, 48, focuses[f], UI_PANE_NONE, 1, 1, program, false, false, 0};
             ui_layout_compute(&in, &l);
             cr_assert(l.wide);
             enum ui_pane hidden = focuses[f] == UI_PANE_OBJECTS  ? UI_PANE_OUTPUT
@@ -123,7 +123,7 @@ Test(layout, a_real_program_gets_its_code_beside_its_names_and_output)
      * (Objects) under the code beside the timeline; the pool and the size classes in place of
      * their neighbours when they have the focus */
     struct ui_layout l;
-    struct ui_layout_input in = {120, 40, UI_PANE_CODE, UI_PANE_NONE, 1, 1, true, true, false};
+    struct ui_layout_input in = {120, 40, UI_PANE_CODE, UI_PANE_NONE, 1, 1, true, true, false, 0};
     ui_layout_compute(&in, &l);
     cr_assert(l.wide);
     enum ui_pane shown[] = {UI_PANE_CODE, UI_PANE_ARENAS, UI_PANE_OBJECTS, UI_PANE_OUTPUT, UI_PANE_GC,
@@ -144,7 +144,7 @@ Test(layout, a_real_program_gets_its_code_beside_its_names_and_output)
     ui_layout_compute(&in, &l);
     cr_assert(!ui_rect_is_empty(l.pane[UI_PANE_CLASSES]) && ui_rect_is_empty(l.pane[UI_PANE_GC]));
     /* 80x24: the focused pane above the timeline, the Code pane when it has the focus */
-    in = (struct ui_layout_input){80, 24, UI_PANE_CODE, UI_PANE_NONE, 1, 1, true, true, false};
+    in = (struct ui_layout_input){80, 24, UI_PANE_CODE, UI_PANE_NONE, 1, 1, true, true, false, 0};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.wide);
     cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_CODE]));
@@ -157,7 +157,7 @@ Test(layout, a_demo_with_its_source_gets_the_code_over_the_arena_map)
      * column is a demo's (size classes, objects, collector); the pool in the arena map's place
      * when it has the focus */
     struct ui_layout l;
-    struct ui_layout_input in = {120, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, true};
+    struct ui_layout_input in = {120, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, true, 0};
     ui_layout_compute(&in, &l);
     cr_assert(l.wide);
     enum ui_pane shown[] = {UI_PANE_CODE, UI_PANE_ARENAS, UI_PANE_CLASSES, UI_PANE_OBJECTS, UI_PANE_GC,
@@ -173,11 +173,11 @@ Test(layout, a_demo_with_its_source_gets_the_code_over_the_arena_map)
     cr_assert(!ui_rect_is_empty(l.pane[UI_PANE_POOL]) && ui_rect_is_empty(l.pane[UI_PANE_ARENAS]));
     cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_CODE]));
     /* without its source a demo keeps the arena map over the pool */
-    in = (struct ui_layout_input){120, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, false};
+    in = (struct ui_layout_input){120, 40, UI_PANE_ARENAS, UI_PANE_NONE, 1, 1, false, false, false, 0};
     ui_layout_compute(&in, &l);
     cr_assert(ui_rect_is_empty(l.pane[UI_PANE_CODE]) && !ui_rect_is_empty(l.pane[UI_PANE_POOL]));
     /* 80x24: the focused pane above the timeline, the Code pane when it has the focus */
-    in = (struct ui_layout_input){80, 24, UI_PANE_CODE, UI_PANE_NONE, 1, 1, false, false, true};
+    in = (struct ui_layout_input){80, 24, UI_PANE_CODE, UI_PANE_NONE, 1, 1, false, false, true, 0};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.wide);
     cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_CODE]));
@@ -187,7 +187,7 @@ Test(layout, a_demo_with_its_source_gets_the_code_over_the_arena_map)
 Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE, 1, 1, false, false, false};
+    struct ui_layout_input in = {100, 30, UI_PANE_OBJECTS, UI_PANE_NONE, 1, 1, false, false, false, 0};
     ui_layout_compute(&in, &l);
     cr_assert_not(l.wide);
     cr_assert_not(ui_rect_is_empty(l.pane[UI_PANE_OBJECTS]));
@@ -198,7 +198,7 @@ Test(layout, narrow_screens_show_the_focused_pane_above_the_timeline)
 Test(layout, zoom_gives_one_pane_the_body)
 {
     struct ui_layout l;
-    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC, 1, 1, false, false, false};
+    struct ui_layout_input in = {150, 45, UI_PANE_GC, UI_PANE_GC, 1, 1, false, false, false, 0};
     ui_layout_compute(&in, &l);
     for (int p = 0; p < UI_PANE_COUNT; p++)
         if (p != UI_PANE_GC)

@@ -12,6 +12,7 @@ grep -v '^#' tests/ui/golden/LIST | grep -v '^$' | while read -r name trace at v
         case $flag in
         ascii) set -- "$@" --ascii ;;
         keys=*) set -- "$@" --keys "${flag#keys=}" ;;
+        compare=*) set -- "$@" --compare "traces/${flag#compare=}" ;;
         *) echo "update_golden.sh: $name: unknown flag '$flag'" >&2; exit 1 ;;
         esac
     done

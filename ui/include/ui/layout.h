@@ -33,6 +33,7 @@
 
 #define UI_MIN_COLS 80
 #define UI_MIN_ROWS 24
+#define UI_HALF_MIN_COLS 56 /* one side of the side-by-side viewer: the narrow layout, tighter */
 #define UI_WIDE_COLS 120 /* from here on, two columns */
 #define UI_MIN_BODY_ROWS 16 /* the panes keep these rows whatever the banner asks */
 #define UI_MAX_STEP_ROWS 6  /* the step banner's rows at most */
@@ -74,6 +75,7 @@ struct ui_layout_input {
     bool prefer_output;  /* Output rather than Objects where they share a place */
     bool code;           /* a real program with its sources: the Code pane has a place */
     bool source;         /* a demo with its Python source: the Code pane takes the pool's place */
+    int min_cols;        /* the narrowest width laid out (0: UI_MIN_COLS) */
 };
 
 /* The rows the step banner may take on a screen `rows` high: it asks, the body keeps the rest. */

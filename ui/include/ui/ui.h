@@ -61,6 +61,7 @@ struct ui_config {
     const struct ui_live *live; /* NULL when replaying */
     bool live_run;              /* live: start in run mode, not holding at each step */
     double live_pace;           /* live run mode: step markers per second, 0 as fast as it goes */
+    bool half;                  /* one side of the side-by-side viewer: laid out down to UI_HALF_MIN_COLS */
 };
 
 struct ui_app;
@@ -107,6 +108,31 @@ const char *ui_fmt_bytes(char buf[32], uint64_t n);
 
 /* The status line's message, "" when none (tests read it). */
 const char *ui_app_message(const struct ui_app *app);
+
+/*
+ * Two traces side by side (compare.c): each in its own viewer painting half the screen, under a
+ * row naming its trace and profiles, keys going to both.  ] and [ move both to the same step
+ * number; the event keys move both by an event, a side holding at the end (or start) of its
+ * step until the other gets there, so that the two stay in the same step.  What differs is
+ * marked: the figures in a row under the two (arenas, pools, bytes, objects), the panes whose
+ * figures differ (with UI_G_DIFFERS in their frame) and the arena rows; the status line names
+ * where the events of the step ahead first differ, as `arenascope diff` compares events.
+ * cfg[i].title names side i in its header ("A"); names[i] its trace in the row above it.
+ */
+struct ui_compare;
+int ui_compare_new(struct ui_compare **out, struct seeker *const s[2], const struct ui_config cfg[2],
+                   const char *const names[2]);
+void ui_compare_free(struct ui_compare *cmp);
+/* The loop, as ui_app_run's. */
+int ui_compare_run(struct ui_compare *cmp, struct ui_term *term);
+enum ui_redo ui_compare_input(struct ui_compare *cmp, const struct ui_input *in);
+void ui_compare_paint(struct ui_compare *cmp, struct canvas *c);
+/* As ui_app_render, side i at pos[i]. */
+int ui_compare_render(struct ui_compare *cmp, const uint64_t pos[2], const char *view, struct canvas *c);
+/* The status line: where the step ahead first differs (tests read it). */
+const char *ui_compare_status(const struct ui_compare *cmp);
+/* Side i's viewer (tests). */
+struct ui_app *ui_compare_side(struct ui_compare *cmp, int i);
 
 /*
  * A menu of choices on the whole screen (the demo menu), opening with item `start` selected:
