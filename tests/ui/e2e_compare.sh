@@ -2,7 +2,7 @@
 # The side-by-side viewer in a real terminal: `diff --view` of the arena-lifecycle demo under
 # cpython-3.8 and cpython-3.10 runs inside a detached tmux session; it must open with both sides
 # named, step both with ], mark what differs, and quit with q, exit status 0 and the terminal's
-# modes restored.  Prints TAP.
+# modes restored.  Then `live --compare` of the same demo under the two profiles.  Prints TAP.
 #
 # usage: e2e_compare.sh ARENASCOPE TRACES_DIR
 set -u
@@ -51,7 +51,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..8"
+echo "1..10"
 
 start diff --view "$a" "$b"
 check "diff --view names both sides and their allocator profiles" \
@@ -67,3 +67,8 @@ keys q
 check "q quits with status 0" '[ "$(wait_exit)" = 0 ]'
 check "the terminal's modes are restored" 'modes_restored'
 
+start live --compare cpython-3.8,cpython-3.10 demo:arena-lifecycle
+check "live --compare records both and shows them side by side" \
+    'wait_for "^ A .*cpython-3\.8, gc .* B .*cpython-3\.10, gc "'
+keys ] q
+check "and quits with status 0" '[ "$(wait_exit)" = 0 ]'
