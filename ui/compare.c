@@ -90,7 +90,9 @@ int ui_compare_new(struct ui_compare **out, struct seeker *const s[2], const str
         struct ui_config c = cfg[i];
         c.half = true;
         cmp->s[i] = s[i];
-        snprintf(cmp->name[i], sizeof cmp->name[i], "%s", names[i]);
+        /* a path by its file's name: the folder it is in says nothing of the heap */
+        const char *slash = strrchr(names[i], '/');
+        snprintf(cmp->name[i], sizeof cmp->name[i], "%s", slash && slash[1] ? slash + 1 : names[i]);
         const struct trace_header *h = seeker_header(s[i]);
         snprintf(cmp->profile[i], sizeof cmp->profile[i], "%s, gc %s", h ? h->profile : "?",
                  h ? h->gc_profile : "?");
