@@ -411,14 +411,38 @@ static void paint_marks(const struct ui_compare *cmp, struct canvas *c, int i, i
     }
 }
 
+/* Rows the pair takes besides the two halves: the side rows, the figures, the status. */
+#define EXTRA_ROWS 3
+#define NEED_COLS (2 * UI_HALF_MIN_COLS + 1)
+#define NEED_ROWS (UI_MIN_ROWS + EXTRA_ROWS)
+
+static void paint_too_small(struct canvas *c)
+{
+    char lines[3][96];
+    snprintf(lines[0], sizeof lines[0], "too small for two side by side: %d x %d", c->cols, c->rows);
+    snprintf(lines[1], sizeof lines[1], "they need %d x %d", NEED_COLS, NEED_ROWS);
+    snprintf(lines[2], sizeof lines[2], "enlarge the window, or press q to quit");
+    static const enum ui_style style[] = {UI_S_ERROR, UI_S_VALUE, UI_S_DIM};
+    int y = c->rows / 2 - 1;
+    for (int i = 0; i < 3; i++) {
+        int w = ui_text_width(lines[i]);
+        int x = w < c->cols ? (c->cols - w) / 2 : 0;
+        canvas_text_fit(c, x, y + i, c->cols - x, style[i], lines[i]);
+    }
+}
+
 void ui_compare_paint(struct ui_compare *cmp, struct canvas *c)
 {
     c->ascii = cmp->ascii;
     canvas_clear(c);
     int W = c->cols, H = c->rows;
+    if (W < NEED_COLS || H < NEED_ROWS) {
+        paint_too_small(c);
+        return;
+    }
     int hw = (W - 1) / 2;
     int width[SIDES] = {hw, W - 1 - hw}, x0[SIDES] = {0, hw + 1};
-    int body = H - 3 > 1 ? H - 3 : 1;
+    int body = H - EXTRA_ROWS;
     for (int i = 0; i < SIDES; i++)
         read_figures(app_model(cmp->app[i]), &cmp->fig[i]);
     compute_status(cmp);
