@@ -65,6 +65,7 @@ struct ui_compare {
     /* the status, computed for the positions it names */
     uint64_t status_pos[SIDES];
     char status[512];
+    bool differs; /* the status names a difference */
     struct figures fig[SIDES];
     int quit_signal;
 };
@@ -244,11 +245,27 @@ static void compute_status(struct ui_compare *cmp)
         return;
     cmp->status_pos[0] = pos[0];
     cmp->status_pos[1] = pos[1];
+    cmp->differs = false;
     for (int i = 0; i < SIDES; i++)
         end[i] = step_ahead_end(cmp->s[i], pos[i]);
     uint64_t len[SIDES] = {end[0] - pos[0], end[1] - pos[1]};
     if (!len[0] && !len[1]) {
         snprintf(cmp->status, sizeof cmp->status, "both at their ends");
+        return;
+    }
+    /* one side waits at the end of its step (the event keys hold it there): how far the other is */
+    bool edge[SIDES];
+    for (int i = 0; i < SIDES; i++)
+        edge[i] = pos[i] >= app_event_count(cmp->app[i]) || event_is_step(cmp->s[i], pos[i]);
+    if (edge[0] != edge[1]) {
+        int waiting = edge[0] ? 0 : 1, other = !waiting;
+        uint64_t found, left = app_event_count(cmp->app[other]) - pos[other];
+        if (seeker_scan(cmp->s[other], pos[other], true, match_step, NULL, &found) == 1)
+            left = found - pos[other];
+        char n[32];
+        snprintf(cmp->status, sizeof cmp->status, "%c is at the end of step %" PRIu64 "; %c has %s event%s of it left",
+                 'A' + waiting, step_number(cmp->app[waiting]), 'A' + other, fmt_count(n, left),
+                 left == 1 ? "" : "s");
         return;
     }
     struct chunk *ch = malloc(SIDES * sizeof *ch);
@@ -298,6 +315,7 @@ static void compute_status(struct ui_compare *cmp)
         snprintf(ahead, sizeof ahead, "step %" PRIu64 " ahead", now + 1);
     else
         snprintf(ahead, sizeof ahead, "the rest of step %" PRIu64, now);
+    cmp->differs = field != -1;
     if (field >= 0) {
         char name[48];
         ev_field_name(ea->kind, field, name, sizeof name);
@@ -315,6 +333,7 @@ static void compute_status(struct ui_compare *cmp)
         snprintf(cmp->status, sizeof cmp->status, "%s: the same %" PRIu64 " events on both sides", ahead, n);
     } else {
         int longer = len[0] > len[1] ? 0 : 1;
+        cmp->differs = true;
         snprintf(cmp->status, sizeof cmp->status, "%s: the same for %" PRIu64 " events, then %c has %" PRIu64 " more",
                  ahead, n, longer ? 'B' : 'A', len[longer] - n);
     }
@@ -458,9 +477,7 @@ void ui_compare_paint(struct ui_compare *cmp, struct canvas *c)
     for (int y = 0; y < H - 2; y++)
         canvas_glyph(c, hw, y, UI_G_VLINE, UI_S_FRAME_FOCUS);
     paint_figures(cmp, c, H - 2);
-    canvas_fill(c, (struct ui_rect){0, H - 1, W, 1}, UI_G_SPACE, UI_S_STATUS_WARN);
-    bool same = strstr(cmp->status, "the same") != NULL || strstr(cmp->status, "ends") != NULL;
-    enum ui_style st = same ? UI_S_FOOTER : UI_S_STATUS_WARN;
+    enum ui_style st = cmp->differs ? UI_S_STATUS_WARN : UI_S_FOOTER;
     canvas_fill(c, (struct ui_rect){0, H - 1, W, 1}, UI_G_SPACE, st);
     canvas_text_fit(c, 1, H - 1, W - 2, st, cmp->status);
 }

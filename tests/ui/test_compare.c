@@ -125,10 +125,18 @@ Test(compare, event_keys_hold_a_side_at_its_step_end_until_the_other_gets_there)
         cr_assert_eq(model_step_count(seeker_model(p.s[0])), model_step_count(seeker_model(p.s[1])),
                      "after %d presses", n + 1);
         for (int i = 0; i < 2; i++)
-            if (after[i] == before[i]) {
+            if (after[i] == before[i] && after[!i] != before[!i]) {
                 held++;
                 cr_assert(before[i] == seeker_event_count(p.s[i]) || kind_at(&p, i, before[i]) == EV_STEP,
                           "a side holds only at the end of its step");
+                bool other_at_end = after[!i] == seeker_event_count(p.s[!i]) || kind_at(&p, !i, after[!i]) == EV_STEP;
+                if (other_at_end)
+                    continue; /* both at their steps' ends now: the status looks at the step ahead */
+                char want[64];
+                snprintf(want, sizeof want, "%c is at the end of step %" PRIu64, 'A' + i,
+                         model_step_count(seeker_model(p.s[i])));
+                cr_assert(strstr(ui_compare_status(p.cmp), want) != NULL, "status: %s, want %s",
+                          ui_compare_status(p.cmp), want);
             }
     }
     cr_assert_gt(held, 0, "the two traces' steps differ in length: one side waited");
