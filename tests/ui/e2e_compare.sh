@@ -10,9 +10,11 @@ prog=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 traces=$2
 a="$traces/demo-arena-lifecycle-3.8.trace"
 b="$traces/demo-arena-lifecycle.trace"
-sock="arenascope-compare-$$"
+base="arenascope-compare-$$"
+runs=0
+sock="$base-0"
 tmp=$(mktemp -d)
-trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'for k in $(seq 0 $runs); do tmux -L "$base-$k" kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
 n=0
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -45,6 +47,9 @@ wait_exit() {
 start() {
     rm -f "$tmp/exit" "$tmp/stty"
     tmux -L "$sock" kill-server 2>/dev/null
+    # each run on a server of its own: the last one may still be going away
+    runs=$((runs + 1))
+    sock="$base-$runs"
     tmux -L "$sock" new-session -d -s e2e -x 130 -y 40 \
         "cd $tmp && TMPDIR=$tmp $prog $*; s=\$?; stty -a > $tmp/stty; echo \$s > $tmp/exit; sleep 60"
 }
