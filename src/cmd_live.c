@@ -48,6 +48,8 @@ int live_start_status(const char *spec)
 
 int cmd_live_run(struct cli *c)
 {
+    if (cli_value(c, "compare"))
+        return live_compare_run(c);
     struct live_options opt;
     int status = live_parse_options(c, &opt);
     if (status)

@@ -103,6 +103,7 @@ static const struct cli_opt live_opts[] = {
     {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},
     PROGRAM_LINE_OPTS,
     {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null)"},
+    {"compare", 0, "P1,P2", "a workload under two profiles, side by side (see below)"},
     VIEW_LOOK_OPTS,
     {0},
 };
@@ -120,7 +121,21 @@ const struct cli_cmd cmd_live = {
                    "view follows it: pausing the view does not pause the program, and q ends both.  Its\n"
                    "output goes into the trace, not over the screen; its standard input is /dev/null unless\n"
                    "--stdin.  If the viewer is killed, the program is killed too.\n"
-                   "\n" PROGRAM_DESCRIPTION "\n" VIEW_KEYS_DESCRIPTION,
+                   "\n" PROGRAM_DESCRIPTION "\n" VIEW_KEYS_DESCRIPTION
+                   "\n"
+                   "--compare P1,P2 runs the workload under two profiles and shows the two side by side:\n"
+                   "it records the workload under each into a temporary trace first (saying so on standard\n"
+                   "error), then opens both in the side-by-side viewer of 'diff --view', and deletes the\n"
+                   "traces at the end.  P1 and P2 are allocator profiles when both are (cpython-3.8,\n"
+                   "cpython-3.9, cpython-3.10, classic, custom:...; the collector is --gc-profile's), else\n"
+                   "collector profiles (cpython-3.13, legacy, NAME:T0,T1,...; the allocator is -p's).  As\n"
+                   "cpython-3.8 names both, gc:NAME makes a name the collector's: gc:cpython-3.8,cpython-3.13.\n"
+                   "Not for a Python program.\n"
+                   COMPARE_KEYS_DESCRIPTION
+                   "\n"
+                   "examples:\n"
+                   "  arenascope live --compare cpython-3.8,cpython-3.10 demo:arena-lifecycle\n"
+                   "  arenascope live --compare gc:cpython-3.8,cpython-3.13 demo:generations\n",
     .opts = live_opts,
     .min_args = 1,
     .max_args = 1,

@@ -43,6 +43,10 @@ uint64_t live_default_cap(const char *dir);
 struct live;
 struct cli;
 
+/* `live --compare P1,P2 WORKLOAD` (live_compare.c): the workload recorded under both profiles,
+ * then the two side by side.  Returns the exit status. */
+int live_compare_run(struct cli *c);
+
 /* Reads the options `live` and `demo` share (cmd_live.c).  Returns 0 or a usage status. */
 int live_parse_options(struct cli *c, struct live_options *opt);
 struct program_spec;

@@ -65,6 +65,7 @@ struct ui_compare {
     /* the status, computed for the positions it names */
     uint64_t status_pos[SIDES];
     char status[512];
+    bool differs; /* the status names a difference */
     struct figures fig[SIDES];
     int quit_signal;
 };
@@ -90,7 +91,9 @@ int ui_compare_new(struct ui_compare **out, struct seeker *const s[2], const str
         struct ui_config c = cfg[i];
         c.half = true;
         cmp->s[i] = s[i];
-        snprintf(cmp->name[i], sizeof cmp->name[i], "%s", names[i]);
+        /* a path by its file's name: the folder it is in says nothing of the heap */
+        const char *slash = strrchr(names[i], '/');
+        snprintf(cmp->name[i], sizeof cmp->name[i], "%s", slash && slash[1] ? slash + 1 : names[i]);
         const struct trace_header *h = seeker_header(s[i]);
         snprintf(cmp->profile[i], sizeof cmp->profile[i], "%s, gc %s", h ? h->profile : "?",
                  h ? h->gc_profile : "?");
@@ -242,11 +245,27 @@ static void compute_status(struct ui_compare *cmp)
         return;
     cmp->status_pos[0] = pos[0];
     cmp->status_pos[1] = pos[1];
+    cmp->differs = false;
     for (int i = 0; i < SIDES; i++)
         end[i] = step_ahead_end(cmp->s[i], pos[i]);
     uint64_t len[SIDES] = {end[0] - pos[0], end[1] - pos[1]};
     if (!len[0] && !len[1]) {
         snprintf(cmp->status, sizeof cmp->status, "both at their ends");
+        return;
+    }
+    /* one side waits at the end of its step (the event keys hold it there): how far the other is */
+    bool edge[SIDES];
+    for (int i = 0; i < SIDES; i++)
+        edge[i] = pos[i] >= app_event_count(cmp->app[i]) || event_is_step(cmp->s[i], pos[i]);
+    if (edge[0] != edge[1]) {
+        int waiting = edge[0] ? 0 : 1, other = !waiting;
+        uint64_t found, left = app_event_count(cmp->app[other]) - pos[other];
+        if (seeker_scan(cmp->s[other], pos[other], true, match_step, NULL, &found) == 1)
+            left = found - pos[other];
+        char n[32];
+        snprintf(cmp->status, sizeof cmp->status, "%c is at the end of step %" PRIu64 "; %c has %s event%s of it left",
+                 'A' + waiting, step_number(cmp->app[waiting]), 'A' + other, fmt_count(n, left),
+                 left == 1 ? "" : "s");
         return;
     }
     struct chunk *ch = malloc(SIDES * sizeof *ch);
@@ -296,6 +315,7 @@ static void compute_status(struct ui_compare *cmp)
         snprintf(ahead, sizeof ahead, "step %" PRIu64 " ahead", now + 1);
     else
         snprintf(ahead, sizeof ahead, "the rest of step %" PRIu64, now);
+    cmp->differs = field != -1;
     if (field >= 0) {
         char name[48];
         ev_field_name(ea->kind, field, name, sizeof name);
@@ -313,6 +333,7 @@ static void compute_status(struct ui_compare *cmp)
         snprintf(cmp->status, sizeof cmp->status, "%s: the same %" PRIu64 " events on both sides", ahead, n);
     } else {
         int longer = len[0] > len[1] ? 0 : 1;
+        cmp->differs = true;
         snprintf(cmp->status, sizeof cmp->status, "%s: the same for %" PRIu64 " events, then %c has %" PRIu64 " more",
                  ahead, n, longer ? 'B' : 'A', len[longer] - n);
     }
@@ -409,14 +430,38 @@ static void paint_marks(const struct ui_compare *cmp, struct canvas *c, int i, i
     }
 }
 
+/* Rows the pair takes besides the two halves: the side rows, the figures, the status. */
+#define EXTRA_ROWS 3
+#define NEED_COLS (2 * UI_HALF_MIN_COLS + 1)
+#define NEED_ROWS (UI_MIN_ROWS + EXTRA_ROWS)
+
+static void paint_too_small(struct canvas *c)
+{
+    char lines[3][96];
+    snprintf(lines[0], sizeof lines[0], "too small for two side by side: %d x %d", c->cols, c->rows);
+    snprintf(lines[1], sizeof lines[1], "they need %d x %d", NEED_COLS, NEED_ROWS);
+    snprintf(lines[2], sizeof lines[2], "enlarge the window, or press q to quit");
+    static const enum ui_style style[] = {UI_S_ERROR, UI_S_VALUE, UI_S_DIM};
+    int y = c->rows / 2 - 1;
+    for (int i = 0; i < 3; i++) {
+        int w = ui_text_width(lines[i]);
+        int x = w < c->cols ? (c->cols - w) / 2 : 0;
+        canvas_text_fit(c, x, y + i, c->cols - x, style[i], lines[i]);
+    }
+}
+
 void ui_compare_paint(struct ui_compare *cmp, struct canvas *c)
 {
     c->ascii = cmp->ascii;
     canvas_clear(c);
     int W = c->cols, H = c->rows;
+    if (W < NEED_COLS || H < NEED_ROWS) {
+        paint_too_small(c);
+        return;
+    }
     int hw = (W - 1) / 2;
     int width[SIDES] = {hw, W - 1 - hw}, x0[SIDES] = {0, hw + 1};
-    int body = H - 3 > 1 ? H - 3 : 1;
+    int body = H - EXTRA_ROWS;
     for (int i = 0; i < SIDES; i++)
         read_figures(app_model(cmp->app[i]), &cmp->fig[i]);
     compute_status(cmp);
@@ -432,9 +477,7 @@ void ui_compare_paint(struct ui_compare *cmp, struct canvas *c)
     for (int y = 0; y < H - 2; y++)
         canvas_glyph(c, hw, y, UI_G_VLINE, UI_S_FRAME_FOCUS);
     paint_figures(cmp, c, H - 2);
-    canvas_fill(c, (struct ui_rect){0, H - 1, W, 1}, UI_G_SPACE, UI_S_STATUS_WARN);
-    bool same = strstr(cmp->status, "the same") != NULL || strstr(cmp->status, "ends") != NULL;
-    enum ui_style st = same ? UI_S_FOOTER : UI_S_STATUS_WARN;
+    enum ui_style st = cmp->differs ? UI_S_STATUS_WARN : UI_S_FOOTER;
     canvas_fill(c, (struct ui_rect){0, H - 1, W, 1}, UI_G_SPACE, st);
     canvas_text_fit(c, 1, H - 1, W - 2, st, cmp->status);
 }

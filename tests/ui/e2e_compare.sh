@@ -2,17 +2,19 @@
 # The side-by-side viewer in a real terminal: `diff --view` of the arena-lifecycle demo under
 # cpython-3.8 and cpython-3.10 runs inside a detached tmux session; it must open with both sides
 # named, step both with ], mark what differs, and quit with q, exit status 0 and the terminal's
-# modes restored.  Prints TAP.
+# modes restored.  Then `live --compare` of the same demo under the two profiles.  Prints TAP.
 #
 # usage: e2e_compare.sh ARENASCOPE TRACES_DIR
 set -u
-prog=$1
+prog=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 traces=$2
 a="$traces/demo-arena-lifecycle-3.8.trace"
 b="$traces/demo-arena-lifecycle.trace"
-sock="arenascope-compare-$$"
+base="arenascope-compare-$$"
+runs=0
+sock="$base-0"
 tmp=$(mktemp -d)
-trap 'tmux -L "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'for k in $(seq 0 $runs); do tmux -L "$base-$k" kill-server 2>/dev/null; done; rm -rf "$tmp"' EXIT
 n=0
 
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -45,13 +47,16 @@ wait_exit() {
 start() {
     rm -f "$tmp/exit" "$tmp/stty"
     tmux -L "$sock" kill-server 2>/dev/null
+    # each run on a server of its own: the last one may still be going away
+    runs=$((runs + 1))
+    sock="$base-$runs"
     tmux -L "$sock" new-session -d -s e2e -x 130 -y 40 \
         "cd $tmp && TMPDIR=$tmp $prog $*; s=\$?; stty -a > $tmp/stty; echo \$s > $tmp/exit; sleep 60"
 }
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..8"
+echo "1..10"
 
 start diff --view "$a" "$b"
 check "diff --view names both sides and their allocator profiles" \
@@ -67,3 +72,8 @@ keys q
 check "q quits with status 0" '[ "$(wait_exit)" = 0 ]'
 check "the terminal's modes are restored" 'modes_restored'
 
+start live --compare cpython-3.8,cpython-3.10 demo:arena-lifecycle
+check "live --compare records both and shows them side by side" \
+    'wait_for "^ A .*cpython-3\.8, gc .* B .*cpython-3\.10, gc "'
+keys ] q
+check "and quits with status 0" '[ "$(wait_exit)" = 0 ]'

@@ -117,7 +117,8 @@ const char *ui_app_message(const struct ui_app *app);
  * marked: the figures in a row under the two (arenas, pools, bytes, objects), the panes whose
  * figures differ (with UI_G_DIFFERS in their frame) and the arena rows; the status line names
  * where the events of the step ahead first differ, as `arenascope diff` compares events.
- * cfg[i].title names side i in its header ("A"); names[i] its trace in the row above it.
+ * cfg[i].title names side i in its header ("A"); names[i] its trace in the row above it (a path
+ * by its file's name).
  */
 struct ui_compare;
 int ui_compare_new(struct ui_compare **out, struct seeker *const s[2], const struct ui_config cfg[2],
