@@ -724,7 +724,8 @@ static bool live_follow(struct ui_app *app, uint64_t via, uint64_t edge)
         at = next;
         if (at >= edge)
             return false;
-        if (now_ms() - start >= LIVE_TICK_MS)
+        /* the last tick, after the workload ended, goes all the way: no tick comes after it */
+        if (app_live_active(app) && now_ms() - start >= LIVE_TICK_MS)
             return true;
     }
 }
