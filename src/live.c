@@ -594,7 +594,7 @@ static void live_stop(struct live *l)
  * waits for it, and it keeps no descriptor of the viewer's but its socket: the workload's pipes
  * must end when the viewer does.
  */
-static void keeper_main(int sock, const char *path)
+static void keeper_main(const char *path)
 {
     close_range(KEEPER_FD + 1, ~0U, 0); /* the viewer's descriptors, above its socket */
     stdio_to_null(true);
@@ -617,7 +617,6 @@ static void keeper_main(int sock, const char *path)
     }
     if (unlink_it)
         unlink(path);
-    (void)sock;
     _exit(0);
 }
 
@@ -630,7 +629,7 @@ static void keeper_start(struct live *l)
     if (child == 0) {
         setsid();
         if (fork() == 0 && dup2(sv[1], KEEPER_FD) == KEEPER_FD)
-            keeper_main(KEEPER_FD, l->path);
+            keeper_main(l->path);
         _exit(0);
     }
     close(sv[1]);

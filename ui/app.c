@@ -763,7 +763,7 @@ static enum ui_redo live_tick(struct ui_app *app)
     }
     app->behind = false;
     if (app->follow_edge) {
-        uint64_t edge = app_live_edge(app), pos = app_position(app);
+        uint64_t edge = app_live_edge(app), pos = app_position(app), via = pos;
         bool jump = false;
         if (edge > pos + LIVE_TICK_EVENTS) {
             /* folding every event cannot keep up: jump through the newest checkpoint when there
@@ -771,7 +771,9 @@ static enum ui_redo live_tick(struct ui_app *app)
              * history kept), else fold a tick's worth */
             uint64_t ck = seeker_checkpoint_before(app->s, edge);
             jump = ck != UINT64_MAX && (ck > pos + LIVE_TICK_EVENTS || pos < seeker_history_start(app->s));
-            if (!jump) {
+            if (jump) {
+                via = ck;
+            } else {
                 edge = pos + LIVE_TICK_EVENTS;
                 app->behind = true;
             }
@@ -780,7 +782,7 @@ static enum ui_redo live_tick(struct ui_app *app)
             app->skipping = false;
         }
         if (edge != pos) {
-            if (live_follow(app, jump ? seeker_checkpoint_before(app->s, edge) : pos, edge))
+            if (live_follow(app, via, edge))
                 app->behind = true;
             redo |= UI_REDO_REPAINT;
         }
