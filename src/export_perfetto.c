@@ -101,18 +101,20 @@ static size_t pf_values(struct pf *p, enum pf_track t, uint64_t *v)
 
 static void pf_counter_args(struct pf *p, enum pf_track t, const uint64_t *v, size_t n)
 {
-    static const char *const bytes[] = {"pool blocks", "raw"};
-    static const char *const pools[] = {"used", "full", "empty"};
+    /* each value's name in its track's "args"; the collector's are numbered */
+    static const char *const names[PF_TRACKS][3] = {
+        [PF_BYTES] = {"pool blocks", "raw"},
+        [PF_ARENAS] = {"arenas"},
+        [PF_POOLS] = {"used", "full", "empty"},
+    };
     for (size_t i = 0; i < n; i++) {
         fputs(i ? "," : "", p->f);
-        if (t == PF_BYTES)
-            fprintf(p->f, "\"%s\":%" PRIu64, bytes[i], v[i]);
-        else if (t == PF_POOLS)
-            fprintf(p->f, "\"%s\":%" PRIu64, pools[i], v[i]);
-        else if (t == PF_GC_COUNTS)
+        if (t == PF_GC_COUNTS)
             fprintf(p->f, "\"generation %zu\":%" PRIu64, i, v[i]);
+        else if (i < 3 && names[t][i])
+            fprintf(p->f, "\"%s\":%" PRIu64, names[t][i], v[i]);
         else
-            fprintf(p->f, "\"arenas\":%" PRIu64, v[i]);
+            fprintf(p->f, "\"value %zu\":%" PRIu64, i, v[i]);
     }
 }
 
