@@ -923,6 +923,12 @@ static bool match_nth_step(void *ctx, const struct event *ev)
     return ev->kind == EV_STEP && ++n->seen == n->want;
 }
 
+static bool match_program_end(void *ctx, const struct event *ev)
+{
+    (void)ctx;
+    return ev->kind == EV_STEP && ev->u.step.kind == EV_STEP_END;
+}
+
 int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *err, size_t errlen)
 {
     uint64_t count = seeker_event_count(s);
@@ -933,6 +939,19 @@ int ui_parse_position(struct seeker *s, const char *text, uint64_t *pos, char *e
     }
     if (strcmp(text, "end") == 0) {
         *pos = count;
+        return 0;
+    }
+    if (strcmp(text, "program-end") == 0) {
+        /* a real program's own code has ended; what follows is the interpreter shutting down */
+        uint64_t found;
+        if (seeker_scan(s, 0, true, match_program_end, NULL, &found) <= 0) {
+            snprintf(err, errlen, "no program-end: %s",
+                     seeker_header(s) && seeker_header(s)->program[0]
+                         ? "the program did not reach the end of its code"
+                         : "only a real Python program's trace has one");
+            return -1;
+        }
+        *pos = found;
         return 0;
     }
     if (strncmp(text, "step:", 5) == 0) {

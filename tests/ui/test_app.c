@@ -878,3 +878,35 @@ Test(app, the_sample_traces_name_themselves)
     closedir(d);
     cr_assert_geq(n, 15);
 }
+
+/* program-end is where a real program's own code has ended: the first end-of-code marker, read
+ * from the trace event by event; a workload's trace has none and says so in one line. */
+Test(app, program_end_is_the_marker_before_the_interpreter_shuts_down)
+{
+    struct viewer v;
+    viewer_open(&v, "program-slide.trace", 80, 24);
+    uint64_t count = seeker_event_count(v.s), marker = UINT64_MAX;
+    struct event evs[256];
+    static char strs[1 << 16];
+    for (uint64_t seq = 0; seq < count && marker == UINT64_MAX;) {
+        int n = seeker_events(v.s, seq, evs, 256, strs, sizeof strs);
+        cr_assert_gt(n, 0);
+        for (int i = 0; i < n && marker == UINT64_MAX; i++)
+            if (evs[i].kind == EV_STEP && evs[i].u.step.kind == EV_STEP_END)
+                marker = evs[i].seq;
+        seq += (uint64_t)n;
+    }
+    cr_assert_neq(marker, UINT64_MAX, "the sample slide has an end-of-code marker");
+    char err[160];
+    uint64_t at;
+    cr_assert_eq(ui_parse_position(v.s, "program-end", &at, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(at, marker, "program-end is at %" PRIu64 ", the marker is event %" PRIu64, at, marker);
+    cr_assert_lt(at, count, "shutting down comes after it");
+    viewer_close(&v);
+
+    viewer_open(&v, "demo-identity.trace", 80, 24);
+    cr_assert_lt(ui_parse_position(v.s, "program-end", &at, err, sizeof err), 0);
+    cr_assert(strstr(err, "only a real Python program's trace has one") != NULL, "%s", err);
+    cr_assert_null(strchr(err, '\n'), "one line: %s", err);
+    viewer_close(&v);
+}
