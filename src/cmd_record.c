@@ -96,13 +96,13 @@ static int run_program(struct cli *c, const char *out, const char *cmdline)
     if (source)
         snprintf(spec.cfg.arena_source, sizeof spec.cfg.arena_source, "%s", source);
     snprintf(spec.cfg.command, sizeof spec.cfg.command, "%s", cmdline);
-    /* The file is made here, so that a path that cannot be written is this command's error. */
-    FILE *probe = fopen(out, "wb");
-    if (!probe) {
+    /* The file is claimed here, so that a path that cannot be written, or one another recording
+     * is writing, is this command's error; the claim lasts until the command ends. */
+    int claim = recorder_claim(out, err, sizeof err);
+    if (claim < 0) {
         program_spec_release(&spec);
-        return cli_error(c, 1, "%s: %s", out, strerror(errno));
+        return cli_error(c, 1, "%s", err);
     }
-    fclose(probe);
     /* Ctrl-C is the program's: it ends, and its trace is completed and indexed here. */
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_int, old_quit;
     sigaction(SIGINT, &ign, &old_int);
@@ -134,6 +134,7 @@ static int run_program(struct cli *c, const char *out, const char *cmdline)
         }
     }
 out_signals:
+    close(claim);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGQUIT, &old_quit, NULL);
     program_spec_release(&spec);
@@ -185,9 +186,14 @@ int cmd_record_run(struct cli *c)
         return cli_error(c, strncmp(spec, "ops:", 4) == 0 ? 1 : CLI_EXIT_USAGE, "%s", err);
     struct recorder *r;
     status = 1;
-    if (recorder_open(&r, &o, workload_needs_runtime(w), err, sizeof err) < 0) {
+    int claim = strcmp(out, "-") == 0 ? -1 : recorder_claim(out, err, sizeof err);
+    if (claim < 0 && strcmp(out, "-") != 0) {
         cli_error(c, 1, "%s", err);
         goto out_workload;
+    }
+    if (recorder_open(&r, &o, workload_needs_runtime(w), err, sizeof err) < 0) {
+        cli_error(c, 1, "%s", err);
+        goto out_claim;
     }
     if (recorder_run(r, w, err, sizeof err) < 0) {
         cli_error(c, 1, "%s", err);
@@ -214,6 +220,9 @@ int cmd_record_run(struct cli *c)
     status = 0;
 out_recorder:
     recorder_free(r);
+out_claim:
+    if (claim >= 0)
+        close(claim);
 out_workload:
     workload_free(w);
     return status;

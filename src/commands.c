@@ -166,7 +166,8 @@ const struct cli_cmd cmd_replay = {
 /* ---- record --------------------------------------------------------------------------------- */
 
 static const struct cli_opt record_opts[] = {
-    {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required"},
+    {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required.  A file\n"
+                                   "another recording is writing is refused"},
     {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
     {"arena-source", 0, "S", "where arenas come from: mmap (default, as CPython) or aligned"},
     {"gc-profile", 0, "G", "cycle collector: cpython-3.8 (default), cpython-3.13, cpython-3.14 (3.14.0-3.14.4 only: "

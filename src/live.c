@@ -76,6 +76,7 @@ struct live {
     bool program;         /* a real Python program, not a built-in workload */
     bool handed_off;      /* the temporary trace is unlinked by the keeper (live_hand_off) */
     int keeper_fd;        /* the socket to the keeper (keeper_start), or -1 */
+    int claim_fd;         /* --record's file, locked while this session records it, or -1 */
     bool stopped;         /* the viewer quit and ended the child: its death is no failure */
     uint64_t cap;         /* bytes the trace keeps; 0: no cap */
     struct ui_live ops;
@@ -318,18 +319,15 @@ static struct live *live_new(const struct live_options *opt, struct child_ends *
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    l->ctl_fd = l->status_fd = l->err_fd = l->keeper_fd = -1;
+    l->ctl_fd = l->status_fd = l->err_fd = l->keeper_fd = l->claim_fd = -1;
     l->state = UI_LIVE_STARTING;
     l->run = opt->run;
     l->pace = opt->pace;
     if (opt->record) {
         snprintf(l->path, sizeof l->path, "%s", opt->record);
-        int fd = open(l->path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        if (fd < 0) {
-            snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
+        l->claim_fd = recorder_claim(l->path, err, errlen);
+        if (l->claim_fd < 0)
             goto out_live;
-        }
-        close(fd);
     } else {
         const char *tmp = getenv("TMPDIR");
         snprintf(l->path, sizeof l->path, "%s/arenascope-live-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -383,6 +381,8 @@ out_ctl:
 out_file:
     unlink(l->path);
 out_live:
+    if (l->claim_fd >= 0)
+        close(l->claim_fd);
     free(l);
     return NULL;
 }
@@ -556,6 +556,8 @@ bool live_free(struct live *l, char *kept_path, size_t len)
         close(l->err_fd);
     if (l->keeper_fd >= 0)
         close(l->keeper_fd);
+    if (l->claim_fd >= 0)
+        close(l->claim_fd);
     bool died = l->state == UI_LIVE_DIED;
     bool kept = (!l->temporary && !l->handed_off) || died;
     if (!kept && !l->handed_off)

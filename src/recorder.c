@@ -19,9 +19,13 @@
 #include <tracer/stacks.h>
 #include <tracer/trace.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
 
 struct recorder {
     struct recorder_options opts;
@@ -49,6 +53,24 @@ bool recorder_arena_source(const char *name, struct heap_arena_source *out)
         return true;
     }
     return false;
+}
+
+int recorder_claim(const char *path, char *err, size_t errlen)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK)
+            snprintf(err, errlen, "%s: another arenascope is recording into it", path);
+        else
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
 }
 
 int recorder_check_options(const struct recorder_options *o, char *err, size_t errlen)

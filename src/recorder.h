@@ -55,6 +55,14 @@ void recorder_header(struct trace_header *h, const struct heap_profile *p, const
 
 struct recorder;
 
+/*
+ * Claims the trace file at path for this process before anything writes it: creates it without
+ * truncating it and takes an exclusive lock (flock) that lasts as long as the returned fd is
+ * open, so that two recordings into one file refuse instead of interleaving.  Returns the fd, or
+ * -1 with "PATH: another arenascope is recording into it" or the system's reason in err.
+ */
+int recorder_claim(const char *path, char *err, size_t errlen);
+
 /* Parses the profile and arena source without side effects; -1 with a message on error. */
 int recorder_check_options(const struct recorder_options *o, char *err, size_t errlen);
 

@@ -10,9 +10,13 @@
 
 #include <criterion/criterion.h>
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 
@@ -500,4 +504,49 @@ Test(cli, every_option_help_goes_on_under_its_first_line)
     }
     cr_assert_geq(checked, 10, "only %zu commands found in:\n%s", checked, top.out);
     prog_result_release(&top);
+}
+
+/* A second recording into a file that one is writing refuses in one line and leaves the first
+ * one's trace whole, whether it records a workload or a Python program. */
+Test(cli, two_recordings_into_one_file_do_not_mix, .timeout = 120)
+{
+    const char *trace = scratch_path("claimed.trace");
+    unlink(trace);
+    pid_t first = fork();
+    cr_assert_geq(first, 0);
+    if (first == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl(getenv("ARENASCOPE"), "arenascope", "record", "-o", trace, "churn:2000000", (char *)NULL);
+        _exit(127);
+    }
+    struct stat st;
+    for (int i = 0; i < 2000 && (stat(trace, &st) < 0 || st.st_size == 0); i++)
+        nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+    cr_assert(stat(trace, &st) == 0 && st.st_size > 0, "the first recording has begun");
+    const char *second[][8] = {
+        {"record", "-o", trace, "demo:refcount", NULL},
+        {"record", "-o", trace, "--", "python3", "-c", "pass", NULL},
+    };
+    char want[600];
+    snprintf(want, sizeof want, "arenascope record: %s: another arenascope is recording into it\n", trace);
+    int status;
+    for (size_t i = 0; i < sizeof second / sizeof *second; i++) {
+        struct prog_result r = prog_run(second[i]);
+        bool first_done = waitpid(first, &status, WNOHANG) == first;
+        cr_assert(!first_done, "the first recording ended before the second was tried; make it longer");
+        cr_assert_eq(r.status, 1, "%s: status %d", second[i][3], r.status);
+        cr_assert_str_eq(r.err, want);
+        prog_result_release(&r);
+    }
+    cr_assert_eq(waitpid(first, &status, 0), first);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the first recording ends well: %d", status);
+    struct prog_result r = prog_run((const char *[]){"check", trace, NULL});
+    cr_assert_eq(r.status, 0, "the first trace is whole: %s%s", r.out, r.err);
+    prog_result_release(&r);
+    /* the claim ends with its recording */
+    r = prog_run((const char *[]){"record", "-o", trace, "demo:refcount", NULL});
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    prog_result_release(&r);
 }
