@@ -125,6 +125,8 @@ static void print_stats_side_by_side(struct side *a, struct side *b)
 
 int cmd_diff_run(struct cli *c)
 {
+    if (cli_flag(c, "view") && cli_flag(c, "first"))
+        return cli_error(c, CLI_EXIT_USAGE, "--first prints where the traces differ, --view shows them: one or the other");
     if (cli_flag(c, "view")) {
         struct compare_pair p;
         const char *at = cli_value(c, "at");

@@ -323,6 +323,8 @@ const struct cli_cmd cmd_stats = {
 /* ---- diff ----------------------------------------------------------------------------------- */
 
 static const struct cli_opt diff_opts[] = {
+    {"first", 0, NULL, "print the first event where the heaps differ and why, and stop (what diff does\n"
+                       "without --view)"},
     {"stats", 0, NULL, "then both heaps' sys._debugmallocstats() reports at their ends, side by side\n"
                        "(a line that differs is marked *)"},
     {"view", 0, NULL, "open both in the viewer, side by side, in lockstep by step markers"},

@@ -627,6 +627,16 @@ Test(diff_cli, the_first_difference_is_where_the_work_parts)
     cr_assert(strstr(r.out, want), "'%s' lacks '%s'", r.out, want);
     /* A takes a sixth 16-byte block; B's 32 bytes are a class with no pool yet */
     cr_assert(strstr(r.out, "  A: block_alloc: alloc 16 B") && strstr(r.out, "  B: pool_carve: "), "%s", r.out);
+    /* --first says the same, and is no partner of --view */
+    struct prog_result first = prog_run((const char *[]){"diff", "--first", a, b, NULL});
+    cr_assert_eq(first.status, 1);
+    cr_assert_str_eq(first.out, r.out);
+    prog_result_release(&first);
+    first = prog_run((const char *[]){"diff", "--first", "--view", a, b, NULL});
+    cr_assert_eq(first.status, 2, "%s", first.err);
+    cr_assert(strstr(first.err, "one or the other"), "%s", first.err);
+    cr_assert_eq(strchr(first.err, '\n'), first.err + strlen(first.err) - 1, "one line: %s", first.err);
+    prog_result_release(&first);
     prog_result_release(&r);
 
     /* a prefix: the script without its last four requests */
