@@ -219,7 +219,8 @@ const struct cli_cmd cmd_record = {
 /* ---- screenshot ----------------------------------------------------------------------------- */
 
 static const struct cli_opt screenshot_opts[] = {
-    {"at", 'a', "EVENT", "event N (from 0), step:N (the end of step N), start or end (default: end)"},
+    {"at", 'a', "EVENT", "event N (from 0), step:N (the end of step N), start, end (default) or\n"
+                         "program-end (a Python program's code has run; the interpreter not yet shut down)"},
     {"view", 'v', "VIEW", "all, arenas, pool, classes, objects, gc, timeline or help (default: all)"},
     {"size", 's', "COLSxROWS", "the screen's size in cells (default: 120x40)"},
     {"keys", 'k', "KEYS", "keys pressed before the picture is taken: characters, and <Name> as the help names keys "
@@ -289,7 +290,8 @@ const struct cli_cmd cmd_dump = {
 /* ---- stats ---------------------------------------------------------------------------------- */
 
 static const struct cli_opt stats_opts[] = {
-    {"at", 0, "WHERE", "the heap at: N (right after event N, from 0), step:N (the end of step N), start, end (default)"},
+    {"at", 0, "WHERE", "the heap at: N (right after event N, from 0), step:N (the end of step N), start, end (default) or\n"
+                       "program-end (a Python program's code has run; the interpreter not yet shut down)"},
     {"json", 0, NULL, "one JSON object: the report's figures, the collector's, the position"},
     {"cpython", 0, NULL, "exactly CPython's text: without arenascope's section on the raw layer"},
     {0},
@@ -387,7 +389,8 @@ const struct cli_cmd cmd_check = {
 /* ---- pinned --------------------------------------------------------------------------------- */
 
 static const struct cli_opt pinned_opts[] = {
-    {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default)"},
+    {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default) or\n"
+                       "program-end (a Python program's code has run; the interpreter not yet shut down)"},
     {"top", 'n', "N", "lines shown per arena (default 5; 0: all)"},
     {0},
 };
@@ -401,15 +404,15 @@ const struct cli_cmd cmd_pinned = {
         "live block keeps the whole arena.  For each arena held at the end of the trace (or right\n"
         "after event --at), this lists its free pools and its live blocks grouped by the line that\n"
         "allocated them (the innermost frame of their call stack that is not the import system's),\n"
-        "largest first, with the line's\n"
-        "source.  For a real Python program the lines are Python lines (record keeps its stacks by\n"
-        "default; the source comes from the trace, or from the file on this machine); a trace\n"
-        "recorded without stacks groups every block under \"no call stack recorded\".\n"
+        "largest first, with the line's source.  For a real Python program the lines are Python\n"
+        "lines (record keeps its stacks by default; the source comes from the trace, or from the\n"
+        "file on this machine); a trace recorded without stacks groups every block under \"no call\n"
+        "stack recorded\".\n"
         "\n"
         "examples:\n"
         "  arenascope pinned app.trace\n"
         "  arenascope pinned --at 150000 --top 10 app.trace\n"
-        "  arenascope pinned --at step:2 app.trace     # a real program: its end, before Python shuts down\n",
+        "  arenascope pinned --at program-end app.trace  # a Python program before the interpreter shuts down\n",
     .opts = pinned_opts,
     .min_args = 1,
     .max_args = 1,
@@ -421,7 +424,8 @@ const struct cli_cmd cmd_pinned = {
 static const struct cli_opt export_opts[] = {
     {"format", 'f', "F", "perfetto, collapsed, json or html (required)"},
     {"output", 'o', "OUT", "write to OUT, whole or not at all (default: standard output)"},
-    {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default)"},
+    {"at", 0, "WHERE", "the heap at: N (right after event N), step:N (the end of step N), start, end (default) or\n"
+                       "program-end (a Python program's code has run; the interpreter not yet shut down)"},
     {"from", 0, "WHERE", "a range of events: from this position (as --at; default start)"},
     {"to", 0, "WHERE", "to this position (as --at; default end)"},
     {"every", 0, "N", "perfetto: a counter sampled at most once per N events (default events/20000)"},
