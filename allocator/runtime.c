@@ -377,24 +377,10 @@ const struct gc_profile *rt_gc_profile(const struct runtime *rt)
     return &rt->gc.profile;
 }
 
-uint64_t rt_live_objects(const struct runtime *rt)
+struct rt_counts rt_counts(const struct runtime *rt)
 {
-    return rt->live;
-}
-
-uint64_t rt_interned_count(const struct runtime *rt)
-{
-    return rt->ninterned;
-}
-
-uint64_t rt_created_total(const struct runtime *rt)
-{
-    return rt->created;
-}
-
-uint64_t rt_destroyed_total(const struct runtime *rt)
-{
-    return rt->destroyed;
+    return (struct rt_counts){
+        .live = rt->live, .interned = rt->ninterned, .created = rt->created, .destroyed = rt->destroyed};
 }
 
 static void interned_release(struct runtime *rt);

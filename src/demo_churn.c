@@ -128,5 +128,5 @@ void workload_churn(struct workload_env *env, uint64_t n)
         rt_xdecref(rt, roots[i], EV_REF_TEMP, NULL);
     demo_collect(env, gc_full_generation(rt));
     workload_print(env, "objects created: %" PRIu64 ", destroyed: %" PRIu64 "\n",
-                   rt_created_total(rt), rt_destroyed_total(rt));
+                   rt_counts(rt).created, rt_counts(rt).destroyed);
 }

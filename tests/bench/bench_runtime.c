@@ -70,7 +70,7 @@ static double churn_plain(uint64_t ops, bool say, bool sink)
     double t0 = now(), c0 = cpu_now();
     workload_churn(&env, ops);
     double t1 = now(), cpu = cpu_now() - c0;
-    uint64_t objects = rt_created_total(rt) + rt_destroyed_total(rt);
+    uint64_t objects = rt_counts(rt).created + rt_counts(rt).destroyed;
     if (say)
         printf("churn %" PRIu64 " ops, %s %10.0f objects created+destroyed/s (%.3f s)\n", ops,
                sink ? "events dropped:" : "no recording:  ", (double)objects / (t1 - t0), t1 - t0);
@@ -105,7 +105,7 @@ static double churn_recorded(uint64_t ops, bool say)
     uint64_t objects = 0;
     /* the recorder destroys the runtime at the end of the run: count before that */
     workload_churn(env, ops);
-    objects = rt_created_total(env->rt) + rt_destroyed_total(env->rt);
+    objects = rt_counts(env->rt).created + rt_counts(env->rt).destroyed;
     double t1 = now(), cpu = cpu_now() - c0;
     if (recorder_finish(r, err, sizeof err) < 0)
         fprintf(stderr, "bench_runtime: %s\n", err);

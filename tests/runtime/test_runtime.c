@@ -224,7 +224,7 @@ Test(refcount, identity_and_caches)
     for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
         rt_decref(rt, all[k], EV_REF_TEMP, NULL);
     STEP();
-    cr_assert_eq(rt_live_objects(rt), 1, "only the interned literal 'python' is left");
+    cr_assert_eq(rt_counts(rt).live, 1, "only the interned literal 'python' is left");
 }
 
 Test(refcount, free_lists_reuse_ids_and_full_collections_clear_them)
@@ -856,8 +856,9 @@ static void random_graph_run(void)
     STEP();
     /* but the attribute names, the code's interned constants, when they key a separate __dict__
      * (they live until the shutdown, which fixture_close checks) */
-    uint64_t names = rt_interned_count(rt);
-    cr_assert_eq(rt_live_objects(rt), names, "%lu objects still alive", (unsigned long)rt_live_objects(rt));
+    struct rt_counts counts = rt_counts(rt);
+    uint64_t names = counts.interned;
+    cr_assert_eq(counts.live, names, "%lu objects still alive", (unsigned long)counts.live);
     struct heap_counters c;
     heap_inspect_counters(fx.heap, &c);
     cr_assert_eq(c.pool_blocks, names, "%lu blocks still allocated", (unsigned long)c.pool_blocks);

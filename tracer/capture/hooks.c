@@ -182,21 +182,11 @@ static void watch_exit(void)
 {
     const struct py_api *a = &capture.py.api;
     void *atexit = a->import_module("atexit");
-    if (!atexit)
-        return;
-    void *reg = a->get_attr_string(atexit, "register");
-    void *fn = a->cfunction_new(&on_exit_def, NULL, NULL);
-    if (reg && fn && a->tuple_pack1) {
-        void *args = a->tuple_pack1(fn);
-        if (args) {
-            void *r = a->call_object(reg, args);
-            py_xdecref(a, r);
-            a->decref(args);
-        }
-    }
+    void *fn = atexit ? a->cfunction_new(&on_exit_def, NULL, NULL) : NULL;
+    if (fn)
+        py_xdecref(a, a->call_method(atexit, "register", "O", fn));
     py_xdecref(a, fn);
-    py_xdecref(a, reg);
-    a->decref(atexit);
+    py_xdecref(a, atexit);
 }
 
 static struct py_method_def on_gc_def = {"arenascope_collection", on_gc, PY_METH_VARARGS,

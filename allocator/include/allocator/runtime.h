@@ -157,13 +157,14 @@ void rt_set_sink(struct runtime *rt, const struct event_sink *sink);
 struct heap *rt_heap(const struct runtime *rt);
 const struct gc_profile *rt_gc_profile(const struct runtime *rt);
 
-/* Objects on the heap that are alive (free-listed memory not counted), and the interned
- * strings among them. */
-uint64_t rt_live_objects(const struct runtime *rt);
-uint64_t rt_interned_count(const struct runtime *rt);
-/* Objects created and destroyed so far (heap and free-list ones). */
-uint64_t rt_created_total(const struct runtime *rt);
-uint64_t rt_destroyed_total(const struct runtime *rt);
+/* The runtime's count of its objects. */
+struct rt_counts {
+    uint64_t live;      /* alive on the heap (free-listed memory not counted) */
+    uint64_t interned;  /* the interned strings among the live */
+    uint64_t created;   /* created so far, heap and free-list ones */
+    uint64_t destroyed; /* destroyed so far, heap and free-list ones */
+};
+struct rt_counts rt_counts(const struct runtime *rt);
 
 /* The free lists as sys._debugmallocstats() lists them (stats.h freelists). */
 void rt_get_freelist_stats(const struct runtime *rt, struct heap_stats *out);
