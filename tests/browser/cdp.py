@@ -40,6 +40,7 @@ class Browser:
         os.mkdir(profile)
         args = [chromium, "--headless", "--remote-debugging-pipe", "--user-data-dir=" + profile,
                 "--no-first-run", "--no-default-browser-check", "--disable-gpu",
+                "--enable-unsafe-swiftshader",  # WebGL drawn in software, as a machine without a GPU has it
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--disable-default-apps", "--host-resolver-rules=MAP * ~NOTFOUND",
                 "--window-size=1280,1000", "about:blank"]
