@@ -12,6 +12,7 @@ import select
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 
 TIMEOUT = 60.0  # seconds for any one reply from the browser
@@ -140,6 +141,18 @@ class Browser:
             self.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1],
                                                    "button": "left", "clickCount": 1})
 
+    def fetched(self):
+        """The addresses the page asked for, its own included."""
+        return [e["params"]["request"]["url"] for e in self.events if e["method"] == "Network.requestWillBeSent"]
+
+    def console_errors(self):
+        """Errors the console shows: exceptions thrown, console.error and failed assertions, the
+        browser's own error entries (a refused load, a blocked request)."""
+        return [e for e in self.events
+                if e["method"] == "Runtime.exceptionThrown"
+                or (e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "assert"))
+                or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]
+
     def close(self):
         try:
             self.send("Browser.close", browser=True)
@@ -173,3 +186,27 @@ class Tap:
     def done(self):
         print("1..%d" % self.n)
         return 1 if self.failed else 0
+
+
+def session(tap, body):
+    """body(browser, folder) with the browser on a blank page and a temporary folder, both gone
+    after; a browser that fails to start or answer is one failed check, with the end of its log.
+    The exit status of the checks."""
+    folder = tempfile.mkdtemp(prefix="arenascope-browser-")
+    browser = None
+    try:
+        browser = Browser(folder)
+        browser.open_page()
+        body(browser, folder)
+    except Exception as e:  # noqa: BLE001 - whatever it was, said as one failed check
+        log = ""
+        if browser:
+            browser.log.flush()
+            with open(browser.logname, errors="replace") as f:
+                log = f.read()[-3000:]
+        tap.check(False, "the browser session", "%s: %s\n%s" % (type(e).__name__, e, log))
+    finally:
+        if browser:
+            browser.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return tap.done()

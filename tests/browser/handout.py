@@ -16,13 +16,11 @@ read with `arenascope dump --json`.
 """
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.dont_write_bytecode = True  # nothing written beside the sources
-from cdp import Browser, Tap  # noqa: E402
+from cdp import Tap, session  # noqa: E402
 
 
 # What the student sees: the sections on screen, each with its label, heading and picture.
@@ -59,15 +57,12 @@ def main():
     labels = trace_steps(arenascope, trace)
     n = len(labels)
     tap = Tap()
-    tmp = tempfile.mkdtemp(prefix="arenascope-browser-")
-    browser = None
-    try:
+
+    def walk(browser, tmp):
         page = os.path.join(tmp, "handout.html")
         subprocess.run([arenascope, "export", "-f", "html", "-o", page, trace], check=True,
                        stdout=subprocess.DEVNULL)
         url = "file://" + page
-        browser = Browser(tmp)
-        browser.open_page()
         browser.navigate(url)
 
         def at(k, how):
@@ -129,29 +124,15 @@ def main():
         browser.navigate(url + "#step-%d" % (n - 1))
         at(n - 1, "opened at #step-%d" % (n - 1))
 
-        requests = [e["params"]["request"]["url"] for e in browser.events
-                    if e["method"] == "Network.requestWillBeSent"]
+        requests = browser.fetched()
         fetched = [u for u in requests if u.split("#")[0] not in (url, "about:blank")]
-        tap.check(requests and not fetched, "nothing fetched but the page itself",
-                  "requests: %s" % requests)
+        tap.check(requests and not fetched, "nothing fetched but the page itself", "requests: %s" % requests)
         entries = browser.eval("performance.getEntriesByType('resource').map(function(e){return e.name})")
         tap.check(entries == [], "no resource entries", entries)
-        errors = [e for e in browser.events
-                  if e["method"] == "Runtime.exceptionThrown"
-                  or (e["method"] == "Runtime.consoleAPICalled" and e["params"]["type"] in ("error", "assert"))
-                  or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]
+        errors = browser.console_errors()
         tap.check(not errors, "no error in the console", json.dumps(errors, indent=1))
-    except Exception as e:  # the browser failed to start or answer: one failure that says why
-        log = ""
-        if browser:
-            browser.log.flush()
-            log = open(browser.logname, errors="replace").read()[-3000:]
-        tap.check(False, "the browser session", "%s: %s\n%s" % (type(e).__name__, e, log))
-    finally:
-        if browser:
-            browser.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    return tap.done()
+
+    return session(tap, walk)
 
 
 if __name__ == "__main__":

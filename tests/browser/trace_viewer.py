@@ -22,14 +22,12 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.dont_write_bytecode = True  # nothing written beside the sources
-from cdp import Browser, Tap  # noqa: E402
+from cdp import Tap, session  # noqa: E402
 
 # The rows of the sandwich view on screen: [total, self, name] each.
 ROWS = r"""Array.from(document.querySelectorAll('table tr')).map(function(tr){
@@ -88,9 +86,8 @@ def main():
     page = os.path.join(os.path.abspath(package), "dist", "release", "index.html")
     steps, gc_total, phase_total = expected(arenascope, trace)
     tap = Tap()
-    tmp = tempfile.mkdtemp(prefix="arenascope-browser-")
-    browser = None
-    try:
+
+    def view(browser, tmp):
         tap.check(os.path.exists(page), "speedscope's page is there", page)
         tap.check(len(steps) >= 2 and gc_total > 0, "the trace has steps and a collection")
         exported = os.path.join(tmp, "trace.json")
@@ -100,8 +97,6 @@ def main():
         with open(exported, "rb") as f, open(loader, "w") as out:
             out.write("speedscope.loadFileFromBase64(%s, %s)\n"
                       % (json.dumps("trace.json"), json.dumps(base64.b64encode(f.read()).decode())))
-        browser = Browser(tmp)
-        browser.open_page()
         browser.navigate("file://" + page + "#localProfilePath=" + loader)
         deadline = time.monotonic() + 60
         while browser.eval("document.title") != "trace.json - speedscope" and time.monotonic() < deadline:
@@ -143,20 +138,14 @@ def main():
                   "the phases last %d µs in all, from the first to gc_end" % phase_total, rows)
 
         base = os.path.dirname(page)
-        fetched = [e["params"]["request"]["url"] for e in browser.events if e["method"] == "Network.requestWillBeSent"]
+        fetched = browser.fetched()
         stray = [u for u in fetched if not (u.startswith("file://" + base + "/") or u == "file://" + loader
                                             or u.startswith("data:"))]
         tap.check(fetched and not stray, "nothing fetched but speedscope's files and the script", stray)
-        errors = [e for e in browser.events if e["method"] == "Runtime.exceptionThrown"
-                  or (e["method"] == "Log.entryAdded" and e["params"]["entry"]["level"] == "error")]
+        errors = browser.console_errors()
         tap.check(not errors, "no error in the console", json.dumps(errors, indent=1))
-    except Exception as e:  # the browser failed to start or answer: one failure that says why
-        tap.check(False, "the browser session", "%s: %s" % (type(e).__name__, e))
-    finally:
-        if browser:
-            browser.close()
-        shutil.rmtree(tmp, ignore_errors=True)
-    return tap.done()
+
+    return session(tap, view)
 
 
 if __name__ == "__main__":
