@@ -116,6 +116,15 @@ class Browser:
             raise RuntimeError("%s: %s" % (expr, r["exceptionDetails"]))
         return r["result"].get("value")
 
+    def wait_for(self, expr, seconds=30.0):
+        """The value of expr once it is true, polling; its last value if it never is."""
+        deadline = time.monotonic() + seconds
+        while True:
+            value = self.eval(expr)
+            if value or time.monotonic() > deadline:
+                return value
+            time.sleep(0.05)
+
     KEYS = {"ArrowRight": 39, "ArrowLeft": 37, "ArrowDown": 40, "ArrowUp": 38, "PageDown": 34,
             "PageUp": 33, "Home": 36, "End": 35, " ": 32}
 

@@ -24,7 +24,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 sys.dont_write_bytecode = True  # nothing written beside the sources
 from cdp import Tap, session  # noqa: E402
@@ -33,6 +32,9 @@ from cdp import Tap, session  # noqa: E402
 ROWS = r"""Array.from(document.querySelectorAll('table tr')).map(function(tr){
   return Array.from(tr.querySelectorAll('td')).map(function(td){ return td.textContent; });
 }).filter(function(r){ return r.length == 3; })"""
+
+# The sandwich view is shown, with rows.
+SANDWICH = r"""Array.from(document.querySelectorAll('td')).some(function(td){ return /%\)$/.test(td.textContent); })"""
 
 UNITS = {"ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3, "s": 1e6, "min": 60e6}
 
@@ -98,10 +100,8 @@ def main():
             out.write("speedscope.loadFileFromBase64(%s, %s)\n"
                       % (json.dumps("trace.json"), json.dumps(base64.b64encode(f.read()).decode())))
         browser.navigate("file://" + page + "#localProfilePath=" + loader)
-        deadline = time.monotonic() + 60
-        while browser.eval("document.title") != "trace.json - speedscope" and time.monotonic() < deadline:
-            time.sleep(0.1)
-        tap.check(browser.eval("document.title") == "trace.json - speedscope", "speedscope opens the file")
+        title = browser.wait_for("document.title == 'trace.json - speedscope' && document.title", 60)
+        tap.check(title, "speedscope opens the file")
 
         logs = [e["params"] for e in browser.events if e["method"] == "Runtime.consoleAPICalled"]
         said = [" ".join(str(a.get("value", a.get("description", ""))) for a in p["args"]) for p in logs]
@@ -110,9 +110,10 @@ def main():
         tap.check(not warned, "the importer warns of nothing (slices nest, nothing left open)", "\n".join(warned))
 
         # one profile a thread with slices: step markers (1/2), collections (2/2)
-        bar = browser.eval("document.body.innerText")
-        tap.check("step markers (tid 1) (1/2)" in bar, "the first profile is the step markers, of 2", bar[:400])
+        bar = browser.wait_for("document.body.innerText.indexOf('(1/2)') >= 0 && document.body.innerText")
+        tap.check(bar and "step markers (tid 1) (1/2)" in bar, "the first profile is the step markers, of 2", bar[:400])
         browser.key("3")  # the sandwich view: a table of every frame, its total and self time
+        browser.wait_for(SANDWICH)
         rows, profiles = sandwich(browser)
         want = [("step markers (tid 1)", sum(n for _, _, n in steps)), ("collections (tid 2)", gc_total)]
         got = [(name.split(", ")[-1], micros(total)) for _, name, total in profiles]
@@ -127,8 +128,9 @@ def main():
         tap.check(len(rows) == len(steps), "a row a step, no other", rows)
 
         browser.key("n")  # the next profile
-        bar = browser.eval("document.body.innerText")
-        tap.check("collections (tid 2) (2/2)" in bar, "the second profile is the collections", bar[:400])
+        bar = browser.wait_for("document.body.innerText.indexOf('(2/2)') >= 0 && document.body.innerText")
+        browser.wait_for(SANDWICH)
+        tap.check(bar and "collections (tid 2) (2/2)" in bar, "the second profile is the collections", bar[:400])
         rows, profiles = sandwich(browser)
         gc = [micros(r[0]) for r in rows if r[2].startswith("collection of generation ")]
         ph = [micros(r[0]) for r in rows if not r[2].startswith("collection of generation ")]
