@@ -528,11 +528,12 @@ static void paint_footer(const struct ui_app *app, struct canvas *c, struct ui_r
         canvas_para(c, x + 1, r.y, r.w - 2, 0, r.h, &msg, NULL);
         return;
     }
-    /* every footer key in table order, keeping room for Help and Quit, which are always shown */
+    /* every footer key in table order, keeping room for Help and Quit, which are always shown;
+     * a side of the side-by-side viewer leaves out Space, which does not play there (compare.c) */
     int reserve = footer_item_width(ui_action_def(UI_ACT_HELP)) + footer_item_width(ui_action_def(UI_ACT_QUIT));
     for (int a = 1; a < UI_ACTION_COUNT; a++) {
         const struct ui_action_def *d = ui_action_def((enum ui_action)a);
-        if (!d->footer)
+        if (!d->footer || (app->cfg.half && a == UI_ACT_PLAY))
             continue;
         bool always = a == UI_ACT_HELP || a == UI_ACT_QUIT;
         int need = footer_item_width(d);

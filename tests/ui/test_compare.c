@@ -188,3 +188,54 @@ Test(compare, arena_counts_that_differ_are_marked)
     cr_assert(screen_has(&p.c, "\u2260 differs"), "the Arenas pane is marked");
     close_pair(&p);
 }
+
+/* Row y of the screen as text. */
+static void screen_row(const struct canvas *c, int y, char *out, size_t len)
+{
+    char *t = canvas_to_text(c), *line = t;
+    for (int k = 0; k < y && line; k++)
+        line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL;
+    cr_assert_not_null(line);
+    size_t n = strcspn(line, "\n");
+    snprintf(out, len, "%.*s", (int)(n < len ? n : len - 1), line);
+    free(t);
+}
+
+/* A footer item as the footer writes it: the first key the help names, then the label. */
+static void footer_item(enum ui_action a, char *out, size_t len)
+{
+    const struct ui_action_def *d = ui_action_def(a);
+    snprintf(out, len, "%.*s %s", (int)strcspn(d->keys, " "), d->keys, d->footer);
+}
+
+Test(compare, the_halves_footers_offer_no_key_the_pair_refuses)
+{
+    struct pair p;
+    open_pair(&p, "demo-arena-lifecycle-3.8.trace", "demo-arena-lifecycle.trace", "step:1");
+    char play[64], step[64], row[2048];
+    footer_item(UI_ACT_PLAY, play, sizeof play);
+    footer_item(UI_ACT_NEXT, step, sizeof step);
+    /* the halves end 3 rows above the screen's end (the figures and the status follow) */
+    screen_row(&p.c, p.c.rows - 3, row, sizeof row);
+    cr_assert(strstr(row, step) != NULL, "the halves' footer row: %s", row);
+    cr_assert(strstr(row, play) == NULL, "the halves offer %s: %s", play, row);
+    /* the viewer alone offers it: it is the pair that leaves it out */
+    struct ui_app *alone;
+    struct canvas c;
+    struct ui_config cfg = {.title = "A"};
+    cr_assert_eq(ui_app_new(&alone, p.s[0], &cfg), 0);
+    cr_assert_eq(canvas_init(&c, p.c.cols, p.c.rows, false), 0);
+    cr_assert_eq(ui_app_render(alone, pos_of(&p, 0), "all", &c), 0);
+    screen_row(&c, c.rows - 1, row, sizeof row);
+    cr_assert(strstr(row, play) != NULL, "the viewer alone offers %s: %s", play, row);
+    canvas_release(&c);
+    ui_app_free(alone);
+    /* and the pair refuses that key: a message in place of the keys, and neither side moves */
+    uint64_t a = pos_of(&p, 0), b = pos_of(&p, 1);
+    press(&p, ui_action_def(UI_ACT_PLAY)->key[0]);
+    screen_row(&p.c, p.c.rows - 3, row, sizeof row);
+    cr_assert(strstr(row, step) == NULL && strspn(row, " ") < strlen(row), "after %s: %s", play, row);
+    cr_assert_eq(pos_of(&p, 0), a);
+    cr_assert_eq(pos_of(&p, 1), b);
+    close_pair(&p);
+}

@@ -61,7 +61,7 @@ struct ui_config {
     const struct ui_live *live; /* NULL when replaying */
     bool live_run;              /* live: start in run mode, not holding at each step */
     double live_pace;           /* live run mode: step markers per second, 0 as fast as it goes */
-    bool half;                  /* one side of the side-by-side viewer: laid out down to UI_HALF_MIN_COLS */
+    bool half;                  /* a side of the side-by-side viewer: laid out down to UI_HALF_MIN_COLS, no Space */
 };
 
 struct ui_app;
