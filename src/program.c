@@ -16,13 +16,19 @@
 
 int program_prepare(struct program_spec *spec, const struct cli *c, char *err, size_t errlen)
 {
+    return program_prepare_with(spec, c, NULL, err, errlen);
+}
+
+int program_prepare_with(struct program_spec *spec, const struct cli *c, const char *python, char *err,
+                         size_t errlen)
+{
     memset(spec, 0, sizeof *spec);
     int nwords = c->nargs - c->program;
     spec->argv = calloc((size_t)nwords + 2, sizeof *spec->argv);
     if (!spec->argv)
         return cli_fail(err, errlen, "out of memory");
-    if (c->program_is_script)
-        spec->argv[spec->argc++] = "python3";
+    if (python || c->program_is_script)
+        spec->argv[spec->argc++] = python ? (char *)python : "python3";
     for (int i = c->program; i < c->nargs; i++)
         spec->argv[spec->argc++] = c->args[i];
     if (c->program_is_script && access(c->args[c->program], R_OK) < 0)

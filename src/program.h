@@ -38,6 +38,10 @@ struct program_spec {
 /* Fills spec from the command line (c->program >= 0).  mode, trace or log, arena source and
  * command are the caller's to set in spec->cfg afterwards.  -1 with a message: exit 2. */
 int program_prepare(struct program_spec *spec, const struct cli *c, char *err, size_t errlen);
+/* The same with the interpreter given: python runs the script, or the words after -- are its
+ * arguments (python is the caller's, kept while spec is). */
+int program_prepare_with(struct program_spec *spec, const struct cli *c, const char *python, char *err,
+                         size_t errlen);
 void program_spec_release(struct program_spec *spec);
 
 /*

@@ -590,9 +590,11 @@ static void paint_figures(const struct ui_compare *cmp, struct canvas *c, int y)
     char ba[32], bb[32];
     x += paint_figure(c, x, y, "in blocks", ui_fmt_bytes(ba, f[0].block_bytes), ui_fmt_bytes(bb, f[1].block_bytes));
     x += paint_figure(c, x, y, "raw", ui_fmt_bytes(ba, f[0].raw_bytes), ui_fmt_bytes(bb, f[1].raw_bytes));
-    snprintf(a, sizeof a, "%" PRIu64, f[0].objects);
-    snprintf(b, sizeof b, "%" PRIu64, f[1].objects);
-    paint_figure(c, x, y, "objects", a, b);
+    if (f[0].objects || f[1].objects) { /* a real program's objects are not recorded */
+        snprintf(a, sizeof a, "%" PRIu64, f[0].objects);
+        snprintf(b, sizeof b, "%" PRIu64, f[1].objects);
+        paint_figure(c, x, y, "objects", a, b);
+    }
 }
 
 /* The row over side i: its letter, its trace, its profiles (marked where they differ). */
@@ -609,7 +611,77 @@ static void paint_side_row(const struct ui_compare *cmp, struct canvas *c, int i
     canvas_text_fit(c, x, r.y, end - x, differs ? UI_S_HEADER_VALUE : UI_S_HEADER, cmp->profile[i]);
 }
 
-/* The marks on side i's half: ≠ in the frame of a pane whose figures differ, on an arena row. */
+/* What line `line` of side i's Code pane allocated in the step: false when it made nothing. */
+static bool code_alloc(const struct ui_app *app, uint32_t line, struct ui_code_alloc *out)
+{
+    for (size_t k = 0; k < app->code.nallocs; k++)
+        if (app->code.allocs[k].line == line) {
+            *out = app->code.allocs[k];
+            return true;
+        }
+    return false;
+}
+
+/* Whether line `line` allocated otherwise on the two sides in their steps (the same file shown). */
+static bool code_line_differs(const struct ui_compare *cmp, int i, uint32_t line)
+{
+    const struct ui_app *me = cmp->app[i], *other = cmp->app[!i];
+    if (!me->code.have || !other->code.have || !me->code.base || !other->code.base ||
+        strcmp(me->code.base, other->code.base) != 0)
+        return false;
+    struct ui_code_alloc a = {0}, b = {0};
+    bool ha = code_alloc(me, line, &a), hb = code_alloc(other, line, &b);
+    return ha != hb || a.blocks != b.blocks || a.bytes != b.bytes;
+}
+
+/* Whether side i's name k is bound otherwise on the other side: not at all, or to an object of
+ * another size or reference count. */
+static bool name_differs(const struct ui_compare *cmp, int i, size_t k)
+{
+    const struct ui_names *me = &cmp->app[i]->names, *other = &cmp->app[!i]->names;
+    if (!me->have || !other->have || k >= me->n)
+        return false;
+    const struct ui_name *e = &me->names[k];
+    for (size_t j = 0; j < other->n; j++) {
+        const struct ui_name *o = &other->names[j];
+        if (o->name_len == e->name_len && memcmp(o->name, e->name, (size_t)e->name_len) == 0)
+            return o->size != e->size || o->refcnt != e->refcnt ||
+                   (o->flags & EV_SNAP_IMMORTAL) != (e->flags & EV_SNAP_IMMORTAL);
+    }
+    return true;
+}
+
+static bool names_differ(const struct ui_compare *cmp, int i)
+{
+    for (size_t k = 0; k < cmp->app[i]->names.n; k++)
+        if (name_differs(cmp, i, k))
+            return true;
+    return false;
+}
+
+static bool code_differs(const struct ui_compare *cmp, int i)
+{
+    const struct ui_code *code = &cmp->app[i]->code;
+    for (size_t k = 0; k < code->nallocs; k++)
+        if (code_line_differs(cmp, i, code->allocs[k].line))
+            return true;
+    const struct ui_code *other = &cmp->app[!i]->code;
+    for (size_t k = 0; k < other->nallocs; k++)
+        if (code_line_differs(cmp, !i, other->allocs[k].line))
+            return true;
+    return false;
+}
+
+static bool is_hline(const struct canvas *c, int x, int y)
+{
+    if (x < 0 || y < 0 || x >= c->cols || y >= c->rows)
+        return false;
+    uint32_t ch = c->cells[y * c->cols + x].ch;
+    return ch == 0x2500 || ch == '-';
+}
+
+/* The marks on side i's half: ≠ in the frame of a pane whose figures differ, on an arena row, on
+ * a line of the code that allocated otherwise, on a name bound otherwise. */
 static void paint_marks(const struct ui_compare *cmp, struct canvas *c, int i, int ox, int oy)
 {
     const struct ui_app *app = cmp->app[i];
@@ -618,29 +690,52 @@ static void paint_marks(const struct ui_compare *cmp, struct canvas *c, int i, i
     const struct figures *me = &cmp->fig[i], *other = &cmp->fig[!i];
     for (int p = 0; p < UI_PANE_COUNT; p++) {
         struct ui_rect r = app->layout.pane[p];
-        if (ui_rect_is_empty(r) || !pane_differs(me, other, (enum ui_pane)p))
+        bool differs = p == UI_PANE_CODE      ? code_differs(cmp, i)
+                       : p == UI_PANE_OBJECTS ? pane_differs(me, other, UI_PANE_OBJECTS) || names_differ(cmp, i)
+                                              : pane_differs(me, other, (enum ui_pane)p);
+        if (ui_rect_is_empty(r) || !differs)
             continue;
         static const char word[] = " differs ";
-        int w = (int)sizeof word - 1 + 2, x = ox + r.x + r.w - w - 2;
+        /* left of what the frame says at its right end ("Tab: Arenas") when the title leaves
+         * room, else over it */
+        int end = ox + r.x + r.w - 2, y = oy + r.y, title_end = ox + r.x + 2, w = (int)sizeof word - 1 + 2;
+        while (title_end < end && !is_hline(c, title_end, y))
+            title_end++;
+        int hint = end;
+        if (!is_hline(c, end - 1, y))
+            for (hint--; hint > ox + r.x && !is_hline(c, hint, y);)
+                hint--;
+        int x = hint - w > title_end ? hint - w : end - w;
         if (x <= ox + r.x + 2)
             continue;
         canvas_put(c, x, oy + r.y, ' ', UI_S_CHANGED);
         canvas_glyph(c, x + 1, oy + r.y, UI_G_DIFFERS, UI_S_CHANGED);
         canvas_text(c, x + 2, oy + r.y, -1, UI_S_CHANGED, word);
     }
-    /* the arena rows: the arenas in slot order, paired by their place */
+    /* the arena rows (the arenas in slot order, paired by their place), the code's lines, the names */
     const struct model *m = app_model(app);
     for (int h = 0; h < app->frame.nhits; h++) {
         const struct ui_hit *hit = &app->frame.hits[h];
-        if (hit->kind != UI_HIT_POOL_ROW || hit->b != 0)
+        enum ui_pane pane;
+        if (hit->kind == UI_HIT_POOL_ROW && hit->b == 0) {
+            uint32_t place = 0;
+            for (uint32_t slot = 0; slot < hit->a; slot++)
+                place += app_arena_is_live(m, slot);
+            if (!app_arena_is_live(m, (uint32_t)hit->a) || !arena_row_differs(me, other, place))
+                continue;
+            pane = UI_PANE_ARENAS;
+        } else if (hit->kind == UI_HIT_CODE_LINE) {
+            if (!code_line_differs(cmp, i, (uint32_t)hit->a))
+                continue;
+            pane = UI_PANE_CODE;
+        } else if (hit->kind == UI_HIT_NAME) {
+            if (!name_differs(cmp, i, (size_t)hit->a))
+                continue;
+            pane = UI_PANE_OBJECTS;
+        } else {
             continue;
-        uint32_t place = 0;
-        for (uint32_t slot = 0; slot < hit->a; slot++)
-            place += app_arena_is_live(m, slot);
-        if (!app_arena_is_live(m, (uint32_t)hit->a) || !arena_row_differs(me, other, place))
-            continue;
-        struct ui_rect pane = app->layout.pane[UI_PANE_ARENAS];
-        canvas_glyph(c, ox + pane.x, oy + hit->r.y, UI_G_DIFFERS, UI_S_CHANGED);
+        }
+        canvas_glyph(c, ox + app->layout.pane[pane].x, oy + hit->r.y, UI_G_DIFFERS, UI_S_CHANGED);
     }
 }
 
@@ -686,8 +781,9 @@ void ui_compare_paint(struct ui_compare *cmp, struct canvas *c)
         ui_app_paint(cmp->app[i], half);
         canvas_blit(c, x0[i], 1, half, (struct ui_rect){0, 0, half->cols, half->rows});
         paint_side_row(cmp, c, i, (struct ui_rect){x0[i], 0, width[i], 1});
-        paint_marks(cmp, c, i, x0[i], 1);
     }
+    for (int i = 0; i < SIDES; i++) /* both painted: each side's code and names prepared */
+        paint_marks(cmp, c, i, x0[i], 1);
     for (int y = 0; y < H - 2; y++)
         canvas_glyph(c, hw, y, UI_G_VLINE, UI_S_FRAME_FOCUS);
     paint_figures(cmp, c, H - 2);
