@@ -345,7 +345,8 @@ static int view_and_clean(struct cli *c, int status, struct compare_side side[2]
 
 /* Runs the program under side->python into side->path and indexes it; 0, or the exit status
  * after saying why.  What the program itself returns is said, not an error: its trace shows it. */
-static int record_program(struct cli *c, struct compare_side *side, const char *cmdline, char letter)
+static int record_program(struct cli *c, struct compare_side *side, const char *cmdline, char letter,
+                          const char *shown)
 {
     struct program_spec ps;
     char err[1024];
@@ -362,7 +363,7 @@ static int record_program(struct cli *c, struct compare_side *side, const char *
         snprintf(ps.cfg.arena_source, sizeof ps.cfg.arena_source, "%s", cli_value(c, "arena-source"));
     snprintf(ps.cfg.trace, sizeof ps.cfg.trace, "%s", side->path);
     snprintf(ps.cfg.command, sizeof ps.cfg.command, "%s", cmdline);
-    fprintf(stderr, "%s: recording %c, %s ...", cli_program, letter, side->name);
+    fprintf(stderr, "%s: recording %c, %s under %s ...", cli_program, letter, shown, side->name);
     fflush(stderr);
     int status_read = -1, ws = 0, status = 1;
     bool refused = false;
@@ -442,12 +443,12 @@ static int compare_programs(struct cli *c, char names[2][128])
     size_t n = (size_t)snprintf(cmdline, sizeof cmdline, "%s live --compare %s,%s", cli_program, names[0], names[1]);
     for (int i = c->program; i < c->nargs && n < sizeof cmdline; i++)
         n += (size_t)snprintf(cmdline + n, sizeof cmdline - n, " %s", c->args[i]);
+    const char *base = strrchr(first, '/');
     int status = 0;
     for (int i = 0; i < 2 && !status; i++) {
         snprintf(side[i].path, sizeof side[i].path, "%s/%c.trace", dir, 'A' + i);
-        status = record_program(c, &side[i], cmdline, (char)('A' + i));
+        status = record_program(c, &side[i], cmdline, (char)('A' + i), base ? base + 1 : first);
     }
-    const char *base = strrchr(first, '/');
     return view_and_clean(c, status, side, dir, base ? base + 1 : first, true);
 }
 
