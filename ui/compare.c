@@ -11,13 +11,27 @@
  *
  * Lockstep
  * --------
- * ] and [ (with a count: 3]) go to both viewers; the right side is then moved to the left's step
- * number when the two differ (a trace with fewer steps stays at its end).  The event keys (l, h,
- * the arrows) move each side by one event, except that a side at the end of its step (its next
- * event is a step marker) holds there until the other side gets to its own step's end, and both
- * then cross their markers together; backwards the same at the step's start.  Two traces of the
- * same script with the same events per step so move event by event together; traces whose steps
- * differ in length stay in the same step.
+ * The two traces' steps are paired once, when the pair opens.  Without line steps (the built-in
+ * workloads) step N pairs with step N.  With them (a real program's, both recorded from the same
+ * script, under two interpreters say), steps pair by what they run: a line step by its file and
+ * line, the others (start-up, the program's start, its end) by their order among such steps;
+ * ev_align pairs the two sequences as diff pairs two files' lines, the longest common
+ * subsequence.  Step numbers would drift apart at the first line one version traces and the
+ * other does not (3.10+ runs a with statement's line again at its exit; 3.8 runs a continued
+ * condition's first line twice); the k-th occurrence of a line would pair crosswise where a loop
+ * traces a line a different number of times; the common subsequence keeps both sides on the same
+ * line, in order, for as many lines as the two share.
+ *
+ * A pair's stretch on a side runs from the end of the pair before to the end of its own step:
+ * steps of that side that pair with nothing (a line the other does not run there) belong to the
+ * stretch of the pair after them.  ] and [ (with a count: 3]) move both to the end of the
+ * next (previous) pair; past the last pair each side goes on by its own steps.  The event keys
+ * (l, h, the arrows) move each side by one event, except that a side at the end of its stretch
+ * (its next event is the marker that opens the next stretch) holds there until the other side
+ * gets to its own stretch's end, and both then cross their markers together; backwards the same
+ * at the stretch's start.  Two traces of the same script with the same events per step so move
+ * event by event together; traces whose steps differ in length stay in the same step.  Any
+ * other key that moves A (a breakpoint, g, Enter on a line) puts B at the start of A's stretch.
  *
  * What differs
  * ------------
@@ -25,9 +39,13 @@
  * pool blocks and raw blocks, live objects, and each generation's count.  A pane whose figures
  * differ gets "≠ differs" in its frame on both sides; an arena row of the Arenas pane whose
  * pools (used, full, empty, free) differ from the row at the same place on the other side gets
- * ≠ on its left edge.  The status line compares the events of the step ahead on both sides (from
- * the current position to the next step marker after it), pairwise, with ev_first_difference
- * (tracer/evdiff.h, as `arenascope diff` does), addresses numbered from the step's start.
+ * ≠ on its left edge; a real program's line of code whose allocations in the step (the Code
+ * pane's tint) differ from the same line's on the other side, and a name bound on one side alone
+ * or to an object of another size, reference count or immortality, get ≠ on theirs.  The status
+ * line compares the events of the stretch ahead on both sides (from the current position to the
+ * end of the next pair), pairwise, with ev_first_difference (tracer/evdiff.h, as `arenascope
+ * diff` does), addresses numbered from the stretch's start, and names the line steps in it that
+ * one side has alone.
  */
 #include "app.h"
 
