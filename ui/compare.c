@@ -411,17 +411,27 @@ static bool at_step_edge(const struct ui_compare *cmp, int i, bool forward)
     return pos == 0 || (s > 0 && st->seq[s - 1] + 1 == pos && is_boundary(cmp, i, s - 1));
 }
 
-/* Side i's step idx as "slide.py:8" (a line) or "step 8". */
+/* Side i's step idx as "slide.py:8" (a line), "the start-up", "the program's start", "the
+ * shutdown", or "step 8". */
 static void step_name(const struct ui_compare *cmp, int i, size_t idx, char *buf, size_t len)
 {
     struct event ev;
     char str[512], file[256];
-    uint32_t line = 0;
+    uint32_t line = 0, kind = EV_STEP_WORKLOAD;
     if (idx < cmp->steps[i].n && seeker_events(cmp->s[i], cmp->steps[i].seq[idx], &ev, 1, str, sizeof str) == 1 &&
-        ev.kind == EV_STEP && ev.u.step.kind == EV_STEP_LINE)
-        line = app_label_line(ev.str, ev.str_len, file, sizeof file);
+        ev.kind == EV_STEP) {
+        kind = (uint32_t)ev.u.step.kind;
+        if (kind == EV_STEP_LINE)
+            line = app_label_line(ev.str, ev.str_len, file, sizeof file);
+    }
     if (line)
         snprintf(buf, len, "%.200s:%" PRIu32, file, line);
+    else if (kind == EV_STEP_STARTUP)
+        snprintf(buf, len, "the start-up");
+    else if (kind == EV_STEP_PROGRAM)
+        snprintf(buf, len, "the program's start");
+    else if (kind == EV_STEP_END)
+        snprintf(buf, len, "the shutdown");
     else
         snprintf(buf, len, "step %zu", idx + 1);
 }
@@ -497,8 +507,8 @@ static void compute_status(struct ui_compare *cmp)
         int waiting = edge[0] ? 0 : 1, other = !waiting;
         uint64_t left = boundary_at_or_after(cmp, other, pos[other]) - pos[other];
         char n[32], what[272];
-        if (cmp->by_line && k > 0)
-            step_name(cmp, waiting, cmp->steps[waiting].pair_step[k - 1], what, sizeof what);
+        if (cmp->by_line && k < cmp->npairs) /* the waiting side is at the end of pair k */
+            step_name(cmp, waiting, cmp->steps[waiting].pair_step[k], what, sizeof what);
         else
             snprintf(what, sizeof what, "step %" PRIu64, step_number(cmp->app[waiting]));
         snprintf(cmp->status, sizeof cmp->status, "%c is at the end of %s; %c has %s event%s of it left",
