@@ -37,17 +37,14 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 struct compare_side {
@@ -172,55 +169,8 @@ static int candidates(const char *name, char cand[][PATH_MAX])
 /* Runs `path -c ask_version` and reads its answer: "3 8 18 /path"; false when it gave none. */
 static bool ask(const char *path, char *answer, size_t len)
 {
-    int out[2];
-    if (pipe(out) < 0)
-        return false;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(out[0]);
-        close(out[1]);
-        return false;
-    }
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            dup2(null, STDIN_FILENO);
-            dup2(null, STDERR_FILENO);
-        }
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(path, path, "-c", ask_version, (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    size_t got = 0;
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long left = ASK_TIMEOUT_MS - ((now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000);
-        struct pollfd pfd = {out[0], POLLIN, 0};
-        if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-            kill(pid, SIGKILL);
-            break;
-        }
-        ssize_t r = read(out[0], answer + got, len - 1 - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-        if (got == len - 1)
-            break;
-    }
-    answer[got] = '\0';
-    close(out[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) && WEXITSTATUS(st) == 0 && got > 0;
+    int st = program_ask(path, path, ask_version, NULL, ASK_TIMEOUT_MS, answer, len);
+    return st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 && answer[0];
 }
 
 /*

@@ -75,6 +75,13 @@ int program_run(struct program_spec *spec, int *wait_status, bool *refused, char
  * runs no script of the user's (-m, -c), or when the check could not be run. */
 int program_check_syntax(const struct program_spec *spec, char *err, size_t errlen);
 
+/* Runs the interpreter at path as `argv0 -c code [arg]`, its standard input and error
+ * /dev/null, and keeps what it writes on its standard output in out (NUL-terminated, cut to
+ * len); killed when it has not finished writing within timeout_ms (0: no limit).  Returns its
+ * waitpid() status, or -1 when it could not be started. */
+int program_ask(const char *path, const char *argv0, const char *code, const char *arg, int timeout_ms, char *out,
+                size_t len);
+
 /* How a waitpid() status ended the program, as arenascope's exit status (128 + N for signal N)
  * and, when it did not exit with 0, in words. */
 int program_exit_status(int wait_status, char *words, size_t len);
