@@ -53,6 +53,7 @@ struct compare_side {
     char path[4096];
     char name[160];      /* the row over the side: "demo:x under cpython-3.8" */
     char python[PATH_MAX]; /* two interpreters: this side's executable, found */
+    char version[32];      /* and its version, "3.8.18" */
 };
 
 /* Splits "P1,P2"; 0 or the usage error's status. */
@@ -313,7 +314,7 @@ static int record_program(struct cli *c, struct compare_side *side, const char *
         snprintf(ps.cfg.arena_source, sizeof ps.cfg.arena_source, "%s", cli_value(c, "arena-source"));
     snprintf(ps.cfg.trace, sizeof ps.cfg.trace, "%s", side->path);
     snprintf(ps.cfg.command, sizeof ps.cfg.command, "%s", cmdline);
-    fprintf(stderr, "%s: recording %c, %s under %s ...", cli_program, letter, shown, side->name);
+    fprintf(stderr, "%s: recording %c, %s under %s (%s) ...", cli_program, letter, shown, side->name, side->version);
     fflush(stderr);
     int status_read = -1, ws = 0, status = 1;
     bool refused = false;
@@ -378,13 +379,12 @@ static int compare_programs(struct cli *c, char names[2][128])
     memset(side, 0, sizeof side);
     char err[1024];
     for (int i = 0; i < 2; i++) {
-        char version[32];
-        if (find_python(names[i], side[i].python, sizeof side[i].python, version, sizeof version, err, sizeof err) <
-            0)
+        if (find_python(names[i], side[i].python, sizeof side[i].python, side[i].version, sizeof side[i].version, err,
+                        sizeof err) < 0)
             return cli_error(c, CLI_EXIT_USAGE, "%s", err);
         snprintf(side[i].profile, sizeof side[i].profile, "%.120s", names[i]);
-        const char *py = strrchr(names[i], '/');
-        snprintf(side[i].name, sizeof side[i].name, "%.100s (%s)", py ? py + 1 : names[i], version);
+        const char *py = strrchr(names[i], '/'); /* the row over it adds the version */
+        snprintf(side[i].name, sizeof side[i].name, "%.100s", py ? py + 1 : names[i]);
     }
     char dir[2048];
     if (make_folder(c, dir, sizeof dir))

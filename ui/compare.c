@@ -243,8 +243,10 @@ int ui_compare_new(struct ui_compare **out, struct seeker *const s[2], const str
         const char *slash = strrchr(names[i], '/');
         snprintf(cmp->name[i], sizeof cmp->name[i], "%s", slash && slash[1] ? slash + 1 : names[i]);
         const struct trace_header *h = seeker_header(s[i]);
-        snprintf(cmp->profile[i], sizeof cmp->profile[i], "%s, gc %s", h ? h->profile : "?",
-                 h ? h->gc_profile : "?");
+        /* a real program's: its interpreter's version first, which chose both profiles */
+        snprintf(cmp->profile[i], sizeof cmp->profile[i], "%s%.32s%s%s, gc %s",
+                 h && h->program_version[0] ? "Python " : "", h ? h->program_version : "",
+                 h && h->program_version[0] ? ": " : "", h ? h->profile : "?", h ? h->gc_profile : "?");
         cmp->status_pos[i] = UINT64_MAX;
         if (ui_app_new(&cmp->app[i], s[i], &c) < 0 || canvas_init(&cmp->half[i], 1, 1, c.look.ascii) < 0) {
             ui_compare_free(cmp);
@@ -633,8 +635,10 @@ static void paint_side_row(const struct ui_compare *cmp, struct canvas *c, int i
     x += canvas_text(c, x, r.y, end - x, UI_S_HEADER_VALUE, i ? "B " : "A ");
     x += canvas_text(c, x, r.y, end - x, UI_S_HEADER, " ");
     bool differs = strcmp(cmp->profile[0], cmp->profile[1]) != 0;
-    int room = end - x - ui_text_width(cmp->profile[i]) - 3;
-    x += canvas_text_fit(c, x, r.y, room > 8 ? room : 8, UI_S_HEADER, cmp->name[i]);
+    /* the name keeps up to 12 columns (python3.13), then the profiles are cut */
+    int room = end - x - ui_text_width(cmp->profile[i]) - 3, name_w = ui_text_width(cmp->name[i]);
+    int keep = name_w < 12 ? name_w : 12;
+    x += canvas_text_fit(c, x, r.y, room > keep ? room : keep > 8 ? keep : 8, UI_S_HEADER, cmp->name[i]);
     x += canvas_text(c, x, r.y, end - x, UI_S_HEADER, "  ");
     canvas_text_fit(c, x, r.y, end - x, differs ? UI_S_HEADER_VALUE : UI_S_HEADER, cmp->profile[i]);
 }

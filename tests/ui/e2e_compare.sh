@@ -112,7 +112,7 @@ EOF
 
 start live --compare "$oldname,$newname" t.py
 check "live --compare $oldname,$newname names each side by its interpreter and version" \
-    "wait_for '^ A  $oldname \($oldv\) .* B  $newname \($newv\) '"
+    "wait_for '^ A  $oldname  Python $oldv: .* B  $newname  Python $newv: '"
 check "both open where the script's own code begins" 'wait_for "t\.py begins.*│.*t\.py begins"'
 same_line() { wait_for 'line ([0-9]+) of t\.py ran.*│.*line \1 of t\.py ran'; }
 keys ]
