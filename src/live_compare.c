@@ -37,6 +37,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <signal.h>
@@ -240,8 +241,24 @@ static int record_side(struct cli *c, const char *spec, struct compare_side *sid
 
 /* ---- the pair: recorded into a temporary folder, viewed, deleted ----------------------------- */
 
+/* Whether the viewer will find a terminal (as the curses backend looks for one): asked before
+ * the two recordings, which are no use without it. */
+static bool have_terminal(void)
+{
+    if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO))
+        return true;
+    int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+/* The folder of the two traces, once the request is known good and a terminal is there. */
 static int make_folder(struct cli *c, char *dir, size_t len)
 {
+    if (!have_terminal())
+        return cli_error(c, 1, "no terminal to draw on (the screenshot command renders without one)");
     const char *tmp = getenv("TMPDIR") && getenv("TMPDIR")[0] ? getenv("TMPDIR") : "/tmp";
     snprintf(dir, len, "%s/arenascope-compare-XXXXXX", tmp);
     if (!mkdtemp(dir))
