@@ -527,3 +527,24 @@ Test(compare, names_the_interpreters_bind_otherwise_are_marked, .timeout = 120)
     cr_assert_gt(marked, 0, "the versions differ in some of these objects");
     close_pair(&p);
 }
+
+Test(compare, two_interpreters_under_a_storm_of_keys_land_on_one_line_after_each_step_key, .timeout = 120)
+{
+    struct two_pythons t;
+    two_pythons(&t);
+    struct pair p;
+    open_programs(&p, &t);
+    static const int keys[] = {']', ']', '[', 'l', 'h', 'l', 'l', 'G', 'g', '3', ']', '2', '['};
+    struct rng r = {.s = 7};
+    for (int n = 0; n < 400; n++) {
+        int key = keys[rng_below(&r, sizeof keys / sizeof keys[0])];
+        press(&p, key);
+        if (key != ']' && key != '[')
+            continue;
+        uint64_t la = current_line(&p, 0), lb = current_line(&p, 1);
+        cr_assert_eq(la, lb, "after key %d (%c): A ran line %" PRIu64 ", B line %" PRIu64, n + 1, key, la, lb);
+        for (int i = 0; i < 2; i++)
+            cr_assert_leq(pos_of(&p, i), seeker_event_count(p.s[i]));
+    }
+    close_pair(&p);
+}
