@@ -96,6 +96,8 @@ void cli_print_help(const struct cli_cmd *cmd)
     printf("\n%s\n", cmd->summary);
     if (cmd->description)
         printf("\n%s", cmd->description);
+    if (cmd->more)
+        printf("%s", cmd->more);
     printf("\noptions:\n");
     for (int i = 0; cmd->opts && cmd->opts[i].name; i++) {
         const struct cli_opt *o = &cmd->opts[i];

@@ -31,6 +31,7 @@ struct cli_cmd {
     const char *args;        /* positional arguments in usage: "[--] WORKLOAD" */
     const char *summary;     /* one line for `arenascope --help` */
     const char *description; /* paragraphs after the usage line; may be NULL */
+    const char *more;        /* paragraphs printed after it (a string literal has a length limit) */
     const struct cli_opt *opts; /* terminated by an entry with name == NULL */
     int min_args, max_args;     /* positional argument counts; max -1 for any */
     bool takes_program;         /* a Python program may follow: `-- PROGRAM ARGS...` or

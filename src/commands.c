@@ -25,14 +25,22 @@
 
 /* What the side-by-side viewer does, for diff --view and live --compare. */
 #define COMPARE_KEYS_DESCRIPTION                                                                 \
-    "The keys go to both sides: ] and [ move both to the same step number; l/h (the arrows) move\n" \
-    "both by an event, a side at the end of its step waiting there for the other, so that both\n"  \
-    "stay in the same step and the same script moves event by event in lockstep.  What differs\n" \
-    "is marked with an unequal sign (* in ASCII): the figures in the row under both (arenas,\n"    \
-    "pools used/full/empty, bytes in blocks and raw, objects), the panes whose figures differ\n"  \
-    "(\"differs\" in their frame), and the arena rows whose pools differ from the other side's\n"  \
-    "row at the same place.  The status line at the bottom names the first event where the step\n" \
-    "ahead differs, compared as 'diff' compares (addresses by the order they are named, from the\n" \
+    "The keys go to both sides: ] and [ move both to the end of the same step; l/h (the arrows)\n"  \
+    "move both by an event, a side at the end of its step waiting there for the other, so that\n"  \
+    "both stay in the same step and the same script moves event by event in lockstep.  Steps\n"    \
+    "pair by number, but a real program's line steps pair by their lines: the two sequences of\n"   \
+    "lines run are aligned as diff aligns two files' lines (the most lines both run, in the same\n" \
+    "order, pair up; a loop's lines each time round), so that ] stops both on the same line\n"    \
+    "even where the versions trace differently (3.10+ runs a with\n"                              \
+    "statement's line again on its exit, 3.8 a condition continued over lines twice).  A line\n"   \
+    "step one side has alone is passed over by ], its events counted with the next line's, and\n" \
+    "the status line names it.  What differs is marked with an unequal sign (* in ASCII): the\n"   \
+    "figures in the row under both (arenas, pools used/full/empty, bytes in blocks and raw,\n"    \
+    "objects), the panes whose figures differ (\"differs\" in their frame), the arena rows whose\n" \
+    "pools differ from the other side's row at the same place, a program's lines of code that\n"   \
+    "allocated otherwise in the step, and its names bound to objects of another size or count\n"  \
+    "of references.  The status line at the bottom names the first event where the step ahead\n"  \
+    "differs, compared as 'diff' compares (addresses by the order they are named, from the\n"     \
     "step's start).  Space does not play here.\n"
 
 /* The options of a program's line steps, shared by record and live. */
@@ -103,7 +111,8 @@ static const struct cli_opt live_opts[] = {
     {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},
     PROGRAM_LINE_OPTS,
     {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null)"},
-    {"compare", 0, "P1,P2", "a workload under two profiles, side by side (see below)"},
+    {"compare", 0, "P1,P2", "a workload under two profiles, or a script under two interpreters\n"
+                             "(python3.8,python3.13), side by side (see below)"},
     VIEW_LOOK_OPTS,
     {0},
 };
@@ -121,8 +130,8 @@ const struct cli_cmd cmd_live = {
                    "view follows it: pausing the view does not pause the program, and q ends both.  Its\n"
                    "output goes into the trace, not over the screen; its standard input is /dev/null unless\n"
                    "--stdin.  If the viewer is killed, the program is killed too.\n"
-                   "\n" PROGRAM_DESCRIPTION "\n" VIEW_KEYS_DESCRIPTION
-                   "\n"
+                   "\n" PROGRAM_DESCRIPTION "\n" VIEW_KEYS_DESCRIPTION,
+    .more = "\n"
                    "--compare P1,P2 runs the workload under two profiles and shows the two side by side:\n"
                    "it records the workload under each into a temporary trace first (saying so on standard\n"
                    "error), then opens both in the side-by-side viewer of 'diff --view', and deletes the\n"
@@ -130,12 +139,21 @@ const struct cli_cmd cmd_live = {
                    "cpython-3.9, cpython-3.10, classic, custom:...; the collector is --gc-profile's), else\n"
                    "collector profiles (cpython-3.13, legacy, NAME:T0,T1,...; the allocator is -p's).  As\n"
                    "cpython-3.8 names both, gc:NAME makes a name the collector's: gc:cpython-3.8,cpython-3.13.\n"
-                   "Not for a Python program.\n"
-                   COMPARE_KEYS_DESCRIPTION
+                   "\n"
+                   "--compare PY1,PY2 SCRIPT.py [ARGS] runs one script under two interpreters instead, each\n"
+                   "with its version's profiles, and opens the two where the script's own code begins.  A\n"
+                   "name with a slash or that starts with \"python\" is an interpreter (python3.8, python3.13,\n"
+                   "./venv/bin/python), any other a profile; both names must be of one kind.  An interpreter\n"
+                   "is found on PATH, else among pyenv's installed versions ($PYENV_ROOT/versions/*/bin, the\n"
+                   "newest first), and asked its version: 3.8 to 3.13 run.  After -- come the arguments both\n"
+                   "get (-- -m module).  Each program runs to its end before the view opens, its output in\n"
+                   "its trace (the Output pane), its standard input /dev/null unless --stdin FILE.\n"
+                   "\n" COMPARE_KEYS_DESCRIPTION
                    "\n"
                    "examples:\n"
                    "  arenascope live --compare cpython-3.8,cpython-3.10 demo:arena-lifecycle\n"
-                   "  arenascope live --compare gc:cpython-3.8,cpython-3.13 demo:generations\n",
+                   "  arenascope live --compare gc:cpython-3.8,cpython-3.13 demo:generations\n"
+                   "  arenascope live --compare python3.8,python3.13 slide.py\n",
     .opts = live_opts,
     .min_args = 1,
     .max_args = 1,

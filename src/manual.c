@@ -142,6 +142,8 @@ void manual_write_man(FILE *out)
         roff_line(out, c->summary);
         if (c->description)
             roff_description(out, c->description);
+        if (c->more)
+            roff_description(out, c->more);
         for (int k = 0; c->opts && c->opts[k].name; k++)
             roff_option(out, &c->opts[k]);
     }

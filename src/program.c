@@ -16,13 +16,19 @@
 
 int program_prepare(struct program_spec *spec, const struct cli *c, char *err, size_t errlen)
 {
+    return program_prepare_with(spec, c, NULL, err, errlen);
+}
+
+int program_prepare_with(struct program_spec *spec, const struct cli *c, const char *python, char *err,
+                         size_t errlen)
+{
     memset(spec, 0, sizeof *spec);
     int nwords = c->nargs - c->program;
     spec->argv = calloc((size_t)nwords + 2, sizeof *spec->argv);
     if (!spec->argv)
         return cli_fail(err, errlen, "out of memory");
-    if (c->program_is_script)
-        spec->argv[spec->argc++] = "python3";
+    if (python || c->program_is_script)
+        spec->argv[spec->argc++] = python ? (char *)python : "python3";
     for (int i = c->program; i < c->nargs; i++)
         spec->argv[spec->argc++] = c->args[i];
     if (c->program_is_script && access(c->args[c->program], R_OK) < 0)
@@ -246,6 +252,57 @@ int program_run(struct program_spec *spec, int *wait_status, bool *refused, char
     return 0;
 }
 
+int program_ask(const char *path, const char *argv0, const char *code, const char *arg, int timeout_ms, char *out,
+                size_t len)
+{
+    out[0] = '\0';
+    int fds[2];
+    if (pipe(fds) < 0)
+        return -1;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_RDWR);
+        if (devnull >= 0) {
+            dup2(devnull, STDIN_FILENO);
+            dup2(devnull, STDERR_FILENO);
+        }
+        dup2(fds[1], STDOUT_FILENO);
+        close(fds[0]);
+        close(fds[1]);
+        execl(path, argv0, "-c", code, arg, (char *)NULL);
+        _exit(127);
+    }
+    close(fds[1]);
+    size_t got = 0;
+    double until = timeout_ms > 0 ? now_ms() + timeout_ms : 0;
+    while (got < len - 1) {
+        struct pollfd pfd = {fds[0], POLLIN, 0};
+        int left = until ? (int)(until - now_ms()) : -1;
+        if (until && (left <= 0 || poll(&pfd, 1, left) == 0)) {
+            kill(pid, SIGKILL); /* it said nothing in time */
+            break;
+        }
+        ssize_t n = read(fds[0], out + got, len - 1 - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    out[got] = '\0';
+    close(fds[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return st;
+}
+
 /* What the interpreter is asked to do with the script before it runs: compile it, and say where
  * it does not compile on one line. */
 static const char syntax_check[] =
@@ -268,44 +325,9 @@ int program_check_syntax(const struct program_spec *spec, char *err, size_t errl
     }
     if (!script)
         return 0;
-    int out[2];
-    if (pipe(out) < 0)
-        return 0;
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        close(out[0]);
-        close(out[1]);
-        return 0;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, STDIN_FILENO);
-            dup2(devnull, STDERR_FILENO);
-        }
-        dup2(out[1], STDOUT_FILENO);
-        close(out[0]);
-        close(out[1]);
-        execl(spec->path, spec->argv[0], "-c", syntax_check, script, (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
     char line[1024];
-    size_t len = 0;
-    for (ssize_t n; len < sizeof line - 1 && (n = read(out[0], line + len, sizeof line - 1 - len)) != 0;) {
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            break;
-        len += (size_t)n;
-    }
-    line[len] = '\0';
-    close(out[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (WIFEXITED(st) && WEXITSTATUS(st) == 1 && len > 0) {
+    int st = program_ask(spec->path, spec->argv[0], syntax_check, script, 0, line, sizeof line);
+    if (st >= 0 && WIFEXITED(st) && WEXITSTATUS(st) == 1 && line[0]) {
         snprintf(err, errlen, "%s", line);
         return -1;
     }

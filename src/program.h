@@ -38,6 +38,10 @@ struct program_spec {
 /* Fills spec from the command line (c->program >= 0).  mode, trace or log, arena source and
  * command are the caller's to set in spec->cfg afterwards.  -1 with a message: exit 2. */
 int program_prepare(struct program_spec *spec, const struct cli *c, char *err, size_t errlen);
+/* The same with the interpreter given: python runs the script, or the words after -- are its
+ * arguments (python is the caller's, kept while spec is). */
+int program_prepare_with(struct program_spec *spec, const struct cli *c, const char *python, char *err,
+                         size_t errlen);
 void program_spec_release(struct program_spec *spec);
 
 /*
@@ -70,6 +74,13 @@ int program_run(struct program_spec *spec, int *wait_status, bool *refused, char
  * "FILE:LINE: SyntaxError: MESSAGE" in err (exit status 1).  0 when it compiles, when the program
  * runs no script of the user's (-m, -c), or when the check could not be run. */
 int program_check_syntax(const struct program_spec *spec, char *err, size_t errlen);
+
+/* Runs the interpreter at path as `argv0 -c code [arg]`, its standard input and error
+ * /dev/null, and keeps what it writes on its standard output in out (NUL-terminated, cut to
+ * len); killed when it has not finished writing within timeout_ms (0: no limit).  Returns its
+ * waitpid() status, or -1 when it could not be started. */
+int program_ask(const char *path, const char *argv0, const char *code, const char *arg, int timeout_ms, char *out,
+                size_t len);
 
 /* How a waitpid() status ended the program, as arenascope's exit status (128 + N for signal N)
  * and, when it did not exit with 0, in words. */

@@ -45,4 +45,18 @@ else
     echo "traces: slide.py failed; program-slide.trace is not updated" >&2
     status=1
 fi
+# The same slide on pyenv's python3.8: the left side of the side-by-side screens of one script
+# under two interpreters, program-slide.trace the right.
+py38=$(ls -d "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.8.*/bin/python3.8 2>/dev/null | sort -V | tail -1)
+if [ -z "$py38" ]; then
+    echo "traces: no pyenv python3.8; program-slide-3.8.trace is not updated" >&2
+elif cp slide.py "$scratch/" &&
+    (cd "$scratch" && PYTHONHASHSEED=0 setarch "$(uname -m)" -R "$prog" record -o program-slide-3.8.trace -- "$py38" slide.py >/dev/null); then
+    mv "$scratch/program-slide-3.8.trace" program-slide-3.8.trace
+    echo "traces: program-slide-3.8.trace"
+else
+    rm -f "$scratch/program-slide-3.8.trace"
+    echo "traces: slide.py on python3.8 failed; program-slide-3.8.trace is not updated" >&2
+    status=1
+fi
 exit $status

@@ -120,9 +120,13 @@ void ui_layout_compute(const struct ui_layout_input *in, struct ui_layout *out)
     enum ui_pane focus = in->focus == UI_PANE_NONE ? UI_PANE_ARENAS : in->focus;
 
     if (W < UI_WIDE_COLS) {
-        /* one pane above the timeline: the focused one, or the arena map */
+        /* one pane above the timeline: the focused one, or the arena map; a real program's code
+         * over its names when both are high enough */
         enum ui_pane shown = focus == UI_PANE_TIMELINE ? UI_PANE_ARENAS : focus;
-        out->pane[shown] = top;
+        if (in->code && (shown == UI_PANE_CODE || shown == UI_PANE_OBJECTS) && top.h >= UI_NARROW_CODE_NAMES_ROWS)
+            pane_pair(top, UI_NARROW_CODE_NAMES_ROWS, UI_PANE_CODE, UI_PANE_OBJECTS, focus, out);
+        else
+            out->pane[shown] = top;
         return;
     }
 

@@ -18,7 +18,8 @@
  *                             its output over the collector (or the size classes) on the right,
  *                             and its names (the Objects pane) under them, left of the timeline
  *   narrow                    the timeline at the bottom and one of the other panes above it,
- *                             the focused one (Tab moves between them)
+ *                             the focused one (Tab moves between them); a real program's Code
+ *                             pane over its names when the height allows
  *   zoomed                    one pane takes the whole body
  *
  * Below UI_MIN_COLS x UI_MIN_ROWS nothing fits: `too_small` is set and the screen says what size
@@ -35,6 +36,7 @@
 #define UI_MIN_ROWS 24
 #define UI_HALF_MIN_COLS 56 /* one side of the side-by-side viewer: the narrow layout, tighter */
 #define UI_WIDE_COLS 120 /* from here on, two columns */
+#define UI_NARROW_CODE_NAMES_ROWS 20 /* narrow: from this height above the timeline, code over names */
 #define UI_MIN_BODY_ROWS 16 /* the panes keep these rows whatever the banner asks */
 #define UI_MAX_STEP_ROWS 6  /* the step banner's rows at most */
 #define UI_MAX_FOOTER_ROWS 2 /* a message in the footer wraps to this many rows, taken from the body */

@@ -111,11 +111,13 @@ const char *ui_app_message(const struct ui_app *app);
 
 /*
  * Two traces side by side (compare.c): each in its own viewer painting half the screen, under a
- * row naming its trace and profiles, keys going to both.  ] and [ move both to the same step
- * number; the event keys move both by an event, a side holding at the end (or start) of its
- * step until the other gets there, so that the two stay in the same step.  What differs is
- * marked: the figures in a row under the two (arenas, pools, bytes, objects), the panes whose
- * figures differ (with UI_G_DIFFERS in their frame) and the arena rows; the status line names
+ * row naming its trace and profiles, keys going to both.  ] and [ move both to the end of the
+ * same step: step N with step N, or, when a side has a real program's line steps, the steps
+ * paired by their lines (ev_align); the event keys move both by an event, a side holding at
+ * the end (or start) of its step until the other gets there, so that the two stay in the same
+ * step.  What differs is marked: the figures in a row under the two (arenas, pools, bytes,
+ * objects), the panes whose figures differ (with UI_G_DIFFERS in their frame), the arena rows,
+ * a program's code lines that allocated otherwise and its names bound otherwise; the status line names
  * where the events of the step ahead first differ, as `arenascope diff` compares events.
  * cfg[i].title names side i in its header ("A"); names[i] its trace in the row above it (a path
  * by its file's name).
