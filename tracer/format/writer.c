@@ -8,34 +8,36 @@
  * the writer's life cycle and blobs; writer_encode.c encodes events and assembles chunks;
  * writer_thread.c runs the encoder thread (writer_private.h: the state they share).
  *
- * - Where events are encoded.  By default each event is encoded as it is emitted, in the
- *   producer's thread.  A long recording that nobody follows (it was not flushed when its first
- *   chunk was sealed) hands encoding to an *encoder thread* of the writer's own, as tracers keep
- *   encoding off the hot path:
+ * - Where chunks are written.  Each event is encoded as it is emitted, in the producer's thread.
+ *   By default a full chunk is also compressed, checksummed and written there.  A long recording
+ *   that nobody follows (it was not flushed when its first chunk was sealed) hands that work to
+ *   an *encoder thread* of the writer's own:
  *
- *       emit ──▶ batch of records ──▶ encoder thread ──▶ chunk buffer ──▶ write(2)
+ *       emit ──▶ encode into the chunk buffer ──▶ ring of full chunks ──▶ encoder thread:
+ *                                                                        zstd, CRC, write(2)
  *
- *   emit then only copies the event into a *batch*: one record per event (a word holding the
- *   kind and the text's length, all of the event's word fields of which the kind's count are
- *   kept, the text padded to a word): a score of instructions and no branch that depends on the
- *   data.  Full batches go through a ring of NBATCH to the encoder thread, which encodes,
- *   checksums and writes them; the handover is a mutex and two condition variables per batch
- *   (thousands of events), and either side is woken only when half the ring waits for it, so
- *   that a thread that keeps up does not sleep and wake (two system calls) for every batch.  A flush waits until the encoder thread has written everything and
- *   brings encoding back to the producer's thread for good, so that trace_writer_flush() keeps
- *   meaning "every event emitted so far is readable" and a live viewer pays no handover per step.
- *   The producer's fields and the encoder's are disjoint; the encoder's belong to whichever
- *   thread encodes and change hands only through the mutex or a join.  The bytes are the same
- *   either way.
+ *   At a full chunk the producer swaps its buffer for the one of the ring's next slot (written
+ *   already) and goes on; the thread compresses and writes the chunks in order.  The handover is
+ *   a mutex and two condition variables per chunk (some twenty thousand events), and the
+ *   producer waits only when all NRING chunks wait for the thread.  The thread takes what is
+ *   costly and has nothing to do with the producer's state, and only the encoded bytes (a few
+ *   per event) cross from one processor to the other: handing over each event instead (a record
+ *   of its words, encoded by the thread) cost more CPU time in all than encoding it at once, in
+ *   copies and in cache lines moving between the processors.  A flush waits until the encoder
+ *   thread has written everything and brings the writing back to the producer's thread for good,
+ *   so that trace_writer_flush() keeps meaning "every event emitted so far is readable" and a
+ *   live viewer pays no handover per step.  The producer's fields (the encoding) and the file's
+ *   are disjoint; the file's belong to whichever thread writes chunks and change hands only
+ *   through the mutex or a join.  The bytes are the same either way.
  *
  * - Encoding.  Each kind has its own encoder, generated from EVENT_KINDS: the field types are
  *   known at compile time and the per-field work is a varint store or an address code; the
- *   state (output position, address history registers) lives in locals across a batch.  The
- *   kinds that are an address and at most one small word, nearly all of a heap's events, share
- *   one straight path (the lanes), because a jump on the kind in a stream of allocations and
- *   frees is one the processor cannot predict.  Varints below 2^21 are stored without a branch
- *   on their length.  The file's schema is this program's table, so file kind ids are enum
- *   event_kind values.
+ *   state (output position, address history registers) lives in locals while an event is
+ *   encoded.  The kinds that are an address and at most one small word, nearly all of a heap's
+ *   events, share one straight path (the lanes), because a jump on the kind in a stream of
+ *   allocations and frees is one the processor cannot predict.  Varints below 2^21 are stored
+ *   without a branch on their length.  The file's schema is this program's table, so file kind
+ *   ids are enum event_kind values.
  *
  * - A chunk is built in one buffer laid out as the record it will become:
  *
@@ -45,8 +47,9 @@
  *   When the chunk ends its events are compressed with zstd (FORMAT.md 6, version 3) into a
  *   second buffer laid out the same way, unless that does not make them smaller; the chunk header
  *   is written right-aligned against the events (or their frame), the record is sealed and
- *   written with one write(2).  Compression belongs to whichever thread encodes.  The buffer grows only for an event whose text does
- *   not fit (texts are at most 1 MiB: a longer one is the writer's error, never cut).
+ *   written with one write(2).  Compression belongs to whichever thread writes chunks.  The
+ *   buffer grows only for an event whose text does not fit (texts are at most 1 MiB: a longer
+ *   one is the writer's error, never cut).
  *
  * - The address history of FORMAT.md section 6.3 is kept as a direct-mapped hash table from an
  *   address to the stamp (a running count of addresses coded, 32 bits) of its latest
@@ -54,9 +57,7 @@
  *   hit is a repeat when it is less than FMT_HISTORY old; a collision only loses a repeat (the
  *   address is then coded as a delta), never correctness.
  *
- * - Time: encoding as events come, the clock is read when a chunk's first event arrives.  With
- *   the encoder thread the producer reads it when a batch receives its first event, and a
- *   chunk's first_ns is the time of the batch that holds its first event.
+ * - Time: the clock is read when a chunk's first event arrives.
  *
  * - A window (a live trace's cap, header field 20, FORMAT.md 8.1): when the records kept come
  *   within a sixteenth of the window, the oldest chunks are dropped at a chunk boundary until
@@ -70,7 +71,7 @@
  *
  * - Errors are sticky (redis's rio): the first failure is kept with its message, later events
  *   are dropped, and trace_writer_finish() reports it.  Producers never check per event.  An
- *   error met by the encoder thread reaches the producer at its next batch.
+ *   error met by the encoder thread reaches the producer at its next full chunk.
  */
 #include "writer_private.h"
 
@@ -128,8 +129,6 @@ static NOINLINE void producer_fail(struct trace_writer *w, int err, const char *
     writer_encode_all(w);
     writer_set_error(w, err, "%s", what);
     w->stopped = true;
-    w->rp = w->fill->rec;
-    w->rlim = 0;
 }
 
 /* An event emitted when the writer is stopped, or of a kind not in the table. */
@@ -155,98 +154,6 @@ void writer_text_refused(struct trace_writer *w, const struct event *ev)
     producer_fail(w, TRACE_EFORMAT, what);
 }
 
-/* A record that does not fit, begins a batch or has text; or the writer is stopped. */
-static NOINLINE void record_slow(struct trace_writer *w, const struct event *ev)
-{
-    unsigned k = (unsigned)ev->kind;
-    if (w->stopped || k >= EV_KIND_COUNT) {
-        writer_emit_refused(w, ev);
-        return;
-    }
-    if (text_is_too_long(k, ev)) {
-        writer_text_refused(w, ev);
-        return;
-    }
-    uint32_t slen = text_len(k, ev);
-    size_t nw = kind_words[k], need = 1 + nw + ((size_t)slen + 7) / 8;
-    if (need < REC_WORDS)
-        need = REC_WORDS;
-    struct batch *b = w->fill;
-    if ((size_t)(b->rec + b->cap - w->rp) < need) {
-        if (w->rp != b->rec) {
-            writer_batch_done(w);
-            if (w->stopped) {
-                writer_emit_refused(w, ev);
-                return;
-            }
-            b = w->fill;
-        }
-        if (b->cap < need) {
-            if (!codec_array_reserve((void **)&b->rec, &b->cap, need, sizeof *b->rec)) {
-                producer_fail(w, TRACE_ENOMEM, "out of memory");
-                return;
-            }
-            w->rp = b->rec;
-        }
-    }
-    if (w->rp == b->rec)
-        b->stamp = clock_now(w);
-    uint64_t *p = w->rp;
-    p[0] = k | (uint64_t)slen << 32;
-    memcpy(p + 1, ev->u.f, nw * sizeof(uint64_t));
-    if (slen) {
-        p[1 + nw + (slen - 1) / 8] = 0; /* the last word's padding */
-        memcpy(p + 1 + nw, ev->str, slen);
-    }
-    w->rp = p + 1 + nw + ((size_t)slen + 7) / 8;
-    w->rlim = (uintptr_t)(b->rec + b->cap - REC_WORDS);
-    w->seq++;
-}
-
-/*
- * emit.  With an encoder thread, the record is the kind, then all of the event's word fields (a
- * fixed-size copy; only the kind's count of them is kept).  Everything else goes to emit_slow:
- * no encoder thread (the event is encoded at once), a record with text, a batch to begin or to
- * hand over, a stopped writer.
- */
-static NOINLINE void emit_slow(struct trace_writer *w, const struct event *ev)
-{
-    if (!w->async)
-        writer_emit_direct(w, ev);
-    else
-        record_slow(w, ev);
-}
-
-static ALWAYS_INLINE void emit_inline(struct trace_writer *w, const struct event *ev)
-{
-    unsigned k = (unsigned)ev->kind;
-    uint64_t *p = w->rp;
-    unsigned n;
-    if (UNLIKELY(k >= EV_KIND_COUNT || (n = kind_rec[k]) == 0 || (uintptr_t)p > w->rlim)) {
-        emit_slow(w, ev);
-        return;
-    }
-    p[0] = k;
-    memcpy(p + 1, ev->u.f, sizeof ev->u.f);
-    w->rp = p + n;
-    w->seq++;
-}
-
-void trace_writer_emit(struct trace_writer *w, const struct event *ev)
-{
-    emit_inline(w, ev);
-}
-
-static void sink_emit(void *ctx, const struct event *ev)
-{
-    emit_inline(ctx, ev);
-}
-
-struct event_sink trace_writer_sink(struct trace_writer *w)
-{
-    return (struct event_sink){.emit = sink_emit, .ctx = w};
-}
-
 /* ---- life cycle ------------------------------------------------------------------------------- */
 
 static int writer_start(struct trace_writer *w, const struct trace_header *hdr)
@@ -259,17 +166,12 @@ static int writer_start(struct trace_writer *w, const struct trace_header *hdr)
     }
     w->now = clock_monotonic;
     w->clock_origin = clock_monotonic(NULL);
-    w->cap = EV_START + FMT_CHUNK_TARGET + EV_MAX_WORDS_BYTES + EV_SLACK + 4 + 4096;
+    w->cap = CHUNK_BUF_BYTES;
     w->buf = malloc(w->cap);
-    w->fill = &w->ring[0];
-    w->fill->rec = malloc(BATCH_WORDS * sizeof(uint64_t));
-    if (!w->buf || !w->fill->rec) {
+    if (!w->buf) {
         writer_set_error(w, TRACE_ENOMEM, "out of memory");
         return w->err;
     }
-    w->fill->cap = BATCH_WORDS;
-    w->rp = w->fill->rec;
-    w->rlim = 0;
     w->len = EV_START;
     w->level = FMT_ZSTD_LEVEL;
     writer_history_reset(w);
@@ -402,8 +304,6 @@ int trace_writer_finish(struct trace_writer *w)
     writer_chunk_end(w);
     w->finished = true;
     w->stopped = true;
-    w->rp = w->fill->rec;
-    w->rlim = 0;
     if (w->err)
         return w->err;
 
@@ -538,8 +438,8 @@ void trace_writer_free(struct trace_writer *w)
     if (w->own_fd && w->fd >= 0)
         close(w->fd);
     fmt_index_release(&w->ix);
-    for (size_t i = 0; i < NBATCH; i++)
-        free(w->ring[i].rec);
+    for (size_t i = 0; i < NRING; i++)
+        free(w->ring[i].buf);
     free(w->buf);
     free(w->zbuf);
     free(w->last_blob.data);

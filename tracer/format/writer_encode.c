@@ -94,6 +94,7 @@ static bool buf_reserve(struct trace_writer *w, size_t n)
     if (w->cap - w->len >= n)
         return true;
     if (!codec_array_reserve((void **)&w->buf, &w->cap, w->len + n, 1)) {
+        writer_encode_all(w); /* the encoder thread, if any, is idle: the error is this thread's */
         writer_set_error(w, TRACE_ENOMEM, "out of memory");
         return false;
     }
@@ -142,9 +143,9 @@ void writer_window_check(struct trace_writer *w)
 
 /* The chunk's events compressed into zbuf at EV_START: their size there, or 0 when they are to
  * be stored as they are (compression is off, failed or does not pay). */
-static size_t chunk_pack(struct trace_writer *w)
+static size_t chunk_pack(struct trace_writer *w, const struct sealed *c)
 {
-    size_t n = w->len - EV_START;
+    size_t n = c->len - EV_START;
     if (w->level == 0)
         return 0;
     size_t need = EV_START + fmt_zstd_bound(n) + 4;
@@ -155,42 +156,72 @@ static size_t chunk_pack(struct trace_writer *w)
         w->zbuf = z;
         w->zcap = need;
     }
-    return fmt_zstd_pack(&w->zctx, w->level, w->zbuf + EV_START, w->zcap - EV_START - 4, w->buf + EV_START, n,
+    return fmt_zstd_pack(&w->zctx, w->level, w->zbuf + EV_START, w->zcap - EV_START - 4, c->buf + EV_START, n,
                          NULL, 0);
 }
 
-void writer_chunk_end(struct trace_writer *w)
+void writer_chunk_write(struct trace_writer *w, const struct sealed *c)
 {
-    uint64_t count = w->enc_seq - w->chunk_first;
-    if (count == 0 || w->err)
+    if (w->err)
         return;
-    size_t raw = w->len - EV_START, z = chunk_pack(w);
-    uint8_t *buf = z ? w->zbuf : w->buf;
+    size_t raw = c->len - EV_START, z = chunk_pack(w, c);
+    uint8_t *buf = z ? w->zbuf : c->buf;
     uint8_t head[4 * CODEC_VARINT_MAX], *h = head;
-    h = codec_put_varint(h, w->chunk_first);
-    h = codec_put_varint(h, count);
-    h = codec_put_varint(h, w->chunk_ns);
+    h = codec_put_varint(h, c->first);
+    h = codec_put_varint(h, c->count);
+    h = codec_put_varint(h, c->ns);
     h = codec_put_varint(h, z ? raw : 0); /* the events' size once decompressed; 0: stored */
     size_t hs = (size_t)(h - head);
     size_t start = EV_START - hs - FMT_REC_HEAD;
     memcpy(buf + start + FMT_REC_HEAD, head, hs);
     size_t plen = hs + (z ? z : raw);
     fmt_record_seal(buf + start, FMT_TAG_EVTS, (uint32_t)plen);
-    struct trace_chunk_info c = {
+    struct trace_chunk_info info = {
         .offset = w->offset,
         .bytes = plen + FMT_REC_OVERHEAD,
-        .first_seq = w->chunk_first,
-        .count = (uint32_t)count,
-        .first_ns = w->chunk_ns,
+        .first_seq = c->first,
+        .count = (uint32_t)c->count,
+        .first_ns = c->ns,
     };
     writer_write_bytes(w, buf + start, plen + FMT_REC_OVERHEAD);
-    if (!w->err && !fmt_index_push_chunk(&w->ix, &c))
+    if (!w->err && !fmt_index_push_chunk(&w->ix, &info))
         writer_set_error(w, TRACE_ENOMEM, "out of memory");
     writer_window_check(w);
+}
+
+/* The next chunk starts empty. */
+static void chunk_restart(struct trace_writer *w)
+{
     w->len = EV_START;
     w->chunk_first = w->enc_seq;
     w->prev = 0;
     writer_history_reset(w);
+}
+
+void writer_chunk_end(struct trace_writer *w)
+{
+    struct sealed c = {w->buf, w->cap, w->len, w->chunk_first, w->enc_seq - w->chunk_first, w->chunk_ns};
+    if (c.count == 0 || w->err)
+        return;
+    writer_chunk_write(w, &c);
+    chunk_restart(w);
+}
+
+/* The chunk being built is full: written, or handed to the encoder thread once there is one. */
+static NOINLINE void chunk_full(struct trace_writer *w)
+{
+    if (w->async) {
+        writer_chunk_hand(w);
+        if (atomic_load_explicit(&w->failed, memory_order_acquire))
+            w->stopped = true;
+        chunk_restart(w);
+        return;
+    }
+    writer_chunk_end(w);
+    if (w->err)
+        w->stopped = true;
+    else
+        writer_maybe_thread(w);
 }
 
 /* Room for an event with a text of slen bytes at p; returns where p is now (the buffer may
@@ -206,19 +237,19 @@ static NOINLINE uint8_t *text_room(struct trace_writer *w, uint8_t *p, size_t sl
 
 /*
  * Encodes one event of kind k (in the table) whose word fields are f[0 .. kind_words[k]) and
- * whose text, of slen bytes (at most FMT_MAX_TEXT), is at text, or right after the fields when
- * text is NULL (a record).  Returns the word after the record, or NULL when memory ran out.
+ * whose text, of slen bytes (at most FMT_MAX_TEXT), is at text.  Returns false when memory ran
+ * out.
  * The output needs no bound check for an event without text: a chunk ends as soon as it holds
  * FMT_CHUNK_TARGET bytes, and the buffer has room for one more such event after that.
  */
-static ALWAYS_INLINE const uint64_t *encode_event(struct trace_writer *w, struct enc *e, unsigned k,
-                                                  const uint64_t *f, uint32_t slen, const void *text)
+static ALWAYS_INLINE bool encode_event(struct trace_writer *w, struct enc *e, unsigned k, const uint64_t *f,
+                                       uint32_t slen, const void *text)
 {
     uint8_t *p;
     unsigned ln = fmt_kind_lane[k];
     if (LIKELY(ln & FMT_LANE_ON)) {
-        /* The second and third words are read whatever the lane (a record always has room for
-         * REC_WORDS, an event for EVENT_MAX_FIELDS) and masked off when the kind has none. */
+        /* The second and third words are read whatever the lane (an event has EVENT_MAX_FIELDS)
+         * and masked off when the kind has none. */
         uint64_t v = f[1] & -(uint64_t)((ln & FMT_LANE_V) != 0), z = f[2] & -(uint64_t)((ln & FMT_LANE_Z) != 0);
         if (LIKELY(v < (1u << 21) && z == 0)) {
             unsigned none = ((ln & FMT_LANE_OPT) != 0) & (v == 0); /* an optional tail left out */
@@ -229,7 +260,7 @@ static ALWAYS_INLINE const uint64_t *encode_event(struct trace_writer *w, struct
             p = put_addr(w, e, p + 1, f[0]);
             uint8_t *q = put_varint(p, v);
             e->p = p + ((size_t)(q - p) & -coded);
-            return f + (ln >> FMT_LANE_NW_SHIFT);
+            return true;
         }
     }
     switch ((enum event_kind)k) {
@@ -257,7 +288,7 @@ static ALWAYS_INLINE const uint64_t *encode_event(struct trace_writer *w, struct
     if (fi < limit) {                                                                            \
         p = put_varint(p, slen);                                                                 \
         if (slen)                                                                                \
-            memcpy(p, text ? text : (const void *)(f + nwords), slen);                           \
+            memcpy(p, text, slen);                                                               \
         p += slen;                                                                               \
     }
 #define EV_FIELD(t, n) ENC_##t(n)
@@ -267,7 +298,7 @@ static ALWAYS_INLINE const uint64_t *encode_event(struct trace_writer *w, struct
         const unsigned nwords = kind_words[EV_##K], ntext = kind_text[EV_##K];                   \
         if (ntext) {                                                                             \
             if (!(e->p = text_room(w, e->p, slen)))                                              \
-                return NULL;                                                                     \
+                return false;                                                                    \
             e->limit = w->buf + EV_START + FMT_CHUNK_TARGET;                                     \
         }                                                                                        \
         uint64_t tor = 0;                                                                        \
@@ -282,7 +313,7 @@ static ALWAYS_INLINE const uint64_t *encode_event(struct trace_writer *w, struct
         *p++ = (uint8_t)(EV_##K | (elide ? 0x80u : 0));                                          \
         fields(void) fi;                                                                         \
         e->p = p;                                                                                \
-        return f + nwords + (ntext && !text ? (slen + 7) / 8 : 0);                               \
+        return true;                                                                             \
     }
         EVENT_KINDS(X)
 #undef X
@@ -305,42 +336,9 @@ static ALWAYS_INLINE void enc_store(struct trace_writer *w, const struct enc *e)
     w->addr_total = e->total;
 }
 
-/* Encodes a batch's records (checked by the producer), ending chunks as they fill. */
-void writer_encode_batch(struct trace_writer *w, const struct batch *b)
-{
-    if (w->err || b->n == 0)
-        return;
-    const uint64_t *r = b->rec, *const rend = b->rec + b->n;
-    uint64_t *const kind_events = w->kind_events;
-    uint64_t seq = w->enc_seq;
-    if (w->len == EV_START)
-        w->chunk_ns = b->stamp;
-    struct enc e = enc_load(w);
-    while (r < rend) {
-        unsigned k = (unsigned)(r[0] & 0xffu);
-        const uint64_t *next = encode_event(w, &e, k, r + 1, (uint32_t)(r[0] >> 32), NULL);
-        if (!next)
-            break;
-        r = next;
-        kind_events[k]++;
-        seq++;
-        if (UNLIKELY(e.p >= e.limit)) {
-            enc_store(w, &e);
-            w->enc_seq = seq;
-            writer_chunk_end(w);
-            if (w->err)
-                return;
-            w->chunk_ns = b->stamp; /* the next chunk's first event is in this batch, or the
-                                       next batch sets its time */
-            e = enc_load(w);
-        }
-    }
-    enc_store(w, &e);
-    w->enc_seq = seq;
-}
-
-/* Encoding in the producer's thread: one event at once. */
-void writer_emit_direct(struct trace_writer *w, const struct event *ev)
+/* emit: the event encoded at once, in the producer's thread; a full chunk is written, or handed
+ * to the encoder thread. */
+static ALWAYS_INLINE void emit_one(struct trace_writer *w, const struct event *ev)
 {
     unsigned k = (unsigned)ev->kind;
     if (UNLIKELY(w->stopped | (k >= EV_KIND_COUNT))) {
@@ -363,11 +361,21 @@ void writer_emit_direct(struct trace_writer *w, const struct event *ev)
     w->kind_events[k]++;
     w->enc_seq++;
     w->seq++;
-    if (UNLIKELY(e.p >= e.limit)) {
-        writer_chunk_end(w);
-        if (w->err)
-            w->stopped = true;
-        else
-            writer_maybe_thread(w);
-    }
+    if (UNLIKELY(e.p >= e.limit))
+        chunk_full(w);
+}
+
+void trace_writer_emit(struct trace_writer *w, const struct event *ev)
+{
+    emit_one(w, ev);
+}
+
+static void sink_emit(void *ctx, const struct event *ev)
+{
+    emit_one(ctx, ev);
+}
+
+struct event_sink trace_writer_sink(struct trace_writer *w)
+{
+    return (struct event_sink){.emit = sink_emit, .ctx = w};
 }

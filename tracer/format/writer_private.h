@@ -26,27 +26,26 @@
 #define HASH_BITS 12
 _Static_assert((1u << HASH_BITS) >= FMT_HISTORY, "the hash table covers the history");
 
-#define REC_WORDS (1 + EVENT_MAX_FIELDS) /* the largest record without text */
-#define BATCH_WORDS ((64u << 10) / 8)    /* a batch: 64 KiB of records, about 2700 events */
-#define NBATCH 8                         /* batches in the ring when an encoder thread runs */
+/* A chunk's buffer: the events of one chunk, one event after its end (a text aside), the slack */
+#define CHUNK_BUF_BYTES (EV_START + FMT_CHUNK_TARGET + EV_MAX_WORDS_BYTES + EV_SLACK + 4 + 4096)
+#define NRING 4 /* chunks in the ring when an encoder thread runs */
 
-struct batch {
-    uint64_t *rec;   /* records: kind | text length << 32, the word fields, the text */
-    size_t cap;      /* words allocated */
-    size_t n;        /* words used */
-    uint64_t stamp;  /* ns after the clock origin when its first record arrived */
+/* A chunk handed to the encoder thread: its events at EV_START in buf, up to len. */
+struct sealed {
+    uint8_t *buf;
+    size_t cap;      /* bytes allocated */
+    size_t len;
+    uint64_t first;  /* its first event's seq */
+    uint64_t count;
+    uint64_t ns;     /* its time */
 };
 
 struct trace_writer {
     /* ---- the producer's: emit, flush, finish ------------------------------------------------ */
-    uint64_t *rp;     /* where the next record goes in the batch being filled */
-    uintptr_t rlim;   /* the last place a record of REC_WORDS fits, or 0: every event takes the
-                         slow path (no encoder thread, a batch to begin, the writer stopped) */
-    struct batch *fill; /* the batch being filled */
     uint64_t seq;     /* events emitted */
     bool stopped;     /* an error, or finished: events are dropped */
     bool finished;
-    bool flushed;     /* flushed once: a viewer follows, the encoder stays in this thread */
+    bool flushed;     /* flushed once: a viewer follows, chunks are written in this thread */
     enum trace_writer_thread thread_mode;
     bool may_thread;  /* a second processor is there, and starting the thread has not failed */
     uint64_t (*now)(void *ctx);
@@ -54,31 +53,43 @@ struct trace_writer {
     uint64_t clock_origin; /* now() when the writer opened */
 
     /* ---- the encoder thread and the ring ---------------------------------------------------- */
-    bool async;       /* batches go to the encoder thread */
+    bool async;       /* full chunks go to the encoder thread */
     bool thread_live; /* the thread exists (it may be idle: async went off after a flush) */
     pthread_t thread;
     pthread_mutex_t mu;
-    pthread_cond_t more; /* the encoder waits for batches */
-    pthread_cond_t room; /* the producer waits for a free batch, or for the ring to drain */
-    uint64_t head;       /* batches published (under mu) */
-    uint64_t tail;       /* batches encoded (under mu) */
-    bool quit;           /* under mu: no more batches will come */
+    pthread_cond_t more; /* the encoder waits for chunks */
+    pthread_cond_t room; /* the producer waits for a free slot, or for the ring to drain */
+    uint64_t head;       /* chunks handed over (under mu) */
+    uint64_t tail;       /* chunks written (under mu) */
+    bool quit;           /* under mu: no more chunks will come */
     bool enc_waiting, prod_waiting; /* under mu: who sleeps */
-    struct batch ring[NBATCH];
+    struct sealed ring[NRING];
     atomic_bool failed;  /* err is set; its message no longer changes */
     _Atomic uint64_t written; /* bytes written to the file, for trace_writer_bytes() */
 
-    /* ---- the encoder's: whichever thread encodes ------------------------------------------- */
+    /* ---- the encoding: the producer's --------------------------------------------------------- */
+    uint8_t *buf;     /* the chunk being built, laid out as writer.c says */
+    size_t cap;       /* bytes allocated */
+    size_t len;       /* end of the events; EV_START when the chunk is empty */
+    uint64_t enc_seq;     /* events encoded */
+    uint64_t chunk_first; /* seq of the chunk's first event */
+    uint64_t chunk_ns;    /* its time */
+    uint64_t addr_total;  /* addresses coded since the writer opened */
+    uint64_t prev;        /* the last address coded in this chunk, 0 when none */
+    /* by the address's hash: an address, and addr_total when it was last coded plus 1, modulo
+     * 2^32 (see put_addr).  Two arrays, not pairs: stores of pairs get merged into one wide
+     * store, which the next event's load of the stamp then waits for. */
+    uint64_t seen_addr[1u << HASH_BITS];
+    uint32_t seen_stamp[1u << HASH_BITS];
+    uint64_t kind_events[EV_KIND_COUNT];
+
+    /* ---- the file: whichever thread writes chunks -------------------------------------------- */
     int fd;
     bool own_fd;
     int err;          /* first error, sticky */
     char msg[320];    /* its message */
     char *name;       /* for messages */
-
-    uint8_t *buf;     /* the chunk being built, see the layout above */
-    size_t cap;       /* bytes allocated */
-    size_t len;       /* end of the events; EV_START when the chunk is empty */
-    uint8_t *zbuf;    /* the chunk compressed, laid out as buf */
+    uint8_t *zbuf;    /* a chunk compressed, laid out as buf */
     size_t zcap;
     void *zctx;       /* zstd's context */
     struct {          /* the last blob put, the next one's base when of its type (FORMAT.md 7) */
@@ -89,22 +100,8 @@ struct trace_writer {
         unsigned run;  /* deltas since one stored whole */
     } last_blob;
     int level;        /* zstd's level; 0: chunks and blobs stored as they are */
-
-    uint64_t enc_seq;     /* events encoded */
-    uint64_t chunk_first; /* seq of the chunk's first event */
-    uint64_t chunk_ns;    /* its time */
     uint64_t offset;      /* bytes written to the file */
-
-    uint64_t addr_total;  /* addresses coded since the writer opened */
-    uint64_t prev;        /* the last address coded in this chunk, 0 when none */
-    /* by the address's hash: an address, and addr_total when it was last coded plus 1, modulo
-     * 2^32 (see put_addr).  Two arrays, not pairs: stores of pairs get merged into one wide
-     * store, which the next event's load of the stamp then waits for. */
-    uint64_t seen_addr[1u << HASH_BITS];
-    uint32_t seen_stamp[1u << HASH_BITS];
-
     struct fmt_index ix;
-    uint64_t kind_events[EV_KIND_COUNT];
     uint64_t window;      /* bytes the kept chunks may take; 0: no window */
     uint64_t head_end;    /* offset after HEAD: where the hole begins */
     uint64_t punched_to;  /* the hole covers [head_end, punched_to) */
@@ -135,18 +132,6 @@ static const uint8_t __attribute__((unused)) kind_text[EV_KIND_COUNT] = {EVENT_K
 #undef X
 #undef EV_FIELD
 
-/* Words in a record of the kind, or 0 for a kind with text (its records take the slow path). */
-#define REC_u(n) +1
-#define REC_i(n) +1
-#define REC_a(n) +1
-#define REC_p(n) +1
-#define REC_s(n) ) * 0 + (0 /* a text field, always the last, zeroes the sum */
-#define EV_FIELD(t, n) REC_##t(n)
-#define X(K, n, fl, tail, say, fields) [EV_##K] = (1 fields),
-static const uint8_t __attribute__((unused)) kind_rec[EV_KIND_COUNT] = {EVENT_KINDS(X)};
-#undef X
-#undef EV_FIELD
-
 /* ns since the writer opened, by its clock. */
 static inline uint64_t clock_now(struct trace_writer *w)
 {
@@ -173,20 +158,19 @@ void writer_write_bytes(struct trace_writer *w, const void *p, size_t n);
 void writer_emit_refused(struct trace_writer *w, const struct event *ev);
 void writer_text_refused(struct trace_writer *w, const struct event *ev);
 
-/* writer_encode.c: a chunk starts with no address behind it; the chunk being built ends (it is
- * compressed, sealed and written); the window slides when the records kept near it; a batch's
- * records are encoded; an event is encoded in the producer's thread. */
+/* writer_encode.c: a chunk starts with no address behind it; the chunk being built ends in this
+ * thread (its record compressed, sealed and written); a chunk's record written (by the thread
+ * that writes chunks); the window slides when the records kept near it. */
 void writer_history_reset(struct trace_writer *w);
 void writer_chunk_end(struct trace_writer *w);
+void writer_chunk_write(struct trace_writer *w, const struct sealed *c);
 void writer_window_check(struct trace_writer *w);
-void writer_encode_batch(struct trace_writer *w, const struct batch *b);
-void writer_emit_direct(struct trace_writer *w, const struct event *ev);
 
-/* writer_thread.c: the encoder thread started when the mode asks for it now; the batch being
- * filled handed over; every event emitted encoded (the encoder thread idle after); the thread
- * stopped and joined. */
+/* writer_thread.c: the encoder thread started when the mode asks for it now; the chunk being
+ * built handed to it (the producer gets an empty buffer); every chunk handed over written (the
+ * encoder thread idle after); the thread stopped and joined. */
 void writer_maybe_thread(struct trace_writer *w);
-void writer_batch_done(struct trace_writer *w);
+void writer_chunk_hand(struct trace_writer *w);
 void writer_encode_all(struct trace_writer *w);
 void writer_thread_stop(struct trace_writer *w);
 

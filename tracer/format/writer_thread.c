@@ -1,6 +1,7 @@
 /*
  * writer_thread.c - the trace writer's encoder thread (see writer.c for the design): the ring of
- * batches the producer fills and the thread encodes, the handover, a drain and the thread's end.
+ * full chunks the producer hands over and the thread compresses and writes, the handover, a
+ * drain and the thread's end.
  */
 #include "writer_private.h"
 
@@ -18,16 +19,13 @@ static void *encoder_main(void *arg)
             w->enc_waiting = false;
         }
         if (w->tail == w->head)
-            break; /* quit, and everything is encoded */
-        struct batch *b = &w->ring[w->tail % NBATCH];
+            break; /* quit, and everything is written */
+        const struct sealed *c = &w->ring[w->tail % NRING];
         pthread_mutex_unlock(&w->mu);
-        writer_encode_batch(w, b);
+        writer_chunk_write(w, c);
         pthread_mutex_lock(&w->mu);
-        b->n = 0;
         w->tail++;
-        /* Wake the producer when half the ring is free (not at every batch: it would wake and
-         * sleep again for each), or when it waits for the ring to drain. */
-        if (w->prod_waiting && (w->head - w->tail <= NBATCH / 2 || w->tail == w->head))
+        if (w->prod_waiting)
             pthread_cond_signal(&w->room);
     }
     pthread_mutex_unlock(&w->mu);
@@ -37,14 +35,13 @@ static void *encoder_main(void *arg)
 /* Starts the encoder thread; false (and the writer stays single-threaded) when it cannot. */
 static bool thread_start(struct trace_writer *w)
 {
-    size_t i;
-    for (i = 0; i < NBATCH; i++) {
-        if (&w->ring[i] == w->fill || w->ring[i].rec)
+    for (size_t i = 0; i < NRING; i++) {
+        if (w->ring[i].buf)
             continue;
-        w->ring[i].rec = malloc(BATCH_WORDS * sizeof(uint64_t));
-        if (!w->ring[i].rec)
+        w->ring[i].buf = malloc(CHUNK_BUF_BYTES);
+        if (!w->ring[i].buf)
             return false; /* the buffers stay allocated until the writer is freed */
-        w->ring[i].cap = BATCH_WORDS;
+        w->ring[i].cap = CHUNK_BUF_BYTES;
     }
     if (pthread_mutex_init(&w->mu, NULL))
         return false;
@@ -52,8 +49,7 @@ static bool thread_start(struct trace_writer *w)
         goto out_mutex;
     if (pthread_cond_init(&w->room, NULL))
         goto out_more;
-    /* The producer's batch is the ring's next: head is its index. */
-    w->head = w->tail = (uint64_t)(w->fill - w->ring);
+    w->head = w->tail = 0;
     /* Signals are the producer's to handle; the thread takes SIGPIPE (a write to a closed pipe)
      * as the producer would. */
     sigset_t all, old;
@@ -77,8 +73,8 @@ out_mutex:
     return false;
 }
 
-/* Waits until the encoder thread has encoded everything published (the producer then owns the
- * encoder's fields until it publishes again). */
+/* Waits until the encoder thread has written every chunk handed over (the producer then owns
+ * the file's fields until it hands one over again). */
 static void thread_drain(struct trace_writer *w)
 {
     pthread_mutex_lock(&w->mu);
@@ -108,7 +104,7 @@ void writer_thread_stop(struct trace_writer *w)
     w->async = false;
 }
 
-/* Starts the encoder thread when the mode asks for it now (the producer owns the encoder). */
+/* Starts the encoder thread when the mode asks for it now (the producer owns the file). */
 void writer_maybe_thread(struct trace_writer *w)
 {
     if (w->thread_live || w->err || !w->may_thread)
@@ -118,41 +114,36 @@ void writer_maybe_thread(struct trace_writer *w)
         w->may_thread = thread_start(w);
 }
 
-/* The batch being filled is full, or must be encoded now: hands it to the encoder thread and
- * takes the next free one.  The next record takes the slow path, which reads the clock for the
- * new batch. */
-void writer_batch_done(struct trace_writer *w)
+/* The chunk being built is full: it goes into the ring's next slot, whose buffer, written
+ * already, the producer takes for the next chunk.  The producer waits only when the whole ring
+ * waits for the thread. */
+void writer_chunk_hand(struct trace_writer *w)
 {
-    struct batch *b = w->fill;
-    b->n = (size_t)(w->rp - b->rec);
-    if (b->n) {
-        pthread_mutex_lock(&w->mu);
-        w->head++;
-        /* Wake the encoder thread once half the ring waits for it, not for every batch: when it
-         * keeps up it would sleep and be woken (a system call here) for each. */
-        if (w->enc_waiting && w->head - w->tail >= NBATCH / 2)
-            pthread_cond_signal(&w->more);
-        while (w->head - w->tail >= NBATCH) {
-            w->prod_waiting = true;
-            pthread_cond_wait(&w->room, &w->mu);
-            w->prod_waiting = false;
-        }
-        pthread_mutex_unlock(&w->mu);
-        w->fill = &w->ring[w->head % NBATCH];
-        if (atomic_load_explicit(&w->failed, memory_order_acquire))
-            w->stopped = true;
+    pthread_mutex_lock(&w->mu);
+    while (w->head - w->tail >= NRING) {
+        w->prod_waiting = true;
+        pthread_cond_wait(&w->room, &w->mu);
+        w->prod_waiting = false;
     }
-    w->rp = w->fill->rec;
-    w->rlim = 0;
+    pthread_mutex_unlock(&w->mu);
+    /* the slot at head is the producer's until head moves past it */
+    struct sealed *c = &w->ring[w->head % NRING];
+    uint8_t *buf = c->buf;
+    size_t cap = c->cap;
+    *c = (struct sealed){w->buf, w->cap, w->len, w->chunk_first, w->enc_seq - w->chunk_first, w->chunk_ns};
+    w->buf = buf;
+    w->cap = cap;
+    pthread_mutex_lock(&w->mu);
+    w->head++;
+    if (w->enc_waiting)
+        pthread_cond_signal(&w->more);
+    pthread_mutex_unlock(&w->mu);
 }
 
-/* Makes every event emitted encoded: the encoder thread, if it has work, gets the batch being
- * filled and the producer waits until it is idle.  The producer then owns the encoder's fields
- * until it hands over a batch again. */
+/* Makes every chunk handed over written: the producer waits until the encoder thread is idle,
+ * and owns the file's fields until it hands over a chunk again. */
 void writer_encode_all(struct trace_writer *w)
 {
-    if (!w->async)
-        return;
-    writer_batch_done(w);
-    thread_drain(w);
+    if (w->async)
+        thread_drain(w);
 }
