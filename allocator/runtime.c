@@ -287,6 +287,8 @@ int rt_new(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
     return rt_new_layout(out, heap, gc, NULL, sink);
 }
 
+static void freelist_lines_init(struct runtime *rt);
+
 int rt_new_layout(struct runtime **out, struct heap *heap, const struct gc_profile *gc,
                   const struct rt_layout *layout, const struct event_sink *sink)
 {
@@ -335,6 +337,7 @@ int rt_new_layout(struct runtime **out, struct heap *heap, const struct gc_profi
     rt->empty_tuple.ob.refcnt = RT_STATIC_REFCNT;
     rt->empty_tuple.ob.type = &rt->t_tuple;
     gc_state_init(rt, gc);
+    freelist_lines_init(rt);
     rt->next_frame_id = 1;
     types_announce(rt);
     for (size_t g = 0; g < rt->gc.ngen; g++)
@@ -697,19 +700,33 @@ void rt_get_freelist_stats(const struct runtime *rt, struct heap_stats *out)
             freelist_line(rt, line, &out->freelists[out->nfreelists++]);
 }
 
+/* What the layout fixes of each line's `freelist` event (rt->fl_line): made once, so that an
+ * event costs no formatting. */
+static void freelist_lines_init(struct runtime *rt)
+{
+    _Static_assert(RT_FL_COUNT <= UINT8_MAX, "a line's index fits its byte");
+    unsigned index = 0;
+    for (unsigned line = 0; line < RT_FL_COUNT; line++) {
+        struct rt_freelist_line *fl = &rt->fl_line[line];
+        struct heap_stats_freelist f;
+        freelist_line(rt, line, &f);
+        _Static_assert(sizeof fl->label == sizeof f.label, "the label fits");
+        memcpy(fl->label, f.label, sizeof fl->label);
+        fl->label_len = (uint8_t)strlen(f.label);
+        fl->reported = freelist_reported(rt, line);
+        fl->index = (uint8_t)index;
+        index += fl->reported;
+    }
+}
+
 void rt_freelist_changed(struct runtime *rt, unsigned line)
 {
-    if (!rt_on(rt))
+    const struct rt_freelist_line *fl = &rt->fl_line[line];
+    if (!rt_on(rt) || !fl->reported)
         return;
-    if (!freelist_reported(rt, line))
-        return;
-    unsigned index = 0;
-    for (unsigned before = 0; before < line; before++)
-        index += freelist_reported(rt, before);
-    struct heap_stats_freelist f;
-    freelist_line(rt, line, &f);
-    struct event ev = {.kind = EV_FREELIST, .str = f.label, .str_len = (uint32_t)strlen(f.label)};
-    ev.u.freelist = (struct event_freelist){.index = index, .count = f.count, .each = f.each};
+    struct freelist_desc d = freelist_desc(rt, line);
+    struct event ev = {.kind = EV_FREELIST, .str = fl->label, .str_len = fl->label_len};
+    ev.u.freelist = (struct event_freelist){.index = fl->index, .count = d.count, .each = d.each};
     rt_emit(rt, &ev);
 }
 

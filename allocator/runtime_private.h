@@ -307,6 +307,25 @@ struct rt_empty_tuple {
     intptr_t size;
 };
 
+/* Every free-list line sys._debugmallocstats() has printed, in its order (one function per type,
+ * in the order of their files: CFunction, dict with its keys, float, frame, 2.7's int, list, method, then
+ * the tuples of 1 to RT_TUPLE_FREELISTS items).  A version prints those its layout names
+ * (rt_layout: the *_free sizes, dictkeys_report, tuple_freelists); the line's number in the
+ * report (the `freelist` event's index) counts only those.  The runtime keeps no C functions,
+ * frames or bound methods: their lines say 0. */
+enum {
+    RT_FL_CFUNCTION,
+    RT_FL_DICT,
+    RT_FL_DICTKEYS,
+    RT_FL_FLOAT,
+    RT_FL_FRAME,
+    RT_FL_INT, /* 2.7's int free list (runtime_intblock.c) */
+    RT_FL_LIST,
+    RT_FL_METHOD,
+    RT_FL_TUPLE1,
+    RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS
+};
+
 struct runtime {
     struct heap *heap;
     struct rt_layout layout;
@@ -335,6 +354,14 @@ struct runtime {
     /* free lists: the objects' (floats, tuples of 1 to RT_TUPLE_FREELISTS items, lists, dicts)
      * and the small unicode key tables' */
     struct rt_freelist floats, tuples[RT_TUPLE_FREELISTS], lists, dicts, keys;
+    /* each free-list line's part of its `freelist` event that the layout fixes, made once:
+     * reported (the version prints the line), its index in the report, its label */
+    struct rt_freelist_line {
+        bool reported;
+        uint8_t index;
+        uint8_t label_len;
+        char label[40];
+    } fl_line[RT_FL_COUNT];
 
     /* 2.7's ints (runtime_intblock.c): PyIntBlocks from malloc, chained through their first
      * word, and the free ints, chained through their type field as 2.7's free_list is */
@@ -369,24 +396,6 @@ void rt_emit(struct runtime *rt, struct event *ev);
 void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_t f1,
                   const char *text);
 
-/* Every free-list line sys._debugmallocstats() has printed, in its order (one function per type,
- * in the order of their files: CFunction, dict with its keys, float, frame, 2.7's int, list, method, then
- * the tuples of 1 to RT_TUPLE_FREELISTS items).  A version prints those its layout names
- * (rt_layout: the *_free sizes, dictkeys_report, tuple_freelists); the line's number in the
- * report (the `freelist` event's index) counts only those.  The runtime keeps no C functions,
- * frames or bound methods: their lines say 0. */
-enum {
-    RT_FL_CFUNCTION,
-    RT_FL_DICT,
-    RT_FL_DICTKEYS,
-    RT_FL_FLOAT,
-    RT_FL_FRAME,
-    RT_FL_INT, /* 2.7's int free list (runtime_intblock.c) */
-    RT_FL_LIST,
-    RT_FL_METHOD,
-    RT_FL_TUPLE1,
-    RT_FL_COUNT = RT_FL_TUPLE1 + RT_TUPLE_FREELISTS
-};
 /* Tells the sink that free-list line `line` (RT_FL_*) changed (a `freelist` event), when the
  * version reports it. */
 void rt_freelist_changed(struct runtime *rt, unsigned line);

@@ -28,7 +28,8 @@
  * against the same run plain.  heaptrack's file names each freed block by the size and stack it
  * was allocated with, not by its address; this format says which block, in which pool, and each
  * pool's and arena's transitions.  Last, recording at 10^6 and 10^7 events (10^8 with
- * BENCH_TRACE_1E8=1).  BENCH_NO_HEAPTRACK=1 leaves heaptrack out.
+ * BENCH_TRACE_1E8=1).  BENCH_NO_HEAPTRACK=1 leaves heaptrack out; BENCH_TRACE_STREAMS=1 prints the
+ * streams recorded whole alone.
  *
  * Usage: bench_trace [STEPS]  (default 400000 workload steps, about a million events)
  *        bench_trace --libc python|growing STEPS   (the workload on malloc, for heaptrack)
@@ -746,6 +747,10 @@ int main(int argc, char **argv)
         /* heaptrack's anchor: the same calls on the C library's malloc */
         rng = (struct rng){0x9E3779B97F4A7C15ull};
         (strcmp(argv[2], "growing") == 0 ? run_growing : run_workload)(NULL, strtoull(argv[3], NULL, 10));
+        return 0;
+    }
+    if (getenv("BENCH_TRACE_STREAMS")) {
+        streams_section(argv[0]);
         return 0;
     }
     uint64_t steps = argc > 1 ? strtoull(argv[1], NULL, 10) : 400000;

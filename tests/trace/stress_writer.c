@@ -6,7 +6,7 @@
  *       tests/trace/stress_writer && build-tsan/tests/trace/stress_writer
  *
  * Each round writes random events of every kind (texts from empty to past the 1 MiB cap, so
- * past a batch) with the encoder thread, flushing now and then and turning the thread back on,
+ * past a chunk) with the encoder thread, flushing now and then and turning the thread back on,
  * and checks that the file reads back equal and is byte for byte the file the same events make
  * when encoded in the emitting thread.  Then the ways a writer ends early: freed without
  * finishing (every whole chunk is there), and a write error met by the encoder thread (reported

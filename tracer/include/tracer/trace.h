@@ -109,17 +109,18 @@ uint64_t trace_writer_bytes(const struct trace_writer *w); /* written so far, ch
  * the whole chunks written so far and no index. */
 void trace_writer_free(struct trace_writer *w);
 
-/* Replaces the clock (ns, any origin; read by the producer's thread when a batch of events
- * begins, see FORMAT.md section 6).  For reproducible files in tests. */
+/* Replaces the clock (ns, any origin; read by the producer's thread when a chunk's first event
+ * arrives, see FORMAT.md section 6).  For reproducible files in tests. */
 void trace_writer_set_clock(struct trace_writer *w, uint64_t (*now_ns)(void *ctx), void *ctx);
 
 /*
- * Where the writer encodes.  Emitting only copies each event into a batch; full batches are
- * encoded, checksummed and written either in the emitting thread or by an encoder thread of the
- * writer's own (pthreads, libc memory only), which keeps that work off a producer's hot path.
+ * Where the writer compresses and writes.  Emitting encodes each event into the chunk being
+ * built; full chunks are compressed, checksummed and written either in the emitting thread or
+ * by an encoder thread of the writer's own (pthreads, libc memory only), which keeps that work
+ * off a producer's hot path.
  *   AUTO    (the default) the encoder thread takes over once the first chunk is sealed, if the
  *           machine has a second processor and the writer was never flushed; a flush (a live
- *           viewer follows the file) brings encoding back to the emitting thread for good.
+ *           viewer follows the file) brings the writing back to the emitting thread for good.
  *   NEVER   always in the emitting thread.
  *   ALWAYS  in the encoder thread from now on, until a flush.
  * Either way the bytes written are the same, and trace_writer_flush() returns once every event
