@@ -207,7 +207,8 @@ static void paint_header(const struct ui_app *app, struct canvas *c, struct ui_r
         status[nstatus++] = buf[1];
         rs = UI_S_STATUS_LIVE;
     } else {
-        status[nstatus++] = " paused ";
+        /* a side of the side-by-side viewer never plays: nothing to say */
+        status[nstatus++] = app->cfg.half ? "" : " paused ";
     }
 
     /* the title's file name is kept whole when short, else HEADER_TITLE_MIN of it */
