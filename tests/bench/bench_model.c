@@ -28,6 +28,10 @@
  * Usage: bench_model [LARGEST]   the largest size of the scaling (default $BENCH_MODEL_LARGEST,
  *                                else 10^7; 10^8 takes some minutes the first time)
  *        $BENCH_MODEL_REPEATS    repeats of each fold figure (default 5)
+ *        $BENCH_MODEL_STREAMS    the streams whose fold is measured, e.g. "churn" or
+ *                                "swell,temps" (default all three)
+ *        $BENCH_MODEL_PARTS      "fold": the fold figures only; "scaling": the rest only
+ *                                (default both)
  *        bench_model --malloc-stream swell|temps OPS   (internal: the stream on glibc's malloc,
  *                                run under heaptrack)
  */
@@ -623,15 +627,24 @@ int main(int argc, char **argv)
         sizes[nsizes++] = n;
     sizes[nsizes++] = largest;
     uint64_t fold_events = largest < 10000000 ? largest : 10000000;
+    const char *streams = getenv("BENCH_MODEL_STREAMS"), *parts = getenv("BENCH_MODEL_PARTS");
+    bool fold = !parts || !*parts || strcmp(parts, "fold") == 0;
+    bool scaling = !parts || !*parts || strcmp(parts, "scaling") == 0;
+    if (!fold && !scaling)
+        die("usage", "BENCH_MODEL_PARTS is fold or scaling");
     char paths[NSTREAMS][512], self[512];
-    for (int s = 0; s < NSTREAMS; s++)
-        stream_trace(paths[s], (enum stream)s, fold_events);
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     self[len > 0 ? len : 0] = '\0';
-    printf("fold: %d repeats of each figure, wall time (and the process's CPU time, which a busy machine\n"
-           "inflates less); M calls/s counts malloc+free calls, as heaptrack does\n", repeats);
-    for (int s = 0; s < NSTREAMS; s++)
-        bench_fold(self, (enum stream)s, paths[s], repeats);
+    if (fold)
+        printf("fold: %d repeats of each figure, wall time (and the process's CPU time, which a busy\n"
+               "machine inflates less); M calls/s counts malloc+free calls, as heaptrack does\n", repeats);
+    for (int s = 0; fold && s < NSTREAMS; s++) {
+        if (streams && *streams && !strstr(streams, stream_names[s]))
+            continue;
+        bench_fold(self, (enum stream)s, stream_trace(paths[s], (enum stream)s, fold_events), repeats);
+    }
+    if (!scaling)
+        return 0;
     bench_scaling(sizes, nsizes);
     bench_step_back(stream_trace(paths[0], S_SWELL, largest));
     return 0;

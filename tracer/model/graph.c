@@ -58,6 +58,7 @@ void mgraph_clear(struct mgraph *g)
     for (size_t i = 0; i < g->nobjs_slots; i++)
         free(g->objs[i].value);
     map_clear(&g->obj_index);
+    g->hot_addr = 0;
     g->nobjs_slots = g->nobjs = 0;
     g->obj_free_head = NONE;
     map_clear(&g->edge_index);
@@ -96,17 +97,15 @@ void mgraph_release(struct mgraph *g)
 
 /* ==== lookups ================================================================================= */
 
-uint32_t mgraph_obj_lookup(const struct mgraph *g, uint64_t addr)
-{
-    const uint64_t *v = map_get(&g->obj_index, addr);
-    return v ? (uint32_t)*v : NONE;
-}
-
-uint32_t mgraph_obj_live(const struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr)
+uint32_t mgraph_obj_live(struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr)
 {
     uint32_t i = mgraph_obj_lookup(g, addr);
-    if (i == NONE)
+    if (i == NONE) {
         mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", addr);
+        return NONE;
+    }
+    g->hot_addr = addr;
+    g->hot_idx = i;
     return i;
 }
 
@@ -154,12 +153,6 @@ int mgraph_fold_type_new(struct mgraph *g, struct mfold *f, const struct event *
     if (name == STR_NONE || !mgraph_type_add(g, &t))
         return mfold_oom(f);
     return 0;
-}
-
-struct mtype *mgraph_type_get(const struct mgraph *g, uint64_t id)
-{
-    const uint64_t *v = map_get(&g->type_index, id);
-    return v ? &g->types[*v - 1] : NULL;
 }
 
 /* Appends text to stack_bytes (NUL-terminated); its offset in *off.  False when out of memory. */
@@ -300,6 +293,8 @@ uint32_t mgraph_obj_alloc(struct mgraph *g, uint64_t addr)
         .live = true,
     };
     g->nobjs++;
+    g->hot_addr = addr;
+    g->hot_idx = i;
     return i;
 }
 
@@ -451,6 +446,8 @@ int mgraph_fold_obj_free(struct mgraph *g, struct mheap *h, struct mfold *f,
     o->value = NULL;
     o->live = false;
     map_del(&g->obj_index, e->obj);
+    if (g->hot_addr == e->obj)
+        g->hot_addr = 0;
     slot_give(obj_slots(g), i);
     g->nobjs--;
     return 0;

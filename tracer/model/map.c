@@ -39,20 +39,6 @@ static inline size_t map_slot(const struct map *mp, uint64_t key)
     return (size_t)(map_hash(key) >> mp->shift);
 }
 
-uint64_t *map_get(const struct map *mp, uint64_t key)
-{
-    if (mp->n == 0 || key == 0)
-        return NULL;
-    size_t mask = mp->cap - 1;
-    for (size_t i = map_slot(mp, key);; i = (i + 1) & mask) {
-        struct map_entry *e = &mp->t[i];
-        if (e->key == key)
-            return &e->val;
-        if (e->key == 0)
-            return NULL;
-    }
-}
-
 static bool map_grow(struct map *mp)
 {
     unsigned bits = MAP_MIN_BITS;

@@ -23,8 +23,8 @@ struct map {
 void map_init(struct map *mp);
 void map_release(struct map *mp);
 void map_clear(struct map *mp);
-/* The value slot of key, or NULL. */
-uint64_t *map_get(const struct map *mp, uint64_t key);
+/* The value slot of key, or NULL (inline below: every event of the fold looks up a few). */
+static inline uint64_t *map_get(const struct map *mp, uint64_t key);
 /* Inserts or overwrites; false when out of memory. */
 bool map_put(struct map *mp, uint64_t key, uint64_t val);
 bool map_del(struct map *mp, uint64_t key);
@@ -38,6 +38,25 @@ static inline uint64_t map_hash(uint64_t key)
 {
     key ^= key >> 29;
     return key * 0x9E3779B97F4A7C15ull;
+}
+
+/* The entry key's probe starts at. */
+static inline struct map_entry *map_home(const struct map *mp, uint64_t key)
+{
+    return &mp->t[(size_t)(map_hash(key) >> mp->shift)];
+}
+
+static inline uint64_t *map_get(const struct map *mp, uint64_t key)
+{
+    if (mp->n == 0 || key == 0)
+        return NULL;
+    struct map_entry *e = map_home(mp, key), *last = mp->t + mp->cap - 1;
+    for (;; e = e == last ? mp->t : e + 1) {
+        if (e->key == key)
+            return &e->val;
+        if (e->key == 0)
+            return NULL;
+    }
 }
 
 /* ---- interned strings ------------------------------------------------------------------------ */

@@ -217,6 +217,17 @@ static int compare_checkpoints(struct checker *c, uint64_t pos)
             snprintf(c->err, c->errlen, "%s", trace_reader_error(c->r));
             return MODEL_ETRACE;
         }
+        /* The checkpoint was saved by the same code from the same events: its bytes are the
+         * fold's own, and then it loads and equals the fold without being loaded.  Otherwise (an
+         * older layout, or a difference) it is loaded and compared state to state. */
+        void *mine = NULL;
+        size_t nmine = 0;
+        bool same = model_save(c->m, &mine, &nmine) == 0 && nmine == len && memcmp(mine, buf, len) == 0;
+        free(mine);
+        if (same) {
+            free(buf);
+            continue;
+        }
         int rc = model_load(c->ck, buf, len);
         free(buf);
         if (rc < 0) {
