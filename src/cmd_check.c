@@ -5,7 +5,10 @@
  * structure pass is the trace format's own (every record, checksum, event encoding and index
  * entry: trace_reader_verify).  The model's semantic pass (events consistent with an allocator
  * and a runtime that could have produced them: no free of an unknown block, counts that never go
- * negative, possible pool transitions) is added to the table below by the model.
+ * negative, possible pool transitions) is added to the table below by the model.  The structure
+ * pass checks the events' encoding as the semantic pass reads them (trace_reader_verify_begin and
+ * _end around it), so that they are decoded once; a problem of the structure is still the one
+ * reported when there are both.
  */
 #include "cli.h"
 #include "commands.h"
@@ -23,20 +26,27 @@ struct check_pass {
     int (*run)(struct trace_reader *r, char *msg, size_t msglen);
 };
 
+/* The records and the index; the events' encoding is checked as the next pass reads them. */
 static int check_structure(struct trace_reader *r, char *msg, size_t msglen)
 {
-    if (trace_reader_verify(r) == 0)
+    if (trace_reader_verify_begin(r) == 0)
         return 0;
     snprintf(msg, msglen, "%s", trace_reader_error(r));
     return -1;
 }
 
 /* The events folded into the model, each checked against the state it finds; the checkpoints
- * and timeline stored in the index against that fold. */
+ * and timeline stored in the index against that fold.  Then the rest of the structure pass:
+ * its problem, if any, is the one reported. */
 static int check_semantics(struct trace_reader *r, char *msg, size_t msglen)
 {
     uint64_t bad_seq;
-    return model_check_trace(r, &bad_seq, msg, msglen) == 0 ? 0 : -1;
+    int rc = model_check_trace(r, &bad_seq, msg, msglen);
+    if (trace_reader_verify_end(r) != 0) {
+        snprintf(msg, msglen, "%s", trace_reader_error(r));
+        return -1;
+    }
+    return rc == 0 ? 0 : -1;
 }
 
 /* In order; each pass runs only when the ones before it passed. */

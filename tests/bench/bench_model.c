@@ -28,6 +28,10 @@
  * Usage: bench_model [LARGEST]   the largest size of the scaling (default $BENCH_MODEL_LARGEST,
  *                                else 10^7; 10^8 takes some minutes the first time)
  *        $BENCH_MODEL_REPEATS    repeats of each fold figure (default 5)
+ *        $BENCH_MODEL_STREAMS    the streams whose fold is measured, e.g. "churn" or
+ *                                "swell,temps" (default all three)
+ *        $BENCH_MODEL_PARTS      "fold": the fold figures only; "scaling": the rest only
+ *                                (default both)
  *        bench_model --malloc-stream swell|temps OPS   (internal: the stream on glibc's malloc,
  *                                run under heaptrack)
  */
@@ -247,11 +251,11 @@ static void make_allocator_trace(const char *path, uint64_t events, enum heap_sh
     trace_writer_free(t.w);
 }
 
-/* The churn workload: about 3.15 events a round. */
+/* The churn workload: about 3.15 events a round (a few more rounds than that: at least `events`). */
 static void make_churn_trace(const char *path, uint64_t events)
 {
     char spec[64], err[512];
-    snprintf(spec, sizeof spec, "churn:%" PRIu64, events * 100 / 315 + 1);
+    snprintf(spec, sizeof spec, "churn:%" PRIu64, events * 101 / 315 + 1); /* a little over */
     struct workload *w = workload_prepare(spec, err, sizeof err);
     struct recorder_options o = {.gc = gc_profile_default(), .command = "bench_model churn",
                                  .path = path};
@@ -518,7 +522,8 @@ static void seeks(const char *path, int nseeks, double out[2], size_t *nck)
     seeker_free(s);
 }
 
-/* What `arenascope check` does: the structure, then the semantics; wall and CPU seconds. */
+/* What `arenascope check` does: the structure, with the semantics between its halves; wall and
+ * CPU seconds. */
 static void check(const char *path, double out[2])
 {
     struct trace_reader *r;
@@ -527,10 +532,12 @@ static void check(const char *path, double out[2])
     uint64_t bad_seq;
     if (trace_reader_open(&r, path, 0, err, sizeof err) < 0)
         die(path, err);
-    if (trace_reader_verify(r) < 0)
+    if (trace_reader_verify_begin(r) < 0)
         die(path, trace_reader_error(r));
     if (model_check_trace(r, &bad_seq, err, sizeof err) < 0)
         die(path, err);
+    if (trace_reader_verify_end(r) < 0)
+        die(path, trace_reader_error(r));
     out[0] = now() - w0;
     out[1] = cpu_now() - c0;
     trace_reader_free(r);
@@ -623,15 +630,24 @@ int main(int argc, char **argv)
         sizes[nsizes++] = n;
     sizes[nsizes++] = largest;
     uint64_t fold_events = largest < 10000000 ? largest : 10000000;
+    const char *streams = getenv("BENCH_MODEL_STREAMS"), *parts = getenv("BENCH_MODEL_PARTS");
+    bool fold = !parts || !*parts || strcmp(parts, "fold") == 0;
+    bool scaling = !parts || !*parts || strcmp(parts, "scaling") == 0;
+    if (!fold && !scaling)
+        die("usage", "BENCH_MODEL_PARTS is fold or scaling");
     char paths[NSTREAMS][512], self[512];
-    for (int s = 0; s < NSTREAMS; s++)
-        stream_trace(paths[s], (enum stream)s, fold_events);
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
     self[len > 0 ? len : 0] = '\0';
-    printf("fold: %d repeats of each figure, wall time (and the process's CPU time, which a busy machine\n"
-           "inflates less); M calls/s counts malloc+free calls, as heaptrack does\n", repeats);
-    for (int s = 0; s < NSTREAMS; s++)
-        bench_fold(self, (enum stream)s, paths[s], repeats);
+    if (fold)
+        printf("fold: %d repeats of each figure, wall time (and the process's CPU time, which a busy\n"
+               "machine inflates less); M calls/s counts malloc+free calls, as heaptrack does\n", repeats);
+    for (int s = 0; fold && s < NSTREAMS; s++) {
+        if (streams && *streams && !strstr(streams, stream_names[s]))
+            continue;
+        bench_fold(self, (enum stream)s, stream_trace(paths[s], (enum stream)s, fold_events), repeats);
+    }
+    if (!scaling)
+        return 0;
     bench_scaling(sizes, nsizes);
     bench_step_back(stream_trace(paths[0], S_SWELL, largest));
     return 0;

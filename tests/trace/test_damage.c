@@ -751,3 +751,78 @@ Test(damage, own_decoders_and_the_plan_agree, .timeout = 120)
     free(b);
     evlist_release(&l);
 }
+
+/* The verification of the file d: trace_reader_verify() when `how` is -1, else in two halves,
+ * trace_reader_verify_begin(), a reading, trace_reader_verify_end(), the reading of nothing (0),
+ * every event in batches (1), half the events (2), or every event with a seek back into a chunk
+ * and one forward past another on the way (3).  The outcome, and in msg its message ("" when
+ * sound). */
+static int verify_way(const uint8_t *d, size_t len, int how, char *msg, size_t msglen)
+{
+    struct trace_reader *r;
+    char err[400];
+    int fd;
+    int rc = open_bytes(d, len, &r, err, sizeof err, &fd);
+    if (rc) {
+        snprintf(msg, msglen, "open: %s", err);
+        close(fd);
+        return rc;
+    }
+    rc = how < 0 ? trace_reader_verify(r) : trace_reader_verify_begin(r);
+    if (rc == 0 && how >= 0) {
+        struct event evs[40];
+        ssize_t k;
+        uint64_t read = 0;
+        bool seeked = false;
+        while (how && (k = trace_reader_read(r, evs, 40)) > 0) {
+            read += (uint64_t)k;
+            if (how == 2 && read >= 250)
+                break;
+            if (how == 3 && !seeked && read >= 160) {
+                seeked = true;
+                cr_assert_eq(trace_reader_seek(r, 130), 0, "%s", trace_reader_error(r));
+                while ((k = trace_reader_read(r, evs, 40)) > 0 && evs[k - 1].seq < 300)
+                    ;
+                if (k > 0)
+                    cr_assert_eq(trace_reader_seek(r, 420), 0, "%s", trace_reader_error(r));
+            }
+        }
+        rc = trace_reader_verify_end(r);
+    }
+    snprintf(msg, msglen, "%s", rc ? trace_reader_error(r) : "");
+    trace_reader_free(r);
+    close(fd);
+    return rc;
+}
+
+/* `check` verifies in two halves around its reading: the same outcome and message as the
+ * verification in one go, however the reading went, for a sound file and for flipped bytes in
+ * every record (each event counted once: a chunk read twice or in part is decoded again). */
+Test(damage, verify_in_halves_finds_what_verify_finds, .timeout = 240)
+{
+    struct evlist l;
+    size_t len;
+    uint8_t *d = small_trace("halves.trace", &len, &l, true);
+    char whole[512], halves[512];
+    for (int how = -1; how < 4; how++)
+        cr_assert_eq(verify_way(d, len, how, halves, sizeof halves), 0, "reading %d: %s", how, halves);
+    struct rng g;
+    g.s = 77;
+    int damaged = 0;
+    for (int trial = 0; trial < 600; trial++) {
+        size_t k = trial < 300 ? (size_t)trial * len / 300 : (size_t)rng_below(&g, len);
+        uint8_t x = (uint8_t)(1 + rng_below(&g, 255));
+        d[k] ^= x;
+        int a = verify_way(d, len, -1, whole, sizeof whole);
+        damaged += a != 0;
+        for (int how = 0; how < 4; how++) {
+            int b = verify_way(d, len, how, halves, sizeof halves);
+            cr_assert_eq(b, a, "flip at %zu, reading %d: %s / %s", k, how, whole, halves);
+            cr_assert_str_eq(halves, whole, "flip at %zu, reading %d", k, how);
+        }
+        d[k] ^= x;
+    }
+    cr_assert_gt(damaged, 400, "only %d of the flips were found", damaged);
+    free(d);
+    evlist_release(&l);
+}

@@ -143,6 +143,9 @@ int reader_chunk_load(struct trace_reader *r, size_t i)
     r->pos_seq = c->first_seq;
     r->chunk_end_seq = c->first_seq + c->count;
     history_reset(r);
+    r->vcounting = r->vcounts && i == r->vnext;
+    if (r->vcounting)
+        memset(r->vpart, 0, r->schema.nkinds * sizeof *r->vpart);
     return 0;
 }
 
@@ -507,15 +510,37 @@ fail:
     return (size_t)(ev - evs);
 }
 
-/* The reading of events in order (next and read): every event stored, nothing counted. */
+/* Between trace_reader_verify_begin() and _end(), the reading of a chunk in order from its start
+ * counts its events, and a chunk read to its end adds them to the whole's. */
+static __attribute__((noinline)) size_t decode_counted(struct trace_reader *r, struct event *evs, size_t n,
+                                                       int *err)
+{
+    size_t k = decode_body(r, evs, n, r->chunk_end_seq, true, r->vpart, err);
+    if (*err) {
+        r->vcounting = false;
+    } else if (r->pos_seq == r->chunk_end_seq) {
+        for (size_t i = 0; i < r->schema.nkinds; i++)
+            r->vcounts[i] += r->vpart[i];
+        r->vnext++;
+        r->vcounting = false;
+    }
+    return k;
+}
+
+/* The reading of events in order (next and read): every event stored, nothing counted (but
+ * while a verification counts). */
 static size_t decode_events(struct trace_reader *r, struct event *evs, size_t n, int *err)
 {
+    if (__builtin_expect(r->vcounting, 0))
+        return decode_counted(r, evs, n, err);
     return decode_body(r, evs, n, r->chunk_end_seq, true, NULL, err);
 }
 
 size_t reader_decode_run(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
                          bool keep, uint64_t *counts, int *err)
 {
+    if (stop > r->pos_seq)
+        r->vcounting = false; /* not the reading in order: its events are not counted */
     return decode_body(r, evs, n, stop, keep, counts, err);
 }
 
@@ -642,6 +667,7 @@ ssize_t trace_reader_read(struct trace_reader *r, struct event *evs, size_t n)
 
 int trace_reader_seek(struct trace_reader *r, uint64_t seq)
 {
+    r->vcounting = false; /* what a seek skips is not counted (a chunk loaded below may be) */
     if (seq > r->ix.nevents)
         return reader_fail(r, TRACE_ERANGE, "no event %llu (the trace has %llu)",
                            (unsigned long long)seq, (unsigned long long)r->ix.nevents);

@@ -668,6 +668,7 @@ void trace_reader_free(struct trace_reader *r)
     free(r->cbuf);
     free(r->zbuf);
     free(r->blob_data);
+    free(r->vcounts);
     fmt_zstd_free(NULL, &r->dctx);
     free(r->path);
     free(r);
@@ -837,7 +838,9 @@ out_release:
     return rc;
 }
 
-int trace_reader_verify(struct trace_reader *r)
+/* The first half of trace_reader_verify(): the file whole and complete, every record where the
+ * index says. */
+static int verify_head(struct trace_reader *r)
 {
     if (r->damage[0])
         return reader_fail(r, r->truncated_at ? TRACE_ETRUNCATED : TRACE_EFORMAT, "%s",
@@ -846,26 +849,29 @@ int trace_reader_verify(struct trace_reader *r)
         return reader_fail(r, TRACE_EFORMAT,
                            "no index: the recording did not finish (its %llu events are readable)",
                            (unsigned long long)r->ix.nevents);
-    int rc = verify_layout(r);
-    if (rc)
-        return rc;
-    size_t nk = r->schema.nkinds;
-    uint64_t *counts = calloc(nk, sizeof *counts);
-    if (!counts)
-        return reader_fail(r, TRACE_ENOMEM, "out of memory");
+    return verify_layout(r);
+}
+
+/* The second half of trace_reader_verify(): every event of the chunks from `from` on decoded and
+ * counted into counts (those before counted already), the counts compared with the index, every
+ * blob read. */
+static int verify_rest(struct trace_reader *r, size_t from, uint64_t *counts)
+{
+    int rc = 0;
     struct event ev;
     reader_buffer_drop(r);
-    for (size_t i = 0; i < r->ix.nchunks && !rc; i++) {
+    r->vcounts = r->vpart = NULL;
+    r->vcounting = false;
+    for (size_t i = from; i < r->ix.nchunks && !rc; i++) {
         rc = reader_chunk_load(r, i);
         if (!rc)
             reader_decode_run(r, &ev, 1, r->chunk_end_seq, false, counts, &rc);
     }
-    for (size_t k = 0; k < nk && !rc && r->ix.kind_events; k++) /* none when followed */
+    for (size_t k = 0; k < r->schema.nkinds && !rc && r->ix.kind_events; k++) /* none when followed */
         if (counts[k] != r->ix.kind_events[k])
             rc = reader_fail(r, TRACE_EFORMAT, "the index counts %llu '%s' events, the chunks hold %llu",
                              (unsigned long long)r->ix.kind_events[k], r->schema.kinds[k].name,
                              (unsigned long long)counts[k]);
-    free(counts);
     for (size_t i = 0; i < r->ix.nblobs && !rc; i++) {
         void *buf;
         size_t len;
@@ -875,6 +881,49 @@ int trace_reader_verify(struct trace_reader *r)
     }
     r->cur = NO_CHUNK;
     r->pos_seq = r->ix.nevents;
+    return rc;
+}
+
+int trace_reader_verify(struct trace_reader *r)
+{
+    int rc = verify_head(r);
+    if (rc)
+        return rc;
+    uint64_t *counts = calloc(r->schema.nkinds + 1, sizeof *counts);
+    if (!counts)
+        return reader_fail(r, TRACE_ENOMEM, "out of memory");
+    rc = verify_rest(r, 0, counts);
+    free(counts);
+    return rc;
+}
+
+int trace_reader_verify_begin(struct trace_reader *r)
+{
+    free(r->vcounts);
+    r->vcounts = r->vpart = NULL;
+    r->vcounting = false;
+    int rc = verify_head(r);
+    if (rc)
+        return rc;
+    size_t nk = r->schema.nkinds;
+    uint64_t *v = calloc(2 * nk + 1, sizeof *v);
+    if (!v)
+        return reader_fail(r, TRACE_ENOMEM, "out of memory");
+    r->vcounts = v;
+    r->vpart = v + nk;
+    r->vnext = 0;
+    reader_buffer_drop(r);
+    r->cur = NO_CHUNK; /* the reading loads chunk 0 again, and counts it */
+    return 0;
+}
+
+int trace_reader_verify_end(struct trace_reader *r)
+{
+    if (!r->vcounts)
+        return trace_reader_verify(r);
+    uint64_t *counts = r->vcounts;
+    int rc = verify_rest(r, r->vnext, counts);
+    free(counts);
     return rc;
 }
 

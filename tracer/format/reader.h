@@ -82,6 +82,13 @@ struct trace_reader {
     uint64_t hist_n;
     uint64_t prev;
 
+    /* Between trace_reader_verify_begin() and _end(): the events of each file kind in the chunks
+     * read in order from the first, whole (vcounts), and in the loaded chunk so far (vpart, while
+     * vcounting: it is chunk vnext, decoded from its start by the reading in order). */
+    uint64_t *vcounts, *vpart; /* NULL: not verifying; vpart is vcounts + nkinds */
+    size_t vnext;
+    bool vcounting;
+
     /* events decoded ahead by trace_reader_next(), handed out one by one */
     struct event rb[READ_AHEAD];
     size_t rb_pos, rb_n;

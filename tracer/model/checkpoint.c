@@ -25,6 +25,7 @@
  * lists; a real program's names at its last two line steps (version 7; with their generations,
  * version 8); and the magic again.
  */
+#include "checkpoint.h"
 #include "collector.h"
 #include "fold.h"
 #include "graph.h"
@@ -173,15 +174,21 @@ static void save_pool(const struct mheap *h, const struct mpool *p, struct codec
 
 int model_save(const struct model *m, void **out, size_t *outlen)
 {
+    size_t cap = 0;
+    *out = NULL;
+    return model_save_into(m, out, outlen, &cap);
+}
+
+int model_save_into(const struct model *m, void **out, size_t *outlen, size_t *cap)
+{
     const struct mfold *f = model_parts(m)->fold;
     const struct mheap *h = model_parts(m)->heap;
     const struct mgraph *g = model_parts(m)->graph;
     const struct mcollector *c = model_parts(m)->gc;
     const struct mworkload *w = model_parts(m)->work;
+    struct codec_buf b = {.data = *out, .cap = *out ? *cap : 0};
     *out = NULL;
     *outlen = 0;
-    struct codec_buf b;
-    codec_buf_init(&b);
     const struct model_geometry *geo = &h->geo;
     uint64_t *keys = NULL, prev;
     struct edge_ref *er = NULL;
@@ -390,6 +397,7 @@ int model_save(const struct model *m, void **out, size_t *outlen)
         goto out_free;
     *out = b.data;
     *outlen = b.len;
+    *cap = b.cap;
     return 0;
 
 out_free:

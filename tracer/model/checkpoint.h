@@ -22,6 +22,11 @@
 #define MODEL_CHECKPOINT_BYTES_PER_EVENT 8u
 _Static_assert(MODEL_CHECKPOINT_SPACING >= 4 * MODEL_BATCH, "checkpoints a few batches apart");
 
+/* model_save() into *buf when it is not NULL (a buffer of *cap bytes from an earlier call, grown
+ * as needed), for a caller that saves again and again (`check`): no new memory for each state.
+ * On success *buf, *len and *cap are the state's; on failure *buf is freed and NULL. */
+int model_save_into(const struct model *m, void **buf, size_t *len, size_t *cap);
+
 /* Events from one checkpoint to the next, given the size of the last one. */
 static inline uint64_t model_checkpoint_spacing(size_t state_bytes)
 {

@@ -58,6 +58,7 @@ void mgraph_clear(struct mgraph *g)
     for (size_t i = 0; i < g->nobjs_slots; i++)
         free(g->objs[i].value);
     map_clear(&g->obj_index);
+    g->hot_addr = 0;
     g->nobjs_slots = g->nobjs = 0;
     g->obj_free_head = NONE;
     map_clear(&g->edge_index);
@@ -96,17 +97,15 @@ void mgraph_release(struct mgraph *g)
 
 /* ==== lookups ================================================================================= */
 
-uint32_t mgraph_obj_lookup(const struct mgraph *g, uint64_t addr)
-{
-    const uint64_t *v = map_get(&g->obj_index, addr);
-    return v ? (uint32_t)*v : NONE;
-}
-
-uint32_t mgraph_obj_live(const struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr)
+uint32_t mgraph_obj_live(struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr)
 {
     uint32_t i = mgraph_obj_lookup(g, addr);
-    if (i == NONE)
+    if (i == NONE) {
         mfold_reject(f, ev, "0x%" PRIx64 " is not a live object", addr);
+        return NONE;
+    }
+    g->hot_addr = addr;
+    g->hot_idx = i;
     return i;
 }
 
@@ -154,12 +153,6 @@ int mgraph_fold_type_new(struct mgraph *g, struct mfold *f, const struct event *
     if (name == STR_NONE || !mgraph_type_add(g, &t))
         return mfold_oom(f);
     return 0;
-}
-
-struct mtype *mgraph_type_get(const struct mgraph *g, uint64_t id)
-{
-    const uint64_t *v = map_get(&g->type_index, id);
-    return v ? &g->types[*v - 1] : NULL;
 }
 
 /* Appends text to stack_bytes (NUL-terminated); its offset in *off.  False when out of memory. */
@@ -280,15 +273,16 @@ static void slot_give(struct slots s, uint32_t i)
     *s.free_head = i;
 }
 
-uint32_t mgraph_obj_alloc(struct mgraph *g, uint64_t addr)
+/* A new object at addr, indexed at `at`, obj_index's entry for addr (map_slot_for()). */
+static uint32_t obj_alloc_at(struct mgraph *g, struct map_entry *at, uint64_t addr)
 {
     uint32_t i = slot_take(obj_slots(g));
     if (i == NONE)
         return NONE;
-    if (!map_put(&g->obj_index, addr, i)) {
-        slot_give(obj_slots(g), i);
-        return NONE;
-    }
+    if (at->key)
+        at->val = i;
+    else
+        map_fill(&g->obj_index, at, addr, i);
     g->objs[i] = (struct mobj){
         .addr = addr,
         .gen_prev = NONE,
@@ -300,14 +294,26 @@ uint32_t mgraph_obj_alloc(struct mgraph *g, uint64_t addr)
         .live = true,
     };
     g->nobjs++;
+    g->hot_addr = addr;
+    g->hot_idx = i;
     return i;
+}
+
+uint32_t mgraph_obj_alloc(struct mgraph *g, uint64_t addr)
+{
+    struct map_entry *at = map_slot_for(&g->obj_index, addr);
+    return at ? obj_alloc_at(g, at, addr) : NONE;
 }
 
 int mgraph_fold_obj_new(struct mgraph *g, struct mheap *h, struct mfold *f,
                         const struct event *ev)
 {
     const struct event_obj_new *e = &ev->u.obj_new;
-    if (e->obj == 0 || mgraph_obj_lookup(g, e->obj) != NONE)
+    /* one probe of the index finds that addr is free and where it goes */
+    struct map_entry *at = e->obj ? map_slot_for(&g->obj_index, e->obj) : NULL;
+    if (e->obj && !at)
+        return mfold_oom(f);
+    if (!at || at->key)
         return mfold_reject(f, ev, "0x%" PRIx64 " is already a live object", e->obj);
     struct mtype *t = mgraph_type_get(g, e->type);
     if (!t)
@@ -322,7 +328,7 @@ int mgraph_fold_obj_new(struct mgraph *g, struct mheap *h, struct mfold *f,
             return mfold_reject(f, ev, "the memory at 0x%" PRIx64 " already holds a live object",
                                 mem.block);
     }
-    uint32_t i = mgraph_obj_alloc(g, e->obj);
+    uint32_t i = obj_alloc_at(g, at, e->obj);
     if (i == NONE)
         return mfold_oom(f);
     struct mobj *o = &g->objs[i];
@@ -357,16 +363,16 @@ uint32_t mgraph_edge_find(const struct mgraph *g, uint64_t owner, uint64_t obj)
 bool mgraph_edge_add(struct mgraph *g, uint32_t owner_idx, uint32_t obj_idx, uint64_t owner,
                      uint64_t obj, uint64_t count)
 {
-    uint32_t i = slot_take(edge_slots(g));
+    uint64_t key = edge_key(owner, obj);
+    struct map_entry *at = map_slot_for(&g->edge_index, key);
+    uint32_t i = at ? slot_take(edge_slots(g)) : NONE;
     if (i == NONE)
         return false;
-    uint64_t key = edge_key(owner, obj);
-    uint64_t *v = map_get(&g->edge_index, key);
-    uint32_t next = v ? (uint32_t)*v - 1 : NONE;
-    if (!map_put(&g->edge_index, key, (uint64_t)i + 1)) {
-        slot_give(edge_slots(g), i);
-        return false;
-    }
+    uint32_t next = at->key ? (uint32_t)at->val - 1 : NONE;
+    if (at->key)
+        at->val = (uint64_t)i + 1;
+    else
+        map_fill(&g->edge_index, at, key, (uint64_t)i + 1);
     struct mobj *ow = &g->objs[owner_idx], *ob = &g->objs[obj_idx];
     g->edges[i] = (struct medge){
         .owner = owner,
@@ -403,15 +409,14 @@ static void edge_remove(struct mgraph *g, uint32_t i)
                                 offsetof(struct medge, in_next), &ob->in_head, NULL},
                  i);
     ob->in_total -= e->count;
-    uint64_t key = edge_key(e->owner, e->obj);
-    uint64_t *v = map_get(&g->edge_index, key);
-    if ((uint32_t)*v - 1 == i) {
+    struct map_entry *at = map_find(&g->edge_index, edge_key(e->owner, e->obj));
+    if ((uint32_t)at->val - 1 == i) {
         if (e->hash_next == NONE)
-            map_del(&g->edge_index, key);
+            map_del_at(&g->edge_index, at);
         else
-            *v = (uint64_t)e->hash_next + 1;
+            at->val = (uint64_t)e->hash_next + 1;
     } else {
-        uint32_t j = (uint32_t)*v - 1;
+        uint32_t j = (uint32_t)at->val - 1;
         while (g->edges[j].hash_next != i)
             j = g->edges[j].hash_next;
         g->edges[j].hash_next = e->hash_next;
@@ -451,6 +456,8 @@ int mgraph_fold_obj_free(struct mgraph *g, struct mheap *h, struct mfold *f,
     o->value = NULL;
     o->live = false;
     map_del(&g->obj_index, e->obj);
+    if (g->hot_addr == e->obj)
+        g->hot_addr = 0;
     slot_give(obj_slots(g), i);
     g->nobjs--;
     return 0;

@@ -83,6 +83,11 @@ struct mframe {
 
 struct mgraph {
     struct map obj_index; /* address -> index in objs */
+    /* The object the fold last found or made (hot_addr 0: none): the events of one object come
+     * in runs (obj_new, obj_storage, gc_track; decref, gc_untrack, obj_free), and a run costs one
+     * search of obj_index.  Only the fold writes it; a freed object leaves it. */
+    uint64_t hot_addr;
+    uint32_t hot_idx;
     struct mobj *objs;
     size_t nobjs_slots, objs_cap, nobjs;
     uint32_t obj_free_head; /* free object slots, linked through gen_next */
@@ -115,11 +120,26 @@ void mgraph_init(struct mgraph *g);
 void mgraph_clear(struct mgraph *g);
 void mgraph_release(struct mgraph *g);
 
-uint32_t mgraph_obj_lookup(const struct mgraph *g, uint64_t addr); /* index or NONE */
-/* The live object at addr for the fold of ev: its index, or NONE after rejecting ev ("0x... is
- * not a live object"); the fold then returns MODEL_EINCONSISTENT. */
-uint32_t mgraph_obj_live(const struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr);
-struct mtype *mgraph_type_get(const struct mgraph *g, uint64_t id);
+/* The index of the live object at addr, or NONE. */
+static inline uint32_t mgraph_obj_lookup(const struct mgraph *g, uint64_t addr)
+{
+    if (addr == g->hot_addr && addr)
+        return g->hot_idx;
+    const uint64_t *v = map_get(&g->obj_index, addr);
+    return v ? (uint32_t)*v : UINT32_MAX;
+}
+/* The live object at addr for the fold of ev: its index (the fold's hot object from now on), or
+ * NONE after rejecting ev ("0x... is not a live object"); the fold then returns
+ * MODEL_EINCONSISTENT. */
+uint32_t mgraph_obj_live(struct mgraph *g, struct mfold *f, const struct event *ev, uint64_t addr);
+/* The type of that id, or NULL. */
+static inline struct mtype *mgraph_type_get(const struct mgraph *g, uint64_t id)
+{
+    if (id - 1 < g->ntypes && g->types[id - 1].id == id)
+        return &g->types[id - 1]; /* ids 1, 2, 3... in order, as the runtime numbers them */
+    const uint64_t *v = map_get(&g->type_index, id);
+    return v ? &g->types[*v - 1] : NULL;
+}
 uint32_t mgraph_edge_find(const struct mgraph *g, uint64_t owner, uint64_t obj); /* or NONE */
 /* The live object whose memory starts at block (its header may come first: the first 64 bytes
  * are probed, `alignment` apart), or 0. */

@@ -39,20 +39,6 @@ static inline size_t map_slot(const struct map *mp, uint64_t key)
     return (size_t)(map_hash(key) >> mp->shift);
 }
 
-uint64_t *map_get(const struct map *mp, uint64_t key)
-{
-    if (mp->n == 0 || key == 0)
-        return NULL;
-    size_t mask = mp->cap - 1;
-    for (size_t i = map_slot(mp, key);; i = (i + 1) & mask) {
-        struct map_entry *e = &mp->t[i];
-        if (e->key == key)
-            return &e->val;
-        if (e->key == 0)
-            return NULL;
-    }
-}
-
 static bool map_grow(struct map *mp)
 {
     unsigned bits = MAP_MIN_BITS;
@@ -79,35 +65,44 @@ static bool map_grow(struct map *mp)
     return true;
 }
 
-bool map_put(struct map *mp, uint64_t key, uint64_t val)
+struct map_entry *map_slot_for(struct map *mp, uint64_t key)
 {
     if (key == 0)
-        return false; /* 0 marks an empty entry; callers check for it first */
+        return NULL; /* 0 marks an empty entry; callers check for it first */
     if ((mp->n + 1) * 2 > mp->cap && !map_grow(mp))
-        return false;
+        return NULL;
     size_t mask = mp->cap - 1;
     size_t i = map_slot(mp, key);
     while (mp->t[i].key && mp->t[i].key != key)
         i = (i + 1) & mask;
-    if (mp->t[i].key == 0) {
-        mp->t[i].key = key;
-        mp->n++;
-    }
-    mp->t[i].val = val;
+    return &mp->t[i];
+}
+
+bool map_put(struct map *mp, uint64_t key, uint64_t val)
+{
+    struct map_entry *e = map_slot_for(mp, key);
+    if (!e)
+        return false;
+    if (e->key == 0)
+        map_fill(mp, e, key, val);
+    else
+        e->val = val;
     return true;
 }
 
 bool map_del(struct map *mp, uint64_t key)
 {
-    if (mp->n == 0 || key == 0)
+    struct map_entry *e = map_find(mp, key);
+    if (!e)
         return false;
+    map_del_at(mp, e);
+    return true;
+}
+
+void map_del_at(struct map *mp, struct map_entry *e)
+{
     size_t mask = mp->cap - 1;
-    size_t i = map_slot(mp, key);
-    while (mp->t[i].key != key) {
-        if (mp->t[i].key == 0)
-            return false;
-        i = (i + 1) & mask;
-    }
+    size_t i = (size_t)(e - mp->t);
     /* Backward shift: move later members of the probe run into the hole when their home
      * slot does not lie (cyclically) between the hole and their position. */
     size_t hole = i;
@@ -122,7 +117,6 @@ bool map_del(struct map *mp, uint64_t key)
     mp->t[hole].key = 0;
     mp->t[hole].val = 0;
     mp->n--;
-    return true;
 }
 
 const struct map_entry *map_next(const struct map *mp, size_t *cursor)

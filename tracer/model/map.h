@@ -23,11 +23,25 @@ struct map {
 void map_init(struct map *mp);
 void map_release(struct map *mp);
 void map_clear(struct map *mp);
-/* The value slot of key, or NULL. */
-uint64_t *map_get(const struct map *mp, uint64_t key);
+/* The entry of key, or NULL; the value slot of key, or NULL (both inline below: every event of
+ * the fold looks up a few). */
+static inline struct map_entry *map_find(const struct map *mp, uint64_t key);
+static inline uint64_t *map_get(const struct map *mp, uint64_t key);
 /* Inserts or overwrites; false when out of memory. */
 bool map_put(struct map *mp, uint64_t key, uint64_t val);
 bool map_del(struct map *mp, uint64_t key);
+/* For a search followed by an insert, one probe: the entry of key (nonzero), or else the empty
+ * entry where it goes, with room made for one more; NULL when out of memory.  The caller may
+ * leave an empty entry empty, or fill it with map_fill() before the map changes otherwise. */
+struct map_entry *map_slot_for(struct map *mp, uint64_t key);
+static inline void map_fill(struct map *mp, struct map_entry *e, uint64_t key, uint64_t val)
+{
+    e->key = key;
+    e->val = val;
+    mp->n++;
+}
+/* Removes the entry e (one of mp's, in use). */
+void map_del_at(struct map *mp, struct map_entry *e);
 /* Iteration: *cursor starts at 0; NULL at the end. */
 const struct map_entry *map_next(const struct map *mp, size_t *cursor);
 /* The keys in ascending order, in a malloc'd array of mp->n (at least one) entries; NULL when
@@ -38,6 +52,31 @@ static inline uint64_t map_hash(uint64_t key)
 {
     key ^= key >> 29;
     return key * 0x9E3779B97F4A7C15ull;
+}
+
+/* The entry key's probe starts at. */
+static inline struct map_entry *map_home(const struct map *mp, uint64_t key)
+{
+    return &mp->t[(size_t)(map_hash(key) >> mp->shift)];
+}
+
+static inline struct map_entry *map_find(const struct map *mp, uint64_t key)
+{
+    if (mp->n == 0 || key == 0)
+        return NULL;
+    struct map_entry *e = map_home(mp, key), *last = mp->t + mp->cap - 1;
+    for (;; e = e == last ? mp->t : e + 1) {
+        if (e->key == key)
+            return e;
+        if (e->key == 0)
+            return NULL;
+    }
+}
+
+static inline uint64_t *map_get(const struct map *mp, uint64_t key)
+{
+    struct map_entry *e = map_find(mp, key);
+    return e ? &e->val : NULL;
 }
 
 /* ---- interned strings ------------------------------------------------------------------------ */

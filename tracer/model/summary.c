@@ -117,30 +117,63 @@ static size_t note_sample_index(struct summary *b, uint64_t seq)
     return (size_t)(seq / b->span);
 }
 
-bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const struct model *m)
+/* The mark of an event that makes one. */
+static bool note_mark(struct summary *b, const struct event *ev, uint64_t seq)
 {
-    bool ok = true;
     if (ev->kind == EV_GC_START)
-        ok = add_mark(b, seq, MODEL_TL_GC, (uint32_t)ev->u.gc_start.gen);
-    else if (ev->kind == EV_ARENA_NEW)
-        ok = add_mark(b, seq, MODEL_TL_ARENA_NEW, (uint32_t)ev->u.arena_new.slot);
-    else if (ev->kind == EV_ARENA_FREE)
-        ok = add_mark(b, seq, MODEL_TL_ARENA_FREE, (uint32_t)ev->u.arena_free.slot);
-    else if (ev->kind == EV_STEP)
-        ok = add_mark(b, seq, MODEL_TL_STEP, (uint32_t)b->nlabels) &&
-             add_label(b, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
-    if (!b->samples && !(b->samples = malloc(MODEL_TL_SAMPLES * sizeof *b->samples)))
-        return false;
-    const struct mheap *h = model_parts(m)->heap;
+        return add_mark(b, seq, MODEL_TL_GC, (uint32_t)ev->u.gc_start.gen);
+    if (ev->kind == EV_ARENA_NEW)
+        return add_mark(b, seq, MODEL_TL_ARENA_NEW, (uint32_t)ev->u.arena_new.slot);
+    if (ev->kind == EV_ARENA_FREE)
+        return add_mark(b, seq, MODEL_TL_ARENA_FREE, (uint32_t)ev->u.arena_free.slot);
+    if (ev->kind == EV_STEP)
+        return add_mark(b, seq, MODEL_TL_STEP, (uint32_t)b->nlabels) &&
+               add_label(b, ev->str ? ev->str : "", ev->str ? ev->str_len : 0);
+    return true;
+}
+
+/* The bytes the timeline shows: the heap's, but the capture's own in the newer layout. */
+static inline uint64_t noted_bytes(const struct summary *b, const struct mheap *h)
+{
     uint64_t bytes = h->block_bytes + h->raw_bytes;
     if (b->version > SUM_VERSION_WITH_TOOL)
         bytes -= h->tool.block_bytes + h->tool.raw_bytes;
+    return bytes;
+}
+
+/* The figures after event seq noted in sample i, the last. */
+static inline void note_in(struct summary *b, size_t i, uint64_t seq, uint64_t bytes, uint32_t arenas,
+                           uint64_t objects)
+{
+    struct model_tl_sample *s = &b->samples[i];
+    s->span = seq + 1 - s->seq;
+    if (bytes < s->bytes_min)
+        s->bytes_min = bytes;
+    if (bytes > s->bytes_max)
+        s->bytes_max = bytes;
+    s->bytes_end = bytes;
+    if (arenas > s->arenas_max)
+        s->arenas_max = arenas;
+    s->arenas_end = arenas;
+    s->objects_end = objects;
+    if (bytes > b->max_bytes)
+        b->max_bytes = bytes;
+    if (arenas > b->max_arenas)
+        b->max_arenas = arenas;
+    b->events = seq + 1;
+}
+
+/* summary_note() for an event that makes a mark or does not fall in the last sample. */
+static __attribute__((noinline)) bool note_slow(struct summary *b, const struct event *ev, uint64_t seq,
+                                                const struct model *m)
+{
+    bool ok = note_mark(b, ev, seq);
+    if (!b->samples && !(b->samples = malloc(MODEL_TL_SAMPLES * sizeof *b->samples)))
+        return false;
+    const struct mheap *h = model_parts(m)->heap;
+    uint64_t bytes = noted_bytes(b, h);
     uint32_t arenas = h->narenas;
-    /* Nearly every event falls in the last sample: found without a division. */
-    uint64_t last = b->nsamples ? (uint64_t)(b->nsamples - 1) * b->span : 0;
-    size_t i = b->nsamples - 1;
-    if (!b->nsamples || seq < last || seq - last >= b->span)
-        i = note_sample_index(b, seq);
+    size_t i = note_sample_index(b, seq);
     while (b->nsamples < i) {
         /* events not noted (a live view that jumped ahead, a window's dropped start): flat at the
          * last values, or at these */
@@ -161,23 +194,22 @@ bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const
                                                  .arenas_max = arenas};
         b->nsamples = i + 1;
     }
-    struct model_tl_sample *s = &b->samples[i];
-    s->span = seq + 1 - s->seq;
-    if (bytes < s->bytes_min)
-        s->bytes_min = bytes;
-    if (bytes > s->bytes_max)
-        s->bytes_max = bytes;
-    s->bytes_end = bytes;
-    if (arenas > s->arenas_max)
-        s->arenas_max = arenas;
-    s->arenas_end = arenas;
-    s->objects_end = model_parts(m)->graph->nobjs;
-    if (bytes > b->max_bytes)
-        b->max_bytes = bytes;
-    if (arenas > b->max_arenas)
-        b->max_arenas = arenas;
-    b->events = seq + 1;
+    note_in(b, i, seq, bytes, arenas, model_parts(m)->graph->nobjs);
     return ok;
+}
+
+bool summary_note(struct summary *b, const struct event *ev, uint64_t seq, const struct model *m)
+{
+    /* Nearly every event makes no mark and falls in the last sample: noted without a division
+     * or a call. */
+    uint64_t last = (uint64_t)(b->nsamples - 1) * b->span;
+    if (__builtin_expect(ev->kind == EV_GC_START || ev->kind == EV_ARENA_NEW || ev->kind == EV_ARENA_FREE ||
+                             ev->kind == EV_STEP || !b->nsamples || seq < last || seq - last >= b->span,
+                         0))
+        return note_slow(b, ev, seq, m);
+    const struct mheap *h = model_parts(m)->heap;
+    note_in(b, b->nsamples - 1, seq, noted_bytes(b, h), h->narenas, model_parts(m)->graph->nobjs);
+    return true;
 }
 
 void summary_forget_before(struct summary *b, uint64_t seq)

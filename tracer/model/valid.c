@@ -425,9 +425,11 @@ bool model_check_settled(const struct model *m, struct model_settle *s, const st
     touched(h, next, &pool, &slot);
     /* An event that names an arena but no pool (arena_move, arena_free) goes on with the pool
      * before it in that arena: taking a pool from the cache or carving one moves its arena before
-     * the allocation names the pool again. */
-    const struct mpool *p = s->pool ? mheap_pool_find(h, s->pool) : NULL;
-    bool same_pool = p && (pool == s->pool || (!pool && slot == p->slot + 1));
+     * the allocation names the pool again.  (Most events stay in the pool of the one before:
+     * touched() found it, and it needs no second search.) */
+    bool stays = pool && pool == s->pool;
+    const struct mpool *p = s->pool && !stays ? mheap_pool_find(h, s->pool) : NULL;
+    bool same_pool = stays || (p && !pool && slot == p->slot + 1);
     if (p && !same_pool) {
         const char *why = NULL;
         if (p->state == MODEL_POOL_CARVED && p->szidx >= h->geo.nclasses)

@@ -230,6 +230,17 @@ int trace_reader_count_kinds(struct trace_reader *r, uint64_t *counts);
  * trace_reader_error().  Reads the whole file; moves the read position to the end.
  */
 int trace_reader_verify(struct trace_reader *r);
+/*
+ * trace_reader_verify() in two halves around a reading of every event in order, which then decodes
+ * the events once instead of twice (`arenascope check`, with the model's pass between them).
+ * _begin checks the records and the index, and has the reader count the events of each chunk it
+ * reads from the chunk's start to its end, from chunk 0 on; _end decodes the chunks not counted
+ * so, then checks the counts and the blobs.  Each returns 0 or the first problem, as
+ * trace_reader_verify() does; together they find what it finds, the records' problems first.
+ * _end moves the read position to the end.
+ */
+int trace_reader_verify_begin(struct trace_reader *r);
+int trace_reader_verify_end(struct trace_reader *r);
 
 /* ---- blobs: typed data stored by other parts in the index (FORMAT.md section 7) ------------ */
 
