@@ -110,8 +110,9 @@ class Browser:
         self.send("Page.navigate", {"url": url})
         self.wait_event("Page.loadEventFired")
 
-    def eval(self, expr):
-        r = self.send("Runtime.evaluate", {"expression": expr, "returnByValue": True})
+    def eval(self, expr, wait=False):
+        """The value of expr; with wait, of the promise it gives once it settles."""
+        r = self.send("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": wait})
         if "exceptionDetails" in r:
             raise RuntimeError("%s: %s" % (expr, r["exceptionDetails"]))
         return r["result"].get("value")
