@@ -94,10 +94,7 @@ def main():
                   "the program's own lines are there: %s" % ", ".join("%s %d" % (n, want[n][0]) for n in own[:3]),
                   "\n".join("%s: %s" % (n, shown.get(n)) for n in own))
 
-        stray, fetched = speedscope.stray_fetches(browser, package, tmp)
-        tap.check(fetched and not stray, "nothing fetched but speedscope's files and the script", stray)
-        errors = browser.console_errors()
-        tap.check(not errors, "no error in the console", json.dumps(errors, indent=1))
+        speedscope.check_kept_to_itself(tap, browser, package, tmp)
 
     return session(tap, view)
 

@@ -68,14 +68,16 @@ def warnings(browser):
     return [text for kind, text in console(browser) if kind in ("warning", "error", "assert")]
 
 
-def stray_fetches(browser, package, folder):
-    """What the page fetched besides speedscope's own files and the loading script; and whether
-    it fetched anything at all."""
+def check_kept_to_itself(tap, browser, package, folder):
+    """Two checks: the page fetched nothing but speedscope's own files and the loading script,
+    and wrote no error to the console."""
     base = os.path.dirname(page(package))
-    fetched = browser.fetched()
     loader = "file://" + os.path.join(folder, "load.js")
-    return [u for u in fetched if not (u.startswith("file://" + base + "/") or u == loader
-                                        or u.startswith("data:"))], bool(fetched)
+    fetched = browser.fetched()
+    stray = [u for u in fetched if not (u.startswith("file://" + base + "/") or u == loader or u.startswith("data:"))]
+    tap.check(fetched and not stray, "nothing fetched but speedscope's files and the script", stray)
+    errors = browser.console_errors()
+    tap.check(not errors, "no error in the console", json.dumps(errors, indent=1))
 
 
 def sandwich(browser):

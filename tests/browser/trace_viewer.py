@@ -120,10 +120,7 @@ def main():
         tap.check(ph and abs(sum(v for v, _ in ph) - phase_total) <= sum(e for _, e in ph),
                   "the phases last %d µs in all, from the first to gc_end" % phase_total, rows)
 
-        stray, fetched = speedscope.stray_fetches(browser, package, tmp)
-        tap.check(fetched and not stray, "nothing fetched but speedscope's files and the script", stray)
-        errors = browser.console_errors()
-        tap.check(not errors, "no error in the console", json.dumps(errors, indent=1))
+        speedscope.check_kept_to_itself(tap, browser, package, tmp)
 
     return session(tap, view)
 
