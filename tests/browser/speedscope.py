@@ -90,14 +90,14 @@ def sandwich(browser):
 def all_rows(browser):
     """Every row of the sandwich view, by name: (total, self) as shown, the table scrolled from
     top to bottom a screen at a time."""
-    rows, top = {}, 0
+    rows, top, last = {}, 0, -1
     while True:
         where = browser.eval(SCROLL % top, wait=True)
         for r in sandwich(browser)[0]:
             rows[r[2]] = (r[0], r[1])
-        if where is None or where[0] + where[2] >= where[1]:
+        if where is None or where[0] + where[2] >= where[1] or where[0] <= last:  # the end, or stuck
             return rows
-        top = where[0] + max(where[2] // 2, 1)
+        last, top = where[0], where[0] + max(where[2] // 2, 1)
 
 
 def count(text):
