@@ -1,9 +1,13 @@
 #!/bin/sh
 # Renders the screenshots named in screenshots/LIST from the traces of traces/, to SVG (with
 # colours) and to text, with `arenascope screenshot`.  These files are never edited by hand.
-# usage: screenshots/make.sh ARENASCOPE SOURCE_ROOT     (meson compile -C build screenshots)
+# usage: screenshots/make.sh ARENASCOPE SOURCE_ROOT [SPEEDSCOPE]   (meson compile -C build screenshots)
+# SPEEDSCOPE is the speedscope npm package's folder, for the pictures of the exports in it; by
+# default the one meson's browser-npm target installs beside ARENASCOPE's build directory
+# (BUILD/tests/browser/npm/node_modules/speedscope).
 set -eu
 prog=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+package=${3:-$(dirname "$prog")/../tests/browser/npm/node_modules/speedscope}
 cd "$2"
 grep -v '^#' screenshots/LIST | grep -v '^$' | while read -r name trace at view size other; do
     set --
@@ -18,7 +22,7 @@ done
 # step, rendered by headless Chromium when the machine has it.
 browser=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$browser" ]; then
-    echo "screenshots: handout not rendered: no chromium on PATH (apt-get install chromium)"
+    echo "screenshots: handout and exports in speedscope not rendered: no chromium on PATH (apt-get install chromium)"
     exit 0
 fi
 work=$(mktemp -d)
@@ -28,3 +32,13 @@ trap 'rm -rf "$work"' EXIT
     --window-size=1060,900 --screenshot="$work/handout.png" "file://$work/tour.html" >/dev/null 2>&1
 mv "$work/handout.png" screenshots/handout.png
 echo "screenshots: handout"
+
+# The Perfetto and collapsed exports as speedscope shows them (screenshots/export-*.png), drawn
+# by screenshots/exports.py when the speedscope package is installed.
+if [ ! -f "$package/dist/release/index.html" ]; then
+    echo "screenshots: exports in speedscope not rendered: no speedscope package at $package" \
+         "(ninja -C BUILD tests/browser/npm.stamp installs it)"
+    exit 0
+fi
+CHROMIUM=$browser python3 screenshots/exports.py "$prog" "$package"
+echo "screenshots: export-perfetto export-collapsed"

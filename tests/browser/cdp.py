@@ -5,6 +5,7 @@ events on its fd 4, each a JSON text ended by a NUL.  Browser opens one page, se
 it, keeps the events (console, network, load) for the caller to read, and sends keys and clicks
 as input events, the way a person's reach the page.  Tap prints checks as TAP.
 """
+import base64
 import fcntl
 import json
 import os
@@ -110,8 +111,9 @@ class Browser:
         self.send("Page.navigate", {"url": url})
         self.wait_event("Page.loadEventFired")
 
-    def eval(self, expr):
-        r = self.send("Runtime.evaluate", {"expression": expr, "returnByValue": True})
+    def eval(self, expr, wait=False):
+        """The value of expr; with wait, of the promise it gives once it settles."""
+        r = self.send("Runtime.evaluate", {"expression": expr, "returnByValue": True, "awaitPromise": wait})
         if "exceptionDetails" in r:
             raise RuntimeError("%s: %s" % (expr, r["exceptionDetails"]))
         return r["result"].get("value")
@@ -149,6 +151,20 @@ class Browser:
         for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
             self.send("Input.dispatchMouseEvent", {"type": kind, "x": box[0], "y": box[1],
                                                    "button": "left", "clickCount": 1})
+
+    def size(self, width, height):
+        """The page laid out and drawn at width x height CSS pixels."""
+        self.send("Emulation.setDeviceMetricsOverride", {"width": width, "height": height,
+                                                         "deviceScaleFactor": 1, "mobile": False})
+
+    def screenshot(self, path, width=None, height=None):
+        """What the page shows, as a PNG file: all of it, or its top left width x height."""
+        params = {"format": "png"}
+        if width:
+            params["clip"] = {"x": 0, "y": 0, "width": width, "height": height, "scale": 1}
+        data = self.send("Page.captureScreenshot", params)["data"]
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
 
     def fetched(self):
         """The addresses the page asked for, its own included."""

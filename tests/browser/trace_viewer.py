@@ -18,7 +18,6 @@ to its gc_end, and the phases for as long as from each collection's first phase 
 nothing is fetched but speedscope's own files and the script; no error in the console.  What
 is expected is read from the trace with `arenascope dump --json`.
 """
-import base64
 import json
 import os
 import re
@@ -26,15 +25,9 @@ import subprocess
 import sys
 
 sys.dont_write_bytecode = True  # nothing written beside the sources
+import speedscope  # noqa: E402
 from cdp import Tap, session  # noqa: E402
-
-# The rows of the sandwich view on screen: [total, self, name] each.
-ROWS = r"""Array.from(document.querySelectorAll('table tr')).map(function(tr){
-  return Array.from(tr.querySelectorAll('td')).map(function(td){ return td.textContent; });
-}).filter(function(r){ return r.length == 3; })"""
-
-# The sandwich view is shown, with rows.
-SANDWICH = r"""Array.from(document.querySelectorAll('td')).some(function(td){ return /%\)$/.test(td.textContent); })"""
+from speedscope import SANDWICH, sandwich  # noqa: E402
 
 UNITS = {"ns": 1e-3, "µs": 1.0, "us": 1.0, "ms": 1e3, "s": 1e6, "min": 60e6}
 
@@ -47,12 +40,6 @@ def micros(text):
     decimals = len(m.group(1).split(".")[1]) if "." in m.group(1) else 0
     unit = UNITS[m.group(2)]
     return float(m.group(1)) * unit, 0.5 * 10 ** -decimals * unit
-
-
-def sandwich(browser):
-    """The sandwich view's rows (total, self, name) and the list of profiles (number, name, total)."""
-    rows = browser.eval(ROWS)
-    return [r for r in rows if not r[0].isdigit()], [r for r in rows if r[0].isdigit()]
 
 
 def expected(arenascope, trace):
@@ -85,7 +72,7 @@ def main():
     if len(sys.argv) != 4:
         sys.exit("usage: trace_viewer.py ARENASCOPE TRACE SPEEDSCOPE")
     arenascope, trace, package = sys.argv[1:]
-    page = os.path.join(os.path.abspath(package), "dist", "release", "index.html")
+    page = speedscope.page(package)
     steps, gc_total, phase_total = expected(arenascope, trace)
     tap = Tap()
 
@@ -95,18 +82,12 @@ def main():
         exported = os.path.join(tmp, "trace.json")
         subprocess.run([arenascope, "export", "-f", "perfetto", "-o", exported, trace], check=True,
                        stdout=subprocess.DEVNULL)
-        loader = os.path.join(tmp, "load.js")
-        with open(exported, "rb") as f, open(loader, "w") as out:
-            out.write("speedscope.loadFileFromBase64(%s, %s)\n"
-                      % (json.dumps("trace.json"), json.dumps(base64.b64encode(f.read()).decode())))
-        browser.navigate("file://" + page + "#localProfilePath=" + loader)
-        title = browser.wait_for("document.title == 'trace.json - speedscope' && document.title", 60)
+        title = speedscope.open_file(browser, package, tmp, exported, "trace.json")
         tap.check(title, "speedscope opens the file")
 
-        logs = [e["params"] for e in browser.events if e["method"] == "Runtime.consoleAPICalled"]
-        said = [" ".join(str(a.get("value", a.get("description", ""))) for a in p["args"]) for p in logs]
+        said = [text for _, text in speedscope.console(browser)]
         tap.check("Importing as Trace Event Format profile" in said, "read as trace events", "\n".join(said))
-        warned = [s for p, s in zip(logs, said) if p["type"] in ("warning", "error", "assert")]
+        warned = speedscope.warnings(browser)
         tap.check(not warned, "the importer warns of nothing (slices nest, nothing left open)", "\n".join(warned))
 
         # one profile a thread with slices: step markers (1/2), collections (2/2)
@@ -139,13 +120,7 @@ def main():
         tap.check(ph and abs(sum(v for v, _ in ph) - phase_total) <= sum(e for _, e in ph),
                   "the phases last %d µs in all, from the first to gc_end" % phase_total, rows)
 
-        base = os.path.dirname(page)
-        fetched = browser.fetched()
-        stray = [u for u in fetched if not (u.startswith("file://" + base + "/") or u == "file://" + loader
-                                            or u.startswith("data:"))]
-        tap.check(fetched and not stray, "nothing fetched but speedscope's files and the script", stray)
-        errors = browser.console_errors()
-        tap.check(not errors, "no error in the console", json.dumps(errors, indent=1))
+        speedscope.check_kept_to_itself(tap, browser, package, tmp)
 
     return session(tap, view)
 
