@@ -67,17 +67,13 @@ const char *rt_strerror(int err)
 
 /* ---- emitting ------------------------------------------------------------------------------- */
 
-void rt_emit(struct runtime *rt, struct event *ev)
-{
-    rt->sink.emit(rt->sink.ctx, ev);
-}
-
 void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_t f1,
                   const char *text)
 {
     if (!rt_on(rt))
         return;
-    struct event ev = {.kind = kind};
+    struct event ev;
+    rt_event_init(&ev, kind);
     ev.u.f[0] = f0;
     ev.u.f[1] = f1;
     ev.str = text;
@@ -89,7 +85,8 @@ static void rt_emit_type(struct runtime *rt, const struct rt_type *t)
 {
     if (!rt_on(rt))
         return;
-    struct event ev = {.kind = EV_TYPE_NEW};
+    struct event ev;
+    rt_event_init(&ev, EV_TYPE_NEW);
     ev.u.type_new = (struct event_type_new){.type = t->id, .basicsize = t->basicsize,
                                             .itemsize = t->itemsize, .flags = t->flags};
     ev.str = t->name;
@@ -725,7 +722,10 @@ void rt_freelist_changed(struct runtime *rt, unsigned line)
     if (!rt_on(rt) || !fl->reported)
         return;
     struct freelist_desc d = freelist_desc(rt, line);
-    struct event ev = {.kind = EV_FREELIST, .str = fl->label, .str_len = fl->label_len};
+    struct event ev;
+    rt_event_init(&ev, EV_FREELIST);
+    ev.str = fl->label;
+    ev.str_len = fl->label_len;
     ev.u.freelist = (struct event_freelist){.index = fl->index, .count = d.count, .each = d.each};
     rt_emit(rt, &ev);
 }

@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 /* ---- the GC head (CPython 3.8+'s PyGC_Head, docs/cpython-memory.md 7.1) -------------------------
  * _gc_next == 0: untracked.  next bit 0: NEXT_MASK_UNREACHABLE (only during a collection).
@@ -392,7 +393,23 @@ static inline bool rt_on(const struct runtime *rt)
 {
     return rt->sink.emit != NULL;
 }
-void rt_emit(struct runtime *rt, struct event *ev);
+/* An event of kind k with no text and its fields 0, filled member by member: a sink's first
+ * loads (its kind, its text) then each read one store.  An initialiser zeroing the struct lets
+ * the compiler cover it with wide stores that straddle members, and a load of a member split
+ * between two of them waits for both to reach the cache (a stall on every event). */
+static inline void rt_event_init(struct event *ev, enum event_kind k)
+{
+    ev->kind = k;
+    ev->seq = 0;
+    ev->str = NULL;
+    ev->str_len = 0;
+    memset(&ev->u, 0, sizeof ev->u);
+}
+
+static inline void rt_emit(struct runtime *rt, struct event *ev)
+{
+    rt->sink.emit(rt->sink.ctx, ev);
+}
 void rt_emit_text(struct runtime *rt, enum event_kind kind, uint64_t f0, uint64_t f1,
                   const char *text);
 
@@ -412,7 +429,8 @@ void *rt_freelist_take(struct runtime *rt, struct rt_freelist *fl, unsigned line
 #define RT_EMIT(rt, KIND, member, ...)                                                          \
     do {                                                                                        \
         if (rt_on(rt)) {                                                                        \
-            struct event ev_ = {.kind = EV_##KIND};                                             \
+            struct event ev_;                                                                   \
+            rt_event_init(&ev_, EV_##KIND);                                                     \
             ev_.u.member = (struct event_##member){__VA_ARGS__};                                \
             rt_emit((rt), &ev_);                                                                \
         }                                                                                       \

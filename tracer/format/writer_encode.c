@@ -237,14 +237,16 @@ static NOINLINE uint8_t *text_room(struct trace_writer *w, uint8_t *p, size_t sl
 
 /*
  * Encodes one event of kind k (in the table) whose word fields are f[0 .. kind_words[k]) and
- * whose text, of slen bytes (at most FMT_MAX_TEXT), is at text.  Returns false when memory ran
- * out.
+ * whose text, of slen bytes (at most FMT_MAX_TEXT), is at ev->str.  Returns false when memory
+ * ran out.  The text's pointer is read only by a kind that has one: a producer's event is often
+ * just stored, and a load straddling two of its stores would wait for them.
  * The output needs no bound check for an event without text: a chunk ends as soon as it holds
  * FMT_CHUNK_TARGET bytes, and the buffer has room for one more such event after that.
  */
-static ALWAYS_INLINE bool encode_event(struct trace_writer *w, struct enc *e, unsigned k, const uint64_t *f,
-                                       uint32_t slen, const void *text)
+static ALWAYS_INLINE bool encode_event(struct trace_writer *w, struct enc *e, unsigned k, const struct event *ev,
+                                       uint32_t slen)
 {
+    const uint64_t *f = ev->u.f;
     uint8_t *p;
     unsigned ln = fmt_kind_lane[k];
     if (LIKELY(ln & FMT_LANE_ON)) {
@@ -288,7 +290,7 @@ static ALWAYS_INLINE bool encode_event(struct trace_writer *w, struct enc *e, un
     if (fi < limit) {                                                                            \
         p = put_varint(p, slen);                                                                 \
         if (slen)                                                                                \
-            memcpy(p, text, slen);                                                               \
+            memcpy(p, ev->str, slen);                                                            \
         p += slen;                                                                               \
     }
 #define EV_FIELD(t, n) ENC_##t(n)
@@ -353,7 +355,7 @@ static ALWAYS_INLINE void emit_one(struct trace_writer *w, const struct event *e
     if (w->len == EV_START)
         w->chunk_ns = clock_now(w);
     struct enc e = enc_load(w);
-    if (!encode_event(w, &e, k, ev->u.f, slen, ev->str)) {
+    if (!encode_event(w, &e, k, ev, slen)) {
         w->stopped = true;
         return;
     }
