@@ -369,9 +369,15 @@ static ALWAYS_INLINE bool decode_lane(struct cursor *c, unsigned b, unsigned ln,
  * tried by decode_lane, without that jump or any branch on the codes' lengths; whatever it does
  * not take (longer codes, damage) goes the general way, which says what is wrong.  The decoding state lives
  * in locals across the run and goes back to the reader at its end.  Varints are read without an
- * end check since the chunk buffer is padded; `p > end` after each field catches an event that
- * runs past its chunk.
+ * end check since the chunk buffer is padded, and `p > end` once after the event catches one
+ * that runs past its chunk: the bytes from the end on are zeros (PAD of them), so a field that
+ * starts at or before the end stops at end + 1 at the latest, and each field after it takes one
+ * zero byte (a 0 or the last address again); an address field that fails having started past
+ * the end is reported as the overrun before it, as is a text field (read with its end check).
+ * An event of a kind the switch decodes is split on the kind byte's tail flag, so that the
+ * fields each copy reads are known when it is compiled.
  */
+_Static_assert(PAD > EVENT_MAX_FIELDS, "a run past the end reads only the padding");
 static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
                                         bool keep, uint64_t *counts, int *err)
 {
@@ -410,8 +416,6 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
             e->n = *c.p++;                                                                       \
         else if (!(c.p = get_varint_padded(c.p, &e->n)))                                         \
             goto bad_varint;                                                                     \
-        if (c.p > end)                                                                           \
-            goto overrun;                                                                        \
     }
 #define DEC_i(n)                                                                                 \
     if (fi++ < lim) {                                                                            \
@@ -419,20 +423,21 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
         if (!(c.p = get_varint_padded(c.p, &z_)))                                                \
             goto bad_varint;                                                                     \
         e->n = codec_unzigzag(z_);                                                               \
-        if (c.p > end)                                                                           \
-            goto overrun;                                                                        \
     }
 #define DEC_ADDR(n, nullable)                                                                    \
     if (fi++ < lim) {                                                                            \
-        if ((st = get_addr(&c, &e->n, nullable)) != ADDR_OK)                                     \
+        const uint8_t *at_ = c.p;                                                                \
+        if ((st = get_addr(&c, &e->n, nullable)) != ADDR_OK) {                                   \
+            c.p = at_;                                                                           \
             goto bad_addr;                                                                       \
-        if (c.p > end)                                                                           \
-            goto overrun;                                                                        \
+        }                                                                                        \
     }
 #define DEC_a(n) DEC_ADDR(n, false)
 #define DEC_p(n) DEC_ADDR(n, true)
 #define DEC_s(n)                                                                                 \
     if (fi++ < lim) {                                                                            \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
         if (!codec_get_varint(&c.p, end, &len) || len > (uint64_t)(end - c.p) ||                 \
             len > FMT_MAX_TEXT)                                                                  \
             goto bad_text;                                                                       \
@@ -441,18 +446,25 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
         c.p += len;                                                                              \
     }
 #define EV_FIELD(t, n) DEC_##t(n)
-#define X(K, n, fl, tl, say, fields)                                                                  \
-    case EV_##K: {                                                                               \
+#define DEC_FIELDS(n, fields, limit)                                                             \
+    {                                                                                            \
         struct event_##n *e = &ev->u.n;                                                          \
-        const unsigned lim = (b & 0x80u) ? tl : FMT_MAX_FIELDS;                                  \
+        const unsigned lim = limit;                                                              \
         unsigned fi = 0;                                                                         \
         (void)e;                                                                                 \
         fields (void)fi;                                                                         \
-        ev->kind = EV_##K;                                                                       \
-        break;                                                                                   \
     }
+#define X(K, n, fl, tl, say, fields)                                                             \
+    case EV_##K:                                                                                 \
+        if (b & 0x80u)                                                                           \
+            DEC_FIELDS(n, fields, tl)                                                            \
+        else                                                                                     \
+            DEC_FIELDS(n, fields, FMT_MAX_FIELDS)                                                \
+        ev->kind = EV_##K;                                                                       \
+        break;
                 EVENT_KINDS(X)
 #undef X
+#undef DEC_FIELDS
 #undef EV_FIELD
             case KIND_PLAN: {
                 const struct plan_kind *pk = &r->plan[id];
@@ -475,6 +487,8 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
                 why = "kind id not in the schema";
                 goto fail;
             }
+            if (c.p > end)
+                goto overrun;
         }
         ev->seq = seq++;
         if (counts)
@@ -497,7 +511,8 @@ bad_varint:
     why = "bad varint";
     goto fail;
 bad_addr:
-    why = addr_errors[st];
+    /* a field that starts past the end follows one that ran past it (see above) */
+    why = c.p > end ? "runs past the end of its chunk" : addr_errors[st];
     goto fail;
 bad_text:
     why = "bad text";
