@@ -251,11 +251,17 @@ static const char *const addr_errors[] = {
 static ALWAYS_INLINE enum addr_status get_addr(struct cursor *c, uint64_t *out, bool nullable)
 {
     uint64_t hi, v;
-    unsigned low;
-    if (*c->p < 0x80) {
-        hi = *c->p >> 2;
-        low = *c->p & 3u;
+    unsigned low, b0 = *c->p;
+    if (b0 < 0x80) {
         c->p++;
+        if (!(b0 & 1u)) { /* a repeat of one byte: its distance is below 64 */
+            if (b0 >> 1 >= c->hist_n)
+                return ADDR_OUT_OF_RANGE;
+            v = c->hist[(c->hist_n - 1 - (b0 >> 1)) & HIST_MASK];
+            goto push;
+        }
+        hi = b0 >> 2;
+        low = b0 & 3u;
     } else if (!(c->p = get_code_padded(c->p, &hi, &low))) {
         return ADDR_BAD_CODE;
     }
@@ -274,6 +280,7 @@ static ALWAYS_INLINE enum addr_status get_addr(struct cursor *c, uint64_t *out, 
     } else {
         return ADDR_NULL;
     }
+push:
     c->hist[c->hist_n & HIST_MASK] = v;
     c->hist_n++;
     c->prev = v;
