@@ -419,6 +419,60 @@ Test(damage, events_that_lie)
     codec_buf_release(&p);
 }
 
+/* Kinds 0 and 1 as this program defines them: their events take the decoder's compiled path. */
+static void expect_native_chunk_error(const void *payload, size_t plen, const char *msg)
+{
+    static const struct kind_spec kinds[] = {
+        {"arena_new", 0, 5, "u:serial u:slot a:base u:npools u:sliver"},
+        {"arena_free", 0, 2, "u:slot a:base"},
+    };
+    struct codec_buf f, h;
+    codec_buf_init(&f);
+    codec_buf_init(&h);
+    file_put_prefix(&f, 1);
+    header_payload(&h, kinds, 2);
+    file_put_record(&f, "HEAD", h.data, h.len);
+    file_put_record(&f, "EVTS", payload, plen);
+    struct trace_reader *r;
+    char err[512];
+    int fd;
+    cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
+    struct event ev;
+    int rc, n = 0;
+    while ((rc = trace_reader_next(r, &ev)) == 1) {
+        cr_assert_eq(ev.kind, EV_ARENA_NEW, "the whole event before the damaged one");
+        n++;
+    }
+    cr_assert_eq(rc, TRACE_EFORMAT, "%s", msg);
+    cr_assert(strstr(trace_reader_error(r), msg), "'%s' lacks '%s'", trace_reader_error(r), msg);
+    cr_assert(strstr(trace_reader_error(r), n ? "event 1:" : "event 0:"), "%s", trace_reader_error(r));
+    trace_reader_free(r);
+    close(fd);
+    codec_buf_release(&f);
+}
+
+Test(damage, native_events_that_run_past_their_chunk)
+{
+    struct codec_buf p;
+    codec_buf_init(&p);
+    /* arena_new(1, 2, 0x10, 64, 0) whole, then one whose last fields are missing */
+    chunk_payload_start(&p, 0, 2, 0);
+    codec_buf_put(&p, "\x00\x01\x02\x09\x40\x00" "\x00\x02\x03", 9);
+    expect_native_chunk_error(p.data, p.len, "runs past the end of its chunk");
+    /* the first event's slot never ends inside the chunk: the address after it, read from past
+     * the end, is not reported as a repeat out of range (there is no address to repeat yet) */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x01\x85", 2);
+    expect_native_chunk_error(p.data, p.len, "runs past the end of its chunk");
+    /* an address repeat out of range inside the chunk is that, not an overrun */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x01\x05\x00", 3);
+    expect_native_chunk_error(p.data, p.len, "address repeat out of range");
+    codec_buf_release(&p);
+}
+
 Test(damage, the_events_before_a_damaged_one_are_read)
 {
     struct codec_buf p;
