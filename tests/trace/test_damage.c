@@ -336,42 +336,63 @@ Test(damage, a_bad_chunk_in_a_recording_without_index_stops_the_scan)
     evlist_release(&l);
 }
 
-/* A file made of a prefix, a hand-made header and the given records. */
-static struct codec_buf handmade(void)
+/* Kinds defined otherwise than this program does: their events are decoded by the plan. */
+static const struct kind_spec planned_kinds[] = {
+    {"block_alloc", 0, 2, "a:addr u:size u:stack"},
+    {"block_free", 0, 1, "a:addr"},
+    {"print", 1, 1, "u:stream s:text"},
+};
+
+/* Kinds 0 and 1 as this program defines them: their events take the decoder's compiled path. */
+static const struct kind_spec native_kinds[] = {
+    {"arena_new", 0, 5, "u:serial u:slot a:base u:npools u:sliver"},
+    {"arena_free", 0, 2, "u:slot a:base"},
+};
+
+/* A file made of a prefix, a hand-made header of these kinds and the given records. */
+static struct codec_buf handmade_of(const struct kind_spec *kinds, size_t nkinds)
 {
-    static const struct kind_spec kinds[] = {
-        {"block_alloc", 0, 2, "a:addr u:size u:stack"},
-        {"block_free", 0, 1, "a:addr"},
-        {"print", 1, 1, "u:stream s:text"},
-    };
     struct codec_buf f, h;
     codec_buf_init(&f);
     codec_buf_init(&h);
     file_put_prefix(&f, 1);
-    header_payload(&h, kinds, 3);
+    header_payload(&h, kinds, nkinds);
     file_put_record(&f, "HEAD", h.data, h.len);
     codec_buf_release(&h);
     return f;
 }
 
-static void expect_chunk_error(const void *payload, size_t plen, const char *msg)
+static struct codec_buf handmade(void)
 {
-    struct codec_buf f = handmade();
+    return handmade_of(planned_kinds, 3);
+}
+
+/* Reads the one chunk's events to the damage msg tells: how many were read before it. */
+static int expect_chunk_error_of(const struct kind_spec *kinds, size_t nkinds, const void *payload,
+                                 size_t plen, const char *msg)
+{
+    struct codec_buf f = handmade_of(kinds, nkinds);
     file_put_record(&f, "EVTS", payload, plen);
     struct trace_reader *r;
     char err[512];
     int fd;
     cr_assert_eq(open_bytes(f.data, f.len, &r, err, sizeof err, &fd), 0, "%s", err);
     struct event ev;
-    int rc;
+    int rc, n = 0;
     while ((rc = trace_reader_next(r, &ev)) == 1)
-        ;
+        n++;
     cr_assert_eq(rc, TRACE_EFORMAT, "%s", msg);
     cr_assert(strstr(trace_reader_error(r), msg), "'%s' lacks '%s'", trace_reader_error(r), msg);
     cr_assert(strstr(trace_reader_error(r), "chunk 0 at byte "), "%s", trace_reader_error(r));
     trace_reader_free(r);
     close(fd);
     codec_buf_release(&f);
+    return n;
+}
+
+static void expect_chunk_error(const void *payload, size_t plen, const char *msg)
+{
+    expect_chunk_error_of(planned_kinds, 3, payload, plen, msg);
 }
 
 Test(damage, events_that_lie)
@@ -416,6 +437,28 @@ Test(damage, events_that_lie)
     chunk_payload_start(&p, 0, 1, 0);
     codec_buf_put(&p, "\x01\xfd\xff\xff\xff\xff\xff\xff\xff\xff\x7f", 11);
     expect_chunk_error(p.data, p.len, "bad address code");
+    codec_buf_release(&p);
+}
+
+Test(damage, native_events_that_run_past_their_chunk)
+{
+    struct codec_buf p;
+    codec_buf_init(&p);
+    /* arena_new(1, 2, 0x10, 64, 0) whole, then one whose last fields are missing */
+    chunk_payload_start(&p, 0, 2, 0);
+    codec_buf_put(&p, "\x00\x01\x02\x09\x40\x00" "\x00\x02\x03", 9);
+    cr_assert_eq(expect_chunk_error_of(native_kinds, 2, p.data, p.len, "runs past the end of its chunk"), 1);
+    /* the first event's slot never ends inside the chunk: the address after it, read from past
+     * the end, is not reported as a repeat out of range (there is no address to repeat yet) */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x01\x85", 2);
+    cr_assert_eq(expect_chunk_error_of(native_kinds, 2, p.data, p.len, "runs past the end of its chunk"), 0);
+    /* an address repeat out of range inside the chunk is that, not an overrun */
+    p.len = 0;
+    chunk_payload_start(&p, 0, 1, 0);
+    codec_buf_put(&p, "\x01\x05\x00", 3);
+    cr_assert_eq(expect_chunk_error_of(native_kinds, 2, p.data, p.len, "address repeat out of range"), 0);
     codec_buf_release(&p);
 }
 

@@ -6,8 +6,9 @@
  * The decoder is driven by a *plan* per file kind, built once from the file's schema: for each
  * field its coding and where it goes in this program's struct event (FORMAT.md section 5's
  * mapping by name).  A kind the file defines as this program does is *native*: its events are
- * decoded by code generated from the event table, and the kinds that are an address and at most
- * one small word (format.h's lanes) by one straight path.
+ * decoded by code generated from the event table, and the events whose coded fields are an address
+ * and at most one small unsigned word (the reader's lanes: a block allocated or freed, a
+ * pool's transitions, an object freed or tracked, ...) by one straight path.
  */
 #include "reader.h"
 
@@ -37,14 +38,30 @@ static bool kind_is_native(const struct fmt_kind *fk, size_t id)
     return !text || (fk->types[nw] == 's' && strcmp(fk->field_names[nw], text) == 0);
 }
 
+/* The lane of a native kind's events with the kind byte's tail flag `elided` (reader.h).  Events
+ * of three words or more take the switch: decoding them without branches costs more than the
+ * jump's mispredictions that it saves (on the object runtime's churn). */
+static uint8_t lane_of(enum event_kind k, bool elided)
+{
+    size_t coded = elided ? event_kind_tail(k) : event_kind_field_count(k);
+    if (event_kind_text_name(k) || coded == 0 || coded > 2 || event_kind_field_type(k, 0) != 'a')
+        return 0;
+    for (size_t i = 1; i < coded; i++)
+        if (event_kind_field_type(k, i) != 'u')
+            return 0;
+    return (uint8_t)coded;
+}
+
 void reader_plan_build(struct trace_reader *r)
 {
-    fmt_lanes_init();
     memset(r->kmap, KIND_BAD, sizeof r->kmap);
     memset(r->lane, 0, sizeof r->lane);
     for (size_t k = 0; k < r->schema.nkinds; k++) {
         r->kmap[k] = (uint8_t)(kind_is_native(&r->schema.kinds[k], k) ? k : KIND_PLAN);
-        r->lane[k] = r->kmap[k] == k ? fmt_kind_lane[k] : 0;
+        if (r->kmap[k] == k) {
+            r->lane[k] = lane_of((enum event_kind)k, false);
+            r->lane[k | 0x80] = lane_of((enum event_kind)k, true);
+        }
         const struct fmt_kind *fk = &r->schema.kinds[k];
         struct plan_kind *pk = &r->plan[k];
         pk->own = event_kind_from_name(fk->name);
@@ -234,11 +251,17 @@ static const char *const addr_errors[] = {
 static ALWAYS_INLINE enum addr_status get_addr(struct cursor *c, uint64_t *out, bool nullable)
 {
     uint64_t hi, v;
-    unsigned low;
-    if (*c->p < 0x80) {
-        hi = *c->p >> 2;
-        low = *c->p & 3u;
+    unsigned low, b0 = *c->p;
+    if (b0 < 0x80) {
         c->p++;
+        if (!(b0 & 1u)) { /* a repeat of one byte: its distance is below 64 */
+            if (b0 >> 1 >= c->hist_n)
+                return ADDR_OUT_OF_RANGE;
+            v = c->hist[(c->hist_n - 1 - (b0 >> 1)) & HIST_MASK];
+            goto push;
+        }
+        hi = b0 >> 2;
+        low = b0 & 3u;
     } else if (!(c->p = get_code_padded(c->p, &hi, &low))) {
         return ADDR_BAD_CODE;
     }
@@ -257,6 +280,7 @@ static ALWAYS_INLINE enum addr_status get_addr(struct cursor *c, uint64_t *out, 
     } else {
         return ADDR_NULL;
     }
+push:
     c->hist[c->hist_n & HIST_MASK] = v;
     c->hist_n++;
     c->prev = v;
@@ -313,41 +337,39 @@ static ALWAYS_INLINE uint32_t get_short_varint(const uint8_t *p, unsigned *len)
 {
     uint32_t x;
     memcpy(&x, p, 4);
-    uint32_t c1 = x >> 7 & 1, c2 = c1 & x >> 15, c3 = c2 & x >> 23;
-    c2 &= 1;
-    *len = (1 + c1 + c2) & ((c3 & 1) - 1);
-    return (x & 0x7f) | (x >> 1 & 0x3f80 & -c1) | (x >> 2 & 0x1fc000 & -c2);
+    /* the first byte without a continuation bit: its top bit is bit 7, 15 or 23 (31: none) */
+    unsigned t = (unsigned)__builtin_ctz((~x & 0x808080u) | 0x80000000u);
+    uint32_t y = x & ((2u << t) - 1); /* its bytes (all four when t is 31) */
+    *len = ((t + 1) >> 3) & 3;
+    return (y & 0x7f) | (y >> 1 & 0x3f80) | (y >> 2 & 0x1fc000);
 }
 
 /*
- * An event of a lane kind (format.h) the common way: an address code and a second word of at
- * most three bytes each, and no third word.  Fills ev and moves the cursor, or returns false
- * having changed nothing, for the general path to decode the event (and to report what is wrong
- * with it).  Both address decodings are computed and one is kept, since which one an event uses
- * is as unpredictable as its kind.
+ * An event of a lane (reader.h) the common way: an address code and `words` (0 or 1) unsigned
+ * words of at most three bytes each.  Fills ev and moves the cursor, or returns false having
+ * changed nothing, for the general path to decode the event (and to report what is wrong with
+ * it).  The word is read whether coded or not (the buffer is padded) and both address decodings
+ * are computed and one is kept: which ones an event uses is as unpredictable as its kind.
  */
-static ALWAYS_INLINE bool decode_lane(struct cursor *c, unsigned b, unsigned ln, const uint8_t *end,
-                                      struct event *ev)
+static ALWAYS_INLINE bool decode_lane(struct cursor *c, unsigned words, const uint8_t *end, struct event *ev)
 {
-    unsigned elided = b >> 7;
-    if ((ln & FMT_LANE_Z) && !elided)
-        return false; /* the third word is there */
     const uint8_t *p = c->p;
-    unsigned la, lv;
+    unsigned la, l1;
     uint32_t code = get_short_varint(p, &la);
-    unsigned has_v = (ln & FMT_LANE_V) && !((ln & FMT_LANE_OPT) && elided);
-    uint32_t v = get_short_varint(p + la, &lv);
+    uint32_t v1 = get_short_varint(p + la, &l1);
+    uint32_t m1 = -(uint32_t)words;
     uint64_t d = code >> 1, low = code & 3;
     int64_t dz = codec_unzigzag(code >> 2);
     uint64_t rep = c->hist[(c->hist_n - 1 - d) & HIST_MASK];
-    uint64_t delta = c->prev + (uint64_t)(low == 1 ? dz * 16 : dz);
+    uint64_t delta = c->prev + ((uint64_t)dz << (low == 1 ? 4 : 0));
     uint64_t x = (low & 1) ? delta : rep;
-    bool bad = la == 0 || (has_v && lv == 0) || ((low & 1) ? code == 3 : (d >= c->hist_n || d >= FMT_HISTORY));
-    p += la + (has_v ? lv : 0);
+    /* bitwise, not ||: no branch until the one on the outcome */
+    unsigned bad = (la == 0) | ((l1 == 0) & m1) | ((low & 1) ? code == 3 : (d >= c->hist_n) | (d >= FMT_HISTORY));
+    p += la + (l1 & m1);
     if (bad || p > end)
         return false;
     ev->u.f[0] = x;
-    ev->u.f[1] = has_v ? v : 0;
+    ev->u.f[1] = v1 & m1;
     c->hist[c->hist_n & HIST_MASK] = x;
     c->hist_n++;
     c->prev = x;
@@ -364,14 +386,21 @@ static ALWAYS_INLINE bool decode_lane(struct cursor *c, unsigned b, unsigned ln,
  * stored and counted, and the chunk is unloaded.
  *
  * A native kind is decoded by code generated from the table, with the field types known at
- * compile time: one indirect jump per event instead of one per field.  A native kind with a lane
- * (format.h: an address and at most one small word, nearly all of a heap's events) is first
- * tried by decode_lane, without that jump or any branch on the codes' lengths; whatever it does
- * not take (longer codes, damage) goes the general way, which says what is wrong.  The decoding state lives
- * in locals across the run and goes back to the reader at its end.  Varints are read without an
- * end check since the chunk buffer is padded; `p > end` after each field catches an event that
- * runs past its chunk.
+ * compile time: one indirect jump per event instead of one per field.  An event with a lane (by
+ * its kind byte: an address and at most one small word, most events of a heap and many of a
+ * program's objects) is first tried by decode_lane, without that jump or any branch on the
+ * codes' lengths; whatever it does not take (longer codes, damage) goes the general way, which
+ * says what is wrong.  The decoding state lives in locals across the run and goes back to the
+ * reader at its end.  Varints are read without an
+ * end check since the chunk buffer is padded, and `p > end` once after the event catches one
+ * that runs past its chunk: the bytes from the end on are zeros (PAD of them), so a field that
+ * starts at or before the end stops at end + 1 at the latest, and each field after it takes one
+ * zero byte (a 0 or the last address again); an address field that fails having started past
+ * the end is reported as the overrun before it, as is a text field (read with its end check).
+ * An event of a kind the switch decodes is split on the kind byte's tail flag, so that the
+ * fields each copy reads are known when it is compiled.
  */
+_Static_assert(PAD > EVENT_MAX_FIELDS, "a run past the end reads only the padding");
 static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *evs, size_t n, uint64_t stop,
                                         bool keep, uint64_t *counts, int *err)
 {
@@ -398,8 +427,8 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
         ev->str = NULL;
         ev->str_len = 0;
         bool known = true;
-        unsigned ln = r->lane[id];
-        if (LIKELY(ln != 0) && LIKELY(decode_lane(&c, b, ln, end, ev))) {
+        unsigned ln = r->lane[b];
+        if (LIKELY(ln != 0) && LIKELY(decode_lane(&c, ln - 1, end, ev))) {
             ev->kind = (enum event_kind)id;
         } else {
             uint64_t len;
@@ -410,8 +439,6 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
             e->n = *c.p++;                                                                       \
         else if (!(c.p = get_varint_padded(c.p, &e->n)))                                         \
             goto bad_varint;                                                                     \
-        if (c.p > end)                                                                           \
-            goto overrun;                                                                        \
     }
 #define DEC_i(n)                                                                                 \
     if (fi++ < lim) {                                                                            \
@@ -419,20 +446,21 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
         if (!(c.p = get_varint_padded(c.p, &z_)))                                                \
             goto bad_varint;                                                                     \
         e->n = codec_unzigzag(z_);                                                               \
-        if (c.p > end)                                                                           \
-            goto overrun;                                                                        \
     }
 #define DEC_ADDR(n, nullable)                                                                    \
     if (fi++ < lim) {                                                                            \
-        if ((st = get_addr(&c, &e->n, nullable)) != ADDR_OK)                                     \
+        const uint8_t *at_ = c.p;                                                                \
+        if ((st = get_addr(&c, &e->n, nullable)) != ADDR_OK) {                                   \
+            c.p = at_;                                                                           \
             goto bad_addr;                                                                       \
-        if (c.p > end)                                                                           \
-            goto overrun;                                                                        \
+        }                                                                                        \
     }
 #define DEC_a(n) DEC_ADDR(n, false)
 #define DEC_p(n) DEC_ADDR(n, true)
 #define DEC_s(n)                                                                                 \
     if (fi++ < lim) {                                                                            \
+        if (c.p > end)                                                                           \
+            goto overrun;                                                                        \
         if (!codec_get_varint(&c.p, end, &len) || len > (uint64_t)(end - c.p) ||                 \
             len > FMT_MAX_TEXT)                                                                  \
             goto bad_text;                                                                       \
@@ -441,18 +469,25 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
         c.p += len;                                                                              \
     }
 #define EV_FIELD(t, n) DEC_##t(n)
-#define X(K, n, fl, tl, say, fields)                                                                  \
-    case EV_##K: {                                                                               \
+#define DEC_FIELDS(n, fields, limit)                                                             \
+    {                                                                                            \
         struct event_##n *e = &ev->u.n;                                                          \
-        const unsigned lim = (b & 0x80u) ? tl : FMT_MAX_FIELDS;                                  \
+        const unsigned lim = limit;                                                              \
         unsigned fi = 0;                                                                         \
         (void)e;                                                                                 \
         fields (void)fi;                                                                         \
-        ev->kind = EV_##K;                                                                       \
-        break;                                                                                   \
     }
+#define X(K, n, fl, tl, say, fields)                                                             \
+    case EV_##K:                                                                                 \
+        if (b & 0x80u)                                                                           \
+            DEC_FIELDS(n, fields, tl)                                                            \
+        else                                                                                     \
+            DEC_FIELDS(n, fields, FMT_MAX_FIELDS)                                                \
+        ev->kind = EV_##K;                                                                       \
+        break;
                 EVENT_KINDS(X)
 #undef X
+#undef DEC_FIELDS
 #undef EV_FIELD
             case KIND_PLAN: {
                 const struct plan_kind *pk = &r->plan[id];
@@ -475,6 +510,8 @@ static ALWAYS_INLINE size_t decode_body(struct trace_reader *r, struct event *ev
                 why = "kind id not in the schema";
                 goto fail;
             }
+            if (c.p > end)
+                goto overrun;
         }
         ev->seq = seq++;
         if (counts)
@@ -497,7 +534,8 @@ bad_varint:
     why = "bad varint";
     goto fail;
 bad_addr:
-    why = addr_errors[st];
+    /* a field that starts past the end follows one that ran past it (see above) */
+    why = c.p > end ? "runs past the end of its chunk" : addr_errors[st];
     goto fail;
 bad_text:
     why = "bad text";

@@ -61,7 +61,9 @@ struct trace_reader {
     struct fmt_schema schema;
     struct plan_kind plan[FMT_MAX_KINDS];
     uint8_t kmap[128];  /* by the kind byte's id: the native kind, KIND_PLAN or KIND_BAD */
-    uint8_t lane[128];  /* by the kind byte's id: the native kind's lane (format.h), or 0 */
+    uint8_t lane[256];  /* by the kind byte (id and tail flag): 1 + the unsigned words after the
+                           address when a native kind's coded fields are an address and at most
+                           one unsigned word, else 0 */
     struct fmt_index ix;
 
     /* the chunk in memory */
