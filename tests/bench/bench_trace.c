@@ -519,8 +519,12 @@ static int run_command(char *const argv[], double *cpu)
 
 static void print_stream_row(const char *what, struct file_figures f, double ops, const double *ratios, int n)
 {
-    printf("  %-34s %9llu %7.2f %7.2f %6.1f%%", what, (unsigned long long)f.events, (double)f.bytes / (double)f.events,
-           ops > 0 ? (double)f.bytes / ops : 0.0, 100.0 * (double)f.checkpoint_bytes / (double)f.bytes);
+    /* bytes per malloc/free call only where the stream is such calls (heaptrack's unit) */
+    char per_op[16] = "-";
+    if (ops > 0)
+        snprintf(per_op, sizeof per_op, "%.2f", (double)f.bytes / ops);
+    printf("  %-34s %9llu %7.2f %7s %6.1f%%", what, (unsigned long long)f.events, (double)f.bytes / (double)f.events,
+           per_op, 100.0 * (double)f.checkpoint_bytes / (double)f.bytes);
     if (n) {
         double s[REPEATS];
         memcpy(s, ratios, (size_t)n * sizeof *s);
