@@ -114,7 +114,7 @@ static enum ui_redo prompt_accept(struct ui_app *app)
             return UI_REDO_REPAINT;
         return app_search_go(app, true);
     case UI_MODE_GOTO: {
-        /* what --at takes: an event number, step:N, start or end */
+        /* what --at takes: an event number, step:N, start, end or program-end */
         uint64_t pos;
         char why[160];
         if (ui_parse_position(app->s, text, &pos, why, sizeof why) < 0) {

@@ -493,7 +493,13 @@ static void paint_footer(const struct ui_app *app, struct canvas *c, struct ui_r
         /* what may be searched for, when that leaves the field room */
         prompt = r.w >= 110 ? "Search (address, type, event kind or words): " : "Search: ";
         break;
-    case UI_MODE_GOTO: prompt = "Go to (event N, step:N, start, end): "; break;
+    case UI_MODE_GOTO: {
+        /* a real program's trace also has the end of its own code */
+        const struct trace_header *h = seeker_header(app->s);
+        prompt = h && h->program[0] && r.w >= 90 ? "Go to (event N, step:N, start, end, program-end): "
+                                                 : "Go to (event N, step:N, start, end): ";
+        break;
+    }
     case UI_MODE_BREAK_KIND: prompt = "Break on event kind: "; break;
     case UI_MODE_BREAK_ADDR: prompt = "Break on address: "; break;
     case UI_MODE_BREAK_DEL: prompt = "Delete breakpoint number: "; break;
@@ -614,7 +620,7 @@ static const struct {
     {"Blocks and the timeline", block_legend, sizeof block_legend / sizeof block_legend[0]},
 };
 
-static int help_content(struct canvas *c, int w, bool two)
+static int help_content(struct canvas *c, int w, bool two, bool half)
 {
     int nact = UI_ACTION_COUNT - 1;
     int per_col = two ? (nact + 1) / 2 : nact;
@@ -627,7 +633,9 @@ static int help_content(struct canvas *c, int w, bool two)
         int x = two && i >= per_col ? colw + 2 : 0;
         struct ui_para p;
         ui_para_init(&p);
-        ui_para_add(&p, UI_S_NORMAL, d->help);
+        /* side by side, Space is refused (compare.c): the help says what moves instead */
+        bool refused = half && i + 1 == UI_ACT_PLAY;
+        ui_para_add(&p, refused ? UI_S_DIM : UI_S_NORMAL, refused ? "does not play side by side: ] [ l h move both" : d->help);
         canvas_text(c, x, y, HELP_KEYS_W, UI_S_VALUE, d->keys);
         y += canvas_para(c, x + HELP_KEYS_W, y, colw - HELP_KEYS_W, 0, -1, &p, NULL);
     }
@@ -661,7 +669,7 @@ static void paint_help(const struct ui_app *app, struct ui_frame *f, struct canv
     struct canvas content;
     if (canvas_init(&content, iw, HELP_MAX_ROWS, c->ascii) < 0)
         return;
-    int ch = help_content(&content, iw, two);
+    int ch = help_content(&content, iw, two, app->cfg.half);
     /* a blank row above the content when all of it fits; else it scrolls */
     int room = c->rows - 2 - 2;
     bool fits = ch + 1 <= room;

@@ -249,6 +249,39 @@ Test(compare, the_halves_footers_offer_no_key_the_pair_refuses)
     close_pair(&p);
 }
 
+/* The help of a side says that its play key does not play there, and the viewer alone does not
+ * say so; both list the same keys. */
+Test(compare, the_help_of_a_side_says_its_play_key_does_not_play)
+{
+    struct pair p;
+    open_pair(&p, "demo-arena-lifecycle-3.8.trace", "demo-arena-lifecycle.trace", "step:1");
+    const char *refused = "does not play side by side";
+    press(&p, ui_action_def(UI_ACT_HELP)->key[0]);
+    char *t = canvas_to_text(&p.c);
+    const char *first = strstr(t, refused);
+    cr_assert_not_null(first, "the pair's help:\n%s", t);
+    cr_assert_not_null(strstr(first + 1, refused), "on both sides:\n%s", t);
+    cr_assert_null(strstr(t, ui_action_def(UI_ACT_PLAY)->help), "the help of play is not offered:\n%s", t);
+    free(t);
+
+    struct ui_app *alone;
+    struct canvas c;
+    struct ui_config cfg = {.title = "A"};
+    cr_assert_eq(ui_app_new(&alone, p.s[0], &cfg), 0);
+    cr_assert_eq(canvas_init(&c, p.c.cols, p.c.rows, false), 0);
+    cr_assert_eq(ui_app_render(alone, pos_of(&p, 0), "all", &c), 0);
+    struct ui_input in = {UI_IN_KEY, ui_action_def(UI_ACT_HELP)->key[0], 0, 0};
+    ui_app_input(alone, &in);
+    ui_app_paint(alone, &c);
+    t = canvas_to_text(&c);
+    cr_assert_null(strstr(t, refused), "%s", t);
+    cr_assert_not_null(strstr(t, ui_action_def(UI_ACT_PLAY)->help), "%s", t);
+    free(t);
+    canvas_release(&c);
+    ui_app_free(alone);
+    close_pair(&p);
+}
+
 /* ---- the pairing of steps ------------------------------------------------------------------- */
 
 /* The length of a longest common subsequence, by the textbook table. */

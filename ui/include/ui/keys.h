@@ -55,7 +55,7 @@ enum ui_key {
     X(FIRST,      NULL,     "g",          "first event; a real program's first line of its own code",  'g', 0, 0) \
     X(START,      NULL,     "Home",       "first event, before a real program's start-up too",      UI_KEY_HOME, 0, 0) \
     X(LAST,       NULL,     "G End",      "last event (live: follow the workload)",         'G', UI_KEY_END, 0) \
-    X(GOTO,       NULL,     ":",          "go to an event number, step:N, start or end",            ':', 0, 0) \
+    X(GOTO,       NULL,     ":",          "go to an event number, step:N, start, end, program-end", ':', 0, 0) \
     X(FASTER,     NULL,     "+",          "play faster",                                            '+', '=', 0) \
     X(SLOWER,     NULL,     "-",          "play slower",                                            '-', '_', 0) \
     X(SEARCH,     "Search", "/",          "search: address, type, event kind, words",    '/', 0, 0) \
