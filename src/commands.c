@@ -34,7 +34,7 @@
     "even where the versions trace differently (3.10+ runs a with\n"                              \
     "statement's line again on its exit, 3.8 a condition continued over lines twice).  A line\n"   \
     "step one side has alone is passed over by ], its events counted with the next line's, and\n" \
-    "the status line names it.  What differs is marked with an unequal sign (* in ASCII): the\n"   \
+    "the status line names it.  What differs is marked with an unequal sign (! in ASCII): the\n"   \
     "figures in the row under both (arenas, pools used/full/empty, bytes in blocks and raw,\n"    \
     "objects), the panes whose figures differ (\"differs\" in their frame), the arena rows whose\n" \
     "pools differ from the other side's row at the same place, a program's lines of code that\n"   \

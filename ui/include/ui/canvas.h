@@ -179,7 +179,7 @@ const struct ui_style_def *ui_style_def(enum ui_style s);
     X(CODE_NEXT,      0x25B6, '>')  /* ▶ the line about to run */                              \
     X(CODE_RAN,       0x2713, '*')  /* ✓ the line just run */                                  \
     X(CODE_RAISED,    0x2717, '!')  /* ✗ the line just run raised an exception */   \
-    X(DIFFERS,        0x2260, '*')  /* ≠ side by side: this differs from the other side */
+    X(DIFFERS,        0x2260, '!')  /* ≠ side by side: this differs from the other side */
 /* clang-format on */
 
 enum ui_glyph {
