@@ -67,6 +67,16 @@ static uint64_t pos_of(struct pair *p, int i)
     return ui_app_position(ui_compare_side(p->cmp, i));
 }
 
+/* Side A's trace in a viewer of its own, at side A's position, painted on a screen of the pair's
+ * size: what the pair is compared with. */
+static void open_alone(struct pair *p, struct ui_app **alone, struct canvas *c)
+{
+    struct ui_config cfg = {.title = "A"};
+    cr_assert_eq(ui_app_new(alone, p->s[0], &cfg), 0);
+    cr_assert_eq(canvas_init(c, p->c.cols, p->c.rows, false), 0);
+    cr_assert_eq(ui_app_render(*alone, pos_of(p, 0), "all", c), 0);
+}
+
 /* Step markers among events 0 .. pos-1 of side i, counted from its seeker's events. */
 static uint64_t markers_before(struct pair *p, int i, uint64_t pos)
 {
@@ -231,10 +241,7 @@ Test(compare, the_halves_footers_offer_no_key_the_pair_refuses)
     /* the viewer alone offers it: it is the pair that leaves it out */
     struct ui_app *alone;
     struct canvas c;
-    struct ui_config cfg = {.title = "A"};
-    cr_assert_eq(ui_app_new(&alone, p.s[0], &cfg), 0);
-    cr_assert_eq(canvas_init(&c, p.c.cols, p.c.rows, false), 0);
-    cr_assert_eq(ui_app_render(alone, pos_of(&p, 0), "all", &c), 0);
+    open_alone(&p, &alone, &c);
     screen_row(&c, c.rows - 1, row, sizeof row);
     cr_assert(strstr(row, play) != NULL, "the viewer alone offers %s: %s", play, row);
     canvas_release(&c);
@@ -266,10 +273,7 @@ Test(compare, the_help_of_a_side_says_its_play_key_does_not_play)
 
     struct ui_app *alone;
     struct canvas c;
-    struct ui_config cfg = {.title = "A"};
-    cr_assert_eq(ui_app_new(&alone, p.s[0], &cfg), 0);
-    cr_assert_eq(canvas_init(&c, p.c.cols, p.c.rows, false), 0);
-    cr_assert_eq(ui_app_render(alone, pos_of(&p, 0), "all", &c), 0);
+    open_alone(&p, &alone, &c);
     struct ui_input in = {UI_IN_KEY, ui_action_def(UI_ACT_HELP)->key[0], 0, 0};
     ui_app_input(alone, &in);
     ui_app_paint(alone, &c);
