@@ -20,6 +20,8 @@
  * within each run; a ratio is taken within a run, then its median and worst over the runs.
  * Goals: no sink at most 1.0x CPython; recording at most 2x no sink; both faster than glibc.
  */
+#include "bench.h"
+
 #include <allocator/heap.h>
 #include <tracer/trace.h>
 
@@ -89,20 +91,11 @@ static void make_ops(void)
     free(full);
 }
 
-static double now_ns(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
-}
-
-/* The process's CPU time, all threads: what the single-threaded runs are timed by, so that a busy
- * machine's preemption is not counted against one allocator. */
+/* The process's CPU time, all threads, in ns: what the single-threaded runs are timed by, so that
+ * a busy machine's preemption is not counted against one allocator. */
 static double cpu_ns(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+    return bench_cpu() * 1e9;
 }
 
 /* One loop per allocator, with direct calls, so that no indirection is measured that the real
@@ -170,13 +163,13 @@ static double run_recording(enum trace_writer_thread mode, uint64_t *events, uin
     trace_writer_set_thread(w, mode);
     struct event_sink sink = trace_writer_sink(w);
     double c0 = cpu_ns();
-    double t0 = now_ns();
+    double t0 = bench_wall() * 1e9;
     double ns = run_heap(&sink);
     if (trace_writer_finish(w) < 0) {
         fprintf(stderr, "bench_alloc: %s\n", trace_writer_error(w));
         exit(1);
     }
-    double total = now_ns() - t0; /* including the last chunk and the index */
+    double total = bench_wall() * 1e9 - t0; /* including the last chunk and the index */
     *cpu = (cpu_ns() - c0) / (double)pairs;
     *events = trace_writer_event_count(w);
     *bytes = trace_writer_bytes(w);
@@ -205,16 +198,10 @@ static double run_glibc(void)
 /* The figures of one run, ns per pair. */
 enum fig { F_HEAP, F_REC, F_REC_CPU, F_REC1, F_REC1_CPU, F_PY, F_LIBC, F_COUNT };
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 /* The median and the worst (largest) of n values, which it sorts. */
 static void median_worst(double *v, int n, double *median, double *worst)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    qsort(v, (size_t)n, sizeof *v, bench_cmp_double);
     *median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     *worst = v[n - 1];
 }

@@ -35,6 +35,8 @@
  *        bench_model --malloc-stream swell|temps OPS   (internal: the stream on glibc's malloc,
  *                                run under heaptrack)
  */
+#include "bench.h"
+
 #include "recorder.h"
 #include "rng.h"
 
@@ -51,23 +53,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-
-static double clock_of(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double now(void)
-{
-    return clock_of(CLOCK_MONOTONIC);
-}
-
-static double cpu_now(void)
-{
-    return clock_of(CLOCK_PROCESS_CPUTIME_ID);
-}
 
 static struct rng rng;
 
@@ -220,7 +205,7 @@ static void report_trace(struct trace_writer *w, double t0)
 {
     uint64_t got = trace_writer_event_count(w), bytes = trace_writer_bytes(w);
     printf("  made: %" PRIu64 " events, %.1f MB (%.2f bytes/event), recorded in %.1f s\n", got,
-           (double)bytes / 1e6, (double)bytes / (double)got, now() - t0);
+           (double)bytes / 1e6, (double)bytes / (double)got, bench_wall() - t0);
 }
 
 static void make_allocator_trace(const char *path, uint64_t events, enum heap_shape wl)
@@ -240,7 +225,7 @@ static void make_allocator_trace(const char *path, uint64_t events, enum heap_sh
     struct heap_arena_source src = heap_arena_source_mmap();
     if (heap_new(&t.heap, &p, &src, &sink) < 0)
         die("heap", "cannot create");
-    double t0 = now();
+    double t0 = bench_wall();
     struct mem m = {.alloc = heap_alloc_cb, .release = heap_free_cb, .done = traced_done, .ctx = &t};
     run_shape(wl, &m);
     heap_set_sink(t.heap, NULL);
@@ -262,11 +247,11 @@ static void make_churn_trace(const char *path, uint64_t events)
     struct recorder *r;
     if (!w || recorder_open(&r, &o, true, err, sizeof err) < 0)
         die(path, err);
-    double t0 = now();
+    double t0 = bench_wall();
     if (recorder_run(r, w, err, sizeof err) < 0 || recorder_finish(r, err, sizeof err) < 0)
         die(path, err);
     printf("  made: %" PRIu64 " events of churn, recorded in %.1f s\n", recorder_event_count(r),
-           now() - t0);
+           bench_wall() - t0);
     recorder_free(r);
     workload_free(w);
 }
@@ -309,20 +294,14 @@ static const char *stream_trace(char *p, enum stream s, uint64_t events)
     else
         make_allocator_trace(p, events, s == S_SWELL ? SWELL : TEMPORARIES);
     char err[512];
-    double t0 = now();
+    double t0 = bench_wall();
     if (model_build_checkpoints(p, NULL, NULL, err, sizeof err) < 0)
         die("post-pass", err);
-    printf("  post-pass (checkpoints and summary): %.1f s\n", now() - t0);
+    printf("  post-pass (checkpoints and summary): %.1f s\n", bench_wall() - t0);
     return p;
 }
 
 /* ---- fold -------------------------------------------------------------------------------------- */
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 enum pass { DECODE, FOLD_ALONE, DECODE_FOLD, NPASSES };
 
@@ -339,7 +318,7 @@ static double fold_pass(const char *path, enum pass what, double *cpu, uint64_t 
     if (model_new(&m, trace_reader_header(r)) < 0)
         die(path, "model");
     struct event *batch = malloc(MODEL_BATCH * sizeof *batch);
-    double timed = 0, t0 = now(), c0 = cpu_now();
+    double timed = 0, t0 = bench_wall(), c0 = bench_cpu();
     uint64_t n = 0;
     for (;;) {
         ssize_t k = trace_reader_read(r, batch, MODEL_BATCH);
@@ -350,15 +329,15 @@ static double fold_pass(const char *path, enum pass what, double *cpu, uint64_t 
         n += (uint64_t)k;
         if (what == DECODE)
             continue;
-        double a = what == FOLD_ALONE ? now() : 0;
+        double a = what == FOLD_ALONE ? bench_wall() : 0;
         if (model_fold_batch(m, batch, (size_t)k) != (size_t)k)
             die(path, model_error(m));
         if (what == FOLD_ALONE)
-            timed += now() - a;
+            timed += bench_wall() - a;
     }
     if (what != FOLD_ALONE)
-        timed = now() - t0;
-    *cpu = what == FOLD_ALONE ? timed : cpu_now() - c0;
+        timed = bench_wall() - t0;
+    *cpu = what == FOLD_ALONE ? timed : bench_cpu() - c0;
     struct model_totals t;
     model_totals(m, &t);
     *events = n;
@@ -375,7 +354,7 @@ struct rate {
 
 static struct rate rate_of(double *secs, int n, uint64_t count)
 {
-    qsort(secs, (size_t)n, sizeof *secs, cmp_double);
+    qsort(secs, (size_t)n, sizeof *secs, bench_cmp_double);
     return (struct rate){(double)count / secs[n / 2] / 1e6, (double)count / secs[n - 1] / 1e6};
 }
 
@@ -409,10 +388,10 @@ static struct rate heaptrack_rate(const char *self, enum heap_shape wl, uint64_t
     double secs[16], used[16];
     for (int i = 0; i < repeats; i++) {
         snprintf(cmd, sizeof cmd, "heaptrack_print '%s' >/dev/null 2>&1", file);
-        double t0 = now(), c0 = children_cpu();
+        double t0 = bench_wall(), c0 = children_cpu();
         if (system(cmd) != 0)
             return (struct rate){-1, -1};
-        secs[i] = now() - t0;
+        secs[i] = bench_wall() - t0;
         used[i] = children_cpu() - c0;
     }
     *cpu = rate_of(used, repeats, calls);
@@ -479,12 +458,12 @@ static void open_in_child(const char *path, double out[2])
     if (pid == 0) {
         close(fds[0]);
         char err[512];
-        double t0 = now();
+        double t0 = bench_wall();
         struct seeker *s;
         if (seeker_open(&s, path, 0, err, sizeof err) < 0)
             _exit(1);
         (void)seeker_summary(s);
-        double r[2] = {now() - t0, (double)peak_rss_kb()};
+        double r[2] = {bench_wall() - t0, (double)peak_rss_kb()};
         if (write(fds[1], r, sizeof r) != (ssize_t)sizeof r)
             _exit(1);
         seeker_free(s);
@@ -510,12 +489,12 @@ static void seeks(const char *path, int nseeks, double out[2], size_t *nck)
     double t[256];
     for (int i = 0; i < nseeks; i++) {
         uint64_t to = rng_next(&rng) % (n + 1);
-        double a = now();
+        double a = bench_wall();
         if (seeker_seek(s, to) < 0)
             die(path, seeker_error(s));
-        t[i] = now() - a;
+        t[i] = bench_wall() - a;
     }
-    qsort(t, (size_t)nseeks, sizeof *t, cmp_double);
+    qsort(t, (size_t)nseeks, sizeof *t, bench_cmp_double);
     out[0] = t[nseeks / 2];
     out[1] = t[nseeks - 1];
     *nck = seeker_checkpoint_count(s);
@@ -528,7 +507,7 @@ static void check(const char *path, double out[2])
 {
     struct trace_reader *r;
     char err[1024];
-    double w0 = now(), c0 = cpu_now();
+    double w0 = bench_wall(), c0 = bench_cpu();
     uint64_t bad_seq;
     if (trace_reader_open(&r, path, 0, err, sizeof err) < 0)
         die(path, err);
@@ -538,8 +517,8 @@ static void check(const char *path, double out[2])
         die(path, err);
     if (trace_reader_verify_end(r) < 0)
         die(path, trace_reader_error(r));
-    out[0] = now() - w0;
-    out[1] = cpu_now() - c0;
+    out[0] = bench_wall() - w0;
+    out[1] = bench_cpu() - c0;
     trace_reader_free(r);
 }
 
@@ -580,24 +559,24 @@ static void bench_step_back(const char *path)
         uint64_t to = 1 + rng_next(&rng) % n;
         if (seeker_seek(s, to) < 0)
             die(path, seeker_error(s));
-        double a = now();
+        double a = bench_wall();
         if (seeker_step(s, -1) < 0)
             die(path, seeker_error(s));
-        t[i] = now() - a;
+        t[i] = bench_wall() - a;
     }
-    qsort(t, STEPS, sizeof *t, cmp_double);
+    qsort(t, STEPS, sizeof *t, bench_cmp_double);
     printf("step back:  median %5.1f ms, worst %5.1f ms: the first step back from %d random events"
            "   [target < 20]\n",
            t[STEPS / 2] * 1e3, t[STEPS - 1] * 1e3, STEPS);
     if (seeker_seek(s, n / 2 + 12345) < 0)
         die(path, seeker_error(s));
     for (int i = 0; i < WALK; i++) {
-        double a = now();
+        double a = bench_wall();
         if (seeker_step(s, -1) < 0)
             die(path, seeker_error(s));
-        t[i] = now() - a;
+        t[i] = bench_wall() - a;
     }
-    qsort(t, WALK, sizeof *t, cmp_double);
+    qsort(t, WALK, sizeof *t, bench_cmp_double);
     printf("            walking back %d events: median %5.2f ms, worst %5.1f ms\n", WALK,
            t[WALK / 2] * 1e3, t[WALK - 1] * 1e3);
     seeker_free(s);

@@ -10,6 +10,8 @@
  *
  * Usage: bench_runtime [CHURN_OPS [TRACKED_OBJECTS]]
  */
+#include "bench.h"
+
 #include "recorder.h"
 #include "workload.h"
 
@@ -24,27 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 #define REPEATS 5
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
 static void discard(void *ctx, const struct event *ev)
 {
@@ -67,9 +49,9 @@ static double churn_plain(uint64_t ops, bool say, bool sink)
         exit(1);
     }
     struct workload_env env = {.heap = h, .rt = rt};
-    double t0 = now(), c0 = cpu_now();
+    double t0 = bench_wall(), c0 = bench_cpu();
     workload_churn(&env, ops);
-    double t1 = now(), cpu = cpu_now() - c0;
+    double t1 = bench_wall(), cpu = bench_cpu() - c0;
     uint64_t objects = rt_counts(rt).created + rt_counts(rt).destroyed;
     if (say)
         printf("churn %" PRIu64 " ops, %s %10.0f objects created+destroyed/s (%.3f s)\n", ops,
@@ -101,12 +83,12 @@ static double churn_recorded(uint64_t ops, bool say)
         exit(1);
     }
     struct workload_env *env = recorder_env(r);
-    double t0 = now(), c0 = cpu_now();
+    double t0 = bench_wall(), c0 = bench_cpu();
     uint64_t objects = 0;
     /* the recorder destroys the runtime at the end of the run: count before that */
     workload_churn(env, ops);
     objects = rt_counts(env->rt).created + rt_counts(env->rt).destroyed;
-    double t1 = now(), cpu = cpu_now() - c0;
+    double t1 = bench_wall(), cpu = bench_cpu() - c0;
     if (recorder_finish(r, err, sizeof err) < 0)
         fprintf(stderr, "bench_runtime: %s\n", err);
     if (say)
@@ -136,9 +118,9 @@ static void full_collection(uint64_t n)
     gc_collect(rt, 2);
     double best = 1e9;
     for (int k = 0; k < 5; k++) {
-        double t0 = now();
+        double t0 = bench_wall();
         gc_collect(rt, 2);
-        double t = now() - t0;
+        double t = bench_wall() - t0;
         best = t < best ? t : best;
     }
     printf("full collection, %" PRIu64 " tracked lists: %8.1f ms per million objects\n", n,
@@ -184,8 +166,8 @@ int main(int argc, char **argv)
         dropped[k] = churn_plain(ops, k == 0, true) / plain;
         ratio[k] = churn_recorded(ops, k == 0) / plain;
     }
-    qsort(ratio, REPEATS, sizeof *ratio, cmp_double);
-    qsort(dropped, REPEATS, sizeof *dropped, cmp_double);
+    qsort(ratio, REPEATS, sizeof *ratio, bench_cmp_double);
+    qsort(dropped, REPEATS, sizeof *dropped, bench_cmp_double);
     printf("churn recording vs no sink, CPU time of every thread: median %.2fx, worst %.2fx of %d "
            "(goal <= 2x)\n", ratio[REPEATS / 2], ratio[REPEATS - 1], REPEATS);
     printf("  of which emitting, events dropped by the sink:       median %.2fx, worst %.2fx\n",

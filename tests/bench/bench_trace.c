@@ -34,6 +34,7 @@
  * Usage: bench_trace [STEPS]  (default 400000 workload steps, about a million events)
  *        bench_trace --libc python|growing STEPS   (the workload on malloc, for heaptrack)
  */
+#include "bench.h"
 #include "evlist.h"
 #include "rng.h"
 
@@ -405,13 +406,6 @@ static uint64_t write_events(int fd, const char *name, const struct packed *pk, 
 
 typedef void (*workload_fn)(struct heap *heap, uint64_t steps);
 
-static double cpu_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
 static double children_cpu(void)
 {
     struct rusage u;
@@ -430,10 +424,10 @@ static double run_on_heap(workload_fn run, uint64_t steps, const struct event_si
         fprintf(stderr, "bench_trace: cannot create the heap\n");
         exit(1);
     }
-    double t0 = cpu_now();
+    double t0 = bench_cpu();
     run(heap, steps);
     heap_delete(heap);
-    return cpu_now() - t0;
+    return bench_cpu() - t0;
 }
 
 /* Records the workload to path at a zstd level, as `arenascope record` does (the writer's encoder
@@ -449,13 +443,13 @@ static double record_to(const char *path, workload_fn run, uint64_t steps, int l
     }
     trace_writer_set_level(w, level);
     struct event_sink sink = trace_writer_sink(w);
-    double t0 = cpu_now();
+    double t0 = bench_cpu();
     run_on_heap(run, steps, &sink);
     if (trace_writer_finish(w)) {
         fprintf(stderr, "bench_trace: %s\n", trace_writer_error(w));
         exit(1);
     }
-    double t = cpu_now() - t0;
+    double t = bench_cpu() - t0;
     *events = trace_writer_event_count(w);
     trace_writer_free(w);
     return t;
@@ -491,12 +485,6 @@ static struct file_figures file_figures(const char *path)
     return f;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 #define REPEATS 5 /* recording's CPU ratio: median and worst of this many */
 
 /* Runs a command, its output to /dev/null: its exit status, and the CPU seconds it took. */
@@ -528,7 +516,7 @@ static void print_stream_row(const char *what, struct file_figures f, double ops
     if (n) {
         double s[REPEATS];
         memcpy(s, ratios, (size_t)n * sizeof *s);
-        qsort(s, (size_t)n, sizeof *s, cmp_double);
+        qsort(s, (size_t)n, sizeof *s, bench_cmp_double);
         printf("   %5.2fx  %5.2fx", s[n / 2], s[n - 1]);
     }
     printf("\n");
@@ -676,19 +664,19 @@ static void levels_section(const struct packed *pk)
                 exit(1);
             trace_writer_set_thread(w, TRACE_WRITER_THREAD_NEVER);
             trace_writer_set_level(w, levels[l]);
-            double t0 = cpu_now();
+            double t0 = bench_cpu();
             struct event ev = {0};
             for (size_t i = 0; i < pk->n;) {
                 i = unpack(pk, i, &ev);
                 trace_writer_emit(w, &ev);
             }
             trace_writer_finish(w);
-            double t = cpu_now() - t0;
+            double t = bench_cpu() - t0;
             trace_writer_free(w);
             wbest = t < wbest ? t : wbest;
-            t0 = cpu_now();
+            t0 = bench_cpu();
             read_events(fd, "levels", true, &sum);
-            t = cpu_now() - t0;
+            t = bench_cpu() - t0;
             rbest = t < rbest ? t : rbest;
         }
         struct trace_reader *r;
