@@ -97,12 +97,9 @@ void mcollector_gen_append(struct mcollector *c, struct mgraph *g, uint32_t gen,
 }
 
 int mcollector_fold_track(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                          const struct event *ev)
+                          const struct event *ev, uint32_t i)
 {
     const struct event_gc_track *e = &ev->u.gc_track;
-    uint32_t i = mgraph_obj_live(g, f, ev, e->obj);
-    if (i == NONE)
-        return MODEL_EINCONSISTENT;
     if (g->objs[i].gen >= 0)
         return mfold_reject(f, ev, "0x%" PRIx64 " is already tracked", e->obj);
     if (e->gen > c->ngenerations)
@@ -227,11 +224,8 @@ static bool mark_entry(struct mcollector *c, struct mgraph *g, uint32_t i, uint6
 }
 
 int mcollector_fold_refs(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                         const struct event *ev)
+                         const struct event *ev, uint32_t i)
 {
-    uint32_t i = mgraph_obj_live(g, f, ev, ev->u.gc_refs.obj);
-    if (i == NONE)
-        return MODEL_EINCONSISTENT;
     if (!mark_entry(c, g, i, f->pos))
         return mfold_oom(f);
     g->objs[i].gc_refs = ev->u.gc_refs.refs;
@@ -291,11 +285,9 @@ int mcollector_fold_end(struct mcollector *c, struct mgraph *g, struct mfold *f,
 /* ==== gc.garbage ============================================================================== */
 
 int mcollector_fold_garbage(struct mcollector *c, struct mgraph *g, struct mfold *f,
-                            const struct event *ev)
+                            const struct event *ev, uint32_t i)
 {
-    uint32_t i = mgraph_obj_live(g, f, ev, ev->u.gc_garbage.obj);
-    if (i == NONE)
-        return MODEL_EINCONSISTENT;
+    (void)f; /* any live object may be put in gc.garbage */
     if (!(g->objs[i].flags & MODEL_OBJ_GARBAGE)) {
         g->objs[i].flags |= MODEL_OBJ_GARBAGE;
         c->garbage++;

@@ -129,6 +129,10 @@ static inline const struct model_parts *model_parts(const struct model *m)
  * h, g, c, w, f and ev are the parts, the fold and the event).  The table declares the handlers
  * here and is the switch of model_fold_other() (tracer/model/model.c): a kind that a part folds
  * is a row here and its handler in the part, and nothing else in the model changes.
+ *
+ * A handler whose PARTS end in _OBJ is about a live object, the one its event's OBJ role names
+ * (EV_ROLE in allocator/event.h): the switch looks it up first and rejects the event when it is
+ * not live, and the handler is given its index in the graph, `i`.
  */
 struct msnapshot;
 #define MFOLD_PARAMS_HEAP struct mheap *h, struct mfold *f, const struct event *ev
@@ -141,12 +145,29 @@ struct msnapshot;
 #define MFOLD_ARGS_GC c, f, ev
 #define MFOLD_PARAMS_GC_GRAPH struct mcollector *c, struct mgraph *g, struct mfold *f, const struct event *ev
 #define MFOLD_ARGS_GC_GRAPH c, g, f, ev
+#define MFOLD_PARAMS_GRAPH_OBJ struct mgraph *g, struct mfold *f, const struct event *ev, uint32_t i
+#define MFOLD_ARGS_GRAPH_OBJ g, f, ev, i
+#define MFOLD_PARAMS_GC_OBJ                                                                      \
+    struct mcollector *c, struct mgraph *g, struct mfold *f, const struct event *ev, uint32_t i
+#define MFOLD_ARGS_GC_OBJ c, g, f, ev, i
 #define MFOLD_PARAMS_GC_ALONE struct mcollector *c, const struct event *ev
 #define MFOLD_ARGS_GC_ALONE c, ev
 #define MFOLD_PARAMS_WORK struct mworkload *w, struct mfold *f, const struct event *ev
 #define MFOLD_ARGS_WORK w, f, ev
 #define MFOLD_PARAMS_SNAP struct msnapshot *s, struct mfold *f, const struct event *ev
 #define MFOLD_ARGS_SNAP &w->snap, f, ev
+
+/* 1 for the parts that are given the event's live object */
+#define MFOLD_OBJ_HEAP 0
+#define MFOLD_OBJ_GRAPH 0
+#define MFOLD_OBJ_GRAPH_HEAP 0
+#define MFOLD_OBJ_GC 0
+#define MFOLD_OBJ_GC_GRAPH 0
+#define MFOLD_OBJ_GC_ALONE 0
+#define MFOLD_OBJ_WORK 0
+#define MFOLD_OBJ_SNAP 0
+#define MFOLD_OBJ_GRAPH_OBJ 1
+#define MFOLD_OBJ_GC_OBJ 1
 
 /* clang-format off */
 #define MFOLD_KINDS(X)                                                                          \
@@ -169,9 +190,9 @@ struct msnapshot;
     X(CALLOC,        mheap_fold_calloc,         HEAP)                                           \
     X(TYPE_NEW,      mgraph_fold_type_new,      GRAPH)                                          \
     X(OBJ_NEW,       mgraph_fold_obj_new,       GRAPH_HEAP)                                     \
-    X(OBJ_STORAGE,   mgraph_fold_obj_storage,   GRAPH)                                          \
-    X(REF_MOVE,      mgraph_fold_ref_move,      GRAPH)                                          \
-    X(OBJ_VALUE,     mgraph_fold_obj_value,     GRAPH)                                          \
+    X(OBJ_STORAGE,   mgraph_fold_obj_storage,   GRAPH_OBJ)                                      \
+    X(REF_MOVE,      mgraph_fold_ref_move,      GRAPH_OBJ)                                      \
+    X(OBJ_VALUE,     mgraph_fold_obj_value,     GRAPH_OBJ)                                      \
     X(FRAME_PUSH,    mgraph_fold_frame_push,    GRAPH)                                          \
     X(FRAME_POP,     mgraph_fold_frame_pop,     GRAPH)                                          \
     X(NAME_BIND,     mgraph_fold_name_bind,     GRAPH)                                          \
@@ -183,18 +204,18 @@ struct msnapshot;
     X(FRAME_DEF,     mgraph_fold_frame_def,     GRAPH)                                          \
     X(SNAP_NAME,     msnapshot_fold_name,       SNAP)                                           \
     X(SNAP_REF,      msnapshot_fold_ref,        SNAP)                                           \
-    X(GC_TRACK,      mcollector_fold_track,     GC_GRAPH)                                       \
+    X(GC_TRACK,      mcollector_fold_track,     GC_OBJ)                                         \
     X(GC_UNTRACK,    mcollector_fold_untrack,   GC_GRAPH)                                       \
     X(GC_COUNT,      mcollector_fold_count,     GC)                                             \
     X(GC_THRESHOLD,  mcollector_fold_threshold, GC)                                             \
     X(GC_ENABLE,     mcollector_fold_enable,    GC_ALONE)                                       \
     X(GC_START,      mcollector_fold_start,     GC)                                             \
     X(GC_PHASE,      mcollector_fold_phase,     GC)                                             \
-    X(GC_REFS,       mcollector_fold_refs,      GC_GRAPH)                                       \
+    X(GC_REFS,       mcollector_fold_refs,      GC_OBJ)                                         \
     X(GC_MARK,       mcollector_fold_mark,      GC_GRAPH)                                       \
     X(GC_MERGE,      mcollector_fold_merge,     GC_GRAPH)                                       \
     X(GC_MOVE,       mcollector_fold_move,      GC_GRAPH)                                       \
-    X(GC_GARBAGE,    mcollector_fold_garbage,   GC_GRAPH)                                       \
+    X(GC_GARBAGE,    mcollector_fold_garbage,   GC_OBJ)                                         \
     X(GC_END,        mcollector_fold_end,       GC_GRAPH)                                       \
     X(STEP,          mworkload_fold_step,       WORK)                                           \
     X(PRINT,         mworkload_fold_print,      WORK)                                           \

@@ -463,22 +463,17 @@ int mgraph_fold_obj_free(struct mgraph *g, struct mheap *h, struct mfold *f,
     return 0;
 }
 
-int mgraph_fold_obj_storage(struct mgraph *g, struct mfold *f, const struct event *ev)
+int mgraph_fold_obj_storage(struct mgraph *g, struct mfold *f, const struct event *ev, uint32_t i)
 {
+    (void)f; /* any live object may get storage or lose it */
     const struct event_obj_storage *e = &ev->u.obj_storage;
-    uint32_t i = mgraph_obj_live(g, f, ev, e->obj);
-    if (i == NONE)
-        return MODEL_EINCONSISTENT;
     g->objs[i].storage = e->addr;
     g->objs[i].storage_size = e->addr ? e->size : 0;
     return 0;
 }
 
-int mgraph_fold_obj_value(struct mgraph *g, struct mfold *f, const struct event *ev)
+int mgraph_fold_obj_value(struct mgraph *g, struct mfold *f, const struct event *ev, uint32_t i)
 {
-    uint32_t i = mgraph_obj_live(g, f, ev, ev->u.obj_value.obj);
-    if (i == NONE)
-        return MODEL_EINCONSISTENT;
     size_t len = ev->str ? ev->str_len : 0;
     char *s = text_dup(ev->str, len);
     if (!s)
@@ -546,12 +541,9 @@ int mgraph_fold_ref(struct mgraph *g, struct mfold *f, const struct event *ev, b
     return 0;
 }
 
-int mgraph_fold_ref_move(struct mgraph *g, struct mfold *f, const struct event *ev)
+int mgraph_fold_ref_move(struct mgraph *g, struct mfold *f, const struct event *ev, uint32_t i)
 {
     const struct event_ref_move *e = &ev->u.ref_move;
-    uint32_t i = mgraph_obj_live(g, f, ev, e->obj);
-    if (i == NONE)
-        return MODEL_EINCONSISTENT;
     uint32_t from = NONE, to = NONE;
     if (e->from && (from = mgraph_edge_find(g, e->from, e->obj)) == NONE)
         return mfold_reject(f, ev, "0x%" PRIx64 " holds no reference to 0x%" PRIx64,

@@ -216,6 +216,15 @@ static int fold_ref(struct model *m, const struct event *ev)
 static int fold_block_tool(struct model *m, const struct event *ev);
 static int fold_stack_def(struct model *m, const struct event *ev);
 
+/* The graph's index of the live object the event's OBJ role names; NONE, the event rejected, when
+ * there is none. */
+static uint32_t event_obj(struct mgraph *g, struct mfold *f, const struct event *ev)
+{
+    uint64_t addr = 0;
+    event_role(ev, EV_ROLE_OBJ, &addr);
+    return mgraph_obj_live(g, f, ev, addr);
+}
+
 int model_fold_other(struct model *m, const struct event *ev)
 {
     struct mfold *f = &m->fold;
@@ -223,9 +232,13 @@ int model_fold_other(struct model *m, const struct event *ev)
     struct mgraph *g = &m->graph;
     struct mcollector *c = &m->gc;
     struct mworkload *w = &m->work;
+    uint32_t i = 0;
     switch (ev->kind) {
 #define MFOLD_CASE(kind, handler, parts)                                                         \
-    case EV_##kind: return handler(MFOLD_ARGS_##parts);
+    case EV_##kind:                                                                              \
+        if (MFOLD_OBJ_##parts && (i = event_obj(g, f, ev)) == NONE)                              \
+            return MODEL_EINCONSISTENT;                                                          \
+        return handler(MFOLD_ARGS_##parts);
         MFOLD_KINDS(MFOLD_CASE)
 #undef MFOLD_CASE
     /* what touches two parts */
