@@ -1068,41 +1068,52 @@ static int blob_packing(struct trace_reader *r, size_t i, const uint8_t **p, con
     return 0;
 }
 
+/* Blob i's record, read and checked, and how its data is stored: the frame from p to end.  On
+ * success the caller frees rec; on failure there is nothing to free. */
+struct blob_frame {
+    uint8_t *rec;
+    const uint8_t *p, *end;
+    uint64_t packing, size, base;
+};
+
+static int blob_open(struct trace_reader *r, size_t i, struct blob_frame *b)
+{
+    int rc = blob_record(r, i, &b->rec, &b->p, &b->end);
+    if (!rc && (rc = blob_packing(r, i, &b->p, b->end, &b->packing, &b->size, &b->base)) != 0)
+        free(b->rec); /* (blob_record frees its record when it fails) */
+    return rc;
+}
+
 /* Blob i's data, decompressed (from base, blob i - 1's data, when a delta). */
 static int blob_data(struct trace_reader *r, size_t i, const void *base, size_t blen, void **out, size_t *outlen,
                      bool *delta)
 {
-    uint8_t *rec;
-    const uint8_t *p, *end;
-    uint64_t packing, size, bkey;
-    int rc = blob_record(r, i, &rec, &p, &end);
-    if (!rc)
-        rc = blob_packing(r, i, &p, end, &packing, &size, &bkey);
-    if (rc) {
-        free(rec);
+    struct blob_frame b;
+    int rc = blob_open(r, i, &b);
+    if (rc)
         return rc;
-    }
-    *delta = packing == FMT_ZSTD_DELTA;
-    if (packing == FMT_STORED) {
-        memmove(rec, p, (size_t)size);
-        *out = rec;
-        *outlen = (size_t)size;
+    *delta = b.packing == FMT_ZSTD_DELTA;
+    if (b.packing == FMT_STORED) {
+        memmove(b.rec, b.p, (size_t)b.size);
+        *out = b.rec;
+        *outlen = (size_t)b.size;
         return 0;
     }
-    uint8_t *data = malloc(size ? (size_t)size : 1);
+    uint8_t *data = malloc(b.size ? (size_t)b.size : 1);
     if (!data) {
-        free(rec);
+        free(b.rec);
         return reader_fail(r, TRACE_ENOMEM, "out of memory");
     }
-    if (!fmt_zstd_unpack(&r->dctx, data, (size_t)size, p, (size_t)(end - p), *delta ? base : NULL, *delta ? blen : 0)) {
-        free(rec);
+    if (!fmt_zstd_unpack(&r->dctx, data, (size_t)b.size, b.p, (size_t)(b.end - b.p), *delta ? base : NULL,
+                         *delta ? blen : 0)) {
+        free(b.rec);
         free(data);
         return reader_fail(r, TRACE_EFORMAT, "blob at byte %llu: its compressed data does not decompress",
                            (unsigned long long)r->ix.blobs[i].offset);
     }
-    free(rec);
+    free(b.rec);
     *out = data;
-    *outlen = (size_t)size;
+    *outlen = (size_t)b.size;
     return 0;
 }
 
@@ -1115,16 +1126,12 @@ int trace_reader_blob_load(struct trace_reader *r, size_t i, void **buf, size_t 
     for (;;) {
         if (r->blob_data && r->blob_at == r->ix.blobs[from].offset)
             break;
-        uint8_t *rec;
-        const uint8_t *p, *end;
-        uint64_t packing, size, base;
-        int rc = blob_record(r, from, &rec, &p, &end);
-        if (!rc)
-            rc = blob_packing(r, from, &p, end, &packing, &size, &base);
-        free(rec);
+        struct blob_frame b;
+        int rc = blob_open(r, from, &b);
         if (rc)
             return rc;
-        if (packing != FMT_ZSTD_DELTA)
+        free(b.rec);
+        if (b.packing != FMT_ZSTD_DELTA)
             break;
         from--; /* blob_packing checked that it exists */
     }
