@@ -54,6 +54,7 @@
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 #define NOINLINE __attribute__((noinline))
+#define NONNULL_RESULT __attribute__((returns_nonnull))
 
 const char *heap_strerror(int err)
 {
@@ -502,7 +503,7 @@ static NOINLINE void *allocate_from_new_pool(struct heap *h, uint32_t sz, size_t
 
 /* The events of an allocation that ran the pool's free list dry: the block, which threaded the
  * next virgin block, or else pool_full.  Out of line so that pool_extend stays leaf code. */
-static NOINLINE void *extend_emit(struct heap *h, uint8_t *bp, size_t n, uint64_t stack, struct pool_header *full)
+static NOINLINE NONNULL_RESULT void *extend_emit(struct heap *h, uint8_t *bp, size_t n, uint64_t stack, struct pool_header *full)
 {
     if (full) {
         emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
@@ -531,13 +532,11 @@ static ALWAYS_INLINE struct pool_header *pool_extend_quiet(struct heap *h, struc
     return pool;
 }
 
-/* pymalloc_pool_extend(): bp was just taken and the free list ran dry. */
-static NOINLINE void *pool_extend(struct heap *h, struct pool_header *pool, uint8_t *bp, uint32_t sz, size_t n,
-                                  uint64_t stack)
+/* pymalloc_pool_extend() when nobody listens: bp was just taken and the free list ran dry.  Out
+ * of line so that the allocation's fast path stays leaf code. */
+static NOINLINE NONNULL_RESULT void *pool_extend(struct heap *h, struct pool_header *pool, uint8_t *bp, uint32_t sz)
 {
-    struct pool_header *full = pool_extend_quiet(h, pool, sz);
-    if (UNLIKELY(h->sink.emit != NULL))
-        return extend_emit(h, bp, n, stack, full);
+    pool_extend_quiet(h, pool, sz);
     return bp;
 }
 
@@ -557,20 +556,30 @@ static ALWAYS_INLINE uint8_t *ring_take(struct heap *h, uint32_t sz, struct pool
     return bp;
 }
 
-/* pymalloc_alloc() for 1 <= n <= threshold; NULL when no arena can be had.  With obs false the
- * event code is compiled out (the caller checked that nobody listens). */
-static ALWAYS_INLINE void *pool_alloc(struct heap *h, size_t n, bool obs, uint64_t stack)
+/* The block of a request of n bytes from the first pool in class sz's ring, after the pool's
+ * extension when that ran its free list dry; NULL when the ring is empty.  With obs false the
+ * event code is compiled out (the caller checked that nobody listens); with obs true someone
+ * does. */
+static ALWAYS_INLINE void *ring_alloc(struct heap *h, uint32_t sz, size_t n, bool obs, uint64_t stack)
 {
-    uint32_t sz = (uint32_t)((n - 1) >> h->align_shift);
     struct pool_header *pool;
     uint8_t *bp = ring_take(h, sz, &pool);
     if (UNLIKELY(bp == NULL))
-        return allocate_from_new_pool(h, sz, n, stack);
+        return NULL;
     if (UNLIKELY(pool->freeblock == NULL))
-        return pool_extend(h, pool, bp, sz, n, stack);
-    if (obs && h->sink.emit)
+        return obs ? extend_emit(h, bp, n, stack, pool_extend_quiet(h, pool, sz)) : pool_extend(h, pool, bp, sz);
+    if (obs)
         emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
     return bp;
+}
+
+/* pymalloc_alloc() for 1 <= n <= threshold: from the ring, else from a new pool; NULL when no
+ * arena can be had. */
+static ALWAYS_INLINE void *pool_alloc(struct heap *h, size_t n, bool obs, uint64_t stack)
+{
+    uint32_t sz = (uint32_t)((n - 1) >> h->align_shift);
+    void *p = ring_alloc(h, sz, n, obs, stack);
+    return LIKELY(p != NULL) ? p : allocate_from_new_pool(h, sz, n, stack);
 }
 
 /* insert_to_usedpool(): a full pool got a block back; it goes to the front of its ring. */
@@ -756,15 +765,8 @@ static NOINLINE void *malloc_observed(struct heap *h, size_t n)
             return NULL;
         return alloc_any(h, n, stack, false);
     }
-    uint32_t sz = (uint32_t)((n - 1) >> h->align_shift);
-    struct pool_header *pool;
-    uint8_t *bp = ring_take(h, sz, &pool);
-    if (UNLIKELY(bp == NULL))
-        return alloc_any(h, n, stack, false);
-    if (UNLIKELY(pool->freeblock == NULL))
-        return extend_emit(h, bp, n, stack, pool_extend_quiet(h, pool, sz));
-    emit_inline(h, EV_BLOCK_ALLOC, addr(bp), n, stack);
-    return bp;
+    void *p = ring_alloc(h, (uint32_t)((n - 1) >> h->align_shift), n, true, stack);
+    return LIKELY(p != NULL) ? p : alloc_any(h, n, stack, false);
 }
 
 /* heap_malloc() of 0 or more than the threshold bytes, or when the class's ring is empty. */
