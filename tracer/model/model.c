@@ -65,6 +65,7 @@ struct model {
     struct mgraph graph;
     struct mcollector gc;
     struct mworkload work;
+    int8_t obj_field[EV_KIND_COUNT]; /* the field with each kind's OBJ role, or -1 (event.h) */
 };
 _Static_assert(offsetof(struct model, parts) == 0, "model_parts() reads the first member");
 
@@ -144,6 +145,8 @@ int model_new(struct model **out, const struct trace_header *hdr)
     mgraph_init(&m->graph);
     mcollector_init(&m->gc, hdr);
     mworkload_init(&m->work);
+    for (int k = 0; k < EV_KIND_COUNT; k++)
+        m->obj_field[k] = (int8_t)event_kind_role((enum event_kind)k, EV_ROLE_OBJ);
     m->parts = (struct model_parts){
         .fold = &m->fold,
         .heap = &m->heap,
@@ -218,11 +221,10 @@ static int fold_stack_def(struct model *m, const struct event *ev);
 
 /* The graph's index of the live object the event's OBJ role names; NONE, the event rejected, when
  * there is none. */
-static uint32_t event_obj(struct mgraph *g, struct mfold *f, const struct event *ev)
+static uint32_t event_obj(struct model *m, const struct event *ev)
 {
-    uint64_t addr = 0;
-    event_role(ev, EV_ROLE_OBJ, &addr);
-    return mgraph_obj_live(g, f, ev, addr);
+    int i = m->obj_field[ev->kind];
+    return mgraph_obj_live(&m->graph, &m->fold, ev, i >= 0 ? ev->u.f[i] : 0);
 }
 
 int model_fold_other(struct model *m, const struct event *ev)
@@ -236,7 +238,7 @@ int model_fold_other(struct model *m, const struct event *ev)
     switch (ev->kind) {
 #define MFOLD_CASE(kind, handler, parts)                                                         \
     case EV_##kind:                                                                              \
-        if (MFOLD_OBJ_##parts && (i = event_obj(g, f, ev)) == NONE)                              \
+        if (MFOLD_OBJ_##parts && (i = event_obj(m, ev)) == NONE)                                    \
             return MODEL_EINCONSISTENT;                                                          \
         return handler(MFOLD_ARGS_##parts);
         MFOLD_KINDS(MFOLD_CASE)
