@@ -7,7 +7,7 @@
 #ifndef TRACER_MODEL_GRAPH_H
 #define TRACER_MODEL_GRAPH_H
 
-#include "map.h"
+#include "strtab.h"
 
 #include <tracer/model.h>
 

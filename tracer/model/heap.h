@@ -8,8 +8,7 @@
 #ifndef TRACER_MODEL_HEAP_H
 #define TRACER_MODEL_HEAP_H
 
-#include "map.h"
-
+#include <allocator/map.h>
 #include <tracer/model.h>
 
 #include <stdbool.h>

@@ -21,10 +21,10 @@
  *   the collector   collector.h, collector.c: generations, collections, marks, gc.garbage
  *   the workload    workload.h, workload.c: step markers, prints, the runtime's free lists
  *
- * and around them, the model's own tools: its containers (map.h), the checkpoints that save and
- * load the whole state (checkpoint.c), the invariant walker (valid.c), the seeker that serves
- * any position of a trace file (seeker.c) with the timeline summary (summary.c), and the passes
- * over a whole trace (tools.c).
+ * and around them, the model's own tools: its table of interned strings (strtab.h; its hash maps
+ * are allocator/map.h's), the checkpoints that save and load the whole state (checkpoint.c), the
+ * invariant walker (valid.c), the seeker that serves any position of a trace file (seeker.c)
+ * with the timeline summary (summary.c), and the passes over a whole trace (tools.c).
  *
  * This file puts the parts together: struct model, its lifetime, and the dispatch of each event
  * to the parts it concerns.  The heap's loop (model_fold_batch() in heap.c) folds the block

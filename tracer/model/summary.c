@@ -19,7 +19,7 @@
 #include "fold.h"
 #include "graph.h"
 #include "heap.h"
-#include "map.h"
+#include "strtab.h"
 #include "summary.h"
 
 #include <tracer/codec.h>

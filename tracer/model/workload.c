@@ -3,7 +3,7 @@
  * folded into the model, and what the views read of them.
  */
 #include "fold.h"
-#include "map.h"
+#include "strtab.h"
 #include "workload.h"
 
 #include <tracer/codec.h>

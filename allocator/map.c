@@ -1,15 +1,12 @@
 /*
- * map.c - the model's containers: a hash map from 64-bit keys to 64-bit values and a table of
- * interned strings (growable arrays are codec.h's).
+ * map.c - the hash map of map.h, from nonzero 64-bit keys to 64-bit values: its growth, inserts,
+ * backward-shift deletion and iteration (lookups are inline in the header).
  *
- * The map is open addressing with linear probing and backward-shift deletion (no tombstones),
- * kept at most half full, so that a lookup is one or two cache lines.  Key 0 marks an empty
- * entry: it is never found, and putting it fails (addresses from events are checked, indices are
- * stored + 1).
+ * The table's capacity is a power of two, at least 16 entries, and doubles so that it stays at
+ * most half full; a growth rehashes every entry into a fresh table.  Deleting an entry moves the
+ * later members of its probe run back into the hole, so a lookup stops at the first empty entry.
  */
-#include "map.h"
-
-#include <tracer/codec.h>
+#include <allocator/map.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,10 +36,12 @@ static inline size_t map_slot(const struct map *mp, uint64_t key)
     return (size_t)(map_hash(key) >> mp->shift);
 }
 
-static bool map_grow(struct map *mp)
+bool map_reserve(struct map *mp, size_t extra)
 {
+    if ((mp->n + extra) * 2 <= mp->cap)
+        return true;
     unsigned bits = MAP_MIN_BITS;
-    while (((size_t)1 << bits) < (mp->n + 1) * 2)
+    while (((size_t)1 << bits) < (mp->n + extra) * 2)
         bits++;
     size_t cap = (size_t)1 << bits;
     struct map_entry *t = calloc(cap, sizeof *t);
@@ -69,7 +68,7 @@ struct map_entry *map_slot_for(struct map *mp, uint64_t key)
 {
     if (key == 0)
         return NULL; /* 0 marks an empty entry; callers check for it first */
-    if ((mp->n + 1) * 2 > mp->cap && !map_grow(mp))
+    if (!map_reserve(mp, 1))
         return NULL;
     size_t mask = mp->cap - 1;
     size_t i = map_slot(mp, key);
@@ -146,92 +145,4 @@ uint64_t *map_sorted_keys(const struct map *mp)
         k[i++] = e->key;
     qsort(k, i, sizeof *k, cmp_u64);
     return k;
-}
-
-/* ---- interned strings ------------------------------------------------------------------------ */
-
-static uint64_t str_hash(const char *s, size_t len)
-{
-    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-    return h | 1; /* never 0: 0 marks an empty map entry */
-}
-
-void strtab_init(struct strtab *st)
-{
-    memset(st, 0, sizeof *st);
-    map_init(&st->index);
-}
-
-void strtab_release(struct strtab *st)
-{
-    free(st->bytes);
-    free(st->spans);
-    free(st->chain);
-    map_release(&st->index);
-    strtab_init(st);
-}
-
-void strtab_clear(struct strtab *st)
-{
-    st->nbytes = 0;
-    st->n = 0;
-    map_clear(&st->index);
-}
-
-const char *strtab_get(const struct strtab *st, uint32_t id, size_t *len)
-{
-    if (id >= st->n) {
-        *len = 0;
-        return "";
-    }
-    uint64_t span = st->spans[id];
-    *len = (size_t)(span & STR_MAX_LEN);
-    return st->bytes + (span >> 24);
-}
-
-uint32_t strtab_intern(struct strtab *st, const char *s, size_t len)
-{
-    if (len > STR_MAX_LEN)
-        len = STR_MAX_LEN;
-    uint64_t h = str_hash(s, len);
-    uint64_t *head = map_get(&st->index, h);
-    uint32_t first = head ? (uint32_t)*head : 0;
-    for (uint32_t id = first; id; id = st->chain[id - 1]) {
-        size_t l;
-        const char *t = strtab_get(st, id - 1, &l);
-        if (l == len && memcmp(t, s, len) == 0)
-            return id - 1;
-    }
-    if (st->n >= STR_NONE - 1)
-        return STR_NONE;
-    if (!codec_array_reserve((void **)&st->spans, &st->spans_cap, st->n + 1,
-                             sizeof *st->spans) ||
-        !codec_array_reserve((void **)&st->chain, &st->chain_cap, st->n + 1,
-                             sizeof *st->chain) ||
-        !codec_array_reserve((void **)&st->bytes, &st->bytes_cap, st->nbytes + len + 1, 1))
-        return STR_NONE;
-    uint32_t id = (uint32_t)st->n;
-    if (!map_put(&st->index, h, id + 1))
-        return STR_NONE;
-    if (len)
-        memcpy(st->bytes + st->nbytes, s, len);
-    st->bytes[st->nbytes + len] = '\0';
-    st->spans[id] = (uint64_t)st->nbytes << 24 | len;
-    st->chain[id] = first;
-    st->nbytes += len + 1;
-    st->n++;
-    return id;
-}
-
-char *text_dup(const char *s, size_t len)
-{
-    char *t = malloc(len + 1);
-    if (!t)
-        return NULL;
-    if (len)
-        memcpy(t, s, len);
-    t[len] = '\0';
-    return t;
 }

@@ -1,15 +1,19 @@
 /*
- * map.h - the model's containers (tracer/model/ only): a hash map from nonzero 64-bit keys to
- * 64-bit values, and a table of interned strings.  Growable arrays are codec.h's.
+ * map.h - a hash map from nonzero 64-bit keys to 64-bit values, the one container below every
+ * component: the model keeps most of what it folds in them.  tracer/ and ui/ may include it beside the value headers; its code is
+ * map.c, a library of its own (meson's map_dep) that needs libc alone.
+ *
+ * Open addressing with linear probing and backward-shift deletion (no tombstones), kept at most
+ * half full, so that a lookup is one or two cache lines.  Key 0 marks an empty entry: it is never
+ * found, and putting it fails (addresses from events are checked, indices are stored + 1).  A
+ * zeroed struct map is an empty one.
  */
-#ifndef TRACER_MODEL_MAP_H
-#define TRACER_MODEL_MAP_H
+#ifndef ALLOCATOR_MAP_H
+#define ALLOCATOR_MAP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-/* ---- a hash map from nonzero 64-bit keys to 64-bit values (linear probing) ------------------- */
 
 struct map_entry {
     uint64_t key; /* 0: empty */
@@ -27,6 +31,9 @@ void map_clear(struct map *mp);
  * the fold looks up a few). */
 static inline struct map_entry *map_find(const struct map *mp, uint64_t key);
 static inline uint64_t *map_get(const struct map *mp, uint64_t key);
+/* Makes room for `extra` more entries, so that as many inserts cannot fail; false when out of
+ * memory. */
+bool map_reserve(struct map *mp, size_t extra);
 /* Inserts or overwrites; false when out of memory. */
 bool map_put(struct map *mp, uint64_t key, uint64_t val);
 bool map_del(struct map *mp, uint64_t key);
@@ -48,6 +55,10 @@ const struct map_entry *map_next(const struct map *mp, size_t *cursor);
  * out of memory. */
 uint64_t *map_sorted_keys(const struct map *mp);
 
+/* Fibonacci hashing: the slot is the top bits of the key times 2^64 / phi, which spreads
+ * consecutive keys (indices + 1, arena slots) and keys whose low bits are zero (aligned addresses)
+ * alike.  A key's high bits reach only the product's highest bits, so the shift folds them down
+ * first. */
 static inline uint64_t map_hash(uint64_t key)
 {
     key ^= key >> 29;
@@ -78,28 +89,5 @@ static inline uint64_t *map_get(const struct map *mp, uint64_t key)
     struct map_entry *e = map_find(mp, key);
     return e ? &e->val : NULL;
 }
-
-/* ---- interned strings ------------------------------------------------------------------------ */
-
-struct strtab {
-    char *bytes; /* every string back to back */
-    size_t nbytes, bytes_cap;
-    uint64_t *spans; /* per id: offset << 24 | length */
-    size_t n, spans_cap;
-    struct map index; /* hash of the text -> id + 1, with chains through `chain` */
-    uint32_t *chain;  /* per id: next id with the same hash + 1, 0 at the end */
-    size_t chain_cap;
-};
-#define STR_NONE UINT32_MAX
-#define STR_MAX_LEN ((1u << 24) - 1)
-void strtab_init(struct strtab *st);
-void strtab_release(struct strtab *st);
-void strtab_clear(struct strtab *st);
-/* The id of the text (added when new); STR_NONE when out of memory. */
-uint32_t strtab_intern(struct strtab *st, const char *s, size_t len);
-const char *strtab_get(const struct strtab *st, uint32_t id, size_t *len);
-
-/* A malloc'd copy of the len bytes at s, NUL-terminated; NULL when out of memory. */
-char *text_dup(const char *s, size_t len);
 
 #endif
