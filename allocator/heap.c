@@ -121,55 +121,6 @@ static uint32_t slot_of(const struct heap *h, const struct arena_object *ao)
 
 /* ---- the raw table ------------------------------------------------------------------------ */
 
-static size_t raw_hash(uintptr_t a, size_t cap)
-{
-    return (size_t)(((uint64_t)a >> 4) * 0x9E3779B97F4A7C15ull >> 17) & (cap - 1);
-}
-
-const struct raw_slot *raw_table_find(const struct raw_table *t, uintptr_t a)
-{
-    if (!t->cap)
-        return NULL;
-    for (size_t i = raw_hash(a, t->cap);; i = (i + 1) & (t->cap - 1)) {
-        if (t->slots[i].addr == a)
-            return &t->slots[i];
-        if (t->slots[i].addr == 0)
-            return NULL;
-    }
-}
-
-static void raw_table_put(struct raw_table *t, uintptr_t a, uint64_t size)
-{
-    size_t i = raw_hash(a, t->cap);
-    while (t->slots[i].addr)
-        i = (i + 1) & (t->cap - 1);
-    t->slots[i].addr = a;
-    t->slots[i].size = size;
-    t->count++;
-}
-
-/* Makes room for `extra` more entries; false when memory ran out. */
-static bool raw_table_reserve(struct raw_table *t, size_t extra)
-{
-    if ((t->count + extra) * 2 <= t->cap)
-        return true;
-    size_t cap = t->cap ? t->cap : 64;
-    while ((t->count + extra) * 2 > cap)
-        cap *= 2;
-    struct raw_slot *slots = calloc(cap, sizeof *slots);
-    if (!slots)
-        return false;
-    struct raw_table old = *t;
-    t->slots = slots;
-    t->cap = cap;
-    t->count = 0;
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.slots[i].addr)
-            raw_table_put(t, old.slots[i].addr, old.slots[i].size);
-    free(old.slots);
-    return true;
-}
-
 /* A pointer this heap never handed out was given back: a programming error, stopped here. */
 static _Noreturn NOINLINE void misuse(const char *what, uintptr_t a)
 {
@@ -177,31 +128,14 @@ static _Noreturn NOINLINE void misuse(const char *what, uintptr_t a)
     abort();
 }
 
-/* Removes a; returns its size.  a must be present. */
-static uint64_t raw_table_remove(struct raw_table *t, uintptr_t a)
+/* Removes a, which must be in the table; returns its size. */
+static uint64_t raw_table_remove(struct map *raw, uintptr_t a)
 {
-    const struct raw_slot *found = raw_table_find(t, a);
-    if (!found)
+    struct map_entry *e = map_find(raw, a);
+    if (!e)
         misuse("free", a);
-    size_t i = (size_t)(found - t->slots);
-    uint64_t size = found->size;
-    /* Backward-shift deletion keeps every probe chain unbroken. */
-    size_t j = i;
-    for (;;) {
-        j = (j + 1) & (t->cap - 1);
-        if (t->slots[j].addr == 0)
-            break;
-        size_t home = raw_hash(t->slots[j].addr, t->cap);
-        /* Move j back to i when its home is not in (i, j] cyclically. */
-        bool in_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!in_between) {
-            t->slots[i] = t->slots[j];
-            i = j;
-        }
-    }
-    t->slots[i].addr = 0;
-    t->slots[i].size = 0;
-    t->count--;
+    uint64_t size = e->val;
+    map_del_at(raw, e);
     return size;
 }
 
@@ -210,8 +144,8 @@ static uint64_t raw_table_remove(struct raw_table *t, uintptr_t a)
 static NOINLINE void *raw_alloc(struct heap *h, size_t nmemb, size_t size, bool zero, enum ev_raw_why why,
                        uint64_t stack)
 {
-    if (!raw_table_reserve(&h->raw, 1))
-        return NULL;
+    if (!map_reserve(&h->raw, 1))
+        return NULL; /* before the block: once it is had, its entry cannot fail */
     size_t n = nmemb * size;
     void *p;
     if (zero)
@@ -220,7 +154,7 @@ static NOINLINE void *raw_alloc(struct heap *h, size_t nmemb, size_t size, bool 
         p = malloc(n ? n : 1);
     if (!p)
         return NULL;
-    raw_table_put(&h->raw, (uintptr_t)p, n);
+    map_put(&h->raw, addr(p), n);
     h->raw_allocated_blocks++;
     h->raw_bytes += n;
     EMIT(h, EV_RAW_ALLOC, addr(p), n, (uint64_t)why, stack, 0);
@@ -238,12 +172,12 @@ static void raw_free(struct heap *h, void *p)
 
 /* ---- the arena map -------------------------------------------------------------------------- */
 
-static size_t map_home(const struct heap *h, uintptr_t key)
+static size_t arena_map_home(const struct heap *h, uintptr_t key)
 {
     return key & h->map_mask;
 }
 
-static void map_put(struct arena_map_entry *map, size_t mask, const struct arena_map_entry *e)
+static void arena_map_put(struct arena_map_entry *map, size_t mask, const struct arena_map_entry *e)
 {
     size_t i = e->key & mask;
     while (map[i].key)
@@ -252,7 +186,7 @@ static void map_put(struct arena_map_entry *map, size_t mask, const struct arena
 }
 
 /* Room for two more entries (an arena covers at most two slots); false when out of memory. */
-static bool map_reserve(struct heap *h)
+static bool arena_map_reserve(struct heap *h)
 {
     size_t cap = h->map_mask + 1;
     if ((h->map_count + 2) * 2 <= cap)
@@ -262,7 +196,7 @@ static bool map_reserve(struct heap *h)
         return false;
     for (size_t i = 0; i < cap; i++)
         if (h->map[i].key)
-            map_put(map, 2 * cap - 1, &h->map[i]);
+            arena_map_put(map, 2 * cap - 1, &h->map[i]);
     free(h->map);
     h->map = map;
     h->map_mask = 2 * cap - 1;
@@ -270,10 +204,10 @@ static bool map_reserve(struct heap *h)
 }
 
 /* The entry of slot k, created empty when missing (room was reserved). */
-static struct arena_map_entry *map_slot(struct heap *h, uintptr_t k)
+static struct arena_map_entry *arena_map_slot(struct heap *h, uintptr_t k)
 {
     uintptr_t key = k + 1;
-    size_t i = map_home(h, key);
+    size_t i = arena_map_home(h, key);
     while (h->map[i].key && h->map[i].key != key)
         i = (i + 1) & h->map_mask;
     if (!h->map[i].key) {
@@ -284,13 +218,13 @@ static struct arena_map_entry *map_slot(struct heap *h, uintptr_t k)
 }
 
 /* Drops the entry at i when it no longer covers anything (backward-shift deletion). */
-static void map_drop_if_empty(struct heap *h, struct arena_map_entry *e)
+static void arena_map_drop_if_empty(struct heap *h, struct arena_map_entry *e)
 {
     if (e->tail_hi || e->tail_lo)
         return;
     size_t i = (size_t)(e - h->map);
     for (size_t j = (i + 1) & h->map_mask; h->map[j].key; j = (j + 1) & h->map_mask) {
-        size_t home = map_home(h, h->map[j].key);
+        size_t home = arena_map_home(h, h->map[j].key);
         bool in_between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!in_between) {
             h->map[i] = h->map[j];
@@ -339,30 +273,30 @@ static bool census_add(struct heap *h, uintptr_t a)
 /* Marks [base, base + arena_size) as ours (used) or not; false when memory ran out. */
 static bool arena_map_mark(struct heap *h, uintptr_t base, bool used)
 {
-    if (used && (!map_reserve(h) || !census_add(h, base)))
+    if (used && (!arena_map_reserve(h) || !census_add(h, base)))
         return false;
     int32_t tail = (int32_t)(base & h->arena_mask);
     uintptr_t k = base >> h->arena_bits;
-    struct arena_map_entry *hi = map_slot(h, k);
+    struct arena_map_entry *hi = arena_map_slot(h, k);
     if (tail == 0) {
         hi->tail_hi = used ? -1 : 0;
         if (!used)
-            map_drop_if_empty(h, hi);
+            arena_map_drop_if_empty(h, hi);
         return true;
     }
     /* An arena off an arena-size boundary straddles two slots. */
     if (used && !census_add(h, base + h->arena_size)) {
         hi->tail_hi = 0;
-        map_drop_if_empty(h, hi);
+        arena_map_drop_if_empty(h, hi);
         return false;
     }
     hi->tail_hi = used ? tail : 0;
     if (!used)
-        map_drop_if_empty(h, hi); /* before the next lookup: it may move entries */
-    struct arena_map_entry *lo = map_slot(h, k + 1);
+        arena_map_drop_if_empty(h, hi); /* before the next lookup: it may move entries */
+    struct arena_map_entry *lo = arena_map_slot(h, k + 1);
     lo->tail_lo = used ? tail : 0;
     if (!used)
-        map_drop_if_empty(h, lo);
+        arena_map_drop_if_empty(h, lo);
     return true;
 }
 
@@ -818,7 +752,7 @@ static NOINLINE void free_foreign(struct heap *h, void *p)
 {
     if (!p)
         return;
-    if (UNLIKELY(h->foreign_to_libc) && !raw_table_find(&h->raw, (uintptr_t)p)) {
+    if (UNLIKELY(h->foreign_to_libc) && !map_find(&h->raw, addr(p))) {
         h->foreign++;
         free(p);
         return;
@@ -886,20 +820,20 @@ void *heap_realloc(struct heap *h, void *p, size_t n)
         return q;
     }
     /* A raw block stays raw, whatever its new size. */
-    const struct raw_slot *s = raw_table_find(&h->raw, (uintptr_t)p);
-    if (!s && h->foreign_to_libc) {
+    struct map_entry *e = map_find(&h->raw, addr(p));
+    if (!e && h->foreign_to_libc) {
         h->foreign++;
         return realloc(p, n ? n : 1);
     }
-    if (!s)
+    if (!e)
         misuse("realloc", (uintptr_t)p);
-    uint64_t old_size = s->size;
-    uintptr_t old = (uintptr_t)p;
+    uint64_t old_size = e->val;
+    uint64_t old = addr(p);
     void *q = realloc(p, n ? n : 1);
     if (!q)
         return NULL;
-    raw_table_remove(&h->raw, old);
-    raw_table_put(&h->raw, (uintptr_t)q, n); /* cannot fail: an entry was just freed */
+    map_del_at(&h->raw, e);
+    map_put(&h->raw, addr(q), n); /* cannot fail: an entry was just freed */
     h->raw_bytes += n - old_size;
     EMIT(h, EV_RAW_REALLOC, old, addr(q), n, 0, 0);
     EMIT(h, EV_REALLOC, old, addr(q), n, EV_REALLOC_RAW, 0);
@@ -922,7 +856,7 @@ void heap_raw_free(struct heap *h, void *p)
 {
     if (!p)
         return;
-    if (!raw_table_find(&h->raw, (uintptr_t)p))
+    if (!map_find(&h->raw, addr(p)))
         misuse("PyMem_RawFree", (uintptr_t)p);
     h->raw_domain_blocks--;
     raw_free(h, p);
@@ -1018,10 +952,10 @@ void heap_delete(struct heap *h)
         if (h->arenas[i].address)
             h->source.free(h->source.ctx, (void *)h->arenas[i].address, h->arena_size);
     free(h->arenas);
-    for (size_t i = 0; i < h->raw.cap; i++)
-        if (h->raw.slots[i].addr)
-            free((void *)h->raw.slots[i].addr);
-    free(h->raw.slots);
+    size_t cur = 0;
+    for (const struct map_entry *e; (e = map_next(&h->raw, &cur));)
+        free((void *)(uintptr_t)e->key);
+    map_release(&h->raw);
     free(h->map);
     free(h->census.mids);
     free(h->census.bots);

@@ -233,21 +233,21 @@ static int raw_cmp(const void *a, const void *b)
 
 size_t heap_inspect_raw(const struct heap *h, struct heap_raw_info *out, size_t max)
 {
-    if (max < h->raw.count) {
+    if (max < h->raw.n) {
         /* Sorted order needs all of them: collect into a temporary array. */
-        struct heap_raw_info *all = malloc((h->raw.count + 1) * sizeof *all);
+        struct heap_raw_info *all = malloc((h->raw.n + 1) * sizeof *all);
         if (!all)
-            return h->raw.count;
-        size_t n = heap_inspect_raw(h, all, h->raw.count);
+            return h->raw.n;
+        size_t n = heap_inspect_raw(h, all, h->raw.n);
         if (max)
             memcpy(out, all, max * sizeof *all);
         free(all);
         return n;
     }
     size_t n = 0;
-    for (size_t i = 0; i < h->raw.cap; i++)
-        if (h->raw.slots[i].addr)
-            out[n++] = (struct heap_raw_info){h->raw.slots[i].addr, h->raw.slots[i].size};
+    size_t cur = 0;
+    for (const struct map_entry *e; (e = map_next(&h->raw, &cur));)
+        out[n++] = (struct heap_raw_info){e->key, e->val};
     if (n > 1)
         qsort(out, n, sizeof *out, raw_cmp);
     return n;
@@ -267,7 +267,7 @@ bool heap_locate(const struct heap *h, const void *p, struct heap_location *out)
         out->offset = (uint32_t)((uintptr_t)p - (uintptr_t)pool);
         return true;
     }
-    if (raw_table_find(&h->raw, (uintptr_t)p)) {
+    if (map_find(&h->raw, (uintptr_t)p)) {
         out->raw = true;
         return true;
     }
@@ -517,20 +517,19 @@ bool heap_is_valid(const struct heap *h, char *err, size_t errlen)
 
     /* The raw layer. */
     uint64_t nraw = 0, raw_bytes = 0;
-    for (size_t i = 0; i < h->raw.cap && c.ok; i++) {
-        if (!h->raw.slots[i].addr)
-            continue;
+    size_t cur = 0;
+    for (const struct map_entry *e; c.ok && (e = map_next(&h->raw, &cur));) {
         nraw++;
-        raw_bytes += h->raw.slots[i].size;
-        if (arena_map_owns(h, (const void *)h->raw.slots[i].addr))
-            bad(&c, "raw block %#lx lies inside an arena", (unsigned long)h->raw.slots[i].addr);
-        else if (raw_table_find(&h->raw, h->raw.slots[i].addr) != &h->raw.slots[i])
-            bad(&c, "raw block %#lx cannot be found by its hash", (unsigned long)h->raw.slots[i].addr);
+        raw_bytes += e->val;
+        if (arena_map_owns(h, (const void *)(uintptr_t)e->key))
+            bad(&c, "raw block %#lx lies inside an arena", (unsigned long)e->key);
+        else if (map_find(&h->raw, e->key) != e)
+            bad(&c, "raw block %#lx cannot be found by its hash", (unsigned long)e->key);
     }
     if (c.ok && h->raw_domain_blocks > nraw)
         bad(&c, "raw layer: %lu blocks of the raw domain among %lu raw blocks", (unsigned long)h->raw_domain_blocks,
             (unsigned long)nraw);
-    if (c.ok && (nraw != h->raw_allocated_blocks || nraw != h->raw.count || raw_bytes != h->raw_bytes))
+    if (c.ok && (nraw != h->raw_allocated_blocks || nraw != h->raw.n || raw_bytes != h->raw_bytes))
         bad(&c, "raw layer: %lu blocks of %lu bytes, counters say %lu of %lu", (unsigned long)nraw,
             (unsigned long)raw_bytes, (unsigned long)h->raw_allocated_blocks, (unsigned long)h->raw_bytes);
 

@@ -10,6 +10,7 @@
 #define ALLOCATOR_HEAP_INTERNAL_H
 
 #include <allocator/heap.h>
+#include <allocator/map.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -77,17 +78,6 @@ struct map_census {
     size_t nmids, nbots, cap;
 };
 
-/* The raw layer's live blocks: open addressing, linear probing, address 0 = empty. */
-struct raw_slot {
-    uintptr_t addr;
-    uint64_t size; /* bytes requested */
-};
-struct raw_table {
-    struct raw_slot *slots;
-    size_t cap;   /* power of two, or 0 */
-    size_t count; /* live entries; count * 2 <= cap */
-};
-
 struct heap {
     /* --- read by every allocation and free --------------------------------------------- */
     bool observed;                 /* a sink or a stack hook is set */
@@ -126,7 +116,7 @@ struct heap {
     uint64_t arena_failures;
 
     /* --- the raw layer ------------------------------------------------------------------- */
-    struct raw_table raw;
+    struct map raw;                /* the raw table: each live block's address -> the bytes requested */
     uint64_t raw_allocated_blocks, raw_bytes;
     uint64_t raw_domain_blocks;    /* of raw_allocated_blocks, those of heap_raw_malloc */
     bool foreign_to_libc;          /* pointers never handed out go to libc (heap_set_foreign_to_libc) */
@@ -183,8 +173,5 @@ static inline struct pool_header *pool_of(const struct heap *h, const void *p)
 {
     return (struct pool_header *)((uintptr_t)p & ~h->pool_mask);
 }
-
-/* The raw table (heap.c). */
-const struct raw_slot *raw_table_find(const struct raw_table *t, uintptr_t addr);
 
 #endif

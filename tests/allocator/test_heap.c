@@ -8,6 +8,7 @@
 
 #include <criterion/criterion.h>
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,102 @@ Test(heap, raw_layer)
     heap_inspect_counters(h, &c);
     cr_assert(c.raw_blocks == 0 && c.raw_bytes == 0);
     th_valid(h, "raw");
+    heap_delete(h);
+}
+
+/* The raw table through growth and backward-shift deletion: thousands of raw blocks, resized and
+ * freed in random order, each found by its hash (the validator walks the table) and counted. */
+Test(heap, raw_table_churn)
+{
+    struct heap *h = th_heap("cpython-3.10", "aligned", NULL);
+    struct rng r = {42};
+    enum { N = 3000 };
+    static struct {
+        char *p;
+        size_t n;
+        bool domain; /* heap_raw_malloc's, given back by heap_raw_free */
+    } b[N];
+    uint64_t bytes = 0;
+    for (int i = 0; i < N; i++) {
+        b[i].n = 513 + (size_t)rng_below(&r, 4000);
+        b[i].domain = i % 7 == 0;
+        b[i].p = b[i].domain ? heap_raw_malloc(h, b[i].n) : heap_malloc(h, b[i].n);
+        cr_assert_not_null(b[i].p);
+        bytes += b[i].n;
+    }
+    th_valid(h, "raw blocks made");
+    for (int i = 1; i < N; i += 3) {
+        if (b[i].domain)
+            continue;
+        size_t n = 513 + (size_t)rng_below(&r, 9000);
+        char *q = heap_realloc(h, b[i].p, n);
+        cr_assert(q && where(h, q).raw, "a raw block stays raw");
+        bytes += n - b[i].n;
+        b[i].p = q;
+        b[i].n = n;
+    }
+    th_valid(h, "raw blocks resized");
+    struct heap_counters c;
+    heap_inspect_counters(h, &c);
+    cr_assert(c.raw_blocks == N && c.raw_bytes == bytes);
+    for (int i = N - 1; i > 0; i--) {
+        int j = (int)rng_below(&r, (uint64_t)i + 1);
+        char *p = b[i].p;
+        b[i].p = b[j].p;
+        b[j].p = p;
+        bool d = b[i].domain;
+        b[i].domain = b[j].domain;
+        b[j].domain = d;
+    }
+    for (int i = 0; i < N; i++) {
+        if (b[i].domain)
+            heap_raw_free(h, b[i].p);
+        else
+            heap_free(h, b[i].p);
+        if (i % 500 == 0)
+            th_valid(h, "raw blocks freed");
+    }
+    heap_inspect_counters(h, &c);
+    cr_assert(c.raw_blocks == 0 && c.raw_bytes == 0);
+    th_valid(h, "raw blocks all freed");
+    heap_delete(h);
+}
+
+/* A pointer the heap never handed out, given back, stops the program (unless the heap was told
+ * to pass such pointers to the C library). */
+Test(heap, foreign_free_aborts, .signal = SIGABRT)
+{
+    struct heap *h = th_heap("cpython-3.10", "aligned", NULL);
+    heap_free(h, heap_malloc(h, 600));
+    char *p = malloc(600);
+    heap_free(h, p);
+}
+
+Test(heap, foreign_realloc_aborts, .signal = SIGABRT)
+{
+    struct heap *h = th_heap("cpython-3.10", "aligned", NULL);
+    char *p = malloc(600);
+    heap_realloc(h, p, 700);
+}
+
+Test(heap, foreign_raw_free_aborts, .signal = SIGABRT)
+{
+    struct heap *h = th_heap("cpython-3.10", "aligned", NULL);
+    char *p = malloc(600);
+    heap_raw_free(h, p);
+}
+
+Test(heap, foreign_to_libc)
+{
+    struct heap *h = th_heap("cpython-3.10", "aligned", NULL);
+    heap_set_foreign_to_libc(h, true);
+    char *raw = heap_malloc(h, 600);
+    char *p = realloc(malloc(600), 800);
+    p = heap_realloc(h, p, 900);
+    heap_free(h, p);
+    cr_assert_eq(heap_foreign_count(h), 2);
+    heap_free(h, raw);
+    th_valid(h, "foreign pointers passed to libc");
     heap_delete(h);
 }
 

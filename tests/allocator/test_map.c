@@ -1,8 +1,8 @@
 /*
- * test_map.c - the hash map of allocator/map.h, in which the model keeps its tables: inserts,
- * overwrites, lookups and backward-shift deletions against a plain array, on the keys its users
- * give it (aligned addresses, small indices + 1), growth, reserving room, the one-probe search
- * and insert, iteration and sorted keys.
+ * test_map.c - the hash map of allocator/map.h, in which the allocator keeps its raw table and the
+ * model its tables: inserts, overwrites, lookups and backward-shift deletions against a plain
+ * array, on the keys both give it (aligned addresses, small indices + 1), growth, reserving room,
+ * the one-probe search and insert, iteration and sorted keys.
  */
 #include "rng.h"
 

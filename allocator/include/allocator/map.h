@@ -1,6 +1,7 @@
 /*
  * map.h - a hash map from nonzero 64-bit keys to 64-bit values, the one container below every
- * component: the model keeps most of what it folds in them.  tracer/ and ui/ may include it beside the value headers; its code is
+ * component: the allocator keeps its raw blocks in one (address -> size), the model keeps most of
+ * what it folds in them.  tracer/ and ui/ may include it beside the value headers; its code is
  * map.c, a library of its own (meson's map_dep) that needs libc alone.
  *
  * Open addressing with linear probing and backward-shift deletion (no tombstones), kept at most
@@ -28,7 +29,7 @@ void map_init(struct map *mp);
 void map_release(struct map *mp);
 void map_clear(struct map *mp);
 /* The entry of key, or NULL; the value slot of key, or NULL (both inline below: every event of
- * the fold looks up a few). */
+ * the fold looks up a few, every free of a raw block one). */
 static inline struct map_entry *map_find(const struct map *mp, uint64_t key);
 static inline uint64_t *map_get(const struct map *mp, uint64_t key);
 /* Makes room for `extra` more entries, so that as many inserts cannot fail; false when out of
