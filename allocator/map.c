@@ -36,10 +36,8 @@ static inline size_t map_slot(const struct map *mp, uint64_t key)
     return (size_t)(map_hash(key) >> mp->shift);
 }
 
-bool map_reserve(struct map *mp, size_t extra)
+bool map_grow(struct map *mp, size_t extra)
 {
-    if ((mp->n + extra) * 2 <= mp->cap)
-        return true;
     unsigned bits = MAP_MIN_BITS;
     while (((size_t)1 << bits) < (mp->n + extra) * 2)
         bits++;

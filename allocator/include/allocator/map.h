@@ -33,8 +33,10 @@ void map_clear(struct map *mp);
 static inline struct map_entry *map_find(const struct map *mp, uint64_t key);
 static inline uint64_t *map_get(const struct map *mp, uint64_t key);
 /* Makes room for `extra` more entries, so that as many inserts cannot fail; false when out of
- * memory. */
-bool map_reserve(struct map *mp, size_t extra);
+ * memory.  Inline below: map_grow(), its slow half, makes a table for mp->n + extra entries and
+ * rehashes every entry into it. */
+static inline bool map_reserve(struct map *mp, size_t extra);
+bool map_grow(struct map *mp, size_t extra);
 /* Inserts or overwrites; false when out of memory. */
 bool map_put(struct map *mp, uint64_t key, uint64_t val);
 bool map_del(struct map *mp, uint64_t key);
@@ -89,6 +91,11 @@ static inline uint64_t *map_get(const struct map *mp, uint64_t key)
 {
     struct map_entry *e = map_find(mp, key);
     return e ? &e->val : NULL;
+}
+
+static inline bool map_reserve(struct map *mp, size_t extra)
+{
+    return (mp->n + extra) * 2 <= mp->cap || map_grow(mp, extra);
 }
 
 #endif
