@@ -57,13 +57,9 @@ static int screenshot_compare(struct cli *c, const char *other, const int *keys,
         goto out_cmp;
     }
     int rc = ui_compare_render(cmp, p.pos, view, &canvas);
-    if (rc == 0 && nkeys > 0) {
-        for (int i = 0; i < nkeys; i++) {
-            struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
-            if (ui_compare_input(cmp, &in) & UI_REDO_QUIT)
-                break;
-        }
-        ui_compare_paint(cmp, &canvas);
+    if (rc == 0) {
+        struct ui_screen scr = ui_compare_screen(cmp);
+        ui_screen_keys(&scr, keys, nkeys, &canvas);
     }
     status = write_canvas(c, &canvas, out, png, !cfg[0].look.color);
     if (!status && rc < 0)
@@ -132,13 +128,9 @@ int cmd_screenshot_run(struct cli *c)
         goto out_app;
     }
     int rc = ui_app_render(app, pos, view, &canvas);
-    if (rc == 0 && nkeys > 0) {
-        for (int i = 0; i < nkeys; i++) {
-            struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
-            if (ui_app_input(app, &in) & UI_REDO_QUIT)
-                break;
-        }
-        ui_app_paint(app, &canvas);
+    if (rc == 0) {
+        struct ui_screen scr = ui_app_screen(app);
+        ui_screen_keys(&scr, keys, nkeys, &canvas);
     }
     if (write_canvas(c, &canvas, out, png, !cfg.look.color) != 0)
         goto out_canvas;

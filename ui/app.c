@@ -1,6 +1,6 @@
 /*
- * app.c - the viewer's state: moving through the trace, its clock, and the loop; see ui.h and
- * app.h.  What keys and clicks do is input.c's.
+ * app.c - the viewer's state: moving through the trace, its clock, and the screen the loop
+ * drives (loop.c); see ui.h and app.h.  What keys and clicks do is input.c's.
  *
  * Positions and steps
  * -------------------
@@ -27,9 +27,11 @@
  *
  * Redrawing
  * ---------
- * Handlers return what must be redone (enum ui_redo).  The loop drains every pending input
- * before painting, and paints at most once per frame, so a burst of keys or a flood of live
- * events costs one frame, never a backlog.
+ * Handlers return what must be redone (enum ui_redo).  The app is a screen of the loop (loop.c,
+ * ui_app_screen): its input, its paint, and its clock, which asks for ticks while it plays or
+ * follows a live workload.  The loop drains every pending input before painting, and paints at
+ * most once per frame, so a burst of keys or a flood of live events costs one frame, never a
+ * backlog.
  */
 #include "app.h"
 
@@ -38,7 +40,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static const double speeds[] = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000, 20000, 100000, 1000000};
 #define NSPEEDS ((int)(sizeof speeds / sizeof speeds[0]))
@@ -48,7 +49,6 @@ static const double paces[] = {0.2, 0.5, 1, 2, 5, 10, 0};
 #define NPACES ((int)(sizeof paces / sizeof paces[0]))
 #define DEFAULT_PACE 2
 
-#define FRAME_MS (1000.0 / 30)
 #define LIVE_POLL_MS 50
 /* Events a tick folds at most while following a live workload: a few milliseconds of work when
  * the viewer has a core to itself, so that keys are answered and frames painted while it catches
@@ -59,8 +59,6 @@ static const double paces[] = {0.2, 0.5, 1, 2, 5, 10, 0};
  * events would keep a key waiting for a tenth of a second or more. */
 #define LIVE_SLICE_EVENTS 16384
 #define LIVE_TICK_MS 8.0
-
-static double now_ms(void);
 
 /* ---- small helpers -------------------------------------------------------------------------- */
 
@@ -702,7 +700,7 @@ enum ui_redo app_gc_jump(struct ui_app *app, bool forward)
  * the events it passes, folding only from the checkpoint before where it stops). */
 static bool live_follow(struct ui_app *app, uint64_t via, uint64_t edge)
 {
-    double start = now_ms();
+    double start = ui_now_ms();
     uint64_t at = app_position(app);
     for (uint64_t next = via > at ? via : at + LIVE_SLICE_EVENTS;; next = at + LIVE_SLICE_EVENTS) {
         if (next > edge)
@@ -725,7 +723,7 @@ static bool live_follow(struct ui_app *app, uint64_t via, uint64_t edge)
         if (at >= edge)
             return false;
         /* the last tick, after the workload ended, goes all the way: no tick comes after it */
-        if (app_live_active(app) && now_ms() - start >= LIVE_TICK_MS)
+        if (app_live_active(app) && ui_now_ms() - start >= LIVE_TICK_MS)
             return true;
     }
 }
@@ -823,78 +821,45 @@ enum ui_redo ui_app_tick(struct ui_app *app, double now_ms)
 
 /* ---- the loop ----------------------------------------------------------------------------- */
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
 static bool wants_ticks(const struct ui_app *app)
 {
     return app->playing || app_live_active(app);
 }
 
-/* Answers the keys that came, waiting timeout ms (-1: for ever) for the first one. */
-static enum ui_redo read_keys(struct ui_app *app, struct ui_term *term, int timeout)
+static enum ui_redo screen_input(void *ctx, const struct ui_input *in)
 {
-    enum ui_redo redo = UI_REDO_NOTHING;
-    struct ui_input in = term->read(term->ctx, timeout);
-    int drained = 0;
-    while (in.kind != UI_IN_NONE) {
-        redo |= ui_app_input(app, &in);
-        if ((redo & UI_REDO_QUIT) || ++drained >= 4096)
-            break;
-        in = term->read(term->ctx, 0);
-    }
-    return redo;
+    return ui_app_input(ctx, in);
+}
+
+static void screen_paint(void *ctx, struct canvas *c)
+{
+    ui_app_paint(ctx, c);
+}
+
+static enum ui_redo screen_tick(void *ctx, double now)
+{
+    return ui_app_tick(ctx, now);
+}
+
+/* Playing: a frame; following a live workload: its poll, or no wait while behind it. */
+static int screen_wait_ms(void *ctx)
+{
+    const struct ui_app *app = ctx;
+    if (!wants_ticks(app))
+        return -1;
+    return app->behind ? 0 : app->playing ? (int)UI_FRAME_MS : LIVE_POLL_MS;
+}
+
+struct ui_screen ui_app_screen(struct ui_app *app)
+{
+    return (struct ui_screen){app, screen_input, screen_paint, screen_tick, screen_wait_ms};
 }
 
 int ui_app_run(struct ui_app *app, struct ui_term *term)
 {
-    struct canvas c;
-    if (canvas_init(&c, 80, 24, term->ascii) < 0)
-        return 1;
     app->ascii = term->ascii;
-    enum ui_redo redo = UI_REDO_RELAYOUT;
-    double last_paint = -1e9;
-    for (;;) {
-        if (redo & UI_REDO_QUIT)
-            break;
-        if (redo & UI_REDO_RELAYOUT) {
-            int cols, rows;
-            term->size(term->ctx, &cols, &rows);
-            if (canvas_resize(&c, cols, rows) < 0)
-                break;
-            redo = (redo & ~UI_REDO_RELAYOUT) | UI_REDO_REPAINT;
-        }
-        double now = now_ms();
-        int timeout = -1;
-        if (redo & UI_REDO_REPAINT) {
-            if (now - last_paint >= FRAME_MS) {
-                /* while ticks work, a key that came during the last one is answered before the
-                 * frame is painted: q does not wait for a frame no one will see */
-                if (wants_ticks(app)) {
-                    redo |= read_keys(app, term, 0);
-                    if (redo & (UI_REDO_QUIT | UI_REDO_RELAYOUT))
-                        continue;
-                }
-                ui_app_paint(app, &c);
-                term->present(term->ctx, &c);
-                last_paint = now;
-                redo &= ~UI_REDO_REPAINT;
-            } else {
-                timeout = (int)(FRAME_MS - (now - last_paint)) + 1;
-            }
-        }
-        if (timeout < 0 && wants_ticks(app))
-            timeout = app->behind ? 0 : app->playing ? (int)FRAME_MS : LIVE_POLL_MS;
-        redo |= read_keys(app, term, timeout);
-        if (!(redo & UI_REDO_QUIT))
-            redo |= ui_app_tick(app, now_ms());
-    }
-    canvas_release(&c);
-    return app->quit_signal > 0 ? 128 + app->quit_signal : 0;
+    struct ui_screen scr = ui_app_screen(app);
+    return ui_screen_run(&scr, term);
 }
 
 int ui_app_render(struct ui_app *app, uint64_t pos, const char *view, struct canvas *c)

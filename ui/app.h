@@ -312,8 +312,12 @@ struct ui_app {
     size_t prompt_len;
     char msg[256];
     bool msg_error;
-    int quit_signal; /* the signal that ended the loop, 0 none */
 };
+
+/* ---- loop.c ------------------------------------------------------------------------------ */
+
+/* A monotonic clock, in milliseconds: the ticks' and the frames'. */
+double ui_now_ms(void);
 
 /* ---- app.c ------------------------------------------------------------------------------- */
 

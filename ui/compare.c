@@ -98,7 +98,6 @@ struct ui_compare {
     char status[512];
     bool differs; /* the status names a difference */
     struct figures fig[SIDES];
-    int quit_signal;
 };
 
 struct ui_app *ui_compare_side(struct ui_compare *cmp, int i)
@@ -887,10 +886,8 @@ static enum ui_redo step_pairs(struct ui_compare *cmp, const struct ui_input *in
 
 enum ui_redo ui_compare_input(struct ui_compare *cmp, const struct ui_input *in)
 {
-    if (in->kind == UI_IN_QUIT) {
-        cmp->quit_signal = in->key;
+    if (in->kind == UI_IN_QUIT)
         return UI_REDO_QUIT;
-    }
     if (in->kind == UI_IN_RESIZE)
         return UI_REDO_RELAYOUT;
     if (in->kind == UI_IN_MOUSE || in->kind == UI_IN_WHEEL) {
@@ -930,32 +927,28 @@ enum ui_redo ui_compare_input(struct ui_compare *cmp, const struct ui_input *in)
 
 /* ---- the loop ------------------------------------------------------------------------------- */
 
+static enum ui_redo screen_input(void *ctx, const struct ui_input *in)
+{
+    return ui_compare_input(ctx, in);
+}
+
+static void screen_paint(void *ctx, struct canvas *c)
+{
+    ui_compare_paint(ctx, c);
+}
+
+struct ui_screen ui_compare_screen(struct ui_compare *cmp)
+{
+    return (struct ui_screen){cmp, screen_input, screen_paint, NULL, NULL};
+}
+
 int ui_compare_run(struct ui_compare *cmp, struct ui_term *term)
 {
-    struct canvas c;
-    if (canvas_init(&c, 80, 24, term->ascii) < 0)
-        return 1;
     cmp->ascii = term->ascii;
     for (int i = 0; i < SIDES; i++)
         cmp->app[i]->ascii = term->ascii;
-    enum ui_redo redo = UI_REDO_RELAYOUT;
-    while (!(redo & UI_REDO_QUIT)) {
-        if (redo & UI_REDO_RELAYOUT) {
-            int cols, rows;
-            term->size(term->ctx, &cols, &rows);
-            if (canvas_resize(&c, cols, rows) < 0)
-                break;
-            redo |= UI_REDO_REPAINT;
-        }
-        if (redo & UI_REDO_REPAINT) {
-            ui_compare_paint(cmp, &c);
-            term->present(term->ctx, &c);
-        }
-        struct ui_input in = term->read(term->ctx, -1);
-        redo = ui_compare_input(cmp, &in);
-    }
-    canvas_release(&c);
-    return cmp->quit_signal > 0 ? 128 + cmp->quit_signal : 0;
+    struct ui_screen scr = ui_compare_screen(cmp);
+    return ui_screen_run(&scr, term);
 }
 
 int ui_compare_render(struct ui_compare *cmp, const uint64_t pos[2], const char *view, struct canvas *c)

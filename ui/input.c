@@ -610,7 +610,6 @@ enum ui_redo ui_app_input(struct ui_app *app, const struct ui_input *in)
     case UI_IN_NONE:
         return UI_REDO_NOTHING;
     case UI_IN_QUIT:
-        app->quit_signal = in->key;
         return UI_REDO_QUIT;
     case UI_IN_RESIZE:
         return UI_REDO_RELAYOUT;

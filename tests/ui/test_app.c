@@ -507,6 +507,20 @@ Test(app, the_loop_repaints_once_for_a_burst_of_keys)
     viewer_close(&v);
 }
 
+Test(app, a_signal_ends_the_loop_with_its_status)
+{
+    struct viewer v;
+    viewer_open(&v, DEMO, 120, 40);
+    struct ui_input script[] = {{UI_IN_KEY, 'l', 0, 0}, {UI_IN_QUIT, 2, 0, 0}, {UI_IN_KEY, 'l', 0, 0}};
+    struct fake_term ft = {120, 40, script, 3, 0, 0, NULL};
+    struct ui_term term = fake_term_make(&ft);
+    cr_assert_eq(ui_app_run(v.app, &term), 128 + 2, "SIGINT: the status a shell reports");
+    cr_assert_eq(ft.next, 2, "nothing is read after the signal");
+    cr_assert_eq(ui_app_position(v.app), 1, "the key before it was handled");
+    free(ft.last);
+    viewer_close(&v);
+}
+
 /* Random input: every bound key, other keys, resizes (some too small), clicks and wheel turns. */
 static struct ui_input random_input(unsigned *seed)
 {

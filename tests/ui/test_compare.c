@@ -6,6 +6,7 @@
  * here, and one script recorded under two real interpreters: what their own line tracing
  * (sys.settrace) and sys.getsizeof say is what the pair must show.
  */
+#include "fake_term.h"
 #include "prog.h"
 #include "pythons.h"
 #include "rng.h"
@@ -175,6 +176,40 @@ Test(compare, one_trace_beside_itself_moves_event_by_event_with_nothing_marked)
     cr_assert(!screen_has(&p.c, "differs"), "nothing differs");
     cr_assert(!screen_has(&p.c, "\u2260"), "no mark");
     cr_assert(strstr(ui_compare_status(p.cmp), "the same") != NULL, "status: %s", ui_compare_status(p.cmp));
+    close_pair(&p);
+}
+
+Test(compare, the_loop_repaints_once_for_a_burst_of_keys)
+{
+    struct pair p;
+    open_pair(&p, "demo-arena-lifecycle.trace", "demo-arena-lifecycle.trace", "step:2");
+    uint64_t start = pos_of(&p, 0);
+    struct ui_input script[300];
+    for (int i = 0; i < 300; i++)
+        script[i] = (struct ui_input){UI_IN_KEY, 'l', 0, 0};
+    struct fake_term ft = {120, 40, script, 300, 0, 0, NULL};
+    struct ui_term term = fake_term_make(&ft);
+    cr_assert_eq(ui_compare_run(p.cmp, &term), 0);
+    cr_assert_leq(ft.presents, 3, "300 keys at once cost %zu frames", ft.presents);
+    uint64_t count = seeker_event_count(p.s[0]);
+    uint64_t want = start + 300 < count ? start + 300 : count;
+    cr_assert_eq(pos_of(&p, 0), want, "every key was handled");
+    cr_assert_eq(pos_of(&p, 1), want);
+    free(ft.last);
+    close_pair(&p);
+}
+
+Test(compare, a_signal_ends_the_loop_with_its_status)
+{
+    struct pair p;
+    open_pair(&p, "demo-arena-lifecycle.trace", "demo-arena-lifecycle.trace", "step:2");
+    struct ui_input script[] = {{UI_IN_KEY, ']', 0, 0}, {UI_IN_QUIT, 15, 0, 0}};
+    struct fake_term ft = {120, 40, script, 2, 0, 0, NULL};
+    struct ui_term term = fake_term_make(&ft);
+    cr_assert_eq(ui_compare_run(p.cmp, &term), 128 + 15, "SIGTERM: the status a shell reports");
+    cr_assert_eq(ft.next, 2, "nothing is read after the signal");
+    cr_assert_eq(ft.presents, 1, "the first frame only: the keys came at once");
+    free(ft.last);
     close_pair(&p);
 }
 

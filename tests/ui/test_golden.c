@@ -5,7 +5,7 @@
  * the end of step N), a view and a size, then flags: "ascii" for the ASCII rendering, and
  * "keys=KEYS" for keys pressed before the picture (as `screenshot --keys` reads them).  The
  * screens are painted by ui_app_render(), the function `arenascope screenshot` uses, then the
- * keys go to ui_app_input() and the screen is painted again, as that command does; so
+ * keys go to the screen and it is painted again (ui_screen_keys), as that command does; so
  * regenerating them is running that command for each line:
  *
  *     meson compile -C build update-golden
@@ -111,14 +111,8 @@ static char *render_compare(const char *trace, const char *other, const char *at
     struct canvas c;
     cr_assert_eq(canvas_init(&c, cols, rows, ascii), 0);
     cr_assert_eq(ui_compare_render(cmp, pos, view, &c), 0);
-    if (nkeys > 0) {
-        for (int i = 0; i < nkeys; i++) {
-            struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
-            if (ui_compare_input(cmp, &in) & UI_REDO_QUIT)
-                break;
-        }
-        ui_compare_paint(cmp, &c);
-    }
+    struct ui_screen scr = ui_compare_screen(cmp);
+    ui_screen_keys(&scr, keys, nkeys, &c);
     char *got = canvas_to_text(&c);
     canvas_release(&c);
     ui_compare_free(cmp);
@@ -183,14 +177,8 @@ Test(golden, every_view_matches_its_golden_screen)
         uint64_t pos;
         cr_assert_eq(ui_parse_position(s, at, &pos, err, sizeof err), 0, "%s: %s", name, err);
         cr_assert_eq(ui_app_render(app, pos, view, &c), 0, "%s: %s", name, ui_app_message(app));
-        if (nkeys > 0) {
-            for (int i = 0; i < nkeys; i++) {
-                struct ui_input in = {UI_IN_KEY, keys[i], 0, 0};
-                if (ui_app_input(app, &in) & UI_REDO_QUIT)
-                    break;
-            }
-            ui_app_paint(app, &c);
-        }
+        struct ui_screen scr = ui_app_screen(app);
+        ui_screen_keys(&scr, keys, nkeys, &c);
         char *got = canvas_to_text(&c);
 
         bad += !matches_golden(src, name, got);

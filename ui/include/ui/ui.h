@@ -6,9 +6,11 @@
  * search hits and breakpoints, or playing at a chosen speed.  In live mode it also follows the
  * growing trace of a running workload and drives the workload through `struct ui_live`.
  *
- * The loop (ui_app_run) is the classic one: wait for input or the next frame, let the handler
- * say what must be redone (nothing, repaint, relayout, quit), and paint at most once per frame
- * (layout -> views -> canvas -> terminal).  ui_app_input() and ui_app_paint() are the same steps
+ * The loop (ui_screen_run, loop.c) is the classic one: wait for input or the next frame, let the
+ * handler say what must be redone (nothing, repaint, relayout, quit), and paint at most once per
+ * frame (layout -> views -> canvas -> terminal).  It drives a `struct ui_screen`: the viewer
+ * (ui_app_screen) or two viewers side by side (ui_compare_screen), which both answer inputs,
+ * paint, and, the viewer, let time pass.  ui_app_input() and ui_app_paint() are the same steps
  * one at a time, for tests and screenshots.
  */
 #ifndef UI_UI_H
@@ -54,6 +56,33 @@ struct ui_live {
     void (*hold_lines)(void *ctx, const char *const *lines, size_t n);
 };
 
+/*
+ * A screen the loop drives: what it does with an input, how it paints, and, for one that moves on
+ * its own, time passing.  ctx is the screen's own state (the viewer, the pair side by side).
+ */
+struct ui_screen {
+    void *ctx;
+    /* One input; returns what must be redone. */
+    enum ui_redo (*input)(void *ctx, const struct ui_input *in);
+    /* Paints the whole screen into c (whose size is the terminal's). */
+    void (*paint)(void *ctx, struct canvas *c);
+    /* Time passes (now_ms: a monotonic clock); called after each wait for input.  NULL: the
+     * screen moves only when told. */
+    enum ui_redo (*tick)(void *ctx, double now_ms);
+    /* How long the loop may wait for input before time passes again, in ms; -1 while nothing
+     * moves on its own (the loop then waits for input alone).  NULL: always -1. */
+    int (*wait_ms)(void *ctx);
+};
+
+#define UI_FRAME_MS (1000.0 / 30) /* the loop paints at most once in this many milliseconds */
+
+/* Runs the loop until the screen asks to quit.  Returns 0; 128 + N when signal N (SIGINT,
+ * SIGTERM, SIGHUP) ended it, as a shell reports it; 1 when the terminal failed. */
+int ui_screen_run(const struct ui_screen *scr, struct ui_term *term);
+/* The screen without a terminal: the keys sent in order (until one quits), then painted into c
+ * once; nothing when there are no keys.  `screenshot --keys` and the golden tests use it. */
+void ui_screen_keys(const struct ui_screen *scr, const int *keys, int nkeys, struct canvas *c);
+
 struct ui_config {
     const char *title;          /* the header's name for what is shown: a file, "demo:cycles" */
     uint64_t start;             /* the position to open at */
@@ -70,8 +99,10 @@ struct ui_app;
 int ui_app_new(struct ui_app **out, struct seeker *s, const struct ui_config *cfg);
 void ui_app_free(struct ui_app *app);
 
-/* Runs the loop until the user quits.  Returns 0; 128 + N when signal N (SIGINT, SIGTERM,
- * SIGHUP) ended it, as a shell reports it; 1 when the terminal failed. */
+/* The app as the loop drives it. */
+struct ui_screen ui_app_screen(struct ui_app *app);
+/* Runs the loop (ui_screen_run) on the app, its glyphs as the terminal's, until the user quits;
+ * returns what ui_screen_run returns. */
 int ui_app_run(struct ui_app *app, struct ui_term *term);
 
 /* One input; returns what must be redone. */
@@ -126,7 +157,9 @@ struct ui_compare;
 int ui_compare_new(struct ui_compare **out, struct seeker *const s[2], const struct ui_config cfg[2],
                    const char *const names[2]);
 void ui_compare_free(struct ui_compare *cmp);
-/* The loop, as ui_app_run's. */
+/* The pair as the loop drives it (nothing moves on its own: Space does not play here). */
+struct ui_screen ui_compare_screen(struct ui_compare *cmp);
+/* The loop, as ui_app_run. */
 int ui_compare_run(struct ui_compare *cmp, struct ui_term *term);
 enum ui_redo ui_compare_input(struct ui_compare *cmp, const struct ui_input *in);
 void ui_compare_paint(struct ui_compare *cmp, struct canvas *c);
