@@ -80,10 +80,7 @@ bool map_put(struct map *mp, uint64_t key, uint64_t val)
     struct map_entry *e = map_slot_for(mp, key);
     if (!e)
         return false;
-    if (e->key == 0)
-        map_fill(mp, e, key, val);
-    else
-        e->val = val;
+    map_set_at(mp, e, key, val);
     return true;
 }
 

@@ -121,15 +121,17 @@ Test(map, reserve_then_inserts_do_not_move_the_table)
     map_release(&m);
 }
 
-Test(map, slot_for_then_fill)
+Test(map, slot_for_then_set)
 {
     struct map m;
     map_init(&m);
     struct map_entry *e = map_slot_for(&m, 42);
     cr_assert(e && e->key == 0, "an empty entry where 42 goes");
-    map_fill(&m, e, 42, 7);
+    map_set_at(&m, e, 42, 7);
     cr_assert(map_slot_for(&m, 42) == map_find(&m, 42), "the entry of a present key");
     cr_assert_eq(*map_get(&m, 42), 7);
+    map_set_at(&m, map_slot_for(&m, 42), 42, 9);
+    cr_assert(m.n == 1 && *map_get(&m, 42) == 9, "a present key's value is replaced, not added");
     e = map_slot_for(&m, 43);
     cr_assert(e && e->key == 0);
     cr_assert_eq(m.n, 1, "an empty entry may be left empty");

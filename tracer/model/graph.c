@@ -43,13 +43,7 @@
 
 void mgraph_init(struct mgraph *g)
 {
-    memset(g, 0, sizeof *g);
-    map_init(&g->obj_index);
-    map_init(&g->edge_index);
-    map_init(&g->type_index);
-    map_init(&g->stack_index);
-    map_init(&g->framedef_index);
-    strtab_init(&g->strs);
+    memset(g, 0, sizeof *g); /* and so its maps and its string table are empty (map.h, strtab.h) */
     mgraph_clear(g);
 }
 
@@ -279,10 +273,7 @@ static uint32_t obj_alloc_at(struct mgraph *g, struct map_entry *at, uint64_t ad
     uint32_t i = slot_take(obj_slots(g));
     if (i == NONE)
         return NONE;
-    if (at->key)
-        at->val = i;
-    else
-        map_fill(&g->obj_index, at, addr, i);
+    map_set_at(&g->obj_index, at, addr, i);
     g->objs[i] = (struct mobj){
         .addr = addr,
         .gen_prev = NONE,
@@ -369,10 +360,7 @@ bool mgraph_edge_add(struct mgraph *g, uint32_t owner_idx, uint32_t obj_idx, uin
     if (i == NONE)
         return false;
     uint32_t next = at->key ? (uint32_t)at->val - 1 : NONE;
-    if (at->key)
-        at->val = (uint64_t)i + 1;
-    else
-        map_fill(&g->edge_index, at, key, (uint64_t)i + 1);
+    map_set_at(&g->edge_index, at, key, (uint64_t)i + 1);
     struct mobj *ow = &g->objs[owner_idx], *ob = &g->objs[obj_idx];
     g->edges[i] = (struct medge){
         .owner = owner,

@@ -21,7 +21,7 @@ struct strtab {
 };
 #define STR_NONE UINT32_MAX
 #define STR_MAX_LEN ((1u << 24) - 1)
-void strtab_init(struct strtab *st);
+void strtab_init(struct strtab *st); /* a zeroed struct strtab is an empty one too */
 void strtab_release(struct strtab *st);
 void strtab_clear(struct strtab *st);
 /* The id of the text (added when new); STR_NONE when out of memory. */

@@ -42,13 +42,17 @@ bool map_put(struct map *mp, uint64_t key, uint64_t val);
 bool map_del(struct map *mp, uint64_t key);
 /* For a search followed by an insert, one probe: the entry of key (nonzero), or else the empty
  * entry where it goes, with room made for one more; NULL when out of memory.  The caller may
- * leave an empty entry empty, or fill it with map_fill() before the map changes otherwise. */
+ * leave an empty entry empty, or set it with map_set_at() before the map changes otherwise. */
 struct map_entry *map_slot_for(struct map *mp, uint64_t key);
-static inline void map_fill(struct map *mp, struct map_entry *e, uint64_t key, uint64_t val)
+/* Gives key the value val in e, the entry map_slot_for(mp, key) returned: key's, or the empty
+ * one it fills. */
+static inline void map_set_at(struct map *mp, struct map_entry *e, uint64_t key, uint64_t val)
 {
-    e->key = key;
+    if (e->key == 0) {
+        e->key = key;
+        mp->n++;
+    }
     e->val = val;
-    mp->n++;
 }
 /* Removes the entry e (one of mp's, in use). */
 void map_del_at(struct map *mp, struct map_entry *e);
