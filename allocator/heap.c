@@ -924,11 +924,11 @@ int heap_new(struct heap **out, const struct heap_profile *profile, const struct
 
     h->map_mask = 63;
     h->map = calloc(h->map_mask + 1, sizeof *h->map);
-    if (!h->map)
-        goto out_free_heap;
     h->nfp2lasta = calloc(h->max_pools + 1, sizeof *h->nfp2lasta);
-    if (!h->nfp2lasta)
-        goto out_free_map;
+    if (!h->map || !h->nfp2lasta) {
+        heap_delete(h); /* takes a heap in any state since the calloc */
+        return HEAP_ENOMEM;
+    }
     for (uint32_t i = 0; i < nclasses; i++) {
         h->used[i].nextpool = h->used[i].prevpool = &h->used[i];
         h->used[i].szidx = i;
@@ -936,12 +936,6 @@ int heap_new(struct heap **out, const struct heap_profile *profile, const struct
     heap_set_sink(h, sink);
     *out = h;
     return 0;
-
-out_free_map:
-    free(h->map);
-out_free_heap:
-    free(h);
-    return HEAP_ENOMEM;
 }
 
 void heap_delete(struct heap *h)
