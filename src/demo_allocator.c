@@ -144,7 +144,7 @@ void demo_run_layers(struct workload_env *env)
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "A full collection empties the free lists, so the float's and the list's "
                      "blocks go back to their pools.");
-    demo_collect(env, gc_full_generation(rt));
+    demo_gc_collect(env);
     demo_heap_line(env);
 }
 

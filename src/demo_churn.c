@@ -126,7 +126,7 @@ void workload_churn(struct workload_env *env, uint64_t n)
                        "frees the cycles that are left.");
     for (size_t i = 0; i < CHURN_ROOTS; i++)
         rt_xdecref(rt, roots[i], EV_REF_TEMP, NULL);
-    demo_collect(env, gc_full_generation(rt));
+    demo_gc_collect(env);
     workload_print(env, "objects created: %" PRIu64 ", destroyed: %" PRIu64 "\n",
                    rt_counts(rt).created, rt_counts(rt).destroyed);
 }

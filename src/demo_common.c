@@ -70,6 +70,11 @@ long demo_collect(struct workload_env *env, int generation)
     return n;
 }
 
+long demo_gc_collect(struct workload_env *env)
+{
+    return demo_collect(env, gc_full_generation(env->rt));
+}
+
 void demo_counts(struct workload_env *env)
 {
     uint32_t c[GC_MAX_GENERATIONS];

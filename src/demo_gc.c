@@ -48,7 +48,7 @@ void demo_run_cycles(struct workload_env *env)
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "gc.collect() subtracts the reference from inside, finds the list "
                      "unreachable and frees it: it returns 1.");
-    demo_collect(env, oldest(env));
+    demo_gc_collect(env);
 
     workload_step_at(env, "mid, left, right = Node(), Node(), Node()",
                      "mid, left and right are three Node instances, and mid points to the "
@@ -83,7 +83,7 @@ void demo_run_cycles(struct workload_env *env)
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "gc.collect() finds that only left and right refer to each other and "
                      "frees both: it returns 2.");
-    demo_collect(env, oldest(env));
+    demo_gc_collect(env);
 }
 
 /* gc.set_threshold(*t[:n]): CPython parses the arguments from a tuple made for the call
@@ -362,7 +362,7 @@ void demo_run_weakref(struct workload_env *env)
 
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "gc.collect() has nothing to do: it returns 0.");
-    demo_collect(env, oldest(env));
+    demo_gc_collect(env);
 
     workload_step_at(env, "del c, r, r2, callback",
                      "Deleting the remaining names frees the child, the proxy and the weak "
@@ -430,7 +430,7 @@ void demo_run_finalizers(struct workload_env *env)
                               "the instance goes to gc.garbage, uncollectable."
                             : "gc.collect() runs __del__ first (PEP 442), checks that nothing was "
                               "resurrected, then breaks the cycle: it returns 1.");
-    demo_collect(env, oldest(env));
+    demo_gc_collect(env);
     workload_print(env, "len(gc.garbage) -> %zu\n", rt_len(gc_garbage(rt)));
 
     workload_step_at(env, "saved = []",
@@ -445,7 +445,7 @@ void demo_run_finalizers(struct workload_env *env)
                               "__del__."
                             : "gc.collect() runs the __del__, sees the instance reachable again "
                               "and keeps it: it returns 0.");
-    demo_collect(env, oldest(env));
+    demo_gc_collect(env);
     if (demo_get(env, "saved"))
         workload_print(env, "len(saved) -> %zu\n", rt_len(demo_get(env, "saved")));
 
@@ -456,14 +456,14 @@ void demo_run_finalizers(struct workload_env *env)
         rt_list_clear(rt, demo_get(env, "saved"));
     if (legacy)
         rt_list_clear(rt, gc_garbage(rt));
-    demo_collect(env, oldest(env));
+    demo_gc_collect(env);
 
     workload_step_at(env, "l = L()",
                      "A legacy finalizer (a C type's tp_del, like every __del__ in Python 2.7) "
                      "in a cycle is never called: the object goes to gc.garbage.");
     demo_set(env, "l", self_cycle(env, L));
     demo_del(env, "l");
-    demo_collect(env, oldest(env));
+    demo_gc_collect(env);
     workload_print(env, "len(gc.garbage) -> %zu\n", rt_len(gc_garbage(rt)));
 
     workload_step_at(env, "del saved",
@@ -542,7 +542,7 @@ void demo_run_gc_tuning(struct workload_env *env)
                      "freeze, the interpreter's own objects too, is frozen.");
     memset(&t, 0, sizeof t);
     gc_callback_add(rt, tally_cb, &t);
-    demo_collect(env, oldest(env));
+    demo_gc_collect(env);
     gc_callback_remove(rt, tally_cb, &t);
     workload_print(env, "objects examined: %" PRIu64 "\n", t.examined);
 

@@ -19,11 +19,6 @@ static void print_tracked(struct workload_env *env, const char *name)
         demo_print_bool(env, what, gc_is_tracked(o));
 }
 
-static int full(struct workload_env *env)
-{
-    return gc_full_generation(env->rt);
-}
-
 /* d[key] = value, for a literal key. */
 static void dict_store(struct runtime *rt, struct rt_object *d, const char *key, struct rt_object *value)
 {
@@ -70,7 +65,7 @@ void demo_run_tracking(struct workload_env *env)
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "A collection sees that t holds nothing the collector follows and untracks it for "
                      "good: a tuple cannot change.");
-    demo_collect(env, full(env));
+    demo_gc_collect(env);
     print_tracked(env, "t");
 
     workload_step_at(env, "d = {\"x\": 1}",
@@ -101,7 +96,7 @@ void demo_run_tracking(struct workload_env *env)
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "A collection of the oldest generation untracks the dict again, as it holds only "
                      "atoms; younger collections never untrack dicts.");
-    demo_collect(env, full(env));
+    demo_gc_collect(env);
     print_tracked(env, "d");
 
     workload_step_at(env, "del i, s, l, t, d",
@@ -168,7 +163,7 @@ void demo_run_leak_hunt(struct workload_env *env)
                      "gc.collect() finds 0, as the course's comment says.");
     demo_del(env, "a");
     demo_del(env, "b");
-    demo_collect(env, full(env));
+    demo_gc_collect(env);
 
     workload_step_at(env, "gc.set_debug(gc.DEBUG_SAVEALL)",
                      "gc.set_debug(gc.DEBUG_SAVEALL) makes the collector keep what it finds "
@@ -186,7 +181,7 @@ void demo_run_leak_hunt(struct workload_env *env)
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "The collection finds the 2 lists unreachable and, under DEBUG_SAVEALL, moves them "
                      "to gc.garbage rather than freeing them: the leak is caught.");
-    demo_collect(env, full(env));
+    demo_gc_collect(env);
     struct rt_object *garbage = gc_garbage(rt);
     workload_print(env, "len(gc.garbage) -> %zu\n", garbage ? rt_len(garbage) : 0);
 
@@ -211,5 +206,5 @@ void demo_run_leak_hunt(struct workload_env *env)
     gc_set_debug(rt, 0);
     if (garbage)
         rt_list_clear(rt, garbage);
-    demo_collect(env, full(env));
+    demo_gc_collect(env);
 }

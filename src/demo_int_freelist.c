@@ -72,7 +72,7 @@ void demo_run_int_freelist(struct workload_env *env)
                            "malloc every block with no live int, and keeps the one b lives in."
                          : "A full collection empties the free lists of floats, tuples, lists and dicts; "
                            "ints have none, their blocks are back in their pools already.");
-    demo_collect(env, gc_full_generation(rt));
+    demo_gc_collect(env);
 
     workload_step_at(env, "del b",
                      py2 ? "del b puts the last int on the free list: its block stays until the next "

@@ -49,7 +49,7 @@ void demo_run_tour(struct workload_env *env)
     workload_step_at(env, "print(\"gc.collect() ->\", gc.collect())",
                      "gc.collect() finds that only the list refers to itself, frees it and "
                      "returns 1; the int 1000 stays, a constant its code object keeps.");
-    demo_collect(env, gc_full_generation(rt));
+    demo_gc_collect(env);
 
     /* 2.7's ints live in blocks of their own and die onto a free list (runtime_intblock.c) */
     bool int_blocks = rt_get_layout(rt)->int_fixed;

@@ -74,6 +74,8 @@ void demo_del(struct workload_env *env, const char *name);
 long demo_print_refcount(struct workload_env *env, const char *name);
 /* print(gc.collect(generation)); returns it. */
 long demo_collect(struct workload_env *env, int generation);
+/* print(gc.collect()), a collection of every generation; returns it. */
+long demo_gc_collect(struct workload_env *env);
 /* print(gc.get_count()) */
 void demo_counts(struct workload_env *env);
 /* print(what, "->", v), as Python prints a bool */
