@@ -17,11 +17,21 @@ int live_parse_options(struct cli *c, struct live_options *opt)
     opt->arena_source = cli_value(c, "arena-source");
     opt->gc_profile = cli_value(c, "gc-profile");
     opt->run = cli_flag(c, "run");
-    /* demo's --stacks is a flag; live's takes a value (c or none for a workload) */
+    /* demo's --stacks is a flag; live's takes a value (c or none for a workload), and a workload's
+     * --stack-depth alone means c, as in record */
     const char *stacks = cli_value(c, "stacks");
-    opt->stacks = stacks && (stacks[0] == '\0' || strcmp(stacks, "c") == 0);
+    uint64_t depth;
+    if (cli_uint(c, "stack-depth", 0, false, &depth))
+        return CLI_EXIT_USAGE;
+    opt->stack_depth = (unsigned)(depth > 1000 ? 1000 : depth);
+    opt->stacks = stacks ? stacks[0] == '\0' || strcmp(stacks, "c") == 0 : cli_value(c, "stack-depth") != NULL;
     if (stacks && stacks[0] && c->program < 0 && strcmp(stacks, "c") != 0 && strcmp(stacks, "none") != 0)
         return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", stacks);
+    const char *in = cli_value(c, "stdin");
+    if (in && c->program < 0)
+        return cli_error(c, CLI_EXIT_USAGE, "--stdin: for a Python program only");
+    if (in && strcmp(in, "-") == 0)
+        return cli_error(c, CLI_EXIT_USAGE, "--stdin -: the terminal is the viewer's; give the program a FILE");
     if (cli_uint(c, "max-trace-size", 0, true, &opt->max_trace_size))
         return CLI_EXIT_USAGE;
     opt->max_trace_size_given = cli_value(c, "max-trace-size") != NULL;

@@ -43,6 +43,25 @@
     "differs, compared as 'diff' compares (addresses by the order they are named, from the\n"     \
     "step's start).  Space does not play here.\n"
 
+/* The recording options of the commands that run workloads (demo, live, record; placements
+ * takes the profile). */
+#define PROFILE_OPT                                                                              \
+    {"profile", 'p', "P", "the allocator profile: cpython-3.10 (the default), cpython-3.9, cpython-3.8,\n" \
+                          "classic or custom:KEY=VALUE,...; a Python program runs with its version's"}
+#define ARENA_SOURCE_OPT                                                                         \
+    {"arena-source", 0, "S", "where arenas come from: mmap (as CPython, the default) or aligned"}
+#define GC_PROFILE_OPT                                                                           \
+    {"gc-profile", 0, "G", "the cycle collector's profile: cpython-3.8 (the default), cpython-3.13, legacy, or\n" \
+                           "cpython-3.14 (3.14.0-3.14.4 only: young and old, the old in increments; 3.14.5+\n"  \
+                           "went back to cpython-3.13); NAME:T0,T1,... sets thresholds"}
+#define STACKS_OPT                                                                               \
+    {"stacks", 0, "S", "call stacks of every allocation: for a workload, c (its C stack) or none (the\n" \
+                       "default); for a Python program, python (the default), c, both or none"}
+#define STACK_DEPTH_OPT                                                                          \
+    {"stack-depth", 0, "N", "frames kept per call stack, at most 64 (default: 24 for a workload, 16 for a\n" \
+                            "Python program; with --stacks both, N Python frames and 8 C frames); for a\n"   \
+                            "workload it implies --stacks c"}
+
 /* The options of a program's line steps, shared by record and live. */
 #define PROGRAM_LINE_OPTS                                                                        \
     {"step-lines", 0, "ON", "a Python program: each line of its own files a step marker: on (the default\n" \
@@ -69,9 +88,9 @@ static const struct cli_opt demo_opts[] = {
     {"record", 'r', "FILE", "keep the demo's trace in FILE"},
     {"run", 0, NULL, "run through the steps instead of holding at each one"},
     {"pace", 0, "N", "with --run, N steps a second (default 1)"},
-    {"profile", 'p', "P", "the allocator profile (default cpython-3.10)"},
-    {"arena-source", 0, "S", "where arenas come from: mmap (the default) or aligned"},
-    {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
+    PROFILE_OPT,
+    ARENA_SOURCE_OPT,
+    GC_PROFILE_OPT,
     {"stacks", 0, NULL, "record the call stack of every allocation (shown with each object)"},
     VIEW_LOOK_OPTS,
     {0},
@@ -103,14 +122,13 @@ static const struct cli_opt live_opts[] = {
                                   "space of $TMPDIR; no cap with --record)"},
     {"run", 0, NULL, "start running instead of holding at the first step marker"},
     {"pace", 0, "N", "in run mode, N step markers a second (0: as fast as it runs; default 1)"},
-    {"profile", 'p', "P", "the allocator profile (default cpython-3.10; see 'record --help')"},
-    {"arena-source", 0, "S", "where arenas come from: mmap (as CPython, the default) or aligned"},
-    {"gc-profile", 0, "G", "the collector's profile (default cpython-3.8)"},
-    {"stacks", 0, "S", "call stacks: for a workload, c records the C stack of every allocation;\n"
-                       "for a Python program, python (the default), c, both or none"},
-    {"stack-depth", 0, "N", "Python frames kept per stack (default 16, at most 64)"},
+    PROFILE_OPT,
+    ARENA_SOURCE_OPT,
+    GC_PROFILE_OPT,
+    STACKS_OPT,
+    STACK_DEPTH_OPT,
     PROGRAM_LINE_OPTS,
-    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null)"},
+    {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; the terminal is the viewer's)"},
     {"compare", 0, "P1,P2", "a workload under two profiles, or a script under two interpreters\n"
                              "(python3.8,python3.13), side by side (see below)"},
     VIEW_LOOK_OPTS,
@@ -186,14 +204,11 @@ const struct cli_cmd cmd_replay = {
 static const struct cli_opt record_opts[] = {
     {"output", 'o', "FILE", "write the trace to FILE ('-' for standard output); required.  A file\n"
                                    "another recording is writing is refused"},
-    {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
-    {"arena-source", 0, "S", "where arenas come from: mmap (default, as CPython) or aligned"},
-    {"gc-profile", 0, "G", "cycle collector: cpython-3.8 (default), cpython-3.13, cpython-3.14 (3.14.0-3.14.4 only: "
-                          "young and old, the old in increments; 3.14.5+ went back to cpython-3.13), legacy; "
-                          "NAME:T0,T1,... sets thresholds"},
-    {"stacks", 0, "S", "call stacks of every allocation: for a workload, c (its C stack) or none (the\n"
-                       "default); for a Python program, python (the default), c, both or none"},
-    {"stack-depth", 0, "N", "frames kept per call stack (default 24 for C, 16 for Python; at most 64)"},
+    PROFILE_OPT,
+    ARENA_SOURCE_OPT,
+    GC_PROFILE_OPT,
+    STACKS_OPT,
+    STACK_DEPTH_OPT,
     PROGRAM_LINE_OPTS,
     {"stdin", 0, "FILE", "a Python program's standard input (default /dev/null; - for this one's)"},
     {"stats", 0, NULL, "print the sys._debugmallocstats() report of the heap at the end"},
@@ -497,7 +512,7 @@ const struct cli_cmd cmd_export = {
 /* ---- placements ----------------------------------------------------------------------------- */
 
 static const struct cli_opt placements_opts[] = {
-    {"profile", 'p', "P", "allocator profile: cpython-3.10 (default), cpython-3.9, cpython-3.8, classic, custom:..."},
+    PROFILE_OPT,
     {"arena-source", 0, "S", "where arenas come from: aligned (default: every arena has all its pools) or mmap"},
     {"reference", 0, NULL, "a Python program: on the interpreter's own pymalloc instead of arenascope's heap"},
     {"output", 'o', "FILE", "a Python program: write the placements to FILE (default: standard output, at the end)"},

@@ -118,6 +118,7 @@ static void child_main(struct workload *wl, const char *spec, const struct live_
         .gc = &gc,
 
         .stacks = opt->stacks,
+        .stack_depth = opt->stack_depth,
         .command = command,
         .path = path,
         .flush_each_step = true,
@@ -406,7 +407,8 @@ int live_start(struct live **out, const char *spec, const struct live_options *o
 {
     *out = NULL;
     /* everything that can be wrong with the request is found before the child starts */
-    struct recorder_options check = {.profile = opt->profile, .arena_source = opt->arena_source};
+    struct recorder_options check = {
+        .profile = opt->profile, .arena_source = opt->arena_source, .stack_depth = opt->stack_depth};
     if (recorder_check_options(&check, err, errlen) < 0)
         return -1;
     struct gc_profile gc;

@@ -25,6 +25,7 @@ struct live_options {
     const char *arena_source; /* "mmap" or "aligned"; NULL: mmap, as CPython */
     const char *gc_profile;   /* collector profile spec; NULL: the default */
     bool stacks;              /* record the call stack of every allocation */
+    unsigned stack_depth;     /* frames kept per stack; 0: the recorder's default */
     bool run;                 /* start in run mode rather than holding at the first step */
     double pace;              /* run mode: step markers per second, 0 as fast as it runs */
     bool pace_given;          /* --pace was on the command line (a program runs at full speed

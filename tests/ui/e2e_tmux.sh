@@ -65,7 +65,7 @@ start() {
 
 modes_restored() { grep -qw icanon "$tmp/stty" && grep -qw echo "$tmp/stty" && ! grep -qw -- -echo "$tmp/stty"; }
 
-echo "1..67"
+echo "1..72"
 
 # --- open, step, read -----------------------------------------------------------------------
 start replay "$trace"
@@ -153,6 +153,24 @@ check "q ends the demo with status 0" '[ "$(wait_exit)" = 0 ]'
 i=0
 while [ $i -lt 40 ] && [ -n "$(ls "$tmp/live")" ]; do sleep 0.05; i=$((i + 1)); done
 check "the temporary trace is gone" '[ -z "$(ls "$tmp/live")" ]'
+
+# --- live: a workload's call stacks, as record takes them ---------------------------------------
+# --stack-depth alone records C stacks of at most that many frames, as in record; the stack_def
+# events of the kept trace say how deep they are.
+start live --run --record "$tmp/depth.trace" --stack-depth 3 churn:300
+check "live --stack-depth runs a workload to its end" 'wait_for "workload finished"'
+keys q
+wait_exit >/dev/null
+depths=$("$prog" dump "$tmp/depth.trace" | sed -n 's/.* stack_def .*depth=\([0-9]*\).*/\1/p' | sort -n | uniq | tr '\n' ' ')
+check "its trace keeps C stacks of 1 to 3 frames, the deepest 3 (depths: $depths)" \
+    '[ "$depths" = "1 2 3 " ]'
+for bad in "--stack-depth 65 churn" "--stdin /dev/null churn" "--stdin - $tmp/none.py"; do
+    # shellcheck disable=SC2086
+    "$prog" live $bad > "$tmp/out" 2> "$tmp/err"
+    st=$?
+    check "live $bad is refused in one line, status 2: $(cat "$tmp/err")" \
+        '[ "$st" = 2 ] && [ "$(wc -l < "$tmp/err")" = 1 ]'
+done
 
 # --- the demo menu: q in a demo comes back to it, on the demo it opened ------------------------
 start demo
