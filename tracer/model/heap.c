@@ -364,7 +364,7 @@ bool mheap_arena_map_add(struct mheap *h, uint64_t base, uint32_t slot)
 
 /* The radix tree of 3.10+ marks the ideal arena slots an arena covers (its base's and, for a base
  * off an arena-size boundary, base + arena_size's); its mid and bottom nodes are created on first
- * use and never freed (reference section 2.8).  Addresses above the tree's width are not marked. */
+ * use and never freed (docs/cpython-memory.md 2.8).  Addresses above the tree's width are not marked. */
 static bool radix_mark(struct mheap *h, uint64_t base)
 {
     uint32_t bits = h->map_bits, abits = h->arena_shift;

@@ -4,7 +4,7 @@
  * What the model is
  * -----------------
  * The model is the picture the UI draws, kept up to date one event at a time.  It holds the
- * same structures as CPython's obmalloc and its object runtime (reference sections 2, 3 and 7),
+ * same structures as CPython's obmalloc and its object runtime (docs/cpython-memory.md 2, 3 and 7),
  * but it never decides anything: every change comes from an event, and the model only checks
  * that the change is one the allocator could have made.  So a trace stays readable when the
  * allocator's policy changes, and a damaged or hand-made trace is caught at its first bad event.

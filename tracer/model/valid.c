@@ -1,6 +1,6 @@
 /*
  * valid.c - the model's invariant walker: recounts every structure from scratch and
- * compares it with the counts kept while folding (reference section 8.4).
+ * compares it with the counts kept while folding (docs/cpython-memory.md 8.4).
  *
  * Some invariants hold only between two operations of the allocator: usable_arenas is sorted
  * only once a free has moved its arena; a pool sits in its ring with no block allocated only
