@@ -74,11 +74,14 @@ static int run_real(struct cli *c, const struct demo_source *s)
         for (int i = 1; i < c->nargs; i++)
             argv[n++] = c->args[i];
         argv[n++] = path;
+        /* live's options and run, under demo's name: what it refuses, demo says */
+        struct cli_cmd as_demo = cmd_live;
+        as_demo.name = c->cmd->name;
         struct cli lc;
         bool done;
-        status = cli_parse(&cmd_live, n, argv, &lc, &done);
+        status = cli_parse(&as_demo, n, argv, &lc, &done);
         if (status == 0 && !done)
-            status = cmd_live.run(&lc);
+            status = as_demo.run(&lc);
     }
     unlink(path);
     rmdir(dir);

@@ -163,6 +163,23 @@ Test(cli, usage_errors_are_status_two)
     prog_result_release(&r);
 }
 
+/* `demo --real` runs the demo's source through live: what live refuses there, it refuses as demo,
+ * the command the user typed. */
+Test(cli, demo_real_refuses_under_its_own_name)
+{
+    const char *const *const cases[] = {
+        (const char *[]){"demo", "--real", "--profile", "cpython-3.8", "refcount", NULL},
+        (const char *[]){"demo", "--real", "--pace", "x", "refcount", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct prog_result r = prog_run(cases[i]);
+        cr_assert_eq(r.status, 2, "case %zu: %d %s", i, r.status, r.err);
+        cr_assert_eq(count_lines(r.err), 1, "case %zu: %s", i, r.err);
+        cr_assert(strncmp(r.err, "arenascope demo: ", 17) == 0, "case %zu: %s", i, r.err);
+        prog_result_release(&r);
+    }
+}
+
 Test(cli, dump_prints_every_event_and_ranges)
 {
     const char *path = sample_trace("dump.trace", true);
