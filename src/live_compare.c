@@ -34,6 +34,7 @@
 #include <allocator/gc_profile.h>
 #include <allocator/heap.h>
 #include <tracer/model.h>
+#include <tracer/stacks.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -458,6 +459,11 @@ int live_compare_run(struct cli *c)
     const char *stacks = cli_value(c, "stacks");
     if (stacks && strcmp(stacks, "c") != 0 && strcmp(stacks, "none") != 0)
         return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", stacks);
+    uint64_t depth; /* alone, it means c, as in record */
+    if (cli_uint(c, "stack-depth", 0, false, &depth))
+        return CLI_EXIT_USAGE;
+    if (depth > STACK_MAX_DEPTH)
+        return cli_error(c, CLI_EXIT_USAGE, "--stack-depth: at most %d frames", STACK_MAX_DEPTH);
 
     char dir[2048];
     if (make_folder(c, dir, sizeof dir))
@@ -473,7 +479,8 @@ int live_compare_run(struct cli *c)
             .gc = allocator ? &gc : &s->gc,
             .profile = allocator ? s->profile : cli_value(c, "profile"),
             .arena_source = cli_value(c, "arena-source"),
-            .stacks = stacks && strcmp(stacks, "c") == 0,
+            .stacks = stacks ? strcmp(stacks, "c") == 0 : cli_value(c, "stack-depth") != NULL,
+            .stack_depth = (unsigned)depth,
             .command = cmdline,
         };
         status = record_side(c, spec, s, &o, (char)('A' + i));

@@ -80,6 +80,18 @@ check "live --compare records both and shows them side by side" \
 keys ] q
 check "and quits with status 0" '[ "$(wait_exit)" = 0 ]'
 
+# --stack-depth alone records both sides' C stacks, that deep, as record and live do
+start live --compare cpython-3.8,cpython-3.10 --stack-depth 2 churn:200
+wait_for "^ A .*cpython-3\.8, gc .* B .*cpython-3\.10, gc " >/dev/null
+for side in A B; do
+    depths=$("$prog" dump "$tmp"/arenascope-compare-*/$side.trace 2>&1 |
+        sed -n 's/.* stack_def .*depth=\([0-9]*\).*/\1/p' | sort -n | uniq | tr '\n' ' ')
+    check "live --compare --stack-depth 2: side $side keeps C stacks of 1 and 2 frames (depths: $depths)" \
+        '[ "$depths" = "1 2 " ]'
+done
+keys q
+check "and quits with status 0" '[ "$(wait_exit)" = 0 ]'
+
 # ---- one script under two interpreters ---------------------------------------------------------
 
 root=${PYENV_ROOT:-$HOME/.pyenv}/versions
