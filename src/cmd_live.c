@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "live.h"
 #include "program.h"
+#include "recorder.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,16 +18,12 @@ int live_parse_options(struct cli *c, struct live_options *opt)
     opt->arena_source = cli_value(c, "arena-source");
     opt->gc_profile = cli_value(c, "gc-profile");
     opt->run = cli_flag(c, "run");
-    /* demo's --stacks is a flag; live's takes a value (c or none for a workload), and a workload's
-     * --stack-depth alone means c, as in record */
-    const char *stacks = cli_value(c, "stacks");
-    uint64_t depth;
-    if (cli_uint(c, "stack-depth", 0, false, &depth))
-        return CLI_EXIT_USAGE;
-    opt->stack_depth = (unsigned)(depth > 1000 ? 1000 : depth);
-    opt->stacks = stacks ? stacks[0] == '\0' || strcmp(stacks, "c") == 0 : cli_value(c, "stack-depth") != NULL;
-    if (stacks && stacks[0] && c->program < 0 && strcmp(stacks, "c") != 0 && strcmp(stacks, "none") != 0)
-        return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", stacks);
+    /* a Python program's stacks are program_prepare()'s */
+    opt->stacks = false;
+    opt->stack_depth = 0;
+    int status = c->program < 0 ? recorder_stack_options(c, &opt->stacks, &opt->stack_depth) : 0;
+    if (status)
+        return status;
     const char *in = cli_value(c, "stdin");
     if (in && c->program < 0)
         return cli_error(c, CLI_EXIT_USAGE, "--stdin: for a Python program only");

@@ -147,10 +147,6 @@ int cmd_record_run(struct cli *c)
     if (!out)
         return cli_error(c, CLI_EXIT_USAGE, "missing -o FILE: where to write the trace (see '%s record --help')",
                          cli_program);
-    uint64_t depth;
-    int status = cli_uint(c, "stack-depth", 0, false, &depth);
-    if (status)
-        return status;
     char cmdline[512];
     command_line(c, cmdline, sizeof cmdline);
     if (c->program >= 0)
@@ -160,23 +156,24 @@ int cmd_record_run(struct cli *c)
     if (cli_value(c, "gc-profile") &&
         gc_profile_parse(cli_value(c, "gc-profile"), &gc, gcerr, sizeof gcerr) < 0)
         return cli_error(c, CLI_EXIT_USAGE, "%s", gcerr);
+    bool stacks;
+    unsigned depth;
+    int status = recorder_stack_options(c, &stacks, &depth);
+    if (status)
+        return status;
     struct recorder_options o = {
         .gc = &gc,
 
         .profile = cli_value(c, "profile"),
         .arena_source = cli_value(c, "arena-source"),
-        .stacks = (cli_value(c, "stacks") && strcmp(cli_value(c, "stacks"), "c") == 0) ||
-                  (!cli_value(c, "stacks") && cli_value(c, "stack-depth")),
-        .stack_depth = (unsigned)(depth > 1000 ? 1000 : depth),
+        .stacks = stacks,
+        .stack_depth = depth,
         .command = cmdline,
         .path = out,
     };
     char err[512];
     if (recorder_check_options(&o, err, sizeof err) < 0)
         return cli_error(c, CLI_EXIT_USAGE, "%s", err);
-    const char *stacks = cli_value(c, "stacks");
-    if (stacks && strcmp(stacks, "c") != 0 && strcmp(stacks, "none") != 0)
-        return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", stacks);
     if (cli_value(c, "stdin"))
         return cli_error(c, CLI_EXIT_USAGE, "--stdin: for a Python program only");
 

@@ -34,7 +34,6 @@
 #include <allocator/gc_profile.h>
 #include <allocator/heap.h>
 #include <tracer/model.h>
-#include <tracer/stacks.h>
 
 #include <dirent.h>
 #include <errno.h>
@@ -456,14 +455,11 @@ int live_compare_run(struct cli *c)
     char err[256];
     if (cli_value(c, "gc-profile") && gc_profile_parse(cli_value(c, "gc-profile"), &gc, err, sizeof err) < 0)
         return cli_error(c, CLI_EXIT_USAGE, "%s", err);
-    const char *stacks = cli_value(c, "stacks");
-    if (stacks && strcmp(stacks, "c") != 0 && strcmp(stacks, "none") != 0)
-        return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", stacks);
-    uint64_t depth; /* alone, it means c, as in record */
-    if (cli_uint(c, "stack-depth", 0, false, &depth))
-        return CLI_EXIT_USAGE;
-    if (depth > STACK_MAX_DEPTH)
-        return cli_error(c, CLI_EXIT_USAGE, "--stack-depth: at most %d frames", STACK_MAX_DEPTH);
+    bool stacks;
+    unsigned depth;
+    status = recorder_stack_options(c, &stacks, &depth);
+    if (status)
+        return status;
 
     char dir[2048];
     if (make_folder(c, dir, sizeof dir))
@@ -479,8 +475,8 @@ int live_compare_run(struct cli *c)
             .gc = allocator ? &gc : &s->gc,
             .profile = allocator ? s->profile : cli_value(c, "profile"),
             .arena_source = cli_value(c, "arena-source"),
-            .stacks = stacks ? strcmp(stacks, "c") == 0 : cli_value(c, "stack-depth") != NULL,
-            .stack_depth = (unsigned)depth,
+            .stacks = stacks,
+            .stack_depth = depth,
             .command = cmdline,
         };
         status = record_side(c, spec, s, &o, (char)('A' + i));

@@ -87,6 +87,21 @@ int recorder_check_options(const struct recorder_options *o, char *err, size_t e
     return 0;
 }
 
+int recorder_stack_options(struct cli *c, bool *stacks, unsigned *depth)
+{
+    const char *s = cli_value(c, "stacks");
+    uint64_t n;
+    if (cli_uint(c, "stack-depth", 0, false, &n))
+        return CLI_EXIT_USAGE;
+    if (n > STACK_MAX_DEPTH)
+        return cli_error(c, CLI_EXIT_USAGE, "--stack-depth: at most %d frames", STACK_MAX_DEPTH);
+    if (s && s[0] && strcmp(s, "c") != 0 && strcmp(s, "none") != 0)
+        return cli_error(c, CLI_EXIT_USAGE, "--stacks: a workload takes c or none, not '%s'", s);
+    *stacks = s ? s[0] == '\0' || strcmp(s, "c") == 0 : cli_value(c, "stack-depth") != NULL;
+    *depth = (unsigned)n;
+    return 0;
+}
+
 /* The heap's stack hook: capture the allocation's caller and intern it. */
 static uint64_t capture(void *ctx)
 {

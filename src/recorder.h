@@ -66,6 +66,13 @@ int recorder_claim(const char *path, char *err, size_t errlen);
 /* Parses the profile and arena source without side effects; -1 with a message on error. */
 int recorder_check_options(const struct recorder_options *o, char *err, size_t errlen);
 
+struct cli;
+/* A workload's --stacks and --stack-depth, as record, live and live --compare take them: --stacks
+ * c or none (demo's --stacks, a flag with no value, is c); --stack-depth N frames, at most
+ * STACK_MAX_DEPTH (0: RECORDER_STACK_DEPTH), which alone means c.  Returns 0, or the status of
+ * the usage error it printed. */
+int recorder_stack_options(struct cli *c, bool *stacks, unsigned *depth);
+
 /* Builds the heap (and runtime when with_runtime), the stack table, and opens the writer. */
 int recorder_open(struct recorder **out, const struct recorder_options *o, bool with_runtime, char *err,
                   size_t errlen);
